@@ -1,0 +1,62 @@
+/*
+ * Aion error codes: the one definition shared by the kernel, userspace
+ * services and host tools.
+ *
+ * Every operation that can fail returns 0 (or a non-negative result) on
+ * success and a negative -AION_E... value on failure. Each code has a
+ * stable number (part of the ABI: never renumber) and a name string that
+ * logs and test output print, so a failure always reads as a name.
+ */
+#ifndef AION_ERROR_H
+#define AION_ERROR_H
+
+/* X(name, number, description) */
+#define AION_ERRORS(X)                                                  \
+	X(EPERM,      1, "operation not permitted")                     \
+	X(ENOENT,     2, "no such object")                              \
+	X(EINVAL,     3, "invalid argument")                            \
+	X(ENOMEM,     4, "out of memory")                               \
+	X(EFAULT,     5, "bad address")                                 \
+	X(ERANGE,     6, "value out of range")                          \
+	X(EEXIST,     7, "already exists")                              \
+	X(EBUSY,      8, "busy")                                        \
+	X(EAGAIN,     9, "try again")                                   \
+	X(ETIMEDOUT, 10, "timed out")                                   \
+	X(ENOSYS,    11, "no such system call")                         \
+	X(ECAP,      12, "invalid capability handle")                   \
+	X(ETYPE,     13, "capability has the wrong object type")        \
+	X(ERIGHTS,   14, "capability lacks a required right")           \
+	X(EDEAD,     15, "peer is dead")                                \
+	X(EHOSTDOWN, 16, "node is down")                                \
+	X(ENOSPC,    17, "no space left")                               \
+	X(EMALFORMED,18, "malformed input")                             \
+	X(EOVERLAP,  19, "ranges overlap")                              \
+	X(ETRUNC,    20, "input truncated")                             \
+	X(EDOUBLE,   21, "already freed")
+
+enum aion_error {
+	AION_OK = 0,
+#define AION_ERROR_ENUM(name, num, desc) AION_##name = num,
+	AION_ERRORS(AION_ERROR_ENUM)
+#undef AION_ERROR_ENUM
+};
+
+/*
+ * Name of an error code, positive or negative: "AION_EFAULT".
+ * Unknown codes read as "AION_E?" rather than NULL so callers can print
+ * the result unconditionally.
+ */
+static inline const char *aion_error_name(long err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0: return "AION_OK";
+#define AION_ERROR_CASE(name, num, desc) case num: return "AION_" #name;
+	AION_ERRORS(AION_ERROR_CASE)
+#undef AION_ERROR_CASE
+	}
+	return "AION_E?";
+}
+
+#endif /* AION_ERROR_H */

@@ -1,0 +1,90 @@
+/*
+ * GDT, TSS and per-CPU data of a CPU.
+ *
+ * Selector order is fixed by SYSCALL/SYSRET: STAR[63:48] = 0x10 makes
+ * SYSRET load SS = 0x18|3 and CS = 0x20|3, so user data precedes user code.
+ */
+#include "arch.h"
+#include "arch/cpu.h"
+#include "arch/percpu.h"
+#include "arch/gdt.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+#define IST_STACK_SIZE 4096
+
+static uint64_t gdt[7];
+static struct tss tss0;
+static struct percpu cpu0;
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+static uint64_t seg_desc(uint32_t access, uint32_t flags)
+{
+	/* base 0, limit 0xfffff: long mode ignores both for code and data */
+	return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)flags << 52) |
+	       (0xfull << 48);
+}
+
+static void gdt_set_tss(struct tss *t)
+{
+	uint64_t base = (uint64_t)(uintptr_t)t;
+	uint64_t limit = sizeof(*t) - 1;
+
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			   (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+}
+
+static void gdt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"mov %1, %%ds\n\t"
+		"mov %1, %%es\n\t"
+		"mov %1, %%ss\n\t"
+		"pushq %2\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"ltr %w3"
+		: : "m"(ptr), "r"((uint64_t)GDT_KDATA), "i"(GDT_KCODE),
+		    "r"((uint64_t)GDT_TSS)
+		: "rax", "memory");
+}
+
+/* Called once on the boot CPU, before the IDT: faults need the IST stacks. */
+void gdt_init(void)
+{
+	gdt[0] = 0;
+	gdt[GDT_KCODE / 8] = seg_desc(0x9a, 0xa);       /* present, ring 0, code, L */
+	gdt[GDT_KDATA / 8] = seg_desc(0x92, 0xc);
+	gdt[GDT_UDATA / 8] = seg_desc(0xf2, 0xc);       /* ring 3 */
+	gdt[GDT_UCODE / 8] = seg_desc(0xfa, 0xa);
+
+	for (int i = 0; i < 3; i++)
+		tss0.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
+	tss0.iomap_base = sizeof(tss0);         /* no I/O bitmap: ring 3 I/O faults */
+	gdt_set_tss(&tss0);
+	gdt_load();
+
+	cpu0.self = &cpu0;
+	cpu0.cpu_id = 0;
+	cpu0.tss = &tss0;
+	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu0);
+	wrmsr(MSR_KERNEL_GS, 0);
+}

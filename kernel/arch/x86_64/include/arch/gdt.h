@@ -1,0 +1,18 @@
+#ifndef ARCH_GDT_H
+#define ARCH_GDT_H
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_UDATA 0x18
+#define GDT_UCODE 0x20
+#define GDT_TSS   0x28
+
+/* IST slots (1-based, as the IDT gate encodes them). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MACHINE_CHECK 3
+
+void gdt_init(void);
+void idt_init(void);
+
+#endif /* ARCH_GDT_H */

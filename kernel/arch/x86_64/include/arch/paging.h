@@ -1,0 +1,12 @@
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include <stdint.h>
+
+/*
+ * Maps [phys, phys+size) uncached at its direct-map address and returns
+ * that address. Used for device registers (LAPIC now, drivers later).
+ */
+int arch_map_mmio(uint64_t phys, uint64_t size, void **out);
+
+#endif /* ARCH_PAGING_H */

@@ -1,0 +1,26 @@
+/* x86_64 timer hardware: LAPIC, PIT, PIC (lapic.c, pit.c, clock.c). */
+#ifndef ARCH_TIMER_H
+#define ARCH_TIMER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define PIT_HZ          1193182u
+#define VEC_PIC_BASE    0xe0
+
+void pit_ch2_start(uint16_t count);
+bool pit_ch2_expired(void);
+uint16_t pit_ch2_read(void);
+void pic_disable(void);
+
+int lapic_init(void);
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+/* One-shot countdown (divide-by-16 clock); irq=false keeps it masked. */
+void lapic_timer_start(uint32_t count, bool irq);
+uint32_t lapic_timer_current(void);
+
+/* Timer interrupt entry from trap.c. */
+void timer_irq(void);
+
+#endif /* ARCH_TIMER_H */

@@ -1,0 +1,19 @@
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include <stdint.h>
+
+/* Layout pushed by isr.S; the CPU part starts at rip. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define VEC_TIMER       0x20
+#define VEC_SPURIOUS    0xff
+
+void trap_dispatch(struct trap_frame *f);
+
+#endif /* ARCH_TRAP_H */

@@ -1,0 +1,76 @@
+/*
+ * Interrupt and exception entry stubs for all 256 vectors. Each stub makes
+ * the stack look the same (error code slot, vector) and jumps to one common
+ * path that saves the general registers as a struct trap_frame and calls
+ * trap_dispatch. SWAPGS runs only when the trap came from ring 3.
+ */
+	.text
+	.code64
+
+/*
+ * Stub v sits at isr_stubs + v * ISR_STUB_SIZE; idt.c computes the gate
+ * addresses from that, so no per-vector table is needed.
+ */
+#define ISR_STUB_SIZE 16
+
+	.globl isr_stubs
+	.balign ISR_STUB_SIZE
+isr_stubs:
+	.set vec, 0
+	.rept 256
+	.balign ISR_STUB_SIZE
+	/* The CPU pushes an error code itself only for these vectors. */
+	.if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $vec
+	jmp isr_common
+	.set vec, vec + 1
+	.endr
+
+isr_common:
+	testb $3, 24(%rsp)              /* saved CS: from user mode? */
+	jz 1f
+	swapgs
+1:	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	cld
+	call trap_dispatch
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	testb $3, 24(%rsp)
+	jz 2f
+	swapgs
+2:	addq $16, %rsp                  /* vector and error code */
+	iretq
+
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,71 @@
+/*
+ * Local APIC of the running CPU: enable, EOI, and its timer in one-shot
+ * mode (no periodic tick: an idle CPU sleeps until its next deadline).
+ */
+#include "aion/error.h"
+#include "arch/cpu.h"
+#include "arch/paging.h"
+#include "arch/timer.h"
+#include "arch/trap.h"
+
+#define LAPIC_ID        0x020
+#define LAPIC_EOI       0x0b0
+#define LAPIC_SVR       0x0f0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+
+#define APIC_BASE_ENABLE (1ull << 11)
+#define SVR_ENABLE      (1u << 8)
+#define LVT_MASKED      (1u << 16)
+#define TIMER_DIV_16    0x3
+
+static volatile uint32_t *lapic;
+
+static uint32_t lapic_read(unsigned reg)
+{
+	return lapic[reg / 4];
+}
+
+static void lapic_write(unsigned reg, uint32_t v)
+{
+	lapic[reg / 4] = v;
+}
+
+int lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	void *regs;
+
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	int err = arch_map_mmio(base & ~0xfffull, 4096, &regs);
+	if (err)
+		return err;
+	lapic = regs;
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	return 0;
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+uint32_t lapic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_timer_start(uint32_t count, bool irq)
+{
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (irq ? 0 : LVT_MASKED));
+	lapic_write(LAPIC_TIMER_INIT, count);
+}
+
+uint32_t lapic_timer_current(void)
+{
+	return lapic_read(LAPIC_TIMER_CUR);
+}

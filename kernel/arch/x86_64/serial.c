@@ -1,0 +1,49 @@
+/*
+ * COM1 console: 115200 8N1, polled. Polling keeps it usable from the first
+ * line of kmain and inside fault handlers; the serial driver unit takes the
+ * port over for input later.
+ */
+#include "arch.h"
+#include "arch/cpu.h"
+
+#define COM1            0x3f8
+#define COM_DATA        0
+#define COM_IER         1
+#define COM_FCR         2
+#define COM_LCR         3
+#define COM_MCR         4
+#define COM_LSR         5
+#define LSR_THRE        0x20
+
+/* Bounded wait: a missing UART must not hang the kernel. */
+#define TX_SPIN_LIMIT   100000
+
+void arch_console_init(void)
+{
+	outb(COM1 + COM_IER, 0x00);
+	outb(COM1 + COM_LCR, 0x80);     /* DLAB on: divisor follows */
+	outb(COM1 + COM_DATA, 0x01);    /* 115200 baud */
+	outb(COM1 + COM_IER, 0x00);
+	outb(COM1 + COM_LCR, 0x03);     /* 8N1, DLAB off */
+	outb(COM1 + COM_FCR, 0xc7);     /* FIFO on, cleared */
+	outb(COM1 + COM_MCR, 0x03);     /* DTR, RTS */
+}
+
+static void serial_putc(char c)
+{
+	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
+		if (inb(COM1 + COM_LSR) & LSR_THRE)
+			break;
+		cpu_relax();
+	}
+	outb(COM1 + COM_DATA, (uint8_t)c);
+}
+
+void arch_console_write(const char *s, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			serial_putc('\r');
+		serial_putc(s[i]);
+	}
+}

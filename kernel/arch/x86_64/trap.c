@@ -1,0 +1,75 @@
+/*
+ * Trap dispatch. A CPU exception in the kernel is a kernel bug: print one
+ * parseable line with the vector, error code, RIP and the kernel symbol it
+ * falls in, the registers, then halt. (User-mode faults end the unit
+ * instead; that arrives with units.)
+ */
+#include "arch.h"
+#include "arch/cpu.h"
+#include "arch/percpu.h"
+#include "arch/timer.h"
+#include "arch/trap.h"
+#include "ksyms.h"
+#include "log.h"
+
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+};
+
+static void dump_registers(const struct trap_frame *f)
+{
+	klog("regs rax=0x%016lx rbx=0x%016lx rcx=0x%016lx rdx=0x%016lx",
+	     f->rax, f->rbx, f->rcx, f->rdx);
+	klog("regs rsi=0x%016lx rdi=0x%016lx rbp=0x%016lx rsp=0x%016lx",
+	     f->rsi, f->rdi, f->rbp, f->rsp);
+	klog("regs r8=0x%016lx r9=0x%016lx r10=0x%016lx r11=0x%016lx",
+	     f->r8, f->r9, f->r10, f->r11);
+	klog("regs r12=0x%016lx r13=0x%016lx r14=0x%016lx r15=0x%016lx",
+	     f->r12, f->r13, f->r14, f->r15);
+	klog("regs cs=0x%lx ss=0x%lx rflags=0x%lx cr3=0x%lx",
+	     f->cs, f->ss, f->rflags, read_cr3());
+}
+
+static __attribute__((noreturn)) void kernel_exception(const struct trap_frame *f)
+{
+	struct percpu *cpu = this_cpu();
+	char sym[KSYMS_NAME_MAX];
+	uint64_t off;
+
+	/* A fault while dumping a fault: print nothing more that could fault. */
+	if (cpu->trap_depth++) {
+		klog("fault nested vector=%lu rip=0x%lx", f->vector, f->rip);
+		arch_halt();
+	}
+	if (ksyms_lookup(f->rip, sym, sizeof(sym), &off) != 0) {
+		sym[0] = '?';
+		sym[1] = '\0';
+		off = 0;
+	}
+	klog("fault vector=%lu name=%s err=0x%lx rip=0x%016lx sym=%s+0x%lx cr2=0x%lx",
+	     f->vector, exception_names[f->vector], f->error, f->rip, sym,
+	     (unsigned long)off, read_cr2());
+	dump_registers(f);
+	klog("halted");
+	arch_halt();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32)
+		kernel_exception(f);
+	if (f->vector == VEC_TIMER) {
+		lapic_eoi();
+		timer_irq();
+		return;
+	}
+	if (f->vector == VEC_SPURIOUS)
+		return;                 /* no EOI for spurious LAPIC vectors */
+	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16)
+		return;                 /* masked 8259: only spurious IRQ7/15 arrive */
+	klog("irq unexpected vector=%lu", f->vector);
+	lapic_eoi();
+}

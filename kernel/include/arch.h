@@ -1,0 +1,45 @@
+/*
+ * The hooks generic kernel code calls into the architecture (seL4's
+ * Arch_ pattern). Everything behind them lives in kernel/arch/<arch>/.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct mb2_mem_range;
+
+/* Console: polled COM1 output, usable from the first instruction of C. */
+void arch_console_init(void);
+void arch_console_write(const char *s, unsigned long n);
+
+/* GDT, TSS, IDT and per-CPU data of the boot CPU. */
+void arch_cpu_init(void);
+
+/* Page tables: direct map of every RAM range and the kernel image. */
+int arch_paging_init(const struct mb2_mem_range *ranges, unsigned n);
+
+/* Interrupt controller and timer; calibrates and reports the clock. */
+int arch_timer_init(void);
+
+/* Arms the one-shot timer to fire at (or just after) deadline_ns. */
+void arch_timer_arm(uint64_t deadline_ns);
+
+/* Monotonic nanoseconds since calibration; 0 before it. */
+uint64_t arch_clock_ns(void);
+
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+
+/* Waits for the next interrupt with interrupts enabled (sti; hlt). */
+void arch_idle(void);
+
+/* Stops this CPU for good. */
+__attribute__((noreturn)) void arch_halt(void);
+
+/* Boot switches that make the kernel take a deliberate fault. */
+void selftest_page_fault(void);
+void selftest_invalid_opcode(void);
+
+#endif /* KERNEL_ARCH_H */

@@ -1,0 +1,47 @@
+#include "cmdline.h"
+
+static bool word_has_key(const char *w, size_t wlen, const char *key,
+			 size_t *vstart)
+{
+	size_t k = 0;
+	while (key[k] && k < wlen && w[k] == key[k])
+		k++;
+	if (key[k])
+		return false;
+	if (k == wlen) {
+		*vstart = wlen;
+		return true;
+	}
+	if (w[k] != '=')
+		return false;
+	*vstart = k + 1;
+	return true;
+}
+
+bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n)
+{
+	bool found = false;
+	const char *p = cmdline;
+
+	if (!cmdline || !key || !*key)
+		return false;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t wlen = 0;
+		while (p[wlen] && p[wlen] != ' ')
+			wlen++;
+		size_t v;
+		if (wlen && word_has_key(p, wlen, key, &v)) {
+			found = true;
+			if (n) {
+				size_t len = wlen - v < n - 1 ? wlen - v : n - 1;
+				for (size_t i = 0; i < len; i++)
+					out[i] = p[v + i];
+				out[len] = '\0';
+			}
+		}
+		p += wlen;
+	}
+	return found;
+}

@@ -1,0 +1,57 @@
+/*
+ * Kernel log lines on the console (format in log.h). Lines are formatted
+ * into a stack buffer and written at once; a line longer than the buffer
+ * is cut, never overflowed.
+ */
+#include <stdint.h>
+#include "arch.h"
+#include "format.h"
+#include "log.h"
+
+#define LOG_LINE_MAX 512
+
+static unsigned log_node;
+
+void log_set_node(unsigned node)
+{
+	log_node = node;
+}
+
+static void emit(const char *buf, int len)
+{
+	if (len < 0)
+		return;
+	if (len >= LOG_LINE_MAX)
+		len = LOG_LINE_MAX - 1;
+	arch_console_write(buf, (unsigned long)len);
+}
+
+void klog(const char *fmt, ...)
+{
+	char buf[LOG_LINE_MAX];
+	uint64_t ns = arch_clock_ns();
+	int n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] node%u kernel: ",
+			     (unsigned long)(ns / 1000000000u),
+			     (unsigned long)(ns % 1000000000u / 1000u), log_node);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n < LOG_LINE_MAX - 2)
+		n += fmt_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > LOG_LINE_MAX - 2)
+		n = LOG_LINE_MAX - 2;
+	buf[n++] = '\n';
+	emit(buf, n);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	char buf[LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	emit(buf, n);
+}
