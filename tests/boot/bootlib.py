@@ -1,0 +1,76 @@
+"""Shared helpers of the QEMU boot tests.
+
+Each test script is run by meson as `python3 tests/boot/X.py ISO`. A test
+boots the ISO in a temporary run folder of its own through aion_cluster (the
+one definition of a node) and always stops its VM: on success, on failure,
+on meson's SIGTERM at a timeout, and (through PDEATHSIG) even if killed.
+"""
+import re
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "cluster"))
+import aion_cluster as ac  # noqa: E402
+
+READY_TIMEOUT_S = 50
+# The first of these lines tells whether the boot got to `ready` at all.
+BOOT_END_RE = r"kernel: (ready|fault|halted)\b"
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
+def fields(line):
+    """The key=value tokens of a kernel log line as a dict of strings."""
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+
+def line_at(text, match):
+    """The whole log line holding match, as plain text."""
+    start = text.rfind("\n", 0, match.start()) + 1
+    end = text.find("\n", match.end())
+    return ac.plain(text[start:end if end >= 0 else len(text)]).strip()
+
+
+@contextmanager
+def booted(iso, mem_mib=128, cmdline_extra=None):
+    """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
+
+    The VM is stopped and the folder removed when the block ends.
+    """
+    run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
+    node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra)
+    try:
+        node.start(die_with_parent=True)
+        first = node.wait_for(BOOT_END_RE, READY_TIMEOUT_S)
+        check(first.group(1) == "ready",
+              f"the kernel reported `{line_at(node.text, first)}` before `kernel: ready`")
+        yield node
+    except TestFailure:
+        print("---- serial log ----\n" + "\n".join(node.log_lines()))
+        raise
+    finally:
+        node.stop()
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def main(test):
+    """Run test(iso) and turn its outcome into an exit status with a message."""
+    ac.exit_on_signals()
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: {sys.argv[0]} ISO")
+    try:
+        test(Path(sys.argv[1]))
+    except (TestFailure, ac.NodeError) as e:
+        print(f"FAIL: {e}")
+        sys.exit(1)
+    print("PASS")
