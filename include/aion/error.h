@@ -32,7 +32,8 @@
 	X(EMALFORMED,18, "malformed input")                             \
 	X(EOVERLAP,  19, "ranges overlap")                              \
 	X(ETRUNC,    20, "input truncated")                             \
-	X(EDOUBLE,   21, "already freed")
+	X(EDOUBLE,   21, "already freed")                               \
+	X(ENOEXEC,   22, "not an executable for this machine")
 
 enum aion_error {
 	AION_OK = 0,

@@ -7,17 +7,24 @@
 #include "aion/error.h"
 #include "arch.h"
 #include "cmdline.h"
+#include "init_unit.h"
 #include "ksyms.h"
 #include "kstring.h"
 #include "layout.h"
 #include "log.h"
 #include "memory.h"
 #include "multiboot2.h"
+#include "sched.h"
+#include "thread.h"
 
 #define MBI_MAX_BYTES   (64u << 10)     /* sanity bound on GRUB's total_size */
 #define TIMER_PROBE_NS  1000000ull
 
 static struct mb2_info boot_info;
+static unsigned boot_node;
+/* The boot CPU's context becomes its idle thread, on the boot stack. */
+static struct thread idle_thread;
+extern char boot_stack_top[];
 
 static __attribute__((noreturn)) void boot_fail(const char *step, int err)
 {
@@ -34,6 +41,7 @@ static void apply_cmdline(const char *cmdline)
 		for (const char *p = val; *p >= '0' && *p <= '9' && node < 100000; p++)
 			node = node * 10 + (unsigned)(*p - '0');
 	log_set_node(node);
+	boot_node = node;
 }
 
 static void log_boot_info(const struct mb2_info *bi)
@@ -116,9 +124,13 @@ void kmain(uint32_t mbi_phys)
 	if ((err = arch_timer_init()))
 		boot_fail("timer", err);
 	timer_probe();
+
+	idle_thread.kstack_top = (uint64_t)(uintptr_t)boot_stack_top;
+	sched_init(&idle_thread);
+	if ((err = init_start(&boot_info, boot_node)))
+		boot_fail("init", err);
 	klog("ready");
 
 	run_selftest(boot_info.cmdline);
-	for (;;)
-		arch_idle();
+	sched_idle_loop();
 }

@@ -25,6 +25,7 @@ int arch_timer_init(void);
 
 /* Arms the one-shot timer to fire at (or just after) deadline_ns. */
 void arch_timer_arm(uint64_t deadline_ns);
+void arch_timer_disarm(void);
 
 /* Monotonic nanoseconds since calibration; 0 before it. */
 uint64_t arch_clock_ns(void);

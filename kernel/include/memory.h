@@ -22,6 +22,7 @@ int memory_init(const struct mb2_info *info, uint64_t mbi_phys, size_t mbi_len);
 int64_t memory_alloc_frame(void);
 int memory_free_frame(uint64_t phys);
 uint64_t memory_free_frames(void);
+uint64_t memory_total_frames(void);        /* usable frames at boot */
 
 /* Pages for slab caches, taken from and returned to the frame allocator. */
 extern const struct slab_page_ops memory_slab_pages;

@@ -26,23 +26,38 @@ static void emit(const char *buf, int len)
 	arch_console_write(buf, (unsigned long)len);
 }
 
-void klog(const char *fmt, ...)
+static void log_line(const char *unit, const char *fmt, va_list ap)
 {
 	char buf[LOG_LINE_MAX];
 	uint64_t ns = arch_clock_ns();
-	int n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] node%u kernel: ",
+	int n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] node%u %s: ",
 			     (unsigned long)(ns / 1000000000u),
-			     (unsigned long)(ns % 1000000000u / 1000u), log_node);
-	va_list ap;
+			     (unsigned long)(ns % 1000000000u / 1000u), log_node, unit);
 
-	va_start(ap, fmt);
 	if (n < LOG_LINE_MAX - 2)
 		n += fmt_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	if (n > LOG_LINE_MAX - 2)
 		n = LOG_LINE_MAX - 2;
 	buf[n++] = '\n';
 	emit(buf, n);
+}
+
+void klog(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line("kernel", fmt, ap);
+	va_end(ap);
+}
+
+void ulog(const char *unit, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(unit, fmt, ap);
+	va_end(ap);
 }
 
 void kprintf(const char *fmt, ...)

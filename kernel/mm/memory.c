@@ -15,6 +15,7 @@
 #define LOW_MEMORY_END (1ull << 20)     /* BIOS, EBDA, later SMP trampoline */
 
 static struct pmm pmm;
+static uint64_t total_frames;
 
 struct span {
 	uint64_t start, end;
@@ -115,6 +116,7 @@ int memory_init(const struct mb2_info *info, uint64_t mbi_phys, size_t mbi_len)
 	for (unsigned b = 0; b < nbusy; b++)
 		if ((err = reserve_span(busy[b])))
 			return err;
+	total_frames = pmm_free_count(&pmm);
 	klog("mem pmm frames=%lu bitmap_phys=0x%lx bitmap_bytes=%lu",
 	     (unsigned long)nframes, (unsigned long)storage, (unsigned long)bytes);
 	return 0;
@@ -131,6 +133,11 @@ int memory_free_frame(uint64_t phys)
 	if (phys % PAGE_SIZE)
 		return -AION_EINVAL;
 	return pmm_free(&pmm, phys / PAGE_SIZE);
+}
+
+uint64_t memory_total_frames(void)
+{
+	return total_frames;
 }
 
 uint64_t memory_free_frames(void)

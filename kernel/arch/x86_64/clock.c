@@ -12,6 +12,7 @@
 #include "arch/percpu.h"
 #include "arch/timer.h"
 #include "log.h"
+#include "sched.h"
 
 #define NS_PER_S        1000000000ull
 #define CALIB_PIT_TICKS 11932u          /* 10 ms */
@@ -128,6 +129,12 @@ static void timer_program(uint64_t now, uint64_t deadline)
 	lapic_timer_start((uint32_t)ticks, true);
 }
 
+void arch_timer_disarm(void)
+{
+	this_cpu()->timer_deadline_ns = 0;
+	lapic_timer_start(0, false);
+}
+
 void arch_timer_arm(uint64_t deadline_ns)
 {
 	this_cpu()->timer_deadline_ns = deadline_ns;
@@ -149,4 +156,5 @@ void timer_irq(void)
 	cpu->timer_deadline_ns = 0;
 	cpu->timer_irqs++;
 	cpu->timer_last_fire_ns = now;
+	sched_timer();
 }

@@ -1,14 +1,33 @@
 /* Boot CPU bring-up and the few CPU-state hooks generic code needs. */
 #include "arch.h"
+#include "arch/cpu.h"
 #include "arch/gdt.h"
 
+#define MSR_STAR        0xc0000081u
+#define MSR_LSTAR       0xc0000082u
+#define MSR_FMASK       0xc0000084u
+#define EFER_SCE        (1u << 0)
+/* Cleared on SYSCALL: IF (kernel runs with interrupts off), TF, DF, AC. */
+#define SYSCALL_FMASK   ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
+
 void arch_clock_start(void);
+extern char syscall_entry[];
+
+static void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSCALL: CS = 0x08, SS = 0x10. (SYSRET is unused: we leave by iretq.) */
+	wrmsr(MSR_STAR, ((uint64_t)GDT_KDATA << 48) | ((uint64_t)GDT_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, SYSCALL_FMASK);
+}
 
 void arch_cpu_init(void)
 {
 	arch_clock_start();
 	gdt_init();
 	idt_init();
+	syscall_init();
 }
 
 void arch_irq_enable(void)

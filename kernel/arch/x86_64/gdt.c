@@ -21,6 +21,9 @@ struct tss {
 
 #define IST_STACK_SIZE 4096
 
+_Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "syscall.S");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall.S");
+
 static uint64_t gdt[7];
 static struct tss tss0;
 static struct percpu cpu0;
@@ -87,4 +90,17 @@ void gdt_init(void)
 	cpu0.tss = &tss0;
 	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu0);
 	wrmsr(MSR_KERNEL_GS, 0);
+}
+
+/* Where the CPU switches stacks on a trap or SYSCALL from ring 3. */
+void arch_set_kernel_stack(uint64_t top)
+{
+	struct percpu *cpu = this_cpu();
+	cpu->tss->rsp[0] = top;
+	cpu->kernel_rsp = top;
+}
+
+struct sched *sched_this(void)
+{
+	return &this_cpu()->sched;
 }

@@ -51,6 +51,8 @@ isr_common:
 	movq %rsp, %rdi
 	cld
 	call trap_dispatch
+	.globl trap_return
+trap_return:
 	popq %r15
 	popq %r14
 	popq %r13

@@ -17,6 +17,7 @@
 #include "layout.h"
 #include "memory.h"
 #include "multiboot2.h"
+#include "vm.h"
 
 #define PTE_P           (1ull << 0)
 #define PTE_W           (1ull << 1)
@@ -152,4 +153,38 @@ int arch_map_mmio(uint64_t phys, uint64_t size, void **out)
 	}
 	*out = phys_to_virt(phys);
 	return 0;
+}
+
+uint64_t arch_kernel_pml4_phys(void)
+{
+	return virt_to_phys(kernel_pml4);
+}
+
+uint64_t arch_pte_nx(void)
+{
+	return pte_nx;
+}
+
+/* Kernel stack pages: present, writable, never executable, global. */
+int vm_kmap(uint64_t va, uint64_t pa)
+{
+	return pt_map(va, pa, PTE_W | PTE_G | pte_nx, 0);
+}
+
+/* Removes a kernel stack page; returns its frame (0 if none was mapped). */
+uint64_t vm_kunmap(uint64_t va)
+{
+	uint64_t *t = kernel_pml4;
+
+	for (int l = 3; l > 0; l--) {
+		uint64_t e = t[pt_index(va, l)];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return 0;
+		t = phys_to_virt(e & PTE_ADDR);
+	}
+	uint64_t *e = &t[pt_index(va, 0)];
+	uint64_t pa = *e & PTE_ADDR;
+	*e = 0;
+	invlpg(va);
+	return pa;
 }

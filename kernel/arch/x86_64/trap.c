@@ -11,6 +11,8 @@
 #include "arch/trap.h"
 #include "ksyms.h"
 #include "log.h"
+#include "sched.h"
+#include "thread.h"
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -57,10 +59,16 @@ static __attribute__((noreturn)) void kernel_exception(const struct trap_frame *
 	arch_halt();
 }
 
-void trap_dispatch(struct trap_frame *f)
+/* A fault in ring 3 ends the unit; the kernel and every other unit go on. */
+static void user_exception(const struct trap_frame *f)
 {
-	if (f->vector < 32)
-		kernel_exception(f);
+	uint64_t addr = f->vector == 14 ? read_cr2() : f->rip;
+	thread_user_fault((uint32_t)f->vector, exception_names[f->vector], addr,
+			  f->rip);
+}
+
+static void interrupt(const struct trap_frame *f)
+{
 	if (f->vector == VEC_TIMER) {
 		lapic_eoi();
 		timer_irq();
@@ -72,4 +80,15 @@ void trap_dispatch(struct trap_frame *f)
 		return;                 /* masked 8259: only spurious IRQ7/15 arrive */
 	klog("irq unexpected vector=%lu", f->vector);
 	lapic_eoi();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32 && !(f->cs & 3))
+		kernel_exception(f);
+	if (f->vector < 32)
+		user_exception(f);
+	else
+		interrupt(f);
+	sched_preempt_point();
 }

@@ -12,7 +12,11 @@
 #define IST_NMI          2
 #define IST_MACHINE_CHECK 3
 
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 void gdt_init(void);
 void idt_init(void);
+void arch_set_kernel_stack(uint64_t top);
+#endif
 
 #endif /* ARCH_GDT_H */

@@ -6,12 +6,20 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+/* Offsets used by syscall.S: keep in sync with the _Static_asserts in gdt.c. */
+#define PERCPU_KERNEL_RSP 8
+#define PERCPU_USER_RSP   16
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#include "sched.h"
 
 struct tss;
 
 struct percpu {
 	struct percpu *self;
+	uint64_t kernel_rsp;            /* top of the running thread's kernel stack */
+	uint64_t user_rsp;              /* scratch for SYSCALL entry */
 	uint32_t cpu_id;
 	uint32_t lapic_id;
 	struct tss *tss;
@@ -19,6 +27,7 @@ struct percpu {
 	uint64_t timer_irqs;            /* one-shot expiries taken */
 	uint64_t timer_last_fire_ns;
 	uint32_t trap_depth;            /* nested exception guard */
+	struct sched sched;             /* this CPU's run queue and sleepers */
 };
 
 static inline struct percpu *this_cpu(void)
@@ -28,4 +37,5 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
+#endif /* __ASSEMBLER__ */
 #endif /* ARCH_PERCPU_H */

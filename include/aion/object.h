@@ -1,0 +1,93 @@
+/*
+ * Kernel objects as userspace sees them: handles, object types, rights,
+ * priorities, and the information records the *_INFO calls fill in.
+ */
+#ifndef AION_OBJECT_H
+#define AION_OBJECT_H
+
+#include <stdint.h>
+
+/*
+ * A handle names a slot of the calling unit's handle table: the low
+ * AION_HANDLE_INDEX_BITS are the slot, the rest its generation. Deleting a
+ * slot bumps its generation, so a stale or guessed handle fails with
+ * -AION_ECAP instead of reaching a newer object.
+ */
+typedef uint32_t aion_handle_t;
+#define AION_HANDLE_INDEX_BITS  8
+#define AION_HANDLE_SLOTS       (1u << AION_HANDLE_INDEX_BITS)
+#define AION_HANDLE(index, gen) ((aion_handle_t)(((gen) << AION_HANDLE_INDEX_BITS) | (index)))
+
+/* Slot 0 of every unit: the unit itself, generation 1, never closable. */
+#define AION_HANDLE_SELF        AION_HANDLE(0, 1)
+
+enum aion_obj_type {
+	AION_OBJ_NONE = 0,
+	AION_OBJ_UNIT = 1,
+	AION_OBJ_THREAD = 2,
+};
+
+/* Rights: what a handle allows on its object. */
+#define AION_RIGHT_READ     (1u << 0)   /* *_INFO */
+#define AION_RIGHT_WRITE    (1u << 1)   /* MEM_MAP/UNMAP/WRITE into a unit */
+#define AION_RIGHT_CONTROL  (1u << 2)   /* threads: create in unit, start, priority */
+#define AION_RIGHT_DESTROY  (1u << 3)   /* UNIT_DESTROY */
+#define AION_RIGHT_SPAWN    (1u << 4)   /* UNIT_CREATE from this unit's quota */
+#define AION_RIGHTS_ALL     0x1fu
+
+/* 256 fixed priorities; higher runs first. */
+#define AION_PRIO_MIN       0
+#define AION_PRIO_MAX       255
+
+/* Memory protection for MEM_MAP. */
+#define AION_PROT_READ      (1u << 0)
+#define AION_PROT_WRITE     (1u << 1)
+#define AION_PROT_EXEC      (1u << 2)
+
+/* The user half of every address space: [AION_USER_MIN, AION_USER_END). */
+#define AION_USER_MIN       0x0000000000001000ull
+#define AION_USER_END       0x0000800000000000ull
+/* Where loaders put a unit's first stack (grows down from here). */
+#define AION_STACK_TOP      0x00007fffffff0000ull
+
+enum aion_unit_state {
+	AION_UNIT_RUNNING = 1,  /* has live threads, or none started yet */
+	AION_UNIT_EXITED = 2,   /* every thread exited */
+	AION_UNIT_FAULTED = 3,  /* a thread faulted: the unit was ended */
+};
+
+struct aion_unit_info {
+	uint32_t state;
+	int32_t exit_code;
+	uint32_t fault_vector;          /* when FAULTED */
+	uint32_t threads;               /* live threads */
+	uint64_t fault_addr;            /* faulting address (#PF) or RIP */
+	uint64_t quota_frames;          /* frames it may hold */
+	uint64_t used_frames;           /* frames it holds now */
+	char name[32];
+};
+
+enum aion_thread_state {
+	AION_THREAD_CREATED = 1,
+	AION_THREAD_READY = 2,
+	AION_THREAD_RUNNING = 3,
+	AION_THREAD_SLEEPING = 4,
+	AION_THREAD_DEAD = 5,
+};
+
+struct aion_thread_info {
+	uint32_t state;
+	uint32_t priority;
+	uint64_t cpu_ns;                /* time spent running */
+	uint64_t switches;              /* times switched in */
+};
+
+struct aion_system_info {
+	uint64_t free_frames;
+	uint64_t total_frames;
+	uint64_t kernel_objects;        /* live units, threads, handle tables */
+	uint64_t uptime_ns;
+	uint64_t time_slice_ns;
+};
+
+#endif /* AION_OBJECT_H */

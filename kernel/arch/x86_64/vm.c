@@ -1,0 +1,167 @@
+/*
+ * User address spaces: 4-level page tables whose upper half (PML4 entries
+ * 256..511) is copied from the kernel's, so kernel mappings are shared.
+ * The kernel only ever adds mappings below existing upper-half PDPTs, so
+ * the copy never goes stale.
+ */
+#include "aion/error.h"
+#include "aion/object.h"
+#include "arch/cpu.h"
+#include "kstring.h"
+#include "layout.h"
+#include "memory.h"
+#include "unit.h"
+#include "vm.h"
+
+#define PTE_P           (1ull << 0)
+#define PTE_W           (1ull << 1)
+#define PTE_U           (1ull << 2)
+#define PTE_PS          (1ull << 7)
+#define PTE_BORROWED    (1ull << 9)     /* software bit: frame not the unit's */
+#define PTE_NX          (1ull << 63)
+#define PTE_ADDR        0x000ffffffffff000ull
+
+extern uint64_t arch_kernel_pml4_phys(void);
+extern uint64_t arch_pte_nx(void);
+
+static uint64_t *table_of(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+static unsigned idx(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+static bool user_page(uint64_t va)
+{
+	return va >= AION_USER_MIN && va < AION_USER_END && !(va & (PAGE_SIZE - 1));
+}
+
+int vm_create(struct unit *u)
+{
+	int64_t pa = unit_frame_alloc(u);
+	if (pa < 0)
+		return (int)pa;
+	uint64_t *pml4 = phys_to_virt((uint64_t)pa);
+	const uint64_t *kpml4 = phys_to_virt(arch_kernel_pml4_phys());
+	for (unsigned i = 256; i < 512; i++)
+		pml4[i] = kpml4[i];
+	u->pml4 = (uint64_t)pa;
+	return 0;
+}
+
+/* The level-0 entry for va, creating tables on the way when create. */
+static int walk(struct unit *u, uint64_t va, bool create, uint64_t **pte)
+{
+	uint64_t *t = phys_to_virt(u->pml4);
+
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &t[idx(va, level)];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return -AION_EFAULT;
+			int64_t pa = unit_frame_alloc(u);
+			if (pa < 0)
+				return (int)pa;
+			*e = (uint64_t)pa | PTE_P | PTE_W | PTE_U;
+		}
+		t = table_of(*e);
+	}
+	*pte = &t[idx(va, 0)];
+	return 0;
+}
+
+int vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned)
+{
+	uint64_t *pte;
+
+	if (!user_page(va))
+		return -AION_EFAULT;
+	int err = walk(u, va, true, &pte);
+	if (err)
+		return err;
+	if (*pte & PTE_P)
+		return -AION_EEXIST;
+	*pte = pa | PTE_P | PTE_U | ((prot & AION_PROT_WRITE) ? PTE_W : 0) |
+	       ((prot & AION_PROT_EXEC) ? 0 : arch_pte_nx()) |
+	       (owned ? 0 : PTE_BORROWED);
+	return 0;
+}
+
+static void release_leaf(struct unit *u, uint64_t pte)
+{
+	if (!(pte & PTE_BORROWED))
+		unit_frame_free(u, pte & PTE_ADDR);
+}
+
+int vm_unmap(struct unit *u, uint64_t va)
+{
+	uint64_t *pte;
+
+	if (!user_page(va))
+		return -AION_EFAULT;
+	if (walk(u, va, false, &pte) || !(*pte & PTE_P))
+		return -AION_ENOENT;
+	uint64_t old = *pte;
+	*pte = 0;
+	if (read_cr3() == u->pml4)
+		invlpg(va);
+	release_leaf(u, old);
+	return 0;
+}
+
+int vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned)
+{
+	uint64_t *pte;
+
+	if (va < AION_USER_MIN || va >= AION_USER_END)
+		return -AION_EFAULT;
+	if (walk(u, va & ~(PAGE_SIZE - 1), false, &pte))
+		return -AION_EFAULT;
+	uint64_t e = *pte;
+	if (!(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)))
+		return -AION_EFAULT;
+	*pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+	if (owned)
+		*owned = !(e & PTE_BORROWED);
+	return 0;
+}
+
+/* Frees a table and everything below it; level 0 tables hold pages. */
+static void free_table(struct unit *u, uint64_t entry, int level)
+{
+	uint64_t *t = table_of(entry);
+
+	for (unsigned i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 0)
+			release_leaf(u, t[i]);
+		else
+			free_table(u, t[i], level - 1);
+	}
+	unit_frame_free(u, entry & PTE_ADDR);
+}
+
+void vm_destroy(struct unit *u)
+{
+	if (!u->pml4)
+		return;
+	if (read_cr3() == u->pml4)
+		vm_activate(NULL);
+	uint64_t *pml4 = phys_to_virt(u->pml4);
+	for (unsigned i = 0; i < 256; i++)
+		if (pml4[i] & PTE_P)
+			free_table(u, pml4[i], 2);
+	unit_frame_free(u, u->pml4);
+	u->pml4 = 0;
+}
+
+void vm_activate(struct unit *u)
+{
+	uint64_t want = u ? u->pml4 : arch_kernel_pml4_phys();
+	if (read_cr3() != want)
+		write_cr3(want);
+}

@@ -1,0 +1,232 @@
+/*
+ * Scheduler decisions. Every function runs with interrupts off on the CPU
+ * that owns the queues; switches happen only at the end of a trap or
+ * system call (sched_preempt_point) or when the current thread blocks.
+ */
+#include <stddef.h>
+#include "aion/object.h"
+#include "arch.h"
+#include "arch/gdt.h"
+#include "sched.h"
+#include "thread.h"
+#include "unit.h"
+#include "vm.h"
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - __builtin_offsetof(type, member)))
+
+extern struct thread *arch_switch(uint64_t *save_rsp, uint64_t next_rsp,
+				  struct thread *prev);
+
+static struct thread *rq_thread(struct runq_link *l)
+{
+	return container_of(l, struct thread, rq);
+}
+
+static struct thread *sleep_thread(struct sleepq_entry *e)
+{
+	return container_of(e, struct thread, sleep);
+}
+
+void sched_init(struct thread *idle)
+{
+	struct sched *s = sched_this();
+
+	runq_init(&s->rq);
+	sleepq_init(&s->sleepers, s->sleep_heap, SCHED_MAX_THREADS);
+	runq_link_init(&idle->rq);
+	sleepq_entry_init(&idle->sleep);
+	idle->state = AION_THREAD_RUNNING;
+	idle->ran_since = arch_clock_ns();
+	s->idle = idle;
+	s->current = idle;
+}
+
+struct thread *sched_current(void)
+{
+	return sched_this()->current;
+}
+
+/* Arms the timer for the next event: the current slice's end or a sleeper. */
+static void rearm(struct sched *s)
+{
+	uint64_t next = UINT64_MAX;
+	struct sleepq_entry *first = sleepq_first(&s->sleepers);
+
+	if (first)
+		next = first->deadline;
+	if (s->current != s->idle && s->current->slice_end < next)
+		next = s->current->slice_end;
+	if (next == UINT64_MAX)
+		arch_timer_disarm();
+	else
+		arch_timer_arm(next);
+}
+
+static void switch_to(struct sched *s, struct thread *next)
+{
+	struct thread *prev = s->current;
+	uint64_t now = arch_clock_ns();
+
+	prev->cpu_ns += now - prev->ran_since;
+	next->ran_since = now;
+	next->switches++;
+	/* A preempted thread resumes the rest of its slice, not a new one:
+	 * else frequent preemption would let it starve its equals. */
+	next->slice_end = now + (next->slice_left ? next->slice_left : SCHED_SLICE_NS);
+	next->slice_left = 0;
+	next->state = AION_THREAD_RUNNING;
+	s->current = next;
+	vm_activate(next->unit);
+	arch_set_kernel_stack(next->kstack_top);
+	prev = arch_switch(&prev->saved_rsp, next->saved_rsp, prev);
+	sched_after_switch(prev);
+}
+
+/* Runs the best ready thread (or idle); current must already be queued or gone. */
+static void pick_and_switch(struct sched *s)
+{
+	struct runq_link *l = runq_pop(&s->rq);
+	struct thread *next = l ? rq_thread(l) : s->idle;
+
+	if (next == s->current) {
+		next->state = AION_THREAD_RUNNING;
+		next->slice_end = arch_clock_ns() + SCHED_SLICE_NS;
+		rearm(s);
+		return;
+	}
+	switch_to(s, next);
+}
+
+void sched_after_switch(struct thread *prev)
+{
+	struct sched *s = sched_this();
+
+	if (prev != s->idle && prev->state == AION_THREAD_DEAD)
+		thread_reap(prev);
+	rearm(s);
+}
+
+void sched_ready(struct thread *t)
+{
+	struct sched *s = sched_this();
+
+	t->state = AION_THREAD_READY;
+	runq_push_back(&s->rq, &t->rq, t->prio);
+	if (s->current == s->idle || t->prio > s->current->prio)
+		s->need_resched = true;
+}
+
+void sched_unqueue(struct thread *t)
+{
+	struct sched *s = sched_this();
+
+	if (runq_queued(&t->rq))
+		runq_remove(&s->rq, &t->rq);
+	sleepq_remove(&s->sleepers, &t->sleep);
+}
+
+void sched_requeue(struct thread *t)
+{
+	struct sched *s = sched_this();
+
+	if (runq_queued(&t->rq)) {
+		runq_remove(&s->rq, &t->rq);
+		runq_push_back(&s->rq, &t->rq, t->prio);
+	}
+	/* A raised waiter or a lowered runner may change who should run. */
+	s->need_resched = true;
+}
+
+void sched_yield(void)
+{
+	struct sched *s = sched_this();
+	struct thread *cur = s->current;
+
+	cur->state = AION_THREAD_READY;
+	runq_push_back(&s->rq, &cur->rq, cur->prio);
+	pick_and_switch(s);
+}
+
+int sched_sleep_until(uint64_t deadline_ns)
+{
+	struct sched *s = sched_this();
+	struct thread *cur = s->current;
+
+	if (deadline_ns <= arch_clock_ns())
+		return 0;
+	int err = sleepq_insert(&s->sleepers, &cur->sleep, deadline_ns);
+	if (err)
+		return err;
+	cur->state = AION_THREAD_SLEEPING;
+	pick_and_switch(s);
+	return 0;
+}
+
+void sched_block(void)
+{
+	pick_and_switch(sched_this());
+}
+
+void sched_timer(void)
+{
+	struct sched *s = sched_this();
+	uint64_t now = arch_clock_ns();
+	struct sleepq_entry *e;
+
+	if (!s->current)
+		return;                 /* before sched_init: the boot probe */
+	/* Bounded by the number of threads: each sleeper is woken once. */
+	while ((e = sleepq_first(&s->sleepers)) && e->deadline <= now) {
+		sleepq_remove(&s->sleepers, e);
+		sched_ready(sleep_thread(e));
+	}
+	s->need_resched = true;         /* also settles a slice that ended */
+}
+
+void sched_preempt_point(void)
+{
+	struct sched *s = sched_this();
+	struct thread *cur = s->current;
+
+	if (!s->need_resched || !cur)
+		return;
+	s->need_resched = false;
+	int top = runq_highest(&s->rq);
+	if (cur == s->idle) {
+		if (top >= 0)
+			pick_and_switch(s);
+		else
+			rearm(s);
+		return;
+	}
+	uint64_t now = arch_clock_ns();
+	bool slice_over = now >= cur->slice_end;
+	if (top > (int)cur->prio && !slice_over) {
+		/* Preempted mid-slice: keep its place at the head of its priority. */
+		cur->slice_left = cur->slice_end - now;
+		cur->state = AION_THREAD_READY;
+		runq_push_front(&s->rq, &cur->rq, cur->prio);
+		pick_and_switch(s);
+	} else if (top > (int)cur->prio || (top == (int)cur->prio && slice_over)) {
+		/* Slice used up: behind its equals. */
+		cur->state = AION_THREAD_READY;
+		runq_push_back(&s->rq, &cur->rq, cur->prio);
+		pick_and_switch(s);
+	} else {
+		if (slice_over)
+			cur->slice_end = now + SCHED_SLICE_NS;
+		rearm(s);
+	}
+}
+
+void sched_idle_loop(void)
+{
+	struct sched *s = sched_this();
+
+	for (;;) {
+		s->need_resched = true;
+		sched_preempt_point();
+		arch_idle();
+	}
+}

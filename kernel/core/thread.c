@@ -1,0 +1,218 @@
+/*
+ * Thread lifecycle. A new thread's kernel stack is built so that the
+ * first switch to it "returns" into thread_trampoline, which leaves for
+ * user mode through the trap frame at the top of the stack.
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/object.h"
+#include "arch.h"
+#include "kstring.h"
+#include "layout.h"
+#include "log.h"
+#include "memory.h"
+#include "sched.h"
+#include "slab.h"
+#include "thread.h"
+#include "unit.h"
+#include "vm.h"
+#include "arch/gdt.h"
+#include "arch/trap.h"
+
+#define KSTACK_AREA     0xffffffffc0000000ull   /* the top 1 GiB */
+#define KSTACK_PAGES    2
+#define KSTACK_SLOT     (4 * PAGE_SIZE)         /* 2 guard pages below */
+#define RFLAGS_IF       0x200ull
+#define RFLAGS_RESERVED 0x2ull
+
+extern char thread_trampoline[];
+extern struct thread *arch_switch(uint64_t *save_rsp, uint64_t next_rsp,
+				  struct thread *prev);
+
+static struct slab_cache thread_cache;
+static uint16_t free_slots[THREAD_MAX];
+static unsigned nfree_slots;
+static bool slots_ready;
+
+static uint64_t slot_top(uint32_t slot)
+{
+	return KSTACK_AREA + (uint64_t)(slot + 1) * KSTACK_SLOT;
+}
+
+static void kstack_free(struct unit *u, uint32_t slot)
+{
+	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
+		uint64_t pa = vm_kunmap(slot_top(slot) - (i + 1) * PAGE_SIZE);
+		if (pa)
+			unit_frame_free(u, pa);
+	}
+	free_slots[nfree_slots++] = (uint16_t)slot;
+}
+
+static int kstack_alloc(struct unit *u, uint32_t *slot)
+{
+	if (!slots_ready) {
+		for (unsigned i = 0; i < THREAD_MAX; i++)
+			free_slots[i] = (uint16_t)(THREAD_MAX - 1 - i);
+		nfree_slots = THREAD_MAX;
+		slots_ready = true;
+	}
+	if (!nfree_slots)
+		return -AION_ENOSPC;
+	*slot = free_slots[--nfree_slots];
+	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
+		int64_t pa = unit_frame_alloc(u);
+		int err = pa < 0 ? (int)pa :
+			  vm_kmap(slot_top(*slot) - (i + 1) * PAGE_SIZE, (uint64_t)pa);
+		if (err) {
+			if (pa >= 0)
+				unit_frame_free(u, (uint64_t)pa);
+			kstack_free(u, *slot);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* User context at the top, then arch_switch's frame returning to the trampoline. */
+static void kstack_build(struct thread *t, uint64_t entry, uint64_t stack_top,
+			 uint64_t arg)
+{
+	struct trap_frame *f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+	memset(f, 0, sizeof(*f));
+	f->rip = entry;
+	f->cs = GDT_UCODE | 3;
+	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+	f->rsp = stack_top;
+	f->ss = GDT_UDATA | 3;
+	f->rdi = arg;
+
+	uint64_t *sp = (uint64_t *)f;
+	*--sp = (uint64_t)(uintptr_t)thread_trampoline;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;              /* rbp rbx r12 r13 r14 r15 */
+	t->saved_rsp = (uint64_t)(uintptr_t)sp;
+}
+
+int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
+		  uint64_t arg, unsigned prio, struct thread **out)
+{
+	if (prio > u->max_prio)
+		return -AION_EPERM;
+	if (entry < AION_USER_MIN || entry >= AION_USER_END ||
+	    stack_top < AION_USER_MIN || stack_top > AION_USER_END)
+		return -AION_EFAULT;
+	if (u->state != AION_UNIT_RUNNING)
+		return -AION_EDEAD;
+	if (!thread_cache.obj_size &&
+	    slab_cache_init(&thread_cache, "thread", sizeof(struct thread), &memory_slab_pages))
+		return -AION_ENOMEM;
+	struct thread *t = slab_alloc(&thread_cache);
+	if (!t)
+		return -AION_ENOMEM;
+	int err = kstack_alloc(u, &t->id);
+	if (err) {
+		slab_free(&thread_cache, t);
+		return err;
+	}
+	kobj_init(&t->obj, AION_OBJ_THREAD);    /* this reference: the unit's list */
+	kobj_count(1);
+	t->unit = u;
+	kobj_get(&u->obj);
+	t->state = AION_THREAD_CREATED;
+	t->prio = prio;
+	runq_link_init(&t->rq);
+	sleepq_entry_init(&t->sleep);
+	t->kstack_top = slot_top(t->id);
+	kstack_build(t, entry, stack_top, arg);
+	t->unit_next = u->threads;
+	u->threads = t;
+	u->live_threads++;
+	*out = t;
+	return 0;
+}
+
+int thread_start(struct thread *t)
+{
+	if (t->state != AION_THREAD_CREATED)
+		return t->state == AION_THREAD_DEAD ? -AION_EDEAD : -AION_EBUSY;
+	sched_ready(t);
+	return 0;
+}
+
+int thread_set_priority(struct thread *t, unsigned prio)
+{
+	if (prio > AION_PRIO_MAX || prio > t->unit->max_prio)
+		return -AION_EPERM;
+	if (t->state == AION_THREAD_DEAD)
+		return -AION_EDEAD;
+	t->prio = prio;
+	sched_requeue(t);
+	return 0;
+}
+
+void thread_kill(struct thread *t)
+{
+	if (t->state == AION_THREAD_DEAD)
+		return;
+	sched_unqueue(t);
+	t->state = AION_THREAD_DEAD;
+	unit_thread_gone(t->unit, t->exit_code);
+}
+
+void thread_exit_current(int32_t code)
+{
+	struct thread *t = sched_current();
+
+	t->exit_code = code;
+	thread_kill(t);
+	sched_block();
+}
+
+void thread_reap(struct thread *t)
+{
+	struct unit *u = t->unit;
+
+	if (!t->kstack_top)
+		return;
+	thread_kill(t);
+	for (struct thread **pp = &u->threads; *pp; pp = &(*pp)->unit_next) {
+		if (*pp == t) {
+			*pp = t->unit_next;
+			break;
+		}
+	}
+	kstack_free(u, t->id);
+	t->kstack_top = 0;
+	kobj_put(&t->obj);              /* the unit's list reference */
+}
+
+void thread_release(struct thread *t)
+{
+	struct unit *u = t->unit;
+
+	kobj_count(-1);
+	slab_free(&thread_cache, t);
+	kobj_put(&u->obj);
+}
+
+void thread_user_fault(uint32_t vector, const char *name, uint64_t addr,
+		       uint64_t rip)
+{
+	struct thread *t = sched_current();
+	struct unit *u = t->unit;
+
+	klog("unit fault unit=%s id=%u thread=%u vector=%u name=%s addr=0x%lx rip=0x%lx",
+	     u->name, u->id, t->id, vector, name, (unsigned long)addr,
+	     (unsigned long)rip);
+	u->fault_vector = vector;
+	u->fault_addr = addr;
+	unit_end(u, AION_UNIT_FAULTED, -AION_EFAULT);
+	/* Reap the others now; the faulting thread is reaped once off its stack. */
+	for (struct thread *o = u->threads, *next; o; o = next) {
+		next = o->unit_next;
+		if (o != t)
+			thread_reap(o);
+	}
+	sched_block();
+}

@@ -1,0 +1,156 @@
+/*
+ * Unit lifecycle and frame accounting. Creation and destruction are the
+ * only operations whose time grows with the unit (destruction walks what
+ * it holds, bounded by its quota).
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/object.h"
+#include "handle.h"
+#include "kstring.h"
+#include "layout.h"
+#include "log.h"
+#include "memory.h"
+#include "sched.h"
+#include "slab.h"
+#include "thread.h"
+#include "unit.h"
+#include "vm.h"
+
+static struct slab_cache unit_cache;
+static uint32_t next_unit_id = 1;
+
+int64_t unit_frame_alloc(struct unit *u)
+{
+	if (u->used >= u->quota)
+		return -AION_ENOMEM;
+	int64_t pa = memory_alloc_frame();
+	if (pa < 0)
+		return pa;
+	memset(phys_to_virt((uint64_t)pa), 0, PAGE_SIZE);
+	u->used++;
+	return pa;
+}
+
+void unit_frame_free(struct unit *u, uint64_t pa)
+{
+	int err = memory_free_frame(pa);
+	if (err)
+		klog("unit frame free failed unit=%s pa=0x%lx err=%s", u->name,
+		     (unsigned long)pa, aion_error_name(err));
+	u->used--;
+}
+
+static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
+		      struct unit **out)
+{
+	if (!unit_cache.obj_size &&
+	    slab_cache_init(&unit_cache, "unit", sizeof(struct unit), &memory_slab_pages))
+		return -AION_ENOMEM;
+	struct unit *u = slab_alloc(&unit_cache);
+	if (!u)
+		return -AION_ENOMEM;
+	kobj_init(&u->obj, AION_OBJ_UNIT);
+	kobj_count(1);
+	size_t n = strlen(name);
+	memcpy(u->name, name, n < UNIT_NAME_MAX - 1 ? n : UNIT_NAME_MAX - 1);
+	u->id = next_unit_id++;
+	u->state = AION_UNIT_RUNNING;
+	u->quota = quota;
+	u->max_prio = (uint8_t)max_prio;
+
+	int64_t ht = unit_frame_alloc(u);
+	int err = ht < 0 ? (int)ht : vm_create(u);
+	if (err) {
+		if (ht >= 0)
+			unit_frame_free(u, (uint64_t)ht);
+		kobj_count(-1);
+		slab_free(&unit_cache, u);
+		return err;
+	}
+	u->handles = phys_to_virt((uint64_t)ht);
+	handle_table_init(u->handles);
+	handle_set_self(u->handles, &u->obj, AION_RIGHTS_ALL);
+	*out = u;   /* the creation reference goes to the caller */
+	return 0;
+}
+
+int unit_create_root(const char *name, uint64_t quota, struct unit **out)
+{
+	return unit_alloc(name, quota, AION_PRIO_MAX, out);
+}
+
+int unit_create(struct unit *parent, const char *name, uint64_t quota,
+		unsigned max_prio, struct unit **out)
+{
+	if (max_prio > parent->max_prio)
+		return -AION_EPERM;
+	if (quota > parent->quota - parent->used)
+		return -AION_ENOMEM;
+	parent->quota -= quota;
+	int err = unit_alloc(name, quota, max_prio, out);
+	if (err) {
+		parent->quota += quota;
+		return err;
+	}
+	(*out)->parent = parent;
+	kobj_get(&parent->obj);
+	klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
+	     (*out)->id, parent->name, (unsigned long)quota);
+	return 0;
+}
+
+void unit_end(struct unit *u, uint32_t state, int32_t code)
+{
+	if (u->state != AION_UNIT_RUNNING)
+		return;
+	u->state = state;
+	u->exit_code = code;
+	for (struct thread *t = u->threads; t; t = t->unit_next)
+		thread_kill(t);
+}
+
+void unit_thread_gone(struct unit *u, int32_t code)
+{
+	if (--u->live_threads == 0 && u->state == AION_UNIT_RUNNING) {
+		u->state = AION_UNIT_EXITED;
+		u->exit_code = code;
+		klog("unit exit unit=%s id=%u code=%d", u->name, u->id, code);
+	}
+}
+
+int unit_destroy(struct unit *u)
+{
+	struct thread *self = sched_current();
+
+	if (u->destroyed)
+		return -AION_ENOENT;
+	if (self->unit == u)
+		return -AION_EBUSY;
+	kobj_get(&u->obj);              /* keep u while its table lets go of it */
+	unit_end(u, AION_UNIT_EXITED, 0);
+	while (u->threads)
+		thread_reap(u->threads);
+	handle_table_clear(u->handles);
+	unit_frame_free(u, virt_to_phys(u->handles));
+	u->handles = NULL;
+	vm_destroy(u);
+	u->destroyed = true;
+	if (u->used)
+		klog("unit destroy leak unit=%s frames=%lu", u->name, (unsigned long)u->used);
+	klog("unit destroy unit=%s id=%u", u->name, u->id);
+	kobj_put(&u->obj);
+	return 0;
+}
+
+void unit_release(struct unit *u)
+{
+	struct unit *parent = u->parent;
+
+	if (parent)
+		parent->quota += u->quota;
+	kobj_count(-1);
+	slab_free(&unit_cache, u);
+	if (parent)
+		kobj_put(&parent->obj);
+}

@@ -1,0 +1,46 @@
+/*
+ * The per-CPU scheduler: 256 fixed priorities, round robin with a time
+ * slice within a priority, O(1) choice through the run queue bitmap, and a
+ * one-shot timer armed only for the next event (a slice end or the
+ * earliest sleeper), so an idle CPU takes no periodic tick.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "runq.h"
+#include "sleepq.h"
+
+#define SCHED_SLICE_NS  10000000ull     /* 10 ms */
+#define SCHED_MAX_THREADS 512
+
+struct thread;
+
+struct sched {
+	struct runq rq;
+	struct sleepq sleepers;
+	struct sleepq_entry *sleep_heap[SCHED_MAX_THREADS];
+	struct thread *current;
+	struct thread *idle;
+	bool need_resched;
+};
+
+struct sched *sched_this(void);         /* arch: this CPU's scheduler */
+
+void sched_init(struct thread *idle);
+struct thread *sched_current(void);
+
+void sched_ready(struct thread *t);     /* t becomes runnable */
+void sched_unqueue(struct thread *t);   /* t leaves the run queue or sleepers */
+void sched_requeue(struct thread *t);   /* t's priority changed */
+void sched_yield(void);
+int sched_sleep_until(uint64_t deadline_ns);
+void sched_block(void);                 /* current is no longer runnable */
+
+void sched_timer(void);                 /* the one-shot timer expired */
+void sched_preempt_point(void);         /* end of every trap and syscall */
+void sched_after_switch(struct thread *prev);
+__attribute__((noreturn)) void sched_idle_loop(void);
+
+#endif /* KERNEL_SCHED_H */

@@ -1,0 +1,59 @@
+/*
+ * Units: isolated execution containers. A unit owns an address space, a
+ * handle table, threads and a memory quota in frames; every frame the
+ * kernel takes on its behalf (page tables, pages, kernel stacks, its handle
+ * table) is charged to it and comes back when it is destroyed.
+ */
+#ifndef KERNEL_UNIT_H
+#define KERNEL_UNIT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kobj.h"
+
+struct thread;
+struct handle_table;
+
+#define UNIT_NAME_MAX 32
+
+struct unit {
+	struct kobj obj;
+	char name[UNIT_NAME_MAX];
+	uint32_t id;
+	uint32_t state;                 /* enum aion_unit_state */
+	int32_t exit_code;
+	uint32_t fault_vector;
+	uint64_t fault_addr;
+	uint64_t pml4;                  /* physical; 0 once destroyed */
+	uint64_t quota, used;           /* frames */
+	uint8_t max_prio;               /* its threads may not run above this */
+	bool destroyed;
+	struct unit *parent;            /* referenced; gets the quota back */
+	struct handle_table *handles;   /* NULL once destroyed */
+	struct thread *threads;         /* every thread not yet reaped */
+	uint32_t live_threads;
+};
+
+/* The first unit, with a quota of `quota` frames taken from the system. */
+int unit_create_root(const char *name, uint64_t quota, struct unit **out);
+
+/* A child of parent, its quota moved from parent's unused quota. */
+int unit_create(struct unit *parent, const char *name, uint64_t quota,
+		unsigned max_prio, struct unit **out);
+
+/* Ends every thread (state EXITED or FAULTED), keeps the memory. */
+void unit_end(struct unit *u, uint32_t state, int32_t code);
+
+/* Ends it and frees every frame it holds. -AION_EBUSY for the caller's own. */
+int unit_destroy(struct unit *u);
+
+/* A thread of u left (exited or was reaped): may end the unit. */
+void unit_thread_gone(struct unit *u, int32_t code);
+
+void unit_release(struct unit *u);      /* last reference dropped */
+
+/* Frames charged to the unit: zeroed on allocation. */
+int64_t unit_frame_alloc(struct unit *u);
+void unit_frame_free(struct unit *u, uint64_t pa);
+
+#endif /* KERNEL_UNIT_H */

@@ -1,0 +1,79 @@
+/*
+ * init: the root unit. For now it reports what it was given and, when the
+ * boot command line says aion.test=NAME, runs the utest program as a unit
+ * of its own and reports how it ended. Services from a manifest come next
+ * (issue 5).
+ */
+#include "aion/bootinfo.h"
+#include "aion/lib.h"
+#include "cmdline.h"
+
+#define UTEST_TIMEOUT_NS  (300ull * 1000000000ull)
+#define HOUR_NS           (3600ull * 1000000000ull)
+
+static const struct aion_boot_module *find_module(const struct aion_bootinfo *bi,
+						  const char *name)
+{
+	for (unsigned i = 0; i < bi->nmodules && i < AION_BOOT_MODULES_MAX; i++)
+		if (strcmp(bi->mod[i].name, name) == 0)
+			return &bi->mod[i];
+	return NULL;
+}
+
+static uint64_t spare_frames(void)
+{
+	struct aion_unit_info self;
+	if (aion_unit_info(AION_HANDLE_SELF, &self))
+		return 0;
+	return self.quota_frames - self.used_frames;
+}
+
+static void run_utest(const struct aion_bootinfo *bi, const char *test)
+{
+	const struct aion_boot_module *m = find_module(bi, "utest");
+	struct aion_startup st = { 0 };
+	aion_handle_t unit, thread;
+	struct aion_unit_info info;
+
+	if (!m) {
+		aion_printf("utest missing module=utest");
+		return;
+	}
+	for (unsigned i = 0; test[i] && i < AION_ARGS_MAX - 1; i++)
+		st.args[i] = test[i];
+	struct aion_spawn sp = {
+		.name = "utest", .image = (const void *)m->vaddr,
+		.image_size = m->size, .quota_frames = spare_frames() / 2,
+		.max_prio = 200, .prio = 150, .startup = &st, .give_image = 1,
+	};
+	int64_t err = aion_spawn(&sp, &unit, &thread);
+	if (err) {
+		aion_printf("utest spawn failed err=%s", aion_error_name(err));
+		return;
+	}
+	err = aion_unit_wait(unit, UTEST_TIMEOUT_NS, &info);
+	aion_printf("utest ended state=%u code=%d wait=%s", info.state,
+		    info.exit_code, aion_error_name(err));
+	aion_handle_close(thread);
+	err = aion_unit_destroy(unit);
+	if (err)
+		aion_printf("utest destroy failed err=%s", aion_error_name(err));
+	aion_handle_close(unit);
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	const struct aion_bootinfo *bi = (const struct aion_bootinfo *)arg;
+	char test[AION_ARGS_MAX];
+
+	if (bi->magic != AION_BOOTINFO_MAGIC) {
+		aion_printf("bad boot info magic");
+		return 1;
+	}
+	aion_printf("started node=%u modules=%u quota_frames=%lu", bi->node,
+		    bi->nmodules, (unsigned long)bi->init_quota_frames);
+	if (cmdline_get(bi->cmdline, "aion.test", test, sizeof(test)))
+		run_utest(bi, test);
+	for (;;)
+		aion_sleep_ns(HOUR_NS);
+}

@@ -1,0 +1,67 @@
+/*
+ * libaion: what AionSpace programs get besides the raw system calls:
+ * printing to the console log, strings, and starting units from ELF images.
+ */
+#ifndef AION_LIB_H
+#define AION_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "aion/object.h"
+#include "aion/sys.h"
+#include "kstring.h"
+
+/* One log line (cut at AION_LOG_MAX). Returns the system call's result. */
+int64_t aion_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The program's entry point, called by crt0 with the creator's argument. */
+int64_t aion_main(uint64_t arg);
+
+/* Startup record a parent writes into a child it spawns (argument of main). */
+#define AION_STARTUP_VADDR      0x0000000000300000ull
+#define AION_STARTUP_MAGIC      0x4149535441525455ull
+#define AION_ARGS_MAX           128
+
+struct aion_startup {
+	uint64_t magic;
+	uint64_t image_vaddr;           /* copy of the program's own ELF, or 0 */
+	uint64_t image_size;
+	char args[AION_ARGS_MAX];
+};
+
+struct aion_spawn {
+	const char *name;
+	const void *image;              /* ELF file in the caller's memory */
+	size_t image_size;
+	uint64_t quota_frames;
+	unsigned max_prio, prio;
+	uint64_t arg;                   /* main's argument, unless startup is set */
+	const struct aion_startup *startup;     /* written at AION_STARTUP_VADDR */
+	int give_image;                 /* copy the image for the child too */
+	unsigned stack_pages;
+};
+
+/*
+ * Creates a unit from an ELF image, maps and fills its segments, a stack
+ * and the optional startup record, and starts its first thread. On error
+ * nothing is left behind. Returns 0 and the unit and thread handles.
+ */
+int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
+		   aion_handle_t *thread);
+
+/*
+ * Starts a thread of this unit running fn(arg) on the stack whose top is
+ * stack_top (16-byte aligned, mapped); fn's return value is its exit code.
+ * Returns the thread handle or -AION_E....
+ */
+int64_t aion_thread_spawn(int64_t (*fn)(uint64_t), uint64_t arg,
+			  uint64_t stack_top, unsigned prio);
+
+/* Maps `pages` fresh pages of stack for this unit; returns the top or 0. */
+uint64_t aion_stack_alloc(unsigned pages);
+
+/* Polls a unit until it is no longer running or timeout_ns passes. */
+int64_t aion_unit_wait(aion_handle_t unit, uint64_t timeout_ns,
+		       struct aion_unit_info *info);
+
+#endif /* AION_LIB_H */

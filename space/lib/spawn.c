@@ -1,0 +1,125 @@
+/*
+ * The userspace ELF loader: a unit is built entirely through system calls
+ * (UNIT_CREATE, MEM_MAP, MEM_WRITE, THREAD_CREATE, THREAD_START).
+ */
+#include "aion/lib.h"
+#include "elf64.h"
+
+#define PAGE            4096ull
+#define IMAGE_VADDR     0x0000000010000000ull
+
+static uint64_t page_down(uint64_t v) { return v & ~(PAGE - 1); }
+static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
+
+/* MEM_WRITE moves at most AION_MEM_WRITE_MAX bytes a call. */
+static int64_t write_all(aion_handle_t u, uint64_t dst, const uint8_t *src,
+			 uint64_t len)
+{
+	while (len) {
+		uint64_t chunk = len < AION_MEM_WRITE_MAX ? len : AION_MEM_WRITE_MAX;
+		int64_t err = aion_mem_write(u, dst, src, chunk);
+		if (err)
+			return err;
+		dst += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int64_t map_and_fill(aion_handle_t u, uint64_t va, uint64_t memsz,
+			    const uint8_t *src, uint64_t filesz, unsigned prot)
+{
+	uint64_t start = page_down(va);
+	uint64_t len = page_up(va + memsz) - start;
+
+	/* MEM_MAP takes at most 4 MiB a call. */
+	for (uint64_t off = 0; off < len; off += 1024 * PAGE) {
+		uint64_t n = len - off < 1024 * PAGE ? len - off : 1024 * PAGE;
+		int64_t err = aion_mem_map(u, start + off, n, prot);
+		if (err)
+			return err;
+	}
+	return filesz ? write_all(u, va, src, filesz) : 0;
+}
+
+static int64_t load(const struct aion_spawn *sp, aion_handle_t u, uint64_t *entry)
+{
+	struct elf_image img;
+	const uint8_t *file = sp->image;
+
+	int64_t err = elf_parse(file, sp->image_size, &img);
+	for (unsigned i = 0; !err && i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		err = map_and_fill(u, s->vaddr, s->memsz, file + s->offset,
+				   s->filesz, s->prot);
+	}
+	*entry = img.entry;
+	return err;
+}
+
+static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
+{
+	struct aion_startup st = *sp->startup;
+	int64_t err = 0;
+
+	st.magic = AION_STARTUP_MAGIC;
+	st.image_vaddr = st.image_size = 0;
+	if (sp->give_image) {
+		err = map_and_fill(u, IMAGE_VADDR, sp->image_size, sp->image,
+				   sp->image_size, AION_PROT_READ);
+		st.image_vaddr = IMAGE_VADDR;
+		st.image_size = sp->image_size;
+	}
+	if (!err)
+		err = map_and_fill(u, AION_STARTUP_VADDR, sizeof(st),
+				   (const uint8_t *)&st, sizeof(st), AION_PROT_READ);
+	return err;
+}
+
+int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
+		   aion_handle_t *thread)
+{
+	uint64_t entry = 0;
+	unsigned pages = sp->stack_pages ? sp->stack_pages : 16;
+	int64_t u = aion_unit_create(AION_HANDLE_SELF, sp->name, strlen(sp->name),
+				     sp->quota_frames, sp->max_prio);
+	if (u < 0)
+		return u;
+	int64_t err = load(sp, (aion_handle_t)u, &entry);
+	if (!err)
+		err = aion_mem_map((aion_handle_t)u, AION_STACK_TOP - pages * PAGE,
+				   pages * PAGE, AION_PROT_READ | AION_PROT_WRITE);
+	if (!err && sp->startup)
+		err = put_startup(sp, (aion_handle_t)u);
+	int64_t t = err ? err :
+		aion_thread_create((aion_handle_t)u, entry, AION_STACK_TOP,
+				   sp->startup ? AION_STARTUP_VADDR : sp->arg, sp->prio);
+	if (t >= 0 && (err = aion_thread_start((aion_handle_t)t)) == 0) {
+		*unit = (aion_handle_t)u;
+		*thread = (aion_handle_t)t;
+		return 0;
+	}
+	if (t >= 0)
+		aion_handle_close((aion_handle_t)t);
+	aion_unit_destroy((aion_handle_t)u);
+	aion_handle_close((aion_handle_t)u);
+	return t < 0 ? t : err;
+}
+
+int64_t aion_unit_wait(aion_handle_t unit, uint64_t timeout_ns,
+		       struct aion_unit_info *info)
+{
+	uint64_t end = aion_clock_ns() + timeout_ns;
+
+	for (;;) {
+		int64_t err = aion_unit_info(unit, info);
+		if (err)
+			return err;
+		if (info->state != AION_UNIT_RUNNING)
+			return 0;
+		if (aion_clock_ns() >= end)
+			return -AION_ETIMEDOUT;
+		aion_sleep_ns(10000000);        /* 10 ms: until fault notices (issue 4) */
+	}
+}

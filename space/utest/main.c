@@ -1,0 +1,92 @@
+#include <stdarg.h>
+#include "format.h"
+#include "utest.h"
+
+static const struct aion_startup *startup;
+static unsigned passed, failed;
+
+static void verdict(const char *name, const char *word, const char *fmt, va_list ap)
+{
+	char detail[AION_LOG_MAX];
+	fmt_vsnprintf(detail, sizeof(detail), fmt, ap);
+	aion_printf("test %s %s %s", name, word, detail);
+}
+
+void utest_ok(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verdict(name, "ok", fmt, ap);
+	va_end(ap);
+	passed++;
+}
+
+void utest_fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verdict(name, "FAIL", fmt, ap);
+	va_end(ap);
+	failed++;
+}
+
+int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
+			 aion_handle_t *thread)
+{
+	static const char *const names[ROLE_COUNT] = {
+		[ROLE_SPIN] = "spin", [ROLE_FAULT_PF] = "fault-pf",
+		[ROLE_FAULT_UD] = "fault-ud", [ROLE_FAULT_GP] = "fault-gp",
+		[ROLE_FAULT_DE] = "fault-de", [ROLE_EXIT] = "exit",
+		[ROLE_YIELDER] = "yielder",
+	};
+	struct aion_spawn sp = {
+		.name = names[role], .image = (const void *)startup->image_vaddr,
+		.image_size = startup->image_size, .quota_frames = 256,
+		.max_prio = prio, .prio = prio, .arg = role,
+	};
+	return aion_spawn(&sp, unit, thread);
+}
+
+void utest_reap(aion_handle_t unit, aion_handle_t thread)
+{
+	aion_handle_close(thread);
+	aion_unit_destroy(unit);
+	aion_handle_close(unit);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} tests[] = {
+	{ "preempt", test_preempt },
+	{ "fair", test_fair },
+	{ "sleep", test_sleep },
+	{ "efault", test_efault },
+	{ "fault", test_fault },
+	{ "destroy", test_destroy },
+	{ "bench", bench_kernel },
+};
+
+int64_t aion_main(uint64_t arg)
+{
+	if (arg != AION_STARTUP_VADDR)
+		return role_main((enum role)arg);
+	startup = (const struct aion_startup *)arg;
+	if (startup->magic != AION_STARTUP_MAGIC)
+		return 100;
+
+	const char *want = startup->args;
+	bool all = strcmp(want, "all") == 0, found = false;
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!all && strcmp(want, tests[i].name) != 0)
+			continue;
+		if (all && strcmp(tests[i].name, "bench") == 0)
+			continue;
+		found = true;
+		tests[i].run();
+	}
+	if (!found)
+		utest_fail(want, "no such test");
+	aion_printf("done passed=%u failed=%u", passed, failed);
+	return failed;
+}

@@ -1,0 +1,146 @@
+/* Memory safety of the system call boundary and of unit lifetimes. */
+#include "format.h"
+#include "utest.h"
+
+#define KERNEL_ADDR     0xffffffff80100000ull
+#define UNMAPPED_ADDR   0x0000600000000000ull
+#define EDGE_PAGE       0x0000000030000000ull   /* mapped; the next page is not */
+
+struct case_result {
+	unsigned run, bad;
+	const char *first_bad;
+	int64_t first_err;
+};
+
+static void expect_efault(struct case_result *r, const char *what, int64_t err)
+{
+	r->run++;
+	if (err != -AION_EFAULT && !r->bad++) {
+		r->first_bad = what;
+		r->first_err = err;
+	}
+}
+
+/*
+ * Every call that takes a pointer, given a kernel address, an unmapped
+ * address, and a buffer whose end runs off its mapping: -AION_EFAULT.
+ */
+void test_efault(void)
+{
+	struct case_result r = { 0 };
+	uint64_t edge = EDGE_PAGE + 4096 - 8;   /* 8 bytes mapped, then a hole */
+	uint64_t bad[3] = { KERNEL_ADDR, UNMAPPED_ADDR, edge };
+	const char *names[3] = { "kernel", "unmapped", "edge" };
+
+	if (aion_mem_map(AION_HANDLE_SELF, EDGE_PAGE, 4096,
+			 AION_PROT_READ | AION_PROT_WRITE)) {
+		utest_fail("efault", "cannot map the edge page");
+		return;
+	}
+	int64_t t = aion_thread_create(AION_HANDLE_SELF, 0x400000, AION_STACK_TOP, 0, 1);
+	for (int i = 0; i < 3; i++) {
+		uint64_t p = bad[i];
+		char what[48];
+#define CASE(call, expr) do { \
+		fmt_snprintf(what, sizeof(what), "%s/%s", call, names[i]); \
+		expect_efault(&r, what, (expr)); } while (0)
+		CASE("debug_log", aion_debug_log((const char *)p, 16));
+		CASE("thread_info", aion_thread_info((aion_handle_t)t, (void *)p));
+		CASE("unit_create", aion_unit_create(AION_HANDLE_SELF, (const char *)p, 16, 1, 1));
+		CASE("unit_info", aion_unit_info(AION_HANDLE_SELF, (void *)p));
+		CASE("mem_write.src", aion_mem_write(AION_HANDLE_SELF, EDGE_PAGE, (void *)p, 16));
+		CASE("mem_write.dst", aion_mem_write(AION_HANDLE_SELF, p, (void *)EDGE_PAGE, 16));
+		CASE("system_info", aion_system_info((void *)p));
+#undef CASE
+	}
+	expect_efault(&r, "mem_map/kernel",
+		      aion_mem_map(AION_HANDLE_SELF, KERNEL_ADDR & ~0xfffull, 4096, AION_PROT_READ));
+	aion_handle_close((aion_handle_t)t);
+	aion_mem_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
+	if (t < 0 || r.bad)
+		utest_fail("efault", "cases=%u bad=%u first=%s err=%s", r.run, r.bad,
+			   r.first_bad ? r.first_bad : "thread_create",
+			   aion_error_name(t < 0 ? t : r.first_err));
+	else
+		utest_ok("efault", "cases=%u", r.run);
+}
+
+/* Helpers that fault are ended with the right vector; the system goes on. */
+void test_fault(void)
+{
+	static const struct { enum role role; uint32_t vector; } cases[] = {
+		{ ROLE_FAULT_PF, 14 }, { ROLE_FAULT_UD, 6 },
+		{ ROLE_FAULT_GP, 13 }, { ROLE_FAULT_DE, 0 },
+	};
+	struct aion_unit_info info;
+	aion_handle_t u, t;
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t err = utest_spawn_role(cases[i].role, 100, &u, &t);
+		if (!err)
+			err = aion_unit_wait(u, 2000 * MS, &info);
+		if (!err)
+			utest_reap(u, t);
+		if (err || info.state != AION_UNIT_FAULTED ||
+		    info.fault_vector != cases[i].vector) {
+			utest_fail("fault", "role=%u err=%s state=%u vector=%u",
+				   cases[i].role, aion_error_name(err), info.state,
+				   info.fault_vector);
+			return;
+		}
+	}
+	/* After four faults, a well-behaved unit still runs to its end. */
+	int64_t err = utest_spawn_role(ROLE_EXIT, 100, &u, &t);
+	if (!err)
+		err = aion_unit_wait(u, 2000 * MS, &info);
+	if (!err)
+		utest_reap(u, t);
+	if (err || info.state != AION_UNIT_EXITED || info.exit_code != ROLE_EXIT_CODE)
+		utest_fail("fault", "after faults: err=%s state=%u code=%d",
+			   aion_error_name(err), info.state, info.exit_code);
+	else
+		utest_ok("fault", "faulted=4 then_exit_code=%d", info.exit_code);
+}
+
+static int64_t destroy_cycle(enum role role, struct aion_system_info *after)
+{
+	struct aion_unit_info info;
+	aion_handle_t u, t;
+
+	int64_t err = utest_spawn_role(role, 5, &u, &t);
+	if (err)
+		return err;
+	if (role == ROLE_EXIT)
+		err = aion_unit_wait(u, 2000 * MS, &info);
+	else
+		aion_sleep_ns(20 * MS); /* let it spin, then destroy it running */
+	utest_reap(u, t);
+	aion_system_info(after);
+	return err;
+}
+
+/* Destroying a unit (exited or still running) gives back every frame and object. */
+void test_destroy(void)
+{
+	struct aion_system_info before, after_exit, after_spin;
+
+	aion_system_info(&before);
+	int64_t e1 = destroy_cycle(ROLE_EXIT, &after_exit);
+	int64_t e2 = destroy_cycle(ROLE_SPIN, &after_spin);
+	if (e1 || e2 || after_exit.free_frames != before.free_frames ||
+	    after_spin.free_frames != before.free_frames ||
+	    after_exit.kernel_objects != before.kernel_objects ||
+	    after_spin.kernel_objects != before.kernel_objects)
+		utest_fail("destroy", "err=%s/%s frames=%lu/%lu/%lu objects=%lu/%lu/%lu",
+			   aion_error_name(e1), aion_error_name(e2),
+			   (unsigned long)before.free_frames,
+			   (unsigned long)after_exit.free_frames,
+			   (unsigned long)after_spin.free_frames,
+			   (unsigned long)before.kernel_objects,
+			   (unsigned long)after_exit.kernel_objects,
+			   (unsigned long)after_spin.kernel_objects);
+	else
+		utest_ok("destroy", "free_frames=%lu kernel_objects=%lu",
+			 (unsigned long)before.free_frames,
+			 (unsigned long)before.kernel_objects);
+}
