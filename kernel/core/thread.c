@@ -127,7 +127,6 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 	kstack_build(t, entry, stack_top, arg);
 	t->unit_next = u->threads;
 	u->threads = t;
-	u->live_threads++;
 	*out = t;
 	return 0;
 }
@@ -136,6 +135,9 @@ int thread_start(struct thread *t)
 {
 	if (t->state != AION_THREAD_CREATED)
 		return t->state == AION_THREAD_DEAD ? -AION_EDEAD : -AION_EBUSY;
+	if (t->unit->state != AION_UNIT_RUNNING)
+		return -AION_EDEAD;
+	t->unit->live_threads++;        /* a unit lives while a started thread does */
 	sched_ready(t);
 	return 0;
 }
@@ -153,11 +155,14 @@ int thread_set_priority(struct thread *t, unsigned prio)
 
 void thread_kill(struct thread *t)
 {
+	bool started = t->state != AION_THREAD_CREATED;
+
 	if (t->state == AION_THREAD_DEAD)
 		return;
 	sched_unqueue(t);
 	t->state = AION_THREAD_DEAD;
-	unit_thread_gone(t->unit, t->exit_code);
+	if (started)
+		unit_thread_gone(t->unit, t->exit_code);
 }
 
 void thread_exit_current(int32_t code)

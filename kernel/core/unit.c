@@ -113,9 +113,8 @@ void unit_end(struct unit *u, uint32_t state, int32_t code)
 void unit_thread_gone(struct unit *u, int32_t code)
 {
 	if (--u->live_threads == 0 && u->state == AION_UNIT_RUNNING) {
-		u->state = AION_UNIT_EXITED;
-		u->exit_code = code;
 		klog("unit exit unit=%s id=%u code=%d", u->name, u->id, code);
+		unit_end(u, AION_UNIT_EXITED, code);    /* threads never started die too */
 	}
 }
 

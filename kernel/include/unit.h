@@ -31,7 +31,7 @@ struct unit {
 	struct unit *parent;            /* referenced; gets the quota back */
 	struct handle_table *handles;   /* NULL once destroyed */
 	struct thread *threads;         /* every thread not yet reaped */
-	uint32_t live_threads;
+	uint32_t live_threads;          /* started and not yet dead */
 };
 
 /* The first unit, with a quota of `quota` frames taken from the system. */
