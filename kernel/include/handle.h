@@ -29,7 +29,8 @@ void handle_table_init(struct handle_table *t);
 int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
 		 aion_handle_t *out);
 
-/* Installs o in slot 0 (the unit itself, AION_HANDLE_SELF). */
+/* Installs o in slot 0 (the unit itself, AION_HANDLE_SELF). Precondition: a
+ * freshly initialised table (slot 0 empty), once per table. */
 void handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights);
 
 /*

@@ -93,8 +93,10 @@ int elf_parse(const void *file, size_t size, struct elf_image *out)
 
 	if (!file || !out)
 		return -AION_EINVAL;
+	/* Too short for a header: truncated only if it starts like an ELF file. */
 	if (size < sizeof(h))
-		return size >= 4 && bytes[0] == 0x7f ? -AION_ETRUNC : -AION_ENOEXEC;
+		return size >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' &&
+		       bytes[2] == 'L' && bytes[3] == 'F' ? -AION_ETRUNC : -AION_ENOEXEC;
 	__builtin_memcpy(&h, bytes, sizeof(h));
 	if (!ident_ok(&h))
 		return -AION_ENOEXEC;
