@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""units-*: the user-mode tests of the `utest` program, one per boot.
+Usage: boot_units.py NAME ISO. aion.test=NAME makes init start utest, which
+runs test NAME and prints `utest: test NAME ok|FAIL key=value ...`; init then
+prints `init: utest ended state=.. code=<failed tests>`. The values utest
+printed are checked again here, independently of its own verdict, and the
+kernel must not have faulted or halted on the way."""
+import re
+import sys
+
+import bootlib
+from bootlib import check, fields, line_at
+
+UTEST_TIMEOUT_S = 60
+ENDED_TIMEOUT_S = 10
+# A fault of the kernel itself (not `kernel: unit fault`, a user fault), or a halt.
+KERNEL_BAD_RE = r"kernel: (?:fault |halted\b)"
+# Ends the wait for utest's verdict at once: the kernel stopped, init or utest
+# itself faulted (the fault test's own units are named fault-*), or init gave
+# up on utest or saw it end without a verdict.
+NO_VERDICT_RE = (rf"{KERNEL_BAD_RE}|kernel: unit fault unit=(?:init|utest)\b"
+                 r"|init: utest (?:ended|missing|spawn failed)\b")
+
+MS = 1_000_000
+
+
+def num(values, key, line):
+    """values[key] as an int; fails the test when missing or not a number."""
+    check(key in values, f"no {key}= in: {line}")
+    try:
+        return int(values[key])
+    except ValueError:
+        raise bootlib.TestFailure(f"{key}={values[key]} is not an integer in: {line}")
+
+
+def check_preempt(v, line, node, verdict):
+    latency, slice_ns = num(v, "latency_ns", line), num(v, "slice_ns", line)
+    print(f"preempt: latency_ns={latency} slice_ns={slice_ns}")
+    check(0 <= latency < slice_ns,
+          f"wake-up latency {latency} ns is not within [0, time slice {slice_ns} ns)")
+
+
+def check_fair(v, line, node, verdict):
+    a, b = num(v, "a_ns", line), num(v, "b_ns", line)
+    share = num(v, "share_a_permille", line)
+    print(f"fair: a_ns={a} b_ns={b} share_a_permille={share}")
+    check(400 <= share <= 600, f"share_a_permille={share} is not within [400, 600]")
+    check(a > 0 and b > 0, f"a spinner got no CPU time: a_ns={a} b_ns={b}")
+    check(a + b >= 900 * MS,
+          f"the spinners ran {a + b} ns in all, under 900 ms of their 1 s")
+
+
+def check_sleep(v, line, node, verdict):
+    lo, hi = num(v, "min_ns", line), num(v, "max_ns", line)
+    print(f"sleep: min_ns={lo} max_ns={hi}")
+    check(50 * MS <= lo, f"a 50 ms sleep lasted only {lo} ns")
+    check(hi <= 60 * MS, f"a 50 ms sleep lasted {hi} ns, over 60 ms")
+
+
+def check_efault(v, line, node, verdict):
+    cases = num(v, "cases", line)
+    print(f"efault: cases={cases}")
+    check(cases >= 22, f"only {cases} bad-pointer cases ran, expected at least 22")
+
+
+FAULT_VECTORS = {14: "#PF", 6: "#UD", 13: "#GP", 0: "#DE"}
+UNIT_FAULT_RE = r"kernel: unit fault\b.*"
+
+
+def check_fault(v, line, node, verdict):
+    text = node.text
+    faults = [m for m in re.finditer(UNIT_FAULT_RE, text) if m.start() < verdict.start()]
+    seen = []
+    for m in faults:
+        fault_line = line_at(text, m)
+        f = fields(fault_line)
+        unit, uid = f.get("unit"), f.get("id")
+        vector, name = num(f, "vector", fault_line), f.get("name")
+        check(FAULT_VECTORS.get(vector) == name,
+              f"vector {vector} reported with name {name}: {fault_line}")
+        destroy = re.compile(rf"kernel: unit destroy unit={re.escape(unit)} id={uid}\b")
+        d = destroy.search(text, m.end())
+        check(d is not None and d.start() < verdict.start(),
+              f"no `unit destroy unit={unit} id={uid}` after: {fault_line}")
+        print(f"fault: unit={unit} id={uid} vector={vector} name={name} "
+              f"addr={f.get('addr')} rip={f.get('rip')}, then destroyed")
+        seen.append(vector)
+    check(sorted(seen) == sorted(FAULT_VECTORS),
+          f"unit fault vectors {seen}, expected one each of {sorted(FAULT_VECTORS)}")
+    faulted, code = num(v, "faulted", line), num(v, "then_exit_code", line)
+    print(f"fault: faulted={faulted} then_exit_code={code}")
+    check(faulted == 4, f"faulted={faulted}, expected 4")
+    check(code == 7, f"then_exit_code={code}, expected 7")
+
+
+def check_destroy(v, line, node, verdict):
+    print(f"destroy: free_frames={v.get('free_frames')} "
+          f"kernel_objects={v.get('kernel_objects')}")
+
+
+CHECKS = {
+    "preempt": check_preempt,
+    "fair": check_fair,
+    "sleep": check_sleep,
+    "efault": check_efault,
+    "fault": check_fault,
+    "destroy": check_destroy,
+}
+
+
+def wait_unless(node, regex, bad_regex, timeout, pos=0):
+    """Wait for a whole line (up to its newline, so no value is cut short)
+    matching regex; fail at once if one matching bad_regex comes first."""
+    m = node.wait_for(rf"(?:(?P<bad>{bad_regex})|{regex}).*(?=\n)", timeout, pos=pos)
+    check(m.group("bad") is None,
+          f"`{line_at(node.text, m)}` came while waiting for /{regex}/")
+    return m
+
+
+def test_name(name, iso):
+    with bootlib.booted(iso, cmdline_extra=f"aion.test={name}") as node:
+        verdict = wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
+                              NO_VERDICT_RE, UTEST_TIMEOUT_S)
+        line = line_at(node.text, verdict)
+        print(line)
+        ended = wait_unless(node, r"init: utest ended\b", KERNEL_BAD_RE,
+                            ENDED_TIMEOUT_S, pos=verdict.end())
+        ended_line = line_at(node.text, ended)
+        print(ended_line)
+
+        # The values first: a FAIL's numbers say more than the word.
+        CHECKS[name](fields(line), line, node, verdict)
+        check(verdict.group("word") == "ok", f"utest's verdict is not ok: {line}")
+        e = fields(ended_line)
+        check(e.get("state") == "2" and e.get("code") == "0" and e.get("wait") == "AION_OK",
+              f"utest did not exit cleanly (want state=2 code=0 wait=AION_OK): {ended_line}")
+
+        text = node.text
+        bad = re.search(rf"{KERNEL_BAD_RE}.*", text, re.MULTILINE)
+        check(bad is None, f"the kernel reported `{line_at(text, bad) if bad else ''}`")
+        leak = re.search(r"kernel: unit destroy leak\b.*", text)
+        check(leak is None, f"a unit leaked frames: {line_at(text, leak) if leak else ''}")
+
+
+if __name__ == "__main__":
+    name = sys.argv.pop(1) if len(sys.argv) > 1 else ""
+    if name not in CHECKS:
+        sys.exit(f"usage: boot_units.py {{{'|'.join(CHECKS)}}} ISO")
+    bootlib.main(lambda iso: test_name(name, iso))
