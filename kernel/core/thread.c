@@ -201,15 +201,15 @@ void thread_release(struct thread *t)
 	kobj_put(&u->obj);
 }
 
-void thread_user_fault(uint32_t vector, const char *name, uint64_t addr,
-		       uint64_t rip)
+void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
+		       uint64_t addr, uint64_t rip)
 {
 	struct thread *t = sched_current();
 	struct unit *u = t->unit;
 
-	klog("unit fault unit=%s id=%u thread=%u vector=%u name=%s addr=0x%lx rip=0x%lx",
-	     u->name, u->id, t->id, vector, name, (unsigned long)addr,
-	     (unsigned long)rip);
+	klog("unit fault unit=%s id=%u thread=%u vector=%u name=%s err=0x%lx addr=0x%lx rip=0x%lx",
+	     u->name, u->id, t->id, vector, name, (unsigned long)err,
+	     (unsigned long)addr, (unsigned long)rip);
 	u->fault_vector = vector;
 	u->fault_addr = addr;
 	unit_end(u, AION_UNIT_FAULTED, -AION_EFAULT);

@@ -49,7 +49,7 @@ void thread_reap(struct thread *t);
 void thread_release(struct thread *t);
 
 /* The running thread faulted in user mode: end its unit, switch away. */
-void thread_user_fault(uint32_t vector, const char *name, uint64_t addr,
-		       uint64_t rip);
+void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
+		       uint64_t addr, uint64_t rip);
 
 #endif /* KERNEL_THREAD_H */

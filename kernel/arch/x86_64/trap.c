@@ -63,8 +63,8 @@ static __attribute__((noreturn)) void kernel_exception(const struct trap_frame *
 static void user_exception(const struct trap_frame *f)
 {
 	uint64_t addr = f->vector == 14 ? read_cr2() : f->rip;
-	thread_user_fault((uint32_t)f->vector, exception_names[f->vector], addr,
-			  f->rip);
+	thread_user_fault((uint32_t)f->vector, exception_names[f->vector], f->error,
+			  addr, f->rip);
 }
 
 static void interrupt(const struct trap_frame *f)
