@@ -25,7 +25,17 @@ enum aion_obj_type {
 	AION_OBJ_NONE = 0,
 	AION_OBJ_UNIT = 1,
 	AION_OBJ_THREAD = 2,
+	AION_OBJ_ENDPOINT = 3,
+	AION_OBJ_NOTIFICATION = 4,
+	AION_OBJ_REPLY = 5,
+	AION_OBJ_MEMORY = 6,            /* frames: RAM, or a device's MMIO range */
+	AION_OBJ_IRQ = 7,               /* one interrupt line */
+	AION_OBJ_IOPORT = 8,            /* a range of I/O ports */
+	AION_OBJ_PLATFORM = 9,          /* init's root of IRQs, ports, device memory */
 };
+
+/* init only: the platform capability, slot 1 of its table at boot. */
+#define AION_HANDLE_PLATFORM    AION_HANDLE(1, 1)
 
 /* Rights: what a handle allows on its object. */
 #define AION_RIGHT_READ     (1u << 0)   /* *_INFO */
@@ -33,7 +43,11 @@ enum aion_obj_type {
 #define AION_RIGHT_CONTROL  (1u << 2)   /* threads: create in unit, start, priority */
 #define AION_RIGHT_DESTROY  (1u << 3)   /* UNIT_DESTROY */
 #define AION_RIGHT_SPAWN    (1u << 4)   /* UNIT_CREATE from this unit's quota */
-#define AION_RIGHTS_ALL     0x1fu
+#define AION_RIGHT_SEND     (1u << 5)   /* endpoints: CALL; notifications: SIGNAL */
+#define AION_RIGHT_RECV     (1u << 6)   /* endpoints: RECV; notifications: WAIT, POLL, BIND */
+#define AION_RIGHT_GRANT    (1u << 7)   /* endpoints: carry capabilities in messages */
+#define AION_RIGHT_PHYS     (1u << 8)   /* memory: learn physical addresses (DMA) */
+#define AION_RIGHTS_ALL     0x1ffu
 
 /* 256 fixed priorities; higher runs first. */
 #define AION_PRIO_MIN       0
@@ -65,6 +79,8 @@ struct aion_unit_info {
 	uint64_t quota_frames;          /* frames it may hold */
 	uint64_t used_frames;           /* frames it holds now */
 	char name[32];
+	uint32_t id;                    /* as in kernel log lines and fault notices */
+	uint32_t reserved;
 };
 
 enum aion_thread_state {
@@ -73,6 +89,7 @@ enum aion_thread_state {
 	AION_THREAD_RUNNING = 3,
 	AION_THREAD_SLEEPING = 4,
 	AION_THREAD_DEAD = 5,
+	AION_THREAD_BLOCKED = 6,        /* in IPC or waiting on a notification */
 };
 
 struct aion_thread_info {
@@ -88,6 +105,13 @@ struct aion_system_info {
 	uint64_t kernel_objects;        /* live units, threads, handle tables */
 	uint64_t uptime_ns;
 	uint64_t time_slice_ns;
+};
+
+/* What CAP_INFO reports of a handle. */
+struct aion_cap_info {
+	uint32_t type;                  /* enum aion_obj_type */
+	uint32_t rights;
+	uint64_t badge;
 };
 
 #endif /* AION_OBJECT_H */

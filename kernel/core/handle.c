@@ -5,55 +5,139 @@
 
 #define GEN_MASK ((1u << (32 - AION_HANDLE_INDEX_BITS)) - 1)
 
-void handle_table_init(struct handle_table *t)
+_Static_assert(sizeof(struct handle_slot) * HANDLE_SLOTS_PER_PAGE <= 4096, "page");
+
+void handle_table_init(struct handle_table *t, const struct handle_pages *ops)
 {
-	for (unsigned i = 0; i < AION_HANDLE_SLOTS; i++)
-		t->slot[i] = (struct handle_slot){ NULL, 0, 1 };
+	for (unsigned p = 0; p < HANDLE_PAGES; p++)
+		t->page[p] = NULL;
+	t->ops = *ops;
 }
 
-static aion_handle_t make(unsigned i, uint32_t gen)
+static struct handle_slot *slot_at(const struct handle_table *t, unsigned i)
 {
-	return AION_HANDLE(i, gen);
+	if (i >= AION_HANDLE_SLOTS)
+		return NULL;
+	struct handle_slot *page = t->page[i / HANDLE_SLOTS_PER_PAGE];
+	return page ? &page[i % HANDLE_SLOTS_PER_PAGE] : NULL;
+}
+
+static unsigned index_of(const struct handle_table *t, const struct handle_slot *s)
+{
+	for (unsigned p = 0; p < HANDLE_PAGES; p++)
+		if (t->page[p] && s >= t->page[p] && s < t->page[p] + HANDLE_SLOTS_PER_PAGE)
+			return p * HANDLE_SLOTS_PER_PAGE + (unsigned)(s - t->page[p]);
+	return 0;
+}
+
+static bool add_page(struct handle_table *t, unsigned p)
+{
+	struct handle_slot *page = t->ops.get(t->ops.ctx);
+	if (!page)
+		return false;
+	for (unsigned i = 0; i < HANDLE_SLOTS_PER_PAGE; i++)
+		page[i] = (struct handle_slot){ .gen = 1 };
+	t->page[p] = page;
+	return true;
+}
+
+/*
+ * Slots of page p that handles can name: the last page is partly beyond
+ * AION_HANDLE_SLOTS (index bits), and those slots must never be used.
+ */
+static unsigned page_slots(unsigned p)
+{
+	unsigned first = p * HANDLE_SLOTS_PER_PAGE;
+	return AION_HANDLE_SLOTS - first < HANDLE_SLOTS_PER_PAGE ?
+	       AION_HANDLE_SLOTS - first : HANDLE_SLOTS_PER_PAGE;
+}
+
+/* A free slot (never slot 0): bounded by the table size. */
+static struct handle_slot *free_slot(struct handle_table *t)
+{
+	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
+		if (!t->page[p] && !add_page(t, p))
+			return NULL;
+		for (unsigned i = p ? 0 : 1; i < page_slots(p); i++)
+			if (!t->page[p][i].obj)
+				return &t->page[p][i];
+	}
+	return NULL;
+}
+
+static void link_child(struct handle_slot *parent, struct handle_slot *s)
+{
+	s->parent = parent;
+	s->prev = NULL;
+	s->next = parent ? parent->child : NULL;
+	if (s->next)
+		s->next->prev = s;
+	if (parent)
+		parent->child = s;
+}
+
+static void unlink_slot(struct handle_slot *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (s->parent)
+		s->parent->child = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->parent = s->next = s->prev = NULL;
+}
+
+static void fill(struct handle_slot *s, struct kobj *o, uint32_t rights,
+		 uint64_t badge, struct handle_slot *parent)
+{
+	s->obj = o;
+	s->rights = rights;
+	s->badge = badge;
+	s->child = NULL;
+	link_child(parent, s);
+	kobj_get(o);
+	kobj_cap_added(o, rights);
+}
+
+static aion_handle_t make(const struct handle_table *t, const struct handle_slot *s)
+{
+	return AION_HANDLE(index_of(t, s), s->gen);
 }
 
 int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
-		 aion_handle_t *out)
+		 uint64_t badge, struct handle_slot *parent, aion_handle_t *out)
 {
-	/* Bounded by the table size, a constant. */
-	for (unsigned i = 1; i < AION_HANDLE_SLOTS; i++) {
-		struct handle_slot *s = &t->slot[i];
-		if (s->obj)
-			continue;
-		s->obj = o;
-		s->rights = rights;
-		kobj_get(o);
-		*out = make(i, s->gen);
-		return 0;
-	}
-	return -AION_ENOSPC;
+	struct handle_slot *s = free_slot(t);
+
+	if (!s)
+		return -AION_ENOSPC;
+	fill(s, o, rights, badge, parent);
+	*out = make(t, s);
+	return 0;
 }
 
-void handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
+int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
 {
-	t->slot[0] = (struct handle_slot){ o, rights, 1 };
-	kobj_get(o);
+	if (!t->page[0] && !add_page(t, 0))
+		return -AION_ENOMEM;
+	fill(&t->page[0][0], o, rights, 0, NULL);
+	return 0;
 }
 
-static struct handle_slot *slot_of(const struct handle_table *t, aion_handle_t h)
+struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h)
 {
-	unsigned i = h & (AION_HANDLE_SLOTS - 1);
+	struct handle_slot *s = slot_at(t, h & (AION_HANDLE_SLOTS - 1));
 	uint32_t gen = h >> AION_HANDLE_INDEX_BITS;
-	const struct handle_slot *s = &t->slot[i];
 
-	if (!s->obj || s->gen != gen)
+	if (!s || !s->obj || s->gen != gen)
 		return NULL;
-	return (struct handle_slot *)s;
+	return s;
 }
 
 int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
 		  uint32_t need, struct kobj **out)
 {
-	const struct handle_slot *s = slot_of(t, h);
+	const struct handle_slot *s = handle_slot_of(t, h);
 
 	if (!s)
 		return -AION_ECAP;
@@ -65,33 +149,109 @@ int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
 	return 0;
 }
 
-static void slot_clear(struct handle_slot *s)
+int handle_derive(struct handle_slot *src, struct handle_table *dst,
+		  uint32_t mask, uint64_t badge, aion_handle_t *out)
+{
+	if (badge && src->badge)
+		return -AION_EPERM;     /* a badge, once set, is fixed */
+	return handle_alloc(dst, src->obj, src->rights & mask,
+			    badge ? badge : src->badge, src, out);
+}
+
+static void reparent_children(struct handle_slot *from, struct handle_slot *to)
+{
+	while (from->child) {
+		struct handle_slot *c = from->child;
+		unlink_slot(c);
+		link_child(to, c);
+	}
+}
+
+int handle_move(struct handle_slot *src, struct handle_table *dst,
+		aion_handle_t *out)
+{
+	struct handle_slot *s = free_slot(dst);
+
+	if (!s)
+		return -AION_ENOSPC;
+	fill(s, src->obj, src->rights, src->badge, src->parent);
+	reparent_children(src, s);
+	handle_delete(src);
+	*out = make(dst, s);
+	return 0;
+}
+
+void handle_delete(struct handle_slot *s)
 {
 	struct kobj *o = s->obj;
+	uint32_t rights = s->rights;
 
+	reparent_children(s, s->parent);
+	unlink_slot(s);
 	s->obj = NULL;
 	s->rights = 0;
+	s->badge = 0;
 	s->gen = (s->gen + 1) & GEN_MASK;
 	if (s->gen == 0)
 		s->gen = 1;
+	kobj_cap_removed(o, rights);
 	kobj_put(o);
 }
 
 int handle_close(struct handle_table *t, aion_handle_t h)
 {
-	struct handle_slot *s = slot_of(t, h);
+	struct handle_slot *s = handle_slot_of(t, h);
 
 	if (!s)
 		return -AION_ECAP;
-	if (s == &t->slot[0])
+	if (s == &t->page[0][0])
 		return -AION_EPERM;
-	slot_clear(s);
+	handle_delete(s);
 	return 0;
+}
+
+int handle_revoke(struct handle_slot *s, unsigned budget)
+{
+	while (s->child) {
+		if (budget-- == 0)
+			return -AION_EAGAIN;
+		struct handle_slot *leaf = s->child;
+		while (leaf->child)
+			leaf = leaf->child;
+		handle_delete(leaf);
+	}
+	return 0;
+}
+
+unsigned handle_free_slots(struct handle_table *t, unsigned want)
+{
+	unsigned n = 0;
+
+	for (unsigned p = 0; p < HANDLE_PAGES && n < want; p++) {
+		unsigned first = p ? 0 : 1;
+		if (!t->page[p]) {
+			n += page_slots(p) - first;
+			continue;
+		}
+		for (unsigned i = first; i < page_slots(p) && n < want; i++)
+			if (!t->page[p][i].obj)
+				n++;
+	}
+	return n < want ? n : want;
 }
 
 void handle_table_clear(struct handle_table *t)
 {
-	for (unsigned i = 0; i < AION_HANDLE_SLOTS; i++)
-		if (t->slot[i].obj)
-			slot_clear(&t->slot[i]);
+	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
+		if (!t->page[p])
+			continue;
+		for (unsigned i = 0; i < HANDLE_SLOTS_PER_PAGE; i++)
+			if (t->page[p][i].obj)
+				handle_delete(&t->page[p][i]);
+	}
+	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
+		if (t->page[p])
+			t->ops.put(t->ops.ctx, t->page[p]);
+		t->page[p] = NULL;
+	}
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "memory.h"
 #include "multiboot2.h"
+#include "platform.h"
 #include "thread.h"
 #include "unit.h"
 #include "vm.h"
@@ -127,6 +128,11 @@ int init_start(const struct mb2_info *bi, unsigned node)
 	int err = unit_create_root("init", free - KERNEL_RESERVE_FRAMES, &u);
 	if (err)
 		return err;
+	aion_handle_t plat;
+	if ((err = handle_alloc(&u->handles, platform_object(), AION_RIGHTS_ALL, 0, NULL, &plat)))
+		return err;
+	if (plat != AION_HANDLE_PLATFORM)
+		return -AION_ERANGE;
 
 	int64_t pa = unit_frame_alloc(u);
 	if (pa < 0)

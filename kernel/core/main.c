@@ -124,6 +124,8 @@ void kmain(uint32_t mbi_phys)
 	if ((err = arch_timer_init()))
 		boot_fail("timer", err);
 	timer_probe();
+	if ((err = arch_irq_init(boot_info.rsdp, boot_info.rsdp_len)))
+		klog("irq unavailable err=%s", aion_error_name(err));
 
 	idle_thread.kstack_top = (uint64_t)(uintptr_t)boot_stack_top;
 	sched_init(&idle_thread);

@@ -4,9 +4,11 @@
  * system call (sched_preempt_point) or when the current thread blocks.
  */
 #include <stddef.h>
+#include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
 #include "arch/gdt.h"
+#include "endpoint.h"
 #include "sched.h"
 #include "thread.h"
 #include "unit.h"
@@ -77,7 +79,10 @@ static void switch_to(struct sched *s, struct thread *next)
 	next->slice_left = 0;
 	next->state = AION_THREAD_RUNNING;
 	s->current = next;
-	vm_activate(next->unit);
+	if (next->unit != prev->unit) {
+		vm_activate(next->unit);
+		arch_io_load(next->unit);
+	}
 	arch_set_kernel_stack(next->kstack_top);
 	prev = arch_switch(&prev->saved_rsp, next->saved_rsp, prev);
 	sched_after_switch(prev);
@@ -126,14 +131,15 @@ void sched_unqueue(struct thread *t)
 	sleepq_remove(&s->sleepers, &t->sleep);
 }
 
-void sched_requeue(struct thread *t)
+void sched_set_prio(struct thread *t, unsigned prio)
 {
 	struct sched *s = sched_this();
 
 	if (runq_queued(&t->rq)) {
 		runq_remove(&s->rq, &t->rq);
-		runq_push_back(&s->rq, &t->rq, t->prio);
+		runq_push_back(&s->rq, &t->rq, prio);
 	}
+	t->prio = prio;
 	/* A raised waiter or a lowered runner may change who should run. */
 	s->need_resched = true;
 }
@@ -168,6 +174,29 @@ void sched_block(void)
 	pick_and_switch(sched_this());
 }
 
+int64_t sched_block_current(uint64_t deadline_ns)
+{
+	struct sched *s = sched_this();
+	struct thread *cur = s->current;
+
+	cur->wake_result = 0;
+	/* Capacity is the thread count, so a blocked thread always fits. */
+	if (deadline_ns && sleepq_insert(&s->sleepers, &cur->sleep, deadline_ns))
+		return -AION_ENOSPC;
+	cur->state = AION_THREAD_BLOCKED;
+	pick_and_switch(s);
+	return cur->wake_result;
+}
+
+void sched_wake(struct thread *t, int64_t result)
+{
+	if (t->state != AION_THREAD_BLOCKED)
+		return;
+	t->wake_result = result;
+	sleepq_remove(&sched_this()->sleepers, &t->sleep);
+	sched_ready(t);
+}
+
 void sched_timer(void)
 {
 	struct sched *s = sched_this();
@@ -178,8 +207,13 @@ void sched_timer(void)
 		return;                 /* before sched_init: the boot probe */
 	/* Bounded by the number of threads: each sleeper is woken once. */
 	while ((e = sleepq_first(&s->sleepers)) && e->deadline <= now) {
+		struct thread *t = sleep_thread(e);
 		sleepq_remove(&s->sleepers, e);
-		sched_ready(sleep_thread(e));
+		if (t->state == AION_THREAD_BLOCKED) {
+			ipc_timed_out(t);
+			t->wake_result = -AION_ETIMEDOUT;
+		}
+		sched_ready(t);
 	}
 	s->need_resched = true;         /* also settles a slice that ended */
 }

@@ -16,18 +16,11 @@
 #include "thread.h"
 #include "unit.h"
 #include "vm.h"
-#include "arch/gdt.h"
-#include "arch/trap.h"
+#include "endpoint.h"
 
 #define KSTACK_AREA     0xffffffffc0000000ull   /* the top 1 GiB */
 #define KSTACK_PAGES    2
 #define KSTACK_SLOT     (4 * PAGE_SIZE)         /* 2 guard pages below */
-#define RFLAGS_IF       0x200ull
-#define RFLAGS_RESERVED 0x2ull
-
-extern char thread_trampoline[];
-extern struct thread *arch_switch(uint64_t *save_rsp, uint64_t next_rsp,
-				  struct thread *prev);
 
 static struct slab_cache thread_cache;
 static uint16_t free_slots[THREAD_MAX];
@@ -74,26 +67,6 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 	return 0;
 }
 
-/* User context at the top, then arch_switch's frame returning to the trampoline. */
-static void kstack_build(struct thread *t, uint64_t entry, uint64_t stack_top,
-			 uint64_t arg)
-{
-	struct trap_frame *f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
-	memset(f, 0, sizeof(*f));
-	f->rip = entry;
-	f->cs = GDT_UCODE | 3;
-	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;
-	f->rsp = stack_top;
-	f->ss = GDT_UDATA | 3;
-	f->rdi = arg;
-
-	uint64_t *sp = (uint64_t *)f;
-	*--sp = (uint64_t)(uintptr_t)thread_trampoline;
-	for (int i = 0; i < 6; i++)
-		*--sp = 0;              /* rbp rbx r12 r13 r14 r15 */
-	t->saved_rsp = (uint64_t)(uintptr_t)sp;
-}
-
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		  uint64_t arg, unsigned prio, struct thread **out)
 {
@@ -120,11 +93,11 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 	t->unit = u;
 	kobj_get(&u->obj);
 	t->state = AION_THREAD_CREATED;
-	t->prio = prio;
+	t->prio = t->base_prio = prio;
 	runq_link_init(&t->rq);
 	sleepq_entry_init(&t->sleep);
 	t->kstack_top = slot_top(t->id);
-	kstack_build(t, entry, stack_top, arg);
+	arch_thread_init_context(t, entry, stack_top, arg);
 	t->unit_next = u->threads;
 	u->threads = t;
 	*out = t;
@@ -148,8 +121,10 @@ int thread_set_priority(struct thread *t, unsigned prio)
 		return -AION_EPERM;
 	if (t->state == AION_THREAD_DEAD)
 		return -AION_EDEAD;
-	t->prio = prio;
-	sched_requeue(t);
+	bool inherited = t->prio != t->base_prio;
+	t->base_prio = prio;
+	if (!inherited || prio > t->prio)
+		sched_set_prio(t, prio);
 	return 0;
 }
 
@@ -160,6 +135,7 @@ void thread_kill(struct thread *t)
 	if (t->state == AION_THREAD_DEAD)
 		return;
 	sched_unqueue(t);
+	ipc_thread_gone(t);
 	t->state = AION_THREAD_DEAD;
 	if (started)
 		unit_thread_gone(t->unit, t->exit_code);
@@ -212,7 +188,7 @@ void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
 	     (unsigned long)addr, (unsigned long)rip);
 	u->fault_vector = vector;
 	u->fault_addr = addr;
-	unit_end(u, AION_UNIT_FAULTED, -AION_EFAULT);
+	unit_end(u, AION_UNIT_FAULTED, -AION_EFAULT);   /* tells its fault endpoint */
 	/* Reap the others now; the faulting thread is reaped once off its stack. */
 	for (struct thread *o = u->threads, *next; o; o = next) {
 		next = o->unit_next;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
+#include "aion/ipc.h"
+#include "endpoint.h"
 #include "handle.h"
 #include "kstring.h"
 #include "layout.h"
@@ -41,6 +43,17 @@ void unit_frame_free(struct unit *u, uint64_t pa)
 	u->used--;
 }
 
+static void *table_page_get(void *ctx)
+{
+	int64_t pa = unit_frame_alloc(ctx);
+	return pa < 0 ? NULL : phys_to_virt((uint64_t)pa);
+}
+
+static void table_page_put(void *ctx, void *page)
+{
+	unit_frame_free(ctx, virt_to_phys(page));
+}
+
 static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 		      struct unit **out)
 {
@@ -59,18 +72,16 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 	u->quota = quota;
 	u->max_prio = (uint8_t)max_prio;
 
-	int64_t ht = unit_frame_alloc(u);
-	int err = ht < 0 ? (int)ht : vm_create(u);
+	struct handle_pages pages = { table_page_get, table_page_put, u };
+	handle_table_init(&u->handles, &pages);
+	int err = vm_create(u);
+	if (!err && (err = handle_set_self(&u->handles, &u->obj, AION_RIGHTS_ALL)))
+		vm_destroy(u);
 	if (err) {
-		if (ht >= 0)
-			unit_frame_free(u, (uint64_t)ht);
 		kobj_count(-1);
 		slab_free(&unit_cache, u);
 		return err;
 	}
-	u->handles = phys_to_virt((uint64_t)ht);
-	handle_table_init(u->handles);
-	handle_set_self(u->handles, &u->obj, AION_RIGHTS_ALL);
 	*out = u;   /* the creation reference goes to the caller */
 	return 0;
 }
@@ -83,7 +94,7 @@ int unit_create_root(const char *name, uint64_t quota, struct unit **out)
 int unit_create(struct unit *parent, const char *name, uint64_t quota,
 		unsigned max_prio, struct unit **out)
 {
-	if (max_prio > parent->max_prio)
+	if (max_prio > parent->max_prio || parent->depth >= UNIT_MAX_DEPTH)
 		return -AION_EPERM;
 	if (quota > parent->quota - parent->used)
 		return -AION_ENOMEM;
@@ -94,10 +105,24 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 		return err;
 	}
 	(*out)->parent = parent;
+	(*out)->depth = parent->depth + 1;
+	(*out)->next_sibling = parent->first_child;
+	parent->first_child = *out;
 	kobj_get(&parent->obj);
 	klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
 	     (*out)->id, parent->name, (unsigned long)quota);
 	return 0;
+}
+
+/* Tells the unit's fault endpoint, if it has one, how it ended. */
+static void notify_end(struct unit *u)
+{
+	if (!u->fault_ep)
+		return;
+	uint64_t w[3] = { u->id, u->state | (uint64_t)u->fault_vector << 8,
+			  u->state == AION_UNIT_FAULTED ? u->fault_addr : (uint64_t)(int64_t)u->exit_code };
+	endpoint_post((struct endpoint *)u->fault_ep, u->fault_badge,
+		      AION_TAG(AION_NOTICE_UNIT_ENDED, 0, 0), w);
 }
 
 void unit_end(struct unit *u, uint32_t state, int32_t code)
@@ -106,6 +131,7 @@ void unit_end(struct unit *u, uint32_t state, int32_t code)
 		return;
 	u->state = state;
 	u->exit_code = code;
+	notify_end(u);
 	for (struct thread *t = u->threads; t; t = t->unit_next)
 		thread_kill(t);
 }
@@ -118,21 +144,41 @@ void unit_thread_gone(struct unit *u, int32_t code)
 	}
 }
 
+static bool is_ancestor_or_self(const struct unit *a, const struct unit *u)
+{
+	for (; u; u = u->parent)        /* bounded by UNIT_MAX_DEPTH */
+		if (u == a)
+			return true;
+	return false;
+}
+
+/* Depth-first: recursion bounded by UNIT_MAX_DEPTH. */
+static void destroy_children(struct unit *u)
+{
+	for (struct unit *c = u->first_child, *next; c; c = next) {
+		kobj_get(&c->obj);
+		if (!c->destroyed)
+			unit_destroy(c);
+		next = c->next_sibling;
+		kobj_put(&c->obj);
+	}
+}
+
 int unit_destroy(struct unit *u)
 {
 	struct thread *self = sched_current();
 
 	if (u->destroyed)
 		return -AION_ENOENT;
-	if (self->unit == u)
+	if (is_ancestor_or_self(u, self->unit))
 		return -AION_EBUSY;
 	kobj_get(&u->obj);              /* keep u while its table lets go of it */
+	destroy_children(u);
 	unit_end(u, AION_UNIT_EXITED, 0);
 	while (u->threads)
 		thread_reap(u->threads);
-	handle_table_clear(u->handles);
-	unit_frame_free(u, virt_to_phys(u->handles));
-	u->handles = NULL;
+	memobj_unit_gone(u);
+	handle_table_clear(&u->handles);
 	vm_destroy(u);
 	u->destroyed = true;
 	if (u->used)
@@ -146,8 +192,16 @@ void unit_release(struct unit *u)
 {
 	struct unit *parent = u->parent;
 
-	if (parent)
+	if (parent) {
 		parent->quota += u->quota;
+		for (struct unit **pp = &parent->first_child; *pp; pp = &(*pp)->next_sibling)
+			if (*pp == u) {
+				*pp = u->next_sibling;
+				break;
+			}
+	}
+	if (u->fault_ep)
+		kobj_put(u->fault_ep);
 	kobj_count(-1);
 	slab_free(&unit_cache, u);
 	if (parent)

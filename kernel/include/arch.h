@@ -39,6 +39,24 @@ void arch_idle(void);
 /* Stops this CPU for good. */
 __attribute__((noreturn)) void arch_halt(void);
 
+struct thread;
+
+/* A new thread's first user context: entry(arg) on stack_top. */
+void arch_thread_init_context(struct thread *t, uint64_t entry, uint64_t stack_top,
+			      uint64_t arg);
+/* Message registers a blocked or returning thread will see (aion/syscall.h). */
+void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
+			 uint64_t w0, uint64_t w1, uint64_t w2);
+
+/* Makes exactly u's I/O port ranges usable in ring 3 (TSS bitmap). */
+struct unit;
+void arch_io_load(const struct unit *u);
+
+/* Interrupt lines of the I/O APIC (vectors ARCH_IRQ_VECTOR_BASE + line). */
+int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);
+bool arch_irq_line_ok(uint32_t line);
+void arch_irq_mask(uint32_t line, bool masked);
+
 /* Boot switches that make the kernel take a deliberate fault. */
 void selftest_page_fault(void);
 void selftest_invalid_opcode(void);

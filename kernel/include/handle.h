@@ -1,37 +1,63 @@
 /*
- * A unit's handle table: one page of slots (object, rights, generation).
- * Handles are slot index plus generation (aion/object.h), so a closed or
- * guessed handle fails instead of naming a newer object.
+ * A unit's capability table. A slot holds an object reference, rights, a
+ * badge and a generation; a handle is slot index plus generation
+ * (aion/object.h), so a closed or guessed handle fails with -AION_ECAP.
+ *
+ * Slots form a derivation tree across every unit: a copy or mint is a
+ * child of its source. Revoking a slot deletes its descendants wherever
+ * they live; deleting a slot hands its children to its parent, so a later
+ * revoke of an ancestor still reaches them. Rights never grow along the
+ * tree: a child's rights are a subset of its parent's.
+ *
+ * Slots live on up to HANDLE_PAGES pages, taken on demand from the unit's
+ * quota through the page callbacks. Pure: host tests drive it with their
+ * own kobj_get/kobj_put/kobj_cap_* definitions.
  */
 #ifndef KERNEL_HANDLE_H
 #define KERNEL_HANDLE_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include "aion/object.h"
 
 struct kobj;
 
 struct handle_slot {
-	struct kobj *obj;
+	struct kobj *obj;               /* NULL: free */
+	uint64_t badge;
 	uint32_t rights;
 	uint32_t gen;
+	struct handle_slot *parent, *child, *next, *prev;       /* derivation */
+};
+
+#define HANDLE_SLOTS_PER_PAGE   (4096 / sizeof(struct handle_slot))
+#define HANDLE_PAGES            ((AION_HANDLE_SLOTS + HANDLE_SLOTS_PER_PAGE - 1) / HANDLE_SLOTS_PER_PAGE)
+
+struct handle_pages {
+	void *(*get)(void *ctx);        /* a zeroed 4 KiB page, or NULL */
+	void (*put)(void *ctx, void *page);
+	void *ctx;
 };
 
 struct handle_table {
-	struct handle_slot slot[AION_HANDLE_SLOTS];
+	struct handle_slot *page[HANDLE_PAGES];
+	struct handle_pages ops;
 };
 
-_Static_assert(sizeof(struct handle_table) <= 4096, "one page");
+void handle_table_init(struct handle_table *t, const struct handle_pages *ops);
 
-void handle_table_init(struct handle_table *t);
-
-/* Takes a reference on o. -AION_ENOSPC when every slot is in use. */
+/*
+ * New slot for o with rights and badge, a child of parent (NULL: a root).
+ * Takes a reference. -AION_ENOSPC when the table is full (or no page).
+ */
 int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
-		 aion_handle_t *out);
+		 uint64_t badge, struct handle_slot *parent, aion_handle_t *out);
 
-/* Installs o in slot 0 (the unit itself, AION_HANDLE_SELF). Precondition: a
- * freshly initialised table (slot 0 empty), once per table. */
-void handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights);
+/* Installs o in slot 0 (AION_HANDLE_SELF). Precondition: fresh table, once. */
+int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights);
+
+/* The live slot h names, or NULL. */
+struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h);
 
 /*
  * -AION_ECAP: no such live handle; -AION_ETYPE: other object type;
@@ -40,10 +66,34 @@ void handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights);
 int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
 		  uint32_t need, struct kobj **out);
 
-/* Drops the reference; -AION_ECAP if h is not live, -AION_EPERM for SELF. */
+/*
+ * Derives a child of src into dst with rights src->rights & mask. badge 0
+ * keeps src's badge; a non-zero badge mints: only an unbadged source may be
+ * minted (-AION_EPERM otherwise).
+ */
+int handle_derive(struct handle_slot *src, struct handle_table *dst,
+		  uint32_t mask, uint64_t badge, aion_handle_t *out);
+
+/* Moves src into dst: the new slot takes src's place in the tree. */
+int handle_move(struct handle_slot *src, struct handle_table *dst,
+		aion_handle_t *out);
+
+/* Deletes one slot (its children go to its parent). Drops the reference. */
+void handle_delete(struct handle_slot *s);
+
+/* -AION_ECAP if h is not live, -AION_EPERM for AION_HANDLE_SELF. */
 int handle_close(struct handle_table *t, aion_handle_t h);
 
-/* Drops every reference (unit destruction). */
+/*
+ * Deletes up to `budget` descendants of s. 0 when none remain,
+ * -AION_EAGAIN when more do (call again: bounded work per call).
+ */
+int handle_revoke(struct handle_slot *s, unsigned budget);
+
+/* Free slots, counted up to want (for checking before a transfer). */
+unsigned handle_free_slots(struct handle_table *t, unsigned want);
+
+/* Deletes every slot and returns the pages (unit destruction). */
 void handle_table_clear(struct handle_table *t);
 
 #endif /* KERNEL_HANDLE_H */

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 struct mb2_info;
 struct slab_page_ops;
@@ -23,6 +24,9 @@ int64_t memory_alloc_frame(void);
 int memory_free_frame(uint64_t phys);
 uint64_t memory_free_frames(void);
 uint64_t memory_total_frames(void);        /* usable frames at boot */
+
+/* Does [phys, phys+len) touch a RAM range (usable, ACPI, NVS) of the boot map? */
+bool memory_is_ram(uint64_t phys, uint64_t len);
 
 /* Pages for slab caches, taken from and returned to the frame allocator. */
 extern const struct slab_page_ops memory_slab_pages;

@@ -33,10 +33,17 @@ struct thread *sched_current(void);
 
 void sched_ready(struct thread *t);     /* t becomes runnable */
 void sched_unqueue(struct thread *t);   /* t leaves the run queue or sleepers */
-void sched_requeue(struct thread *t);   /* t's priority changed */
 void sched_yield(void);
 int sched_sleep_until(uint64_t deadline_ns);
 void sched_block(void);                 /* current is no longer runnable */
+
+/*
+ * Blocks the current thread (state BLOCKED) until sched_wake or the
+ * deadline (0: none; then thread_timed_out runs). Returns the wake result.
+ */
+int64_t sched_block_current(uint64_t deadline_ns);
+void sched_wake(struct thread *t, int64_t result);
+void sched_set_prio(struct thread *t, unsigned prio);  /* effective priority */
 
 void sched_timer(void);                 /* the one-shot timer expired */
 void sched_preempt_point(void);         /* end of every trap and syscall */

@@ -13,6 +13,16 @@
 #include "sleepq.h"
 
 struct unit;
+struct endpoint;
+struct notification;
+
+enum ipc_state {
+	IPC_NONE = 0,
+	IPC_SEND,               /* a call waiting for a receiver */
+	IPC_RECV,               /* waiting for a call (or a bound signal) */
+	IPC_REPLY,              /* a call taken, waiting for the reply */
+	IPC_WAIT,               /* waiting on a notification */
+};
 
 #define THREAD_MAX      512             /* kernel stack slots */
 
@@ -22,7 +32,8 @@ struct thread {
 	struct thread *unit_next;
 	uint32_t id;
 	uint32_t state;                 /* enum aion_thread_state */
-	uint32_t prio;
+	uint32_t prio;                  /* effective: base or inherited */
+	uint32_t base_prio;
 	int32_t exit_code;
 	struct runq_link rq;
 	struct sleepq_entry sleep;
@@ -30,7 +41,24 @@ struct thread {
 	uint64_t saved_rsp;
 	uint64_t cpu_ns, switches, ran_since, slice_end;
 	uint64_t slice_left;            /* rest of the slice when preempted */
+	int64_t wake_result;            /* what a blocking call returns */
+
+	/* IPC (endpoint.c, notification.c) */
+	uint32_t ipc_state;
+	bool ipc_grant;                 /* staged call may carry capabilities */
+	struct endpoint *ipc_ep;        /* queued on, referenced */
+	struct thread *ipc_next, *ipc_prev;
+	uint64_t ipc_tag, ipc_w[3], ipc_badge;  /* staged call while IPC_SEND */
+	uint64_t call_seq;              /* bumped per call: replies must match */
+	struct thread *reply_to;        /* server side: caller to answer, referenced */
+	uint64_t reply_seq;
+	uint64_t ipc_buffer;            /* user address of struct aion_ipc_buffer */
+	struct notification *bound;     /* referenced */
+	struct notification *waiting_on;
 };
+
+/* Where the thread's user registers are saved (top of its kernel stack). */
+struct trap_frame *thread_frame(struct thread *t);
 
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		  uint64_t arg, unsigned prio, struct thread **out);

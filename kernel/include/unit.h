@@ -9,12 +9,15 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "handle.h"
 #include "kobj.h"
+#include "memobj.h"
 
 struct thread;
-struct handle_table;
 
 #define UNIT_NAME_MAX 32
+#define UNIT_IO_RANGES 4
+#define UNIT_MAX_DEPTH 16
 
 struct unit {
 	struct kobj obj;
@@ -29,8 +32,15 @@ struct unit {
 	uint8_t max_prio;               /* its threads may not run above this */
 	bool destroyed;
 	struct unit *parent;            /* referenced; gets the quota back */
-	struct handle_table *handles;   /* NULL once destroyed */
+	struct unit *first_child, *next_sibling;        /* destroyed with it */
+	uint32_t depth;                 /* 0 for init; at most UNIT_MAX_DEPTH */
+	struct handle_table handles;    /* empty once destroyed */
 	struct thread *threads;         /* every thread not yet reaped */
+	struct region regions[UNIT_REGIONS];    /* memory objects mapped here */
+	struct { uint16_t base, count; } io[UNIT_IO_RANGES];   /* ports allowed */
+	unsigned nio;
+	struct kobj *fault_ep;          /* endpoint told when the unit ends */
+	uint64_t fault_badge;
 	uint32_t live_threads;          /* started and not yet dead */
 };
 
@@ -44,7 +54,10 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 /* Ends every thread (state EXITED or FAULTED), keeps the memory. */
 void unit_end(struct unit *u, uint32_t state, int32_t code);
 
-/* Ends it and frees every frame it holds. -AION_EBUSY for the caller's own. */
+/*
+ * Ends it and its descendants and frees every frame they hold. -AION_EBUSY
+ * when the caller's own unit is u or one of u's descendants.
+ */
 int unit_destroy(struct unit *u);
 
 /* A thread of u left (exited or was reaped): may end the unit. */

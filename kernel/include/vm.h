@@ -21,6 +21,7 @@ void vm_destroy(struct unit *u);
  * -AION_EFAULT outside the user half, -AION_EEXIST when already mapped.
  */
 int vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned);
+#define VM_UNCACHED (1u << 8)           /* with prot: device registers */
 int vm_unmap(struct unit *u, uint64_t va);
 
 /*

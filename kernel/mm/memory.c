@@ -16,6 +16,7 @@
 
 static struct pmm pmm;
 static uint64_t total_frames;
+static const struct mb2_info *boot_map;
 
 struct span {
 	uint64_t start, end;
@@ -117,6 +118,7 @@ int memory_init(const struct mb2_info *info, uint64_t mbi_phys, size_t mbi_len)
 		if ((err = reserve_span(busy[b])))
 			return err;
 	total_frames = pmm_free_count(&pmm);
+	boot_map = info;
 	klog("mem pmm frames=%lu bitmap_phys=0x%lx bitmap_bytes=%lu",
 	     (unsigned long)nframes, (unsigned long)storage, (unsigned long)bytes);
 	return 0;
@@ -133,6 +135,18 @@ int memory_free_frame(uint64_t phys)
 	if (phys % PAGE_SIZE)
 		return -AION_EINVAL;
 	return pmm_free(&pmm, phys / PAGE_SIZE);
+}
+
+bool memory_is_ram(uint64_t phys, uint64_t len)
+{
+	for (unsigned r = 0; r < boot_map->nmem; r++) {
+		const struct mb2_mem_range *m = &boot_map->mem[r];
+		if (m->type == MB2_MEM_RESERVED || m->type == MB2_MEM_BAD)
+			continue;
+		if (phys < m->base + m->len && m->base < phys + len)
+			return true;
+	}
+	return phys < LOW_MEMORY_END;   /* BIOS data and ROMs: never a device to map */
 }
 
 uint64_t memory_total_frames(void)

@@ -1,8 +1,8 @@
 /*
- * init: the root unit. For now it reports what it was given and, when the
- * boot command line says aion.test=NAME, runs the utest program as a unit
- * of its own and reports how it ended. Services from a manifest come next
- * (issue 5).
+ * init: the root unit. It holds the platform capability (devices) and,
+ * for now, reports what it was given and, when the boot command line says
+ * aion.test=NAME, runs the utest program as a unit of its own and reports
+ * how it ended. Services from a manifest come next (issue 5).
  */
 #include "aion/bootinfo.h"
 #include "aion/lib.h"
@@ -28,12 +28,16 @@ static uint64_t spare_frames(void)
 	return self.quota_frames - self.used_frames;
 }
 
+/*
+ * Runs utest as a unit with the platform capability (its device tests need
+ * it) and learns how it ended from its fault endpoint: no polling.
+ */
 static void run_utest(const struct aion_bootinfo *bi, const char *test)
 {
 	const struct aion_boot_module *m = find_module(bi, "utest");
 	struct aion_startup st = { 0 };
 	aion_handle_t unit, thread;
-	struct aion_unit_info info;
+	struct aion_msg notice = { 0 };
 
 	if (!m) {
 		aion_printf("utest missing module=utest");
@@ -45,20 +49,30 @@ static void run_utest(const struct aion_bootinfo *bi, const char *test)
 		.name = "utest", .image = (const void *)m->vaddr,
 		.image_size = m->size, .quota_frames = spare_frames() / 2,
 		.max_prio = 200, .prio = 150, .startup = &st, .give_image = 1,
+		.no_start = 1,
 	};
-	int64_t err = aion_spawn(&sp, &unit, &thread);
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : aion_spawn(&sp, &unit, &thread);
 	if (err) {
 		aion_printf("utest spawn failed err=%s", aion_error_name(err));
 		return;
 	}
-	err = aion_unit_wait(unit, UTEST_TIMEOUT_NS, &info);
-	aion_printf("utest ended state=%u code=%d wait=%s", info.state,
-		    info.exit_code, aion_error_name(err));
+	int64_t plat = aion_cap_give(unit, AION_HANDLE_PLATFORM, AION_RIGHTS_ALL);
+	if (plat < 0 || (err = aion_unit_fault_ep(unit, (aion_handle_t)ep, 0)) ||
+	    (err = aion_thread_start(thread)))
+		aion_printf("utest setup failed give=%s err=%s", aion_error_name(plat),
+			    aion_error_name(err));
+	else
+		err = aion_recv((aion_handle_t)ep, &notice, UTEST_TIMEOUT_NS);
+	if (!err && AION_TAG_LABEL(notice.tag) != AION_NOTICE_UNIT_ENDED)
+		err = -AION_EMALFORMED;
+	aion_printf("utest ended state=%u code=%d wait=%s", (unsigned)(notice.w[1] & 0xff),
+		    err ? -1 : (int)notice.w[2], aion_error_name(err));
 	aion_handle_close(thread);
-	err = aion_unit_destroy(unit);
-	if (err)
+	if ((err = aion_unit_destroy(unit)))
 		aion_printf("utest destroy failed err=%s", aion_error_name(err));
 	aion_handle_close(unit);
+	aion_handle_close((aion_handle_t)ep);
 }
 
 int64_t aion_main(uint64_t arg)

@@ -95,7 +95,7 @@ int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
 	int64_t t = err ? err :
 		aion_thread_create((aion_handle_t)u, entry, AION_STACK_TOP,
 				   sp->startup ? AION_STARTUP_VADDR : sp->arg, sp->prio);
-	if (t >= 0 && (err = aion_thread_start((aion_handle_t)t)) == 0) {
+	if (t >= 0 && (sp->no_start || (err = aion_thread_start((aion_handle_t)t)) == 0)) {
 		*unit = (aion_handle_t)u;
 		*thread = (aion_handle_t)t;
 		return 0;

@@ -30,21 +30,45 @@ void utest_fail(const char *name, const char *fmt, ...)
 	failed++;
 }
 
-int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
-			 aion_handle_t *thread)
+static int64_t spawn(enum role role, unsigned prio, bool no_start,
+		     aion_handle_t *unit, aion_handle_t *thread)
 {
 	static const char *const names[ROLE_COUNT] = {
 		[ROLE_SPIN] = "spin", [ROLE_FAULT_PF] = "fault-pf",
 		[ROLE_FAULT_UD] = "fault-ud", [ROLE_FAULT_GP] = "fault-gp",
 		[ROLE_FAULT_DE] = "fault-de", [ROLE_EXIT] = "exit",
-		[ROLE_YIELDER] = "yielder",
+		[ROLE_YIELDER] = "yielder", [ROLE_CLIENT] = "client",
+		[ROLE_MOVER] = "mover", [ROLE_SERVE_ONCE] = "serve-once",
+		[ROLE_RECV_FAULT] = "recv-fault", [ROLE_ECHO] = "echo",
+		[ROLE_IO_NO_CAP] = "io-no-cap", [ROLE_IO_OTHER] = "io-other",
+		[ROLE_MEM_READER] = "mem-reader",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
 		.image_size = startup->image_size, .quota_frames = 256,
-		.max_prio = prio, .prio = prio, .arg = role,
+		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
+}
+
+int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
+			     uint32_t mask, aion_handle_t *unit, aion_handle_t *thread)
+{
+	int64_t err = spawn(role, prio, true, unit, thread);
+	if (err)
+		return err;
+	int64_t h = aion_cap_give(*unit, cap, mask);
+	if (h != CHILD_CAP || (err = aion_thread_start(*thread))) {
+		utest_reap(*unit, *thread);
+		return h < 0 ? h : h != CHILD_CAP ? -AION_ERANGE : err;
+	}
+	return 0;
+}
+
+int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
+			 aion_handle_t *thread)
+{
+	return spawn(role, prio, false, unit, thread);
 }
 
 void utest_reap(aion_handle_t unit, aion_handle_t thread)
@@ -64,6 +88,18 @@ static const struct {
 	{ "efault", test_efault },
 	{ "fault", test_fault },
 	{ "destroy", test_destroy },
+	{ "caps", test_caps },
+	{ "revoke", test_revoke },
+	{ "move", test_move },
+	{ "deferred", test_deferred },
+	{ "timeout", test_timeout },
+	{ "pi", test_pi },
+	{ "dead", test_dead },
+	{ "notify", test_notify },
+	{ "ioport", test_ioport },
+	{ "memshare", test_memshare },
+	{ "irq", test_irq },
+	{ "faultep", test_faultep },
 	{ "bench", bench_kernel },
 };
 

@@ -51,6 +51,7 @@ void test_efault(void)
 		CASE("mem_write.src", aion_mem_write(AION_HANDLE_SELF, EDGE_PAGE, (void *)p, 16));
 		CASE("mem_write.dst", aion_mem_write(AION_HANDLE_SELF, p, (void *)EDGE_PAGE, 16));
 		CASE("system_info", aion_system_info((void *)p));
+		CASE("cap_info", aion_cap_info(AION_HANDLE_SELF, (void *)p));
 #undef CASE
 	}
 	expect_efault(&r, "mem_map/kernel",

@@ -15,6 +15,68 @@ static int64_t exit_after_touching_memory(void)
 	return ROLE_EXIT_CODE;
 }
 
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
+
+static int64_t client(void)
+{
+	for (uint64_t i = 0;; i++) {
+		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { i } };
+		int64_t err = aion_call(CHILD_CAP, &m, 0);
+		if (err)
+			return -err;    /* e.g. AION_ECAP once revoked */
+	}
+}
+
+/* Sends a fresh endpoint with MOVE; exits 0 if it then left our table. */
+static int64_t mover(void)
+{
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0 || aion_ipc_buffer(&ipc_buf))
+		return 1;
+	ipc_buf.caps[0] = (aion_handle_t)ep;
+	ipc_buf.cap_rights[0] = AION_RIGHTS_ALL | AION_IPC_CAP_MOVE;
+	struct aion_msg m = { .tag = AION_TAG(2, 0, 1) };
+	if (aion_call(CHILD_CAP, &m, 0))
+		return 2;
+	struct aion_cap_info ci;
+	return aion_cap_info((aion_handle_t)ep, &ci) == -AION_ECAP ? 0 : 3;
+}
+
+static int64_t serve(enum role role)
+{
+	struct aion_msg m;
+	int64_t err = aion_recv(CHILD_CAP, &m, 0);
+	if (err)
+		return -err;
+	if (role == ROLE_RECV_FAULT)
+		*(volatile int *)unmapped_addr = 1;
+	m.w[0]++;
+	if (role == ROLE_SERVE_ONCE) {
+		aion_reply(&m);
+		for (;;)
+			aion_sleep_ns(1000 * MS);
+	}
+	for (;;)
+		if ((err = aion_reply_recv(CHILD_CAP, &m, 0)) == 0)
+			m.w[0]++;
+}
+
+/* Exits with a code naming the first check that failed, else faults writing. */
+static int64_t mem_reader(void)
+{
+	if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR,
+			    AION_PROT_READ | AION_PROT_WRITE) != -AION_ERIGHTS)
+		return 2;       /* a read-only capability must not map writable */
+	if (aion_memory_phys(CHILD_CAP, 0) != -AION_ERIGHTS)
+		return 3;       /* nor reveal physical addresses */
+	if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR, AION_PROT_READ))
+		return 4;
+	if (*(volatile uint64_t *)SHARED_VADDR != SHARED_MAGIC)
+		return 5;
+	*(volatile uint64_t *)SHARED_VADDR = 0;         /* must fault */
+	return 6;
+}
+
 int64_t role_main(enum role role)
 {
 	switch (role) {
@@ -34,6 +96,23 @@ int64_t role_main(enum role role)
 		return 10 / zero;
 	case ROLE_EXIT:
 		return exit_after_touching_memory();
+	case ROLE_CLIENT:
+		return client();
+	case ROLE_MOVER:
+		return mover();
+	case ROLE_SERVE_ONCE:
+	case ROLE_RECV_FAULT:
+	case ROLE_ECHO:
+		return serve(role);
+	case ROLE_IO_NO_CAP:
+		return aion_inb(0x3f8 + 5);
+	case ROLE_IO_OTHER:
+		if (aion_ioport_enable(CHILD_CAP))
+			return 2;
+		(void)aion_inb(0x80);   /* its own port: fine */
+		return aion_inb(0x3f8 + 5) + 100;       /* not its port: #GP */
+	case ROLE_MEM_READER:
+		return mem_reader();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -19,8 +19,23 @@ enum role {
 	ROLE_FAULT_DE,          /* divides by zero */
 	ROLE_EXIT,              /* maps and touches memory, exits with 7 */
 	ROLE_YIELDER,           /* yields BENCH_ITERS + slack times */
+	ROLE_CLIENT,            /* calls CHILD_CAP until it fails; exits with -error */
+	ROLE_MOVER,             /* moves a new endpoint to CHILD_CAP's receiver */
+	ROLE_SERVE_ONCE,        /* answers one call on CHILD_CAP, then sleeps */
+	ROLE_RECV_FAULT,        /* takes one call on CHILD_CAP, then faults */
+	ROLE_ECHO,              /* answers calls on CHILD_CAP with w0 + 1, forever */
+	ROLE_IO_NO_CAP,         /* reads a port it was given no capability for */
+	ROLE_IO_OTHER,          /* enables CHILD_CAP's ports, then reads another port */
+	ROLE_MEM_READER,        /* maps CHILD_CAP (read-only), checks it, writes to it */
 	ROLE_COUNT
 };
+
+/* The first capability a parent gives a fresh child (CAP_GIVE) lands here. */
+#define CHILD_CAP               AION_HANDLE(1, 1)
+/* utest's own first capability, from init: the platform (devices). */
+#define UTEST_PLATFORM          AION_HANDLE(1, 1)
+#define SHARED_VADDR            0x0000000050000000ull
+#define SHARED_MAGIC            0xa10a5eedull
 
 #define MS                      1000000ull
 #define BENCH_ITERS             10000u
@@ -33,6 +48,9 @@ void utest_fail(const char *name, const char *fmt, ...) __attribute__((format(pr
 /* Starts a helper unit running `role`; fills the handles. */
 int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
 			 aion_handle_t *thread);
+/* The same, giving it `cap` (rights & mask) as CHILD_CAP before it starts. */
+int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
+			     uint32_t mask, aion_handle_t *unit, aion_handle_t *thread);
 /* Destroys a helper unit and closes both handles. */
 void utest_reap(aion_handle_t unit, aion_handle_t thread);
 
@@ -45,5 +63,17 @@ void test_efault(void);
 void test_fault(void);
 void test_destroy(void);
 void bench_kernel(void);
+void test_caps(void);
+void test_revoke(void);
+void test_move(void);
+void test_deferred(void);
+void test_timeout(void);
+void test_pi(void);
+void test_dead(void);
+void test_notify(void);
+void test_ioport(void);
+void test_memshare(void);
+void test_irq(void);
+void test_faultep(void);
 
 #endif /* UTEST_H */

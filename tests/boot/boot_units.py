@@ -60,7 +60,7 @@ def check_sleep(v, line, node, verdict):
 def check_efault(v, line, node, verdict):
     cases = num(v, "cases", line)
     print(f"efault: cases={cases}")
-    check(cases >= 22, f"only {cases} bad-pointer cases ran, expected at least 22")
+    check(cases >= 25, f"only {cases} bad-pointer cases ran, expected at least 25")
 
 
 FAULT_VECTORS = {14: "#PF", 6: "#UD", 13: "#GP", 0: "#DE"}
@@ -98,6 +98,78 @@ def check_destroy(v, line, node, verdict):
           f"kernel_objects={v.get('kernel_objects')}")
 
 
+def expect(v, line, **want):
+    """Each key has exactly the wanted value (error names, badges, counts)."""
+    for key, value in want.items():
+        check(v.get(key) == value, f"{key}={v.get(key)}, expected {value}, in: {line}")
+
+
+def check_caps(v, line, node, verdict):
+    print(f"caps: {line.split('ok ', 1)[-1]}")
+    expect(v, line, random_ecap="10000/10000", copy_rights="0x20", recv="AION_ERIGHTS",
+           type="AION_ETYPE", destroy="AION_ERIGHTS", remint="AION_EPERM")
+
+
+def check_revoke(v, line, node, verdict):
+    print(f"revoke: {line.split('ok ', 1)[-1]}")
+    expect(v, line, served="3", badge="0x1234", child_exit="AION_ECAP", own_copy="AION_ECAP")
+
+
+def check_move(v, line, node, verdict):
+    print(f"move: {line.split('ok ', 1)[-1]}")
+    expect(v, line, badge="0xb0b", ncaps="1", got_type="3", sender_lost_it="1")
+
+
+def check_deferred(v, line, node, verdict):
+    expect(v, line, w0="42", label="9", second_reply_to="AION_ECAP")
+
+
+def check_timeout(v, line, node, verdict):
+    taken, nobody = num(v, "taken_ns", line), num(v, "nobody_ns", line)
+    print(f"timeout: 50 ms call to a silent server took {taken} ns; "
+          f"30 ms call with no receiver took {nobody} ns")
+    check(50 * MS <= taken <= 60 * MS, f"taken_ns={taken} not within [50, 60] ms")
+    check(30 * MS <= nobody <= 40 * MS, f"nobody_ns={nobody} not within [30, 40] ms")
+    expect(v, line, late_reply="AION_EDEAD")
+
+
+def check_pi(v, line, node, verdict):
+    took = num(v, "took_ns", line)
+    print(f"pi: call through a priority-10 server took {took} ns while a priority-50 thread spun")
+    check(took < 20 * MS, f"took_ns={took}: the server did not run ahead of the spinner")
+    expect(v, line, spinner_running="1")
+
+
+def check_dead(v, line, node, verdict):
+    expect(v, line, queued_caller="AION_EDEAD", later_call="AION_EDEAD",
+           server_faulted="AION_EDEAD")
+
+
+def check_notify(v, line, node, verdict):
+    expect(v, line, bits="0x3", timeout="AION_ETIMEDOUT", bound_bits="0x5")
+
+
+def check_ioport(v, line, node, verdict):
+    print(f"ioport: {line.split('ok ', 1)[-1]}")
+    expect(v, line, no_cap_vector="13", other_port_vector="13", no_platform="AION_ETYPE")
+    check(int(v.get("own_lsr", "0"), 16) & 0x20, f"COM1 LSR read through the capability: {line}")
+
+
+def check_memshare(v, line, node, verdict):
+    expect(v, line, reader_vector="14", reader_addr="0x50000000", data_intact="1", phys_ok="1")
+
+
+def check_irq(v, line, node, verdict):
+    l1, l2 = num(v, "latency1_ns", line), num(v, "latency2_ns", line)
+    print(f"irq: two COM1 interrupts reached user mode, {l1} ns and {l2} ns after the UART was asked")
+    expect(v, line, irqs="2", second_owner="AION_EBUSY")
+    check(l1 < 200 * MS and l2 < 200 * MS, "an interrupt took longer than the 200 ms wait")
+
+
+def check_faultep(v, line, node, verdict):
+    expect(v, line, badge="0xfa", state="3", vector="14", addr="0x500000000000")
+
+
 CHECKS = {
     "preempt": check_preempt,
     "fair": check_fair,
@@ -105,6 +177,18 @@ CHECKS = {
     "efault": check_efault,
     "fault": check_fault,
     "destroy": check_destroy,
+    "caps": check_caps,
+    "revoke": check_revoke,
+    "move": check_move,
+    "deferred": check_deferred,
+    "timeout": check_timeout,
+    "pi": check_pi,
+    "dead": check_dead,
+    "notify": check_notify,
+    "ioport": check_ioport,
+    "memshare": check_memshare,
+    "irq": check_irq,
+    "faultep": check_faultep,
 }
 
 

@@ -8,7 +8,13 @@
 #include "arch/cpu.h"
 #include "arch/percpu.h"
 #include "arch/gdt.h"
+#include "unit.h"
 
+/*
+ * The TSS with its I/O permission bitmap: a set bit denies the port to
+ * ring 3. Only the running unit's ranges are clear (arch_io_switch), so
+ * a unit without an I/O port capability faults on in/out.
+ */
 struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
@@ -17,6 +23,7 @@ struct tss {
 	uint64_t reserved2;
 	uint16_t reserved3;
 	uint16_t iomap_base;
+	uint8_t iomap[65536 / 8 + 1];   /* + the all-ones terminator byte */
 } __attribute__((packed));
 
 #define IST_STACK_SIZE 4096
@@ -81,7 +88,9 @@ void gdt_init(void)
 
 	for (int i = 0; i < 3; i++)
 		tss0.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss0.iomap_base = sizeof(tss0);         /* no I/O bitmap: ring 3 I/O faults */
+	tss0.iomap_base = __builtin_offsetof(struct tss, iomap);
+	for (unsigned i = 0; i < sizeof(tss0.iomap); i++)
+		tss0.iomap[i] = 0xff;   /* every port denied */
 	gdt_set_tss(&tss0);
 	gdt_load();
 
@@ -98,6 +107,38 @@ void arch_set_kernel_stack(uint64_t top)
 	struct percpu *cpu = this_cpu();
 	cpu->tss->rsp[0] = top;
 	cpu->kernel_rsp = top;
+}
+
+static void io_set(uint16_t base, uint16_t count, bool allow)
+{
+	uint8_t *map = this_cpu()->tss->iomap;
+	for (uint32_t p = base; p < (uint32_t)base + count; p++) {
+		if (allow)
+			map[p / 8] &= (uint8_t)~(1u << (p % 8));
+		else
+			map[p / 8] |= (uint8_t)(1u << (p % 8));
+	}
+}
+
+/* The ranges open in the bitmap now (a copy: units may go away). */
+static struct { uint16_t base, count; } io_open[UNIT_IO_RANGES];
+static unsigned io_nopen;
+
+/*
+ * Opens exactly u's ports (none for NULL). Bounded: UNIT_IO_RANGES ranges
+ * of at most IOPORT_MAX_COUNT ports each.
+ */
+void arch_io_load(const struct unit *u)
+{
+	for (unsigned i = 0; i < io_nopen; i++)
+		io_set(io_open[i].base, io_open[i].count, false);
+	io_nopen = 0;
+	for (unsigned i = 0; u && i < u->nio; i++) {
+		io_set(u->io[i].base, u->io[i].count, true);
+		io_open[io_nopen].base = u->io[i].base;
+		io_open[io_nopen].count = u->io[i].count;
+		io_nopen++;
+	}
 }
 
 struct sched *sched_this(void)

@@ -11,6 +11,7 @@
 #include "arch/trap.h"
 #include "ksyms.h"
 #include "log.h"
+#include "platform.h"
 #include "sched.h"
 #include "thread.h"
 
@@ -72,6 +73,13 @@ static void interrupt(const struct trap_frame *f)
 	if (f->vector == VEC_TIMER) {
 		lapic_eoi();
 		timer_irq();
+		return;
+	}
+	if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + IRQ_LINES_MAX) {
+		uint32_t line = (uint32_t)(f->vector - VEC_IRQ_BASE);
+		arch_irq_mask(line, true);      /* until the driver's IRQ_ACK */
+		lapic_eoi();
+		irq_deliver(line);
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

@@ -16,6 +16,8 @@
 #define PTE_P           (1ull << 0)
 #define PTE_W           (1ull << 1)
 #define PTE_U           (1ull << 2)
+#define PTE_PWT         (1ull << 3)
+#define PTE_PCD         (1ull << 4)
 #define PTE_PS          (1ull << 7)
 #define PTE_BORROWED    (1ull << 9)     /* software bit: frame not the unit's */
 #define PTE_NX          (1ull << 63)
@@ -86,6 +88,7 @@ int vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned)
 		return -AION_EEXIST;
 	*pte = pa | PTE_P | PTE_U | ((prot & AION_PROT_WRITE) ? PTE_W : 0) |
 	       ((prot & AION_PROT_EXEC) ? 0 : arch_pte_nx()) |
+	       ((prot & VM_UNCACHED) ? PTE_PCD | PTE_PWT : 0) |
 	       (owned ? 0 : PTE_BORROWED);
 	return 0;
 }

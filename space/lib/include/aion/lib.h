@@ -38,6 +38,7 @@ struct aion_spawn {
 	uint64_t arg;                   /* main's argument, unless startup is set */
 	const struct aion_startup *startup;     /* written at AION_STARTUP_VADDR */
 	int give_image;                 /* copy the image for the child too */
+	int no_start;                   /* leave the thread for aion_thread_start */
 	unsigned stack_pages;
 };
 

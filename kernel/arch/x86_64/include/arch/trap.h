@@ -12,6 +12,8 @@ struct trap_frame {
 };
 
 #define VEC_TIMER       0x20
+#define VEC_IRQ_BASE    0x30            /* + I/O APIC line */
+#define IRQ_LINES_MAX   24
 #define VEC_SPURIOUS    0xff
 
 void trap_dispatch(struct trap_frame *f);

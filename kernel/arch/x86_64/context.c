@@ -1,0 +1,50 @@
+/*
+ * A thread's user context as the x86_64 trap frame at the top of its
+ * kernel stack: building the first one, and writing IPC results into it.
+ */
+#include "arch.h"
+#include "arch/gdt.h"
+#include "arch/trap.h"
+#include "kstring.h"
+#include "thread.h"
+
+#define RFLAGS_IF       0x200ull
+#define RFLAGS_RESERVED 0x2ull
+
+extern char thread_trampoline[];
+
+static struct trap_frame *frame_of(struct thread *t)
+{
+	return (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
+}
+
+/* User context at the top, then arch_switch's frame returning to the trampoline. */
+void arch_thread_init_context(struct thread *t, uint64_t entry, uint64_t stack_top,
+			      uint64_t arg)
+{
+	struct trap_frame *f = frame_of(t);
+	memset(f, 0, sizeof(*f));
+	f->rip = entry;
+	f->cs = GDT_UCODE | 3;
+	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+	f->rsp = stack_top;
+	f->ss = GDT_UDATA | 3;
+	f->rdi = arg;
+
+	uint64_t *sp = (uint64_t *)f;
+	*--sp = (uint64_t)(uintptr_t)thread_trampoline;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;              /* rbp rbx r12 r13 r14 r15 */
+	t->saved_rsp = (uint64_t)(uintptr_t)sp;
+}
+
+void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
+			 uint64_t w0, uint64_t w1, uint64_t w2)
+{
+	struct trap_frame *f = frame_of(t);
+	f->rdi = badge;
+	f->rsi = tag;
+	f->rdx = w0;
+	f->r10 = w1;
+	f->r8 = w2;
+}

@@ -1,0 +1,91 @@
+/*
+ * The I/O APIC: device interrupt lines (GSIs) to vectors
+ * IRQ_VECTOR_BASE + line, found through the ACPI MADT. A line is masked
+ * from the moment it fires until its driver acknowledges it.
+ */
+#include "acpi.h"
+#include "aion/error.h"
+#include "arch.h"
+#include "arch/paging.h"
+#include "arch/timer.h"
+#include "arch/trap.h"
+#include "layout.h"
+#include "log.h"
+#include "memory.h"
+
+#define IOREGSEL        0x00
+#define IOWIN           0x10
+#define IOAPICVER       0x01
+#define REDTBL(n)       (0x10 + 2 * (n))
+#define RED_MASKED      (1u << 16)
+#define RED_LEVEL       (1u << 15)
+#define RED_LOW         (1u << 13)
+
+static volatile uint32_t *ioapic;
+static uint32_t nlines;
+static struct acpi_madt madt;
+
+static uint32_t rd(uint32_t reg)
+{
+	ioapic[IOREGSEL / 4] = reg;
+	return ioapic[IOWIN / 4];
+}
+
+static void wr(uint32_t reg, uint32_t v)
+{
+	ioapic[IOREGSEL / 4] = reg;
+	ioapic[IOWIN / 4] = v;
+}
+
+static const void *acpi_map(uint64_t phys, uint64_t len, void *ctx)
+{
+	void *v;
+	(void)ctx;
+	/* QEMU keeps its tables in "reserved" ranges: map them like MMIO. */
+	return arch_map_mmio(phys, len, &v) ? NULL : v;
+}
+
+/* ISA lines are edge/high unless the MADT overrides; PCI lines level/low. */
+static uint32_t line_mode(uint32_t line)
+{
+	for (unsigned i = 0; i < madt.noverride; i++) {
+		if (madt.override[i].gsi != line)
+			continue;
+		uint16_t f = madt.override[i].flags;
+		return ((f & 3) == 3 ? RED_LOW : 0) | (((f >> 2) & 3) == 3 ? RED_LEVEL : 0);
+	}
+	return line < 16 ? 0 : RED_LEVEL | RED_LOW;
+}
+
+int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len)
+{
+	void *regs;
+	int err = acpi_parse_madt(rsdp, rsdp_len, acpi_map, NULL, &madt);
+	if (!err)
+		err = arch_map_mmio(madt.ioapic_phys, 4096, &regs);
+	if (err)
+		return err;
+	ioapic = regs;
+	nlines = ((rd(IOAPICVER) >> 16) & 0xff) + 1;
+	if (nlines > IRQ_LINES_MAX)
+		nlines = IRQ_LINES_MAX;
+	for (uint32_t l = 0; l < nlines; l++)
+		arch_irq_mask(l, true);
+	klog("irq ioapic phys=0x%lx lines=%u overrides=%u", (unsigned long)madt.ioapic_phys,
+	     nlines, madt.noverride);
+	return 0;
+}
+
+bool arch_irq_line_ok(uint32_t line)
+{
+	return ioapic && line < nlines;
+}
+
+void arch_irq_mask(uint32_t line, bool masked)
+{
+	if (!arch_irq_line_ok(line))
+		return;
+	/* Physical destination: the boot CPU's LAPIC. */
+	wr(REDTBL(line) + 1, lapic_id() << 24);
+	wr(REDTBL(line), (VEC_IRQ_BASE + line) | line_mode(line) | (masked ? RED_MASKED : 0));
+}

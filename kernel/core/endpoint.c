@@ -1,0 +1,473 @@
+/*
+ * Endpoint IPC: call, receive, reply, saved replies. See endpoint.h.
+ *
+ * A delivery can fail because of the sender (bad buffer, bad handle) or
+ * the receiver (no buffer, no free slot). The side at fault gets the
+ * error; the other stays as it was, so no message is lost silently.
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/ipc.h"
+#include "aion/object.h"
+#include "arch.h"
+#include "endpoint.h"
+#include "handle.h"
+#include "memory.h"
+#include "notification.h"
+#include "sched.h"
+#include "slab.h"
+#include "thread.h"
+#include "unit.h"
+#include "usercopy.h"
+#include "vm.h"
+
+#define PAYLOAD_OFF     offsetof(struct aion_ipc_buffer, payload)
+#define CAPS_OFF        offsetof(struct aion_ipc_buffer, caps)
+#define RIGHTS_OFF      offsetof(struct aion_ipc_buffer, cap_rights)
+
+enum blame { BLAME_SENDER, BLAME_RECEIVER };
+
+struct reply {
+	struct kobj obj;
+	struct thread *caller;          /* referenced; NULL once answered */
+	uint64_t seq;
+};
+
+static struct slab_cache ep_cache, reply_cache;
+
+static void *obj_alloc(struct slab_cache *c, const char *name, size_t size)
+{
+	if (!c->obj_size && slab_cache_init(c, name, size, &memory_slab_pages))
+		return NULL;
+	return slab_alloc(c);
+}
+
+int endpoint_create(struct endpoint **out)
+{
+	struct endpoint *ep = obj_alloc(&ep_cache, "endpoint", sizeof(*ep));
+
+	if (!ep)
+		return -AION_ENOMEM;
+	kobj_init(&ep->obj, AION_OBJ_ENDPOINT);
+	kobj_count(1);
+	*out = ep;
+	return 0;
+}
+
+void endpoint_release(struct endpoint *ep)
+{
+	kobj_count(-1);
+	slab_free(&ep_cache, ep);
+}
+
+/* --- queues (FIFO, intrusive) --- */
+
+static struct thread **head_of(struct endpoint *ep, struct thread *t)
+{
+	return t->ipc_state == IPC_RECV ? &ep->recv_head : &ep->send_head;
+}
+
+static struct thread **tail_of(struct endpoint *ep, struct thread *t)
+{
+	return t->ipc_state == IPC_RECV ? &ep->recv_tail : &ep->send_tail;
+}
+
+/* Precondition: t->ipc_state says which queue. */
+static void enqueue(struct endpoint *ep, struct thread *t, bool front)
+{
+	struct thread **head = head_of(ep, t), **tail = tail_of(ep, t);
+
+	t->ipc_ep = ep;
+	kobj_get(&ep->obj);             /* the queue keeps ep alive */
+	if (front) {
+		t->ipc_prev = NULL;
+		t->ipc_next = *head;
+		if (*head)
+			(*head)->ipc_prev = t;
+		else
+			*tail = t;
+		*head = t;
+	} else {
+		t->ipc_next = NULL;
+		t->ipc_prev = *tail;
+		if (*tail)
+			(*tail)->ipc_next = t;
+		else
+			*head = t;
+		*tail = t;
+	}
+}
+
+static void dequeue(struct thread *t)
+{
+	struct endpoint *ep = t->ipc_ep;
+	struct thread **head = head_of(ep, t), **tail = tail_of(ep, t);
+
+	if (t->ipc_prev)
+		t->ipc_prev->ipc_next = t->ipc_next;
+	else
+		*head = t->ipc_next;
+	if (t->ipc_next)
+		t->ipc_next->ipc_prev = t->ipc_prev;
+	else
+		*tail = t->ipc_prev;
+	t->ipc_next = t->ipc_prev = NULL;
+	t->ipc_ep = NULL;
+	kobj_put(&ep->obj);
+}
+
+void ipc_set_msg(struct thread *t, uint64_t badge, uint64_t tag, const uint64_t w[3])
+{
+	arch_thread_set_msg(t, badge, tag, w[0], w[1], w[2]);
+}
+
+/* --- payload and capability transfer --- */
+
+static bool buffer_writable(struct thread *t)
+{
+	uint64_t pa;
+	return t->ipc_buffer && !vm_translate(t->unit, t->ipc_buffer, true, &pa, NULL);
+}
+
+static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
+		     uint32_t *rights)
+{
+	aion_handle_t h[AION_IPC_CAPS_MAX];
+
+	if (user_copy(s->unit, s->ipc_buffer + CAPS_OFF, h, n * sizeof(h[0]), false) ||
+	    user_copy(s->unit, s->ipc_buffer + RIGHTS_OFF, rights, n * sizeof(rights[0]), false))
+		return -AION_EFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		slot[i] = handle_slot_of(&s->unit->handles, h[i]);
+		if (!slot[i])
+			return -AION_ECAP;
+		if ((rights[i] & AION_IPC_CAP_MOVE) && h[i] == AION_HANDLE_SELF)
+			return -AION_EPERM;
+		for (unsigned j = 0; j < i; j++)
+			if (slot[j] == slot[i] && ((rights[i] | rights[j]) & AION_IPC_CAP_MOVE))
+				return -AION_EINVAL;
+	}
+	return 0;
+}
+
+/* Moves payload and capabilities from s's buffer to r's. Checks all, then commits. */
+static int transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
+		    enum blame *blame)
+{
+	unsigned len = AION_TAG_LEN(tag), ncaps = AION_TAG_CAPS(tag);
+	uint8_t payload[AION_IPC_PAYLOAD_MAX];
+	struct handle_slot *slot[AION_IPC_CAPS_MAX];
+	uint32_t rights[AION_IPC_CAPS_MAX];
+	aion_handle_t got[AION_IPC_CAPS_MAX];
+
+	if (!len && !ncaps)
+		return 0;
+	*blame = BLAME_RECEIVER;
+	if (!buffer_writable(r))
+		return -AION_EFAULT;
+	*blame = BLAME_SENDER;
+	if (ncaps && !grant)
+		return -AION_ERIGHTS;
+	if (user_copy(s->unit, s->ipc_buffer + PAYLOAD_OFF, payload, len, false))
+		return -AION_EFAULT;
+	int err = ncaps ? read_caps(s, ncaps, slot, rights) : 0;
+	if (err)
+		return err;
+	*blame = BLAME_RECEIVER;
+	if (handle_free_slots(&r->unit->handles, ncaps) < ncaps)
+		return -AION_ENOSPC;
+
+	/* Commit: the receiver's buffer page is mapped and writable. */
+	user_copy(r->unit, r->ipc_buffer + PAYLOAD_OFF, payload, len, true);
+	for (unsigned i = 0; i < ncaps; i++) {
+		err = (rights[i] & AION_IPC_CAP_MOVE) ?
+			handle_move(slot[i], &r->unit->handles, &got[i]) :
+			handle_derive(slot[i], &r->unit->handles, rights[i], 0, &got[i]);
+		if (err)
+			got[i] = 0;     /* only if a table page could not be had */
+	}
+	if (ncaps)
+		user_copy(r->unit, r->ipc_buffer + CAPS_OFF, got, ncaps * sizeof(got[0]), true);
+	return err;
+}
+
+/* --- priority inheritance --- */
+
+static void release_boost(struct thread *t)
+{
+	if (t->prio != t->base_prio)
+		sched_set_prio(t, t->base_prio);
+}
+
+/* Tells the caller waiting on t's pending reply that none will come. */
+static void drop_reply_to(struct thread *t)
+{
+	struct thread *c = t->reply_to;
+
+	if (!c)
+		return;
+	t->reply_to = NULL;
+	if (c->ipc_state == IPC_REPLY && c->call_seq == t->reply_seq) {
+		c->ipc_state = IPC_NONE;
+		sched_wake(c, -AION_EDEAD);
+	}
+	kobj_put(&c->obj);
+}
+
+/* --- call and receive --- */
+
+static int deliver_call(struct thread *s, struct thread *r, enum blame *blame)
+{
+	int err = transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
+	if (err)
+		return err;
+	ipc_set_msg(r, s->ipc_badge, s->ipc_tag & ~AION_TAG_NOTIFY, s->ipc_w);
+	drop_reply_to(r);
+	r->reply_to = s;
+	kobj_get(&s->obj);
+	r->reply_seq = s->call_seq;
+	s->ipc_state = IPC_REPLY;
+	if (s->prio > r->prio)
+		sched_set_prio(r, s->prio);
+	return 0;
+}
+
+int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
+		 const uint64_t w[3], uint64_t deadline)
+{
+	struct thread *c = sched_current();
+	struct thread *r;
+	enum blame blame;
+
+	if (!ep->receivers)
+		return -AION_EDEAD;
+	c->ipc_tag = tag;
+	for (int i = 0; i < 3; i++)
+		c->ipc_w[i] = w[i];
+	c->ipc_badge = badge;
+	c->ipc_grant = grant;
+	c->call_seq++;
+	c->ipc_state = IPC_SEND;
+	/* Each failed receiver leaves the queue: bounded by the thread count. */
+	while ((r = ep->recv_head)) {
+		dequeue(r);
+		r->ipc_state = IPC_NONE;
+		int err = deliver_call(c, r, &blame);
+		if (!err) {
+			sched_wake(r, 0);
+			break;
+		}
+		if (blame == BLAME_SENDER) {
+			r->ipc_state = IPC_RECV;
+			enqueue(ep, r, true);
+			c->ipc_state = IPC_NONE;
+			return err;
+		}
+		sched_wake(r, err);
+	}
+	if (c->ipc_state == IPC_SEND)
+		enqueue(ep, c, false);
+	return sched_block_current(deadline);
+}
+
+int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
+{
+	struct thread *r = sched_current();
+	struct thread *s;
+	enum blame blame;
+
+	drop_reply_to(r);
+	release_boost(r);
+	uint64_t bits = notification_take_bound(r);
+	if (bits) {
+		uint64_t w[3] = { bits, 0, 0 };
+		ipc_set_msg(r, 0, AION_TAG_NOTIFY, w);
+		return 0;
+	}
+	if (ep->notice_count) {
+		struct notice *n = &ep->notice[ep->notice_head];
+		ep->notice_head = (ep->notice_head + 1) % ENDPOINT_NOTICES;
+		ep->notice_count--;
+		ipc_set_msg(r, n->badge, n->tag, n->w);
+		return 0;
+	}
+	while ((s = ep->send_head)) {
+		dequeue(s);
+		int err = deliver_call(s, r, &blame);
+		if (!err)
+			return 0;       /* s now waits for our reply */
+		if (blame == BLAME_RECEIVER) {
+			enqueue(ep, s, true);
+			return err;
+		}
+		s->ipc_state = IPC_NONE;
+		sched_wake(s, err);
+	}
+	r->ipc_state = IPC_RECV;
+	enqueue(ep, r, false);
+	return sched_block_current(deadline);
+}
+
+void endpoint_post(struct endpoint *ep, uint64_t badge, uint64_t tag, const uint64_t w[3])
+{
+	struct thread *r = ep->recv_head;
+
+	if (r) {
+		dequeue(r);
+		r->ipc_state = IPC_NONE;
+		ipc_set_msg(r, badge, tag, w);
+		sched_wake(r, 0);
+		return;
+	}
+	if (ep->notice_count == ENDPOINT_NOTICES) {
+		ep->notices_dropped++;
+		return;
+	}
+	struct notice *n = &ep->notice[(ep->notice_head + ep->notice_count++) % ENDPOINT_NOTICES];
+	*n = (struct notice){ badge, tag, { w[0], w[1], w[2] } };
+}
+
+/* --- replies --- */
+
+/*
+ * Answers caller c (call number seq) from `from`'s registers and buffer.
+ * *consumed: false when the fault is the replier's and it may try again.
+ */
+static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
+		      uint64_t tag, const uint64_t w[3], bool *consumed)
+{
+	enum blame blame;
+
+	*consumed = true;
+	if (c->ipc_state != IPC_REPLY || c->call_seq != seq)
+		return -AION_EDEAD;     /* it timed out or died */
+	int err = transfer(from, c, tag, true, &blame);
+	if (err && blame == BLAME_SENDER) {
+		*consumed = false;
+		return err;
+	}
+	c->ipc_state = IPC_NONE;
+	if (err) {
+		sched_wake(c, err);
+		return err;
+	}
+	ipc_set_msg(c, 0, tag & ~AION_TAG_NOTIFY, w);
+	sched_wake(c, 0);
+	return 0;
+}
+
+int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
+{
+	struct thread *srv = sched_current();
+	struct thread *c = srv->reply_to;
+	bool consumed;
+
+	if (!c)
+		return -AION_ENOENT;
+	int64_t r = answer(srv, c, srv->reply_seq, tag, w, &consumed);
+	if (!consumed)
+		return r;
+	srv->reply_to = NULL;
+	kobj_put(&c->obj);
+	release_boost(srv);
+	return r;
+}
+
+int64_t ipc_reply_save(struct kobj **out)
+{
+	struct thread *srv = sched_current();
+
+	if (!srv->reply_to)
+		return -AION_ENOENT;
+	struct reply *rp = obj_alloc(&reply_cache, "reply", sizeof(*rp));
+	if (!rp)
+		return -AION_ENOMEM;
+	kobj_init(&rp->obj, AION_OBJ_REPLY);
+	kobj_count(1);
+	rp->caller = srv->reply_to;     /* the reference moves with it */
+	rp->seq = srv->reply_seq;
+	srv->reply_to = NULL;
+	release_boost(srv);
+	*out = &rp->obj;
+	return 0;
+}
+
+int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3])
+{
+	struct reply *rp = (struct reply *)reply;
+	bool consumed;
+
+	if (!rp->caller)
+		return -AION_EDEAD;
+	int64_t r = answer(sched_current(), rp->caller, rp->seq, tag, w, &consumed);
+	if (consumed) {
+		kobj_put(&rp->caller->obj);
+		rp->caller = NULL;
+	}
+	return r;
+}
+
+bool reply_answered(struct kobj *reply)
+{
+	return !((struct reply *)reply)->caller;
+}
+
+void reply_release(struct kobj *reply)
+{
+	struct reply *rp = (struct reply *)reply;
+	struct thread *c = rp->caller;
+
+	if (c) {
+		if (c->ipc_state == IPC_REPLY && c->call_seq == rp->seq) {
+			c->ipc_state = IPC_NONE;
+			sched_wake(c, -AION_EDEAD);
+		}
+		kobj_put(&c->obj);
+	}
+	kobj_count(-1);
+	slab_free(&reply_cache, rp);
+}
+
+/* --- endpoint and thread lifetimes --- */
+
+static void wake_all(struct thread **head, int64_t result)
+{
+	struct thread *t;
+	while ((t = *head)) {
+		dequeue(t);
+		t->ipc_state = IPC_NONE;
+		sched_wake(t, result);
+	}
+}
+
+void endpoint_cap_changed(struct endpoint *ep, uint32_t rights, int delta)
+{
+	if (!(rights & AION_RIGHT_RECV))
+		return;
+	ep->receivers += (uint32_t)delta;
+	if (ep->receivers)
+		return;
+	/* Nobody can ever receive here again: no caller may hang. */
+	kobj_get(&ep->obj);
+	wake_all(&ep->send_head, -AION_EDEAD);
+	wake_all(&ep->recv_head, -AION_EDEAD);
+	kobj_put(&ep->obj);
+}
+
+void ipc_thread_gone(struct thread *t)
+{
+	if (t->ipc_ep)
+		dequeue(t);
+	t->ipc_state = IPC_NONE;
+	drop_reply_to(t);
+	notification_thread_gone(t);
+}
+
+void ipc_timed_out(struct thread *t)
+{
+	if (t->ipc_ep)
+		dequeue(t);
+	if (t->ipc_state == IPC_WAIT)
+		notification_cancel_wait(t);
+	t->ipc_state = IPC_NONE;
+}

@@ -1,0 +1,125 @@
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/ipc.h"
+#include "aion/object.h"
+#include "endpoint.h"
+#include "memory.h"
+#include "notification.h"
+#include "sched.h"
+#include "slab.h"
+#include "thread.h"
+
+static struct slab_cache cache;
+
+int notification_create(struct notification **out)
+{
+	if (!cache.obj_size &&
+	    slab_cache_init(&cache, "notification", sizeof(**out), &memory_slab_pages))
+		return -AION_ENOMEM;
+	struct notification *n = slab_alloc(&cache);
+	if (!n)
+		return -AION_ENOMEM;
+	kobj_init(&n->obj, AION_OBJ_NOTIFICATION);
+	kobj_count(1);
+	*out = n;
+	return 0;
+}
+
+void notification_release(struct notification *n)
+{
+	kobj_count(-1);
+	slab_free(&cache, n);
+}
+
+static void deliver_bits(struct thread *t, uint64_t tag, uint64_t bits)
+{
+	uint64_t w[3] = { bits, 0, 0 };
+	/* WAIT returns the bits in rdi (the badge slot); RECV in its first word. */
+	ipc_set_msg(t, tag ? 0 : bits, tag, w);
+}
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+	struct thread *t;
+
+	n->bits |= bits;
+	if (!n->bits)
+		return;
+	if ((t = n->waiter)) {
+		n->waiter = NULL;
+		t->waiting_on = NULL;
+		t->ipc_state = IPC_NONE;
+		deliver_bits(t, 0, n->bits);
+		n->bits = 0;
+		kobj_put(&n->obj);      /* the waiter's reference */
+		sched_wake(t, 0);
+	} else if ((t = n->bound) && t->ipc_state == IPC_RECV) {
+		ipc_timed_out(t);       /* leaves the endpoint's queue */
+		deliver_bits(t, AION_TAG_NOTIFY, n->bits);
+		n->bits = 0;
+		sched_wake(t, 0);
+	}
+}
+
+int64_t notification_wait(struct notification *n, uint64_t deadline)
+{
+	struct thread *t = sched_current();
+
+	if (n->bits) {
+		deliver_bits(t, 0, n->bits);
+		n->bits = 0;
+		return 0;
+	}
+	if (n->waiter)
+		return -AION_EBUSY;
+	n->waiter = t;
+	t->waiting_on = n;
+	kobj_get(&n->obj);
+	t->ipc_state = IPC_WAIT;
+	return sched_block_current(deadline);
+}
+
+uint64_t notification_poll(struct notification *n)
+{
+	uint64_t bits = n->bits;
+	n->bits = 0;
+	return bits;
+}
+
+int notification_bind(struct notification *n, struct thread *t)
+{
+	if (n->bound || t->bound)
+		return -AION_EBUSY;
+	n->bound = t;
+	t->bound = n;
+	kobj_get(&n->obj);
+	return 0;
+}
+
+uint64_t notification_take_bound(struct thread *t)
+{
+	return t->bound ? notification_poll(t->bound) : 0;
+}
+
+void notification_cancel_wait(struct thread *t)
+{
+	struct notification *n = t->waiting_on;
+
+	if (!n)
+		return;
+	n->waiter = NULL;
+	t->waiting_on = NULL;
+	kobj_put(&n->obj);
+}
+
+void notification_thread_gone(struct thread *t)
+{
+	struct notification *n = t->bound;
+
+	notification_cancel_wait(t);
+	if (n) {
+		n->bound = NULL;
+		t->bound = NULL;
+		kobj_put(&n->obj);
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * Memory objects: a set of frames a capability names. RAM objects are
+ * charged to the unit that created them and freed when the last
+ * capability and the last mapping are gone; device objects name an MMIO
+ * range outside RAM and map uncached. Mapping another unit's object never
+ * gives that unit the frames: its page-table entries are borrowed.
+ */
+#ifndef KERNEL_MEMOBJ_H
+#define KERNEL_MEMOBJ_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kobj.h"
+
+struct unit;
+
+#define MEMOBJ_MAX_PAGES        512     /* 2 MiB: the frame list fits a page */
+#define UNIT_REGIONS            16      /* memory objects mapped per unit */
+
+struct memobj {
+	struct kobj obj;
+	struct unit *owner;             /* referenced; NULL for device memory */
+	uint32_t npages;
+	bool device;
+	uint64_t base;                  /* device: first physical address */
+	uint64_t *frames;               /* RAM: physical address of each page */
+};
+
+struct region {
+	uint64_t va;
+	struct memobj *mo;              /* referenced; NULL: free */
+};
+
+int memobj_create(struct unit *owner, unsigned npages, struct memobj **out);
+int memobj_device(uint64_t phys, unsigned npages, struct memobj **out);
+void memobj_release(struct memobj *mo);
+
+/* prot: AION_PROT_*; the caller checked the capability's rights. */
+int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot);
+int memobj_unmap(struct unit *u, uint64_t va);
+uint64_t memobj_phys(const struct memobj *mo, unsigned page);
+
+/* Drops every region of a unit being destroyed (before its tables go). */
+void memobj_unit_gone(struct unit *u);
+
+#endif /* KERNEL_MEMOBJ_H */

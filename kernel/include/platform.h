@@ -1,0 +1,43 @@
+/*
+ * Device access as capabilities: init holds the one platform object at
+ * boot, and from it makes I/O port ranges, IRQ objects and device memory,
+ * handing each driver only what it needs.
+ */
+#ifndef KERNEL_PLATFORM_H
+#define KERNEL_PLATFORM_H
+
+#include <stdint.h>
+#include "kobj.h"
+
+struct unit;
+struct notification;
+
+#define IOPORT_MAX_COUNT 64             /* ports per range: bounds bitmap updates */
+#define IRQ_LINES        24             /* GSIs of the first I/O APIC */
+
+struct ioport {
+	struct kobj obj;
+	uint16_t base, count;
+};
+
+struct irq {
+	struct kobj obj;
+	uint32_t gsi;
+	struct notification *n;         /* referenced; signalled on the interrupt */
+	uint64_t bits;
+};
+
+struct kobj *platform_object(void);
+
+int ioport_create(uint16_t base, uint16_t count, struct ioport **out);
+void ioport_release(struct ioport *io);
+/* Lets the unit use the ports (in/out in ring 3). */
+int ioport_enable(struct unit *u, const struct ioport *io);
+
+int irq_create(uint32_t line, struct irq **out);        /* -AION_EBUSY if taken */
+void irq_release(struct irq *irq);
+void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits);
+int irq_ack(struct irq *irq);
+void irq_deliver(uint32_t gsi);         /* from the trap path; line masked */
+
+#endif /* KERNEL_PLATFORM_H */

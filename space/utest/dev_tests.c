@@ -1,0 +1,146 @@
+/* Device access through capabilities: I/O ports, shared memory, IRQs, fault notices. */
+#include "utest.h"
+
+#define FAIL(name, ...) do { utest_fail(name, __VA_ARGS__); return; } while (0)
+#define COM1            0x3f8
+#define COM1_LINE       4
+#define UART_IER        1
+#define UART_IIR        2
+#define UART_MCR        4
+#define UART_LSR        5
+
+static int64_t run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
+			  struct aion_unit_info *info)
+{
+	aion_handle_t u, t;
+	int64_t err = cap ? utest_spawn_with_cap(role, 100, cap, mask, &u, &t)
+			  : utest_spawn_role(role, 100, &u, &t);
+	if (err)
+		return err;
+	err = aion_unit_wait(u, 2000 * MS, info);
+	utest_reap(u, t);
+	return err;
+}
+
+/* Ports need a capability: without one (or for other ports) the unit is ended. */
+void test_ioport(void)
+{
+	struct aion_unit_info none, other;
+	int64_t io = aion_ioport_create(UTEST_PLATFORM, COM1, 8);
+	int64_t enable = io < 0 ? io : aion_ioport_enable((aion_handle_t)io);
+	uint8_t lsr = enable ? 0 : aion_inb(COM1 + UART_LSR);
+	int64_t post80 = aion_ioport_create(UTEST_PLATFORM, 0x80, 1);
+	int64_t no_platform = aion_ioport_create(AION_HANDLE_SELF, COM1, 8);
+
+	int64_t e1 = run_to_end(ROLE_IO_NO_CAP, 0, 0, &none);
+	int64_t e2 = post80 < 0 ? post80 :
+		run_to_end(ROLE_IO_OTHER, (aion_handle_t)post80, AION_RIGHTS_ALL, &other);
+	aion_handle_close((aion_handle_t)post80);
+	aion_handle_close((aion_handle_t)io);
+	if (enable || !(lsr & 0x20) || no_platform != -AION_ETYPE || e1 || e2 ||
+	    none.state != AION_UNIT_FAULTED || none.fault_vector != 13 ||
+	    other.state != AION_UNIT_FAULTED || other.fault_vector != 13)
+		FAIL("ioport", "enable=%s lsr=0x%x no_platform=%s no_cap=%u/%u other_port=%u/%u",
+		     aion_error_name(enable), lsr, aion_error_name(no_platform), none.state,
+		     none.fault_vector, other.state, other.fault_vector);
+	utest_ok("ioport", "own_lsr=0x%x no_cap_vector=%u other_port_vector=%u no_platform=%s",
+		 lsr, none.fault_vector, other.fault_vector, aion_error_name(no_platform));
+}
+
+/* Memory shared read-only: the reader sees the data, cannot map it writable, faults writing. */
+void test_memshare(void)
+{
+	struct aion_unit_info info;
+	int64_t mo = aion_memory_create(1);
+	int64_t err = mo < 0 ? mo :
+		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, SHARED_VADDR,
+				AION_PROT_READ | AION_PROT_WRITE);
+	if (err)
+		FAIL("memshare", "setup err=%s", aion_error_name(err));
+	*(volatile uint64_t *)SHARED_VADDR = SHARED_MAGIC;
+	int64_t phys = aion_memory_phys((aion_handle_t)mo, 0);
+	err = run_to_end(ROLE_MEM_READER, (aion_handle_t)mo, AION_RIGHT_READ, &info);
+	uint64_t still = *(volatile uint64_t *)SHARED_VADDR;
+	aion_memory_unmap(AION_HANDLE_SELF, SHARED_VADDR);
+	aion_handle_close((aion_handle_t)mo);
+	if (err || phys <= 0 || info.state != AION_UNIT_FAULTED || info.fault_vector != 14 ||
+	    info.fault_addr != SHARED_VADDR || still != SHARED_MAGIC)
+		FAIL("memshare", "err=%s phys=0x%lx reader_state=%u vector=%u addr=0x%lx exit=%d data=0x%lx",
+		     aion_error_name(err), (unsigned long)phys, info.state, info.fault_vector,
+		     (unsigned long)info.fault_addr, info.exit_code, (unsigned long)still);
+	utest_ok("memshare", "reader_vector=%u reader_addr=0x%lx data_intact=1 phys_ok=1",
+		 info.fault_vector, (unsigned long)info.fault_addr);
+}
+
+/* Raises the UART's "transmitter empty" interrupt and waits for it as a signal. */
+static int64_t uart_irq_once(aion_handle_t n, uint64_t *bits, uint64_t *latency)
+{
+	uint64_t t0 = aion_clock_ns();
+	aion_outb(COM1 + UART_IER, 0x02);
+	int64_t err = aion_wait(n, bits, 200 * MS);
+	*latency = aion_clock_ns() - t0;
+	(void)aion_inb(COM1 + UART_IIR);        /* the UART's own acknowledgement */
+	aion_outb(COM1 + UART_IER, 0x00);
+	return err;
+}
+
+/* COM1's interrupt reaches this unit as a notification, twice: IRQ_ACK re-arms it. */
+void test_irq(void)
+{
+	uint64_t b1 = 0, b2 = 0, l1 = 0, l2 = 0;
+	int64_t io = aion_ioport_create(UTEST_PLATFORM, COM1, 8);
+	int64_t n = aion_notify_create();
+	int64_t irq = aion_irq_create(UTEST_PLATFORM, COM1_LINE);
+	int64_t taken = aion_irq_create(UTEST_PLATFORM, COM1_LINE);
+	int64_t err = (io < 0) ? io : (n < 0) ? n : (irq < 0) ? irq :
+		aion_ioport_enable((aion_handle_t)io);
+	if (!err)
+		err = aion_irq_set_notify((aion_handle_t)irq, (aion_handle_t)n, 0x10);
+	if (err)
+		FAIL("irq", "setup err=%s", aion_error_name(err));
+	aion_outb(COM1 + UART_MCR, 0x0b);       /* OUT2 gates the UART's IRQ line */
+	int64_t w1 = uart_irq_once((aion_handle_t)n, &b1, &l1);
+	int64_t ack = aion_irq_ack((aion_handle_t)irq);
+	int64_t w2 = uart_irq_once((aion_handle_t)n, &b2, &l2);
+	aion_irq_ack((aion_handle_t)irq);
+	aion_outb(COM1 + UART_MCR, 0x03);
+	aion_handle_close((aion_handle_t)irq);
+	aion_handle_close((aion_handle_t)n);
+	aion_handle_close((aion_handle_t)io);
+	if (w1 || w2 || ack || !(b1 & 0x10) || !(b2 & 0x10) || taken != -AION_EBUSY)
+		FAIL("irq", "wait1=%s bits1=0x%lx ack=%s wait2=%s bits2=0x%lx second_owner=%s",
+		     aion_error_name(w1), (unsigned long)b1, aion_error_name(ack),
+		     aion_error_name(w2), (unsigned long)b2, aion_error_name(taken));
+	utest_ok("irq", "irqs=2 latency1_ns=%lu latency2_ns=%lu second_owner=%s",
+		 (unsigned long)l1, (unsigned long)l2, aion_error_name(taken));
+}
+
+/* A unit's end arrives as a notice on its fault endpoint. */
+void test_faultep(void)
+{
+	struct aion_unit_info info;
+	struct aion_msg m;
+	aion_handle_t u, t;
+	int64_t ep = aion_endpoint_create();
+	int64_t err = utest_spawn_with_cap(ROLE_FAULT_PF, 100, (aion_handle_t)ep, 0, &u, &t);
+
+	/* Spawned running: set the fault endpoint before it gets the CPU. */
+	if (!err)
+		err = aion_unit_fault_ep(u, (aion_handle_t)ep, 0xfa);
+	if (err)
+		FAIL("faultep", "setup err=%s", aion_error_name(err));
+	err = aion_recv((aion_handle_t)ep, &m, 2000 * MS);
+	aion_unit_info(u, &info);
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)ep);
+	if (err || m.badge != 0xfa || AION_TAG_LABEL(m.tag) != AION_NOTICE_UNIT_ENDED ||
+	    m.w[0] != info.id || (m.w[1] & 0xff) != AION_UNIT_FAULTED || (m.w[1] >> 8) != 14 ||
+	    m.w[2] != 0x0000500000000000ull)
+		FAIL("faultep", "recv=%s badge=0x%lx label=0x%x unit=%lu/%u state=%lu vector=%lu addr=0x%lx",
+		     aion_error_name(err), (unsigned long)m.badge, AION_TAG_LABEL(m.tag),
+		     (unsigned long)m.w[0], info.id, (unsigned long)(m.w[1] & 0xff),
+		     (unsigned long)(m.w[1] >> 8), (unsigned long)m.w[2]);
+	utest_ok("faultep", "badge=0x%lx unit=%lu state=%lu vector=%lu addr=0x%lx",
+		 (unsigned long)m.badge, (unsigned long)m.w[0], (unsigned long)(m.w[1] & 0xff),
+		 (unsigned long)(m.w[1] >> 8), (unsigned long)m.w[2]);
+}

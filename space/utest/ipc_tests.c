@@ -1,0 +1,370 @@
+/*
+ * Capabilities and IPC seen from user mode: exact errors for bad handles
+ * and missing rights, revocation across units, moves, badges, deferred
+ * replies, timeouts, priority inheritance, dead peers, notifications.
+ */
+#include "utest.h"
+
+#define FAIL(name, ...) do { utest_fail(name, __VA_ARGS__); return; } while (0)
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Random handles fail with ECAP; missing rights with ERIGHTS; types with ETYPE. */
+void test_caps(void)
+{
+	struct aion_cap_info ci;
+	struct aion_msg m = { 0 };
+	int64_t ep = aion_endpoint_create();
+	unsigned random_ok = 0, tries = 10000;
+
+	if (ep < 0)
+		FAIL("caps", "endpoint_create err=%s", aion_error_name(ep));
+	for (unsigned i = 0; i < tries; i++) {
+		aion_handle_t h = (aion_handle_t)next_random();
+		if (h == AION_HANDLE_SELF || h == (aion_handle_t)ep)
+			continue;
+		random_ok += aion_cap_info(h, &ci) == -AION_ECAP &&
+			     aion_call(h, &m, 1000) == -AION_ECAP;
+	}
+	int64_t send = aion_cap_copy((aion_handle_t)ep, AION_RIGHT_SEND);
+	int64_t wider = aion_cap_copy((aion_handle_t)send, AION_RIGHTS_ALL);
+	aion_cap_info((aion_handle_t)wider, &ci);
+	int64_t recv_err = aion_recv((aion_handle_t)send, &m, 1000);
+	int64_t type_err = aion_recv(AION_HANDLE_SELF, &m, 1000);
+	int64_t reader = aion_cap_copy(AION_HANDLE_SELF, AION_RIGHT_READ);
+	int64_t destroy_err = aion_unit_destroy((aion_handle_t)reader);
+	int64_t badged = aion_cap_mint((aion_handle_t)ep, AION_RIGHT_SEND, 0x55);
+	int64_t remint_err = aion_cap_mint((aion_handle_t)badged, AION_RIGHT_SEND, 0x66);
+	int64_t self_close = aion_handle_close(AION_HANDLE_SELF);
+
+	aion_handle_close((aion_handle_t)reader);
+	aion_handle_close((aion_handle_t)ep);
+	if (random_ok < tries - 2 || ci.rights != AION_RIGHT_SEND ||
+	    recv_err != -AION_ERIGHTS || type_err != -AION_ETYPE ||
+	    destroy_err != -AION_ERIGHTS || remint_err != -AION_EPERM ||
+	    self_close != -AION_EPERM)
+		FAIL("caps", "random_ecap=%u/%u copy_rights=0x%x recv=%s type=%s destroy=%s remint=%s self_close=%s",
+		     random_ok, tries, ci.rights, aion_error_name(recv_err),
+		     aion_error_name(type_err), aion_error_name(destroy_err),
+		     aion_error_name(remint_err), aion_error_name(self_close));
+	utest_ok("caps", "random_ecap=%u/%u copy_rights=0x%x recv=%s type=%s destroy=%s remint=%s",
+		 random_ok, tries, ci.rights, aion_error_name(recv_err), aion_error_name(type_err),
+		 aion_error_name(destroy_err), aion_error_name(remint_err));
+}
+
+/* A copy given to another unit stops working when its ancestor is revoked. */
+void test_revoke(void)
+{
+	struct aion_msg m;
+	struct aion_unit_info info;
+	aion_handle_t u, t;
+	unsigned served = 0;
+	bool badge_ok = true;
+
+	int64_t ep = aion_endpoint_create();
+	int64_t minted = aion_cap_mint((aion_handle_t)ep, AION_RIGHT_SEND, 0x1234);
+	int64_t err = utest_spawn_with_cap(ROLE_CLIENT, 100, (aion_handle_t)minted,
+					   AION_RIGHTS_ALL, &u, &t);
+	if (ep < 0 || minted < 0 || err)
+		FAIL("revoke", "setup err=%s", aion_error_name(err));
+	for (; served < 3; served++) {
+		if (aion_recv((aion_handle_t)ep, &m, 2000 * MS))
+			break;
+		badge_ok &= m.badge == 0x1234;
+		aion_reply(&m);
+	}
+	aion_sleep_ns(10 * MS);         /* the client is now blocked in call #4 */
+	err = aion_cap_revoke((aion_handle_t)ep);
+	struct aion_cap_info ci;
+	int64_t own_copy = aion_cap_info((aion_handle_t)minted, &ci);
+	if (!aion_recv((aion_handle_t)ep, &m, 2000 * MS))     /* a call made with a valid cap */
+		aion_reply(&m);
+	int64_t wait = aion_unit_wait(u, 2000 * MS, &info);
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)ep);
+	if (served != 3 || !badge_ok || err || own_copy != -AION_ECAP || wait ||
+	    info.exit_code != AION_ECAP)
+		FAIL("revoke", "served=%u badge_ok=%d revoke=%s own_copy=%s child_exit=%d",
+		     served, badge_ok, aion_error_name(err), aion_error_name(own_copy),
+		     info.exit_code);
+	utest_ok("revoke", "served=%u badge=0x1234 child_exit=%s own_copy=%s", served,
+		 aion_error_name(-info.exit_code), aion_error_name(own_copy));
+}
+
+static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
+
+/* A capability moved to us leaves the sender; its badge tells who sent it. */
+void test_move(void)
+{
+	struct aion_msg m;
+	struct aion_unit_info info;
+	struct aion_cap_info ci = { 0 };
+	aion_handle_t u, t;
+
+	int64_t ep = aion_endpoint_create();
+	int64_t minted = aion_cap_mint((aion_handle_t)ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, 0xb0b);
+	int64_t err = aion_ipc_buffer(&buf);
+	if (!err)
+		err = utest_spawn_with_cap(ROLE_MOVER, 100, (aion_handle_t)minted,
+					   AION_RIGHTS_ALL, &u, &t);
+	if (err)
+		FAIL("move", "setup err=%s", aion_error_name(err));
+	err = aion_recv((aion_handle_t)ep, &m, 2000 * MS);
+	unsigned ncaps = AION_TAG_CAPS(m.tag);
+	aion_handle_t got = buf.caps[0];
+	int64_t info_err = aion_cap_info(got, &ci);
+	aion_reply(&(struct aion_msg){ 0 });
+	int64_t wait = aion_unit_wait(u, 2000 * MS, &info);
+	utest_reap(u, t);
+	aion_handle_close(got);
+	aion_handle_close((aion_handle_t)minted);
+	aion_handle_close((aion_handle_t)ep);
+	aion_ipc_buffer(NULL);
+	if (err || m.badge != 0xb0b || ncaps != 1 || info_err ||
+	    ci.type != AION_OBJ_ENDPOINT || ci.rights != AION_RIGHTS_ALL || wait ||
+	    info.exit_code != 0)
+		FAIL("move", "recv=%s badge=0x%lx ncaps=%u got_type=%u got_rights=0x%x sender_exit=%d",
+		     aion_error_name(err), (unsigned long)m.badge, ncaps, ci.type, ci.rights,
+		     info.exit_code);
+	utest_ok("move", "badge=0x%lx ncaps=%u got_type=%u sender_lost_it=1",
+		 (unsigned long)m.badge, ncaps, ci.type);
+}
+
+static volatile int64_t saved_reply;
+static volatile int64_t deferred_result, second_reply;
+
+static int64_t saving_server(uint64_t ep)
+{
+	struct aion_msg m;
+	if (aion_recv((aion_handle_t)ep, &m, 0))
+		return 1;
+	saved_reply = aion_reply_save();        /* answer later, from elsewhere */
+	return 0;
+}
+
+static int64_t answering_thread(uint64_t arg)
+{
+	(void)arg;
+	while (!saved_reply)
+		aion_sleep_ns(MS);
+	struct aion_msg r = { .tag = AION_TAG(9, 0, 0), .w = { 42, 0, 0 } };
+	deferred_result = aion_reply_to((aion_handle_t)saved_reply, &r);
+	second_reply = aion_reply_to((aion_handle_t)saved_reply, &r);
+	return 0;
+}
+
+/* A reply saved by one thread and sent by another reaches the caller. */
+void test_deferred(void)
+{
+	int64_t ep = aion_endpoint_create();
+	saved_reply = 0;
+	int64_t s = aion_thread_spawn(saving_server, (uint64_t)ep, aion_stack_alloc(4), 140);
+	int64_t r = aion_thread_spawn(answering_thread, 0, aion_stack_alloc(4), 120);
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { 7, 0, 0 } };
+	int64_t err = aion_call((aion_handle_t)ep, &m, 2000 * MS);
+
+	aion_sleep_ns(10 * MS);
+	aion_handle_close((aion_handle_t)s);
+	aion_handle_close((aion_handle_t)r);
+	aion_handle_close((aion_handle_t)ep);
+	if (err || m.w[0] != 42 || AION_TAG_LABEL(m.tag) != 9 || saved_reply <= 0 ||
+	    deferred_result || second_reply != -AION_ECAP)
+		FAIL("deferred", "call=%s w0=%lu label=%u saved=%ld reply_to=%s again=%s",
+		     aion_error_name(err), (unsigned long)m.w[0], AION_TAG_LABEL(m.tag),
+		     (long)saved_reply, aion_error_name(deferred_result),
+		     aion_error_name(second_reply));
+	utest_ok("deferred", "w0=%lu label=%u second_reply_to=%s", (unsigned long)m.w[0],
+		 AION_TAG_LABEL(m.tag), aion_error_name(second_reply));
+}
+
+/* A call to a server that never answers returns -AION_ETIMEDOUT on time. */
+void test_timeout(void)
+{
+	int64_t ep = aion_endpoint_create();
+	saved_reply = 0;
+	int64_t s = aion_thread_spawn(saving_server, (uint64_t)ep, aion_stack_alloc(4), 140);
+	struct aion_msg m = { 0 };
+	uint64_t t0 = aion_clock_ns();
+	int64_t taken = aion_call((aion_handle_t)ep, &m, 50 * MS);
+	uint64_t d_taken = aion_clock_ns() - t0;
+	int64_t late = aion_reply_to((aion_handle_t)saved_reply, &m);   /* caller gone */
+
+	int64_t idle_ep = aion_endpoint_create();
+	t0 = aion_clock_ns();
+	int64_t nobody = aion_call((aion_handle_t)idle_ep, &m, 30 * MS);
+	uint64_t d_nobody = aion_clock_ns() - t0;
+	aion_handle_close((aion_handle_t)s);
+	aion_handle_close((aion_handle_t)ep);
+	aion_handle_close((aion_handle_t)idle_ep);
+	if (taken != -AION_ETIMEDOUT || d_taken < 50 * MS || d_taken > 60 * MS ||
+	    late != -AION_EDEAD || nobody != -AION_ETIMEDOUT || d_nobody < 30 * MS ||
+	    d_nobody > 40 * MS)
+		FAIL("timeout", "taken=%s taken_ns=%lu late_reply=%s nobody=%s nobody_ns=%lu",
+		     aion_error_name(taken), (unsigned long)d_taken, aion_error_name(late),
+		     aion_error_name(nobody), (unsigned long)d_nobody);
+	utest_ok("timeout", "taken_ns=%lu nobody_ns=%lu late_reply=%s",
+		 (unsigned long)d_taken, (unsigned long)d_nobody, aion_error_name(late));
+}
+
+static volatile uint64_t pi_spin_end;
+static volatile int pi_stop;
+
+static int64_t pi_server(uint64_t ep)
+{
+	struct aion_msg m;
+	int64_t err = aion_recv((aion_handle_t)ep, &m, 0);
+	while (!err) {
+		m.w[0] = m.w[0] * 2;
+		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+	}
+	return 0;
+}
+
+static int64_t pi_spinner(uint64_t until)
+{
+	while (!pi_stop && aion_clock_ns() < until)
+		;
+	pi_spin_end = aion_clock_ns();
+	return 0;
+}
+
+/*
+ * A priority-10 server called by a priority-100 client while a priority-50
+ * thread spins: the server runs at 100 and the call returns long before
+ * the spinner stops.
+ */
+void test_pi(void)
+{
+	int64_t ep = aion_endpoint_create();
+	pi_stop = 0;
+	pi_spin_end = 0;
+	int64_t srv = aion_thread_spawn(pi_server, (uint64_t)ep, aion_stack_alloc(4), 10);
+	aion_sleep_ns(5 * MS);          /* server now waits in recv */
+	uint64_t until = aion_clock_ns() + 300 * MS;
+	int64_t spin = aion_thread_spawn(pi_spinner, until, aion_stack_alloc(4), 50);
+
+	/* We (priority 150) are the client; the spinner runs while we sleep. */
+	aion_sleep_ns(20 * MS);
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { 21, 0, 0 } };
+	uint64_t t0 = aion_clock_ns();
+	int64_t err = aion_call((aion_handle_t)ep, &m, 1000 * MS);
+	uint64_t took = aion_clock_ns() - t0;
+	bool spinner_running = pi_spin_end == 0;
+	pi_stop = 1;
+	aion_sleep_ns(20 * MS);
+	aion_handle_close((aion_handle_t)srv);
+	aion_handle_close((aion_handle_t)spin);
+	aion_handle_close((aion_handle_t)ep);
+	if (err || m.w[0] != 42 || took > 20 * MS || !spinner_running)
+		FAIL("pi", "call=%s w0=%lu took_ns=%lu spinner_running=%d",
+		     aion_error_name(err), (unsigned long)m.w[0], (unsigned long)took,
+		     spinner_running);
+	utest_ok("pi", "took_ns=%lu spinner_running=%d", (unsigned long)took, spinner_running);
+}
+
+static volatile int64_t blocked_call = 1;
+
+static int64_t blocked_caller(uint64_t ep)
+{
+	struct aion_msg m = { 0 };
+	blocked_call = aion_call((aion_handle_t)ep, &m, 0);     /* no timeout */
+	return 0;
+}
+
+/*
+ * Callers never hang on dead peers: a queued caller gets EDEAD when the
+ * last receiver's unit is destroyed, and so does a caller whose server
+ * faulted while holding its reply.
+ */
+void test_dead(void)
+{
+	struct aion_msg m = { .w = { 1, 0, 0 } };
+	aion_handle_t u, t;
+
+	int64_t ep = aion_endpoint_create();
+	int64_t send = aion_cap_copy((aion_handle_t)ep, AION_RIGHT_SEND);
+	int64_t err = utest_spawn_with_cap(ROLE_SERVE_ONCE, 100, (aion_handle_t)ep,
+					   AION_RIGHT_RECV, &u, &t);
+	aion_handle_close((aion_handle_t)ep);   /* the child is the only receiver */
+	if (!err)
+		err = aion_call((aion_handle_t)send, &m, 2000 * MS);
+	if (err || m.w[0] != 2)
+		FAIL("dead", "setup call=%s w0=%lu", aion_error_name(err), (unsigned long)m.w[0]);
+	blocked_call = 1;
+	int64_t c = aion_thread_spawn(blocked_caller, (uint64_t)send, aion_stack_alloc(4), 120);
+	aion_sleep_ns(10 * MS);         /* it is queued: the child no longer receives */
+	int64_t still = blocked_call;
+	utest_reap(u, t);
+	aion_sleep_ns(5 * MS);
+	int64_t after = aion_call((aion_handle_t)send, &m, 0);
+	aion_handle_close((aion_handle_t)c);
+	aion_handle_close((aion_handle_t)send);
+
+	/* A server that faults holding our call. */
+	ep = aion_endpoint_create();
+	err = utest_spawn_with_cap(ROLE_RECV_FAULT, 100, (aion_handle_t)ep, AION_RIGHT_RECV, &u, &t);
+	int64_t faulted = err ? err : aion_call((aion_handle_t)ep, &m, 0);
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)ep);
+	if (still != 1 || blocked_call != -AION_EDEAD || after != -AION_EDEAD ||
+	    faulted != -AION_EDEAD)
+		FAIL("dead", "queued_before=%ld queued_after=%s later_call=%s server_faulted=%s",
+		     (long)still, aion_error_name(blocked_call), aion_error_name(after),
+		     aion_error_name(faulted));
+	utest_ok("dead", "queued_caller=%s later_call=%s server_faulted=%s",
+		 aion_error_name(blocked_call), aion_error_name(after), aion_error_name(faulted));
+}
+
+static volatile uint64_t bound_tag, bound_bits;
+
+static int64_t bound_receiver(uint64_t ep)
+{
+	struct aion_msg m;
+	if (aion_recv((aion_handle_t)ep, &m, 2000 * MS))
+		return 1;
+	bound_tag = m.tag;
+	bound_bits = m.w[0];
+	return 0;
+}
+
+/* Signals wake a waiter; a bound notification wakes a thread in RECV. */
+void test_notify(void)
+{
+	uint64_t bits = 0, polled = 1, timed = 0;
+	int64_t n = aion_notify_create();
+
+	aion_signal((aion_handle_t)n, 0x3);
+	int64_t w1 = aion_wait((aion_handle_t)n, &bits, 1000 * MS);
+	aion_poll((aion_handle_t)n, &polled);
+	uint64_t t0 = aion_clock_ns();
+	int64_t w2 = aion_wait((aion_handle_t)n, &timed, 20 * MS);
+	uint64_t waited = aion_clock_ns() - t0;
+
+	int64_t ep = aion_endpoint_create();
+	bound_tag = bound_bits = 0;
+	/* Priority 140 < ours: it runs (and blocks in RECV) only once we sleep. */
+	int64_t th = aion_thread_spawn(bound_receiver, (uint64_t)ep, aion_stack_alloc(4), 140);
+	int64_t bind = aion_notify_bind((aion_handle_t)n, (aion_handle_t)th);
+	aion_sleep_ns(5 * MS);
+	aion_signal((aion_handle_t)n, 0x5);
+	aion_sleep_ns(5 * MS);
+	aion_handle_close((aion_handle_t)th);
+	aion_handle_close((aion_handle_t)ep);
+	aion_handle_close((aion_handle_t)n);
+	if (w1 || bits != 0x3 || polled != 0 || w2 != -AION_ETIMEDOUT || waited < 20 * MS ||
+	    bind || !(bound_tag & AION_TAG_NOTIFY) || bound_bits != 0x5)
+		FAIL("notify", "wait=%s bits=0x%lx poll=0x%lx timeout=%s waited_ns=%lu bind=%s bound_tag=0x%lx bound_bits=0x%lx",
+		     aion_error_name(w1), (unsigned long)bits, (unsigned long)polled,
+		     aion_error_name(w2), (unsigned long)waited, aion_error_name(bind),
+		     (unsigned long)bound_tag, (unsigned long)bound_bits);
+	utest_ok("notify", "bits=0x%lx timeout=%s bound_bits=0x%lx", (unsigned long)bits,
+		 aion_error_name(w2), (unsigned long)bound_bits);
+}
