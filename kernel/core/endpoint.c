@@ -15,7 +15,6 @@
 #include "memory.h"
 #include "notification.h"
 #include "sched.h"
-#include "slab.h"
 #include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
@@ -27,37 +26,19 @@
 
 enum blame { BLAME_SENDER, BLAME_RECEIVER };
 
-struct reply {
-	struct kobj obj;
-	struct thread *caller;          /* referenced; NULL once answered */
-	uint64_t seq;
-};
-
-static struct slab_cache ep_cache, reply_cache;
-
-static void *obj_alloc(struct slab_cache *c, const char *name, size_t size)
-{
-	if (!c->obj_size && slab_cache_init(c, name, size, &memory_slab_pages))
-		return NULL;
-	return slab_alloc(c);
-}
-
 int endpoint_create(struct endpoint **out)
 {
-	struct endpoint *ep = obj_alloc(&ep_cache, "endpoint", sizeof(*ep));
+	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT);
 
 	if (!ep)
 		return -AION_ENOMEM;
-	kobj_init(&ep->obj, AION_OBJ_ENDPOINT);
-	kobj_count(1);
 	*out = ep;
 	return 0;
 }
 
 void endpoint_release(struct endpoint *ep)
 {
-	kobj_count(-1);
-	slab_free(&ep_cache, ep);
+	kobj_free(&ep->obj);
 }
 
 /* --- queues (FIFO, intrusive) --- */
@@ -379,11 +360,9 @@ int64_t ipc_reply_save(struct kobj **out)
 
 	if (!srv->reply_to)
 		return -AION_ENOENT;
-	struct reply *rp = obj_alloc(&reply_cache, "reply", sizeof(*rp));
+	struct reply *rp = kobj_alloc(AION_OBJ_REPLY);
 	if (!rp)
 		return -AION_ENOMEM;
-	kobj_init(&rp->obj, AION_OBJ_REPLY);
-	kobj_count(1);
 	rp->caller = srv->reply_to;     /* the reference moves with it */
 	rp->seq = srv->reply_seq;
 	srv->reply_to = NULL;
@@ -424,8 +403,7 @@ void reply_release(struct kobj *reply)
 		}
 		kobj_put(&c->obj);
 	}
-	kobj_count(-1);
-	slab_free(&reply_cache, rp);
+	kobj_free(&rp->obj);
 }
 
 /* --- endpoint and thread lifetimes --- */

@@ -1,7 +1,11 @@
+#include "aion/error.h"
 #include "aion/object.h"
 #include "kobj.h"
 #include "endpoint.h"
+#include "ksyms.h"
 #include "log.h"
+#include "slab.h"
+#include "memory.h"
 #include "memobj.h"
 #include "notification.h"
 #include "platform.h"
@@ -9,6 +13,57 @@
 #include "unit.h"
 
 static uint64_t live;
+
+/* Object sizes by type; a cache per type (kobj.h). */
+static const struct {
+	const char *name;
+	size_t size;
+} kinds[] = {
+	[AION_OBJ_UNIT] = { "unit", sizeof(struct unit) },
+	[AION_OBJ_THREAD] = { "thread", sizeof(struct thread) },
+	[AION_OBJ_ENDPOINT] = { "endpoint", sizeof(struct endpoint) },
+	[AION_OBJ_NOTIFICATION] = { "notification", sizeof(struct notification) },
+	[AION_OBJ_REPLY] = { "reply", sizeof(struct reply) },
+	[AION_OBJ_MEMORY] = { "memory", sizeof(struct memobj) },
+	[AION_OBJ_IRQ] = { "irq", sizeof(struct irq) },
+	[AION_OBJ_IOPORT] = { "ioport", sizeof(struct ioport) },
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+static struct slab_cache caches[NKINDS];
+
+
+void kobj_caches_init(void)
+{
+	for (unsigned t = 1; t < NKINDS; t++)
+		if (kinds[t].name &&
+		    slab_cache_init(&caches[t], kinds[t].name, kinds[t].size, &memory_slab_pages))
+			klog("kobj cache failed type=%u", t);
+}
+
+void *kobj_alloc(uint32_t type)
+{
+	if (type >= NKINDS || !caches[type].obj_size)
+		return NULL;
+	struct kobj *o = slab_alloc(&caches[type]);
+	if (o) {
+		kobj_init(o, type);
+		live++;
+	}
+	return o;
+}
+
+void kobj_free(struct kobj *o)
+{
+	struct slab_cache *c = &caches[o->type];     /* o is garbage once freed */
+	int err = slab_free(c, o);
+
+	if (err)
+		klog("kobj free failed obj=%p err=%s", (void *)o, aion_error_name(err));
+	live--;
+	/* An empty page goes back at once: kernel memory use tracks live objects. */
+	slab_trim(c);
+}
 
 void kobj_init(struct kobj *o, uint32_t type)
 {
@@ -21,8 +76,26 @@ void kobj_get(struct kobj *o)
 	o->refs++;
 }
 
+/* A reference count bug must show, not corrupt: log who did it and stop there. */
+static bool kobj_sane(const struct kobj *o, const char *what, uint64_t caller)
+{
+	if (o->type < NKINDS && kinds[o->type].name && o->refs)
+		return true;
+	if (o->type == AION_OBJ_PLATFORM && o->refs)
+		return true;
+	char sym[KSYMS_NAME_MAX];
+	uint64_t off = 0;
+	if (ksyms_lookup(caller, sym, sizeof(sym), &off))
+		sym[0] = '?', sym[1] = '\0';
+	klog("kobj bad %s obj=%p type=%u refs=%u caller=%s+0x%lx", what, (const void *)o,
+	     o->type, o->refs, sym, (unsigned long)off);
+	return false;
+}
+
 void kobj_put(struct kobj *o)
 {
+	if (!kobj_sane(o, "put", (uint64_t)(uintptr_t)__builtin_return_address(0)))
+		return;
 	if (--o->refs)
 		return;
 	switch (o->type) {
@@ -70,9 +143,4 @@ void kobj_cap_removed(struct kobj *o, uint32_t rights)
 uint64_t kobj_live(void)
 {
 	return live;
-}
-
-void kobj_count(int delta)
-{
-	live += (uint64_t)(int64_t)delta;
 }

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "cmdline.h"
 #include "init_unit.h"
+#include "kobj.h"
 #include "ksyms.h"
 #include "kstring.h"
 #include "layout.h"
@@ -116,6 +117,9 @@ void kmain(uint32_t mbi_phys)
 	if ((err = arch_paging_init(boot_info.mem, boot_info.nmem)))
 		boot_fail("paging", err);
 	find_ksyms(&boot_info);
+	kobj_caches_init();
+	if ((err = thread_init()))
+		boot_fail("threads", err);
 	klog("mem usable_kib=%lu top_kib=%lu free_frames=%lu",
 	     (unsigned long)(boot_info.usable_bytes >> 10),
 	     (unsigned long)(boot_info.top_usable >> 10),

@@ -4,24 +4,8 @@
 #include "layout.h"
 #include "memobj.h"
 #include "memory.h"
-#include "slab.h"
 #include "unit.h"
 #include "vm.h"
-
-static struct slab_cache cache;
-
-static struct memobj *alloc_obj(void)
-{
-	if (!cache.obj_size &&
-	    slab_cache_init(&cache, "memory", sizeof(struct memobj), &memory_slab_pages))
-		return NULL;
-	struct memobj *mo = slab_alloc(&cache);
-	if (mo) {
-		kobj_init(&mo->obj, AION_OBJ_MEMORY);
-		kobj_count(1);
-	}
-	return mo;
-}
 
 static void free_frames(struct memobj *mo, unsigned n)
 {
@@ -34,7 +18,7 @@ int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
 {
 	if (npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	struct memobj *mo = alloc_obj();
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
 	if (!mo)
 		return -AION_ENOMEM;
 	int64_t list = unit_frame_alloc(owner);
@@ -52,8 +36,7 @@ int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
 	if (list < 0 || got < npages) {
 		if (list >= 0)
 			free_frames(mo, got);
-		kobj_count(-1);
-		slab_free(&cache, mo);
+		kobj_free(&mo->obj);
 		return -AION_ENOMEM;
 	}
 	mo->npages = npages;
@@ -68,7 +51,7 @@ int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
 		return -AION_EINVAL;
 	if (memory_is_ram(phys, (uint64_t)npages * PAGE_SIZE))
 		return -AION_EPERM;     /* RAM is handed out as RAM objects only */
-	struct memobj *mo = alloc_obj();
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
 	if (!mo)
 		return -AION_ENOMEM;
 	mo->device = true;
@@ -84,8 +67,7 @@ void memobj_release(struct memobj *mo)
 
 	if (!mo->device)
 		free_frames(mo, mo->npages);
-	kobj_count(-1);
-	slab_free(&cache, mo);
+	kobj_free(&mo->obj);
 	if (owner)
 		kobj_put(&owner->obj);
 }

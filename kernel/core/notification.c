@@ -6,29 +6,20 @@
 #include "memory.h"
 #include "notification.h"
 #include "sched.h"
-#include "slab.h"
 #include "thread.h"
-
-static struct slab_cache cache;
 
 int notification_create(struct notification **out)
 {
-	if (!cache.obj_size &&
-	    slab_cache_init(&cache, "notification", sizeof(**out), &memory_slab_pages))
-		return -AION_ENOMEM;
-	struct notification *n = slab_alloc(&cache);
+	struct notification *n = kobj_alloc(AION_OBJ_NOTIFICATION);
 	if (!n)
 		return -AION_ENOMEM;
-	kobj_init(&n->obj, AION_OBJ_NOTIFICATION);
-	kobj_count(1);
 	*out = n;
 	return 0;
 }
 
 void notification_release(struct notification *n)
 {
-	kobj_count(-1);
-	slab_free(&cache, n);
+	kobj_free(&n->obj);
 }
 
 static void deliver_bits(struct thread *t, uint64_t tag, uint64_t bits)

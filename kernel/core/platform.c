@@ -7,11 +7,9 @@
 #include "memory.h"
 #include "notification.h"
 #include "platform.h"
-#include "slab.h"
 #include "unit.h"
 
 static struct kobj platform = { AION_OBJ_PLATFORM, 1 };        /* never released */
-static struct slab_cache io_cache, irq_cache;
 static struct irq *irq_of_line[IRQ_LINES];
 
 struct kobj *platform_object(void)
@@ -19,23 +17,11 @@ struct kobj *platform_object(void)
 	return &platform;
 }
 
-static void *obj_alloc(struct slab_cache *c, const char *name, size_t size, uint32_t type)
-{
-	if (!c->obj_size && slab_cache_init(c, name, size, &memory_slab_pages))
-		return NULL;
-	struct kobj *o = slab_alloc(c);
-	if (o) {
-		kobj_init(o, type);
-		kobj_count(1);
-	}
-	return o;
-}
-
 int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
 {
 	if (count == 0 || count > IOPORT_MAX_COUNT || (uint32_t)base + count > 0x10000)
 		return -AION_EINVAL;
-	struct ioport *io = obj_alloc(&io_cache, "ioport", sizeof(*io), AION_OBJ_IOPORT);
+	struct ioport *io = kobj_alloc(AION_OBJ_IOPORT);
 	if (!io)
 		return -AION_ENOMEM;
 	io->base = base;
@@ -46,8 +32,7 @@ int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
 
 void ioport_release(struct ioport *io)
 {
-	kobj_count(-1);
-	slab_free(&io_cache, io);
+	kobj_free(&io->obj);
 }
 
 int ioport_enable(struct unit *u, const struct ioport *io)
@@ -70,7 +55,7 @@ int irq_create(uint32_t line, struct irq **out)
 		return -AION_EINVAL;
 	if (irq_of_line[line])
 		return -AION_EBUSY;
-	struct irq *irq = obj_alloc(&irq_cache, "irq", sizeof(*irq), AION_OBJ_IRQ);
+	struct irq *irq = kobj_alloc(AION_OBJ_IRQ);
 	if (!irq)
 		return -AION_ENOMEM;
 	irq->gsi = line;
@@ -85,8 +70,7 @@ void irq_release(struct irq *irq)
 	irq_of_line[irq->gsi] = NULL;
 	if (irq->n)
 		kobj_put(&irq->n->obj);
-	kobj_count(-1);
-	slab_free(&irq_cache, irq);
+	kobj_free(&irq->obj);
 }
 
 void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)

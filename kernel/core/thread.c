@@ -12,7 +12,6 @@
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
-#include "slab.h"
 #include "thread.h"
 #include "unit.h"
 #include "vm.h"
@@ -22,7 +21,6 @@
 #define KSTACK_PAGES    2
 #define KSTACK_SLOT     (4 * PAGE_SIZE)         /* 2 guard pages below */
 
-static struct slab_cache thread_cache;
 static uint16_t free_slots[THREAD_MAX];
 static unsigned nfree_slots;
 static bool slots_ready;
@@ -67,6 +65,11 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 	return 0;
 }
 
+int thread_init(void)
+{
+	return vm_kreserve(KSTACK_AREA, (uint64_t)THREAD_MAX * KSTACK_SLOT);
+}
+
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		  uint64_t arg, unsigned prio, struct thread **out)
 {
@@ -77,19 +80,14 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		return -AION_EFAULT;
 	if (u->state != AION_UNIT_RUNNING)
 		return -AION_EDEAD;
-	if (!thread_cache.obj_size &&
-	    slab_cache_init(&thread_cache, "thread", sizeof(struct thread), &memory_slab_pages))
-		return -AION_ENOMEM;
-	struct thread *t = slab_alloc(&thread_cache);
+	struct thread *t = kobj_alloc(AION_OBJ_THREAD);  /* its reference: the unit's list */
 	if (!t)
 		return -AION_ENOMEM;
 	int err = kstack_alloc(u, &t->id);
 	if (err) {
-		slab_free(&thread_cache, t);
+		kobj_free(&t->obj);
 		return err;
 	}
-	kobj_init(&t->obj, AION_OBJ_THREAD);    /* this reference: the unit's list */
-	kobj_count(1);
 	t->unit = u;
 	kobj_get(&u->obj);
 	t->state = AION_THREAD_CREATED;
@@ -172,8 +170,7 @@ void thread_release(struct thread *t)
 {
 	struct unit *u = t->unit;
 
-	kobj_count(-1);
-	slab_free(&thread_cache, t);
+	kobj_free(&t->obj);
 	kobj_put(&u->obj);
 }
 

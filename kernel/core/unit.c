@@ -14,12 +14,10 @@
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
-#include "slab.h"
 #include "thread.h"
 #include "unit.h"
 #include "vm.h"
 
-static struct slab_cache unit_cache;
 static uint32_t next_unit_id = 1;
 
 int64_t unit_frame_alloc(struct unit *u)
@@ -57,14 +55,9 @@ static void table_page_put(void *ctx, void *page)
 static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 		      struct unit **out)
 {
-	if (!unit_cache.obj_size &&
-	    slab_cache_init(&unit_cache, "unit", sizeof(struct unit), &memory_slab_pages))
-		return -AION_ENOMEM;
-	struct unit *u = slab_alloc(&unit_cache);
+	struct unit *u = kobj_alloc(AION_OBJ_UNIT);
 	if (!u)
 		return -AION_ENOMEM;
-	kobj_init(&u->obj, AION_OBJ_UNIT);
-	kobj_count(1);
 	size_t n = strlen(name);
 	memcpy(u->name, name, n < UNIT_NAME_MAX - 1 ? n : UNIT_NAME_MAX - 1);
 	u->id = next_unit_id++;
@@ -78,8 +71,7 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 	if (!err && (err = handle_set_self(&u->handles, &u->obj, AION_RIGHTS_ALL)))
 		vm_destroy(u);
 	if (err) {
-		kobj_count(-1);
-		slab_free(&unit_cache, u);
+		kobj_free(&u->obj);
 		return err;
 	}
 	*out = u;   /* the creation reference goes to the caller */
@@ -202,8 +194,7 @@ void unit_release(struct unit *u)
 	}
 	if (u->fault_ep)
 		kobj_put(u->fault_ep);
-	kobj_count(-1);
-	slab_free(&unit_cache, u);
+	kobj_free(&u->obj);
 	if (parent)
 		kobj_put(&parent->obj);
 }

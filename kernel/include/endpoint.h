@@ -17,6 +17,13 @@
 
 struct thread;
 
+/* A saved reply: answers one call, from any thread of the unit holding it. */
+struct reply {
+	struct kobj obj;
+	struct thread *caller;          /* referenced; NULL once answered */
+	uint64_t seq;
+};
+
 struct endpoint {
 	struct kobj obj;
 	struct thread *send_head, *send_tail;

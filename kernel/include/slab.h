@@ -64,4 +64,7 @@ void *slab_alloc(struct slab_cache *c);
  */
 int slab_free(struct slab_cache *c, void *obj);
 
+/* Gives the cached empty page (if any) back to the provider. O(1). */
+void slab_trim(struct slab_cache *c);
+
 #endif /* AION_SLAB_H */

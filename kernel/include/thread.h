@@ -60,6 +60,9 @@ struct thread {
 /* Where the thread's user registers are saved (top of its kernel stack). */
 struct trap_frame *thread_frame(struct thread *t);
 
+/* Boot: page tables for every kernel stack slot. */
+int thread_init(void);
+
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		  uint64_t arg, unsigned prio, struct thread **out);
 int thread_start(struct thread *t);

@@ -34,7 +34,8 @@ int vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *ow
 /* Loads the unit's page tables; NULL loads the kernel's. */
 void vm_activate(struct unit *u);
 
-/* Kernel stacks: map/unmap one page in the kernel's stack area. */
+/* Kernel stacks: page tables made at boot, then map/unmap one page. */
+int vm_kreserve(uint64_t va, uint64_t len);
 int vm_kmap(uint64_t va, uint64_t pa);
 uint64_t vm_kunmap(uint64_t va);
 

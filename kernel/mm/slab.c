@@ -161,6 +161,17 @@ static void slab_release_empty(struct slab_cache *c, struct slab *s)
 	c->ops.put_page(c->ops.ctx, s);
 }
 
+void slab_trim(struct slab_cache *c)
+{
+	struct slab *s = c->empty;
+
+	if (!s)
+		return;
+	c->empty = NULL;
+	c->pages--;
+	c->ops.put_page(c->ops.ctx, s);
+}
+
 int slab_free(struct slab_cache *c, void *obj)
 {
 	struct slab *s;

@@ -41,11 +41,11 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_MOVER] = "mover", [ROLE_SERVE_ONCE] = "serve-once",
 		[ROLE_RECV_FAULT] = "recv-fault", [ROLE_ECHO] = "echo",
 		[ROLE_IO_NO_CAP] = "io-no-cap", [ROLE_IO_OTHER] = "io-other",
-		[ROLE_MEM_READER] = "mem-reader",
+		[ROLE_MEM_READER] = "mem-reader", [ROLE_FUZZ] = "fuzz",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
-		.image_size = startup->image_size, .quota_frames = 256,
+		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ ? 2048 : 256,
 		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
@@ -100,6 +100,7 @@ static const struct {
 	{ "memshare", test_memshare },
 	{ "irq", test_irq },
 	{ "faultep", test_faultep },
+	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };
 
@@ -116,7 +117,7 @@ int64_t aion_main(uint64_t arg)
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (!all && strcmp(want, tests[i].name) != 0)
 			continue;
-		if (all && strcmp(tests[i].name, "bench") == 0)
+		if (all && (strcmp(tests[i].name, "bench") == 0 || strcmp(tests[i].name, "fuzz") == 0))
 			continue;
 		found = true;
 		tests[i].run();

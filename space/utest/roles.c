@@ -113,6 +113,8 @@ int64_t role_main(enum role role)
 		return aion_inb(0x3f8 + 5) + 100;       /* not its port: #GP */
 	case ROLE_MEM_READER:
 		return mem_reader();
+	case ROLE_FUZZ:
+		return fuzz_main();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -27,6 +27,7 @@ enum role {
 	ROLE_IO_NO_CAP,         /* reads a port it was given no capability for */
 	ROLE_IO_OTHER,          /* enables CHILD_CAP's ports, then reads another port */
 	ROLE_MEM_READER,        /* maps CHILD_CAP (read-only), checks it, writes to it */
+	ROLE_FUZZ,              /* makes random system calls (fuzz.c) */
 	ROLE_COUNT
 };
 
@@ -75,5 +76,7 @@ void test_ioport(void);
 void test_memshare(void);
 void test_irq(void);
 void test_faultep(void);
+void test_fuzz(void);
+int64_t fuzz_main(void);
 
 #endif /* UTEST_H */

@@ -170,6 +170,15 @@ def check_faultep(v, line, node, verdict):
     expect(v, line, badge="0xfa", state="3", vector="14", addr="0x500000000000")
 
 
+def check_fuzz(v, line, node, verdict):
+    calls = num(v, "calls", line)
+    summary = [l for l in node.log_lines() if " fuzz: fuzz calls=" in l]
+    print(f"fuzz: {calls} random system calls; {summary[-1].split('fuzz: ', 1)[-1] if summary else ''}")
+    check(calls >= 100_000, f"only {calls} random system calls")
+    check(summary, "the fuzzer unit printed no summary: it did not finish its calls")
+    # The test itself compares free frames and kernel objects before and after.
+
+
 CHECKS = {
     "preempt": check_preempt,
     "fair": check_fair,
@@ -189,6 +198,7 @@ CHECKS = {
     "memshare": check_memshare,
     "irq": check_irq,
     "faultep": check_faultep,
+    "fuzz": check_fuzz,
 }
 
 

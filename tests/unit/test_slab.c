@@ -252,6 +252,18 @@ static void test_release(void **state)
 	assert_null(c.partial);
 	assert_null(c.full);
 	assert_non_null(c.empty);
+	/* Trimming returns the cached page too; a second trim does nothing. */
+	slab_trim(&c);
+	assert_null(c.empty);
+	assert_int_equal(c.pages, 0);
+	assert_int_equal(p.puts, 10);
+	assert_int_equal(p.nlive, 0);
+	slab_trim(&c);
+	assert_int_equal(p.puts, 10);
+	/* And the cache still works afterwards. */
+	assert_non_null(objs[0] = slab_alloc(&c));
+	assert_int_equal(p.gets, 11);
+	assert_int_equal(slab_free(&c, objs[0]), 0);
 	prov_release_all(&p);
 }
 

@@ -165,6 +165,24 @@ uint64_t arch_pte_nx(void)
 	return pte_nx;
 }
 
+/*
+ * Creates every page table covering [va, va+len) of the kernel half now,
+ * so later mappings there (kernel stacks) never allocate and the
+ * free-frame count only moves by the stack pages themselves.
+ */
+int vm_kreserve(uint64_t va, uint64_t len)
+{
+	for (uint64_t v = va; v < va + len; v += LARGE_PAGE_SIZE) {
+		uint64_t *t = kernel_pml4;
+		for (int l = 3; l > 0; l--) {
+			int err = pt_next(t, pt_index(v, l), &t);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 /* Kernel stack pages: present, writable, never executable, global. */
 int vm_kmap(uint64_t va, uint64_t pa)
 {
