@@ -25,15 +25,21 @@ static void shell_sort(uint64_t *a, unsigned n)
 }
 
 /* divisor: samples hold this many operations each (2 for a yield round). */
-static void report(const char *what, uint64_t ns, uint64_t cycles, unsigned divisor)
+static void report_n(const char *what, unsigned n, uint64_t ns, uint64_t cycles,
+		     unsigned divisor)
 {
-	shell_sort(samples, BENCH_ITERS);
-	uint64_t med = samples[BENCH_ITERS / 2] / divisor;
-	uint64_t p99 = samples[BENCH_ITERS * 99 / 100] / divisor;
+	shell_sort(samples, n);
+	uint64_t med = samples[n / 2] / divisor;
+	uint64_t p99 = samples[n * 99 / 100] / divisor;
 	/* ns per cycle from the whole loop: ns_x = cycles_x * ns / cycles */
 	aion_printf("bench %s iterations=%u cycles_median=%lu cycles_p99=%lu ns_median=%lu ns_p99=%lu",
-		    what, BENCH_ITERS, (unsigned long)med, (unsigned long)p99,
+		    what, n, (unsigned long)med, (unsigned long)p99,
 		    (unsigned long)(med * ns / cycles), (unsigned long)(p99 * ns / cycles));
+}
+
+static void report(const char *what, uint64_t ns, uint64_t cycles, unsigned divisor)
+{
+	report_n(what, BENCH_ITERS, ns, cycles, divisor);
 }
 
 static void bench_null_syscall(void)
@@ -66,6 +72,98 @@ static int64_t yielder(uint64_t arg)
 	return role_main((enum role)arg);
 }
 
+static struct aion_ipc_buffer bench_buf __attribute__((aligned(4096)));
+
+/* call + reply to an echo server in another unit, with ncaps capabilities. */
+static void bench_call(const char *what, aion_handle_t ep, unsigned ncaps, aion_handle_t cap)
+{
+	uint64_t n0 = aion_clock_ns(), c0 = aion_rdtsc();
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		struct aion_msg m = { .tag = AION_TAG(1, 0, ncaps), .w = { i, 0, 0 } };
+		bench_buf.caps[0] = cap;
+		bench_buf.cap_rights[0] = AION_RIGHT_SEND;
+		uint64_t t = aion_rdtsc();
+		if (aion_call(ep, &m, 1000 * MS) || m.w[0] != i + 1) {
+			utest_fail("bench", "%s call %u failed", what, i);
+			return;
+		}
+		samples[i] = aion_rdtsc() - t;
+	}
+	report(what, aion_clock_ns() - n0, aion_rdtsc() - c0, 1);
+}
+
+static volatile uint64_t signal_tsc;
+static volatile unsigned woken;
+
+/* Higher priority than the signaller: it runs as soon as the signal lands. */
+static int64_t signal_waiter(uint64_t n)
+{
+	uint64_t bits;
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		if (aion_wait((aion_handle_t)n, &bits, 1000 * MS))
+			return 1;
+		samples[i] = aion_rdtsc() - signal_tsc;
+		woken = i + 1;
+	}
+	return 0;
+}
+
+static void bench_signal(void)
+{
+	int64_t n = aion_notify_create();
+	uint64_t n0 = aion_clock_ns(), c0 = aion_rdtsc();
+	woken = 0;
+	int64_t w = aion_thread_spawn(signal_waiter, (uint64_t)n, aion_stack_alloc(4), 160);
+	for (unsigned i = 0; i < BENCH_ITERS && w >= 0; i++) {
+		signal_tsc = aion_rdtsc();
+		aion_signal((aion_handle_t)n, 1);
+		if (woken != i + 1) {
+			utest_fail("bench", "signal %u did not wake the waiter at once", i);
+			return;
+		}
+	}
+	report("signal_to_wake", aion_clock_ns() - n0, aion_rdtsc() - c0, 1);
+	aion_handle_close((aion_handle_t)w);
+	aion_handle_close((aion_handle_t)n);
+}
+
+#define IRQ_ITERS 1000
+
+/* From asking COM1 for its "transmitter empty" interrupt to running in user mode. */
+static void bench_irq(void)
+{
+	int64_t io = aion_ioport_create(UTEST_PLATFORM, 0x3f8, 8);
+	int64_t n = aion_notify_create();
+	int64_t irq = aion_irq_create(UTEST_PLATFORM, 4);
+	uint64_t bits;
+
+	if (io < 0 || n < 0 || irq < 0 || aion_ioport_enable((aion_handle_t)io) ||
+	    aion_irq_set_notify((aion_handle_t)irq, (aion_handle_t)n, 1)) {
+		utest_fail("bench", "irq setup failed");
+		return;
+	}
+	aion_outb(0x3f8 + 4, 0x0b);
+	uint64_t n0 = aion_clock_ns(), c0 = aion_rdtsc();
+	for (unsigned i = 0; i < IRQ_ITERS; i++) {
+		uint64_t t = aion_rdtsc();
+		aion_outb(0x3f8 + 1, 0x02);
+		int64_t err = aion_wait((aion_handle_t)n, &bits, 200 * MS);
+		samples[i] = aion_rdtsc() - t;
+		(void)aion_inb(0x3f8 + 2);
+		aion_outb(0x3f8 + 1, 0x00);
+		aion_irq_ack((aion_handle_t)irq);
+		if (err) {
+			utest_fail("bench", "irq %u: %s", i, aion_error_name(err));
+			break;
+		}
+	}
+	aion_outb(0x3f8 + 4, 0x03);
+	report_n("irq_to_user", IRQ_ITERS, aion_clock_ns() - n0, aion_rdtsc() - c0, 1);
+	aion_handle_close((aion_handle_t)irq);
+	aion_handle_close((aion_handle_t)n);
+	aion_handle_close((aion_handle_t)io);
+}
+
 void bench_kernel(void)
 {
 	aion_handle_t u, t;
@@ -91,5 +189,24 @@ void bench_kernel(void)
 	yield_loop("yield_cross_unit");
 	aion_sleep_ns(50 * MS);
 	utest_reap(u, t);
+
+	/* IPC with an echo server unit at our priority. */
+	int64_t ep = aion_endpoint_create();
+	int64_t spare = aion_endpoint_create();
+	if (ep < 0 || spare < 0 || aion_ipc_buffer(&bench_buf) ||
+	    utest_spawn_with_cap(ROLE_ECHO, 150, (aion_handle_t)ep, AION_RIGHT_RECV, &u, &t)) {
+		utest_fail("bench", "ipc setup failed");
+		return;
+	}
+	int64_t grant = aion_cap_copy((aion_handle_t)ep, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	bench_call("call_reply_0cap", (aion_handle_t)grant, 0, 0);
+	bench_call("call_reply_1cap", (aion_handle_t)grant, 1, (aion_handle_t)spare);
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)grant);
+	aion_handle_close((aion_handle_t)spare);
+	aion_handle_close((aion_handle_t)ep);
+	aion_ipc_buffer(NULL);
+	bench_signal();
+	bench_irq();
 	utest_ok("bench", "iterations=%u", BENCH_ITERS);
 }

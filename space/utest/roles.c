@@ -42,9 +42,17 @@ static int64_t mover(void)
 	return aion_cap_info((aion_handle_t)ep, &ci) == -AION_ECAP ? 0 : 3;
 }
 
+/* Capabilities that arrive are closed at once: an echo server keeps nothing. */
+static void drop_caps(const struct aion_msg *m)
+{
+	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+		aion_handle_close(ipc_buf.caps[i]);
+}
+
 static int64_t serve(enum role role)
 {
 	struct aion_msg m;
+	aion_ipc_buffer(&ipc_buf);
 	int64_t err = aion_recv(CHILD_CAP, &m, 0);
 	if (err)
 		return -err;
@@ -56,9 +64,12 @@ static int64_t serve(enum role role)
 		for (;;)
 			aion_sleep_ns(1000 * MS);
 	}
-	for (;;)
+	for (;;) {
+		drop_caps(&m);
+		m.tag = AION_TAG(AION_TAG_LABEL(m.tag), 0, 0);
 		if ((err = aion_reply_recv(CHILD_CAP, &m, 0)) == 0)
 			m.w[0]++;
+	}
 }
 
 /* Exits with a code naming the first check that failed, else faults writing. */
