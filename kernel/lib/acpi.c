@@ -56,9 +56,14 @@ int acpi_parse_madt(const uint8_t *rsdp, unsigned rsdp_len, acpi_map_fn map,
 {
 	uint32_t len;
 
+	static const char sig[8] = { 'R', 'S', 'D', ' ', 'P', 'T', 'R', ' ' };
+
 	*out = (struct acpi_madt){ 0 };
-	if (rsdp_len < 20 || rsdp[0] != 'R' || rsdp[1] != 'S' || rsdp[2] != 'D')
+	if (rsdp_len < 20)
 		return -AION_ENOENT;
+	for (unsigned i = 0; i < sizeof(sig); i++)
+		if (rsdp[i] != (uint8_t)sig[i])
+			return -AION_ENOENT;
 	const uint8_t *rsdt = table(rd32(rsdp + 16), map, ctx, &len);
 	if (!rsdt)
 		return -AION_EMALFORMED;
