@@ -143,12 +143,8 @@ SYSCALL(unit_fault_ep)
 	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_CONTROL, &u);
 	if (err)
 		return err;
-	if (a->a1 > UINT32_MAX || !(s = handle_slot_of(&self_unit()->handles, (aion_handle_t)a->a1)))
-		return -AION_ECAP;
-	if (s->obj->type != AION_OBJ_ENDPOINT)
-		return -AION_ETYPE;
-	if (!(s->rights & AION_RIGHT_SEND))
-		return -AION_ERIGHTS;
+	if ((err = lookup_slot(a->a1, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s)))
+		return err;
 	if (u->fault_ep)
 		kobj_put(u->fault_ep);
 	kobj_get(s->obj);

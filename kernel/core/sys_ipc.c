@@ -96,16 +96,12 @@ static int check_tag(uint64_t tag)
 
 SYSCALL(call)
 {
-	struct handle_slot *s = slot_of(a->a0);
+	struct handle_slot *s;
 	uint64_t w[3] = { a->a2, a->a3, a->a4 };
 
-	if (!s)
-		return -AION_ECAP;
-	if (s->obj->type != AION_OBJ_ENDPOINT)
-		return -AION_ETYPE;
-	if (!(s->rights & AION_RIGHT_SEND))
-		return -AION_ERIGHTS;
-	int err = check_tag(a->a1);
+	int err = lookup_slot(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s);
+	if (!err)
+		err = check_tag(a->a1);
 	if (err)
 		return err;
 	if (AION_TAG_CAPS(a->a1) && !(s->rights & AION_RIGHT_GRANT))
@@ -156,16 +152,12 @@ SYSCALL(reply_save)
 
 SYSCALL(reply_to)
 {
-	struct handle_slot *s = slot_of(a->a0);
+	struct handle_slot *s;
 	uint64_t w[3] = { a->a2, a->a3, a->a4 };
 
-	if (!s)
-		return -AION_ECAP;
-	if (s->obj->type != AION_OBJ_REPLY)
-		return -AION_ETYPE;
-	if (!(s->rights & AION_RIGHT_SEND))
-		return -AION_ERIGHTS;
-	int err = check_tag(a->a1);
+	int err = lookup_slot(a->a0, AION_OBJ_REPLY, AION_RIGHT_SEND, &s);
+	if (!err)
+		err = check_tag(a->a1);
 	if (err)
 		return err;
 	int64_t r = ipc_reply_to(s->obj, a->a1, w);

@@ -12,23 +12,17 @@ static void verdict(const char *name, const char *word, const char *fmt, va_list
 	aion_printf("test %s %s %s", name, word, detail);
 }
 
-void utest_ok(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verdict(name, "ok", fmt, ap);
-	va_end(ap);
-	passed++;
-}
-
-void utest_fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verdict(name, "FAIL", fmt, ap);
-	va_end(ap);
-	failed++;
-}
+#define VERDICT(fn, word, counter)                                      \
+	void fn(const char *name, const char *fmt, ...)                 \
+	{                                                               \
+		va_list ap;                                             \
+		va_start(ap, fmt);                                      \
+		verdict(name, word, fmt, ap);                           \
+		va_end(ap);                                             \
+		counter++;                                              \
+	}
+VERDICT(utest_ok, "ok", passed)
+VERDICT(utest_fail, "FAIL", failed)
 
 static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		     aion_handle_t *unit, aion_handle_t *thread)

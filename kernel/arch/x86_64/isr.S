@@ -4,6 +4,8 @@
  * path that saves the general registers as a struct trap_frame and calls
  * trap_dispatch. SWAPGS runs only when the trap came from ring 3.
  */
+#include "arch/frame.inc"
+
 	.text
 	.code64
 
@@ -33,41 +35,13 @@ isr_common:
 	testb $3, 24(%rsp)              /* saved CS: from user mode? */
 	jz 1f
 	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+1:	SAVE_GPRS
 	movq %rsp, %rdi
 	cld
 	call trap_dispatch
 	.globl trap_return
 trap_return:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_GPRS
 	testb $3, 24(%rsp)
 	jz 2f
 	swapgs

@@ -7,6 +7,7 @@
  */
 #include "arch/gdt.h"
 #include "arch/percpu.h"
+#include "arch/frame.inc"
 
 #define SYSCALL_VECTOR 0x100    /* not a hardware vector: marks the frame */
 
@@ -24,21 +25,7 @@ syscall_entry:
 	pushq %rcx
 	pushq $0
 	pushq $SYSCALL_VECTOR
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_GPRS
 	movq %rsp, %rdi
 	cld
 	call syscall_dispatch
