@@ -58,7 +58,8 @@
 	X(IRQ_CREATE,        42)        \
 	X(IRQ_SET_NOTIFY,    43)        \
 	X(IRQ_ACK,           44)        \
-	X(UNIT_FAULT_EP,     45)
+	X(UNIT_FAULT_EP,     45)        \
+	X(CAP_LIST,          46)
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(name, num) AION_SYS_##name = num,

@@ -14,7 +14,7 @@ void handle_table_init(struct handle_table *t, const struct handle_pages *ops)
 	t->ops = *ops;
 }
 
-static struct handle_slot *slot_at(const struct handle_table *t, unsigned i)
+struct handle_slot *handle_slot_at(const struct handle_table *t, unsigned i)
 {
 	if (i >= AION_HANDLE_SLOTS)
 		return NULL;
@@ -126,7 +126,7 @@ int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
 
 struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h)
 {
-	struct handle_slot *s = slot_at(t, h & (AION_HANDLE_SLOTS - 1));
+	struct handle_slot *s = handle_slot_at(t, h & (AION_HANDLE_SLOTS - 1));
 	uint32_t gen = h >> AION_HANDLE_INDEX_BITS;
 
 	if (!s || !s->obj || s->gen != gen)

@@ -74,6 +74,24 @@ SYSCALL(cap_info)
 	return copy_to_user(a->a1, &info, sizeof(info));
 }
 
+/* What another unit holds: slot i of its table (for `caps UNIT`). */
+SYSCALL(cap_list)
+{
+	struct unit *u;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_READ, &u);
+	if (err)
+		return err;
+	if (a->a1 >= AION_HANDLE_SLOTS)
+		return -AION_ERANGE;
+	struct handle_slot *s = handle_slot_at(&u->handles, (unsigned)a->a1);
+	if (!s || !s->obj)
+		return -AION_ENOENT;
+	struct aion_cap_info info = { s->obj->type, s->rights, s->badge };
+	if ((err = copy_to_user(a->a2, &info, sizeof(info))))
+		return err;
+	return (int64_t)AION_HANDLE(a->a1, s->gen);
+}
+
 /* --- endpoints --- */
 
 SYSCALL(endpoint_create)

@@ -119,6 +119,7 @@ static const syscall_fn syscalls[AION_SYS_COUNT] = {
 	[AION_SYS_IRQ_SET_NOTIFY] = sys_irq_set_notify,
 	[AION_SYS_IRQ_ACK] = sys_irq_ack,
 	[AION_SYS_UNIT_FAULT_EP] = sys_unit_fault_ep,
+	[AION_SYS_CAP_LIST] = sys_cap_list,
 };
 
 void syscall_dispatch(struct trap_frame *f)

@@ -56,6 +56,9 @@ int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
 /* Installs o in slot 0 (AION_HANDLE_SELF). Precondition: fresh table, once. */
 int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights);
 
+/* Slot i (live or not), or NULL when its page does not exist. */
+struct handle_slot *handle_slot_at(const struct handle_table *t, unsigned i);
+
 /* The live slot h names, or NULL. */
 struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h);
 

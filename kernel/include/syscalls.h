@@ -68,5 +68,6 @@ SYSCALL(notify_bind); SYSCALL(cap_give);
 SYSCALL(memory_create); SYSCALL(memory_map); SYSCALL(memory_unmap); SYSCALL(memory_phys);
 SYSCALL(device_memory); SYSCALL(ioport_create); SYSCALL(ioport_enable);
 SYSCALL(irq_create); SYSCALL(irq_set_notify); SYSCALL(irq_ack); SYSCALL(unit_fault_ep);
+SYSCALL(cap_list);
 
 #endif /* KERNEL_SYSCALLS_H */

@@ -7,9 +7,13 @@
 #include "aion/bootinfo.h"
 #include "aion/lib.h"
 #include "cmdline.h"
+#include "init.h"
 
 #define UTEST_TIMEOUT_NS  (300ull * 1000000000ull)
-#define HOUR_NS           (3600ull * 1000000000ull)
+
+aion_handle_t init_ep;
+const struct aion_bootinfo *bootinfo;
+static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
 
 static const struct aion_boot_module *find_module(const struct aion_bootinfo *bi,
 						  const char *name)
@@ -75,19 +79,121 @@ static void run_utest(const struct aion_bootinfo *bi, const char *test)
 	aion_handle_close((aion_handle_t)ep);
 }
 
+/* The payload as a NUL-terminated string (names, unit names). */
+static void payload_string(const struct aion_msg *m, char *out, unsigned size)
+{
+	unsigned len = AION_TAG_LEN(m->tag) < size - 1 ? AION_TAG_LEN(m->tag) : size - 1;
+	memcpy(out, buf.payload, len);
+	out[len] = '\0';
+}
+
+/* Serves one call; fills *reply (words, payload in buf, capability). */
+static void serve(const struct aion_msg *m, struct aion_msg *reply)
+{
+	char arg[INIT_NAME_MAX];
+	char *text = (char *)buf.payload;
+	uint32_t label = AION_TAG_LABEL(m->tag);
+	unsigned ncaps = 0;
+	int64_t r;
+	aion_handle_t cap;
+
+	aion_handle_t got[AION_IPC_CAPS_MAX];
+	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+		got[i] = buf.caps[i];   /* before a reply reuses the buffer */
+	payload_string(m, arg, sizeof(arg));
+	text[0] = '\0';
+	if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
+		r = -AION_EPERM;
+	else switch (label) {
+	case INIT_NS_REGISTER:
+		r = AION_TAG_CAPS(m->tag) != 1 ? -AION_EINVAL :
+		    names_register(arg, got[0], (int)(m->badge - INIT_BADGE_SERVICE));
+		break;
+	case INIT_NS_LOOKUP:
+		r = names_lookup(arg, &cap);
+		if (!r) {
+			buf.caps[0] = cap;
+			buf.cap_rights[0] = AION_RIGHTS_ALL;    /* as registered */
+			ncaps = 1;
+		}
+		break;
+	case INIT_NS_LIST:
+		names_list(text, AION_IPC_PAYLOAD_MAX);
+		r = 0;
+		break;
+	case INIT_ADMIN_PS:
+		r = admin_ps(text, AION_IPC_PAYLOAD_MAX);
+		break;
+	case INIT_ADMIN_CAPS:
+		r = admin_caps(arg, text, AION_IPC_PAYLOAD_MAX);
+		break;
+	case INIT_ADMIN_KILL:
+		r = admin_kill(arg);
+		break;
+	case INIT_ADMIN_SERVICES:
+		r = admin_services(text, AION_IPC_PAYLOAD_MAX);
+		break;
+	default:
+		r = -AION_ENOSYS;
+	}
+	/* Capabilities sent with anything but a successful register are not kept. */
+	if (r || label != INIT_NS_REGISTER)
+		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+			aion_handle_close(got[i]);
+	*reply = (struct aion_msg){ .tag = AION_TAG(label, strlen(text), ncaps), .w = { (uint64_t)r } };
+}
+
+/* Services, names and notices, forever; restarts fall due between calls. */
+__attribute__((noreturn)) static void serve_forever(void)
+{
+	struct aion_msg m;
+	int64_t err = 0;
+
+	for (;;) {
+		uint64_t next = services_next_restart(), now = aion_clock_ns();
+		uint64_t timeout = next ? (next > now ? next - now : 1) : 0;
+		err = aion_recv(init_ep, &m, timeout);
+		services_restart_due();
+		if (err == -AION_ETIMEDOUT)
+			continue;
+		if (err) {
+			aion_printf("recv failed err=%s", aion_error_name(err));
+			aion_sleep_ns(100000000ull);
+			continue;
+		}
+		if (AION_TAG_LABEL(m.tag) == AION_NOTICE_UNIT_ENDED) {
+			if (m.badge >= INIT_BADGE_SERVICE)
+				service_ended((unsigned)(m.badge - INIT_BADGE_SERVICE), &m);
+			continue;
+		}
+		struct aion_msg reply;
+		serve(&m, &reply);
+		aion_reply(&reply);
+	}
+}
+
 int64_t aion_main(uint64_t arg)
 {
-	const struct aion_bootinfo *bi = (const struct aion_bootinfo *)arg;
+	bootinfo = (const struct aion_bootinfo *)arg;
 	char test[AION_ARGS_MAX];
 
-	if (bi->magic != AION_BOOTINFO_MAGIC) {
+	if (bootinfo->magic != AION_BOOTINFO_MAGIC) {
 		aion_printf("bad boot info magic");
 		return 1;
 	}
-	aion_printf("started node=%u modules=%u quota_frames=%lu", bi->node,
-		    bi->nmodules, (unsigned long)bi->init_quota_frames);
-	if (cmdline_get(bi->cmdline, "aion.test", test, sizeof(test)))
-		run_utest(bi, test);
-	for (;;)
-		aion_sleep_ns(HOUR_NS);
+	aion_printf("started node=%u modules=%u quota_frames=%lu", bootinfo->node,
+		    bootinfo->nmodules, (unsigned long)bootinfo->init_quota_frames);
+	if (cmdline_get(bootinfo->cmdline, "aion.test", test, sizeof(test))) {
+		run_utest(bootinfo, test);       /* tests run alone: no services */
+		for (;;)
+			aion_sleep_ns(3600ull * 1000000000ull);
+	}
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0 || aion_ipc_buffer(&buf)) {
+		aion_printf("no endpoint err=%s", aion_error_name(ep));
+		return 1;
+	}
+	init_ep = (aion_handle_t)ep;
+	services_start();
+	serve_forever();
 }

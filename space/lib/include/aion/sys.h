@@ -316,6 +316,12 @@ static inline int64_t aion_unit_fault_ep(aion_handle_t unit, aion_handle_t ep, u
 	return aion_syscall(AION_SYS_UNIT_FAULT_EP, unit, ep, badge, 0, 0);
 }
 
+/* Slot index of unit's table: its handle, and what it names in *out. */
+static inline int64_t aion_cap_list(aion_handle_t unit, unsigned index, struct aion_cap_info *out)
+{
+	return aion_syscall(AION_SYS_CAP_LIST, unit, index, (uint64_t)out, 0, 0);
+}
+
 static inline uint8_t aion_inb(uint16_t port)
 {
 	uint8_t v;

@@ -1,0 +1,170 @@
+/*
+ * shell: commands for people and for the cluster scripts. Lines arrive from
+ * the serial driver as calls; each output line is a log line
+ * `[time] nodeN shell: <text>`. A line prefixed `@K ` (a sequence number
+ * from scripts/cluster/exec) ends with `done seq=K status=S`, S 0 or 1, so
+ * a script knows where the output stops. A wrong command gets one line
+ * starting `error:`.
+ *
+ * Capabilities: SVC_INIT_EP (1,1) for names, init with the admin badge (2,1).
+ */
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "aion/lib.h"
+#include "format.h"
+
+#define INIT_ADMIN      AION_HANDLE(2, 1)
+#define ARGS_MAX        4
+
+static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
+static char text[AION_IPC_PAYLOAD_MAX + 1];
+
+/* Prints a multi-line reply one log line per line. */
+static void print_lines(const char *t)
+{
+	while (*t) {
+		const char *end = t;
+		while (*end && *end != '\n')
+			end++;
+		char line[AION_LOG_MAX];
+		unsigned n = (unsigned)(end - t) < sizeof(line) - 1 ? (unsigned)(end - t) : sizeof(line) - 1;
+		memcpy(line, t, n);
+		line[n] = '\0';
+		aion_printf("%s", line);
+		t = *end ? end + 1 : end;
+	}
+}
+
+static int admin(uint32_t label, const char *arg)
+{
+	int64_t err = init_text_call(INIT_ADMIN, &buf, label, arg, text, sizeof(text));
+	if (err) {
+		aion_printf("error: %s", aion_error_name(err));
+		return 1;
+	}
+	print_lines(text);
+	return 0;
+}
+
+static int cmd_help(void)
+{
+	aion_printf("commands: help ps caps UNIT mem services names kill UNIT net ping ADDR uptime");
+	return 0;
+}
+
+static int cmd_mem(void)
+{
+	struct aion_system_info si;
+	aion_system_info(&si);
+	aion_printf("mem free_kib=%lu total_kib=%lu kernel_objects=%lu",
+		    (unsigned long)si.free_frames * 4, (unsigned long)si.total_frames * 4,
+		    (unsigned long)si.kernel_objects);
+	return 0;
+}
+
+static int cmd_uptime(void)
+{
+	uint64_t ns = aion_clock_ns();
+	aion_printf("uptime s=%lu.%03lu", (unsigned long)(ns / 1000000000ull),
+		    (unsigned long)(ns / 1000000ull % 1000));
+	return 0;
+}
+
+static int cmd_names(void)
+{
+	int64_t err = init_text_call(SVC_INIT_EP, &buf, INIT_NS_LIST, NULL, text, sizeof(text));
+	if (err) {
+		aion_printf("error: %s", aion_error_name(err));
+		return 1;
+	}
+	aion_printf("names %s", text);
+	return 0;
+}
+
+/* Splits line in place; returns the word count (at most ARGS_MAX). */
+static unsigned split(char *line, char **argv)
+{
+	unsigned n = 0;
+	for (char *p = line; *p && n < ARGS_MAX;) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[n++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return n;
+}
+
+static int run(char *line)
+{
+	char *argv[ARGS_MAX];
+	unsigned argc = split(line, argv);
+
+	if (argc == 0)
+		return 0;
+	const char *c = argv[0];
+	if (!strcmp(c, "help") && argc == 1) return cmd_help();
+	if (!strcmp(c, "ps") && argc == 1) return admin(INIT_ADMIN_PS, NULL);
+	if (!strcmp(c, "services") && argc == 1) return admin(INIT_ADMIN_SERVICES, NULL);
+	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
+	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);
+	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();
+	if (!strcmp(c, "uptime") && argc == 1) return cmd_uptime();
+	if (!strcmp(c, "names") && argc == 1) return cmd_names();
+	if ((!strcmp(c, "net") && argc == 1) || (!strcmp(c, "ping") && argc == 2)) {
+		aion_printf("error: %s: no network server on this node yet", c);
+		return 1;
+	}
+	aion_printf("error: unknown command or arguments: %s (try help)", c);
+	return 1;
+}
+
+/* "@17 ps" -> seq 17, command "ps"; no prefix -> seq -1. */
+static long take_seq(char **line)
+{
+	char *p = *line;
+	long seq = 0;
+
+	if (*p != '@')
+		return -1;
+	for (p++; *p >= '0' && *p <= '9' && seq < 1000000000; p++)
+		seq = seq * 10 + (*p - '0');
+	while (*p == ' ')
+		p++;
+	*line = p;
+	return seq;
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	char line[AION_IPC_PAYLOAD_MAX + 1];
+	struct aion_msg m;
+	(void)arg;
+
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : aion_ipc_buffer(&buf);
+	if (!err)
+		err = init_register(SVC_INIT_EP, &buf, "shell", (aion_handle_t)ep, AION_RIGHT_SEND);
+	if (err) {
+		aion_printf("setup failed err=%s", aion_error_name(err));
+		return 1;
+	}
+	aion_printf("ready");
+	err = aion_recv((aion_handle_t)ep, &m, 0);
+	while (!err) {
+		unsigned n = AION_TAG_LEN(m.tag);
+		memcpy(line, buf.payload, n);
+		line[n] = '\0';
+		char *cmd = line;
+		long seq = take_seq(&cmd);
+		int status = run(cmd);
+		if (seq >= 0)
+			aion_printf("done seq=%ld status=%d", seq, status);
+		m = (struct aion_msg){ 0 };
+		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+	}
+	aion_printf("recv failed err=%s", aion_error_name(err));
+	return 1;
+}

@@ -1,0 +1,90 @@
+/* What the shell may ask of init: units, their capabilities, stopping one. */
+#include <stdarg.h>
+#include "format.h"
+#include "init.h"
+
+static const char *const state_names[] = { "?", "running", "exited", "faulted" };
+static const char *const type_names[] = {
+	"none", "unit", "thread", "endpoint", "notification", "reply", "memory",
+	"irq", "ioport", "platform",
+};
+
+void text_add(char *out, unsigned size, const char *fmt, ...)
+{
+	unsigned len = (unsigned)strlen(out);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	fmt_vsnprintf(out + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+static void unit_line(char *out, unsigned size, aion_handle_t u)
+{
+	struct aion_unit_info i;
+	if (aion_unit_info(u, &i))
+		return;
+	text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu\n", i.id, i.name,
+		 state_names[i.state < 4 ? i.state : 0], i.threads,
+		 (unsigned long)i.used_frames, (unsigned long)i.quota_frames);
+}
+
+int64_t admin_ps(char *out, unsigned size)
+{
+	unit_line(out, size, AION_HANDLE_SELF);
+	for (unsigned i = 0; i < services_count(); i++)
+		if (service_at(i)->unit)
+			unit_line(out, size, service_at(i)->unit);
+	return 0;
+}
+
+static aion_handle_t unit_named(const char *name)
+{
+	if (strcmp(name, "init") == 0)
+		return AION_HANDLE_SELF;
+	struct service *s = service_by_name(name);
+	return s ? s->unit : 0;
+}
+
+int64_t admin_caps(const char *name, char *out, unsigned size)
+{
+	aion_handle_t u = unit_named(name);
+	struct aion_cap_info ci;
+
+	if (!u)
+		return -AION_ENOENT;
+	for (unsigned i = 0; i < AION_HANDLE_SLOTS; i++) {
+		int64_t h = aion_cap_list(u, i, &ci);
+		if (h < 0)
+			continue;
+		text_add(out, size, "0x%lx %s rights=0x%x badge=0x%lx\n", (unsigned long)h,
+			 ci.type < 10 ? type_names[ci.type] : "?", ci.rights,
+			 (unsigned long)ci.badge);
+	}
+	return 0;
+}
+
+int64_t admin_kill(const char *name)
+{
+	struct service *s = service_by_name(name);
+
+	if (strcmp(name, "init") == 0)
+		return -AION_EPERM;
+	if (!s || !s->unit)
+		return -AION_ENOENT;
+	/* The kernel's end notice brings the service back (services.c). */
+	return aion_unit_destroy(s->unit);
+}
+
+int64_t admin_services(char *out, unsigned size)
+{
+	for (unsigned i = 0; i < services_count(); i++) {
+		struct service *s = service_at(i);
+		text_add(out, size, "%s %s restarts=%u\n", s->spec->name,
+			 s->unit ? "running" : s->gave_up ? "gave-up" : "restarting",
+			 s->restarts);
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* init's parts: services (manifest, start, restart), names, administration. */
+#ifndef INIT_INIT_H
+#define INIT_INIT_H
+
+#include <stdbool.h>
+#include "aion/bootinfo.h"
+#include "aion/initproto.h"
+#include "aion/lib.h"
+
+#define SERVICES_MAX 8
+
+struct service {
+	const struct svc_spec *spec;
+	aion_handle_t unit, thread;     /* 0 when not running */
+	unsigned restarts, failures;    /* failures: in a row, reset after a calm spell */
+	uint64_t restart_at;            /* clock time of a pending restart, 0 if none */
+	uint64_t started_at;
+	bool gave_up;
+};
+
+struct svc_spec {
+	const char *name;               /* unit name and boot module name */
+	unsigned prio, quota;
+	unsigned needs;                 /* SVC_NEED_* */
+};
+
+#define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
+#define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
+
+extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
+extern const struct aion_bootinfo *bootinfo;
+
+/* services.c */
+void services_start(void);
+void service_ended(unsigned index, const struct aion_msg *notice);
+uint64_t services_next_restart(void);   /* 0: none pending */
+void services_restart_due(void);
+struct service *service_by_name(const char *name);
+unsigned services_count(void);
+struct service *service_at(unsigned i);
+
+/* names.c */
+int64_t names_register(const char *name, aion_handle_t cap, int owner);
+int64_t names_lookup(const char *name, aion_handle_t *cap);
+void names_list(char *out, unsigned size);
+void names_drop_owner(int owner);
+
+/* admin.c: fills the reply payload; returns 0 or -AION_E... */
+int64_t admin_ps(char *out, unsigned size);
+int64_t admin_caps(const char *unit, char *out, unsigned size);
+int64_t admin_kill(const char *unit);
+int64_t admin_services(char *out, unsigned size);
+
+/* Appends formatted text to a bounded buffer. */
+void text_add(char *out, unsigned size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif /* INIT_INIT_H */

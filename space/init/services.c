@@ -1,0 +1,196 @@
+/*
+ * Starting and supervising the services of the manifest. A service that
+ * ends is destroyed and started again after a backoff that doubles with
+ * each failure in a row (100 ms, 200 ms, ... 1.6 s); after SVC_MAX_FAILURES
+ * in a row init gives up on it and says so. init learns of an end from the
+ * notice the kernel sends on its endpoint (UNIT_FAULT_EP), never by polling.
+ */
+#include "format.h"
+#include "init.h"
+
+#define SVC_MAX_FAILURES        5
+#define SVC_BACKOFF_NS          (100ull * 1000000ull)
+#define SVC_CALM_NS             (10ull * 1000000000ull)   /* this long up resets failures */
+#define COM1                    0x3f8
+#define COM1_IRQ                4
+
+extern const struct svc_spec manifest[];
+extern const unsigned manifest_len;
+static struct service services[SERVICES_MAX];
+
+unsigned services_count(void)
+{
+	return manifest_len < SERVICES_MAX ? manifest_len : SERVICES_MAX;
+}
+
+struct service *service_at(unsigned i)
+{
+	return &services[i];
+}
+
+struct service *service_by_name(const char *name)
+{
+	for (unsigned i = 0; i < services_count(); i++)
+		if (strcmp(services[i].spec->name, name) == 0)
+			return &services[i];
+	return NULL;
+}
+
+static const struct aion_boot_module *module(const char *name)
+{
+	for (unsigned i = 0; i < bootinfo->nmodules && i < AION_BOOT_MODULES_MAX; i++)
+		if (strcmp(bootinfo->mod[i].name, name) == 0)
+			return &bootinfo->mod[i];
+	return NULL;
+}
+
+static uint64_t spare_frames(void)
+{
+	struct aion_unit_info self;
+	return aion_unit_info(AION_HANDLE_SELF, &self) ? 0 :
+	       self.quota_frames - self.used_frames;
+}
+
+/* Gives the capabilities the service's needs call for, in the documented order. */
+static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t unit)
+{
+	/* The badge names the service: its registered names are dropped when it ends. */
+	int64_t h = aion_cap_mint(init_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_SERVICE + i);
+	int64_t err = h < 0 ? h : aion_cap_give(unit, (aion_handle_t)h, AION_RIGHTS_ALL);
+	if (h > 0)
+		aion_handle_close((aion_handle_t)h);
+	if (err < 0)
+		return err;
+	if (spec->needs & SVC_NEED_ADMIN) {
+		h = aion_cap_mint(init_ep, AION_RIGHT_SEND, INIT_BADGE_ADMIN);
+		err = h < 0 ? h : aion_cap_give(unit, (aion_handle_t)h, AION_RIGHT_SEND);
+		if (h > 0)
+			aion_handle_close((aion_handle_t)h);
+		if (err < 0)
+			return err;
+	}
+	if (spec->needs & SVC_NEED_COM1) {
+		/* Made fresh for each start: a dead driver's IRQ went with its unit. */
+		int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, COM1, 8);
+		int64_t irq = aion_irq_create(AION_HANDLE_PLATFORM, COM1_IRQ);
+		err = io < 0 ? io : irq < 0 ? irq : aion_cap_give(unit, (aion_handle_t)io, AION_RIGHTS_ALL);
+		if (err >= 0)
+			err = aion_cap_give(unit, (aion_handle_t)irq, AION_RIGHTS_ALL);
+		if (io > 0)
+			aion_handle_close((aion_handle_t)io);
+		if (irq > 0)
+			aion_handle_close((aion_handle_t)irq);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int64_t start(unsigned i)
+{
+	struct service *s = &services[i];
+	const struct svc_spec *spec = s->spec;
+	const struct aion_boot_module *m = module(spec->name);
+	struct aion_startup st = { 0 };
+
+	if (!m)
+		return -AION_ENOENT;
+	fmt_snprintf(st.args, sizeof(st.args), "node=%u", bootinfo->node);
+	struct aion_spawn sp = {
+		.name = spec->name, .image = (const void *)m->vaddr, .image_size = m->size,
+		.quota_frames = spec->quota, .max_prio = spec->prio, .prio = spec->prio,
+		.startup = &st, .no_start = 1,
+	};
+	if (spare_frames() < spec->quota)
+		return -AION_ENOMEM;
+	int64_t err = aion_spawn(&sp, &s->unit, &s->thread);
+	if (err)
+		return err;
+	if ((err = give_caps(i, spec, s->unit)) ||
+	    (err = aion_unit_fault_ep(s->unit, init_ep, INIT_BADGE_SERVICE + i)) ||
+	    (err = aion_thread_start(s->thread))) {
+		aion_unit_destroy(s->unit);
+		aion_handle_close(s->unit);
+		aion_handle_close(s->thread);
+		s->unit = s->thread = 0;
+		return err;
+	}
+	s->started_at = aion_clock_ns();
+	aion_printf("service start name=%s restarts=%u", spec->name, s->restarts);
+	return 0;
+}
+
+static void schedule_restart(unsigned i)
+{
+	struct service *s = &services[i];
+
+	if (++s->failures > SVC_MAX_FAILURES) {
+		s->gave_up = true;
+		aion_printf("service gave-up name=%s failures=%u", s->spec->name, s->failures - 1);
+		return;
+	}
+	uint64_t delay = SVC_BACKOFF_NS << (s->failures - 1);
+	s->restart_at = aion_clock_ns() + delay;
+	aion_printf("service restart-in name=%s ms=%lu", s->spec->name,
+		    (unsigned long)(delay / 1000000));
+}
+
+void services_start(void)
+{
+	for (unsigned i = 0; i < services_count(); i++) {
+		services[i].spec = &manifest[i];
+		int64_t err = start(i);
+		if (err) {
+			aion_printf("service start-failed name=%s err=%s", manifest[i].name,
+				    aion_error_name(err));
+			schedule_restart(i);
+		}
+	}
+}
+
+void service_ended(unsigned i, const struct aion_msg *notice)
+{
+	struct service *s = &services[i];
+
+	if (i >= services_count() || !s->unit)
+		return;
+	aion_printf("service ended name=%s state=%lu vector=%lu code=%ld", s->spec->name,
+		    (unsigned long)(notice->w[1] & 0xff), (unsigned long)(notice->w[1] >> 8),
+		    (long)notice->w[2]);
+	names_drop_owner((int)i);
+	aion_unit_destroy(s->unit);
+	aion_handle_close(s->unit);
+	aion_handle_close(s->thread);
+	s->unit = s->thread = 0;
+	if (aion_clock_ns() - s->started_at > SVC_CALM_NS)
+		s->failures = 0;
+	schedule_restart(i);
+}
+
+uint64_t services_next_restart(void)
+{
+	uint64_t next = 0;
+	for (unsigned i = 0; i < services_count(); i++)
+		if (services[i].restart_at && (!next || services[i].restart_at < next))
+			next = services[i].restart_at;
+	return next;
+}
+
+void services_restart_due(void)
+{
+	uint64_t now = aion_clock_ns();
+
+	for (unsigned i = 0; i < services_count(); i++) {
+		struct service *s = &services[i];
+		if (!s->restart_at || s->restart_at > now)
+			continue;
+		s->restart_at = 0;
+		s->restarts++;
+		int64_t err = start(i);
+		if (err) {
+			aion_printf("service start-failed name=%s err=%s", s->spec->name,
+				    aion_error_name(err));
+			schedule_restart(i);
+		}
+	}
+}

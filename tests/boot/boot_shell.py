@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""shell-console: a normal boot starts the shell and serial services; commands
+typed on COM1 (the console socket) answer with parseable lines ending in
+`done seq=K status=S`; a wrong command says `error:`; killing the serial
+driver makes init restart it and the console works again.
+Usage: boot_shell.py ISO"""
+import re
+import socket
+import threading
+
+import bootlib
+from bootlib import check
+
+
+class Console:
+    """Writes command lines to the node's console socket and keeps draining
+    it: a client that stops reading stalls the guest's UART output."""
+
+    def __init__(self, node):
+        self.node = node
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(str(node.console_sock))
+        threading.Thread(target=self._drain, daemon=True).start()
+        self.seq = 0
+
+    def _drain(self):
+        try:
+            while self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def run(self, command, timeout=20):
+        """Output lines (shell text only) and the status of one command."""
+        self.seq += 1
+        start = len(self.node.text)
+        self.sock.sendall(f"@{self.seq} {command}\n".encode())
+        done = self.node.wait_for(rf"shell: done seq={self.seq} status=(\d+)\r?\n", timeout, pos=start)
+        out = re.findall(r"node\d+ shell: (.*)", self.node.text[start:done.start()])
+        return [l.rstrip("\r") for l in out], int(done.group(1))
+
+    def close(self):
+        self.sock.close()
+
+
+def test(iso):
+    with bootlib.booted(iso, cmdline_extra="aion.node=1") as node:
+        node.wait_for(r"shell: ready", 20)
+        node.wait_for(r"serial: ready", 20)
+        con = Console(node)
+        try:
+            out, status = con.run("help")
+            check(status == 0 and out and "ps" in out[0], f"help: {out} status={status}")
+            out, status = con.run("ps")
+            print("ps:", *out, sep="\n  ")
+            for name in ("init", "shell", "serial"):
+                check(any(re.match(rf"\d+ {name} running threads=\d+ frames=\d+/\d+$", l) for l in out),
+                      f"ps does not list {name} as running: {out}")
+            out, status = con.run("caps shell")
+            check(status == 0 and any(" endpoint rights=" in l for l in out), f"caps shell: {out}")
+            out, status = con.run("mem")
+            check(status == 0 and re.match(r"mem free_kib=\d+ total_kib=\d+", out[0]), f"mem: {out}")
+            out, status = con.run("frobnicate now")
+            check(status == 1 and len(out) == 1 and out[0].startswith("error:"),
+                  f"a wrong command must give one error line and status 1: {out} {status}")
+            out, status = con.run("kill serial")
+            check(status == 0, f"kill serial: {out} {status}")
+            node.wait_for(r"init: service ended name=serial\b", 10)
+            node.wait_for(r"init: service start name=serial restarts=1\b", 10)
+            node.wait_for(r"serial: ready", 10, pos=node.text.rfind("restarts=1"))
+            out, status = con.run("services")
+            print("services after kill:", *out, sep="\n  ")
+            check(status == 0 and "serial running restarts=1" in out,
+                  f"serial was not restarted: {out}")
+            check("kernel: fault " not in node.text, "the kernel faulted")
+        finally:
+            con.close()
+
+
+if __name__ == "__main__":
+    bootlib.main(test)
