@@ -7,22 +7,34 @@ the run folder layout happens here and nowhere else. Python standard library
 only.
 
 Run folder layout (see docs/host-scripts.md):
+    RUN/switch/             the VDE switch's socket directory (ctl + one per port)
+    RUN/switch.pid          the switch's pid while it runs
+    RUN/switch.mgmt         the switch's management socket (vde_switch -M)
+    RUN/switch.err          the switch's stderr before it daemonised
     RUN/nodeN/pid           QEMU's pid while the node runs
     RUN/nodeN/console.sock  serial console (unix socket, QEMU is the server)
     RUN/nodeN/qmp.sock      QMP control socket
     RUN/nodeN/serial.log    everything the guest wrote to its serial port
     RUN/nodeN/qemu.err      QEMU's own stderr
     RUN/nodeN/qemu.argv     the command line used, one argument per line
+    RUN/nodeN/forward_port  the 127.0.0.1 port forwarded to the guest (node1)
+    RUN/nodeN/exec.seq      the last sequence number `exec` used
 """
 
 import codecs
 import ctypes
+import fcntl
 import hashlib
+import json
 import os
 import re
+import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -33,8 +45,17 @@ READY_RE = r"kernel: ready"
 
 # sun_path holds 108 bytes; stay well below so every socket we create fits.
 SOCKET_PATH_MAX = 100
-# The longest socket name a node directory will hold (node names grow to nodeNN).
+# The longest socket name the run folder will hold (node names grow to nodeNN;
+# the switch's sockets, switch.mgmt, switch/ctl and switch/NNN.N, are shorter).
 _LONGEST_SOCKET = "node99/console.sock"
+
+MAX_NODES = 99
+
+# The mesh NIC of node N has MAC 52:54:00:00:00:NN (NN = N in hex); node1's
+# second NIC, the one carrying the loopback port forward, has FORWARD_MAC.
+FORWARD_MAC = "52:54:00:00:01:01"
+# The guest TCP port the host's 127.0.0.1:PORT is forwarded to (echo).
+FORWARD_GUEST_PORT = 7
 
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -80,23 +101,77 @@ def choose_accel(kvm):
     return "kvm" if kvm and kvm_usable() else "tcg"
 
 
-def cmdline_args(cmdline_extra):
-    """QEMU arguments that append `cmdline_extra` to the kernel command line.
-
-    The value travels as the SMBIOS type 1 system serial number; deploy's
-    grub.cfg reads it (smbios --type 1 --get-string 7) and appends it to the
-    multiboot2 command line. Commas are doubled: QEMU's option syntax.
-    """
-    if not cmdline_extra:
+def cmdline_words(extra):
+    """extra as a list of kernel command line words: None -> [], a string is
+    split on whitespace, a list or tuple is copied."""
+    if not extra:
         return []
-    return ["-smbios", "type=1,serial=" + cmdline_extra.replace(",", ",,")]
+    if isinstance(extra, str):
+        return extra.split()
+    return [str(w) for w in extra]
 
 
-def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None):
+def cmdline_args(words):
+    """QEMU arguments that append `words` to the kernel command line.
+
+    The one place the SMBIOS serial is built: words is a list of command line
+    words (e.g. ["aion.node=2", "aion.test=x"]; a string is split on
+    whitespace). They travel, joined by spaces, as the SMBIOS type 1 system
+    serial number; deploy's grub.cfg reads it (smbios --type 1 --get-string 7)
+    and appends it to the multiboot2 command line. Commas are doubled: QEMU's
+    option syntax.
+    """
+    words = cmdline_words(words)
+    if not words:
+        return []
+    return ["-smbios", "type=1,serial=" + " ".join(words).replace(",", ",,")]
+
+
+def mesh_mac(number):
+    """MAC of node `number`'s mesh NIC: 52:54:00:00:00:NN, NN in hex."""
+    if not 1 <= number <= 0xff:
+        raise ValueError(f"node number {number} does not fit in one MAC byte")
+    return f"52:54:00:00:00:{number:02x}"
+
+
+def net_args(switch_sock=None, mac=None, forward_port=None):
+    """QEMU arguments of a node's NICs (none when both are None).
+
+    switch_sock: the VDE switch's socket directory; the node gets a
+    virtio-net NIC with `mac` on it (netdev id "mesh"). forward_port: a second
+    virtio-net NIC on QEMU's user-mode network (netdev id "fwd") with
+    restrict=on, so the guest reaches nothing outside; its only use is the
+    forward of the host's 127.0.0.1:forward_port to the guest's port
+    FORWARD_GUEST_PORT. disable-modern=on: legacy virtio (I/O port BAR),
+    what the guest driver speaks.
+    """
+    args = []
+    if switch_sock is not None:
+        args += ["-netdev", f"vde,id=mesh,sock={switch_sock}",
+                 "-device", f"virtio-net-pci,netdev=mesh,mac={mac},disable-modern=on"]
+    if forward_port is not None:
+        args += ["-netdev", f"user,id=fwd,restrict=on,"
+                            f"hostfwd=tcp:127.0.0.1:{forward_port}-:{FORWARD_GUEST_PORT}",
+                 "-device", f"virtio-net-pci,netdev=fwd,mac={FORWARD_MAC},disable-modern=on"]
+    return args
+
+
+def free_loopback_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the kernel
+    picks it for a socket bound to port 0). QEMU binds it a moment later; if
+    something else takes it in between, QEMU fails to start and says so."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
+              switch_sock=None, mac=None, forward_port=None):
     """The QEMU command line of one node whose files live in node_dir.
 
     -nodefaults: no default NIC, VGA, floppy or parallel port; the node has
     exactly the devices listed here, so what the guest sees is deliberate.
+    NICs only as asked for (net_args()).
     """
     node_dir = Path(node_dir)
     return [
@@ -113,7 +188,7 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None):
                     f"server=on,wait=off,logfile={node_dir}/serial.log",
         "-serial", "chardev:ser0",
         "-qmp", f"unix:{node_dir}/qmp.sock,server=on,wait=off",
-    ] + cmdline_args(cmdline_extra)
+    ] + net_args(switch_sock, mac, forward_port) + cmdline_args(cmdline_extra)
 
 
 def pid_alive(pid):
@@ -148,17 +223,33 @@ class NodeTimeout(NodeError, TimeoutError):
     """An expected console line did not appear in time."""
 
 
+def node_number(name):
+    """2 for "node2"; None for a name that is not nodeN."""
+    m = re.fullmatch(r"node(\d+)", name)
+    return int(m.group(1)) if m else None
+
+
 class Node:
-    """One QEMU VM whose files live in run_dir/name."""
+    """One QEMU VM whose files live in run_dir/name.
+
+    switch: a Switch (or the path of a VDE switch's socket directory) to plug
+    the node's mesh NIC into, MAC mesh_mac(number); None: no mesh NIC.
+    forward: give the node the loopback port forward NIC (net_args()); the
+    port is chosen at start() and written to forward_port.
+    """
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
-                 cmdline_extra=None):
+                 cmdline_extra=None, switch=None, forward=False):
         self.name = name
+        self.number = node_number(name)
         self.dir = Path(run) / name
         self.iso = Path(iso)
         self.mem_mib = mem_mib
         self.kvm = kvm
         self.cmdline_extra = cmdline_extra
+        self.switch_sock = getattr(switch, "sock", switch)
+        self.forward = forward
+        self._forward_port = None
         self.proc = None
         self._log_pos = 0
         self._text = ""
@@ -170,10 +261,27 @@ class Node:
     qmp_sock = property(lambda self: self.dir / "qmp.sock")
     serial_log = property(lambda self: self.dir / "serial.log")
     qemu_err = property(lambda self: self.dir / "qemu.err")
+    forward_port_file = property(lambda self: self.dir / "forward_port")
+    exec_seq_file = property(lambda self: self.dir / "exec.seq")
+
+    @property
+    def mac(self):
+        return mesh_mac(self.number) if self.switch_sock is not None else None
+
+    @property
+    def forward_port(self):
+        """The 127.0.0.1 port forwarded to this node, or None."""
+        if self._forward_port is not None:
+            return self._forward_port
+        try:
+            return int(self.forward_port_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
 
     def argv(self):
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
-                         self.cmdline_extra)
+                         self.cmdline_extra, self.switch_sock, self.mac,
+                         self._forward_port)
 
     @property
     def pid(self):
@@ -206,8 +314,12 @@ class Node:
         if not self.iso.is_file():
             raise NodeError(f"{self.name}: no boot image at {self.iso} (build first)")
         self.dir.mkdir(parents=True, exist_ok=True)
-        for f in (self.serial_log, self.console_sock, self.qmp_sock, self.pid_file):
+        for f in (self.serial_log, self.console_sock, self.qmp_sock, self.pid_file,
+                  self.forward_port_file):
             f.unlink(missing_ok=True)
+        if self.forward:
+            self._forward_port = free_loopback_port()
+            self.forward_port_file.write_text(f"{self._forward_port}\n")
         argv = self.argv()
         (self.dir / "qemu.argv").write_text("\n".join(argv) + "\n")
         with open(self.qemu_err, "wb") as err:
@@ -314,15 +426,55 @@ class Node:
             if not self._wait_gone(pid, grace_s):
                 self._signal(pid, signal.SIGKILL)
                 self._wait_gone(pid, 5.0)
+        self._forget()
+        return stopped
+
+    def kill(self):
+        """Pull the plug: SIGKILL QEMU by its pid (after checking the pid is
+        this node's QEMU), wait until it is gone, remove the pid file and
+        sockets. The serial log stays. Returns the pid killed, or None."""
+        pid = self.pid
+        killed = None
+        if pid is not None and self.alive():
+            killed = pid
+            self._signal(pid, signal.SIGKILL)
+            self._wait_gone(pid, 5.0)
+        self._forget()
+        return killed
+
+    def _forget(self):
+        """Reap our child if we have one; remove the files of a running VM."""
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        self.pid_file.unlink(missing_ok=True)
-        for f in (self.console_sock, self.qmp_sock):
+        for f in (self.pid_file, self.console_sock, self.qmp_sock,
+                  self.forward_port_file):
             f.unlink(missing_ok=True)
-        return stopped
+        self._forward_port = None
+
+    def qmp(self, execute, arguments=None, timeout=5.0):
+        """Run one QMP command on this node; returns its "return" value."""
+        if not self.alive():
+            raise NodeError(f"{self.name} is not running")
+        return qmp_command(self.qmp_sock, execute, arguments, timeout)
+
+    def pause(self):
+        """Stop the VM's CPUs (QMP "stop"); the process stays alive."""
+        self.qmp("stop")
+
+    def resume(self):
+        """Let a paused VM run again (QMP "cont")."""
+        self.qmp("cont")
+
+    def vm_status(self, timeout=2.0):
+        """QEMU's run state ("running", "paused", ...), or None when the node
+        is not running or QMP does not answer."""
+        try:
+            return self.qmp("query-status", timeout=timeout).get("status")
+        except (NodeError, AttributeError):
+            return None
 
     @staticmethod
     def _signal(pid, sig):
@@ -370,6 +522,292 @@ def stop_nodes(nodes):
     return running
 
 
+def qmp_command(sock_path, execute, arguments=None, timeout=5.0):
+    """Connect to a QMP socket, leave capabilities negotiation
+    (qmp_capabilities), run one command and return its "return" value.
+    Asynchronous events are skipped. Raises NodeError on an error reply or
+    when QEMU does not answer within timeout (QMP serves one client at a time:
+    another client keeps us waiting)."""
+    def reply(f):
+        while True:
+            line = f.readline()
+            if not line:
+                raise NodeError(f"QMP {sock_path}: connection closed")
+            msg = json.loads(line)
+            if "return" in msg:
+                return msg["return"]
+            if "error" in msg:
+                err = msg["error"]
+                raise NodeError(f"QMP {execute}: {err.get('class')}: {err.get('desc')}")
+            # {"event": ...} lines: not ours.
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(str(sock_path))
+            with s.makefile("rwb") as f:
+                greeting = json.loads(f.readline() or b"{}")
+                if "QMP" not in greeting:
+                    raise NodeError(f"QMP {sock_path}: no greeting")
+                for cmd in ({"execute": "qmp_capabilities"},
+                            {"execute": execute, **({"arguments": arguments} if arguments else {})}):
+                    f.write(json.dumps(cmd).encode() + b"\n")
+                    f.flush()
+                    result = reply(f)
+                return result
+    except socket.timeout:
+        raise NodeError(f"QMP {sock_path}: no answer within {timeout:g} s "
+                        f"(is another QMP client connected?)") from None
+    except (OSError, ValueError) as e:
+        raise NodeError(f"QMP {sock_path}: {e}") from None
+
+
+class Switch:
+    """The cluster's VDE switch (Debian vde2's vde_switch); its files are
+    RUN/switch/ (sockets: ctl and one per connected port), RUN/switch.pid,
+    RUN/switch.mgmt and RUN/switch.err."""
+
+    def __init__(self, run):
+        run = Path(run)
+        self.run = run
+        self.sock = run / "switch"
+        self.pid_file = run / "switch.pid"
+        self.mgmt_sock = run / "switch.mgmt"
+        self.err_file = run / "switch.err"
+        self.proc = None
+
+    def argv(self, daemon):
+        argv = ["vde_switch", "-s", str(self.sock), "-M", str(self.mgmt_sock)]
+        if daemon:
+            argv += ["-d", "-p", str(self.pid_file)]
+        return argv
+
+    @property
+    def pid(self):
+        if self.proc is not None:
+            return self.proc.pid
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def is_our_switch(self, pid):
+        """pid is the vde_switch of this run folder (guards against recycled pids)."""
+        cmd = pid_cmdline(pid)
+        return "vde_switch" in cmd and str(self.sock) in cmd
+
+    def alive(self):
+        pid = self.pid
+        if pid is None:
+            return False
+        if self.proc is not None:
+            return self.proc.poll() is None
+        return pid_alive(pid) and self.is_our_switch(pid)
+
+    def start(self, die_with_parent=False, timeout=5.0):
+        """Start the switch and wait until its control socket exists.
+
+        By default it daemonises (`up`: it outlives the script) and writes its
+        own pid file. die_with_parent (tests): it stays our child, in the
+        foreground with its console on a pipe we hold; it exits when the pipe
+        closes (vde_switch quits on EOF) and gets PR_SET_PDEATHSIG=SIGKILL.
+        """
+        if self.alive():
+            raise NodeError(f"switch: already running (pid {self.pid}) at {self.sock}")
+        self.run.mkdir(parents=True, exist_ok=True)
+        self._forget()  # leftovers of a switch that is not running
+        with open(self.err_file, "wb") as err:
+            if die_with_parent:
+                self.proc = subprocess.Popen(
+                    self.argv(daemon=False), stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                    preexec_fn=_die_with_parent)
+                self.pid_file.write_text(f"{self.proc.pid}\n")
+            else:
+                rc = subprocess.run(self.argv(daemon=True), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err).returncode
+                if rc != 0:
+                    raise NodeError(f"switch: vde_switch exited with status {rc}: "
+                                    f"{self._err_text()}")
+        deadline = time.monotonic() + timeout
+        while not ((self.sock / "ctl").exists() and self.alive()):
+            if time.monotonic() >= deadline or (self.proc and self.proc.poll() is not None):
+                self.stop()
+                raise NodeError(f"switch: no control socket {self.sock}/ctl within "
+                                f"{timeout:g} s: {self._err_text()}")
+            time.sleep(0.01)
+        return self
+
+    def _err_text(self):
+        try:
+            return self.err_file.read_text(errors="replace").strip() or "(no stderr)"
+        except OSError:
+            return "(no stderr)"
+
+    def stop(self, grace_s=5.0):
+        """Stop the switch by pid (SIGTERM, then SIGKILL after grace_s) and
+        remove its files. Returns the pid stopped, or None. Idempotent."""
+        pid = self.pid
+        stopped = None
+        if pid is not None and self.alive():
+            stopped = pid
+            if self.proc is not None and self.proc.stdin:
+                self.proc.stdin.close()  # a foreground switch quits on EOF
+            Node._signal(pid, signal.SIGTERM)
+            if not self._wait_gone(pid, grace_s):
+                Node._signal(pid, signal.SIGKILL)
+                self._wait_gone(pid, 5.0)
+        self._forget()
+        return stopped
+
+    def _wait_gone(self, pid, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (self.proc.poll() is not None) if self.proc else not pid_alive(pid):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _forget(self):
+        if self.proc is not None:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            self.proc = None
+        self.pid_file.unlink(missing_ok=True)
+        self.mgmt_sock.unlink(missing_ok=True)
+        if self.sock.is_dir():
+            shutil.rmtree(self.sock, ignore_errors=True)
+
+    def command(self, line, timeout=5.0):
+        """Run one management command (e.g. "port/print") on switch.mgmt and
+        return its output lines; raises NodeError unless it ends "1000 Success"."""
+        # The reply: "vde$ " [0000 DATA END WITH '.' lines "."] "NNNN text";
+        # the status line starts a line or follows the prompt. 0000 opens data.
+        status_re = re.compile(rb"(?:^|vde\$ )([1-9]\d{3}) ([^\n]*)\n", re.M)
+        data = b""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            try:
+                s.connect(str(self.mgmt_sock))
+                s.sendall(line.encode() + b"\n")
+                while not status_re.search(data):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError as e:
+                raise NodeError(f"switch {self.mgmt_sock}: {e}") from None
+        m = status_re.search(data)
+        if not m or m.group(1) != b"1000":
+            what = (m.group(1) + b" " + m.group(2)).decode() if m else "no reply"
+            raise NodeError(f"switch: {line}: {what}")
+        text = data[:m.start(1)].decode(errors="replace").split("vde$ ", 1)[-1]
+        return [ln for ln in text.splitlines()
+                if ln and ln != "." and not ln.startswith("0000 DATA END")]
+
+
+def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
+                  iso=ISO, extra_words=()):
+    """The Node objects of a cluster of `count` nodes node1..nodeN on
+    `switch`: node N boots with aion.node=N plus extra_words on its command
+    line; node1 alone gets the loopback port forward when forward is set."""
+    if not 1 <= count <= MAX_NODES:
+        raise NodeError(f"a cluster has 1 to {MAX_NODES} nodes, not {count}")
+    return [Node(f"node{i}", run, iso=iso, mem_mib=mem_mib, kvm=kvm,
+                 cmdline_extra=[f"aion.node={i}", *cmdline_words(extra_words)],
+                 switch=switch, forward=forward and i == 1)
+            for i in range(1, count + 1)]
+
+
+def wait_all(nodes, regex, timeout, echoes=None, poll_s=0.005):
+    """Wait until the log of every node has a line matching regex, all nodes
+    watched together, `timeout` seconds in total. echoes: {name: echo(text)}.
+    Returns {name: re.Match}; raises NodeTimeout/NodeError like wait_for."""
+    pattern = re.compile(regex, re.MULTILINE)
+    echoes = echoes or {}
+    matches = {}
+    deadline = time.monotonic() + timeout
+    while len(matches) < len(nodes):
+        for n in nodes:
+            if n.name not in matches:
+                m = n.poll(pattern, echoes.get(n.name))
+                if m:
+                    matches[n.name] = m
+        if len(matches) < len(nodes):
+            if time.monotonic() >= deadline:
+                n = next(n for n in nodes if n.name not in matches)
+                raise NodeTimeout(f"{n.name}: no line matched /{regex}/ within "
+                                  f"{timeout:g} s\n  last log lines:\n{n.tail()}")
+            time.sleep(poll_s)
+    return matches
+
+
+def running_parts(run):
+    """What runs in the run folder: ([alive nodes], switch or None)."""
+    switch = Switch(run)
+    return ([n for n in nodes_in(run) if n.alive()],
+            switch if switch.alive() else None)
+
+
+def stop_cluster(run):
+    """Stop every node, then the switch, by their recorded pids.
+    Returns ([(node, pid)], switch pid or None, [nodes with a stale pid
+    file], switch pid file was stale)."""
+    nodes = nodes_in(run)
+    switch = Switch(run)
+    stale = [n for n in nodes if n.pid_file.exists() and not n.alive()]
+    stale_switch = switch.pid_file.exists() and not switch.alive()
+    stopped = stop_nodes(nodes)
+    return stopped, switch.stop(), stale, stale_switch
+
+
+def node_state(node):
+    """"alive", "alive (paused)" (QEMU's run state when not running) or "dead"."""
+    if not node.alive():
+        return "dead"
+    vm = node.vm_status()
+    return "alive" if vm in (None, "running") else f"alive ({vm})"
+
+
+def cluster_table(nodes, state=node_state):
+    """The node table of up and status, as lines: node, address (the mesh
+    address; "-" until nodes have one), state (state(node)), pid, forwarded
+    port, console socket."""
+    rows = [("node", "address", "state", "pid", "forward", "console")]
+    for n in nodes:
+        alive = n.alive()
+        port = n.forward_port if alive else None
+        rows.append((n.name, "-", state(n), str(n.pid) if alive else "-",
+                     f"127.0.0.1:{port}->{FORWARD_GUEST_PORT}" if port else "-",
+                     str(n.console_sock) if alive else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def switch_line(switch):
+    if switch.alive():
+        return (f"switch: alive, pid {switch.pid}, socket {switch.sock}, "
+                f"management {switch.mgmt_sock}")
+    return "switch: dead" + (f" (stale pid file: {switch.pid})" if switch.pid else "")
+
+
+def find_node(run, arg):
+    """The Node named by arg ("node2" or "2") in the run folder; NodeError
+    if it has no directory there."""
+    name = f"node{arg}" if re.fullmatch(r"\d+", arg) else arg
+    if node_number(name) is None:
+        raise NodeError(f"{arg!r} is not a node (expected nodeN or N)")
+    node = Node(name, run)
+    if not node.dir.is_dir():
+        names = ", ".join(n.name for n in nodes_in(run)) or "none"
+        raise NodeError(f"no {name} in {run} (nodes: {names})")
+    return node
+
+
 def exit_on_signals():
     """Turn SIGTERM/SIGINT into SystemExit so `with Node(...)` blocks and
     finally clauses stop their VMs (meson sends SIGTERM on a test timeout)."""
@@ -392,3 +830,164 @@ def build(quiet_stdout=False):
             raise NodeError(f"{' '.join(cmd)} failed")
     if not ISO.is_file():
         raise NodeError(f"the build did not produce {ISO}")
+
+
+# Lines of the kernel log: "[    1.234567] node2 shell: <text>".
+_LOG_LINE_RE = re.compile(r"^\[\s*[0-9.]+\] (node\d+) (\S+): ?(.*)$")
+
+
+def next_exec_seq(node):
+    """The next sequence number for `exec` on node (RUN/nodeN/exec.seq,
+    updated under a lock so concurrent execs get different numbers)."""
+    with open(node.exec_seq_file, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        try:
+            seq = int(f.read().strip() or 0) + 1
+        except ValueError:
+            seq = 1
+        f.seek(0)
+        f.truncate()
+        f.write(f"{seq}\n")
+        return seq
+
+
+def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0.005):
+    """Run one command line on the node's shell through its serial console.
+
+    Sends "@K command\n" to console.sock (K from next_exec_seq()) and reads
+    the serial log from that moment: each "[time] nodeN shell: text" line
+    is passed to out() as text (other lines too, whole, when all_lines), until
+    the line "shell: done seq=K status=S"; returns S. Raises NodeTimeout after
+    `timeout` s without that line and NodeError if the node is not running
+    or QEMU exits.
+    """
+    if "\n" in command or "\r" in command:
+        raise NodeError("exec: the command must be one line")
+    if not node.alive():
+        raise NodeError(f"{node.name} is not running")
+    seq = next_exec_seq(node)
+    sent = f"@{seq} {command}"
+    done = re.compile(rf"\bshell: done seq={seq} status=(\d+)")
+    node.read_new()                 # skip what was logged before
+    pos = len(node._text)
+    partial = ""
+    try:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(2.0)
+        sock.connect(str(node.console_sock))
+        sock.sendall(sent.encode() + b"\n")
+        sock.setblocking(False)
+    except OSError as e:
+        raise NodeError(f"{node.name}: cannot write to {node.console_sock}: {e}") from None
+    deadline = time.monotonic() + timeout
+    with sock:
+        while True:
+            try:            # QEMU copies the console to us too: drain, unused
+                while sock.recv(65536):
+                    pass
+            except OSError:  # BlockingIOError: nothing more for now
+                pass
+            alive = node.alive()
+            node.read_new()
+            lines = (partial + plain(node._text[pos:])).split("\n")
+            pos = len(node._text)
+            partial = lines.pop()
+            for line in lines:
+                m = done.search(line)
+                if m:
+                    return int(m.group(1))
+                lm = _LOG_LINE_RE.match(line)
+                if lm and lm.group(1) == node.name and lm.group(2) == "shell":
+                    if lm.group(3) != sent:
+                        out(lm.group(3))
+                elif all_lines and line:
+                    out(line)
+            if not alive:
+                raise NodeError(f"{node.name}: QEMU exited while `{sent}` ran")
+            if time.monotonic() >= deadline:
+                raise NodeTimeout(
+                    f"{node.name}: no line `shell: done seq={seq} status=N` within "
+                    f"{timeout:g} s after sending `{sent}` (is the shell running? "
+                    f"paused node? another client attached to {node.console_sock}?)"
+                    f"\n  last log lines:\n{node.tail(10)}")
+            time.sleep(poll_s)
+
+
+ESCAPE = 0x1d  # Ctrl-]
+
+
+def _console_mode(fd, raw):
+    """Terminal settings for attach_console; returns the saved ones."""
+    saved = termios.tcgetattr(fd)
+    mode = termios.tcgetattr(fd)
+    mode[0] &= ~(termios.IXON | termios.IXOFF | termios.INLCR | termios.IGNCR)
+    mode[0] |= termios.ICRNL                    # Enter -> "\n"
+    cc = mode[6]
+    if raw:
+        mode[3] &= ~(termios.ICANON | termios.ECHO | termios.ISIG | termios.IEXTEN)
+        cc[termios.VMIN], cc[termios.VTIME] = 1, 0
+    else:
+        # The terminal edits and echoes the line; Ctrl-] is the interrupt
+        # character (SIGINT -> KeyboardInterrupt), Ctrl-C and Ctrl-Z are text.
+        mode[3] |= termios.ICANON | termios.ECHO | termios.ISIG
+        cc[termios.VINTR] = bytes([ESCAPE])
+        cc[termios.VQUIT] = cc[termios.VSUSP] = b"\0"   # disabled
+    termios.tcsetattr(fd, termios.TCSAFLUSH, mode)
+    return saved
+
+
+def attach_console(node, raw=False, stdin_fd=0, stdout_fd=1):
+    """Connect the terminal to the node's serial console until Ctrl-] (or
+    until stdin ends, or QEMU closes the socket). Returns how it ended:
+    "escape", "eof" or "closed".
+
+    On a terminal, by default the line is edited and echoed locally (the
+    guest shell does not echo) and sent on Enter, with "\n"; raw=True sends
+    every byte as typed, without local echo (Ctrl-C etc. go to the guest).
+    Piped input is sent as it comes; output is shown for 1 s after it ends.
+    QEMU serves one console client at a time.
+    """
+    if not node.alive():
+        raise NodeError(f"{node.name} is not running")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(node.console_sock))
+    except OSError as e:
+        raise NodeError(f"{node.name}: cannot connect to {node.console_sock}: {e}") from None
+    tty = os.isatty(stdin_fd)
+    saved = None
+    stdin_open = True
+    eof_deadline = None
+    try:
+        if tty:
+            saved = _console_mode(stdin_fd, raw)
+        with sock:
+            while True:
+                fds = [sock] + ([stdin_fd] if stdin_open else [])
+                wait = None if eof_deadline is None else max(0.0, eof_deadline - time.monotonic())
+                ready, _, _ = select.select(fds, [], [], wait)
+                if not ready and eof_deadline is not None:
+                    return "eof"
+                if sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return "closed"
+                    os.write(stdout_fd, data)
+                if stdin_fd in ready:
+                    data = os.read(stdin_fd, 4096)
+                    if not data:
+                        if tty:             # Ctrl-D on an empty line
+                            return "eof"
+                        # Piped input has ended: show what follows for a moment.
+                        stdin_open, eof_deadline = False, time.monotonic() + 1.0
+                        continue
+                    if ESCAPE in data:
+                        sock.sendall(data[:data.index(ESCAPE)])
+                        return "escape"
+                    sock.sendall(data)
+    except KeyboardInterrupt:                # Ctrl-] in line mode
+        return "escape"
+    finally:
+        if saved is not None:
+            termios.tcsetattr(stdin_fd, termios.TCSAFLUSH, saved)

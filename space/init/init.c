@@ -194,6 +194,7 @@ int64_t aion_main(uint64_t arg)
 		return 1;
 	}
 	init_ep = (aion_handle_t)ep;
+	devices_scan();
 	services_start();
 	serve_forever();
 }

@@ -26,6 +26,7 @@ struct svc_spec {
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
 #define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
+#define SVC_NEED_NIC    (1u << 2)       /* the NIC's ports and IRQ (devices.c) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
@@ -38,6 +39,12 @@ void services_restart_due(void);
 struct service *service_by_name(const char *name);
 unsigned services_count(void);
 struct service *service_at(unsigned i);
+
+/* devices.c */
+void devices_scan(void);
+/* The NIC's startup args (before spawning), then its ports and IRQ (next two slots). */
+int64_t devices_nic_args(char *args, unsigned size);
+int64_t devices_give_nic(aion_handle_t unit);
 
 /* names.c */
 int64_t names_register(const char *name, aion_handle_t cap, int owner);

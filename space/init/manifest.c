@@ -10,6 +10,7 @@ const struct svc_spec manifest[] = {
 	{ "netd", 120, 2048, 0 },       /* lwIP: 4 MiB heap in its bss */
 	{ "shell", 120, 512, SVC_NEED_ADMIN },
 	{ "serial", 130, 256, SVC_NEED_COM1 },
+	{ "virtio-net", 125, 320, SVC_NEED_NIC },
 };
 
 const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);

@@ -5,6 +5,7 @@
  * in a row init gives up on it and says so. init learns of an end from the
  * notice the kernel sends on its endpoint (UNIT_FAULT_EP), never by polling.
  */
+#include "cmdline.h"
 #include "format.h"
 #include "init.h"
 
@@ -83,6 +84,8 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 		if (err < 0)
 			return err;
 	}
+	if (spec->needs & SVC_NEED_NIC)
+		return devices_give_nic(unit);
 	return 0;
 }
 
@@ -96,6 +99,8 @@ static int64_t start(unsigned i)
 	if (!m)
 		return -AION_ENOENT;
 	fmt_snprintf(st.args, sizeof(st.args), "node=%u", bootinfo->node);
+	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
+		text_add(st.args, sizeof(st.args), " mode=selftest count=20");
 	struct aion_spawn sp = {
 		.name = spec->name, .image = (const void *)m->vaddr, .image_size = m->size,
 		.quota_frames = spec->quota, .max_prio = spec->prio, .prio = spec->prio,
@@ -103,6 +108,11 @@ static int64_t start(unsigned i)
 	};
 	if (spare_frames() < spec->quota)
 		return -AION_ENOMEM;
+	if (spec->needs & SVC_NEED_NIC) {
+		int64_t err = devices_nic_args(st.args, sizeof(st.args));
+		if (err)
+			return err;
+	}
 	int64_t err = aion_spawn(&sp, &s->unit, &s->thread);
 	if (err)
 		return err;

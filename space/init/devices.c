@@ -1,0 +1,77 @@
+/*
+ * Devices found on the PCI bus at boot, for the services that drive them.
+ * init alone holds the platform capability; it reads the PCI configuration
+ * space once, remembers where each device is, and for every start of a
+ * driver makes fresh capabilities for exactly that device's I/O ports and
+ * interrupt line (a dead driver's went with its unit).
+ */
+#include "aion/pci.h"
+#include "format.h"
+#include "init.h"
+
+#define VIRTIO_VENDOR           0x1af4
+#define VIRTIO_NET_LEGACY       0x1000  /* transitional virtio-net-pci, legacy registers */
+#define IO_MAX                  64      /* IOPORT_CREATE's limit */
+
+static struct {
+	bool found;
+	uint16_t bar, ports;
+	unsigned line;
+} nic;
+
+void devices_scan(void)
+{
+	struct pci_device d;
+	struct pci_bar bar;
+
+	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, PCI_CONFIG_PORT, PCI_CONFIG_PORTS);
+	int64_t err = io < 0 ? io : aion_ioport_enable((aion_handle_t)io);
+	if (!err)
+		err = pci_find(VIRTIO_VENDOR, VIRTIO_NET_LEGACY, 0, &d);
+	if (!err && (err = pci_bar_probe(d.addr, 0, &bar)) >= 0) {
+		unsigned line = pci_irq_line(d.addr);
+		if (bar.kind != PCI_BAR_IO || !bar.size || bar.size > IO_MAX ||
+		    !line || line == PCI_IRQ_LINE_NONE) {
+			err = -AION_EINVAL;     /* not legacy (disable-modern=on), or no IRQ routed */
+		} else {
+			uint16_t cmd = pci_read16(d.addr, PCI_COMMAND);
+			pci_write16(d.addr, PCI_COMMAND, (uint16_t)((cmd | PCI_COMMAND_IO |
+				    PCI_COMMAND_MASTER) & ~PCI_COMMAND_INTX_OFF));
+			nic.found = true;
+			nic.bar = (uint16_t)bar.base;
+			nic.ports = (uint16_t)bar.size;
+			nic.line = line;
+			err = 0;
+		}
+	}
+	if (nic.found)
+		aion_printf("devices nic=virtio-net bar=0x%x ports=%u irq=%u", nic.bar, nic.ports,
+			    nic.line);
+	else
+		aion_printf("devices nic=none err=%s", aion_error_name(err));
+}
+
+int64_t devices_nic_args(char *args, unsigned size)
+{
+	if (!nic.found)
+		return -AION_ENOENT;
+	text_add(args, size, " bar=0x%x irq=%u", nic.bar, nic.line);
+	return 0;
+}
+
+int64_t devices_give_nic(aion_handle_t unit)
+{
+	if (!nic.found)
+		return -AION_ENOENT;
+	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, nic.bar, nic.ports);
+	int64_t irq = aion_irq_create(AION_HANDLE_PLATFORM, nic.line);
+	int64_t err = io < 0 ? io : irq < 0 ? irq :
+		aion_cap_give(unit, (aion_handle_t)io, AION_RIGHT_READ | AION_RIGHT_WRITE);
+	if (err >= 0)
+		err = aion_cap_give(unit, (aion_handle_t)irq, AION_RIGHT_READ | AION_RIGHT_CONTROL);
+	if (io > 0)
+		aion_handle_close((aion_handle_t)io);
+	if (irq > 0)
+		aion_handle_close((aion_handle_t)irq);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,219 @@
+/*
+ * libaion: PCI configuration space through ports 0xCF8/0xCFC (see
+ * aion/pci.h). The decoders at the top take plain data only; the rest
+ * talks to the ports and needs the caller's enabled capability for them.
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/pci.h"
+#include "aion/sys.h"
+
+/* ---- pure decoding ---- */
+
+int pci_bar_decode(uint32_t lo, uint32_t hi, uint32_t sized_lo, uint32_t sized_hi,
+		   struct pci_bar *out)
+{
+	*out = (struct pci_bar){ .kind = PCI_BAR_NONE };
+	if (lo & 1) {
+		out->kind = PCI_BAR_IO;
+		out->base = lo & ~3u;
+		/* I/O BARs decode at most 16 bits of address; the upper 16 may read 0. */
+		uint32_t mask = sized_lo & ~3u;
+		if (mask) {
+			if (!(mask & 0xffff0000u))
+				mask |= 0xffff0000u;
+			out->size = (uint64_t)(~mask + 1u);
+		}
+		return 1;
+	}
+	switch ((lo >> 1) & 3) {
+	case 0:                                 /* 32-bit */
+		out->kind = (lo || sized_lo) ? PCI_BAR_MEM32 : PCI_BAR_NONE;
+		out->prefetchable = (lo >> 3) & 1;
+		out->base = lo & ~0xfu;
+		if (sized_lo & ~0xfu)
+			out->size = (uint64_t)(uint32_t)(~(sized_lo & ~0xfu) + 1u);
+		return 1;
+	case 2: {                               /* 64-bit: two slots */
+		out->kind = PCI_BAR_MEM64;
+		out->prefetchable = (lo >> 3) & 1;
+		out->base = (uint64_t)hi << 32 | (lo & ~0xfu);
+		uint64_t mask = (uint64_t)sized_hi << 32 | (sized_lo & ~0xfu);
+		if (mask & ~0xfull)
+			out->size = ~mask + 1;
+		return 2;
+	}
+	default:                                /* 1: below 1 MiB (obsolete), 3: reserved */
+		return -AION_EINVAL;
+	}
+}
+
+int pci_header_parse(const uint8_t *cfg, unsigned len, struct pci_header *out)
+{
+	*out = (struct pci_header){ 0 };
+	if (len < 64)
+		return -AION_ETRUNC;
+	out->vendor = pci_img16(cfg, PCI_VENDOR_ID);
+	if (out->vendor == PCI_VENDOR_NONE)
+		return -AION_ENOENT;
+	out->device = pci_img16(cfg, PCI_DEVICE_ID);
+	out->command = pci_img16(cfg, PCI_COMMAND);
+	out->status = pci_img16(cfg, PCI_STATUS);
+	out->revision = cfg[PCI_REVISION];
+	out->prog_if = cfg[PCI_PROG_IF];
+	out->subclass = cfg[PCI_SUBCLASS];
+	out->class_code = cfg[PCI_CLASS];
+	out->header_type = cfg[PCI_HEADER_TYPE] & 0x7f;
+	out->multifunction = (cfg[PCI_HEADER_TYPE] & PCI_HEADER_MULTIFUNCTION) != 0;
+	out->nbars = out->header_type == 0 ? 6 : out->header_type == 1 ? 2 : 0;
+	for (unsigned i = 0; i < out->nbars; i++)
+		out->bar[i] = pci_img32(cfg, PCI_BAR0 + 4 * i);
+	if (out->header_type == 0) {
+		out->subsys_vendor = pci_img16(cfg, PCI_SUBSYS_VENDOR);
+		out->subsys_id = pci_img16(cfg, PCI_SUBSYS_ID);
+	}
+	if (out->header_type == 1)
+		out->secondary_bus = cfg[PCI_SECONDARY_BUS];
+	if (out->status & 0x10)                 /* capabilities list */
+		out->cap_ptr = cfg[PCI_CAP_PTR] & 0xfc;
+	out->irq_line = cfg[PCI_INTERRUPT_LINE];
+	out->irq_pin = cfg[PCI_INTERRUPT_PIN];
+	return 0;
+}
+
+/* ---- configuration space access ---- */
+
+#define CONFIG_ADDRESS  PCI_CONFIG_PORT
+#define CONFIG_DATA     (PCI_CONFIG_PORT + 4)
+
+uint32_t pci_read32(struct pci_addr a, unsigned off)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	return aion_inl(CONFIG_DATA);
+}
+
+uint16_t pci_read16(struct pci_addr a, unsigned off)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	return aion_inw((uint16_t)(CONFIG_DATA + (off & 2)));
+}
+
+uint8_t pci_read8(struct pci_addr a, unsigned off)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	return aion_inb((uint16_t)(CONFIG_DATA + (off & 3)));
+}
+
+void pci_write32(struct pci_addr a, unsigned off, uint32_t v)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	aion_outl(CONFIG_DATA, v);
+}
+
+void pci_write16(struct pci_addr a, unsigned off, uint16_t v)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	aion_outw((uint16_t)(CONFIG_DATA + (off & 2)), v);
+}
+
+void pci_write8(struct pci_addr a, unsigned off, uint8_t v)
+{
+	aion_outl(CONFIG_ADDRESS, pci_config_address(a, off));
+	aion_outb((uint16_t)(CONFIG_DATA + (off & 3)), v);
+}
+
+void pci_read_config(struct pci_addr a, uint8_t cfg[PCI_CONFIG_SIZE])
+{
+	for (unsigned off = 0; off < PCI_CONFIG_SIZE; off += 4) {
+		uint32_t v = pci_read32(a, off);
+		cfg[off] = (uint8_t)v;
+		cfg[off + 1] = (uint8_t)(v >> 8);
+		cfg[off + 2] = (uint8_t)(v >> 16);
+		cfg[off + 3] = (uint8_t)(v >> 24);
+	}
+}
+
+/* Reads the header of one function; false when nothing answers there. */
+static bool probe(struct pci_addr a, struct pci_device *d)
+{
+	uint8_t cfg[PCI_CONFIG_SIZE];
+
+	if (pci_read16(a, PCI_VENDOR_ID) == PCI_VENDOR_NONE)
+		return false;
+	pci_read_config(a, cfg);
+	d->addr = a;
+	return pci_header_parse(cfg, sizeof(cfg), &d->hdr) == 0;
+}
+
+int pci_scan(int (*fn)(const struct pci_device *d, void *ctx), void *ctx)
+{
+	struct pci_device d;
+
+	for (unsigned bus = 0; bus < PCI_SCAN_BUSES; bus++)
+		for (unsigned dev = 0; dev < PCI_DEVICES; dev++) {
+			struct pci_addr a = { (uint8_t)bus, (uint8_t)dev, 0 };
+			if (!probe(a, &d))
+				continue;
+			bool multi = d.hdr.multifunction;
+			int r = fn(&d, ctx);
+			if (r)
+				return r;
+			for (unsigned f = 1; multi && f < PCI_FUNCTIONS; f++) {
+				a.fn = (uint8_t)f;
+				if (probe(a, &d) && (r = fn(&d, ctx)))
+					return r;
+			}
+		}
+	return 0;
+}
+
+struct find_ctx {
+	uint16_t vendor, device;
+	unsigned nth;
+	struct pci_device *out;
+};
+
+static int find_one(const struct pci_device *d, void *ctx)
+{
+	struct find_ctx *c = ctx;
+
+	if (d->hdr.vendor != c->vendor || d->hdr.device != c->device)
+		return 0;
+	if (c->nth--)
+		return 0;
+	*c->out = *d;
+	return 1;
+}
+
+int pci_find(uint16_t vendor, uint16_t device, unsigned nth, struct pci_device *out)
+{
+	struct find_ctx c = { vendor, device, nth, out };
+	return pci_scan(find_one, &c) == 1 ? 0 : -AION_ENOENT;
+}
+
+int pci_bar_probe(struct pci_addr a, unsigned index, struct pci_bar *out)
+{
+	if (index > 5)
+		return -AION_EINVAL;
+	unsigned off = PCI_BAR0 + 4 * index;
+	uint32_t lo = pci_read32(a, off);
+	bool wide = !(lo & 1) && ((lo >> 1) & 3) == 2;
+	if (wide && index == 5)
+		return -AION_EINVAL;
+	uint32_t hi = wide ? pci_read32(a, off + 4) : 0;
+	uint16_t cmd = pci_read16(a, PCI_COMMAND);
+
+	/* No decoding while the BAR holds all ones: it would claim addresses. */
+	pci_write16(a, PCI_COMMAND, cmd & (uint16_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	pci_write32(a, off, 0xffffffffu);
+	uint32_t sized_lo = pci_read32(a, off);
+	pci_write32(a, off, lo);
+	uint32_t sized_hi = 0;
+	if (wide) {
+		pci_write32(a, off + 4, 0xffffffffu);
+		sized_hi = pci_read32(a, off + 4);
+		pci_write32(a, off + 4, hi);
+	}
+	pci_write16(a, PCI_COMMAND, cmd);
+	return pci_bar_decode(lo, hi, sized_lo, sized_hi, out);
+}
