@@ -53,9 +53,13 @@ struct netshm {
 
 #define NETSHM_PAGES    ((sizeof(struct netshm) + 4095) / 4096)
 
-/* space/lib/netring.c: 0, or -AION_ENOSPC (full; counted) / -AION_EINVAL (too long). */
+/* space/lib/netring.c: 0, or -AION_ENOSPC (full; counted) / -AION_EINVAL (empty or too long). */
 int netring_push(struct netring *r, const void *frame, uint32_t len);
-/* The next frame (copied into buf, at most size bytes): its length, or 0 if empty. */
+/*
+ * Takes the next frame, copying at most size bytes into buf. Returns its
+ * length (1..NETRING_FRAME_MAX; more than size means it was cut), or 0
+ * when the ring is empty.
+ */
 uint32_t netring_pop(struct netring *r, void *buf, uint32_t size);
 
 #endif /* AION_NETRING_H */

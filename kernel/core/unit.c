@@ -173,8 +173,10 @@ int unit_destroy(struct unit *u)
 	handle_table_clear(&u->handles);
 	vm_destroy(u);
 	u->destroyed = true;
+	/* Left: memory objects it made that another unit still maps or holds;
+	 * their frames come back when the last reference goes. */
 	if (u->used)
-		klog("unit destroy leak unit=%s frames=%lu", u->name, (unsigned long)u->used);
+		klog("unit destroy shared unit=%s frames=%lu", u->name, (unsigned long)u->used);
 	klog("unit destroy unit=%s id=%u", u->name, u->id);
 	kobj_put(&u->obj);
 	return 0;

@@ -24,7 +24,7 @@
 #define LWIP_ARP                        1
 #define LWIP_ETHERNET                   1
 #define LWIP_ICMP                       1
-#define LWIP_RAW                        1       /* ping and raw ICMP later */
+#define LWIP_RAW                        1       /* netd's ping (netd/ping.c) */
 #define LWIP_UDP                        1
 #define LWIP_TCP                        1
 #define LWIP_DHCP                       0       /* addresses are configured */
@@ -35,6 +35,7 @@
 #define IP_FRAG                         1
 #define ARP_QUEUEING                    1
 #define ETHARP_SUPPORT_STATIC_ENTRIES   1
+#define ARP_TABLE_SIZE                  100     /* every node of a 99-node cluster (lwIP: <= 127) */
 
 /* Loopback: 127.0.0.1 and packets to our own addresses (selftest). */
 #define LWIP_HAVE_LOOPIF                1

@@ -1,19 +1,39 @@
 /*
- * netd: the network server unit. One thread owns lwIP (NO_SYS=1, raw API)
- * and drives it from its own loop: lwIP's timers (sys_check_timeouts on
- * the monotonic clock) and the loopback queue (netif_poll_all).
+ * netd: the network server unit (lwIP 2.1.3, NO_SYS=1, raw API).
  *
- * First step: it brings lwIP up and checks it over loopback with a UDP
- * echo on 127.0.0.1:7 and a 64 KiB TCP transfer whose every byte is
- * compared, then keeps lwIP's timers running. The lines it logs, after the
- * kernel's "netd: " prefix:
+ * Started by init with args "node=N ..." (struct aion_startup) and
+ * SVC_INIT_EP, init's endpoint, at (1,1). It first brings lwIP up and
+ * checks it over loopback: a UDP echo on 127.0.0.1:7 and a 64 KiB TCP
+ * transfer whose every byte is compared (this thread polls lwIP itself for
+ * that). Then it becomes the node's network server on a thread of its own
+ * (server.c), and this first thread ends:
+ *   - nic.c attaches to the NIC driver's endpoint "net0" (aion/netring.h)
+ *     and puts lwIP's netif "en" on it: 10.77.0.N/24 for node N, the MAC
+ *     from the driver, ARP, set as the default. These addresses exist only
+ *     on the cluster's VDE switch (the host is not on it). Without "net0"
+ *     (no NIC) or without a node number 1..254, only loopback.
+ *   - server.c serves "net" (aion/net.h: NET_INFO, NET_PING; ping.c).
+ * lwIP lives on one thread at a time: this one until the server starts,
+ * then the server thread alone.
+ *
+ * Log lines, after the kernel's "netd: " prefix (one per event, never per
+ * packet):
  *   lwip 2.1.3 up
  *   selftest udp=ok tcp_bytes=65536 ok        (or ...=FAIL / FAIL)
  *   selftest ms=... polls=... heap_max=...
- * A failed selftest ends the unit with exit code 1.
+ *   up addr=10.77.0.N mac=52:54:00:00:00:0N shm_pages=65
+ *   no nic                                     (or no address / error ...)
+ *   serving name=net
+ *   ping addr=A sent=N received=N rtt_us=N [err=...]   (one per NET_PING)
+ *   driver gone: link down, waiting for net0   (the driver was restarted)
+ *   reattached addr=... mac=... count=N
+ * A failed selftest ends the unit with exit code 1, and so does a server
+ * that cannot start; init restarts it.
  */
 #include <stdbool.h>
 #include "aion/lib.h"
+#include "cmdline.h"
+#include "netd.h"
 #include "lwip/init.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
@@ -23,10 +43,12 @@
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 
-#define MS                      1000000ull
 #define POLL_NS                 (1 * MS)
 #define SELFTEST_TIMEOUT_NS     (10000 * MS)
-#define IDLE_MAX_NS             (1000 * MS)
+#define SERVER_STACK_PAGES      16
+#define NETD_PRIO               120     /* netd's priority in init's manifest */
+
+extern char aion_thread_trampoline[];   /* libaion's crt0 */
 
 #define UDP_ECHO_PORT           7
 #define TCP_TEST_PORT           5001
@@ -274,12 +296,8 @@ static uint32_t tcp_selftest(void)
 	return tt.error || tt.bad ? 0 : tt.rx;
 }
 
-int64_t aion_main(uint64_t arg)
+bool selftest(void)
 {
-	(void)arg;
-	lwip_init();                    /* also brings up lo, 127.0.0.1 */
-	aion_printf("lwip %s up", LWIP_VERSION_STRING);
-
 	uint64_t t0 = aion_clock_ns();
 	bool udp = udp_selftest();
 	uint32_t tcp_bytes = tcp_selftest();
@@ -289,15 +307,66 @@ int64_t aion_main(uint64_t arg)
 	aion_printf("selftest ms=%lu polls=%u heap_max=%lu",
 		    (unsigned long)((aion_clock_ns() - t0) / MS), polls,
 		    (unsigned long)lwip_stats.mem.max);
-	if (!ok)
-		return 1;
+	return ok;
+}
 
-	/* Idle: only lwIP's timers (ARP, reassembly, TCP while pcbs live). */
-	for (;;) {
-		poll_once();
-		u32_t ms = sys_timeouts_sleeptime();
-		uint64_t ns = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? IDLE_MAX_NS :
-			      (uint64_t)ms * MS;
-		aion_sleep_ns(ns < POLL_NS ? POLL_NS : ns > IDLE_MAX_NS ? IDLE_MAX_NS : ns);
+/* node=N from the startup record; 0 when absent or not a number. */
+static unsigned parse_node(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	char v[16];
+	unsigned node = 0;
+
+	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "node", v, sizeof(v)))
+		return 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || node > 100000)
+			return 0;
+		node = node * 10 + (unsigned)(*p - '0');
 	}
+	return node;
+}
+
+/*
+ * The server runs on a thread of its own: binding the notification needs
+ * a handle to the thread, and the first thread has none. It is bound
+ * before it starts, so no signal can come before the binding.
+ */
+static int64_t start_server(unsigned node)
+{
+	int64_t n = aion_notify_create();
+	if (n < 0)
+		return n;
+	netd_notify = (aion_handle_t)n;
+	uint64_t top = aion_stack_alloc(SERVER_STACK_PAGES);
+	if (!top)
+		return -AION_ENOMEM;
+	uint64_t *sp = (uint64_t *)top;
+	sp[-1] = (uint64_t)server_main;         /* read by aion_thread_trampoline */
+	sp[-2] = 0;
+	int64_t t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)aion_thread_trampoline,
+				       top - 16, node, NETD_PRIO);
+	if (t < 0)
+		return t;
+	int64_t err = aion_notify_bind(netd_notify, (aion_handle_t)t);
+	if (!err)
+		err = aion_thread_start((aion_handle_t)t);
+	aion_handle_close((aion_handle_t)t);    /* a started thread lives on without it */
+	return err;
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	unsigned node = parse_node(arg);
+
+	lwip_init();                    /* also brings up lo, 127.0.0.1 */
+	aion_printf("lwip %s up", LWIP_VERSION_STRING);
+	if (!selftest())
+		return 1;
+	int64_t err = start_server(node);
+	if (err) {
+		aion_printf("error server thread err=%s", aion_error_name(err));
+		return 1;
+	}
+	return 0;                       /* the server thread carries on */
 }

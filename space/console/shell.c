@@ -11,6 +11,7 @@
 #include "aion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/lib.h"
+#include "aion/net.h"
 #include "format.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)
@@ -81,6 +82,74 @@ static int cmd_names(void)
 	return 0;
 }
 
+#define PING_COUNT      3
+#define PING_TIMEOUT_MS 1000
+
+/* netd's endpoint, looked up once (netd registers "net" when it starts). */
+static int64_t net_ep(void)
+{
+	static int64_t ep = -AION_ENOENT;
+	if (ep < 0)
+		ep = init_lookup(SVC_INIT_EP, &buf, "net", 0);
+	return ep;
+}
+
+/* Puts text in the payload and calls netd (the lookup uses the buffer too). */
+static int64_t net_send(int64_t ep, struct aion_msg *m, const char *payload,
+			uint64_t timeout_ns)
+{
+	unsigned len = payload ? (unsigned)strlen(payload) : 0;
+	if (ep < 0)
+		return ep;
+	memcpy(buf.payload, payload, len);
+	m->tag = AION_TAG(AION_TAG_LABEL(m->tag), len, 0);
+	return aion_call((aion_handle_t)ep, m, timeout_ns);
+}
+
+/* One call to netd; a dead handle (netd restarted) is looked up again once. */
+static int64_t net_call(struct aion_msg *m, const char *payload, uint64_t timeout_ns)
+{
+	struct aion_msg keep = *m;
+	int64_t ep = net_ep();
+	int64_t err = net_send(ep, m, payload, timeout_ns);
+
+	if (err == -AION_EDEAD || err == -AION_ECAP) {
+		aion_handle_close((aion_handle_t)ep);
+		*m = keep;
+		ep = init_lookup(SVC_INIT_EP, &buf, "net", 1000000000ull);
+		err = net_send(ep, m, payload, timeout_ns);
+	}
+	return err ? err : (int64_t)m->w[0];
+}
+
+static int cmd_net(void)
+{
+	struct aion_msg m = { .tag = AION_TAG(NET_INFO, 0, 0) };
+	int64_t err = net_call(&m, NULL, 2000000000ull);
+	if (err) {
+		aion_printf("error: net: %s", aion_error_name(err));
+		return 1;
+	}
+	unsigned n = AION_TAG_LEN(m.tag) < sizeof(text) - 1 ? AION_TAG_LEN(m.tag) : sizeof(text) - 1;
+	memcpy(text, buf.payload, n);
+	text[n] = '\0';
+	aion_printf("net %s", text);
+	return 0;
+}
+
+static int cmd_ping(const char *addr)
+{
+	struct aion_msg m = { .tag = AION_TAG(NET_PING, 0, 0), .w = { PING_COUNT, PING_TIMEOUT_MS } };
+	int64_t err = net_call(&m, addr, (PING_COUNT * PING_TIMEOUT_MS + 2000) * 1000000ull);
+	if (err) {
+		aion_printf("error: ping %s: %s", addr, aion_error_name(err));
+		return 1;
+	}
+	aion_printf("ping %s received=%lu/%u rtt_us=%lu", addr, (unsigned long)m.w[1],
+		    PING_COUNT, (unsigned long)m.w[2]);
+	return 0;
+}
+
 /* Splits line in place; returns the word count (at most ARGS_MAX). */
 static unsigned split(char *line, char **argv)
 {
@@ -113,10 +182,8 @@ static int run(char *line)
 	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();
 	if (!strcmp(c, "uptime") && argc == 1) return cmd_uptime();
 	if (!strcmp(c, "names") && argc == 1) return cmd_names();
-	if ((!strcmp(c, "net") && argc == 1) || (!strcmp(c, "ping") && argc == 2)) {
-		aion_printf("error: %s: no network server on this node yet", c);
-		return 1;
-	}
+	if (!strcmp(c, "net") && argc == 1) return cmd_net();
+	if (!strcmp(c, "ping") && argc == 2) return cmd_ping(argv[1]);
 	aion_printf("error: unknown command or arguments: %s (try help)", c);
 	return 1;
 }

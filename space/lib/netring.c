@@ -7,7 +7,7 @@ int netring_push(struct netring *r, const void *frame, uint32_t len)
 	uint32_t head = r->head;
 	uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 
-	if (len > NETRING_FRAME_MAX)
+	if (len == 0 || len > NETRING_FRAME_MAX)
 		return -AION_EINVAL;
 	if (head - tail >= NETRING_SLOTS) {
 		r->dropped++;
@@ -28,10 +28,9 @@ uint32_t netring_pop(struct netring *r, void *buf, uint32_t size)
 	if (tail == head)
 		return 0;
 	struct netring_slot *s = &r->slot[tail % NETRING_SLOTS];
-	uint32_t len = s->len <= NETRING_FRAME_MAX ? s->len : NETRING_FRAME_MAX;
-	if (len > size)
-		len = size;
-	__builtin_memcpy(buf, s->frame, len);
+	/* The peer may write anything: a length is clamped, never trusted. */
+	uint32_t len = s->len - 1 < NETRING_FRAME_MAX ? s->len : NETRING_FRAME_MAX;
+	__builtin_memcpy(buf, s->frame, len < size ? len : size);
 	__atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE);
 	return len;
 }

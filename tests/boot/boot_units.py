@@ -232,7 +232,7 @@ def test_name(name, iso):
         text = node.text
         bad = re.search(rf"{KERNEL_BAD_RE}.*", text, re.MULTILINE)
         check(bad is None, f"the kernel reported `{line_at(text, bad) if bad else ''}`")
-        leak = re.search(r"kernel: unit destroy leak\b.*", text)
+        leak = re.search(r"kernel: unit destroy (?:leak|shared)\b.*", text)
         check(leak is None, f"a unit leaked frames: {line_at(text, leak) if leak else ''}")
 
 

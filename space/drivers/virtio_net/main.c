@@ -13,7 +13,26 @@
  * bar (the BAR0 port base) and irq (the line, for the log) are required.
  * mode=selftest broadcasts `count` frames of ethertype 0x88B5 carrying
  * "AION node=<n> seq=<k>", one per period, and logs every such frame
- * received; any other mode only receives and logs.
+ * received. Without it the driver serves netd (below); prio=N (default
+ * VN_PRIO, the manifest's) is the priority of its serving thread.
+ *
+ * Serving netd (aion/netring.h): the driver creates an endpoint and
+ * registers it with init as "net0" (SEND | GRANT). One thread does all the
+ * work: the IRQ notification is bound to it (NOTIFY_BIND), so one RECV
+ * returns either a call (NET_ATTACH) or the signal bits: IRQ_BIT from the
+ * device, NETRING_SIGNAL from netd. The main thread has no handle to
+ * itself, so it makes that thread (bound before it starts, so no signal is
+ * missed), then exits.
+ *   NET_ATTACH: caps[0] the memory object (struct netshm, READ|WRITE; at
+ *   least NETSHM_PAGES, checked), caps[1] netd's notification (SEND). The
+ *   object is mapped at one of two fixed addresses (a new attach maps
+ *   beside the old one, then drops it: a failed attach keeps the old).
+ *   Reply w0 = 0 or -AION_E..., w1 = MAC (byte 0 lowest), caps[0] a SEND
+ *   copy of the driver's notification.
+ *   Received frames go on shm->rx without the virtio header, then netd's
+ *   notification gets NETRING_SIGNAL; frames on shm->tx go out through the
+ *   free TX buffers on every wake-up (the rest waits for TX completions).
+ *   Before the first attach received frames are dropped (rx_dropped).
  *
  * DMA memory: one memory object holds both vrings and every buffer. A
  * legacy vring (descriptors, avail ring, then the used ring on the next
@@ -34,9 +53,15 @@
  *   tx seq=<k>
  *   rx from=<mac> text=<payload>
  *   selftest done sent=<n> received=<n> irqs=<n>
+ *   serving name=net0 prio=<n>
+ *   attached mac=<mac> shm_pages=<n>
+ *   detached rx=<n> tx=<n> rx_dropped=<n> tx_dropped=<n>  (a new attach)
  * Errors are logged by name and the driver exits with 1.
  */
+#include "aion/initclient.h"
+#include "aion/initproto.h"
 #include "aion/lib.h"
+#include "aion/netring.h"
 #include "aion/pci.h"
 #include "cmdline.h"
 #include "format.h"
@@ -54,6 +79,12 @@
 #define IRQ_BIT         1ull
 #define MS              1000000ull
 #define SUMMARY_DELAY   (3000ull * MS)
+
+#define VN_PRIO         125     /* space/init/manifest.c: the unit's maximum */
+#define LOOP_STACK_PAGES 8
+#define SHM_VADDR       0x0000000050000000ull   /* two slots for struct netshm */
+#define SHM_SLOT_SPAN   0x0000000000400000ull   /* 4 MiB: a memory object is <= 2 MiB */
+#define TX_FRAME_MAX    (ETH_FRAME_MAX + 4)     /* with one VLAN tag; no offloads */
 
 #define barrier()       __asm__ volatile("" ::: "memory")
 
@@ -83,7 +114,17 @@ static struct {
 	unsigned nrx, ntx;
 	bool tx_busy[TX_BUFS_MAX];
 	unsigned sent, received, irqs;
+	/* serving netd */
+	bool serving;
+	struct netshm *shm;             /* NULL until the first NET_ATTACH */
+	unsigned shm_slot;
+	aion_handle_t peer;             /* netd's notification (SEND) */
+	aion_handle_t notify;           /* ours: IRQ_BIT and NETRING_SIGNAL */
+	aion_handle_t ep;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 } vn;
+
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
 
 static uint64_t dma_phys[DMA_MAX_PAGES];
 static bool dma_taken[DMA_MAX_PAGES];
@@ -246,9 +287,22 @@ static void rx_fill(void)
 	}
 }
 
+/* Serving: a received frame goes to netd's rx ring; true if it went. */
+static bool rx_deliver(const uint8_t *frame, uint32_t len)
+{
+	if (!len)
+		return false;
+	if (!vn.shm || netring_push(&vn.shm->rx, frame, len)) {
+		vn.rx_dropped++;        /* not attached yet, or the ring is full */
+		return false;
+	}
+	vn.rx_frames++;
+	return true;
+}
+
 static void rx_process(void)
 {
-	bool refilled = false;
+	bool refilled = false, pushed = false;
 
 	while (vn.rx.last_used != vn.rx.used[1]) {
 		barrier();
@@ -264,8 +318,10 @@ static void rx_process(void)
 		uint32_t flen = e.len > VIRTIO_NET_HDR_LEN ? e.len - VIRTIO_NET_HDR_LEN : 0;
 		if (flen > BUF_SIZE - VIRTIO_NET_HDR_LEN)
 			flen = BUF_SIZE - VIRTIO_NET_HDR_LEN;
-		if (vnet_parse_frame(vn.rxb[j].va + VIRTIO_NET_HDR_LEN, flen, src, text,
-				     sizeof(text))) {
+		if (vn.serving) {
+			pushed |= rx_deliver(vn.rxb[j].va + VIRTIO_NET_HDR_LEN, flen);
+		} else if (vnet_parse_frame(vn.rxb[j].va + VIRTIO_NET_HDR_LEN, flen, src,
+					    text, sizeof(text))) {
 			vn.received++;
 			vnet_format_mac(src, from);
 			aion_printf("rx from=%s text=%s", from, text);
@@ -275,6 +331,8 @@ static void rx_process(void)
 	}
 	if (refilled)
 		vq_notify(&vn.rx);
+	if (pushed)
+		aion_signal(vn.peer, NETRING_SIGNAL);
 }
 
 static void tx_process(void)
@@ -313,8 +371,53 @@ static int64_t tx_send(const char *text)
 	return 0;
 }
 
+/*
+ * Serving: moves frames from netd's tx ring into free TX buffers, at most
+ * one ring's worth per call; what finds no free buffer stays in the ring
+ * until a TX completion frees one.
+ */
+static void tx_drain(void)
+{
+	struct netring *r;
+	bool queued = false;
+	unsigned j = 0;
+
+	if (!vn.shm)
+		return;
+	r = &vn.shm->tx;
+	tx_process();
+	for (unsigned n = 0; n < NETRING_SLOTS; n++) {
+		while (j < vn.ntx && vn.tx_busy[j])
+			j++;
+		if (j == vn.ntx || __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == r->tail)
+			break;
+		struct buf *b = &vn.txb[j];
+		uint8_t *frame = b->va + VIRTIO_NET_HDR_LEN;
+		/* Longer frames come back cut to the buffer, so they fail the check. */
+		uint32_t len = netring_pop(r, frame, BUF_SIZE - VIRTIO_NET_HDR_LEN);
+		if (len < ETH_HLEN || len > TX_FRAME_MAX) {
+			vn.tx_dropped++;
+			continue;
+		}
+		if (len < ETH_ZLEN) {           /* pad runts to the minimum */
+			memset(frame + len, 0, ETH_ZLEN - len);
+			len = ETH_ZLEN;
+		}
+		memset(b->va, 0, VIRTIO_NET_HDR_LEN);   /* no checksum offload, no GSO */
+		set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
+			 (uint16_t)(2 * j + 1));
+		set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, len, 0, 0);
+		vn.tx_busy[j] = true;
+		vq_push(&vn.tx, (uint16_t)(2 * j));
+		vn.tx_frames++;
+		queued = true;
+	}
+	if (queued)
+		vq_notify(&vn.tx);
+}
+
 struct args {
-	uint64_t bar, irq, node, count, period_ms;
+	uint64_t bar, irq, node, count, period_ms, prio;
 	bool selftest;
 };
 
@@ -322,7 +425,7 @@ static int64_t parse_args(const struct aion_startup *st, struct args *a)
 {
 	char v[32];
 
-	*a = (struct args){ .count = 5, .period_ms = 200 };
+	*a = (struct args){ .count = 5, .period_ms = 200, .prio = VN_PRIO };
 	if (st->magic != AION_STARTUP_MAGIC)
 		return -AION_EMALFORMED;
 	if (!cmdline_get(st->args, "bar", v, sizeof(v)) || !vnet_parse_u64(v, &a->bar) ||
@@ -336,6 +439,9 @@ static int64_t parse_args(const struct aion_startup *st, struct args *a)
 		return -AION_EINVAL;
 	if (cmdline_get(st->args, "period_ms", v, sizeof(v)) &&
 	    (!vnet_parse_u64(v, &a->period_ms) || a->period_ms == 0))
+		return -AION_EINVAL;
+	if (cmdline_get(st->args, "prio", v, sizeof(v)) &&
+	    (!vnet_parse_u64(v, &a->prio) || a->prio > AION_PRIO_MAX))
 		return -AION_EINVAL;
 	a->selftest = cmdline_get(st->args, "mode", v, sizeof(v)) && strcmp(v, "selftest") == 0;
 	return 0;
@@ -388,6 +494,177 @@ static int device_init(void)
 	return 0;
 }
 
+/*
+ * The memory object mapped at va must cover struct netshm: a page of ours
+ * can be mapped at its last page only if the object does not reach it.
+ */
+static int64_t shm_check(uint64_t va)
+{
+	uint64_t last = va + (NETSHM_PAGES - 1) * VNET_PAGE;
+	int64_t err = aion_mem_map(AION_HANDLE_SELF, last, VNET_PAGE, AION_PROT_READ);
+
+	if (err == -AION_EEXIST)
+		return 0;
+	if (err == 0) {
+		aion_mem_unmap(AION_HANDLE_SELF, last, VNET_PAGE);
+		return -AION_ERANGE;
+	}
+	return err;
+}
+
+static uint64_t shm_va(unsigned slot)
+{
+	return SHM_VADDR + slot * SHM_SLOT_SPAN;
+}
+
+/*
+ * NET_ATTACH with got[0] (memory object) and got[1] (netd's notification).
+ * On success the notification is kept, the memory object's handle closed
+ * (the mapping holds it), and an earlier attachment dropped; on error the
+ * caller closes both and the earlier attachment stays.
+ */
+static int64_t attach(const aion_handle_t *got, unsigned ngot)
+{
+	struct aion_cap_info ci;
+	int64_t err;
+
+	if (ngot != 2)
+		return -AION_EINVAL;
+	if ((err = aion_cap_info(got[1], &ci)))
+		return err;
+	if (ci.type != AION_OBJ_NOTIFICATION)
+		return -AION_ETYPE;
+	if (!(ci.rights & AION_RIGHT_SEND))
+		return -AION_ERIGHTS;
+	unsigned slot = vn.shm ? vn.shm_slot ^ 1 : 0;
+	uint64_t va = shm_va(slot);
+	if ((err = aion_memory_map(got[0], AION_HANDLE_SELF, va,
+				   AION_PROT_READ | AION_PROT_WRITE)))
+		return err;
+	if ((err = shm_check(va))) {
+		aion_memory_unmap(AION_HANDLE_SELF, va);
+		return err;
+	}
+	if (vn.shm) {
+		aion_printf("detached rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
+			    (unsigned long)vn.rx_frames, (unsigned long)vn.tx_frames,
+			    (unsigned long)vn.rx_dropped, (unsigned long)vn.tx_dropped);
+		aion_memory_unmap(AION_HANDLE_SELF, shm_va(vn.shm_slot));
+		aion_handle_close(vn.peer);
+	}
+	aion_handle_close(got[0]);
+	vn.shm = (struct netshm *)va;
+	vn.shm_slot = slot;
+	vn.peer = got[1];
+	aion_printf("attached mac=%s shm_pages=%lu", vn.macs, (unsigned long)NETSHM_PAGES);
+	return 0;
+}
+
+static uint64_t mac_word(void)
+{
+	uint64_t w = 0;
+
+	for (unsigned i = 0; i < ETH_ALEN; i++)
+		w |= (uint64_t)vn.mac[i] << (8 * i);
+	return w;
+}
+
+/* Answers one call on our endpoint (its capabilities are in ipc_buf). */
+static void serve_call(const struct aion_msg *m)
+{
+	aion_handle_t got[AION_IPC_CAPS_MAX];
+	unsigned ngot = AION_TAG_CAPS(m->tag);
+	uint32_t label = AION_TAG_LABEL(m->tag);
+	int64_t r;
+
+	if (ngot > AION_IPC_CAPS_MAX)
+		ngot = AION_IPC_CAPS_MAX;
+	for (unsigned i = 0; i < ngot; i++)
+		got[i] = ipc_buf.caps[i];       /* before the reply reuses the buffer */
+	r = label == NET_ATTACH ? attach(got, ngot) : -AION_ENOSYS;
+	/* Kept on success: got[1] (got[0] is closed, its mapping holds it). */
+	for (unsigned i = r == 0 ? 2 : 0; i < ngot; i++)
+		aion_handle_close(got[i]);
+	struct aion_msg reply = { .tag = AION_TAG(label, 0, 0), .w = { (uint64_t)r } };
+	if (r == 0) {
+		reply.tag = AION_TAG(label, 0, 1);
+		reply.w[1] = mac_word();
+		ipc_buf.caps[0] = vn.notify;
+		ipc_buf.cap_rights[0] = AION_RIGHT_SEND;
+	}
+	int64_t err = aion_reply(&reply);
+	if (r || err)
+		aion_printf("attach label=%u err=%s reply=%s", label, aion_error_name(r),
+			    aion_error_name(err));
+}
+
+/* The one serving thread: registers "net0", then calls and signals forever. */
+static int64_t serve_loop(uint64_t prio)
+{
+	struct aion_msg m;
+	int64_t err;
+
+	if ((err = aion_ipc_buffer(&ipc_buf)))
+		return fail("ipc buffer", err);
+	if ((err = init_register(SVC_INIT_EP, &ipc_buf, "net0", vn.ep,
+				 AION_RIGHT_SEND | AION_RIGHT_GRANT)))
+		return fail("register net0", err);
+	aion_printf("serving name=net0 prio=%lu", (unsigned long)prio);
+	for (;;) {
+		tx_drain();
+		if ((err = aion_recv(vn.ep, &m, AION_FOREVER)))
+			return fail("recv", err);
+		if (!(m.tag & AION_TAG_NOTIFY)) {
+			serve_call(&m);
+			continue;
+		}
+		if (m.w[0] & IRQ_BIT) {
+			uint8_t isr = reg8(VIRTIO_PCI_ISR);     /* read: acknowledged, line drops */
+			vn.irqs++;
+			if (isr & VIRTIO_ISR_QUEUE) {
+				rx_process();
+				tx_process();
+			}
+			if ((err = aion_irq_ack(VN_HANDLE_IRQ)))
+				return fail("irq ack", err);
+		}
+		/* NETRING_SIGNAL: frames on tx, sent by tx_drain at the top. */
+	}
+}
+
+extern char aion_thread_trampoline[];   /* space/lib/crt0.S */
+
+/*
+ * Serving mode: the endpoint, and the thread that serves it with our
+ * notification bound to it. The thread is bound before it starts (a bind
+ * does not deliver bits already pending to a thread blocked in RECV).
+ */
+static int64_t serve_start(uint64_t prio)
+{
+	int64_t ep, t, err;
+
+	vn.serving = true;
+	if ((ep = aion_endpoint_create()) < 0)
+		return fail("endpoint create", ep);
+	vn.ep = (aion_handle_t)ep;
+	uint64_t top = aion_stack_alloc(LOOP_STACK_PAGES);
+	if (!top)
+		return fail("stack", -AION_ENOMEM);
+	uint64_t *sp = (uint64_t *)top;
+	sp[-1] = (uint64_t)serve_loop;  /* read by aion_thread_trampoline */
+	sp[-2] = 0;
+	t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)aion_thread_trampoline, top - 16,
+			       prio, (unsigned)prio);
+	if (t < 0)
+		return fail("thread create", t);
+	if ((err = aion_notify_bind(vn.notify, (aion_handle_t)t)))
+		return fail("notify bind", err);
+	if ((err = aion_thread_start((aion_handle_t)t)))
+		return fail("thread start", err);
+	aion_handle_close((aion_handle_t)t);
+	return 0;
+}
+
 int64_t aion_main(uint64_t arg)
 {
 	struct args a;
@@ -404,13 +681,16 @@ int64_t aion_main(uint64_t arg)
 		return 1;
 	if ((n = aion_notify_create()) < 0)
 		return fail("notify create", n);
+	vn.notify = (aion_handle_t)n;
 	if ((err = aion_irq_set_notify(VN_HANDLE_IRQ, (aion_handle_t)n, IRQ_BIT)))
 		return fail("irq set notify", err);
 	aion_printf("up mac=%s queue_rx=%u queue_tx=%u irq=%u", vn.macs, vn.rx.num,
 		    vn.tx.num, vn.irq_line);
+	if (!a.selftest)
+		return serve_start(a.prio);     /* this thread ends; the serving one goes on */
 
 	uint64_t next = aion_clock_ns() + a.period_ms * MS;
-	bool summary = !a.selftest;
+	bool summary = false;
 	for (;;) {
 		uint64_t bits = 0, now = aion_clock_ns(), timeout = 0;
 		if (!summary)

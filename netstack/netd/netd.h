@@ -1,0 +1,49 @@
+/* netd's pieces: selftest (main.c), the NIC (nic.c), ping (ping.c), the server loop (server.c). */
+#ifndef NETD_H
+#define NETD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "aion/lib.h"
+
+#define MS                      1000000ull
+#define US                      1000ull
+
+/* The server thread's IPC buffer (server.c): every call netd makes goes through it. */
+extern struct aion_ipc_buffer netd_buf;
+
+/* main.c: the loopback self-test; true when it passed. */
+bool selftest(void);
+
+/* server.c: the server thread, fn of aion_thread_trampoline; arg = the node number. */
+int64_t server_main(uint64_t node);
+/* The notification bound to the server thread (the driver's rx signal). */
+extern aion_handle_t netd_notify;
+
+/*
+ * nic.c: the driver attachment and lwIP's netif on it.
+ * nic_attach: looks up "net0" and attaches (logs `up ...`, `no nic` or the
+ * error); false when the node stays loopback-only.
+ */
+bool nic_attach(unsigned node);
+/* Frames from the rx ring into lwIP, at most a batch; true if more may wait. */
+bool nic_rx(void);
+/* Signals the driver if frames went on the tx ring since the last signal. */
+void nic_kick(void);
+/* Periodic work (driver liveness, re-attach); returns when it wants to run next. */
+uint64_t nic_check(uint64_t now);
+/* The NET_INFO text; its length. */
+unsigned nic_info(char *out, unsigned size);
+
+/* ping.c: one ICMP echo sequence at a time, answered through a saved reply. */
+bool ping_init(void);
+bool ping_busy(void);
+/* Starts a ping for a saved reply; on an error returns it (the reply is still unused). */
+int64_t ping_start(const char *addr, unsigned len, uint64_t count, uint64_t timeout_ms,
+		   aion_handle_t reply);
+/* Timeouts and the next echo; returns the next deadline (0: none). */
+uint64_t ping_poll(uint64_t now);
+/* Checks a ping request's arguments: 0 or -AION_EINVAL. */
+int64_t ping_check(const char *addr, unsigned len, uint64_t count, uint64_t timeout_ms);
+
+#endif /* NETD_H */

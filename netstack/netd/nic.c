@@ -1,0 +1,316 @@
+/*
+ * netd's NIC: the attachment to the driver unit (aion/netring.h) and the
+ * lwIP netif on it.
+ *
+ * netd owns the shared memory object (struct netshm, mapped at SHM_VADDR)
+ * and is the producer of tx and the consumer of rx. A frame lwIP sends is
+ * copied onto tx (padded to the Ethernet minimum of 60 bytes); a full ring
+ * drops it (counted in tx.dropped) and tells lwIP ERR_MEM, so TCP keeps
+ * the segment and sends it again. The driver is signalled when tx goes
+ * from empty to non-empty or reaches half full, and once more before the
+ * server loop blocks if anything went on tx since (nic_kick): at most a
+ * few signals per loop turn, never one per frame once a burst is under
+ * way. Received frames are taken from rx in batches of RX_BATCH per loop
+ * turn (a bound on the turn's time) into PBUF_POOL buffers.
+ *
+ * The driver can be restarted by init. netd then finds out within
+ * CHECK_NS: its call on the old endpoint fails with -AION_EDEAD (no unit
+ * holds a receive right any more). It takes the link down, looks up
+ * "net0" again (one try per CHECK_NS: the loop never waits for init) and
+ * attaches the same memory object, zeroed, to the new driver.
+ */
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "aion/netring.h"
+#include "format.h"
+#include "lwip/etharp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/stats.h"
+#include "netif/ethernet.h"
+#include "netd.h"
+
+#define SHM_VADDR       0x0000000040000000ull
+#define LOOKUP_WAIT_NS  (10000 * MS)
+#define ATTACH_WAIT_NS  (5000 * MS)
+#define PROBE_WAIT_NS   (50 * MS)
+#define CHECK_NS        (1000 * MS)
+#define RX_BATCH        NETRING_SLOTS
+#define ETH_MIN_FRAME   60              /* without the FCS */
+#define MTU             1500
+#define PROBE_HANDLE    AION_HANDLE(0, 0)       /* generation 0: never valid */
+
+static struct {
+	bool want;                      /* net0 exists: keep (re)attaching */
+	bool have_netif;                /* en0 was added (first attachment) */
+	bool attached;                  /* a live driver has our rings */
+	aion_handle_t ep;               /* the driver's endpoint ("net0") */
+	aion_handle_t kick;             /* the driver's notification */
+	aion_handle_t mo;               /* our shared memory object */
+	struct netshm *shm;
+	struct netif en0;
+	ip4_addr_t addr;
+	uint8_t mac[ETH_HWADDR_LEN];
+	uint64_t rx, tx, rx_nobuf;      /* rx/tx in frames; rx_nobuf: no pbuf for one */
+	uint64_t tx_dropped_before;     /* of earlier attachments' rings */
+	uint64_t rx_dropped_before;
+	bool kick_pending;
+	uint64_t next_check;
+	unsigned reattaches;
+	bool failing;                   /* the last attach failed (logged once) */
+} nic;
+
+static uint8_t frame[NETRING_SLOT_SIZE];
+
+static void mac_text(const uint8_t *mac, char *out, unsigned size)
+{
+	fmt_snprintf(out, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		     mac[3], mac[4], mac[5]);
+}
+
+static void signal_driver(void)
+{
+	nic.kick_pending = false;
+	aion_signal(nic.kick, NETRING_SIGNAL);
+}
+
+static err_t en0_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	(void)netif;
+	if (!nic.attached)
+		return ERR_IF;          /* the link is down: lwIP does not route here */
+	if (p->tot_len > NETRING_FRAME_MAX) {
+		LINK_STATS_INC(link.lenerr);
+		return ERR_VAL;
+	}
+	u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+	if (len < ETH_MIN_FRAME) {
+		memset(frame + len, 0, ETH_MIN_FRAME - len);
+		len = ETH_MIN_FRAME;
+	}
+	struct netring *tx = &nic.shm->tx;
+	if (netring_push(tx, frame, len)) {
+		LINK_STATS_INC(link.drop);
+		signal_driver();        /* full: make sure the driver is draining */
+		return ERR_MEM;
+	}
+	nic.tx++;
+	LINK_STATS_INC(link.xmit);
+	uint32_t used = tx->head - __atomic_load_n(&tx->tail, __ATOMIC_ACQUIRE);
+	if (used == 1 || used == NETRING_SLOTS / 2)
+		signal_driver();
+	else
+		nic.kick_pending = true;
+	return ERR_OK;
+}
+
+static err_t en0_init(struct netif *netif)
+{
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, nic.mac, ETH_HWADDR_LEN);
+	netif->mtu = MTU;
+	netif->flags = NETIF_FLAG_ETHARP | NETIF_FLAG_BROADCAST | NETIF_FLAG_LINK_UP;
+	netif->output = etharp_output;
+	netif->linkoutput = en0_linkoutput;
+	return ERR_OK;
+}
+
+/* NET_ATTACH on nic.ep with our memory object and notification. */
+static int64_t attach_call(void)
+{
+	memset(nic.shm, 0, NETSHM_PAGES * 4096);
+	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 2) };
+	netd_buf.caps[0] = nic.mo;
+	netd_buf.cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
+	netd_buf.caps[1] = netd_notify;
+	netd_buf.cap_rights[1] = AION_RIGHT_SEND;
+	int64_t err = aion_call(nic.ep, &m, ATTACH_WAIT_NS);
+	if (err)
+		return err;
+	if ((int64_t)m.w[0] || AION_TAG_CAPS(m.tag) != 1) {
+		for (unsigned i = 0; i < AION_TAG_CAPS(m.tag) && i < AION_IPC_CAPS_MAX; i++)
+			aion_handle_close(netd_buf.caps[i]);
+		return (int64_t)m.w[0] ? (int64_t)m.w[0] : -AION_EMALFORMED;
+	}
+	nic.kick = netd_buf.caps[0];
+	for (unsigned i = 0; i < ETH_HWADDR_LEN; i++)
+		nic.mac[i] = (uint8_t)(m.w[1] >> (8 * i));
+	nic.attached = true;
+	return 0;
+}
+
+/* lwIP's netif on the first attachment; the link again on later ones. */
+static bool link_up(void)
+{
+	char macs[18];
+
+	mac_text(nic.mac, macs, sizeof(macs));
+	if (nic.have_netif) {
+		memcpy(nic.en0.hwaddr, nic.mac, ETH_HWADDR_LEN);
+		netif_set_link_up(&nic.en0);    /* a gratuitous ARP again */
+		aion_printf("reattached addr=%s mac=%s count=%u", ip4addr_ntoa(&nic.addr), macs,
+			    ++nic.reattaches);
+		return true;
+	}
+	ip4_addr_t mask, gw;
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	ip4_addr_set_zero(&gw);
+	if (!netif_add(&nic.en0, &nic.addr, &mask, &gw, NULL, en0_init, ethernet_input)) {
+		aion_printf("error netif_add");
+		return false;
+	}
+	nic.have_netif = true;
+	netif_set_default(&nic.en0);
+	netif_set_up(&nic.en0);         /* link up too: a gratuitous ARP goes out */
+	aion_printf("up addr=%s mac=%s shm_pages=%lu", ip4addr_ntoa(&nic.addr), macs,
+		    (unsigned long)NETSHM_PAGES);
+	return true;
+}
+
+/* Attaches to the driver endpoint ep (ours to keep or close). */
+static void attach_ep(aion_handle_t ep)
+{
+	nic.ep = ep;
+	int64_t err = attach_call();
+	if (!err && !link_up()) {
+		nic.attached = false;
+		aion_handle_close(nic.kick);
+		err = -AION_ENOMEM;
+	}
+	if (err) {
+		if (!nic.failing)       /* once per run of failures: retried every CHECK_NS */
+			aion_printf("error attach net0 err=%s (retrying)", aion_error_name(err));
+		aion_handle_close(nic.ep);
+		nic.ep = nic.kick = 0;
+	}
+	nic.failing = err != 0;
+}
+
+bool nic_attach(unsigned node)
+{
+	if (node < 1 || node > 254) {
+		aion_printf("no address for node=%u (want 1..254): loopback only", node);
+		return false;
+	}
+	IP4_ADDR(&nic.addr, 10, 77, 0, node);
+	int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, "net0", LOOKUP_WAIT_NS);
+	if (ep == -AION_ENOENT) {
+		aion_printf("no nic");
+		return false;
+	}
+	if (ep < 0) {
+		aion_printf("error lookup net0 err=%s: loopback only", aion_error_name(ep));
+		return false;
+	}
+	int64_t mo = aion_memory_create(NETSHM_PAGES);
+	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, SHM_VADDR,
+						    AION_PROT_READ | AION_PROT_WRITE);
+	if (err) {
+		aion_printf("error shared memory pages=%lu err=%s: loopback only",
+			    (unsigned long)NETSHM_PAGES, aion_error_name(err));
+		return false;
+	}
+	nic.mo = (aion_handle_t)mo;
+	nic.shm = (struct netshm *)SHM_VADDR;
+	nic.want = true;                /* from now on nic_check retries */
+	nic.next_check = aion_clock_ns() + CHECK_NS;
+	attach_ep((aion_handle_t)ep);
+	return nic.attached;
+}
+
+bool nic_rx(void)
+{
+	unsigned n;
+
+	if (!nic.attached)
+		return false;
+	for (n = 0; n < RX_BATCH; n++) {
+		uint32_t len = netring_pop(&nic.shm->rx, frame, sizeof(frame));
+		if (!len)
+			break;
+		nic.rx++;
+		LINK_STATS_INC(link.recv);
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+		if (!p) {
+			nic.rx_nobuf++;
+			LINK_STATS_INC(link.memerr);
+			continue;
+		}
+		pbuf_take(p, frame, (u16_t)len);
+		if (nic.en0.input(p, &nic.en0) != ERR_OK)
+			pbuf_free(p);
+	}
+	return n == RX_BATCH;
+}
+
+void nic_kick(void)
+{
+	if (nic.attached && nic.kick_pending)
+		signal_driver();
+}
+
+/* The driver is gone: keep what its rings counted, drop its capabilities. */
+static void detach(void)
+{
+	nic.attached = false;
+	nic.kick_pending = false;
+	nic.rx_dropped_before += __atomic_load_n(&nic.shm->rx.dropped, __ATOMIC_RELAXED);
+	nic.tx_dropped_before += nic.shm->tx.dropped;
+	aion_handle_close(nic.ep);
+	aion_handle_close(nic.kick);
+	nic.ep = nic.kick = 0;
+	netif_set_link_down(&nic.en0);
+}
+
+uint64_t nic_check(uint64_t now)
+{
+	if (!nic.want)
+		return 0;
+	if (now < nic.next_check)
+		return nic.next_check;
+	nic.next_check = now + CHECK_NS;
+	if (!nic.attached) {
+		/* Once per CHECK_NS, no waiting: not registered (again) yet, or attach failed. */
+		int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, "net0", 0);
+		if (ep >= 0)
+			attach_ep((aion_handle_t)ep);
+		return nic.next_check;
+	}
+	/*
+	 * Liveness, unseen by the driver: a call carrying an invalid handle.
+	 * On an endpoint nobody can receive from any more it fails at once
+	 * with -AION_EDEAD; on a live one the kernel refuses to deliver it
+	 * (-AION_ECAP, the sender's fault) when the driver next receives, or
+	 * it times out while the driver is busy.
+	 */
+	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 1) };
+	netd_buf.caps[0] = PROBE_HANDLE;
+	netd_buf.cap_rights[0] = AION_RIGHT_SEND;
+	if (aion_call(nic.ep, &m, PROBE_WAIT_NS) == -AION_EDEAD) {
+		aion_printf("driver gone: link down, waiting for net0");
+		detach();
+	}
+	return nic.next_check;
+}
+
+unsigned nic_info(char *out, unsigned size)
+{
+	char addr[16] = "none", macs[18] = "none";
+	uint64_t rx_dropped = nic.rx_dropped_before + nic.rx_nobuf;
+	uint64_t tx_dropped = nic.tx_dropped_before;
+
+	if (nic.have_netif) {
+		fmt_snprintf(addr, sizeof(addr), "%s", ip4addr_ntoa(&nic.addr));
+		mac_text(nic.mac, macs, sizeof(macs));
+	}
+	if (nic.attached) {
+		rx_dropped += __atomic_load_n(&nic.shm->rx.dropped, __ATOMIC_RELAXED);
+		tx_dropped += nic.shm->tx.dropped;
+	}
+	int n = fmt_snprintf(out, size, "addr=%s mac=%s rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
+			     addr, macs, (unsigned long)nic.rx, (unsigned long)nic.tx,
+			     (unsigned long)rx_dropped, (unsigned long)tx_dropped);
+	return n < 0 ? 0 : (unsigned)n < size ? (unsigned)n : size - 1;
+}

@@ -1,0 +1,154 @@
+/*
+ * netd's server thread: it owns lwIP from here on. One loop waits in RECV
+ * on netd's endpoint ("net", aion/net.h) with the notification the driver
+ * signals bound to the thread, so one wait covers client calls, received
+ * frames and, through the timeout, lwIP's timers, ping deadlines and the
+ * driver check. After every wake-up it takes frames from rx, runs the
+ * loopback queue and due timers, advances a ping, and signals the driver
+ * if frames went on tx. Nothing in the loop blocks for long: the calls it
+ * makes itself (the driver check, a re-attach) carry short timeouts.
+ */
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "aion/net.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+#include "netd.h"
+
+#define WAIT_MAX_NS     (100 * MS)
+#define WAIT_MIN_NS     (1 * US)        /* more work waits: just look for calls */
+
+struct aion_ipc_buffer netd_buf __attribute__((aligned(4096)));
+aion_handle_t netd_notify;
+
+static char text[AION_IPC_PAYLOAD_MAX + 1];
+
+static void reply_status(uint32_t label, int64_t status)
+{
+	struct aion_msg m = { .tag = AION_TAG(label, 0, 0), .w = { (uint64_t)status } };
+	aion_reply(&m);
+}
+
+static void handle_call(const struct aion_msg *req)
+{
+	uint32_t label = AION_TAG_LABEL(req->tag);
+	unsigned len = AION_TAG_LEN(req->tag);
+
+	if (AION_TAG_CAPS(req->tag)) {  /* nothing of ours takes capabilities */
+		for (unsigned i = 0; i < AION_TAG_CAPS(req->tag) && i < AION_IPC_CAPS_MAX; i++)
+			aion_handle_close(netd_buf.caps[i]);
+		reply_status(label, -AION_EINVAL);
+		return;
+	}
+	switch (label) {
+	case NET_INFO: {
+		unsigned n = nic_info(text, sizeof(text));
+		memcpy(netd_buf.payload, text, n);
+		struct aion_msg m = { .tag = AION_TAG(NET_INFO, n, 0) };
+		aion_reply(&m);
+		return;
+	}
+	case NET_PING: {
+		memcpy(text, netd_buf.payload, len);
+		int64_t err = ping_check(text, len, req->w[0], req->w[1]);
+		if (!err && ping_busy())
+			err = -AION_EBUSY;
+		if (err) {
+			reply_status(label, err);
+			return;
+		}
+		int64_t reply = aion_reply_save();
+		if (reply < 0) {
+			reply_status(label, reply);
+			return;
+		}
+		err = ping_start(text, len, req->w[0], req->w[1], (aion_handle_t)reply);
+		if (err) {
+			struct aion_msg m = { .tag = AION_TAG(label, 0, 0), .w = { (uint64_t)err } };
+			if (aion_reply_to((aion_handle_t)reply, &m))
+				aion_handle_close((aion_handle_t)reply);
+		}
+		return;
+	}
+	default:
+		reply_status(label, -AION_EINVAL);
+	}
+}
+
+static uint64_t earlier(uint64_t ns, uint64_t at, uint64_t now)
+{
+	if (!at)
+		return ns;
+	uint64_t left = at > now ? at - now : 0;
+	return left < ns ? left : ns;
+}
+
+/* How long RECV may wait: until the first of lwIP's timers, a ping, the NIC check. */
+static uint64_t wait_ns(uint64_t now, uint64_t ping_at, uint64_t check_at)
+{
+	uint64_t ns = WAIT_MAX_NS;
+	u32_t ms = sys_timeouts_sleeptime();
+
+	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && (uint64_t)ms * MS < ns)
+		ns = (uint64_t)ms * MS;
+	ns = earlier(ns, ping_at, now);
+	ns = earlier(ns, check_at, now);
+	return ns < WAIT_MIN_NS ? WAIT_MIN_NS : ns;
+}
+
+static bool loopback_pending(void)
+{
+	struct netif *n;
+
+	NETIF_FOREACH(n)
+		if (n->loop_first)
+			return true;
+	return false;
+}
+
+int64_t server_main(uint64_t node)
+{
+	int64_t err = aion_ipc_buffer(&netd_buf);
+	if (err) {
+		aion_printf("error ipc buffer err=%s", aion_error_name(err));
+		return 1;
+	}
+	if (!ping_init()) {
+		aion_printf("error ping pcb");
+		return 1;
+	}
+	nic_attach((unsigned)node);     /* logs up, no nic, or the error */
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0 || (err = init_register(SVC_INIT_EP, &netd_buf, "net", (aion_handle_t)ep,
+					   AION_RIGHT_SEND | AION_RIGHT_GRANT))) {
+		aion_printf("error register net err=%s", aion_error_name(ep < 0 ? ep : err));
+		return 1;
+	}
+	aion_printf("serving name=net");
+
+	uint64_t ping_at = 0, check_at = 0;
+	bool more = false;
+	unsigned recv_errors = 0;
+	for (;;) {
+		nic_kick();
+		uint64_t now = aion_clock_ns();
+		struct aion_msg m;
+		err = aion_recv((aion_handle_t)ep, &m, more ? WAIT_MIN_NS :
+				wait_ns(now, ping_at, check_at));
+		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
+			handle_call(&m);
+		} else if (err && err != -AION_ETIMEDOUT) {
+			if (recv_errors++ == 0)
+				aion_printf("error recv err=%s", aion_error_name(err));
+			aion_sleep_ns(10 * MS);         /* no busy loop on a broken endpoint */
+		}
+		/* Bound notification (rx), a call, or a timeout: all the same work. */
+		more = nic_rx();
+		netif_poll_all();
+		sys_check_timeouts();
+		now = aion_clock_ns();
+		ping_at = ping_poll(now);
+		check_at = nic_check(now);
+		more = more || loopback_pending();
+	}
+}
