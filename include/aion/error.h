@@ -33,7 +33,12 @@
 	X(EOVERLAP,  19, "ranges overlap")                              \
 	X(ETRUNC,    20, "input truncated")                             \
 	X(EDOUBLE,   21, "already freed")                               \
-	X(ENOEXEC,   22, "not an executable for this machine")
+	X(ENOEXEC,   22, "not an executable for this machine")           \
+	X(ECONNREFUSED, 23, "connection refused")                       \
+	X(ECONNRESET, 24, "connection reset by peer")                   \
+	X(ENETUNREACH, 25, "network unreachable")                       \
+	X(ENOTCONN,  26, "not connected")                               \
+	X(EADDRINUSE, 27, "address in use")
 
 enum aion_error {
 	AION_OK = 0,

@@ -82,6 +82,8 @@ int64_t admin_services(char *out, unsigned size)
 {
 	for (unsigned i = 0; i < services_count(); i++) {
 		struct service *s = service_at(i);
+		if (!s->unit && s->gave_up && !s->failures)
+			continue;       /* optional, not asked for */
 		text_add(out, size, "%s %s restarts=%u\n", s->spec->name,
 			 s->unit ? "running" : s->gave_up ? "gave-up" : "restarting",
 			 s->restarts);

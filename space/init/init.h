@@ -22,6 +22,9 @@ struct svc_spec {
 	const char *name;               /* unit name and boot module name */
 	unsigned prio, quota;
 	unsigned needs;                 /* SVC_NEED_* */
+	/* Only when the kernel command line has this key; its value goes to
+	 * the service's args as key-without-prefix=value (tests, benches). */
+	const char *when;
 };
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */

@@ -7,10 +7,12 @@
 #include "init.h"
 
 const struct svc_spec manifest[] = {
-	{ "netd", 120, 2048, 0 },       /* lwIP: 4 MiB heap in its bss */
-	{ "shell", 120, 512, SVC_NEED_ADMIN },
-	{ "serial", 130, 256, SVC_NEED_COM1 },
-	{ "virtio-net", 125, 320, SVC_NEED_NIC },
+	{ .name = "netd", .prio = 120, .quota = 2048 },         /* lwIP: 4 MiB heap in its bss */
+	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
+	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1 },
+	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
+	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
+	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
 };
 
 const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);

@@ -99,6 +99,15 @@ static int64_t start(unsigned i)
 	if (!m)
 		return -AION_ENOENT;
 	fmt_snprintf(st.args, sizeof(st.args), "node=%u", bootinfo->node);
+	if (spec->when) {
+		char value[AION_ARGS_MAX / 2];
+		const char *key = spec->when;
+		for (const char *p = spec->when; *p; p++)
+			if (*p == '.')
+				key = p + 1;    /* "aion.nettest" -> "nettest" */
+		cmdline_get(bootinfo->cmdline, spec->when, value, sizeof(value));
+		text_add(st.args, sizeof(st.args), " %s=%s", key, value);
+	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		text_add(st.args, sizeof(st.args), " mode=selftest count=20");
 	struct aion_spawn sp = {
@@ -145,10 +154,20 @@ static void schedule_restart(unsigned i)
 		    (unsigned long)(delay / 1000000));
 }
 
+/* An optional service the command line did not ask for. */
+static bool not_wanted(const struct svc_spec *spec)
+{
+	return spec->when && !cmdline_get(bootinfo->cmdline, spec->when, NULL, 0);
+}
+
 void services_start(void)
 {
 	for (unsigned i = 0; i < services_count(); i++) {
 		services[i].spec = &manifest[i];
+		if (not_wanted(&manifest[i])) {
+			services[i].gave_up = true;     /* shown as not running */
+			continue;
+		}
 		int64_t err = start(i);
 		if (err) {
 			aion_printf("service start-failed name=%s err=%s", manifest[i].name,

@@ -1,0 +1,63 @@
+/*
+ * The socket protocol: UDP and TCP for units, served by netd on the
+ * endpoint it registers as "net" (see also aion/net.h).
+ *
+ * A socket is a capability: opening one returns, in caps[0], a copy of
+ * netd's endpoint minted with a badge that names the socket. Every later
+ * call on the socket goes through that capability, so a unit can use only
+ * sockets it was given and no socket number can be guessed. Labels go in
+ * the IPC tag; data and addresses in the payload; replies carry w0 = 0, a
+ * count, or -AION_E... .
+ *
+ * Opening (on the "net" capability):
+ *   SOCK_UDP_OPEN     w0 = local port (0: any)       -> caps[0] socket, w1 = port
+ *   SOCK_TCP_LISTEN   w0 = local port, w1 = backlog  -> caps[0] listening socket
+ *   SOCK_TCP_CONNECT  w0 = IPv4 address (a.b.c.d as 0xaabbccdd), w1 = port,
+ *                     w2 = timeout ms (0: 10 s)      -> caps[0] connected socket
+ *                     errors: ECONNREFUSED, ETIMEDOUT, ENETUNREACH
+ * On a socket capability:
+ *   SOCK_SENDTO       UDP: w0 = address, w1 = port, payload = datagram
+ *                     (at most AION_IPC_PAYLOAD_MAX bytes) -> w0 = 0
+ *   SOCK_RECVFROM     UDP: w0 = timeout ms (0: none) -> payload = datagram,
+ *                     w1 = source address, w2 = source port; ETIMEDOUT
+ *   SOCK_ACCEPT       TCP listening: w0 = timeout ms -> caps[0] connected socket,
+ *                     w1 = peer address, w2 = peer port; ETIMEDOUT
+ *   SOCK_SEND         TCP: payload = bytes -> w0 = bytes taken (> 0; may be
+ *                     fewer than sent: send the rest again); blocks while
+ *                     lwIP's send buffer is full; ECONNRESET, ENOTCONN
+ *   SOCK_RECV         TCP: w0 = timeout ms, w1 = at most this many bytes
+ *                     -> payload = bytes, w0 = count (0: the peer closed);
+ *                     ETIMEDOUT, ECONNRESET
+ *   SOCK_CLOSE        -> w0 = 0; the capability is useless afterwards
+ *
+ * Addresses are host-order 32-bit values: 10.77.0.2 is 0x0a4d0002.
+ * Blocking calls are answered later by netd (saved replies); netd never
+ * blocks. A socket whose owner dies stays until netd notices the owner's
+ * capability is gone (its next reply fails) or the peer closes.
+ */
+#ifndef AION_SOCKET_H
+#define AION_SOCKET_H
+
+#include <stdint.h>
+
+#define SOCK_UDP_OPEN           32
+#define SOCK_TCP_LISTEN         33
+#define SOCK_TCP_CONNECT        34
+#define SOCK_SENDTO             40
+#define SOCK_RECVFROM           41
+#define SOCK_ACCEPT             42
+#define SOCK_SEND               43
+#define SOCK_RECV               44
+#define SOCK_CLOSE              45
+
+/* Badges of socket capabilities: SOCK_BADGE_BASE + socket index. */
+#define SOCK_BADGE_BASE         0x50000
+#define SOCK_MAX                64
+#define SOCK_CONNECT_TIMEOUT_MS 10000
+
+static inline uint32_t sock_ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
+}
+
+#endif /* AION_SOCKET_H */
