@@ -134,19 +134,26 @@ struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h
 	return s;
 }
 
-int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
-		  uint32_t need, struct kobj **out)
+int handle_check(const struct handle_slot *s, uint32_t type, uint32_t need)
 {
-	const struct handle_slot *s = handle_slot_of(t, h);
-
 	if (!s)
 		return -AION_ECAP;
 	if (s->obj->type != type)
 		return -AION_ETYPE;
 	if ((s->rights & need) != need)
 		return -AION_ERIGHTS;
-	*out = s->obj;
 	return 0;
+}
+
+int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
+		  uint32_t need, struct kobj **out)
+{
+	const struct handle_slot *s = handle_slot_of(t, h);
+	int err = handle_check(s, type, need);
+
+	if (!err)
+		*out = s->obj;
+	return err;
 }
 
 int handle_derive(struct handle_slot *src, struct handle_table *dst,

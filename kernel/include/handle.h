@@ -62,6 +62,9 @@ struct handle_slot *handle_slot_at(const struct handle_table *t, unsigned i);
 /* The live slot h names, or NULL. */
 struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h);
 
+/* 0, or -AION_ECAP (NULL), -AION_ETYPE, -AION_ERIGHTS: the one rights check. */
+int handle_check(const struct handle_slot *s, uint32_t type, uint32_t need);
+
 /*
  * -AION_ECAP: no such live handle; -AION_ETYPE: other object type;
  * -AION_ERIGHTS: a right in `need` is missing. Checked in that order.

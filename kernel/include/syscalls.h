@@ -37,14 +37,11 @@ static inline int lookup_slot(uint64_t h, uint32_t type, uint32_t need,
 {
 	struct handle_slot *s = h > UINT32_MAX ? NULL :
 		handle_slot_of(&self_unit()->handles, (aion_handle_t)h);
-	if (!s)
-		return -AION_ECAP;
-	if (s->obj->type != type)
-		return -AION_ETYPE;
-	if ((s->rights & need) != need)
-		return -AION_ERIGHTS;
-	*out = s;
-	return 0;
+	int err = handle_check(s, type, need);
+
+	if (!err)
+		*out = s;
+	return err;
 }
 
 /* Puts a new object in the caller's table; the table takes the reference. */

@@ -16,16 +16,11 @@ u32_t sys_now(void)
 
 void netstack_diag(const char *fmt, ...)
 {
-	char buf[AION_LOG_MAX + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	aion_vprintf(fmt, ap);          /* the kernel drops a trailing '\n' */
 	va_end(ap);
-	if (n > AION_LOG_MAX)
-		n = AION_LOG_MAX;
-	if (n > 0)
-		aion_debug_log(buf, (size_t)n);  /* the kernel drops a trailing '\n' */
 }
 
 void netstack_assert(const char *msg, const char *file, int line)

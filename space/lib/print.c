@@ -2,15 +2,22 @@
 #include "aion/lib.h"
 #include "format.h"
 
-int64_t aion_printf(const char *fmt, ...)
+int64_t aion_vprintf(const char *fmt, va_list ap)
 {
 	char buf[AION_LOG_MAX + 1];
+	int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	if (n > AION_LOG_MAX)
+		n = AION_LOG_MAX;
+	return n > 0 ? aion_debug_log(buf, (size_t)n) : 0;
+}
+
+int64_t aion_printf(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	int64_t r = aion_vprintf(fmt, ap);
 	va_end(ap);
-	if (n > AION_LOG_MAX)
-		n = AION_LOG_MAX;
-	return aion_debug_log(buf, (size_t)n);
+	return r;
 }

@@ -1,7 +1,9 @@
 /*
  * The <string.h> lwIP sees: only what libaion provides (kernel/lib/string.c).
  * netstack/meson.build builds lwIP with -nostdinc so this, not a host
- * libc header, is what `#include <string.h>` finds.
+ * libc header, is what `#include <string.h>` finds. It repeats the
+ * prototypes of kernel/include/kstring.h on purpose: lwIP sees only
+ * netstack/include, no other project header.
  */
 #ifndef NETSTACK_LIBC_STRING_H
 #define NETSTACK_LIBC_STRING_H

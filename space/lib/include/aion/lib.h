@@ -5,6 +5,7 @@
 #ifndef AION_LIB_H
 #define AION_LIB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "aion/object.h"
@@ -13,6 +14,7 @@
 
 /* One log line (cut at AION_LOG_MAX). Returns the system call's result. */
 int64_t aion_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t aion_vprintf(const char *fmt, va_list ap);
 
 /* The program's entry point, called by crt0 with the creator's argument. */
 int64_t aion_main(uint64_t arg);

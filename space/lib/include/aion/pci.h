@@ -126,29 +126,6 @@ static inline uint32_t pci_config_address(struct pci_addr a, unsigned off)
 
 /* ---- port I/O of any width (aion_inb/aion_outb are in aion/sys.h) ---- */
 
-static inline uint16_t aion_inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint32_t aion_inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void aion_outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void aion_outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
 
 /* ---- configuration space (ports 0xCF8..0xCFF) ---- */
 
