@@ -46,4 +46,16 @@ uint64_t ping_poll(uint64_t now);
 /* Checks a ping request's arguments: 0 or -AION_EINVAL. */
 int64_t ping_check(const char *addr, unsigned len, uint64_t count, uint64_t timeout_ms);
 
+/*
+ * sock.c: the socket protocol (aion/socket.h). sock_init takes netd's
+ * endpoint (socket capabilities are minted from it); sock_call answers or
+ * saves a call on "net" with a socket label or on a socket capability;
+ * sock_poll, after lwIP ran, answers pending calls and returns the next
+ * socket deadline (0: none).
+ */
+void sock_init(aion_handle_t ep);
+bool sock_badge(uint64_t badge);
+void sock_call(const struct aion_msg *req);
+uint64_t sock_poll(uint64_t now);
+
 #endif /* NETD_H */

@@ -11,6 +11,7 @@
 #include "aion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/net.h"
+#include "aion/socket.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
 #include "netd.h"
@@ -38,6 +39,10 @@ static void handle_call(const struct aion_msg *req)
 		for (unsigned i = 0; i < AION_TAG_CAPS(req->tag) && i < AION_IPC_CAPS_MAX; i++)
 			aion_handle_close(netd_buf.caps[i]);
 		reply_status(label, -AION_EINVAL);
+		return;
+	}
+	if (sock_badge(req->badge) || (label >= SOCK_UDP_OPEN && label <= SOCK_TCP_CONNECT)) {
+		sock_call(req);
 		return;
 	}
 	switch (label) {
@@ -83,8 +88,8 @@ static uint64_t earlier(uint64_t ns, uint64_t at, uint64_t now)
 	return left < ns ? left : ns;
 }
 
-/* How long RECV may wait: until the first of lwIP's timers, a ping, the NIC check. */
-static uint64_t wait_ns(uint64_t now, uint64_t ping_at, uint64_t check_at)
+/* How long RECV may wait: until the first of lwIP's timers, a ping, the NIC check, a socket deadline. */
+static uint64_t wait_ns(uint64_t now, uint64_t ping_at, uint64_t check_at, uint64_t sock_at)
 {
 	uint64_t ns = WAIT_MAX_NS;
 	u32_t ms = sys_timeouts_sleeptime();
@@ -93,6 +98,7 @@ static uint64_t wait_ns(uint64_t now, uint64_t ping_at, uint64_t check_at)
 		ns = (uint64_t)ms * MS;
 	ns = earlier(ns, ping_at, now);
 	ns = earlier(ns, check_at, now);
+	ns = earlier(ns, sock_at, now);
 	return ns < WAIT_MIN_NS ? WAIT_MIN_NS : ns;
 }
 
@@ -124,9 +130,10 @@ int64_t server_main(uint64_t node)
 		aion_printf("error register net err=%s", aion_error_name(ep < 0 ? ep : err));
 		return 1;
 	}
+	sock_init((aion_handle_t)ep);
 	aion_printf("serving name=net");
 
-	uint64_t ping_at = 0, check_at = 0;
+	uint64_t ping_at = 0, check_at = 0, sock_at = 0;
 	bool more = false;
 	unsigned recv_errors = 0;
 	for (;;) {
@@ -134,7 +141,7 @@ int64_t server_main(uint64_t node)
 		uint64_t now = aion_clock_ns();
 		struct aion_msg m;
 		err = aion_recv((aion_handle_t)ep, &m, more ? WAIT_MIN_NS :
-				wait_ns(now, ping_at, check_at));
+				wait_ns(now, ping_at, check_at, sock_at));
 		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
 			handle_call(&m);
 		} else if (err && err != -AION_ETIMEDOUT) {
@@ -149,6 +156,7 @@ int64_t server_main(uint64_t node)
 		now = aion_clock_ns();
 		ping_at = ping_poll(now);
 		check_at = nic_check(now);
+		sock_at = sock_poll(now);
 		more = more || loopback_pending();
 	}
 }

@@ -1,0 +1,69 @@
+/*
+ * libaion: the client side of netd's socket protocol (aion/socket.h).
+ *
+ * A struct sock_ctx holds netd's "net" endpoint and the IPC buffer of the
+ * thread that uses it: every thread with sockets has a context of its own,
+ * with a buffer registered for that thread (sock_init registers it). A
+ * socket is a capability handle (aion_handle_t) in the unit's table.
+ *
+ * Every function returns 0, a count, or -AION_E... . Calls that wait take
+ * a timeout in ms (0: wait forever); the IPC call's own timeout is 2 s
+ * longer, so netd's answer (ETIMEDOUT) comes before the kernel's.
+ */
+#ifndef AION_SOCKCLIENT_H
+#define AION_SOCKCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "aion/ipc.h"
+#include "aion/object.h"
+#include "aion/socket.h"
+
+struct sock_ctx {
+	aion_handle_t net;              /* netd's "net" endpoint */
+	struct aion_ipc_buffer *buf;    /* this thread's IPC buffer */
+};
+
+/* How long sock_init waits for netd to register "net". */
+#define SOCK_LOOKUP_WAIT_NS     10000000000ull
+
+/*
+ * Registers buf as the calling thread's IPC buffer and looks up "net" on
+ * init's name service (SVC_INIT_EP), waiting up to 10 s.
+ */
+int64_t sock_init(struct sock_ctx *ctx, struct aion_ipc_buffer *buf);
+
+/* UDP: a socket bound to port (0: any). */
+int64_t sock_udp_open(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock);
+/* One datagram of at most AION_IPC_PAYLOAD_MAX bytes to addr:port. */
+int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
+		    uint16_t port, const void *data, size_t len);
+/*
+ * Waits for one datagram: copies at most size bytes of it into buf and
+ * returns its length; addr/port (may be NULL) get its source.
+ */
+int64_t sock_recvfrom(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,
+		      uint32_t *addr, uint16_t *port, uint32_t timeout_ms);
+
+/* TCP: a listening socket on port. */
+int64_t sock_tcp_listen(struct sock_ctx *ctx, uint16_t port, unsigned backlog,
+			aion_handle_t *sock);
+/* Waits for a connection on a listening socket; addr/port may be NULL. */
+int64_t sock_accept(struct sock_ctx *ctx, aion_handle_t sock, aion_handle_t *conn,
+		    uint32_t *addr, uint16_t *port, uint32_t timeout_ms);
+/* Connects to addr:port (timeout_ms 0: netd's 10 s). */
+int64_t sock_connect(struct sock_ctx *ctx, uint32_t addr, uint16_t port,
+		     uint32_t timeout_ms, aion_handle_t *sock);
+/* Sends all len bytes (SOCK_SEND calls of at most AION_IPC_PAYLOAD_MAX). */
+int64_t sock_send_all(struct sock_ctx *ctx, aion_handle_t sock, const void *data,
+		      size_t len);
+/* Receives at most size bytes; returns the count, 0 when the peer closed. */
+int64_t sock_recv(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,
+		  uint32_t timeout_ms);
+/* Closes the socket and drops the capability naming it (if netd has not). */
+int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock);
+
+/* "a.b.c.d" -> host-order address; 0 or -AION_EINVAL. */
+int64_t sock_parse_ipv4(const char *text, uint32_t *addr);
+
+#endif /* AION_SOCKCLIENT_H */

@@ -1,0 +1,179 @@
+/*
+ * libaion: the client side of netd's socket protocol; see aion/sockclient.h
+ * and, for the messages, aion/socket.h.
+ */
+#include "aion/sockclient.h"
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "aion/lib.h"
+
+#define MS_NS           1000000ull
+#define CALL_MARGIN_MS  2000ull
+
+/* The IPC call's timeout for a protocol timeout of ms (0: none). */
+static uint64_t call_timeout(uint32_t ms)
+{
+	return ms ? ((uint64_t)ms + CALL_MARGIN_MS) * MS_NS : AION_FOREVER;
+}
+
+/* Calls ep; the result is the kernel's error or the reply's w0. */
+static int64_t call(aion_handle_t ep, struct aion_msg *m, uint64_t timeout_ns)
+{
+	int64_t err = aion_call(ep, m, timeout_ns);
+	return err ? err : (int64_t)m->w[0];
+}
+
+/* A call whose reply carries a new socket in caps[0]. */
+static int64_t call_for_socket(struct sock_ctx *ctx, aion_handle_t ep, struct aion_msg *m,
+			       uint64_t timeout_ns, aion_handle_t *sock)
+{
+	int64_t r = call(ep, m, timeout_ns);
+	if (r < 0)
+		return r;
+	if (AION_TAG_CAPS(m->tag) != 1)
+		return -AION_EMALFORMED;
+	*sock = ctx->buf->caps[0];
+	return 0;
+}
+
+int64_t sock_init(struct sock_ctx *ctx, struct aion_ipc_buffer *buf)
+{
+	ctx->buf = buf;
+	ctx->net = 0;
+	int64_t err = aion_ipc_buffer(buf);
+	if (err)
+		return err;
+	int64_t ep = init_lookup(SVC_INIT_EP, buf, "net", SOCK_LOOKUP_WAIT_NS);
+	if (ep < 0)
+		return ep;
+	ctx->net = (aion_handle_t)ep;
+	return 0;
+}
+
+int64_t sock_udp_open(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_UDP_OPEN, 0, 0), .w = { port } };
+	return call_for_socket(ctx, ctx->net, &m, AION_FOREVER, sock);
+}
+
+int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
+		    uint16_t port, const void *data, size_t len)
+{
+	if (len > AION_IPC_PAYLOAD_MAX)
+		return -AION_ERANGE;
+	memcpy(ctx->buf->payload, data, len);
+	struct aion_msg m = { .tag = AION_TAG(SOCK_SENDTO, len, 0), .w = { addr, port } };
+	return call(sock, &m, AION_FOREVER);
+}
+
+int64_t sock_recvfrom(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,
+		      uint32_t *addr, uint16_t *port, uint32_t timeout_ms)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_RECVFROM, 0, 0), .w = { timeout_ms } };
+	int64_t r = call(sock, &m, call_timeout(timeout_ms));
+	if (r < 0)
+		return r;
+	size_t n = AION_TAG_LEN(m.tag);
+	memcpy(buf, ctx->buf->payload, n < size ? n : size);
+	if (addr)
+		*addr = (uint32_t)m.w[1];
+	if (port)
+		*port = (uint16_t)m.w[2];
+	return (int64_t)n;
+}
+
+int64_t sock_tcp_listen(struct sock_ctx *ctx, uint16_t port, unsigned backlog,
+			aion_handle_t *sock)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_TCP_LISTEN, 0, 0), .w = { port, backlog } };
+	return call_for_socket(ctx, ctx->net, &m, AION_FOREVER, sock);
+}
+
+int64_t sock_accept(struct sock_ctx *ctx, aion_handle_t sock, aion_handle_t *conn,
+		    uint32_t *addr, uint16_t *port, uint32_t timeout_ms)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_ACCEPT, 0, 0), .w = { timeout_ms } };
+	int64_t r = call_for_socket(ctx, sock, &m, call_timeout(timeout_ms), conn);
+	if (r < 0)
+		return r;
+	if (addr)
+		*addr = (uint32_t)m.w[1];
+	if (port)
+		*port = (uint16_t)m.w[2];
+	return 0;
+}
+
+int64_t sock_connect(struct sock_ctx *ctx, uint32_t addr, uint16_t port,
+		     uint32_t timeout_ms, aion_handle_t *sock)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_TCP_CONNECT, 0, 0),
+			      .w = { addr, port, timeout_ms } };
+	uint32_t ms = timeout_ms ? timeout_ms : SOCK_CONNECT_TIMEOUT_MS;
+	return call_for_socket(ctx, ctx->net, &m, call_timeout(ms), sock);
+}
+
+int64_t sock_send_all(struct sock_ctx *ctx, aion_handle_t sock, const void *data,
+		      size_t len)
+{
+	const uint8_t *p = data;
+	while (len) {
+		size_t n = len < AION_IPC_PAYLOAD_MAX ? len : AION_IPC_PAYLOAD_MAX;
+		memcpy(ctx->buf->payload, p, n);
+		struct aion_msg m = { .tag = AION_TAG(SOCK_SEND, n, 0) };
+		int64_t r = call(sock, &m, AION_FOREVER);
+		if (r < 0)
+			return r;
+		if (r == 0 || (size_t)r > n)
+			return -AION_EMALFORMED;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int64_t sock_recv(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,
+		  uint32_t timeout_ms)
+{
+	size_t want = size < AION_IPC_PAYLOAD_MAX ? size : AION_IPC_PAYLOAD_MAX;
+	struct aion_msg m = { .tag = AION_TAG(SOCK_RECV, 0, 0), .w = { timeout_ms, want } };
+	int64_t r = call(sock, &m, call_timeout(timeout_ms));
+	if (r < 0)
+		return r;
+	size_t n = AION_TAG_LEN(m.tag);
+	if ((size_t)r != n || n > want)
+		return -AION_EMALFORMED;
+	memcpy(buf, ctx->buf->payload, n);
+	return r;
+}
+
+int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock)
+{
+	(void)ctx;
+	struct aion_msg m = { .tag = AION_TAG(SOCK_CLOSE, 0, 0) };
+	int64_t r = call(sock, &m, AION_FOREVER);
+	aion_handle_close(sock);        /* ECAP when netd revoked it already */
+	return r;
+}
+
+int64_t sock_parse_ipv4(const char *text, uint32_t *addr)
+{
+	uint32_t a = 0;
+	const char *p = text;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+		while (*p >= '0' && *p <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			digits++;
+		}
+		if (!digits || v > 255)
+			return -AION_EINVAL;
+		a = a << 8 | v;
+		if (i < 3 && *p++ != '.')
+			return -AION_EINVAL;
+	}
+	if (*p)
+		return -AION_EINVAL;
+	*addr = a;
+	return 0;
+}

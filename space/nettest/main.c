@@ -1,0 +1,512 @@
+/*
+ * nettest: socket tests over netd (aion/socket.h, aion/sockclient.h), an
+ * init service of nodes booted with aion.nettest=ROLE[,ROLE...]; init
+ * passes "node=N nettest=ROLE[,ROLE...]" in the startup record.
+ *
+ * Roles:
+ *   udp-echo            UDP port 7000: echoes every datagram to its sender
+ *   udp-client[:ADDR]   1000 datagrams of 64..512 bytes to ADDR:7000, one at
+ *                       a time, each echo awaited 2 s (3 retries) and checked
+ *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64
+ *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
+ *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
+ *   tcp-echo            TCP port 7: echoes bytes back, one connection at a time
+ * A client role without :ADDR uses the address of the role before it (the
+ * kernel command line value is cut at 63 characters).
+ *
+ * Server roles run forever, each on a thread of its own; client roles run
+ * one after the other on the first thread, which then sleeps forever (a
+ * service that ends would be restarted and run them again). Every result
+ * is one log line `nettest: ...`.
+ */
+#include "aion/lib.h"
+#include "aion/sockclient.h"
+#include "cmdline.h"
+#include "format.h"
+
+#define ROLES_MAX       6
+#define THREAD_PRIO     100
+#define STACK_PAGES     4
+
+#define UDP_PORT        7000
+#define TCP_SINK_PORT   7001
+#define TCP_REFUSED_PORT 7999
+#define TCP_ECHO_PORT   7
+
+#define UDP_COUNT       1000
+#define UDP_MIN         64
+#define UDP_MAX         512
+#define UDP_TIMEOUT_MS  2000
+#define UDP_RETRIES     3
+#define UDP_WARMUP_MS   60000
+#define UDP_PROBE_SEQ   0xffffffffu
+
+#define TCP_BYTES       (4u << 20)
+#define TCP_CONNECT_MS  5000
+#define TCP_RETRY_FOR_MS 60000
+#define TCP_IDLE_MS     30000
+
+#define FNV_OFFSET      0xcbf29ce484222325ull
+#define FNV_PRIME       0x100000001b3ull
+
+enum role_kind { UDP_ECHO, UDP_CLIENT, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO };
+
+static const struct {
+	const char *name;
+	enum role_kind kind;
+	int client;             /* needs an address; runs on the first thread */
+} role_names[] = {
+	{ "udp-echo", UDP_ECHO, 0 },
+	{ "udp-client", UDP_CLIENT, 1 },
+	{ "tcp-sink", TCP_SINK, 0 },
+	{ "tcp-source", TCP_SOURCE, 1 },
+	{ "tcp-refused", TCP_REFUSED, 1 },
+	{ "tcp-echo", TCP_ECHO, 0 },
+};
+
+struct role {
+	enum role_kind kind;
+	int client;
+	uint32_t addr;
+};
+
+/* One IPC buffer per thread, each on a page of its own. */
+struct page_buf {
+	struct aion_ipc_buffer b;
+} __attribute__((aligned(4096)));
+
+static struct page_buf bufs[ROLES_MAX + 1];
+static struct role roles[ROLES_MAX];
+static unsigned nroles;
+
+/* Data buffers: the first thread's (clients) and one per server role. */
+static uint8_t client_data[4096];
+static uint8_t server_data[ROLES_MAX][UDP_MAX];
+
+static uint64_t now_ms(void)
+{
+	return aion_clock_ns() / 1000000ull;
+}
+
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * FNV_PRIME;
+	return h;
+}
+
+/* ---- UDP ---- */
+
+static size_t udp_len(uint32_t seq)
+{
+	return UDP_MIN + (seq * 37u) % (UDP_MAX - UDP_MIN + 1);
+}
+
+static uint8_t udp_byte(uint32_t seq, size_t i)
+{
+	return (uint8_t)(seq * 7u + i * 13u + (i >> 8));
+}
+
+static void udp_fill(uint8_t *p, uint32_t seq, size_t len)
+{
+	memcpy(p, &seq, sizeof(seq));
+	for (size_t i = sizeof(seq); i < len; i++)
+		p[i] = udp_byte(seq, i);
+}
+
+static int udp_check(const uint8_t *p, size_t len, uint32_t seq)
+{
+	if (len != udp_len(seq))
+		return 0;
+	for (size_t i = sizeof(seq); i < len; i++)
+		if (p[i] != udp_byte(seq, i))
+			return 0;
+	return 1;
+}
+
+/* Opens a UDP socket on port (0: any), saying why when it cannot. */
+static int64_t udp_open(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock)
+{
+	int64_t err = sock_udp_open(ctx, port, sock);
+	if (err)
+		aion_printf("udp open port=%u failed err=%s", port, aion_error_name(err));
+	return err;
+}
+
+static int64_t udp_echo(struct sock_ctx *ctx, uint8_t *data)
+{
+	aion_handle_t sock;
+	int64_t err = udp_open(ctx, UDP_PORT, &sock);
+	if (err)
+		return err;
+	aion_printf("udp-echo ready port=%u", UDP_PORT);
+	for (;;) {
+		uint32_t addr;
+		uint16_t port;
+		int64_t n = sock_recvfrom(ctx, sock, data, UDP_MAX, &addr, &port, 0);
+		if (n == -AION_ETIMEDOUT)
+			continue;
+		if (n < 0) {
+			aion_printf("udp-echo recvfrom failed err=%s", aion_error_name(n));
+			return n;
+		}
+		if (n > UDP_MAX)
+			n = UDP_MAX;
+		err = sock_sendto(ctx, sock, addr, port, data, (size_t)n);
+		if (err)
+			aion_printf("udp-echo sendto failed err=%s", aion_error_name(err));
+	}
+}
+
+/*
+ * Waits until deadline for the echo of seq: 1 matched, 0 timed out, -1 a
+ * datagram with seq but the wrong contents, < -1 an error. Echoes of other
+ * sequence numbers (late answers to earlier tries) are skipped.
+ */
+static int64_t udp_await(struct sock_ctx *ctx, aion_handle_t sock, uint8_t *data,
+			 uint32_t seq, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t t = now_ms();
+		if (t >= deadline)
+			return 0;
+		int64_t n = sock_recvfrom(ctx, sock, data, UDP_MAX, NULL, NULL,
+					  (uint32_t)(deadline - t));
+		if (n == -AION_ETIMEDOUT)
+			return 0;
+		if (n < 0)
+			return n < -1 ? n : -2;
+		uint32_t got;
+		if ((size_t)n < sizeof(got))
+			continue;
+		memcpy(&got, data, sizeof(got));
+		if (got != seq)
+			continue;
+		return udp_check(data, (size_t)n, seq) ? 1 : -1;
+	}
+}
+
+static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
+{
+	uint8_t *rx = data + UDP_MAX;
+	aion_handle_t sock;
+	int64_t err = udp_open(ctx, 0, &sock);
+	if (err)
+		return err;
+
+	/* Wait for the echo server (the other node may still be booting). */
+	uint64_t end = now_ms() + UDP_WARMUP_MS;
+	int up = 0;
+	while (!up && now_ms() < end) {
+		udp_fill(data, UDP_PROBE_SEQ, UDP_MIN);
+		err = sock_sendto(ctx, sock, addr, UDP_PORT, data, UDP_MIN);
+		if (err && err != -AION_ENETUNREACH && err != -AION_ENOMEM) {
+			aion_printf("udp-client sendto failed err=%s", aion_error_name(err));
+			sock_close(ctx, sock);
+			return err;
+		}
+		int64_t r = udp_await(ctx, sock, rx, UDP_PROBE_SEQ, now_ms() + 500);
+		if (r < -1) {
+			aion_printf("udp-client recvfrom failed err=%s", aion_error_name(r));
+			sock_close(ctx, sock);
+			return r;
+		}
+		up = r != 0;
+		if (err)
+			aion_sleep_ns(500000000ull);
+	}
+	if (!up)
+		aion_printf("udp-client no echo server after %u ms", UDP_WARMUP_MS);
+
+	unsigned echoed = 0, mismatches = 0, retries = 0;
+	uint64_t start = now_ms();
+	for (uint32_t seq = 0; seq < UDP_COUNT; seq++) {
+		size_t len = udp_len(seq);
+		udp_fill(data, seq, len);
+		for (unsigned try = 0; try <= UDP_RETRIES; try++) {
+			if (try)
+				retries++;
+			err = sock_sendto(ctx, sock, addr, UDP_PORT, data, len);
+			if (err) {
+				aion_printf("udp-client sendto seq=%u failed err=%s", seq,
+					    aion_error_name(err));
+				continue;
+			}
+			int64_t r = udp_await(ctx, sock, rx, seq, now_ms() + UDP_TIMEOUT_MS);
+			if (r == 1) {
+				echoed++;
+				break;
+			}
+			if (r == -1) {
+				mismatches++;
+				break;
+			}
+			if (r < -1)
+				aion_printf("udp-client recvfrom seq=%u failed err=%s", seq,
+					    aion_error_name(r));
+		}
+	}
+	aion_printf("udp echoed=%u of %u mismatches=%u retries=%u ms=%lu", echoed,
+		    UDP_COUNT, mismatches, retries, (unsigned long)(now_ms() - start));
+	sock_close(ctx, sock);
+	return 0;
+}
+
+/* ---- TCP ---- */
+
+static int64_t tcp_listen(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock)
+{
+	int64_t err = sock_tcp_listen(ctx, port, 4, sock);
+	if (err)
+		aion_printf("tcp listen port=%u failed err=%s", port, aion_error_name(err));
+	else
+		aion_printf("tcp listening port=%u", port);
+	return err;
+}
+
+static int64_t tcp_sink(struct sock_ctx *ctx, uint8_t *data)
+{
+	aion_handle_t lsock;
+	int64_t err = tcp_listen(ctx, TCP_SINK_PORT, &lsock);
+	if (err)
+		return err;
+	for (;;) {
+		aion_handle_t conn;
+		err = sock_accept(ctx, lsock, &conn, NULL, NULL, 0);
+		if (err == -AION_ETIMEDOUT)
+			continue;
+		if (err) {
+			aion_printf("tcp-sink accept failed err=%s", aion_error_name(err));
+			return err;
+		}
+		uint64_t h = FNV_OFFSET, bytes = 0;
+		int64_t n;
+		while ((n = sock_recv(ctx, conn, data, UDP_MAX, TCP_IDLE_MS)) > 0) {
+			h = fnv1a(h, data, (size_t)n);
+			bytes += (uint64_t)n;
+		}
+		if (n < 0)
+			aion_printf("tcp-sink recv failed err=%s after bytes=%lu",
+				    aion_error_name(n), (unsigned long)bytes);
+		else
+			aion_printf("tcp received bytes=%lu fnv=0x%016lx", (unsigned long)bytes,
+				    (unsigned long)h);
+		sock_close(ctx, conn);
+	}
+}
+
+static int64_t tcp_echo(struct sock_ctx *ctx, uint8_t *data)
+{
+	aion_handle_t lsock;
+	int64_t err = tcp_listen(ctx, TCP_ECHO_PORT, &lsock);
+	if (err)
+		return err;
+	for (;;) {
+		aion_handle_t conn;
+		err = sock_accept(ctx, lsock, &conn, NULL, NULL, 0);
+		if (err == -AION_ETIMEDOUT)
+			continue;
+		if (err) {
+			aion_printf("tcp-echo accept failed err=%s", aion_error_name(err));
+			return err;
+		}
+		int64_t n;
+		while ((n = sock_recv(ctx, conn, data, UDP_MAX, 0)) > 0)
+			if ((err = sock_send_all(ctx, conn, data, (size_t)n)) < 0) {
+				n = err;
+				break;
+			}
+		if (n < 0)
+			aion_printf("tcp-echo failed err=%s", aion_error_name(n));
+		sock_close(ctx, conn);
+	}
+}
+
+/* Connects, retrying for a while when nobody listens yet. */
+static int64_t tcp_connect_retry(struct sock_ctx *ctx, uint32_t addr, uint16_t port,
+				 aion_handle_t *sock)
+{
+	uint64_t end = now_ms() + TCP_RETRY_FOR_MS;
+	for (;;) {
+		int64_t err = sock_connect(ctx, addr, port, TCP_CONNECT_MS, sock);
+		if (!err || now_ms() >= end ||
+		    (err != -AION_ECONNREFUSED && err != -AION_ETIMEDOUT &&
+		     err != -AION_ENETUNREACH))
+			return err;
+		aion_sleep_ns(500000000ull);
+	}
+}
+
+/* The source's pattern: xorshift32, the same bytes on every run. */
+static uint32_t pattern_fill(uint8_t *p, size_t n, uint32_t x)
+{
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+	return x;
+}
+
+static int64_t tcp_source(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
+{
+	aion_handle_t sock;
+	uint64_t start = now_ms();
+	int64_t err = tcp_connect_retry(ctx, addr, TCP_SINK_PORT, &sock);
+	if (err) {
+		aion_printf("tcp-source connect failed err=%s", aion_error_name(err));
+		return err;
+	}
+	uint64_t h = FNV_OFFSET;
+	uint32_t x = 0x2545f491u;
+	size_t sent = 0;
+	while (sent < TCP_BYTES) {
+		size_t n = sizeof(client_data);
+		x = pattern_fill(data, n, x);
+		h = fnv1a(h, data, n);
+		if ((err = sock_send_all(ctx, sock, data, n)) < 0) {
+			aion_printf("tcp-source send failed err=%s after bytes=%lu",
+				    aion_error_name(err), (unsigned long)sent);
+			sock_close(ctx, sock);
+			return err;
+		}
+		sent += n;
+	}
+	err = sock_close(ctx, sock);
+	if (err)
+		aion_printf("tcp-source close failed err=%s", aion_error_name(err));
+	aion_printf("tcp sent bytes=%lu fnv=0x%016lx ms=%lu", (unsigned long)sent,
+		    (unsigned long)h, (unsigned long)(now_ms() - start));
+	return 0;
+}
+
+static int64_t tcp_refused(struct sock_ctx *ctx, uint32_t addr)
+{
+	aion_handle_t sock;
+	int64_t err = sock_connect(ctx, addr, TCP_REFUSED_PORT, TCP_CONNECT_MS, &sock);
+	aion_printf("connect refused err=%s", aion_error_name(err));
+	if (!err)
+		sock_close(ctx, sock);
+	return 0;
+}
+
+/* ---- roles ---- */
+
+static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *data)
+{
+	switch (r->kind) {
+	case UDP_ECHO: return udp_echo(ctx, data);
+	case UDP_CLIENT: return udp_client(ctx, r->addr, data);
+	case TCP_SINK: return tcp_sink(ctx, data);
+	case TCP_SOURCE: return tcp_source(ctx, r->addr, data);
+	case TCP_REFUSED: return tcp_refused(ctx, r->addr);
+	case TCP_ECHO: return tcp_echo(ctx, data);
+	}
+	return -AION_EINVAL;
+}
+
+/* A server role's thread: arg is the role's index. */
+static int64_t server_thread(uint64_t i)
+{
+	struct sock_ctx ctx;
+	int64_t err = sock_init(&ctx, &bufs[i + 1].b);
+	if (err) {
+		aion_printf("socket setup failed err=%s", aion_error_name(err));
+		return 1;
+	}
+	return run_role(&roles[i], &ctx, server_data[i]) ? 1 : 0;
+}
+
+/* Parses "ROLE[:ADDR][,ROLE[:ADDR]...]" into roles[]. */
+static int parse_roles(char *v)
+{
+	uint32_t last_addr = 0;
+	char *p = v;
+	while (*p) {
+		char *end = p;
+		while (*end && *end != ',')
+			end++;
+		char sep = *end;
+		*end = '\0';
+		char *colon = p;
+		while (*colon && *colon != ':')
+			colon++;
+		if (*colon)
+			*colon = '\0';
+		else
+			colon = NULL;
+		unsigned k;
+		for (k = 0; k < sizeof(role_names) / sizeof(role_names[0]); k++)
+			if (!strcmp(p, role_names[k].name))
+				break;
+		if (k == sizeof(role_names) / sizeof(role_names[0]) || nroles == ROLES_MAX) {
+			aion_printf("bad role '%s'", p);
+			return -1;
+		}
+		struct role *r = &roles[nroles++];
+		r->kind = role_names[k].kind;
+		r->client = role_names[k].client;
+		r->addr = last_addr;
+		if (colon && sock_parse_ipv4(colon + 1, &r->addr)) {
+			aion_printf("bad address '%s' for %s", colon + 1, p);
+			return -1;
+		}
+		if (r->client && !r->addr) {
+			aion_printf("role %s needs an address", p);
+			return -1;
+		}
+		last_addr = r->addr;
+		p = sep ? end + 1 : end;
+	}
+	return 0;
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		aion_sleep_ns(3600ull * 1000000000ull);
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	char v[AION_ARGS_MAX];
+
+	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "nettest", v, sizeof(v)) ||
+	    !v[0]) {
+		aion_printf("no roles (nettest=ROLE[,ROLE...])");
+		sleep_forever();
+	}
+	aion_printf("roles=%s", v);
+	if (parse_roles(v))
+		sleep_forever();
+
+	for (unsigned i = 0; i < nroles; i++) {
+		if (roles[i].client)
+			continue;
+		uint64_t top = aion_stack_alloc(STACK_PAGES);
+		int64_t t = top ? -AION_ENOMEM : 0;
+		for (unsigned prio = THREAD_PRIO; top && prio; prio /= 2)
+			if ((t = aion_thread_spawn(server_thread, i, top, prio)) >= 0)
+				break;
+		if (t < 0)
+			aion_printf("thread start failed err=%s", aion_error_name(t));
+	}
+
+	struct sock_ctx ctx;
+	int clients = 0;
+	for (unsigned i = 0; i < nroles; i++)
+		clients |= roles[i].client;
+	if (clients) {
+		int64_t err = sock_init(&ctx, &bufs[0].b);
+		if (err)
+			aion_printf("socket setup failed err=%s", aion_error_name(err));
+		for (unsigned i = 0; !err && i < nroles; i++)
+			if (roles[i].client)
+				run_role(&roles[i], &ctx, client_data);
+		aion_printf("clients done");
+	}
+	sleep_forever();
+	return 0;
+}
