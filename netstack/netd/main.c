@@ -12,6 +12,9 @@
  *     from the driver, ARP, set as the default. These addresses exist only
  *     on the cluster's VDE switch (the host is not on it). Without "net0"
  *     (no NIC) or without a node number 1..254, only loopback.
+ *   - nic.c also attaches "net1" when it appears within 3 s (node 1's
+ *     second NIC, QEMU's user net with the host's port forward): netif
+ *     "en" 10.0.2.15/24, gateway 10.0.2.2, not the default.
  *   - server.c serves "net" (aion/net.h: NET_INFO, NET_PING; ping.c).
  * lwIP lives on one thread at a time: this one until the server starts,
  * then the server thread alone.
@@ -23,6 +26,7 @@
  *   selftest ms=... polls=... heap_max=...
  *   up addr=10.77.0.N mac=52:54:00:00:00:0N shm_pages=65
  *   no nic                                     (or no address / error ...)
+ *   up addr=10.0.2.15 mac=... name=net1        (or no net1)
  *   serving name=net
  *   ping addr=A sent=N received=N rtt_us=N [err=...]   (one per NET_PING)
  *   driver gone: link down, waiting for net0   (the driver was restarted)

@@ -16,8 +16,17 @@
  * The driver can be restarted by init. netd then finds out within
  * CHECK_NS: its call on the old endpoint fails with -AION_EDEAD (no unit
  * holds a receive right any more). It takes the link down, looks up
- * "net0" again (one try per CHECK_NS: the loop never waits for init) and
+ * its name again (one try per CHECK_NS: the loop never waits for init) and
  * attaches the same memory object, zeroed, to the new driver.
+ *
+ * Up to NIC_MAX NICs, each a struct nic with its own memory object and
+ * liveness check; both drivers signal NETRING_SIGNAL on netd's one
+ * notification and every loop turn drains every rx ring. nics[0] is
+ * "net0", the mesh (10.77.0.N/24, the default netif). nics[1] is "net1",
+ * QEMU's user network carrying the host's port forward (node 1 only):
+ * 10.0.2.15/24, gateway 10.0.2.2, not the default; lwIP routes by subnet,
+ * so what comes in on it is answered on it. "net1" is looked up without
+ * blocking the loop, once per NET1_POLL_NS for NET1_WAIT_NS.
  */
 #include "aion/initclient.h"
 #include "aion/initproto.h"
@@ -39,9 +48,14 @@
 #define ETH_MIN_FRAME   60              /* without the FCS */
 #define MTU             1500
 #define PROBE_HANDLE    AION_HANDLE(0, 0)       /* generation 0: never valid */
+#define SHM_STRIDE      0x0000000001000000ull   /* between the NICs' mappings */
+#define NET1_WAIT_NS    (3000 * MS)
+#define NET1_POLL_NS    (100 * MS)
+#define NIC_MAX         2
 
-static struct {
-	bool want;                      /* net0 exists: keep (re)attaching */
+struct nic {
+	const char *name;               /* init's name of the driver */
+	bool want;                      /* it exists: keep (re)attaching */
 	bool have_netif;                /* en0 was added (first attachment) */
 	bool attached;                  /* a live driver has our rings */
 	aion_handle_t ep;               /* the driver's endpoint ("net0") */
@@ -58,7 +72,10 @@ static struct {
 	uint64_t next_check;
 	unsigned reattaches;
 	bool failing;                   /* the last attach failed (logged once) */
-} nic;
+};
+
+static struct nic nics[NIC_MAX] = { { .name = "net0" }, { .name = "net1" } };
+static uint64_t net1_until;             /* looking for net1 until then (0: not) */
 
 static uint8_t frame[NETRING_SLOT_SIZE];
 
@@ -68,16 +85,17 @@ static void mac_text(const uint8_t *mac, char *out, unsigned size)
 		     mac[3], mac[4], mac[5]);
 }
 
-static void signal_driver(void)
+static void signal_driver(struct nic *nic)
 {
-	nic.kick_pending = false;
-	aion_signal(nic.kick, NETRING_SIGNAL);
+	nic->kick_pending = false;
+	aion_signal(nic->kick, NETRING_SIGNAL);
 }
 
 static err_t en0_linkoutput(struct netif *netif, struct pbuf *p)
 {
-	(void)netif;
-	if (!nic.attached)
+	struct nic *nic = netif->state;
+
+	if (!nic->attached)
 		return ERR_IF;          /* the link is down: lwIP does not route here */
 	if (p->tot_len > NETRING_FRAME_MAX) {
 		LINK_STATS_INC(link.lenerr);
@@ -88,19 +106,19 @@ static err_t en0_linkoutput(struct netif *netif, struct pbuf *p)
 		memset(frame + len, 0, ETH_MIN_FRAME - len);
 		len = ETH_MIN_FRAME;
 	}
-	struct netring *tx = &nic.shm->tx;
+	struct netring *tx = &nic->shm->tx;
 	if (netring_push(tx, frame, len)) {
 		LINK_STATS_INC(link.drop);
-		signal_driver();        /* full: make sure the driver is draining */
+		signal_driver(nic);     /* full: make sure the driver is draining */
 		return ERR_MEM;
 	}
-	nic.tx++;
+	nic->tx++;
 	LINK_STATS_INC(link.xmit);
 	uint32_t used = tx->head - __atomic_load_n(&tx->tail, __ATOMIC_ACQUIRE);
 	if (used == 1 || used == NETRING_SLOTS / 2)
-		signal_driver();
+		signal_driver(nic);
 	else
-		nic.kick_pending = true;
+		nic->kick_pending = true;
 	return ERR_OK;
 }
 
@@ -109,7 +127,7 @@ static err_t en0_init(struct netif *netif)
 	netif->name[0] = 'e';
 	netif->name[1] = 'n';
 	netif->hwaddr_len = ETH_HWADDR_LEN;
-	memcpy(netif->hwaddr, nic.mac, ETH_HWADDR_LEN);
+	memcpy(netif->hwaddr, ((struct nic *)netif->state)->mac, ETH_HWADDR_LEN);
 	netif->mtu = MTU;
 	netif->flags = NETIF_FLAG_ETHARP | NETIF_FLAG_BROADCAST | NETIF_FLAG_LINK_UP;
 	netif->output = etharp_output;
@@ -117,16 +135,16 @@ static err_t en0_init(struct netif *netif)
 	return ERR_OK;
 }
 
-/* NET_ATTACH on nic.ep with our memory object and notification. */
-static int64_t attach_call(void)
+/* NET_ATTACH on nic->ep with our memory object and notification. */
+static int64_t attach_call(struct nic *nic)
 {
-	memset(nic.shm, 0, NETSHM_PAGES * 4096);
+	memset(nic->shm, 0, NETSHM_PAGES * 4096);
 	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 2) };
-	netd_buf.caps[0] = nic.mo;
+	netd_buf.caps[0] = nic->mo;
 	netd_buf.cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
 	netd_buf.caps[1] = netd_notify;
 	netd_buf.cap_rights[1] = AION_RIGHT_SEND;
-	int64_t err = aion_call(nic.ep, &m, ATTACH_WAIT_NS);
+	int64_t err = aion_call(nic->ep, &m, ATTACH_WAIT_NS);
 	if (err)
 		return err;
 	if ((int64_t)m.w[0] || AION_TAG_CAPS(m.tag) != 1) {
@@ -134,68 +152,101 @@ static int64_t attach_call(void)
 			aion_handle_close(netd_buf.caps[i]);
 		return (int64_t)m.w[0] ? (int64_t)m.w[0] : -AION_EMALFORMED;
 	}
-	nic.kick = netd_buf.caps[0];
+	nic->kick = netd_buf.caps[0];
 	for (unsigned i = 0; i < ETH_HWADDR_LEN; i++)
-		nic.mac[i] = (uint8_t)(m.w[1] >> (8 * i));
-	nic.attached = true;
+		nic->mac[i] = (uint8_t)(m.w[1] >> (8 * i));
+	nic->attached = true;
 	return 0;
 }
 
 /* lwIP's netif on the first attachment; the link again on later ones. */
-static bool link_up(void)
+static bool link_up(struct nic *nic)
 {
 	char macs[18];
 
-	mac_text(nic.mac, macs, sizeof(macs));
-	if (nic.have_netif) {
-		memcpy(nic.en0.hwaddr, nic.mac, ETH_HWADDR_LEN);
-		netif_set_link_up(&nic.en0);    /* a gratuitous ARP again */
-		aion_printf("reattached addr=%s mac=%s count=%u", ip4addr_ntoa(&nic.addr), macs,
-			    ++nic.reattaches);
+	mac_text(nic->mac, macs, sizeof(macs));
+	if (nic->have_netif) {
+		memcpy(nic->en0.hwaddr, nic->mac, ETH_HWADDR_LEN);
+		netif_set_link_up(&nic->en0);   /* a gratuitous ARP again */
+		aion_printf("reattached addr=%s mac=%s count=%u", ip4addr_ntoa(&nic->addr), macs,
+			    ++nic->reattaches);
 		return true;
 	}
 	ip4_addr_t mask, gw;
 	IP4_ADDR(&mask, 255, 255, 255, 0);
 	ip4_addr_set_zero(&gw);
-	if (!netif_add(&nic.en0, &nic.addr, &mask, &gw, NULL, en0_init, ethernet_input)) {
+	if (nic != &nics[0])
+		IP4_ADDR(&gw, 10, 0, 2, 2);     /* QEMU's user-net gateway */
+	if (!netif_add(&nic->en0, &nic->addr, &mask, &gw, nic, en0_init, ethernet_input)) {
 		aion_printf("error netif_add");
 		return false;
 	}
-	nic.have_netif = true;
-	netif_set_default(&nic.en0);
-	netif_set_up(&nic.en0);         /* link up too: a gratuitous ARP goes out */
-	aion_printf("up addr=%s mac=%s shm_pages=%lu", ip4addr_ntoa(&nic.addr), macs,
-		    (unsigned long)NETSHM_PAGES);
+	nic->have_netif = true;
+	if (nic == &nics[0])
+		netif_set_default(&nic->en0);
+	netif_set_up(&nic->en0);        /* link up too: a gratuitous ARP goes out */
+	if (nic == &nics[0])
+		aion_printf("up addr=%s mac=%s shm_pages=%lu", ip4addr_ntoa(&nic->addr), macs,
+			    (unsigned long)NETSHM_PAGES);
+	else
+		aion_printf("up addr=%s mac=%s name=%s", ip4addr_ntoa(&nic->addr), macs,
+			    nic->name);
 	return true;
 }
 
 /* Attaches to the driver endpoint ep (ours to keep or close). */
-static void attach_ep(aion_handle_t ep)
+static void attach_ep(struct nic *nic, aion_handle_t ep)
 {
-	nic.ep = ep;
-	int64_t err = attach_call();
-	if (!err && !link_up()) {
-		nic.attached = false;
-		aion_handle_close(nic.kick);
+	nic->ep = ep;
+	int64_t err = attach_call(nic);
+	if (!err && !link_up(nic)) {
+		nic->attached = false;
+		aion_handle_close(nic->kick);
 		err = -AION_ENOMEM;
 	}
 	if (err) {
-		if (!nic.failing)       /* once per run of failures: retried every CHECK_NS */
-			aion_printf("error attach net0 err=%s (retrying)", aion_error_name(err));
-		aion_handle_close(nic.ep);
-		nic.ep = nic.kick = 0;
+		if (!nic->failing)      /* once per run of failures: retried every CHECK_NS */
+			aion_printf("error attach %s err=%s (retrying)", nic->name,
+				    aion_error_name(err));
+		aion_handle_close(nic->ep);
+		nic->ep = nic->kick = 0;
 	}
-	nic.failing = err != 0;
+	nic->failing = err != 0;
 }
 
-bool nic_attach(unsigned node)
+/* Our memory object for nic (mapped), then the attachment to ep; false if no memory. */
+static bool nic_start(struct nic *nic, aion_handle_t ep)
 {
+	uint64_t va = SHM_VADDR + (uint64_t)(nic - nics) * SHM_STRIDE;
+	int64_t mo = aion_memory_create(NETSHM_PAGES);
+	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
+						    AION_PROT_READ | AION_PROT_WRITE);
+	if (err) {
+		aion_printf("error %s shared memory pages=%lu err=%s", nic->name,
+			    (unsigned long)NETSHM_PAGES, aion_error_name(err));
+		if (mo >= 0)
+			aion_handle_close((aion_handle_t)mo);
+		aion_handle_close(ep);
+		return false;
+	}
+	nic->mo = (aion_handle_t)mo;
+	nic->shm = (struct netshm *)va;
+	nic->want = true;               /* from now on nic_check retries */
+	nic->next_check = aion_clock_ns() + CHECK_NS;
+	attach_ep(nic, ep);
+	return true;
+}
+
+static bool attach_net0(unsigned node)
+{
+	struct nic *nic = &nics[0];
+
 	if (node < 1 || node > 254) {
 		aion_printf("no address for node=%u (want 1..254): loopback only", node);
 		return false;
 	}
-	IP4_ADDR(&nic.addr, 10, 77, 0, node);
-	int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, "net0", LOOKUP_WAIT_NS);
+	IP4_ADDR(&nic->addr, 10, 77, 0, node);
+	int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, nic->name, LOOKUP_WAIT_NS);
 	if (ep == -AION_ENOENT) {
 		aion_printf("no nic");
 		return false;
@@ -204,79 +255,89 @@ bool nic_attach(unsigned node)
 		aion_printf("error lookup net0 err=%s: loopback only", aion_error_name(ep));
 		return false;
 	}
-	int64_t mo = aion_memory_create(NETSHM_PAGES);
-	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, SHM_VADDR,
-						    AION_PROT_READ | AION_PROT_WRITE);
-	if (err) {
-		aion_printf("error shared memory pages=%lu err=%s: loopback only",
-			    (unsigned long)NETSHM_PAGES, aion_error_name(err));
+	if (!nic_start(nic, (aion_handle_t)ep))
 		return false;
-	}
-	nic.mo = (aion_handle_t)mo;
-	nic.shm = (struct netshm *)SHM_VADDR;
-	nic.want = true;                /* from now on nic_check retries */
-	nic.next_check = aion_clock_ns() + CHECK_NS;
-	attach_ep((aion_handle_t)ep);
-	return nic.attached;
+	return nic->attached;
 }
 
-bool nic_rx(void)
+bool nic_attach(unsigned node)
+{
+	bool up = attach_net0(node);
+
+	IP4_ADDR(&nics[1].addr, 10, 0, 2, 15);  /* QEMU's user net: the guest's address */
+	net1_until = aion_clock_ns() + NET1_WAIT_NS;    /* the server loop looks (find_net1) */
+	return up;
+}
+
+/* Frames from one NIC's rx ring into lwIP; true if a whole batch was taken. */
+static bool rx_one(struct nic *nic)
 {
 	unsigned n;
 
-	if (!nic.attached)
+	if (!nic->attached)
 		return false;
 	for (n = 0; n < RX_BATCH; n++) {
-		uint32_t len = netring_pop(&nic.shm->rx, frame, sizeof(frame));
+		uint32_t len = netring_pop(&nic->shm->rx, frame, sizeof(frame));
 		if (!len)
 			break;
-		nic.rx++;
+		nic->rx++;
 		LINK_STATS_INC(link.recv);
 		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 		if (!p) {
-			nic.rx_nobuf++;
+			nic->rx_nobuf++;
 			LINK_STATS_INC(link.memerr);
 			continue;
 		}
 		pbuf_take(p, frame, (u16_t)len);
-		if (nic.en0.input(p, &nic.en0) != ERR_OK)
+		if (nic->en0.input(p, &nic->en0) != ERR_OK)
 			pbuf_free(p);
 	}
 	return n == RX_BATCH;
 }
 
+bool nic_rx(void)
+{
+	bool more = false;
+
+	for (unsigned i = 0; i < NIC_MAX; i++)
+		more |= rx_one(&nics[i]);
+	return more;
+}
+
 void nic_kick(void)
 {
-	if (nic.attached && nic.kick_pending)
-		signal_driver();
+	for (unsigned i = 0; i < NIC_MAX; i++)
+		if (nics[i].attached && nics[i].kick_pending)
+			signal_driver(&nics[i]);
 }
 
 /* The driver is gone: keep what its rings counted, drop its capabilities. */
-static void detach(void)
+static void detach(struct nic *nic)
 {
-	nic.attached = false;
-	nic.kick_pending = false;
-	nic.rx_dropped_before += __atomic_load_n(&nic.shm->rx.dropped, __ATOMIC_RELAXED);
-	nic.tx_dropped_before += nic.shm->tx.dropped;
-	aion_handle_close(nic.ep);
-	aion_handle_close(nic.kick);
-	nic.ep = nic.kick = 0;
-	netif_set_link_down(&nic.en0);
+	nic->attached = false;
+	nic->kick_pending = false;
+	nic->rx_dropped_before += __atomic_load_n(&nic->shm->rx.dropped, __ATOMIC_RELAXED);
+	nic->tx_dropped_before += nic->shm->tx.dropped;
+	aion_handle_close(nic->ep);
+	aion_handle_close(nic->kick);
+	nic->ep = nic->kick = 0;
+	netif_set_link_down(&nic->en0);
 }
 
-uint64_t nic_check(uint64_t now)
+/* One NIC's periodic work; when it wants to run next (0: never). */
+static uint64_t check_one(struct nic *nic, uint64_t now)
 {
-	if (!nic.want)
+	if (!nic->want)
 		return 0;
-	if (now < nic.next_check)
-		return nic.next_check;
-	nic.next_check = now + CHECK_NS;
-	if (!nic.attached) {
+	if (now < nic->next_check)
+		return nic->next_check;
+	nic->next_check = now + CHECK_NS;
+	if (!nic->attached) {
 		/* Once per CHECK_NS, no waiting: not registered (again) yet, or attach failed. */
-		int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, "net0", 0);
+		int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, nic->name, 0);
 		if (ep >= 0)
-			attach_ep((aion_handle_t)ep);
-		return nic.next_check;
+			attach_ep(nic, (aion_handle_t)ep);
+		return nic->next_check;
 	}
 	/*
 	 * Liveness, unseen by the driver: a call carrying an invalid handle.
@@ -288,29 +349,70 @@ uint64_t nic_check(uint64_t now)
 	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 1) };
 	netd_buf.caps[0] = PROBE_HANDLE;
 	netd_buf.cap_rights[0] = AION_RIGHT_SEND;
-	if (aion_call(nic.ep, &m, PROBE_WAIT_NS) == -AION_EDEAD) {
-		aion_printf("driver gone: link down, waiting for net0");
-		detach();
+	if (aion_call(nic->ep, &m, PROBE_WAIT_NS) == -AION_EDEAD) {
+		aion_printf("driver gone: link down, waiting for %s", nic->name);
+		detach(nic);
 	}
-	return nic.next_check;
+	return nic->next_check;
+}
+
+/* net1 while it may still appear: a lookup per NET1_POLL_NS, never waiting. */
+static uint64_t find_net1(uint64_t now)
+{
+	static uint64_t next;
+
+	if (!net1_until || now < next)
+		return net1_until ? next : 0;
+	next = now + NET1_POLL_NS;
+	int64_t ep = init_lookup(SVC_INIT_EP, &netd_buf, nics[1].name, 0);
+	if (ep >= 0) {
+		net1_until = 0;
+		nic_start(&nics[1], (aion_handle_t)ep);
+		return 0;
+	}
+	if (ep != -AION_ENOENT || now >= net1_until) {
+		if (ep == -AION_ENOENT)
+			aion_printf("no net1");
+		else
+			aion_printf("error lookup net1 err=%s", aion_error_name(ep));
+		net1_until = 0;
+		return 0;
+	}
+	return next;
+}
+
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+uint64_t nic_check(uint64_t now)
+{
+	uint64_t at = find_net1(now);
+
+	for (unsigned i = 0; i < NIC_MAX; i++)
+		at = sooner(at, check_one(&nics[i], now));
+	return at;
 }
 
 unsigned nic_info(char *out, unsigned size)
 {
-	char addr[16] = "none", macs[18] = "none";
-	uint64_t rx_dropped = nic.rx_dropped_before + nic.rx_nobuf;
-	uint64_t tx_dropped = nic.tx_dropped_before;
+	struct nic *nic = &nics[0];
 
-	if (nic.have_netif) {
-		fmt_snprintf(addr, sizeof(addr), "%s", ip4addr_ntoa(&nic.addr));
-		mac_text(nic.mac, macs, sizeof(macs));
+	char addr[16] = "none", macs[18] = "none";
+	uint64_t rx_dropped = nic->rx_dropped_before + nic->rx_nobuf;
+	uint64_t tx_dropped = nic->tx_dropped_before;
+
+	if (nic->have_netif) {
+		fmt_snprintf(addr, sizeof(addr), "%s", ip4addr_ntoa(&nic->addr));
+		mac_text(nic->mac, macs, sizeof(macs));
 	}
-	if (nic.attached) {
-		rx_dropped += __atomic_load_n(&nic.shm->rx.dropped, __ATOMIC_RELAXED);
-		tx_dropped += nic.shm->tx.dropped;
+	if (nic->attached) {
+		rx_dropped += __atomic_load_n(&nic->shm->rx.dropped, __ATOMIC_RELAXED);
+		tx_dropped += nic->shm->tx.dropped;
 	}
 	int n = fmt_snprintf(out, size, "addr=%s mac=%s rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
-			     addr, macs, (unsigned long)nic.rx, (unsigned long)nic.tx,
+			     addr, macs, (unsigned long)nic->rx, (unsigned long)nic->tx,
 			     (unsigned long)rx_dropped, (unsigned long)tx_dropped);
 	return n < 0 ? 0 : (unsigned)n < size ? (unsigned)n : size - 1;
 }

@@ -19,7 +19,8 @@ struct service {
 };
 
 struct svc_spec {
-	const char *name;               /* unit name and boot module name */
+	const char *name;               /* unit name, and module name unless `module` */
+	const char *module;
 	unsigned prio, quota;
 	unsigned needs;                 /* SVC_NEED_* */
 	/* Only when the kernel command line has this key; its value goes to
@@ -29,7 +30,8 @@ struct svc_spec {
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
 #define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
-#define SVC_NEED_NIC    (1u << 2)       /* the NIC's ports and IRQ (devices.c) */
+#define SVC_NEED_NIC    (1u << 2)       /* the mesh NIC's ports and IRQ (devices.c) */
+#define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
@@ -45,9 +47,10 @@ struct service *service_at(unsigned i);
 
 /* devices.c */
 void devices_scan(void);
-/* The NIC's startup args (before spawning), then its ports and IRQ (next two slots). */
-int64_t devices_nic_args(char *args, unsigned size);
-int64_t devices_give_nic(aion_handle_t unit);
+/* NIC i's startup args (before spawning), then its ports and IRQ (next two slots). */
+bool devices_have_nic(unsigned i);
+int64_t devices_nic_args(unsigned i, char *args, unsigned size);
+int64_t devices_give_nic(unsigned i, aion_handle_t unit);
 
 /* names.c */
 int64_t names_register(const char *name, aion_handle_t cap, int owner);

@@ -11,6 +11,8 @@ const struct svc_spec manifest[] = {
 	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
 	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1 },
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
+	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
+	  .needs = SVC_NEED_NIC1 },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
 };

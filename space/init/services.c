@@ -84,8 +84,8 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 		if (err < 0)
 			return err;
 	}
-	if (spec->needs & SVC_NEED_NIC)
-		return devices_give_nic(unit);
+	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1))
+		return devices_give_nic(spec->needs & SVC_NEED_NIC1 ? 1 : 0, unit);
 	return 0;
 }
 
@@ -93,7 +93,7 @@ static int64_t start(unsigned i)
 {
 	struct service *s = &services[i];
 	const struct svc_spec *spec = s->spec;
-	const struct aion_boot_module *m = module(spec->name);
+	const struct aion_boot_module *m = module(spec->module ? spec->module : spec->name);
 	struct aion_startup st = { 0 };
 
 	if (!m)
@@ -117,8 +117,9 @@ static int64_t start(unsigned i)
 	};
 	if (spare_frames() < spec->quota)
 		return -AION_ENOMEM;
-	if (spec->needs & SVC_NEED_NIC) {
-		int64_t err = devices_nic_args(st.args, sizeof(st.args));
+	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) {
+		int64_t err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, st.args,
+					       sizeof(st.args));
 		if (err)
 			return err;
 	}
@@ -157,6 +158,8 @@ static void schedule_restart(unsigned i)
 /* An optional service the command line did not ask for. */
 static bool not_wanted(const struct svc_spec *spec)
 {
+	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
+		return true;            /* only node 1 has the port-forward NIC */
 	return spec->when && !cmdline_get(bootinfo->cmdline, spec->when, NULL, 0);
 }
 

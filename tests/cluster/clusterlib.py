@@ -16,14 +16,15 @@ def check(cond, message):
 
 
 @contextlib.contextmanager
-def cluster(iso, words_per_node, prefix="aion-cluster-"):
-    """Node i (from 1) boots with aion.node=i plus words_per_node[i-1]."""
+def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False):
+    """Node i (from 1) boots with aion.node=i plus words_per_node[i-1];
+    with forward, node 1 also gets the loopback port forward NIC."""
     run = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     switch = ac.Switch(run)
     nodes = []
     try:
         switch.start(die_with_parent=True)
-        nodes = [ac.Node(f"node{i}", run, iso=iso, switch=switch, forward=False,
+        nodes = [ac.Node(f"node{i}", run, iso=iso, switch=switch, forward=forward and i == 1,
                          cmdline_extra=[f"aion.node={i}", *words])
                  for i, words in enumerate(words_per_node, 1)]
         for n in nodes:

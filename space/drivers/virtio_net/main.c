@@ -10,6 +10,7 @@
  * and a startup record (struct aion_startup at AION_STARTUP_VADDR, main's
  * argument) whose args are space-separated key=value words:
  *   bar=0xc000 irq=11 node=2 mode=selftest [count=5 period_ms=200]
+ *   [name=net1]
  * bar (the BAR0 port base) and irq (the line, for the log) are required.
  * mode=selftest broadcasts `count` frames of ethertype 0x88B5 carrying
  * "AION node=<n> seq=<k>", one per period, and logs every such frame
@@ -17,8 +18,8 @@
  * VN_PRIO, the manifest's) is the priority of its serving thread.
  *
  * Serving netd (aion/netring.h): the driver creates an endpoint and
- * registers it with init as "net0" (SEND | GRANT). One thread does all the
- * work: the IRQ notification is bound to it (NOTIFY_BIND), so one RECV
+ * registers it with init as name= (default "net0"; SEND | GRANT). One
+ * thread does all the work: the IRQ notification is bound to it (NOTIFY_BIND), so one RECV
  * returns either a call (NET_ATTACH) or the signal bits: IRQ_BIT from the
  * device, NETRING_SIGNAL from netd. The main thread has no handle to
  * itself, so it makes that thread (bound before it starts, so no signal is
@@ -53,7 +54,7 @@
  *   tx seq=<k>
  *   rx from=<mac> text=<payload>
  *   selftest done sent=<n> received=<n> irqs=<n>
- *   serving name=net0 prio=<n>
+ *   serving name=<name> prio=<n>
  *   attached mac=<mac> shm_pages=<n>
  *   detached rx=<n> tx=<n> rx_dropped=<n> tx_dropped=<n>  (a new attach)
  * Errors are logged by name and the driver exits with 1.
@@ -419,13 +420,14 @@ static void tx_drain(void)
 struct args {
 	uint64_t bar, irq, node, count, period_ms, prio;
 	bool selftest;
+	char name[16];                  /* registered with init; default "net0" */
 };
 
 static int64_t parse_args(const struct aion_startup *st, struct args *a)
 {
 	char v[32];
 
-	*a = (struct args){ .count = 5, .period_ms = 200, .prio = VN_PRIO };
+	*a = (struct args){ .count = 5, .period_ms = 200, .prio = VN_PRIO, .name = "net0" };
 	if (st->magic != AION_STARTUP_MAGIC)
 		return -AION_EMALFORMED;
 	if (!cmdline_get(st->args, "bar", v, sizeof(v)) || !vnet_parse_u64(v, &a->bar) ||
@@ -444,6 +446,11 @@ static int64_t parse_args(const struct aion_startup *st, struct args *a)
 	    (!vnet_parse_u64(v, &a->prio) || a->prio > AION_PRIO_MAX))
 		return -AION_EINVAL;
 	a->selftest = cmdline_get(st->args, "mode", v, sizeof(v)) && strcmp(v, "selftest") == 0;
+	if (cmdline_get(st->args, "name", v, sizeof(v))) {
+		if (!v[0] || strlen(v) >= sizeof(a->name))
+			return -AION_EINVAL;
+		memcpy(a->name, v, strlen(v) + 1);
+	}
 	return 0;
 }
 
@@ -598,7 +605,9 @@ static void serve_call(const struct aion_msg *m)
 			    aion_error_name(err));
 }
 
-/* The one serving thread: registers "net0", then calls and signals forever. */
+static char serve_name[16];             /* the name= arg */
+
+/* The one serving thread: registers serve_name, then calls and signals forever. */
 static int64_t serve_loop(uint64_t prio)
 {
 	struct aion_msg m;
@@ -606,10 +615,10 @@ static int64_t serve_loop(uint64_t prio)
 
 	if ((err = aion_ipc_buffer(&ipc_buf)))
 		return fail("ipc buffer", err);
-	if ((err = init_register(SVC_INIT_EP, &ipc_buf, "net0", vn.ep,
+	if ((err = init_register(SVC_INIT_EP, &ipc_buf, serve_name, vn.ep,
 				 AION_RIGHT_SEND | AION_RIGHT_GRANT)))
-		return fail("register net0", err);
-	aion_printf("serving name=net0 prio=%lu", (unsigned long)prio);
+		return fail("register", err);
+	aion_printf("serving name=%s prio=%lu", serve_name, (unsigned long)prio);
 	for (;;) {
 		tx_drain();
 		if ((err = aion_recv(vn.ep, &m, AION_FOREVER)))
@@ -671,7 +680,8 @@ int64_t aion_main(uint64_t arg)
 	int64_t err, n;
 
 	if ((err = parse_args((const struct aion_startup *)arg, &a)))
-		return fail("args (want bar=0x.. irq=N [node=N mode=selftest])", err);
+		return fail("args (want bar=0x.. irq=N [node=N mode=selftest name=..])", err);
+	memcpy(serve_name, a.name, sizeof(serve_name));
 	vn.io = (uint16_t)a.bar;
 	vn.irq_line = (unsigned)a.irq;
 	vn.node = (unsigned)a.node;
