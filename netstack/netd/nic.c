@@ -38,6 +38,7 @@
 #include "lwip/stats.h"
 #include "netif/ethernet.h"
 #include "netd.h"
+#include "netif_glue.h"
 
 #define SHM_VADDR       0x0000000040000000ull
 #define LOOKUP_WAIT_NS  (10000 * MS)
@@ -45,8 +46,6 @@
 #define PROBE_WAIT_NS   (50 * MS)
 #define CHECK_NS        (1000 * MS)
 #define RX_BATCH        NETRING_SLOTS
-#define ETH_MIN_FRAME   60              /* without the FCS */
-#define MTU             1500
 #define PROBE_HANDLE    AION_HANDLE(0, 0)       /* generation 0: never valid */
 #define SHM_STRIDE      0x0000000001000000ull   /* between the NICs' mappings */
 #define NET1_WAIT_NS    (3000 * MS)
@@ -63,12 +62,10 @@ struct nic {
 	aion_handle_t mo;               /* our shared memory object */
 	struct netshm *shm;
 	struct netif en0;
+	struct netif_glue glue;         /* en0's state: rings, MAC, counters */
 	ip4_addr_t addr;
-	uint8_t mac[ETH_HWADDR_LEN];
-	uint64_t rx, tx, rx_nobuf;      /* rx/tx in frames; rx_nobuf: no pbuf for one */
 	uint64_t tx_dropped_before;     /* of earlier attachments' rings */
 	uint64_t rx_dropped_before;
-	bool kick_pending;
 	uint64_t next_check;
 	unsigned reattaches;
 	bool failing;                   /* the last attach failed (logged once) */
@@ -76,8 +73,6 @@ struct nic {
 
 static struct nic nics[NIC_MAX] = { { .name = "net0" }, { .name = "net1" } };
 static uint64_t net1_until;             /* looking for net1 until then (0: not) */
-
-static uint8_t frame[NETRING_SLOT_SIZE];
 
 static void mac_text(const uint8_t *mac, char *out, unsigned size)
 {
@@ -87,52 +82,26 @@ static void mac_text(const uint8_t *mac, char *out, unsigned size)
 
 static void signal_driver(struct nic *nic)
 {
-	nic->kick_pending = false;
+	nic->glue.kick_pending = false;
 	aion_signal(nic->kick, NETRING_SIGNAL);
 }
 
-static err_t en0_linkoutput(struct netif *netif, struct pbuf *p)
+/* The glue's kick: tx needs the driver now. */
+static void glue_kick(void *arg)
 {
-	struct nic *nic = netif->state;
-
-	if (!nic->attached)
-		return ERR_IF;          /* the link is down: lwIP does not route here */
-	if (p->tot_len > NETRING_FRAME_MAX) {
-		LINK_STATS_INC(link.lenerr);
-		return ERR_VAL;
-	}
-	u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
-	if (len < ETH_MIN_FRAME) {
-		memset(frame + len, 0, ETH_MIN_FRAME - len);
-		len = ETH_MIN_FRAME;
-	}
-	struct netring *tx = &nic->shm->tx;
-	if (netring_push(tx, frame, len)) {
-		LINK_STATS_INC(link.drop);
-		signal_driver(nic);     /* full: make sure the driver is draining */
-		return ERR_MEM;
-	}
-	nic->tx++;
-	LINK_STATS_INC(link.xmit);
-	uint32_t used = tx->head - __atomic_load_n(&tx->tail, __ATOMIC_ACQUIRE);
-	if (used == 1 || used == NETRING_SLOTS / 2)
-		signal_driver(nic);
-	else
-		nic->kick_pending = true;
-	return ERR_OK;
+	signal_driver(arg);
 }
 
-static err_t en0_init(struct netif *netif)
+/* The rings of a live attachment to the glue, or none (the link is down). */
+static void set_attached(struct nic *nic, bool attached)
 {
-	netif->name[0] = 'e';
-	netif->name[1] = 'n';
-	netif->hwaddr_len = ETH_HWADDR_LEN;
-	memcpy(netif->hwaddr, ((struct nic *)netif->state)->mac, ETH_HWADDR_LEN);
-	netif->mtu = MTU;
-	netif->flags = NETIF_FLAG_ETHARP | NETIF_FLAG_BROADCAST | NETIF_FLAG_LINK_UP;
-	netif->output = etharp_output;
-	netif->linkoutput = en0_linkoutput;
-	return ERR_OK;
+	nic->attached = attached;
+	nic->glue.tx = attached ? &nic->shm->tx : NULL;
+	nic->glue.rx = attached ? &nic->shm->rx : NULL;
+	nic->glue.kick = glue_kick;
+	nic->glue.kick_arg = nic;
+	if (!attached)
+		nic->glue.kick_pending = false;
 }
 
 /* NET_ATTACH on nic->ep with our memory object and notification. */
@@ -154,8 +123,8 @@ static int64_t attach_call(struct nic *nic)
 	}
 	nic->kick = netd_buf.caps[0];
 	for (unsigned i = 0; i < ETH_HWADDR_LEN; i++)
-		nic->mac[i] = (uint8_t)(m.w[1] >> (8 * i));
-	nic->attached = true;
+		nic->glue.mac[i] = (uint8_t)(m.w[1] >> (8 * i));
+	set_attached(nic, true);
 	return 0;
 }
 
@@ -164,9 +133,9 @@ static bool link_up(struct nic *nic)
 {
 	char macs[18];
 
-	mac_text(nic->mac, macs, sizeof(macs));
+	mac_text(nic->glue.mac, macs, sizeof(macs));
 	if (nic->have_netif) {
-		memcpy(nic->en0.hwaddr, nic->mac, ETH_HWADDR_LEN);
+		memcpy(nic->en0.hwaddr, nic->glue.mac, ETH_HWADDR_LEN);
 		netif_set_link_up(&nic->en0);   /* a gratuitous ARP again */
 		aion_printf("reattached addr=%s mac=%s count=%u", ip4addr_ntoa(&nic->addr), macs,
 			    ++nic->reattaches);
@@ -177,7 +146,8 @@ static bool link_up(struct nic *nic)
 	ip4_addr_set_zero(&gw);
 	if (nic != &nics[0])
 		IP4_ADDR(&gw, 10, 0, 2, 2);     /* QEMU's user-net gateway */
-	if (!netif_add(&nic->en0, &nic->addr, &mask, &gw, nic, en0_init, ethernet_input)) {
+	if (!netif_add(&nic->en0, &nic->addr, &mask, &gw, &nic->glue, netif_glue_init,
+		       ethernet_input)) {
 		aion_printf("error netif_add");
 		return false;
 	}
@@ -200,7 +170,7 @@ static void attach_ep(struct nic *nic, aion_handle_t ep)
 	nic->ep = ep;
 	int64_t err = attach_call(nic);
 	if (!err && !link_up(nic)) {
-		nic->attached = false;
+		set_attached(nic, false);
 		aion_handle_close(nic->kick);
 		err = -AION_ENOMEM;
 	}
@@ -272,27 +242,7 @@ bool nic_attach(unsigned node)
 /* Frames from one NIC's rx ring into lwIP; true if a whole batch was taken. */
 static bool rx_one(struct nic *nic)
 {
-	unsigned n;
-
-	if (!nic->attached)
-		return false;
-	for (n = 0; n < RX_BATCH; n++) {
-		uint32_t len = netring_pop(&nic->shm->rx, frame, sizeof(frame));
-		if (!len)
-			break;
-		nic->rx++;
-		LINK_STATS_INC(link.recv);
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-		if (!p) {
-			nic->rx_nobuf++;
-			LINK_STATS_INC(link.memerr);
-			continue;
-		}
-		pbuf_take(p, frame, (u16_t)len);
-		if (nic->en0.input(p, &nic->en0) != ERR_OK)
-			pbuf_free(p);
-	}
-	return n == RX_BATCH;
+	return nic->attached && netif_glue_rx(&nic->en0, RX_BATCH);
 }
 
 bool nic_rx(void)
@@ -307,15 +257,14 @@ bool nic_rx(void)
 void nic_kick(void)
 {
 	for (unsigned i = 0; i < NIC_MAX; i++)
-		if (nics[i].attached && nics[i].kick_pending)
+		if (nics[i].attached && nics[i].glue.kick_pending)
 			signal_driver(&nics[i]);
 }
 
 /* The driver is gone: keep what its rings counted, drop its capabilities. */
 static void detach(struct nic *nic)
 {
-	nic->attached = false;
-	nic->kick_pending = false;
+	set_attached(nic, false);
 	nic->rx_dropped_before += __atomic_load_n(&nic->shm->rx.dropped, __ATOMIC_RELAXED);
 	nic->tx_dropped_before += nic->shm->tx.dropped;
 	aion_handle_close(nic->ep);
@@ -400,19 +349,20 @@ unsigned nic_info(char *out, unsigned size)
 	struct nic *nic = &nics[0];
 
 	char addr[16] = "none", macs[18] = "none";
-	uint64_t rx_dropped = nic->rx_dropped_before + nic->rx_nobuf;
+	uint64_t rx_dropped = nic->rx_dropped_before + nic->glue.rx_nobuf;
 	uint64_t tx_dropped = nic->tx_dropped_before;
 
 	if (nic->have_netif) {
 		fmt_snprintf(addr, sizeof(addr), "%s", ip4addr_ntoa(&nic->addr));
-		mac_text(nic->mac, macs, sizeof(macs));
+		mac_text(nic->glue.mac, macs, sizeof(macs));
 	}
 	if (nic->attached) {
 		rx_dropped += __atomic_load_n(&nic->shm->rx.dropped, __ATOMIC_RELAXED);
 		tx_dropped += nic->shm->tx.dropped;
 	}
 	int n = fmt_snprintf(out, size, "addr=%s mac=%s rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
-			     addr, macs, (unsigned long)nic->rx, (unsigned long)nic->tx,
+			     addr, macs, (unsigned long)nic->glue.rx_frames,
+			     (unsigned long)nic->glue.tx_frames,
 			     (unsigned long)rx_dropped, (unsigned long)tx_dropped);
 	return n < 0 ? 0 : (unsigned)n < size ? (unsigned)n : size - 1;
 }

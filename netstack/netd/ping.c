@@ -7,6 +7,7 @@
  * sequence number in flight; the raw pcb eats it. Everything else ICMP is
  * left to lwIP (which answers echo requests to us itself).
  */
+#include "aion/ipv4.h"
 #include "aion/net.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
@@ -32,28 +33,14 @@ static struct {
 	int64_t error;                  /* a send that failed */
 } pg;
 
-/* Strict a.b.c.d, each 0..255 in decimal; false for anything else. */
+/* Strict a.b.c.d (aion/ipv4.h); false for anything else. */
 static bool parse_addr(const char *s, unsigned len, ip_addr_t *out)
 {
-	uint32_t part[4] = { 0 };
-	unsigned n = 0, digits = 0;
+	uint32_t a;
 
-	for (unsigned i = 0; i < len; i++) {
-		char c = s[i];
-		if (c >= '0' && c <= '9') {
-			part[n] = part[n] * 10 + (uint32_t)(c - '0');
-			if (++digits > 3 || part[n] > 255)
-				return false;
-		} else if (c == '.' && digits && n < 3) {
-			n++;
-			digits = 0;
-		} else {
-			return false;
-		}
-	}
-	if (n != 3 || !digits)
+	if (!ipv4_parse(s, len, &a))
 		return false;
-	IP_ADDR4(out, part[0], part[1], part[2], part[3]);
+	ip_addr_set_ip4_u32(out, lwip_htonl(a));
 	return true;
 }
 

@@ -3,6 +3,7 @@
  * and, for the messages, aion/socket.h.
  */
 #include "aion/sockclient.h"
+#include "aion/ipv4.h"
 #include "aion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/lib.h"
@@ -157,23 +158,5 @@ int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock)
 
 int64_t sock_parse_ipv4(const char *text, uint32_t *addr)
 {
-	uint32_t a = 0;
-	const char *p = text;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0, digits = 0;
-		while (*p >= '0' && *p <= '9' && digits < 4) {
-			v = v * 10 + (unsigned)(*p++ - '0');
-			digits++;
-		}
-		if (!digits || v > 255)
-			return -AION_EINVAL;
-		a = a << 8 | v;
-		if (i < 3 && *p++ != '.')
-			return -AION_EINVAL;
-	}
-	if (*p)
-		return -AION_EINVAL;
-	*addr = a;
-	return 0;
+	return text && ipv4_parse(text, strlen(text), addr) ? 0 : -AION_EINVAL;
 }

@@ -82,6 +82,7 @@ static const struct {
 	{ "efault", test_efault },
 	{ "fault", test_fault },
 	{ "destroy", test_destroy },
+	{ "malloc", test_malloc },
 	{ "caps", test_caps },
 	{ "revoke", test_revoke },
 	{ "move", test_move },

@@ -63,6 +63,7 @@ void test_sleep(void);
 void test_efault(void);
 void test_fault(void);
 void test_destroy(void);
+void test_malloc(void);
 void bench_kernel(void);
 void test_caps(void);
 void test_revoke(void);

@@ -179,6 +179,12 @@ def check_fuzz(v, line, node, verdict):
     # The test itself compares free frames and kernel objects before and after.
 
 
+def check_malloc(v, line, node, verdict):
+    before, during, after = (num(v, k, line) for k in ("frames_before", "during", "after"))
+    print(f"malloc: unit frames {before} -> {during} while allocated -> {after} after free")
+    check(during > before and after == before, f"frames did not come back: {line}")
+
+
 CHECKS = {
     "preempt": check_preempt,
     "fair": check_fair,
@@ -199,6 +205,7 @@ CHECKS = {
     "irq": check_irq,
     "faultep": check_faultep,
     "fuzz": check_fuzz,
+    "malloc": check_malloc,
 }
 
 
