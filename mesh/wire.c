@@ -1,0 +1,233 @@
+/*
+ * AionMesh wire codec (see mesh/wire.h).
+ *
+ * The input is untrusted network data: every field is read with
+ * byte-wise big-endian loads (no pointer casts, any alignment), and every
+ * length is checked against the buffer before anything is read past the
+ * fixed header. Nothing from a packet reaches *h until its MAC matched.
+ */
+#include "mesh/wire.h"
+
+#include "aion/error.h"
+
+/* Header field offsets. */
+#define OFF_MAGIC    0u
+#define OFF_VERSION  2u
+#define OFF_TYPE     3u
+#define OFF_FLAGS    4u
+#define OFF_CLUSTER  5u
+#define OFF_SRC      9u
+#define OFF_DST     11u
+#define OFF_SEQ     13u
+#define OFF_ACK     17u
+#define OFF_PLEN    21u
+
+_Static_assert(OFF_PLEN + 2u == MESH_HDR_LEN, "header layout");
+_Static_assert(MESH_PACKET_MAX <= 1500u - 20u - 8u, "packet fits one frame");
+_Static_assert(MESH_GOSSIP_LEN(MESH_GOSSIP_MAX) <= MESH_PAYLOAD_MAX,
+	       "a full gossip array fits one packet");
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Constant-time equality of two MACs: no early exit on the first
+ * differing byte, so timing does not reveal how much of a forgery was
+ * right. */
+static bool mac_equal(const uint8_t *a, const uint8_t *b)
+{
+	volatile uint8_t diff = 0;
+
+	for (size_t i = 0; i < MESH_MAC_LEN; i++)
+		diff = (uint8_t)(diff | (a[i] ^ b[i]));
+	return diff == 0;
+}
+
+bool mesh_type_valid(unsigned t)
+{
+	return t >= MESH_PING && t <= MESH_TYPE_MAX;
+}
+
+int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
+		uint8_t *buf, size_t cap, mesh_mac_fn mac, void *ctx)
+{
+	if (!h || !buf || !mac || (!payload && len > 0))
+		return -AION_EINVAL;
+	if (len > MESH_PAYLOAD_MAX || !mesh_type_valid(h->type) ||
+	    (h->flags & ~MESH_FLAGS_KNOWN) != 0)
+		return -AION_EINVAL;
+
+	size_t body = MESH_HDR_LEN + len;
+	size_t total = body + MESH_MAC_LEN;
+
+	if (cap < total)
+		return -AION_ENOSPC;
+
+	buf[OFF_MAGIC] = MESH_MAGIC0;
+	buf[OFF_MAGIC + 1] = MESH_MAGIC1;
+	buf[OFF_VERSION] = MESH_VERSION;
+	buf[OFF_TYPE] = h->type;
+	buf[OFF_FLAGS] = h->flags;
+	wr32(buf + OFF_CLUSTER, h->cluster_id);
+	wr16(buf + OFF_SRC, h->src);
+	wr16(buf + OFF_DST, h->dst);
+	wr32(buf + OFF_SEQ, h->seq);
+	wr32(buf + OFF_ACK, h->ack);
+	wr16(buf + OFF_PLEN, (uint16_t)len);
+	if (len > 0)
+		__builtin_memcpy(buf + MESH_HDR_LEN, payload, len);
+	mac(ctx, buf, body, buf + body);
+	return (int)total;
+}
+
+int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
+		struct mesh_hdr *h, const uint8_t **payload,
+		mesh_mac_fn mac, void *ctx)
+{
+	if (!buf || !h || !payload || !mac)
+		return -AION_EINVAL;
+	if (len < MESH_PACKET_MIN)
+		return -AION_ETRUNC;
+	if (buf[OFF_MAGIC] != MESH_MAGIC0 || buf[OFF_MAGIC + 1] != MESH_MAGIC1)
+		return -AION_EMALFORMED;
+	if (buf[OFF_VERSION] != MESH_VERSION)
+		return -AION_ENOEXEC;
+	if (!mesh_type_valid(buf[OFF_TYPE]) ||
+	    (buf[OFF_FLAGS] & ~MESH_FLAGS_KNOWN) != 0)
+		return -AION_EINVAL;
+
+	size_t plen = rd16(buf + OFF_PLEN);
+
+	if (plen > MESH_PAYLOAD_MAX)
+		return -AION_EMALFORMED;
+	/* len >= MESH_PACKET_MIN here, so these cannot wrap. */
+	size_t avail = len - MESH_PACKET_MIN;
+
+	if (plen > avail)
+		return -AION_ETRUNC;
+	if (plen < avail)
+		return -AION_EMALFORMED;
+	if (rd32(buf + OFF_CLUSTER) != cluster_id)
+		return -AION_EPERM;
+
+	size_t body = MESH_HDR_LEN + plen;
+	uint8_t want[MESH_MAC_LEN];
+
+	mac(ctx, buf, body, want);
+	if (!mac_equal(want, buf + body))
+		return -AION_ERIGHTS;
+
+	h->type = buf[OFF_TYPE];
+	h->flags = buf[OFF_FLAGS];
+	h->cluster_id = cluster_id;
+	h->src = rd16(buf + OFF_SRC);
+	h->dst = rd16(buf + OFF_DST);
+	h->seq = rd32(buf + OFF_SEQ);
+	h->ack = rd32(buf + OFF_ACK);
+	h->payload_len = (uint16_t)plen;
+	*payload = buf + MESH_HDR_LEN;
+	return (int)plen;
+}
+
+static bool member_state_valid(unsigned s)
+{
+	return s >= MESH_ALIVE && s <= MESH_DEAD;
+}
+
+int mesh_gossip_encode(const struct mesh_member *m, size_t n,
+		       uint8_t *buf, size_t cap)
+{
+	if (!buf || (!m && n > 0) || n > MESH_GOSSIP_MAX)
+		return -AION_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!member_state_valid(m[i].state))
+			return -AION_EINVAL;
+
+	size_t total = MESH_GOSSIP_LEN(n);
+
+	if (cap < total)
+		return -AION_ENOSPC;
+	wr16(buf, (uint16_t)n);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *p = buf + MESH_GOSSIP_LEN(i);
+
+		wr16(p, m[i].node);
+		p[2] = m[i].state;
+		wr32(p + 3, m[i].incarnation);
+		wr32(p + 7, m[i].addr);
+	}
+	return (int)total;
+}
+
+int mesh_gossip_decode(const uint8_t *buf, size_t len,
+		       struct mesh_member *out, size_t max)
+{
+	if (!buf || (!out && max > 0))
+		return -AION_EINVAL;
+	if (len < MESH_GOSSIP_HDR)
+		return -AION_ETRUNC;
+
+	size_t n = rd16(buf);
+
+	if (n > MESH_GOSSIP_MAX)
+		return -AION_EMALFORMED;
+	if (len < MESH_GOSSIP_LEN(n))
+		return -AION_ETRUNC;
+	if (len > MESH_GOSSIP_LEN(n))
+		return -AION_EMALFORMED;
+	if (n > max)
+		return -AION_ENOSPC;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *p = buf + MESH_GOSSIP_LEN(i);
+
+		if (!member_state_valid(p[2]))
+			return -AION_EMALFORMED;
+		out[i].node = rd16(p);
+		out[i].state = p[2];
+		out[i].incarnation = rd32(p + 3);
+		out[i].addr = rd32(p + 7);
+	}
+	return (int)n;
+}
+
+void mesh_stats_count(struct mesh_stats *s, int err)
+{
+	if (!s)
+		return;
+	s->rx++;
+	switch (err) {
+	case -AION_ETRUNC:     s->rx_bad_len++;     break;
+	case -AION_EMALFORMED: s->rx_bad_magic++;   break;
+	case -AION_ENOEXEC:    s->rx_bad_version++; break;
+	case -AION_EINVAL:     s->rx_bad_type++;    break;
+	case -AION_EPERM:      s->rx_bad_cluster++; break;
+	case -AION_ERIGHTS:    s->rx_bad_mac++;     break;
+	default:
+		if (err >= 0)
+			s->rx_ok++;
+		else
+			s->rx_bad_other++;
+		break;
+	}
+}

@@ -1,0 +1,644 @@
+/*
+ * Host tests for mesh/wire.c: the AionMesh packet and gossip codecs.
+ *
+ * Every buffer handed to a decoder is malloc'ed at exactly the length
+ * under test, so ASan reports any read past it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "aion/error.h"
+#include "mesh/wire.h"
+
+#define CLUSTER 0xc1a55e01u
+
+/*
+ * TEST STAND-IN MAC, NOT SECURITY: two keyed FNV-1a-64 lanes. Each step
+ * (xor a byte, multiply by an odd prime) is a bijection of the state, so
+ * any change to a same-length input changes both lanes: a single flipped
+ * bit always changes the MAC, which test_bit_flips relies on. The real
+ * mesh uses HMAC-SHA-256 from mbedTLS.
+ */
+struct test_key {
+	uint64_t k[2];
+	unsigned calls;
+};
+
+static void test_mac(void *ctx, const uint8_t *data, size_t len,
+		     uint8_t out[MESH_MAC_LEN])
+{
+	struct test_key *key = ctx;
+
+	key->calls++;
+	for (int lane = 0; lane < 2; lane++) {
+		uint64_t h = 0xcbf29ce484222325ull ^ key->k[lane];
+
+		for (size_t i = 0; i < len; i++) {
+			h ^= data[i];
+			h *= 0x100000001b3ull;
+		}
+		h ^= (uint64_t)len;
+		h *= 0x100000001b3ull;
+		for (int b = 0; b < 8; b++)
+			out[lane * 8 + b] = (uint8_t)(h >> (8 * b));
+	}
+}
+
+static struct test_key key = { { 0x0123456789abcdefull, 0xfedcba9876543210ull }, 0 };
+
+static struct mesh_hdr hdr(uint8_t type)
+{
+	struct mesh_hdr h = {
+		.type = type, .flags = MESH_FLAG_ACK, .cluster_id = CLUSTER,
+		.src = 3, .dst = 0xfffe, .seq = 0x01020304u, .ack = 0xa0b0c0d0u,
+	};
+	return h;
+}
+
+/* Encode into a buffer malloc'ed at exactly the packet's size. */
+static uint8_t *make(const struct mesh_hdr *h, const void *pl, size_t len,
+		     size_t *out_len)
+{
+	size_t n = MESH_HDR_LEN + len + MESH_MAC_LEN;
+	uint8_t *buf = malloc(n);
+
+	assert_non_null(buf);
+	assert_int_equal(mesh_encode(h, pl, len, buf, n, test_mac, &key), (int)n);
+	*out_len = n;
+	return buf;
+}
+
+/* Decode a copy of p[0, n) held in an exactly-sized buffer. */
+static int decode_exact(const uint8_t *p, size_t n, uint32_t cluster,
+			struct mesh_hdr *h, const uint8_t **pl)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	int r;
+
+	assert_non_null(c);
+	memcpy(c, p, n);
+	r = mesh_decode(c, n, cluster, h, pl, test_mac, &key);
+	free(c);
+	return r;
+}
+
+/* Recompute the MAC of a (possibly edited) packet in place. */
+static void remac(uint8_t *p, size_t n)
+{
+	test_mac(&key, p, n - MESH_MAC_LEN, p + n - MESH_MAC_LEN);
+}
+
+static void expect(const uint8_t *p, size_t n, int err)
+{
+	struct mesh_hdr h, h0;
+	const uint8_t *pl = (const uint8_t *)&h, *pl0 = pl;
+
+	memset(&h, 0x5a, sizeof(h));
+	h0 = h;
+	int r = decode_exact(p, n, CLUSTER, &h, &pl);
+
+	if (r != err)
+		fail_msg("decode: got %d (%s), want %d (%s)", r,
+			 aion_error_name(r), err, aion_error_name(err));
+	if (err >= 0)
+		return;
+	assert_memory_equal(&h, &h0, sizeof(h));       /* untouched */
+	assert_ptr_equal(pl, pl0);
+}
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed * 31u + i * 7u);
+}
+
+static void test_round_trip_every_type(void **state)
+{
+	(void)state;
+	static const size_t lens[] = { 0, 1, 17, 200, MESH_PAYLOAD_MAX };
+	static uint8_t pl[MESH_PAYLOAD_MAX];
+
+	for (unsigned t = MESH_PING; t <= MESH_TYPE_MAX; t++) {
+		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			size_t n, len = lens[li];
+			struct mesh_hdr in = hdr((uint8_t)t), out;
+			const uint8_t *got = NULL;
+
+			in.flags = (t & 1) ? MESH_FLAG_ACK : 0;
+			in.src = (uint16_t)t;
+			in.payload_len = 999;   /* ignored by the encoder */
+			fill(pl, len, t);
+			uint8_t *p = make(&in, pl, len, &n);
+
+			assert_int_equal(p[0], 'A');
+			assert_int_equal(p[1], 'M');
+			assert_int_equal(p[2], MESH_VERSION);
+			assert_int_equal(p[3], t);
+			memset(&out, 0, sizeof(out));
+			assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &got,
+						     test_mac, &key), (int)len);
+			assert_int_equal(out.type, t);
+			assert_int_equal(out.flags, in.flags);
+			assert_int_equal(out.cluster_id, CLUSTER);
+			assert_int_equal(out.src, in.src);
+			assert_int_equal(out.dst, in.dst);
+			assert_int_equal(out.seq, in.seq);
+			assert_int_equal(out.ack, in.ack);
+			assert_int_equal(out.payload_len, len);
+			assert_ptr_equal(got, p + MESH_HDR_LEN);
+			if (len)
+				assert_memory_equal(got, pl, len);
+			free(p);
+		}
+	}
+}
+
+static void test_big_endian_layout(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_CALL);
+	uint8_t pl[2] = { 0xaa, 0xbb };
+	size_t n;
+	uint8_t *p = make(&h, pl, 2, &n);
+	static const uint8_t want[MESH_HDR_LEN + 2] = {
+		'A', 'M', 1, MESH_CALL, MESH_FLAG_ACK,
+		0xc1, 0xa5, 0x5e, 0x01,   0x00, 0x03,   0xff, 0xfe,
+		0x01, 0x02, 0x03, 0x04,   0xa0, 0xb0, 0xc0, 0xd0,
+		0x00, 0x02,   0xaa, 0xbb,
+	};
+
+	assert_int_equal(n, sizeof(want) + MESH_MAC_LEN);
+	assert_memory_equal(p, want, sizeof(want));
+	uint8_t mac[MESH_MAC_LEN];
+
+	test_mac(&key, p, sizeof(want), mac);
+	assert_memory_equal(p + sizeof(want), mac, MESH_MAC_LEN);
+	free(p);
+}
+
+static void test_encode_errors(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_PING);
+	static uint8_t pl[MESH_PAYLOAD_MAX + 1];
+	uint8_t buf[MESH_PACKET_MAX + 8];
+
+	assert_int_equal(mesh_encode(NULL, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_encode(&h, pl, 1, NULL, sizeof(buf), test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), NULL, &key), -AION_EINVAL);
+	assert_int_equal(mesh_encode(&h, NULL, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_encode(&h, NULL, 0, buf, sizeof(buf), test_mac, &key),
+			 (int)MESH_PACKET_MIN);
+	assert_int_equal(mesh_encode(&h, pl, MESH_PAYLOAD_MAX + 1, buf, sizeof(buf),
+				     test_mac, &key), -AION_EINVAL);
+	h.type = 0;
+	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
+	h.type = MESH_TYPE_MAX + 1;
+	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
+	h = hdr(MESH_PING);
+	h.flags = 0x80;
+	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
+
+	/* One byte short: ENOSPC and nothing written. */
+	h = hdr(MESH_PING);
+	for (size_t cap = 0; cap < MESH_PACKET_MIN + 10; cap++) {
+		memset(buf, 0xee, sizeof(buf));
+		assert_int_equal(mesh_encode(&h, pl, 10, buf, cap, test_mac, &key),
+				 -AION_ENOSPC);
+		for (size_t i = 0; i < sizeof(buf); i++)
+			assert_int_equal(buf[i], 0xee);
+	}
+	assert_int_equal(mesh_encode(&h, pl, 10, buf, MESH_PACKET_MIN + 10, test_mac, &key),
+			 (int)MESH_PACKET_MIN + 10);
+}
+
+static void test_decode_null_args(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_PING), out;
+	const uint8_t *pl;
+	size_t n;
+	uint8_t *p = make(&h, NULL, 0, &n);
+
+	assert_int_equal(mesh_decode(NULL, n, CLUSTER, &out, &pl, test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_decode(p, n, CLUSTER, NULL, &pl, test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &out, NULL, test_mac, &key), -AION_EINVAL);
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &pl, NULL, &key), -AION_EINVAL);
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &pl, test_mac, &key), 0);
+	free(p);
+}
+
+/* Each corruption, with its exact error (MAC recomputed where the check
+ * under test comes after it would otherwise fail). */
+static void test_corrupt_cases(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_GOSSIP);
+	uint8_t pl[40];
+	size_t n;
+
+	fill(pl, sizeof(pl), 9);
+	uint8_t *good = make(&h, pl, sizeof(pl), &n);
+	uint8_t *p = malloc(n + 1);
+
+	assert_non_null(p);
+	expect(good, n, (int)sizeof(pl));
+
+#define RESET() memcpy(p, good, n)
+	RESET(); p[0] = 'a'; remac(p, n); expect(p, n, -AION_EMALFORMED);
+	RESET(); p[1] = 'N'; remac(p, n); expect(p, n, -AION_EMALFORMED);
+	RESET(); p[2] = 0; remac(p, n); expect(p, n, -AION_ENOEXEC);
+	RESET(); p[2] = 2; remac(p, n); expect(p, n, -AION_ENOEXEC);
+	RESET(); p[2] = 0xff; remac(p, n); expect(p, n, -AION_ENOEXEC);
+	RESET(); p[3] = 0; remac(p, n); expect(p, n, -AION_EINVAL);
+	RESET(); p[3] = MESH_TYPE_MAX + 1; remac(p, n); expect(p, n, -AION_EINVAL);
+	RESET(); p[3] = 0xff; remac(p, n); expect(p, n, -AION_EINVAL);
+	RESET(); p[4] = 0x02; remac(p, n); expect(p, n, -AION_EINVAL);
+	RESET(); p[4] = 0x80; remac(p, n); expect(p, n, -AION_EINVAL);
+	/* Payload length one more / less than the bytes present. */
+	RESET(); p[22]++; remac(p, n); expect(p, n, -AION_ETRUNC);
+	RESET(); p[22]--; expect(p, n, -AION_EMALFORMED);
+	RESET(); p[21] = 0xff; p[22] = 0xff; expect(p, n, -AION_EMALFORMED);
+	/* Trailing byte after the MAC. */
+	RESET(); p[n] = 0; expect(p, n + 1, -AION_EMALFORMED);
+	/* Wrong cluster id, even with a good MAC over it. */
+	RESET(); p[5] ^= 0x10; remac(p, n); expect(p, n, -AION_EPERM);
+	/* MAC and covered bytes. */
+	RESET(); p[n - 1] ^= 1; expect(p, n, -AION_ERIGHTS);
+	RESET(); p[n - MESH_MAC_LEN] ^= 0x80; expect(p, n, -AION_ERIGHTS);
+	RESET(); p[MESH_HDR_LEN + 5] ^= 4; expect(p, n, -AION_ERIGHTS);
+	RESET(); p[10] ^= 1; expect(p, n, -AION_ERIGHTS);      /* src */
+	RESET(); p[16] ^= 1; expect(p, n, -AION_ERIGHTS);      /* seq */
+	RESET(); p[3] = MESH_PING; expect(p, n, -AION_ERIGHTS);
+	RESET(); p[4] = 0; expect(p, n, -AION_ERIGHTS);
+#undef RESET
+	free(p);
+	free(good);
+}
+
+/* Payload length above MESH_PAYLOAD_MAX, with all its bytes present. */
+static void test_oversize_payload(void **state)
+{
+	(void)state;
+	size_t plen = MESH_PAYLOAD_MAX + 1, n = MESH_PACKET_MIN + plen;
+	uint8_t *p = calloc(1, n);
+	struct mesh_hdr h = hdr(MESH_CALL);
+
+	assert_non_null(p);
+	assert_int_equal(mesh_encode(&h, NULL, 0, p, n, test_mac, &key), (int)MESH_PACKET_MIN);
+	p[21] = (uint8_t)(plen >> 8);
+	p[22] = (uint8_t)plen;
+	remac(p, n);
+	expect(p, n, -AION_EMALFORMED);
+	free(p);
+}
+
+static void test_wrong_cluster(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_PING), out;
+	const uint8_t *pl;
+	size_t n;
+	uint8_t *p = make(&h, "x", 1, &n);
+
+	assert_int_equal(mesh_decode(p, n, CLUSTER ^ 1, &out, &pl, test_mac, &key), -AION_EPERM);
+	assert_int_equal(mesh_decode(p, n, 0, &out, &pl, test_mac, &key), -AION_EPERM);
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &pl, test_mac, &key), 1);
+	/* A different key (another cluster's, same id) fails the MAC. */
+	struct test_key other = { { 1, 2 }, 0 };
+
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &pl, test_mac, &other), -AION_ERIGHTS);
+	free(p);
+}
+
+static void test_bit_flips(void **state)
+{
+	(void)state;
+	static const size_t lens[] = { 0, 33 };
+
+	for (size_t li = 0; li < 2; li++) {
+		struct mesh_hdr h = hdr(MESH_REPLY);
+		uint8_t pl[33];
+		size_t n;
+
+		fill(pl, sizeof(pl), 4);
+		uint8_t *good = make(&h, pl, lens[li], &n);
+		uint8_t *p = malloc(n);
+
+		assert_non_null(p);
+		for (size_t bit = 0; bit < n * 8; bit++) {
+			struct mesh_hdr out;
+			const uint8_t *got = NULL;
+
+			memcpy(p, good, n);
+			p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			int r = mesh_decode(p, n, CLUSTER, &out, &got, test_mac, &key);
+
+			if (r >= 0)
+				fail_msg("bit %zu flipped: accepted", bit);
+			assert_null(got);
+		}
+		free(p);
+		free(good);
+	}
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	struct mesh_hdr h = hdr(MESH_CALL);
+	uint8_t pl[100];
+	size_t n;
+
+	fill(pl, sizeof(pl), 1);
+	uint8_t *good = make(&h, pl, sizeof(pl), &n);
+
+	for (size_t len = 0; len < n; len++)
+		expect(good, len, -AION_ETRUNC);
+	expect(good, n, (int)sizeof(pl));
+	free(good);
+}
+
+static void test_stats(void **state)
+{
+	(void)state;
+	struct mesh_stats s;
+
+	memset(&s, 0, sizeof(s));
+	mesh_stats_count(NULL, 0);
+	mesh_stats_count(&s, 0);
+	mesh_stats_count(&s, 12);
+	mesh_stats_count(&s, -AION_ETRUNC);
+	mesh_stats_count(&s, -AION_EMALFORMED);
+	mesh_stats_count(&s, -AION_ENOEXEC);
+	mesh_stats_count(&s, -AION_EINVAL);
+	mesh_stats_count(&s, -AION_EPERM);
+	mesh_stats_count(&s, -AION_ERIGHTS);
+	mesh_stats_count(&s, -AION_ERIGHTS);
+	mesh_stats_count(&s, -AION_ENOMEM);
+	assert_int_equal(s.rx, 10);
+	assert_int_equal(s.rx_ok, 2);
+	assert_int_equal(s.rx_bad_len, 1);
+	assert_int_equal(s.rx_bad_magic, 1);
+	assert_int_equal(s.rx_bad_version, 1);
+	assert_int_equal(s.rx_bad_type, 1);
+	assert_int_equal(s.rx_bad_cluster, 1);
+	assert_int_equal(s.rx_bad_mac, 2);
+	assert_int_equal(s.rx_bad_other, 1);
+}
+
+/* ---- gossip ---- */
+
+static struct mesh_member member(unsigned i)
+{
+	struct mesh_member m = {
+		.node = (uint16_t)(i * 257u + 1), .state = (uint8_t)(MESH_ALIVE + i % 3),
+		.incarnation = 0x80000000u + i * 3u, .addr = 0x0a4d0000u + i,
+	};
+	return m;
+}
+
+static int gdecode_exact(const uint8_t *p, size_t n, struct mesh_member *out, size_t max)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	int r;
+
+	assert_non_null(c);
+	memcpy(c, p, n);
+	r = mesh_gossip_decode(c, n, out, max);
+	free(c);
+	return r;
+}
+
+static void test_gossip_round_trip(void **state)
+{
+	(void)state;
+	static const size_t counts[] = { 0, 1, 2, 7, MESH_GOSSIP_MAX };
+	struct mesh_member in[MESH_GOSSIP_MAX], out[MESH_GOSSIP_MAX];
+
+	for (unsigned i = 0; i < MESH_GOSSIP_MAX; i++)
+		in[i] = member(i);
+	for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+		size_t c = counts[ci], n = MESH_GOSSIP_LEN(c);
+		uint8_t *buf = malloc(n);
+
+		assert_non_null(buf);
+		assert_int_equal(mesh_gossip_encode(in, c, buf, n), (int)n);
+		assert_int_equal(buf[0], c >> 8);
+		assert_int_equal(buf[1], c & 0xff);
+		memset(out, 0, sizeof(out));
+		assert_int_equal(mesh_gossip_decode(buf, n, out, MESH_GOSSIP_MAX), (int)c);
+		for (size_t i = 0; i < c; i++) {
+			assert_int_equal(out[i].node, in[i].node);
+			assert_int_equal(out[i].state, in[i].state);
+			assert_int_equal(out[i].incarnation, in[i].incarnation);
+			assert_int_equal(out[i].addr, in[i].addr);
+		}
+		/* Every shorter length is truncated. */
+		for (size_t len = 0; len < n; len++)
+			assert_int_equal(gdecode_exact(buf, len, out, MESH_GOSSIP_MAX),
+					 -AION_ETRUNC);
+		/* Too small an output array. */
+		if (c > 0)
+			assert_int_equal(mesh_gossip_decode(buf, n, out, c - 1), -AION_ENOSPC);
+		free(buf);
+	}
+
+	/* A full gossip array fits one mesh packet. */
+	uint8_t g[MESH_GOSSIP_LEN(MESH_GOSSIP_MAX)];
+	struct mesh_hdr h = hdr(MESH_GOSSIP), dh;
+	const uint8_t *pl;
+	size_t n;
+
+	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX, g, sizeof(g)), (int)sizeof(g));
+	uint8_t *p = make(&h, g, sizeof(g), &n);
+
+	assert_int_equal(mesh_decode(p, n, CLUSTER, &dh, &pl, test_mac, &key), (int)sizeof(g));
+	assert_int_equal(mesh_gossip_decode(pl, dh.payload_len, out, MESH_GOSSIP_MAX),
+			 (int)MESH_GOSSIP_MAX);
+	assert_int_equal(out[MESH_GOSSIP_MAX - 1].addr, in[MESH_GOSSIP_MAX - 1].addr);
+	free(p);
+}
+
+static void test_gossip_errors(void **state)
+{
+	(void)state;
+	struct mesh_member in[MESH_GOSSIP_MAX + 1], out[MESH_GOSSIP_MAX + 1];
+	uint8_t buf[MESH_GOSSIP_LEN(MESH_GOSSIP_MAX + 1) + 4];
+
+	for (unsigned i = 0; i <= MESH_GOSSIP_MAX; i++)
+		in[i] = member(i);
+
+	/* Encode. */
+	assert_int_equal(mesh_gossip_encode(in, 1, NULL, 100), -AION_EINVAL);
+	assert_int_equal(mesh_gossip_encode(NULL, 1, buf, sizeof(buf)), -AION_EINVAL);
+	assert_int_equal(mesh_gossip_encode(NULL, 0, buf, sizeof(buf)), 2);
+	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX + 1, buf, sizeof(buf)),
+			 -AION_EINVAL);
+	in[1].state = 0;
+	assert_int_equal(mesh_gossip_encode(in, 3, buf, sizeof(buf)), -AION_EINVAL);
+	in[1].state = MESH_DEAD + 1;
+	assert_int_equal(mesh_gossip_encode(in, 3, buf, sizeof(buf)), -AION_EINVAL);
+	in[1] = member(1);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(mesh_gossip_encode(in, 3, buf, MESH_GOSSIP_LEN(3) - 1), -AION_ENOSPC);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xee);
+
+	/* Decode. */
+	int n = mesh_gossip_encode(in, 3, buf, sizeof(buf));
+
+	assert_int_equal(n, MESH_GOSSIP_LEN(3));
+	assert_int_equal(mesh_gossip_decode(NULL, (size_t)n, out, 3), -AION_EINVAL);
+	assert_int_equal(mesh_gossip_decode(buf, (size_t)n, NULL, 3), -AION_EINVAL);
+	/* Trailing byte. */
+	assert_int_equal(gdecode_exact(buf, (size_t)n + 1, out, 3), -AION_EMALFORMED);
+	/* Count says more records than present (overrun). */
+	buf[1] = 4;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_ETRUNC);
+	buf[0] = 0xff; buf[1] = 0xff;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
+	/* Count past MESH_GOSSIP_MAX even with every byte present. */
+	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX, buf, sizeof(buf)),
+			 (int)MESH_GOSSIP_LEN(MESH_GOSSIP_MAX));
+	memcpy(buf + MESH_GOSSIP_LEN(MESH_GOSSIP_MAX), buf + 2, MESH_MEMBER_LEN);
+	buf[0] = 0; buf[1] = MESH_GOSSIP_MAX + 1;
+	assert_int_equal(gdecode_exact(buf, MESH_GOSSIP_LEN(MESH_GOSSIP_MAX + 1), out,
+				       MESH_GOSSIP_MAX + 1), -AION_EMALFORMED);
+	/* Fewer records claimed than present. */
+	n = mesh_gossip_encode(in, 3, buf, sizeof(buf));
+	buf[1] = 2;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
+	/* A record with an unknown state. */
+	buf[1] = 3;
+	buf[2 + MESH_MEMBER_LEN * 2 + 2] = 0;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
+	buf[2 + MESH_MEMBER_LEN * 2 + 2] = 4;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
+	buf[2 + MESH_MEMBER_LEN * 2 + 2] = MESH_DEAD;
+	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), 3);
+	/* Empty array into no output. */
+	buf[0] = 0; buf[1] = 0;
+	assert_int_equal(mesh_gossip_decode(buf, 2, NULL, 0), 0);
+}
+
+/* ---- deterministic mutation loop ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 32);
+}
+
+static void test_mutation_loop(void **state)
+{
+	(void)state;
+	static uint8_t pl[MESH_PAYLOAD_MAX];
+	static uint8_t work[MESH_PACKET_MAX + 64];
+	unsigned accepted = 0, remacs = 0;
+
+	for (unsigned it = 0; it < 20000; it++) {
+		struct mesh_hdr h = hdr((uint8_t)(MESH_PING + rnd() % MESH_TYPE_MAX));
+		size_t plen = rnd() % 3 == 0 ? rnd() % (MESH_PAYLOAD_MAX + 1) : rnd() % 64;
+		size_t n;
+
+		h.seq = rnd();
+		fill(pl, plen, it);
+		uint8_t *good = make(&h, pl, plen, &n);
+		size_t m = n;
+
+		memcpy(work, good, n);
+		unsigned edits = 1 + rnd() % 4;
+
+		for (unsigned e = 0; e < edits; e++) {
+			switch (rnd() % 6) {
+			case 0: case 1:         /* flip a bit */
+				work[rnd() % m] ^= (uint8_t)(1u << (rnd() % 8));
+				break;
+			case 2:                 /* set a byte, often in the header */
+				work[rnd() % (rnd() % 2 ? MESH_HDR_LEN : m)] = (uint8_t)rnd();
+				break;
+			case 3:                 /* truncate */
+				m = rnd() % (m + 1);
+				if (m == 0)
+					m = 1;
+				break;
+			case 4:                 /* extend with junk */
+				for (unsigned k = rnd() % 8 + 1; k && m < sizeof(work); k--)
+					work[m++] = (uint8_t)rnd();
+				break;
+			case 5:                 /* plausible payload length */
+				work[21] = (uint8_t)(rnd() % 6);
+				work[22] = (uint8_t)rnd();
+				break;
+			}
+		}
+		bool did_remac = false;
+
+		if (rnd() % 4 == 0 && m >= MESH_PACKET_MIN) {
+			remac(work, m);
+			did_remac = true;
+			remacs++;
+		}
+
+		struct mesh_hdr out;
+		const uint8_t *got = NULL;
+		uint8_t *c = malloc(m);
+
+		assert_non_null(c);
+		memcpy(c, work, m);
+		int r = mesh_decode(c, m, CLUSTER, &out, &got, test_mac, &key);
+
+		if (r >= 0) {
+			accepted++;
+			/* Without a fresh MAC only the untouched packet passes. */
+			if (!did_remac && (m != n || memcmp(c, good, n) != 0))
+				fail_msg("iteration %u: forged packet accepted", it);
+			/* Accepted packets re-encode to the same bytes. */
+			assert_int_equal(r, out.payload_len);
+			assert_int_equal(m, MESH_PACKET_MIN + (size_t)r);
+			uint8_t *again = malloc(m);
+
+			assert_non_null(again);
+			assert_int_equal(mesh_encode(&out, got, (size_t)r, again, m,
+						     test_mac, &key), (int)m);
+			assert_memory_equal(again, c, m);
+			free(again);
+		} else {
+			assert_null(got);
+		}
+		free(c);
+		free(good);
+	}
+	/* The loop must exercise both outcomes. */
+	assert_true(accepted > 0);
+	assert_true(remacs > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_every_type),
+		cmocka_unit_test(test_big_endian_layout),
+		cmocka_unit_test(test_encode_errors),
+		cmocka_unit_test(test_decode_null_args),
+		cmocka_unit_test(test_corrupt_cases),
+		cmocka_unit_test(test_oversize_payload),
+		cmocka_unit_test(test_wrong_cluster),
+		cmocka_unit_test(test_bit_flips),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_gossip_round_trip),
+		cmocka_unit_test(test_gossip_errors),
+		cmocka_unit_test(test_mutation_loop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
