@@ -229,7 +229,61 @@ def node_number(name):
     return int(m.group(1)) if m else None
 
 
-class Node:
+class Tracked:
+    """A process this tool started, known by its Popen while we hold it and
+    by its pid file otherwise. signature() lists strings its /proc cmdline
+    must contain: a recycled pid is never signalled."""
+
+    proc = None
+
+    def signature(self):
+        raise NotImplementedError
+
+    @property
+    def pid(self):
+        if self.proc is not None:
+            return self.proc.pid
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def is_ours(self, pid):
+        cmd = pid_cmdline(pid)
+        return all(part in cmd for part in self.signature())
+
+    def alive(self):
+        pid = self.pid
+        if pid is None:
+            return False
+        if self.proc is not None:
+            return self.proc.poll() is None
+        return pid_alive(pid) and self.is_ours(pid)
+
+    @staticmethod
+    def _signal(pid, sig):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _wait_gone(self, pid, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (self.proc.poll() is not None) if self.proc is not None else not pid_alive(pid):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _terminate(self, pid, grace_s):
+        """SIGTERM, up to grace_s, then SIGKILL; waits until it is gone."""
+        self._signal(pid, signal.SIGTERM)
+        if not self._wait_gone(pid, grace_s):
+            self._signal(pid, signal.SIGKILL)
+            self._wait_gone(pid, 5.0)
+
+
+class Node(Tracked):
     """One QEMU VM whose files live in run_dir/name.
 
     switch: a Switch (or the path of a VDE switch's socket directory) to plug
@@ -283,27 +337,9 @@ class Node:
                          self.cmdline_extra, self.switch_sock, self.mac,
                          self._forward_port)
 
-    @property
-    def pid(self):
-        if self.proc is not None:
-            return self.proc.pid
-        try:
-            return int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-
-    def is_our_qemu(self, pid):
-        """pid is a QEMU of this node (guards against recycled pids)."""
-        cmd = pid_cmdline(pid)
-        return "qemu" in cmd and str(self.console_sock) in cmd
-
-    def alive(self):
-        pid = self.pid
-        if pid is None:
-            return False
-        if self.proc is not None:
-            return self.proc.poll() is None
-        return pid_alive(pid) and self.is_our_qemu(pid)
+    def signature(self):
+        """This node's QEMU (its console socket is in its command line)."""
+        return ("qemu", str(self.console_sock))
 
     def start(self, die_with_parent=False):
         """Start QEMU in its own session and write its pid file.
@@ -422,10 +458,7 @@ class Node:
         stopped = None
         if pid is not None and self.alive():
             stopped = pid
-            self._signal(pid, signal.SIGTERM)
-            if not self._wait_gone(pid, grace_s):
-                self._signal(pid, signal.SIGKILL)
-                self._wait_gone(pid, 5.0)
+            self._terminate(pid, grace_s)
         self._forget()
         return stopped
 
@@ -475,24 +508,6 @@ class Node:
             return self.qmp("query-status", timeout=timeout).get("status")
         except (NodeError, AttributeError):
             return None
-
-    @staticmethod
-    def _signal(pid, sig):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def _wait_gone(self, pid, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None:
-                if self.proc.poll() is not None:
-                    return True
-            elif not pid_alive(pid):
-                return True
-            time.sleep(0.01)
-        return False
 
     def __enter__(self):
         return self
@@ -562,7 +577,7 @@ def qmp_command(sock_path, execute, arguments=None, timeout=5.0):
         raise NodeError(f"QMP {sock_path}: {e}") from None
 
 
-class Switch:
+class Switch(Tracked):
     """The cluster's VDE switch (Debian vde2's vde_switch); its files are
     RUN/switch/ (sockets: ctl and one per connected port), RUN/switch.pid,
     RUN/switch.mgmt and RUN/switch.err."""
@@ -582,27 +597,9 @@ class Switch:
             argv += ["-d", "-p", str(self.pid_file)]
         return argv
 
-    @property
-    def pid(self):
-        if self.proc is not None:
-            return self.proc.pid
-        try:
-            return int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-
-    def is_our_switch(self, pid):
-        """pid is the vde_switch of this run folder (guards against recycled pids)."""
-        cmd = pid_cmdline(pid)
-        return "vde_switch" in cmd and str(self.sock) in cmd
-
-    def alive(self):
-        pid = self.pid
-        if pid is None:
-            return False
-        if self.proc is not None:
-            return self.proc.poll() is None
-        return pid_alive(pid) and self.is_our_switch(pid)
+    def signature(self):
+        """The vde_switch of this run folder."""
+        return ("vde_switch", str(self.sock))
 
     def start(self, die_with_parent=False, timeout=5.0):
         """Start the switch and wait until its control socket exists.
@@ -653,20 +650,9 @@ class Switch:
             stopped = pid
             if self.proc is not None and self.proc.stdin:
                 self.proc.stdin.close()  # a foreground switch quits on EOF
-            Node._signal(pid, signal.SIGTERM)
-            if not self._wait_gone(pid, grace_s):
-                Node._signal(pid, signal.SIGKILL)
-                self._wait_gone(pid, 5.0)
+            self._terminate(pid, grace_s)
         self._forget()
         return stopped
-
-    def _wait_gone(self, pid, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if (self.proc.poll() is not None) if self.proc else not pid_alive(pid):
-                return True
-            time.sleep(0.01)
-        return False
 
     def _forget(self):
         if self.proc is not None:
