@@ -264,10 +264,12 @@ static int64_t tcp_listen(struct sock_ctx *ctx, uint16_t port, aion_handle_t *so
 	return err;
 }
 
-static int64_t tcp_sink(struct sock_ctx *ctx, uint8_t *data)
+/* Listens on port and hands each accepted connection to serve, forever. */
+static int64_t tcp_serve(struct sock_ctx *ctx, uint8_t *data, uint16_t port, const char *role,
+			 void (*serve)(struct sock_ctx *, aion_handle_t, uint8_t *))
 {
 	aion_handle_t lsock;
-	int64_t err = tcp_listen(ctx, TCP_SINK_PORT, &lsock);
+	int64_t err = tcp_listen(ctx, port, &lsock);
 	if (err)
 		return err;
 	for (;;) {
@@ -276,50 +278,52 @@ static int64_t tcp_sink(struct sock_ctx *ctx, uint8_t *data)
 		if (err == -AION_ETIMEDOUT)
 			continue;
 		if (err) {
-			aion_printf("tcp-sink accept failed err=%s", aion_error_name(err));
+			aion_printf("%s accept failed err=%s", role, aion_error_name(err));
 			return err;
 		}
-		uint64_t h = FNV_OFFSET, bytes = 0;
-		int64_t n;
-		while ((n = sock_recv(ctx, conn, data, UDP_MAX, TCP_IDLE_MS)) > 0) {
-			h = fnv1a(h, data, (size_t)n);
-			bytes += (uint64_t)n;
-		}
-		if (n < 0)
-			aion_printf("tcp-sink recv failed err=%s after bytes=%lu",
-				    aion_error_name(n), (unsigned long)bytes);
-		else
-			aion_printf("tcp received bytes=%lu fnv=0x%016lx", (unsigned long)bytes,
-				    (unsigned long)h);
+		serve(ctx, conn, data);
 		sock_close(ctx, conn);
 	}
 }
 
+/* Counts and checksums a connection's bytes until the peer closes. */
+static void sink_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
+{
+	uint64_t h = FNV_OFFSET, bytes = 0;
+	int64_t n;
+	while ((n = sock_recv(ctx, conn, data, UDP_MAX, TCP_IDLE_MS)) > 0) {
+		h = fnv1a(h, data, (size_t)n);
+		bytes += (uint64_t)n;
+	}
+	if (n < 0)
+		aion_printf("tcp-sink recv failed err=%s after bytes=%lu",
+			    aion_error_name(n), (unsigned long)bytes);
+	else
+		aion_printf("tcp received bytes=%lu fnv=0x%016lx", (unsigned long)bytes,
+			    (unsigned long)h);
+}
+
+/* Sends back every byte until the peer closes. */
+static void echo_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
+{
+	int64_t n, err;
+	while ((n = sock_recv(ctx, conn, data, UDP_MAX, 0)) > 0)
+		if ((err = sock_send_all(ctx, conn, data, (size_t)n)) < 0) {
+			n = err;
+			break;
+		}
+	if (n < 0)
+		aion_printf("tcp-echo failed err=%s", aion_error_name(n));
+}
+
+static int64_t tcp_sink(struct sock_ctx *ctx, uint8_t *data)
+{
+	return tcp_serve(ctx, data, TCP_SINK_PORT, "tcp-sink", sink_one);
+}
+
 static int64_t tcp_echo(struct sock_ctx *ctx, uint8_t *data)
 {
-	aion_handle_t lsock;
-	int64_t err = tcp_listen(ctx, TCP_ECHO_PORT, &lsock);
-	if (err)
-		return err;
-	for (;;) {
-		aion_handle_t conn;
-		err = sock_accept(ctx, lsock, &conn, NULL, NULL, 0);
-		if (err == -AION_ETIMEDOUT)
-			continue;
-		if (err) {
-			aion_printf("tcp-echo accept failed err=%s", aion_error_name(err));
-			return err;
-		}
-		int64_t n;
-		while ((n = sock_recv(ctx, conn, data, UDP_MAX, 0)) > 0)
-			if ((err = sock_send_all(ctx, conn, data, (size_t)n)) < 0) {
-				n = err;
-				break;
-			}
-		if (n < 0)
-			aion_printf("tcp-echo failed err=%s", aion_error_name(n));
-		sock_close(ctx, conn);
-	}
+	return tcp_serve(ctx, data, TCP_ECHO_PORT, "tcp-echo", echo_one);
 }
 
 /* Connects, retrying for a while when nobody listens yet. */

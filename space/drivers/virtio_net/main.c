@@ -608,6 +608,19 @@ static void serve_call(const struct aion_msg *m)
 static char serve_name[16];             /* the name= arg */
 
 /* The one serving thread: registers serve_name, then calls and signals forever. */
+/* The device interrupted: acknowledge it (reading the ISR drops the line),
+ * take what the queues finished, and unmask the line again. */
+static int64_t handle_irq(void)
+{
+	uint8_t isr = reg8(VIRTIO_PCI_ISR);
+	vn.irqs++;
+	if (isr & VIRTIO_ISR_QUEUE) {
+		rx_process();
+		tx_process();
+	}
+	return aion_irq_ack(VN_HANDLE_IRQ);
+}
+
 static int64_t serve_loop(uint64_t prio)
 {
 	struct aion_msg m;
@@ -628,13 +641,7 @@ static int64_t serve_loop(uint64_t prio)
 			continue;
 		}
 		if (m.w[0] & IRQ_BIT) {
-			uint8_t isr = reg8(VIRTIO_PCI_ISR);     /* read: acknowledged, line drops */
-			vn.irqs++;
-			if (isr & VIRTIO_ISR_QUEUE) {
-				rx_process();
-				tx_process();
-			}
-			if ((err = aion_irq_ack(VN_HANDLE_IRQ)))
+			if ((err = handle_irq()))
 				return fail("irq ack", err);
 		}
 		/* NETRING_SIGNAL: frames on tx, sent by tx_drain at the top. */
@@ -707,13 +714,7 @@ int64_t aion_main(uint64_t arg)
 			timeout = next > now ? next - now : 1;
 		err = aion_wait((aion_handle_t)n, &bits, timeout);
 		if (err == 0 && (bits & IRQ_BIT)) {
-			uint8_t isr = reg8(VIRTIO_PCI_ISR);     /* read: acknowledged, line drops */
-			vn.irqs++;
-			if (isr & VIRTIO_ISR_QUEUE) {
-				rx_process();
-				tx_process();
-			}
-			if ((err = aion_irq_ack(VN_HANDLE_IRQ)))
+			if ((err = handle_irq()))
 				return fail("irq ack", err);
 		} else if (err && err != -AION_ETIMEDOUT) {
 			return fail("wait", err);
