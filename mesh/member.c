@@ -100,6 +100,7 @@ static struct mesh_member *join(struct mesh_members *m, uint16_t node,
 	e->last_heard = now;
 	e->suspect_since = now;
 	e->gossip_left = gossip ? retransmit_count(m) : 0;
+	e->correct_to = MESH_NODE_NONE;
 	emit(m, now, node, MESH_STATE_UNKNOWN, state, inc);
 	return e;
 }
@@ -165,7 +166,7 @@ static bool supersedes(const struct mesh_member *e, int state, uint32_t inc)
 }
 
 static void apply_gossip(struct mesh_members *m, uint64_t now,
-			 const struct mesh_gossip *g)
+			 uint16_t from, const struct mesh_gossip *g)
 {
 	struct mesh_member *e;
 
@@ -181,6 +182,12 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 			m->self_gossip_left = retransmit_count(m);
 			emit(m, now, m->self, g->state, MESH_STATE_ALIVE,
 			     m->incarnation);
+		} else if (g->state != MESH_STATE_ALIVE &&
+			   !m->self_gossip_left) {
+			/* A stale claim (already refuted): the sender has
+			 * not heard the refutation yet, so our reply to it
+			 * carries our ALIVE entry again. */
+			m->self_gossip_left = 1;
 		}
 		return;
 	}
@@ -191,6 +198,11 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 	}
 	if (supersedes(e, g->state, g->incarnation))
 		set_state(m, e, now, g->state, g->incarnation);
+	else if (from != MESH_NODE_NONE && g->incarnation < e->incarnation &&
+		 g->state != MESH_STATE_ALIVE)
+		/* The sender still holds a suspicion we know was refuted:
+		 * our next message to it carries the newer entry. */
+		e->correct_to = from;
 }
 
 static void put_gossip(struct mesh_msg *msg, uint16_t node, int state,
@@ -235,6 +247,14 @@ static void fill_gossip(struct mesh_members *m, struct mesh_msg *msg)
 	if (m->self_gossip_left) {
 		m->self_gossip_left--;
 		put_gossip(msg, m->self, MESH_STATE_ALIVE, m->incarnation);
+	}
+	for (uint32_t i = 0; i < m->count; i++) {
+		struct mesh_member *e = &m->m[i];
+
+		if (e->correct_to == msg->to) {
+			e->correct_to = MESH_NODE_NONE;
+			put_gossip(msg, e->node, e->state, e->incarnation);
+		}
 	}
 	for (int i = 0; i < MESH_GOSSIP_MAX && msg->ngossip < MESH_GOSSIP_MAX;
 	     i++) {
@@ -328,6 +348,14 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 			set_state(m, e, now, MESH_STATE_SUSPECT,
 				  e->incarnation);
 			m->reprobe = e->node;
+		} else if (e && e->state == MESH_STATE_SUSPECT) {
+			/* Still suspected: keep probing it directly every
+			 * period (each PING carries its SUSPECT entry, so a
+			 * live node refutes within one round trip) until it
+			 * refutes or its suspicion expires. An answer that
+			 * carried no refutation (say an INDIRECT_ACK) is no
+			 * reason to stop. */
+			m->reprobe = e->node;
 		}
 	}
 	expire_suspects(m, now);
@@ -399,7 +427,7 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 	if (from)
 		from->last_heard = now;
 	for (uint8_t i = 0; i < msg->ngossip; i++)
-		apply_gossip(m, now, &msg->gossip[i]);
+		apply_gossip(m, now, msg->from, &msg->gossip[i]);
 
 	switch (msg->type) {
 	case MESH_MSG_PING:

@@ -24,8 +24,9 @@
 
 _Static_assert(OFF_PLEN + 2u == MESH_HDR_LEN, "header layout");
 _Static_assert(MESH_PACKET_MAX <= 1500u - 20u - 8u, "packet fits one frame");
-_Static_assert(MESH_GOSSIP_LEN(MESH_GOSSIP_MAX) <= MESH_PAYLOAD_MAX,
-	       "a full gossip array fits one packet");
+_Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX,
+	       "a full membership message fits one packet");
+_Static_assert(MESH_GOSSIP_MAX <= 255, "ngossip is one byte");
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -150,65 +151,98 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 	return (int)plen;
 }
 
-static bool member_state_valid(unsigned s)
+static bool node_state_valid(unsigned s)
 {
-	return s >= MESH_ALIVE && s <= MESH_DEAD;
+	return s >= MESH_STATE_ALIVE && s <= MESH_STATE_DEAD;
 }
 
-int mesh_gossip_encode(const struct mesh_member *m, size_t n,
-		       uint8_t *buf, size_t cap)
+/* Packet type that carries membership message subtype t, or 0. */
+static uint8_t msg_packet_type(unsigned t)
 {
-	if (!buf || (!m && n > 0) || n > MESH_GOSSIP_MAX)
+	switch (t) {
+	case MESH_MSG_PING:         return MESH_PING;
+	case MESH_MSG_PING_REQ:     return MESH_PING_REQ;
+	case MESH_MSG_ACK:
+	case MESH_MSG_INDIRECT_ACK: return MESH_ACK;
+	default:                    return 0;
+	}
+}
+
+int mesh_msg_to_wire(const struct mesh_msg *m, struct mesh_hdr *h,
+		     uint8_t *payload, size_t cap)
+{
+	if (!m || !h || !payload)
 		return -AION_EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!member_state_valid(m[i].state))
+
+	uint8_t type = msg_packet_type(m->type);
+
+	if (!type || m->ngossip > MESH_GOSSIP_MAX)
+		return -AION_EINVAL;
+	for (unsigned i = 0; i < m->ngossip; i++)
+		if (!node_state_valid(m->gossip[i].state))
 			return -AION_EINVAL;
 
-	size_t total = MESH_GOSSIP_LEN(n);
+	size_t total = MESH_MSG_LEN((size_t)m->ngossip);
 
 	if (cap < total)
 		return -AION_ENOSPC;
-	wr16(buf, (uint16_t)n);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *p = buf + MESH_GOSSIP_LEN(i);
+	h->type = type;
+	h->src = m->from;
+	h->dst = m->to;
+	payload[0] = m->type;
+	wr16(payload + 1, m->target);
+	wr32(payload + 3, m->seq);
+	payload[7] = m->ngossip;
+	for (unsigned i = 0; i < m->ngossip; i++) {
+		uint8_t *p = payload + MESH_MSG_LEN(i);
 
-		wr16(p, m[i].node);
-		p[2] = m[i].state;
-		wr32(p + 3, m[i].incarnation);
-		wr32(p + 7, m[i].addr);
+		wr16(p, m->gossip[i].node);
+		p[2] = m->gossip[i].state;
+		wr32(p + 3, m->gossip[i].incarnation);
 	}
 	return (int)total;
 }
 
-int mesh_gossip_decode(const uint8_t *buf, size_t len,
-		       struct mesh_member *out, size_t max)
+int mesh_msg_from_wire(const struct mesh_hdr *h, const uint8_t *payload,
+		       size_t len, struct mesh_msg *out)
 {
-	if (!buf || (!out && max > 0))
+	if (!h || !out || (!payload && len > 0))
 		return -AION_EINVAL;
-	if (len < MESH_GOSSIP_HDR)
+	if (h->type != MESH_PING && h->type != MESH_PING_REQ &&
+	    h->type != MESH_ACK)
+		return -AION_EINVAL;
+	if (len < MESH_MSG_HDR_LEN)
 		return -AION_ETRUNC;
+	if (msg_packet_type(payload[0]) != h->type)
+		return -AION_EMALFORMED;
 
-	size_t n = rd16(buf);
+	size_t n = payload[7];
 
 	if (n > MESH_GOSSIP_MAX)
 		return -AION_EMALFORMED;
-	if (len < MESH_GOSSIP_LEN(n))
+	if (len < MESH_MSG_LEN(n))
 		return -AION_ETRUNC;
-	if (len > MESH_GOSSIP_LEN(n))
+	if (len > MESH_MSG_LEN(n))
 		return -AION_EMALFORMED;
-	if (n > max)
-		return -AION_ENOSPC;
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *p = buf + MESH_GOSSIP_LEN(i);
-
-		if (!member_state_valid(p[2]))
+	for (size_t i = 0; i < n; i++)
+		if (!node_state_valid(payload[MESH_MSG_LEN(i) + 2]))
 			return -AION_EMALFORMED;
-		out[i].node = rd16(p);
-		out[i].state = p[2];
-		out[i].incarnation = rd32(p + 3);
-		out[i].addr = rd32(p + 7);
+
+	struct mesh_msg m = {
+		.type = payload[0], .ngossip = (uint8_t)n,
+		.from = h->src, .to = h->dst,
+		.target = rd16(payload + 1), .seq = rd32(payload + 3),
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *p = payload + MESH_MSG_LEN(i);
+
+		m.gossip[i].node = rd16(p);
+		m.gossip[i].state = p[2];
+		m.gossip[i].incarnation = rd32(p + 3);
 	}
-	return (int)n;
+	*out = m;
+	return 0;
 }
 
 void mesh_stats_count(struct mesh_stats *s, int err)

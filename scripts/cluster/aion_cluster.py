@@ -57,6 +57,15 @@ FORWARD_MAC = "52:54:00:00:01:01"
 # The guest TCP port the host's 127.0.0.1:PORT is forwarded to (echo).
 FORWARD_GUEST_PORT = 7
 
+# The fw_cfg file meshd reads its cluster key from (space/lib/include/aion/
+# fwcfg.h: FWCFG_CLUSTER_KEY); without it the image's default key is used.
+CLUSTER_KEY_FWCFG = "opt/aion/cluster-key"
+KEY_MAX_DIGITS = 128
+# `up` waits this long for every node to see every other one alive.
+MESH_TIMEOUT_S = 60
+# The console takes input once the serial driver says so.
+CONSOLE_READY_RE = r"serial: ready\b"
+
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -127,6 +136,37 @@ def cmdline_args(words):
     return ["-smbios", "type=1,serial=" + " ".join(words).replace(",", ",,")]
 
 
+def fwcfg_args(files):
+    """QEMU arguments that give the guest fw_cfg files: one
+    `-fw_cfg name=NAME,string=TEXT` per item of the dict files (None or {}:
+    none). Commas in TEXT are doubled (QEMU's option syntax); names should
+    start with "opt/" (QEMU warns otherwise)."""
+    args = []
+    for name, text in (files or {}).items():
+        args += ["-fw_cfg", f"name={name},string={str(text).replace(',', ',,')}"]
+    return args
+
+
+def check_key(key):
+    """key (a cluster key: 1..KEY_MAX_DIGITS hex digits) or ValueError."""
+    if not re.fullmatch(rf"[0-9a-fA-F]{{1,{KEY_MAX_DIGITS}}}", key or ""):
+        raise ValueError(f"a cluster key is 1 to {KEY_MAX_DIGITS} hex digits, not {key!r}")
+    return key
+
+
+def node_fwcfg(number, key=None, node_keys=None):
+    """The fw_cfg files of node `number`: its cluster key, node_keys[number]
+    if given, else key, as {CLUSTER_KEY_FWCFG: HEX}; {} when neither is set
+    (the node uses the image's default key)."""
+    chosen = (node_keys or {}).get(number, key)
+    return {CLUSTER_KEY_FWCFG: check_key(chosen)} if chosen is not None else {}
+
+
+def mesh_addr(number):
+    """Node `number`'s mesh address (netd: 10.77.0.N/24)."""
+    return f"10.77.0.{number}"
+
+
 def mesh_mac(number):
     """MAC of node `number`'s mesh NIC: 52:54:00:00:00:NN, NN in hex."""
     if not 1 <= number <= 0xff:
@@ -166,12 +206,12 @@ def free_loopback_port():
 
 
 def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
-              switch_sock=None, mac=None, forward_port=None):
+              switch_sock=None, mac=None, forward_port=None, fw_cfg=None):
     """The QEMU command line of one node whose files live in node_dir.
 
     -nodefaults: no default NIC, VGA, floppy or parallel port; the node has
     exactly the devices listed here, so what the guest sees is deliberate.
-    NICs only as asked for (net_args()).
+    NICs only as asked for (net_args()); fw_cfg files as fwcfg_args(fw_cfg).
     """
     node_dir = Path(node_dir)
     return [
@@ -188,7 +228,8 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
                     f"server=on,wait=off,logfile={node_dir}/serial.log",
         "-serial", "chardev:ser0",
         "-qmp", f"unix:{node_dir}/qmp.sock,server=on,wait=off",
-    ] + net_args(switch_sock, mac, forward_port) + cmdline_args(cmdline_extra)
+    ] + net_args(switch_sock, mac, forward_port) + cmdline_args(cmdline_extra) \
+      + fwcfg_args(fw_cfg)
 
 
 def pid_alive(pid):
@@ -290,10 +331,11 @@ class Node(Tracked):
     the node's mesh NIC into, MAC mesh_mac(number); None: no mesh NIC.
     forward: give the node the loopback port forward NIC (net_args()); the
     port is chosen at start() and written to forward_port.
+    fw_cfg: {name: text} files for the guest's fw_cfg (fwcfg_args()).
     """
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
-                 cmdline_extra=None, switch=None, forward=False):
+                 cmdline_extra=None, switch=None, forward=False, fw_cfg=None):
         self.name = name
         self.number = node_number(name)
         self.dir = Path(run) / name
@@ -303,6 +345,7 @@ class Node(Tracked):
         self.cmdline_extra = cmdline_extra
         self.switch_sock = getattr(switch, "sock", switch)
         self.forward = forward
+        self.fw_cfg = dict(fw_cfg or {})
         self._forward_port = None
         self.proc = None
         self._log_pos = 0
@@ -335,7 +378,7 @@ class Node(Tracked):
     def argv(self):
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
                          self.cmdline_extra, self.switch_sock, self.mac,
-                         self._forward_port)
+                         self._forward_port, self.fw_cfg)
 
     def signature(self):
         """This node's QEMU (its console socket is in its command line)."""
@@ -697,15 +740,17 @@ class Switch(Tracked):
 
 
 def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
-                  iso=ISO, extra_words=()):
+                  iso=ISO, extra_words=(), key=None, node_keys=None):
     """The Node objects of a cluster of `count` nodes node1..nodeN on
     `switch`: node N boots with aion.node=N plus extra_words on its command
-    line; node1 alone gets the loopback port forward when forward is set."""
+    line; node1 alone gets the loopback port forward when forward is set.
+    key / node_keys ({N: HEX}): cluster keys through fw_cfg (node_fwcfg())."""
     if not 1 <= count <= MAX_NODES:
         raise NodeError(f"a cluster has 1 to {MAX_NODES} nodes, not {count}")
     return [Node(f"node{i}", run, iso=iso, mem_mib=mem_mib, kvm=kvm,
                  cmdline_extra=[f"aion.node={i}", *cmdline_words(extra_words)],
-                 switch=switch, forward=forward and i == 1)
+                 switch=switch, forward=forward and i == 1,
+                 fw_cfg=node_fwcfg(i, key, node_keys))
             for i in range(1, count + 1)]
 
 
@@ -761,13 +806,13 @@ def node_state(node):
 
 def cluster_table(nodes, state=node_state):
     """The node table of up and status, as lines: node, address (the mesh
-    address; "-" until nodes have one), state (state(node)), pid, forwarded
-    port, console socket."""
+    address, mesh_addr()), state (state(node)), pid, forwarded port, console
+    socket."""
     rows = [("node", "address", "state", "pid", "forward", "console")]
     for n in nodes:
         alive = n.alive()
         port = n.forward_port if alive else None
-        rows.append((n.name, "-", state(n), str(n.pid) if alive else "-",
+        rows.append((n.name, mesh_addr(n.number), state(n), str(n.pid) if alive else "-",
                      f"127.0.0.1:{port}->{FORWARD_GUEST_PORT}" if port else "-",
                      str(n.console_sock) if alive else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -855,9 +900,12 @@ def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0
     seq = next_exec_seq(node)
     sent = f"@{seq} {command}"
     done = re.compile(rf"\bshell: done seq={seq} status=(\d+)")
-    node.read_new()                 # skip what was logged before
-    pos = len(node._text)
+    # The command's output is read from the console socket itself, not from
+    # serial.log: QEMU's chardev logfile repeats a byte now and then while a
+    # client is attached (seen with QEMU 7.2: "donee seq=1"), the socket
+    # stream does not.
     partial = ""
+    stream = codecs.getincrementaldecoder("utf-8")(errors="replace")
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(2.0)
@@ -869,15 +917,18 @@ def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0
     deadline = time.monotonic() + timeout
     with sock:
         while True:
-            try:            # QEMU copies the console to us too: drain, unused
-                while sock.recv(65536):
-                    pass
+            got = []
+            try:
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    got.append(chunk)
             except OSError:  # BlockingIOError: nothing more for now
                 pass
             alive = node.alive()
             node.read_new()
-            lines = (partial + plain(node._text[pos:])).split("\n")
-            pos = len(node._text)
+            lines = (partial + plain(stream.decode(b"".join(got)))).split("\n")
             partial = lines.pop()
             for line in lines:
                 m = done.search(line)
@@ -977,3 +1028,96 @@ def attach_console(node, raw=False, stdin_fd=0, stdout_fd=1):
     finally:
         if saved is not None:
             termios.tcsetattr(stdin_fd, termios.TCSAFLUSH, saved)
+
+
+# The guest's `nodes` command (meshd): a header, then one line per member:
+#   nodes self=1 count=3
+#   node=1 addr=10.77.0.1 state=alive inc=0 heard_ms=0 self
+#   node=2 addr=10.77.0.2 state=suspect inc=3 heard_ms=412
+# Members are read by their key=value fields, so an extra or garbled field
+# does not hide a member; node= and a known state= are required.
+_NODES_HEADER_RE = re.compile(r"^nodes self=(\d+) count=(\d+)\b")
+_NODES_MEMBER_RE = re.compile(r"^node=(\d+)\s")
+_NODES_STATES = ("alive", "suspect", "dead")
+
+
+def parse_nodes(lines):
+    """The output lines of the shell command `nodes` (shell_exec() passes them
+    without their log prefix) as (self number, {number: member}), member a dict
+    {"addr", "state", "inc", "heard_ms", "self"} (addr, inc, heard_ms None
+    when the line lacks them). The last header counts (the late output of an
+    earlier command may come first); other lines are ignored. ValueError for
+    an `error:` answer, no header, or fewer member lines than the header's
+    count."""
+    header, members = None, {}
+    for line in lines:
+        line = line.strip()
+        if line.startswith("error:"):
+            raise ValueError(line)
+        m = _NODES_HEADER_RE.match(line)
+        if m:
+            header, members = (int(m.group(1)), int(m.group(2))), {}
+            continue
+        f = dict(re.findall(r"(\w+)=(\S+)", line))
+        if header and _NODES_MEMBER_RE.match(line) and f.get("state") in _NODES_STATES:
+            members[int(f["node"])] = {
+                "addr": f.get("addr"), "state": f["state"],
+                "inc": int(f["inc"]) if f.get("inc", "").isdigit() else None,
+                "heard_ms": int(f["heard_ms"]) if f.get("heard_ms", "").isdigit() else None,
+                "self": line.split()[-1] == "self"}
+    if header is None:
+        raise ValueError("no `nodes self=N count=M` line in: " + " | ".join(lines))
+    if len(members) < header[1]:
+        raise ValueError(f"count={header[1]} but {len(members)} member lines")
+    return header[0], members
+
+
+def mesh_missing(view, numbers):
+    """What keeps a `nodes` view (parse_nodes()) from seeing every node of
+    `numbers` alive, as ["node3 suspect", "node4 missing"]; [] when none."""
+    _self, members = view
+    return [f"node{n} {members[n]['state'] if n in members else 'missing'}"
+            for n in numbers if members.get(n, {}).get("state") != "alive"]
+
+
+def mesh_view(node, timeout=10.0):
+    """Run `nodes` on node's shell; its parse_nodes() view. ValueError when
+    the command failed or answered something else, NodeTimeout when it did
+    not answer within timeout, NodeError when the node is not running."""
+    lines = []
+    status = shell_exec(node, "nodes", timeout=timeout, out=lines.append)
+    if status != 0:
+        raise ValueError(" | ".join(lines) or f"status {status}")
+    return parse_nodes(lines)
+
+
+def wait_mesh(nodes, timeout=MESH_TIMEOUT_S, poll_s=0.5, exec_timeout=10.0):
+    """Wait until every node sees every other one (and itself) alive in its
+    `nodes` view, `timeout` seconds in all (from the console being ready:
+    CONSOLE_READY_RE). Each round runs `nodes` on every node; the first round
+    where all agree ends the wait. Returns {name: view} of that round.
+    Raises NodeTimeout naming each node that did not converge, with what it
+    saw (or its error), and NodeError if a node's QEMU exits."""
+    deadline = time.monotonic() + timeout
+    wait_all(nodes, CONSOLE_READY_RE, timeout)
+    numbers = [n.number for n in nodes]
+    while True:
+        views, pending = {}, {}
+        for n in nodes:
+            left = max(1.0, min(exec_timeout, deadline - time.monotonic()))
+            try:
+                views[n.name] = mesh_view(n, left)
+                missing = mesh_missing(views[n.name], numbers)
+                if missing:
+                    pending[n.name] = "sees " + ", ".join(missing)
+            except NodeTimeout:
+                pending[n.name] = f"no answer to `nodes` within {left:g} s"
+            except ValueError as e:
+                pending[n.name] = f"answered `nodes` with `{e}`"
+        if not pending:
+            return views
+        if time.monotonic() >= deadline:
+            raise NodeTimeout(
+                f"the mesh did not converge within {timeout:g} s: "
+                + "; ".join(f"{name} {why}" for name, why in pending.items()))
+        time.sleep(poll_s)

@@ -11,11 +11,12 @@
 #include "aion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/lib.h"
+#include "aion/meshclient.h"
 #include "aion/net.h"
 #include "format.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)
-#define ARGS_MAX        4
+#define ARGS_MAX        12
 
 static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
 static char text[AION_IPC_PAYLOAD_MAX + 1];
@@ -49,7 +50,8 @@ static int admin(uint32_t label, const char *arg)
 
 static int cmd_help(void)
 {
-	aion_printf("commands: help ps caps UNIT mem services names kill UNIT net ping ADDR uptime");
+	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
+		    "call NAME [TEXT] kill UNIT net ping ADDR uptime");
 	return 0;
 }
 
@@ -150,6 +152,79 @@ static int cmd_ping(const char *addr)
 	return 0;
 }
 
+#define MESH_WAIT_NS    2000000000ull
+
+/* meshd's endpoint, looked up once (meshd registers "mesh" when it starts). */
+static int64_t mesh_ep(aion_handle_t *ep)
+{
+	static aion_handle_t h;
+	if (!h) {
+		int64_t err = mesh_connect(&buf, MESH_WAIT_NS, &h);
+		if (err)
+			return err;
+	}
+	*ep = h;
+	return 0;
+}
+
+/* A text request to meshd, answered in pages: w1 is where the next starts. */
+static int mesh_text(const char *what, uint32_t label)
+{
+	aion_handle_t ep = 0;
+	uint64_t from = 0;
+	int64_t err = mesh_ep(&ep);
+	for (unsigned page = 0; !err && page < 16; page++) {
+		uint64_t next = 0;
+		err = mesh_text_call(ep, &buf, label, from, NULL, text, sizeof(text), &next);
+		if (!err)
+			print_lines(text);
+		if (err || !next)
+			break;
+		from = next;
+	}
+	if (err) {
+		aion_printf("error: %s: %s", what, aion_error_name(err));
+		return 1;
+	}
+	return 0;
+}
+
+/* call NAME [TEXT...]: a MESH_TEXT_CALL to a service found by name. */
+static int cmd_call(unsigned argc, char **argv)
+{
+	char req[AION_IPC_PAYLOAD_MAX];
+	aion_handle_t ep = 0, svc;
+	unsigned node = 0, n = 0;
+	int64_t err = mesh_ep(&ep);
+
+	req[0] = '\0';
+	for (unsigned i = 2; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+		if (n + len + 2 > sizeof(req))
+			break;
+		if (n)
+			req[n++] = ' ';
+		memcpy(req + n, argv[i], len + 1);
+		n += (unsigned)len;
+	}
+	if (!err)
+		err = mesh_lookup(ep, &buf, argv[1], &svc, &node);
+	if (err) {
+		aion_printf("error: call %s: lookup: %s", argv[1], aion_error_name(err));
+		return 1;
+	}
+	uint64_t t0 = aion_clock_ns();
+	err = mesh_text_call(svc, &buf, MESH_TEXT_CALL, 0, req, text, sizeof(text), NULL);
+	uint64_t us = (aion_clock_ns() - t0) / 1000;
+	aion_handle_close(svc);
+	if (err) {
+		aion_printf("error: call %s: %s", argv[1], aion_error_name(err));
+		return 1;
+	}
+	aion_printf("reply node=%u us=%lu: %s", node, (unsigned long)us, text);
+	return 0;
+}
+
 /* Splits line in place; returns the word count (at most ARGS_MAX). */
 static unsigned split(char *line, char **argv)
 {
@@ -176,7 +251,12 @@ static int run(char *line)
 	const char *c = argv[0];
 	if (!strcmp(c, "help") && argc == 1) return cmd_help();
 	if (!strcmp(c, "ps") && argc == 1) return admin(INIT_ADMIN_PS, NULL);
-	if (!strcmp(c, "services") && argc == 1) return admin(INIT_ADMIN_SERVICES, NULL);
+	if (!strcmp(c, "svc") && argc == 1) return admin(INIT_ADMIN_SERVICES, NULL);
+	if (!strcmp(c, "services") && argc == 1) return mesh_text("services", MESHD_SERVICES);
+	if (!strcmp(c, "nodes") && argc == 1) return mesh_text("nodes", MESHD_NODES);
+	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "stats"))
+		return mesh_text("mesh stats", MESHD_STATS);
+	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
 	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
 	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);
 	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();

@@ -7,7 +7,7 @@
 #include "aion/initproto.h"
 #include "aion/lib.h"
 
-#define SERVICES_MAX 8
+#define SERVICES_MAX 10
 
 struct service {
 	const struct svc_spec *spec;
@@ -32,6 +32,7 @@ struct svc_spec {
 #define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
 #define SVC_NEED_NIC    (1u << 2)       /* the mesh NIC's ports and IRQ (devices.c) */
 #define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
+#define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, given last */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;

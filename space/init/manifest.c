@@ -13,8 +13,11 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },
+	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md). */
+	{ .name = "meshd", .prio = 119, .quota = 512, .needs = SVC_NEED_FWCFG },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
+	{ .name = "meshtest", .prio = 110, .quota = 256, .when = "aion.meshtest" },
 };
 
 const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);

@@ -5,6 +5,7 @@
  * in a row init gives up on it and says so. init learns of an end from the
  * notice the kernel sends on its endpoint (UNIT_FAULT_EP), never by polling.
  */
+#include "aion/fwcfg.h"
 #include "cmdline.h"
 #include "format.h"
 #include "init.h"
@@ -84,8 +85,19 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 		if (err < 0)
 			return err;
 	}
-	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1))
-		return devices_give_nic(spec->needs & SVC_NEED_NIC1 ? 1 : 0, unit);
+	if ((spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) &&
+	    (err = devices_give_nic(spec->needs & SVC_NEED_NIC1 ? 1 : 0, unit)) < 0)
+		return err;
+	if (spec->needs & SVC_NEED_FWCFG) {
+		/* After all the others: SVC_FWCFG_IO when it is the only need. */
+		int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, FWCFG_PORT, FWCFG_PORTS);
+		err = io < 0 ? io : aion_cap_give(unit, (aion_handle_t)io,
+						  AION_RIGHT_READ | AION_RIGHT_WRITE);
+		if (io > 0)
+			aion_handle_close((aion_handle_t)io);
+		if (err < 0)
+			return err;
+	}
 	return 0;
 }
 

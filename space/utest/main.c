@@ -72,6 +72,8 @@ void utest_reap(aion_handle_t unit, aion_handle_t thread)
 	aion_handle_close(unit);
 }
 
+void test_fwcfg(void);           /* fwcfg_tests.c */
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -95,6 +97,7 @@ static const struct {
 	{ "memshare", test_memshare },
 	{ "irq", test_irq },
 	{ "faultep", test_faultep },
+	{ "fwcfg", test_fwcfg },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

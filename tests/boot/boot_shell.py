@@ -68,7 +68,7 @@ def test(iso):
             node.wait_for(r"init: service ended name=serial\b", 10)
             node.wait_for(r"init: service start name=serial restarts=1\b", 10)
             node.wait_for(r"serial: ready", 10, pos=node.text.rfind("restarts=1"))
-            out, status = con.run("services")
+            out, status = con.run("svc")
             print("services after kill:", *out, sep="\n  ")
             check(status == 0 and "serial running restarts=1" in out,
                   f"serial was not restarted: {out}")

@@ -42,13 +42,15 @@ def line_at(text, match):
 
 
 @contextmanager
-def booted(iso, mem_mib=128, cmdline_extra=None):
+def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
-    The VM is stopped and the folder removed when the block ends.
+    fw_cfg: {name: text} files for the guest (ac.fwcfg_args()). The VM is
+    stopped and the folder removed when the block ends.
     """
     run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
-    node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra)
+    node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra,
+                   fw_cfg=fw_cfg)
     try:
         node.start(die_with_parent=True)
         first = node.wait_for(BOOT_END_RE, READY_TIMEOUT_S)

@@ -1,5 +1,6 @@
 /*
- * Host tests for mesh/wire.c: the AionMesh packet and gossip codecs.
+ * Host tests for mesh/wire.c: the AionMesh packet codec and the
+ * membership message (struct mesh_msg) payload codec.
  *
  * Every buffer handed to a decoder is malloc'ed at exactly the length
  * under test, so ASan reports any read past it.
@@ -13,16 +14,12 @@
 #include <cmocka.h>
 #include "aion/error.h"
 #include "mesh/wire.h"
+#include "../fuzz/mesh_test_mac.h"
 
 #define CLUSTER 0xc1a55e01u
 
-/*
- * TEST STAND-IN MAC, NOT SECURITY: two keyed FNV-1a-64 lanes. Each step
- * (xor a byte, multiply by an odd prime) is a bijection of the state, so
- * any change to a same-length input changes both lanes: a single flipped
- * bit always changes the MAC, which test_bit_flips relies on. The real
- * mesh uses HMAC-SHA-256 from mbedTLS.
- */
+/* The test stand-in MAC (NOT SECURITY; see mesh_test_mac.h): any change
+ * to a same-length input changes it, which test_bit_flips relies on. */
 struct test_key {
 	uint64_t k[2];
 	unsigned calls;
@@ -34,18 +31,7 @@ static void test_mac(void *ctx, const uint8_t *data, size_t len,
 	struct test_key *key = ctx;
 
 	key->calls++;
-	for (int lane = 0; lane < 2; lane++) {
-		uint64_t h = 0xcbf29ce484222325ull ^ key->k[lane];
-
-		for (size_t i = 0; i < len; i++) {
-			h ^= data[i];
-			h *= 0x100000001b3ull;
-		}
-		h ^= (uint64_t)len;
-		h *= 0x100000001b3ull;
-		for (int b = 0; b < 8; b++)
-			out[lane * 8 + b] = (uint8_t)(h >> (8 * b));
-	}
+	mesh_test_mac(key->k, data, len, out);
 }
 
 static struct test_key key = { { 0x0123456789abcdefull, 0xfedcba9876543210ull }, 0 };
@@ -391,139 +377,257 @@ static void test_stats(void **state)
 	assert_int_equal(s.rx_bad_other, 1);
 }
 
-/* ---- gossip ---- */
+/* ---- membership messages (struct mesh_msg) as packet payloads ---- */
 
-static struct mesh_member member(unsigned i)
+static struct mesh_msg msg(unsigned type, unsigned ngossip)
 {
-	struct mesh_member m = {
-		.node = (uint16_t)(i * 257u + 1), .state = (uint8_t)(MESH_ALIVE + i % 3),
-		.incarnation = 0x80000000u + i * 3u, .addr = 0x0a4d0000u + i,
+	struct mesh_msg m = {
+		.type = (uint8_t)type, .ngossip = (uint8_t)ngossip,
+		.from = (uint16_t)(0x0102 + type), .to = (uint16_t)(0xfe00 + type),
+		.target = type == MESH_MSG_PING ? MESH_NODE_NONE : (uint16_t)(0x0a0b + type),
+		.seq = 0xdeadbe00u + type,
 	};
+
+	for (unsigned i = 0; i < ngossip && i < MESH_GOSSIP_MAX; i++)
+		m.gossip[i] = (struct mesh_gossip){
+			.node = (uint16_t)(i * 257u + 1),
+			.state = (uint8_t)(MESH_STATE_ALIVE + i % 3),
+			.incarnation = 0x80000000u + i * 3u,
+		};
 	return m;
 }
 
-static int gdecode_exact(const uint8_t *p, size_t n, struct mesh_member *out, size_t max)
+/* mesh_msg_from_wire on a copy of p[0, n) in an exactly-sized buffer;
+ * on failure *out must be untouched. */
+static int mdecode_exact(const struct mesh_hdr *h, const uint8_t *p, size_t n,
+			 struct mesh_msg *out)
 {
 	uint8_t *c = malloc(n ? n : 1);
+	struct mesh_msg before;
 	int r;
 
 	assert_non_null(c);
 	memcpy(c, p, n);
-	r = mesh_gossip_decode(c, n, out, max);
+	memset(out, 0x5a, sizeof(*out));
+	before = *out;
+	r = mesh_msg_from_wire(h, c, n, out);
 	free(c);
+	if (r < 0)
+		assert_memory_equal(out, &before, sizeof(before));
 	return r;
 }
 
-static void test_gossip_round_trip(void **state)
+static void assert_msg_equal(const struct mesh_msg *a, const struct mesh_msg *b)
 {
-	(void)state;
-	static const size_t counts[] = { 0, 1, 2, 7, MESH_GOSSIP_MAX };
-	struct mesh_member in[MESH_GOSSIP_MAX], out[MESH_GOSSIP_MAX];
-
-	for (unsigned i = 0; i < MESH_GOSSIP_MAX; i++)
-		in[i] = member(i);
-	for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
-		size_t c = counts[ci], n = MESH_GOSSIP_LEN(c);
-		uint8_t *buf = malloc(n);
-
-		assert_non_null(buf);
-		assert_int_equal(mesh_gossip_encode(in, c, buf, n), (int)n);
-		assert_int_equal(buf[0], c >> 8);
-		assert_int_equal(buf[1], c & 0xff);
-		memset(out, 0, sizeof(out));
-		assert_int_equal(mesh_gossip_decode(buf, n, out, MESH_GOSSIP_MAX), (int)c);
-		for (size_t i = 0; i < c; i++) {
-			assert_int_equal(out[i].node, in[i].node);
-			assert_int_equal(out[i].state, in[i].state);
-			assert_int_equal(out[i].incarnation, in[i].incarnation);
-			assert_int_equal(out[i].addr, in[i].addr);
-		}
-		/* Every shorter length is truncated. */
-		for (size_t len = 0; len < n; len++)
-			assert_int_equal(gdecode_exact(buf, len, out, MESH_GOSSIP_MAX),
-					 -AION_ETRUNC);
-		/* Too small an output array. */
-		if (c > 0)
-			assert_int_equal(mesh_gossip_decode(buf, n, out, c - 1), -AION_ENOSPC);
-		free(buf);
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->ngossip, b->ngossip);
+	assert_int_equal(a->from, b->from);
+	assert_int_equal(a->to, b->to);
+	assert_int_equal(a->target, b->target);
+	assert_int_equal(a->seq, b->seq);
+	for (unsigned i = 0; i < a->ngossip; i++) {
+		assert_int_equal(a->gossip[i].node, b->gossip[i].node);
+		assert_int_equal(a->gossip[i].state, b->gossip[i].state);
+		assert_int_equal(a->gossip[i].incarnation, b->gossip[i].incarnation);
 	}
-
-	/* A full gossip array fits one mesh packet. */
-	uint8_t g[MESH_GOSSIP_LEN(MESH_GOSSIP_MAX)];
-	struct mesh_hdr h = hdr(MESH_GOSSIP), dh;
-	const uint8_t *pl;
-	size_t n;
-
-	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX, g, sizeof(g)), (int)sizeof(g));
-	uint8_t *p = make(&h, g, sizeof(g), &n);
-
-	assert_int_equal(mesh_decode(p, n, CLUSTER, &dh, &pl, test_mac, &key), (int)sizeof(g));
-	assert_int_equal(mesh_gossip_decode(pl, dh.payload_len, out, MESH_GOSSIP_MAX),
-			 (int)MESH_GOSSIP_MAX);
-	assert_int_equal(out[MESH_GOSSIP_MAX - 1].addr, in[MESH_GOSSIP_MAX - 1].addr);
-	free(p);
 }
 
-static void test_gossip_errors(void **state)
+static void test_msg_round_trip(void **state)
 {
 	(void)state;
-	struct mesh_member in[MESH_GOSSIP_MAX + 1], out[MESH_GOSSIP_MAX + 1];
-	uint8_t buf[MESH_GOSSIP_LEN(MESH_GOSSIP_MAX + 1) + 4];
+	static const uint8_t ptype[] = {
+		[MESH_MSG_PING] = MESH_PING, [MESH_MSG_ACK] = MESH_ACK,
+		[MESH_MSG_PING_REQ] = MESH_PING_REQ,
+		[MESH_MSG_INDIRECT_ACK] = MESH_ACK,
+	};
 
-	for (unsigned i = 0; i <= MESH_GOSSIP_MAX; i++)
-		in[i] = member(i);
+	for (unsigned t = MESH_MSG_PING; t <= MESH_MSG_INDIRECT_ACK; t++) {
+		for (unsigned g = 0; g <= MESH_GOSSIP_MAX; g++) {
+			struct mesh_msg in = msg(t, g), out;
+			struct mesh_hdr h = hdr(MESH_CALL), dh;
+			uint8_t pl[MESH_MSG_PAYLOAD_MAX];
+			const uint8_t *got;
+			size_t n;
 
-	/* Encode. */
-	assert_int_equal(mesh_gossip_encode(in, 1, NULL, 100), -AION_EINVAL);
-	assert_int_equal(mesh_gossip_encode(NULL, 1, buf, sizeof(buf)), -AION_EINVAL);
-	assert_int_equal(mesh_gossip_encode(NULL, 0, buf, sizeof(buf)), 2);
-	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX + 1, buf, sizeof(buf)),
-			 -AION_EINVAL);
-	in[1].state = 0;
-	assert_int_equal(mesh_gossip_encode(in, 3, buf, sizeof(buf)), -AION_EINVAL);
-	in[1].state = MESH_DEAD + 1;
-	assert_int_equal(mesh_gossip_encode(in, 3, buf, sizeof(buf)), -AION_EINVAL);
-	in[1] = member(1);
-	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(mesh_gossip_encode(in, 3, buf, MESH_GOSSIP_LEN(3) - 1), -AION_ENOSPC);
-	for (size_t i = 0; i < sizeof(buf); i++)
-		assert_int_equal(buf[i], 0xee);
+			int len = mesh_msg_to_wire(&in, &h, pl, MESH_MSG_LEN(g));
 
-	/* Decode. */
-	int n = mesh_gossip_encode(in, 3, buf, sizeof(buf));
+			assert_int_equal(len, (int)MESH_MSG_LEN(g));
+			assert_int_equal(h.type, ptype[t]);
+			assert_int_equal(h.src, in.from);
+			assert_int_equal(h.dst, in.to);
+			/* Transport fields left alone. */
+			assert_int_equal(h.cluster_id, CLUSTER);
+			assert_int_equal(h.seq, 0x01020304u);
+			assert_int_equal(h.ack, 0xa0b0c0d0u);
+			assert_int_equal(pl[0], t);
+			assert_int_equal(pl[7], g);
 
-	assert_int_equal(n, MESH_GOSSIP_LEN(3));
-	assert_int_equal(mesh_gossip_decode(NULL, (size_t)n, out, 3), -AION_EINVAL);
-	assert_int_equal(mesh_gossip_decode(buf, (size_t)n, NULL, 3), -AION_EINVAL);
-	/* Trailing byte. */
-	assert_int_equal(gdecode_exact(buf, (size_t)n + 1, out, 3), -AION_EMALFORMED);
-	/* Count says more records than present (overrun). */
-	buf[1] = 4;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_ETRUNC);
-	buf[0] = 0xff; buf[1] = 0xff;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
-	/* Count past MESH_GOSSIP_MAX even with every byte present. */
-	assert_int_equal(mesh_gossip_encode(in, MESH_GOSSIP_MAX, buf, sizeof(buf)),
-			 (int)MESH_GOSSIP_LEN(MESH_GOSSIP_MAX));
-	memcpy(buf + MESH_GOSSIP_LEN(MESH_GOSSIP_MAX), buf + 2, MESH_MEMBER_LEN);
-	buf[0] = 0; buf[1] = MESH_GOSSIP_MAX + 1;
-	assert_int_equal(gdecode_exact(buf, MESH_GOSSIP_LEN(MESH_GOSSIP_MAX + 1), out,
-				       MESH_GOSSIP_MAX + 1), -AION_EMALFORMED);
-	/* Fewer records claimed than present. */
-	n = mesh_gossip_encode(in, 3, buf, sizeof(buf));
-	buf[1] = 2;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
-	/* A record with an unknown state. */
-	buf[1] = 3;
-	buf[2 + MESH_MEMBER_LEN * 2 + 2] = 0;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
-	buf[2 + MESH_MEMBER_LEN * 2 + 2] = 4;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), -AION_EMALFORMED);
-	buf[2 + MESH_MEMBER_LEN * 2 + 2] = MESH_DEAD;
-	assert_int_equal(gdecode_exact(buf, (size_t)n, out, 8), 3);
-	/* Empty array into no output. */
-	buf[0] = 0; buf[1] = 0;
-	assert_int_equal(mesh_gossip_decode(buf, 2, NULL, 0), 0);
+			/* Through a whole packet and back. */
+			uint8_t *p = make(&h, pl, (size_t)len, &n);
+
+			assert_int_equal(mesh_decode(p, n, CLUSTER, &dh, &got,
+						     test_mac, &key), len);
+			assert_int_equal(mdecode_exact(&dh, got, dh.payload_len, &out), 0);
+			assert_msg_equal(&out, &in);
+			free(p);
+
+			/* Every truncation is refused, none reads past the end. */
+			for (size_t k = 0; k < (size_t)len; k++)
+				assert_int_equal(mdecode_exact(&h, pl, k, &out),
+						 -AION_ETRUNC);
+			/* Trailing bytes. */
+			uint8_t big[MESH_MSG_PAYLOAD_MAX + 4];
+
+			memcpy(big, pl, (size_t)len);
+			for (size_t k = 1; k <= 4; k++) {
+				big[len + k - 1] = 0;
+				assert_int_equal(mdecode_exact(&h, big, (size_t)len + k, &out),
+						 -AION_EMALFORMED);
+			}
+		}
+	}
+}
+
+static void test_msg_layout(void **state)
+{
+	(void)state;
+	struct mesh_msg in = msg(MESH_MSG_PING_REQ, 1);
+	struct mesh_hdr h = { 0 };
+	uint8_t pl[MESH_MSG_LEN(1)];
+	static const uint8_t want[MESH_MSG_LEN(1)] = {
+		MESH_MSG_PING_REQ, 0x0a, 0x0e, 0xde, 0xad, 0xbe, 0x03, 1,
+		0x00, 0x01, MESH_STATE_ALIVE, 0x80, 0x00, 0x00, 0x00,
+	};
+
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), (int)sizeof(want));
+	assert_memory_equal(pl, want, sizeof(want));
+	assert_int_equal(h.type, MESH_PING_REQ);
+	assert_int_equal(h.src, 0x0105);
+	assert_int_equal(h.dst, 0xfe03);
+	assert_true(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX);
+}
+
+static void test_msg_encode_errors(void **state)
+{
+	(void)state;
+	struct mesh_msg in = msg(MESH_MSG_ACK, 3);
+	struct mesh_hdr h, h0;
+	uint8_t pl[MESH_MSG_PAYLOAD_MAX + 8], pl0[sizeof(pl)];
+
+	memset(&h, 0x77, sizeof(h));
+	h0 = h;
+	memset(pl, 0x66, sizeof(pl));
+	memcpy(pl0, pl, sizeof(pl));
+	assert_int_equal(mesh_msg_to_wire(NULL, &h, pl, sizeof(pl)), -AION_EINVAL);
+	assert_int_equal(mesh_msg_to_wire(&in, NULL, pl, sizeof(pl)), -AION_EINVAL);
+	assert_int_equal(mesh_msg_to_wire(&in, &h, NULL, sizeof(pl)), -AION_EINVAL);
+	in.type = 0;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
+	in.type = MESH_MSG_INDIRECT_ACK + 1;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
+	in.type = MESH_MSG_ACK;
+	in.ngossip = MESH_GOSSIP_MAX + 1;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
+	in.ngossip = 3;
+	in.gossip[2].state = MESH_STATE_UNKNOWN;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
+	in.gossip[2].state = MESH_STATE_DEAD + 1;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
+	in.gossip[2].state = MESH_STATE_DEAD;
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, MESH_MSG_LEN(3) - 1), -AION_ENOSPC);
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, 0), -AION_ENOSPC);
+	/* Nothing written on any failure. */
+	assert_memory_equal(&h, &h0, sizeof(h));
+	assert_memory_equal(pl, pl0, sizeof(pl));
+	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, MESH_MSG_LEN(3)), (int)MESH_MSG_LEN(3));
+}
+
+static void test_msg_decode_errors(void **state)
+{
+	(void)state;
+	struct mesh_msg in = msg(MESH_MSG_PING, 3), out;
+	struct mesh_hdr h = hdr(0);
+	uint8_t pl[MESH_MSG_PAYLOAD_MAX + 8];
+	int n = mesh_msg_to_wire(&in, &h, pl, sizeof(pl));
+
+	assert_int_equal(n, (int)MESH_MSG_LEN(3));
+	assert_int_equal(mdecode_exact(&h, pl, (size_t)n, &out), 0);
+	assert_int_equal(mesh_msg_from_wire(NULL, pl, (size_t)n, &out), -AION_EINVAL);
+	assert_int_equal(mesh_msg_from_wire(&h, pl, (size_t)n, NULL), -AION_EINVAL);
+	assert_int_equal(mesh_msg_from_wire(&h, NULL, 1, &out), -AION_EINVAL);
+	assert_int_equal(mesh_msg_from_wire(&h, NULL, 0, &out), -AION_ETRUNC);
+
+	/* Packet types that carry no membership message. */
+	for (unsigned t = 0; t <= 255; t++) {
+		struct mesh_hdr o = h;
+
+		o.type = (uint8_t)t;
+		if (t == MESH_PING || t == MESH_PING_REQ || t == MESH_ACK)
+			continue;
+		assert_int_equal(mdecode_exact(&o, pl, (size_t)n, &out), -AION_EINVAL);
+	}
+
+	/* Subtype: unknown, or not the packet type's. */
+	static const struct { uint8_t ptype, sub; int want; } subs[] = {
+		{ MESH_PING, 0, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_INDIRECT_ACK + 1, -AION_EMALFORMED },
+		{ MESH_PING, 0xff, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_ACK, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_PING_REQ, -AION_EMALFORMED },
+		{ MESH_PING_REQ, MESH_MSG_PING, -AION_EMALFORMED },
+		{ MESH_ACK, MESH_MSG_PING, -AION_EMALFORMED },
+		{ MESH_ACK, MESH_MSG_PING_REQ, -AION_EMALFORMED },
+		{ MESH_PING_REQ, MESH_MSG_INDIRECT_ACK, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_PING, 0 },
+		{ MESH_PING_REQ, MESH_MSG_PING_REQ, 0 },
+		{ MESH_ACK, MESH_MSG_ACK, 0 },
+		{ MESH_ACK, MESH_MSG_INDIRECT_ACK, 0 },
+	};
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		struct mesh_hdr o = h;
+
+		o.type = subs[i].ptype;
+		pl[0] = subs[i].sub;
+		assert_int_equal(mdecode_exact(&o, pl, (size_t)n, &out), subs[i].want);
+		if (subs[i].want == 0)
+			assert_int_equal(out.type, subs[i].sub);
+	}
+	pl[0] = MESH_MSG_PING;
+
+	/* Bad states in every record position. */
+	for (unsigned r = 0; r < 3; r++) {
+		uint8_t *st = pl + MESH_MSG_LEN(r) + 2;
+		uint8_t keep = *st;
+		static const uint8_t bad[] = { 0, MESH_STATE_DEAD + 1, 0x80, 0xff };
+
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			*st = bad[b];
+			assert_int_equal(mdecode_exact(&h, pl, (size_t)n, &out),
+					 -AION_EMALFORMED);
+		}
+		*st = keep;
+	}
+	assert_int_equal(mdecode_exact(&h, pl, (size_t)n, &out), 0);
+
+	/* ngossip past MESH_GOSSIP_MAX, even with every byte present. */
+	struct mesh_msg full = msg(MESH_MSG_PING, MESH_GOSSIP_MAX);
+	size_t flen = MESH_MSG_LEN(MESH_GOSSIP_MAX);
+	uint8_t fb[MESH_MSG_LEN(MESH_GOSSIP_MAX + 1)];
+
+	assert_int_equal(mesh_msg_to_wire(&full, &h, fb, sizeof(fb)), (int)flen);
+	memcpy(fb + flen, fb + MESH_MSG_HDR_LEN, MESH_MSG_GOSSIP_LEN);
+	fb[7] = MESH_GOSSIP_MAX + 1;
+	assert_int_equal(mdecode_exact(&h, fb, sizeof(fb), &out), -AION_EMALFORMED);
+	fb[7] = 0xff;
+	assert_int_equal(mdecode_exact(&h, fb, sizeof(fb), &out), -AION_EMALFORMED);
+	/* A count claiming fewer records than present: trailing bytes. */
+	fb[7] = MESH_GOSSIP_MAX - 1;
+	assert_int_equal(mdecode_exact(&h, fb, flen, &out), -AION_EMALFORMED);
+	/* A count claiming more records than present: truncated. */
+	fb[7] = MESH_GOSSIP_MAX;
+	assert_int_equal(mdecode_exact(&h, fb, flen - 1, &out), -AION_ETRUNC);
+	assert_int_equal(mdecode_exact(&h, fb, flen, &out), 0);
+	assert_int_equal(out.ngossip, MESH_GOSSIP_MAX);
 }
 
 /* ---- deterministic mutation loop ---- */
@@ -636,8 +740,10 @@ int main(void)
 		cmocka_unit_test(test_bit_flips),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_gossip_round_trip),
-		cmocka_unit_test(test_gossip_errors),
+		cmocka_unit_test(test_msg_round_trip),
+		cmocka_unit_test(test_msg_layout),
+		cmocka_unit_test(test_msg_encode_errors),
+		cmocka_unit_test(test_msg_decode_errors),
 		cmocka_unit_test(test_mutation_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

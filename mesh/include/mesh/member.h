@@ -13,9 +13,12 @@
  *  - No ACK within the probe timeout (default 60 ms): PING_REQ to K (2)
  *    other live members, which PING the target on our behalf and return
  *    an INDIRECT_ACK if it answers.
- *  - Still nothing at the period end: the target becomes SUSPECT, and the
- *    next period probes it once more, so the PING (carrying its SUSPECT
- *    entry) lets a live node refute within one round trip.
+ *  - Still nothing at the period end: the target becomes SUSPECT, and
+ *    every following period probes it again (instead of the next
+ *    round-robin target) for as long as it stays SUSPECT, so each PING
+ *    (carrying its SUSPECT entry) lets a live node refute within one round
+ *    trip; an answer without a refutation (an INDIRECT_ACK) does not stop
+ *    the re-probing.
  *  - A SUSPECT not refuted within the suspicion timeout (default 400 ms)
  *    becomes DEAD.
  *  Worst-case detection for a single prober is about period + period +
@@ -40,6 +43,12 @@
  * Refutation: a node that hears itself SUSPECT or DEAD at an incarnation
  * >= its own sets its incarnation to that + 1 and gossips ALIVE; the
  * event callback reports it as (self, claimed state -> ALIVE).
+ *
+ * Stale claims: a SUSPECT or DEAD entry older than what we hold (about
+ * ourselves or another node) means its sender missed the refutation; our
+ * next message to that sender carries the newer entry, so the suspicion
+ * is cleared where it lives instead of waiting for gossip to reach it.
+ * (Without this, 16 nodes at 10% loss declared live nodes dead.)
  *
  * Discovery: any message from, or gossip about, an unknown node id adds
  * it (from a message: ALIVE). Callers may also seed the configured node
@@ -115,6 +124,8 @@ struct mesh_member {
 	uint16_t node;
 	uint8_t state;
 	uint8_t gossip_left;
+	uint16_t correct_to; /* next message to this node carries our entry
+			      * (it sent a suspicion we know is refuted) */
 	uint32_t incarnation;
 	uint64_t last_heard;
 	uint64_t suspect_since;

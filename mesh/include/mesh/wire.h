@@ -22,6 +22,9 @@
  *  23+n   16 MAC: first 16 bytes of HMAC-SHA-256, keyed by the cluster key,
  *            over bytes [0, 23+n)
  *
+ * PING, PING_REQ and ACK carry a struct mesh_msg (mesh_msg_to_wire /
+ * mesh_msg_from_wire below).
+ *
  * The MAC itself is not computed here: callers pass a mesh_mac_fn (the
  * real one wraps mbedTLS's HMAC-SHA-256 with the cluster key).
  */
@@ -31,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mesh/member.h"
 
 #define MESH_MAGIC0       0x41u   /* 'A' */
 #define MESH_MAGIC1       0x4du   /* 'M' */
@@ -48,7 +53,7 @@ enum mesh_type {
 	MESH_PING     = 1,  /* direct probe */
 	MESH_PING_REQ = 2,  /* ask a peer to probe a node for us */
 	MESH_ACK      = 3,  /* answer to PING / PING_REQ */
-	MESH_GOSSIP   = 4,  /* membership updates (mesh_gossip_* payload) */
+	MESH_GOSSIP   = 4,  /* reserved (gossip rides PING/PING_REQ/ACK) */
 	MESH_CALL     = 5,  /* remote IPC call */
 	MESH_REPLY    = 6,  /* reply to a CALL */
 	MESH_CALL_ACK = 7,  /* CALL received (reply follows later) */
@@ -116,52 +121,59 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 /* True when t is a known enum mesh_type. */
 bool mesh_type_valid(unsigned t);
 
-/* ---- GOSSIP payload: a count-prefixed array of member records ----
+/* ---- Membership payload: a struct mesh_msg (mesh/member.h) ----
  *
- *   u16 count (at most MESH_GOSSIP_MAX), then count records of
- *   MESH_MEMBER_LEN bytes: u16 node, u8 state, u32 incarnation,
- *   u32 address (IPv4).
+ * Carried by MESH_PING, MESH_PING_REQ and MESH_ACK packets. The header's
+ * src/dst are the message's from/to; the payload holds the rest:
+ *
+ *   off size field
+ *     0    1 subtype        enum mesh_msg_type; must agree with the packet
+ *                           type (PING: PING, PING_REQ: PING_REQ, ACK: ACK
+ *                           or INDIRECT_ACK, the marker that tells them
+ *                           apart)
+ *     1    2 target         node id, MESH_NODE_NONE for none
+ *     3    4 seq            probe sequence number
+ *     7    1 ngossip        at most MESH_GOSSIP_MAX
+ *     8  7*n gossip records: u16 node, u8 state (enum mesh_node_state,
+ *                           ALIVE/SUSPECT/DEAD), u32 incarnation
+ *
+ * The packet header's own seq/ack fields are the transport's, not the
+ * probe's: the codec neither reads nor writes them.
  */
-enum mesh_member_state {
-	MESH_ALIVE   = 1,
-	MESH_SUSPECT = 2,
-	MESH_DEAD    = 3,
-};
-
-#define MESH_MEMBER_LEN   11u
-#define MESH_GOSSIP_MAX   64u
-#define MESH_GOSSIP_HDR   2u
-#define MESH_GOSSIP_LEN(n) (MESH_GOSSIP_HDR + (n) * MESH_MEMBER_LEN)
-
-struct mesh_member {
-	uint16_t node;
-	uint8_t  state;         /* enum mesh_member_state */
-	uint32_t incarnation;
-	uint32_t addr;          /* IPv4, host byte order */
-};
+#define MESH_MSG_HDR_LEN     8u
+#define MESH_MSG_GOSSIP_LEN  7u
+#define MESH_MSG_LEN(n)      (MESH_MSG_HDR_LEN + (n) * MESH_MSG_GOSSIP_LEN)
+#define MESH_MSG_PAYLOAD_MAX MESH_MSG_LEN(MESH_GOSSIP_MAX)
 
 /*
- * Encode m[0, n) into buf[0, cap). Returns MESH_GOSSIP_LEN(n) or:
- *   -AION_EINVAL  buf NULL; m NULL with n > 0; n > MESH_GOSSIP_MAX;
- *                 a record with an unknown state
- *   -AION_ENOSPC  cap < MESH_GOSSIP_LEN(n) (buf untouched)
+ * Fill h->type (MESH_PING, MESH_PING_REQ or MESH_ACK; INDIRECT_ACK is an
+ * ACK with its subtype marker), h->src = m->from, h->dst = m->to, and
+ * write the payload into payload[0, cap). Returns the payload length
+ * MESH_MSG_LEN(m->ngossip) or:
+ *   -AION_EINVAL  m, h or payload NULL; unknown m->type;
+ *                 m->ngossip > MESH_GOSSIP_MAX; a gossip record with an
+ *                 unknown state
+ *   -AION_ENOSPC  cap too small
+ * On failure *h and payload are untouched. h->cluster_id, flags, seq and
+ * ack are left to the caller.
  */
-int mesh_gossip_encode(const struct mesh_member *m, size_t n,
-		       uint8_t *buf, size_t cap);
+int mesh_msg_to_wire(const struct mesh_msg *m, struct mesh_hdr *h,
+		     uint8_t *payload, size_t cap);
 
 /*
- * Decode buf[0, len), which must be exactly one gossip array, into
- * out[0, max). Returns the record count or:
- *   -AION_EINVAL     buf NULL; out NULL with max > 0
- *   -AION_ETRUNC     len < 2, or fewer bytes than count records need
- *   -AION_EMALFORMED count > MESH_GOSSIP_MAX; bytes left over after the
+ * Inverse, for a packet that already passed mesh_decode (and so its MAC):
+ * h and payload[0, len) as mesh_decode returned them. Returns 0 or:
+ *   -AION_EINVAL     h, out NULL; payload NULL with len > 0; h->type is
+ *                    not PING, PING_REQ or ACK
+ *   -AION_ETRUNC     len < MESH_MSG_HDR_LEN, or fewer bytes than ngossip
+ *                    records need
+ *   -AION_EMALFORMED unknown subtype or one that disagrees with h->type;
+ *                    ngossip > MESH_GOSSIP_MAX; bytes left over after the
  *                    records; a record with an unknown state
- *   -AION_ENOSPC     count > max
- * On failure out may hold partially decoded records; the caller must
- * ignore them.
+ * On failure *out is untouched.
  */
-int mesh_gossip_decode(const uint8_t *buf, size_t len,
-		       struct mesh_member *out, size_t max);
+int mesh_msg_from_wire(const struct mesh_hdr *h, const uint8_t *payload,
+		       size_t len, struct mesh_msg *out);
 
 /* ---- receive statistics: every packet is counted, every drop by cause ---- */
 struct mesh_stats {

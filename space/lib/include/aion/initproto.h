@@ -34,5 +34,12 @@
 
 /* Capabilities a service finds in its table when it starts (given in this order). */
 #define SVC_INIT_EP             AION_HANDLE(1, 1)      /* init: name service (client badge) */
+/*
+ * SVC_NEED_FWCFG (space/init/init.h): an I/O port capability for fw_cfg's
+ * ports (fwcfg.h: FWCFG_PORT, FWCFG_PORTS), given after every other
+ * capability; for a service whose needs are exactly SVC_NEED_FWCFG it is
+ * the second one. Pass it to fwcfg_read_file().
+ */
+#define SVC_FWCFG_IO            AION_HANDLE(2, 1)
 
 #endif /* AION_INITPROTO_H */

@@ -1,0 +1,81 @@
+/*
+ * AionMesh packet MAC: the first MESH_MAC_LEN (16) bytes of
+ * HMAC-SHA-256(cluster key, packet), computed by mbedTLS 2.28.
+ *
+ * The same code runs freestanding (meshd) and on the host (tests): the
+ * two HMAC allocations mbedtls_md_setup() makes come from a static pool
+ * in mac.c (room for MESH_MAC_CONTEXTS live contexts), never from a libc
+ * heap, and nothing allocates after mesh_mac_init().
+ *
+ * Build with one of mesh/meson.build's mbedTLS dependencies
+ * (mbedtls_target_dep, mbedtls_host_dep): they set MBEDTLS_CONFIG_FILE
+ * and the include directories this header needs. Not thread-safe: one
+ * thread owns the pool and each context.
+ */
+#ifndef MESH_MAC_H
+#define MESH_MAC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mesh/wire.h"
+
+#ifndef MBEDTLS_CONFIG_FILE
+#error "build with mesh/meson.build's mbedtls_target_dep or mbedtls_host_dep"
+#endif
+#include "mbedtls/md.h"
+
+/* Longest cluster key: one SHA-256 block, so HMAC uses it as it is. */
+#define MESH_KEY_MAX       64u
+/* HMAC contexts that can be live at once (a key and its successor). */
+#define MESH_MAC_CONTEXTS  2u
+
+/* One cluster key's HMAC state. Zero-initialised or after mesh_mac_free:
+ * not usable until mesh_mac_init succeeds. */
+struct mesh_mac {
+	mbedtls_md_context_t md;   /* SHA-256, HMAC; keyed by mesh_mac_init */
+	int ready;                 /* 1 after a successful mesh_mac_init */
+};
+
+/*
+ * Key m with key[0, len). m must not hold a live context (call
+ * mesh_mac_free first to re-key). Returns 0 or:
+ *   -AION_EINVAL  m or key NULL; len 0 or > MESH_KEY_MAX
+ *   -AION_ENOMEM  MESH_MAC_CONTEXTS contexts already live
+ * On failure m is not usable (and holds nothing from the pool).
+ */
+int mesh_mac_init(struct mesh_mac *m, const uint8_t *key, size_t len);
+
+/* Release m's pool slots and wipe its state. NULL or not ready: no-op. */
+void mesh_mac_free(struct mesh_mac *m);
+
+/*
+ * A mesh_mac_fn (see mesh/wire.h): ctx is a struct mesh_mac * that
+ * mesh_mac_init keyed. out = first 16 bytes of HMAC-SHA-256(key,
+ * data[0, len)). Allocates nothing. A context that is not ready is a
+ * programming error: it traps rather than produce a MAC anyone could
+ * forge.
+ */
+void mesh_mac_compute(void *ctx, const uint8_t *data, size_t len,
+		      uint8_t out[MESH_MAC_LEN]);
+
+/*
+ * Parse a key written as hex digits (either case), optionally followed
+ * by spaces, tabs and line ends (a key file's trailing newline), into
+ * key[0, cap). The digit count must be even and non-zero. Returns the
+ * byte count (1..cap) or -AION_EINVAL (NULL argument, no digits, an odd
+ * count, any other character, more than cap bytes). key is written only
+ * on success.
+ */
+int mesh_key_from_hex(const char *hex, uint8_t *key, size_t cap);
+
+/*
+ * The image's default cluster key: the 32 ASCII bytes
+ * "AionMesh default cluster key v1!" (no NUL). Not a secret: every image
+ * carries it, so it only keeps apart clusters that never set their own
+ * key and packets from other protocols.
+ */
+extern const uint8_t mesh_default_key[32];
+extern const size_t mesh_default_key_len;
+
+#endif /* MESH_MAC_H */

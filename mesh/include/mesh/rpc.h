@@ -1,0 +1,74 @@
+/*
+ * AionMesh remote calls: the payloads of CALL, REPLY, CALL_ACK and ERROR
+ * packets (mesh/wire.h carries them). Pure codec, host and freestanding.
+ *
+ * CALL and REPLY share one layout (big-endian, no padding):
+ *   u32 boot      the caller meshd's boot nonce (duplicate suppression
+ *                 restarts with it)
+ *   u32 id        call id, counting up per caller per destination node
+ *   u32 obj, gen  CALL: the target object exported by the destination
+ *                 (obj 0 is the destination meshd itself); REPLY: 0
+ *   u32 label
+ *   u64 w[3]      the IPC words
+ *   u8  ncaps     at most MESH_RPC_CAPS, then ncaps references of
+ *                 u16 node, u32 obj, u32 gen, u32 rights
+ *   u16 len       at most MESH_CALL_DATA_MAX, then len data bytes
+ * CALL_ACK and ERROR: u32 boot, u32 id, i32 code (ERROR: -AION_E...;
+ * CALL_ACK: 0, "received, running").
+ */
+#ifndef MESH_RPC_H
+#define MESH_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aion/mesh.h"
+
+#define MESH_RPC_CAPS      4
+#define MESH_REF_LEN       14u
+#define MESH_RPC_FIXED     (4 + 4 + 8 + 4 + 24 + 1 + 2)
+#define MESH_RPC_LEN_MAX   (MESH_RPC_FIXED + MESH_RPC_CAPS * MESH_REF_LEN + MESH_CALL_DATA_MAX)
+#define MESH_STATUS_LEN    12u
+
+/* Objects meshd serves itself (obj 0) take these labels. */
+#define MESH_OBJ_MESHD     0
+#define MESH_SELF_LOOKUP   1   /* data = name -> w0 = 0, caps[0] = ref; ENOENT */
+#define MESH_SELF_LIST     2   /* -> data: "name name ..." of this node */
+
+/* A global capability reference: (node, object, generation) and rights. */
+struct mesh_ref {
+	uint16_t node;
+	uint32_t obj;
+	uint32_t gen;
+	uint32_t rights;
+};
+
+struct mesh_rpc {
+	uint32_t boot;
+	uint32_t id;
+	uint32_t obj, gen;
+	uint32_t label;
+	uint64_t w[3];
+	uint8_t ncaps;
+	struct mesh_ref caps[MESH_RPC_CAPS];
+	uint16_t len;
+	uint8_t data[MESH_CALL_DATA_MAX];
+};
+
+struct mesh_status {
+	uint32_t boot;
+	uint32_t id;
+	int32_t code;
+};
+
+/* Returns the payload length written to buf[0, cap), or -AION_EINVAL
+ * (ncaps or len too large) / -AION_ENOSPC. */
+int mesh_rpc_encode(const struct mesh_rpc *r, uint8_t *buf, size_t cap);
+/* Decodes exactly one payload: 0, or -AION_ETRUNC / -AION_EMALFORMED
+ * (too many caps, data too long, bytes left over) / -AION_EINVAL. */
+int mesh_rpc_decode(const uint8_t *buf, size_t len, struct mesh_rpc *out);
+
+int mesh_status_encode(const struct mesh_status *s, uint8_t *buf, size_t cap);
+int mesh_status_decode(const uint8_t *buf, size_t len, struct mesh_status *out);
+
+#endif /* MESH_RPC_H */

@@ -1,0 +1,171 @@
+/*
+ * meshd: start-up and the main loop (see meshd.h for the thread model).
+ *
+ * Capabilities: SVC_INIT_EP (names), SVC_FWCFG_IO (QEMU's fw_cfg ports,
+ * for the cluster key opt/aion/cluster-key). Args: "node=N".
+ */
+#include "meshd.h"
+#include "aion/fwcfg.h"
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "cmdline.h"
+#include "mesh/mac.h"
+
+#define THREAD_PRIO     118
+#define RX_PRIO         119
+#define STACK_PAGES     4
+#define KEY_FILE        "opt/aion/cluster-key"
+
+uint16_t self_node;
+uint32_t boot_nonce;
+uint32_t cluster_id = 0x41494f4e;       /* "AION" */
+aion_handle_t meshd_ep;
+struct aion_ipc_buffer main_buf __attribute__((aligned(4096)));
+
+/* A received message's payload, copied out: replies and sends reuse main_buf. */
+static uint8_t stash[AION_IPC_PAYLOAD_MAX];
+
+void reply_saved(aion_handle_t reply, const struct aion_msg *m)
+{
+	int64_t err = aion_reply_to(reply, m);
+	if (err) {
+		mlog("reply failed err=%s", aion_error_name(err));
+		aion_handle_close(reply);
+	}
+}
+
+void reply_saved_err(aion_handle_t reply, int64_t err)
+{
+	struct aion_msg m = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)err } };
+	reply_saved(reply, &m);
+}
+
+/* The cluster key: fw_cfg's opt/aion/cluster-key (hex) or the image's default. */
+static size_t load_key(uint8_t *key, size_t cap)
+{
+	char hex[2 * MESH_KEY_MAX + 4];
+	int64_t n = fwcfg_read_file(SVC_FWCFG_IO, KEY_FILE, hex, sizeof(hex) - 1);
+	if (n > 0) {
+		hex[n] = '\0';
+		int k = mesh_key_from_hex(hex, key, cap);
+		if (k > 0) {
+			mlog("cluster key from fw_cfg %s (%d bytes)", KEY_FILE, k);
+			return (size_t)k;
+		}
+		mlog("error: fw_cfg %s is not a hex key (err=%s): using the default",
+		     KEY_FILE, aion_error_name(k));
+	} else if (n != -AION_ENOENT) {
+		mlog("error: fw_cfg read failed err=%s: using the default key", aion_error_name(n));
+	}
+	memcpy(key, mesh_default_key, mesh_default_key_len);
+	return mesh_default_key_len;
+}
+
+static int64_t spawn(int64_t (*fn)(uint64_t), uint64_t arg, unsigned prio)
+{
+	uint64_t top = aion_stack_alloc(STACK_PAGES);
+	if (!top)
+		return -AION_ENOMEM;
+	int64_t t = aion_thread_spawn(fn, arg, top, prio);
+	return t < 0 ? t : 0;
+}
+
+static int64_t setup(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	char v[16];
+	uint8_t key[MESH_KEY_MAX];
+	struct sock_ctx ctx;
+
+	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "node", v, sizeof(v)))
+		return -AION_EINVAL;
+	unsigned node = 0;
+	for (const char *p = v; *p >= '0' && *p <= '9' && node < 100000; p++)
+		node = node * 10 + (unsigned)(*p - '0');
+	if (node == 0 || node >= MESH_NODE_NONE)
+		return -AION_EINVAL;
+	self_node = (uint16_t)node;
+	boot_nonce = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)node << 20)) | 1;
+
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	meshd_ep = (aion_handle_t)ep;
+	int64_t err = sock_init(&ctx, &main_buf);
+	if (err)
+		return err;
+	size_t klen = load_key(key, sizeof(key));
+	if ((err = link_init(&ctx, key, klen)))
+		return err;
+	memset(key, 0, sizeof(key));
+	calls_init();
+	serve_init();
+	if ((err = spawn(rx_thread, 0, RX_PRIO)))
+		return err;
+	for (unsigned i = 0; i < WORKERS; i++)
+		if ((err = spawn(worker_thread, i, THREAD_PRIO)))
+			return err;
+	int64_t client = aion_cap_mint(meshd_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, BADGE_CLIENT);
+	if (client < 0)
+		return client;
+	return init_register(SVC_INIT_EP, &main_buf, "mesh", (aion_handle_t)client,
+			     AION_RIGHT_SEND | AION_RIGHT_GRANT);
+}
+
+static void dispatch(struct aion_msg *m)
+{
+	unsigned len = AION_TAG_LEN(m->tag);
+	memcpy(stash, main_buf.payload, len);
+
+	if (m->badge == BADGE_RX) {
+		struct aion_msg ok = { .tag = AION_TAG(0, 0, 0) };
+		aion_reply(&ok);
+		link_receive(stash, len, (uint32_t)m->w[0]);
+	} else if (m->badge == BADGE_WORKER) {
+		serve_worker(m);
+	} else if (m->badge == BADGE_CLIENT) {
+		names_client(AION_TAG_LABEL(m->tag), m, stash, len);
+	} else if (m->badge >= BADGE_PROXY && m->badge < BADGE_PROXY + IMPORTS_MAX) {
+		proxy_call((unsigned)(m->badge - BADGE_PROXY), m, stash, len);
+	} else {
+		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)-AION_EPERM } };
+		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+			aion_handle_close(main_buf.caps[i]);
+		aion_reply(&no);
+	}
+}
+
+static uint64_t earliest(void)
+{
+	uint64_t d = link_deadline();
+	uint64_t c = calls_deadline();
+	uint64_t n = names_deadline();
+	if (c && c < d)
+		d = c;
+	return n && n < d ? n : d;
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	int64_t err = setup(arg);
+	if (err) {
+		mlog("setup failed err=%s", aion_error_name(err));
+		for (;;)
+			aion_sleep_ns(1000 * MS);
+	}
+	mlog("ready node=%u port=%u boot=%08x", self_node, MESH_PORT, boot_nonce);
+	for (;;) {
+		uint64_t now = aion_clock_ns();
+		uint64_t due = earliest();
+		struct aion_msg m = { 0 };
+		err = aion_recv(meshd_ep, &m, due > now ? due - now : 1);
+		if (!err)
+			dispatch(&m);
+		else if (err != -AION_ETIMEDOUT)
+			mlog("recv failed err=%s", aion_error_name(err));
+		now = aion_clock_ns();
+		link_tick(now);
+		calls_tick(now);
+		names_tick(now);
+	}
+}

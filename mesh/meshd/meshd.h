@@ -1,0 +1,104 @@
+/*
+ * meshd: the AionMesh daemon, one per node (docs/mesh.md).
+ *
+ * One main thread owns every table and serves meshd's endpoint; the other
+ * threads are its clients, so no state is shared under a lock:
+ *   - the receive thread blocks in netd's RECVFROM and hands each datagram
+ *     to the main thread as a call (badge BADGE_RX);
+ *   - worker threads perform incoming remote calls on local capabilities
+ *     (a call may block for long) and ask the main thread for the next job
+ *     (badge BADGE_WORKER);
+ *   - units call with BADGE_CLIENT (the "mesh" name) or on a proxy (badge
+ *     BADGE_PROXY + import index).
+ */
+#ifndef MESHD_H
+#define MESHD_H
+
+#include <stdbool.h>
+#include "aion/lib.h"
+#include "aion/mesh.h"
+#include "aion/sockclient.h"
+#include "mesh/member.h"
+#include "mesh/rpc.h"
+#include "mesh/wire.h"
+
+#define BADGE_CLIENT    1
+#define BADGE_RX        2
+#define BADGE_WORKER    3
+#define BADGE_PROXY     0x1000
+
+#define WORKERS         4
+#define EXPORTS_MAX     96
+#define IMPORTS_MAX     96
+#define OUTCALLS_MAX    32      /* calls in flight from this node */
+#define JOBS_MAX        16      /* incoming calls queued or running */
+#define PEER_WINDOW     64      /* remembered calls per caller node */
+#define NAMES_MAX       16
+
+#define MS              1000000ull
+#define RETRANSMIT_NS   (200 * MS)      /* CALL not yet acknowledged */
+#define KEEPALIVE_NS    (600 * MS)      /* CALL acknowledged, reply pending */
+#define LOOKUP_NS       (1500 * MS)     /* a name query's whole budget */
+#define ANNOUNCE_NS     (1000 * MS)     /* broadcast PING for discovery */
+
+/* Logs one line "meshd: ..." (aion_printf adds time, node and unit). */
+#define mlog(...) aion_printf(__VA_ARGS__)
+
+extern uint16_t self_node;
+extern uint32_t boot_nonce;
+extern uint32_t cluster_id;
+extern aion_handle_t meshd_ep;          /* all rights */
+extern struct aion_ipc_buffer main_buf;
+extern struct mesh_members members;
+extern struct mesh_stats rx_stats;
+
+/* link.c: packets, membership */
+int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len);
+int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);
+void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr);
+void link_tick(uint64_t now);
+uint64_t link_deadline(void);
+bool node_alive(uint16_t node);
+unsigned link_nodes_text(char *out, unsigned size, unsigned from);
+void link_stats_text(char *out, unsigned size);
+int64_t rx_thread(uint64_t arg);
+extern uint64_t tx_packets, tx_errors;
+
+/* calls.c: this node calling others (proxies, imports) */
+enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST };
+void calls_init(void);
+void proxy_call(unsigned import, const struct aion_msg *m, const uint8_t *data, unsigned len);
+int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
+int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
+		      struct mesh_rpc *r, aion_handle_t reply);
+void calls_on_reply(uint16_t src, const struct mesh_rpc *r);
+void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s);
+void calls_node_dead(uint16_t node);
+void calls_tick(uint64_t now);
+uint64_t calls_deadline(void);
+extern uint64_t calls_out, calls_retransmits;
+
+/* serve.c: others calling this node (exports, workers) */
+void serve_init(void);
+int64_t export_cap(aion_handle_t h, struct mesh_ref *ref);
+int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h);
+void export_drop(const struct mesh_ref *ref);
+void serve_on_call(uint16_t src, const struct mesh_rpc *r);
+void serve_worker(const struct aion_msg *m);
+int64_t worker_thread(uint64_t arg);
+extern uint64_t calls_in, calls_dup;
+
+/* names.c: cluster-wide names */
+void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len);
+void names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
+void names_outcall_done(enum outcall_kind kind, unsigned agg, uint16_t node,
+			int64_t err, const struct mesh_rpc *reply);
+void names_tick(uint64_t now);
+uint64_t names_deadline(void);
+
+/* Sends an IPC reply through a saved reply handle and closes it. */
+void reply_saved(aion_handle_t reply, const struct aion_msg *m);
+/* Replies to a saved reply with w0 = err and nothing else. */
+void reply_saved_err(aion_handle_t reply, int64_t err);
+
+#endif /* MESHD_H */

@@ -1,0 +1,304 @@
+/*
+ * meshd, cluster-wide names and the requests of local units.
+ *
+ * Each node keeps the names its own units registered. A lookup that is not
+ * local asks every live node at once (a CALL to its meshd, object 0) and
+ * answers with the first capability found: a proxy. When every node said
+ * no, the answer is -AION_ENOENT; when some did not answer within
+ * LOOKUP_NS, -AION_ETIMEDOUT. No name table is replicated, so a node's
+ * names go with it when it dies.
+ */
+#include "meshd.h"
+#include "format.h"
+
+#define AGGS_MAX        8
+#define TEXT_MAX        AION_IPC_PAYLOAD_MAX
+
+struct name {
+	bool used;
+	char text[MESH_NAME_MAX];
+	struct mesh_ref ref;            /* the export */
+};
+
+/* A request waiting for other nodes' answers. */
+struct agg {
+	bool used;
+	enum outcall_kind kind;
+	aion_handle_t reply;
+	unsigned pending;
+	uint64_t deadline;
+	char text[TEXT_MAX];            /* OC_LIST: the lines so far */
+};
+
+static struct name names[NAMES_MAX];
+static struct agg aggs[AGGS_MAX];
+
+static void reply_now(int64_t w0)
+{
+	struct aion_msg m = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)w0 } };
+	aion_reply(&m);
+}
+
+static void reply_text(const char *text, uint64_t w1)
+{
+	unsigned n = (unsigned)strlen(text);
+	memcpy(main_buf.payload, text, n);
+	struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { 0, w1 } };
+	aion_reply(&m);
+}
+
+/* Copies a name from a payload: 0, or -AION_EINVAL if empty, too long or not printable. */
+static int64_t take_name(const uint8_t *data, unsigned len, char *out)
+{
+	while (len && !data[len - 1])
+		len--;          /* a trailing NUL is welcome */
+	if (len == 0 || len >= MESH_NAME_MAX)
+		return -AION_EINVAL;
+	for (unsigned i = 0; i < len; i++) {
+		if (data[i] <= ' ' || data[i] > '~')
+			return -AION_EINVAL;
+		out[i] = (char)data[i];
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+static struct name *name_find(const char *text)
+{
+	for (unsigned i = 0; i < NAMES_MAX; i++)
+		if (names[i].used && !strcmp(names[i].text, text))
+			return &names[i];
+	return NULL;
+}
+
+static void do_register(const char *text, unsigned ncaps)
+{
+	if (ncaps != 1) {
+		for (unsigned i = 0; i < ncaps; i++)
+			aion_handle_close(main_buf.caps[i]);
+		reply_now(-AION_EINVAL);
+		return;
+	}
+	aion_handle_t h = main_buf.caps[0];
+	struct name *n = name_find(text);
+	for (unsigned i = 0; !n && i < NAMES_MAX; i++)
+		if (!names[i].used)
+			n = &names[i];
+	struct mesh_ref ref;
+	int64_t err = n ? export_cap(h, &ref) : -AION_ENOSPC;
+	if (err) {
+		aion_handle_close(h);
+		reply_now(err);
+		return;
+	}
+	if (n->used)
+		export_drop(&n->ref);   /* replaced: callers of the old one get EDEAD */
+	n->used = true;
+	memcpy(n->text, text, strlen(text) + 1);
+	n->ref = ref;
+	mlog("name registered name=%s obj=%u", text, ref.obj);
+	reply_now(0);
+}
+
+static struct agg *agg_new(enum outcall_kind kind)
+{
+	for (unsigned i = 0; i < AGGS_MAX; i++)
+		if (!aggs[i].used) {
+			aggs[i] = (struct agg){ .used = true, .kind = kind,
+						.deadline = aion_clock_ns() + LOOKUP_NS };
+			return &aggs[i];
+		}
+	return NULL;
+}
+
+/* Asks every other live node's meshd (label, data); returns how many were asked. */
+static unsigned ask_all(struct agg *a, uint32_t label, const char *data)
+{
+	unsigned asked = 0;
+	for (unsigned i = 0; i < members.count; i++) {
+		uint16_t node = members.m[i].node;
+		if (!node_alive(node))
+			continue;
+		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD, .label = label };
+		r->len = (uint16_t)strlen(data);
+		memcpy(r->data, data, r->len);
+		if (!outcall_start(a->kind, (unsigned)(a - aggs), node, r, 0))
+			asked++;
+	}
+	return asked;
+}
+
+static void agg_end(struct agg *a, int64_t err)
+{
+	a->used = false;
+	if (a->kind == OC_LIST && !err) {
+		unsigned n = (unsigned)strlen(a->text);
+		memcpy(main_buf.payload, a->text, n);
+		struct aion_msg m = { .tag = AION_TAG(0, n, 0) };
+		reply_saved(a->reply, &m);
+		return;
+	}
+	reply_saved_err(a->reply, err);
+}
+
+static void list_local(char *out, unsigned size)
+{
+	for (unsigned i = 0; i < NAMES_MAX; i++) {
+		if (!names[i].used)
+			continue;
+		unsigned used = (unsigned)strlen(out);
+		if (used < size)
+			fmt_snprintf(out + used, size - used, "name=%s node=%u\n",
+				     names[i].text, self_node);
+	}
+}
+
+static void start_agg(enum outcall_kind kind, const char *name)
+{
+	struct agg *a = agg_new(kind);
+	if (!a) {
+		reply_now(-AION_EBUSY);
+		return;
+	}
+	if (kind == OC_LIST)
+		list_local(a->text, sizeof(a->text));
+	int64_t reply = aion_reply_save();
+	if (reply < 0) {
+		a->used = false;
+		mlog("error: reply not saved err=%s", aion_error_name(reply));
+		return;
+	}
+	a->reply = (aion_handle_t)reply;
+	a->pending = ask_all(a, kind == OC_LOOKUP ? MESH_SELF_LOOKUP : MESH_SELF_LIST, name);
+	if (!a->pending)
+		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
+}
+
+void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
+{
+	char text[TEXT_MAX];
+	char name[MESH_NAME_MAX];
+	unsigned ncaps = AION_TAG_CAPS(m->tag);
+
+	if (label != MESHD_REGISTER)
+		for (unsigned i = 0; i < ncaps; i++)
+			aion_handle_close(main_buf.caps[i]);
+	switch (label) {
+	case MESHD_REGISTER:
+		if (take_name(data, len, name)) {
+			for (unsigned i = 0; i < ncaps; i++)
+				aion_handle_close(main_buf.caps[i]);
+			reply_now(-AION_EINVAL);
+			return;
+		}
+		do_register(name, ncaps);
+		return;
+	case MESHD_LOOKUP: {
+		if (take_name(data, len, name)) {
+			reply_now(-AION_EINVAL);
+			return;
+		}
+		struct name *n = name_find(name);
+		aion_handle_t h;
+		if (n && !export_lookup(n->ref.obj, n->ref.gen, &h)) {
+			main_buf.caps[0] = h;
+			main_buf.cap_rights[0] = n->ref.rights;
+			struct aion_msg r = { .tag = AION_TAG(0, 0, 1), .w = { 0, self_node } };
+			aion_reply(&r);
+			return;
+		}
+		start_agg(OC_LOOKUP, name);
+		return;
+	}
+	case MESHD_NODES: {
+		unsigned next = link_nodes_text(text, sizeof(text), (unsigned)m->w[1]);
+		reply_text(text, next);
+		return;
+	}
+	case MESHD_STATS:
+		link_stats_text(text, sizeof(text));
+		reply_text(text, 0);
+		return;
+	case MESHD_SERVICES:
+		start_agg(OC_LIST, "");
+		return;
+	default:
+		reply_now(-AION_ENOSYS);
+	}
+}
+
+/* Another node's meshd asks about our names (object 0). */
+void names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+{
+	char name[MESH_NAME_MAX];
+	(void)src;
+	reply->w[0] = (uint64_t)-AION_ENOENT;
+	if (r->label == MESH_SELF_LOOKUP) {
+		struct name *n = take_name(r->data, r->len, name) ? NULL : name_find(name);
+		if (n) {
+			reply->w[0] = 0;
+			reply->ncaps = 1;
+			reply->caps[0] = n->ref;
+		}
+	} else if (r->label == MESH_SELF_LIST) {
+		char text[MESH_CALL_DATA_MAX + 1] = "";
+		list_local(text, sizeof(text));
+		reply->w[0] = 0;
+		reply->len = (uint16_t)strlen(text);
+		memcpy(reply->data, text, reply->len);
+	} else {
+		reply->w[0] = (uint64_t)-AION_ENOSYS;
+	}
+}
+
+void names_outcall_done(enum outcall_kind kind, unsigned idx, uint16_t node,
+			int64_t err, const struct mesh_rpc *reply)
+{
+	struct agg *a = idx < AGGS_MAX ? &aggs[idx] : NULL;
+	if (!a || !a->used || a->kind != kind)
+		return;         /* the request ended already (answered or timed out) */
+	if (a->pending)
+		a->pending--;
+	if (!err && reply && (int64_t)reply->w[0] == 0) {
+		if (kind == OC_LOOKUP && reply->ncaps == 1) {
+			aion_handle_t h;
+			int64_t e = import_ref(&reply->caps[0], &h);
+			if (e) {
+				agg_end(a, e);
+				return;
+			}
+			main_buf.caps[0] = h;
+			main_buf.cap_rights[0] = reply->caps[0].rights;
+			struct aion_msg m = { .tag = AION_TAG(0, 0, 1), .w = { 0, node } };
+			a->used = false;
+			reply_saved(a->reply, &m);
+			return;
+		}
+		if (kind == OC_LIST) {
+			unsigned used = (unsigned)strlen(a->text);
+			unsigned n = reply->len;
+			if (used + n >= sizeof(a->text))
+				n = (unsigned)sizeof(a->text) - 1 - used;
+			memcpy(a->text + used, reply->data, n);
+			a->text[used + n] = '\0';
+		}
+	}
+	if (!a->pending)
+		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
+}
+
+uint64_t names_deadline(void)
+{
+	uint64_t d = 0;
+	for (unsigned i = 0; i < AGGS_MAX; i++)
+		if (aggs[i].used && (!d || aggs[i].deadline < d))
+			d = aggs[i].deadline;
+	return d;
+}
+
+void names_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < AGGS_MAX; i++)
+		if (aggs[i].used && now >= aggs[i].deadline)
+			agg_end(&aggs[i], aggs[i].kind == OC_LOOKUP ? -AION_ETIMEDOUT : 0);
+}

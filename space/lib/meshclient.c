@@ -1,0 +1,72 @@
+/* libaion: meshd's client side (aion/meshclient.h). */
+#include "aion/meshclient.h"
+#include "aion/initclient.h"
+#include "aion/initproto.h"
+#include "kstring.h"
+
+static unsigned put_name(struct aion_ipc_buffer *buf, const char *name)
+{
+	size_t n = strlen(name);
+	if (n > AION_IPC_PAYLOAD_MAX)
+		n = AION_IPC_PAYLOAD_MAX;
+	memcpy(buf->payload, name, n);
+	return (unsigned)n;
+}
+
+int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_t *mesh)
+{
+	int64_t h = init_lookup(SVC_INIT_EP, buf, "mesh", wait_ns);
+	if (h < 0)
+		return h;
+	*mesh = (aion_handle_t)h;
+	return 0;
+}
+
+int64_t mesh_register(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char *name,
+		      aion_handle_t ep, uint32_t rights)
+{
+	struct aion_msg m = { .tag = AION_TAG(MESHD_REGISTER, put_name(buf, name), 1) };
+	buf->caps[0] = ep;
+	buf->cap_rights[0] = rights;
+	int64_t err = aion_call(mesh, &m, 0);
+	return err ? err : (int64_t)m.w[0];
+}
+
+int64_t mesh_lookup(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char *name,
+		    aion_handle_t *cap, unsigned *node)
+{
+	struct aion_msg m = { .tag = AION_TAG(MESHD_LOOKUP, put_name(buf, name), 0) };
+	int64_t err = aion_call(mesh, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err)
+		return err;
+	if (AION_TAG_CAPS(m.tag) != 1)
+		return -AION_EMALFORMED;
+	*cap = buf->caps[0];
+	if (node)
+		*node = (unsigned)m.w[1];
+	return 0;
+}
+
+int64_t mesh_text_call(aion_handle_t ep, struct aion_ipc_buffer *buf, uint32_t label,
+		       uint64_t w1, const char *text, char *out, size_t size, uint64_t *w1_out)
+{
+	struct aion_msg m = { .tag = AION_TAG(label, text ? put_name(buf, text) : 0, 0),
+			      .w = { 0, w1 } };
+	int64_t err = aion_call(ep, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	for (unsigned i = 0; i < AION_TAG_CAPS(m.tag); i++)
+		aion_handle_close(buf->caps[i]);
+	if (err)
+		return err;
+	size_t n = AION_TAG_LEN(m.tag);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, buf->payload, n);
+	out[n] = '\0';
+	if (w1_out)
+		*w1_out = m.w[1];
+	return 0;
+}

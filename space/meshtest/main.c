@@ -1,0 +1,450 @@
+/*
+ * meshtest: services and clients for the mesh tests (tests/cluster), an
+ * init service of nodes booted with aion.meshtest=ROLE[,ROLE...].
+ *
+ * Roles (servers run on threads of their own; clients run in order):
+ *   echo           registers "echo": replies with the request's label,
+ *                  words and payload (w0 = 0)
+ *   local-echo     the same service registered as "echo-N" (N: this node)
+ *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
+ *                  GET hands it out again
+ *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
+ *                  every reply checked
+ *   echo-watch     calls "echo" every 20 ms until a call fails and logs
+ *                  that error (the node-death test)
+ *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
+ *                  copy of it (no GRANT) into "mailbox"
+ *   cap-take       GETs the capability from "mailbox", calls it, and checks
+ *                  it cannot do more than SEND: a call carrying a capability
+ *                  and a copy asking for GRANT must not give GRANT
+ *   bench          round trips to "echo-N" (local) and "echo" (remote)
+ *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
+ * Every result is one log line "meshtest: ...".
+ */
+#include "aion/lib.h"
+#include "aion/meshclient.h"
+#include "aion/sockclient.h"
+#include "cmdline.h"
+#include "format.h"
+
+#define ROLES_MAX       6
+#define STACK_PAGES     4
+#define PRIO            100
+#define LOOKUP_FOR_NS   (60 * 1000000000ull)
+#define ECHO_CALLS      1000
+#define WATCH_PERIOD_NS (20 * 1000000ull)
+#define BENCH_CALLS     300
+#define FLOOD_COUNT     2000
+
+#define LABEL_PUT       10
+#define LABEL_GET       11
+
+struct page_buf {
+	struct aion_ipc_buffer b;
+} __attribute__((aligned(4096)));
+
+static struct page_buf bufs[ROLES_MAX + 1];
+static char role_name[ROLES_MAX][24];
+static unsigned nroles;
+static unsigned self_node;
+
+static void sleep_forever(void)
+{
+	for (;;)
+		aion_sleep_ns(3600ull * 1000000000ull);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Looks name up until found (services start in any order on any node). */
+static int64_t lookup_wait(struct aion_ipc_buffer *b, aion_handle_t mesh, const char *name,
+			   aion_handle_t *cap, unsigned *node)
+{
+	uint64_t end = aion_clock_ns() + LOOKUP_FOR_NS;
+	for (;;) {
+		int64_t err = mesh_lookup(mesh, b, name, cap, node);
+		if (!err || aion_clock_ns() >= end)
+			return err;
+		aion_sleep_ns(200 * 1000000ull);
+	}
+}
+
+/* ---- servers ---- */
+
+struct box {
+	aion_handle_t cap;
+};
+
+static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox)
+{
+	aion_handle_t mesh;
+	struct box box = { 0 };
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : mesh_connect(b, LOOKUP_FOR_NS, &mesh);
+	if (!err)
+		err = mesh_register(mesh, b, name, (aion_handle_t)ep,
+				    AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	if (err) {
+		aion_printf("meshtest: %s register failed err=%s", name, aion_error_name(err));
+		return err;
+	}
+	aion_printf("meshtest: %s ready", name);
+	struct aion_msg m;
+	err = aion_recv((aion_handle_t)ep, &m, 0);
+	while (!err) {
+		uint32_t label = AION_TAG_LABEL(m.tag);
+		unsigned len = AION_TAG_LEN(m.tag), ncaps = AION_TAG_CAPS(m.tag);
+		struct aion_msg r = { .tag = AION_TAG(label, len, 0), .w = { 0, m.w[1], m.w[2] } };
+		if (mailbox && label == LABEL_PUT && ncaps == 1) {
+			if (box.cap)
+				aion_handle_close(box.cap);
+			box.cap = b->caps[0];
+			r.tag = AION_TAG(label, 0, 0);
+			aion_printf("meshtest: mailbox put");
+		} else if (mailbox && label == LABEL_GET && box.cap) {
+			b->caps[0] = box.cap;
+			b->cap_rights[0] = AION_RIGHTS_ALL;
+			r.tag = AION_TAG(label, 0, 1);
+		} else if (mailbox) {
+			for (unsigned i = 0; i < ncaps; i++)
+				aion_handle_close(b->caps[i]);
+			r.tag = AION_TAG(label, 0, 0);
+			r.w[0] = (uint64_t)-AION_ENOENT;
+		} else {
+			for (unsigned i = 0; i < ncaps; i++)
+				aion_handle_close(b->caps[i]);
+		}
+		m = r;
+		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+	}
+	aion_printf("meshtest: %s ends err=%s", name, aion_error_name(err));
+	return err;
+}
+
+/* The counter of cap-give: w1 = calls so far. */
+static int64_t counter(uint64_t ep)
+{
+	struct aion_ipc_buffer *b = &bufs[ROLES_MAX].b;
+	uint64_t n = 0;
+	struct aion_msg m;
+	int64_t err = aion_ipc_buffer(b);
+	if (!err)
+		err = aion_recv((aion_handle_t)ep, &m, 0);
+	while (!err) {
+		for (unsigned i = 0; i < AION_TAG_CAPS(m.tag); i++)
+			aion_handle_close(b->caps[i]);
+		struct aion_msg r = { .tag = AION_TAG(0, 0, 0), .w = { 0, ++n } };
+		aion_printf("meshtest: counter served n=%lu", (unsigned long)n);
+		m = r;
+		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+	}
+	return err;
+}
+
+/* ---- clients ---- */
+
+static unsigned echo_len(unsigned i)
+{
+	return 1 + (i * 37u + self_node * 11u) % 300;
+}
+
+static uint8_t echo_byte(unsigned i, unsigned k)
+{
+	return (uint8_t)(i * 7u + k * 13u + self_node);
+}
+
+/* One echo call with payload pattern i: 0 if the reply matches. */
+static int64_t echo_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned i)
+{
+	unsigned len = echo_len(i);
+	for (unsigned k = 0; k < len; k++)
+		b->payload[k] = echo_byte(i, k);
+	struct aion_msg m = { .tag = AION_TAG(7, len, 0), .w = { 0, i, ~(uint64_t)i } };
+	int64_t err = aion_call(svc, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err)
+		return err;
+	if (AION_TAG_LABEL(m.tag) != 7 || AION_TAG_LEN(m.tag) != len || m.w[1] != i ||
+	    m.w[2] != ~(uint64_t)i)
+		return -AION_EMALFORMED;
+	for (unsigned k = 0; k < len; k++)
+		if (b->payload[k] != echo_byte(i, k))
+			return -AION_EMALFORMED;
+	return 0;
+}
+
+static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	aion_handle_t svc;
+	unsigned node = 0, ok = 0, bad = 0;
+	int64_t err = lookup_wait(b, mesh, "echo", &svc, &node);
+	if (err) {
+		aion_printf("meshtest: echo-client lookup failed err=%s", aion_error_name(err));
+		return;
+	}
+	uint64_t t0 = aion_clock_ns(), worst = 0;
+	int64_t first_err = 0;
+	for (unsigned i = 0; i < ECHO_CALLS; i++) {
+		uint64_t t = aion_clock_ns();
+		err = echo_once(b, svc, i);
+		t = aion_clock_ns() - t;
+		worst = t > worst ? t : worst;
+		if (err) {
+			bad++;
+			first_err = first_err ? first_err : err;
+		} else {
+			ok++;
+		}
+	}
+	uint64_t us = (aion_clock_ns() - t0) / 1000;
+	aion_printf("meshtest: echo-client calls=%u ok=%u bad=%u node=%u us_mean=%lu us_max=%lu "
+		    "first_err=%s", ECHO_CALLS, ok, bad, node, (unsigned long)(us / ECHO_CALLS),
+		    (unsigned long)(worst / 1000), first_err ? aion_error_name(first_err) : "none");
+}
+
+/* Calls "echo" every 20 ms until a call fails: the error a client sees when
+ * the node dies, and when (the node-death test). */
+static void echo_watch(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	aion_handle_t svc;
+	int64_t err = lookup_wait(b, mesh, "echo", &svc, NULL);
+	if (err) {
+		aion_printf("meshtest: echo-watch lookup failed err=%s", aion_error_name(err));
+		return;
+	}
+	aion_printf("meshtest: echo-watch started");
+	for (unsigned i = 0;; i++) {
+		uint64_t t0 = aion_clock_ns();
+		err = echo_once(b, svc, i);
+		if (err) {
+			aion_printf("meshtest: echo-watch err=%s call_ms=%lu", aion_error_name(err),
+				    (unsigned long)((aion_clock_ns() - t0) / 1000000ull));
+			return;
+		}
+		aion_sleep_ns(WATCH_PERIOD_NS);
+	}
+}
+
+static void cap_give(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	aion_handle_t box;
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : lookup_wait(b, mesh, "mailbox", &box, NULL);
+	uint64_t top = err ? 0 : aion_stack_alloc(STACK_PAGES);
+	if (!err && !top)
+		err = -AION_ENOMEM;
+	if (!err) {
+		int64_t t = aion_thread_spawn(counter, (uint64_t)ep, top, PRIO);
+		err = t < 0 ? t : 0;
+	}
+	if (!err) {
+		b->caps[0] = (aion_handle_t)ep;
+		b->cap_rights[0] = AION_RIGHT_SEND;     /* no GRANT, no RECV */
+		struct aion_msg m = { .tag = AION_TAG(LABEL_PUT, 0, 1) };
+		err = aion_call(box, &m, 0);
+		if (!err)
+			err = (int64_t)m.w[0];
+	}
+	aion_printf("meshtest: cap-give put err=%s rights=0x%x",
+		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND);
+}
+
+static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	aion_handle_t box, cap = 0;
+	int64_t err = lookup_wait(b, mesh, "mailbox", &box, NULL);
+	uint64_t end = aion_clock_ns() + LOOKUP_FOR_NS;
+	while (!err) {
+		struct aion_msg m = { .tag = AION_TAG(LABEL_GET, 0, 0) };
+		err = aion_call(box, &m, 0);
+		if (!err)
+			err = (int64_t)m.w[0];
+		if (!err && AION_TAG_CAPS(m.tag) == 1) {
+			cap = b->caps[0];
+			break;
+		}
+		if (err == -AION_ENOENT && aion_clock_ns() < end) {
+			err = 0;
+			aion_sleep_ns(200 * 1000000ull);
+		}
+	}
+	if (err) {
+		aion_printf("meshtest: cap-take get failed err=%s", aion_error_name(err));
+		return;
+	}
+	struct aion_cap_info ci;
+	aion_cap_info(cap, &ci);
+
+	struct aion_msg m = { .tag = AION_TAG(0, 0, 0) };
+	int64_t call = aion_call(cap, &m, 0);
+	if (!call)
+		call = (int64_t)m.w[0];
+	uint64_t count = m.w[1];
+
+	/* More than it had: carry a capability (needs GRANT), or copy with GRANT. */
+	b->caps[0] = cap;
+	b->cap_rights[0] = AION_RIGHT_SEND;
+	struct aion_msg g = { .tag = AION_TAG(0, 0, 1) };
+	int64_t grant = aion_call(cap, &g, 0);
+	if (!grant)
+		grant = (int64_t)g.w[0];
+	struct aion_cap_info cc = { 0 };
+	int64_t copy = aion_cap_copy(cap, AION_RIGHTS_ALL);
+	if (copy > 0)
+		aion_cap_info((aion_handle_t)copy, &cc);
+	aion_printf("meshtest: cap-take rights=0x%x call=%s counter=%lu grant_call=%s "
+		    "copy_rights=0x%x", ci.rights, call ? aion_error_name(call) : "ok",
+		    (unsigned long)count, grant ? aion_error_name(grant) : "ok", cc.rights);
+}
+
+static uint64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc)
+{
+	uint64_t t0 = aion_clock_ns();
+	for (unsigned i = 0; i < BENCH_CALLS; i++)
+		if (echo_once(b, svc, i))
+			return 0;
+	return (aion_clock_ns() - t0) / BENCH_CALLS;
+}
+
+static void bench(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	char local[24];
+	aion_handle_t l, r;
+	fmt_snprintf(local, sizeof(local), "echo-%u", self_node);
+	int64_t err = lookup_wait(b, mesh, local, &l, NULL);
+	if (!err)
+		err = lookup_wait(b, mesh, "echo", &r, NULL);
+	if (err) {
+		aion_printf("meshtest: bench lookup failed err=%s", aion_error_name(err));
+		return;
+	}
+	bench_one(b, l);        /* warm up */
+	bench_one(b, r);
+	uint64_t lns = bench_one(b, l), rns = bench_one(b, r);
+	aion_printf("meshtest: bench calls=%u local_ns=%lu remote_ns=%lu", BENCH_CALLS,
+		    (unsigned long)lns, (unsigned long)rns);
+}
+
+/* Random and truncated datagrams at a meshd: only its drop counters may move. */
+static void flood(struct aion_ipc_buffer *b, unsigned node)
+{
+	struct sock_ctx ctx;
+	aion_handle_t sock;
+	static uint8_t pkt[AION_IPC_PAYLOAD_MAX];
+	int64_t err = sock_init(&ctx, b);
+	if (!err)
+		err = sock_udp_open(&ctx, 0, &sock);
+	unsigned sent = 0;
+	uint32_t addr = sock_ipv4(10, 77, 0, (uint8_t)node);
+	for (unsigned i = 0; !err && i < FLOOD_COUNT; i++) {
+		size_t len = rnd() % (sizeof(pkt) + 1);
+		for (size_t k = 0; k < len; k++)
+			pkt[k] = (uint8_t)rnd();
+		if (i % 2 && len >= 23) {
+			/* A header that looks right (magic, version, a known type), then garbage. */
+			pkt[0] = 'A';
+			pkt[1] = 'M';
+			pkt[2] = 1;
+			pkt[3] = (uint8_t)(1 + rnd() % 8);
+			pkt[4] = 0;
+		}
+		err = sock_sendto(&ctx, sock, addr, MESH_PORT, pkt, len);
+		if (!err)
+			sent++;
+		if (i % 8 == 7)
+			aion_sleep_ns(2 * 1000000ull);  /* stay under netd's queue */
+	}
+	aion_printf("meshtest: flood node=%u sent=%u err=%s", node, sent,
+		    err ? aion_error_name(err) : "none");
+}
+
+static int64_t server_thread(uint64_t i)
+{
+	struct aion_ipc_buffer *b = &bufs[i + 1].b;
+	char name[24];
+	int64_t err = aion_ipc_buffer(b);
+	if (err)
+		return err;
+	const char *r = role_name[i];
+	if (!strcmp(r, "local-echo")) {
+		fmt_snprintf(name, sizeof(name), "echo-%u", self_node);
+		return serve(b, name, 0);
+	}
+	return serve(b, r, !strcmp(r, "mailbox"));
+}
+
+static int is_server(const char *r)
+{
+	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox");
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	char v[AION_ARGS_MAX], n[16];
+	struct aion_ipc_buffer *b = &bufs[0].b;
+	aion_handle_t mesh;
+
+	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "meshtest", v, sizeof(v)) ||
+	    !v[0] || !cmdline_get(st->args, "node", n, sizeof(n))) {
+		aion_printf("meshtest: no roles (meshtest=ROLE[,ROLE...])");
+		sleep_forever();
+	}
+	for (const char *p = n; *p >= '0' && *p <= '9'; p++)
+		self_node = self_node * 10 + (unsigned)(*p - '0');
+	rng_state ^= (uint64_t)self_node << 32;
+	for (char *p = v; *p && nroles < ROLES_MAX;) {
+		unsigned k = 0;
+		while (*p && *p != ',' && k < sizeof(role_name[0]) - 1)
+			role_name[nroles][k++] = *p++;
+		role_name[nroles++][k] = '\0';
+		while (*p && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	for (unsigned i = 0; i < nroles; i++) {
+		if (!is_server(role_name[i]))
+			continue;
+		uint64_t top = aion_stack_alloc(STACK_PAGES);
+		int64_t t = top ? aion_thread_spawn(server_thread, i, top, PRIO) : -AION_ENOMEM;
+		if (t < 0)
+			aion_printf("meshtest: thread failed err=%s", aion_error_name(t));
+	}
+	int64_t err = aion_ipc_buffer(b);
+	if (!err)
+		err = mesh_connect(b, LOOKUP_FOR_NS, &mesh);
+	if (err) {
+		aion_printf("meshtest: mesh connect failed err=%s", aion_error_name(err));
+		sleep_forever();
+	}
+	for (unsigned i = 0; i < nroles; i++) {
+		const char *r = role_name[i];
+		if (!strcmp(r, "echo-client"))
+			echo_client(b, mesh);
+		else if (!strcmp(r, "echo-watch"))
+			echo_watch(b, mesh);
+		else if (!strcmp(r, "cap-give"))
+			cap_give(b, mesh);
+		else if (!strcmp(r, "cap-take"))
+			cap_take(b, mesh);
+		else if (!strcmp(r, "bench"))
+			bench(b, mesh);
+		else if (!strncmp(r, "flood:", 6))
+			flood(b, (unsigned)(r[6] - '0'));
+		else if (!is_server(r))
+			aion_printf("meshtest: unknown role %s", r);
+	}
+	aion_printf("meshtest: clients done");
+	sleep_forever();
+	return 0;
+}

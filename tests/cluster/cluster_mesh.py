@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""mesh-calls: three nodes of one image form a mesh (docs/mesh.md) and call
+each other's services through capabilities. Roles (space/meshtest):
+  node 1: echo-client, cap-give, flood:2
+  node 2: echo, mailbox
+  node 3: cap-take, echo-client, echo-watch
+Checks, in order:
+ - every node lists the other two alive (`nodes`);
+ - "echo" (node 2) answers 1000 calls from node 1 and 1000 from node 3, every
+   reply checked by the caller;
+ - a SEND-only capability node 1 PUTs into node 2's mailbox works on node 3
+   (the call reaches node 1's counter), and gives no more: a call carrying a
+   capability is refused (AION_ERIGHTS) and a copy asking for all rights
+   still has only SEND;
+ - 2000 random and truncated datagrams from node 1 at node 2's meshd move
+   only node 2's drop counters: no packet of them is accepted, nobody dies,
+   no member is made up, and the calls above still all succeed;
+ - a pause of node 2 shorter than the detection time declares nobody dead;
+ - after `kill` of node 2, nodes 1 and 3 mark it dead within 1 s (printed),
+   and node 3's next call on its "echo" capability fails with
+   AION_EHOSTDOWN within twice the detection time.
+Usage: cluster_mesh.py ISO"""
+import re
+import time
+
+from clusterlib import ac, check, cluster, main
+
+CALLS_TIMEOUT_S = 180
+PAUSE_S = 0.25
+DETECT_LIMIT_S = 1.0
+ROLES = {
+    1: "echo-client,cap-give,flood:2",
+    2: "echo,mailbox",
+    3: "cap-take,echo-client,echo-watch",
+}
+DROP_KEYS = ("bad_len", "bad_magic", "bad_version", "bad_type", "bad_cluster",
+             "bad_mac", "bad_other", "bad_payload", "not_ours")
+
+
+def stats(node):
+    lines = []
+    check(ac.shell_exec(node, "mesh stats", timeout=20, out=lines.append) == 0,
+          f"{node.name}: mesh stats failed: {lines}")
+    text = " ".join(lines)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text)}
+
+
+def member_events(node, pos=0):
+    return re.findall(r"meshd: member node=\d+ state=\w+ old=\w+ .*", node.text[pos:])
+
+
+def test(iso):
+    words = [[f"aion.meshtest={ROLES[i]}"] for i in (1, 2, 3)]
+    with cluster(iso, words, "aion-mesh-", wait_mesh=True) as nodes:
+        n1, n2, n3 = nodes
+        for n in nodes:
+            lines = []
+            ac.shell_exec(n, "nodes", timeout=20, out=lines.append)
+            me, view = ac.parse_nodes(lines)
+            others = {k: v["state"] for k, v in view.items() if k != me}
+            print(f"{n.name} sees {others}")
+            check(others == {k: "alive" for k in (1, 2, 3) if k != me},
+                  f"{n.name} does not list the other two alive: {lines}")
+
+        for n in (n1, n3):
+            m = n.wait_for(r"meshtest: echo-client calls=(\d+) ok=(\d+) bad=(\d+) node=(\d+) "
+                           r"us_mean=(\d+).*first_err=(\S+)", CALLS_TIMEOUT_S)
+            print(f"{n.name}: {m.group(0)}")
+            check(m.group(2) == "1000" and m.group(3) == "0" and m.group(4) == "2",
+                  f"{n.name}: echo calls: {m.group(0)}")
+
+        give = n1.wait_for(r"meshtest: cap-give put err=(\S+) rights=(\S+)", CALLS_TIMEOUT_S)
+        take = n3.wait_for(r"meshtest: cap-take rights=(\S+) call=(\S+) counter=(\d+) "
+                           r"grant_call=(\S+) copy_rights=(\S+)", CALLS_TIMEOUT_S)
+        print(f"node1: {give.group(0)}\nnode3: {take.group(0)}")
+        check(give.group(1) == "none", f"cap-give: {give.group(0)}")
+        check(take.group(1) == "0x20" and take.group(2) == "ok" and int(take.group(3)) >= 1,
+              f"the capability does not work on node 3 with SEND: {take.group(0)}")
+        check(take.group(4) == "AION_ERIGHTS",
+              f"a capability travelled on a SEND-only proxy: {take.group(0)}")
+        check(take.group(5) == "0x20", f"a copy gained rights: {take.group(0)}")
+        n1.wait_for(r"meshtest: counter served n=1\b", 10)
+
+        flood = n1.wait_for(r"meshtest: flood node=2 sent=(\d+) err=(\S+)", CALLS_TIMEOUT_S)
+        print(f"node1: {flood.group(0)}")
+        check(flood.group(2) == "none" and int(flood.group(1)) == 2000, flood.group(0))
+        time.sleep(1)
+        s2 = stats(n2)
+        drops = sum(s2[k] for k in DROP_KEYS)
+        print(f"node2 stats: rx={s2['rx']} ok={s2['ok']} drops={drops} " +
+              " ".join(f"{k}={s2[k]}" for k in DROP_KEYS))
+        check(s2["rx"] == s2["ok"] + sum(s2[k] for k in DROP_KEYS[:7]),
+              f"node2: received packets do not add up: {s2}")
+        # Every flood datagram that reached meshd was dropped; netd may lose a few.
+        check(int(flood.group(1)) * 0.9 <= drops <= int(flood.group(1)),
+              f"node2 dropped {drops} of {flood.group(1)} flood packets")
+        # A suspicion may come and go on a busy host; a death or a stranger may not.
+        events = [e for n in nodes for e in member_events(n) if "old=unknown" not in e]
+        print(f"membership events so far: {events}")
+        check(not [e for e in events if "state=dead" in e], f"a node died: {events}")
+        strangers = [e for n in nodes for e in member_events(n)
+                     if not re.search(r"node=[123] ", e)]
+        check(not strangers, f"the flood made up members: {strangers}")
+
+        # A pause shorter than detection: suspicion at most, nobody dead.
+        marks = [len(n.text) for n in nodes]
+        n2.pause()
+        time.sleep(PAUSE_S)
+        n2.resume()
+        time.sleep(3)
+        for n, pos in zip(nodes, marks):
+            n.read_new()
+            dead = [e for e in member_events(n, pos) if "state=dead" in e]
+            check(not dead, f"{n.name}: a pause of {PAUSE_S}s caused a death: {dead}")
+        print(f"pause {PAUSE_S}s: events {[e for n, p in zip(nodes, marks) for e in member_events(n, p)]}")
+
+        # Kill node 2: detection on both survivors, then the client's error.
+        marks = {n.name: len(n.text) for n in (n1, n3)}
+        t0 = time.monotonic()
+        n2.kill()
+        seen = {}
+        deadline = t0 + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            for n in (n1, n3):
+                n.read_new()
+                if n.name not in seen and re.search(r"meshd: member node=2 state=dead",
+                                                    n.text[marks[n.name]:]):
+                    seen[n.name] = time.monotonic() - t0
+            time.sleep(0.002)
+        for name in ("node1", "node3"):
+            check(name in seen, f"{name} did not mark node 2 dead within 10 s")
+            print(f"{name}: node 2 dead after {seen[name] * 1000:.0f} ms (limit 1000 ms)")
+            check(seen[name] < DETECT_LIMIT_S, f"{name}: detection took {seen[name]:.3f} s")
+        err = n3.wait_for(r"meshtest: echo-watch err=(\S+) call_ms=(\d+)", 10, pos=marks["node3"])
+        t_err = time.monotonic() - t0
+        print(f"node3: {err.group(0)} ({t_err * 1000:.0f} ms after the kill)")
+        check(err.group(1) == "AION_EHOSTDOWN", f"a call to the dead node: {err.group(0)}")
+        check(t_err < 2 * max(seen.values()) + 0.2,
+              f"the host-down error came {t_err:.3f} s after the kill")
+
+
+if __name__ == "__main__":
+    main(test)

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""mesh-key: a node started with another cluster key (fw_cfg
+opt/aion/cluster-key) cannot join. Nodes 1 and 2 run the image's default
+key, node 3 a key of its own. Checks: nodes 1 and 2 see each other alive
+and never list node 3; node 3 sees nobody; the packets node 3 sends show up
+as MAC refusals (bad_mac) in `mesh stats` of nodes 1 and 2 and none of them
+is accepted; a name registered on node 3 cannot be found from node 1, and
+node 3 finds no name of node 2.
+Usage: cluster_mesh_key.py ISO"""
+import re
+import time
+
+from clusterlib import ac, check, cluster, main
+
+OTHER_KEY = "0123456789abcdef0123456789abcdef"
+SETTLE_S = 6
+
+
+def run(node, command):
+    lines = []
+    status = ac.shell_exec(node, command, timeout=20, out=lines.append)
+    return status, lines
+
+
+def stats(node):
+    status, lines = run(node, "mesh stats")
+    check(status == 0, f"{node.name}: mesh stats: {lines}")
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", " ".join(lines))}
+
+
+def test(iso):
+    words = [["aion.meshtest=local-echo"], ["aion.meshtest=echo"], ["aion.meshtest=mailbox"]]
+    with cluster(iso, words, "aion-mkey-", node_keys={3: OTHER_KEY}) as nodes:
+        n1, n2, n3 = nodes
+        ac.wait_all(nodes, r"meshd: ready", 90)
+        n3.wait_for(r"meshd: cluster key from fw_cfg", 10)
+        ac.wait_all(nodes, r"meshtest: \S+ ready", 60)
+        time.sleep(SETTLE_S)
+
+        views = {n.name: ac.mesh_view(n) for n in nodes}
+        for name, (me, members) in views.items():
+            print(f"{name} sees " + ", ".join(f"node{k} {v['state']}" for k, v in members.items()))
+        check(views["node1"][1].get(2, {}).get("state") == "alive", "node 1 does not see node 2")
+        check(views["node2"][1].get(1, {}).get("state") == "alive", "node 2 does not see node 1")
+        for name in ("node1", "node2"):
+            check(3 not in views[name][1], f"{name} lists node 3 (another key): {views[name]}")
+        check(set(views["node3"][1]) == {3}, f"node 3 sees members: {views['node3']}")
+
+        for n in (n1, n2):
+            s = stats(n)
+            print(f"{n.name}: rx={s['rx']} ok={s['ok']} bad_mac={s['bad_mac']}")
+            check(s["bad_mac"] > 0, f"{n.name}: node 3's packets were not refused: {s}")
+        s3 = stats(n3)
+        print(f"node3: rx={s3['rx']} ok={s3['ok']} bad_mac={s3['bad_mac']}")
+        check(s3["ok"] == 0 and s3["bad_mac"] > 0, f"node 3 accepted packets: {s3}")
+
+        status, lines = run(n1, "call mailbox hello")
+        print("node1 call mailbox:", *lines)
+        check(status == 1 and any("AION_ENOENT" in l for l in lines),
+              f"node 1 reached node 3's mailbox: {lines}")
+        status, lines = run(n3, "call echo hello")
+        print("node3 call echo:", *lines)
+        check(status == 1 and any("AION_ENOENT" in l for l in lines),
+              f"node 3 reached node 2's echo: {lines}")
+        status, lines = run(n1, "call echo hello")
+        print("node1 call echo:", *lines)
+        check(status == 0 and any(l.endswith(": hello") for l in lines),
+              f"node 1 cannot call node 2's echo: {lines}")
+
+
+if __name__ == "__main__":
+    main(test)
