@@ -948,7 +948,9 @@ def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0
                     f"{timeout:g} s after sending `{sent}` (is the shell running? "
                     f"paused node? another client attached to {node.console_sock}?)"
                     f"\n  last log lines:\n{node.tail(10)}")
-            time.sleep(poll_s)
+            # Wake as soon as the guest writes: QEMU must never find our
+            # socket full (it would hold the byte and the UART overruns).
+            select.select([sock], [], [], poll_s)
 
 
 ESCAPE = 0x1d  # Ctrl-]
