@@ -34,10 +34,6 @@ uint64_t calls_out, calls_retransmits;
 
 static uint8_t pkt[MESH_RPC_LEN_MAX];
 
-void calls_init(void)
-{
-}
-
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy)
 {
 	uint32_t rights = ref->rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);

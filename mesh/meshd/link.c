@@ -190,24 +190,13 @@ uint64_t link_deadline(void)
 	return d < next_announce ? d : next_announce;
 }
 
-/* Appends to out[0, size) (always NUL-terminated). */
-static void add(char *out, unsigned size, const char *fmt, ...)
-{
-	unsigned used = (unsigned)strlen(out);
-	va_list ap;
-	va_start(ap, fmt);
-	if (used < size)
-		fmt_vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
-}
-
 unsigned link_nodes_text(char *out, unsigned size, unsigned from)
 {
 	uint64_t now = aion_clock_ns();
 	unsigned line = 0, next = 0;
 	out[0] = '\0';
 	if (from == 0)
-		add(out, size, "nodes self=%u count=%u\n", self_node, members.count + 1);
+		aion_text_add(out, size, "nodes self=%u count=%u\n", self_node, members.count + 1);
 	/* In node order; self first among equals. */
 	for (unsigned id = 1, i = 0; id < MESH_NODE_NONE && i <= members.count; id++) {
 		const struct mesh_member *e = NULL;
@@ -231,7 +220,7 @@ unsigned link_nodes_text(char *out, unsigned size, unsigned from)
 			next = line - 1;
 			break;
 		}
-		add(out, size, "%s", text);
+		aion_text_add(out, size, "%s", text);
 	}
 	return next;
 }
@@ -240,11 +229,11 @@ void link_stats_text(char *out, unsigned size)
 {
 	const struct mesh_stats *s = &rx_stats;
 	out[0] = '\0';
-	add(out, size, "mesh rx=%lu ok=%lu bad_len=%lu bad_magic=%lu bad_version=%lu bad_type=%lu "
+	aion_text_add(out, size, "mesh rx=%lu ok=%lu bad_len=%lu bad_magic=%lu bad_version=%lu bad_type=%lu "
 	    "bad_cluster=%lu bad_mac=%lu bad_other=%lu bad_payload=%lu not_ours=%lu\n",
 	    s->rx, s->rx_ok, s->rx_bad_len, s->rx_bad_magic, s->rx_bad_version, s->rx_bad_type,
 	    s->rx_bad_cluster, s->rx_bad_mac, s->rx_bad_other, rx_bad_payload, rx_not_ours);
-	add(out, size, "mesh tx=%lu tx_err=%lu calls_out=%lu retransmits=%lu calls_in=%lu dups=%lu\n",
+	aion_text_add(out, size, "mesh tx=%lu tx_err=%lu calls_out=%lu retransmits=%lu calls_in=%lu dups=%lu\n",
 	    tx_packets, tx_errors, calls_out, calls_retransmits, calls_in, calls_dup);
 }
 

@@ -98,7 +98,6 @@ static int64_t setup(uint64_t arg)
 	if ((err = link_init(&ctx, key, klen)))
 		return err;
 	memset(key, 0, sizeof(key));
-	calls_init();
 	serve_init();
 	if ((err = spawn(rx_thread, 0, RX_PRIO)))
 		return err;

@@ -66,7 +66,6 @@ extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
 enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST };
-void calls_init(void);
 void proxy_call(unsigned import, const struct aion_msg *m, const uint8_t *data, unsigned len);
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,

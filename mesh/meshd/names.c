@@ -143,14 +143,9 @@ static void agg_end(struct agg *a, int64_t err)
 
 static void list_local(char *out, unsigned size)
 {
-	for (unsigned i = 0; i < NAMES_MAX; i++) {
-		if (!names[i].used)
-			continue;
-		unsigned used = (unsigned)strlen(out);
-		if (used < size)
-			fmt_snprintf(out + used, size - used, "name=%s node=%u\n",
-				     names[i].text, self_node);
-	}
+	for (unsigned i = 0; i < NAMES_MAX; i++)
+		if (names[i].used)
+			aion_text_add(out, size, "name=%s node=%u\n", names[i].text, self_node);
 }
 
 static void start_agg(enum outcall_kind kind, const char *name)

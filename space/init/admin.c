@@ -9,24 +9,12 @@ static const char *const type_names[] = {
 	"irq", "ioport", "platform",
 };
 
-void text_add(char *out, unsigned size, const char *fmt, ...)
-{
-	unsigned len = (unsigned)strlen(out);
-	va_list ap;
-
-	if (len + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	fmt_vsnprintf(out + len, size - len, fmt, ap);
-	va_end(ap);
-}
-
 static void unit_line(char *out, unsigned size, aion_handle_t u)
 {
 	struct aion_unit_info i;
 	if (aion_unit_info(u, &i))
 		return;
-	text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu\n", i.id, i.name,
+	aion_text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu\n", i.id, i.name,
 		 state_names[i.state < 4 ? i.state : 0], i.threads,
 		 (unsigned long)i.used_frames, (unsigned long)i.quota_frames);
 }
@@ -59,7 +47,7 @@ int64_t admin_caps(const char *name, char *out, unsigned size)
 		int64_t h = aion_cap_list(u, i, &ci);
 		if (h < 0)
 			continue;
-		text_add(out, size, "0x%lx %s rights=0x%x badge=0x%lx\n", (unsigned long)h,
+		aion_text_add(out, size, "0x%lx %s rights=0x%x badge=0x%lx\n", (unsigned long)h,
 			 ci.type < 10 ? type_names[ci.type] : "?", ci.rights,
 			 (unsigned long)ci.badge);
 	}
@@ -84,7 +72,7 @@ int64_t admin_services(char *out, unsigned size)
 		struct service *s = service_at(i);
 		if (!s->unit && s->gave_up && !s->failures)
 			continue;       /* optional, not asked for */
-		text_add(out, size, "%s %s restarts=%u\n", s->spec->name,
+		aion_text_add(out, size, "%s %s restarts=%u\n", s->spec->name,
 			 s->unit ? "running" : s->gave_up ? "gave-up" : "restarting",
 			 s->restarts);
 	}

@@ -65,9 +65,9 @@ int64_t devices_nic_args(unsigned i, char *args, unsigned size)
 {
 	if (!devices_have_nic(i))
 		return -AION_ENOENT;
-	text_add(args, size, " bar=0x%x irq=%u", nics[i].bar, nics[i].line);
+	aion_text_add(args, size, " bar=0x%x irq=%u", nics[i].bar, nics[i].line);
 	if (i > 0)
-		text_add(args, size, " name=net%u", i);
+		aion_text_add(args, size, " name=net%u", i);
 	return 0;
 }
 

@@ -65,7 +65,5 @@ int64_t admin_caps(const char *unit, char *out, unsigned size);
 int64_t admin_kill(const char *unit);
 int64_t admin_services(char *out, unsigned size);
 
-/* Appends formatted text to a bounded buffer. */
-void text_add(char *out, unsigned size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* INIT_INIT_H */

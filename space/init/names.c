@@ -46,7 +46,7 @@ void names_list(char *out, unsigned size)
 {
 	for (int i = 0; i < NAMES_MAX; i++)
 		if (names[i].cap)
-			text_add(out, size, "%s ", names[i].name);
+			aion_text_add(out, size, "%s ", names[i].name);
 }
 
 void names_drop_owner(int owner)

@@ -118,10 +118,10 @@ static int64_t start(unsigned i)
 			if (*p == '.')
 				key = p + 1;    /* "aion.nettest" -> "nettest" */
 		cmdline_get(bootinfo->cmdline, spec->when, value, sizeof(value));
-		text_add(st.args, sizeof(st.args), " %s=%s", key, value);
+		aion_text_add(st.args, sizeof(st.args), " %s=%s", key, value);
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
-		text_add(st.args, sizeof(st.args), " mode=selftest count=20");
+		aion_text_add(st.args, sizeof(st.args), " mode=selftest count=20");
 	struct aion_spawn sp = {
 		.name = spec->name, .image = (const void *)m->vaddr, .image_size = m->size,
 		.quota_frames = spec->quota, .max_prio = spec->prio, .prio = spec->prio,

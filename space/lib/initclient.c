@@ -1,7 +1,7 @@
 #include "aion/initclient.h"
 #include "aion/initproto.h"
 
-static unsigned put_text(struct aion_ipc_buffer *buf, const char *s)
+unsigned ipc_put_text(struct aion_ipc_buffer *buf, const char *s)
 {
 	unsigned n = s ? (unsigned)strlen(s) : 0;
 	if (n > AION_IPC_PAYLOAD_MAX)
@@ -13,7 +13,7 @@ static unsigned put_text(struct aion_ipc_buffer *buf, const char *s)
 int64_t init_register(aion_handle_t init, struct aion_ipc_buffer *buf, const char *name,
 		      aion_handle_t cap, uint32_t rights)
 {
-	struct aion_msg m = { .tag = AION_TAG(INIT_NS_REGISTER, put_text(buf, name), 1) };
+	struct aion_msg m = { .tag = AION_TAG(INIT_NS_REGISTER, ipc_put_text(buf, name), 1) };
 	buf->caps[0] = cap;
 	buf->cap_rights[0] = rights;
 	int64_t err = aion_call(init, &m, 0);
@@ -25,7 +25,7 @@ int64_t init_lookup(aion_handle_t init, struct aion_ipc_buffer *buf, const char 
 {
 	uint64_t end = aion_clock_ns() + wait_ns;
 	for (;;) {
-		struct aion_msg m = { .tag = AION_TAG(INIT_NS_LOOKUP, put_text(buf, name), 0) };
+		struct aion_msg m = { .tag = AION_TAG(INIT_NS_LOOKUP, ipc_put_text(buf, name), 0) };
 		int64_t err = aion_call(init, &m, 0);
 		if (err)
 			return err;
@@ -40,7 +40,7 @@ int64_t init_lookup(aion_handle_t init, struct aion_ipc_buffer *buf, const char 
 int64_t init_text_call(aion_handle_t init, struct aion_ipc_buffer *buf, uint32_t label,
 		       const char *arg, char *out, unsigned size)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, put_text(buf, arg), 0) };
+	struct aion_msg m = { .tag = AION_TAG(label, ipc_put_text(buf, arg), 0) };
 	int64_t err = aion_call(init, &m, 0);
 	if (err)
 		return err;

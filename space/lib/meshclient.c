@@ -4,15 +4,6 @@
 #include "aion/initproto.h"
 #include "kstring.h"
 
-static unsigned put_name(struct aion_ipc_buffer *buf, const char *name)
-{
-	size_t n = strlen(name);
-	if (n > AION_IPC_PAYLOAD_MAX)
-		n = AION_IPC_PAYLOAD_MAX;
-	memcpy(buf->payload, name, n);
-	return (unsigned)n;
-}
-
 int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_t *mesh)
 {
 	int64_t h = init_lookup(SVC_INIT_EP, buf, "mesh", wait_ns);
@@ -25,7 +16,7 @@ int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_
 int64_t mesh_register(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char *name,
 		      aion_handle_t ep, uint32_t rights)
 {
-	struct aion_msg m = { .tag = AION_TAG(MESHD_REGISTER, put_name(buf, name), 1) };
+	struct aion_msg m = { .tag = AION_TAG(MESHD_REGISTER, ipc_put_text(buf, name), 1) };
 	buf->caps[0] = ep;
 	buf->cap_rights[0] = rights;
 	int64_t err = aion_call(mesh, &m, 0);
@@ -35,7 +26,7 @@ int64_t mesh_register(aion_handle_t mesh, struct aion_ipc_buffer *buf, const cha
 int64_t mesh_lookup(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char *name,
 		    aion_handle_t *cap, unsigned *node)
 {
-	struct aion_msg m = { .tag = AION_TAG(MESHD_LOOKUP, put_name(buf, name), 0) };
+	struct aion_msg m = { .tag = AION_TAG(MESHD_LOOKUP, ipc_put_text(buf, name), 0) };
 	int64_t err = aion_call(mesh, &m, 0);
 	if (!err)
 		err = (int64_t)m.w[0];
@@ -52,7 +43,7 @@ int64_t mesh_lookup(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char 
 int64_t mesh_text_call(aion_handle_t ep, struct aion_ipc_buffer *buf, uint32_t label,
 		       uint64_t w1, const char *text, char *out, size_t size, uint64_t *w1_out)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, text ? put_name(buf, text) : 0, 0),
+	struct aion_msg m = { .tag = AION_TAG(label, text ? ipc_put_text(buf, text) : 0, 0),
 			      .w = { 0, w1 } };
 	int64_t err = aion_call(ep, &m, 0);
 	if (!err)

@@ -21,3 +21,15 @@ int64_t aion_printf(const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+void aion_text_add(char *out, unsigned size, const char *fmt, ...)
+{
+	unsigned len = (unsigned)strlen(out);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	fmt_vsnprintf(out + len, size - len, fmt, ap);
+	va_end(ap);
+}

@@ -5,6 +5,9 @@
 #include "aion/lib.h"
 
 /* The thread's IPC buffer must be registered (aion_ipc_buffer) before these. */
+/* Copies s (NULL: nothing) into the payload, cut at AION_IPC_PAYLOAD_MAX; its length. */
+unsigned ipc_put_text(struct aion_ipc_buffer *buf, const char *s);
+
 int64_t init_register(aion_handle_t init, struct aion_ipc_buffer *buf, const char *name,
 		      aion_handle_t cap, uint32_t rights);
 /* Looks a name up; retries for up to wait_ns while it is not registered yet. */

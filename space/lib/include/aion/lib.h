@@ -16,6 +16,10 @@
 int64_t aion_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t aion_vprintf(const char *fmt, va_list ap);
 
+/* Appends formatted text to the NUL-terminated out[0, size), cutting it to fit. */
+void aion_text_add(char *out, unsigned size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The program's entry point, called by crt0 with the creator's argument. */
 int64_t aion_main(uint64_t arg);
 
