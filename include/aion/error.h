@@ -38,7 +38,10 @@
 	X(ECONNRESET, 24, "connection reset by peer")                   \
 	X(ENETUNREACH, 25, "network unreachable")                       \
 	X(ENOTCONN,  26, "not connected")                               \
-	X(EADDRINUSE, 27, "address in use")
+	X(EADDRINUSE, 27, "address in use")                            \
+	X(EINDOUBT,  28, "node died after the call was sent: it may have executed") \
+	X(ENOQUORUM, 29, "no majority of the cluster's nodes is reachable") \
+	X(ECONFLICT, 30, "value differs from the expected one")
 
 enum aion_error {
 	AION_OK = 0,

@@ -14,16 +14,47 @@
  *   MESHD_NODES     -> payload: the membership table, text, one line per node
  *   MESHD_STATS     -> payload: receive counters (drops by cause), text
  *   MESHD_SERVICES  -> payload: cluster-wide names, text, "name=N node=K"
+ *   MESHD_SPAWN     payload = "PROGRAM [replicas=K] [nodes=A,B,..] [spread]"
+ *                   -> w0 = 0 once a majority of the configured nodes
+ *                   holds the new desired state; payload: one line saying
+ *                   what was decided. ENOQUORUM (payload says what this
+ *                   node sees), EEXIST, ENOENT (no such program), EINVAL,
+ *                   ENOSPC, ETIMEDOUT (the leader did not confirm in time)
+ *   MESHD_JOBS      -> payload: leader, term, the desired state and where
+ *                   each instance runs, text (docs/mesh.md "Scheduler")
+ *   MESHD_TOP       -> payload: one line per live node: load, free memory,
+ *                   units (asks every node)
+ *   MESHD_STOP      payload = PROGRAM -> removes the job from the desired
+ *                   state (same answers as MESHD_SPAWN)
+ *
+ * Units placed by the scheduler (jobs) start with args
+ * "node=N job=NAME role=ROLE epoch=E" (ROLE: primary, backup or plain) and
+ * find JOB_MESH_EP in their table: meshd's endpoint with the job's badge.
+ * It takes every call above, and names registered through it end with the
+ * instance. Besides:
+ *   MESHD_JOB_WAIT  w1 = the epoch the instance knows, w2 = its role ->
+ *                   answered when the scheduler's placement of this
+ *                   instance differs from (w1, w2): w0 = 0, w1 = epoch,
+ *                   w2 = role (MESH_ROLE_*); or w0 = -AION_EDEAD when the
+ *                   instance is no longer placed (it is about to be
+ *                   stopped). At most one wait per instance; a second
+ *                   one ends the first with -AION_EBUSY.
  *
  * A proxy is a capability to meshd's endpoint: a call on it is carried to
  * the owner node and performed there on the original capability; the
  * reply (label, words, payload, capabilities) comes back as the reply to
  * the caller. Transport failures come back as a reply whose w0 is
- *   -AION_EHOSTDOWN  the owner node is dead (or became dead mid-call)
+ *   -AION_EHOSTDOWN  the owner node is dead: the call was not sent, it
+ *                    did not execute
+ *   -AION_EINDOUBT   the owner node died after the call was sent: it may
+ *                    have executed (retry only what is idempotent)
  *   -AION_EDEAD      the owner node restarted: the object is gone
  *   -AION_ERANGE     payload larger than MESH_CALL_DATA_MAX
  *   -AION_EBUSY      too many calls in flight
- * Each remote call executes at most once on the owner node.
+ * Each remote call executes at most once on the owner node. A proxy that
+ * came from MESHD_LOOKUP remembers the name: when its node dies, the next
+ * call on it finds the name again (waiting up to MESH_REBIND_MS for the
+ * service to come back) and goes to the new instance.
  */
 #ifndef AION_MESH_H
 #define AION_MESH_H
@@ -33,6 +64,19 @@
 #define MESHD_NODES             50
 #define MESHD_STATS             51
 #define MESHD_SERVICES          52
+#define MESHD_SPAWN             53
+#define MESHD_JOBS              54
+#define MESHD_TOP               55
+#define MESHD_STOP              56
+#define MESHD_JOB_WAIT          57
+
+/* An instance's role (MESHD_JOB_WAIT, startup args). */
+#define MESH_ROLE_PLAIN         0       /* one of K equal instances */
+#define MESH_ROLE_PRIMARY       1       /* serves; replicates to the backup */
+#define MESH_ROLE_BACKUP        2       /* takes the primary's updates */
+
+/* A job's table: SVC_INIT_EP (1,1), then meshd's endpoint with its badge. */
+#define JOB_MESH_EP             AION_HANDLE(2, 1)
 
 #define MESH_NAME_MAX           32
 /* Most payload bytes a remote call or reply carries (a mesh packet must
@@ -41,6 +85,9 @@
 
 /* Label of simple text request/reply services (the shell's `call`). */
 #define MESH_TEXT_CALL          1
+
+/* How long a call on a named proxy waits for its service to reappear. */
+#define MESH_REBIND_MS          3000
 
 /* The UDP port every meshd listens on. */
 #define MESH_PORT               7946

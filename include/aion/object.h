@@ -105,6 +105,7 @@ struct aion_system_info {
 	uint64_t kernel_objects;        /* live units, threads, handle tables */
 	uint64_t uptime_ns;
 	uint64_t time_slice_ns;
+	uint64_t idle_ns;               /* time the CPU spent idle since boot */
 };
 
 /* What CAP_INFO reports of a handle. */

@@ -30,6 +30,16 @@ static struct thread *sleep_thread(struct sleepq_entry *e)
 	return container_of(e, struct thread, sleep);
 }
 
+uint64_t sched_idle_ns(void)
+{
+	struct sched *s = sched_this();
+	uint64_t ns = s->idle->cpu_ns;
+
+	if (s->current == s->idle)
+		ns += arch_clock_ns() - s->idle->ran_since;
+	return ns;
+}
+
 void sched_init(struct thread *idle)
 {
 	struct sched *s = sched_this();

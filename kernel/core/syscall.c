@@ -11,6 +11,7 @@
 #include "kobj.h"
 #include "log.h"
 #include "memory.h"
+#include "sched.h"
 #include "syscalls.h"
 #include "usercopy.h"
 
@@ -61,6 +62,7 @@ SYSCALL(system_info)
 		.kernel_objects = kobj_live(),
 		.uptime_ns = arch_clock_ns(),
 		.time_slice_ns = SCHED_SLICE_NS,
+		.idle_ns = sched_idle_ns(),
 	};
 	return copy_to_user(a->a0, &info, sizeof(info));
 }

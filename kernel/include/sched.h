@@ -30,6 +30,7 @@ struct sched *sched_this(void);         /* arch: this CPU's scheduler */
 
 void sched_init(struct thread *idle);
 struct thread *sched_current(void);
+uint64_t sched_idle_ns(void);           /* time this CPU spent idle since boot */
 
 void sched_ready(struct thread *t);     /* t becomes runnable */
 void sched_unqueue(struct thread *t);   /* t leaves the run queue or sleepers */

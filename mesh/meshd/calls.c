@@ -7,14 +7,38 @@
  * owner acknowledges it (CALL_ACK), then every KEEPALIVE_NS until the
  * REPLY or an ERROR arrives. The owner suppresses duplicates (serve.c), so
  * retransmission never runs a call twice. When membership declares the
- * owner DEAD, every call in flight to it ends with -AION_EHOSTDOWN.
+ * owner DEAD, every call in flight to it ends with -AION_EINDOUBT (it was
+ * sent: it may have run); a call refused before sending gets
+ * -AION_EHOSTDOWN (it did not run).
+ *
+ * Re-binding: an import that came from a name lookup keeps the name. A
+ * call on it while its node is dead, or one the owner refused with
+ * -AION_EDEAD (the object is gone: the call did not run), is parked and
+ * the name looked up again every REBIND_RETRY_NS until it is found (the
+ * scheduler restarted the service elsewhere) or MESH_REBIND_MS passed.
+ * The proxy the client holds stays the same capability throughout.
  */
 #include "meshd.h"
+
+#define REBIND_RETRY_NS (150 * MS)
+#define PARKED_MAX      16
 
 struct import {
 	bool used;
 	struct mesh_ref ref;
 	aion_handle_t proxy;            /* meshd_ep minted with BADGE_PROXY + index */
+	char name[MESH_NAME_MAX];       /* "" unless it came from a lookup */
+	bool rebinding, asking;         /* looking the name up again; a lookup under way */
+	uint64_t lost_at, next_ask;
+};
+
+/* A call on a named import that waits for the import to be re-bound. */
+struct parked {
+	bool used;
+	unsigned import;
+	aion_handle_t reply;
+	uint64_t deadline;
+	struct mesh_rpc rpc;
 };
 
 struct outcall {
@@ -29,6 +53,7 @@ struct outcall {
 
 static struct import imports[IMPORTS_MAX];
 static struct outcall outcalls[OUTCALLS_MAX];
+static struct parked parked[PARKED_MAX];
 static uint32_t next_id[MESH_NODE_NONE + 1];
 uint64_t calls_out, calls_retransmits;
 
@@ -68,6 +93,33 @@ int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy)
 	return 0;
 }
 
+/* An import from a lookup of name: one per name, re-bound to the newest ref. */
+int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy)
+{
+	for (unsigned i = 0; i < IMPORTS_MAX; i++) {
+		struct import *im = &imports[i];
+		if (im->used && !strcmp(im->name, name)) {
+			im->ref = *ref;
+			im->ref.rights &= AION_RIGHT_SEND | AION_RIGHT_GRANT;
+			*proxy = im->proxy;
+			return 0;
+		}
+	}
+	struct mesh_ref remote = *ref;
+	if (ref->node == self_node)
+		remote.node = MESH_NODE_NONE;   /* never matches: a fresh import */
+	int64_t err = import_ref(&remote, proxy);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < IMPORTS_MAX; i++)
+		if (imports[i].used && imports[i].proxy == *proxy) {
+			imports[i].ref = *ref;
+			imports[i].ref.rights &= AION_RIGHT_SEND | AION_RIGHT_GRANT;
+			memcpy(imports[i].name, name, strlen(name) + 1);
+		}
+	return 0;
+}
+
 static void transmit(struct outcall *oc)
 {
 	int n = mesh_rpc_encode(&oc->rpc, pkt, sizeof(pkt));
@@ -96,16 +148,11 @@ int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 	return 0;
 }
 
-/* Ends a call in flight: the reply (r) or the error (err) goes to its owner. */
-static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
+/* Answers a unit's call with a remote reply (r) or an error (err). */
+void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from)
 {
-	oc->used = false;
-	if (oc->kind != OC_PROXY) {
-		names_outcall_done(oc->kind, oc->agg, oc->node, err, r);
-		return;
-	}
 	if (err) {
-		reply_saved_err(oc->reply, err);
+		reply_saved_err(reply, err);
 		return;
 	}
 	struct aion_msg m = { .tag = AION_TAG(r->label, r->len, r->ncaps) };
@@ -115,14 +162,132 @@ static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 		int64_t e = import_ref(&r->caps[i], &main_buf.caps[i]);
 		if (e) {
 			mlog("error: reply capability from node=%u not imported err=%s",
-			     oc->node, aion_error_name(e));
-			reply_saved_err(oc->reply, e);
+			     from, aion_error_name(e));
+			reply_saved_err(reply, e);
 			return;
 		}
 		main_buf.cap_rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	}
 	memcpy(main_buf.payload, r->data, r->len);
-	reply_saved(oc->reply, &m);
+	reply_saved(reply, &m);
+}
+
+static bool named(unsigned import)
+{
+	return import < IMPORTS_MAX && imports[import].used && imports[import].name[0];
+}
+
+/* Parks a call on a named import until it is re-bound (calls_tick asks). */
+static void park(unsigned import, aion_handle_t reply, const struct mesh_rpc *r)
+{
+	struct import *im = &imports[import];
+	struct parked *p = NULL;
+	for (unsigned i = 0; i < PARKED_MAX && !p; i++)
+		if (!parked[i].used)
+			p = &parked[i];
+	if (!p) {
+		reply_saved_err(reply, -AION_EBUSY);
+		return;
+	}
+	uint64_t now = aion_clock_ns();
+	if (!im->rebinding) {
+		im->rebinding = true;
+		im->lost_at = now;
+		im->next_ask = now;
+		mlog("proxy rebinding name=%s node=%u", im->name, im->ref.node);
+	}
+	*p = (struct parked){ .used = true, .import = import, .reply = reply,
+			      .deadline = now + MESH_REBIND_MS * MS, .rpc = *r };
+}
+
+/* Sends a call on an import where its ref says (this node: a local job). */
+static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc *r)
+{
+	const struct import *im = &imports[import];
+	int64_t err;
+	r->obj = im->ref.obj;
+	r->gen = im->ref.gen;
+	if (im->ref.node == self_node)
+		err = serve_local(r, reply, import);
+	else
+		err = outcall_start(OC_PROXY, import, im->ref.node, r, reply);
+	if (err)
+		reply_saved_err(reply, err);
+}
+
+/* Ends a call in flight: the reply (r) or the error (err) goes to its owner. */
+static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
+{
+	oc->used = false;
+	if (oc->kind != OC_PROXY) {
+		if (oc->kind == OC_SPAWN)
+			cluster_outcall_done(oc->agg, err, r);
+		else
+			names_outcall_done(oc->kind, oc->agg, oc->node, err, r);
+		return;
+	}
+	calls_local_done(oc->agg, oc->reply, err, r, &oc->rpc, oc->node);
+}
+
+/* A call on import ended (remote or local): EDEAD on a named import means
+ * the object went away before the call ran, so it waits for the new one. */
+void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
+		      const struct mesh_rpc *r, const struct mesh_rpc *sent, uint16_t from)
+{
+	if (err == -AION_EDEAD && named(import)) {
+		park(import, reply, sent);
+		return;
+	}
+	calls_deliver(reply, err, r, from);
+}
+
+/* The lookup for a named import ended: ref found (err 0) or not. */
+void calls_rebound(unsigned import, int64_t err, const struct mesh_ref *ref)
+{
+	struct import *im = &imports[import];
+	uint64_t now = aion_clock_ns();
+	if (!named(import) || !im->rebinding)
+		return;
+	im->asking = false;
+	if (err || (ref->node == im->ref.node && ref->obj == im->ref.obj &&
+		    ref->gen == im->ref.gen && ref->node != self_node && !node_alive(ref->node))) {
+		im->next_ask = now + REBIND_RETRY_NS;
+		return;
+	}
+	im->ref = *ref;
+	im->ref.rights &= AION_RIGHT_SEND | AION_RIGHT_GRANT;
+	im->rebinding = false;
+	mlog("proxy rebound name=%s node=%u gap_ms=%lu", im->name, ref->node,
+	     (unsigned long)((now - im->lost_at) / MS));
+	for (unsigned i = 0; i < PARKED_MAX; i++)
+		if (parked[i].used && parked[i].import == import) {
+			parked[i].used = false;
+			dispatch_call(import, parked[i].reply, &parked[i].rpc);
+		}
+}
+
+static void rebind_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < PARKED_MAX; i++)
+		if (parked[i].used && now >= parked[i].deadline) {
+			parked[i].used = false;
+			mlog("proxy not rebound name=%s err=AION_EHOSTDOWN", imports[parked[i].import].name);
+			reply_saved_err(parked[i].reply, -AION_EHOSTDOWN);
+		}
+	for (unsigned i = 0; i < IMPORTS_MAX; i++) {
+		struct import *im = &imports[i];
+		if (!im->used || !im->rebinding || im->asking || now < im->next_ask)
+			continue;
+		bool waiting = false;
+		for (unsigned k = 0; k < PARKED_MAX; k++)
+			waiting |= parked[k].used && parked[k].import == i;
+		if (!waiting) {
+			im->rebinding = false;  /* nobody waits: the next call starts over */
+			continue;
+		}
+		im->asking = true;
+		names_rebind_lookup(i, im->name);
+	}
 }
 
 static struct outcall *find(uint16_t node, uint32_t boot, uint32_t id)
@@ -159,19 +324,21 @@ void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s)
 
 void calls_node_dead(uint16_t node)
 {
+	/* Sent and unanswered: the call may have run there. */
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && outcalls[i].node == node)
-			finish(&outcalls[i], -AION_EHOSTDOWN, NULL);
+			finish(&outcalls[i], -AION_EINDOUBT, NULL);
 }
 
 void calls_tick(uint64_t now)
 {
+	rebind_tick(now);
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++) {
 		struct outcall *oc = &outcalls[i];
 		if (!oc->used || now < oc->next_tx)
 			continue;
 		if (!node_alive(oc->node)) {
-			finish(oc, -AION_EHOSTDOWN, NULL);
+			finish(oc, -AION_EINDOUBT, NULL);
 			continue;
 		}
 		calls_retransmits++;
@@ -182,6 +349,12 @@ void calls_tick(uint64_t now)
 uint64_t calls_deadline(void)
 {
 	uint64_t d = 0;
+	for (unsigned i = 0; i < PARKED_MAX; i++)
+		if (parked[i].used) {
+			uint64_t t = imports[parked[i].import].next_ask;
+			t = t > parked[i].deadline ? parked[i].deadline : t;
+			d = !d || t < d ? t : d;
+		}
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && (!d || outcalls[i].next_tx < d))
 			d = outcalls[i].next_tx;
@@ -195,6 +368,8 @@ void proxy_call(unsigned idx, const struct aion_msg *m, const uint8_t *data, uns
 	int64_t err = 0;
 	struct mesh_rpc *r = &(struct mesh_rpc){ 0 };
 	const struct import *im = &imports[idx];
+	bool rebind = named(idx) && (im->rebinding ||
+				     (im->ref.node != self_node && !node_alive(im->ref.node)));
 
 	if (!im->used)
 		err = -AION_ECAP;
@@ -202,7 +377,7 @@ void proxy_call(unsigned idx, const struct aion_msg *m, const uint8_t *data, uns
 		err = -AION_ERANGE;
 	else if (ncaps > MESH_RPC_CAPS)
 		err = -AION_EINVAL;
-	else if (!node_alive(im->ref.node))
+	else if (!rebind && !node_alive(im->ref.node))
 		err = -AION_EHOSTDOWN;
 	for (unsigned i = 0; i < ncaps; i++) {
 		aion_handle_t h = main_buf.caps[i];
@@ -217,8 +392,6 @@ void proxy_call(unsigned idx, const struct aion_msg *m, const uint8_t *data, uns
 		aion_reply(&no);
 		return;
 	}
-	r->obj = im->ref.obj;
-	r->gen = im->ref.gen;
 	r->label = AION_TAG_LABEL(m->tag);
 	for (unsigned i = 0; i < 3; i++)
 		r->w[i] = m->w[i];
@@ -230,7 +403,8 @@ void proxy_call(unsigned idx, const struct aion_msg *m, const uint8_t *data, uns
 		mlog("error: reply not saved err=%s", aion_error_name(reply));
 		return;
 	}
-	err = outcall_start(OC_PROXY, 0, im->ref.node, r, (aion_handle_t)reply);
-	if (err)
-		reply_saved_err((aion_handle_t)reply, err);
+	if (rebind)
+		park(idx, (aion_handle_t)reply, r);
+	else
+		dispatch_call(idx, (aion_handle_t)reply, r);
 }

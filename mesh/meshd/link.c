@@ -151,6 +151,12 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			calls_on_reply(h.src, &r);
 		return;
 	}
+	case MESH_SCHED:
+		if (h.dst != self_node)
+			rx_bad_payload++;
+		else
+			cluster_receive(h.src, payload, (size_t)n);
+		return;
 	case MESH_CALL_ACK:
 	case MESH_ERROR: {
 		struct mesh_status s;

@@ -1,8 +1,10 @@
 /*
  * meshd: start-up and the main loop (see meshd.h for the thread model).
  *
- * Capabilities: SVC_INIT_EP (names), SVC_FWCFG_IO (QEMU's fw_cfg ports,
- * for the cluster key opt/aion/cluster-key). Args: "node=N".
+ * Capabilities: SVC_INIT_EP (names), init's endpoint with the jobs badge
+ * (start and stop the units the scheduler places here), QEMU's fw_cfg
+ * ports (the cluster key opt/aion/cluster-key). Args: "node=N [nodes=K]",
+ * K the number of nodes the cluster is configured with (default 1).
  */
 #include "meshd.h"
 #include "aion/fwcfg.h"
@@ -15,6 +17,7 @@
 #define RX_PRIO         119
 #define STACK_PAGES     4
 #define KEY_FILE        "opt/aion/cluster-key"
+#define FWCFG_IO        AION_HANDLE(3, 1)       /* after SVC_INIT_EP and the jobs endpoint */
 
 uint16_t self_node;
 uint32_t boot_nonce;
@@ -40,11 +43,19 @@ void reply_saved_err(aion_handle_t reply, int64_t err)
 	reply_saved(reply, &m);
 }
 
+static unsigned number(const char *v)
+{
+	unsigned n = 0;
+	for (const char *p = v; *p >= '0' && *p <= '9' && n < 100000; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	return n;
+}
+
 /* The cluster key: fw_cfg's opt/aion/cluster-key (hex) or the image's default. */
 static size_t load_key(uint8_t *key, size_t cap)
 {
 	char hex[2 * MESH_KEY_MAX + 4];
-	int64_t n = fwcfg_read_file(SVC_FWCFG_IO, KEY_FILE, hex, sizeof(hex) - 1);
+	int64_t n = fwcfg_read_file(FWCFG_IO, KEY_FILE, hex, sizeof(hex) - 1);
 	if (n > 0) {
 		hex[n] = '\0';
 		int k = mesh_key_from_hex(hex, key, cap);
@@ -79,10 +90,11 @@ static int64_t setup(uint64_t arg)
 
 	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "node", v, sizeof(v)))
 		return -AION_EINVAL;
-	unsigned node = 0;
-	for (const char *p = v; *p >= '0' && *p <= '9' && node < 100000; p++)
-		node = node * 10 + (unsigned)(*p - '0');
+	unsigned node = number(v);
 	if (node == 0 || node >= MESH_NODE_NONE)
+		return -AION_EINVAL;
+	unsigned configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? number(v) : 1;
+	if (configured == 0 || configured > SCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;
 	boot_nonce = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)node << 20)) | 1;
@@ -99,6 +111,7 @@ static int64_t setup(uint64_t arg)
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
+	cluster_init(configured);
 	if ((err = spawn(rx_thread, 0, RX_PRIO)))
 		return err;
 	for (unsigned i = 0; i < WORKERS; i++)
@@ -123,7 +136,9 @@ static void dispatch(struct aion_msg *m)
 	} else if (m->badge == BADGE_WORKER) {
 		serve_worker(m);
 	} else if (m->badge == BADGE_CLIENT) {
-		names_client(AION_TAG_LABEL(m->tag), m, stash, len);
+		names_client(AION_TAG_LABEL(m->tag), m, stash, len, -1);
+	} else if (m->badge >= BADGE_JOB && m->badge < BADGE_PROXY) {
+		jobs_client((unsigned)(m->badge - BADGE_JOB), m, stash, len);
 	} else if (m->badge >= BADGE_PROXY && m->badge < BADGE_PROXY + IMPORTS_MAX) {
 		proxy_call((unsigned)(m->badge - BADGE_PROXY), m, stash, len);
 	} else {
@@ -139,8 +154,14 @@ static uint64_t earliest(void)
 	uint64_t d = link_deadline();
 	uint64_t c = calls_deadline();
 	uint64_t n = names_deadline();
+	uint64_t s = cluster_deadline();
+	uint64_t j = jobs_deadline();
 	if (c && c < d)
 		d = c;
+	if (s && s < d)
+		d = s;
+	if (j && j < d)
+		d = j;
 	return n && n < d ? n : d;
 }
 
@@ -166,5 +187,7 @@ int64_t aion_main(uint64_t arg)
 		link_tick(now);
 		calls_tick(now);
 		names_tick(now);
+		cluster_tick(now);
+		jobs_tick(now);
 	}
 }

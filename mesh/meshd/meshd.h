@@ -8,8 +8,9 @@
  *   - worker threads perform incoming remote calls on local capabilities
  *     (a call may block for long) and ask the main thread for the next job
  *     (badge BADGE_WORKER);
- *   - units call with BADGE_CLIENT (the "mesh" name) or on a proxy (badge
- *     BADGE_PROXY + import index).
+ *   - units call with BADGE_CLIENT (the "mesh" name), on a proxy (badge
+ *     BADGE_PROXY + import index) or, when the scheduler placed them here,
+ *     with BADGE_JOB + local instance index.
  */
 #ifndef MESHD_H
 #define MESHD_H
@@ -20,11 +21,13 @@
 #include "aion/sockclient.h"
 #include "mesh/member.h"
 #include "mesh/rpc.h"
+#include "mesh/sched.h"
 #include "mesh/wire.h"
 
 #define BADGE_CLIENT    1
 #define BADGE_RX        2
 #define BADGE_WORKER    3
+#define BADGE_JOB       0x100
 #define BADGE_PROXY     0x1000
 
 #define WORKERS         4
@@ -65,9 +68,14 @@ int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
-enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST };
+enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_SPAWN };
 void proxy_call(unsigned import, const struct aion_msg *m, const uint8_t *data, unsigned len);
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
+int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
+void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from);
+void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
+		      const struct mesh_rpc *r, const struct mesh_rpc *sent, uint16_t from);
+void calls_rebound(unsigned import, int64_t err, const struct mesh_ref *ref);
 int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 		      struct mesh_rpc *r, aion_handle_t reply);
 void calls_on_reply(uint16_t src, const struct mesh_rpc *r);
@@ -83,17 +91,43 @@ int64_t export_cap(aion_handle_t h, struct mesh_ref *ref);
 int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h);
 void export_drop(const struct mesh_ref *ref);
 void serve_on_call(uint16_t src, const struct mesh_rpc *r);
+int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import);
+void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
+		    const struct mesh_rpc *reply);
 void serve_worker(const struct aion_msg *m);
 int64_t worker_thread(uint64_t arg);
 extern uint64_t calls_in, calls_dup;
 
-/* names.c: cluster-wide names */
-void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len);
-void names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
+/* names.c: cluster-wide names; owner: the local job instance, or -1 */
+void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len,
+		  int owner);
+int names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
+void names_drop_owner(int owner);
+void names_rebind_lookup(unsigned import, const char *name);
+void names_ask_all(uint32_t label, const char *first_line);
 void names_outcall_done(enum outcall_kind kind, unsigned agg, uint16_t node,
 			int64_t err, const struct mesh_rpc *reply);
 void names_tick(uint64_t now);
 uint64_t names_deadline(void);
+
+/* cluster.c: the scheduler (mesh/sched.h) and requests to it */
+extern struct sched_node sched;
+void cluster_init(unsigned configured);
+void cluster_tick(uint64_t now);
+uint64_t cluster_deadline(void);
+void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);
+void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len);
+int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
+void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
+void cluster_load_text(char *out, unsigned size);
+
+/* jobs.c: the instances the desired state places on this node */
+void jobs_reconcile(const struct sched_state *s);
+void jobs_tick(uint64_t now);
+uint64_t jobs_deadline(void);
+void jobs_client(unsigned idx, const struct aion_msg *m, const uint8_t *data, unsigned len);
+int64_t jobs_program_flags(const char *program, uint64_t *flags);
+extern unsigned jobs_units;
 
 /* Sends an IPC reply through a saved reply handle and closes it. */
 void reply_saved(aion_handle_t reply, const struct aion_msg *m);

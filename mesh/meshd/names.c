@@ -18,13 +18,16 @@ struct name {
 	bool used;
 	char text[MESH_NAME_MAX];
 	struct mesh_ref ref;            /* the export */
+	int owner;                      /* the local job instance that registered it, or -1 */
 };
 
 /* A request waiting for other nodes' answers. */
 struct agg {
 	bool used;
 	enum outcall_kind kind;
-	aion_handle_t reply;
+	aion_handle_t reply;            /* OC_REBIND: none, import holds the import */
+	unsigned import;
+	char name[MESH_NAME_MAX];
 	unsigned pending;
 	uint64_t deadline;
 	char text[TEXT_MAX];            /* OC_LIST: the lines so far */
@@ -71,7 +74,7 @@ static struct name *name_find(const char *text)
 	return NULL;
 }
 
-static void do_register(const char *text, unsigned ncaps)
+static void do_register(const char *text, unsigned ncaps, int owner)
 {
 	if (ncaps != 1) {
 		for (unsigned i = 0; i < ncaps; i++)
@@ -96,8 +99,20 @@ static void do_register(const char *text, unsigned ncaps)
 	n->used = true;
 	memcpy(n->text, text, strlen(text) + 1);
 	n->ref = ref;
+	n->owner = owner;
 	mlog("name registered name=%s obj=%u", text, ref.obj);
 	reply_now(0);
+}
+
+/* A job instance ended here: the names it registered go with it. */
+void names_drop_owner(int owner)
+{
+	for (unsigned i = 0; i < NAMES_MAX; i++)
+		if (names[i].used && names[i].owner == owner) {
+			mlog("name dropped name=%s", names[i].text);
+			export_drop(&names[i].ref);
+			names[i].used = false;
+		}
 }
 
 static struct agg *agg_new(enum outcall_kind kind)
@@ -131,6 +146,10 @@ static unsigned ask_all(struct agg *a, uint32_t label, const char *data)
 static void agg_end(struct agg *a, int64_t err)
 {
 	a->used = false;
+	if (a->kind == OC_REBIND) {
+		calls_rebound(a->import, err ? err : -AION_ENOENT, NULL);
+		return;
+	}
 	if (a->kind == OC_LIST && !err) {
 		unsigned n = (unsigned)strlen(a->text);
 		memcpy(main_buf.payload, a->text, n);
@@ -148,15 +167,19 @@ static void list_local(char *out, unsigned size)
 			aion_text_add(out, size, "name=%s node=%u\n", names[i].text, self_node);
 }
 
-static void start_agg(enum outcall_kind kind, const char *name)
+/* Asks every live node (label, name); the answers aggregate in a
+ * (OC_LIST: lines after first_line; OC_LOOKUP: the first ref). */
+static void start_agg(enum outcall_kind kind, uint32_t label, const char *name,
+		      const char *first_line)
 {
 	struct agg *a = agg_new(kind);
 	if (!a) {
 		reply_now(-AION_EBUSY);
 		return;
 	}
-	if (kind == OC_LIST)
-		list_local(a->text, sizeof(a->text));
+	if (first_line)
+		aion_text_add(a->text, sizeof(a->text), "%s", first_line);
+	memcpy(a->name, name, strlen(name) + 1);
 	int64_t reply = aion_reply_save();
 	if (reply < 0) {
 		a->used = false;
@@ -164,12 +187,38 @@ static void start_agg(enum outcall_kind kind, const char *name)
 		return;
 	}
 	a->reply = (aion_handle_t)reply;
-	a->pending = ask_all(a, kind == OC_LOOKUP ? MESH_SELF_LOOKUP : MESH_SELF_LIST, name);
+	a->pending = ask_all(a, label, name);
 	if (!a->pending)
 		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
 }
 
-void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
+void names_ask_all(uint32_t label, const char *first_line)
+{
+	start_agg(OC_LIST, label, "", first_line);
+}
+
+/* Finds name again for a named import (calls.c): local names first. */
+void names_rebind_lookup(unsigned import, const char *name)
+{
+	struct name *n = name_find(name);
+	if (n) {
+		calls_rebound(import, 0, &n->ref);
+		return;
+	}
+	struct agg *a = agg_new(OC_REBIND);
+	if (!a) {
+		calls_rebound(import, -AION_EBUSY, NULL);
+		return;
+	}
+	a->import = import;
+	memcpy(a->name, name, strlen(name) + 1);
+	a->pending = ask_all(a, MESH_SELF_LOOKUP, name);
+	if (!a->pending)
+		agg_end(a, -AION_ENOENT);
+}
+
+void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len,
+		  int owner)
 {
 	char text[TEXT_MAX];
 	char name[MESH_NAME_MAX];
@@ -186,7 +235,7 @@ void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data,
 			reply_now(-AION_EINVAL);
 			return;
 		}
-		do_register(name, ncaps);
+		do_register(name, ncaps, owner);
 		return;
 	case MESHD_LOOKUP: {
 		if (take_name(data, len, name)) {
@@ -202,7 +251,7 @@ void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data,
 			aion_reply(&r);
 			return;
 		}
-		start_agg(OC_LOOKUP, name);
+		start_agg(OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
 		return;
 	}
 	case MESHD_NODES: {
@@ -214,19 +263,30 @@ void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data,
 		link_stats_text(text, sizeof(text));
 		reply_text(text, 0);
 		return;
-	case MESHD_SERVICES:
-		start_agg(OC_LIST, "");
+	case MESHD_SERVICES: {
+		char local[TEXT_MAX] = "";
+		list_local(local, sizeof(local));
+		start_agg(OC_LIST, MESH_SELF_LIST, "", local);
+		return;
+	}
+	case MESHD_SPAWN:
+	case MESHD_STOP:
+	case MESHD_JOBS:
+	case MESHD_TOP:
+		cluster_client(label, m, data, len);
 		return;
 	default:
 		reply_now(-AION_ENOSYS);
 	}
 }
 
-/* Another node's meshd asks about our names (object 0). */
-void names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+/* Another node's meshd asks about our names or the scheduler (object 0).
+ * Returns 0 when reply is ready, 1 when the scheduler answers later. */
+int names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
 {
 	char name[MESH_NAME_MAX];
-	(void)src;
+	if (r->label >= MESH_SELF_SPAWN)
+		return cluster_self_call(src, r, reply);
 	reply->w[0] = (uint64_t)-AION_ENOENT;
 	if (r->label == MESH_SELF_LOOKUP) {
 		struct name *n = take_name(r->data, r->len, name) ? NULL : name_find(name);
@@ -244,6 +304,7 @@ void names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *re
 	} else {
 		reply->w[0] = (uint64_t)-AION_ENOSYS;
 	}
+	return 0;
 }
 
 void names_outcall_done(enum outcall_kind kind, unsigned idx, uint16_t node,
@@ -255,9 +316,14 @@ void names_outcall_done(enum outcall_kind kind, unsigned idx, uint16_t node,
 	if (a->pending)
 		a->pending--;
 	if (!err && reply && (int64_t)reply->w[0] == 0) {
+		if (kind == OC_REBIND && reply->ncaps == 1) {
+			a->used = false;
+			calls_rebound(a->import, 0, &reply->caps[0]);
+			return;
+		}
 		if (kind == OC_LOOKUP && reply->ncaps == 1) {
 			aion_handle_t h;
-			int64_t e = import_ref(&reply->caps[0], &h);
+			int64_t e = import_named(&reply->caps[0], a->name, &h);
 			if (e) {
 				agg_end(a, e);
 				return;
@@ -279,7 +345,7 @@ void names_outcall_done(enum outcall_kind kind, unsigned idx, uint16_t node,
 		}
 	}
 	if (!a->pending)
-		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
+		agg_end(a, kind == OC_LIST ? 0 : -AION_ENOENT);
 }
 
 uint64_t names_deadline(void)
@@ -295,5 +361,5 @@ void names_tick(uint64_t now)
 {
 	for (unsigned i = 0; i < AGGS_MAX; i++)
 		if (aggs[i].used && now >= aggs[i].deadline)
-			agg_end(&aggs[i], aggs[i].kind == OC_LOOKUP ? -AION_ETIMEDOUT : 0);
+			agg_end(&aggs[i], aggs[i].kind == OC_LIST ? 0 : -AION_ETIMEDOUT);
 }

@@ -47,6 +47,9 @@ struct job {
 	aion_handle_t caps[MESH_RPC_CAPS];
 	uint32_t rights[MESH_RPC_CAPS];
 	int64_t err;                    /* the worker's IPC error, or 0 */
+	aion_handle_t local_reply;      /* a call on a named import re-bound here */
+	unsigned import;
+	struct mesh_rpc sent;           /* local: the call, should it be parked again */
 	struct mesh_rpc rpc;            /* the call in; the reply out */
 };
 
@@ -152,7 +155,7 @@ static void send_status(uint16_t dst, uint8_t type, uint32_t boot, uint32_t id, 
 }
 
 /* Records the call's outcome in its window entry and sends it. */
-static void complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
+void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
 		     const struct mesh_rpc *reply)
 {
 	struct peer *p = peer_for(src, boot);
@@ -185,6 +188,37 @@ static void give_job(aion_handle_t worker_reply, unsigned j)
 	jobs[j].state = J_RUNNING;
 	struct aion_msg m = { .tag = AION_TAG(0, 0, 0), .w = { j + 1 } };
 	reply_saved(worker_reply, &m);
+}
+
+/* Takes a free job for call r on export (r->obj, r->gen), its capabilities imported. */
+static int64_t queue_job(const struct mesh_rpc *r, struct job **out)
+{
+	aion_handle_t target;
+	int64_t err = export_lookup(r->obj, r->gen, &target);
+	struct job *j = NULL;
+	for (unsigned i = 0; !err && i < JOBS_MAX && !j; i++)
+		if (jobs[i].state == J_FREE)
+			j = &jobs[i];
+	if (!err && !j)
+		err = -AION_EBUSY;
+	if (err)
+		return err;
+	*j = (struct job){ .target = target, .rpc = *r };
+	for (unsigned i = 0; !err && i < r->ncaps; i++) {
+		err = import_ref(&r->caps[i], &j->caps[i]);
+		j->rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	}
+	if (err)
+		return err;
+	j->state = J_QUEUED;
+	*out = j;
+	return 0;
+}
+
+static void start_job(struct job *j)
+{
+	if (nidle)
+		give_job(idle[--nidle], (unsigned)(j - jobs));
 }
 
 void serve_on_call(uint16_t src, const struct mesh_rpc *r)
@@ -221,36 +255,57 @@ void serve_on_call(uint16_t src, const struct mesh_rpc *r)
 	if (r->obj == MESH_OBJ_MESHD) {
 		static struct mesh_rpc reply;
 		reply = (struct mesh_rpc){ .boot = r->boot, .id = r->id };
-		names_self_call(src, r, &reply);
-		complete(src, r->boot, r->id, 0, &reply);
-		return;
+		if (!names_self_call(src, r, &reply))
+			serve_complete(src, r->boot, r->id, 0, &reply);
+		return;         /* else the scheduler answers later (cluster.c) */
 	}
-	aion_handle_t target;
-	int64_t err = export_lookup(r->obj, r->gen, &target);
 	struct job *j = NULL;
-	for (unsigned i = 0; !err && i < JOBS_MAX && !j; i++)
-		if (jobs[i].state == J_FREE)
-			j = &jobs[i];
-	if (!err && !j)
-		err = -AION_EBUSY;
-	for (unsigned i = 0; !err && i < r->ncaps; i++) {
-		err = import_ref(&r->caps[i], &j->caps[i]);
-		j->rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
-	}
+	int64_t err = queue_job(r, &j);
 	if (err) {
-		complete(src, r->boot, r->id, err, NULL);
+		serve_complete(src, r->boot, r->id, err, NULL);
 		return;
 	}
-	j->state = J_QUEUED;
 	j->src = src;
 	j->boot = r->boot;
-	j->target = target;
-	j->err = 0;
-	j->rpc = *r;
 	/* No CALL_ACK yet: most calls answer well before the caller's
 	 * retransmission, and a retransmitted CALL gets its CALL_ACK above. */
-	if (nidle)
-		give_job(idle[--nidle], (unsigned)(j - jobs));
+	start_job(j);
+}
+
+/* A call on a named import whose service now runs on this node. */
+int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import)
+{
+	struct job *j = NULL;
+	int64_t err = queue_job(r, &j);
+	if (err)
+		return err;
+	j->src = self_node;
+	j->local_reply = reply;
+	j->import = import;
+	j->sent = *r;
+	start_job(j);
+	return 0;
+}
+
+/* A local job's reply goes straight to the caller's saved reply. */
+static void local_done(struct job *j)
+{
+	const struct mesh_rpc *r = &j->rpc;
+	if (j->err) {
+		calls_local_done(j->import, j->local_reply, j->err, NULL, &j->sent, self_node);
+		return;
+	}
+	struct aion_msg m = { .tag = AION_TAG(r->label, r->len, r->ncaps) };
+	for (unsigned i = 0; i < 3; i++)
+		m.w[i] = r->w[i];
+	for (unsigned i = 0; i < r->ncaps; i++) {
+		main_buf.caps[i] = j->caps[i];
+		main_buf.cap_rights[i] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
+	}
+	memcpy(main_buf.payload, r->data, r->len);
+	reply_saved(j->local_reply, &m);
+	for (unsigned i = 0; i < r->ncaps; i++)
+		aion_handle_close(j->caps[i]);
 }
 
 /* A worker finished job w0 - 1 (if any) and asks for the next. */
@@ -261,6 +316,11 @@ void serve_worker(const struct aion_msg *m)
 		struct job *j = &jobs[done - 1];
 		struct mesh_rpc *r = &j->rpc;   /* the worker wrote the reply here */
 		int64_t err = j->err;
+		if (j->local_reply) {
+			local_done(j);
+			j->state = J_FREE;
+			goto next;
+		}
 		for (unsigned i = 0; !err && i < r->ncaps; i++) {
 			aion_handle_t h = j->caps[i];
 			err = export_cap(h, &r->caps[i]);
@@ -270,9 +330,10 @@ void serve_worker(const struct aion_msg *m)
 		if (err)
 			for (unsigned i = 0; i < r->ncaps; i++)
 				export_drop(&r->caps[i]);
-		complete(j->src, j->boot, r->id, err, r);
+		serve_complete(j->src, j->boot, r->id, err, r);
 		j->state = J_FREE;
 	}
+next:;
 	int64_t reply = aion_reply_save();
 	if (reply < 0) {
 		mlog("error: worker reply not saved err=%s", aion_error_name(reply));

@@ -11,6 +11,8 @@ Run folder layout (see docs/host-scripts.md):
     RUN/switch.pid          the switch's pid while it runs
     RUN/switch.mgmt         the switch's management socket (vde_switch -M)
     RUN/switch.err          the switch's stderr before it daemonised
+                            (these four: the central switch; node N's wire
+                            holds its port N)
     RUN/nodeN/pid           QEMU's pid while the node runs
     RUN/nodeN/console.sock  serial console (unix socket, QEMU is the server)
     RUN/nodeN/qmp.sock      QMP control socket
@@ -19,6 +21,11 @@ Run folder layout (see docs/host-scripts.md):
     RUN/nodeN/qemu.argv     the command line used, one argument per line
     RUN/nodeN/forward_port  the 127.0.0.1 port forwarded to the guest (node1)
     RUN/nodeN/exec.seq      the last sequence number `exec` used
+    RUN/nodeN/switch/       node N's own VDE switch (its NIC plugs in here),
+    RUN/nodeN/switch.{pid,mgmt,err}   with its pid, management socket, stderr
+    RUN/nodeN/wire.pid      the wirefilter joining node N's switch to port N
+    RUN/nodeN/wire.mgmt     of the central switch: its pid, management socket
+    RUN/nodeN/wire.err      (loss is set there) and stderr
 """
 
 import codecs
@@ -46,8 +53,9 @@ READY_RE = r"kernel: ready"
 # sun_path holds 108 bytes; stay well below so every socket we create fits.
 SOCKET_PATH_MAX = 100
 # The longest socket name the run folder will hold (node names grow to nodeNN;
-# the switch's sockets, switch.mgmt, switch/ctl and switch/NNN.N, are shorter).
-_LONGEST_SOCKET = "node99/console.sock"
+# a node switch's port sockets are PORT.FD, e.g. node99/switch/001.7; the
+# central switch's and the wires' sockets are shorter).
+_LONGEST_SOCKET = "node99/switch/001.999"
 
 MAX_NODES = 99
 
@@ -620,42 +628,68 @@ def qmp_command(sock_path, execute, arguments=None, timeout=5.0):
         raise NodeError(f"QMP {sock_path}: {e}") from None
 
 
-class Switch(Tracked):
-    """The cluster's VDE switch (Debian vde2's vde_switch); its files are
-    RUN/switch/ (sockets: ctl and one per connected port), RUN/switch.pid,
-    RUN/switch.mgmt and RUN/switch.err."""
+def mgmt_command(sock_path, line, timeout=5.0):
+    """Run one command on the management socket of a vde_switch (-M) or a
+    wirefilter (-M) and return its output lines; NodeError unless it ends
+    "1000 Success". The reply: a banner, the prompt ("vde$ ", "VDEwf$ "),
+    [0000 DATA END WITH '.' lines "."], then "NNNN text"; the status line
+    starts a line or follows the prompt. 0000 opens data."""
+    status_re = re.compile(rb"(?:^|\$ )([1-9]\d{3}) ([^\n]*)\n", re.M)
+    data = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        try:
+            s.connect(str(sock_path))
+            s.sendall(line.encode() + b"\n")
+            while not status_re.search(data):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError as e:
+            raise NodeError(f"{sock_path}: {line}: {e}") from None
+    m = status_re.search(data)
+    if not m or m.group(1) != b"1000":
+        what = (m.group(1) + b" " + m.group(2)).decode() if m else "no reply"
+        raise NodeError(f"{sock_path}: {line}: {what}")
+    text = re.split(r"(?:vde|VDEwf)\$ ", data[:m.start(1)].decode(errors="replace"), 1)[-1]
+    return [ln for ln in text.splitlines()
+            if ln and ln != "." and not ln.startswith("0000 DATA END")]
 
-    def __init__(self, run):
-        run = Path(run)
-        self.run = run
-        self.sock = run / "switch"
-        self.pid_file = run / "switch.pid"
-        self.mgmt_sock = run / "switch.mgmt"
-        self.err_file = run / "switch.err"
+
+class Daemon(Tracked):
+    """A VDE program (vde_switch, wirefilter) of the run folder: its files are
+    PREFIX.pid, PREFIX.mgmt (management socket) and PREFIX.err.
+
+    start(): by default it daemonises and writes its own pid file (`up`: it
+    outlives the script). die_with_parent (tests): it stays our child, in
+    the foreground with its console on a pipe we hold; it exits when the
+    pipe closes (both programs quit on EOF) and gets PR_SET_PDEATHSIG=SIGKILL.
+    """
+
+    label = "?"
+
+    def __init__(self, prefix):
+        prefix = Path(prefix)
+        self.pid_file = prefix.with_name(prefix.name + ".pid")
+        self.mgmt_sock = prefix.with_name(prefix.name + ".mgmt")
+        self.err_file = prefix.with_name(prefix.name + ".err")
         self.proc = None
 
     def argv(self, daemon):
-        argv = ["vde_switch", "-s", str(self.sock), "-M", str(self.mgmt_sock)]
-        if daemon:
-            argv += ["-d", "-p", str(self.pid_file)]
-        return argv
+        raise NotImplementedError
 
-    def signature(self):
-        """The vde_switch of this run folder."""
-        return ("vde_switch", str(self.sock))
+    def ready(self):
+        """Started far enough to be used (its sockets exist)."""
+        return self.mgmt_sock.exists()
 
     def start(self, die_with_parent=False, timeout=5.0):
-        """Start the switch and wait until its control socket exists.
-
-        By default it daemonises (`up`: it outlives the script) and writes its
-        own pid file. die_with_parent (tests): it stays our child, in the
-        foreground with its console on a pipe we hold; it exits when the pipe
-        closes (vde_switch quits on EOF) and gets PR_SET_PDEATHSIG=SIGKILL.
-        """
+        """Start the program and wait until ready(); NodeError if it exits
+        or is not ready within timeout (it is stopped then)."""
         if self.alive():
-            raise NodeError(f"switch: already running (pid {self.pid}) at {self.sock}")
-        self.run.mkdir(parents=True, exist_ok=True)
-        self._forget()  # leftovers of a switch that is not running
+            raise NodeError(f"{self.label}: already running (pid {self.pid})")
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self._forget()  # leftovers of one that is not running
         with open(self.err_file, "wb") as err:
             if die_with_parent:
                 self.proc = subprocess.Popen(
@@ -667,14 +701,15 @@ class Switch(Tracked):
                 rc = subprocess.run(self.argv(daemon=True), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=err).returncode
                 if rc != 0:
-                    raise NodeError(f"switch: vde_switch exited with status {rc}: "
-                                    f"{self._err_text()}")
+                    raise NodeError(f"{self.label}: {self.argv(True)[0]} exited with "
+                                    f"status {rc}: {self._err_text()}")
         deadline = time.monotonic() + timeout
-        while not ((self.sock / "ctl").exists() and self.alive()):
+        while not (self.ready() and self.alive()):
             if time.monotonic() >= deadline or (self.proc and self.proc.poll() is not None):
                 self.stop()
-                raise NodeError(f"switch: no control socket {self.sock}/ctl within "
-                                f"{timeout:g} s: {self._err_text()}")
+                raise NodeError(f"{self.label}: not ready within {timeout:g} s "
+                                f"({' '.join(self.argv(not die_with_parent))}): "
+                                f"{self._err_text()}")
             time.sleep(0.01)
         return self
 
@@ -685,14 +720,14 @@ class Switch(Tracked):
             return "(no stderr)"
 
     def stop(self, grace_s=5.0):
-        """Stop the switch by pid (SIGTERM, then SIGKILL after grace_s) and
-        remove its files. Returns the pid stopped, or None. Idempotent."""
+        """Stop it by pid (SIGTERM, then SIGKILL after grace_s) and remove
+        its files. Returns the pid stopped, or None. Idempotent."""
         pid = self.pid
         stopped = None
         if pid is not None and self.alive():
             stopped = pid
             if self.proc is not None and self.proc.stdin:
-                self.proc.stdin.close()  # a foreground switch quits on EOF
+                self.proc.stdin.close()  # a foreground one quits on EOF
             self._terminate(pid, grace_s)
         self._forget()
         return stopped
@@ -708,48 +743,327 @@ class Switch(Tracked):
             self.proc = None
         self.pid_file.unlink(missing_ok=True)
         self.mgmt_sock.unlink(missing_ok=True)
+
+    def command(self, line, timeout=5.0):
+        """Run one management command (e.g. "port/print", "showinfo") and
+        return its output lines (mgmt_command())."""
+        return mgmt_command(self.mgmt_sock, line, timeout)
+
+
+# The central switch has a port for every node number (node N's wire
+# plugs into port N); vde_switch's default is 32 ports.
+CENTRAL_PORTS = 128
+
+
+class Switch(Daemon):
+    """A VDE switch (Debian vde2's vde_switch) named `name` in folder `run`:
+    socket directory RUN/NAME/ (ctl and one socket per connected port),
+    RUN/NAME.pid, RUN/NAME.mgmt, RUN/NAME.err. Switch(run) is the cluster's
+    central switch; Switch(run / "nodeN") node N's own switch. numports:
+    vde_switch -n (None: its default, 32)."""
+
+    def __init__(self, run, name="switch", numports=None):
+        run = Path(run)
+        super().__init__(run / name)
+        self.run = run
+        self.sock = run / name
+        self.numports = numports
+        self.label = (f"{run.name} switch" if node_number(run.name)
+                      else "the switch" if name == "switch" else name)
+
+    def argv(self, daemon):
+        argv = ["vde_switch", "-s", str(self.sock), "-M", str(self.mgmt_sock)]
+        if self.numports:
+            argv += ["-n", str(self.numports)]
+        if daemon:
+            argv += ["-d", "-p", str(self.pid_file)]
+        return argv
+
+    def signature(self):
+        """The vde_switch of this socket directory."""
+        return ("vde_switch", f"-s {self.sock} ")
+
+    def ready(self):
+        return (self.sock / "ctl").exists()
+
+    def _forget(self):
+        super()._forget()
         if self.sock.is_dir():
             shutil.rmtree(self.sock, ignore_errors=True)
 
-    def command(self, line, timeout=5.0):
-        """Run one management command (e.g. "port/print") on switch.mgmt and
-        return its output lines; raises NodeError unless it ends "1000 Success"."""
-        # The reply: "vde$ " [0000 DATA END WITH '.' lines "."] "NNNN text";
-        # the status line starts a line or follows the prompt. 0000 opens data.
-        status_re = re.compile(rb"(?:^|vde\$ )([1-9]\d{3}) ([^\n]*)\n", re.M)
-        data = b""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
+    def ports(self):
+        """{port number: untagged VLAN} of the ports in use (port/print)."""
+        return {int(p): int(v) for p, v in re.findall(
+            r"^Port (\d+) untagged_vlan=(\d+) ACTIVE", "\n".join(self.command("port/print")),
+            re.M)}
+
+
+class Wire(Daemon):
+    """The wirefilter (Debian's vde-wirefilter) that joins node N's own
+    switch to port N of the central switch: every frame of the node crosses
+    it, so its loss setting (management command `loss P`, both directions)
+    is the node's link loss. Files RUN/nodeN/wire.{pid,mgmt,err}."""
+
+    def __init__(self, run, number):
+        run = Path(run)
+        super().__init__(run / f"node{number}" / "wire")
+        self.number = number
+        self.central = Switch(run)
+        self.node_switch = Switch(run / f"node{number}")
+        self.label = f"node{number} wire"
+
+    def argv(self, daemon):
+        argv = ["wirefilter", "-v", f"{self.central.sock}[{self.number}]:{self.node_switch.sock}",
+                "-M", str(self.mgmt_sock)]
+        if daemon:
+            argv += ["--daemon", "--pidfile", str(self.pid_file)]
+        return argv
+
+    def signature(self):
+        """The wirefilter with this management socket."""
+        return ("wirefilter", f"-M {self.mgmt_sock}")
+
+    def ready(self):
+        return self.mgmt_sock.exists() and self.pid_file.exists()
+
+    def set_loss(self, percent):
+        """Drop percent % of the frames in each direction (0: none)."""
+        self.command(f"loss {check_loss(percent):g}")
+
+    def loss(self):
+        """The loss percentage now set (showinfo's L->R value)."""
+        for line in self.command("showinfo"):
+            m = re.match(r"Loss\s+L->R\s+([0-9.]+)", line)
+            if m:
+                return float(m.group(1))
+        raise NodeError(f"{self.label}: no Loss line in showinfo")
+
+
+def check_loss(percent):
+    """percent as a float in 0..100, or ValueError."""
+    try:
+        value = float(percent)
+    except (TypeError, ValueError):
+        raise ValueError(f"a loss is a percentage 0..100, not {percent!r}") from None
+    if not 0 <= value <= 100:
+        raise ValueError(f"a loss is a percentage 0..100, not {percent!r}")
+    return value
+
+
+def as_number(node):
+    """The node number of a Node, an int, "node2" or "2"."""
+    if isinstance(node, Node):
+        return node.number
+    if isinstance(node, int):
+        return node
+    text = str(node)
+    number = int(text) if text.isdigit() else node_number(text)
+    if number is None:
+        raise ValueError(f"{node!r} is not a node (expected nodeN or N)")
+    return number
+
+
+def parse_groups(groups, numbers):
+    """Partition groups as lists of node numbers, checked against the
+    cluster's node numbers: every node exactly once, at least one group,
+    none empty. groups: ["1,2", "3"] (the `partition` arguments) or
+    [[1, 2], [3]] (numbers, names or Nodes). ValueError otherwise."""
+    out = []
+    for g in groups:
+        items = [x for x in g.split(",") if x] if isinstance(g, str) else list(g)
+        if not items:
+            raise ValueError("a partition group is empty")
+        out.append([as_number(x) for x in items])
+    if not out:
+        raise ValueError("no partition groups given")
+    flat = [n for g in out for n in g]
+    dup = sorted({n for n in flat if flat.count(n) > 1})
+    unknown = sorted(set(flat) - set(numbers))
+    missing = sorted(set(numbers) - set(flat))
+    for what, which in (("listed twice", dup), ("not in the cluster", unknown),
+                        ("not in any group", missing)):
+        if which:
+            raise ValueError(f"{', '.join(f'node{n}' for n in which)}: {what} "
+                             f"(every node of {', '.join(map(str, numbers))} once)")
+    return out
+
+
+def format_groups(groups):
+    """[[1], [2, 3]] -> "1 | 2,3"."""
+    return " | ".join(",".join(map(str, g)) for g in groups)
+
+
+class Cluster:
+    """A cluster's network and (optionally) its Node objects.
+
+    Topology: the central switch RUN/switch; for each node N its own switch
+    RUN/nodeN/switch, where its mesh NIC plugs in, and a wirefilter (Wire)
+    joining that switch to port N of the central switch. The node switches
+    and wires do not depend on QEMU: a node killed and started again plugs
+    into its own switch again, with its link settings unchanged.
+
+    Faults: loss(node, percent) sets the node's wire loss; partition(groups)
+    puts each group's central ports on a VLAN of its own (group i: untagged
+    VLAN i), so no frame crosses groups; heal() puts every port back on
+    VLAN 0. Loss and partition are independent: heal() keeps loss settings.
+    All state lives in the processes (port/print, showinfo), so a Cluster
+    made from the run folder (Cluster.in_run()) sees what `up` started.
+    """
+
+    def __init__(self, run, numbers, nodes=()):
+        self.run = Path(run)
+        self.numbers = sorted(numbers)
+        self.switch = Switch(self.run, numports=CENTRAL_PORTS)
+        self.node_switches = {n: Switch(self.run / f"node{n}") for n in self.numbers}
+        self.wires = {n: Wire(self.run, n) for n in self.numbers}
+        self.nodes = list(nodes)
+
+    @classmethod
+    def in_run(cls, run):
+        """The cluster of the nodes that have a folder in run."""
+        return cls(run, [n.number for n in nodes_in(run)])
+
+    # The nodes, list-like: `for n in c`, `n1, n2 = c`, `c[0]` (but a
+    # Cluster is true even before it has Node objects).
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __getitem__(self, i):
+        return self.nodes[i]
+
+    def node_switch(self, node):
+        return self.node_switches[self._known(node)]
+
+    def _known(self, node):
+        number = as_number(node)
+        if number not in self.wires:
+            raise NodeError(f"no node{number} in this cluster "
+                            f"(nodes {', '.join(map(str, self.numbers))})")
+        return number
+
+    def has_fault_net(self):
+        """Whether the run folder holds (or held) node switches and wires,
+        as `up` of this tree starts them; a cluster on one plain switch
+        (older `up`) has none."""
+        return any(p.pid_file.exists() or p.alive()
+                   for p in list(self.wires.values()) + list(self.node_switches.values()))
+
+    def _wire(self, node):
+        """node's running Wire, or NodeError."""
+        wire = self.wires[self._known(node)]
+        if not wire.alive():
+            raise NodeError(f"{wire.label} is not running (the node switches and wires "
+                            f"come with scripts/cluster/up; `status` shows them)")
+        return wire
+
+    def net_parts(self):
+        """Every network process, in stop order: wires, node switches, the
+        central switch (a wire whose switch is gone spins on the CPU)."""
+        return ([self.wires[n] for n in self.numbers]
+                + [self.node_switches[n] for n in self.numbers] + [self.switch])
+
+    def start_net(self, die_with_parent=False):
+        """Start the central switch, then each node's switch and wire. On
+        failure everything started is stopped and NodeError raised."""
+        try:
+            self.switch.start(die_with_parent)
+            for n in self.numbers:
+                self.node_switches[n].start(die_with_parent)
+                self.wires[n].start(die_with_parent)
+        except BaseException:
+            self.stop_net()
+            raise
+        return self
+
+    def stop_net(self):
+        """Stop the network by pid (net_parts() order; SIGTERM to all wires
+        first). Returns [(part, pid)] of those that were running."""
+        running = [(p, p.pid) for p in self.net_parts() if p.alive()]
+        for p, pid in running:
+            if isinstance(p, Wire):
+                Tracked._signal(pid, signal.SIGTERM)
+        for p in self.net_parts():
+            p.stop()
+        return running
+
+    def stop(self):
+        """Stop the nodes (stop_nodes()), then the network. Returns
+        ([(node, pid)], [(part, pid)])."""
+        return stop_nodes(self.nodes), self.stop_net()
+
+    def loss(self, node, percent):
+        """Node's wire drops percent % of the frames each way (0: none)."""
+        self._wire(node).set_loss(percent)
+
+    def losses(self):
+        """{number: loss percent, None when the wire is not running}."""
+        return {n: w.loss() if w.alive() else None for n, w in self.wires.items()}
+
+    def vlans(self):
+        """{number: untagged VLAN of its central port, None if no port}."""
+        ports = self.switch.ports()
+        return {n: ports.get(n) for n in self.numbers}
+
+    def partition(self, groups):
+        """Split the cluster: groups as parse_groups() takes them (every
+        node exactly once). Returns the groups as lists of numbers."""
+        groups = parse_groups(groups, self.numbers)
+        for n in self.numbers:
+            self._wire(n)
+        for vlan in range(1, len(groups) + 1):
             try:
-                s.connect(str(self.mgmt_sock))
-                s.sendall(line.encode() + b"\n")
-                while not status_re.search(data):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            except OSError as e:
-                raise NodeError(f"switch {self.mgmt_sock}: {e}") from None
-        m = status_re.search(data)
-        if not m or m.group(1) != b"1000":
-            what = (m.group(1) + b" " + m.group(2)).decode() if m else "no reply"
-            raise NodeError(f"switch: {line}: {what}")
-        text = data[:m.start(1)].decode(errors="replace").split("vde$ ", 1)[-1]
-        return [ln for ln in text.splitlines()
-                if ln and ln != "." and not ln.startswith("0000 DATA END")]
+                self.switch.command(f"vlan/create {vlan}")
+            except NodeError as e:
+                if "1017 " not in str(e):      # File exists: made earlier
+                    raise
+        self._set_vlans({n: vlan for vlan, g in enumerate(groups, 1) for n in g})
+        return groups
+
+    def heal(self):
+        """Every node back on one network (VDE VLAN 0); loss stays."""
+        for n in self.numbers:
+            self._wire(n)
+        self._set_vlans({n: 0 for n in self.numbers})
+
+    def _set_vlans(self, vlan_of):
+        for n, vlan in vlan_of.items():
+            try:
+                self.switch.command(f"port/setvlan {n} {vlan}")
+            except NodeError as e:
+                raise NodeError(f"node{n}: cannot move its central port {n} to "
+                                f"VLAN {vlan} (is its wire running?): {e}") from None
+
+    def groups(self):
+        """The partition as groups of node numbers ([all] when whole), by
+        VLAN; nodes without a central port are left out."""
+        by_vlan = {}
+        for n, vlan in sorted(self.vlans().items()):
+            if vlan is not None:
+                by_vlan.setdefault(vlan, []).append(n)
+        return [by_vlan[v] for v in sorted(by_vlan)]
 
 
 def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
                   iso=ISO, extra_words=(), key=None, node_keys=None):
     """The Node objects of a cluster of `count` nodes node1..nodeN on
-    `switch`: node N boots with aion.node=N plus extra_words on its command
+    `switch` (a Switch or its path; a Cluster: each node on its own node
+    switch): node N boots with aion.node=N, aion.nodes=count (the
+    scheduler's quorum counts from it) plus extra_words on its command
     line; node1 alone gets the loopback port forward when forward is set.
     key / node_keys ({N: HEX}): cluster keys through fw_cfg (node_fwcfg())."""
     if not 1 <= count <= MAX_NODES:
         raise NodeError(f"a cluster has 1 to {MAX_NODES} nodes, not {count}")
     return [Node(f"node{i}", run, iso=iso, mem_mib=mem_mib, kvm=kvm,
-                 cmdline_extra=[f"aion.node={i}", *cmdline_words(extra_words)],
-                 switch=switch, forward=forward and i == 1,
+                 cmdline_extra=[f"aion.node={i}", f"aion.nodes={count}",
+                                *cmdline_words(extra_words)],
+                 switch=switch.node_switch(i) if isinstance(switch, Cluster) else switch,
+                 forward=forward and i == 1,
                  fw_cfg=node_fwcfg(i, key, node_keys))
             for i in range(1, count + 1)]
 
@@ -784,16 +1098,21 @@ def running_parts(run):
             switch if switch.alive() else None)
 
 
+def running_net(run):
+    """The network processes alive in the run folder (wires, node switches,
+    the central switch; Cluster.net_parts() order)."""
+    return [p for p in Cluster.in_run(run).net_parts() if p.alive()]
+
+
 def stop_cluster(run):
-    """Stop every node, then the switch, by their recorded pids.
-    Returns ([(node, pid)], switch pid or None, [nodes with a stale pid
-    file], switch pid file was stale)."""
+    """Stop every node, then the wires, the node switches and the central
+    switch, by their recorded pids. Returns ([(node, pid)], [(network part,
+    pid)], [nodes and parts whose pid file was stale])."""
     nodes = nodes_in(run)
-    switch = Switch(run)
-    stale = [n for n in nodes if n.pid_file.exists() and not n.alive()]
-    stale_switch = switch.pid_file.exists() and not switch.alive()
-    stopped = stop_nodes(nodes)
-    return stopped, switch.stop(), stale, stale_switch
+    net = Cluster(run, [n.number for n in nodes], nodes)
+    stale = [x for x in nodes + net.net_parts() if x.pid_file.exists() and not x.alive()]
+    stopped, net_stopped = net.stop()
+    return stopped, net_stopped, stale
 
 
 def node_state(node):
@@ -804,17 +1123,41 @@ def node_state(node):
     return "alive" if vm in (None, "running") else f"alive ({vm})"
 
 
-def cluster_table(nodes, state=node_state):
+def net_columns(net):
+    """{number: (group, loss)} for cluster_table(): the node's partition
+    group (1.. in Cluster.groups() order, "-" when its wire has no central
+    port) and its wire's loss ("0%", "25%", "-" when the wire is dead)."""
+    try:
+        groups = net.groups() if net.switch.alive() else []
+    except NodeError:
+        groups = []
+    group_of = {n: str(i) for i, g in enumerate(groups, 1) for n in g}
+    out = {}
+    for n, wire in net.wires.items():
+        try:
+            loss = f"{wire.loss():g}%" if wire.alive() else "-"
+        except NodeError:
+            loss = "?"
+        out[n] = (group_of.get(n, "-"), loss)
+    return out
+
+
+def cluster_table(nodes, state=node_state, net=None):
     """The node table of up and status, as lines: node, address (the mesh
-    address, mesh_addr()), state (state(node)), pid, forwarded port, console
-    socket."""
-    rows = [("node", "address", "state", "pid", "forward", "console")]
+    address, mesh_addr()), state (state(node)), with a Cluster `net` its
+    partition group and link loss (net_columns()), pid, forwarded port,
+    console socket."""
+    cols = net_columns(net) if net is not None else {}
+    rows = [("node", "address", "state") + (("group", "loss") if net is not None else ())
+            + ("pid", "forward", "console")]
     for n in nodes:
         alive = n.alive()
         port = n.forward_port if alive else None
-        rows.append((n.name, mesh_addr(n.number), state(n), str(n.pid) if alive else "-",
-                     f"127.0.0.1:{port}->{FORWARD_GUEST_PORT}" if port else "-",
-                     str(n.console_sock) if alive else "-"))
+        rows.append((n.name, mesh_addr(n.number), state(n))
+                    + (cols.get(n.number, ("-", "-")) if net is not None else ())
+                    + (str(n.pid) if alive else "-",
+                       f"127.0.0.1:{port}->{FORWARD_GUEST_PORT}" if port else "-",
+                       str(n.console_sock) if alive else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
 
@@ -824,6 +1167,23 @@ def switch_line(switch):
         return (f"switch: alive, pid {switch.pid}, socket {switch.sock}, "
                 f"management {switch.mgmt_sock}")
     return "switch: dead" + (f" (stale pid file: {switch.pid})" if switch.pid else "")
+
+
+def net_lines(net):
+    """status's lines on the network: the partition, and each node switch
+    or wire that is not running (a node without them has no link)."""
+    lines = []
+    if net.switch.alive():
+        try:
+            groups = net.groups()
+            lines.append("partition: " + (format_groups(groups) if len(groups) > 1
+                                          else "none (one network)"))
+        except NodeError as e:
+            lines.append(f"partition: unknown ({e})")
+    for p in net.net_parts()[:-1]:
+        if not p.alive():
+            lines.append(f"{p.label}: dead" + (f" (stale pid file: {p.pid})" if p.pid else ""))
+    return lines
 
 
 def find_node(run, arg):

@@ -1,8 +1,17 @@
 #!/usr/bin/env python3
-"""Host tests of aion_cluster's pure parts, no VM: the `nodes` parser,
-wait_mesh() against fake nodes, the fw_cfg arguments and cluster keys.
+"""Host tests of aion_cluster without a VM: the `nodes` parser, wait_mesh()
+against fake nodes, the fw_cfg arguments and cluster keys, partition group
+parsing, and the fault network itself (real vde_switch and wirefilter
+processes in a temporary run folder; frames sent and counted through
+libvdeplug with ctypes; skipped when vde2 is not installed).
 Run: python3 scripts/cluster/test_aion_cluster.py"""
+import ctypes
+import ctypes.util
+import select
+import shutil
 import sys
+import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -105,6 +114,169 @@ class Keys(unittest.TestCase):
         for bad in ("", "xyz", "ab cd", "a" * (ac.KEY_MAX_DIGITS + 1)):
             with self.assertRaises(ValueError):
                 ac.check_key(bad)
+
+
+class Groups(unittest.TestCase):
+    def test_parse(self):
+        self.assertEqual(ac.parse_groups(["1", "2,3"], [1, 2, 3]), [[1], [2, 3]])
+        self.assertEqual(ac.parse_groups(["node1,node3", "2"], [1, 2, 3]), [[1, 3], [2]])
+        self.assertEqual(ac.parse_groups([[1], ["node2", 3]], [1, 2, 3]), [[1], [2, 3]])
+        self.assertEqual(ac.format_groups([[1], [2, 3]]), "1 | 2,3")
+
+    def test_errors(self):
+        for groups, why in ((["1", "2"], "node3: not in any group"),
+                            (["1,2", "2,3"], "node2: listed twice"),
+                            (["1", "2,3,4"], "node4: not in the cluster"),
+                            (["1", ",", "2,3"], "empty"),
+                            ([], "no partition groups"),
+                            (["1", "x,2,3"], "not a node")):
+            with self.assertRaises(ValueError) as cm:
+                ac.parse_groups(groups, [1, 2, 3])
+            self.assertIn(why, str(cm.exception))
+
+    def test_loss_values(self):
+        self.assertEqual(ac.check_loss("12.5"), 12.5)
+        for bad in ("-1", "101", "x", None):
+            with self.assertRaises(ValueError):
+                ac.check_loss(bad)
+
+
+def vdeplug():
+    """libvdeplug (vdeplug4) through ctypes, or None."""
+    name = ctypes.util.find_library("vdeplug")
+    if not name:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.vde_open_real.restype = ctypes.c_void_p
+    lib.vde_open_real.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int,
+                                  ctypes.c_void_p]
+    lib.vde_send.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+    lib.vde_recv.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+    lib.vde_datafd.argtypes = [ctypes.c_void_p]
+    lib.vde_close.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+LIB = vdeplug() if shutil.which("vde_switch") and shutil.which("wirefilter") else None
+
+
+class Plug:
+    """A fake NIC plugged into a node switch: sends and counts frames."""
+
+    def __init__(self, switch, number):
+        self.conn = LIB.vde_open_real(str(switch.sock).encode(), b"test", 1, None)
+        if not self.conn:
+            raise OSError(f"cannot plug into {switch.sock}")
+        self.fd = LIB.vde_datafd(self.conn)
+        self.mac = bytes([0x52, 0x54, 0, 0, 0, number])
+        self.buf = ctypes.create_string_buffer(2048)
+
+    def send(self, dst=b"\xff" * 6, count=1):
+        frame = dst + self.mac + b"\x88\xb5" + b"x" * 50
+        for _ in range(count):
+            LIB.vde_send(self.conn, frame, len(frame), 0)
+            time.sleep(0.0005)
+
+    def count(self, wait_s=0.1):
+        """Frames received since the last count (waits wait_s for stragglers)."""
+        got, end = 0, time.monotonic() + wait_s
+        while select.select([self.fd], [], [], max(0.0, end - time.monotonic()))[0]:
+            LIB.vde_recv(self.conn, self.buf, len(self.buf), 0)
+            got += 1
+        return got
+
+    def close(self):
+        LIB.vde_close(self.conn)
+
+
+@unittest.skipUnless(LIB, "vde_switch, wirefilter or libvdeplug missing")
+class FaultNet(unittest.TestCase):
+    """Three fake nodes on the real topology, as `up` starts it (daemons)."""
+
+    DIE_WITH_PARENT = False
+
+    def setUp(self):
+        self.run = Path(tempfile.mkdtemp(prefix="aion-nettest-", dir="/tmp"))
+        self.net = ac.Cluster(self.run, [1, 2, 3])
+        self.addCleanup(shutil.rmtree, self.run, ignore_errors=True)
+        self.addCleanup(self.net.stop_net)
+        self.net.start_net(die_with_parent=self.DIE_WITH_PARENT)
+        self.plugs = {n: Plug(self.net.node_switch(n), n) for n in (1, 2, 3)}
+        for p in self.plugs.values():
+            self.addCleanup(p.close)
+            p.send()            # the switches learn every MAC
+        self.drain()
+
+    def drain(self):
+        for p in self.plugs.values():
+            p.count(0.02)
+
+    def reach(self, src, count=20, dst=None):
+        """{node: frames received} after src sends count frames (broadcast,
+        or unicast to node dst's MAC)."""
+        self.drain()
+        self.plugs[src].send(self.plugs[dst].mac if dst else b"\xff" * 6, count)
+        return {n: p.count() for n, p in self.plugs.items() if n != src}
+
+    def test_whole(self):
+        self.assertEqual(self.reach(1), {2: 20, 3: 20})
+        self.assertEqual(self.net.groups(), [[1, 2, 3]])
+        self.assertEqual(self.net.losses(), {1: 0.0, 2: 0.0, 3: 0.0})
+        table = "\n".join(ac.cluster_table(ac.nodes_in(self.run), net=self.net))
+        self.assertIn("group", table)
+        self.assertEqual(ac.net_lines(self.net), ["partition: none (one network)"])
+
+    def test_partition_heal(self):
+        self.assertEqual(self.net.partition(["1", "2,3"]), [[1], [2, 3]])
+        self.assertEqual(self.net.groups(), [[1], [2, 3]])
+        self.assertEqual(self.reach(1), {2: 0, 3: 0})
+        self.assertEqual(self.reach(2), {1: 0, 3: 20})
+        self.assertEqual(self.reach(3, dst=1), {1: 0, 2: 0})   # a learnt MAC too
+        self.assertEqual(self.reach(2, dst=3), {1: 0, 3: 20})
+        self.assertEqual(ac.net_lines(self.net), ["partition: 1 | 2,3"])
+        # A new partition replaces the old one.
+        self.net.partition([[1, 2], [3]])
+        self.assertEqual(self.reach(1), {2: 20, 3: 0})
+        self.net.heal()
+        self.assertEqual(self.net.groups(), [[1, 2, 3]])
+        self.assertEqual(self.reach(3, dst=1), {1: 20, 2: 0})
+        self.assertEqual(self.reach(1), {2: 20, 3: 20})
+        with self.assertRaises(ValueError):
+            self.net.partition(["1", "2"])
+
+    def test_loss(self):
+        self.net.loss(2, 100)
+        self.assertEqual(self.net.losses()[2], 100.0)
+        self.assertEqual(self.reach(1), {2: 0, 3: 20})
+        self.assertEqual(self.reach(2), {1: 0, 3: 0})
+        self.net.loss("node2", 50)
+        got = self.reach(1, count=200)
+        self.assertTrue(40 <= got[2] <= 160 and got[3] == 200, got)
+        # Partition and heal keep the loss.
+        self.net.partition(["1,2", "3"])
+        self.net.heal()
+        self.assertEqual(self.net.losses()[2], 50.0)
+        self.net.loss(2, 0)
+        self.assertEqual(self.reach(2), {1: 20, 3: 20})
+        with self.assertRaises(ac.NodeError):
+            self.net.loss(4, 10)
+
+    def test_stop(self):
+        pids = [p.pid for p in self.net.net_parts()]
+        self.assertTrue(all(pids))
+        _nodes, parts, stale = ac.stop_cluster(self.run)
+        self.assertEqual(sorted(pid for _p, pid in parts), sorted(pids))
+        self.assertEqual(stale, [])
+        for pid in pids:
+            self.assertFalse(ac.pid_alive(pid))
+        self.assertEqual(ac.running_parts(self.run), ([], None))
+        self.assertEqual(ac.running_net(self.run), [])
+
+
+class FaultNetChildren(FaultNet):
+    """The same as the tests start it: switches and wires are our children."""
+
+    DIE_WITH_PARENT = True
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 #include "aion/meshclient.h"
 #include "aion/net.h"
 #include "format.h"
+#include "kvcmd.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)
 #define ARGS_MAX        12
@@ -51,7 +52,9 @@ static int admin(uint32_t label, const char *arg)
 static int cmd_help(void)
 {
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
-		    "call NAME [TEXT] kill UNIT net ping ADDR uptime");
+		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
+		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
+		    "kv get|put|cas|add ...");
 	return 0;
 }
 
@@ -189,24 +192,57 @@ static int mesh_text(const char *what, uint32_t label)
 	return 0;
 }
 
+/* Joins argv[from..argc) with spaces into out. */
+static void join(unsigned argc, char **argv, unsigned from, char *out, unsigned size)
+{
+	unsigned n = 0;
+	out[0] = '\0';
+	for (unsigned i = from; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+		if (n + len + 2 > size)
+			break;
+		if (n)
+			out[n++] = ' ';
+		memcpy(out + n, argv[i], len + 1);
+		n += (unsigned)len;
+	}
+}
+
+/* spawn PROGRAM [--replicas K] [--node A,B] [--spread] | stop PROGRAM:
+ * meshd's answer is a line of text, also when it refuses (it says why). */
+static int cmd_sched(uint32_t label, unsigned argc, char **argv)
+{
+	char req[AION_IPC_PAYLOAD_MAX];
+	aion_handle_t ep = 0;
+	int64_t err = mesh_ep(&ep);
+	join(argc, argv, 1, req, sizeof(req));
+	struct aion_msg m = { .tag = AION_TAG(label, ipc_put_text(&buf, req), 0) };
+	if (!err)
+		err = aion_call(ep, &m, 0);
+	if (!err) {
+		unsigned n = AION_TAG_LEN(m.tag) < sizeof(text) - 1 ? AION_TAG_LEN(m.tag) : sizeof(text) - 1;
+		memcpy(text, buf.payload, n);
+		text[n] = '\0';
+		err = (int64_t)m.w[0];
+	}
+	if (err) {
+		aion_printf("error: %s %s: %s%s%s", argv[0], argc > 1 ? argv[1] : "",
+			    aion_error_name(err), text[0] ? ": " : "", text);
+		return 1;
+	}
+	aion_printf("%s", text);
+	return 0;
+}
+
 /* call NAME [TEXT...]: a MESH_TEXT_CALL to a service found by name. */
 static int cmd_call(unsigned argc, char **argv)
 {
 	char req[AION_IPC_PAYLOAD_MAX];
 	aion_handle_t ep = 0, svc;
-	unsigned node = 0, n = 0;
+	unsigned node = 0;
 	int64_t err = mesh_ep(&ep);
 
-	req[0] = '\0';
-	for (unsigned i = 2; i < argc; i++) {
-		size_t len = strlen(argv[i]);
-		if (n + len + 2 > sizeof(req))
-			break;
-		if (n)
-			req[n++] = ' ';
-		memcpy(req + n, argv[i], len + 1);
-		n += (unsigned)len;
-	}
+	join(argc, argv, 2, req, sizeof(req));
 	if (!err)
 		err = mesh_lookup(ep, &buf, argv[1], &svc, &node);
 	if (err) {
@@ -257,6 +293,11 @@ static int run(char *line)
 	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "stats"))
 		return mesh_text("mesh stats", MESHD_STATS);
 	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
+	if (!strcmp(c, "spawn") && argc >= 2) return cmd_sched(MESHD_SPAWN, argc, argv);
+	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);
+	if (!strcmp(c, "jobs") && argc == 1) return mesh_text("jobs", MESHD_JOBS);
+	if (!strcmp(c, "top") && argc == 1) return mesh_text("top", MESHD_TOP);
+	if (!strcmp(c, "kv") && argc >= 2) return cmd_kv(&buf, argc, argv);
 	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
 	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);
 	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();

@@ -25,6 +25,9 @@ int64_t admin_ps(char *out, unsigned size)
 	for (unsigned i = 0; i < services_count(); i++)
 		if (service_at(i)->unit)
 			unit_line(out, size, service_at(i)->unit);
+	for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
+		if (job_unit(i))
+			unit_line(out, size, job_unit(i));
 	return 0;
 }
 

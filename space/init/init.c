@@ -101,8 +101,17 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
 		got[i] = buf.caps[i];   /* before a reply reuses the buffer */
 	payload_string(m, arg, sizeof(arg));
+	*reply = (struct aion_msg){ 0 };
+	if (label >= INIT_JOB_START && label <= INIT_JOB_INFO) {
+		char args[AION_ARGS_MAX];
+		payload_string(m, args, sizeof(args));
+		r = m->badge != INIT_BADGE_JOBS ? -AION_EPERM :
+		    jobs_call(label, m, AION_TAG_CAPS(m->tag) ? got[0] : 0, args, reply);
+	}
 	text[0] = '\0';
-	if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
+	if (label >= INIT_JOB_START && label <= INIT_JOB_INFO)
+		;       /* answered above */
+	else if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
 		r = -AION_EPERM;
 	else switch (label) {
 	case INIT_NS_REGISTER:
@@ -140,7 +149,8 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	if (r || label != INIT_NS_REGISTER)
 		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
 			aion_handle_close(got[i]);
-	*reply = (struct aion_msg){ .tag = AION_TAG(label, strlen(text), ncaps), .w = { (uint64_t)r } };
+	reply->tag = AION_TAG(label, strlen(text), ncaps);
+	reply->w[0] = (uint64_t)r;
 }
 
 /* Services, names and notices, forever; restarts fall due between calls. */
@@ -162,7 +172,9 @@ __attribute__((noreturn)) static void serve_forever(void)
 			continue;
 		}
 		if (AION_TAG_LABEL(m.tag) == AION_NOTICE_UNIT_ENDED) {
-			if (m.badge >= INIT_BADGE_SERVICE)
+			if (m.badge >= INIT_BADGE_JOB)
+				job_ended((unsigned)(m.badge - INIT_BADGE_JOB), &m);
+			else if (m.badge >= INIT_BADGE_SERVICE)
 				service_ended((unsigned)(m.badge - INIT_BADGE_SERVICE), &m);
 			continue;
 		}

@@ -33,6 +33,7 @@ struct svc_spec {
 #define SVC_NEED_NIC    (1u << 2)       /* the mesh NIC's ports and IRQ (devices.c) */
 #define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
 #define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, given last */
+#define SVC_NEED_JOBS   (1u << 5)       /* init's endpoint with the jobs badge (meshd) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
@@ -44,7 +45,27 @@ uint64_t services_next_restart(void);   /* 0: none pending */
 void services_restart_due(void);
 struct service *service_by_name(const char *name);
 unsigned services_count(void);
+unsigned services_running(void);
 struct service *service_at(unsigned i);
+
+int64_t unit_create(const char *name, const char *module, unsigned quota, unsigned prio,
+		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread);
+void unit_discard(aion_handle_t *unit, aion_handle_t *thread);
+int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge);
+
+/* jobs.c: units the cluster scheduler places here (meshd asks) */
+struct job_spec {
+	const char *name;               /* program = boot module */
+	unsigned prio, quota;
+	unsigned flags;                 /* INIT_JOB_* */
+};
+extern const struct job_spec job_programs[];
+extern const unsigned job_programs_len;
+int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
+		  char *text, struct aion_msg *reply);
+void job_ended(unsigned slot, const struct aion_msg *notice);
+unsigned jobs_running(void);
+aion_handle_t job_unit(unsigned slot);  /* 0: slot free */
 
 /* devices.c */
 void devices_scan(void);

@@ -14,10 +14,18 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },
 	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md). */
-	{ .name = "meshd", .prio = 119, .quota = 512, .needs = SVC_NEED_FWCFG },
+	{ .name = "meshd", .prio = 119, .quota = 512, .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
 	{ .name = "meshtest", .prio = 110, .quota = 256, .when = "aion.meshtest" },
 };
 
 const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);
+
+/* Programs the cluster scheduler may place on this node (jobs.c). */
+const struct job_spec job_programs[] = {
+	{ .name = "kv", .prio = 110, .quota = 256, .flags = INIT_JOB_REPLICATED },
+	{ .name = "echod", .prio = 110, .quota = 96 },  /* "echo": answers text calls */
+};
+
+const unsigned job_programs_len = sizeof(job_programs) / sizeof(job_programs[0]);

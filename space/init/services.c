@@ -25,6 +25,14 @@ unsigned services_count(void)
 	return manifest_len < SERVICES_MAX ? manifest_len : SERVICES_MAX;
 }
 
+unsigned services_running(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < services_count(); i++)
+		n += services[i].unit != 0;
+	return n;
+}
+
 struct service *service_at(unsigned i)
 {
 	return &services[i];
@@ -53,24 +61,51 @@ static uint64_t spare_frames(void)
 	       self.quota_frames - self.used_frames;
 }
 
+int64_t unit_create(const char *name, const char *module_name, unsigned quota, unsigned prio,
+		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread)
+{
+	const struct aion_boot_module *m = module(module_name);
+	if (!m)
+		return -AION_ENOENT;
+	if (spare_frames() < quota)
+		return -AION_ENOMEM;
+	struct aion_spawn sp = {
+		.name = name, .image = (const void *)m->vaddr, .image_size = m->size,
+		.quota_frames = quota, .max_prio = prio, .prio = prio,
+		.startup = st, .no_start = 1,
+	};
+	return aion_spawn(&sp, unit, thread);
+}
+
+void unit_discard(aion_handle_t *unit, aion_handle_t *thread)
+{
+	aion_unit_destroy(*unit);
+	aion_handle_close(*unit);
+	aion_handle_close(*thread);
+	*unit = *thread = 0;
+}
+
+/* Gives the unit init's endpoint minted with badge and rights. */
+int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge)
+{
+	int64_t h = aion_cap_mint(init_ep, rights, badge);
+	int64_t err = h < 0 ? h : aion_cap_give(unit, (aion_handle_t)h, rights);
+	if (h > 0)
+		aion_handle_close((aion_handle_t)h);
+	return err < 0 ? err : 0;
+}
+
 /* Gives the capabilities the service's needs call for, in the documented order. */
 static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t unit)
 {
 	/* The badge names the service: its registered names are dropped when it ends. */
-	int64_t h = aion_cap_mint(init_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_SERVICE + i);
-	int64_t err = h < 0 ? h : aion_cap_give(unit, (aion_handle_t)h, AION_RIGHTS_ALL);
-	if (h > 0)
-		aion_handle_close((aion_handle_t)h);
-	if (err < 0)
+	int64_t err = give_init_ep(unit, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_SERVICE + i);
+	if (!err && (spec->needs & SVC_NEED_ADMIN))
+		err = give_init_ep(unit, AION_RIGHT_SEND, INIT_BADGE_ADMIN);
+	if (!err && (spec->needs & SVC_NEED_JOBS))
+		err = give_init_ep(unit, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_JOBS);
+	if (err)
 		return err;
-	if (spec->needs & SVC_NEED_ADMIN) {
-		h = aion_cap_mint(init_ep, AION_RIGHT_SEND, INIT_BADGE_ADMIN);
-		err = h < 0 ? h : aion_cap_give(unit, (aion_handle_t)h, AION_RIGHT_SEND);
-		if (h > 0)
-			aion_handle_close((aion_handle_t)h);
-		if (err < 0)
-			return err;
-	}
 	if (spec->needs & SVC_NEED_COM1) {
 		/* Made fresh for each start: a dead driver's IRQ went with its unit. */
 		int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, COM1, 8);
@@ -105,11 +140,8 @@ static int64_t start(unsigned i)
 {
 	struct service *s = &services[i];
 	const struct svc_spec *spec = s->spec;
-	const struct aion_boot_module *m = module(spec->module ? spec->module : spec->name);
 	struct aion_startup st = { 0 };
 
-	if (!m)
-		return -AION_ENOENT;
 	fmt_snprintf(st.args, sizeof(st.args), "node=%u", bootinfo->node);
 	if (spec->when) {
 		char value[AION_ARGS_MAX / 2];
@@ -120,31 +152,27 @@ static int64_t start(unsigned i)
 		cmdline_get(bootinfo->cmdline, spec->when, value, sizeof(value));
 		aion_text_add(st.args, sizeof(st.args), " %s=%s", key, value);
 	}
+	if (spec->needs & SVC_NEED_JOBS) {
+		char nodes[8];
+		if (cmdline_get(bootinfo->cmdline, "aion.nodes", nodes, sizeof(nodes)))
+			aion_text_add(st.args, sizeof(st.args), " nodes=%s", nodes);
+	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(st.args, sizeof(st.args), " mode=selftest count=20");
-	struct aion_spawn sp = {
-		.name = spec->name, .image = (const void *)m->vaddr, .image_size = m->size,
-		.quota_frames = spec->quota, .max_prio = spec->prio, .prio = spec->prio,
-		.startup = &st, .no_start = 1,
-	};
-	if (spare_frames() < spec->quota)
-		return -AION_ENOMEM;
 	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) {
 		int64_t err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, st.args,
 					       sizeof(st.args));
 		if (err)
 			return err;
 	}
-	int64_t err = aion_spawn(&sp, &s->unit, &s->thread);
+	int64_t err = unit_create(spec->name, spec->module ? spec->module : spec->name,
+				  spec->quota, spec->prio, &st, &s->unit, &s->thread);
 	if (err)
 		return err;
 	if ((err = give_caps(i, spec, s->unit)) ||
 	    (err = aion_unit_fault_ep(s->unit, init_ep, INIT_BADGE_SERVICE + i)) ||
 	    (err = aion_thread_start(s->thread))) {
-		aion_unit_destroy(s->unit);
-		aion_handle_close(s->unit);
-		aion_handle_close(s->thread);
-		s->unit = s->thread = 0;
+		unit_discard(&s->unit, &s->thread);
 		return err;
 	}
 	s->started_at = aion_clock_ns();
@@ -202,10 +230,7 @@ void service_ended(unsigned i, const struct aion_msg *notice)
 		    (unsigned long)(notice->w[1] & 0xff), (unsigned long)(notice->w[1] >> 8),
 		    (long)notice->w[2]);
 	names_drop_owner((int)i);
-	aion_unit_destroy(s->unit);
-	aion_handle_close(s->unit);
-	aion_handle_close(s->thread);
-	s->unit = s->thread = 0;
+	unit_discard(&s->unit, &s->thread);
 	if (aion_clock_ns() - s->started_at > SVC_CALM_NS)
 		s->failures = 0;
 	schedule_restart(i);

@@ -2,6 +2,8 @@
 #include "aion/meshclient.h"
 #include "aion/initclient.h"
 #include "aion/initproto.h"
+#include "aion/kv.h"
+#include "cmdline.h"
 #include "kstring.h"
 
 int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_t *mesh)
@@ -60,4 +62,69 @@ int64_t mesh_text_call(aion_handle_t ep, struct aion_ipc_buffer *buf, uint32_t l
 	if (w1_out)
 		*w1_out = m.w[1];
 	return 0;
+}
+
+static uint64_t decimal(const char *v)
+{
+	uint64_t n = 0;
+	for (const char *p = v; *p >= '0' && *p <= '9' && n < (1ull << 59); p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	return n;
+}
+
+int64_t mesh_job_args(const char *args, struct mesh_job *job)
+{
+	char v[MESH_NAME_MAX];
+
+	*job = (struct mesh_job){ .role = MESH_ROLE_PLAIN };
+	if (!cmdline_get(args, "node", v, sizeof(v)) || !(job->node = (unsigned)decimal(v)))
+		return -AION_EINVAL;
+	if (cmdline_get(args, "epoch", v, sizeof(v)))
+		job->epoch = decimal(v);
+	if (cmdline_get(args, "role", v, sizeof(v)))
+		job->role = !strcmp(v, "primary") ? MESH_ROLE_PRIMARY :
+			    !strcmp(v, "backup") ? MESH_ROLE_BACKUP : MESH_ROLE_PLAIN;
+	cmdline_get(args, "job", job->name, sizeof(job->name));
+	return 0;
+}
+
+int64_t mesh_job_wait(aion_handle_t mesh, uint64_t *epoch, unsigned *role)
+{
+	struct aion_msg m = { .tag = AION_TAG(MESHD_JOB_WAIT, 0, 0), .w = { 0, *epoch, *role } };
+	int64_t err = aion_call(mesh, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (!err) {
+		*epoch = m.w[1];
+		*role = (unsigned)m.w[2];
+	}
+	return err;
+}
+
+int64_t mesh_kv_call(aion_handle_t kv, struct aion_ipc_buffer *buf, uint32_t label,
+		     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
+		     char *out, size_t size, uint64_t *w1)
+{
+	unsigned at = 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strlen(f[i]);
+		if (len > KV_VALUE_MAX || at + 1 + len > KV_CHUNK_MAX)
+			return -AION_EINVAL;
+		buf->payload[at++] = (uint8_t)len;
+		memcpy(buf->payload + at, f[i], len);
+		at += (unsigned)len;
+	}
+	struct aion_msg m = { .tag = AION_TAG(label, at, 0), .w = { 0, client, seq } };
+	int64_t err = aion_call(kv, &m, 0);
+	out[0] = '\0';
+	if (err)
+		return err;
+	for (unsigned i = 0; i < AION_TAG_CAPS(m.tag); i++)
+		aion_handle_close(buf->caps[i]);
+	size_t len = AION_TAG_LEN(m.tag) < size ? AION_TAG_LEN(m.tag) : size - 1;
+	memcpy(out, buf->payload, len);
+	out[len] = '\0';
+	if (w1)
+		*w1 = m.w[1];
+	return (int64_t)m.w[0];
 }

@@ -19,8 +19,13 @@
  *                  and a copy asking for GRANT must not give GRANT
  *   bench          round trips to "echo-N" (local) and "echo" (remote)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
+ *   kv-counter:N   looks "kv" up once, then N times ADD counter 1 (N = 0:
+ *                  until killed), each write retried with its seq until it
+ *                  is acknowledged; at the end GETs the counter. The proxy
+ *                  must follow a failover by itself (the kv failover test)
  * Every result is one log line "meshtest: ...".
  */
+#include "aion/kv.h"
 #include "aion/lib.h"
 #include "aion/meshclient.h"
 #include "aion/sockclient.h"
@@ -35,6 +40,8 @@
 #define WATCH_PERIOD_NS (20 * 1000000ull)
 #define BENCH_CALLS     300
 #define FLOOD_COUNT     2000
+#define KV_PAUSE_NS     (100 * 1000000ull)
+#define KV_PROGRESS     100
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
@@ -62,6 +69,14 @@ static uint64_t rnd(void)
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
 	return rng_state;
+}
+
+static unsigned number(const char *p)
+{
+	unsigned n = 0;
+	for (; *p >= '0' && *p <= '9' && n < 100000000; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	return n;
 }
 
 /* Looks name up until found (services start in any order on any node). */
@@ -367,6 +382,66 @@ static void flood(struct aion_ipc_buffer *b, unsigned node)
 		    err ? aion_error_name(err) : "none");
 }
 
+/* An error after which a kv call cannot succeed by being sent again. */
+static int kv_final(int64_t err)
+{
+	return err == -AION_EINVAL || err == -AION_EMALFORMED || err == -AION_ERANGE ||
+	       err == -AION_ENOSPC || err == -AION_ENOENT;
+}
+
+/*
+ * One kv call, sent again with the same seq until it is answered: one line
+ * per failure, one when it succeeds after failures. Counts the retries.
+ */
+static int64_t kv_until_done(struct aion_ipc_buffer *b, aion_handle_t kv, uint32_t label,
+			     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
+			     char *out, unsigned *retries)
+{
+	uint64_t first_fail = 0;
+	int64_t err, last = 0;
+	while ((err = mesh_kv_call(kv, b, label, client, seq, f, n, out, KV_VALUE_MAX + 1, NULL))) {
+		if (kv_final(err))
+			return err;
+		if (!first_fail)
+			first_fail = aion_clock_ns();
+		(*retries)++;
+		last = err;
+		aion_printf("meshtest: kv-counter fail seq=%lu err=%s executed=%s",
+			    (unsigned long)seq, aion_error_name(err),
+			    err == -AION_EINDOUBT ? "maybe" : "no");
+		aion_sleep_ns(KV_PAUSE_NS);
+	}
+	if (first_fail)
+		aion_printf("meshtest: kv-counter resumed gap_ms=%lu err=%s",
+			    (unsigned long)((aion_clock_ns() - first_fail) / 1000000ull),
+			    aion_error_name(last));
+	return 0;
+}
+
+static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count)
+{
+	static const char *const add[] = { "counter", "1" };
+	char out[KV_VALUE_MAX + 1];
+	aion_handle_t kv;
+	unsigned acked = 0, retries = 0;
+	uint64_t client = rnd() | 1;
+	int64_t err = lookup_wait(b, mesh, KV_NAME, &kv, NULL);
+	if (err) {
+		aion_printf("meshtest: kv-counter lookup failed err=%s", aion_error_name(err));
+		return;
+	}
+	aion_printf("meshtest: kv-counter started client=%lx", (unsigned long)client);
+	for (uint64_t seq = 1; !err && (!count || acked < count); seq++) {
+		err = kv_until_done(b, kv, KV_ADD, client, seq, add, 2, out, &retries);
+		if (!err && ++acked % KV_PROGRESS == 0)
+			aion_printf("meshtest: kv-counter acked=%u", acked);
+	}
+	if (!err)
+		err = kv_until_done(b, kv, KV_GET, 0, 0, add, 1, out, &retries);
+	aion_printf("meshtest: kv-counter done acked=%u value=%s retries=%u err=%s", acked,
+		    err ? "?" : out, retries, err ? aion_error_name(err) : "none");
+}
+
 static int64_t server_thread(uint64_t i)
 {
 	struct aion_ipc_buffer *b = &bufs[i + 1].b;
@@ -399,8 +474,7 @@ int64_t aion_main(uint64_t arg)
 		aion_printf("meshtest: no roles (meshtest=ROLE[,ROLE...])");
 		sleep_forever();
 	}
-	for (const char *p = n; *p >= '0' && *p <= '9'; p++)
-		self_node = self_node * 10 + (unsigned)(*p - '0');
+	self_node = number(n);
 	rng_state ^= (uint64_t)self_node << 32;
 	for (char *p = v; *p && nroles < ROLES_MAX;) {
 		unsigned k = 0;
@@ -441,6 +515,8 @@ int64_t aion_main(uint64_t arg)
 			bench(b, mesh);
 		else if (!strncmp(r, "flood:", 6))
 			flood(b, (unsigned)(r[6] - '0'));
+		else if (!strncmp(r, "kv-counter:", 11))
+			kv_counter(b, mesh, number(r + 11));
 		else if (!is_server(r))
 			aion_printf("meshtest: unknown role %s", r);
 	}

@@ -1,9 +1,13 @@
 """The harness the cluster tests share: a VDE switch and nodes in a
-temporary run folder, always stopped by pid, and PASS/FAIL reporting."""
+temporary run folder, always stopped by pid, and PASS/FAIL reporting.
+With cluster(..., faults=True) the network is the one `up` builds (a switch
+per node, joined to the central switch by a wirefilter) and the test gets an
+ac.Cluster with partition(), heal() and loss()."""
 import contextlib
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "cluster"))
@@ -20,33 +24,85 @@ READY_TIMEOUT_S = 90
 
 @contextlib.contextmanager
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
-            key=None, node_keys=None, wait_mesh=False, mesh_timeout=ac.MESH_TIMEOUT_S):
-    """Node i (from 1) boots with aion.node=i plus words_per_node[i-1];
+            key=None, node_keys=None, wait_mesh=False, mesh_timeout=ac.MESH_TIMEOUT_S,
+            faults=False):
+    """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
+    plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
     key: cluster key (hex) of every node, node_keys {i: hex} of single nodes
     (fw_cfg, ac.node_fwcfg()); none: the image's default key. wait_mesh:
     before yielding, wait for `kernel: ready` and then ac.wait_mesh() (every
-    node sees every other one alive, mesh_timeout seconds)."""
+    node sees every other one alive, mesh_timeout seconds).
+    Yields the list of nodes, all on one switch; with faults, the ac.Cluster
+    instead (it iterates and indexes like that list; .nodes is the list):
+    each node on its own switch and wirefilter, so the test can call
+    partition(groups), heal() and loss(node, percent) on it."""
     run = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    net = ac.Cluster(run, range(1, len(words_per_node) + 1)) if faults else None
     switch = ac.Switch(run)
     nodes = []
     try:
-        switch.start(die_with_parent=True)
-        nodes = [ac.Node(f"node{i}", run, iso=iso, switch=switch, forward=forward and i == 1,
-                         cmdline_extra=[f"aion.node={i}", *words],
+        if net is not None:
+            net.start_net(die_with_parent=True)
+        else:
+            switch.start(die_with_parent=True)
+        nodes = [ac.Node(f"node{i}", run, iso=iso, forward=forward and i == 1,
+                         switch=net.node_switch(i) if net is not None else switch,
+                         cmdline_extra=[f"aion.node={i}", f"aion.nodes={len(words_per_node)}",
+                                        *words],
                          fw_cfg=ac.node_fwcfg(i, key, node_keys))
                  for i, words in enumerate(words_per_node, 1)]
+        if net is not None:
+            net.nodes = nodes
         for n in nodes:
             n.start(die_with_parent=True)
         if wait_mesh:
             ac.wait_all(nodes, ac.READY_RE, READY_TIMEOUT_S)
             ac.wait_mesh(nodes, mesh_timeout)
-        yield nodes
+        yield net if net is not None else nodes
         check("kernel: fault " not in "".join(n.text for n in nodes), "a kernel faulted")
     finally:
         ac.stop_nodes(nodes)
-        switch.stop()
+        if net is not None:
+            net.stop_net()
+        else:
+            switch.stop()
         shutil.rmtree(run, ignore_errors=True)
+
+
+def states(node, timeout=10.0):
+    """{number: state} of node's `nodes` view (ac.mesh_view())."""
+    return {k: v["state"] for k, v in ac.mesh_view(node, timeout)[1].items()}
+
+
+def wait_states(expect, since, timeout, poll_s=0.05):
+    """Wait until each node's `nodes` view has the expected states:
+    expect {Node: {number: state}} (numbers not listed: any state). Polls
+    every node that has not matched yet, `timeout` seconds in all. Returns
+    {node name: seconds from `since` (a time.monotonic() value) to the
+    answer of the first `nodes` that matched}. NodeTimeout naming what each
+    late node saw."""
+    deadline = time.monotonic() + timeout
+    done, seen = {}, {}
+    while len(done) < len(expect):
+        for node, want in expect.items():
+            if node.name in done:
+                continue
+            try:
+                seen[node.name] = got = states(node, max(1.0, min(10.0, deadline - time.monotonic())))
+            except (ValueError, ac.NodeTimeout) as e:
+                seen[node.name] = str(e)
+                continue
+            if all(got.get(k) == v for k, v in want.items()):
+                done[node.name] = time.monotonic() - since
+        if len(done) < len(expect):
+            if time.monotonic() >= deadline:
+                raise ac.NodeTimeout(
+                    f"not within {timeout:g} s: " + "; ".join(
+                        f"{n.name} wants {w}, sees {seen.get(n.name)}"
+                        for n, w in expect.items() if n.name not in done))
+            time.sleep(poll_s)
+    return done
 
 
 def main(test):

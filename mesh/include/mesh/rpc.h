@@ -34,6 +34,9 @@
 #define MESH_OBJ_MESHD     0
 #define MESH_SELF_LOOKUP   1   /* data = name -> w0 = 0, caps[0] = ref; ENOENT */
 #define MESH_SELF_LIST     2   /* -> data: "name name ..." of this node */
+#define MESH_SELF_SPAWN    3   /* data = spawn request (aion/mesh.h MESHD_SPAWN) -> the leader's answer */
+#define MESH_SELF_STOP     4   /* data = job name -> the leader's answer */
+#define MESH_SELF_TOP      5   /* -> data: this node's load line */
 
 /* A global capability reference: (node, object, generation) and rights. */
 struct mesh_ref {

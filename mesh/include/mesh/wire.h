@@ -58,8 +58,9 @@ enum mesh_type {
 	MESH_REPLY    = 6,  /* reply to a CALL */
 	MESH_CALL_ACK = 7,  /* CALL received (reply follows later) */
 	MESH_ERROR    = 8,  /* CALL failed: payload carries the reason */
+	MESH_SCHED    = 9,  /* scheduler: votes, desired state (mesh/sched.h) */
 };
-#define MESH_TYPE_MAX     MESH_ERROR
+#define MESH_TYPE_MAX     MESH_SCHED
 
 /* Flags. */
 #define MESH_FLAG_ACK     0x01u   /* the ack number field is meaningful */

@@ -11,8 +11,15 @@
  *   ADMIN_KILL   payload: unit name       (destroys it; a service restarts)
  *   ADMIN_SERVICES  reply payload: one line per service "name state restarts"
  *
+ *   JOB_START    payload: "PROGRAM ARGS"  caps[0]: the job's JOB_MESH_EP
+ *                reply w1 = slot; ENOENT (not a job program), ENOSPC, ENOMEM
+ *   JOB_STOP     w1 = slot                 (destroys the unit)
+ *   JOB_LIST     reply w1 = bit mask of running slots, w2 = units on the node
+ *   JOB_INFO     payload: PROGRAM          reply w1 = INIT_JOB_* flags; ENOENT
+ *
  * Replies carry w0 = 0 or -AION_E... . Administration needs a capability
- * minted with badge INIT_BADGE_ADMIN (init gives one to the shell only).
+ * minted with badge INIT_BADGE_ADMIN (init gives one to the shell only),
+ * the JOB calls one with INIT_BADGE_JOBS (meshd only).
  */
 #ifndef AION_INITPROTO_H
 #define AION_INITPROTO_H
@@ -24,11 +31,20 @@
 #define INIT_ADMIN_CAPS         17
 #define INIT_ADMIN_KILL         18
 #define INIT_ADMIN_SERVICES     19
+#define INIT_JOB_START          24
+#define INIT_JOB_STOP           25
+#define INIT_JOB_LIST           26
+#define INIT_JOB_INFO           27
+#define INIT_JOB_REPLICATED     1       /* JOB_INFO: the program is primary-backup */
 
 #define INIT_BADGE_CLIENT       1
 #define INIT_BADGE_ADMIN        2
+#define INIT_BADGE_JOBS         3
 /* Notices from services' fault endpoints carry badge INIT_BADGE_SERVICE + index. */
 #define INIT_BADGE_SERVICE      0x100
+/* Jobs' notices and name registrations carry INIT_BADGE_JOB + slot. */
+#define INIT_BADGE_JOB          0x200
+#define INIT_JOBS_MAX           8
 
 #define INIT_NAME_MAX           32
 

@@ -1,0 +1,444 @@
+/*
+ * meshd, the cluster scheduler's glue: feeds mesh/sched.h the membership
+ * view, this node's load and the MESH_SCHED packets; sends what it says;
+ * and serves `spawn`, `stop`, `jobs` and `top`.
+ *
+ * A spawn or stop is decided by the leader only: a node that does not
+ * lead forwards it to the leader (a CALL to its meshd, object 0) and
+ * relays the answer. The leader answers once a majority of the configured
+ * nodes holds the new state (sched_committed), so an acknowledged decision
+ * survives the loss of any one node, the leader included.
+ */
+#include "meshd.h"
+#include "aion/initproto.h"
+#include "format.h"
+
+#define LOAD_NS         (1000 * MS)     /* how often this node measures its load */
+#define SUBMIT_NS       (4000 * MS)     /* a spawn's budget for the majority's ack */
+#define PENDING_MAX     8
+#define REQ_MAX         96
+
+struct sched_node sched;
+
+/* A spawn or stop waiting for its answer: from the leader's commit
+ * (leading) or from the leader's meshd (forwarded). */
+struct pending {
+	bool used, forwarded;
+	bool remote;                    /* asked by another node: serve_complete */
+	uint16_t src;
+	uint32_t boot, id;
+	aion_handle_t reply;            /* asked by a local unit */
+	uint32_t term, version;
+	uint64_t deadline;
+	char text[REQ_MAX];             /* the answer's text once decided */
+};
+
+static struct pending pending[PENDING_MAX];
+static uint64_t next_load, last_idle, last_clock;
+static uint32_t seen_term, seen_version;
+static bool was_leading;                /* as last logged */
+static uint8_t msg_buf[SCHED_MSG_LEN_MAX];
+
+void cluster_init(unsigned configured)
+{
+	sched_init(&sched, self_node, configured, aion_clock_ns());
+	mlog("scheduler configured=%u quorum=%u", configured, configured / 2 + 1);
+}
+
+static void view(struct sched_view *v)
+{
+	v->self = self_node;
+	v->nalive = 0;
+	v->alive[v->nalive++] = self_node;
+	for (unsigned i = 0; i < members.count && v->nalive < SCHED_NODES_MAX; i++)
+		if (node_alive(members.m[i].node))
+			v->alive[v->nalive++] = members.m[i].node;
+}
+
+static void send_out(const struct sched_msg *out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int len = sched_msg_encode(&out[i], msg_buf, sizeof(msg_buf));
+		if (len < 0)
+			mlog("error: scheduler message not encoded err=%s", aion_error_name(len));
+		else
+			link_send(out[i].to, MESH_SCHED, msg_buf, (size_t)len);
+	}
+}
+
+static void measure_load(uint64_t now)
+{
+	struct aion_system_info si;
+	if (aion_system_info(&si))
+		return;
+	uint64_t busy = 0;
+	if (last_clock && now > last_clock) {
+		uint64_t idle = si.idle_ns - last_idle, span = now - last_clock;
+		busy = idle >= span ? 0 : 100 - idle * 100 / span;
+	}
+	last_idle = si.idle_ns;
+	last_clock = now;
+	sched.self_load = (struct sched_load){
+		.node = self_node, .cpu_pct = (uint8_t)busy,
+		.free_kib = (uint32_t)(si.free_frames * 4), .units = (uint16_t)jobs_units,
+	};
+}
+
+void cluster_load_text(char *out, unsigned size)
+{
+	const struct sched_load *l = &sched.self_load;
+	aion_text_add(out, size, "node=%u cpu=%u%% free_kib=%u units=%u leader=%u%s\n", self_node,
+		      l->cpu_pct, l->free_kib, l->units, sched.leader,
+		      sched.leading ? " (this node)" : "");
+}
+
+static const char *const role_names[] = { "plain", "primary", "backup" };
+
+/* The desired state as this node holds it (MESHD_JOBS). */
+static void sched_text(char *out, unsigned size)
+{
+	struct sched_view v;
+	view(&v);
+	aion_text_add(out, size, "scheduler node=%u leader=%u term=%u state=%u.%u quorum=%s sees=%u/%u%s\n",
+		      self_node, sched.leader, sched.term, sched.state.term, sched.state.version,
+		      sched_quorum(&sched, &v) ? "yes" : "no", v.nalive, sched.configured,
+		      sched.leading ? " leading" : "");
+	for (unsigned i = 0; i < sched.state.njobs; i++) {
+		const struct sched_job *j = &sched.state.job[i];
+		unsigned have = 0;
+		for (unsigned k = 0; k < SCHED_REPLICAS_MAX; k++)
+			have += j->inst[k].node != 0;
+		aion_text_add(out, size, "job=%s want=%u have=%u epoch=%u%s%s nodes=", j->name,
+			      j->replicas, have, j->epoch, j->flags & SCHED_SPREAD ? " spread" : "",
+			      j->flags & SCHED_REPLICATED ? " primary-backup" : "");
+		for (unsigned k = 0; k < SCHED_ALLOWED_MAX && j->allowed[k]; k++)
+			aion_text_add(out, size, "%s%u", k ? "," : "", j->allowed[k]);
+		aion_text_add(out, size, "%s inst=", j->allowed[0] ? "" : "any");
+		for (unsigned k = 0, c = 0; k < SCHED_REPLICAS_MAX; k++)
+			if (j->inst[k].node)
+				aion_text_add(out, size, "%s%u:%s", c++ ? "," : "", j->inst[k].node,
+					      role_names[j->inst[k].role % 3]);
+		aion_text_add(out, size, "\n");
+	}
+	if (sched.why[0])
+		aion_text_add(out, size, "%s", sched.why);
+}
+
+/* Sends the answer of pending request p: err, and the text. */
+static void answer(struct pending *p, int64_t err)
+{
+	p->used = false;
+	if (p->remote) {
+		static struct mesh_rpc r;
+		r = (struct mesh_rpc){ .boot = p->boot, .id = p->id, .w = { (uint64_t)err } };
+		r.len = (uint16_t)strlen(p->text);
+		memcpy(r.data, p->text, r.len);
+		serve_complete(p->src, p->boot, p->id, 0, &r);
+		return;
+	}
+	unsigned n = (unsigned)strlen(p->text);
+	memcpy(main_buf.payload, p->text, n);
+	struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { (uint64_t)err } };
+	reply_saved(p->reply, &m);
+}
+
+static void pending_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < PENDING_MAX; i++) {
+		struct pending *p = &pending[i];
+		if (!p->used || p->forwarded)
+			continue;
+		if (sched_committed_in(&sched, p->term, p->version)) {
+			answer(p, 0);
+		} else if (sched.term != p->term || !sched.leading) {
+			fmt_snprintf(p->text, sizeof(p->text), "leader changed before a majority had it");
+			answer(p, -AION_EAGAIN);
+		} else if (now >= p->deadline) {
+			fmt_snprintf(p->text, sizeof(p->text), "no majority confirmed version %u",
+				     p->version);
+			answer(p, -AION_ETIMEDOUT);
+		}
+	}
+}
+
+void cluster_tick(uint64_t now)
+{
+	struct sched_msg out[SCHED_OUT_MAX];
+	struct sched_view v;
+	if (now >= next_load) {
+		measure_load(now);
+		next_load = now + LOAD_NS;
+	}
+	view(&v);
+	int n = sched_tick(&sched, now, &v, out, SCHED_OUT_MAX);
+	send_out(out, n);
+	if (sched.leading != was_leading) {
+		was_leading = sched.leading;
+		mlog("scheduler %s term=%u version=%u", sched.leading ? "leading" : "follower",
+		     sched.term, sched.state.version);
+	}
+	pending_tick(now);
+	if (sched.state.term != seen_term || sched.state.version != seen_version) {
+		seen_term = sched.state.term;
+		seen_version = sched.state.version;
+		mlog("scheduler state term=%u version=%u jobs=%u leader=%u", seen_term, seen_version,
+		     sched.state.njobs, sched.leader);
+		jobs_reconcile(&sched.state);
+	}
+}
+
+uint64_t cluster_deadline(void)
+{
+	uint64_t now = aion_clock_ns();
+	uint64_t d = sched_next_deadline(&sched, now);
+	if (!d || next_load < d)
+		d = next_load;
+	for (unsigned i = 0; i < PENDING_MAX; i++)
+		if (pending[i].used && !pending[i].forwarded && pending[i].deadline < d)
+			d = pending[i].deadline;
+	return d;
+}
+
+void cluster_receive(uint16_t src, const uint8_t *payload, size_t len)
+{
+	static struct sched_msg in, out[SCHED_OUT_MAX];
+	struct sched_view v;
+	if (sched_msg_decode(payload, len, &in) || in.from != src) {
+		mlog("error: scheduler message from node=%u refused", src);
+		return;
+	}
+	view(&v);
+	int n = sched_receive(&sched, aion_clock_ns(), &v, &in, out, SCHED_OUT_MAX);
+	if (n > 0)
+		send_out(out, n);
+}
+
+/* Why this node cannot decide: for the requester's error text. */
+static int64_t no_leader(char *text, unsigned size)
+{
+	struct sched_view v;
+	view(&v);
+	if (!sched_quorum(&sched, &v)) {
+		fmt_snprintf(text, size, "no quorum: this node sees %u of %u nodes, a leader needs %u",
+			     v.nalive, sched.configured, sched.configured / 2 + 1);
+		return -AION_ENOQUORUM;
+	}
+	fmt_snprintf(text, size, "no leader yet (term %u): try again", sched.term);
+	return -AION_EAGAIN;
+}
+
+/* Parses "PROGRAM [--replicas K] [--node A[,B..]] [--spread]" and submits it. */
+static int64_t submit_spawn(const char *req, char *text, unsigned size)
+{
+	char word[4][SCHED_NAME_MAX + 8];
+	char name[SCHED_NAME_MAX] = "";
+	unsigned replicas = 1, flags = 0, nallowed = 0, w = 0;
+	uint16_t allowed[SCHED_ALLOWED_MAX];
+	const char *p = req;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		unsigned k = 0;
+		while (*p && *p != ' ' && k < sizeof(word[0]) - 1)
+			word[w % 4][k++] = *p++;
+		word[w % 4][k] = '\0';
+		if (!k)
+			break;
+		char *t = word[w % 4];
+		w++;
+		if (w == 1) {
+			if (k >= SCHED_NAME_MAX)
+				return -AION_EINVAL;
+			memcpy(name, t, k + 1);
+		} else if (!strcmp(t, "--spread")) {
+			flags |= SCHED_SPREAD;
+		} else if (!strcmp(t, "--replicas") || !strcmp(t, "--node")) {
+			bool nodes = t[2] == 'n';
+			while (*p == ' ')
+				p++;
+			if (!*p)
+				return -AION_EINVAL;
+			unsigned v = 0;
+			for (; *p && *p != ' '; p++) {
+				if (*p == ',' && nodes && nallowed < SCHED_ALLOWED_MAX) {
+					allowed[nallowed++] = (uint16_t)v;
+					v = 0;
+				} else if (*p >= '0' && *p <= '9' && v < 10000) {
+					v = v * 10 + (unsigned)(*p - '0');
+				} else {
+					return -AION_EINVAL;
+				}
+			}
+			if (nodes && nallowed < SCHED_ALLOWED_MAX)
+				allowed[nallowed++] = (uint16_t)v;
+			else if (nodes)
+				return -AION_EINVAL;
+			else
+				replicas = v;
+		} else {
+			return -AION_EINVAL;
+		}
+	}
+	uint64_t pflags = 0;
+	int64_t err = name[0] ? jobs_program_flags(name, &pflags) : -AION_EINVAL;
+	if (err)
+		return err;
+	if (pflags & INIT_JOB_REPLICATED)
+		flags |= SCHED_REPLICATED | SCHED_SPREAD;
+	struct sched_view v;
+	view(&v);
+	err = sched_submit_add(&sched, &v, name, replicas, flags, allowed, nallowed);
+	if (err >= 0)
+		fmt_snprintf(text, size, "spawned job=%s replicas=%u%s%s term=%u version=%ld", name,
+			     replicas, flags & SCHED_SPREAD ? " spread" : "",
+			     flags & SCHED_REPLICATED ? " primary-backup" : "", sched.term, (long)err);
+	return err;
+}
+
+static int64_t submit(uint32_t label, const char *req, char *text, unsigned size)
+{
+	if (label == MESH_SELF_SPAWN)
+		return submit_spawn(req, text, size);
+	struct sched_view v;
+	view(&v);
+	int64_t err = sched_submit_remove(&sched, &v, req);
+	if (err >= 0)
+		fmt_snprintf(text, size, "stopped job=%s term=%u version=%ld", req, sched.term,
+			     (long)err);
+	return err;
+}
+
+static struct pending *pending_new(void)
+{
+	for (unsigned i = 0; i < PENDING_MAX; i++)
+		if (!pending[i].used) {
+			pending[i] = (struct pending){ .used = true,
+						       .deadline = aion_clock_ns() + SUBMIT_NS };
+			return &pending[i];
+		}
+	return NULL;
+}
+
+/* Decides request (label, req) here or says why not; p gets the outcome. */
+static int64_t decide(struct pending *p, uint32_t label, const char *req)
+{
+	int64_t v = submit(label, req, p->text, sizeof(p->text));
+	if (v == -AION_ENOQUORUM ||
+	    (v == -AION_EAGAIN && (sched.leading || !sched.leader || !node_alive(sched.leader))))
+		return no_leader(p->text, sizeof(p->text));
+	if (v == -AION_EAGAIN)
+		return v;               /* the caller forwards it to the leader */
+	if (v < 0) {
+		fmt_snprintf(p->text, sizeof(p->text), "%s",
+			     v == -AION_ENOENT ? (label == MESH_SELF_SPAWN ?
+				"no such job program" : "no such job") :
+			     v == -AION_EEXIST ? "the job exists (stop it first)" :
+			     v == -AION_ENOSPC ? "the desired state is full" :
+			     "usage: spawn PROGRAM [--replicas K] [--node A,B] [--spread]");
+		return v;
+	}
+	p->term = sched.term;
+	p->version = (uint32_t)v;
+	return 0;
+}
+
+/* A unit's request (the shell's spawn, stop, jobs, top). */
+void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
+{
+	static char req[REQ_MAX];
+	char text[AION_IPC_PAYLOAD_MAX];
+	(void)m;
+	if (len >= sizeof(req))
+		len = sizeof(req) - 1;
+	memcpy(req, data, len);
+	req[len] = '\0';
+	text[0] = '\0';
+	if (label == MESHD_TOP) {
+		cluster_load_text(text, sizeof(text));
+		names_ask_all(MESH_SELF_TOP, text);
+		return;
+	}
+	if (label == MESHD_JOBS) {
+		sched_text(text, sizeof(text));
+		unsigned n = (unsigned)strlen(text);
+		memcpy(main_buf.payload, text, n);
+		struct aion_msg r = { .tag = AION_TAG(0, n, 0) };
+		aion_reply(&r);
+		return;
+	}
+	struct pending *p = pending_new();
+	int64_t reply = p ? aion_reply_save() : -AION_EBUSY;
+	if (reply < 0) {
+		if (p)
+			p->used = false;
+		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)reply } };
+		aion_reply(&no);
+		return;
+	}
+	p->reply = (aion_handle_t)reply;
+	uint32_t self_label = label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP;
+	int64_t err = decide(p, self_label, req);
+	if (err == -AION_EAGAIN && sched.leader && node_alive(sched.leader)) {
+		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD, .label = self_label };
+		r->len = (uint16_t)strlen(req);
+		memcpy(r->data, req, r->len);
+		err = outcall_start(OC_SPAWN, (unsigned)(p - pending), sched.leader, r, 0);
+		if (!err) {
+			p->forwarded = true;
+			return;
+		}
+		fmt_snprintf(p->text, sizeof(p->text), "leader node %u not reached", sched.leader);
+	}
+	if (err)
+		answer(p, err);
+}
+
+/* The leader's answer to a forwarded request. */
+void cluster_outcall_done(unsigned idx, int64_t err, const struct mesh_rpc *reply)
+{
+	struct pending *p = idx < PENDING_MAX ? &pending[idx] : NULL;
+	if (!p || !p->used || !p->forwarded)
+		return;
+	if (!err && reply) {
+		err = (int64_t)reply->w[0];
+		unsigned n = reply->len < sizeof(p->text) - 1 ? reply->len : sizeof(p->text) - 1;
+		memcpy(p->text, reply->data, n);
+		p->text[n] = '\0';
+	} else {
+		fmt_snprintf(p->text, sizeof(p->text), "leader node %u did not answer: %s",
+			     sched.leader, aion_error_name(err));
+	}
+	answer(p, err);
+}
+
+/* Another node's meshd asks: its load (TOP), or a decision (we lead). */
+int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+{
+	char req[REQ_MAX];
+	if (r->label == MESH_SELF_TOP) {
+		char text[MESH_CALL_DATA_MAX + 1] = "";
+		cluster_load_text(text, sizeof(text));
+		reply->len = (uint16_t)strlen(text);
+		memcpy(reply->data, text, reply->len);
+		return 0;
+	}
+	if (r->label != MESH_SELF_SPAWN && r->label != MESH_SELF_STOP) {
+		reply->w[0] = (uint64_t)-AION_ENOSYS;
+		return 0;
+	}
+	unsigned len = r->len < sizeof(req) - 1 ? r->len : sizeof(req) - 1;
+	memcpy(req, r->data, len);
+	req[len] = '\0';
+	struct pending *p = pending_new();
+	if (!p) {
+		reply->w[0] = (uint64_t)-AION_EBUSY;
+		return 0;
+	}
+	*p = (struct pending){ .used = true, .remote = true, .src = src, .boot = r->boot,
+			       .id = r->id, .deadline = aion_clock_ns() + SUBMIT_NS };
+	int64_t err = decide(p, r->label, req);
+	if (err)
+		answer(p, err);         /* answered now through serve_complete */
+	return 1;
+}

@@ -1,0 +1,222 @@
+/*
+ * meshd, the instances the desired state places on this node. Every node
+ * reconciles on its own from its copy of the state: it asks init to start
+ * the instances placed here that do not run, stops those no longer placed
+ * here, and tells an instance when its role or epoch changes (the answer
+ * to its MESHD_JOB_WAIT). An instance that ends is started again after
+ * RESTART_NS while the state still places it here; init reports the
+ * running ones every LIST_NS.
+ */
+#include "meshd.h"
+#include "aion/initproto.h"
+#include "format.h"
+
+#define JOBS_EP         AION_HANDLE(2, 1)       /* init's endpoint, jobs badge */
+#define LOCAL_MAX       INIT_JOBS_MAX
+#define LIST_NS         (500 * MS)
+#define RESTART_NS      (500 * MS)
+
+struct local {
+	bool used, placed;
+	char job[SCHED_NAME_MAX];
+	unsigned k;                     /* which of the job's instances on this node */
+	uint8_t role;
+	uint32_t epoch;
+	int slot;                       /* init's job slot, -1: not running */
+	aion_handle_t cap;              /* meshd_ep with BADGE_JOB + index */
+	aion_handle_t wait;             /* a saved MESHD_JOB_WAIT, 0: none */
+	uint32_t wait_epoch;
+	uint8_t wait_role;
+	uint64_t start_at;
+};
+
+static struct local locals[LOCAL_MAX];
+static uint64_t next_list;
+unsigned jobs_units;
+
+static const char *const role_names[] = { "plain", "primary", "backup" };
+
+static int64_t init_call(uint32_t label, uint64_t w1, const char *text, aion_handle_t cap,
+			 struct aion_msg *m)
+{
+	unsigned len = text ? (unsigned)strlen(text) : 0;
+	memcpy(main_buf.payload, text ? text : "", len);
+	*m = (struct aion_msg){ .tag = AION_TAG(label, len, cap ? 1 : 0), .w = { 0, w1 } };
+	if (cap) {
+		main_buf.caps[0] = cap;
+		main_buf.cap_rights[0] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
+	}
+	int64_t err = aion_call(JOBS_EP, m, 0);
+	return err ? err : (int64_t)m->w[0];
+}
+
+int64_t jobs_program_flags(const char *program, uint64_t *flags)
+{
+	struct aion_msg m;
+	int64_t err = init_call(INIT_JOB_INFO, 0, program, 0, &m);
+	if (!err)
+		*flags = m.w[1];
+	return err;
+}
+
+static void answer_wait(struct local *l, int64_t err)
+{
+	if (!l->wait)
+		return;
+	struct aion_msg m = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)err, l->epoch, l->role } };
+	reply_saved(l->wait, &m);
+	l->wait = 0;
+}
+
+static void start(struct local *l)
+{
+	char args[AION_ARGS_MAX];
+	struct aion_msg m;
+	fmt_snprintf(args, sizeof(args), "%s node=%u job=%s role=%s epoch=%u", l->job, self_node,
+		     l->job, role_names[l->role % 3], l->epoch);
+	int64_t err = init_call(INIT_JOB_START, 0, args, l->cap, &m);
+	if (err) {
+		mlog("job start-failed job=%s err=%s", l->job, aion_error_name(err));
+		l->start_at = aion_clock_ns() + RESTART_NS;
+		return;
+	}
+	l->slot = (int)m.w[1];
+	l->start_at = 0;
+	mlog("job started job=%s role=%s epoch=%u slot=%d", l->job, role_names[l->role % 3],
+	     l->epoch, l->slot);
+}
+
+static void stop(struct local *l)
+{
+	struct aion_msg m;
+	mlog("job stopping job=%s role=%s epoch=%u", l->job, role_names[l->role % 3], l->epoch);
+	answer_wait(l, -AION_EDEAD);
+	if (l->slot >= 0)
+		init_call(INIT_JOB_STOP, (uint64_t)l->slot, NULL, 0, &m);
+	names_drop_owner((int)(l - locals));
+	aion_handle_close(l->cap);
+	l->used = false;
+}
+
+static struct local *local_new(const char *job, unsigned k)
+{
+	for (unsigned i = 0; i < LOCAL_MAX; i++) {
+		struct local *l = &locals[i];
+		if (l->used)
+			continue;
+		int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, BADGE_JOB + i);
+		if (h < 0) {
+			mlog("error: job capability err=%s", aion_error_name(h));
+			return NULL;
+		}
+		*l = (struct local){ .used = true, .k = k, .slot = -1, .cap = (aion_handle_t)h };
+		memcpy(l->job, job, strlen(job) + 1);
+		return l;
+	}
+	mlog("error: no room for job=%s here (%u instances)", job, LOCAL_MAX);
+	return NULL;
+}
+
+void jobs_reconcile(const struct sched_state *s)
+{
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		locals[i].placed = false;
+	for (unsigned j = 0; j < s->njobs; j++) {
+		const struct sched_job *job = &s->job[j];
+		for (unsigned i = 0, k = 0; i < SCHED_REPLICAS_MAX; i++) {
+			if (job->inst[i].node != self_node)
+				continue;
+			struct local *l = NULL;
+			for (unsigned x = 0; x < LOCAL_MAX && !l; x++)
+				if (locals[x].used && !locals[x].placed && locals[x].k == k &&
+				    !strcmp(locals[x].job, job->name))
+					l = &locals[x];
+			k++;
+			bool fresh = !l;
+			if (fresh && !(l = local_new(job->name, k - 1)))
+				continue;
+			l->placed = true;
+			if (!fresh && l->role == job->inst[i].role && l->epoch == job->epoch)
+				continue;
+			l->role = job->inst[i].role;
+			l->epoch = job->epoch;
+			if (fresh) {
+				start(l);
+			} else {
+				mlog("job role job=%s role=%s epoch=%u", l->job, role_names[l->role % 3],
+				     l->epoch);
+				if (l->wait_epoch != l->epoch || l->wait_role != l->role)
+					answer_wait(l, 0);
+			}
+		}
+	}
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		if (locals[i].used && !locals[i].placed)
+			stop(&locals[i]);
+}
+
+void jobs_tick(uint64_t now)
+{
+	if (now >= next_list) {
+		struct aion_msg m;
+		next_list = now + LIST_NS;
+		if (!init_call(INIT_JOB_LIST, 0, NULL, 0, &m)) {
+			jobs_units = (unsigned)m.w[2];
+			for (unsigned i = 0; i < LOCAL_MAX; i++) {
+				struct local *l = &locals[i];
+				if (!l->used || l->slot < 0 || (m.w[1] & (1ull << l->slot)))
+					continue;
+				mlog("job ended job=%s role=%s: restart in %lu ms", l->job,
+				     role_names[l->role % 3], (unsigned long)(RESTART_NS / MS));
+				if (l->wait)
+					aion_handle_close(l->wait);     /* its caller is gone */
+				l->wait = 0;
+				names_drop_owner((int)i);
+				l->slot = -1;
+				l->start_at = now + RESTART_NS;
+			}
+		}
+	}
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		if (locals[i].used && locals[i].slot < 0 && locals[i].start_at &&
+		    now >= locals[i].start_at)
+			start(&locals[i]);
+}
+
+uint64_t jobs_deadline(void)
+{
+	uint64_t d = next_list;
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		if (locals[i].used && locals[i].slot < 0 && locals[i].start_at &&
+		    locals[i].start_at < d)
+			d = locals[i].start_at;
+	return d;
+}
+
+/* A call on a job's capability: MESHD_JOB_WAIT here, the rest as a client's. */
+void jobs_client(unsigned idx, const struct aion_msg *m, const uint8_t *data, unsigned len)
+{
+	struct local *l = idx < LOCAL_MAX ? &locals[idx] : NULL;
+	if (!l || !l->used) {
+		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+			aion_handle_close(main_buf.caps[i]);
+		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)-AION_EDEAD } };
+		aion_reply(&no);
+		return;
+	}
+	if (AION_TAG_LABEL(m->tag) != MESHD_JOB_WAIT) {
+		names_client(AION_TAG_LABEL(m->tag), m, data, len, (int)idx);
+		return;
+	}
+	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+		aion_handle_close(main_buf.caps[i]);
+	answer_wait(l, -AION_EBUSY);
+	int64_t reply = aion_reply_save();
+	if (reply < 0)
+		return;
+	l->wait = (aion_handle_t)reply;
+	l->wait_epoch = (uint32_t)m->w[1];
+	l->wait_role = (uint8_t)m->w[2];
+	if (l->wait_epoch != l->epoch || l->wait_role != l->role)
+		answer_wait(l, 0);
+}

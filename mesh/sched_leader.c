@@ -1,0 +1,460 @@
+/*
+ * The scheduler's leader rules (see mesh/sched.h): terms, votes, the
+ * leader's pushes and the followers' acks, and commit by majority.
+ *
+ * Safety rests on two facts. A node votes once per term, and a candidate
+ * leads only with the votes of more than half of the configured nodes, so
+ * a term has at most one leader. A version is committed only when more
+ * than half of the configured nodes hold it, and every vote carries the
+ * voter's state, so any later leader's majority includes a holder and the
+ * leader adopts the newest state it got.
+ *
+ * Two refinements keep a working leader in place. A node that has a live
+ * leader ignores a VOTE_REQ of a higher term altogether (it does not even
+ * adopt the term), so a node that lost sight of the leader for a moment
+ * cannot force an election on the others. And a node that regains a
+ * quorum view after losing it, or learns of a newer term, waits
+ * SCHED_LEADER_TIMEOUT_NS for a STATE before it stands, so a node
+ * returning from a partition hears the majority's leader instead of
+ * unseating it.
+ */
+#include "mesh/sched.h"
+
+#include "aion/error.h"
+
+#define NODE_NONE 0xFFFFu
+
+static unsigned view_len(const struct sched_view *v)
+{
+	return v->nalive < SCHED_NODES_MAX ? v->nalive : SCHED_NODES_MAX;
+}
+
+static bool in_view(const struct sched_view *v, uint16_t node)
+{
+	for (unsigned i = 0; i < view_len(v); i++)
+		if (v->alive[i] == node)
+			return true;
+	return false;
+}
+
+static bool node_valid(uint16_t node)
+{
+	return node != 0 && node != NODE_NONE;
+}
+
+/* The view's other live nodes: the ones messages go to. */
+static bool peer(const struct sched_node *n, const struct sched_view *v, unsigned i)
+{
+	return node_valid(v->alive[i]) && v->alive[i] != n->self;
+}
+
+bool sched_quorum(const struct sched_node *n, const struct sched_view *v)
+{
+	unsigned live = 1;      /* self, whether the view lists it or not */
+
+	for (unsigned i = 0; i < view_len(v); i++)
+		live += peer(n, v, i);
+	return 2 * live > n->configured;
+}
+
+/* How many live nodes of the view have a lower id than this one. */
+static unsigned rank(const struct sched_node *n, const struct sched_view *v)
+{
+	unsigned r = 0;
+
+	for (unsigned i = 0; i < view_len(v); i++)
+		r += peer(n, v, i) && v->alive[i] < n->self;
+	return r;
+}
+
+static bool leader_live(const struct sched_node *n, const struct sched_view *v,
+			uint64_t now)
+{
+	if (n->leading)
+		return true;
+	return n->leader && n->leader != n->self && in_view(v, n->leader) &&
+	       now - n->leader_heard < SCHED_LEADER_TIMEOUT_NS;
+}
+
+void sched_init(struct sched_node *n, uint16_t self, unsigned configured, uint64_t now)
+{
+	*n = (struct sched_node){ .self = self, .configured = configured };
+	n->no_leader_since = now;
+	n->had_quorum = true;   /* a starting node may stand at once */
+	n->stand_at = now;
+	n->self_load = (struct sched_load){ .node = self, .free_kib = UINT32_MAX };
+}
+
+static void step_down(struct sched_node *n)
+{
+	if (n->leading && n->leader == n->self)
+		n->leader = 0;
+	n->leading = false;
+	n->candidate = false;
+	n->ngranted = 0;
+	n->nacked = 0;
+	n->committed = 0;
+}
+
+/* A newer term exists: its candidate or leader gets a leader timeout to
+ * show itself before this node stands. Without the wait, a node that
+ * learnt the term from a leader it had lost (or from a failed candidate's
+ * answer) would stand at once and its higher term would retire the
+ * working leader at the next push. */
+static void adopt_term(struct sched_node *n, uint32_t term, uint64_t now)
+{
+	if (term <= n->term)
+		return;
+	step_down(n);
+	n->term = term;
+	n->voted_for = 0;
+	n->leader = 0;
+	n->no_leader_since = now;
+	n->quiet_until = now + SCHED_LEADER_TIMEOUT_NS;
+}
+
+static struct sched_msg *msg(struct sched_node *n, struct sched_msg *m, uint8_t type,
+			     uint16_t to)
+{
+	*m = (struct sched_msg){ .type = type, .from = n->self, .to = to, .term = n->term,
+				 .load = n->self_load };
+	m->load.node = n->self;
+	if (type == SCHED_MSG_VOTE || type == SCHED_MSG_STATE)
+		m->state = n->state;
+	return m;
+}
+
+/* One message of `type` to every other node of the view. */
+static int broadcast(struct sched_node *n, const struct sched_view *v, uint8_t type,
+		     struct sched_msg *out, int max)
+{
+	int k = 0;
+
+	for (unsigned i = 0; i < view_len(v) && k < max; i++)
+		if (peer(n, v, i))
+			msg(n, &out[k++], type, v->alive[i]);
+	return k;
+}
+
+static int push(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		struct sched_msg *out, int max)
+{
+	n->next_push = now + SCHED_PUSH_NS;
+	return broadcast(n, v, SCHED_MSG_STATE, out, max);
+}
+
+/* --- what others report --- */
+
+static void record_load(struct sched_node *n, uint16_t from, const struct sched_load *l)
+{
+	unsigned i = 0;
+
+	while (i < n->nloads && n->loads[i].node != from)
+		i++;
+	if (i == n->nloads) {
+		if (n->nloads >= SCHED_NODES_MAX)
+			return;
+		n->nloads++;
+	}
+	n->loads[i] = *l;
+	n->loads[i].node = from;
+}
+
+/* Highest version that more than half of the configured nodes hold:
+ * the leader's own copy and the acks of its term. Never goes back. */
+static void update_committed(struct sched_node *n)
+{
+	uint32_t best = n->committed;
+
+	for (unsigned c = 0; c <= n->nacked; c++) {
+		uint32_t x = c < n->nacked ? n->acked_version[c] : n->state.version;
+		unsigned holders = n->state.version >= x;
+
+		for (unsigned i = 0; i < n->nacked; i++)
+			holders += n->acked_version[i] >= x;
+		if (2 * holders > n->configured && x > best)
+			best = x;
+	}
+	n->committed = best;
+}
+
+static void record_ack(struct sched_node *n, uint16_t from, uint32_t version)
+{
+	unsigned i = 0;
+
+	while (i < n->nacked && n->acked_node[i] != from)
+		i++;
+	if (i == n->nacked) {
+		if (n->nacked >= SCHED_NODES_MAX)
+			return;
+		n->acked_node[n->nacked++] = from;
+		n->acked_version[i] = 0;
+	}
+	/* Acks may arrive out of order: a node holds the highest it acked. */
+	if (version > n->acked_version[i])
+		n->acked_version[i] = version;
+	update_committed(n);
+}
+
+/* --- leading --- */
+
+/* Placement with the view and every load known, self's included. */
+static int place(struct sched_node *n, const struct sched_view *v)
+{
+	struct sched_load all[SCHED_NODES_MAX + 1];
+	unsigned k = 0;
+
+	for (; k < n->nloads && k < SCHED_NODES_MAX; k++)
+		all[k] = n->loads[k];
+	all[k] = n->self_load;
+	all[k++].node = n->self;
+	return sched_place(&n->state, v, all, k, n->why, sizeof(n->why));
+}
+
+static int become_leader(struct sched_node *n, uint64_t now, const struct sched_view *v,
+			 struct sched_msg *out, int max)
+{
+	n->leading = true;
+	n->candidate = false;
+	n->leader = n->self;
+	n->leader_heard = now;
+	n->nacked = 0;
+	n->committed = 0;
+	n->state.term = n->term;
+	place(n, v);
+	n->state.version++;
+	update_committed(n);
+	return push(n, now, v, out, max);
+}
+
+static bool won(const struct sched_node *n)
+{
+	return 2 * n->ngranted > n->configured;
+}
+
+static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		 struct sched_msg *out, int max)
+{
+	n->term++;
+	n->voted_for = n->self;
+	n->leader = 0;
+	n->candidate = true;
+	n->granted[0] = n->self;
+	n->ngranted = 1;
+	n->no_leader_since = now;
+	if (won(n))
+		return become_leader(n, now, v, out, max);
+	return broadcast(n, v, SCHED_MSG_VOTE_REQ, out, max);
+}
+
+static int lead_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		     struct sched_msg *out, int max)
+{
+	/* Measured from here when this node steps down. */
+	n->no_leader_since = now;
+	if (place(n, v) > 0) {
+		n->state.version++;
+		update_committed(n);
+		return push(n, now, v, out, max);
+	}
+	if (now >= n->next_push)
+		return push(n, now, v, out, max);
+	return 0;
+}
+
+/* "no quorum: sees 2 of 5 nodes, needs 3" */
+static void why_no_quorum(struct sched_node *n, const struct sched_view *v)
+{
+	unsigned live = 1;
+
+	for (unsigned i = 0; i < view_len(v); i++)
+		live += peer(n, v, i);
+	n->why[0] = '\0';
+	sched_why_put(n->why, sizeof(n->why), "no quorum: sees ");
+	sched_why_put_uint(n->why, sizeof(n->why), live);
+	sched_why_put(n->why, sizeof(n->why), " of ");
+	sched_why_put_uint(n->why, sizeof(n->why), n->configured);
+	sched_why_put(n->why, sizeof(n->why), " nodes, needs ");
+	sched_why_put_uint(n->why, sizeof(n->why), n->configured / 2 + 1);
+}
+
+int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
+	       struct sched_msg *out, int max)
+{
+	if (!sched_quorum(n, v)) {
+		step_down(n);
+		n->had_quorum = false;
+		n->stand_at = UINT64_MAX;
+		why_no_quorum(n, v);
+		return 0;
+	}
+	if (!n->had_quorum) {
+		n->had_quorum = true;
+		n->quiet_until = now + SCHED_LEADER_TIMEOUT_NS;
+		n->why[0] = '\0';
+	}
+	if (n->leading)
+		return lead_tick(n, now, v, out, max);
+	if (leader_live(n, v, now)) {
+		n->no_leader_since = now;
+		n->stand_at = n->leader_heard + SCHED_LEADER_TIMEOUT_NS;
+		return 0;
+	}
+	/* Lowest id first; a failed candidacy retries after a timeout. */
+	n->stand_at = n->no_leader_since + rank(n, v) * SCHED_RANK_DELAY_NS +
+		      (n->candidate ? SCHED_LEADER_TIMEOUT_NS : 0);
+	if (n->stand_at < n->quiet_until)
+		n->stand_at = n->quiet_until;
+	if (now < n->stand_at)
+		return 0;
+	return stand(n, now, v, out, max);
+}
+
+uint64_t sched_next_deadline(const struct sched_node *n, uint64_t now)
+{
+	uint64_t d = n->leading ? n->next_push : n->stand_at;
+
+	/* Never sleep past a push period: the view may change meanwhile. */
+	if (d > now + SCHED_PUSH_NS)
+		d = now + SCHED_PUSH_NS;
+	return d < now ? now : d;
+}
+
+/* --- messages --- */
+
+static int on_vote_req(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		       const struct sched_msg *in, struct sched_msg *out, int max, bool live)
+{
+	bool grant = in->term == n->term && !live && in_view(v, in->from) &&
+		     (n->voted_for == 0 || n->voted_for == in->from);
+
+	if (max < 1)
+		return 0;
+	if (grant) {
+		n->voted_for = in->from;
+		/* Give the candidate time to win before standing ourselves. */
+		n->no_leader_since = now;
+	}
+	msg(n, out, SCHED_MSG_VOTE, in->from)->granted = grant;
+	return 1;
+}
+
+static int on_vote(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		   const struct sched_msg *in, struct sched_msg *out, int max)
+{
+	if (!n->candidate || in->term != n->term || !in->granted)
+		return 0;
+	for (unsigned i = 0; i < n->ngranted; i++)
+		if (n->granted[i] == in->from)
+			return 0;
+	if (n->ngranted >= SCHED_NODES_MAX)
+		return 0;
+	n->granted[n->ngranted++] = in->from;
+	if (sched_state_newer(&in->state, &n->state))
+		n->state = in->state;
+	return won(n) ? become_leader(n, now, v, out, max) : 0;
+}
+
+static int on_state(struct sched_node *n, uint64_t now, const struct sched_msg *in,
+		    struct sched_msg *out, int max)
+{
+	struct sched_msg *ack;
+
+	if (max < 1)
+		return 0;
+	if (in->term < n->term) {
+		/* A stale leader: our higher term in the ack retires it. */
+		msg(n, out, SCHED_MSG_STATE_ACK, in->from);
+		return 1;
+	}
+	if (n->leading || in->state.term != in->term)
+		return -AION_EMALFORMED;        /* two leaders in one term: not ours */
+	n->candidate = false;
+	n->leader = in->from;
+	n->leader_heard = now;
+	n->no_leader_since = now;
+	n->quiet_until = 0;     /* the leader we waited for showed itself */
+	if (!sched_state_newer(&n->state, &in->state))
+		n->state = in->state;
+	ack = msg(n, out, SCHED_MSG_STATE_ACK, in->from);
+	ack->version = n->state.version;
+	return 1;
+}
+
+int sched_receive(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		  const struct sched_msg *in, struct sched_msg *out, int max)
+{
+	bool live = leader_live(n, v, now);
+
+	if (in->to != n->self || !node_valid(in->from) || in->from == n->self)
+		return -AION_EINVAL;
+	if (in->type < SCHED_MSG_VOTE_REQ || in->type > SCHED_MSG_STATE_ACK)
+		return -AION_EINVAL;
+	if (in->type != SCHED_MSG_VOTE_REQ || !live)
+		adopt_term(n, in->term, now);
+	if (in->type == SCHED_MSG_VOTE || in->type == SCHED_MSG_STATE_ACK)
+		record_load(n, in->from, &in->load);
+	switch (in->type) {
+	case SCHED_MSG_VOTE_REQ:
+		return on_vote_req(n, now, v, in, out, max, live);
+	case SCHED_MSG_VOTE:
+		return on_vote(n, now, v, in, out, max);
+	case SCHED_MSG_STATE:
+		return on_state(n, now, in, out, max);
+	default:
+		if (n->leading && in->term == n->term)
+			record_ack(n, in->from, in->version);
+		return 0;
+	}
+}
+
+/* --- changes asked by meshd --- */
+
+static int64_t may_submit(const struct sched_node *n, const struct sched_view *v)
+{
+	if (!sched_quorum(n, v))
+		return -AION_ENOQUORUM;
+	if (!n->leading)
+		return -AION_EAGAIN;
+	return 0;
+}
+
+/* After a change: placement, a new version, and a push on the next tick. */
+static int64_t submitted(struct sched_node *n, const struct sched_view *v)
+{
+	place(n, v);
+	n->state.version++;
+	n->next_push = 0;
+	update_committed(n);
+	return n->state.version;
+}
+
+int64_t sched_submit_add(struct sched_node *n, const struct sched_view *v, const char *name,
+			 unsigned replicas, unsigned flags, const uint16_t *allowed,
+			 unsigned nallowed)
+{
+	int64_t err = may_submit(n, v);
+
+	if (!err)
+		err = sched_job_add(&n->state, name, replicas, flags, allowed, nallowed);
+	return err < 0 ? err : submitted(n, v);
+}
+
+int64_t sched_submit_remove(struct sched_node *n, const struct sched_view *v, const char *name)
+{
+	int64_t err = may_submit(n, v);
+
+	if (!err)
+		err = sched_job_remove(&n->state, name);
+	return err < 0 ? err : submitted(n, v);
+}
+
+bool sched_committed(const struct sched_node *n, uint32_t version)
+{
+	return n->leading && version <= n->committed;
+}
+
+bool sched_committed_in(const struct sched_node *n, uint32_t term, uint32_t version)
+{
+	return term == n->term && sched_committed(n, version);
+}

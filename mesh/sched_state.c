@@ -1,0 +1,371 @@
+/*
+ * The scheduler's desired state and its messages on the wire (see
+ * mesh/sched.h). Fixed little-endian layout, no padding:
+ *
+ *   state: term u32, version u32, njobs u8, then njobs jobs of 39 bytes:
+ *          name[16] (NUL-padded), replicas u8, flags u8, allowed u16 x4,
+ *          epoch u32, inst x3 (node u16, role u8)
+ *   msg:   type u8, from u16, to u16, term u32, granted u8, version u32,
+ *          load (node u16, cpu_pct u8, free_kib u32, units u16),
+ *          then the state for VOTE and STATE only
+ *
+ * A state or message comes from the network: decode checks every field,
+ * so everything the leader rules and placement read from a decoded state
+ * holds the invariants sched_job_add and sched_place keep.
+ */
+#include "mesh/sched.h"
+
+#include "aion/error.h"
+
+#define STATE_HDR_LEN   9u
+#define JOB_LEN         39u
+#define MSG_HDR_LEN     23u
+#define NODE_NONE       0xFFFFu
+
+_Static_assert(SCHED_STATE_LEN_MAX == STATE_HDR_LEN + SCHED_JOBS_MAX * JOB_LEN,
+	       "state layout");
+_Static_assert(MSG_HDR_LEN + SCHED_STATE_LEN_MAX <= SCHED_MSG_LEN_MAX,
+	       "SCHED_MSG_LEN_MAX bounds every message");
+_Static_assert(SCHED_JOBS_MAX <= 255, "njobs is one byte");
+
+/* A bounded byte stream: a read or write past the end only sets `short`,
+ * so a codec checks once at the end instead of before every field. */
+struct bytes {
+	uint8_t *out;
+	const uint8_t *in;
+	size_t pos, len;
+	bool short_;
+};
+
+static void wr(struct bytes *b, uint32_t v, unsigned width)
+{
+	if (b->len - b->pos < width) {
+		b->short_ = true;
+		return;
+	}
+	for (unsigned i = 0; i < width; i++, v >>= 8)
+		b->out[b->pos++] = (uint8_t)v;
+}
+
+static uint32_t rd(struct bytes *b, unsigned width)
+{
+	uint32_t v = 0;
+
+	if (b->len - b->pos < width) {
+		b->short_ = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < width; i++)
+		v |= (uint32_t)b->in[b->pos++] << (8 * i);
+	return v;
+}
+
+/* --- names and validity --- */
+
+static bool name_char_ok(char c)
+{
+	return c > ' ' && c <= '~';
+}
+
+/* Length of a valid job name, or -1: 1..SCHED_NAME_MAX-1 printable
+ * characters without spaces, read no further than SCHED_NAME_MAX bytes. */
+static int name_len(const char *name)
+{
+	int i = 0;
+
+	while (i < SCHED_NAME_MAX && name[i])
+		if (!name_char_ok(name[i++]))
+			return -1;
+	return i == 0 || i == SCHED_NAME_MAX ? -1 : i;
+}
+
+static bool name_equal(const char *a, const char *b)
+{
+	for (int i = 0; i < SCHED_NAME_MAX; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return false;
+}
+
+static bool node_ok(uint16_t node)
+{
+	return node != 0 && node != NODE_NONE;
+}
+
+static unsigned allowed_count(const struct sched_job *j)
+{
+	unsigned n = 0;
+
+	while (n < SCHED_ALLOWED_MAX && j->allowed[n])
+		n++;
+	return n;
+}
+
+/* The job's settings as sched_job_add accepts them. */
+static bool settings_ok(unsigned replicas, unsigned flags, const uint16_t *allowed,
+			unsigned nallowed)
+{
+	if (replicas < 1 || replicas > SCHED_REPLICAS_MAX || (flags & ~SCHED_FLAGS_KNOWN))
+		return false;
+	if ((flags & SCHED_REPLICATED) && replicas < 2)
+		return false;
+	if (nallowed > SCHED_ALLOWED_MAX)
+		return false;
+	/* Distinct nodes: the allowed list, when given, must hold enough. */
+	if ((flags & (SCHED_SPREAD | SCHED_REPLICATED)) && nallowed && replicas > nallowed)
+		return false;
+	for (unsigned i = 0; i < nallowed; i++) {
+		if (!node_ok(allowed[i]))
+			return false;
+		for (unsigned k = 0; k < i; k++)
+			if (allowed[k] == allowed[i])
+				return false;
+	}
+	return true;
+}
+
+static bool role_ok(const struct sched_job *j, unsigned i)
+{
+	if (!(j->flags & SCHED_REPLICATED))
+		return j->inst[i].role == SCHED_ROLE_PLAIN;
+	return j->inst[i].role == (i == 0 ? SCHED_ROLE_PRIMARY : SCHED_ROLE_BACKUP);
+}
+
+/* Instances compacted, no more than wanted, roles as placement sets
+ * them, distinct nodes where the job asks for it. */
+static bool instances_ok(const struct sched_job *j)
+{
+	bool distinct = j->flags & (SCHED_SPREAD | SCHED_REPLICATED);
+	unsigned i = 0;
+
+	for (; i < SCHED_REPLICAS_MAX && j->inst[i].node; i++) {
+		if (i >= j->replicas || j->inst[i].node == NODE_NONE || !role_ok(j, i))
+			return false;
+		for (unsigned k = 0; distinct && k < i; k++)
+			if (j->inst[k].node == j->inst[i].node)
+				return false;
+	}
+	for (; i < SCHED_REPLICAS_MAX; i++)
+		if (j->inst[i].node || j->inst[i].role)
+			return false;
+	return true;
+}
+
+static bool job_ok(const struct sched_job *j)
+{
+	unsigned n = allowed_count(j);
+
+	int len = name_len(j->name);
+
+	if (len < 0)
+		return false;
+	/* Zeros after the NUL: one encoding per state. */
+	for (int i = len; i < SCHED_NAME_MAX; i++)
+		if (j->name[i])
+			return false;
+	for (unsigned i = n; i < SCHED_ALLOWED_MAX; i++)
+		if (j->allowed[i])
+			return false;
+	return settings_ok(j->replicas, j->flags, j->allowed, n) && instances_ok(j);
+}
+
+/* --- state codec --- */
+
+static void put_job(struct bytes *b, const struct sched_job *j)
+{
+	bool ended = false;
+
+	/* Bytes after the NUL go out as zeros: one encoding per state. */
+	for (unsigned i = 0; i < SCHED_NAME_MAX; i++) {
+		ended |= !j->name[i];
+		wr(b, ended ? 0 : (uint8_t)j->name[i], 1);
+	}
+	wr(b, j->replicas, 1);
+	wr(b, j->flags, 1);
+	for (unsigned i = 0; i < SCHED_ALLOWED_MAX; i++)
+		wr(b, j->allowed[i], 2);
+	wr(b, j->epoch, 4);
+	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++) {
+		wr(b, j->inst[i].node, 2);
+		wr(b, j->inst[i].role, 1);
+	}
+}
+
+static void get_job(struct bytes *b, struct sched_job *j)
+{
+	for (unsigned i = 0; i < SCHED_NAME_MAX; i++)
+		j->name[i] = (char)rd(b, 1);
+	j->replicas = (uint8_t)rd(b, 1);
+	j->flags = (uint8_t)rd(b, 1);
+	for (unsigned i = 0; i < SCHED_ALLOWED_MAX; i++)
+		j->allowed[i] = (uint16_t)rd(b, 2);
+	j->epoch = rd(b, 4);
+	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++) {
+		j->inst[i].node = (uint16_t)rd(b, 2);
+		j->inst[i].role = (uint8_t)rd(b, 1);
+	}
+}
+
+static void put_state(struct bytes *b, const struct sched_state *s)
+{
+	wr(b, s->term, 4);
+	wr(b, s->version, 4);
+	wr(b, s->njobs, 1);
+	for (unsigned i = 0; i < s->njobs && i < SCHED_JOBS_MAX; i++)
+		put_job(b, &s->job[i]);
+}
+
+/* Reads and checks a state; false on any bad field or a short buffer. */
+static bool get_state(struct bytes *b, struct sched_state *s)
+{
+	*s = (struct sched_state){0};
+	s->term = rd(b, 4);
+	s->version = rd(b, 4);
+	s->njobs = (uint8_t)rd(b, 1);
+	if (b->short_ || s->njobs > SCHED_JOBS_MAX)
+		return false;
+	for (unsigned i = 0; i < s->njobs; i++) {
+		get_job(b, &s->job[i]);
+		if (b->short_ || !job_ok(&s->job[i]))
+			return false;
+		for (unsigned k = 0; k < i; k++)
+			if (name_equal(s->job[k].name, s->job[i].name))
+				return false;
+	}
+	return true;
+}
+
+int sched_state_encode(const struct sched_state *s, uint8_t *buf, size_t cap)
+{
+	struct bytes b = { .out = buf, .len = cap };
+
+	if (s->njobs > SCHED_JOBS_MAX)
+		return -AION_ERANGE;
+	put_state(&b, s);
+	return b.short_ ? -AION_ERANGE : (int)b.pos;
+}
+
+int sched_state_decode(const uint8_t *buf, size_t len, struct sched_state *s)
+{
+	struct bytes b = { .in = buf, .len = len };
+	struct sched_state tmp;
+
+	if (!get_state(&b, &tmp) || b.pos != len)
+		return -AION_EMALFORMED;
+	*s = tmp;
+	return 0;
+}
+
+bool sched_state_newer(const struct sched_state *a, const struct sched_state *b)
+{
+	if (a->term != b->term)
+		return a->term > b->term;
+	return a->version > b->version;
+}
+
+/* --- jobs --- */
+
+struct sched_job *sched_job_find(struct sched_state *s, const char *name)
+{
+	for (unsigned i = 0; i < s->njobs && i < SCHED_JOBS_MAX; i++)
+		if (name_equal(s->job[i].name, name))
+			return &s->job[i];
+	return NULL;
+}
+
+int sched_job_add(struct sched_state *s, const char *name, unsigned replicas,
+		  unsigned flags, const uint16_t *allowed, unsigned nallowed)
+{
+	struct sched_job *j;
+	int len = name ? name_len(name) : -1;
+
+	if (len < 0 || (nallowed && !allowed) ||
+	    !settings_ok(replicas, flags, allowed, nallowed))
+		return -AION_EINVAL;
+	if (sched_job_find(s, name))
+		return -AION_EEXIST;
+	if (s->njobs >= SCHED_JOBS_MAX)
+		return -AION_ENOSPC;
+	j = &s->job[s->njobs++];
+	*j = (struct sched_job){ .replicas = (uint8_t)replicas, .flags = (uint8_t)flags };
+	for (int i = 0; i < len; i++)
+		j->name[i] = name[i];
+	for (unsigned i = 0; i < nallowed; i++)
+		j->allowed[i] = allowed[i];
+	return 0;
+}
+
+int sched_job_remove(struct sched_state *s, const char *name)
+{
+	struct sched_job *j = sched_job_find(s, name);
+
+	if (!j)
+		return -AION_ENOENT;
+	/* Keep job[0..njobs) dense and the rest zero: the encoding and
+	 * state comparisons in the tests see no stale bytes. */
+	for (; j + 1 < &s->job[s->njobs]; j++)
+		*j = j[1];
+	*j = (struct sched_job){0};
+	s->njobs--;
+	return 0;
+}
+
+/* --- messages --- */
+
+static bool carries_state(unsigned type)
+{
+	return type == SCHED_MSG_VOTE || type == SCHED_MSG_STATE;
+}
+
+int sched_msg_encode(const struct sched_msg *m, uint8_t *buf, size_t cap)
+{
+	struct bytes b = { .out = buf, .len = cap };
+
+	if (m->type < SCHED_MSG_VOTE_REQ || m->type > SCHED_MSG_STATE_ACK)
+		return -AION_EINVAL;
+	if (carries_state(m->type) && m->state.njobs > SCHED_JOBS_MAX)
+		return -AION_ERANGE;
+	wr(&b, m->type, 1);
+	wr(&b, m->from, 2);
+	wr(&b, m->to, 2);
+	wr(&b, m->term, 4);
+	wr(&b, m->granted, 1);
+	wr(&b, m->version, 4);
+	wr(&b, m->load.node, 2);
+	wr(&b, m->load.cpu_pct, 1);
+	wr(&b, m->load.free_kib, 4);
+	wr(&b, m->load.units, 2);
+	if (carries_state(m->type))
+		put_state(&b, &m->state);
+	return b.short_ ? -AION_ERANGE : (int)b.pos;
+}
+
+int sched_msg_decode(const uint8_t *buf, size_t len, struct sched_msg *m)
+{
+	struct bytes b = { .in = buf, .len = len };
+	struct sched_msg tmp = {0};
+
+	tmp.type = (uint8_t)rd(&b, 1);
+	tmp.from = (uint16_t)rd(&b, 2);
+	tmp.to = (uint16_t)rd(&b, 2);
+	tmp.term = rd(&b, 4);
+	tmp.granted = (uint8_t)rd(&b, 1);
+	tmp.version = rd(&b, 4);
+	tmp.load.node = (uint16_t)rd(&b, 2);
+	tmp.load.cpu_pct = (uint8_t)rd(&b, 1);
+	tmp.load.free_kib = rd(&b, 4);
+	tmp.load.units = (uint16_t)rd(&b, 2);
+	if (b.short_ || tmp.type < SCHED_MSG_VOTE_REQ || tmp.type > SCHED_MSG_STATE_ACK ||
+	    !node_ok(tmp.from) || !node_ok(tmp.to) || tmp.granted > 1 ||
+	    tmp.load.cpu_pct > 100)
+		return -AION_EMALFORMED;
+	if (carries_state(tmp.type) && !get_state(&b, &tmp.state))
+		return -AION_EMALFORMED;
+	if (b.pos != len)
+		return -AION_EMALFORMED;
+	*m = tmp;
+	return 0;
+}

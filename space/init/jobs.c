@@ -1,0 +1,121 @@
+/*
+ * Jobs: units the cluster scheduler places on this node. meshd decides
+ * (docs/mesh.md "Scheduler") and asks init, which holds the boot modules,
+ * to start or stop them; only programs of job_programs may run as jobs.
+ * init does not restart a job that ends: meshd sees it gone (JOB_LIST)
+ * and starts it again if the desired state still wants it here.
+ */
+#include "format.h"
+#include "init.h"
+
+static struct {
+	aion_handle_t unit, thread;     /* 0: free */
+	const struct job_spec *spec;
+} jobs[INIT_JOBS_MAX];
+
+static const struct job_spec *program(const char *name)
+{
+	for (unsigned i = 0; i < job_programs_len; i++)
+		if (!strcmp(job_programs[i].name, name))
+			return &job_programs[i];
+	return NULL;
+}
+
+/* Starts PROGRAM with ARGS; the job's table: init's endpoint (job badge), cap. */
+static int64_t job_start(const char *text, aion_handle_t cap, uint64_t *slot)
+{
+	char name[24];
+	unsigned n = 0;
+	while (text[n] && text[n] != ' ' && n < sizeof(name) - 1) {
+		name[n] = text[n];
+		n++;
+	}
+	name[n] = '\0';
+	const struct job_spec *spec = program(name);
+	if (!spec)
+		return -AION_ENOENT;
+	unsigned i = 0;
+	while (i < INIT_JOBS_MAX && jobs[i].unit)
+		i++;
+	if (i == INIT_JOBS_MAX)
+		return -AION_ENOSPC;
+	struct aion_startup st = { 0 };
+	fmt_snprintf(st.args, sizeof(st.args), "%s", text[n] ? text + n + 1 : "");
+	int64_t err = unit_create(spec->name, spec->name, spec->quota, spec->prio, &st,
+				  &jobs[i].unit, &jobs[i].thread);
+	if (err)
+		return err;
+	if ((err = give_init_ep(jobs[i].unit, AION_RIGHT_SEND | AION_RIGHT_GRANT,
+				INIT_BADGE_JOB + i)) ||
+	    (err = aion_cap_give(jobs[i].unit, cap, AION_RIGHT_SEND | AION_RIGHT_GRANT)) < 0 ||
+	    (err = aion_unit_fault_ep(jobs[i].unit, init_ep, INIT_BADGE_JOB + i)) ||
+	    (err = aion_thread_start(jobs[i].thread))) {
+		unit_discard(&jobs[i].unit, &jobs[i].thread);
+		return err;
+	}
+	jobs[i].spec = spec;
+	*slot = i;
+	aion_printf("job start slot=%u program=%s args=%s", i, spec->name, st.args);
+	return 0;
+}
+
+static void job_drop(unsigned slot, const char *why)
+{
+	aion_printf("job %s slot=%u program=%s", why, slot, jobs[slot].spec->name);
+	names_drop_owner((int)(INIT_BADGE_JOB - INIT_BADGE_SERVICE + slot));
+	unit_discard(&jobs[slot].unit, &jobs[slot].thread);
+}
+
+void job_ended(unsigned slot, const struct aion_msg *notice)
+{
+	if (slot >= INIT_JOBS_MAX || !jobs[slot].unit)
+		return;
+	aion_printf("job ended slot=%u state=%lu code=%ld", slot,
+		    (unsigned long)(notice->w[1] & 0xff), (long)notice->w[2]);
+	job_drop(slot, "gone");
+}
+
+aion_handle_t job_unit(unsigned slot)
+{
+	return slot < INIT_JOBS_MAX ? jobs[slot].unit : 0;
+}
+
+unsigned jobs_running(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
+		n += jobs[i].unit != 0;
+	return n;
+}
+
+/* meshd's calls (badge INIT_BADGE_JOBS); cap: the capability sent, or 0;
+ * text: the payload as a string. */
+int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
+		  char *text, struct aion_msg *reply)
+{
+	uint64_t mask = 0;
+	switch (label) {
+	case INIT_JOB_START:
+		return cap ? job_start(text, cap, &reply->w[1]) : -AION_EINVAL;
+	case INIT_JOB_STOP:
+		if (m->w[1] >= INIT_JOBS_MAX || !jobs[m->w[1]].unit)
+			return -AION_ENOENT;
+		job_drop((unsigned)m->w[1], "stop");
+		return 0;
+	case INIT_JOB_LIST:
+		for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
+			if (jobs[i].unit)
+				mask |= 1ull << i;
+		reply->w[1] = mask;
+		reply->w[2] = 1 + services_running() + jobs_running();
+		return 0;
+	case INIT_JOB_INFO: {
+		const struct job_spec *spec = program(text);
+		if (!spec)
+			return -AION_ENOENT;
+		reply->w[1] = spec->flags;
+		return 0;
+	}
+	}
+	return -AION_ENOSYS;
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""sched-leader: the cluster scheduler on three nodes (docs/mesh.md
+"Scheduler"). Checks, in order:
+ - the nodes agree on one leader, and every node holds the same desired
+   state (`jobs`);
+ - `spawn echod --replicas 2 --spread` on a node that does not lead is
+   carried to the leader and answered once a majority holds it; every node
+   then lists the job with two instances on two distinct nodes, and the
+   cluster name "echo" answers;
+ - refusals say why: an unknown program (AION_ENOENT), the same job twice
+   (AION_EEXIST), bad arguments (AION_EINVAL);
+ - `top` shows every node's load, free memory and units;
+ - killing the leader's VM: the survivors detect it, one of them leads
+   within the detection time plus one election round (printed), and the
+   desired state is intact: same job, both instances placed again on live
+   nodes, "echo" answers.
+Usage: cluster_sched.py ISO"""
+import re
+import time
+
+from clusterlib import ac, check, cluster, main
+
+ELECT_AFTER_DETECT_S = 1.0      # one vote round after the detection
+SETTLE_S = 20
+
+
+def shell(node, command, timeout=30):
+    lines = []
+    status = ac.shell_exec(node, command, timeout=timeout, out=lines.append)
+    return status, lines
+
+
+def jobs(node):
+    """(leader, {job: (want, [(node, role)])}) from `jobs`."""
+    status, lines = shell(node, "jobs")
+    check(status == 0, f"{node.name}: jobs failed: {lines}")
+    head = next((ln for ln in lines if ln.startswith("scheduler ")), "")
+    m = re.search(r"leader=(\d+)", head)
+    check(m, f"{node.name}: no scheduler line: {lines}")
+    table = {}
+    for ln in lines:
+        j = re.match(r"job=(\S+) want=(\d+) have=(\d+) .* inst=(\S*)$", ln)
+        if j:
+            inst = [(int(a), b) for a, b in re.findall(r"(\d+):(\w+)", j.group(4))]
+            table[j.group(1)] = (int(j.group(2)), inst)
+    return int(m.group(1)), table
+
+
+def settle(nodes, want, timeout=SETTLE_S, leaders=None):
+    """Waits until every node in nodes has the same leader (one of leaders,
+    if given) and job table, and want(table) holds. Returns (leader, table)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        views = [jobs(n) for n in nodes]
+        last = views
+        if all(v == views[0] for v in views) and views[0][0] and want(views[0][1]) and \
+                (leaders is None or views[0][0] in leaders):
+            return views[0]
+        time.sleep(0.5)
+    raise ac.NodeError(f"no agreement within {timeout}s: {last}")
+
+
+def two_spread(table, alive):
+    want, inst = table.get("echod", (0, []))
+    nodes = [n for n, _ in inst]
+    return want == 2 and len(inst) == 2 and len(set(nodes)) == 2 and set(nodes) <= alive
+
+
+def test(iso):
+    with cluster(iso, [[]] * 3, "aion-sched-", wait_mesh=True) as nodes:
+        leader, _ = settle(nodes, lambda t: True)
+        print(f"leader: node {leader}")
+        other = next(n for n in nodes if ac.node_number(n.name) != leader)
+
+        status, lines = shell(other, "spawn echod --replicas 2 --spread")
+        check(status == 0 and any("spawned job=echod" in ln for ln in lines),
+              f"spawn on {other.name}: {lines}")
+        print(f"{other.name}: {lines[-1]}")
+        leader, table = settle(nodes, lambda t: two_spread(t, {1, 2, 3}))
+        print(f"placed: {table['echod'][1]}")
+        status, lines = shell(nodes[2], "call echo hello")
+        check(status == 0 and any("echo node=" in ln for ln in lines), f"call echo: {lines}")
+
+        for cmd, err in (("spawn nosuchprogram", "AION_ENOENT"),
+                         ("spawn echod", "AION_EEXIST"),
+                         ("spawn echod --replicas", "AION_EINVAL"),
+                         ("spawn echod --bogus", "AION_EINVAL")):
+            status, lines = shell(other, cmd)
+            check(status == 1 and any(err in ln for ln in lines), f"{cmd}: {lines}")
+            print(f"{cmd}: {lines[-1]}")
+
+        status, lines = shell(nodes[0], "top")
+        tops = {int(m.group(1)) for ln in lines
+                for m in [re.match(r"node=(\d+) cpu=\d+% free_kib=\d+ units=\d+", ln)] if m}
+        check(status == 0 and tops == {1, 2, 3}, f"top: {lines}")
+        print("top: " + " | ".join(lines))
+
+        # Kill the leader's VM.
+        dead = nodes[leader - 1]
+        survivors = [n for n in nodes if n is not dead]
+        marks = {n.name: len(n.text) for n in survivors}
+        t0 = time.monotonic()
+        dead.kill()
+        detect, lead = {}, None
+        while time.monotonic() < t0 + 15 and (len(detect) < 2 or lead is None):
+            for n in survivors:
+                n.read_new()
+                text = n.text[marks[n.name]:]
+                if n.name not in detect and re.search(rf"meshd: member node={leader} state=dead", text):
+                    detect[n.name] = time.monotonic() - t0
+                if lead is None and re.search(r"meshd: scheduler leading", text):
+                    lead = (n.name, time.monotonic() - t0)
+            time.sleep(0.002)
+        check(len(detect) == 2, f"the survivors did not detect node {leader}: {detect}")
+        check(lead, "no survivor leads within 15 s of the kill")
+        first = min(detect.values())
+        print(f"leader node {leader} killed: detected after "
+              f"{', '.join(f'{k} {v * 1000:.0f} ms' for k, v in sorted(detect.items()))}; "
+              f"{lead[0]} leads after {lead[1] * 1000:.0f} ms")
+        check(lead[1] - first < ELECT_AFTER_DETECT_S,
+              f"the new leader came {lead[1] - first:.3f} s after the detection")
+        alive = {ac.node_number(n.name) for n in survivors}
+        new_leader, table = settle(survivors, lambda t: two_spread(t, alive))
+        check(new_leader in alive, f"leader {new_leader} is not a survivor")
+        print(f"after the kill: leader node {new_leader}, echod on {table['echod'][1]}")
+        status, lines = shell(survivors[0], "call echo again")
+        check(status == 0 and any("echo node=" in ln for ln in lines), f"call echo: {lines}")
+
+
+if __name__ == "__main__":
+    main(test)
