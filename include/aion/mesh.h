@@ -75,6 +75,12 @@
 #define MESH_ROLE_PRIMARY       1       /* serves; replicates to the backup */
 #define MESH_ROLE_BACKUP        2       /* takes the primary's updates */
 
+static inline const char *mesh_role_name(unsigned role)
+{
+	return role == MESH_ROLE_PRIMARY ? "primary" : role == MESH_ROLE_BACKUP ? "backup" :
+	       "plain";
+}
+
 /* A job's table: SVC_INIT_EP (1,1), then meshd's endpoint with its badge. */
 #define JOB_MESH_EP             AION_HANDLE(2, 1)
 

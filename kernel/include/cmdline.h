@@ -15,4 +15,8 @@
  */
 bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
 
+/* The value of the decimal digits s starts with (0 if none), saturating
+ * near 2^60 so that no input overflows. */
+unsigned long long cmdline_decimal(const char *s);
+
 #endif /* KERNEL_CMDLINE_H */

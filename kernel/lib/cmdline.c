@@ -45,3 +45,11 @@ bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n)
 	}
 	return found;
 }
+
+unsigned long long cmdline_decimal(const char *s)
+{
+	unsigned long long n = 0;
+	for (; *s >= '0' && *s <= '9' && n < (1ull << 59); s++)
+		n = n * 10 + (unsigned long long)(*s - '0');
+	return n;
+}

@@ -148,6 +148,15 @@ int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 	return 0;
 }
 
+/* The IPC reply for r: tag and words in m, payload in main_buf (caps: the caller's). */
+void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m)
+{
+	*m = (struct aion_msg){ .tag = AION_TAG(r->label, r->len, r->ncaps) };
+	for (unsigned i = 0; i < 3; i++)
+		m->w[i] = r->w[i];
+	memcpy(main_buf.payload, r->data, r->len);
+}
+
 /* Answers a unit's call with a remote reply (r) or an error (err). */
 void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from)
 {
@@ -155,9 +164,8 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		reply_saved_err(reply, err);
 		return;
 	}
-	struct aion_msg m = { .tag = AION_TAG(r->label, r->len, r->ncaps) };
-	for (unsigned i = 0; i < 3; i++)
-		m.w[i] = r->w[i];
+	struct aion_msg m;
+	rpc_to_reply(r, &m);
 	for (unsigned i = 0; i < r->ncaps; i++) {
 		int64_t e = import_ref(&r->caps[i], &main_buf.caps[i]);
 		if (e) {
@@ -168,7 +176,6 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		}
 		main_buf.cap_rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	}
-	memcpy(main_buf.payload, r->data, r->len);
 	reply_saved(reply, &m);
 }
 

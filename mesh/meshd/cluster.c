@@ -92,8 +92,6 @@ void cluster_load_text(char *out, unsigned size)
 		      sched.leading ? " (this node)" : "");
 }
 
-static const char *const role_names[] = { "plain", "primary", "backup" };
-
 /* The desired state as this node holds it (MESHD_JOBS). */
 static void sched_text(char *out, unsigned size)
 {
@@ -117,7 +115,7 @@ static void sched_text(char *out, unsigned size)
 		for (unsigned k = 0, c = 0; k < SCHED_REPLICAS_MAX; k++)
 			if (j->inst[k].node)
 				aion_text_add(out, size, "%s%u:%s", c++ ? "," : "", j->inst[k].node,
-					      role_names[j->inst[k].role % 3]);
+					      mesh_role_name(j->inst[k].role));
 		aion_text_add(out, size, "\n");
 	}
 	if (sched.why[0])

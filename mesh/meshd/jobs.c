@@ -34,8 +34,6 @@ static struct local locals[LOCAL_MAX];
 static uint64_t next_list;
 unsigned jobs_units;
 
-static const char *const role_names[] = { "plain", "primary", "backup" };
-
 static int64_t init_call(uint32_t label, uint64_t w1, const char *text, aion_handle_t cap,
 			 struct aion_msg *m)
 {
@@ -73,7 +71,7 @@ static void start(struct local *l)
 	char args[AION_ARGS_MAX];
 	struct aion_msg m;
 	fmt_snprintf(args, sizeof(args), "%s node=%u job=%s role=%s epoch=%u", l->job, self_node,
-		     l->job, role_names[l->role % 3], l->epoch);
+		     l->job, mesh_role_name(l->role), l->epoch);
 	int64_t err = init_call(INIT_JOB_START, 0, args, l->cap, &m);
 	if (err) {
 		mlog("job start-failed job=%s err=%s", l->job, aion_error_name(err));
@@ -82,14 +80,14 @@ static void start(struct local *l)
 	}
 	l->slot = (int)m.w[1];
 	l->start_at = 0;
-	mlog("job started job=%s role=%s epoch=%u slot=%d", l->job, role_names[l->role % 3],
+	mlog("job started job=%s role=%s epoch=%u slot=%d", l->job, mesh_role_name(l->role),
 	     l->epoch, l->slot);
 }
 
 static void stop(struct local *l)
 {
 	struct aion_msg m;
-	mlog("job stopping job=%s role=%s epoch=%u", l->job, role_names[l->role % 3], l->epoch);
+	mlog("job stopping job=%s role=%s epoch=%u", l->job, mesh_role_name(l->role), l->epoch);
 	answer_wait(l, -AION_EDEAD);
 	if (l->slot >= 0)
 		init_call(INIT_JOB_STOP, (uint64_t)l->slot, NULL, 0, &m);
@@ -143,7 +141,7 @@ void jobs_reconcile(const struct sched_state *s)
 			if (fresh) {
 				start(l);
 			} else {
-				mlog("job role job=%s role=%s epoch=%u", l->job, role_names[l->role % 3],
+				mlog("job role job=%s role=%s epoch=%u", l->job, mesh_role_name(l->role),
 				     l->epoch);
 				if (l->wait_epoch != l->epoch || l->wait_role != l->role)
 					answer_wait(l, 0);
@@ -167,7 +165,7 @@ void jobs_tick(uint64_t now)
 				if (!l->used || l->slot < 0 || (m.w[1] & (1ull << l->slot)))
 					continue;
 				mlog("job ended job=%s role=%s: restart in %lu ms", l->job,
-				     role_names[l->role % 3], (unsigned long)(RESTART_NS / MS));
+				     mesh_role_name(l->role), (unsigned long)(RESTART_NS / MS));
 				if (l->wait)
 					aion_handle_close(l->wait);     /* its caller is gone */
 				l->wait = 0;

@@ -43,14 +43,6 @@ void reply_saved_err(aion_handle_t reply, int64_t err)
 	reply_saved(reply, &m);
 }
 
-static unsigned number(const char *v)
-{
-	unsigned n = 0;
-	for (const char *p = v; *p >= '0' && *p <= '9' && n < 100000; p++)
-		n = n * 10 + (unsigned)(*p - '0');
-	return n;
-}
-
 /* The cluster key: fw_cfg's opt/aion/cluster-key (hex) or the image's default. */
 static size_t load_key(uint8_t *key, size_t cap)
 {
@@ -90,10 +82,10 @@ static int64_t setup(uint64_t arg)
 
 	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "node", v, sizeof(v)))
 		return -AION_EINVAL;
-	unsigned node = number(v);
+	uint64_t node = cmdline_decimal(v);
 	if (node == 0 || node >= MESH_NODE_NONE)
 		return -AION_EINVAL;
-	unsigned configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? number(v) : 1;
+	uint64_t configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? cmdline_decimal(v) : 1;
 	if (configured == 0 || configured > SCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;
@@ -111,7 +103,7 @@ static int64_t setup(uint64_t arg)
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
-	cluster_init(configured);
+	cluster_init((unsigned)configured);
 	if ((err = spawn(rx_thread, 0, RX_PRIO)))
 		return err;
 	for (unsigned i = 0; i < WORKERS; i++)

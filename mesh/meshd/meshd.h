@@ -72,6 +72,7 @@ enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_SPAWN };
 void proxy_call(unsigned import, const struct aion_msg *m, const uint8_t *data, unsigned len);
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
+void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m);
 void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from);
 void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
 		      const struct mesh_rpc *r, const struct mesh_rpc *sent, uint16_t from);

@@ -295,14 +295,12 @@ static void local_done(struct job *j)
 		calls_local_done(j->import, j->local_reply, j->err, NULL, &j->sent, self_node);
 		return;
 	}
-	struct aion_msg m = { .tag = AION_TAG(r->label, r->len, r->ncaps) };
-	for (unsigned i = 0; i < 3; i++)
-		m.w[i] = r->w[i];
+	struct aion_msg m;
+	rpc_to_reply(r, &m);
 	for (unsigned i = 0; i < r->ncaps; i++) {
 		main_buf.caps[i] = j->caps[i];
 		main_buf.cap_rights[i] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
 	}
-	memcpy(main_buf.payload, r->data, r->len);
 	reply_saved(j->local_reply, &m);
 	for (unsigned i = 0; i < r->ncaps; i++)
 		aion_handle_close(j->caps[i]);

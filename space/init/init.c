@@ -100,18 +100,21 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	aion_handle_t got[AION_IPC_CAPS_MAX];
 	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
 		got[i] = buf.caps[i];   /* before a reply reuses the buffer */
-	payload_string(m, arg, sizeof(arg));
 	*reply = (struct aion_msg){ 0 };
 	if (label >= INIT_JOB_START && label <= INIT_JOB_INFO) {
 		char args[AION_ARGS_MAX];
 		payload_string(m, args, sizeof(args));
 		r = m->badge != INIT_BADGE_JOBS ? -AION_EPERM :
 		    jobs_call(label, m, AION_TAG_CAPS(m->tag) ? got[0] : 0, args, reply);
+		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
+			aion_handle_close(got[i]);      /* a job got its own copy */
+		reply->tag = AION_TAG(label, 0, 0);
+		reply->w[0] = (uint64_t)r;
+		return;
 	}
+	payload_string(m, arg, sizeof(arg));
 	text[0] = '\0';
-	if (label >= INIT_JOB_START && label <= INIT_JOB_INFO)
-		;       /* answered above */
-	else if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
+	if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
 		r = -AION_EPERM;
 	else switch (label) {
 	case INIT_NS_REGISTER:

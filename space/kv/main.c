@@ -63,15 +63,9 @@ static struct {
 	int64_t join_err;
 } kv;
 
-static const char *role_name(unsigned role)
-{
-	return role == MESH_ROLE_PRIMARY ? "primary" : role == MESH_ROLE_BACKUP ? "backup" :
-	       "plain";
-}
-
 static void log_role(const char *why)
 {
-	aion_printf("kv: role=%s epoch=%lu keys=%u%s", role_name(kv.job.role),
+	aion_printf("kv: role=%s epoch=%lu keys=%u%s", mesh_role_name(kv.job.role),
 		    (unsigned long)kv.job.epoch, kv_store_keys(&store), why);
 }
 

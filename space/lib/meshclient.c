@@ -64,26 +64,19 @@ int64_t mesh_text_call(aion_handle_t ep, struct aion_ipc_buffer *buf, uint32_t l
 	return 0;
 }
 
-static uint64_t decimal(const char *v)
-{
-	uint64_t n = 0;
-	for (const char *p = v; *p >= '0' && *p <= '9' && n < (1ull << 59); p++)
-		n = n * 10 + (uint64_t)(*p - '0');
-	return n;
-}
-
 int64_t mesh_job_args(const char *args, struct mesh_job *job)
 {
 	char v[MESH_NAME_MAX];
 
 	*job = (struct mesh_job){ .role = MESH_ROLE_PLAIN };
-	if (!cmdline_get(args, "node", v, sizeof(v)) || !(job->node = (unsigned)decimal(v)))
+	if (!cmdline_get(args, "node", v, sizeof(v)) || !(job->node = (unsigned)cmdline_decimal(v)))
 		return -AION_EINVAL;
 	if (cmdline_get(args, "epoch", v, sizeof(v)))
-		job->epoch = decimal(v);
+		job->epoch = cmdline_decimal(v);
 	if (cmdline_get(args, "role", v, sizeof(v)))
-		job->role = !strcmp(v, "primary") ? MESH_ROLE_PRIMARY :
-			    !strcmp(v, "backup") ? MESH_ROLE_BACKUP : MESH_ROLE_PLAIN;
+		for (unsigned r = MESH_ROLE_PLAIN; r <= MESH_ROLE_BACKUP; r++)
+			if (!strcmp(v, mesh_role_name(r)))
+				job->role = r;
 	cmdline_get(args, "job", job->name, sizeof(job->name));
 	return 0;
 }

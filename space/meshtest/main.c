@@ -71,14 +71,6 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-static unsigned number(const char *p)
-{
-	unsigned n = 0;
-	for (; *p >= '0' && *p <= '9' && n < 100000000; p++)
-		n = n * 10 + (unsigned)(*p - '0');
-	return n;
-}
-
 /* Looks name up until found (services start in any order on any node). */
 static int64_t lookup_wait(struct aion_ipc_buffer *b, aion_handle_t mesh, const char *name,
 			   aion_handle_t *cap, unsigned *node)
@@ -474,7 +466,7 @@ int64_t aion_main(uint64_t arg)
 		aion_printf("meshtest: no roles (meshtest=ROLE[,ROLE...])");
 		sleep_forever();
 	}
-	self_node = number(n);
+	self_node = (unsigned)cmdline_decimal(n);
 	rng_state ^= (uint64_t)self_node << 32;
 	for (char *p = v; *p && nroles < ROLES_MAX;) {
 		unsigned k = 0;
@@ -516,7 +508,7 @@ int64_t aion_main(uint64_t arg)
 		else if (!strncmp(r, "flood:", 6))
 			flood(b, (unsigned)(r[6] - '0'));
 		else if (!strncmp(r, "kv-counter:", 11))
-			kv_counter(b, mesh, number(r + 11));
+			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11));
 		else if (!is_server(r))
 			aion_printf("meshtest: unknown role %s", r);
 	}
