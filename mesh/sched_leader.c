@@ -232,6 +232,24 @@ static bool won(const struct sched_node *n)
 	return 2 * n->ngranted > n->configured;
 }
 
+/* VOTE_REQ to the view's nodes that have not granted yet. */
+static int ask_votes(struct sched_node *n, uint64_t now, const struct sched_view *v,
+		     struct sched_msg *out, int max)
+{
+	int k = 0;
+
+	n->next_ask = now + SCHED_VOTE_RETRY_NS;
+	for (unsigned i = 0; i < view_len(v) && k < max; i++) {
+		bool granted = false;
+
+		for (unsigned g = 0; g < n->ngranted; g++)
+			granted |= n->granted[g] == v->alive[i];
+		if (peer(n, v, i) && !granted)
+			msg(n, &out[k++], SCHED_MSG_VOTE_REQ, v->alive[i]);
+	}
+	return k;
+}
+
 static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,
 		 struct sched_msg *out, int max)
 {
@@ -244,7 +262,7 @@ static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,
 	n->no_leader_since = now;
 	if (won(n))
 		return become_leader(n, now, v, out, max);
-	return broadcast(n, v, SCHED_MSG_VOTE_REQ, out, max);
+	return ask_votes(n, now, v, out, max);
 }
 
 static int lead_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
@@ -305,14 +323,19 @@ int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
 		      (n->candidate ? SCHED_LEADER_TIMEOUT_NS : 0);
 	if (n->stand_at < n->quiet_until)
 		n->stand_at = n->quiet_until;
-	if (now < n->stand_at)
-		return 0;
-	return stand(n, now, v, out, max);
+	if (now >= n->stand_at)
+		return stand(n, now, v, out, max);
+	if (n->candidate && now >= n->next_ask)
+		return ask_votes(n, now, v, out, max);
+	return 0;
 }
 
 uint64_t sched_next_deadline(const struct sched_node *n, uint64_t now)
 {
 	uint64_t d = n->leading ? n->next_push : n->stand_at;
+
+	if (n->candidate && n->next_ask < d)
+		d = n->next_ask;
 
 	/* Never sleep past a push period: the view may change meanwhile. */
 	if (d > now + SCHED_PUSH_NS)

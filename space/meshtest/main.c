@@ -20,9 +20,11 @@
  *   bench          round trips to "echo-N" (local) and "echo" (remote)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-counter:N   looks "kv" up once, then N times ADD counter 1 (N = 0:
- *                  until killed), each write retried with its seq until it
- *                  is acknowledged; at the end GETs the counter. The proxy
- *                  must follow a failover by itself (the kv failover test)
+ *                  until the key "stop" exists, checked every 100 acks),
+ *                  each write retried with its seq until it is
+ *                  acknowledged; at the end GETs the counter. The proxy
+ *                  must follow a failover by itself (the kv failover test,
+ *                  bench/failover)
  * Every result is one log line "meshtest: ...".
  */
 #include "aion/kv.h"
@@ -42,6 +44,7 @@
 #define FLOOD_COUNT     2000
 #define KV_PAUSE_NS     (100 * 1000000ull)
 #define KV_PROGRESS     100
+#define KV_SLOW_NS      (250 * 1000000ull)      /* a call this long waited out a failover */
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
@@ -383,19 +386,19 @@ static int kv_final(int64_t err)
 
 /*
  * One kv call, sent again with the same seq until it is answered: one line
- * per failure, one when it succeeds after failures. Counts the retries.
+ * per failure, and one when it succeeds after failures or after a wait a
+ * normal call never takes (a call parked by meshd while the proxy
+ * re-binds fails nothing but still spans the failover). Counts the retries.
  */
 static int64_t kv_until_done(struct aion_ipc_buffer *b, aion_handle_t kv, uint32_t label,
 			     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
 			     char *out, unsigned *retries)
 {
-	uint64_t first_fail = 0;
+	uint64_t start = aion_clock_ns();
 	int64_t err, last = 0;
 	while ((err = mesh_kv_call(kv, b, label, client, seq, f, n, out, KV_VALUE_MAX + 1, NULL))) {
 		if (kv_final(err))
 			return err;
-		if (!first_fail)
-			first_fail = aion_clock_ns();
 		(*retries)++;
 		last = err;
 		aion_printf("meshtest: kv-counter fail seq=%lu err=%s executed=%s",
@@ -403,11 +406,21 @@ static int64_t kv_until_done(struct aion_ipc_buffer *b, aion_handle_t kv, uint32
 			    err == -AION_EINDOUBT ? "maybe" : "no");
 		aion_sleep_ns(KV_PAUSE_NS);
 	}
-	if (first_fail)
+	if (last || aion_clock_ns() - start >= KV_SLOW_NS)
 		aion_printf("meshtest: kv-counter resumed gap_ms=%lu err=%s",
-			    (unsigned long)((aion_clock_ns() - first_fail) / 1000000ull),
-			    aion_error_name(last));
+			    (unsigned long)((aion_clock_ns() - start) / 1000000ull),
+			    last ? aion_error_name(last) : "none");
 	return 0;
+}
+
+/* N = 0: has somebody put the key "stop"? */
+static int kv_stop_asked(struct aion_ipc_buffer *b, aion_handle_t kv, unsigned count,
+			 unsigned *retries)
+{
+	static const char *const stop[] = { "stop" };
+	char out[KV_VALUE_MAX + 1];
+
+	return !count && !kv_until_done(b, kv, KV_GET, 0, 0, stop, 1, out, retries);
 }
 
 static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count)
@@ -425,8 +438,11 @@ static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned c
 	aion_printf("meshtest: kv-counter started client=%lx", (unsigned long)client);
 	for (uint64_t seq = 1; !err && (!count || acked < count); seq++) {
 		err = kv_until_done(b, kv, KV_ADD, client, seq, add, 2, out, &retries);
-		if (!err && ++acked % KV_PROGRESS == 0)
+		if (!err && ++acked % KV_PROGRESS == 0) {
 			aion_printf("meshtest: kv-counter acked=%u", acked);
+			if (kv_stop_asked(b, kv, count, &retries))
+				break;
+		}
 	}
 	if (!err)
 		err = kv_until_done(b, kv, KV_GET, 0, 0, add, 1, out, &retries);

@@ -15,7 +15,10 @@
  * (the leader is missing from its view, or no STATE came for
  * SCHED_LEADER_TIMEOUT_NS) asks for votes for term+1: at once when it is
  * the lowest-numbered live node of its view, otherwise after a delay
- * growing with its rank, so odd views still elect someone. A node grants
+ * growing with its rank, so odd views still elect someone. A candidate
+ * asks again every SCHED_VOTE_RETRY_NS: a voter whose membership had not
+ * yet declared the old leader dead refused it, and grants as soon as it
+ * has, well before its own rank delay runs out. A node grants
  * one vote per term, and none while a live leader it heard from within
  * SCHED_LEADER_TIMEOUT_NS leads (a returning node does not unseat a
  * working leader). Votes carry the voter's state; the new leader adopts
@@ -54,6 +57,7 @@
 #define SCHED_PUSH_NS           (300 * SCHED_MS)
 #define SCHED_LEADER_TIMEOUT_NS (1500 * SCHED_MS)
 #define SCHED_RANK_DELAY_NS     (400 * SCHED_MS)  /* per rank above the lowest */
+#define SCHED_VOTE_RETRY_NS     (100 * SCHED_MS)  /* a candidate asks again */
 
 /* Job flags. */
 #define SCHED_SPREAD            0x01    /* instances on distinct nodes */
@@ -176,7 +180,8 @@ struct sched_node {
 	uint32_t acked_version[SCHED_NODES_MAX];
 	unsigned nacked;
 	uint32_t committed;             /* leader: highest version a majority holds */
-	uint64_t next_push;
+	uint64_t next_push;              /* leader: next STATE */
+	uint64_t next_ask;               /* candidate: next VOTE_REQ */
 	struct sched_load self_load;
 	struct sched_load loads[SCHED_NODES_MAX];       /* others', as last reported */
 	unsigned nloads;
