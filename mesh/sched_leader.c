@@ -472,6 +472,16 @@ int64_t sched_submit_remove(struct sched_node *n, const struct sched_view *v, co
 	return err < 0 ? err : submitted(n, v);
 }
 
+int64_t sched_submit_fail(struct sched_node *n, const struct sched_view *v, const char *name,
+			  uint16_t node, uint32_t epoch)
+{
+	int64_t err = may_submit(n, v);
+
+	if (!err)
+		err = sched_job_fail(&n->state, name, node, epoch);
+	return err < 0 ? err : submitted(n, v);
+}
+
 bool sched_committed(const struct sched_node *n, uint32_t version)
 {
 	return n->leading && version <= n->committed;

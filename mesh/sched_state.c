@@ -313,6 +313,25 @@ int sched_job_remove(struct sched_state *s, const char *name)
 	return 0;
 }
 
+int sched_job_fail(struct sched_state *s, const char *name, uint16_t node, uint32_t epoch)
+{
+	struct sched_job *j = sched_job_find(s, name);
+	unsigned i = 0;
+
+	if (!j)
+		return -AION_ENOENT;
+	if (!(j->flags & SCHED_REPLICATED) || epoch != j->epoch)
+		return -AION_ECONFLICT;
+	if (!node || j->inst[0].node != node || j->inst[0].role != SCHED_ROLE_PRIMARY)
+		return -AION_ECONFLICT;
+	/* Compacted in order: the first backup becomes inst[0], which
+	 * placement then promotes under a new epoch. */
+	for (; i + 1 < SCHED_REPLICAS_MAX; i++)
+		j->inst[i] = j->inst[i + 1];
+	j->inst[i] = (struct sched_inst){0};
+	return 0;
+}
+
 /* --- messages --- */
 
 static bool carries_state(unsigned type)

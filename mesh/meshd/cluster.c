@@ -8,9 +8,14 @@
  * relays the answer. The leader answers once a majority of the configured
  * nodes holds the new state (sched_committed), so an acknowledged decision
  * survives the loss of any one node, the leader included.
+ *
+ * jobs.c reports a replicated job's primary that ended on this node the
+ * same way (MESH_SELF_FAIL), with no unit waiting for the answer: the
+ * leader then promotes the backup.
  */
 #include "meshd.h"
 #include "aion/initproto.h"
+#include "cmdline.h"
 #include "format.h"
 
 #define LOAD_NS         (1000 * MS)     /* how often this node measures its load */
@@ -27,7 +32,7 @@ struct pending {
 	bool remote;                    /* asked by another node: serve_complete */
 	uint16_t src;
 	uint32_t boot, id;
-	aion_handle_t reply;            /* asked by a local unit */
+	aion_handle_t reply;            /* asked by a local unit; 0: by jobs.c */
 	uint32_t term, version;
 	uint64_t deadline;
 	char text[REQ_MAX];             /* the answer's text once decided */
@@ -132,6 +137,14 @@ static void answer(struct pending *p, int64_t err)
 		r.len = (uint16_t)strlen(p->text);
 		memcpy(r.data, p->text, r.len);
 		serve_complete(p->src, p->boot, p->id, 0, &r);
+		return;
+	}
+	if (!p->reply) {
+		static int64_t last = 1;        /* a retry that fails alike is not news */
+		if (err != last || !err)
+			mlog("job failover asked err=%s: %s", err ? aion_error_name(err) : "none",
+			     p->text);
+		last = err;
 		return;
 	}
 	unsigned n = (unsigned)strlen(p->text);
@@ -294,10 +307,34 @@ static int64_t submit_spawn(const char *req, char *text, unsigned size)
 	return err;
 }
 
-static int64_t submit(uint32_t label, const char *req, char *text, unsigned size)
+/* "JOB EPOCH" from node src: its primary of JOB ended. */
+static int64_t submit_fail(uint16_t src, const char *req, char *text, unsigned size)
+{
+	char name[SCHED_NAME_MAX];
+	unsigned k = 0;
+	while (req[k] && req[k] != ' ' && k < sizeof(name) - 1) {
+		name[k] = req[k];
+		k++;
+	}
+	name[k] = '\0';
+	if (req[k] != ' ')
+		return -AION_EINVAL;
+	uint32_t epoch = (uint32_t)cmdline_decimal(req + k + 1);
+	struct sched_view v;
+	view(&v);
+	int64_t err = sched_submit_fail(&sched, &v, name, src, epoch);
+	if (err >= 0)
+		fmt_snprintf(text, size, "failed job=%s node=%u epoch=%u term=%u version=%ld", name,
+			     src, epoch, sched.term, (long)err);
+	return err;
+}
+
+static int64_t submit(uint16_t src, uint32_t label, const char *req, char *text, unsigned size)
 {
 	if (label == MESH_SELF_SPAWN)
 		return submit_spawn(req, text, size);
+	if (label == MESH_SELF_FAIL)
+		return submit_fail(src, req, text, size);
 	struct sched_view v;
 	view(&v);
 	int64_t err = sched_submit_remove(&sched, &v, req);
@@ -318,10 +355,11 @@ static struct pending *pending_new(void)
 	return NULL;
 }
 
-/* Decides request (label, req) here or says why not; p gets the outcome. */
-static int64_t decide(struct pending *p, uint32_t label, const char *req)
+/* Decides request (label, req) of node src here or says why not; p gets
+ * the outcome. */
+static int64_t decide(struct pending *p, uint16_t src, uint32_t label, const char *req)
 {
-	int64_t v = submit(label, req, p->text, sizeof(p->text));
+	int64_t v = submit(src, label, req, p->text, sizeof(p->text));
 	if (v == -AION_ENOQUORUM ||
 	    (v == -AION_EAGAIN && (sched.leading || !sched.leader || !node_alive(sched.leader))))
 		return no_leader(p->text, sizeof(p->text));
@@ -332,6 +370,7 @@ static int64_t decide(struct pending *p, uint32_t label, const char *req)
 			     v == -AION_ENOENT ? (label == MESH_SELF_SPAWN ?
 				"no such job program" : "no such job") :
 			     v == -AION_EEXIST ? "the job exists (stop it first)" :
+			     v == -AION_ECONFLICT ? "not the job's primary at that epoch" :
 			     v == -AION_ENOSPC ? "the desired state is full" :
 			     "usage: spawn PROGRAM [--replicas K] [--node A,B] [--spread]");
 		return v;
@@ -340,6 +379,8 @@ static int64_t decide(struct pending *p, uint32_t label, const char *req)
 	p->version = (uint32_t)v;
 	return 0;
 }
+
+static void request(struct pending *p, uint32_t self_label, const char *req);
 
 /* A unit's request (the shell's spawn, stop, jobs, top). */
 void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
@@ -375,8 +416,13 @@ void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *dat
 		return;
 	}
 	p->reply = (aion_handle_t)reply;
-	uint32_t self_label = label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP;
-	int64_t err = decide(p, self_label, req);
+	request(p, label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP, req);
+}
+
+/* Decides here, or forwards to the leader; answers p when neither works. */
+static void request(struct pending *p, uint32_t self_label, const char *req)
+{
+	int64_t err = decide(p, self_node, self_label, req);
 	if (err == -AION_EAGAIN && sched.leader && node_alive(sched.leader)) {
 		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD, .label = self_label };
 		r->len = (uint16_t)strlen(req);
@@ -390,6 +436,18 @@ void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *dat
 	}
 	if (err)
 		answer(p, err);
+}
+
+void cluster_fail_primary(const char *job, uint32_t epoch)
+{
+	char req[REQ_MAX];
+	struct pending *p = pending_new();
+	if (!p) {
+		mlog("error: job failover job=%s not asked: %s", job, aion_error_name(-AION_EBUSY));
+		return;
+	}
+	fmt_snprintf(req, sizeof(req), "%s %u", job, epoch);
+	request(p, MESH_SELF_FAIL, req);
 }
 
 /* The leader's answer to a forwarded request. */
@@ -421,7 +479,8 @@ int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *r
 		memcpy(reply->data, text, reply->len);
 		return 0;
 	}
-	if (r->label != MESH_SELF_SPAWN && r->label != MESH_SELF_STOP) {
+	if (r->label != MESH_SELF_SPAWN && r->label != MESH_SELF_STOP &&
+	    r->label != MESH_SELF_FAIL) {
 		reply->w[0] = (uint64_t)-AION_ENOSYS;
 		return 0;
 	}
@@ -435,7 +494,7 @@ int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *r
 	}
 	*p = (struct pending){ .used = true, .remote = true, .src = src, .boot = r->boot,
 			       .id = r->id, .deadline = aion_clock_ns() + SUBMIT_NS };
-	int64_t err = decide(p, r->label, req);
+	int64_t err = decide(p, src, r->label, req);
 	if (err)
 		answer(p, err);         /* answered now through serve_complete */
 	return 1;

@@ -5,7 +5,12 @@
  * here, and tells an instance when its role or epoch changes (the answer
  * to its MESHD_JOB_WAIT). An instance that ends is started again after
  * RESTART_NS while the state still places it here; init reports the
- * running ones every LIST_NS.
+ * running ones every LIST_NS. A replicated job's primary is the
+ * exception: started again it would be empty under the old epoch, and its
+ * backup would copy that. So its end goes to the leader
+ * (cluster_fail_primary, every FAIL_NS until the state changes), which
+ * promotes the backup; the instance here starts again only in the role
+ * the new state gives it.
  */
 #include "meshd.h"
 #include "aion/initproto.h"
@@ -15,6 +20,7 @@
 #define LOCAL_MAX       INIT_JOBS_MAX
 #define LIST_NS         (500 * MS)
 #define RESTART_NS      (500 * MS)
+#define FAIL_NS         (1000 * MS)
 
 struct local {
 	bool used, placed;
@@ -28,6 +34,7 @@ struct local {
 	uint32_t wait_epoch;
 	uint8_t wait_role;
 	uint64_t start_at;
+	uint64_t fail_at;               /* a primary that ended: report again then, 0: none */
 };
 
 static struct local locals[LOCAL_MAX];
@@ -138,6 +145,10 @@ void jobs_reconcile(const struct sched_state *s)
 				continue;
 			l->role = job->inst[i].role;
 			l->epoch = job->epoch;
+			if (l->fail_at) {
+				l->fail_at = 0;         /* the leader acted: start in the new role */
+				l->start_at = aion_clock_ns();
+			}
 			if (fresh) {
 				start(l);
 			} else {
@@ -153,6 +164,27 @@ void jobs_reconcile(const struct sched_state *s)
 			stop(&locals[i]);
 }
 
+/* Instance l's unit is gone (it exited, faulted or was killed). */
+static void ended(struct local *l, uint64_t now)
+{
+	if (l->wait)
+		aion_handle_close(l->wait);     /* its caller is gone */
+	l->wait = 0;
+	names_drop_owner((int)(l - locals));
+	l->slot = -1;
+	if (l->role == MESH_ROLE_PRIMARY) {
+		mlog("job ended job=%s role=primary epoch=%u: asking the leader to promote the backup",
+		     l->job, l->epoch);
+		l->start_at = 0;
+		l->fail_at = now + FAIL_NS;
+		cluster_fail_primary(l->job, l->epoch);
+		return;
+	}
+	mlog("job ended job=%s role=%s: restart in %lu ms", l->job, mesh_role_name(l->role),
+	     (unsigned long)(RESTART_NS / MS));
+	l->start_at = now + RESTART_NS;
+}
+
 void jobs_tick(uint64_t now)
 {
 	if (now >= next_list) {
@@ -164,17 +196,15 @@ void jobs_tick(uint64_t now)
 				struct local *l = &locals[i];
 				if (!l->used || l->slot < 0 || (m.w[1] & (1ull << l->slot)))
 					continue;
-				mlog("job ended job=%s role=%s: restart in %lu ms", l->job,
-				     mesh_role_name(l->role), (unsigned long)(RESTART_NS / MS));
-				if (l->wait)
-					aion_handle_close(l->wait);     /* its caller is gone */
-				l->wait = 0;
-				names_drop_owner((int)i);
-				l->slot = -1;
-				l->start_at = now + RESTART_NS;
+				ended(l, now);
 			}
 		}
 	}
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		if (locals[i].used && locals[i].fail_at && now >= locals[i].fail_at) {
+			locals[i].fail_at = now + FAIL_NS;
+			cluster_fail_primary(locals[i].job, locals[i].epoch);
+		}
 	for (unsigned i = 0; i < LOCAL_MAX; i++)
 		if (locals[i].used && locals[i].slot < 0 && locals[i].start_at &&
 		    now >= locals[i].start_at)
@@ -184,10 +214,13 @@ void jobs_tick(uint64_t now)
 uint64_t jobs_deadline(void)
 {
 	uint64_t d = next_list;
-	for (unsigned i = 0; i < LOCAL_MAX; i++)
-		if (locals[i].used && locals[i].slot < 0 && locals[i].start_at &&
-		    locals[i].start_at < d)
-			d = locals[i].start_at;
+	for (unsigned i = 0; i < LOCAL_MAX; i++) {
+		const struct local *l = &locals[i];
+		if (l->used && l->slot < 0 && l->start_at && l->start_at < d)
+			d = l->start_at;
+		if (l->used && l->fail_at && l->fail_at < d)
+			d = l->fail_at;
+	}
 	return d;
 }
 

@@ -121,6 +121,7 @@ void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *dat
 int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
 void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
 void cluster_load_text(char *out, unsigned size);
+void cluster_fail_primary(const char *job, uint32_t epoch);
 
 /* jobs.c: the instances the desired state places on this node */
 void jobs_reconcile(const struct sched_state *s);

@@ -6,7 +6,9 @@
  * answers with the first capability found: a proxy. When every node said
  * no, the answer is -AION_ENOENT; when some did not answer within
  * LOOKUP_NS, -AION_ETIMEDOUT. No name table is replicated, so a node's
- * names go with it when it dies.
+ * names go with it when it dies. A local lookup gives the service's own
+ * capability, except for names of scheduled job instances, which may move:
+ * those give a named proxy that re-binds (calls.c), as remote ones do.
  */
 #include "meshd.h"
 #include "format.h"
@@ -244,7 +246,16 @@ void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data,
 		}
 		struct name *n = name_find(name);
 		aion_handle_t h;
-		if (n && !export_lookup(n->ref.obj, n->ref.gen, &h)) {
+		/* A job instance's name may move to another node: its local
+		 * callers get a proxy that re-binds, like remote ones. */
+		if (n && n->owner >= 0) {
+			int64_t err = import_named(&n->ref, name, &h);
+			if (err) {
+				reply_now(err);
+				return;
+			}
+		}
+		if (n && (n->owner >= 0 || !export_lookup(n->ref.obj, n->ref.gen, &h))) {
 			main_buf.caps[0] = h;
 			main_buf.cap_rights[0] = n->ref.rights;
 			struct aion_msg r = { .tag = AION_TAG(0, 0, 1), .w = { 0, self_node } };

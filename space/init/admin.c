@@ -63,7 +63,9 @@ int64_t admin_kill(const char *name)
 
 	if (strcmp(name, "init") == 0)
 		return -AION_EPERM;
-	if (!s || !s->unit)
+	if (!s)
+		return jobs_kill(name);
+	if (!s->unit)
 		return -AION_ENOENT;
 	/* The kernel's end notice brings the service back (services.c). */
 	return aion_unit_destroy(s->unit);

@@ -66,6 +66,7 @@ int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
 void job_ended(unsigned slot, const struct aion_msg *notice);
 unsigned jobs_running(void);
 aion_handle_t job_unit(unsigned slot);  /* 0: slot free */
+int64_t jobs_kill(const char *program); /* the first job running it: 0 or -AION_ENOENT */
 
 /* devices.c */
 void devices_scan(void);

@@ -80,6 +80,17 @@ aion_handle_t job_unit(unsigned slot)
 	return slot < INIT_JOBS_MAX ? jobs[slot].unit : 0;
 }
 
+/* The shell's `kill PROGRAM` for a job: like a crash, meshd sees it gone. */
+int64_t jobs_kill(const char *program)
+{
+	for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
+		if (jobs[i].unit && !strcmp(jobs[i].spec->name, program)) {
+			job_drop(i, "killed");
+			return 0;
+		}
+	return -AION_ENOENT;
+}
+
 unsigned jobs_running(void)
 {
 	unsigned n = 0;

@@ -25,6 +25,8 @@
  *                  acknowledged; at the end GETs the counter. The proxy
  *                  must follow a failover by itself (the kv failover test,
  *                  bench/failover)
+ *   kv-counter-local:N  the same, but only once a lookup finds "kv" on
+ *                  this node: the client holds what a local lookup gives
  * Every result is one log line "meshtest: ...".
  */
 #include "aion/kv.h"
@@ -423,19 +425,35 @@ static int kv_stop_asked(struct aion_ipc_buffer *b, aion_handle_t kv, unsigned c
 	return !count && !kv_until_done(b, kv, KV_GET, 0, 0, stop, 1, out, retries);
 }
 
-static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count)
+/* Looks "kv" up; local: until a lookup finds it on this node. */
+static int64_t kv_lookup(struct aion_ipc_buffer *b, aion_handle_t mesh, int local,
+			 aion_handle_t *kv, unsigned *node)
+{
+	uint64_t end = aion_clock_ns() + 2 * LOOKUP_FOR_NS;
+	int64_t err = lookup_wait(b, mesh, KV_NAME, kv, node);
+	while (!err && local && *node != self_node) {
+		aion_handle_close(*kv);
+		if (aion_clock_ns() >= end)
+			return -AION_ETIMEDOUT;
+		aion_sleep_ns(100 * 1000000ull);
+		err = lookup_wait(b, mesh, KV_NAME, kv, node);
+	}
+	return err;
+}
+
+static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count, int local)
 {
 	static const char *const add[] = { "counter", "1" };
 	char out[KV_VALUE_MAX + 1];
 	aion_handle_t kv;
-	unsigned acked = 0, retries = 0;
+	unsigned acked = 0, retries = 0, node = 0;
 	uint64_t client = rnd() | 1;
-	int64_t err = lookup_wait(b, mesh, KV_NAME, &kv, NULL);
+	int64_t err = kv_lookup(b, mesh, local, &kv, &node);
 	if (err) {
 		aion_printf("meshtest: kv-counter lookup failed err=%s", aion_error_name(err));
 		return;
 	}
-	aion_printf("meshtest: kv-counter started client=%lx", (unsigned long)client);
+	aion_printf("meshtest: kv-counter started client=%lx node=%u", (unsigned long)client, node);
 	for (uint64_t seq = 1; !err && (!count || acked < count); seq++) {
 		err = kv_until_done(b, kv, KV_ADD, client, seq, add, 2, out, &retries);
 		if (!err && ++acked % KV_PROGRESS == 0) {
@@ -524,7 +542,9 @@ int64_t aion_main(uint64_t arg)
 		else if (!strncmp(r, "flood:", 6))
 			flood(b, (unsigned)(r[6] - '0'));
 		else if (!strncmp(r, "kv-counter:", 11))
-			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11));
+			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11), 0);
+		else if (!strncmp(r, "kv-counter-local:", 17))
+			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 17), 1);
 		else if (!is_server(r))
 			aion_printf("meshtest: unknown role %s", r);
 	}

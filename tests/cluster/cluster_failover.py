@@ -11,7 +11,16 @@
    capability (kv-counter never looks up again), the backup on node 3 is
    now the primary, a new backup is placed on node 1, and at the end the
    counter equals the number of acknowledged increments: no acknowledged
-   update was lost and none was applied twice.
+   update was lost and none was applied twice;
+ - node 3 runs a second counter client that starts only once a lookup
+   finds "kv" on its own node (after the promotion): what a local lookup
+   gives must follow a failover too;
+ - then the new primary's unit is killed on its live node (`kill kv` in
+   node 3's shell): it is not restarted in place (it would come back
+   empty) but reported to the leader, which promotes the backup on node 1
+   under a new epoch and places a new backup on node 3; both clients
+   carry on through the capabilities they hold, and at the end the
+   counter equals the sum of both clients' acknowledged increments.
 Usage: cluster_failover.py ISO"""
 import re
 import time
@@ -19,7 +28,7 @@ import time
 from clusterlib import ac, check, cluster, main
 from cluster_sched import settle, shell
 
-COUNT = 1200
+COUNT = 3000
 KILL_AFTER = 300
 ANSWER_LIMIT_S = 2.0
 
@@ -29,7 +38,7 @@ def kv_roles(table):
 
 
 def test(iso):
-    words = [[f"aion.meshtest=kv-counter:{COUNT}"], [], []]
+    words = [[f"aion.meshtest=kv-counter:{COUNT}"], [], [f"aion.meshtest=kv-counter-local:{COUNT}"]]
     with cluster(iso, words, "aion-kvfail-", wait_mesh=True) as nodes:
         n1, n2, n3 = nodes
         settle(nodes, lambda t: True)
@@ -51,19 +60,55 @@ def test(iso):
               f"{len(fails)} ({sorted(set(fails))})")
         check(answered < ANSWER_LIMIT_S, f"kv answered {answered:.3f} s after the kill")
         check(re.search(r"kv: role=primary", n3.text[mark3:]), "node 3's backup was not promoted")
+        n3.wait_for(r"meshtest: kv-counter started client=\S+ node=3\b", 30, pos=mark3)
         check(not re.search(r"meshtest: kv-counter (started|lookup)", n1.text[mark1:]),
               "the client looked kv up again")
 
-        done = n1.wait_for(r"meshtest: kv-counter done acked=(\d+) value=(\S+) retries=(\d+) "
-                           r"err=(\S+)", 240, pos=mark1)
-        acked, value = int(done.group(1)), done.group(2)
-        print(f"counter: acknowledged {acked}, value {value}, retries {done.group(3)}")
-        check(done.group(4) == "none", f"the counter ended with {done.group(0)}")
-        check(acked == COUNT and value == str(acked),
-              f"lost or doubled updates: acked {acked}, value {value}")
-        _, table = settle([n1, n3], lambda t: len(kv_roles(t)) == 2)
-        print(f"after the kill: kv on {kv_roles(table)}")
-        check(kv_roles(table) == {3: "primary", 1: "backup"}, f"placement {kv_roles(table)}")
+        settle([n1, n3], lambda t: kv_roles(t) == {3: "primary", 1: "backup"})
+        n3.wait_for(r"kv: backup joined node=1\b", 30, pos=mark3)
+        check(not re.search(r"meshtest: kv-counter done", n1.text),
+              f"the counter ended before the unit kill: raise COUNT ({COUNT})")
+        unit_failover(n1, n3)
+
+        acked = 0
+        for n in (n1, n3):
+            done = n.wait_for(r"meshtest: kv-counter done acked=(\d+) value=(\S+) retries=(\d+) "
+                              r"err=(\S+)", 240, pos=mark1 if n is n1 else mark3)
+            print(f"{n.name}'s client: acknowledged {done.group(1)}, retries {done.group(3)}")
+            check(done.group(4) == "none" and int(done.group(1)) == COUNT,
+                  f"{n.name}'s counter ended with {done.group(0)}")
+            acked += int(done.group(1))
+        status, lines = shell(n1, "kv get counter")
+        value = next((m.group(1) for m in map(re.compile(r"kv ok value=(\S+)").search, lines) if m),
+                     None)
+        print(f"counter: acknowledged {acked} in all, value {value}")
+        check(status == 0 and value == str(acked),
+              f"lost or doubled updates: acked {acked}, value {value} ({lines})")
+
+
+def unit_failover(n1, n3):
+    """Kills the primary's unit on node 3 (the node stays up)."""
+    mark1, mark3 = len(n1.text), len(n3.text)
+    t0 = time.monotonic()
+    status, lines = shell(n3, "kill kv")
+    check(status == 0, f"kill kv on node 3: {lines}")
+    m = n1.wait_for(r"kv: role=primary epoch=(\d+)", 30, pos=mark1)
+    n1.wait_for(r"meshtest: kv-counter resumed gap_ms=\d+", 30, pos=mark1)
+    answered = time.monotonic() - t0
+    print(f"kv unit killed on node 3: node 1's backup promoted (epoch {m.group(1)}), "
+          f"the client answered again after {answered * 1000:.0f} ms")
+    check(answered < ANSWER_LIMIT_S * 2, f"kv answered {answered:.3f} s after the unit kill")
+    check(re.search(r"meshd: job ended job=kv role=primary .*asking the leader", n3.text[mark3:]),
+          "node 3 did not report its primary")
+    check(not re.search(r"kv: role=primary", n3.text[mark3:]),
+          "node 3 restarted its primary in place")
+    n3.wait_for(r"meshtest: kv-counter resumed gap_ms=\d+", 30, pos=mark3)
+    for n, mark in ((n1, mark1), (n3, mark3)):
+        check(not re.search(r"meshtest: kv-counter (started|lookup)", n.text[mark:]),
+              f"{n.name}'s client looked kv up again")
+    _, table = settle([n1, n3], lambda t: kv_roles(t) == {1: "primary", 3: "backup"})
+    n1.wait_for(r"kv: backup joined node=3\b", 30, pos=mark1)
+    print(f"after the unit kill: kv on {kv_roles(table)}")
 
 
 if __name__ == "__main__":

@@ -488,6 +488,59 @@ static void test_place_replicated(void **unused)
 	assert_int_equal(j->epoch, 3);
 }
 
+/* A primary whose unit ended on a live node is failed like a dead node's:
+ * the backup takes over under a new epoch, and a late or wrong report
+ * changes nothing. */
+static void test_place_primary_failed(void **unused)
+{
+	static const uint16_t all[] = { 1, 2, 3 };
+	struct sched_view v = view_of(1, all, 3);
+	struct sched_load loads[] = { { 1, 5, 0, 0 }, { 2, 6, 0, 0 }, { 3, 7, 0, 0 } };
+	struct sched_state s = { 0 }, before;
+	struct sched_job *j;
+
+	(void)unused;
+	sched_job_add(&s, "db", 2, SCHED_REPLICATED, NULL, 0);
+	sched_job_add(&s, "web", 2, SCHED_SPREAD, NULL, 0);
+	sched_place(&s, &v, loads, 3, NULL, 0);
+	j = &s.job[0];
+	assert_int_equal(j->inst[0].node, 1);
+	assert_int_equal(j->inst[1].node, 2);
+	assert_int_equal(j->epoch, 1);
+	before = s;
+	assert_int_equal(sched_job_fail(&s, "nope", 1, 1), -AION_ENOENT);
+	assert_int_equal(sched_job_fail(&s, "web", 1, 0), -AION_ECONFLICT);  /* not replicated */
+	assert_int_equal(sched_job_fail(&s, "db", 1, 0), -AION_ECONFLICT);   /* old epoch */
+	assert_int_equal(sched_job_fail(&s, "db", 2, 1), -AION_ECONFLICT);   /* the backup */
+	assert_int_equal(sched_job_fail(&s, "db", 0, 1), -AION_ECONFLICT);
+	assert_memory_equal(&s, &before, sizeof(s));
+
+	assert_int_equal(sched_job_fail(&s, "db", 1, 1), 0);
+	assert_true(sched_place(&s, &v, loads, 3, NULL, 0) >= 2);
+	assert_int_equal(j->inst[0].node, 2);
+	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->epoch, 2);
+	/* The failed node is alive and least loaded: it gets the new backup,
+	 * a fresh instance that copies the new primary. */
+	assert_int_equal(j->inst[1].node, 1);
+	assert_int_equal(j->inst[1].role, SCHED_ROLE_BACKUP);
+	assert_job_sane(j);
+	/* The same report again, now late: refused. */
+	assert_int_equal(sched_job_fail(&s, "db", 1, 1), -AION_ECONFLICT);
+
+	/* A lone primary (its backup's node is gone) fails: a fresh primary
+	 * under a new epoch, never the old one again. */
+	v = view_of(1, (const uint16_t[]){ 2 }, 1);
+	sched_place(&s, &v, loads, 3, NULL, 0);
+	assert_int_equal(j->inst[0].node, 2);
+	assert_int_equal(j->inst[1].node, 0);
+	assert_int_equal(sched_job_fail(&s, "db", 2, 2), 0);
+	sched_place(&s, &v, loads, 3, NULL, 0);
+	assert_int_equal(j->inst[0].node, 2);
+	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->epoch, 3);
+}
+
 /* ---- the simulated cluster ---- */
 
 #define NMAX 7
@@ -770,6 +823,15 @@ static void assert_converged(const struct sim *s, int leader)
 		assert_job_sane(&s->node[leader].state.job[k]);
 }
 
+static uint16_t j_primary(struct sched_state *st, const char *name)
+{
+	struct sched_job *j = sched_job_find(st, name);
+
+	assert_non_null(j);
+	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	return j->inst[0].node;
+}
+
 static void test_election_and_leader_death(void **unused)
 {
 	struct sim *s = sim_new(3, 0);
@@ -791,6 +853,24 @@ static void test_election_and_leader_death(void **unused)
 		assert_int_equal(sched_submit_add(&s->node[2], &v, "x", 1, 0, NULL, 0),
 				 -AION_EAGAIN);
 		assert_int_equal(s->node[2].leader, l);
+	}
+
+	/* db's primary fails on its live node: only the leader may act on
+	 * the report, and every node then holds the promotion. */
+	{
+		struct sched_view v = sim_view(s, l);
+		uint16_t p = j_primary(&s->node[l].state, "db");
+		uint32_t e = sched_job_find(&s->node[l].state, "db")->epoch;
+		struct sched_view w = sim_view(s, p == 2 ? 3 : 2);
+
+		assert_int_equal(sched_submit_fail(&s->node[p == 2 ? 3 : 2], &w, "db", p, e),
+				 -AION_EAGAIN);
+		assert_true(sched_submit_fail(&s->node[l], &v, "db", p, e) > 0);
+		sim_run(s, 500 * MS);
+		assert_converged(s, l);
+		for (int i = 1; i <= 3; i++)
+			assert_int_not_equal(j_primary(&s->node[i].state, "db"), p);
+		assert_int_equal(sched_job_find(&s->node[2].state, "db")->epoch, e + 1);
 	}
 
 	s->up[l] = false;
@@ -1070,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_place_pinned),
 		cmocka_unit_test(test_place_shortfall),
 		cmocka_unit_test(test_place_replicated),
+		cmocka_unit_test(test_place_primary_failed),
 		cmocka_unit_test(test_election_and_leader_death),
 		cmocka_unit_test(test_election_with_lagging_detection),
 		cmocka_unit_test(test_partition_and_heal),

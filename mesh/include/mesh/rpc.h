@@ -37,6 +37,7 @@
 #define MESH_SELF_SPAWN    3   /* data = spawn request (aion/mesh.h MESHD_SPAWN) -> the leader's answer */
 #define MESH_SELF_STOP     4   /* data = job name -> the leader's answer */
 #define MESH_SELF_TOP      5   /* -> data: this node's load line */
+#define MESH_SELF_FAIL     6   /* data = "JOB EPOCH": the sender's primary ended -> the leader's answer */
 
 /* A global capability reference: (node, object, generation) and rights. */
 struct mesh_ref {

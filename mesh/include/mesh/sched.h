@@ -120,6 +120,14 @@ int sched_job_add(struct sched_state *s, const char *name, unsigned replicas,
 		  unsigned flags, const uint16_t *allowed, unsigned nallowed);
 /* Removes a job: 0 or -AION_ENOENT. */
 int sched_job_remove(struct sched_state *s, const char *name);
+/* The primary of replicated job `name`, on `node` under `epoch`, ended
+ * while its node stays up: drops that instance so that placement promotes
+ * the backup (epoch + 1) and places a new backup, as if the node had died.
+ * Restarting it in place would bring back an empty primary under the old
+ * epoch, which the backup would then copy. 0, -AION_ENOENT (no such job)
+ * or -AION_ECONFLICT (not a replicated job, or no longer its primary at
+ * that epoch: a report that came late). */
+int sched_job_fail(struct sched_state *s, const char *name, uint16_t node, uint32_t epoch);
 
 /* --- placement --- */
 
@@ -209,7 +217,8 @@ int sched_receive(struct sched_node *n, uint64_t now, const struct sched_view *v
 		  const struct sched_msg *in, struct sched_msg *out, int max);
 uint64_t sched_next_deadline(const struct sched_node *n, uint64_t now);
 
-/* The leader applies a change to its state: add or remove a job, then
+/* The leader applies a change to its state: add or remove a job, or fail
+ * a primary (sched_job_fail), then
  * place and bump the version. Returns the version to wait for (see
  * sched_committed) or -AION_EAGAIN when this node does not lead (then
  * n->leader, if not 0, is whom to ask), -AION_ENOQUORUM when its view has
@@ -219,6 +228,8 @@ int64_t sched_submit_add(struct sched_node *n, const struct sched_view *v, const
 			 unsigned replicas, unsigned flags, const uint16_t *allowed,
 			 unsigned nallowed);
 int64_t sched_submit_remove(struct sched_node *n, const struct sched_view *v, const char *name);
+int64_t sched_submit_fail(struct sched_node *n, const struct sched_view *v, const char *name,
+			  uint16_t node, uint32_t epoch);
 /* True when this node leads and a majority holds `version` of its term.
  * Versions restart from the adopted state on a change of leader, so a
  * caller that may outlive a term should note n->term at the submit and
