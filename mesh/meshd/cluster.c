@@ -29,6 +29,9 @@ struct sched_node sched;
  * (leading) or from the leader's meshd (forwarded). */
 struct pending {
 	bool used, forwarded;
+	bool parked;                    /* no leader yet: asked again once there is one */
+	uint32_t label;                 /* parked: MESH_SELF_*, and the request */
+	char req[REQ_MAX];
 	bool remote;                    /* asked by another node: serve_complete */
 	uint16_t src;
 	uint32_t boot, id;
@@ -153,12 +156,23 @@ static void answer(struct pending *p, int64_t err)
 	reply_saved(p->reply, &m);
 }
 
+static void request(struct pending *p, uint32_t self_label, const char *req);
+
 static void pending_tick(uint64_t now)
 {
 	for (unsigned i = 0; i < PENDING_MAX; i++) {
 		struct pending *p = &pending[i];
 		if (!p->used || p->forwarded)
 			continue;
+		if (p->parked) {
+			if (now >= p->deadline) {
+				answer(p, -AION_EAGAIN);        /* p->text says why */
+			} else if (sched.leading || (sched.leader && node_alive(sched.leader))) {
+				p->parked = false;
+				request(p, p->label, p->req);
+			}
+			continue;
+		}
 		if (sched_committed_in(&sched, p->term, p->version)) {
 			answer(p, 0);
 		} else if (sched.term != p->term || !sched.leading) {
@@ -380,8 +394,6 @@ static int64_t decide(struct pending *p, uint16_t src, uint32_t label, const cha
 	return 0;
 }
 
-static void request(struct pending *p, uint32_t self_label, const char *req);
-
 /* A unit's request (the shell's spawn, stop, jobs, top). */
 void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
 {
@@ -433,6 +445,15 @@ static void request(struct pending *p, uint32_t self_label, const char *req)
 			return;
 		}
 		fmt_snprintf(p->text, sizeof(p->text), "leader node %u not reached", sched.leader);
+	}
+	if (err == -AION_EAGAIN && aion_clock_ns() < p->deadline) {
+		/* An election is under way (right after boot, or after the
+		 * leader died): ask again when it is over, within the budget. */
+		p->parked = true;
+		p->label = self_label;
+		if (req != p->req)
+			fmt_snprintf(p->req, sizeof(p->req), "%s", req);
+		return;
 	}
 	if (err)
 		answer(p, err);
