@@ -438,6 +438,13 @@ class Node(Tracked):
         self.read_new()
         return self._text
 
+    def complete(self):
+        """The log up to its last newline: what the guest has finished
+        printing. A line still being written must not match: `fnv=0x81d7`
+        would match /fnv=(0x[0-9a-f]+)/ before the rest arrives."""
+        text = self.text
+        return text[:text.rfind("\n") + 1]
+
     def log_lines(self):
         """The log as plain lines (see plain())."""
         return plain(self.text).splitlines()
@@ -456,7 +463,9 @@ class Node(Tracked):
         new = self.read_new()
         if new and echo:
             echo(new)
-        m = pattern.search(self._text, pos)
+        # Only whole lines while the guest may still be writing the last one.
+        end = len(self._text) if not alive else self._text.rfind("\n") + 1
+        m = pattern.search(self._text, pos, end) if pos <= end else None
         if m:
             return m
         if not alive:
@@ -469,8 +478,8 @@ class Node(Tracked):
     def wait_for(self, regex, timeout, echo=None, pos=0, poll_s=0.005):
         """Wait until a serial log line matches regex; return the re.Match.
 
-        The match is against the whole log so far, from offset pos on
-        (re.MULTILINE, `.` stays on one line): match.start() orders events,
+        The match is against the whole lines of the log so far, from offset
+        pos on (re.MULTILINE, `.` stays on one line): match.start() orders events,
         and pos=earlier.end() waits for a line after an earlier one.
         echo(text) is called with each new chunk of output. Raises NodeTimeout
         after `timeout` seconds and NodeError if QEMU exits first; both carry
