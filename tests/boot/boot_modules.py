@@ -13,7 +13,7 @@ def test(iso):
     with bootlib.booted(iso) as node:
         node.wait_for(MODULE_RE, 5)
         modules = {m[0]: (int(m[1], 16), int(m[2], 16))
-                   for m in re.findall(MODULE_RE, node.text)}
+                   for m in re.findall(MODULE_RE, node.complete())}
         for name, (start, end) in modules.items():
             print(f"module {name}: {end - start} bytes at {start:#x}")
         check("ksyms" in modules, f"no module named ksyms among {sorted(modules)}")
