@@ -29,6 +29,7 @@ struct import {
 	aion_handle_t proxy;            /* meshd_ep minted with BADGE_PROXY + index */
 	char name[MESH_NAME_MAX];       /* "" unless it came from a lookup */
 	bool rebinding, asking;         /* looking the name up again; a lookup under way */
+	struct mesh_ref lost;           /* rebinding: the ref that failed */
 	uint64_t lost_at, next_ask;
 };
 
@@ -199,6 +200,7 @@ static void park(unsigned import, aion_handle_t reply, const struct mesh_rpc *r)
 	uint64_t now = aion_clock_ns();
 	if (!im->rebinding) {
 		im->rebinding = true;
+		im->lost = im->ref;
 		im->lost_at = now;
 		im->next_ask = now;
 		mlog("proxy rebinding name=%s node=%u", im->name, im->ref.node);
@@ -256,8 +258,11 @@ void calls_rebound(unsigned import, int64_t err, const struct mesh_ref *ref)
 	if (!named(import) || !im->rebinding)
 		return;
 	im->asking = false;
-	if (err || (ref->node == im->ref.node && ref->obj == im->ref.obj &&
-		    ref->gen == im->ref.gen && ref->node != self_node && !node_alive(ref->node))) {
+	/* The lost ref again is the lost object itself: its node is dead, or
+	 * its owner refused it (EDEAD) and has not yet dropped the name. (Not
+	 * im->ref: another lookup of the name may have moved it already.) */
+	if (err || (ref->node == im->lost.node && ref->obj == im->lost.obj &&
+		    ref->gen == im->lost.gen)) {
 		im->next_ask = now + REBIND_RETRY_NS;
 		return;
 	}

@@ -96,7 +96,7 @@ int64_t mesh_job_wait(aion_handle_t mesh, uint64_t *epoch, unsigned *role)
 
 int64_t mesh_kv_call(aion_handle_t kv, struct aion_ipc_buffer *buf, uint32_t label,
 		     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
-		     char *out, size_t size, uint64_t *w1)
+		     char *out, size_t size, uint64_t *epoch)
 {
 	unsigned at = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -117,7 +117,7 @@ int64_t mesh_kv_call(aion_handle_t kv, struct aion_ipc_buffer *buf, uint32_t lab
 	size_t len = AION_TAG_LEN(m.tag) < size ? AION_TAG_LEN(m.tag) : size - 1;
 	memcpy(out, buf->payload, len);
 	out[len] = '\0';
-	if (w1)
-		*w1 = m.w[1];
+	if (epoch)
+		*epoch = m.w[2];
 	return (int64_t)m.w[0];
 }

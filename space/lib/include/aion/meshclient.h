@@ -44,13 +44,14 @@ int64_t mesh_job_wait(aion_handle_t mesh, uint64_t *epoch, unsigned *role);
 
 /*
  * One call to the kv service: fields f[0..n) as the payload, w1 = client,
- * w2 = seq. The reply's value (NUL-terminated, cut to size) in out and its
- * w1 in *w1 (may be NULL), also when the answer is an error (ECONFLICT
- * carries the current value). Returns the call's error or the reply's w0.
+ * w2 = seq. The reply's value (NUL-terminated, cut to size) in out, also
+ * when the answer is an error (ECONFLICT carries the current value), and
+ * the epoch of the instance that answered (the reply's w2) in *epoch (may
+ * be NULL). Returns the call's error or the reply's w0.
  */
 int64_t mesh_kv_call(aion_handle_t kv, struct aion_ipc_buffer *buf, uint32_t label,
 		     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
-		     char *out, size_t size, uint64_t *w1);
+		     char *out, size_t size, uint64_t *epoch);
 
 /* Errors after which a kv write is retried with the same seq (aion/kv.h). */
 static inline int mesh_kv_retry(int64_t err)
