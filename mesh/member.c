@@ -3,6 +3,7 @@
  * See mesh/include/mesh/member.h for the protocol and precedence rules.
  */
 #include "mesh/member.h"
+#include "xorshift.h"
 
 const char *mesh_state_name(int state)
 {
@@ -23,13 +24,7 @@ void mesh_member_default_config(struct mesh_member_config *cfg)
 
 static uint32_t rng_next(struct mesh_members *m)
 {
-	uint64_t x = m->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	m->rng = x;
-	return (uint32_t)(x >> 32);
+	return (uint32_t)(xorshift64(&m->rng) >> 32);
 }
 
 /* Retransmissions per change: about 4 * log2(n + 1), at least 3. */

@@ -232,22 +232,12 @@ static bool won(const struct sched_node *n)
 	return 2 * n->ngranted > n->configured;
 }
 
-/* VOTE_REQ to the view's nodes that have not granted yet. */
+/* VOTE_REQ to the view's other nodes; one that granted already grants again. */
 static int ask_votes(struct sched_node *n, uint64_t now, const struct sched_view *v,
 		     struct sched_msg *out, int max)
 {
-	int k = 0;
-
 	n->next_ask = now + SCHED_VOTE_RETRY_NS;
-	for (unsigned i = 0; i < view_len(v) && k < max; i++) {
-		bool granted = false;
-
-		for (unsigned g = 0; g < n->ngranted; g++)
-			granted |= n->granted[g] == v->alive[i];
-		if (peer(n, v, i) && !granted)
-			msg(n, &out[k++], SCHED_MSG_VOTE_REQ, v->alive[i]);
-	}
-	return k;
+	return broadcast(n, v, SCHED_MSG_VOTE_REQ, out, max);
 }
 
 static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,

@@ -246,20 +246,20 @@ void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data,
 		}
 		struct name *n = name_find(name);
 		aion_handle_t h;
-		/* A job instance's name may move to another node: its local
-		 * callers get a proxy that re-binds, like remote ones. */
-		if (n && n->owner >= 0) {
-			int64_t err = import_named(&n->ref, name, &h);
-			if (err) {
-				reply_now(err);
-				return;
-			}
-		}
-		if (n && (n->owner >= 0 || !export_lookup(n->ref.obj, n->ref.gen, &h))) {
+		int64_t err = -AION_ENOENT;
+		if (n && n->owner >= 0)
+			err = import_named(&n->ref, name, &h); /* a job's name may move: a proxy */
+		else if (n)
+			err = export_lookup(n->ref.obj, n->ref.gen, &h);
+		if (!err) {
 			main_buf.caps[0] = h;
 			main_buf.cap_rights[0] = n->ref.rights;
 			struct aion_msg r = { .tag = AION_TAG(0, 0, 1), .w = { 0, self_node } };
 			aion_reply(&r);
+			return;
+		}
+		if (n && n->owner >= 0) {
+			reply_now(err);
 			return;
 		}
 		start_agg(OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);

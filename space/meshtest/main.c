@@ -35,6 +35,7 @@
 #include "aion/sockclient.h"
 #include "cmdline.h"
 #include "format.h"
+#include "xorshift.h"
 
 #define ROLES_MAX       6
 #define STACK_PAGES     4
@@ -70,10 +71,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return xorshift64(&rng_state);
 }
 
 /* Looks name up until found (services start in any order on any node). */

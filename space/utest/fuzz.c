@@ -8,6 +8,7 @@
  * checks that the kernel gave back every frame and object.
  */
 #include "utest.h"
+#include "xorshift.h"
 
 #define FUZZ_CALLS      120000u
 #define POOL            64
@@ -25,10 +26,7 @@ static unsigned counts[32];                     /* by -error, 0 = success */
 
 static uint64_t rnd(void)
 {
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
+	return xorshift64(&state);
 }
 
 /* A thread entry that touches no stack: safe with any stack pointer. */

@@ -4,6 +4,7 @@
  * replies, timeouts, priority inheritance, dead peers, notifications.
  */
 #include "utest.h"
+#include "xorshift.h"
 
 #define FAIL(name, ...) do { utest_fail(name, __VA_ARGS__); return; } while (0)
 
@@ -11,10 +12,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t next_random(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Random handles fail with ECAP; missing rights with ERIGHTS; types with ETYPE. */

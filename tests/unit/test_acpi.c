@@ -19,6 +19,7 @@
 
 #include "aion/error.h"
 #include "acpi.h"
+#include "xorshift.h"
 
 #define MAXREG 8
 #define MAXCALL 256
@@ -426,14 +427,6 @@ static void test_many_rsdt_entries(void **state)
 		assert_int_equal(mem.call[2 + i], addr[i]);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Random bytes of the RSDT and MADT (in exact-size buffers) rewritten. */
 static void test_mutations(void **state)
 {
@@ -444,9 +437,9 @@ static void test_mutations(void **state)
 	unsigned accepted = 0;
 	for (unsigned it = 0; it < 20000; it++) {
 		qemu(&t);
-		unsigned flips = 1 + (unsigned)(rng_next(&seed) % 4);
+		unsigned flips = 1 + (unsigned)(xorshift64(&seed) % 4);
 		for (unsigned f = 0; f < flips; f++) {
-			uint64_t r = rng_next(&seed);
+			uint64_t r = xorshift64(&seed);
 			struct region *g = &mem.r[(r & 1) ? 2 : 0];
 			size_t at = (size_t)((r >> 8) % g->size);
 			if ((r >> 1) & 1)

@@ -19,6 +19,7 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "elf64.h"
+#include "xorshift.h"
 
 #define EHDR 64
 #define PHDR 56
@@ -322,15 +323,6 @@ static void test_null(void **state)
 	free(b);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64: fixed seed, reproducible. */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void check_sound(const struct elf_image *img, size_t size)
 {
 	bool entry_ok = false;
@@ -372,16 +364,16 @@ static void test_mutations(void **state)
 	static const uint8_t edge[] = { 0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x40 };
 
 	for (int it = 0; it < 20000; it++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 		size_t size = s.size;
 		if (r % 4 == 0)
-			size = (size_t)(rng_next(&seed) % (s.size + 1));
+			size = (size_t)(xorshift64(&seed) % (s.size + 1));
 		uint8_t *b = malloc(size ? size : 1);
 		assert_non_null(b);
 		memcpy(b, base, size);
 		unsigned nflip = 1 + (unsigned)((r >> 8) % 6);
 		for (unsigned k = 0; k < nflip && size; k++) {
-			uint64_t q = rng_next(&seed);
+			uint64_t q = xorshift64(&seed);
 			size_t hdr = EHDR + 5 * PHDR;
 			size_t pos = (q & 3) ? (size_t)((q >> 8) % hdr) : (size_t)((q >> 8) % size);
 			if (pos >= size)

@@ -18,6 +18,7 @@
 #include "aion/object.h"
 #include "handle.h"
 #include "kobj.h"
+#include "xorshift.h"
 
 #define GEN_MAX ((1u << (32 - AION_HANDLE_INDEX_BITS)) - 1)
 #define PER_PAGE ((unsigned)HANDLE_SLOTS_PER_PAGE)
@@ -400,8 +401,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static struct handle_slot *mslot(int i) { return handle_slot_of(&mf->t[mn[i].tab], mn[i].h); }

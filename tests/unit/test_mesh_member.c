@@ -21,6 +21,7 @@
 
 #include "aion/error.h"
 #include "mesh/member.h"
+#include "xorshift.h"
 
 #define MS MESH_MS
 #define SIM_MAX 16
@@ -52,13 +53,7 @@ struct sim {
 
 static uint32_t sim_rand(struct sim *s)
 {
-	uint64_t x = s->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	s->rng = x;
-	return (uint32_t)(x >> 32);
+	return (uint32_t)(xorshift64(&s->rng) >> 32);
 }
 
 static void on_event(void *ctx, uint64_t now, uint16_t node, int old_state,

@@ -15,6 +15,7 @@
 #include "aion/error.h"
 #include "mesh/wire.h"
 #include "../fuzz/mesh_test_mac.h"
+#include "xorshift.h"
 
 #define CLUSTER 0xc1a55e01u
 
@@ -636,10 +637,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
+	return (uint32_t)(xorshift64(&rng) >> 32);
 }
 
 static void test_mutation_loop(void **state)

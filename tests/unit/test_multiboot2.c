@@ -16,6 +16,7 @@
 
 #include "aion/error.h"
 #include "multiboot2.h"
+#include "xorshift.h"
 
 struct mb {
 	uint8_t buf[16384];
@@ -531,14 +532,6 @@ static void test_malformed(void **state)
 	free(b);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* What a successful parse must always satisfy, whatever the input. */
 static void check_sane(const struct mb2_info *info)
 {
@@ -579,16 +572,16 @@ static void test_mutation(void **state)
 	build_good(b, 24);
 	for (int it = 0; it < 20000; it++) {
 		size_t len = b->len;
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 		uint8_t *m;
 
 		if (r % 10 == 0)
-			len = (size_t)(rng_next(&seed) % (b->len + 1));
+			len = (size_t)(xorshift64(&seed) % (b->len + 1));
 		m = malloc(len ? len : 1);
 		assert_non_null(m);
 		memcpy(m, b->buf, len);
 		for (unsigned k = 0; len > 0 && k < 1 + (r >> 8) % 4; k++) {
-			uint64_t q = rng_next(&seed);
+			uint64_t q = xorshift64(&seed);
 			size_t pos = (size_t)(q % len);
 
 			switch ((q >> 32) % 3) {

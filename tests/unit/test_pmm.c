@@ -14,6 +14,7 @@
 
 #include "aion/error.h"
 #include "pmm.h"
+#include "xorshift.h"
 
 struct fixture {
 	struct pmm p;
@@ -246,15 +247,6 @@ static void test_realloc_lowest(void **state)
 	fx_free(f);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64: fixed seed, reproducible. */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * 100k random allocs and frees against a reference model: a byte per
  * frame (0 unusable, 1 free, 2 allocated), the list of allocated frames,
@@ -283,7 +275,7 @@ static void test_random_model(void **state)
 		nfree += model[i] == 1;
 
 	for (int op = 0; op < 100000; op++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 
 		if (r % 100 < 55) {
 			int64_t got = pmm_alloc(&f->p);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "runq.h"
+#include "xorshift.h"
 
 #define NLINKS 64
 
@@ -190,15 +191,6 @@ static void test_remove(void **state)
 	free(q);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64: fixed seed, reproducible. */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Reference model: per priority, an array of link ids in queue order. */
 struct model {
 	int len[RUNQ_LEVELS];
@@ -256,7 +248,7 @@ static void test_random_model(void **state)
 		m->prio_of[i] = -1;
 
 	for (int op = 0; op < 100000; op++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 		int id = (int)((r >> 8) % NLINKS);
 		/* Few priorities often (collisions, FIFO), any of 256 sometimes. */
 		unsigned prio = (r >> 16) & 1 ? (unsigned)((r >> 24) % 256)

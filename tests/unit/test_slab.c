@@ -16,6 +16,7 @@
 
 #include "aion/error.h"
 #include "slab.h"
+#include "xorshift.h"
 
 #define PROV_MAX 64
 
@@ -357,14 +358,6 @@ static void test_provider_misaligned(void **state)
 	assert_int_equal(c.pages, 0);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Random alloc/free; each live object carries a stamp that must survive. */
 static void test_random(void **state)
 {
@@ -380,7 +373,7 @@ static void test_random(void **state)
 	prov_init(&p, &ops);
 	assert_int_equal(slab_cache_init(&c, "s40", 40, &ops), 0);
 	for (int op = 0; op < 50000; op++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 
 		if (nlive < MAXLIVE && (nlive == 0 || r % 100 < 52)) {
 			uint64_t *o = slab_alloc(&c);

@@ -14,6 +14,7 @@
 
 #include "aion/error.h"
 #include "sleepq.h"
+#include "xorshift.h"
 
 #define NENT 64
 
@@ -41,15 +42,6 @@ static void fx_free(struct fixture *f)
 {
 	free(f->storage);
 	free(f);
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	/* xorshift64: fixed seed, reproducible. */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* Heap order and back-pointers: heap[e->index] == e for every entry. */
@@ -123,7 +115,7 @@ static void test_orders(void **state)
 
 	/* Random deadlines, including the extremes. */
 	for (unsigned i = 0; i < NENT; i++) {
-		uint64_t d = i == 0 ? UINT64_MAX : i == 1 ? 0 : rng_next(&seed);
+		uint64_t d = i == 0 ? UINT64_MAX : i == 1 ? 0 : xorshift64(&seed);
 		assert_int_equal(sleepq_insert(&f->q, &f->e[i], d), 0);
 		assert_int_equal(f->e[i].deadline, d);
 	}
@@ -247,10 +239,10 @@ static void test_random_model(void **state)
 	unsigned n = 0;
 
 	for (int op = 0; op < 100000; op++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift64(&seed);
 		unsigned id = (unsigned)((r >> 8) % NENT);
 		/* Small ranges collide often; full range sometimes. */
-		uint64_t d = (r >> 14) & 1 ? rng_next(&seed) : (r >> 20) % 16;
+		uint64_t d = (r >> 14) & 1 ? xorshift64(&seed) : (r >> 20) % 16;
 		struct sleepq_entry *e = &f->e[id];
 
 		switch (r % 3) {
