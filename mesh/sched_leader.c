@@ -48,13 +48,29 @@ static bool peer(const struct sched_node *n, const struct sched_view *v, unsigne
 	return node_valid(v->alive[i]) && v->alive[i] != n->self;
 }
 
-bool sched_quorum(const struct sched_node *n, const struct sched_view *v)
+/*
+ * The voters are nodes 1..configured, the nodes the cluster was made with.
+ * A node added later (a higher number) joins the view and takes work, but
+ * neither votes nor counts towards a quorum or a commit: otherwise two
+ * sides of a partition could each count more than half of `configured`.
+ */
+static bool voter(const struct sched_node *n, uint16_t node)
 {
-	unsigned live = 1;      /* self, whether the view lists it or not */
+	return node >= 1 && node <= n->configured;
+}
+
+unsigned sched_live_voters(const struct sched_node *n, const struct sched_view *v)
+{
+	unsigned live = voter(n, n->self);      /* whether the view lists it or not */
 
 	for (unsigned i = 0; i < view_len(v); i++)
-		live += peer(n, v, i);
-	return 2 * live > n->configured;
+		live += peer(n, v, i) && voter(n, v->alive[i]);
+	return live;
+}
+
+bool sched_quorum(const struct sched_node *n, const struct sched_view *v)
+{
+	return 2 * sched_live_voters(n, v) > n->configured;
 }
 
 /* How many live nodes of the view have a lower id than this one. */
@@ -273,13 +289,9 @@ static int lead_tick(struct sched_node *n, uint64_t now, const struct sched_view
 /* "no quorum: sees 2 of 5 nodes, needs 3" */
 static void why_no_quorum(struct sched_node *n, const struct sched_view *v)
 {
-	unsigned live = 1;
-
-	for (unsigned i = 0; i < view_len(v); i++)
-		live += peer(n, v, i);
 	n->why[0] = '\0';
 	sched_why_put(n->why, sizeof(n->why), "no quorum: sees ");
-	sched_why_put_uint(n->why, sizeof(n->why), live);
+	sched_why_put_uint(n->why, sizeof(n->why), sched_live_voters(n, v));
 	sched_why_put(n->why, sizeof(n->why), " of ");
 	sched_why_put_uint(n->why, sizeof(n->why), n->configured);
 	sched_why_put(n->why, sizeof(n->why), " nodes, needs ");
@@ -313,6 +325,8 @@ int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
 		      (n->candidate ? SCHED_LEADER_TIMEOUT_NS : 0);
 	if (n->stand_at < n->quiet_until)
 		n->stand_at = n->quiet_until;
+	if (!voter(n, n->self))
+		return 0;       /* follows whoever the voters elect */
 	if (now >= n->stand_at)
 		return stand(n, now, v, out, max);
 	if (n->candidate && now >= n->next_ask)
@@ -339,7 +353,7 @@ static int on_vote_req(struct sched_node *n, uint64_t now, const struct sched_vi
 		       const struct sched_msg *in, struct sched_msg *out, int max, bool live)
 {
 	bool grant = in->term == n->term && !live && in_view(v, in->from) &&
-		     (n->voted_for == 0 || n->voted_for == in->from);
+		     voter(n, in->from) && (n->voted_for == 0 || n->voted_for == in->from);
 
 	if (max < 1)
 		return 0;
@@ -355,7 +369,7 @@ static int on_vote_req(struct sched_node *n, uint64_t now, const struct sched_vi
 static int on_vote(struct sched_node *n, uint64_t now, const struct sched_view *v,
 		   const struct sched_msg *in, struct sched_msg *out, int max)
 {
-	if (!n->candidate || in->term != n->term || !in->granted)
+	if (!n->candidate || in->term != n->term || !in->granted || !voter(n, in->from))
 		return 0;
 	for (unsigned i = 0; i < n->ngranted; i++)
 		if (n->granted[i] == in->from)
@@ -415,7 +429,7 @@ int sched_receive(struct sched_node *n, uint64_t now, const struct sched_view *v
 	case SCHED_MSG_STATE:
 		return on_state(n, now, in, out, max);
 	default:
-		if (n->leading && in->term == n->term)
+		if (n->leading && in->term == n->term && voter(n, in->from))
 			record_ack(n, in->from, in->version);
 		return 0;
 	}

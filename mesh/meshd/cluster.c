@@ -107,7 +107,8 @@ static void sched_text(char *out, unsigned size)
 	view(&v);
 	aion_text_add(out, size, "scheduler node=%u leader=%u term=%u state=%u.%u quorum=%s sees=%u/%u%s\n",
 		      self_node, sched.leader, sched.term, sched.state.term, sched.state.version,
-		      sched_quorum(&sched, &v) ? "yes" : "no", v.nalive, sched.configured,
+		      sched_quorum(&sched, &v) ? "yes" : "no", sched_live_voters(&sched, &v),
+		      sched.configured,
 		      sched.leading ? " leading" : "");
 	for (unsigned i = 0; i < sched.state.njobs; i++) {
 		const struct sched_job *j = &sched.state.job[i];
@@ -245,7 +246,8 @@ static int64_t no_leader(char *text, unsigned size)
 	view(&v);
 	if (!sched_quorum(&sched, &v)) {
 		fmt_snprintf(text, size, "no quorum: this node sees %u of %u nodes, a leader needs %u",
-			     v.nalive, sched.configured, sched.configured / 2 + 1);
+			     sched_live_voters(&sched, &v), sched.configured,
+			     sched.configured / 2 + 1);
 		return -AION_ENOQUORUM;
 	}
 	fmt_snprintf(text, size, "no leader yet (term %u): try again", sched.term);

@@ -68,8 +68,9 @@ class FakeNode:
 
 class WaitMesh(unittest.TestCase):
     def setUp(self):
-        self.saved = ac.shell_exec, ac.wait_all
-        ac.wait_all = lambda nodes, regex, timeout: {}
+        # wait_mesh() calls these through its own module.
+        self.saved = ac.mesh.shell_exec, ac.mesh.wait_all
+        ac.mesh.wait_all = lambda nodes, regex, timeout: {}
 
         def shell_exec(node, command, timeout=30.0, out=print, **_kw):
             self.assertEqual(command, "nodes")
@@ -77,10 +78,10 @@ class WaitMesh(unittest.TestCase):
             for line in answer:
                 out(line)
             return 1 if answer and answer[0].startswith("error:") else 0
-        ac.shell_exec = shell_exec
+        ac.mesh.shell_exec = shell_exec
 
     def tearDown(self):
-        ac.shell_exec, ac.wait_all = self.saved
+        ac.mesh.shell_exec, ac.mesh.wait_all = self.saved
 
     def test_converges(self):
         nodes = [FakeNode(1, [["error: meshd not running"], [HEADER] + SUSPECT, [HEADER] + ALIVE]),

@@ -614,7 +614,9 @@ static void sim_sends(struct sim *s, const struct sched_msg *out, int k)
 		sim_send(s, &out[i]);
 }
 
-static struct sim *sim_new(int n, unsigned loss)
+/* n nodes of which 1..voters are the configured ones (the others were
+ * added later: scripts/cluster/add). */
+static struct sim *sim_new_voters(int n, int voters, unsigned loss)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 
@@ -628,10 +630,15 @@ static struct sim *sim_new(int n, unsigned loss)
 	s->now = 5000 * MS;
 	for (int i = 1; i <= n; i++) {
 		s->up[i] = true;
-		sched_init(&s->node[i], (uint16_t)i, (unsigned)n, s->now);
+		sched_init(&s->node[i], (uint16_t)i, (unsigned)voters, s->now);
 		s->node[i].self_load = (struct sched_load){ (uint16_t)i, 0, 1 << 20, 0 };
 	}
 	return s;
+}
+
+static struct sim *sim_new(int n, unsigned loss)
+{
+	return sim_new_voters(n, n, loss);
 }
 
 static void sim_free(struct sim *s)
@@ -1007,6 +1014,53 @@ static void test_partition_and_heal(void **unused)
 	sim_free(s);
 }
 
+/* Two nodes added to a 3-node cluster (5 in all, voters 1..3) take work
+ * but never vote or lead: split 2 | 3 so that the side of 3 holds only one
+ * voter. Counting every member, both sides would see "3 of 3" or "2 of 3"
+ * and each elect a leader; with voters, only the side with 2 voters may. */
+static void test_added_nodes_do_not_vote(void **unused)
+{
+	static const int voters_side[] = { 1, 2 };
+	struct sim *s = sim_new_voters(5, 3, 0);
+	struct sched_job *j;
+	int l;
+
+	(void)unused;
+	sim_await_leader(s, 500 * MS);
+	assert_true(sim_leader(s) <= 3);
+	sim_add_committed(s, "web", 3, SCHED_SPREAD, NULL, 0);
+	sim_run(s, 1000 * MS);
+	l = sim_leader(s);
+	/* Placement uses the added nodes: the least loaded ones get work. */
+	j = sched_job_find(&s->node[l].state, "web");
+	assert_int_equal(ninst(j), 3);
+
+	partition(s, voters_side, 2, true);
+	for (int step = 0; step < 500; step++) {        /* 5 s */
+		sim_step(s);
+		for (int m = 3; m <= 5; m++) {
+			struct sched_view v = sim_view(s, m);
+
+			assert_false(s->node[m].leading);
+			assert_int_equal(sched_submit_add(&s->node[m], &v, "x", 1, 0, NULL, 0),
+					 -AION_ENOQUORUM);
+		}
+	}
+	assert_string_equal(s->node[4].why, "no quorum: sees 1 of 3 nodes, needs 2");
+	l = sim_leader(s);
+	assert_true(l == 1 || l == 2);
+	assert_int_equal(sim_leaders(s), 1);
+	sim_add_committed(s, "new", 1, 0, NULL, 0);
+
+	/* Alone among the added ones, no node leads, whatever the view says. */
+	partition(s, voters_side, 2, false);
+	sim_run(s, 3000 * MS);
+	assert_converged(s, sim_leader(s));
+	assert_true(sim_leader(s) <= 3);
+	assert_non_null(sched_job_find(&s->node[5].state, "new"));
+	sim_free(s);
+}
+
 /* Acks decide: a version is committed once more than half of the
  * configured nodes hold it, never before. */
 static void test_commit_needs_majority(void **unused)
@@ -1155,6 +1209,7 @@ int main(void)
 		cmocka_unit_test(test_election_with_lagging_detection),
 		cmocka_unit_test(test_partition_and_heal),
 		cmocka_unit_test(test_commit_needs_majority),
+		cmocka_unit_test(test_added_nodes_do_not_vote),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_no_vote_while_leader_lives),
 	};

@@ -11,7 +11,9 @@
  *
  * Leader. At most one node per term changes the state, and only while its
  * membership view holds a quorum: more than half of the configured nodes
- * alive, itself included. A node with a quorum view and no live leader
+ * alive, itself included. The configured nodes, 1..configured, are the
+ * voters; a node added to the cluster later takes work but never votes,
+ * leads or counts towards a quorum or a commit. A node with a quorum view and no live leader
  * (the leader is missing from its view, or no STATE came for
  * SCHED_LEADER_TIMEOUT_NS) asks for votes for term+1: at once when it is
  * the lowest-numbered live node of its view, otherwise after a delay
@@ -201,6 +203,8 @@ struct sched_node {
 };
 
 void sched_init(struct sched_node *n, uint16_t self, unsigned configured, uint64_t now);
+/* Voters (nodes 1..configured) alive in v, self included. */
+unsigned sched_live_voters(const struct sched_node *n, const struct sched_view *v);
 bool sched_quorum(const struct sched_node *n, const struct sched_view *v);
 
 /* Timers, view changes, placement by the leader: call on every tick and

@@ -1,0 +1,23 @@
+"""Stop every node of the cluster in the run folder, then the network (the
+wires, the node switches, the central switch), by pid, never by name, and
+remove their pid files and sockets. Idempotent: exits 0 when nothing runs."""
+
+import aion_cluster as ac
+
+
+def main():
+    run = ac.run_dir()
+    # alive() checks /proc/PID/cmdline is this node's QEMU (this run folder's
+    # vde_switch or wirefilter), so a pid recycled by an unrelated process is
+    # never signalled, only forgotten.
+    stopped, net_stopped, stale = ac.stop_cluster(run)
+    for n, pid in stopped:
+        print(f"down: stopped {n.name} (pid {pid})")
+    for part, pid in net_stopped:
+        print(f"down: stopped {part.label} (pid {pid})")
+    for x in stale:
+        name = x.name if isinstance(x, ac.Node) else x.label
+        print(f"down: {name} was not running (removed stale pid file)")
+    if not stopped and not net_stopped:
+        print(f"down: nothing running in {run}")
+

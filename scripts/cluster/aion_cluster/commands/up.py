@@ -1,0 +1,150 @@
+"""Start an Aion cluster and wait until every node is ready.
+
+Installs what the host lacks and builds what is stale (scripts/lib/cluster-cmd
+ran scripts/setup-host before this), copies the image into the run folder,
+starts the network (the central VDE switch, then for each node its own
+switch and the wirefilter joining it to the central one:
+docs/host-scripts.md), then the nodes (all at once), waits until every
+node's `nodes` command sees every node alive (unless --no-wait), and prints
+a table. Each phase prints one line with the time since the command
+started; -v also shows the nodes' consoles. The VMs and the network keep
+running after this exits; scripts/cluster/down stops them.
+"""
+import argparse
+import shutil
+import sys
+
+import aion_cluster as ac
+from aion_cluster import cluster as lifecycle
+
+DEFAULT_NODES = 3
+
+
+def key_arg(text):
+    try:
+        return ac.check_key(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def node_key_arg(text):
+    """"N=HEX" -> (N, HEX)."""
+    number, sep, key = text.partition("=")
+    if not sep or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"expected N=HEX, not {text!r}")
+    return int(number), key_arg(key)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("-n", dest="count", type=int, default=DEFAULT_NODES, metavar="N",
+                   help=f"number of nodes, node1..nodeN (default {DEFAULT_NODES}, "
+                        f"at most {ac.MAX_NODES})")
+    p.add_argument("--kvm", action="store_true", help="use KVM if /dev/kvm is usable (default: TCG)")
+    p.add_argument("-m", dest="mem_mib", type=int, default=128, metavar="MIB",
+                   help="memory per node in MiB (default 128)")
+    p.add_argument("--forward", action=argparse.BooleanOptionalAction, default=True,
+                   help=f"forward a free 127.0.0.1 port to node1's TCP port "
+                        f"{ac.FORWARD_GUEST_PORT} (default: on)")
+    p.add_argument("--key", type=key_arg, metavar="HEX",
+                   help=f"cluster key of every node (fw_cfg {ac.CLUSTER_KEY_FWCFG}; "
+                        f"default: the image's built-in key)")
+    p.add_argument("--node-key", dest="node_keys", type=node_key_arg, action="append",
+                   default=[], metavar="N=HEX",
+                   help="cluster key of node N alone (overrides --key; repeatable)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show every node's console output as it arrives")
+    p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
+                   help=f"wait until every node sees every other one alive in its "
+                        f"`nodes` view ({ac.MESH_TIMEOUT_S} s; default: on)")
+    args = p.parse_args()
+    if not 1 <= args.count <= ac.MAX_NODES:
+        p.error(f"-n must be between 1 and {ac.MAX_NODES}")
+    for number, _key in args.node_keys:
+        if not 1 <= number <= args.count:
+            p.error(f"--node-key {number}=...: there is no node{number} (-n {args.count})")
+    args.node_keys = dict(args.node_keys)
+    return args
+
+
+def refuse_running(run):
+    """Exit when anything of a cluster still runs in run; else clear what
+    a dead one left (stale pid files, sockets)."""
+    nodes_up, _switch_up = ac.running_parts(run)
+    net_up = ac.running_net(run)
+    if nodes_up or net_up:
+        what = [f"{n.name} (pid {n.pid})" for n in nodes_up]
+        what += [f"{p.label} (pid {p.pid})" for p in net_up]
+        sys.exit(f"up: a cluster is already running in {run}: {', '.join(what)}\n"
+                 f"up: stop it first with scripts/cluster/down")
+    ac.stop_cluster(run)
+
+
+def prepare(run, args, progress):
+    """Setup and build; the image copied into the run folder."""
+    run.mkdir(parents=True, exist_ok=True)
+    # Folders of nodes beyond this cluster's size would show up in status.
+    for n in ac.nodes_in(run):
+        if n.number > args.count:
+            shutil.rmtree(n.dir)
+    progress("setup", "host packages, lwIP and mbedTLS sources ready")
+    log = run / "build.log"
+    progress("build", f"building what is stale (output: {log})")
+    with open(log, "w") as out:
+        ac.build(log=out)
+    progress("build", f"image ready: {lifecycle.install_image(run)}")
+    lifecycle.save_config(run, configured=args.count, mem_mib=args.mem_mib, kvm=args.kvm,
+                          key=args.key)
+
+
+def launch(run, args, net, nodes, progress):
+    net.start_net()
+    progress("network", f"switch pid {net.switch.pid} at {net.switch.sock}, "
+                        f"{args.count} node switches and wires")
+    for n in nodes:
+        n.start()
+        fwd = f", 127.0.0.1:{n.forward_port} -> port {ac.FORWARD_GUEST_PORT}" \
+            if n.forward_port else ""
+        progress(n.name, f"started (pid {n.pid}, {ac.mesh_addr(n.number)}{fwd})")
+    echoes = {n.name: ac.LineEcho(n.name) for n in nodes} if args.verbose else None
+    lifecycle.boot(nodes, progress, echoes=echoes)
+    if not args.wait:
+        return None
+    try:
+        views = lifecycle.join_mesh(run, progress, ac.MESH_TIMEOUT_S)
+    except ac.NodeTimeout as e:
+        raise ac.NodeError(f"{e}\nup: --no-wait skips this wait") from None
+    return views[nodes[0].name][1]
+
+
+def main():
+    args = parse_args()
+    run = ac.run_dir()
+    progress = lifecycle.Progress("up")
+    refuse_running(run)
+    try:
+        prepare(run, args, progress)
+    except ac.NodeError as e:
+        sys.exit(f"up: {e}")
+    net = ac.Cluster(run, range(1, args.count + 1))
+    nodes = net.nodes = ac.cluster_nodes(run, args.count, net, forward=args.forward,
+                                         mem_mib=args.mem_mib, kvm=args.kvm, key=args.key,
+                                         node_keys=args.node_keys,
+                                         iso=lifecycle.image(run))
+    ac.exit_on_signals()
+    try:
+        members = launch(run, args, net, nodes, progress)
+    except (ac.NodeError, SystemExit) as e:
+        # A cluster that did not come up is not left half running.
+        for n, pid in ac.stop_nodes(nodes):
+            print(f"up: stopped {n.name} (pid {pid})", file=sys.stderr)
+        for part, pid in net.stop_net():
+            print(f"up: stopped {part.label} (pid {pid})", file=sys.stderr)
+        if isinstance(e, SystemExit):
+            raise
+        sys.exit(f"up: {e}")
+    print()
+    print(ac.switch_line(net.switch))
+    print("\n".join(ac.cluster_table(
+        nodes, state=lambda n: members[n.number]["state"] if members else "booted",
+        net=net)))
