@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Host tests of aion_cluster without a VM: the `nodes` parser, wait_mesh()
 against fake nodes, the fw_cfg arguments and cluster keys, partition group
-parsing, and the fault network itself (real vde_switch and wirefilter
+parsing, the fault network itself (real vde_switch and wirefilter
 processes in a temporary run folder; frames sent and counted through
 libvdeplug with ctypes; these fail when vde2 is missing: setup-host
-installs it, and a skip would count as a pass).
+installs it, and a skip would count as a pass), and the cluster commands
+themselves (up, status --json, kill, start, stop, restart, add, logs, exec
+--all, down) run as a user runs them, on that network, with fake_qemu.py
+in place of QEMU.
 Run: python3 scripts/cluster/test_aion_cluster.py"""
 import ctypes
 import ctypes.util
+import json
+import os
 import re
+import subprocess
 import select
 import shutil
 import sys
@@ -305,6 +311,163 @@ class FaultNetChildren(FaultNet):
     """The same as the tests start it: switches and wires are our children."""
 
     DIE_WITH_PARENT = True
+
+
+HERE = Path(__file__).resolve().parent
+
+
+class Commands(unittest.TestCase):
+    """The scripts/cluster commands on a cluster of fake_qemu.py nodes."""
+
+    def setUp(self):
+        self.assertTrue(LIB, "vde_switch, wirefilter or libvdeplug missing (run scripts/setup-host)")
+        self.run = Path(tempfile.mkdtemp(prefix="aion-cmdtest-", dir="/tmp"))
+        self.env = dict(os.environ, AION_RUN_DIR=str(self.run), AION_SETUP_DONE="1",
+                        AION_QEMU=str(HERE / "fake_qemu.py"))
+        self.image = self.run / "test.iso"
+        self.image.write_bytes(b"not an image: fake_qemu boots nothing")
+        self.addCleanup(shutil.rmtree, self.run, ignore_errors=True)
+        self.addCleanup(ac.stop_cluster, self.run)     # by pid, also on failure
+
+    def cmd(self, *args, status=0, timeout=60):
+        """Runs scripts/cluster/ARGS[0] ARGS[1:]; its stdout. Checks the
+        exit status and that nothing printed a traceback."""
+        p = subprocess.run([str(HERE / args[0]), *args[1:]], env=self.env, text=True,
+                           capture_output=True, timeout=timeout)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertEqual(p.returncode, status, f"{args}: {p.stdout}{p.stderr}")
+        return p.stdout + p.stderr if status else p.stdout
+
+    def status(self):
+        data = json.loads(self.cmd("status", "--json"))
+        return {n["name"]: n for n in data["nodes"]}
+
+    def up(self, n=3):
+        out = self.cmd("up", "-n", str(n), "--image", str(self.image))
+        for phase in ("network:", "node1: started", f"node{n}: booted", "mesh: formed"):
+            self.assertRegex(out, rf"up: \[\s*\d+\.\d s\] {phase}")
+
+    def test_up_status_down(self):
+        self.up()
+        nodes = self.status()
+        self.assertEqual(sorted(nodes), ["node1", "node2", "node3"])
+        for i, name in enumerate(sorted(nodes), 1):
+            n = nodes[name]
+            self.assertEqual((n["number"], n["address"], n["mac"], n["state"]),
+                             (i, f"10.77.0.{i}", f"52:54:00:00:00:0{i}", "alive"))
+            self.assertEqual(int((self.run / name / "pid").read_text()), n["pid"])
+            self.assertEqual(n["group"], 1)
+        self.assertIsInstance(nodes["node1"]["forward_port"], int)
+        self.assertIsNone(nodes["node2"]["forward_port"])
+        pids = [n["pid"] for n in nodes.values()]
+        self.cmd("up", "-n", "3", "--image", str(self.image), status=1)  # one at a time
+        self.assertIn("down: stopped node2", self.cmd("down"))
+        for pid in pids:
+            self.assertFalse(ac.pid_alive(pid))
+        self.assertEqual(ac.running_net(self.run), [])
+        self.assertEqual({n["state"] for n in self.status().values()}, {"dead"})
+
+    def test_kill_start_keeps_identity(self):
+        self.up()
+        before = self.status()
+        argv = (self.run / "node1" / "qemu.argv").read_text()
+        self.cmd("kill", "1")
+        self.assertEqual(self.status()["node1"]["state"], "dead")
+        out = self.cmd("start", "node1")
+        self.assertRegex(out, r"start: \[\s*[\d.]+ s\] mesh: formed: 3 nodes")
+        after = self.status()["node1"]
+        self.assertEqual(after["state"], "alive")
+        self.assertNotEqual(after["pid"], before["node1"]["pid"])
+        self.assertEqual(after["forward_port"], before["node1"]["forward_port"])
+        self.assertEqual((self.run / "node1" / "qemu.argv").read_text(), argv)
+        self.assertIn("already running", self.cmd("start", "1", status=1))
+        self.assertIn("no node7", self.cmd("start", "7", status=1))
+
+    def test_stop_logs_restart(self):
+        self.up()
+        out = self.cmd("stop", "2")
+        self.assertIn("node2| ", out)
+        self.assertIn("init: shutdown complete, powering off", out)
+        self.assertRegex(out, r"stop: node2 powered off after [\d.]+ s")
+        self.assertEqual(self.status()["node2"]["state"], "stopped")
+        self.assertIn("is not running", self.cmd("stop", "2"))
+        log = self.cmd("logs", "2")
+        self.assertRegex(log, r"^\[\s*[\d.]+\] node2 kernel: ready\n")
+        self.assertTrue(log.endswith("node2 init: shutdown complete, powering off\n"), log)
+        self.assertEqual(self.cmd("logs", "-n", "1", "2").count("\n"), 1)
+        self.assertEqual(self.cmd("logs", "-n", "0", "2"), "")
+        self.cmd("start", "2")
+        self.assertEqual(self.status()["node2"]["state"], "alive")
+        self.assertNotIn("shutdown", self.cmd("logs", "2"))
+        self.assertIn("shutdown complete", self.cmd("logs", "--previous", "2"))
+        # restart: in order, then up again; a guest that ignores the button
+        # is ended by pid after the timeout and the command fails.
+        self.assertIn("powered off", self.cmd("restart", "3"))
+        self.assertEqual(self.status()["node3"]["state"], "alive")
+        (self.run / "node3" / "ignore-power-button").touch()
+        out = self.cmd("stop", "-t", "1", "3", status=1)
+        self.assertIn("node3 did not power off within 1 s: ended it by its pid", out)
+        self.assertEqual(self.status()["node3"]["state"], "dead")
+
+    def test_logs_follow(self):
+        self.up(1)
+        follow = subprocess.Popen([str(HERE / "logs"), "-f", "1"], env=self.env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # By its pid (Popen); communicate() reaps it and closes the pipes.
+        self.addCleanup(lambda: (follow.kill(), follow.communicate()))
+        self.assertIn("kernel: ready", follow.stdout.readline())
+        self.cmd("exec", "1", "echo followed words")
+        while "followed words" not in follow.stdout.readline():
+            pass
+        self.cmd("kill", "1")
+        self.cmd("start", "--no-wait", "1")          # a new log file: followed too
+        while "kernel: ready" not in follow.stdout.readline():
+            pass
+
+    def test_add_and_exec_all(self):
+        self.up()
+        out = self.cmd("add", "-n", "2")
+        self.assertRegex(out, r"add: \[\s*[\d.]+ s\] mesh: formed: 5 nodes")
+        nodes = self.status()
+        self.assertEqual([nodes[f"node{i}"]["state"] for i in range(1, 6)], ["alive"] * 5)
+        argv = (self.run / "node5" / "qemu.argv").read_text()
+        self.assertIn("aion.node=5 aion.nodes=3", argv)      # voters stay 1..3
+        self.assertIn("52:54:00:00:00:05", argv)
+        self.assertIsNone(nodes["node5"]["forward_port"])
+        self.assertEqual(ac.Wire(self.run, 5).alive(), True)
+        lines = self.cmd("exec", "--all", "uptime").splitlines()
+        self.assertEqual(sorted(ln.split(":")[0] for ln in lines),
+                         [f"node{i}" for i in range(1, 6)])
+        self.assertTrue(all(re.fullmatch(r"node\d: uptime s=[\d.]+", ln) for ln in lines))
+        self.cmd("kill", "4")
+        self.cmd("pause", "5")
+        out = self.cmd("exec", "--all", "bogus", status=1)
+        self.assertIn("node5 is paused: skipped", out)
+        self.assertNotIn("node4:", out)
+        self.assertIn("node1: error: unknown command", out)
+
+    def test_closed_pipe_and_errors(self):
+        self.up(1)
+        p = subprocess.Popen(f"'{HERE / 'exec'}' 1 nodes | head -1", shell=True, env=self.env,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(out, "nodes self=1 count=1\n")
+        self.assertNotIn("Traceback", err)
+        self.assertIn("logs: 'x' is not a node", self.cmd("logs", "x", status=1))
+        self.assertIn("exec: no node9 in", self.cmd("exec", "9", "nodes", status=125))
+
+    def test_without_python(self):
+        """A command on a machine without python3 says what is missing."""
+        bin_dir = self.run / "bin"
+        bin_dir.mkdir()
+        for tool in ("basename", "dirname", "readlink", "date"):
+            (bin_dir / tool).symlink_to(shutil.which(tool))
+        p = subprocess.run(["/bin/bash", str(HERE / "status")], text=True,
+                           capture_output=True, env={"PATH": str(bin_dir)})
+        self.assertEqual(p.returncode, 127)
+        self.assertEqual(p.stderr, "status: python3 is not installed; ./scripts/cluster/up "
+                                   "installs what the cluster tools need (or run "
+                                   "./scripts/setup-host)\n")
 
 
 if __name__ == "__main__":

@@ -84,10 +84,14 @@ def load_config(run):
         raise NodeError(f"unreadable {config_file(run)}: {e}") from None
 
 
-def install_image(run):
-    """Copy the built image into the run folder (atomically)."""
+def install_image(run, source=ISO):
+    """Copy the image (default: the one built) into the run folder,
+    atomically; NodeError when there is none."""
     tmp = image(run).with_suffix(".iso.new")
-    shutil.copyfile(ISO, tmp)
+    try:
+        shutil.copyfile(source, tmp)
+    except OSError as e:
+        raise NodeError(f"cannot copy the image {source} into {run}: {e}") from None
     tmp.replace(image(run))
     return image(run)
 
