@@ -26,16 +26,11 @@ Usage: cluster_failover.py ISO"""
 import re
 import time
 
-from clusterlib import ac, check, cluster, main
-from cluster_sched import settle, shell
+from clusterlib import ac, check, cluster, kv_roles, main, settle, shell
 
 COUNT = 3000
 KILL_AFTER = 300
 ANSWER_LIMIT_S = 2.0
-
-
-def kv_roles(table):
-    return dict((n, r) for n, r in table.get("kv", (0, []))[1])
 
 
 def test(iso):
