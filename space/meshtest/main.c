@@ -17,7 +17,8 @@
  *   cap-take       GETs the capability from "mailbox", calls it, and checks
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
- *   bench          round trips to "echo-N" (local) and "echo" (remote)
+ *   bench          round trips to "echo-N" (local) and "echo" (remote),
+ *                  each one's time logged (bench/mesh)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-counter:N   looks "kv" up once, then N times ADD counter 1 (N = 0:
  *                  until the key "stop" exists, checked every 100 acks),
@@ -316,32 +317,60 @@ static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		    (unsigned long)count, grant ? aion_error_name(grant) : "ok", cc.rights);
 }
 
-static uint64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc)
+/* BENCH_CALLS round trips on svc, each timed into ns[]: 0, or the first
+ * failure's error with *at its call. */
+static int64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc, uint64_t *ns,
+			 unsigned *at)
 {
-	uint64_t t0 = aion_clock_ns();
-	for (unsigned i = 0; i < BENCH_CALLS; i++)
-		if (echo_once(b, svc, i))
-			return 0;
-	return (aion_clock_ns() - t0) / BENCH_CALLS;
+	for (unsigned i = 0; i < BENCH_CALLS; i++) {
+		uint64_t t = aion_clock_ns();
+		int64_t err = echo_once(b, svc, i);
+		if (err) {
+			*at = i;
+			return err;
+		}
+		ns[i] = aion_clock_ns() - t;
+	}
+	return 0;
 }
 
+/* Round trips to "echo-N" (local) and "echo" (remote): a warm-up round of
+ * each, then the measured one. A failed call ends the bench with one line
+ * naming it, and no samples: a failure has no time. */
 static void bench(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
+	static uint64_t ns[2][BENCH_CALLS];
+	static const char *const target[2] = { "local", "remote" };
 	char local[24];
-	aion_handle_t l, r;
+	const char *name[2] = { local, "echo" };
+	aion_handle_t svc[2];
 	fmt_snprintf(local, sizeof(local), "echo-%u", self_node);
-	int64_t err = lookup_wait(b, mesh, local, &l, NULL);
-	if (!err)
-		err = lookup_wait(b, mesh, "echo", &r, NULL);
-	if (err) {
-		aion_printf("meshtest: bench lookup failed err=%s", aion_error_name(err));
-		return;
+	for (unsigned k = 0; k < 2; k++) {
+		int64_t err = lookup_wait(b, mesh, name[k], &svc[k], NULL);
+		if (err) {
+			aion_printf("meshtest: bench failed target=%s name=%s lookup err=%s",
+				    target[k], name[k], aion_error_name(err));
+			return;
+		}
 	}
-	bench_one(b, l);        /* warm up */
-	bench_one(b, r);
-	uint64_t lns = bench_one(b, l), rns = bench_one(b, r);
-	aion_printf("meshtest: bench calls=%u local_ns=%lu remote_ns=%lu", BENCH_CALLS,
-		    (unsigned long)lns, (unsigned long)rns);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned at = 0;
+			int64_t err = bench_one(b, svc[k], ns[k], &at);
+			if (err) {
+				aion_printf("meshtest: bench failed target=%s name=%s call=%u "
+					    "round=%s err=%s", target[k], name[k], at,
+					    round ? "measured" : "warm-up", aion_error_name(err));
+				return;
+			}
+		}
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		char head[48];
+		fmt_snprintf(head, sizeof(head), "meshtest: bench samples target=%s", target[k]);
+		aion_log_samples(head, "ns", ns[k], BENCH_CALLS);
+	}
+	aion_printf("meshtest: bench done calls=%u", BENCH_CALLS);
 }
 
 /* Random and truncated datagrams at a meshd: only its drop counters may move. */
