@@ -4,7 +4,8 @@ With cluster(..., faults=True) the network is the one `up` builds (a switch
 per node, joined to the central switch by a wirefilter) and the test gets an
 ac.Cluster with partition(), heal() and loss().
 Also the shell and scheduler helpers several tests and benches use:
-shell(), jobs(), settle() and kv_roles()."""
+shell(), jobs(), settle(), kv_roles(), first_after_epoch() and
+wait_after_epoch()."""
 import collections
 import contextlib
 import re
@@ -29,6 +30,15 @@ SETTLE_S = 20
 # [(node, role)] and the epoch of its primary (replicated jobs).
 Job = collections.namedtuple("Job", "want inst epoch")
 NO_JOB = Job(0, [], 0)
+# meshtest's kv-counter line for a call that got through after failures,
+# after a long wait or from a new primary: the epoch that answered it.
+KV_RESUMED_RE = (r"meshtest: kv-counter resumed gap_ms=(?P<gap>\d+) err=(?P<err>\S+) "
+                 r"epoch=(?P<epoch>\d+) prev_epoch=(?P<prev>\d+) op=(?P<op>\w+) seq=(?P<seq>\d+)")
+# Its last line: acknowledged increments, the key's value read at the end,
+# and the updates its own per-answer checks found lost or doubled.
+KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\S+) "
+              r"retries=(?P<retries>\d+) lost=(?P<lost>\d+) doubled=(?P<doubled>\d+) "
+              r"key=(?P<key>\S+) err=(?P<err>\S+)")
 
 
 @contextlib.contextmanager
@@ -155,6 +165,30 @@ def settle(nodes, want, timeout=SETTLE_S, leaders=None):
 def kv_roles(table):
     """{node: role} of the kv job's instances in a `jobs` table."""
     return dict(table.get("kv", NO_JOB).inst)
+
+
+def first_after_epoch(regex, text, epoch):
+    """The first match of regex (with a group "epoch") in text whose epoch
+    is above epoch, and how many matches under an older epoch came before
+    it: a call answered under the epoch of a primary that was since killed
+    is no sign that its successor serves. (None, count) when none is yet."""
+    older = 0
+    for m in re.finditer(regex, text, re.MULTILINE):
+        if int(m.group("epoch")) > epoch:
+            return m, older
+        older += 1
+    return None, older
+
+
+def wait_after_epoch(node, regex, epoch, timeout, pos=0):
+    """node.wait_for(regex), but for the first line whose epoch is above
+    epoch (see first_after_epoch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = node.wait_for(regex, max(0.0, deadline - time.monotonic()), pos=pos)
+        if int(m.group("epoch")) > epoch:
+            return m
+        pos = m.end()
 
 
 def main(test):
