@@ -17,14 +17,16 @@
  *   cap-take       GETs the capability from "mailbox", calls it, and checks
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
- *   bench          round trips to "echo-N" (local) and "echo" (remote)
+ *   bench          round trips to "echo-N" (local) and "echo" (remote),
+ *                  each one's time logged (bench/mesh)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
- *   kv-counter:N   looks "kv" up once, then N times ADD counter 1 (N = 0:
- *                  until the key "stop" exists, checked every 100 acks),
- *                  each write retried with its seq until it is
- *                  acknowledged; at the end GETs the counter. The proxy
- *                  must follow a failover by itself (the kv failover test,
- *                  bench/failover)
+ *   kv-counter:N   looks "kv" up once, then N times ADD counter-NODE 1
+ *                  (N = 0: until the key "stop" exists, checked every 100
+ *                  acks), each write retried with its seq until it is
+ *                  acknowledged and its answer checked against the last
+ *                  one (lost or doubled updates); at the end GETs the
+ *                  key. The proxy must follow a failover by itself (the
+ *                  kv failover test, bench/failover)
  *   kv-counter-local:N  the same, but only once a lookup finds "kv" on
  *                  this node: the client holds what a local lookup gives
  * Every result is one log line "meshtest: ...".
@@ -316,32 +318,60 @@ static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		    (unsigned long)count, grant ? aion_error_name(grant) : "ok", cc.rights);
 }
 
-static uint64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc)
+/* BENCH_CALLS round trips on svc, each timed into ns[]: 0, or the first
+ * failure's error with *at its call. */
+static int64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc, uint64_t *ns,
+			 unsigned *at)
 {
-	uint64_t t0 = aion_clock_ns();
-	for (unsigned i = 0; i < BENCH_CALLS; i++)
-		if (echo_once(b, svc, i))
-			return 0;
-	return (aion_clock_ns() - t0) / BENCH_CALLS;
+	for (unsigned i = 0; i < BENCH_CALLS; i++) {
+		uint64_t t = aion_clock_ns();
+		int64_t err = echo_once(b, svc, i);
+		if (err) {
+			*at = i;
+			return err;
+		}
+		ns[i] = aion_clock_ns() - t;
+	}
+	return 0;
 }
 
+/* Round trips to "echo-N" (local) and "echo" (remote): a warm-up round of
+ * each, then the measured one. A failed call ends the bench with one line
+ * naming it, and no samples: a failure has no time. */
 static void bench(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
+	static uint64_t ns[2][BENCH_CALLS];
+	static const char *const target[2] = { "local", "remote" };
 	char local[24];
-	aion_handle_t l, r;
+	const char *name[2] = { local, "echo" };
+	aion_handle_t svc[2];
 	fmt_snprintf(local, sizeof(local), "echo-%u", self_node);
-	int64_t err = lookup_wait(b, mesh, local, &l, NULL);
-	if (!err)
-		err = lookup_wait(b, mesh, "echo", &r, NULL);
-	if (err) {
-		aion_printf("meshtest: bench lookup failed err=%s", aion_error_name(err));
-		return;
+	for (unsigned k = 0; k < 2; k++) {
+		int64_t err = lookup_wait(b, mesh, name[k], &svc[k], NULL);
+		if (err) {
+			aion_printf("meshtest: bench failed target=%s name=%s lookup err=%s",
+				    target[k], name[k], aion_error_name(err));
+			return;
+		}
 	}
-	bench_one(b, l);        /* warm up */
-	bench_one(b, r);
-	uint64_t lns = bench_one(b, l), rns = bench_one(b, r);
-	aion_printf("meshtest: bench calls=%u local_ns=%lu remote_ns=%lu", BENCH_CALLS,
-		    (unsigned long)lns, (unsigned long)rns);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned at = 0;
+			int64_t err = bench_one(b, svc[k], ns[k], &at);
+			if (err) {
+				aion_printf("meshtest: bench failed target=%s name=%s call=%u "
+					    "round=%s err=%s", target[k], name[k], at,
+					    round ? "measured" : "warm-up", aion_error_name(err));
+				return;
+			}
+		}
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		char head[48];
+		fmt_snprintf(head, sizeof(head), "meshtest: bench samples target=%s", target[k]);
+		aion_log_samples(head, "ns", ns[k], BENCH_CALLS);
+	}
+	aion_printf("meshtest: bench done calls=%u", BENCH_CALLS);
 }
 
 /* Random and truncated datagrams at a meshd: only its drop counters may move. */
@@ -385,47 +415,96 @@ static int kv_final(int64_t err)
 }
 
 /*
+ * A kv-counter client. It alone writes its key ("counter-N", N its node),
+ * so every acknowledged ADD of 1 must answer the last acknowledged value
+ * plus one: each answer is checked, not only the total at the end.
+ */
+struct kv_client {
+	struct aion_ipc_buffer *b;
+	aion_handle_t kv;
+	uint64_t id;                    /* random, nonzero: the store's client id */
+	char key[KV_KEY_MAX + 1];
+	uint64_t value;                 /* the last acknowledged value of key */
+	uint64_t epoch;                 /* of the instance that gave the last answer */
+	unsigned acked, retries, lost, doubled;
+};
+
+/*
  * One kv call, sent again with the same seq until it is answered: one line
  * per failure, and one when it succeeds after failures, after a wait a
  * normal call never takes, or from an instance of another epoch than the
  * last answer's (a new primary: the first call after a failover, however
  * short the wait; a call parked by meshd while the proxy re-binds fails
- * nothing). Counts the retries.
+ * nothing). That line names the epoch that answered and the one before,
+ * so a slow call the old primary still answered is not taken for the
+ * failover's end (bench/failover). Counts the retries.
  */
-static int64_t kv_until_done(struct aion_ipc_buffer *b, aion_handle_t kv, uint32_t label,
-			     uint64_t client, uint64_t seq, const char *const *f, unsigned n,
-			     char *out, unsigned *retries)
+static int64_t kv_until_done(struct kv_client *c, uint32_t label, uint64_t seq,
+			     const char *const *f, unsigned n, char *out)
 {
-	static uint64_t last_epoch;
 	uint64_t start = aion_clock_ns(), epoch = 0;
 	int64_t err, last = 0;
-	while ((err = mesh_kv_call(kv, b, label, client, seq, f, n, out, KV_VALUE_MAX + 1,
-				   &epoch))) {
+	while ((err = mesh_kv_call(c->kv, c->b, label, label == KV_GET ? 0 : c->id, seq, f, n,
+				   out, KV_VALUE_MAX + 1, &epoch))) {
 		if (kv_final(err))
 			return err;
-		(*retries)++;
+		c->retries++;
 		last = err;
 		aion_printf("meshtest: kv-counter fail seq=%lu err=%s executed=%s",
 			    (unsigned long)seq, aion_error_name(err),
 			    err == -AION_EINDOUBT ? "maybe" : "no");
 		aion_sleep_ns(KV_PAUSE_NS);
 	}
-	if (last || aion_clock_ns() - start >= KV_SLOW_NS || (last_epoch && epoch != last_epoch))
-		aion_printf("meshtest: kv-counter resumed gap_ms=%lu err=%s epoch=%lu",
-			    (unsigned long)((aion_clock_ns() - start) / 1000000ull),
-			    last ? aion_error_name(last) : "none", (unsigned long)epoch);
-	last_epoch = epoch;
+	if (last || aion_clock_ns() - start >= KV_SLOW_NS || (c->epoch && epoch != c->epoch))
+		aion_printf("meshtest: kv-counter resumed gap_ms=%lu err=%s epoch=%lu prev_epoch=%lu "
+			    "op=%s seq=%lu", (unsigned long)((aion_clock_ns() - start) / 1000000ull),
+			    last ? aion_error_name(last) : "none", (unsigned long)epoch,
+			    (unsigned long)c->epoch, label == KV_GET ? "get" : "add",
+			    (unsigned long)seq);
+	c->epoch = epoch;
 	return 0;
 }
 
+/*
+ * Checks the answer to an acknowledged ADD of 1 (value: the key's new
+ * value). Not above the last acknowledged value: the store lost an
+ * acknowledged increment. More than one above: it applied one twice.
+ */
+static void kv_check(struct kv_client *c, uint64_t seq, const char *value)
+{
+	uint64_t got = cmdline_decimal(value), want = c->value + 1;
+	if (got != want) {
+		if (got < want)
+			c->lost++;
+		else
+			c->doubled++;
+		aion_printf("meshtest: kv-counter %s seq=%lu value=%lu expected=%lu epoch=%lu",
+			    got < want ? "lost" : "doubled", (unsigned long)seq,
+			    (unsigned long)got, (unsigned long)want, (unsigned long)c->epoch);
+	}
+	c->value = got;
+}
+
+/* The key's value now (absent: 0), the start of the checks. */
+static int64_t kv_read(struct kv_client *c, char *out)
+{
+	const char *const get[] = { c->key };
+	int64_t err = kv_until_done(c, KV_GET, 0, get, 1, out);
+	if (err == -AION_ENOENT) {
+		out[0] = '0';
+		out[1] = '\0';
+		err = 0;
+	}
+	return err;
+}
+
 /* N = 0: has somebody put the key "stop"? */
-static int kv_stop_asked(struct aion_ipc_buffer *b, aion_handle_t kv, unsigned count,
-			 unsigned *retries)
+static int kv_stop_asked(struct kv_client *c, unsigned count)
 {
 	static const char *const stop[] = { "stop" };
 	char out[KV_VALUE_MAX + 1];
 
-	return !count && !kv_until_done(b, kv, KV_GET, 0, 0, stop, 1, out, retries);
+	return !count && !kv_until_done(c, KV_GET, 0, stop, 1, out);
 }
 
 /* Looks "kv" up; local: until a lookup finds it on this node. */
@@ -444,31 +523,48 @@ static int64_t kv_lookup(struct aion_ipc_buffer *b, aion_handle_t mesh, int loca
 	return err;
 }
 
+/* ADD key 1 until count are acknowledged (0: until "stop" exists). */
+static int64_t kv_count(struct kv_client *c, unsigned count)
+{
+	const char *const add[] = { c->key, "1" };
+	char out[KV_VALUE_MAX + 1];
+	int64_t err = 0;
+	for (uint64_t seq = 1; !err && (!count || c->acked < count); seq++) {
+		err = kv_until_done(c, KV_ADD, seq, add, 2, out);
+		if (err)
+			break;
+		kv_check(c, seq, out);
+		if (++c->acked % KV_PROGRESS == 0) {
+			aion_printf("meshtest: kv-counter acked=%u", c->acked);
+			if (kv_stop_asked(c, count))
+				break;
+		}
+	}
+	return err;
+}
+
 static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count, int local)
 {
-	static const char *const add[] = { "counter", "1" };
+	struct kv_client c = { .b = b, .id = rnd() | 1 };
 	char out[KV_VALUE_MAX + 1];
-	aion_handle_t kv;
-	unsigned acked = 0, retries = 0, node = 0;
-	uint64_t client = rnd() | 1;
-	int64_t err = kv_lookup(b, mesh, local, &kv, &node);
+	unsigned node = 0;
+	fmt_snprintf(c.key, sizeof(c.key), "counter-%u", self_node);
+	int64_t err = kv_lookup(b, mesh, local, &c.kv, &node);
 	if (err) {
 		aion_printf("meshtest: kv-counter lookup failed err=%s", aion_error_name(err));
 		return;
 	}
-	aion_printf("meshtest: kv-counter started client=%lx node=%u", (unsigned long)client, node);
-	for (uint64_t seq = 1; !err && (!count || acked < count); seq++) {
-		err = kv_until_done(b, kv, KV_ADD, client, seq, add, 2, out, &retries);
-		if (!err && ++acked % KV_PROGRESS == 0) {
-			aion_printf("meshtest: kv-counter acked=%u", acked);
-			if (kv_stop_asked(b, kv, count, &retries))
-				break;
-		}
-	}
+	err = kv_read(&c, out);
+	c.value = cmdline_decimal(out);
+	aion_printf("meshtest: kv-counter started client=%lx node=%u key=%s from=%s",
+		    (unsigned long)c.id, node, c.key, err ? "?" : out);
 	if (!err)
-		err = kv_until_done(b, kv, KV_GET, 0, 0, add, 1, out, &retries);
-	aion_printf("meshtest: kv-counter done acked=%u value=%s retries=%u err=%s", acked,
-		    err ? "?" : out, retries, err ? aion_error_name(err) : "none");
+		err = kv_count(&c, count);
+	if (!err)
+		err = kv_read(&c, out);
+	aion_printf("meshtest: kv-counter done acked=%u value=%s retries=%u lost=%u doubled=%u "
+		    "key=%s err=%s", c.acked, err ? "?" : out, c.retries, c.lost, c.doubled, c.key,
+		    err ? aion_error_name(err) : "none");
 }
 
 static int64_t server_thread(uint64_t i)

@@ -6,7 +6,9 @@
  * Roles:
  *   udp-echo            UDP port 7000: echoes every datagram to its sender
  *   udp-client[:ADDR]   1000 datagrams of 64..512 bytes to ADDR:7000, one at
- *                       a time, each echo awaited 2 s (3 retries) and checked
+ *                       a time, each echo awaited 2 s (3 retries) and checked;
+ *                       when all came back intact, each one's round trip
+ *                       (`udp samples from=I us=...`, bench/net)
  *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
  *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
@@ -186,6 +188,9 @@ static int64_t udp_await(struct sock_ctx *ctx, aion_handle_t sock, uint8_t *data
 	}
 }
 
+/* Each echoed datagram's round trip, from its first send (retries included). */
+static uint64_t udp_rtt_us[UDP_COUNT];
+
 static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 {
 	uint8_t *rx = data + UDP_MAX;
@@ -222,6 +227,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 	uint64_t start = now_ms();
 	for (uint32_t seq = 0; seq < UDP_COUNT; seq++) {
 		size_t len = udp_len(seq);
+		uint64_t sent_ns = aion_clock_ns();
 		udp_fill(data, seq, len);
 		for (unsigned try = 0; try <= UDP_RETRIES; try++) {
 			if (try)
@@ -234,7 +240,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 			}
 			int64_t r = udp_await(ctx, sock, rx, seq, now_ms() + UDP_TIMEOUT_MS);
 			if (r == 1) {
-				echoed++;
+				udp_rtt_us[echoed++] = (aion_clock_ns() - sent_ns) / 1000;
 				break;
 			}
 			if (r == -1) {
@@ -246,6 +252,9 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 					    aion_error_name(r));
 		}
 	}
+	/* Only a run with every datagram back has a round-trip figure. */
+	if (echoed == UDP_COUNT && !mismatches)
+		aion_log_samples("udp samples", "us", udp_rtt_us, echoed);
 	aion_printf("udp echoed=%u of %u mismatches=%u retries=%u ms=%lu", echoed,
 		    UDP_COUNT, mismatches, retries, (unsigned long)(now_ms() - start));
 	sock_close(ctx, sock);
@@ -356,12 +365,12 @@ static uint32_t pattern_fill(uint8_t *p, size_t n, uint32_t x)
 static int64_t tcp_source(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 {
 	aion_handle_t sock;
-	uint64_t start = now_ms();
 	int64_t err = tcp_connect_retry(ctx, addr, TCP_SINK_PORT, &sock);
 	if (err) {
 		aion_printf("tcp-source connect failed err=%s", aion_error_name(err));
 		return err;
 	}
+	uint64_t start = now_ms();      /* the transfer, not the wait for a listener */
 	uint64_t h = FNV_OFFSET;
 	uint32_t x = 0x2545f491u;
 	size_t sent = 0;

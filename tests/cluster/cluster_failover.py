@@ -9,10 +9,13 @@
    number (the store applies a sequence number once);
  - node 2's VM is killed while the counter runs. Checked: the service
    answers node 1 again within 2 s of the kill (printed), through the same
-   capability (kv-counter never looks up again), the backup on node 3 is
-   now the primary, a new backup is placed on node 1, and at the end the
-   counter equals the number of acknowledged increments: no acknowledged
-   update was lost and none was applied twice;
+   capability (kv-counter never looks up again; the call counted is the
+   first one answered under the new epoch, not a slow one the old primary
+   still answered), the backup on node 3 is now the primary, a new backup
+   is placed on node 1, and no acknowledged update was lost and none was
+   applied twice: each client writes its own key (counter-N) and checks
+   every answer (the previous acknowledged value plus one), and at the end
+   each key's value equals its client's acknowledged increments;
  - node 3 runs a second counter client that starts only once a lookup
    finds "kv" on its own node (after the promotion): what a local lookup
    gives must follow a failover too;
@@ -20,22 +23,18 @@
    node 3's shell): it is not restarted in place (it would come back
    empty) but reported to the leader, which promotes the backup on node 1
    under a new epoch and places a new backup on node 3; both clients
-   carry on through the capabilities they hold, and at the end the
-   counter equals the sum of both clients' acknowledged increments.
+   carry on through the capabilities they hold, each answered under the
+   new epoch.
 Usage: cluster_failover.py ISO"""
 import re
 import time
 
-from clusterlib import ac, check, cluster, main
-from cluster_sched import settle, shell
+from clusterlib import (KV_DONE_RE, KV_RESUMED_RE, ac, check, cluster, kv_roles, main,
+                        settle, shell, wait_after_epoch)
 
 COUNT = 3000
 KILL_AFTER = 300
 ANSWER_LIMIT_S = 2.0
-
-
-def kv_roles(table):
-    return dict((n, r) for n, r in table.get("kv", (0, []))[1])
 
 
 def test(iso):
@@ -46,14 +45,14 @@ def test(iso):
         # waits for the scheduler's first leader instead of failing.
         status, lines = shell(n1, "spawn kv --replicas 2 --node 2,3,1")
         check(status == 0, f"spawn kv: {lines}")
-        settle(nodes, lambda t: kv_roles(t) == {2: "primary", 3: "backup"})
+        _, table = settle(nodes, lambda t: kv_roles(t) == {2: "primary", 3: "backup"})
         n2.wait_for(r"kv: backup joined node=3", 30)
         n1.wait_for(rf"meshtest: kv-counter acked={KILL_AFTER}\b", 120)
         mark1, mark3 = len(n1.text), len(n3.text)
 
         t0 = time.monotonic()
         n2.kill()
-        m = n1.wait_for(r"meshtest: kv-counter resumed gap_ms=(\d+) err=(\S+)", 30, pos=mark1)
+        wait_after_epoch(n1, KV_RESUMED_RE, table["kv"].epoch, 30, pos=mark1)
         answered = time.monotonic() - t0
         fails = re.findall(r"meshtest: kv-counter fail seq=\d+ err=(\S+) executed=(\w+)",
                            n1.text[mark1:])
@@ -66,42 +65,49 @@ def test(iso):
         check(not re.search(r"meshtest: kv-counter (started|lookup)", n1.text[mark1:]),
               "the client looked kv up again")
 
-        settle([n1, n3], lambda t: kv_roles(t) == {3: "primary", 1: "backup"})
+        _, table = settle([n1, n3], lambda t: kv_roles(t) == {3: "primary", 1: "backup"})
         n3.wait_for(r"kv: backup joined node=1\b", 30, pos=mark3)
         check(not re.search(r"meshtest: kv-counter done", n1.text),
               f"the counter ended before the unit kill: raise COUNT ({COUNT})")
-        unit_failover(n1, n3)
+        unit_failover(n1, n3, table["kv"].epoch)
 
-        acked = 0
-        for n in (n1, n3):
-            done = n.wait_for(r"meshtest: kv-counter done acked=(\d+) value=(\S+) retries=(\d+) "
-                              r"err=(\S+)", 240, pos=mark1 if n is n1 else mark3)
-            print(f"{n.name}'s client: acknowledged {done.group(1)}, retries {done.group(3)}")
-            check(done.group(4) == "none" and int(done.group(1)) == COUNT,
-                  f"{n.name}'s counter ended with {done.group(0)}")
-            acked += int(done.group(1))
-        status, lines = shell(n1, "kv get counter")
-        value = next((m.group(1) for m in map(re.compile(r"kv ok value=(\S+)").search, lines) if m),
-                     None)
-        print(f"counter: acknowledged {acked} in all, value {value}")
-        check(status == 0 and value == str(acked),
-              f"lost or doubled updates: acked {acked}, value {value} ({lines})")
+        for n, mark in ((n1, mark1), (n3, mark3)):
+            check_counter(n, mark)
 
 
-def unit_failover(n1, n3):
-    """Kills the primary's unit on node 3 (the node stays up)."""
+def check_counter(node, mark):
+    """The client on node ended with every update applied exactly once: its
+    own checks of each answer, its final read, and the shell's."""
+    done = node.wait_for(KV_DONE_RE, 240, pos=mark)
+    acked, value, retries, lost, doubled, key, err = done.groups()
+    print(f"{node.name}'s client: acknowledged {acked}, retries {retries}, {key}={value}, "
+          f"lost {lost}, doubled {doubled}")
+    check(err == "none" and int(acked) == COUNT,
+          f"{node.name}'s counter ended with {done.group(0)}")
+    bad = re.findall(r"meshtest: kv-counter (?:lost|doubled) .*", node.text[mark:])
+    check(lost == doubled == "0" and not bad, f"{node.name}: lost or doubled updates: {bad}")
+    # The cluster is new: each key starts absent (0).
+    status, lines = shell(node, f"kv get {key}")
+    read = next((m.group(1) for m in map(re.compile(r"kv ok value=(\S+)").search, lines) if m),
+                None)
+    check(status == 0 and value == acked == read,
+          f"lost or doubled updates: acked {acked}, the client read {value}, the shell {read}")
+
+
+def unit_failover(n1, n3, epoch):
+    """Kills the primary's unit on node 3 (the node stays up); epoch: its
+    epoch."""
     mark1, mark3 = len(n1.text), len(n3.text)
     t0 = time.monotonic()
     status, lines = shell(n3, "kill kv")
     check(status == 0, f"kill kv on node 3: {lines}")
     m = n1.wait_for(r"kv: role=primary epoch=(\d+)", 30, pos=mark1)
-    ended = n3.wait_for(r"meshd: job ended job=kv role=primary .*asking the leader", 30, pos=mark3)
-    # Calls cannot succeed between the unit's end and the promotion (they
-    # are parked while the proxy re-binds), so an ack logged after these
-    # lines shows the client got through again.
-    n1.wait_for(r"meshtest: kv-counter acked=\d+", 30, pos=m.end())
+    n3.wait_for(r"meshd: job ended job=kv role=primary .*asking the leader", 30, pos=mark3)
+    # The first call answered under the new epoch (a call that was still
+    # answered by the killed unit does not count).
+    wait_after_epoch(n1, KV_RESUMED_RE, epoch, 30, pos=mark1)
     answered = time.monotonic() - t0
-    n3.wait_for(r"meshtest: kv-counter acked=\d+", 30, pos=ended.end())
+    wait_after_epoch(n3, KV_RESUMED_RE, epoch, 30, pos=mark3)
     gaps = [re.findall(r"meshtest: kv-counter resumed gap_ms=(\d+)", n.text[mark:])
             for n, mark in ((n1, mark1), (n3, mark3))]
     print(f"kv unit killed on node 3: node 1's backup promoted (epoch {m.group(1)}); both "

@@ -14,15 +14,14 @@ Usage: cluster_partition.py ISO"""
 import re
 import time
 
-from clusterlib import ac, check, cluster, main
-from cluster_sched import jobs, settle, shell
+from clusterlib import NO_JOB, ac, check, cluster, main, settle, shell
 
 MINORITY, MAJORITY = (1, 2), (3, 4, 5)
 WATCH_S = 4
 
 
 def spread(table, allowed, k=3):
-    want, inst = table.get("echod", (0, []))
+    want, inst, _ = table.get("echod", NO_JOB)
     nodes = [n for n, _ in inst]
     return want == k and len(nodes) == k and len(set(nodes)) == k and set(nodes) <= set(allowed)
 

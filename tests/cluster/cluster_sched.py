@@ -18,51 +18,13 @@ Usage: cluster_sched.py ISO"""
 import re
 import time
 
-from clusterlib import ac, check, cluster, main
+from clusterlib import NO_JOB, ac, check, cluster, main, settle, shell
 
 ELECT_AFTER_DETECT_S = 1.0      # one vote round after the detection
-SETTLE_S = 20
-
-
-def shell(node, command, timeout=30):
-    lines = []
-    status = ac.shell_exec(node, command, timeout=timeout, out=lines.append)
-    return status, lines
-
-
-def jobs(node):
-    """(leader, {job: (want, [(node, role)])}) from `jobs`."""
-    status, lines = shell(node, "jobs")
-    check(status == 0, f"{node.name}: jobs failed: {lines}")
-    head = next((ln for ln in lines if ln.startswith("scheduler ")), "")
-    m = re.search(r"leader=(\d+)", head)
-    check(m, f"{node.name}: no scheduler line: {lines}")
-    table = {}
-    for ln in lines:
-        j = re.match(r"job=(\S+) want=(\d+) have=(\d+) .* inst=(\S*)$", ln)
-        if j:
-            inst = [(int(a), b) for a, b in re.findall(r"(\d+):(\w+)", j.group(4))]
-            table[j.group(1)] = (int(j.group(2)), inst)
-    return int(m.group(1)), table
-
-
-def settle(nodes, want, timeout=SETTLE_S, leaders=None):
-    """Waits until every node in nodes has the same leader (one of leaders,
-    if given) and job table, and want(table) holds. Returns (leader, table)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        views = [jobs(n) for n in nodes]
-        last = views
-        if all(v == views[0] for v in views) and views[0][0] and want(views[0][1]) and \
-                (leaders is None or views[0][0] in leaders):
-            return views[0]
-        time.sleep(0.5)
-    raise ac.NodeError(f"no agreement within {timeout}s: {last}")
 
 
 def two_spread(table, alive):
-    want, inst = table.get("echod", (0, []))
+    want, inst, _ = table.get("echod", NO_JOB)
     nodes = [n for n, _ in inst]
     return want == 2 and len(inst) == 2 and len(set(nodes)) == 2 and set(nodes) <= alive
 

@@ -2,8 +2,13 @@
 temporary run folder, always stopped by pid, and PASS/FAIL reporting.
 With cluster(..., faults=True) the network is the one `up` builds (a switch
 per node, joined to the central switch by a wirefilter) and the test gets an
-ac.Cluster with partition(), heal() and loss()."""
+ac.Cluster with partition(), heal() and loss().
+Also the shell and scheduler helpers several tests and benches use:
+shell(), jobs(), settle(), kv_roles(), first_after_epoch() and
+wait_after_epoch()."""
+import collections
 import contextlib
+import re
 import shutil
 import sys
 import tempfile
@@ -20,6 +25,20 @@ def check(cond, message):
 
 
 READY_TIMEOUT_S = 90
+SETTLE_S = 20
+# A job's line in `jobs`: how many instances it wants, its instances as
+# [(node, role)] and the epoch of its primary (replicated jobs).
+Job = collections.namedtuple("Job", "want inst epoch")
+NO_JOB = Job(0, [], 0)
+# meshtest's kv-counter line for a call that got through after failures,
+# after a long wait or from a new primary: the epoch that answered it.
+KV_RESUMED_RE = (r"meshtest: kv-counter resumed gap_ms=(?P<gap>\d+) err=(?P<err>\S+) "
+                 r"epoch=(?P<epoch>\d+) prev_epoch=(?P<prev>\d+) op=(?P<op>\w+) seq=(?P<seq>\d+)")
+# Its last line: acknowledged increments, the key's value read at the end,
+# and the updates its own per-answer checks found lost or doubled.
+KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\S+) "
+              r"retries=(?P<retries>\d+) lost=(?P<lost>\d+) doubled=(?P<doubled>\d+) "
+              r"key=(?P<key>\S+) err=(?P<err>\S+)")
 
 
 @contextlib.contextmanager
@@ -103,6 +122,73 @@ def wait_states(expect, since, timeout, poll_s=0.05):
                         for n, w in expect.items() if n.name not in done))
             time.sleep(poll_s)
     return done
+
+
+def shell(node, command, timeout=30):
+    """(status, output lines) of a shell command on node."""
+    lines = []
+    status = ac.shell_exec(node, command, timeout=timeout, out=lines.append)
+    return status, lines
+
+
+def jobs(node):
+    """(leader, {job: Job}) from `jobs`."""
+    status, lines = shell(node, "jobs")
+    check(status == 0, f"{node.name}: jobs failed: {lines}")
+    head = next((ln for ln in lines if ln.startswith("scheduler ")), "")
+    m = re.search(r"leader=(\d+)", head)
+    check(m, f"{node.name}: no scheduler line: {lines}")
+    table = {}
+    for ln in lines:
+        j = re.match(r"job=(\S+) want=(\d+) have=\d+ epoch=(\d+).* inst=(\S*)$", ln)
+        if j:
+            inst = [(int(a), b) for a, b in re.findall(r"(\d+):(\w+)", j.group(4))]
+            table[j.group(1)] = Job(int(j.group(2)), inst, int(j.group(3)))
+    return int(m.group(1)), table
+
+
+def settle(nodes, want, timeout=SETTLE_S, leaders=None):
+    """Waits until every node in nodes has the same leader (one of leaders,
+    if given) and job table, and want(table) holds. Returns (leader, table)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        views = [jobs(n) for n in nodes]
+        last = views
+        if all(v == views[0] for v in views) and views[0][0] and want(views[0][1]) and \
+                (leaders is None or views[0][0] in leaders):
+            return views[0]
+        time.sleep(0.5)
+    raise ac.NodeError(f"no agreement within {timeout}s: {last}")
+
+
+def kv_roles(table):
+    """{node: role} of the kv job's instances in a `jobs` table."""
+    return dict(table.get("kv", NO_JOB).inst)
+
+
+def first_after_epoch(regex, text, epoch):
+    """The first match of regex (with a group "epoch") in text whose epoch
+    is above epoch, and how many matches under an older epoch came before
+    it: a call answered under the epoch of a primary that was since killed
+    is no sign that its successor serves. (None, count) when none is yet."""
+    older = 0
+    for m in re.finditer(regex, text, re.MULTILINE):
+        if int(m.group("epoch")) > epoch:
+            return m, older
+        older += 1
+    return None, older
+
+
+def wait_after_epoch(node, regex, epoch, timeout, pos=0):
+    """node.wait_for(regex), but for the first line whose epoch is above
+    epoch (see first_after_epoch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = node.wait_for(regex, max(0.0, deadline - time.monotonic()), pos=pos)
+        if int(m.group("epoch")) > epoch:
+            return m
+        pos = m.end()
 
 
 def main(test):

@@ -20,6 +20,13 @@ int64_t aion_vprintf(const char *fmt, va_list ap);
 void aion_text_add(char *out, unsigned size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Logs v[0, n) as lines "HEAD from=I UNIT=v,v,..." with as many whole
+ * values as fit a line: a bench's raw samples, whose figures the host
+ * computes (bench/benchstats.py). I is the index of the line's first value.
+ */
+void aion_log_samples(const char *head, const char *unit, const uint64_t *v, unsigned n);
+
 /* The program's entry point, called by crt0 with the creator's argument. */
 int64_t aion_main(uint64_t arg);
 
