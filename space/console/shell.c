@@ -54,7 +54,24 @@ static int cmd_help(void)
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
-		    "kv get|put|cas|add ...");
+		    "kv get|put|cas|add ... shutdown");
+	return 0;
+}
+
+/* Asks init to stop everything and power off; this shell is stopped too,
+ * so the `done` line may not come. */
+static int cmd_shutdown(void)
+{
+	int64_t err = init_text_call(INIT_ADMIN, &buf, INIT_ADMIN_SHUTDOWN, NULL, text, sizeof(text));
+	if (err == -AION_EBUSY) {
+		aion_printf("error: shutdown: already under way");
+		return 1;
+	}
+	if (err) {
+		aion_printf("error: shutdown: %s", aion_error_name(err));
+		return 1;
+	}
+	aion_printf("shutdown: under way");
 	return 0;
 }
 
@@ -300,6 +317,7 @@ static int run(char *line)
 	if (!strcmp(c, "kv") && argc >= 2) return cmd_kv(&buf, argc, argv);
 	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
 	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);
+	if (!strcmp(c, "shutdown") && argc == 1) return cmd_shutdown();
 	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();
 	if (!strcmp(c, "uptime") && argc == 1) return cmd_uptime();
 	if (!strcmp(c, "names") && argc == 1) return cmd_names();
