@@ -113,7 +113,7 @@ static const struct mb2_module *find_module(const struct mb2_info *bi, const cha
 	return NULL;
 }
 
-int init_start(const struct mb2_info *bi, unsigned node)
+int init_start(const struct mb2_info *bi, unsigned node, const struct aion_acpi_power *power)
 {
 	const struct mb2_module *mod = find_module(bi, "init");
 	struct unit *u;
@@ -140,6 +140,7 @@ int init_start(const struct mb2_info *bi, unsigned node)
 	struct aion_bootinfo *info = phys_to_virt((uint64_t)pa);
 	info->magic = AION_BOOTINFO_MAGIC;
 	info->node = node;
+	info->power = *power;
 	memcpy(info->cmdline, bi->cmdline, AION_CMDLINE_MAX - 1);
 	if ((err = vm_map(u, AION_BOOTINFO_VADDR, (uint64_t)pa, AION_PROT_READ, true)) ||
 	    (err = map_modules(u, bi, info)) ||

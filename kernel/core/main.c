@@ -4,6 +4,7 @@
  * cluster scripts can follow it.
  */
 #include <stdint.h>
+#include "aion/bootinfo.h"
 #include "aion/error.h"
 #include "arch.h"
 #include "cmdline.h"
@@ -22,6 +23,7 @@
 #define TIMER_PROBE_NS  1000000ull
 
 static struct mb2_info boot_info;
+static struct aion_acpi_power acpi_power;
 static unsigned boot_node;
 /* The boot CPU's context becomes its idle thread, on the boot stack. */
 static struct thread idle_thread;
@@ -65,6 +67,22 @@ static void find_ksyms(const struct mb2_info *bi)
 		if (strcmp(bi->mod[i].name, "ksyms") == 0)
 			ksyms_set(phys_to_virt(bi->mod[i].start),
 				  bi->mod[i].end - bi->mod[i].start);
+}
+
+/* What init needs for the power button and soft-off; one line either way. */
+static void find_acpi_power(void)
+{
+	const struct aion_acpi_power *p = &acpi_power;
+	int err = arch_acpi_power(boot_info.rsdp, boot_info.rsdp_len, &acpi_power);
+
+	if (!(p->flags & AION_ACPI_PM1)) {
+		klog("acpi power unavailable err=%s", aion_error_name(err));
+		return;
+	}
+	klog("acpi power pm1a_evt=0x%x/%u pm1a_cnt=0x%x/%u sci_line=%u smi_cmd=0x%x "
+	     "acpi_enable=0x%x s5_slp_typ=%d err=%s", p->pm1a_evt, p->pm1_evt_len, p->pm1a_cnt,
+	     p->pm1_cnt_len, p->sci_line, p->smi_cmd, p->acpi_enable,
+	     (p->flags & AION_ACPI_S5) ? (int)p->s5_slp_typ : -1, aion_error_name(err));
 }
 
 /* Proves the one-shot timer interrupt reaches us and the CPU halts meanwhile. */
@@ -130,10 +148,12 @@ void kmain(uint32_t mbi_phys)
 	timer_probe();
 	if ((err = arch_irq_init(boot_info.rsdp, boot_info.rsdp_len)))
 		klog("irq unavailable err=%s", aion_error_name(err));
+	else
+		find_acpi_power();
 
 	idle_thread.kstack_top = (uint64_t)(uintptr_t)boot_stack_top;
 	sched_init(&idle_thread);
-	if ((err = init_start(&boot_info, boot_node)))
+	if ((err = init_start(&boot_info, boot_node, &acpi_power)))
 		boot_fail("init", err);
 	klog("ready");
 

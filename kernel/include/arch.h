@@ -57,6 +57,14 @@ int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);
 bool arch_irq_line_ok(uint32_t line);
 void arch_irq_mask(uint32_t line, bool masked);
 
+/*
+ * ACPI power management facts for init (FADT, the DSDT's \_S5), the SCI
+ * as an I/O APIC input. After arch_irq_init. 0 when all are found; else
+ * the first error, with out->flags saying what still holds.
+ */
+struct aion_acpi_power;
+int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_power *out);
+
 /* Boot switches that make the kernel take a deliberate fault. */
 void selftest_page_fault(void);
 void selftest_invalid_opcode(void);

@@ -92,12 +92,14 @@ static void measure_load(uint64_t now)
 	};
 }
 
-void cluster_load_text(char *out, unsigned size)
+/* This node's `top` line. `leader` marks the node that leads (each node
+ * says so of itself); `(this node)` the node whose shell asked (here). */
+static void load_text(char *out, unsigned size, bool here)
 {
 	const struct sched_load *l = &sched.self_load;
-	aion_text_add(out, size, "node=%u cpu=%u%% free_kib=%u units=%u leader=%u%s\n", self_node,
-		      l->cpu_pct, l->free_kib, l->units, sched.leader,
-		      sched.leading ? " (this node)" : "");
+	aion_text_add(out, size, "node=%u cpu=%u%% free_kib=%u units=%u%s%s\n", self_node,
+		      l->cpu_pct, l->free_kib, l->units, sched.leading ? " leader" : "",
+		      here ? " (this node)" : "");
 }
 
 /* The desired state as this node holds it (MESHD_JOBS). */
@@ -408,7 +410,7 @@ void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *dat
 	req[len] = '\0';
 	text[0] = '\0';
 	if (label == MESHD_TOP) {
-		cluster_load_text(text, sizeof(text));
+		load_text(text, sizeof(text), true);
 		names_ask_all(MESH_SELF_TOP, text);
 		return;
 	}
@@ -497,7 +499,7 @@ int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *r
 	char req[REQ_MAX];
 	if (r->label == MESH_SELF_TOP) {
 		char text[MESH_CALL_DATA_MAX + 1] = "";
-		cluster_load_text(text, sizeof(text));
+		load_text(text, sizeof(text), false);
 		reply->len = (uint16_t)strlen(text);
 		memcpy(reply->data, text, reply->len);
 		return 0;

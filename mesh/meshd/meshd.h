@@ -120,7 +120,6 @@ void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);
 void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len);
 int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
 void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
-void cluster_load_text(char *out, unsigned size);
 void cluster_fail_primary(const char *job, uint32_t epoch);
 
 /* jobs.c: the instances the desired state places on this node */

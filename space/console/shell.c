@@ -22,9 +22,10 @@
 static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
 static char text[AION_IPC_PAYLOAD_MAX + 1];
 
-/* Prints a multi-line reply one log line per line. */
-static void print_lines(const char *t)
+/* Prints a multi-line reply one log line per line; returns how many. */
+static unsigned print_lines(const char *t)
 {
+	unsigned lines = 0;
 	while (*t) {
 		const char *end = t;
 		while (*end && *end != '\n')
@@ -34,8 +35,10 @@ static void print_lines(const char *t)
 		memcpy(line, t, n);
 		line[n] = '\0';
 		aion_printf("%s", line);
+		lines++;
 		t = *end ? end + 1 : end;
 	}
+	return lines;
 }
 
 static int admin(uint32_t label, const char *arg)
@@ -54,7 +57,24 @@ static int cmd_help(void)
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
-		    "kv get|put|cas|add ...");
+		    "kv get|put|cas|add ... shutdown");
+	return 0;
+}
+
+/* Asks init to stop everything and power off; this shell is stopped too,
+ * so the `done` line may not come. */
+static int cmd_shutdown(void)
+{
+	int64_t err = init_text_call(INIT_ADMIN, &buf, INIT_ADMIN_SHUTDOWN, NULL, text, sizeof(text));
+	if (err == -AION_EBUSY) {
+		aion_printf("error: shutdown: already under way");
+		return 1;
+	}
+	if (err) {
+		aion_printf("error: shutdown: %s", aion_error_name(err));
+		return 1;
+	}
+	aion_printf("shutdown: under way");
 	return 0;
 }
 
@@ -170,17 +190,20 @@ static int64_t mesh_ep(aion_handle_t *ep)
 	return 0;
 }
 
-/* A text request to meshd, answered in pages: w1 is where the next starts. */
-static int mesh_text(const char *what, uint32_t label)
+/* A text request to meshd, answered in pages: w1 is where the next starts.
+ * An answer without a line prints `WHAT: none`, so silence never means
+ * success. */
+static int mesh_text(const char *what, uint32_t label, const char *none)
 {
 	aion_handle_t ep = 0;
 	uint64_t from = 0;
+	unsigned lines = 0;
 	int64_t err = mesh_ep(&ep);
 	for (unsigned page = 0; !err && page < 16; page++) {
 		uint64_t next = 0;
 		err = mesh_text_call(ep, &buf, label, from, NULL, text, sizeof(text), &next);
 		if (!err)
-			print_lines(text);
+			lines += print_lines(text);
 		if (err || !next)
 			break;
 		from = next;
@@ -189,6 +212,8 @@ static int mesh_text(const char *what, uint32_t label)
 		aion_printf("error: %s: %s", what, aion_error_name(err));
 		return 1;
 	}
+	if (!lines)
+		aion_printf("%s: %s", what, none);
 	return 0;
 }
 
@@ -288,18 +313,20 @@ static int run(char *line)
 	if (!strcmp(c, "help") && argc == 1) return cmd_help();
 	if (!strcmp(c, "ps") && argc == 1) return admin(INIT_ADMIN_PS, NULL);
 	if (!strcmp(c, "svc") && argc == 1) return admin(INIT_ADMIN_SERVICES, NULL);
-	if (!strcmp(c, "services") && argc == 1) return mesh_text("services", MESHD_SERVICES);
-	if (!strcmp(c, "nodes") && argc == 1) return mesh_text("nodes", MESHD_NODES);
+	if (!strcmp(c, "services") && argc == 1)
+		return mesh_text("services", MESHD_SERVICES, "none registered");
+	if (!strcmp(c, "nodes") && argc == 1) return mesh_text("nodes", MESHD_NODES, "none");
 	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "stats"))
-		return mesh_text("mesh stats", MESHD_STATS);
+		return mesh_text("mesh stats", MESHD_STATS, "none");
 	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
 	if (!strcmp(c, "spawn") && argc >= 2) return cmd_sched(MESHD_SPAWN, argc, argv);
 	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);
-	if (!strcmp(c, "jobs") && argc == 1) return mesh_text("jobs", MESHD_JOBS);
-	if (!strcmp(c, "top") && argc == 1) return mesh_text("top", MESHD_TOP);
+	if (!strcmp(c, "jobs") && argc == 1) return mesh_text("jobs", MESHD_JOBS, "none");
+	if (!strcmp(c, "top") && argc == 1) return mesh_text("top", MESHD_TOP, "none");
 	if (!strcmp(c, "kv") && argc >= 2) return cmd_kv(&buf, argc, argv);
 	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
 	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);
+	if (!strcmp(c, "shutdown") && argc == 1) return cmd_shutdown();
 	if (!strcmp(c, "mem") && argc == 1) return cmd_mem();
 	if (!strcmp(c, "uptime") && argc == 1) return cmd_uptime();
 	if (!strcmp(c, "names") && argc == 1) return cmd_names();

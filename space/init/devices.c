@@ -75,8 +75,14 @@ int64_t devices_give_nic(unsigned i, aion_handle_t unit)
 {
 	if (!devices_have_nic(i))
 		return -AION_ENOENT;
-	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, nics[i].bar, nics[i].ports);
-	int64_t irq = aion_irq_create(AION_HANDLE_PLATFORM, nics[i].line);
+	return give_ports_irq(unit, nics[i].bar, nics[i].ports, nics[i].line);
+}
+
+/* Made fresh for each start of a driver: a dead driver's went with its unit. */
+int64_t give_ports_irq(aion_handle_t unit, uint16_t base, uint16_t count, unsigned line)
+{
+	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, base, count);
+	int64_t irq = aion_irq_create(AION_HANDLE_PLATFORM, line);
 	int64_t err = io < 0 ? io : irq < 0 ? irq :
 		aion_cap_give(unit, (aion_handle_t)io, AION_RIGHT_READ | AION_RIGHT_WRITE);
 	if (err >= 0)

@@ -10,6 +10,7 @@
 #include "init.h"
 
 #define UTEST_TIMEOUT_NS  (300ull * 1000000000ull)
+#define SHUTDOWN_TURN_NS  1000000ull
 
 aion_handle_t init_ep;
 const struct aion_bootinfo *bootinfo;
@@ -87,6 +88,14 @@ static void payload_string(const struct aion_msg *m, char *out, unsigned size)
 	out[len] = '\0';
 }
 
+/* Administration is the shell's (admin badge); the power-button driver's
+ * badge allows shutting down and nothing else. */
+static bool admin_allowed(uint32_t label, uint64_t badge)
+{
+	return badge == INIT_BADGE_ADMIN ||
+	       (badge == INIT_BADGE_POWER && label == INIT_ADMIN_SHUTDOWN);
+}
+
 /* Serves one call; fills *reply (words, payload in buf, capability). */
 static void serve(const struct aion_msg *m, struct aion_msg *reply)
 {
@@ -114,7 +123,7 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	}
 	payload_string(m, arg, sizeof(arg));
 	text[0] = '\0';
-	if (label >= INIT_ADMIN_PS && m->badge != INIT_BADGE_ADMIN)
+	if (label >= INIT_ADMIN_PS && !admin_allowed(label, m->badge))
 		r = -AION_EPERM;
 	else switch (label) {
 	case INIT_NS_REGISTER:
@@ -145,6 +154,9 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	case INIT_ADMIN_SERVICES:
 		r = admin_services(text, AION_IPC_PAYLOAD_MAX);
 		break;
+	case INIT_ADMIN_SHUTDOWN:
+		r = shutdown_request(m->badge);
+		break;
 	default:
 		r = -AION_ENOSYS;
 	}
@@ -156,17 +168,27 @@ static void serve(const struct aion_msg *m, struct aion_msg *reply)
 	reply->w[0] = (uint64_t)r;
 }
 
-/* Services, names and notices, forever; restarts fall due between calls. */
+/* How long to wait for the next call: until a restart falls due, or,
+ * during a shutdown, a moment: a quiet endpoint lets the next step run. */
+static uint64_t recv_timeout(void)
+{
+	if (shutdown_active())
+		return SHUTDOWN_TURN_NS;
+	uint64_t next = services_next_restart(), now = aion_clock_ns();
+	return next ? (next > now ? next - now : 1) : 0;
+}
+
+/* Services, names and notices, forever; restarts fall due between calls,
+ * and so do the steps of a shutdown. */
 __attribute__((noreturn)) static void serve_forever(void)
 {
 	struct aion_msg m;
 	int64_t err = 0;
 
 	for (;;) {
-		uint64_t next = services_next_restart(), now = aion_clock_ns();
-		uint64_t timeout = next ? (next > now ? next - now : 1) : 0;
-		err = aion_recv(init_ep, &m, timeout);
+		err = aion_recv(init_ep, &m, recv_timeout());
 		services_restart_due();
+		shutdown_turn(err == -AION_ETIMEDOUT);
 		if (err == -AION_ETIMEDOUT)
 			continue;
 		if (err) {
@@ -210,6 +232,7 @@ int64_t aion_main(uint64_t arg)
 	}
 	init_ep = (aion_handle_t)ep;
 	devices_scan();
+	power_setup();
 	services_start();
 	serve_forever();
 }

@@ -34,6 +34,7 @@ struct svc_spec {
 #define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
 #define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, given last */
 #define SVC_NEED_JOBS   (1u << 5)       /* init's endpoint with the jobs badge (meshd) */
+#define SVC_NEED_POWER  (1u << 6)       /* power badge, PM1a event ports, SCI (power.c) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
@@ -47,6 +48,7 @@ struct service *service_by_name(const char *name);
 unsigned services_count(void);
 unsigned services_running(void);
 struct service *service_at(unsigned i);
+bool services_stop_last(void);          /* shutdown: false when none runs */
 
 int64_t unit_create(const char *name, const char *module, unsigned quota, unsigned prio,
 		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread);
@@ -67,6 +69,7 @@ void job_ended(unsigned slot, const struct aion_msg *notice);
 unsigned jobs_running(void);
 aion_handle_t job_unit(unsigned slot);  /* 0: slot free */
 int64_t jobs_kill(const char *program); /* the first job running it: 0 or -AION_ENOENT */
+bool jobs_stop_last(void);              /* shutdown: false when none runs */
 
 /* devices.c */
 void devices_scan(void);
@@ -74,6 +77,22 @@ void devices_scan(void);
 bool devices_have_nic(unsigned i);
 int64_t devices_nic_args(unsigned i, char *args, unsigned size);
 int64_t devices_give_nic(unsigned i, aion_handle_t unit);
+/* Gives unit ports [base, base+count) (READ|WRITE) and an IRQ (READ|CONTROL). */
+int64_t give_ports_irq(aion_handle_t unit, uint16_t base, uint16_t count, unsigned line);
+
+/* power.c: ACPI mode, the power-button driver's capabilities, soft-off */
+void power_setup(void);
+bool power_button_usable(void);
+void power_args(char *args, unsigned size);
+int64_t power_give(aion_handle_t unit);
+int64_t power_off(void);                /* returns only on failure */
+
+/* shutdown.c */
+bool shutdown_active(void);
+int64_t shutdown_request(uint64_t badge);       /* 0, or -AION_EBUSY if under way */
+/* After each receive (quiet: it timed out): during a shutdown, now and
+ * then stops one unit; after the last, powers off and does not return. */
+void shutdown_turn(bool quiet);
 
 /* names.c */
 int64_t names_register(const char *name, aion_handle_t cap, int owner);

@@ -91,6 +91,17 @@ int64_t jobs_kill(const char *program)
 	return -AION_ENOENT;
 }
 
+/* Shutdown: stops one job (jobs start after every service). */
+bool jobs_stop_last(void)
+{
+	for (unsigned i = INIT_JOBS_MAX; i-- > 0;)
+		if (jobs[i].unit) {
+			job_drop(i, "stop");
+			return true;
+		}
+	return false;
+}
+
 unsigned jobs_running(void)
 {
 	unsigned n = 0;
@@ -107,6 +118,8 @@ int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
 	uint64_t mask = 0;
 	switch (label) {
 	case INIT_JOB_START:
+		if (shutdown_active())
+			return -AION_EBUSY;
 		return cap ? job_start(text, cap, &reply->w[1]) : -AION_EINVAL;
 	case INIT_JOB_STOP:
 		if (m->w[1] >= INIT_JOBS_MAX || !jobs[m->w[1]].unit)

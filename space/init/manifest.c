@@ -7,6 +7,9 @@
 #include "init.h"
 
 const struct svc_spec manifest[] = {
+	/* The ACPI power button: asks init for an orderly shutdown. First, so
+	 * that it is stopped last and answers a second press meanwhile. */
+	{ .name = "power", .prio = 125, .quota = 64, .needs = SVC_NEED_POWER },
 	{ .name = "netd", .prio = 120, .quota = 2048 },         /* lwIP: 4 MiB heap in its bss */
 	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
 	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1 },

@@ -106,22 +106,12 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 		err = give_init_ep(unit, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_JOBS);
 	if (err)
 		return err;
-	if (spec->needs & SVC_NEED_COM1) {
-		/* Made fresh for each start: a dead driver's IRQ went with its unit. */
-		int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, COM1, 8);
-		int64_t irq = aion_irq_create(AION_HANDLE_PLATFORM, COM1_IRQ);
-		err = io < 0 ? io : irq < 0 ? irq : aion_cap_give(unit, (aion_handle_t)io, AION_RIGHTS_ALL);
-		if (err >= 0)
-			err = aion_cap_give(unit, (aion_handle_t)irq, AION_RIGHTS_ALL);
-		if (io > 0)
-			aion_handle_close((aion_handle_t)io);
-		if (irq > 0)
-			aion_handle_close((aion_handle_t)irq);
-		if (err < 0)
-			return err;
-	}
+	if ((spec->needs & SVC_NEED_COM1) && (err = give_ports_irq(unit, COM1, 8, COM1_IRQ)))
+		return err;
 	if ((spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) &&
 	    (err = devices_give_nic(spec->needs & SVC_NEED_NIC1 ? 1 : 0, unit)) < 0)
+		return err;
+	if ((spec->needs & SVC_NEED_POWER) && (err = power_give(unit)) < 0)
 		return err;
 	if (spec->needs & SVC_NEED_FWCFG) {
 		/* After all the others: SVC_FWCFG_IO when it is the only need. */
@@ -159,6 +149,8 @@ static int64_t start(unsigned i)
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(st.args, sizeof(st.args), " mode=selftest count=20");
+	if (spec->needs & SVC_NEED_POWER)
+		power_args(st.args, sizeof(st.args));
 	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) {
 		int64_t err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, st.args,
 					       sizeof(st.args));
@@ -200,6 +192,8 @@ static bool not_wanted(const struct svc_spec *spec)
 {
 	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
 		return true;            /* only node 1 has the port-forward NIC */
+	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())
+		return true;            /* no ACPI, or the firmware kept it */
 	return spec->when && !cmdline_get(bootinfo->cmdline, spec->when, NULL, 0);
 }
 
@@ -233,7 +227,8 @@ void service_ended(unsigned i, const struct aion_msg *notice)
 	unit_discard(&s->unit, &s->thread);
 	if (aion_clock_ns() - s->started_at > SVC_CALM_NS)
 		s->failures = 0;
-	schedule_restart(i);
+	if (!shutdown_active())
+		schedule_restart(i);
 }
 
 uint64_t services_next_restart(void)
@@ -249,6 +244,8 @@ void services_restart_due(void)
 {
 	uint64_t now = aion_clock_ns();
 
+	if (shutdown_active())
+		return;
 	for (unsigned i = 0; i < services_count(); i++) {
 		struct service *s = &services[i];
 		if (!s->restart_at || s->restart_at > now)
@@ -262,4 +259,19 @@ void services_restart_due(void)
 			schedule_restart(i);
 		}
 	}
+}
+
+/* Shutdown: stops the running service started last (manifest order). */
+bool services_stop_last(void)
+{
+	for (unsigned i = services_count(); i-- > 0;) {
+		struct service *s = &services[i];
+		if (!s->unit)
+			continue;
+		aion_printf("service stop name=%s", s->spec->name);
+		names_drop_owner((int)i);
+		unit_discard(&s->unit, &s->thread);     /* its end notice finds no unit */
+		return true;
+	}
+	return false;
 }

@@ -9,7 +9,8 @@
    cluster name "echo" answers;
  - refusals say why: an unknown program (AION_ENOENT), the same job twice
    (AION_EEXIST), bad arguments (AION_EINVAL);
- - `top` shows every node's load, free memory and units;
+ - `top` shows every node's load, free memory and units, marks the leader
+   and the node it runs on; `services` says when no name is registered;
  - killing the leader's VM: the survivors detect it, one of them leads
    within the detection time plus one election round (printed), and the
    desired state is intact: same job, both instances placed again on live
@@ -34,6 +35,9 @@ def test(iso):
         leader, _ = settle(nodes, lambda t: True)
         print(f"leader: node {leader}")
         other = next(n for n in nodes if ac.node_number(n.name) != leader)
+        # No job yet, so no name anywhere: said in one line, not silence.
+        status, lines = shell(other, "services")
+        check(status == 0 and lines == ["services: none registered"], f"services: {lines}")
 
         status, lines = shell(other, "spawn echod --replicas 2 --spread")
         check(status == 0 and any("spawned job=echod" in ln for ln in lines),
@@ -57,6 +61,11 @@ def test(iso):
                 for m in [re.match(r"node=(\d+) cpu=\d+% free_kib=\d+ units=\d+", ln)] if m}
         check(status == 0 and tops == {1, 2, 3}, f"top: {lines}")
         print("top: " + " | ".join(lines))
+        # `(this node)` marks where top ran, `leader` the leader's line only.
+        here = [ln for ln in lines if ln.endswith(" (this node)")]
+        leads = [ln for ln in lines if re.search(r" leader\b", ln)]
+        check(len(here) == 1 and here[0].startswith("node=1 "), f"top: (this node): {lines}")
+        check(len(leads) == 1 and leads[0].startswith(f"node={leader} "), f"top: leader: {lines}")
 
         # Kill the leader's VM.
         dead = nodes[leader - 1]

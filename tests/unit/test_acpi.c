@@ -1,12 +1,11 @@
 /*
- * Host tests for the MADT finder (kernel/lib/acpi.c).
- *
- * Physical memory is faked by a few regions, each a buffer malloc'ed at
- * exactly the size of what it holds; the map callback hands out a pointer
- * only when [phys, phys+len) lies inside one region, so AddressSanitizer
- * flags any read past what map allowed. Each defect has its own expected
- * result; a deterministic mutation loop then checks that no input trips
- * the sanitizers and that accepted tables are sound.
+ * Host tests for the ACPI table readers (kernel/lib/acpi.c): the MADT,
+ * the FADT's power blocks and the DSDT's \_S5 package, over fake
+ * physical memory (acpi_fake.h) whose buffers are exactly the tables'
+ * sizes, so AddressSanitizer flags any read past what the map allowed.
+ * Each defect has its own expected result; deterministic mutation loops
+ * then check that no input trips the sanitizers and that accepted tables
+ * are sound.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,154 +18,23 @@
 
 #include "aion/error.h"
 #include "acpi.h"
+#include "acpi_fake.h"
 #include "xorshift.h"
 
-#define MAXREG 8
-#define MAXCALL 256
 #define RSDT_PHYS 0x7fe14d0
 #define FACP_PHYS 0x7fe1000
 #define MADT_PHYS 0x7fe2000
 #define HPET_PHYS 0x7fe3000
 #define RSDP "RSD PTR "
 
-/* Fake physical memory, and the phys of every map request, in order. */
-struct region {
-	uint64_t phys;
-	size_t size;
-	uint8_t *buf;
-};
-static struct mem {
-	struct region r[MAXREG];
-	unsigned n, ncall;
-	uint64_t call[MAXCALL];
-} mem;
-
-static const void *map(uint64_t phys, uint64_t len, void *ctx)
-{
-	struct mem *m = ctx;
-	assert_ptr_equal(m, &mem);
-	if (m->ncall < MAXCALL)
-		m->call[m->ncall] = phys;
-	m->ncall++;
-	for (unsigned i = 0; i < m->n; i++)
-		if (phys >= m->r[i].phys && len <= m->r[i].size &&
-		    phys - m->r[i].phys <= m->r[i].size - len)
-			return m->r[i].buf + (phys - m->r[i].phys);
-	return NULL;
-}
-
-static void add(uint64_t phys, const void *data, size_t size)
-{
-	uint8_t *b = malloc(size);
-	assert_true(mem.n < MAXREG && b);
-	memcpy(b, data, size);
-	mem.r[mem.n++] = (struct region){ phys, size, b };
-}
-
-static void release(void)
-{
-	while (mem.n)
-		free(mem.r[--mem.n].buf);
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-/* A table being written: a 36-byte header, then bytes appended little-endian. */
-struct blob {
-	uint8_t b[1024];
-	size_t n;
-};
-
-static void put(struct blob *t, uint64_t v, unsigned width)
-{
-	assert_true(width <= 8 && t->n + width <= sizeof(t->b));
-	for (unsigned i = 0; i < width; i++)
-		t->b[t->n++] = (uint8_t)(v >> (8 * i));
-}
-
-static void sdt(struct blob *t, const char *sig)
-{
-	memset(t, 0, sizeof(*t));
-	memcpy(t->b, sig, 4);
-	memcpy(t->b + 10, "BOCHS BXPC    ", 14);   /* OEM id, table id */
-	t->n = 36;
-}
-
-static void seal(struct blob *t)        /* length field = bytes written */
-{
-	set32(t->b + 4, (uint32_t)t->n);
-}
-
-static void madt_start(struct blob *t)
-{
-	sdt(t, "APIC");
-	put(t, 0xfee00000, 4);          /* local APIC address */
-	put(t, 1, 4);                   /* flags: PCAT_COMPAT */
-}
-
-static void ioapic(struct blob *t, uint8_t id, uint32_t addr, uint32_t gsi)
-{
-	put(t, 1, 1); put(t, 12, 1); put(t, id, 1); put(t, 0, 1); put(t, addr, 4); put(t, gsi, 4);
-}
-
-static void iso(struct blob *t, uint8_t irq, uint32_t gsi, uint16_t flags)
-{
-	put(t, 2, 1); put(t, 10, 1); put(t, 0, 1); put(t, irq, 1); put(t, gsi, 4); put(t, flags, 2);
-}
-
-static void add_rsdt(uint64_t phys, const uint32_t *addr, unsigned n)
-{
-	struct blob t;
-	sdt(&t, "RSDT");
-	for (unsigned i = 0; i < n; i++)
-		put(&t, addr[i], 4);
-	seal(&t);
-	add(phys, t.b, t.n);
-}
-
-static void add_dummy(uint64_t phys, const char *sig, size_t len)
-{
-	struct blob t;
-	sdt(&t, sig);
-	t.n = len;
-	seal(&t);
-	add(phys, t.b, t.n);
-}
-
 /* The RSDP is passed by pointer, malloc'ed at exactly len bytes. */
 static int parse(uint32_t rsdt, unsigned len, const char *sig, struct acpi_madt *out)
 {
-	uint8_t v1[20] = { 0 };
-	memcpy(v1, sig, 8);
-	memcpy(v1 + 9, "BOCHS ", 6);
-	set32(v1 + 16, rsdt);
-	uint8_t *p = malloc(len ? len : 1);
-	assert_non_null(p);
-	memcpy(p, v1, len < 20 ? len : 20);
+	uint8_t *p = rsdp_new(rsdt, len, sig);
 	mem.ncall = 0;
 	int ret = acpi_parse_madt(p, len, map, &mem, out);
 	free(p);
 	return ret;
-}
-
-/* QEMU's i440fx MADT: two local APICs, I/O APIC, five overrides, LAPIC NMI. */
-static void qemu_madt(struct blob *t)
-{
-	madt_start(t);
-	for (unsigned cpu = 0; cpu < 2; cpu++) {
-		put(t, 0, 1); put(t, 8, 1); put(t, cpu, 1); put(t, cpu, 1); put(t, 1, 4);
-	}
-	ioapic(t, 0, 0xfec00000, 0);
-	iso(t, 0, 2, 0);
-	iso(t, 5, 5, 0xd);
-	iso(t, 9, 9, 0xd);
-	iso(t, 10, 10, 0xd);
-	iso(t, 11, 11, 0xd);
-	put(t, 4, 1); put(t, 6, 1); put(t, 0xff, 1); put(t, 0, 2); put(t, 1, 1);
-	seal(t);
 }
 
 /* The RSDT lists FACP, APIC, HPET; region 0 is the RSDT, 2 the MADT. */
@@ -461,6 +329,270 @@ static void test_mutations(void **state)
 	assert_true(accepted > 1000);   /* the loop does reach the entry walk */
 }
 
+/* ---- FADT power blocks and the DSDT's \_S5 ---- */
+
+#define DSDT_PHYS 0x7fe0040
+
+/* RSDT (FACP, APIC), the FADT and the DSDT; parse both, free. The DSDT
+ * result goes to *s5_err (or -1000 when the FADT named none). */
+static int power(const struct blob *f, const struct blob *d, struct aion_acpi_power *out,
+		 int *s5_err)
+{
+	static const uint32_t addr[] = { FACP_PHYS, MADT_PHYS };
+	struct blob madt;
+	uint64_t dsdt;
+	madt_start(&madt);
+	ioapic(&madt, 0, 0xfec00000, 0);
+	seal(&madt);
+	add_rsdt(RSDT_PHYS, addr, 2);
+	add(FACP_PHYS, f->b, f->n);
+	add(MADT_PHYS, madt.b, madt.n);
+	if (d)
+		add(DSDT_PHYS, d->b, d->n);
+	uint8_t *p = rsdp_new(RSDT_PHYS, 20, RSDP);
+	memset(out, 0xa5, sizeof(*out));
+	int ret = acpi_parse_fadt(p, 20, map, &mem, out, &dsdt);
+	*s5_err = -1000;
+	if (!ret && dsdt) {
+		uint8_t typ = 0xee;
+		*s5_err = acpi_find_s5(dsdt, map, &mem, &typ);
+		if (!*s5_err)
+			out->s5_slp_typ = typ;
+		else
+			assert_int_equal(typ, 0xee);    /* untouched on failure */
+	}
+	free(p);
+	release();
+	return ret;
+}
+
+static void test_fadt_qemu(void **state)
+{
+	(void)state;
+	struct blob f, d;
+	struct aion_acpi_power out;
+	int s5;
+	qemu_fadt(&f, 116, DSDT_PHYS);
+	qemu_dsdt(&d, s5_zero, sizeof(s5_zero));
+	const struct aion_acpi_power want = {
+		.flags = AION_ACPI_PM1, .pm1a_evt = 0x600, .pm1a_cnt = 0x604, .pm1_evt_len = 4,
+		.pm1_cnt_len = 2, .acpi_enable = 0xf1, .s5_slp_typ = 0, .smi_cmd = 0xb2,
+		.sci_line = 9,
+	};
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, 0);
+	_Static_assert(sizeof(want) == 16, "compared as bytes: no padding");
+	assert_memory_equal(&out, &want, sizeof(want));
+	/* A revision-3 FADT (244 bytes) with its X_ fields left zero: the same. */
+	qemu_fadt(&f, 244, DSDT_PHYS);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(out.pm1a_evt, 0x600);
+	assert_int_equal(s5, 0);
+	/* No SMI command port: a machine always in ACPI mode. */
+	put_at(&f, 48, 0, 4);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(out.smi_cmd, 0);
+}
+
+/* Set X_ fields win over the 32-bit ones; only I/O space will do. */
+static void test_fadt_x_fields(void **state)
+{
+	(void)state;
+	struct blob f, d;
+	struct aion_acpi_power out;
+	int s5;
+	static const uint8_t s5_five[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04,
+					   0x0a, 0x05, 0x0a, 0x05 };
+	qemu_fadt(&f, 244, DSDT_PHYS);
+	gas(&f, 148, 1, 32, 0xb000);   /* X_PM1a_EVT_BLK */
+	gas(&f, 172, 1, 16, 0xb004);   /* X_PM1a_CNT_BLK */
+	put_at(&f, 140, DSDT_PHYS, 8); /* X_DSDT */
+	put_at(&f, 40, 0xdead000, 4);  /* the 32-bit DSDT is ignored then */
+	qemu_dsdt(&d, s5_five, sizeof(s5_five));
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(out.pm1a_evt, 0xb000);
+	assert_int_equal(out.pm1a_cnt, 0xb004);
+	assert_int_equal(s5, 0);
+	assert_int_equal(out.s5_slp_typ, 5);
+	gas(&f, 172, 0, 16, 0xfed00000);  /* control block in memory space */
+	assert_int_equal(power(&f, &d, &out, &s5), -AION_ENOENT);
+	assert_int_equal(out.flags, 0);
+	gas(&f, 172, 1, 16, 0x1fffe);     /* beyond the 64 Ki ports */
+	assert_int_equal(power(&f, &d, &out, &s5), -AION_EMALFORMED);
+	/* An FADT too short for the X_ fields does not read them. */
+	qemu_fadt(&f, 150, DSDT_PHYS);
+	put_at(&f, 148, 1, 1);
+	put_at(&f, 149, 32, 1);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(out.pm1a_evt, 0x600);
+	assert_int_equal(s5, 0);
+	assert_int_equal(out.s5_slp_typ, 5);
+}
+
+static void test_fadt_errors(void **state)
+{
+	(void)state;
+	struct blob f, d;
+	struct aion_acpi_power out;
+	int s5;
+	qemu_dsdt(&d, s5_zero, sizeof(s5_zero));
+	qemu_fadt(&f, 115, DSDT_PHYS);             /* shorter than ACPI 1.0's: passed over */
+	assert_int_equal(power(&f, &d, &out, &s5), -AION_ENOENT);
+	assert_int_equal(out.flags, 0);
+	assert_int_equal(s5, -1000);
+	static const struct { size_t off; uint64_t v; unsigned w; int want; } bad[] = {
+		{ 88, 0, 1, -AION_EMALFORMED },         /* event block length 0 */
+		{ 88, 2, 1, -AION_EMALFORMED },         /* below 4 */
+		{ 88, 3, 1, -AION_EMALFORMED },
+		{ 88, 5, 1, -AION_EMALFORMED },         /* odd: no two halves */
+		{ 89, 1, 1, -AION_EMALFORMED },         /* control block of 1 */
+		{ 48, 0x10000, 4, -AION_EMALFORMED },   /* SMI port beyond 64 Ki */
+		{ 56, 0, 4, -AION_ENOENT },             /* no event block: reduced HW */
+		{ 64, 0, 4, -AION_ENOENT },             /* no control block */
+		{ 56, 0xfffe, 4, -AION_EMALFORMED },    /* 4 ports past 0xffff */
+		{ 64, 0xffff, 4, -AION_EMALFORMED },
+		{ 56, 0xfffc, 4, 0 },                   /* exactly fits */
+		{ 64, 0xfffe, 4, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		qemu_fadt(&f, 116, DSDT_PHYS);
+		put_at(&f, bad[i].off, bad[i].v, bad[i].w);
+		assert_int_equal(power(&f, &d, &out, &s5), bad[i].want);
+		assert_int_equal(out.flags, bad[i].want ? 0 : AION_ACPI_PM1);
+	}
+	/* No DSDT in the FADT; one that cannot be mapped; a wrong signature;
+	 * a length past what the map shows. */
+	qemu_fadt(&f, 116, DSDT_PHYS);
+	put_at(&f, 40, 0, 4);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, -1000);
+	assert_int_equal(acpi_find_s5(0, map, &mem, &out.s5_slp_typ), -AION_ENOENT);
+	qemu_fadt(&f, 116, DSDT_PHYS);
+	assert_int_equal(power(&f, NULL, &out, &s5), 0);
+	assert_int_equal(s5, -AION_EMALFORMED);
+	memcpy(d.b, "SSDT", 4);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, -AION_EMALFORMED);
+	qemu_dsdt(&d, s5_zero, sizeof(s5_zero));
+	set32(d.b + 4, (uint32_t)d.n + 1);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, -AION_EMALFORMED);
+}
+
+/* The DSDT holding one \_S5 candidate (bytes), after a string and \_S3. */
+static int s5_of(const uint8_t *bytes, size_t n, uint8_t *typ)
+{
+	struct blob f, d;
+	struct aion_acpi_power out;
+	int s5;
+	qemu_fadt(&f, 116, DSDT_PHYS);
+	qemu_dsdt(&d, bytes, n);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	*typ = out.s5_slp_typ;
+	return s5;
+}
+
+#define S5(...) ((const uint8_t[]){ 0x08, '_', 'S', '5', '_', __VA_ARGS__ })
+#define S5_LEN(...) (5 + sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define CHECK_S5(want, typ_want, ...) do { \
+		uint8_t typ; \
+		assert_int_equal(s5_of(S5(__VA_ARGS__), S5_LEN(__VA_ARGS__), &typ), want); \
+		if (!(want)) \
+			assert_int_equal(typ, typ_want); \
+	} while (0)
+
+static void test_s5_forms(void **state)
+{
+	(void)state;
+	uint8_t typ;
+	CHECK_S5(0, 1, 0x12, 0x06, 0x04, 0x01, 0x00, 0x00, 0x00);       /* One */
+	CHECK_S5(0, 7, 0x12, 0x04, 0x02, 0x0a, 0x07);                   /* BytePrefix */
+	CHECK_S5(0, 6, 0x12, 0x05, 0x01, 0x0b, 0x06, 0x00);             /* WordPrefix */
+	CHECK_S5(0, 3, 0x12, 0x07, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00); /* DWordPrefix */
+	/* A two-byte PkgLength (lead 0x40: one more byte, low nibble 6). */
+	CHECK_S5(0, 2, 0x12, 0x46, 0x00, 0x04, 0x0a, 0x02, 0x00, 0x00);
+	/* Root prefix: Name (\_S5, ...). */
+	static const uint8_t rooted[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x04, 0x01,
+					  0x0a, 0x04 };
+	assert_int_equal(s5_of(rooted, sizeof(rooted), &typ), 0);
+	assert_int_equal(typ, 4);
+	/* Not a Name: a name path segment; the first real one still counts. */
+	static const uint8_t path[] = { 0x2e, '_', 'S', 'B', '_', '_', 'S', '5', '_', 0x08, '_',
+					'S', '5', '_', 0x12, 0x04, 0x01, 0x0a, 0x03 };
+	assert_int_equal(s5_of(path, sizeof(path), &typ), 0);
+	assert_int_equal(typ, 3);
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x04, 0x01, 0x0a, 0x08);    /* above 7 */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x03, 0x01, 0xff);          /* Ones */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x03, 0x00, 0x00);          /* no elements */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x02, 0x01);                /* too short */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x13, 0x03, 0x01, 0x00);          /* not a Package */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x03, 0x01, 0x0a);          /* byte cut off */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x04, 0x01, 0x0c, 0x01);    /* dword cut off */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0x07, 0x01, 0x00);          /* past the table */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12, 0xc0, 0x00, 0x00);          /* 4-byte length cut */
+	CHECK_S5(-AION_EMALFORMED, 0, 0x12);                            /* at the very end */
+	CHECK_S5(-AION_EMALFORMED, 0);
+	static const uint8_t none[] = { 0x08, '_', 'S', '4', '_', 0x12, 0x03, 0x01, 0x00 };
+	assert_int_equal(s5_of(none, sizeof(none), &typ), -AION_ENOENT);
+	/* "_S5_" in the header's bytes (OEM table id) is not looked at. */
+	struct blob f, d;
+	struct aion_acpi_power out;
+	int s5;
+	qemu_fadt(&f, 116, DSDT_PHYS);
+	qemu_dsdt(&d, none, sizeof(none));
+	memcpy(d.b + 31, "\x08_S5_", 5);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, -AION_ENOENT);
+	/* Nor is the header's last byte a NameOp before a root prefix. */
+	sdt(&d, "DSDT");
+	d.b[35] = 0x08;
+	aml(&d, rooted + 1, sizeof(rooted) - 1);
+	seal(&d);
+	assert_int_equal(power(&f, &d, &out, &s5), 0);
+	assert_int_equal(s5, -AION_ENOENT);
+}
+
+/* Random bytes of the FADT and the DSDT (exact-size buffers) rewritten. */
+static void test_power_mutations(void **state)
+{
+	(void)state;
+	struct blob f0, d0;
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	unsigned pm1 = 0, s5_ok = 0;
+	qemu_fadt(&f0, 244, DSDT_PHYS);
+	qemu_dsdt(&d0, s5_zero, sizeof(s5_zero));
+	for (unsigned it = 0; it < 20000; it++) {
+		struct blob f = f0, d = d0;
+		unsigned flips = 1 + (unsigned)(xorshift64(&seed) % 3);
+		for (unsigned k = 0; k < flips; k++) {
+			uint64_t r = xorshift64(&seed);
+			struct blob *g = (r & 1) ? &d : &f;
+			size_t at = (size_t)((r >> 8) % g->n);
+			g->b[at] = (r >> 1) & 1 ? g->b[at] ^ (uint8_t)(1u << ((r >> 40) & 7)) :
+				   (uint8_t)(r >> 48);
+		}
+		struct aion_acpi_power out;
+		int s5;
+		int ret = power(&f, &d, &out, &s5);
+		if (ret) {
+			assert_true(ret == -AION_ENOENT || ret == -AION_EMALFORMED);
+			assert_int_equal(out.flags, 0);
+			continue;
+		}
+		pm1++;
+		assert_int_equal(out.flags, AION_ACPI_PM1);
+		assert_true(out.pm1_evt_len >= 4 && !(out.pm1_evt_len & 1) && out.pm1_cnt_len >= 2);
+		assert_true(out.pm1a_evt + out.pm1_evt_len <= 0x10000u);
+		assert_true(out.pm1a_cnt + out.pm1_cnt_len <= 0x10000u);
+		assert_true(s5 == 0 || s5 == -AION_ENOENT || s5 == -AION_EMALFORMED || s5 == -1000);
+		if (s5 == 0) {
+			s5_ok++;
+			assert_true(out.s5_slp_typ <= 7);
+		}
+	}
+	assert_true(pm1 > 1000 && s5_ok > 1000);        /* both parsers were reached */
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -476,6 +608,11 @@ int main(void)
 		T(test_skipped_tables),
 		T(test_many_rsdt_entries),
 		T(test_mutations),
+		T(test_fadt_qemu),
+		T(test_fadt_x_fields),
+		T(test_fadt_errors),
+		T(test_s5_forms),
+		T(test_power_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /*
  * The I/O APIC: device interrupt lines (GSIs) to vectors
  * IRQ_VECTOR_BASE + line, found through the ACPI MADT. A line is masked
- * from the moment it fires until its driver acknowledges it.
+ * from the moment it fires until its driver acknowledges it. The ACPI
+ * power facts for init are read here too: their SCI needs the MADT's
+ * overrides, and both use the same table mapping.
  */
 #include "acpi.h"
 #include "aion/error.h"
@@ -74,6 +76,33 @@ int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len)
 	klog("irq ioapic phys=0x%lx lines=%u overrides=%u", (unsigned long)madt.ioapic_phys,
 	     nlines, madt.noverride);
 	return 0;
+}
+
+/* The I/O APIC input of ISA IRQ irq: its MADT override's, else the same number. */
+static uint32_t isa_line(uint32_t irq)
+{
+	for (unsigned i = 0; i < madt.noverride; i++)
+		if (madt.override[i].isa_irq == irq)
+			return madt.override[i].gsi;
+	return irq;
+}
+
+int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_power *out)
+{
+	uint64_t dsdt;
+	int err = acpi_parse_fadt(rsdp, rsdp_len, acpi_map, NULL, out, &dsdt);
+	if (err)
+		return err;
+	out->sci_line = (uint16_t)isa_line(out->sci_line);
+	if (!arch_irq_line_ok(out->sci_line)) {
+		out->flags = 0;
+		return -AION_ERANGE;
+	}
+	/* Without \_S5 the power button still works; only soft-off does not. */
+	err = acpi_find_s5(dsdt, acpi_map, NULL, &out->s5_slp_typ);
+	if (!err)
+		out->flags |= AION_ACPI_S5;
+	return err;
 }
 
 bool arch_irq_line_ok(uint32_t line)

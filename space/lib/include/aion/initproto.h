@@ -10,6 +10,9 @@
  *   ADMIN_CAPS   payload: unit name       reply payload: one line per capability
  *   ADMIN_KILL   payload: unit name       (destroys it; a service restarts)
  *   ADMIN_SERVICES  reply payload: one line per service "name state restarts"
+ *   ADMIN_SHUTDOWN  stops every job and service, last started first, then
+ *                powers the machine off (docs/services.md). Answered at
+ *                once: 0 when it starts, -AION_EBUSY while one is under way
  *
  *   JOB_START    payload: "PROGRAM ARGS"  caps[0]: the job's JOB_MESH_EP
  *                reply w1 = slot; ENOENT (not a job program), ENOSPC, ENOMEM
@@ -19,7 +22,8 @@
  *
  * Replies carry w0 = 0 or -AION_E... . Administration needs a capability
  * minted with badge INIT_BADGE_ADMIN (init gives one to the shell only),
- * the JOB calls one with INIT_BADGE_JOBS (meshd only).
+ * the JOB calls one with INIT_BADGE_JOBS (meshd only). INIT_BADGE_POWER
+ * (the power button driver only) allows ADMIN_SHUTDOWN and nothing else.
  */
 #ifndef AION_INITPROTO_H
 #define AION_INITPROTO_H
@@ -31,6 +35,7 @@
 #define INIT_ADMIN_CAPS         17
 #define INIT_ADMIN_KILL         18
 #define INIT_ADMIN_SERVICES     19
+#define INIT_ADMIN_SHUTDOWN     20
 #define INIT_JOB_START          24
 #define INIT_JOB_STOP           25
 #define INIT_JOB_LIST           26
@@ -40,6 +45,7 @@
 #define INIT_BADGE_CLIENT       1
 #define INIT_BADGE_ADMIN        2
 #define INIT_BADGE_JOBS         3
+#define INIT_BADGE_POWER        4
 /* Notices from services' fault endpoints carry badge INIT_BADGE_SERVICE + index. */
 #define INIT_BADGE_SERVICE      0x100
 /* Jobs' notices and name registrations carry INIT_BADGE_JOB + slot. */
