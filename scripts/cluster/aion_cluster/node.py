@@ -90,7 +90,7 @@ class Node(Tracked):
     console_sock = property(lambda self: self.dir / "console.sock")
     qmp_sock = property(lambda self: self.dir / "qmp.sock")
     serial_log = property(lambda self: self.dir / "serial.log")
-    qemu_err = property(lambda self: self.dir / "qemu.err")
+    qemu_err = err_file = property(lambda self: self.dir / "qemu.err")
     forward_port_file = property(lambda self: self.dir / "forward_port")
     exec_seq_file = property(lambda self: self.dir / "exec.seq")
     config_file = property(lambda self: self.dir / "node.json")
@@ -263,12 +263,6 @@ class Node(Tracked):
         if self.proc is not None and self.proc.returncode is not None:
             return f"exit status {self.proc.returncode}"
         return "not running"
-
-    def _err_text(self):
-        try:
-            return self.qemu_err.read_text(errors="replace").strip() or "(empty)"
-        except OSError:
-            return "(none)"
 
     def stop(self, grace_s=5.0):
         """Stop QEMU by pid: SIGTERM, up to grace_s, then SIGKILL; reap.

@@ -50,6 +50,13 @@ class Tracked:
         except (OSError, ValueError):
             return None
 
+    def _err_text(self):
+        """What the process wrote to its stderr file (self.err_file)."""
+        try:
+            return self.err_file.read_text(errors="replace").strip() or "(no stderr)"
+        except OSError:
+            return "(no stderr)"
+
     def is_ours(self, pid):
         cmd = pid_cmdline(pid)
         return all(part in cmd for part in self.signature())

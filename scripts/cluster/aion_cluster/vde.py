@@ -97,12 +97,6 @@ class Daemon(Tracked):
             time.sleep(0.01)
         return self
 
-    def _err_text(self):
-        try:
-            return self.err_file.read_text(errors="replace").strip() or "(no stderr)"
-        except OSError:
-            return "(no stderr)"
-
     def stop(self, grace_s=5.0):
         """Stop it by pid (SIGTERM, then SIGKILL after grace_s) and remove
         its files. Returns the pid stopped, or None. Idempotent."""
