@@ -211,16 +211,43 @@ class Plug:
             LIB.vde_send(self.conn, frame, len(frame), 0)
             time.sleep(0.0005)
 
-    def count(self, wait_s=0.1):
-        """Frames received since the last count (waits wait_s for stragglers)."""
-        got, end = 0, time.monotonic() + wait_s
+    def receive(self):
+        """Takes one waiting frame off the plug."""
+        LIB.vde_recv(self.conn, self.buf, len(self.buf), 0)
+
+    def drain(self, wait_s=0.02):
+        """Drops the frames that come within wait_s."""
+        end = time.monotonic() + wait_s
         while select.select([self.fd], [], [], max(0.0, end - time.monotonic()))[0]:
-            LIB.vde_recv(self.conn, self.buf, len(self.buf), 0)
-            got += 1
-        return got
+            self.receive()
 
     def close(self):
         LIB.vde_close(self.conn)
+
+
+# Frames cross two switches and two wirefilters, all busy host processes:
+# wait for the expected ones for up to FRAMES_WAIT_S (not a fixed window,
+# which a busy host overruns), then LINGER_S more for any that must not come.
+FRAMES_WAIT_S = 5.0
+LINGER_S = 0.25
+
+
+def collect(plugs, until):
+    """{node: frames received} on plugs {node: Plug}: waits until each has
+    until[node] frames (FRAMES_WAIT_S at most), then LINGER_S more."""
+    got = {n: 0 for n in plugs}
+    node_of = {p.fd: n for n, p in plugs.items()}
+    lingering = False
+    end = time.monotonic() + FRAMES_WAIT_S
+    while True:
+        if not lingering and all(got[n] >= until.get(n, 0) for n in plugs):
+            lingering, end = True, time.monotonic() + LINGER_S
+        left = end - time.monotonic()
+        if left <= 0:
+            return got
+        for fd in select.select(list(node_of), [], [], left)[0]:
+            plugs[node_of[fd]].receive()
+            got[node_of[fd]] += 1
 
 
 class FaultNet(unittest.TestCase):
@@ -239,21 +266,26 @@ class FaultNet(unittest.TestCase):
         for p in self.plugs.values():
             self.addCleanup(p.close)
             p.send()            # the switches learn every MAC
-        self.drain()
+        # Learnt once each frame got through to every other plug.
+        collect(self.plugs, {n: len(self.plugs) - 1 for n in self.plugs})
 
     def drain(self):
         for p in self.plugs.values():
-            p.count(0.02)
+            p.drain()
 
-    def reach(self, src, count=20, dst=None):
+    def reach(self, src, until, count=20, dst=None):
         """{node: frames received} after src sends count frames (broadcast,
-        or unicast to node dst's MAC)."""
+        or unicast to node dst's MAC), waiting for until {node: frames}."""
         self.drain()
         self.plugs[src].send(self.plugs[dst].mac if dst else b"\xff" * 6, count)
-        return {n: p.count() for n, p in self.plugs.items() if n != src}
+        return collect({n: p for n, p in self.plugs.items() if n != src}, until)
+
+    def assert_reach(self, src, want, dst=None):
+        """src's 20 frames reach exactly want {node: frames}."""
+        self.assertEqual(self.reach(src, want, dst=dst), want)
 
     def test_whole(self):
-        self.assertEqual(self.reach(1), {2: 20, 3: 20})
+        self.assert_reach(1, {2: 20, 3: 20})
         self.assertEqual(self.net.groups(), [[1, 2, 3]])
         self.assertEqual(self.net.losses(), {1: 0.0, 2: 0.0, 3: 0.0})
         table = "\n".join(ac.cluster_table(ac.nodes_in(self.run), net=self.net))
@@ -263,35 +295,35 @@ class FaultNet(unittest.TestCase):
     def test_partition_heal(self):
         self.assertEqual(self.net.partition(["1", "2,3"]), [[1], [2, 3]])
         self.assertEqual(self.net.groups(), [[1], [2, 3]])
-        self.assertEqual(self.reach(1), {2: 0, 3: 0})
-        self.assertEqual(self.reach(2), {1: 0, 3: 20})
-        self.assertEqual(self.reach(3, dst=1), {1: 0, 2: 0})   # a learnt MAC too
-        self.assertEqual(self.reach(2, dst=3), {1: 0, 3: 20})
+        self.assert_reach(1, {2: 0, 3: 0})
+        self.assert_reach(2, {1: 0, 3: 20})
+        self.assert_reach(3, {1: 0, 2: 0}, dst=1)   # a learnt MAC too
+        self.assert_reach(2, {1: 0, 3: 20}, dst=3)
         self.assertEqual(ac.net_lines(self.net), ["partition: 1 | 2,3"])
         # A new partition replaces the old one.
         self.net.partition([[1, 2], [3]])
-        self.assertEqual(self.reach(1), {2: 20, 3: 0})
+        self.assert_reach(1, {2: 20, 3: 0})
         self.net.heal()
         self.assertEqual(self.net.groups(), [[1, 2, 3]])
-        self.assertEqual(self.reach(3, dst=1), {1: 20, 2: 0})
-        self.assertEqual(self.reach(1), {2: 20, 3: 20})
+        self.assert_reach(3, {1: 20, 2: 0}, dst=1)
+        self.assert_reach(1, {2: 20, 3: 20})
         with self.assertRaises(ValueError):
             self.net.partition(["1", "2"])
 
     def test_loss(self):
         self.net.loss(2, 100)
         self.assertEqual(self.net.losses()[2], 100.0)
-        self.assertEqual(self.reach(1), {2: 0, 3: 20})
-        self.assertEqual(self.reach(2), {1: 0, 3: 0})
+        self.assert_reach(1, {2: 0, 3: 20})
+        self.assert_reach(2, {1: 0, 3: 0})
         self.net.loss("node2", 50)
-        got = self.reach(1, count=200)
+        got = self.reach(1, {3: 200}, count=200)
         self.assertTrue(40 <= got[2] <= 160 and got[3] == 200, got)
         # Partition and heal keep the loss.
         self.net.partition(["1,2", "3"])
         self.net.heal()
         self.assertEqual(self.net.losses()[2], 50.0)
         self.net.loss(2, 0)
-        self.assertEqual(self.reach(2), {1: 20, 3: 20})
+        self.assert_reach(2, {1: 20, 3: 20})
         with self.assertRaises(ac.NodeError):
             self.net.loss(4, 10)
 

@@ -9,7 +9,7 @@
 
 static uint64_t samples[BENCH_ITERS];
 
-static void shell_sort(uint64_t *a, unsigned n)
+void utest_sort(uint64_t *a, unsigned n)
 {
 	static const unsigned gaps[] = { 4193, 1750, 701, 301, 132, 57, 23, 10, 4, 1 };
 	for (unsigned g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
@@ -28,7 +28,7 @@ static void shell_sort(uint64_t *a, unsigned n)
 static void report_n(const char *what, unsigned n, uint64_t ns, uint64_t cycles,
 		     unsigned divisor)
 {
-	shell_sort(samples, n);
+	utest_sort(samples, n);
 	uint64_t med = samples[n / 2] / divisor;
 	uint64_t p99 = samples[n * 99 / 100] / divisor;
 	/* ns per cycle from the whole loop: ns_x = cycles_x * ns / cycles */

@@ -5,24 +5,20 @@
 static const struct aion_startup *startup;
 static unsigned passed, failed;
 
-static void verdict(const char *name, const char *word, const char *fmt, va_list ap)
+void utest_result(bool ok, const char *name, const char *fmt, ...)
 {
 	char detail[AION_LOG_MAX];
-	fmt_vsnprintf(detail, sizeof(detail), fmt, ap);
-	aion_printf("test %s %s %s", name, word, detail);
-}
+	va_list ap;
 
-#define VERDICT(fn, word, counter)                                      \
-	void fn(const char *name, const char *fmt, ...)                 \
-	{                                                               \
-		va_list ap;                                             \
-		va_start(ap, fmt);                                      \
-		verdict(name, word, fmt, ap);                           \
-		va_end(ap);                                             \
-		counter++;                                              \
-	}
-VERDICT(utest_ok, "ok", passed)
-VERDICT(utest_fail, "FAIL", failed)
+	va_start(ap, fmt);
+	fmt_vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	aion_printf("test %s %s %s", name, ok ? "ok" : "FAIL", detail);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
 
 static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		     aion_handle_t *unit, aion_handle_t *thread)
@@ -63,6 +59,22 @@ int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
 			 aion_handle_t *thread)
 {
 	return spawn(role, prio, false, unit, thread);
+}
+
+bool utest_join(int64_t thread)
+{
+	struct aion_thread_info ti = { 0 };
+
+	if (thread < 0)
+		return true;
+	/* Bounded: a thread that runs on after a second is reported, not awaited. */
+	for (unsigned i = 0; i < 1000; i++) {
+		if (aion_thread_info((aion_handle_t)thread, &ti) || ti.state == AION_THREAD_DEAD)
+			break;
+		aion_sleep_ns(MS);
+	}
+	aion_handle_close((aion_handle_t)thread);
+	return ti.state == AION_THREAD_DEAD;
 }
 
 void utest_reap(aion_handle_t unit, aion_handle_t thread)

@@ -42,9 +42,14 @@ enum role {
 #define BENCH_ITERS             10000u
 #define ROLE_EXIT_CODE          7
 
-/* The test's verdict: prints the line, counts it. */
-void utest_ok(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void utest_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The test's verdict: prints the line with its figures, counts it. */
+void utest_result(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define utest_ok(...)           utest_result(true, __VA_ARGS__)
+#define utest_fail(...)         utest_result(false, __VA_ARGS__)
+
+/* Sorts a[0, n) in place, smallest first (medians of timed samples). */
+void utest_sort(uint64_t *a, unsigned n);
 
 /* Starts a helper unit running `role`; fills the handles. */
 int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
@@ -52,6 +57,12 @@ int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
 /* The same, giving it `cap` (rights & mask) as CHILD_CAP before it starts. */
 int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
 			     uint32_t mask, aion_handle_t *unit, aion_handle_t *thread);
+/*
+ * Waits (up to about a second) until a thread of ours has ended, so that its
+ * stack may be used again, and closes its handle. true: it ended (or
+ * thread is an error, nothing to wait for).
+ */
+bool utest_join(int64_t thread);
 /* Destroys a helper unit and closes both handles. */
 void utest_reap(aion_handle_t unit, aion_handle_t thread);
 

@@ -8,7 +8,8 @@
    1 to "counter" in a loop, retrying a failed write with the same sequence
    number (the store applies a sequence number once);
  - node 2's VM is killed while the counter runs. Checked: the service
-   answers node 1 again within 2 s of the kill (printed), through the same
+   answers node 1 again within 4 s of the kill (printed; about 0.7 s is
+   usual, bench/failover measures it), through the same
    capability (kv-counter never looks up again; the call counted is the
    first one answered under the new epoch, not a slow one the old primary
    still answered), the backup on node 3 is now the primary, a new backup
@@ -29,12 +30,14 @@ Usage: cluster_failover.py ISO"""
 import re
 import time
 
-from clusterlib import (KV_DONE_RE, KV_RESUMED_RE, ac, check, cluster, kv_roles, main,
+from clusterlib import (KV_DONE_RE, KV_RESUMED_RE, check, cluster, kv_roles, main,
                         settle, shell, wait_after_epoch)
 
 COUNT = 3000
 KILL_AFTER = 300
-ANSWER_LIMIT_S = 2.0
+# A generous limit (docs/testing.md) for both kills: the VM's takes about
+# 0.7 s, the unit's 0.5 s (bench/failover); the behaviour is what counts.
+ANSWER_LIMIT_S = 4.0
 
 
 def test(iso):
@@ -59,7 +62,8 @@ def test(iso):
         print(f"node 2 killed: kv answered node 1 again after {answered * 1000:.0f} ms "
               f"(limit {ANSWER_LIMIT_S * 1000:.0f} ms); failed attempts meanwhile: "
               f"{len(fails)} ({sorted(set(fails))})")
-        check(answered < ANSWER_LIMIT_S, f"kv answered {answered:.3f} s after the kill")
+        check(answered < ANSWER_LIMIT_S, f"kv answered {answered:.3f} s after the kill "
+              f"(limit {ANSWER_LIMIT_S:g} s)")
         check(re.search(r"kv: role=primary", n3.text[mark3:]), "node 3's backup was not promoted")
         n3.wait_for(r"meshtest: kv-counter started client=\S+ node=3\b", 30, pos=mark3)
         check(not re.search(r"meshtest: kv-counter (started|lookup)", n1.text[mark1:]),
@@ -113,7 +117,8 @@ def unit_failover(n1, n3, epoch):
     print(f"kv unit killed on node 3: node 1's backup promoted (epoch {m.group(1)}); both "
           f"clients acked again, node 1's within {answered * 1000:.0f} ms of the kill "
           f"(the clients' own gaps: {gaps[0]} ms, {gaps[1]} ms)")
-    check(answered < ANSWER_LIMIT_S * 2, f"kv answered {answered:.3f} s after the unit kill")
+    check(answered < ANSWER_LIMIT_S, f"kv answered {answered:.3f} s after the unit kill "
+          f"(limit {ANSWER_LIMIT_S:g} s)")
     check(not re.search(r"kv: role=primary", n3.text[mark3:]),
           "node 3 restarted its primary in place")
     for n, mark in ((n1, mark1), (n3, mark3)):

@@ -16,7 +16,8 @@ Checks, in order:
    only node 2's drop counters: no packet of them is accepted, nobody dies,
    no member is made up, and the calls above still all succeed;
  - a pause of node 2 shorter than the detection time declares nobody dead;
- - after `kill` of node 2, nodes 1 and 3 mark it dead within 1 s (printed),
+ - after `kill` of node 2, nodes 1 and 3 mark it dead within 3 s (printed;
+   about 0.6 s is usual, bench/mesh measures it),
    and node 3's call on its "echo" capability fails: AION_EINDOUBT at
    detection if it was in flight (it may have run), else AION_EHOSTDOWN
    once no live node has registered "echo" again within MESH_REBIND_MS
@@ -28,8 +29,12 @@ import time
 from clusterlib import ac, check, cluster, main
 
 CALLS_TIMEOUT_S = 180
+VIEW_TIMEOUT_S = 30
 PAUSE_S = 0.25
-DETECT_LIMIT_S = 1.0
+# Generous limits (docs/testing.md): detection takes about 0.6 s (bench/mesh);
+# a busy host stretches it, a broken detector never gets there.
+DETECT_LIMIT_S = 3.0
+ERROR_AFTER_DETECT_S = 2.0      # the watcher's error, after the later detection
 REBIND_S = 3.0          # aion/mesh.h MESH_REBIND_MS
 ROLES = {
     1: "echo-client,cap-give,flood:2",
@@ -56,14 +61,10 @@ def test(iso):
     words = [[f"aion.meshtest={ROLES[i]}"] for i in (1, 2, 3)]
     with cluster(iso, words, "aion-mesh-", wait_mesh=True) as nodes:
         n1, n2, n3 = nodes
-        for n in nodes:
-            lines = []
-            ac.shell_exec(n, "nodes", timeout=20, out=lines.append)
-            me, view = ac.parse_nodes(lines)
-            others = {k: v["state"] for k, v in view.items() if k != me}
-            print(f"{n.name} sees {others}")
-            check(others == {k: "alive" for k in (1, 2, 3) if k != me},
-                  f"{n.name} does not list the other two alive: {lines}")
+        # One round of `nodes` in which all list each other alive; a busy host
+        # may show a passing suspicion in any single round, so it polls.
+        for name, (me, view) in ac.wait_mesh(nodes, VIEW_TIMEOUT_S).items():
+            print(f"{name} sees {({k: v['state'] for k, v in view.items() if k != me})}")
 
         for n in (n1, n3):
             m = n.wait_for(r"meshtest: echo-client calls=(\d+) ok=(\d+) bad=(\d+) node=(\d+) "
@@ -132,14 +133,15 @@ def test(iso):
             time.sleep(0.002)
         for name in ("node1", "node3"):
             check(name in seen, f"{name} did not mark node 2 dead within 10 s")
-            print(f"{name}: node 2 dead after {seen[name] * 1000:.0f} ms (limit 1000 ms)")
+            print(f"{name}: node 2 dead after {seen[name] * 1000:.0f} ms "
+                  f"(limit {DETECT_LIMIT_S * 1000:.0f} ms)")
             check(seen[name] < DETECT_LIMIT_S, f"{name}: detection took {seen[name]:.3f} s")
         err = n3.wait_for(r"meshtest: echo-watch err=(\S+) call_ms=(\d+)", 10, pos=marks["node3"])
         t_err = time.monotonic() - t0
         print(f"node3: {err.group(0)} ({t_err * 1000:.0f} ms after the kill)")
         check(err.group(1) in ("AION_EHOSTDOWN", "AION_EINDOUBT"),
               f"a call to the dead node: {err.group(0)}")
-        limit = 2 * max(seen.values()) + 0.2
+        limit = max(seen.values()) + ERROR_AFTER_DETECT_S
         if err.group(1) == "AION_EHOSTDOWN":
             limit += REBIND_S
         check(t_err < limit, f"the error came {t_err:.3f} s after the kill (limit {limit:.1f} s)")
