@@ -3,7 +3,7 @@
  * See mesh/include/mesh/member.h for the protocol and precedence rules.
  */
 #include "mesh/member.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 const char *mesh_state_name(int state)
 {

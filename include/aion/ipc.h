@@ -39,7 +39,7 @@ struct aion_ipc_buffer {
 	uint32_t cap_rights[AION_IPC_CAPS_MAX];
 };
 
-/* A message as the stubs in aion/sys.h hand it around. */
+/* A message as the stubs in libaion/sys.h hand it around. */
 struct aion_msg {
 	uint64_t tag;
 	uint64_t w[AION_IPC_WORDS];

@@ -4,7 +4,7 @@
 #include "endpoint.h"
 #include "ksyms.h"
 #include "log.h"
-#include "slab.h"
+#include "common/slab.h"
 #include "memory.h"
 #include "memobj.h"
 #include "notification.h"

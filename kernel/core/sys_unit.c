@@ -4,7 +4,7 @@
 #include "aion/object.h"
 #include "aion/syscall.h"
 #include "arch.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "syscalls.h"
 #include "usercopy.h"

@@ -7,7 +7,7 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "log.h"
 #include "memory.h"

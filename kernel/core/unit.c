@@ -9,7 +9,7 @@
 #include "aion/ipc.h"
 #include "endpoint.h"
 #include "handle.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "log.h"
 #include "memory.h"

@@ -1,6 +1,6 @@
 #include "aion/error.h"
 #include "aion/object.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "sched.h"
 #include "thread.h"

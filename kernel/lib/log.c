@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 #include "arch.h"
-#include "format.h"
+#include "common/format.h"
 #include "log.h"
 
 #define LOG_LINE_MAX 512

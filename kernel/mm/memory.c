@@ -10,7 +10,7 @@
 #include "memory.h"
 #include "multiboot2.h"
 #include "pmm.h"
-#include "slab.h"
+#include "common/slab.h"
 
 #define LOW_MEMORY_END (1ull << 20)     /* BIOS, EBDA, later SMP trampoline */
 

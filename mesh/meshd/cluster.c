@@ -15,8 +15,8 @@
  */
 #include "meshd.h"
 #include "aion/initproto.h"
-#include "cmdline.h"
-#include "format.h"
+#include "common/cmdline.h"
+#include "common/format.h"
 
 #define LOAD_NS         (1000 * MS)     /* how often this node measures its load */
 #define SUBMIT_NS       (4000 * MS)     /* a spawn's budget for the majority's ack */

@@ -14,7 +14,7 @@
  */
 #include "meshd.h"
 #include "aion/initproto.h"
-#include "format.h"
+#include "common/format.h"
 
 #define JOBS_EP         AION_HANDLE(2, 1)       /* init's endpoint, jobs badge */
 #define LOCAL_MAX       INIT_JOBS_MAX

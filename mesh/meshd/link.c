@@ -7,7 +7,7 @@
  * so no node needs a list of the others.
  */
 #include "meshd.h"
-#include "format.h"
+#include "common/format.h"
 #include "mesh/mac.h"
 
 #define NET_BASE        0x0a4d0000u     /* 10.77.0.0 */

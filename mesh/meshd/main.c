@@ -7,10 +7,10 @@
  * K the number of nodes the cluster is configured with (default 1).
  */
 #include "meshd.h"
-#include "aion/fwcfg.h"
-#include "aion/initclient.h"
+#include "libaion/fwcfg.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
-#include "cmdline.h"
+#include "common/cmdline.h"
 #include "mesh/mac.h"
 
 #define THREAD_PRIO     118

@@ -16,9 +16,9 @@
 #define MESHD_H
 
 #include <stdbool.h>
-#include "aion/lib.h"
+#include "libaion/lib.h"
 #include "aion/mesh.h"
-#include "aion/sockclient.h"
+#include "libaion/sockclient.h"
 #include "mesh/member.h"
 #include "mesh/rpc.h"
 #include "mesh/sched.h"

@@ -11,7 +11,7 @@
  * those give a named proxy that re-binds (calls.c), as remote ones do.
  */
 #include "meshd.h"
-#include "format.h"
+#include "common/format.h"
 
 #define AGGS_MAX        8
 #define TEXT_MAX        AION_IPC_PAYLOAD_MAX

@@ -35,8 +35,8 @@
  * that cannot start; init restarts it.
  */
 #include <stdbool.h>
-#include "aion/lib.h"
-#include "cmdline.h"
+#include "libaion/lib.h"
+#include "common/cmdline.h"
 #include "netd.h"
 #include "lwip/init.h"
 #include "lwip/ip_addr.h"

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 #define MS                      1000000ull
 #define US                      1000ull

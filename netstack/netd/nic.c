@@ -28,10 +28,10 @@
  * so what comes in on it is answered on it. "net1" is looked up without
  * blocking the loop, once per NET1_POLL_NS for NET1_WAIT_NS.
  */
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/netring.h"
-#include "format.h"
+#include "common/format.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"

@@ -7,7 +7,7 @@
  * sequence number in flight; the raw pcb eats it. Everything else ICMP is
  * left to lwIP (which answers echo requests to us itself).
  */
-#include "aion/ipv4.h"
+#include "common/ipv4.h"
 #include "aion/net.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
@@ -33,7 +33,7 @@ static struct {
 	int64_t error;                  /* a send that failed */
 } pg;
 
-/* Strict a.b.c.d (aion/ipv4.h); false for anything else. */
+/* Strict a.b.c.d (common/ipv4.h); false for anything else. */
 static bool parse_addr(const char *s, unsigned len, ip_addr_t *out)
 {
 	uint32_t a;

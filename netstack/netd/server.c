@@ -8,7 +8,7 @@
  * if frames went on tx. Nothing in the loop blocks for long: the calls it
  * makes itself (the driver check, a re-attach) carry short timeouts.
  */
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/net.h"
 #include "aion/socket.h"

@@ -5,8 +5,8 @@
 #include <stdarg.h>
 #include "lwip/opt.h"
 #include "lwip/sys.h"
-#include "aion/lib.h"
-#include "format.h"
+#include "libaion/lib.h"
+#include "common/format.h"
 
 /* Milliseconds of the monotonic clock; lwIP copes with the 49-day wrap. */
 u32_t sys_now(void)

@@ -8,8 +8,8 @@
  */
 #include "kvcmd.h"
 #include "aion/kv.h"
-#include "aion/lib.h"
-#include "aion/meshclient.h"
+#include "libaion/lib.h"
+#include "libaion/meshclient.h"
 
 #define MS              1000000ull
 #define KV_RETRY_NS     (5000 * MS)

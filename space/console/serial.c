@@ -8,9 +8,9 @@
  *
  * Capabilities: SVC_INIT_EP (1,1), COM1 ports (2,1), IRQ 4 (3,1).
  */
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 #define COM1_PORTS      AION_HANDLE(2, 1)
 #define COM1_IRQ        AION_HANDLE(3, 1)

@@ -8,12 +8,12 @@
  *
  * Capabilities: SVC_INIT_EP (1,1) for names, init with the admin badge (2,1).
  */
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
-#include "aion/lib.h"
-#include "aion/meshclient.h"
+#include "libaion/lib.h"
+#include "libaion/meshclient.h"
 #include "aion/net.h"
-#include "format.h"
+#include "common/format.h"
 #include "kvcmd.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)

@@ -6,10 +6,10 @@
  *
  * Capabilities: SVC_INIT_EP (1,1), JOB_MESH_EP (2,1). Args: node=N ...
  */
-#include "aion/lib.h"
-#include "aion/meshclient.h"
-#include "cmdline.h"
-#include "format.h"
+#include "libaion/lib.h"
+#include "libaion/meshclient.h"
+#include "common/cmdline.h"
+#include "common/format.h"
 
 static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
 

@@ -1,6 +1,6 @@
 /* What the shell may ask of init: units, their capabilities, stopping one. */
 #include <stdarg.h>
-#include "format.h"
+#include "common/format.h"
 #include "init.h"
 
 static const char *const state_names[] = { "?", "running", "exited", "faulted" };

@@ -5,8 +5,8 @@
  * driver makes fresh capabilities for exactly that device's I/O ports and
  * interrupt line (a dead driver's went with its unit).
  */
-#include "aion/pci.h"
-#include "format.h"
+#include "libaion/pci.h"
+#include "common/format.h"
 #include "init.h"
 
 #define VIRTIO_VENDOR           0x1af4

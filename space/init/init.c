@@ -5,8 +5,8 @@
  * how it ended. Services from a manifest come next (issue 5).
  */
 #include "aion/bootinfo.h"
-#include "aion/lib.h"
-#include "cmdline.h"
+#include "libaion/lib.h"
+#include "common/cmdline.h"
 #include "init.h"
 
 #define UTEST_TIMEOUT_NS  (300ull * 1000000000ull)

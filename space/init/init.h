@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include "aion/bootinfo.h"
 #include "aion/initproto.h"
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 #define SERVICES_MAX 10
 

@@ -5,7 +5,7 @@
  * init does not restart a job that ends: meshd sees it gone (JOB_LIST)
  * and starts it again if the desired state still wants it here.
  */
-#include "format.h"
+#include "common/format.h"
 #include "init.h"
 
 static struct {

@@ -1,5 +1,5 @@
 /* The local name service: a small table of name -> capability. */
-#include "format.h"
+#include "common/format.h"
 #include "init.h"
 
 #define NAMES_MAX 32

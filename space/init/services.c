@@ -5,9 +5,9 @@
  * in a row init gives up on it and says so. init learns of an end from the
  * notice the kernel sends on its endpoint (UNIT_FAULT_EP), never by polling.
  */
-#include "aion/fwcfg.h"
-#include "cmdline.h"
-#include "format.h"
+#include "libaion/fwcfg.h"
+#include "common/cmdline.h"
+#include "common/format.h"
 #include "init.h"
 
 #define SVC_MAX_FAILURES        5

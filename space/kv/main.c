@@ -22,8 +22,8 @@
  */
 #include "aion/initproto.h"
 #include "aion/kv.h"
-#include "aion/lib.h"
-#include "aion/meshclient.h"
+#include "libaion/lib.h"
+#include "libaion/meshclient.h"
 #include "store.h"
 
 #define MS              1000000ull

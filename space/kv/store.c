@@ -1,6 +1,6 @@
 /* kv's tables and codecs (store.h). Pure: no system calls. */
 #include "store.h"
-#include "kstring.h"
+#include "common/string.h"
 
 #define I64_DIGITS      20      /* "-9223372036854775808" */
 

@@ -5,8 +5,8 @@
  * "QEMU"; key 0x19 the file directory, all big-endian: be32 count, then
  * count entries { be32 size; be16 select; be16 reserved; char name[56]; }.
  */
-#include "aion/fwcfg.h"
-#include "aion/lib.h"
+#include "libaion/fwcfg.h"
+#include "libaion/lib.h"
 
 #define FWCFG_DATA              (FWCFG_PORT + 1)
 #define FWCFG_KEY_SIGNATURE     0x0000

@@ -1,4 +1,4 @@
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
 
 unsigned ipc_put_text(struct aion_ipc_buffer *buf, const char *s)

@@ -1,6 +1,6 @@
-/* malloc over slab caches and whole-page runs (aion/malloc.h). */
-#include "aion/malloc.h"
-#include "slab.h"
+/* malloc over slab caches and whole-page runs (libaion/malloc.h). */
+#include "libaion/malloc.h"
+#include "common/slab.h"
 
 #define PAGE            4096u
 #define CLASSES         8               /* 16, 32, ... 2048 */

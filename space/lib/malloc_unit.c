@@ -3,8 +3,8 @@
  * space and MEM_UNMAP'd on release, so freed memory returns to the quota.
  * Addresses are reused first-fit from a small table of free runs.
  */
-#include "aion/lib.h"
-#include "aion/malloc.h"
+#include "libaion/lib.h"
+#include "libaion/malloc.h"
 
 #define HEAP_BASE       0x0000000080000000ull
 #define HEAP_PAGES      (1u << 18)      /* 1 GiB of address space */

@@ -1,10 +1,10 @@
-/* libaion: meshd's client side (aion/meshclient.h). */
-#include "aion/meshclient.h"
-#include "aion/initclient.h"
+/* libaion: meshd's client side (libaion/meshclient.h). */
+#include "libaion/meshclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "aion/kv.h"
-#include "cmdline.h"
-#include "kstring.h"
+#include "common/cmdline.h"
+#include "common/string.h"
 
 int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_t *mesh)
 {

@@ -1,12 +1,12 @@
 /*
  * libaion: PCI configuration space through ports 0xCF8/0xCFC (see
- * aion/pci.h). The decoders at the top take plain data only; the rest
+ * libaion/pci.h). The decoders at the top take plain data only; the rest
  * talks to the ports and needs the caller's enabled capability for them.
  */
 #include <stddef.h>
 #include "aion/error.h"
-#include "aion/pci.h"
-#include "aion/sys.h"
+#include "libaion/pci.h"
+#include "libaion/sys.h"
 
 /* ---- pure decoding ---- */
 

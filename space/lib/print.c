@@ -1,6 +1,6 @@
 #include <stdarg.h>
-#include "aion/lib.h"
-#include "format.h"
+#include "libaion/lib.h"
+#include "common/format.h"
 
 int64_t aion_vprintf(const char *fmt, va_list ap)
 {

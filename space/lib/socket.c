@@ -1,12 +1,12 @@
 /*
- * libaion: the client side of netd's socket protocol; see aion/sockclient.h
+ * libaion: the client side of netd's socket protocol; see libaion/sockclient.h
  * and, for the messages, aion/socket.h.
  */
-#include "aion/sockclient.h"
-#include "aion/ipv4.h"
-#include "aion/initclient.h"
+#include "libaion/sockclient.h"
+#include "common/ipv4.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 #define MS_NS           1000000ull
 #define CALL_MARGIN_MS  2000ull

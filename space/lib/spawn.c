@@ -2,8 +2,8 @@
  * The userspace ELF loader: a unit is built entirely through system calls
  * (UNIT_CREATE, MEM_MAP, MEM_WRITE, THREAD_CREATE, THREAD_START).
  */
-#include "aion/lib.h"
-#include "elf64.h"
+#include "libaion/lib.h"
+#include "common/elf.h"
 
 #define PAGE            4096ull
 #define IMAGE_VADDR     0x0000000010000000ull

@@ -1,4 +1,4 @@
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 #define PAGE            4096ull
 #define STACKS_VADDR    0x0000000020000000ull   /* this unit's extra stacks */

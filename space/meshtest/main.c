@@ -32,12 +32,12 @@
  * Every result is one log line "meshtest: ...".
  */
 #include "aion/kv.h"
-#include "aion/lib.h"
-#include "aion/meshclient.h"
-#include "aion/sockclient.h"
-#include "cmdline.h"
-#include "format.h"
-#include "xorshift.h"
+#include "libaion/lib.h"
+#include "libaion/meshclient.h"
+#include "libaion/sockclient.h"
+#include "common/cmdline.h"
+#include "common/format.h"
+#include "common/xorshift.h"
 
 #define ROLES_MAX       6
 #define STACK_PAGES     4

@@ -1,5 +1,5 @@
 /*
- * nettest: socket tests over netd (aion/socket.h, aion/sockclient.h), an
+ * nettest: socket tests over netd (aion/socket.h, libaion/sockclient.h), an
  * init service of nodes booted with aion.nettest=ROLE[,ROLE...]; init
  * passes "node=N nettest=ROLE[,ROLE...]" in the startup record.
  *
@@ -21,10 +21,10 @@
  * service that ends would be restarted and run them again). Every result
  * is one log line `nettest: ...`.
  */
-#include "aion/lib.h"
-#include "aion/sockclient.h"
-#include "cmdline.h"
-#include "format.h"
+#include "libaion/lib.h"
+#include "libaion/sockclient.h"
+#include "common/cmdline.h"
+#include "common/format.h"
 
 #define ROLES_MAX       6
 #define THREAD_PRIO     100

@@ -8,7 +8,7 @@
  * checks that the kernel gave back every frame and object.
  */
 #include "utest.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define FUZZ_CALLS      120000u
 #define POOL            64

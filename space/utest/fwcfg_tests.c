@@ -1,6 +1,6 @@
 /* fw_cfg files through libaion (fwcfg.h); tests/boot/boot_fwcfg.py boots
  * with and without `-fw_cfg name=opt/aion/cluster-key,string=...`. */
-#include "aion/fwcfg.h"
+#include "libaion/fwcfg.h"
 #include "utest.h"
 
 #define KEY_MAX         128

@@ -4,7 +4,7 @@
  * replies, timeouts, priority inheritance, dead peers, notifications.
  */
 #include "utest.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define FAIL(name, ...) do { utest_fail(name, __VA_ARGS__); return; } while (0)
 

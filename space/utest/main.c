@@ -1,5 +1,5 @@
 #include <stdarg.h>
-#include "format.h"
+#include "common/format.h"
 #include "utest.h"
 
 static const struct aion_startup *startup;

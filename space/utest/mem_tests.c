@@ -1,6 +1,6 @@
 /* Memory safety of the system call boundary and of unit lifetimes. */
-#include "aion/malloc.h"
-#include "format.h"
+#include "libaion/malloc.h"
+#include "common/format.h"
 #include "utest.h"
 
 #define KERNEL_ADDR     0xffffffff80100000ull

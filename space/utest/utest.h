@@ -9,7 +9,7 @@
 #define UTEST_H
 
 #include <stdbool.h>
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 enum role {
 	ROLE_SPIN = 1,          /* spins forever */

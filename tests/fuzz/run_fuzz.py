@@ -102,7 +102,7 @@ def main():
            '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
            '-I' + os.path.join(src, 'include'),
            '-I' + os.path.join(src, 'mesh/include'),
-           '-I' + os.path.join(src, 'kernel/include')]
+           '-I' + os.path.join(src, 'common/include')]
     rpc_c = os.path.join(src, 'mesh/rpc.c')
     if (os.path.exists(os.path.join(src, 'mesh/include/mesh/rpc.h'))
             and os.path.exists(rpc_c)):

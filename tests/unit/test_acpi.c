@@ -19,7 +19,7 @@
 #include "aion/error.h"
 #include "acpi.h"
 #include "acpi_fake.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define RSDT_PHYS 0x7fe14d0
 #define FACP_PHYS 0x7fe1000

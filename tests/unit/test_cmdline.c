@@ -1,11 +1,11 @@
-/* Host tests for kernel/lib/cmdline.c: boot switches such as aion.node=. */
+/* Host tests for common/cmdline.c: boot switches such as aion.node=. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cmdline.h"
+#include "common/cmdline.h"
 
 static void test_values(void **state)
 {

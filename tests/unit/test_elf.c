@@ -1,5 +1,5 @@
 /*
- * Host tests for the ELF64 executable parser (space/lib/elf.c).
+ * Host tests for the ELF64 executable parser (common/elf.c).
  *
  * Images are described by a struct spec, written field by field with
  * memcpy and copied into a buffer malloc'ed at exactly the image size, so
@@ -18,8 +18,8 @@
 
 #include "aion/error.h"
 #include "aion/object.h"
-#include "elf64.h"
-#include "xorshift.h"
+#include "common/elf.h"
+#include "common/xorshift.h"
 
 #define EHDR 64
 #define PHDR 56
@@ -291,7 +291,7 @@ static void test_bad_headers(void **state)
 /*
  * A file shorter than the header whose first byte is 0x7f but whose magic
  * is not "\x7fELF" is not an ELF file: bad magic is -AION_ENOEXEC
- * (elf64.h); only a short file with the ELF magic is -AION_ETRUNC.
+ * (common/elf.h); only a short file with the ELF magic is -AION_ETRUNC.
  * elf.c checks bytes[0] alone, so these fail (reported, not fixed here).
  */
 static void test_short_bad_magic(void **state)

@@ -1,11 +1,11 @@
-/* Host tests for kernel/lib/format.c: the formatter behind every log line. */
+/* Host tests for common/format.c: the formatter behind every log line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "format.h"
+#include "common/format.h"
 
 static void expect(const char *want, const char *fmt, ...)
 {

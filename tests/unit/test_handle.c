@@ -18,7 +18,7 @@
 #include "aion/object.h"
 #include "handle.h"
 #include "kobj.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define GEN_MAX ((1u << (32 - AION_HANDLE_INDEX_BITS)) - 1)
 #define PER_PAGE ((unsigned)HANDLE_SLOTS_PER_PAGE)

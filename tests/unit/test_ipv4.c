@@ -1,11 +1,11 @@
-/* Host tests for space/lib/ipv4.c: "a.b.c.d" text to an address. */
+/* Host tests for common/ipv4.c: "a.b.c.d" text to an address. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "aion/ipv4.h"
+#include "common/ipv4.h"
 
 #define SENTINEL 0xdeadbeefu
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "aion/malloc.h"
+#include "libaion/malloc.h"
 
 static size_t live_pages;
 

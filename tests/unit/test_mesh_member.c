@@ -21,7 +21,7 @@
 
 #include "aion/error.h"
 #include "mesh/member.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define MS MESH_MS
 #define SIM_MAX 16

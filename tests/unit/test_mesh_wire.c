@@ -15,7 +15,7 @@
 #include "aion/error.h"
 #include "mesh/wire.h"
 #include "../fuzz/mesh_test_mac.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define CLUSTER 0xc1a55e01u
 

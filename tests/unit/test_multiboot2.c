@@ -16,7 +16,7 @@
 
 #include "aion/error.h"
 #include "multiboot2.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 struct mb {
 	uint8_t buf[16384];

@@ -14,7 +14,7 @@
 
 #include "aion/error.h"
 #include "pmm.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 struct fixture {
 	struct pmm p;

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "runq.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define NLINKS 64
 

@@ -1,5 +1,5 @@
 /*
- * Host tests for the slab allocator (kernel/mm/slab.c).
+ * Host tests for the slab allocator (common/slab.c).
  *
  * The page provider is aligned_alloc(4096, 4096); it counts calls and
  * remembers outstanding pages so a test can check what went back and
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "aion/error.h"
-#include "slab.h"
-#include "xorshift.h"
+#include "common/slab.h"
+#include "common/xorshift.h"
 
 #define PROV_MAX 64
 

@@ -14,7 +14,7 @@
 
 #include "aion/error.h"
 #include "sleepq.h"
-#include "xorshift.h"
+#include "common/xorshift.h"
 
 #define NENT 64
 

@@ -5,7 +5,7 @@
 #include "arch.h"
 #include "arch/gdt.h"
 #include "arch/trap.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "thread.h"
 
 #define RFLAGS_IF       0x200ull

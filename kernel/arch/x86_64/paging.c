@@ -13,7 +13,7 @@
 #include "arch.h"
 #include "arch/cpu.h"
 #include "arch/paging.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "memory.h"
 #include "multiboot2.h"

@@ -7,7 +7,7 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch/cpu.h"
-#include "kstring.h"
+#include "common/string.h"
 #include "layout.h"
 #include "memory.h"
 #include "unit.h"

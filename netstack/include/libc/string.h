@@ -1,8 +1,8 @@
 /*
- * The <string.h> lwIP sees: only what libaion provides (kernel/lib/string.c).
+ * The <string.h> lwIP sees: only what libaion provides (common/string.c).
  * netstack/meson.build builds lwIP with -nostdinc so this, not a host
  * libc header, is what `#include <string.h>` finds. It repeats the
- * prototypes of kernel/include/kstring.h on purpose: lwIP sees only
+ * prototypes of common/include/common/string.h on purpose: lwIP sees only
  * netstack/include, no other project header.
  */
 #ifndef NETSTACK_LIBC_STRING_H

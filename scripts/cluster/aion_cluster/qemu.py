@@ -13,7 +13,7 @@ FORWARD_MAC = "52:54:00:00:01:01"
 # The guest TCP port the host's 127.0.0.1:PORT is forwarded to (echo).
 FORWARD_GUEST_PORT = 7
 
-# The fw_cfg file meshd reads its cluster key from (space/lib/include/aion/
+# The fw_cfg file meshd reads its cluster key from (space/lib/include/libaion/
 # fwcfg.h: FWCFG_CLUSTER_KEY); without it the image's default key is used.
 CLUSTER_KEY_FWCFG = "opt/aion/cluster-key"
 KEY_MAX_DIGITS = 128

@@ -11,8 +11,8 @@
  * PM1a event ports (3,1), the SCI (4,1). Args: evt=PORT evt_len=N.
  */
 #include "aion/initproto.h"
-#include "aion/lib.h"
-#include "cmdline.h"
+#include "libaion/lib.h"
+#include "common/cmdline.h"
 
 #define INIT_POWER      AION_HANDLE(2, 1)
 #define EVT_PORTS       AION_HANDLE(3, 1)

@@ -59,13 +59,13 @@
  *   detached rx=<n> tx=<n> rx_dropped=<n> tx_dropped=<n>  (a new attach)
  * Errors are logged by name and the driver exits with 1.
  */
-#include "aion/initclient.h"
+#include "libaion/initclient.h"
 #include "aion/initproto.h"
-#include "aion/lib.h"
+#include "libaion/lib.h"
 #include "aion/netring.h"
-#include "aion/pci.h"
-#include "cmdline.h"
-#include "format.h"
+#include "libaion/pci.h"
+#include "common/cmdline.h"
+#include "common/format.h"
 #include "vnet.h"
 
 #define VN_HANDLE_IO    AION_HANDLE(2, 1)

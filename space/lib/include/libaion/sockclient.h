@@ -63,7 +63,7 @@ int64_t sock_recv(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t si
 /* Closes the socket and drops the capability naming it (if netd has not). */
 int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock);
 
-/* "a.b.c.d" (NUL-terminated) -> host-order address; 0 or -AION_EINVAL (aion/ipv4.h). */
+/* "a.b.c.d" (NUL-terminated) -> host-order address; 0 or -AION_EINVAL (common/ipv4.h). */
 int64_t sock_parse_ipv4(const char *text, uint32_t *addr);
 
 #endif /* AION_SOCKCLIENT_H */

@@ -1,5 +1,5 @@
-/* IPv4 addresses as text (aion/ipv4.h). Pure: no system calls, no libc. */
-#include "aion/ipv4.h"
+/* IPv4 addresses as text (common/ipv4.h). Pure: no system calls, no libc. */
+#include "common/ipv4.h"
 
 bool ipv4_parse(const char *text, size_t len, uint32_t *addr)
 {

@@ -124,7 +124,7 @@ static inline uint32_t pci_config_address(struct pci_addr a, unsigned off)
 	       (uint32_t)(a.fn & 7) << 8 | (off & 0xfc);
 }
 
-/* ---- port I/O of any width (aion_inb/aion_outb are in aion/sys.h) ---- */
+/* ---- port I/O of any width (aion_inb/aion_outb are in libaion/sys.h) ---- */
 
 
 /* ---- configuration space (ports 0xCF8..0xCFF) ---- */

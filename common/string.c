@@ -1,5 +1,5 @@
-/* Freestanding string functions (kstring.h). Byte loops: the kernel copies little. */
-#include "kstring.h"
+/* Freestanding string functions (common/string.h). Byte loops: the kernel copies little. */
+#include "common/string.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {

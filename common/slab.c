@@ -9,7 +9,7 @@
  * slab_free's checks, so a double free is caught before it can corrupt
  * the free list.
  */
-#include "slab.h"
+#include "common/slab.h"
 
 #include <stdbool.h>
 

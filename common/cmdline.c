@@ -1,4 +1,4 @@
-#include "cmdline.h"
+#include "common/cmdline.h"
 
 static bool word_has_key(const char *w, size_t wlen, const char *key,
 			 size_t *vstart)

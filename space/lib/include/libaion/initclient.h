@@ -2,7 +2,7 @@
 #ifndef AION_INITCLIENT_H
 #define AION_INITCLIENT_H
 
-#include "aion/lib.h"
+#include "libaion/lib.h"
 
 /* The thread's IPC buffer must be registered (aion_ipc_buffer) before these. */
 /* Copies s (NULL: nothing) into the payload, cut at AION_IPC_PAYLOAD_MAX; its length. */

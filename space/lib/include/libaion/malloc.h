@@ -1,7 +1,7 @@
 /*
  * aion_malloc for AionSpace programs (aion_ names: the host tests link the
  * same file next to the host's own malloc). Small blocks (up to 2 KiB) come from slab
- * caches of 16..2048 bytes (kernel/mm/slab.c, the same pure allocator the
+ * caches of 16..2048 bytes (common/slab.c, the same pure allocator the
  * kernel uses); their pages are mapped on demand and unmapped as soon as a
  * cache has a second empty page. Larger blocks get pages of their own,
  * unmapped on free. So memory goes back to the unit's quota, and through it

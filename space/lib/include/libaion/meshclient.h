@@ -6,7 +6,7 @@
 #define AION_MESHCLIENT_H
 
 #include "aion/mesh.h"
-#include "aion/sys.h"
+#include "libaion/sys.h"
 
 /* meshd's endpoint through init's name service, waiting up to wait_ns. */
 int64_t mesh_connect(struct aion_ipc_buffer *buf, uint64_t wait_ns, aion_handle_t *mesh);

@@ -1,6 +1,6 @@
 /*
  * IPv4 addresses as text: the one parser libaion (sock_parse_ipv4) and
- * netd (NET_PING) share. Pure: space/lib/ipv4.c, also built by the host
+ * netd (NET_PING) share. Pure: common/ipv4.c, also built by the host
  * tests (tests/unit/test_ipv4.c).
  */
 #ifndef AION_IPV4_H

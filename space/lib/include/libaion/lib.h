@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "aion/object.h"
-#include "aion/sys.h"
-#include "kstring.h"
+#include "libaion/sys.h"
+#include "common/string.h"
 
 /* One log line (cut at AION_LOG_MAX). Returns the system call's result. */
 int64_t aion_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

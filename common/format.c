@@ -4,7 +4,7 @@
  */
 #include <stdint.h>
 #include <stdbool.h>
-#include "format.h"
+#include "common/format.h"
 
 struct out {
 	char *buf;

@@ -1,7 +1,7 @@
 #include <stdbool.h>
 #include "aion/error.h"
 #include "aion/object.h"
-#include "elf64.h"
+#include "common/elf.h"
 
 #define EI_NIDENT       16
 #define ET_EXEC         2
