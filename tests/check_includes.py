@@ -9,6 +9,11 @@ One exception, on purpose: the host tests in tests/unit/ compile the
 kernel's pure files (pmm.c, runq.c, ...) and so include those files'
 headers.
 
+Inside kernel/, the architecture's headers (arch/x86_64/include/arch/)
+are the architecture's own: generic code (kernel/core, mm, lib, include)
+reaches it only through the arch_* hooks of kernel/include/arch.h, so a
+generic file that includes "arch/..." fails too.
+
 Usage: check_includes.py REPO_ROOT"""
 import re
 import sys
@@ -67,16 +72,34 @@ def meson_violations(root):
     return out
 
 
+def arch_violations(root):
+    """Generic kernel files that include an arch/<arch> header."""
+    out = []
+    for d in ("kernel/core", "kernel/mm", "kernel/lib", "kernel/include"):
+        for p in sorted((root / d).rglob("*")):
+            if p.suffix not in (".c", ".h", ".S"):
+                continue
+            text = p.read_text(errors="replace")
+            for m in INCLUDE_RE.finditer(text):
+                if m.group(1).startswith("arch/"):
+                    line = text[:m.start()].count("\n") + 1
+                    out.append(f"{p.relative_to(root)}:{line}: generic kernel code includes "
+                               f"\"{m.group(1)}\": use an arch_* hook of arch.h")
+    return out
+
+
 def main(root):
     root = Path(root).resolve()
-    problems = include_violations(root) + meson_violations(root)
+    problems = include_violations(root) + meson_violations(root) + arch_violations(root)
     for p in problems:
         print(p)
     if problems:
-        print(f"check_includes: {len(problems)} use(s) of kernel-private headers outside kernel/")
+        print(f"check_includes: {len(problems)} use(s) of private headers: kernel's outside "
+              f"kernel/, or the architecture's in generic kernel code")
         return 1
     print(f"check_includes: no file outside kernel/ includes one of its "
-          f"{len(kernel_headers(root))} private headers")
+          f"{len(kernel_headers(root))} private headers, and generic kernel code "
+          f"includes no arch/ header")
     return 0
 
 

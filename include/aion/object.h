@@ -39,7 +39,7 @@ enum aion_obj_type {
 
 /* Rights: what a handle allows on its object. */
 #define AION_RIGHT_READ     (1u << 0)   /* *_INFO */
-#define AION_RIGHT_WRITE    (1u << 1)   /* MEM_MAP/UNMAP/WRITE into a unit */
+#define AION_RIGHT_WRITE    (1u << 1)   /* units: ANON_MAP, ANON_UNMAP, MEM_WRITE, MEMORY_MAP into it */
 #define AION_RIGHT_CONTROL  (1u << 2)   /* threads: create in unit, start, priority */
 #define AION_RIGHT_DESTROY  (1u << 3)   /* UNIT_DESTROY */
 #define AION_RIGHT_SPAWN    (1u << 4)   /* UNIT_CREATE from this unit's quota */
@@ -53,7 +53,7 @@ enum aion_obj_type {
 #define AION_PRIO_MIN       0
 #define AION_PRIO_MAX       255
 
-/* Memory protection for MEM_MAP. */
+/* Memory protection for ANON_MAP and MEMORY_MAP. */
 #define AION_PROT_READ      (1u << 0)
 #define AION_PROT_WRITE     (1u << 1)
 #define AION_PROT_EXEC      (1u << 2)

@@ -1,5 +1,8 @@
 /*
- * Endpoint IPC: call, receive, reply, saved replies. See endpoint.h.
+ * Endpoint IPC: call, receive, reply, saved replies (endpoint.h), and the
+ * system calls on endpoints and replies at the end of this file: what
+ * happens on CALL is sys_call, then ipc_call. The payload and capability
+ * copy is ipc_transfer.c's.
  *
  * A delivery can fail because of the sender (bad buffer, bad handle) or
  * the receiver (no buffer, no free slot). The side at fault gets the
@@ -12,21 +15,14 @@
 #include "arch.h"
 #include "endpoint.h"
 #include "handle.h"
-#include "memory.h"
+#include "layout.h"
 #include "notification.h"
 #include "sched.h"
+#include "syscalls.h"
 #include "thread.h"
 #include "unit.h"
-#include "usercopy.h"
-#include "vm.h"
 
-#define PAYLOAD_OFF     offsetof(struct aion_ipc_buffer, payload)
-#define CAPS_OFF        offsetof(struct aion_ipc_buffer, caps)
-#define RIGHTS_OFF      offsetof(struct aion_ipc_buffer, cap_rights)
-
-enum blame { BLAME_SENDER, BLAME_RECEIVER };
-
-int endpoint_create(struct endpoint **out)
+static int endpoint_create(struct endpoint **out)
 {
 	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT);
 
@@ -102,76 +98,6 @@ void ipc_set_msg(struct thread *t, uint64_t badge, uint64_t tag, const uint64_t 
 	arch_thread_set_msg(t, badge, tag, w[0], w[1], w[2]);
 }
 
-/* --- payload and capability transfer --- */
-
-static bool buffer_writable(struct thread *t)
-{
-	uint64_t pa;
-	return t->ipc_buffer && !vm_translate(t->unit, t->ipc_buffer, true, &pa, NULL);
-}
-
-static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
-		     uint32_t *rights)
-{
-	aion_handle_t h[AION_IPC_CAPS_MAX];
-
-	if (user_copy(s->unit, s->ipc_buffer + CAPS_OFF, h, n * sizeof(h[0]), false) ||
-	    user_copy(s->unit, s->ipc_buffer + RIGHTS_OFF, rights, n * sizeof(rights[0]), false))
-		return -AION_EFAULT;
-	for (unsigned i = 0; i < n; i++) {
-		slot[i] = handle_slot_of(&s->unit->handles, h[i]);
-		if (!slot[i])
-			return -AION_ECAP;
-		if ((rights[i] & AION_IPC_CAP_MOVE) && h[i] == AION_HANDLE_SELF)
-			return -AION_EPERM;
-		for (unsigned j = 0; j < i; j++)
-			if (slot[j] == slot[i] && ((rights[i] | rights[j]) & AION_IPC_CAP_MOVE))
-				return -AION_EINVAL;
-	}
-	return 0;
-}
-
-/* Moves payload and capabilities from s's buffer to r's. Checks all, then commits. */
-static int transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
-		    enum blame *blame)
-{
-	unsigned len = AION_TAG_LEN(tag), ncaps = AION_TAG_CAPS(tag);
-	uint8_t payload[AION_IPC_PAYLOAD_MAX];
-	struct handle_slot *slot[AION_IPC_CAPS_MAX];
-	uint32_t rights[AION_IPC_CAPS_MAX];
-	aion_handle_t got[AION_IPC_CAPS_MAX];
-
-	if (!len && !ncaps)
-		return 0;
-	*blame = BLAME_RECEIVER;
-	if (!buffer_writable(r))
-		return -AION_EFAULT;
-	*blame = BLAME_SENDER;
-	if (ncaps && !grant)
-		return -AION_ERIGHTS;
-	if (user_copy(s->unit, s->ipc_buffer + PAYLOAD_OFF, payload, len, false))
-		return -AION_EFAULT;
-	int err = ncaps ? read_caps(s, ncaps, slot, rights) : 0;
-	if (err)
-		return err;
-	*blame = BLAME_RECEIVER;
-	if (handle_free_slots(&r->unit->handles, ncaps) < ncaps)
-		return -AION_ENOSPC;
-
-	/* Commit: the receiver's buffer page is mapped and writable. */
-	user_copy(r->unit, r->ipc_buffer + PAYLOAD_OFF, payload, len, true);
-	for (unsigned i = 0; i < ncaps; i++) {
-		err = (rights[i] & AION_IPC_CAP_MOVE) ?
-			handle_move(slot[i], &r->unit->handles, &got[i]) :
-			handle_derive(slot[i], &r->unit->handles, rights[i], 0, &got[i]);
-		if (err)
-			got[i] = 0;     /* only if a table page could not be had */
-	}
-	if (ncaps)
-		user_copy(r->unit, r->ipc_buffer + CAPS_OFF, got, ncaps * sizeof(got[0]), true);
-	return err;
-}
-
 /* --- priority inheritance --- */
 
 static void release_boost(struct thread *t)
@@ -197,9 +123,9 @@ static void drop_reply_to(struct thread *t)
 
 /* --- call and receive --- */
 
-static int deliver_call(struct thread *s, struct thread *r, enum blame *blame)
+static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blame)
 {
-	int err = transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
+	int err = ipc_transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
 	if (err)
 		return err;
 	ipc_set_msg(r, s->ipc_badge, s->ipc_tag & ~AION_TAG_NOTIFY, s->ipc_w);
@@ -213,12 +139,12 @@ static int deliver_call(struct thread *s, struct thread *r, enum blame *blame)
 	return 0;
 }
 
-int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
-		 const uint64_t w[3], uint64_t deadline)
+static int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
+			const uint64_t w[3], uint64_t deadline)
 {
 	struct thread *c = sched_current();
 	struct thread *r;
-	enum blame blame;
+	enum ipc_blame blame;
 
 	if (!ep->receivers)
 		return -AION_EDEAD;
@@ -238,7 +164,7 @@ int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
 			sched_wake(r, 0);
 			break;
 		}
-		if (blame == BLAME_SENDER) {
+		if (blame == IPC_BLAME_SENDER) {
 			r->ipc_state = IPC_RECV;
 			enqueue(ep, r, true);
 			c->ipc_state = IPC_NONE;
@@ -251,11 +177,11 @@ int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
 	return sched_block_current(deadline);
 }
 
-int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
+static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 {
 	struct thread *r = sched_current();
 	struct thread *s;
-	enum blame blame;
+	enum ipc_blame blame;
 
 	drop_reply_to(r);
 	release_boost(r);
@@ -277,7 +203,7 @@ int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 		int err = deliver_call(s, r, &blame);
 		if (!err)
 			return 0;       /* s now waits for our reply */
-		if (blame == BLAME_RECEIVER) {
+		if (blame == IPC_BLAME_RECEIVER) {
 			enqueue(ep, s, true);
 			return err;
 		}
@@ -317,13 +243,13 @@ void endpoint_post(struct endpoint *ep, uint64_t badge, uint64_t tag, const uint
 static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 		      uint64_t tag, const uint64_t w[3], bool *consumed)
 {
-	enum blame blame;
+	enum ipc_blame blame;
 
 	*consumed = true;
 	if (c->ipc_state != IPC_REPLY || c->call_seq != seq)
 		return -AION_EDEAD;     /* it timed out or died */
-	int err = transfer(from, c, tag, true, &blame);
-	if (err && blame == BLAME_SENDER) {
+	int err = ipc_transfer(from, c, tag, true, &blame);
+	if (err && blame == IPC_BLAME_SENDER) {
 		*consumed = false;
 		return err;
 	}
@@ -337,7 +263,7 @@ static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 	return 0;
 }
 
-int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
+static int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
 {
 	struct thread *srv = sched_current();
 	struct thread *c = srv->reply_to;
@@ -354,7 +280,7 @@ int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
 	return r;
 }
 
-int64_t ipc_reply_save(struct kobj **out)
+static int64_t ipc_reply_save(struct kobj **out)
 {
 	struct thread *srv = sched_current();
 
@@ -371,7 +297,7 @@ int64_t ipc_reply_save(struct kobj **out)
 	return 0;
 }
 
-int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3])
+static int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3])
 {
 	struct reply *rp = (struct reply *)reply;
 	bool consumed;
@@ -386,7 +312,7 @@ int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3])
 	return r;
 }
 
-bool reply_answered(struct kobj *reply)
+static bool reply_answered(struct kobj *reply)
 {
 	return !((struct reply *)reply)->caller;
 }
@@ -448,4 +374,108 @@ void ipc_timed_out(struct thread *t)
 	if (t->ipc_state == IPC_WAIT)
 		notification_cancel_wait(t);
 	t->ipc_state = IPC_NONE;
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int64_t sys_endpoint_create(const struct sys_args *a)
+{
+	struct endpoint *ep;
+	(void)a;
+	int err = endpoint_create(&ep);
+	return err ? err : install(&ep->obj, AION_RIGHTS_ALL);
+}
+
+/* A tag a thread may send: payload and capabilities within bounds. */
+static int check_tag(uint64_t tag)
+{
+	if (AION_TAG_LEN(tag) > AION_IPC_PAYLOAD_MAX || AION_TAG_CAPS(tag) > AION_IPC_CAPS_MAX)
+		return -AION_EINVAL;
+	if ((AION_TAG_LEN(tag) || AION_TAG_CAPS(tag)) && !sched_current()->ipc_buffer)
+		return -AION_EINVAL;    /* no IPC buffer registered */
+	return 0;
+}
+
+int64_t sys_call(const struct sys_args *a)
+{
+	struct handle_slot *s;
+	uint64_t w[3] = { a->a2, a->a3, a->a4 };
+
+	int err = lookup_slot(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s);
+	if (!err)
+		err = check_tag(a->a1);
+	if (err)
+		return err;
+	if (AION_TAG_CAPS(a->a1) && !(s->rights & AION_RIGHT_GRANT))
+		return -AION_ERIGHTS;
+	return ipc_call((struct endpoint *)s->obj, s->badge, s->rights & AION_RIGHT_GRANT,
+			a->a1, w, deadline_after(a->a5));
+}
+
+int64_t sys_recv(const struct sys_args *a)
+{
+	struct endpoint *ep;
+	int err = lookup(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_RECV, &ep);
+	return err ? err : ipc_recv(ep, deadline_after(a->a5));
+}
+
+int64_t sys_reply(const struct sys_args *a)
+{
+	uint64_t w[3] = { a->a1, a->a2, a->a3 };
+	int err = check_tag(a->a0);
+	return err ? err : ipc_reply(a->a0, w);
+}
+
+int64_t sys_reply_recv(const struct sys_args *a)
+{
+	struct endpoint *ep;
+	uint64_t w[3] = { a->a2, a->a3, a->a4 };
+
+	int err = lookup(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_RECV, &ep);
+	if (!err)
+		err = check_tag(a->a1);
+	if (err)
+		return err;
+	/* A caller that gave up is no reason not to receive the next call;
+	 * a fault in our own buffer is. */
+	int64_t r = sched_current()->reply_to ? ipc_reply(a->a1, w) : 0;
+	if (r && sched_current()->reply_to)
+		return r;               /* still pending: ours to fix and retry */
+	return ipc_recv(ep, deadline_after(a->a5));
+}
+
+int64_t sys_reply_save(const struct sys_args *a)
+{
+	struct kobj *rp;
+	(void)a;
+	int err = ipc_reply_save(&rp);
+	return err ? err : install(rp, AION_RIGHT_SEND);
+}
+
+int64_t sys_reply_to(const struct sys_args *a)
+{
+	struct handle_slot *s;
+	uint64_t w[3] = { a->a2, a->a3, a->a4 };
+
+	int err = lookup_slot(a->a0, AION_OBJ_REPLY, AION_RIGHT_SEND, &s);
+	if (!err)
+		err = check_tag(a->a1);
+	if (err)
+		return err;
+	int64_t r = ipc_reply_to(s->obj, a->a1, w);
+	if (reply_answered(s->obj))
+		handle_delete(s);       /* a reply is used once */
+	return r;
+}
+
+int64_t sys_ipc_buffer(const struct sys_args *a)
+{
+	uint64_t va = a->a0;
+
+	if (va & (PAGE_SIZE - 1))
+		return -AION_EINVAL;    /* one page: a message never straddles two */
+	if (va && (va < AION_USER_MIN || va >= AION_USER_END))
+		return -AION_EFAULT;
+	sched_current()->ipc_buffer = va;
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include "aion/bootinfo.h"
 #include "aion/error.h"
 #include "aion/object.h"
+#include "arch.h"
 #include "common/elf.h"
 #include "init_unit.h"
 #include "common/string.h"
@@ -19,7 +20,6 @@
 #include "platform.h"
 #include "thread.h"
 #include "unit.h"
-#include "vm.h"
 
 #define INIT_PRIO               100
 #define INIT_STACK_PAGES        16
@@ -42,7 +42,7 @@ static int map_fresh(struct unit *u, uint64_t va, uint64_t len, unsigned prot)
 		int64_t pa = unit_frame_alloc(u);
 		if (pa < 0)
 			return (int)pa;
-		int err = vm_map(u, p, (uint64_t)pa, prot, true);
+		int err = arch_vm_map(u, p, (uint64_t)pa, prot, true);
 		if (err)
 			return err;
 	}
@@ -57,7 +57,7 @@ static void poke(struct unit *u, uint64_t va, const uint8_t *src, uint64_t len)
 		uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
-		vm_translate(u, va, false, &pa, NULL);
+		arch_vm_translate(u, va, false, &pa, NULL);
 		memcpy(phys_to_virt(pa), src, chunk);
 		va += chunk;
 		src += chunk;
@@ -91,7 +91,7 @@ static int map_modules(struct unit *u, const struct mb2_info *bi,
 	for (unsigned i = 0; i < bi->nmod && i < AION_BOOT_MODULES_MAX; i++) {
 		const struct mb2_module *m = &bi->mod[i];
 		for (uint64_t pa = page_down(m->start); pa < m->end; pa += PAGE_SIZE) {
-			int err = vm_map(u, va + pa - page_down(m->start), pa,
+			int err = arch_vm_map(u, va + pa - page_down(m->start), pa,
 					 AION_PROT_READ, false);
 			if (err)
 				return err;
@@ -142,7 +142,7 @@ int init_start(const struct mb2_info *bi, unsigned node, const struct aion_acpi_
 	info->node = node;
 	info->power = *power;
 	memcpy(info->cmdline, bi->cmdline, AION_CMDLINE_MAX - 1);
-	if ((err = vm_map(u, AION_BOOTINFO_VADDR, (uint64_t)pa, AION_PROT_READ, true)) ||
+	if ((err = arch_vm_map(u, AION_BOOTINFO_VADDR, (uint64_t)pa, AION_PROT_READ, true)) ||
 	    (err = map_modules(u, bi, info)) ||
 	    (err = load_elf(u, mod, &entry)) ||
 	    (err = map_fresh(u, AION_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE,

@@ -27,7 +27,6 @@ static struct aion_acpi_power acpi_power;
 static unsigned boot_node;
 /* The boot CPU's context becomes its idle thread, on the boot stack. */
 static struct thread idle_thread;
-extern char boot_stack_top[];
 
 static __attribute__((noreturn)) void boot_fail(const char *step, int err)
 {
@@ -108,9 +107,9 @@ static void run_selftest(const char *cmdline)
 		return;
 	klog("selftest %s", which);
 	if (strcmp(which, "pagefault") == 0)
-		selftest_page_fault();
+		arch_selftest_page_fault();
 	else if (strcmp(which, "ud") == 0)
-		selftest_invalid_opcode();
+		arch_selftest_invalid_opcode();
 	else
 		klog("selftest unknown name=%s", which);
 }
@@ -151,7 +150,7 @@ void kmain(uint32_t mbi_phys)
 	else
 		find_acpi_power();
 
-	idle_thread.kstack_top = (uint64_t)(uintptr_t)boot_stack_top;
+	idle_thread.kstack_top = (uint64_t)(uintptr_t)arch_boot_stack_top;
 	sched_init(&idle_thread);
 	if ((err = init_start(&boot_info, boot_node, &acpi_power)))
 		boot_fail("init", err);

@@ -1,11 +1,20 @@
+/*
+ * Memory objects (memobj.h) and the system calls on them at the end of
+ * this file: MEMORY_CREATE, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PHYS and
+ * DEVICE_MEMORY (made from the platform capability).
+ */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
+#include "arch.h"
 #include "layout.h"
 #include "memobj.h"
 #include "memory.h"
+#include "platform.h"
+#include "syscalls.h"
 #include "unit.h"
-#include "vm.h"
+
+#define PROT_ALL (AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC)
 
 static void free_frames(struct memobj *mo, unsigned n)
 {
@@ -14,7 +23,7 @@ static void free_frames(struct memobj *mo, unsigned n)
 	unit_frame_free(mo->owner, virt_to_phys(mo->frames));
 }
 
-int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
+static int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
 {
 	if (npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
@@ -45,7 +54,7 @@ int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
 	return 0;
 }
 
-int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
+static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
 {
 	if ((phys & (PAGE_SIZE - 1)) || npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
@@ -72,12 +81,13 @@ void memobj_release(struct memobj *mo)
 		kobj_put(&owner->obj);
 }
 
-uint64_t memobj_phys(const struct memobj *mo, unsigned page)
+static uint64_t memobj_phys(const struct memobj *mo, unsigned page)
 {
 	return mo->device ? mo->base + (uint64_t)page * PAGE_SIZE : mo->frames[page];
 }
 
-int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot)
+/* prot: AION_PROT_*; the caller checked the capability's rights. */
+static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot)
 {
 	struct region *r = NULL;
 
@@ -93,10 +103,10 @@ int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot)
 	if (mo->device)
 		prot |= VM_UNCACHED;
 	for (unsigned i = 0; i < mo->npages; i++) {
-		int err = vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, i), prot, false);
+		int err = arch_vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, i), prot, false);
 		if (err) {
 			while (i--)
-				vm_unmap(u, va + i * PAGE_SIZE);
+				arch_vm_unmap(u, va + i * PAGE_SIZE);
 			return err;
 		}
 	}
@@ -112,12 +122,12 @@ static void region_drop(struct unit *u, struct region *r, bool unmap)
 
 	if (unmap)
 		for (unsigned i = 0; i < mo->npages; i++)
-			vm_unmap(u, r->va + i * PAGE_SIZE);
+			arch_vm_unmap(u, r->va + i * PAGE_SIZE);
 	r->mo = NULL;
 	kobj_put(&mo->obj);
 }
 
-int memobj_unmap(struct unit *u, uint64_t va)
+static int memobj_unmap(struct unit *u, uint64_t va)
 {
 	for (unsigned i = 0; i < UNIT_REGIONS; i++)
 		if (u->regions[i].mo && u->regions[i].va == va) {
@@ -132,4 +142,67 @@ void memobj_unit_gone(struct unit *u)
 	for (unsigned i = 0; i < UNIT_REGIONS; i++)
 		if (u->regions[i].mo)
 			region_drop(u, &u->regions[i], true);
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int64_t sys_memory_create(const struct sys_args *a)
+{
+	struct memobj *mo;
+	if (a->a0 == 0 || a->a0 > MEMOBJ_MAX_PAGES)
+		return -AION_EINVAL;
+	int err = memobj_create(self_unit(), (unsigned)a->a0, &mo);
+	return err ? err : install(&mo->obj, AION_RIGHTS_ALL);
+}
+
+int64_t sys_memory_map(const struct sys_args *a)
+{
+	struct memobj *mo;
+	struct unit *u;
+	uint64_t prot = a->a3;
+
+	if (prot & ~(uint64_t)PROT_ALL || !(prot & AION_PROT_READ))
+		return -AION_EINVAL;
+	/* Rights bound the mapping: a read-only capability maps read-only. */
+	uint32_t need = AION_RIGHT_READ | ((prot & AION_PROT_WRITE) ? AION_RIGHT_WRITE : 0);
+	int err = lookup(a->a0, AION_OBJ_MEMORY, need, &mo);
+	if (!err)
+		err = lookup(a->a1, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
+	if (err)
+		return err;
+	if (u->destroyed)
+		return -AION_EDEAD;
+	return memobj_map(mo, u, a->a2, (unsigned)prot);
+}
+
+int64_t sys_memory_unmap(const struct sys_args *a)
+{
+	struct unit *u;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
+	return err ? err : memobj_unmap(u, a->a1);
+}
+
+int64_t sys_memory_phys(const struct sys_args *a)
+{
+	struct memobj *mo;
+	int err = lookup(a->a0, AION_OBJ_MEMORY, AION_RIGHT_PHYS, &mo);
+	if (err)
+		return err;
+	if (a->a1 >= mo->npages)
+		return -AION_ERANGE;
+	return (int64_t)memobj_phys(mo, (unsigned)a->a1);
+}
+
+int64_t sys_device_memory(const struct sys_args *a)
+{
+	struct memobj *mo;
+	int err = platform_lookup(a->a0);
+	if (err)
+		return err;
+	if (a->a2 == 0 || a->a2 > MEMOBJ_MAX_PAGES)
+		return -AION_EINVAL;
+	if ((err = memobj_device(a->a1, (unsigned)a->a2, &mo)))
+		return err;
+	/* Device registers are no DMA buffer: no PHYS right. */
+	return install(&mo->obj, AION_RIGHTS_ALL & ~AION_RIGHT_PHYS);
 }

@@ -1,14 +1,18 @@
+/*
+ * Notifications (notification.h) and the system calls on them at the end
+ * of this file: NOTIFY_CREATE, SIGNAL, WAIT, POLL, NOTIFY_BIND.
+ */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/ipc.h"
 #include "aion/object.h"
 #include "endpoint.h"
-#include "memory.h"
 #include "notification.h"
 #include "sched.h"
+#include "syscalls.h"
 #include "thread.h"
 
-int notification_create(struct notification **out)
+static int notification_create(struct notification **out)
 {
 	struct notification *n = kobj_alloc(AION_OBJ_NOTIFICATION);
 	if (!n)
@@ -52,7 +56,7 @@ void notification_signal(struct notification *n, uint64_t bits)
 	}
 }
 
-int64_t notification_wait(struct notification *n, uint64_t deadline)
+static int64_t notification_wait(struct notification *n, uint64_t deadline)
 {
 	struct thread *t = sched_current();
 
@@ -70,14 +74,14 @@ int64_t notification_wait(struct notification *n, uint64_t deadline)
 	return sched_block_current(deadline);
 }
 
-uint64_t notification_poll(struct notification *n)
+static uint64_t notification_poll(struct notification *n)
 {
 	uint64_t bits = n->bits;
 	n->bits = 0;
 	return bits;
 }
 
-int notification_bind(struct notification *n, struct thread *t)
+static int notification_bind(struct notification *n, struct thread *t)
 {
 	if (n->bound || t->bound)
 		return -AION_EBUSY;
@@ -113,4 +117,57 @@ void notification_thread_gone(struct thread *t)
 		t->bound = NULL;
 		kobj_put(&n->obj);
 	}
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int64_t sys_notify_create(const struct sys_args *a)
+{
+	struct notification *n;
+	(void)a;
+	int err = notification_create(&n);
+	return err ? err : install(&n->obj, AION_RIGHTS_ALL);
+}
+
+int64_t sys_signal(const struct sys_args *a)
+{
+	struct notification *n;
+	int err = lookup(a->a0, AION_OBJ_NOTIFICATION, AION_RIGHT_SEND, &n);
+	if (err)
+		return err;
+	notification_signal(n, a->a1);
+	return 0;
+}
+
+int64_t sys_wait(const struct sys_args *a)
+{
+	struct notification *n;
+	int err = lookup(a->a0, AION_OBJ_NOTIFICATION, AION_RIGHT_RECV, &n);
+	return err ? err : notification_wait(n, deadline_after(a->a5));
+}
+
+int64_t sys_poll(const struct sys_args *a)
+{
+	struct notification *n;
+	int err = lookup(a->a0, AION_OBJ_NOTIFICATION, AION_RIGHT_RECV, &n);
+	if (err)
+		return err;
+	uint64_t zero[3] = { 0, 0, 0 };
+	ipc_set_msg(sched_current(), notification_poll(n), 0, zero);
+	return 0;
+}
+
+int64_t sys_notify_bind(const struct sys_args *a)
+{
+	struct notification *n;
+	struct thread *t;
+
+	int err = lookup(a->a0, AION_OBJ_NOTIFICATION, AION_RIGHT_RECV, &n);
+	if (!err)
+		err = lookup(a->a1, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	if (err)
+		return err;
+	if (t->state == AION_THREAD_DEAD)
+		return -AION_EDEAD;
+	return notification_bind(n, t);
 }

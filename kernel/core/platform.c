@@ -1,4 +1,7 @@
-/* The platform object, I/O port ranges and IRQ objects (platform.h). */
+/*
+ * The platform object, I/O port ranges and IRQ objects (platform.h), and
+ * the system calls on them at the end of this file: IOPORT_*, IRQ_*.
+ */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
@@ -7,6 +10,7 @@
 #include "memory.h"
 #include "notification.h"
 #include "platform.h"
+#include "syscalls.h"
 #include "unit.h"
 
 static struct kobj platform = { AION_OBJ_PLATFORM, 1 };        /* never released */
@@ -17,7 +21,7 @@ struct kobj *platform_object(void)
 	return &platform;
 }
 
-int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
+static int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
 {
 	if (count == 0 || count > IOPORT_MAX_COUNT || (uint32_t)base + count > 0x10000)
 		return -AION_EINVAL;
@@ -35,7 +39,8 @@ void ioport_release(struct ioport *io)
 	kobj_free(&io->obj);
 }
 
-int ioport_enable(struct unit *u, const struct ioport *io)
+/* Lets the unit use the ports (in/out in ring 3). */
+static int ioport_enable(struct unit *u, const struct ioport *io)
 {
 	for (unsigned i = 0; i < u->nio; i++)
 		if (u->io[i].base == io->base && u->io[i].count == io->count)
@@ -49,7 +54,8 @@ int ioport_enable(struct unit *u, const struct ioport *io)
 	return 0;
 }
 
-int irq_create(uint32_t line, struct irq **out)
+/* -AION_EBUSY if the line is taken. */
+static int irq_create(uint32_t line, struct irq **out)
 {
 	if (line >= IRQ_LINES || !arch_irq_line_ok(line))
 		return -AION_EINVAL;
@@ -73,7 +79,7 @@ void irq_release(struct irq *irq)
 	kobj_free(&irq->obj);
 }
 
-void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)
+static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)
 {
 	if (irq->n)
 		kobj_put(&irq->n->obj);
@@ -83,7 +89,7 @@ void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)
 	arch_irq_mask(irq->gsi, false);
 }
 
-int irq_ack(struct irq *irq)
+static int irq_ack(struct irq *irq)
 {
 	if (!irq->n)
 		return -AION_ENOENT;
@@ -98,4 +104,67 @@ void irq_deliver(uint32_t gsi)
 	/* The line stays masked until the driver acknowledges (IRQ_ACK). */
 	if (irq && irq->n)
 		notification_signal(irq->n, irq->bits);
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int platform_lookup(uint64_t h)
+{
+	struct kobj *p;
+	return lookup(h, AION_OBJ_PLATFORM, AION_RIGHT_CONTROL, &p);
+}
+
+int64_t sys_ioport_create(const struct sys_args *a)
+{
+	struct ioport *io;
+	int err = platform_lookup(a->a0);
+	if (err)
+		return err;
+	if (a->a1 > 0xffff || a->a2 > 0xffff)
+		return -AION_EINVAL;
+	if ((err = ioport_create((uint16_t)a->a1, (uint16_t)a->a2, &io)))
+		return err;
+	return install(&io->obj, AION_RIGHTS_ALL);
+}
+
+int64_t sys_ioport_enable(const struct sys_args *a)
+{
+	struct ioport *io;
+	int err = lookup(a->a0, AION_OBJ_IOPORT, AION_RIGHT_WRITE, &io);
+	return err ? err : ioport_enable(self_unit(), io);
+}
+
+int64_t sys_irq_create(const struct sys_args *a)
+{
+	struct irq *irq;
+	int err = platform_lookup(a->a0);
+	if (err)
+		return err;
+	if (a->a1 > UINT32_MAX)
+		return -AION_EINVAL;
+	if ((err = irq_create((uint32_t)a->a1, &irq)))
+		return err;
+	return install(&irq->obj, AION_RIGHTS_ALL);
+}
+
+int64_t sys_irq_set_notify(const struct sys_args *a)
+{
+	struct irq *irq;
+	struct notification *n;
+	int err = lookup(a->a0, AION_OBJ_IRQ, AION_RIGHT_CONTROL, &irq);
+	if (!err)
+		err = lookup(a->a1, AION_OBJ_NOTIFICATION, AION_RIGHT_SEND, &n);
+	if (err)
+		return err;
+	if (!a->a2)
+		return -AION_EINVAL;
+	irq_set_notify(irq, n, a->a2);
+	return 0;
+}
+
+int64_t sys_irq_ack(const struct sys_args *a)
+{
+	struct irq *irq;
+	int err = lookup(a->a0, AION_OBJ_IRQ, AION_RIGHT_CONTROL, &irq);
+	return err ? err : irq_ack(irq);
 }

@@ -7,18 +7,13 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
-#include "arch/gdt.h"
 #include "endpoint.h"
 #include "sched.h"
 #include "thread.h"
 #include "unit.h"
-#include "vm.h"
 
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - __builtin_offsetof(type, member)))
-
-extern struct thread *arch_switch(uint64_t *save_rsp, uint64_t next_rsp,
-				  struct thread *prev);
 
 static struct thread *rq_thread(struct runq_link *l)
 {
@@ -32,7 +27,7 @@ static struct thread *sleep_thread(struct sleepq_entry *e)
 
 uint64_t sched_idle_ns(void)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	uint64_t ns = s->idle->cpu_ns;
 
 	if (s->current == s->idle)
@@ -42,7 +37,7 @@ uint64_t sched_idle_ns(void)
 
 void sched_init(struct thread *idle)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	runq_init(&s->rq);
 	sleepq_init(&s->sleepers, s->sleep_heap, SCHED_MAX_THREADS);
@@ -56,7 +51,7 @@ void sched_init(struct thread *idle)
 
 struct thread *sched_current(void)
 {
-	return sched_this()->current;
+	return arch_cpu_sched()->current;
 }
 
 /* Arms the timer for the next event: the current slice's end or a sleeper. */
@@ -90,7 +85,7 @@ static void switch_to(struct sched *s, struct thread *next)
 	next->state = AION_THREAD_RUNNING;
 	s->current = next;
 	if (next->unit != prev->unit) {
-		vm_activate(next->unit);
+		arch_vm_activate(next->unit);
 		arch_io_load(next->unit);
 	}
 	arch_set_kernel_stack(next->kstack_top);
@@ -115,7 +110,7 @@ static void pick_and_switch(struct sched *s)
 
 void sched_after_switch(struct thread *prev)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	if (prev != s->idle && prev->state == AION_THREAD_DEAD)
 		thread_reap(prev);
@@ -124,7 +119,7 @@ void sched_after_switch(struct thread *prev)
 
 void sched_ready(struct thread *t)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	t->state = AION_THREAD_READY;
 	runq_push_back(&s->rq, &t->rq, t->prio);
@@ -134,7 +129,7 @@ void sched_ready(struct thread *t)
 
 void sched_unqueue(struct thread *t)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	if (runq_queued(&t->rq))
 		runq_remove(&s->rq, &t->rq);
@@ -143,7 +138,7 @@ void sched_unqueue(struct thread *t)
 
 void sched_set_prio(struct thread *t, unsigned prio)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	if (runq_queued(&t->rq)) {
 		runq_remove(&s->rq, &t->rq);
@@ -156,7 +151,7 @@ void sched_set_prio(struct thread *t, unsigned prio)
 
 void sched_yield(void)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	struct thread *cur = s->current;
 
 	cur->state = AION_THREAD_READY;
@@ -166,7 +161,7 @@ void sched_yield(void)
 
 int sched_sleep_until(uint64_t deadline_ns)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	struct thread *cur = s->current;
 
 	if (deadline_ns <= arch_clock_ns())
@@ -181,12 +176,12 @@ int sched_sleep_until(uint64_t deadline_ns)
 
 void sched_block(void)
 {
-	pick_and_switch(sched_this());
+	pick_and_switch(arch_cpu_sched());
 }
 
 int64_t sched_block_current(uint64_t deadline_ns)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	struct thread *cur = s->current;
 
 	cur->wake_result = 0;
@@ -203,13 +198,13 @@ void sched_wake(struct thread *t, int64_t result)
 	if (t->state != AION_THREAD_BLOCKED)
 		return;
 	t->wake_result = result;
-	sleepq_remove(&sched_this()->sleepers, &t->sleep);
+	sleepq_remove(&arch_cpu_sched()->sleepers, &t->sleep);
 	sched_ready(t);
 }
 
 void sched_timer(void)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	uint64_t now = arch_clock_ns();
 	struct sleepq_entry *e;
 
@@ -230,7 +225,7 @@ void sched_timer(void)
 
 void sched_preempt_point(void)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 	struct thread *cur = s->current;
 
 	if (!s->need_resched || !cur)
@@ -266,7 +261,7 @@ void sched_preempt_point(void)
 
 void sched_idle_loop(void)
 {
-	struct sched *s = sched_this();
+	struct sched *s = arch_cpu_sched();
 
 	for (;;) {
 		s->need_resched = true;

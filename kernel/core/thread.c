@@ -1,21 +1,23 @@
 /*
  * Thread lifecycle. A new thread's kernel stack is built so that the
  * first switch to it "returns" into thread_trampoline, which leaves for
- * user mode through the trap frame at the top of the stack.
+ * user mode through the trap frame at the top of the stack. The system
+ * calls on threads (THREAD_*, YIELD, SLEEP_UNTIL) are at the end.
  */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
 #include "common/string.h"
+#include "endpoint.h"
 #include "layout.h"
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
+#include "syscalls.h"
 #include "thread.h"
 #include "unit.h"
-#include "vm.h"
-#include "endpoint.h"
+#include "usercopy.h"
 
 #define KSTACK_AREA     0xffffffffc0000000ull   /* the top 1 GiB */
 #define KSTACK_PAGES    2
@@ -33,7 +35,7 @@ static uint64_t slot_top(uint32_t slot)
 static void kstack_free(struct unit *u, uint32_t slot)
 {
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
-		uint64_t pa = vm_kunmap(slot_top(slot) - (i + 1) * PAGE_SIZE);
+		uint64_t pa = arch_vm_kunmap(slot_top(slot) - (i + 1) * PAGE_SIZE);
 		if (pa)
 			unit_frame_free(u, pa);
 	}
@@ -54,7 +56,7 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
 		int64_t pa = unit_frame_alloc(u);
 		int err = pa < 0 ? (int)pa :
-			  vm_kmap(slot_top(*slot) - (i + 1) * PAGE_SIZE, (uint64_t)pa);
+			  arch_vm_kmap(slot_top(*slot) - (i + 1) * PAGE_SIZE, (uint64_t)pa);
 		if (err) {
 			if (pa >= 0)
 				unit_frame_free(u, (uint64_t)pa);
@@ -67,7 +69,7 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 
 int thread_init(void)
 {
-	return vm_kreserve(KSTACK_AREA, (uint64_t)THREAD_MAX * KSTACK_SLOT);
+	return arch_vm_kreserve(KSTACK_AREA, (uint64_t)THREAD_MAX * KSTACK_SLOT);
 }
 
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
@@ -113,7 +115,7 @@ int thread_start(struct thread *t)
 	return 0;
 }
 
-int thread_set_priority(struct thread *t, unsigned prio)
+static int thread_set_priority(struct thread *t, unsigned prio)
 {
 	if (prio > AION_PRIO_MAX || prio > t->unit->max_prio)
 		return -AION_EPERM;
@@ -193,4 +195,79 @@ void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
 			thread_reap(o);
 	}
 	sched_block();
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int64_t sys_yield(const struct sys_args *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+int64_t sys_sleep_until(const struct sys_args *a)
+{
+	return sched_sleep_until(a->a0);
+}
+
+int64_t sys_thread_exit(const struct sys_args *a)
+{
+	thread_exit_current((int32_t)a->a0);
+	return 0;                       /* not reached */
+}
+
+int64_t sys_thread_create(const struct sys_args *a)
+{
+	struct unit *u;
+	struct thread *t;
+
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_CONTROL, &u);
+	if (err)
+		return err;
+	if (a->a4 > AION_PRIO_MAX)
+		return -AION_EINVAL;
+	if ((err = thread_create(u, a->a1, a->a2, a->a3, (unsigned)a->a4, &t)))
+		return err;
+	aion_handle_t h;
+	if ((err = handle_alloc(&self_unit()->handles, &t->obj, AION_RIGHTS_ALL, 0, NULL, &h))) {
+		thread_reap(t);
+		return err;
+	}
+	return h;
+}
+
+int64_t sys_thread_start(const struct sys_args *a)
+{
+	struct thread *t;
+	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	return err ? err : thread_start(t);
+}
+
+int64_t sys_thread_set_priority(const struct sys_args *a)
+{
+	struct thread *t;
+	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	if (err)
+		return err;
+	if (a->a1 > AION_PRIO_MAX)
+		return -AION_EINVAL;
+	return thread_set_priority(t, (unsigned)a->a1);
+}
+
+int64_t sys_thread_info(const struct sys_args *a)
+{
+	struct thread *t;
+	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_READ, &t);
+	if (err)
+		return err;
+	struct aion_thread_info info = {
+		.state = t->state,
+		.priority = t->prio,
+		.cpu_ns = t->cpu_ns,
+		.switches = t->switches,
+	};
+	if (t == sched_current())
+		info.cpu_ns += arch_clock_ns() - t->ran_since;
+	return copy_to_user(a->a1, &info, sizeof(info));
 }

@@ -1,12 +1,14 @@
 /*
  * Unit lifecycle and frame accounting. Creation and destruction are the
  * only operations whose time grows with the unit (destruction walks what
- * it holds, bounded by its quota).
+ * it holds, bounded by its quota). The system calls on units and their
+ * memory (UNIT_*, ANON_MAP, ANON_UNMAP, MEM_WRITE) are at the end.
  */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
 #include "aion/ipc.h"
+#include "arch.h"
 #include "endpoint.h"
 #include "handle.h"
 #include "common/string.h"
@@ -14,9 +16,12 @@
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
+#include "syscalls.h"
 #include "thread.h"
 #include "unit.h"
-#include "vm.h"
+#include "usercopy.h"
+
+#define ANON_MAP_MAX_PAGES 1024         /* 4 MiB per call: bounds its time */
 
 static uint32_t next_unit_id = 1;
 
@@ -67,9 +72,9 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 	struct handle_pages pages = { table_page_get, table_page_put, u };
 	handle_table_init(&u->handles, &pages);
-	int err = vm_create(u);
+	int err = arch_vm_create(u);
 	if (!err && (err = handle_set_self(&u->handles, &u->obj, AION_RIGHTS_ALL)))
-		vm_destroy(u);
+		arch_vm_destroy(u);
 	if (err) {
 		kobj_free(&u->obj);
 		return err;
@@ -171,7 +176,7 @@ int unit_destroy(struct unit *u)
 		thread_reap(u->threads);
 	memobj_unit_gone(u);
 	handle_table_clear(&u->handles);
-	vm_destroy(u);
+	arch_vm_destroy(u);
 	u->destroyed = true;
 	/* Left: memory objects it made that another unit still maps or holds;
 	 * their frames come back when the last reference goes. */
@@ -199,4 +204,201 @@ void unit_release(struct unit *u)
 	kobj_free(&u->obj);
 	if (parent)
 		kobj_put(&parent->obj);
+}
+
+/* --- system calls: decode and check, then the functions above act --- */
+
+int64_t sys_unit_create(const struct sys_args *a)
+{
+	struct unit *parent, *child;
+	char name[UNIT_NAME_MAX];
+	uint64_t len = a->a2;
+
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_SPAWN, &parent);
+	if (err)
+		return err;
+	if (parent != self_unit())
+		return -AION_EPERM;     /* quota comes only from one's own */
+	if (len == 0 || len >= UNIT_NAME_MAX || a->a4 > AION_PRIO_MAX)
+		return -AION_EINVAL;
+	if ((err = copy_from_user(name, a->a1, len)))
+		return err;
+	name[len] = '\0';
+	if ((err = unit_create(parent, name, a->a3, (unsigned)a->a4, &child)))
+		return err;
+	aion_handle_t h;
+	err = handle_alloc(&parent->handles, &child->obj, AION_RIGHTS_ALL, 0, NULL, &h);
+	if (err)
+		unit_destroy(child);
+	kobj_put(&child->obj);          /* the handle (if any) holds it now */
+	return err ? (int64_t)err : (int64_t)h;
+}
+
+int64_t sys_unit_destroy(const struct sys_args *a)
+{
+	struct unit *u;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_DESTROY, &u);
+	return err ? err : unit_destroy(u);
+}
+
+int64_t sys_unit_info(const struct sys_args *a)
+{
+	struct unit *u;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_READ, &u);
+	if (err)
+		return err;
+	struct aion_unit_info info = {
+		.state = u->state,
+		.exit_code = u->exit_code,
+		.fault_vector = u->fault_vector,
+		.threads = u->live_threads,
+		.fault_addr = u->fault_addr,
+		.quota_frames = u->quota,
+		.used_frames = u->used,
+		.id = u->id,
+	};
+	memcpy(info.name, u->name, sizeof(info.name));
+	return copy_to_user(a->a1, &info, sizeof(info));
+}
+
+/* Common checks of ANON_MAP/UNMAP: a page-aligned, bounded user range. */
+static int anon_range(const struct sys_args *a, struct unit **u)
+{
+	uint64_t va = a->a1, len = a->a2;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, u);
+	if (err)
+		return err;
+	if ((va | len) & (PAGE_SIZE - 1) || len == 0 ||
+	    len > ANON_MAP_MAX_PAGES * PAGE_SIZE)
+		return -AION_EINVAL;
+	if (va < AION_USER_MIN || va > AION_USER_END - len)
+		return -AION_EFAULT;
+	if ((*u)->destroyed)
+		return -AION_EDEAD;
+	return 0;
+}
+
+/* Fresh zeroed frames at [va, va+len): all or nothing. */
+static int anon_map(struct unit *u, uint64_t va, uint64_t len, unsigned prot)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		int64_t pa = unit_frame_alloc(u);
+		int err = pa < 0 ? (int)pa : arch_vm_map(u, va + off, (uint64_t)pa, prot, true);
+		if (err) {
+			if (pa >= 0)
+				unit_frame_free(u, (uint64_t)pa);
+			while (off) {
+				off -= PAGE_SIZE;
+				arch_vm_unmap(u, va + off);
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
+int64_t sys_anon_map(const struct sys_args *a)
+{
+	struct unit *u;
+	uint64_t prot = a->a3;
+
+	int err = anon_range(a, &u);
+	if (err)
+		return err;
+	if (prot & ~(uint64_t)(AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC))
+		return -AION_EINVAL;
+	return anon_map(u, a->a1, a->a2, (unsigned)prot);
+}
+
+/* Unmaps every page of the range; -AION_ENOENT if some was not mapped. */
+int64_t sys_anon_unmap(const struct sys_args *a)
+{
+	struct unit *u;
+	int missing = 0;
+
+	int err = anon_range(a, &u);
+	if (err)
+		return err;
+	for (uint64_t off = 0; off < a->a2; off += PAGE_SIZE)
+		if (arch_vm_unmap(u, a->a1 + off))
+			missing = -AION_ENOENT;
+	return missing;
+}
+
+/* Every page of [va, va+len) mapped in u (and owned by it, for a target). */
+static int range_mapped(struct unit *u, uint64_t va, uint64_t len, bool target)
+{
+	for (uint64_t p = va & ~(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
+		uint64_t pa;
+		bool owned;
+		if (arch_vm_translate(u, p, false, &pa, &owned))
+			return -AION_EFAULT;
+		if (target && !owned)
+			return -AION_EPERM;
+	}
+	return 0;
+}
+
+/* Copies the caller's [src, src+len) into u's frames at dst. Both are mapped. */
+static int unit_write(struct unit *u, uint64_t dst, uint64_t src, uint64_t len)
+{
+	int err;
+
+	while (len) {
+		uint64_t pa;
+		uint64_t chunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		arch_vm_translate(u, dst, false, &pa, NULL);
+		if ((err = copy_from_user(phys_to_virt(pa), src, chunk)))
+			return err;
+		dst += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int64_t sys_mem_write(const struct sys_args *a)
+{
+	struct unit *u;
+	uint64_t dst = a->a1, src = a->a2, len = a->a3;
+
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
+	if (err)
+		return err;
+	if (len > AION_MEM_WRITE_MAX)
+		return -AION_EINVAL;
+	if (u->destroyed)
+		return -AION_EDEAD;
+	if (dst < AION_USER_MIN || dst > AION_USER_END - len ||
+	    src < AION_USER_MIN || src > AION_USER_END - len)
+		return -AION_EFAULT;
+	if ((err = range_mapped(u, dst, len, true)) ||
+	    (err = range_mapped(self_unit(), src, len, false)))
+		return err;
+	return unit_write(u, dst, src, len);
+}
+
+/* ep (a reference is taken) hears of u's end with badge. */
+static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge)
+{
+	if (u->fault_ep)
+		kobj_put(u->fault_ep);
+	kobj_get(ep);
+	u->fault_ep = ep;
+	u->fault_badge = badge;
+}
+
+int64_t sys_unit_fault_ep(const struct sys_args *a)
+{
+	struct unit *u;
+	struct handle_slot *s;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_CONTROL, &u);
+	if (err)
+		return err;
+	if ((err = lookup_slot(a->a1, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s)))
+		return err;
+	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge);
+	return 0;
 }

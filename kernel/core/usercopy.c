@@ -1,11 +1,11 @@
 #include "aion/error.h"
 #include "aion/object.h"
+#include "arch.h"
 #include "common/string.h"
 #include "layout.h"
 #include "sched.h"
 #include "thread.h"
 #include "usercopy.h"
-#include "vm.h"
 
 int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_user)
 {
@@ -17,7 +17,7 @@ int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_us
 	/* Check every page first: a failed copy changes nothing. */
 	for (uint64_t p = uaddr & ~(PAGE_SIZE - 1); p < uaddr + len; p += PAGE_SIZE) {
 		uint64_t pa;
-		if (vm_translate(u, p, to_user, &pa, NULL))
+		if (arch_vm_translate(u, p, to_user, &pa, NULL))
 			return -AION_EFAULT;
 	}
 	while (len) {
@@ -25,7 +25,7 @@ int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_us
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
-		vm_translate(u, uaddr, to_user, &pa, NULL);
+		arch_vm_translate(u, uaddr, to_user, &pa, NULL);
 		if (to_user)
 			memcpy(phys_to_virt(pa), k, chunk);
 		else

@@ -1,6 +1,7 @@
 /*
  * The hooks generic kernel code calls into the architecture (seL4's
- * Arch_ pattern). Everything behind them lives in kernel/arch/<arch>/.
+ * Arch_ pattern): every one is declared here, named arch_*, and lives in
+ * kernel/arch/<arch>/. Generic code includes no header of arch/<arch>/.
  */
 #ifndef KERNEL_ARCH_H
 #define KERNEL_ARCH_H
@@ -40,6 +41,25 @@ void arch_idle(void);
 __attribute__((noreturn)) void arch_halt(void);
 
 struct thread;
+struct sched;
+struct unit;
+
+/* This CPU's scheduler (in its per-CPU data). */
+struct sched *arch_cpu_sched(void);
+
+/* The boot stack, which the boot CPU's idle thread keeps. */
+extern char arch_boot_stack_top[];
+
+/* Kernel stack the CPU loads on a trap from user mode (the TSS's RSP0). */
+void arch_set_kernel_stack(uint64_t top);
+
+/*
+ * Saves the running thread's callee-saved registers and stack pointer in
+ * *save_rsp and continues on next_rsp. Returns, in the next thread's
+ * context, the thread that switched to it (prev), so that it can be
+ * reaped once off its stack.
+ */
+struct thread *arch_switch(uint64_t *save_rsp, uint64_t next_rsp, struct thread *prev);
 
 /* A new thread's first user context: entry(arg) on stack_top. */
 void arch_thread_init_context(struct thread *t, uint64_t entry, uint64_t stack_top,
@@ -49,8 +69,40 @@ void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 			 uint64_t w0, uint64_t w1, uint64_t w2);
 
 /* Makes exactly u's I/O port ranges usable in ring 3 (TSS bitmap). */
-struct unit;
 void arch_io_load(const struct unit *u);
+
+/*
+ * Address spaces of units and kernel stack mappings (vm.c). The kernel
+ * half is shared by every address space; the user half is the unit's
+ * own. Page-table frames are charged to the unit.
+ */
+int arch_vm_create(struct unit *u);
+/* Frees every user page the unit owns and every table: O(pages mapped). */
+void arch_vm_destroy(struct unit *u);
+
+/*
+ * Maps one user page. owned: the frame belongs to the unit and is freed
+ * (and uncharged) on unmap; borrowed frames (boot modules) are not.
+ * -AION_EFAULT outside the user half, -AION_EEXIST when already mapped.
+ */
+int arch_vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned);
+#define VM_UNCACHED (1u << 8)           /* with prot: device registers */
+int arch_vm_unmap(struct unit *u, uint64_t va);
+
+/*
+ * The physical address behind user address va if the unit may access it
+ * (write: needs a writable page). -AION_EFAULT otherwise. *owned tells
+ * whether the frame is the unit's own (may be NULL).
+ */
+int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned);
+
+/* Loads the unit's page tables; NULL loads the kernel's. */
+void arch_vm_activate(struct unit *u);
+
+/* Kernel stacks: page tables made at boot, then map/unmap one page. */
+int arch_vm_kreserve(uint64_t va, uint64_t len);
+int arch_vm_kmap(uint64_t va, uint64_t pa);
+uint64_t arch_vm_kunmap(uint64_t va);
 
 /* Interrupt lines of the I/O APIC (vectors ARCH_IRQ_VECTOR_BASE + line). */
 int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);
@@ -66,7 +118,7 @@ struct aion_acpi_power;
 int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_power *out);
 
 /* Boot switches that make the kernel take a deliberate fault. */
-void selftest_page_fault(void);
-void selftest_invalid_opcode(void);
+void arch_selftest_page_fault(void);
+void arch_selftest_invalid_opcode(void);
 
 #endif /* KERNEL_ARCH_H */

@@ -40,23 +40,18 @@ struct endpoint {
 /* Queues (or hands to a waiting receiver) a message from the kernel itself. */
 void endpoint_post(struct endpoint *ep, uint64_t badge, uint64_t tag, const uint64_t w[3]);
 
-int endpoint_create(struct endpoint **out);
 void endpoint_release(struct endpoint *ep);
 void endpoint_cap_changed(struct endpoint *ep, uint32_t rights, int delta);
-
-/* The current thread calls: tag/words in, reply in its registers. */
-int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
-		 const uint64_t w[3], uint64_t deadline);
-/* The current thread receives a call (or its bound notification's signals). */
-int64_t ipc_recv(struct endpoint *ep, uint64_t deadline);
-/* The current thread answers the call it received last. */
-int64_t ipc_reply(uint64_t tag, const uint64_t w[3]);
-/* Turns that pending reply into a reply object the unit can keep. */
-int64_t ipc_reply_save(struct kobj **out);
-/* Answers through a reply object (from any thread of the unit). */
-int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3]);
 void reply_release(struct kobj *reply);
-bool reply_answered(struct kobj *reply);        /* then its slot is deleted */
+
+/*
+ * Moves the payload and capabilities of tag from s's IPC buffer to r's
+ * (ipc_transfer.c). Checks everything, then commits; on failure nothing
+ * changed and *blame says whose fault it was.
+ */
+enum ipc_blame { IPC_BLAME_SENDER, IPC_BLAME_RECEIVER };
+int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
+		 enum ipc_blame *blame);
 
 /* t leaves IPC: off every queue, its pending caller told -AION_EDEAD. */
 void ipc_thread_gone(struct thread *t);

@@ -31,14 +31,8 @@ struct region {
 	struct memobj *mo;              /* referenced; NULL: free */
 };
 
-int memobj_create(struct unit *owner, unsigned npages, struct memobj **out);
-int memobj_device(uint64_t phys, unsigned npages, struct memobj **out);
 void memobj_release(struct memobj *mo);
 
-/* prot: AION_PROT_*; the caller checked the capability's rights. */
-int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot);
-int memobj_unmap(struct unit *u, uint64_t va);
-uint64_t memobj_phys(const struct memobj *mo, unsigned page);
 
 /* Drops every region of a unit being destroyed (before its tables go). */
 void memobj_unit_gone(struct unit *u);

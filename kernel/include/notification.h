@@ -18,13 +18,9 @@ struct notification {
 	struct thread *bound;           /* RECV on any endpoint also returns our signals */
 };
 
-int notification_create(struct notification **out);
 void notification_release(struct notification *n);
 
 void notification_signal(struct notification *n, uint64_t bits);
-int64_t notification_wait(struct notification *n, uint64_t deadline);
-uint64_t notification_poll(struct notification *n);
-int notification_bind(struct notification *n, struct thread *t);
 
 /* Pending bits for a thread entering RECV (0: none), taken. */
 uint64_t notification_take_bound(struct thread *t);

@@ -28,16 +28,12 @@ struct irq {
 };
 
 struct kobj *platform_object(void);
+/* 0 if handle h of the caller names the platform with CONTROL, else the error. */
+int platform_lookup(uint64_t h);
 
-int ioport_create(uint16_t base, uint16_t count, struct ioport **out);
 void ioport_release(struct ioport *io);
-/* Lets the unit use the ports (in/out in ring 3). */
-int ioport_enable(struct unit *u, const struct ioport *io);
 
-int irq_create(uint32_t line, struct irq **out);        /* -AION_EBUSY if taken */
 void irq_release(struct irq *irq);
-void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits);
-int irq_ack(struct irq *irq);
 void irq_deliver(uint32_t gsi);         /* from the trap path; line masked */
 
 #endif /* KERNEL_PLATFORM_H */

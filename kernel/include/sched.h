@@ -26,8 +26,6 @@ struct sched {
 	bool need_resched;
 };
 
-struct sched *sched_this(void);         /* arch: this CPU's scheduler */
-
 void sched_init(struct thread *idle);
 struct thread *sched_current(void);
 uint64_t sched_idle_ns(void);           /* time this CPU spent idle since boot */

@@ -1,21 +1,34 @@
 /*
- * System call handlers (core/syscall.c, sys_unit.c, sys_ipc.c). Each
- * decodes and checks everything first, then acts (decode, then invoke).
+ * System call handlers. Each call of aion/syscall.h's list has one,
+ * int64_t sys_<name>(const struct sys_args *a), in the file of the object
+ * it acts on (kernel/core/endpoint.c holds sys_call, sys_recv, ...);
+ * syscall.c's table and the prototypes below come from the list. A
+ * handler decodes and checks every argument, handle and right first, then
+ * acts (decode, then invoke), and reads user memory only through
+ * usercopy.h.
  */
 #ifndef KERNEL_SYSCALLS_H
 #define KERNEL_SYSCALLS_H
 
 #include <stdint.h>
+#include "aion/syscall.h"
 #include "handle.h"
 #include "sched.h"
 #include "thread.h"
 #include "unit.h"
 
-struct syscall_args {
-	uint64_t a0, a1, a2, a3, a4, a5;        /* rdi rsi rdx r10 r8 r9 */
+/* The arguments in register order (rdi rsi rdx r10 r8 r9 on x86_64). */
+struct sys_args {
+	uint64_t a0, a1, a2, a3, a4, a5;
 };
+_Static_assert(sizeof(struct sys_args) == 6 * 8, "the entry stub pushes six words");
 
-typedef int64_t (*syscall_fn)(const struct syscall_args *a);
+#define SYS_PROTOTYPE(NAME, name, num, args) int64_t sys_##name(const struct sys_args *a);
+AION_SYSCALLS(SYS_PROTOTYPE)
+#undef SYS_PROTOTYPE
+
+/* From the entry stub: runs call n, returns its result (-AION_ENOSYS if unknown). */
+int64_t syscall_dispatch(uint64_t n, const struct sys_args *a);
 
 static inline struct unit *self_unit(void)
 {
@@ -49,22 +62,5 @@ int64_t install(struct kobj *o, uint32_t rights);
 
 /* An absolute deadline from a relative timeout (0: none). */
 uint64_t deadline_after(uint64_t timeout_ns);
-
-#define SYSCALL(name) int64_t sys_##name(const struct syscall_args *a)
-
-SYSCALL(debug_log); SYSCALL(clock_ns); SYSCALL(system_info); SYSCALL(handle_close);
-SYSCALL(yield); SYSCALL(sleep_until); SYSCALL(thread_exit); SYSCALL(thread_create);
-SYSCALL(thread_start); SYSCALL(thread_set_priority); SYSCALL(thread_info);
-SYSCALL(unit_create); SYSCALL(unit_destroy); SYSCALL(unit_info);
-SYSCALL(mem_map); SYSCALL(mem_unmap); SYSCALL(mem_write);
-SYSCALL(cap_copy); SYSCALL(cap_mint); SYSCALL(cap_revoke); SYSCALL(cap_info);
-SYSCALL(endpoint_create); SYSCALL(call); SYSCALL(recv); SYSCALL(reply);
-SYSCALL(reply_recv); SYSCALL(reply_save); SYSCALL(reply_to); SYSCALL(ipc_buffer);
-SYSCALL(notify_create); SYSCALL(signal); SYSCALL(wait); SYSCALL(poll);
-SYSCALL(notify_bind); SYSCALL(cap_give);
-SYSCALL(memory_create); SYSCALL(memory_map); SYSCALL(memory_unmap); SYSCALL(memory_phys);
-SYSCALL(device_memory); SYSCALL(ioport_create); SYSCALL(ioport_enable);
-SYSCALL(irq_create); SYSCALL(irq_set_notify); SYSCALL(irq_ack); SYSCALL(unit_fault_ep);
-SYSCALL(cap_list);
 
 #endif /* KERNEL_SYSCALLS_H */

@@ -57,16 +57,12 @@ struct thread {
 	struct notification *waiting_on;
 };
 
-/* Where the thread's user registers are saved (top of its kernel stack). */
-struct trap_frame *thread_frame(struct thread *t);
-
 /* Boot: page tables for every kernel stack slot. */
 int thread_init(void);
 
 int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		  uint64_t arg, unsigned prio, struct thread **out);
 int thread_start(struct thread *t);
-int thread_set_priority(struct thread *t, unsigned prio);
 
 /* The running thread leaves for good; does not return. */
 void thread_exit_current(int32_t code);

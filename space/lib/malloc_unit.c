@@ -1,6 +1,6 @@
 /*
- * malloc's pages in a unit: MEM_MAP'd from a region of its own address
- * space and MEM_UNMAP'd on release, so freed memory returns to the quota.
+ * malloc's pages in a unit: ANON_MAP'd from a region of its own address
+ * space and ANON_UNMAP'd on release, so freed memory returns to the quota.
  * Addresses are reused first-fit from a small table of free runs.
  */
 #include "libaion/lib.h"
@@ -34,14 +34,14 @@ static void *unit_get(size_t n)
 		va = next;
 		next += n * 4096;
 	}
-	if (aion_mem_map(AION_HANDLE_SELF, va, n * 4096, AION_PROT_READ | AION_PROT_WRITE))
+	if (aion_anon_map(AION_HANDLE_SELF, va, n * 4096, AION_PROT_READ | AION_PROT_WRITE))
 		return NULL;            /* the address range is lost: quota exhausted */
 	return (void *)va;
 }
 
 static void unit_put(void *p, size_t n)
 {
-	aion_mem_unmap(AION_HANDLE_SELF, (uint64_t)p, n * 4096);
+	aion_anon_unmap(AION_HANDLE_SELF, (uint64_t)p, n * 4096);
 	for (unsigned i = 0; i < FREE_RUNS; i++)
 		if (!runs[i].n) {
 			runs[i].va = (uint64_t)p;

@@ -1,6 +1,6 @@
 /*
  * The userspace ELF loader: a unit is built entirely through system calls
- * (UNIT_CREATE, MEM_MAP, MEM_WRITE, THREAD_CREATE, THREAD_START).
+ * (UNIT_CREATE, ANON_MAP, MEM_WRITE, THREAD_CREATE, THREAD_START).
  */
 #include "libaion/lib.h"
 #include "common/elf.h"
@@ -33,10 +33,10 @@ static int64_t map_and_fill(aion_handle_t u, uint64_t va, uint64_t memsz,
 	uint64_t start = page_down(va);
 	uint64_t len = page_up(va + memsz) - start;
 
-	/* MEM_MAP takes at most 4 MiB a call. */
+	/* ANON_MAP takes at most 4 MiB a call. */
 	for (uint64_t off = 0; off < len; off += 1024 * PAGE) {
 		uint64_t n = len - off < 1024 * PAGE ? len - off : 1024 * PAGE;
-		int64_t err = aion_mem_map(u, start + off, n, prot);
+		int64_t err = aion_anon_map(u, start + off, n, prot);
 		if (err)
 			return err;
 	}
@@ -88,7 +88,7 @@ int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
 		return u;
 	int64_t err = load(sp, (aion_handle_t)u, &entry);
 	if (!err)
-		err = aion_mem_map((aion_handle_t)u, AION_STACK_TOP - pages * PAGE,
+		err = aion_anon_map((aion_handle_t)u, AION_STACK_TOP - pages * PAGE,
 				   pages * PAGE, AION_PROT_READ | AION_PROT_WRITE);
 	if (!err && sp->startup)
 		err = put_startup(sp, (aion_handle_t)u);

@@ -16,7 +16,7 @@ static uint64_t next_stack = STACKS_VADDR;
 uint64_t aion_stack_alloc(unsigned pages)
 {
 	uint64_t base = next_stack + PAGE;      /* an unmapped guard page below */
-	if (aion_mem_map(AION_HANDLE_SELF, base, pages * PAGE,
+	if (aion_anon_map(AION_HANDLE_SELF, base, pages * PAGE,
 			 AION_PROT_READ | AION_PROT_WRITE))
 		return 0;
 	next_stack = base + pages * PAGE;

@@ -102,8 +102,8 @@ static void shape(uint64_t n, uint64_t a[6])
 		a[1] = pointer();
 		a[3] = rnd() % 64;      /* quota */
 		break;
-	case AION_SYS_MEM_MAP:
-	case AION_SYS_MEM_UNMAP:
+	case AION_SYS_ANON_MAP:
+	case AION_SYS_ANON_UNMAP:
 		a[1] = scratch_addr();
 		a[2] = (rnd() % 4 + 1) * 4096;
 		break;
@@ -155,7 +155,7 @@ static int64_t raw(uint64_t n, const uint64_t a[6])
 
 int64_t fuzz_main(void)
 {
-	if (aion_mem_map(AION_HANDLE_SELF, GOOD, 4096, AION_PROT_READ | AION_PROT_WRITE))
+	if (aion_anon_map(AION_HANDLE_SELF, GOOD, 4096, AION_PROT_READ | AION_PROT_WRITE))
 		return 1;
 	for (unsigned i = 0; i < FUZZ_CALLS; i++) {
 		uint64_t n = rnd() % (AION_SYS_COUNT + 3);

@@ -33,7 +33,7 @@ void test_efault(void)
 	uint64_t bad[3] = { KERNEL_ADDR, UNMAPPED_ADDR, edge };
 	const char *names[3] = { "kernel", "unmapped", "edge" };
 
-	if (aion_mem_map(AION_HANDLE_SELF, EDGE_PAGE, 4096,
+	if (aion_anon_map(AION_HANDLE_SELF, EDGE_PAGE, 4096,
 			 AION_PROT_READ | AION_PROT_WRITE)) {
 		utest_fail("efault", "cannot map the edge page");
 		return;
@@ -55,10 +55,10 @@ void test_efault(void)
 		CASE("cap_info", aion_cap_info(AION_HANDLE_SELF, (void *)p));
 #undef CASE
 	}
-	expect_efault(&r, "mem_map/kernel",
-		      aion_mem_map(AION_HANDLE_SELF, KERNEL_ADDR & ~0xfffull, 4096, AION_PROT_READ));
+	expect_efault(&r, "anon_map/kernel",
+		      aion_anon_map(AION_HANDLE_SELF, KERNEL_ADDR & ~0xfffull, 4096, AION_PROT_READ));
 	aion_handle_close((aion_handle_t)t);
-	aion_mem_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
+	aion_anon_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
 	if (t < 0 || r.bad)
 		utest_fail("efault", "cases=%u bad=%u first=%s err=%s", r.run, r.bad,
 			   r.first_bad ? r.first_bad : "thread_create",

@@ -7,7 +7,7 @@ static volatile int zero;
 static int64_t exit_after_touching_memory(void)
 {
 	const uint64_t va = 0x40000000ull, pages = 64;
-	if (aion_mem_map(AION_HANDLE_SELF, va, pages * 4096,
+	if (aion_anon_map(AION_HANDLE_SELF, va, pages * 4096,
 			 AION_PROT_READ | AION_PROT_WRITE))
 		return 1;
 	for (uint64_t i = 0; i < pages; i++)

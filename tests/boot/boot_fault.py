@@ -10,8 +10,8 @@ import bootlib
 from bootlib import check, line_at
 
 FAULT_RE = {
-    "pagefault": r"kernel: fault vector=14 name=#PF .*sym=selftest_page_fault\+0x[0-9a-f]+",
-    "ud": r"kernel: fault vector=6 name=#UD .*sym=selftest_invalid_opcode\+0x[0-9a-f]+",
+    "pagefault": r"kernel: fault vector=14 name=#PF .*sym=arch_selftest_page_fault\+0x[0-9a-f]+",
+    "ud": r"kernel: fault vector=6 name=#UD .*sym=arch_selftest_invalid_opcode\+0x[0-9a-f]+",
 }
 
 

@@ -35,7 +35,7 @@ mb2_header_end:
 _start:
 	cli
 	cld
-	movl $PHYS(boot_stack_top), %esp
+	movl $PHYS(arch_boot_stack_top), %esp
 	movl %eax, %edi                 /* keep magic and info for kmain */
 	movl %ebx, %esi
 
@@ -161,7 +161,7 @@ boot_fail_msg:
 	.text
 	.code64
 higher_half:
-	movabsq $boot_stack_top, %rsp
+	movabsq $arch_boot_stack_top, %rsp
 	xorl %ebp, %ebp
 	movl %ebx, %edi                 /* arg0: physical address of boot info */
 	call kmain
@@ -178,8 +178,8 @@ boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4096 * 4
 boot_tables_end:
 	.balign 16
-	.globl boot_stack_top
+	.globl arch_boot_stack_top
 boot_stack:     .skip 16384
-boot_stack_top:
+arch_boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

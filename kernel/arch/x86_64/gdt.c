@@ -141,7 +141,7 @@ void arch_io_load(const struct unit *u)
 	}
 }
 
-struct sched *sched_this(void)
+struct sched *arch_cpu_sched(void)
 {
 	return &this_cpu()->sched;
 }

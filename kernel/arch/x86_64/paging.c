@@ -17,7 +17,6 @@
 #include "layout.h"
 #include "memory.h"
 #include "multiboot2.h"
-#include "vm.h"
 
 #define PTE_P           (1ull << 0)
 #define PTE_W           (1ull << 1)
@@ -170,7 +169,7 @@ uint64_t arch_pte_nx(void)
  * so later mappings there (kernel stacks) never allocate and the
  * free-frame count only moves by the stack pages themselves.
  */
-int vm_kreserve(uint64_t va, uint64_t len)
+int arch_vm_kreserve(uint64_t va, uint64_t len)
 {
 	for (uint64_t v = va; v < va + len; v += LARGE_PAGE_SIZE) {
 		uint64_t *t = kernel_pml4;
@@ -184,13 +183,13 @@ int vm_kreserve(uint64_t va, uint64_t len)
 }
 
 /* Kernel stack pages: present, writable, never executable, global. */
-int vm_kmap(uint64_t va, uint64_t pa)
+int arch_vm_kmap(uint64_t va, uint64_t pa)
 {
 	return pt_map(va, pa, PTE_W | PTE_G | pte_nx, 0);
 }
 
 /* Removes a kernel stack page; returns its frame (0 if none was mapped). */
-uint64_t vm_kunmap(uint64_t va)
+uint64_t arch_vm_kunmap(uint64_t va)
 {
 	uint64_t *t = kernel_pml4;
 

@@ -4,12 +4,18 @@
  * same struct trap_frame an interrupt builds, and leave through the common
  * trap_return (iretq), so a thread switched away inside a system call
  * resumes exactly like one preempted by an interrupt.
+ *
+ * This is the first of the three files a system call passes through: here
+ * the registers become syscall_dispatch(number, &args) (core/syscall.c),
+ * which calls the handler in its object's file (core/endpoint.c, ...).
  */
 #include "arch/gdt.h"
 #include "arch/percpu.h"
 #include "arch/frame.inc"
+#include "arch/trap.h"
 
 #define SYSCALL_VECTOR 0x100    /* not a hardware vector: marks the frame */
+#define SYS_ARGS_SIZE  (6 * 8)  /* struct sys_args (syscalls.h) */
 
 	.text
 	.code64
@@ -26,9 +32,20 @@ syscall_entry:
 	pushq $0
 	pushq $SYSCALL_VECTOR
 	SAVE_GPRS
-	movq %rsp, %rdi
+	/* struct sys_args below the frame, a0..a5 in the ABI's register order;
+	 * 6 words keep the stack 16-byte aligned for the call. */
+	pushq %r9
+	pushq %r8
+	pushq %r10
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	movq %rax, %rdi                 /* the number */
+	movq %rsp, %rsi
 	cld
 	call syscall_dispatch
+	addq $SYS_ARGS_SIZE, %rsp
+	movq %rax, TRAP_FRAME_RAX(%rsp) /* the result, restored into rax */
 	jmp trap_return
 
 	.section .note.GNU-stack, "", @progbits

@@ -6,12 +6,12 @@
  */
 #include "aion/error.h"
 #include "aion/object.h"
+#include "arch.h"
 #include "arch/cpu.h"
 #include "common/string.h"
 #include "layout.h"
 #include "memory.h"
 #include "unit.h"
-#include "vm.h"
 
 #define PTE_P           (1ull << 0)
 #define PTE_W           (1ull << 1)
@@ -41,7 +41,7 @@ static bool user_page(uint64_t va)
 	return va >= AION_USER_MIN && va < AION_USER_END && !(va & (PAGE_SIZE - 1));
 }
 
-int vm_create(struct unit *u)
+int arch_vm_create(struct unit *u)
 {
 	int64_t pa = unit_frame_alloc(u);
 	if (pa < 0)
@@ -75,7 +75,7 @@ static int walk(struct unit *u, uint64_t va, bool create, uint64_t **pte)
 	return 0;
 }
 
-int vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned)
+int arch_vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned)
 {
 	uint64_t *pte;
 
@@ -99,7 +99,7 @@ static void release_leaf(struct unit *u, uint64_t pte)
 		unit_frame_free(u, pte & PTE_ADDR);
 }
 
-int vm_unmap(struct unit *u, uint64_t va)
+int arch_vm_unmap(struct unit *u, uint64_t va)
 {
 	uint64_t *pte;
 
@@ -115,7 +115,7 @@ int vm_unmap(struct unit *u, uint64_t va)
 	return 0;
 }
 
-int vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned)
+int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned)
 {
 	uint64_t *pte;
 
@@ -148,12 +148,12 @@ static void free_table(struct unit *u, uint64_t entry, int level)
 	unit_frame_free(u, entry & PTE_ADDR);
 }
 
-void vm_destroy(struct unit *u)
+void arch_vm_destroy(struct unit *u)
 {
 	if (!u->pml4)
 		return;
 	if (read_cr3() == u->pml4)
-		vm_activate(NULL);
+		arch_vm_activate(NULL);
 	uint64_t *pml4 = phys_to_virt(u->pml4);
 	for (unsigned i = 0; i < 256; i++)
 		if (pml4[i] & PTE_P)
@@ -162,7 +162,7 @@ void vm_destroy(struct unit *u)
 	u->pml4 = 0;
 }
 
-void vm_activate(struct unit *u)
+void arch_vm_activate(struct unit *u)
 {
 	uint64_t want = u ? u->pml4 : arch_kernel_pml4_phys();
 	if (read_cr3() != want)

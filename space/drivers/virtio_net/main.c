@@ -508,12 +508,12 @@ static int device_init(void)
 static int64_t shm_check(uint64_t va)
 {
 	uint64_t last = va + (NETSHM_PAGES - 1) * VNET_PAGE;
-	int64_t err = aion_mem_map(AION_HANDLE_SELF, last, VNET_PAGE, AION_PROT_READ);
+	int64_t err = aion_anon_map(AION_HANDLE_SELF, last, VNET_PAGE, AION_PROT_READ);
 
 	if (err == -AION_EEXIST)
 		return 0;
 	if (err == 0) {
-		aion_mem_unmap(AION_HANDLE_SELF, last, VNET_PAGE);
+		aion_anon_unmap(AION_HANDLE_SELF, last, VNET_PAGE);
 		return -AION_ERANGE;
 	}
 	return err;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where pages come from: MEM_MAP/MEM_UNMAP in a unit, anything in tests. */
+/* Where pages come from: ANON_MAP/ANON_UNMAP in a unit, anything in tests. */
 struct malloc_pages {
 	void *(*get)(size_t npages);            /* page-aligned, zeroed, or NULL */
 	void (*put)(void *p, size_t npages);

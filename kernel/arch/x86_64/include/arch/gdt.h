@@ -16,7 +16,6 @@
 #include <stdint.h>
 void gdt_init(void);
 void idt_init(void);
-void arch_set_kernel_stack(uint64_t top);
 #endif
 
 #endif /* ARCH_GDT_H */

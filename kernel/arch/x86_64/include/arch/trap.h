@@ -1,6 +1,10 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
+/* Offset of rax in struct trap_frame: where syscall.S puts the result. */
+#define TRAP_FRAME_RAX  (14 * 8)
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /* Layout pushed by isr.S; the CPU part starts at rip. */
@@ -10,6 +14,8 @@ struct trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+_Static_assert(__builtin_offsetof(struct trap_frame, rax) == TRAP_FRAME_RAX,
+	       "syscall.S writes the result at TRAP_FRAME_RAX");
 
 #define VEC_TIMER       0x20
 #define VEC_IRQ_BASE    0x30            /* + I/O APIC line */
@@ -17,5 +23,6 @@ struct trap_frame {
 #define VEC_SPURIOUS    0xff
 
 void trap_dispatch(struct trap_frame *f);
+#endif
 
 #endif /* ARCH_TRAP_H */

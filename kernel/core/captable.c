@@ -1,0 +1,100 @@
+/*
+ * The system calls on the capability table: HANDLE_CLOSE and CAP_*. They
+ * decode handles and rights here; the table's rules (derivation, revoke,
+ * generations) are handle.c's pure code, which the host tests drive.
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/object.h"
+#include "handle.h"
+#include "syscalls.h"
+#include "unit.h"
+#include "usercopy.h"
+
+#define REVOKE_BUDGET 64                /* deletions per CAP_REVOKE call */
+
+static struct handle_slot *slot_of(uint64_t h)
+{
+	return h > UINT32_MAX ? NULL : handle_slot_of(&self_unit()->handles, (aion_handle_t)h);
+}
+
+static int64_t derive(uint64_t h, uint64_t mask, uint64_t badge)
+{
+	struct handle_slot *s = slot_of(h);
+	aion_handle_t out;
+
+	if (!s)
+		return -AION_ECAP;
+	int err = handle_derive(s, &self_unit()->handles, (uint32_t)mask, badge, &out);
+	return err ? (int64_t)err : (int64_t)out;
+}
+
+int64_t sys_cap_copy(const struct sys_args *a)
+{
+	return derive(a->a0, a->a1, 0);
+}
+
+int64_t sys_cap_mint(const struct sys_args *a)
+{
+	if (!a->a2)
+		return -AION_EINVAL;    /* a badge is never 0 */
+	return derive(a->a0, a->a1, a->a2);
+}
+
+/* A copy into another unit's table: how a parent hands a child its first capabilities. */
+int64_t sys_cap_give(const struct sys_args *a)
+{
+	struct unit *u;
+	aion_handle_t out;
+
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
+	if (err)
+		return err;
+	struct handle_slot *s = slot_of(a->a1);
+	if (!s)
+		return -AION_ECAP;
+	if (u->destroyed)
+		return -AION_EDEAD;
+	err = handle_derive(s, &u->handles, (uint32_t)a->a2, 0, &out);
+	return err ? (int64_t)err : (int64_t)out;
+}
+
+int64_t sys_cap_revoke(const struct sys_args *a)
+{
+	struct handle_slot *s = slot_of(a->a0);
+	return s ? handle_revoke(s, REVOKE_BUDGET) : -AION_ECAP;
+}
+
+int64_t sys_cap_info(const struct sys_args *a)
+{
+	struct handle_slot *s = slot_of(a->a0);
+	if (!s)
+		return -AION_ECAP;
+	struct aion_cap_info info = { s->obj->type, s->rights, s->badge };
+	return copy_to_user(a->a1, &info, sizeof(info));
+}
+
+/* What another unit holds: slot i of its table (for `caps UNIT`). */
+int64_t sys_cap_list(const struct sys_args *a)
+{
+	struct unit *u;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_READ, &u);
+	if (err)
+		return err;
+	if (a->a1 >= AION_HANDLE_SLOTS)
+		return -AION_ERANGE;
+	struct handle_slot *s = handle_slot_at(&u->handles, (unsigned)a->a1);
+	if (!s || !s->obj)
+		return -AION_ENOENT;
+	struct aion_cap_info info = { s->obj->type, s->rights, s->badge };
+	if ((err = copy_to_user(a->a2, &info, sizeof(info))))
+		return err;
+	return (int64_t)AION_HANDLE(a->a1, s->gen);
+}
+
+int64_t sys_handle_close(const struct sys_args *a)
+{
+	if (a->a0 > UINT32_MAX)
+		return -AION_ECAP;
+	return handle_close(&self_unit()->handles, (aion_handle_t)a->a0);
+}
