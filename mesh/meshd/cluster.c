@@ -256,72 +256,110 @@ static int64_t no_leader(char *text, unsigned size)
 	return -AION_EAGAIN;
 }
 
-/* Parses "PROGRAM [--replicas K] [--node A[,B..]] [--spread]" and submits it. */
-static int64_t submit_spawn(const char *req, char *text, unsigned size)
-{
-	char word[4][SCHED_NAME_MAX + 8];
-	char name[SCHED_NAME_MAX] = "";
-	unsigned replicas = 1, flags = 0, nallowed = 0, w = 0;
+/* A spawn request: "PROGRAM [--replicas K] [--node A[,B..]] [--spread]". */
+struct spawn_req {
+	char name[SCHED_NAME_MAX];
+	unsigned replicas, flags, nallowed;
 	uint16_t allowed[SCHED_ALLOWED_MAX];
-	const char *p = req;
+};
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		unsigned k = 0;
-		while (*p && *p != ' ' && k < sizeof(word[0]) - 1)
-			word[w % 4][k++] = *p++;
-		word[w % 4][k] = '\0';
-		if (!k)
-			break;
-		char *t = word[w % 4];
-		w++;
-		if (w == 1) {
-			if (k >= SCHED_NAME_MAX)
+/* Skips spaces at *p; the length of the word that starts there (0: the end). */
+static unsigned word_at(const char **p)
+{
+	unsigned k = 0;
+	while (**p == ' ')
+		(*p)++;
+	while ((*p)[k] && (*p)[k] != ' ')
+		k++;
+	return k;
+}
+
+static bool word_is(const char *w, unsigned k, const char *s)
+{
+	return strlen(s) == k && !memcmp(w, s, k);
+}
+
+/* Appends the numbers of "N[,N..]" (w, k bytes) to out[*n..max): 0, or
+ * -AION_EINVAL for anything but digits and commas, a number over 65535, or
+ * too many numbers. */
+static int64_t take_numbers(const char *w, unsigned k, uint16_t *out, unsigned *n, unsigned max)
+{
+	unsigned v = 0;
+	for (unsigned i = 0; i <= k; i++) {
+		if (i == k || w[i] == ',') {
+			if (*n >= max)
 				return -AION_EINVAL;
-			memcpy(name, t, k + 1);
-		} else if (!strcmp(t, "--spread")) {
-			flags |= SCHED_SPREAD;
-		} else if (!strcmp(t, "--replicas") || !strcmp(t, "--node")) {
-			bool nodes = t[2] == 'n';
-			while (*p == ' ')
-				p++;
-			if (!*p)
-				return -AION_EINVAL;
-			unsigned v = 0;
-			for (; *p && *p != ' '; p++) {
-				if (*p == ',' && nodes && nallowed < SCHED_ALLOWED_MAX) {
-					allowed[nallowed++] = (uint16_t)v;
-					v = 0;
-				} else if (*p >= '0' && *p <= '9' && v < 10000) {
-					v = v * 10 + (unsigned)(*p - '0');
-				} else {
-					return -AION_EINVAL;
-				}
-			}
-			if (nodes && nallowed < SCHED_ALLOWED_MAX)
-				allowed[nallowed++] = (uint16_t)v;
-			else if (nodes)
-				return -AION_EINVAL;
-			else
-				replicas = v;
+			out[(*n)++] = (uint16_t)v;
+			v = 0;
+		} else if (w[i] >= '0' && w[i] <= '9' && v * 10 + (unsigned)(w[i] - '0') <= 0xffff) {
+			v = v * 10 + (unsigned)(w[i] - '0');
 		} else {
 			return -AION_EINVAL;
 		}
 	}
+	return 0;
+}
+
+/* The option at *p (k bytes), and its value if it takes one; *p moves past. */
+static int64_t take_option(const char **p, unsigned k, struct spawn_req *s)
+{
+	const char *w = *p;
+	*p += k;
+	if (word_is(w, k, "--spread")) {
+		s->flags |= SCHED_SPREAD;
+		return 0;
+	}
+	if (!word_is(w, k, "--replicas") && !word_is(w, k, "--node"))
+		return -AION_EINVAL;
+	unsigned vk = word_at(p);
+	const char *v = *p;
+	*p += vk;
+	if (!vk)
+		return -AION_EINVAL;
+	if (w[2] == 'n')
+		return take_numbers(v, vk, s->allowed, &s->nallowed, SCHED_ALLOWED_MAX);
+	uint16_t replicas = 0;
+	unsigned one = 0;
+	int64_t err = take_numbers(v, vk, &replicas, &one, 1);
+	if (!err)
+		s->replicas = replicas;
+	return err;
+}
+
+static int64_t parse_spawn(const char *p, struct spawn_req *s)
+{
+	*s = (struct spawn_req){ .replicas = 1 };
+	unsigned k = word_at(&p);
+	if (!k || k >= SCHED_NAME_MAX)
+		return -AION_EINVAL;
+	memcpy(s->name, p, k);
+	p += k;
+	int64_t err = 0;
+	while (!err && (k = word_at(&p)))
+		err = take_option(&p, k, s);
+	return err;
+}
+
+/* Parses a spawn request and submits it (we lead); text says what was done. */
+static int64_t submit_spawn(const char *req, char *text, unsigned size)
+{
+	struct spawn_req s;
+	struct sched_view v;
 	uint64_t pflags = 0;
-	int64_t err = name[0] ? jobs_program_flags(name, &pflags) : -AION_EINVAL;
+	int64_t err = parse_spawn(req, &s);
+	if (!err)
+		err = jobs_program_flags(s.name, &pflags);
 	if (err)
 		return err;
 	if (pflags & INIT_JOB_REPLICATED)
-		flags |= SCHED_REPLICATED | SCHED_SPREAD;
-	struct sched_view v;
+		s.flags |= SCHED_REPLICATED | SCHED_SPREAD;
 	view(&v);
-	err = sched_submit_add(&sched, &v, name, replicas, flags, allowed, nallowed);
+	err = sched_submit_add(&sched, &v, s.name, s.replicas, s.flags, s.allowed, s.nallowed);
 	if (err >= 0)
-		fmt_snprintf(text, size, "spawned job=%s replicas=%u%s%s term=%u version=%ld", name,
-			     replicas, flags & SCHED_SPREAD ? " spread" : "",
-			     flags & SCHED_REPLICATED ? " primary-backup" : "", sched.term, (long)err);
+		fmt_snprintf(text, size, "spawned job=%s replicas=%u%s%s term=%u version=%ld",
+			     s.name, s.replicas, s.flags & SCHED_SPREAD ? " spread" : "",
+			     s.flags & SCHED_REPLICATED ? " primary-backup" : "", sched.term,
+			     (long)err);
 	return err;
 }
 
@@ -398,41 +436,39 @@ static int64_t decide(struct pending *p, uint16_t src, uint32_t label, const cha
 	return 0;
 }
 
-/* A unit's request (the shell's spawn, stop, jobs, top). */
-void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
+/* MESHD_TOP: this node's line, then every other live node's. */
+int64_t cluster_top_call(struct aion_serve_req *r)
 {
-	static char req[REQ_MAX];
-	char text[AION_IPC_PAYLOAD_MAX];
-	(void)m;
-	if (len >= sizeof(req))
-		len = sizeof(req) - 1;
-	memcpy(req, data, len);
-	req[len] = '\0';
-	text[0] = '\0';
-	if (label == MESHD_TOP) {
-		load_text(text, sizeof(text), true);
-		names_ask_all(MESH_SELF_TOP, text);
-		return;
-	}
-	if (label == MESHD_JOBS) {
-		sched_text(text, sizeof(text));
-		unsigned n = (unsigned)strlen(text);
-		memcpy(main_buf.payload, text, n);
-		struct aion_msg r = { .tag = AION_TAG(0, n, 0) };
-		aion_reply(&r);
-		return;
-	}
+	char text[AION_IPC_PAYLOAD_MAX] = "";
+	load_text(text, sizeof(text), true);
+	return names_ask_all(r, MESH_SELF_TOP, text);
+}
+
+/* MESHD_JOBS: the desired state as this node holds it. */
+int64_t cluster_jobs_call(struct aion_serve_req *r)
+{
+	char text[AION_IPC_PAYLOAD_MAX] = "";
+	sched_text(text, sizeof(text));
+	aion_serve_put_text(r, text);
+	return 0;
+}
+
+/* MESHD_SPAWN, MESHD_STOP (the shell's): answered once decided. */
+int64_t cluster_submit_call(struct aion_serve_req *r)
+{
+	char req[REQ_MAX];
+	aion_serve_string(r, req, sizeof(req));
 	struct pending *p = pending_new();
-	int64_t reply = p ? aion_reply_save() : -AION_EBUSY;
+	if (!p)
+		return -AION_EBUSY;
+	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
-		if (p)
-			p->used = false;
-		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)reply } };
-		aion_reply(&no);
-		return;
+		p->used = false;
+		return reply;
 	}
 	p->reply = (aion_handle_t)reply;
-	request(p, label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP, req);
+	request(p, r->label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP, req);
+	return 0;
 }
 
 /* Decides here, or forwards to the leader; answers p when neither works. */
