@@ -47,15 +47,19 @@ uint64_t ping_poll(uint64_t now);
 int64_t ping_check(const char *addr, unsigned len, uint64_t count, uint64_t timeout_ms);
 
 /*
- * sock.c: the socket protocol (aion/socket.h). sock_init takes netd's
- * endpoint (socket capabilities are minted from it); sock_call answers or
- * saves a call on "net" with a socket label or on a socket capability;
+ * The socket protocol (aion/socket.h, sock.h). sock_init takes netd's
+ * endpoint (socket capabilities are minted from it); the handlers below
+ * are entries of netd's table (server.c): the opening calls on "net" and
+ * sock_call for a call on a socket's capability (a socket's badge);
  * sock_poll, after lwIP ran, answers pending calls and returns the next
  * socket deadline (0: none).
  */
+struct aion_serve_req;
 void sock_init(aion_handle_t ep);
-bool sock_badge(uint64_t badge);
-void sock_call(const struct aion_msg *req);
+int64_t sock_udp_open(struct aion_serve_req *r);
+int64_t sock_tcp_listen(struct aion_serve_req *r);
+int64_t sock_tcp_connect(struct aion_serve_req *r);
+int64_t sock_call(struct aion_serve_req *r);
 uint64_t sock_poll(uint64_t now);
 
 #endif /* NETD_H */
