@@ -24,7 +24,7 @@
 
 struct local {
 	bool used, placed;
-	char job[SCHED_NAME_MAX];
+	char job[CSCHED_NAME_MAX];
 	unsigned k;                     /* which of the job's instances on this node */
 	uint8_t role;
 	uint32_t epoch;
@@ -122,13 +122,13 @@ static struct local *local_new(const char *job, unsigned k)
 	return NULL;
 }
 
-void jobs_reconcile(const struct sched_state *s)
+void jobs_reconcile(const struct csched_state *s)
 {
 	for (unsigned i = 0; i < LOCAL_MAX; i++)
 		locals[i].placed = false;
 	for (unsigned j = 0; j < s->njobs; j++) {
-		const struct sched_job *job = &s->job[j];
-		for (unsigned i = 0, k = 0; i < SCHED_REPLICAS_MAX; i++) {
+		const struct csched_job *job = &s->job[j];
+		for (unsigned i = 0, k = 0; i < CSCHED_REPLICAS_MAX; i++) {
 			if (job->inst[i].node != self_node)
 				continue;
 			struct local *l = NULL;

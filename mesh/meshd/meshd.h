@@ -22,8 +22,9 @@
 #include "libaion/sockclient.h"
 #include "mesh/member.h"
 #include "mesh/rpc.h"
-#include "mesh/sched.h"
+#include "mesh/csched.h"
 #include "mesh/wire.h"
+#include "common/time.h"
 
 #define BADGE_CLIENT    1
 #define BADGE_RX        2
@@ -39,7 +40,6 @@
 #define PEER_WINDOW     64      /* remembered calls per caller node */
 #define NAMES_MAX       16
 
-#define MS              1000000ull
 #define RETRANSMIT_NS   (200 * MS)      /* CALL not yet acknowledged */
 #define KEEPALIVE_NS    (600 * MS)      /* CALL acknowledged, reply pending */
 #define LOOKUP_NS       (1500 * MS)     /* a name query's whole budget */
@@ -112,8 +112,8 @@ void names_outcall_done(enum outcall_kind kind, unsigned agg, uint16_t node,
 void names_tick(uint64_t now);
 uint64_t names_deadline(void);
 
-/* cluster.c: the scheduler (mesh/sched.h) and requests to it */
-extern struct sched_node sched;
+/* cluster.c: the scheduler (mesh/csched.h) and requests to it */
+extern struct csched_node csched;
 void cluster_init(unsigned configured);
 void cluster_tick(uint64_t now);
 uint64_t cluster_deadline(void);
@@ -127,7 +127,7 @@ void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *
 void cluster_fail_primary(const char *job, uint32_t epoch);
 
 /* jobs.c: the instances the desired state places on this node */
-void jobs_reconcile(const struct sched_state *s);
+void jobs_reconcile(const struct csched_state *s);
 void jobs_tick(uint64_t now);
 uint64_t jobs_deadline(void);
 int64_t jobs_client(struct aion_serve_req *r);  /* badge BADGE_JOB + instance */

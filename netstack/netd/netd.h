@@ -5,9 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "libaion/lib.h"
+#include "common/time.h"
 
-#define MS                      1000000ull
-#define US                      1000ull
 
 /* The server thread's IPC buffer (server.c): every call netd makes goes through it. */
 extern struct aion_ipc_buffer netd_buf;

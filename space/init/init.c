@@ -10,7 +10,7 @@
 #include "common/cmdline.h"
 #include "init.h"
 
-#define UTEST_TIMEOUT_NS  (300ull * 1000000000ull)
+#define UTEST_TIMEOUT_NS  (300 * SEC)
 
 aion_handle_t init_ep;
 const struct aion_bootinfo *bootinfo;
@@ -93,7 +93,7 @@ int64_t aion_main(uint64_t arg)
 	if (cmdline_get(bootinfo->cmdline, "aion.test", test, sizeof(test))) {
 		run_utest(bootinfo, test);       /* tests run alone: no services */
 		for (;;)
-			aion_sleep_ns(3600ull * 1000000000ull);
+			aion_sleep_ns(3600 * SEC);
 	}
 	int64_t ep = aion_endpoint_create();
 	if (ep < 0 || aion_ipc_buffer(&init_buf)) {

@@ -7,6 +7,7 @@
 #include "aion/initproto.h"
 #include "libaion/lib.h"
 #include "libaion/serve.h"
+#include "common/time.h"
 
 #define SERVICES_MAX 10
 

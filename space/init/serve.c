@@ -9,7 +9,7 @@
 #include "libaion/serve.h"
 #include "init.h"
 
-#define SHUTDOWN_TURN_NS  1000000ull
+#define SHUTDOWN_TURN_NS  (1 * MS)
 
 struct aion_ipc_buffer init_buf __attribute__((aligned(4096)));
 
@@ -133,7 +133,7 @@ __attribute__((noreturn)) void serve_forever(void)
 			continue;
 		if (err) {
 			aion_printf("recv failed err=%s", aion_error_name(err));
-			aion_sleep_ns(100000000ull);
+			aion_sleep_ns(100 * MS);
 		} else if (AION_TAG_LABEL(m.tag) == AION_NOTICE_UNIT_ENDED) {
 			unit_ended(&m);
 		} else {

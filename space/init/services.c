@@ -11,8 +11,8 @@
 #include "init.h"
 
 #define SVC_MAX_FAILURES        5
-#define SVC_BACKOFF_NS          (100ull * 1000000ull)
-#define SVC_CALM_NS             (10ull * 1000000000ull)   /* this long up resets failures */
+#define SVC_BACKOFF_NS          (100 * MS)
+#define SVC_CALM_NS             (10 * SEC)   /* this long up resets failures */
 #define COM1                    0x3f8
 #define COM1_IRQ                4
 

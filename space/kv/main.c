@@ -26,8 +26,8 @@
 #include "libaion/meshclient.h"
 #include "libaion/serve.h"
 #include "store.h"
+#include "common/time.h"
 
-#define MS              1000000ull
 #define TICK_NS         (200 * MS)      /* backup: JOIN again; primary: resync */
 #define PEER_TIMEOUT_NS (3000 * MS)     /* a call to the other instance */
 #define STACK_PAGES     4
