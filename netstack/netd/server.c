@@ -126,6 +126,7 @@ int64_t server_main(uint64_t node)
 		err = aion_recv((aion_handle_t)ep, &m, more ? WAIT_MIN_NS :
 				wait_ns(now, ping_at, check_at, sock_at));
 		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
+			/* A reply that fails is a caller gone meanwhile: nothing to undo. */
 			aion_serve(&netd_table, &netd_buf, &m, AION_TAG_LABEL(m.tag));
 		} else if (err && err != -AION_ETIMEDOUT) {
 			if (recv_errors++ == 0)
