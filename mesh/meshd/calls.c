@@ -373,50 +373,50 @@ uint64_t calls_deadline(void)
 	return d;
 }
 
-/* A unit's call on a proxy: carried to the owner; the reply is saved. */
-void proxy_call(unsigned idx, const struct aion_msg *m, const uint8_t *data, unsigned len)
+/* Why a call on proxy idx cannot be carried (0: it can). */
+static int64_t proxy_refusal(const struct import *im, bool rebind, const struct aion_serve_req *r)
 {
-	unsigned ncaps = AION_TAG_CAPS(m->tag);
-	int64_t err = 0;
-	struct mesh_rpc *r = &(struct mesh_rpc){ 0 };
+	if (!im->used)
+		return -AION_ECAP;
+	if (r->len > MESH_CALL_DATA_MAX)
+		return -AION_ERANGE;
+	if (r->ncaps > MESH_RPC_CAPS)
+		return -AION_EINVAL;
+	if (!rebind && !node_alive(im->ref.node))
+		return -AION_EHOSTDOWN;
+	return 0;
+}
+
+/* A unit's call on a proxy: carried to the owner; the reply is saved. The
+ * capabilities it brings are exported (kept) for the owner's side. */
+int64_t proxy_call(struct aion_serve_req *r)
+{
+	unsigned idx = (unsigned)(r->msg.badge - BADGE_PROXY);
+	struct mesh_rpc *rpc = &(struct mesh_rpc){ 0 };
 	const struct import *im = &imports[idx];
 	bool rebind = named(idx) && (im->rebinding ||
 				     (im->ref.node != self_node && !node_alive(im->ref.node)));
+	int64_t err = proxy_refusal(im, rebind, r);
 
-	if (!im->used)
-		err = -AION_ECAP;
-	else if (len > MESH_CALL_DATA_MAX)
-		err = -AION_ERANGE;
-	else if (ncaps > MESH_RPC_CAPS)
-		err = -AION_EINVAL;
-	else if (!rebind && !node_alive(im->ref.node))
-		err = -AION_EHOSTDOWN;
-	for (unsigned i = 0; i < ncaps; i++) {
-		aion_handle_t h = main_buf.caps[i];
-		int64_t e = err ? err : export_cap(h, &r->caps[i]);
-		if (e) {
-			aion_handle_close(h);
-			err = e;
-		}
-	}
-	if (err) {
-		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)err } };
-		aion_reply(&no);
-		return;
-	}
-	r->label = AION_TAG_LABEL(m->tag);
+	for (unsigned i = 0; !err && i < r->ncaps; i++)
+		if (!(err = export_cap(r->caps[i], &rpc->caps[i])))
+			aion_serve_keep(r, i);
+	if (err)
+		return err;
+	rpc->label = r->label;
 	for (unsigned i = 0; i < 3; i++)
-		r->w[i] = m->w[i];
-	r->ncaps = (uint8_t)ncaps;
-	r->len = (uint16_t)len;
-	memcpy(r->data, data, len);
-	int64_t reply = aion_reply_save();
+		rpc->w[i] = r->msg.w[i];
+	rpc->ncaps = (uint8_t)r->ncaps;
+	rpc->len = (uint16_t)r->len;
+	memcpy(rpc->data, r->data, r->len);
+	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
 		mlog("error: reply not saved err=%s", aion_error_name(reply));
-		return;
+		return reply;
 	}
 	if (rebind)
-		park(idx, (aion_handle_t)reply, r);
+		park(idx, (aion_handle_t)reply, rpc);
 	else
-		dispatch_call(idx, (aion_handle_t)reply, r);
+		dispatch_call(idx, (aion_handle_t)reply, rpc);
+	return 0;
 }

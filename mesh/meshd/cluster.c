@@ -1,12 +1,12 @@
 /*
- * meshd, the cluster scheduler's glue: feeds mesh/sched.h the membership
+ * meshd, the cluster scheduler's glue: feeds mesh/csched.h the membership
  * view, this node's load and the MESH_SCHED packets; sends what it says;
  * and serves `spawn`, `stop`, `jobs` and `top`.
  *
  * A spawn or stop is decided by the leader only: a node that does not
  * lead forwards it to the leader (a CALL to its meshd, object 0) and
  * relays the answer. The leader answers once a majority of the configured
- * nodes holds the new state (sched_committed), so an acknowledged decision
+ * nodes holds the new state (csched_committed), so an acknowledged decision
  * survives the loss of any one node, the leader included.
  *
  * jobs.c reports a replicated job's primary that ended on this node the
@@ -23,7 +23,7 @@
 #define PENDING_MAX     8
 #define REQ_MAX         96
 
-struct sched_node sched;
+struct csched_node csched;
 
 /* A spawn or stop waiting for its answer: from the leader's commit
  * (leading) or from the leader's meshd (forwarded). */
@@ -45,28 +45,28 @@ static struct pending pending[PENDING_MAX];
 static uint64_t next_load, last_idle, last_clock;
 static uint32_t seen_term, seen_version;
 static bool was_leading;                /* as last logged */
-static uint8_t msg_buf[SCHED_MSG_LEN_MAX];
+static uint8_t msg_buf[CSCHED_MSG_LEN_MAX];
 
 void cluster_init(unsigned configured)
 {
-	sched_init(&sched, self_node, configured, aion_clock_ns());
+	csched_init(&csched, self_node, configured, aion_clock_ns());
 	mlog("scheduler configured=%u quorum=%u", configured, configured / 2 + 1);
 }
 
-static void view(struct sched_view *v)
+static void view(struct csched_view *v)
 {
 	v->self = self_node;
 	v->nalive = 0;
 	v->alive[v->nalive++] = self_node;
-	for (unsigned i = 0; i < members.count && v->nalive < SCHED_NODES_MAX; i++)
+	for (unsigned i = 0; i < members.count && v->nalive < CSCHED_NODES_MAX; i++)
 		if (node_alive(members.m[i].node))
 			v->alive[v->nalive++] = members.m[i].node;
 }
 
-static void send_out(const struct sched_msg *out, int n)
+static void send_out(const struct csched_msg *out, int n)
 {
 	for (int i = 0; i < n; i++) {
-		int len = sched_msg_encode(&out[i], msg_buf, sizeof(msg_buf));
+		int len = csched_msg_encode(&out[i], msg_buf, sizeof(msg_buf));
 		if (len < 0)
 			mlog("error: scheduler message not encoded err=%s", aion_error_name(len));
 		else
@@ -86,7 +86,7 @@ static void measure_load(uint64_t now)
 	}
 	last_idle = si.idle_ns;
 	last_clock = now;
-	sched.self_load = (struct sched_load){
+	csched.self_load = (struct csched_load){
 		.node = self_node, .cpu_pct = (uint8_t)busy,
 		.free_kib = (uint32_t)(si.free_frames * 4), .units = (uint16_t)jobs_units,
 	};
@@ -96,41 +96,41 @@ static void measure_load(uint64_t now)
  * says so of itself); `(this node)` the node whose shell asked (here). */
 static void load_text(char *out, unsigned size, bool here)
 {
-	const struct sched_load *l = &sched.self_load;
+	const struct csched_load *l = &csched.self_load;
 	aion_text_add(out, size, "node=%u cpu=%u%% free_kib=%u units=%u%s%s\n", self_node,
-		      l->cpu_pct, l->free_kib, l->units, sched.leading ? " leader" : "",
+		      l->cpu_pct, l->free_kib, l->units, csched.leading ? " leader" : "",
 		      here ? " (this node)" : "");
 }
 
 /* The desired state as this node holds it (MESHD_JOBS). */
-static void sched_text(char *out, unsigned size)
+static void csched_text(char *out, unsigned size)
 {
-	struct sched_view v;
+	struct csched_view v;
 	view(&v);
 	aion_text_add(out, size, "scheduler node=%u leader=%u term=%u state=%u.%u quorum=%s sees=%u/%u%s\n",
-		      self_node, sched.leader, sched.term, sched.state.term, sched.state.version,
-		      sched_quorum(&sched, &v) ? "yes" : "no", sched_live_voters(&sched, &v),
-		      sched.configured,
-		      sched.leading ? " leading" : "");
-	for (unsigned i = 0; i < sched.state.njobs; i++) {
-		const struct sched_job *j = &sched.state.job[i];
+		      self_node, csched.leader, csched.term, csched.state.term, csched.state.version,
+		      csched_quorum(&csched, &v) ? "yes" : "no", csched_live_voters(&csched, &v),
+		      csched.configured,
+		      csched.leading ? " leading" : "");
+	for (unsigned i = 0; i < csched.state.njobs; i++) {
+		const struct csched_job *j = &csched.state.job[i];
 		unsigned have = 0;
-		for (unsigned k = 0; k < SCHED_REPLICAS_MAX; k++)
+		for (unsigned k = 0; k < CSCHED_REPLICAS_MAX; k++)
 			have += j->inst[k].node != 0;
 		aion_text_add(out, size, "job=%s want=%u have=%u epoch=%u%s%s nodes=", j->name,
-			      j->replicas, have, j->epoch, j->flags & SCHED_SPREAD ? " spread" : "",
-			      j->flags & SCHED_REPLICATED ? " primary-backup" : "");
-		for (unsigned k = 0; k < SCHED_ALLOWED_MAX && j->allowed[k]; k++)
+			      j->replicas, have, j->epoch, j->flags & CSCHED_SPREAD ? " spread" : "",
+			      j->flags & CSCHED_REPLICATED ? " primary-backup" : "");
+		for (unsigned k = 0; k < CSCHED_ALLOWED_MAX && j->allowed[k]; k++)
 			aion_text_add(out, size, "%s%u", k ? "," : "", j->allowed[k]);
 		aion_text_add(out, size, "%s inst=", j->allowed[0] ? "" : "any");
-		for (unsigned k = 0, c = 0; k < SCHED_REPLICAS_MAX; k++)
+		for (unsigned k = 0, c = 0; k < CSCHED_REPLICAS_MAX; k++)
 			if (j->inst[k].node)
 				aion_text_add(out, size, "%s%u:%s", c++ ? "," : "", j->inst[k].node,
 					      mesh_role_name(j->inst[k].role));
 		aion_text_add(out, size, "\n");
 	}
-	if (sched.why[0])
-		aion_text_add(out, size, "%s", sched.why);
+	if (csched.why[0])
+		aion_text_add(out, size, "%s", csched.why);
 }
 
 /* Sends the answer of pending request p: err, and the text. */
@@ -170,15 +170,15 @@ static void pending_tick(uint64_t now)
 		if (p->parked) {
 			if (now >= p->deadline) {
 				answer(p, -AION_EAGAIN);        /* p->text says why */
-			} else if (sched.leading || (sched.leader && node_alive(sched.leader))) {
+			} else if (csched.leading || (csched.leader && node_alive(csched.leader))) {
 				p->parked = false;
 				request(p, p->label, p->req);
 			}
 			continue;
 		}
-		if (sched_committed_in(&sched, p->term, p->version)) {
+		if (csched_committed_in(&csched, p->term, p->version)) {
 			answer(p, 0);
-		} else if (sched.term != p->term || !sched.leading) {
+		} else if (csched.term != p->term || !csched.leading) {
 			fmt_snprintf(p->text, sizeof(p->text), "leader changed before a majority had it");
 			answer(p, -AION_EAGAIN);
 		} else if (now >= p->deadline) {
@@ -191,34 +191,34 @@ static void pending_tick(uint64_t now)
 
 void cluster_tick(uint64_t now)
 {
-	struct sched_msg out[SCHED_OUT_MAX];
-	struct sched_view v;
+	struct csched_msg out[CSCHED_OUT_MAX];
+	struct csched_view v;
 	if (now >= next_load) {
 		measure_load(now);
 		next_load = now + LOAD_NS;
 	}
 	view(&v);
-	int n = sched_tick(&sched, now, &v, out, SCHED_OUT_MAX);
+	int n = csched_tick(&csched, now, &v, out, CSCHED_OUT_MAX);
 	send_out(out, n);
-	if (sched.leading != was_leading) {
-		was_leading = sched.leading;
-		mlog("scheduler %s term=%u version=%u", sched.leading ? "leading" : "follower",
-		     sched.term, sched.state.version);
+	if (csched.leading != was_leading) {
+		was_leading = csched.leading;
+		mlog("scheduler %s term=%u version=%u", csched.leading ? "leading" : "follower",
+		     csched.term, csched.state.version);
 	}
 	pending_tick(now);
-	if (sched.state.term != seen_term || sched.state.version != seen_version) {
-		seen_term = sched.state.term;
-		seen_version = sched.state.version;
+	if (csched.state.term != seen_term || csched.state.version != seen_version) {
+		seen_term = csched.state.term;
+		seen_version = csched.state.version;
 		mlog("scheduler state term=%u version=%u jobs=%u leader=%u", seen_term, seen_version,
-		     sched.state.njobs, sched.leader);
-		jobs_reconcile(&sched.state);
+		     csched.state.njobs, csched.leader);
+		jobs_reconcile(&csched.state);
 	}
 }
 
 uint64_t cluster_deadline(void)
 {
 	uint64_t now = aion_clock_ns();
-	uint64_t d = sched_next_deadline(&sched, now);
+	uint64_t d = csched_next_deadline(&csched, now);
 	if (!d || next_load < d)
 		d = next_load;
 	for (unsigned i = 0; i < PENDING_MAX; i++)
@@ -229,14 +229,14 @@ uint64_t cluster_deadline(void)
 
 void cluster_receive(uint16_t src, const uint8_t *payload, size_t len)
 {
-	static struct sched_msg in, out[SCHED_OUT_MAX];
-	struct sched_view v;
-	if (sched_msg_decode(payload, len, &in) || in.from != src) {
+	static struct csched_msg in, out[CSCHED_OUT_MAX];
+	struct csched_view v;
+	if (csched_msg_decode(payload, len, &in) || in.from != src) {
 		mlog("error: scheduler message from node=%u refused", src);
 		return;
 	}
 	view(&v);
-	int n = sched_receive(&sched, aion_clock_ns(), &v, &in, out, SCHED_OUT_MAX);
+	int n = csched_receive(&csched, aion_clock_ns(), &v, &in, out, CSCHED_OUT_MAX);
 	if (n > 0)
 		send_out(out, n);
 }
@@ -244,91 +244,129 @@ void cluster_receive(uint16_t src, const uint8_t *payload, size_t len)
 /* Why this node cannot decide: for the requester's error text. */
 static int64_t no_leader(char *text, unsigned size)
 {
-	struct sched_view v;
+	struct csched_view v;
 	view(&v);
-	if (!sched_quorum(&sched, &v)) {
+	if (!csched_quorum(&csched, &v)) {
 		fmt_snprintf(text, size, "no quorum: this node sees %u of %u nodes, a leader needs %u",
-			     sched_live_voters(&sched, &v), sched.configured,
-			     sched.configured / 2 + 1);
+			     csched_live_voters(&csched, &v), csched.configured,
+			     csched.configured / 2 + 1);
 		return -AION_ENOQUORUM;
 	}
-	fmt_snprintf(text, size, "no leader yet (term %u): try again", sched.term);
+	fmt_snprintf(text, size, "no leader yet (term %u): try again", csched.term);
 	return -AION_EAGAIN;
 }
 
-/* Parses "PROGRAM [--replicas K] [--node A[,B..]] [--spread]" and submits it. */
-static int64_t submit_spawn(const char *req, char *text, unsigned size)
-{
-	char word[4][SCHED_NAME_MAX + 8];
-	char name[SCHED_NAME_MAX] = "";
-	unsigned replicas = 1, flags = 0, nallowed = 0, w = 0;
-	uint16_t allowed[SCHED_ALLOWED_MAX];
-	const char *p = req;
+/* A spawn request: "PROGRAM [--replicas K] [--node A[,B..]] [--spread]". */
+struct spawn_req {
+	char name[CSCHED_NAME_MAX];
+	unsigned replicas, flags, nallowed;
+	uint16_t allowed[CSCHED_ALLOWED_MAX];
+};
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		unsigned k = 0;
-		while (*p && *p != ' ' && k < sizeof(word[0]) - 1)
-			word[w % 4][k++] = *p++;
-		word[w % 4][k] = '\0';
-		if (!k)
-			break;
-		char *t = word[w % 4];
-		w++;
-		if (w == 1) {
-			if (k >= SCHED_NAME_MAX)
+/* Skips spaces at *p; the length of the word that starts there (0: the end). */
+static unsigned word_at(const char **p)
+{
+	unsigned k = 0;
+	while (**p == ' ')
+		(*p)++;
+	while ((*p)[k] && (*p)[k] != ' ')
+		k++;
+	return k;
+}
+
+static bool word_is(const char *w, unsigned k, const char *s)
+{
+	return strlen(s) == k && !memcmp(w, s, k);
+}
+
+/* Appends the numbers of "N[,N..]" (w, k bytes) to out[*n..max): 0, or
+ * -AION_EINVAL for anything but digits and commas, a number over 65535, or
+ * too many numbers. */
+static int64_t take_numbers(const char *w, unsigned k, uint16_t *out, unsigned *n, unsigned max)
+{
+	unsigned v = 0;
+	for (unsigned i = 0; i <= k; i++) {
+		if (i == k || w[i] == ',') {
+			if (*n >= max)
 				return -AION_EINVAL;
-			memcpy(name, t, k + 1);
-		} else if (!strcmp(t, "--spread")) {
-			flags |= SCHED_SPREAD;
-		} else if (!strcmp(t, "--replicas") || !strcmp(t, "--node")) {
-			bool nodes = t[2] == 'n';
-			while (*p == ' ')
-				p++;
-			if (!*p)
-				return -AION_EINVAL;
-			unsigned v = 0;
-			for (; *p && *p != ' '; p++) {
-				if (*p == ',' && nodes && nallowed < SCHED_ALLOWED_MAX) {
-					allowed[nallowed++] = (uint16_t)v;
-					v = 0;
-				} else if (*p >= '0' && *p <= '9' && v < 10000) {
-					v = v * 10 + (unsigned)(*p - '0');
-				} else {
-					return -AION_EINVAL;
-				}
-			}
-			if (nodes && nallowed < SCHED_ALLOWED_MAX)
-				allowed[nallowed++] = (uint16_t)v;
-			else if (nodes)
-				return -AION_EINVAL;
-			else
-				replicas = v;
+			out[(*n)++] = (uint16_t)v;
+			v = 0;
+		} else if (w[i] >= '0' && w[i] <= '9' && v * 10 + (unsigned)(w[i] - '0') <= 0xffff) {
+			v = v * 10 + (unsigned)(w[i] - '0');
 		} else {
 			return -AION_EINVAL;
 		}
 	}
+	return 0;
+}
+
+/* The option at *p (k bytes), and its value if it takes one; *p moves past. */
+static int64_t take_option(const char **p, unsigned k, struct spawn_req *s)
+{
+	const char *w = *p;
+	*p += k;
+	if (word_is(w, k, "--spread")) {
+		s->flags |= CSCHED_SPREAD;
+		return 0;
+	}
+	if (!word_is(w, k, "--replicas") && !word_is(w, k, "--node"))
+		return -AION_EINVAL;
+	unsigned vk = word_at(p);
+	const char *v = *p;
+	*p += vk;
+	if (!vk)
+		return -AION_EINVAL;
+	if (w[2] == 'n')
+		return take_numbers(v, vk, s->allowed, &s->nallowed, CSCHED_ALLOWED_MAX);
+	uint16_t replicas = 0;
+	unsigned one = 0;
+	int64_t err = take_numbers(v, vk, &replicas, &one, 1);
+	if (!err)
+		s->replicas = replicas;
+	return err;
+}
+
+static int64_t parse_spawn(const char *p, struct spawn_req *s)
+{
+	*s = (struct spawn_req){ .replicas = 1 };
+	unsigned k = word_at(&p);
+	if (!k || k >= CSCHED_NAME_MAX)
+		return -AION_EINVAL;
+	memcpy(s->name, p, k);
+	p += k;
+	int64_t err = 0;
+	while (!err && (k = word_at(&p)))
+		err = take_option(&p, k, s);
+	return err;
+}
+
+/* Parses a spawn request and submits it (we lead); text says what was done. */
+static int64_t submit_spawn(const char *req, char *text, unsigned size)
+{
+	struct spawn_req s;
+	struct csched_view v;
 	uint64_t pflags = 0;
-	int64_t err = name[0] ? jobs_program_flags(name, &pflags) : -AION_EINVAL;
+	int64_t err = parse_spawn(req, &s);
+	if (!err)
+		err = jobs_program_flags(s.name, &pflags);
 	if (err)
 		return err;
 	if (pflags & INIT_JOB_REPLICATED)
-		flags |= SCHED_REPLICATED | SCHED_SPREAD;
-	struct sched_view v;
+		s.flags |= CSCHED_REPLICATED | CSCHED_SPREAD;
 	view(&v);
-	err = sched_submit_add(&sched, &v, name, replicas, flags, allowed, nallowed);
+	err = csched_submit_add(&csched, &v, s.name, s.replicas, s.flags, s.allowed, s.nallowed);
 	if (err >= 0)
-		fmt_snprintf(text, size, "spawned job=%s replicas=%u%s%s term=%u version=%ld", name,
-			     replicas, flags & SCHED_SPREAD ? " spread" : "",
-			     flags & SCHED_REPLICATED ? " primary-backup" : "", sched.term, (long)err);
+		fmt_snprintf(text, size, "spawned job=%s replicas=%u%s%s term=%u version=%ld",
+			     s.name, s.replicas, s.flags & CSCHED_SPREAD ? " spread" : "",
+			     s.flags & CSCHED_REPLICATED ? " primary-backup" : "", csched.term,
+			     (long)err);
 	return err;
 }
 
 /* "JOB EPOCH" from node src: its primary of JOB ended. */
 static int64_t submit_fail(uint16_t src, const char *req, char *text, unsigned size)
 {
-	char name[SCHED_NAME_MAX];
+	char name[CSCHED_NAME_MAX];
 	unsigned k = 0;
 	while (req[k] && req[k] != ' ' && k < sizeof(name) - 1) {
 		name[k] = req[k];
@@ -338,12 +376,12 @@ static int64_t submit_fail(uint16_t src, const char *req, char *text, unsigned s
 	if (req[k] != ' ')
 		return -AION_EINVAL;
 	uint32_t epoch = (uint32_t)cmdline_decimal(req + k + 1);
-	struct sched_view v;
+	struct csched_view v;
 	view(&v);
-	int64_t err = sched_submit_fail(&sched, &v, name, src, epoch);
+	int64_t err = csched_submit_fail(&csched, &v, name, src, epoch);
 	if (err >= 0)
 		fmt_snprintf(text, size, "failed job=%s node=%u epoch=%u term=%u version=%ld", name,
-			     src, epoch, sched.term, (long)err);
+			     src, epoch, csched.term, (long)err);
 	return err;
 }
 
@@ -353,11 +391,11 @@ static int64_t submit(uint16_t src, uint32_t label, const char *req, char *text,
 		return submit_spawn(req, text, size);
 	if (label == MESH_SELF_FAIL)
 		return submit_fail(src, req, text, size);
-	struct sched_view v;
+	struct csched_view v;
 	view(&v);
-	int64_t err = sched_submit_remove(&sched, &v, req);
+	int64_t err = csched_submit_remove(&csched, &v, req);
 	if (err >= 0)
-		fmt_snprintf(text, size, "stopped job=%s term=%u version=%ld", req, sched.term,
+		fmt_snprintf(text, size, "stopped job=%s term=%u version=%ld", req, csched.term,
 			     (long)err);
 	return err;
 }
@@ -379,7 +417,7 @@ static int64_t decide(struct pending *p, uint16_t src, uint32_t label, const cha
 {
 	int64_t v = submit(src, label, req, p->text, sizeof(p->text));
 	if (v == -AION_ENOQUORUM ||
-	    (v == -AION_EAGAIN && (sched.leading || !sched.leader || !node_alive(sched.leader))))
+	    (v == -AION_EAGAIN && (csched.leading || !csched.leader || !node_alive(csched.leader))))
 		return no_leader(p->text, sizeof(p->text));
 	if (v == -AION_EAGAIN)
 		return v;               /* the caller forwards it to the leader */
@@ -393,62 +431,60 @@ static int64_t decide(struct pending *p, uint16_t src, uint32_t label, const cha
 			     "usage: spawn PROGRAM [--replicas K] [--node A,B] [--spread]");
 		return v;
 	}
-	p->term = sched.term;
+	p->term = csched.term;
 	p->version = (uint32_t)v;
 	return 0;
 }
 
-/* A unit's request (the shell's spawn, stop, jobs, top). */
-void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len)
+/* MESHD_TOP: this node's line, then every other live node's. */
+int64_t cluster_top_call(struct aion_serve_req *r)
 {
-	static char req[REQ_MAX];
-	char text[AION_IPC_PAYLOAD_MAX];
-	(void)m;
-	if (len >= sizeof(req))
-		len = sizeof(req) - 1;
-	memcpy(req, data, len);
-	req[len] = '\0';
-	text[0] = '\0';
-	if (label == MESHD_TOP) {
-		load_text(text, sizeof(text), true);
-		names_ask_all(MESH_SELF_TOP, text);
-		return;
-	}
-	if (label == MESHD_JOBS) {
-		sched_text(text, sizeof(text));
-		unsigned n = (unsigned)strlen(text);
-		memcpy(main_buf.payload, text, n);
-		struct aion_msg r = { .tag = AION_TAG(0, n, 0) };
-		aion_reply(&r);
-		return;
-	}
+	char text[AION_IPC_PAYLOAD_MAX] = "";
+	load_text(text, sizeof(text), true);
+	return names_ask_all(r, MESH_SELF_TOP, text);
+}
+
+/* MESHD_JOBS: the desired state as this node holds it. */
+int64_t cluster_jobs_call(struct aion_serve_req *r)
+{
+	char text[AION_IPC_PAYLOAD_MAX] = "";
+	csched_text(text, sizeof(text));
+	aion_serve_put_text(r, text);
+	return 0;
+}
+
+/* MESHD_SPAWN, MESHD_STOP (the shell's): answered once decided. */
+int64_t cluster_submit_call(struct aion_serve_req *r)
+{
+	char req[REQ_MAX];
+	aion_serve_string(r, req, sizeof(req));
 	struct pending *p = pending_new();
-	int64_t reply = p ? aion_reply_save() : -AION_EBUSY;
+	if (!p)
+		return -AION_EBUSY;
+	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
-		if (p)
-			p->used = false;
-		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)reply } };
-		aion_reply(&no);
-		return;
+		p->used = false;
+		return reply;
 	}
 	p->reply = (aion_handle_t)reply;
-	request(p, label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP, req);
+	request(p, r->label == MESHD_SPAWN ? MESH_SELF_SPAWN : MESH_SELF_STOP, req);
+	return 0;
 }
 
 /* Decides here, or forwards to the leader; answers p when neither works. */
 static void request(struct pending *p, uint32_t self_label, const char *req)
 {
 	int64_t err = decide(p, self_node, self_label, req);
-	if (err == -AION_EAGAIN && sched.leader && node_alive(sched.leader)) {
+	if (err == -AION_EAGAIN && csched.leader && node_alive(csched.leader)) {
 		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD, .label = self_label };
 		r->len = (uint16_t)strlen(req);
 		memcpy(r->data, req, r->len);
-		err = outcall_start(OC_SPAWN, (unsigned)(p - pending), sched.leader, r, 0);
+		err = outcall_start(OC_SPAWN, (unsigned)(p - pending), csched.leader, r, 0);
 		if (!err) {
 			p->forwarded = true;
 			return;
 		}
-		fmt_snprintf(p->text, sizeof(p->text), "leader node %u not reached", sched.leader);
+		fmt_snprintf(p->text, sizeof(p->text), "leader node %u not reached", csched.leader);
 	}
 	if (err == -AION_EAGAIN && aion_clock_ns() < p->deadline) {
 		/* An election is under way (right after boot, or after the
@@ -488,7 +524,7 @@ void cluster_outcall_done(unsigned idx, int64_t err, const struct mesh_rpc *repl
 		p->text[n] = '\0';
 	} else {
 		fmt_snprintf(p->text, sizeof(p->text), "leader node %u did not answer: %s",
-			     sched.leader, aion_error_name(err));
+			     csched.leader, aion_error_name(err));
 	}
 	answer(p, err);
 }

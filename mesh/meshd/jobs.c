@@ -24,7 +24,7 @@
 
 struct local {
 	bool used, placed;
-	char job[SCHED_NAME_MAX];
+	char job[CSCHED_NAME_MAX];
 	unsigned k;                     /* which of the job's instances on this node */
 	uint8_t role;
 	uint32_t epoch;
@@ -122,13 +122,13 @@ static struct local *local_new(const char *job, unsigned k)
 	return NULL;
 }
 
-void jobs_reconcile(const struct sched_state *s)
+void jobs_reconcile(const struct csched_state *s)
 {
 	for (unsigned i = 0; i < LOCAL_MAX; i++)
 		locals[i].placed = false;
 	for (unsigned j = 0; j < s->njobs; j++) {
-		const struct sched_job *job = &s->job[j];
-		for (unsigned i = 0, k = 0; i < SCHED_REPLICAS_MAX; i++) {
+		const struct csched_job *job = &s->job[j];
+		for (unsigned i = 0, k = 0; i < CSCHED_REPLICAS_MAX; i++) {
 			if (job->inst[i].node != self_node)
 				continue;
 			struct local *l = NULL;
@@ -224,30 +224,31 @@ uint64_t jobs_deadline(void)
 	return d;
 }
 
-/* A call on a job's capability: MESHD_JOB_WAIT here, the rest as a client's. */
-void jobs_client(unsigned idx, const struct aion_msg *m, const uint8_t *data, unsigned len)
+/* MESHD_JOB_WAIT: w1, w2 = the epoch and role the instance knows; answered
+ * when they change (a second wait answers the first with -AION_EBUSY). */
+static int64_t job_wait(struct local *l, struct aion_serve_req *r)
 {
-	struct local *l = idx < LOCAL_MAX ? &locals[idx] : NULL;
-	if (!l || !l->used) {
-		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
-			aion_handle_close(main_buf.caps[i]);
-		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)-AION_EDEAD } };
-		aion_reply(&no);
-		return;
-	}
-	if (AION_TAG_LABEL(m->tag) != MESHD_JOB_WAIT) {
-		names_client(AION_TAG_LABEL(m->tag), m, data, len, (int)idx);
-		return;
-	}
-	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
-		aion_handle_close(main_buf.caps[i]);
 	answer_wait(l, -AION_EBUSY);
-	int64_t reply = aion_reply_save();
+	int64_t reply = aion_serve_save(r);
 	if (reply < 0)
-		return;
+		return reply;
 	l->wait = (aion_handle_t)reply;
-	l->wait_epoch = (uint32_t)m->w[1];
-	l->wait_role = (uint8_t)m->w[2];
+	l->wait_epoch = (uint32_t)r->msg.w[1];
+	l->wait_role = (uint8_t)r->msg.w[2];
 	if (l->wait_epoch != l->epoch || l->wait_role != l->role)
 		answer_wait(l, 0);
+	return 0;
+}
+
+/* A call on a job's capability: MESHD_JOB_WAIT here, the rest as a client's. */
+int64_t jobs_client(struct aion_serve_req *r)
+{
+	uint64_t idx = r->msg.badge - BADGE_JOB;
+	struct local *l = idx < LOCAL_MAX ? &locals[idx] : NULL;
+	if (!l || !l->used)
+		return -AION_EDEAD;
+	if (r->label == MESHD_JOB_WAIT)
+		return job_wait(l, r);
+	r->ctx = (int64_t)idx;
+	return names_client(r);
 }

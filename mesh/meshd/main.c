@@ -25,16 +25,11 @@ uint32_t cluster_id = 0x41494f4e;       /* "AION" */
 aion_handle_t meshd_ep;
 struct aion_ipc_buffer main_buf __attribute__((aligned(4096)));
 
-/* A received message's payload, copied out: replies and sends reuse main_buf. */
-static uint8_t stash[AION_IPC_PAYLOAD_MAX];
-
 void reply_saved(aion_handle_t reply, const struct aion_msg *m)
 {
-	int64_t err = aion_reply_to(reply, m);
-	if (err) {
+	int64_t err = aion_serve_answer(reply, m);
+	if (err)
 		mlog("reply failed err=%s", aion_error_name(err));
-		aion_handle_close(reply);
-	}
 }
 
 void reply_saved_err(aion_handle_t reply, int64_t err)
@@ -86,7 +81,7 @@ static int64_t setup(uint64_t arg)
 	if (node == 0 || node >= MESH_NODE_NONE)
 		return -AION_EINVAL;
 	uint64_t configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? cmdline_decimal(v) : 1;
-	if (configured == 0 || configured > SCHED_NODES_MAX)
+	if (configured == 0 || configured > CSCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;
 	boot_nonce = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)node << 20)) | 1;
@@ -116,30 +111,33 @@ static int64_t setup(uint64_t arg)
 			     AION_RIGHT_SEND | AION_RIGHT_GRANT);
 }
 
-static void dispatch(struct aion_msg *m)
+/* A datagram from the receive thread: it goes back to netd at once. */
+static int64_t on_rx(struct aion_serve_req *r)
 {
-	unsigned len = AION_TAG_LEN(m->tag);
-	memcpy(stash, main_buf.payload, len);
-
-	if (m->badge == BADGE_RX) {
-		struct aion_msg ok = { .tag = AION_TAG(0, 0, 0) };
-		aion_reply(&ok);
-		link_receive(stash, len, (uint32_t)m->w[0]);
-	} else if (m->badge == BADGE_WORKER) {
-		serve_worker(m);
-	} else if (m->badge == BADGE_CLIENT) {
-		names_client(AION_TAG_LABEL(m->tag), m, stash, len, -1);
-	} else if (m->badge >= BADGE_JOB && m->badge < BADGE_PROXY) {
-		jobs_client((unsigned)(m->badge - BADGE_JOB), m, stash, len);
-	} else if (m->badge >= BADGE_PROXY && m->badge < BADGE_PROXY + IMPORTS_MAX) {
-		proxy_call((unsigned)(m->badge - BADGE_PROXY), m, stash, len);
-	} else {
-		struct aion_msg no = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)-AION_EPERM } };
-		for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
-			aion_handle_close(main_buf.caps[i]);
-		aion_reply(&no);
-	}
+	aion_serve_reply(r, 0);
+	link_receive(r->data, r->len, (uint32_t)r->msg.w[0]);
+	return 0;
 }
+
+/* A unit's call on "mesh": names_client with no job instance behind it. */
+static int64_t on_client(struct aion_serve_req *r)
+{
+	r->ctx = -1;
+	return names_client(r);
+}
+
+/* Who calls is the badge (meshd.h); each handler branches on the label.
+ * Replies carry label 0; any other badge gets -AION_EPERM. */
+static const struct aion_serve_op meshd_ops[] = {
+	{ .label = AION_SERVE_ANY_LABEL, .fn = on_rx, AION_SERVE_BADGE(BADGE_RX) },
+	{ .label = AION_SERVE_ANY_LABEL, .fn = serve_worker, AION_SERVE_BADGE(BADGE_WORKER) },
+	{ .label = AION_SERVE_ANY_LABEL, .fn = on_client, AION_SERVE_BADGE(BADGE_CLIENT) },
+	{ .label = AION_SERVE_ANY_LABEL, .fn = jobs_client,
+	  AION_SERVE_BADGES(BADGE_JOB, BADGE_PROXY - 1) },
+	{ .label = AION_SERVE_ANY_LABEL, .fn = proxy_call,
+	  AION_SERVE_BADGES(BADGE_PROXY, BADGE_PROXY + IMPORTS_MAX - 1) },
+};
+static const struct aion_serve_table meshd_table = AION_SERVE_TABLE(meshd_ops, -AION_EPERM);
 
 static uint64_t earliest(void)
 {
@@ -172,7 +170,7 @@ int64_t aion_main(uint64_t arg)
 		struct aion_msg m = { 0 };
 		err = aion_recv(meshd_ep, &m, due > now ? due - now : 1);
 		if (!err)
-			dispatch(&m);
+			aion_serve(&meshd_table, &main_buf, &m, 0);     /* a caller gone: its loss */
 		else if (err != -AION_ETIMEDOUT)
 			mlog("recv failed err=%s", aion_error_name(err));
 		now = aion_clock_ns();

@@ -17,12 +17,14 @@
 
 #include <stdbool.h>
 #include "libaion/lib.h"
+#include "libaion/serve.h"
 #include "aion/mesh.h"
 #include "libaion/sockclient.h"
 #include "mesh/member.h"
 #include "mesh/rpc.h"
-#include "mesh/sched.h"
+#include "mesh/csched.h"
 #include "mesh/wire.h"
+#include "common/time.h"
 
 #define BADGE_CLIENT    1
 #define BADGE_RX        2
@@ -38,7 +40,6 @@
 #define PEER_WINDOW     64      /* remembered calls per caller node */
 #define NAMES_MAX       16
 
-#define MS              1000000ull
 #define RETRANSMIT_NS   (200 * MS)      /* CALL not yet acknowledged */
 #define KEEPALIVE_NS    (600 * MS)      /* CALL acknowledged, reply pending */
 #define LOOKUP_NS       (1500 * MS)     /* a name query's whole budget */
@@ -69,7 +70,7 @@ extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
 enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_SPAWN };
-void proxy_call(unsigned import, const struct aion_msg *m, const uint8_t *data, unsigned len);
+int64_t proxy_call(struct aion_serve_req *r);   /* badge BADGE_PROXY + import */
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
 void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m);
@@ -95,38 +96,41 @@ void serve_on_call(uint16_t src, const struct mesh_rpc *r);
 int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import);
 void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
 		    const struct mesh_rpc *reply);
-void serve_worker(const struct aion_msg *m);
+int64_t serve_worker(struct aion_serve_req *r);
 int64_t worker_thread(uint64_t arg);
 extern uint64_t calls_in, calls_dup;
 
-/* names.c: cluster-wide names; owner: the local job instance, or -1 */
-void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len,
-		  int owner);
+/* names.c: cluster-wide names, and every request of a local unit
+ * (r->ctx: the job instance that calls, or -1) */
+int64_t names_client(struct aion_serve_req *r);
 int names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
 void names_drop_owner(int owner);
 void names_rebind_lookup(unsigned import, const char *name);
-void names_ask_all(uint32_t label, const char *first_line);
+int64_t names_ask_all(struct aion_serve_req *r, uint32_t label, const char *first_line);
 void names_outcall_done(enum outcall_kind kind, unsigned agg, uint16_t node,
 			int64_t err, const struct mesh_rpc *reply);
 void names_tick(uint64_t now);
 uint64_t names_deadline(void);
 
-/* cluster.c: the scheduler (mesh/sched.h) and requests to it */
-extern struct sched_node sched;
+/* cluster.c: the scheduler (mesh/csched.h) and requests to it */
+extern struct csched_node csched;
 void cluster_init(unsigned configured);
 void cluster_tick(uint64_t now);
 uint64_t cluster_deadline(void);
 void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);
-void cluster_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len);
+/* MESHD_SPAWN and MESHD_STOP, MESHD_JOBS, MESHD_TOP (names_client's table) */
+int64_t cluster_submit_call(struct aion_serve_req *r);
+int64_t cluster_jobs_call(struct aion_serve_req *r);
+int64_t cluster_top_call(struct aion_serve_req *r);
 int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
 void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
 void cluster_fail_primary(const char *job, uint32_t epoch);
 
 /* jobs.c: the instances the desired state places on this node */
-void jobs_reconcile(const struct sched_state *s);
+void jobs_reconcile(const struct csched_state *s);
 void jobs_tick(uint64_t now);
 uint64_t jobs_deadline(void);
-void jobs_client(unsigned idx, const struct aion_msg *m, const uint8_t *data, unsigned len);
+int64_t jobs_client(struct aion_serve_req *r);  /* badge BADGE_JOB + instance */
 int64_t jobs_program_flags(const char *program, uint64_t *flags);
 extern unsigned jobs_units;
 

@@ -38,20 +38,6 @@ struct agg {
 static struct name names[NAMES_MAX];
 static struct agg aggs[AGGS_MAX];
 
-static void reply_now(int64_t w0)
-{
-	struct aion_msg m = { .tag = AION_TAG(0, 0, 0), .w = { (uint64_t)w0 } };
-	aion_reply(&m);
-}
-
-static void reply_text(const char *text, uint64_t w1)
-{
-	unsigned n = (unsigned)strlen(text);
-	memcpy(main_buf.payload, text, n);
-	struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { 0, w1 } };
-	aion_reply(&m);
-}
-
 /* Copies a name from a payload: 0, or -AION_EINVAL if empty, too long or not printable. */
 static int64_t take_name(const uint8_t *data, unsigned len, char *out)
 {
@@ -76,34 +62,29 @@ static struct name *name_find(const char *text)
 	return NULL;
 }
 
-static void do_register(const char *text, unsigned ncaps, int owner)
+/* MESHD_REGISTER: payload NAME, caps[0] the capability; r->ctx the owner. */
+static int64_t on_register(struct aion_serve_req *r)
 {
-	if (ncaps != 1) {
-		for (unsigned i = 0; i < ncaps; i++)
-			aion_handle_close(main_buf.caps[i]);
-		reply_now(-AION_EINVAL);
-		return;
-	}
-	aion_handle_t h = main_buf.caps[0];
+	char text[MESH_NAME_MAX];
+	if (take_name(r->data, r->len, text))
+		return -AION_EINVAL;
 	struct name *n = name_find(text);
 	for (unsigned i = 0; !n && i < NAMES_MAX; i++)
 		if (!names[i].used)
 			n = &names[i];
 	struct mesh_ref ref;
-	int64_t err = n ? export_cap(h, &ref) : -AION_ENOSPC;
-	if (err) {
-		aion_handle_close(h);
-		reply_now(err);
-		return;
-	}
+	int64_t err = n ? export_cap(r->caps[0], &ref) : -AION_ENOSPC;
+	if (err)
+		return err;
+	aion_serve_keep(r, 0);                  /* the export holds it now */
 	if (n->used)
 		export_drop(&n->ref);   /* replaced: callers of the old one get EDEAD */
 	n->used = true;
 	memcpy(n->text, text, strlen(text) + 1);
 	n->ref = ref;
-	n->owner = owner;
+	n->owner = (int)r->ctx;
 	mlog("name registered name=%s obj=%u", text, ref.obj);
-	reply_now(0);
+	return 0;
 }
 
 /* A job instance ended here: the names it registered go with it. */
@@ -169,34 +150,33 @@ static void list_local(char *out, unsigned size)
 			aion_text_add(out, size, "name=%s node=%u\n", names[i].text, self_node);
 }
 
-/* Asks every live node (label, name); the answers aggregate in a
- * (OC_LIST: lines after first_line; OC_LOOKUP: the first ref). */
-static void start_agg(enum outcall_kind kind, uint32_t label, const char *name,
-		      const char *first_line)
+/* Asks every live node (label, name) for r, whose reply is saved; the
+ * answers aggregate (OC_LIST: lines after first_line; OC_LOOKUP: the first ref). */
+static int64_t start_agg(struct aion_serve_req *r, enum outcall_kind kind, uint32_t label,
+			 const char *name, const char *first_line)
 {
 	struct agg *a = agg_new(kind);
-	if (!a) {
-		reply_now(-AION_EBUSY);
-		return;
-	}
+	if (!a)
+		return -AION_EBUSY;
 	if (first_line)
 		aion_text_add(a->text, sizeof(a->text), "%s", first_line);
 	memcpy(a->name, name, strlen(name) + 1);
-	int64_t reply = aion_reply_save();
+	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
 		a->used = false;
 		mlog("error: reply not saved err=%s", aion_error_name(reply));
-		return;
+		return reply;
 	}
 	a->reply = (aion_handle_t)reply;
 	a->pending = ask_all(a, label, name);
 	if (!a->pending)
 		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
+	return 0;
 }
 
-void names_ask_all(uint32_t label, const char *first_line)
+int64_t names_ask_all(struct aion_serve_req *r, uint32_t label, const char *first_line)
 {
-	start_agg(OC_LIST, label, "", first_line);
+	return start_agg(r, OC_LIST, label, "", first_line);
 }
 
 /* Finds name again for a named import (calls.c): local names first. */
@@ -219,76 +199,68 @@ void names_rebind_lookup(unsigned import, const char *name)
 		agg_end(a, -AION_ENOENT);
 }
 
-void names_client(uint32_t label, const struct aion_msg *m, const uint8_t *data, unsigned len,
-		  int owner)
+/* MESHD_LOOKUP: payload NAME; reply caps[0] and w1 = the node that has it. */
+static int64_t on_lookup(struct aion_serve_req *r)
+{
+	char name[MESH_NAME_MAX];
+	if (take_name(r->data, r->len, name))
+		return -AION_EINVAL;
+	struct name *n = name_find(name);
+	if (!n)
+		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
+	aion_handle_t h;
+	int64_t err = n->owner >= 0 ? import_named(&n->ref, name, &h) : /* a job's may move */
+		      export_lookup(n->ref.obj, n->ref.gen, &h);
+	if (!err) {
+		aion_serve_give(r, h, n->ref.rights);
+		r->reply.w[1] = self_node;
+	} else if (n->owner < 0) {
+		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
+	}
+	return err;
+}
+
+/* MESHD_NODES: w1 = the first node to list; reply w1 = the next one, or 0. */
+static int64_t on_nodes(struct aion_serve_req *r)
 {
 	char text[TEXT_MAX];
-	char name[MESH_NAME_MAX];
-	unsigned ncaps = AION_TAG_CAPS(m->tag);
+	r->reply.w[1] = link_nodes_text(text, sizeof(text), (unsigned)r->msg.w[1]);
+	aion_serve_put_text(r, text);
+	return 0;
+}
 
-	if (label != MESHD_REGISTER)
-		for (unsigned i = 0; i < ncaps; i++)
-			aion_handle_close(main_buf.caps[i]);
-	switch (label) {
-	case MESHD_REGISTER:
-		if (take_name(data, len, name)) {
-			for (unsigned i = 0; i < ncaps; i++)
-				aion_handle_close(main_buf.caps[i]);
-			reply_now(-AION_EINVAL);
-			return;
-		}
-		do_register(name, ncaps, owner);
-		return;
-	case MESHD_LOOKUP: {
-		if (take_name(data, len, name)) {
-			reply_now(-AION_EINVAL);
-			return;
-		}
-		struct name *n = name_find(name);
-		aion_handle_t h;
-		int64_t err = -AION_ENOENT;
-		if (n && n->owner >= 0)
-			err = import_named(&n->ref, name, &h); /* a job's name may move: a proxy */
-		else if (n)
-			err = export_lookup(n->ref.obj, n->ref.gen, &h);
-		if (!err) {
-			main_buf.caps[0] = h;
-			main_buf.cap_rights[0] = n->ref.rights;
-			struct aion_msg r = { .tag = AION_TAG(0, 0, 1), .w = { 0, self_node } };
-			aion_reply(&r);
-			return;
-		}
-		if (n && n->owner >= 0) {
-			reply_now(err);
-			return;
-		}
-		start_agg(OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
-		return;
-	}
-	case MESHD_NODES: {
-		unsigned next = link_nodes_text(text, sizeof(text), (unsigned)m->w[1]);
-		reply_text(text, next);
-		return;
-	}
-	case MESHD_STATS:
-		link_stats_text(text, sizeof(text));
-		reply_text(text, 0);
-		return;
-	case MESHD_SERVICES: {
-		char local[TEXT_MAX] = "";
-		list_local(local, sizeof(local));
-		start_agg(OC_LIST, MESH_SELF_LIST, "", local);
-		return;
-	}
-	case MESHD_SPAWN:
-	case MESHD_STOP:
-	case MESHD_JOBS:
-	case MESHD_TOP:
-		cluster_client(label, m, data, len);
-		return;
-	default:
-		reply_now(-AION_ENOSYS);
-	}
+static int64_t on_stats(struct aion_serve_req *r)
+{
+	char text[TEXT_MAX];
+	link_stats_text(text, sizeof(text));
+	aion_serve_put_text(r, text);
+	return 0;
+}
+
+static int64_t on_services(struct aion_serve_req *r)
+{
+	char local[TEXT_MAX] = "";
+	list_local(local, sizeof(local));
+	return start_agg(r, OC_LIST, MESH_SELF_LIST, "", local);
+}
+
+/* A local unit's requests (aion/mesh.h); replies carry label 0. */
+static const struct aion_serve_op client_ops[] = {
+	{ .label = MESHD_REGISTER, .fn = on_register, .caps = AION_SERVE_CAPS_ONE },
+	{ .label = MESHD_LOOKUP, .fn = on_lookup },
+	{ .label = MESHD_NODES, .fn = on_nodes },
+	{ .label = MESHD_STATS, .fn = on_stats },
+	{ .label = MESHD_SERVICES, .fn = on_services },
+	{ .label = MESHD_SPAWN, .fn = cluster_submit_call },
+	{ .label = MESHD_STOP, .fn = cluster_submit_call },
+	{ .label = MESHD_JOBS, .fn = cluster_jobs_call },
+	{ .label = MESHD_TOP, .fn = cluster_top_call },
+};
+static const struct aion_serve_table client_table = AION_SERVE_TABLE(client_ops, -AION_ENOSYS);
+
+int64_t names_client(struct aion_serve_req *r)
+{
+	return aion_serve_dispatch(&client_table, r);
 }
 
 /* Another node's meshd asks about our names or the scheduler (object 0).

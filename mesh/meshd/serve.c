@@ -306,43 +306,48 @@ static void local_done(struct job *j)
 		aion_handle_close(j->caps[i]);
 }
 
-/* A worker finished job w0 - 1 (if any) and asks for the next. */
-void serve_worker(const struct aion_msg *m)
+/* Job j's worker is done: the reply goes to the caller, local or remote. */
+static void job_finished(struct job *j)
 {
-	uint64_t done = m->w[0];
-	if (done && done <= JOBS_MAX && jobs[done - 1].state == J_RUNNING) {
-		struct job *j = &jobs[done - 1];
-		struct mesh_rpc *r = &j->rpc;   /* the worker wrote the reply here */
-		int64_t err = j->err;
-		if (j->local_reply) {
-			local_done(j);
-			j->state = J_FREE;
-			goto next;
-		}
-		for (unsigned i = 0; !err && i < r->ncaps; i++) {
-			aion_handle_t h = j->caps[i];
-			err = export_cap(h, &r->caps[i]);
-			if (err)
-				aion_handle_close(h);
-		}
-		if (err)
-			for (unsigned i = 0; i < r->ncaps; i++)
-				export_drop(&r->caps[i]);
-		serve_complete(j->src, j->boot, r->id, err, r);
+	struct mesh_rpc *r = &j->rpc;   /* the worker wrote the reply here */
+	int64_t err = j->err;
+	if (j->local_reply) {
+		local_done(j);
 		j->state = J_FREE;
+		return;
 	}
-next:;
-	int64_t reply = aion_reply_save();
+	for (unsigned i = 0; !err && i < r->ncaps; i++) {
+		aion_handle_t h = j->caps[i];
+		err = export_cap(h, &r->caps[i]);
+		if (err)
+			aion_handle_close(h);
+	}
+	if (err)
+		for (unsigned i = 0; i < r->ncaps; i++)
+			export_drop(&r->caps[i]);
+	serve_complete(j->src, j->boot, r->id, err, r);
+	j->state = J_FREE;
+}
+
+/* A worker finished job w0 - 1 (if any) and asks for the next: its reply
+ * is saved until there is one. */
+int64_t serve_worker(struct aion_serve_req *req)
+{
+	uint64_t done = req->msg.w[0];
+	if (done && done <= JOBS_MAX && jobs[done - 1].state == J_RUNNING)
+		job_finished(&jobs[done - 1]);
+	int64_t reply = aion_serve_save(req);
 	if (reply < 0) {
 		mlog("error: worker reply not saved err=%s", aion_error_name(reply));
-		return;
+		return reply;
 	}
 	for (unsigned i = 0; i < JOBS_MAX; i++)
 		if (jobs[i].state == J_QUEUED) {
 			give_job((aion_handle_t)reply, i);
-			return;
+			return 0;
 		}
 	idle[nidle++] = (aion_handle_t)reply;
+	return 0;
 }
 
 /* A worker: performs jobs on local capabilities, one call at a time. */

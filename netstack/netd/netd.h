@@ -5,9 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "libaion/lib.h"
+#include "common/time.h"
 
-#define MS                      1000000ull
-#define US                      1000ull
 
 /* The server thread's IPC buffer (server.c): every call netd makes goes through it. */
 extern struct aion_ipc_buffer netd_buf;
@@ -47,15 +46,19 @@ uint64_t ping_poll(uint64_t now);
 int64_t ping_check(const char *addr, unsigned len, uint64_t count, uint64_t timeout_ms);
 
 /*
- * sock.c: the socket protocol (aion/socket.h). sock_init takes netd's
- * endpoint (socket capabilities are minted from it); sock_call answers or
- * saves a call on "net" with a socket label or on a socket capability;
+ * The socket protocol (aion/socket.h, sock.h). sock_init takes netd's
+ * endpoint (socket capabilities are minted from it); the handlers below
+ * are entries of netd's table (server.c): the opening calls on "net" and
+ * sock_call for a call on a socket's capability (a socket's badge);
  * sock_poll, after lwIP ran, answers pending calls and returns the next
  * socket deadline (0: none).
  */
+struct aion_serve_req;
 void sock_init(aion_handle_t ep);
-bool sock_badge(uint64_t badge);
-void sock_call(const struct aion_msg *req);
+int64_t sock_udp_open(struct aion_serve_req *r);
+int64_t sock_tcp_listen(struct aion_serve_req *r);
+int64_t sock_tcp_connect(struct aion_serve_req *r);
+int64_t sock_call(struct aion_serve_req *r);
 uint64_t sock_poll(uint64_t now);
 
 #endif /* NETD_H */

@@ -9,6 +9,7 @@
  */
 #include "common/ipv4.h"
 #include "aion/net.h"
+#include "libaion/serve.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip.h"
@@ -170,11 +171,9 @@ static void finish(void)
 	aion_printf("ping addr=%s sent=%u received=%u rtt_us=%lu%s%s", ipaddr_ntoa(&pg.dst),
 		    pg.sent, pg.received, (unsigned long)(pg.last_rtt_ns / US),
 		    status ? " err=" : "", status ? aion_error_name(status) : "");
-	int64_t err = aion_reply_to(pg.reply, &m);
-	if (err) {
+	int64_t err = aion_serve_answer(pg.reply, &m);
+	if (err)
 		aion_printf("ping reply failed err=%s", aion_error_name(err));
-		aion_handle_close(pg.reply);    /* REPLY_TO deletes it only when used */
-	}
 	pg.reply = 0;
 }
 

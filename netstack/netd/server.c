@@ -9,6 +9,7 @@
  * makes itself (the driver check, a re-attach) carry short timeouts.
  */
 #include "libaion/initclient.h"
+#include "libaion/serve.h"
 #include "aion/initproto.h"
 #include "aion/net.h"
 #include "aion/socket.h"
@@ -22,63 +23,45 @@
 struct aion_ipc_buffer netd_buf __attribute__((aligned(4096)));
 aion_handle_t netd_notify;
 
-static char text[AION_IPC_PAYLOAD_MAX + 1];
-
-static void reply_status(uint32_t label, int64_t status)
+/* NET_INFO: the text of nic_info. */
+static int64_t on_info(struct aion_serve_req *r)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, 0, 0), .w = { (uint64_t)status } };
-	aion_reply(&m);
+	char text[AION_IPC_PAYLOAD_MAX];
+	aion_serve_put(r, text, nic_info(text, sizeof(text)));
+	return 0;
 }
 
-static void handle_call(const struct aion_msg *req)
+/* NET_PING: payload the address, w0 = count, w1 = timeout in ms; answered
+ * from the loop (ping.c) when the echoes are in. */
+static int64_t on_ping(struct aion_serve_req *r)
 {
-	uint32_t label = AION_TAG_LABEL(req->tag);
-	unsigned len = AION_TAG_LEN(req->tag);
-
-	if (AION_TAG_CAPS(req->tag)) {  /* nothing of ours takes capabilities */
-		for (unsigned i = 0; i < AION_TAG_CAPS(req->tag) && i < AION_IPC_CAPS_MAX; i++)
-			aion_handle_close(netd_buf.caps[i]);
-		reply_status(label, -AION_EINVAL);
-		return;
-	}
-	if (sock_badge(req->badge) || (label >= SOCK_UDP_OPEN && label <= SOCK_TCP_CONNECT)) {
-		sock_call(req);
-		return;
-	}
-	switch (label) {
-	case NET_INFO: {
-		unsigned n = nic_info(text, sizeof(text));
-		memcpy(netd_buf.payload, text, n);
-		struct aion_msg m = { .tag = AION_TAG(NET_INFO, n, 0) };
-		aion_reply(&m);
-		return;
-	}
-	case NET_PING: {
-		memcpy(text, netd_buf.payload, len);
-		int64_t err = ping_check(text, len, req->w[0], req->w[1]);
-		if (!err && ping_busy())
-			err = -AION_EBUSY;
-		if (err) {
-			reply_status(label, err);
-			return;
-		}
-		int64_t reply = aion_reply_save();
-		if (reply < 0) {
-			reply_status(label, reply);
-			return;
-		}
-		err = ping_start(text, len, req->w[0], req->w[1], (aion_handle_t)reply);
-		if (err) {
-			struct aion_msg m = { .tag = AION_TAG(label, 0, 0), .w = { (uint64_t)err } };
-			if (aion_reply_to((aion_handle_t)reply, &m))
-				aion_handle_close((aion_handle_t)reply);
-		}
-		return;
-	}
-	default:
-		reply_status(label, -AION_EINVAL);
-	}
+	const char *addr = (const char *)r->data;
+	uint64_t count = r->msg.w[0], timeout_ms = r->msg.w[1];
+	int64_t err = ping_check(addr, r->len, count, timeout_ms);
+	if (!err && ping_busy())
+		err = -AION_EBUSY;
+	int64_t reply = err ? err : aion_serve_save(r);
+	if (reply < 0)
+		return reply;
+	err = ping_start(addr, r->len, count, timeout_ms, (aion_handle_t)reply);
+	if (err)
+		aion_serve_answer_status((aion_handle_t)reply, NET_PING, err);
+	return 0;
 }
+
+#define NO_CAPS .caps = AION_SERVE_CAPS_NONE    /* nothing of netd's takes any */
+
+/* A socket's badge goes first: on its capability every label is a socket call. */
+static const struct aion_serve_op netd_ops[] = {
+	{ .label = AION_SERVE_ANY_LABEL, .fn = sock_call, NO_CAPS,
+	  AION_SERVE_BADGES(SOCK_BADGE_BASE, SOCK_BADGE_BASE + SOCK_MAX - 1) },
+	{ .label = SOCK_UDP_OPEN, .fn = sock_udp_open, NO_CAPS },
+	{ .label = SOCK_TCP_LISTEN, .fn = sock_tcp_listen, NO_CAPS },
+	{ .label = SOCK_TCP_CONNECT, .fn = sock_tcp_connect, NO_CAPS },
+	{ .label = NET_INFO, .fn = on_info, NO_CAPS },
+	{ .label = NET_PING, .fn = on_ping, NO_CAPS },
+};
+static const struct aion_serve_table netd_table = AION_SERVE_TABLE(netd_ops, -AION_EINVAL);
 
 static uint64_t earlier(uint64_t ns, uint64_t at, uint64_t now)
 {
@@ -143,7 +126,8 @@ int64_t server_main(uint64_t node)
 		err = aion_recv((aion_handle_t)ep, &m, more ? WAIT_MIN_NS :
 				wait_ns(now, ping_at, check_at, sock_at));
 		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
-			handle_call(&m);
+			/* A reply that fails is a caller gone meanwhile: nothing to undo. */
+			aion_serve(&netd_table, &netd_buf, &m, AION_TAG_LABEL(m.tag));
 		} else if (err && err != -AION_ETIMEDOUT) {
 			if (recv_errors++ == 0)
 				aion_printf("error recv err=%s", aion_error_name(err));

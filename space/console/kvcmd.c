@@ -10,8 +10,8 @@
 #include "aion/kv.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
+#include "common/time.h"
 
-#define MS              1000000ull
 #define KV_RETRY_NS     (5000 * MS)
 #define KV_PAUSE_NS     (100 * MS)
 #define KV_MESH_WAIT_NS (2000 * MS)

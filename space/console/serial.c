@@ -11,6 +11,7 @@
 #include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "libaion/lib.h"
+#include "common/time.h"
 
 #define COM1_PORTS      AION_HANDLE(2, 1)
 #define COM1_IRQ        AION_HANDLE(3, 1)
@@ -45,7 +46,7 @@ int64_t aion_main(uint64_t arg)
 		err = aion_ipc_buffer(&buf);
 	if (!err)
 		err = aion_irq_set_notify(COM1_IRQ, (aion_handle_t)n, 1);
-	int64_t shell = err ? err : init_lookup(SVC_INIT_EP, &buf, "shell", 10000000000ull);
+	int64_t shell = err ? err : init_lookup(SVC_INIT_EP, &buf, "shell", 10 * SEC);
 	if (shell < 0) {
 		aion_printf("setup failed err=%s", aion_error_name(err ? err : shell));
 		return 1;

@@ -15,6 +15,7 @@
 #include "aion/net.h"
 #include "common/format.h"
 #include "kvcmd.h"
+#include "common/time.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)
 #define ARGS_MAX        12
@@ -91,8 +92,8 @@ static int cmd_mem(void)
 static int cmd_uptime(void)
 {
 	uint64_t ns = aion_clock_ns();
-	aion_printf("uptime s=%lu.%03lu", (unsigned long)(ns / 1000000000ull),
-		    (unsigned long)(ns / 1000000ull % 1000));
+	aion_printf("uptime s=%lu.%03lu", (unsigned long)(ns / SEC),
+		    (unsigned long)(ns / MS % 1000));
 	return 0;
 }
 
@@ -141,7 +142,7 @@ static int64_t net_call(struct aion_msg *m, const char *payload, uint64_t timeou
 	if (err == -AION_EDEAD || err == -AION_ECAP) {
 		aion_handle_close((aion_handle_t)ep);
 		*m = keep;
-		ep = init_lookup(SVC_INIT_EP, &buf, "net", 1000000000ull);
+		ep = init_lookup(SVC_INIT_EP, &buf, "net", SEC);
 		err = net_send(ep, m, payload, timeout_ns);
 	}
 	return err ? err : (int64_t)m->w[0];
@@ -150,7 +151,7 @@ static int64_t net_call(struct aion_msg *m, const char *payload, uint64_t timeou
 static int cmd_net(void)
 {
 	struct aion_msg m = { .tag = AION_TAG(NET_INFO, 0, 0) };
-	int64_t err = net_call(&m, NULL, 2000000000ull);
+	int64_t err = net_call(&m, NULL, 2 * SEC);
 	if (err) {
 		aion_printf("error: net: %s", aion_error_name(err));
 		return 1;
@@ -165,7 +166,7 @@ static int cmd_net(void)
 static int cmd_ping(const char *addr)
 {
 	struct aion_msg m = { .tag = AION_TAG(NET_PING, 0, 0), .w = { PING_COUNT, PING_TIMEOUT_MS } };
-	int64_t err = net_call(&m, addr, (PING_COUNT * PING_TIMEOUT_MS + 2000) * 1000000ull);
+	int64_t err = net_call(&m, addr, (PING_COUNT * PING_TIMEOUT_MS + 2000) * MS);
 	if (err) {
 		aion_printf("error: ping %s: %s", addr, aion_error_name(err));
 		return 1;
@@ -175,7 +176,7 @@ static int cmd_ping(const char *addr)
 	return 0;
 }
 
-#define MESH_WAIT_NS    2000000000ull
+#define MESH_WAIT_NS    (2 * SEC)
 
 /* meshd's endpoint, looked up once (meshd registers "mesh" when it starts). */
 static int64_t mesh_ep(aion_handle_t *ep)

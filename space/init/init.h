@@ -6,6 +6,8 @@
 #include "aion/bootinfo.h"
 #include "aion/initproto.h"
 #include "libaion/lib.h"
+#include "libaion/serve.h"
+#include "common/time.h"
 
 #define SERVICES_MAX 10
 
@@ -38,6 +40,10 @@ struct svc_spec {
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
+extern struct aion_ipc_buffer init_buf; /* the serving thread's */
+
+/* serve.c: init's endpoint, forever */
+__attribute__((noreturn)) void serve_forever(void);
 
 /* services.c */
 void services_start(void);
@@ -50,7 +56,7 @@ unsigned services_running(void);
 struct service *service_at(unsigned i);
 bool services_stop_last(void);          /* shutdown: false when none runs */
 
-int64_t unit_create(const char *name, const char *module, unsigned quota, unsigned prio,
+int64_t unit_from_module(const char *name, const char *module, unsigned quota, unsigned prio,
 		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread);
 void unit_discard(aion_handle_t *unit, aion_handle_t *thread);
 int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge);
@@ -63,8 +69,11 @@ struct job_spec {
 };
 extern const struct job_spec job_programs[];
 extern const unsigned job_programs_len;
-int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
-		  char *text, struct aion_msg *reply);
+/* meshd's calls (serve.c's table): JOB_START, JOB_STOP, JOB_LIST, JOB_INFO */
+int64_t jobs_start_call(struct aion_serve_req *r);
+int64_t jobs_stop_call(struct aion_serve_req *r);
+int64_t jobs_list_call(struct aion_serve_req *r);
+int64_t jobs_info_call(struct aion_serve_req *r);
 void job_ended(unsigned slot, const struct aion_msg *notice);
 unsigned jobs_running(void);
 aion_handle_t job_unit(unsigned slot);  /* 0: slot free */
@@ -97,7 +106,7 @@ void shutdown_turn(bool quiet);
 /* names.c */
 int64_t names_register(const char *name, aion_handle_t cap, int owner);
 int64_t names_lookup(const char *name, aion_handle_t *cap);
-void names_list(char *out, unsigned size);
+int64_t names_list(char *out, unsigned size);       /* 0 */
 void names_drop_owner(int owner);
 
 /* admin.c: fills the reply payload; returns 0 or -AION_E... */

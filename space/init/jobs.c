@@ -6,6 +6,7 @@
  * and starts it again if the desired state still wants it here.
  */
 #include "common/format.h"
+#include "libaion/serve.h"
 #include "init.h"
 
 static struct {
@@ -41,7 +42,7 @@ static int64_t job_start(const char *text, aion_handle_t cap, uint64_t *slot)
 		return -AION_ENOSPC;
 	struct aion_startup st = { 0 };
 	fmt_snprintf(st.args, sizeof(st.args), "%s", text[n] ? text + n + 1 : "");
-	int64_t err = unit_create(spec->name, spec->name, spec->quota, spec->prio, &st,
+	int64_t err = unit_from_module(spec->name, spec->name, spec->quota, spec->prio, &st,
 				  &jobs[i].unit, &jobs[i].thread);
 	if (err)
 		return err;
@@ -110,36 +111,50 @@ unsigned jobs_running(void)
 	return n;
 }
 
-/* meshd's calls (badge INIT_BADGE_JOBS); cap: the capability sent, or 0;
- * text: the payload as a string. */
-int64_t jobs_call(uint32_t label, const struct aion_msg *m, aion_handle_t cap,
-		  char *text, struct aion_msg *reply)
+/* meshd's calls (badge INIT_BADGE_JOBS, aion/initproto.h). */
+
+/* payload "PROGRAM ARGS", caps[0] for the job; reply w1 = the job's slot */
+int64_t jobs_start_call(struct aion_serve_req *r)
+{
+	char text[AION_ARGS_MAX];
+	if (shutdown_active())
+		return -AION_EBUSY;
+	if (!r->ncaps)
+		return -AION_EINVAL;
+	aion_serve_string(r, text, sizeof(text));
+	return job_start(text, r->caps[0], &r->reply.w[1]);
+}
+
+/* w1 = the job's slot */
+int64_t jobs_stop_call(struct aion_serve_req *r)
+{
+	uint64_t slot = r->msg.w[1];
+	if (slot >= INIT_JOBS_MAX || !jobs[slot].unit)
+		return -AION_ENOENT;
+	job_drop((unsigned)slot, "stop");
+	return 0;
+}
+
+/* reply w1 = the running slots (a bit each), w2 = units on this node */
+int64_t jobs_list_call(struct aion_serve_req *r)
 {
 	uint64_t mask = 0;
-	switch (label) {
-	case INIT_JOB_START:
-		if (shutdown_active())
-			return -AION_EBUSY;
-		return cap ? job_start(text, cap, &reply->w[1]) : -AION_EINVAL;
-	case INIT_JOB_STOP:
-		if (m->w[1] >= INIT_JOBS_MAX || !jobs[m->w[1]].unit)
-			return -AION_ENOENT;
-		job_drop((unsigned)m->w[1], "stop");
-		return 0;
-	case INIT_JOB_LIST:
-		for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
-			if (jobs[i].unit)
-				mask |= 1ull << i;
-		reply->w[1] = mask;
-		reply->w[2] = 1 + services_running() + jobs_running();
-		return 0;
-	case INIT_JOB_INFO: {
-		const struct job_spec *spec = program(text);
-		if (!spec)
-			return -AION_ENOENT;
-		reply->w[1] = spec->flags;
-		return 0;
-	}
-	}
-	return -AION_ENOSYS;
+	for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
+		if (jobs[i].unit)
+			mask |= 1ull << i;
+	r->reply.w[1] = mask;
+	r->reply.w[2] = 1 + services_running() + jobs_running();
+	return 0;
+}
+
+/* payload PROGRAM; reply w1 = its INIT_JOB_* flags */
+int64_t jobs_info_call(struct aion_serve_req *r)
+{
+	char text[AION_ARGS_MAX];
+	aion_serve_string(r, text, sizeof(text));
+	const struct job_spec *spec = program(text);
+	if (!spec)
+		return -AION_ENOENT;
+	r->reply.w[1] = spec->flags;
+	return 0;
 }

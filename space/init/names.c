@@ -42,11 +42,12 @@ int64_t names_lookup(const char *name, aion_handle_t *cap)
 	return -AION_ENOENT;
 }
 
-void names_list(char *out, unsigned size)
+int64_t names_list(char *out, unsigned size)
 {
 	for (int i = 0; i < NAMES_MAX; i++)
 		if (names[i].cap)
 			aion_text_add(out, size, "%s ", names[i].name);
+	return 0;
 }
 
 void names_drop_owner(int owner)

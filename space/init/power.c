@@ -14,7 +14,7 @@
 #define PM1_SLP_EN              (1u << 13)
 #define PM1_CNT_PORTS           2       /* the 16-bit register; the block may be longer */
 #define ACPI_ENABLE_POLLS       200     /* 1 ms apart: firmware hands over through SMI */
-#define POWEROFF_WAIT_NS        (5ull * 1000000000ull)
+#define POWEROFF_WAIT_NS        (5 * SEC)
 
 static int64_t cnt_err = -AION_ENOENT;  /* 0 once init may use PM1a_CNT */
 

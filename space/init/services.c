@@ -11,8 +11,8 @@
 #include "init.h"
 
 #define SVC_MAX_FAILURES        5
-#define SVC_BACKOFF_NS          (100ull * 1000000ull)
-#define SVC_CALM_NS             (10ull * 1000000000ull)   /* this long up resets failures */
+#define SVC_BACKOFF_NS          (100 * MS)
+#define SVC_CALM_NS             (10 * SEC)   /* this long up resets failures */
 #define COM1                    0x3f8
 #define COM1_IRQ                4
 
@@ -61,7 +61,7 @@ static uint64_t spare_frames(void)
 	       self.quota_frames - self.used_frames;
 }
 
-int64_t unit_create(const char *name, const char *module_name, unsigned quota, unsigned prio,
+int64_t unit_from_module(const char *name, const char *module_name, unsigned quota, unsigned prio,
 		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread)
 {
 	const struct aion_boot_module *m = module(module_name);
@@ -157,7 +157,7 @@ static int64_t start(unsigned i)
 		if (err)
 			return err;
 	}
-	int64_t err = unit_create(spec->name, spec->module ? spec->module : spec->name,
+	int64_t err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
 				  spec->quota, spec->prio, &st, &s->unit, &s->thread);
 	if (err)
 		return err;

@@ -44,7 +44,7 @@ static void step(void)
 	int64_t err = power_off();
 	aion_printf("poweroff failed err=%s; halted", aion_error_name(err));
 	for (;;)
-		aion_sleep_ns(3600ull * 1000000000ull); /* nothing left to run: idle */
+		aion_sleep_ns(3600 * SEC); /* nothing left to run: idle */
 }
 
 void shutdown_turn(bool quiet)

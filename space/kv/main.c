@@ -24,9 +24,10 @@
 #include "aion/kv.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
+#include "libaion/serve.h"
 #include "store.h"
+#include "common/time.h"
 
-#define MS              1000000ull
 #define TICK_NS         (200 * MS)      /* backup: JOIN again; primary: resync */
 #define PEER_TIMEOUT_NS (3000 * MS)     /* a call to the other instance */
 #define STACK_PAGES     4
@@ -52,6 +53,7 @@ static struct {
 	aion_handle_t ep, client_cap, peer_cap, self_cap;
 	int stale;                      /* an instance with a higher epoch exists */
 	int registered;                 /* "kv" registered (primary, plain) */
+	int ending;                     /* no longer placed: end after the reply */
 	/* primary: the backup's endpoint; ok once it took the whole snapshot */
 	aion_handle_t backup;
 	unsigned backup_node;
@@ -171,14 +173,11 @@ static int backup_alive(void)
 	return !err;
 }
 
-/* KV_JOIN: caps[0] is the new backup's endpoint. */
-static int64_t on_join(const struct aion_msg *m, struct aion_msg *r)
+/* KV_JOIN: caps[0] is the new backup's endpoint (kept only when it joins). */
+static int64_t on_join(struct aion_serve_req *r)
 {
-	if (AION_TAG_CAPS(m->tag) != 1)
-		return -AION_EINVAL;
-	const aion_handle_t cap = buf()->caps[0];
+	const struct aion_msg *m = &r->msg;
 	int64_t err = 0;
-	buf()->caps[0] = 0;             /* ours now: handle() must not close it */
 	if (kv.job.role != MESH_ROLE_PRIMARY || kv.stale)
 		err = -AION_EAGAIN;
 	else if (m->w[1] > kv.job.epoch)
@@ -190,16 +189,14 @@ static int64_t on_join(const struct aion_msg *m, struct aion_msg *r)
 		aion_printf("kv: stale: a backup knows epoch %lu > %lu", (unsigned long)m->w[1],
 			    (unsigned long)kv.job.epoch);
 	}
-	if (err) {
-		aion_handle_close(cap);
+	if (err)
 		return err;
-	}
 	backup_forget();
-	kv.backup = cap;
+	kv.backup = aion_serve_keep(r, 0);
 	kv.backup_node = (unsigned)m->w[2];
 	kv.backup_err = 0;
 	kv.snap_due = 1;                /* after the reply: the backup then listens */
-	r->w[1] = kv.job.epoch;
+	r->reply.w[1] = kv.job.epoch;
 	return 0;
 }
 
@@ -243,8 +240,9 @@ static int64_t from_primary(const struct aion_msg *m)
 	return 0;
 }
 
-static int64_t on_snap(const struct aion_msg *m)
+static int64_t on_snap(struct aion_serve_req *r)
 {
+	const struct aion_msg *m = &r->msg;
 	int64_t err = from_primary(m);
 	uint64_t chunk = m->w[2] & ~KV_SNAP_LAST;
 	if (err)
@@ -256,7 +254,7 @@ static int64_t on_snap(const struct aion_msg *m)
 	}
 	if (chunk != kv.next_chunk)
 		return -AION_EINVAL;
-	err = kv_snap_apply(&store, buf()->payload, AION_TAG_LEN(m->tag));
+	err = kv_snap_apply(&store, r->data, r->len);
 	if (err) {
 		kv.next_chunk = ~0ull;          /* nothing more until a chunk 0 */
 		return err;
@@ -271,14 +269,14 @@ static int64_t on_snap(const struct aion_msg *m)
 	return 0;
 }
 
-static int64_t on_repl(const struct aion_msg *m)
+static int64_t on_repl(struct aion_serve_req *r)
 {
 	struct kv_rec rec;
-	int64_t err = from_primary(m);
+	int64_t err = from_primary(&r->msg);
 	if (!err && !kv.synced)
 		err = -AION_EAGAIN;
 	if (!err)
-		err = kv_rec_decode(buf()->payload, AION_TAG_LEN(m->tag), &rec);
+		err = kv_rec_decode(r->data, r->len, &rec);
 	if (!err)
 		err = kv_store_commit(&store, &rec);
 	return err;
@@ -286,15 +284,13 @@ static int64_t on_repl(const struct aion_msg *m)
 
 /* ---- clients ---- */
 
-static void reply_value(struct aion_msg *r, const char *value)
+static int64_t on_ping(struct aion_serve_req *r)
 {
-	size_t n = strlen(value);
-	memcpy(buf()->payload, value, n);
-	r->tag = AION_TAG(AION_TAG_LABEL(r->tag), n, 0);
+	return from_primary(&r->msg);
 }
 
 /* A write: answered from the client table, or prepared, copied, committed. */
-static int64_t on_write(const struct kv_req *req, struct aion_msg *r)
+static int64_t on_write(const struct kv_req *req, struct aion_serve_req *r)
 {
 	struct kv_rec rec;
 	int seen = kv_store_seen(&store, req, &rec);
@@ -311,27 +307,25 @@ static int64_t on_write(const struct kv_req *req, struct aion_msg *r)
 		if (err)
 			return err;     /* prepare saw room: cannot happen */
 	}
-	r->w[1] = rec.w1;
-	reply_value(r, rec.value);
+	r->reply.w[1] = rec.w1;
+	aion_serve_put_text(r, rec.value);
 	return rec.err;
 }
 
-static int64_t on_client(const struct aion_msg *m, struct aion_msg *r)
+static int64_t on_client(struct aion_serve_req *r)
 {
 	struct kv_req req;
-	uint32_t label = AION_TAG_LABEL(m->tag);
-	int64_t err = kv_req_decode(label, m->w[1], m->w[2], buf()->payload,
-				    AION_TAG_LEN(m->tag), &req);
+	int64_t err = kv_req_decode(r->label, r->msg.w[1], r->msg.w[2], r->data, r->len, &req);
 	if (err)
 		return err;
 	if (kv.job.role == MESH_ROLE_BACKUP || kv.stale || !kv.registered)
 		return -AION_EAGAIN;
-	if (label != KV_GET)
+	if (r->label != KV_GET)
 		return on_write(&req, r);
 	const char *v = kv_store_get(&store, req.key);
 	if (!v)
 		return -AION_ENOENT;
-	reply_value(r, v);
+	aion_serve_put_text(r, v);
 	return 0;
 }
 
@@ -389,34 +383,34 @@ static void tick(void)
 		snapshot_send();        /* the backup missed a write: resync it */
 }
 
-/* One call; the reply goes in r. Returns 1 when the unit is to end. */
-static int handle(const struct aion_msg *m, struct aion_msg *r)
+static int64_t on_role_call(struct aion_serve_req *r)
 {
-	uint32_t label = AION_TAG_LABEL(m->tag);
-	int64_t err = -AION_EPERM;
-	int end = 0;
+	kv.ending = on_role(r->msg.w[1], (unsigned)r->msg.w[2]);
+	return 0;
+}
 
-	*r = (struct aion_msg){ .tag = AION_TAG(label, 0, 0) };
-	if (m->badge == BADGE_SELF && label == KV_ROLE) {
-		end = on_role(m->w[1], (unsigned)m->w[2]);
-		err = 0;
-	} else if (m->badge == BADGE_CLIENT && label == KV_JOIN) {
-		err = on_join(m, r);
-	} else if (m->badge == BADGE_CLIENT) {
-		err = on_client(m, r);
-	} else if (m->badge == BADGE_PEER && label == KV_SNAP) {
-		err = on_snap(m);
-	} else if (m->badge == BADGE_PEER && label == KV_REPL) {
-		err = on_repl(m);
-	} else if (m->badge == BADGE_PEER && label == KV_PING) {
-		err = from_primary(m);
-	}
-	for (unsigned i = 0; i < AION_TAG_CAPS(m->tag); i++)
-		if (buf()->caps[i])
-			aion_handle_close(buf()->caps[i]);
-	r->w[0] = (uint64_t)err;
-	r->w[2] = kv.job.epoch;
-	return end;
+/* Who may call what: the wait thread its KV_ROLE, clients KV_JOIN and the
+ * requests of aion/kv.h, the primary (through the endpoint a backup gave
+ * it) SNAP, REPL and PING. Anything else: -AION_EPERM. */
+static const struct aion_serve_op kv_ops[] = {
+	{ .label = KV_ROLE, .fn = on_role_call, AION_SERVE_BADGE(BADGE_SELF) },
+	{ .label = KV_JOIN, .fn = on_join, .caps = AION_SERVE_CAPS_ONE,
+	  AION_SERVE_BADGE(BADGE_CLIENT) },
+	{ .label = AION_SERVE_ANY_LABEL, .fn = on_client, AION_SERVE_BADGE(BADGE_CLIENT) },
+	{ .label = KV_SNAP, .fn = on_snap, AION_SERVE_BADGE(BADGE_PEER) },
+	{ .label = KV_REPL, .fn = on_repl, AION_SERVE_BADGE(BADGE_PEER) },
+	{ .label = KV_PING, .fn = on_ping, AION_SERVE_BADGE(BADGE_PEER) },
+};
+static const struct aion_serve_table kv_table = AION_SERVE_TABLE(kv_ops, -AION_EPERM);
+
+/* One call; every reply carries this instance's epoch in w2. */
+static void handle(const struct aion_msg *m)
+{
+	struct aion_serve_req r;
+	aion_serve_begin(&r, buf(), m, AION_TAG_LABEL(m->tag));
+	int64_t status = aion_serve_dispatch(&kv_table, &r);
+	r.reply.w[2] = kv.job.epoch;
+	aion_serve_end(&r, status);     /* a caller gone meanwhile: nothing to do */
 }
 
 /* ---- the wait thread ---- */
@@ -498,7 +492,7 @@ int64_t aion_main(uint64_t arg)
 			tick();
 			next_tick = aion_clock_ns() + TICK_NS;
 		}
-		struct aion_msg m, r;
+		struct aion_msg m;
 		uint64_t wait = next_tick > now ? next_tick - now : 1;
 		err = aion_recv(kv.ep, &m, wait < TICK_NS ? wait : TICK_NS);
 		if (err == -AION_ETIMEDOUT)
@@ -507,9 +501,8 @@ int64_t aion_main(uint64_t arg)
 			aion_printf("kv: recv failed err=%s", aion_error_name(err));
 			return 1;
 		}
-		int end = handle(&m, &r);
-		aion_reply(&r);
-		if (end)
+		handle(&m);
+		if (kv.ending)
 			return 0;
 		if (kv.snap_due)
 			snapshot_send();

@@ -7,14 +7,14 @@
 #include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "libaion/lib.h"
+#include "common/time.h"
 
-#define MS_NS           1000000ull
 #define CALL_MARGIN_MS  2000ull
 
 /* The IPC call's timeout for a protocol timeout of ms (0: none). */
 static uint64_t call_timeout(uint32_t ms)
 {
-	return ms ? ((uint64_t)ms + CALL_MARGIN_MS) * MS_NS : AION_FOREVER;
+	return ms ? ((uint64_t)ms + CALL_MARGIN_MS) * MS : AION_FOREVER;
 }
 
 /* Calls ep; the result is the kernel's error or the reply's w0. */

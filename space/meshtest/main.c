@@ -29,27 +29,24 @@
  *                  kv failover test, bench/failover)
  *   kv-counter-local:N  the same, but only once a lookup finds "kv" on
  *                  this node: the client holds what a local lookup gives
- * Every result is one log line "meshtest: ...".
+ * Every result is one log line "meshtest: ...". The kv-counter role is
+ * kvcounter.c.
  */
-#include "aion/kv.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
 #include "libaion/sockclient.h"
 #include "common/cmdline.h"
 #include "common/format.h"
 #include "common/xorshift.h"
+#include "meshtest.h"
 
 #define ROLES_MAX       6
 #define STACK_PAGES     4
 #define PRIO            100
-#define LOOKUP_FOR_NS   (60 * 1000000000ull)
 #define ECHO_CALLS      1000
-#define WATCH_PERIOD_NS (20 * 1000000ull)
+#define WATCH_PERIOD_NS (20 * MS)
 #define BENCH_CALLS     300
 #define FLOOD_COUNT     2000
-#define KV_PAUSE_NS     (100 * 1000000ull)
-#define KV_PROGRESS     100
-#define KV_SLOW_NS      (50 * 1000000ull)       /* a call this long waited out a failover */
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
@@ -61,31 +58,30 @@ struct page_buf {
 static struct page_buf bufs[ROLES_MAX + 1];
 static char role_name[ROLES_MAX][24];
 static unsigned nroles;
-static unsigned self_node;
+unsigned self_node;
 
 static void sleep_forever(void)
 {
 	for (;;)
-		aion_sleep_ns(3600ull * 1000000000ull);
+		aion_sleep_ns(3600 * SEC);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rnd(void)
+uint64_t rnd(void)
 {
 	return xorshift64(&rng_state);
 }
 
-/* Looks name up until found (services start in any order on any node). */
-static int64_t lookup_wait(struct aion_ipc_buffer *b, aion_handle_t mesh, const char *name,
-			   aion_handle_t *cap, unsigned *node)
+int64_t lookup_wait(struct aion_ipc_buffer *b, aion_handle_t mesh, const char *name,
+		    aion_handle_t *cap, unsigned *node)
 {
 	uint64_t end = aion_clock_ns() + LOOKUP_FOR_NS;
 	for (;;) {
 		int64_t err = mesh_lookup(mesh, b, name, cap, node);
 		if (!err || aion_clock_ns() >= end)
 			return err;
-		aion_sleep_ns(200 * 1000000ull);
+		aion_sleep_ns(200 * MS);
 	}
 }
 
@@ -239,7 +235,7 @@ static void echo_watch(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		err = echo_once(b, svc, i);
 		if (err) {
 			aion_printf("meshtest: echo-watch err=%s call_ms=%lu", aion_error_name(err),
-				    (unsigned long)((aion_clock_ns() - t0) / 1000000ull));
+				    (unsigned long)((aion_clock_ns() - t0) / MS));
 			return;
 		}
 		aion_sleep_ns(WATCH_PERIOD_NS);
@@ -286,7 +282,7 @@ static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		}
 		if (err == -AION_ENOENT && aion_clock_ns() < end) {
 			err = 0;
-			aion_sleep_ns(200 * 1000000ull);
+			aion_sleep_ns(200 * MS);
 		}
 	}
 	if (err) {
@@ -401,169 +397,9 @@ static void flood(struct aion_ipc_buffer *b, unsigned node)
 		if (!err)
 			sent++;
 		if (i % 8 == 7)
-			aion_sleep_ns(2 * 1000000ull);  /* stay under netd's queue */
+			aion_sleep_ns(2 * MS);  /* stay under netd's queue */
 	}
 	aion_printf("meshtest: flood node=%u sent=%u err=%s", node, sent,
-		    err ? aion_error_name(err) : "none");
-}
-
-/* An error after which a kv call cannot succeed by being sent again. */
-static int kv_final(int64_t err)
-{
-	return err == -AION_EINVAL || err == -AION_EMALFORMED || err == -AION_ERANGE ||
-	       err == -AION_ENOSPC || err == -AION_ENOENT;
-}
-
-/*
- * A kv-counter client. It alone writes its key ("counter-N", N its node),
- * so every acknowledged ADD of 1 must answer the last acknowledged value
- * plus one: each answer is checked, not only the total at the end.
- */
-struct kv_client {
-	struct aion_ipc_buffer *b;
-	aion_handle_t kv;
-	uint64_t id;                    /* random, nonzero: the store's client id */
-	char key[KV_KEY_MAX + 1];
-	uint64_t value;                 /* the last acknowledged value of key */
-	uint64_t epoch;                 /* of the instance that gave the last answer */
-	unsigned acked, retries, lost, doubled;
-};
-
-/*
- * One kv call, sent again with the same seq until it is answered: one line
- * per failure, and one when it succeeds after failures, after a wait a
- * normal call never takes, or from an instance of another epoch than the
- * last answer's (a new primary: the first call after a failover, however
- * short the wait; a call parked by meshd while the proxy re-binds fails
- * nothing). That line names the epoch that answered and the one before,
- * so a slow call the old primary still answered is not taken for the
- * failover's end (bench/failover). Counts the retries.
- */
-static int64_t kv_until_done(struct kv_client *c, uint32_t label, uint64_t seq,
-			     const char *const *f, unsigned n, char *out)
-{
-	uint64_t start = aion_clock_ns(), epoch = 0;
-	int64_t err, last = 0;
-	while ((err = mesh_kv_call(c->kv, c->b, label, label == KV_GET ? 0 : c->id, seq, f, n,
-				   out, KV_VALUE_MAX + 1, &epoch))) {
-		if (kv_final(err))
-			return err;
-		c->retries++;
-		last = err;
-		aion_printf("meshtest: kv-counter fail seq=%lu err=%s executed=%s",
-			    (unsigned long)seq, aion_error_name(err),
-			    err == -AION_EINDOUBT ? "maybe" : "no");
-		aion_sleep_ns(KV_PAUSE_NS);
-	}
-	if (last || aion_clock_ns() - start >= KV_SLOW_NS || (c->epoch && epoch != c->epoch))
-		aion_printf("meshtest: kv-counter resumed gap_ms=%lu err=%s epoch=%lu prev_epoch=%lu "
-			    "op=%s seq=%lu", (unsigned long)((aion_clock_ns() - start) / 1000000ull),
-			    last ? aion_error_name(last) : "none", (unsigned long)epoch,
-			    (unsigned long)c->epoch, label == KV_GET ? "get" : "add",
-			    (unsigned long)seq);
-	c->epoch = epoch;
-	return 0;
-}
-
-/*
- * Checks the answer to an acknowledged ADD of 1 (value: the key's new
- * value). Not above the last acknowledged value: the store lost an
- * acknowledged increment. More than one above: it applied one twice.
- */
-static void kv_check(struct kv_client *c, uint64_t seq, const char *value)
-{
-	uint64_t got = cmdline_decimal(value), want = c->value + 1;
-	if (got != want) {
-		if (got < want)
-			c->lost++;
-		else
-			c->doubled++;
-		aion_printf("meshtest: kv-counter %s seq=%lu value=%lu expected=%lu epoch=%lu",
-			    got < want ? "lost" : "doubled", (unsigned long)seq,
-			    (unsigned long)got, (unsigned long)want, (unsigned long)c->epoch);
-	}
-	c->value = got;
-}
-
-/* The key's value now (absent: 0), the start of the checks. */
-static int64_t kv_read(struct kv_client *c, char *out)
-{
-	const char *const get[] = { c->key };
-	int64_t err = kv_until_done(c, KV_GET, 0, get, 1, out);
-	if (err == -AION_ENOENT) {
-		out[0] = '0';
-		out[1] = '\0';
-		err = 0;
-	}
-	return err;
-}
-
-/* N = 0: has somebody put the key "stop"? */
-static int kv_stop_asked(struct kv_client *c, unsigned count)
-{
-	static const char *const stop[] = { "stop" };
-	char out[KV_VALUE_MAX + 1];
-
-	return !count && !kv_until_done(c, KV_GET, 0, stop, 1, out);
-}
-
-/* Looks "kv" up; local: until a lookup finds it on this node. */
-static int64_t kv_lookup(struct aion_ipc_buffer *b, aion_handle_t mesh, int local,
-			 aion_handle_t *kv, unsigned *node)
-{
-	uint64_t end = aion_clock_ns() + 2 * LOOKUP_FOR_NS;
-	int64_t err = lookup_wait(b, mesh, KV_NAME, kv, node);
-	while (!err && local && *node != self_node) {
-		aion_handle_close(*kv);
-		if (aion_clock_ns() >= end)
-			return -AION_ETIMEDOUT;
-		aion_sleep_ns(100 * 1000000ull);
-		err = lookup_wait(b, mesh, KV_NAME, kv, node);
-	}
-	return err;
-}
-
-/* ADD key 1 until count are acknowledged (0: until "stop" exists). */
-static int64_t kv_count(struct kv_client *c, unsigned count)
-{
-	const char *const add[] = { c->key, "1" };
-	char out[KV_VALUE_MAX + 1];
-	int64_t err = 0;
-	for (uint64_t seq = 1; !err && (!count || c->acked < count); seq++) {
-		err = kv_until_done(c, KV_ADD, seq, add, 2, out);
-		if (err)
-			break;
-		kv_check(c, seq, out);
-		if (++c->acked % KV_PROGRESS == 0) {
-			aion_printf("meshtest: kv-counter acked=%u", c->acked);
-			if (kv_stop_asked(c, count))
-				break;
-		}
-	}
-	return err;
-}
-
-static void kv_counter(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned count, int local)
-{
-	struct kv_client c = { .b = b, .id = rnd() | 1 };
-	char out[KV_VALUE_MAX + 1];
-	unsigned node = 0;
-	fmt_snprintf(c.key, sizeof(c.key), "counter-%u", self_node);
-	int64_t err = kv_lookup(b, mesh, local, &c.kv, &node);
-	if (err) {
-		aion_printf("meshtest: kv-counter lookup failed err=%s", aion_error_name(err));
-		return;
-	}
-	err = kv_read(&c, out);
-	c.value = cmdline_decimal(out);
-	aion_printf("meshtest: kv-counter started client=%lx node=%u key=%s from=%s",
-		    (unsigned long)c.id, node, c.key, err ? "?" : out);
-	if (!err)
-		err = kv_count(&c, count);
-	if (!err)
-		err = kv_read(&c, out);
-	aion_printf("meshtest: kv-counter done acked=%u value=%s retries=%u lost=%u doubled=%u "
-		    "key=%s err=%s", c.acked, err ? "?" : out, c.retries, c.lost, c.doubled, c.key,
 		    err ? aion_error_name(err) : "none");
 }
 

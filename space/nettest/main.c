@@ -25,6 +25,7 @@
 #include "libaion/sockclient.h"
 #include "common/cmdline.h"
 #include "common/format.h"
+#include "common/time.h"
 
 #define ROLES_MAX       6
 #define THREAD_PRIO     100
@@ -87,7 +88,7 @@ static uint8_t server_data[ROLES_MAX][UDP_MAX];
 
 static uint64_t now_ms(void)
 {
-	return aion_clock_ns() / 1000000ull;
+	return aion_clock_ns() / MS;
 }
 
 static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
@@ -218,7 +219,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 		}
 		up = r != 0;
 		if (err)
-			aion_sleep_ns(500000000ull);
+			aion_sleep_ns(500 * MS);
 	}
 	if (!up)
 		aion_printf("udp-client no echo server after %u ms", UDP_WARMUP_MS);
@@ -346,7 +347,7 @@ static int64_t tcp_connect_retry(struct sock_ctx *ctx, uint32_t addr, uint16_t p
 		    (err != -AION_ECONNREFUSED && err != -AION_ETIMEDOUT &&
 		     err != -AION_ENETUNREACH))
 			return err;
-		aion_sleep_ns(500000000ull);
+		aion_sleep_ns(500 * MS);
 	}
 }
 
@@ -478,7 +479,7 @@ static int parse_roles(char *v)
 static void sleep_forever(void)
 {
 	for (;;)
-		aion_sleep_ns(3600ull * 1000000000ull);
+		aion_sleep_ns(3600 * SEC);
 }
 
 int64_t aion_main(uint64_t arg)

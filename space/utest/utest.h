@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include "libaion/lib.h"
+#include "common/time.h"
 
 enum role {
 	ROLE_SPIN = 1,          /* spins forever */
@@ -38,7 +39,6 @@ enum role {
 #define SHARED_VADDR            0x0000000050000000ull
 #define SHARED_MAGIC            0xa10a5eedull
 
-#define MS                      1000000ull
 #define BENCH_ITERS             10000u
 #define ROLE_EXIT_CODE          7
 

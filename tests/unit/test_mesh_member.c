@@ -23,7 +23,6 @@
 #include "mesh/member.h"
 #include "common/xorshift.h"
 
-#define MS MESH_MS
 #define SIM_MAX 16
 #define QCAP 65536
 

@@ -65,6 +65,7 @@
 #include <stdint.h>
 
 #include "aion/error.h"
+#include "common/time.h"
 
 #define MESH_MEMBERS_MAX 64
 #define MESH_GOSSIP_MAX 4
@@ -75,10 +76,9 @@
 /* Most messages one receive can emit. */
 #define MESH_RECV_MSGS_MAX 1
 
-#define MESH_MS 1000000ull
-#define MESH_DEFAULT_PERIOD_NS (100 * MESH_MS)
-#define MESH_DEFAULT_PROBE_TIMEOUT_NS (60 * MESH_MS)
-#define MESH_DEFAULT_SUSPECT_TIMEOUT_NS (400 * MESH_MS)
+#define MESH_DEFAULT_PERIOD_NS (100 * MS)
+#define MESH_DEFAULT_PROBE_TIMEOUT_NS (60 * MS)
+#define MESH_DEFAULT_SUSPECT_TIMEOUT_NS (400 * MS)
 
 enum mesh_node_state {
 	MESH_STATE_UNKNOWN = 0, /* only as old_state of a join event */

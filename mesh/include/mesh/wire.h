@@ -58,7 +58,7 @@ enum mesh_type {
 	MESH_REPLY    = 6,  /* reply to a CALL */
 	MESH_CALL_ACK = 7,  /* CALL received (reply follows later) */
 	MESH_ERROR    = 8,  /* CALL failed: payload carries the reason */
-	MESH_SCHED    = 9,  /* scheduler: votes, desired state (mesh/sched.h) */
+	MESH_SCHED    = 9,  /* scheduler: votes, desired state (mesh/csched.h) */
 };
 #define MESH_TYPE_MAX     MESH_SCHED
 

@@ -13,13 +13,14 @@
 #include "aion/initproto.h"
 #include "libaion/lib.h"
 #include "common/cmdline.h"
+#include "common/time.h"
 
 #define INIT_POWER      AION_HANDLE(2, 1)
 #define EVT_PORTS       AION_HANDLE(3, 1)
 #define SCI             AION_HANDLE(4, 1)
 /* PM1 status and enable registers (ACPI 6.5, section 4.8.3.1). */
 #define PM1_PWRBTN      (1u << 8)
-#define UNEXPLAINED_PAUSE_NS (100ull * 1000000ull)
+#define UNEXPLAINED_PAUSE_NS (100 * MS)
 
 static int64_t fail(const char *what, int64_t err)
 {

@@ -18,6 +18,7 @@
 #include "aion/ipc.h"
 #include "aion/object.h"
 #include "aion/socket.h"
+#include "common/time.h"
 
 struct sock_ctx {
 	aion_handle_t net;              /* netd's "net" endpoint */
@@ -25,7 +26,7 @@ struct sock_ctx {
 };
 
 /* How long sock_init waits for netd to register "net". */
-#define SOCK_LOOKUP_WAIT_NS     10000000000ull
+#define SOCK_LOOKUP_WAIT_NS     (10 * SEC)
 
 /*
  * Registers buf as the calling thread's IPC buffer and looks up "net" on

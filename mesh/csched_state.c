@@ -1,6 +1,6 @@
 /*
  * The scheduler's desired state and its messages on the wire (see
- * mesh/sched.h). Fixed little-endian layout, no padding:
+ * mesh/csched.h). Fixed little-endian layout, no padding:
  *
  *   state: term u32, version u32, njobs u8, then njobs jobs of 39 bytes:
  *          name[16] (NUL-padded), replicas u8, flags u8, allowed u16 x4,
@@ -11,9 +11,9 @@
  *
  * A state or message comes from the network: decode checks every field,
  * so everything the leader rules and placement read from a decoded state
- * holds the invariants sched_job_add and sched_place keep.
+ * holds the invariants csched_job_add and csched_place keep.
  */
-#include "mesh/sched.h"
+#include "mesh/csched.h"
 
 #include "aion/error.h"
 
@@ -22,11 +22,11 @@
 #define MSG_HDR_LEN     23u
 #define NODE_NONE       0xFFFFu
 
-_Static_assert(SCHED_STATE_LEN_MAX == STATE_HDR_LEN + SCHED_JOBS_MAX * JOB_LEN,
+_Static_assert(CSCHED_STATE_LEN_MAX == STATE_HDR_LEN + CSCHED_JOBS_MAX * JOB_LEN,
 	       "state layout");
-_Static_assert(MSG_HDR_LEN + SCHED_STATE_LEN_MAX <= SCHED_MSG_LEN_MAX,
-	       "SCHED_MSG_LEN_MAX bounds every message");
-_Static_assert(SCHED_JOBS_MAX <= 255, "njobs is one byte");
+_Static_assert(MSG_HDR_LEN + CSCHED_STATE_LEN_MAX <= CSCHED_MSG_LEN_MAX,
+	       "CSCHED_MSG_LEN_MAX bounds every message");
+_Static_assert(CSCHED_JOBS_MAX <= 255, "njobs is one byte");
 
 /* A bounded byte stream: a read or write past the end only sets `short`,
  * so a codec checks once at the end instead of before every field. */
@@ -67,21 +67,21 @@ static bool name_char_ok(char c)
 	return c > ' ' && c <= '~';
 }
 
-/* Length of a valid job name, or -1: 1..SCHED_NAME_MAX-1 printable
- * characters without spaces, read no further than SCHED_NAME_MAX bytes. */
+/* Length of a valid job name, or -1: 1..CSCHED_NAME_MAX-1 printable
+ * characters without spaces, read no further than CSCHED_NAME_MAX bytes. */
 static int name_len(const char *name)
 {
 	int i = 0;
 
-	while (i < SCHED_NAME_MAX && name[i])
+	while (i < CSCHED_NAME_MAX && name[i])
 		if (!name_char_ok(name[i++]))
 			return -1;
-	return i == 0 || i == SCHED_NAME_MAX ? -1 : i;
+	return i == 0 || i == CSCHED_NAME_MAX ? -1 : i;
 }
 
 static bool name_equal(const char *a, const char *b)
 {
-	for (int i = 0; i < SCHED_NAME_MAX; i++) {
+	for (int i = 0; i < CSCHED_NAME_MAX; i++) {
 		if (a[i] != b[i])
 			return false;
 		if (!a[i])
@@ -95,27 +95,27 @@ static bool node_ok(uint16_t node)
 	return node != 0 && node != NODE_NONE;
 }
 
-static unsigned allowed_count(const struct sched_job *j)
+static unsigned allowed_count(const struct csched_job *j)
 {
 	unsigned n = 0;
 
-	while (n < SCHED_ALLOWED_MAX && j->allowed[n])
+	while (n < CSCHED_ALLOWED_MAX && j->allowed[n])
 		n++;
 	return n;
 }
 
-/* The job's settings as sched_job_add accepts them. */
+/* The job's settings as csched_job_add accepts them. */
 static bool settings_ok(unsigned replicas, unsigned flags, const uint16_t *allowed,
 			unsigned nallowed)
 {
-	if (replicas < 1 || replicas > SCHED_REPLICAS_MAX || (flags & ~SCHED_FLAGS_KNOWN))
+	if (replicas < 1 || replicas > CSCHED_REPLICAS_MAX || (flags & ~CSCHED_FLAGS_KNOWN))
 		return false;
-	if ((flags & SCHED_REPLICATED) && replicas < 2)
+	if ((flags & CSCHED_REPLICATED) && replicas < 2)
 		return false;
-	if (nallowed > SCHED_ALLOWED_MAX)
+	if (nallowed > CSCHED_ALLOWED_MAX)
 		return false;
 	/* Distinct nodes: the allowed list, when given, must hold enough. */
-	if ((flags & (SCHED_SPREAD | SCHED_REPLICATED)) && nallowed && replicas > nallowed)
+	if ((flags & (CSCHED_SPREAD | CSCHED_REPLICATED)) && nallowed && replicas > nallowed)
 		return false;
 	for (unsigned i = 0; i < nallowed; i++) {
 		if (!node_ok(allowed[i]))
@@ -127,34 +127,34 @@ static bool settings_ok(unsigned replicas, unsigned flags, const uint16_t *allow
 	return true;
 }
 
-static bool role_ok(const struct sched_job *j, unsigned i)
+static bool role_ok(const struct csched_job *j, unsigned i)
 {
-	if (!(j->flags & SCHED_REPLICATED))
-		return j->inst[i].role == SCHED_ROLE_PLAIN;
-	return j->inst[i].role == (i == 0 ? SCHED_ROLE_PRIMARY : SCHED_ROLE_BACKUP);
+	if (!(j->flags & CSCHED_REPLICATED))
+		return j->inst[i].role == CSCHED_ROLE_PLAIN;
+	return j->inst[i].role == (i == 0 ? CSCHED_ROLE_PRIMARY : CSCHED_ROLE_BACKUP);
 }
 
 /* Instances compacted, no more than wanted, roles as placement sets
  * them, distinct nodes where the job asks for it. */
-static bool instances_ok(const struct sched_job *j)
+static bool instances_ok(const struct csched_job *j)
 {
-	bool distinct = j->flags & (SCHED_SPREAD | SCHED_REPLICATED);
+	bool distinct = j->flags & (CSCHED_SPREAD | CSCHED_REPLICATED);
 	unsigned i = 0;
 
-	for (; i < SCHED_REPLICAS_MAX && j->inst[i].node; i++) {
+	for (; i < CSCHED_REPLICAS_MAX && j->inst[i].node; i++) {
 		if (i >= j->replicas || j->inst[i].node == NODE_NONE || !role_ok(j, i))
 			return false;
 		for (unsigned k = 0; distinct && k < i; k++)
 			if (j->inst[k].node == j->inst[i].node)
 				return false;
 	}
-	for (; i < SCHED_REPLICAS_MAX; i++)
+	for (; i < CSCHED_REPLICAS_MAX; i++)
 		if (j->inst[i].node || j->inst[i].role)
 			return false;
 	return true;
 }
 
-static bool job_ok(const struct sched_job *j)
+static bool job_ok(const struct csched_job *j)
 {
 	unsigned n = allowed_count(j);
 
@@ -163,10 +163,10 @@ static bool job_ok(const struct sched_job *j)
 	if (len < 0)
 		return false;
 	/* Zeros after the NUL: one encoding per state. */
-	for (int i = len; i < SCHED_NAME_MAX; i++)
+	for (int i = len; i < CSCHED_NAME_MAX; i++)
 		if (j->name[i])
 			return false;
-	for (unsigned i = n; i < SCHED_ALLOWED_MAX; i++)
+	for (unsigned i = n; i < CSCHED_ALLOWED_MAX; i++)
 		if (j->allowed[i])
 			return false;
 	return settings_ok(j->replicas, j->flags, j->allowed, n) && instances_ok(j);
@@ -174,58 +174,58 @@ static bool job_ok(const struct sched_job *j)
 
 /* --- state codec --- */
 
-static void put_job(struct bytes *b, const struct sched_job *j)
+static void put_job(struct bytes *b, const struct csched_job *j)
 {
 	bool ended = false;
 
 	/* Bytes after the NUL go out as zeros: one encoding per state. */
-	for (unsigned i = 0; i < SCHED_NAME_MAX; i++) {
+	for (unsigned i = 0; i < CSCHED_NAME_MAX; i++) {
 		ended |= !j->name[i];
 		wr(b, ended ? 0 : (uint8_t)j->name[i], 1);
 	}
 	wr(b, j->replicas, 1);
 	wr(b, j->flags, 1);
-	for (unsigned i = 0; i < SCHED_ALLOWED_MAX; i++)
+	for (unsigned i = 0; i < CSCHED_ALLOWED_MAX; i++)
 		wr(b, j->allowed[i], 2);
 	wr(b, j->epoch, 4);
-	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++) {
+	for (unsigned i = 0; i < CSCHED_REPLICAS_MAX; i++) {
 		wr(b, j->inst[i].node, 2);
 		wr(b, j->inst[i].role, 1);
 	}
 }
 
-static void get_job(struct bytes *b, struct sched_job *j)
+static void get_job(struct bytes *b, struct csched_job *j)
 {
-	for (unsigned i = 0; i < SCHED_NAME_MAX; i++)
+	for (unsigned i = 0; i < CSCHED_NAME_MAX; i++)
 		j->name[i] = (char)rd(b, 1);
 	j->replicas = (uint8_t)rd(b, 1);
 	j->flags = (uint8_t)rd(b, 1);
-	for (unsigned i = 0; i < SCHED_ALLOWED_MAX; i++)
+	for (unsigned i = 0; i < CSCHED_ALLOWED_MAX; i++)
 		j->allowed[i] = (uint16_t)rd(b, 2);
 	j->epoch = rd(b, 4);
-	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++) {
+	for (unsigned i = 0; i < CSCHED_REPLICAS_MAX; i++) {
 		j->inst[i].node = (uint16_t)rd(b, 2);
 		j->inst[i].role = (uint8_t)rd(b, 1);
 	}
 }
 
-static void put_state(struct bytes *b, const struct sched_state *s)
+static void put_state(struct bytes *b, const struct csched_state *s)
 {
 	wr(b, s->term, 4);
 	wr(b, s->version, 4);
 	wr(b, s->njobs, 1);
-	for (unsigned i = 0; i < s->njobs && i < SCHED_JOBS_MAX; i++)
+	for (unsigned i = 0; i < s->njobs && i < CSCHED_JOBS_MAX; i++)
 		put_job(b, &s->job[i]);
 }
 
 /* Reads and checks a state; false on any bad field or a short buffer. */
-static bool get_state(struct bytes *b, struct sched_state *s)
+static bool get_state(struct bytes *b, struct csched_state *s)
 {
-	*s = (struct sched_state){0};
+	*s = (struct csched_state){0};
 	s->term = rd(b, 4);
 	s->version = rd(b, 4);
 	s->njobs = (uint8_t)rd(b, 1);
-	if (b->short_ || s->njobs > SCHED_JOBS_MAX)
+	if (b->short_ || s->njobs > CSCHED_JOBS_MAX)
 		return false;
 	for (unsigned i = 0; i < s->njobs; i++) {
 		get_job(b, &s->job[i]);
@@ -238,20 +238,20 @@ static bool get_state(struct bytes *b, struct sched_state *s)
 	return true;
 }
 
-int sched_state_encode(const struct sched_state *s, uint8_t *buf, size_t cap)
+int csched_state_encode(const struct csched_state *s, uint8_t *buf, size_t cap)
 {
 	struct bytes b = { .out = buf, .len = cap };
 
-	if (s->njobs > SCHED_JOBS_MAX)
+	if (s->njobs > CSCHED_JOBS_MAX)
 		return -AION_ERANGE;
 	put_state(&b, s);
 	return b.short_ ? -AION_ERANGE : (int)b.pos;
 }
 
-int sched_state_decode(const uint8_t *buf, size_t len, struct sched_state *s)
+int csched_state_decode(const uint8_t *buf, size_t len, struct csched_state *s)
 {
 	struct bytes b = { .in = buf, .len = len };
-	struct sched_state tmp;
+	struct csched_state tmp;
 
 	if (!get_state(&b, &tmp) || b.pos != len)
 		return -AION_EMALFORMED;
@@ -259,7 +259,7 @@ int sched_state_decode(const uint8_t *buf, size_t len, struct sched_state *s)
 	return 0;
 }
 
-bool sched_state_newer(const struct sched_state *a, const struct sched_state *b)
+bool csched_state_newer(const struct csched_state *a, const struct csched_state *b)
 {
 	if (a->term != b->term)
 		return a->term > b->term;
@@ -268,29 +268,29 @@ bool sched_state_newer(const struct sched_state *a, const struct sched_state *b)
 
 /* --- jobs --- */
 
-struct sched_job *sched_job_find(struct sched_state *s, const char *name)
+struct csched_job *csched_job_find(struct csched_state *s, const char *name)
 {
-	for (unsigned i = 0; i < s->njobs && i < SCHED_JOBS_MAX; i++)
+	for (unsigned i = 0; i < s->njobs && i < CSCHED_JOBS_MAX; i++)
 		if (name_equal(s->job[i].name, name))
 			return &s->job[i];
 	return NULL;
 }
 
-int sched_job_add(struct sched_state *s, const char *name, unsigned replicas,
-		  unsigned flags, const uint16_t *allowed, unsigned nallowed)
+int csched_job_add(struct csched_state *s, const char *name, unsigned replicas,
+		   unsigned flags, const uint16_t *allowed, unsigned nallowed)
 {
-	struct sched_job *j;
+	struct csched_job *j;
 	int len = name ? name_len(name) : -1;
 
 	if (len < 0 || (nallowed && !allowed) ||
 	    !settings_ok(replicas, flags, allowed, nallowed))
 		return -AION_EINVAL;
-	if (sched_job_find(s, name))
+	if (csched_job_find(s, name))
 		return -AION_EEXIST;
-	if (s->njobs >= SCHED_JOBS_MAX)
+	if (s->njobs >= CSCHED_JOBS_MAX)
 		return -AION_ENOSPC;
 	j = &s->job[s->njobs++];
-	*j = (struct sched_job){ .replicas = (uint8_t)replicas, .flags = (uint8_t)flags };
+	*j = (struct csched_job){ .replicas = (uint8_t)replicas, .flags = (uint8_t)flags };
 	for (int i = 0; i < len; i++)
 		j->name[i] = name[i];
 	for (unsigned i = 0; i < nallowed; i++)
@@ -298,9 +298,9 @@ int sched_job_add(struct sched_state *s, const char *name, unsigned replicas,
 	return 0;
 }
 
-int sched_job_remove(struct sched_state *s, const char *name)
+int csched_job_remove(struct csched_state *s, const char *name)
 {
-	struct sched_job *j = sched_job_find(s, name);
+	struct csched_job *j = csched_job_find(s, name);
 
 	if (!j)
 		return -AION_ENOENT;
@@ -308,27 +308,27 @@ int sched_job_remove(struct sched_state *s, const char *name)
 	 * state comparisons in the tests see no stale bytes. */
 	for (; j + 1 < &s->job[s->njobs]; j++)
 		*j = j[1];
-	*j = (struct sched_job){0};
+	*j = (struct csched_job){0};
 	s->njobs--;
 	return 0;
 }
 
-int sched_job_fail(struct sched_state *s, const char *name, uint16_t node, uint32_t epoch)
+int csched_job_fail(struct csched_state *s, const char *name, uint16_t node, uint32_t epoch)
 {
-	struct sched_job *j = sched_job_find(s, name);
+	struct csched_job *j = csched_job_find(s, name);
 	unsigned i = 0;
 
 	if (!j)
 		return -AION_ENOENT;
-	if (!(j->flags & SCHED_REPLICATED) || epoch != j->epoch)
+	if (!(j->flags & CSCHED_REPLICATED) || epoch != j->epoch)
 		return -AION_ECONFLICT;
-	if (!node || j->inst[0].node != node || j->inst[0].role != SCHED_ROLE_PRIMARY)
+	if (!node || j->inst[0].node != node || j->inst[0].role != CSCHED_ROLE_PRIMARY)
 		return -AION_ECONFLICT;
 	/* Compacted in order: the first backup becomes inst[0], which
 	 * placement then promotes under a new epoch. */
-	for (; i + 1 < SCHED_REPLICAS_MAX; i++)
+	for (; i + 1 < CSCHED_REPLICAS_MAX; i++)
 		j->inst[i] = j->inst[i + 1];
-	j->inst[i] = (struct sched_inst){0};
+	j->inst[i] = (struct csched_inst){0};
 	return 0;
 }
 
@@ -336,16 +336,16 @@ int sched_job_fail(struct sched_state *s, const char *name, uint16_t node, uint3
 
 static bool carries_state(unsigned type)
 {
-	return type == SCHED_MSG_VOTE || type == SCHED_MSG_STATE;
+	return type == CSCHED_MSG_VOTE || type == CSCHED_MSG_STATE;
 }
 
-int sched_msg_encode(const struct sched_msg *m, uint8_t *buf, size_t cap)
+int csched_msg_encode(const struct csched_msg *m, uint8_t *buf, size_t cap)
 {
 	struct bytes b = { .out = buf, .len = cap };
 
-	if (m->type < SCHED_MSG_VOTE_REQ || m->type > SCHED_MSG_STATE_ACK)
+	if (m->type < CSCHED_MSG_VOTE_REQ || m->type > CSCHED_MSG_STATE_ACK)
 		return -AION_EINVAL;
-	if (carries_state(m->type) && m->state.njobs > SCHED_JOBS_MAX)
+	if (carries_state(m->type) && m->state.njobs > CSCHED_JOBS_MAX)
 		return -AION_ERANGE;
 	wr(&b, m->type, 1);
 	wr(&b, m->from, 2);
@@ -362,10 +362,10 @@ int sched_msg_encode(const struct sched_msg *m, uint8_t *buf, size_t cap)
 	return b.short_ ? -AION_ERANGE : (int)b.pos;
 }
 
-int sched_msg_decode(const uint8_t *buf, size_t len, struct sched_msg *m)
+int csched_msg_decode(const uint8_t *buf, size_t len, struct csched_msg *m)
 {
 	struct bytes b = { .in = buf, .len = len };
-	struct sched_msg tmp = {0};
+	struct csched_msg tmp = {0};
 
 	tmp.type = (uint8_t)rd(&b, 1);
 	tmp.from = (uint16_t)rd(&b, 2);
@@ -377,7 +377,7 @@ int sched_msg_decode(const uint8_t *buf, size_t len, struct sched_msg *m)
 	tmp.load.cpu_pct = (uint8_t)rd(&b, 1);
 	tmp.load.free_kib = rd(&b, 4);
 	tmp.load.units = (uint16_t)rd(&b, 2);
-	if (b.short_ || tmp.type < SCHED_MSG_VOTE_REQ || tmp.type > SCHED_MSG_STATE_ACK ||
+	if (b.short_ || tmp.type < CSCHED_MSG_VOTE_REQ || tmp.type > CSCHED_MSG_STATE_ACK ||
 	    !node_ok(tmp.from) || !node_ok(tmp.to) || tmp.granted > 1 ||
 	    tmp.load.cpu_pct > 100)
 		return -AION_EMALFORMED;

@@ -1,10 +1,10 @@
 /*
- * Host tests for the cluster scheduler (mesh/sched_*.c): the state and
+ * Host tests for the cluster scheduler (mesh/csched_*.c): the state and
  * message codecs against malformed input, the placement policy, and the
  * leader rules in a simulated cluster.
  *
- * The simulator runs N sched_node structs on a 10 ms tick. Every message
- * goes through sched_msg_encode/decode and a network with per-link cuts
+ * The simulator runs N csched_node structs on a 10 ms tick. Every message
+ * goes through csched_msg_encode/decode and a network with per-link cuts
  * (a cut link is missing from both ends' views and loses its messages),
  * per-link drops (messages lost while the views still show the link),
  * random loss and 1..25 ms latency (so messages reorder). After every
@@ -24,45 +24,44 @@
 #include <cmocka.h>
 
 #include "aion/error.h"
-#include "mesh/sched.h"
+#include "mesh/csched.h"
 
-#define MS SCHED_MS
 
 /* ---- helpers ---- */
 
-static struct sched_view view_of(uint16_t self, const uint16_t *nodes, unsigned n)
+static struct csched_view view_of(uint16_t self, const uint16_t *nodes, unsigned n)
 {
-	struct sched_view v = { .self = self, .nalive = n };
+	struct csched_view v = { .self = self, .nalive = n };
 
 	for (unsigned i = 0; i < n; i++)
 		v.alive[i] = nodes[i];
 	return v;
 }
 
-static unsigned ninst(const struct sched_job *j)
+static unsigned ninst(const struct csched_job *j)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++)
+	for (unsigned i = 0; i < CSCHED_REPLICAS_MAX; i++)
 		n += j->inst[i].node != 0;
 	return n;
 }
 
-static bool job_on(const struct sched_job *j, uint16_t node)
+static bool job_on(const struct csched_job *j, uint16_t node)
 {
-	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++)
+	for (unsigned i = 0; i < CSCHED_REPLICAS_MAX; i++)
 		if (j->inst[i].node == node)
 			return true;
 	return false;
 }
 
 /* Instances compacted, within replicas, on distinct nodes. */
-static void assert_job_sane(const struct sched_job *j)
+static void assert_job_sane(const struct csched_job *j)
 {
 	unsigned n = ninst(j);
 
 	assert_true(n <= j->replicas);
-	for (unsigned i = 0; i < SCHED_REPLICAS_MAX; i++) {
+	for (unsigned i = 0; i < CSCHED_REPLICAS_MAX; i++) {
 		assert_int_equal(j->inst[i].node != 0, i < n);
 		for (unsigned k = 0; k < i && i < n; k++)
 			assert_int_not_equal(j->inst[k].node, j->inst[i].node);
@@ -70,51 +69,51 @@ static void assert_job_sane(const struct sched_job *j)
 }
 
 /* A state with every kind of job, placed by hand. */
-static void sample_state(struct sched_state *s)
+static void sample_state(struct csched_state *s)
 {
 	static const uint16_t web_allowed[] = { 3, 1 };
 
-	*s = (struct sched_state){ .term = 7, .version = 42 };
-	assert_int_equal(sched_job_add(s, "web", 2, SCHED_SPREAD, web_allowed, 2), 0);
-	assert_int_equal(sched_job_add(s, "db", 3, SCHED_REPLICATED, NULL, 0), 0);
-	assert_int_equal(sched_job_add(s, "cron", 1, 0, NULL, 0), 0);
-	s->job[0].inst[0] = (struct sched_inst){ 3, SCHED_ROLE_PLAIN };
-	s->job[0].inst[1] = (struct sched_inst){ 1, SCHED_ROLE_PLAIN };
+	*s = (struct csched_state){ .term = 7, .version = 42 };
+	assert_int_equal(csched_job_add(s, "web", 2, CSCHED_SPREAD, web_allowed, 2), 0);
+	assert_int_equal(csched_job_add(s, "db", 3, CSCHED_REPLICATED, NULL, 0), 0);
+	assert_int_equal(csched_job_add(s, "cron", 1, 0, NULL, 0), 0);
+	s->job[0].inst[0] = (struct csched_inst){ 3, CSCHED_ROLE_PLAIN };
+	s->job[0].inst[1] = (struct csched_inst){ 1, CSCHED_ROLE_PLAIN };
 	s->job[1].epoch = 0x01020304;
-	s->job[1].inst[0] = (struct sched_inst){ 0x1234, SCHED_ROLE_PRIMARY };
-	s->job[1].inst[1] = (struct sched_inst){ 4, SCHED_ROLE_BACKUP };
+	s->job[1].inst[0] = (struct csched_inst){ 0x1234, CSCHED_ROLE_PRIMARY };
+	s->job[1].inst[1] = (struct csched_inst){ 4, CSCHED_ROLE_BACKUP };
 }
 
 /* ---- state codec ---- */
 
 static void test_state_roundtrip(void **unused)
 {
-	struct sched_state s, d;
-	uint8_t buf[SCHED_STATE_LEN_MAX], again[SCHED_STATE_LEN_MAX];
+	struct csched_state s, d;
+	uint8_t buf[CSCHED_STATE_LEN_MAX], again[CSCHED_STATE_LEN_MAX];
 	int len;
 
 	(void)unused;
 	sample_state(&s);
-	len = sched_state_encode(&s, buf, sizeof(buf));
+	len = csched_state_encode(&s, buf, sizeof(buf));
 	assert_int_equal(len, 9 + 3 * 39);
 	assert_int_equal(buf[0], 7);            /* little-endian term */
 	assert_int_equal(buf[4], 42);
-	assert_int_equal(sched_state_decode(buf, (size_t)len, &d), 0);
+	assert_int_equal(csched_state_decode(buf, (size_t)len, &d), 0);
 	assert_int_equal(d.term, 7);
 	assert_int_equal(d.version, 42);
 	assert_int_equal(d.njobs, 3);
 	assert_string_equal(d.job[1].name, "db");
 	assert_int_equal(d.job[1].epoch, 0x01020304);
 	assert_int_equal(d.job[1].inst[0].node, 0x1234);
-	assert_int_equal(d.job[1].inst[1].role, SCHED_ROLE_BACKUP);
+	assert_int_equal(d.job[1].inst[1].role, CSCHED_ROLE_BACKUP);
 	assert_int_equal(d.job[0].allowed[0], 3);
 	assert_int_equal(d.job[0].allowed[1], 1);
 	assert_int_equal(d.job[0].allowed[2], 0);
-	assert_int_equal(sched_state_encode(&d, again, sizeof(again)), len);
+	assert_int_equal(csched_state_encode(&d, again, sizeof(again)), len);
 	assert_memory_equal(buf, again, (size_t)len);
-	assert_int_equal(sched_state_encode(&s, buf, (size_t)len - 1), -AION_ERANGE);
+	assert_int_equal(csched_state_encode(&s, buf, (size_t)len - 1), -AION_ERANGE);
 	for (int cut = 0; cut < len; cut++)
-		assert_int_equal(sched_state_decode(buf, (size_t)cut, &d), -AION_EMALFORMED);
+		assert_int_equal(csched_state_decode(buf, (size_t)cut, &d), -AION_EMALFORMED);
 }
 
 /* Offsets in the encoding of sample_state's job k. */
@@ -134,7 +133,7 @@ struct corruption {
 static void test_state_malformed(void **unused)
 {
 	static const struct corruption bad[] = {
-		{ "njobs above max", 8, SCHED_JOBS_MAX + 1 },
+		{ "njobs above max", 8, CSCHED_JOBS_MAX + 1 },
 		{ "njobs above bytes", 8, 4 },
 		{ "empty name", NAME(0), 0 },
 		{ "space in name", NAME(0) + 1, ' ' },
@@ -142,28 +141,28 @@ static void test_state_malformed(void **unused)
 		{ "bytes after NUL", NAME(0) + 10, 'x' },
 		{ "duplicate name", NAME(2), 'w' },     /* "cron" -> "wron": fine */
 		{ "replicas 0", REPLICAS(2), 0 },
-		{ "replicas above max", REPLICAS(2), SCHED_REPLICAS_MAX + 1 },
+		{ "replicas above max", REPLICAS(2), CSCHED_REPLICAS_MAX + 1 },
 		{ "unknown flag", FLAGS(2), 0x04 },
-		{ "replicated with one replica", FLAGS(2), SCHED_REPLICATED },
+		{ "replicated with one replica", FLAGS(2), CSCHED_REPLICATED },
 		{ "allowed node 0xFFFF", ALLOWED(0, 1), 0xFF },
 		{ "allowed repeated", ALLOWED(0, 1), 3 },
 		{ "allowed after the end", ALLOWED(0, 3), 5 },
 		{ "instance node 0xFFFF", INST(0, 0), 0xFF },
 		{ "instance after an empty slot", INST(2, 1), 2 },
 		{ "role unknown", INST(0, 0) + 2, 3 },
-		{ "primary in a plain job", INST(0, 0) + 2, SCHED_ROLE_PRIMARY },
-		{ "backup as instance 0", INST(1, 0) + 2, SCHED_ROLE_BACKUP },
+		{ "primary in a plain job", INST(0, 0) + 2, CSCHED_ROLE_PRIMARY },
+		{ "backup as instance 0", INST(1, 0) + 2, CSCHED_ROLE_BACKUP },
 		{ "spread job twice on a node", INST(0, 1), 3 },
 		{ "role in an empty slot", INST(2, 2) + 2, 1 },
 		{ "more instances than wanted", INST(2, 1), 5 },
 	};
-	struct sched_state s, d;
-	uint8_t buf[SCHED_STATE_LEN_MAX + 1], bent[SCHED_STATE_LEN_MAX + 1];
+	struct csched_state s, d;
+	uint8_t buf[CSCHED_STATE_LEN_MAX + 1], bent[CSCHED_STATE_LEN_MAX + 1];
 	int len;
 
 	(void)unused;
 	sample_state(&s);
-	len = sched_state_encode(&s, buf, sizeof(buf));
+	len = csched_state_encode(&s, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memcpy(bent, buf, (size_t)len);
 		bent[bad[i].off] = bad[i].val;
@@ -171,22 +170,22 @@ static void test_state_malformed(void **unused)
 			bent[bad[i].off + 1] = bad[i].val;
 		/* The one accepted case first shows the offsets are right. */
 		if (!strcmp(bad[i].what, "duplicate name")) {
-			assert_int_equal(sched_state_decode(bent, (size_t)len, &d), 0);
+			assert_int_equal(csched_state_decode(bent, (size_t)len, &d), 0);
 			memcpy(bent + NAME(2), "web", 4);
 		}
 		if (!strcmp(bad[i].what, "more instances than wanted"))
 			bent[INST(2, 0)] = 6;
 		printf("# %s\n", bad[i].what);
-		assert_int_equal(sched_state_decode(bent, (size_t)len, &d), -AION_EMALFORMED);
+		assert_int_equal(csched_state_decode(bent, (size_t)len, &d), -AION_EMALFORMED);
 	}
 	buf[len] = 0;
-	assert_int_equal(sched_state_decode(buf, (size_t)len + 1, &d), -AION_EMALFORMED);
+	assert_int_equal(csched_state_decode(buf, (size_t)len + 1, &d), -AION_EMALFORMED);
 	/* A 15-character name fits; 16 does not (no room for the NUL). */
-	assert_int_equal(sched_job_add(&s, "abcdefghijklmno", 1, 0, NULL, 0), 0);
-	assert_int_equal(sched_job_add(&s, "abcdefghijklmnop", 1, 0, NULL, 0), -AION_EINVAL);
-	len = sched_state_encode(&s, buf, sizeof(buf));
+	assert_int_equal(csched_job_add(&s, "abcdefghijklmno", 1, 0, NULL, 0), 0);
+	assert_int_equal(csched_job_add(&s, "abcdefghijklmnop", 1, 0, NULL, 0), -AION_EINVAL);
+	len = csched_state_encode(&s, buf, sizeof(buf));
 	buf[NAME(3) + 15] = 'p';
-	assert_int_equal(sched_state_decode(buf, (size_t)len, &d), -AION_EMALFORMED);
+	assert_int_equal(csched_state_decode(buf, (size_t)len, &d), -AION_EMALFORMED);
 }
 
 static uint64_t rng_state = 0x243F6A8885A308D3ull;
@@ -205,18 +204,18 @@ static uint64_t rnd(void)
  * cleanly or yields a state that encodes back to the very same bytes. */
 static void test_codec_garbage(void **unused)
 {
-	struct sched_state s;
-	struct sched_msg m = { .type = SCHED_MSG_STATE, .from = 1, .to = 2, .term = 7 };
-	uint8_t good[SCHED_MSG_LEN_MAX], buf[SCHED_MSG_LEN_MAX], again[SCHED_MSG_LEN_MAX];
+	struct csched_state s;
+	struct csched_msg m = { .type = CSCHED_MSG_STATE, .from = 1, .to = 2, .term = 7 };
+	uint8_t good[CSCHED_MSG_LEN_MAX], buf[CSCHED_MSG_LEN_MAX], again[CSCHED_MSG_LEN_MAX];
 	int len, ok = 0;
 
 	(void)unused;
 	sample_state(&m.state);
-	len = sched_msg_encode(&m, good, sizeof(good));
+	len = csched_msg_encode(&m, good, sizeof(good));
 	assert_true(len > 0);
 	for (int it = 0; it < 200000; it++) {
 		size_t n = (size_t)len;
-		struct sched_msg d;
+		struct csched_msg d;
 
 		memcpy(buf, good, n);
 		if (it % 4 == 0) {
@@ -227,13 +226,13 @@ static void test_codec_garbage(void **unused)
 			for (int f = 0; f < 1 + it % 3; f++)
 				buf[rnd() % n] ^= (uint8_t)(1u << (rnd() % 8));
 		}
-		if (sched_msg_decode(buf, n, &d) != 0) {
-			if (sched_state_decode(buf, n, &s) == 0)
-				assert_int_equal(sched_state_encode(&s, again, sizeof(again)), (int)n);
+		if (csched_msg_decode(buf, n, &d) != 0) {
+			if (csched_state_decode(buf, n, &s) == 0)
+				assert_int_equal(csched_state_encode(&s, again, sizeof(again)), (int)n);
 			continue;
 		}
 		ok++;
-		assert_int_equal(sched_msg_encode(&d, again, sizeof(again)), (int)n);
+		assert_int_equal(csched_msg_encode(&d, again, sizeof(again)), (int)n);
 		assert_memory_equal(buf, again, n);
 	}
 	printf("# %d of 200000 mutations still decoded (and re-encoded identically)\n", ok);
@@ -243,50 +242,50 @@ static void test_codec_garbage(void **unused)
 
 static void test_msg_roundtrip(void **unused)
 {
-	static const uint8_t types[] = { SCHED_MSG_VOTE_REQ, SCHED_MSG_VOTE,
-					 SCHED_MSG_STATE, SCHED_MSG_STATE_ACK };
-	uint8_t buf[SCHED_MSG_LEN_MAX + 8];
-	struct sched_msg m, d;
-	char name[SCHED_NAME_MAX];
+	static const uint8_t types[] = { CSCHED_MSG_VOTE_REQ, CSCHED_MSG_VOTE,
+					 CSCHED_MSG_STATE, CSCHED_MSG_STATE_ACK };
+	uint8_t buf[CSCHED_MSG_LEN_MAX + 8];
+	struct csched_msg m, d;
+	char name[CSCHED_NAME_MAX];
 	int len;
 
 	(void)unused;
 	/* The biggest message there is: a VOTE with a full state. */
-	m = (struct sched_msg){ .type = SCHED_MSG_VOTE, .from = 0xFFFE, .to = 1,
+	m = (struct csched_msg){ .type = CSCHED_MSG_VOTE, .from = 0xFFFE, .to = 1,
 				.term = 0xFFFFFFFF, .granted = 1, .version = 9,
 				.load = { 0xFFFE, 100, 0xFFFFFFFF, 0xFFFF } };
-	for (int i = 0; i < SCHED_JOBS_MAX; i++) {
+	for (int i = 0; i < CSCHED_JOBS_MAX; i++) {
 		snprintf(name, sizeof(name), "job%012d", i);
-		assert_int_equal(sched_job_add(&m.state, name, 3, SCHED_REPLICATED, NULL, 0), 0);
+		assert_int_equal(csched_job_add(&m.state, name, 3, CSCHED_REPLICATED, NULL, 0), 0);
 		for (int k = 0; k < 3; k++)
-			m.state.job[i].inst[k] = (struct sched_inst){
-				(uint16_t)(k + 1), k ? SCHED_ROLE_BACKUP : SCHED_ROLE_PRIMARY };
+			m.state.job[i].inst[k] = (struct csched_inst){
+				(uint16_t)(k + 1), k ? CSCHED_ROLE_BACKUP : CSCHED_ROLE_PRIMARY };
 	}
-	assert_int_equal(sched_job_add(&m.state, "more", 1, 0, NULL, 0), -AION_ENOSPC);
-	len = sched_msg_encode(&m, buf, sizeof(buf));
-	assert_true(len > 0 && len <= SCHED_MSG_LEN_MAX);
-	assert_int_equal(sched_msg_encode(&m, buf, (size_t)len - 1), -AION_ERANGE);
+	assert_int_equal(csched_job_add(&m.state, "more", 1, 0, NULL, 0), -AION_ENOSPC);
+	len = csched_msg_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0 && len <= CSCHED_MSG_LEN_MAX);
+	assert_int_equal(csched_msg_encode(&m, buf, (size_t)len - 1), -AION_ERANGE);
 	for (int cut = 0; cut < len; cut++)
-		assert_int_equal(sched_msg_decode(buf, (size_t)cut, &d), -AION_EMALFORMED);
+		assert_int_equal(csched_msg_decode(buf, (size_t)cut, &d), -AION_EMALFORMED);
 
 	for (size_t t = 0; t < sizeof(types); t++) {
 		m.type = types[t];
-		len = sched_msg_encode(&m, buf, sizeof(buf));
+		len = csched_msg_encode(&m, buf, sizeof(buf));
 		assert_true(len > 0);
-		assert_int_equal(sched_msg_decode(buf, (size_t)len, &d), 0);
+		assert_int_equal(csched_msg_decode(buf, (size_t)len, &d), 0);
 		assert_int_equal(d.type, m.type);
 		assert_int_equal(d.from, 0xFFFE);
 		assert_int_equal(d.term, 0xFFFFFFFF);
 		assert_int_equal(d.load.free_kib, 0xFFFFFFFF);
 		assert_int_equal(d.load.units, 0xFFFF);
 		assert_int_equal(d.state.njobs,
-				 m.type == SCHED_MSG_VOTE || m.type == SCHED_MSG_STATE ? 8 : 0);
+				 m.type == CSCHED_MSG_VOTE || m.type == CSCHED_MSG_STATE ? 8 : 0);
 		buf[len] = 0;
-		assert_int_equal(sched_msg_decode(buf, (size_t)len + 1, &d), -AION_EMALFORMED);
+		assert_int_equal(csched_msg_decode(buf, (size_t)len + 1, &d), -AION_EMALFORMED);
 	}
 	/* Header fields that cannot be. */
-	m.type = SCHED_MSG_STATE_ACK;
-	len = sched_msg_encode(&m, buf, sizeof(buf));
+	m.type = CSCHED_MSG_STATE_ACK;
+	len = csched_msg_encode(&m, buf, sizeof(buf));
 	assert_int_equal(len, 23);
 	for (int i = 0; i < 6; i++) {
 		static const int off[] = { 0, 0, 1, 3, 9, 16 };
@@ -297,38 +296,38 @@ static void test_msg_roundtrip(void **unused)
 		bent[off[i]] = val[i];
 		if (off[i] == 1 || off[i] == 3)
 			bent[off[i] + 1] = val[i];
-		assert_int_equal(sched_msg_decode(bent, (size_t)len, &d), -AION_EMALFORMED);
+		assert_int_equal(csched_msg_decode(bent, (size_t)len, &d), -AION_EMALFORMED);
 	}
 	m.type = 9;
-	assert_int_equal(sched_msg_encode(&m, buf, sizeof(buf)), -AION_EINVAL);
+	assert_int_equal(csched_msg_encode(&m, buf, sizeof(buf)), -AION_EINVAL);
 }
 
 static void test_jobs(void **unused)
 {
 	static const uint16_t two[] = { 2, 3 }, rep[] = { 2, 2 }, zero[] = { 0 },
 			      none[] = { 0xFFFF };
-	struct sched_state s = { 0 };
+	struct csched_state s = { 0 };
 
 	(void)unused;
-	assert_int_equal(sched_job_add(&s, "", 1, 0, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a b", 1, 0, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 0, 0, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 4, 0, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0x10, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, SCHED_REPLICATED, NULL, 0), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0, zero, 1), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0, none, 1), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0, rep, 2), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 3, SCHED_SPREAD, two, 2), -AION_EINVAL);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0, two, 5), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "", 1, 0, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a b", 1, 0, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 0, 0, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 4, 0, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0x10, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, CSCHED_REPLICATED, NULL, 0), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0, zero, 1), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0, none, 1), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0, rep, 2), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 3, CSCHED_SPREAD, two, 2), -AION_EINVAL);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0, two, 5), -AION_EINVAL);
 	assert_int_equal(s.njobs, 0);
-	assert_int_equal(sched_job_add(&s, "a", 2, SCHED_SPREAD, two, 2), 0);
-	assert_int_equal(sched_job_add(&s, "b", 3, 0, two, 2), 0);
-	assert_int_equal(sched_job_add(&s, "a", 1, 0, NULL, 0), -AION_EEXIST);
-	assert_non_null(sched_job_find(&s, "b"));
-	assert_null(sched_job_find(&s, "c"));
-	assert_int_equal(sched_job_remove(&s, "a"), 0);
-	assert_int_equal(sched_job_remove(&s, "a"), -AION_ENOENT);
+	assert_int_equal(csched_job_add(&s, "a", 2, CSCHED_SPREAD, two, 2), 0);
+	assert_int_equal(csched_job_add(&s, "b", 3, 0, two, 2), 0);
+	assert_int_equal(csched_job_add(&s, "a", 1, 0, NULL, 0), -AION_EEXIST);
+	assert_non_null(csched_job_find(&s, "b"));
+	assert_null(csched_job_find(&s, "c"));
+	assert_int_equal(csched_job_remove(&s, "a"), 0);
+	assert_int_equal(csched_job_remove(&s, "a"), -AION_ENOENT);
 	assert_int_equal(s.njobs, 1);
 	assert_string_equal(s.job[0].name, "b");
 	assert_int_equal(s.job[1].name[0], 0);
@@ -339,29 +338,29 @@ static void test_jobs(void **unused)
 static void test_place_least_loaded(void **unused)
 {
 	static const uint16_t nodes[] = { 1, 2, 3 };
-	struct sched_view v = view_of(1, nodes, 3);
-	struct sched_load loads[] = { { 3, 30, 1000, 0 }, { 1, 50, 1000, 0 },
+	struct csched_view v = view_of(1, nodes, 3);
+	struct csched_load loads[] = { { 3, 30, 1000, 0 }, { 1, 50, 1000, 0 },
 				      { 2, 10, 1000, 0 } };
-	struct sched_state s = { 0 };
+	struct csched_state s = { 0 };
 	char why[128];
 
 	(void)unused;
-	sched_job_add(&s, "a", 1, 0, NULL, 0);
-	assert_int_equal(sched_place(&s, &v, loads, 3, why, sizeof(why)), 1);
+	csched_job_add(&s, "a", 1, 0, NULL, 0);
+	assert_int_equal(csched_place(&s, &v, loads, 3, why, sizeof(why)), 1);
 	assert_int_equal(s.job[0].inst[0].node, 2);
-	assert_int_equal(s.job[0].inst[0].role, SCHED_ROLE_PLAIN);
+	assert_int_equal(s.job[0].inst[0].role, CSCHED_ROLE_PLAIN);
 	assert_string_equal(why, "");
 	/* Placed: nothing to do, even when the loads change. */
 	loads[2].cpu_pct = 90;
-	assert_int_equal(sched_place(&s, &v, loads, 3, why, sizeof(why)), 0);
+	assert_int_equal(csched_place(&s, &v, loads, 3, why, sizeof(why)), 0);
 
 	/* Same cpu: fewer units wins, then more free memory. */
-	assert_true(sched_load_score(&(struct sched_load){ 1, 10, 5, 1 }) >
-		    sched_load_score(&(struct sched_load){ 2, 10, 5, 0 }));
-	assert_true(sched_load_score(&(struct sched_load){ 1, 10, 5, 1 }) >
-		    sched_load_score(&(struct sched_load){ 2, 10, 6, 1 }));
-	assert_true(sched_load_score(&(struct sched_load){ 1, 11, 9, 0 }) >
-		    sched_load_score(&(struct sched_load){ 2, 10, 1, 9 }));
+	assert_true(csched_load_score(&(struct csched_load){ 1, 10, 5, 1 }) >
+		    csched_load_score(&(struct csched_load){ 2, 10, 5, 0 }));
+	assert_true(csched_load_score(&(struct csched_load){ 1, 10, 5, 1 }) >
+		    csched_load_score(&(struct csched_load){ 2, 10, 6, 1 }));
+	assert_true(csched_load_score(&(struct csched_load){ 1, 11, 9, 0 }) >
+		    csched_load_score(&(struct csched_load){ 2, 10, 1, 9 }));
 }
 
 /* K missing instances in one round do not all land on the node that was
@@ -370,16 +369,16 @@ static void test_place_least_loaded(void **unused)
 static void test_place_counts_round(void **unused)
 {
 	static const uint16_t nodes[] = { 3, 1, 2 };
-	struct sched_view v = view_of(1, nodes, 3);
-	struct sched_load busy = { 1, 80, 10, 9 };
-	struct sched_state s = { 0 };
+	struct csched_view v = view_of(1, nodes, 3);
+	struct csched_load busy = { 1, 80, 10, 9 };
+	struct csched_state s = { 0 };
 
 	(void)unused;
-	sched_job_add(&s, "a", 1, 0, NULL, 0);
-	sched_job_add(&s, "b", 1, 0, NULL, 0);
-	sched_job_add(&s, "c", 1, 0, NULL, 0);
-	sched_job_add(&s, "d", 3, 0, NULL, 0);
-	assert_int_equal(sched_place(&s, &v, &busy, 1, NULL, 0), 6);
+	csched_job_add(&s, "a", 1, 0, NULL, 0);
+	csched_job_add(&s, "b", 1, 0, NULL, 0);
+	csched_job_add(&s, "c", 1, 0, NULL, 0);
+	csched_job_add(&s, "d", 3, 0, NULL, 0);
+	assert_int_equal(csched_place(&s, &v, &busy, 1, NULL, 0), 6);
 	assert_int_equal(s.job[0].inst[0].node, 2);     /* idle, lower id than 3 */
 	assert_int_equal(s.job[1].inst[0].node, 3);
 	assert_int_equal(s.job[2].inst[0].node, 1);     /* 2 and 3 already got one */
@@ -391,19 +390,19 @@ static void test_place_pinned(void **unused)
 {
 	static const uint16_t all[] = { 1, 2, 3, 4 }, no3[] = { 1, 2, 4 };
 	static const uint16_t pin[] = { 3, 1 }, pin3[] = { 3, 4, 1 };
-	struct sched_view v = view_of(1, all, 4), w = view_of(1, no3, 3);
-	struct sched_load idle4 = { 4, 0, 99999, 0 };
-	struct sched_state s = { 0 };
+	struct csched_view v = view_of(1, all, 4), w = view_of(1, no3, 3);
+	struct csched_load idle4 = { 4, 0, 99999, 0 };
+	struct csched_state s = { 0 };
 
 	(void)unused;
-	sched_job_add(&s, "p", 1, 0, pin, 2);
-	sched_job_add(&s, "q", 2, SCHED_SPREAD, pin3, 3);
-	assert_int_equal(sched_place(&s, &v, &idle4, 1, NULL, 0), 3);
+	csched_job_add(&s, "p", 1, 0, pin, 2);
+	csched_job_add(&s, "q", 2, CSCHED_SPREAD, pin3, 3);
+	assert_int_equal(csched_place(&s, &v, &idle4, 1, NULL, 0), 3);
 	assert_int_equal(s.job[0].inst[0].node, 3);     /* first allowed, not least loaded */
 	assert_int_equal(s.job[1].inst[0].node, 3);
 	assert_int_equal(s.job[1].inst[1].node, 4);
 	/* Node 3 gone: the next allowed node in order. */
-	assert_int_equal(sched_place(&s, &w, NULL, 0, NULL, 0), 4);
+	assert_int_equal(csched_place(&s, &w, NULL, 0, NULL, 0), 4);
 	assert_int_equal(s.job[0].inst[0].node, 1);
 	assert_int_equal(s.job[1].inst[0].node, 4);
 	assert_int_equal(s.job[1].inst[1].node, 1);
@@ -413,14 +412,14 @@ static void test_place_pinned(void **unused)
 static void test_place_shortfall(void **unused)
 {
 	static const uint16_t two[] = { 1, 2 }, pin[] = { 7 };
-	struct sched_view v = view_of(1, two, 2);
-	struct sched_state s = { 0 };
+	struct csched_view v = view_of(1, two, 2);
+	struct csched_state s = { 0 };
 	char why[256], tiny[8];
 
 	(void)unused;
-	sched_job_add(&s, "web", 3, SCHED_SPREAD, NULL, 0);
-	sched_job_add(&s, "pinned", 1, 0, pin, 1);
-	assert_int_equal(sched_place(&s, &v, NULL, 0, why, sizeof(why)), 2);
+	csched_job_add(&s, "web", 3, CSCHED_SPREAD, NULL, 0);
+	csched_job_add(&s, "pinned", 1, 0, pin, 1);
+	assert_int_equal(csched_place(&s, &v, NULL, 0, why, sizeof(why)), 2);
 	assert_job_sane(&s.job[0]);
 	assert_int_equal(ninst(&s.job[0]), 2);
 	assert_int_equal(ninst(&s.job[1]), 0);
@@ -428,32 +427,32 @@ static void test_place_shortfall(void **unused)
 		"job=web have=2 want=3 why=distinct nodes needed, only 2 nodes alive\n"
 		"job=pinned have=0 want=1 why=no allowed node is alive\n");
 	/* Still short, nothing changes, the text stays. */
-	assert_int_equal(sched_place(&s, &v, NULL, 0, why, sizeof(why)), 0);
+	assert_int_equal(csched_place(&s, &v, NULL, 0, why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "job=web have=2 want=3"));
 	/* A short buffer is cut, never overrun. */
-	sched_place(&s, &v, NULL, 0, tiny, sizeof(tiny));
+	csched_place(&s, &v, NULL, 0, tiny, sizeof(tiny));
 	assert_string_equal(tiny, "job=web");
 }
 
 static void test_place_replicated(void **unused)
 {
 	static const uint16_t all[] = { 1, 2, 3, 4 }, lost_primary[] = { 1, 2, 3, 4 };
-	struct sched_view v = view_of(1, all, 4), w;
-	struct sched_load loads[] = { { 1, 5, 0, 0 }, { 2, 6, 0, 0 }, { 3, 7, 0, 0 },
+	struct csched_view v = view_of(1, all, 4), w;
+	struct csched_load loads[] = { { 1, 5, 0, 0 }, { 2, 6, 0, 0 }, { 3, 7, 0, 0 },
 				      { 4, 8, 0, 0 } };
-	struct sched_state s = { 0 };
-	struct sched_job *j;
+	struct csched_state s = { 0 };
+	struct csched_job *j;
 	uint16_t primary, backup, other[3];
 	unsigned no = 0;
 
 	(void)unused;
-	sched_job_add(&s, "db", 2, SCHED_REPLICATED, NULL, 0);
+	csched_job_add(&s, "db", 2, CSCHED_REPLICATED, NULL, 0);
 	j = &s.job[0];
-	assert_int_equal(sched_place(&s, &v, loads, 4, NULL, 0), 2);
+	assert_int_equal(csched_place(&s, &v, loads, 4, NULL, 0), 2);
 	assert_int_equal(j->inst[0].node, 1);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	assert_int_equal(j->inst[1].node, 2);
-	assert_int_equal(j->inst[1].role, SCHED_ROLE_BACKUP);
+	assert_int_equal(j->inst[1].role, CSCHED_ROLE_BACKUP);
 	assert_int_equal(j->epoch, 1);
 	primary = j->inst[0].node;
 	backup = j->inst[1].node;
@@ -464,26 +463,26 @@ static void test_place_replicated(void **unused)
 		if (lost_primary[i] != primary)
 			other[no++] = lost_primary[i];
 	w = view_of(2, other, no);
-	assert_int_equal(sched_place(&s, &w, loads, 4, NULL, 0), 3);
+	assert_int_equal(csched_place(&s, &w, loads, 4, NULL, 0), 3);
 	assert_int_equal(j->inst[0].node, backup);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	assert_int_equal(j->epoch, 2);
 	assert_int_equal(j->inst[1].node, 3);
-	assert_int_equal(j->inst[1].role, SCHED_ROLE_BACKUP);
+	assert_int_equal(j->inst[1].role, CSCHED_ROLE_BACKUP);
 	assert_job_sane(j);
 
 	/* A backup leaving changes no primary and no epoch. */
 	w = view_of(2, (const uint16_t[]){ 2, 4 }, 2);
-	assert_int_equal(sched_place(&s, &w, loads, 4, NULL, 0), 2);
+	assert_int_equal(csched_place(&s, &w, loads, 4, NULL, 0), 2);
 	assert_int_equal(j->inst[0].node, 2);
 	assert_int_equal(j->inst[1].node, 4);
 	assert_int_equal(j->epoch, 2);
 
 	/* Every instance gone: a fresh primary, a new epoch. */
 	w = view_of(3, (const uint16_t[]){ 1, 3 }, 2);
-	assert_int_equal(sched_place(&s, &w, loads, 4, NULL, 0), 4);
+	assert_int_equal(csched_place(&s, &w, loads, 4, NULL, 0), 4);
 	assert_int_equal(j->inst[0].node, 1);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	assert_int_equal(j->inst[1].node, 3);
 	assert_int_equal(j->epoch, 3);
 }
@@ -494,50 +493,50 @@ static void test_place_replicated(void **unused)
 static void test_place_primary_failed(void **unused)
 {
 	static const uint16_t all[] = { 1, 2, 3 };
-	struct sched_view v = view_of(1, all, 3);
-	struct sched_load loads[] = { { 1, 5, 0, 0 }, { 2, 6, 0, 0 }, { 3, 7, 0, 0 } };
-	struct sched_state s = { 0 }, before;
-	struct sched_job *j;
+	struct csched_view v = view_of(1, all, 3);
+	struct csched_load loads[] = { { 1, 5, 0, 0 }, { 2, 6, 0, 0 }, { 3, 7, 0, 0 } };
+	struct csched_state s = { 0 }, before;
+	struct csched_job *j;
 
 	(void)unused;
-	sched_job_add(&s, "db", 2, SCHED_REPLICATED, NULL, 0);
-	sched_job_add(&s, "web", 2, SCHED_SPREAD, NULL, 0);
-	sched_place(&s, &v, loads, 3, NULL, 0);
+	csched_job_add(&s, "db", 2, CSCHED_REPLICATED, NULL, 0);
+	csched_job_add(&s, "web", 2, CSCHED_SPREAD, NULL, 0);
+	csched_place(&s, &v, loads, 3, NULL, 0);
 	j = &s.job[0];
 	assert_int_equal(j->inst[0].node, 1);
 	assert_int_equal(j->inst[1].node, 2);
 	assert_int_equal(j->epoch, 1);
 	before = s;
-	assert_int_equal(sched_job_fail(&s, "nope", 1, 1), -AION_ENOENT);
-	assert_int_equal(sched_job_fail(&s, "web", 1, 0), -AION_ECONFLICT);  /* not replicated */
-	assert_int_equal(sched_job_fail(&s, "db", 1, 0), -AION_ECONFLICT);   /* old epoch */
-	assert_int_equal(sched_job_fail(&s, "db", 2, 1), -AION_ECONFLICT);   /* the backup */
-	assert_int_equal(sched_job_fail(&s, "db", 0, 1), -AION_ECONFLICT);
+	assert_int_equal(csched_job_fail(&s, "nope", 1, 1), -AION_ENOENT);
+	assert_int_equal(csched_job_fail(&s, "web", 1, 0), -AION_ECONFLICT); /* not replicated */
+	assert_int_equal(csched_job_fail(&s, "db", 1, 0), -AION_ECONFLICT);  /* old epoch */
+	assert_int_equal(csched_job_fail(&s, "db", 2, 1), -AION_ECONFLICT);  /* the backup */
+	assert_int_equal(csched_job_fail(&s, "db", 0, 1), -AION_ECONFLICT);
 	assert_memory_equal(&s, &before, sizeof(s));
 
-	assert_int_equal(sched_job_fail(&s, "db", 1, 1), 0);
-	assert_true(sched_place(&s, &v, loads, 3, NULL, 0) >= 2);
+	assert_int_equal(csched_job_fail(&s, "db", 1, 1), 0);
+	assert_true(csched_place(&s, &v, loads, 3, NULL, 0) >= 2);
 	assert_int_equal(j->inst[0].node, 2);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	assert_int_equal(j->epoch, 2);
 	/* The failed node is alive and least loaded: it gets the new backup,
 	 * a fresh instance that copies the new primary. */
 	assert_int_equal(j->inst[1].node, 1);
-	assert_int_equal(j->inst[1].role, SCHED_ROLE_BACKUP);
+	assert_int_equal(j->inst[1].role, CSCHED_ROLE_BACKUP);
 	assert_job_sane(j);
 	/* The same report again, now late: refused. */
-	assert_int_equal(sched_job_fail(&s, "db", 1, 1), -AION_ECONFLICT);
+	assert_int_equal(csched_job_fail(&s, "db", 1, 1), -AION_ECONFLICT);
 
 	/* A lone primary (its backup's node is gone) fails: a fresh primary
 	 * under a new epoch, never the old one again. */
 	v = view_of(1, (const uint16_t[]){ 2 }, 1);
-	sched_place(&s, &v, loads, 3, NULL, 0);
+	csched_place(&s, &v, loads, 3, NULL, 0);
 	assert_int_equal(j->inst[0].node, 2);
 	assert_int_equal(j->inst[1].node, 0);
-	assert_int_equal(sched_job_fail(&s, "db", 2, 2), 0);
-	sched_place(&s, &v, loads, 3, NULL, 0);
+	assert_int_equal(csched_job_fail(&s, "db", 2, 2), 0);
+	csched_place(&s, &v, loads, 3, NULL, 0);
 	assert_int_equal(j->inst[0].node, 2);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	assert_int_equal(j->epoch, 3);
 }
 
@@ -553,11 +552,11 @@ struct packet {
 	uint64_t at;
 	uint16_t from, to;
 	int len;
-	uint8_t buf[SCHED_MSG_LEN_MAX];
+	uint8_t buf[CSCHED_MSG_LEN_MAX];
 };
 
 struct submit {
-	char name[SCHED_NAME_MAX];
+	char name[CSCHED_NAME_MAX];
 	uint16_t node;
 	uint32_t term, version;
 	bool committed;
@@ -571,7 +570,7 @@ struct sim {
 	bool cut[NMAX + 1][NMAX + 1];   /* no link: views and messages */
 	bool drop[NMAX + 1][NMAX + 1];  /* messages lost, views unaware */
 	bool ghost[NMAX + 1][NMAX + 1]; /* a down node still in a view: detection lags */
-	struct sched_node node[NMAX + 1];
+	struct csched_node node[NMAX + 1];
 	struct packet *q, *due;
 	size_t qlen;
 	uint16_t term_leader[TERMS];
@@ -580,9 +579,9 @@ struct sim {
 	unsigned nsub;
 };
 
-static struct sched_view sim_view(const struct sim *s, int id)
+static struct csched_view sim_view(const struct sim *s, int id)
 {
-	struct sched_view v = { .self = (uint16_t)id };
+	struct csched_view v = { .self = (uint16_t)id };
 
 	for (int j = 1; j <= s->n; j++)
 		if (j == id || ((s->up[j] || s->ghost[id][j]) && !s->cut[id][j]))
@@ -590,7 +589,7 @@ static struct sched_view sim_view(const struct sim *s, int id)
 	return v;
 }
 
-static void sim_send(struct sim *s, const struct sched_msg *m)
+static void sim_send(struct sim *s, const struct csched_msg *m)
 {
 	struct packet *p;
 
@@ -603,13 +602,13 @@ static void sim_send(struct sim *s, const struct sched_msg *m)
 	p->at = s->now + (1 + rnd() % 25) * MS;
 	p->from = m->from;
 	p->to = m->to;
-	p->len = sched_msg_encode(m, p->buf, sizeof(p->buf));
-	assert_true(p->len > 0 && p->len <= SCHED_MSG_LEN_MAX);
+	p->len = csched_msg_encode(m, p->buf, sizeof(p->buf));
+	assert_true(p->len > 0 && p->len <= CSCHED_MSG_LEN_MAX);
 }
 
-static void sim_sends(struct sim *s, const struct sched_msg *out, int k)
+static void sim_sends(struct sim *s, const struct csched_msg *out, int k)
 {
-	assert_true(k >= 0 && k <= SCHED_OUT_MAX);
+	assert_true(k >= 0 && k <= CSCHED_OUT_MAX);
 	for (int i = 0; i < k; i++)
 		sim_send(s, &out[i]);
 }
@@ -630,8 +629,8 @@ static struct sim *sim_new_voters(int n, int voters, unsigned loss)
 	s->now = 5000 * MS;
 	for (int i = 1; i <= n; i++) {
 		s->up[i] = true;
-		sched_init(&s->node[i], (uint16_t)i, (unsigned)voters, s->now);
-		s->node[i].self_load = (struct sched_load){ (uint16_t)i, 0, 1 << 20, 0 };
+		csched_init(&s->node[i], (uint16_t)i, (unsigned)voters, s->now);
+		s->node[i].self_load = (struct csched_load){ (uint16_t)i, 0, 1 << 20, 0 };
 	}
 	return s;
 }
@@ -650,7 +649,7 @@ static void sim_free(struct sim *s)
 
 static void sim_deliver(struct sim *s)
 {
-	static struct sched_msg out[SCHED_OUT_MAX];
+	static struct csched_msg out[CSCHED_OUT_MAX];
 	size_t ndue = 0, keep = 0;
 
 	for (size_t i = 0; i < s->qlen; i++) {
@@ -662,35 +661,35 @@ static void sim_deliver(struct sim *s)
 	s->qlen = keep;
 	for (size_t i = 0; i < ndue; i++) {
 		const struct packet *p = &s->due[i];
-		struct sched_view v;
-		struct sched_msg m;
+		struct csched_view v;
+		struct csched_msg m;
 		int k;
 
 		if (!s->up[p->to] || s->cut[p->from][p->to])
 			continue;
-		assert_int_equal(sched_msg_decode(p->buf, (size_t)p->len, &m), 0);
+		assert_int_equal(csched_msg_decode(p->buf, (size_t)p->len, &m), 0);
 		v = sim_view(s, p->to);
-		k = sched_receive(&s->node[p->to], s->now, &v, &m, out, SCHED_OUT_MAX);
+		k = csched_receive(&s->node[p->to], s->now, &v, &m, out, CSCHED_OUT_MAX);
 		sim_sends(s, out, k);
 	}
 }
 
-static bool has_job(const struct sched_state *st, const char *name)
+static bool has_job(const struct csched_state *st, const char *name)
 {
-	return sched_job_find((struct sched_state *)st, name) != NULL;
+	return csched_job_find((struct csched_state *)st, name) != NULL;
 }
 
 /* The safety invariants, checked after every step. */
 static void sim_check(struct sim *s)
 {
-	uint8_t buf[SCHED_STATE_LEN_MAX];
-	struct sched_state d;
+	uint8_t buf[CSCHED_STATE_LEN_MAX];
+	struct csched_state d;
 
 	for (int i = 1; i <= s->n; i++) {
-		const struct sched_node *nd = &s->node[i];
-		int len = sched_state_encode(&nd->state, buf, sizeof(buf));
+		const struct csched_node *nd = &s->node[i];
+		int len = csched_state_encode(&nd->state, buf, sizeof(buf));
 
-		assert_int_equal(sched_state_decode(buf, (size_t)len, &d), 0);
+		assert_int_equal(csched_state_decode(buf, (size_t)len, &d), 0);
 		if (!nd->leading)
 			continue;
 		assert_true(nd->term < TERMS);
@@ -706,7 +705,7 @@ static void sim_check(struct sim *s)
 	for (unsigned k = 0; k < s->nsub; k++) {
 		struct submit *c = &s->sub[k];
 
-		if (!c->committed && sched_committed_in(&s->node[c->node], c->term, c->version))
+		if (!c->committed && csched_committed_in(&s->node[c->node], c->term, c->version))
 			c->committed = true;
 		for (int i = 1; c->committed && i <= s->n; i++)
 			if (s->node[i].leading && s->node[i].term >= c->term)
@@ -716,18 +715,18 @@ static void sim_check(struct sim *s)
 
 static void sim_step(struct sim *s)
 {
-	static struct sched_msg out[SCHED_OUT_MAX];
+	static struct csched_msg out[CSCHED_OUT_MAX];
 
 	s->now += STEP;
 	sim_deliver(s);
 	for (int i = 1; i <= s->n; i++) {
-		struct sched_view v;
+		struct csched_view v;
 
 		if (!s->up[i])
 			continue;
 		v = sim_view(s, i);
-		sim_sends(s, out, sched_tick(&s->node[i], s->now, &v, out, SCHED_OUT_MAX));
-		assert_true(sched_next_deadline(&s->node[i], s->now) >= s->now);
+		sim_sends(s, out, csched_tick(&s->node[i], s->now, &v, out, CSCHED_OUT_MAX));
+		assert_true(csched_next_deadline(&s->node[i], s->now) >= s->now);
 	}
 	sim_check(s);
 }
@@ -786,9 +785,9 @@ static struct sim *sim_led_by_1(int n, uint64_t settle)
 static int64_t sim_submit(struct sim *s, int id, const char *name, unsigned replicas,
 			  unsigned flags, const uint16_t *allowed, unsigned nallowed)
 {
-	struct sched_view v = sim_view(s, id);
-	int64_t r = sched_submit_add(&s->node[id], &v, name, replicas, flags, allowed,
-				     nallowed);
+	struct csched_view v = sim_view(s, id);
+	int64_t r = csched_submit_add(&s->node[id], &v, name, replicas, flags, allowed,
+				      nallowed);
 
 	if (r > 0) {
 		struct submit *c = &s->sub[s->nsub++];
@@ -810,9 +809,9 @@ static void sim_add_committed(struct sim *s, const char *name, unsigned replicas
 	int64_t r = sim_submit(s, l, name, replicas, flags, allowed, nallowed);
 
 	assert_true(r > 0);
-	for (int i = 0; i < 100 && !sched_committed(&s->node[l], (uint32_t)r); i++)
+	for (int i = 0; i < 100 && !csched_committed(&s->node[l], (uint32_t)r); i++)
 		sim_step(s);
-	assert_true(sched_committed(&s->node[l], (uint32_t)r));
+	assert_true(csched_committed(&s->node[l], (uint32_t)r));
 }
 
 static void assert_converged(const struct sim *s, int leader)
@@ -830,34 +829,34 @@ static void assert_converged(const struct sim *s, int leader)
 		assert_job_sane(&s->node[leader].state.job[k]);
 }
 
-static uint16_t j_primary(struct sched_state *st, const char *name)
+static uint16_t j_primary(struct csched_state *st, const char *name)
 {
-	struct sched_job *j = sched_job_find(st, name);
+	struct csched_job *j = csched_job_find(st, name);
 
 	assert_non_null(j);
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	return j->inst[0].node;
 }
 
 static void test_election_and_leader_death(void **unused)
 {
 	struct sim *s = sim_new(3, 0);
-	struct sched_job *j;
+	struct csched_job *j;
 	int l, next;
 
 	(void)unused;
 	assert_true(sim_await_leader(s, 500 * MS) <= 100 * MS);
 	l = sim_leader(s);
 	assert_int_equal(l, 1);         /* the lowest id stands at once */
-	sim_add_committed(s, "web", 2, SCHED_SPREAD, NULL, 0);
-	sim_add_committed(s, "db", 2, SCHED_REPLICATED, NULL, 0);
+	sim_add_committed(s, "web", 2, CSCHED_SPREAD, NULL, 0);
+	sim_add_committed(s, "db", 2, CSCHED_REPLICATED, NULL, 0);
 	sim_run(s, 500 * MS);
 	assert_converged(s, l);
 	/* A follower refuses a submit and names the leader. */
 	{
-		struct sched_view v = sim_view(s, 2);
+		struct csched_view v = sim_view(s, 2);
 
-		assert_int_equal(sched_submit_add(&s->node[2], &v, "x", 1, 0, NULL, 0),
+		assert_int_equal(csched_submit_add(&s->node[2], &v, "x", 1, 0, NULL, 0),
 				 -AION_EAGAIN);
 		assert_int_equal(s->node[2].leader, l);
 	}
@@ -865,19 +864,19 @@ static void test_election_and_leader_death(void **unused)
 	/* db's primary fails on its live node: only the leader may act on
 	 * the report, and every node then holds the promotion. */
 	{
-		struct sched_view v = sim_view(s, l);
+		struct csched_view v = sim_view(s, l);
 		uint16_t p = j_primary(&s->node[l].state, "db");
-		uint32_t e = sched_job_find(&s->node[l].state, "db")->epoch;
-		struct sched_view w = sim_view(s, p == 2 ? 3 : 2);
+		uint32_t e = csched_job_find(&s->node[l].state, "db")->epoch;
+		struct csched_view w = sim_view(s, p == 2 ? 3 : 2);
 
-		assert_int_equal(sched_submit_fail(&s->node[p == 2 ? 3 : 2], &w, "db", p, e),
+		assert_int_equal(csched_submit_fail(&s->node[p == 2 ? 3 : 2], &w, "db", p, e),
 				 -AION_EAGAIN);
-		assert_true(sched_submit_fail(&s->node[l], &v, "db", p, e) > 0);
+		assert_true(csched_submit_fail(&s->node[l], &v, "db", p, e) > 0);
 		sim_run(s, 500 * MS);
 		assert_converged(s, l);
 		for (int i = 1; i <= 3; i++)
 			assert_int_not_equal(j_primary(&s->node[i].state, "db"), p);
-		assert_int_equal(sched_job_find(&s->node[2].state, "db")->epoch, e + 1);
+		assert_int_equal(csched_job_find(&s->node[2].state, "db")->epoch, e + 1);
 	}
 
 	s->up[l] = false;
@@ -887,15 +886,15 @@ static void test_election_and_leader_death(void **unused)
 	sim_run(s, 500 * MS);
 	assert_converged(s, next);
 	assert_true(s->node[next].term > s->node[l].term);
-	j = sched_job_find(&s->node[next].state, "web");
+	j = csched_job_find(&s->node[next].state, "web");
 	assert_non_null(j);
 	assert_int_equal(ninst(j), 2);
 	assert_false(job_on(j, (uint16_t)l));
-	j = sched_job_find(&s->node[next].state, "db");
+	j = csched_job_find(&s->node[next].state, "db");
 	assert_non_null(j);
 	assert_int_equal(ninst(j), 2);
 	assert_false(job_on(j, (uint16_t)l));
-	assert_int_equal(j->inst[0].role, SCHED_ROLE_PRIMARY);
+	assert_int_equal(j->inst[0].role, CSCHED_ROLE_PRIMARY);
 	sim_free(s);
 }
 
@@ -916,7 +915,7 @@ static void test_election_with_lagging_detection(void **unused)
 	assert_true(s->node[2].candidate);      /* refused while 3 saw 1 */
 	s->ghost[3][1] = false;
 	took = sim_await_leader(s, 3000 * MS);
-	assert_true(took <= SCHED_VOTE_RETRY_NS + 60 * MS);
+	assert_true(took <= CSCHED_VOTE_RETRY_NS + 60 * MS);
 	assert_int_equal(sim_leader(s), 2);
 	sim_run(s, 500 * MS);
 	assert_converged(s, 2);
@@ -941,8 +940,8 @@ static void test_partition_and_heal(void **unused)
 	static const int minority[] = { 1, 2 };
 	static const uint16_t pin[] = { 2, 4 };
 	struct sim *s = sim_new(5, 2);
-	struct sched_state before[3];
-	struct sched_job *j;
+	struct csched_state before[3];
+	struct csched_job *j;
 	uint32_t db_epoch;
 	bool db_primary_lost;
 	int l;
@@ -950,14 +949,14 @@ static void test_partition_and_heal(void **unused)
 	(void)unused;
 	sim_await_leader(s, 500 * MS);
 	assert_int_equal(sim_leader(s), 1);
-	sim_add_committed(s, "web", 3, SCHED_SPREAD, NULL, 0);
-	sim_add_committed(s, "db", 2, SCHED_REPLICATED, NULL, 0);
+	sim_add_committed(s, "web", 3, CSCHED_SPREAD, NULL, 0);
+	sim_add_committed(s, "db", 2, CSCHED_REPLICATED, NULL, 0);
 	sim_add_committed(s, "one", 1, 0, pin, 2);
 	sim_run(s, 1000 * MS);
 	assert_converged(s, 1);
-	j = sched_job_find(&s->node[1].state, "one");
+	j = csched_job_find(&s->node[1].state, "one");
 	assert_int_equal(j->inst[0].node, 2);
-	j = sched_job_find(&s->node[1].state, "db");
+	j = csched_job_find(&s->node[1].state, "db");
 	db_epoch = j->epoch;
 	assert_true(job_on(j, 1) || job_on(j, 2));
 	db_primary_lost = j->inst[0].node <= 2;
@@ -970,13 +969,13 @@ static void test_partition_and_heal(void **unused)
 		sim_step(s);
 		for (int k = 0; k < 2; k++) {
 			int m = minority[k];
-			struct sched_view v = sim_view(s, m);
+			struct csched_view v = sim_view(s, m);
 
 			assert_false(s->node[m].leading);
 			assert_int_equal(s->node[m].state.term, before[m].term);
 			assert_int_equal(s->node[m].state.version, before[m].version);
 			assert_int_equal(s->node[m].state.njobs, before[m].njobs);
-			assert_int_equal(sched_submit_add(&s->node[m], &v, "x", 1, 0, NULL, 0),
+			assert_int_equal(csched_submit_add(&s->node[m], &v, "x", 1, 0, NULL, 0),
 					 -AION_ENOQUORUM);
 			assert_int_equal(s->node[m].state.njobs, before[m].njobs);
 		}
@@ -985,13 +984,13 @@ static void test_partition_and_heal(void **unused)
 	l = sim_leader(s);
 	assert_true(l >= 3);
 	assert_int_equal(sim_leaders(s), 1);
-	j = sched_job_find(&s->node[l].state, "web");
+	j = csched_job_find(&s->node[l].state, "web");
 	assert_int_equal(ninst(j), 3);
 	for (uint16_t n = 3; n <= 5; n++)
 		assert_true(job_on(j, n));
-	j = sched_job_find(&s->node[l].state, "one");
+	j = csched_job_find(&s->node[l].state, "one");
 	assert_int_equal(j->inst[0].node, 4);           /* next allowed node */
-	j = sched_job_find(&s->node[l].state, "db");
+	j = csched_job_find(&s->node[l].state, "db");
 	assert_int_equal(ninst(j), 2);
 	assert_false(job_on(j, 1) || job_on(j, 2));
 	assert_int_equal(j->epoch, db_epoch + db_primary_lost);
@@ -1010,7 +1009,7 @@ static void test_partition_and_heal(void **unused)
 	for (unsigned k = 0; k < s->node[l].state.njobs; k++)
 		assert_int_equal(ninst(&s->node[l].state.job[k]),
 				 s->node[l].state.job[k].replicas);
-	assert_non_null(sched_job_find(&s->node[2].state, "new"));
+	assert_non_null(csched_job_find(&s->node[2].state, "new"));
 	sim_free(s);
 }
 
@@ -1022,27 +1021,27 @@ static void test_added_nodes_do_not_vote(void **unused)
 {
 	static const int voters_side[] = { 1, 2 };
 	struct sim *s = sim_new_voters(5, 3, 0);
-	struct sched_job *j;
+	struct csched_job *j;
 	int l;
 
 	(void)unused;
 	sim_await_leader(s, 500 * MS);
 	assert_true(sim_leader(s) <= 3);
-	sim_add_committed(s, "web", 3, SCHED_SPREAD, NULL, 0);
+	sim_add_committed(s, "web", 3, CSCHED_SPREAD, NULL, 0);
 	sim_run(s, 1000 * MS);
 	l = sim_leader(s);
 	/* Placement uses the added nodes: the least loaded ones get work. */
-	j = sched_job_find(&s->node[l].state, "web");
+	j = csched_job_find(&s->node[l].state, "web");
 	assert_int_equal(ninst(j), 3);
 
 	partition(s, voters_side, 2, true);
 	for (int step = 0; step < 500; step++) {        /* 5 s */
 		sim_step(s);
 		for (int m = 3; m <= 5; m++) {
-			struct sched_view v = sim_view(s, m);
+			struct csched_view v = sim_view(s, m);
 
 			assert_false(s->node[m].leading);
-			assert_int_equal(sched_submit_add(&s->node[m], &v, "x", 1, 0, NULL, 0),
+			assert_int_equal(csched_submit_add(&s->node[m], &v, "x", 1, 0, NULL, 0),
 					 -AION_ENOQUORUM);
 		}
 	}
@@ -1057,7 +1056,7 @@ static void test_added_nodes_do_not_vote(void **unused)
 	sim_run(s, 3000 * MS);
 	assert_converged(s, sim_leader(s));
 	assert_true(sim_leader(s) <= 3);
-	assert_non_null(sched_job_find(&s->node[5].state, "new"));
+	assert_non_null(csched_job_find(&s->node[5].state, "new"));
 	sim_free(s);
 }
 
@@ -1077,14 +1076,14 @@ static void test_commit_needs_majority(void **unused)
 	for (int step = 0; step < 100; step++) {        /* 1 s */
 		sim_step(s);
 		assert_true(s->node[1].leading);
-		assert_false(sched_committed(&s->node[1], (uint32_t)v));
+		assert_false(csched_committed(&s->node[1], (uint32_t)v));
 	}
 	assert_true(has_job(&s->node[2].state, "web"));
 	/* A third holder makes the majority. */
 	s->drop[1][3] = s->drop[3][1] = false;
-	for (int step = 0; step < 50 && !sched_committed(&s->node[1], (uint32_t)v); step++)
+	for (int step = 0; step < 50 && !csched_committed(&s->node[1], (uint32_t)v); step++)
 		sim_step(s);
-	assert_true(sched_committed(&s->node[1], (uint32_t)v));
+	assert_true(csched_committed(&s->node[1], (uint32_t)v));
 	sim_free(s);
 
 	/* Three nodes, every follower cut off from the leader's messages:
@@ -1098,7 +1097,7 @@ static void test_commit_needs_majority(void **unused)
 	assert_true(v > 0);
 	for (int step = 0; step < 500; step++) {
 		sim_step(s);
-		assert_false(sched_committed_in(&s->node[1], s->sub[0].term, (uint32_t)v));
+		assert_false(csched_committed_in(&s->node[1], s->sub[0].term, (uint32_t)v));
 	}
 	/* The others elected among themselves without the change. */
 	assert_int_not_equal(sim_leader(s), 1);
@@ -1125,7 +1124,7 @@ static void test_flapping(void **unused)
 	sim_await_leader(s, 500 * MS);
 	for (int round = 0; round < 400; round++) {
 		int x = (int)(1 + rnd() % 5);
-		char name[SCHED_NAME_MAX];
+		char name[CSCHED_NAME_MAX];
 
 		if (rnd() % 2 && sim_leader(s))
 			x = sim_leader(s);
@@ -1143,10 +1142,10 @@ static void test_flapping(void **unused)
 			elections++;
 			last_term = s->node[l].term;
 		}
-		if (l && round % 40 == 0 && subs < SCHED_JOBS_MAX - 1) {
+		if (l && round % 40 == 0 && subs < CSCHED_JOBS_MAX - 1) {
 			snprintf(name, sizeof(name), "job%d", subs);
 			if (sim_submit(s, l, name, 1 + subs % 2,
-				       subs % 2 ? SCHED_SPREAD : 0, NULL, 0) > 0)
+				       subs % 2 ? CSCHED_SPREAD : 0, NULL, 0) > 0)
 				subs++;
 			sim_run(s, 100 * MS);   /* a calm spell to commit in */
 		}
@@ -1186,10 +1185,10 @@ static void test_no_vote_while_leader_lives(void **unused)
 	sim_free(s);
 }
 
-/* SCHED_TEST_SEED=N runs the randomised tests with another seed. */
+/* CSCHED_TEST_SEED=N runs the randomised tests with another seed. */
 int main(void)
 {
-	const char *seed = getenv("SCHED_TEST_SEED");
+	const char *seed = getenv("CSCHED_TEST_SEED");
 
 	if (seed)
 		rng_state = strtoull(seed, NULL, 0);

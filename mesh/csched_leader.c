@@ -1,5 +1,5 @@
 /*
- * The scheduler's leader rules (see mesh/sched.h): terms, votes, the
+ * The scheduler's leader rules (see mesh/csched.h): terms, votes, the
  * leader's pushes and the followers' acks, and commit by majority.
  *
  * Safety rests on two facts. A node votes once per term, and a candidate
@@ -14,22 +14,22 @@
  * adopt the term), so a node that lost sight of the leader for a moment
  * cannot force an election on the others. And a node that regains a
  * quorum view after losing it, or learns of a newer term, waits
- * SCHED_LEADER_TIMEOUT_NS for a STATE before it stands, so a node
+ * CSCHED_LEADER_TIMEOUT_NS for a STATE before it stands, so a node
  * returning from a partition hears the majority's leader instead of
  * unseating it.
  */
-#include "mesh/sched.h"
+#include "mesh/csched.h"
 
 #include "aion/error.h"
 
 #define NODE_NONE 0xFFFFu
 
-static unsigned view_len(const struct sched_view *v)
+static unsigned view_len(const struct csched_view *v)
 {
-	return v->nalive < SCHED_NODES_MAX ? v->nalive : SCHED_NODES_MAX;
+	return v->nalive < CSCHED_NODES_MAX ? v->nalive : CSCHED_NODES_MAX;
 }
 
-static bool in_view(const struct sched_view *v, uint16_t node)
+static bool in_view(const struct csched_view *v, uint16_t node)
 {
 	for (unsigned i = 0; i < view_len(v); i++)
 		if (v->alive[i] == node)
@@ -43,7 +43,7 @@ static bool node_valid(uint16_t node)
 }
 
 /* The view's other live nodes: the ones messages go to. */
-static bool peer(const struct sched_node *n, const struct sched_view *v, unsigned i)
+static bool peer(const struct csched_node *n, const struct csched_view *v, unsigned i)
 {
 	return node_valid(v->alive[i]) && v->alive[i] != n->self;
 }
@@ -54,12 +54,12 @@ static bool peer(const struct sched_node *n, const struct sched_view *v, unsigne
  * neither votes nor counts towards a quorum or a commit: otherwise two
  * sides of a partition could each count more than half of `configured`.
  */
-static bool voter(const struct sched_node *n, uint16_t node)
+static bool voter(const struct csched_node *n, uint16_t node)
 {
 	return node >= 1 && node <= n->configured;
 }
 
-unsigned sched_live_voters(const struct sched_node *n, const struct sched_view *v)
+unsigned csched_live_voters(const struct csched_node *n, const struct csched_view *v)
 {
 	unsigned live = voter(n, n->self);      /* whether the view lists it or not */
 
@@ -68,13 +68,13 @@ unsigned sched_live_voters(const struct sched_node *n, const struct sched_view *
 	return live;
 }
 
-bool sched_quorum(const struct sched_node *n, const struct sched_view *v)
+bool csched_quorum(const struct csched_node *n, const struct csched_view *v)
 {
-	return 2 * sched_live_voters(n, v) > n->configured;
+	return 2 * csched_live_voters(n, v) > n->configured;
 }
 
 /* How many live nodes of the view have a lower id than this one. */
-static unsigned rank(const struct sched_node *n, const struct sched_view *v)
+static unsigned rank(const struct csched_node *n, const struct csched_view *v)
 {
 	unsigned r = 0;
 
@@ -83,25 +83,25 @@ static unsigned rank(const struct sched_node *n, const struct sched_view *v)
 	return r;
 }
 
-static bool leader_live(const struct sched_node *n, const struct sched_view *v,
+static bool leader_live(const struct csched_node *n, const struct csched_view *v,
 			uint64_t now)
 {
 	if (n->leading)
 		return true;
 	return n->leader && n->leader != n->self && in_view(v, n->leader) &&
-	       now - n->leader_heard < SCHED_LEADER_TIMEOUT_NS;
+	       now - n->leader_heard < CSCHED_LEADER_TIMEOUT_NS;
 }
 
-void sched_init(struct sched_node *n, uint16_t self, unsigned configured, uint64_t now)
+void csched_init(struct csched_node *n, uint16_t self, unsigned configured, uint64_t now)
 {
-	*n = (struct sched_node){ .self = self, .configured = configured };
+	*n = (struct csched_node){ .self = self, .configured = configured };
 	n->no_leader_since = now;
 	n->had_quorum = true;   /* a starting node may stand at once */
 	n->stand_at = now;
-	n->self_load = (struct sched_load){ .node = self, .free_kib = UINT32_MAX };
+	n->self_load = (struct csched_load){ .node = self, .free_kib = UINT32_MAX };
 }
 
-static void step_down(struct sched_node *n)
+static void step_down(struct csched_node *n)
 {
 	if (n->leading && n->leader == n->self)
 		n->leader = 0;
@@ -117,7 +117,7 @@ static void step_down(struct sched_node *n)
  * learnt the term from a leader it had lost (or from a failed candidate's
  * answer) would stand at once and its higher term would retire the
  * working leader at the next push. */
-static void adopt_term(struct sched_node *n, uint32_t term, uint64_t now)
+static void adopt_term(struct csched_node *n, uint32_t term, uint64_t now)
 {
 	if (term <= n->term)
 		return;
@@ -126,23 +126,23 @@ static void adopt_term(struct sched_node *n, uint32_t term, uint64_t now)
 	n->voted_for = 0;
 	n->leader = 0;
 	n->no_leader_since = now;
-	n->quiet_until = now + SCHED_LEADER_TIMEOUT_NS;
+	n->quiet_until = now + CSCHED_LEADER_TIMEOUT_NS;
 }
 
-static struct sched_msg *msg(struct sched_node *n, struct sched_msg *m, uint8_t type,
-			     uint16_t to)
+static struct csched_msg *msg(struct csched_node *n, struct csched_msg *m, uint8_t type,
+			      uint16_t to)
 {
-	*m = (struct sched_msg){ .type = type, .from = n->self, .to = to, .term = n->term,
+	*m = (struct csched_msg){ .type = type, .from = n->self, .to = to, .term = n->term,
 				 .load = n->self_load };
 	m->load.node = n->self;
-	if (type == SCHED_MSG_VOTE || type == SCHED_MSG_STATE)
+	if (type == CSCHED_MSG_VOTE || type == CSCHED_MSG_STATE)
 		m->state = n->state;
 	return m;
 }
 
 /* One message of `type` to every other node of the view. */
-static int broadcast(struct sched_node *n, const struct sched_view *v, uint8_t type,
-		     struct sched_msg *out, int max)
+static int broadcast(struct csched_node *n, const struct csched_view *v, uint8_t type,
+		     struct csched_msg *out, int max)
 {
 	int k = 0;
 
@@ -152,23 +152,23 @@ static int broadcast(struct sched_node *n, const struct sched_view *v, uint8_t t
 	return k;
 }
 
-static int push(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		struct sched_msg *out, int max)
+static int push(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		struct csched_msg *out, int max)
 {
-	n->next_push = now + SCHED_PUSH_NS;
-	return broadcast(n, v, SCHED_MSG_STATE, out, max);
+	n->next_push = now + CSCHED_PUSH_NS;
+	return broadcast(n, v, CSCHED_MSG_STATE, out, max);
 }
 
 /* --- what others report --- */
 
-static void record_load(struct sched_node *n, uint16_t from, const struct sched_load *l)
+static void record_load(struct csched_node *n, uint16_t from, const struct csched_load *l)
 {
 	unsigned i = 0;
 
 	while (i < n->nloads && n->loads[i].node != from)
 		i++;
 	if (i == n->nloads) {
-		if (n->nloads >= SCHED_NODES_MAX)
+		if (n->nloads >= CSCHED_NODES_MAX)
 			return;
 		n->nloads++;
 	}
@@ -178,7 +178,7 @@ static void record_load(struct sched_node *n, uint16_t from, const struct sched_
 
 /* Highest version that more than half of the configured nodes hold:
  * the leader's own copy and the acks of its term. Never goes back. */
-static void update_committed(struct sched_node *n)
+static void update_committed(struct csched_node *n)
 {
 	uint32_t best = n->committed;
 
@@ -194,14 +194,14 @@ static void update_committed(struct sched_node *n)
 	n->committed = best;
 }
 
-static void record_ack(struct sched_node *n, uint16_t from, uint32_t version)
+static void record_ack(struct csched_node *n, uint16_t from, uint32_t version)
 {
 	unsigned i = 0;
 
 	while (i < n->nacked && n->acked_node[i] != from)
 		i++;
 	if (i == n->nacked) {
-		if (n->nacked >= SCHED_NODES_MAX)
+		if (n->nacked >= CSCHED_NODES_MAX)
 			return;
 		n->acked_node[n->nacked++] = from;
 		n->acked_version[i] = 0;
@@ -215,20 +215,20 @@ static void record_ack(struct sched_node *n, uint16_t from, uint32_t version)
 /* --- leading --- */
 
 /* Placement with the view and every load known, self's included. */
-static int place(struct sched_node *n, const struct sched_view *v)
+static int place(struct csched_node *n, const struct csched_view *v)
 {
-	struct sched_load all[SCHED_NODES_MAX + 1];
+	struct csched_load all[CSCHED_NODES_MAX + 1];
 	unsigned k = 0;
 
-	for (; k < n->nloads && k < SCHED_NODES_MAX; k++)
+	for (; k < n->nloads && k < CSCHED_NODES_MAX; k++)
 		all[k] = n->loads[k];
 	all[k] = n->self_load;
 	all[k++].node = n->self;
-	return sched_place(&n->state, v, all, k, n->why, sizeof(n->why));
+	return csched_place(&n->state, v, all, k, n->why, sizeof(n->why));
 }
 
-static int become_leader(struct sched_node *n, uint64_t now, const struct sched_view *v,
-			 struct sched_msg *out, int max)
+static int become_leader(struct csched_node *n, uint64_t now, const struct csched_view *v,
+			 struct csched_msg *out, int max)
 {
 	n->leading = true;
 	n->candidate = false;
@@ -243,21 +243,21 @@ static int become_leader(struct sched_node *n, uint64_t now, const struct sched_
 	return push(n, now, v, out, max);
 }
 
-static bool won(const struct sched_node *n)
+static bool won(const struct csched_node *n)
 {
 	return 2 * n->ngranted > n->configured;
 }
 
 /* VOTE_REQ to the view's other nodes; one that granted already grants again. */
-static int ask_votes(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		     struct sched_msg *out, int max)
+static int ask_votes(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		     struct csched_msg *out, int max)
 {
-	n->next_ask = now + SCHED_VOTE_RETRY_NS;
-	return broadcast(n, v, SCHED_MSG_VOTE_REQ, out, max);
+	n->next_ask = now + CSCHED_VOTE_RETRY_NS;
+	return broadcast(n, v, CSCHED_MSG_VOTE_REQ, out, max);
 }
 
-static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		 struct sched_msg *out, int max)
+static int stand(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		 struct csched_msg *out, int max)
 {
 	n->term++;
 	n->voted_for = n->self;
@@ -271,8 +271,8 @@ static int stand(struct sched_node *n, uint64_t now, const struct sched_view *v,
 	return ask_votes(n, now, v, out, max);
 }
 
-static int lead_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		     struct sched_msg *out, int max)
+static int lead_tick(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		     struct csched_msg *out, int max)
 {
 	/* Measured from here when this node steps down. */
 	n->no_leader_since = now;
@@ -287,21 +287,21 @@ static int lead_tick(struct sched_node *n, uint64_t now, const struct sched_view
 }
 
 /* "no quorum: sees 2 of 5 nodes, needs 3" */
-static void why_no_quorum(struct sched_node *n, const struct sched_view *v)
+static void why_no_quorum(struct csched_node *n, const struct csched_view *v)
 {
 	n->why[0] = '\0';
-	sched_why_put(n->why, sizeof(n->why), "no quorum: sees ");
-	sched_why_put_uint(n->why, sizeof(n->why), sched_live_voters(n, v));
-	sched_why_put(n->why, sizeof(n->why), " of ");
-	sched_why_put_uint(n->why, sizeof(n->why), n->configured);
-	sched_why_put(n->why, sizeof(n->why), " nodes, needs ");
-	sched_why_put_uint(n->why, sizeof(n->why), n->configured / 2 + 1);
+	csched_why_put(n->why, sizeof(n->why), "no quorum: sees ");
+	csched_why_put_uint(n->why, sizeof(n->why), csched_live_voters(n, v));
+	csched_why_put(n->why, sizeof(n->why), " of ");
+	csched_why_put_uint(n->why, sizeof(n->why), n->configured);
+	csched_why_put(n->why, sizeof(n->why), " nodes, needs ");
+	csched_why_put_uint(n->why, sizeof(n->why), n->configured / 2 + 1);
 }
 
-int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
-	       struct sched_msg *out, int max)
+int csched_tick(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		struct csched_msg *out, int max)
 {
-	if (!sched_quorum(n, v)) {
+	if (!csched_quorum(n, v)) {
 		step_down(n);
 		n->had_quorum = false;
 		n->stand_at = UINT64_MAX;
@@ -310,19 +310,19 @@ int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
 	}
 	if (!n->had_quorum) {
 		n->had_quorum = true;
-		n->quiet_until = now + SCHED_LEADER_TIMEOUT_NS;
+		n->quiet_until = now + CSCHED_LEADER_TIMEOUT_NS;
 		n->why[0] = '\0';
 	}
 	if (n->leading)
 		return lead_tick(n, now, v, out, max);
 	if (leader_live(n, v, now)) {
 		n->no_leader_since = now;
-		n->stand_at = n->leader_heard + SCHED_LEADER_TIMEOUT_NS;
+		n->stand_at = n->leader_heard + CSCHED_LEADER_TIMEOUT_NS;
 		return 0;
 	}
 	/* Lowest id first; a failed candidacy retries after a timeout. */
-	n->stand_at = n->no_leader_since + rank(n, v) * SCHED_RANK_DELAY_NS +
-		      (n->candidate ? SCHED_LEADER_TIMEOUT_NS : 0);
+	n->stand_at = n->no_leader_since + rank(n, v) * CSCHED_RANK_DELAY_NS +
+		      (n->candidate ? CSCHED_LEADER_TIMEOUT_NS : 0);
 	if (n->stand_at < n->quiet_until)
 		n->stand_at = n->quiet_until;
 	if (!voter(n, n->self))
@@ -334,7 +334,7 @@ int sched_tick(struct sched_node *n, uint64_t now, const struct sched_view *v,
 	return 0;
 }
 
-uint64_t sched_next_deadline(const struct sched_node *n, uint64_t now)
+uint64_t csched_next_deadline(const struct csched_node *n, uint64_t now)
 {
 	uint64_t d = n->leading ? n->next_push : n->stand_at;
 
@@ -342,15 +342,15 @@ uint64_t sched_next_deadline(const struct sched_node *n, uint64_t now)
 		d = n->next_ask;
 
 	/* Never sleep past a push period: the view may change meanwhile. */
-	if (d > now + SCHED_PUSH_NS)
-		d = now + SCHED_PUSH_NS;
+	if (d > now + CSCHED_PUSH_NS)
+		d = now + CSCHED_PUSH_NS;
 	return d < now ? now : d;
 }
 
 /* --- messages --- */
 
-static int on_vote_req(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		       const struct sched_msg *in, struct sched_msg *out, int max, bool live)
+static int on_vote_req(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		       const struct csched_msg *in, struct csched_msg *out, int max, bool live)
 {
 	bool grant = in->term == n->term && !live && in_view(v, in->from) &&
 		     voter(n, in->from) && (n->voted_for == 0 || n->voted_for == in->from);
@@ -362,36 +362,36 @@ static int on_vote_req(struct sched_node *n, uint64_t now, const struct sched_vi
 		/* Give the candidate time to win before standing ourselves. */
 		n->no_leader_since = now;
 	}
-	msg(n, out, SCHED_MSG_VOTE, in->from)->granted = grant;
+	msg(n, out, CSCHED_MSG_VOTE, in->from)->granted = grant;
 	return 1;
 }
 
-static int on_vote(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		   const struct sched_msg *in, struct sched_msg *out, int max)
+static int on_vote(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		   const struct csched_msg *in, struct csched_msg *out, int max)
 {
 	if (!n->candidate || in->term != n->term || !in->granted || !voter(n, in->from))
 		return 0;
 	for (unsigned i = 0; i < n->ngranted; i++)
 		if (n->granted[i] == in->from)
 			return 0;
-	if (n->ngranted >= SCHED_NODES_MAX)
+	if (n->ngranted >= CSCHED_NODES_MAX)
 		return 0;
 	n->granted[n->ngranted++] = in->from;
-	if (sched_state_newer(&in->state, &n->state))
+	if (csched_state_newer(&in->state, &n->state))
 		n->state = in->state;
 	return won(n) ? become_leader(n, now, v, out, max) : 0;
 }
 
-static int on_state(struct sched_node *n, uint64_t now, const struct sched_msg *in,
-		    struct sched_msg *out, int max)
+static int on_state(struct csched_node *n, uint64_t now, const struct csched_msg *in,
+		    struct csched_msg *out, int max)
 {
-	struct sched_msg *ack;
+	struct csched_msg *ack;
 
 	if (max < 1)
 		return 0;
 	if (in->term < n->term) {
 		/* A stale leader: our higher term in the ack retires it. */
-		msg(n, out, SCHED_MSG_STATE_ACK, in->from);
+		msg(n, out, CSCHED_MSG_STATE_ACK, in->from);
 		return 1;
 	}
 	if (n->leading || in->state.term != in->term)
@@ -401,32 +401,32 @@ static int on_state(struct sched_node *n, uint64_t now, const struct sched_msg *
 	n->leader_heard = now;
 	n->no_leader_since = now;
 	n->quiet_until = 0;     /* the leader we waited for showed itself */
-	if (!sched_state_newer(&n->state, &in->state))
+	if (!csched_state_newer(&n->state, &in->state))
 		n->state = in->state;
-	ack = msg(n, out, SCHED_MSG_STATE_ACK, in->from);
+	ack = msg(n, out, CSCHED_MSG_STATE_ACK, in->from);
 	ack->version = n->state.version;
 	return 1;
 }
 
-int sched_receive(struct sched_node *n, uint64_t now, const struct sched_view *v,
-		  const struct sched_msg *in, struct sched_msg *out, int max)
+int csched_receive(struct csched_node *n, uint64_t now, const struct csched_view *v,
+		   const struct csched_msg *in, struct csched_msg *out, int max)
 {
 	bool live = leader_live(n, v, now);
 
 	if (in->to != n->self || !node_valid(in->from) || in->from == n->self)
 		return -AION_EINVAL;
-	if (in->type < SCHED_MSG_VOTE_REQ || in->type > SCHED_MSG_STATE_ACK)
+	if (in->type < CSCHED_MSG_VOTE_REQ || in->type > CSCHED_MSG_STATE_ACK)
 		return -AION_EINVAL;
-	if (in->type != SCHED_MSG_VOTE_REQ || !live)
+	if (in->type != CSCHED_MSG_VOTE_REQ || !live)
 		adopt_term(n, in->term, now);
-	if (in->type == SCHED_MSG_VOTE || in->type == SCHED_MSG_STATE_ACK)
+	if (in->type == CSCHED_MSG_VOTE || in->type == CSCHED_MSG_STATE_ACK)
 		record_load(n, in->from, &in->load);
 	switch (in->type) {
-	case SCHED_MSG_VOTE_REQ:
+	case CSCHED_MSG_VOTE_REQ:
 		return on_vote_req(n, now, v, in, out, max, live);
-	case SCHED_MSG_VOTE:
+	case CSCHED_MSG_VOTE:
 		return on_vote(n, now, v, in, out, max);
-	case SCHED_MSG_STATE:
+	case CSCHED_MSG_STATE:
 		return on_state(n, now, in, out, max);
 	default:
 		if (n->leading && in->term == n->term && voter(n, in->from))
@@ -437,9 +437,9 @@ int sched_receive(struct sched_node *n, uint64_t now, const struct sched_view *v
 
 /* --- changes asked by meshd --- */
 
-static int64_t may_submit(const struct sched_node *n, const struct sched_view *v)
+static int64_t may_submit(const struct csched_node *n, const struct csched_view *v)
 {
-	if (!sched_quorum(n, v))
+	if (!csched_quorum(n, v))
 		return -AION_ENOQUORUM;
 	if (!n->leading)
 		return -AION_EAGAIN;
@@ -447,7 +447,7 @@ static int64_t may_submit(const struct sched_node *n, const struct sched_view *v
 }
 
 /* After a change: placement, a new version, and a push on the next tick. */
-static int64_t submitted(struct sched_node *n, const struct sched_view *v)
+static int64_t submitted(struct csched_node *n, const struct csched_view *v)
 {
 	place(n, v);
 	n->state.version++;
@@ -456,42 +456,42 @@ static int64_t submitted(struct sched_node *n, const struct sched_view *v)
 	return n->state.version;
 }
 
-int64_t sched_submit_add(struct sched_node *n, const struct sched_view *v, const char *name,
-			 unsigned replicas, unsigned flags, const uint16_t *allowed,
-			 unsigned nallowed)
+int64_t csched_submit_add(struct csched_node *n, const struct csched_view *v, const char *name,
+			  unsigned replicas, unsigned flags, const uint16_t *allowed,
+			  unsigned nallowed)
 {
 	int64_t err = may_submit(n, v);
 
 	if (!err)
-		err = sched_job_add(&n->state, name, replicas, flags, allowed, nallowed);
+		err = csched_job_add(&n->state, name, replicas, flags, allowed, nallowed);
 	return err < 0 ? err : submitted(n, v);
 }
 
-int64_t sched_submit_remove(struct sched_node *n, const struct sched_view *v, const char *name)
+int64_t csched_submit_remove(struct csched_node *n, const struct csched_view *v, const char *name)
 {
 	int64_t err = may_submit(n, v);
 
 	if (!err)
-		err = sched_job_remove(&n->state, name);
+		err = csched_job_remove(&n->state, name);
 	return err < 0 ? err : submitted(n, v);
 }
 
-int64_t sched_submit_fail(struct sched_node *n, const struct sched_view *v, const char *name,
-			  uint16_t node, uint32_t epoch)
+int64_t csched_submit_fail(struct csched_node *n, const struct csched_view *v, const char *name,
+			   uint16_t node, uint32_t epoch)
 {
 	int64_t err = may_submit(n, v);
 
 	if (!err)
-		err = sched_job_fail(&n->state, name, node, epoch);
+		err = csched_job_fail(&n->state, name, node, epoch);
 	return err < 0 ? err : submitted(n, v);
 }
 
-bool sched_committed(const struct sched_node *n, uint32_t version)
+bool csched_committed(const struct csched_node *n, uint32_t version)
 {
 	return n->leading && version <= n->committed;
 }
 
-bool sched_committed_in(const struct sched_node *n, uint32_t term, uint32_t version)
+bool csched_committed_in(const struct csched_node *n, uint32_t term, uint32_t version)
 {
-	return term == n->term && sched_committed(n, version);
+	return term == n->term && csched_committed(n, version);
 }

@@ -1,0 +1,193 @@
+/*
+ * The virtqueues: receive buffer j is the chain 2j (the 10-byte virtio
+ * header) -> 2j+1 (the frame), and so is transmit buffer j. Received
+ * frames go to netd's rx ring when serving, or are logged in selftest
+ * mode; netd's tx ring drains into free transmit buffers.
+ */
+#include "vnet_drv.h"
+
+static void set_desc(struct vq *q, unsigned i, uint64_t pa, uint32_t len,
+		     uint16_t flags, uint16_t next)
+{
+	q->desc[i].addr = pa;
+	q->desc[i].len = len;
+	q->desc[i].flags = flags;
+	q->desc[i].next = next;
+}
+
+/* Offers the chain at head to the device (notify separately). */
+void vq_push(struct vq *q, uint16_t head)
+{
+	q->avail[2 + (q->avail_idx % q->num)] = head;
+	barrier();
+	q->avail_idx++;
+	q->avail[1] = q->avail_idx;
+	barrier();
+}
+
+void vq_notify(struct vq *q)
+{
+	barrier();
+	wreg16(VIRTIO_PCI_QUEUE_NOTIFY, (uint16_t)q->index);
+}
+
+void vq_activate(struct vq *q)
+{
+	wreg16(VIRTIO_PCI_QUEUE_SEL, (uint16_t)q->index);
+	wreg32(VIRTIO_PCI_QUEUE_PFN, (uint32_t)(q->phys / VRING_ALIGN));
+}
+
+/* RX buffer j is the chain 2j (10-byte header) -> 2j+1 (the frame). */
+void rx_fill(void)
+{
+	for (unsigned j = 0; j < vn.nrx; j++) {
+		struct buf *b = &vn.rxb[j];
+		set_desc(&vn.rx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN,
+			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(2 * j + 1));
+		set_desc(&vn.rx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN,
+			 BUF_SIZE - VIRTIO_NET_HDR_LEN, VRING_DESC_F_WRITE, 0);
+		vq_push(&vn.rx, (uint16_t)(2 * j));
+	}
+}
+
+/* Serving: a received frame goes to netd's rx ring; true if it went. */
+static bool rx_deliver(const uint8_t *frame, uint32_t len)
+{
+	if (!len)
+		return false;
+	if (!vn.shm || netring_push(&vn.shm->rx, frame, len)) {
+		vn.rx_dropped++;        /* not attached yet, or the ring is full */
+		return false;
+	}
+	vn.rx_frames++;
+	return true;
+}
+
+static void rx_process(void)
+{
+	bool refilled = false, pushed = false;
+
+	while (vn.rx.last_used != vn.rx.used[1]) {
+		barrier();
+		struct vring_used_elem e = vn.rx.used_ring[vn.rx.last_used % vn.rx.num];
+		vn.rx.last_used++;
+		unsigned j = e.id / 2;
+		if (j >= vn.nrx || (e.id & 1)) {
+			aion_printf("rx bad used id=%u len=%u", e.id, e.len);
+			continue;
+		}
+		uint8_t src[ETH_ALEN];
+		char text[80], from[18];
+		uint32_t flen = e.len > VIRTIO_NET_HDR_LEN ? e.len - VIRTIO_NET_HDR_LEN : 0;
+		if (flen > BUF_SIZE - VIRTIO_NET_HDR_LEN)
+			flen = BUF_SIZE - VIRTIO_NET_HDR_LEN;
+		if (vn.serving) {
+			pushed |= rx_deliver(vn.rxb[j].va + VIRTIO_NET_HDR_LEN, flen);
+		} else if (vnet_parse_frame(vn.rxb[j].va + VIRTIO_NET_HDR_LEN, flen, src,
+					    text, sizeof(text))) {
+			vn.received++;
+			vnet_format_mac(src, from);
+			aion_printf("rx from=%s text=%s", from, text);
+		}
+		vq_push(&vn.rx, (uint16_t)(2 * j));
+		refilled = true;
+	}
+	if (refilled)
+		vq_notify(&vn.rx);
+	if (pushed)
+		aion_signal(vn.peer, NETRING_SIGNAL);
+}
+
+static void tx_process(void)
+{
+	while (vn.tx.last_used != vn.tx.used[1]) {
+		barrier();
+		uint32_t id = vn.tx.used_ring[vn.tx.last_used % vn.tx.num].id;
+		vn.tx.last_used++;
+		if (id / 2 < vn.ntx)
+			vn.tx_busy[id / 2] = false;
+	}
+}
+
+/* Sends one frame; -AION_EAGAIN when every TX buffer is in flight. */
+int64_t tx_send(const char *text)
+{
+	unsigned j = 0;
+
+	tx_process();
+	while (j < vn.ntx && vn.tx_busy[j])
+		j++;
+	if (j == vn.ntx)
+		return -AION_EAGAIN;
+	struct buf *b = &vn.txb[j];
+	memset(b->va, 0, VIRTIO_NET_HDR_LEN);   /* no checksum offload, no GSO */
+	size_t len = vnet_build_frame(b->va + VIRTIO_NET_HDR_LEN,
+				      BUF_SIZE - VIRTIO_NET_HDR_LEN, vn.mac, text);
+	if (!len)
+		return -AION_ERANGE;
+	set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
+		 (uint16_t)(2 * j + 1));
+	set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, (uint32_t)len, 0, 0);
+	vn.tx_busy[j] = true;
+	vq_push(&vn.tx, (uint16_t)(2 * j));
+	vq_notify(&vn.tx);
+	return 0;
+}
+
+/*
+ * Serving: moves frames from netd's tx ring into free TX buffers, at most
+ * one ring's worth per call; what finds no free buffer stays in the ring
+ * until a TX completion frees one.
+ */
+void tx_drain(void)
+{
+	struct netring *r;
+	bool queued = false;
+	unsigned j = 0;
+
+	if (!vn.shm)
+		return;
+	r = &vn.shm->tx;
+	tx_process();
+	for (unsigned n = 0; n < NETRING_SLOTS; n++) {
+		while (j < vn.ntx && vn.tx_busy[j])
+			j++;
+		if (j == vn.ntx || __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == r->tail)
+			break;
+		struct buf *b = &vn.txb[j];
+		uint8_t *frame = b->va + VIRTIO_NET_HDR_LEN;
+		/* Longer frames come back cut to the buffer, so they fail the check. */
+		uint32_t len = netring_pop(r, frame, BUF_SIZE - VIRTIO_NET_HDR_LEN);
+		if (len < ETH_HLEN || len > TX_FRAME_MAX) {
+			vn.tx_dropped++;
+			continue;
+		}
+		if (len < ETH_ZLEN) {           /* pad runts to the minimum */
+			memset(frame + len, 0, ETH_ZLEN - len);
+			len = ETH_ZLEN;
+		}
+		memset(b->va, 0, VIRTIO_NET_HDR_LEN);   /* no checksum offload, no GSO */
+		set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
+			 (uint16_t)(2 * j + 1));
+		set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, len, 0, 0);
+		vn.tx_busy[j] = true;
+		vq_push(&vn.tx, (uint16_t)(2 * j));
+		vn.tx_frames++;
+		queued = true;
+	}
+	if (queued)
+		vq_notify(&vn.tx);
+}
+
+/* The device interrupted: acknowledge it (reading the ISR drops the line),
+ * take what the queues finished, and unmask the line again. */
+int64_t handle_irq(void)
+{
+	uint8_t isr = reg8(VIRTIO_PCI_ISR);
+	vn.irqs++;
+	if (isr & VIRTIO_ISR_QUEUE) {
+		rx_process();
+		tx_process();
+	}
+	return aion_irq_ack(VN_HANDLE_IRQ);
+}

@@ -1,0 +1,184 @@
+/*
+ * virtio-net serving netd (aion/netring.h; main.c's comment has the
+ * protocol): one thread with the IRQ notification bound to it, so one
+ * RECV returns a NET_ATTACH call, the device's IRQ_BIT or netd's
+ * NETRING_SIGNAL.
+ */
+#include "libaion/initclient.h"
+#include "libaion/serve.h"
+#include "aion/initproto.h"
+#include "vnet_drv.h"
+
+#define LOOP_STACK_PAGES 8
+#define SHM_VADDR       0x0000000050000000ull   /* two slots for struct netshm */
+#define SHM_SLOT_SPAN   0x0000000000400000ull   /* 4 MiB: a memory object is <= 2 MiB */
+
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
+static char serve_name[16];             /* the name= arg */
+
+/*
+ * The memory object mapped at va must cover struct netshm: a page of ours
+ * can be mapped at its last page only if the object does not reach it.
+ */
+static int64_t shm_check(uint64_t va)
+{
+	uint64_t last = va + (NETSHM_PAGES - 1) * VNET_PAGE;
+	int64_t err = aion_anon_map(AION_HANDLE_SELF, last, VNET_PAGE, AION_PROT_READ);
+
+	if (err == -AION_EEXIST)
+		return 0;
+	if (err == 0) {
+		aion_anon_unmap(AION_HANDLE_SELF, last, VNET_PAGE);
+		return -AION_ERANGE;
+	}
+	return err;
+}
+
+static uint64_t shm_va(unsigned slot)
+{
+	return SHM_VADDR + slot * SHM_SLOT_SPAN;
+}
+
+/*
+ * NET_ATTACH with got[0] (memory object) and got[1] (netd's notification).
+ * On success the notification is kept, the memory object's handle closed
+ * (the mapping holds it), and an earlier attachment dropped; on error the
+ * caller closes both and the earlier attachment stays.
+ */
+static int64_t attach(const aion_handle_t *got, unsigned ngot)
+{
+	struct aion_cap_info ci;
+	int64_t err;
+
+	if (ngot != 2)
+		return -AION_EINVAL;
+	if ((err = aion_cap_info(got[1], &ci)))
+		return err;
+	if (ci.type != AION_OBJ_NOTIFICATION)
+		return -AION_ETYPE;
+	if (!(ci.rights & AION_RIGHT_SEND))
+		return -AION_ERIGHTS;
+	unsigned slot = vn.shm ? vn.shm_slot ^ 1 : 0;
+	uint64_t va = shm_va(slot);
+	if ((err = aion_memory_map(got[0], AION_HANDLE_SELF, va,
+				   AION_PROT_READ | AION_PROT_WRITE)))
+		return err;
+	if ((err = shm_check(va))) {
+		aion_memory_unmap(AION_HANDLE_SELF, va);
+		return err;
+	}
+	if (vn.shm) {
+		aion_printf("detached rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
+			    (unsigned long)vn.rx_frames, (unsigned long)vn.tx_frames,
+			    (unsigned long)vn.rx_dropped, (unsigned long)vn.tx_dropped);
+		aion_memory_unmap(AION_HANDLE_SELF, shm_va(vn.shm_slot));
+		aion_handle_close(vn.peer);
+	}
+	aion_handle_close(got[0]);
+	vn.shm = (struct netshm *)va;
+	vn.shm_slot = slot;
+	vn.peer = got[1];
+	aion_printf("attached mac=%s shm_pages=%lu", vn.macs, (unsigned long)NETSHM_PAGES);
+	return 0;
+}
+
+static uint64_t mac_word(void)
+{
+	uint64_t w = 0;
+
+	for (unsigned i = 0; i < ETH_ALEN; i++)
+		w |= (uint64_t)vn.mac[i] << (8 * i);
+	return w;
+}
+
+/* NET_ATTACH: caps[0] the memory object, caps[1] netd's notification;
+ * reply w1 = the MAC, caps[0] our notification. */
+static int64_t on_attach(struct aion_serve_req *r)
+{
+	int64_t err = attach(r->caps, r->ncaps);
+	if (err)
+		return err;
+	aion_serve_keep(r, 0);          /* closed by attach: its mapping holds it */
+	aion_serve_keep(r, 1);          /* vn.peer */
+	r->reply.w[1] = mac_word();
+	aion_serve_give(r, vn.notify, AION_RIGHT_SEND);
+	return 0;
+}
+
+static const struct aion_serve_op vnet_ops[] = {
+	{ .label = NET_ATTACH, .fn = on_attach },
+};
+static const struct aion_serve_table vnet_table = AION_SERVE_TABLE(vnet_ops, -AION_ENOSYS);
+
+/* Answers one call on our endpoint; a failed attach or reply is logged. */
+static void serve_call(const struct aion_msg *m)
+{
+	struct aion_serve_req r;
+	aion_serve_begin(&r, &ipc_buf, m, AION_TAG_LABEL(m->tag));
+	int64_t status = aion_serve_dispatch(&vnet_table, &r);
+	int64_t err = aion_serve_end(&r, status);
+	if (status || err)
+		aion_printf("attach label=%u err=%s reply=%s", r.label, aion_error_name(status),
+			    aion_error_name(err));
+}
+/* The one serving thread: registers serve_name, then calls and signals forever. */
+static int64_t serve_loop(uint64_t prio)
+{
+	struct aion_msg m;
+	int64_t err;
+
+	if ((err = aion_ipc_buffer(&ipc_buf)))
+		return vnet_fail("ipc buffer", err);
+	if ((err = init_register(SVC_INIT_EP, &ipc_buf, serve_name, vn.ep,
+				 AION_RIGHT_SEND | AION_RIGHT_GRANT)))
+		return vnet_fail("register", err);
+	aion_printf("serving name=%s prio=%lu", serve_name, (unsigned long)prio);
+	for (;;) {
+		tx_drain();
+		if ((err = aion_recv(vn.ep, &m, AION_FOREVER)))
+			return vnet_fail("recv", err);
+		if (!(m.tag & AION_TAG_NOTIFY)) {
+			serve_call(&m);
+			continue;
+		}
+		if (m.w[0] & IRQ_BIT) {
+			if ((err = handle_irq()))
+				return vnet_fail("irq ack", err);
+		}
+		/* NETRING_SIGNAL: frames on tx, sent by tx_drain at the top. */
+	}
+}
+
+extern char aion_thread_trampoline[];   /* space/lib/crt0.S */
+
+/*
+ * Serving mode: the endpoint, and the thread that serves it with our
+ * notification bound to it. The thread is bound before it starts (a bind
+ * does not deliver bits already pending to a thread blocked in RECV).
+ */
+int64_t serve_start(uint64_t prio, const char *name)
+{
+	int64_t ep, t, err;
+
+	memcpy(serve_name, name, sizeof(serve_name));
+	vn.serving = true;
+	if ((ep = aion_endpoint_create()) < 0)
+		return vnet_fail("endpoint create", ep);
+	vn.ep = (aion_handle_t)ep;
+	uint64_t top = aion_stack_alloc(LOOP_STACK_PAGES);
+	if (!top)
+		return vnet_fail("stack", -AION_ENOMEM);
+	uint64_t *sp = (uint64_t *)top;
+	sp[-1] = (uint64_t)serve_loop;  /* read by aion_thread_trampoline */
+	sp[-2] = 0;
+	t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)aion_thread_trampoline, top - 16,
+			       prio, (unsigned)prio);
+	if (t < 0)
+		return vnet_fail("thread create", t);
+	if ((err = aion_notify_bind(vn.notify, (aion_handle_t)t)))
+		return vnet_fail("notify bind", err);
+	if ((err = aion_thread_start((aion_handle_t)t)))
+		return vnet_fail("thread start", err);
+	aion_handle_close((aion_handle_t)t);
+	return 0;
+}

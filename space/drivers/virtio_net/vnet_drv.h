@@ -1,0 +1,97 @@
+/*
+ * The virtio-net driver's own parts (vnet.h has the device layout and the
+ * pure helpers). One unit, one state (vn):
+ *
+ *   main.c     arguments, the start, the selftest mode
+ *   device.c   reset and feature negotiation, the DMA object, the rings' places
+ *   queues.c   the virtqueues: receive, transmit, the interrupt
+ *   serve.c    serving netd: NET_ATTACH and the serving thread
+ */
+#ifndef VNET_DRV_H
+#define VNET_DRV_H
+
+#include "libaion/lib.h"
+#include "aion/netring.h"
+#include "common/time.h"
+#include "vnet.h"
+
+#define VN_HANDLE_IO    AION_HANDLE(2, 1)
+#define VN_HANDLE_IRQ   AION_HANDLE(3, 1)
+
+#define DMA_VADDR       0x0000000040000000ull
+#define BUF_SIZE        2048u
+#define RX_BUFS_MAX     128     /* two descriptors each: header, frame */
+#define TX_BUFS_MAX     16
+#define IRQ_BIT         1ull
+#define TX_FRAME_MAX    (ETH_FRAME_MAX + 4)     /* with one VLAN tag; no offloads */
+
+#define barrier()       __asm__ volatile("" ::: "memory")
+
+struct vq {
+	unsigned index, num;
+	struct vring_layout lay;
+	uint64_t phys;                  /* of its first page */
+	volatile struct vring_desc *desc;
+	volatile uint16_t *avail;       /* [0] flags, [1] idx, [2 + i] ring */
+	volatile uint16_t *used;        /* [0] flags, [1] idx */
+	volatile struct vring_used_elem *used_ring;
+	uint16_t avail_idx, last_used;
+};
+
+struct buf {
+	uint8_t *va;
+	uint64_t pa;
+};
+
+struct vnet_dev {
+	uint16_t io;
+	unsigned irq_line, node;
+	uint8_t mac[ETH_ALEN];
+	char macs[18];
+	struct vq rx, tx;
+	struct buf rxb[RX_BUFS_MAX], txb[TX_BUFS_MAX];
+	unsigned nrx, ntx;
+	bool tx_busy[TX_BUFS_MAX];
+	unsigned sent, received, irqs;
+	/* serving netd */
+	bool serving;
+	struct netshm *shm;             /* NULL until the first NET_ATTACH */
+	unsigned shm_slot;
+	aion_handle_t peer;             /* netd's notification (SEND) */
+	aion_handle_t notify;           /* ours: IRQ_BIT and NETRING_SIGNAL */
+	aion_handle_t ep;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+};
+
+extern struct vnet_dev vn;
+
+/* Logs "error WHAT err=NAME"; returns 1, the driver's exit code. */
+int vnet_fail(const char *what, int64_t err);
+
+/* The legacy register block, at vn.io. */
+static inline uint8_t reg8(unsigned off) { return aion_inb((uint16_t)(vn.io + off)); }
+static inline uint16_t reg16(unsigned off) { return aion_inw((uint16_t)(vn.io + off)); }
+static inline uint32_t reg32(unsigned off) { return aion_inl((uint16_t)(vn.io + off)); }
+static inline void wreg8(unsigned off, uint8_t v) { aion_outb((uint16_t)(vn.io + off), v); }
+static inline void wreg16(unsigned off, uint16_t v) { aion_outw((uint16_t)(vn.io + off), v); }
+static inline void wreg32(unsigned off, uint32_t v) { aion_outl((uint16_t)(vn.io + off), v); }
+
+/* device.c: reset, MAC, queues, DMA, DRIVER_OK; 0, or 1 after logging why. */
+int device_init(void);
+
+/* queues.c */
+void vq_push(struct vq *q, uint16_t head);
+void vq_notify(struct vq *q);
+void vq_activate(struct vq *q);
+void rx_fill(void);
+/* Sends one selftest frame; -AION_EAGAIN when every TX buffer is in flight. */
+int64_t tx_send(const char *text);
+/* Serving: frames from netd's tx ring into free TX buffers. */
+void tx_drain(void);
+/* The device interrupted: take what the queues finished, unmask the line. */
+int64_t handle_irq(void);
+
+/* serve.c: the serving thread for netd, registered as name (this thread ends). */
+int64_t serve_start(uint64_t prio, const char *name);
+
+#endif /* VNET_DRV_H */
