@@ -46,7 +46,7 @@ void reply_release(struct kobj *reply);
 
 /*
  * Moves the payload and capabilities of tag from s's IPC buffer to r's
- * (ipc_transfer.c). Checks everything, then commits; on failure nothing
+ * (endpoint.c). Checks everything, then commits; on failure nothing
  * changed and *blame says whose fault it was.
  */
 enum ipc_blame { IPC_BLAME_SENDER, IPC_BLAME_RECEIVER };

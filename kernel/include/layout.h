@@ -1,7 +1,8 @@
 /*
  * The kernel's virtual memory layout (docs/architecture.md):
  *
- *   0x0000000000000000 .. 0x00007fffffffffff  user half (units, later)
+ *   0x0000000000000000 .. 0x00007fffffffffff  user half: each unit's own address
+ *                                              space (aion/object.h: AION_USER_MIN..END)
  *   0xffff800000000000 .. + top of RAM         direct map of physical memory
  *   0xffffffff80000000 .. + 2 GiB              kernel image (-mcmodel=kernel),
  *                                              physical load address 1 MiB
