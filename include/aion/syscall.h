@@ -1,6 +1,6 @@
 /*
- * AionCore system calls: numbers and calling convention (docs/abi.md has
- * each call with its arguments and errors).
+ * AionCore system calls: numbers, calling convention, and each call's
+ * arguments, result and errors (the table in docs/abi.md is made from them).
  *
  * Convention (x86_64 SYSCALL): number in rax; arguments in rdi, rsi, rdx,
  * r10, r8, r9; result in rax: >= 0 on success, -AION_E... on failure. The
@@ -12,12 +12,13 @@
 #define AION_SYSCALL_H
 
 /*
- * The list of system calls: the one place a call is declared. The kernel's
- * handler table and prototypes, the AION_SYS_* numbers and libaion's stubs
- * all come from it by the preprocessor; docs/abi.md describes each call
- * and the unit test abi-doc fails when its table and this list disagree.
+ * The list of system calls: the one place a call is declared and
+ * documented. The kernel's handler table and prototypes, the AION_SYS_*
+ * numbers and libaion's stubs all come from it by the preprocessor, and
+ * docs/abi.md's table of calls from its DOC strings (scripts/lib/abi-table;
+ * the unit test abi-doc fails when the doc's table is not what it makes).
  *
- * X(NAME, name, number, args)
+ * X(NAME, name, number, args, doc)
  *   NAME    AION_SYS_NAME, the name docs/abi.md uses
  *   name    NAME in lower case: the kernel's handler is sys_name (in the
  *           file of the object it acts on: kernel/core/<object>.c) and
@@ -28,87 +29,208 @@
  *           stub returns int64_t. OWN: libaion writes the stub by hand
  *           (libaion/sys.h says why: a message in registers, an unsigned
  *           or no result, a loop).
+ *   doc     DOC(arguments, returns, errors): markdown strings, the columns
+ *           of the call's row in docs/abi.md. Only the host program
+ *           tests/abi/abi_lists.c expands them; every other user of the
+ *           list drops them, so no string reaches the kernel or a program.
  */
 #define AION_SYSCALLS(X)                                                              \
-	X(DEBUG_LOG,           debug_log,            0, ARGS2(const char *, buf, size_t, len)) \
-	X(CLOCK_NS,            clock_ns,             1, OWN)                                 \
-	X(YIELD,               yield,                2, ARGS0())                             \
-	X(SLEEP_UNTIL,         sleep_until,          3, ARGS1(uint64_t, deadline_ns))        \
-	X(THREAD_EXIT,         thread_exit,          4, OWN)                                 \
+	X(DEBUG_LOG,           debug_log,            0, ARGS2(const char *, buf, size_t, len), \
+		DOC("`buf`, `len` (≤ `AION_LOG_MAX` = 256)", "0",                            \
+		    "`EINVAL` len too long; `EFAULT`"))                                      \
+	X(CLOCK_NS,            clock_ns,             1, OWN,                                 \
+		DOC("–", "monotonic ns since boot", "–"))                                    \
+	X(YIELD,               yield,                2, ARGS0(),                             \
+		DOC("–", "0", "–"))                                                          \
+	X(SLEEP_UNTIL,         sleep_until,          3, ARGS1(uint64_t, deadline_ns),        \
+		DOC("`deadline_ns` (monotonic)", "0 (at once if past)",                      \
+		    "`ENOSPC` sleep queue full"))                                            \
+	X(THREAD_EXIT,         thread_exit,          4, OWN,                                 \
+		DOC("`code`", "does not return", "–"))                                       \
 	X(THREAD_CREATE,       thread_create,        5, ARGS5(aion_handle_t, unit,           \
-		uint64_t, entry, uint64_t, stack_top, uint64_t, arg, unsigned, prio))         \
-	X(THREAD_START,        thread_start,         6, ARGS1(aion_handle_t, thread))        \
+		uint64_t, entry, uint64_t, stack_top, uint64_t, arg, unsigned, prio),        \
+		DOC("`unit`, `entry`, `stack_top`, `arg`, `prio`", "thread handle",          \
+		    "handle (unit, `CONTROL`); `EINVAL` prio > 255; `EPERM` prio above "     \
+		    "the unit's maximum; `EFAULT` entry or stack outside the user half; "    \
+		    "`EDEAD` unit ended; `ENOMEM`; `ENOSPC` no kernel stack slot or "        \
+		    "handle slot"))                                                          \
+	X(THREAD_START,        thread_start,         6, ARGS1(aion_handle_t, thread),        \
+		DOC("`thread`", "0",                                                         \
+		    "handle (thread, `CONTROL`); `EDEAD`; `EBUSY` already started"))         \
 	X(THREAD_SET_PRIORITY, thread_set_priority,  7, ARGS2(aion_handle_t, thread,         \
-		unsigned, prio))                                                              \
+		unsigned, prio),                                                             \
+		DOC("`thread`, `prio`", "0",                                                 \
+		    "handle (thread, `CONTROL`); `EINVAL` prio > 255; `EPERM` above the "    \
+		    "unit's maximum; `EDEAD`"))                                              \
 	X(THREAD_INFO,         thread_info,          8, ARGS2(aion_handle_t, thread,         \
-		struct aion_thread_info *, out))                                              \
+		struct aion_thread_info *, out),                                             \
+		DOC("`thread`, `out` (`struct aion_thread_info`)", "0",                      \
+		    "handle (thread, `READ`); `EFAULT`"))                                    \
 	X(UNIT_CREATE,         unit_create,          9, ARGS5(aion_handle_t, parent,         \
-		const char *, name, size_t, name_len, uint64_t, quota, unsigned, max_prio))   \
-	X(UNIT_DESTROY,        unit_destroy,        10, ARGS1(aion_handle_t, unit))          \
+		const char *, name, size_t, name_len, uint64_t, quota, unsigned, max_prio),  \
+		DOC("`parent`, `name`, `name_len` (1..31), `quota_frames`, `max_prio`",      \
+		    "unit handle",                                                           \
+		    "handle (parent, `SPAWN`); `EPERM` parent is not the caller's own "      \
+		    "unit, or max_prio above the parent's; `EINVAL` name_len or "            \
+		    "max_prio; `EFAULT` name; `ENOMEM` quota above the parent's unused "     \
+		    "quota, or kernel memory; `ENOSPC` handle table full"))                  \
+	X(UNIT_DESTROY,        unit_destroy,        10, ARGS1(aion_handle_t, unit),          \
+		DOC("`unit`", "0",                                                           \
+		    "handle (unit, `DESTROY`); `EBUSY` the caller's own unit; `ENOENT` "     \
+		    "already destroyed"))                                                    \
 	X(UNIT_INFO,           unit_info,           11, ARGS2(aion_handle_t, unit,           \
-		struct aion_unit_info *, out))                                                \
+		struct aion_unit_info *, out),                                               \
+		DOC("`unit`, `out` (`struct aion_unit_info`)", "0",                          \
+		    "handle (unit, `READ`); `EFAULT`"))                                      \
 	/* Fresh zeroed pages charged to the unit (not a memory object). */                  \
 	X(ANON_MAP,            anon_map,            12, ARGS4(aion_handle_t, unit,           \
-		uint64_t, va, uint64_t, len, unsigned, prot))                                 \
+		uint64_t, va, uint64_t, len, unsigned, prot),                                \
+		DOC("`unit`, `va`, `len`, `prot`", "0",                                      \
+		    "handle (unit, `WRITE`); `EINVAL` va or len not page-aligned, len 0 "    \
+		    "or > 4 MiB, unknown prot bits; `EFAULT` outside the user half; "        \
+		    "`EDEAD` destroyed; `ENOMEM` quota; `EEXIST` a page is mapped "          \
+		    "already. All or nothing."))                                             \
 	X(ANON_UNMAP,          anon_unmap,          13, ARGS3(aion_handle_t, unit,           \
-		uint64_t, va, uint64_t, len))                                                 \
+		uint64_t, va, uint64_t, len),                                                \
+		DOC("`unit`, `va`, `len`", "0",                                              \
+		    "as `ANON_MAP`; `ENOENT` some page was not mapped (the others are "      \
+		    "unmapped)"))                                                            \
 	X(MEM_WRITE,           mem_write,           14, ARGS4(aion_handle_t, unit,           \
-		uint64_t, dst, const void *, src, uint64_t, len))                             \
-	X(SYSTEM_INFO,         system_info,         15, ARGS1(struct aion_system_info *, out)) \
-	X(HANDLE_CLOSE,        handle_close,        16, ARGS1(aion_handle_t, h))             \
+		uint64_t, dst, const void *, src, uint64_t, len),                            \
+		DOC("`unit`, `dst`, `src`, `len` (≤ 64 KiB)", "0",                           \
+		    "handle (unit, `WRITE`); `EINVAL` len; `EDEAD`; `EFAULT` dst not "       \
+		    "mapped in the unit or src not readable in the caller; `EPERM` dst "     \
+		    "is a borrowed page (a boot module)"))                                   \
+	X(SYSTEM_INFO,         system_info,         15, ARGS1(struct aion_system_info *, out), \
+		DOC("`out` (`struct aion_system_info`)", "0", "`EFAULT`"))                   \
+	X(HANDLE_CLOSE,        handle_close,        16, ARGS1(aion_handle_t, h),             \
+		DOC("`handle`", "0", "`ECAP`; `EPERM` for `AION_HANDLE_SELF`"))              \
 	X(CAP_COPY,            cap_copy,            17, ARGS2(aion_handle_t, h,              \
-		uint32_t, rights))                                                            \
+		uint32_t, rights),                                                           \
+		DOC("`h`, `rights_mask`", "new handle", "`ECAP`; `ENOSPC` table full"))      \
 	X(CAP_MINT,            cap_mint,            18, ARGS3(aion_handle_t, h,              \
-		uint32_t, rights, uint64_t, badge))                                           \
-	X(CAP_REVOKE,          cap_revoke,          19, OWN)                                 \
+		uint32_t, rights, uint64_t, badge),                                          \
+		DOC("`h`, `rights_mask`, `badge` (≠ 0)", "new handle",                       \
+		    "`ECAP`; `EINVAL` badge 0; `EPERM` source already badged; `ENOSPC`"))    \
+	X(CAP_REVOKE,          cap_revoke,          19, OWN,                                 \
+		DOC("`h`", "0", "`ECAP`; `EAGAIN` more descendants remain"))                 \
 	X(CAP_INFO,            cap_info,            20, ARGS2(aion_handle_t, h,              \
-		struct aion_cap_info *, out))                                                 \
-	X(ENDPOINT_CREATE,     endpoint_create,     21, ARGS0())                             \
-	X(CALL,                call,                22, OWN)                                 \
-	X(RECV,                recv,                23, OWN)                                 \
-	X(REPLY,               reply,               24, OWN)                                 \
-	X(REPLY_RECV,          reply_recv,          25, OWN)                                 \
-	X(REPLY_SAVE,          reply_save,          26, ARGS0())                             \
-	X(REPLY_TO,            reply_to,            27, OWN)                                 \
-	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf)) \
-	X(NOTIFY_CREATE,       notify_create,       29, ARGS0())                             \
+		struct aion_cap_info *, out),                                                \
+		DOC("`h`, `out` (`struct aion_cap_info`)", "0", "`ECAP`; `EFAULT`"))         \
+	X(ENDPOINT_CREATE,     endpoint_create,     21, ARGS0(),                             \
+		DOC("–", "handle (all rights)", "`ENOMEM`; `ENOSPC`"))                       \
+	X(CALL,                call,                22, OWN,                                 \
+		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "0; reply in registers",     \
+		    "handle (endpoint, `SEND`; `GRANT` if the tag carries "                  \
+		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities, or "     \
+		    "payload/capabilities without an IPC buffer; `EDEAD` no receiver "       \
+		    "can ever take it, or the server died or ended holding the call; "       \
+		    "`ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
+		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
+		    "capability twice with a move); receiver-side errors as the reply "      \
+		    "(`EFAULT`, `ENOSPC`)"))                                                 \
+	X(RECV,                recv,                23, OWN,                                 \
+		DOC("`ep`, –, –, –, –, `timeout`", "0; message in registers",                \
+		    "handle (endpoint, `RECV`); `ETIMEDOUT`; `EDEAD` the endpoint lost "     \
+		    "its last receive right; `EFAULT` our buffer cannot take the "           \
+		    "message (the caller stays queued); `ENOSPC` our table cannot take "     \
+		    "its capabilities"))                                                     \
+	X(REPLY,               reply,               24, OWN,                                 \
+		DOC("`tag`, `w0`, `w1`, `w2`", "0",                                          \
+		    "`EINVAL` tag; `ENOENT` no call to answer; `EDEAD` the caller timed "    \
+		    "out or died; transfer errors"))                                         \
+	X(REPLY_RECV,          reply_recv,          25, OWN,                                 \
+		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "as `RECV`",                 \
+		    "as `RECV`; a reply that fails through our own buffer is returned "      \
+		    "and nothing is received"))                                              \
+	X(REPLY_SAVE,          reply_save,          26, ARGS0(),                             \
+		DOC("–", "reply handle (`SEND`)",                                            \
+		    "`ENOENT` no call to answer; `ENOMEM`; `ENOSPC`"))                       \
+	X(REPLY_TO,            reply_to,            27, OWN,                                 \
+		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
+		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
+		    "transfer errors. The reply handle is deleted once used"))               \
+	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf), \
+		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
+		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \
+	X(NOTIFY_CREATE,       notify_create,       29, ARGS0(),                             \
+		DOC("–", "handle", "`ENOMEM`; `ENOSPC`"))                                    \
 	X(SIGNAL,              signal,              30, ARGS2(aion_handle_t, n,              \
-		uint64_t, bits))                                                              \
-	X(WAIT,                wait,                31, OWN)                                 \
-	X(POLL,                poll,                32, OWN)                                 \
+		uint64_t, bits),                                                             \
+		DOC("`n`, `bits`", "0", "handle (notification, `SEND`)"))                    \
+	X(WAIT,                wait,                31, OWN,                                 \
+		DOC("`n`, –, –, –, –, `timeout`", "0; bits in `rdi`",                        \
+		    "handle (notification, `RECV`); `EBUSY` another thread waits; "          \
+		    "`ETIMEDOUT`"))                                                          \
+	X(POLL,                poll,                32, OWN,                                 \
+		DOC("`n`", "0; bits in `rdi` (0: none)", "handle (notification, `RECV`)"))   \
 	X(NOTIFY_BIND,         notify_bind,         33, ARGS2(aion_handle_t, n,              \
-		aion_handle_t, thread))                                                       \
+		aion_handle_t, thread),                                                      \
+		DOC("`n`, `thread`", "0",                                                    \
+		    "handles (`RECV`, thread `CONTROL`); `EBUSY` either is bound; "          \
+		    "`EDEAD`"))                                                              \
 	/* A copy of h (rights & mask) into unit's table: the handle there. */               \
 	X(CAP_GIVE,            cap_give,            34, ARGS3(aion_handle_t, unit,           \
-		aion_handle_t, h, uint32_t, rights))                                          \
-	X(MEMORY_CREATE,       memory_create,       35, ARGS1(unsigned, npages))             \
+		aion_handle_t, h, uint32_t, rights),                                         \
+		DOC("`unit`, `h`, `rights_mask`", "handle in that unit's table",             \
+		    "handle (unit, `WRITE`); `ECAP` h; `EDEAD` destroyed; `ENOSPC`"))        \
+	X(MEMORY_CREATE,       memory_create,       35, ARGS1(unsigned, npages),             \
+		DOC("`npages` (1..512)", "handle", "`EINVAL`; `ENOMEM` quota"))              \
 	/* Maps memory object mo; a read-only capability maps read-only. */                  \
 	X(MEMORY_MAP,          memory_map,          36, ARGS4(aion_handle_t, mo,             \
-		aion_handle_t, unit, uint64_t, va, unsigned, prot))                           \
+		aion_handle_t, unit, uint64_t, va, unsigned, prot),                          \
+		DOC("`mo`, `unit`, `va`, `prot`", "0",                                       \
+		    "handles (memory `READ`, plus `WRITE` for a writable mapping; unit "     \
+		    "`WRITE`); `EINVAL` prot or alignment; `EFAULT` range; `ENOSPC` 16 "     \
+		    "mapped objects already; `EEXIST` a page is mapped"))                    \
 	X(MEMORY_UNMAP,        memory_unmap,        37, ARGS2(aion_handle_t, unit,           \
-		uint64_t, va))                                                                \
+		uint64_t, va),                                                               \
+		DOC("`unit`, `va`", "0",                                                     \
+		    "handle (unit, `WRITE`); `ENOENT` no object mapped at va"))              \
 	/* Physical address of a page, for DMA: needs AION_RIGHT_PHYS. */                    \
 	X(MEMORY_PHYS,         memory_phys,         38, ARGS2(aion_handle_t, mo,             \
-		unsigned, page))                                                              \
+		unsigned, page),                                                             \
+		DOC("`mo`, `page`", "physical address",                                      \
+		    "handle (memory, `PHYS`); `ERANGE` page"))                               \
 	X(DEVICE_MEMORY,       device_memory,       39, ARGS3(aion_handle_t, platform,       \
-		uint64_t, phys, unsigned, npages))                                            \
+		uint64_t, phys, unsigned, npages),                                           \
+		DOC("`platform`, `phys`, `npages`", "handle (no `PHYS`)",                    \
+		    "handle (platform, `CONTROL`); `EINVAL` alignment or size; `EPERM` "     \
+		    "the range touches RAM"))                                                \
 	X(IOPORT_CREATE,       ioport_create,       40, ARGS3(aion_handle_t, platform,       \
-		uint16_t, base, uint16_t, count))                                             \
-	X(IOPORT_ENABLE,       ioport_enable,       41, ARGS1(aion_handle_t, io))            \
+		uint16_t, base, uint16_t, count),                                            \
+		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \
+		    "handle (platform, `CONTROL`); `EINVAL`"))                               \
+	X(IOPORT_ENABLE,       ioport_enable,       41, ARGS1(aion_handle_t, io),            \
+		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already"))  \
 	X(IRQ_CREATE,          irq_create,          42, ARGS2(aion_handle_t, platform,       \
-		unsigned, line))                                                              \
+		unsigned, line),                                                             \
+		DOC("`platform`, `line` (I/O APIC input)", "handle",                         \
+		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken"))   \
 	X(IRQ_SET_NOTIFY,      irq_set_notify,      43, ARGS3(aion_handle_t, irq,            \
-		aion_handle_t, n, uint64_t, bits))                                            \
-	X(IRQ_ACK,             irq_ack,             44, ARGS1(aion_handle_t, irq))           \
+		aion_handle_t, n, uint64_t, bits),                                           \
+		DOC("`irq`, `n`, `bits` (≠ 0)", "0",                                         \
+		    "handles (IRQ `CONTROL`, notification `SEND`); `EINVAL` bits 0. "        \
+		    "Unmasks the line"))                                                     \
+	X(IRQ_ACK,             irq_ack,             44, ARGS1(aion_handle_t, irq),           \
+		DOC("`irq`", "0",                                                            \
+		    "handle (IRQ, `CONTROL`); `ENOENT` no notification set. Unmasks the "    \
+		    "line"))                                                                 \
 	/* When unit ends, AION_NOTICE_UNIT_ENDED arrives on ep (badge 0: ep's). */          \
 	X(UNIT_FAULT_EP,       unit_fault_ep,       45, ARGS3(aion_handle_t, unit,           \
-		aion_handle_t, ep, uint64_t, badge))                                          \
+		aion_handle_t, ep, uint64_t, badge),                                         \
+		DOC("`unit`, `ep`, `badge` (0: the endpoint capability's)", "0",             \
+		    "handles (unit `CONTROL`, endpoint `SEND`)"))                            \
 	/* Slot index of unit's table: its handle, and what it names in *out. */             \
 	X(CAP_LIST,            cap_list,            46, ARGS3(aion_handle_t, unit,           \
-		unsigned, index, struct aion_cap_info *, out))
+		unsigned, index, struct aion_cap_info *, out),                               \
+		DOC("`unit`, `index` (0..255), `out` (`struct aion_cap_info`)",              \
+		    "the handle in that unit",                                               \
+		    "handle (unit, `READ`); `ERANGE` index; `ENOENT` empty slot; "           \
+		    "`EFAULT`"))
 
 enum aion_syscall {
-#define AION_SYSCALL_ENUM(NAME, name, num, args) AION_SYS_##NAME = num,
+#define AION_SYSCALL_ENUM(NAME, name, num, args, doc) AION_SYS_##NAME = num,
 	AION_SYSCALLS(AION_SYSCALL_ENUM)
 #undef AION_SYSCALL_ENUM
 	AION_SYS_COUNT
