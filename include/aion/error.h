@@ -41,7 +41,10 @@
 	X(EADDRINUSE, 27, "address in use")                            \
 	X(EINDOUBT,  28, "node died after the call was sent: it may have executed") \
 	X(ENOQUORUM, 29, "no majority of the cluster's nodes is reachable") \
-	X(ECONFLICT, 30, "value differs from the expected one")
+	X(ECONFLICT, 30, "value differs from the expected one")        \
+	X(EIO,       31, "device reported an input/output error")       \
+	X(ENOTLEADER, 32, "this server does not lead: ask the leader")  \
+	X(ECORRUPT,  33, "stored data fails its check")
 
 enum aion_error {
 	AION_OK = 0,
