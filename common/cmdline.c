@@ -53,3 +53,20 @@ unsigned long long cmdline_decimal(const char *s)
 		n = n * 10 + (unsigned long long)(*s - '0');
 	return n;
 }
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+unsigned long long cmdline_hex(const char *s)
+{
+	unsigned long long n = 0;
+	for (unsigned i = 0; i < 16 && hex_digit(s[i]) >= 0; i++)
+		n = n << 4 | (unsigned long long)hex_digit(s[i]);
+	return n;
+}

@@ -1,17 +1,15 @@
 /*
- * The scheduler's desired state and its messages on the wire (see
+ * The scheduler's desired state and the loads nodes report, on the wire (see
  * mesh/csched.h). Fixed little-endian layout, no padding:
  *
  *   state: term u32, version u32, njobs u8, then njobs jobs of 39 bytes:
  *          name[16] (NUL-padded), replicas u8, flags u8, allowed u16 x4,
  *          epoch u32, inst x3 (node u16, role u8)
- *   msg:   type u8, from u16, to u16, term u32, granted u8, version u32,
- *          load (node u16, cpu_pct u8, free_kib u32, units u16),
- *          then the state for VOTE and STATE only
+ *   load:  node u16, cpu_pct u8, free_kib u32, units u16
  *
- * A state or message comes from the network: decode checks every field,
- * so everything the leader rules and placement read from a decoded state
- * holds the invariants csched_job_add and csched_place keep.
+ * A state comes from the log or a snapshot: decode checks every field, so
+ * everything placement reads from a decoded state holds the invariants
+ * csched_job_add and csched_place keep.
  */
 #include "mesh/csched.h"
 
@@ -19,13 +17,10 @@
 
 #define STATE_HDR_LEN   9u
 #define JOB_LEN         39u
-#define MSG_HDR_LEN     23u
 #define NODE_NONE       0xFFFFu
 
 _Static_assert(CSCHED_STATE_LEN_MAX == STATE_HDR_LEN + CSCHED_JOBS_MAX * JOB_LEN,
 	       "state layout");
-_Static_assert(MSG_HDR_LEN + CSCHED_STATE_LEN_MAX <= CSCHED_MSG_LEN_MAX,
-	       "CSCHED_MSG_LEN_MAX bounds every message");
 _Static_assert(CSCHED_JOBS_MAX <= 255, "njobs is one byte");
 
 /* A bounded byte stream: a read or write past the end only sets `short`,
@@ -259,13 +254,6 @@ int csched_state_decode(const uint8_t *buf, size_t len, struct csched_state *s)
 	return 0;
 }
 
-bool csched_state_newer(const struct csched_state *a, const struct csched_state *b)
-{
-	if (a->term != b->term)
-		return a->term > b->term;
-	return a->version > b->version;
-}
-
 /* --- jobs --- */
 
 struct csched_job *csched_job_find(struct csched_state *s, const char *name)
@@ -332,59 +320,30 @@ int csched_job_fail(struct csched_state *s, const char *name, uint16_t node, uin
 	return 0;
 }
 
-/* --- messages --- */
+/* --- loads --- */
 
-static bool carries_state(unsigned type)
-{
-	return type == CSCHED_MSG_VOTE || type == CSCHED_MSG_STATE;
-}
-
-int csched_msg_encode(const struct csched_msg *m, uint8_t *buf, size_t cap)
+int csched_load_encode(const struct csched_load *l, uint8_t *buf, size_t cap)
 {
 	struct bytes b = { .out = buf, .len = cap };
 
-	if (m->type < CSCHED_MSG_VOTE_REQ || m->type > CSCHED_MSG_STATE_ACK)
-		return -AION_EINVAL;
-	if (carries_state(m->type) && m->state.njobs > CSCHED_JOBS_MAX)
-		return -AION_ERANGE;
-	wr(&b, m->type, 1);
-	wr(&b, m->from, 2);
-	wr(&b, m->to, 2);
-	wr(&b, m->term, 4);
-	wr(&b, m->granted, 1);
-	wr(&b, m->version, 4);
-	wr(&b, m->load.node, 2);
-	wr(&b, m->load.cpu_pct, 1);
-	wr(&b, m->load.free_kib, 4);
-	wr(&b, m->load.units, 2);
-	if (carries_state(m->type))
-		put_state(&b, &m->state);
+	wr(&b, l->node, 2);
+	wr(&b, l->cpu_pct, 1);
+	wr(&b, l->free_kib, 4);
+	wr(&b, l->units, 2);
 	return b.short_ ? -AION_ERANGE : (int)b.pos;
 }
 
-int csched_msg_decode(const uint8_t *buf, size_t len, struct csched_msg *m)
+int csched_load_decode(const uint8_t *buf, size_t len, struct csched_load *l)
 {
 	struct bytes b = { .in = buf, .len = len };
-	struct csched_msg tmp = {0};
+	struct csched_load tmp;
 
-	tmp.type = (uint8_t)rd(&b, 1);
-	tmp.from = (uint16_t)rd(&b, 2);
-	tmp.to = (uint16_t)rd(&b, 2);
-	tmp.term = rd(&b, 4);
-	tmp.granted = (uint8_t)rd(&b, 1);
-	tmp.version = rd(&b, 4);
-	tmp.load.node = (uint16_t)rd(&b, 2);
-	tmp.load.cpu_pct = (uint8_t)rd(&b, 1);
-	tmp.load.free_kib = rd(&b, 4);
-	tmp.load.units = (uint16_t)rd(&b, 2);
-	if (b.short_ || tmp.type < CSCHED_MSG_VOTE_REQ || tmp.type > CSCHED_MSG_STATE_ACK ||
-	    !node_ok(tmp.from) || !node_ok(tmp.to) || tmp.granted > 1 ||
-	    tmp.load.cpu_pct > 100)
+	tmp.node = (uint16_t)rd(&b, 2);
+	tmp.cpu_pct = (uint8_t)rd(&b, 1);
+	tmp.free_kib = rd(&b, 4);
+	tmp.units = (uint16_t)rd(&b, 2);
+	if (b.short_ || b.pos != len || !node_ok(tmp.node) || tmp.cpu_pct > 100)
 		return -AION_EMALFORMED;
-	if (carries_state(tmp.type) && !get_state(&b, &tmp.state))
-		return -AION_EMALFORMED;
-	if (b.pos != len)
-		return -AION_EMALFORMED;
-	*m = tmp;
+	*l = tmp;
 	return 0;
 }

@@ -144,6 +144,23 @@ int cstate_cmd_kv(uint8_t *buf, size_t cap, uint32_t label, uint64_t client, uin
 	return (int)at;
 }
 
+int cstate_cmd_kv_parse(const uint8_t *cmd, size_t len, uint32_t *label,
+			const uint8_t **fields, size_t *flen)
+{
+	struct cur c = { .p = cmd, .len = len };
+
+	if (get(&c, 1) != CSTATE_KV)
+		return -AION_EMALFORMED;
+	*label = (uint32_t)get(&c, 4);
+	get(&c, 8);                     /* client */
+	get(&c, 8);                     /* seq */
+	if (c.short_)
+		return -AION_EMALFORMED;
+	*fields = cmd + c.pos;
+	*flen = len - c.pos;
+	return 0;
+}
+
 /* --- apply --- */
 
 static int apply_job_add(struct cstate *s, struct cur *c, struct cstate_result *res)

@@ -26,6 +26,13 @@
  *                   units (asks every node)
  *   MESHD_STOP      payload = PROGRAM -> removes the job from the desired
  *                   state (same answers as MESHD_SPAWN)
+ *   MESHD_MEMBERS   no payload -> payload: this node's Raft server (id,
+ *                   role, term, leader, commit, applied) and the latest
+ *                   configuration, one line per server, text
+ *                   payload = "remove N" -> w0 = 0 once the leader appended
+ *                   the removal of node N's server from the configuration
+ *                   (one change at a time: EBUSY while one is under way),
+ *                   ENOENT (no server on node N), ENOQUORUM
  *
  * Units placed by the scheduler (jobs) start with args
  * "node=N job=NAME role=ROLE epoch=E" (ROLE: primary, backup or plain) and
@@ -39,6 +46,15 @@
  *                   instance is no longer placed (it is about to be
  *                   stopped). At most one wait per instance; a second
  *                   one ends the first with -AION_EBUSY.
+ *   MESHD_KV        (kv's instances only, else EPERM) w0 = a kv client
+ *                   label (KV_GET..KV_ADD), w1 = client id, w2 = seq,
+ *                   payload = the request's fields (aion/kv.h) -> w0 = the
+ *                   answer's error, w1 = ADD's new number, payload = the
+ *                   key's value after the call. A write is answered once
+ *                   the cluster's log committed and applied it; a GET
+ *                   after the leader confirmed its lead (read index).
+ *                   EAGAIN (not applied, retry), EINDOUBT or ETIMEDOUT
+ *                   (may be applied: retry the same seq), ENOQUORUM.
  *
  * A proxy is a capability to meshd's endpoint: a call on it is carried to
  * the owner node and performed there on the original capability; the
@@ -69,6 +85,8 @@
 #define MESHD_TOP               55
 #define MESHD_STOP              56
 #define MESHD_JOB_WAIT          57
+#define MESHD_KV                58
+#define MESHD_MEMBERS           59
 
 /* An instance's role (MESHD_JOB_WAIT, startup args). */
 #define MESH_ROLE_PLAIN         0       /* one of K equal instances */

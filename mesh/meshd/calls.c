@@ -229,8 +229,8 @@ static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 {
 	oc->used = false;
 	if (oc->kind != OC_PROXY) {
-		if (oc->kind == OC_SPAWN)
-			cluster_outcall_done(oc->agg, err, r);
+		if (oc->kind == OC_LEADER)
+			requests_outcall_done(oc->agg, err, r);
 		else
 			names_outcall_done(oc->kind, oc->agg, oc->node, err, r);
 		return;

@@ -8,12 +8,13 @@
  * running ones every LIST_NS. A replicated job's primary is the
  * exception: started again it would be empty under the old epoch, and its
  * backup would copy that. So its end goes to the leader
- * (cluster_fail_primary, every FAIL_NS until the state changes), which
+ * (requests_fail_primary, every FAIL_NS until the state changes), which
  * promotes the backup; the instance here starts again only in the role
  * the new state gives it.
  */
 #include "meshd.h"
 #include "aion/initproto.h"
+#include "aion/kv.h"
 #include "common/format.h"
 
 #define JOBS_EP         AION_HANDLE(2, 1)       /* init's endpoint, jobs badge */
@@ -177,7 +178,7 @@ static void ended(struct local *l, uint64_t now)
 		     l->job, l->epoch);
 		l->start_at = 0;
 		l->fail_at = now + FAIL_NS;
-		cluster_fail_primary(l->job, l->epoch);
+		requests_fail_primary(l->job, l->epoch);
 		return;
 	}
 	mlog("job ended job=%s role=%s: restart in %lu ms", l->job, mesh_role_name(l->role),
@@ -203,7 +204,7 @@ void jobs_tick(uint64_t now)
 	for (unsigned i = 0; i < LOCAL_MAX; i++)
 		if (locals[i].used && locals[i].fail_at && now >= locals[i].fail_at) {
 			locals[i].fail_at = now + FAIL_NS;
-			cluster_fail_primary(locals[i].job, locals[i].epoch);
+			requests_fail_primary(locals[i].job, locals[i].epoch);
 		}
 	for (unsigned i = 0; i < LOCAL_MAX; i++)
 		if (locals[i].used && locals[i].slot < 0 && locals[i].start_at &&
@@ -249,6 +250,10 @@ int64_t jobs_client(struct aion_serve_req *r)
 		return -AION_EDEAD;
 	if (r->label == MESHD_JOB_WAIT)
 		return job_wait(l, r);
+	/* kv's operations go to the cluster's log: only kv's instances ask. */
+	if (r->label == MESHD_KV)
+		return strcmp(l->job, KV_NAME) ? -AION_EPERM :
+		       requests_kv_call(r, (uint32_t)r->msg.w[0]);
 	r->ctx = (int64_t)idx;
 	return names_client(r);
 }

@@ -7,6 +7,7 @@
  * so no node needs a list of the others.
  */
 #include "meshd.h"
+#include "consensus.h"
 #include "common/format.h"
 #include "mesh/mac.h"
 
@@ -156,6 +157,12 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			rx_bad_payload++;
 		else
 			cluster_receive(h.src, payload, (size_t)n);
+		return;
+	case MESH_RAFT:
+		if (h.dst != self_node)
+			rx_bad_payload++;
+		else
+			cons_receive(h.src, payload, (size_t)n);
 		return;
 	case MESH_CALL_ACK:
 	case MESH_ERROR: {

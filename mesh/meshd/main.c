@@ -7,6 +7,7 @@
  * K the number of nodes the cluster is configured with (default 1).
  */
 #include "meshd.h"
+#include "consensus.h"
 #include "libaion/fwcfg.h"
 #include "libaion/initclient.h"
 #include "aion/initproto.h"
@@ -98,7 +99,10 @@ static int64_t setup(uint64_t arg)
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
-	cluster_init((unsigned)configured);
+	cluster_init();
+	/* Without its disk a node still gives membership, names and calls;
+	 * it takes no part in the cluster's state and says why when asked. */
+	cons_init(aion_clock_ns(), (unsigned)configured, st->args);
 	if ((err = spawn(rx_thread, 0, RX_PRIO)))
 		return err;
 	for (unsigned i = 0; i < WORKERS; i++)
@@ -146,6 +150,12 @@ static uint64_t earliest(void)
 	uint64_t n = names_deadline();
 	uint64_t s = cluster_deadline();
 	uint64_t j = jobs_deadline();
+	uint64_t k = cons_deadline();
+	uint64_t q = requests_deadline();
+	if (k && k < d)
+		d = k;
+	if (q && q < d)
+		d = q;
 	if (c && c < d)
 		d = c;
 	if (s && s < d)
@@ -177,6 +187,8 @@ int64_t aion_main(uint64_t arg)
 		link_tick(now);
 		calls_tick(now);
 		names_tick(now);
+		cons_tick(now);
+		requests_tick(now);
 		cluster_tick(now);
 		jobs_tick(now);
 	}

@@ -69,7 +69,7 @@ int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
-enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_SPAWN };
+enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER };
 int64_t proxy_call(struct aion_serve_req *r);   /* badge BADGE_PROXY + import */
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
@@ -112,19 +112,32 @@ void names_outcall_done(enum outcall_kind kind, unsigned agg, uint16_t node,
 void names_tick(uint64_t now);
 uint64_t names_deadline(void);
 
-/* cluster.c: the scheduler (mesh/csched.h) and requests to it */
-extern struct csched_node csched;
-void cluster_init(unsigned configured);
+/* cluster.c: the scheduler's glue (loads, placement, jobs and top) */
+void cluster_init(void);
 void cluster_tick(uint64_t now);
 uint64_t cluster_deadline(void);
-void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);
-/* MESHD_SPAWN and MESHD_STOP, MESHD_JOBS, MESHD_TOP (names_client's table) */
-int64_t cluster_submit_call(struct aion_serve_req *r);
+void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);   /* MESH_SCHED */
+void cluster_view(struct csched_view *v);
+/* Are more than half of the voters alive in this node's view? */
+bool cluster_quorum(unsigned *live, unsigned *voters);
+/* MESHD_JOBS, MESHD_TOP (names_client's table) */
 int64_t cluster_jobs_call(struct aion_serve_req *r);
 int64_t cluster_top_call(struct aion_serve_req *r);
 int cluster_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
-void cluster_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
-void cluster_fail_primary(const char *job, uint32_t epoch);
+/* Requests as cstate commands: the length, or -AION_E... */
+int64_t spawn_command(const char *req, uint8_t *cmd, size_t cap, char *text, unsigned size);
+int64_t fail_command(uint16_t src, const char *req, uint8_t *cmd, size_t cap);
+
+/* requests.c: changes and reads of the cluster state, decided by the leader */
+int64_t requests_sched_call(struct aion_serve_req *r);         /* MESHD_SPAWN, MESHD_STOP */
+int64_t requests_members_call(struct aion_serve_req *r);       /* MESHD_MEMBERS */
+void requests_join(uint64_t id);        /* this server asks to be a voter */
+int64_t requests_kv_call(struct aion_serve_req *r, uint32_t kv_label);  /* MESHD_KV */
+void requests_fail_primary(const char *job, uint32_t epoch);
+int requests_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply);
+void requests_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc *reply);
+void requests_tick(uint64_t now);
+uint64_t requests_deadline(void);
 
 /* jobs.c: the instances the desired state places on this node */
 void jobs_reconcile(const struct csched_state *s);

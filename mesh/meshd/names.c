@@ -251,8 +251,9 @@ static const struct aion_serve_op client_ops[] = {
 	{ .label = MESHD_NODES, .fn = on_nodes },
 	{ .label = MESHD_STATS, .fn = on_stats },
 	{ .label = MESHD_SERVICES, .fn = on_services },
-	{ .label = MESHD_SPAWN, .fn = cluster_submit_call },
-	{ .label = MESHD_STOP, .fn = cluster_submit_call },
+	{ .label = MESHD_SPAWN, .fn = requests_sched_call },
+	{ .label = MESHD_STOP, .fn = requests_sched_call },
+	{ .label = MESHD_MEMBERS, .fn = requests_members_call },
 	{ .label = MESHD_JOBS, .fn = cluster_jobs_call },
 	{ .label = MESHD_TOP, .fn = cluster_top_call },
 };

@@ -58,6 +58,7 @@ static int cmd_help(void)
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
+		    "members [remove NODE] "
 		    "kv get|put|cas|add ... shutdown");
 	return 0;
 }
@@ -324,6 +325,9 @@ static int run(char *line)
 	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);
 	if (!strcmp(c, "jobs") && argc == 1) return mesh_text("jobs", MESHD_JOBS, "none");
 	if (!strcmp(c, "top") && argc == 1) return mesh_text("top", MESHD_TOP, "none");
+	if (!strcmp(c, "members") && argc == 1) return mesh_text("members", MESHD_MEMBERS, "none");
+	if (!strcmp(c, "members") && argc == 3 && !strcmp(argv[1], "remove"))
+		return cmd_sched(MESHD_MEMBERS, argc, argv);
 	if (!strcmp(c, "kv") && argc >= 2) return cmd_kv(&buf, argc, argv);
 	if (!strcmp(c, "caps") && argc == 2) return admin(INIT_ADMIN_CAPS, argv[1]);
 	if (!strcmp(c, "kill") && argc == 2) return admin(INIT_ADMIN_KILL, argv[1]);

@@ -17,7 +17,7 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },
 	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md). */
-	{ .name = "meshd", .prio = 119, .quota = 512, .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG },
+	{ .name = "meshd", .prio = 119, .quota = 1024, .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
 	{ .name = "meshtest", .prio = 110, .quota = 256, .when = "aion.meshtest" },

@@ -47,12 +47,23 @@ static void test_last_wins_spaces_truncation(void **state)
 	assert_string_equal(v, "x=y");
 }
 
+static void test_hex(void **state)
+{
+	(void)state;
+	assert_true(cmdline_hex("ff") == 0xff);
+	assert_true(cmdline_hex("DEADbeef rest") == 0xdeadbeef);
+	assert_true(cmdline_hex("ffffffffffffffff1") == 0xffffffffffffffffull);
+	assert_true(cmdline_hex("x1") == 0);
+	assert_true(cmdline_hex("") == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_absent_and_prefixes),
 		cmocka_unit_test(test_last_wins_spaces_truncation),
+		cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,5 +18,7 @@ bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
 /* The value of the decimal digits s starts with (0 if none), saturating
  * near 2^60 so that no input overflows. */
 unsigned long long cmdline_decimal(const char *s);
+/* The hex number s starts with (at most 16 digits, no prefix), 0 if none. */
+unsigned long long cmdline_hex(const char *s);
 
 #endif /* KERNEL_CMDLINE_H */

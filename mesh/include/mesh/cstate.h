@@ -90,6 +90,11 @@ int cstate_cmd_place(uint8_t *buf, size_t cap, const struct csched_state *placed
 int cstate_cmd_kv(uint8_t *buf, size_t cap, uint32_t label, uint64_t client, uint64_t seq,
 		  const uint8_t *fields, size_t len);
 
+/* A KV command's label and fields (pointing into cmd): 0 or
+ * -AION_EMALFORMED. */
+int cstate_cmd_kv_parse(const uint8_t *cmd, size_t len, uint32_t *label,
+			const uint8_t **fields, size_t *flen);
+
 /* A linearizable read (after the read index is applied): the value of the
  * request's key into res; 0 or the request's decode error. */
 int cstate_kv_read(const struct cstate *s, const uint8_t *fields, size_t len,

@@ -38,6 +38,9 @@
 #define MESH_SELF_STOP     4   /* data = job name -> the leader's answer */
 #define MESH_SELF_TOP      5   /* -> data: this node's load line */
 #define MESH_SELF_FAIL     6   /* data = "JOB EPOCH": the sender's primary ended -> the leader's answer */
+#define MESH_SELF_KV       7   /* data = a cstate KV command -> w0 = err, w1, data = value (leader only) */
+#define MESH_SELF_JOIN     8   /* data = the sender's Raft server id, hex -> w0 = 0 once it votes (leader only) */
+#define MESH_SELF_REMOVE   9   /* data = a node number -> w0 = 0 once its removal is appended (leader only) */
 
 /* A global capability reference: (node, object, generation) and rights. */
 struct mesh_ref {

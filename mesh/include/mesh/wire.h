@@ -58,9 +58,10 @@ enum mesh_type {
 	MESH_REPLY    = 6,  /* reply to a CALL */
 	MESH_CALL_ACK = 7,  /* CALL received (reply follows later) */
 	MESH_ERROR    = 8,  /* CALL failed: payload carries the reason */
-	MESH_SCHED    = 9,  /* scheduler: votes, desired state (mesh/csched.h) */
+	MESH_SCHED    = 9,  /* a node's load, to the leader (mesh/csched.h) */
+	MESH_RAFT     = 10, /* a Raft message (mesh/raft.h) */
 };
-#define MESH_TYPE_MAX     MESH_SCHED
+#define MESH_TYPE_MAX     MESH_RAFT
 
 /* Flags. */
 #define MESH_FLAG_ACK     0x01u   /* the ack number field is meaningful */
