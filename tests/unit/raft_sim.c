@@ -205,20 +205,10 @@ void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed,
 	struct raft_conf conf = { .n = (uint8_t)n };
 	uint32_t gen = s->gen + 1; /* empties the log-matching table */
 
-	memset(s, 0, offsetof(struct sim, srv));
+	memset(s, 0, offsetof(struct sim, gen));
 	for (unsigned i = 0; i < SIM_SLOTS; i++)
 		s->srv[i].used = s->srv[i].up = false;
-	s->nnet = 0;
-	memset(s->leader_of, 0, sizeof(s->leader_of));
-	memset(s->committed, 0, sizeof(s->committed));
-	memset(s->applied, 0, sizeof(s->applied));
-	s->gcommit = 0;
-	s->nreads = 0;
 	s->gen = gen;
-	s->trace = false;
-	s->failed = false;
-	s->bail = NULL;
-	memset(&s->st, 0, sizeof(s->st));
 	s->seed = seed;
 	s->rng = seed * 0x9e3779b97f4a7c15ull | 1;
 	s->nslots = nslots;

@@ -88,12 +88,11 @@ struct sim_stats {
 	uint64_t liveness_ms_max, liveness_ms_sum, liveness_runs;
 };
 
+/* Everything before gen is zeroed by sim_init. */
 struct sim {
 	uint64_t seed, rng, now;
 	uint64_t next_id, next_value;
 	unsigned nslots;
-	struct sim_server srv[SIM_SLOTS];
-	struct sim_packet net[SIM_NET_MAX];
 	unsigned nnet;
 	/* fault model */
 	unsigned loss_pct, dup_pct, delay_max, sync_pct, io_crash_pct;
@@ -108,14 +107,18 @@ struct sim {
 	uint64_t gcommit;
 	uint64_t read_floor[SIM_READS_MAX];
 	unsigned nreads;
-	struct sim_lm lm[SIM_LM_SIZE];
-	uint32_t gen;
 	/* reporting */
 	bool trace;
 	bool failed;
 	char why[256];
 	jmp_buf *bail;          /* where a failed check jumps, if set */
 	struct sim_stats st;
+	/* Not cleared by sim_init: servers are set up one by one, packets
+	 * counted by nnet, the table emptied by a new generation. */
+	uint32_t gen;
+	struct sim_server srv[SIM_SLOTS];
+	struct sim_packet net[SIM_NET_MAX];
+	struct sim_lm lm[SIM_LM_SIZE];
 };
 
 /* A cluster of n voters (ids 1..n) in nslots slots, seeded; election
