@@ -39,6 +39,7 @@
 
 #define VRING_DESC_F_NEXT               1
 #define VRING_DESC_F_WRITE              2       /* the device writes this buffer */
+#define VRING_AVAIL_F_NO_INTERRUPT      1       /* a hint: the driver polls */
 #define VRING_ALIGN                     4096u
 #define VIRTIO_PAGE                     4096u
 
@@ -111,6 +112,9 @@ struct virtq {
  * not take.
  */
 int64_t virtio_begin(uint16_t io);
+/* Resets the device: it stops using the rings and buffers it was given
+ * (QEMU completes what was in flight before the write returns). */
+void virtio_reset(uint16_t io);
 /* Accepts features (a subset of virtio_begin's). */
 void virtio_accept(uint16_t io, uint32_t features);
 /* DRIVER_OK: the device may use the queues now. */

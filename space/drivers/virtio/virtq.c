@@ -9,9 +9,14 @@
 #define DMA_ATTEMPTS    3
 #define barrier()       __asm__ volatile("" ::: "memory")
 
-int64_t virtio_begin(uint16_t io)
+void virtio_reset(uint16_t io)
 {
 	aion_outb((uint16_t)(io + VIRTIO_PCI_STATUS), 0);
+}
+
+int64_t virtio_begin(uint16_t io)
+{
+	virtio_reset(io);
 	if (aion_inb((uint16_t)(io + VIRTIO_PCI_STATUS)) != 0)
 		return -AION_EBUSY;
 	aion_outb((uint16_t)(io + VIRTIO_PCI_STATUS), VIRTIO_STATUS_ACKNOWLEDGE);
