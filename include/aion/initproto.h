@@ -59,9 +59,25 @@
 /*
  * SVC_NEED_FWCFG (space/init/init.h): an I/O port capability for fw_cfg's
  * ports (fwcfg.h: FWCFG_PORT, FWCFG_PORTS), given after every other
- * capability; for a service whose needs are exactly SVC_NEED_FWCFG it is
- * the second one. Pass it to fwcfg_read_file().
+ * capability but the disk's regions; for a service whose needs are
+ * exactly SVC_NEED_FWCFG it is the second one. Pass it to
+ * fwcfg_read_file().
  */
 #define SVC_FWCFG_IO            AION_HANDLE(2, 1)
+/*
+ * The disk's region capabilities (aion/blk.h: endpoint copies minted with
+ * a region badge, SEND | GRANT) come after every other capability, so a
+ * node without a disk gives none and moves nothing else:
+ *   SVC_NEED_DISK_MESH  the "mesh" region, read-write: meshd's (4, 1),
+ *                       after its jobs endpoint and fw_cfg's ports
+ *   SVC_NEED_DISK_TEST  blktest's own table (its only need), below: two
+ *                       adjacent test regions at the start of "data"
+ */
+#define SVC_MESHD_DISK          AION_HANDLE(4, 1)
+#define SVC_DISK_TEST_RW        AION_HANDLE(2, 1)      /* region A (256 blocks), read-write */
+#define SVC_DISK_TEST_RO        AION_HANDLE(3, 1)      /* region A again, read-only */
+#define SVC_DISK_TEST_NEXT      AION_HANDLE(4, 1)      /* region B, right after A, read-write */
+#define SVC_DISK_TEST_DATA      AION_HANDLE(5, 1)      /* "data" (to the disk's end), read-only */
+#define SVC_DISK_TEST_NO_REGION AION_HANDLE(6, 1)      /* the endpoint, a badge naming no region */
 
 #endif /* AION_INITPROTO_H */

@@ -13,7 +13,9 @@ builds and behaves, on the outside, like a node:
   process is alive, the others dead), `uptime`, `echo WORDS`; others fail;
 - serves QMP: qmp_capabilities, query-status, stop, cont, quit, and
   system_powerdown, after which it logs init's shutdown lines and exits 0,
-  unless its node folder holds a file `ignore-power-button`.
+  unless its node folder holds a file `ignore-power-button`;
+- opens the disk image of -drive file=... as QEMU does: a missing one is
+  an error (exit 1), else the driver's ready line tells its size.
 """
 import json
 import os
@@ -31,6 +33,15 @@ def option_values(argv, flag):
     return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
 
 
+def drive_path(argv):
+    """The image of the first -drive (its file=, commas undoubled), or None."""
+    for spec in option_values(argv, "-drive"):
+        m = re.match(r"file=((?:[^,]|,,)*)", spec)
+        if m:
+            return m.group(1).replace(",,", ",")
+    return None
+
+
 def chardev_path(argv, backend):
     for spec in option_values(argv, "-chardev"):
         if spec.startswith(backend + ","):
@@ -46,6 +57,9 @@ class Guest:
         words = " ".join(option_values(argv, "-smbios"))
         self.number = int(re.search(r"aion\.node=(\d+)", words).group(1))
         self.dir = os.path.dirname(self.console_path)
+        self.disk = drive_path(argv)
+        if self.disk is not None and not os.path.isfile(self.disk):
+            sys.exit(f"fake_qemu: -drive: Could not open '{self.disk}': No such file or directory")
         self.running = True
         self.sel = selectors.DefaultSelector()
         self.clients = {}           # socket -> (kind, pending input)
@@ -148,6 +162,9 @@ class Guest:
 
     def serve(self):
         self.say("kernel", "ready")
+        if self.disk is not None:
+            blocks = os.path.getsize(self.disk) // 512
+            self.say("virtio-blk", f"ready blocks={blocks} flush=yes irq=11 queue=256")
         self.say("serial", "ready")
         while True:
             for key, _ in self.sel.select():

@@ -7,7 +7,7 @@ libvdeplug with ctypes; these fail when vde2 is missing: setup-host
 installs it, and a skip would count as a pass), and the cluster commands
 themselves (up, status --json, kill, start, stop, restart, add, logs, exec
 --all, down) run as a user runs them, on that network, with fake_qemu.py
-in place of QEMU.
+in place of QEMU, and each node's disk through all of them.
 Run: python3 scripts/cluster/test_aion_cluster.py"""
 import ctypes
 import ctypes.util
@@ -148,6 +148,39 @@ class Keys(unittest.TestCase):
         for bad in ("", "xyz", "ab cd", "a" * (ac.KEY_MAX_DIGITS + 1)):
             with self.assertRaises(ValueError):
                 ac.check_key(bad)
+
+
+class Disks(unittest.TestCase):
+    def test_disk_args(self):
+        self.assertEqual(ac.disk_args(None), [])
+        self.assertEqual(ac.disk_args("/r/a,b/disk.img"),
+                         ["-drive", "file=/r/a,,b/disk.img,if=none,id=disk0,format=raw,"
+                                    "cache=writeback,werror=report,rerror=report",
+                          "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"])
+        argv = ac.qemu_argv("x.iso", "/r/node1", switch_sock="/r/switch", mac="m",
+                            disk="/r/node1/disk.img")
+        # After the NIC: slots follow the order, and the NICs keep their IRQ lines.
+        self.assertLess(argv.index("virtio-net-pci,netdev=mesh,mac=m,disable-modern=on"),
+                        argv.index("virtio-blk-pci,drive=disk0,disable-modern=on"))
+
+    def test_create_sparse_once(self):
+        with tempfile.TemporaryDirectory() as run:
+            node = ac.Node("node1", run, disk=True)
+            with self.assertRaises(ac.NodeError) as cm:
+                node.start()             # no disk: refused before QEMU starts
+            self.assertIn("disk", str(cm.exception))
+            self.assertIsNone(node.proc)
+            path = node.create_disk()
+            st = path.stat()
+            self.assertEqual(st.st_size, ac.DISK_MIB << 20)
+            self.assertLess(st.st_blocks * 512, 1 << 20)    # sparse: nothing written
+            with self.assertRaises(ac.NodeError):
+                node.create_disk()      # never replaced
+            node.config_file.write_text(json.dumps(node.config()))
+            self.assertTrue(ac.Node.load(run, "node1").disk)
+            older = {k: v for k, v in node.config().items() if k != "disk"}
+            node.config_file.write_text(json.dumps(older))
+            self.assertFalse(ac.Node.load(run, "node1").disk)   # an older up's node
 
 
 class Groups(unittest.TestCase):
@@ -374,10 +407,28 @@ class Commands(unittest.TestCase):
         data = json.loads(self.cmd("status", "--json"))
         return {n["name"]: n for n in data["nodes"]}
 
-    def up(self, n=3):
-        out = self.cmd("up", "-n", str(n), "--image", str(self.image))
-        for phase in ("network:", "node1: started", f"node{n}: booted", "mesh: formed"):
+    def up(self, n=3, *flags):
+        out = self.cmd("up", "-n", str(n), "--image", str(self.image), *flags)
+        for phase in ("disks:", "network:", "node1: started", f"node{n}: booted",
+                      "mesh: formed"):
             self.assertRegex(out, rf"up: \[\s*\d+\.\d s\] {phase}")
+        return out
+
+    def disk(self, name):
+        return self.run / name / "disk.img"
+
+    def mark(self, name):
+        """Writes 16 random bytes into the node's disk, as a guest would; returns them."""
+        data = os.urandom(16)
+        with open(self.disk(name), "r+b") as f:
+            f.seek(17 << 20)
+            f.write(data)
+        return data
+
+    def read_mark(self, name):
+        with open(self.disk(name), "rb") as f:
+            f.seek(17 << 20)
+            return f.read(16)
 
     def test_up_status_down(self):
         self.up()
@@ -487,6 +538,50 @@ class Commands(unittest.TestCase):
         self.assertNotIn("Traceback", err)
         self.assertIn("logs: 'x' is not a node", self.cmd("logs", "x", status=1))
         self.assertIn("exec: no node9 in", self.cmd("exec", "9", "nodes", status=125))
+
+    def test_disks(self):
+        """Each node's own disk: made by up, on QEMU's command line, kept by
+        stop/start, kill/start and restart, removed by down unless
+        --keep-disks; up refuses an earlier cluster's disks unless told to
+        use them; add makes one for the new node."""
+        self.up()
+        for i in (1, 2, 3):
+            st = self.disk(f"node{i}").stat()
+            self.assertEqual((st.st_size, st.st_blocks * 512 < (1 << 20)),
+                             (ac.DISK_MIB << 20, True))
+        argv = (self.run / "node2" / "qemu.argv").read_text().splitlines()
+        self.assertEqual(argv[argv.index("-drive") + 1:argv.index("-drive") + 4],
+                         ac.disk_args(self.disk("node2"))[1:])
+        self.assertEqual(self.status()["node2"]["disk"], str(self.disk("node2")))
+        marks = {n: self.mark(n) for n in ("node1", "node2", "node3")}
+        self.cmd("stop", "2")
+        self.cmd("start", "2")
+        self.cmd("kill", "3")
+        self.cmd("start", "3")
+        self.cmd("restart", "1")
+        self.assertEqual({n: self.read_mark(n) for n in marks}, marks)
+        self.assertIn("down: removed the disks of node1, node2, node3", self.cmd("down"))
+        self.assertEqual([self.disk(f"node{i}").exists() for i in (1, 2, 3)], [False] * 3)
+        self.assertIsNone(self.status()["node2"]["disk"])
+        self.assertIn("disk.img is gone", self.cmd("start", "2", status=1))
+        # A new cluster: new, empty disks; kept by down --keep-disks, which up
+        # then refuses to use unless told to.
+        self.up()
+        self.assertEqual(self.read_mark("node2"), bytes(16))
+        mark = self.mark("node2")
+        self.assertIn("down: kept the disks of node1, node2, node3",
+                      self.cmd("down", "--keep-disks"))
+        out = self.cmd("up", "-n", "3", "--image", str(self.image), status=1)
+        self.assertIn("disks of an earlier cluster", out)
+        self.assertIn("`up --keep-disks` boots with them", out)
+        out = self.cmd("up", "-n", "2", "--keep-disks", "--image", str(self.image), status=1)
+        self.assertIn("node3 has a disk", out)
+        self.assertRegex(self.up(3, "--keep-disks"), r"disks: 0 new .*, 3 kept")
+        self.assertEqual(self.read_mark("node2"), mark)
+        self.cmd("add")
+        self.assertTrue(self.disk("node4").exists())
+        self.assertIn("node4", self.cmd("down"))
+        self.assertFalse(self.disk("node4").exists())
 
     def test_without_python(self):
         """A command on a machine without python3 says what is missing."""

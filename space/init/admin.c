@@ -68,7 +68,7 @@ int64_t admin_kill(const char *name)
 	if (!s->unit)
 		return -AION_ENOENT;
 	/* The kernel's end notice brings the service back (services.c). */
-	return aion_unit_destroy(s->unit);
+	return service_kill(s);
 }
 
 int64_t admin_services(char *out, unsigned size)

@@ -9,7 +9,7 @@
 #include "libaion/serve.h"
 #include "common/time.h"
 
-#define SERVICES_MAX 10
+#define SERVICES_MAX 16
 
 struct service {
 	const struct svc_spec *spec;
@@ -34,9 +34,13 @@ struct svc_spec {
 #define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
 #define SVC_NEED_NIC    (1u << 2)       /* the mesh NIC's ports and IRQ (devices.c) */
 #define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
-#define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, given last */
+#define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, last but the regions */
 #define SVC_NEED_JOBS   (1u << 5)       /* init's endpoint with the jobs badge (meshd) */
 #define SVC_NEED_POWER  (1u << 6)       /* power badge, PM1a event ports, SCI (power.c) */
+#define SVC_NEED_DISK   (1u << 7)       /* the disk driver: its ports, endpoint, IRQ (devices.c) */
+/* Region capabilities of the disk (disk.c), given last: */
+#define SVC_NEED_DISK_MESH (1u << 8)    /* "mesh", read-write (meshd) */
+#define SVC_NEED_DISK_TEST (1u << 9)    /* blktest's regions (SVC_DISK_TEST_*) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
@@ -48,6 +52,7 @@ __attribute__((noreturn)) void serve_forever(void);
 /* services.c */
 void services_start(void);
 void service_ended(unsigned index, const struct aion_msg *notice);
+int64_t service_kill(struct service *s);        /* the end notice brings it back */
 uint64_t services_next_restart(void);   /* 0: none pending */
 void services_restart_due(void);
 struct service *service_by_name(const char *name);
@@ -88,6 +93,21 @@ int64_t devices_nic_args(unsigned i, char *args, unsigned size);
 int64_t devices_give_nic(unsigned i, aion_handle_t unit);
 /* Gives unit ports [base, base+count) (READ|WRITE) and an IRQ (READ|CONTROL). */
 int64_t give_ports_irq(aion_handle_t unit, uint16_t base, uint16_t count, unsigned line);
+/* Ports init itself uses from now on (0 or -AION_E...). */
+int64_t devices_enable_ports(uint16_t base, uint16_t count);
+/* The disk: found, and its endpoint made (disk.c). The driver's startup
+ * args, then its ports, endpoint and IRQ (the next slots). */
+bool devices_have_disk(void);
+int64_t devices_disk_args(char *args, unsigned size);
+int64_t devices_give_disk(aion_handle_t unit);
+/* Before the disk driver's unit goes: the device stops using its memory. */
+void devices_disk_quiesce(void);
+
+/* disk.c: the driver's endpoint (init keeps it) and the region capabilities */
+int64_t disk_setup(void);
+aion_handle_t disk_endpoint(void);      /* 0: no disk */
+/* The regions needs (SVC_NEED_DISK_*) ask for, into unit; none without a disk. */
+int64_t disk_give_regions(unsigned needs, aion_handle_t unit);
 
 /* power.c: ACPI mode, the power-button driver's capabilities, soft-off */
 void power_setup(void);

@@ -16,11 +16,20 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },
-	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md). */
-	{ .name = "meshd", .prio = 119, .quota = 1024, .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG },
+	/* The node's disk (docs/storage.md), when the VM has one. Before its
+	 * clients, so that a shutdown stops it after them. */
+	{ .name = "virtio-blk", .prio = 124, .quota = 128, .needs = SVC_NEED_DISK },
+	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md);
+	 * the disk's "mesh" region for its Raft log (its log and snapshot
+	 * buffers take about 1 MiB). */
+	{ .name = "meshd", .prio = 119, .quota = 1024,
+	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
 	{ .name = "meshtest", .prio = 110, .quota = 256, .when = "aion.meshtest" },
+	/* Disk tests (tests/boot/boot_disk.py): aion.blktest=MODE. */
+	{ .name = "blktest", .prio = 110, .quota = 320, .needs = SVC_NEED_DISK_TEST,
+	  .when = "aion.blktest" },
 };
 
 const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);

@@ -23,17 +23,10 @@ static const struct aion_acpi_power *acpi(void)
 	return &bootinfo->power;
 }
 
-/* Ports for init itself; the range stays usable for init's lifetime. */
-static int64_t enable_ports(uint16_t base, uint16_t count)
-{
-	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, base, count);
-	return io < 0 ? io : aion_ioport_enable((aion_handle_t)io);
-}
-
 /* Asks the firmware to hand the fixed events to us (SCI instead of SMI). */
 static int64_t acpi_mode_on(const struct aion_acpi_power *p)
 {
-	int64_t err = enable_ports(p->smi_cmd, 1);
+	int64_t err = devices_enable_ports(p->smi_cmd, 1);
 	if (err)
 		return err;
 	aion_outb(p->smi_cmd, p->acpi_enable);
@@ -53,7 +46,7 @@ void power_setup(void)
 		aion_printf("acpi none: no power button, no poweroff");
 		return;
 	}
-	int64_t err = enable_ports(p->pm1a_cnt, PM1_CNT_PORTS);
+	int64_t err = devices_enable_ports(p->pm1a_cnt, PM1_CNT_PORTS);
 	bool was_on = !err && (aion_inw(p->pm1a_cnt) & PM1_SCI_EN);
 	/* Without an SMI command port the machine has no legacy mode to leave. */
 	if (!err && !was_on && p->smi_cmd)

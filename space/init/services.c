@@ -95,7 +95,36 @@ int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge)
 	return err < 0 ? err : 0;
 }
 
-/* Gives the capabilities the service's needs call for, in the documented order. */
+/* The devices needs call for: ports, IRQs, the disk driver's endpoint. */
+static int64_t give_devices(unsigned needs, aion_handle_t unit)
+{
+	int64_t err = 0;
+
+	if (needs & SVC_NEED_COM1)
+		err = give_ports_irq(unit, COM1, 8, COM1_IRQ);
+	if (!err && (needs & (SVC_NEED_NIC | SVC_NEED_NIC1)))
+		err = devices_give_nic(needs & SVC_NEED_NIC1 ? 1 : 0, unit);
+	if (!err && (needs & SVC_NEED_POWER))
+		err = power_give(unit);
+	if (!err && (needs & SVC_NEED_DISK))
+		err = devices_give_disk(unit);
+	return err;
+}
+
+static int64_t give_fwcfg(aion_handle_t unit)
+{
+	int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, FWCFG_PORT, FWCFG_PORTS);
+	int64_t err = io < 0 ? io : aion_cap_give(unit, (aion_handle_t)io,
+						  AION_RIGHT_READ | AION_RIGHT_WRITE);
+	if (io > 0)
+		aion_handle_close((aion_handle_t)io);
+	return err < 0 ? err : 0;
+}
+
+/* Gives the capabilities the service's needs call for, in the documented
+ * order (aion/initproto.h): init's endpoints, devices, fw_cfg (SVC_FWCFG_IO
+ * when it is the only need), then the disk regions (none without a disk,
+ * so nothing before them moves). */
 static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t unit)
 {
 	/* The badge names the service: its registered names are dropped when it ends. */
@@ -104,26 +133,13 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 		err = give_init_ep(unit, AION_RIGHT_SEND, INIT_BADGE_ADMIN);
 	if (!err && (spec->needs & SVC_NEED_JOBS))
 		err = give_init_ep(unit, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_JOBS);
-	if (err)
-		return err;
-	if ((spec->needs & SVC_NEED_COM1) && (err = give_ports_irq(unit, COM1, 8, COM1_IRQ)))
-		return err;
-	if ((spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) &&
-	    (err = devices_give_nic(spec->needs & SVC_NEED_NIC1 ? 1 : 0, unit)) < 0)
-		return err;
-	if ((spec->needs & SVC_NEED_POWER) && (err = power_give(unit)) < 0)
-		return err;
-	if (spec->needs & SVC_NEED_FWCFG) {
-		/* After all the others: SVC_FWCFG_IO when it is the only need. */
-		int64_t io = aion_ioport_create(AION_HANDLE_PLATFORM, FWCFG_PORT, FWCFG_PORTS);
-		err = io < 0 ? io : aion_cap_give(unit, (aion_handle_t)io,
-						  AION_RIGHT_READ | AION_RIGHT_WRITE);
-		if (io > 0)
-			aion_handle_close((aion_handle_t)io);
-		if (err < 0)
-			return err;
-	}
-	return 0;
+	if (!err)
+		err = give_devices(spec->needs, unit);
+	if (!err && (spec->needs & SVC_NEED_FWCFG))
+		err = give_fwcfg(unit);
+	if (!err)
+		err = disk_give_regions(spec->needs, unit);
+	return err;
 }
 
 static int64_t start(unsigned i)
@@ -157,6 +173,8 @@ static int64_t start(unsigned i)
 		if (err)
 			return err;
 	}
+	if ((spec->needs & SVC_NEED_DISK) && devices_disk_args(st.args, sizeof(st.args)))
+		return -AION_ENOENT;
 	int64_t err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
 				  spec->quota, spec->prio, &st, &s->unit, &s->thread);
 	if (err)
@@ -194,6 +212,8 @@ static bool not_wanted(const struct svc_spec *spec)
 		return true;            /* only node 1 has the port-forward NIC */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())
 		return true;            /* no ACPI, or the firmware kept it */
+	if ((spec->needs & SVC_NEED_DISK) && !devices_have_disk())
+		return true;            /* a VM without a disk */
 	return spec->when && !cmdline_get(bootinfo->cmdline, spec->when, NULL, 0);
 }
 
@@ -214,6 +234,24 @@ void services_start(void)
 	}
 }
 
+/* Destroys the service's unit; a disk driver's device lets go of its memory first. */
+static void service_discard(unsigned i)
+{
+	struct service *s = &services[i];
+
+	if (s->spec->needs & SVC_NEED_DISK)
+		devices_disk_quiesce();
+	names_drop_owner((int)i);
+	unit_discard(&s->unit, &s->thread);
+}
+
+int64_t service_kill(struct service *s)
+{
+	if (s->spec->needs & SVC_NEED_DISK)
+		devices_disk_quiesce();
+	return aion_unit_destroy(s->unit);
+}
+
 void service_ended(unsigned i, const struct aion_msg *notice)
 {
 	struct service *s = &services[i];
@@ -223,8 +261,7 @@ void service_ended(unsigned i, const struct aion_msg *notice)
 	aion_printf("service ended name=%s state=%lu vector=%lu code=%ld", s->spec->name,
 		    (unsigned long)(notice->w[1] & 0xff), (unsigned long)(notice->w[1] >> 8),
 		    (long)notice->w[2]);
-	names_drop_owner((int)i);
-	unit_discard(&s->unit, &s->thread);
+	service_discard(i);
 	if (aion_clock_ns() - s->started_at > SVC_CALM_NS)
 		s->failures = 0;
 	if (!shutdown_active())
@@ -269,8 +306,7 @@ bool services_stop_last(void)
 		if (!s->unit)
 			continue;
 		aion_printf("service stop name=%s", s->spec->name);
-		names_drop_owner((int)i);
-		unit_discard(&s->unit, &s->thread);     /* its end notice finds no unit */
+		service_discard(i);     /* its end notice finds no unit */
 		return true;
 	}
 	return false;

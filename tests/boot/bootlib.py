@@ -42,16 +42,24 @@ def line_at(text, match):
 
 
 @contextmanager
-def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None):
+def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
-    fw_cfg: {name: text} files for the guest (ac.fwcfg_args()). The VM is
-    stopped and the folder removed when the block ends.
+    fw_cfg: {name: text} files for the guest (ac.fwcfg_args()). disk: the
+    node gets a new, empty disk (RUN/node1/disk.img), as every cluster
+    node has; disk_faults: the text of a blkdebug configuration for it
+    (requests it makes fail). The VM is stopped and the folder, disk and
+    all, removed when the block ends.
     """
     run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
+    faults = Path(run) / "blkdebug.cfg" if disk_faults else None
     node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra,
-                   fw_cfg=fw_cfg)
+                   fw_cfg=fw_cfg, disk=disk, disk_faults=faults)
     try:
+        if faults:
+            faults.write_text(disk_faults)
+        if disk:
+            node.create_disk()
         node.start(die_with_parent=True)
         first = node.wait_for(BOOT_END_RE, READY_TIMEOUT_S)
         check(first.group(1) == "ready",

@@ -69,11 +69,12 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
                          switch=net.node_switch(i) if net is not None else switch,
                          cmdline_extra=[f"aion.node={i}", f"aion.nodes={len(words_per_node)}",
                                         *words],
-                         fw_cfg=ac.node_fwcfg(i, key, node_keys))
+                         fw_cfg=ac.node_fwcfg(i, key, node_keys), disk=True)
                  for i, words in enumerate(words_per_node, 1)]
         if net is not None:
             net.nodes = nodes
         for n in nodes:
+            n.create_disk()     # each its own, as `up` gives them; gone with the folder
             n.start(die_with_parent=True)
         if wait_mesh:
             ac.wait_all(nodes, ac.READY_RE, READY_TIMEOUT_S)

@@ -35,6 +35,8 @@ Run folder layout (docs/host-scripts.md):
     RUN/nodeN/qemu.argv     the command line used, one argument per line
     RUN/nodeN/forward_port  the 127.0.0.1 port forwarded to the guest (node1)
     RUN/nodeN/exec.seq      the last sequence number `exec` used
+    RUN/nodeN/disk.img      the node's disk (raw, sparse); kept by stop,
+                            start, kill; removed by down unless --keep-disks
     RUN/nodeN/switch/       node N's own VDE switch (its NIC plugs in here),
     RUN/nodeN/switch.{pid,mgmt,err}   with its pid, management socket, stderr
     RUN/nodeN/wire.pid      the wirefilter joining node N's switch to port N
@@ -42,7 +44,8 @@ Run folder layout (docs/host-scripts.md):
     RUN/nodeN/wire.err      (loss is set there) and stderr
 """
 from .build import build
-from .cluster import cluster_nodes, running_net, running_parts, stop_cluster
+from .cluster import (cluster_nodes, node_disks, remove_disks, running_net, running_parts,
+                      stop_cluster)
 from .console import ESCAPE, attach_console, next_exec_seq, shell_exec
 from .errors import NodeError, NodeTimeout
 from .mesh import (CONSOLE_READY_RE, MESH_TIMEOUT_S, mesh_missing, mesh_view,
@@ -52,10 +55,10 @@ from .node import (READY_RE, SHUTDOWN_TIMEOUT_S, LineEcho, Node, find_node, node
                    stop_nodes, wait_all)
 from .paths import ISO, MAX_NODES, REPO, SOCKET_PATH_MAX, repo_root, run_dir, short_enough
 from .proc import Tracked, exit_on_signals, pid_alive, pid_cmdline
-from .qemu import (CLUSTER_KEY_FWCFG, FORWARD_GUEST_PORT, FORWARD_MAC, KEY_MAX_DIGITS,
-                   check_key, choose_accel, cmdline_args, cmdline_words, free_loopback_port,
-                   fwcfg_args, kvm_usable, mesh_addr, mesh_mac, net_args, node_fwcfg,
-                   qemu_argv)
+from .qemu import (CLUSTER_KEY_FWCFG, DISK_FILE, DISK_MIB, FORWARD_GUEST_PORT, FORWARD_MAC,
+                   KEY_MAX_DIGITS, check_key, choose_accel, cmdline_args, cmdline_words,
+                   create_disk, disk_args, free_loopback_port, fwcfg_args, kvm_usable,
+                   mesh_addr, mesh_mac, net_args, node_fwcfg, qemu_argv)
 from .qmp import qmp_command
 from .table import (cluster_table, net_columns, net_lines, node_state, status_data,
                     switch_line, vm_state)

@@ -21,14 +21,15 @@ READY_TIMEOUT_S = 90
 
 def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
                   iso=ISO, extra_words=(), key=None, node_keys=None, first=1,
-                  configured=None):
+                  configured=None, disk=True):
     """The Node objects of nodes first..first+count-1 of a cluster on
     `switch` (a Switch or its path; a Cluster: each node on its own node
     switch): node N boots with aion.node=N, aion.nodes=configured (default
     count: the scheduler's voters are nodes 1..configured) plus extra_words
     on its command line; node1 alone gets the loopback port forward when
     forward is set. key / node_keys ({N: HEX}): cluster keys through fw_cfg
-    (node_fwcfg())."""
+    (node_fwcfg()). disk: each has its disk (the caller makes them:
+    Node.create_disk())."""
     last = first + count - 1
     if count < 1 or first < 1 or last > MAX_NODES:
         raise NodeError(f"a cluster has nodes 1 to {MAX_NODES}, not {first}..{last}")
@@ -38,7 +39,7 @@ def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
                                 *cmdline_words(extra_words)],
                  switch=switch.node_switch(i) if isinstance(switch, Cluster) else switch,
                  forward=forward and i == 1,
-                 fw_cfg=node_fwcfg(i, key, node_keys))
+                 fw_cfg=node_fwcfg(i, key, node_keys), disk=disk)
             for i in range(first, last + 1)]
 
 
@@ -145,6 +146,7 @@ def start_node(run, name, die_with_parent=False):
     node = Node.load(run, name)
     if node.alive():
         raise NodeError(f"{name} is already running (pid {node.pid})")
+    node.check_disk()
     net = Cluster.in_run(run)
     net.start_node_net(node.number, die_with_parent)
     return node.start(die_with_parent)
@@ -162,8 +164,14 @@ def add_nodes(run, count, die_with_parent=False):
     nodes = cluster_nodes(run, count, net, forward=False, mem_mib=config["mem_mib"],
                           kvm=config["kvm"], iso=image(run), key=config.get("key"),
                           first=first, configured=config["configured"])
+    old = node_disks(nodes)
+    if old:
+        # remove_nodes() below would delete them: refuse before anything.
+        raise NodeError(f"{old[0].name} has a disk of an earlier cluster ({old[0].disk_file}); "
+                        f"remove it, or `down` removes every disk")
     try:
         for n in nodes:
+            n.create_disk()
             net.start_node_net(n.number, die_with_parent)
             n.start(die_with_parent)
     except BaseException:
@@ -181,6 +189,20 @@ def remove_nodes(run, nodes):
         net.wires[n.number].stop()
         net.node_switches[n.number].stop()
         shutil.rmtree(n.dir, ignore_errors=True)
+
+
+def node_disks(nodes):
+    """The nodes (of a list) whose disk file exists."""
+    return [n for n in nodes if n.disk_file.exists()]
+
+
+def remove_disks(run):
+    """Delete the disk of every node of the run folder; the nodes whose
+    disk was removed."""
+    gone = node_disks(nodes_in(run))
+    for n in gone:
+        n.disk_file.unlink()
+    return gone
 
 
 def running_parts(run):

@@ -10,8 +10,8 @@ from pathlib import Path
 from .errors import NodeError, NodeTimeout
 from .paths import ISO
 from .proc import Tracked, kill_with_parent
-from .qemu import (cmdline_words, free_loopback_port, loopback_port_free, mesh_mac,
-                   qemu_argv)
+from .qemu import (DISK_FILE, DISK_MIB, cmdline_words, create_disk, free_loopback_port,
+                   loopback_port_free, mesh_mac, qemu_argv)
 from .qmp import qmp_command
 
 
@@ -59,6 +59,10 @@ class Node(Tracked):
     fw_cfg: {name: text} files for the guest's fw_cfg (fwcfg_args()).
     forward_port: the port to forward when it is free (a node started again
     keeps its port); otherwise any free one.
+    disk: the node has a disk, RUN/nodeN/disk.img (disk_args()); start()
+    wants it there (create_disk() makes one): a node never boots with a
+    fresh disk in place of the one it had without being told. disk_faults:
+    a blkdebug configuration that makes chosen requests fail (tests).
 
     start() writes all of it to RUN/nodeN/node.json, so Node.load() can
     start the same node again later: same number, address, MAC, command
@@ -67,7 +71,7 @@ class Node(Tracked):
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
                  cmdline_extra=None, switch=None, forward=False, fw_cfg=None,
-                 forward_port=None):
+                 forward_port=None, disk=False, disk_faults=None):
         self.name = name
         self.number = node_number(name)
         self.dir = Path(run) / name
@@ -80,6 +84,8 @@ class Node(Tracked):
         self.fw_cfg = dict(fw_cfg or {})
         self._forward_port = None
         self.wanted_port = forward_port
+        self.disk = disk
+        self.disk_faults = disk_faults
         self.proc = None
         self._log_pos = 0
         self._text = ""
@@ -94,6 +100,7 @@ class Node(Tracked):
     forward_port_file = property(lambda self: self.dir / "forward_port")
     exec_seq_file = property(lambda self: self.dir / "exec.seq")
     config_file = property(lambda self: self.dir / "node.json")
+    disk_file = property(lambda self: self.dir / DISK_FILE)
     # Written by shutdown() when the guest powered itself off, removed at
     # start(): status tells a node stopped in order from one that died.
     stopped_file = property(lambda self: self.dir / "stopped")
@@ -106,7 +113,8 @@ class Node(Tracked):
                 "kvm": self.kvm, "cmdline": cmdline_words(self.cmdline_extra),
                 "switch": None if self.switch_sock is None else str(self.switch_sock),
                 "forward": self.forward, "forward_port": self.forward_port,
-                "fw_cfg": self.fw_cfg}
+                "fw_cfg": self.fw_cfg, "disk": self.disk,
+                "disk_faults": None if self.disk_faults is None else str(self.disk_faults)}
 
     @classmethod
     def load(cls, run, name):
@@ -118,7 +126,8 @@ class Node(Tracked):
             return cls(name, run, iso=c["iso"], mem_mib=c["mem_mib"], kvm=c["kvm"],
                        cmdline_extra=c["cmdline"], switch=c["switch"],
                        forward=c["forward"], fw_cfg=c["fw_cfg"],
-                       forward_port=c["forward_port"])
+                       forward_port=c["forward_port"], disk=c.get("disk", False),
+                       disk_faults=c.get("disk_faults"))
         except FileNotFoundError:
             raise NodeError(f"{name}: no {node.config_file.name} in {node.dir}: it was "
                             f"never started by this tool (an older `up`?); "
@@ -143,7 +152,27 @@ class Node(Tracked):
     def argv(self):
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
                          self.cmdline_extra, self.switch_sock, self.mac,
-                         self._forward_port, self.fw_cfg)
+                         self._forward_port, self.fw_cfg,
+                         self.disk_file if self.disk else None, self.disk_faults)
+
+    def check_disk(self):
+        """NodeError when the node has a disk and its file is gone."""
+        if self.disk and not self.disk_file.is_file():
+            raise NodeError(f"{self.name}: its disk {self.disk_file} is gone (`down` removes "
+                            f"disks unless --keep-disks); `up` makes new ones")
+
+    def create_disk(self, mib=DISK_MIB):
+        """Make this node's disk, empty (sparse, mib MiB). NodeError when it
+        has one already: a disk is never replaced behind its owner's back."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            create_disk(self.disk_file, mib)
+        except FileExistsError:
+            raise NodeError(f"{self.name} has a disk already: {self.disk_file}") from None
+        except OSError as e:
+            raise NodeError(f"{self.name}: cannot create its disk {self.disk_file}: {e}") \
+                from None
+        return self.disk_file
 
     def signature(self):
         """This node's QEMU (its console socket is in its command line)."""
@@ -157,6 +186,7 @@ class Node(Tracked):
         """
         if not self.iso.is_file():
             raise NodeError(f"{self.name}: no boot image at {self.iso} (build first)")
+        self.check_disk()
         self.dir.mkdir(parents=True, exist_ok=True)
         if self.serial_log.exists():
             self.serial_log.replace(self.previous_log)

@@ -1,5 +1,5 @@
-"""The QEMU command line of a node: devices, NICs, kernel command line
-words (SMBIOS), fw_cfg files, cluster keys, addresses."""
+"""The QEMU command line of a node: devices, NICs, its disk, kernel
+command line words (SMBIOS), fw_cfg files, cluster keys, addresses."""
 import os
 import re
 import socket
@@ -17,6 +17,11 @@ FORWARD_GUEST_PORT = 7
 # fwcfg.h: FWCFG_CLUSTER_KEY); without it the image's default key is used.
 CLUSTER_KEY_FWCFG = "opt/aion/cluster-key"
 KEY_MAX_DIGITS = 128
+
+# A node's disk: a raw image in its folder, sparse, DISK_MIB MiB
+# (docs/storage.md; the guest's layout is include/aion/blk.h's).
+DISK_FILE = "disk.img"
+DISK_MIB = 64
 
 
 def kvm_usable():
@@ -117,6 +122,36 @@ def net_args(switch_sock=None, mac=None, forward_port=None):
     return args
 
 
+def disk_args(path, faults=None):
+    """QEMU arguments of a node's disk at path (None: no disk): a raw
+    image as a legacy virtio-blk PCI device, what the guest driver speaks.
+    faults: a blkdebug configuration file (tests: `[inject-error]` rules
+    make chosen requests fail with an I/O error); None for a plain disk.
+
+    cache=writeback: QEMU offers the guest VIRTIO_BLK_F_FLUSH, and a
+    guest flush becomes an fdatasync of the image, so a write the guest
+    flushed is on the host's disk (cache=unsafe would drop flushes;
+    writethrough syncs every write and offers no flush). werror and rerror
+    =report: a host I/O error (a full host disk) reaches the guest as an
+    error status instead of pausing the VM. Commas in the path are doubled
+    (QEMU's option syntax).
+    """
+    if path is None:
+        return []
+    image = str(path) if faults is None else f"blkdebug:{faults}:{path}"
+    image = image.replace(",", ",,")
+    return ["-drive", f"file={image},if=none,id=disk0,format=raw,cache=writeback,"
+                      f"werror=report,rerror=report",
+            "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"]
+
+
+def create_disk(path, mib=DISK_MIB):
+    """A new raw image of mib MiB at path, sparse (it takes no space until
+    written: ftruncate, as `truncate -s`); FileExistsError when there is one."""
+    with open(path, "xb") as f:
+        f.truncate(mib << 20)
+
+
 def free_loopback_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now (the kernel
     picks it for a socket bound to port 0). QEMU binds it a moment later; if
@@ -145,7 +180,8 @@ def qemu_binary():
 
 
 def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
-              switch_sock=None, mac=None, forward_port=None, fw_cfg=None):
+              switch_sock=None, mac=None, forward_port=None, fw_cfg=None, disk=None,
+              disk_faults=None):
     """The QEMU command line of one node whose files live in node_dir.
 
     -nodefaults: no default NIC, VGA, floppy or parallel port; the node has
@@ -156,6 +192,10 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
     slow reader makes QEMU retry it; a file never refuses a byte, so
     serial.log holds exactly what the guest wrote.
     NICs only as asked for (net_args()); fw_cfg files as fwcfg_args(fw_cfg).
+    disk, disk_faults: the node's disk image (disk_args()), after the NICs: QEMU's pc
+    machine routes PCI slots to IRQ lines 10 and 11 in turn, so a disk
+    before them would put node1's two NICs on one line (the guest gives a
+    line one driver; a disk that shares one polls instead).
     """
     node_dir = Path(node_dir)
     return [
@@ -173,5 +213,5 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
         "-serial", "chardev:ser0",
         "-serial", "chardev:log0",
         "-qmp", f"unix:{node_dir}/qmp.sock,server=on,wait=off",
-    ] + net_args(switch_sock, mac, forward_port) + cmdline_args(cmdline_extra) \
-      + fwcfg_args(fw_cfg)
+    ] + net_args(switch_sock, mac, forward_port) + disk_args(disk, disk_faults) \
+      + cmdline_args(cmdline_extra) + fwcfg_args(fw_cfg)

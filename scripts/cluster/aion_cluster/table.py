@@ -109,6 +109,7 @@ def status_data(run, net, nodes):
             "forward_port": n.forward_port if alive else None,
             "console": str(n.console_sock) if alive else None,
             "serial_log": str(n.serial_log),
+            "disk": str(n.disk_file) if n.disk_file.exists() else None,
             "group": int(group) if group.isdigit() else None,
             "loss_percent": float(loss[:-1]) if loss.endswith("%") else None})
     return out

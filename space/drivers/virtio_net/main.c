@@ -1,6 +1,7 @@
 /*
  * virtio-net: a userspace driver for QEMU's virtio-net-pci, legacy
- * interface only (virtio 0.9.5: I/O BAR0; `disable-modern=on`).
+ * interface only (virtio 0.9.5: I/O BAR0; `disable-modern=on`; the register
+ * block and virtqueues are ../virtio/virtio.h's, shared with virtio-blk).
  *
  * Started by init (no_start, then THREAD_START) with, at fixed handles:
  *   AION_HANDLE(1, 1)  init's endpoint (every service's first capability)
@@ -40,10 +41,11 @@
  * 4096 boundary) must be physically contiguous, and memory objects are
  * not, so the driver asks MEMORY_PHYS for every page and picks, for each
  * ring, a run of pages whose physical addresses are consecutive
- * (vnet_find_run). The frame allocator hands out frames lowest first, so
- * such runs are the rule; when a run is missing the object is kept (so
- * the next one gets the next free frames) and another is tried, at most
- * DMA_ATTEMPTS times (the quota must allow that: 3 x ~83 frames). The
+ * (virtio_dma_setup, ../virtio/virtq.c). The frame allocator hands out
+ * frames lowest first, so such runs are the rule; when a run is missing
+ * the object is kept (so the next one gets the next free frames) and
+ * another is tried, at most 3 times (the quota must allow that: 3 x ~83
+ * frames). The
  * other pages carry 2 KiB buffers (a buffer never crosses a page, so it
  * needs no contiguity).
  *

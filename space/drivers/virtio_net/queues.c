@@ -6,47 +6,16 @@
  */
 #include "vnet_drv.h"
 
-static void set_desc(struct vq *q, unsigned i, uint64_t pa, uint32_t len,
-		     uint16_t flags, uint16_t next)
-{
-	q->desc[i].addr = pa;
-	q->desc[i].len = len;
-	q->desc[i].flags = flags;
-	q->desc[i].next = next;
-}
-
-/* Offers the chain at head to the device (notify separately). */
-void vq_push(struct vq *q, uint16_t head)
-{
-	q->avail[2 + (q->avail_idx % q->num)] = head;
-	barrier();
-	q->avail_idx++;
-	q->avail[1] = q->avail_idx;
-	barrier();
-}
-
-void vq_notify(struct vq *q)
-{
-	barrier();
-	wreg16(VIRTIO_PCI_QUEUE_NOTIFY, (uint16_t)q->index);
-}
-
-void vq_activate(struct vq *q)
-{
-	wreg16(VIRTIO_PCI_QUEUE_SEL, (uint16_t)q->index);
-	wreg32(VIRTIO_PCI_QUEUE_PFN, (uint32_t)(q->phys / VRING_ALIGN));
-}
-
 /* RX buffer j is the chain 2j (10-byte header) -> 2j+1 (the frame). */
 void rx_fill(void)
 {
 	for (unsigned j = 0; j < vn.nrx; j++) {
 		struct buf *b = &vn.rxb[j];
-		set_desc(&vn.rx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN,
-			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(2 * j + 1));
-		set_desc(&vn.rx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN,
-			 BUF_SIZE - VIRTIO_NET_HDR_LEN, VRING_DESC_F_WRITE, 0);
-		vq_push(&vn.rx, (uint16_t)(2 * j));
+		virtq_set_desc(&vn.rx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN,
+			       VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(2 * j + 1));
+		virtq_set_desc(&vn.rx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN,
+			       BUF_SIZE - VIRTIO_NET_HDR_LEN, VRING_DESC_F_WRITE, 0);
+		virtq_push(&vn.rx, (uint16_t)(2 * j));
 	}
 }
 
@@ -66,11 +35,9 @@ static bool rx_deliver(const uint8_t *frame, uint32_t len)
 static void rx_process(void)
 {
 	bool refilled = false, pushed = false;
+	struct vring_used_elem e;
 
-	while (vn.rx.last_used != vn.rx.used[1]) {
-		barrier();
-		struct vring_used_elem e = vn.rx.used_ring[vn.rx.last_used % vn.rx.num];
-		vn.rx.last_used++;
+	while (virtq_take_used(&vn.rx, &e)) {
 		unsigned j = e.id / 2;
 		if (j >= vn.nrx || (e.id & 1)) {
 			aion_printf("rx bad used id=%u len=%u", e.id, e.len);
@@ -89,24 +56,22 @@ static void rx_process(void)
 			vnet_format_mac(src, from);
 			aion_printf("rx from=%s text=%s", from, text);
 		}
-		vq_push(&vn.rx, (uint16_t)(2 * j));
+		virtq_push(&vn.rx, (uint16_t)(2 * j));
 		refilled = true;
 	}
 	if (refilled)
-		vq_notify(&vn.rx);
+		virtq_notify(&vn.rx);
 	if (pushed)
 		aion_signal(vn.peer, NETRING_SIGNAL);
 }
 
 static void tx_process(void)
 {
-	while (vn.tx.last_used != vn.tx.used[1]) {
-		barrier();
-		uint32_t id = vn.tx.used_ring[vn.tx.last_used % vn.tx.num].id;
-		vn.tx.last_used++;
-		if (id / 2 < vn.ntx)
-			vn.tx_busy[id / 2] = false;
-	}
+	struct vring_used_elem e;
+
+	while (virtq_take_used(&vn.tx, &e))
+		if (e.id / 2 < vn.ntx)
+			vn.tx_busy[e.id / 2] = false;
 }
 
 /* Sends one frame; -AION_EAGAIN when every TX buffer is in flight. */
@@ -125,12 +90,12 @@ int64_t tx_send(const char *text)
 				      BUF_SIZE - VIRTIO_NET_HDR_LEN, vn.mac, text);
 	if (!len)
 		return -AION_ERANGE;
-	set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
-		 (uint16_t)(2 * j + 1));
-	set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, (uint32_t)len, 0, 0);
+	virtq_set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
+		       (uint16_t)(2 * j + 1));
+	virtq_set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, (uint32_t)len, 0, 0);
 	vn.tx_busy[j] = true;
-	vq_push(&vn.tx, (uint16_t)(2 * j));
-	vq_notify(&vn.tx);
+	virtq_push(&vn.tx, (uint16_t)(2 * j));
+	virtq_notify(&vn.tx);
 	return 0;
 }
 
@@ -167,23 +132,23 @@ void tx_drain(void)
 			len = ETH_ZLEN;
 		}
 		memset(b->va, 0, VIRTIO_NET_HDR_LEN);   /* no checksum offload, no GSO */
-		set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
-			 (uint16_t)(2 * j + 1));
-		set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, len, 0, 0);
+		virtq_set_desc(&vn.tx, 2 * j, b->pa, VIRTIO_NET_HDR_LEN, VRING_DESC_F_NEXT,
+			       (uint16_t)(2 * j + 1));
+		virtq_set_desc(&vn.tx, 2 * j + 1, b->pa + VIRTIO_NET_HDR_LEN, len, 0, 0);
 		vn.tx_busy[j] = true;
-		vq_push(&vn.tx, (uint16_t)(2 * j));
+		virtq_push(&vn.tx, (uint16_t)(2 * j));
 		vn.tx_frames++;
 		queued = true;
 	}
 	if (queued)
-		vq_notify(&vn.tx);
+		virtq_notify(&vn.tx);
 }
 
 /* The device interrupted: acknowledge it (reading the ISR drops the line),
  * take what the queues finished, and unmask the line again. */
 int64_t handle_irq(void)
 {
-	uint8_t isr = reg8(VIRTIO_PCI_ISR);
+	uint8_t isr = virtio_isr(vn.io);
 	vn.irqs++;
 	if (isr & VIRTIO_ISR_QUEUE) {
 		rx_process();

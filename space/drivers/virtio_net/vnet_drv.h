@@ -1,6 +1,7 @@
 /*
- * The virtio-net driver's own parts (vnet.h has the device layout and the
- * pure helpers). One unit, one state (vn):
+ * The virtio-net driver's own parts (vnet.h has the device's constants and
+ * the pure helpers, ../virtio/virtio.h the legacy register block and the
+ * virtqueues). One unit, one state (vn):
  *
  *   main.c     arguments, the start, the selftest mode
  *   device.c   reset and feature negotiation, the DMA object, the rings' places
@@ -25,19 +26,6 @@
 #define IRQ_BIT         1ull
 #define TX_FRAME_MAX    (ETH_FRAME_MAX + 4)     /* with one VLAN tag; no offloads */
 
-#define barrier()       __asm__ volatile("" ::: "memory")
-
-struct vq {
-	unsigned index, num;
-	struct vring_layout lay;
-	uint64_t phys;                  /* of its first page */
-	volatile struct vring_desc *desc;
-	volatile uint16_t *avail;       /* [0] flags, [1] idx, [2 + i] ring */
-	volatile uint16_t *used;        /* [0] flags, [1] idx */
-	volatile struct vring_used_elem *used_ring;
-	uint16_t avail_idx, last_used;
-};
-
 struct buf {
 	uint8_t *va;
 	uint64_t pa;
@@ -48,7 +36,7 @@ struct vnet_dev {
 	unsigned irq_line, node;
 	uint8_t mac[ETH_ALEN];
 	char macs[18];
-	struct vq rx, tx;
+	struct virtq rx, tx;
 	struct buf rxb[RX_BUFS_MAX], txb[TX_BUFS_MAX];
 	unsigned nrx, ntx;
 	bool tx_busy[TX_BUFS_MAX];
@@ -68,21 +56,10 @@ extern struct vnet_dev vn;
 /* Logs "error WHAT err=NAME"; returns 1, the driver's exit code. */
 int vnet_fail(const char *what, int64_t err);
 
-/* The legacy register block, at vn.io. */
-static inline uint8_t reg8(unsigned off) { return aion_inb((uint16_t)(vn.io + off)); }
-static inline uint16_t reg16(unsigned off) { return aion_inw((uint16_t)(vn.io + off)); }
-static inline uint32_t reg32(unsigned off) { return aion_inl((uint16_t)(vn.io + off)); }
-static inline void wreg8(unsigned off, uint8_t v) { aion_outb((uint16_t)(vn.io + off), v); }
-static inline void wreg16(unsigned off, uint16_t v) { aion_outw((uint16_t)(vn.io + off), v); }
-static inline void wreg32(unsigned off, uint32_t v) { aion_outl((uint16_t)(vn.io + off), v); }
-
 /* device.c: reset, MAC, queues, DMA, DRIVER_OK; 0, or 1 after logging why. */
 int device_init(void);
 
 /* queues.c */
-void vq_push(struct vq *q, uint16_t head);
-void vq_notify(struct vq *q);
-void vq_activate(struct vq *q);
 void rx_fill(void);
 /* Sends one selftest frame; -AION_EAGAIN when every TX buffer is in flight. */
 int64_t tx_send(const char *text);

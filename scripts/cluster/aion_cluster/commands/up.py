@@ -4,7 +4,10 @@ Installs what the host lacks and builds what is stale (scripts/lib/cluster-cmd
 ran scripts/setup-host before this), copies the image into the run folder,
 starts the network (the central VDE switch, then for each node its own
 switch and the wirefilter joining it to the central one:
-docs/host-scripts.md), then the nodes (all at once), waits until every
+docs/host-scripts.md), gives each node a disk (RUN/nodeN/disk.img, 64 MiB,
+sparse; with --keep-disks the ones an earlier cluster left are used, and
+without it up refuses to start when there are any), then starts the nodes
+(all at once), waits until every
 node's `nodes` command sees every node alive (unless --no-wait), and prints
 a table. Each phase prints one line with the time since the command
 started; -v also shows the nodes' consoles. The VMs and the network keep
@@ -54,6 +57,10 @@ def parse_args():
                    help="cluster key of node N alone (overrides --key; repeatable)")
     p.add_argument("--image", metavar="ISO",
                    help="boot this image instead of building one (no setup, no build)")
+    p.add_argument("--keep-disks", action="store_true",
+                   help="boot with the disks an earlier cluster left in the run folder "
+                        "(`down --keep-disks`); nodes without one get a new one. Without "
+                        "it, up refuses to start when any disk is there")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show every node's console output as it arrives")
     p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
@@ -80,6 +87,33 @@ def refuse_running(run):
         sys.exit(f"up: a cluster is already running in {run}: {', '.join(what)}\n"
                  f"up: stop it first with scripts/cluster/down")
     ac.stop_cluster(run)
+
+
+def refuse_stale_disks(run, args):
+    """Exit when disks of an earlier cluster are in run and up was not told
+    to use them, or would have to delete one (a node beyond -n)."""
+    old = ac.node_disks(ac.nodes_in(run))
+    if old and not args.keep_disks:
+        listed = ", ".join(f"{n.name} ({n.disk_file})" for n in old)
+        sys.exit(f"up: disks of an earlier cluster are in {run}: {listed}\n"
+                 f"up: `up --keep-disks` boots with them, `down` removes them")
+    beyond = [n for n in old if n.number > args.count]
+    if beyond:
+        sys.exit(f"up: {beyond[0].name} has a disk ({beyond[0].disk_file}) but the cluster "
+                 f"has {args.count} nodes: `up -n {beyond[0].number} --keep-disks` keeps "
+                 f"it, `down` removes every disk")
+
+
+def make_disks(nodes, progress, made):
+    """Each node's disk: kept when it has one (--keep-disks), else new; the
+    nodes given a new one are appended to made (a failed up removes those)."""
+    kept = ac.node_disks(nodes)
+    for n in nodes:
+        if n not in kept:
+            n.create_disk()
+            made.append(n)
+    progress("disks", f"{len(made)} new ({ac.DISK_MIB} MiB each, sparse), "
+                      f"{len(kept)} kept: RUN/nodeN/{ac.DISK_FILE}")
 
 
 def prepare(run, args, progress):
@@ -127,6 +161,7 @@ def main():
     run = ac.run_dir()
     progress = lifecycle.Progress("up")
     refuse_running(run)
+    refuse_stale_disks(run, args)
     try:
         prepare(run, args, progress)
     except ac.NodeError as e:
@@ -137,14 +172,19 @@ def main():
                                          node_keys=args.node_keys,
                                          iso=lifecycle.image(run))
     ac.exit_on_signals()
+    made = []
     try:
+        make_disks(nodes, progress, made)
         members = launch(run, args, net, nodes, progress)
     except (ac.NodeError, SystemExit) as e:
-        # A cluster that did not come up is not left half running.
+        # A cluster that did not come up is not left half running, nor
+        # with disks the next up would take for an earlier cluster's.
         for n, pid in ac.stop_nodes(nodes):
             print(f"up: stopped {n.name} (pid {pid})", file=sys.stderr)
         for part, pid in net.stop_net():
             print(f"up: stopped {part.label} (pid {pid})", file=sys.stderr)
+        for n in made:
+            n.disk_file.unlink(missing_ok=True)
         if isinstance(e, SystemExit):
             raise
         sys.exit(f"up: {e}")
