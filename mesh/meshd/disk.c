@@ -115,7 +115,7 @@ static int64_t load_snapshot(struct raft_init *in, uint8_t *snap_buf, uint32_t s
 	if (m->len > snap_cap)
 		return -AION_ECORRUPT;
 	int64_t err = raft_conf_decode(m->conf, m->conf_len, &in->snap.conf);
-	if (!err)
+	if (err >= 0)
 		err = ls_snap_read(&store, 0, snap_buf, m->len);
 	if (err)
 		return err;

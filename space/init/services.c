@@ -162,6 +162,9 @@ static int64_t start(unsigned i)
 		char nodes[8];
 		if (cmdline_get(bootinfo->cmdline, "aion.nodes", nodes, sizeof(nodes)))
 			aion_text_add(st.args, sizeof(st.args), " nodes=%s", nodes);
+		/* The host made this node's disk as one of the first voters'. */
+		if (cmdline_get(bootinfo->cmdline, "aion.bootstrap", nodes, sizeof(nodes)))
+			aion_text_add(st.args, sizeof(st.args), " bootstrap=%s", nodes);
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(st.args, sizeof(st.args), " mode=selftest count=20");

@@ -74,7 +74,7 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
         if net is not None:
             net.nodes = nodes
         for n in nodes:
-            n.create_disk()     # each its own, as `up` gives them; gone with the folder
+            n.create_disk(first=True)   # each its own, as `up` gives them; gone with the folder
             n.start(die_with_parent=True)
         if wait_mesh:
             ac.wait_all(nodes, ac.READY_RE, READY_TIMEOUT_S)

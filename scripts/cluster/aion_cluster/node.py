@@ -63,6 +63,10 @@ class Node(Tracked):
     wants it there (create_disk() makes one): a node never boots with a
     fresh disk in place of the one it had without being told. disk_faults:
     a blkdebug configuration that makes chosen requests fail (tests).
+    bootstrap: the node boots with aion.bootstrap=1: it is one of the
+    cluster's first Raft voters if its disk is still empty (create_disk(
+    first=True) sets it; meshd ignores it on a formatted disk, and a node
+    given a new disk later joins as a new server instead: mesh/meshd/disk.c).
 
     start() writes all of it to RUN/nodeN/node.json, so Node.load() can
     start the same node again later: same number, address, MAC, command
@@ -71,7 +75,7 @@ class Node(Tracked):
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
                  cmdline_extra=None, switch=None, forward=False, fw_cfg=None,
-                 forward_port=None, disk=False, disk_faults=None):
+                 forward_port=None, disk=False, disk_faults=None, bootstrap=False):
         self.name = name
         self.number = node_number(name)
         self.dir = Path(run) / name
@@ -86,6 +90,7 @@ class Node(Tracked):
         self.wanted_port = forward_port
         self.disk = disk
         self.disk_faults = disk_faults
+        self.bootstrap = bootstrap
         self.proc = None
         self._log_pos = 0
         self._text = ""
@@ -114,7 +119,8 @@ class Node(Tracked):
                 "switch": None if self.switch_sock is None else str(self.switch_sock),
                 "forward": self.forward, "forward_port": self.forward_port,
                 "fw_cfg": self.fw_cfg, "disk": self.disk,
-                "disk_faults": None if self.disk_faults is None else str(self.disk_faults)}
+                "disk_faults": None if self.disk_faults is None else str(self.disk_faults),
+                "bootstrap": self.bootstrap}
 
     @classmethod
     def load(cls, run, name):
@@ -127,7 +133,7 @@ class Node(Tracked):
                        cmdline_extra=c["cmdline"], switch=c["switch"],
                        forward=c["forward"], fw_cfg=c["fw_cfg"],
                        forward_port=c["forward_port"], disk=c.get("disk", False),
-                       disk_faults=c.get("disk_faults"))
+                       disk_faults=c.get("disk_faults"), bootstrap=c.get("bootstrap", False))
         except FileNotFoundError:
             raise NodeError(f"{name}: no {node.config_file.name} in {node.dir}: it was "
                             f"never started by this tool (an older `up`?); "
@@ -150,8 +156,9 @@ class Node(Tracked):
             return None
 
     def argv(self):
+        words = cmdline_words(self.cmdline_extra) + (["aion.bootstrap=1"] if self.bootstrap else [])
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
-                         self.cmdline_extra, self.switch_sock, self.mac,
+                         words, self.switch_sock, self.mac,
                          self._forward_port, self.fw_cfg,
                          self.disk_file if self.disk else None, self.disk_faults)
 
@@ -161,9 +168,13 @@ class Node(Tracked):
             raise NodeError(f"{self.name}: its disk {self.disk_file} is gone (`down` removes "
                             f"disks unless --keep-disks); `up` makes new ones")
 
-    def create_disk(self, mib=DISK_MIB):
+    def create_disk(self, mib=DISK_MIB, first=False):
         """Make this node's disk, empty (sparse, mib MiB). NodeError when it
-        has one already: a disk is never replaced behind its owner's back."""
+        has one already: a disk is never replaced behind its owner's back.
+        first: the node is one of the cluster's first voters (`up`), so it
+        boots with aion.bootstrap=1; otherwise (a node added later, a disk
+        made anew) it joins the cluster as a new Raft server."""
+        self.bootstrap = first
         self.dir.mkdir(parents=True, exist_ok=True)
         try:
             create_disk(self.disk_file, mib)

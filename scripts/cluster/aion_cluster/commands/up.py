@@ -110,7 +110,7 @@ def make_disks(nodes, progress, made):
     kept = ac.node_disks(nodes)
     for n in nodes:
         if n not in kept:
-            n.create_disk()
+            n.create_disk(first=True)
             made.append(n)
     progress("disks", f"{len(made)} new ({ac.DISK_MIB} MiB each, sparse), "
                       f"{len(kept)} kept: RUN/nodeN/{ac.DISK_FILE}")
