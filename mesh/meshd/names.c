@@ -245,6 +245,12 @@ static int64_t on_services(struct aion_serve_req *r)
 }
 
 /* A local unit's requests (aion/mesh.h); replies carry label 0. */
+static int64_t refuse(struct aion_serve_req *r)
+{
+	(void)r;
+	return -AION_EPERM;
+}
+
 static const struct aion_serve_op client_ops[] = {
 	{ .label = MESHD_REGISTER, .fn = on_register, .caps = AION_SERVE_CAPS_ONE },
 	{ .label = MESHD_LOOKUP, .fn = on_lookup },
@@ -254,6 +260,8 @@ static const struct aion_serve_op client_ops[] = {
 	{ .label = MESHD_SPAWN, .fn = requests_sched_call },
 	{ .label = MESHD_STOP, .fn = requests_sched_call },
 	{ .label = MESHD_MEMBERS, .fn = requests_members_call },
+	/* Only kv's instances write to the log (jobs_client): not "mesh". */
+	{ .label = MESHD_KV, .fn = refuse },
 	{ .label = MESHD_JOBS, .fn = cluster_jobs_call },
 	{ .label = MESHD_TOP, .fn = cluster_top_call },
 };

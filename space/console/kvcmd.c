@@ -48,9 +48,8 @@ static const struct kv_verb kv_verbs[] = {
 
 /* One request, sent again with the same seq while the error allows it. */
 static int64_t kv_request(struct aion_ipc_buffer *buf, const struct kv_verb *v,
-			  const char *const *f, char *out, size_t size)
+			  const char *const *f, uint64_t seq, char *out, size_t size)
 {
-	uint64_t seq = v->label == KV_GET ? 0 : ++kv_seq;
 	uint64_t end = aion_clock_ns() + KV_RETRY_NS;
 	for (;;) {
 		int64_t err = mesh_kv_call(kv_svc, buf, v->label, kv_client, seq, f, v->fields,
@@ -79,14 +78,20 @@ int cmd_kv(struct aion_ipc_buffer *buf, unsigned argc, char **argv)
 	}
 	for (unsigned i = 0; i < v->fields; i++)
 		f[i] = strcmp(argv[2 + i], "\"\"") ? argv[2 + i] : "";
-	int64_t err = kv_connect(buf);
-	if (err) {
-		aion_printf("error: kv: lookup: %s", aion_error_name(err));
-		return 1;
-	}
-	err = kv_request(buf, v, f, out, sizeof(out));
-	if (err == -AION_EDEAD || err == -AION_ECAP) {
-		aion_handle_close(kv_svc);      /* gone for good: the next command looks up */
+	uint64_t seq = v->label == KV_GET ? 0 : ++kv_seq;
+	int64_t err = 0;
+	/* A proxy whose meshd restarted is dead (the call did not run): look
+	 * kv up again once and send the same seq. */
+	for (unsigned attempt = 0; attempt < 2; attempt++) {
+		err = kv_connect(buf);
+		if (err) {
+			aion_printf("error: kv: lookup: %s", aion_error_name(err));
+			return 1;
+		}
+		err = kv_request(buf, v, f, seq, out, sizeof(out));
+		if (err != -AION_EDEAD && err != -AION_ECAP)
+			break;
+		aion_handle_close(kv_svc);
 		kv_svc = 0;
 	}
 	if (err == -AION_ECONFLICT) {

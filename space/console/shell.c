@@ -9,6 +9,7 @@
  * Capabilities: SVC_INIT_EP (1,1) for names, init with the admin badge (2,1).
  */
 #include "libaion/initclient.h"
+#include <stdbool.h>
 #include "aion/initproto.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
@@ -180,16 +181,32 @@ static int cmd_ping(const char *addr)
 #define MESH_WAIT_NS    (2 * SEC)
 
 /* meshd's endpoint, looked up once (meshd registers "mesh" when it starts). */
+static aion_handle_t mesh_h;
+
+/* "mesh", looked up once and kept. */
 static int64_t mesh_ep(aion_handle_t *ep)
 {
-	static aion_handle_t h;
+	aion_handle_t h = mesh_h;
 	if (!h) {
 		int64_t err = mesh_connect(&buf, MESH_WAIT_NS, &h);
 		if (err)
 			return err;
+		mesh_h = h;
 	}
 	*ep = h;
 	return 0;
+}
+
+/* After err from a call on "mesh": true when meshd was restarted (the
+ * kept endpoint is dead, the call did not run), so the caller asks again
+ * once on a fresh lookup. */
+static bool mesh_ep_stale(int64_t err)
+{
+	if (err != -AION_EDEAD && err != -AION_ECAP)
+		return false;
+	aion_handle_close(mesh_h);
+	mesh_h = 0;
+	return true;
 }
 
 /* A text request to meshd, answered in pages: w1 is where the next starts.
@@ -204,6 +221,8 @@ static int mesh_text(const char *what, uint32_t label, const char *none)
 	for (unsigned page = 0; !err && page < 16; page++) {
 		uint64_t next = 0;
 		err = mesh_text_call(ep, &buf, label, from, NULL, text, sizeof(text), &next);
+		if (page == 0 && mesh_ep_stale(err) && !(err = mesh_ep(&ep)))
+			err = mesh_text_call(ep, &buf, label, from, NULL, text, sizeof(text), &next);
 		if (!err)
 			lines += print_lines(text);
 		if (err || !next)
@@ -246,6 +265,10 @@ static int cmd_sched(uint32_t label, unsigned argc, char **argv)
 	struct aion_msg m = { .tag = AION_TAG(label, ipc_put_text(&buf, req), 0) };
 	if (!err)
 		err = aion_call(ep, &m, 0);
+	if (mesh_ep_stale(err) && !(err = mesh_ep(&ep))) {
+		m = (struct aion_msg){ .tag = AION_TAG(label, ipc_put_text(&buf, req), 0) };
+		err = aion_call(ep, &m, 0);
+	}
 	if (!err) {
 		unsigned n = AION_TAG_LEN(m.tag) < sizeof(text) - 1 ? AION_TAG_LEN(m.tag) : sizeof(text) - 1;
 		memcpy(text, buf.payload, n);
@@ -271,6 +294,8 @@ static int cmd_call(unsigned argc, char **argv)
 
 	join(argc, argv, 2, req, sizeof(req));
 	if (!err)
+		err = mesh_lookup(ep, &buf, argv[1], &svc, &node);
+	if (mesh_ep_stale(err) && !(err = mesh_ep(&ep)))
 		err = mesh_lookup(ep, &buf, argv[1], &svc, &node);
 	if (err) {
 		aion_printf("error: call %s: lookup: %s", argv[1], aion_error_name(err));

@@ -1,15 +1,13 @@
 /*
  * kv's tables and their codecs (aion/kv.h): pure C, no system calls, so
- * the unit (space/kv/main.c) and the host tests (tests/unit/test_kv_store.c)
+ * meshd's state machine (mesh/cstate.c), kv's instances (request checks,
+ * space/kv/main.c) and the host tests (tests/unit/test_kv_store.c)
  * compile the same file.
  *
- * A write goes in two steps so that the primary can ask the backup first:
- * kv_store_prepare computes, without changing the store, what the write
- * does and what the client hears (a kv_rec); kv_store_commit applies a
- * kv_rec. The primary commits only after the backup committed the same
- * record (KV_REPL carries it, kv_rec_encode). A record is the effect, not
- * the request, so both copies stay equal even when they hold different
- * client tables' histories.
+ * A write goes in two steps: kv_store_prepare computes, without changing
+ * the store, what the write does and what the client hears (a kv_rec);
+ * kv_store_commit applies a kv_rec. A record is the effect, not the
+ * request (kv_rec_encode gives it bytes).
  *
  * Wire records (little-endian integers, strings as length byte + bytes):
  *   kv_rec        client u64, seq u64, err i32, w1 u64, set u8, key, value

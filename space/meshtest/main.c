@@ -20,6 +20,7 @@
  *   bench          round trips to "echo-N" (local) and "echo" (remote),
  *                  each one's time logged (bench/mesh)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
+ *   kv-deny        MESHD_KV on "mesh" as a plain unit: logs the refusal
  *   kv-counter:N   looks "kv" up once, then N times ADD counter-NODE 1
  *                  (N = 0: until the key "stop" exists, checked every 100
  *                  acks), each write retried with its seq until it is
@@ -32,6 +33,8 @@
  * Every result is one log line "meshtest: ...". The kv-counter role is
  * kvcounter.c.
  */
+#include "aion/kv.h"
+#include "aion/mesh.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
 #include "libaion/sockclient.h"
@@ -57,6 +60,20 @@ struct page_buf {
 
 static struct page_buf bufs[ROLES_MAX + 1];
 static char role_name[ROLES_MAX][24];
+
+/* kv-deny: a unit that is none of kv's instances asks meshd to write to
+ * the cluster's log directly (MESHD_KV): refused, by which error. */
+static void kv_deny(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	static const uint8_t fields[] = { 1, 'k', 1, 'v' };
+	struct aion_msg m = { .tag = AION_TAG(MESHD_KV, sizeof(fields), 0),
+			      .w = { KV_PUT, 7, 1 } };
+	memcpy(b->payload, fields, sizeof(fields));
+	int64_t err = aion_call(mesh, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	aion_printf("meshtest: kv-deny err=%s", err ? aion_error_name(err) : "none");
+}
 static unsigned nroles;
 unsigned self_node;
 
@@ -476,6 +493,8 @@ int64_t aion_main(uint64_t arg)
 			bench(b, mesh);
 		else if (!strncmp(r, "flood:", 6))
 			flood(b, (unsigned)(r[6] - '0'));
+		else if (!strcmp(r, "kv-deny"))
+			kv_deny(b, mesh);
 		else if (!strncmp(r, "kv-counter:", 11))
 			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11), 0);
 		else if (!strncmp(r, "kv-counter-local:", 17))

@@ -280,7 +280,7 @@ static void test_req_malformed(void **state)
 	assert_int_equal(req(KV_CAS, 1, 1, "k", "", "", &r), -AION_EINVAL);
 	assert_int_equal(req(KV_PUT, 1, 1, "k", NULL, NULL, &r), -AION_EMALFORMED);
 	assert_int_equal(req(KV_PUT, 1, 1, "k", "v", "extra", &r), -AION_EMALFORMED);
-	assert_int_equal(req(KV_REPL, 1, 1, "k", NULL, NULL, &r), -AION_EMALFORMED);
+	assert_int_equal(req(KV_ADD + 10, 1, 1, "k", NULL, NULL, &r), -AION_EMALFORMED);  /* no client label */
 	assert_int_equal(kv_req_decode(KV_GET, 0, 0, NULL, 0, &r), -AION_EMALFORMED);
 	uint8_t trunc[] = { 5, 'a', 'b' };
 	assert_int_equal(kv_req_decode(KV_GET, 0, 0, trunc, sizeof(trunc), &r), -AION_EMALFORMED);

@@ -14,7 +14,7 @@ import sys
 from .errors import NodeError
 
 COMMANDS = ("add", "console", "down", "exec", "heal", "kill", "logs", "loss", "partition",
-            "pause", "restart", "resume", "start", "status", "stop", "up")
+            "pause", "remove", "restart", "resume", "start", "status", "stop", "up")
 
 
 def main():

@@ -1,8 +1,10 @@
 """Grow a running cluster by K nodes (default 1): nodes N+1..N+K, made as
-`up` made the others (memory, acceleration, cluster key, image; the
-scheduler's voters stay nodes 1..C of `up -n C`), each on its own switch
-and wire. Waits until every running node sees every other one alive
-(unless --no-wait), then prints the node table.
+`up` made the others (memory, acceleration, cluster key, image), each on
+its own switch and wire, each with a new disk: its meshd is a new Raft
+server that asks the leader to join, and the leader makes it a voter one
+change at a time (docs/mesh.md "Consensus"). Waits until every running
+node sees every other one alive and each new node votes (unless
+--no-wait), then prints the node table.
 
 Usage: add [-n K] [--no-wait]
 """
@@ -10,6 +12,9 @@ import argparse
 
 import aion_cluster as ac
 from aion_cluster import cluster as lifecycle
+from aion_cluster import members
+
+VOTER_TIMEOUT_S = 60
 
 
 def main():
@@ -37,4 +42,8 @@ def main():
         raise
     if args.wait:
         lifecycle.join_mesh(run, progress, ac.MESH_TIMEOUT_S)
+        live, _ = lifecycle.running_nodes(run)
+        for n in nodes:
+            members.wait_voter(live, n.number, VOTER_TIMEOUT_S)
+            progress("raft", f"{n.name} votes")
     print("\n".join(ac.cluster_table(ac.nodes_in(run), net=ac.Cluster.in_run(run))))
