@@ -18,6 +18,7 @@ static bool entries_ok(const struct raft_init *in)
 		const struct raft_entry *e = &in->ents[i];
 
 		if (e->index != in->snap.index + 1 + i || e->term < prev ||
+		    e->index > RAFT_INDEX_MAX ||
 		    e->term > in->hard.term || e->len > RAFT_ENTRY_MAX ||
 		    e->type < RAFT_ENTRY_NORMAL || e->type > RAFT_ENTRY_NOOP)
 			return false;
@@ -39,6 +40,7 @@ static int init_check(const struct raft_init *in)
 	    (in->snap_len && !in->snap_data) || (in->snap_cap && !in->snap_buf))
 		return -AION_EINVAL;
 	if (in->nents > in->log_cap || in->snap.term > in->hard.term ||
+	    in->hard.term > RAFT_INDEX_MAX || in->snap.index > RAFT_INDEX_MAX ||
 	    in->snap.conf.n > RAFT_SERVERS_MAX || !entries_ok(in))
 		return -AION_ECORRUPT;
 	return 0;
@@ -222,7 +224,7 @@ static int leader_room(const struct raft *r)
 {
 	if (r->role != RAFT_LEADER)
 		return -AION_ENOTLEADER;
-	if (raft_log_free(&r->log) <= 1)
+	if (raft_log_free(&r->log) <= 1 || r->log.last >= RAFT_INDEX_MAX)
 		return -AION_ENOSPC;
 	if (r->log.last - r->commit >= r->log.cap / 2)
 		return -AION_EAGAIN;

@@ -45,10 +45,12 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 }
 
 /* A server that is no voter cannot win, and one whose log is full could
- * not append the NOOP that lets a new leader commit. */
+ * not append the NOOP that lets a new leader commit. (At the last term
+ * there is no next one to ask for.) */
 static bool can_campaign(const struct raft *r)
 {
-	return raft_is_voter(&r->conf, r->id) && raft_log_free(&r->log) > 0;
+	return raft_is_voter(&r->conf, r->id) && raft_log_free(&r->log) > 0 &&
+	       r->hard.term < RAFT_INDEX_MAX;
 }
 
 static void ask_votes(struct raft *r, uint8_t type, uint64_t term)

@@ -12,7 +12,9 @@
  *                   (raft_conf_encode), len (2), data (len)
  *   SNAP_RESP       index (8), offset (4)
  * The input is untrusted: lengths are checked before every read, a
- * message must end exactly where its last field does, and a decoded
+ * message must end exactly where its last field does, terms and indices
+ * stay below RAFT_INDEX_MAX, the terms of entries are those a log can
+ * hold (non-decreasing, none after the message's term), and a decoded
  * message re-encodes to the same bytes.
  */
 #include "common/string.h"
@@ -98,6 +100,29 @@ static bool header_ok(const struct raft_msg *m)
 	       m->from != 0 && m->to != 0;
 }
 
+/* Terms a log can hold: no later than the sender's term, and in an
+ * APPEND non-decreasing from the entry before the batch. */
+static bool terms_ok(const struct raft_msg *m)
+{
+	uint64_t prev = m->log_term;
+
+	if (m->log_term > m->term)
+		return false;
+	for (unsigned i = 0; i < m->nents; i++) {
+		if (m->ents[i].term < prev || m->ents[i].term > m->term)
+			return false;
+		prev = m->ents[i].term;
+	}
+	return true;
+}
+
+static bool numbers_ok(const struct raft_msg *m)
+{
+	return m->term <= RAFT_INDEX_MAX && m->commit <= RAFT_INDEX_MAX &&
+	       m->index <= RAFT_INDEX_MAX - m->nents &&
+	       m->hint <= RAFT_INDEX_MAX && terms_ok(m);
+}
+
 static bool entry_ok(const struct raft_msg_entry *e)
 {
 	return e->type >= RAFT_ENTRY_NORMAL && e->type <= RAFT_ENTRY_NOOP &&
@@ -181,7 +206,8 @@ int raft_msg_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 	struct cursor c = { .w = buf, .cap = cap < RAFT_MSG_MAX ? cap : RAFT_MSG_MAX };
 	int err;
 
-	if (!m || !buf || !header_ok(m))
+	if (!m || !buf || !header_ok(m) || m->nents > RAFT_MSG_ENTS_MAX ||
+	    !numbers_ok(m))
 		return -AION_EINVAL;
 	put(&c, m->type, 1);
 	put(&c, m->flags, 1);
@@ -277,7 +303,7 @@ int raft_msg_decode(const uint8_t *buf, size_t len, struct raft_msg *m)
 	m->to = get(&c, 8);
 	m->term = get(&c, 8);
 	if (c.bad || !header_ok(m) || !get_body(&c, m) || c.bad ||
-	    c.pos != len)
+	    c.pos != len || !numbers_ok(m))
 		return -AION_EMALFORMED;
 	return 0;
 }

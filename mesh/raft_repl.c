@@ -239,7 +239,7 @@ static void respond(struct raft *r, const struct raft_msg *m, bool ok,
 		return;
 	o->flags = ok ? 0 : RAFT_MSG_REJECT;
 	o->index = index;
-	o->hint = hint;
+	o->hint = hint < RAFT_INDEX_MAX ? hint : RAFT_INDEX_MAX;
 	o->seq = m->seq;
 }
 
@@ -346,6 +346,8 @@ void raft_on_append_response(struct raft *r, const struct raft_msg *m)
 		pr->acked_seq = m->seq;
 		raft_reads_update(r);
 	}
+	if (!(m->flags & RAFT_MSG_REJECT) && m->index > r->log.last)
+		return; /* nobody can match what this leader never had */
 	if (m->flags & RAFT_MSG_REJECT) {
 		uint64_t next = m->hint < m->index ? m->hint : m->index;
 

@@ -13,7 +13,8 @@
  *      well-formed reach the payload decoders that only ever see
  *      authenticated bytes: mesh_msg_from_wire, then the membership
  *      state machine (mesh_members_receive), and the RPC decoder when
- *      built with MESH_FUZZ_RPC.
+ *      built with MESH_FUZZ_RPC;
+ *  (c) with MESH_FUZZ_RAFT, as a Raft message (fuzz_raft.h).
  * A decoded message must re-encode to the very same payload bytes; a
  * mismatch aborts (a crash for libFuzzer).
  */
@@ -52,6 +53,13 @@ static void check(int cond)
  * exist; fuzz_rpc.h provides fuzz_rpc(h, payload, len), which runs the
  * RPC payload decoders on an authenticated packet. */
 #include "fuzz_rpc.h"
+#endif
+
+#ifdef MESH_FUZZ_RAFT
+/* run_fuzz.py defines MESH_FUZZ_RAFT when mesh/raft.c exists;
+ * fuzz_raft.h provides fuzz_raft(data, size), which decodes the raw input
+ * as a Raft message and steps it into two servers. */
+#include "fuzz_raft.h"
 #endif
 
 /* Membership payload: decode, re-encode byte for byte, feed a fresh
@@ -124,6 +132,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(raw, data, size);
 	decode_one(raw, size, FUZZ_CLUSTER);
+#ifdef MESH_FUZZ_RAFT
+	fuzz_raft(raw, size);
+#endif
 	free(raw);
 
 	/* (b) input + its correct MAC, for the cluster id it names. */

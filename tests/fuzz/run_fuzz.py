@@ -57,6 +57,28 @@ def msg_payload(sub, target, seq, gossip):
     return body
 
 
+# The Raft core's files (mesh/meson.build, mesh_raft_sources).
+RAFT_SOURCES = ('raft.c', 'raft_log.c', 'raft_conf.c', 'raft_msg.c',
+                'raft_elect.c', 'raft_repl.c', 'raft_snap.c', 'raft_read.c')
+# Raft message types (mesh/include/mesh/raft.h).
+RAFT_VOTE, RAFT_APPEND, RAFT_APPEND_RESP, RAFT_SNAP = 3, 5, 6, 7
+
+
+def raft_seeds():
+    """Well-formed Raft messages (layout: mesh/raft_msg.c) from server 2."""
+    hdr = lambda t, flags, term: struct.pack('>BBQQQ', t, flags, 2, 1, term)
+    vote = hdr(RAFT_VOTE, 0, 4) + struct.pack('>QQ', 3, 3)
+    append = (hdr(RAFT_APPEND, 0, 3) + struct.pack('>QQQQH', 2, 2, 3, 1, 2)
+              + struct.pack('>QBH', 3, 1, 3) + b'abc'
+              + struct.pack('>QBH', 3, 3, 0))
+    resp = hdr(RAFT_APPEND_RESP, 0, 3) + struct.pack('>QQQ', 1, 0, 1)
+    conf = struct.pack('>B', 2) + struct.pack('>QHB', 1, 1, 1) + \
+        struct.pack('>QHB', 2, 2, 1)
+    snap = (hdr(RAFT_SNAP, 2, 3) + struct.pack('>QQI', 9, 3, 0) + conf
+            + struct.pack('>H', 4) + b'snap')
+    return [vote, append, resp, snap]
+
+
 def seeds():
     gossip = [(1, 1, 0), (2, 2, 7), (3, 3, 0xFFFFFFFF), (4, 1, 1)]
     out = []
@@ -77,7 +99,7 @@ def seeds():
         out.append(packet(ptype, 2, 1, call1))
     for ptype in (7, 8):
         out.append(packet(ptype, 2, 1, bytes(range(8)) + b'\xff\xff\xff\xfe'))
-    return out
+    return out + raft_seeds()
 
 
 def main():
@@ -109,6 +131,10 @@ def main():
         cmd.append('-DMESH_FUZZ_RPC')
         sources.append(rpc_c)
         print('fuzz-mesh-decode: including the RPC decoder (mesh/rpc.c)')
+    if os.path.exists(os.path.join(src, 'mesh/raft.c')):
+        cmd.append('-DMESH_FUZZ_RAFT')
+        sources += [os.path.join(src, 'mesh', f) for f in RAFT_SOURCES]
+        print('fuzz-mesh-decode: including the Raft core (mesh/raft*.c)')
     cmd += sources + ['-o', exe]
     print(' '.join(cmd))
     r = subprocess.run(cmd)

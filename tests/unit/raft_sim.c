@@ -1,6 +1,7 @@
 /*
- * The deterministic Raft cluster (raft_sim.h): disks, network, crashes
- * and the safety checks.
+ * The deterministic Raft cluster (raft_sim.h): servers with disks and a
+ * state machine, the ready cycle, the network, crashes. The safety checks
+ * it calls are in raft_sim_check.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,12 +37,7 @@ void sim_fail(struct sim *s, const char *fmt, ...)
 	fail_msg("raft sim seed %llu: %s", (unsigned long long)s->seed, s->why);
 }
 
-#define CHECK(s, cond, ...) do { if (!(cond)) sim_fail((s), __VA_ARGS__); } while (0)
-
-static void trace(struct sim *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void trace(struct sim *s, const char *fmt, ...)
+void sim_trace(struct sim *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -52,23 +48,6 @@ static void trace(struct sim *s, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static uint64_t entry_hash(const struct raft_entry *e)
-{
-	uint64_t h = fnv(0xcbf29ce484222325ull, &e->type, 1);
-
-	h = fnv(h, &e->len, sizeof(e->len));
-	return fnv(h, e->data, e->len);
 }
 
 int sim_slot_of(const struct sim *s, uint64_t id)
@@ -123,33 +102,21 @@ static void sm_load(struct sim *s, struct sim_server *sv, uint64_t index,
 	      (unsigned long long)sv->id, (unsigned long long)index);
 	sv->sm_index = index;
 	sv->sm_hash = get64(data + 8);
-	CHECK(s, index < SIM_INDEX_MAX && s->applied[index].set &&
-	      s->applied[index].sm == sv->sm_hash,
-	      "server %llu: snapshot at %llu holds a state nobody applied",
-	      (unsigned long long)sv->id, (unsigned long long)index);
+	sim_check_snapshot(s, sv);
 }
 
 static void sm_apply(struct sim *s, struct sim_server *sv,
 		     const struct raft_entry *e)
 {
-	struct sim_rec *a;
-	uint64_t h = entry_hash(e);
+	uint64_t h;
 
 	CHECK(s, e && e->index == sv->sm_index + 1,
 	      "server %llu applies out of order at %llu",
 	      (unsigned long long)sv->id, (unsigned long long)sv->sm_index + 1);
-	CHECK(s, e->index < SIM_INDEX_MAX, "sim index limit");
-	sv->sm_hash = fnv(sv->sm_hash ^ e->index, &h, sizeof(h));
+	h = sim_entry_hash(e);
+	sv->sm_hash = fnv64(sv->sm_hash ^ e->index, &h, sizeof(h));
 	sv->sm_index = e->index;
-	a = &s->applied[e->index];
-	if (!a->set) {
-		*a = (struct sim_rec){ true, e->term, h, sv->sm_hash };
-		return;
-	}
-	CHECK(s, a->term == e->term && a->hash == h && a->sm == sv->sm_hash,
-	      "state machine safety: server %llu applied a different entry at %llu (term %llu, first applied term %llu)",
-	      (unsigned long long)sv->id, (unsigned long long)e->index,
-	      (unsigned long long)e->term, (unsigned long long)a->term);
+	sim_check_applied(s, sv, e);
 }
 
 /* ---- servers: boot, disk, ready cycle ---- */
@@ -275,59 +242,6 @@ static void persist(struct sim *s, struct sim_server *sv,
 		persist_hard(s, sv, &rd->hard);
 }
 
-/* Log matching, checked on every entry as it becomes durable: an (index,
- * term) pair names one entry with one predecessor term, so by induction
- * equal pairs mean equal prefixes. */
-static void check_matching(struct sim *s, struct sim_server *sv,
-			   const struct raft_ready *rd)
-{
-	for (uint64_t i = rd->persist_from; i <= rd->persist_to; i++) {
-		const struct raft_entry *e = raft_entry_at(&sv->r, i);
-		const struct raft_entry *p = raft_entry_at(&sv->r, i - 1);
-		uint64_t prev = p ? p->term : sv->r.log.snap_term;
-		uint64_t h = entry_hash(e);
-		uint32_t k = (uint32_t)((i * 0x9e3779b97f4a7c15ull ^ e->term) % SIM_LM_SIZE);
-
-		for (;; k = (k + 1) % SIM_LM_SIZE) {
-			struct sim_lm *m = &s->lm[k];
-
-			if (m->gen != s->gen) {
-				*m = (struct sim_lm){ s->gen, i, e->term, h, prev };
-				break;
-			}
-			if (m->index != i || m->term != e->term)
-				continue;
-			CHECK(s, m->hash == h && m->prev_term == prev,
-			      "log matching: server %llu holds a different entry at (%llu, term %llu)",
-			      (unsigned long long)sv->id, (unsigned long long)i,
-			      (unsigned long long)e->term);
-			break;
-		}
-	}
-}
-
-/* The stored log must be the in-memory log: what a restart would load. */
-static void check_disk(struct sim *s, struct sim_server *sv)
-{
-	struct sim_disk *d = &sv->disk;
-
-	CHECK(s, d->snap.index + d->nents == sv->r.log.last &&
-	      d->snap.index <= sv->r.log.snap_index,
-	      "server %llu: stored log ends at %llu, memory at %llu",
-	      (unsigned long long)sv->id,
-	      (unsigned long long)(d->snap.index + d->nents),
-	      (unsigned long long)sv->r.log.last);
-	for (uint32_t i = 0; i < d->nents; i++) {
-		const struct raft_entry *e = raft_entry_at(&sv->r, d->ents[i].index);
-
-		CHECK(s, !e || (e->term == d->ents[i].term &&
-				entry_hash(e) == entry_hash(&d->ents[i])),
-		      "server %llu: stored entry %llu differs from memory",
-		      (unsigned long long)sv->id,
-		      (unsigned long long)d->ents[i].index);
-	}
-}
-
 static void enqueue(struct sim *s, unsigned from, uint64_t to,
 		    const uint8_t *b, int len)
 {
@@ -345,37 +259,6 @@ static void enqueue(struct sim *s, unsigned from, uint64_t to,
 	memcpy(p->bytes, b, (size_t)len);
 }
 
-/* What a message depends on must be on disk before it leaves: its term,
- * a granted vote, the entries an acknowledgement claims. (A crash right
- * after the send would otherwise forget them; the random crashes hit that
- * window too rarely to rely on.) A grant or acknowledgement of an earlier
- * term than the stored one is exempt: the server can never act in that
- * term again, and its answer was true when it was given. */
-static void check_durable(struct sim *s, const struct sim_server *sv,
-			  const struct raft_msg *m)
-{
-	const struct sim_disk *d = &sv->disk;
-	bool pre = m->type == RAFT_MSG_PREVOTE ||
-		   (m->type == RAFT_MSG_PREVOTE_RESP && !(m->flags & RAFT_MSG_REJECT));
-
-	CHECK(s, pre || m->term <= d->hard.term,
-	      "server %llu sends %s of term %llu, stored term %llu",
-	      (unsigned long long)sv->id, raft_msg_type_name(m->type),
-	      (unsigned long long)m->term, (unsigned long long)d->hard.term);
-	if (m->term < d->hard.term)
-		return;
-	CHECK(s, m->type != RAFT_MSG_VOTE_RESP || (m->flags & RAFT_MSG_REJECT) ||
-	      d->hard.vote == m->to,
-	      "server %llu grants its vote to %llu, stored vote %llu",
-	      (unsigned long long)sv->id, (unsigned long long)m->to,
-	      (unsigned long long)d->hard.vote);
-	CHECK(s, m->type != RAFT_MSG_APPEND_RESP || (m->flags & RAFT_MSG_REJECT) ||
-	      m->index <= d->snap.index + d->nents,
-	      "server %llu acknowledges %llu, stored up to %llu",
-	      (unsigned long long)sv->id, (unsigned long long)m->index,
-	      (unsigned long long)(d->snap.index + d->nents));
-}
-
 static void send(struct sim *s, unsigned slot, const struct raft_ready *rd)
 {
 	for (size_t i = 0; i < rd->nmsgs; i++) {
@@ -383,11 +266,11 @@ static void send(struct sim *s, unsigned slot, const struct raft_ready *rd)
 		uint8_t buf[RAFT_MSG_MAX];
 		int len = raft_msg_encode(m, buf, sizeof(buf));
 
-		check_durable(s, &s->srv[slot], m);
+		sim_check_durable(s, &s->srv[slot], m);
 		CHECK(s, len > 0, "server %llu: %s does not encode: %s",
 		      (unsigned long long)s->srv[slot].id,
 		      raft_msg_type_name(m->type), aion_error_name(len));
-		trace(s, "%llu -> %llu %s term=%llu idx=%llu lt=%llu commit=%llu n=%u fl=%u",
+		sim_trace(s, "%llu -> %llu %s term=%llu idx=%llu lt=%llu commit=%llu n=%u fl=%u",
 		      (unsigned long long)m->from, (unsigned long long)m->to,
 		      raft_msg_type_name(m->type), (unsigned long long)m->term,
 		      (unsigned long long)m->index, (unsigned long long)m->log_term,
@@ -406,7 +289,7 @@ static void apply(struct sim *s, struct sim_server *sv,
 		  const struct raft_ready *rd)
 {
 	if (rd->snap) {
-		trace(s, "server %llu installs snapshot at %llu",
+		sim_trace(s, "server %llu installs snapshot at %llu",
 		      (unsigned long long)sv->id,
 		      (unsigned long long)rd->snap_meta.index);
 		sm_load(s, sv, rd->snap_meta.index, rd->snap_data, rd->snap_len);
@@ -414,15 +297,8 @@ static void apply(struct sim *s, struct sim_server *sv,
 	}
 	for (uint64_t i = rd->apply_from; i <= rd->apply_to; i++)
 		sm_apply(s, sv, raft_entry_at(&sv->r, i));
-	for (size_t i = 0; i < rd->nreads; i++) {
-		uint64_t ctx = rd->reads[i].ctx;
-
-		CHECK(s, ctx < s->nreads && rd->reads[i].index >= s->read_floor[ctx],
-		      "read %llu: index %llu below %llu, committed when it began",
-		      (unsigned long long)ctx, (unsigned long long)rd->reads[i].index,
-		      (unsigned long long)s->read_floor[ctx]);
-		s->st.reads++;
-	}
+	for (size_t i = 0; i < rd->nreads; i++)
+		sim_check_read(s, &rd->reads[i]);
 }
 
 void sim_sync(struct sim *s, unsigned slot)
@@ -434,9 +310,9 @@ void sim_sync(struct sim *s, unsigned slot)
 		return;
 	raft_ready(&sv->r, &rd);
 	persist(s, sv, &rd);
-	check_matching(s, sv, &rd);
+	sim_check_matching(s, sv, &rd);
 	if (sim_rand(s, 1000) < s->io_crash_pct) {
-		trace(s, "server %llu crashes after its sync", (unsigned long long)sv->id);
+		sim_trace(s, "server %llu crashes after its sync", (unsigned long long)sv->id);
 		sim_crash(s, slot);
 		return;
 	}
@@ -444,7 +320,7 @@ void sim_sync(struct sim *s, unsigned slot)
 	apply(s, sv, &rd);
 	raft_advance(&sv->r, &rd);
 	if (rd.snap || rd.truncate_from || ++sv->syncs % 8 == 0)
-		check_disk(s, sv);
+		sim_check_disk(s, sv);
 	sim_after_event(s, slot);
 }
 
@@ -452,87 +328,6 @@ void sim_sync_all(struct sim *s)
 {
 	for (unsigned i = 0; i < s->nslots; i++)
 		sim_sync(s, i);
-}
-
-/* ---- per-event checks ---- */
-
-static void check_leader(struct sim *s, struct sim_server *sv)
-{
-	uint64_t term = sv->r.hard.term;
-
-	CHECK(s, term < SIM_TERM_MAX, "sim term limit");
-	CHECK(s, s->leader_of[term] == 0 || s->leader_of[term] == sv->id,
-	      "election safety: %llu and %llu both lead term %llu",
-	      (unsigned long long)s->leader_of[term],
-	      (unsigned long long)sv->id, (unsigned long long)term);
-	s->leader_of[term] = sv->id;
-	s->st.elections++;
-	trace(s, "server %llu leads term %llu (last %llu)", (unsigned long long)sv->id,
-	      (unsigned long long)term, (unsigned long long)sv->r.log.last);
-	CHECK(s, sv->r.log.last >= s->gcommit,
-	      "leader completeness: leader %llu of term %llu ends at %llu, %llu committed",
-	      (unsigned long long)sv->id, (unsigned long long)term,
-	      (unsigned long long)sv->r.log.last, (unsigned long long)s->gcommit);
-	for (uint64_t i = sv->r.log.first; i <= s->gcommit; i++) {
-		const struct raft_entry *e = raft_entry_at(&sv->r, i);
-
-		CHECK(s, e && e->term == s->committed[i].term &&
-		      entry_hash(e) == s->committed[i].hash,
-		      "leader completeness: leader %llu of term %llu lacks committed entry %llu",
-		      (unsigned long long)sv->id, (unsigned long long)term,
-		      (unsigned long long)i);
-	}
-}
-
-static void check_commit(struct sim *s, struct sim_server *sv)
-{
-	CHECK(s, sv->r.commit >= sv->seen_commit && sv->r.commit <= sv->r.log.last,
-	      "server %llu: commit %llu (was %llu, last %llu)",
-	      (unsigned long long)sv->id, (unsigned long long)sv->r.commit,
-	      (unsigned long long)sv->seen_commit, (unsigned long long)sv->r.log.last);
-	for (uint64_t i = sv->seen_commit + 1; i <= sv->r.commit; i++) {
-		const struct raft_entry *e = raft_entry_at(&sv->r, i);
-		struct sim_rec *c = &s->committed[i];
-
-		CHECK(s, i < SIM_INDEX_MAX, "sim index limit");
-		if (!e)
-			continue; /* inside a snapshot just received */
-		if (!c->set) {
-			*c = (struct sim_rec){ true, e->term, entry_hash(e), 0 };
-			s->st.commits++;
-		}
-		CHECK(s, c->term == e->term && c->hash == entry_hash(e),
-		      "server %llu commits (%llu, term %llu) but (%llu, term %llu) was committed",
-		      (unsigned long long)sv->id, (unsigned long long)i,
-		      (unsigned long long)e->term, (unsigned long long)i,
-		      (unsigned long long)c->term);
-	}
-	if (sv->r.commit > s->gcommit)
-		s->gcommit = sv->r.commit;
-	sv->seen_commit = sv->r.commit;
-}
-
-static void clear_dead(struct sim *s, const struct sim_server *sv)
-{
-	if (s->dead_id && sv->r.commit >= sv->r.conf_index &&
-	    !raft_conf_find(&sv->r.conf, s->dead_id))
-		s->dead_id = 0;
-}
-
-void sim_after_event(struct sim *s, unsigned slot)
-{
-	struct sim_server *sv = &s->srv[slot];
-
-	if (!sv->up)
-		return;
-	if (sv->r.role == RAFT_LEADER &&
-	    (sv->last_role != RAFT_LEADER || sv->last_term != sv->r.hard.term))
-		check_leader(s, sv);
-	sv->last_role = sv->r.role;
-	sv->last_term = sv->r.hard.term;
-	check_commit(s, sv);
-	if (sv->r.role == RAFT_LEADER)
-		clear_dead(s, sv);
 }
 
 /* ---- time and network ---- */
@@ -564,7 +359,7 @@ static void deliver(struct sim *s, const struct sim_packet *p)
 	}
 	err = raft_msg_decode(p->bytes, p->len, &m);
 	CHECK(s, err == 0, "decode: %s", aion_error_name(err));
-	trace(s, "deliver %llu -> %llu %s term=%llu idx=%llu", (unsigned long long)m.from,
+	sim_trace(s, "deliver %llu -> %llu %s term=%llu idx=%llu", (unsigned long long)m.from,
 	      (unsigned long long)m.to, raft_msg_type_name(m.type),
 	      (unsigned long long)m.term, (unsigned long long)m.index);
 	err = raft_step(&s->srv[slot].r, &m);
@@ -608,14 +403,14 @@ void sim_partition(struct sim *s, const uint8_t *group)
 {
 	memcpy(s->group, group, sizeof(s->group));
 	s->partitioned = true;
-	trace(s, "partition %u%u%u%u%u%u%u", group[0], group[1], group[2],
+	sim_trace(s, "partition %u%u%u%u%u%u%u", group[0], group[1], group[2],
 	      group[3], group[4], group[5], group[6]);
 }
 
 void sim_heal(struct sim *s)
 {
 	s->partitioned = false;
-	trace(s, "heal");
+	sim_trace(s, "heal");
 }
 
 /* ---- servers come and go ---- */
@@ -626,14 +421,14 @@ void sim_crash(struct sim *s, unsigned slot)
 		return;
 	s->srv[slot].up = false;
 	s->st.crashes++;
-	trace(s, "crash %llu", (unsigned long long)s->srv[slot].id);
+	sim_trace(s, "crash %llu", (unsigned long long)s->srv[slot].id);
 }
 
 void sim_restart(struct sim *s, unsigned slot)
 {
 	if (!s->srv[slot].used || s->srv[slot].up)
 		return;
-	trace(s, "restart %llu", (unsigned long long)s->srv[slot].id);
+	sim_trace(s, "restart %llu", (unsigned long long)s->srv[slot].id);
 	boot(s, slot);
 }
 
@@ -644,7 +439,7 @@ void sim_wipe(struct sim *s, unsigned slot)
 	struct raft_conf none = { 0 };
 	uint64_t id = s->next_id++;
 
-	trace(s, "wipe %llu, back as %llu", (unsigned long long)s->srv[slot].id,
+	sim_trace(s, "wipe %llu, back as %llu", (unsigned long long)s->srv[slot].id,
 	      (unsigned long long)id);
 	s->srv[slot].up = false;
 	s->st.wipes++;
@@ -659,7 +454,7 @@ int sim_add_server(struct sim *s)
 		if (s->srv[i].used)
 			continue;
 		new_server(s, i, s->next_id++, &none);
-		trace(s, "new server %llu", (unsigned long long)s->srv[i].id);
+		sim_trace(s, "new server %llu", (unsigned long long)s->srv[i].id);
 		return (int)i;
 	}
 	return -1;
@@ -682,16 +477,30 @@ int sim_leader(const struct sim *s)
 
 /* ---- clients ---- */
 
+/* A unique value, padded in one proposal of four to a random size and
+ * in one of four to a full entry: batches then hold from one to dozens of
+ * entries, and a full entry travels alone, so acknowledgements of older
+ * entries can arrive before those of a new leader's NOOP. */
 int sim_propose(struct sim *s, unsigned slot, uint64_t *index)
 {
-	uint8_t v[8];
+	uint8_t v[RAFT_ENTRY_MAX];
+	size_t len = 8;
 	int err;
 
 	put64(v, s->next_value++);
-	err = raft_propose(&s->srv[slot].r, RAFT_ENTRY_NORMAL, v, sizeof(v), index);
+	switch (sim_rand(s, 4)) {
+	case 0:
+		len += (size_t)sim_rand(s, RAFT_ENTRY_MAX - 7);
+		break;
+	case 1:
+		len = RAFT_ENTRY_MAX;
+		break;
+	}
+	memset(v + 8, (int)v[7], len - 8);
+	err = raft_propose(&s->srv[slot].r, RAFT_ENTRY_NORMAL, v, len, index);
 	if (err == 0) {
 		s->st.proposals++;
-		trace(s, "propose at %llu on %llu", (unsigned long long)*index,
+		sim_trace(s, "propose at %llu on %llu", (unsigned long long)*index,
 		      (unsigned long long)s->srv[slot].id);
 	}
 	sim_after_event(s, slot);
@@ -734,7 +543,7 @@ int sim_compact(struct sim *s, unsigned slot)
 	d->snap = sv->r.snap;
 	d->snap_len = len;
 	s->st.compactions++;
-	trace(s, "compact %llu at %llu", (unsigned long long)sv->id,
+	sim_trace(s, "compact %llu at %llu", (unsigned long long)sv->id,
 	      (unsigned long long)sv->r.snap.index);
 	return 0;
 }

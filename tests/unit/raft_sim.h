@@ -27,6 +27,7 @@
 
 #include <setjmp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mesh/raft.h"
@@ -147,6 +148,22 @@ int sim_add_server(struct sim *s);
 void sim_after_event(struct sim *s, unsigned slot);
 int sim_leader(const struct sim *s);
 int sim_slot_of(const struct sim *s, uint64_t id);
+
+/* raft_sim_check.c: the checks. */
+#define CHECK(s, cond, ...) do { if (!(cond)) sim_fail((s), __VA_ARGS__); } while (0)
+void sim_trace(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+uint64_t fnv64(uint64_t h, const void *p, size_t n);
+uint64_t sim_entry_hash(const struct raft_entry *e);
+void sim_check_matching(struct sim *s, struct sim_server *sv,
+			const struct raft_ready *rd);
+void sim_check_disk(struct sim *s, struct sim_server *sv);
+void sim_check_durable(struct sim *s, const struct sim_server *sv,
+		       const struct raft_msg *m);
+void sim_check_applied(struct sim *s, const struct sim_server *sv,
+		       const struct raft_entry *e);
+void sim_check_snapshot(struct sim *s, const struct sim_server *sv);
+void sim_check_read(struct sim *s, const struct raft_read *rd);
 
 /* Clients. */
 int sim_propose(struct sim *s, unsigned slot, uint64_t *index);

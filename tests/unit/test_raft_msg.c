@@ -60,8 +60,8 @@ static void test_round_trip_every_type(void **state)
 	(void)state;
 	for (uint8_t t = RAFT_MSG_PREVOTE; t <= RAFT_MSG_TYPE_MAX; t++) {
 		base(t);
-		m.index = 0xa1a2a3a4a5a6a7a8ull;
-		m.log_term = 0xb1b2b3b4b5b6b7b8ull;
+		m.index = 0x21a2a3a4a5a6a7a8ull;
+		m.log_term = 0x31b2b3b4b5b6b7b8ull;
 		m.commit = 0xc1ull;
 		m.hint = 0xd1ull;
 		m.seq = 0xe1ull;
@@ -142,7 +142,7 @@ static void test_vote_bytes(void **state)
 		0, 0, 0, 0, 0, 0, 0, 2,        /* to */
 		0, 0, 0, 0, 0, 0, 0, 3,        /* term */
 		0, 0, 0, 0, 0, 0, 1, 4,        /* last index 260 */
-		0, 0, 0, 0, 0, 0, 0, 5,        /* last term */
+		0, 0, 0, 0, 0, 0, 0, 2,        /* last term */
 	};
 
 	(void)state;
@@ -152,7 +152,7 @@ static void test_vote_bytes(void **state)
 	m.to = 2;
 	m.term = 3;
 	m.index = 260;
-	m.log_term = 5;
+	m.log_term = 2;
 	assert_int_equal(raft_msg_encode(&m, buf, sizeof(buf)), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
 }
@@ -160,6 +160,8 @@ static void test_vote_bytes(void **state)
 static int encode_append(void)
 {
 	base(RAFT_MSG_APPEND);
+	m.term = 9;
+	m.log_term = 9;
 	add_entry(9, RAFT_ENTRY_CONFIG, 3, 0xab);
 	add_entry(9, RAFT_ENTRY_NOOP, 0, 0);
 	return raft_msg_encode(&m, buf, sizeof(buf));
@@ -200,6 +202,27 @@ static void test_malformed_refused(void **state)
 	expect_malformed((size_t)len);
 	len = encode_append();
 	buf[RAFT_MSG_APPEND_LEN + 9] = 0x04;            /* entry len 1027 */
+	expect_malformed((size_t)len);
+	len = encode_append();
+	memset(buf + RAFT_MSG_HDR_LEN, 0xff, 8);        /* prev index 2^62 - 2: */
+	buf[RAFT_MSG_HDR_LEN] = 0x3f;                   /* its 2 entries end */
+	buf[RAFT_MSG_HDR_LEN + 7] = 0xfe;               /* at RAFT_INDEX_MAX */
+	assert_int_equal(raft_msg_decode(buf, (size_t)len, &d), 0);
+	buf[RAFT_MSG_HDR_LEN + 7] = 0xff;               /* one past it */
+	expect_malformed((size_t)len);
+	memset(buf + RAFT_MSG_HDR_LEN, 0xff, 8);        /* 2^64 - 1: + 2 wraps */
+	expect_malformed((size_t)len);
+	len = encode_append();
+	buf[RAFT_MSG_HDR_LEN - 8] = 0x80;               /* term 2^63 */
+	expect_malformed((size_t)len);
+	len = encode_append();
+	buf[RAFT_MSG_APPEND_LEN + 7] = 0x0a;            /* entry term 10 > 9 */
+	expect_malformed((size_t)len);
+	len = encode_append();
+	buf[RAFT_MSG_APPEND_LEN + 14 + 7] = 8;          /* 2nd entry: 9, then 8 */
+	expect_malformed((size_t)len);
+	len = encode_append();
+	buf[RAFT_MSG_HDR_LEN + 15] = 10;                /* prev term 10 > 9 */
 	expect_malformed((size_t)len);
 	assert_int_equal(raft_msg_decode(buf, RAFT_MSG_MAX + 1, &d), -AION_EMALFORMED);
 	assert_int_equal(raft_msg_decode(NULL, 10, &d), -AION_EMALFORMED);

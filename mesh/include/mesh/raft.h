@@ -42,6 +42,9 @@
 #define RAFT_INFLIGHT_MAX   4u     /* AppendEntries in flight per peer */
 #define RAFT_OUTBOX_MAX     40u    /* messages queued between two readies */
 #define RAFT_READS_MAX      16u    /* read-index requests pending at once */
+/* Terms and indices above this are malformed (the codec and raft_init
+ * refuse them): no cluster gets there, and index + count never wraps. */
+#define RAFT_INDEX_MAX      (1ull << 62)
 
 /* Encoded sizes (raft_msg.c). The APPEND header leaves room for one
  * entry of RAFT_ENTRY_MAX bytes; SNAP leaves RAFT_SNAP_CHUNK bytes of
