@@ -6,6 +6,9 @@
  *   write:SEED   region A filled with pattern SEED and flushed
  *   verify:SEED  region A read back and compared with pattern SEED (after
  *                a reboot on the same disk)
+ *   restart:SEED what write does, then `restart ready`; region A read again
+ *                and again until the client had to attach again (the host
+ *                killed the driver meanwhile): no read may fail or differ
  *   eio:BLOCK    block BLOCK of "data" (read-only) read, where the host made
  *                the device fail reads (QEMU's blkdebug): the error must
  *                come back as AION_EIO, and the device work on
@@ -59,6 +62,7 @@ void check_figures(struct blkt *t);
 void persist_write(struct blkt *t);
 void persist_verify(struct blkt *t);
 void check_eio(struct blkt *t);
+void check_restart(struct blkt *t);
 /* reach.c: attaching wrongly, and who can reach the driver at all */
 void check_attach_errors(struct blkt *t);
 void check_no_region(struct blkt *t);

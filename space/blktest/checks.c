@@ -7,6 +7,8 @@
 #include "blktest.h"
 
 #define ROUNDS          21      /* timed requests of each kind: the median is printed */
+#define RESTART_WAIT_NS (60 * SEC)
+#define RESTART_PERIOD_NS (20 * MS)
 #define NEIGHBOUR_SEED  0xb     /* region B's pattern is seed ^ this */
 
 static const char *name(int64_t err)
@@ -234,4 +236,32 @@ void check_eio(struct blkt *t)
 		    client == -AION_EIO, "eio", "block=%lu open=%s read=%s next=%s span=%s "
 		    "client=%s", (unsigned long)t->seed, name(open), name(bad), name(next),
 		    name(span), name(client));
+}
+
+/* Region A holds pattern seed; the host kills the driver once told. */
+void check_restart(struct blkt *t)
+{
+	uint64_t end = aion_clock_ns() + RESTART_WAIT_NS, first;
+	unsigned reads = 0, errors = 0, differ = 0;
+	int last = 0;
+
+	blkt_pattern(t->want, t->seed, 0, REGION_BLOCKS);
+	aion_printf("restart ready: reading region A until the driver restarted");
+	while (!t->a.reattached && aion_clock_ns() < end) {
+		int err = blkclient_read(&t->a, 0, t->got, REGION_BLOCKS);
+		reads++;
+		if (err) {
+			errors++;
+			last = err;
+		} else if (blkt_diff(t->want, t->got, REGION_BLOCKS, &first)) {
+			differ++;
+		}
+		aion_sleep_ns(RESTART_PERIOD_NS);
+	}
+	int after = blkclient_write(&t->a, 0, t->want, 1);
+	if (!after)
+		after = blkclient_flush(&t->a);
+	blkt_result(t->a.reattached && !errors && !differ && !after, "restart",
+		    "reads=%u errors=%u last_err=%s differing=%u reattached=%u write_after=%s",
+		    reads, errors, name(last), differ, t->a.reattached, name(after));
 }

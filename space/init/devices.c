@@ -6,6 +6,7 @@
  * interrupt line (a dead driver's went with its unit).
  */
 #include "libaion/pci.h"
+#include "common/cmdline.h"
 #include "common/format.h"
 #include "init.h"
 #include "virtio.h"
@@ -64,7 +65,8 @@ static int64_t find_nic(unsigned n)
  * The kernel gives an IRQ line one owner, and QEMU's pc machine routes
  * every PCI slot to line 10 or 11: a disk behind a NIC's line cannot have
  * it. Its INTx is masked then (a level line nobody acknowledges would keep
- * interrupting the NIC's driver), and its driver polls.
+ * interrupting the NIC's driver), and its driver polls. aion.diskpoll on
+ * the command line asks for that on any line (the tests drive both ways).
  */
 static void find_disk(void)
 {
@@ -80,13 +82,15 @@ static void find_disk(void)
 	for (unsigned i = 0; i < NICS; i++)
 		if (nics[i].found && nics[i].line == disk.line)
 			shared = i;
-	disk_polls = shared < NICS;
+	disk_polls = shared < NICS || cmdline_get(bootinfo->cmdline, "aion.diskpoll", NULL, 0);
 	if (disk_polls)
 		pci_write16(disk.addr, PCI_COMMAND,
 			    (uint16_t)(pci_read16(disk.addr, PCI_COMMAND) | PCI_COMMAND_INTX_OFF));
 	char how[32] = "";
-	if (disk_polls)
+	if (shared < NICS)
 		fmt_snprintf(how, sizeof(how), " shared-with=nic%u: polling", shared);
+	else if (disk_polls)
+		fmt_snprintf(how, sizeof(how), " polling (aion.diskpoll)");
 	aion_printf("devices disk virtio-blk bar=0x%x ports=%u irq=%u%s", disk.bar, disk.ports,
 		    disk.line, how);
 	if ((err = disk_setup()))

@@ -142,44 +142,56 @@ static int64_t give_caps(unsigned i, const struct svc_spec *spec, aion_handle_t 
 	return err;
 }
 
+/* "when" services get their command line value: aion.nettest=X -> nettest=X. */
+static void when_args(const struct svc_spec *spec, char *args, unsigned size)
+{
+	char value[AION_ARGS_MAX / 2];
+	const char *key = spec->when;
+
+	for (const char *p = spec->when; *p; p++)
+		if (*p == '.')
+			key = p + 1;    /* "aion.nettest" -> "nettest" */
+	cmdline_get(bootinfo->cmdline, spec->when, value, sizeof(value));
+	aion_text_add(args, size, " %s=%s", key, value);
+}
+
+/* The startup record's words: node=N, then what the service's needs add. */
+static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size)
+{
+	fmt_snprintf(args, size, "node=%u", bootinfo->node);
+	if (spec->when)
+		when_args(spec, args, size);
+	if (spec->needs & SVC_NEED_JOBS) {
+		char nodes[8];
+		if (cmdline_get(bootinfo->cmdline, "aion.nodes", nodes, sizeof(nodes)))
+			aion_text_add(args, size, " nodes=%s", nodes);
+		/* The host made this node's disk as one of the first voters'. */
+		if (cmdline_get(bootinfo->cmdline, "aion.bootstrap", nodes, sizeof(nodes)))
+			aion_text_add(args, size, " bootstrap=%s", nodes);
+	}
+	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
+		aion_text_add(args, size, " mode=selftest count=20");
+	if (spec->needs & SVC_NEED_POWER)
+		power_args(args, size);
+	int64_t err = 0;
+	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1))
+		err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, args, size);
+	if (!err && (spec->needs & SVC_NEED_DISK))
+		err = devices_disk_args(args, size);
+	return err;
+}
+
 static int64_t start(unsigned i)
 {
 	struct service *s = &services[i];
 	const struct svc_spec *spec = s->spec;
 	struct aion_startup st = { 0 };
 
-	fmt_snprintf(st.args, sizeof(st.args), "node=%u", bootinfo->node);
-	if (spec->when) {
-		char value[AION_ARGS_MAX / 2];
-		const char *key = spec->when;
-		for (const char *p = spec->when; *p; p++)
-			if (*p == '.')
-				key = p + 1;    /* "aion.nettest" -> "nettest" */
-		cmdline_get(bootinfo->cmdline, spec->when, value, sizeof(value));
-		aion_text_add(st.args, sizeof(st.args), " %s=%s", key, value);
-	}
-	if (spec->needs & SVC_NEED_JOBS) {
-		char nodes[8];
-		if (cmdline_get(bootinfo->cmdline, "aion.nodes", nodes, sizeof(nodes)))
-			aion_text_add(st.args, sizeof(st.args), " nodes=%s", nodes);
-		/* The host made this node's disk as one of the first voters'. */
-		if (cmdline_get(bootinfo->cmdline, "aion.bootstrap", nodes, sizeof(nodes)))
-			aion_text_add(st.args, sizeof(st.args), " bootstrap=%s", nodes);
-	}
-	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
-		aion_text_add(st.args, sizeof(st.args), " mode=selftest count=20");
-	if (spec->needs & SVC_NEED_POWER)
-		power_args(st.args, sizeof(st.args));
-	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1)) {
-		int64_t err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, st.args,
-					       sizeof(st.args));
-		if (err)
-			return err;
-	}
-	if ((spec->needs & SVC_NEED_DISK) && devices_disk_args(st.args, sizeof(st.args)))
-		return -AION_ENOENT;
-	int64_t err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
-				  spec->quota, spec->prio, &st, &s->unit, &s->thread);
+	int64_t err = start_args(spec, st.args, sizeof(st.args));
+	if (err)
+		return err;
+	err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
+			       spec->quota, spec->prio, &st, &s->unit, &s->thread);
 	if (err)
 		return err;
 	if ((err = give_caps(i, spec, s->unit)) ||

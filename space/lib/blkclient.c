@@ -31,6 +31,7 @@ static int64_t call(struct blkclient *c, uint32_t label, uint64_t w0, uint64_t w
 			return err;
 		if ((err = attach(c)))  /* a restarted driver forgot our buffer */
 			return err;
+		c->reattached++;
 	}
 	return err;
 }

@@ -15,18 +15,25 @@ first MiB and the rest of "data" are still zero); and every unit's
 capabilities (the shell's `caps`) show region badges only in meshd (its
 "mesh" region, read-write) and blktest.
 
-reboot: aion.blktest=write:SEED fills region A and flushes. QEMU's own
+reboot (with aion.diskpoll: the driver polls, as on a node whose disk
+shares a NIC's IRQ line): aion.blktest=write:SEED fills region A and
+flushes. QEMU's own
 counters (QMP query-blockstats) must show exactly those two 64 KiB writes
 and one flush: a driver that answered BLK_FLUSH without asking the device
 fails here. The VM is then killed (SIGKILL, the plug pulled) and booted
 again on the same image with aion.blktest=verify:SEED, which must read the
 pattern back.
 
-errors: QEMU's blkdebug fails every read of one sector; blktest reads it
+restart: blktest reads region A again and again while the shell kills
+the driver (`kill virtio-blk`); init starts it again on the endpoint it
+kept, so blktest's capabilities still work: its client attaches its
+buffer again (ENOTCONN), and no read fails or differs meanwhile.
+
+errors (polling too): QEMU's blkdebug fails every read of one sector; blktest reads it
 through its "data" capability (aion.blktest=eio:BLOCK): AION_EIO for that
 block, alone or within a longer read, and through the client, while the
 block after it still reads; the driver logs the error by name.
-Usage: boot_disk.py protocol|reboot|errors ISO"""
+Usage: boot_disk.py protocol|reboot|restart|errors ISO"""
 import random
 import re
 import sys
@@ -92,13 +99,17 @@ def disk_stats(node):
     raise bootlib.TestFailure("QEMU reports no drive disk0")
 
 
-def check_driver(node):
+def check_driver(node, polling=False):
+    """The driver's ready line: the whole disk, a flush, and an interrupt
+    line or (aion.diskpoll) none."""
     ready = node.wait_for(r"virtio-blk: ready blocks=\d+ .*", 30)
     line = line_at(node.text, ready)
     print(line)
     v = fields(line)
     check(v.get("blocks") == str(DISK_BLOCKS) and v.get("flush") == "yes",
           f"the driver should see {DISK_BLOCKS} blocks and a flush: {line}")
+    check((v.get("irq") == "polling") == polling,
+          f"the driver should {'poll' if polling else 'use its interrupt'}: {line}")
 
 
 def check_results(results, seed):
@@ -191,8 +202,8 @@ def test_protocol(iso):
 
 def test_reboot(iso):
     seed = random.randrange(1, 1 << 31)
-    with bootlib.booted(iso, cmdline_extra=f"aion.blktest=write:{seed}") as node:
-        check_driver(node)
+    with bootlib.booted(iso, cmdline_extra=f"aion.diskpoll aion.blktest=write:{seed}") as node:
+        check_driver(node, polling=True)
         expect(blktest_results(node), "persist-write", seed=seed, write="AION_OK",
                flush="AION_OK")
         stats = disk_stats(node)
@@ -202,7 +213,7 @@ def test_reboot(iso):
               f"the device saw {stats}, expected {want}: two 64 KiB writes and one flush")
         pid = node.kill()
         print(f"killed the VM (pid {pid}) after the flush; booting it again on {node.disk_file}")
-        node.cmdline_extra = f"aion.blktest=verify:{seed}"
+        node.cmdline_extra = f"aion.diskpoll aion.blktest=verify:{seed}"
         node.start(die_with_parent=True)
         first = node.wait_for(bootlib.BOOT_END_RE, bootlib.READY_TIMEOUT_S)
         check(first.group(1) == "ready", f"second boot: `{line_at(node.text, first)}`")
@@ -210,13 +221,31 @@ def test_reboot(iso):
         print(f"second boot read back the {REGION_BLOCKS} blocks of pattern {seed}")
 
 
+def test_restart(iso):
+    seed = random.randrange(1, 1 << 31)
+    with bootlib.booted(iso, cmdline_extra=f"aion.blktest=restart:{seed}") as node:
+        check_driver(node)
+        ready = node.wait_for(r"blktest: restart ready", DONE_TIMEOUT_S)
+        node.wait_for(r"shell: ready", 30)
+        lines = []
+        status = ac.shell_exec(node, "kill virtio-blk", out=lines.append)
+        check(status == 0, f"kill virtio-blk: status {status}: {lines}")
+        v = expect(blktest_results(node, ready.start()), "restart", errors=0, differing=0,
+                   write_after="AION_OK")
+        text = node.complete()[ready.start():]
+        check(re.search(r"init: service start name=virtio-blk restarts=1\b", text),
+              "init did not start the driver again")
+        print(f"restart: {v['reads']} reads while the driver was killed and started again, "
+              f"none failed; the client attached {v['reattached']} time(s) more")
+
+
 def test_errors(iso):
     block = 1000                        # of "data": nothing else there reads it
     sector = DATA_FIRST + block
     rule = f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{sector}"\n'
-    with bootlib.booted(iso, cmdline_extra=f"aion.blktest=eio:{block}",
+    with bootlib.booted(iso, cmdline_extra=f"aion.diskpoll aion.blktest=eio:{block}",
                         disk_faults=rule) as node:
-        check_driver(node)
+        check_driver(node, polling=True)
         expect(blktest_results(node), "eio", block=block, open="AION_OK", read="AION_EIO",
                next="AION_OK", span="AION_EIO", client="AION_EIO")
         logged = node.wait_for(rf"virtio-blk: error op=read sector={sector} blocks=1 "
@@ -225,7 +254,8 @@ def test_errors(iso):
 
 
 if __name__ == "__main__":
-    tests = {"protocol": test_protocol, "reboot": test_reboot, "errors": test_errors}
+    tests = {"protocol": test_protocol, "reboot": test_reboot, "restart": test_restart,
+             "errors": test_errors}
     which = sys.argv.pop(1) if len(sys.argv) > 1 else ""
     if which not in tests:
         sys.exit(f"usage: boot_disk.py {{{'|'.join(tests)}}} ISO")

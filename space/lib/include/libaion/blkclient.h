@@ -32,6 +32,7 @@ struct blkclient {
 	uint8_t *buf;                   /* the buffer, mapped where open was told */
 	uint64_t blocks;                /* the region's size, from BLK_INFO at open */
 	uint32_t flags;                 /* BLK_INFO_* */
+	uint32_t reattached;            /* times a restarted driver needed the buffer again */
 };
 
 /*
