@@ -10,7 +10,9 @@ builds and behaves, on the outside, like a node:
 - serves the console socket: a line "@K COMMAND" gets the command's output
   and "shell: done seq=K status=S", on the socket and in the log. Commands:
   `nodes` (every node of the run folder whose pid file names a live
-  process is alive, the others dead), `uptime`, `echo WORDS`; others fail;
+  process is alive, the others dead), `members` (those live nodes are the
+  Raft voters, but one whose folder holds `raft-removed`), `members
+  remove N` (writes that file), `uptime`, `echo WORDS`; others fail;
 - serves QMP: qmp_capabilities, query-status, stop, cont, quit, and
   system_powerdown, after which it logs init's shutdown lines and exits 0,
   unless its node folder holds a file `ignore-power-button`;
@@ -93,6 +95,22 @@ class Guest:
                         + (" self" if n == self.number else ""))
         return [f"nodes self={self.number} count={len(rows)}"] + rows
 
+    def members(self):
+        run = os.path.dirname(self.dir)
+        alive = [int(r.split()[0][5:]) for r in self.nodes()[1:] if "state=alive" in r]
+        voters = [n for n in alive
+                  if not os.path.exists(os.path.join(run, f"node{n}", "raft-removed"))]
+        return ([f"raft id={self.number} node={self.number} role=follower term=2 leader=1 "
+                 f"commit=2 applied=2 snapshot=1"]
+                + [f"server id={n} node={n} voter" for n in voters])
+
+    def remove(self, number):
+        path = os.path.join(os.path.dirname(self.dir), f"node{number}")
+        if not os.path.isdir(path):
+            return [f"error: members remove: AION_ENOENT: no server on node {number}"], 1
+        open(os.path.join(path, "raft-removed"), "w").close()
+        return [f"removed server id={number} node={number}"], 0
+
     def run_command(self, line, sock):
         m = re.fullmatch(r"@(\d+) (.*)", line)
         seq, cmd = (m.group(1), m.group(2)) if m else (None, line)
@@ -100,6 +118,10 @@ class Guest:
         status = 0
         if cmd == "nodes":
             out = self.nodes()
+        elif cmd == "members":
+            out = self.members()
+        elif words[:2] == ["members", "remove"] and len(words) == 3 and words[2].isdigit():
+            out, status = self.remove(int(words[2]))
         elif cmd == "uptime":
             out = [f"uptime s={time.monotonic() - T0:.3f}"]
         elif words[:1] == ["echo"]:

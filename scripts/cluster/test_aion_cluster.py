@@ -511,6 +511,7 @@ class Commands(unittest.TestCase):
         self.up()
         out = self.cmd("add", "-n", "2")
         self.assertRegex(out, r"add: \[\s*[\d.]+ s\] mesh: formed: 5 nodes")
+        self.assertRegex(out, r"add: \[\s*[\d.]+ s\] raft: node5 votes")
         nodes = self.status()
         self.assertEqual([nodes[f"node{i}"]["state"] for i in range(1, 6)], ["alive"] * 5)
         argv = (self.run / "node5" / "qemu.argv").read_text()
@@ -528,6 +529,17 @@ class Commands(unittest.TestCase):
         self.assertIn("node5 is paused: skipped", out)
         self.assertNotIn("node4:", out)
         self.assertIn("node1: error: unknown command", out)
+
+    def test_remove(self):
+        """remove asks a live node to take the server out of the
+        configuration, waits until it is gone, then deletes the node."""
+        self.up()
+        out = self.cmd("remove", "3")
+        self.assertIn("remove: [", out)
+        self.assertIn("node3's server left the configuration", out)
+        self.assertFalse((self.run / "node3").exists())
+        self.assertEqual(sorted(self.status()), ["node1", "node2"])
+        self.assertIn("remove: no node3 in", self.cmd("remove", "3", status=1))
 
     def test_closed_pipe_and_errors(self):
         self.up(1)
