@@ -109,7 +109,7 @@ static void become_leader(struct raft *r)
 	r->nreads = 0;
 	raft_progress_reset(r);
 	r->heartbeat_deadline = r->now + r->heartbeat_ms;
-	r->quorum_deadline = r->now + r->election_min_ms;
+	r->quorum_deadline = r->now + r->election_max_ms;
 	if (raft_append_local(r, RAFT_ENTRY_NOOP, NULL, 0) < 0) {
 		raft_become_follower(r, r->hard.term, 0);
 		return;
@@ -204,7 +204,7 @@ void raft_check_quorum(struct raft *r)
 		heard += r->conf.s[i].voter && r->prs[i].active;
 		r->prs[i].active = false;
 	}
-	r->quorum_deadline = r->now + r->election_min_ms;
+	r->quorum_deadline = r->now + r->election_max_ms;
 	if (heard < raft_quorum(&r->conf))
 		raft_become_follower(r, r->hard.term, 0);
 }

@@ -20,6 +20,12 @@
 #define READS_MAX       RAFT_READS_MAX
 #define PEERS_MAX       16              /* server ids heard from, with their node */
 #define JOIN_NS         (1000 * MS)     /* a server not yet a voter asks again */
+/* Raft's timing here: elections a little slower than mesh/raft.h's
+ * defaults, so that a VM the host stalls for a few hundred ms does not
+ * cost the cluster its leader (docs/raft.md). */
+#define HEARTBEAT_MS    50
+#define ELECTION_MIN_MS 400
+#define ELECTION_MAX_MS 800
 
 _Static_assert(CSTATE_SNAP_MAX <= SNAP_CAP, "the state fits a snapshot");
 _Static_assert(CSTATE_CMD_MAX <= RAFT_ENTRY_MAX, "a command fits an entry");
@@ -221,7 +227,9 @@ static void drain(void)
 static int64_t init_server(uint64_t now, unsigned configured, const char *args)
 {
 	struct raft_init in = { .now_ms = now / MS, .log = log_ring, .log_cap = LOG_CAP,
-				.snap_buf = snap_recv, .snap_cap = SNAP_CAP };
+				.snap_buf = snap_recv, .snap_cap = SNAP_CAP,
+				.heartbeat_ms = HEARTBEAT_MS, .election_min_ms = ELECTION_MIN_MS,
+				.election_max_ms = ELECTION_MAX_MS };
 	int64_t err = disk_load(configured, args, &in, loaded, LOG_CAP, snap_out[0], SNAP_CAP);
 	if (err)
 		return err;

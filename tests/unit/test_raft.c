@@ -391,10 +391,10 @@ static void test_read_index_waits_for_term_commit_and_round(void **state)
 	assert_int_equal(a.rd.nreads, 1);
 	assert_int_equal(a.rd.reads[0].ctx, 8);
 	assert_int_equal(raft_read_index(&a.r, 9), 0);
-	/* Silence for two quorum checks: the leader steps down, the read is
-	 * dropped. */
-	raft_tick(&a.r, a.r.now + RAFT_ELECTION_MIN_MS);
-	raft_tick(&a.r, a.r.now + RAFT_ELECTION_MIN_MS);
+	/* Silence for two quorum checks (one per maximum election timeout):
+	 * the leader steps down, the read is dropped. */
+	raft_tick(&a.r, a.r.now + RAFT_ELECTION_MAX_MS);
+	raft_tick(&a.r, a.r.now + RAFT_ELECTION_MAX_MS);
 	assert_int_equal(a.r.role, RAFT_FOLLOWER);
 	assert_int_equal(raft_read_index(&a.r, 10), -AION_ENOTLEADER);
 }
