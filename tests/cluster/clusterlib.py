@@ -8,6 +8,7 @@ shell(), jobs(), settle(), kv_roles(), first_after_epoch() and
 wait_after_epoch()."""
 import collections
 import contextlib
+import os
 import re
 import shutil
 import sys
@@ -87,7 +88,10 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             net.stop_net()
         else:
             switch.stop()
-        shutil.rmtree(run, ignore_errors=True)
+        if os.environ.get("AION_KEEP_RUN"):     # debugging: the logs stay
+            print(f"run folder kept: {run}", file=sys.stderr)
+        else:
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def states(node, timeout=10.0):

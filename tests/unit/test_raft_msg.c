@@ -129,7 +129,7 @@ static void test_append_sizes(void **state)
 	/* One entry more than fits: refused, not truncated. */
 	base(RAFT_MSG_APPEND);
 	add_entry(1, RAFT_ENTRY_NORMAL, RAFT_ENTRY_MAX, 1);
-	add_entry(1, RAFT_ENTRY_NORMAL, 16, 2);
+	add_entry(1, RAFT_ENTRY_NORMAL, 8, 2);       /* fits the data array, not the message */
 	assert_int_equal(raft_msg_encode(&m, buf, sizeof(buf)), -AION_ENOSPC);
 }
 
