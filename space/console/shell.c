@@ -178,17 +178,29 @@ static int cmd_ping(const char *addr)
 
 #define MESH_WAIT_NS    (2 * SEC)
 
+static aion_handle_t mesh_h;
+
 /* meshd's endpoint, looked up once (meshd registers "mesh" when it starts). */
 static int64_t mesh_ep(aion_handle_t *ep)
 {
-	static aion_handle_t h;
-	if (!h) {
-		int64_t err = mesh_connect(&buf, MESH_WAIT_NS, &h);
+	if (!mesh_h) {
+		int64_t err = mesh_connect(&buf, MESH_WAIT_NS, &mesh_h);
 		if (err)
 			return err;
 	}
-	*ep = h;
+	*ep = mesh_h;
 	return 0;
+}
+
+/* A call to meshd failed with err. When meshd is gone (killed and started
+ * again by init: EDEAD, ECAP) the handle is forgotten, so the next command
+ * looks "mesh" up again rather than failing for good, as kv's does. */
+static void mesh_failed(int64_t err)
+{
+	if (mesh_h && (err == -AION_EDEAD || err == -AION_ECAP)) {
+		aion_handle_close(mesh_h);
+		mesh_h = 0;
+	}
 }
 
 /* A text request to meshd, answered in pages: w1 is where the next starts.
@@ -210,6 +222,7 @@ static int mesh_text(const char *what, uint32_t label, const char *none)
 		from = next;
 	}
 	if (err) {
+		mesh_failed(err);
 		aion_printf("error: %s: %s", what, aion_error_name(err));
 		return 1;
 	}
@@ -252,6 +265,7 @@ static int cmd_sched(uint32_t label, unsigned argc, char **argv)
 		err = (int64_t)m.w[0];
 	}
 	if (err) {
+		mesh_failed(err);
 		aion_printf("error: %s %s: %s%s%s", argv[0], argc > 1 ? argv[1] : "",
 			    aion_error_name(err), text[0] ? ": " : "", text);
 		return 1;
@@ -272,6 +286,7 @@ static int cmd_call(unsigned argc, char **argv)
 	if (!err)
 		err = mesh_lookup(ep, &buf, argv[1], &svc, &node);
 	if (err) {
+		mesh_failed(err);
 		aion_printf("error: call %s: lookup: %s", argv[1], aion_error_name(err));
 		return 1;
 	}
