@@ -34,8 +34,9 @@ class Recorder:
         with self.lock:
             op = history.check_op(history.Op(id=len(self.ops), **fields))
             self.ops.append(op)
-            self.file.write(history.to_json(op) + "\n")
-            self.file.flush()
+            if not self.file.closed:    # a call ending after an interrupted run
+                self.file.write(history.to_json(op) + "\n")
+                self.file.flush()
             return op
 
     def since_start(self, t):

@@ -1,4 +1,4 @@
-"""The start and the end of a run (docs/nemesis.md "Running"): kv spawned
+"""The start and the end of a run (docs/nemesis.md "The harness"): kv spawned
 and serving before the clients start; at the end, once every fault is
 undone (faults.Nemesis.restore), the cluster settled again and a final
 read of every key."""
@@ -84,17 +84,24 @@ def wait_settled(sessions, replicas):
     return round(time.monotonic() - t0, 1)
 
 
-def final_reads(session, recorder, keys):
-    """Reads every key through session, each until a read answers (at
-    most FINAL_READ_TIMEOUT_S); returns ({key: its final read's Op}, [keys
-    never read]). The reads go into the history as client "final"."""
+def final_reads(sessions, recorder, keys):
+    """Reads every key, each until a read answers (at most
+    FINAL_READ_TIMEOUT_S), through the nodes in turn from the first: a
+    node whose shell cannot reach kv does not cost the key its read.
+    Returns ({key: its final read's Op}, [keys never read]). The reads go
+    into the history as client "final"."""
     final, missing = {}, []
+    order = [sessions[n] for n in sorted(sessions)]
     for key in keys:
         deadline = time.monotonic() + FINAL_READ_TIMEOUT_S
         while key not in final and time.monotonic() < deadline:
-            op = clients.call(session, recorder, "final", "get", key, [])
-            if op is not None and op.result == history.OK:
-                final[key] = op
+            for session in order:
+                op = clients.call(session, recorder, "final", "get", key, [])
+                if op is not None and op.result == history.OK:
+                    final[key] = op
+                    order.remove(session)
+                    order.insert(0, session)    # the next key starts there
+                    break
             else:
                 time.sleep(POLL_S)
         if key not in final:

@@ -104,14 +104,18 @@ class Session:
             return False
 
     def _connected(self):
-        if self.conn is not None and not self.conn.closed:
+        """The connection, made anew after the old one closed (the shell's
+        commands ended with it: nothing is pending on a new one). A QEMU
+        that exited counts as closed even before the reader saw the end,
+        so no command is sent into a dead socket."""
+        if self.conn is not None and not self.conn.closed and self.node.alive():
             return self.conn
         if self.conn is not None:
             self.conn.close()
-            self.conn, self.pending = None, None
+            self.conn = None
         if not self.ready():
             raise NodeError(f"{self.node.name} is not running or its console is not ready")
-        self.conn = _Connection(self.node)
+        self.conn, self.pending = _Connection(self.node), None
         return self.conn
 
     def run(self, command, timeout=30.0):
@@ -169,7 +173,8 @@ class Session:
             return conn.done.pop(seq)
 
     def close(self):
-        with self.lock:
-            if self.conn is not None:
-                self.conn.close()
-                self.conn = None
+        """Disconnects; a command still waiting fails with NodeError. Not
+        under the lock: a command may wait for up to its timeout."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
