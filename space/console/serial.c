@@ -26,17 +26,34 @@
 
 static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
 
-static int64_t send_line(aion_handle_t shell, const char *line, unsigned len)
+static char line[LINE_MAX + 1];
+static unsigned len;
+
+static int64_t send_line(aion_handle_t shell)
 {
 	memcpy(buf.payload, line, len);
 	struct aion_msg m = { .tag = AION_TAG(1, len, 0) };
 	return aion_call(shell, &m, 0);
 }
 
+/* Reads what the FIFO holds; each complete line goes to the shell. */
+static void drain(aion_handle_t shell)
+{
+	while (aion_inb(COM1 + UART_LSR) & LSR_DATA) {
+		char c = (char)aion_inb(COM1 + UART_RBR);
+		if (c == '\r' || c == '\n') {
+			int64_t err = len ? send_line(shell) : 0;
+			if (err)
+				aion_printf("shell call failed err=%s", aion_error_name(err));
+			len = 0;
+		} else if (len < LINE_MAX) {
+			line[len++] = c;
+		}
+	}
+}
+
 int64_t aion_main(uint64_t arg)
 {
-	char line[LINE_MAX + 1];
-	unsigned len = 0;
 	uint64_t bits;
 	(void)arg;
 
@@ -57,18 +74,18 @@ int64_t aion_main(uint64_t arg)
 	for (;;) {
 		if ((err = aion_wait((aion_handle_t)n, &bits, 0)))
 			break;
-		while (aion_inb(COM1 + UART_LSR) & LSR_DATA) {
-			char c = (char)aion_inb(COM1 + UART_RBR);
-			if (c == '\r' || c == '\n') {
-				if (len && (err = send_line((aion_handle_t)shell, line, len)))
-					aion_printf("shell call failed err=%s", aion_error_name(err));
-				len = 0;
-			} else if (len < LINE_MAX) {
-				line[len++] = c;
-			}
-		}
-		(void)aion_inb(COM1 + UART_IIR);
-		aion_irq_ack(COM1_IRQ);
+		/* IRQ 4 is edge-triggered and stays masked until the ack. Bytes
+		 * that arrive after the drain and before the ack raise the line
+		 * while the pin is masked: the IOAPIC ignores that edge, and the
+		 * line then stays high, so no later byte raises another and input
+		 * stops for good (seen with a host that sends the next command as
+		 * soon as the shell printed `done`). So drain again after each ack
+		 * until the FIFO is empty with the pin unmasked. */
+		do {
+			drain((aion_handle_t)shell);
+			(void)aion_inb(COM1 + UART_IIR);
+			aion_irq_ack(COM1_IRQ);
+		} while (aion_inb(COM1 + UART_LSR) & LSR_DATA);
 	}
 	aion_printf("wait failed err=%s", aion_error_name(err));
 	return 1;

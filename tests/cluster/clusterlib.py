@@ -45,7 +45,7 @@ KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\
 @contextlib.contextmanager
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             key=None, node_keys=None, wait_mesh=False, mesh_timeout=ac.MESH_TIMEOUT_S,
-            faults=False):
+            faults=False, run_dir=None):
     """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
     plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
@@ -56,8 +56,11 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     Yields the list of nodes, all on one switch; with faults, the ac.Cluster
     instead (it iterates and indexes like that list; .nodes is the list):
     each node on its own switch and wirefilter, so the test can call
-    partition(groups), heal() and loss(node, percent) on it."""
-    run = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    partition(groups), heal() and loss(node, percent) on it.
+    run_dir: the run folder to use (made if missing) and keep afterwards,
+    with the nodes' logs (bench/nemesis); none: a temporary one, removed."""
+    run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    run.mkdir(parents=True, exist_ok=True)
     net = ac.Cluster(run, range(1, len(words_per_node) + 1)) if faults else None
     switch = ac.Switch(run)
     nodes = []
@@ -88,9 +91,9 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             net.stop_net()
         else:
             switch.stop()
-        if os.environ.get("AION_KEEP_RUN"):     # debugging: the logs stay
+        if os.environ.get("AION_KEEP_RUN") and not run_dir:     # debugging: the logs stay
             print(f"run folder kept: {run}", file=sys.stderr)
-        else:
+        elif not run_dir:
             shutil.rmtree(run, ignore_errors=True)
 
 
@@ -140,9 +143,15 @@ def jobs(node):
     """(leader, {job: Job}) from `jobs`."""
     status, lines = shell(node, "jobs")
     check(status == 0, f"{node.name}: jobs failed: {lines}")
+    return parse_jobs(node.name, lines)
+
+
+def parse_jobs(name, lines):
+    """(leader, {job: Job}) from the output lines of `jobs` on node name;
+    NodeError without a scheduler line."""
     head = next((ln for ln in lines if ln.startswith("scheduler ")), "")
     m = re.search(r"leader=(\d+)", head)
-    check(m, f"{node.name}: no scheduler line: {lines}")
+    check(m, f"{name}: no scheduler line: {lines}")
     table = {}
     for ln in lines:
         j = re.match(r"job=(\S+) want=(\d+) have=\d+ epoch=(\d+).* inst=(\S*)$", ln)

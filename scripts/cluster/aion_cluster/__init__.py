@@ -16,6 +16,7 @@ per concern:
     vde       vde_switch and wirefilter processes (Switch, Wire)
     network   Cluster: the fault network, partitions, loss
     console   exec of one shell command, and the attached terminal
+    session   a console held open for many commands (Session)
     mesh      the guests' `nodes` view and the wait for the mesh
     cluster   a whole cluster in a run folder: config, nodes, stop
     table     what up and status print
@@ -60,6 +61,7 @@ from .qemu import (CLUSTER_KEY_FWCFG, DISK_FILE, DISK_MIB, FORWARD_GUEST_PORT, F
                    create_disk, disk_args, free_loopback_port, fwcfg_args, kvm_usable,
                    mesh_addr, mesh_mac, net_args, node_fwcfg, qemu_argv)
 from .qmp import qmp_command
+from .session import Session
 from .table import (cluster_table, net_columns, net_lines, node_state, status_data,
                     switch_line, vm_state)
 from .vde import CENTRAL_PORTS, Daemon, Switch, Wire, check_loss, mgmt_command
