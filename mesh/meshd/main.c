@@ -169,9 +169,11 @@ int64_t aion_main(uint64_t arg)
 {
 	int64_t err = setup(arg);
 	if (err) {
-		mlog("setup failed err=%s", aion_error_name(err));
-		for (;;)
-			aion_sleep_ns(1000 * MS);
+		/* Ending lets init start meshd again after its back-off: a
+		 * restarted meshd can find the mesh port still held by the one
+		 * that died (AION_EADDRINUSE) until netd sees it gone. */
+		mlog("setup failed err=%s: ending, init starts meshd again", aion_error_name(err));
+		return 1;
 	}
 	mlog("ready node=%u port=%u boot=%08x", self_node, MESH_PORT, boot_nonce);
 	for (;;) {
