@@ -39,6 +39,7 @@ struct pending {
 };
 
 static struct pending pending[PENDING_MAX];
+static uint16_t leader_hint;            /* the leader another node named */
 
 static struct pending *pending_new(void)
 {
@@ -238,6 +239,22 @@ static bool park(struct pending *p)
 	return true;
 }
 
+/* Where a server that knows no leader sends its JOIN: the leader another
+ * node named last, else each live node in turn. A new server is in no
+ * configuration, so no leader talks to it before it joined. */
+static uint16_t join_target(void)
+{
+	static unsigned next;
+	if (leader_hint && node_alive(leader_hint))
+		return leader_hint;
+	for (unsigned k = 0; k < members.count; k++) {
+		uint16_t node = members.m[next++ % members.count].node;
+		if (node != self_node && node_alive(node))
+			return node;
+	}
+	return 0;
+}
+
 /* Decides p here, forwards it to the leader, parks it until there is one,
  * or answers it with the reason none of these works. */
 static void route(struct pending *p)
@@ -249,6 +266,8 @@ static void route(struct pending *p)
 			return;
 	}
 	uint16_t leader = cons_leader_node();
+	if (!leader && p->label == MESH_SELF_JOIN)
+		leader = join_target();
 	if (err == -AION_ENOTLEADER && leader && leader != self_node && node_alive(leader)) {
 		forward(p, leader);
 		return;
@@ -272,7 +291,8 @@ void requests_tick(uint64_t now)
 			continue;
 		if (now >= p->deadline) {
 			answer(p, -AION_EAGAIN);        /* p->text says why */
-		} else if (leader_known && now >= p->retry_at) {
+		} else if ((leader_known || (p->label == MESH_SELF_JOIN && join_target())) &&
+			   now >= p->retry_at) {
 			p->parked = false;
 			p->text[0] = '\0';
 			route(p);
@@ -404,8 +424,11 @@ void requests_outcall_done(unsigned idx, int64_t err, const struct mesh_rpc *rep
 		return;
 	/* Not applied there (it did not lead, or lost the lead before the
 	 * entry committed): ask again once the leader is known. */
-	if (!err && reply && (int64_t)reply->w[0] == -AION_EAGAIN && park(p))
+	if (!err && reply && (int64_t)reply->w[0] == -AION_EAGAIN && park(p)) {
+		if (reply->w[1] && reply->w[1] < MESH_NODE_NONE)
+			leader_hint = (uint16_t)reply->w[1];
 		return;
+	}
 	if (!err && reply) {
 		err = (int64_t)reply->w[0];
 		char *to = p->kind == REQ_KV ? p->res.value : p->text;
@@ -426,6 +449,13 @@ void requests_outcall_done(unsigned idx, int64_t err, const struct mesh_rpc *rep
 int requests_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
 {
 	enum req_kind kind = r->label == MESH_SELF_KV ? REQ_KV : REQ_SCHED;
+	/* No second hop: a server that does not lead says so, with the leader
+	 * it knows (w1), and the asker tries again. */
+	if (!cons_leading()) {
+		reply->w[0] = (uint64_t)-AION_EAGAIN;
+		reply->w[1] = cons_leader_node();
+		return 0;
+	}
 	struct pending *p = take(kind, r->label, r->data, r->len);
 	if (!p) {
 		reply->w[0] = (uint64_t)-AION_EBUSY;
@@ -435,9 +465,7 @@ int requests_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *
 	p->src = src;
 	p->boot = r->boot;
 	p->id = r->id;
-	/* No second hop: a server that does not lead says so and the asker
-	 * tries again once it knows the leader. */
-	int64_t err = cons_leading() ? propose(p) : -AION_ENOTLEADER;
+	int64_t err = propose(p);
 	if (err)
 		answer(p, err == -AION_ENOTLEADER ? -AION_EAGAIN : err);
 	return 1;
