@@ -157,6 +157,11 @@ class Disks(unittest.TestCase):
                          ["-drive", "file=/r/a,,b/disk.img,if=none,id=disk0,format=raw,"
                                     "cache=writeback,werror=report,rerror=report",
                           "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"])
+        self.assertEqual(ac.disk_args("/d.img", faults="/f.cfg", flush=False),
+                         ["-drive", "file=blkdebug:/f.cfg:/d.img,if=none,id=disk0,format=raw,"
+                                    "cache=writethrough,werror=report,rerror=report",
+                          "-device", "virtio-blk-pci,drive=disk0,disable-modern=on,"
+                                     "config-wce=off"])
         argv = ac.qemu_argv("x.iso", "/r/node1", switch_sock="/r/switch", mac="m",
                             disk="/r/node1/disk.img")
         # After the NIC: slots follow the order, and the NICs keep their IRQ lines.

@@ -62,7 +62,8 @@ class Node(Tracked):
     disk: the node has a disk, RUN/nodeN/disk.img (disk_args()); start()
     wants it there (create_disk() makes one): a node never boots with a
     fresh disk in place of the one it had without being told. disk_faults:
-    a blkdebug configuration that makes chosen requests fail (tests).
+    a blkdebug configuration that makes chosen requests fail; disk_flush
+    False: a device without a flush (both for tests).
 
     start() writes all of it to RUN/nodeN/node.json, so Node.load() can
     start the same node again later: same number, address, MAC, command
@@ -71,7 +72,7 @@ class Node(Tracked):
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
                  cmdline_extra=None, switch=None, forward=False, fw_cfg=None,
-                 forward_port=None, disk=False, disk_faults=None):
+                 forward_port=None, disk=False, disk_faults=None, disk_flush=True):
         self.name = name
         self.number = node_number(name)
         self.dir = Path(run) / name
@@ -86,6 +87,7 @@ class Node(Tracked):
         self.wanted_port = forward_port
         self.disk = disk
         self.disk_faults = disk_faults
+        self.disk_flush = disk_flush
         self.proc = None
         self._log_pos = 0
         self._text = ""
@@ -114,7 +116,8 @@ class Node(Tracked):
                 "switch": None if self.switch_sock is None else str(self.switch_sock),
                 "forward": self.forward, "forward_port": self.forward_port,
                 "fw_cfg": self.fw_cfg, "disk": self.disk,
-                "disk_faults": None if self.disk_faults is None else str(self.disk_faults)}
+                "disk_faults": None if self.disk_faults is None else str(self.disk_faults),
+                "disk_flush": self.disk_flush}
 
     @classmethod
     def load(cls, run, name):
@@ -127,7 +130,7 @@ class Node(Tracked):
                        cmdline_extra=c["cmdline"], switch=c["switch"],
                        forward=c["forward"], fw_cfg=c["fw_cfg"],
                        forward_port=c["forward_port"], disk=c.get("disk", False),
-                       disk_faults=c.get("disk_faults"))
+                       disk_faults=c.get("disk_faults"), disk_flush=c.get("disk_flush", True))
         except FileNotFoundError:
             raise NodeError(f"{name}: no {node.config_file.name} in {node.dir}: it was "
                             f"never started by this tool (an older `up`?); "
@@ -153,7 +156,8 @@ class Node(Tracked):
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
                          self.cmdline_extra, self.switch_sock, self.mac,
                          self._forward_port, self.fw_cfg,
-                         self.disk_file if self.disk else None, self.disk_faults)
+                         self.disk_file if self.disk else None, self.disk_faults,
+                         self.disk_flush)
 
     def check_disk(self):
         """NodeError when the node has a disk and its file is gone."""
