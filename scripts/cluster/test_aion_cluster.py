@@ -157,6 +157,11 @@ class Disks(unittest.TestCase):
                          ["-drive", "file=/r/a,,b/disk.img,if=none,id=disk0,format=raw,"
                                     "cache=writeback,werror=report,rerror=report",
                           "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"])
+        self.assertEqual(ac.disk_args("/d.img", faults="/f.cfg", flush=False),
+                         ["-drive", "file=blkdebug:/f.cfg:/d.img,if=none,id=disk0,format=raw,"
+                                    "cache=writethrough,werror=report,rerror=report",
+                          "-device", "virtio-blk-pci,drive=disk0,disable-modern=on,"
+                                     "config-wce=off"])
         argv = ac.qemu_argv("x.iso", "/r/node1", switch_sock="/r/switch", mac="m",
                             disk="/r/node1/disk.img")
         # After the NIC: slots follow the order, and the NICs keep their IRQ lines.
@@ -553,14 +558,15 @@ class Commands(unittest.TestCase):
 
     def test_disks(self):
         """Each node's own disk: made by up, on QEMU's command line, kept by
-        stop/start, kill/start and restart, removed by down unless
-        --keep-disks; up refuses an earlier cluster's disks unless told to
-        use them; add makes one for the new node."""
+        stop/start, kill/start and restart; kept by down --keep-disks, which
+        up then refuses to use unless told to; add makes one for a new
+        node; down removes them, and start then refuses the node."""
         self.up()
         for i in (1, 2, 3):
             st = self.disk(f"node{i}").stat()
             self.assertEqual((st.st_size, st.st_blocks * 512 < (1 << 20)),
                              (ac.DISK_MIB << 20, True))
+            self.assertEqual(self.read_mark(f"node{i}"), bytes(16))     # new, empty
         argv = (self.run / "node2" / "qemu.argv").read_text().splitlines()
         self.assertEqual(argv[argv.index("-drive") + 1:argv.index("-drive") + 4],
                          ac.disk_args(self.disk("node2"))[1:])
@@ -572,15 +578,6 @@ class Commands(unittest.TestCase):
         self.cmd("start", "3")
         self.cmd("restart", "1")
         self.assertEqual({n: self.read_mark(n) for n in marks}, marks)
-        self.assertIn("down: removed the disks of node1, node2, node3", self.cmd("down"))
-        self.assertEqual([self.disk(f"node{i}").exists() for i in (1, 2, 3)], [False] * 3)
-        self.assertIsNone(self.status()["node2"]["disk"])
-        self.assertIn("disk.img is gone", self.cmd("start", "2", status=1))
-        # A new cluster: new, empty disks; kept by down --keep-disks, which up
-        # then refuses to use unless told to.
-        self.up()
-        self.assertEqual(self.read_mark("node2"), bytes(16))
-        mark = self.mark("node2")
         self.assertIn("down: kept the disks of node1, node2, node3",
                       self.cmd("down", "--keep-disks"))
         out = self.cmd("up", "-n", "3", "--image", str(self.image), status=1)
@@ -589,11 +586,12 @@ class Commands(unittest.TestCase):
         out = self.cmd("up", "-n", "2", "--keep-disks", "--image", str(self.image), status=1)
         self.assertIn("node3 has a disk", out)
         self.assertRegex(self.up(3, "--keep-disks"), r"disks: 0 new .*, 3 kept")
-        self.assertEqual(self.read_mark("node2"), mark)
+        self.assertEqual({n: self.read_mark(n) for n in marks}, marks)
         self.cmd("add")
         self.assertTrue(self.disk("node4").exists())
-        self.assertIn("node4", self.cmd("down"))
-        self.assertFalse(self.disk("node4").exists())
+        self.assertIn("down: removed the disks of node1, node2, node3, node4", self.cmd("down"))
+        self.assertEqual([self.disk(f"node{i}").exists() for i in (1, 2, 3, 4)], [False] * 4)
+        self.assertIn("disk.img is gone", self.cmd("start", "2", status=1))
 
     def test_without_python(self):
         """A command on a machine without python3 says what is missing."""

@@ -9,6 +9,8 @@
  *   restart:SEED what write does, then `restart ready`; region A read again
  *                and again until the client had to attach again (the host
  *                killed the driver meanwhile): no read may fail or differ
+ *   noflush:SEED on a device without a flush: a write works, BLK_FLUSH
+ *                answers AION_EIO, and BLK_INFO says there is no flush
  *   eio:BLOCK    block BLOCK of "data" (read-only) read, where the host made
  *                the device fail reads (QEMU's blkdebug): the error must
  *                come back as AION_EIO, and the device work on
@@ -63,6 +65,7 @@ void persist_write(struct blkt *t);
 void persist_verify(struct blkt *t);
 void check_eio(struct blkt *t);
 void check_restart(struct blkt *t);
+void check_noflush(struct blkt *t);
 /* reach.c: attaching wrongly, and who can reach the driver at all */
 void check_attach_errors(struct blkt *t);
 void check_no_region(struct blkt *t);

@@ -265,3 +265,18 @@ void check_restart(struct blkt *t)
 		    "reads=%u errors=%u last_err=%s differing=%u reattached=%u write_after=%s",
 		    reads, errors, name(last), differ, t->a.reattached, name(after));
 }
+
+/* A device without a flush: writes work, durability is refused, and said. */
+void check_noflush(struct blkt *t)
+{
+	uint64_t first;
+
+	blkt_pattern(t->want, t->seed, 0, 1);
+	int we = blkclient_write(&t->a, 0, t->want, 1);
+	int fe = blkclient_flush(&t->a);
+	int re = blkclient_read(&t->a, 0, t->got, 1);
+	bool same = !re && !blkt_diff(t->want, t->got, 1, &first);
+	blkt_result(!we && fe == -AION_EIO && same && t->a.flags == BLK_INFO_WRITABLE, "noflush",
+		    "write=%s flush=%s read=%s same=%s flags=0x%x", name(we), name(fe), name(re),
+		    same ? "yes" : "no", t->a.flags);
+}

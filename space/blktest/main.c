@@ -89,11 +89,13 @@ static void run(struct blkt *t, const char *mode)
 		persist_verify(t);
 	} else if (strcmp(mode, "eio") == 0) {
 		check_eio(t);
+	} else if (strcmp(mode, "noflush") == 0) {
+		check_noflush(t);
 	} else if (strcmp(mode, "restart") == 0) {
 		persist_write(t);
 		check_restart(t);
 	} else {
-		blkt_result(false, "mode", "unknown mode=%s (want check|write|verify|restart:SEED, eio:BLOCK)",
+		blkt_result(false, "mode", "unknown mode=%s (want check|write|verify|restart|noflush:SEED, eio:BLOCK)",
 			    mode);
 	}
 }

@@ -29,11 +29,16 @@ the driver (`kill virtio-blk`); init starts it again on the endpoint it
 kept, so blktest's capabilities still work: its client attaches its
 buffer again (ENOTCONN), and no read fails or differs meanwhile.
 
+noflush: a device that offers no flush (QEMU writethrough, config-wce=off):
+the driver says at start that writes cannot be made durable, and blktest
+(aion.blktest=noflush:SEED) sees a write work, BLK_FLUSH answer AION_EIO
+and BLK_INFO without BLK_INFO_FLUSH.
+
 errors (polling too): QEMU's blkdebug fails every read of one sector; blktest reads it
 through its "data" capability (aion.blktest=eio:BLOCK): AION_EIO for that
 block, alone or within a longer read, and through the client, while the
 block after it still reads; the driver logs the error by name.
-Usage: boot_disk.py protocol|reboot|restart|errors ISO"""
+Usage: boot_disk.py protocol|reboot|restart|noflush|errors ISO"""
 import random
 import re
 import sys
@@ -99,15 +104,15 @@ def disk_stats(node):
     raise bootlib.TestFailure("QEMU reports no drive disk0")
 
 
-def check_driver(node, polling=False):
-    """The driver's ready line: the whole disk, a flush, and an interrupt
-    line or (aion.diskpoll) none."""
+def check_driver(node, polling=False, flush="yes"):
+    """The driver's ready line: the whole disk, a flush (or not), and an
+    interrupt line or (aion.diskpoll) none."""
     ready = node.wait_for(r"virtio-blk: ready blocks=\d+ .*", 30)
     line = line_at(node.text, ready)
     print(line)
     v = fields(line)
-    check(v.get("blocks") == str(DISK_BLOCKS) and v.get("flush") == "yes",
-          f"the driver should see {DISK_BLOCKS} blocks and a flush: {line}")
+    check(v.get("blocks") == str(DISK_BLOCKS) and v.get("flush") == flush,
+          f"the driver should see {DISK_BLOCKS} blocks and flush={flush}: {line}")
     check((v.get("irq") == "polling") == polling,
           f"the driver should {'poll' if polling else 'use its interrupt'}: {line}")
 
@@ -239,6 +244,18 @@ def test_restart(iso):
               f"none failed; the client attached {v['reattached']} time(s) more")
 
 
+def test_noflush(iso):
+    seed = random.randrange(1, 1 << 31)
+    with bootlib.booted(iso, cmdline_extra=f"aion.blktest=noflush:{seed}",
+                        disk_flush=False) as node:
+        check_driver(node, flush="no")
+        said = node.wait_for(r"virtio-blk: flush=no: writes cannot be made durable, "
+                             r"BLK_FLUSH answers AION_EIO", 5)
+        print(line_at(node.text, said))
+        expect(blktest_results(node), "noflush", write="AION_OK", flush="AION_EIO",
+               read="AION_OK", same="yes", flags="0x1")
+
+
 def test_errors(iso):
     block = 1000                        # of "data": nothing else there reads it
     sector = DATA_FIRST + block
@@ -255,7 +272,7 @@ def test_errors(iso):
 
 if __name__ == "__main__":
     tests = {"protocol": test_protocol, "reboot": test_reboot, "restart": test_restart,
-             "errors": test_errors}
+             "noflush": test_noflush, "errors": test_errors}
     which = sys.argv.pop(1) if len(sys.argv) > 1 else ""
     if which not in tests:
         sys.exit(f"usage: boot_disk.py {{{'|'.join(tests)}}} ISO")

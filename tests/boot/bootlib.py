@@ -42,19 +42,21 @@ def line_at(text, match):
 
 
 @contextmanager
-def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None):
+def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None,
+           disk_flush=True):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
     fw_cfg: {name: text} files for the guest (ac.fwcfg_args()). disk: the
     node gets a new, empty disk (RUN/node1/disk.img), as every cluster
     node has; disk_faults: the text of a blkdebug configuration for it
-    (requests it makes fail). The VM is stopped and the folder, disk and
-    all, removed when the block ends.
+    (requests it makes fail); disk_flush=False: a device without a flush.
+    The VM is stopped and the folder, disk and all, removed when the
+    block ends.
     """
     run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
     faults = Path(run) / "blkdebug.cfg" if disk_faults else None
     node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra,
-                   fw_cfg=fw_cfg, disk=disk, disk_faults=faults)
+                   fw_cfg=fw_cfg, disk=disk, disk_faults=faults, disk_flush=disk_flush)
     try:
         if faults:
             faults.write_text(disk_faults)

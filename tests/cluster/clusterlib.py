@@ -52,7 +52,8 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     key: cluster key (hex) of every node, node_keys {i: hex} of single nodes
     (fw_cfg, ac.node_fwcfg()); none: the image's default key. wait_mesh:
     before yielding, wait for `kernel: ready` and then ac.wait_mesh() (every
-    node sees every other one alive, mesh_timeout seconds).
+    node sees every other one alive, mesh_timeout seconds). Every node has
+    a new disk of its own (RUN/nodeN/disk.img), as `up` gives them.
     Yields the list of nodes, all on one switch; with faults, the ac.Cluster
     instead (it iterates and indexes like that list; .nodes is the list):
     each node on its own switch and wirefilter, so the test can call

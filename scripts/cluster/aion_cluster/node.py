@@ -62,7 +62,8 @@ class Node(Tracked):
     disk: the node has a disk, RUN/nodeN/disk.img (disk_args()); start()
     wants it there (create_disk() makes one): a node never boots with a
     fresh disk in place of the one it had without being told. disk_faults:
-    a blkdebug configuration that makes chosen requests fail (tests).
+    a blkdebug configuration that makes chosen requests fail; disk_flush
+    False: a device without a flush (both for tests).
     bootstrap: the node boots with aion.bootstrap=1: it is one of the
     cluster's first Raft voters if its disk is still empty (create_disk(
     first=True) sets it; meshd ignores it on a formatted disk, and a node
@@ -75,7 +76,8 @@ class Node(Tracked):
 
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
                  cmdline_extra=None, switch=None, forward=False, fw_cfg=None,
-                 forward_port=None, disk=False, disk_faults=None, bootstrap=False):
+                 forward_port=None, disk=False, disk_faults=None, disk_flush=True,
+                 bootstrap=False):
         self.name = name
         self.number = node_number(name)
         self.dir = Path(run) / name
@@ -91,6 +93,7 @@ class Node(Tracked):
         self.disk = disk
         self.disk_faults = disk_faults
         self.bootstrap = bootstrap
+        self.disk_flush = disk_flush
         self.proc = None
         self._log_pos = 0
         self._text = ""
@@ -120,7 +123,7 @@ class Node(Tracked):
                 "forward": self.forward, "forward_port": self.forward_port,
                 "fw_cfg": self.fw_cfg, "disk": self.disk,
                 "disk_faults": None if self.disk_faults is None else str(self.disk_faults),
-                "bootstrap": self.bootstrap}
+                "disk_flush": self.disk_flush, "bootstrap": self.bootstrap}
 
     @classmethod
     def load(cls, run, name):
@@ -133,7 +136,8 @@ class Node(Tracked):
                        cmdline_extra=c["cmdline"], switch=c["switch"],
                        forward=c["forward"], fw_cfg=c["fw_cfg"],
                        forward_port=c["forward_port"], disk=c.get("disk", False),
-                       disk_faults=c.get("disk_faults"), bootstrap=c.get("bootstrap", False))
+                       disk_faults=c.get("disk_faults"), disk_flush=c.get("disk_flush", True),
+                       bootstrap=c.get("bootstrap", False))
         except FileNotFoundError:
             raise NodeError(f"{name}: no {node.config_file.name} in {node.dir}: it was "
                             f"never started by this tool (an older `up`?); "
@@ -160,7 +164,8 @@ class Node(Tracked):
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
                          words, self.switch_sock, self.mac,
                          self._forward_port, self.fw_cfg,
-                         self.disk_file if self.disk else None, self.disk_faults)
+                         self.disk_file if self.disk else None, self.disk_faults,
+                         self.disk_flush)
 
     def check_disk(self):
         """NodeError when the node has a disk and its file is gone."""

@@ -122,11 +122,13 @@ def net_args(switch_sock=None, mac=None, forward_port=None):
     return args
 
 
-def disk_args(path, faults=None):
+def disk_args(path, faults=None, flush=True):
     """QEMU arguments of a node's disk at path (None: no disk): a raw
     image as a legacy virtio-blk PCI device, what the guest driver speaks.
     faults: a blkdebug configuration file (tests: `[inject-error]` rules
     make chosen requests fail with an I/O error); None for a plain disk.
+    flush=False (tests): a device that offers no flush (writethrough,
+    config-wce=off), to see the guest refuse to claim durability.
 
     cache=writeback: QEMU offers the guest VIRTIO_BLK_F_FLUSH, and a
     guest flush becomes an fdatasync of the image, so a write the guest
@@ -140,9 +142,10 @@ def disk_args(path, faults=None):
         return []
     image = str(path) if faults is None else f"blkdebug:{faults}:{path}"
     image = image.replace(",", ",,")
-    return ["-drive", f"file={image},if=none,id=disk0,format=raw,cache=writeback,"
+    cache, device = ("writeback", "") if flush else ("writethrough", ",config-wce=off")
+    return ["-drive", f"file={image},if=none,id=disk0,format=raw,cache={cache},"
                       f"werror=report,rerror=report",
-            "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"]
+            "-device", f"virtio-blk-pci,drive=disk0,disable-modern=on{device}"]
 
 
 def create_disk(path, mib=DISK_MIB):
@@ -181,7 +184,7 @@ def qemu_binary():
 
 def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
               switch_sock=None, mac=None, forward_port=None, fw_cfg=None, disk=None,
-              disk_faults=None):
+              disk_faults=None, disk_flush=True):
     """The QEMU command line of one node whose files live in node_dir.
 
     -nodefaults: no default NIC, VGA, floppy or parallel port; the node has
@@ -192,7 +195,7 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
     slow reader makes QEMU retry it; a file never refuses a byte, so
     serial.log holds exactly what the guest wrote.
     NICs only as asked for (net_args()); fw_cfg files as fwcfg_args(fw_cfg).
-    disk, disk_faults: the node's disk image (disk_args()), after the NICs: QEMU's pc
+    disk, disk_faults, disk_flush: the node's disk (disk_args()), after the NICs: QEMU's pc
     machine routes PCI slots to IRQ lines 10 and 11 in turn, so a disk
     before them would put node1's two NICs on one line (the guest gives a
     line one driver; a disk that shares one polls instead).
@@ -213,5 +216,5 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
         "-serial", "chardev:ser0",
         "-serial", "chardev:log0",
         "-qmp", f"unix:{node_dir}/qmp.sock,server=on,wait=off",
-    ] + net_args(switch_sock, mac, forward_port) + disk_args(disk, disk_faults) \
+    ] + net_args(switch_sock, mac, forward_port) + disk_args(disk, disk_faults, disk_flush) \
       + cmdline_args(cmdline_extra) + fwcfg_args(fw_cfg)

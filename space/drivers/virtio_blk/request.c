@@ -22,7 +22,7 @@ static void chain(uint32_t type, uint64_t sector, const struct blk_seg *segs, un
 	vb.hdr->type = type;
 	vb.hdr->reserved = 0;
 	vb.hdr->sector = sector;
-	*vb.status = 0xff;      /* no status the device gives: a lie would show */
+	*vb.status = 0xff;      /* no device status: a request never completed reads as an error */
 	virtq_set_desc(&vb.q, 0, vb.hdr_phys, sizeof(struct virtio_blk_req), VRING_DESC_F_NEXT, 1);
 	for (unsigned i = 0; i < nsegs; i++)
 		virtq_set_desc(&vb.q, 1 + i, segs[i].phys, segs[i].len, data | VRING_DESC_F_NEXT,
