@@ -76,14 +76,37 @@ static void member_event(void *ctx, uint64_t now, uint16_t node, int old_state,
 		calls_node_dead(node);
 }
 
+/*
+ * The mesh port. A meshd started again after the last one was killed may
+ * find it still held: netd frees a dead owner's socket only when it next
+ * answers that socket's pending receive, which needs a datagram, and a
+ * node cut off by a partition gets none. So it asks again every
+ * BIND_RETRY_NS, for BIND_WAIT_NS at most, then fails (init starts meshd
+ * again later).
+ */
+#define BIND_RETRY_NS   (250 * MS)
+#define BIND_WAIT_NS    (120000 * MS)
+
+static int64_t open_port(void)
+{
+	uint64_t end = aion_clock_ns() + BIND_WAIT_NS;
+	int64_t err;
+	while ((err = sock_udp_open(&link_ctx, MESH_PORT, &rx_sock)) == -AION_EADDRINUSE &&
+	       aion_clock_ns() < end) {
+		if (end - aion_clock_ns() > BIND_WAIT_NS - BIND_RETRY_NS)
+			mlog("port %u still held by the meshd before this one: waiting", MESH_PORT);
+		aion_sleep_ns(BIND_RETRY_NS);
+	}
+	return err;
+}
+
 int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len)
 {
 	link_ctx = *ctx;
 	int64_t err = mesh_mac_init(&mac, key, key_len);
 	if (err)
 		return err;
-	if ((err = sock_udp_open(&link_ctx, MESH_PORT, &rx_sock)) ||
-	    (err = sock_udp_open(&link_ctx, 0, &tx_sock)))
+	if ((err = open_port()) || (err = sock_udp_open(&link_ctx, 0, &tx_sock)))
 		return err;
 	int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_RX);
 	if (h < 0)
