@@ -10,6 +10,10 @@ Raft log (docs/mesh.md "Consensus"). Three nodes:
    primary: init restarts meshd, which recovers from its disk; a write
    from another node succeeds again within WRITE_LIMIT_S of the kill
    (printed), and no acknowledged key is lost;
+ - node 3's disk is replaced by an empty one while it is down: it comes
+   back as a new Raft server (a new id), never as its old self; the
+   leader replaces the old server by the new one through the log (one
+   change at a time) and the new one votes and reads every key;
  - a unit that is not kv cannot use the cluster's log: meshtest's
    MESHD_KV on "mesh" is refused with AION_EPERM (meshd takes it from
    kv's instances only).
@@ -132,6 +136,37 @@ def test(iso):
         for n in nodes:
             check_keys(n, want)
         print(f"every acknowledged key read back on every node: {want}")
+        wipe_and_rejoin(nodes, n3, want)
+
+
+def server_ids(node):
+    """{node number: (server id, voter or learner)} of node's `members`."""
+    status, lines = shell(node, "members")
+    check(status == 0, f"{node.name}: members: {lines}")
+    return {int(m.group(2)): (m.group(1), m.group(3)) for m in
+            map(re.compile(r"server id=(\w+) node=(\d+) (voter|learner)").search, lines) if m}
+
+
+def wipe_and_rejoin(nodes, victim, want):
+    others = [n for n in nodes if n is not victim]
+    old = server_ids(others[0])[victim.number][0]
+    victim.kill()
+    victim.disk_file.unlink()
+    victim.create_disk()                # not first: no aion.bootstrap
+    victim.start(die_with_parent=True)
+    victim.wait_for(ac.READY_RE, READY_TIMEOUT_S)
+    deadline = time.monotonic() + 60
+    while True:
+        ids = server_ids(others[0])
+        new = ids.get(victim.number)
+        if new and new[0] != old and new[1] == "voter":
+            break
+        check(time.monotonic() < deadline, f"{victim.name} did not rejoin as a new voter: {ids}")
+        time.sleep(0.5)
+    check(old not in [i for i, _ in ids.values()], f"the old server {old} is still there: {ids}")
+    print(f"{victim.name} with an empty disk: old server id={old}, now id={new[0]} (voter); "
+          f"servers {sorted(ids.items())}")
+    check_keys(victim, want)
 
 
 if __name__ == "__main__":
