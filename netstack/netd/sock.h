@@ -46,8 +46,10 @@ struct sock {
 	uint32_t label;
 	uint64_t deadline;
 	uint64_t arg;
-	/* UDP: received datagrams, a ring. */
+	/* UDP: received datagrams, a ring; when the owner last asked for one
+	 * or was answered (0: never). */
 	struct dgram dq[UDP_QUEUE];
+	uint64_t recv_at;
 	unsigned dq_head, dq_count, dropped;
 	/* TCP: received bytes, the peer's FIN, a connection error, connecting. */
 	struct pbuf *rx;

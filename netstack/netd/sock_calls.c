@@ -6,6 +6,35 @@
  */
 #include "sock.h"
 
+/*
+ * A UDP port whose owner is gone. netd learns that a unit died only when a
+ * reply to it fails: a socket whose owner died while no receive was
+ * pending keeps its port for good (seen: a meshd killed while it handled
+ * a datagram, the next meshd refused the mesh port for minutes). So a bind
+ * to an explicit port that is taken reclaims the socket holding it when
+ * that socket had receivers before, has none pending now and its owner
+ * has not asked for data for UDP_ORPHAN_NS: a live receiver asks again
+ * within milliseconds of each answer.
+ */
+#define UDP_ORPHAN_NS   (3000ull * 1000 * 1000)
+
+static bool udp_reclaim(u16_t port, const struct sock *self)
+{
+	uint64_t now = aion_clock_ns();
+	for (unsigned i = 0; i < SOCK_MAX; i++) {
+		struct sock *o = &socks[i];
+		if (o == self || o->kind != SK_UDP || !o->udp || o->udp->local_port != port)
+			continue;
+		if (o->reply || !o->recv_at || now - o->recv_at < UDP_ORPHAN_NS)
+			return false;
+		aion_printf("sock reclaim port=%u sock=%u: no receive for %lu ms, its owner is gone",
+			    port, i, (unsigned long)((now - o->recv_at) / 1000000));
+		sock_free(o, true);
+		return true;
+	}
+	return false;
+}
+
 static int64_t udp_start(struct sock *s, u16_t port, uint64_t unused)
 {
 	(void)unused;
@@ -13,6 +42,8 @@ static int64_t udp_start(struct sock *s, u16_t port, uint64_t unused)
 	if (!s->udp)
 		return -AION_ENOMEM;
 	err_t err = udp_bind(s->udp, IP4_ADDR_ANY, port);
+	if (err == ERR_USE && port && udp_reclaim(port, s))
+		err = udp_bind(s->udp, IP4_ADDR_ANY, port);
 	if (err != ERR_OK)
 		return sock_lwip_err(err);
 	udp_recv(s->udp, sock_udp_in, s);
@@ -140,6 +171,8 @@ static int64_t on_sendto(struct aion_serve_req *r)
 static int64_t on_recvfrom(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_UDP);
+	if (s)
+		s->recv_at = aion_clock_ns();
 	return s ? sock_pend(r, s, 0, r->msg.w[0]) : -AION_EINVAL;
 }
 

@@ -130,6 +130,8 @@ static bool answer(struct sock *s, const struct aion_msg *m)
 	aion_handle_t r = s->reply;
 	s->reply = 0;
 	s->deadline = 0;
+	if (s->kind == SK_UDP)
+		s->recv_at = aion_clock_ns();
 	return aion_serve_answer(r, m) == 0;
 }
 
