@@ -99,6 +99,11 @@ static void answer(struct pending *p, int64_t err)
 
 /* --- deciding (this server leads) --- */
 
+static bool voters_known_without_quorum(unsigned *live, unsigned *voters)
+{
+	return !cluster_quorum(live, voters) && *voters;
+}
+
 /* Why no leader can decide: for the requester's error text. */
 static int64_t no_leader(char *text, unsigned size)
 {
@@ -260,6 +265,17 @@ static uint16_t join_target(void)
 static void route(struct pending *p)
 {
 	int64_t err = -AION_ENOTLEADER;
+	unsigned live, voters;
+	/* Without a majority of the voters in view, no leader this node can
+	 * reach commits anything: say so at once rather than wait on a
+	 * stale leader (a new server, in no configuration yet, asks anyway). */
+	if (voters_known_without_quorum(&live, &voters)) {
+		fmt_snprintf(p->text, sizeof(p->text),
+			     "no quorum: this node sees %u of %u voters, a leader needs %u",
+			     live, voters, voters / 2 + 1);
+		answer(p, -AION_ENOQUORUM);
+		return;
+	}
 	if (cons_leading()) {
 		err = propose(p);
 		if (!err)
