@@ -341,13 +341,10 @@ static struct pending *take(enum req_kind kind, uint32_t label, const void *req,
 	return p;
 }
 
-/* MESHD_SPAWN, MESHD_STOP (the shell's): answered once decided. */
-int64_t requests_sched_call(struct aion_serve_req *r)
+/* A local unit's request p (of call r) is answered later: its reply is
+ * saved and p routed. -AION_EBUSY when p is NULL (no free slot). */
+static int64_t start_local(struct pending *p, struct aion_serve_req *r)
 {
-	char req[REQ_MAX];
-	aion_serve_string(r, req, sizeof(req));
-	struct pending *p = take(REQ_SCHED, r->label == MESHD_SPAWN ? MESH_SELF_SPAWN :
-				 MESH_SELF_STOP, req, (unsigned)strlen(req));
 	if (!p)
 		return -AION_EBUSY;
 	int64_t reply = aion_serve_save(r);
@@ -358,6 +355,16 @@ int64_t requests_sched_call(struct aion_serve_req *r)
 	p->reply = (aion_handle_t)reply;
 	route(p);
 	return 0;
+}
+
+/* MESHD_SPAWN, MESHD_STOP (the shell's): answered once decided. */
+int64_t requests_sched_call(struct aion_serve_req *r)
+{
+	char req[REQ_MAX];
+	aion_serve_string(r, req, sizeof(req));
+	struct pending *p = take(REQ_SCHED, r->label == MESHD_SPAWN ? MESH_SELF_SPAWN :
+				 MESH_SELF_STOP, req, (unsigned)strlen(req));
+	return start_local(p, r);
 }
 
 /* MESHD_KV from a kv instance: w0 the kv label, w1 client, w2 seq,
@@ -373,16 +380,7 @@ int64_t requests_kv_call(struct aion_serve_req *r, uint32_t kv_label)
 	if (n < 0)
 		return -AION_EMALFORMED;
 	struct pending *p = take(REQ_KV, MESH_SELF_KV, cmd, (unsigned)n);
-	if (!p)
-		return -AION_EBUSY;
-	int64_t reply = aion_serve_save(r);
-	if (reply < 0) {
-		p->used = false;
-		return reply;
-	}
-	p->reply = (aion_handle_t)reply;
-	route(p);
-	return 0;
+	return start_local(p, r);
 }
 
 void requests_join(uint64_t id)
@@ -408,16 +406,7 @@ int64_t requests_members_call(struct aion_serve_req *r)
 	if (strncmp(req, "remove ", 7) || !cmdline_decimal(req + 7))
 		return -AION_EINVAL;
 	struct pending *p = take(REQ_SCHED, MESH_SELF_REMOVE, req + 7, (unsigned)strlen(req + 7));
-	if (!p)
-		return -AION_EBUSY;
-	int64_t reply = aion_serve_save(r);
-	if (reply < 0) {
-		p->used = false;
-		return reply;
-	}
-	p->reply = (aion_handle_t)reply;
-	route(p);
-	return 0;
+	return start_local(p, r);
 }
 
 void requests_fail_primary(const char *job, uint32_t epoch)
