@@ -122,7 +122,7 @@ hidden byte hok;
         CHOOSE(net[k] != 0, DROP, 0, k)
 
 inline perform_step() {
-        show_step();
+        TRACE_STEP();
         if
         :: step == ELECT -> start_election(step_s)
         :: step == ASK_VOTES -> request_vote(step_s)
@@ -136,7 +136,7 @@ inline perform_step() {
 #ifndef NO_SYMMETRY
         sym_canonical();
 #endif
-        show_state();
+        TRACE_STATE();
         step = 0; step_s = 0; step_arg = 0
 }
 

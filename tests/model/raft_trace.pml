@@ -1,8 +1,9 @@
 /*
- * Trace output, printed only when spin replays a counterexample
- * (spin -t; pan ignores printf): each step, then the state it led to.
- * Unless built with -DNO_SYMMETRY, the servers are renamed after each
- * step (see Symmetry): read each step against the state printed before.
+ * Trace output with -DTRACE, printed when spin replays a counterexample
+ * (spin -t; pan itself prints nothing): each step, then the state it led
+ * to. Left out of the checks, where it would only cost time. Unless built
+ * with -DNO_SYMMETRY, the servers are renamed after each step (see
+ * raft_symmetry.pml): read each step against the state printed before.
  */
 inline show_message(m) {
         if
@@ -64,3 +65,11 @@ inline show_state() {
         :: else -> break
         od
 }
+
+#ifdef TRACE
+#define TRACE_STEP()    show_step()
+#define TRACE_STATE()   show_state()
+#else
+#define TRACE_STEP()    skip
+#define TRACE_STATE()   skip
+#endif
