@@ -232,6 +232,19 @@ int ls_set_hard_state(struct ls *ls, uint64_t term, uint64_t voted_for)
 	return 0;
 }
 
+int ls_next_boot(struct ls *ls, uint32_t *boot)
+{
+	if (!ls || !boot)
+		return -AION_EINVAL;
+	if (ls->failed)
+		return ls->failed;
+	if (ls->mem.boot >= 0xffffffffull)
+		return -AION_ERANGE;
+	ls_meta_touch(ls);
+	*boot = (uint32_t)++ls->mem.boot;
+	return 0;
+}
+
 void ls_info(const struct ls *ls, struct ls_info *out)
 {
 	bool snap = ls->mem.snap_slot != LS_SLOT_NONE;
@@ -248,6 +261,7 @@ void ls_info(const struct ls *ls, struct ls_info *out)
 	out->snap_term = snap ? ls->snap.term : 0;
 	out->snap_len = snap ? ls->snap.len : 0;
 	out->log_slots = ls->lay.log_slots;
+	out->boot = ls->mem.boot;
 }
 
 const struct ls_snap_meta *ls_snapshot(const struct ls *ls)

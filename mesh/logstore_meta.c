@@ -30,6 +30,7 @@ void ls_meta_encode(const struct ls_meta *m, uint8_t *blk)
 	le64_put(blk + LS_META_OFF_HEAD_TERM, m->head_prev_term);
 	le64_put(blk + LS_META_OFF_SNAP_IDX, m->snap_index);
 	le64_put(blk + LS_META_OFF_SNAP_TERM, m->snap_term);
+	le64_put(blk + LS_META_OFF_BOOT, m->boot);
 	le32_put(blk + LS_META_OFF_CRC,
 		 crc32c(0, blk + LS_META_OFF_VERSION, LS_BLOCK - LS_META_OFF_VERSION));
 }
@@ -52,6 +53,7 @@ static void meta_fields(const uint8_t *blk, struct ls_meta *m)
 	m->head_prev_term = le64_get(blk + LS_META_OFF_HEAD_TERM);
 	m->snap_index = le64_get(blk + LS_META_OFF_SNAP_IDX);
 	m->snap_term = le64_get(blk + LS_META_OFF_SNAP_TERM);
+	m->boot = le64_get(blk + LS_META_OFF_BOOT);
 }
 
 /* A block whose CRC holds but whose fields cannot be right was written

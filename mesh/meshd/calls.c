@@ -140,7 +140,7 @@ int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 		return -AION_EBUSY;
 	if (!node_alive(node))
 		return -AION_EHOSTDOWN;
-	r->boot = boot_nonce;
+	r->boot = self_boot;
 	r->id = ++next_id[node];
 	*oc = (struct outcall){ .used = true, .kind = kind, .agg = agg, .node = node,
 				.reply = reply, .rpc = *r };
@@ -304,7 +304,7 @@ static void rebind_tick(uint64_t now)
 
 static struct outcall *find(uint16_t node, uint32_t boot, uint32_t id)
 {
-	if (boot != boot_nonce)
+	if (boot != self_boot)
 		return NULL;
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && outcalls[i].node == node && outcalls[i].rpc.id == id)

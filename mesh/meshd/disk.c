@@ -39,7 +39,7 @@ static int dev_open(struct ls_dev *dev)
 
 static uint64_t random64(void)
 {
-	uint64_t x = aion_rdtsc() ^ ((uint64_t)self_node << 48) ^ boot_nonce;
+	uint64_t x = aion_rdtsc() ^ ((uint64_t)self_node << 48);
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;
@@ -164,8 +164,15 @@ int64_t disk_load(unsigned configured, const char *args, struct raft_init *in,
 	err = ls_open(&store, &dev);
 	if (err == -AION_ENOENT)
 		err = format(&dev, configured, args, snap_buf, snap_cap);
+	/* This start's number, on the disk before any packet carries it. */
+	uint32_t boot = 0;
+	if (!err)
+		err = ls_next_boot(&store, &boot);
+	if (!err)
+		err = ls_sync(&store);
 	if (err)
 		return err;
+	self_boot = boot;
 	struct ls_info info;
 	ls_info(&store, &info);
 	in->id = info.server_id;

@@ -14,7 +14,9 @@
  * region becomes a new server: with "bootstrap=1" in args, one of the
  * cluster's first voters (id = node, voters = nodes 1..configured);
  * without, a server under a fresh random id that must be added to the
- * configuration before it takes part. Fills in's durable fields.
+ * configuration before it takes part. Fills in's durable fields, and
+ * counts this start on the disk: self_boot = the stored boot count + 1,
+ * synced before it returns.
  */
 int64_t disk_load(unsigned configured, const char *args, struct raft_init *in,
 		  struct raft_entry *ents, unsigned cap, uint8_t *snap_buf, uint32_t snap_cap);

@@ -21,7 +21,7 @@
 #define FWCFG_IO        AION_HANDLE(3, 1)       /* after SVC_INIT_EP and the jobs endpoint */
 
 uint16_t self_node;
-uint32_t boot_nonce;
+uint32_t self_boot;
 uint32_t cluster_id = 0x41494f4e;       /* "AION" */
 aion_handle_t meshd_ep;
 struct aion_ipc_buffer main_buf __attribute__((aligned(4096)));
@@ -85,7 +85,6 @@ static int64_t setup(uint64_t arg)
 	if (configured == 0 || configured > CSCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;
-	boot_nonce = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)node << 20)) | 1;
 
 	int64_t ep = aion_endpoint_create();
 	if (ep < 0)
@@ -103,6 +102,13 @@ static int64_t setup(uint64_t arg)
 	/* Without its disk a node still gives membership, names and calls;
 	 * it takes no part in the cluster's state and says why when asked. */
 	cons_init(aion_clock_ns(), (unsigned)configured, st->args);
+	if (!self_boot) {
+		/* No disk: the host's count of this node's starts, if it gave one. */
+		self_boot = cmdline_get(st->args, "boot", v, sizeof(v)) ? (uint32_t)cmdline_decimal(v) : 0;
+		if (!self_boot)
+			self_boot = 1;
+		mlog("error: no boot counter on disk: boot=%u from the host's arguments", self_boot);
+	}
 	if ((err = spawn(rx_thread, 0, RX_PRIO)))
 		return err;
 	for (unsigned i = 0; i < WORKERS; i++)
@@ -175,7 +181,7 @@ int64_t aion_main(uint64_t arg)
 		mlog("setup failed err=%s: ending, init starts meshd again", aion_error_name(err));
 		return 1;
 	}
-	mlog("ready node=%u port=%u boot=%08x", self_node, MESH_PORT, boot_nonce);
+	mlog("ready node=%u port=%u boot=%u", self_node, MESH_PORT, self_boot);
 	for (;;) {
 		uint64_t now = aion_clock_ns();
 		uint64_t due = earliest();

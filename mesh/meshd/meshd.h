@@ -49,7 +49,9 @@
 #define mlog(...) aion_printf(__VA_ARGS__)
 
 extern uint16_t self_node;
-extern uint32_t boot_nonce;
+/* This start of meshd: counted on the node's disk (disk.c), so it only
+ * ever grows; 0 until known. Packets and calls carry it. */
+extern uint32_t self_boot;
 extern uint32_t cluster_id;
 extern aion_handle_t meshd_ep;          /* all rights */
 extern struct aion_ipc_buffer main_buf;

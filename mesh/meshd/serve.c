@@ -66,7 +66,9 @@ static uint8_t out[MESH_RPC_LEN_MAX];
 
 void serve_init(void)
 {
-	next_gen = boot_nonce;
+	/* Generations start anywhere, so a reference from an earlier boot
+	 * (when its slot is reused) is refused rather than reaching a new object. */
+	next_gen = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)self_node << 20));
 	int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_WORKER);
 	if (h < 0)
 		mlog("error: worker capability err=%s", aion_error_name(h));

@@ -90,6 +90,7 @@ struct ls_info {
 	uint64_t snap_term;
 	uint32_t snap_len;
 	uint64_t log_slots;       /* most entries the log holds at once */
+	uint64_t boot;            /* ls_next_boot's count, 0 before the first */
 };
 
 /* A snapshot being written (ls_snap_begin .. ls_snap_commit). */
@@ -108,6 +109,7 @@ struct ls_meta {
 	uint32_t snap_max, snap_slot;
 	uint64_t term, voted_for, epoch, fence_index, fence_epoch;
 	uint64_t head_index, head_prev_term, snap_index, snap_term;
+	uint64_t boot;
 };
 
 /* The store. Caller-owned; fields are the store's own. */
@@ -155,6 +157,17 @@ void ls_info(const struct ls *ls, struct ls_info *out);
 
 /* The current snapshot's description, or NULL when there is none. */
 const struct ls_snap_meta *ls_snapshot(const struct ls *ls);
+
+/*
+ * Count one more start of this node: the boot counter (0 after format)
+ * goes up by one, durable at the next ls_sync, and *boot gets the new
+ * value. The mesh transport tags every packet with it, so a receiver can
+ * tell this boot's packets from a replay of an earlier one; it must never
+ * repeat, so the caller syncs before using it. -AION_EINVAL for NULL
+ * arguments, -AION_ERANGE past 2^32 - 1 (the wire's field), or the
+ * store's failure.
+ */
+int ls_next_boot(struct ls *ls, uint32_t *boot);
 
 /* Set the hard state (durable at the next ls_sync). */
 int ls_set_hard_state(struct ls *ls, uint64_t term, uint64_t voted_for);

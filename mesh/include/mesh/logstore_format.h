@@ -44,7 +44,9 @@
  *   112    8  head_prev_term term of entry head_index - 1 (0 if none)
  *   120    8  snap_index     current snapshot's last index (0 if none)
  *   128    8  snap_term      current snapshot's last term
- *   136  376  zero
+ *   136    8  boot           starts of this node's meshd (ls_next_boot):
+ *                            the mesh transport's boot counter
+ *   144  368  zero
  *
  * Log record, at the start of its slot (the rest of the slot is unused):
  *
@@ -113,7 +115,8 @@
 #define LS_META_OFF_HEAD_TERM 112u
 #define LS_META_OFF_SNAP_IDX  120u
 #define LS_META_OFF_SNAP_TERM 128u
-#define LS_META_END           136u
+#define LS_META_OFF_BOOT      136u
+#define LS_META_END           144u
 
 /* Log record offsets. */
 #define LS_REC_OFF_MAGIC    0u
