@@ -1,0 +1,202 @@
+/*
+ * AionMesh bulk transfers, the sending side (mesh/bulk.h): a window of
+ * fragments in flight, selective acknowledgements, resends on loss or
+ * timeout, a deadline.
+ *
+ * The one rule the receiver's exactly-once rests on: an acknowledged
+ * fragment is never sent again. So when an ACK is lost and the
+ * receiver has forgotten a transfer, it cannot be completed a second
+ * time from resends: the fragments it acknowledged are missing.
+ */
+#include "common/string.h"
+#include "mesh/bulk.h"
+
+/* Resend timeouts without progress double the wait, up to this factor:
+ * a receiver that went away costs a few packets a second, not a window
+ * every rto. */
+#define BULK_RTO_BACKOFF_MAX 8u
+
+int bulk_tx_start(struct bulk_tx *tx, const struct bulk_cfg *cfg, uint32_t xfer,
+		  const uint8_t *msg, size_t len, uint64_t now)
+{
+	if (!tx || !cfg)
+		return -AION_EINVAL;
+	if (len > MESH_BULK_MAX)
+		return -AION_ERANGE;
+	if (xfer == 0 || (len && !msg) || bulk_cfg_check(cfg) < 0)
+		return -AION_EINVAL;
+	memset(tx, 0, sizeof(*tx));
+	tx->cfg = *cfg;
+	tx->msg = msg;
+	tx->total = (uint32_t)len;
+	tx->xfer = xfer;
+	tx->nfrags = (uint16_t)bulk_nfrags(tx->total, cfg->chunk);
+	tx->result = -AION_EAGAIN;
+	tx->start_ns = now;
+	tx->rto_ns = cfg->rto_ns;
+	return 0;
+}
+
+int bulk_tx_result(const struct bulk_tx *tx)
+{
+	return tx->result;
+}
+
+static void end(struct bulk_tx *tx, int result)
+{
+	tx->result = result;
+	tx->ninflight = 0;
+}
+
+static void drop_inflight(struct bulk_tx *tx, unsigned i)
+{
+	tx->inflight[i] = tx->inflight[--tx->ninflight];
+}
+
+/* The lowest fragment to resend, or the first never sent, or -1. */
+static int pick(const struct bulk_tx *tx)
+{
+	for (uint32_t i = 0; i < tx->next_new; i++)
+		if (bulk_bit(tx->lost, i))
+			return (int)i;
+	return tx->next_new < tx->nfrags ? tx->next_new : -1;
+}
+
+int bulk_tx_next(struct bulk_tx *tx, uint64_t now, uint8_t *out, size_t cap)
+{
+	if (bulk_tx_tick(tx, now) != -AION_EAGAIN)
+		return tx->result;
+	if (tx->ninflight >= tx->cfg.window)
+		return 0;
+	int index = pick(tx);
+	if (index < 0)
+		return 0;
+	uint32_t off = (uint32_t)index * tx->cfg.chunk;
+	uint32_t left = tx->total - off;
+	struct bulk_frag f = {
+		.xfer = tx->xfer,
+		.total = tx->total,
+		.chunk = tx->cfg.chunk,
+		.index = (uint16_t)index,
+		.len = (uint16_t)(left < tx->cfg.chunk ? left : tx->cfg.chunk),
+		.data = tx->msg ? tx->msg + off : NULL,
+	};
+	int n = bulk_frag_encode(&f, out, cap);
+	if (n < 0)
+		return n;
+	if (index == tx->next_new) {
+		tx->next_new++;
+	} else {
+		tx->lost[index / 8] &= (uint8_t)~(1u << (index % 8));
+		tx->stats.resent++;
+	}
+	tx->inflight[tx->ninflight].index = (uint16_t)index;
+	tx->inflight[tx->ninflight].seq = tx->seq++;
+	tx->inflight[tx->ninflight].sent_ns = now;
+	tx->ninflight++;
+	tx->stats.sent++;
+	return n;
+}
+
+/* Takes the bitmap: returns whether it acknowledged anything new. */
+static bool take_bits(struct bulk_tx *tx, const uint8_t *bits)
+{
+	bool progress = false;
+
+	for (uint32_t i = 0; i < tx->nfrags; i++) {
+		if (!bulk_bit(bits, i) || bulk_bit(tx->acked, i))
+			continue;
+		bulk_bit_set(tx->acked, i);
+		tx->lost[i / 8] &= (uint8_t)~(1u << (i % 8));
+		tx->nacked++;
+		progress = true;
+	}
+	return progress;
+}
+
+/* Drops acknowledged fragments from the window; one sent BULK_REORDER
+ * sends before the latest acknowledged one is taken as lost (a little
+ * reordering does not cost a resend). */
+static void update_window(struct bulk_tx *tx)
+{
+	for (unsigned i = 0; i < tx->ninflight;) {
+		if (bulk_bit(tx->acked, tx->inflight[i].index)) {
+			if (tx->inflight[i].seq + 1 > tx->acked_seq)
+				tx->acked_seq = tx->inflight[i].seq + 1;
+			drop_inflight(tx, i);
+		} else {
+			i++;
+		}
+	}
+	for (unsigned i = 0; i < tx->ninflight;) {
+		if (tx->inflight[i].seq + 1 + BULK_REORDER <= tx->acked_seq) {
+			bulk_bit_set(tx->lost, tx->inflight[i].index);
+			drop_inflight(tx, i);
+		} else {
+			i++;
+		}
+	}
+}
+
+int bulk_tx_on_ack(struct bulk_tx *tx, uint64_t now, const struct bulk_ack *a)
+{
+	(void)now;
+	if (!tx || !a || a->xfer != tx->xfer)
+		return -AION_EINVAL;
+	if (tx->result != -AION_EAGAIN)
+		return 0;
+	tx->stats.acks++;
+	if (a->code) {
+		end(tx, a->code);
+		return 0;
+	}
+	if (a->flags & BULK_ACK_DONE) {
+		end(tx, 0);
+		return 0;
+	}
+	if (a->nfrags != tx->nfrags) {
+		tx->stats.bad_acks++;
+		return -AION_EINVAL;
+	}
+	if (take_bits(tx, a->bits))
+		tx->rto_ns = tx->cfg.rto_ns;
+	update_window(tx);
+	if (tx->nacked == tx->nfrags)
+		end(tx, 0);
+	return 0;
+}
+
+int bulk_tx_tick(struct bulk_tx *tx, uint64_t now)
+{
+	if (tx->result != -AION_EAGAIN)
+		return tx->result;
+	if (now - tx->start_ns >= tx->cfg.deadline_ns) {
+		end(tx, -AION_ETIMEDOUT);
+		return tx->result;
+	}
+	bool expired = false;
+	for (unsigned i = 0; i < tx->ninflight;) {
+		if (now - tx->inflight[i].sent_ns >= tx->rto_ns) {
+			bulk_bit_set(tx->lost, tx->inflight[i].index);
+			drop_inflight(tx, i);
+			tx->stats.timeouts++;
+			expired = true;
+		} else {
+			i++;
+		}
+	}
+	if (expired && tx->rto_ns < tx->cfg.rto_ns * BULK_RTO_BACKOFF_MAX)
+		tx->rto_ns *= 2;
+	return tx->result;
+}
+
+uint64_t bulk_tx_next_deadline(const struct bulk_tx *tx)
+{
+	if (tx->result != -AION_EAGAIN)
+		return UINT64_MAX;
+	uint64_t t = tx->start_ns + tx->cfg.deadline_ns;
+	for (unsigned i = 0; i < tx->ninflight; i++)
+		if (tx->inflight[i].sent_ns + tx->rto_ns < t)
+			t = tx->inflight[i].sent_ns + tx->rto_ns;
+	return t;
+}
