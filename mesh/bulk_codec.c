@@ -11,7 +11,7 @@ void bulk_cfg_default(struct bulk_cfg *cfg)
 		.rto_ns = 100 * MS,
 		.deadline_ns = 10 * SEC,
 		.ack_delay_ns = 5 * MS,
-		.rx_timeout_ns = 2 * SEC,
+		.rx_timeout_ns = 5 * SEC,
 		.linger_ns = 15 * SEC,
 	};
 }
@@ -20,7 +20,7 @@ int bulk_cfg_check(const struct bulk_cfg *cfg)
 {
 	if (!cfg || cfg->chunk < MESH_BULK_CHUNK_MIN || cfg->chunk > MESH_BULK_CHUNK_MAX ||
 	    cfg->window == 0 || cfg->window > BULK_WINDOW_MAX || cfg->ack_every == 0 ||
-	    cfg->rto_ns == 0 || cfg->deadline_ns == 0 || cfg->rx_timeout_ns <= cfg->rto_ns ||
+	    cfg->rto_ns == 0 || cfg->deadline_ns == 0 || cfg->rx_timeout_ns <= cfg->rto_ns * BULK_RTO_BACKOFF ||
 	    cfg->linger_ns < cfg->deadline_ns)
 		return -AION_EINVAL;
 	return 0;
@@ -107,7 +107,8 @@ static bool ack_ok(const struct bulk_ack *a)
 {
 	if (a->xfer == 0 || (a->flags & ~BULK_ACK_DONE) || a->nfrags > BULK_FRAGS_MAX)
 		return false;
-	if (a->code != 0 && a->code != -AION_ENOSPC && a->code != -AION_ERANGE)
+	if (a->code != 0 && a->code != -AION_ENOSPC && a->code != -AION_ERANGE &&
+	    a->code != -AION_ECONNRESET)
 		return false;
 	/* DONE and refusals stand alone: no bitmap. */
 	if ((a->flags || a->code) && (a->nfrags || (a->flags && a->code)))

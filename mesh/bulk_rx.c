@@ -28,7 +28,9 @@ int bulk_rx_init(struct bulk_rx *rx, const struct bulk_cfg *cfg, uint8_t *mem,
 
 /* ---- senders: boots and ended transfer ids ---- */
 
-enum id_state { ID_NEW, ID_ENDED, ID_REFUSED, ID_OLD };
+/* id_state's answers besides an ended transfer's code (0: delivered). */
+#define ID_NEW 1
+#define ID_OLD 2
 
 static bool node_has_slot(const struct bulk_rx *rx, uint16_t node)
 {
@@ -38,25 +40,32 @@ static bool node_has_slot(const struct bulk_rx *rx, uint16_t node)
 	return false;
 }
 
+static struct bulk_rx_peer *peer_find(struct bulk_rx *rx, uint16_t node)
+{
+	for (unsigned i = 0; i < BULK_RX_PEERS; i++)
+		if (rx->peer[i].used && rx->peer[i].node == node)
+			return &rx->peer[i];
+	return NULL;
+}
+
 /* The record of node, made or taken over if needed: NULL when the table
  * is full of senders heard from within linger_ns (forgetting one of
  * those could let a late fragment reopen an ended transfer). */
 static struct bulk_rx_peer *peer_get(struct bulk_rx *rx, uint16_t node, uint64_t now)
 {
-	struct bulk_rx_peer *spare = NULL;
+	struct bulk_rx_peer *p = peer_find(rx, node);
 
+	if (p)
+		return p;
 	for (unsigned i = 0; i < BULK_RX_PEERS; i++) {
-		struct bulk_rx_peer *p = &rx->peer[i];
-
-		if (p->used && p->node == node)
+		p = &rx->peer[i];
+		if (!p->used || (now - p->last_ns >= rx->cfg.linger_ns &&
+				 !node_has_slot(rx, p->node))) {
+			*p = (struct bulk_rx_peer){ .used = true, .node = node };
 			return p;
-		if (!spare && (!p->used || (now - p->last_ns >= rx->cfg.linger_ns &&
-					    !node_has_slot(rx, p->node))))
-			spare = p;
+		}
 	}
-	if (spare)
-		*spare = (struct bulk_rx_peer){ .used = true, .node = node };
-	return spare;
+	return NULL;
 }
 
 /* A new boot of the sender: its transfers of earlier boots are over. */
@@ -73,7 +82,9 @@ static void peer_reboot(struct bulk_rx *rx, struct bulk_rx_peer *p, uint32_t boo
 	*p = (struct bulk_rx_peer){ .used = true, .node = p->node, .boot = boot };
 }
 
-static enum id_state id_state(const struct bulk_rx_peer *p, uint32_t xfer)
+/* ID_NEW, ID_OLD (before the window: dropped), or how xfer ended: 0
+ * delivered, else the answer it was given. */
+static int id_state(const struct bulk_rx_peer *p, uint32_t xfer, uint32_t total)
 {
 	if (xfer > p->hi)
 		return ID_NEW;
@@ -82,24 +93,32 @@ static enum id_state id_state(const struct bulk_rx_peer *p, uint32_t xfer)
 		return ID_OLD;
 	if (!(p->ended >> d & 1))
 		return ID_NEW;
-	return p->refused >> d & 1 ? ID_REFUSED : ID_ENDED;
+	if (p->expired >> d & 1)
+		return -AION_ECONNRESET;
+	if (p->refused >> d & 1)
+		return total > MESH_BULK_MAX ? -AION_ERANGE : -AION_ENOSPC;
+	return 0;
 }
 
-static void id_end(struct bulk_rx_peer *p, uint32_t xfer, bool refused)
+static void id_end(struct bulk_rx_peer *p, uint32_t xfer, int code)
 {
 	if (xfer > p->hi) {
 		uint32_t shift = xfer - p->hi;
+		bool all = shift >= BULK_RX_IDS;
 
-		p->ended = shift >= BULK_RX_IDS ? 0 : p->ended << shift;
-		p->refused = shift >= BULK_RX_IDS ? 0 : p->refused << shift;
+		p->ended = all ? 0 : p->ended << shift;
+		p->refused = all ? 0 : p->refused << shift;
+		p->expired = all ? 0 : p->expired << shift;
 		p->hi = xfer;
 	}
 	uint32_t d = p->hi - xfer;
-	if (d < BULK_RX_IDS) {
-		p->ended |= 1ull << d;
-		if (refused)
-			p->refused |= 1ull << d;
-	}
+	if (d >= BULK_RX_IDS)
+		return;
+	p->ended |= 1ull << d;
+	if (code == -AION_ECONNRESET)
+		p->expired |= 1ull << d;
+	else if (code)
+		p->refused |= 1ull << d;
 }
 
 /* ---- acknowledgements ---- */
@@ -128,7 +147,7 @@ static int refuse(struct bulk_rx *rx, struct bulk_rx_peer *p, uint32_t xfer,
 		  int code, struct bulk_ack *ack, bool *send)
 {
 	if (p)
-		id_end(p, xfer, true);
+		id_end(p, xfer, code);
 	ack_status(ack, xfer, code);
 	*send = true;
 	rx->stats.acks++;
@@ -186,7 +205,7 @@ static int slot_take(struct bulk_rx *rx, struct bulk_rx_slot *s, struct bulk_rx_
 	s->nhave++;
 	if (s->nhave == s->nfrags) {
 		s->state = BULK_SLOT_COMPLETE;
-		id_end(p, s->xfer, false);
+		id_end(p, s->xfer, 0);
 		rx->stats.delivered++;
 		ack_status(ack, s->xfer, 0);
 		rx->stats.acks++;
@@ -219,20 +238,18 @@ static int frag_new(struct bulk_rx *rx, uint64_t now, uint16_t node, uint32_t bo
 		peer_reboot(rx, p, boot);
 	if (p)
 		p->last_ns = now;
-	switch (p ? id_state(p, f->xfer) : ID_NEW) {
-	case ID_OLD:
+	int ended = p ? id_state(p, f->xfer, f->total) : ID_NEW;
+	if (ended == ID_OLD) {
 		rx->stats.stale++;
 		return 0;
-	case ID_ENDED:
-	case ID_REFUSED:
+	}
+	if (ended != ID_NEW) {
+		/* The same answer again: never a second reassembly. */
 		rx->stats.ended++;
-		ack_status(ack, f->xfer, id_state(p, f->xfer) == ID_ENDED ? 0 :
-			   f->total > MESH_BULK_MAX ? -AION_ERANGE : -AION_ENOSPC);
+		ack_status(ack, f->xfer, ended);
 		rx->stats.acks++;
 		*send = true;
 		return 0;
-	case ID_NEW:
-		break;
 	}
 	if (f->total > MESH_BULK_MAX) {
 		rx->stats.refused_big++;
@@ -293,6 +310,12 @@ int bulk_rx_tick(struct bulk_rx *rx, uint64_t now, struct bulk_ack_out *out, siz
 		if (s->state != BULK_SLOT_FILLING)
 			continue;
 		if (now - s->last_ns >= rx->cfg.rx_timeout_ns) {
+			/* Recorded as ended, so the sender hears ECONNRESET and
+			 * its acknowledged fragments never count toward a
+			 * second reassembly that lacks them. */
+			struct bulk_rx_peer *p = peer_find(rx, s->node);
+			if (p)
+				id_end(p, s->xfer, -AION_ECONNRESET);
 			s->state = BULK_SLOT_FREE;
 			rx->stats.timeouts++;
 		} else if (s->unacked && now - s->first_unacked_ns >= rx->cfg.ack_delay_ns &&

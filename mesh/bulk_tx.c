@@ -3,18 +3,15 @@
  * fragments in flight, selective acknowledgements, resends on loss or
  * timeout, a deadline.
  *
- * The one rule the receiver's exactly-once rests on: an acknowledged
- * fragment is never sent again. So when an ACK is lost and the
- * receiver has forgotten a transfer, it cannot be completed a second
- * time from resends: the fragments it acknowledged are missing.
+ * Exactly once is the receiver's work (mesh/bulk_rx.c); the sender's
+ * part is ids that count up, fewer than BULK_RX_IDS transfers in flight
+ * per receiver, and a deadline no longer than the receiver's linger. It
+ * counts fragments acknowledged by different ACKs together, which is
+ * sound because a receiver never opens a second reassembly for one
+ * transfer, and so never sends an acknowledged fragment again.
  */
 #include "common/string.h"
 #include "mesh/bulk.h"
-
-/* Resend timeouts without progress double the wait, up to this factor:
- * a receiver that went away costs a few packets a second, not a window
- * every rto. */
-#define BULK_RTO_BACKOFF_MAX 8u
 
 int bulk_tx_start(struct bulk_tx *tx, const struct bulk_cfg *cfg, uint32_t xfer,
 		  const uint8_t *msg, size_t len, uint64_t now)
@@ -93,6 +90,7 @@ int bulk_tx_next(struct bulk_tx *tx, uint64_t now, uint8_t *out, size_t cap)
 	tx->inflight[tx->ninflight].index = (uint16_t)index;
 	tx->inflight[tx->ninflight].seq = tx->seq++;
 	tx->inflight[tx->ninflight].sent_ns = now;
+	tx->inflight[tx->ninflight].later_acked = 0;
 	tx->ninflight++;
 	tx->stats.sent++;
 	return n;
@@ -114,22 +112,28 @@ static bool take_bits(struct bulk_tx *tx, const uint8_t *bits)
 	return progress;
 }
 
-/* Drops acknowledged fragments from the window; one sent BULK_REORDER
- * sends before the latest acknowledged one is taken as lost (a little
- * reordering does not cost a resend). */
+/* Drops acknowledged fragments from the window. A fragment is taken as
+ * lost once BULK_REORDER fragments sent after it were acknowledged: a
+ * little reordering does not cost a resend, a hole is filled within
+ * about one round trip instead of an rto. */
 static void update_window(struct bulk_tx *tx)
 {
+	uint64_t acked[BULK_WINDOW_MAX];
+	unsigned nacked = 0;
+
 	for (unsigned i = 0; i < tx->ninflight;) {
 		if (bulk_bit(tx->acked, tx->inflight[i].index)) {
-			if (tx->inflight[i].seq + 1 > tx->acked_seq)
-				tx->acked_seq = tx->inflight[i].seq + 1;
+			acked[nacked++] = tx->inflight[i].seq;
 			drop_inflight(tx, i);
 		} else {
 			i++;
 		}
 	}
 	for (unsigned i = 0; i < tx->ninflight;) {
-		if (tx->inflight[i].seq + 1 + BULK_REORDER <= tx->acked_seq) {
+		for (unsigned k = 0; k < nacked; k++)
+			if (acked[k] > tx->inflight[i].seq)
+				tx->inflight[i].later_acked++;
+		if (tx->inflight[i].later_acked >= BULK_REORDER) {
 			bulk_bit_set(tx->lost, tx->inflight[i].index);
 			drop_inflight(tx, i);
 		} else {
@@ -185,7 +189,7 @@ int bulk_tx_tick(struct bulk_tx *tx, uint64_t now)
 			i++;
 		}
 	}
-	if (expired && tx->rto_ns < tx->cfg.rto_ns * BULK_RTO_BACKOFF_MAX)
+	if (expired && tx->rto_ns < tx->cfg.rto_ns * BULK_RTO_BACKOFF)
 		tx->rto_ns *= 2;
 	return tx->result;
 }

@@ -15,8 +15,10 @@
  *         data        len = min(chunk, total - index * chunk) bytes,
  *                     exactly; a message of 0 bytes is one empty fragment
  *   ACK   u32 xfer
- *         i32 code    0, or the refusal: -AION_ENOSPC (no free
- *                     reassembly), -AION_ERANGE (total above the limit)
+ *         i32 code    0, or why the message will never be delivered:
+ *                     -AION_ENOSPC (no free reassembly), -AION_ERANGE
+ *                     (total above the limit), -AION_ECONNRESET (the
+ *                     receiver dropped the reassembly: silent too long)
  *         u8  flags   BULK_ACK_DONE: the message was delivered
  *         u16 nfrags  0 with DONE or a refusal, else the transfer's count
  *         bitmap      ceil(nfrags / 8) bytes, bit i (byte i / 8, bit
@@ -26,21 +28,25 @@
  *
  * Sender: a window of at most cfg.window fragments in flight; a fragment
  * is sent again when BULK_REORDER fragments sent after it were
- * acknowledged first (selective acknowledgement), or when cfg.rto_ns
- * passed without its acknowledgement. An acknowledged fragment is never
- * sent again: that is what lets the receiver deliver exactly once. The
- * transfer ends when every fragment is acknowledged or an ACK says DONE
- * (0), when the receiver refuses (its code: nothing was delivered), or at
- * cfg.deadline_ns (-AION_ETIMEDOUT: may have been delivered).
+ * acknowledged first (selective acknowledgement), or when its rto passed
+ * without an acknowledgement (cfg.rto_ns, doubled by each timeout without
+ * progress up to 4 times). An acknowledged fragment is never sent again.
+ * The transfer ends when every fragment is acknowledged or an ACK says
+ * DONE (0: delivered), when the receiver answers a code (nothing was or
+ * will be delivered), or at cfg.deadline_ns (-AION_ETIMEDOUT: may have
+ * been delivered).
  *
  * Receiver: at most BULK_RX_SLOTS_MAX reassemblies of MESH_BULK_MAX bytes
  * each in caller memory, keyed by (sender node, sender boot, xfer).
  * Per sender node it keeps the sender's boot and which of the last
- * BULK_RX_IDS transfer ids ended (delivered or refused), so a late
- * fragment of an ended transfer gets the same answer again and never
- * starts a second reassembly. A sender therefore keeps fewer than
- * BULK_RX_IDS transfers in flight to one node, with ids counting up from
- * 1 per boot.
+ * BULK_RX_IDS transfer ids ended (delivered, refused or timed out), so a
+ * late fragment of an ended transfer gets the same answer again and never
+ * starts a second reassembly: every acknowledgement of one transfer
+ * comes from one reassembly, which is why the sender may count fragments
+ * acknowledged by different ACKs together. A sender therefore keeps
+ * fewer than BULK_RX_IDS transfers in flight to one node, with ids
+ * counting up from 1 per boot, and a receiver remembers an idle sender
+ * for linger_ns, at least the sender's deadline.
  */
 #ifndef MESH_BULK_H
 #define MESH_BULK_H
@@ -64,6 +70,10 @@
 
 #define BULK_WINDOW_MAX         64u     /* fragments in flight, most */
 #define BULK_REORDER            3u      /* later fragments acknowledged before one counts as lost */
+/* Resend timeouts without progress double the rto up to this factor: a
+ * receiver that went away costs a window every 4 rto, not every rto, and
+ * the gaps stay below the receiver's rx_timeout. */
+#define BULK_RTO_BACKOFF        4u
 #define BULK_RX_SLOTS_MAX       8u      /* concurrent reassemblies, most */
 #define BULK_RX_PEERS           64u     /* sender nodes remembered */
 #define BULK_RX_IDS             64u     /* ended transfer ids remembered per sender */
@@ -80,9 +90,11 @@ struct bulk_cfg {
 };
 
 /* chunk 400, window 16, ack every 8, rto 100 ms, deadline 10 s, ack delay
- * 5 ms, reassembly timeout 2 s, linger 15 s. */
+ * 5 ms, reassembly timeout 5 s, linger 15 s. */
 void bulk_cfg_default(struct bulk_cfg *cfg);
-/* 0, or -AION_EINVAL when a field is out of range or linger < deadline. */
+/* 0, or -AION_EINVAL when a field is out of range, rx_timeout is not
+ * above the longest resend gap (BULK_RTO_BACKOFF * rto) or linger is
+ * below deadline. */
 int bulk_cfg_check(const struct bulk_cfg *cfg);
 
 /* ---- codec (mesh/bulk_codec.c) ---- */
@@ -155,9 +167,9 @@ struct bulk_tx {
 	uint64_t start_ns;
 	uint64_t rto_ns;        /* cfg.rto_ns, doubled by timeouts without progress */
 	uint64_t seq;           /* counts sends, orders them for loss detection */
-	uint64_t acked_seq;     /* 1 + the latest send acknowledged */
 	struct {
 		uint16_t index;
+		uint16_t later_acked;   /* fragments sent after it, acknowledged */
 		uint64_t seq;
 		uint64_t sent_ns;
 	} inflight[BULK_WINDOW_MAX];
@@ -197,7 +209,7 @@ struct bulk_rx_stats {
 	uint32_t refused_big;   /* transfers refused: total above MESH_BULK_MAX */
 	uint32_t refused_peers; /* transfers refused: sender table full */
 	uint32_t delivered;
-	uint32_t timeouts;      /* reassemblies freed as silent */
+	uint32_t timeouts;      /* reassemblies freed as silent (ECONNRESET) */
 	uint32_t abandoned;     /* reassemblies freed: their sender rebooted */
 	uint32_t acks;          /* ACKs emitted */
 };
@@ -228,6 +240,7 @@ struct bulk_rx_peer {
 	uint32_t hi;            /* highest ended id */
 	uint64_t ended;         /* bit k: id hi - k ended */
 	uint64_t refused;       /* bit k: id hi - k was refused */
+	uint64_t expired;       /* bit k: id hi - k timed out here */
 	uint64_t last_ns;
 };
 
