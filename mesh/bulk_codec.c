@@ -9,6 +9,7 @@ void bulk_cfg_default(struct bulk_cfg *cfg)
 		.window = 16,
 		.ack_every = 8,
 		.rto_ns = 100 * MS,
+		.rto_min_ns = 10 * MS,
 		.deadline_ns = 10 * SEC,
 		.ack_delay_ns = 5 * MS,
 		.rx_timeout_ns = 5 * SEC,
@@ -20,7 +21,7 @@ int bulk_cfg_check(const struct bulk_cfg *cfg)
 {
 	if (!cfg || cfg->chunk < MESH_BULK_CHUNK_MIN || cfg->chunk > MESH_BULK_CHUNK_MAX ||
 	    cfg->window == 0 || cfg->window > BULK_WINDOW_MAX || cfg->ack_every == 0 ||
-	    cfg->rto_ns == 0 || cfg->deadline_ns == 0 || cfg->rx_timeout_ns <= cfg->rto_ns * BULK_RTO_BACKOFF ||
+	    cfg->rto_min_ns == 0 || cfg->rto_min_ns > cfg->rto_ns || cfg->deadline_ns == 0 || cfg->rx_timeout_ns <= cfg->rto_ns * BULK_RTO_BACKOFF ||
 	    cfg->linger_ns < cfg->deadline_ns)
 		return -AION_EINVAL;
 	return 0;

@@ -31,6 +31,7 @@ int bulk_tx_start(struct bulk_tx *tx, const struct bulk_cfg *cfg, uint32_t xfer,
 	tx->result = -AION_EAGAIN;
 	tx->start_ns = now;
 	tx->rto_ns = cfg->rto_ns;
+	tx->backoff = 1;
 	return 0;
 }
 
@@ -81,7 +82,8 @@ int bulk_tx_next(struct bulk_tx *tx, uint64_t now, uint8_t *out, size_t cap)
 	int n = bulk_frag_encode(&f, out, cap);
 	if (n < 0)
 		return n;
-	if (index == tx->next_new) {
+	bool resend = index != tx->next_new;
+	if (!resend) {
 		tx->next_new++;
 	} else {
 		tx->lost[index / 8] &= (uint8_t)~(1u << (index % 8));
@@ -91,6 +93,7 @@ int bulk_tx_next(struct bulk_tx *tx, uint64_t now, uint8_t *out, size_t cap)
 	tx->inflight[tx->ninflight].seq = tx->seq++;
 	tx->inflight[tx->ninflight].sent_ns = now;
 	tx->inflight[tx->ninflight].later_acked = 0;
+	tx->inflight[tx->ninflight].resend = resend;
 	tx->ninflight++;
 	tx->stats.sent++;
 	return n;
@@ -112,17 +115,46 @@ static bool take_bits(struct bulk_tx *tx, const uint8_t *bits)
 	return progress;
 }
 
+/* RFC 6298's estimate from one round trip r. */
+static void rtt_sample(struct bulk_tx *tx, uint64_t r)
+{
+	if (tx->srtt_ns == 0) {
+		tx->srtt_ns = r ? r : 1;
+		tx->rttvar_ns = r / 2;
+	} else {
+		uint64_t dev = tx->srtt_ns > r ? tx->srtt_ns - r : r - tx->srtt_ns;
+
+		tx->rttvar_ns = (3 * tx->rttvar_ns + dev) / 4;
+		tx->srtt_ns = (7 * tx->srtt_ns + r) / 8;
+	}
+	uint64_t rto = tx->srtt_ns + 4 * tx->rttvar_ns;
+	tx->rto_ns = rto < tx->cfg.rto_min_ns ? tx->cfg.rto_min_ns :
+		     rto > tx->cfg.rto_ns ? tx->cfg.rto_ns : rto;
+}
+
+/* The rto in force: the estimate with its backoff, bounded so that the
+ * gaps between resends stay below the receiver's rx_timeout. */
+static uint64_t rto_now(const struct bulk_tx *tx)
+{
+	uint64_t most = tx->cfg.rto_ns * BULK_RTO_BACKOFF;
+	uint64_t rto = tx->rto_ns * tx->backoff;
+
+	return rto < most ? rto : most;
+}
+
 /* Drops acknowledged fragments from the window. A fragment is taken as
  * lost once BULK_REORDER fragments sent after it were acknowledged: a
  * little reordering does not cost a resend, a hole is filled within
  * about one round trip instead of an rto. */
-static void update_window(struct bulk_tx *tx)
+static void update_window(struct bulk_tx *tx, uint64_t now)
 {
 	uint64_t acked[BULK_WINDOW_MAX];
 	unsigned nacked = 0;
 
 	for (unsigned i = 0; i < tx->ninflight;) {
 		if (bulk_bit(tx->acked, tx->inflight[i].index)) {
+			if (!tx->inflight[i].resend)
+				rtt_sample(tx, now - tx->inflight[i].sent_ns);
 			acked[nacked++] = tx->inflight[i].seq;
 			drop_inflight(tx, i);
 		} else {
@@ -144,7 +176,6 @@ static void update_window(struct bulk_tx *tx)
 
 int bulk_tx_on_ack(struct bulk_tx *tx, uint64_t now, const struct bulk_ack *a)
 {
-	(void)now;
 	if (!tx || !a || a->xfer != tx->xfer)
 		return -AION_EINVAL;
 	if (tx->result != -AION_EAGAIN)
@@ -163,8 +194,8 @@ int bulk_tx_on_ack(struct bulk_tx *tx, uint64_t now, const struct bulk_ack *a)
 		return -AION_EINVAL;
 	}
 	if (take_bits(tx, a->bits))
-		tx->rto_ns = tx->cfg.rto_ns;
-	update_window(tx);
+		tx->backoff = 1;
+	update_window(tx, now);
 	if (tx->nacked == tx->nfrags)
 		end(tx, 0);
 	return 0;
@@ -179,8 +210,9 @@ int bulk_tx_tick(struct bulk_tx *tx, uint64_t now)
 		return tx->result;
 	}
 	bool expired = false;
+	uint64_t rto = rto_now(tx);
 	for (unsigned i = 0; i < tx->ninflight;) {
-		if (now - tx->inflight[i].sent_ns >= tx->rto_ns) {
+		if (now - tx->inflight[i].sent_ns >= rto) {
 			bulk_bit_set(tx->lost, tx->inflight[i].index);
 			drop_inflight(tx, i);
 			tx->stats.timeouts++;
@@ -189,8 +221,8 @@ int bulk_tx_tick(struct bulk_tx *tx, uint64_t now)
 			i++;
 		}
 	}
-	if (expired && tx->rto_ns < tx->cfg.rto_ns * BULK_RTO_BACKOFF)
-		tx->rto_ns *= 2;
+	if (expired && rto < tx->cfg.rto_ns * BULK_RTO_BACKOFF)
+		tx->backoff *= 2;
 	return tx->result;
 }
 
@@ -198,9 +230,9 @@ uint64_t bulk_tx_next_deadline(const struct bulk_tx *tx)
 {
 	if (tx->result != -AION_EAGAIN)
 		return UINT64_MAX;
-	uint64_t t = tx->start_ns + tx->cfg.deadline_ns;
+	uint64_t t = tx->start_ns + tx->cfg.deadline_ns, rto = rto_now(tx);
 	for (unsigned i = 0; i < tx->ninflight; i++)
-		if (tx->inflight[i].sent_ns + tx->rto_ns < t)
-			t = tx->inflight[i].sent_ns + tx->rto_ns;
+		if (tx->inflight[i].sent_ns + rto < t)
+			t = tx->inflight[i].sent_ns + rto;
 	return t;
 }

@@ -29,8 +29,11 @@
  * Sender: a window of at most cfg.window fragments in flight; a fragment
  * is sent again when BULK_REORDER fragments sent after it were
  * acknowledged first (selective acknowledgement), or when its rto passed
- * without an acknowledgement (cfg.rto_ns, doubled by each timeout without
- * progress up to 4 times). An acknowledged fragment is never sent again.
+ * without an acknowledgement. The rto is RFC 6298's (smoothed round trip
+ * + 4 deviations, from fragments sent once, clamped to [cfg.rto_min_ns,
+ * cfg.rto_ns], cfg.rto_ns before the first sample), doubled by each
+ * timeout without progress, up to BULK_RTO_BACKOFF * cfg.rto_ns. An
+ * acknowledged fragment is never sent again.
  * The transfer ends when every fragment is acknowledged or an ACK says
  * DONE (0: delivered), when the receiver answers a code (nothing was or
  * will be delivered), or at cfg.deadline_ns (-AION_ETIMEDOUT: may have
@@ -70,9 +73,9 @@
 
 #define BULK_WINDOW_MAX         64u     /* fragments in flight, most */
 #define BULK_REORDER            3u      /* later fragments acknowledged before one counts as lost */
-/* Resend timeouts without progress double the rto up to this factor: a
- * receiver that went away costs a window every 4 rto, not every rto, and
- * the gaps stay below the receiver's rx_timeout. */
+/* Resend timeouts without progress double the rto, up to this factor of
+ * cfg.rto_ns: a receiver that went away costs a window every 400 ms, and
+ * the gaps between resends stay below the receiver's rx_timeout. */
 #define BULK_RTO_BACKOFF        4u
 #define BULK_RX_SLOTS_MAX       8u      /* concurrent reassemblies, most */
 #define BULK_RX_PEERS           64u     /* sender nodes remembered */
@@ -82,15 +85,16 @@ struct bulk_cfg {
 	uint16_t chunk;         /* data bytes per fragment */
 	uint16_t window;        /* fragments in flight, 1..BULK_WINDOW_MAX */
 	uint16_t ack_every;     /* receiver acknowledges after this many new fragments */
-	uint64_t rto_ns;        /* sender: resend an unacknowledged fragment after */
+	uint64_t rto_ns;        /* sender: resend after this until a round trip is measured; the most */
+	uint64_t rto_min_ns;    /* sender: the least rto a measured round trip gives */
 	uint64_t deadline_ns;   /* sender: give up after */
 	uint64_t ack_delay_ns;  /* receiver: acknowledge unacknowledged fragments after */
 	uint64_t rx_timeout_ns; /* receiver: free a reassembly silent for */
 	uint64_t linger_ns;     /* receiver: forget an idle sender after (>= deadline) */
 };
 
-/* chunk 400, window 16, ack every 8, rto 100 ms, deadline 10 s, ack delay
- * 5 ms, reassembly timeout 5 s, linger 15 s. */
+/* chunk 400, window 16, ack every 8, rto 100 ms (least 10 ms), deadline
+ * 10 s, ack delay 5 ms, reassembly timeout 5 s, linger 15 s. */
 void bulk_cfg_default(struct bulk_cfg *cfg);
 /* 0, or -AION_EINVAL when a field is out of range, rx_timeout is not
  * above the longest resend gap (BULK_RTO_BACKOFF * rto) or linger is
@@ -165,11 +169,14 @@ struct bulk_tx {
 	uint16_t ninflight;
 	int result;             /* -AION_EAGAIN while under way */
 	uint64_t start_ns;
-	uint64_t rto_ns;        /* cfg.rto_ns, doubled by timeouts without progress */
+	uint64_t srtt_ns, rttvar_ns;    /* 0: no round trip measured yet */
+	uint64_t rto_ns;        /* from the round trips, before backoff */
+	unsigned backoff;       /* 1, doubled by timeouts without progress */
 	uint64_t seq;           /* counts sends, orders them for loss detection */
 	struct {
 		uint16_t index;
 		uint16_t later_acked;   /* fragments sent after it, acknowledged */
+		bool resend;            /* not a round-trip sample (Karn) */
 		uint64_t seq;
 		uint64_t sent_ns;
 	} inflight[BULK_WINDOW_MAX];
