@@ -1,6 +1,16 @@
 /* AionMesh bulk transfers: the payload codec and the limits of a
  * configuration (mesh/bulk.h has the layout). */
 #include "mesh/bulk.h"
+#include "mesh/rpc.h"
+
+/* A call's header and references beside 64 KiB of data, with a 32-bit
+ * length instead of rpc.h's 16-bit one. */
+_Static_assert(MESH_RPC_FIXED + 2 + MESH_RPC_CAPS * MESH_REF_LEN <= MESH_BULK_HDR_ROOM,
+	       "a call header fits beside MESH_BULK_DATA_MAX");
+_Static_assert(36 + BULK_DATA_HDR + MESH_BULK_CHUNK_MAX + 16 <= 512,
+	       "a fragment fits one datagram beside a packet header and the MAC");
+_Static_assert(BULK_ACK_LEN_MAX <= MESH_BULK_CHUNK_MIN,
+	       "an ACK is smaller than the smallest fragment");
 
 void bulk_cfg_default(struct bulk_cfg *cfg)
 {

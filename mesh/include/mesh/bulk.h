@@ -61,11 +61,16 @@
 #include "aion/error.h"
 #include "common/time.h"
 
-#define MESH_BULK_MAX           65536u  /* largest message, bytes */
-#define MESH_BULK_CHUNK_MIN     128u    /* so a message has at most 512 fragments */
-#define MESH_BULK_CHUNK_MAX     480u    /* a fragment fits one 512-byte datagram */
-#define BULK_FRAGS_MAX          (MESH_BULK_MAX / MESH_BULK_CHUNK_MIN)
-#define BULK_BITMAP_MAX         (BULK_FRAGS_MAX / 8)
+/* A remote call or reply carries up to MESH_BULK_DATA_MAX payload bytes
+ * (64 KiB); the message that moves it also holds the call's header and
+ * capability references (mesh/rpc.h), for which HDR_ROOM is kept. */
+#define MESH_BULK_DATA_MAX      65536u
+#define MESH_BULK_HDR_ROOM      256u
+#define MESH_BULK_MAX           (MESH_BULK_DATA_MAX + MESH_BULK_HDR_ROOM) /* largest message */
+#define MESH_BULK_CHUNK_MIN     128u    /* so a message has at most 514 fragments */
+#define MESH_BULK_CHUNK_MAX     448u    /* a fragment, a 36-byte header and the MAC fit 512 bytes */
+#define BULK_FRAGS_MAX          ((MESH_BULK_MAX + MESH_BULK_CHUNK_MIN - 1) / MESH_BULK_CHUNK_MIN)
+#define BULK_BITMAP_MAX         ((BULK_FRAGS_MAX + 7) / 8)
 #define BULK_DATA_HDR           12u
 #define BULK_ACK_HDR            11u
 #define BULK_ACK_LEN_MAX        (BULK_ACK_HDR + BULK_BITMAP_MAX)
