@@ -543,6 +543,41 @@ static void test_sender_reboot(void **state)
 	bulk_sim_free(s);
 }
 
+/* Senders are remembered for linger_ns: a 65th sender within it is
+ * refused (forgetting one could reopen an ended transfer); after it, the
+ * idle record is taken over. */
+static void test_sender_table_full(void **state)
+{
+	(void)state;
+	static uint8_t data[100];
+	struct bulk_sim *s = bulk_sim_new(NULL, 1, 0, 0, 0, 1);
+	struct bulk_rx *rx = &s->rx;
+	struct bulk_frag f = frag_of(1, sizeof(data), 0, data);
+	struct bulk_ack ack;
+	unsigned slot;
+	bool send;
+
+	for (uint16_t node = 1; node <= BULK_RX_PEERS; node++) {
+		assert_int_equal(bulk_rx_on_frag(rx, s->now, node, 1, &f, &slot, &ack, &send), 1);
+		bulk_rx_release(rx, slot);
+	}
+	uint16_t late = BULK_RX_PEERS + 1;
+	uint64_t t = s->now + s->cfg.linger_ns - 1;
+	assert_int_equal(bulk_rx_on_frag(rx, t, late, 1, &f, &slot, &ack, &send), -AION_ENOSPC);
+	assert_true(send);
+	assert_int_equal(ack.code, -AION_ENOSPC);
+	assert_int_equal(rx->stats.refused_peers, 1);
+	/* Node 1 is still remembered: its ended transfer gets DONE. */
+	assert_int_equal(bulk_rx_on_frag(rx, t, 1, 1, &f, &slot, &ack, &send), 0);
+	assert_int_equal(ack.flags, BULK_ACK_DONE);
+	/* Nodes 2.. idle for linger: one of their records serves the late node. */
+	f.xfer = 2;
+	assert_int_equal(bulk_rx_on_frag(rx, s->now + s->cfg.linger_ns, late, 1, &f, &slot,
+					 &ack, &send), 1);
+	assert_int_equal(rx->stats.delivered, BULK_RX_PEERS + 1);
+	bulk_sim_free(s);
+}
+
 /* A fragment that disagrees with its reassembly is refused and counted. */
 static void test_rx_disagreeing(void **state)
 {
@@ -783,6 +818,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rx_timeout_sim),
 		cmocka_unit_test(test_exactly_once),
 		cmocka_unit_test(test_sender_reboot),
+		cmocka_unit_test(test_sender_table_full),
 		cmocka_unit_test(test_rx_disagreeing),
 		cmocka_unit_test(test_sender_deadline),
 		cmocka_unit_test(test_sender_window_and_acks),
