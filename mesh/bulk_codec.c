@@ -73,10 +73,15 @@ static long frag_len(uint32_t total, uint16_t chunk, uint32_t index)
 	return (long)(total - off < chunk ? total - off : chunk);
 }
 
+bool bulk_frag_ok(const struct bulk_frag *f)
+{
+	return f->xfer != 0 && (f->len == 0 || f->data) &&
+	       frag_len(f->total, f->chunk, f->index) == (long)f->len;
+}
+
 int bulk_frag_encode(const struct bulk_frag *f, uint8_t *buf, size_t cap)
 {
-	if (!f || !buf || f->xfer == 0 || (f->len && !f->data) ||
-	    frag_len(f->total, f->chunk, f->index) != (long)f->len)
+	if (!f || !buf || !bulk_frag_ok(f))
 		return -AION_EINVAL;
 	if (cap < BULK_DATA_HDR + (size_t)f->len)
 		return -AION_ENOSPC;

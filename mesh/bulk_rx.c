@@ -276,6 +276,10 @@ int bulk_rx_on_frag(struct bulk_rx *rx, uint64_t now, uint16_t node, uint32_t bo
 		return -AION_EINVAL;
 	*send = false;
 	rx->stats.frags++;
+	if (!bulk_frag_ok(f)) {
+		rx->stats.malformed++;
+		return -AION_EMALFORMED;
+	}
 	struct bulk_rx_slot *s = slot_find(rx, node, boot, f->xfer);
 	if (!s)
 		return frag_new(rx, now, node, boot, f, slot, ack, send);

@@ -594,6 +594,12 @@ static void test_rx_disagreeing(void **state)
 	assert_int_equal(bulk_rx_on_frag(&s->rx, s->now, 1, 1, &f, &slot, &ack, &send),
 			 -AION_EMALFORMED);
 	assert_int_equal(s->rx.stats.malformed, 1);
+	/* One not from the decoder that breaks its rules: refused too. */
+	f = frag_of(1, sizeof(data), 1, data);
+	f.len--;
+	assert_int_equal(bulk_rx_on_frag(&s->rx, s->now, 1, 1, &f, &slot, &ack, &send),
+			 -AION_EMALFORMED);
+	assert_int_equal(s->rx.stats.malformed, 2);
 	bulk_sim_free(s);
 }
 

@@ -129,6 +129,8 @@ struct bulk_ack {
  * an empty message), or 0 when chunk is out of range. */
 uint32_t bulk_nfrags(uint32_t total, uint16_t chunk);
 
+/* Whether f keeps the rules above (xfer, chunk, index, len). */
+bool bulk_frag_ok(const struct bulk_frag *f);
 /* Returns the payload length written to buf[0, cap), -AION_EINVAL (the
  * fragment breaks a rule above) or -AION_ENOSPC. */
 int bulk_frag_encode(const struct bulk_frag *f, uint8_t *buf, size_t cap);
@@ -195,8 +197,9 @@ struct bulk_tx {
 int bulk_tx_start(struct bulk_tx *tx, const struct bulk_cfg *cfg, uint32_t xfer,
 		  const uint8_t *msg, size_t len, uint64_t now);
 /* Writes the next DATA payload to send, if the window allows one now:
- * its length, 0 (nothing to send now), -AION_ENOSPC (cap), or the
- * transfer's result once it ended. */
+ * its length; 0 when nothing is to be sent now, or the transfer ended
+ * delivered (bulk_tx_result tells); -AION_ENOSPC (cap); or the error the
+ * transfer ended with. */
 int bulk_tx_next(struct bulk_tx *tx, uint64_t now, uint8_t *out, size_t cap);
 /* Takes an ACK for tx->xfer (callers find the transfer by a.xfer): 0, or
  * -AION_EINVAL (another xfer, or a bitmap of another size: counted). */
@@ -278,8 +281,8 @@ int bulk_rx_init(struct bulk_rx *rx, const struct bulk_cfg *cfg, uint8_t *mem,
  * source. Returns 1 when this fragment completed a message (*slot: read it
  * with bulk_rx_message, then bulk_rx_release), 0 when taken or ignored,
  * -AION_ENOSPC / -AION_ERANGE when the transfer is refused, or
- * -AION_EMALFORMED (disagrees with its reassembly). *send is set when
- * *ack should be sent to node now. */
+ * -AION_EMALFORMED (breaks the codec's rules, or disagrees with its
+ * reassembly: counted). *send is set when *ack should go to node now. */
 int bulk_rx_on_frag(struct bulk_rx *rx, uint64_t now, uint16_t node, uint32_t boot,
 		    const struct bulk_frag *f, unsigned *slot,
 		    struct bulk_ack *ack, bool *send);
