@@ -14,7 +14,8 @@
  *      authenticated bytes: mesh_msg_from_wire, then the membership
  *      state machine (mesh_members_receive), and the RPC decoder when
  *      built with MESH_FUZZ_RPC;
- *  (c) with MESH_FUZZ_RAFT, as a Raft message (fuzz_raft.h).
+ *  (c) with MESH_FUZZ_RAFT, as a Raft message (fuzz_raft.h);
+ *  (d) with MESH_FUZZ_BULK, as bulk transfer payloads (fuzz_bulk.h).
  * A decoded message must re-encode to the very same payload bytes; a
  * mismatch aborts (a crash for libFuzzer).
  */
@@ -60,6 +61,13 @@ static void check(int cond)
  * fuzz_raft.h provides fuzz_raft(data, size), which decodes the raw input
  * as a Raft message and steps it into two servers. */
 #include "fuzz_raft.h"
+#endif
+
+#ifdef MESH_FUZZ_BULK
+/* run_fuzz.py defines MESH_FUZZ_BULK when mesh/bulk_codec.c exists;
+ * fuzz_bulk.h provides fuzz_bulk(data, size), which decodes the raw input
+ * as bulk transfer payloads. */
+#include "fuzz_bulk.h"
 #endif
 
 /* Membership payload: decode, re-encode byte for byte, feed a fresh
@@ -134,6 +142,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	decode_one(raw, size, FUZZ_CLUSTER);
 #ifdef MESH_FUZZ_RAFT
 	fuzz_raft(raw, size);
+#endif
+#ifdef MESH_FUZZ_BULK
+	fuzz_bulk(raw, size);
 #endif
 	free(raw);
 

@@ -60,6 +60,8 @@ def msg_payload(sub, target, seq, gossip):
 # The Raft core's files (mesh/meson.build, mesh_raft_sources).
 RAFT_SOURCES = ('raft.c', 'raft_log.c', 'raft_conf.c', 'raft_msg.c',
                 'raft_elect.c', 'raft_repl.c', 'raft_snap.c', 'raft_read.c')
+# Bulk transfers' files (mesh/meson.build, mesh_bulk_sources).
+BULK_SOURCES = ('bulk_codec.c', 'bulk_tx.c', 'bulk_rx.c')
 # Raft message types (mesh/include/mesh/raft.h).
 RAFT_VOTE, RAFT_APPEND, RAFT_APPEND_RESP, RAFT_SNAP = 3, 5, 6, 7
 
@@ -99,7 +101,18 @@ def seeds():
         out.append(packet(ptype, 2, 1, call1))
     for ptype in (7, 8):
         out.append(packet(ptype, 2, 1, bytes(range(8)) + b'\xff\xff\xff\xfe'))
-    return out + raft_seeds()
+    return out + raft_seeds() + bulk_seeds()
+
+
+def bulk_seeds():
+    """Bulk transfer payloads (layout: mesh/include/mesh/bulk.h): the last
+    DATA of a 1000-byte message in 400-byte pieces, an empty message, an
+    ACK with a bitmap and a DONE."""
+    data = struct.pack('>IIHH', 9, 1000, 400, 2) + bytes(range(200))
+    empty = struct.pack('>IIHH', 1, 0, 400, 0)
+    ack = struct.pack('>IiBH', 9, 0, 0, 3) + b'\x05'
+    done = struct.pack('>IiBH', 9, 0, 1, 0)
+    return [data, empty, ack, done]
 
 
 def main():
@@ -135,6 +148,10 @@ def main():
         cmd.append('-DMESH_FUZZ_RAFT')
         sources += [os.path.join(src, 'mesh', f) for f in RAFT_SOURCES]
         print('fuzz-mesh-decode: including the Raft core (mesh/raft*.c)')
+    if os.path.exists(os.path.join(src, 'mesh/bulk_codec.c')):
+        cmd.append('-DMESH_FUZZ_BULK')
+        sources += [os.path.join(src, 'mesh', f) for f in BULK_SOURCES]
+        print('fuzz-mesh-decode: including bulk transfers (mesh/bulk*.c)')
     cmd += sources + ['-o', exe]
     print(' '.join(cmd))
     r = subprocess.run(cmd)
