@@ -3,7 +3,8 @@
  *
  * Capabilities: SVC_INIT_EP (names), init's endpoint with the jobs badge
  * (start and stop the units the scheduler places here), QEMU's fw_cfg
- * ports (the cluster key opt/aion/cluster-key). Args: "node=N [nodes=K]",
+ * ports (the cluster key opt/aion/cluster-key; none or a short one: the
+ * node stays out of the mesh). Args: "node=N [nodes=K]",
  * K the number of nodes the cluster is configured with (default 1).
  */
 #include "meshd.h"
@@ -39,25 +40,44 @@ void reply_saved_err(aion_handle_t reply, int64_t err)
 	reply_saved(reply, &m);
 }
 
-/* The cluster key: fw_cfg's opt/aion/cluster-key (hex) or the image's default. */
-static size_t load_key(uint8_t *key, size_t cap)
+/* The cluster key: fw_cfg's opt/aion/cluster-key (hex, at least
+ * MESH_KEY_MIN bytes). There is no default key: the length in bytes, or
+ * an error after one log line saying why. */
+static int64_t load_key(uint8_t *key, size_t cap)
 {
 	char hex[2 * MESH_KEY_MAX + 4];
 	int64_t n = fwcfg_read_file(FWCFG_IO, KEY_FILE, hex, sizeof(hex) - 1);
-	if (n > 0) {
-		hex[n] = '\0';
-		int k = mesh_key_from_hex(hex, key, cap);
-		if (k > 0) {
-			mlog("cluster key from fw_cfg %s (%d bytes)", KEY_FILE, k);
-			return (size_t)k;
-		}
-		mlog("error: fw_cfg %s is not a hex key (err=%s): using the default",
-		     KEY_FILE, aion_error_name(k));
-	} else if (n != -AION_ENOENT) {
-		mlog("error: fw_cfg read failed err=%s: using the default key", aion_error_name(n));
+	if (n == -AION_ENOENT || n == 0) {
+		mlog("error: no cluster key (fw_cfg %s): this node stays out of the mesh", KEY_FILE);
+		return -AION_ENOENT;
 	}
-	memcpy(key, mesh_default_key, mesh_default_key_len);
-	return mesh_default_key_len;
+	if (n < 0) {
+		mlog("error: cluster key not read from fw_cfg %s err=%s: this node stays out of the mesh",
+		     KEY_FILE, aion_error_name(n));
+		return n;
+	}
+	hex[n] = '\0';
+	int k = mesh_key_from_hex(hex, key, cap);
+	if (k < 0) {
+		mlog("error: cluster key in fw_cfg %s is not hex of at most %u bytes: this node stays "
+		     "out of the mesh", KEY_FILE, MESH_KEY_MAX);
+		return k;
+	}
+	if ((size_t)k < MESH_KEY_MIN) {
+		mlog("error: cluster key has %d bytes, fewer than %u: this node stays out of the mesh",
+		     k, MESH_KEY_MIN);
+		return -AION_EINVAL;
+	}
+	mlog("cluster key from fw_cfg %s (%d bytes, id %u)", KEY_FILE, k, mesh_key_id(key, (size_t)k));
+	return k;
+}
+
+/* No usable key: stay out (no port, no packets, no "mesh" name) without
+ * ending, so init does not start meshd again and again to say it anew. */
+static void stay_out(void)
+{
+	for (;;)
+		aion_sleep_ns(3600000 * MS);
 }
 
 static int64_t spawn(int64_t (*fn)(uint64_t), uint64_t arg, unsigned prio)
@@ -93,8 +113,10 @@ static int64_t setup(uint64_t arg)
 	int64_t err = sock_init(&ctx, &main_buf);
 	if (err)
 		return err;
-	size_t klen = load_key(key, sizeof(key));
-	if ((err = link_init(&ctx, key, klen)))
+	int64_t klen = load_key(key, sizeof(key));
+	if (klen < 0)
+		stay_out();
+	if ((err = link_init(&ctx, key, (size_t)klen)))
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
