@@ -136,6 +136,13 @@ static int64_t setup(uint64_t arg)
 	for (unsigned i = 0; i < WORKERS; i++)
 		if ((err = spawn(worker_thread, i, THREAD_PRIO)))
 			return err;
+	int64_t admin = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_ADMIN);
+	if (admin < 0)
+		return admin;
+	/* Before "mesh": a unit that found "mesh" can count on "admin.meshd". */
+	if ((err = init_register(SVC_INIT_EP, &main_buf, INIT_ADMIN_NAME_PREFIX "meshd",
+				 (aion_handle_t)admin, AION_RIGHT_SEND)))
+		return err;
 	int64_t client = aion_cap_mint(meshd_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, BADGE_CLIENT);
 	if (client < 0)
 		return client;
@@ -151,11 +158,43 @@ static int64_t on_rx(struct aion_serve_req *r)
 	return 0;
 }
 
-/* A unit's call on "mesh": names_client with no job instance behind it. */
+/* A unit's call on "mesh": names_client with no job instance behind it.
+ * The key is not theirs to change. */
 static int64_t on_client(struct aion_serve_req *r)
 {
+	if (r->label == MESHD_KEY)
+		return -AION_EPERM;
 	r->ctx = -1;
 	return names_client(r);
+}
+
+/* MESHD_KEY on "admin.meshd" (the console): "add HEX", "use", "retire". */
+static int64_t on_admin(struct aion_serve_req *r)
+{
+	char req[8 + 2 * MESH_KEY_MAX + 2];
+	uint8_t key[MESH_KEY_MAX];
+	aion_serve_string(r, req, sizeof(req));
+	int64_t err;
+	const char *op = "add";
+	if (!strncmp(req, "add ", 4)) {
+		int k = mesh_key_from_hex(req + 4, key, sizeof(key));
+		err = k < 0 ? k : link_key_add(key, (size_t)k);
+		memset(key, 0, sizeof(key));
+	} else if (!strcmp(req, "use")) {
+		op = "use";
+		err = link_key_use();
+	} else if (!strcmp(req, "retire")) {
+		op = "retire";
+		err = link_key_retire();
+	} else {
+		op = "unknown";
+		err = -AION_EINVAL;
+	}
+	memset(req, 0, sizeof(req));    /* it held a key */
+	memset(r->data, 0, sizeof(r->data));
+	if (err)
+		mlog("error: key %s refused err=%s", op, aion_error_name(err));
+	return err;
 }
 
 /* Who calls is the badge (meshd.h); each handler branches on the label.
@@ -164,6 +203,7 @@ static const struct aion_serve_op meshd_ops[] = {
 	{ .label = AION_SERVE_ANY_LABEL, .fn = on_rx, AION_SERVE_BADGE(BADGE_RX) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = serve_worker, AION_SERVE_BADGE(BADGE_WORKER) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = on_client, AION_SERVE_BADGE(BADGE_CLIENT) },
+	{ .label = MESHD_KEY, .fn = on_admin, AION_SERVE_BADGE(BADGE_ADMIN) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = jobs_client,
 	  AION_SERVE_BADGES(BADGE_JOB, BADGE_PROXY - 1) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = proxy_call,

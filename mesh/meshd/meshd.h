@@ -29,6 +29,7 @@
 #define BADGE_CLIENT    1
 #define BADGE_RX        2
 #define BADGE_WORKER    3
+#define BADGE_ADMIN     4       /* "admin.meshd": the console's shell only */
 #define BADGE_JOB       0x100
 #define BADGE_PROXY     0x1000
 

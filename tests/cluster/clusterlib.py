@@ -45,7 +45,7 @@ KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\
 @contextlib.contextmanager
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             key=None, node_keys=None, node_fw_cfg=None, wait_mesh=False,
-            mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None):
+            mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None, hub=False):
     """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
     plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
@@ -60,6 +60,7 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     instead (it iterates and indexes like that list; .nodes is the list):
     each node on its own switch and wirefilter, so the test can call
     partition(groups), heal() and loss(node, percent) on it.
+    hub: the one switch forwards every frame to every port (ac.Switch).
     run_dir: the run folder to use (made if missing) and keep afterwards,
     with the nodes' logs (bench/nemesis); none: a temporary one, removed."""
     run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
@@ -67,7 +68,7 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     key = key or ac.new_key()
     node_fw_cfg = node_fw_cfg or {}
     net = ac.Cluster(run, range(1, len(words_per_node) + 1)) if faults else None
-    switch = ac.Switch(run)
+    switch = ac.Switch(run, hub=hub)
     nodes = []
     try:
         if net is not None:
