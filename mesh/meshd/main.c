@@ -125,8 +125,11 @@ static int64_t setup(uint64_t arg)
 	 * it takes no part in the cluster's state and says why when asked. */
 	cons_init(aion_clock_ns(), (unsigned)configured, st->args);
 	if (!self_boot) {
-		/* No disk: the host's count of this node's starts, if it gave one. */
+		/* No disk: the host's count of this node's starts if it gave
+		 * one, else its clock in seconds (grows from start to start). */
 		self_boot = cmdline_get(st->args, "boot", v, sizeof(v)) ? (uint32_t)cmdline_decimal(v) : 0;
+		if (!self_boot && cmdline_get(st->args, "clock", v, sizeof(v)))
+			self_boot = (uint32_t)cmdline_decimal(v);
 		if (!self_boot)
 			self_boot = 1;
 		mlog("error: no boot counter on disk: boot=%u from the host's arguments", self_boot);
