@@ -232,7 +232,7 @@ int ls_set_hard_state(struct ls *ls, uint64_t term, uint64_t voted_for)
 	return 0;
 }
 
-int ls_next_boot(struct ls *ls, uint32_t *boot)
+int ls_next_boot(struct ls *ls, uint32_t floor, uint32_t *boot)
 {
 	if (!ls || !boot)
 		return -AION_EINVAL;
@@ -241,7 +241,8 @@ int ls_next_boot(struct ls *ls, uint32_t *boot)
 	if (ls->mem.boot >= 0xffffffffull)
 		return -AION_ERANGE;
 	ls_meta_touch(ls);
-	*boot = (uint32_t)++ls->mem.boot;
+	ls->mem.boot = ls->mem.boot + 1 > floor ? ls->mem.boot + 1 : floor;
+	*boot = (uint32_t)ls->mem.boot;
 	return 0;
 }
 

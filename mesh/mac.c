@@ -136,10 +136,20 @@ int mesh_key_from_hex(const char *hex, uint8_t *key, size_t cap)
 	return (int)n;
 }
 
-const uint8_t mesh_default_key[32] = {
-	'A', 'i', 'o', 'n', 'M', 'e', 's', 'h', ' ',
-	'd', 'e', 'f', 'a', 'u', 'l', 't', ' ',
-	'c', 'l', 'u', 's', 't', 'e', 'r', ' ',
-	'k', 'e', 'y', ' ', 'v', '1', '!',
-};
-const size_t mesh_default_key_len = sizeof(mesh_default_key);
+uint8_t mesh_key_id(const uint8_t *key, size_t len)
+{
+	static const uint8_t label[] = "AionMesh key id";
+	mbedtls_sha256_context c;
+	uint8_t sum[32];
+
+	mbedtls_sha256_init(&c);
+	if (mbedtls_sha256_starts_ret(&c, 0) != 0 ||
+	    mbedtls_sha256_update_ret(&c, label, sizeof(label) - 1) != 0 ||
+	    mbedtls_sha256_update_ret(&c, key, len) != 0 ||
+	    mbedtls_sha256_finish_ret(&c, sum) != 0)
+		__builtin_trap();   /* cannot fail on a stack context */
+	mbedtls_sha256_free(&c);
+	uint8_t id = sum[0];
+	mbedtls_platform_zeroize(sum, sizeof(sum));
+	return id;
+}

@@ -25,7 +25,7 @@ _Static_assert(RAFT_MSG_APPEND_LEN + RAFT_MSG_ENTRY_HDR_LEN + RAFT_ENTRY_MAX
 	       <= RAFT_MSG_MAX, "one full entry fits an APPEND");
 _Static_assert(RAFT_MSG_HDR_LEN + 20 + 1 + RAFT_SERVERS_MAX * 11 + 2 +
 	       RAFT_SNAP_CHUNK <= RAFT_MSG_MAX, "a chunk fits a SNAP");
-_Static_assert(RAFT_MSG_MAX <= 512 - 23 - 16, "a message fits a mesh packet in one IPC payload");
+_Static_assert(RAFT_MSG_MAX <= 512 - 31 - 16, "a message fits a mesh packet in one IPC payload");
 
 struct cursor {
 	uint8_t *w;             /* encoding */

@@ -14,15 +14,17 @@
 #define OFF_MAGIC    0u
 #define OFF_VERSION  2u
 #define OFF_TYPE     3u
-#define OFF_FLAGS    4u
+#define OFF_KEY      4u
 #define OFF_CLUSTER  5u
 #define OFF_SRC      9u
 #define OFF_DST     11u
-#define OFF_SEQ     13u
-#define OFF_ACK     17u
-#define OFF_PLEN    21u
+#define OFF_SBOOT   13u
+#define OFF_DBOOT   17u
+#define OFF_SEQ     21u
+#define OFF_PLEN    29u
 
 _Static_assert(OFF_PLEN + 2u == MESH_HDR_LEN, "header layout");
+_Static_assert(MESH_PACKET_MAX == MESH_DATAGRAM_MAX, "a full packet is one datagram");
 _Static_assert(MESH_PACKET_MAX <= 1500u - 20u - 8u, "packet fits one frame");
 _Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX,
 	       "a full membership message fits one packet");
@@ -37,6 +39,11 @@ static uint32_t rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
 }
 
 static void wr16(uint8_t *p, uint16_t v)
@@ -56,6 +63,12 @@ static void wr32(uint8_t *p, uint32_t v)
 /* Constant-time equality of two MACs: no early exit on the first
  * differing byte, so timing does not reveal how much of a forgery was
  * right. */
+static void wr64(uint8_t *p, uint64_t v)
+{
+	wr32(p, (uint32_t)(v >> 32));
+	wr32(p + 4, (uint32_t)v);
+}
+
 static bool mac_equal(const uint8_t *a, const uint8_t *b)
 {
 	volatile uint8_t diff = 0;
@@ -75,8 +88,7 @@ int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
 {
 	if (!h || !buf || !mac || (!payload && len > 0))
 		return -AION_EINVAL;
-	if (len > MESH_PAYLOAD_MAX || !mesh_type_valid(h->type) ||
-	    (h->flags & ~MESH_FLAGS_KNOWN) != 0)
+	if (len > MESH_PAYLOAD_MAX || !mesh_type_valid(h->type))
 		return -AION_EINVAL;
 
 	size_t body = MESH_HDR_LEN + len;
@@ -89,12 +101,13 @@ int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
 	buf[OFF_MAGIC + 1] = MESH_MAGIC1;
 	buf[OFF_VERSION] = MESH_VERSION;
 	buf[OFF_TYPE] = h->type;
-	buf[OFF_FLAGS] = h->flags;
+	buf[OFF_KEY] = h->key_id;
 	wr32(buf + OFF_CLUSTER, h->cluster_id);
 	wr16(buf + OFF_SRC, h->src);
 	wr16(buf + OFF_DST, h->dst);
-	wr32(buf + OFF_SEQ, h->seq);
-	wr32(buf + OFF_ACK, h->ack);
+	wr32(buf + OFF_SBOOT, h->src_boot);
+	wr32(buf + OFF_DBOOT, h->dst_boot);
+	wr64(buf + OFF_SEQ, h->seq);
 	wr16(buf + OFF_PLEN, (uint16_t)len);
 	if (len > 0)
 		__builtin_memcpy(buf + MESH_HDR_LEN, payload, len);
@@ -102,11 +115,10 @@ int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
 	return (int)total;
 }
 
-int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
-		struct mesh_hdr *h, const uint8_t **payload,
-		mesh_mac_fn mac, void *ctx)
+int mesh_peek(const uint8_t *buf, size_t len, uint32_t cluster_id,
+	      uint16_t *src, uint8_t *key_id)
 {
-	if (!buf || !h || !payload || !mac)
+	if (!buf)
 		return -AION_EINVAL;
 	if (len < MESH_PACKET_MIN)
 		return -AION_ETRUNC;
@@ -114,8 +126,7 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 		return -AION_EMALFORMED;
 	if (buf[OFF_VERSION] != MESH_VERSION)
 		return -AION_ENOEXEC;
-	if (!mesh_type_valid(buf[OFF_TYPE]) ||
-	    (buf[OFF_FLAGS] & ~MESH_FLAGS_KNOWN) != 0)
+	if (!mesh_type_valid(buf[OFF_TYPE]))
 		return -AION_EINVAL;
 
 	size_t plen = rd16(buf + OFF_PLEN);
@@ -131,7 +142,26 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 		return -AION_EMALFORMED;
 	if (rd32(buf + OFF_CLUSTER) != cluster_id)
 		return -AION_EPERM;
+	if (src)
+		*src = rd16(buf + OFF_SRC);
+	if (key_id)
+		*key_id = buf[OFF_KEY];
+	return 0;
+}
 
+int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
+		struct mesh_hdr *h, const uint8_t **payload,
+		mesh_mac_fn mac, void *ctx)
+{
+	if (!buf || !h || !payload || !mac)
+		return -AION_EINVAL;
+
+	int err = mesh_peek(buf, len, cluster_id, NULL, NULL);
+
+	if (err)
+		return err;
+
+	size_t plen = rd16(buf + OFF_PLEN);
 	size_t body = MESH_HDR_LEN + plen;
 	uint8_t want[MESH_MAC_LEN];
 
@@ -140,12 +170,13 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 		return -AION_ERIGHTS;
 
 	h->type = buf[OFF_TYPE];
-	h->flags = buf[OFF_FLAGS];
+	h->key_id = buf[OFF_KEY];
 	h->cluster_id = cluster_id;
 	h->src = rd16(buf + OFF_SRC);
 	h->dst = rd16(buf + OFF_DST);
-	h->seq = rd32(buf + OFF_SEQ);
-	h->ack = rd32(buf + OFF_ACK);
+	h->src_boot = rd32(buf + OFF_SBOOT);
+	h->dst_boot = rd32(buf + OFF_DBOOT);
+	h->seq = rd64(buf + OFF_SEQ);
 	h->payload_len = (uint16_t)plen;
 	*payload = buf + MESH_HDR_LEN;
 	return (int)plen;

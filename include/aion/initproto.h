@@ -24,6 +24,13 @@
  * minted with badge INIT_BADGE_ADMIN (init gives one to the shell only),
  * the JOB calls one with INIT_BADGE_JOBS (meshd only). INIT_BADGE_POWER
  * (the power button driver only) allows ADMIN_SHUTDOWN and nothing else.
+ *
+ * Names that start with INIT_ADMIN_NAME_PREFIX ("admin.") are a service's
+ * administration endpoint (e.g. meshd's "admin.meshd": cluster key
+ * rotation): NS_LOOKUP gives them only through an INIT_BADGE_ADMIN
+ * capability (else EPERM), and a service of init's manifest may
+ * NS_REGISTER only "admin." + its own manifest name (anything else, and
+ * any job: EPERM), so no unit can stand in for another's.
  */
 #ifndef AION_INITPROTO_H
 #define AION_INITPROTO_H
@@ -41,6 +48,7 @@
 #define INIT_JOB_LIST           26
 #define INIT_JOB_INFO           27
 #define INIT_JOB_REPLICATED     1       /* JOB_INFO: the program is primary-backup */
+#define INIT_ADMIN_NAME_PREFIX  "admin."
 
 #define INIT_BADGE_CLIENT       1
 #define INIT_BADGE_ADMIN        2

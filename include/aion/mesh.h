@@ -87,6 +87,13 @@
 #define MESHD_JOB_WAIT          57
 #define MESHD_KV                58
 #define MESHD_MEMBERS           59
+/* Cluster key rotation, on meshd's "admin.meshd" endpoint only (init gives
+ * it to the console's shell alone: aion/initproto.h); on "mesh" or any
+ * other capability: EPERM. payload = "add HEX" (a second key, accepted
+ * from now on: EBUSY with two live, EINVAL if not 16..64 bytes of hex),
+ * "use" (send with the newest key), "retire" (drop every key but the one
+ * in use) -> w0 = 0 or the error. docs/mesh-transport.md. */
+#define MESHD_KEY               60
 
 /* An instance's role (MESHD_JOB_WAIT, startup args). */
 #define MESH_ROLE_PLAIN         0       /* one of K equal instances */

@@ -312,15 +312,17 @@ static struct outcall *find(uint16_t node, uint32_t boot, uint32_t id)
 	return NULL;
 }
 
-void calls_on_reply(uint16_t src, const struct mesh_rpc *r)
+void calls_on_reply(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r)
 {
+	(void)src_boot;         /* the sender's authenticated boot (link.c), not used yet */
 	struct outcall *oc = find(src, r->boot, r->id);
 	if (oc)
 		finish(oc, 0, r);       /* else: a duplicate reply, already delivered */
 }
 
-void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s)
+void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct mesh_status *s)
 {
+	(void)src_boot;         /* the sender's authenticated boot (link.c), not used yet */
 	struct outcall *oc = find(src, s->boot, s->id);
 	if (!oc)
 		return;

@@ -31,6 +31,7 @@ _Static_assert(CSTATE_SNAP_MAX <= SNAP_CAP, "the state fits a snapshot");
 _Static_assert(CSTATE_CMD_MAX <= RAFT_ENTRY_MAX, "a command fits an entry");
 _Static_assert(RAFT_MSG_MAX + MESH_PACKET_MIN <= AION_IPC_PAYLOAD_MAX,
 	       "a Raft message fits a mesh packet link_send can hand to netd");
+_Static_assert(RAFT_MSG_MAX <= MESH_PAYLOAD_MAX, "a Raft message fits one mesh packet");
 
 struct prop {
 	bool used;

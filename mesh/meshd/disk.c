@@ -164,10 +164,14 @@ int64_t disk_load(unsigned configured, const char *args, struct raft_init *in,
 	err = ls_open(&store, &dev);
 	if (err == -AION_ENOENT)
 		err = format(&dev, configured, args, snap_buf, snap_cap);
-	/* This start's number, on the disk before any packet carries it. */
+	/* This start's number, on the disk before any packet carries it; at
+	 * least the host's clock (clock=, seconds), so a new, empty disk
+	 * does not start the node's boots again at 1 (docs/mesh-transport.md). */
 	uint32_t boot = 0;
+	char v[16];
+	uint32_t floor = cmdline_get(args, "clock", v, sizeof(v)) ? (uint32_t)cmdline_decimal(v) : 0;
 	if (!err)
-		err = ls_next_boot(&store, &boot);
+		err = ls_next_boot(&store, floor, &boot);
 	if (!err)
 		err = ls_sync(&store);
 	if (err)

@@ -1,30 +1,73 @@
 /*
  * meshd's link: mesh packets over netd's UDP (one socket on MESH_PORT),
- * the cluster key's MAC on every packet, and the membership protocol.
+ * the cluster key's MAC on every packet, the replay window of every peer
+ * (mesh/replay.h), and the membership protocol.
  *
  * Node N's address is 10.77.0.N; discovery is a PING broadcast to
- * 10.77.0.255 every ANNOUNCE_NS, which every meshd that hears it answers,
- * so no node needs a list of the others.
+ * 10.77.0.255 every ANNOUNCE_NS. Such a PING names no boot of the
+ * receiver (dst_boot 0) and could be a replay, so it is no sign of life:
+ * it only makes the receiver probe the sender with a PING that names the
+ * sender's boot, and the answer to that is (docs/mesh-transport.md).
+ *
+ * A packet goes through, in this order: the receive thread's cheap checks
+ * (shape, cluster, source address, source not rate-limited: a drop costs
+ * no IPC), the MAC (a failure takes a token from the source's bucket), the
+ * replay window, then the handler with the authenticated (src, src_boot).
  */
 #include "meshd.h"
 #include "consensus.h"
 #include "common/format.h"
 #include "mesh/mac.h"
+#include "mesh/replay.h"
 
 #define NET_BASE        0x0a4d0000u     /* 10.77.0.0 */
 #define NET_BROADCAST   0x0a4d00ffu
 
+_Static_assert(MESH_PACKET_MAX <= AION_IPC_PAYLOAD_MAX, "a packet fits one netd datagram");
+_Static_assert(MESH_RPC_LEN_MAX <= MESH_PAYLOAD_MAX, "a whole remote call fits one packet");
+_Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX, "a membership message fits one packet");
+
+/*
+ * Packets with a bad MAC, per source address: a bucket of BAD_BURST
+ * tokens refilled at BAD_RATE a second. Each such packet costs an HMAC and
+ * an IPC; with the bucket empty, the receive thread drops everything from
+ * that address until the next token is due, unchecked. A node with the
+ * right key never fails the MAC, so only a wrong key or a forger is slowed.
+ */
+#define BAD_BURST       32u
+#define BAD_RATE        16u                     /* tokens per second */
+#define BAD_TOKEN_NS    (1000 * MS / BAD_RATE)
+
 struct mesh_members members;
 struct mesh_stats rx_stats;
 uint64_t tx_packets, tx_errors;
-static uint64_t rx_bad_payload, rx_not_ours;
+static uint64_t rx_bad_payload, rx_not_ours, tx_no_boot, rx_discovery;
 
 static struct sock_ctx link_ctx;
 static aion_handle_t rx_sock, tx_sock;    /* netd serves one call per socket at a time */
-static struct mesh_mac mac;
-static uint32_t tx_seq;
+static uint64_t tx_seq;                 /* per boot, from 1 */
 static uint64_t next_announce;
 static aion_handle_t rx_ep;             /* meshd_ep minted with BADGE_RX */
+
+/* Cluster keys: one, or two while a rotation is under way (link_key_*). */
+struct link_key {
+	struct mesh_mac mac;
+	uint8_t id;                     /* mesh_key_id */
+	bool live;
+};
+static struct link_key keys[MESH_MAC_CONTEXTS];
+static unsigned send_key;               /* keys[] index packets are sent with */
+
+/* Per source node (the address's last byte): its replay window, and the
+ * bad-MAC bucket. quiet_until is written by the main thread and read by
+ * the receive thread: a stale read only lets one more packet through. */
+static struct mesh_replay windows[256];
+static uint64_t bad_tokens[256], bad_refill[256];
+static volatile uint64_t quiet_until[256];
+/* The receive thread's own counts (it drops before the main thread sees
+ * a packet); `mesh stats` adds them to rx_stats. */
+static struct mesh_stats rx_early;
+static volatile uint64_t rx_early_not_ours;
 
 static uint8_t tx_pkt[MESH_PACKET_MAX];
 
@@ -32,12 +75,22 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 {
 	struct mesh_hdr h = {
 		.type = type, .cluster_id = cluster_id, .src = self_node, .dst = dst,
-		.seq = ++tx_seq,
+		.src_boot = self_boot, .key_id = keys[send_key].id,
 	};
-	int n = mesh_encode(&h, payload, len, tx_pkt, sizeof(tx_pkt), mesh_mac_compute, &mac);
+	if (dst != MESH_NODE_NONE && dst < 256)
+		h.dst_boot = windows[dst].boot;
+	/* Until dst's boot is known, only a PING can go (replay.h): the
+	 * first packet from dst teaches it, and its broadcast PING asks. */
+	if (h.dst_boot == 0 && !mesh_replay_unknown_dst_ok(type)) {
+		tx_no_boot++;
+		return -AION_EAGAIN;
+	}
+	if (!keys[send_key].live || !self_boot)
+		return -AION_EAGAIN;
+	h.seq = ++tx_seq;
+	int n = mesh_encode(&h, payload, len, tx_pkt, sizeof(tx_pkt), mesh_mac_compute,
+			    &keys[send_key].mac);
 	int64_t err = n;
-	if (n >= 0 && (size_t)n > AION_IPC_PAYLOAD_MAX)
-		err = -AION_ERANGE;
 	if (err >= 0) {
 		uint32_t addr = dst == MESH_NODE_NONE ? NET_BROADCAST : NET_BASE + dst;
 		err = sock_sendto(&link_ctx, tx_sock, addr, MESH_PORT, tx_pkt, (size_t)n);
@@ -100,10 +153,55 @@ static int64_t open_port(void)
 	return err;
 }
 
+int64_t link_key_add(const uint8_t *key, size_t len)
+{
+	if (len < MESH_KEY_MIN || len > MESH_KEY_MAX)
+		return -AION_EINVAL;
+	uint8_t id = mesh_key_id(key, len);
+	unsigned slot = MESH_MAC_CONTEXTS;
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
+		if (!keys[i].live && slot == MESH_MAC_CONTEXTS)
+			slot = i;
+	}
+	if (slot == MESH_MAC_CONTEXTS)
+		return -AION_EBUSY;             /* two live: retire one first */
+	int64_t err = mesh_mac_init(&keys[slot].mac, key, len);
+	if (err)
+		return err;
+	keys[slot].id = id;
+	keys[slot].live = true;
+	mlog("key added id=%u slot=%u", id, slot);
+	return 0;
+}
+
+int64_t link_key_use(void)
+{
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
+		if (keys[i].live && i != send_key) {
+			send_key = i;
+			mlog("key in use id=%u", keys[i].id);
+			return 0;
+		}
+	}
+	return keys[send_key].live ? 0 : -AION_ENOENT;
+}
+
+int64_t link_key_retire(void)
+{
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
+		if (keys[i].live && i != send_key) {
+			mlog("key retired id=%u", keys[i].id);
+			mesh_mac_free(&keys[i].mac);
+			keys[i].live = false;
+		}
+	}
+	return 0;
+}
+
 int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len)
 {
 	link_ctx = *ctx;
-	int64_t err = mesh_mac_init(&mac, key, key_len);
+	int64_t err = link_key_add(key, key_len);
 	if (err)
 		return err;
 	if ((err = open_port()) || (err = sock_udp_open(&link_ctx, 0, &tx_sock)))
@@ -125,7 +223,28 @@ bool node_alive(uint16_t node)
 	return s == MESH_STATE_ALIVE || s == MESH_STATE_SUSPECT;
 }
 
-static void on_member_packet(const struct mesh_hdr *h, const uint8_t *payload, size_t len)
+/*
+ * A PING with dst_boot 0 (a broadcast announcement, or a node that does not
+ * know our boot yet): it may be a capture replayed to us after we
+ * restarted, so membership never sees it. We answer with a PING naming
+ * the boot it claims; only a node at that boot takes it, and only its
+ * answer (to our boot) counts as life. A broadcast from a node we already
+ * see alive at that boot needs no answer.
+ */
+static void on_discovery(const struct mesh_hdr *h, bool new_boot)
+{
+	rx_discovery++;
+	if (h->dst == MESH_NODE_NONE && !new_boot && node_alive(h->src))
+		return;
+	struct mesh_msg probe = {
+		.type = MESH_MSG_PING, .from = self_node, .to = h->src,
+		.target = MESH_NODE_NONE,
+	};
+	send_msgs(&probe, 1);
+}
+
+static void on_member_packet(const struct mesh_hdr *h, const uint8_t *payload, size_t len,
+			     bool new_boot)
 {
 	struct mesh_msg msg, out[MESH_RECV_MSGS_MAX];
 	int err = mesh_msg_from_wire(h, payload, len, &msg);
@@ -133,8 +252,10 @@ static void on_member_packet(const struct mesh_hdr *h, const uint8_t *payload, s
 		rx_bad_payload++;
 		return;
 	}
-	if (h->dst == MESH_NODE_NONE)
-		msg.to = self_node;     /* an announcement: a PING to whoever hears it */
+	if (h->dst_boot == 0) {
+		on_discovery(h, new_boot);
+		return;
+	}
 	int n = mesh_members_receive(&members, aion_clock_ns(), &msg, out, MESH_RECV_MSGS_MAX);
 	if (n < 0)
 		rx_bad_payload++;
@@ -142,25 +263,86 @@ static void on_member_packet(const struct mesh_hdr *h, const uint8_t *payload, s
 		send_msgs(out, n);
 }
 
+/* Is source address byte a over its bad-MAC budget right now? */
+static bool quiet(unsigned a, uint64_t now)
+{
+	return now < quiet_until[a];
+}
+
+/* A packet from address byte a failed the MAC: take a token. */
+static void bad_mac_from(unsigned a, uint64_t now)
+{
+	if (bad_refill[a] == 0) {
+		bad_tokens[a] = BAD_BURST;
+		bad_refill[a] = now;
+	}
+	uint64_t due = (now - bad_refill[a]) / BAD_TOKEN_NS;
+	if (due) {
+		bad_tokens[a] = bad_tokens[a] + due > BAD_BURST ? BAD_BURST : bad_tokens[a] + due;
+		bad_refill[a] += due * BAD_TOKEN_NS;
+	}
+	if (bad_tokens[a] > 0)
+		bad_tokens[a]--;
+	if (bad_tokens[a] == 0)
+		quiet_until[a] = bad_refill[a] + BAD_TOKEN_NS;
+}
+
+/* mesh_decode with the key the packet names (both when two share an id). */
+static int decode(const uint8_t *pkt, size_t len, struct mesh_hdr *h, const uint8_t **payload)
+{
+	uint8_t id = 0;
+	int n = mesh_peek(pkt, len, cluster_id, NULL, &id);
+	if (n)
+		return n;
+	n = -AION_ERIGHTS;
+	for (unsigned k = 0; k < MESH_MAC_CONTEXTS && n == -AION_ERIGHTS; k++) {
+		unsigned i = (send_key + k) % MESH_MAC_CONTEXTS;     /* the key in use first */
+		if (keys[i].live && keys[i].id == id)
+			n = mesh_decode(pkt, len, cluster_id, h, payload, mesh_mac_compute,
+					&keys[i].mac);
+	}
+	return n;
+}
+
 void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 {
 	struct mesh_hdr h;
 	const uint8_t *payload;
-	int n = mesh_decode(pkt, len, cluster_id, &h, &payload, mesh_mac_compute, &mac);
+	unsigned a = src_addr & 0xffu;
+	uint64_t now = aion_clock_ns();
+
+	if (quiet(a, now)) {
+		rx_stats.rx++;
+		rx_stats.rx_rate_limited++;
+		return;
+	}
+	int n = decode(pkt, len, &h, &payload);
 	mesh_stats_count(&rx_stats, n);
+	if (n == -AION_ERIGHTS)
+		bad_mac_from(a, now);
 	if (n < 0)
 		return;
 	/* Authentic, but not for us, or claiming an address it does not have. */
 	if (h.src == self_node || h.src == 0 || h.src >= 255 || src_addr != NET_BASE + h.src ||
-	    (h.dst != self_node && h.dst != MESH_NODE_NONE)) {
+	    (h.dst != self_node && h.dst != MESH_NODE_NONE) ||
+	    (h.dst == MESH_NODE_NONE && h.dst_boot != 0)) {
 		rx_not_ours++;
 		return;
 	}
+	uint32_t boot_before = windows[h.src].boot;
+	enum mesh_replay_verdict v = mesh_replay_check(&windows[h.src], self_boot, &h);
+	if (v != MESH_REPLAY_OK) {
+		rx_stats.rx_replayed++;
+		return;
+	}
+	bool new_boot = windows[h.src].boot != boot_before;
+	if (new_boot)
+		mlog("peer node=%u boot=%u (was %u)", h.src, h.src_boot, boot_before);
 	switch (h.type) {
 	case MESH_PING:
 	case MESH_PING_REQ:
 	case MESH_ACK:
-		on_member_packet(&h, payload, (size_t)n);
+		on_member_packet(&h, payload, (size_t)n, new_boot);
 		return;
 	case MESH_CALL:
 	case MESH_REPLY: {
@@ -170,9 +352,9 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			return;
 		}
 		if (h.type == MESH_CALL)
-			serve_on_call(h.src, &r);
+			serve_on_call(h.src, h.src_boot, &r);
 		else
-			calls_on_reply(h.src, &r);
+			calls_on_reply(h.src, h.src_boot, &r);
 		return;
 	}
 	case MESH_SCHED:
@@ -194,7 +376,7 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			rx_bad_payload++;
 			return;
 		}
-		calls_on_status(h.src, h.type, &s);
+		calls_on_status(h.src, h.src_boot, h.type, &s);
 		return;
 	}
 	default:
@@ -263,14 +445,50 @@ unsigned link_nodes_text(char *out, unsigned size, unsigned from)
 
 void link_stats_text(char *out, unsigned size)
 {
-	const struct mesh_stats *s = &rx_stats;
+	/* The main thread's counts plus the receive thread's early drops. */
+	struct mesh_stats s = rx_stats;
+	const struct mesh_stats *e = &rx_early;
+	s.rx += e->rx;
+	s.rx_bad_len += e->rx_bad_len;
+	s.rx_bad_magic += e->rx_bad_magic;
+	s.rx_bad_version += e->rx_bad_version;
+	s.rx_bad_type += e->rx_bad_type;
+	s.rx_bad_cluster += e->rx_bad_cluster;
+	s.rx_bad_other += e->rx_bad_other;
+	s.rx_rate_limited += e->rx_rate_limited;
 	out[0] = '\0';
 	aion_text_add(out, size, "mesh rx=%lu ok=%lu bad_len=%lu bad_magic=%lu bad_version=%lu bad_type=%lu "
-	    "bad_cluster=%lu bad_mac=%lu bad_other=%lu bad_payload=%lu not_ours=%lu\n",
-	    s->rx, s->rx_ok, s->rx_bad_len, s->rx_bad_magic, s->rx_bad_version, s->rx_bad_type,
-	    s->rx_bad_cluster, s->rx_bad_mac, s->rx_bad_other, rx_bad_payload, rx_not_ours);
-	aion_text_add(out, size, "mesh tx=%lu tx_err=%lu calls_out=%lu retransmits=%lu calls_in=%lu dups=%lu\n",
-	    tx_packets, tx_errors, calls_out, calls_retransmits, calls_in, calls_dup);
+	    "bad_cluster=%lu bad_mac=%lu bad_other=%lu bad_payload=%lu not_ours=%lu replayed=%lu "
+	    "rate_limited=%lu\n",
+	    s.rx, s.rx_ok, s.rx_bad_len, s.rx_bad_magic, s.rx_bad_version, s.rx_bad_type,
+	    s.rx_bad_cluster, s.rx_bad_mac, s.rx_bad_other, rx_bad_payload,
+	    rx_not_ours + rx_early_not_ours, s.rx_replayed, s.rx_rate_limited);
+	aion_text_add(out, size, "mesh tx=%lu tx_err=%lu tx_no_boot=%lu discovery=%lu calls_out=%lu "
+	    "retransmits=%lu calls_in=%lu dups=%lu\n",
+	    tx_packets, tx_errors, tx_no_boot, rx_discovery, calls_out, calls_retransmits, calls_in,
+	    calls_dup);
+}
+
+/* The receive thread's checks before it hands a datagram on: true to drop. */
+static bool rx_drop_early(const uint8_t *pkt, size_t len, uint32_t addr)
+{
+	unsigned a = addr & 0xffu;
+	if ((addr & 0xffffff00u) != NET_BASE || a == 0 || a == 255) {
+		rx_early.rx++;
+		rx_early_not_ours++;            /* no node has that address */
+		return true;
+	}
+	int err = mesh_peek(pkt, len, cluster_id, NULL, NULL);
+	if (err) {
+		mesh_stats_count(&rx_early, err);
+		return true;
+	}
+	if (quiet(a, aion_clock_ns())) {
+		rx_early.rx++;
+		rx_early.rx_rate_limited++;
+		return true;
+	}
+	return false;
 }
 
 /* The receive thread: netd's datagrams become calls on the main thread. */
@@ -290,6 +508,8 @@ int64_t rx_thread(uint64_t arg)
 			aion_sleep_ns(100 * MS);
 			continue;
 		}
+		if (rx_drop_early(pkt, (size_t)n, addr))
+			continue;
 		memcpy(rx_buf.payload, pkt, (size_t)n);
 		struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { addr } };
 		err = aion_call(rx_ep, &m, 0);

@@ -3,7 +3,8 @@
  *
  * Capabilities: SVC_INIT_EP (names), init's endpoint with the jobs badge
  * (start and stop the units the scheduler places here), QEMU's fw_cfg
- * ports (the cluster key opt/aion/cluster-key). Args: "node=N [nodes=K]",
+ * ports (the cluster key opt/aion/cluster-key; none or a short one: the
+ * node stays out of the mesh). Args: "node=N [nodes=K]",
  * K the number of nodes the cluster is configured with (default 1).
  */
 #include "meshd.h"
@@ -39,25 +40,44 @@ void reply_saved_err(aion_handle_t reply, int64_t err)
 	reply_saved(reply, &m);
 }
 
-/* The cluster key: fw_cfg's opt/aion/cluster-key (hex) or the image's default. */
-static size_t load_key(uint8_t *key, size_t cap)
+/* The cluster key: fw_cfg's opt/aion/cluster-key (hex, at least
+ * MESH_KEY_MIN bytes). There is no default key: the length in bytes, or
+ * an error after one log line saying why. */
+static int64_t load_key(uint8_t *key, size_t cap)
 {
 	char hex[2 * MESH_KEY_MAX + 4];
 	int64_t n = fwcfg_read_file(FWCFG_IO, KEY_FILE, hex, sizeof(hex) - 1);
-	if (n > 0) {
-		hex[n] = '\0';
-		int k = mesh_key_from_hex(hex, key, cap);
-		if (k > 0) {
-			mlog("cluster key from fw_cfg %s (%d bytes)", KEY_FILE, k);
-			return (size_t)k;
-		}
-		mlog("error: fw_cfg %s is not a hex key (err=%s): using the default",
-		     KEY_FILE, aion_error_name(k));
-	} else if (n != -AION_ENOENT) {
-		mlog("error: fw_cfg read failed err=%s: using the default key", aion_error_name(n));
+	if (n == -AION_ENOENT || n == 0) {
+		mlog("error: no cluster key (fw_cfg %s): this node stays out of the mesh", KEY_FILE);
+		return -AION_ENOENT;
 	}
-	memcpy(key, mesh_default_key, mesh_default_key_len);
-	return mesh_default_key_len;
+	if (n < 0) {
+		mlog("error: cluster key not read from fw_cfg %s err=%s: this node stays out of the mesh",
+		     KEY_FILE, aion_error_name(n));
+		return n;
+	}
+	hex[n] = '\0';
+	int k = mesh_key_from_hex(hex, key, cap);
+	if (k < 0) {
+		mlog("error: cluster key in fw_cfg %s is not hex of at most %u bytes: this node stays "
+		     "out of the mesh", KEY_FILE, MESH_KEY_MAX);
+		return k;
+	}
+	if ((size_t)k < MESH_KEY_MIN) {
+		mlog("error: cluster key has %d bytes, fewer than %u: this node stays out of the mesh",
+		     k, MESH_KEY_MIN);
+		return -AION_EINVAL;
+	}
+	mlog("cluster key from fw_cfg %s (%d bytes, id %u)", KEY_FILE, k, mesh_key_id(key, (size_t)k));
+	return k;
+}
+
+/* No usable key: stay out (no port, no packets, no "mesh" name) without
+ * ending, so init does not start meshd again and again to say it anew. */
+static void stay_out(void)
+{
+	for (;;)
+		aion_sleep_ns(3600000 * MS);
 }
 
 static int64_t spawn(int64_t (*fn)(uint64_t), uint64_t arg, unsigned prio)
@@ -93,8 +113,10 @@ static int64_t setup(uint64_t arg)
 	int64_t err = sock_init(&ctx, &main_buf);
 	if (err)
 		return err;
-	size_t klen = load_key(key, sizeof(key));
-	if ((err = link_init(&ctx, key, klen)))
+	int64_t klen = load_key(key, sizeof(key));
+	if (klen < 0)
+		stay_out();
+	if ((err = link_init(&ctx, key, (size_t)klen)))
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
@@ -103,8 +125,11 @@ static int64_t setup(uint64_t arg)
 	 * it takes no part in the cluster's state and says why when asked. */
 	cons_init(aion_clock_ns(), (unsigned)configured, st->args);
 	if (!self_boot) {
-		/* No disk: the host's count of this node's starts, if it gave one. */
+		/* No disk: the host's count of this node's starts if it gave
+		 * one, else its clock in seconds (grows from start to start). */
 		self_boot = cmdline_get(st->args, "boot", v, sizeof(v)) ? (uint32_t)cmdline_decimal(v) : 0;
+		if (!self_boot && cmdline_get(st->args, "clock", v, sizeof(v)))
+			self_boot = (uint32_t)cmdline_decimal(v);
 		if (!self_boot)
 			self_boot = 1;
 		mlog("error: no boot counter on disk: boot=%u from the host's arguments", self_boot);
@@ -114,6 +139,13 @@ static int64_t setup(uint64_t arg)
 	for (unsigned i = 0; i < WORKERS; i++)
 		if ((err = spawn(worker_thread, i, THREAD_PRIO)))
 			return err;
+	int64_t admin = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_ADMIN);
+	if (admin < 0)
+		return admin;
+	/* Before "mesh": a unit that found "mesh" can count on "admin.meshd". */
+	if ((err = init_register(SVC_INIT_EP, &main_buf, INIT_ADMIN_NAME_PREFIX "meshd",
+				 (aion_handle_t)admin, AION_RIGHT_SEND)))
+		return err;
 	int64_t client = aion_cap_mint(meshd_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, BADGE_CLIENT);
 	if (client < 0)
 		return client;
@@ -129,11 +161,43 @@ static int64_t on_rx(struct aion_serve_req *r)
 	return 0;
 }
 
-/* A unit's call on "mesh": names_client with no job instance behind it. */
+/* A unit's call on "mesh": names_client with no job instance behind it.
+ * The key is not theirs to change. */
 static int64_t on_client(struct aion_serve_req *r)
 {
+	if (r->label == MESHD_KEY)
+		return -AION_EPERM;
 	r->ctx = -1;
 	return names_client(r);
+}
+
+/* MESHD_KEY on "admin.meshd" (the console): "add HEX", "use", "retire". */
+static int64_t on_admin(struct aion_serve_req *r)
+{
+	char req[8 + 2 * MESH_KEY_MAX + 2];
+	uint8_t key[MESH_KEY_MAX];
+	aion_serve_string(r, req, sizeof(req));
+	int64_t err;
+	const char *op = "add";
+	if (!strncmp(req, "add ", 4)) {
+		int k = mesh_key_from_hex(req + 4, key, sizeof(key));
+		err = k < 0 ? k : link_key_add(key, (size_t)k);
+		memset(key, 0, sizeof(key));
+	} else if (!strcmp(req, "use")) {
+		op = "use";
+		err = link_key_use();
+	} else if (!strcmp(req, "retire")) {
+		op = "retire";
+		err = link_key_retire();
+	} else {
+		op = "unknown";
+		err = -AION_EINVAL;
+	}
+	memset(req, 0, sizeof(req));    /* it held a key */
+	memset(r->data, 0, sizeof(r->data));
+	if (err)
+		mlog("error: key %s refused err=%s", op, aion_error_name(err));
+	return err;
 }
 
 /* Who calls is the badge (meshd.h); each handler branches on the label.
@@ -142,6 +206,7 @@ static const struct aion_serve_op meshd_ops[] = {
 	{ .label = AION_SERVE_ANY_LABEL, .fn = on_rx, AION_SERVE_BADGE(BADGE_RX) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = serve_worker, AION_SERVE_BADGE(BADGE_WORKER) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = on_client, AION_SERVE_BADGE(BADGE_CLIENT) },
+	{ .label = MESHD_KEY, .fn = on_admin, AION_SERVE_BADGE(BADGE_ADMIN) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = jobs_client,
 	  AION_SERVE_BADGES(BADGE_JOB, BADGE_PROXY - 1) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = proxy_call,

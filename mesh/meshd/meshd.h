@@ -29,6 +29,7 @@
 #define BADGE_CLIENT    1
 #define BADGE_RX        2
 #define BADGE_WORKER    3
+#define BADGE_ADMIN     4       /* "admin.meshd": the console's shell only */
 #define BADGE_JOB       0x100
 #define BADGE_PROXY     0x1000
 
@@ -60,7 +61,15 @@ extern struct mesh_stats rx_stats;
 
 /* link.c: packets, membership */
 int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len);
+/* Send one packet; -AION_EAGAIN (nothing sent) while dst's boot is not
+ * known yet and type is not MESH_PING (mesh/replay.h). */
 int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);
+/* Key rotation (docs/mesh-transport.md): add a second key (accepted, not
+ * yet sent with; -AION_EBUSY with two live, -AION_EINVAL if shorter than
+ * MESH_KEY_MIN), send with it, then drop the other. */
+int64_t link_key_add(const uint8_t *key, size_t len);
+int64_t link_key_use(void);
+int64_t link_key_retire(void);
 void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr);
 void link_tick(uint64_t now);
 uint64_t link_deadline(void);
@@ -82,8 +91,10 @@ void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
 void calls_rebound(unsigned import, int64_t err, const struct mesh_ref *ref);
 int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 		      struct mesh_rpc *r, aion_handle_t reply);
-void calls_on_reply(uint16_t src, const struct mesh_rpc *r);
-void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s);
+/* src_boot: the boot of src that sent the packet, authenticated by the
+ * link (its MAC and replay window) */
+void calls_on_reply(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r);
+void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct mesh_status *s);
 void calls_node_dead(uint16_t node);
 void calls_tick(uint64_t now);
 uint64_t calls_deadline(void);
@@ -94,7 +105,7 @@ void serve_init(void);
 int64_t export_cap(aion_handle_t h, struct mesh_ref *ref);
 int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h);
 void export_drop(const struct mesh_ref *ref);
-void serve_on_call(uint16_t src, const struct mesh_rpc *r);
+void serve_on_call(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r);   /* src_boot: as calls_on_reply */
 int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import);
 void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
 		    const struct mesh_rpc *reply);

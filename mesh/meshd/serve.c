@@ -223,8 +223,9 @@ static void start_job(struct job *j)
 		give_job(idle[--nidle], (unsigned)(j - jobs));
 }
 
-void serve_on_call(uint16_t src, const struct mesh_rpc *r)
+void serve_on_call(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r)
 {
+	(void)src_boot;         /* the sender's authenticated boot (link.c), not used yet */
 	struct peer *p = peer_for(src, r->boot);
 	if (!p) {
 		send_status(src, MESH_ERROR, r->boot, r->id, -AION_EBUSY);

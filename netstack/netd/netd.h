@@ -33,6 +33,8 @@ void nic_kick(void);
 uint64_t nic_check(uint64_t now);
 /* The NET_INFO text; its length. */
 unsigned nic_info(char *out, unsigned size);
+/* Datagrams dropped on a full socket queue, all sockets (sock_events.c). */
+extern uint64_t sock_udp_dropped;
 
 /* ping.c: one ICMP echo sequence at a time, answered through a saved reply. */
 bool ping_init(void);

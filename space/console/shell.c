@@ -57,6 +57,7 @@ static int admin(uint32_t label, const char *arg)
 static int cmd_help(void)
 {
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
+		    "mesh key add HEX|use|retire "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
 		    "members [remove NODE] "
@@ -284,6 +285,32 @@ static int cmd_sched(uint32_t label, unsigned argc, char **argv)
 	return 0;
 }
 
+/* mesh key add HEX | use | retire: the cluster key's rotation on this
+ * node, through meshd's "admin.meshd" (init gives it through the admin
+ * capability only: aion/initproto.h). The key is never printed. */
+static int cmd_mesh_key(unsigned argc, char **argv)
+{
+	char req[AION_IPC_PAYLOAD_MAX];
+	join(argc, argv, 2, req, sizeof(req));
+	int64_t h = init_lookup(INIT_ADMIN, &buf, INIT_ADMIN_NAME_PREFIX "meshd", MESH_WAIT_NS);
+	int64_t err = h < 0 ? h : 0;
+	if (!err) {
+		struct aion_msg m = { .tag = AION_TAG(MESHD_KEY, ipc_put_text(&buf, req), 0) };
+		err = aion_call((aion_handle_t)h, &m, 0);
+		if (!err)
+			err = (int64_t)m.w[0];
+		aion_handle_close((aion_handle_t)h);
+	}
+	memset(req, 0, sizeof(req));
+	memset(buf.payload, 0, sizeof(buf.payload));
+	if (err) {
+		aion_printf("error: mesh key %s: %s", argv[2], aion_error_name(err));
+		return 1;
+	}
+	aion_printf("mesh key %s: ok", argv[2]);
+	return 0;
+}
+
 /* call NAME [TEXT...]: a MESH_TEXT_CALL to a service found by name. */
 static int cmd_call(unsigned argc, char **argv)
 {
@@ -345,6 +372,10 @@ static int run(char *line)
 	if (!strcmp(c, "nodes") && argc == 1) return mesh_text("nodes", MESHD_NODES, "none");
 	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "stats"))
 		return mesh_text("mesh stats", MESHD_STATS, "none");
+	if (!strcmp(c, "mesh") && argc >= 3 && !strcmp(argv[1], "key") &&
+	    ((argc == 4 && !strcmp(argv[2], "add")) ||
+	     (argc == 3 && (!strcmp(argv[2], "use") || !strcmp(argv[2], "retire")))))
+		return cmd_mesh_key(argc, argv);
 	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
 	if (!strcmp(c, "spawn") && argc >= 2) return cmd_sched(MESHD_SPAWN, argc, argv);
 	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);

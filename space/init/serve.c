@@ -13,10 +13,31 @@
 
 struct aion_ipc_buffer init_buf __attribute__((aligned(4096)));
 
+/* An administration endpoint's name (aion/initproto.h)? */
+static bool admin_name(const char *name)
+{
+	return !strncmp(name, INIT_ADMIN_NAME_PREFIX, sizeof(INIT_ADMIN_NAME_PREFIX) - 1);
+}
+
+extern const struct svc_spec manifest[];
+extern const unsigned manifest_len;
+
+/* A service may register one admin name: "admin." and its own manifest
+ * name (meshd: "admin.meshd"); a job or anyone else none. */
+static bool own_admin_name(const char *name, uint64_t badge)
+{
+	if (badge < INIT_BADGE_SERVICE || badge >= INIT_BADGE_SERVICE + manifest_len)
+		return false;
+	return !strcmp(name + sizeof(INIT_ADMIN_NAME_PREFIX) - 1,
+		       manifest[badge - INIT_BADGE_SERVICE].name);
+}
+
 static int64_t ns_register(struct aion_serve_req *r)
 {
 	char name[INIT_NAME_MAX];
 	aion_serve_string(r, name, sizeof(name));
+	if (admin_name(name) && !own_admin_name(name, r->msg.badge))
+		return -AION_EPERM;
 	int64_t err = names_register(name, r->caps[0], (int)(r->msg.badge - INIT_BADGE_SERVICE));
 	if (!err)
 		aion_serve_keep(r, 0);
@@ -28,6 +49,8 @@ static int64_t ns_lookup(struct aion_serve_req *r)
 	char name[INIT_NAME_MAX];
 	aion_handle_t cap;
 	aion_serve_string(r, name, sizeof(name));
+	if (admin_name(name) && r->msg.badge != INIT_BADGE_ADMIN)
+		return -AION_EPERM;
 	int64_t err = names_lookup(name, &cap);
 	if (!err)
 		aion_serve_give(r, cap, AION_RIGHTS_ALL);       /* as registered */

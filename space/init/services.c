@@ -168,6 +168,11 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 		/* The host made this node's disk as one of the first voters'. */
 		if (cmdline_get(bootinfo->cmdline, "aion.bootstrap", nodes, sizeof(nodes)))
 			aion_text_add(args, size, " bootstrap=%s", nodes);
+		/* The host's clock at start (seconds): meshd's boots never go
+		 * back, also on a new disk (docs/mesh-transport.md). */
+		char clock[12];
+		if (cmdline_get(bootinfo->cmdline, "aion.clock", clock, sizeof(clock)))
+			aion_text_add(args, size, " clock=%s", clock);
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(args, size, " mode=selftest count=20");

@@ -6,6 +6,7 @@
  *   echo           registers "echo": replies with the request's label,
  *                  words and payload (w0 = 0)
  *   local-echo     the same service registered as "echo-N" (N: this node)
+ *   echo-counted   "echo" that logs each call it served (the replay test)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
  *                  GET hands it out again
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
@@ -21,6 +22,9 @@
  *                  each one's time logged (bench/mesh)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-deny        MESHD_KV on "mesh" as a plain unit: logs the refusal
+ *   key-deny       tries the cluster key's admin endpoint as a plain unit
+ *                  (lookup, MESHD_KEY on "mesh", an "admin." name): logs
+ *                  each refusal
  *   kv-counter:N   looks "kv" up once, then N times ADD counter-NODE 1
  *                  (N = 0: until the key "stop" exists, checked every 100
  *                  acks), each write retried with its seq until it is
@@ -37,6 +41,8 @@
 #include "aion/mesh.h"
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
+#include "libaion/initclient.h"
+#include "aion/initproto.h"
 #include "libaion/sockclient.h"
 #include "common/cmdline.h"
 #include "common/format.h"
@@ -74,6 +80,27 @@ static void kv_deny(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		err = (int64_t)m.w[0];
 	aion_printf("meshtest: kv-deny err=%s", err ? aion_error_name(err) : "none");
 }
+/* key-deny: a unit may neither find meshd's admin endpoint nor change
+ * the key through "mesh" (both EPERM: aion/mesh.h MESHD_KEY), nor stand
+ * in for a service under an admin name. */
+static void key_deny(struct aion_ipc_buffer *b, aion_handle_t mesh)
+{
+	int64_t h = init_lookup(SVC_INIT_EP, b, INIT_ADMIN_NAME_PREFIX "meshd", 0);
+	int64_t lookup = h < 0 ? h : 0;
+	if (h >= 0)
+		aion_handle_close((aion_handle_t)h);
+	struct aion_msg m = { .tag = AION_TAG(MESHD_KEY, ipc_put_text(b, "use"), 0) };
+	int64_t call = aion_call(mesh, &m, 0);
+	if (!call)
+		call = (int64_t)m.w[0];
+	int64_t ep = aion_endpoint_create();
+	int64_t reg = ep < 0 ? ep : init_register(SVC_INIT_EP, b, INIT_ADMIN_NAME_PREFIX "meshd",
+						   (aion_handle_t)ep, AION_RIGHT_SEND);
+	aion_printf("meshtest: key-deny lookup=%s call=%s register=%s",
+		    lookup ? aion_error_name(lookup) : "none", call ? aion_error_name(call) : "none",
+		    reg ? aion_error_name(reg) : "none");
+}
+
 static unsigned nroles;
 unsigned self_node;
 
@@ -108,8 +135,11 @@ struct box {
 	aion_handle_t cap;
 };
 
-static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox)
+/* counted: log every call served ("meshtest: echo served n=N"), so a test
+ * can tell a call that ran twice (the replay test). */
+static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, int counted)
 {
+	uint64_t served = 0;
 	aion_handle_t mesh;
 	struct box box = { 0 };
 	int64_t ep = aion_endpoint_create();
@@ -146,6 +176,8 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox)
 		} else {
 			for (unsigned i = 0; i < ncaps; i++)
 				aion_handle_close(b->caps[i]);
+			if (counted)
+				aion_printf("meshtest: %s served n=%lu", name, (unsigned long)++served);
 		}
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
@@ -430,14 +462,17 @@ static int64_t server_thread(uint64_t i)
 	const char *r = role_name[i];
 	if (!strcmp(r, "local-echo")) {
 		fmt_snprintf(name, sizeof(name), "echo-%u", self_node);
-		return serve(b, name, 0);
+		return serve(b, name, 0, 0);
 	}
-	return serve(b, r, !strcmp(r, "mailbox"));
+	if (!strcmp(r, "echo-counted"))
+		return serve(b, "echo", 0, 1);
+	return serve(b, r, !strcmp(r, "mailbox"), 0);
 }
 
 static int is_server(const char *r)
 {
-	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox");
+	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox") ||
+	       !strcmp(r, "echo-counted");
 }
 
 int64_t aion_main(uint64_t arg)
@@ -495,6 +530,8 @@ int64_t aion_main(uint64_t arg)
 			flood(b, (unsigned)(r[6] - '0'));
 		else if (!strcmp(r, "kv-deny"))
 			kv_deny(b, mesh);
+		else if (!strcmp(r, "key-deny"))
+			key_deny(b, mesh);
 		else if (!strncmp(r, "kv-counter:", 11))
 			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11), 0);
 		else if (!strncmp(r, "kv-counter-local:", 17))

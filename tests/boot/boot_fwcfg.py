@@ -29,7 +29,7 @@ def boot(iso, fw_cfg, **want):
 def test(iso):
     boot(iso, {ac.CLUSTER_KEY_FWCFG: KEY},
          result="AION_OK", size=str(len(KEY)), key=KEY, cut="AION_ENOSPC")
-    boot(iso, None, result="AION_ENOENT", key="-", cut="AION_ENOENT")
+    boot(iso, {}, result="AION_ENOENT", key="-", cut="AION_ENOENT")
 
 
 if __name__ == "__main__":

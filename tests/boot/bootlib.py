@@ -46,13 +46,17 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
            disk_flush=True):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
-    fw_cfg: {name: text} files for the guest (ac.fwcfg_args()). disk: the
+    fw_cfg: {name: text} files for the guest (ac.fwcfg_args()); None: a
+    random cluster key alone, as `up` gives (meshd has no default key), {}:
+    nothing, not even a key. disk: the
     node gets a new, empty disk (RUN/node1/disk.img), as every cluster
     node has; disk_faults: the text of a blkdebug configuration for it
     (requests it makes fail); disk_flush=False: a device without a flush.
     The VM is stopped and the folder, disk and all, removed when the
     block ends.
     """
+    if fw_cfg is None:
+        fw_cfg = {ac.CLUSTER_KEY_FWCFG: ac.new_key()}
     run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
     faults = Path(run) / "blkdebug.cfg" if disk_faults else None
     node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra,

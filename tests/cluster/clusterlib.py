@@ -44,13 +44,15 @@ KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\
 
 @contextlib.contextmanager
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
-            key=None, node_keys=None, wait_mesh=False, mesh_timeout=ac.MESH_TIMEOUT_S,
-            faults=False, run_dir=None):
+            key=None, node_keys=None, node_fw_cfg=None, wait_mesh=False,
+            mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None, hub=False):
     """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
     plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
     key: cluster key (hex) of every node, node_keys {i: hex} of single nodes
-    (fw_cfg, ac.node_fwcfg()); none: the image's default key. wait_mesh:
+    (fw_cfg, ac.node_fwcfg()); none: a random key for this cluster, as `up`
+    makes (there is no default key). node_fw_cfg {i: {name: text}}: node i's
+    fw_cfg files exactly (e.g. {} for no key at all). wait_mesh:
     before yielding, wait for `kernel: ready` and then ac.wait_mesh() (every
     node sees every other one alive, mesh_timeout seconds). Every node has
     a new disk of its own (RUN/nodeN/disk.img), as `up` gives them.
@@ -58,12 +60,15 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     instead (it iterates and indexes like that list; .nodes is the list):
     each node on its own switch and wirefilter, so the test can call
     partition(groups), heal() and loss(node, percent) on it.
+    hub: the one switch forwards every frame to every port (ac.Switch).
     run_dir: the run folder to use (made if missing) and keep afterwards,
     with the nodes' logs (bench/nemesis); none: a temporary one, removed."""
     run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     run.mkdir(parents=True, exist_ok=True)
+    key = key or ac.new_key()
+    node_fw_cfg = node_fw_cfg or {}
     net = ac.Cluster(run, range(1, len(words_per_node) + 1)) if faults else None
-    switch = ac.Switch(run)
+    switch = ac.Switch(run, hub=hub)
     nodes = []
     try:
         if net is not None:
@@ -74,7 +79,8 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
                          switch=net.node_switch(i) if net is not None else switch,
                          cmdline_extra=[f"aion.node={i}", f"aion.nodes={len(words_per_node)}",
                                         *words],
-                         fw_cfg=ac.node_fwcfg(i, key, node_keys), disk=True)
+                         fw_cfg=node_fw_cfg.get(i, ac.node_fwcfg(i, key, node_keys)),
+                         disk=True)
                  for i, words in enumerate(words_per_node, 1)]
         if net is not None:
             net.nodes = nodes

@@ -131,6 +131,7 @@ def main():
     exe = os.path.join(out, 'fuzz_mesh_decode')
     sources = [os.path.join(src, 'tests/fuzz/fuzz_mesh_decode.c'),
                os.path.join(src, 'mesh/wire.c'),
+               os.path.join(src, 'mesh/replay.c'),
                os.path.join(src, 'mesh/member.c')]
     cmd = [clang, '-g', '-O1', '-std=c11', '-Wall', '-Wextra', '-Werror',
            '-fsanitize=fuzzer,address,undefined',

@@ -282,7 +282,7 @@ static void test_boot_counter(void **state)
 	ls_info(&t.ls, &info);
 	assert_int_equal(info.boot, 0);
 	for (uint32_t want = 1; want <= 5; want++) {
-		assert_int_equal(ls_next_boot(&t.ls, &boot), 0);
+		assert_int_equal(ls_next_boot(&t.ls, 0, &boot), 0);
 		assert_int_equal(boot, want);
 		assert_int_equal(ls_sync(&t.ls), 0);
 		lt_append(&t, want, 1, 20);
@@ -295,14 +295,21 @@ static void test_boot_counter(void **state)
 	}
 	/* A start that crashed before its sync used nothing: the next start
 	 * may have the same number, and none below the last synced one. */
-	assert_int_equal(ls_next_boot(&t.ls, &boot), 0);
+	assert_int_equal(ls_next_boot(&t.ls, 0, &boot), 0);
 	assert_int_equal(boot, 6);
 	ramdev_crash(&t.d);
 	lt_reopen(&t);
 	ls_info(&t.ls, &info);
 	assert_int_equal(info.boot, 5);
-	assert_int_equal(ls_next_boot(NULL, &boot), -AION_EINVAL);
-	assert_int_equal(ls_next_boot(&t.ls, NULL), -AION_EINVAL);
+	/* A floor (the host's clock) lifts it, a lower one does not lower it. */
+	assert_int_equal(ls_next_boot(&t.ls, 1000, &boot), 0);
+	assert_int_equal(boot, 1000);
+	assert_int_equal(ls_next_boot(&t.ls, 10, &boot), 0);
+	assert_int_equal(boot, 1001);
+	assert_int_equal(ls_next_boot(&t.ls, 1001, &boot), 0);
+	assert_int_equal(boot, 1002);
+	assert_int_equal(ls_next_boot(NULL, 0, &boot), -AION_EINVAL);
+	assert_int_equal(ls_next_boot(&t.ls, 0, NULL), -AION_EINVAL);
 	lt_end(&t);
 }
 

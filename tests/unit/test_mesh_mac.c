@@ -154,17 +154,36 @@ static void test_init_errors_and_pool(void **state)
 	mesh_mac_free(&m[MESH_MAC_CONTEXTS]);
 }
 
-static void test_default_key(void **state)
+/* A 32-byte test key ("test cluster key for mesh_mac..."). */
+static const uint8_t test_key[32] = "test cluster key for mesh_mac..";
+
+static void test_key_id(void **state)
 {
 	(void)state;
-	uint8_t out[MESH_MAC_LEN], other[MESH_MAC_LEN];
-	static const uint8_t msg[] = "ping";
+	uint8_t other[32];
 
-	assert_int_equal(mesh_default_key_len, 32);
-	assert_memory_equal(mesh_default_key, "AionMesh default cluster key v1!", 32);
-	mac_of(mesh_default_key, mesh_default_key_len, msg, 4, out);
-	mac_of(mesh_default_key, mesh_default_key_len - 1, msg, 4, other);
-	assert_memory_not_equal(out, other, MESH_MAC_LEN);
+	memcpy(other, test_key, sizeof(other));
+	other[31] ^= 1;
+	/* A function of the key alone: the same on every node. */
+	assert_int_equal(mesh_key_id(test_key, 32), mesh_key_id(test_key, 32));
+	/* Over 64 keys one bit apart, the ids are not all one value. */
+	unsigned differ = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		memcpy(other, test_key, sizeof(other));
+		other[i / 8] ^= (uint8_t)(1u << (i % 8));
+		differ += mesh_key_id(other, 32) != mesh_key_id(test_key, 32);
+	}
+	assert_true(differ > 32);
+	/* It leaves the pool as it found it: both contexts still come. */
+	uint8_t a[MESH_MAC_LEN], b[MESH_MAC_LEN];
+	mac_of(test_key, 32, (const uint8_t *)"ping", 4, a);
+	mac_of(test_key, 30, (const uint8_t *)"ping", 4, b);   /* (HMAC pads with zeros: 31 would equal 32) */
+	assert_memory_not_equal(a, b, MESH_MAC_LEN);
+	struct mesh_mac m[MESH_MAC_CONTEXTS];
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++)
+		assert_int_equal(mesh_mac_init(&m[i], test_key, 32), 0);
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++)
+		mesh_mac_free(&m[i]);
 }
 
 /* ---- with the wire codec ---- */
@@ -172,8 +191,9 @@ static void test_default_key(void **state)
 static struct mesh_hdr hdr(void)
 {
 	struct mesh_hdr h = {
-		.type = MESH_CALL, .flags = MESH_FLAG_ACK, .cluster_id = CLUSTER,
-		.src = 2, .dst = 5, .seq = 0x01020304u, .ack = 0xa0b0c0d0u,
+		.type = MESH_CALL, .key_id = 9, .cluster_id = CLUSTER,
+		.src = 2, .dst = 5, .src_boot = 0x01020304u, .dst_boot = 0xa0b0c0d0u,
+		.seq = 0x0102030405060708ull,
 	};
 	return h;
 }
@@ -202,7 +222,7 @@ static void test_round_trip(void **state)
 
 	for (size_t i = 0; i < sizeof(pl); i++)
 		pl[i] = (uint8_t)(i * 13u + 7u);
-	assert_int_equal(mesh_mac_init(&m, mesh_default_key, mesh_default_key_len), 0);
+	assert_int_equal(mesh_mac_init(&m, test_key, sizeof(test_key)), 0);
 	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
 		size_t n;
 		uint8_t *p = make(&m, pl, lens[li], &n);
@@ -217,12 +237,13 @@ static void test_round_trip(void **state)
 		assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &got,
 					     mesh_mac_compute, &m), (int)lens[li]);
 		assert_int_equal(out.type, in.type);
-		assert_int_equal(out.flags, in.flags);
+		assert_int_equal(out.key_id, in.key_id);
 		assert_int_equal(out.cluster_id, in.cluster_id);
 		assert_int_equal(out.src, in.src);
 		assert_int_equal(out.dst, in.dst);
 		assert_int_equal(out.seq, in.seq);
-		assert_int_equal(out.ack, in.ack);
+		assert_int_equal(out.src_boot, in.src_boot);
+		assert_int_equal(out.dst_boot, in.dst_boot);
 		assert_int_equal(out.payload_len, lens[li]);
 		assert_ptr_equal(got, p + MESH_HDR_LEN);
 		assert_memory_equal(got, pl, lens[li]);
@@ -241,9 +262,9 @@ static void test_other_key_refused(void **state)
 	const uint8_t *got = NULL;
 	size_t n;
 
-	memcpy(key2, mesh_default_key, sizeof(key2));
+	memcpy(key2, test_key, sizeof(key2));
 	key2[31] ^= 0x01;   /* one bit away from ours */
-	assert_int_equal(mesh_mac_init(&ours, mesh_default_key, mesh_default_key_len), 0);
+	assert_int_equal(mesh_mac_init(&ours, test_key, sizeof(test_key)), 0);
 	assert_int_equal(mesh_mac_init(&theirs, key2, sizeof(key2)), 0);
 
 	uint8_t *p = make(&theirs, pl, sizeof(pl), &n);
@@ -267,7 +288,7 @@ static void test_every_bit_flip_refused(void **state)
 	struct mesh_mac m = { 0 };
 	size_t n;
 
-	assert_int_equal(mesh_mac_init(&m, mesh_default_key, mesh_default_key_len), 0);
+	assert_int_equal(mesh_mac_init(&m, test_key, sizeof(test_key)), 0);
 	uint8_t *p = make(&m, pl, sizeof(pl), &n);
 	for (size_t bit = 0; bit < 8 * n; bit++) {
 		struct mesh_hdr out;
@@ -371,7 +392,7 @@ int main(void)
 		cmocka_unit_test(test_rfc4231_cases_1_to_4),
 		cmocka_unit_test(test_rfc4231_case_6),
 		cmocka_unit_test(test_init_errors_and_pool),
-		cmocka_unit_test(test_default_key),
+		cmocka_unit_test(test_key_id),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_other_key_refused),
 		cmocka_unit_test(test_every_bit_flip_refused),

@@ -40,8 +40,9 @@ static struct test_key key = { { 0x0123456789abcdefull, 0xfedcba9876543210ull },
 static struct mesh_hdr hdr(uint8_t type)
 {
 	struct mesh_hdr h = {
-		.type = type, .flags = MESH_FLAG_ACK, .cluster_id = CLUSTER,
-		.src = 3, .dst = 0xfffe, .seq = 0x01020304u, .ack = 0xa0b0c0d0u,
+		.type = type, .key_id = 0x5a, .cluster_id = CLUSTER,
+		.src = 3, .dst = 0xfffe, .src_boot = 0x01020304u, .dst_boot = 0xa0b0c0d0u,
+		.seq = 0x1112131415161718ull,
 	};
 	return h;
 }
@@ -115,7 +116,7 @@ static void test_round_trip_every_type(void **state)
 			struct mesh_hdr in = hdr((uint8_t)t), out;
 			const uint8_t *got = NULL;
 
-			in.flags = (t & 1) ? MESH_FLAG_ACK : 0;
+			in.key_id = (uint8_t)(t * 37u);
 			in.src = (uint16_t)t;
 			in.payload_len = 999;   /* ignored by the encoder */
 			fill(pl, len, t);
@@ -129,12 +130,13 @@ static void test_round_trip_every_type(void **state)
 			assert_int_equal(mesh_decode(p, n, CLUSTER, &out, &got,
 						     test_mac, &key), (int)len);
 			assert_int_equal(out.type, t);
-			assert_int_equal(out.flags, in.flags);
+			assert_int_equal(out.key_id, in.key_id);
 			assert_int_equal(out.cluster_id, CLUSTER);
 			assert_int_equal(out.src, in.src);
 			assert_int_equal(out.dst, in.dst);
+			assert_int_equal(out.src_boot, in.src_boot);
+			assert_int_equal(out.dst_boot, in.dst_boot);
 			assert_int_equal(out.seq, in.seq);
-			assert_int_equal(out.ack, in.ack);
 			assert_int_equal(out.payload_len, len);
 			assert_ptr_equal(got, p + MESH_HDR_LEN);
 			if (len)
@@ -152,9 +154,10 @@ static void test_big_endian_layout(void **state)
 	size_t n;
 	uint8_t *p = make(&h, pl, 2, &n);
 	static const uint8_t want[MESH_HDR_LEN + 2] = {
-		'A', 'M', 1, MESH_CALL, MESH_FLAG_ACK,
+		'A', 'M', 2, MESH_CALL, 0x5a,
 		0xc1, 0xa5, 0x5e, 0x01,   0x00, 0x03,   0xff, 0xfe,
 		0x01, 0x02, 0x03, 0x04,   0xa0, 0xb0, 0xc0, 0xd0,
+		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
 		0x00, 0x02,   0xaa, 0xbb,
 	};
 
@@ -185,9 +188,6 @@ static void test_encode_errors(void **state)
 	h.type = 0;
 	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
 	h.type = MESH_TYPE_MAX + 1;
-	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
-	h = hdr(MESH_PING);
-	h.flags = 0x80;
 	assert_int_equal(mesh_encode(&h, pl, 1, buf, sizeof(buf), test_mac, &key), -AION_EINVAL);
 
 	/* One byte short: ENOSPC and nothing written. */
@@ -239,17 +239,16 @@ static void test_corrupt_cases(void **state)
 	RESET(); p[0] = 'a'; remac(p, n); expect(p, n, -AION_EMALFORMED);
 	RESET(); p[1] = 'N'; remac(p, n); expect(p, n, -AION_EMALFORMED);
 	RESET(); p[2] = 0; remac(p, n); expect(p, n, -AION_ENOEXEC);
-	RESET(); p[2] = 2; remac(p, n); expect(p, n, -AION_ENOEXEC);
+	RESET(); p[2] = 1; remac(p, n); expect(p, n, -AION_ENOEXEC);   /* version 1 */
+	RESET(); p[2] = 3; remac(p, n); expect(p, n, -AION_ENOEXEC);
 	RESET(); p[2] = 0xff; remac(p, n); expect(p, n, -AION_ENOEXEC);
 	RESET(); p[3] = 0; remac(p, n); expect(p, n, -AION_EINVAL);
 	RESET(); p[3] = MESH_TYPE_MAX + 1; remac(p, n); expect(p, n, -AION_EINVAL);
 	RESET(); p[3] = 0xff; remac(p, n); expect(p, n, -AION_EINVAL);
-	RESET(); p[4] = 0x02; remac(p, n); expect(p, n, -AION_EINVAL);
-	RESET(); p[4] = 0x80; remac(p, n); expect(p, n, -AION_EINVAL);
 	/* Payload length one more / less than the bytes present. */
-	RESET(); p[22]++; remac(p, n); expect(p, n, -AION_ETRUNC);
-	RESET(); p[22]--; expect(p, n, -AION_EMALFORMED);
-	RESET(); p[21] = 0xff; p[22] = 0xff; expect(p, n, -AION_EMALFORMED);
+	RESET(); p[30]++; remac(p, n); expect(p, n, -AION_ETRUNC);
+	RESET(); p[30]--; expect(p, n, -AION_EMALFORMED);
+	RESET(); p[29] = 0xff; p[30] = 0xff; expect(p, n, -AION_EMALFORMED);
 	/* Trailing byte after the MAC. */
 	RESET(); p[n] = 0; expect(p, n + 1, -AION_EMALFORMED);
 	/* Wrong cluster id, even with a good MAC over it. */
@@ -259,9 +258,11 @@ static void test_corrupt_cases(void **state)
 	RESET(); p[n - MESH_MAC_LEN] ^= 0x80; expect(p, n, -AION_ERIGHTS);
 	RESET(); p[MESH_HDR_LEN + 5] ^= 4; expect(p, n, -AION_ERIGHTS);
 	RESET(); p[10] ^= 1; expect(p, n, -AION_ERIGHTS);      /* src */
-	RESET(); p[16] ^= 1; expect(p, n, -AION_ERIGHTS);      /* seq */
+	RESET(); p[16] ^= 1; expect(p, n, -AION_ERIGHTS);      /* src_boot */
+	RESET(); p[20] ^= 1; expect(p, n, -AION_ERIGHTS);      /* dst_boot */
+	RESET(); p[28] ^= 1; expect(p, n, -AION_ERIGHTS);      /* seq */
 	RESET(); p[3] = MESH_PING; expect(p, n, -AION_ERIGHTS);
-	RESET(); p[4] = 0; expect(p, n, -AION_ERIGHTS);
+	RESET(); p[4] = 0; expect(p, n, -AION_ERIGHTS);        /* key id */
 #undef RESET
 	free(p);
 	free(good);
@@ -277,8 +278,8 @@ static void test_oversize_payload(void **state)
 
 	assert_non_null(p);
 	assert_int_equal(mesh_encode(&h, NULL, 0, p, n, test_mac, &key), (int)MESH_PACKET_MIN);
-	p[21] = (uint8_t)(plen >> 8);
-	p[22] = (uint8_t)plen;
+	p[29] = (uint8_t)(plen >> 8);
+	p[30] = (uint8_t)plen;
 	remac(p, n);
 	expect(p, n, -AION_EMALFORMED);
 	free(p);
@@ -458,8 +459,9 @@ static void test_msg_round_trip(void **state)
 			assert_int_equal(h.dst, in.to);
 			/* Transport fields left alone. */
 			assert_int_equal(h.cluster_id, CLUSTER);
-			assert_int_equal(h.seq, 0x01020304u);
-			assert_int_equal(h.ack, 0xa0b0c0d0u);
+			assert_int_equal(h.seq, 0x1112131415161718ull);
+			assert_int_equal(h.src_boot, 0x01020304u);
+			assert_int_equal(h.dst_boot, 0xa0b0c0d0u);
 			assert_int_equal(pl[0], t);
 			assert_int_equal(pl[7], g);
 
@@ -678,8 +680,8 @@ static void test_mutation_loop(void **state)
 					work[m++] = (uint8_t)rnd();
 				break;
 			case 5:                 /* plausible payload length */
-				work[21] = (uint8_t)(rnd() % 6);
-				work[22] = (uint8_t)rnd();
+				work[29] = (uint8_t)(rnd() % 6);
+				work[30] = (uint8_t)rnd();
 				break;
 			}
 		}

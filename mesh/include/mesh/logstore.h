@@ -160,14 +160,16 @@ const struct ls_snap_meta *ls_snapshot(const struct ls *ls);
 
 /*
  * Count one more start of this node: the boot counter (0 after format)
- * goes up by one, durable at the next ls_sync, and *boot gets the new
- * value. The mesh transport tags every packet with it, so a receiver can
- * tell this boot's packets from a replay of an earlier one; it must never
- * repeat, so the caller syncs before using it. -AION_EINVAL for NULL
- * arguments, -AION_ERANGE past 2^32 - 1 (the wire's field), or the
- * store's failure.
+ * goes up by one, or to floor if that is higher, durable at the next
+ * ls_sync, and *boot gets the new value. The mesh transport tags every
+ * packet with it, so a receiver can tell this boot's packets from a
+ * replay of an earlier one; it must never repeat, so the caller syncs
+ * before using it. floor: the host's clock in seconds (meshd's clock=),
+ * so a node given a new, empty disk still starts above every boot of its
+ * old one (0: none). -AION_EINVAL for NULL arguments, -AION_ERANGE past
+ * 2^32 - 1 (the wire's field), or the store's failure.
  */
-int ls_next_boot(struct ls *ls, uint32_t *boot);
+int ls_next_boot(struct ls *ls, uint32_t floor, uint32_t *boot);
 
 /* Set the hard state (durable at the next ls_sync). */
 int ls_set_hard_state(struct ls *ls, uint64_t term, uint64_t voted_for);

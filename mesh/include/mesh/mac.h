@@ -69,13 +69,17 @@ void mesh_mac_compute(void *ctx, const uint8_t *data, size_t len,
  */
 int mesh_key_from_hex(const char *hex, uint8_t *key, size_t cap);
 
+/* Shortest cluster key meshd accepts (128 bits): a shorter one, or none,
+ * and the node refuses to join (there is no built-in default key). */
+#define MESH_KEY_MIN       16u
+
 /*
- * The image's default cluster key: the 32 ASCII bytes
- * "AionMesh default cluster key v1!" (no NUL). Not a secret: every image
- * carries it, so it only keeps apart clusters that never set their own
- * key and packets from other protocols.
+ * The key id packets carry (mesh_hdr.key_id): the first byte of
+ * SHA-256("AionMesh key id" || key). Every node derives the same id from
+ * the same key, with no counter to agree on, so while two keys are live
+ * the receiver knows which to check. Two keys may share an id (1 in 256):
+ * the receiver then tries both. Allocates nothing.
  */
-extern const uint8_t mesh_default_key[32];
-extern const size_t mesh_default_key_len;
+uint8_t mesh_key_id(const uint8_t *key, size_t len);
 
 #endif /* MESH_MAC_H */

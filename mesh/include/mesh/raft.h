@@ -35,11 +35,12 @@
 
 #include "aion/error.h"
 
-#define RAFT_ENTRY_MAX      400u   /* payload bytes of one log entry */
+#define RAFT_ENTRY_MAX      394u   /* payload bytes of one log entry */
 #define RAFT_SERVERS_MAX    9u     /* voters and learners together */
-/* An encoded message: meshd sends one per mesh packet, and a packet (23
- * bytes of header, 16 of MAC) goes to netd in one IPC payload of 512. */
-#define RAFT_MSG_MAX        472u
+/* An encoded message: meshd sends one per mesh packet, and a packet (31
+ * bytes of header, 16 of MAC) goes to netd in one IPC payload of 512:
+ * MESH_PAYLOAD_MAX (mesh/wire.h; meshd's consensus.c asserts it). */
+#define RAFT_MSG_MAX        465u
 #define RAFT_SNAP_MAX       (128u * 1024u) /* suggested receive buffer */
 #define RAFT_INFLIGHT_MAX   4u     /* AppendEntries in flight per peer */
 #define RAFT_OUTBOX_MAX     40u    /* messages queued between two readies */
@@ -56,7 +57,7 @@
 #define RAFT_MSG_ENTRY_HDR_LEN  11u
 #define RAFT_MSG_DATA_MAX       (RAFT_MSG_MAX - RAFT_MSG_APPEND_LEN)
 #define RAFT_MSG_ENTS_MAX       (RAFT_MSG_DATA_MAX / RAFT_MSG_ENTRY_HDR_LEN)
-#define RAFT_SNAP_CHUNK         320u
+#define RAFT_SNAP_CHUNK         312u
 
 /* Timing defaults for TCG QEMU VMs (ms); fields of struct raft_init. */
 #define RAFT_HEARTBEAT_MS       50u

@@ -9,18 +9,26 @@
  *
  *   off size field
  *     0    2 magic          "AM" (0x41 0x4d)
- *     2    1 version        MESH_VERSION
+ *     2    1 version        MESH_VERSION (2: boots and a 64-bit sequence)
  *     3    1 type           enum mesh_type
- *     4    1 flags          MESH_FLAG_* (unknown bits are refused)
+ *     4    1 key id         which cluster key made the MAC (mesh_key_id:
+ *                           lets a receiver pick the key while two are
+ *                           live during a rotation)
  *     5    4 cluster id
  *     9    2 source node
  *    11    2 destination node
- *    13    4 sequence number
- *    17    4 ack number
- *    21    2 payload length (at most MESH_PAYLOAD_MAX)
- *    23    n payload
- *  23+n   16 MAC: first 16 bytes of HMAC-SHA-256, keyed by the cluster key,
- *            over bytes [0, 23+n)
+ *    13    4 source boot     the sender meshd's start count (never 0)
+ *    17    4 destination boot the receiver's start count as the sender
+ *                           knows it; 0: not known yet (PING only)
+ *    21    8 sequence       per sender and boot, counting up from 1
+ *    29    2 payload length (at most MESH_PAYLOAD_MAX)
+ *    31    n payload
+ *  31+n   16 MAC: first 16 bytes of HMAC-SHA-256, keyed by the cluster key,
+ *            over bytes [0, 31+n)
+ *
+ * (src, src_boot, seq) names a packet for ever: the receiver's replay
+ * window (mesh/replay.h) accepts each at most once, and dst_boot ties it
+ * to one start of the receiver. docs/mesh-transport.md has the rules.
  *
  * PING, PING_REQ and ACK carry a struct mesh_msg (mesh_msg_to_wire /
  * mesh_msg_from_wire below).
@@ -39,12 +47,14 @@
 
 #define MESH_MAGIC0       0x41u   /* 'A' */
 #define MESH_MAGIC1       0x4du   /* 'M' */
-#define MESH_VERSION      1u
-#define MESH_HDR_LEN      23u
+#define MESH_VERSION      2u
+#define MESH_HDR_LEN      31u
 #define MESH_MAC_LEN      16u
-/* 1200 bytes of payload: a whole packet (1239 bytes) plus IPv4 and UDP
- * headers fits one 1500-byte Ethernet frame. */
-#define MESH_PAYLOAD_MAX  1200u
+/* meshd hands a whole packet to netd in one IPC payload
+ * (AION_IPC_PAYLOAD_MAX, 512 bytes): 512 - 31 - 16 = 465 bytes of payload.
+ * wire.c checks this against include/aion/ipc.h where both are known. */
+#define MESH_DATAGRAM_MAX 512u
+#define MESH_PAYLOAD_MAX  (MESH_DATAGRAM_MAX - MESH_HDR_LEN - MESH_MAC_LEN)
 #define MESH_PACKET_MIN   (MESH_HDR_LEN + MESH_MAC_LEN)
 #define MESH_PACKET_MAX   (MESH_HDR_LEN + MESH_PAYLOAD_MAX + MESH_MAC_LEN)
 
@@ -63,19 +73,16 @@ enum mesh_type {
 };
 #define MESH_TYPE_MAX     MESH_RAFT
 
-/* Flags. */
-#define MESH_FLAG_ACK     0x01u   /* the ack number field is meaningful */
-#define MESH_FLAGS_KNOWN  (MESH_FLAG_ACK)
-
 /* Decoded header (host byte order). magic and version are implied. */
 struct mesh_hdr {
 	uint8_t  type;          /* enum mesh_type */
-	uint8_t  flags;         /* MESH_FLAG_* */
+	uint8_t  key_id;        /* the key the MAC was made with */
 	uint32_t cluster_id;
 	uint16_t src;           /* source node */
 	uint16_t dst;           /* destination node */
-	uint32_t seq;           /* sequence number */
-	uint32_t ack;           /* ack number */
+	uint32_t src_boot;      /* sender's boot */
+	uint32_t dst_boot;      /* receiver's boot as the sender knows it, 0: unknown */
+	uint64_t seq;           /* per (src, src_boot), from 1 */
 	uint16_t payload_len;   /* set by mesh_decode; ignored by mesh_encode */
 };
 
@@ -91,7 +98,7 @@ typedef void (*mesh_mac_fn)(void *ctx, const uint8_t *data, size_t len,
  * buf[0, cap), then append the MAC. Returns the packet length
  * (MESH_HDR_LEN + len + MESH_MAC_LEN) or:
  *   -AION_EINVAL  h, buf or mac NULL; payload NULL with len > 0;
- *                 len > MESH_PAYLOAD_MAX; unknown type; unknown flags
+ *                 len > MESH_PAYLOAD_MAX; unknown type
  *   -AION_ENOSPC  cap smaller than the packet (buf untouched)
  */
 int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
@@ -107,7 +114,7 @@ int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
  *   -AION_EMALFORMED magic is not "AM"
  *   -AION_ENOEXEC    version is not MESH_VERSION (another protocol
  *                    version: not ours to parse)
- *   -AION_EINVAL     unknown type or unknown flag bits
+ *   -AION_EINVAL     unknown type
  *   -AION_EMALFORMED payload length > MESH_PAYLOAD_MAX
  *   -AION_ETRUNC     payload length (plus MAC) runs past len
  *   -AION_EMALFORMED bytes left over after the MAC
@@ -119,6 +126,16 @@ int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
 int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
 		struct mesh_hdr *h, const uint8_t **payload,
 		mesh_mac_fn mac, void *ctx);
+
+/*
+ * mesh_decode's checks before the MAC, without a key: 0 when buf[0, len)
+ * is shaped like a packet of cluster cluster_id, else the error
+ * mesh_decode would return for it (never -AION_ERIGHTS). Sets *src and
+ * *key_id (either may be NULL) on success; they are not authenticated.
+ * Cheap: lets the receive thread drop junk before handing it on.
+ */
+int mesh_peek(const uint8_t *buf, size_t len, uint32_t cluster_id,
+	      uint16_t *src, uint8_t *key_id);
 
 /* True when t is a known enum mesh_type. */
 bool mesh_type_valid(unsigned t);
@@ -139,8 +156,8 @@ bool mesh_type_valid(unsigned t);
  *     8  7*n gossip records: u16 node, u8 state (enum mesh_node_state,
  *                           ALIVE/SUSPECT/DEAD), u32 incarnation
  *
- * The packet header's own seq/ack fields are the transport's, not the
- * probe's: the codec neither reads nor writes them.
+ * The packet header's own seq field is the transport's, not the probe's:
+ * the codec neither reads nor writes it.
  */
 #define MESH_MSG_HDR_LEN     8u
 #define MESH_MSG_GOSSIP_LEN  7u
@@ -156,8 +173,8 @@ bool mesh_type_valid(unsigned t);
  *                 m->ngossip > MESH_GOSSIP_MAX; a gossip record with an
  *                 unknown state
  *   -AION_ENOSPC  cap too small
- * On failure *h and payload are untouched. h->cluster_id, flags, seq and
- * ack are left to the caller.
+ * On failure *h and payload are untouched. h->cluster_id, key_id, boots
+ * and seq are left to the caller.
  */
 int mesh_msg_to_wire(const struct mesh_msg *m, struct mesh_hdr *h,
 		     uint8_t *payload, size_t cap);
@@ -189,6 +206,10 @@ struct mesh_stats {
 	uint64_t rx_bad_cluster;  /* -AION_EPERM */
 	uint64_t rx_bad_mac;      /* -AION_ERIGHTS */
 	uint64_t rx_bad_other;    /* any other error */
+	/* After the MAC (counted by the link, not mesh_stats_count): */
+	uint64_t rx_replayed;     /* refused by the replay window (mesh/replay.h) */
+	uint64_t rx_rate_limited; /* dropped unchecked: its source sent too
+				   * many packets with a bad MAC */
 };
 
 /* Count one mesh_decode result err in s (NULL s: no-op). */

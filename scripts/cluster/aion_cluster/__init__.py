@@ -57,9 +57,10 @@ from .node import (READY_RE, SHUTDOWN_TIMEOUT_S, LineEcho, Node, find_node, node
 from .paths import ISO, MAX_NODES, REPO, SOCKET_PATH_MAX, repo_root, run_dir, short_enough
 from .proc import Tracked, exit_on_signals, pid_alive, pid_cmdline
 from .qemu import (CLUSTER_KEY_FWCFG, DISK_FILE, DISK_MIB, FORWARD_GUEST_PORT, FORWARD_MAC,
-                   KEY_MAX_DIGITS, check_key, choose_accel, cmdline_args, cmdline_words,
-                   create_disk, disk_args, free_loopback_port, fwcfg_args, kvm_usable,
-                   mesh_addr, mesh_mac, net_args, node_fwcfg, qemu_argv)
+                   KEY_FILE, KEY_MAX_DIGITS, KEY_MIN_DIGITS, KEY_NEW_BYTES, check_key, choose_accel,
+                   cmdline_args, cmdline_words, create_disk, disk_args, free_loopback_port,
+                   fwcfg_args, kvm_usable, mesh_addr, mesh_mac, net_args, new_key, node_fwcfg,
+                   qemu_argv, read_key_file, write_key_file)
 from .qmp import qmp_command
 from .session import Session
 from .table import (cluster_table, net_columns, net_lines, node_state, status_data,

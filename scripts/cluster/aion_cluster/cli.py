@@ -14,7 +14,7 @@ import sys
 from .errors import NodeError
 
 COMMANDS = ("add", "console", "down", "exec", "heal", "kill", "logs", "loss", "partition",
-            "pause", "remove", "restart", "resume", "start", "status", "stop", "up")
+            "pause", "remove", "restart", "resume", "rotate-key", "start", "status", "stop", "up")
 
 
 def main():
@@ -25,7 +25,7 @@ def main():
     # Python turns SIGPIPE into BrokenPipeError; a command whose reader
     # went away should just end, as cat does.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    module = importlib.import_module(f"aion_cluster.commands.{name}")
+    module = importlib.import_module(f"aion_cluster.commands.{name.replace('-', '_')}")
     try:
         module.main()
     except KeyboardInterrupt:

@@ -160,7 +160,11 @@ class Node(Tracked):
             return None
 
     def argv(self):
+        # aion.clock: the host's clock at this start, in seconds. meshd's
+        # boot count starts no lower, so a node given a new, empty disk
+        # still counts above its old disk's boots (docs/mesh-transport.md).
         words = cmdline_words(self.cmdline_extra) + (["aion.bootstrap=1"] if self.bootstrap else [])
+        words += [f"aion.clock={int(time.time())}"]
         return qemu_argv(self.iso, self.dir, self.mem_mib, self.kvm,
                          words, self.switch_sock, self.mac,
                          self._forward_port, self.fw_cfg,

@@ -14,9 +14,17 @@ FORWARD_MAC = "52:54:00:00:01:01"
 FORWARD_GUEST_PORT = 7
 
 # The fw_cfg file meshd reads its cluster key from (space/lib/include/libaion/
-# fwcfg.h: FWCFG_CLUSTER_KEY); without it the image's default key is used.
+# fwcfg.h: FWCFG_CLUSTER_KEY). There is no default key: a node without one,
+# or with one shorter than 16 bytes, stays out of the mesh (mesh/mac.h).
 CLUSTER_KEY_FWCFG = "opt/aion/cluster-key"
+KEY_MIN_DIGITS = 32
 KEY_MAX_DIGITS = 128
+# `up` makes a random key of this many bytes per cluster.
+KEY_NEW_BYTES = 32
+# The run folder's key file (mode 0600): nodes read it through fw_cfg
+# file=, so a node started again gets the key in force (rotate-key
+# replaces it).
+KEY_FILE = "cluster-key"
 
 # A node's disk: a raw image in its folder, sparse, DISK_MIB MiB
 # (docs/storage.md; the guest's layout is include/aion/blk.h's).
@@ -65,27 +73,65 @@ def cmdline_args(words):
 def fwcfg_args(files):
     """QEMU arguments that give the guest fw_cfg files: one
     `-fw_cfg name=NAME,string=TEXT` per item of the dict files (None or {}:
-    none). Commas in TEXT are doubled (QEMU's option syntax); names should
-    start with "opt/" (QEMU warns otherwise)."""
+    none), or `-fw_cfg name=NAME,file=PATH` for a TEXT "@PATH" (QEMU reads
+    the file when it starts: a secret stays off the command line). Commas
+    are doubled (QEMU's option syntax); names should start with "opt/"
+    (QEMU warns otherwise)."""
     args = []
     for name, text in (files or {}).items():
-        args += ["-fw_cfg", f"name={name},string={str(text).replace(',', ',,')}"]
+        text = str(text)
+        if text.startswith("@"):
+            args += ["-fw_cfg", f"name={name},file={text[1:].replace(',', ',,')}"]
+        else:
+            args += ["-fw_cfg", f"name={name},string={text.replace(',', ',,')}"]
     return args
 
 
 def check_key(key):
-    """key (a cluster key: 1..KEY_MAX_DIGITS hex digits) or ValueError."""
-    if not re.fullmatch(rf"[0-9a-fA-F]{{1,{KEY_MAX_DIGITS}}}", key or ""):
-        raise ValueError(f"a cluster key is 1 to {KEY_MAX_DIGITS} hex digits, not {key!r}")
+    """key (a cluster key: an even count of KEY_MIN_DIGITS..KEY_MAX_DIGITS
+    hex digits, 16 to 64 bytes) or ValueError."""
+    if (not re.fullmatch(rf"[0-9a-fA-F]{{{KEY_MIN_DIGITS},{KEY_MAX_DIGITS}}}", key or "")
+            or len(key) % 2):
+        raise ValueError(f"a cluster key is an even count of {KEY_MIN_DIGITS} to "
+                         f"{KEY_MAX_DIGITS} hex digits (16 to 64 bytes), not {key!r}")
     return key
+
+
+def new_key():
+    """A random cluster key, KEY_NEW_BYTES bytes as hex."""
+    return os.urandom(KEY_NEW_BYTES).hex()
+
+
+def write_key_file(path, key):
+    """Write hex key (checked) to path, mode 0600 from the start, replacing
+    any earlier file in one rename. Returns path."""
+    check_key(key)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def read_key_file(path):
+    """The hex key in path (check_key'd)."""
+    return check_key(Path(path).read_text().strip())
 
 
 def node_fwcfg(number, key=None, node_keys=None):
     """The fw_cfg files of node `number`: its cluster key, node_keys[number]
-    if given, else key, as {CLUSTER_KEY_FWCFG: HEX}; {} when neither is set
-    (the node uses the image's default key)."""
+    if given, else key, as {CLUSTER_KEY_FWCFG: HEX}; a key "@PATH" names
+    a key file (fwcfg_args()). {} when neither is set: the node has no key
+    and stays out of the mesh."""
     chosen = (node_keys or {}).get(number, key)
-    return {CLUSTER_KEY_FWCFG: check_key(chosen)} if chosen is not None else {}
+    if chosen is None:
+        return {}
+    if not str(chosen).startswith("@"):
+        check_key(chosen)
+    return {CLUSTER_KEY_FWCFG: chosen}
 
 
 def mesh_addr(number):

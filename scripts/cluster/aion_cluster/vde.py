@@ -138,14 +138,17 @@ class Switch(Daemon):
     socket directory RUN/NAME/ (ctl and one socket per connected port),
     RUN/NAME.pid, RUN/NAME.mgmt, RUN/NAME.err. Switch(run) is the cluster's
     central switch; Switch(run / "nodeN") node N's own switch. numports:
-    vde_switch -n (None: its default, 32)."""
+    vde_switch -n (None: its default, 32). hub: vde_switch -x, every frame
+    to every port (a capture plug sees unicast between nodes: the replay
+    test)."""
 
-    def __init__(self, run, name="switch", numports=None):
+    def __init__(self, run, name="switch", numports=None, hub=False):
         run = Path(run)
         super().__init__(run / name)
         self.run = run
         self.sock = run / name
         self.numports = numports
+        self.hub = hub
         self.label = (f"{run.name} switch" if node_number(run.name)
                       else "the switch" if name == "switch" else name)
 
@@ -153,6 +156,8 @@ class Switch(Daemon):
         argv = ["vde_switch", "-s", str(self.sock), "-M", str(self.mgmt_sock)]
         if self.numports:
             argv += ["-n", str(self.numports)]
+        if self.hub:
+            argv += ["-x"]
         if daemon:
             argv += ["-d", "-p", str(self.pid_file)]
         return argv

@@ -50,8 +50,9 @@ def parse_args():
                    help=f"forward a free 127.0.0.1 port to node1's TCP port "
                         f"{ac.FORWARD_GUEST_PORT} (default: on)")
     p.add_argument("--key", type=key_arg, metavar="HEX",
-                   help=f"cluster key of every node (fw_cfg {ac.CLUSTER_KEY_FWCFG}; "
-                        f"default: the image's built-in key)")
+                   help=f"cluster key of every node, 16 to 64 bytes in hex (fw_cfg "
+                        f"{ac.CLUSTER_KEY_FWCFG}; default: a random 32-byte key, new for "
+                        f"each cluster; both kept in RUN/{ac.KEY_FILE}, mode 0600)")
     p.add_argument("--node-key", dest="node_keys", type=node_key_arg, action="append",
                    default=[], metavar="N=HEX",
                    help="cluster key of node N alone (overrides --key; repeatable)")
@@ -132,8 +133,25 @@ def prepare(run, args, progress):
         with open(log, "w") as out:
             ac.build(log=out)
         progress("build", f"image ready: {lifecycle.install_image(run)}")
-    lifecycle.save_config(run, configured=args.count, mem_mib=args.mem_mib, kvm=args.kvm,
-                          key=args.key)
+
+
+def cluster_key(run, args, progress):
+    """RUN/cluster-key: --key, else the one kept with the disks
+    (--keep-disks), else a new random one. Returns the nodes' key "@PATH"
+    (fw_cfg file=: the key stays off QEMU's command line, and a node started
+    again reads the key in force)."""
+    path = run / ac.KEY_FILE
+    if args.key:
+        ac.write_key_file(path, args.key)
+        how = "given (--key)"
+    elif args.keep_disks and path.exists():
+        ac.read_key_file(path)
+        how = "kept"
+    else:
+        ac.write_key_file(path, ac.new_key())
+        how = f"new, {ac.KEY_NEW_BYTES} random bytes"
+    progress("key", f"{how}: RUN/{ac.KEY_FILE}")
+    return f"@{path}"
 
 
 def launch(run, args, net, nodes, progress):
@@ -164,11 +182,14 @@ def main():
     refuse_stale_disks(run, args)
     try:
         prepare(run, args, progress)
-    except ac.NodeError as e:
+        key = cluster_key(run, args, progress)
+    except (ac.NodeError, ValueError) as e:
         sys.exit(f"up: {e}")
+    lifecycle.save_config(run, configured=args.count, mem_mib=args.mem_mib, kvm=args.kvm,
+                          key=key)
     net = ac.Cluster(run, range(1, args.count + 1))
     nodes = net.nodes = ac.cluster_nodes(run, args.count, net, forward=args.forward,
-                                         mem_mib=args.mem_mib, kvm=args.kvm, key=args.key,
+                                         mem_mib=args.mem_mib, kvm=args.kvm, key=key,
                                          node_keys=args.node_keys,
                                          iso=lifecycle.image(run))
     ac.exit_on_signals()
