@@ -212,7 +212,16 @@ def check_malloc(v, line, node, verdict):
     check(during > before and after == before, f"frames did not come back: {line}")
 
 
+def check_flags(v, line, node, verdict):
+    odd = [l for l in node.log_lines() if " odd flags: calls=" in l]
+    print(f"flags: {odd[-1].split('odd flags: ', 1)[-1] if odd else 'no odd-flags line'}; "
+          f"then {line.split('ok ', 1)[-1]}")
+    check(odd, "the odd-flags unit printed no line: it did not get through its calls")
+    expect(v, line, odd_exit="0", trap_state="3", trap_vector="1")
+
+
 CHECKS = {
+    "flags": check_flags,
     "preempt": check_preempt,
     "fair": check_fair,
     "sleep": check_sleep,
