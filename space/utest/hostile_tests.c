@@ -16,6 +16,11 @@
 #define ODD_FLAGS_NS            (200 * MS)      /* many timer ticks land in user mode */
 #define ODD_FLAGS_MIN_CALLS     100
 
+/* The page a SYSCALL at its end used to return from to 0x800000000000. */
+#define BOUNDARY_PAGE           0x00007ffffffff000ull
+#define LAST_USER_PAGE          (BOUNDARY_PAGE - 4096)
+#define PROT_ALL                (AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC)
+
 /*
  * CLOCK_NS calls with NT, AC and DF set until the clock passes `until`:
  * system call returns and timer interrupts both meet the flags. Below the
@@ -78,6 +83,42 @@ static int64_t trap_flag(void)
 	return 2;       /* not reached: #DB after the return */
 }
 
+/* Puts SYSCALL in the last two bytes of page va and runs it. */
+__attribute__((noreturn)) static void syscall_at_end_of(uint64_t va)
+{
+	uint8_t *end = (uint8_t *)(va + 4096 - 2);
+	end[0] = 0x0f;
+	end[1] = 0x05;
+	__asm__ volatile("jmp *%1" : : "a"(AION_SYS_CLOCK_NS), "r"(end) : "memory");
+	__builtin_unreachable();
+}
+
+/*
+ * The page below the canonical boundary cannot be mapped, nor a thread
+ * start there; a SYSCALL at the end of the last page that can returns to
+ * the unmapped boundary page: a #PF of the unit there, never of the kernel.
+ */
+static int64_t canonical(void)
+{
+	int64_t anon = aion_anon_map(AION_HANDLE_SELF, BOUNDARY_PAGE, 4096, PROT_ALL);
+	if (anon == 0)
+		syscall_at_end_of(BOUNDARY_PAGE);       /* the kernel used to halt */
+	int64_t mo = aion_memory_create(1);
+	int64_t map = mo < 0 ? mo :
+		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, BOUNDARY_PAGE, PROT_ALL);
+	if (map == 0)
+		syscall_at_end_of(BOUNDARY_PAGE);
+	int64_t thread = aion_thread_create(AION_HANDLE_SELF, BOUNDARY_PAGE + 4094,
+					    AION_STACK_TOP, 0, 1);
+	aion_printf("canonical: anon_map=%s memory_map=%s thread_create=%s",
+		    aion_error_name(anon), aion_error_name(map), aion_error_name(thread));
+	if (anon != -AION_EFAULT || map != -AION_EFAULT || thread != -AION_EFAULT)
+		return 2;
+	if (aion_anon_map(AION_HANDLE_SELF, LAST_USER_PAGE, 4096, PROT_ALL))
+		return 3;
+	syscall_at_end_of(LAST_USER_PAGE);
+}
+
 int64_t hostile_role(enum role role)
 {
 	switch (role) {
@@ -85,6 +126,8 @@ int64_t hostile_role(enum role role)
 		return odd_flags();
 	case ROLE_TRAP_FLAG:
 		return trap_flag();
+	case ROLE_CANONICAL:
+		return canonical();
 	default:
 		return 99;
 	}
@@ -114,5 +157,19 @@ void test_flags(void)
 		     odd.exit_code, aion_error_name(e2), trap.state, trap.fault_vector);
 	utest_ok("flags", "odd_exit=%d trap_state=%u trap_vector=%u", odd.exit_code,
 		 trap.state, trap.fault_vector);
+}
+
+void test_canonical(void)
+{
+	struct aion_unit_info info = { 0 };
+	int64_t err = run_role(ROLE_CANONICAL, &info);
+
+	if (err || info.state != AION_UNIT_FAULTED || info.fault_vector != 14 ||
+	    info.fault_addr != BOUNDARY_PAGE)
+		FAIL("canonical", "wait=%s state=%u exit=%d vector=%u addr=0x%lx",
+		     aion_error_name(err), info.state, info.exit_code, info.fault_vector,
+		     (unsigned long)info.fault_addr);
+	utest_ok("canonical", "state=%u vector=%u addr=0x%lx", info.state, info.fault_vector,
+		 (unsigned long)info.fault_addr);
 }
 

@@ -31,6 +31,7 @@ enum role {
 	ROLE_FUZZ,              /* makes random system calls (fuzz.c) */
 	ROLE_ODD_FLAGS,         /* system calls and interrupts with NT, AC, DF set */
 	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
+	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
 	ROLE_COUNT
 };
 
@@ -95,5 +96,6 @@ int64_t fuzz_main(void);
 /* Hostile units of issue 16 (hostile_tests.c). */
 int64_t hostile_role(enum role role);
 void test_flags(void);
+void test_canonical(void);
 
 #endif /* UTEST_H */

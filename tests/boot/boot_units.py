@@ -220,8 +220,19 @@ def check_flags(v, line, node, verdict):
     expect(v, line, odd_exit="0", trap_state="3", trap_vector="1")
 
 
+def check_canonical(v, line, node, verdict):
+    refused = [l for l in node.log_lines() if " canonical: anon_map=" in l]
+    print(f"canonical: {refused[-1].rsplit('canonical: ', 1)[-1] if refused else ''}; "
+          f"then {line.split('ok ', 1)[-1]}")
+    check(refused, "the canonical unit printed no line about the boundary page")
+    expect(fields(refused[-1]), refused[-1], anon_map="AION_EFAULT",
+           memory_map="AION_EFAULT", thread_create="AION_EFAULT")
+    expect(v, line, state="3", vector="14", addr="0x7ffffffff000")
+
+
 CHECKS = {
     "flags": check_flags,
+    "canonical": check_canonical,
     "preempt": check_preempt,
     "fair": check_fair,
     "sleep": check_sleep,
