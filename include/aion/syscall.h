@@ -149,7 +149,8 @@
 	X(REPLY_TO,            reply_to,            27, OWN,                                 \
 		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
 		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
-		    "transfer errors. The reply handle is deleted once used"))               \
+		    "transfer errors. The reply handle is deleted once used (a reply that "  \
+		    "moves it to the caller gives the caller a used one: `EDEAD`)"))         \
 	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf), \
 		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
 		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \

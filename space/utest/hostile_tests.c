@@ -173,3 +173,58 @@ void test_canonical(void)
 		 (unsigned long)info.fault_addr);
 }
 
+static struct aion_ipc_buffer replier_buf __attribute__((aligned(4096)));
+static struct aion_ipc_buffer caller_buf __attribute__((aligned(4096)));
+static volatile int64_t self_saved, self_reply;
+
+/* Saves the reply and sends it with the reply capability itself moved in it. */
+static int64_t self_replier(uint64_t ep)
+{
+	struct aion_msg m;
+
+	aion_ipc_buffer(&replier_buf);
+	if (aion_recv((aion_handle_t)ep, &m, 0))
+		return 1;
+	int64_t rp = aion_reply_save();
+	self_saved = rp;
+	if (rp < 0)
+		return 2;
+	replier_buf.caps[0] = (aion_handle_t)rp;
+	replier_buf.cap_rights[0] = AION_RIGHTS_ALL | AION_IPC_CAP_MOVE;
+	struct aion_msg a = { .tag = AION_TAG(5, 0, 1), .w = { 77, 0, 0 } };
+	self_reply = aion_reply_to((aion_handle_t)rp, &a);
+	return 0;
+}
+
+/* REPLY_TO moving its own reply capability: the caller gets it, used up. */
+void test_replyself(void)
+{
+	struct aion_cap_info ci = { 0 };
+	int64_t ep = aion_endpoint_create();
+	self_saved = self_reply = 1;
+	aion_ipc_buffer(&caller_buf);
+	int64_t s = aion_thread_spawn(self_replier, (uint64_t)ep, aion_stack_alloc(4), 140);
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0) };
+	int64_t err = aion_call((aion_handle_t)ep, &m, 2000 * MS);
+	unsigned ncaps = err ? 0 : AION_TAG_CAPS(m.tag);
+	aion_handle_t got = caller_buf.caps[0];
+	int64_t info = ncaps ? aion_cap_info(got, &ci) : -AION_ENOENT;
+	int64_t again = ncaps ? aion_reply_to(got, &m) : -AION_ENOENT;
+	bool joined = utest_join(s);
+	int64_t left = aion_cap_info((aion_handle_t)self_saved, &(struct aion_cap_info){ 0 });
+
+	if (ncaps)
+		aion_handle_close(got);
+	aion_handle_close((aion_handle_t)ep);
+	aion_ipc_buffer(NULL);
+	if (err || m.w[0] != 77 || ncaps != 1 || info || ci.type != AION_OBJ_REPLY ||
+	    again != -AION_EDEAD || !joined || self_reply || left != -AION_ECAP)
+		FAIL("replyself", "call=%s w0=%lu ncaps=%u info=%s type=%u again=%s joined=%d "
+		     "reply_to=%s left=%s", aion_error_name(err), (unsigned long)m.w[0], ncaps,
+		     aion_error_name(info), ci.type, aion_error_name(again), joined,
+		     aion_error_name(self_reply), aion_error_name(left));
+	utest_ok("replyself", "reply_to=%s got_type=%u again=%s replier_left=%s",
+		 aion_error_name(self_reply), ci.type, aion_error_name(again),
+		 aion_error_name(left));
+}
+

@@ -114,6 +114,7 @@ static const struct {
 	{ "fwcfg", test_fwcfg },
 	{ "flags", test_flags },
 	{ "canonical", test_canonical },
+	{ "replyself", test_replyself },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -97,5 +97,6 @@ int64_t fuzz_main(void);
 int64_t hostile_role(enum role role);
 void test_flags(void);
 void test_canonical(void);
+void test_replyself(void);
 
 #endif /* UTEST_H */

@@ -230,9 +230,15 @@ def check_canonical(v, line, node, verdict):
     expect(v, line, state="3", vector="14", addr="0x7ffffffff000")
 
 
+def check_replyself(v, line, node, verdict):
+    expect(v, line, reply_to="AION_OK", got_type="5", again="AION_EDEAD",
+           replier_left="AION_ECAP")
+
+
 CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
+    "replyself": check_replyself,
     "preempt": check_preempt,
     "fair": check_fair,
     "sleep": check_sleep,
