@@ -196,8 +196,9 @@
 	X(DEVICE_MEMORY,       device_memory,       39, ARGS3(aion_handle_t, platform,       \
 		uint64_t, phys, unsigned, npages),                                           \
 		DOC("`platform`, `phys`, `npages`", "handle (no `PHYS`)",                    \
-		    "handle (platform, `CONTROL`); `EINVAL` alignment or size; `EPERM` "     \
-		    "the range touches RAM"))                                                \
+		    "handle (platform, `CONTROL`); `EINVAL` alignment or size, or the "      \
+		    "range wraps past 2^64 or ends beyond the CPU's physical addresses; "    \
+		    "`EPERM` the range touches RAM"))                                        \
 	X(IOPORT_CREATE,       ioport_create,       40, ARGS3(aion_handle_t, platform,       \
 		uint16_t, base, uint16_t, count),                                            \
 		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \

@@ -104,6 +104,9 @@ int arch_vm_kreserve(uint64_t va, uint64_t len);
 int arch_vm_kmap(uint64_t va, uint64_t pa);
 uint64_t arch_vm_kunmap(uint64_t va);
 
+/* One past the highest physical address this CPU can address (CPUID). */
+uint64_t arch_phys_end(void);
+
 /* Interrupt lines of the I/O APIC (vectors ARCH_IRQ_VECTOR_BASE + line). */
 int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);
 bool arch_irq_line_ok(uint32_t line);

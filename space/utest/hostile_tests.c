@@ -228,3 +228,37 @@ void test_replyself(void)
 		 aion_error_name(left));
 }
 
+/* No RAM and no device at 512 GiB: nothing to touch, and not in the direct map. */
+#define NOWHERE_PHYS            0x0000008000000000ull
+#define DEV_VADDR               0x0000000058000000ull
+#define TOP_PAGE                0xfffffffffffff000ull
+
+/*
+ * DEVICE_MEMORY ranges that wrap past 2^64 onto physical 0 (the kernel is
+ * at 1 MiB), or lie beyond the CPU's physical addresses, are refused.
+ */
+void test_devwrap(void)
+{
+	int64_t wrap = aion_device_memory(UTEST_PLATFORM, TOP_PAGE, 2);
+	int64_t kernel = aion_device_memory(UTEST_PLATFORM, TOP_PAGE, 512);
+	int64_t beyond = aion_device_memory(UTEST_PLATFORM, 1ull << 52, 1);
+	int64_t ram = aion_device_memory(UTEST_PLATFORM, 0x100000, 1);
+	int64_t nowhere = aion_device_memory(UTEST_PLATFORM, NOWHERE_PHYS, 1);
+	int64_t mapped = kernel < 0 ? kernel :
+		aion_memory_map((aion_handle_t)kernel, AION_HANDLE_SELF, DEV_VADDR, AION_PROT_READ);
+
+	if (mapped == 0)
+		aion_memory_unmap(AION_HANDLE_SELF, DEV_VADDR);
+	for (int64_t h, i = 0; i < 5; i++)
+		if ((h = (int64_t[]){ wrap, kernel, beyond, ram, nowhere }[i]) > 0)
+			aion_handle_close((aion_handle_t)h);
+	if (wrap != -AION_EINVAL || kernel != -AION_EINVAL || beyond != -AION_EINVAL ||
+	    ram != -AION_EPERM || nowhere <= 0)
+		FAIL("devwrap", "wrap=%s kernel=%s kernel_mapped=%s beyond=%s ram=%s nowhere=%s",
+		     aion_error_name(wrap), aion_error_name(kernel), aion_error_name(mapped),
+		     aion_error_name(beyond), aion_error_name(ram), aion_error_name(nowhere));
+	utest_ok("devwrap", "wrap=%s kernel=%s beyond=%s ram=%s nowhere=AION_OK",
+		 aion_error_name(wrap), aion_error_name(kernel), aion_error_name(beyond),
+		 aion_error_name(ram));
+}
+

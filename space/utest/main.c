@@ -115,6 +115,7 @@ static const struct {
 	{ "flags", test_flags },
 	{ "canonical", test_canonical },
 	{ "replyself", test_replyself },
+	{ "devwrap", test_devwrap },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -98,5 +98,6 @@ int64_t hostile_role(enum role role);
 void test_flags(void);
 void test_canonical(void);
 void test_replyself(void);
+void test_devwrap(void);
 
 #endif /* UTEST_H */

@@ -235,10 +235,16 @@ def check_replyself(v, line, node, verdict):
            replier_left="AION_ECAP")
 
 
+def check_devwrap(v, line, node, verdict):
+    expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
+           ram="AION_EPERM", nowhere="AION_OK")
+
+
 CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
     "replyself": check_replyself,
+    "devwrap": check_devwrap,
     "preempt": check_preempt,
     "fair": check_fair,
     "sleep": check_sleep,

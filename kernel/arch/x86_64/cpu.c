@@ -44,6 +44,17 @@ void arch_cpu_init(void)
 	syscall_init();
 }
 
+uint64_t arch_phys_end(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0x80000000u, &a, &b, &c, &d);
+	if (a < 0x80000008u)
+		return 1ull << 36;      /* the architectural default */
+	cpuid(0x80000008u, &a, &b, &c, &d);
+	return 1ull << (a & 0xff);
+}
+
 void arch_irq_enable(void)
 {
 	__asm__ volatile("sti" ::: "memory");
