@@ -107,7 +107,7 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 	if (!r)
 		return -AION_ENOSPC;
 	if (mo->device)
-		prot |= VM_UNCACHED;
+		prot |= VM_DEVICE;
 	for (unsigned i = 0; i < mo->npages; i++) {
 		int err = arch_vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, i), prot, false);
 		if (err) {

@@ -262,3 +262,37 @@ void test_devwrap(void)
 		 aion_error_name(ram));
 }
 
+/* Device memory as a system call buffer: -AION_EFAULT, in both directions. */
+void test_devcopy(void)
+{
+	struct aion_unit_info ui;
+	int64_t mo = aion_device_memory(UTEST_PLATFORM, NOWHERE_PHYS, 1);
+	int64_t err = mo < 0 ? mo :
+		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, DEV_VADDR,
+				AION_PROT_READ | AION_PROT_WRITE);
+	if (err)
+		FAIL("devcopy", "setup err=%s", aion_error_name(err));
+	void *dev = (void *)DEV_VADDR;
+	int64_t got[] = {
+		aion_debug_log(dev, 16),                        /* from the unit */
+		aion_unit_create(AION_HANDLE_SELF, dev, 8, 1, 1),
+		aion_mem_write(AION_HANDLE_SELF, (uint64_t)&ui, dev, 8),
+		aion_system_info(dev),                          /* to the unit */
+		aion_unit_info(AION_HANDLE_SELF, dev),
+		aion_cap_info(AION_HANDLE_SELF, dev),
+	};
+	unsigned n = sizeof(got) / sizeof(got[0]), efault = 0;
+	int64_t first_bad = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (got[i] == -AION_EFAULT)
+			efault++;
+		else if (!first_bad)
+			first_bad = got[i] ? got[i] : 1;
+	}
+	aion_memory_unmap(AION_HANDLE_SELF, DEV_VADDR);
+	aion_handle_close((aion_handle_t)mo);
+	if (efault != n)
+		FAIL("devcopy", "efault=%u/%u first_other=%s", efault, n,
+		     aion_error_name(first_bad));
+	utest_ok("devcopy", "efault=%u/%u", efault, n);
+}

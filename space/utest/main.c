@@ -116,6 +116,7 @@ static const struct {
 	{ "canonical", test_canonical },
 	{ "replyself", test_replyself },
 	{ "devwrap", test_devwrap },
+	{ "devcopy", test_devcopy },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -99,5 +99,6 @@ void test_flags(void);
 void test_canonical(void);
 void test_replyself(void);
 void test_devwrap(void);
+void test_devcopy(void);
 
 #endif /* UTEST_H */

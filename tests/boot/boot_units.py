@@ -240,11 +240,16 @@ def check_devwrap(v, line, node, verdict):
            ram="AION_EPERM", nowhere="AION_OK")
 
 
+def check_devcopy(v, line, node, verdict):
+    expect(v, line, efault="6/6")
+
+
 CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
     "replyself": check_replyself,
     "devwrap": check_devwrap,
+    "devcopy": check_devcopy,
     "preempt": check_preempt,
     "fair": check_fair,
     "sleep": check_sleep,
