@@ -119,6 +119,24 @@ static int64_t canonical(void)
 	syscall_at_end_of(LAST_USER_PAGE);
 }
 
+#define TICK_NS                 (10 * MS)
+#define TICKER_NS               (2000 * MS)
+
+/* Sleeps TICK_NS at a time for TICKER_NS; exits with its worst lateness in µs. */
+static int64_t ticker(void)
+{
+	uint64_t start = aion_clock_ns(), worst = 0;
+
+	while (aion_clock_ns() - start < TICKER_NS) {
+		uint64_t due = aion_clock_ns() + TICK_NS;
+		aion_sleep_until(due);
+		uint64_t late = aion_clock_ns() - due;
+		if (late > worst)
+			worst = late;
+	}
+	return (int64_t)(worst / 1000);
+}
+
 int64_t hostile_role(enum role role)
 {
 	switch (role) {
@@ -128,6 +146,8 @@ int64_t hostile_role(enum role role)
 		return trap_flag();
 	case ROLE_CANONICAL:
 		return canonical();
+	case ROLE_TICKER:
+		return ticker();
 	default:
 		return 99;
 	}
@@ -295,4 +315,40 @@ void test_devcopy(void)
 		FAIL("devcopy", "efault=%u/%u first_other=%s", efault, n,
 		     aion_error_name(first_bad));
 	utest_ok("devcopy", "efault=%u/%u", efault, n);
+}
+
+#define FLOOD_MAX_NS            (20000 * MS)    /* gives up on a ticker starved this long */
+
+/*
+ * A flood of DEBUG_LOG lines while the host has stopped reading the console
+ * (boot_units.py holds its socket unread) must not keep a higher-priority
+ * unit from its timer: the ticker's worst lateness is the longest call.
+ */
+void test_logflood(void)
+{
+	char line[AION_LOG_MAX];
+	struct aion_unit_info info = { 0 };
+	aion_handle_t u, t;
+	uint64_t lines = 0, start = aion_clock_ns();
+
+	for (unsigned i = 0; i < sizeof(line); i++)
+		line[i] = (char)('a' + i % 26);
+	int64_t err = utest_spawn_role(ROLE_TICKER, 180, &u, &t);
+	if (err)
+		FAIL("logflood", "spawn=%s", aion_error_name(err));
+	while (aion_clock_ns() - start < FLOOD_MAX_NS) {
+		if (!aion_unit_info(u, &info) && info.state != AION_UNIT_RUNNING)
+			break;
+		aion_debug_log(line, sizeof(line));
+		lines++;
+	}
+	uint64_t flood_ns = aion_clock_ns() - start;
+	err = aion_unit_wait(u, 2000 * MS, &info);
+	utest_reap(u, t);
+	if (err || info.state != AION_UNIT_EXITED)
+		FAIL("logflood", "ticker wait=%s state=%u after lines=%lu flood_ns=%lu",
+		     aion_error_name(err), info.state, (unsigned long)lines,
+		     (unsigned long)flood_ns);
+	utest_ok("logflood", "lines=%lu flood_ns=%lu ticker_worst_late_us=%d", (unsigned long)lines,
+		 (unsigned long)flood_ns, info.exit_code);
 }

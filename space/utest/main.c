@@ -33,7 +33,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_IO_NO_CAP] = "io-no-cap", [ROLE_IO_OTHER] = "io-other",
 		[ROLE_MEM_READER] = "mem-reader", [ROLE_FUZZ] = "fuzz",
 		[ROLE_ODD_FLAGS] = "odd-flags", [ROLE_TRAP_FLAG] = "trap-flag",
-		[ROLE_CANONICAL] = "canonical",
+		[ROLE_CANONICAL] = "canonical", [ROLE_TICKER] = "ticker",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -117,6 +117,7 @@ static const struct {
 	{ "replyself", test_replyself },
 	{ "devwrap", test_devwrap },
 	{ "devcopy", test_devcopy },
+	{ "logflood", test_logflood },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -32,6 +32,7 @@ enum role {
 	ROLE_ODD_FLAGS,         /* system calls and interrupts with NT, AC, DF set */
 	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
 	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
+	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
 	ROLE_COUNT
 };
 
@@ -100,5 +101,6 @@ void test_canonical(void);
 void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
+void test_logflood(void);
 
 #endif /* UTEST_H */
