@@ -58,9 +58,15 @@ enum aion_obj_type {
 #define AION_PROT_WRITE     (1u << 1)
 #define AION_PROT_EXEC      (1u << 2)
 
-/* The user half of every address space: [AION_USER_MIN, AION_USER_END). */
+/*
+ * The user half of every address space: [AION_USER_MIN, AION_USER_END).
+ * The last page below the canonical boundary (0x7ffffffff000) is never
+ * mapped, as on Linux: a SYSCALL in its last two bytes would leave the
+ * non-canonical 0x800000000000 as the address to return to, and the
+ * kernel's return would fault in ring 0.
+ */
 #define AION_USER_MIN       0x0000000000001000ull
-#define AION_USER_END       0x0000800000000000ull
+#define AION_USER_END       0x00007ffffffff000ull
 /* Where loaders put a unit's first stack (grows down from here). */
 #define AION_STACK_TOP      0x00007fffffff0000ull
 

@@ -149,7 +149,8 @@
 	X(REPLY_TO,            reply_to,            27, OWN,                                 \
 		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
 		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
-		    "transfer errors. The reply handle is deleted once used"))               \
+		    "transfer errors. The reply handle is deleted once used (a reply that "  \
+		    "moves it to the caller gives the caller a used one: `EDEAD`)"))         \
 	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf), \
 		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
 		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \
@@ -195,8 +196,9 @@
 	X(DEVICE_MEMORY,       device_memory,       39, ARGS3(aion_handle_t, platform,       \
 		uint64_t, phys, unsigned, npages),                                           \
 		DOC("`platform`, `phys`, `npages`", "handle (no `PHYS`)",                    \
-		    "handle (platform, `CONTROL`); `EINVAL` alignment or size; `EPERM` "     \
-		    "the range touches RAM"))                                                \
+		    "handle (platform, `CONTROL`); `EINVAL` alignment or size, or the "      \
+		    "range wraps past 2^64 or ends beyond the CPU's physical addresses; "    \
+		    "`EPERM` the range touches RAM"))                                        \
 	X(IOPORT_CREATE,       ioport_create,       40, ARGS3(aion_handle_t, platform,       \
 		uint16_t, base, uint16_t, count),                                            \
 		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \

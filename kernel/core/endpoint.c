@@ -538,9 +538,16 @@ int64_t sys_reply_to(const struct sys_args *a)
 		err = check_tag(a->a1);
 	if (err)
 		return err;
-	int64_t r = ipc_reply_to(s->obj, a->a1, w);
-	if (reply_answered(s->obj))
+	/* The message may move this very capability away: keep the object
+	 * and the slot's generation, and delete the slot only if it still
+	 * holds it. */
+	struct kobj *rp = s->obj;
+	uint32_t gen = s->gen;
+	kobj_get(rp);
+	int64_t r = ipc_reply_to(rp, a->a1, w);
+	if (reply_answered(rp) && s->obj == rp && s->gen == gen)
 		handle_delete(s);       /* a reply is used once */
+	kobj_put(rp);
 	return r;
 }
 

@@ -56,9 +56,15 @@ static int memobj_create(struct unit *owner, unsigned npages, struct memobj **ou
 
 static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
 {
+	uint64_t len = (uint64_t)npages * PAGE_SIZE;
+
 	if ((phys & (PAGE_SIZE - 1)) || npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	if (memory_is_ram(phys, (uint64_t)npages * PAGE_SIZE))
+	/* Checked before the RAM test, which cannot see a range that wraps
+	 * past 2^64 onto physical 0 (the kernel's first MiBs). */
+	if (phys >= arch_phys_end() || len > arch_phys_end() - phys)
+		return -AION_EINVAL;
+	if (memory_is_ram(phys, len))
 		return -AION_EPERM;     /* RAM is handed out as RAM objects only */
 	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
 	if (!mo)
@@ -101,7 +107,7 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 	if (!r)
 		return -AION_ENOSPC;
 	if (mo->device)
-		prot |= VM_UNCACHED;
+		prot |= VM_DEVICE;
 	for (unsigned i = 0; i < mo->npages; i++) {
 		int err = arch_vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, i), prot, false);
 		if (err) {

@@ -86,13 +86,17 @@ void arch_vm_destroy(struct unit *u);
  * -AION_EFAULT outside the user half, -AION_EEXIST when already mapped.
  */
 int arch_vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool owned);
-#define VM_UNCACHED (1u << 8)           /* with prot: device registers */
+/* With prot: device registers, mapped uncached; arch_vm_translate refuses them. */
+#define VM_DEVICE   (1u << 8)
 int arch_vm_unmap(struct unit *u, uint64_t va);
 
 /*
  * The physical address behind user address va if the unit may access it
- * (write: needs a writable page). -AION_EFAULT otherwise. *owned tells
- * whether the frame is the unit's own (may be NULL).
+ * (write: needs a writable page) and the kernel may reach it through the
+ * direct map: RAM only, never a device page (VM_DEVICE), which the
+ * direct map may not cover and whose registers a copy must not touch.
+ * -AION_EFAULT otherwise. *owned tells whether the frame is the unit's
+ * own (may be NULL).
  */
 int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned);
 
@@ -103,6 +107,9 @@ void arch_vm_activate(struct unit *u);
 int arch_vm_kreserve(uint64_t va, uint64_t len);
 int arch_vm_kmap(uint64_t va, uint64_t pa);
 uint64_t arch_vm_kunmap(uint64_t va);
+
+/* One past the highest physical address this CPU can address (CPUID). */
+uint64_t arch_phys_end(void);
 
 /* Interrupt lines of the I/O APIC (vectors ARCH_IRQ_VECTOR_BASE + line). */
 int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);

@@ -32,6 +32,8 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_RECV_FAULT] = "recv-fault", [ROLE_ECHO] = "echo",
 		[ROLE_IO_NO_CAP] = "io-no-cap", [ROLE_IO_OTHER] = "io-other",
 		[ROLE_MEM_READER] = "mem-reader", [ROLE_FUZZ] = "fuzz",
+		[ROLE_ODD_FLAGS] = "odd-flags", [ROLE_TRAP_FLAG] = "trap-flag",
+		[ROLE_CANONICAL] = "canonical", [ROLE_TICKER] = "ticker",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -110,6 +112,12 @@ static const struct {
 	{ "irq", test_irq },
 	{ "faultep", test_faultep },
 	{ "fwcfg", test_fwcfg },
+	{ "flags", test_flags },
+	{ "canonical", test_canonical },
+	{ "replyself", test_replyself },
+	{ "devwrap", test_devwrap },
+	{ "devcopy", test_devcopy },
+	{ "logflood", test_logflood },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

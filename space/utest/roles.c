@@ -131,6 +131,6 @@ int64_t role_main(enum role role)
 			aion_yield();
 		return 0;
 	default:
-		return 99;
+		return hostile_role(role);
 	}
 }

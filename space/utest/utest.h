@@ -29,6 +29,10 @@ enum role {
 	ROLE_IO_OTHER,          /* enables CHILD_CAP's ports, then reads another port */
 	ROLE_MEM_READER,        /* maps CHILD_CAP (read-only), checks it, writes to it */
 	ROLE_FUZZ,              /* makes random system calls (fuzz.c) */
+	ROLE_ODD_FLAGS,         /* system calls and interrupts with NT, AC, DF set */
+	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
+	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
+	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
 	ROLE_COUNT
 };
 
@@ -90,5 +94,13 @@ void test_irq(void);
 void test_faultep(void);
 void test_fuzz(void);
 int64_t fuzz_main(void);
+/* Hostile units of issue 16 (hostile_tests.c). */
+int64_t hostile_role(enum role role);
+void test_flags(void);
+void test_canonical(void);
+void test_replyself(void);
+void test_devwrap(void);
+void test_devcopy(void);
+void test_logflood(void);
 
 #endif /* UTEST_H */

@@ -7,8 +7,22 @@
 #define MSR_LSTAR       0xc0000082u
 #define MSR_FMASK       0xc0000084u
 #define EFER_SCE        (1u << 0)
-/* Cleared on SYSCALL: IF (kernel runs with interrupts off), TF, DF, AC. */
-#define SYSCALL_FMASK   ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
+/*
+ * Cleared on SYSCALL, so that no flag a unit can set reaches the kernel:
+ * IF (the kernel runs with interrupts off), TF, DF, AC, and NT, which a
+ * unit sets with popf and which makes the kernel's own iretq raise #GP
+ * (no task return in long mode); IOPL too, as Linux does, though ring 3
+ * cannot raise it. Interrupt and exception gates clear TF and NT
+ * themselves, and every return path restores the unit's flags from its
+ * frame with iretq, whose popped NT is harmless.
+ */
+#define RFLAGS_TF       (1u << 8)
+#define RFLAGS_IF       (1u << 9)
+#define RFLAGS_DF       (1u << 10)
+#define RFLAGS_IOPL     (3u << 12)
+#define RFLAGS_NT       (1u << 14)
+#define RFLAGS_AC       (1u << 18)
+#define SYSCALL_FMASK   (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_AC)
 
 void arch_clock_start(void);
 extern char syscall_entry[];
@@ -28,6 +42,17 @@ void arch_cpu_init(void)
 	gdt_init();
 	idt_init();
 	syscall_init();
+}
+
+uint64_t arch_phys_end(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0x80000000u, &a, &b, &c, &d);
+	if (a < 0x80000008u)
+		return 1ull << 36;      /* the architectural default */
+	cpuid(0x80000008u, &a, &b, &c, &d);
+	return 1ull << (a & 0xff);
 }
 
 void arch_irq_enable(void)

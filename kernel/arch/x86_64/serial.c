@@ -21,15 +21,22 @@
 #define COM_LSR         5
 #define LSR_THRE        0x20
 
-/* Bounded wait: a missing UART, or a host side that stopped reading, must
- * cost little time with interrupts off: then characters are dropped. */
 /*
  * A character takes ~87 us at 115200 baud. Under QEMU the wait is for the
  * host side of the console: when its reader lags, QEMU holds the byte and
  * THRE stays clear; writing anyway would overrun the FIFO and garble the
- * log, so wait long enough (bounded: ~tens of ms) for a reader to drain.
+ * log, so wait long enough (~50 ms at 2 GHz, counted in TSC cycles, which
+ * run from the first line of boot; the old limit of 50,000 LSR reads took
+ * ~46 ms under QEMU TCG) for a reader to drain.
+ *
+ * Bounded per write, not per character: a port that runs out its wait once
+ * gets one look per character for the rest of the write, and a character
+ * it is not ready for is dropped. A missing UART, or a host side that
+ * stopped reading, so costs at most one wait per port for a whole line:
+ * DEBUG_LOG, which any unit may call and which runs with interrupts off,
+ * used to cost up to ~290 characters * 2 ports * 50,000 port reads.
  */
-#define TX_SPIN_LIMIT   50000
+#define TX_WAIT_CYCLES  100000000ull
 
 static void uart_init(uint16_t port)
 {
@@ -48,27 +55,34 @@ void arch_console_init(void)
 	uart_init(COM2);
 }
 
-static void uart_putc(uint16_t port, char c)
+/* *gave_up: this write already ran out its wait on the port. */
+static void uart_putc(uint16_t port, bool *gave_up, char c)
 {
-	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
-		if (inb(port + COM_LSR) & LSR_THRE)
-			break;
+	uint64_t start = rdtsc();
+
+	while (!(inb(port + COM_LSR) & LSR_THRE)) {
+		if (*gave_up || rdtsc() - start > TX_WAIT_CYCLES) {
+			*gave_up = true;
+			return;
+		}
 		cpu_relax();
 	}
 	outb(port + COM_DATA, (uint8_t)c);
 }
 
-static void serial_putc(char c)
+static void serial_putc(bool gave_up[2], char c)
 {
-	uart_putc(COM2, c);
-	uart_putc(COM1, c);
+	uart_putc(COM2, &gave_up[0], c);
+	uart_putc(COM1, &gave_up[1], c);
 }
 
 void arch_console_write(const char *s, unsigned long n)
 {
+	bool gave_up[2] = { false, false };
+
 	for (unsigned long i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+			serial_putc(gave_up, '\r');
+		serial_putc(gave_up, s[i]);
 	}
 }

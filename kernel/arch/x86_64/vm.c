@@ -20,6 +20,7 @@
 #define PTE_PCD         (1ull << 4)
 #define PTE_PS          (1ull << 7)
 #define PTE_BORROWED    (1ull << 9)     /* software bit: frame not the unit's */
+#define PTE_DEVICE      (1ull << 10)    /* software bit: device registers, not RAM */
 #define PTE_NX          (1ull << 63)
 #define PTE_ADDR        0x000ffffffffff000ull
 
@@ -88,7 +89,7 @@ int arch_vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool ow
 		return -AION_EEXIST;
 	*pte = pa | PTE_P | PTE_U | ((prot & AION_PROT_WRITE) ? PTE_W : 0) |
 	       ((prot & AION_PROT_EXEC) ? 0 : arch_pte_nx()) |
-	       ((prot & VM_UNCACHED) ? PTE_PCD | PTE_PWT : 0) |
+	       ((prot & VM_DEVICE) ? PTE_PCD | PTE_PWT | PTE_DEVICE : 0) |
 	       (owned ? 0 : PTE_BORROWED);
 	return 0;
 }
@@ -124,7 +125,7 @@ int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, boo
 	if (walk(u, va & ~(PAGE_SIZE - 1), false, &pte))
 		return -AION_EFAULT;
 	uint64_t e = *pte;
-	if (!(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)))
+	if (!(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)) || (e & PTE_DEVICE))
 		return -AION_EFAULT;
 	*pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
 	if (owned)
