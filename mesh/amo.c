@@ -100,11 +100,13 @@ bool amo_find(const struct amo *a, uint16_t node, uint32_t caller_boot, uint32_t
 }
 
 bool amo_answer_ok(uint32_t self_boot, uint32_t answer_caller_boot,
-		   uint32_t call_owner_boot, uint32_t answer_owner_boot)
+		   uint32_t call_owner_boot, uint32_t answer_owner_boot, bool error)
 {
 	if (answer_caller_boot != self_boot)
 		return false;
-	return !call_owner_boot || call_owner_boot == answer_owner_boot;
+	if (error)
+		return answer_owner_boot >= call_owner_boot;
+	return call_owner_boot == answer_owner_boot;
 }
 
 bool amo_learn_boot(uint32_t *known, uint32_t seen)

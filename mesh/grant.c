@@ -25,7 +25,8 @@ static unsigned set_count(const struct grant_set *s)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < GRANT_NODES / 64; i++)
-		n += (unsigned)__builtin_popcountll(s->bits[i]);
+		for (uint64_t b = s->bits[i]; b; b &= b - 1)
+			n++;    /* no libgcc in meshd: no __builtin_popcountll */
 	return n;
 }
 
@@ -84,8 +85,7 @@ int grant_export(struct grant_table *t, uint64_t cookie, uint32_t rights, uint16
 		t->used++;
 	}
 	x->pinned |= pin;
-	if (to)
-		set_add(&x->holders, to);
+	set_add(&x->holders, to);
 	*obj = (uint32_t)(x - t->x) + 1;
 	*gen = x->gen;
 	return 0;

@@ -33,6 +33,16 @@
  *                   the removal of node N's server from the configuration
  *                   (one change at a time: EBUSY while one is under way),
  *                   ENOENT (no server on node N), ENOQUORUM
+ *   MESHD_REFS      w1 = the first line -> payload: the export table (one
+ *                   line per export: obj, gen, rights, the nodes holding
+ *                   it) and the table sizes, text; reply w1 = the next
+ *                   line, or 0
+ *   MESHD_FORGE     (test images only: meshd started with forge=1, from
+ *                   the kernel command line's aion.meshforge; else EPERM)
+ *                   payload = "forge NODE OBJ GEN" -> a MESH_TEXT_CALL on
+ *                   that raw reference, whether this node was given it or
+ *                   not: the owner's grant check is what refuses it
+ *                   (ERIGHTS). The forged-call test (mesh-calls) uses it.
  *
  * Units placed by the scheduler (jobs) start with args
  * "node=N job=NAME role=ROLE epoch=E" (ROLE: primary, backup or plain) and
@@ -87,6 +97,8 @@
 #define MESHD_JOB_WAIT          57
 #define MESHD_KV                58
 #define MESHD_MEMBERS           59
+#define MESHD_REFS              60
+#define MESHD_FORGE             61
 
 /* An instance's role (MESHD_JOB_WAIT, startup args). */
 #define MESH_ROLE_PLAIN         0       /* one of K equal instances */

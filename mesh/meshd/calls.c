@@ -17,11 +17,25 @@
  * the name looked up again every REBIND_RETRY_NS until it is found (the
  * scheduler restarted the service elsewhere) or MESH_REBIND_MS passed.
  * The proxy the client holds stays the same capability throughout.
+ *
+ * Boots (mesh/amo.h): each CALL names the owner's boot it is meant for, so
+ * a caller sends none to a node whose boot it does not know: it asks first
+ * (a HELLO, answered outside the window) and holds its calls until the
+ * answer. A node's boot is learnt from its packets and only grows; when it
+ * grows the node restarted, and the grants it held here go (serve.c).
+ *
+ * Reclamation: an unnamed import is freed once no copy of its proxy is
+ * left in any unit (CAP_INFO's AION_CAP_COPIED on the proxy meshd
+ * minted); its owner is told in a batched MESH_SELF_RELEASE call. Named
+ * imports (one per name looked up) stay: they re-bind.
  */
 #include "meshd.h"
+#include "mesh/amo.h"
 
 #define REBIND_RETRY_NS (150 * MS)
 #define PARKED_MAX      16
+#define SCAN_NS         (500 * MS)      /* imports checked for copies left */
+#define RELEASES_MAX    256             /* released refs not yet sent */
 
 struct import {
 	bool used;
@@ -52,11 +66,22 @@ struct outcall {
 	struct mesh_rpc rpc;
 };
 
+struct release {
+	uint16_t node;
+	uint32_t obj, gen;
+};
+
 static struct import imports[IMPORTS_MAX];
 static struct outcall outcalls[OUTCALLS_MAX];
 static struct parked parked[PARKED_MAX];
+static struct release releases[RELEASES_MAX];
+static unsigned nreleases, nimports;
 static uint32_t next_id[MESH_NODE_NONE + 1];
-uint64_t calls_out, calls_retransmits;
+static uint32_t node_boot[MESH_NODE_NONE + 1]; /* the highest boot heard of each node */
+static bool boot_current[MESH_NODE_NONE + 1];  /* asked since it last died */
+static uint64_t next_scan;
+static bool imports_full_logged;
+uint64_t calls_out, calls_retransmits, imports_freed;
 
 static uint8_t pkt[MESH_RPC_LEN_MAX];
 
@@ -80,18 +105,59 @@ int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy)
 			return 0;
 		}
 	}
-	if (free_slot < 0)
+	if (free_slot < 0) {
+		if (!imports_full_logged)
+			mlog("error: import table full imports=%u max=%u err=AION_ENOSPC", nimports,
+			     IMPORTS_MAX);
+		imports_full_logged = true;
 		return -AION_ENOSPC;
+	}
+	imports_full_logged = false;
 	int64_t h = aion_cap_mint(meshd_ep, rights, BADGE_PROXY + (unsigned)free_slot);
 	if (h < 0)
 		return h;
 	struct import *im = &imports[free_slot];
-	im->used = true;
-	im->ref = *ref;
+	*im = (struct import){ .used = true, .ref = *ref, .proxy = (aion_handle_t)h };
 	im->ref.rights = rights;
-	im->proxy = (aion_handle_t)h;
+	nimports++;
 	*proxy = im->proxy;
 	return 0;
+}
+
+/* A copy of ref's proxy (or of the local export) for a job, which closes it. */
+int64_t import_copy(const struct mesh_ref *ref, aion_handle_t *out)
+{
+	aion_handle_t h;
+	int64_t err = import_ref(ref, &h);
+	if (err)
+		return err;
+	int64_t c = aion_cap_copy(h, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	if (c < 0)
+		return c;
+	*out = (aion_handle_t)c;
+	return 0;
+}
+
+/* The boot of node, heard in one of its packets (mesh/amo.h). */
+void calls_boot_seen(uint16_t node, uint32_t boot)
+{
+	if (!boot)
+		return;
+	if (amo_learn_boot(&node_boot[node], boot)) {
+		mlog("node restarted node=%u boot=%u", node, boot);
+		serve_node_gone(node, "restart");
+	}
+}
+
+/* Exports a call carried to node go back when the call did not run there
+ * (not imported) or ran here (the local job holds its own copies). */
+static void unexport(const struct mesh_rpc *r, uint16_t node, int64_t err)
+{
+	bool imported = node != self_node && node != 0 &&
+			(!err || (err != -AION_EHOSTDOWN && err != -AION_EBUSY && err != -AION_EDEAD &&
+				  err != -AION_ERIGHTS && err != -AION_ENOSPC && err != -AION_ERANGE));
+	for (unsigned i = 0; !imported && i < r->ncaps; i++)
+		export_ungrant(&r->caps[i], node);
 }
 
 /* An import from a lookup of name: one per name, re-bound to the newest ref. */
@@ -123,7 +189,12 @@ int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t
 
 static void transmit(struct outcall *oc)
 {
-	int n = mesh_rpc_encode(&oc->rpc, pkt, sizeof(pkt));
+	const struct mesh_rpc *r = &oc->rpc;
+	struct mesh_rpc hello = { .boot = self_boot, .obj = MESH_OBJ_MESHD,
+				  .label = MESH_SELF_HELLO };
+	if (!r->owner_boot)
+		r = &hello;     /* held until the owner's boot is known */
+	int n = mesh_rpc_encode(r, pkt, sizeof(pkt));
 	if (n < 0 || link_send(oc->node, MESH_CALL, pkt, (size_t)n) < 0)
 		mlog("error: call id=%u to node=%u not sent", oc->rpc.id, oc->node);
 	oc->next_tx = aion_clock_ns() + (oc->acked ? KEEPALIVE_NS : RETRANSMIT_NS);
@@ -141,6 +212,7 @@ int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
 	if (!node_alive(node))
 		return -AION_EHOSTDOWN;
 	r->boot = self_boot;
+	r->owner_boot = boot_current[node] ? node_boot[node] : 0;
 	r->id = ++next_id[node];
 	*oc = (struct outcall){ .used = true, .kind = kind, .agg = agg, .node = node,
 				.reply = reply, .rpc = *r };
@@ -172,7 +244,7 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		if (e) {
 			mlog("error: reply capability from node=%u not imported err=%s",
 			     from, aion_error_name(e));
-			reply_saved_err(reply, e);
+			reply_saved_err(reply, -AION_ETRUNC);   /* it ran; its reply is lost */
 			return;
 		}
 		main_buf.cap_rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
@@ -194,6 +266,7 @@ static void park(unsigned import, aion_handle_t reply, const struct mesh_rpc *r)
 		if (!parked[i].used)
 			p = &parked[i];
 	if (!p) {
+		unexport(r, 0, -AION_EBUSY);
 		reply_saved_err(reply, -AION_EBUSY);
 		return;
 	}
@@ -216,18 +289,28 @@ static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc 
 	int64_t err;
 	r->obj = im->ref.obj;
 	r->gen = im->ref.gen;
+	/* The node the call goes to may now call what it carries (until now
+	 * this node held it: holder 0). */
+	for (unsigned i = 0; i < r->ncaps; i++) {
+		export_grant(&r->caps[i], im->ref.node);
+		export_ungrant(&r->caps[i], 0);
+	}
 	if (im->ref.node == self_node)
 		err = serve_local(r, reply, import);
 	else
 		err = outcall_start(OC_PROXY, import, im->ref.node, r, reply);
-	if (err)
+	if (err) {
+		unexport(r, im->ref.node, err);
 		reply_saved_err(reply, err);
+	}
 }
 
 /* Ends a call in flight: the reply (r) or the error (err) goes to its owner. */
 static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 {
 	oc->used = false;
+	if (oc->kind == OC_RELEASE)
+		return;         /* the owner forgets the grants; nothing waits */
 	if (oc->kind != OC_PROXY) {
 		if (oc->kind == OC_LEADER)
 			requests_outcall_done(oc->agg, err, r);
@@ -244,9 +327,13 @@ void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
 		      const struct mesh_rpc *r, const struct mesh_rpc *sent, uint16_t from)
 {
 	if (err == -AION_EDEAD && named(import)) {
+		for (unsigned i = 0; i < sent->ncaps; i++)
+			export_grant(&sent->caps[i], 0);        /* held while parked */
+		unexport(sent, from, err);
 		park(import, reply, sent);
 		return;
 	}
+	unexport(sent, from, err);
 	calls_deliver(reply, err, r, from);
 }
 
@@ -284,6 +371,7 @@ static void rebind_tick(uint64_t now)
 		if (parked[i].used && now >= parked[i].deadline) {
 			parked[i].used = false;
 			mlog("proxy not rebound name=%s err=AION_EHOSTDOWN", imports[parked[i].import].name);
+			unexport(&parked[i].rpc, 0, -AION_EHOSTDOWN);
 			reply_saved_err(parked[i].reply, -AION_EHOSTDOWN);
 		}
 	for (unsigned i = 0; i < IMPORTS_MAX; i++) {
@@ -302,27 +390,52 @@ static void rebind_tick(uint64_t now)
 	}
 }
 
-static struct outcall *find(uint16_t node, uint32_t boot, uint32_t id)
+static struct outcall *find(uint16_t node, uint32_t id)
 {
-	if (boot != self_boot)
-		return NULL;
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && outcalls[i].node == node && outcalls[i].rpc.id == id)
 			return &outcalls[i];
 	return NULL;
 }
 
-void calls_on_reply(uint16_t src, const struct mesh_rpc *r)
+/* node's boot is known: the calls held for it go out now. */
+static void boot_known(uint16_t node)
 {
-	struct outcall *oc = find(src, r->boot, r->id);
-	if (oc)
+	if (boot_current[node])
+		return;
+	boot_current[node] = true;
+	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
+		if (outcalls[i].used && outcalls[i].node == node && !outcalls[i].rpc.owner_boot) {
+			outcalls[i].rpc.owner_boot = node_boot[node];
+			transmit(&outcalls[i]);
+		}
+}
+
+/* A REPLY from node src, whose boot is src_boot (from the payload for
+ * now; from the authenticated packet header once it carries it). */
+void calls_on_reply(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r)
+{
+	if (r->boot != self_boot)
+		return;         /* for an earlier boot of this node: nobody waits */
+	calls_boot_seen(src, src_boot);
+	if (r->id == 0) {
+		if (r->label == MESH_SELF_HELLO && src_boot == node_boot[src])
+			boot_known(src);
+		return;
+	}
+	struct outcall *oc = find(src, r->id);
+	if (oc && amo_answer_ok(self_boot, r->boot, oc->rpc.owner_boot, src_boot, false))
 		finish(oc, 0, r);       /* else: a duplicate reply, already delivered */
 }
 
-void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s)
+void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct mesh_status *s)
 {
-	struct outcall *oc = find(src, s->boot, s->id);
-	if (!oc)
+	if (s->boot != self_boot)
+		return;
+	calls_boot_seen(src, src_boot);
+	struct outcall *oc = find(src, s->id);
+	if (!oc || !amo_answer_ok(self_boot, s->boot, oc->rpc.owner_boot, src_boot,
+				  type == MESH_ERROR))
 		return;
 	if (type == MESH_CALL_ACK) {
 		if (!oc->acked) {
@@ -336,15 +449,92 @@ void calls_on_status(uint16_t src, uint8_t type, const struct mesh_status *s)
 
 void calls_node_dead(uint16_t node)
 {
+	/* Its next boot is asked before any call goes there again. */
+	boot_current[node] = false;
+	serve_node_gone(node, "dead");
 	/* Sent and unanswered: the call may have run there. */
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && outcalls[i].node == node)
 			finish(&outcalls[i], -AION_EINDOUBT, NULL);
 }
 
+/* Unnamed imports no unit holds a copy of any more: freed, and their
+ * owners told (batched, one MESH_SELF_RELEASE call per owner). */
+static void scan_imports(void)
+{
+	for (unsigned i = 0; i < IMPORTS_MAX && nreleases < RELEASES_MAX; i++) {
+		struct import *im = &imports[i];
+		struct aion_cap_info ci;
+		if (!im->used || im->name[0] || aion_cap_info(im->proxy, &ci) ||
+		    (ci.flags & AION_CAP_COPIED))
+			continue;
+		aion_handle_close(im->proxy);
+		im->used = false;
+		nimports--;
+		imports_freed++;
+		if (im->ref.node != self_node && node_alive(im->ref.node))
+			releases[nreleases++] = (struct release){ im->ref.node, im->ref.obj, im->ref.gen };
+	}
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void send_releases(void)
+{
+	while (nreleases) {
+		uint16_t node = releases[0].node;
+		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD,
+							 .label = MESH_SELF_RELEASE };
+		unsigned keep = 0, n = 0;
+		for (unsigned i = 0; i < nreleases; i++) {
+			if (releases[i].node == node && n < MESH_RELEASE_MAX) {
+				put32(&r->data[n * MESH_RELEASE_LEN], releases[i].obj);
+				put32(&r->data[n * MESH_RELEASE_LEN + 4], releases[i].gen);
+				n++;
+			} else {
+				releases[keep++] = releases[i];
+			}
+		}
+		r->len = (uint16_t)(n * MESH_RELEASE_LEN);
+		int64_t err = outcall_start(OC_RELEASE, 0, node, r, 0);
+		if (err == -AION_EBUSY) {
+			/* No outcall free: the same batch goes on the next scan. */
+			for (unsigned i = 0; i < n && keep < RELEASES_MAX; i++)
+				releases[keep++] = (struct release){ node,
+					(uint32_t)r->data[i * 8] << 24 | (uint32_t)r->data[i * 8 + 1] << 16 |
+					(uint32_t)r->data[i * 8 + 2] << 8 | r->data[i * 8 + 3],
+					(uint32_t)r->data[i * 8 + 4] << 24 | (uint32_t)r->data[i * 8 + 5] << 16 |
+					(uint32_t)r->data[i * 8 + 6] << 8 | r->data[i * 8 + 7] };
+			nreleases = keep;
+			return;
+		}
+		nreleases = keep;       /* sent, or the owner is dead: it forgot us */
+	}
+}
+
+void calls_refs_text(char *out, unsigned size)
+{
+	unsigned named_n = 0;
+	for (unsigned i = 0; i < IMPORTS_MAX; i++)
+		named_n += imports[i].used && imports[i].name[0];
+	aion_text_add(out, size, "mesh imports=%u named=%u freed=%lu releasing=%u max=%u\n",
+		      nimports, named_n, (unsigned long)imports_freed, nreleases, IMPORTS_MAX);
+}
+
 void calls_tick(uint64_t now)
 {
 	rebind_tick(now);
+	if (now >= next_scan) {
+		next_scan = now + SCAN_NS;
+		scan_imports();
+		send_releases();
+	}
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++) {
 		struct outcall *oc = &outcalls[i];
 		if (!oc->used || now < oc->next_tx)
@@ -360,7 +550,7 @@ void calls_tick(uint64_t now)
 
 uint64_t calls_deadline(void)
 {
-	uint64_t d = 0;
+	uint64_t d = next_scan;
 	for (unsigned i = 0; i < PARKED_MAX; i++)
 		if (parked[i].used) {
 			uint64_t t = imports[parked[i].import].next_ask;
@@ -387,6 +577,28 @@ static int64_t proxy_refusal(const struct import *im, bool rebind, const struct 
 	return 0;
 }
 
+/* MESHD_FORGE: a MESH_TEXT_CALL "forge" on ref, as if this node held it. */
+int64_t calls_raw(struct aion_serve_req *r, const struct mesh_ref *ref)
+{
+	aion_handle_t h;
+	int64_t err = import_ref(ref, &h);
+	if (err)
+		return err;
+	unsigned idx = IMPORTS_MAX;
+	for (unsigned i = 0; i < IMPORTS_MAX; i++)
+		if (imports[i].used && imports[i].proxy == h)
+			idx = i;
+	if (idx == IMPORTS_MAX)
+		return -AION_EINVAL;    /* a local export: nothing to forge */
+	struct mesh_rpc *rpc = &(struct mesh_rpc){ .label = MESH_TEXT_CALL, .len = 5 };
+	memcpy(rpc->data, "forge", 5);
+	int64_t reply = aion_serve_save(r);
+	if (reply < 0)
+		return reply;
+	dispatch_call(idx, (aion_handle_t)reply, rpc);
+	return 0;
+}
+
 /* A unit's call on a proxy: carried to the owner; the reply is saved. The
  * capabilities it brings are exported (kept) for the owner's side. */
 int64_t proxy_call(struct aion_serve_req *r)
@@ -398,11 +610,15 @@ int64_t proxy_call(struct aion_serve_req *r)
 				     (im->ref.node != self_node && !node_alive(im->ref.node)));
 	int64_t err = proxy_refusal(im, rebind, r);
 
-	for (unsigned i = 0; !err && i < r->ncaps; i++)
-		if (!(err = export_cap(r->caps[i], &rpc->caps[i])))
-			aion_serve_keep(r, i);
-	if (err)
+	unsigned kept = 0;
+	for (; !err && kept < r->ncaps; kept++)
+		if (!(err = export_cap(r->caps[kept], 0, false, &rpc->caps[kept])))
+			aion_serve_keep(r, kept);
+	if (err) {
+		rpc->ncaps = (uint8_t)(kept - 1);
+		unexport(rpc, 0, err);
 		return err;
+	}
 	rpc->label = r->label;
 	for (unsigned i = 0; i < 3; i++)
 		rpc->w[i] = r->msg.w[i];
@@ -412,6 +628,7 @@ int64_t proxy_call(struct aion_serve_req *r)
 	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
 		mlog("error: reply not saved err=%s", aion_error_name(reply));
+		unexport(rpc, 0, reply);
 		return reply;
 	}
 	if (rebind)

@@ -169,10 +169,11 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			rx_bad_payload++;
 			return;
 		}
+		/* The boots come from the payload until the header carries them. */
 		if (h.type == MESH_CALL)
-			serve_on_call(h.src, &r);
+			serve_on_call(h.src, r.boot, r.owner_boot, &r);
 		else
-			calls_on_reply(h.src, &r);
+			calls_on_reply(h.src, r.owner_boot, &r);
 		return;
 	}
 	case MESH_SCHED:
@@ -194,7 +195,7 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 			rx_bad_payload++;
 			return;
 		}
-		calls_on_status(h.src, h.type, &s);
+		calls_on_status(h.src, s.owner_boot, h.type, &s);
 		return;
 	}
 	default:
@@ -271,6 +272,8 @@ void link_stats_text(char *out, unsigned size)
 	    s->rx_bad_cluster, s->rx_bad_mac, s->rx_bad_other, rx_bad_payload, rx_not_ours);
 	aion_text_add(out, size, "mesh tx=%lu tx_err=%lu calls_out=%lu retransmits=%lu calls_in=%lu dups=%lu\n",
 	    tx_packets, tx_errors, calls_out, calls_retransmits, calls_in, calls_dup);
+	serve_refs_text(out, size);     /* exports, holders, forged */
+	calls_refs_text(out, size);     /* imports */
 }
 
 /* The receive thread: netd's datagrams become calls on the main thread. */

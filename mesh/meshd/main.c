@@ -82,6 +82,7 @@ static int64_t setup(uint64_t arg)
 	if (node == 0 || node >= MESH_NODE_NONE)
 		return -AION_EINVAL;
 	uint64_t configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? cmdline_decimal(v) : 1;
+	meshd_forge = cmdline_get(st->args, "forge", v, sizeof(v)) && !strcmp(v, "1");
 	if (configured == 0 || configured > CSCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;

@@ -56,7 +56,7 @@ static int admin(uint32_t label, const char *arg)
 
 static int cmd_help(void)
 {
-	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
+	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats|refs "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
 		    "members [remove NODE] "
@@ -345,6 +345,10 @@ static int run(char *line)
 	if (!strcmp(c, "nodes") && argc == 1) return mesh_text("nodes", MESHD_NODES, "none");
 	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "stats"))
 		return mesh_text("mesh stats", MESHD_STATS, "none");
+	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "refs"))
+		return mesh_text("mesh refs", MESHD_REFS, "none");
+	if (!strcmp(c, "mesh") && argc == 5 && !strcmp(argv[1], "forge"))
+		return cmd_sched(MESHD_FORGE, argc, argv);
 	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
 	if (!strcmp(c, "spawn") && argc >= 2) return cmd_sched(MESHD_SPAWN, argc, argv);
 	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);

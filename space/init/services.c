@@ -168,6 +168,9 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 		/* The host made this node's disk as one of the first voters'. */
 		if (cmdline_get(bootinfo->cmdline, "aion.bootstrap", nodes, sizeof(nodes)))
 			aion_text_add(args, size, " bootstrap=%s", nodes);
+		/* Test images: meshd may call raw references (MESHD_FORGE). */
+		if (cmdline_get(bootinfo->cmdline, "aion.meshforge", NULL, 0))
+			aion_text_add(args, size, " forge=1");
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(args, size, " mode=selftest count=20");

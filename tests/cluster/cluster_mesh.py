@@ -12,6 +12,11 @@ Checks, in order:
    (the call reaches node 1's counter), and gives no more: a call carrying a
    capability is refused (AION_ERIGHTS) and a copy asking for all rights
    still has only SEND;
+ - a forged call: node 1's counter export is held by node 2 only (`mesh
+   refs` lists its holders); node 3 calls that raw (node, obj, gen)
+   reference (`mesh forge`, allowed by aion.meshforge=1) and is refused
+   with AION_ERIGHTS, counted in node 1's `forged`; the same call from
+   node 2, a holder, reaches the counter;
  - 2000 random and truncated datagrams from node 1 at node 2's meshd move
    only node 2's drop counters: no packet of them is accepted, nobody dies,
    no member is made up, and the calls above still all succeed;
@@ -53,12 +58,44 @@ def stats(node):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text)}
 
 
+def shell(node, command):
+    lines = []
+    rc = ac.shell_exec(node, command, timeout=20, out=lines.append)
+    return rc, lines
+
+
+def forged_call(n1, n2, n3):
+    """The counter export of node 1 given to node 2 only, called from node 3."""
+    rc, lines = shell(n1, "mesh refs")
+    check(rc == 0, f"node1: mesh refs failed: {lines}")
+    print("node1 mesh refs:\n  " + "\n  ".join(lines))
+    held = [re.search(r"export obj=(\d+) gen=(\d+) rights=0x20 pinned=0 holders=2\s*$", ln)
+            for ln in lines]
+    held = [m for m in held if m]
+    check(len(held) == 1, f"node1: no single SEND-only export held by node 2: {lines}")
+    obj, gen = held[0].group(1), held[0].group(2)
+    before = stats(n1)["forged"]
+    rc, out = shell(n3, f"mesh forge 1 {obj} {gen}")
+    print(f"node3: mesh forge 1 {obj} {gen}: {out}")
+    check(rc != 0 and any("AION_ERIGHTS" in ln for ln in out),
+          f"a call on a reference node 3 was never given was not refused: {out}")
+    after = stats(n1)["forged"]
+    check(after == before + 1, f"node1 forged counter {before} -> {after}")
+    # The control: the same raw call from the holder works.
+    mark = len(n1.text)
+    rc, out = shell(n2, f"mesh forge 1 {obj} {gen}")
+    print(f"node2: mesh forge 1 {obj} {gen}: rc={rc} {out}")
+    check(rc == 0, f"the holder's call was refused: {out}")
+    n1.wait_for(r"meshtest: counter served n=\d+", 10, pos=mark)
+
+
 def member_events(node, pos=0):
     return re.findall(r"meshd: member node=\d+ state=\w+ old=\w+ .*", node.text[pos:])
 
 
 def test(iso):
-    words = [[f"aion.meshtest={ROLES[i]}"] for i in (1, 2, 3)]
+    words = [[f"aion.meshtest={ROLES[i]}"] + (["aion.meshforge=1"] if i > 1 else [])
+             for i in (1, 2, 3)]
     with cluster(iso, words, "aion-mesh-", wait_mesh=True) as nodes:
         n1, n2, n3 = nodes
         # One round of `nodes` in which all list each other alive; a busy host
@@ -84,6 +121,7 @@ def test(iso):
               f"a capability travelled on a SEND-only proxy: {take.group(0)}")
         check(take.group(5) == "0x20", f"a copy gained rights: {take.group(0)}")
         n1.wait_for(r"meshtest: counter served n=1\b", 10)
+        forged_call(n1, n2, n3)
 
         flood = n1.wait_for(r"meshtest: flood node=2 sent=(\d+) err=(\S+)", CALLS_TIMEOUT_S)
         print(f"node1: {flood.group(0)}")

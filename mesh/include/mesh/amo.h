@@ -81,11 +81,12 @@ bool amo_slot_is(const struct amo *a, unsigned slot, uint16_t node, uint32_t cal
 bool amo_find(const struct amo *a, uint16_t node, uint32_t caller_boot, uint32_t id,
 	      unsigned *slot);
 
-/* The caller's side: may an answer (REPLY, CALL_ACK or ERROR) end or move
- * an outcall? Only if it names this boot of the caller, and comes from the
- * owner boot the call was addressed to (or the call did not know it). */
+/* The caller's side: may an answer end or move an outcall? Only if it
+ * names this boot of the caller; a REPLY or CALL_ACK must also come from
+ * the owner boot the call was addressed to, an ERROR may come from a later
+ * one (its "not my boot": AION_EINDOUBT). */
 bool amo_answer_ok(uint32_t self_boot, uint32_t answer_caller_boot,
-		   uint32_t call_owner_boot, uint32_t answer_owner_boot);
+		   uint32_t call_owner_boot, uint32_t answer_owner_boot, bool error);
 
 /* A peer's boot as learnt from its packets: the highest seen. Returns
  * true when it grew from a known value (the peer restarted). */

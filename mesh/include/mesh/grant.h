@@ -46,8 +46,9 @@ typedef void (*grant_free_fn)(void *ctx, uint64_t cookie);
 
 void grant_init(struct grant_table *t, struct grant_export *slots, unsigned cap,
 		uint32_t first_gen);
-/* An export of cookie with rights, given to node to (0: nobody yet, e.g. a
- * name's); the same cookie and rights again reuse its slot (*reused set,
+/* An export of cookie with rights, given to node to (0: held by the owner
+ * itself, e.g. until the call that carries it is sent; node 0 never calls);
+ * the same cookie and rights again reuse its slot (*reused set,
  * the caller then keeps no second copy). -AION_ENOSPC at the limit. */
 int grant_export(struct grant_table *t, uint64_t cookie, uint32_t rights, uint16_t to,
 		 bool pin, uint32_t *obj, uint32_t *gen, bool *reused);
