@@ -70,13 +70,23 @@
  * the owner node and performed there on the original capability; the
  * reply (label, words, payload, capabilities) comes back as the reply to
  * the caller. Transport failures come back as a reply whose w0 is
- *   -AION_EHOSTDOWN  the owner node is dead: the call was not sent, it
- *                    did not execute
- *   -AION_EINDOUBT   the owner node died after the call was sent: it may
- *                    have executed (retry only what is idempotent)
- *   -AION_EDEAD      the owner node restarted: the object is gone
- *   -AION_ERANGE     payload larger than MESH_CALL_DATA_MAX
- *   -AION_EBUSY      too many calls in flight
+ *   -AION_EHOSTDOWN  not executed: the owner node is dead, nothing was sent
+ *   -AION_EBUSY      not executed: too many calls in flight here or queued
+ *                    at the owner
+ *   -AION_ERANGE     not executed: payload larger than MESH_CALL_DATA_MAX
+ *   -AION_EINVAL     not executed: more than MESH_RPC_CAPS capabilities
+ *   -AION_ENOSPC     not executed: export/import table full for a
+ *                    capability the call carries
+ *   -AION_ERIGHTS    not executed: this node was never given the reference
+ *                    (the owner's grant table), or a SEND-only proxy
+ *   -AION_EDEAD      not executed: the owner has no such object in its
+ *                    current boot (a named proxy re-binds first)
+ *   -AION_EINDOUBT   may have executed: the owner died after the call was
+ *                    sent, restarted since the call was addressed to it, or
+ *                    its service ended holding the call (retry only what
+ *                    is idempotent or carries a request id)
+ *   -AION_ETRUNC     executed: the reply could not be carried (too large,
+ *                    or its capabilities could not be exported/imported)
  * Each remote call executes at most once on the owner node. A proxy that
  * came from MESHD_LOOKUP remembers the name: when its node dies, the next
  * call on it finds the name again (waiting up to MESH_REBIND_MS for the
