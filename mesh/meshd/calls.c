@@ -299,10 +299,8 @@ static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc 
 		err = serve_local(r, reply, import);
 	else
 		err = outcall_start(OC_PROXY, import, im->ref.node, r, reply);
-	if (err) {
-		unexport(r, im->ref.node, err);
-		reply_saved_err(reply, err);
-	}
+	if (err)
+		calls_local_done(import, reply, err, NULL, r, im->ref.node);
 }
 
 /* Ends a call in flight: the reply (r) or the error (err) goes to its owner. */

@@ -19,6 +19,12 @@
  *                  and a copy asking for GRANT must not give GRANT
  *   bench          round trips to "echo-N" (local) and "echo" (remote),
  *                  each one's time logged (bench/mesh)
+ *   cap-churn:S    for S seconds (0: forever) passes capabilities back and
+ *                  forth through "mailbox": each round PUTs a copy of its
+ *                  own counter (a capability in a call), GETs what the
+ *                  mailbox holds (a capability in a reply: its own or the
+ *                  other churner's), calls it and closes it; a progress
+ *                  line every CHURN_LOG rounds (bench/mesh-soak, mesh-soak)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-deny        MESHD_KV on "mesh" as a plain unit: logs the refusal
  *   kv-counter:N   looks "kv" up once, then N times ADD counter-NODE 1
@@ -50,6 +56,8 @@
 #define WATCH_PERIOD_NS (20 * MS)
 #define BENCH_CALLS     300
 #define FLOOD_COUNT     2000
+#define CHURN_PERIOD_NS (50 * MS)
+#define CHURN_LOG       100
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
@@ -154,10 +162,13 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox)
 	return err;
 }
 
-/* The counter of cap-give: w1 = calls so far. */
-static int64_t counter(uint64_t ep)
+#define COUNTER_QUIET   (1ull << 63)    /* in counter's arg: no line per call */
+
+/* The counter of cap-give (and cap-churn, quiet): w1 = calls so far. */
+static int64_t counter(uint64_t arg)
 {
 	struct aion_ipc_buffer *b = &bufs[ROLES_MAX].b;
+	uint64_t ep = arg & ~COUNTER_QUIET;
 	uint64_t n = 0;
 	struct aion_msg m;
 	int64_t err = aion_ipc_buffer(b);
@@ -167,7 +178,8 @@ static int64_t counter(uint64_t ep)
 		for (unsigned i = 0; i < AION_TAG_CAPS(m.tag); i++)
 			aion_handle_close(b->caps[i]);
 		struct aion_msg r = { .tag = AION_TAG(0, 0, 0), .w = { 0, ++n } };
-		aion_printf("meshtest: counter served n=%lu", (unsigned long)n);
+		if (!(arg & COUNTER_QUIET))
+			aion_printf("meshtest: counter served n=%lu", (unsigned long)n);
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
 	}
@@ -281,6 +293,76 @@ static void cap_give(struct aion_ipc_buffer *b, aion_handle_t mesh)
 	}
 	aion_printf("meshtest: cap-give put err=%s rights=0x%x",
 		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND);
+}
+
+/* A counter of our own on a new endpoint, served by a thread of its own. */
+static int64_t start_counter(int64_t *ep)
+{
+	*ep = aion_endpoint_create();
+	if (*ep < 0)
+		return *ep;
+	uint64_t top = aion_stack_alloc(STACK_PAGES);
+	if (!top)
+		return -AION_ENOMEM;
+	int64_t t = aion_thread_spawn(counter, (uint64_t)*ep | COUNTER_QUIET, top, PRIO);
+	return t < 0 ? t : 0;
+}
+
+static int64_t churn_round(struct aion_ipc_buffer *b, aion_handle_t box, aion_handle_t ep)
+{
+	b->caps[0] = ep;
+	b->cap_rights[0] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
+	struct aion_msg m = { .tag = AION_TAG(LABEL_PUT, 0, 1) };
+	int64_t err = aion_call(box, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err)
+		return err;
+	m = (struct aion_msg){ .tag = AION_TAG(LABEL_GET, 0, 0) };
+	err = aion_call(box, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err || AION_TAG_CAPS(m.tag) != 1)
+		return err ? err : -AION_ENOENT;
+	aion_handle_t cap = b->caps[0];
+	struct aion_msg c = { .tag = AION_TAG(0, 0, 0) };
+	err = aion_call(cap, &c, 0);
+	if (!err)
+		err = (int64_t)c.w[0];
+	aion_handle_close(cap);
+	return err;
+}
+
+static void cap_churn(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned seconds)
+{
+	aion_handle_t box;
+	int64_t ep = 0;
+	int64_t err = lookup_wait(b, mesh, "mailbox", &box, NULL);
+	if (!err)
+		err = start_counter(&ep);
+	if (err) {
+		aion_printf("meshtest: cap-churn failed err=%s", aion_error_name(err));
+		return;
+	}
+	uint64_t end = seconds ? aion_clock_ns() + (uint64_t)seconds * SEC : 0;
+	uint64_t rounds = 0, errs = 0;
+	int64_t first = 0;
+	aion_printf("meshtest: cap-churn started node=%u seconds=%u", self_node, seconds);
+	while (!end || aion_clock_ns() < end) {
+		err = churn_round(b, box, (aion_handle_t)ep);
+		rounds++;
+		if (err) {
+			errs++;
+			first = first ? first : err;
+		}
+		if (rounds % CHURN_LOG == 0)
+			aion_printf("meshtest: cap-churn rounds=%lu errs=%lu first_err=%s",
+				    (unsigned long)rounds, (unsigned long)errs,
+				    first ? aion_error_name(first) : "none");
+		aion_sleep_ns(CHURN_PERIOD_NS);
+	}
+	aion_printf("meshtest: cap-churn done rounds=%lu errs=%lu first_err=%s",
+		    (unsigned long)rounds, (unsigned long)errs, first ? aion_error_name(first) : "none");
 }
 
 static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
@@ -495,6 +577,8 @@ int64_t aion_main(uint64_t arg)
 			flood(b, (unsigned)(r[6] - '0'));
 		else if (!strcmp(r, "kv-deny"))
 			kv_deny(b, mesh);
+		else if (!strncmp(r, "cap-churn:", 10))
+			cap_churn(b, mesh, (unsigned)cmdline_decimal(r + 10));
 		else if (!strncmp(r, "kv-counter:", 11))
 			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11), 0);
 		else if (!strncmp(r, "kv-counter-local:", 17))
