@@ -24,7 +24,10 @@
  *                  own counter (a capability in a call), GETs what the
  *                  mailbox holds (a capability in a reply: its own or the
  *                  other churner's), calls it and closes it; a progress
- *                  line every CHURN_LOG rounds (bench/mesh-soak, mesh-soak)
+ *                  line every CHURN_LOG rounds. While the kv key
+ *                  "churn-pause" is 1 (checked every CHURN_CHECK rounds)
+ *                  it pauses, so the host can read quiet tables
+ *                  (bench/mesh-soak, mesh-soak)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-deny        MESHD_KV on "mesh" as a plain unit: logs the refusal
  *   kv-counter:N   looks "kv" up once, then N times ADD counter-NODE 1
@@ -58,6 +61,7 @@
 #define FLOOD_COUNT     2000
 #define CHURN_PERIOD_NS (50 * MS)
 #define CHURN_LOG       100
+#define CHURN_CHECK     10
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
@@ -333,8 +337,21 @@ static int64_t churn_round(struct aion_ipc_buffer *b, aion_handle_t box, aion_ha
 	return err;
 }
 
+/* Is the kv key "churn-pause" 1? (kv is looked up on the first ask that finds it.) */
+static int churn_paused(struct aion_ipc_buffer *b, aion_handle_t mesh, aion_handle_t *kv)
+{
+	static const char *const key[] = { "churn-pause" };
+	char out[KV_VALUE_MAX + 1];
+	uint64_t epoch;
+	if (!*kv && mesh_lookup(mesh, b, "kv", kv, NULL))
+		return 0;
+	return !mesh_kv_call(*kv, b, KV_GET, 0, 0, key, 1, out, sizeof(out), &epoch) &&
+	       !strcmp(out, "1");
+}
+
 static void cap_churn(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned seconds)
 {
+	aion_handle_t kv = 0;
 	aion_handle_t box;
 	int64_t ep = 0;
 	int64_t err = lookup_wait(b, mesh, "mailbox", &box, NULL);
@@ -360,6 +377,12 @@ static void cap_churn(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned se
 				    (unsigned long)rounds, (unsigned long)errs,
 				    first ? aion_error_name(first) : "none");
 		aion_sleep_ns(CHURN_PERIOD_NS);
+		if (rounds % CHURN_CHECK == 0 && churn_paused(b, mesh, &kv)) {
+			aion_printf("meshtest: cap-churn paused rounds=%lu", (unsigned long)rounds);
+			while (churn_paused(b, mesh, &kv))
+				aion_sleep_ns(4 * CHURN_PERIOD_NS);
+			aion_printf("meshtest: cap-churn resumed");
+		}
 	}
 	aion_printf("meshtest: cap-churn done rounds=%lu errs=%lu first_err=%s",
 		    (unsigned long)rounds, (unsigned long)errs, first ? aion_error_name(first) : "none");
