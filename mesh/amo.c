@@ -72,6 +72,13 @@ enum amo_verdict amo_call(struct amo *a, uint16_t node, uint32_t caller_boot,
 	return AMO_NEW;
 }
 
+void amo_forget(struct amo *a, uint16_t node)
+{
+	for (unsigned i = 0; i < AMO_PEERS; i++)
+		if (a->p[i].node == node)
+			reset(&a->p[i], 0, 0);
+}
+
 void amo_finish(struct amo *a, unsigned slot)
 {
 	if (slot < AMO_SLOTS && a->p[slot / AMO_WINDOW].e[slot % AMO_WINDOW].state == AMO_BUSY)

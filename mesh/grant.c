@@ -100,6 +100,20 @@ int grant_add(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node)
 	return 0;
 }
 
+int grant_delegate(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t from,
+		   uint16_t to)
+{
+	struct grant_export *x = find(t, obj, gen);
+	if (!x)
+		return -AION_EDEAD;
+	if (!grant_holds(x, from)) {
+		t->forged++;
+		return -AION_ERIGHTS;
+	}
+	set_add(&x->holders, to);
+	return 0;
+}
+
 int grant_check(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node,
 		uint64_t *cookie)
 {

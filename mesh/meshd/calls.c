@@ -28,6 +28,16 @@
  * left in any unit (CAP_INFO's AION_CAP_COPIED on the proxy meshd
  * minted); its owner is told in a batched MESH_SELF_RELEASE call. Named
  * imports (one per name looked up) stay: they re-bind.
+ *
+ * Short-cut: a capability a call (or a reply, serve.c) carries that is
+ * one of this node's proxies is not exported again (a proxy of a proxy):
+ * the owner's own reference is sent instead. The owner must then let the
+ * receiving node call it: this node, a holder, asks it first
+ * (MESH_SELF_GRANT, delegation) and sends the call or reply only once the
+ * owner agreed, so the receiver's first call never meets a refusal. Only
+ * a holder can delegate, so references stay unforgeable. A proxy is
+ * recognised by its badge, BADGE_PROXY + index with a random per-import
+ * tag above bit 32 that a unit holding no copy of that proxy cannot guess.
  */
 #include "meshd.h"
 #include "mesh/amo.h"
@@ -39,6 +49,7 @@
 
 struct import {
 	bool used;
+	uint32_t tag;                   /* the badge's bits 32..63 */
 	struct mesh_ref ref;
 	aion_handle_t proxy;            /* meshd_ep minted with BADGE_PROXY + index */
 	char name[MESH_NAME_MAX];       /* "" unless it came from a lookup */
@@ -71,6 +82,31 @@ struct release {
 	uint32_t obj, gen;
 };
 
+/* A call or reply that waits for its owners' delegations (MESH_SELF_GRANT). */
+#define DELEGS_MAX      8
+struct deleg {
+	bool used;
+	bool reply;                     /* a reply (serve.c) or a call on an import */
+	unsigned waiting;
+	int64_t err;
+	unsigned import;                /* a call: */
+	aion_handle_t caller;
+	uint16_t src;                   /* a reply: */
+	uint32_t boot, id;
+	struct mesh_rpc rpc;
+};
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static struct deleg delegs[DELEGS_MAX];
+static uint64_t tag_state;
+uint64_t refs_shortcut;
+
 static struct import imports[IMPORTS_MAX];
 static struct outcall outcalls[OUTCALLS_MAX];
 static struct parked parked[PARKED_MAX];
@@ -84,6 +120,48 @@ static bool imports_full_logged;
 uint64_t calls_out, calls_retransmits, imports_freed;
 
 static uint8_t pkt[MESH_RPC_LEN_MAX];
+
+/* A fresh proxy tag: never 0, not guessable by a unit (a mixer of the
+ * cycle counter at each use; not a cryptographic generator, see
+ * docs/mesh.md). */
+static uint32_t proxy_tag(void)
+{
+	uint32_t t;
+	do {
+		tag_state ^= aion_rdtsc() * 0x9e3779b97f4a7c15ull;
+		tag_state ^= tag_state >> 29;
+		tag_state *= 0xbf58476d1ce4e5b9ull;
+		tag_state ^= tag_state >> 32;
+		t = (uint32_t)tag_state;
+	} while (!t);
+	return t;
+}
+
+/* The import behind badge, if it is one of this node's proxies (the tag
+ * matches): its index, else IMPORTS_MAX. */
+static unsigned import_of_badge(uint64_t badge)
+{
+	uint64_t low = badge & 0xffffffffu;
+	if (low < BADGE_PROXY || low >= BADGE_PROXY + IMPORTS_MAX)
+		return IMPORTS_MAX;
+	unsigned i = (unsigned)(low - BADGE_PROXY);
+	return imports[i].used && imports[i].tag == (uint32_t)(badge >> 32) ? i : IMPORTS_MAX;
+}
+
+/* h (a capability a unit passes on) is a proxy of ours to another node's
+ * object: *ref is that node's reference, with h's rights. */
+bool import_shortcut(aion_handle_t h, struct mesh_ref *ref)
+{
+	struct aion_cap_info ci;
+	if (aion_cap_info(h, &ci) || ci.type != AION_OBJ_ENDPOINT)
+		return false;
+	unsigned i = import_of_badge(ci.badge);
+	if (i == IMPORTS_MAX || imports[i].ref.node == self_node || imports[i].name[0])
+		return false;   /* a local job's named proxy may move: not short-cut */
+	*ref = imports[i].ref;
+	ref->rights &= ci.rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	return true;
+}
 
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy)
 {
@@ -113,11 +191,13 @@ int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy)
 		return -AION_ENOSPC;
 	}
 	imports_full_logged = false;
-	int64_t h = aion_cap_mint(meshd_ep, rights, BADGE_PROXY + (unsigned)free_slot);
+	uint32_t tag = proxy_tag();
+	int64_t h = aion_cap_mint(meshd_ep, rights,
+				  ((uint64_t)tag << 32) | (BADGE_PROXY + (unsigned)free_slot));
 	if (h < 0)
 		return h;
 	struct import *im = &imports[free_slot];
-	*im = (struct import){ .used = true, .ref = *ref, .proxy = (aion_handle_t)h };
+	*im = (struct import){ .used = true, .tag = tag, .ref = *ref, .proxy = (aion_handle_t)h };
 	im->ref.rights = rights;
 	nimports++;
 	*proxy = im->proxy;
@@ -282,13 +362,10 @@ static void park(unsigned import, aion_handle_t reply, const struct mesh_rpc *r)
 			      .deadline = now + MESH_REBIND_MS * MS, .rpc = *r };
 }
 
-/* Sends a call on an import where its ref says (this node: a local job). */
-static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc *r)
+static void send_call(unsigned import, aion_handle_t reply, struct mesh_rpc *r)
 {
 	const struct import *im = &imports[import];
 	int64_t err;
-	r->obj = im->ref.obj;
-	r->gen = im->ref.gen;
 	/* The node the call goes to may now call what it carries (until now
 	 * this node held it: holder 0). */
 	for (unsigned i = 0; i < r->ncaps; i++) {
@@ -303,12 +380,125 @@ static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc 
 		calls_local_done(import, reply, err, NULL, r, im->ref.node);
 }
 
+/* Asks the owners of the short-cut references in r to let node to call
+ * them. Returns the delegation's index, DELEGS_MAX when none is needed,
+ * or an error (nothing asked). */
+static int64_t delegate(const struct mesh_rpc *r, uint16_t to, bool reply)
+{
+	unsigned need = 0;
+	for (unsigned i = 0; i < r->ncaps; i++)
+		need += r->caps[i].node != self_node && r->caps[i].node != to && to != self_node;
+	if (!need)
+		return DELEGS_MAX;
+	struct deleg *d = NULL;
+	for (unsigned i = 0; i < DELEGS_MAX && !d; i++)
+		if (!delegs[i].used)
+			d = &delegs[i];
+	if (!d)
+		return -AION_EBUSY;
+	*d = (struct deleg){ .used = true, .reply = reply, .rpc = *r };
+	for (unsigned i = 0; i < r->ncaps; i++) {
+		const struct mesh_ref *c = &r->caps[i];
+		if (c->node == self_node || c->node == to)
+			continue;
+		struct mesh_rpc *g = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD,
+							 .label = MESH_SELF_GRANT,
+							 .len = MESH_GRANT_LEN };
+		put32(&g->data[0], c->obj);
+		put32(&g->data[4], c->gen);
+		g->data[8] = (uint8_t)(to >> 8);
+		g->data[9] = (uint8_t)to;
+		int64_t err = outcall_start(OC_GRANT, (unsigned)(d - delegs), c->node, g, 0);
+		if (err)
+			d->err = d->err ? d->err : err;
+		else
+			d->waiting++;
+	}
+	refs_shortcut += need;
+	return d - delegs;
+}
+
+/* A delegation ended (err: the first refusal): the call or reply goes on. */
+static void delegation_done(struct deleg *d)
+{
+	d->used = false;
+	if (d->reply) {
+		/* It ran; without the grant its reply is of no use there. */
+		serve_complete(d->src, d->boot, d->id, d->err ? -AION_ETRUNC : 0, &d->rpc);
+		return;
+	}
+	if (d->err) {
+		calls_local_done(d->import, d->caller, d->err, NULL, &d->rpc, 0);
+		return;
+	}
+	send_call(d->import, d->caller, &d->rpc);
+}
+
+static void grant_answered(unsigned idx, int64_t err, const struct mesh_rpc *reply)
+{
+	struct deleg *d = idx < DELEGS_MAX ? &delegs[idx] : NULL;
+	if (!d || !d->used)
+		return;
+	if (!err && reply)
+		err = (int64_t)reply->w[0];
+	if (err && !d->err)
+		d->err = err == -AION_EINDOUBT ? -AION_EHOSTDOWN : err;        /* a grant is idempotent */
+	if (d->waiting && --d->waiting == 0)
+		delegation_done(d);
+}
+
+/* A reply of a call from src (serve.c) carrying short-cut references:
+ * sent once their owners let src call them. 0 when it is on its way, or an error. */
+int64_t calls_reply_delegated(uint16_t src, uint32_t boot, uint32_t id, const struct mesh_rpc *r)
+{
+	int64_t di = delegate(r, src, true);
+	if (di < 0)
+		return di;
+	if (di == DELEGS_MAX) {
+		serve_complete(src, boot, id, 0, (struct mesh_rpc *)r);
+		return 0;
+	}
+	struct deleg *d = &delegs[di];
+	d->src = src;
+	d->boot = boot;
+	d->id = id;
+	if (!d->waiting)
+		delegation_done(d);
+	return 0;
+}
+
+/* Sends a call on an import where its ref says (this node: a local job),
+ * once the owners of the short-cut references it carries agreed. */
+static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc *r)
+{
+	const struct import *im = &imports[import];
+	r->obj = im->ref.obj;
+	r->gen = im->ref.gen;
+	int64_t di = delegate(r, im->ref.node, false);
+	if (di == DELEGS_MAX) {
+		send_call(import, reply, r);
+		return;
+	}
+	if (di < 0) {
+		calls_local_done(import, reply, di, NULL, r, 0);
+		return;
+	}
+	delegs[di].import = import;
+	delegs[di].caller = reply;
+	if (!delegs[di].waiting)
+		delegation_done(&delegs[di]);
+}
+
 /* Ends a call in flight: the reply (r) or the error (err) goes to its owner. */
 static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 {
 	oc->used = false;
 	if (oc->kind == OC_RELEASE)
 		return;         /* the owner forgets the grants; nothing waits */
+	if (oc->kind == OC_GRANT) {
+		grant_answered(oc->agg, err, r);
+		return;
+	}
 	if (oc->kind != OC_PROXY) {
 		if (oc->kind == OC_LEADER)
 			requests_outcall_done(oc->agg, err, r);
@@ -447,9 +637,11 @@ void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct
 
 void calls_node_dead(uint16_t node)
 {
-	/* Its next boot is asked before any call goes there again. */
+	/* Its next boot is asked before any call goes there again, and taken
+	 * whatever its number (its disk may have been replaced). */
 	boot_current[node] = false;
-	serve_node_gone(node, "dead");
+	node_boot[node] = 0;
+	serve_node_dead(node);
 	/* Sent and unanswered: the call may have run there. */
 	for (unsigned i = 0; i < OUTCALLS_MAX; i++)
 		if (outcalls[i].used && outcalls[i].node == node)
@@ -473,14 +665,6 @@ static void scan_imports(void)
 		if (im->ref.node != self_node && node_alive(im->ref.node))
 			releases[nreleases++] = (struct release){ im->ref.node, im->ref.obj, im->ref.gen };
 	}
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 static void send_releases(void)
@@ -521,8 +705,9 @@ void calls_refs_text(char *out, unsigned size)
 	unsigned named_n = 0;
 	for (unsigned i = 0; i < IMPORTS_MAX; i++)
 		named_n += imports[i].used && imports[i].name[0];
-	aion_text_add(out, size, "mesh imports=%u named=%u freed=%lu releasing=%u max=%u\n",
-		      nimports, named_n, (unsigned long)imports_freed, nreleases, IMPORTS_MAX);
+	aion_text_add(out, size, "mesh imports=%u named=%u freed=%lu releasing=%u shortcut=%lu max=%u\n",
+		      nimports, named_n, (unsigned long)imports_freed, nreleases,
+		      (unsigned long)refs_shortcut, IMPORTS_MAX);
 }
 
 void calls_tick(uint64_t now)
@@ -601,17 +786,22 @@ int64_t calls_raw(struct aion_serve_req *r, const struct mesh_ref *ref)
  * capabilities it brings are exported (kept) for the owner's side. */
 int64_t proxy_call(struct aion_serve_req *r)
 {
-	unsigned idx = (unsigned)(r->msg.badge - BADGE_PROXY);
+	unsigned idx = import_of_badge(r->msg.badge);
 	struct mesh_rpc *rpc = &(struct mesh_rpc){ 0 };
+	if (idx == IMPORTS_MAX)
+		return -AION_ECAP;      /* a stale proxy: its import was freed */
 	const struct import *im = &imports[idx];
 	bool rebind = named(idx) && (im->rebinding ||
 				     (im->ref.node != self_node && !node_alive(im->ref.node)));
 	int64_t err = proxy_refusal(im, rebind, r);
 
 	unsigned kept = 0;
-	for (; !err && kept < r->ncaps; kept++)
+	for (; !err && kept < r->ncaps; kept++) {
+		if (import_shortcut(r->caps[kept], &rpc->caps[kept]))
+			continue;       /* the owner's own reference; the handle goes */
 		if (!(err = export_cap(r->caps[kept], 0, false, &rpc->caps[kept])))
 			aion_serve_keep(r, kept);
+	}
 	if (err) {
 		rpc->ncaps = (uint8_t)(kept - 1);
 		unexport(rpc, 0, err);

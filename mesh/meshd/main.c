@@ -146,7 +146,7 @@ static const struct aion_serve_op meshd_ops[] = {
 	{ .label = AION_SERVE_ANY_LABEL, .fn = jobs_client,
 	  AION_SERVE_BADGES(BADGE_JOB, BADGE_PROXY - 1) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = proxy_call,
-	  AION_SERVE_BADGES(BADGE_PROXY, BADGE_PROXY + IMPORTS_MAX - 1) },
+	  AION_SERVE_BADGES(BADGE_PROXY, UINT64_MAX) },     /* a tag above bit 32 (calls.c) */
 };
 static const struct aion_serve_table meshd_table = AION_SERVE_TABLE(meshd_ops, -AION_EPERM);
 

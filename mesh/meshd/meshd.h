@@ -70,7 +70,7 @@ int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
-enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER, OC_RELEASE };
+enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER, OC_RELEASE, OC_GRANT };
 int64_t proxy_call(struct aion_serve_req *r);   /* badge BADGE_PROXY + import */
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
@@ -78,6 +78,9 @@ int64_t import_copy(const struct mesh_ref *ref, aion_handle_t *out);
 void calls_boot_seen(uint16_t node, uint32_t boot);
 void calls_refs_text(char *out, unsigned size);
 int64_t calls_raw(struct aion_serve_req *r, const struct mesh_ref *ref);   /* MESHD_FORGE */
+bool import_shortcut(aion_handle_t h, struct mesh_ref *ref);
+int64_t calls_reply_delegated(uint16_t src, uint32_t boot, uint32_t id, const struct mesh_rpc *r);
+extern uint64_t refs_shortcut;
 extern bool meshd_forge;        /* forge=1 in meshd's args: MESHD_FORGE allowed */
 void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m);
 void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from);
@@ -104,6 +107,7 @@ int64_t export_grant(const struct mesh_ref *ref, uint16_t node);
 void export_ungrant(const struct mesh_ref *ref, uint16_t node);
 void export_drop(const struct mesh_ref *ref);
 void serve_node_gone(uint16_t node, const char *why);
+void serve_node_dead(uint16_t node);
 void serve_refs_text(char *out, unsigned size);
 void serve_exports_text(char *out, unsigned size, unsigned *from);
 /* src_boot, dst_boot: the caller's boot and this node's as the caller

@@ -117,7 +117,7 @@ int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h)
 
 int64_t export_grant(const struct mesh_ref *ref, uint16_t node)
 {
-	return grant_add(&grants, ref->obj, ref->gen, node);
+	return ref->node == self_node ? grant_add(&grants, ref->obj, ref->gen, node) : 0;
 }
 
 void export_drop(const struct mesh_ref *ref)
@@ -140,6 +140,13 @@ void serve_node_gone(uint16_t node, const char *why)
 	if (freed)
 		mlog("grants dropped node=%u why=%s freed=%u exports=%u->%u", node, why, freed,
 		     before, grants.used);
+}
+
+/* Membership declared node dead: its grants and its window go. */
+void serve_node_dead(uint16_t node)
+{
+	serve_node_gone(node, "dead");
+	amo_forget(&amo, node);
 }
 
 void serve_refs_text(char *out_text, unsigned size)
@@ -287,6 +294,23 @@ static void on_release(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *
 	reply->w[0] = 0;
 }
 
+/* MESH_SELF_GRANT: src, a holder, lets another node call an export. */
+static void on_grant(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+{
+	const uint8_t *d = r->data;
+	int err = -AION_EINVAL;
+	if (r->len == MESH_GRANT_LEN) {
+		uint32_t obj = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+		uint32_t gen = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+		uint16_t to = (uint16_t)(d[8] << 8 | d[9]);
+		err = to && to < GRANT_NODES - 1 ? grant_delegate(&grants, obj, gen, src, to) :
+		      -AION_EINVAL;
+		if (err == -AION_ERIGHTS)
+			mlog("forged delegation refused node=%u obj=%u to=%u", src, obj, to);
+	}
+	reply->w[0] = (uint64_t)(int64_t)err;
+}
+
 /* A CALL from node src: src_boot is the caller's boot, dst_boot this
  * node's as the caller knows it (from the payload for now; from the
  * authenticated packet header once it carries them). */
@@ -327,6 +351,8 @@ void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const str
 		reply = (struct mesh_rpc){ 0 };
 		if (r->label == MESH_SELF_RELEASE)
 			on_release(src, r, &reply);
+		else if (r->label == MESH_SELF_GRANT)
+			on_grant(src, r, &reply);
 		else if (names_self_call(src, r, &reply))
 			return;         /* the scheduler answers later (requests.c) */
 		serve_complete(src, src_boot, r->id, 0, &reply);
@@ -392,8 +418,15 @@ static void job_finished(struct job *j)
 		return;
 	}
 	unsigned done = 0;
-	for (; !err && done < r->ncaps; done++)
+	bool shortcut = false;
+	for (; !err && done < r->ncaps; done++) {
+		if (import_shortcut(j->caps[done], &r->caps[done])) {
+			aion_handle_close(j->caps[done]);       /* the owner's reference goes */
+			shortcut = true;
+			continue;
+		}
 		err = export_cap(j->caps[done], j->src, false, &r->caps[done]);
+	}
 	if (err) {
 		/* It ran, but its reply's capabilities cannot be carried. */
 		for (unsigned i = 0; i + 1 < done; i++)
@@ -404,8 +437,17 @@ static void job_finished(struct job *j)
 		     j->src, aion_error_name(err));
 		err = -AION_ETRUNC;
 	}
-	serve_complete(j->src, j->boot, r->id, err, r);
 	j->state = J_FREE;
+	if (!err && shortcut) {
+		/* Sent once the owners of the short-cut references let src in. */
+		err = calls_reply_delegated(j->src, j->boot, r->id, r);
+		if (!err)
+			return;
+		for (unsigned i = 0; i < r->ncaps; i++)
+			export_ungrant(&r->caps[i], j->src);
+		err = -AION_ETRUNC;
+	}
+	serve_complete(j->src, j->boot, r->id, err, r);
 }
 
 /* A worker finished job w0 - 1 (if any) and asks for the next: its reply

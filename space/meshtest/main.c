@@ -8,12 +8,15 @@
  *   local-echo     the same service registered as "echo-N" (N: this node)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
  *                  GET hands it out again
+ *   vault          the same, registered as "vault" (cap-give PUTs there
+ *                  too, nobody GETs: the forged-call test's reference)
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
  *                  every reply checked
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
- *                  copy of it (no GRANT) into "mailbox"
+ *                  copy of it (no GRANT) into "mailbox", and one into
+ *                  "vault" when a node serves it
  *   cap-take       GETs the capability from "mailbox", calls it, and checks
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
@@ -295,8 +298,19 @@ static void cap_give(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		if (!err)
 			err = (int64_t)m.w[0];
 	}
-	aion_printf("meshtest: cap-give put err=%s rights=0x%x",
-		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND);
+	aion_handle_t vault;
+	int64_t verr = err ? err : mesh_lookup(mesh, b, "vault", &vault, NULL);
+	if (!verr) {
+		b->caps[0] = (aion_handle_t)ep;
+		b->cap_rights[0] = AION_RIGHT_SEND;
+		struct aion_msg m = { .tag = AION_TAG(LABEL_PUT, 0, 1) };
+		verr = aion_call(vault, &m, 0);
+		if (!verr)
+			verr = (int64_t)m.w[0];
+	}
+	aion_printf("meshtest: cap-give put err=%s rights=0x%x vault=%s",
+		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND,
+		    verr ? aion_error_name(verr) : "none");
 }
 
 /* A counter of our own on a new endpoint, served by a thread of its own. */
@@ -537,12 +551,13 @@ static int64_t server_thread(uint64_t i)
 		fmt_snprintf(name, sizeof(name), "echo-%u", self_node);
 		return serve(b, name, 0);
 	}
-	return serve(b, r, !strcmp(r, "mailbox"));
+	return serve(b, r, !strcmp(r, "mailbox") || !strcmp(r, "vault"));
 }
 
 static int is_server(const char *r)
 {
-	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox");
+	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox") ||
+	       !strcmp(r, "vault");
 }
 
 int64_t aion_main(uint64_t arg)

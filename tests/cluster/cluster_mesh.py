@@ -2,7 +2,7 @@
 """mesh-calls: three nodes of one image form a mesh (docs/mesh.md) and call
 each other's services through capabilities. Roles (space/meshtest):
   node 1: echo-client, cap-give, flood:2
-  node 2: echo, mailbox
+  node 2: echo, mailbox, vault
   node 3: cap-take, echo-client, echo-watch
 Checks, in order:
  - every node lists the other two alive (`nodes`);
@@ -12,8 +12,13 @@ Checks, in order:
    (the call reaches node 1's counter), and gives no more: a call carrying a
    capability is refused (AION_ERIGHTS) and a copy asking for all rights
    still has only SEND;
- - a forged call: node 1's counter export is held by node 2 only (`mesh
-   refs` lists its holders); node 3 calls that raw (node, obj, gen)
+ - the short-cut: node 3 got node 1's counter from node 2's mailbox as
+   node 1's own reference (node 2 passed on its proxy: `shortcut` counts
+   it), so node 1 lists that export held by nodes 2 and 3 (node 2
+   delegated);
+ - a forged call: node 1 also PUT the counter into node 2's "vault", an
+   export held by node 2 only (`mesh refs` lists its holders); node 3
+   calls that raw (node, obj, gen)
    reference (`mesh forge`, allowed by aion.meshforge=1) and is refused
    with AION_ERIGHTS, counted in node 1's `forged`; the same call from
    node 2, a holder, reaches the counter;
@@ -43,7 +48,7 @@ ERROR_AFTER_DETECT_S = 2.0      # the watcher's error, after the later detection
 REBIND_S = 3.0          # aion/mesh.h MESH_REBIND_MS
 ROLES = {
     1: "echo-client,cap-give,flood:2",
-    2: "echo,mailbox",
+    2: "echo,mailbox,vault",
     3: "cap-take,echo-client,echo-watch",
 }
 DROP_KEYS = ("bad_len", "bad_magic", "bad_version", "bad_type", "bad_cluster",
@@ -73,6 +78,11 @@ def forged_call(n1, n2, n3):
             for ln in lines]
     held = [m for m in held if m]
     check(len(held) == 1, f"node1: no single SEND-only export held by node 2: {lines}")
+    check(any(re.search(r"rights=0x20 pinned=0 holders=2,3\s*$", ln) for ln in lines),
+          f"node1: the counter node 3 took is not held by nodes 2 and 3 (short-cut): {lines}")
+    rc2, refs2 = shell(n2, "mesh refs")
+    m = re.search(r"shortcut=(\d+)", " ".join(refs2))
+    check(rc2 == 0 and m and int(m.group(1)) >= 1, f"node2: no short-cut counted: {refs2}")
     obj, gen = held[0].group(1), held[0].group(2)
     before = stats(n1)["forged"]
     rc, out = shell(n3, f"mesh forge 1 {obj} {gen}")
@@ -110,11 +120,13 @@ def test(iso):
             check(m.group(2) == "1000" and m.group(3) == "0" and m.group(4) == "2",
                   f"{n.name}: echo calls: {m.group(0)}")
 
-        give = n1.wait_for(r"meshtest: cap-give put err=(\S+) rights=(\S+)", CALLS_TIMEOUT_S)
+        give = n1.wait_for(r"meshtest: cap-give put err=(\S+) rights=(\S+) vault=(\S+)",
+                           CALLS_TIMEOUT_S)
         take = n3.wait_for(r"meshtest: cap-take rights=(\S+) call=(\S+) counter=(\d+) "
                            r"grant_call=(\S+) copy_rights=(\S+)", CALLS_TIMEOUT_S)
         print(f"node1: {give.group(0)}\nnode3: {take.group(0)}")
         check(give.group(1) == "none", f"cap-give: {give.group(0)}")
+        check(give.group(3) == "none", f"cap-give into the vault: {give.group(0)}")
         check(take.group(1) == "0x20" and take.group(2) == "ok" and int(take.group(3)) >= 1,
               f"the capability does not work on node 3 with SEND: {take.group(0)}")
         check(take.group(4) == "AION_ERIGHTS",

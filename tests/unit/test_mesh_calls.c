@@ -105,6 +105,14 @@ static void test_caller_boots(void **state)
 	assert_int_equal(amo_call(a, CALLER, 4, 9, 2, &slot, &rs), AMO_OLD_BOOT);
 	assert_int_equal(amo_call(a, CALLER, 5, 9, 1, &slot, &rs), AMO_RUNNING);
 	assert_false(rs);
+	/* Declared dead, then back with a new disk (boot 1): accepted. */
+	struct amo *b = calloc(1, sizeof(*b));
+	amo_init(b, 9);
+	assert_int_equal(amo_call(b, CALLER, 5, 9, 1, &slot, &rs), AMO_NEW);
+	assert_int_equal(amo_call(b, CALLER, 1, 9, 1, &slot, &rs), AMO_OLD_BOOT);
+	amo_forget(b, CALLER);
+	assert_int_equal(amo_call(b, CALLER, 1, 9, 1, &slot, &rs), AMO_NEW);
+	free(b);
 	/* Alternating captured calls of two boots never run again. */
 	for (int i = 0; i < 10; i++) {
 		assert_int_equal(amo_call(a, CALLER, 4, 9, 1, &slot, &rs), AMO_OLD_BOOT);
@@ -344,6 +352,14 @@ static void test_grant_check(void **state)
 	assert_int_equal(grant_check(&t, obj, gen, 3, &cookie), 0);
 	assert_int_equal(grant_add(&t, obj, gen + 1, 3), -AION_EDEAD);
 	assert_int_equal(t.forged, 1);
+	/* Delegation: only a holder may let another node in. */
+	assert_int_equal(grant_delegate(&t, obj, gen, 5, 6), -AION_ERIGHTS);
+	assert_int_equal(t.forged, 2);
+	assert_int_equal(grant_check(&t, obj, gen, 6, &cookie), -AION_ERIGHTS);
+	assert_int_equal(grant_delegate(&t, obj, gen, 3, 6), 0);
+	assert_int_equal(grant_check(&t, obj, gen, 6, &cookie), 0);
+	assert_int_equal(grant_delegate(&t, obj, gen + 1, 3, 6), -AION_EDEAD);
+	assert_int_equal(t.forged, 3);  /* the refused check above */
 }
 
 static void test_grant_release(void **state)

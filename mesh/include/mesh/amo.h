@@ -70,6 +70,10 @@ void amo_init(struct amo *a, uint32_t self_boot);
  * (a higher boot than its window's): its earlier boot's grants go. */
 enum amo_verdict amo_call(struct amo *a, uint16_t node, uint32_t caller_boot,
 			  uint32_t owner_boot, uint32_t id, unsigned *slot, bool *restarted);
+/* Membership declared node dead: its window goes. Its next boot is
+ * accepted whatever its number (a node whose disk was replaced counts
+ * its starts from 1 again). */
+void amo_forget(struct amo *a, uint16_t node);
 /* The call in slot finished (its answer is cached by the caller of this). */
 void amo_finish(struct amo *a, unsigned slot);
 /* Is slot still the entry of (node, caller_boot, id)? (A late worker's

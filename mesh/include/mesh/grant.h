@@ -58,6 +58,11 @@ int grant_add(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node);
  * or -AION_ERIGHTS (node is not a holder: counted in forged). */
 int grant_check(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node,
 		uint64_t *cookie);
+/* Holder from lets node to call (obj, gen) too (a proxy of a proxy
+ * short-cut to the owner): 0, -AION_EDEAD, or -AION_ERIGHTS when from does
+ * not hold it (counted in forged: only a holder can delegate). */
+int grant_delegate(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t from,
+		   uint16_t to);
 /* node no longer holds (obj, gen): 1 if the export was freed, else 0. */
 int grant_release(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node,
 		  grant_free_fn fn, void *ctx);

@@ -55,6 +55,9 @@
 #define MESH_SELF_RELEASE  11  /* data = refs this node no longer holds, MESH_RELEASE_LEN each
 				* (u32 obj, u32 gen) -> w0 = 0 */
 #define MESH_RELEASE_LEN   8u
+#define MESH_SELF_GRANT    12  /* data = u32 obj, u32 gen, u16 node: the sender, a holder,
+				* lets node call it too -> w0 = 0, ERIGHTS, EDEAD */
+#define MESH_GRANT_LEN     10u
 #define MESH_RELEASE_MAX   (MESH_CALL_DATA_MAX / MESH_RELEASE_LEN)
 
 /* A global capability reference: (node, object, generation) and rights. */
