@@ -157,7 +157,7 @@ bool import_shortcut(aion_handle_t h, struct mesh_ref *ref)
 		return false;
 	unsigned i = import_of_badge(ci.badge);
 	if (i == IMPORTS_MAX || imports[i].ref.node == self_node || imports[i].name[0])
-		return false;   /* a local job's named proxy may move: not short-cut */
+		return false;   /* a named proxy re-binds: it is passed on as itself */
 	*ref = imports[i].ref;
 	ref->rights &= ci.rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	return true;
@@ -423,7 +423,10 @@ static void delegation_done(struct deleg *d)
 {
 	d->used = false;
 	if (d->reply) {
-		/* It ran; without the grant its reply is of no use there. */
+		/* It ran; without the grant its reply is of no use there, and
+		 * what else it carried is not sent. */
+		for (unsigned i = 0; d->err && i < d->rpc.ncaps; i++)
+			export_ungrant(&d->rpc.caps[i], d->src);
 		serve_complete(d->src, d->boot, d->id, d->err ? -AION_ETRUNC : 0, &d->rpc);
 		return;
 	}
@@ -673,30 +676,25 @@ static void send_releases(void)
 		uint16_t node = releases[0].node;
 		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD,
 							 .label = MESH_SELF_RELEASE };
-		unsigned keep = 0, n = 0;
-		for (unsigned i = 0; i < nreleases; i++) {
-			if (releases[i].node == node && n < MESH_RELEASE_MAX) {
+		unsigned n = 0;
+		for (unsigned i = 0; i < nreleases && n < MESH_RELEASE_MAX; i++)
+			if (releases[i].node == node) {
 				put32(&r->data[n * MESH_RELEASE_LEN], releases[i].obj);
 				put32(&r->data[n * MESH_RELEASE_LEN + 4], releases[i].gen);
 				n++;
-			} else {
-				releases[keep++] = releases[i];
 			}
-		}
 		r->len = (uint16_t)(n * MESH_RELEASE_LEN);
-		int64_t err = outcall_start(OC_RELEASE, 0, node, r, 0);
-		if (err == -AION_EBUSY) {
-			/* No outcall free: the same batch goes on the next scan. */
-			for (unsigned i = 0; i < n && keep < RELEASES_MAX; i++)
-				releases[keep++] = (struct release){ node,
-					(uint32_t)r->data[i * 8] << 24 | (uint32_t)r->data[i * 8 + 1] << 16 |
-					(uint32_t)r->data[i * 8 + 2] << 8 | r->data[i * 8 + 3],
-					(uint32_t)r->data[i * 8 + 4] << 24 | (uint32_t)r->data[i * 8 + 5] << 16 |
-					(uint32_t)r->data[i * 8 + 6] << 8 | r->data[i * 8 + 7] };
-			nreleases = keep;
-			return;
+		if (outcall_start(OC_RELEASE, 0, node, r, 0) == -AION_EBUSY)
+			return;         /* no outcall free: the same batch on the next scan */
+		/* Sent, or the owner is dead (it forgot this node): the batch goes. */
+		unsigned keep = 0, taken = 0;
+		for (unsigned i = 0; i < nreleases; i++) {
+			if (releases[i].node == node && taken < n)
+				taken++;
+			else
+				releases[keep++] = releases[i];
 		}
-		nreleases = keep;       /* sent, or the owner is dead: it forgot us */
+		nreleases = keep;
 	}
 }
 

@@ -281,15 +281,18 @@ static void hello(uint16_t src, const struct mesh_rpc *r)
 		link_send(src, MESH_REPLY, out, (size_t)n);
 }
 
+static uint32_t get32(const uint8_t *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
 /* MESH_SELF_RELEASE: src no longer holds these exports. */
 static void on_release(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
 {
 	for (unsigned i = 0; i + MESH_RELEASE_LEN <= r->len; i += MESH_RELEASE_LEN) {
-		const uint8_t *d = &r->data[i];
-		uint32_t obj = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-		uint32_t gen = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
 		refs_released++;
-		grant_release(&grants, obj, gen, src, close_export, NULL);
+		grant_release(&grants, get32(&r->data[i]), get32(&r->data[i + 4]), src,
+			      close_export, NULL);
 	}
 	reply->w[0] = 0;
 }
@@ -300,8 +303,7 @@ static void on_grant(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *re
 	const uint8_t *d = r->data;
 	int err = -AION_EINVAL;
 	if (r->len == MESH_GRANT_LEN) {
-		uint32_t obj = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-		uint32_t gen = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+		uint32_t obj = get32(d), gen = get32(d + 4);
 		uint16_t to = (uint16_t)(d[8] << 8 | d[9]);
 		err = to && to < GRANT_NODES - 1 ? grant_delegate(&grants, obj, gen, src, to) :
 		      -AION_EINVAL;

@@ -18,6 +18,7 @@
 #include "aion/error.h"
 #include "mesh/amo.h"
 #include "mesh/grant.h"
+#include "mesh/rpc.h"
 
 #define CALLER 7
 
@@ -312,6 +313,35 @@ static void test_new_boot_reuses_ids(void **state)
 	free(a);
 }
 
+/* ---- the payloads carry both boots ---- */
+
+static void test_rpc_boots(void **state)
+{
+	(void)state;
+	struct mesh_rpc r = { .boot = 0x01020304, .owner_boot = 0x0a0b0c0d, .id = 7, .obj = 3,
+			      .gen = 9, .label = MESH_SELF_GRANT, .len = MESH_GRANT_LEN };
+	struct mesh_rpc *back = calloc(1, sizeof(*back));
+	uint8_t buf[MESH_RPC_LEN_MAX];
+	int n = mesh_rpc_encode(&r, buf, sizeof(buf));
+	assert_int_equal(n, MESH_RPC_FIXED + MESH_GRANT_LEN);
+	/* The owner's boot follows the caller's, big-endian. */
+	assert_memory_equal(buf, "\x01\x02\x03\x04\x0a\x0b\x0c\x0d\x00\x00\x00\x07", 12);
+	assert_int_equal(mesh_rpc_decode(buf, (size_t)n, back), 0);
+	assert_int_equal(back->owner_boot, 0x0a0b0c0d);
+	assert_int_equal(back->boot, 0x01020304);
+	assert_int_equal(back->id, 7);
+	assert_int_equal(mesh_rpc_decode(buf, (size_t)n - 1, back), -AION_ETRUNC);
+	struct mesh_status st = { .boot = 1, .owner_boot = 2, .id = 3, .code = -AION_EINDOUBT }, sb;
+	assert_int_equal(mesh_status_encode(&st, buf, sizeof(buf)), MESH_STATUS_LEN);
+	assert_int_equal(mesh_status_decode(buf, MESH_STATUS_LEN, &sb), 0);
+	assert_int_equal(sb.owner_boot, 2);
+	assert_int_equal(sb.code, -AION_EINDOUBT);
+	assert_int_equal(mesh_status_decode(buf, MESH_STATUS_LEN - 4, &sb), -AION_ETRUNC);
+	/* The largest payload still fits one socket datagram with the header. */
+	assert_true(MESH_RPC_LEN_MAX <= 512 - 23 - 16);
+	free(back);
+}
+
 /* ---- grant table ---- */
 
 #define SLOTS 8
@@ -465,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_caller_rules),
 		cmocka_unit_test(test_restart_orders),
 		cmocka_unit_test(test_new_boot_reuses_ids),
+		cmocka_unit_test(test_rpc_boots),
 		cmocka_unit_test(test_grant_check),
 		cmocka_unit_test(test_grant_release),
 		cmocka_unit_test(test_grant_pin_and_nodes),
