@@ -10,6 +10,7 @@ void amo_init(struct amo *a, uint32_t self_boot)
 static void reset(struct amo_peer *p, uint16_t node, uint32_t boot)
 {
 	p->node = node;
+	p->dead = false;
 	p->boot = boot;
 	p->max_id = 0;
 	for (unsigned i = 0; i < AMO_WINDOW; i++)
@@ -35,12 +36,13 @@ enum amo_verdict amo_call(struct amo *a, uint16_t node, uint32_t caller_boot,
 		p = free_p;
 		reset(p, node, caller_boot);
 	}
-	if (caller_boot < p->boot)
+	if (caller_boot < p->boot && !p->dead)
 		return AMO_OLD_BOOT;
-	if (caller_boot > p->boot) {
-		reset(p, node, caller_boot);
+	if (caller_boot != p->boot) {
+		reset(p, node, caller_boot);    /* it restarted (or came back with a new disk) */
 		*restarted = true;
 	}
+	p->dead = false;
 	unsigned base = (unsigned)(p - a->p) * AMO_WINDOW;
 	for (unsigned i = 0; i < AMO_WINDOW; i++)
 		if (p->e[i].state != AMO_FREE && p->e[i].id == id) {
@@ -72,11 +74,11 @@ enum amo_verdict amo_call(struct amo *a, uint16_t node, uint32_t caller_boot,
 	return AMO_NEW;
 }
 
-void amo_forget(struct amo *a, uint16_t node)
+void amo_node_dead(struct amo *a, uint16_t node)
 {
 	for (unsigned i = 0; i < AMO_PEERS; i++)
 		if (a->p[i].node == node)
-			reset(&a->p[i], 0, 0);
+			a->p[i].dead = true;
 }
 
 void amo_finish(struct amo *a, unsigned slot)

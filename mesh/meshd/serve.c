@@ -142,11 +142,12 @@ void serve_node_gone(uint16_t node, const char *why)
 		     before, grants.used);
 }
 
-/* Membership declared node dead: its grants and its window go. */
+/* Membership declared node dead: its grants go; its window stays, but a
+ * lower boot of it is taken from now on (amo_node_dead). */
 void serve_node_dead(uint16_t node)
 {
 	serve_node_gone(node, "dead");
-	amo_forget(&amo, node);
+	amo_node_dead(&amo, node);
 }
 
 void serve_refs_text(char *out_text, unsigned size)

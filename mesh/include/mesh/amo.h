@@ -50,6 +50,7 @@ struct amo_entry {
 
 struct amo_peer {
 	uint16_t node;          /* 0: free */
+	bool dead;              /* declared dead since its last call */
 	uint32_t boot;
 	uint32_t max_id;
 	struct amo_entry e[AMO_WINDOW];
@@ -70,10 +71,11 @@ void amo_init(struct amo *a, uint32_t self_boot);
  * (a higher boot than its window's): its earlier boot's grants go. */
 enum amo_verdict amo_call(struct amo *a, uint16_t node, uint32_t caller_boot,
 			  uint32_t owner_boot, uint32_t id, unsigned *slot, bool *restarted);
-/* Membership declared node dead: its window goes. Its next boot is
- * accepted whatever its number (a node whose disk was replaced counts
- * its starts from 1 again). */
-void amo_forget(struct amo *a, uint16_t node);
+/* Membership declared node dead. Its window stays (the death may be a
+ * mistake and its calls still retransmitted), but its next boot is
+ * accepted even if lower (a node whose disk was replaced counts its
+ * starts from 1 again): a call of a lower boot then starts a new window. */
+void amo_node_dead(struct amo *a, uint16_t node);
 /* The call in slot finished (its answer is cached by the caller of this). */
 void amo_finish(struct amo *a, unsigned slot);
 /* Is slot still the entry of (node, caller_boot, id)? (A late worker's

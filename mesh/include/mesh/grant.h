@@ -5,7 +5,8 @@
  *
  * A node is added to an export's holders when the owner sends it the
  * reference (in a CALL, REPLY or lookup answer); only a holder may call it
- * (AION_ERIGHTS otherwise, counted as forged). A holder leaves when it
+ * (AION_ERIGHTS otherwise, counted as forged), except a name's (pinned)
+ * export: names are public, any node may look one up. A holder leaves when it
  * releases the reference, dies or restarts. An export with no holder left
  * that no name pins is freed (its capability closed by the caller).
  * Generations are not secret: the holder check is what makes a reference
@@ -55,7 +56,8 @@ int grant_export(struct grant_table *t, uint64_t cookie, uint32_t rights, uint16
 /* Adds node to the holders of (obj, gen): 0 or -AION_EDEAD. */
 int grant_add(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node);
 /* May node call (obj, gen)? 0 (*cookie set), -AION_EDEAD (no such export)
- * or -AION_ERIGHTS (node is not a holder: counted in forged). */
+ * or -AION_ERIGHTS (node is not a holder of an unpinned export: counted in
+ * forged). */
 int grant_check(struct grant_table *t, uint32_t obj, uint32_t gen, uint16_t node,
 		uint64_t *cookie);
 /* Holder from lets node to call (obj, gen) too (a proxy of a proxy
