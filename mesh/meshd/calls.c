@@ -793,15 +793,17 @@ int64_t proxy_call(struct aion_serve_req *r)
 				     (im->ref.node != self_node && !node_alive(im->ref.node)));
 	int64_t err = proxy_refusal(im, rebind, r);
 
-	unsigned kept = 0;
-	for (; !err && kept < r->ncaps; kept++) {
-		if (import_shortcut(r->caps[kept], &rpc->caps[kept]))
+	unsigned done = 0;         /* capabilities exported (or short-cut) so far */
+	for (; !err && done < r->ncaps; done++) {
+		if (import_shortcut(r->caps[done], &rpc->caps[done]))
 			continue;       /* the owner's own reference; the handle goes */
-		if (!(err = export_cap(r->caps[kept], 0, false, &rpc->caps[kept])))
-			aion_serve_keep(r, kept);
+		err = export_cap(r->caps[done], 0, false, &rpc->caps[done]);
+		if (err)
+			break;
+		aion_serve_keep(r, done);
 	}
 	if (err) {
-		rpc->ncaps = (uint8_t)(kept - 1);
+		rpc->ncaps = (uint8_t)done;     /* the ones before the failure */
 		unexport(rpc, 0, err);
 		return err;
 	}

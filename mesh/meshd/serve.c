@@ -422,7 +422,7 @@ static void job_finished(struct job *j)
 	}
 	unsigned done = 0;
 	bool shortcut = false;
-	for (; !err && done < r->ncaps; done++) {
+	for (; !err && done < r->ncaps; done++) {       /* the worker's reply, if any */
 		if (import_shortcut(j->caps[done], &r->caps[done])) {
 			aion_handle_close(j->caps[done]);       /* the owner's reference goes */
 			shortcut = true;
@@ -430,7 +430,7 @@ static void job_finished(struct job *j)
 		}
 		err = export_cap(j->caps[done], j->src, false, &r->caps[done]);
 	}
-	if (err) {
+	if (err && !j->err) {
 		/* It ran, but its reply's capabilities cannot be carried. */
 		for (unsigned i = 0; i + 1 < done; i++)
 			export_ungrant(&r->caps[i], j->src);

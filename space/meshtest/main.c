@@ -4,14 +4,19 @@
  *
  * Roles (servers run on threads of their own; clients run in order):
  *   echo           registers "echo": replies with the request's label,
- *                  words and payload (w0 = 0)
+ *                  words and payload (w0 = 0); label LABEL_BIG: a reply of
+ *                  BIG_LEN bytes, more than a remote reply carries (logs
+ *                  "echo big served": it ran)
  *   local-echo     the same service registered as "echo-N" (N: this node)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
  *                  GET hands it out again
  *   vault          the same, registered as "vault" (cap-give PUTs there
  *                  too, nobody GETs: the forged-call test's reference)
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
- *                  every reply checked
+ *                  every reply checked; then one call whose reply is too
+ *                  big (executed, AION_ETRUNC) and one whose request is
+ *                  too big (not executed, AION_ERANGE): "echo-client
+ *                  big_reply=ERR big_request=ERR"
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
@@ -68,6 +73,8 @@
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
+#define LABEL_BIG       12
+#define BIG_LEN         (MESH_CALL_DATA_MAX + 40)
 
 struct page_buf {
 	struct aion_ipc_buffer b;
@@ -161,6 +168,11 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox)
 		} else {
 			for (unsigned i = 0; i < ncaps; i++)
 				aion_handle_close(b->caps[i]);
+			if (label == LABEL_BIG) {
+				memset(b->payload, 'b', BIG_LEN);
+				r.tag = AION_TAG(label, BIG_LEN, 0);
+				aion_printf("meshtest: echo big served len=%u", len);
+			}
 		}
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
@@ -253,6 +265,20 @@ static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 	aion_printf("meshtest: echo-client calls=%u ok=%u bad=%u node=%u us_mean=%lu us_max=%lu "
 		    "first_err=%s", ECHO_CALLS, ok, bad, node, (unsigned long)(us / ECHO_CALLS),
 		    (unsigned long)(worst / 1000), first_err ? aion_error_name(first_err) : "none");
+	/* Each error's "executed or not" (docs/mesh.md). */
+	struct aion_msg m = { .tag = AION_TAG(LABEL_BIG, 1, 0) };
+	b->payload[0] = 's';
+	int64_t big_reply = aion_call(svc, &m, 0);
+	if (!big_reply)
+		big_reply = (int64_t)m.w[0];
+	memset(b->payload, 'r', BIG_LEN);
+	m = (struct aion_msg){ .tag = AION_TAG(LABEL_BIG, BIG_LEN, 0) };
+	int64_t big_request = aion_call(svc, &m, 0);
+	if (!big_request)
+		big_request = (int64_t)m.w[0];
+	aion_printf("meshtest: echo-client big_reply=%s big_request=%s",
+		    big_reply ? aion_error_name(big_reply) : "none",
+		    big_request ? aion_error_name(big_request) : "none");
 }
 
 /* Calls "echo" every 20 ms until a call fails: the error a client sees when

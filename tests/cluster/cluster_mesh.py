@@ -8,6 +8,9 @@ Checks, in order:
  - every node lists the other two alive (`nodes`);
  - "echo" (node 2) answers 1000 calls from node 1 and 1000 from node 3, every
    reply checked by the caller;
+ - errors say whether the call ran: a reply too big to carry gives
+   AION_ETRUNC and "echo" logged it served (it ran, 2 such calls: nodes 1
+   and 3); a request too big gives AION_ERANGE and "echo" never saw it;
  - a SEND-only capability node 1 PUTs into node 2's mailbox works on node 3
    (the call reaches node 1's counter), and gives no more: a call carrying a
    capability is refused (AION_ERIGHTS) and a copy asking for all rights
@@ -120,6 +123,22 @@ def test(iso):
             check(m.group(2) == "1000" and m.group(3) == "0" and m.group(4) == "2",
                   f"{n.name}: echo calls: {m.group(0)}")
 
+        for n in (n1, n3):
+            big = n.wait_for(r"meshtest: echo-client big_reply=(\S+) big_request=(\S+)",
+                             CALLS_TIMEOUT_S)
+            print(f"{n.name}: {big.group(0)}")
+            check(big.group(1) == "AION_ETRUNC" and big.group(2) == "AION_ERANGE",
+                  f"{n.name}: big reply/request: {big.group(0)}")
+        deadline = time.monotonic() + 10
+        served = []
+        while len(served) < 2 and time.monotonic() < deadline:
+            served = re.findall(r"meshtest: echo big served len=(\d+)", n2.complete())
+            time.sleep(0.1)
+        time.sleep(0.5)
+        served = re.findall(r"meshtest: echo big served len=(\d+)", n2.complete())
+        print(f"node2: echo big served {served}")
+        check(served == ["1", "1"], f"node2: the big-reply calls ran {served}, the big "
+              f"requests must not: expected two of len 1")
         give = n1.wait_for(r"meshtest: cap-give put err=(\S+) rights=(\S+) vault=(\S+)",
                            CALLS_TIMEOUT_S)
         take = n3.wait_for(r"meshtest: cap-take rights=(\S+) call=(\S+) counter=(\d+) "
