@@ -45,6 +45,7 @@ int mesh_rpc_encode(const struct mesh_rpc *r, uint8_t *buf, size_t cap)
 		return -AION_ENOSPC;
 	struct cur c = { .w = buf, .left = cap };
 	put(&c, r->boot, 4);
+	put(&c, r->owner_boot, 4);
 	put(&c, r->id, 4);
 	put(&c, r->obj, 4);
 	put(&c, r->gen, 4);
@@ -73,6 +74,7 @@ int mesh_rpc_decode(const uint8_t *buf, size_t len, struct mesh_rpc *out)
 	struct mesh_rpc r;
 	struct cur c = { .r = buf, .left = len };
 	r.boot = (uint32_t)get(&c, 4);
+	r.owner_boot = (uint32_t)get(&c, 4);
 	r.id = (uint32_t)get(&c, 4);
 	r.obj = (uint32_t)get(&c, 4);
 	r.gen = (uint32_t)get(&c, 4);
@@ -111,6 +113,7 @@ int mesh_status_encode(const struct mesh_status *s, uint8_t *buf, size_t cap)
 		return -AION_ENOSPC;
 	struct cur c = { .w = buf, .left = cap };
 	put(&c, s->boot, 4);
+	put(&c, s->owner_boot, 4);
 	put(&c, s->id, 4);
 	put(&c, (uint32_t)s->code, 4);
 	return MESH_STATUS_LEN;
@@ -126,6 +129,7 @@ int mesh_status_decode(const uint8_t *buf, size_t len, struct mesh_status *out)
 		return -AION_EMALFORMED;
 	struct cur c = { .r = buf, .left = len };
 	out->boot = (uint32_t)get(&c, 4);
+	out->owner_boot = (uint32_t)get(&c, 4);
 	out->id = (uint32_t)get(&c, 4);
 	out->code = (int32_t)(uint32_t)get(&c, 4);
 	return 0;

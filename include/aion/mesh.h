@@ -33,6 +33,16 @@
  *                   the removal of node N's server from the configuration
  *                   (one change at a time: EBUSY while one is under way),
  *                   ENOENT (no server on node N), ENOQUORUM
+ *   MESHD_REFS      w1 = the first line -> payload: the export table (one
+ *                   line per export: obj, gen, rights, the nodes holding
+ *                   it) and the table sizes, text; reply w1 = the next
+ *                   line, or 0
+ *   MESHD_FORGE     (test images only: meshd started with forge=1, from
+ *                   the kernel command line's aion.meshforge; else EPERM)
+ *                   payload = "forge NODE OBJ GEN" -> a MESH_TEXT_CALL on
+ *                   that raw reference, whether this node was given it or
+ *                   not: the owner's grant check is what refuses it
+ *                   (ERIGHTS). The forged-call test (mesh-calls) uses it.
  *
  * Units placed by the scheduler (jobs) start with args
  * "node=N job=NAME role=ROLE epoch=E" (ROLE: primary, backup or plain) and
@@ -60,13 +70,23 @@
  * the owner node and performed there on the original capability; the
  * reply (label, words, payload, capabilities) comes back as the reply to
  * the caller. Transport failures come back as a reply whose w0 is
- *   -AION_EHOSTDOWN  the owner node is dead: the call was not sent, it
- *                    did not execute
- *   -AION_EINDOUBT   the owner node died after the call was sent: it may
- *                    have executed (retry only what is idempotent)
- *   -AION_EDEAD      the owner node restarted: the object is gone
- *   -AION_ERANGE     payload larger than MESH_CALL_DATA_MAX
- *   -AION_EBUSY      too many calls in flight
+ *   -AION_EHOSTDOWN  not executed: the owner node is dead, nothing was sent
+ *   -AION_EBUSY      not executed: too many calls in flight here or queued
+ *                    at the owner
+ *   -AION_ERANGE     not executed: payload larger than MESH_CALL_DATA_MAX
+ *   -AION_EINVAL     not executed: more than MESH_RPC_CAPS capabilities
+ *   -AION_ENOSPC     not executed: export/import table full for a
+ *                    capability the call carries
+ *   -AION_ERIGHTS    not executed: this node was never given the reference
+ *                    (the owner's grant table), or a SEND-only proxy
+ *   -AION_EDEAD      not executed: the owner has no such object in its
+ *                    current boot (a named proxy re-binds first)
+ *   -AION_EINDOUBT   may have executed: the owner died after the call was
+ *                    sent, restarted since the call was addressed to it, or
+ *                    its service ended holding the call (retry only what
+ *                    is idempotent or carries a request id)
+ *   -AION_ETRUNC     executed: the reply could not be carried (too large,
+ *                    or its capabilities could not be exported/imported)
  * Each remote call executes at most once on the owner node. A proxy that
  * came from MESHD_LOOKUP remembers the name: when its node dies, the next
  * call on it finds the name again (waiting up to MESH_REBIND_MS for the
@@ -94,6 +114,8 @@
  * "use" (send with the newest key), "retire" (drop every key but the one
  * in use) -> w0 = 0 or the error. docs/mesh-transport.md. */
 #define MESHD_KEY               60
+#define MESHD_REFS              61
+#define MESHD_FORGE             62
 
 /* An instance's role (MESHD_JOB_WAIT, startup args). */
 #define MESH_ROLE_PLAIN         0       /* one of K equal instances */
@@ -112,7 +134,7 @@ static inline const char *mesh_role_name(unsigned role)
 #define MESH_NAME_MAX           32
 /* Most payload bytes a remote call or reply carries (a mesh packet must
  * fit one socket datagram of AION_IPC_PAYLOAD_MAX bytes). */
-#define MESH_CALL_DATA_MAX      360
+#define MESH_CALL_DATA_MAX      356
 
 /* Label of simple text request/reply services (the shell's `call`). */
 #define MESH_TEXT_CALL          1

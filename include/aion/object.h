@@ -119,6 +119,14 @@ struct aion_cap_info {
 	uint32_t type;                  /* enum aion_obj_type */
 	uint32_t rights;
 	uint64_t badge;
+	uint32_t flags;                 /* AION_CAP_* below */
+	uint32_t reserved;
 };
+
+/* CAP_INFO flags. COPIED: capabilities derived from this handle (copies,
+ * mints, capabilities sent in IPC) still exist, in any unit. A server that
+ * hands out minted capabilities (meshd's proxies) learns from it when the
+ * last one is gone. */
+#define AION_CAP_COPIED         1u
 
 #endif /* AION_OBJECT_H */

@@ -70,7 +70,8 @@ int64_t sys_cap_info(const struct sys_args *a)
 	struct handle_slot *s = slot_of(a->a0);
 	if (!s)
 		return -AION_ECAP;
-	struct aion_cap_info info = { s->obj->type, s->rights, s->badge };
+	struct aion_cap_info info = { s->obj->type, s->rights, s->badge,
+				      s->child ? AION_CAP_COPIED : 0, 0 };
 	return copy_to_user(a->a1, &info, sizeof(info));
 }
 
@@ -86,7 +87,8 @@ int64_t sys_cap_list(const struct sys_args *a)
 	struct handle_slot *s = handle_slot_at(&u->handles, (unsigned)a->a1);
 	if (!s || !s->obj)
 		return -AION_ENOENT;
-	struct aion_cap_info info = { s->obj->type, s->rights, s->badge };
+	struct aion_cap_info info = { s->obj->type, s->rights, s->badge,
+				      s->child ? AION_CAP_COPIED : 0, 0 };
 	if ((err = copy_to_user(a->a2, &info, sizeof(info))))
 		return err;
 	return (int64_t)AION_HANDLE(a->a1, s->gen);

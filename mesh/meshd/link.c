@@ -347,12 +347,15 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 	case MESH_CALL:
 	case MESH_REPLY: {
 		static struct mesh_rpc r;
-		if (h.dst != self_node || mesh_rpc_decode(payload, (size_t)n, &r)) {
+		/* A call is made by one boot of its caller: the payload's must be
+		 * the one the header (MAC, replay window) vouches for. */
+		if (h.dst != self_node || mesh_rpc_decode(payload, (size_t)n, &r) ||
+		    (h.type == MESH_CALL && r.boot != h.src_boot)) {
 			rx_bad_payload++;
 			return;
 		}
 		if (h.type == MESH_CALL)
-			serve_on_call(h.src, h.src_boot, &r);
+			serve_on_call(h.src, h.src_boot, r.owner_boot, &r);
 		else
 			calls_on_reply(h.src, h.src_boot, &r);
 		return;
@@ -467,6 +470,8 @@ void link_stats_text(char *out, unsigned size)
 	    "retransmits=%lu calls_in=%lu dups=%lu\n",
 	    tx_packets, tx_errors, tx_no_boot, rx_discovery, calls_out, calls_retransmits, calls_in,
 	    calls_dup);
+	serve_refs_text(out, size);     /* exports, holders, forged */
+	calls_refs_text(out, size);     /* imports */
 }
 
 /* The receive thread's checks before it hands a datagram on: true to drop. */

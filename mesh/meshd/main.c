@@ -102,6 +102,7 @@ static int64_t setup(uint64_t arg)
 	if (node == 0 || node >= MESH_NODE_NONE)
 		return -AION_EINVAL;
 	uint64_t configured = cmdline_get(st->args, "nodes", v, sizeof(v)) ? cmdline_decimal(v) : 1;
+	meshd_forge = cmdline_get(st->args, "forge", v, sizeof(v)) && !strcmp(v, "1");
 	if (configured == 0 || configured > CSCHED_NODES_MAX)
 		return -AION_EINVAL;
 	self_node = (uint16_t)node;
@@ -210,7 +211,7 @@ static const struct aion_serve_op meshd_ops[] = {
 	{ .label = AION_SERVE_ANY_LABEL, .fn = jobs_client,
 	  AION_SERVE_BADGES(BADGE_JOB, BADGE_PROXY - 1) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = proxy_call,
-	  AION_SERVE_BADGES(BADGE_PROXY, BADGE_PROXY + IMPORTS_MAX - 1) },
+	  AION_SERVE_BADGES(BADGE_PROXY, UINT64_MAX) },     /* a tag above bit 32 (calls.c) */
 };
 static const struct aion_serve_table meshd_table = AION_SERVE_TABLE(meshd_ops, -AION_EPERM);
 

@@ -34,11 +34,10 @@
 #define BADGE_PROXY     0x1000
 
 #define WORKERS         4
-#define EXPORTS_MAX     96
-#define IMPORTS_MAX     96
+#define EXPORTS_MAX     512     /* grow on demand up to these (ENOSPC, logged once) */
+#define IMPORTS_MAX     512
 #define OUTCALLS_MAX    32      /* calls in flight from this node */
 #define JOBS_MAX        16      /* incoming calls queued or running */
-#define PEER_WINDOW     64      /* remembered calls per caller node */
 #define NAMES_MAX       16
 
 #define RETRANSMIT_NS   (200 * MS)      /* CALL not yet acknowledged */
@@ -80,10 +79,18 @@ int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 
 /* calls.c: this node calling others (proxies, imports) */
-enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER };
+enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER, OC_RELEASE, OC_GRANT };
 int64_t proxy_call(struct aion_serve_req *r);   /* badge BADGE_PROXY + import */
 int64_t import_ref(const struct mesh_ref *ref, aion_handle_t *proxy);
 int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t *proxy);
+int64_t import_copy(const struct mesh_ref *ref, aion_handle_t *out);
+void calls_boot_seen(uint16_t node, uint32_t boot);
+void calls_refs_text(char *out, unsigned size);
+int64_t calls_raw(struct aion_serve_req *r, const struct mesh_ref *ref);   /* MESHD_FORGE */
+bool import_shortcut(aion_handle_t h, struct mesh_ref *ref);
+int64_t calls_reply_delegated(uint16_t src, uint32_t boot, uint32_t id, const struct mesh_rpc *r);
+extern uint64_t refs_shortcut;
+extern bool meshd_forge;        /* forge=1 in meshd's args: MESHD_FORGE allowed */
 void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m);
 void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from);
 void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
@@ -98,20 +105,31 @@ void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct
 void calls_node_dead(uint16_t node);
 void calls_tick(uint64_t now);
 uint64_t calls_deadline(void);
-extern uint64_t calls_out, calls_retransmits;
+extern uint64_t calls_out, calls_retransmits, imports_freed;
 
 /* serve.c: others calling this node (exports, workers) */
 void serve_init(void);
-int64_t export_cap(aion_handle_t h, struct mesh_ref *ref);
+/* Exports h for node to (0: this node holds it for now), pinned by a name or not. */
+int64_t export_cap(aion_handle_t h, uint16_t to, bool pin, struct mesh_ref *ref);
 int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h);
+int64_t export_grant(const struct mesh_ref *ref, uint16_t node);
+void export_ungrant(const struct mesh_ref *ref, uint16_t node);
 void export_drop(const struct mesh_ref *ref);
-void serve_on_call(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r);   /* src_boot: as calls_on_reply */
+void serve_node_gone(uint16_t node, const char *why);
+void serve_node_dead(uint16_t node);
+void serve_refs_text(char *out, unsigned size);
+void serve_exports_text(char *out, unsigned size, unsigned *from);
+/* src_boot: the caller's boot, authenticated by the link (its MAC and
+ * replay window); dst_boot: this node's boot as the caller knew it when it
+ * made the call (the payload's owner_boot: the link's header names the
+ * boot it is sent to now, which a retransmission updates). */
+void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const struct mesh_rpc *r);
 int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import);
 void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
-		    const struct mesh_rpc *reply);
+		    struct mesh_rpc *reply);
 int64_t serve_worker(struct aion_serve_req *r);
 int64_t worker_thread(uint64_t arg);
-extern uint64_t calls_in, calls_dup;
+extern uint64_t calls_in, calls_dup, calls_other_boot, calls_dropped, refs_released;
 
 /* names.c: cluster-wide names, and every request of a local unit
  * (r->ctx: the job instance that calls, or -1) */

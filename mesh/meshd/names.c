@@ -73,7 +73,7 @@ static int64_t on_register(struct aion_serve_req *r)
 		if (!names[i].used)
 			n = &names[i];
 	struct mesh_ref ref;
-	int64_t err = n ? export_cap(r->caps[0], &ref) : -AION_ENOSPC;
+	int64_t err = n ? export_cap(r->caps[0], 0, true, &ref) : -AION_ENOSPC;
 	if (err)
 		return err;
 	aion_serve_keep(r, 0);                  /* the export holds it now */
@@ -237,6 +237,52 @@ static int64_t on_stats(struct aion_serve_req *r)
 	return 0;
 }
 
+/* MESHD_REFS: w1 = the first export line; reply w1 = the next, or 0. */
+static int64_t on_refs(struct aion_serve_req *r)
+{
+	char text[TEXT_MAX] = "";
+	unsigned from = (unsigned)r->msg.w[1];
+	if (from == 0) {
+		serve_refs_text(text, sizeof(text));
+		calls_refs_text(text, sizeof(text));
+	}
+	serve_exports_text(text, sizeof(text), &from);
+	r->reply.w[1] = from < EXPORTS_MAX ? from : 0;
+	aion_serve_put_text(r, text);
+	return 0;
+}
+
+bool meshd_forge;
+
+/* MESHD_FORGE "forge NODE OBJ GEN": a call on a raw reference (test images). */
+static int64_t on_forge(struct aion_serve_req *r)
+{
+	char text[64];
+	unsigned n = r->len < sizeof(text) - 1 ? r->len : (unsigned)sizeof(text) - 1;
+	uint64_t v[3];
+	unsigned k = 0;
+	if (!meshd_forge)
+		return -AION_EPERM;
+	memcpy(text, r->data, n);
+	text[n] = '\0';
+	for (char *p = text; *p && k < 3;) {
+		while (*p && (*p < '0' || *p > '9'))
+			p++;
+		if (!*p)
+			break;
+		v[k] = 0;
+		while (*p >= '0' && *p <= '9')
+			v[k] = v[k] * 10 + (uint64_t)(*p++ - '0');
+		k++;
+	}
+	if (k != 3 || !v[0] || v[0] >= MESH_NODE_NONE)
+		return -AION_EINVAL;
+	struct mesh_ref ref = { .node = (uint16_t)v[0], .obj = (uint32_t)v[1], .gen = (uint32_t)v[2],
+				.rights = AION_RIGHT_SEND };
+	mlog("forge call node=%u obj=%u gen=%u", ref.node, ref.obj, ref.gen);
+	return calls_raw(r, &ref);
+}
+
 static int64_t on_services(struct aion_serve_req *r)
 {
 	char local[TEXT_MAX] = "";
@@ -264,6 +310,8 @@ static const struct aion_serve_op client_ops[] = {
 	{ .label = MESHD_KV, .fn = refuse },
 	{ .label = MESHD_JOBS, .fn = cluster_jobs_call },
 	{ .label = MESHD_TOP, .fn = cluster_top_call },
+	{ .label = MESHD_REFS, .fn = on_refs },
+	{ .label = MESHD_FORGE, .fn = on_forge },
 };
 static const struct aion_serve_table client_table = AION_SERVE_TABLE(client_ops, -AION_ENOSYS);
 
@@ -282,7 +330,7 @@ int names_self_call(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *rep
 	reply->w[0] = (uint64_t)-AION_ENOENT;
 	if (r->label == MESH_SELF_LOOKUP) {
 		struct name *n = take_name(r->data, r->len, name) ? NULL : name_find(name);
-		if (n) {
+		if (n && !export_grant(&n->ref, src)) {   /* src may call it now */
 			reply->w[0] = 0;
 			reply->ncaps = 1;
 			reply->caps[0] = n->ref;

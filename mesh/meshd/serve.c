@@ -1,40 +1,33 @@
 /*
- * meshd, the owner side: exports (local capabilities under a global id)
- * and remote calls performed here by worker threads.
+ * meshd, the owner side: exports (local capabilities under a global id,
+ * with the nodes each was given to: mesh/grant.h) and remote calls
+ * performed here by worker threads.
  *
- * At most once, owner's half: for each caller node (and its boot nonce)
- * meshd remembers the last PEER_WINDOW call ids with their state. A CALL
- * seen before is never run again: while it runs, the answer is a CALL_ACK;
- * once done, the cached REPLY (or ERROR) is sent again. A caller keeps at
- * most OUTCALLS_MAX < PEER_WINDOW calls in flight, so an id that fell out
- * of the window was answered long ago and is dropped.
+ * At most once, owner's half (mesh/amo.h): per caller node a window of
+ * its last AMO_WINDOW call ids, of its highest boot seen, with each one's
+ * state. A CALL seen before is never run again: while it runs, the answer
+ * is a CALL_ACK; once done, the cached REPLY (or ERROR) is sent again. A
+ * CALL addressed to another boot of this node is never run and answered
+ * AION_EINDOUBT (that boot may have run it); one from an earlier boot of
+ * its caller, or older than the window, is dropped.
+ *
+ * Grants: a CALL on an export is run only for a node the export was given
+ * to (else AION_ERIGHTS, counted as forged). A node leaves an export's
+ * holders when it releases it (MESH_SELF_RELEASE), dies or restarts; an
+ * export with no holders that no name pins is closed.
  */
 #include "meshd.h"
+#include "mesh/amo.h"
+#include "mesh/grant.h"
+#include "common/format.h"
 
 #define WORK_NEXT       1               /* worker -> main: w0 = finished job + 1 */
-#define PEERS_MAX       16
 
-struct export {
-	bool used;
-	aion_handle_t h;
-	uint32_t gen, rights;
-};
-
-enum entry_state { E_FREE, E_RUNNING, E_DONE };
-
-struct entry {
-	uint32_t id;
-	uint8_t state;
-	uint8_t type;                   /* MESH_REPLY or MESH_ERROR once done */
+/* A finished call's answer, sent again to its duplicates. */
+struct cached {
+	uint8_t type;                   /* MESH_REPLY or MESH_ERROR */
 	uint16_t len;
 	uint8_t pkt[MESH_RPC_LEN_MAX];
-};
-
-struct peer {
-	uint16_t node;                  /* 0: free */
-	uint32_t boot;
-	uint32_t max_id;
-	struct entry e[PEER_WINDOW];
 };
 
 enum job_state { J_FREE, J_QUEUED, J_RUNNING };
@@ -53,29 +46,41 @@ struct job {
 	struct mesh_rpc rpc;            /* the call in; the reply out */
 };
 
-static struct export exports[EXPORTS_MAX];
-static struct peer peers[PEERS_MAX];
+static struct grant_export export_slots[EXPORTS_MAX];
+static struct grant_table grants;
+static struct amo amo;
+static struct cached cache[AMO_SLOTS];
 static struct job jobs[JOBS_MAX];
-static uint32_t next_gen;
 static aion_handle_t idle[WORKERS];     /* saved replies of workers waiting for work */
 static unsigned nidle;
 static aion_handle_t worker_ep;         /* meshd_ep minted with BADGE_WORKER */
-uint64_t calls_in, calls_dup;
+static bool full_logged;
+uint64_t calls_in, calls_dup, calls_other_boot, calls_dropped, refs_released;
 
 static uint8_t out[MESH_RPC_LEN_MAX];
 
 void serve_init(void)
 {
 	/* Generations start anywhere, so a reference from an earlier boot
-	 * (when its slot is reused) is refused rather than reaching a new object. */
-	next_gen = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)self_node << 20));
+	 * (when its slot is reused) is refused rather than reaching a new
+	 * object. They are not secret: the grant check keeps references
+	 * unforgeable (mesh/grant.h). */
+	uint32_t gen = (uint32_t)(aion_rdtsc() ^ (aion_rdtsc() >> 29) ^ ((uint64_t)self_node << 20));
+	grant_init(&grants, export_slots, EXPORTS_MAX, gen);
+	amo_init(&amo, self_boot);
 	int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_WORKER);
 	if (h < 0)
 		mlog("error: worker capability err=%s", aion_error_name(h));
 	worker_ep = h < 0 ? 0 : (aion_handle_t)h;
 }
 
-int64_t export_cap(aion_handle_t h, struct mesh_ref *ref)
+static void close_export(void *ctx, uint64_t cookie)
+{
+	(void)ctx;
+	aion_handle_close((aion_handle_t)cookie);
+}
+
+int64_t export_cap(aion_handle_t h, uint16_t to, bool pin, struct mesh_ref *ref)
 {
 	struct aion_cap_info ci;
 	int64_t err = aion_cap_info(h, &ci);
@@ -85,71 +90,96 @@ int64_t export_cap(aion_handle_t h, struct mesh_ref *ref)
 		return -AION_ETYPE;
 	if (!(ci.rights & AION_RIGHT_SEND))
 		return -AION_ERIGHTS;
-	for (unsigned i = 0; i < EXPORTS_MAX; i++) {
-		struct export *x = &exports[i];
-		if (x->used)
-			continue;
-		*x = (struct export){ .used = true, .h = h, .gen = ++next_gen,
-				      .rights = ci.rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT) };
-		*ref = (struct mesh_ref){ .node = self_node, .obj = i + 1, .gen = x->gen,
-					  .rights = x->rights };
-		return 0;
+	uint32_t rights = ci.rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	uint32_t obj, gen;
+	bool reused;
+	err = grant_export(&grants, h, rights, to, pin, &obj, &gen, &reused);
+	if (err) {
+		if (!full_logged)
+			mlog("error: export table full exports=%u holders=%u max=%u err=%s",
+			     grants.used, grant_holders(&grants), EXPORTS_MAX, aion_error_name(err));
+		full_logged = true;
+		return err;
 	}
-	return -AION_ENOSPC;
+	full_logged = false;
+	*ref = (struct mesh_ref){ .node = self_node, .obj = obj, .gen = gen, .rights = rights };
+	return 0;
 }
 
 int64_t export_lookup(uint32_t obj, uint32_t gen, aion_handle_t *h)
 {
-	if (obj == 0 || obj > EXPORTS_MAX || !exports[obj - 1].used || exports[obj - 1].gen != gen)
+	if (obj == 0 || obj > EXPORTS_MAX || !export_slots[obj - 1].used ||
+	    export_slots[obj - 1].gen != gen)
 		return -AION_EDEAD;
-	*h = exports[obj - 1].h;
+	*h = (aion_handle_t)export_slots[obj - 1].cookie;
 	return 0;
+}
+
+int64_t export_grant(const struct mesh_ref *ref, uint16_t node)
+{
+	return ref->node == self_node ? grant_add(&grants, ref->obj, ref->gen, node) : 0;
 }
 
 void export_drop(const struct mesh_ref *ref)
 {
-	aion_handle_t h;
-	if (ref->node == self_node && !export_lookup(ref->obj, ref->gen, &h)) {
-		aion_handle_close(h);
-		exports[ref->obj - 1].used = false;
-	}
+	if (ref->node == self_node)
+		grant_remove(&grants, ref->obj, ref->gen, close_export, NULL);
 }
 
-static struct peer *peer_for(uint16_t node, uint32_t boot)
+/* node gave back the export ref (a call that carried it was not sent). */
+void export_ungrant(const struct mesh_ref *ref, uint16_t node)
 {
-	struct peer *p = NULL, *free_p = NULL;
-	for (unsigned i = 0; i < PEERS_MAX; i++) {
-		if (peers[i].node == node)
-			p = &peers[i];
-		else if (!peers[i].node && !free_p)
-			free_p = &peers[i];
-	}
-	if (!p)
-		p = free_p;
-	if (!p)
-		return NULL;
-	if (p->node != node || p->boot != boot) {
-		/* A new caller, or it restarted: its old calls are gone with it. */
-		p->node = node;
-		p->boot = boot;
-		p->max_id = 0;
-		for (unsigned i = 0; i < PEER_WINDOW; i++)
-			p->e[i].state = E_FREE;
-	}
-	return p;
+	if (ref->node == self_node)
+		grant_release(&grants, ref->obj, ref->gen, node, close_export, NULL);
 }
 
-static struct entry *entry_find(struct peer *p, uint32_t id)
+void serve_node_gone(uint16_t node, const char *why)
 {
-	for (unsigned i = 0; i < PEER_WINDOW; i++)
-		if (p->e[i].state != E_FREE && p->e[i].id == id)
-			return &p->e[i];
-	return NULL;
+	unsigned before = grants.used;
+	unsigned freed = grant_drop_node(&grants, node, close_export, NULL);
+	if (freed)
+		mlog("grants dropped node=%u why=%s freed=%u exports=%u->%u", node, why, freed,
+		     before, grants.used);
+}
+
+/* Membership declared node dead: its grants go; its window stays, but a
+ * lower boot of it is taken from now on (amo_node_dead). */
+void serve_node_dead(uint16_t node)
+{
+	serve_node_gone(node, "dead");
+	amo_node_dead(&amo, node);
+}
+
+void serve_refs_text(char *out_text, unsigned size)
+{
+	aion_text_add(out_text, size, "mesh exports=%u holders=%u forged=%lu released=%lu "
+		      "other_boot=%lu dropped=%lu\n", grants.used, grant_holders(&grants),
+		      (unsigned long)grants.forged, (unsigned long)refs_released,
+		      (unsigned long)calls_other_boot, (unsigned long)calls_dropped);
+}
+
+/* `mesh refs`: one line per export from index *from (advanced). */
+void serve_exports_text(char *out_text, unsigned size, unsigned *from)
+{
+	for (; *from < EXPORTS_MAX; (*from)++) {
+		const struct grant_export *x = &export_slots[*from];
+		if (!x->used)
+			continue;
+		char line[96], nodes[48] = "";
+		for (unsigned n = 0; n < GRANT_NODES - 1; n++)
+			if (grant_holds(x, (uint16_t)n))
+				aion_text_add(nodes, sizeof(nodes), "%s%u", nodes[0] ? "," : "", n);
+		fmt_snprintf(line, sizeof(line), "export obj=%u gen=%u rights=0x%x pinned=%u holders=%s\n",
+			     *from + 1, x->gen, x->rights, x->pinned, nodes[0] ? nodes : "-");
+		if (strlen(out_text) + strlen(line) >= size)
+			return;
+		aion_text_add(out_text, size, "%s", line);
+	}
 }
 
 static void send_status(uint16_t dst, uint8_t type, uint32_t boot, uint32_t id, int32_t code)
 {
-	struct mesh_status s = { .boot = boot, .id = id, .code = code };
+	struct mesh_status s = { .boot = boot, .owner_boot = self_boot, .id = id, .code = code };
 	uint8_t b[MESH_STATUS_LEN];
 	int n = mesh_status_encode(&s, b, sizeof(b));
 	if (n > 0)
@@ -158,29 +188,35 @@ static void send_status(uint16_t dst, uint8_t type, uint32_t boot, uint32_t id, 
 
 /* Records the call's outcome in its window entry and sends it. */
 void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
-		     const struct mesh_rpc *reply)
+		     struct mesh_rpc *reply)
 {
-	struct peer *p = peer_for(src, boot);
-	struct entry *e = p ? entry_find(p, id) : NULL;
+	unsigned slot;
+	bool known = amo_find(&amo, src, boot, id, &slot);
 	uint8_t type = MESH_REPLY;
-	int n;
+	int n = 0;
 
+	if (!err) {
+		reply->boot = boot;
+		reply->owner_boot = self_boot;
+		reply->id = id;
+		n = mesh_rpc_encode(reply, out, sizeof(out));
+		if (n < 0) {
+			mlog("error: reply id=%u to node=%u not encoded err=%s", id, src,
+			     aion_error_name(n));
+			err = -AION_ETRUNC;     /* it ran; its answer cannot be carried */
+		}
+	}
 	if (err) {
-		struct mesh_status s = { .boot = boot, .id = id, .code = (int32_t)err };
+		struct mesh_status s = { .boot = boot, .owner_boot = self_boot, .id = id,
+					 .code = (int32_t)err };
 		type = MESH_ERROR;
 		n = mesh_status_encode(&s, out, sizeof(out));
-	} else {
-		n = mesh_rpc_encode(reply, out, sizeof(out));
 	}
-	if (n < 0) {
-		mlog("error: reply id=%u to node=%u not encoded err=%s", id, src, aion_error_name(n));
-		return;
-	}
-	if (e) {
-		e->state = E_DONE;
-		e->type = type;
-		e->len = (uint16_t)n;
-		memcpy(e->pkt, out, (size_t)n);
+	if (known) {
+		cache[slot].type = type;
+		cache[slot].len = (uint16_t)n;
+		memcpy(cache[slot].pkt, out, (size_t)n);
+		amo_finish(&amo, slot);
 	}
 	link_send(src, type, out, (size_t)n);
 }
@@ -192,12 +228,20 @@ static void give_job(aion_handle_t worker_reply, unsigned j)
 	reply_saved(worker_reply, &m);
 }
 
-/* Takes a free job for call r on export (r->obj, r->gen), its capabilities imported. */
-static int64_t queue_job(const struct mesh_rpc *r, struct job **out)
+/* Takes a free job for call r on export (r->obj, r->gen) from node src,
+ * its capabilities imported (copies the job closes once done). */
+static int64_t queue_job(uint16_t src, const struct mesh_rpc *r, struct job **out)
 {
-	aion_handle_t target;
-	int64_t err = export_lookup(r->obj, r->gen, &target);
+	uint64_t cookie = 0;
+	aion_handle_t local = 0;
+	int64_t err = src == self_node ? export_lookup(r->obj, r->gen, &local) :
+		      grant_check(&grants, r->obj, r->gen, src, &cookie);
+	if (src == self_node)
+		cookie = local;
 	struct job *j = NULL;
+	if (err == -AION_ERIGHTS)
+		mlog("forged call refused node=%u obj=%u gen=%u forged=%lu", src, r->obj, r->gen,
+		     (unsigned long)grants.forged);
 	for (unsigned i = 0; !err && i < JOBS_MAX && !j; i++)
 		if (jobs[i].state == J_FREE)
 			j = &jobs[i];
@@ -205,13 +249,17 @@ static int64_t queue_job(const struct mesh_rpc *r, struct job **out)
 		err = -AION_EBUSY;
 	if (err)
 		return err;
-	*j = (struct job){ .target = target, .rpc = *r };
-	for (unsigned i = 0; !err && i < r->ncaps; i++) {
-		err = import_ref(&r->caps[i], &j->caps[i]);
-		j->rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	*j = (struct job){ .target = (aion_handle_t)cookie, .rpc = *r };
+	unsigned got = 0;
+	for (; !err && got < r->ncaps; got++) {
+		err = import_copy(&r->caps[got], &j->caps[got]);
+		j->rights[got] = r->caps[got].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	}
-	if (err)
+	if (err) {
+		for (unsigned i = 0; i + 1 < got; i++)
+			aion_handle_close(j->caps[i]);
 		return err;
+	}
 	j->state = J_QUEUED;
 	*out = j;
 	return 0;
@@ -223,53 +271,104 @@ static void start_job(struct job *j)
 		give_job(idle[--nidle], (unsigned)(j - jobs));
 }
 
-void serve_on_call(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r)
+/* HELLO: this node's boot, outside the window (it changes nothing). */
+static void hello(uint16_t src, const struct mesh_rpc *r)
 {
-	(void)src_boot;         /* the sender's authenticated boot (link.c), not used yet */
-	struct peer *p = peer_for(src, r->boot);
-	if (!p) {
-		send_status(src, MESH_ERROR, r->boot, r->id, -AION_EBUSY);
+	static struct mesh_rpc reply;
+	reply = (struct mesh_rpc){ .boot = r->boot, .owner_boot = self_boot,
+				   .label = MESH_SELF_HELLO };
+	int n = mesh_rpc_encode(&reply, out, sizeof(out));
+	if (n > 0)
+		link_send(src, MESH_REPLY, out, (size_t)n);
+}
+
+static uint32_t get32(const uint8_t *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+/* MESH_SELF_RELEASE: src no longer holds these exports. */
+static void on_release(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+{
+	for (unsigned i = 0; i + MESH_RELEASE_LEN <= r->len; i += MESH_RELEASE_LEN) {
+		refs_released++;
+		grant_release(&grants, get32(&r->data[i]), get32(&r->data[i + 4]), src,
+			      close_export, NULL);
+	}
+	reply->w[0] = 0;
+}
+
+/* MESH_SELF_GRANT: src, a holder, lets another node call an export. */
+static void on_grant(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *reply)
+{
+	const uint8_t *d = r->data;
+	int err = -AION_EINVAL;
+	if (r->len == MESH_GRANT_LEN) {
+		uint32_t obj = get32(d), gen = get32(d + 4);
+		uint16_t to = (uint16_t)(d[8] << 8 | d[9]);
+		err = to && to < GRANT_NODES - 1 ? grant_delegate(&grants, obj, gen, src, to) :
+		      -AION_EINVAL;
+		if (err == -AION_ERIGHTS)
+			mlog("forged delegation refused node=%u obj=%u to=%u", src, obj, to);
+	}
+	reply->w[0] = (uint64_t)(int64_t)err;
+}
+
+/* A CALL from node src: src_boot is the caller's boot (the packet
+ * header's, authenticated by the link), dst_boot this node's as the caller
+ * knew it when it made the call (the payload's owner_boot). */
+void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const struct mesh_rpc *r)
+{
+	calls_boot_seen(src, src_boot);
+	if (r->obj == MESH_OBJ_MESHD && r->id == 0 && r->label == MESH_SELF_HELLO) {
+		hello(src, r);
 		return;
 	}
-	struct entry *e = entry_find(p, r->id);
-	if (e || (p->max_id >= PEER_WINDOW && r->id <= p->max_id - PEER_WINDOW)) {
+	unsigned slot;
+	bool restarted;
+	amo.self_boot = self_boot;
+	switch (amo_call(&amo, src, src_boot, dst_boot, r->id, &slot, &restarted)) {
+	case AMO_NEW:
+		break;
+	case AMO_RUNNING:
 		calls_dup++;
-		if (e && e->state == E_DONE)
-			link_send(src, e->type, e->pkt, e->len);
-		else if (e)
-			send_status(src, MESH_CALL_ACK, r->boot, r->id, 0);
+		send_status(src, MESH_CALL_ACK, src_boot, r->id, 0);
+		return;
+	case AMO_DONE:
+		calls_dup++;
+		link_send(src, cache[slot].type, cache[slot].pkt, cache[slot].len);
+		return;
+	case AMO_OTHER_BOOT:
+		/* Meant for another boot of this node, which may have run it. */
+		calls_other_boot++;
+		send_status(src, MESH_ERROR, src_boot, r->id, -AION_EINDOUBT);
+		return;
+	default:                /* an old boot's, older than the window, or no room */
+		calls_dropped++;
 		return;
 	}
-	/* A new call: take the entry with the oldest id (done, see above). */
-	struct entry *slot = &p->e[0];
-	for (unsigned i = 0; i < PEER_WINDOW; i++)
-		if (p->e[i].state == E_FREE || (slot->state != E_FREE && p->e[i].id < slot->id))
-			slot = &p->e[i];
-	if (slot->state == E_RUNNING) {
-		send_status(src, MESH_ERROR, r->boot, r->id, -AION_EBUSY);
-		return;
-	}
-	slot->state = E_RUNNING;
-	slot->id = r->id;
-	if (r->id > p->max_id)
-		p->max_id = r->id;
 	calls_in++;
 
 	if (r->obj == MESH_OBJ_MESHD) {
 		static struct mesh_rpc reply;
-		reply = (struct mesh_rpc){ .boot = r->boot, .id = r->id };
-		if (!names_self_call(src, r, &reply))
-			serve_complete(src, r->boot, r->id, 0, &reply);
-		return;         /* else the scheduler answers later (cluster.c) */
+		reply = (struct mesh_rpc){ 0 };
+		if (r->label == MESH_SELF_RELEASE)
+			on_release(src, r, &reply);
+		else if (r->label == MESH_SELF_GRANT)
+			on_grant(src, r, &reply);
+		else if (names_self_call(src, r, &reply))
+			return;         /* the scheduler answers later (requests.c) */
+		serve_complete(src, src_boot, r->id, 0, &reply);
+		return;
 	}
 	struct job *j = NULL;
-	int64_t err = queue_job(r, &j);
+	int64_t err = queue_job(src, r, &j);
 	if (err) {
-		serve_complete(src, r->boot, r->id, err, NULL);
+		serve_complete(src, src_boot, r->id, err, NULL);
 		return;
 	}
 	j->src = src;
-	j->boot = r->boot;
+	j->boot = src_boot;
 	/* No CALL_ACK yet: most calls answer well before the caller's
 	 * retransmission, and a retransmitted CALL gets its CALL_ACK above. */
 	start_job(j);
@@ -279,7 +378,7 @@ void serve_on_call(uint16_t src, uint32_t src_boot, const struct mesh_rpc *r)
 int64_t serve_local(const struct mesh_rpc *r, aion_handle_t reply, unsigned import)
 {
 	struct job *j = NULL;
-	int64_t err = queue_job(r, &j);
+	int64_t err = queue_job(self_node, r, &j);
 	if (err)
 		return err;
 	j->src = self_node;
@@ -307,6 +406,8 @@ static void local_done(struct job *j)
 	reply_saved(j->local_reply, &m);
 	for (unsigned i = 0; i < r->ncaps; i++)
 		aion_handle_close(j->caps[i]);
+	for (unsigned i = 0; i < j->sent.ncaps; i++)
+		export_ungrant(&j->sent.caps[i], self_node);    /* the callee has its copies */
 }
 
 /* Job j's worker is done: the reply goes to the caller, local or remote. */
@@ -319,17 +420,37 @@ static void job_finished(struct job *j)
 		j->state = J_FREE;
 		return;
 	}
-	for (unsigned i = 0; !err && i < r->ncaps; i++) {
-		aion_handle_t h = j->caps[i];
-		err = export_cap(h, &r->caps[i]);
-		if (err)
-			aion_handle_close(h);
+	unsigned done = 0;
+	bool shortcut = false;
+	for (; !err && done < r->ncaps; done++) {       /* the worker's reply, if any */
+		if (import_shortcut(j->caps[done], &r->caps[done])) {
+			aion_handle_close(j->caps[done]);       /* the owner's reference goes */
+			shortcut = true;
+			continue;
+		}
+		err = export_cap(j->caps[done], j->src, false, &r->caps[done]);
 	}
-	if (err)
-		for (unsigned i = 0; i < r->ncaps; i++)
-			export_drop(&r->caps[i]);
-	serve_complete(j->src, j->boot, r->id, err, r);
+	if (err && !j->err) {
+		/* It ran, but its reply's capabilities cannot be carried. */
+		for (unsigned i = 0; i + 1 < done; i++)
+			export_ungrant(&r->caps[i], j->src);
+		for (unsigned i = done ? done - 1 : 0; i < r->ncaps; i++)
+			aion_handle_close(j->caps[i]);
+		mlog("error: reply id=%u to node=%u: capability not exported err=%s", r->id,
+		     j->src, aion_error_name(err));
+		err = -AION_ETRUNC;
+	}
 	j->state = J_FREE;
+	if (!err && shortcut) {
+		/* Sent once the owners of the short-cut references let src in. */
+		err = calls_reply_delegated(j->src, j->boot, r->id, r);
+		if (!err)
+			return;
+		for (unsigned i = 0; i < r->ncaps; i++)
+			export_ungrant(&r->caps[i], j->src);
+		err = -AION_ETRUNC;
+	}
+	serve_complete(j->src, j->boot, r->id, err, r);
 }
 
 /* A worker finished job w0 - 1 (if any) and asks for the next: its reply
@@ -382,13 +503,20 @@ int64_t worker_thread(uint64_t arg)
 		}
 		memcpy(b->payload, r->data, r->len);
 		j->err = aion_call(j->target, &c, 0);
+		for (unsigned i = 0; i < r->ncaps; i++)
+			aion_handle_close(j->caps[i]);  /* copies: the callee has its own */
+		/* The kernel's EDEAD may mean the server died holding the call:
+		 * it may have run. */
+		if (j->err == -AION_EDEAD)
+			j->err = -AION_EINDOUBT;
 		unsigned len = j->err ? 0 : AION_TAG_LEN(c.tag);
 		unsigned ncaps = j->err ? 0 : AION_TAG_CAPS(c.tag);
 		if (len > MESH_CALL_DATA_MAX || ncaps > MESH_RPC_CAPS) {
-			/* Too big to carry: the caller learns it; nothing leaks here. */
+			/* It ran, but its reply is too big to carry: the
+			 * caller learns that (ETRUNC); nothing leaks here. */
 			for (unsigned i = 0; i < ncaps && i < AION_IPC_CAPS_MAX; i++)
 				aion_handle_close(b->caps[i]);
-			j->err = -AION_ERANGE;
+			j->err = -AION_ETRUNC;
 		}
 		r->label = AION_TAG_LABEL(c.tag);
 		for (unsigned i = 0; i < 3; i++)

@@ -56,7 +56,7 @@ static int admin(uint32_t label, const char *arg)
 
 static int cmd_help(void)
 {
-	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats "
+	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats|refs "
 		    "mesh key add HEX|use|retire "
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
@@ -376,6 +376,10 @@ static int run(char *line)
 	    ((argc == 4 && !strcmp(argv[2], "add")) ||
 	     (argc == 3 && (!strcmp(argv[2], "use") || !strcmp(argv[2], "retire")))))
 		return cmd_mesh_key(argc, argv);
+	if (!strcmp(c, "mesh") && argc == 2 && !strcmp(argv[1], "refs"))
+		return mesh_text("mesh refs", MESHD_REFS, "none");
+	if (!strcmp(c, "mesh") && argc == 5 && !strcmp(argv[1], "forge"))
+		return cmd_sched(MESHD_FORGE, argc, argv);
 	if (!strcmp(c, "call") && argc >= 2) return cmd_call(argc, argv);
 	if (!strcmp(c, "spawn") && argc >= 2) return cmd_sched(MESHD_SPAWN, argc, argv);
 	if (!strcmp(c, "stop") && argc == 2) return cmd_sched(MESHD_STOP, argc, argv);

@@ -173,6 +173,9 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 		char clock[12];
 		if (cmdline_get(bootinfo->cmdline, "aion.clock", clock, sizeof(clock)))
 			aion_text_add(args, size, " clock=%s", clock);
+		/* Test images: meshd may call raw references (MESHD_FORGE). */
+		if (cmdline_get(bootinfo->cmdline, "aion.meshforge", NULL, 0))
+			aion_text_add(args, size, " forge=1");
 	}
 	if (cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0))
 		aion_text_add(args, size, " mode=selftest count=20");

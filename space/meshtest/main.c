@@ -4,22 +4,39 @@
  *
  * Roles (servers run on threads of their own; clients run in order):
  *   echo           registers "echo": replies with the request's label,
- *                  words and payload (w0 = 0)
+ *                  words and payload (w0 = 0); label LABEL_BIG: a reply of
+ *                  BIG_LEN bytes, more than a remote reply carries (logs
+ *                  "echo big served": it ran)
  *   local-echo     the same service registered as "echo-N" (N: this node)
  *   echo-counted   "echo" that logs each call it served (the replay test)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
  *                  GET hands it out again
+ *   vault          the same, registered as "vault" (cap-give PUTs there
+ *                  too, nobody GETs: the forged-call test's reference)
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
- *                  every reply checked
+ *                  every reply checked; then one call whose reply is too
+ *                  big (executed, AION_ETRUNC) and one whose request is
+ *                  too big (not executed, AION_ERANGE): "echo-client
+ *                  big_reply=ERR big_request=ERR"
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
- *                  copy of it (no GRANT) into "mailbox"
+ *                  copy of it (no GRANT) into "mailbox", and one into
+ *                  "vault" when a node serves it
  *   cap-take       GETs the capability from "mailbox", calls it, and checks
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
  *   bench          round trips to "echo-N" (local) and "echo" (remote),
  *                  each one's time logged (bench/mesh)
+ *   cap-churn:S    for S seconds (0: forever) passes capabilities back and
+ *                  forth through "mailbox": each round PUTs a copy of its
+ *                  own counter (a capability in a call), GETs what the
+ *                  mailbox holds (a capability in a reply: its own or the
+ *                  other churner's), calls it and closes it; a progress
+ *                  line every CHURN_LOG rounds. While the kv key
+ *                  "churn-pause" is 1 (checked every CHURN_CHECK rounds)
+ *                  it pauses, so the host can read quiet tables
+ *                  (bench/mesh-soak, mesh-soak)
  *   flood:N        2000 random and truncated datagrams to 10.77.0.N's meshd
  *   kv-deny        MESHD_KV on "mesh" as a plain unit: logs the refusal
  *   key-deny       tries the cluster key's admin endpoint as a plain unit
@@ -56,9 +73,14 @@
 #define WATCH_PERIOD_NS (20 * MS)
 #define BENCH_CALLS     300
 #define FLOOD_COUNT     2000
+#define CHURN_PERIOD_NS (50 * MS)
+#define CHURN_LOG       100
+#define CHURN_CHECK     10
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
+#define LABEL_BIG       12
+#define BIG_LEN         (MESH_CALL_DATA_MAX + 40)
 
 struct page_buf {
 	struct aion_ipc_buffer b;
@@ -178,6 +200,11 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, i
 				aion_handle_close(b->caps[i]);
 			if (counted)
 				aion_printf("meshtest: %s served n=%lu", name, (unsigned long)++served);
+			if (label == LABEL_BIG) {
+				memset(b->payload, 'b', BIG_LEN);
+				r.tag = AION_TAG(label, BIG_LEN, 0);
+				aion_printf("meshtest: echo big served len=%u", len);
+			}
 		}
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
@@ -186,10 +213,13 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, i
 	return err;
 }
 
-/* The counter of cap-give: w1 = calls so far. */
-static int64_t counter(uint64_t ep)
+#define COUNTER_QUIET   (1ull << 63)    /* in counter's arg: no line per call */
+
+/* The counter of cap-give (and cap-churn, quiet): w1 = calls so far. */
+static int64_t counter(uint64_t arg)
 {
 	struct aion_ipc_buffer *b = &bufs[ROLES_MAX].b;
+	uint64_t ep = arg & ~COUNTER_QUIET;
 	uint64_t n = 0;
 	struct aion_msg m;
 	int64_t err = aion_ipc_buffer(b);
@@ -199,7 +229,8 @@ static int64_t counter(uint64_t ep)
 		for (unsigned i = 0; i < AION_TAG_CAPS(m.tag); i++)
 			aion_handle_close(b->caps[i]);
 		struct aion_msg r = { .tag = AION_TAG(0, 0, 0), .w = { 0, ++n } };
-		aion_printf("meshtest: counter served n=%lu", (unsigned long)n);
+		if (!(arg & COUNTER_QUIET))
+			aion_printf("meshtest: counter served n=%lu", (unsigned long)n);
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
 	}
@@ -266,6 +297,20 @@ static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 	aion_printf("meshtest: echo-client calls=%u ok=%u bad=%u node=%u us_mean=%lu us_max=%lu "
 		    "first_err=%s", ECHO_CALLS, ok, bad, node, (unsigned long)(us / ECHO_CALLS),
 		    (unsigned long)(worst / 1000), first_err ? aion_error_name(first_err) : "none");
+	/* Each error's "executed or not" (docs/mesh.md). */
+	struct aion_msg m = { .tag = AION_TAG(LABEL_BIG, 1, 0) };
+	b->payload[0] = 's';
+	int64_t big_reply = aion_call(svc, &m, 0);
+	if (!big_reply)
+		big_reply = (int64_t)m.w[0];
+	memset(b->payload, 'r', BIG_LEN);
+	m = (struct aion_msg){ .tag = AION_TAG(LABEL_BIG, BIG_LEN, 0) };
+	int64_t big_request = aion_call(svc, &m, 0);
+	if (!big_request)
+		big_request = (int64_t)m.w[0];
+	aion_printf("meshtest: echo-client big_reply=%s big_request=%s",
+		    big_reply ? aion_error_name(big_reply) : "none",
+		    big_request ? aion_error_name(big_request) : "none");
 }
 
 /* Calls "echo" every 20 ms until a call fails: the error a client sees when
@@ -311,8 +356,108 @@ static void cap_give(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		if (!err)
 			err = (int64_t)m.w[0];
 	}
-	aion_printf("meshtest: cap-give put err=%s rights=0x%x",
-		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND);
+	aion_handle_t vault;
+	int64_t verr = err ? err : mesh_lookup(mesh, b, "vault", &vault, NULL);
+	if (!verr) {
+		b->caps[0] = (aion_handle_t)ep;
+		b->cap_rights[0] = AION_RIGHT_SEND;
+		struct aion_msg m = { .tag = AION_TAG(LABEL_PUT, 0, 1) };
+		verr = aion_call(vault, &m, 0);
+		if (!verr)
+			verr = (int64_t)m.w[0];
+	}
+	aion_printf("meshtest: cap-give put err=%s rights=0x%x vault=%s",
+		    err ? aion_error_name(err) : "none", AION_RIGHT_SEND,
+		    verr ? aion_error_name(verr) : "none");
+}
+
+/* A counter of our own on a new endpoint, served by a thread of its own. */
+static int64_t start_counter(int64_t *ep)
+{
+	*ep = aion_endpoint_create();
+	if (*ep < 0)
+		return *ep;
+	uint64_t top = aion_stack_alloc(STACK_PAGES);
+	if (!top)
+		return -AION_ENOMEM;
+	int64_t t = aion_thread_spawn(counter, (uint64_t)*ep | COUNTER_QUIET, top, PRIO);
+	return t < 0 ? t : 0;
+}
+
+static int64_t churn_round(struct aion_ipc_buffer *b, aion_handle_t box, aion_handle_t ep)
+{
+	b->caps[0] = ep;
+	b->cap_rights[0] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
+	struct aion_msg m = { .tag = AION_TAG(LABEL_PUT, 0, 1) };
+	int64_t err = aion_call(box, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err)
+		return err;
+	m = (struct aion_msg){ .tag = AION_TAG(LABEL_GET, 0, 0) };
+	err = aion_call(box, &m, 0);
+	if (!err)
+		err = (int64_t)m.w[0];
+	if (err || AION_TAG_CAPS(m.tag) != 1)
+		return err ? err : -AION_ENOENT;
+	aion_handle_t cap = b->caps[0];
+	struct aion_msg c = { .tag = AION_TAG(0, 0, 0) };
+	err = aion_call(cap, &c, 0);
+	if (!err)
+		err = (int64_t)c.w[0];
+	aion_handle_close(cap);
+	return err;
+}
+
+/* Is the kv key "churn-pause" 1? (kv is looked up on the first ask that finds it.) */
+static int churn_paused(struct aion_ipc_buffer *b, aion_handle_t mesh, aion_handle_t *kv)
+{
+	static const char *const key[] = { "churn-pause" };
+	char out[KV_VALUE_MAX + 1];
+	uint64_t epoch;
+	if (!*kv && mesh_lookup(mesh, b, "kv", kv, NULL))
+		return 0;
+	return !mesh_kv_call(*kv, b, KV_GET, 0, 0, key, 1, out, sizeof(out), &epoch) &&
+	       !strcmp(out, "1");
+}
+
+static void cap_churn(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned seconds)
+{
+	aion_handle_t kv = 0;
+	aion_handle_t box;
+	int64_t ep = 0;
+	int64_t err = lookup_wait(b, mesh, "mailbox", &box, NULL);
+	if (!err)
+		err = start_counter(&ep);
+	if (err) {
+		aion_printf("meshtest: cap-churn failed err=%s", aion_error_name(err));
+		return;
+	}
+	uint64_t end = seconds ? aion_clock_ns() + (uint64_t)seconds * SEC : 0;
+	uint64_t rounds = 0, errs = 0;
+	int64_t first = 0;
+	aion_printf("meshtest: cap-churn started node=%u seconds=%u", self_node, seconds);
+	while (!end || aion_clock_ns() < end) {
+		err = churn_round(b, box, (aion_handle_t)ep);
+		rounds++;
+		if (err) {
+			errs++;
+			first = first ? first : err;
+		}
+		if (rounds % CHURN_LOG == 0)
+			aion_printf("meshtest: cap-churn rounds=%lu errs=%lu first_err=%s",
+				    (unsigned long)rounds, (unsigned long)errs,
+				    first ? aion_error_name(first) : "none");
+		aion_sleep_ns(CHURN_PERIOD_NS);
+		if (rounds % CHURN_CHECK == 0 && churn_paused(b, mesh, &kv)) {
+			aion_printf("meshtest: cap-churn paused rounds=%lu", (unsigned long)rounds);
+			while (churn_paused(b, mesh, &kv))
+				aion_sleep_ns(4 * CHURN_PERIOD_NS);
+			aion_printf("meshtest: cap-churn resumed");
+		}
+	}
+	aion_printf("meshtest: cap-churn done rounds=%lu errs=%lu first_err=%s",
+		    (unsigned long)rounds, (unsigned long)errs, first ? aion_error_name(first) : "none");
 }
 
 static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
@@ -466,13 +611,14 @@ static int64_t server_thread(uint64_t i)
 	}
 	if (!strcmp(r, "echo-counted"))
 		return serve(b, "echo", 0, 1);
-	return serve(b, r, !strcmp(r, "mailbox"), 0);
+	return serve(b, r, !strcmp(r, "mailbox") || !strcmp(r, "vault"), 0);
 }
 
 static int is_server(const char *r)
 {
 	return !strcmp(r, "echo") || !strcmp(r, "local-echo") || !strcmp(r, "mailbox") ||
-	       !strcmp(r, "echo-counted");
+	       !strcmp(r, "echo-counted") ||
+	       !strcmp(r, "vault");
 }
 
 int64_t aion_main(uint64_t arg)
@@ -532,6 +678,8 @@ int64_t aion_main(uint64_t arg)
 			kv_deny(b, mesh);
 		else if (!strcmp(r, "key-deny"))
 			key_deny(b, mesh);
+		else if (!strncmp(r, "cap-churn:", 10))
+			cap_churn(b, mesh, (unsigned)cmdline_decimal(r + 10));
 		else if (!strncmp(r, "kv-counter:", 11))
 			kv_counter(b, mesh, (unsigned)cmdline_decimal(r + 11), 0);
 		else if (!strncmp(r, "kv-counter-local:", 17))

@@ -3,9 +3,13 @@
  * packets (mesh/wire.h carries them). Pure codec, host and freestanding.
  *
  * CALL and REPLY share one layout (big-endian, no padding):
- *   u32 boot      the caller meshd's boot nonce (duplicate suppression
- *                 restarts with it)
+ *   u32 boot      the caller meshd's boot (its count of starts: call ids
+ *                 are per caller boot, mesh/amo.h)
+ *   u32 owner_boot CALL: the owner's boot as the caller knows it (0 only
+ *                 in a HELLO); REPLY: the owner's boot. (Once the packet
+ *                 header carries both boots, this field goes.)
  *   u32 id        call id, counting up per caller per destination node
+ *                 (id 0: HELLO, see below)
  *   u32 obj, gen  CALL: the target object exported by the destination
  *                 (obj 0 is the destination meshd itself); REPLY: 0
  *   u32 label
@@ -13,8 +17,14 @@
  *   u8  ncaps     at most MESH_RPC_CAPS, then ncaps references of
  *                 u16 node, u32 obj, u32 gen, u32 rights
  *   u16 len       at most MESH_CALL_DATA_MAX, then len data bytes
- * CALL_ACK and ERROR: u32 boot, u32 id, i32 code (ERROR: -AION_E...;
- * CALL_ACK: 0, "received, running").
+ * CALL_ACK and ERROR: u32 boot, u32 owner_boot (the owner's), u32 id,
+ * i32 code (ERROR: -AION_E...; CALL_ACK: 0, "received, running").
+ *
+ * HELLO: a CALL to obj 0 with id 0 and label MESH_SELF_HELLO asks the
+ * owner's boot; it is answered at once (REPLY id 0, owner_boot) outside
+ * the at-most-once window: it changes nothing, so running it twice is
+ * harmless. A caller sends no other CALL to a node whose boot it does not
+ * know (mesh/amo.h: a CALL for another boot of the owner is not run).
  */
 #ifndef MESH_RPC_H
 #define MESH_RPC_H
@@ -26,9 +36,9 @@
 
 #define MESH_RPC_CAPS      4
 #define MESH_REF_LEN       14u
-#define MESH_RPC_FIXED     (4 + 4 + 8 + 4 + 24 + 1 + 2)
+#define MESH_RPC_FIXED     (4 + 4 + 4 + 8 + 4 + 24 + 1 + 2)
 #define MESH_RPC_LEN_MAX   (MESH_RPC_FIXED + MESH_RPC_CAPS * MESH_REF_LEN + MESH_CALL_DATA_MAX)
-#define MESH_STATUS_LEN    12u
+#define MESH_STATUS_LEN    16u
 
 /* Objects meshd serves itself (obj 0) take these labels. */
 #define MESH_OBJ_MESHD     0
@@ -41,6 +51,14 @@
 #define MESH_SELF_KV       7   /* data = a cstate KV command -> w0 = err, w1, data = value (leader only) */
 #define MESH_SELF_JOIN     8   /* data = the sender's Raft server id, hex -> w0 = 0 once it votes (leader only) */
 #define MESH_SELF_REMOVE   9   /* data = a node number -> w0 = 0 once its removal is appended (leader only) */
+#define MESH_SELF_HELLO    10  /* id 0 -> owner_boot (see above) */
+#define MESH_SELF_RELEASE  11  /* data = refs this node no longer holds, MESH_RELEASE_LEN each
+				* (u32 obj, u32 gen) -> w0 = 0 */
+#define MESH_RELEASE_LEN   8u
+#define MESH_SELF_GRANT    12  /* data = u32 obj, u32 gen, u16 node: the sender, a holder,
+				* lets node call it too -> w0 = 0, ERIGHTS, EDEAD */
+#define MESH_GRANT_LEN     10u
+#define MESH_RELEASE_MAX   (MESH_CALL_DATA_MAX / MESH_RELEASE_LEN)
 
 /* A global capability reference: (node, object, generation) and rights. */
 struct mesh_ref {
@@ -52,6 +70,7 @@ struct mesh_ref {
 
 struct mesh_rpc {
 	uint32_t boot;
+	uint32_t owner_boot;
 	uint32_t id;
 	uint32_t obj, gen;
 	uint32_t label;
@@ -64,6 +83,7 @@ struct mesh_rpc {
 
 struct mesh_status {
 	uint32_t boot;
+	uint32_t owner_boot;
 	uint32_t id;
 	int32_t code;
 };
