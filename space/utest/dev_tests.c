@@ -9,19 +9,6 @@
 #define UART_MCR        4
 #define UART_LSR        5
 
-static int64_t run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
-			  struct aion_unit_info *info)
-{
-	aion_handle_t u, t;
-	int64_t err = cap ? utest_spawn_with_cap(role, 100, cap, mask, &u, &t)
-			  : utest_spawn_role(role, 100, &u, &t);
-	if (err)
-		return err;
-	err = aion_unit_wait(u, 2000 * MS, info);
-	utest_reap(u, t);
-	return err;
-}
-
 /* Ports need a capability: without one (or for other ports) the unit is ended. */
 void test_ioport(void)
 {
@@ -32,9 +19,10 @@ void test_ioport(void)
 	int64_t post80 = aion_ioport_create(UTEST_PLATFORM, 0x80, 1);
 	int64_t no_platform = aion_ioport_create(AION_HANDLE_SELF, COM1, 8);
 
-	int64_t e1 = run_to_end(ROLE_IO_NO_CAP, 0, 0, &none);
+	int64_t e1 = utest_run_to_end(ROLE_IO_NO_CAP, 0, 0, 2000 * MS, &none);
 	int64_t e2 = post80 < 0 ? post80 :
-		run_to_end(ROLE_IO_OTHER, (aion_handle_t)post80, AION_RIGHTS_ALL, &other);
+		utest_run_to_end(ROLE_IO_OTHER, (aion_handle_t)post80, AION_RIGHTS_ALL, 2000 * MS,
+				 &other);
 	aion_handle_close((aion_handle_t)post80);
 	aion_handle_close((aion_handle_t)io);
 	if (enable || !(lsr & 0x20) || no_platform != -AION_ETYPE || e1 || e2 ||
@@ -59,7 +47,7 @@ void test_memshare(void)
 		FAIL("memshare", "setup err=%s", aion_error_name(err));
 	*(volatile uint64_t *)SHARED_VADDR = SHARED_MAGIC;
 	int64_t phys = aion_memory_phys((aion_handle_t)mo, 0);
-	err = run_to_end(ROLE_MEM_READER, (aion_handle_t)mo, AION_RIGHT_READ, &info);
+	err = utest_run_to_end(ROLE_MEM_READER, (aion_handle_t)mo, AION_RIGHT_READ, 2000 * MS, &info);
 	uint64_t still = *(volatile uint64_t *)SHARED_VADDR;
 	aion_memory_unmap(AION_HANDLE_SELF, SHARED_VADDR);
 	aion_handle_close((aion_handle_t)mo);

@@ -153,23 +153,12 @@ int64_t hostile_role(enum role role)
 	}
 }
 
-static int64_t run_role(enum role role, struct aion_unit_info *info)
-{
-	aion_handle_t u, t;
-	int64_t err = utest_spawn_role(role, 100, &u, &t);
-	if (err)
-		return err;
-	err = aion_unit_wait(u, 5000 * MS, info);
-	utest_reap(u, t);
-	return err;
-}
-
 /* NT, AC, DF and TF from popf survive neither into nor out of the kernel. */
 void test_flags(void)
 {
 	struct aion_unit_info odd = { 0 }, trap = { 0 };
-	int64_t e1 = run_role(ROLE_ODD_FLAGS, &odd);
-	int64_t e2 = run_role(ROLE_TRAP_FLAG, &trap);
+	int64_t e1 = utest_run_to_end(ROLE_ODD_FLAGS, 0, 0, 5000 * MS, &odd);
+	int64_t e2 = utest_run_to_end(ROLE_TRAP_FLAG, 0, 0, 5000 * MS, &trap);
 
 	if (e1 || e2 || odd.state != AION_UNIT_EXITED || odd.exit_code != 0 ||
 	    trap.state != AION_UNIT_FAULTED || trap.fault_vector != 1)
@@ -182,7 +171,7 @@ void test_flags(void)
 void test_canonical(void)
 {
 	struct aion_unit_info info = { 0 };
-	int64_t err = run_role(ROLE_CANONICAL, &info);
+	int64_t err = utest_run_to_end(ROLE_CANONICAL, 0, 0, 5000 * MS, &info);
 
 	if (err || info.state != AION_UNIT_FAULTED || info.fault_vector != 14 ||
 	    info.fault_addr != BOUNDARY_PAGE)

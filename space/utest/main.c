@@ -86,6 +86,19 @@ void utest_reap(aion_handle_t unit, aion_handle_t thread)
 	aion_handle_close(unit);
 }
 
+int64_t utest_run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
+			 uint64_t timeout_ns, struct aion_unit_info *info)
+{
+	aion_handle_t u, t;
+	int64_t err = cap ? utest_spawn_with_cap(role, 100, cap, mask, &u, &t)
+			  : utest_spawn_role(role, 100, &u, &t);
+	if (err)
+		return err;
+	err = aion_unit_wait(u, timeout_ns, info);
+	utest_reap(u, t);
+	return err;
+}
+
 void test_fwcfg(void);           /* fwcfg_tests.c */
 
 static const struct {

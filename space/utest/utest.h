@@ -69,6 +69,10 @@ int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
 bool utest_join(int64_t thread);
 /* Destroys a helper unit and closes both handles. */
 void utest_reap(aion_handle_t unit, aion_handle_t thread);
+/* Runs `role` in a helper unit (given `cap` & mask unless cap is 0) and
+ * waits up to timeout_ns for its end: 0 with *info filled, or the error. */
+int64_t utest_run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
+			 uint64_t timeout_ns, struct aion_unit_info *info);
 
 int64_t role_main(enum role role);
 
