@@ -1,5 +1,5 @@
 /*
- * AionMesh membership: pure SWIM-family failure detector.
+ * AionMesh membership: SWIM with Lifeguard's local health awareness.
  * See mesh/include/mesh/member.h for the protocol and precedence rules.
  */
 #include "mesh/member.h"
@@ -19,7 +19,53 @@ void mesh_member_default_config(struct mesh_member_config *cfg)
 {
 	cfg->period_ns = MESH_DEFAULT_PERIOD_NS;
 	cfg->probe_timeout_ns = MESH_DEFAULT_PROBE_TIMEOUT_NS;
-	cfg->suspect_timeout_ns = MESH_DEFAULT_SUSPECT_TIMEOUT_NS;
+	cfg->suspect_min_ns = MESH_DEFAULT_SUSPECT_MIN_NS;
+	cfg->suspect_max_ns = MESH_DEFAULT_SUSPECT_MAX_NS;
+	cfg->suspect_k = MESH_DEFAULT_SUSPECT_K;
+	cfg->lhm_max = MESH_LHM_MAX;
+}
+
+/* log2(x) in 16.16 fixed point, x >= 1 (no libm when freestanding). */
+static uint64_t log2_q16(uint32_t x)
+{
+	uint32_t k = 0;
+	uint64_t y, r;
+
+	while ((x >> k) > 1)
+		k++;
+	y = ((uint64_t)x << 16) >> k;   /* x / 2^k in [1, 2), Q16 */
+	r = (uint64_t)k << 16;
+	for (uint64_t bit = 1u << 15; bit; bit >>= 1) {
+		y = (y * y) >> 16;
+		if (y >= 2u << 16) {
+			y >>= 1;
+			r |= bit;
+		}
+	}
+	return r;
+}
+
+uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
+			      uint32_t n, uint32_t c)
+{
+	/* memberlist: min and max times max(1, log10(n)). */
+	uint64_t l2n = log2_q16(n ? n : 1), l2ten = log2_q16(10);
+	uint64_t lo = cfg->suspect_min_ns, hi = cfg->suspect_max_ns;
+	uint32_t k = cfg->suspect_k;
+
+	if (l2n > l2ten) {
+		lo = lo / l2ten * l2n + lo % l2ten * l2n / l2ten;
+		hi = hi / l2ten * l2n + hi % l2ten * l2n / l2ten;
+	}
+	if (hi < lo)
+		hi = lo;
+	if (n < 2 + k)
+		k = n > 2 ? n - 2 : 0;  /* only n - 2 others can confirm */
+	if (!k || c >= k)
+		return lo;
+	/* hi - (hi - lo) * log(c + 1) / log(k + 1) */
+	return hi - (hi - lo) / 1024 * (log2_q16(c + 1) * 1024 /
+					log2_q16(k + 1));
 }
 
 static uint32_t rng_next(struct mesh_members *m)
@@ -27,7 +73,24 @@ static uint32_t rng_next(struct mesh_members *m)
 	return (uint32_t)(xorshift64(&m->rng) >> 32);
 }
 
-/* Retransmissions per change: about 4 * log2(n + 1), at least 3. */
+/* Local health scaling of one of our own timeouts. */
+static uint64_t scaled(const struct mesh_members *m, uint64_t ns)
+{
+	return ns * (m->lhm + 1);
+}
+
+static void lhm_add(struct mesh_members *m, int delta)
+{
+	int64_t v = (int64_t)m->lhm + delta;
+
+	if (v < 0)
+		v = 0;
+	if (v > (int64_t)m->cfg.lhm_max)
+		v = m->cfg.lhm_max;
+	m->lhm = (uint32_t)v;
+}
+
+/* Retransmissions per change: about 4 * log2(n + 2), at least 4. */
 static uint8_t retransmit_count(const struct mesh_members *m)
 {
 	uint32_t n = m->count + 2;
@@ -57,6 +120,25 @@ static const struct mesh_member *find_c(const struct mesh_members *m,
 	return NULL;
 }
 
+/* Live members, self included: the n of the suspicion timeout. */
+static uint32_t live_count(const struct mesh_members *m)
+{
+	uint32_t n = 1;
+
+	for (uint32_t i = 0; i < m->count; i++)
+		n += m->m[i].state != MESH_STATE_DEAD;
+	return n;
+}
+
+static uint64_t suspect_deadline(const struct mesh_members *m,
+				 const struct mesh_member *e)
+{
+	uint32_t c = e->naccusers ? e->naccusers - 1u : 0;
+
+	return e->suspect_since +
+	       scaled(m, mesh_suspect_timeout(&m->cfg, live_count(m), c));
+}
+
 static void emit(struct mesh_members *m, uint64_t now, uint16_t node,
 		 int old_state, int new_state, uint32_t inc)
 {
@@ -65,18 +147,28 @@ static void emit(struct mesh_members *m, uint64_t now, uint16_t node,
 }
 
 static void set_state(struct mesh_members *m, struct mesh_member *e,
-		      uint64_t now, int state, uint32_t inc)
+		      uint64_t now, int state, uint32_t inc, uint16_t by)
 {
 	int old = e->state;
+	bool fresh = old != state || inc != e->incarnation;
 
 	e->incarnation = inc;
-	if (old == state)
+	if (!fresh)
 		return;
 	e->state = (uint8_t)state;
-	if (state == MESH_STATE_SUSPECT)
+	e->verify = false;
+	e->verify_seq = 0;
+	e->naccusers = 0;
+	e->by = MESH_NODE_NONE;
+	if (state == MESH_STATE_SUSPECT) {
 		e->suspect_since = now;
+		e->by = by;
+		if (by != MESH_NODE_NONE)
+			e->accusers[e->naccusers++] = by;
+	}
 	e->gossip_left = retransmit_count(m);
-	emit(m, now, e->node, old, state, inc);
+	if (old != state)
+		emit(m, now, e->node, old, state, inc);
 }
 
 static struct mesh_member *join(struct mesh_members *m, uint16_t node,
@@ -89,13 +181,12 @@ static struct mesh_member *join(struct mesh_members *m, uint16_t node,
 	    m->count >= MESH_MEMBERS_MAX)
 		return NULL;
 	e = &m->m[m->count++];
-	e->node = node;
-	e->state = (uint8_t)state;
-	e->incarnation = inc;
-	e->last_heard = now;
-	e->suspect_since = now;
+	*e = (struct mesh_member){ .node = node, .state = (uint8_t)state,
+				   .incarnation = inc, .last_heard = now,
+				   .suspect_since = now,
+				   .correct_to = MESH_NODE_NONE,
+				   .by = MESH_NODE_NONE };
 	e->gossip_left = gossip ? retransmit_count(m) : 0;
-	e->correct_to = MESH_NODE_NONE;
 	emit(m, now, node, MESH_STATE_UNKNOWN, state, inc);
 	return e;
 }
@@ -111,7 +202,8 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 		m->cfg = *cfg;
 	else
 		mesh_member_default_config(&m->cfg);
-	if (!m->cfg.period_ns || m->cfg.probe_timeout_ns >= m->cfg.period_ns)
+	if (!m->cfg.period_ns || m->cfg.probe_timeout_ns >= m->cfg.period_ns ||
+	    m->cfg.lhm_max > MESH_LHM_MAX)
 		return -AION_EINVAL;
 	m->self = self;
 	m->last_probed = self;
@@ -160,6 +252,39 @@ static bool supersedes(const struct mesh_member *e, int state, uint32_t inc)
 	return state > e->state;
 }
 
+/* Accuser `by` of e's current suspicion: a confirmation when new. Returns
+ * whether it was new. */
+static bool add_accuser(struct mesh_members *m, struct mesh_member *e,
+			uint16_t by)
+{
+	(void)m;
+	if (by == MESH_NODE_NONE || by == e->node)
+		return false;
+	for (uint8_t i = 0; i < e->naccusers; i++)
+		if (e->accusers[i] == by)
+			return false;
+	if (e->naccusers >= MESH_CONFIRM_MAX)
+		return false;
+	e->accusers[e->naccusers++] = by;
+	e->by = by;
+	e->gossip_left = retransmit_count(m);
+	return true;
+}
+
+/* Our own probe or verification of e failed. */
+static void accuse(struct mesh_members *m, struct mesh_member *e,
+		   uint64_t now)
+{
+	if (e->state == MESH_STATE_ALIVE) {
+		set_state(m, e, now, MESH_STATE_SUSPECT, e->incarnation,
+			  m->self);
+		e->urgent = true;
+	} else if (e->state == MESH_STATE_SUSPECT && add_accuser(m, e, m->self)) {
+		/* A confirmation: broadcast while more are still expected. */
+		e->urgent = e->naccusers <= m->cfg.suspect_k + 1;
+	}
+}
+
 static void apply_gossip(struct mesh_members *m, uint64_t now,
 			 uint16_t from, const struct mesh_gossip *g)
 {
@@ -175,6 +300,10 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		    m->incarnation < UINT32_MAX) {
 			m->incarnation = g->incarnation + 1;
 			m->self_gossip_left = retransmit_count(m);
+			m->self_urgent = true;
+			/* Lifeguard: being suspected hints that we are the
+			 * slow one. */
+			lhm_add(m, 1);
 			emit(m, now, m->self, g->state, MESH_STATE_ALIVE,
 			     m->incarnation);
 		} else if (g->state != MESH_STATE_ALIVE &&
@@ -188,20 +317,35 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 	}
 	e = find(m, g->node);
 	if (!e) {
-		join(m, g->node, now, g->state, g->incarnation, true);
+		e = join(m, g->node, now, g->state, g->incarnation, true);
+		if (e && g->state == MESH_STATE_SUSPECT) {
+			add_accuser(m, e, g->by);
+			e->verify = g->by != m->self;
+		}
 		return;
 	}
-	if (supersedes(e, g->state, g->incarnation))
-		set_state(m, e, now, g->state, g->incarnation);
-	else if (from != MESH_NODE_NONE && g->incarnation < e->incarnation &&
-		 g->state != MESH_STATE_ALIVE)
+	if (supersedes(e, g->state, g->incarnation)) {
+		set_state(m, e, now, g->state, g->incarnation, g->by);
+		/* A suspicion we did not raise: probe the suspect ourselves
+		 * at once; no answer makes us a confirming accuser. */
+		if (g->state == MESH_STATE_SUSPECT && g->by != m->self)
+			e->verify = true;
+		if (g->state == MESH_STATE_DEAD && m->reprobe == e->node)
+			m->reprobe = MESH_NODE_NONE;
+	} else if (g->state == MESH_STATE_SUSPECT &&
+		   e->state == MESH_STATE_SUSPECT &&
+		   g->incarnation == e->incarnation) {
+		add_accuser(m, e, g->by);
+	} else if (from != MESH_NODE_NONE && g->incarnation < e->incarnation &&
+		   g->state != MESH_STATE_ALIVE) {
 		/* The sender still holds a suspicion we know was refuted:
 		 * our next message to it carries the newer entry. */
 		e->correct_to = from;
+	}
 }
 
 static void put_gossip(struct mesh_msg *msg, uint16_t node, int state,
-		       uint32_t inc)
+		       uint32_t inc, uint16_t by)
 {
 	for (uint8_t i = 0; i < msg->ngossip; i++)
 		if (msg->gossip[i].node == node)
@@ -209,7 +353,13 @@ static void put_gossip(struct mesh_msg *msg, uint16_t node, int state,
 	if (msg->ngossip >= MESH_GOSSIP_MAX)
 		return;
 	msg->gossip[msg->ngossip++] = (struct mesh_gossip){
-		.node = node, .state = (uint8_t)state, .incarnation = inc };
+		.node = node, .state = (uint8_t)state, .incarnation = inc,
+		.by = state == MESH_STATE_SUSPECT ? by : MESH_NODE_NONE };
+}
+
+static void put_entry(struct mesh_msg *msg, const struct mesh_member *e)
+{
+	put_gossip(msg, e->node, e->state, e->incarnation, e->by);
 }
 
 /* Entry with the most retransmissions left not yet in msg, or NULL. */
@@ -238,17 +388,18 @@ static void fill_gossip(struct mesh_members *m, struct mesh_msg *msg)
 
 	msg->ngossip = 0;
 	if (to && to->state != MESH_STATE_ALIVE)
-		put_gossip(msg, to->node, to->state, to->incarnation);
+		put_entry(msg, to);
 	if (m->self_gossip_left) {
 		m->self_gossip_left--;
-		put_gossip(msg, m->self, MESH_STATE_ALIVE, m->incarnation);
+		put_gossip(msg, m->self, MESH_STATE_ALIVE, m->incarnation,
+			   MESH_NODE_NONE);
 	}
 	for (uint32_t i = 0; i < m->count; i++) {
 		struct mesh_member *e = &m->m[i];
 
 		if (e->correct_to == msg->to) {
 			e->correct_to = MESH_NODE_NONE;
-			put_gossip(msg, e->node, e->state, e->incarnation);
+			put_entry(msg, e);
 		}
 	}
 	for (int i = 0; i < MESH_GOSSIP_MAX && msg->ngossip < MESH_GOSSIP_MAX;
@@ -258,7 +409,7 @@ static void fill_gossip(struct mesh_members *m, struct mesh_msg *msg)
 		if (!e)
 			break;
 		e->gossip_left--;
-		put_gossip(msg, e->node, e->state, e->incarnation);
+		put_entry(msg, e);
 	}
 }
 
@@ -268,6 +419,29 @@ static void make_msg(struct mesh_members *m, struct mesh_msg *out, int type,
 	*out = (struct mesh_msg){ .type = (uint8_t)type, .from = m->self,
 				  .to = to, .target = target, .seq = seq };
 	fill_gossip(m, out);
+}
+
+/* The GOSSIP broadcast of urgent changes, if any: 1 message or 0. */
+static int broadcast_urgent(struct mesh_members *m, struct mesh_msg *out)
+{
+	*out = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
+				  .to = MESH_NODE_NONE,
+				  .target = MESH_NODE_NONE };
+	if (m->self_urgent) {
+		m->self_urgent = false;
+		put_gossip(out, m->self, MESH_STATE_ALIVE, m->incarnation,
+			   MESH_NODE_NONE);
+	}
+	for (uint32_t i = 0; i < m->count && out->ngossip < MESH_GOSSIP_MAX;
+	     i++) {
+		struct mesh_member *e = &m->m[i];
+
+		if (e->urgent) {
+			e->urgent = false;
+			put_entry(out, e);
+		}
+	}
+	return out->ngossip ? 1 : 0;
 }
 
 /* Next probe target: smallest non-dead id above last_probed, wrapping. */
@@ -289,26 +463,26 @@ static const struct mesh_member *next_target(const struct mesh_members *m)
 	return above ? above : lowest;
 }
 
+/* Probe timeout: the PING again, and PING_REQs to K other live nodes. */
 static int probe_indirect(struct mesh_members *m, struct mesh_msg *out,
 			  size_t max)
 {
-	uint32_t live = 0, sent = 0;
+	uint32_t sent = 0;
 
-	for (uint32_t i = 0; i < m->count; i++)
-		live += m->m[i].state == MESH_STATE_ALIVE &&
-			m->m[i].node != m->probe_target;
-	if (!live)
-		return 0;
-	uint32_t start = rng_next(m) % m->count;
-	for (uint32_t k = 0; k < m->count && sent < MESH_INDIRECT_K &&
-	     sent < max; k++) {
+	make_msg(m, &out[sent++], MESH_MSG_PING, m->probe_target,
+		 MESH_NODE_NONE, m->probe_seq);
+	uint32_t start = m->count ? rng_next(m) % m->count : 0;
+	for (uint32_t k = 0, relays = 0; k < m->count &&
+	     relays < MESH_INDIRECT_K && sent < max; k++) {
 		const struct mesh_member *e = &m->m[(start + k) % m->count];
 
 		if (e->state != MESH_STATE_ALIVE || e->node == m->probe_target)
 			continue;
 		make_msg(m, &out[sent++], MESH_MSG_PING_REQ, e->node,
 			 m->probe_target, m->probe_seq);
+		relays++;
 	}
+	m->probe_nacks_expected = (uint8_t)(sent - 1);
 	return (int)sent;
 }
 
@@ -318,9 +492,109 @@ static void expire_suspects(struct mesh_members *m, uint64_t now)
 		struct mesh_member *e = &m->m[i];
 
 		if (e->state == MESH_STATE_SUSPECT &&
-		    now - e->suspect_since >= m->cfg.suspect_timeout_ns)
-			set_state(m, e, now, MESH_STATE_DEAD, e->incarnation);
+		    now >= suspect_deadline(m, e)) {
+			set_state(m, e, now, MESH_STATE_DEAD, e->incarnation,
+				  MESH_NODE_NONE);
+			e->urgent = true;
+		}
 	}
+}
+
+/* Verification PINGs due, and verifications that got no ACK. */
+static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
+		  size_t max)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < m->count; i++) {
+		struct mesh_member *e = &m->m[i];
+
+		if (e->state != MESH_STATE_SUSPECT) {
+			e->verify = false;
+			e->verify_seq = 0;
+			continue;
+		}
+		if (e->verify_seq && now >= e->verify_end) {
+			e->verify_seq = 0;
+			accuse(m, e, now);
+		}
+		if (e->verify && (size_t)n < max) {
+			e->verify = false;
+			e->verify_seq = ++m->seq;
+			e->verify_end = now + scaled(m, m->cfg.probe_timeout_ns);
+			make_msg(m, &out[n++], MESH_MSG_PING, e->node,
+				 MESH_NODE_NONE, e->verify_seq);
+		}
+	}
+	return n;
+}
+
+/* NACKs for relayed probes whose target has not answered. */
+static int relay_nacks(struct mesh_members *m, uint64_t now,
+		       struct mesh_msg *out, size_t max)
+{
+	int n = 0;
+
+	for (int i = 0; i < MESH_RELAYS_MAX && (size_t)n < max; i++) {
+		struct mesh_relay *r = &m->relay[i];
+
+		if (r->nack_at && now >= r->nack_at) {
+			r->nack_at = 0;
+			make_msg(m, &out[n++], MESH_MSG_NACK, r->origin,
+				 r->target, r->seq);
+		}
+	}
+	return n;
+}
+
+static void end_probe(struct mesh_members *m, uint64_t now)
+{
+	struct mesh_member *e = find(m, m->probe_target);
+
+	m->probing = false;
+	if (m->probe_acked)
+		return;
+	/* Lifeguard: a NACK that did not come means our own link or CPU
+	 * failed too; with nobody to ask, any failed probe counts. */
+	if (m->probe_nacks_expected)
+		lhm_add(m, m->probe_nacks_expected - m->probe_nacks);
+	else
+		lhm_add(m, 1);
+	if (e && (e->state == MESH_STATE_ALIVE ||
+		  e->state == MESH_STATE_SUSPECT)) {
+		accuse(m, e, now);
+		/* Keep probing it directly every period (each PING carries
+		 * its SUSPECT entry, so a live node refutes within one round
+		 * trip) until it refutes or its suspicion expires. */
+		m->reprobe = e->node;
+	}
+}
+
+static void start_probe(struct mesh_members *m, uint64_t now,
+			struct mesh_msg *out, int *n)
+{
+	const struct mesh_member *t = find(m, m->reprobe);
+
+	if (!t || t->state != MESH_STATE_SUSPECT)
+		t = next_target(m);
+	m->reprobe = MESH_NODE_NONE;
+	m->next_probe += scaled(m, m->cfg.period_ns);
+	if (m->next_probe <= now)
+		m->next_probe = now + scaled(m, m->cfg.period_ns);
+	if (!t)
+		return;
+	m->probing = true;
+	m->probe_acked = false;
+	m->probe_indirect = false;
+	m->probe_nacks = 0;
+	m->probe_nacks_expected = 0;
+	m->probe_target = t->node;
+	if (t->state == MESH_STATE_ALIVE)
+		m->last_probed = t->node;
+	m->probe_start = now;
+	m->probe_seq = ++m->seq;
+	make_msg(m, &out[(*n)++], MESH_MSG_PING, t->node, MESH_NODE_NONE,
+		 m->probe_seq);
 }
 
 int mesh_members_tick(struct mesh_members *m, uint64_t now,
@@ -330,54 +604,20 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 
 	if (!m || !out || max < MESH_TICK_MSGS_MAX)
 		return -AION_EINVAL;
+	max--;  /* room for the broadcast */
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    now - m->probe_start >= m->cfg.probe_timeout_ns) {
+	    now - m->probe_start >= scaled(m, m->cfg.probe_timeout_ns)) {
 		m->probe_indirect = true;
 		n += probe_indirect(m, out, max);
 	}
-	if (m->probing && now >= m->next_probe) {
-		struct mesh_member *e = find(m, m->probe_target);
-
-		m->probing = false;
-		if (!m->probe_acked && e && e->state == MESH_STATE_ALIVE) {
-			set_state(m, e, now, MESH_STATE_SUSPECT,
-				  e->incarnation);
-			m->reprobe = e->node;
-		} else if (e && e->state == MESH_STATE_SUSPECT) {
-			/* Still suspected: keep probing it directly every
-			 * period (each PING carries its SUSPECT entry, so a
-			 * live node refutes within one round trip) until it
-			 * refutes or its suspicion expires. An answer that
-			 * carried no refutation (say an INDIRECT_ACK) is no
-			 * reason to stop. */
-			m->reprobe = e->node;
-		}
-	}
+	if (m->probing && now >= m->next_probe)
+		end_probe(m, now);
+	n += relay_nacks(m, now, out + n, max - (size_t)n);
 	expire_suspects(m, now);
-	if (now >= m->next_probe && (size_t)n < max) {
-		const struct mesh_member *t = find(m, m->reprobe);
-
-		/* Probe a fresh suspect once more: the PING tells it. */
-		if (!t || t->state != MESH_STATE_SUSPECT)
-			t = next_target(m);
-		m->reprobe = MESH_NODE_NONE;
-
-		m->next_probe += m->cfg.period_ns;
-		if (m->next_probe <= now)
-			m->next_probe = now + m->cfg.period_ns;
-		if (t) {
-			m->probing = true;
-			m->probe_acked = false;
-			m->probe_indirect = false;
-			m->probe_target = t->node;
-			if (t->state == MESH_STATE_ALIVE)
-				m->last_probed = t->node;
-			m->probe_start = now;
-			m->probe_seq++;
-			make_msg(m, &out[n++], MESH_MSG_PING, t->node,
-				 MESH_NODE_NONE, m->probe_seq);
-		}
-	}
+	if (now >= m->next_probe && (size_t)n < max)
+		start_probe(m, now, out, &n);
+	n += verify(m, now, out + n, max - (size_t)n);
+	n += broadcast_urgent(m, &out[n]);
 	return n;
 }
 
@@ -385,24 +625,74 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 {
 	uint64_t d = m->next_probe;
 
+	if (m->self_urgent)
+		return 0;
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    m->probe_start + m->cfg.probe_timeout_ns < d)
-		d = m->probe_start + m->cfg.probe_timeout_ns;
+	    m->probe_start + scaled(m, m->cfg.probe_timeout_ns) < d)
+		d = m->probe_start + scaled(m, m->cfg.probe_timeout_ns);
+	for (int i = 0; i < MESH_RELAYS_MAX; i++)
+		if (m->relay[i].nack_at && m->relay[i].nack_at < d)
+			d = m->relay[i].nack_at;
 	for (uint32_t i = 0; i < m->count; i++) {
 		const struct mesh_member *e = &m->m[i];
 
-		if (e->state == MESH_STATE_SUSPECT &&
-		    e->suspect_since + m->cfg.suspect_timeout_ns < d)
-			d = e->suspect_since + m->cfg.suspect_timeout_ns;
+		if (e->urgent || e->verify)
+			return 0;
+		if (e->state != MESH_STATE_SUSPECT)
+			continue;
+		if (suspect_deadline(m, e) < d)
+			d = suspect_deadline(m, e);
+		if (e->verify_seq && e->verify_end < d)
+			d = e->verify_end;
 	}
 	return d;
 }
 
 static void probe_answered(struct mesh_members *m, uint16_t node,
-			   uint32_t seq)
+			   uint32_t seq, bool direct)
 {
-	if (m->probing && node == m->probe_target && seq == m->probe_seq)
+	struct mesh_member *e;
+
+	if (m->probing && !m->probe_acked && node == m->probe_target &&
+	    seq == m->probe_seq) {
 		m->probe_acked = true;
+		if (direct)
+			lhm_add(m, -1);
+	}
+	e = find(m, node);
+	if (e && e->verify_seq && e->verify_seq == seq)
+		e->verify_seq = 0;
+}
+
+/* Remember a relayed probe so its origin gets a NACK if the target is
+ * silent; a full table only costs the origin a missing NACK. */
+static void relay_add(struct mesh_members *m, uint64_t now, uint16_t origin,
+		      uint16_t target, uint32_t seq)
+{
+	uint64_t wait = (m->cfg.period_ns - m->cfg.probe_timeout_ns) / 2;
+
+	for (int i = 0; i < MESH_RELAYS_MAX; i++) {
+		struct mesh_relay *r = &m->relay[i];
+
+		if (!r->nack_at) {
+			*r = (struct mesh_relay){ .origin = origin,
+				.target = target, .seq = seq,
+				.nack_at = now + wait };
+			return;
+		}
+	}
+}
+
+static void relay_done(struct mesh_members *m, uint16_t origin,
+		       uint16_t target, uint32_t seq)
+{
+	for (int i = 0; i < MESH_RELAYS_MAX; i++) {
+		struct mesh_relay *r = &m->relay[i];
+
+		if (r->nack_at && r->origin == origin && r->target == target &&
+		    r->seq == seq)
+			r->nack_at = 0;
+	}
 }
 
 int mesh_members_receive(struct mesh_members *m, uint64_t now,
@@ -431,20 +721,30 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 		return 1;
 	case MESH_MSG_ACK:
 		if (msg->target == MESH_NODE_NONE || msg->target == m->self) {
-			probe_answered(m, msg->from, msg->seq);
+			probe_answered(m, msg->from, msg->seq, true);
 			return 0;
 		}
+		relay_done(m, msg->target, msg->from, msg->seq);
 		make_msg(m, out, MESH_MSG_INDIRECT_ACK, msg->target,
 			 msg->from, msg->seq);
 		return 1;
 	case MESH_MSG_PING_REQ:
 		if (msg->target == m->self || msg->target == MESH_NODE_NONE)
 			return -AION_EMALFORMED;
+		relay_add(m, now, msg->from, msg->target, msg->seq);
 		make_msg(m, out, MESH_MSG_PING, msg->target, msg->from,
 			 msg->seq);
 		return 1;
 	case MESH_MSG_INDIRECT_ACK:
-		probe_answered(m, msg->target, msg->seq);
+		probe_answered(m, msg->target, msg->seq, false);
+		return 0;
+	case MESH_MSG_NACK:
+		if (m->probing && msg->target == m->probe_target &&
+		    msg->seq == m->probe_seq &&
+		    m->probe_nacks < m->probe_nacks_expected)
+			m->probe_nacks++;
+		return 0;
+	case MESH_MSG_GOSSIP:
 		return 0;
 	default:
 		return -AION_EMALFORMED;

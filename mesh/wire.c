@@ -194,7 +194,9 @@ static uint8_t msg_packet_type(unsigned t)
 	case MESH_MSG_PING:         return MESH_PING;
 	case MESH_MSG_PING_REQ:     return MESH_PING_REQ;
 	case MESH_MSG_ACK:
-	case MESH_MSG_INDIRECT_ACK: return MESH_ACK;
+	case MESH_MSG_INDIRECT_ACK:
+	case MESH_MSG_NACK:
+	case MESH_MSG_GOSSIP:       return MESH_ACK;
 	default:                    return 0;
 	}
 }
@@ -230,6 +232,7 @@ int mesh_msg_to_wire(const struct mesh_msg *m, struct mesh_hdr *h,
 		wr16(p, m->gossip[i].node);
 		p[2] = m->gossip[i].state;
 		wr32(p + 3, m->gossip[i].incarnation);
+		wr16(p + 7, m->gossip[i].by);
 	}
 	return (int)total;
 }
@@ -271,6 +274,7 @@ int mesh_msg_from_wire(const struct mesh_hdr *h, const uint8_t *payload,
 		m.gossip[i].node = rd16(p);
 		m.gossip[i].state = p[2];
 		m.gossip[i].incarnation = rd32(p + 3);
+		m.gossip[i].by = rd16(p + 7);
 	}
 	*out = m;
 	return 0;

@@ -1,9 +1,13 @@
 /*
- * Host tests for AionMesh membership (mesh/member.c): precedence and
- * refutation unit-tested directly, then a deterministic simulator (N
- * nodes, 1 ms time step, 1-5 ms latency, seeded random loss) for
- * discovery, detection time after a kill, no false death under 10% loss,
- * a paused node and a flapping node.
+ * Host tests for AionMesh membership (mesh/member.c): precedence,
+ * refutation, the Lifeguard suspicion timeout, confirmations, NACKs and
+ * the local health multiplier unit-tested directly, then a deterministic
+ * simulator (N nodes, 1 ms time step, 1-5 ms latency, seeded random loss,
+ * broadcasts delivered to every node separately, and per node a lateness:
+ * a node that only runs every R ms and then ticks before it reads its
+ * queue, as a CPU-starved meshd does) for discovery, detection time after
+ * a kill, no false death under 10% loss, a slow node (with and without
+ * local health awareness), a paused node and a flapping node.
  *
  * Discovery: the full-mesh tests seed every node with all configured ids
  * (ALIVE, incarnation 0); test_discovery_from_seed seeds each node only
@@ -29,6 +33,9 @@
 struct sim_node {
 	struct mesh_members mm;
 	bool up;           /* ticks and exchanges messages */
+	unsigned run_every_ms; /* > 1: runs only then, ticking before it
+				* reads what arrived meanwhile */
+	unsigned delay_ms;     /* added to every message from or to it */
 	uint64_t dead_at[SIM_MAX + 1]; /* first DEAD event per node, 0 none */
 	unsigned suspects, deaths, refutes;
 	struct sim *sim;
@@ -48,6 +55,7 @@ struct sim {
 	struct inflight *q;
 	size_t qlen;
 	unsigned total_deaths, total_suspects, total_refutes;
+	uint64_t msgs;
 };
 
 static uint32_t sim_rand(struct sim *s)
@@ -78,18 +86,40 @@ static void on_event(void *ctx, uint64_t now, uint16_t node, int old_state,
 	}
 }
 
+static void send_one(struct sim *s, const struct mesh_msg *msg)
+{
+	if (s->loss_pct && sim_rand(s) % 100 < s->loss_pct)
+		return;
+	assert_true(s->qlen < QCAP);
+	s->msgs++;
+	s->q[s->qlen++] = (struct inflight){
+		.at = s->now + (1 + sim_rand(s) % 5 + s->node[msg->from].delay_ms +
+				s->node[msg->to].delay_ms) * MS,
+		.msg = *msg };
+}
+
+/* A message to MESH_NODE_NONE is a broadcast: a copy to every other
+ * node, each lost or not on its own. */
 static void send(struct sim *s, const struct mesh_msg *msg)
 {
 	if (!s->node[msg->from].up)
 		return;
-	if (s->loss_pct && sim_rand(s) % 100 < s->loss_pct)
+	if (msg->to != MESH_NODE_NONE) {
+		send_one(s, msg);
 		return;
-	assert_true(s->qlen < QCAP);
-	s->q[s->qlen++] = (struct inflight){
-		.at = s->now + (1 + sim_rand(s) % 5) * MS, .msg = *msg };
+	}
+	for (int i = 1; i <= s->n; i++) {
+		struct mesh_msg c = *msg;
+
+		if (i == msg->from)
+			continue;
+		c.to = (uint16_t)i;
+		send_one(s, &c);
+	}
 }
 
-static struct sim *sim_new(int n, unsigned loss, uint64_t seed, bool full)
+static struct sim *sim_new_cfg(int n, unsigned loss, uint64_t seed, bool full,
+			       const struct mesh_member_config *cfg)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 
@@ -106,7 +136,7 @@ static struct sim *sim_new(int n, unsigned loss, uint64_t seed, bool full)
 		sn->sim = s;
 		sn->up = true;
 		assert_int_equal(mesh_members_init(&sn->mm, (uint16_t)i,
-						   s->now + i * 7 * MS, NULL,
+						   s->now + i * 7 * MS, cfg,
 						   on_event, sn), 0);
 		for (int j = 1; j <= n; j++)
 			if (j != i && (full || j == 1))
@@ -116,22 +146,51 @@ static struct sim *sim_new(int n, unsigned loss, uint64_t seed, bool full)
 	return s;
 }
 
+static struct sim *sim_new(int n, unsigned loss, uint64_t seed, bool full)
+{
+	return sim_new_cfg(n, loss, seed, full, NULL);
+}
+
 static void sim_free(struct sim *s)
 {
 	free(s->q);
 	free(s);
 }
 
-static void sim_step(struct sim *s)
+static bool runs_now(const struct sim *s, int id)
+{
+	unsigned r = s->node[id].run_every_ms;
+
+	return r <= 1 || (s->now / MS) % r == 0;
+}
+
+static void sim_tick(struct sim *s, int id)
 {
 	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	int r = mesh_members_tick(&s->node[id].mm, s->now, out,
+				  MESH_TICK_MSGS_MAX);
+
+	assert_true(r >= 0);
+	for (int k = 0; k < r; k++)
+		send(s, &out[k]);
+}
+
+static void sim_step(struct sim *s)
+{
+	struct mesh_msg out[MESH_RECV_MSGS_MAX];
 	size_t i = 0;
 
 	s->now += MS;
+	/* A late node ticks first: its timers fire before it has read the
+	 * answers that waited for it. */
+	for (int id = 1; id <= s->n; id++)
+		if (s->node[id].up && s->node[id].run_every_ms > 1 &&
+		    runs_now(s, id))
+			sim_tick(s, id);
 	while (i < s->qlen) {
 		struct inflight f = s->q[i];
 
-		if (f.at > s->now) {
+		if (f.at > s->now || !runs_now(s, f.msg.to)) {
 			i++;
 			continue;
 		}
@@ -144,15 +203,9 @@ static void sim_step(struct sim *s)
 		for (int k = 0; k < r; k++)
 			send(s, &out[k]);
 	}
-	for (int id = 1; id <= s->n; id++) {
-		if (!s->node[id].up)
-			continue;
-		int r = mesh_members_tick(&s->node[id].mm, s->now, out,
-					  MESH_TICK_MSGS_MAX);
-		assert_true(r >= 0);
-		for (int k = 0; k < r; k++)
-			send(s, &out[k]);
-	}
+	for (int id = 1; id <= s->n; id++)
+		if (s->node[id].up && s->node[id].run_every_ms <= 1)
+			sim_tick(s, id);
 }
 
 static void sim_run(struct sim *s, uint64_t ns)
@@ -375,6 +428,196 @@ static void test_stale_claim_corrected(void **state)
 }
 
 #define P1 MESH_DEFAULT_PERIOD_NS
+#define PT MESH_DEFAULT_PROBE_TIMEOUT_NS
+
+static bool has_gossip(const struct mesh_msg *m, uint16_t node, int state,
+		       uint32_t inc, uint16_t by)
+{
+	for (int i = 0; i < m->ngossip; i++)
+		if (m->gossip[i].node == node && m->gossip[i].state == state &&
+		    m->gossip[i].incarnation == inc && m->gossip[i].by == by)
+			return true;
+	return false;
+}
+
+/* The Lifeguard timeout: max with no confirmation, min with K of them,
+ * log-shaped in between, scaled by log10(n) above 10 nodes. */
+static void test_suspect_timeout(void **state)
+{
+	struct mesh_member_config c;
+
+	(void)state;
+	mesh_member_default_config(&c);
+	c.suspect_min_ns = 100 * MS;
+	c.suspect_max_ns = 700 * MS;
+	c.suspect_k = 3;
+	/* Two nodes: nobody can confirm, so the min at once. */
+	assert_int_equal(mesh_suspect_timeout(&c, 2, 0), 100 * MS);
+	/* Three: K = n - 2 = 1. */
+	assert_int_equal(mesh_suspect_timeout(&c, 3, 0), 700 * MS);
+	assert_int_equal(mesh_suspect_timeout(&c, 3, 1), 100 * MS);
+	/* Five: K = 3; log2(2)/log2(4) = 1/2, log2(3)/log2(4) = 0.79. */
+	assert_int_equal(mesh_suspect_timeout(&c, 5, 0), 700 * MS);
+	uint64_t t1 = mesh_suspect_timeout(&c, 5, 1);
+	uint64_t t2 = mesh_suspect_timeout(&c, 5, 2);
+	assert_true(t1 > 395 * MS && t1 < 405 * MS);
+	assert_true(t2 > 220 * MS && t2 < 230 * MS);
+	assert_int_equal(mesh_suspect_timeout(&c, 5, 3), 100 * MS);
+	assert_int_equal(mesh_suspect_timeout(&c, 5, 9), 100 * MS);
+	/* 16 nodes: times log10(16) = 1.204. */
+	uint64_t lo = mesh_suspect_timeout(&c, 16, 3);
+	uint64_t hi = mesh_suspect_timeout(&c, 16, 0);
+	assert_true(lo > 119 * MS && lo < 122 * MS);
+	assert_true(hi > 840 * MS && hi < 845 * MS);
+	assert_int_equal(mesh_suspect_timeout(&c, 10, 3), 100 * MS);
+}
+
+/* Distinct accusers shorten a suspicion; the same accuser twice does not;
+ * a suspicion heard from others makes us verify it with a PING of our
+ * own, and its failure makes us an accuser (broadcast). */
+static void test_confirmations(void **state)
+{
+	struct mesh_members m;
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	uint64_t t0 = 1000 * MS;
+
+	(void)state;
+	assert_int_equal(mesh_members_init(&m, 1, t0, NULL, NULL, NULL), 0);
+	for (uint16_t id = 2; id <= 6; id++)
+		mesh_members_add(&m, id, t0);
+	/* Let the first probe go out and be answered. */
+	int n = mesh_members_tick(&m, t0, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1);
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = out[0].to,
+				.to = 1, .target = MESH_NODE_NONE,
+				.seq = out[0].seq };
+	mesh_members_receive(&m, t0 + MS, &ack, out, 1);
+
+	struct mesh_msg g = { .type = MESH_MSG_GOSSIP, .from = 3, .to = 1,
+			      .target = MESH_NODE_NONE, .ngossip = 1 };
+	g.gossip[0] = (struct mesh_gossip){ .node = 5,
+		.state = MESH_STATE_SUSPECT, .incarnation = 0, .by = 3 };
+	assert_int_equal(mesh_members_receive(&m, t0 + 2 * MS, &g, out, 1), 0);
+	assert_int_equal(mesh_members_state(&m, 5, NULL), MESH_STATE_SUSPECT);
+	/* No confirmation: the max (6 live nodes, K = 3). */
+	uint64_t tmax = mesh_suspect_timeout(&m.cfg, 6, 0);
+	assert_int_equal(tmax, MESH_DEFAULT_SUSPECT_MAX_NS);
+	assert_true(mesh_members_next_deadline(&m) <= t0 + 2 * MS);
+	/* Our verification PING to 5 goes out now, carrying the suspicion. */
+	n = mesh_members_tick(&m, t0 + 2 * MS, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].type, MESH_MSG_PING);
+	assert_int_equal(out[0].to, 5);
+	assert_true(has_gossip(&out[0], 5, MESH_STATE_SUSPECT, 0, 3));
+	uint32_t vseq = out[0].seq;
+	/* The same accuser again: nothing changes. Another: a confirmation. */
+	mesh_members_receive(&m, t0 + 3 * MS, &g, out, 1);
+	struct mesh_member *e = NULL;
+	for (uint32_t i = 0; i < m.count; i++)
+		if (m.m[i].node == 5)
+			e = &m.m[i];
+	assert_non_null(e);
+	assert_int_equal(e->naccusers, 1);
+	g.from = 4;
+	g.gossip[0].by = 4;
+	mesh_members_receive(&m, t0 + 4 * MS, &g, out, 1);
+	assert_int_equal(e->naccusers, 2);
+	/* The verification times out: we accuse too, and broadcast it. */
+	n = mesh_members_tick(&m, t0 + 2 * MS + PT, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(e->naccusers, 3);
+	bool bcast = false;
+	for (int i = 0; i < n; i++)
+		if (out[i].type == MESH_MSG_GOSSIP && out[i].to == MESH_NODE_NONE &&
+		    has_gossip(&out[i], 5, MESH_STATE_SUSPECT, 0, 1))
+			bcast = true;
+	assert_true(bcast);
+	(void)vseq;
+	/* C = 2 of K = 3: the deadline is the two-confirmation value from
+	 * when we first heard of it. */
+	uint64_t want = t0 + 2 * MS + mesh_suspect_timeout(&m.cfg, 6, 2);
+	assert_true(want < t0 + 2 * MS + tmax);
+	assert_true(mesh_members_next_deadline(&m) <= want);
+	n = mesh_members_tick(&m, want - MS, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 5, NULL), MESH_STATE_SUSPECT);
+	n = mesh_members_tick(&m, want, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 5, NULL), MESH_STATE_DEAD);
+	/* A death we declare is broadcast. */
+	bcast = false;
+	for (int i = 0; i < n; i++)
+		if (out[i].type == MESH_MSG_GOSSIP &&
+		    has_gossip(&out[i], 5, MESH_STATE_DEAD, 0, MESH_NODE_NONE))
+			bcast = true;
+	assert_true(bcast);
+}
+
+/* The local health multiplier: up for a failed probe whose relays sent
+ * no NACK, unchanged when they did, down for a direct ACK, up for a
+ * refutation; it stretches the period and the probe timeout. */
+static void test_local_health(void **state)
+{
+	struct mesh_members m;
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	uint64_t t = 0;
+	int n;
+
+	(void)state;
+	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
+	mesh_members_add(&m, 2, 0);
+	mesh_members_add(&m, 3, 0);
+	mesh_members_add(&m, 4, 0);
+	/* Probe 2: no answer, no NACK from the two relays: LHM 2. */
+	n = mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(out[0].to, 2);
+	n = mesh_members_tick(&m, t + PT, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1 + MESH_INDIRECT_K);      /* PING again + reqs */
+	assert_int_equal(out[0].type, MESH_MSG_PING);
+	assert_int_equal(out[0].to, 2);
+	assert_int_equal(out[1].type, MESH_MSG_PING_REQ);
+	n = mesh_members_tick(&m, t + P1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(m.lhm, 2);
+	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
+	/* Period and probe timeout are now 3x: the reprobe of 2 went out at
+	 * P1, its timeout is at P1 + 3 PT, the next period at P1 + 3 P1. */
+	assert_int_equal(out[0].to, 2);
+	uint32_t seq = out[0].seq;
+	assert_int_equal(mesh_members_next_deadline(&m), P1 + 3 * PT);
+	assert_int_equal(m.next_probe, P1 + 3 * P1);
+	/* This time both relays NACK: no change at the period end. */
+	n = mesh_members_tick(&m, P1 + 3 * PT, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1 + MESH_INDIRECT_K);
+	for (int i = 1; i < n; i++) {
+		struct mesh_msg nack = { .type = MESH_MSG_NACK, .from = out[i].to,
+					 .to = 1, .target = 2, .seq = seq };
+		assert_int_equal(mesh_members_receive(&m, P1 + 3 * PT + MS, &nack,
+						      out + i, 1), 0);
+	}
+	/* (2 refuted meanwhile, so it stays alive; the probe still failed.) */
+	n = mesh_members_tick(&m, 4 * P1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(m.lhm, 2);
+	/* A direct ACK lowers it by one. */
+	uint16_t to = out[0].to;
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = to, .to = 1,
+				.target = MESH_NODE_NONE, .seq = out[0].seq };
+	mesh_members_receive(&m, 4 * P1 + MS, &ack, out, 1);
+	assert_int_equal(m.lhm, 1);
+	/* Refuting a suspicion of ourselves raises it. */
+	deliver_gossip(&m, 3, 1, MESH_STATE_SUSPECT, 0);
+	assert_int_equal(m.lhm, 2);
+	/* lhm_max bounds it; 0 turns it off. */
+	struct mesh_member_config c;
+	mesh_member_default_config(&c);
+	c.lhm_max = 0;
+	assert_int_equal(mesh_members_init(&m, 1, 0, &c, NULL, NULL), 0);
+	mesh_members_add(&m, 2, 0);
+	mesh_members_tick(&m, 0, out, MESH_TICK_MSGS_MAX);
+	mesh_members_tick(&m, PT, out, MESH_TICK_MSGS_MAX);
+	mesh_members_tick(&m, P1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(m.lhm, 0);
+	c.lhm_max = MESH_LHM_MAX + 1;
+	assert_int_equal(mesh_members_init(&m, 1, 0, &c, NULL, NULL),
+			 -AION_EINVAL);
+}
+
 static void test_probe_cycle(void **state)
 {
 	struct mesh_members m;
@@ -391,68 +634,44 @@ static void test_probe_cycle(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(out[0].type, MESH_MSG_PING);
 	assert_int_equal(out[0].to, 2);
-	assert_int_equal(mesh_members_next_deadline(&m),
-			 MESH_DEFAULT_PROBE_TIMEOUT_NS);
-	/* No ACK: indirect probes via two others. */
-	n = mesh_members_tick(&m, MESH_DEFAULT_PROBE_TIMEOUT_NS, out,
-			      MESH_TICK_MSGS_MAX);
-	assert_int_equal(n, MESH_INDIRECT_K);
-	for (int i = 0; i < n; i++) {
+	assert_int_equal(mesh_members_next_deadline(&m), PT);
+	/* No ACK: the PING again and indirect probes via two others. */
+	n = mesh_members_tick(&m, PT, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1 + MESH_INDIRECT_K);
+	assert_int_equal(out[0].type, MESH_MSG_PING);
+	for (int i = 1; i < n; i++) {
 		assert_int_equal(out[i].type, MESH_MSG_PING_REQ);
 		assert_int_equal(out[i].target, 2);
 		assert_true(out[i].to == 3 || out[i].to == 4);
 	}
-	/* Period end: 2 is suspected and probed again (the PING tells it
-	 * so), and again every period while it stays SUSPECT: an answer
-	 * without a refutation (here an INDIRECT_ACK) does not stop that. */
+	/* One relay's NACK arrives, the other does not (LHM + 1). */
+	struct mesh_msg nack = { .type = MESH_MSG_NACK, .from = out[1].to,
+				 .to = 1, .target = 2, .seq = out[1].seq };
+	assert_int_equal(mesh_members_receive(&m, PT + 20 * MS, &nack, out, 1), 0);
+	/* Period end: 2 is suspected by us (broadcast) and probed again
+	 * (the PING tells it so). */
 	n = mesh_members_tick(&m, P1, out, MESH_TICK_MSGS_MAX);
-	assert_int_equal(n, 1);
+	assert_int_equal(m.lhm, 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].type, MESH_MSG_PING);
 	assert_int_equal(out[0].to, 2);
-	assert_int_equal(out[0].gossip[0].node, 2);
-	assert_int_equal(out[0].gossip[0].state, MESH_STATE_SUSPECT);
+	assert_true(has_gossip(&out[0], 2, MESH_STATE_SUSPECT, 0, 1));
+	assert_int_equal(out[1].type, MESH_MSG_GOSSIP);
+	assert_int_equal(out[1].to, MESH_NODE_NONE);
+	assert_true(has_gossip(&out[1], 2, MESH_STATE_SUSPECT, 0, 1));
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
-	struct mesh_msg via = { .type = MESH_MSG_INDIRECT_ACK, .from = 3,
-				.to = 1, .target = 2, .seq = out[0].seq };
-	assert_int_equal(mesh_members_receive(&m, P1 + 10 * MS, &via, out, 1),
-			 0);
-	for (uint64_t t = 2 * P1; t < P1 + MESH_DEFAULT_SUSPECT_TIMEOUT_NS;
-	     t += P1) {
-		mesh_members_tick(&m, t - P1 + MESH_DEFAULT_PROBE_TIMEOUT_NS,
-				  out, MESH_TICK_MSGS_MAX);
-		n = mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX);
-		assert_int_equal(n, 1);
-		assert_int_equal(out[0].to, 2);
-		assert_int_equal(out[0].gossip[0].state, MESH_STATE_SUSPECT);
-	}
-	/* 2's suspicion expires 400 ms after it began; the round-robin goes
-	 * on to 3. */
-	uint64_t t0 = P1 + MESH_DEFAULT_SUSPECT_TIMEOUT_NS;
-
-	mesh_members_tick(&m, t0 - P1 + MESH_DEFAULT_PROBE_TIMEOUT_NS, out,
-			  MESH_TICK_MSGS_MAX);
-	n = mesh_members_tick(&m, t0, out, MESH_TICK_MSGS_MAX);
+	/* Nobody confirms: with 4 live nodes (K = 2) and LHM 1, 2 dies at
+	 * twice the max after the suspicion began, not before. */
+	uint64_t dead = P1 + 2 * MESH_DEFAULT_SUSPECT_MAX_NS;
+	m.lhm = 1;
+	mesh_members_tick(&m, dead - MS, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
+	m.lhm = 1;
+	mesh_members_tick(&m, dead, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_DEAD);
-	assert_int_equal(n, 1);
-	assert_int_equal(out[0].to, 3);
-	/* 3 answers via ACK: no suspicion. */
-	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = 3, .to = 1,
-				.target = MESH_NODE_NONE, .seq = out[0].seq };
-	assert_int_equal(mesh_members_receive(&m, t0 + MS, &ack, out, 1), 0);
-	n = mesh_members_tick(&m, t0 + P1, out, MESH_TICK_MSGS_MAX);
-	assert_int_equal(mesh_members_state(&m, 3, NULL), MESH_STATE_ALIVE);
-	assert_int_equal(out[0].to, 4);
-	/* 4 answers indirectly. */
-	n = mesh_members_tick(&m, t0 + P1 + MESH_DEFAULT_PROBE_TIMEOUT_NS, out,
-			      MESH_TICK_MSGS_MAX);
-	assert_true(n >= 1);
-	struct mesh_msg iack = { .type = MESH_MSG_INDIRECT_ACK, .from = 3,
-				 .to = 1, .target = 4, .seq = out[0].seq };
-	assert_int_equal(mesh_members_receive(&m, t0 + P1 + 70 * MS, &iack,
-					      out, 1), 0);
-	n = mesh_members_tick(&m, t0 + 2 * P1, out, MESH_TICK_MSGS_MAX);
-	assert_int_equal(mesh_members_state(&m, 4, NULL), MESH_STATE_ALIVE);
 
-	/* Relay: PING_REQ becomes a PING, its ACK an INDIRECT_ACK. */
+	/* Relay: PING_REQ becomes a PING, its ACK an INDIRECT_ACK; without
+	 * an ACK, a NACK after half of what is left of the period. */
 	struct mesh_msg req = { .type = MESH_MSG_PING_REQ, .from = 3, .to = 1,
 				.target = 4, .seq = 77 };
 	assert_int_equal(mesh_members_receive(&m, 0, &req, out, 1), 1);
@@ -466,6 +685,19 @@ static void test_probe_cycle(void **state)
 	assert_int_equal(out[0].to, 3);
 	assert_int_equal(out[0].target, 4);
 	assert_int_equal(out[0].seq, 77);
+	for (int i = 0; i < MESH_RELAYS_MAX; i++)
+		assert_int_equal(m.relay[i].nack_at, 0);
+	uint64_t t = dead + 10 * MS;
+	req.seq = 78;
+	assert_int_equal(mesh_members_receive(&m, t, &req, out, 1), 1);
+	uint64_t nack_at = t + (P1 - PT) / 2;
+	assert_true(mesh_members_next_deadline(&m) <= nack_at);
+	n = mesh_members_tick(&m, nack_at, out, MESH_TICK_MSGS_MAX);
+	bool found = false;
+	for (int i = 0; i < n; i++)
+		found |= out[i].type == MESH_MSG_NACK && out[i].to == 3 &&
+			 out[i].target == 4 && out[i].seq == 78;
+	assert_true(found);
 }
 
 /* ---- simulations ---- */
@@ -513,15 +745,17 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* 20 kills of a node that changes from trial to trial, each at a
+ * different phase; every survivor's first DEAD event is one sample. */
 static void kill_trials(int n)
 {
-	enum { TRIALS = 10 };
+	enum { TRIALS = 20 };
 	uint64_t det[TRIALS * SIM_MAX];
 	int nd = 0;
 
 	for (int t = 0; t < TRIALS; t++) {
 		struct sim *s = sim_new(n, 0, 777 + (uint64_t)t * 31, true);
-		int victim = 2;
+		int victim = 2 + t % (n - 1);
 		uint64_t kill_at;
 
 		sim_run(s, 2000 * MS + (uint64_t)t * 13 * MS);
@@ -535,7 +769,6 @@ static void kill_trials(int n)
 			uint64_t d = s->node[i].dead_at[victim];
 
 			assert_int_not_equal(d, 0);
-			assert_true(d - kill_at < 1000 * MS);
 			det[nd++] = d - kill_at;
 			for (int j = 1; j <= n; j++)
 				if (j != victim && j != i)
@@ -550,7 +783,10 @@ static void kill_trials(int n)
 	       "(%d trials, %d observations)\n", n,
 	       (unsigned long long)(det[nd / 2] / MS),
 	       (unsigned long long)(det[nd - 1] / MS), TRIALS, nd);
-	assert_true(det[nd - 1] < 1000 * MS);
+	/* The targets are 300 ms median and 500 ms max on QEMU, where the
+	 * network and CPU add to this; the simulation must be well within. */
+	assert_true(det[nd / 2] <= 300 * MS);
+	assert_true(det[nd - 1] <= 500 * MS);
 }
 
 static void test_kill_detection(void **state)
@@ -561,18 +797,19 @@ static void test_kill_detection(void **state)
 	kill_trials(16);
 }
 
-static void loss_run(int n, uint64_t seed)
+static void loss_run(int n, uint64_t seed, uint64_t ms)
 {
 	struct sim *s = sim_new(n, 10, seed, true);
 
-	sim_run(s, 60000 * MS);
-	printf("# 10%% loss n=%d 60 s: %u suspicions, %u refutations, "
-	       "%u deaths\n", n, s->total_suspects, s->total_refutes,
-	       s->total_deaths);
+	sim_run(s, ms * MS);
+	printf("# 10%% loss n=%d %llu s: %u suspicions, %u refutations, "
+	       "%u deaths, %llu msgs/s\n", n, (unsigned long long)ms / 1000,
+	       s->total_suspects, s->total_refutes, s->total_deaths,
+	       (unsigned long long)(s->msgs * 1000 / ms));
 	assert_int_equal(s->total_deaths, 0);
 	/* Let pending refutations settle, then everybody is ALIVE. */
 	s->loss_pct = 0;
-	sim_run(s, 1000 * MS);
+	sim_run(s, 2000 * MS);
 	assert_true(all_alive(s));
 	assert_int_equal(s->total_deaths, 0);
 	sim_free(s);
@@ -581,13 +818,66 @@ static void loss_run(int n, uint64_t seed)
 static void test_loss_no_false_death(void **state)
 {
 	(void)state;
-	loss_run(3, 1);
-	loss_run(5, 2);
-	/* 16 nodes: suspicions are frequent (about 7 a second), and the
-	 * refutation must reach every observer within the suspicion
-	 * timeout. Two seeds. */
-	loss_run(16, 3);
-	loss_run(16, 11);
+	loss_run(3, 1, 120000);
+	loss_run(3, 7, 120000);
+	loss_run(5, 2, 60000);
+	/* 16 nodes: suspicions are frequent, and the refutation must reach
+	 * every observer within the suspicion timeout. Two seeds. */
+	loss_run(16, 3, 60000);
+	loss_run(16, 11, 60000);
+}
+
+/*
+ * A slow node: node 1 runs only every `late` ms and then ticks before it
+ * reads its queue (a CPU-starved meshd wakes, its timers have fired, the
+ * answers are still unread), and every message from or to it takes
+ * `delay` ms more (its queues are long), with 10% loss. Returns how many
+ * deaths node 1 declared itself (all of healthy nodes) and the deaths
+ * anyone declared (the others may well find node 1 itself too slow).
+ */
+static void slow_run(int n, unsigned late, unsigned delay, unsigned lhm_max,
+		     uint64_t seed, unsigned *own, unsigned *all)
+{
+	struct mesh_member_config c;
+
+	mesh_member_default_config(&c);
+	c.lhm_max = lhm_max;
+	struct sim *s = sim_new_cfg(n, 10, seed, true, &c);
+
+	s->node[1].run_every_ms = late;
+	s->node[1].delay_ms = delay;
+	sim_run(s, 60000 * MS);
+	*own = s->node[1].deaths;
+	*all = s->total_deaths;
+	printf("# slow node 1 (runs every %u ms, +%u ms each way) n=%d "
+	       "lhm_max=%u: %u suspicions by node 1, deaths by node 1 %u, "
+	       "by anyone %u, node 1 lhm %u\n", late, delay, n, lhm_max,
+	       s->node[1].suspects, *own, *all, s->node[1].mm.lhm);
+	sim_free(s);
+}
+
+static void test_slow_node(void **state)
+{
+	unsigned own, all, own_off = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		/* With local health awareness the slow node declares nobody
+		 * dead. */
+		slow_run(3, 130, 0, MESH_LHM_MAX, seed, &own, &all);
+		assert_int_equal(own, 0);
+		slow_run(3, 50, 450, MESH_LHM_MAX, seed, &own, &all);
+		assert_int_equal(own, 0);
+		slow_run(5, 50, 450, MESH_LHM_MAX, seed, &own, &all);
+		assert_int_equal(own, 0);
+		/* Without it, the same node declares healthy nodes dead: the
+		 * test can tell the two apart. */
+		slow_run(3, 50, 450, 0, seed, &own, &all);
+		own_off += own;
+		slow_run(5, 50, 450, 0, seed, &own, &all);
+		own_off += own;
+	}
+	assert_true(own_off > 0);
 }
 
 static void test_pause(void **state)
@@ -598,7 +888,7 @@ static void test_pause(void **state)
 
 		sim_run(s, 1000 * MS + (uint64_t)t * 17 * MS);
 		s->node[3].up = false;
-		sim_run(s, 300 * MS);
+		sim_run(s, 150 * MS);
 		s->node[3].up = true;
 		sim_run(s, 2000 * MS);
 		assert_int_equal(s->total_deaths, 0);
@@ -617,7 +907,7 @@ static void test_flapping(void **state)
 		sim_run(s, 1000 * MS + (uint64_t)t * 23 * MS);
 		for (int k = 0; k < 20; k++) {
 			s->node[4].up = false;
-			sim_run(s, 200 * MS);
+			sim_run(s, 100 * MS);
 			s->node[4].up = true;
 			sim_run(s, 300 * MS);
 		}
@@ -638,11 +928,15 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_refutation),
 		cmocka_unit_test(test_stale_claim_corrected),
+		cmocka_unit_test(test_suspect_timeout),
+		cmocka_unit_test(test_confirmations),
+		cmocka_unit_test(test_local_health),
 		cmocka_unit_test(test_probe_cycle),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_discovery_from_seed),
 		cmocka_unit_test(test_kill_detection),
 		cmocka_unit_test(test_loss_no_false_death),
+		cmocka_unit_test(test_slow_node),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_flapping),
 	};

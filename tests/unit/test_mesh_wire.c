@@ -395,6 +395,7 @@ static struct mesh_msg msg(unsigned type, unsigned ngossip)
 			.node = (uint16_t)(i * 257u + 1),
 			.state = (uint8_t)(MESH_STATE_ALIVE + i % 3),
 			.incarnation = 0x80000000u + i * 3u,
+			.by = (uint16_t)(0x0304 + i),
 		};
 	return m;
 }
@@ -431,6 +432,7 @@ static void assert_msg_equal(const struct mesh_msg *a, const struct mesh_msg *b)
 		assert_int_equal(a->gossip[i].node, b->gossip[i].node);
 		assert_int_equal(a->gossip[i].state, b->gossip[i].state);
 		assert_int_equal(a->gossip[i].incarnation, b->gossip[i].incarnation);
+		assert_int_equal(a->gossip[i].by, b->gossip[i].by);
 	}
 }
 
@@ -441,9 +443,10 @@ static void test_msg_round_trip(void **state)
 		[MESH_MSG_PING] = MESH_PING, [MESH_MSG_ACK] = MESH_ACK,
 		[MESH_MSG_PING_REQ] = MESH_PING_REQ,
 		[MESH_MSG_INDIRECT_ACK] = MESH_ACK,
+		[MESH_MSG_NACK] = MESH_ACK, [MESH_MSG_GOSSIP] = MESH_ACK,
 	};
 
-	for (unsigned t = MESH_MSG_PING; t <= MESH_MSG_INDIRECT_ACK; t++) {
+	for (unsigned t = MESH_MSG_PING; t <= MESH_MSG_GOSSIP; t++) {
 		for (unsigned g = 0; g <= MESH_GOSSIP_MAX; g++) {
 			struct mesh_msg in = msg(t, g), out;
 			struct mesh_hdr h = hdr(MESH_CALL), dh;
@@ -499,7 +502,7 @@ static void test_msg_layout(void **state)
 	uint8_t pl[MESH_MSG_LEN(1)];
 	static const uint8_t want[MESH_MSG_LEN(1)] = {
 		MESH_MSG_PING_REQ, 0x0a, 0x0e, 0xde, 0xad, 0xbe, 0x03, 1,
-		0x00, 0x01, MESH_STATE_ALIVE, 0x80, 0x00, 0x00, 0x00,
+		0x00, 0x01, MESH_STATE_ALIVE, 0x80, 0x00, 0x00, 0x00, 0x03, 0x04,
 	};
 
 	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), (int)sizeof(want));
@@ -526,7 +529,7 @@ static void test_msg_encode_errors(void **state)
 	assert_int_equal(mesh_msg_to_wire(&in, &h, NULL, sizeof(pl)), -AION_EINVAL);
 	in.type = 0;
 	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
-	in.type = MESH_MSG_INDIRECT_ACK + 1;
+	in.type = MESH_MSG_GOSSIP + 1;
 	assert_int_equal(mesh_msg_to_wire(&in, &h, pl, sizeof(pl)), -AION_EINVAL);
 	in.type = MESH_MSG_ACK;
 	in.ngossip = MESH_GOSSIP_MAX + 1;
@@ -573,7 +576,10 @@ static void test_msg_decode_errors(void **state)
 	/* Subtype: unknown, or not the packet type's. */
 	static const struct { uint8_t ptype, sub; int want; } subs[] = {
 		{ MESH_PING, 0, -AION_EMALFORMED },
-		{ MESH_PING, MESH_MSG_INDIRECT_ACK + 1, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_GOSSIP + 1, -AION_EMALFORMED },
+		{ MESH_ACK, MESH_MSG_GOSSIP + 1, -AION_EMALFORMED },
+		{ MESH_PING, MESH_MSG_NACK, -AION_EMALFORMED },
+		{ MESH_PING_REQ, MESH_MSG_GOSSIP, -AION_EMALFORMED },
 		{ MESH_PING, 0xff, -AION_EMALFORMED },
 		{ MESH_PING, MESH_MSG_ACK, -AION_EMALFORMED },
 		{ MESH_PING, MESH_MSG_PING_REQ, -AION_EMALFORMED },
@@ -585,6 +591,8 @@ static void test_msg_decode_errors(void **state)
 		{ MESH_PING_REQ, MESH_MSG_PING_REQ, 0 },
 		{ MESH_ACK, MESH_MSG_ACK, 0 },
 		{ MESH_ACK, MESH_MSG_INDIRECT_ACK, 0 },
+		{ MESH_ACK, MESH_MSG_NACK, 0 },
+		{ MESH_ACK, MESH_MSG_GOSSIP, 0 },
 	};
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		struct mesh_hdr o = h;

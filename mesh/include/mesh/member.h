@@ -1,44 +1,68 @@
 /*
- * AionMesh membership: a pure SWIM-family failure detector.
+ * AionMesh membership: a SWIM failure detector with Lifeguard's local
+ * health awareness (Dadgar et al., "Lifeguard: Local Health Awareness for
+ * More Accurate Failure Detection", as in HashiCorp memberlist).
  *
  * No system calls and no I/O: the caller passes the time in nanoseconds
  * and sends the abstract messages this module writes into out arrays
  * (the wire codec serializes them). Compiles freestanding and on the host.
+ * docs/mesh.md "Membership" gives the constants, why, and measurements.
  *
- * Protocol, once per period (default 100 ms):
+ * Probing, once per period P (default 100 ms) times (LHM + 1):
  *  - mesh_members_tick picks the next probe target round-robin by node id
  *    (the smallest live id above the last one probed, wrapping) and emits
- *    a PING. Because every node walks the ids from its own position, in a
- *    steady cluster each node is probed by about one peer per period.
- *  - No ACK within the probe timeout (default 60 ms): PING_REQ to K (2)
- *    other live members, which PING the target on our behalf and return
- *    an INDIRECT_ACK if it answers.
- *  - Still nothing at the period end: the target becomes SUSPECT, and
- *    every following period probes it again (instead of the next
- *    round-robin target) for as long as it stays SUSPECT, so each PING
- *    (carrying its SUSPECT entry) lets a live node refute within one round
- *    trip; an answer without a refutation (an INDIRECT_ACK) does not stop
- *    the re-probing.
- *  - A SUSPECT not refuted within the suspicion timeout (default 400 ms)
- *    becomes DEAD.
- *  Worst-case detection for a single prober is about period + period +
- *  suspicion timeout = 600 ms, plus gossip spread to every survivor.
+ *    a PING. In a steady cluster each node is probed by about one peer
+ *    per period.
+ *  - No ACK within the probe timeout (default 50 ms, times LHM + 1): the
+ *    PING goes again and PING_REQ goes to K (2) other live members, which
+ *    PING the target on our behalf and return an INDIRECT_ACK if it
+ *    answers, or a NACK if it has not answered within half of what is
+ *    left of the period (Lifeguard's NACK: a relay that answers NACK
+ *    proves our own link works).
+ *  - Still no ACK at the period end: the target becomes SUSPECT and is
+ *    probed again every following period while it stays so (each PING
+ *    carries its SUSPECT entry, so a live node refutes at once).
  *
- * Gossip: every message carries up to MESH_GOSSIP_MAX (node, state,
- * incarnation) entries. An entry about the recipient itself goes first
- * when we hold it SUSPECT or DEAD (so it can refute at once), then our own
- * ALIVE entry while a refutation is pending, then the entries with the
- * most retransmissions left (each change is retransmitted about
- * 3 * log2(n + 1) times).
+ * Local health multiplier (LHM, 0..cfg.lhm_max): +1 for a probe that got
+ * no ACK for each expected NACK that did not come (or +1 when there was no
+ * relay to ask), +1 when we had to refute a suspicion of ourselves; -1 for
+ * each probe ACKed directly. The probe period, the probe timeout, the
+ * verification timeout and our suspicion timeouts are all multiplied by
+ * (LHM + 1): a node that is itself slow (CPU starved, its packets late)
+ * probes less, waits longer for answers and takes longer to declare
+ * anybody dead, instead of accusing healthy nodes.
+ *
+ * Suspicion (Lifeguard): a SUSPECT entry names its accuser ("by"). Each
+ * holder counts the distinct accusers of that (node, incarnation) beyond
+ * the first as confirmations C, and declares DEAD after
+ *     timeout(C) = max(min, max - (max - min) * log(C + 1) / log(K + 1))
+ * from when it first heard of the suspicion, with min and max the
+ * configured values times max(1, log10(n)) (n: live members, as
+ * memberlist), and K = min(cfg.suspect_k, n - 2) expected confirmations
+ * (K = 0 when nobody else can confirm: then timeout = min). So a single
+ * observer that nobody confirms waits the max (only confirmations bring
+ * it down to the min).
+ * Confirmations come fast because a node that hears of a suspicion it
+ * does not hold probes the suspect itself at once (a verification PING,
+ * timeout = probe timeout): no ACK makes it an accuser too.
+ *
+ * Dissemination: every message carries up to MESH_GOSSIP_MAX (node,
+ * state, incarnation, by) entries. An entry about the recipient itself
+ * goes first when we hold it SUSPECT or DEAD (the buddy system: it can
+ * refute at once), then our own ALIVE entry while a refutation is
+ * pending, then the entries with the most retransmissions left (each
+ * change is retransmitted about 4 * log2(n + 2) times). Besides, urgent
+ * changes made here (a suspicion or confirmation we raise, a death we
+ * declare, our own refutation) go out at once in one GOSSIP message to
+ * MESH_NODE_NONE, which meshd sends as one subnet broadcast: every node
+ * hears it within a hop, which is what lets detection finish within a
+ * few periods at 16 nodes.
  *
  * Precedence for an entry about another node: (incarnation, rank) compared
  * lexicographically with rank ALIVE < SUSPECT < DEAD; the greater wins.
- * So a higher incarnation always wins, SUSPECT overrides ALIVE at the same
- * incarnation and DEAD overrides both. DEAD is final for that incarnation:
- * only an entry with a strictly higher incarnation (a node that came back
- * and refuted its death) revives it. A message straight from a DEAD or
- * SUSPECT node does not clear the state; it only makes our replies carry
- * that node's entry so it can refute.
+ * DEAD is final for that incarnation: only an entry with a strictly higher
+ * incarnation (a node that came back and refuted its death) revives it. A
+ * message straight from a DEAD or SUSPECT node does not clear the state.
  *
  * Refutation: a node that hears itself SUSPECT or DEAD at an incarnation
  * >= its own sets its incarnation to that + 1 and gossips ALIVE; the
@@ -46,9 +70,7 @@
  *
  * Stale claims: a SUSPECT or DEAD entry older than what we hold (about
  * ourselves or another node) means its sender missed the refutation; our
- * next message to that sender carries the newer entry, so the suspicion
- * is cleared where it lives instead of waiting for gossip to reach it.
- * (Without this, 16 nodes at 10% loss declared live nodes dead.)
+ * next message to that sender carries the newer entry.
  *
  * Discovery: any message from, or gossip about, an unknown node id adds
  * it (from a message: ALIVE). Callers may also seed the configured node
@@ -71,14 +93,21 @@
 #define MESH_GOSSIP_MAX 4
 #define MESH_NODE_NONE 0xFFFFu
 #define MESH_INDIRECT_K 2
-/* Most messages one tick can emit: one PING plus K PING_REQs. */
-#define MESH_TICK_MSGS_MAX (1 + MESH_INDIRECT_K)
-/* Most messages one receive can emit. */
+#define MESH_RELAYS_MAX 8       /* PING_REQs we relay that await a NACK */
+#define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
+#define MESH_LHM_MAX 8
+/* Most messages one tick can emit: a PING, its repeat and K PING_REQs, a
+ * NACK per relay, verification PINGs (at most one per member, bounded by
+ * max: the rest wait for the next tick) and one GOSSIP broadcast. */
+#define MESH_TICK_MSGS_MAX (2 + MESH_INDIRECT_K + MESH_RELAYS_MAX + 4 + 1)
+/* Most messages one receive can emit (the rest waits for the tick). */
 #define MESH_RECV_MSGS_MAX 1
 
 #define MESH_DEFAULT_PERIOD_NS (100 * MS)
-#define MESH_DEFAULT_PROBE_TIMEOUT_NS (60 * MS)
-#define MESH_DEFAULT_SUSPECT_TIMEOUT_NS (400 * MS)
+#define MESH_DEFAULT_PROBE_TIMEOUT_NS (50 * MS)
+#define MESH_DEFAULT_SUSPECT_MIN_NS (100 * MS)
+#define MESH_DEFAULT_SUSPECT_MAX_NS (900 * MS)
+#define MESH_DEFAULT_SUSPECT_K 3
 
 enum mesh_node_state {
 	MESH_STATE_UNKNOWN = 0, /* only as old_state of a join event */
@@ -92,12 +121,15 @@ enum mesh_msg_type {
 	MESH_MSG_ACK = 2,      /* echoes the PING's seq and target */
 	MESH_MSG_PING_REQ = 3, /* please PING target for me, echo seq */
 	MESH_MSG_INDIRECT_ACK = 4, /* target answered your PING_REQ seq */
+	MESH_MSG_NACK = 5,     /* target has not answered your PING_REQ seq */
+	MESH_MSG_GOSSIP = 6,   /* gossip only (to NONE: a broadcast) */
 };
 
 struct mesh_gossip {
 	uint16_t node;
 	uint8_t state;
 	uint32_t incarnation;
+	uint16_t by;    /* SUSPECT: the accuser; otherwise MESH_NODE_NONE */
 };
 
 struct mesh_msg {
@@ -117,7 +149,10 @@ typedef void (*mesh_member_event_fn)(void *ctx, uint64_t now, uint16_t node,
 struct mesh_member_config {
 	uint64_t period_ns;
 	uint64_t probe_timeout_ns;
-	uint64_t suspect_timeout_ns;
+	uint64_t suspect_min_ns;        /* at n <= 10; times log10(n) above */
+	uint64_t suspect_max_ns;
+	uint32_t suspect_k;             /* confirmations expected */
+	uint32_t lhm_max;               /* 0: no local health awareness */
 };
 
 struct mesh_member {
@@ -126,15 +161,32 @@ struct mesh_member {
 	uint8_t gossip_left;
 	uint16_t correct_to; /* next message to this node carries our entry
 			      * (it sent a suspicion we know is refuted) */
+	uint16_t by;         /* SUSPECT: the accuser we gossip */
 	uint32_t incarnation;
 	uint64_t last_heard;
 	uint64_t suspect_since;
+	/* Distinct accusers of the current suspicion; the first is the one
+	 * we heard first, the others are confirmations. */
+	uint8_t naccusers;
+	uint16_t accusers[MESH_CONFIRM_MAX];
+	bool urgent;         /* goes out in the next GOSSIP broadcast */
+	bool verify;         /* a verification PING is due */
+	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
+	uint64_t verify_end;
+};
+
+struct mesh_relay {
+	uint16_t origin, target;
+	uint32_t seq;
+	uint64_t nack_at;
 };
 
 struct mesh_members {
 	uint16_t self;
 	uint32_t incarnation;
 	uint8_t self_gossip_left;
+	bool self_urgent;
+	uint32_t lhm;            /* local health multiplier */
 	uint32_t count;
 	struct mesh_member m[MESH_MEMBERS_MAX];
 	struct mesh_member_config cfg;
@@ -143,12 +195,17 @@ struct mesh_members {
 	bool probing;
 	bool probe_acked;
 	bool probe_indirect;
+	uint8_t probe_nacks_expected;
+	uint8_t probe_nacks;
 	uint16_t probe_target;
 	uint16_t last_probed;
 	uint16_t reprobe;
 	uint32_t probe_seq;
+	uint32_t seq;            /* last seq used by a probe or verification */
 	uint64_t probe_start;
 	uint64_t next_probe;
+
+	struct mesh_relay relay[MESH_RELAYS_MAX];
 
 	uint64_t rng;
 	mesh_member_event_fn event;
@@ -178,6 +235,11 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m);
 /* State of node (MESH_STATE_UNKNOWN if not known); self is ALIVE. */
 int mesh_members_state(const struct mesh_members *m, uint16_t node,
 		       uint32_t *incarnation);
+
+/* The suspicion timeout with c confirmations among n live members
+ * (self included), before the local health scaling. */
+uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
+			      uint32_t n, uint32_t c);
 
 const char *mesh_state_name(int state);
 

@@ -147,26 +147,27 @@ bool mesh_type_valid(unsigned t);
  *
  *   off size field
  *     0    1 subtype        enum mesh_msg_type; must agree with the packet
- *                           type (PING: PING, PING_REQ: PING_REQ, ACK: ACK
- *                           or INDIRECT_ACK, the marker that tells them
- *                           apart)
+ *                           type (PING: PING, PING_REQ: PING_REQ, ACK: ACK,
+ *                           INDIRECT_ACK, NACK or GOSSIP, the marker that
+ *                           tells them apart)
  *     1    2 target         node id, MESH_NODE_NONE for none
  *     3    4 seq            probe sequence number
  *     7    1 ngossip        at most MESH_GOSSIP_MAX
- *     8  7*n gossip records: u16 node, u8 state (enum mesh_node_state,
- *                           ALIVE/SUSPECT/DEAD), u32 incarnation
+ *     8  9*n gossip records: u16 node, u8 state (enum mesh_node_state,
+ *                           ALIVE/SUSPECT/DEAD), u32 incarnation, u16 by
+ *                           (SUSPECT: the accuser; else MESH_NODE_NONE)
  *
  * The packet header's own seq field is the transport's, not the probe's:
  * the codec neither reads nor writes it.
  */
 #define MESH_MSG_HDR_LEN     8u
-#define MESH_MSG_GOSSIP_LEN  7u
+#define MESH_MSG_GOSSIP_LEN  9u
 #define MESH_MSG_LEN(n)      (MESH_MSG_HDR_LEN + (n) * MESH_MSG_GOSSIP_LEN)
 #define MESH_MSG_PAYLOAD_MAX MESH_MSG_LEN(MESH_GOSSIP_MAX)
 
 /*
- * Fill h->type (MESH_PING, MESH_PING_REQ or MESH_ACK; INDIRECT_ACK is an
- * ACK with its subtype marker), h->src = m->from, h->dst = m->to, and
+ * Fill h->type (MESH_PING, MESH_PING_REQ or MESH_ACK; INDIRECT_ACK, NACK
+ * and GOSSIP are ACKs with their subtype marker), h->src = m->from, h->dst = m->to, and
  * write the payload into payload[0, cap). Returns the payload length
  * MESH_MSG_LEN(m->ngossip) or:
  *   -AION_EINVAL  m, h or payload NULL; unknown m->type;
