@@ -22,6 +22,9 @@
 #define LIST_NS         (500 * MS)
 #define RESTART_NS      (500 * MS)
 #define FAIL_NS         (1000 * MS)
+/* init answers a job call at once (it starts a unit from a boot module);
+ * the main thread also runs membership, so it waits no longer than this. */
+#define INIT_CALL_NS    (500 * MS)
 
 struct local {
 	bool used, placed;
@@ -40,7 +43,19 @@ struct local {
 
 static struct local locals[LOCAL_MAX];
 static uint64_t next_list;
+static bool stray_check;        /* a start timed out: it may run unknown to us */
 unsigned jobs_units;
+
+static const char *init_label_name(uint32_t label)
+{
+	switch (label) {
+	case INIT_JOB_START: return "start";
+	case INIT_JOB_STOP: return "stop";
+	case INIT_JOB_LIST: return "list";
+	case INIT_JOB_INFO: return "info";
+	default: return "?";
+	}
+}
 
 static int64_t init_call(uint32_t label, uint64_t w1, const char *text, aion_handle_t cap,
 			 struct aion_msg *m)
@@ -52,8 +67,31 @@ static int64_t init_call(uint32_t label, uint64_t w1, const char *text, aion_han
 		main_buf.caps[0] = cap;
 		main_buf.cap_rights[0] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
 	}
-	int64_t err = aion_call(JOBS_EP, m, 0);
+	int64_t err = aion_call(JOBS_EP, m, INIT_CALL_NS);
+	if (err == -AION_ETIMEDOUT) {
+		mlog("error: init job %s call timed out after %lu ms", init_label_name(label),
+		     (unsigned long)(INIT_CALL_NS / MS));
+		if (label == INIT_JOB_START)
+			stray_check = true;
+	}
 	return err ? err : (int64_t)m->w[0];
+}
+
+/* After a start that timed out, init may run an instance we hold no slot
+ * of: stop every running slot no local instance holds (only meshd starts
+ * jobs). */
+static void stop_strays(uint64_t running)
+{
+	struct aion_msg m;
+	stray_check = false;
+	for (unsigned i = 0; i < LOCAL_MAX; i++)
+		if (locals[i].used && locals[i].slot >= 0)
+			running &= ~(1ull << locals[i].slot);
+	for (unsigned slot = 0; slot < INIT_JOBS_MAX; slot++)
+		if (running & (1ull << slot)) {
+			mlog("job stray slot=%u: stopping it", slot);
+			init_call(INIT_JOB_STOP, slot, NULL, 0, &m);
+		}
 }
 
 int64_t jobs_program_flags(const char *program, uint64_t *flags)
@@ -193,6 +231,8 @@ void jobs_tick(uint64_t now)
 		next_list = now + LIST_NS;
 		if (!init_call(INIT_JOB_LIST, 0, NULL, 0, &m)) {
 			jobs_units = (unsigned)m.w[2];
+			if (stray_check)
+				stop_strays(m.w[1]);
 			for (unsigned i = 0; i < LOCAL_MAX; i++) {
 				struct local *l = &locals[i];
 				if (!l->used || l->slot < 0 || (m.w[1] & (1ull << l->slot)))

@@ -431,8 +431,8 @@ unsigned link_nodes_text(char *out, unsigned size, unsigned from)
 			continue;
 		char text[96];
 		if (id == self_node)
-			fmt_snprintf(text, sizeof(text), "node=%u addr=10.77.0.%u state=alive inc=%u heard_ms=0 self\n",
-				     id, id, members.incarnation);
+			fmt_snprintf(text, sizeof(text), "node=%u addr=10.77.0.%u state=alive inc=%u heard_ms=0 lhm=%u self\n",
+				     id, id, members.incarnation, members.lhm);
 		else
 			fmt_snprintf(text, sizeof(text), "node=%u addr=10.77.0.%u state=%s inc=%u heard_ms=%lu\n",
 				     id, id, mesh_state_name(e->state), e->incarnation,

@@ -64,7 +64,7 @@ int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
 		return -AION_ERANGE;
 	memcpy(ctx->buf->payload, data, len);
 	struct aion_msg m = { .tag = AION_TAG(SOCK_SENDTO, len, 0), .w = { addr, port } };
-	return call(sock, &m, AION_FOREVER);
+	return call(sock, &m, SOCK_SENDTO_WAIT_NS);
 }
 
 int64_t sock_recvfrom(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,

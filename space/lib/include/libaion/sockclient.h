@@ -36,6 +36,10 @@ int64_t sock_init(struct sock_ctx *ctx, struct aion_ipc_buffer *buf);
 
 /* UDP: a socket bound to port (0: any). */
 int64_t sock_udp_open(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock);
+/* netd queues a datagram at once; a sendto that waits longer than this
+ * for its answer returns -AION_ETIMEDOUT (meshd sends on the thread that
+ * runs membership, which must not stall). */
+#define SOCK_SENDTO_WAIT_NS     (500 * MS)
 /* One datagram of at most AION_IPC_PAYLOAD_MAX bytes to addr:port. */
 int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
 		    uint16_t port, const void *data, size_t len);
