@@ -133,7 +133,10 @@ static uint32_t live_count(const struct mesh_members *m)
 static uint64_t suspect_deadline(const struct mesh_members *m,
 				 const struct mesh_member *e)
 {
-	uint32_t c = e->naccusers ? e->naccusers - 1u : 0;
+	/* While we are unhealthy ourselves, confirmations do not shorten
+	 * our wait: the healthy nodes declare a real death, and their DEAD
+	 * reaches us anyway. */
+	uint32_t c = e->naccusers && !m->lhm ? e->naccusers - 1u : 0;
 
 	return e->suspect_since +
 	       scaled(m, mesh_suspect_timeout(&m->cfg, live_count(m), c));

@@ -38,6 +38,7 @@ const unsigned manifest_len = sizeof(manifest) / sizeof(manifest[0]);
 const struct job_spec job_programs[] = {
 	{ .name = "kv", .prio = 110, .quota = 256, .flags = INIT_JOB_REPLICATED },
 	{ .name = "echod", .prio = 110, .quota = 96 },  /* "echo": answers text calls */
+	{ .name = "busy", .prio = 110, .quota = 32 },   /* spins: a CPU hog for bench/detect */
 };
 
 const unsigned job_programs_len = sizeof(job_programs) / sizeof(job_programs[0]);

@@ -28,9 +28,11 @@
  * relay to ask), +1 when we had to refute a suspicion of ourselves; -1 for
  * each probe ACKed directly. The probe period, the probe timeout, the
  * verification timeout and our suspicion timeouts are all multiplied by
- * (LHM + 1): a node that is itself slow (CPU starved, its packets late)
+ * (LHM + 1), and while LHM > 0 confirmations do not shorten our
+ * suspicions: a node that is itself slow (CPU starved, its packets late)
  * probes less, waits longer for answers and takes longer to declare
- * anybody dead, instead of accusing healthy nodes.
+ * anybody dead, instead of accusing healthy nodes (a real death still
+ * reaches it as the healthy nodes' DEAD).
  *
  * Suspicion (Lifeguard): a SUSPECT entry names its accuser ("by"). Each
  * holder counts the distinct accusers of that (node, incarnation) beyond
@@ -103,8 +105,8 @@
 /* Most messages one receive can emit (the rest waits for the tick). */
 #define MESH_RECV_MSGS_MAX 1
 
-#define MESH_DEFAULT_PERIOD_NS (100 * MS)
-#define MESH_DEFAULT_PROBE_TIMEOUT_NS (50 * MS)
+#define MESH_DEFAULT_PERIOD_NS (80 * MS)
+#define MESH_DEFAULT_PROBE_TIMEOUT_NS (40 * MS)
 #define MESH_DEFAULT_SUSPECT_MIN_NS (100 * MS)
 #define MESH_DEFAULT_SUSPECT_MAX_NS (900 * MS)
 #define MESH_DEFAULT_SUSPECT_K 3
