@@ -133,10 +133,11 @@ static uint32_t live_count(const struct mesh_members *m)
 static uint64_t suspect_deadline(const struct mesh_members *m,
 				 const struct mesh_member *e)
 {
-	/* While we are unhealthy ourselves, confirmations do not shorten
-	 * our wait: the healthy nodes declare a real death, and their DEAD
-	 * reaches us anyway. */
-	uint32_t c = e->naccusers && !m->lhm ? e->naccusers - 1u : 0;
+	/* While we are more unhealthy than not ourselves, confirmations do
+	 * not shorten our wait: the healthy nodes declare a real death, and
+	 * their DEAD reaches us anyway. */
+	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 ?
+		     e->naccusers - 1u : 0;
 
 	return e->suspect_since +
 	       scaled(m, mesh_suspect_timeout(&m->cfg, live_count(m), c));
@@ -559,10 +560,14 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 		return;
 	/* Lifeguard: a NACK that did not come means our own link or CPU
 	 * failed too; with nobody to ask, any failed probe counts. */
-	if (m->probe_nacks_expected)
-		lhm_add(m, m->probe_nacks_expected - m->probe_nacks);
-	else
+	m->prev_probe_seq = m->probe_seq;
+	m->prev_penalty = 0;
+	if (m->probe_nacks_expected) {
+		m->prev_penalty = m->probe_nacks_expected - m->probe_nacks;
+		lhm_add(m, m->prev_penalty);
+	} else {
 		lhm_add(m, 1);
+	}
 	if (e && (e->state == MESH_STATE_ALIVE ||
 		  e->state == MESH_STATE_SUSPECT)) {
 		accuse(m, e, now);
@@ -744,8 +749,14 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 	case MESH_MSG_NACK:
 		if (m->probing && msg->target == m->probe_target &&
 		    msg->seq == m->probe_seq &&
-		    m->probe_nacks < m->probe_nacks_expected)
+		    m->probe_nacks < m->probe_nacks_expected) {
 			m->probe_nacks++;
+		} else if (msg->seq == m->prev_probe_seq && m->prev_penalty) {
+			/* Late, but the relay (and so our link) works: take
+			 * back what its absence cost. */
+			m->prev_penalty--;
+			lhm_add(m, -1);
+		}
 		return 0;
 	case MESH_MSG_GOSSIP:
 		return 0;

@@ -606,6 +606,27 @@ static void test_local_health(void **state)
 	/* Refuting a suspicion of ourselves raises it. */
 	deliver_gossip(&m, 3, 1, MESH_STATE_SUSPECT, 0);
 	assert_int_equal(m.lhm, 2);
+	/* A NACK that comes after the period end takes its +1 back. */
+	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
+	mesh_members_add(&m, 2, 0);
+	mesh_members_add(&m, 3, 0);
+	mesh_members_add(&m, 4, 0);
+	mesh_members_tick(&m, 0, out, MESH_TICK_MSGS_MAX);
+	seq = out[0].seq;
+	n = mesh_members_tick(&m, PT, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(n, 1 + MESH_INDIRECT_K);
+	mesh_members_tick(&m, P1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(m.lhm, 2);
+	struct mesh_msg late = { .type = MESH_MSG_NACK, .from = 3, .to = 1,
+				 .target = 2, .seq = seq };
+	mesh_members_receive(&m, P1 + 5 * MS, &late, out, 1);
+	assert_int_equal(m.lhm, 1);
+	late.from = 4;
+	mesh_members_receive(&m, P1 + 6 * MS, &late, out, 1);
+	assert_int_equal(m.lhm, 0);
+	mesh_members_receive(&m, P1 + 7 * MS, &late, out, 1);
+	assert_int_equal(m.lhm, 0);
+
 	/* lhm_max bounds it; 0 turns it off. */
 	struct mesh_member_config c;
 	mesh_member_default_config(&c);

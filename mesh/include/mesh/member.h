@@ -24,12 +24,13 @@
  *    carries its SUSPECT entry, so a live node refutes at once).
  *
  * Local health multiplier (LHM, 0..cfg.lhm_max): +1 for a probe that got
- * no ACK for each expected NACK that did not come (or +1 when there was no
- * relay to ask), +1 when we had to refute a suspicion of ourselves; -1 for
- * each probe ACKed directly. The probe period, the probe timeout, the
+ * no ACK for each expected NACK that did not come by the period end (or
+ * +1 when there was no relay to ask; a NACK that comes later takes its +1
+ * back), +1 when we had to refute a suspicion of ourselves; -1 for each
+ * probe ACKed directly. The probe period, the probe timeout, the
  * verification timeout and our suspicion timeouts are all multiplied by
- * (LHM + 1), and while LHM > 0 confirmations do not shorten our
- * suspicions: a node that is itself slow (CPU starved, its packets late)
+ * (LHM + 1), and while LHM > lhm_max / 2 confirmations do not shorten
+ * our suspicions: a node that is itself slow (CPU starved, its packets late)
  * probes less, waits longer for answers and takes longer to declare
  * anybody dead, instead of accusing healthy nodes (a real death still
  * reaches it as the healthy nodes' DEAD).
@@ -203,6 +204,8 @@ struct mesh_members {
 	uint16_t last_probed;
 	uint16_t reprobe;
 	uint32_t probe_seq;
+	uint32_t prev_probe_seq; /* the probe before, and what its missing */
+	uint8_t prev_penalty;    /* NACKs added to the LHM (a late one undoes 1) */
 	uint32_t seq;            /* last seq used by a probe or verification */
 	uint64_t probe_start;
 	uint64_t next_probe;
