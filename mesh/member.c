@@ -211,7 +211,6 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 		return -AION_EINVAL;
 	m->self = self;
 	m->last_probed = self;
-	m->reprobe = MESH_NODE_NONE;
 	m->next_probe = now;
 	m->rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)self << 17 | self);
 	m->event = event;
@@ -279,6 +278,10 @@ static bool add_accuser(struct mesh_members *m, struct mesh_member *e,
 static void accuse(struct mesh_members *m, struct mesh_member *e,
 		   uint64_t now)
 {
+	/* More unhealthy than not: our failed probes say more about us than
+	 * about e, so we accuse nobody (Lifeguard's point). */
+	if (m->lhm > m->cfg.lhm_max / 2)
+		return;
 	if (e->state == MESH_STATE_ALIVE) {
 		set_state(m, e, now, MESH_STATE_SUSPECT, e->incarnation,
 			  m->self);
@@ -334,8 +337,6 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		 * at once; no answer makes us a confirming accuser. */
 		if (g->state == MESH_STATE_SUSPECT && g->by != m->self)
 			e->verify = true;
-		if (g->state == MESH_STATE_DEAD && m->reprobe == e->node)
-			m->reprobe = MESH_NODE_NONE;
 	} else if (g->state == MESH_STATE_SUSPECT &&
 		   e->state == MESH_STATE_SUSPECT &&
 		   g->incarnation == e->incarnation) {
@@ -569,23 +570,22 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 		lhm_add(m, 1);
 	}
 	if (e && (e->state == MESH_STATE_ALIVE ||
-		  e->state == MESH_STATE_SUSPECT)) {
+		  e->state == MESH_STATE_SUSPECT))
 		accuse(m, e, now);
-		/* Keep probing it directly every period (each PING carries
-		 * its SUSPECT entry, so a live node refutes within one round
-		 * trip) until it refutes or its suspicion expires. */
-		m->reprobe = e->node;
-	}
 }
 
 static void start_probe(struct mesh_members *m, uint64_t now,
 			struct mesh_msg *out, int *n)
 {
-	const struct mesh_member *t = find(m, m->reprobe);
+	const struct mesh_member *t = next_target(m);
 
-	if (!t || t->state != MESH_STATE_SUSPECT)
-		t = next_target(m);
-	m->reprobe = MESH_NODE_NONE;
+	/* Every period, every node we hold SUSPECT gets a PING of its own
+	 * besides the round-robin probe: it carries the suspicion, so a live
+	 * node refutes within one round trip (the buddy system), and its
+	 * failure makes us an accuser. */
+	for (uint32_t i = 0; i < m->count; i++)
+		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq)
+			m->m[i].verify = true;
 	m->next_probe += scaled(m, m->cfg.period_ns);
 	if (m->next_probe <= now)
 		m->next_probe = now + scaled(m, m->cfg.period_ns);

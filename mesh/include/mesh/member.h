@@ -19,9 +19,10 @@
  *    answers, or a NACK if it has not answered within half of what is
  *    left of the period (Lifeguard's NACK: a relay that answers NACK
  *    proves our own link works).
- *  - Still no ACK at the period end: the target becomes SUSPECT and is
- *    probed again every following period while it stays so (each PING
- *    carries its SUSPECT entry, so a live node refutes at once).
+ *  - Still no ACK at the period end: the target becomes SUSPECT. Every
+ *    period each SUSPECT node gets a PING of its own besides the
+ *    round-robin probe (it carries the SUSPECT entry, so a live node
+ *    refutes at once), so suspects do not slow the probing of the rest.
  *
  * Local health multiplier (LHM, 0..cfg.lhm_max): +1 for a probe that got
  * no ACK for each expected NACK that did not come by the period end (or
@@ -29,8 +30,8 @@
  * back), +1 when we had to refute a suspicion of ourselves; -1 for each
  * probe ACKed directly. The probe period, the probe timeout, the
  * verification timeout and our suspicion timeouts are all multiplied by
- * (LHM + 1), and while LHM > lhm_max / 2 confirmations do not shorten
- * our suspicions: a node that is itself slow (CPU starved, its packets late)
+ * (LHM + 1), and while LHM > lhm_max / 2 we accuse nobody and
+ * confirmations do not shorten our suspicions: a node that is itself slow (CPU starved, its packets late)
  * probes less, waits longer for answers and takes longer to declare
  * anybody dead, instead of accusing healthy nodes (a real death still
  * reaches it as the healthy nodes' DEAD).
@@ -202,7 +203,6 @@ struct mesh_members {
 	uint8_t probe_nacks;
 	uint16_t probe_target;
 	uint16_t last_probed;
-	uint16_t reprobe;
 	uint32_t probe_seq;
 	uint32_t prev_probe_seq; /* the probe before, and what its missing */
 	uint8_t prev_penalty;    /* NACKs added to the LHM (a late one undoes 1) */
