@@ -505,7 +505,42 @@ static void expire_suspects(struct mesh_members *m, uint64_t now)
 	}
 }
 
-/* Verification PINGs due, and verifications that got no ACK. */
+/*
+ * Did we run late? A timer that fires more than half a period after it
+ * was due means this node was not running (a paused or starved VM): the
+ * answer may be sitting unread in our queue, so a failure then is ours,
+ * not the peer's (local health awareness; off with lhm_max 0).
+ */
+static bool stalled(struct mesh_members *m, uint64_t now, uint64_t due)
+{
+	if (!m->cfg.lhm_max || now - due <= scaled(m, m->cfg.period_ns) / 2)
+		return false;
+	lhm_add(m, 1);
+	return true;
+}
+
+/* PING_REQs for e's verification to K other live members: the count. */
+static int verify_indirect(struct mesh_members *m, const struct mesh_member *e,
+			   struct mesh_msg *out)
+{
+	int sent = 0;
+
+	for (uint32_t k = 0; k < m->count && sent < MESH_INDIRECT_K; k++) {
+		const struct mesh_member *r = &m->m[k];
+
+		if (r->state != MESH_STATE_ALIVE || r == e)
+			continue;
+		make_msg(m, &out[sent++], MESH_MSG_PING_REQ, r->node, e->node,
+			 e->verify_seq);
+	}
+	return sent;
+}
+
+/*
+ * Verification of a suspicion, as a probe of its own: a PING carrying
+ * the suspicion; no ACK within the probe timeout: the PING again and
+ * PING_REQs; still none by what would be the period end: we accuse too.
+ */
 static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 		  size_t max)
 {
@@ -520,12 +555,27 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 			continue;
 		}
 		if (e->verify_seq && now >= e->verify_end) {
-			e->verify_seq = 0;
-			accuse(m, e, now);
+			if (stalled(m, now, e->verify_end)) {
+				e->verify_seq = 0;
+				e->verify = true;       /* again, awake */
+			} else if (e->verify_stage == 1) {
+				if ((size_t)n + 1 + MESH_INDIRECT_K > max)
+					continue;       /* next tick */
+				e->verify_stage = 2;
+				e->verify_end = now + scaled(m, m->cfg.period_ns -
+							     m->cfg.probe_timeout_ns);
+				make_msg(m, &out[n++], MESH_MSG_PING, e->node,
+					 MESH_NODE_NONE, e->verify_seq);
+				n += verify_indirect(m, e, out + n);
+			} else {
+				e->verify_seq = 0;
+				accuse(m, e, now);
+			}
 		}
-		if (e->verify && (size_t)n < max) {
+		if (e->verify && !e->verify_seq && (size_t)n < max) {
 			e->verify = false;
 			e->verify_seq = ++m->seq;
+			e->verify_stage = 1;
 			e->verify_end = now + scaled(m, m->cfg.probe_timeout_ns);
 			make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 				 MESH_NODE_NONE, e->verify_seq);
@@ -558,6 +608,8 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 
 	m->probing = false;
 	if (m->probe_acked)
+		return;
+	if (stalled(m, now, m->next_probe))
 		return;
 	/* Lifeguard: a NACK that did not come means our own link or CPU
 	 * failed too; with nobody to ask, any failed probe counts. */

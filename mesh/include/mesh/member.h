@@ -47,8 +47,13 @@
  * observer that nobody confirms waits the max (only confirmations bring
  * it down to the min).
  * Confirmations come fast because a node that hears of a suspicion it
- * does not hold probes the suspect itself at once (a verification PING,
- * timeout = probe timeout): no ACK makes it an accuser too.
+ * does not hold probes the suspect itself at once (a verification: a
+ * PING, after the probe timeout the PING again and PING_REQs, as a
+ * probe): no ACK by what would be its period end makes it an accuser too.
+ *
+ * A node that finds its own timer firing more than half a period late
+ * (it was paused or starved; the answer may be unread in its queue)
+ * raises its LHM and accuses nobody for that probe or verification.
  *
  * Dissemination: every message carries up to MESH_GOSSIP_MAX (node,
  * state, incarnation, by) entries. An entry about the recipient itself
@@ -175,6 +180,7 @@ struct mesh_member {
 	uint16_t accusers[MESH_CONFIRM_MAX];
 	bool urgent;         /* goes out in the next GOSSIP broadcast */
 	bool verify;         /* a verification PING is due */
+	uint8_t verify_stage; /* 1: the PING; 2: the PING again and PING_REQs */
 	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
 	uint64_t verify_end;
 };
