@@ -23,6 +23,7 @@ void mesh_member_default_config(struct mesh_member_config *cfg)
 	cfg->suspect_max_ns = MESH_DEFAULT_SUSPECT_MAX_NS;
 	cfg->suspect_k = MESH_DEFAULT_SUSPECT_K;
 	cfg->lhm_max = MESH_LHM_MAX;
+	cfg->refuted_max = MESH_DEFAULT_REFUTED_MAX;
 }
 
 /* log2(x) in 16.16 fixed point, x >= 1 (no libm when freestanding). */
@@ -139,8 +140,26 @@ static uint64_t suspect_deadline(const struct mesh_members *m,
 	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 ?
 		     e->naccusers - 1u : 0;
 
-	return e->suspect_since +
-	       scaled(m, mesh_suspect_timeout(&m->cfg, live_count(m), c));
+	uint32_t n = live_count(m);
+	uint64_t t = mesh_suspect_timeout(&m->cfg, n, c);
+	uint64_t floor = mesh_suspect_timeout(&m->cfg, n, UINT32_MAX) *
+			 (1u + e->stretch);
+	uint64_t ceil = mesh_suspect_timeout(&m->cfg, n, 0);
+
+	if (floor > ceil)
+		floor = ceil;
+	if (t < floor)
+		t = floor;
+	return e->suspect_since + scaled(m, t);
+}
+
+/* e's refutations still remembered at now. */
+static uint8_t refuted_now(const struct mesh_member *e, uint64_t now)
+{
+	uint64_t gone = now > e->refuted_at ?
+			(now - e->refuted_at) / MESH_REFUTED_DECAY_NS : 0;
+
+	return gone >= e->refuted ? 0 : (uint8_t)(e->refuted - gone);
 }
 
 static void emit(struct mesh_members *m, uint64_t now, uint16_t node,
@@ -156,6 +175,14 @@ static void set_state(struct mesh_members *m, struct mesh_member *e,
 	int old = e->state;
 	bool fresh = old != state || inc != e->incarnation;
 
+	if ((old == MESH_STATE_SUSPECT || old == MESH_STATE_DEAD) &&
+	    state == MESH_STATE_ALIVE && inc > e->incarnation) {
+		/* It refuted: alive, but slow to answer lately. */
+		uint8_t r = refuted_now(e, now);
+
+		e->refuted = r < m->cfg.refuted_max ? r + 1u : r;
+		e->refuted_at = now;
+	}
 	e->incarnation = inc;
 	if (!fresh)
 		return;
@@ -166,6 +193,7 @@ static void set_state(struct mesh_members *m, struct mesh_member *e,
 	e->by = MESH_NODE_NONE;
 	if (state == MESH_STATE_SUSPECT) {
 		e->suspect_since = now;
+		e->stretch = refuted_now(e, now);
 		e->by = by;
 		if (by != MESH_NODE_NONE)
 			e->accusers[e->naccusers++] = by;
@@ -207,7 +235,7 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 	else
 		mesh_member_default_config(&m->cfg);
 	if (!m->cfg.period_ns || m->cfg.probe_timeout_ns >= m->cfg.period_ns ||
-	    m->cfg.lhm_max > MESH_LHM_MAX)
+	    m->cfg.lhm_max > MESH_LHM_MAX || m->cfg.refuted_max > 15)
 		return -AION_EINVAL;
 	m->self = self;
 	m->last_probed = self;

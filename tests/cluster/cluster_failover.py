@@ -32,6 +32,7 @@ import time
 
 from clusterlib import (KV_DONE_RE, KV_RESUMED_RE, check, cluster, kv_roles, main,
                         settle, shell, wait_after_epoch)
+import aion_cluster as ac  # noqa: E402  (clusterlib puts it on the path)
 
 COUNT = 1500
 KILL_AFTER = 300

@@ -51,6 +51,16 @@
  * PING, after the probe timeout the PING again and PING_REQs, as a
  * probe): no ACK by what would be its period end makes it an accuser too.
  *
+ * Refuted nodes: a node that has just refuted a suspicion of itself
+ * (ALIVE at a higher incarnation over our SUSPECT or DEAD) showed that it
+ * is alive but slow to answer (its VM starved by the host, say). Each
+ * holder counts such refutations per node (at most cfg.refuted_max,
+ * one forgotten every MESH_REFUTED_DECAY_NS), and a new suspicion of that
+ * node waits at least min * (1 + count) (never beyond max), however many
+ * confirmations come: the healthy nodes' confirmations no longer kill a
+ * node that keeps proving them wrong, while a node that was quiet before
+ * it died is still declared dead after min.
+ *
  * A node that finds its own timer firing more than half a period late
  * (it was paused or starved; the answer may be unread in its queue)
  * raises its LHM and accuses nobody for that probe or verification.
@@ -117,6 +127,8 @@
 #define MESH_DEFAULT_SUSPECT_MIN_NS (100 * MS)
 #define MESH_DEFAULT_SUSPECT_MAX_NS (900 * MS)
 #define MESH_DEFAULT_SUSPECT_K 3
+#define MESH_DEFAULT_REFUTED_MAX 3
+#define MESH_REFUTED_DECAY_NS (10000 * MS)  /* one refutation forgotten per */
 
 enum mesh_node_state {
 	MESH_STATE_UNKNOWN = 0, /* only as old_state of a join event */
@@ -162,6 +174,8 @@ struct mesh_member_config {
 	uint64_t suspect_max_ns;
 	uint32_t suspect_k;             /* confirmations expected */
 	uint32_t lhm_max;               /* 0: no local health awareness */
+	uint32_t refuted_max;           /* 0: a node's refutations are not
+					 * remembered (see "Refuted nodes") */
 };
 
 struct mesh_member {
@@ -183,6 +197,13 @@ struct mesh_member {
 	uint8_t verify_stage; /* 1: the PING; 2: the PING again and PING_REQs */
 	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
 	uint64_t verify_end;
+	/* Refutations of suspicions of this node seen lately (decaying by
+	 * one per MESH_REFUTED_DECAY_NS from refuted_at), and the value
+	 * frozen when its current suspicion began: the suspicion waits at
+	 * least min * (1 + stretch). */
+	uint8_t refuted;
+	uint8_t stretch;
+	uint64_t refuted_at;
 };
 
 struct mesh_relay {
