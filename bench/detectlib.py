@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""bench/detect: failure detection (docs/mesh.md "Membership").
+"""Failure detection for bench/mesh (docs/mesh.md "Membership").
 
 Kills: boots N nodes of one image (TCG, one switch) for each N of --nodes
 (default 3 and 16); then --kills times (default 20) kills a node's VM
@@ -17,17 +16,12 @@ node 2's CPU at 100%. Counts the DEAD lines in every log during the soak
 (false deaths: no node was killed) and the suspicions and refutations;
 afterwards, with the loss off, every node must see every other one alive.
 
-Prints one JSON object; exits non-zero when a kill was not detected within
-10 s or the cluster did not come up, and (with its JSON printed) when the
-soak had a false death or a target was missed."""
-import argparse
-import json
+A kill not detected within 10 s or a cluster that does not come up raises
+ac.NodeError; bench/mesh prints the JSON and judges the targets."""
 import re
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "cluster"))
 from benchstats import figures  # noqa: E402
 from clusterlib import ac, check, cluster, settle, shell  # noqa: E402
 
@@ -137,40 +131,3 @@ def soak(count, seconds, wire_loss):
             "end_to_end_loss_percent": round(100 * (1 - (1 - wire_loss / 100) ** 2), 1),
             "busy_node": 2, "busy_ran": busy_alive and "busy" in table,
             "false_deaths": deaths, "per_node": per}
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--nodes", default="3,16", help="cluster sizes for the kills ('' for none)")
-    p.add_argument("--kills", type=int, default=20)
-    p.add_argument("--soak-nodes", type=int, default=3)
-    p.add_argument("--soak-seconds", type=int, default=600, help="0: no soak")
-    p.add_argument("--wire-loss", type=int, default=5)
-    a = p.parse_args()
-    ac.exit_on_signals()
-    ac.build(quiet_stdout=True)
-    out = {"bench": "detect", "accel": "tcg", "targets_ms": {"median": MEDIAN_TARGET_MS,
-                                                             "max": MAX_TARGET_MS}}
-    ok = True
-    try:
-        out["kills"] = []
-        for count in [int(x) for x in a.nodes.split(",") if x]:
-            r = kills(count, a.kills)
-            out["kills"].append(r)
-            ok &= r["meets_target"]
-        if a.soak_seconds:
-            out["soak"] = soak(a.soak_nodes, a.soak_seconds, a.wire_loss)
-            ok &= out["soak"]["false_deaths"] == 0 and out["soak"]["busy_ran"]
-    except ac.NodeError as e:
-        print(json.dumps(out))
-        sys.exit(f"bench/detect: {e}")
-    out["note"] = ("detection: host time from SIGKILL of the victim's QEMU to each "
-                   "survivor's `member node=V state=dead` line; soak: DEAD lines in any "
-                   "log while no node was killed")
-    print(json.dumps(out))
-    if not ok:
-        sys.exit("bench/detect: a target was missed (see the JSON)")
-
-
-if __name__ == "__main__":
-    main()
