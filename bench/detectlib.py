@@ -74,9 +74,9 @@ def kill_once(nodes, victim):
     return [round(seen[k] * 1000, 1) for k in sorted(seen)]
 
 
-def kills(count, kills_n):
+def kills(count, kills_n, scale):
     samples = []
-    words = [[] for _ in range(count)]
+    words = [[f"aion.detect_scale={scale}"] for _ in range(count)]
     with cluster(ac.ISO, words, f"aion-bench-detect{count}-", wait_mesh=True,
                  mesh_timeout=300) as nodes:
         for i in range(kills_n):
@@ -86,7 +86,7 @@ def kills(count, kills_n):
             print(f"n={count} kill {i + 1} {victim.name}: median "
                   f"{sorted(got)[len(got) // 2]} max {max(got)} ms", file=sys.stderr)
     f = figures(samples, "ms")
-    return {"nodes": count, "kills": kills_n, "observers": count - 1,
+    return {"nodes": count, "kills": kills_n, "observers": count - 1, "detect_scale": scale,
             "samples_ms": samples, **f,
             "meets_target": f["median_ms"] <= MEDIAN_TARGET_MS and f["max_ms"] <= MAX_TARGET_MS}
 
@@ -95,8 +95,8 @@ def count_lines(text, regex):
     return len(re.findall(regex, text, re.MULTILINE))
 
 
-def soak(count, seconds, wire_loss):
-    words = [[] for _ in range(count)]
+def soak(count, seconds, wire_loss, scale):
+    words = [[f"aion.detect_scale={scale}"] for _ in range(count)]
     with cluster(ac.ISO, words, "aion-bench-detect-soak-", wait_mesh=True,
                  faults=True) as net:
         nodes = net.nodes
@@ -128,6 +128,7 @@ def soak(count, seconds, wire_loss):
     } for name, t in texts.items()}
     deaths = sum(v["deaths"] for v in per.values())
     return {"nodes": count, "seconds": seconds, "wire_loss_percent": wire_loss,
+            "detect_scale": scale,
             "end_to_end_loss_percent": round(100 * (1 - (1 - wire_loss / 100) ** 2), 1),
             "busy_node": 2, "busy_ran": busy_alive and "busy" in table,
             "false_deaths": deaths, "per_node": per}

@@ -15,15 +15,27 @@ const char *mesh_state_name(int state)
 	}
 }
 
-void mesh_member_default_config(struct mesh_member_config *cfg)
+void mesh_member_base_config(struct mesh_member_config *cfg)
 {
-	cfg->period_ns = MESH_DEFAULT_PERIOD_NS;
-	cfg->probe_timeout_ns = MESH_DEFAULT_PROBE_TIMEOUT_NS;
-	cfg->suspect_min_ns = MESH_DEFAULT_SUSPECT_MIN_NS;
-	cfg->suspect_max_ns = MESH_DEFAULT_SUSPECT_MAX_NS;
+	cfg->period_ns = MESH_BASE_PERIOD_NS;
+	cfg->probe_timeout_ns = MESH_BASE_PROBE_TIMEOUT_NS;
+	cfg->suspect_min_ns = MESH_BASE_SUSPECT_MIN_NS;
+	cfg->suspect_max_ns = MESH_BASE_SUSPECT_MAX_NS;
 	cfg->suspect_k = MESH_DEFAULT_SUSPECT_K;
 	cfg->lhm_max = MESH_LHM_MAX;
 	cfg->refuted_max = MESH_DEFAULT_REFUTED_MAX;
+}
+
+int mesh_member_scaled_config(struct mesh_member_config *cfg, unsigned scale)
+{
+	if (!cfg || !scale || scale > MESH_DETECT_SCALE_MAX)
+		return -AION_EINVAL;
+	mesh_member_base_config(cfg);
+	cfg->period_ns *= scale;
+	cfg->probe_timeout_ns *= scale;
+	cfg->suspect_min_ns *= scale;
+	cfg->suspect_max_ns *= scale;
+	return 0;
 }
 
 /* log2(x) in 16.16 fixed point, x >= 1 (no libm when freestanding). */
@@ -233,7 +245,7 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 	if (cfg)
 		m->cfg = *cfg;
 	else
-		mesh_member_default_config(&m->cfg);
+		mesh_member_base_config(&m->cfg);
 	if (!m->cfg.period_ns || m->cfg.probe_timeout_ns >= m->cfg.period_ns ||
 	    m->cfg.lhm_max > MESH_LHM_MAX || m->cfg.refuted_max > 15)
 		return -AION_EINVAL;

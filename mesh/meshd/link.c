@@ -198,7 +198,7 @@ int64_t link_key_retire(void)
 	return 0;
 }
 
-int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len)
+int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale)
 {
 	link_ctx = *ctx;
 	int64_t err = link_key_add(key, key_len);
@@ -211,8 +211,14 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len)
 		return h;
 	rx_ep = (aion_handle_t)h;
 	uint64_t now = aion_clock_ns();
+	struct mesh_member_config cfg;
+	if ((err = mesh_member_scaled_config(&cfg, detect_scale)))
+		return err;
 	next_announce = now;
-	return mesh_members_init(&members, self_node, now, NULL, member_event, NULL);
+	mlog("membership: detect_scale=%u period_ms=%u probe_timeout_ms=%u suspect_ms=%u..%u",
+	     detect_scale, (unsigned)(cfg.period_ns / MS), (unsigned)(cfg.probe_timeout_ns / MS),
+	     (unsigned)(cfg.suspect_min_ns / MS), (unsigned)(cfg.suspect_max_ns / MS));
+	return mesh_members_init(&members, self_node, now, &cfg, member_event, NULL);
 }
 
 bool node_alive(uint16_t node)

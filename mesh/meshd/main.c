@@ -117,7 +117,15 @@ static int64_t setup(uint64_t arg)
 	int64_t klen = load_key(key, sizeof(key));
 	if (klen < 0)
 		stay_out();
-	if ((err = link_init(&ctx, key, (size_t)klen)))
+	/* The cluster's detection scale (docs/mesh.md "Detection scale"). */
+	uint64_t scale = cmdline_get(st->args, "detect_scale", v, sizeof(v)) ?
+			 cmdline_decimal(v) : MESH_DETECT_SCALE_DEFAULT;
+	if (scale == 0 || scale > MESH_DETECT_SCALE_MAX) {
+		mlog("error: detect_scale=%s is not 1..%u: using %u", v, MESH_DETECT_SCALE_MAX,
+		     MESH_DETECT_SCALE_DEFAULT);
+		scale = MESH_DETECT_SCALE_DEFAULT;
+	}
+	if ((err = link_init(&ctx, key, (size_t)klen, (unsigned)scale)))
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();

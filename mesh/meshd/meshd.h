@@ -59,7 +59,7 @@ extern struct mesh_members members;
 extern struct mesh_stats rx_stats;
 
 /* link.c: packets, membership */
-int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len);
+int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale);
 /* Send one packet; -AION_EAGAIN (nothing sent) while dst's boot is not
  * known yet and type is not MESH_PING (mesh/replay.h). */
 int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);

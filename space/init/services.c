@@ -173,6 +173,10 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 		char clock[12];
 		if (cmdline_get(bootinfo->cmdline, "aion.clock", clock, sizeof(clock)))
 			aion_text_add(args, size, " clock=%s", clock);
+		/* The cluster's failure detection timings (docs/mesh.md). */
+		char scale[4];
+		if (cmdline_get(bootinfo->cmdline, "aion.detect_scale", scale, sizeof(scale)))
+			aion_text_add(args, size, " detect_scale=%s", scale);
 		/* Test images: meshd may call raw references (MESHD_FORGE). */
 		if (cmdline_get(bootinfo->cmdline, "aion.meshforge", NULL, 0))
 			aion_text_add(args, size, " forge=1");

@@ -435,8 +435,8 @@ static void test_stale_claim_corrected(void **state)
 	assert_int_equal(out[0].ngossip, 0);
 }
 
-#define P1 MESH_DEFAULT_PERIOD_NS
-#define PT MESH_DEFAULT_PROBE_TIMEOUT_NS
+#define P1 MESH_BASE_PERIOD_NS
+#define PT MESH_BASE_PROBE_TIMEOUT_NS
 
 static bool has_gossip(const struct mesh_msg *m, uint16_t node, int state,
 		       uint32_t inc, uint16_t by)
@@ -450,12 +450,34 @@ static bool has_gossip(const struct mesh_msg *m, uint16_t node, int state,
 
 /* The Lifeguard timeout: max with no confirmation, min with K of them,
  * log-shaped in between, scaled by log10(n) above 10 nodes. */
+static void test_scaled_config(void **state)
+{
+	struct mesh_member_config b, c;
+
+	(void)state;
+	mesh_member_base_config(&b);
+	c = b;
+	assert_int_equal(mesh_member_scaled_config(&c, 0), -AION_EINVAL);
+	assert_int_equal(mesh_member_scaled_config(&c, MESH_DETECT_SCALE_MAX + 1),
+			 -AION_EINVAL);
+	assert_memory_equal(&c, &b, sizeof(c));
+	assert_int_equal(mesh_member_scaled_config(NULL, 1), -AION_EINVAL);
+	assert_int_equal(mesh_member_scaled_config(&c, 3), 0);
+	assert_int_equal(c.period_ns, 3 * b.period_ns);
+	assert_int_equal(c.probe_timeout_ns, 3 * b.probe_timeout_ns);
+	assert_int_equal(c.suspect_min_ns, 3 * b.suspect_min_ns);
+	assert_int_equal(c.suspect_max_ns, 3 * b.suspect_max_ns);
+	assert_int_equal(c.suspect_k, b.suspect_k);
+	assert_int_equal(c.lhm_max, b.lhm_max);
+	assert_int_equal(c.refuted_max, b.refuted_max);
+}
+
 static void test_suspect_timeout(void **state)
 {
 	struct mesh_member_config c;
 
 	(void)state;
-	mesh_member_default_config(&c);
+	mesh_member_base_config(&c);
 	c.suspect_min_ns = 100 * MS;
 	c.suspect_max_ns = 700 * MS;
 	c.suspect_k = 3;
@@ -509,7 +531,7 @@ static void test_confirmations(void **state)
 	assert_int_equal(mesh_members_state(&m, 5, NULL), MESH_STATE_SUSPECT);
 	/* No confirmation: the max (6 live nodes, K = 3). */
 	uint64_t tmax = mesh_suspect_timeout(&m.cfg, 6, 0);
-	assert_int_equal(tmax, MESH_DEFAULT_SUSPECT_MAX_NS);
+	assert_int_equal(tmax, MESH_BASE_SUSPECT_MAX_NS);
 	assert_true(mesh_members_next_deadline(&m) <= t0 + 2 * MS);
 	/* Our verification PING to 5 goes out now, carrying the suspicion. */
 	n = mesh_members_tick(&m, t0 + 2 * MS, out, MESH_TICK_MSGS_MAX);
@@ -681,7 +703,7 @@ static void test_local_health(void **state)
 
 	/* lhm_max bounds it; 0 turns it off. */
 	struct mesh_member_config c;
-	mesh_member_default_config(&c);
+	mesh_member_base_config(&c);
 	c.lhm_max = 0;
 	assert_int_equal(mesh_members_init(&m, 1, 0, &c, NULL, NULL), 0);
 	mesh_members_add(&m, 2, 0);
@@ -740,7 +762,7 @@ static void test_probe_cycle(void **state)
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
 	/* Nobody confirms: with 4 live nodes (K = 2) and LHM 1, 2 dies at
 	 * twice the max after the suspicion began, not before. */
-	uint64_t dead = P1 + 2 * MESH_DEFAULT_SUSPECT_MAX_NS;
+	uint64_t dead = P1 + 2 * MESH_BASE_SUSPECT_MAX_NS;
 	m.lhm = 1;
 	mesh_members_tick(&m, dead - MS, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
@@ -824,15 +846,19 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* 20 kills of a node that changes from trial to trial, each at a
- * different phase; every survivor's first DEAD event is one sample. */
-static void kill_trials(int n)
+ * different phase; every survivor's first DEAD event is one sample. At
+ * detection scale `scale` (1: the base timings). */
+static void kill_trials(int n, unsigned scale)
 {
+	struct mesh_member_config c;
+
+	assert_int_equal(mesh_member_scaled_config(&c, scale), 0);
 	enum { TRIALS = 20 };
 	uint64_t det[TRIALS * SIM_MAX];
 	int nd = 0;
 
 	for (int t = 0; t < TRIALS; t++) {
-		struct sim *s = sim_new(n, 0, 777 + (uint64_t)t * 31, true);
+		struct sim *s = sim_new_cfg(n, 0, 777 + (uint64_t)t * 31, true, &c);
 		int victim = 2 + t % (n - 1);
 		uint64_t kill_at;
 
@@ -840,7 +866,7 @@ static void kill_trials(int n)
 		assert_int_equal(s->total_deaths, 0);
 		s->node[victim].up = false;
 		kill_at = s->now;
-		sim_run(s, 2000 * MS);
+		sim_run(s, 2000 * MS * scale);
 		for (int i = 1; i <= n; i++) {
 			if (i == victim)
 				continue;
@@ -857,22 +883,24 @@ static void kill_trials(int n)
 		sim_free(s);
 	}
 	qsort(det, (size_t)nd, sizeof(det[0]), cmp_u64);
-	printf("# kill n=%d: detection median %llu ms max %llu ms "
-	       "(%d trials, %d observations)\n", n,
+	printf("# kill n=%d scale %u: detection median %llu ms max %llu ms "
+	       "(%d trials, %d observations)\n", n, scale,
 	       (unsigned long long)(det[nd / 2] / MS),
 	       (unsigned long long)(det[nd - 1] / MS), TRIALS, nd);
 	/* The targets are 300 ms median and 500 ms max on QEMU, where the
 	 * network and CPU add to this; the simulation must be well within. */
-	assert_true(det[nd / 2] <= 300 * MS);
-	assert_true(det[nd - 1] <= 500 * MS);
+	assert_true(det[nd / 2] <= 300 * MS * scale);
+	assert_true(det[nd - 1] <= 500 * MS * scale);
 }
 
 static void test_kill_detection(void **state)
 {
 	(void)state;
-	kill_trials(3);
-	kill_trials(5);
-	kill_trials(16);
+	kill_trials(3, 1);
+	kill_trials(5, 1);
+	kill_trials(16, 1);
+	kill_trials(3, MESH_DETECT_SCALE_DEFAULT);
+	kill_trials(16, MESH_DETECT_SCALE_DEFAULT);
 }
 
 static void loss_run(int n, uint64_t seed, uint64_t ms)
@@ -918,7 +946,7 @@ static void slow_run(int n, unsigned late, unsigned delay, unsigned lhm_max,
 {
 	struct mesh_member_config c;
 
-	mesh_member_default_config(&c);
+	mesh_member_base_config(&c);
 	c.lhm_max = lhm_max;
 	struct sim *s = sim_new_cfg(n, 10, seed, true, &c);
 
@@ -1019,7 +1047,7 @@ static unsigned starved_run(unsigned refuted_max, unsigned long_ms,
 	struct mesh_member_config c;
 	unsigned deaths;
 
-	mesh_member_default_config(&c);
+	mesh_member_base_config(&c);
 	c.refuted_max = refuted_max;
 	struct sim *s = sim_new_cfg(3, 0, seed, true, &c);
 
@@ -1059,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_refutation),
 		cmocka_unit_test(test_stale_claim_corrected),
+		cmocka_unit_test(test_scaled_config),
 		cmocka_unit_test(test_suspect_timeout),
 		cmocka_unit_test(test_confirmations),
 		cmocka_unit_test(test_local_health),
