@@ -162,7 +162,12 @@ static uint64_t suspect_deadline(const struct mesh_members *m,
 		floor = ceil;
 	if (t < floor)
 		t = floor;
-	return e->suspect_since + scaled(m, t);
+	/* Our own health stretches our suspicions too, but at most
+	 * MESH_LHM_SUSPECT_CAP times: a node cut off from everyone (its
+	 * probes all fail, so its LHM is at the max) still declares the
+	 * others dead within a few seconds. */
+	return e->suspect_since + t * (m->lhm + 1 < MESH_LHM_SUSPECT_CAP ?
+				       m->lhm + 1 : MESH_LHM_SUSPECT_CAP);
 }
 
 /* e's refutations still remembered at now. */

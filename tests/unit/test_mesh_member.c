@@ -36,6 +36,8 @@ struct sim_node {
 	unsigned run_every_ms; /* > 1: runs only then, ticking before it
 				* reads what arrived meanwhile */
 	unsigned delay_ms;     /* added to every message from or to it */
+	bool cut;              /* runs, but every message from or to it is
+				* lost (a partition of one) */
 	uint64_t stall_until;  /* neither ticks nor reads before (messages
 				* to it wait: a VM the host does not run) */
 	uint64_t dead_at[SIM_MAX + 1]; /* first DEAD event per node, 0 none */
@@ -94,6 +96,8 @@ static void on_event(void *ctx, uint64_t now, uint16_t node, int old_state,
 static void send_one(struct sim *s, const struct mesh_msg *msg)
 {
 	if (s->loss_pct && sim_rand(s) % 100 < s->loss_pct)
+		return;
+	if (s->node[msg->from].cut || s->node[msg->to].cut)
 		return;
 	assert_true(s->qlen < QCAP);
 	s->msgs++;
@@ -1081,6 +1085,44 @@ static void test_starved_node(void **state)
 	assert_true(off > 0);
 }
 
+/*
+ * A node cut off from everyone: its probes all fail and nobody answers a
+ * NACK, so its LHM goes to the max and it accuses nobody new; the
+ * suspicions it raised before still end, stretched at most
+ * MESH_LHM_SUSPECT_CAP times (net-faults: the isolated node must see the
+ * others dead within 10 s at scale 2). The others declare it dead.
+ */
+static void test_isolated_node(void **state)
+{
+	(void)state;
+	for (unsigned scale = 1; scale <= MESH_DETECT_SCALE_DEFAULT; scale++) {
+		struct mesh_member_config c;
+
+		assert_int_equal(mesh_member_scaled_config(&c, scale), 0);
+		struct sim *s = sim_new_cfg(3, 0, 5150 + scale, true, &c);
+		sim_run(s, 2000 * MS);
+		uint64_t cut_at = s->now;
+		s->node[1].cut = true;
+		sim_run(s, 10000 * MS);
+		uint64_t d2 = s->node[1].dead_at[2], d3 = s->node[1].dead_at[3];
+		printf("# isolated node 1, scale %u: it declares 2 dead after %llu "
+		       "ms, 3 after %llu ms (lhm %u); 2 and 3 declare it dead after "
+		       "%llu and %llu ms\n", scale,
+		       (unsigned long long)((d2 - cut_at) / MS),
+		       (unsigned long long)((d3 - cut_at) / MS), s->node[1].mm.lhm,
+		       (unsigned long long)((s->node[2].dead_at[1] - cut_at) / MS),
+		       (unsigned long long)((s->node[3].dead_at[1] - cut_at) / MS));
+		assert_true(d2 > cut_at && d3 > cut_at);
+		assert_true(d2 - cut_at < 5000 * MS * scale &&
+			    d3 - cut_at < 5000 * MS * scale);
+		assert_true(s->node[2].dead_at[1] > cut_at);
+		assert_true(s->node[3].dead_at[1] > cut_at);
+		assert_int_equal(mesh_members_state(&s->node[2].mm, 3, NULL),
+				 MESH_STATE_ALIVE);
+		sim_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1100,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_starved_node),
+		cmocka_unit_test(test_isolated_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,8 +29,8 @@
  * +1 when there was no relay to ask; a NACK that comes later takes its +1
  * back), +1 when we had to refute a suspicion of ourselves; -1 for each
  * probe ACKed directly. The probe period, the probe timeout, the
- * verification timeout and our suspicion timeouts are all multiplied by
- * (LHM + 1), and while LHM > lhm_max / 2 we accuse nobody and
+ * verification timeout are multiplied by (LHM + 1), our suspicion
+ * timeouts by min(LHM + 1, MESH_LHM_SUSPECT_CAP), and while LHM > lhm_max / 2 we accuse nobody and
  * confirmations do not shorten our suspicions: a node that is itself slow (CPU starved, its packets late)
  * probes less, waits longer for answers and takes longer to declare
  * anybody dead, instead of accusing healthy nodes (a real death still
@@ -115,6 +115,7 @@
 #define MESH_RELAYS_MAX 8       /* PING_REQs we relay that await a NACK */
 #define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
 #define MESH_LHM_MAX 8
+#define MESH_LHM_SUSPECT_CAP 3u   /* most our suspicions stretch */
 /* Most messages one tick can emit: a PING, its repeat and K PING_REQs, a
  * NACK per relay, verification PINGs (at most one per member, bounded by
  * max: the rest wait for the next tick) and one GOSSIP broadcast. */
