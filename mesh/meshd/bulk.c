@@ -19,7 +19,19 @@
 
 #define BBUFS           4       /* payloads held: calls in flight out, replies going out */
 #define RX_SLOTS        4       /* reassemblies at once (each MESH_BULK_MAX bytes) */
-#define IN_BULK         0xff    /* mesh_rpc.bulk of the message being delivered */
+#define IN_BULK         0xff
+/*
+ * Tuned on TCG VMs (docs/mesh-bulk.md "Measured"): each packet costs the
+ * receiving meshd about a millisecond (MAC, two IPCs), and netd's socket
+ * queue holds 16 datagrams, so a window of 16 overflowed it (drops,
+ * resends, membership pings delayed behind fragments); 8 does not, and
+ * goes as fast. A round trip of a burst varies with the receiver's load
+ * far more than the estimator's 10 ms floor allowed (20% of fragments
+ * were resent needlessly): the floor is 30 ms.
+ */
+#define BULK_WINDOW     8
+#define BULK_ACK_EVERY  4
+#define BULK_RTO_MIN_NS (30 * MS)
 
 struct bbuf {
 	bool used, sending;
@@ -36,9 +48,13 @@ static struct bulk_rx rx;
 static uint8_t rx_mem[RX_SLOTS][MESH_BULK_MAX];
 static struct bulk_cfg cfg;
 static uint32_t next_xfer[MESH_NODE_NONE + 1];  /* per destination, from 1 each boot */
+/* The round trip estimate of the last transfer to each node: the next
+ * one starts from it instead of the 100 ms default (a lone lost fragment
+ * would wait that long). */
+static struct { uint64_t srtt, rttvar, rto; } peer_rtt[MESH_NODE_NONE + 1];
 static const uint8_t *in_data;                  /* the message being delivered */
 static uint32_t in_len;
-static uint64_t bulk_sent, bulk_failed, bulk_bad, bulk_busy, tx_frags, tx_resent;
+static uint64_t bulk_sent, bulk_failed, bulk_bad, bulk_busy, tx_frags, tx_resent, tx_rto;
 
 void bulk_init(void)
 {
@@ -46,6 +62,9 @@ void bulk_init(void)
 	/* As much of a packet as a fragment can take (mesh/bulk.h). */
 	uint32_t room = MESH_PAYLOAD_MAX - BULK_DATA_HDR;
 	cfg.chunk = (uint16_t)(room < MESH_BULK_CHUNK_MAX ? room : MESH_BULK_CHUNK_MAX);
+	cfg.window = BULK_WINDOW;
+	cfg.ack_every = BULK_ACK_EVERY;
+	cfg.rto_min_ns = BULK_RTO_MIN_NS;
 	int err = bulk_cfg_check(&cfg);
 	if (!err)
 		err = bulk_rx_init(&rx, &cfg, &rx_mem[0][0], RX_SLOTS);
@@ -113,6 +132,12 @@ static void pump(struct bbuf *b, uint64_t now)
 	b->sending = false;
 	tx_frags += b->tx.stats.sent;
 	tx_resent += b->tx.stats.resent;
+	tx_rto += b->tx.stats.timeouts;
+	if (b->tx.srtt_ns) {
+		peer_rtt[b->dst].srtt = b->tx.srtt_ns;
+		peer_rtt[b->dst].rttvar = b->tx.rttvar_ns;
+		peer_rtt[b->dst].rto = b->tx.rto_ns;
+	}
 	if (res)
 		bulk_failed++;
 	else
@@ -138,6 +163,11 @@ int64_t bulk_send(unsigned idx, uint16_t dst, uint8_t type, const struct mesh_rp
 	int err = bulk_tx_start(&b->tx, &cfg, ++next_xfer[dst], msg, (size_t)n + 1 + b->len, now);
 	if (err)
 		return err;
+	if (peer_rtt[dst].srtt) {
+		b->tx.srtt_ns = peer_rtt[dst].srtt;
+		b->tx.rttvar_ns = peer_rtt[dst].rttvar;
+		b->tx.rto_ns = peer_rtt[dst].rto;
+	}
 	b->sending = true;
 	b->type = type;
 	b->dst = dst;
@@ -251,10 +281,10 @@ void bulk_stats_text(char *out, unsigned size)
 	for (unsigned i = 0; i < BBUFS; i++)
 		held += bbufs[i].used;
 	aion_text_add(out, size, "mesh bulk_sent=%lu bulk_failed=%lu bulk_busy=%lu bulk_held=%u "
-		      "bulk_frags_out=%lu bulk_resent=%lu bulk_frags_in=%u bulk_delivered=%u "
+		      "bulk_frags_out=%lu bulk_resent=%lu bulk_rto=%lu bulk_frags_in=%u bulk_delivered=%u "
 		      "bulk_dups=%u bulk_refused=%u bulk_timeouts=%u bulk_bad=%lu\n",
 		      (unsigned long)bulk_sent, (unsigned long)bulk_failed, (unsigned long)bulk_busy,
-		      held, (unsigned long)tx_frags, (unsigned long)tx_resent, s->frags,
+		      held, (unsigned long)tx_frags, (unsigned long)tx_resent, (unsigned long)tx_rto, s->frags,
 		      s->delivered, s->dups, s->refused_full + s->refused_big + s->refused_peers,
 		      s->timeouts, (unsigned long)(bulk_bad + s->malformed));
 }
