@@ -5,8 +5,11 @@
  * Roles (servers run on threads of their own; clients run in order):
  *   echo           registers "echo": replies with the request's label,
  *                  words and payload (w0 = 0); label LABEL_BIG: a reply of
- *                  BIG_LEN bytes, more than a remote reply carries (logs
- *                  "echo big served": it ran)
+ *                  64 KiB + 1 bytes, more than a remote reply carries (logs
+ *                  "echo big served": it ran); LABEL_BULK: echoes a payload
+ *                  of up to 64 KiB in either form (libaion/meshmem.h) with
+ *                  its checksum in w1 (logs "NAME bulk served len=N sum=S"
+ *                  unless w2 says quiet: bulk.c)
  *   local-echo     the same service registered as "echo-N" (N: this node)
  *   echo-counted   "echo" that logs each call it served (the replay test)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
@@ -16,8 +19,11 @@
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
  *                  every reply checked; then one call whose reply is too
  *                  big (executed, AION_ETRUNC) and one whose request is
- *                  too big (not executed, AION_ERANGE): "echo-client
- *                  big_reply=ERR big_request=ERR"
+ *                  too big (64 KiB + 1: not executed, AION_ERANGE):
+ *                  "echo-client big_reply=ERR big_request=ERR"
+ *   bulk-client    400 B, 4 KiB and 64 KiB echoed by "echo-N" (local) and
+ *                  "echo" (remote), every byte checked, then 64 KiB + 1
+ *                  to "echo" (AION_ERANGE): one line (the mesh-bulk test)
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
@@ -27,7 +33,8 @@
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
  *   bench          round trips to "echo-N" (local) and "echo" (remote),
- *                  each one's time logged (bench/mesh)
+ *                  each one's time logged, then 4 KiB and 64 KiB echoes
+ *                  to each (bench/mesh)
  *   cap-churn:S    for S seconds (0: forever) passes capabilities back and
  *                  forth through "mailbox": each round PUTs a copy of its
  *                  own counter (a capability in a call), GETs what the
