@@ -150,8 +150,9 @@ static inline const char *mesh_role_name(unsigned role)
  * fit the IPC buffer uses memory objects (the "memory convention"): the
  * tag carries MESH_TAG_MEMORY, the payload is MESH_MEM_LEN bytes, the
  * length (u32, little-endian), and the last capability is a memory object
- * (READ) of at least that many bytes, which the receiver owns from then
- * on. meshd delivers a payload of at most AION_IPC_PAYLOAD_MAX bytes
+ * (READ) of at least that many bytes, of which the receiver gets its own
+ * copy of the capability (so at most 3 other capabilities: the IPC's 4).
+ * meshd delivers a payload of at most AION_IPC_PAYLOAD_MAX bytes
  * inline and a larger one this way, whichever way it was sent; libaion's
  * meshmem.h reads and writes both forms. A length above
  * MESH_BULK_DATA_MAX is refused before anything is sent (AION_ERANGE);

@@ -355,17 +355,16 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		}
 		main_buf.cap_rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	}
+	aion_handle_t mo = 0;
 	if (r->bulk) {
 		uint32_t len;
 		const uint8_t *d = bulk_data(r, &len);
-		aion_handle_t mo;
 		int64_t e = 0;
 		if (len <= AION_IPC_PAYLOAD_MAX) {
 			memcpy(main_buf.payload, d, len);
 			m.tag = AION_TAG(r->label, len, r->ncaps);
 		} else if (!(e = mesh_mem_create(d, len, MESHD_MEM_VA, &mo))) {
 			mesh_mem_tag(&m, &main_buf, r->label, r->ncaps, len, mo);
-			main_buf.cap_rights[r->ncaps] |= AION_IPC_CAP_MOVE;
 		} else {
 			mlog("error: reply from node=%u len=%u not delivered err=%s", from, len,
 			     aion_error_name(e));
@@ -374,6 +373,8 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		}
 	}
 	reply_saved(reply, &m);
+	if (mo)
+		aion_handle_close(mo);  /* the caller has its copy */
 }
 
 static bool named(unsigned import)

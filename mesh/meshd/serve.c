@@ -493,6 +493,8 @@ static void local_done(struct job *j)
 	reply_saved(j->local_reply, &m);
 	if (j->mem)
 		aion_handle_close(j->mem);
+	j->mem = 0;
+	bbuf_free(j->sent.bulk);        /* a large call's payload, sent */
 	for (unsigned i = 0; i < r->ncaps; i++)
 		aion_handle_close(j->caps[i]);
 	for (unsigned i = 0; i < j->sent.ncaps; i++)

@@ -85,8 +85,10 @@ void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
 }
 
 int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
-		     unsigned ncaps, const void *data, uint32_t len, uint64_t va)
+		     unsigned ncaps, const void *data, uint32_t len, uint64_t va,
+		     aion_handle_t *made)
 {
+	*made = 0;
 	if (len <= AION_IPC_PAYLOAD_MAX) {
 		memcpy(b->payload, data, len);
 		m->tag = AION_TAG(label, len, ncaps);
@@ -96,8 +98,10 @@ int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t lab
 	int64_t err = mesh_mem_create(data, len, va, &mo);
 	if (err)
 		return err;
+	/* Copied, not moved: a move that fails leaves the handle here, and
+	 * the sender could not tell which happened. */
 	mesh_mem_tag(m, b, label, ncaps, len, mo);
-	b->cap_rights[ncaps] |= AION_IPC_CAP_MOVE;      /* the receiver's alone */
+	*made = mo;
 	return 0;
 }
 

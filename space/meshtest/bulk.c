@@ -39,8 +39,9 @@ static uint64_t checksum(const uint8_t *d, uint32_t len)
 }
 
 int64_t bulk_serve(struct aion_ipc_buffer *b, unsigned thread, const char *name,
-		   const struct aion_msg *m, struct aion_msg *r)
+		   const struct aion_msg *m, struct aion_msg *r, aion_handle_t *made)
 {
+	*made = 0;
 	uint8_t *d = big[thread];
 	uint32_t label = AION_TAG_LABEL(m->tag);
 	if (label == LABEL_BIG) {
@@ -48,7 +49,8 @@ int64_t bulk_serve(struct aion_ipc_buffer *b, unsigned thread, const char *name,
 		unsigned ncaps;
 		aion_printf("meshtest: echo big served len=%ld", (long)mesh_msg_len(m, b, &ncaps));
 		memset(d, 'b', MESH_BULK_DATA_MAX + 1);
-		return mesh_msg_put(r, b, label, 0, d, MESH_BULK_DATA_MAX + 1, mem_va(thread));
+		return mesh_msg_put(r, b, label, 0, d, MESH_BULK_DATA_MAX + 1, mem_va(thread),
+				    made);
 	}
 	int64_t len = mesh_msg_get(m, b, d, MESH_BULK_DATA_MAX, mem_va(thread));
 	uint64_t sum = len < 0 ? 0 : checksum(d, (uint32_t)len);
@@ -61,7 +63,7 @@ int64_t bulk_serve(struct aion_ipc_buffer *b, unsigned thread, const char *name,
 		return 0;
 	}
 	r->w[1] = sum;
-	return mesh_msg_put(r, b, label, 0, d, (uint32_t)len, mem_va(thread));
+	return mesh_msg_put(r, b, label, 0, d, (uint32_t)len, mem_va(thread), made);
 }
 
 /* One LABEL_BULK call of len bytes (pattern i) on svc from the client
@@ -74,9 +76,12 @@ int64_t bulk_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned i, uint
 		d[k] = pattern(i, k);
 	uint64_t sum = checksum(d, len);
 	struct aion_msg m = { .w = { 0, i, flags } };
-	int64_t err = mesh_msg_put(&m, b, LABEL_BULK, 0, d, len, mem_va(0));
+	aion_handle_t made;
+	int64_t err = mesh_msg_put(&m, b, LABEL_BULK, 0, d, len, mem_va(0), &made);
 	if (!err)
 		err = aion_call(svc, &m, 0);
+	if (made)
+		aion_handle_close(made);
 	if (!err)
 		err = (int64_t)m.w[0];
 	if (err)

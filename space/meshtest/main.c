@@ -182,13 +182,17 @@ static int64_t serve(struct aion_ipc_buffer *b, unsigned thread, const char *nam
 	}
 	aion_printf("meshtest: %s ready", name);
 	struct aion_msg m;
+	aion_handle_t made = 0;         /* a reply's memory object, closed once it went */
 	err = aion_recv((aion_handle_t)ep, &m, 0);
 	while (!err) {
+		if (made)
+			aion_handle_close(made);
+		made = 0;
 		uint32_t label = AION_TAG_LABEL(m.tag);
 		unsigned len = AION_TAG_LEN(m.tag), ncaps = AION_TAG_CAPS(m.tag);
 		struct aion_msg r = { .tag = AION_TAG(label, len, 0), .w = { 0, m.w[1], m.w[2] } };
 		if (!mailbox && (label == LABEL_BIG || label == LABEL_BULK)) {
-			int64_t e = bulk_serve(b, thread, name, &m, &r);
+			int64_t e = bulk_serve(b, thread, name, &m, &r, &made);
 			if (e) {
 				r = (struct aion_msg){ .tag = AION_TAG(label, 0, 0),
 						       .w = { (uint64_t)e } };

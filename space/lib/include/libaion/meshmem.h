@@ -33,11 +33,14 @@ void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
 		  unsigned ncaps, uint32_t len, aion_handle_t mo);
 
 /* A message of label whose payload is data[0, len): inline when it fits
- * the IPC buffer, else a new memory object (the last capability, moved)
- * and MESH_TAG_MEMORY. caps[0, ncaps) are in b already. 0, or the
- * error of mesh_mem_create (nothing to close). */
+ * the IPC buffer, else a new memory object (the last capability) and
+ * MESH_TAG_MEMORY. caps[0, ncaps) are in b already. *made is that object
+ * (0: inline): the receiver gets a copy, so the sender closes *made once
+ * the message went, or failed to go. 0, or the error of mesh_mem_create
+ * (nothing to close). */
 int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
-		     unsigned ncaps, const void *data, uint32_t len, uint64_t va);
+		     unsigned ncaps, const void *data, uint32_t len, uint64_t va,
+		     aion_handle_t *made);
 
 /* The length of a message's payload in either form (m as received, its
  * payload in b), and *ncaps the capabilities other than a memory object:
