@@ -895,9 +895,12 @@ int64_t proxy_call(struct aion_serve_req *r)
 		/* A large call: its payload waits in a bulk buffer (the
 		 * caller's object is read now and closed with the request). */
 		int64_t b = bbuf_take();
-		err = b < 0 ? b : !(r->msg.tag & MESH_TAG_MEMORY) ?
-		      (memcpy(bbuf_data((unsigned)b), r->data, len), 0) :
-		      mesh_mem_read(r->caps[ncaps], len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+		if (b < 0)
+			err = b;
+		else if (r->msg.tag & MESH_TAG_MEMORY)
+			err = mesh_mem_read(r->caps[ncaps], len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+		else
+			memcpy(bbuf_data((unsigned)b), r->data, len);
 		if (err) {
 			bbuf_free(b > 0 ? (unsigned)b : 0);
 			unexport(rpc, 0, err);
