@@ -5,7 +5,7 @@
 
 /* A call's header and references beside 64 KiB of data, with a 32-bit
  * length instead of rpc.h's 16-bit one. */
-_Static_assert(MESH_RPC_FIXED + 2 + MESH_RPC_CAPS * MESH_REF_LEN <= MESH_BULK_HDR_ROOM,
+_Static_assert(1 + MESH_RPC_BULK_HDR_MAX <= MESH_BULK_HDR_ROOM,
 	       "a call header fits beside MESH_BULK_DATA_MAX");
 _Static_assert(36 + BULK_DATA_HDR + MESH_BULK_CHUNK_MAX + 16 <= 512,
 	       "a fragment fits one datagram beside a packet header and the MAC");

@@ -12,7 +12,9 @@
  *                   it is local, a proxy when remote); ENOENT when no live
  *                   node has it, ETIMEDOUT when live nodes did not answer
  *   MESHD_NODES     -> payload: the membership table, text, one line per node
- *   MESHD_STATS     -> payload: receive counters (drops by cause), text
+ *   MESHD_STATS     w1 = the page -> payload: receive counters (drops by
+ *                   cause), text; page 1: bulk transfers
+ *                   (docs/mesh-bulk.md); reply w1 = the next page, or 0
  *   MESHD_SERVICES  -> payload: cluster-wide names, text, "name=N node=K"
  *   MESHD_SPAWN     payload = "PROGRAM [replicas=K] [nodes=A,B,..] [spread]"
  *                   -> w0 = 0 once a majority of the configured nodes
@@ -73,7 +75,8 @@
  *   -AION_EHOSTDOWN  not executed: the owner node is dead, nothing was sent
  *   -AION_EBUSY      not executed: too many calls in flight here or queued
  *                    at the owner
- *   -AION_ERANGE     not executed: payload larger than MESH_CALL_DATA_MAX
+ *   -AION_ERANGE     not executed: payload larger than MESH_BULK_DATA_MAX
+ *                    (nothing was sent)
  *   -AION_EINVAL     not executed: more than MESH_RPC_CAPS capabilities
  *   -AION_ENOSPC     not executed: export/import table full for a
  *                    capability the call carries
@@ -81,12 +84,19 @@
  *                    (the owner's grant table), or a SEND-only proxy
  *   -AION_EDEAD      not executed: the owner has no such object in its
  *                    current boot (a named proxy re-binds first)
+ *   -AION_ECONNRESET not executed: the owner dropped a large call's
+ *                    transfer before it was complete (docs/mesh-bulk.md)
  *   -AION_EINDOUBT   may have executed: the owner died after the call was
  *                    sent, restarted since the call was addressed to it, or
- *                    its service ended holding the call (retry only what
- *                    is idempotent or carries a request id)
- *   -AION_ETRUNC     executed: the reply could not be carried (too large,
- *                    or its capabilities could not be exported/imported)
+ *                    its service ended holding the call, or a large call's
+ *                    transfer timed out (retry only what is idempotent or
+ *                    carries a request id)
+ *   -AION_ETRUNC     executed: the reply could not be carried (above
+ *                    MESH_BULK_DATA_MAX, its transfer failed, or its
+ *                    capabilities could not be exported/imported)
+ * Payloads above MESH_CALL_DATA_MAX (calls and replies) travel as bulk
+ * transfers (docs/mesh-bulk.md); above AION_IPC_PAYLOAD_MAX they use the
+ * memory convention below (MESH_TAG_MEMORY).
  * Each remote call executes at most once on the owner node. A proxy that
  * came from MESHD_LOOKUP remembers the name: when its node dies, the next
  * call on it finds the name again (waiting up to MESH_REBIND_MS for the
@@ -135,6 +145,25 @@ static inline const char *mesh_role_name(unsigned role)
 /* Most payload bytes a remote call or reply carries (a mesh packet must
  * fit one socket datagram of AION_IPC_PAYLOAD_MAX bytes). */
 #define MESH_CALL_DATA_MAX      356
+
+/*
+ * Larger payloads, up to MESH_BULK_DATA_MAX bytes, are carried as bulk
+ * transfers (docs/mesh-bulk.md). A call or reply whose payload does not
+ * fit the IPC buffer uses memory objects (the "memory convention"): the
+ * tag carries MESH_TAG_MEMORY, the payload is MESH_MEM_LEN bytes, the
+ * length (u32, little-endian), and the last capability is a memory object
+ * (READ) of at least that many bytes, of which the receiver gets its own
+ * copy of the capability (so at most 3 other capabilities: the IPC's 4).
+ * meshd delivers a payload of at most AION_IPC_PAYLOAD_MAX bytes
+ * inline and a larger one this way, whichever way it was sent; libaion's
+ * meshmem.h reads and writes both forms. A length above
+ * MESH_BULK_DATA_MAX is refused before anything is sent (AION_ERANGE);
+ * a call whose object is missing, too small or not readable gets
+ * AION_EINVAL (not executed).
+ */
+#define MESH_BULK_DATA_MAX      65536u
+#define MESH_TAG_MEMORY         (1ull << 17)
+#define MESH_MEM_LEN            4u
 
 /* Label of simple text request/reply services (the shell's `call`). */
 #define MESH_TEXT_CALL          1

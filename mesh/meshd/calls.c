@@ -41,6 +41,7 @@
  */
 #include "meshd.h"
 #include "mesh/amo.h"
+#include "libaion/meshmem.h"
 
 #define REBIND_RETRY_NS (150 * MS)
 #define PARKED_MAX      16
@@ -69,6 +70,7 @@ struct parked {
 
 struct outcall {
 	bool used, acked;
+	bool bulk_started;              /* a large call's transfer began (docs/mesh-bulk.md) */
 	enum outcall_kind kind;
 	unsigned agg;                   /* names.c's aggregate for LOOKUP/LIST */
 	uint16_t node;
@@ -235,7 +237,8 @@ static void unexport(const struct mesh_rpc *r, uint16_t node, int64_t err)
 {
 	bool imported = node != self_node && node != 0 &&
 			(!err || (err != -AION_EHOSTDOWN && err != -AION_EBUSY && err != -AION_EDEAD &&
-				  err != -AION_ERIGHTS && err != -AION_ENOSPC && err != -AION_ERANGE));
+				  err != -AION_ERIGHTS && err != -AION_ENOSPC && err != -AION_ERANGE &&
+				  err != -AION_ECONNRESET));
 	for (unsigned i = 0; !imported && i < r->ncaps; i++)
 		export_ungrant(&r->caps[i], node);
 }
@@ -267,17 +270,38 @@ int64_t import_named(const struct mesh_ref *ref, const char *name, aion_handle_t
 	return 0;
 }
 
+/*
+ * A large call (its payload in a bulk buffer) goes as one transfer, which
+ * resends its own fragments; its DONE plays the CALL_ACK's part
+ * (calls_bulk_end). From then on the call is kept alive with a
+ * MESH_SELF_PROBE of the same id instead of the whole call: the owner
+ * answers it like a duplicate (CALL_ACK, or the answer again).
+ */
 static void transmit(struct outcall *oc)
 {
 	const struct mesh_rpc *r = &oc->rpc;
 	struct mesh_rpc hello = { .boot = self_boot, .obj = MESH_OBJ_MESHD,
 				  .label = MESH_SELF_HELLO };
+	struct mesh_rpc probe = { .boot = self_boot, .owner_boot = r->owner_boot, .id = r->id,
+				  .obj = MESH_OBJ_MESHD, .label = MESH_SELF_PROBE };
+	oc->next_tx = aion_clock_ns() + (oc->acked ? KEEPALIVE_NS : RETRANSMIT_NS);
+	if (r->owner_boot && r->bulk && !oc->bulk_started) {
+		oc->bulk_started = true;
+		int64_t err = bulk_send(r->bulk, oc->node, MESH_CALL, r);
+		if (err)
+			mlog("error: call id=%u to node=%u not sent err=%s", r->id, oc->node,
+			     aion_error_name(err));
+		return;
+	}
+	if (r->owner_boot && r->bulk && !oc->acked)
+		return;         /* the transfer is under way */
 	if (!r->owner_boot)
 		r = &hello;     /* held until the owner's boot is known */
+	else if (r->bulk)
+		r = &probe;
 	int n = mesh_rpc_encode(r, pkt, sizeof(pkt));
 	if (n < 0 || link_send(oc->node, MESH_CALL, pkt, (size_t)n) < 0)
 		mlog("error: call id=%u to node=%u not sent", oc->rpc.id, oc->node);
-	oc->next_tx = aion_clock_ns() + (oc->acked ? KEEPALIVE_NS : RETRANSMIT_NS);
 }
 
 int64_t outcall_start(enum outcall_kind kind, unsigned agg, uint16_t node,
@@ -310,7 +334,9 @@ void rpc_to_reply(const struct mesh_rpc *r, struct aion_msg *m)
 	memcpy(main_buf.payload, r->data, r->len);
 }
 
-/* Answers a unit's call with a remote reply (r) or an error (err). */
+/* Answers a unit's call with a remote reply (r) or an error (err). A
+ * large payload comes inline when it fits the IPC buffer, else in a new
+ * memory object (aion/mesh.h, MESH_TAG_MEMORY). */
 void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, uint16_t from)
 {
 	if (err) {
@@ -329,7 +355,26 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		}
 		main_buf.cap_rights[i] = r->caps[i].rights & (AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	}
+	aion_handle_t mo = 0;
+	if (r->bulk) {
+		uint32_t len;
+		const uint8_t *d = bulk_data(r, &len);
+		int64_t e = 0;
+		if (len <= AION_IPC_PAYLOAD_MAX) {
+			memcpy(main_buf.payload, d, len);
+			m.tag = AION_TAG(r->label, len, r->ncaps);
+		} else if (!(e = mesh_mem_create(d, len, MESHD_MEM_VA, &mo))) {
+			mesh_mem_tag(&m, &main_buf, r->label, r->ncaps, len, mo);
+		} else {
+			mlog("error: reply from node=%u len=%u not delivered err=%s", from, len,
+			     aion_error_name(e));
+			reply_saved_err(reply, -AION_ETRUNC);   /* it ran; its reply is lost */
+			return;
+		}
+	}
 	reply_saved(reply, &m);
+	if (mo)
+		aion_handle_close(mo);  /* the caller has its copy */
 }
 
 static bool named(unsigned import)
@@ -347,6 +392,7 @@ static void park(unsigned import, aion_handle_t reply, const struct mesh_rpc *r)
 			p = &parked[i];
 	if (!p) {
 		unexport(r, 0, -AION_EBUSY);
+		bbuf_free(r->bulk);
 		reply_saved_err(reply, -AION_EBUSY);
 		return;
 	}
@@ -496,6 +542,7 @@ static void dispatch_call(unsigned import, aion_handle_t reply, struct mesh_rpc 
 static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 {
 	oc->used = false;
+	bulk_stop(oc->rpc.bulk);        /* the call's buffer stays with it */
 	if (oc->kind == OC_RELEASE)
 		return;         /* the owner forgets the grants; nothing waits */
 	if (oc->kind == OC_GRANT) {
@@ -526,6 +573,7 @@ void calls_local_done(unsigned import, aion_handle_t reply, int64_t err,
 	}
 	unexport(sent, from, err);
 	calls_deliver(reply, err, r, from);
+	bbuf_free(sent->bulk);
 }
 
 /* The lookup for a named import ended: ref found (err 0) or not. */
@@ -563,6 +611,7 @@ static void rebind_tick(uint64_t now)
 			parked[i].used = false;
 			mlog("proxy not rebound name=%s err=AION_EHOSTDOWN", imports[parked[i].import].name);
 			unexport(&parked[i].rpc, 0, -AION_EHOSTDOWN);
+			bbuf_free(parked[i].rpc.bulk);
 			reply_saved_err(parked[i].reply, -AION_EHOSTDOWN);
 		}
 	for (unsigned i = 0; i < IMPORTS_MAX; i++) {
@@ -636,6 +685,23 @@ void calls_on_status(uint16_t src, uint32_t src_boot, uint8_t type, const struct
 		return;
 	}
 	finish(oc, s->code < 0 ? s->code : -AION_EMALFORMED, NULL);
+}
+
+/* A large call's transfer ended: delivered (the owner takes it as it
+ * takes a CALL: the call is acknowledged), or refused or dropped by the
+ * owner's receiver (not run), or timed out (it may have been delivered,
+ * every DONE lost: it may have run). */
+void calls_bulk_end(uint16_t dst, uint32_t id, int err)
+{
+	struct outcall *oc = find(dst, id);
+	if (!oc)
+		return;
+	if (err) {
+		finish(oc, err == -AION_ETIMEDOUT ? -AION_EINDOUBT : err, NULL);
+		return;
+	}
+	oc->acked = true;
+	oc->next_tx = aion_clock_ns() + KEEPALIVE_NS;
 }
 
 void calls_node_dead(uint16_t node)
@@ -744,14 +810,26 @@ uint64_t calls_deadline(void)
 	return d;
 }
 
-/* Why a call on proxy idx cannot be carried (0: it can). */
-static int64_t proxy_refusal(const struct import *im, bool rebind, const struct aion_serve_req *r)
+/* Why a call on proxy idx cannot be carried (0: it can). *len is its
+ * payload's length and *ncaps its capabilities, less a memory object
+ * (aion/mesh.h, MESH_TAG_MEMORY) that holds the payload. */
+static int64_t proxy_refusal(const struct import *im, bool rebind, const struct aion_serve_req *r,
+			     uint32_t *len, unsigned *ncaps)
 {
 	if (!im->used)
 		return -AION_ECAP;
-	if (r->len > MESH_CALL_DATA_MAX)
-		return -AION_ERANGE;
-	if (r->ncaps > MESH_RPC_CAPS)
+	*len = r->len;
+	*ncaps = r->ncaps;
+	if (r->msg.tag & MESH_TAG_MEMORY) {
+		if (r->len != MESH_MEM_LEN || r->ncaps == 0)
+			return -AION_EINVAL;
+		*len = (uint32_t)r->data[0] | (uint32_t)r->data[1] << 8 |
+		       (uint32_t)r->data[2] << 16 | (uint32_t)r->data[3] << 24;
+		(*ncaps)--;
+	}
+	if (*len > MESH_BULK_DATA_MAX)
+		return -AION_ERANGE;    /* nothing sent: not run */
+	if (*ncaps > MESH_RPC_CAPS)
 		return -AION_EINVAL;
 	if (!rebind && !node_alive(im->ref.node))
 		return -AION_EHOSTDOWN;
@@ -791,10 +869,12 @@ int64_t proxy_call(struct aion_serve_req *r)
 	const struct import *im = &imports[idx];
 	bool rebind = named(idx) && (im->rebinding ||
 				     (im->ref.node != self_node && !node_alive(im->ref.node)));
-	int64_t err = proxy_refusal(im, rebind, r);
+	uint32_t len;
+	unsigned ncaps;
+	int64_t err = proxy_refusal(im, rebind, r, &len, &ncaps);
 
 	unsigned done = 0;         /* capabilities exported (or short-cut) so far */
-	for (; !err && done < r->ncaps; done++) {
+	for (; !err && done < ncaps; done++) {
 		if (import_shortcut(r->caps[done], &rpc->caps[done]))
 			continue;       /* the owner's own reference; the handle goes */
 		err = export_cap(r->caps[done], 0, false, &rpc->caps[done]);
@@ -810,13 +890,33 @@ int64_t proxy_call(struct aion_serve_req *r)
 	rpc->label = r->label;
 	for (unsigned i = 0; i < 3; i++)
 		rpc->w[i] = r->msg.w[i];
-	rpc->ncaps = (uint8_t)r->ncaps;
-	rpc->len = (uint16_t)r->len;
-	memcpy(rpc->data, r->data, r->len);
+	rpc->ncaps = (uint8_t)ncaps;
+	if (len > MESH_CALL_DATA_MAX || (r->msg.tag & MESH_TAG_MEMORY)) {
+		/* A large call: its payload waits in a bulk buffer (the
+		 * caller's object is read now and closed with the request). */
+		int64_t b = bbuf_take();
+		if (b < 0)
+			err = b;
+		else if (r->msg.tag & MESH_TAG_MEMORY)
+			err = mesh_mem_read(r->caps[ncaps], len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+		else
+			memcpy(bbuf_data((unsigned)b), r->data, len);
+		if (err) {
+			bbuf_free(b > 0 ? (unsigned)b : 0);
+			unexport(rpc, 0, err);
+			return err;
+		}
+		bbuf_set_len((unsigned)b, len);
+		rpc->bulk = (uint8_t)b;
+	} else {
+		rpc->len = (uint16_t)len;
+		memcpy(rpc->data, r->data, len);
+	}
 	int64_t reply = aion_serve_save(r);
 	if (reply < 0) {
 		mlog("error: reply not saved err=%s", aion_error_name(reply));
 		unexport(rpc, 0, reply);
+		bbuf_free(rpc->bulk);
 		return reply;
 	}
 	if (rebind)

@@ -388,6 +388,15 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 		calls_on_status(h.src, h.src_boot, h.type, &s);
 		return;
 	}
+	case MESH_BULK_DATA:
+	case MESH_BULK_ACK:
+		if (h.dst != self_node)
+			rx_bad_payload++;
+		else if (h.type == MESH_BULK_DATA)
+			bulk_on_data(h.src, h.src_boot, payload, (size_t)n);
+		else
+			bulk_on_ack(h.src, payload, (size_t)n);
+		return;
 	default:
 		rx_bad_payload++;
 	}

@@ -129,6 +129,7 @@ static int64_t setup(uint64_t arg)
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();
+	bulk_init();
 	cluster_init();
 	/* Without its disk a node still gives membership, names and calls;
 	 * it takes no part in the cluster's state and says why when asked. */
@@ -232,6 +233,9 @@ static uint64_t earliest(void)
 	uint64_t j = jobs_deadline();
 	uint64_t k = cons_deadline();
 	uint64_t q = requests_deadline();
+	uint64_t b = bulk_deadline();
+	if (b && b < d)
+		d = b;
 	if (k && k < d)
 		d = k;
 	if (q && q < d)
@@ -268,6 +272,7 @@ int64_t aion_main(uint64_t arg)
 		now = aion_clock_ns();
 		link_tick(now);
 		calls_tick(now);
+		bulk_tick(now);
 		names_tick(now);
 		cons_tick(now);
 		requests_tick(now);

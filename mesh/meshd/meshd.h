@@ -170,6 +170,29 @@ void requests_outcall_done(unsigned pending, int64_t err, const struct mesh_rpc 
 void requests_tick(uint64_t now);
 uint64_t requests_deadline(void);
 
+/* bulk.c: calls and replies above MESH_CALL_DATA_MAX as bulk transfers
+ * (docs/mesh-bulk.md). A payload waits in a buffer (index 1..: a
+ * mesh_rpc's bulk field) until bbuf_free. */
+#define MESHD_MEM_VA    0x0000000048000000ull   /* the main thread's mapping place (meshmem.h) */
+void bulk_init(void);
+int64_t bbuf_take(void);                /* its index, or -AION_EBUSY */
+uint8_t *bbuf_data(unsigned b);         /* MESH_BULK_DATA_MAX bytes */
+void bbuf_set_len(unsigned b, uint32_t len);
+void bbuf_free(unsigned b);             /* stops its transfer, if any */
+void bulk_stop(unsigned b);             /* stops b's transfer; b stays taken */
+/* r's payload wherever it is (inline, a buffer, or the message being delivered). */
+const uint8_t *bulk_data(const struct mesh_rpc *r, uint32_t *len);
+/* Sends buffer b's payload behind r's header to dst as a CALL or REPLY;
+ * the end is reported to calls_bulk_end / serve_bulk_end. */
+int64_t bulk_send(unsigned b, uint16_t dst, uint8_t type, const struct mesh_rpc *r);
+void bulk_on_data(uint16_t src, uint32_t src_boot, const uint8_t *payload, size_t len);
+void bulk_on_ack(uint16_t src, const uint8_t *payload, size_t len);
+void bulk_tick(uint64_t now);
+uint64_t bulk_deadline(void);
+void bulk_stats_text(char *out, unsigned size);
+void calls_bulk_end(uint16_t dst, uint32_t id, int err);
+void serve_bulk_end(uint16_t dst, uint32_t boot, uint32_t id, int err, unsigned b);
+
 /* jobs.c: the instances the desired state places on this node */
 void jobs_reconcile(const struct csched_state *s);
 void jobs_tick(uint64_t now);

@@ -20,12 +20,15 @@
 #include "mesh/amo.h"
 #include "mesh/grant.h"
 #include "common/format.h"
+#include "libaion/meshmem.h"
 
 #define WORK_NEXT       1               /* worker -> main: w0 = finished job + 1 */
 
 /* A finished call's answer, sent again to its duplicates. */
 struct cached {
-	uint8_t type;                   /* MESH_REPLY or MESH_ERROR */
+	uint8_t type;                   /* MESH_REPLY or MESH_ERROR; MESH_CALL_ACK while a
+					 * large reply's transfer is under way; 0 once it was
+					 * delivered (nothing to send again) */
 	uint16_t len;
 	uint8_t pkt[MESH_RPC_LEN_MAX];
 };
@@ -44,6 +47,12 @@ struct job {
 	unsigned import;
 	struct mesh_rpc sent;           /* local: the call, should it be parked again */
 	struct mesh_rpc rpc;            /* the call in; the reply out */
+	/* A payload above MESH_CALL_DATA_MAX (rpc.len is 0 then): up to
+	 * AION_IPC_PAYLOAD_MAX bytes in inl, more in a memory object (the
+	 * call's, made by meshd; the reply's, made by the service). */
+	uint32_t big_len;
+	aion_handle_t mem;
+	uint8_t inl[AION_IPC_PAYLOAD_MAX];
 };
 
 static struct grant_export export_slots[EXPORTS_MAX];
@@ -195,6 +204,27 @@ void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
 	uint8_t type = MESH_REPLY;
 	int n = 0;
 
+	if (!err && reply->bulk) {
+		/* A large reply: its transfer's DONE makes it delivered
+		 * (serve_bulk_end); duplicates meanwhile get a CALL_ACK. */
+		reply->boot = boot;
+		reply->owner_boot = self_boot;
+		reply->id = id;
+		int64_t e = bulk_send(reply->bulk, src, MESH_REPLY, reply);
+		if (!e) {
+			if (known) {
+				cache[slot].type = MESH_CALL_ACK;
+				amo_finish(&amo, slot);
+			}
+			return;
+		}
+		mlog("error: reply id=%u to node=%u not sent err=%s", id, src, aion_error_name(e));
+		err = -AION_ETRUNC;
+	}
+	if (err && reply && reply->bulk) {
+		bbuf_free(reply->bulk);
+		reply->bulk = 0;
+	}
 	if (!err) {
 		reply->boot = boot;
 		reply->owner_boot = self_boot;
@@ -219,6 +249,32 @@ void serve_complete(uint16_t src, uint32_t boot, uint32_t id, int64_t err,
 		amo_finish(&amo, slot);
 	}
 	link_send(src, type, out, (size_t)n);
+}
+
+/* A large reply's transfer ended (buffer b): delivered, or the caller
+ * hears that it ran and its reply is lost (AION_ETRUNC). */
+void serve_bulk_end(uint16_t dst, uint32_t boot, uint32_t id, int err, unsigned b)
+{
+	unsigned slot;
+	bbuf_free(b);
+	bool known = amo_find(&amo, dst, boot, id, &slot) && cache[slot].type == MESH_CALL_ACK;
+	if (known && !err) {
+		cache[slot].type = 0;
+		return;
+	}
+	if (err)
+		mlog("error: reply id=%u to node=%u lost err=%s", id, dst, aion_error_name(err));
+	struct mesh_status st = { .boot = boot, .owner_boot = self_boot, .id = id,
+				  .code = -AION_ETRUNC };
+	int n = mesh_status_encode(&st, out, sizeof(out));
+	if (err && n > 0) {
+		if (known) {
+			cache[slot].type = MESH_ERROR;
+			cache[slot].len = (uint16_t)n;
+			memcpy(cache[slot].pkt, out, (size_t)n);
+		}
+		link_send(dst, MESH_ERROR, out, (size_t)n);
+	}
 }
 
 static void give_job(aion_handle_t worker_reply, unsigned j)
@@ -250,6 +306,17 @@ static int64_t queue_job(uint16_t src, const struct mesh_rpc *r, struct job **ou
 	if (err)
 		return err;
 	*j = (struct job){ .target = (aion_handle_t)cookie, .rpc = *r };
+	if (r->bulk) {
+		/* The payload leaves the bulk buffer or the receiver's slot now. */
+		uint32_t len;
+		const uint8_t *d = bulk_data(r, &len);
+		j->rpc.bulk = 0;
+		j->big_len = len;
+		if (len <= AION_IPC_PAYLOAD_MAX)
+			memcpy(j->inl, d, len);
+		else if (mesh_mem_create(d, len, MESHD_MEM_VA, &j->mem))
+			return -AION_ENOSPC;    /* no memory for it: not run */
+	}
 	unsigned got = 0;
 	for (; !err && got < r->ncaps; got++) {
 		err = import_copy(&r->caps[got], &j->caps[got]);
@@ -258,6 +325,8 @@ static int64_t queue_job(uint16_t src, const struct mesh_rpc *r, struct job **ou
 	if (err) {
 		for (unsigned i = 0; i + 1 < got; i++)
 			aion_handle_close(j->caps[i]);
+		if (j->mem)
+			aion_handle_close(j->mem);
 		return err;
 	}
 	j->state = J_QUEUED;
@@ -336,7 +405,10 @@ void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const str
 		return;
 	case AMO_DONE:
 		calls_dup++;
-		link_send(src, cache[slot].type, cache[slot].pkt, cache[slot].len);
+		if (cache[slot].type == MESH_CALL_ACK)
+			send_status(src, MESH_CALL_ACK, src_boot, r->id, 0);
+		else if (cache[slot].type)
+			link_send(src, cache[slot].type, cache[slot].pkt, cache[slot].len);
 		return;
 	case AMO_OTHER_BOOT:
 		/* Meant for another boot of this node, which may have run it. */
@@ -349,6 +421,14 @@ void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const str
 	}
 	calls_in++;
 
+	if (r->obj == MESH_OBJ_MESHD && (r->label == MESH_SELF_PROBE || r->bulk)) {
+		/* A probe run as new: its large call was delivered but never
+		 * taken (no room in the window then), so it never runs. meshd
+		 * itself takes no large payload. */
+		serve_complete(src, src_boot, r->id,
+			       r->label == MESH_SELF_PROBE ? -AION_ECONNRESET : -AION_ERANGE, NULL);
+		return;
+	}
 	if (r->obj == MESH_OBJ_MESHD) {
 		static struct mesh_rpc reply;
 		reply = (struct mesh_rpc){ 0 };
@@ -403,7 +483,18 @@ static void local_done(struct job *j)
 		main_buf.caps[i] = j->caps[i];
 		main_buf.cap_rights[i] = AION_RIGHT_SEND | AION_RIGHT_GRANT;
 	}
+	if (j->big_len && !j->mem) {
+		memcpy(main_buf.payload, j->inl, j->big_len);
+		m.tag = AION_TAG(r->label, j->big_len, r->ncaps);
+	} else if (j->mem) {
+		/* The service's object goes to the caller as it is. */
+		mesh_mem_tag(&m, &main_buf, r->label, r->ncaps, j->big_len, j->mem);
+	}
 	reply_saved(j->local_reply, &m);
+	if (j->mem)
+		aion_handle_close(j->mem);
+	j->mem = 0;
+	bbuf_free(j->sent.bulk);        /* a large call's payload, sent */
 	for (unsigned i = 0; i < r->ncaps; i++)
 		aion_handle_close(j->caps[i]);
 	for (unsigned i = 0; i < j->sent.ncaps; i++)
@@ -440,6 +531,28 @@ static void job_finished(struct job *j)
 		     j->src, aion_error_name(err));
 		err = -AION_ETRUNC;
 	}
+	if (!err && j->big_len) {
+		/* A large reply waits in a bulk buffer for its transfer. */
+		int64_t b = bbuf_take();
+		if (b > 0 && j->mem)
+			err = mesh_mem_read(j->mem, j->big_len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+		else if (b > 0)
+			memcpy(bbuf_data((unsigned)b), j->inl, j->big_len);
+		if (b > 0 && !err) {
+			bbuf_set_len((unsigned)b, j->big_len);
+			r->bulk = (uint8_t)b;
+		} else {
+			bbuf_free(b > 0 ? (unsigned)b : 0);
+			mlog("error: reply id=%u to node=%u len=%u not carried err=%s", r->id, j->src,
+			     j->big_len, aion_error_name(b < 0 ? b : err));
+			for (unsigned i = 0; i < r->ncaps; i++)
+				export_ungrant(&r->caps[i], j->src);
+			err = -AION_ETRUNC;
+		}
+	}
+	if (j->mem)
+		aion_handle_close(j->mem);
+	j->mem = 0;
 	j->state = J_FREE;
 	if (!err && shortcut) {
 		/* Sent once the owners of the short-cut references let src in. */
@@ -502,28 +615,48 @@ int64_t worker_thread(uint64_t arg)
 			b->cap_rights[i] = j->rights[i];
 		}
 		memcpy(b->payload, r->data, r->len);
+		if (j->mem) {
+			mesh_mem_tag(&c, b, r->label, r->ncaps, j->big_len, j->mem);
+			b->cap_rights[r->ncaps] = AION_RIGHT_READ;
+		} else if (j->big_len) {
+			memcpy(b->payload, j->inl, j->big_len);
+			c.tag = AION_TAG(r->label, j->big_len, r->ncaps);
+		}
 		j->err = aion_call(j->target, &c, 0);
 		for (unsigned i = 0; i < r->ncaps; i++)
 			aion_handle_close(j->caps[i]);  /* copies: the callee has its own */
+		if (j->mem)
+			aion_handle_close(j->mem);
+		j->mem = 0;
+		j->big_len = 0;
 		/* The kernel's EDEAD may mean the server died holding the call:
 		 * it may have run. */
 		if (j->err == -AION_EDEAD)
 			j->err = -AION_EINDOUBT;
-		unsigned len = j->err ? 0 : AION_TAG_LEN(c.tag);
 		unsigned ncaps = j->err ? 0 : AION_TAG_CAPS(c.tag);
-		if (len > MESH_CALL_DATA_MAX || ncaps > MESH_RPC_CAPS) {
+		int64_t len = j->err ? 0 : mesh_msg_len(&c, b, &ncaps);
+		if (len >= 0 && (c.tag & MESH_TAG_MEMORY) && !j->err) {
+			j->mem = b->caps[ncaps];        /* read by the main thread */
+			j->big_len = (uint32_t)len;
+		} else if (len > MESH_CALL_DATA_MAX) {
+			memcpy(j->inl, b->payload, (size_t)len);
+			j->big_len = (uint32_t)len;
+		}
+		if (len < 0 || len > MESH_BULK_DATA_MAX || ncaps > MESH_RPC_CAPS) {
 			/* It ran, but its reply is too big to carry: the
 			 * caller learns that (ETRUNC); nothing leaks here. */
-			for (unsigned i = 0; i < ncaps && i < AION_IPC_CAPS_MAX; i++)
+			for (unsigned i = 0; i < AION_TAG_CAPS(c.tag) && i < AION_IPC_CAPS_MAX; i++)
 				aion_handle_close(b->caps[i]);
 			j->err = -AION_ETRUNC;
+			j->mem = 0;
+			j->big_len = 0;
 		}
 		r->label = AION_TAG_LABEL(c.tag);
 		for (unsigned i = 0; i < 3; i++)
 			r->w[i] = c.w[i];
 		r->obj = r->gen = 0;
 		r->ncaps = j->err ? 0 : (uint8_t)ncaps;
-		r->len = j->err ? 0 : (uint16_t)len;
+		r->len = j->err || j->big_len ? 0 : (uint16_t)len;
 		for (unsigned i = 0; i < r->ncaps; i++)
 			j->caps[i] = b->caps[i];
 		if (!j->err)

@@ -21,12 +21,13 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-blk", .prio = 124, .quota = 128, .needs = SVC_NEED_DISK },
 	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md);
 	 * the disk's "mesh" region for its Raft log (its log and snapshot
-	 * buffers take about 1 MiB). */
-	{ .name = "meshd", .prio = 119, .quota = 1024,
+	 * buffers take about 1 MiB; bulk transfers' buffers 0.5 MiB). */
+	{ .name = "meshd", .prio = 119, .quota = 1280,
 	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
-	{ .name = "meshtest", .prio = 110, .quota = 256, .when = "aion.meshtest" },
+	/* 512: 64 KiB payload buffers per thread (meshtest's bulk.c). */
+	{ .name = "meshtest", .prio = 110, .quota = 512, .when = "aion.meshtest" },
 	/* Disk tests (tests/boot/boot_disk.py): aion.blktest=MODE. */
 	{ .name = "blktest", .prio = 110, .quota = 320, .needs = SVC_NEED_DISK_TEST,
 	  .when = "aion.blktest" },

@@ -5,8 +5,11 @@
  * Roles (servers run on threads of their own; clients run in order):
  *   echo           registers "echo": replies with the request's label,
  *                  words and payload (w0 = 0); label LABEL_BIG: a reply of
- *                  BIG_LEN bytes, more than a remote reply carries (logs
- *                  "echo big served": it ran)
+ *                  64 KiB + 1 bytes, more than a remote reply carries (logs
+ *                  "echo big served": it ran); LABEL_BULK: echoes a payload
+ *                  of up to 64 KiB in either form (libaion/meshmem.h) with
+ *                  its checksum in w1 (logs "NAME bulk served len=N sum=S"
+ *                  unless w2 says quiet: bulk.c)
  *   local-echo     the same service registered as "echo-N" (N: this node)
  *   echo-counted   "echo" that logs each call it served (the replay test)
  *   mailbox        registers "mailbox": PUT (caps[0]) keeps a capability,
@@ -16,8 +19,11 @@
  *   echo-client    1000 calls by name to "echo", payloads of 1..300 bytes,
  *                  every reply checked; then one call whose reply is too
  *                  big (executed, AION_ETRUNC) and one whose request is
- *                  too big (not executed, AION_ERANGE): "echo-client
- *                  big_reply=ERR big_request=ERR"
+ *                  too big (64 KiB + 1: not executed, AION_ERANGE):
+ *                  "echo-client big_reply=ERR big_request=ERR"
+ *   bulk-client    400 B, 4 KiB and 64 KiB echoed by "echo-N" (local) and
+ *                  "echo" (remote), every byte checked, then 64 KiB + 1
+ *                  to "echo" (AION_ERANGE): one line (the mesh-bulk test)
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
@@ -27,7 +33,8 @@
  *                  it cannot do more than SEND: a call carrying a capability
  *                  and a copy asking for GRANT must not give GRANT
  *   bench          round trips to "echo-N" (local) and "echo" (remote),
- *                  each one's time logged (bench/mesh)
+ *                  each one's time logged, then 4 KiB and 64 KiB echoes
+ *                  to each (bench/mesh)
  *   cap-churn:S    for S seconds (0: forever) passes capabilities back and
  *                  forth through "mailbox": each round PUTs a copy of its
  *                  own counter (a capability in a call), GETs what the
@@ -72,6 +79,7 @@
 #define ECHO_CALLS      1000
 #define WATCH_PERIOD_NS (20 * MS)
 #define BENCH_CALLS     300
+#define BULK_CALLS      100
 #define FLOOD_COUNT     2000
 #define CHURN_PERIOD_NS (50 * MS)
 #define CHURN_LOG       100
@@ -79,8 +87,6 @@
 
 #define LABEL_PUT       10
 #define LABEL_GET       11
-#define LABEL_BIG       12
-#define BIG_LEN         (MESH_CALL_DATA_MAX + 40)
 
 struct page_buf {
 	struct aion_ipc_buffer b;
@@ -159,7 +165,8 @@ struct box {
 
 /* counted: log every call served ("meshtest: echo served n=N"), so a test
  * can tell a call that ran twice (the replay test). */
-static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, int counted)
+static int64_t serve(struct aion_ipc_buffer *b, unsigned thread, const char *name, int mailbox,
+		     int counted)
 {
 	uint64_t served = 0;
 	aion_handle_t mesh;
@@ -175,12 +182,22 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, i
 	}
 	aion_printf("meshtest: %s ready", name);
 	struct aion_msg m;
+	aion_handle_t made = 0;         /* a reply's memory object, closed once it went */
 	err = aion_recv((aion_handle_t)ep, &m, 0);
 	while (!err) {
+		if (made)
+			aion_handle_close(made);
+		made = 0;
 		uint32_t label = AION_TAG_LABEL(m.tag);
 		unsigned len = AION_TAG_LEN(m.tag), ncaps = AION_TAG_CAPS(m.tag);
 		struct aion_msg r = { .tag = AION_TAG(label, len, 0), .w = { 0, m.w[1], m.w[2] } };
-		if (mailbox && label == LABEL_PUT && ncaps == 1) {
+		if (!mailbox && (label == LABEL_BIG || label == LABEL_BULK)) {
+			int64_t e = bulk_serve(b, thread, name, &m, &r, &made);
+			if (e) {
+				r = (struct aion_msg){ .tag = AION_TAG(label, 0, 0),
+						       .w = { (uint64_t)e } };
+			}
+		} else if (mailbox && label == LABEL_PUT && ncaps == 1) {
 			if (box.cap)
 				aion_handle_close(box.cap);
 			box.cap = b->caps[0];
@@ -200,11 +217,6 @@ static int64_t serve(struct aion_ipc_buffer *b, const char *name, int mailbox, i
 				aion_handle_close(b->caps[i]);
 			if (counted)
 				aion_printf("meshtest: %s served n=%lu", name, (unsigned long)++served);
-			if (label == LABEL_BIG) {
-				memset(b->payload, 'b', BIG_LEN);
-				r.tag = AION_TAG(label, BIG_LEN, 0);
-				aion_printf("meshtest: echo big served len=%u", len);
-			}
 		}
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
@@ -303,11 +315,7 @@ static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 	int64_t big_reply = aion_call(svc, &m, 0);
 	if (!big_reply)
 		big_reply = (int64_t)m.w[0];
-	memset(b->payload, 'r', BIG_LEN);
-	m = (struct aion_msg){ .tag = AION_TAG(LABEL_BIG, BIG_LEN, 0) };
-	int64_t big_request = aion_call(svc, &m, 0);
-	if (!big_request)
-		big_request = (int64_t)m.w[0];
+	int64_t big_request = bulk_once(b, svc, 0, MESH_BULK_DATA_MAX + 1, 0);
 	aion_printf("meshtest: echo-client big_reply=%s big_request=%s",
 		    big_reply ? aion_error_name(big_reply) : "none",
 		    big_request ? aion_error_name(big_request) : "none");
@@ -525,9 +533,56 @@ static int64_t bench_one(struct aion_ipc_buffer *b, aion_handle_t svc, uint64_t 
 	return 0;
 }
 
+/* BULK_CALLS echoed round trips of len bytes on svc, timed into ns[]. */
+static int64_t bench_bulk(struct aion_ipc_buffer *b, aion_handle_t svc, uint32_t len,
+			  uint64_t *ns, unsigned *at)
+{
+	for (unsigned i = 0; i < BULK_CALLS; i++) {
+		uint64_t t = aion_clock_ns();
+		int64_t err = bulk_once(b, svc, i, len, BULK_QUIET);
+		if (err) {
+			*at = i;
+			return err;
+		}
+		ns[i] = aion_clock_ns() - t;
+	}
+	return 0;
+}
+
+/* The 4 KiB and 64 KiB rows: local and remote, a warm-up round then the
+ * measured one; samples logged as target=local-4096 etc. 0 or the error
+ * (logged). */
+static int64_t bench_large(struct aion_ipc_buffer *b, const aion_handle_t *svc)
+{
+	static const uint32_t sizes[2] = { 4096, MESH_BULK_DATA_MAX };
+	static const char *const target[2] = { "local", "remote" };
+	static uint64_t ns[2][2][BULK_CALLS];
+	for (unsigned round = 0; round < 2; round++)
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned k = 0; k < 2; k++) {
+				unsigned at = 0;
+				int64_t err = bench_bulk(b, svc[k], sizes[s], ns[s][k], &at);
+				if (err) {
+					aion_printf("meshtest: bench failed target=%s-%u call=%u "
+						    "round=%s err=%s", target[k], sizes[s], at,
+						    round ? "measured" : "warm-up", aion_error_name(err));
+					return err;
+				}
+			}
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned k = 0; k < 2; k++) {
+			char head[64];
+			fmt_snprintf(head, sizeof(head), "meshtest: bench samples target=%s-%u",
+				     target[k], sizes[s]);
+			aion_log_samples(head, "ns", ns[s][k], BULK_CALLS);
+		}
+	return 0;
+}
+
 /* Round trips to "echo-N" (local) and "echo" (remote): a warm-up round of
- * each, then the measured one. A failed call ends the bench with one line
- * naming it, and no samples: a failure has no time. */
+ * each, then the measured one; then the large payloads (bench_large). A
+ * failed call ends the bench with one line naming it, and no samples: a
+ * failure has no time. */
 static void bench(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
 	static uint64_t ns[2][BENCH_CALLS];
@@ -561,7 +616,9 @@ static void bench(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		fmt_snprintf(head, sizeof(head), "meshtest: bench samples target=%s", target[k]);
 		aion_log_samples(head, "ns", ns[k], BENCH_CALLS);
 	}
-	aion_printf("meshtest: bench done calls=%u", BENCH_CALLS);
+	if (bench_large(b, svc))
+		return;
+	aion_printf("meshtest: bench done calls=%u bulk_calls=%u", BENCH_CALLS, BULK_CALLS);
 }
 
 /* Random and truncated datagrams at a meshd: only its drop counters may move. */
@@ -607,11 +664,11 @@ static int64_t server_thread(uint64_t i)
 	const char *r = role_name[i];
 	if (!strcmp(r, "local-echo")) {
 		fmt_snprintf(name, sizeof(name), "echo-%u", self_node);
-		return serve(b, name, 0, 0);
+		return serve(b, (unsigned)i + 1, name, 0, 0);
 	}
 	if (!strcmp(r, "echo-counted"))
-		return serve(b, "echo", 0, 1);
-	return serve(b, r, !strcmp(r, "mailbox") || !strcmp(r, "vault"), 0);
+		return serve(b, (unsigned)i + 1, "echo", 0, 1);
+	return serve(b, (unsigned)i + 1, r, !strcmp(r, "mailbox") || !strcmp(r, "vault"), 0);
 }
 
 static int is_server(const char *r)
@@ -670,6 +727,8 @@ int64_t aion_main(uint64_t arg)
 			cap_give(b, mesh);
 		else if (!strcmp(r, "cap-take"))
 			cap_take(b, mesh);
+		else if (!strcmp(r, "bulk-client"))
+			bulk_client(b, mesh);
 		else if (!strcmp(r, "bench"))
 			bench(b, mesh);
 		else if (!strncmp(r, "flood:", 6))

@@ -19,6 +19,7 @@
 #include "mesh/amo.h"
 #include "mesh/grant.h"
 #include "mesh/rpc.h"
+#include "mesh/bulk.h"
 
 #define CALLER 7
 
@@ -352,6 +353,56 @@ static void test_rpc_boots(void **state)
 	free(back);
 }
 
+/* A bulk CALL (docs/mesh-bulk.md): the header in front of the payload
+ * decodes back to the same fields, the payload's length exactly. */
+static void test_rpc_bulk(void **state)
+{
+	(void)state;
+	static uint8_t msg[MESH_RPC_BULK_HDR_MAX + MESH_BULK_DATA_MAX + 1];
+	struct mesh_rpc r = { .boot = 5, .owner_boot = 6, .id = 77, .obj = 3, .gen = 9,
+			      .label = 13, .w = { 1, 2, 3 }, .ncaps = MESH_RPC_CAPS };
+	for (unsigned i = 0; i < MESH_RPC_CAPS; i++)
+		r.caps[i] = (struct mesh_ref){ .node = (uint16_t)(i + 1), .obj = i, .gen = 100 + i,
+					       .rights = 0x20 };
+	struct mesh_rpc *back = calloc(1, sizeof(*back));
+	const uint32_t lens[] = { 0, 1, MESH_CALL_DATA_MAX + 1, 4096, MESH_BULK_DATA_MAX };
+	for (unsigned t = 0; t < sizeof(lens) / sizeof(lens[0]); t++) {
+		uint32_t len = lens[t], dlen = 0;
+		int h = mesh_rpc_bulk_encode(&r, len, msg, sizeof(msg));
+		assert_int_equal(h, MESH_RPC_BULK_HDR_MAX);
+		for (uint32_t k = 0; k < len; k++)
+			msg[h + k] = (uint8_t)(k * 7);
+		assert_int_equal(mesh_rpc_bulk_decode(msg, (size_t)h + len, back, &dlen), h);
+		assert_int_equal(dlen, len);
+		assert_int_equal(back->id, 77);
+		assert_int_equal(back->owner_boot, 6);
+		assert_int_equal(back->len, 0);
+		assert_int_equal(back->bulk, 0);
+		assert_int_equal(back->ncaps, MESH_RPC_CAPS);
+		assert_memory_equal(back->caps, r.caps, sizeof(r.caps));
+		assert_memory_equal(back->w, r.w, sizeof(r.w));
+		/* A byte less or more than the length says. */
+		assert_int_equal(mesh_rpc_bulk_decode(msg, (size_t)h + len - 1, back, &dlen),
+				 -AION_ETRUNC);
+		assert_int_equal(mesh_rpc_bulk_decode(msg, (size_t)h + len + 1, back, &dlen),
+				 -AION_EMALFORMED);
+	}
+	/* Above the limit: neither encoded nor decoded. */
+	assert_int_equal(mesh_rpc_bulk_encode(&r, MESH_BULK_DATA_MAX + 1, msg, sizeof(msg)),
+			 -AION_EINVAL);
+	int h = mesh_rpc_bulk_encode(&r, MESH_BULK_DATA_MAX, msg, sizeof(msg));
+	msg[h - 2] = 0x01;      /* length 0x00010100: 65792 */
+	uint32_t dlen;
+	assert_int_equal(mesh_rpc_bulk_decode(msg, sizeof(msg), back, &dlen), -AION_EMALFORMED);
+	assert_int_equal(mesh_rpc_bulk_encode(&r, 0, msg, MESH_RPC_BULK_HDR_MAX - 1),
+			 -AION_ENOSPC);
+	r.ncaps = MESH_RPC_CAPS + 1;
+	assert_int_equal(mesh_rpc_bulk_encode(&r, 0, msg, sizeof(msg)), -AION_EINVAL);
+	/* The type byte and header fit the room a bulk message keeps. */
+	assert_true(1 + MESH_RPC_BULK_HDR_MAX <= MESH_BULK_HDR_ROOM);
+	free(back);
+}
+
 /* ---- grant table ---- */
 
 #define SLOTS 8
@@ -511,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_restart_orders),
 		cmocka_unit_test(test_new_boot_reuses_ids),
 		cmocka_unit_test(test_rpc_boots),
+		cmocka_unit_test(test_rpc_bulk),
 		cmocka_unit_test(test_grant_check),
 		cmocka_unit_test(test_grant_release),
 		cmocka_unit_test(test_grant_pin_and_nodes),

@@ -59,12 +59,13 @@
 #include <stdint.h>
 
 #include "aion/error.h"
+#include "aion/mesh.h"
 #include "common/time.h"
 
 /* A remote call or reply carries up to MESH_BULK_DATA_MAX payload bytes
- * (64 KiB); the message that moves it also holds the call's header and
- * capability references (mesh/rpc.h), for which HDR_ROOM is kept. */
-#define MESH_BULK_DATA_MAX      65536u
+ * (64 KiB, aion/mesh.h); the message that moves it also holds the call's
+ * header and capability references (mesh/rpc.h), for which HDR_ROOM is
+ * kept. */
 #define MESH_BULK_HDR_ROOM      256u
 #define MESH_BULK_MAX           (MESH_BULK_DATA_MAX + MESH_BULK_HDR_ROOM) /* largest message */
 #define MESH_BULK_CHUNK_MIN     128u    /* so a message has at most 514 fragments */

@@ -20,6 +20,12 @@
  * CALL_ACK and ERROR: u32 boot, u32 owner_boot (the owner's), u32 id,
  * i32 code (ERROR: -AION_E...; CALL_ACK: 0, "received, running").
  *
+ * A bulk CALL or REPLY (one bulk message, mesh/bulk.h; a payload above
+ * MESH_CALL_DATA_MAX) has the same layout but for the length, a u32 of at
+ * most MESH_BULK_DATA_MAX; mesh_rpc_bulk_encode writes only the header
+ * (up to and with the length), so a caller can put it in front of data
+ * already in place.
+ *
  * HELLO: a CALL to obj 0 with id 0 and label MESH_SELF_HELLO asks the
  * owner's boot; it is answered at once (REPLY id 0, owner_boot) outside
  * the at-most-once window: it changes nothing, so running it twice is
@@ -59,6 +65,11 @@
 				* lets node call it too -> w0 = 0, ERIGHTS, EDEAD */
 #define MESH_GRANT_LEN     10u
 #define MESH_RELEASE_MAX   (MESH_CALL_DATA_MAX / MESH_RELEASE_LEN)
+#define MESH_SELF_PROBE    13  /* the same id as a large call whose transfer was
+				* delivered (DONE): its CALL_ACK, or its answer
+				* again; run as new, it means the owner dropped the
+				* call unrun: ECONNRESET (docs/mesh-bulk.md) */
+#define MESH_RPC_BULK_HDR_MAX (MESH_RPC_FIXED + 2 + MESH_RPC_CAPS * MESH_REF_LEN)
 
 /* A global capability reference: (node, object, generation) and rights. */
 struct mesh_ref {
@@ -79,6 +90,9 @@ struct mesh_rpc {
 	struct mesh_ref caps[MESH_RPC_CAPS];
 	uint16_t len;
 	uint8_t data[MESH_CALL_DATA_MAX];
+	/* Never encoded: meshd's handle on a payload above
+	 * MESH_CALL_DATA_MAX held elsewhere (len is 0 then; 0: none). */
+	uint8_t bulk;
 };
 
 struct mesh_status {
@@ -94,6 +108,16 @@ int mesh_rpc_encode(const struct mesh_rpc *r, uint8_t *buf, size_t cap);
 /* Decodes exactly one payload: 0, or -AION_ETRUNC / -AION_EMALFORMED
  * (too many caps, data too long, bytes left over) / -AION_EINVAL. */
 int mesh_rpc_decode(const uint8_t *buf, size_t len, struct mesh_rpc *out);
+
+/* The header of a bulk CALL or REPLY whose payload is len bytes (r's
+ * len and data are not used): its length, or -AION_EINVAL (ncaps, len
+ * above MESH_BULK_DATA_MAX) / -AION_ENOSPC. */
+int mesh_rpc_bulk_encode(const struct mesh_rpc *r, uint32_t len, uint8_t *buf, size_t cap);
+/* Decodes a whole bulk CALL or REPLY: returns the header's length (the
+ * payload is buf[that, len), *dlen bytes), -AION_ETRUNC or
+ * -AION_EMALFORMED (too many caps, a length above MESH_BULK_DATA_MAX or
+ * other than what follows). out's len is 0. */
+int mesh_rpc_bulk_decode(const uint8_t *buf, size_t len, struct mesh_rpc *out, uint32_t *dlen);
 
 int mesh_status_encode(const struct mesh_status *s, uint8_t *buf, size_t cap);
 int mesh_status_decode(const uint8_t *buf, size_t len, struct mesh_status *out);

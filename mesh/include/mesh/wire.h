@@ -70,8 +70,10 @@ enum mesh_type {
 	MESH_ERROR    = 8,  /* CALL failed: payload carries the reason */
 	MESH_SCHED    = 9,  /* a node's load, to the leader (mesh/csched.h) */
 	MESH_RAFT     = 10, /* a Raft message (mesh/raft.h) */
+	MESH_BULK_DATA = 11, /* a fragment of a bulk message (mesh/bulk.h) */
+	MESH_BULK_ACK = 12, /* which fragments of a bulk message arrived */
 };
-#define MESH_TYPE_MAX     MESH_RAFT
+#define MESH_TYPE_MAX     MESH_BULK_ACK
 
 /* Decoded header (host byte order). magic and version are implied. */
 struct mesh_hdr {
