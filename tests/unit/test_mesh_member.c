@@ -485,25 +485,29 @@ static void test_suspect_timeout(void **state)
 	c.suspect_min_ns = 100 * MS;
 	c.suspect_max_ns = 700 * MS;
 	c.suspect_k = 3;
-	/* Two nodes: nobody can confirm, so the min at once. */
-	assert_int_equal(mesh_suspect_timeout(&c, 2, 0), 100 * MS);
-	/* Three: K = n - 2 = 1. */
-	assert_int_equal(mesh_suspect_timeout(&c, 3, 0), 700 * MS);
-	assert_int_equal(mesh_suspect_timeout(&c, 3, 1), 100 * MS);
-	/* Five: K = 3; log2(2)/log2(4) = 1/2, log2(3)/log2(4) = 0.79. */
-	assert_int_equal(mesh_suspect_timeout(&c, 5, 0), 700 * MS);
-	uint64_t t1 = mesh_suspect_timeout(&c, 5, 1);
-	uint64_t t2 = mesh_suspect_timeout(&c, 5, 2);
-	assert_true(t1 > 395 * MS && t1 < 405 * MS);
-	assert_true(t2 > 220 * MS && t2 < 230 * MS);
-	assert_int_equal(mesh_suspect_timeout(&c, 5, 3), 100 * MS);
-	assert_int_equal(mesh_suspect_timeout(&c, 5, 9), 100 * MS);
-	/* 16 nodes: times log10(16) = 1.204. */
-	uint64_t lo = mesh_suspect_timeout(&c, 16, 3);
-	uint64_t hi = mesh_suspect_timeout(&c, 16, 0);
-	assert_true(lo > 119 * MS && lo < 122 * MS);
-	assert_true(hi > 840 * MS && hi < 845 * MS);
-	assert_int_equal(mesh_suspect_timeout(&c, 10, 3), 100 * MS);
+	/* (n live, c confirmations) -> timeout within [lo, hi] ms. */
+	static const struct { uint32_t n, c; uint64_t lo, hi; } want[] = {
+		{ 2, 0, 100, 100 },     /* nobody can confirm: the min at once */
+		{ 3, 0, 700, 700 },     /* K = n - 2 = 1 */
+		{ 3, 1, 100, 100 },
+		{ 5, 0, 700, 700 },     /* K = 3 */
+		{ 5, 1, 396, 404 },     /* log2(2) / log2(4) = 1/2 */
+		{ 5, 2, 221, 229 },     /* log2(3) / log2(4) = 0.79 */
+		{ 5, 3, 100, 100 },
+		{ 5, 9, 100, 100 },
+		{ 16, 3, 120, 121 },    /* times log10(16) = 1.204 */
+		{ 16, 0, 841, 844 },
+		{ 10, 3, 100, 100 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		uint64_t t = mesh_suspect_timeout(&c, want[i].n, want[i].c);
+
+		if (t < want[i].lo * MS || t > want[i].hi * MS)
+			fail_msg("n=%u c=%u: %llu ns, want %llu..%llu ms", want[i].n,
+				 want[i].c, (unsigned long long)t,
+				 (unsigned long long)want[i].lo,
+				 (unsigned long long)want[i].hi);
+	}
 }
 
 /* Distinct accusers shorten a suspicion; the same accuser twice does not;
