@@ -120,12 +120,13 @@
 	X(ENDPOINT_CREATE,     endpoint_create,     21, ARGS0(),                             \
 		DOC("–", "handle (all rights)", "`ENOMEM`; `ENOSPC`"))                       \
 	X(CALL,                call,                22, OWN,                                 \
-		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "0; reply in registers",     \
+		DOC("`ep`, `tag` (with `AION_TAG_ACCEPT(n)`: the reply may carry n "         \
+		    "capabilities)", "0; reply in registers",                                \
 		    "handle (endpoint, `SEND`; `GRANT` if the tag carries "                  \
-		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities, or "     \
-		    "payload/capabilities without an IPC buffer; `EDEAD` no receiver "       \
-		    "can ever take it, or the server died or ended holding the call; "       \
-		    "`ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
+		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities sent "    \
+		    "or accepted, or payload/capabilities without an IPC buffer; `EDEAD` "   \
+		    "no receiver can ever take it, or the server died or ended holding "     \
+		    "the call; `ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
 		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
 		    "capability twice with a move); receiver-side errors as the reply "      \
 		    "(`EFAULT`, `ENOSPC`)"))                                                 \
@@ -138,7 +139,8 @@
 	X(REPLY,               reply,               24, OWN,                                 \
 		DOC("`tag`, `w0`, `w1`, `w2`", "0",                                          \
 		    "`EINVAL` tag; `ENOENT` no call to answer; `EDEAD` the caller timed "    \
-		    "out or died; transfer errors"))                                         \
+		    "out or died; `ERIGHTS` more capabilities than the call accepted (the "  \
+		    "call stays ours to answer); transfer errors"))                          \
 	X(REPLY_RECV,          reply_recv,          25, OWN,                                 \
 		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "as `RECV`",                 \
 		    "as `RECV`; a reply that fails through our own buffer is returned "      \
@@ -149,8 +151,9 @@
 	X(REPLY_TO,            reply_to,            27, OWN,                                 \
 		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
 		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
-		    "transfer errors. The reply handle is deleted once used (a reply that "  \
-		    "moves it to the caller gives the caller a used one: `EDEAD`)"))         \
+		    "`ERIGHTS` as `REPLY`; transfer errors. The reply handle is deleted "    \
+		    "once used (a reply that moves it to the caller gives the caller a "     \
+		    "used one: `EDEAD`)"))                                                   \
 	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf), \
 		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
 		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \

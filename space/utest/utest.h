@@ -33,6 +33,7 @@ enum role {
 	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
 	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
 	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
+	ROLE_CAP_PUSHER,        /* answers calls on CHILD_CAP with w0 capabilities */
 	ROLE_COUNT
 };
 
@@ -106,5 +107,8 @@ void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
 void test_logflood(void);
+/* Authority and quotas (authority_tests.c). */
+int64_t cap_pusher(void);
+void test_replygrant(void);
 
 #endif /* UTEST_H */

@@ -237,6 +237,10 @@ def check_replyself(v, line, node, verdict):
            replier_left="AION_ECAP")
 
 
+def check_replygrant(v, line, node, verdict):
+    expect(v, line, none="AION_ERIGHTS", fewer="AION_ERIGHTS", accepted="1")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -267,6 +271,7 @@ CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
     "replyself": check_replyself,
+    "replygrant": check_replygrant,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,

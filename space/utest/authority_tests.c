@@ -1,0 +1,112 @@
+/*
+ * Authority a unit used to lose control of (issue 16, part 2): replies
+ * that pushed capabilities into their caller's table, capability
+ * transfers half done, children leaked by closing their handle. Each test
+ * failed on the kernel before its fix.
+ */
+#include "utest.h"
+
+#define FAIL(name, ...) do { utest_fail(name, __VA_ARGS__); return; } while (0)
+
+static struct aion_ipc_buffer pusher_buf __attribute__((aligned(4096)));
+
+/*
+ * ROLE_CAP_PUSHER: answers each call on CHILD_CAP with w0 capabilities (a
+ * fresh endpoint of its own, copied); when the kernel refuses that reply it
+ * answers again without any, with the refusal in w0.
+ */
+int64_t cap_pusher(void)
+{
+	int64_t ep = aion_endpoint_create();
+	struct aion_msg m;
+
+	if (ep < 0 || aion_ipc_buffer(&pusher_buf))
+		return 1;
+	for (;;) {
+		if (aion_recv(CHILD_CAP, &m, 0))
+			return 2;
+		unsigned n = m.w[0] > AION_IPC_CAPS_MAX ? AION_IPC_CAPS_MAX : (unsigned)m.w[0];
+		for (unsigned i = 0; i < n; i++) {
+			pusher_buf.caps[i] = (aion_handle_t)ep;
+			pusher_buf.cap_rights[i] = AION_RIGHTS_ALL;
+		}
+		struct aion_msg r = { .tag = AION_TAG(1, 0, n) };
+		int64_t err = aion_reply(&r);
+		if (err) {
+			r = (struct aion_msg){ .tag = AION_TAG(1, 0, 0), .w = { (uint64_t)err } };
+			aion_reply(&r);
+		}
+	}
+}
+
+/* Live slots in our own table. */
+static unsigned slots_used(void)
+{
+	struct aion_cap_info ci;
+	unsigned n = 0;
+	for (unsigned i = 0; i < AION_HANDLE_SLOTS; i++)
+		if (aion_cap_list(AION_HANDLE_SELF, i, &ci) >= 0)
+			n++;
+	return n;
+}
+
+static uint64_t used_frames(void)
+{
+	struct aion_unit_info ui = { 0 };
+	aion_unit_info(AION_HANDLE_SELF, &ui);
+	return ui.used_frames;
+}
+
+static struct aion_ipc_buffer caller_buf __attribute__((aligned(4096)));
+
+/* One call asking for `want` capabilities, accepting `accept`: w0 and the count. */
+static int64_t ask(aion_handle_t ep, unsigned want, unsigned accept, unsigned *ncaps)
+{
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0) | AION_TAG_ACCEPT(accept), .w = { want } };
+	int64_t err = aion_call(ep, &m, 2000 * MS);
+	*ncaps = err ? 0 : AION_TAG_CAPS(m.tag);
+	return err ? err : (int64_t)m.w[0];
+}
+
+/*
+ * A server's reply may put into its caller's table only as many
+ * capabilities as the call accepted (AION_TAG_ACCEPT): more is refused to
+ * the server with -AION_ERIGHTS, and the caller, still waiting, gets the
+ * server's second answer with its table and quota as they were.
+ */
+void test_replygrant(void)
+{
+	aion_handle_t u, t;
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : aion_ipc_buffer(&caller_buf);
+	if (!err)
+		err = utest_spawn_with_cap(ROLE_CAP_PUSHER, 100, (aion_handle_t)ep, AION_RIGHTS_ALL,
+					   &u, &t);
+	if (err)
+		FAIL("replygrant", "setup=%s", aion_error_name(err));
+	unsigned slots = slots_used(), n_none, n_fewer, n_ok;
+	uint64_t frames = used_frames();
+	int64_t none = ask((aion_handle_t)ep, AION_IPC_CAPS_MAX, 0, &n_none);
+	int64_t fewer = ask((aion_handle_t)ep, 2, 1, &n_fewer);
+	unsigned slots_after = slots_used();
+	uint64_t frames_after = used_frames();
+	int64_t ok = ask((aion_handle_t)ep, 1, 1, &n_ok);
+	struct aion_cap_info ci = { 0 };
+	if (!ok && n_ok == 1) {
+		aion_cap_info(caller_buf.caps[0], &ci);
+		aion_handle_close(caller_buf.caps[0]);
+	}
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)ep);
+	aion_ipc_buffer(NULL);
+	if (none != -AION_ERIGHTS || n_none || fewer != -AION_ERIGHTS || n_fewer ||
+	    slots_after != slots || frames_after != frames || ok || n_ok != 1 ||
+	    ci.type != AION_OBJ_ENDPOINT)
+		FAIL("replygrant", "none=%s/%u fewer=%s/%u slots=%u->%u frames=%lu->%lu ok=%s/%u "
+		     "type=%u", aion_error_name(none), n_none, aion_error_name(fewer), n_fewer,
+		     slots, slots_after, (unsigned long)frames, (unsigned long)frames_after,
+		     aion_error_name(ok), n_ok, ci.type);
+	utest_ok("replygrant", "none=%s fewer=%s slots=%u frames=%lu accepted=%u",
+		 aion_error_name(none), aion_error_name(fewer), slots_after,
+		 (unsigned long)frames_after, n_ok);
+}
