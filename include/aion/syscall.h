@@ -129,13 +129,14 @@
 		    "the call; `ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
 		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
 		    "capability twice with a move); receiver-side errors as the reply "      \
-		    "(`EFAULT`, `ENOSPC`)"))                                                 \
+		    "(`EFAULT`, `ENOSPC`, `ENOMEM`)"))                                       \
 	X(RECV,                recv,                23, OWN,                                 \
 		DOC("`ep`, –, –, –, –, `timeout`", "0; message in registers",                \
 		    "handle (endpoint, `RECV`); `ETIMEDOUT`; `EDEAD` the endpoint lost "     \
 		    "its last receive right; `EFAULT` our buffer cannot take the "           \
 		    "message (the caller stays queued); `ENOSPC` our table cannot take "     \
-		    "its capabilities"))                                                     \
+		    "its capabilities, `ENOMEM` our quota not the table page they need "     \
+		    "(nothing delivered either way, the caller stays queued)"))              \
 	X(REPLY,               reply,               24, OWN,                                 \
 		DOC("`tag`, `w0`, `w1`, `w2`", "0",                                          \
 		    "`EINVAL` tag; `ENOENT` no call to answer; `EDEAD` the caller timed "    \

@@ -97,17 +97,18 @@ int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 	if (err)
 		return err;
 	*blame = IPC_BLAME_RECEIVER;
-	if (handle_free_slots(&r->unit->handles, ncaps) < ncaps)
-		return -AION_ENOSPC;
+	if (ncaps && (err = handle_reserve(&r->unit->handles, ncaps)))
+		return err;
 
-	/* Commit: the receiver's buffer page is mapped and writable. */
+	/* Commit: the receiver's buffer page is mapped and writable, and its
+	 * table has the slots on pages it holds, so nothing below fails. */
 	user_copy(r->unit, r->ipc_buffer + PAYLOAD_OFF, payload, len, true);
 	for (unsigned i = 0; i < ncaps; i++) {
 		err = (rights[i] & AION_IPC_CAP_MOVE) ?
 			handle_move(slot[i], &r->unit->handles, &got[i]) :
 			handle_derive(slot[i], &r->unit->handles, rights[i], 0, &got[i]);
 		if (err)
-			got[i] = 0;     /* only if a table page could not be had */
+			got[i] = 0;     /* not after the reserve; never garbage */
 	}
 	if (ncaps)
 		user_copy(r->unit, r->ipc_buffer + CAPS_OFF, got, ncaps * sizeof(got[0]), true);

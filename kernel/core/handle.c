@@ -230,21 +230,32 @@ int handle_revoke(struct handle_slot *s, unsigned budget)
 	return 0;
 }
 
-unsigned handle_free_slots(struct handle_table *t, unsigned want)
+int handle_reserve(struct handle_table *t, unsigned want)
 {
-	unsigned n = 0;
+	unsigned n = 0, added = 0;
+	int err = 0;
 
+	/* Pages are taken in order and kept, so free_slot finds these first. */
 	for (unsigned p = 0; p < HANDLE_PAGES && n < want; p++) {
-		unsigned first = p ? 0 : 1;
 		if (!t->page[p]) {
-			n += page_slots(p) - first;
-			continue;
+			if (!add_page(t, p)) {
+				err = -AION_ENOMEM;
+				break;
+			}
+			added |= 1u << p;
 		}
-		for (unsigned i = first; i < page_slots(p) && n < want; i++)
+		for (unsigned i = p ? 0 : 1; i < page_slots(p) && n < want; i++)
 			if (!t->page[p][i].obj)
 				n++;
 	}
-	return n < want ? n : want;
+	if (!err && n < want)
+		err = -AION_ENOSPC;
+	for (unsigned p = 0; err && p < HANDLE_PAGES; p++)
+		if (added & (1u << p)) {        /* as it was: no page kept */
+			t->ops.put(t->ops.ctx, t->page[p]);
+			t->page[p] = NULL;
+		}
+	return err;
 }
 
 void handle_table_clear(struct handle_table *t)

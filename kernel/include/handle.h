@@ -96,8 +96,13 @@ int handle_close(struct handle_table *t, aion_handle_t h);
  */
 int handle_revoke(struct handle_slot *s, unsigned budget);
 
-/* Free slots, counted up to want (for checking before a transfer). */
-unsigned handle_free_slots(struct handle_table *t, unsigned want);
+/*
+ * Makes sure `want` slots can be allocated without taking a page: takes
+ * the pages they need now. 0, or -AION_ENOMEM (a page could not be had)
+ * or -AION_ENOSPC (the table is full), with the table as it was. A
+ * capability transfer reserves before it commits, so it is all or nothing.
+ */
+int handle_reserve(struct handle_table *t, unsigned want);
 
 /* Deletes every slot and returns the pages (unit destruction). */
 void handle_table_clear(struct handle_table *t);

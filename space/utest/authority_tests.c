@@ -110,3 +110,81 @@ void test_replygrant(void)
 		 aion_error_name(none), aion_error_name(fewer), slots_after,
 		 (unsigned long)frames_after, n_ok);
 }
+
+#define FULL_VA                 0x0000000060000000ull
+#define FULL_PAYLOAD            "half"
+#define FULL_RECV_CLEAN         100     /* + the error: refused, nothing delivered */
+
+static struct aion_ipc_buffer full_buf __attribute__((aligned(4096)));
+
+/*
+ * ROLE_FULL_TABLE: spends its whole quota, fills its table to one free
+ * slot (a second would need a page the quota cannot give), then receives
+ * on CHILD_CAP. Exits FULL_RECV_CLEAN + error when the receive was refused
+ * and left its buffer and table as they were; 1: the message came in;
+ * 2: part of it did (payload or a capability).
+ */
+int64_t full_table(void)
+{
+	struct aion_msg m;
+	int64_t h = 0, last = 0;
+
+	if (aion_ipc_buffer(&full_buf))
+		return 3;
+	for (uint64_t va = FULL_VA; !aion_anon_map(AION_HANDLE_SELF, va, 4096, AION_PROT_READ);)
+		va += 4096;
+	while ((h = aion_cap_copy(CHILD_CAP, AION_RIGHTS_ALL)) > 0)
+		last = h;
+	if (h != -AION_ENOSPC || last <= 0 || aion_handle_close((aion_handle_t)last))
+		return 4;
+	int64_t err = aion_recv(CHILD_CAP, &m, 0);
+	if (!err)
+		return 1;
+	bool payload = memcmp(full_buf.payload, FULL_PAYLOAD, 4) == 0;
+	int64_t slot = aion_cap_copy(CHILD_CAP, AION_RIGHTS_ALL);      /* still free? */
+	return payload || slot <= 0 ? 2 : FULL_RECV_CLEAN - err;
+}
+
+/*
+ * A transfer whose receiver cannot take a handle-table page is refused as
+ * a whole: the receiver gets -AION_ENOMEM with nothing delivered (not the
+ * payload, not the first capability into its last free slot), and the
+ * caller, left queued, still holds the capability it moved.
+ */
+void test_transfer(void)
+{
+	aion_handle_t u, t;
+	struct aion_unit_info info = { 0 };
+	int64_t ep = aion_endpoint_create(), moved = aion_endpoint_create();
+	int64_t copied = aion_notify_create();
+	int64_t err = ep < 0 ? ep : moved < 0 ? moved : copied < 0 ? copied :
+		      aion_ipc_buffer(&caller_buf);
+	if (!err)
+		err = utest_spawn_with_cap(ROLE_FULL_TABLE, 100, (aion_handle_t)ep,
+					   AION_RIGHTS_ALL, &u, &t);
+	if (err)
+		FAIL("transfer", "setup=%s", aion_error_name(err));
+	memcpy(caller_buf.payload, FULL_PAYLOAD, 4);
+	caller_buf.caps[0] = (aion_handle_t)moved;
+	caller_buf.cap_rights[0] = AION_RIGHTS_ALL | AION_IPC_CAP_MOVE;
+	caller_buf.caps[1] = (aion_handle_t)copied;
+	caller_buf.cap_rights[1] = AION_RIGHTS_ALL;
+	struct aion_msg m = { .tag = AION_TAG(1, 4, 2) };
+	int64_t call = aion_call((aion_handle_t)ep, &m, 1000 * MS);
+	int64_t wait = aion_unit_wait(u, 2000 * MS, &info);
+	struct aion_cap_info ci = { 0 };
+	int64_t kept = aion_cap_info((aion_handle_t)moved, &ci);
+	utest_reap(u, t);
+	aion_handle_close((aion_handle_t)ep);
+	aion_handle_close((aion_handle_t)moved);
+	aion_handle_close((aion_handle_t)copied);
+	aion_ipc_buffer(NULL);
+	int64_t recv = info.exit_code >= FULL_RECV_CLEAN ? FULL_RECV_CLEAN - info.exit_code : 0;
+	if (call != -AION_ETIMEDOUT || wait || info.state != AION_UNIT_EXITED ||
+	    recv != -AION_ENOMEM || kept || ci.type != AION_OBJ_ENDPOINT)
+		FAIL("transfer", "call=%s wait=%s state=%u receiver_exit=%d kept=%s",
+		     aion_error_name(call), aion_error_name(wait), info.state, info.exit_code,
+		     aion_error_name(kept));
+	utest_ok("transfer", "call=%s recv=%s kept=%s", aion_error_name(call),
+		 aion_error_name(recv), aion_error_name(kept));
+}

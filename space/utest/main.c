@@ -34,7 +34,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_MEM_READER] = "mem-reader", [ROLE_FUZZ] = "fuzz",
 		[ROLE_ODD_FLAGS] = "odd-flags", [ROLE_TRAP_FLAG] = "trap-flag",
 		[ROLE_CANONICAL] = "canonical", [ROLE_TICKER] = "ticker",
-		[ROLE_CAP_PUSHER] = "cap-pusher",
+		[ROLE_CAP_PUSHER] = "cap-pusher", [ROLE_FULL_TABLE] = "full-table",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -133,6 +133,7 @@ static const struct {
 	{ "devcopy", test_devcopy },
 	{ "logflood", test_logflood },
 	{ "replygrant", test_replygrant },
+	{ "transfer", test_transfer },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -128,6 +128,8 @@ int64_t role_main(enum role role)
 		return fuzz_main();
 	case ROLE_CAP_PUSHER:
 		return cap_pusher();
+	case ROLE_FULL_TABLE:
+		return full_table();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -34,6 +34,7 @@ enum role {
 	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
 	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
 	ROLE_CAP_PUSHER,        /* answers calls on CHILD_CAP with w0 capabilities */
+	ROLE_FULL_TABLE,        /* no quota, one free slot: receives on CHILD_CAP */
 	ROLE_COUNT
 };
 
@@ -110,5 +111,7 @@ void test_logflood(void);
 /* Authority and quotas (authority_tests.c). */
 int64_t cap_pusher(void);
 void test_replygrant(void);
+int64_t full_table(void);
+void test_transfer(void);
 
 #endif /* UTEST_H */

@@ -241,6 +241,10 @@ def check_replygrant(v, line, node, verdict):
     expect(v, line, none="AION_ERIGHTS", fewer="AION_ERIGHTS", accepted="1")
 
 
+def check_transfer(v, line, node, verdict):
+    expect(v, line, call="AION_ETIMEDOUT", recv="AION_ENOMEM", kept="AION_OK")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -272,6 +276,7 @@ CHECKS = {
     "canonical": check_canonical,
     "replyself": check_replyself,
     "replygrant": check_replygrant,
+    "transfer": check_transfer,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,
