@@ -104,7 +104,8 @@
 	X(SYSTEM_INFO,         system_info,         15, ARGS1(struct aion_system_info *, out), \
 		DOC("`out` (`struct aion_system_info`)", "0", "`EFAULT`"))                   \
 	X(HANDLE_CLOSE,        handle_close,        16, ARGS1(aion_handle_t, h),             \
-		DOC("`handle`", "0", "`ECAP`; `EPERM` for `AION_HANDLE_SELF`"))              \
+		DOC("`handle`", "0 (the last handle to a unit outside it destroys the unit)", \
+		    "`ECAP`; `EPERM` for `AION_HANDLE_SELF`"))                               \
 	X(CAP_COPY,            cap_copy,            17, ARGS2(aion_handle_t, h,              \
 		uint32_t, rights),                                                           \
 		DOC("`h`, `rights_mask`", "new handle", "`ECAP`; `ENOSPC` table full"))      \

@@ -87,16 +87,17 @@ static void unlink_slot(struct handle_slot *s)
 	s->parent = s->next = s->prev = NULL;
 }
 
-static void fill(struct handle_slot *s, struct kobj *o, uint32_t rights,
-		 uint64_t badge, struct handle_slot *parent)
+static void fill(const struct handle_table *t, struct handle_slot *s, struct kobj *o,
+		 uint32_t rights, uint64_t badge, struct handle_slot *parent)
 {
 	s->obj = o;
+	s->holder = t->ops.ctx;
 	s->rights = rights;
 	s->badge = badge;
 	s->child = NULL;
 	link_child(parent, s);
 	kobj_get(o);
-	kobj_cap_added(o, rights);
+	kobj_cap_added(o, rights, s->holder);
 }
 
 static aion_handle_t make(const struct handle_table *t, const struct handle_slot *s)
@@ -111,7 +112,7 @@ int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
 
 	if (!s)
 		return -AION_ENOSPC;
-	fill(s, o, rights, badge, parent);
+	fill(t, s, o, rights, badge, parent);
 	*out = make(t, s);
 	return 0;
 }
@@ -120,7 +121,7 @@ int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
 {
 	if (!t->page[0] && !add_page(t, 0))
 		return -AION_ENOMEM;
-	fill(&t->page[0][0], o, rights, 0, NULL);
+	fill(t, &t->page[0][0], o, rights, 0, NULL);
 	return 0;
 }
 
@@ -181,7 +182,7 @@ int handle_move(struct handle_slot *src, struct handle_table *dst,
 
 	if (!s)
 		return -AION_ENOSPC;
-	fill(s, src->obj, src->rights, src->badge, src->parent);
+	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
 	reparent_children(src, s);
 	handle_delete(src);
 	*out = make(dst, s);
@@ -201,7 +202,7 @@ void handle_delete(struct handle_slot *s)
 	s->gen = (s->gen + 1) & GEN_MASK;
 	if (s->gen == 0)
 		s->gen = 1;
-	kobj_cap_removed(o, rights);
+	kobj_cap_removed(o, rights, s->holder);
 	kobj_put(o);
 }
 

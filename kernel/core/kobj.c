@@ -128,16 +128,20 @@ void kobj_put(struct kobj *o)
 	}
 }
 
-void kobj_cap_added(struct kobj *o, uint32_t rights)
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder)
 {
 	if (o->type == AION_OBJ_ENDPOINT)
 		endpoint_cap_changed((struct endpoint *)o, rights, 1);
+	else if (o->type == AION_OBJ_UNIT && holder != o)
+		unit_outside_cap_changed((struct unit *)o, 1);
 }
 
-void kobj_cap_removed(struct kobj *o, uint32_t rights)
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
 {
 	if (o->type == AION_OBJ_ENDPOINT)
 		endpoint_cap_changed((struct endpoint *)o, rights, -1);
+	else if (o->type == AION_OBJ_UNIT && holder != o)
+		unit_outside_cap_changed((struct unit *)o, -1);
 }
 
 uint64_t kobj_live(void)

@@ -187,6 +187,42 @@ int unit_destroy(struct unit *u)
 	return 0;
 }
 
+static struct unit *orphans;           /* to destroy at the end of this call */
+
+void unit_outside_cap_changed(struct unit *u, int delta)
+{
+	u->outside_caps += (uint32_t)delta;
+	if (u->outside_caps || u->destroyed || u->orphaned)
+		return;
+	u->orphaned = true;
+	kobj_get(&u->obj);
+	u->orphan_next = orphans;
+	orphans = u;
+}
+
+void unit_reap_orphans(void)
+{
+	struct unit *keep = NULL, *u;
+	struct unit *self = sched_current()->unit;
+
+	/* Each destruction may orphan more (the units it held): they join the list. */
+	while ((u = orphans)) {
+		orphans = u->orphan_next;
+		if (self && is_ancestor_or_self(u, self) && !u->destroyed) {
+			u->orphan_next = keep;
+			keep = u;
+			continue;
+		}
+		u->orphaned = false;
+		if (!u->destroyed && !u->outside_caps) {
+			klog("unit orphan unit=%s id=%u", u->name, u->id);
+			unit_destroy(u);
+		}
+		kobj_put(&u->obj);
+	}
+	orphans = keep;
+}
+
 void unit_release(struct unit *u)
 {
 	struct unit *parent = u->parent;

@@ -28,6 +28,7 @@ struct handle_slot {
 	uint32_t rights;
 	uint32_t gen;
 	struct handle_slot *parent, *child, *next, *prev;       /* derivation */
+	void *holder;                   /* the table's owner (ops.ctx), for the hooks */
 };
 
 #define HANDLE_SLOTS_PER_PAGE   (4096 / sizeof(struct handle_slot))

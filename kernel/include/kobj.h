@@ -28,9 +28,10 @@ void kobj_init(struct kobj *o, uint32_t type);
 void kobj_get(struct kobj *o);
 void kobj_put(struct kobj *o);          /* releases at zero (unit_release, thread_release) */
 
-/* A capability slot naming o with `rights` appeared or went away. */
-void kobj_cap_added(struct kobj *o, uint32_t rights);
-void kobj_cap_removed(struct kobj *o, uint32_t rights);
+/* A capability slot naming o with `rights`, in holder's table (the unit),
+ * appeared or went away. */
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder);
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder);
 
 /* Live kernel objects: the fuzzer and tests read this. */
 uint64_t kobj_live(void);

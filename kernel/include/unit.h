@@ -42,6 +42,9 @@ struct unit {
 	struct kobj *fault_ep;          /* endpoint told when the unit ends */
 	uint64_t fault_badge;
 	uint32_t live_threads;          /* started and not yet dead */
+	uint32_t outside_caps;          /* capabilities to it in other units' tables */
+	struct unit *orphan_next;       /* on the orphan list: referenced */
+	bool orphaned;
 };
 
 /* The first unit, with a quota of `quota` frames taken from the system. */
@@ -64,6 +67,20 @@ int unit_destroy(struct unit *u);
 void unit_thread_gone(struct unit *u, int32_t code);
 
 void unit_release(struct unit *u);      /* last reference dropped */
+
+/*
+ * A capability to u in another unit's table appeared (+1) or went (-1).
+ * When the last goes, u is an orphan: nobody can destroy it or read it,
+ * so the kernel destroys it (unit_reap_orphans), as UNIT_DESTROY would.
+ */
+void unit_outside_cap_changed(struct unit *u, int delta);
+/*
+ * Destroys the orphans, at the end of a system call: not from inside
+ * handle_delete, so one deletion never recurses into a chain of units.
+ * An orphan that is the caller's own unit or ancestor waits for a call
+ * from outside its subtree (nobody destroys the stack it runs on).
+ */
+void unit_reap_orphans(void);
 
 /* Frames charged to the unit: zeroed on allocation. */
 int64_t unit_frame_alloc(struct unit *u);

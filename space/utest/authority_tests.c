@@ -188,3 +188,45 @@ void test_transfer(void)
 	utest_ok("transfer", "call=%s recv=%s kept=%s", aion_error_name(call),
 		 aion_error_name(recv), aion_error_name(kept));
 }
+
+/*
+ * Closing the last handle to a child without UNIT_DESTROY destroys it:
+ * here B, whose last handle outside itself is in A's table, goes with A.
+ * Every frame and kernel object comes back, and the quota to utest.
+ */
+void test_orphan(void)
+{
+	struct aion_system_info before = { 0 }, mid = { 0 }, after = { 0 };
+	struct aion_unit_info self0 = { 0 }, self1 = { 0 };
+	aion_handle_t a, ta, b, tb;
+
+	aion_system_info(&before);
+	aion_unit_info(AION_HANDLE_SELF, &self0);
+	int64_t err = utest_spawn_role(ROLE_SPIN, 10, &a, &ta);
+	if (!err && (err = utest_spawn_role(ROLE_SPIN, 10, &b, &tb)))
+		utest_reap(a, ta);
+	if (err)
+		FAIL("orphan", "spawn=%s", aion_error_name(err));
+	int64_t given = aion_cap_give(a, b, AION_RIGHT_READ);
+	aion_handle_close(tb);
+	aion_handle_close(b);
+	aion_system_info(&mid);         /* B lives: A holds it */
+	aion_handle_close(ta);
+	aion_handle_close(a);
+	aion_system_info(&after);
+	aion_unit_info(AION_HANDLE_SELF, &self1);
+	if (given < 0 || mid.kernel_objects <= before.kernel_objects ||
+	    after.free_frames != before.free_frames ||
+	    after.kernel_objects != before.kernel_objects ||
+	    self1.quota_frames != self0.quota_frames || self1.used_frames != self0.used_frames)
+		FAIL("orphan", "give=%s objects=%lu/%lu/%lu frames=%lu/%lu quota=%lu/%lu used=%lu/%lu",
+		     aion_error_name(given), (unsigned long)before.kernel_objects,
+		     (unsigned long)mid.kernel_objects, (unsigned long)after.kernel_objects,
+		     (unsigned long)before.free_frames, (unsigned long)after.free_frames,
+		     (unsigned long)self0.quota_frames, (unsigned long)self1.quota_frames,
+		     (unsigned long)self0.used_frames, (unsigned long)self1.used_frames);
+	utest_ok("orphan", "free_frames=%lu kernel_objects=%lu held_objects=%lu quota=%lu",
+		 (unsigned long)after.free_frames, (unsigned long)after.kernel_objects,
+		 (unsigned long)(mid.kernel_objects - before.kernel_objects),
+		 (unsigned long)self1.quota_frames);
+}

@@ -134,6 +134,7 @@ static const struct {
 	{ "logflood", test_logflood },
 	{ "replygrant", test_replygrant },
 	{ "transfer", test_transfer },
+	{ "orphan", test_orphan },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -113,5 +113,6 @@ int64_t cap_pusher(void);
 void test_replygrant(void);
 int64_t full_table(void);
 void test_transfer(void);
+void test_orphan(void);
 
 #endif /* UTEST_H */

@@ -245,6 +245,11 @@ def check_transfer(v, line, node, verdict):
     expect(v, line, call="AION_ETIMEDOUT", recv="AION_ENOMEM", kept="AION_OK")
 
 
+def check_orphan(v, line, node, verdict):
+    print(f"orphan: {line.split('ok ', 1)[-1]}")
+    check(num(v, "held_objects", line) > 0, f"B was not alive while A held it: {line}")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -277,6 +282,7 @@ CHECKS = {
     "replyself": check_replyself,
     "replygrant": check_replygrant,
     "transfer": check_transfer,
+    "orphan": check_orphan,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,

@@ -46,8 +46,17 @@ static void cap_count(struct kobj *o, uint32_t rights, int d)
 		assert_true((t->bits[i] += d * (int)((rights >> i) & 1)) >= 0);
 }
 
-void kobj_cap_added(struct kobj *o, uint32_t rights) { cap_count(o, rights, 1); }
-void kobj_cap_removed(struct kobj *o, uint32_t rights) { cap_count(o, rights, -1); }
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder)
+{
+	assert_non_null(holder);        /* each table's provider */
+	cap_count(o, rights, 1);
+}
+
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
+{
+	assert_non_null(holder);
+	cap_count(o, rights, -1);
+}
 
 /* Page provider: zeroed aligned_alloc pages, counted; at most `limit` (-1: any). */
 struct prov { int live, taken, limit; };
