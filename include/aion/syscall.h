@@ -52,7 +52,8 @@
 		DOC("`unit`, `entry`, `stack_top`, `arg`, `prio`", "thread handle",          \
 		    "handle (unit, `CONTROL`); `EINVAL` prio > 255; `EPERM` prio above "     \
 		    "the unit's maximum; `EFAULT` entry or stack outside the user half; "    \
-		    "`EDEAD` unit ended; `ENOMEM`; `ENOSPC` no kernel stack slot or "        \
+		    "`EDEAD` unit ended; `ENOMEM` that unit's quota; `ENOSPC` no kernel "    \
+		    "stack slot or "                                                         \
 		    "handle slot"))                                                          \
 	X(THREAD_START,        thread_start,         6, ARGS1(aion_handle_t, thread),        \
 		DOC("`thread`", "0",                                                         \
@@ -119,7 +120,7 @@
 		struct aion_cap_info *, out),                                                \
 		DOC("`h`, `out` (`struct aion_cap_info`)", "0", "`ECAP`; `EFAULT`"))         \
 	X(ENDPOINT_CREATE,     endpoint_create,     21, ARGS0(),                             \
-		DOC("–", "handle (all rights)", "`ENOMEM`; `ENOSPC`"))                       \
+		DOC("–", "handle (all rights)", "`ENOMEM` quota; `ENOSPC`"))                 \
 	X(CALL,                call,                22, OWN,                                 \
 		DOC("`ep`, `tag` (with `AION_TAG_ACCEPT(n)`: the reply may carry n "         \
 		    "capabilities)", "0; reply in registers",                                \
@@ -149,7 +150,7 @@
 		    "and nothing is received"))                                              \
 	X(REPLY_SAVE,          reply_save,          26, ARGS0(),                             \
 		DOC("–", "reply handle (`SEND`)",                                            \
-		    "`ENOENT` no call to answer; `ENOMEM`; `ENOSPC`"))                       \
+		    "`ENOENT` no call to answer; `ENOMEM` quota; `ENOSPC`"))                 \
 	X(REPLY_TO,            reply_to,            27, OWN,                                 \
 		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
 		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
@@ -160,7 +161,7 @@
 		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
 		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \
 	X(NOTIFY_CREATE,       notify_create,       29, ARGS0(),                             \
-		DOC("–", "handle", "`ENOMEM`; `ENOSPC`"))                                    \
+		DOC("–", "handle", "`ENOMEM` quota; `ENOSPC`"))                              \
 	X(SIGNAL,              signal,              30, ARGS2(aion_handle_t, n,              \
 		uint64_t, bits),                                                             \
 		DOC("`n`, `bits`", "0", "handle (notification, `SEND`)"))                    \
@@ -203,17 +204,18 @@
 		DOC("`platform`, `phys`, `npages`", "handle (no `PHYS`)",                    \
 		    "handle (platform, `CONTROL`); `EINVAL` alignment or size, or the "      \
 		    "range wraps past 2^64 or ends beyond the CPU's physical addresses; "    \
-		    "`EPERM` the range touches RAM"))                                        \
+		    "`EPERM` the range touches RAM; `ENOMEM` quota"))                        \
 	X(IOPORT_CREATE,       ioport_create,       40, ARGS3(aion_handle_t, platform,       \
 		uint16_t, base, uint16_t, count),                                            \
 		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \
-		    "handle (platform, `CONTROL`); `EINVAL`"))                               \
+		    "handle (platform, `CONTROL`); `EINVAL`; `ENOMEM` quota"))               \
 	X(IOPORT_ENABLE,       ioport_enable,       41, ARGS1(aion_handle_t, io),            \
 		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already"))  \
 	X(IRQ_CREATE,          irq_create,          42, ARGS2(aion_handle_t, platform,       \
 		unsigned, line),                                                             \
 		DOC("`platform`, `line` (I/O APIC input)", "handle",                         \
-		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken"))   \
+		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken; "   \
+		    "`ENOMEM` quota"))                                                       \
 	X(IRQ_SET_NOTIFY,      irq_set_notify,      43, ARGS3(aion_handle_t, irq,            \
 		aion_handle_t, n, uint64_t, bits),                                           \
 		DOC("`irq`, `n`, `bits` (≠ 0)", "0",                                         \

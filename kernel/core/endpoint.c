@@ -23,9 +23,9 @@
 #include "unit.h"
 #include "usercopy.h"
 
-static int endpoint_create(struct endpoint **out)
+static int endpoint_create(struct unit *payer, struct endpoint **out)
 {
-	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT);
+	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT, payer);
 
 	if (!ep)
 		return -AION_ENOMEM;
@@ -367,7 +367,7 @@ static int64_t ipc_reply_save(struct kobj **out)
 
 	if (!srv->reply_to)
 		return -AION_ENOENT;
-	struct reply *rp = kobj_alloc(AION_OBJ_REPLY);
+	struct reply *rp = kobj_alloc(AION_OBJ_REPLY, srv->unit);
 	if (!rp)
 		return -AION_ENOMEM;
 	rp->caller = srv->reply_to;     /* the reference moves with it */
@@ -463,7 +463,7 @@ int64_t sys_endpoint_create(const struct sys_args *a)
 {
 	struct endpoint *ep;
 	(void)a;
-	int err = endpoint_create(&ep);
+	int err = endpoint_create(self_unit(), &ep);
 	return err ? err : install(&ep->obj, AION_RIGHTS_ALL);
 }
 

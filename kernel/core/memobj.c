@@ -27,7 +27,7 @@ static int memobj_create(struct unit *owner, unsigned npages, struct memobj **ou
 {
 	if (npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY, owner);
 	if (!mo)
 		return -AION_ENOMEM;
 	int64_t list = unit_frame_alloc(owner);
@@ -54,7 +54,8 @@ static int memobj_create(struct unit *owner, unsigned npages, struct memobj **ou
 	return 0;
 }
 
-static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
+static int memobj_device(struct unit *payer, uint64_t phys, unsigned npages,
+			 struct memobj **out)
 {
 	uint64_t len = (uint64_t)npages * PAGE_SIZE;
 
@@ -66,7 +67,7 @@ static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
 		return -AION_EINVAL;
 	if (memory_is_ram(phys, len))
 		return -AION_EPERM;     /* RAM is handed out as RAM objects only */
-	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY, payer);
 	if (!mo)
 		return -AION_ENOMEM;
 	mo->device = true;
@@ -207,7 +208,7 @@ int64_t sys_device_memory(const struct sys_args *a)
 		return err;
 	if (a->a2 == 0 || a->a2 > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	if ((err = memobj_device(a->a1, (unsigned)a->a2, &mo)))
+	if ((err = memobj_device(self_unit(), a->a1, (unsigned)a->a2, &mo)))
 		return err;
 	/* Device registers are no DMA buffer: no PHYS right. */
 	return install(&mo->obj, AION_RIGHTS_ALL & ~AION_RIGHT_PHYS);

@@ -13,7 +13,7 @@
 #include "syscalls.h"
 #include "unit.h"
 
-static struct kobj platform = { AION_OBJ_PLATFORM, 1 };        /* never released */
+static struct kobj platform = { AION_OBJ_PLATFORM, 1, NULL };  /* never released */
 static struct irq *irq_of_line[IRQ_LINES];
 
 struct kobj *platform_object(void)
@@ -25,7 +25,7 @@ static int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
 {
 	if (count == 0 || count > IOPORT_MAX_COUNT || (uint32_t)base + count > 0x10000)
 		return -AION_EINVAL;
-	struct ioport *io = kobj_alloc(AION_OBJ_IOPORT);
+	struct ioport *io = kobj_alloc(AION_OBJ_IOPORT, self_unit());
 	if (!io)
 		return -AION_ENOMEM;
 	io->base = base;
@@ -61,7 +61,7 @@ static int irq_create(uint32_t line, struct irq **out)
 		return -AION_EINVAL;
 	if (irq_of_line[line])
 		return -AION_EBUSY;
-	struct irq *irq = kobj_alloc(AION_OBJ_IRQ);
+	struct irq *irq = kobj_alloc(AION_OBJ_IRQ, self_unit());
 	if (!irq)
 		return -AION_ENOMEM;
 	irq->gsi = line;

@@ -82,7 +82,7 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		return -AION_EFAULT;
 	if (u->state != AION_UNIT_RUNNING)
 		return -AION_EDEAD;
-	struct thread *t = kobj_alloc(AION_OBJ_THREAD);  /* its reference: the unit's list */
+	struct thread *t = kobj_alloc(AION_OBJ_THREAD, u);      /* its reference: the unit's list */
 	if (!t)
 		return -AION_ENOMEM;
 	int err = kstack_alloc(u, &t->id);

@@ -46,6 +46,7 @@ void unit_frame_free(struct unit *u, uint64_t pa)
 	u->used--;
 }
 
+/* Pages on the unit's quota: its handle table's and its objects' slabs. */
 static void *table_page_get(void *ctx)
 {
 	int64_t pa = unit_frame_alloc(ctx);
@@ -57,10 +58,11 @@ static void table_page_put(void *ctx, void *page)
 	unit_frame_free(ctx, virt_to_phys(page));
 }
 
+/* The unit object is charged to its parent (payer), NULL for the root. */
 static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
-		      struct unit **out)
+		      struct unit *payer, struct unit **out)
 {
-	struct unit *u = kobj_alloc(AION_OBJ_UNIT);
+	struct unit *u = kobj_alloc(AION_OBJ_UNIT, payer);
 	if (!u)
 		return -AION_ENOMEM;
 	size_t n = strlen(name);
@@ -72,6 +74,8 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 	struct handle_pages pages = { table_page_get, table_page_put, u };
 	handle_table_init(&u->handles, &pages);
+	struct slab_page_ops slab_pages = { table_page_get, table_page_put, u };
+	kobj_caches_init_for(u->caches, &slab_pages);
 	int err = arch_vm_create(u);
 	if (!err && (err = handle_set_self(&u->handles, &u->obj, AION_RIGHTS_ALL)))
 		arch_vm_destroy(u);
@@ -85,7 +89,7 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 int unit_create_root(const char *name, uint64_t quota, struct unit **out)
 {
-	return unit_alloc(name, quota, AION_PRIO_MAX, out);
+	return unit_alloc(name, quota, AION_PRIO_MAX, NULL, out);
 }
 
 int unit_create(struct unit *parent, const char *name, uint64_t quota,
@@ -96,7 +100,7 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	if (quota > parent->quota - parent->used)
 		return -AION_ENOMEM;
 	parent->quota -= quota;
-	int err = unit_alloc(name, quota, max_prio, out);
+	int err = unit_alloc(name, quota, max_prio, parent, out);
 	if (err) {
 		parent->quota += quota;
 		return err;

@@ -43,6 +43,7 @@ struct unit {
 	uint64_t fault_badge;
 	uint32_t live_threads;          /* started and not yet dead */
 	uint32_t outside_caps;          /* capabilities to it in other units' tables */
+	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */
 	struct unit *orphan_next;       /* on the orphan list: referenced */
 	bool orphaned;
 };

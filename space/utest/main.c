@@ -35,6 +35,9 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_ODD_FLAGS] = "odd-flags", [ROLE_TRAP_FLAG] = "trap-flag",
 		[ROLE_CANONICAL] = "canonical", [ROLE_TICKER] = "ticker",
 		[ROLE_CAP_PUSHER] = "cap-pusher", [ROLE_FULL_TABLE] = "full-table",
+		[ROLE_EAT_ENDPOINT] = "eat-endpoint", [ROLE_EAT_NOTIFY] = "eat-notify",
+		[ROLE_EAT_THREAD] = "eat-thread", [ROLE_EAT_MEMORY] = "eat-memory",
+		[ROLE_EAT_UNIT] = "eat-unit",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -135,6 +138,7 @@ static const struct {
 	{ "replygrant", test_replygrant },
 	{ "transfer", test_transfer },
 	{ "orphan", test_orphan },
+	{ "quota", test_quota },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

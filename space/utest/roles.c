@@ -130,6 +130,12 @@ int64_t role_main(enum role role)
 		return cap_pusher();
 	case ROLE_FULL_TABLE:
 		return full_table();
+	case ROLE_EAT_ENDPOINT:
+	case ROLE_EAT_NOTIFY:
+	case ROLE_EAT_THREAD:
+	case ROLE_EAT_MEMORY:
+	case ROLE_EAT_UNIT:
+		return quota_eater(role);
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

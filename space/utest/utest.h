@@ -35,6 +35,11 @@ enum role {
 	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
 	ROLE_CAP_PUSHER,        /* answers calls on CHILD_CAP with w0 capabilities */
 	ROLE_FULL_TABLE,        /* no quota, one free slot: receives on CHILD_CAP */
+	ROLE_EAT_ENDPOINT,      /* spends its quota on one kind of object (quota_tests.c) */
+	ROLE_EAT_NOTIFY,
+	ROLE_EAT_THREAD,
+	ROLE_EAT_MEMORY,
+	ROLE_EAT_UNIT,
 	ROLE_COUNT
 };
 
@@ -114,5 +119,7 @@ void test_replygrant(void);
 int64_t full_table(void);
 void test_transfer(void);
 void test_orphan(void);
+int64_t quota_eater(enum role role);
+void test_quota(void);
 
 #endif /* UTEST_H */

@@ -250,6 +250,14 @@ def check_orphan(v, line, node, verdict):
     check(num(v, "held_objects", line) > 0, f"B was not alive while A held it: {line}")
 
 
+def check_quota(v, line, node, verdict):
+    print(f"quota: {line.split('ok ', 1)[-1]}")
+    expect(v, line, err="AION_ENOMEM")
+    made = dict(kv.split("=") for kv in v.get("made", "").split(","))
+    for kind in ("endpoint", "notification", "thread", "memory", "unit"):
+        check(int(made.get(kind, "0")) > 0, f"no {kind} made before the quota ran out: {line}")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -283,6 +291,7 @@ CHECKS = {
     "replygrant": check_replygrant,
     "transfer": check_transfer,
     "orphan": check_orphan,
+    "quota": check_quota,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,
