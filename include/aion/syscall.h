@@ -189,7 +189,9 @@
 		DOC("`mo`, `unit`, `va`, `prot`", "0",                                       \
 		    "handles (memory `READ`, plus `WRITE` for a writable mapping; unit "     \
 		    "`WRITE`); `EINVAL` prot or alignment; `EFAULT` range; `ENOSPC` 16 "     \
-		    "mapped objects already; `EEXIST` a page is mapped"))                    \
+		    "mapped objects already; `EEXIST` a page is mapped; `EPERM` another "    \
+		    "unit that holds no such capability to mo. Lasts while the unit "        \
+		    "holds one"))                                                            \
 	X(MEMORY_UNMAP,        memory_unmap,        37, ARGS2(aion_handle_t, unit,           \
 		uint64_t, va),                                                               \
 		DOC("`unit`, `va`", "0",                                                     \
@@ -210,7 +212,8 @@
 		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \
 		    "handle (platform, `CONTROL`); `EINVAL`; `ENOMEM` quota"))               \
 	X(IOPORT_ENABLE,       ioport_enable,       41, ARGS1(aion_handle_t, io),            \
-		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already"))  \
+		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already. "   \
+		    "Lasts while the unit holds a `WRITE` capability to io"))               \
 	X(IRQ_CREATE,          irq_create,          42, ARGS2(aion_handle_t, platform,       \
 		unsigned, line),                                                             \
 		DOC("`platform`, `line` (I/O APIC input)", "handle",                         \
@@ -220,7 +223,8 @@
 		aion_handle_t, n, uint64_t, bits),                                           \
 		DOC("`irq`, `n`, `bits` (≠ 0)", "0",                                         \
 		    "handles (IRQ `CONTROL`, notification `SEND`); `EINVAL` bits 0. "        \
-		    "Unmasks the line"))                                                     \
+		    "Unmasks the line; lasts while the caller's unit holds a `SEND` "        \
+		    "capability to n"))                                                      \
 	X(IRQ_ACK,             irq_ack,             44, ARGS1(aion_handle_t, irq),           \
 		DOC("`irq`", "0",                                                            \
 		    "handle (IRQ, `CONTROL`); `ENOENT` no notification set. Unmasks the "    \

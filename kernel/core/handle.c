@@ -231,6 +231,15 @@ int handle_revoke(struct handle_slot *s, unsigned budget)
 	return 0;
 }
 
+bool handle_holds(const struct handle_table *t, const struct kobj *o, uint32_t rights)
+{
+	for (unsigned p = 0; p < HANDLE_PAGES; p++)
+		for (unsigned i = 0; t->page[p] && i < page_slots(p); i++)
+			if (t->page[p][i].obj == o && (t->page[p][i].rights & rights) == rights)
+				return true;
+	return false;
+}
+
 int handle_reserve(struct handle_table *t, unsigned want)
 {
 	unsigned n = 0, added = 0;

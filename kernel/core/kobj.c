@@ -152,10 +152,27 @@ void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder)
 
 void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
 {
-	if (o->type == AION_OBJ_ENDPOINT)
+	switch (o->type) {
+	case AION_OBJ_ENDPOINT:
 		endpoint_cap_changed((struct endpoint *)o, rights, -1);
-	else if (o->type == AION_OBJ_UNIT && holder != o)
-		unit_outside_cap_changed((struct unit *)o, -1);
+		break;
+	case AION_OBJ_UNIT:
+		if (holder != o)
+			unit_outside_cap_changed((struct unit *)o, -1);
+		break;
+	/* Revoke reaches what the kernel keeps on a capability's authority. */
+	case AION_OBJ_IOPORT:
+		if (rights & AION_RIGHT_WRITE)
+			ioport_cap_lost(holder, (struct ioport *)o);
+		break;
+	case AION_OBJ_MEMORY:
+		memobj_cap_lost(holder, (struct memobj *)o);
+		break;
+	case AION_OBJ_NOTIFICATION:
+		if (rights & AION_RIGHT_SEND)
+			irq_cap_lost(holder, (struct notification *)o);
+		break;
+	}
 }
 
 uint64_t kobj_live(void)

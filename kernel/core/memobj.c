@@ -7,6 +7,7 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
+#include "handle.h"
 #include "layout.h"
 #include "memobj.h"
 #include "memory.h"
@@ -119,6 +120,7 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 	}
 	r->va = va;
 	r->mo = mo;
+	r->writable = prot & AION_PROT_WRITE;
 	kobj_get(&mo->obj);
 	return 0;
 }
@@ -142,6 +144,21 @@ static int memobj_unmap(struct unit *u, uint64_t va)
 			return 0;
 		}
 	return -AION_ENOENT;
+}
+
+static uint32_t rights_for(const struct region *r)
+{
+	return AION_RIGHT_READ | (r->writable ? AION_RIGHT_WRITE : 0);
+}
+
+void memobj_cap_lost(struct unit *u, struct memobj *mo)
+{
+	for (unsigned i = 0; i < UNIT_REGIONS; i++) {
+		struct region *r = &u->regions[i];
+		/* The put is never the last: the caller's slot holds a reference. */
+		if (r->mo == mo && !handle_holds(&u->handles, &mo->obj, rights_for(r)))
+			region_drop(u, r, true);
+	}
 }
 
 void memobj_unit_gone(struct unit *u)
@@ -179,6 +196,10 @@ int64_t sys_memory_map(const struct sys_args *a)
 		return err;
 	if (u->destroyed)
 		return -AION_EDEAD;
+	/* A mapping lasts while its unit holds the capability: into another
+	 * unit only if that unit holds one too. */
+	if (u != self_unit() && !handle_holds(&u->handles, &mo->obj, need))
+		return -AION_EPERM;
 	return memobj_map(mo, u, a->a2, (unsigned)prot);
 }
 

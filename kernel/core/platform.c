@@ -6,10 +6,12 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
+#include "handle.h"
 #include "log.h"
 #include "memory.h"
 #include "notification.h"
 #include "platform.h"
+#include "sched.h"
 #include "syscalls.h"
 #include "unit.h"
 
@@ -43,15 +45,30 @@ void ioport_release(struct ioport *io)
 static int ioport_enable(struct unit *u, const struct ioport *io)
 {
 	for (unsigned i = 0; i < u->nio; i++)
-		if (u->io[i].base == io->base && u->io[i].count == io->count)
+		if (u->io[i].obj == io)
 			return 0;
 	if (u->nio == UNIT_IO_RANGES)
 		return -AION_ENOSPC;
 	u->io[u->nio].base = io->base;
 	u->io[u->nio].count = io->count;
+	u->io[u->nio].obj = io;
 	u->nio++;
 	arch_io_load(u);                /* u is the running unit */
 	return 0;
+}
+
+/* The unit's range of io lasts while it holds io's capability with WRITE. */
+void ioport_cap_lost(struct unit *u, const struct ioport *io)
+{
+	if (handle_holds(&u->handles, &io->obj, AION_RIGHT_WRITE))
+		return;
+	for (unsigned i = 0; i < u->nio; i++)
+		if (u->io[i].obj == io) {
+			u->io[i] = u->io[--u->nio];
+			if (sched_current()->unit == u)
+				arch_io_load(u);        /* others load theirs when switched to */
+			return;
+		}
 }
 
 /* -AION_EBUSY if the line is taken. */
@@ -79,14 +96,32 @@ void irq_release(struct irq *irq)
 	kobj_free(&irq->obj);
 }
 
-static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)
+static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits,
+			   struct unit *binder)
 {
 	if (irq->n)
 		kobj_put(&irq->n->obj);
 	kobj_get(&n->obj);
 	irq->n = n;
 	irq->bits = bits;
+	irq->binder = binder;
 	arch_irq_mask(irq->gsi, false);
+}
+
+/* An IRQ signals n while the unit that set it holds n's capability with SEND. */
+void irq_cap_lost(struct unit *u, struct notification *n)
+{
+	if (handle_holds(&u->handles, &n->obj, AION_RIGHT_SEND))
+		return;
+	for (unsigned l = 0; l < IRQ_LINES; l++) {
+		struct irq *irq = irq_of_line[l];
+		if (irq && irq->n == n && irq->binder == u) {
+			arch_irq_mask(irq->gsi, true);
+			irq->n = NULL;
+			irq->binder = NULL;
+			kobj_put(&n->obj);      /* not the last: the caller's slot holds one */
+		}
+	}
 }
 
 static int irq_ack(struct irq *irq)
@@ -158,7 +193,7 @@ int64_t sys_irq_set_notify(const struct sys_args *a)
 		return err;
 	if (!a->a2)
 		return -AION_EINVAL;
-	irq_set_notify(irq, n, a->a2);
+	irq_set_notify(irq, n, a->a2, self_unit());
 	return 0;
 }
 

@@ -98,6 +98,13 @@ int handle_close(struct handle_table *t, aion_handle_t h);
 int handle_revoke(struct handle_slot *s, unsigned budget);
 
 /*
+ * Does t hold a capability to o with all of `rights`? What the kernel
+ * keeps for a unit on a capability's authority (an I/O port range, a
+ * mapping, an IRQ's notification) lasts while this is true. O(slots).
+ */
+bool handle_holds(const struct handle_table *t, const struct kobj *o, uint32_t rights);
+
+/*
  * Makes sure `want` slots can be allocated without taking a page: takes
  * the pages they need now. 0, or -AION_ENOMEM (a page could not be had)
  * or -AION_ENOSPC (the table is full), with the table as it was. A

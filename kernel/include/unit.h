@@ -14,6 +14,7 @@
 #include "memobj.h"
 
 struct thread;
+struct ioport;
 
 #define UNIT_NAME_MAX 32
 #define UNIT_IO_RANGES 4
@@ -37,7 +38,10 @@ struct unit {
 	struct handle_table handles;    /* empty once destroyed */
 	struct thread *threads;         /* every thread not yet reaped */
 	struct region regions[UNIT_REGIONS];    /* memory objects mapped here */
-	struct { uint16_t base, count; } io[UNIT_IO_RANGES];   /* ports allowed */
+	struct {                        /* ports allowed: while it holds io's capability */
+		uint16_t base, count;
+		const struct ioport *obj;
+	} io[UNIT_IO_RANGES];
 	unsigned nio;
 	struct kobj *fault_ep;          /* endpoint told when the unit ends */
 	uint64_t fault_badge;

@@ -136,6 +136,10 @@ int64_t role_main(enum role role)
 	case ROLE_EAT_MEMORY:
 	case ROLE_EAT_UNIT:
 		return quota_eater(role);
+	case ROLE_IO_HOLD:
+	case ROLE_MEM_HOLD:
+	case ROLE_IRQ_BIND:
+		return revoke_holder(role);
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -258,6 +258,18 @@ def check_quota(v, line, node, verdict):
         check(int(made.get(kind, "0")) > 0, f"no {kind} made before the quota ran out: {line}")
 
 
+def check_revokeio(v, line, node, verdict):
+    expect(v, line, state="3", vector="13")
+
+
+def check_revokemem(v, line, node, verdict):
+    expect(v, line, state="3", vector="14", own="AION_OK", map_other="AION_EPERM")
+
+
+def check_revokeirq(v, line, node, verdict):
+    expect(v, line, ack_bound="AION_OK", ack_revoked="AION_ENOENT")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -292,6 +304,9 @@ CHECKS = {
     "transfer": check_transfer,
     "orphan": check_orphan,
     "quota": check_quota,
+    "revokeio": check_revokeio,
+    "revokemem": check_revokemem,
+    "revokeirq": check_revokeirq,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,
