@@ -233,7 +233,8 @@
 	X(UNIT_FAULT_EP,       unit_fault_ep,       45, ARGS3(aion_handle_t, unit,           \
 		aion_handle_t, ep, uint64_t, badge),                                         \
 		DOC("`unit`, `ep`, `badge` (0: the endpoint capability's)", "0",             \
-		    "handles (unit `CONTROL`, endpoint `SEND`)"))                            \
+		    "handles (unit `CONTROL`, endpoint `SEND`). Lasts while the caller's "   \
+		    "unit holds a `SEND` capability to ep"))                                 \
 	/* Slot index of unit's table: its handle, and what it names in *out. */             \
 	X(CAP_LIST,            cap_list,            46, ARGS3(aion_handle_t, unit,           \
 		unsigned, index, struct aion_cap_info *, out),                               \

@@ -155,6 +155,8 @@ void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
 	switch (o->type) {
 	case AION_OBJ_ENDPOINT:
 		endpoint_cap_changed((struct endpoint *)o, rights, -1);
+		if (rights & AION_RIGHT_SEND)
+			unit_fault_ep_cap_lost(holder, (struct endpoint *)o);
 		break;
 	case AION_OBJ_UNIT:
 		if (holder != o)

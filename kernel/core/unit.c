@@ -115,6 +115,25 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	return 0;
 }
 
+/* u no longer reports to a fault endpoint. */
+static void fault_ep_clear(struct unit *u)
+{
+	struct endpoint *ep = (struct endpoint *)u->fault_ep;
+
+	if (!ep)
+		return;
+	if (u->fault_prev)
+		u->fault_prev->fault_next = u->fault_next;
+	else
+		ep->fault_units = u->fault_next;
+	if (u->fault_next)
+		u->fault_next->fault_prev = u->fault_prev;
+	u->fault_next = u->fault_prev = NULL;
+	u->fault_ep = NULL;
+	u->fault_setter = NULL;
+	kobj_put(&ep->obj);
+}
+
 /* Tells the unit's fault endpoint, if it has one, how it ended. */
 static void notify_end(struct unit *u)
 {
@@ -239,8 +258,7 @@ void unit_release(struct unit *u)
 				break;
 			}
 	}
-	if (u->fault_ep)
-		kobj_put(u->fault_ep);
+	fault_ep_clear(u);
 	kobj_free(&u->obj);
 	if (parent)
 		kobj_put(&parent->obj);
@@ -420,14 +438,32 @@ int64_t sys_mem_write(const struct sys_args *a)
 	return unit_write(u, dst, src, len);
 }
 
-/* ep (a reference is taken) hears of u's end with badge. */
-static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge)
+/* ep (a reference is taken) hears of u's end with badge, while setter holds it. */
+static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge,
+			      struct unit *setter)
 {
-	if (u->fault_ep)
-		kobj_put(u->fault_ep);
+	struct endpoint *e = (struct endpoint *)ep;
+
+	fault_ep_clear(u);
 	kobj_get(ep);
 	u->fault_ep = ep;
 	u->fault_badge = badge;
+	u->fault_setter = setter;
+	u->fault_next = e->fault_units;
+	if (e->fault_units)
+		e->fault_units->fault_prev = u;
+	e->fault_units = u;
+}
+
+void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep)
+{
+	if (!ep->fault_units || handle_holds(&holder->handles, &ep->obj, AION_RIGHT_SEND))
+		return;
+	for (struct unit *u = ep->fault_units, *next; u; u = next) {
+		next = u->fault_next;
+		if (u->fault_setter == holder)
+			fault_ep_clear(u);      /* not the last reference: the slot's */
+	}
 }
 
 int64_t sys_unit_fault_ep(const struct sys_args *a)
@@ -439,6 +475,6 @@ int64_t sys_unit_fault_ep(const struct sys_args *a)
 		return err;
 	if ((err = lookup_slot(a->a1, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s)))
 		return err;
-	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge);
+	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge, self_unit());
 	return 0;
 }

@@ -43,8 +43,10 @@ struct unit {
 		const struct ioport *obj;
 	} io[UNIT_IO_RANGES];
 	unsigned nio;
-	struct kobj *fault_ep;          /* endpoint told when the unit ends */
+	struct kobj *fault_ep;          /* endpoint told when the unit ends: referenced */
 	uint64_t fault_badge;
+	struct unit *fault_setter;      /* holds a SEND capability to it while set */
+	struct unit *fault_next, *fault_prev;   /* the endpoint's list of units */
 	uint32_t live_threads;          /* started and not yet dead */
 	uint32_t outside_caps;          /* capabilities to it in other units' tables */
 	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */
@@ -79,6 +81,14 @@ void unit_release(struct unit *u);      /* last reference dropped */
  * so the kernel destroys it (unit_reap_orphans), as UNIT_DESTROY would.
  */
 void unit_outside_cap_changed(struct unit *u, int delta);
+
+/*
+ * holder lost a SEND capability to ep: the units whose fault endpoint it
+ * set to ep stop reporting there once it holds none. Bounded by the units
+ * that report to ep.
+ */
+struct endpoint;
+void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep);
 /*
  * Destroys the orphans, at the end of a system call: not from inside
  * handle_delete, so one deletion never recurses into a chain of units.

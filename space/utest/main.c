@@ -39,6 +39,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_THREAD] = "eat-thread", [ROLE_EAT_MEMORY] = "eat-memory",
 		[ROLE_EAT_UNIT] = "eat-unit", [ROLE_IO_HOLD] = "io-hold",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
+		[ROLE_FAULT_SETTER] = "fault-setter",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -150,6 +151,7 @@ static const struct {
 	{ "revokeio", test_revokeio },
 	{ "revokemem", test_revokemem },
 	{ "revokeirq", test_revokeirq },
+	{ "revokefault", test_revokefault },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

@@ -147,3 +147,58 @@ void test_revokeirq(void)
 	utest_ok("revokeirq", "ack_bound=%s ack_revoked=%s", aion_error_name(bound),
 		 aion_error_name(after));
 }
+
+#define CHILD_CAP3              AION_HANDLE(3, 1)
+#define CHILD_CAP4              AION_HANDLE(4, 1)
+#define SETTER_BADGE            0x5e7
+
+/* ROLE_FAULT_SETTER: units CHILD_CAP and CHILD_CAP3 report to CHILD_CAP2 and CHILD_CAP4. */
+int64_t fault_setter(void)
+{
+	if (aion_unit_fault_ep(CHILD_CAP, CHILD_CAP2, SETTER_BADGE) ||
+	    aion_unit_fault_ep(CHILD_CAP3, CHILD_CAP4, SETTER_BADGE))
+		return 2;
+	return 0;
+}
+
+/*
+ * A fault endpoint set with a capability that is then revoked hears no
+ * more: of two units a helper pointed at two endpoints, only the one whose
+ * endpoint capability was not revoked reports its end.
+ */
+void test_revokefault(void)
+{
+	struct aion_unit_info info = { 0 };
+	struct aion_msg m = { 0 };
+	aion_handle_t t1, tt1, t2, tt2, s, ts;
+	int64_t e1 = aion_endpoint_create(), e2 = aion_endpoint_create();
+	int64_t err = e1 < 0 ? e1 : e2 < 0 ? e2 : utest_spawn_role(ROLE_SPIN, 10, &t1, &tt1);
+	if (!err && (err = utest_spawn_role(ROLE_SPIN, 10, &t2, &tt2)))
+		utest_reap(t1, tt1);
+	if (!err) {
+		aion_handle_t caps[4] = { t1, (aion_handle_t)e1, t2, (aion_handle_t)e2 };
+		uint32_t masks[4] = { AION_RIGHT_CONTROL, AION_RIGHT_SEND,
+				      AION_RIGHT_CONTROL, AION_RIGHT_SEND };
+		if ((err = utest_spawn_with_caps(ROLE_FAULT_SETTER, 100, caps, masks, 4, &s, &ts)))
+			utest_reap(t1, tt1), utest_reap(t2, tt2);
+	}
+	if (err)
+		FAIL("revokefault", "setup=%s", aion_error_name(err));
+	int64_t set = aion_unit_wait(s, 2000 * MS, &info);
+	int set_code = info.exit_code;
+	int64_t revoke = aion_cap_revoke((aion_handle_t)e1);   /* the setter's copy of e1 */
+	utest_reap(t1, tt1);
+	utest_reap(t2, tt2);
+	int64_t heard1 = aion_recv((aion_handle_t)e1, &m, 200 * MS);
+	int64_t heard2 = aion_recv((aion_handle_t)e2, &m, 2000 * MS);
+	utest_reap(s, ts);
+	aion_handle_close((aion_handle_t)e1);
+	aion_handle_close((aion_handle_t)e2);
+	if (set || set_code || revoke || heard1 != -AION_ETIMEDOUT || heard2 ||
+	    AION_TAG_LABEL(m.tag) != AION_NOTICE_UNIT_ENDED || m.badge != SETTER_BADGE)
+		FAIL("revokefault", "set=%s/%d revoke=%s revoked=%s kept=%s badge=0x%lx",
+		     aion_error_name(set), set_code, aion_error_name(revoke),
+		     aion_error_name(heard1), aion_error_name(heard2), (unsigned long)m.badge);
+	utest_ok("revokefault", "revoked=%s kept=%s", aion_error_name(heard1),
+		 aion_error_name(heard2));
+}

@@ -140,6 +140,8 @@ int64_t role_main(enum role role)
 	case ROLE_MEM_HOLD:
 	case ROLE_IRQ_BIND:
 		return revoke_holder(role);
+	case ROLE_FAULT_SETTER:
+		return fault_setter();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -43,6 +43,7 @@ enum role {
 	ROLE_IO_HOLD,           /* enables CHILD_CAP's ports, signals CHILD_CAP2, reads on */
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
+	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
 	ROLE_COUNT
 };
 
@@ -133,5 +134,7 @@ int64_t revoke_holder(enum role role);
 void test_revokeio(void);
 void test_revokemem(void);
 void test_revokeirq(void);
+int64_t fault_setter(void);
+void test_revokefault(void);
 
 #endif /* UTEST_H */

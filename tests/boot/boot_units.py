@@ -270,6 +270,10 @@ def check_revokeirq(v, line, node, verdict):
     expect(v, line, ack_bound="AION_OK", ack_revoked="AION_ENOENT")
 
 
+def check_revokefault(v, line, node, verdict):
+    expect(v, line, revoked="AION_ETIMEDOUT", kept="AION_OK")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -307,6 +311,7 @@ CHECKS = {
     "revokeio": check_revokeio,
     "revokemem": check_revokemem,
     "revokeirq": check_revokeirq,
+    "revokefault": check_revokefault,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,
