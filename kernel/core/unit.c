@@ -259,6 +259,9 @@ void unit_release(struct unit *u)
 			}
 	}
 	fault_ep_clear(u);
+	/* Its objects held it, so its caches are empty: any frame left is lost. */
+	if (u->used)
+		klog("unit destroy leak unit=%s frames=%lu", u->name, (unsigned long)u->used);
 	kobj_free(&u->obj);
 	if (parent)
 		kobj_put(&parent->obj);
