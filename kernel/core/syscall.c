@@ -91,7 +91,8 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
 
-	unit_reap_orphans();            /* units whose last outside handle went */
+	if (unit_orphans)
+		unit_reap_orphans();    /* units whose last outside handle went */
 	sched_preempt_point();
 	return r;
 }

@@ -210,7 +210,7 @@ int unit_destroy(struct unit *u)
 	return 0;
 }
 
-static struct unit *orphans;           /* to destroy at the end of this call */
+struct unit *unit_orphans;             /* to destroy at the end of this call */
 
 void unit_outside_cap_changed(struct unit *u, int delta)
 {
@@ -219,8 +219,8 @@ void unit_outside_cap_changed(struct unit *u, int delta)
 		return;
 	u->orphaned = true;
 	kobj_get(&u->obj);
-	u->orphan_next = orphans;
-	orphans = u;
+	u->orphan_next = unit_orphans;
+	unit_orphans = u;
 }
 
 void unit_reap_orphans(void)
@@ -229,8 +229,8 @@ void unit_reap_orphans(void)
 	struct unit *self = sched_current()->unit;
 
 	/* Each destruction may orphan more (the units it held): they join the list. */
-	while ((u = orphans)) {
-		orphans = u->orphan_next;
+	while ((u = unit_orphans)) {
+		unit_orphans = u->orphan_next;
 		if (self && is_ancestor_or_self(u, self) && !u->destroyed) {
 			u->orphan_next = keep;
 			keep = u;
@@ -243,7 +243,7 @@ void unit_reap_orphans(void)
 		}
 		kobj_put(&u->obj);
 	}
-	orphans = keep;
+	unit_orphans = keep;
 }
 
 void unit_release(struct unit *u)

@@ -97,6 +97,9 @@ void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep);
  */
 void unit_reap_orphans(void);
 
+/* The orphan list; tested inline at the end of every system call. */
+extern struct unit *unit_orphans;
+
 /* Frames charged to the unit: zeroed on allocation. */
 int64_t unit_frame_alloc(struct unit *u);
 void unit_frame_free(struct unit *u, uint64_t pa);
