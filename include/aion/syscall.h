@@ -52,9 +52,8 @@
 		DOC("`unit`, `entry`, `stack_top`, `arg`, `prio`", "thread handle",          \
 		    "handle (unit, `CONTROL`); `EINVAL` prio > 255; `EPERM` prio above "     \
 		    "the unit's maximum; `EFAULT` entry or stack outside the user half; "    \
-		    "`EDEAD` unit ended; `ENOMEM` that unit's quota; `ENOSPC` no kernel "    \
-		    "stack slot or "                                                         \
-		    "handle slot"))                                                          \
+		    "`EDEAD` unit ended; `ENOMEM` that unit's quota; `ENOSPC` that unit's "  \
+		    "share of kernel stack slots is used, or no handle slot"))               \
 	X(THREAD_START,        thread_start,         6, ARGS1(aion_handle_t, thread),        \
 		DOC("`thread`", "0",                                                         \
 		    "handle (thread, `CONTROL`); `EDEAD`; `EBUSY` already started"))         \
@@ -74,7 +73,8 @@
 		    "handle (parent, `SPAWN`); `EPERM` parent is not the caller's own "      \
 		    "unit, or max_prio above the parent's; `EINVAL` name_len or "            \
 		    "max_prio; `EFAULT` name; `ENOMEM` quota above the parent's unused "     \
-		    "quota, or kernel memory; `ENOSPC` handle table full"))                  \
+		    "quota, or kernel memory; `ENOSPC` handle table full, or no kernel "     \
+		    "stack slot left to lend it"))                                           \
 	X(UNIT_DESTROY,        unit_destroy,        10, ARGS1(aion_handle_t, unit),          \
 		DOC("`unit`", "0",                                                           \
 		    "handle (unit, `DESTROY`); `EBUSY` the caller's own unit; `ENOENT` "     \

@@ -40,6 +40,7 @@ static void kstack_free(struct unit *u, uint32_t slot)
 			unit_frame_free(u, pa);
 	}
 	free_slots[nfree_slots++] = (uint16_t)slot;
+	u->stacks_used--;
 }
 
 static int kstack_alloc(struct unit *u, uint32_t *slot)
@@ -50,9 +51,12 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 		nfree_slots = THREAD_MAX;
 		slots_ready = true;
 	}
-	if (!nfree_slots)
+	/* Its share first (unit.c: a child's is part of its parent's), so
+	 * no unit can take every slot. */
+	if (!nfree_slots || u->stacks_used >= u->stacks)
 		return -AION_ENOSPC;
 	*slot = free_slots[--nfree_slots];
+	u->stacks_used++;
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
 		int64_t pa = unit_frame_alloc(u);
 		int err = pa < 0 ? (int)pa :

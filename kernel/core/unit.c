@@ -89,7 +89,26 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 int unit_create_root(const char *name, uint64_t quota, struct unit **out)
 {
-	return unit_alloc(name, quota, AION_PRIO_MAX, NULL, out);
+	int err = unit_alloc(name, quota, AION_PRIO_MAX, NULL, out);
+	if (!err)
+		(*out)->stacks = THREAD_MAX;    /* every kernel stack slot */
+	return err;
+}
+
+/*
+ * The kernel stack slots a child gets from its parent's: the share of its
+ * quota in the parent's unused quota, at least UNIT_MIN_STACKS, at most
+ * what the parent has left; 0 if the parent has none.
+ */
+static uint32_t stack_share(const struct unit *parent, uint64_t quota)
+{
+	uint64_t free = parent->stacks - parent->stacks_used;
+	uint64_t unused = parent->quota - parent->used;
+	uint64_t share = unused ? free * quota / unused : 0;
+
+	if (share < UNIT_MIN_STACKS)
+		share = UNIT_MIN_STACKS;
+	return (uint32_t)(share < free ? share : free);
 }
 
 int unit_create(struct unit *parent, const char *name, uint64_t quota,
@@ -99,12 +118,17 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 		return -AION_EPERM;
 	if (quota > parent->quota - parent->used)
 		return -AION_ENOMEM;
+	uint32_t stacks = stack_share(parent, quota);
+	if (!stacks)
+		return -AION_ENOSPC;    /* it could never run a thread */
 	parent->quota -= quota;
 	int err = unit_alloc(name, quota, max_prio, parent, out);
 	if (err) {
 		parent->quota += quota;
 		return err;
 	}
+	parent->stacks_used += stacks;
+	(*out)->stacks = stacks;
 	(*out)->parent = parent;
 	(*out)->depth = parent->depth + 1;
 	(*out)->next_sibling = parent->first_child;
@@ -252,6 +276,7 @@ void unit_release(struct unit *u)
 
 	if (parent) {
 		parent->quota += u->quota;
+		parent->stacks_used -= u->stacks;
 		for (struct unit **pp = &parent->first_child; *pp; pp = &(*pp)->next_sibling)
 			if (*pp == u) {
 				*pp = u->next_sibling;

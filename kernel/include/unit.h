@@ -19,6 +19,7 @@ struct ioport;
 #define UNIT_NAME_MAX 32
 #define UNIT_IO_RANGES 4
 #define UNIT_MAX_DEPTH 16
+#define UNIT_MIN_STACKS 8               /* kernel stack slots a child gets at least */
 
 struct unit {
 	struct kobj obj;
@@ -30,6 +31,7 @@ struct unit {
 	uint64_t fault_addr;
 	uint64_t pml4;                  /* physical; 0 once destroyed */
 	uint64_t quota, used;           /* frames */
+	uint32_t stacks, stacks_used;   /* kernel stack slots: own threads' and lent to children */
 	uint8_t max_prio;               /* its threads may not run above this */
 	bool destroyed;
 	struct unit *parent;            /* referenced; gets the quota back */

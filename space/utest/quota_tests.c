@@ -25,6 +25,11 @@ static int64_t eat_one(enum role role)
 		return aion_notify_create();
 	case ROLE_EAT_THREAD:   /* never started: a stack is not needed */
 		return aion_thread_create(AION_HANDLE_SELF, (uint64_t)role_main, AION_STACK_TOP, 0, 1);
+	case ROLE_EAT_STACKS: { /* the handle closed: the thread keeps its stack, not a slot */
+		int64_t t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)role_main,
+					       AION_STACK_TOP, 0, 1);
+		return t < 0 ? t : aion_handle_close((aion_handle_t)t) ? -AION_ECAP : 1;
+	}
 	case ROLE_EAT_MEMORY:
 		return aion_memory_create(1);
 	case ROLE_EAT_UNIT:     /* a page table root and a handle table page */
@@ -44,10 +49,10 @@ int64_t quota_eater(enum role role)
 	int64_t h = 0;
 	unsigned n = 0;
 
-	while (!aion_anon_map(AION_HANDLE_SELF, va, 4096, AION_PROT_READ))
+	while (role != ROLE_EAT_STACKS && !aion_anon_map(AION_HANDLE_SELF, va, 4096, AION_PROT_READ))
 		va += 4096;
-	if (va - EAT_VA < EAT_LEAVE * 4096 ||
-	    aion_anon_unmap(AION_HANDLE_SELF, va - EAT_LEAVE * 4096, EAT_LEAVE * 4096))
+	if (role != ROLE_EAT_STACKS && (va - EAT_VA < EAT_LEAVE * 4096 ||
+	    aion_anon_unmap(AION_HANDLE_SELF, va - EAT_LEAVE * 4096, EAT_LEAVE * 4096)))
 		return EAT_CODE(0, -AION_EINVAL);
 	while (n < EAT_MAX && (h = eat_one(role)) > 0)
 		n++;
@@ -108,4 +113,48 @@ void test_quota(void)
 					     k ? "," : "", kinds[k].name, made);
 	}
 	utest_ok("quota", "err=AION_ENOMEM made=%s", counts);
+}
+
+#define STACK_SLOTS             512     /* the kernel's kernel stack slots */
+
+static int64_t noop(uint64_t arg)
+{
+	return (int64_t)arg;
+}
+
+/*
+ * Kernel stack slots are shared out with the quota: a unit whose quota
+ * could pay for every slot's frames gets ENOSPC at its share, and utest
+ * still starts a thread while it sits on them.
+ */
+void test_stacks(void)
+{
+	struct aion_system_info before = { 0 }, after = { 0 };
+	struct aion_unit_info info = { 0 };
+	aion_handle_t u, t;
+	uint64_t stack = aion_stack_alloc(4);   /* ours: before the count */
+
+	aion_system_info(&before);
+	int64_t err = utest_spawn_role(ROLE_EAT_STACKS, 100, &u, &t);
+	if (err)
+		FAIL("stacks", "spawn=%s", aion_error_name(err));
+	err = aion_unit_wait(u, 5000 * MS, &info);
+	int64_t th = aion_thread_spawn(noop, 0, stack, 100);
+	bool joined = utest_join(th);
+	utest_reap(u, t);
+	aion_system_info(&after);
+	unsigned made = (unsigned)info.exit_code >> 8;
+	int64_t why = -(int64_t)(info.exit_code & 0xff);
+	/* utest itself has about half of the 512 slots (half init's quota). */
+	if (err || made == 0 || made >= STACK_SLOTS / 2 || why != -AION_ENOSPC || th < 0 ||
+	    !joined || after.free_frames != before.free_frames || after.kernel_objects != before.kernel_objects)
+		FAIL("stacks", "wait=%s made=%u err=%s used=%lu/%lu ours=%s frames=%lu->%lu "
+		     "objects=%lu->%lu", aion_error_name(err), made, aion_error_name(why),
+		     (unsigned long)info.used_frames, (unsigned long)info.quota_frames,
+		     aion_error_name(th < 0 ? th : 0), (unsigned long)before.free_frames,
+		     (unsigned long)after.free_frames, (unsigned long)before.kernel_objects,
+		     (unsigned long)after.kernel_objects);
+	utest_ok("stacks", "made=%u err=%s ours=AION_OK used=%lu quota=%lu", made,
+		 aion_error_name(why), (unsigned long)info.used_frames,
+		 (unsigned long)info.quota_frames);
 }

@@ -135,6 +135,7 @@ int64_t role_main(enum role role)
 	case ROLE_EAT_THREAD:
 	case ROLE_EAT_MEMORY:
 	case ROLE_EAT_UNIT:
+	case ROLE_EAT_STACKS:
 		return quota_eater(role);
 	case ROLE_IO_HOLD:
 	case ROLE_MEM_HOLD:

@@ -40,6 +40,7 @@ enum role {
 	ROLE_EAT_THREAD,
 	ROLE_EAT_MEMORY,
 	ROLE_EAT_UNIT,
+	ROLE_EAT_STACKS,        /* a big quota: threads until its kernel stacks run out */
 	ROLE_IO_HOLD,           /* enables CHILD_CAP's ports, signals CHILD_CAP2, reads on */
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
@@ -130,6 +131,7 @@ void test_transfer(void);
 void test_orphan(void);
 int64_t quota_eater(enum role role);
 void test_quota(void);
+void test_stacks(void);
 int64_t revoke_holder(enum role role);
 void test_revokeio(void);
 void test_revokemem(void);

@@ -274,6 +274,12 @@ def check_revokefault(v, line, node, verdict):
     expect(v, line, revoked="AION_ETIMEDOUT", kept="AION_OK")
 
 
+def check_stacks(v, line, node, verdict):
+    print(f"stacks: {line.split('ok ', 1)[-1]}")
+    expect(v, line, err="AION_ENOSPC", ours="AION_OK")
+    check(0 < num(v, "made", line) < 256, f"made is not a share of utest's slots: {line}")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -308,6 +314,7 @@ CHECKS = {
     "transfer": check_transfer,
     "orphan": check_orphan,
     "quota": check_quota,
+    "stacks": check_stacks,
     "revokeio": check_revokeio,
     "revokemem": check_revokemem,
     "revokeirq": check_revokeirq,
