@@ -155,7 +155,8 @@ void memobj_cap_lost(struct unit *u, struct memobj *mo)
 {
 	for (unsigned i = 0; i < UNIT_REGIONS; i++) {
 		struct region *r = &u->regions[i];
-		/* The put is never the last: the caller's slot holds a reference. */
+		/* The table is scanned only for a mapping of mo. The put is
+		 * never the last: the caller's slot holds a reference. */
 		if (r->mo == mo && !handle_holds(&u->handles, &mo->obj, rights_for(r)))
 			region_drop(u, r, true);
 	}

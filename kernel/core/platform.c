@@ -60,10 +60,11 @@ static int ioport_enable(struct unit *u, const struct ioport *io)
 /* The unit's range of io lasts while it holds io's capability with WRITE. */
 void ioport_cap_lost(struct unit *u, const struct ioport *io)
 {
-	if (handle_holds(&u->handles, &io->obj, AION_RIGHT_WRITE))
-		return;
 	for (unsigned i = 0; i < u->nio; i++)
 		if (u->io[i].obj == io) {
+			/* The table is scanned only for an enabled range. */
+			if (handle_holds(&u->handles, &io->obj, AION_RIGHT_WRITE))
+				return;
 			u->io[i] = u->io[--u->nio];
 			if (sched_current()->unit == u)
 				arch_io_load(u);        /* others load theirs when switched to */
@@ -111,11 +112,15 @@ static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bit
 /* An IRQ signals n while the unit that set it holds n's capability with SEND. */
 void irq_cap_lost(struct unit *u, struct notification *n)
 {
-	if (handle_holds(&u->handles, &n->obj, AION_RIGHT_SEND))
-		return;
+	int holds = -1;         /* the table is scanned only for a bound line */
+
 	for (unsigned l = 0; l < IRQ_LINES; l++) {
 		struct irq *irq = irq_of_line[l];
 		if (irq && irq->n == n && irq->binder == u) {
+			if (holds < 0)
+				holds = handle_holds(&u->handles, &n->obj, AION_RIGHT_SEND);
+			if (holds)
+				return;
 			arch_irq_mask(irq->gsi, true);
 			irq->n = NULL;
 			irq->binder = NULL;

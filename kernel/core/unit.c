@@ -485,12 +485,17 @@ static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge,
 
 void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep)
 {
-	if (!ep->fault_units || handle_holds(&holder->handles, &ep->obj, AION_RIGHT_SEND))
-		return;
+	int holds = -1;         /* the table is scanned only if holder set one */
+
 	for (struct unit *u = ep->fault_units, *next; u; u = next) {
 		next = u->fault_next;
-		if (u->fault_setter == holder)
-			fault_ep_clear(u);      /* not the last reference: the slot's */
+		if (u->fault_setter != holder)
+			continue;
+		if (holds < 0)
+			holds = handle_holds(&holder->handles, &ep->obj, AION_RIGHT_SEND);
+		if (holds)
+			return;
+		fault_ep_clear(u);      /* not the last reference: the slot's */
 	}
 }
 
