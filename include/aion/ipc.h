@@ -19,7 +19,8 @@
 #define AION_IPC_WORDS          3
 
 /* Tag: bits 0-9 payload length, 12-14 capability count, 16 notification,
- * 32-63 a label of the sender's choice. */
+ * 17-19 (a call's) capabilities its reply may carry, 32-63 a label of the
+ * sender's choice. */
 #define AION_TAG(label, len, ncaps) \
 	(((uint64_t)(label) << 32) | ((uint64_t)(ncaps) << 12) | (uint64_t)(len))
 #define AION_TAG_LEN(tag)       ((unsigned)((tag) & 0x3ff))
@@ -27,6 +28,15 @@
 #define AION_TAG_LABEL(tag)     ((uint32_t)((tag) >> 32))
 /* Set by the kernel when RECV returns a bound notification's signals. */
 #define AION_TAG_NOTIFY         (1ull << 16)
+/*
+ * In a CALL's tag: how many capabilities (0..AION_IPC_CAPS_MAX) the caller
+ * lets the reply put into its table. 0 (the default): a reply that carries
+ * any is refused to the replier (-AION_ERIGHTS) and the caller keeps
+ * waiting, its table and quota untouched. Ignored in a reply's tag.
+ */
+#define AION_TAG_ACCEPT(n)      ((uint64_t)(n) << 17)
+#define AION_TAG_ACCEPTED(tag)  ((unsigned)(((tag) >> 17) & 0x7))
+#define AION_TAG_ACCEPT_MASK    AION_TAG_ACCEPT(0x7)
 
 /* Per capability sent: move it (the sender loses it) instead of copying. */
 #define AION_IPC_CAP_MOVE       (1u << 31)

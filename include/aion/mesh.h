@@ -162,7 +162,7 @@ static inline const char *mesh_role_name(unsigned role)
  * AION_EINVAL (not executed).
  */
 #define MESH_BULK_DATA_MAX      65536u
-#define MESH_TAG_MEMORY         (1ull << 17)
+#define MESH_TAG_MEMORY         (1ull << 20)  /* above AION_TAG_ACCEPT (17-19) */
 #define MESH_MEM_LEN            4u
 
 /* Label of simple text request/reply services (the shell's `call`). */

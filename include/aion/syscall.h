@@ -52,8 +52,8 @@
 		DOC("`unit`, `entry`, `stack_top`, `arg`, `prio`", "thread handle",          \
 		    "handle (unit, `CONTROL`); `EINVAL` prio > 255; `EPERM` prio above "     \
 		    "the unit's maximum; `EFAULT` entry or stack outside the user half; "    \
-		    "`EDEAD` unit ended; `ENOMEM`; `ENOSPC` no kernel stack slot or "        \
-		    "handle slot"))                                                          \
+		    "`EDEAD` unit ended; `ENOMEM` that unit's quota; `ENOSPC` that unit's "  \
+		    "share of kernel stack slots is used, or no handle slot"))               \
 	X(THREAD_START,        thread_start,         6, ARGS1(aion_handle_t, thread),        \
 		DOC("`thread`", "0",                                                         \
 		    "handle (thread, `CONTROL`); `EDEAD`; `EBUSY` already started"))         \
@@ -73,7 +73,8 @@
 		    "handle (parent, `SPAWN`); `EPERM` parent is not the caller's own "      \
 		    "unit, or max_prio above the parent's; `EINVAL` name_len or "            \
 		    "max_prio; `EFAULT` name; `ENOMEM` quota above the parent's unused "     \
-		    "quota, or kernel memory; `ENOSPC` handle table full"))                  \
+		    "quota, or kernel memory; `ENOSPC` handle table full, or no kernel "     \
+		    "stack slot left to lend it"))                                           \
 	X(UNIT_DESTROY,        unit_destroy,        10, ARGS1(aion_handle_t, unit),          \
 		DOC("`unit`", "0",                                                           \
 		    "handle (unit, `DESTROY`); `EBUSY` the caller's own unit; `ENOENT` "     \
@@ -104,7 +105,8 @@
 	X(SYSTEM_INFO,         system_info,         15, ARGS1(struct aion_system_info *, out), \
 		DOC("`out` (`struct aion_system_info`)", "0", "`EFAULT`"))                   \
 	X(HANDLE_CLOSE,        handle_close,        16, ARGS1(aion_handle_t, h),             \
-		DOC("`handle`", "0", "`ECAP`; `EPERM` for `AION_HANDLE_SELF`"))              \
+		DOC("`handle`", "0 (the last handle to a unit outside it destroys the unit)", \
+		    "`ECAP`; `EPERM` for `AION_HANDLE_SELF`"))                               \
 	X(CAP_COPY,            cap_copy,            17, ARGS2(aion_handle_t, h,              \
 		uint32_t, rights),                                                           \
 		DOC("`h`, `rights_mask`", "new handle", "`ECAP`; `ENOSPC` table full"))      \
@@ -118,44 +120,48 @@
 		struct aion_cap_info *, out),                                                \
 		DOC("`h`, `out` (`struct aion_cap_info`)", "0", "`ECAP`; `EFAULT`"))         \
 	X(ENDPOINT_CREATE,     endpoint_create,     21, ARGS0(),                             \
-		DOC("–", "handle (all rights)", "`ENOMEM`; `ENOSPC`"))                       \
+		DOC("–", "handle (all rights)", "`ENOMEM` quota; `ENOSPC`"))                 \
 	X(CALL,                call,                22, OWN,                                 \
-		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "0; reply in registers",     \
+		DOC("`ep`, `tag` (with `AION_TAG_ACCEPT(n)`: the reply may carry n "         \
+		    "capabilities)", "0; reply in registers",                                \
 		    "handle (endpoint, `SEND`; `GRANT` if the tag carries "                  \
-		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities, or "     \
-		    "payload/capabilities without an IPC buffer; `EDEAD` no receiver "       \
-		    "can ever take it, or the server died or ended holding the call; "       \
-		    "`ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
+		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities sent "    \
+		    "or accepted, or payload/capabilities without an IPC buffer; `EDEAD` "   \
+		    "no receiver can ever take it, or the server died or ended holding "     \
+		    "the call; `ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
 		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
 		    "capability twice with a move); receiver-side errors as the reply "      \
-		    "(`EFAULT`, `ENOSPC`)"))                                                 \
+		    "(`EFAULT`, `ENOSPC`, `ENOMEM`)"))                                       \
 	X(RECV,                recv,                23, OWN,                                 \
 		DOC("`ep`, –, –, –, –, `timeout`", "0; message in registers",                \
 		    "handle (endpoint, `RECV`); `ETIMEDOUT`; `EDEAD` the endpoint lost "     \
 		    "its last receive right; `EFAULT` our buffer cannot take the "           \
 		    "message (the caller stays queued); `ENOSPC` our table cannot take "     \
-		    "its capabilities"))                                                     \
+		    "its capabilities, `ENOMEM` our quota not the table page they need "     \
+		    "(nothing delivered either way, the caller stays queued)"))              \
 	X(REPLY,               reply,               24, OWN,                                 \
 		DOC("`tag`, `w0`, `w1`, `w2`", "0",                                          \
 		    "`EINVAL` tag; `ENOENT` no call to answer; `EDEAD` the caller timed "    \
-		    "out or died; transfer errors"))                                         \
+		    "out or died; `ERIGHTS` more capabilities than the call accepted (the "  \
+		    "call stays ours to answer); transfer errors"))                          \
 	X(REPLY_RECV,          reply_recv,          25, OWN,                                 \
 		DOC("`ep`, `tag`, `w0`, `w1`, `w2`, `timeout`", "as `RECV`",                 \
 		    "as `RECV`; a reply that fails through our own buffer is returned "      \
 		    "and nothing is received"))                                              \
 	X(REPLY_SAVE,          reply_save,          26, ARGS0(),                             \
 		DOC("–", "reply handle (`SEND`)",                                            \
-		    "`ENOENT` no call to answer; `ENOMEM`; `ENOSPC`"))                       \
+		    "`ENOENT` no call to answer; `ENOMEM` quota; `ENOSPC`"))                 \
 	X(REPLY_TO,            reply_to,            27, OWN,                                 \
 		DOC("`reply`, `tag`, `w0`, `w1`, `w2`", "0",                                 \
 		    "handle (reply, `SEND`); `EDEAD` the caller timed out or died; "         \
-		    "transfer errors. The reply handle is deleted once used (a reply that "  \
-		    "moves it to the caller gives the caller a used one: `EDEAD`)"))         \
+		    "`ERIGHTS` as `REPLY`; transfer errors. The reply handle is deleted "    \
+		    "once used (a reply that moves it to the caller gives the caller a "     \
+		    "used one: `EDEAD`)"))                                                   \
 	X(IPC_BUFFER,          ipc_buffer,          28, ARGS1(struct aion_ipc_buffer *, buf), \
 		DOC("`vaddr` (page-aligned, 0 to unset)", "0",                               \
 		    "`EINVAL` not page-aligned; `EFAULT` outside the user half"))            \
 	X(NOTIFY_CREATE,       notify_create,       29, ARGS0(),                             \
-		DOC("–", "handle", "`ENOMEM`; `ENOSPC`"))                                    \
+		DOC("–", "handle", "`ENOMEM` quota; `ENOSPC`"))                              \
 	X(SIGNAL,              signal,              30, ARGS2(aion_handle_t, n,              \
 		uint64_t, bits),                                                             \
 		DOC("`n`, `bits`", "0", "handle (notification, `SEND`)"))                    \
@@ -183,7 +189,9 @@
 		DOC("`mo`, `unit`, `va`, `prot`", "0",                                       \
 		    "handles (memory `READ`, plus `WRITE` for a writable mapping; unit "     \
 		    "`WRITE`); `EINVAL` prot or alignment; `EFAULT` range; `ENOSPC` 16 "     \
-		    "mapped objects already; `EEXIST` a page is mapped"))                    \
+		    "mapped objects already; `EEXIST` a page is mapped; `EPERM` another "    \
+		    "unit that holds no such capability to mo. Lasts while the unit "        \
+		    "holds one"))                                                            \
 	X(MEMORY_UNMAP,        memory_unmap,        37, ARGS2(aion_handle_t, unit,           \
 		uint64_t, va),                                                               \
 		DOC("`unit`, `va`", "0",                                                     \
@@ -198,22 +206,25 @@
 		DOC("`platform`, `phys`, `npages`", "handle (no `PHYS`)",                    \
 		    "handle (platform, `CONTROL`); `EINVAL` alignment or size, or the "      \
 		    "range wraps past 2^64 or ends beyond the CPU's physical addresses; "    \
-		    "`EPERM` the range touches RAM"))                                        \
+		    "`EPERM` the range touches RAM; `ENOMEM` quota"))                        \
 	X(IOPORT_CREATE,       ioport_create,       40, ARGS3(aion_handle_t, platform,       \
 		uint16_t, base, uint16_t, count),                                            \
 		DOC("`platform`, `base`, `count` (1..64)", "handle",                         \
-		    "handle (platform, `CONTROL`); `EINVAL`"))                               \
+		    "handle (platform, `CONTROL`); `EINVAL`; `ENOMEM` quota"))               \
 	X(IOPORT_ENABLE,       ioport_enable,       41, ARGS1(aion_handle_t, io),            \
-		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already"))  \
+		DOC("`io`", "0", "handle (I/O ports, `WRITE`); `ENOSPC` 4 ranges already. "   \
+		    "Lasts while the unit holds a `WRITE` capability to io"))               \
 	X(IRQ_CREATE,          irq_create,          42, ARGS2(aion_handle_t, platform,       \
 		unsigned, line),                                                             \
 		DOC("`platform`, `line` (I/O APIC input)", "handle",                         \
-		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken"))   \
+		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken; "   \
+		    "`ENOMEM` quota"))                                                       \
 	X(IRQ_SET_NOTIFY,      irq_set_notify,      43, ARGS3(aion_handle_t, irq,            \
 		aion_handle_t, n, uint64_t, bits),                                           \
 		DOC("`irq`, `n`, `bits` (≠ 0)", "0",                                         \
 		    "handles (IRQ `CONTROL`, notification `SEND`); `EINVAL` bits 0. "        \
-		    "Unmasks the line"))                                                     \
+		    "Unmasks the line; lasts while the caller's unit holds a `SEND` "        \
+		    "capability to n"))                                                      \
 	X(IRQ_ACK,             irq_ack,             44, ARGS1(aion_handle_t, irq),           \
 		DOC("`irq`", "0",                                                            \
 		    "handle (IRQ, `CONTROL`); `ENOENT` no notification set. Unmasks the "    \
@@ -222,7 +233,8 @@
 	X(UNIT_FAULT_EP,       unit_fault_ep,       45, ARGS3(aion_handle_t, unit,           \
 		aion_handle_t, ep, uint64_t, badge),                                         \
 		DOC("`unit`, `ep`, `badge` (0: the endpoint capability's)", "0",             \
-		    "handles (unit `CONTROL`, endpoint `SEND`)"))                            \
+		    "handles (unit `CONTROL`, endpoint `SEND`). Lasts while the caller's "   \
+		    "unit holds a `SEND` capability to ep"))                                 \
 	/* Slot index of unit's table: its handle, and what it names in *out. */             \
 	X(CAP_LIST,            cap_list,            46, ARGS3(aion_handle_t, unit,           \
 		unsigned, index, struct aion_cap_info *, out),                               \

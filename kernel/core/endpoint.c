@@ -23,9 +23,9 @@
 #include "unit.h"
 #include "usercopy.h"
 
-static int endpoint_create(struct endpoint **out)
+static int endpoint_create(struct unit *payer, struct endpoint **out)
 {
-	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT);
+	struct endpoint *ep = kobj_alloc(AION_OBJ_ENDPOINT, payer);
 
 	if (!ep)
 		return -AION_ENOMEM;
@@ -84,29 +84,31 @@ int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 
 	if (!len && !ncaps)
 		return 0;
+	*blame = IPC_BLAME_SENDER;
+	if (ncaps && !grant)
+		return -AION_ERIGHTS;   /* before the receiver is looked at */
 	*blame = IPC_BLAME_RECEIVER;
 	if (!buffer_writable(r))
 		return -AION_EFAULT;
 	*blame = IPC_BLAME_SENDER;
-	if (ncaps && !grant)
-		return -AION_ERIGHTS;
 	if (user_copy(s->unit, s->ipc_buffer + PAYLOAD_OFF, payload, len, false))
 		return -AION_EFAULT;
 	int err = ncaps ? read_caps(s, ncaps, slot, rights) : 0;
 	if (err)
 		return err;
 	*blame = IPC_BLAME_RECEIVER;
-	if (handle_free_slots(&r->unit->handles, ncaps) < ncaps)
-		return -AION_ENOSPC;
+	if (ncaps && (err = handle_reserve(&r->unit->handles, ncaps)))
+		return err;
 
-	/* Commit: the receiver's buffer page is mapped and writable. */
+	/* Commit: the receiver's buffer page is mapped and writable, and its
+	 * table has the slots on pages it holds, so nothing below fails. */
 	user_copy(r->unit, r->ipc_buffer + PAYLOAD_OFF, payload, len, true);
 	for (unsigned i = 0; i < ncaps; i++) {
 		err = (rights[i] & AION_IPC_CAP_MOVE) ?
 			handle_move(slot[i], &r->unit->handles, &got[i]) :
 			handle_derive(slot[i], &r->unit->handles, rights[i], 0, &got[i]);
 		if (err)
-			got[i] = 0;     /* only if a table page could not be had */
+			got[i] = 0;     /* not after the reserve; never garbage */
 	}
 	if (ncaps)
 		user_copy(r->unit, r->ipc_buffer + CAPS_OFF, got, ncaps * sizeof(got[0]), true);
@@ -324,7 +326,10 @@ static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 	*consumed = true;
 	if (c->ipc_state != IPC_REPLY || c->call_seq != seq)
 		return -AION_EDEAD;     /* it timed out or died */
-	int err = ipc_transfer(from, c, tag, true, &blame);
+	/* Only as many capabilities as the caller's call accepted (its staged
+	 * tag): a server cannot fill its caller's table or spend its quota. */
+	bool grant = AION_TAG_CAPS(tag) <= AION_TAG_ACCEPTED(c->ipc_tag);
+	int err = ipc_transfer(from, c, tag, grant, &blame);
 	if (err && blame == IPC_BLAME_SENDER) {
 		*consumed = false;
 		return err;
@@ -334,7 +339,7 @@ static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 		sched_wake(c, err);
 		return err;
 	}
-	ipc_set_msg(c, 0, tag & ~AION_TAG_NOTIFY, w);
+	ipc_set_msg(c, 0, tag & ~(AION_TAG_NOTIFY | AION_TAG_ACCEPT_MASK), w);
 	sched_wake(c, 0);
 	return 0;
 }
@@ -362,7 +367,7 @@ static int64_t ipc_reply_save(struct kobj **out)
 
 	if (!srv->reply_to)
 		return -AION_ENOENT;
-	struct reply *rp = kobj_alloc(AION_OBJ_REPLY);
+	struct reply *rp = kobj_alloc(AION_OBJ_REPLY, srv->unit);
 	if (!rp)
 		return -AION_ENOMEM;
 	rp->caller = srv->reply_to;     /* the reference moves with it */
@@ -458,16 +463,22 @@ int64_t sys_endpoint_create(const struct sys_args *a)
 {
 	struct endpoint *ep;
 	(void)a;
-	int err = endpoint_create(&ep);
+	int err = endpoint_create(self_unit(), &ep);
 	return err ? err : install(&ep->obj, AION_RIGHTS_ALL);
 }
 
-/* A tag a thread may send: payload and capabilities within bounds. */
-static int check_tag(uint64_t tag)
+/*
+ * A tag a thread may send: payload and capabilities within bounds. A
+ * call's accepted reply capabilities too (a reply's are ignored).
+ */
+static int check_tag(uint64_t tag, bool call)
 {
-	if (AION_TAG_LEN(tag) > AION_IPC_PAYLOAD_MAX || AION_TAG_CAPS(tag) > AION_IPC_CAPS_MAX)
+	unsigned accept = call ? AION_TAG_ACCEPTED(tag) : 0;
+
+	if (AION_TAG_LEN(tag) > AION_IPC_PAYLOAD_MAX || AION_TAG_CAPS(tag) > AION_IPC_CAPS_MAX ||
+	    accept > AION_IPC_CAPS_MAX)
 		return -AION_EINVAL;
-	if ((AION_TAG_LEN(tag) || AION_TAG_CAPS(tag)) && !sched_current()->ipc_buffer)
+	if ((AION_TAG_LEN(tag) || AION_TAG_CAPS(tag) || accept) && !sched_current()->ipc_buffer)
 		return -AION_EINVAL;    /* no IPC buffer registered */
 	return 0;
 }
@@ -479,7 +490,7 @@ int64_t sys_call(const struct sys_args *a)
 
 	int err = lookup_slot(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s);
 	if (!err)
-		err = check_tag(a->a1);
+		err = check_tag(a->a1, true);
 	if (err)
 		return err;
 	if (AION_TAG_CAPS(a->a1) && !(s->rights & AION_RIGHT_GRANT))
@@ -498,7 +509,7 @@ int64_t sys_recv(const struct sys_args *a)
 int64_t sys_reply(const struct sys_args *a)
 {
 	uint64_t w[3] = { a->a1, a->a2, a->a3 };
-	int err = check_tag(a->a0);
+	int err = check_tag(a->a0, false);
 	return err ? err : ipc_reply(a->a0, w);
 }
 
@@ -509,7 +520,7 @@ int64_t sys_reply_recv(const struct sys_args *a)
 
 	int err = lookup(a->a0, AION_OBJ_ENDPOINT, AION_RIGHT_RECV, &ep);
 	if (!err)
-		err = check_tag(a->a1);
+		err = check_tag(a->a1, false);
 	if (err)
 		return err;
 	/* A caller that gave up is no reason not to receive the next call;
@@ -535,7 +546,7 @@ int64_t sys_reply_to(const struct sys_args *a)
 
 	int err = lookup_slot(a->a0, AION_OBJ_REPLY, AION_RIGHT_SEND, &s);
 	if (!err)
-		err = check_tag(a->a1);
+		err = check_tag(a->a1, false);
 	if (err)
 		return err;
 	/* The message may move this very capability away: keep the object

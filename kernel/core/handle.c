@@ -87,16 +87,17 @@ static void unlink_slot(struct handle_slot *s)
 	s->parent = s->next = s->prev = NULL;
 }
 
-static void fill(struct handle_slot *s, struct kobj *o, uint32_t rights,
-		 uint64_t badge, struct handle_slot *parent)
+static void fill(const struct handle_table *t, struct handle_slot *s, struct kobj *o,
+		 uint32_t rights, uint64_t badge, struct handle_slot *parent)
 {
 	s->obj = o;
+	s->holder = t->ops.ctx;
 	s->rights = rights;
 	s->badge = badge;
 	s->child = NULL;
 	link_child(parent, s);
 	kobj_get(o);
-	kobj_cap_added(o, rights);
+	kobj_cap_added(o, rights, s->holder);
 }
 
 static aion_handle_t make(const struct handle_table *t, const struct handle_slot *s)
@@ -111,7 +112,7 @@ int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
 
 	if (!s)
 		return -AION_ENOSPC;
-	fill(s, o, rights, badge, parent);
+	fill(t, s, o, rights, badge, parent);
 	*out = make(t, s);
 	return 0;
 }
@@ -120,7 +121,7 @@ int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
 {
 	if (!t->page[0] && !add_page(t, 0))
 		return -AION_ENOMEM;
-	fill(&t->page[0][0], o, rights, 0, NULL);
+	fill(t, &t->page[0][0], o, rights, 0, NULL);
 	return 0;
 }
 
@@ -181,7 +182,7 @@ int handle_move(struct handle_slot *src, struct handle_table *dst,
 
 	if (!s)
 		return -AION_ENOSPC;
-	fill(s, src->obj, src->rights, src->badge, src->parent);
+	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
 	reparent_children(src, s);
 	handle_delete(src);
 	*out = make(dst, s);
@@ -201,7 +202,7 @@ void handle_delete(struct handle_slot *s)
 	s->gen = (s->gen + 1) & GEN_MASK;
 	if (s->gen == 0)
 		s->gen = 1;
-	kobj_cap_removed(o, rights);
+	kobj_cap_removed(o, rights, s->holder);
 	kobj_put(o);
 }
 
@@ -230,21 +231,41 @@ int handle_revoke(struct handle_slot *s, unsigned budget)
 	return 0;
 }
 
-unsigned handle_free_slots(struct handle_table *t, unsigned want)
+bool handle_holds(const struct handle_table *t, const struct kobj *o, uint32_t rights)
 {
-	unsigned n = 0;
+	for (unsigned p = 0; p < HANDLE_PAGES; p++)
+		for (unsigned i = 0; t->page[p] && i < page_slots(p); i++)
+			if (t->page[p][i].obj == o && (t->page[p][i].rights & rights) == rights)
+				return true;
+	return false;
+}
 
+int handle_reserve(struct handle_table *t, unsigned want)
+{
+	unsigned n = 0, added = 0;
+	int err = 0;
+
+	/* Pages are taken in order and kept, so free_slot finds these first. */
 	for (unsigned p = 0; p < HANDLE_PAGES && n < want; p++) {
-		unsigned first = p ? 0 : 1;
 		if (!t->page[p]) {
-			n += page_slots(p) - first;
-			continue;
+			if (!add_page(t, p)) {
+				err = -AION_ENOMEM;
+				break;
+			}
+			added |= 1u << p;
 		}
-		for (unsigned i = first; i < page_slots(p) && n < want; i++)
+		for (unsigned i = p ? 0 : 1; i < page_slots(p) && n < want; i++)
 			if (!t->page[p][i].obj)
 				n++;
 	}
-	return n < want ? n : want;
+	if (!err && n < want)
+		err = -AION_ENOSPC;
+	for (unsigned p = 0; err && p < HANDLE_PAGES; p++)
+		if (added & (1u << p)) {        /* as it was: no page kept */
+			t->ops.put(t->ops.ctx, t->page[p]);
+			t->page[p] = NULL;
+		}
+	return err;
 }
 
 void handle_table_clear(struct handle_table *t)

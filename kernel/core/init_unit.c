@@ -23,7 +23,7 @@
 
 #define INIT_PRIO               100
 #define INIT_STACK_PAGES        16
-#define KERNEL_RESERVE_FRAMES   1024    /* slabs and kernel page tables */
+#define KERNEL_RESERVE_FRAMES   1024    /* kernel page tables, init's own unit object */
 
 static uint64_t page_down(uint64_t v)
 {

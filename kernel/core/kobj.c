@@ -18,7 +18,7 @@ static uint64_t live;
 static const struct {
 	const char *name;
 	size_t size;
-} kinds[] = {
+} kinds[KOBJ_KINDS] = {
 	[AION_OBJ_UNIT] = { "unit", sizeof(struct unit) },
 	[AION_OBJ_THREAD] = { "thread", sizeof(struct thread) },
 	[AION_OBJ_ENDPOINT] = { "endpoint", sizeof(struct endpoint) },
@@ -29,25 +29,36 @@ static const struct {
 	[AION_OBJ_IOPORT] = { "ioport", sizeof(struct ioport) },
 };
 
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-static struct slab_cache caches[NKINDS];
+#define NKINDS KOBJ_KINDS
+static struct slab_cache caches[NKINDS];       /* the root unit's (no payer) */
 
-
-void kobj_caches_init(void)
+void kobj_caches_init_for(struct slab_cache c[KOBJ_KINDS], const struct slab_page_ops *ops)
 {
 	for (unsigned t = 1; t < NKINDS; t++)
-		if (kinds[t].name &&
-		    slab_cache_init(&caches[t], kinds[t].name, kinds[t].size, &memory_slab_pages))
+		if (kinds[t].name && slab_cache_init(&c[t], kinds[t].name, kinds[t].size, ops))
 			klog("kobj cache failed type=%u", t);
 }
 
-void *kobj_alloc(uint32_t type)
+void kobj_caches_init(void)
 {
-	if (type >= NKINDS || !caches[type].obj_size)
+	kobj_caches_init_for(caches, &memory_slab_pages);
+}
+
+static struct slab_cache *cache_of(uint32_t type, struct unit *payer)
+{
+	return payer ? &payer->caches[type] : &caches[type];
+}
+
+void *kobj_alloc(uint32_t type, struct unit *payer)
+{
+	if (type >= NKINDS || !kinds[type].name)
 		return NULL;
-	struct kobj *o = slab_alloc(&caches[type]);
+	struct kobj *o = slab_alloc(cache_of(type, payer));
 	if (o) {
 		kobj_init(o, type);
+		o->payer = payer;
+		if (payer)
+			kobj_get(&payer->obj);
 		live++;
 	}
 	return o;
@@ -55,7 +66,8 @@ void *kobj_alloc(uint32_t type)
 
 void kobj_free(struct kobj *o)
 {
-	struct slab_cache *c = &caches[o->type];     /* o is garbage once freed */
+	struct unit *payer = o->payer;
+	struct slab_cache *c = cache_of(o->type, payer);     /* o is garbage once freed */
 	int err = slab_free(c, o);
 
 	if (err)
@@ -63,6 +75,8 @@ void kobj_free(struct kobj *o)
 	live--;
 	/* An empty page goes back at once: kernel memory use tracks live objects. */
 	slab_trim(c);
+	if (payer)
+		kobj_put(&payer->obj);  /* depth: a unit's payer is its parent (<= 16) */
 }
 
 void kobj_init(struct kobj *o, uint32_t type)
@@ -128,16 +142,39 @@ void kobj_put(struct kobj *o)
 	}
 }
 
-void kobj_cap_added(struct kobj *o, uint32_t rights)
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder)
 {
 	if (o->type == AION_OBJ_ENDPOINT)
 		endpoint_cap_changed((struct endpoint *)o, rights, 1);
+	else if (o->type == AION_OBJ_UNIT && holder != o)
+		unit_outside_cap_changed((struct unit *)o, 1);
 }
 
-void kobj_cap_removed(struct kobj *o, uint32_t rights)
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
 {
-	if (o->type == AION_OBJ_ENDPOINT)
+	switch (o->type) {
+	case AION_OBJ_ENDPOINT:
 		endpoint_cap_changed((struct endpoint *)o, rights, -1);
+		if (rights & AION_RIGHT_SEND)
+			unit_fault_ep_cap_lost(holder, (struct endpoint *)o);
+		break;
+	case AION_OBJ_UNIT:
+		if (holder != o)
+			unit_outside_cap_changed((struct unit *)o, -1);
+		break;
+	/* Revoke reaches what the kernel keeps on a capability's authority. */
+	case AION_OBJ_IOPORT:
+		if (rights & AION_RIGHT_WRITE)
+			ioport_cap_lost(holder, (struct ioport *)o);
+		break;
+	case AION_OBJ_MEMORY:
+		memobj_cap_lost(holder, (struct memobj *)o);
+		break;
+	case AION_OBJ_NOTIFICATION:
+		if (rights & AION_RIGHT_SEND)
+			irq_cap_lost(holder, (struct notification *)o);
+		break;
+	}
 }
 
 uint64_t kobj_live(void)

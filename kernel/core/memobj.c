@@ -7,6 +7,7 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
+#include "handle.h"
 #include "layout.h"
 #include "memobj.h"
 #include "memory.h"
@@ -27,7 +28,7 @@ static int memobj_create(struct unit *owner, unsigned npages, struct memobj **ou
 {
 	if (npages == 0 || npages > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY, owner);
 	if (!mo)
 		return -AION_ENOMEM;
 	int64_t list = unit_frame_alloc(owner);
@@ -54,7 +55,8 @@ static int memobj_create(struct unit *owner, unsigned npages, struct memobj **ou
 	return 0;
 }
 
-static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
+static int memobj_device(struct unit *payer, uint64_t phys, unsigned npages,
+			 struct memobj **out)
 {
 	uint64_t len = (uint64_t)npages * PAGE_SIZE;
 
@@ -66,7 +68,7 @@ static int memobj_device(uint64_t phys, unsigned npages, struct memobj **out)
 		return -AION_EINVAL;
 	if (memory_is_ram(phys, len))
 		return -AION_EPERM;     /* RAM is handed out as RAM objects only */
-	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY);
+	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY, payer);
 	if (!mo)
 		return -AION_ENOMEM;
 	mo->device = true;
@@ -118,6 +120,7 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 	}
 	r->va = va;
 	r->mo = mo;
+	r->writable = prot & AION_PROT_WRITE;
 	kobj_get(&mo->obj);
 	return 0;
 }
@@ -141,6 +144,22 @@ static int memobj_unmap(struct unit *u, uint64_t va)
 			return 0;
 		}
 	return -AION_ENOENT;
+}
+
+static uint32_t rights_for(const struct region *r)
+{
+	return AION_RIGHT_READ | (r->writable ? AION_RIGHT_WRITE : 0);
+}
+
+void memobj_cap_lost(struct unit *u, struct memobj *mo)
+{
+	for (unsigned i = 0; i < UNIT_REGIONS; i++) {
+		struct region *r = &u->regions[i];
+		/* The table is scanned only for a mapping of mo. The put is
+		 * never the last: the caller's slot holds a reference. */
+		if (r->mo == mo && !handle_holds(&u->handles, &mo->obj, rights_for(r)))
+			region_drop(u, r, true);
+	}
 }
 
 void memobj_unit_gone(struct unit *u)
@@ -178,6 +197,10 @@ int64_t sys_memory_map(const struct sys_args *a)
 		return err;
 	if (u->destroyed)
 		return -AION_EDEAD;
+	/* A mapping lasts while its unit holds the capability: into another
+	 * unit only if that unit holds one too. */
+	if (u != self_unit() && !handle_holds(&u->handles, &mo->obj, need))
+		return -AION_EPERM;
 	return memobj_map(mo, u, a->a2, (unsigned)prot);
 }
 
@@ -207,7 +230,7 @@ int64_t sys_device_memory(const struct sys_args *a)
 		return err;
 	if (a->a2 == 0 || a->a2 > MEMOBJ_MAX_PAGES)
 		return -AION_EINVAL;
-	if ((err = memobj_device(a->a1, (unsigned)a->a2, &mo)))
+	if ((err = memobj_device(self_unit(), a->a1, (unsigned)a->a2, &mo)))
 		return err;
 	/* Device registers are no DMA buffer: no PHYS right. */
 	return install(&mo->obj, AION_RIGHTS_ALL & ~AION_RIGHT_PHYS);

@@ -12,9 +12,9 @@
 #include "syscalls.h"
 #include "thread.h"
 
-static int notification_create(struct notification **out)
+static int notification_create(struct unit *payer, struct notification **out)
 {
-	struct notification *n = kobj_alloc(AION_OBJ_NOTIFICATION);
+	struct notification *n = kobj_alloc(AION_OBJ_NOTIFICATION, payer);
 	if (!n)
 		return -AION_ENOMEM;
 	*out = n;
@@ -125,7 +125,7 @@ int64_t sys_notify_create(const struct sys_args *a)
 {
 	struct notification *n;
 	(void)a;
-	int err = notification_create(&n);
+	int err = notification_create(self_unit(), &n);
 	return err ? err : install(&n->obj, AION_RIGHTS_ALL);
 }
 

@@ -6,14 +6,16 @@
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
+#include "handle.h"
 #include "log.h"
 #include "memory.h"
 #include "notification.h"
 #include "platform.h"
+#include "sched.h"
 #include "syscalls.h"
 #include "unit.h"
 
-static struct kobj platform = { AION_OBJ_PLATFORM, 1 };        /* never released */
+static struct kobj platform = { AION_OBJ_PLATFORM, 1, NULL };  /* never released */
 static struct irq *irq_of_line[IRQ_LINES];
 
 struct kobj *platform_object(void)
@@ -25,7 +27,7 @@ static int ioport_create(uint16_t base, uint16_t count, struct ioport **out)
 {
 	if (count == 0 || count > IOPORT_MAX_COUNT || (uint32_t)base + count > 0x10000)
 		return -AION_EINVAL;
-	struct ioport *io = kobj_alloc(AION_OBJ_IOPORT);
+	struct ioport *io = kobj_alloc(AION_OBJ_IOPORT, self_unit());
 	if (!io)
 		return -AION_ENOMEM;
 	io->base = base;
@@ -43,15 +45,31 @@ void ioport_release(struct ioport *io)
 static int ioport_enable(struct unit *u, const struct ioport *io)
 {
 	for (unsigned i = 0; i < u->nio; i++)
-		if (u->io[i].base == io->base && u->io[i].count == io->count)
+		if (u->io[i].obj == io)
 			return 0;
 	if (u->nio == UNIT_IO_RANGES)
 		return -AION_ENOSPC;
 	u->io[u->nio].base = io->base;
 	u->io[u->nio].count = io->count;
+	u->io[u->nio].obj = io;
 	u->nio++;
 	arch_io_load(u);                /* u is the running unit */
 	return 0;
+}
+
+/* The unit's range of io lasts while it holds io's capability with WRITE. */
+void ioport_cap_lost(struct unit *u, const struct ioport *io)
+{
+	for (unsigned i = 0; i < u->nio; i++)
+		if (u->io[i].obj == io) {
+			/* The table is scanned only for an enabled range. */
+			if (handle_holds(&u->handles, &io->obj, AION_RIGHT_WRITE))
+				return;
+			u->io[i] = u->io[--u->nio];
+			if (sched_current()->unit == u)
+				arch_io_load(u);        /* others load theirs when switched to */
+			return;
+		}
 }
 
 /* -AION_EBUSY if the line is taken. */
@@ -61,7 +79,7 @@ static int irq_create(uint32_t line, struct irq **out)
 		return -AION_EINVAL;
 	if (irq_of_line[line])
 		return -AION_EBUSY;
-	struct irq *irq = kobj_alloc(AION_OBJ_IRQ);
+	struct irq *irq = kobj_alloc(AION_OBJ_IRQ, self_unit());
 	if (!irq)
 		return -AION_ENOMEM;
 	irq->gsi = line;
@@ -79,14 +97,36 @@ void irq_release(struct irq *irq)
 	kobj_free(&irq->obj);
 }
 
-static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits)
+static void irq_set_notify(struct irq *irq, struct notification *n, uint64_t bits,
+			   struct unit *binder)
 {
 	if (irq->n)
 		kobj_put(&irq->n->obj);
 	kobj_get(&n->obj);
 	irq->n = n;
 	irq->bits = bits;
+	irq->binder = binder;
 	arch_irq_mask(irq->gsi, false);
+}
+
+/* An IRQ signals n while the unit that set it holds n's capability with SEND. */
+void irq_cap_lost(struct unit *u, struct notification *n)
+{
+	int holds = -1;         /* the table is scanned only for a bound line */
+
+	for (unsigned l = 0; l < IRQ_LINES; l++) {
+		struct irq *irq = irq_of_line[l];
+		if (irq && irq->n == n && irq->binder == u) {
+			if (holds < 0)
+				holds = handle_holds(&u->handles, &n->obj, AION_RIGHT_SEND);
+			if (holds)
+				return;
+			arch_irq_mask(irq->gsi, true);
+			irq->n = NULL;
+			irq->binder = NULL;
+			kobj_put(&n->obj);      /* not the last: the caller's slot holds one */
+		}
+	}
 }
 
 static int irq_ack(struct irq *irq)
@@ -158,7 +198,7 @@ int64_t sys_irq_set_notify(const struct sys_args *a)
 		return err;
 	if (!a->a2)
 		return -AION_EINVAL;
-	irq_set_notify(irq, n, a->a2);
+	irq_set_notify(irq, n, a->a2, self_unit());
 	return 0;
 }
 

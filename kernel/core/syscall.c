@@ -16,6 +16,7 @@
 #include "memory.h"
 #include "sched.h"
 #include "syscalls.h"
+#include "unit.h"
 #include "usercopy.h"
 
 int64_t install(struct kobj *o, uint32_t rights)
@@ -90,6 +91,8 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
 
+	if (unit_orphans)
+		unit_reap_orphans();    /* units whose last outside handle went */
 	sched_preempt_point();
 	return r;
 }

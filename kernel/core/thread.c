@@ -40,6 +40,7 @@ static void kstack_free(struct unit *u, uint32_t slot)
 			unit_frame_free(u, pa);
 	}
 	free_slots[nfree_slots++] = (uint16_t)slot;
+	u->stacks_used--;
 }
 
 static int kstack_alloc(struct unit *u, uint32_t *slot)
@@ -50,9 +51,12 @@ static int kstack_alloc(struct unit *u, uint32_t *slot)
 		nfree_slots = THREAD_MAX;
 		slots_ready = true;
 	}
-	if (!nfree_slots)
+	/* Its share first (unit.c: a child's is part of its parent's), so
+	 * no unit can take every slot. */
+	if (!nfree_slots || u->stacks_used >= u->stacks)
 		return -AION_ENOSPC;
 	*slot = free_slots[--nfree_slots];
+	u->stacks_used++;
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
 		int64_t pa = unit_frame_alloc(u);
 		int err = pa < 0 ? (int)pa :
@@ -82,7 +86,7 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 		return -AION_EFAULT;
 	if (u->state != AION_UNIT_RUNNING)
 		return -AION_EDEAD;
-	struct thread *t = kobj_alloc(AION_OBJ_THREAD);  /* its reference: the unit's list */
+	struct thread *t = kobj_alloc(AION_OBJ_THREAD, u);      /* its reference: the unit's list */
 	if (!t)
 		return -AION_ENOMEM;
 	int err = kstack_alloc(u, &t->id);

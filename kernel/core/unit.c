@@ -46,6 +46,7 @@ void unit_frame_free(struct unit *u, uint64_t pa)
 	u->used--;
 }
 
+/* Pages on the unit's quota: its handle table's and its objects' slabs. */
 static void *table_page_get(void *ctx)
 {
 	int64_t pa = unit_frame_alloc(ctx);
@@ -57,10 +58,11 @@ static void table_page_put(void *ctx, void *page)
 	unit_frame_free(ctx, virt_to_phys(page));
 }
 
+/* The unit object is charged to its parent (payer), NULL for the root. */
 static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
-		      struct unit **out)
+		      struct unit *payer, struct unit **out)
 {
-	struct unit *u = kobj_alloc(AION_OBJ_UNIT);
+	struct unit *u = kobj_alloc(AION_OBJ_UNIT, payer);
 	if (!u)
 		return -AION_ENOMEM;
 	size_t n = strlen(name);
@@ -72,6 +74,8 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 	struct handle_pages pages = { table_page_get, table_page_put, u };
 	handle_table_init(&u->handles, &pages);
+	struct slab_page_ops slab_pages = { table_page_get, table_page_put, u };
+	kobj_caches_init_for(u->caches, &slab_pages);
 	int err = arch_vm_create(u);
 	if (!err && (err = handle_set_self(&u->handles, &u->obj, AION_RIGHTS_ALL)))
 		arch_vm_destroy(u);
@@ -85,7 +89,26 @@ static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 
 int unit_create_root(const char *name, uint64_t quota, struct unit **out)
 {
-	return unit_alloc(name, quota, AION_PRIO_MAX, out);
+	int err = unit_alloc(name, quota, AION_PRIO_MAX, NULL, out);
+	if (!err)
+		(*out)->stacks = THREAD_MAX;    /* every kernel stack slot */
+	return err;
+}
+
+/*
+ * The kernel stack slots a child gets from its parent's: the share of its
+ * quota in the parent's unused quota, at least UNIT_MIN_STACKS, at most
+ * what the parent has left; 0 if the parent has none.
+ */
+static uint32_t stack_share(const struct unit *parent, uint64_t quota)
+{
+	uint64_t free = parent->stacks - parent->stacks_used;
+	uint64_t unused = parent->quota - parent->used;
+	uint64_t share = unused ? free * quota / unused : 0;
+
+	if (share < UNIT_MIN_STACKS)
+		share = UNIT_MIN_STACKS;
+	return (uint32_t)(share < free ? share : free);
 }
 
 int unit_create(struct unit *parent, const char *name, uint64_t quota,
@@ -95,12 +118,17 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 		return -AION_EPERM;
 	if (quota > parent->quota - parent->used)
 		return -AION_ENOMEM;
+	uint32_t stacks = stack_share(parent, quota);
+	if (!stacks)
+		return -AION_ENOSPC;    /* it could never run a thread */
 	parent->quota -= quota;
-	int err = unit_alloc(name, quota, max_prio, out);
+	int err = unit_alloc(name, quota, max_prio, parent, out);
 	if (err) {
 		parent->quota += quota;
 		return err;
 	}
+	parent->stacks_used += stacks;
+	(*out)->stacks = stacks;
 	(*out)->parent = parent;
 	(*out)->depth = parent->depth + 1;
 	(*out)->next_sibling = parent->first_child;
@@ -109,6 +137,25 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
 	     (*out)->id, parent->name, (unsigned long)quota);
 	return 0;
+}
+
+/* u no longer reports to a fault endpoint. */
+static void fault_ep_clear(struct unit *u)
+{
+	struct endpoint *ep = (struct endpoint *)u->fault_ep;
+
+	if (!ep)
+		return;
+	if (u->fault_prev)
+		u->fault_prev->fault_next = u->fault_next;
+	else
+		ep->fault_units = u->fault_next;
+	if (u->fault_next)
+		u->fault_next->fault_prev = u->fault_prev;
+	u->fault_next = u->fault_prev = NULL;
+	u->fault_ep = NULL;
+	u->fault_setter = NULL;
+	kobj_put(&ep->obj);
 }
 
 /* Tells the unit's fault endpoint, if it has one, how it ended. */
@@ -187,20 +234,59 @@ int unit_destroy(struct unit *u)
 	return 0;
 }
 
+struct unit *unit_orphans;             /* to destroy at the end of this call */
+
+void unit_outside_cap_changed(struct unit *u, int delta)
+{
+	u->outside_caps += (uint32_t)delta;
+	if (u->outside_caps || u->destroyed || u->orphaned)
+		return;
+	u->orphaned = true;
+	kobj_get(&u->obj);
+	u->orphan_next = unit_orphans;
+	unit_orphans = u;
+}
+
+void unit_reap_orphans(void)
+{
+	struct unit *keep = NULL, *u;
+	struct unit *self = sched_current()->unit;
+
+	/* Each destruction may orphan more (the units it held): they join the list. */
+	while ((u = unit_orphans)) {
+		unit_orphans = u->orphan_next;
+		if (self && is_ancestor_or_self(u, self) && !u->destroyed) {
+			u->orphan_next = keep;
+			keep = u;
+			continue;
+		}
+		u->orphaned = false;
+		if (!u->destroyed && !u->outside_caps) {
+			klog("unit orphan unit=%s id=%u", u->name, u->id);
+			unit_destroy(u);
+		}
+		kobj_put(&u->obj);
+	}
+	unit_orphans = keep;
+}
+
 void unit_release(struct unit *u)
 {
 	struct unit *parent = u->parent;
 
 	if (parent) {
 		parent->quota += u->quota;
+		parent->stacks_used -= u->stacks;
 		for (struct unit **pp = &parent->first_child; *pp; pp = &(*pp)->next_sibling)
 			if (*pp == u) {
 				*pp = u->next_sibling;
 				break;
 			}
 	}
-	if (u->fault_ep)
-		kobj_put(u->fault_ep);
+	fault_ep_clear(u);
+	/* Its objects held it, so its caches are empty: any frame left is lost. */
+	if (u->used)
+		klog("unit destroy leak unit=%s frames=%lu", u->name, (unsigned long)u->used);
 	kobj_free(&u->obj);
 	if (parent)
 		kobj_put(&parent->obj);
@@ -380,14 +466,37 @@ int64_t sys_mem_write(const struct sys_args *a)
 	return unit_write(u, dst, src, len);
 }
 
-/* ep (a reference is taken) hears of u's end with badge. */
-static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge)
+/* ep (a reference is taken) hears of u's end with badge, while setter holds it. */
+static void unit_set_fault_ep(struct unit *u, struct kobj *ep, uint64_t badge,
+			      struct unit *setter)
 {
-	if (u->fault_ep)
-		kobj_put(u->fault_ep);
+	struct endpoint *e = (struct endpoint *)ep;
+
+	fault_ep_clear(u);
 	kobj_get(ep);
 	u->fault_ep = ep;
 	u->fault_badge = badge;
+	u->fault_setter = setter;
+	u->fault_next = e->fault_units;
+	if (e->fault_units)
+		e->fault_units->fault_prev = u;
+	e->fault_units = u;
+}
+
+void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep)
+{
+	int holds = -1;         /* the table is scanned only if holder set one */
+
+	for (struct unit *u = ep->fault_units, *next; u; u = next) {
+		next = u->fault_next;
+		if (u->fault_setter != holder)
+			continue;
+		if (holds < 0)
+			holds = handle_holds(&holder->handles, &ep->obj, AION_RIGHT_SEND);
+		if (holds)
+			return;
+		fault_ep_clear(u);      /* not the last reference: the slot's */
+	}
 }
 
 int64_t sys_unit_fault_ep(const struct sys_args *a)
@@ -399,6 +508,6 @@ int64_t sys_unit_fault_ep(const struct sys_args *a)
 		return err;
 	if ((err = lookup_slot(a->a1, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s)))
 		return err;
-	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge);
+	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge, self_unit());
 	return 0;
 }

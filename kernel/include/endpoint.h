@@ -16,6 +16,7 @@
 #define ENDPOINT_NOTICES 16
 
 struct thread;
+struct unit;
 
 /* A saved reply: answers one call, from any thread of the unit holding it. */
 struct reply {
@@ -35,6 +36,7 @@ struct endpoint {
 	} notice[ENDPOINT_NOTICES];
 	unsigned notice_head, notice_count;
 	uint64_t notices_dropped;
+	struct unit *fault_units;       /* units whose fault endpoint this is */
 };
 
 /* Queues (or hands to a waiting receiver) a message from the kernel itself. */

@@ -28,6 +28,7 @@ struct handle_slot {
 	uint32_t rights;
 	uint32_t gen;
 	struct handle_slot *parent, *child, *next, *prev;       /* derivation */
+	void *holder;                   /* the table's owner (ops.ctx), for the hooks */
 };
 
 #define HANDLE_SLOTS_PER_PAGE   (4096 / sizeof(struct handle_slot))
@@ -96,8 +97,20 @@ int handle_close(struct handle_table *t, aion_handle_t h);
  */
 int handle_revoke(struct handle_slot *s, unsigned budget);
 
-/* Free slots, counted up to want (for checking before a transfer). */
-unsigned handle_free_slots(struct handle_table *t, unsigned want);
+/*
+ * Does t hold a capability to o with all of `rights`? What the kernel
+ * keeps for a unit on a capability's authority (an I/O port range, a
+ * mapping, an IRQ's notification) lasts while this is true. O(slots).
+ */
+bool handle_holds(const struct handle_table *t, const struct kobj *o, uint32_t rights);
+
+/*
+ * Makes sure `want` slots can be allocated without taking a page: takes
+ * the pages they need now. 0, or -AION_ENOMEM (a page could not be had)
+ * or -AION_ENOSPC (the table is full), with the table as it was. A
+ * capability transfer reserves before it commits, so it is all or nothing.
+ */
+int handle_reserve(struct handle_table *t, unsigned want);
 
 /* Deletes every slot and returns the pages (unit destruction). */
 void handle_table_clear(struct handle_table *t);

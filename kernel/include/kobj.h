@@ -6,21 +6,37 @@
 #define KERNEL_KOBJ_H
 
 #include <stdint.h>
+#include "aion/object.h"
+#include "common/slab.h"
+
+struct unit;
 
 struct kobj {
 	uint32_t type;                  /* enum aion_obj_type */
 	uint32_t refs;
+	struct unit *payer;             /* whose caches it lives in: referenced; NULL: boot's */
 };
 
+/* Slab caches, one per object type: each unit has a set, and the kernel one. */
+#define KOBJ_KINDS      (AION_OBJ_IOPORT + 1)
+
 /*
- * Every kernel object comes from one slab cache per type (created at boot
- * by kobj_caches_init). Empty slab pages go back to the frame allocator at
- * once, so frames used for kernel objects follow the live objects exactly.
+ * Every kernel object comes from a slab cache of its type. Objects a unit
+ * asks for come from that unit's own caches, whose pages are frames
+ * charged to its quota (kobj_caches_init_for), so no unit pins more
+ * kernel memory than its quota; the root unit comes from the kernel's
+ * caches (kobj_caches_init, at boot). Empty slab pages go back at once,
+ * so frames used for kernel objects follow the live objects exactly.
  */
 void kobj_caches_init(void);
+void kobj_caches_init_for(struct slab_cache caches[KOBJ_KINDS], const struct slab_page_ops *ops);
 
-/* A zeroed object of `type` with one reference, or NULL. */
-void *kobj_alloc(uint32_t type);
+/*
+ * A zeroed object of `type` with one reference, from payer's caches (it
+ * keeps a reference to payer until freed), or NULL: payer's quota cannot
+ * give the slab page (-AION_ENOMEM to the caller) or no frame is left.
+ */
+void *kobj_alloc(uint32_t type, struct unit *payer);
 /* Returns an object whose last reference is gone (from a *_release). */
 void kobj_free(struct kobj *o);
 
@@ -28,9 +44,10 @@ void kobj_init(struct kobj *o, uint32_t type);
 void kobj_get(struct kobj *o);
 void kobj_put(struct kobj *o);          /* releases at zero (unit_release, thread_release) */
 
-/* A capability slot naming o with `rights` appeared or went away. */
-void kobj_cap_added(struct kobj *o, uint32_t rights);
-void kobj_cap_removed(struct kobj *o, uint32_t rights);
+/* A capability slot naming o with `rights`, in holder's table (the unit),
+ * appeared or went away. */
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder);
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder);
 
 /* Live kernel objects: the fuzzer and tests read this. */
 uint64_t kobj_live(void);

@@ -29,10 +29,17 @@ struct memobj {
 struct region {
 	uint64_t va;
 	struct memobj *mo;              /* referenced; NULL: free */
+	bool writable;
 };
 
 void memobj_release(struct memobj *mo);
 
+
+/*
+ * Unit u lost a capability to mo: its mappings of mo that u's table no
+ * longer authorises (READ, and WRITE for a writable one) are unmapped.
+ */
+void memobj_cap_lost(struct unit *u, struct memobj *mo);
 
 /* Drops every region of a unit being destroyed (before its tables go). */
 void memobj_unit_gone(struct unit *u);

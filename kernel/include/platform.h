@@ -25,6 +25,7 @@ struct irq {
 	uint32_t gsi;
 	struct notification *n;         /* referenced; signalled on the interrupt */
 	uint64_t bits;
+	struct unit *binder;            /* set n; holds n's capability while bound */
 };
 
 struct kobj *platform_object(void);
@@ -32,6 +33,14 @@ struct kobj *platform_object(void);
 int platform_lookup(uint64_t h);
 
 void ioport_release(struct ioport *io);
+
+/*
+ * Unit u lost a capability to io / to n (with SEND): what the kernel kept
+ * on its authority goes once u holds none (its port range; an IRQ it
+ * pointed at n, then masked). Bounded: u's table, 4 ranges, 24 lines.
+ */
+void ioport_cap_lost(struct unit *u, const struct ioport *io);
+void irq_cap_lost(struct unit *u, struct notification *n);
 
 void irq_release(struct irq *irq);
 void irq_deliver(uint32_t gsi);         /* from the trap path; line masked */

@@ -14,10 +14,12 @@
 #include "memobj.h"
 
 struct thread;
+struct ioport;
 
 #define UNIT_NAME_MAX 32
 #define UNIT_IO_RANGES 4
 #define UNIT_MAX_DEPTH 16
+#define UNIT_MIN_STACKS 8               /* kernel stack slots a child gets at least */
 
 struct unit {
 	struct kobj obj;
@@ -29,6 +31,7 @@ struct unit {
 	uint64_t fault_addr;
 	uint64_t pml4;                  /* physical; 0 once destroyed */
 	uint64_t quota, used;           /* frames */
+	uint32_t stacks, stacks_used;   /* kernel stack slots: own threads' and lent to children */
 	uint8_t max_prio;               /* its threads may not run above this */
 	bool destroyed;
 	struct unit *parent;            /* referenced; gets the quota back */
@@ -37,11 +40,20 @@ struct unit {
 	struct handle_table handles;    /* empty once destroyed */
 	struct thread *threads;         /* every thread not yet reaped */
 	struct region regions[UNIT_REGIONS];    /* memory objects mapped here */
-	struct { uint16_t base, count; } io[UNIT_IO_RANGES];   /* ports allowed */
+	struct {                        /* ports allowed: while it holds io's capability */
+		uint16_t base, count;
+		const struct ioport *obj;
+	} io[UNIT_IO_RANGES];
 	unsigned nio;
-	struct kobj *fault_ep;          /* endpoint told when the unit ends */
+	struct kobj *fault_ep;          /* endpoint told when the unit ends: referenced */
 	uint64_t fault_badge;
+	struct unit *fault_setter;      /* holds a SEND capability to it while set */
+	struct unit *fault_next, *fault_prev;   /* the endpoint's list of units */
 	uint32_t live_threads;          /* started and not yet dead */
+	uint32_t outside_caps;          /* capabilities to it in other units' tables */
+	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */
+	struct unit *orphan_next;       /* on the orphan list: referenced */
+	bool orphaned;
 };
 
 /* The first unit, with a quota of `quota` frames taken from the system. */
@@ -64,6 +76,31 @@ int unit_destroy(struct unit *u);
 void unit_thread_gone(struct unit *u, int32_t code);
 
 void unit_release(struct unit *u);      /* last reference dropped */
+
+/*
+ * A capability to u in another unit's table appeared (+1) or went (-1).
+ * When the last goes, u is an orphan: nobody can destroy it or read it,
+ * so the kernel destroys it (unit_reap_orphans), as UNIT_DESTROY would.
+ */
+void unit_outside_cap_changed(struct unit *u, int delta);
+
+/*
+ * holder lost a SEND capability to ep: the units whose fault endpoint it
+ * set to ep stop reporting there once it holds none. Bounded by the units
+ * that report to ep.
+ */
+struct endpoint;
+void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep);
+/*
+ * Destroys the orphans, at the end of a system call: not from inside
+ * handle_delete, so one deletion never recurses into a chain of units.
+ * An orphan that is the caller's own unit or ancestor waits for a call
+ * from outside its subtree (nobody destroys the stack it runs on).
+ */
+void unit_reap_orphans(void);
+
+/* The orphan list; tested inline at the end of every system call. */
+extern struct unit *unit_orphans;
 
 /* Frames charged to the unit: zeroed on allocation. */
 int64_t unit_frame_alloc(struct unit *u);

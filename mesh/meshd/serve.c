@@ -607,7 +607,9 @@ int64_t worker_thread(uint64_t arg)
 			continue;
 		struct job *j = &jobs[done - 1];
 		struct mesh_rpc *r = &j->rpc;
-		struct aion_msg c = { .tag = AION_TAG(r->label, r->len, r->ncaps) };
+		/* The callee's reply capabilities travel back to the caller. */
+		struct aion_msg c = { .tag = AION_TAG(r->label, r->len, r->ncaps) |
+					     AION_TAG_ACCEPT(AION_IPC_CAPS_MAX) };
 		for (unsigned i = 0; i < 3; i++)
 			c.w[i] = r->w[i];
 		for (unsigned i = 0; i < r->ncaps; i++) {

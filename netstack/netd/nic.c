@@ -108,7 +108,7 @@ static void set_attached(struct nic *nic, bool attached)
 static int64_t attach_call(struct nic *nic)
 {
 	memset(nic->shm, 0, NETSHM_PAGES * 4096);
-	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 2) };
+	struct aion_msg m = { .tag = AION_TAG(NET_ATTACH, 0, 2) | AION_TAG_ACCEPT(1) };
 	netd_buf.caps[0] = nic->mo;
 	netd_buf.cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
 	netd_buf.caps[1] = netd_notify;

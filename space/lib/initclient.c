@@ -25,7 +25,8 @@ int64_t init_lookup(aion_handle_t init, struct aion_ipc_buffer *buf, const char 
 {
 	uint64_t end = aion_clock_ns() + wait_ns;
 	for (;;) {
-		struct aion_msg m = { .tag = AION_TAG(INIT_NS_LOOKUP, ipc_put_text(buf, name), 0) };
+		struct aion_msg m = { .tag = AION_TAG(INIT_NS_LOOKUP, ipc_put_text(buf, name), 0) |
+				      AION_TAG_ACCEPT(1) };
 		int64_t err = aion_call(init, &m, 0);
 		if (err)
 			return err;

@@ -28,7 +28,8 @@ int64_t mesh_register(aion_handle_t mesh, struct aion_ipc_buffer *buf, const cha
 int64_t mesh_lookup(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char *name,
 		    aion_handle_t *cap, unsigned *node)
 {
-	struct aion_msg m = { .tag = AION_TAG(MESHD_LOOKUP, ipc_put_text(buf, name), 0) };
+	struct aion_msg m = { .tag = AION_TAG(MESHD_LOOKUP, ipc_put_text(buf, name), 0) |
+				      AION_TAG_ACCEPT(1) };
 	int64_t err = aion_call(mesh, &m, 0);
 	if (!err)
 		err = (int64_t)m.w[0];
@@ -45,7 +46,9 @@ int64_t mesh_lookup(aion_handle_t mesh, struct aion_ipc_buffer *buf, const char 
 int64_t mesh_text_call(aion_handle_t ep, struct aion_ipc_buffer *buf, uint32_t label,
 		       uint64_t w1, const char *text, char *out, size_t size, uint64_t *w1_out)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, text ? ipc_put_text(buf, text) : 0, 0),
+	/* Capabilities a reply carries are taken and closed below. */
+	struct aion_msg m = { .tag = AION_TAG(label, text ? ipc_put_text(buf, text) : 0, 0) |
+				     AION_TAG_ACCEPT(AION_IPC_CAPS_MAX),
 			      .w = { 0, w1 } };
 	int64_t err = aion_call(ep, &m, 0);
 	if (!err)
@@ -107,7 +110,8 @@ int64_t mesh_kv_call(aion_handle_t kv, struct aion_ipc_buffer *buf, uint32_t lab
 		memcpy(buf->payload + at, f[i], len);
 		at += (unsigned)len;
 	}
-	struct aion_msg m = { .tag = AION_TAG(label, at, 0), .w = { 0, client, seq } };
+	struct aion_msg m = { .tag = AION_TAG(label, at, 0) | AION_TAG_ACCEPT(AION_IPC_CAPS_MAX),
+			      .w = { 0, client, seq } };     /* closed below */
 	int64_t err = aion_call(kv, &m, 0);
 	out[0] = '\0';
 	if (err)

@@ -98,7 +98,15 @@ int64_t aion_serve_reply(struct aion_serve_req *r, int64_t status)
 	struct aion_msg m = r->reply;
 	m.tag = AION_TAG(AION_TAG_LABEL(r->reply.tag), r->reply_len, r->reply_ncaps);
 	m.w[0] = (uint64_t)status;
-	return aion_serve_reply_msg(r, &m);
+	int64_t err = aion_serve_reply_msg(r, &m);
+	if (err == -AION_ERIGHTS && r->reply_ncaps) {
+		/* The call accepted fewer capabilities (AION_TAG_ACCEPT): the
+		 * caller, still waiting, learns why it gets none. */
+		m = (struct aion_msg){ .tag = AION_TAG(AION_TAG_LABEL(r->reply.tag), 0, 0),
+				       .w = { (uint64_t)-AION_ERIGHTS } };
+		err = aion_reply(&m);
+	}
+	return err;
 }
 
 int64_t aion_serve_reply_msg(struct aion_serve_req *r, const struct aion_msg *m)

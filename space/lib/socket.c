@@ -28,6 +28,7 @@ static int64_t call(aion_handle_t ep, struct aion_msg *m, uint64_t timeout_ns)
 static int64_t call_for_socket(struct sock_ctx *ctx, aion_handle_t ep, struct aion_msg *m,
 			       uint64_t timeout_ns, aion_handle_t *sock)
 {
+	m->tag |= AION_TAG_ACCEPT(1);
 	int64_t r = call(ep, m, timeout_ns);
 	if (r < 0)
 		return r;

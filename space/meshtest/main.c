@@ -402,7 +402,7 @@ static int64_t churn_round(struct aion_ipc_buffer *b, aion_handle_t box, aion_ha
 		err = (int64_t)m.w[0];
 	if (err)
 		return err;
-	m = (struct aion_msg){ .tag = AION_TAG(LABEL_GET, 0, 0) };
+	m = (struct aion_msg){ .tag = AION_TAG(LABEL_GET, 0, 0) | AION_TAG_ACCEPT(1) };
 	err = aion_call(box, &m, 0);
 	if (!err)
 		err = (int64_t)m.w[0];
@@ -474,7 +474,7 @@ static void cap_take(struct aion_ipc_buffer *b, aion_handle_t mesh)
 	int64_t err = lookup_wait(b, mesh, "mailbox", &box, NULL);
 	uint64_t end = aion_clock_ns() + LOOKUP_FOR_NS;
 	while (!err) {
-		struct aion_msg m = { .tag = AION_TAG(LABEL_GET, 0, 0) };
+		struct aion_msg m = { .tag = AION_TAG(LABEL_GET, 0, 0) | AION_TAG_ACCEPT(1) };
 		err = aion_call(box, &m, 0);
 		if (!err)
 			err = (int64_t)m.w[0];

@@ -213,7 +213,7 @@ void test_replyself(void)
 	self_saved = self_reply = 1;
 	aion_ipc_buffer(&caller_buf);
 	int64_t s = aion_thread_spawn(self_replier, (uint64_t)ep, aion_stack_alloc(4), 140);
-	struct aion_msg m = { .tag = AION_TAG(1, 0, 0) };
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0) | AION_TAG_ACCEPT(1) };
 	int64_t err = aion_call((aion_handle_t)ep, &m, 2000 * MS);
 	unsigned ncaps = err ? 0 : AION_TAG_CAPS(m.tag);
 	aion_handle_t got = caller_buf.caps[0];

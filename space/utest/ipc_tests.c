@@ -121,8 +121,10 @@ void test_move(void)
 	int64_t info_err = aion_cap_info(got, &ci);
 	aion_reply(&(struct aion_msg){ 0 });
 	int64_t wait = aion_unit_wait(u, 2000 * MS, &info);
-	utest_reap(u, t);
+	/* The endpoint lives on the mover's quota: gone first, the mover's
+	 * destruction leaves nothing charged to it (no `destroy shared`). */
 	aion_handle_close(got);
+	utest_reap(u, t);
 	aion_handle_close((aion_handle_t)minted);
 	aion_handle_close((aion_handle_t)ep);
 	aion_ipc_buffer(NULL);

@@ -34,27 +34,40 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_MEM_READER] = "mem-reader", [ROLE_FUZZ] = "fuzz",
 		[ROLE_ODD_FLAGS] = "odd-flags", [ROLE_TRAP_FLAG] = "trap-flag",
 		[ROLE_CANONICAL] = "canonical", [ROLE_TICKER] = "ticker",
+		[ROLE_CAP_PUSHER] = "cap-pusher", [ROLE_FULL_TABLE] = "full-table",
+		[ROLE_EAT_ENDPOINT] = "eat-endpoint", [ROLE_EAT_NOTIFY] = "eat-notify",
+		[ROLE_EAT_THREAD] = "eat-thread", [ROLE_EAT_MEMORY] = "eat-memory",
+		[ROLE_EAT_UNIT] = "eat-unit", [ROLE_EAT_STACKS] = "eat-stacks", [ROLE_IO_HOLD] = "io-hold",
+		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
+		[ROLE_FAULT_SETTER] = "fault-setter",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
-		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ ? 2048 : 256,
+		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ? 2048 : 256,
 		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
 }
 
+int64_t utest_spawn_with_caps(enum role role, unsigned prio, const aion_handle_t *caps,
+			      const uint32_t *masks, unsigned n, aion_handle_t *unit,
+			      aion_handle_t *thread)
+{
+	int64_t err = spawn(role, prio, true, unit, thread), h = 0;
+	if (err)
+		return err;
+	for (unsigned i = 0; i < n && !err; i++)      /* slots 1, 2, ...: CHILD_CAP, CHILD_CAP2 */
+		if ((h = aion_cap_give(*unit, caps[i], masks[i])) != AION_HANDLE(i + 1, 1))
+			err = h < 0 ? h : -AION_ERANGE;
+	if (err || (err = aion_thread_start(*thread)))
+		utest_reap(*unit, *thread);
+	return err;
+}
+
 int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
 			     uint32_t mask, aion_handle_t *unit, aion_handle_t *thread)
 {
-	int64_t err = spawn(role, prio, true, unit, thread);
-	if (err)
-		return err;
-	int64_t h = aion_cap_give(*unit, cap, mask);
-	if (h != CHILD_CAP || (err = aion_thread_start(*thread))) {
-		utest_reap(*unit, *thread);
-		return h < 0 ? h : h != CHILD_CAP ? -AION_ERANGE : err;
-	}
-	return 0;
+	return utest_spawn_with_caps(role, prio, &cap, &mask, 1, unit, thread);
 }
 
 int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
@@ -131,6 +144,15 @@ static const struct {
 	{ "devwrap", test_devwrap },
 	{ "devcopy", test_devcopy },
 	{ "logflood", test_logflood },
+	{ "replygrant", test_replygrant },
+	{ "transfer", test_transfer },
+	{ "orphan", test_orphan },
+	{ "quota", test_quota },
+	{ "stacks", test_stacks },
+	{ "revokeio", test_revokeio },
+	{ "revokemem", test_revokemem },
+	{ "revokeirq", test_revokeirq },
+	{ "revokefault", test_revokefault },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

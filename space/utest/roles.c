@@ -126,6 +126,23 @@ int64_t role_main(enum role role)
 		return mem_reader();
 	case ROLE_FUZZ:
 		return fuzz_main();
+	case ROLE_CAP_PUSHER:
+		return cap_pusher();
+	case ROLE_FULL_TABLE:
+		return full_table();
+	case ROLE_EAT_ENDPOINT:
+	case ROLE_EAT_NOTIFY:
+	case ROLE_EAT_THREAD:
+	case ROLE_EAT_MEMORY:
+	case ROLE_EAT_UNIT:
+	case ROLE_EAT_STACKS:
+		return quota_eater(role);
+	case ROLE_IO_HOLD:
+	case ROLE_MEM_HOLD:
+	case ROLE_IRQ_BIND:
+		return revoke_holder(role);
+	case ROLE_FAULT_SETTER:
+		return fault_setter();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

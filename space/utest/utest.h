@@ -33,11 +33,24 @@ enum role {
 	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
 	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
 	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
+	ROLE_CAP_PUSHER,        /* answers calls on CHILD_CAP with w0 capabilities */
+	ROLE_FULL_TABLE,        /* no quota, one free slot: receives on CHILD_CAP */
+	ROLE_EAT_ENDPOINT,      /* spends its quota on one kind of object (quota_tests.c) */
+	ROLE_EAT_NOTIFY,
+	ROLE_EAT_THREAD,
+	ROLE_EAT_MEMORY,
+	ROLE_EAT_UNIT,
+	ROLE_EAT_STACKS,        /* a big quota: threads until its kernel stacks run out */
+	ROLE_IO_HOLD,           /* enables CHILD_CAP's ports, signals CHILD_CAP2, reads on */
+	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
+	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
+	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
 	ROLE_COUNT
 };
 
 /* The first capability a parent gives a fresh child (CAP_GIVE) lands here. */
 #define CHILD_CAP               AION_HANDLE(1, 1)
+#define CHILD_CAP2              AION_HANDLE(2, 1)
 /* utest's own first capability, from init: the platform (devices). */
 #define UTEST_PLATFORM          AION_HANDLE(1, 1)
 #define SHARED_VADDR            0x0000000050000000ull
@@ -61,6 +74,10 @@ int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
 /* The same, giving it `cap` (rights & mask) as CHILD_CAP before it starts. */
 int64_t utest_spawn_with_cap(enum role role, unsigned prio, aion_handle_t cap,
 			     uint32_t mask, aion_handle_t *unit, aion_handle_t *thread);
+/* The same with n capabilities: CHILD_CAP, CHILD_CAP2, ... */
+int64_t utest_spawn_with_caps(enum role role, unsigned prio, const aion_handle_t *caps,
+			      const uint32_t *masks, unsigned n, aion_handle_t *unit,
+			      aion_handle_t *thread);
 /*
  * Waits (up to about a second) until a thread of ours has ended, so that its
  * stack may be used again, and closes its handle. true: it ended (or
@@ -106,5 +123,20 @@ void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
 void test_logflood(void);
+/* Authority and quotas (authority_tests.c). */
+int64_t cap_pusher(void);
+void test_replygrant(void);
+int64_t full_table(void);
+void test_transfer(void);
+void test_orphan(void);
+int64_t quota_eater(enum role role);
+void test_quota(void);
+void test_stacks(void);
+int64_t revoke_holder(enum role role);
+void test_revokeio(void);
+void test_revokemem(void);
+void test_revokeirq(void);
+int64_t fault_setter(void);
+void test_revokefault(void);
 
 #endif /* UTEST_H */

@@ -237,6 +237,49 @@ def check_replyself(v, line, node, verdict):
            replier_left="AION_ECAP")
 
 
+def check_replygrant(v, line, node, verdict):
+    expect(v, line, none="AION_ERIGHTS", fewer="AION_ERIGHTS", accepted="1")
+
+
+def check_transfer(v, line, node, verdict):
+    expect(v, line, call="AION_ETIMEDOUT", recv="AION_ENOMEM", kept="AION_OK")
+
+
+def check_orphan(v, line, node, verdict):
+    print(f"orphan: {line.split('ok ', 1)[-1]}")
+    check(num(v, "held_objects", line) > 0, f"B was not alive while A held it: {line}")
+
+
+def check_quota(v, line, node, verdict):
+    print(f"quota: {line.split('ok ', 1)[-1]}")
+    expect(v, line, err="AION_ENOMEM")
+    made = dict(kv.split("=") for kv in v.get("made", "").split(","))
+    for kind in ("endpoint", "notification", "thread", "memory", "unit"):
+        check(int(made.get(kind, "0")) > 0, f"no {kind} made before the quota ran out: {line}")
+
+
+def check_revokeio(v, line, node, verdict):
+    expect(v, line, state="3", vector="13")
+
+
+def check_revokemem(v, line, node, verdict):
+    expect(v, line, state="3", vector="14", own="AION_OK", map_other="AION_EPERM")
+
+
+def check_revokeirq(v, line, node, verdict):
+    expect(v, line, ack_bound="AION_OK", ack_revoked="AION_ENOENT")
+
+
+def check_revokefault(v, line, node, verdict):
+    expect(v, line, revoked="AION_ETIMEDOUT", kept="AION_OK")
+
+
+def check_stacks(v, line, node, verdict):
+    print(f"stacks: {line.split('ok ', 1)[-1]}")
+    expect(v, line, err="AION_ENOSPC", ours="AION_OK")
+    check(0 < num(v, "made", line) < 256, f"made is not a share of utest's slots: {line}")
+
+
 def check_devwrap(v, line, node, verdict):
     expect(v, line, wrap="AION_EINVAL", kernel="AION_EINVAL", beyond="AION_EINVAL",
            ram="AION_EPERM", nowhere="AION_OK")
@@ -267,6 +310,15 @@ CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
     "replyself": check_replyself,
+    "replygrant": check_replygrant,
+    "transfer": check_transfer,
+    "orphan": check_orphan,
+    "quota": check_quota,
+    "stacks": check_stacks,
+    "revokeio": check_revokeio,
+    "revokemem": check_revokemem,
+    "revokeirq": check_revokeirq,
+    "revokefault": check_revokefault,
     "devwrap": check_devwrap,
     "devcopy": check_devcopy,
     "preempt": check_preempt,

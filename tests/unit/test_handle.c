@@ -46,8 +46,17 @@ static void cap_count(struct kobj *o, uint32_t rights, int d)
 		assert_true((t->bits[i] += d * (int)((rights >> i) & 1)) >= 0);
 }
 
-void kobj_cap_added(struct kobj *o, uint32_t rights) { cap_count(o, rights, 1); }
-void kobj_cap_removed(struct kobj *o, uint32_t rights) { cap_count(o, rights, -1); }
+void kobj_cap_added(struct kobj *o, uint32_t rights, void *holder)
+{
+	assert_non_null(holder);        /* each table's provider */
+	cap_count(o, rights, 1);
+}
+
+void kobj_cap_removed(struct kobj *o, uint32_t rights, void *holder)
+{
+	assert_non_null(holder);
+	cap_count(o, rights, -1);
+}
 
 /* Page provider: zeroed aligned_alloc pages, counted; at most `limit` (-1: any). */
 struct prov { int live, taken, limit; };
@@ -347,24 +356,35 @@ static void test_move(void **state)
 	EQ(REFS(2), 2);
 }
 
-static void test_free_slots(void **state)
+/* A reserve takes the pages its slots need, or nothing at all. */
+static void test_reserve(void **state)
 {
 	FIX;
-	unsigned n = handle_free_slots(t, 5);
+	aion_handle_t h;
 
-	/* Stops once `want` are found; an unallocated page counts as free. */
-	assert_true(n >= 5 && n <= AION_HANDLE_SLOTS - 1);
-	assert_true(handle_free_slots(t, PER_PAGE + 5) >= PER_PAGE + 5);
-	EQ(f->p[0].taken, 0);
+	EQ(handle_reserve(t, 5), 0);            /* page 0 */
+	EQ(f->p[0].live, 1);
 	EQ(handle_set_self(t, &f->o[0].k, AION_RIGHTS_ALL), 0);
-	for (int i = 0; i < 100; i++)
+	for (unsigned i = 1; i < PER_PAGE - 1; i++)
 		alloc(t, &f->o[1], 0);
-	EQ(handle_free_slots(t, 3), 3);
+	/* One slot left on page 0; two need page 1, which cannot be had. */
+	f->p[0].limit = 1;
+	EQ(handle_reserve(t, 1), 0);
+	EQ(handle_reserve(t, 2), -AION_ENOMEM);
+	EQ(f->p[0].live, 1);
+	assert_null(t->page[1]);
+	/* With the page: the slots are there and allocating takes no page. */
+	f->p[0].limit = -1;
+	EQ(handle_reserve(t, 2), 0);
 	EQ(f->p[0].live, 2);
-	/* Exact totals: AION_HANDLE_SLOTS - 1 usable slots, less the used ones. */
-	EQ(handle_free_slots(t, 1000), AION_HANDLE_SLOTS - 1 - 100);
-	handle_table_clear(t);
-	EQ(handle_free_slots(t, 1000), AION_HANDLE_SLOTS - 1);
+	f->p[0].limit = f->p[0].taken;
+	EQ(handle_alloc(t, &f->o[1].k, 0, 0, NULL, &h), 0);
+	EQ(handle_alloc(t, &f->o[1].k, 0, 0, NULL, &h), 0);
+	/* More than the table holds: -AION_ENOSPC, and no page kept. */
+	f->p[0].limit = -1;
+	unsigned live = (unsigned)f->p[0].live;
+	EQ(handle_reserve(t, AION_HANDLE_SLOTS), -AION_ENOSPC);
+	EQ((unsigned)f->p[0].live, live);
 }
 
 static void test_gen_wrap(void **state)
@@ -512,7 +532,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_basics), T(test_capacity), T(test_page_fail), T(test_clear),
 		T(test_derive), T(test_revoke), T(test_delete_reparent), T(test_move),
-		T(test_free_slots), T(test_gen_wrap), T(test_model),
+		T(test_reserve), T(test_gen_wrap), T(test_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "aion/object.h"
 
 /* Legacy virtio PCI I/O BAR registers (offsets from BAR0). */
 #define VIRTIO_PCI_HOST_FEATURES        0x00    /* 32 */
@@ -88,6 +89,7 @@ int virtio_find_run(const uint64_t *phys, const bool *taken, unsigned n, unsigne
  */
 struct virtio_dma {
 	uint64_t va;                    /* where the object is mapped */
+	aion_handle_t mo;               /* kept: a mapping lasts while its capability does */
 	unsigned pages;
 	uint64_t phys[VIRTIO_DMA_MAX_PAGES];
 	bool taken[VIRTIO_DMA_MAX_PAGES];

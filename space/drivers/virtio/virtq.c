@@ -186,7 +186,10 @@ int64_t virtio_dma_setup(struct virtio_dma *d, uint64_t va, unsigned pages,
 		return mo;
 	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
 				      AION_PROT_READ | AION_PROT_WRITE);
-	/* The mapping holds the object; the handle is not needed any more. */
-	aion_handle_close((aion_handle_t)mo);
+	/* The handle is kept: closing it would unmap (docs/abi.md, revoke). */
+	if (err)
+		aion_handle_close((aion_handle_t)mo);
+	else
+		d->mo = (aion_handle_t)mo;
 	return err;
 }

@@ -41,9 +41,9 @@ static uint64_t shm_va(unsigned slot)
 
 /*
  * NET_ATTACH with got[0] (memory object) and got[1] (netd's notification).
- * On success the notification is kept, the memory object's handle closed
- * (the mapping holds it), and an earlier attachment dropped; on error the
- * caller closes both and the earlier attachment stays.
+ * On success both are kept (a mapping lasts while its capability does) and
+ * an earlier attachment dropped; on error the caller closes both and the
+ * earlier attachment stays.
  */
 static int64_t attach(const aion_handle_t *got, unsigned ngot)
 {
@@ -72,9 +72,10 @@ static int64_t attach(const aion_handle_t *got, unsigned ngot)
 			    (unsigned long)vn.rx_frames, (unsigned long)vn.tx_frames,
 			    (unsigned long)vn.rx_dropped, (unsigned long)vn.tx_dropped);
 		aion_memory_unmap(AION_HANDLE_SELF, shm_va(vn.shm_slot));
+		aion_handle_close(vn.shm_mo);
 		aion_handle_close(vn.peer);
 	}
-	aion_handle_close(got[0]);
+	vn.shm_mo = got[0];
 	vn.shm = (struct netshm *)va;
 	vn.shm_slot = slot;
 	vn.peer = got[1];
@@ -98,7 +99,7 @@ static int64_t on_attach(struct aion_serve_req *r)
 	int64_t err = attach(r->caps, r->ncaps);
 	if (err)
 		return err;
-	aion_serve_keep(r, 0);          /* closed by attach: its mapping holds it */
+	aion_serve_keep(r, 0);          /* vn.shm_mo */
 	aion_serve_keep(r, 1);          /* vn.peer */
 	r->reply.w[1] = mac_word();
 	aion_serve_give(r, vn.notify, AION_RIGHT_SEND);

@@ -45,6 +45,7 @@ struct vnet_dev {
 	bool serving;
 	struct netshm *shm;             /* NULL until the first NET_ATTACH */
 	unsigned shm_slot;
+	aion_handle_t shm_mo;           /* kept: the mapping lasts while its capability does */
 	aion_handle_t peer;             /* netd's notification (SEND) */
 	aion_handle_t notify;           /* ours: IRQ_BIT and NETRING_SIGNAL */
 	aion_handle_t ep;
