@@ -624,6 +624,7 @@ int64_t worker_thread(uint64_t arg)
 			memcpy(b->payload, j->inl, j->big_len);
 			c.tag = AION_TAG(r->label, j->big_len, r->ncaps);
 		}
+		c.tag |= AION_TAG_ACCEPT(AION_IPC_CAPS_MAX);  /* after the memory form's tag */
 		j->err = aion_call(j->target, &c, 0);
 		for (unsigned i = 0; i < r->ncaps; i++)
 			aion_handle_close(j->caps[i]);  /* copies: the callee has its own */

@@ -93,6 +93,14 @@ void aion_serve_give(struct aion_serve_req *r, aion_handle_t cap, uint32_t right
 	r->reply_ncaps++;
 }
 
+/* The call accepted fewer capabilities than m carries (AION_TAG_ACCEPT):
+ * the caller, still waiting, learns why it gets none. */
+static struct aion_msg refused(const struct aion_msg *m)
+{
+	return (struct aion_msg){ .tag = AION_TAG(AION_TAG_LABEL(m->tag), 0, 0),
+				  .w = { (uint64_t)-AION_ERIGHTS } };
+}
+
 int64_t aion_serve_reply(struct aion_serve_req *r, int64_t status)
 {
 	struct aion_msg m = r->reply;
@@ -100,10 +108,7 @@ int64_t aion_serve_reply(struct aion_serve_req *r, int64_t status)
 	m.w[0] = (uint64_t)status;
 	int64_t err = aion_serve_reply_msg(r, &m);
 	if (err == -AION_ERIGHTS && r->reply_ncaps) {
-		/* The call accepted fewer capabilities (AION_TAG_ACCEPT): the
-		 * caller, still waiting, learns why it gets none. */
-		m = (struct aion_msg){ .tag = AION_TAG(AION_TAG_LABEL(r->reply.tag), 0, 0),
-				       .w = { (uint64_t)-AION_ERIGHTS } };
+		m = refused(&m);
 		err = aion_reply(&m);
 	}
 	return err;
@@ -126,6 +131,10 @@ int64_t aion_serve_save(struct aion_serve_req *r)
 int64_t aion_serve_answer(aion_handle_t saved, const struct aion_msg *m)
 {
 	int64_t err = aion_reply_to(saved, m);
+	if (err == -AION_ERIGHTS && AION_TAG_CAPS(m->tag)) {
+		struct aion_msg r = refused(m);
+		err = aion_reply_to(saved, &r);
+	}
 	if (err)
 		aion_handle_close(saved);
 	return err;

@@ -78,6 +78,8 @@ int64_t bulk_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned i, uint
 	struct aion_msg m = { .w = { 0, i, flags } };
 	aion_handle_t made;
 	int64_t err = mesh_msg_put(&m, b, LABEL_BULK, 0, d, len, mem_va(0), &made);
+	/* The echo comes back in a memory object: accept its capability. */
+	m.tag |= AION_TAG_ACCEPT(1);
 	if (!err)
 		err = aion_call(svc, &m, 0);
 	if (made)

@@ -220,6 +220,13 @@ static int64_t serve(struct aion_ipc_buffer *b, unsigned thread, const char *nam
 		}
 		m = r;
 		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+		if (err == -AION_ERIGHTS) {
+			/* The call accepted fewer capabilities than the reply
+			 * carried: the caller still waits, and learns why. */
+			m = (struct aion_msg){ .tag = AION_TAG(label, 0, 0),
+					       .w = { (uint64_t)-AION_ERIGHTS } };
+			err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+		}
 	}
 	aion_printf("meshtest: %s ends err=%s", name, aion_error_name(err));
 	return err;

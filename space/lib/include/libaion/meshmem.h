@@ -37,7 +37,10 @@ void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
  * MESH_TAG_MEMORY. caps[0, ncaps) are in b already. *made is that object
  * (0: inline): the receiver gets a copy, so the sender closes *made once
  * the message went, or failed to go. 0, or the error of mesh_mem_create
- * (nothing to close). */
+ * (nothing to close). A caller whose reply may exceed the IPC buffer
+ * accepts one more capability in its call (m->tag |= AION_TAG_ACCEPT(n),
+ * after this call): else the reply's memory object is refused and the
+ * caller gets -AION_ERIGHTS in w0. */
 int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
 		     unsigned ncaps, const void *data, uint32_t len, uint64_t va,
 		     aion_handle_t *made);
