@@ -122,7 +122,7 @@
  * other capability: EPERM. payload = "add HEX" (a second key, accepted
  * from now on: EBUSY with two live, EINVAL if not 16..64 bytes of hex),
  * "use" (send with the newest key), "retire" (drop every key but the one
- * in use) -> w0 = 0 or the error. docs/mesh-transport.md. */
+ * in use, after a 2 s grace) -> w0 = 0 or the error. docs/mesh-transport.md. */
 #define MESHD_KEY               60
 #define MESHD_REFS              61
 #define MESHD_FORGE             62

@@ -49,11 +49,20 @@ static uint64_t tx_seq;                 /* per boot, from 1 */
 static uint64_t next_announce;
 static aion_handle_t rx_ep;             /* meshd_ep minted with BADGE_RX */
 
-/* Cluster keys: one, or two while a rotation is under way (link_key_*). */
+/*
+ * Cluster keys: one, or two while a rotation is under way (link_key_*).
+ * A retired key is still accepted for KEY_RETIRE_GRACE_NS: "use" and
+ * "retire" reach the nodes one after the other, so a packet MACed with
+ * the old key by a node that had not switched yet, or still queued in
+ * netd or on the switch, arrives after the retire and is not refused.
+ */
+#define KEY_RETIRE_GRACE_NS     (2000 * MS)
+
 struct link_key {
 	struct mesh_mac mac;
 	uint8_t id;                     /* mesh_key_id */
 	bool live;
+	uint64_t drop_at;               /* retiring: dropped then; 0: kept */
 };
 static struct link_key keys[MESH_MAC_CONTEXTS];
 static unsigned send_key;               /* keys[] index packets are sent with */
@@ -153,10 +162,22 @@ static int64_t open_port(void)
 	return err;
 }
 
+static void key_drop(unsigned i)
+{
+	mlog("key dropped id=%u", keys[i].id);
+	mesh_mac_free(&keys[i].mac);
+	keys[i].live = false;
+	keys[i].drop_at = 0;
+}
+
 int64_t link_key_add(const uint8_t *key, size_t len)
 {
 	if (len < MESH_KEY_MIN || len > MESH_KEY_MAX)
 		return -AION_EINVAL;
+	/* A new rotation ends the last one's grace at once. */
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++)
+		if (keys[i].live && keys[i].drop_at)
+			key_drop(i);
 	uint8_t id = mesh_key_id(key, len);
 	unsigned slot = MESH_MAC_CONTEXTS;
 	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
@@ -170,6 +191,7 @@ int64_t link_key_add(const uint8_t *key, size_t len)
 		return err;
 	keys[slot].id = id;
 	keys[slot].live = true;
+	keys[slot].drop_at = 0;
 	mlog("key added id=%u slot=%u", id, slot);
 	return 0;
 }
@@ -177,7 +199,7 @@ int64_t link_key_add(const uint8_t *key, size_t len)
 int64_t link_key_use(void)
 {
 	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
-		if (keys[i].live && i != send_key) {
+		if (keys[i].live && !keys[i].drop_at && i != send_key) {
 			send_key = i;
 			mlog("key in use id=%u", keys[i].id);
 			return 0;
@@ -189,10 +211,10 @@ int64_t link_key_use(void)
 int64_t link_key_retire(void)
 {
 	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++) {
-		if (keys[i].live && i != send_key) {
-			mlog("key retired id=%u", keys[i].id);
-			mesh_mac_free(&keys[i].mac);
-			keys[i].live = false;
+		if (keys[i].live && !keys[i].drop_at && i != send_key) {
+			keys[i].drop_at = aion_clock_ns() + KEY_RETIRE_GRACE_NS;
+			mlog("key retired id=%u grace_ms=%u", keys[i].id,
+			     (unsigned)(KEY_RETIRE_GRACE_NS / MS));
 		}
 	}
 	return 0;
@@ -402,9 +424,26 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 	}
 }
 
+static uint64_t keys_deadline(void)
+{
+	uint64_t d = UINT64_MAX;
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++)
+		if (keys[i].live && keys[i].drop_at && keys[i].drop_at < d)
+			d = keys[i].drop_at;
+	return d;
+}
+
+static void keys_tick(uint64_t now)
+{
+	for (unsigned i = 0; i < MESH_MAC_CONTEXTS; i++)
+		if (keys[i].live && keys[i].drop_at && now >= keys[i].drop_at)
+			key_drop(i);
+}
+
 void link_tick(uint64_t now)
 {
 	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	keys_tick(now);
 	if (now >= mesh_members_next_deadline(&members)) {
 		int n = mesh_members_tick(&members, now, out, MESH_TICK_MSGS_MAX);
 		if (n > 0)
@@ -422,7 +461,9 @@ void link_tick(uint64_t now)
 
 uint64_t link_deadline(void)
 {
-	uint64_t d = mesh_members_next_deadline(&members);
+	uint64_t d = mesh_members_next_deadline(&members), k = keys_deadline();
+	if (k < d)
+		d = k;
 	return d < next_announce ? d : next_announce;
 }
 

@@ -4,8 +4,9 @@
 the run folder's key file with it. Three nodes boot with the key file
 (fw_cfg file=); node 2 serves echo. Checks:
  - node 1 calls node 2's echo before and after the rotation;
- - every node logs the new key added, in use and the old one retired, and
-   no packet is refused on the way (bad_mac does not rise on any node);
+ - every node logs the new key added, in use, the old one retired and,
+   after its grace, dropped, and no packet is refused on the way (bad_mac
+   does not rise on any node);
  - the key file holds the new key, mode 0600, and no node's log shows it;
  - node 3's VM is killed and started again: it boots with the key file's
    new key, rejoins and is seen alive, so the old key is gone for good;
@@ -53,6 +54,8 @@ def test(iso):
             for n in nodes:
                 for what in ("key added", "key in use", "key retired"):
                     check(re.search(rf"meshd: {what} id=\d+", n.text), f"{n.name}: no '{what}'")
+            for n in nodes:     # the old key's grace ends; packets after it count too
+                n.wait_for(r"meshd: key dropped id=\d+", 30)
             echo(n1, "after")
             after = {n.name: stats(n)["bad_mac"] for n in nodes}
             print(f"bad_mac before {before} after {after}")
