@@ -17,15 +17,22 @@ import time
 
 from clusterlib import ac, check, cluster, main, wait_states
 
-PHASE_TIMEOUT_S = 30
+PHASE_TIMEOUT_S = 45
 # Limits well above what meshd needs (about 0.5 s to declare a death, a few
 # seconds to rejoin: discovery broadcasts once a second) on a busy 2-core host.
 DEAD_LIMIT_S = 10
 REJOIN_LIMIT_S = 20
+# A node cut off from everyone is slow by design: its own probes all fail,
+# so its local health multiplier goes to the max, it accuses nobody new and
+# its earlier suspicions stretch 3 times (mesh/member.h): about 5.6 s at
+# detection scale 2 (test_mesh_member's test_isolated_node), plus however
+# long the host starved its VM meanwhile (CI once took 11.3 s).
+ISOLATED_LIMIT_S = 30
 
 
-def phase(name, change, expect, limit):
-    """Apply change(), wait for the expected views, print and check times."""
+def phase(name, change, expect, limit, isolated=()):
+    """Apply change(), wait for the expected views, print and check times:
+    limit for each node's view, ISOLATED_LIMIT_S for the isolated nodes'."""
     t0 = time.monotonic()
     change()
     t_change = time.monotonic() - t0
@@ -35,8 +42,10 @@ def phase(name, change, expect, limit):
         raise ac.NodeError(f"{name}: {e}") from None
     print(f"{name}: host change took {t_change * 1000:.1f} ms; views as expected after "
           + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(took.items())), flush=True)
-    worst = max(took.values())
-    check(worst < limit, f"{name}: took {worst:.2f} s (limit {limit} s)")
+    for node in expect:
+        lim = ISOLATED_LIMIT_S if node in isolated else limit
+        check(took[node.name] < lim,
+              f"{name}: {node.name} took {took[node.name]:.2f} s (limit {lim} s)")
     return took
 
 
@@ -59,7 +68,8 @@ def test(iso):
                          lambda: net.partition([[1], [2, 3]]),
                          {n1: {1: "alive", 2: "dead", 3: "dead"},
                           n2: {1: "dead", 2: "alive", 3: "alive"},
-                          n3: {1: "dead", 2: "alive", 3: "alive"}}, DEAD_LIMIT_S)
+                          n3: {1: "dead", 2: "alive", 3: "alive"}}, DEAD_LIMIT_S,
+                         isolated=(n1,))
         check(net.groups() == [[1], [2, 3]], f"groups: {net.groups()}")
         across, text = ping(n1, ac.mesh_addr(2))
         print(f"node1 ping node2 across the partition: {text}")
@@ -80,7 +90,7 @@ def test(iso):
 
         phase("loss 2 100", lambda: net.loss(2, 100),
                             {n1: {2: "dead", 3: "alive"}, n3: {1: "alive", 2: "dead"},
-                             n2: {1: "dead", 3: "dead"}}, DEAD_LIMIT_S)
+                             n2: {1: "dead", 3: "dead"}}, DEAD_LIMIT_S, isolated=(n2,))
         check(net.losses()[2] == 100.0, f"losses: {net.losses()}")
 
         phase("loss 2 0", lambda: net.loss(2, 0),
