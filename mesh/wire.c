@@ -83,6 +83,17 @@ bool mesh_type_valid(unsigned t)
 	return t >= MESH_PING && t <= MESH_TYPE_MAX;
 }
 
+const char *mesh_type_name(unsigned t)
+{
+	static const char *const names[MESH_TYPE_MAX + 1] = {
+		[MESH_PING] = "ping", [MESH_PING_REQ] = "ping_req", [MESH_ACK] = "ack",
+		[MESH_GOSSIP] = "gossip", [MESH_CALL] = "call", [MESH_REPLY] = "reply",
+		[MESH_CALL_ACK] = "call_ack", [MESH_ERROR] = "error", [MESH_SCHED] = "sched",
+		[MESH_RAFT] = "raft", [MESH_BULK_DATA] = "bulk_data", [MESH_BULK_ACK] = "bulk_ack",
+	};
+	return mesh_type_valid(t) ? names[t] : "unknown";
+}
+
 int mesh_encode(const struct mesh_hdr *h, const void *payload, size_t len,
 		uint8_t *buf, size_t cap, mesh_mac_fn mac, void *ctx)
 {

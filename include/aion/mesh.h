@@ -14,7 +14,9 @@
  *   MESHD_NODES     -> payload: the membership table, text, one line per node
  *   MESHD_STATS     w1 = the page -> payload: receive counters (drops by
  *                   cause), text; page 1: bulk transfers
- *                   (docs/mesh-bulk.md); reply w1 = the next page, or 0
+ *                   (docs/mesh-bulk.md); page 2: packets sent and
+ *                   accepted by type ("mesh tx_kinds tx_ping=N ...",
+ *                   "mesh rx_kinds ..."); reply w1 = the next page, or 0
  *   MESHD_SERVICES  -> payload: cluster-wide names, text, "name=N node=K"
  *   MESHD_SPAWN     payload = "PROGRAM [replicas=K] [nodes=A,B,..] [spread]"
  *                   -> w0 = 0 once a majority of the configured nodes

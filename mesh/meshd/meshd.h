@@ -75,6 +75,7 @@ uint64_t link_deadline(void);
 bool node_alive(uint16_t node);
 unsigned link_nodes_text(char *out, unsigned size, unsigned from);
 void link_stats_text(char *out, unsigned size);
+void link_kinds_text(char *out, unsigned size);
 int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 

@@ -232,12 +232,15 @@ static int64_t on_nodes(struct aion_serve_req *r)
 static int64_t on_stats(struct aion_serve_req *r)
 {
 	char text[TEXT_MAX] = "";
-	/* Two pages (w1 = the page; reply w1 = the next, or 0): one is full. */
+	/* Three pages (w1 = the page; reply w1 = the next, or 0): one is full. */
 	if (r->msg.w[1] == 0) {
 		link_stats_text(text, sizeof(text));
 		r->reply.w[1] = 1;
-	} else {
+	} else if (r->msg.w[1] == 1) {
 		bulk_stats_text(text, sizeof(text));
+		r->reply.w[1] = 2;
+	} else {
+		link_kinds_text(text, sizeof(text));
 	}
 	aion_serve_put_text(r, text);
 	return 0;

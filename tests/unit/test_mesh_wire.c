@@ -146,6 +146,21 @@ static void test_round_trip_every_type(void **state)
 	}
 }
 
+/* Every valid type has its own name (`mesh stats` counts by it); an
+ * invalid one is "unknown". */
+static void test_type_names(void **state)
+{
+	(void)state;
+	for (unsigned t = MESH_PING; t <= MESH_TYPE_MAX; t++) {
+		assert_string_not_equal(mesh_type_name(t), "unknown");
+		for (unsigned u = MESH_PING; u < t; u++)
+			assert_string_not_equal(mesh_type_name(t), mesh_type_name(u));
+	}
+	assert_string_equal(mesh_type_name(MESH_RAFT), "raft");
+	assert_string_equal(mesh_type_name(0), "unknown");
+	assert_string_equal(mesh_type_name(MESH_TYPE_MAX + 1), "unknown");
+}
+
 static void test_big_endian_layout(void **state)
 {
 	(void)state;
@@ -753,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_msg_encode_errors),
 		cmocka_unit_test(test_msg_decode_errors),
 		cmocka_unit_test(test_mutation_loop),
+		cmocka_unit_test(test_type_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

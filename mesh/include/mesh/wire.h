@@ -142,6 +142,10 @@ int mesh_peek(const uint8_t *buf, size_t len, uint32_t cluster_id,
 /* True when t is a known enum mesh_type. */
 bool mesh_type_valid(unsigned t);
 
+/* The packet type's name in `mesh stats` ("ping", "raft", ...); "unknown"
+ * for an invalid one. */
+const char *mesh_type_name(unsigned t);
+
 /* ---- Membership payload: a struct mesh_msg (mesh/member.h) ----
  *
  * Carried by MESH_PING, MESH_PING_REQ and MESH_ACK packets. The header's
