@@ -92,6 +92,14 @@ void raft_tick(struct raft *r, uint64_t now_ms)
 		raft_election_tick(r);
 }
 
+uint64_t raft_next_deadline(const struct raft *r)
+{
+	if (r->role != RAFT_LEADER)
+		return r->election_deadline;
+	return r->quorum_deadline < r->heartbeat_deadline ? r->quorum_deadline :
+	       r->heartbeat_deadline;
+}
+
 /* A queued message to `to`, header filled; NULL when the outbox is full
  * (the message is lost, which Raft tolerates: timers resend). */
 struct raft_msg *raft_out(struct raft *r, uint8_t type, uint64_t to)

@@ -284,10 +284,7 @@ uint64_t cons_deadline(void)
 {
 	if (broken)
 		return 0;
-	uint64_t d = raft.election_deadline;
-	if (raft.role == RAFT_LEADER && raft.heartbeat_deadline < d)
-		d = raft.heartbeat_deadline;
-	d *= MS;
+	uint64_t d = raft_next_deadline(&raft) * MS;
 	for (unsigned i = 0; i < READS_MAX; i++)
 		if (reads[i].used && reads[i].deadline < d)
 			d = reads[i].deadline;

@@ -497,6 +497,32 @@ static void test_check_quorum_step_down(void **state)
 	       (unsigned long long)(sim.now - t0));
 }
 
+/* Whoever leads or follows, raft_next_deadline is in the future right
+ * after a tick, and a leader's is at most a heartbeat away (it once
+ * returned a leader's long-past election deadline: meshd's main loop
+ * woke at once, again and again, on the leading node). */
+static void test_next_deadline_after_tick(void **state)
+{
+	int l;
+
+	(void)state;
+	sim_init(&sim, 3, 3, 21);
+	l = run_until_leader(&sim, 5000);
+	assert_true(l >= 0);
+	for (unsigned ms = 0; ms < 3000; ms++) {
+		sim_step_ms(&sim, 1, true);
+		for (int i = 0; i < 3; i++) {
+			const struct raft *r = &sim.srv[i].r;
+
+			assert_true(raft_next_deadline(r) > r->now);
+			if (r->role == RAFT_LEADER)
+				assert_true(raft_next_deadline(r) <= r->now + RAFT_HEARTBEAT_MS);
+		}
+	}
+	assert_int_equal(sim.srv[l].r.role, RAFT_LEADER);
+	assert_true(sim.srv[l].r.election_deadline <= sim.now);  /* the stale one */
+}
+
 static bool committed_on(struct sim *s, int slot, uint64_t index)
 {
 	return s->srv[slot].r.commit >= index;
@@ -594,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_propose_errors),
 		cmocka_unit_test(test_rejoining_node_does_not_depose_leader),
 		cmocka_unit_test(test_check_quorum_step_down),
+		cmocka_unit_test(test_next_deadline_after_tick),
 		cmocka_unit_test(test_config_change_one_at_a_time),
 		cmocka_unit_test(test_snapshot_install),
 	};

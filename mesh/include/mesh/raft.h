@@ -277,6 +277,12 @@ struct raft_ready {
 /* raft.c: inputs and outputs. */
 int raft_init(struct raft *r, const struct raft_init *in);
 void raft_tick(struct raft *r, uint64_t now_ms);
+/* When raft_tick next has work (absolute ms): a leader's heartbeat or
+ * quorum check, anyone else's election timeout. A leader's
+ * election_deadline is left from its campaign, long past: waiting on it
+ * would wake the caller at once, again and again. After raft_tick(r, t)
+ * the result is later than t. */
+uint64_t raft_next_deadline(const struct raft *r);
 int raft_step(struct raft *r, const struct raft_msg *m);
 int raft_propose(struct raft *r, enum raft_entry_type type, const void *data,
 		 size_t len, uint64_t *index);
