@@ -726,6 +726,18 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 	return n;
 }
 
+uint64_t mesh_members_announce_ns(const struct mesh_members *m, unsigned expected)
+{
+	unsigned alive = 0;
+
+	for (uint32_t i = 0; i < m->count; i++) {
+		if (m->m[i].state != MESH_STATE_ALIVE)
+			return MESH_ANNOUNCE_FAST_NS;
+		alive++;
+	}
+	return alive + 1 >= expected ? MESH_ANNOUNCE_SLOW_NS : MESH_ANNOUNCE_FAST_NS;
+}
+
 uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 {
 	uint64_t d = m->next_probe;

@@ -4,7 +4,8 @@
  * (mesh/replay.h), and the membership protocol.
  *
  * Node N's address is 10.77.0.N; discovery is a PING broadcast to
- * 10.77.0.255 every ANNOUNCE_NS. Such a PING names no boot of the
+ * 10.77.0.255 (mesh_members_announce_ns: every second until this node
+ * sees its members, then every 10 s). Such a PING names no boot of the
  * receiver (dst_boot 0) and could be a replay, so it is no sign of life:
  * it only makes the receiver probe the sender with a PING that names the
  * sender's boot, and the answer to that is (docs/mesh-transport.md).
@@ -49,8 +50,11 @@ static uint64_t tx_by_type[MESH_TYPE_MAX + 1], rx_by_type[MESH_TYPE_MAX + 1];
 static struct sock_ctx link_ctx;
 static aion_handle_t rx_sock, tx_sock;    /* netd serves one call per socket at a time */
 static uint64_t tx_seq;                 /* per boot, from 1 */
-static uint64_t next_announce;
+/* The last discovery broadcast; 0: none yet. The next is due from it by
+ * what membership looks like now, so a member lost brings it closer. */
+static uint64_t last_announce;
 static aion_handle_t rx_ep;             /* meshd_ep minted with BADGE_RX */
+static unsigned configured_nodes;       /* the nodes the cluster was set up with */
 
 /*
  * Cluster keys: one, or two while a rotation is under way (link_key_*).
@@ -118,10 +122,34 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 	return 0;
 }
 
+static void send_msgs(const struct mesh_msg *out, int n);
+
+/*
+ * A membership message to everyone other than a discovery PING (the
+ * urgent GOSSIP of a change: a death, a suspicion, a refutation) goes to
+ * each member not dead, one by one: a broadcast names no boot of its
+ * receiver, so only a PING may be one (replay.h) and link_send would
+ * refuse it.
+ */
+static void send_to_members(const struct mesh_msg *msg)
+{
+	for (uint32_t i = 0; i < members.count; i++) {
+		if (members.m[i].state == MESH_STATE_DEAD)
+			continue;
+		struct mesh_msg one = *msg;
+		one.to = members.m[i].node;
+		send_msgs(&one, 1);
+	}
+}
+
 static void send_msgs(const struct mesh_msg *out, int n)
 {
 	uint8_t payload[MESH_PAYLOAD_MAX];
 	for (int i = 0; i < n; i++) {
+		if (out[i].to == MESH_NODE_NONE && out[i].type != MESH_MSG_PING) {
+			send_to_members(&out[i]);
+			continue;
+		}
 		struct mesh_hdr h;
 		int len = mesh_msg_to_wire(&out[i], &h, payload, sizeof(payload));
 		if (len < 0) {
@@ -224,8 +252,10 @@ int64_t link_key_retire(void)
 	return 0;
 }
 
-int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale)
+int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale,
+		  unsigned configured)
 {
+	configured_nodes = configured;
 	link_ctx = *ctx;
 	int64_t err = link_key_add(key, key_len);
 	if (err)
@@ -240,7 +270,6 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsi
 	struct mesh_member_config cfg;
 	if ((err = mesh_member_scaled_config(&cfg, detect_scale)))
 		return err;
-	next_announce = now;
 	mlog("membership: detect_scale=%u period_ms=%u probe_timeout_ms=%u suspect_ms=%u..%u",
 	     detect_scale, (unsigned)(cfg.period_ns / MS), (unsigned)(cfg.probe_timeout_ns / MS),
 	     (unsigned)(cfg.suspect_min_ns / MS), (unsigned)(cfg.suspect_max_ns / MS));
@@ -445,6 +474,11 @@ static void keys_tick(uint64_t now)
 			key_drop(i);
 }
 
+static uint64_t next_announce(void)
+{
+	return last_announce + mesh_members_announce_ns(&members, configured_nodes);
+}
+
 void link_tick(uint64_t now)
 {
 	struct mesh_msg out[MESH_TICK_MSGS_MAX];
@@ -454,13 +488,13 @@ void link_tick(uint64_t now)
 		if (n > 0)
 			send_msgs(out, n);
 	}
-	if (now >= next_announce) {
+	if (!last_announce || now >= next_announce()) {
 		struct mesh_msg a = {
 			.type = MESH_MSG_PING, .from = self_node, .to = MESH_NODE_NONE,
 			.target = MESH_NODE_NONE,
 		};
 		send_msgs(&a, 1);
-		next_announce = now + ANNOUNCE_NS;
+		last_announce = now;
 	}
 }
 
@@ -469,7 +503,8 @@ uint64_t link_deadline(void)
 	uint64_t d = mesh_members_next_deadline(&members), k = keys_deadline();
 	if (k < d)
 		d = k;
-	return d < next_announce ? d : next_announce;
+	uint64_t a = last_announce ? next_announce() : 0;
+	return d < a ? d : a;
 }
 
 unsigned link_nodes_text(char *out, unsigned size, unsigned from)

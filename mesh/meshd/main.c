@@ -125,7 +125,8 @@ static int64_t setup(uint64_t arg)
 		     MESH_DETECT_SCALE_DEFAULT);
 		scale = MESH_DETECT_SCALE_DEFAULT;
 	}
-	if ((err = link_init(&ctx, key, (size_t)klen, (unsigned)scale)))
+	if ((err = link_init(&ctx, key, (size_t)klen, (unsigned)scale,
+			       (unsigned)configured)))
 		return err;
 	memset(key, 0, sizeof(key));
 	serve_init();

@@ -43,7 +43,6 @@
 #define RETRANSMIT_NS   (200 * MS)      /* CALL not yet acknowledged */
 #define KEEPALIVE_NS    (600 * MS)      /* CALL acknowledged, reply pending */
 #define LOOKUP_NS       (1500 * MS)     /* a name query's whole budget */
-#define ANNOUNCE_NS     (1000 * MS)     /* broadcast PING for discovery */
 
 /* Logs one line "meshd: ..." (aion_printf adds time, node and unit). */
 #define mlog(...) aion_printf(__VA_ARGS__)
@@ -59,7 +58,8 @@ extern struct mesh_members members;
 extern struct mesh_stats rx_stats;
 
 /* link.c: packets, membership */
-int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale);
+int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale,
+		  unsigned configured);
 /* Send one packet; -AION_EAGAIN (nothing sent) while dst's boot is not
  * known yet and type is not MESH_PING (mesh/replay.h). */
 int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);

@@ -276,6 +276,36 @@ static int deliver_gossip(struct mesh_members *m, uint16_t from,
 	return mesh_members_receive(m, 0, &msg, out, 1);
 }
 
+/* Discovery slows down only while every member is seen ALIVE and there
+ * are as many as the cluster was set up with; a member in doubt or lost,
+ * or one not found yet, brings back the fast announcements. */
+static void test_announce_backoff(void **state)
+{
+	struct mesh_members m;
+
+	(void)state;
+	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(mesh_members_announce_ns(&m, 1), MESH_ANNOUNCE_SLOW_NS);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	assert_int_equal(mesh_members_add(&m, 2, 0), 0);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	assert_int_equal(mesh_members_add(&m, 3, 0), 0);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_SLOW_NS);
+	assert_int_equal(mesh_members_announce_ns(&m, 4), MESH_ANNOUNCE_FAST_NS);
+	/* A node added beyond the configured count changes nothing. */
+	assert_int_equal(mesh_members_announce_ns(&m, 2), MESH_ANNOUNCE_SLOW_NS);
+	assert_int_equal(deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 0), 1);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 0);
+	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_DEAD);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	/* Back at a new incarnation: slow again. */
+	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 1);
+	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_ALIVE);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_SLOW_NS);
+	assert_true(MESH_ANNOUNCE_SLOW_NS > MESH_ANNOUNCE_FAST_NS);
+}
+
 static void test_precedence(void **state)
 {
 	struct mesh_members m;
@@ -1147,6 +1177,7 @@ int main(void)
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_starved_node),
 		cmocka_unit_test(test_isolated_node),
+		cmocka_unit_test(test_announce_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

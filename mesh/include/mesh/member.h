@@ -278,6 +278,20 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 /* Earliest time mesh_members_tick has work to do. */
 uint64_t mesh_members_next_deadline(const struct mesh_members *m);
 
+/*
+ * Discovery: a node broadcasts a PING every MESH_ANNOUNCE_FAST_NS while it
+ * is still finding its members, every MESH_ANNOUNCE_SLOW_NS once it sees
+ * at least `expected` - 1 others and every one it knows ALIVE (none
+ * SUSPECT or DEAD). Each broadcast wakes every node of the cluster: at 16
+ * nodes one a second from each is 15 wakeups a second on every node, for
+ * nothing once all see each other. A node that starts, or comes back,
+ * announces fast itself and the others answer its new boot, so slowing
+ * down delays no one's discovery.
+ */
+#define MESH_ANNOUNCE_FAST_NS (1000 * MS)
+#define MESH_ANNOUNCE_SLOW_NS (10000 * MS)
+uint64_t mesh_members_announce_ns(const struct mesh_members *m, unsigned expected);
+
 /* State of node (MESH_STATE_UNKNOWN if not known); self is ALIVE. */
 int mesh_members_state(const struct mesh_members *m, uint16_t node,
 		       uint32_t *incarnation);
