@@ -5,7 +5,7 @@
  * A new server. An empty region becomes one of the cluster's first voters
  * only when the node boots with aion.bootstrap=1 (the host sets it when
  * it has just made the node's disk) and the node is one of the configured
- * 1..N: its id is its node number, and every first voter stores the same
+ * 1..N (N at most RAFT_SERVERS_MAX; the nodes above join): its id is its node number, and every first voter stores the same
  * bootstrap snapshot (index 1, term 1, voters 1..N, the empty state), so
  * they start from one configuration without talking. Any other empty
  * region gets a fresh random id, never a node number: a node whose disk
@@ -92,8 +92,13 @@ static int64_t format(struct ls_dev *dev, unsigned configured, const char *args,
 		      uint8_t *snap_buf, uint32_t snap_cap)
 {
 	char v[8];
+	/* A cluster set up with more nodes than a Raft configuration holds
+	 * starts with the first RAFT_SERVERS_MAX as its voters (bootstrap()):
+	 * requiring configured <= RAFT_SERVERS_MAX left a 16-node cluster
+	 * with no voter at all, so never a leader. */
+	unsigned voters = configured < RAFT_SERVERS_MAX ? configured : RAFT_SERVERS_MAX;
 	bool first = cmdline_get(args, "bootstrap", v, sizeof(v)) && v[0] == '1' &&
-		     self_node <= configured && configured <= RAFT_SERVERS_MAX;
+		     self_node <= voters;
 	struct ls_format_params p = { .server_id = first ? self_node : random64() | NEW_ID_BIT,
 				      .cluster_id = cluster_id, .nonce = random64() | 1,
 				      .snap_max = snap_cap };
