@@ -122,6 +122,7 @@ static const struct {
 	{ "fair", test_fair },
 	{ "sleep", test_sleep },
 	{ "efault", test_efault },
+	{ "rights", test_rights },
 	{ "fault", test_fault },
 	{ "destroy", test_destroy },
 	{ "malloc", test_malloc },

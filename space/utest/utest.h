@@ -20,7 +20,7 @@ enum role {
 	ROLE_FAULT_DE,          /* divides by zero */
 	ROLE_EXIT,              /* maps and touches memory, exits with 7 */
 	ROLE_YIELDER,           /* yields BENCH_ITERS + slack times */
-	ROLE_CLIENT,            /* calls CHILD_CAP until it fails; exits with -error */
+	ROLE_CLIENT,            /* calls CHILD_CAP (accepting a capability) until it fails; exits with -error */
 	ROLE_MOVER,             /* moves a new endpoint to CHILD_CAP's receiver */
 	ROLE_SERVE_ONCE,        /* answers one call on CHILD_CAP, then sleeps */
 	ROLE_RECV_FAULT,        /* takes one call on CHILD_CAP, then faults */
@@ -96,7 +96,9 @@ int64_t role_main(enum role role);
 void test_preempt(void);
 void test_fair(void);
 void test_sleep(void);
+/* Made from aion/syscall.h's USE column (matrix_tests.c). */
 void test_efault(void);
+void test_rights(void);
 void test_fault(void);
 void test_destroy(void);
 void test_malloc(void);
