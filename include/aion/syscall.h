@@ -251,7 +251,8 @@
 		uint64_t, va),                                                               \
 		USE(HANDLE(UNIT, WRITE), ADDR),                                              \
 		DOC("`unit`, `va`", "0",                                                     \
-		    "handle (unit, `WRITE`); `ENOENT` no object mapped at va"))              \
+		    "handle (unit, `WRITE`); `EFAULT` va outside the user half; "          \
+		    "`ENOENT` no object mapped at va"))              \
 	/* Physical address of a page, for DMA: needs AION_RIGHT_PHYS. */                    \
 	X(MEMORY_PHYS,         memory_phys,         38, ARGS2(aion_handle_t, mo,             \
 		unsigned, page),                                                             \
