@@ -38,6 +38,8 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_ENDPOINT] = "eat-endpoint", [ROLE_EAT_NOTIFY] = "eat-notify",
 		[ROLE_EAT_THREAD] = "eat-thread", [ROLE_EAT_MEMORY] = "eat-memory",
 		[ROLE_EAT_UNIT] = "eat-unit", [ROLE_EAT_STACKS] = "eat-stacks", [ROLE_IO_HOLD] = "io-hold",
+		[ROLE_EAT_HANDLES] = "eat-handles", [ROLE_EAT_MAPPINGS] = "eat-mappings",
+		[ROLE_EAT_IOPORT] = "eat-ioport", [ROLE_EAT_DEVICE] = "eat-device",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
 		[ROLE_FAULT_SETTER] = "fault-setter",
 	};

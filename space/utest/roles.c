@@ -142,6 +142,10 @@ int64_t role_main(enum role role)
 	case ROLE_EAT_MEMORY:
 	case ROLE_EAT_UNIT:
 	case ROLE_EAT_STACKS:
+	case ROLE_EAT_HANDLES:
+	case ROLE_EAT_MAPPINGS:
+	case ROLE_EAT_IOPORT:
+	case ROLE_EAT_DEVICE:
 		return quota_eater(role);
 	case ROLE_IO_HOLD:
 	case ROLE_MEM_HOLD:

@@ -41,6 +41,10 @@ enum role {
 	ROLE_EAT_MEMORY,
 	ROLE_EAT_UNIT,
 	ROLE_EAT_STACKS,        /* a big quota: threads until its kernel stacks run out */
+	ROLE_EAT_HANDLES,       /* handle-table pages (copies of its own handle) */
+	ROLE_EAT_MAPPINGS,      /* one page every 2 MiB: pages and page tables */
+	ROLE_EAT_IOPORT,        /* I/O port objects from the platform, CHILD_CAP */
+	ROLE_EAT_DEVICE,        /* device memory objects from the platform, CHILD_CAP */
 	ROLE_IO_HOLD,           /* enables CHILD_CAP's ports, signals CHILD_CAP2, reads on */
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */

@@ -274,9 +274,10 @@ def check_orphan(v, line, node, verdict):
 
 def check_quota(v, line, node, verdict):
     print(f"quota: {line.split('ok ', 1)[-1]}")
-    expect(v, line, err="AION_ENOMEM")
+    expect(v, line, err="AION_ENOMEM", parent_back="exact")
     made = dict(kv.split("=") for kv in v.get("made", "").split(","))
-    for kind in ("endpoint", "notification", "thread", "memory", "unit"):
+    for kind in ("endpoint", "notification", "thread", "memory", "unit", "handles",
+                 "mappings", "ioport", "device"):
         check(int(made.get(kind, "0")) > 0, f"no {kind} made before the quota ran out: {line}")
 
 
