@@ -64,23 +64,6 @@ static const struct call_use calls[] = { AION_SYSCALLS(MATRIX_ROW) };
 #define NCALLS  (sizeof(calls) / sizeof(calls[0]))
 #define NTYPES  (AION_OBJ_PLATFORM + 1)
 
-/* All six argument registers; CALL and RECV return a message in five. */
-static int64_t sys6(unsigned n, const uint64_t *v)
-{
-	register uint64_t rax __asm__("rax") = n;
-	register uint64_t rdi __asm__("rdi") = v[0];
-	register uint64_t rsi __asm__("rsi") = v[1];
-	register uint64_t rdx __asm__("rdx") = v[2];
-	register uint64_t r10 __asm__("r10") = v[3];
-	register uint64_t r8 __asm__("r8") = v[4];
-	register uint64_t r9 __asm__("r9") = v[5];
-	__asm__ volatile("syscall"
-			 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-			 :
-			 : "rcx", "r11", "memory");
-	return (int64_t)rax;
-}
-
 struct tally {
 	unsigned run, bad;
 	char first[96];
@@ -165,6 +148,17 @@ static void drop_objects(void)
 	aion_memory_unmap(AION_HANDLE_SELF, FREE_VA);
 }
 
+/* Undoes make_objects and the edge page; true if every case passed
+ * (else reports the first failure). */
+static bool finish(const struct tally *t, const char *test)
+{
+	drop_objects();
+	aion_anon_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
+	if (t->bad)
+		utest_fail(test, "cases=%u bad=%u first=%s", t->run, t->bad, t->first);
+	return !t->bad;
+}
+
 /* A good value for every argument but `skip`; handles are fresh copies. */
 static bool fill_args(const struct call_use *c, unsigned skip, uint64_t *v, aion_handle_t *made)
 {
@@ -209,7 +203,7 @@ static int64_t try_with(const struct call_use *c, unsigned i, aion_handle_t h)
 	if (!fill_args(c, i, v, made))
 		return -AION_ENOSPC;
 	v[i] = h;
-	r = sys6(c->num, v);
+	r = utest_syscall6(c->num, v);
 	drop_args(made);
 	/* A call that worked may have made something: undo what we can. */
 	if (r > 0 && (c->num == AION_SYS_CAP_COPY || c->num == AION_SYS_CAP_MINT ||
@@ -301,11 +295,7 @@ void test_rights(void)
 	expect(&t, grant == -AION_ERIGHTS, "CALL", 0, "grant", grant);
 	if (nogrant >= 0)
 		aion_handle_close((aion_handle_t)nogrant);
-	drop_objects();
-	aion_anon_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
-	if (t.bad)
-		utest_fail("rights", "cases=%u bad=%u first=%s", t.run, t.bad, t.first);
-	else
+	if (finish(&t, "rights"))
 		utest_ok("rights", "calls=%u handles=%u cases=%u grant=%s", (unsigned)NCALLS,
 			 handles, t.run, aion_error_name(grant));
 }
@@ -358,7 +348,7 @@ static void efault_msg(struct tally *t, const struct call_use *c, unsigned i,
 		good_buf.caps[0] = echo_ep;
 		good_buf.cap_rights[0] = AION_RIGHT_SEND;
 		aion_ipc_buffer((void *)UNMAPPED_ADDR);
-		r = sys6(c->num, v);
+		r = utest_syscall6(c->num, v);
 		aion_ipc_buffer(&good_buf);
 		if (reply >= 0) {       /* REPLY_TO deletes the handle once used */
 			struct aion_msg m = { 0 };
@@ -391,7 +381,7 @@ static void efault_arg(struct tally *t, const struct call_use *c, unsigned i)
 			continue;
 		}
 		v[i] = p;
-		r = sys6(c->num, v);
+		r = utest_syscall6(c->num, v);
 		drop_args(made);
 		if (r > 0 && c->num == AION_SYS_THREAD_CREATE)
 			aion_handle_close((aion_handle_t)r);
@@ -436,10 +426,6 @@ void test_efault(void)
 	aion_ipc_buffer(NULL);
 	utest_reap(echo_unit, echo_thread);
 	aion_handle_close((aion_handle_t)echo_ep);
-	drop_objects();
-	aion_anon_unmap(AION_HANDLE_SELF, EDGE_PAGE, 4096);
-	if (t.bad)
-		utest_fail("efault", "cases=%u bad=%u first=%s", t.run, t.bad, t.first);
-	else
+	if (finish(&t, "efault"))
 		utest_ok("efault", "pointers=%u cases=%u", pointers, t.run);
 }

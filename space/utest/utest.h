@@ -96,6 +96,8 @@ int64_t utest_run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
 			 uint64_t timeout_ns, struct aion_unit_info *info);
 
 int64_t role_main(enum role role);
+/* System call n with all six argument registers (rdi .. r9), raw. */
+int64_t utest_syscall6(uint64_t n, const uint64_t a[6]);
 
 void test_preempt(void);
 void test_fair(void);
