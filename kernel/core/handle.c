@@ -52,16 +52,23 @@ static unsigned page_slots(unsigned p)
 	       AION_HANDLE_SLOTS - first : HANDLE_SLOTS_PER_PAGE;
 }
 
-/* A free slot (never slot 0): bounded by the table size. */
-static struct handle_slot *free_slot(struct handle_table *t)
+/*
+ * A free slot (never slot 0): bounded by the table size. NULL with *err
+ * -AION_ENOSPC when the table is full, -AION_ENOMEM when the page the slot
+ * needs cannot be had (the holder's quota): the caller tells them apart.
+ */
+static struct handle_slot *free_slot(struct handle_table *t, int *err)
 {
 	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
-		if (!t->page[p] && !add_page(t, p))
+		if (!t->page[p] && !add_page(t, p)) {
+			*err = -AION_ENOMEM;
 			return NULL;
+		}
 		for (unsigned i = p ? 0 : 1; i < page_slots(p); i++)
 			if (!t->page[p][i].obj)
 				return &t->page[p][i];
 	}
+	*err = -AION_ENOSPC;
 	return NULL;
 }
 
@@ -108,10 +115,11 @@ static aion_handle_t make(const struct handle_table *t, const struct handle_slot
 int handle_alloc(struct handle_table *t, struct kobj *o, uint32_t rights,
 		 uint64_t badge, struct handle_slot *parent, aion_handle_t *out)
 {
-	struct handle_slot *s = free_slot(t);
+	int err = 0;
+	struct handle_slot *s = free_slot(t, &err);
 
 	if (!s)
-		return -AION_ENOSPC;
+		return err;
 	fill(t, s, o, rights, badge, parent);
 	*out = make(t, s);
 	return 0;
@@ -178,10 +186,11 @@ static void reparent_children(struct handle_slot *from, struct handle_slot *to)
 int handle_move(struct handle_slot *src, struct handle_table *dst,
 		aion_handle_t *out)
 {
-	struct handle_slot *s = free_slot(dst);
+	int err = 0;
+	struct handle_slot *s = free_slot(dst, &err);
 
 	if (!s)
-		return -AION_ENOSPC;
+		return err;
 	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
 	reparent_children(src, s);
 	handle_delete(src);

@@ -208,7 +208,12 @@ int64_t sys_memory_unmap(const struct sys_args *a)
 {
 	struct unit *u;
 	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
-	return err ? err : memobj_unmap(u, a->a1);
+	if (err)
+		return err;
+	/* As every address argument: outside the user half is EFAULT. */
+	if (a->a1 < AION_USER_MIN || a->a1 >= AION_USER_END)
+		return -AION_EFAULT;
+	return memobj_unmap(u, a->a1);
 }
 
 int64_t sys_memory_phys(const struct sys_args *a)

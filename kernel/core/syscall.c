@@ -76,13 +76,13 @@ int64_t sys_system_info(const struct sys_args *a)
  * the array fails to compile, a number given twice too (-Woverride-init
  * under -Werror), and the count below rules out a hole.
  */
-#define SYS_HANDLER(NAME, name, num, args, doc) [AION_SYS_##NAME] = sys_##name,
+#define SYS_HANDLER(NAME, name, num, args, use, doc) [AION_SYS_##NAME] = sys_##name,
 static int64_t (*const handlers[AION_SYS_COUNT])(const struct sys_args *) = {
 	AION_SYSCALLS(SYS_HANDLER)
 };
 #undef SYS_HANDLER
 
-#define SYS_ONE(NAME, name, num, args, doc) + 1
+#define SYS_ONE(NAME, name, num, args, use, doc) + 1
 _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 	       "aion/syscall.h: the numbers are 0..n-1, each once");
 #undef SYS_ONE

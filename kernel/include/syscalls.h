@@ -23,7 +23,7 @@ struct sys_args {
 };
 _Static_assert(sizeof(struct sys_args) == 6 * 8, "the entry stub pushes six words");
 
-#define SYS_PROTOTYPE(NAME, name, num, args, doc) \
+#define SYS_PROTOTYPE(NAME, name, num, args, use, doc) \
 	int64_t sys_##name(const struct sys_args *a);
 AION_SYSCALLS(SYS_PROTOTYPE)
 #undef SYS_PROTOTYPE

@@ -135,7 +135,8 @@ int64_t full_table(void)
 		va += 4096;
 	while ((h = aion_cap_copy(CHILD_CAP, AION_RIGHTS_ALL)) > 0)
 		last = h;
-	if (h != -AION_ENOSPC || last <= 0 || aion_handle_close((aion_handle_t)last))
+	/* ENOMEM: the next slot needs a page the quota cannot pay for. */
+	if (h != -AION_ENOMEM || last <= 0 || aion_handle_close((aion_handle_t)last))
 		return 4;
 	int64_t err = aion_recv(CHILD_CAP, &m, 0);
 	if (!err)

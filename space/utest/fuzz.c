@@ -138,7 +138,7 @@ static void shape(uint64_t n, uint64_t a[6])
 		a[5] = 1 + rnd() % MAX_TIMEOUT_NS;
 }
 
-static int64_t raw(uint64_t n, const uint64_t a[6])
+int64_t utest_syscall6(uint64_t n, const uint64_t a[6])
 {
 	register int64_t rax __asm__("rax") = (int64_t)n;
 	register uint64_t rdi __asm__("rdi") = a[0];
@@ -163,7 +163,7 @@ int64_t fuzz_main(void)
 		if (n == AION_SYS_THREAD_EXIT)
 			n = AION_SYS_YIELD;
 		shape(n, a);
-		int64_t r = raw(n, a);
+		int64_t r = utest_syscall6(n, a);
 		counts[r < 0 && -r < 32 ? -r : 0]++;
 		if (r > 0 && r <= UINT32_MAX && (r & (AION_HANDLE_SLOTS - 1)))
 			pool[pooled < POOL ? pooled++ : rnd() % POOL] = r;

@@ -17,13 +17,19 @@ static int64_t exit_after_touching_memory(void)
 
 static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
 
+/* With a buffer that takes a payload and one capability in the reply
+ * (matrix_tests.c's replies then reach their own buffer's checks). */
 static int64_t client(void)
 {
+	int64_t err = aion_ipc_buffer(&ipc_buf);
+	if (err)
+		return -err;
 	for (uint64_t i = 0;; i++) {
-		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { i } };
-		int64_t err = aion_call(CHILD_CAP, &m, 0);
-		if (err)
+		struct aion_msg m = { .tag = AION_TAG(1, 0, 0) | AION_TAG_ACCEPT(1), .w = { i } };
+		if ((err = aion_call(CHILD_CAP, &m, 0)))
 			return -err;    /* e.g. AION_ECAP once revoked */
+		if (AION_TAG_CAPS(m.tag))
+			aion_handle_close(ipc_buf.caps[0]);
 	}
 }
 
@@ -136,6 +142,10 @@ int64_t role_main(enum role role)
 	case ROLE_EAT_MEMORY:
 	case ROLE_EAT_UNIT:
 	case ROLE_EAT_STACKS:
+	case ROLE_EAT_HANDLES:
+	case ROLE_EAT_MAPPINGS:
+	case ROLE_EAT_IOPORT:
+	case ROLE_EAT_DEVICE:
 		return quota_eater(role);
 	case ROLE_IO_HOLD:
 	case ROLE_MEM_HOLD:

@@ -20,7 +20,7 @@ enum role {
 	ROLE_FAULT_DE,          /* divides by zero */
 	ROLE_EXIT,              /* maps and touches memory, exits with 7 */
 	ROLE_YIELDER,           /* yields BENCH_ITERS + slack times */
-	ROLE_CLIENT,            /* calls CHILD_CAP until it fails; exits with -error */
+	ROLE_CLIENT,            /* calls CHILD_CAP (accepting a capability) until it fails; exits with -error */
 	ROLE_MOVER,             /* moves a new endpoint to CHILD_CAP's receiver */
 	ROLE_SERVE_ONCE,        /* answers one call on CHILD_CAP, then sleeps */
 	ROLE_RECV_FAULT,        /* takes one call on CHILD_CAP, then faults */
@@ -41,6 +41,10 @@ enum role {
 	ROLE_EAT_MEMORY,
 	ROLE_EAT_UNIT,
 	ROLE_EAT_STACKS,        /* a big quota: threads until its kernel stacks run out */
+	ROLE_EAT_HANDLES,       /* handle-table pages (copies of its own handle) */
+	ROLE_EAT_MAPPINGS,      /* one page every 2 MiB: pages and page tables */
+	ROLE_EAT_IOPORT,        /* I/O port objects from the platform, CHILD_CAP */
+	ROLE_EAT_DEVICE,        /* device memory objects from the platform, CHILD_CAP */
 	ROLE_IO_HOLD,           /* enables CHILD_CAP's ports, signals CHILD_CAP2, reads on */
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
@@ -92,11 +96,15 @@ int64_t utest_run_to_end(enum role role, aion_handle_t cap, uint32_t mask,
 			 uint64_t timeout_ns, struct aion_unit_info *info);
 
 int64_t role_main(enum role role);
+/* System call n with all six argument registers (rdi .. r9), raw. */
+int64_t utest_syscall6(uint64_t n, const uint64_t a[6]);
 
 void test_preempt(void);
 void test_fair(void);
 void test_sleep(void);
+/* Made from aion/syscall.h's USE column (matrix_tests.c). */
 void test_efault(void);
+void test_rights(void);
 void test_fault(void);
 void test_destroy(void);
 void test_malloc(void);

@@ -11,13 +11,13 @@
 #include "aion/error.h"
 #include "aion/syscall.h"
 
-#define PRINT_SYSCALL(NAME, name, num, args, doc) \
+#define PRINT_SYSCALL(NAME, name, num, args, use, doc) \
 	printf("syscall %d %s %s\n", (int)(num), #NAME, #name);
 #define PRINT_ERROR(name, num, desc) printf("error %d AION_%s\n", (int)(num), #name);
 
 /* doc is DOC(arguments, returns, errors): pasted, it names ROW_DOC. */
 #define ROW_DOC(arguments, returns, errors) arguments, returns, errors
-#define PRINT_ROW(NAME, name, num, args, doc) \
+#define PRINT_ROW(NAME, name, num, args, use, doc) \
 	printf("| %d | `%s` | %s | %s | %s |\n", (int)(num), #NAME, ROW_##doc);
 
 static void print_table(void)

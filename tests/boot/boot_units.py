@@ -9,6 +9,7 @@ import re
 import socket
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import bootlib
 from bootlib import check, fields, line_at
@@ -82,10 +83,31 @@ def check_sleep(v, line, node, verdict):
     check(hi <= SLEEP_LIMIT_NS, f"a 50 ms sleep lasted {hi} ns, over {SLEEP_LIMIT_NS} ns")
 
 
+def syscall_uses():
+    """The USE(...) column of include/aion/syscall.h's list, one string a call."""
+    text = (Path(__file__).resolve().parents[2] / "include" / "aion" / "syscall.h").read_text()
+    return re.findall(r"\bUSE\((.*)\),\s*\\$", text, re.M)
+
+
 def check_efault(v, line, node, verdict):
-    cases = num(v, "cases", line)
-    print(f"efault: cases={cases}")
-    check(cases >= 25, f"only {cases} bad-pointer cases ran, expected at least 25")
+    uses = syscall_uses()
+    want = sum(len(re.findall(r"\b(BUF_IN|BUF_OUT|ADDR|MSG)\b", u)) for u in uses)
+    cases, pointers = num(v, "cases", line), num(v, "pointers", line)
+    print(f"efault: pointers={pointers} (the list has {want}) cases={cases}")
+    check(pointers == want, f"the guest tested {pointers} pointer arguments, the list has {want}")
+    check(cases >= 2 * want, f"only {cases} bad-pointer cases ran for {want} pointers")
+
+
+def check_rights(v, line, node, verdict):
+    uses = syscall_uses()
+    want = sum(len(re.findall(r"\bHANDLE\(", u)) for u in uses)
+    handles, cases = num(v, "handles", line), num(v, "cases", line)
+    print(f"rights: calls={v.get('calls')} handles={handles} (the list has {want}) "
+          f"cases={cases}")
+    check(len(uses) == num(v, "calls", line), f"the list has {len(uses)} calls: {line}")
+    check(handles == want, f"the guest tested {handles} handle arguments, the list has {want}")
+    check(cases >= 4 * want, f"only {cases} cases for {want} handle arguments")
+    expect(v, line, grant="AION_ERIGHTS")
 
 
 FAULT_VECTORS = {14: "#PF", 6: "#UD", 13: "#GP", 0: "#DE"}
@@ -252,9 +274,10 @@ def check_orphan(v, line, node, verdict):
 
 def check_quota(v, line, node, verdict):
     print(f"quota: {line.split('ok ', 1)[-1]}")
-    expect(v, line, err="AION_ENOMEM")
+    expect(v, line, err="AION_ENOMEM", parent_back="exact")
     made = dict(kv.split("=") for kv in v.get("made", "").split(","))
-    for kind in ("endpoint", "notification", "thread", "memory", "unit"):
+    for kind in ("endpoint", "notification", "thread", "memory", "unit", "handles",
+                 "mappings", "ioport", "device"):
         check(int(made.get(kind, "0")) > 0, f"no {kind} made before the quota ran out: {line}")
 
 
@@ -325,6 +348,7 @@ CHECKS = {
     "fair": check_fair,
     "sleep": check_sleep,
     "efault": check_efault,
+    "rights": check_rights,
     "fault": check_fault,
     "destroy": check_destroy,
     "caps": check_caps,

@@ -57,7 +57,7 @@ static inline int64_t aion_syscall(uint64_t n, uint64_t a0, uint64_t a1,
 #define AION_STUB_MAKE(NAME, name, kind, params, values) \
 	AION_STUB_MAKE_##kind(NAME, name, params, values)
 #define AION_STUB_OF(NAME, name, ...) AION_STUB_MAKE(NAME, name, __VA_ARGS__)
-#define AION_STUB(NAME, name, num, args, doc) AION_STUB_OF(NAME, name, AION_STUB_##args)
+#define AION_STUB(NAME, name, num, args, use, doc) AION_STUB_OF(NAME, name, AION_STUB_##args)
 
 AION_SYSCALLS(AION_STUB)
 
