@@ -40,14 +40,16 @@
 	X(SYSTEM_INFO,         "O(1)")                                                  \
 	X(HANDLE_CLOSE,        "O(children) re-parented (≤ live handles) plus the "     \
 	                       "object's release")                                      \
-	X(CAP_COPY,            "O(1)")                                                  \
-	X(CAP_MINT,            "O(1)")                                                  \
+	X(CAP_COPY,            "O(1); `EAGAIN` while a revoke of the object runs")      \
+	X(CAP_MINT,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
 	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
 	                       "leaf (≤ tree depth) and a release; while it runs, "     \
-	                       "copies of the object are refused (`EAGAIN`)")           \
+	                       "copies of the object are refused (`EAGAIN`) and it "    \
+	                       "returns only when no descendant is left")               \
 	X(CAP_INFO,            "O(1)")                                                  \
 	X(ENDPOINT_CREATE,     "O(1)")                                                  \
-	X(CALL,                "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
+	X(CALL,                "copy ≤ 512 bytes and ≤ 4 capabilities (`EAGAIN` a "     \
+	                       "copied one is being revoked)")                          \
 	X(RECV,                "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
 	X(REPLY,               "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
 	X(REPLY_RECV,          "as `REPLY` then `RECV`")                                \
@@ -59,7 +61,7 @@
 	X(WAIT,                "O(1)")                                                  \
 	X(POLL,                "O(1)")                                                  \
 	X(NOTIFY_BIND,         "O(1)")                                                  \
-	X(CAP_GIVE,            "O(1)")                                                  \
+	X(CAP_GIVE,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
 	X(MEMORY_CREATE,       "≤ 512 pages allocated and zeroed")                      \
 	X(MEMORY_MAP,          "≤ 512 pages mapped; ≤ 256 handle slots searched")       \
 	X(MEMORY_UNMAP,        "≤ 512 pages unmapped")                                  \

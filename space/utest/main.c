@@ -153,6 +153,7 @@ static const struct {
 	{ "revokemem", test_revokemem },
 	{ "revokeirq", test_revokeirq },
 	{ "revokefault", test_revokefault },
+	{ "longops", test_longops },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

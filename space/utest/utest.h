@@ -123,6 +123,7 @@ void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
 void test_logflood(void);
+void test_longops(void);
 /* Authority and quotas (authority_tests.c). */
 int64_t cap_pusher(void);
 void test_replygrant(void);
