@@ -14,13 +14,15 @@
 #define STORM_NS                (1500 * MS)
 #define CHAIN                   160     /* copies of copies in our table */
 #define SINKS                   6       /* units holding copies of the chain's end */
+#define ROLE_SINKS              2       /* a role unit has few kernel stacks to lend */
 #define SINK_COPIES             240     /* copies given to each */
 #define MAP_VADDR               0x0000000060000000ull
 #define MAP_LEN                 (4ull << 20)    /* ANON_MAP's largest */
 #define SINK_QUOTA              16
 
 /* A derivation tree: a chain of CHAIN copies with SINKS * SINK_COPIES leaves. */
-static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, aion_handle_t *end)
+static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, unsigned nsinks,
+			  aion_handle_t *end)
 {
 	aion_handle_t h = root;
 
@@ -30,7 +32,7 @@ static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, aion_h
 			return c;
 		h = (aion_handle_t)c;
 	}
-	for (unsigned s = 0; s < SINKS; s++)
+	for (unsigned s = 0; s < nsinks; s++)
 		for (unsigned i = 0; i < SINK_COPIES; i++) {
 			int64_t c = aion_cap_give(sinks[s], h, AION_RIGHTS_ALL);
 			if (c < 0)
@@ -41,7 +43,7 @@ static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, aion_h
 }
 
 /* One revoke storm: builds a tree, revokes it, checks it is all gone. */
-static int64_t revoke_storm(const aion_handle_t *sinks, uint64_t *deleted)
+static int64_t revoke_storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *deleted)
 {
 	struct aion_cap_info ci;
 	aion_handle_t end;
@@ -49,21 +51,21 @@ static int64_t revoke_storm(const aion_handle_t *sinks, uint64_t *deleted)
 
 	if (root < 0)
 		return root;
-	int64_t err = build_tree((aion_handle_t)root, sinks, &end);
+	int64_t err = build_tree((aion_handle_t)root, sinks, nsinks, &end);
 	if (!err)
 		err = aion_cap_revoke((aion_handle_t)root);
 	if (!err && aion_cap_info(end, &ci) != -AION_ECAP)
 		err = -AION_EMALFORMED;         /* a copy survived */
 	if (!err)
-		*deleted += CHAIN + SINKS * SINK_COPIES;
+		*deleted += CHAIN + nsinks * SINK_COPIES;
 	aion_handle_close((aion_handle_t)root);
 	return err;
 }
 
 /* One revoke, map and destroy storm; 0 or the first error. */
-static int64_t storm(const aion_handle_t *sinks, uint64_t *deleted)
+static int64_t storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *deleted)
 {
-	int64_t err = revoke_storm(sinks, deleted);
+	int64_t err = revoke_storm(sinks, nsinks, deleted);
 
 	if (!err && !(err = aion_anon_map(AION_HANDLE_SELF, MAP_VADDR, MAP_LEN,
 					  AION_PROT_READ | AION_PROT_WRITE)))
@@ -76,6 +78,26 @@ static int64_t storm(const aion_handle_t *sinks, uint64_t *deleted)
 	err = aion_unit_destroy((aion_handle_t)d);
 	int64_t closed = aion_handle_close((aion_handle_t)d);
 	return err ? err : closed;
+}
+
+/* ROLE_STORM(_REVOKE): storms until ended; returns the first error's code. */
+int64_t longops_storm_role(enum role role)
+{
+	aion_handle_t sinks[ROLE_SINKS];
+	uint64_t deleted = 0;
+
+	for (unsigned s = 0; s < ROLE_SINKS; s++) {
+		int64_t h = aion_unit_create(AION_HANDLE_SELF, "sink", 4, SINK_QUOTA, 0);
+		if (h < 0)
+			return -h;
+		sinks[s] = (aion_handle_t)h;
+	}
+	for (;;) {
+		int64_t err = role == ROLE_STORM ? storm(sinks, ROLE_SINKS, &deleted) :
+			revoke_storm(sinks, ROLE_SINKS, &deleted);
+		if (err)
+			return -err;
+	}
 }
 
 void test_longops(void)
@@ -92,14 +114,14 @@ void test_longops(void)
 		sinks[s] = h < 0 ? 0 : (aion_handle_t)h;
 	}
 	/* Tables and page tables keep the pages they grew: grown first. */
-	if (err || (err = storm(sinks, &deleted)))
+	if (err || (err = storm(sinks, SINKS, &deleted)))
 		FAIL("setup=%s", aion_error_name(err));
 	aion_system_info(&before);
 	if ((err = utest_spawn_role(ROLE_TICKER, 180, &u, &t)))
 		FAIL("spawn=%s", aion_error_name(err));
 	uint64_t start = aion_clock_ns();
 	while (aion_clock_ns() - start < STORM_NS) {
-		if ((err = storm(sinks, &deleted)))
+		if ((err = storm(sinks, SINKS, &deleted)))
 			FAIL("storm %lu: %s", (unsigned long)storms, aion_error_name(err));
 		storms++;
 	}

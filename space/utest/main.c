@@ -39,11 +39,13 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_THREAD] = "eat-thread", [ROLE_EAT_MEMORY] = "eat-memory",
 		[ROLE_EAT_UNIT] = "eat-unit", [ROLE_EAT_STACKS] = "eat-stacks", [ROLE_IO_HOLD] = "io-hold",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
-		[ROLE_FAULT_SETTER] = "fault-setter",
+		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
+		[ROLE_STORM_REVOKE] = "storm-revoke",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
-		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ? 2048 : 256,
+		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ||
+				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ? 2048 : 256,
 		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
