@@ -43,7 +43,8 @@
 	X(CAP_COPY,            "O(1); `EAGAIN` while a revoke of the object runs")      \
 	X(CAP_MINT,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
 	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
-	                       "leaf (≤ tree depth) and a release; while it runs, "     \
+	                       "leaf (≤ tree depth), a scan of the holder's 256 "       \
+	                       "slots and a release; while it runs, "                   \
 	                       "copies of the object are refused (`EAGAIN`) and it "    \
 	                       "returns only when no descendant is left")               \
 	X(CAP_INFO,            "O(1)")                                                  \
