@@ -67,7 +67,7 @@ static int64_t phase(const char *what, aion_handle_t n, aion_handle_t irq, uint6
 	utest_sort(lat, LATENCY_SAMPLES);
 	aion_printf("bench %s samples=%u early_ns=%ld ns_median=%lu ns_p999=%lu ns_max=%lu restarts=%lu",
 		    what, LATENCY_SAMPLES, (long)-lo, (unsigned long)lat[LATENCY_SAMPLES / 2],
-		    (unsigned long)lat[LATENCY_SAMPLES * 999 / 1000],
+		    (unsigned long)lat[(LATENCY_SAMPLES * 999 + 999) / 1000 - 1],  /* nearest rank */
 		    (unsigned long)lat[LATENCY_SAMPLES - 1],
 		    (unsigned long)(si.syscall_restarts - restarts0));
 	return 0;
