@@ -112,6 +112,7 @@ struct aion_system_info {
 	uint64_t uptime_ns;
 	uint64_t time_slice_ns;
 	uint64_t idle_ns;               /* time the CPU spent idle since boot */
+	uint64_t syscall_restarts;      /* long calls cut at a preemption point */
 };
 
 /* What CAP_INFO reports of a handle. */

@@ -6,12 +6,13 @@
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
+#include "arch.h"
 #include "handle.h"
 #include "syscalls.h"
 #include "unit.h"
 #include "usercopy.h"
 
-#define REVOKE_BUDGET 64                /* deletions per CAP_REVOKE call */
+#define REVOKE_CHUNK 16                 /* deletions between preemption points */
 
 static struct handle_slot *slot_of(uint64_t h)
 {
@@ -59,10 +60,33 @@ int64_t sys_cap_give(const struct sys_args *a)
 	return err ? (int64_t)err : (int64_t)out;
 }
 
+/*
+ * Preemptible and restartable: chunks of REVOKE_CHUNK deletions, and after
+ * each one an interrupt pending ends the invocation with the call to run
+ * again (SYS_RESTART). The progress is the tree itself, and while the
+ * revoke is marked on the object (kobj.revoker) no copy of it is made
+ * (EAGAIN), so the tree only shrinks and the restarts end. A second revoke
+ * of the same object takes the mark when the first is done.
+ */
 int64_t sys_cap_revoke(const struct sys_args *a)
 {
 	struct handle_slot *s = slot_of(a->a0);
-	return s ? handle_revoke(s, REVOKE_BUDGET) : -AION_ECAP;
+
+	if (!s)
+		return -AION_ECAP;
+	struct kobj *o = s->obj;
+	if (!o->revoker)
+		o->revoker = s;
+	for (;;) {
+		int err = handle_revoke(s, REVOKE_CHUNK);
+		if (err != -AION_EAGAIN) {
+			if (o->revoker == s)
+				o->revoker = NULL;
+			return err;
+		}
+		if (arch_irq_pending())
+			return SYS_RESTART;
+	}
 }
 
 int64_t sys_cap_info(const struct sys_args *a)

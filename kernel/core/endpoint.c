@@ -66,6 +66,8 @@ static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
 			return -AION_ECAP;
 		if ((rights[i] & AION_IPC_CAP_MOVE) && h[i] == AION_HANDLE_SELF)
 			return -AION_EPERM;
+		if (!(rights[i] & AION_IPC_CAP_MOVE) && slot[i]->obj->revoker)
+			return -AION_EAGAIN;    /* as handle_derive, before the commit */
 		for (unsigned j = 0; j < i; j++)
 			if (slot[j] == slot[i] && ((rights[i] | rights[j]) & AION_IPC_CAP_MOVE))
 				return -AION_EINVAL;

@@ -170,6 +170,8 @@ int handle_derive(struct handle_slot *src, struct handle_table *dst,
 {
 	if (badge && src->badge)
 		return -AION_EPERM;     /* a badge, once set, is fixed */
+	if (src->obj->revoker)
+		return -AION_EAGAIN;    /* the tree being revoked cannot grow */
 	return handle_alloc(dst, src->obj, src->rights & mask,
 			    badge ? badge : src->badge, src, out);
 }
@@ -192,6 +194,8 @@ int handle_move(struct handle_slot *src, struct handle_table *dst,
 	if (!s)
 		return err;
 	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
+	if (src->obj->revoker == src)
+		src->obj->revoker = s;  /* the revoke goes on from the new slot */
 	reparent_children(src, s);
 	handle_delete(src);
 	*out = make(dst, s);
@@ -203,6 +207,8 @@ void handle_delete(struct handle_slot *s)
 	struct kobj *o = s->obj;
 	uint32_t rights = s->rights;
 
+	if (o->revoker == s)
+		o->revoker = NULL;      /* a revoke given up: the slot is gone */
 	reparent_children(s, s->parent);
 	unlink_slot(s);
 	s->obj = NULL;

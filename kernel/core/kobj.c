@@ -83,6 +83,7 @@ void kobj_init(struct kobj *o, uint32_t type)
 {
 	o->type = type;
 	o->refs = 1;
+	o->revoker = NULL;
 }
 
 void kobj_get(struct kobj *o)

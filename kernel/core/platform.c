@@ -15,7 +15,7 @@
 #include "syscalls.h"
 #include "unit.h"
 
-static struct kobj platform = { AION_OBJ_PLATFORM, 1, NULL };  /* never released */
+static struct kobj platform = { .type = AION_OBJ_PLATFORM, .refs = 1 };  /* never released */
 static struct irq *irq_of_line[IRQ_LINES];
 
 struct kobj *platform_object(void)

@@ -27,6 +27,9 @@ int64_t install(struct kobj *o, uint32_t rights)
 	return err ? (int64_t)err : (int64_t)h;
 }
 
+/* Calls that returned SYS_RESTART since boot (SYSTEM_INFO shows it). */
+static uint64_t syscall_restarts;
+
 uint64_t deadline_after(uint64_t timeout_ns)
 {
 	return timeout_ns ? arch_clock_ns() + timeout_ns : 0;
@@ -67,6 +70,7 @@ int64_t sys_system_info(const struct sys_args *a)
 		.uptime_ns = arch_clock_ns(),
 		.time_slice_ns = SCHED_SLICE_NS,
 		.idle_ns = sched_idle_ns(),
+		.syscall_restarts = syscall_restarts,
 	};
 	return copy_to_user(a->a0, &info, sizeof(info));
 }
@@ -90,6 +94,11 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
+
+	if (r == SYS_RESTART) {
+		syscall_restarts++;
+		r = arch_syscall_restart(sched_current());
+	}
 
 	if (unit_orphans)
 		unit_reap_orphans();    /* units whose last outside handle went */

@@ -124,6 +124,20 @@ void arch_irq_mask(uint32_t line, bool masked);
 struct aion_acpi_power;
 int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_power *out);
 
+/*
+ * Preemption points of long system calls: true when the local APIC holds
+ * an interrupt the kernel (running with interrupts off) has not taken.
+ */
+bool arch_irq_pending(void);
+
+/*
+ * Makes thread t, inside a system call, run the same `syscall` again when
+ * it returns to user mode; returns the value to leave in the result
+ * register (the call number, which the restart needs there).
+ */
+struct thread;
+int64_t arch_syscall_restart(struct thread *t);
+
 /* Boot switches that make the kernel take a deliberate fault. */
 void arch_selftest_page_fault(void);
 void arch_selftest_invalid_opcode(void);

@@ -9,12 +9,15 @@
 #include "aion/object.h"
 #include "common/slab.h"
 
+struct handle_slot;
+
 struct unit;
 
 struct kobj {
 	uint32_t type;                  /* enum aion_obj_type */
 	uint32_t refs;
 	struct unit *payer;             /* whose caches it lives in: referenced; NULL: boot's */
+	struct handle_slot *revoker;    /* a CAP_REVOKE under way from this slot */
 };
 
 /* Slab caches, one per object type: each unit has a set, and the kernel one. */

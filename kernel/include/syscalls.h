@@ -28,6 +28,15 @@ _Static_assert(sizeof(struct sys_args) == 6 * 8, "the entry stub pushes six word
 AION_SYSCALLS(SYS_PROTOTYPE)
 #undef SYS_PROTOTYPE
 
+/*
+ * A handler's result that is no result: the call has done a chunk of its
+ * work, kept its progress in the object, and an interrupt is pending;
+ * dispatch returns to user mode with the same `syscall` to run again, so
+ * the interrupt is taken and the call continues (seL4's preemption
+ * points). Never reaches a unit: below every AION_E... error.
+ */
+#define SYS_RESTART     (-4095)
+
 /* From the entry stub: runs call n, returns its result (-AION_ENOSYS if unknown). */
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a);
 

@@ -208,5 +208,6 @@ void bench_kernel(void)
 	aion_ipc_buffer(NULL);
 	bench_signal();
 	bench_irq();
+	bench_irq_latency();
 	utest_ok("bench", "iterations=%u", BENCH_ITERS);
 }

@@ -41,11 +41,13 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_HANDLES] = "eat-handles", [ROLE_EAT_MAPPINGS] = "eat-mappings",
 		[ROLE_EAT_IOPORT] = "eat-ioport", [ROLE_EAT_DEVICE] = "eat-device",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
-		[ROLE_FAULT_SETTER] = "fault-setter",
+		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
+		[ROLE_STORM_REVOKE] = "storm-revoke",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
-		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ? 2048 : 256,
+		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ||
+				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ? 2048 : 256,
 		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
@@ -156,6 +158,7 @@ static const struct {
 	{ "revokemem", test_revokemem },
 	{ "revokeirq", test_revokeirq },
 	{ "revokefault", test_revokefault },
+	{ "longops", test_longops },
 	{ "fuzz", test_fuzz },
 	{ "bench", bench_kernel },
 };

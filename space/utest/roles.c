@@ -153,6 +153,9 @@ int64_t role_main(enum role role)
 		return revoke_holder(role);
 	case ROLE_FAULT_SETTER:
 		return fault_setter();
+	case ROLE_STORM:
+	case ROLE_STORM_REVOKE:
+		return longops_storm_role(role);
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

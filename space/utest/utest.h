@@ -49,6 +49,8 @@ enum role {
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
 	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
+	ROLE_STORM,             /* revoke, map and destroy storms, forever (longops_tests.c) */
+	ROLE_STORM_REVOKE,      /* revoke storms only, forever */
 	ROLE_COUNT
 };
 
@@ -131,6 +133,9 @@ void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
 void test_logflood(void);
+void test_longops(void);
+int64_t longops_storm_role(enum role role);
+void bench_irq_latency(void);
 /* Authority and quotas (authority_tests.c). */
 int64_t cap_pusher(void);
 void test_replygrant(void);

@@ -38,6 +38,14 @@ void arch_thread_init_context(struct thread *t, uint64_t entry, uint64_t stack_t
 	t->saved_rsp = (uint64_t)(uintptr_t)sp;
 }
 
+int64_t arch_syscall_restart(struct thread *t)
+{
+	struct trap_frame *f = frame_of(t);
+
+	f->rip -= 2;                    /* the 2-byte SYSCALL (0f 05) */
+	return (int64_t)f->rax;         /* the number, as syscall.S saved it */
+}
+
 void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 			 uint64_t w0, uint64_t w1, uint64_t w2)
 {

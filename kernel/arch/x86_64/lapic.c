@@ -54,6 +54,22 @@ void lapic_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+/*
+ * The IRR holds what the local APIC has accepted and not yet delivered:
+ * with interrupts off in the kernel, a device interrupt or the timer
+ * waits there. Eight 32-bit registers, vectors 0..255.
+ */
+#define LAPIC_IRR       0x200
+#define LAPIC_IRR_WORDS 8
+
+bool arch_irq_pending(void)
+{
+	for (unsigned i = 0; i < LAPIC_IRR_WORDS; i++)
+		if (lapic_read(LAPIC_IRR + 0x10 * i))
+			return true;
+	return false;
+}
+
 uint32_t lapic_id(void)
 {
 	return lapic_read(LAPIC_ID) >> 24;

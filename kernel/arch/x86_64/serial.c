@@ -29,9 +29,10 @@
  * run from the first line of boot; the old limit of 50,000 LSR reads took
  * ~46 ms under QEMU TCG) for a reader to drain.
  *
- * Bounded per write, not per character: a port that runs out its wait once
- * gets one look per character for the rest of the write, and a character
- * it is not ready for is dropped. A missing UART, or a host side that
+ * Bounded per write, not per character: all the waits of one write on one
+ * port together stop at TX_WAIT_CYCLES after the first; after that the
+ * port gets one look per character, and a character it is not ready for is
+ * dropped. A missing UART, or a host side that
  * stopped reading, so costs at most one wait per port for a whole line:
  * DEBUG_LOG, which any unit may call and which runs with interrupts off,
  * used to cost up to ~290 characters * 2 ports * 50,000 port reads.
@@ -55,34 +56,37 @@ void arch_console_init(void)
 	uart_init(COM2);
 }
 
-/* *gave_up: this write already ran out its wait on the port. */
-static void uart_putc(uint16_t port, bool *gave_up, char c)
+/*
+ * One deadline per port per write (*deadline, set by the first wait): a
+ * port that is slow, not stuck, cannot take nearly the whole wait for each
+ * character. Once past it the port gets one look per character.
+ */
+static void uart_putc(uint16_t port, uint64_t *deadline, char c)
 {
-	uint64_t start = rdtsc();
-
 	while (!(inb(port + COM_LSR) & LSR_THRE)) {
-		if (*gave_up || rdtsc() - start > TX_WAIT_CYCLES) {
-			*gave_up = true;
+		uint64_t now = rdtsc();
+		if (!*deadline)
+			*deadline = now + TX_WAIT_CYCLES;
+		if (now >= *deadline)
 			return;
-		}
 		cpu_relax();
 	}
 	outb(port + COM_DATA, (uint8_t)c);
 }
 
-static void serial_putc(bool gave_up[2], char c)
+static void serial_putc(uint64_t deadline[2], char c)
 {
-	uart_putc(COM2, &gave_up[0], c);
-	uart_putc(COM1, &gave_up[1], c);
+	uart_putc(COM2, &deadline[0], c);
+	uart_putc(COM1, &deadline[1], c);
 }
 
 void arch_console_write(const char *s, unsigned long n)
 {
-	bool gave_up[2] = { false, false };
+	uint64_t deadline[2] = { 0, 0 };
 
 	for (unsigned long i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			serial_putc(gave_up, '\r');
-		serial_putc(gave_up, s[i]);
+			serial_putc(deadline, '\r');
+		serial_putc(deadline, s[i]);
 	}
 }

@@ -1,0 +1,79 @@
+/*
+ * The bound of each system call: the most work one invocation does, the
+ * "bound per call" column of docs/abi.md's table (scripts/lib/abi-table).
+ * A separate list from AION_SYSCALLS so the rows there stay one call each;
+ * tests/abi/abi_lists.c checks at compile time that this list names every
+ * call exactly once. Only that host program expands the strings.
+ *
+ * Words used below: "O(1)" is a fixed amount of work, independent of any
+ * count a unit controls; "release" is dropping the last reference to a
+ * kernel object, which may wake every thread blocked on it (at most 512,
+ * THREAD_MAX) and free its frames (a memory object: at most 512). A call
+ * marked "restartable" does a fixed chunk, then, when an interrupt is
+ * pending (the local APIC's IRR), returns to user mode with its `syscall`
+ * instruction to run again; its progress is kept in the kernel's objects,
+ * so the restart continues where the last chunk ended.
+ *
+ * X(NAME, bound)
+ */
+#ifndef AION_SYSCALL_BOUNDS_H
+#define AION_SYSCALL_BOUNDS_H
+
+#define AION_SYSCALL_BOUNDS(X)                                                        \
+	X(DEBUG_LOG,           "copy ≤ 256 bytes; ≤ 290 port writes and, per serial "  \
+	                       "port, ≤ 100 M TSC cycles (~50 ms) of waiting per call")  \
+	X(CLOCK_NS,            "O(1)")                                                  \
+	X(YIELD,               "O(1) (a run-queue bitmap scan)")                        \
+	X(SLEEP_UNTIL,         "O(sleepers) sorted insert, ≤ 512")                      \
+	X(THREAD_EXIT,         "O(1) plus the thread's release")                        \
+	X(THREAD_CREATE,       "O(1); one kernel stack slot")                           \
+	X(THREAD_START,        "O(1)")                                                  \
+	X(THREAD_SET_PRIORITY, "O(1)")                                                  \
+	X(THREAD_INFO,         "O(1)")                                                  \
+	X(UNIT_CREATE,         "O(1); name ≤ 31 bytes")                                 \
+	X(UNIT_DESTROY,        "≤ 16 levels of child units, each: its threads "         \
+	                       "(≤ 512), its 256 handle slots, its page tables")        \
+	X(UNIT_INFO,           "O(1)")                                                  \
+	X(ANON_MAP,            "≤ 1,024 pages (4 MiB) allocated, zeroed and mapped")    \
+	X(ANON_UNMAP,          "≤ 1,024 pages unmapped and freed")                      \
+	X(MEM_WRITE,           "copy ≤ 64 KiB")                                         \
+	X(SYSTEM_INFO,         "O(1)")                                                  \
+	X(HANDLE_CLOSE,        "O(children) re-parented (≤ live handles) plus the "     \
+	                       "object's release")                                      \
+	X(CAP_COPY,            "O(1); `EAGAIN` while a revoke of the object runs")      \
+	X(CAP_MINT,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
+	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
+	                       "leaf (≤ tree depth), a scan of the holder's 256 "       \
+	                       "slots and a release; while it runs, "                   \
+	                       "copies of the object are refused (`EAGAIN`) and it "    \
+	                       "returns only when no descendant is left")               \
+	X(CAP_INFO,            "O(1)")                                                  \
+	X(ENDPOINT_CREATE,     "O(1)")                                                  \
+	X(CALL,                "copy ≤ 512 bytes and ≤ 4 capabilities (`EAGAIN` a "     \
+	                       "copied one is being revoked)")                          \
+	X(RECV,                "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
+	X(REPLY,               "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
+	X(REPLY_RECV,          "as `REPLY` then `RECV`")                                \
+	X(REPLY_SAVE,          "O(1)")                                                  \
+	X(REPLY_TO,            "as `REPLY`")                                            \
+	X(IPC_BUFFER,          "O(1)")                                                  \
+	X(NOTIFY_CREATE,       "O(1)")                                                  \
+	X(SIGNAL,              "O(1): wakes ≤ 1 thread")                                \
+	X(WAIT,                "O(1)")                                                  \
+	X(POLL,                "O(1)")                                                  \
+	X(NOTIFY_BIND,         "O(1)")                                                  \
+	X(CAP_GIVE,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
+	X(MEMORY_CREATE,       "≤ 512 pages allocated and zeroed")                      \
+	X(MEMORY_MAP,          "≤ 512 pages mapped; ≤ 256 handle slots searched")       \
+	X(MEMORY_UNMAP,        "≤ 512 pages unmapped")                                  \
+	X(MEMORY_PHYS,         "O(1)")                                                  \
+	X(DEVICE_MEMORY,       "O(1) per RAM range of the memory map (≤ 64)")           \
+	X(IOPORT_CREATE,       "O(1)")                                                  \
+	X(IOPORT_ENABLE,       "≤ 64 bits of the I/O bitmap")                           \
+	X(IRQ_CREATE,          "O(1)")                                                  \
+	X(IRQ_SET_NOTIFY,      "O(1)")                                                  \
+	X(IRQ_ACK,             "O(1)")                                                  \
+	X(UNIT_FAULT_EP,       "O(1)")                                                  \
+	X(CAP_LIST,            "O(1)")
+
+#endif /* AION_SYSCALL_BOUNDS_H */

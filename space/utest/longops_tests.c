@@ -1,0 +1,156 @@
+/*
+ * Long operations are preemptible and restartable (issue 16): a revoke of
+ * a big derivation tree stops at a preemption point when an interrupt is
+ * pending, returns to user mode with its `syscall` to run again, and
+ * continues where it was; the tree it revokes cannot grow meanwhile.
+ * Revoke, map and destroy storms run while a higher-priority ticker
+ * sleeps 10 ms at a time: it is never starved, the storms complete, and
+ * every frame and kernel object comes back.
+ */
+#include "utest.h"
+
+#define FAIL(...) do { utest_fail("longops", __VA_ARGS__); goto out; } while (0)
+
+#define STORM_NS                (1500 * MS)
+#define CHAIN                   160     /* copies of copies in our table */
+#define SINKS                   6       /* units holding copies of the chain's end */
+#define ROLE_SINKS              2       /* a role unit has few kernel stacks to lend */
+#define SINK_COPIES             240     /* copies given to each */
+#define MAP_VADDR               0x0000000060000000ull
+#define MAP_LEN                 (4ull << 20)    /* ANON_MAP's largest */
+#define SINK_QUOTA              16
+
+/* A derivation tree: a chain of CHAIN copies with SINKS * SINK_COPIES leaves. */
+static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, unsigned nsinks,
+			  aion_handle_t *end)
+{
+	aion_handle_t h = root;
+
+	for (unsigned i = 0; i < CHAIN; i++) {
+		int64_t c = aion_cap_copy(h, AION_RIGHTS_ALL);
+		if (c < 0)
+			return c;
+		h = (aion_handle_t)c;
+	}
+	for (unsigned s = 0; s < nsinks; s++)
+		for (unsigned i = 0; i < SINK_COPIES; i++) {
+			int64_t c = aion_cap_give(sinks[s], h, AION_RIGHTS_ALL);
+			if (c < 0)
+				return c;
+		}
+	*end = h;
+	return 0;
+}
+
+/* One revoke storm: builds a tree, revokes it, checks it is all gone. */
+static int64_t revoke_storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *deleted)
+{
+	struct aion_cap_info ci;
+	aion_handle_t end;
+	int64_t root = aion_notify_create();
+
+	if (root < 0)
+		return root;
+	int64_t err = build_tree((aion_handle_t)root, sinks, nsinks, &end);
+	if (!err)
+		err = aion_cap_revoke((aion_handle_t)root);
+	if (!err && aion_cap_info(end, &ci) != -AION_ECAP)
+		err = -AION_EMALFORMED;         /* a copy survived */
+	if (!err)
+		*deleted += CHAIN + nsinks * SINK_COPIES;
+	aion_handle_close((aion_handle_t)root);
+	return err;
+}
+
+/* One revoke, map and destroy storm; 0 or the first error. */
+static int64_t storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *deleted)
+{
+	int64_t err = revoke_storm(sinks, nsinks, deleted);
+
+	if (!err && !(err = aion_anon_map(AION_HANDLE_SELF, MAP_VADDR, MAP_LEN,
+					  AION_PROT_READ | AION_PROT_WRITE)))
+		err = aion_anon_unmap(AION_HANDLE_SELF, MAP_VADDR, MAP_LEN);
+	if (err)
+		return err;
+	int64_t d = aion_unit_create(AION_HANDLE_SELF, "doomed", 6, SINK_QUOTA, 0);
+	if (d < 0)
+		return d;
+	err = aion_unit_destroy((aion_handle_t)d);
+	int64_t closed = aion_handle_close((aion_handle_t)d);
+	return err ? err : closed;
+}
+
+/* ROLE_STORM(_REVOKE): storms until ended; returns the first error's code. */
+int64_t longops_storm_role(enum role role)
+{
+	aion_handle_t sinks[ROLE_SINKS];
+	uint64_t deleted = 0;
+
+	for (unsigned s = 0; s < ROLE_SINKS; s++) {
+		int64_t h = aion_unit_create(AION_HANDLE_SELF, "sink", 4, SINK_QUOTA, 0);
+		if (h < 0)
+			return -h;
+		sinks[s] = (aion_handle_t)h;
+	}
+	for (;;) {
+		int64_t err = role == ROLE_STORM ? storm(sinks, ROLE_SINKS, &deleted) :
+			revoke_storm(sinks, ROLE_SINKS, &deleted);
+		if (err)
+			return -err;
+	}
+}
+
+void test_longops(void)
+{
+	struct aion_system_info before, mid, after;
+	struct aion_unit_info info = { 0 };
+	aion_handle_t sinks[SINKS] = { 0 }, u = 0, t = 0;
+	uint64_t storms = 0, deleted = 0;
+	int64_t err = 0;
+
+	for (unsigned s = 0; s < SINKS && !err; s++) {
+		int64_t h = aion_unit_create(AION_HANDLE_SELF, "sink", 4, SINK_QUOTA, 0);
+		err = h < 0 ? h : 0;
+		sinks[s] = h < 0 ? 0 : (aion_handle_t)h;
+	}
+	/* Tables and page tables keep the pages they grew: grown first. */
+	if (err || (err = storm(sinks, SINKS, &deleted)))
+		FAIL("setup=%s", aion_error_name(err));
+	aion_system_info(&before);
+	if ((err = utest_spawn_role(ROLE_TICKER, 180, &u, &t)))
+		FAIL("spawn=%s", aion_error_name(err));
+	uint64_t start = aion_clock_ns();
+	while (aion_clock_ns() - start < STORM_NS) {
+		if ((err = storm(sinks, SINKS, &deleted)))
+			FAIL("storm %lu: %s", (unsigned long)storms, aion_error_name(err));
+		storms++;
+	}
+	aion_system_info(&mid);
+	err = aion_unit_wait(u, 5000 * MS, &info);
+	utest_reap(u, t);
+	u = 0;
+	if (err || info.state != AION_UNIT_EXITED)
+		FAIL("ticker wait=%s state=%u", aion_error_name(err), info.state);
+	aion_system_info(&after);
+	if (after.free_frames != before.free_frames ||
+	    after.kernel_objects != before.kernel_objects) {
+		err = -AION_EMALFORMED;
+		FAIL("frames=%lu/%lu objects=%lu/%lu",
+		     (unsigned long)before.free_frames, (unsigned long)after.free_frames,
+		     (unsigned long)before.kernel_objects, (unsigned long)after.kernel_objects);
+	}
+	utest_ok("longops", "storms=%lu deleted=%lu restarts=%lu ticker_worst_late_us=%d "
+		 "free_frames=%lu kernel_objects=%lu", (unsigned long)storms,
+		 (unsigned long)deleted,
+		 (unsigned long)(mid.syscall_restarts - before.syscall_restarts),
+		 info.exit_code, (unsigned long)after.free_frames,
+		 (unsigned long)after.kernel_objects);
+out:
+	if (u)
+		utest_reap(u, t);
+	for (unsigned s = 0; s < SINKS; s++)
+		if (sinks[s]) {
+			aion_unit_destroy(sinks[s]);
+			aion_handle_close(sinks[s]);
+		}
+}
