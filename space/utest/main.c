@@ -40,6 +40,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_UNIT] = "eat-unit", [ROLE_EAT_STACKS] = "eat-stacks", [ROLE_IO_HOLD] = "io-hold",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
 		[ROLE_FAULT_SETTER] = "fault-setter",
+		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -139,6 +140,7 @@ static const struct {
 	{ "faultep", test_faultep },
 	{ "fwcfg", test_fwcfg },
 	{ "flags", test_flags },
+	{ "vm86", test_vm86 },
 	{ "canonical", test_canonical },
 	{ "replyself", test_replyself },
 	{ "devwrap", test_devwrap },

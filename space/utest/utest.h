@@ -45,6 +45,8 @@ enum role {
 	ROLE_MEM_HOLD,          /* maps CHILD_CAP, signals CHILD_CAP2, reads on */
 	ROLE_IRQ_BIND,          /* points IRQ CHILD_CAP at CHILD_CAP2, signals it, sleeps */
 	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
+	ROLE_VM86_FAULT,        /* enters vm86 by iretd at an unmapped CS:IP */
+	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
 	ROLE_COUNT
 };
 
@@ -119,6 +121,7 @@ int64_t fuzz_main(void);
 int64_t hostile_role(enum role role);
 void test_flags(void);
 void test_canonical(void);
+void test_vm86(void);
 void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);
