@@ -137,6 +137,42 @@ static int64_t ticker(void)
 	return (int64_t)(worst / 1000);
 }
 
+/*
+ * A 32-bit iret with RFLAGS.VM set: long mode has no vm86, but QEMU's TCG
+ * enters it from ring 3 anyway, with a real-mode CS whose low bits are 0, so
+ * the kernel took the unit's next trap for its own (no swapgs) and halted.
+ * `spin`: the vm86 code at 0x10000 is `jmp .` (a timer interrupt must end
+ * it); else CS:IP = 0:0, unmapped (a #PF must end it). The frame lies
+ * below 4 GiB: TCG pops it through a 32-bit stack pointer. IF is set: TCG
+ * takes IF (and IOPL) from the frame, and with IF clear the unit would keep
+ * the CPU for good, which the kernel cannot stop (docs/abi.md). Never returns.
+ */
+#define VM86_CODE               0x0000000000010000ull
+static int64_t vm86(bool spin)
+{
+	uint32_t cs = 0;
+
+	if (aion_anon_map(AION_HANDLE_SELF, VM86_CODE, 2 * 4096, PROT_ALL))
+		return 2;
+	if (spin) {
+		*(volatile uint16_t *)VM86_CODE = 0xfeeb;       /* jmp . */
+		cs = (uint32_t)(VM86_CODE >> 4);
+	}
+	__asm__ volatile("movq %[stack], %%rsp\n\t"
+			 "movl $0, 0(%%rsp)\n\t"             /* EIP */
+			 "movl %[cs], 4(%%rsp)\n\t"          /* CS */
+			 "movl $0x20202, 8(%%rsp)\n\t"       /* EFLAGS: VM, IF */
+			 "movl $0x1000, 12(%%rsp)\n\t"       /* ESP, then SS, ES, DS, FS, GS */
+			 "movl $0, 16(%%rsp)\n\t"
+			 "movl $0, 20(%%rsp)\n\t"
+			 "movl $0, 24(%%rsp)\n\t"
+			 "movl $0, 28(%%rsp)\n\t"
+			 "movl $0, 32(%%rsp)\n\t"
+			 "iretl"
+			 : : [cs] "r"(cs), [stack] "r"(VM86_CODE + 2 * 4096 - 256) : "memory");
+	return 3;                       /* not reached */
+}
+
 int64_t hostile_role(enum role role)
 {
 	switch (role) {
@@ -146,6 +182,9 @@ int64_t hostile_role(enum role role)
 		return trap_flag();
 	case ROLE_CANONICAL:
 		return canonical();
+	case ROLE_VM86_FAULT:
+	case ROLE_VM86_SPIN:
+		return vm86(role == ROLE_VM86_SPIN);
 	case ROLE_TICKER:
 		return ticker();
 	default:
@@ -180,6 +219,22 @@ void test_canonical(void)
 		     (unsigned long)info.fault_addr);
 	utest_ok("canonical", "state=%u vector=%u addr=0x%lx", info.state, info.fault_vector,
 		 (unsigned long)info.fault_addr);
+}
+
+/* vm86 entered by iretd: both units are ended, the kernel carries on. */
+void test_vm86(void)
+{
+	struct aion_unit_info f = { 0 }, s = { 0 };
+	int64_t e1 = utest_run_to_end(ROLE_VM86_FAULT, 0, 0, 5000 * MS, &f);
+	int64_t e2 = utest_run_to_end(ROLE_VM86_SPIN, 0, 0, 5000 * MS, &s);
+
+	if (e1 || e2 || f.state != AION_UNIT_FAULTED || s.state != AION_UNIT_FAULTED)
+		FAIL("vm86", "fault=%s/%u/%d/vector=%u spin=%s/%u/%d/vector=%u",
+		     aion_error_name(e1), f.state, f.exit_code, f.fault_vector,
+		     aion_error_name(e2), s.state, s.exit_code, s.fault_vector);
+	utest_ok("vm86", "fault_state=%u fault_vector=%u fault_addr=0x%lx spin_state=%u "
+		 "spin_vector=%u", f.state, f.fault_vector, (unsigned long)f.fault_addr,
+		 s.state, s.fault_vector);
 }
 
 static struct aion_ipc_buffer replier_buf __attribute__((aligned(4096)));

@@ -43,6 +43,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
 		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
 		[ROLE_STORM_REVOKE] = "storm-revoke",
+		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -144,6 +145,7 @@ static const struct {
 	{ "faultep", test_faultep },
 	{ "fwcfg", test_fwcfg },
 	{ "flags", test_flags },
+	{ "vm86", test_vm86 },
 	{ "canonical", test_canonical },
 	{ "replyself", test_replyself },
 	{ "devwrap", test_devwrap },

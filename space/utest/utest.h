@@ -51,6 +51,8 @@ enum role {
 	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
 	ROLE_STORM,             /* revoke, map and destroy storms, forever (longops_tests.c) */
 	ROLE_STORM_REVOKE,      /* revoke storms only, forever */
+	ROLE_VM86_FAULT,        /* enters vm86 by iretd at an unmapped CS:IP */
+	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
 	ROLE_COUNT
 };
 
@@ -129,6 +131,7 @@ int64_t fuzz_main(void);
 int64_t hostile_role(enum role role);
 void test_flags(void);
 void test_canonical(void);
+void test_vm86(void);
 void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);

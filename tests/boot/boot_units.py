@@ -254,6 +254,11 @@ def check_canonical(v, line, node, verdict):
     expect(v, line, state="3", vector="14", addr="0x7ffffffff000")
 
 
+def check_vm86(v, line, node, verdict):
+    print(f"vm86: {line.split('ok ', 1)[-1]}")
+    expect(v, line, fault_state="3", spin_state="3", spin_vector="13")
+
+
 def check_replyself(v, line, node, verdict):
     expect(v, line, reply_to="AION_OK", got_type="5", again="AION_EDEAD",
            replier_left="AION_ECAP")
@@ -349,6 +354,7 @@ CHECKS = {
     "logflood": check_logflood,
     "flags": check_flags,
     "canonical": check_canonical,
+    "vm86": check_vm86,
     "replyself": check_replyself,
     "replygrant": check_replygrant,
     "transfer": check_transfer,

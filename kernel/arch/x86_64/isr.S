@@ -2,8 +2,13 @@
  * Interrupt and exception entry stubs for all 256 vectors. Each stub makes
  * the stack look the same (error code slot, vector) and jumps to one common
  * path that saves the general registers as a struct trap_frame and calls
- * trap_dispatch. SWAPGS runs only when the trap came from ring 3.
+ * trap_dispatch. SWAPGS runs only when the trap came from user mode: ring 3,
+ * or virtual-8086 mode (RFLAGS.VM), whose saved CS is a real-mode segment
+ * with any low bits. Long mode has no vm86, but QEMU's TCG enters it on a
+ * 32-bit iret from ring 3 with VM set; trap_dispatch then ends the unit, so
+ * trap_return never goes back to a VM frame.
  */
+#define RFLAGS_VM_BYTE2 0x02            /* bit 17: bit 1 of RFLAGS' third byte */
 #include "arch/frame.inc"
 
 	.text
@@ -32,9 +37,11 @@ isr_stubs:
 	.endr
 
 isr_common:
-	testb $3, 24(%rsp)              /* saved CS: from user mode? */
+	testb $3, 24(%rsp)              /* saved CS: from ring 3? */
+	jnz 0f
+	testb $RFLAGS_VM_BYTE2, 34(%rsp) /* saved RFLAGS: from vm86? */
 	jz 1f
-	swapgs
+0:	swapgs
 1:	SAVE_GPRS
 	movq %rsp, %rdi
 	cld

@@ -90,8 +90,28 @@ static void interrupt(const struct trap_frame *f)
 	lapic_eoi();
 }
 
+#define RFLAGS_VM       (1ull << 17)
+
+/*
+ * A unit in virtual-8086 mode (see isr.S): whatever brought it here, an
+ * exception or an interrupt, it is ended, since its frame must never be
+ * returned to. An exception keeps its own vector; an interrupt, handled
+ * first, ends it with #GP.
+ */
+static void vm86_trap(const struct trap_frame *f)
+{
+	uint64_t addr = f->vector == 14 ? read_cr2() : f->rip;
+
+	if (f->vector >= 32)
+		interrupt(f);
+	uint64_t vector = f->vector < 32 ? f->vector : 13;
+	thread_user_fault((uint32_t)vector, exception_names[vector], f->error, addr, f->rip);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->rflags & RFLAGS_VM)
+		vm86_trap(f);           /* does not return */
 	if (f->vector < 32 && !(f->cs & 3))
 		kernel_exception(f);
 	if (f->vector < 32)
