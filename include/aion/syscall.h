@@ -145,15 +145,17 @@
 	X(CAP_COPY,            cap_copy,            17, ARGS2(aion_handle_t, h,              \
 		uint32_t, rights),                                                           \
 		USE(HANDLE(ANY, NONE), VAL(AION_RIGHTS_ALL)),                                \
-		DOC("`h`, `rights_mask`", "new handle", "`ECAP`; `ENOSPC` table full"))      \
+		DOC("`h`, `rights_mask`", "new handle",                                      \
+		    "`ECAP`; `ENOSPC` table full; `EAGAIN` a revoke of the object runs"))    \
 	X(CAP_MINT,            cap_mint,            18, ARGS3(aion_handle_t, h,              \
 		uint32_t, rights, uint64_t, badge),                                          \
 		USE(HANDLE(ANY, NONE), VAL(AION_RIGHTS_ALL), VAL(1)),                        \
 		DOC("`h`, `rights_mask`, `badge` (≠ 0)", "new handle",                       \
-		    "`ECAP`; `EINVAL` badge 0; `EPERM` source already badged; `ENOSPC`"))    \
+		    "`ECAP`; `EINVAL` badge 0; `EPERM` source already badged; `ENOSPC`; "    \
+		    "`EAGAIN` as `CAP_COPY`"))                                               \
 	X(CAP_REVOKE,          cap_revoke,          19, OWN,                                 \
 		USE(HANDLE(ANY, NONE)),                                                      \
-		DOC("`h`", "0", "`ECAP`; `EAGAIN` more descendants remain"))                 \
+		DOC("`h`", "0 (every descendant deleted)", "`ECAP`"))                        \
 	X(CAP_INFO,            cap_info,            20, ARGS2(aion_handle_t, h,              \
 		struct aion_cap_info *, out),                                                \
 		USE(HANDLE(ANY, NONE), BUF_OUT),                                             \
@@ -171,8 +173,9 @@
 		    "no receiver can ever take it, or the server died or ended holding "     \
 		    "the call; `ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
 		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
-		    "capability twice with a move); receiver-side errors as the reply "      \
-		    "(`EFAULT`, `ENOSPC`, `ENOMEM`)"))                                       \
+		    "capability twice with a move, `EAGAIN` a copied one is being "          \
+		    "revoked); receiver-side errors as the reply (`EFAULT`, `ENOSPC`, "      \
+		    "`ENOMEM`)"))                                                            \
 	X(RECV,                recv,                23, OWN,                                 \
 		USE(HANDLE(ENDPOINT, RECV), VAL(0), VAL(0), VAL(0), VAL(0), VAL(1000000)),   \
 		DOC("`ep`, –, –, –, –, `timeout`", "0; message in registers",                \
@@ -233,7 +236,8 @@
 		aion_handle_t, h, uint32_t, rights),                                         \
 		USE(HANDLE(UNIT, WRITE), HANDLE(ANY, NONE), VAL(AION_RIGHTS_ALL)),           \
 		DOC("`unit`, `h`, `rights_mask`", "handle in that unit's table",             \
-		    "handle (unit, `WRITE`); `ECAP` h; `EDEAD` destroyed; `ENOSPC`"))        \
+		    "handle (unit, `WRITE`); `ECAP` h; `EDEAD` destroyed; `ENOSPC`; "        \
+		    "`EAGAIN` as `CAP_COPY`"))                                               \
 	X(MEMORY_CREATE,       memory_create,       35, ARGS1(unsigned, npages),             \
 		USE(VAL(1)),                                                                 \
 		DOC("`npages` (1..512)", "handle", "`EINVAL`; `ENOMEM` quota"))              \

@@ -40,8 +40,8 @@
 	X(SYSTEM_INFO,         "O(1)")                                                  \
 	X(HANDLE_CLOSE,        "O(children) re-parented (≤ live handles) plus the "     \
 	                       "object's release")                                      \
-	X(CAP_COPY,            "O(1); `EAGAIN` while a revoke of the object runs")      \
-	X(CAP_MINT,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
+	X(CAP_COPY,            "O(1)")                                                  \
+	X(CAP_MINT,            "O(1)")                                                  \
 	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
 	                       "leaf (≤ tree depth), a scan of the holder's 256 "       \
 	                       "slots and a release; while it runs, "                   \
@@ -49,8 +49,7 @@
 	                       "returns only when no descendant is left")               \
 	X(CAP_INFO,            "O(1)")                                                  \
 	X(ENDPOINT_CREATE,     "O(1)")                                                  \
-	X(CALL,                "copy ≤ 512 bytes and ≤ 4 capabilities (`EAGAIN` a "     \
-	                       "copied one is being revoked)")                          \
+	X(CALL,                "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
 	X(RECV,                "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
 	X(REPLY,               "copy ≤ 512 bytes and ≤ 4 capabilities")                 \
 	X(REPLY_RECV,          "as `REPLY` then `RECV`")                                \
@@ -62,7 +61,7 @@
 	X(WAIT,                "O(1)")                                                  \
 	X(POLL,                "O(1)")                                                  \
 	X(NOTIFY_BIND,         "O(1)")                                                  \
-	X(CAP_GIVE,            "O(1); `EAGAIN` as `CAP_COPY`")                          \
+	X(CAP_GIVE,            "O(1)")                                                  \
 	X(MEMORY_CREATE,       "≤ 512 pages allocated and zeroed")                      \
 	X(MEMORY_MAP,          "≤ 512 pages mapped; ≤ 256 handle slots searched")       \
 	X(MEMORY_UNMAP,        "≤ 512 pages unmapped")                                  \
