@@ -3,13 +3,11 @@
  * kernel stack: building the first one, and writing IPC results into it.
  */
 #include "arch.h"
+#include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/trap.h"
 #include "common/string.h"
 #include "thread.h"
-
-#define RFLAGS_IF       0x200ull
-#define RFLAGS_RESERVED 0x2ull
 
 extern char thread_trampoline[];
 

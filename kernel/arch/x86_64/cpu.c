@@ -12,18 +12,11 @@
  * IF (the kernel runs with interrupts off), TF, DF, AC, and NT, which a
  * unit sets with popf and which makes the kernel's own iretq raise #GP
  * (no task return in long mode); IOPL too, as Linux does, though ring 3
- * cannot raise it; VM (vm86, see isr.S) and RF, as Linux does. Interrupt and exception gates clear TF and NT
- * themselves, and every return path restores the unit's flags from its
- * frame with iretq, whose popped NT is harmless.
+ * cannot raise it; VM (vm86, see isr.S) and RF, as Linux does. Interrupt
+ * and exception gates clear TF and NT themselves, and every return path
+ * restores the unit's flags from its frame with iretq, whose popped NT is
+ * harmless.
  */
-#define RFLAGS_TF       (1u << 8)
-#define RFLAGS_IF       (1u << 9)
-#define RFLAGS_DF       (1u << 10)
-#define RFLAGS_IOPL     (3u << 12)
-#define RFLAGS_NT       (1u << 14)
-#define RFLAGS_RF       (1u << 16)
-#define RFLAGS_VM       (1u << 17)
-#define RFLAGS_AC       (1u << 18)
 #define SYSCALL_FMASK   (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | \
 			 RFLAGS_RF | RFLAGS_VM | RFLAGS_AC)
 

@@ -90,8 +90,6 @@ static void interrupt(const struct trap_frame *f)
 	lapic_eoi();
 }
 
-#define RFLAGS_VM       (1ull << 17)
-
 /*
  * A unit in virtual-8086 mode (see isr.S): whatever brought it here, an
  * exception or an interrupt, it is ended, since its frame must never be

@@ -14,6 +14,17 @@
 
 #define EFER_NXE        (1u << 11)
 
+/* RFLAGS bits the kernel sets, masks or checks (isr.S tests VM by hand). */
+#define RFLAGS_RESERVED (1ull << 1)     /* always 1 */
+#define RFLAGS_TF       (1ull << 8)
+#define RFLAGS_IF       (1ull << 9)
+#define RFLAGS_DF       (1ull << 10)
+#define RFLAGS_IOPL     (3ull << 12)
+#define RFLAGS_NT       (1ull << 14)
+#define RFLAGS_RF       (1ull << 16)
+#define RFLAGS_VM       (1ull << 17)
+#define RFLAGS_AC       (1ull << 18)
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
