@@ -87,6 +87,7 @@ struct aion_unit_info {
 	char name[32];
 	uint32_t id;                    /* as in kernel log lines and fault notices */
 	uint32_t reserved;
+	uint64_t syscalls;              /* system calls its threads made */
 };
 
 enum aion_thread_state {
@@ -103,6 +104,8 @@ struct aion_thread_info {
 	uint32_t priority;
 	uint64_t cpu_ns;                /* time spent running */
 	uint64_t switches;              /* times switched in */
+	int32_t exit_code;              /* THREAD_EXIT's code, once DEAD by it */
+	uint32_t reserved;
 };
 
 struct aion_system_info {

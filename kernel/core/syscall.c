@@ -93,6 +93,7 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
+	sched_current()->unit->syscalls++;
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
 
 	if (r == SYS_RESTART) {

@@ -186,9 +186,10 @@ void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
 	struct thread *t = sched_current();
 	struct unit *u = t->unit;
 
-	klog("unit fault unit=%s id=%u thread=%u vector=%u name=%s err=0x%lx addr=0x%lx rip=0x%lx",
-	     u->name, u->id, t->id, vector, name, (unsigned long)err,
-	     (unsigned long)addr, (unsigned long)rip);
+	if (unit_log_ok(u))
+		klog("unit fault unit=%s id=%u thread=%u vector=%u name=%s err=0x%lx addr=0x%lx rip=0x%lx",
+		     u->name, u->id, t->id, vector, name, (unsigned long)err,
+		     (unsigned long)addr, (unsigned long)rip);
 	u->fault_vector = vector;
 	u->fault_addr = addr;
 	unit_end(u, AION_UNIT_FAULTED, -AION_EFAULT);   /* tells its fault endpoint */
@@ -270,6 +271,7 @@ int64_t sys_thread_info(const struct sys_args *a)
 		.priority = t->prio,
 		.cpu_ns = t->cpu_ns,
 		.switches = t->switches,
+		.exit_code = t->exit_code,
 	};
 	if (t == sched_current())
 		info.cpu_ns += arch_clock_ns() - t->ran_since;

@@ -22,6 +22,10 @@
 #include "usercopy.h"
 
 #define ANON_MAP_MAX_PAGES 1024         /* 4 MiB per call: bounds its time */
+/* Lines about one parent's children: a burst, then a steady rate. */
+#define UNIT_LOG_BURST    32u
+#define UNIT_LOG_PER_S    16u
+#define UNIT_LOG_REFILL_NS (1000000000ull / UNIT_LOG_PER_S)
 
 static uint32_t next_unit_id = 1;
 
@@ -134,9 +138,40 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	(*out)->next_sibling = parent->first_child;
 	parent->first_child = *out;
 	kobj_get(&parent->obj);
-	klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
-	     (*out)->id, parent->name, (unsigned long)quota);
+	if (unit_log_ok(*out))
+		klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
+		     (*out)->id, parent->name, (unsigned long)quota);
 	return 0;
+}
+
+bool unit_log_ok(struct unit *u)
+{
+	struct unit *p = u->parent;
+
+	if (!p)
+		return true;
+	uint64_t now = arch_clock_ns();
+	if (!p->log.at) {
+		p->log.at = now;
+		p->log.tokens = UNIT_LOG_BURST;
+	}
+	uint64_t add = (now - p->log.at) / UNIT_LOG_REFILL_NS;
+	if (add) {
+		p->log.tokens = add >= UNIT_LOG_BURST - p->log.tokens ?
+				UNIT_LOG_BURST : p->log.tokens + (uint32_t)add;
+		p->log.at += add * UNIT_LOG_REFILL_NS;
+	}
+	if (!p->log.tokens) {
+		p->log.suppressed++;
+		return false;
+	}
+	p->log.tokens--;
+	if (p->log.suppressed) {
+		klog("unit lines held back parent=%s id=%u count=%u", p->name, p->id,
+		     p->log.suppressed);
+		p->log.suppressed = 0;
+	}
+	return true;
 }
 
 /* u no longer reports to a fault endpoint. */
@@ -183,7 +218,8 @@ void unit_end(struct unit *u, uint32_t state, int32_t code)
 void unit_thread_gone(struct unit *u, int32_t code)
 {
 	if (--u->live_threads == 0 && u->state == AION_UNIT_RUNNING) {
-		klog("unit exit unit=%s id=%u code=%d", u->name, u->id, code);
+		if (unit_log_ok(u))
+			klog("unit exit unit=%s id=%u code=%d", u->name, u->id, code);
 		unit_end(u, AION_UNIT_EXITED, code);    /* threads never started die too */
 	}
 }
@@ -229,7 +265,8 @@ int unit_destroy(struct unit *u)
 	 * their frames come back when the last reference goes. */
 	if (u->used)
 		klog("unit destroy shared unit=%s frames=%lu", u->name, (unsigned long)u->used);
-	klog("unit destroy unit=%s id=%u", u->name, u->id);
+	if (unit_log_ok(u))
+		klog("unit destroy unit=%s id=%u", u->name, u->id);
 	kobj_put(&u->obj);
 	return 0;
 }
@@ -342,6 +379,7 @@ int64_t sys_unit_info(const struct sys_args *a)
 		.quota_frames = u->quota,
 		.used_frames = u->used,
 		.id = u->id,
+		.syscalls = u->syscalls,
 	};
 	memcpy(info.name, u->name, sizeof(info.name));
 	return copy_to_user(a->a1, &info, sizeof(info));

@@ -54,6 +54,11 @@ struct unit {
 	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */
 	struct unit *orphan_next;       /* on the orphan list: referenced */
 	bool orphaned;
+	uint64_t syscalls;              /* made by its threads (UNIT_INFO) */
+	struct {                        /* lines about its children: unit_log_ok */
+		uint64_t at;            /* when tokens was last refilled */
+		uint32_t tokens, suppressed;
+	} log;
 };
 
 /* The first unit, with a quota of `quota` frames taken from the system. */
@@ -71,6 +76,14 @@ void unit_end(struct unit *u, uint32_t state, int32_t code);
  * when the caller's own unit is u or one of u's descendants.
  */
 int unit_destroy(struct unit *u);
+
+/*
+ * Whether a routine line about u's life (create, exit, fault, destroy) may
+ * be printed. Such lines are charged to u's parent, so a unit that makes
+ * and kills children in a loop cannot flood the console; the count of
+ * lines it held back is printed with the next one let through.
+ */
+bool unit_log_ok(struct unit *u);
 
 /* A thread of u left (exited or was reaped): may end the unit. */
 void unit_thread_gone(struct unit *u, int32_t code);

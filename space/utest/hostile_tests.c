@@ -173,6 +173,46 @@ static int64_t vm86(bool spin)
 	return 3;                       /* not reached */
 }
 
+/*
+ * The LDT register as reset left it (base 0, limit 0xffff) made the first
+ * 64 KiB of a unit's own memory its descriptor table. The unit writes a
+ * data descriptor and a 64-bit call gate to the kernel's code segment
+ * there, asks `lar` whether the data selector is valid (printed), then
+ * far-calls through the gate: with the bug the CPU runs ldt_payload in
+ * ring 0 (`cli; hlt` forever: the node stops); fixed, the call is #GP.
+ */
+#define LDT_PAGE                0x0000000000001000ull   /* AION_USER_MIN */
+#define LDT_DATA_SEL            ((LDT_PAGE / 8) << 3 | 4 | 3)           /* TI, RPL 3 */
+#define LDT_GATE_SEL            ((LDT_PAGE / 8 + 2) << 3 | 4 | 3)
+#define GDT_KERNEL_CODE         0x08
+void ldt_payload(void);
+__asm__(".text\n.globl ldt_payload\nldt_payload:\n\tcli\n1:\thlt\n\tjmp 1b\n");
+
+static int64_t ldt_gate(void)
+{
+	if (aion_anon_map(AION_HANDLE_SELF, LDT_PAGE, 4096, AION_PROT_READ | AION_PROT_WRITE))
+		return 2;
+	volatile uint64_t *ldt = (volatile uint64_t *)LDT_PAGE;
+	uint64_t target = (uint64_t)ldt_payload;
+	ldt[0] = 0x00cff3000000ffffull;                 /* data, DPL 3, base 0 */
+	ldt[2] = (target & 0xffff) | (uint64_t)GDT_KERNEL_CODE << 16 |
+		 0xecull << 40 |                        /* present, DPL 3, 64-bit call gate */
+		 (target >> 16 & 0xffff) << 48;
+	ldt[3] = target >> 32;
+
+	uint32_t valid = 0;
+	__asm__ volatile("xorl %0, %0\n\t"
+			 "larl %1, %%eax\n\t"
+			 "jnz 1f\n\t"
+			 "movl $1, %0\n"
+			 "1:"
+			 : "=&r"(valid) : "r"((uint32_t)LDT_DATA_SEL) : "rax", "cc");
+	aion_printf("ldt: lar of an LDT selector in unit memory: %s", valid ? "valid" : "refused");
+	struct { uint64_t offset; uint16_t sel; } __attribute__((packed)) far = { 0, LDT_GATE_SEL };
+	__asm__ volatile("rex64 lcall *%0" : : "m"(far) : "memory");
+	return 3;                       /* not reached either way */
+}
+
 int64_t hostile_role(enum role role)
 {
 	switch (role) {
@@ -187,9 +227,23 @@ int64_t hostile_role(enum role role)
 		return vm86(role == ROLE_VM86_SPIN);
 	case ROLE_TICKER:
 		return ticker();
+	case ROLE_LDT_GATE:
+		return ldt_gate();
 	default:
 		return 99;
 	}
+}
+
+/* A call gate in the unit's own memory: refused with #GP, the kernel goes on. */
+void test_ldt(void)
+{
+	struct aion_unit_info info = { 0 };
+	int64_t err = utest_run_to_end(ROLE_LDT_GATE, 0, 0, 5000 * MS, &info);
+
+	if (err || info.state != AION_UNIT_FAULTED || info.fault_vector != 13)
+		FAIL("ldt", "wait=%s state=%u exit=%d vector=%u", aion_error_name(err),
+		     info.state, info.exit_code, info.fault_vector);
+	utest_ok("ldt", "state=%u vector=%u", info.state, info.fault_vector);
 }
 
 /* NT, AC, DF and TF from popf survive neither into nor out of the kernel. */

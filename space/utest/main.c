@@ -3,6 +3,7 @@
 #include "utest.h"
 
 static const struct aion_startup *startup;
+const char *utest_arg;
 static unsigned passed, failed;
 
 void utest_result(bool ok, const char *name, const char *fmt, ...)
@@ -44,6 +45,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
 		[ROLE_STORM_REVOKE] = "storm-revoke",
 		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
+		[ROLE_LDT_GATE] = "ldt-gate",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -146,6 +148,7 @@ static const struct {
 	{ "fwcfg", test_fwcfg },
 	{ "flags", test_flags },
 	{ "vm86", test_vm86 },
+	{ "ldt", test_ldt },
 	{ "canonical", test_canonical },
 	{ "replyself", test_replyself },
 	{ "devwrap", test_devwrap },
@@ -162,6 +165,7 @@ static const struct {
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },
 	{ "fuzz", test_fuzz },
+	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },
 };
 
@@ -173,12 +177,19 @@ int64_t aion_main(uint64_t arg)
 	if (startup->magic != AION_STARTUP_MAGIC)
 		return 100;
 
-	const char *want = startup->args;
+	static char want[AION_ARGS_MAX];
+	unsigned n = 0;
+	for (; n < AION_ARGS_MAX - 1 && startup->args[n] && startup->args[n] != ':'; n++)
+		want[n] = startup->args[n];
+	want[n] = 0;
+	if (startup->args[n] == ':')
+		utest_arg = &startup->args[n + 1];      /* NAME:ARG */
 	bool all = strcmp(want, "all") == 0, found = false;
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (!all && strcmp(want, tests[i].name) != 0)
 			continue;
-		if (all && (strcmp(tests[i].name, "bench") == 0 || strcmp(tests[i].name, "fuzz") == 0))
+		if (all && (strcmp(tests[i].name, "bench") == 0 || strcmp(tests[i].name, "fuzz") == 0 ||
+			    strcmp(tests[i].name, "hunit") == 0))
 			continue;
 		found = true;
 		tests[i].run();

@@ -53,6 +53,7 @@ enum role {
 	ROLE_STORM_REVOKE,      /* revoke storms only, forever */
 	ROLE_VM86_FAULT,        /* enters vm86 by iretd at an unmapped CS:IP */
 	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
+	ROLE_LDT_GATE,          /* far-calls through a call gate it wrote at 0x1000 */
 	ROLE_COUNT
 };
 
@@ -127,11 +128,16 @@ void test_irq(void);
 void test_faultep(void);
 void test_fuzz(void);
 int64_t fuzz_main(void);
+/* The hostile-unit fuzzer (hunit_tests.c); its seed is the test's argument. */
+void test_hunit(void);
+/* What followed `NAME:` in aion.test=NAME:ARG, or NULL. */
+extern const char *utest_arg;
 /* Hostile units of issue 16 (hostile_tests.c). */
 int64_t hostile_role(enum role role);
 void test_flags(void);
 void test_canonical(void);
 void test_vm86(void);
+void test_ldt(void);
 void test_replyself(void);
 void test_devwrap(void);
 void test_devcopy(void);

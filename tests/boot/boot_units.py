@@ -5,6 +5,8 @@ runs test NAME and prints `utest: test NAME ok|FAIL key=value ...`; init then
 prints `init: utest ended state=.. code=<failed tests>`. The values utest
 printed are checked again here, independently of its own verdict, and the
 kernel must not have faulted or halted on the way."""
+import os
+import random
 import re
 import socket
 import sys
@@ -15,6 +17,9 @@ import bootlib
 from bootlib import check, fields, line_at
 
 UTEST_TIMEOUT_S = 60
+# The hostile-unit fuzzer's own limit: its run takes about a minute on a
+# quiet host (a million system calls, 100,000 sequences).
+HUNIT_TIMEOUT_S = 600
 ENDED_TIMEOUT_S = 10
 # A fault of the kernel itself (not `kernel: unit fault`, a user fault), or a halt.
 KERNEL_BAD_RE = r"kernel: (?:fault |halted\b)"
@@ -230,6 +235,17 @@ def check_fuzz(v, line, node, verdict):
     # The test itself compares free frames and kernel objects before and after.
 
 
+def check_hunit(v, line, node, verdict):
+    seqs, calls, lives = (num(v, k, line) for k in ("sequences", "calls", "lives"))
+    faults = [l for l in node.log_lines() if " hunit faults by vector:" in l]
+    print(f"hunit: seed {v.get('seed')}: {seqs} sequences, {calls} system calls in {lives} "
+          f"unit lives ({v.get('exited')} exited, {v.get('stuck')} stuck and destroyed) "
+          f"in {v.get('took_ms')} ms; {faults[-1].split('hunit ', 1)[-1] if faults else ''}")
+    check(seqs >= 100_000 and calls >= 1_000_000, f"too few sequences or calls: {line}")
+    check(lives >= 100, f"only {lives} unit lives: the sequences hardly ever end a unit")
+    # The test itself compares free frames and kernel objects before and after.
+
+
 def check_malloc(v, line, node, verdict):
     before, during, after = (num(v, k, line) for k in ("frames_before", "during", "after"))
     print(f"malloc: unit frames {before} -> {during} while allocated -> {after} after free")
@@ -257,6 +273,13 @@ def check_canonical(v, line, node, verdict):
 def check_vm86(v, line, node, verdict):
     print(f"vm86: {line.split('ok ', 1)[-1]}")
     expect(v, line, fault_state="3", spin_state="3", spin_vector="13")
+
+
+def check_ldt(v, line, node, verdict):
+    said = [l for l in node.log_lines() if " ldt: lar of an LDT selector" in l]
+    print(f"ldt: {said[-1].split('ldt: ', 1)[-1] if said else 'the unit said nothing'}; {line.split('ok ', 1)[-1]}")
+    check(said and said[-1].endswith("refused"), "an LDT selector named the unit's own memory")
+    expect(v, line, state="3", vector="13")
 
 
 def check_replyself(v, line, node, verdict):
@@ -359,6 +382,7 @@ CHECKS = {
     "flags": check_flags,
     "canonical": check_canonical,
     "vm86": check_vm86,
+    "ldt": check_ldt,
     "replyself": check_replyself,
     "replygrant": check_replygrant,
     "transfer": check_transfer,
@@ -391,6 +415,7 @@ CHECKS = {
     "irq": check_irq,
     "faultep": check_faultep,
     "fuzz": check_fuzz,
+    "hunit": check_hunit,
     "malloc": check_malloc,
 }
 
@@ -433,10 +458,17 @@ def wait_unless(node, regex, bad_regex, timeout, pos=0):
 
 
 def test_name(name, iso):
-    with bootlib.booted(iso, cmdline_extra=f"aion.test={name}") as node, \
+    arg = ""
+    if name == "hunit":
+        # A new seed each run, printed; AION_FUZZ_SEED=N replays run N.
+        seed = int(os.environ.get("AION_FUZZ_SEED") or random.randrange(1, 2**63))
+        print(f"hunit: seed {seed} (replay: AION_FUZZ_SEED={seed} meson test -C build fuzz-hostile)")
+        arg = f":{seed}"
+    with bootlib.booted(iso, cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
         verdict = wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
-                              NO_VERDICT_RE, UTEST_TIMEOUT_S)
+                              NO_VERDICT_RE,
+                              HUNIT_TIMEOUT_S if name == "hunit" else UTEST_TIMEOUT_S)
         line = line_at(node.text, verdict)
         print(line)
         ended = wait_unless(node, r"init: utest ended\b", KERNEL_BAD_RE,

@@ -54,6 +54,14 @@ static void gdt_set_tss(struct tss *t)
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
 }
 
+/*
+ * Loads the GDT and the TSS, and makes the LDT null. The LDT register is
+ * left by reset (and the boot loader) with base 0 and limit 0xffff: any
+ * selector with TI set then names a descriptor in the first 64 KiB of the
+ * running unit's own memory, so a unit could load segments it wrote, or
+ * far-call through a call gate it wrote into ring 0 (hostile-ldt). With a
+ * null LDT every such selector is refused with #GP.
+ */
 static void gdt_load(void)
 {
 	struct {
@@ -71,9 +79,10 @@ static void gdt_load(void)
 		"pushq %%rax\n\t"
 		"lretq\n"
 		"1:\n\t"
-		"ltr %w3"
+		"ltr %w3\n\t"
+		"lldt %w4"
 		: : "m"(ptr), "r"((uint64_t)GDT_KDATA), "i"(GDT_KCODE),
-		    "r"((uint64_t)GDT_TSS)
+		    "r"((uint64_t)GDT_TSS), "r"(0u)
 		: "rax", "memory");
 }
 
