@@ -150,6 +150,10 @@ bool unit_log_ok(struct unit *u)
 
 	if (!p)
 		return true;
+	/* The whole tree under one child of init shares a budget: a unit's
+	 * children could make grandchildren to get more (≤ UNIT_MAX_DEPTH). */
+	while (p->parent && p->parent->parent)
+		p = p->parent;
 	uint64_t now = arch_clock_ns();
 	if (!p->log.at) {
 		p->log.at = now;

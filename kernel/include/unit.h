@@ -79,9 +79,10 @@ int unit_destroy(struct unit *u);
 
 /*
  * Whether a routine line about u's life (create, exit, fault, destroy) may
- * be printed. Such lines are charged to u's parent, so a unit that makes
- * and kills children in a loop cannot flood the console; the count of
- * lines it held back is printed with the next one let through.
+ * be printed. Such lines are charged to the top of u's tree below init
+ * (init itself for init's children), so a unit that makes and kills
+ * children in a loop cannot flood the console; the count of lines held
+ * back is printed with the next one let through.
  */
 bool unit_log_ok(struct unit *u);
 
