@@ -4,8 +4,10 @@
  * pending, returns to user mode with its `syscall` to run again, and
  * continues where it was; the tree it revokes cannot grow meanwhile.
  * Revoke, map and destroy storms run while a higher-priority ticker
- * sleeps 10 ms at a time: it is never starved, the storms complete, and
- * every frame and kernel object comes back.
+ * sleeps 2-10 ms at a time: it is never starved, the storms complete,
+ * every frame and kernel object comes back, and some of its interrupts
+ * cut a revoke (boot_units.py requires a restart; the varying sleeps are
+ * why one comes: hostile_tests.c, ticker).
  */
 #include "utest.h"
 
