@@ -352,8 +352,16 @@ def check_longops(v, line, node, verdict):
     check(late <= LONGOPS_LATE_LIMIT_US, f"the ticker was {late} us late")
 
 
+def check_revokecut(v, line, node, verdict):
+    print(f"revokecut: {line.split('ok ', 1)[-1]}")
+    check(num(v, "restarts", line) >= 1 and num(v, "left", line) >= 1,
+          f"the unit's revoke was not cut before it faulted: {line}")
+    expect(v, line, copy="AION_OK")
+
+
 CHECKS = {
     "longops": check_longops,
+    "revokecut": check_revokecut,
     "logflood": check_logflood,
     "flags": check_flags,
     "canonical": check_canonical,
