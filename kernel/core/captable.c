@@ -8,7 +8,9 @@
 #include "aion/object.h"
 #include "arch.h"
 #include "handle.h"
+#include "sched.h"
 #include "syscalls.h"
+#include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
 
@@ -61,31 +63,58 @@ int64_t sys_cap_give(const struct sys_args *a)
 }
 
 /*
+ * The mark a cut revoke leaves on its object (kobj.revoker: no copy of
+ * it is made) belongs to the thread whose call was cut and lasts only
+ * until that thread is back in the kernel: this drops it. Called when the
+ * thread enters CAP_REVOKE again (the call takes the mark anew if cut
+ * again), makes any other call (it gave the revoke up) or dies
+ * (thread_kill: its unit faulted or was destroyed mid-revoke). A mark on
+ * a slot instead outlived its revoke: a unit that ended mid-revoke kept
+ * copies of the object refused until it was destroyed, a slot moved away
+ * took the mark to a unit that might never revoke.
+ */
+void cap_revoke_unmark(struct thread *t)
+{
+	struct kobj *o = t->revoking;
+
+	if (!o)
+		return;
+	t->revoking = NULL;
+	o->revoker = NULL;              /* only t's own revoke sets it to t */
+	kobj_put(o);
+}
+
+/*
  * Preemptible and restartable: chunks of REVOKE_CHUNK deletions, and after
  * each one an interrupt pending ends the invocation with the call to run
- * again (SYS_RESTART). The progress is the tree itself, and while the
- * revoke is marked on the object (kobj.revoker) no copy of it is made
- * (EAGAIN), so the tree only shrinks and the restarts end. A second revoke
- * of the same object takes the mark when the first is done.
+ * again (SYS_RESTART). The progress is the tree itself, and while the cut
+ * revoke is marked on the object no copy of it is made (EAGAIN), so the
+ * tree only shrinks and the restarts end. Nothing else runs within one
+ * invocation, so the mark is needed only from a cut to the next
+ * invocation. A second revoke of the same object takes the mark at its
+ * first cut after the first is done.
  */
 int64_t sys_cap_revoke(const struct sys_args *a)
 {
-	struct handle_slot *s = slot_of(a->a0);
+	struct thread *t = sched_current();
 
+	cap_revoke_unmark(t);           /* this call takes it again if cut again */
+	struct handle_slot *s = slot_of(a->a0);
 	if (!s)
 		return -AION_ECAP;
 	struct kobj *o = s->obj;
-	if (!o->revoker)
-		o->revoker = s;
 	for (;;) {
 		int err = handle_revoke(s, REVOKE_CHUNK);
-		if (err != -AION_EAGAIN) {
-			if (o->revoker == s)
-				o->revoker = NULL;
+		if (err != -AION_EAGAIN)
 			return err;
-		}
-		if (arch_irq_pending())
+		if (arch_irq_pending()) {
+			if (!o->revoker) {
+				o->revoker = t;
+				t->revoking = o;
+				kobj_get(o);    /* the slot may go before t is back */
+			}
 			return SYS_RESTART;
+		}
 	}
 }
 

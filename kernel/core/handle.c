@@ -194,8 +194,6 @@ int handle_move(struct handle_slot *src, struct handle_table *dst,
 	if (!s)
 		return err;
 	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
-	if (src->obj->revoker == src)
-		src->obj->revoker = s;  /* the revoke goes on from the new slot */
 	reparent_children(src, s);
 	handle_delete(src);
 	*out = make(dst, s);
@@ -207,8 +205,6 @@ void handle_delete(struct handle_slot *s)
 	struct kobj *o = s->obj;
 	uint32_t rights = s->rights;
 
-	if (o->revoker == s)
-		o->revoker = NULL;      /* a revoke given up: the slot is gone */
 	reparent_children(s, s->parent);
 	unlink_slot(s);
 	s->obj = NULL;

@@ -93,7 +93,11 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
-	sched_current()->unit->syscalls++;
+	struct thread *t = sched_current();
+
+	t->unit->syscalls++;
+	if (t->revoking && n != AION_SYS_CAP_REVOKE)
+		cap_revoke_unmark(t);   /* not back to its cut revoke: given up */
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
 
 	if (r == SYS_RESTART) {

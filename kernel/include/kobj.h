@@ -10,14 +10,14 @@
 #include "common/slab.h"
 
 struct handle_slot;
-
+struct thread;
 struct unit;
 
 struct kobj {
 	uint32_t type;                  /* enum aion_obj_type */
 	uint32_t refs;
 	struct unit *payer;             /* whose caches it lives in: referenced; NULL: boot's */
-	struct handle_slot *revoker;    /* a CAP_REVOKE under way from this slot */
+	struct thread *revoker;         /* whose cut CAP_REVOKE bars copies (captable.c) */
 };
 
 /* Slab caches, one per object type: each unit has a set, and the kernel one. */

@@ -42,6 +42,7 @@ struct thread {
 	uint64_t cpu_ns, switches, ran_since, slice_end;
 	uint64_t slice_left;            /* rest of the slice when preempted */
 	int64_t wake_result;            /* what a blocking call returns */
+	struct kobj *revoking;          /* its cut CAP_REVOKE's object, referenced */
 
 	/* IPC (endpoint.c, notification.c) */
 	uint32_t ipc_state;
@@ -69,6 +70,8 @@ void thread_exit_current(int32_t code);
 
 /* Marks t dead and takes it off every queue (the unit is ending). */
 void thread_kill(struct thread *t);
+/* Drops the mark t's cut CAP_REVOKE left on its object, if any (captable.c). */
+void cap_revoke_unmark(struct thread *t);
 
 /* Frees the kernel stack of a dead thread and unlinks it from its unit. */
 void thread_reap(struct thread *t);

@@ -119,16 +119,28 @@ static int64_t canonical(void)
 	syscall_at_end_of(LAST_USER_PAGE);
 }
 
-#define TICK_NS                 (10 * MS)
+#define TICK_MIN_NS             (2 * MS)
+#define TICK_SPREAD_NS          (8 * MS)        /* sleeps of 2..10 ms */
 #define TICKER_NS               (2000 * MS)
 
-/* Sleeps TICK_NS at a time for TICKER_NS; exits with its worst lateness in µs. */
+/*
+ * Sleeps TICKER_NS in sleeps of varying length; exits with its worst
+ * lateness in µs. Varying, because a fixed sleep counted from each wake
+ * locks onto a periodic load: a wake held back to the end of a long call
+ * (the 4 MiB ANON_MAP of test_longops) starts the next sleep there, and
+ * with a load period a little longer than the sleep, every later wake
+ * falls in that call again and no other point of the load is ever hit.
+ */
 static int64_t ticker(void)
 {
 	uint64_t start = aion_clock_ns(), worst = 0;
+	uint32_t rnd = 0x9e3779b9u;     /* xorshift32: any fixed seed will do */
 
 	while (aion_clock_ns() - start < TICKER_NS) {
-		uint64_t due = aion_clock_ns() + TICK_NS;
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 17;
+		rnd ^= rnd << 5;
+		uint64_t due = aion_clock_ns() + TICK_MIN_NS + rnd % TICK_SPREAD_NS;
 		aion_sleep_until(due);
 		uint64_t late = aion_clock_ns() - due;
 		if (late > worst)

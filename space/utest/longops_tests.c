@@ -4,8 +4,10 @@
  * pending, returns to user mode with its `syscall` to run again, and
  * continues where it was; the tree it revokes cannot grow meanwhile.
  * Revoke, map and destroy storms run while a higher-priority ticker
- * sleeps 10 ms at a time: it is never starved, the storms complete, and
- * every frame and kernel object comes back.
+ * sleeps 2-10 ms at a time: it is never starved, the storms complete,
+ * every frame and kernel object comes back, and some of its interrupts
+ * cut a revoke (boot_units.py requires a restart; the varying sleeps are
+ * why one comes: hostile_tests.c, ticker).
  */
 #include "utest.h"
 
@@ -153,4 +155,85 @@ out:
 			aion_unit_destroy(sinks[s]);
 			aion_handle_close(sinks[s]);
 		}
+}
+
+#define CUT_FAIL(...) do { utest_fail("revokecut", __VA_ARGS__); goto out; } while (0)
+#define CUT_SLEEP_NS            (MS / 10)       /* its revoke takes about 1 ms */
+
+static uint8_t faulter_stack[4096] __attribute__((aligned(16)));
+
+/* Outranks the revoking thread: wakes mid-revoke, cuts it, faults the unit. */
+static void faulter(void)
+{
+	aion_sleep_ns(CUT_SLEEP_NS);
+	__asm__ volatile("ud2");
+}
+
+/*
+ * ROLE_REVOKE_CUT (spawned one below its maximum priority): a tree of
+ * copies of CHILD_CAP, a faulter thread at the maximum, then the revoke
+ * the faulter cuts and ends for good. Returns only on a failure.
+ */
+int64_t longops_revoke_cut_role(void)
+{
+	aion_handle_t sinks[ROLE_SINKS], end;
+
+	for (unsigned s = 0; s < ROLE_SINKS; s++) {
+		int64_t h = aion_unit_create(AION_HANDLE_SELF, "sink", 4, SINK_QUOTA, 0);
+		if (h < 0)
+			return 2;
+		sinks[s] = (aion_handle_t)h;
+	}
+	if (build_tree(CHILD_CAP, sinks, ROLE_SINKS, &end))
+		return 3;
+	int64_t t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)faulter,
+				       (uint64_t)(faulter_stack + sizeof(faulter_stack)), 0,
+				       REVOKE_CUT_PRIO);
+	if (t < 0 || aion_thread_start((aion_handle_t)t))
+		return 4;
+	aion_cap_revoke(CHILD_CAP);
+	return 5;                       /* the faulter did not cut it */
+}
+
+/*
+ * A unit that dies in the middle of a revoke (cut at a preemption point,
+ * never issued again) must not leave the object closed to copies: the
+ * mark belonged to its thread, which is gone. Its table lives on (a unit
+ * that ended is not destroyed until its parent says so), and with the
+ * mark on its slot copies of the object got EAGAIN until then.
+ */
+void test_revokecut(void)
+{
+	struct aion_system_info before, after;
+	struct aion_unit_info info = { 0 };
+	struct aion_cap_info ci;
+	aion_handle_t u = 0, t = 0;
+	int64_t copy = 0, err, n = aion_notify_create();
+	unsigned left = 0;
+
+	if (n < 0)
+		CUT_FAIL("notify=%s", aion_error_name(n));
+	aion_system_info(&before);
+	err = utest_spawn_with_cap(ROLE_REVOKE_CUT, REVOKE_CUT_PRIO, (aion_handle_t)n,
+				   AION_RIGHTS_ALL, &u, &t);
+	if (err)
+		CUT_FAIL("spawn=%s", aion_error_name(err));
+	err = aion_unit_wait(u, 5000 * MS, &info);
+	aion_system_info(&after);
+	if (err || info.state != AION_UNIT_FAULTED)
+		CUT_FAIL("wait=%s state=%u code=%d", aion_error_name(err), info.state, info.exit_code);
+	for (unsigned i = 2; i < AION_HANDLE_SLOTS; i++)        /* copies not yet revoked */
+		if (aion_cap_list(u, i, &ci) >= 0 && ci.type == AION_OBJ_NOTIFICATION)
+			left++;
+	copy = aion_cap_copy((aion_handle_t)n, AION_RIGHTS_ALL);
+	if (copy >= 0)
+		aion_handle_close((aion_handle_t)copy);
+	utest_ok("revokecut", "restarts=%lu left=%u copy=%s",
+		 (unsigned long)(after.syscall_restarts - before.syscall_restarts), left,
+		 aion_error_name(copy < 0 ? copy : 0));
+out:
+	if (u)
+		utest_reap(u, t);
+	if (n >= 0)
+		aion_handle_close((aion_handle_t)n);
 }

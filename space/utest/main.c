@@ -43,15 +43,17 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_EAT_IOPORT] = "eat-ioport", [ROLE_EAT_DEVICE] = "eat-device",
 		[ROLE_MEM_HOLD] = "mem-hold", [ROLE_IRQ_BIND] = "irq-bind",
 		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
-		[ROLE_STORM_REVOKE] = "storm-revoke",
+		[ROLE_STORM_REVOKE] = "storm-revoke", [ROLE_REVOKE_CUT] = "revoke-cut",
 		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
 		[ROLE_LDT_GATE] = "ldt-gate",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
 		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ||
-				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ? 2048 : 256,
-		.max_prio = prio, .prio = prio, .arg = role, .no_start = no_start,
+				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ||
+				 role == ROLE_REVOKE_CUT ? 2048 : 256,
+		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
+		.arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);
 }
@@ -164,6 +166,7 @@ static const struct {
 	{ "revokeirq", test_revokeirq },
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },
+	{ "revokecut", test_revokecut },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },

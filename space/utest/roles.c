@@ -156,6 +156,8 @@ int64_t role_main(enum role role)
 	case ROLE_STORM:
 	case ROLE_STORM_REVOKE:
 		return longops_storm_role(role);
+	case ROLE_REVOKE_CUT:
+		return longops_revoke_cut_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

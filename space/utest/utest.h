@@ -32,7 +32,7 @@ enum role {
 	ROLE_ODD_FLAGS,         /* system calls and interrupts with NT, AC, DF set */
 	ROLE_TRAP_FLAG,         /* SYSCALL with TF set: ends with #DB */
 	ROLE_CANONICAL,         /* SYSCALL at the end of the last user page */
-	ROLE_TICKER,            /* sleeps 10 ms at a time; exits with its worst lateness */
+	ROLE_TICKER,            /* sleeps 2-10 ms at a time; exits with its worst lateness */
 	ROLE_CAP_PUSHER,        /* answers calls on CHILD_CAP with w0 capabilities */
 	ROLE_FULL_TABLE,        /* no quota, one free slot: receives on CHILD_CAP */
 	ROLE_EAT_ENDPOINT,      /* spends its quota on one kind of object (quota_tests.c) */
@@ -51,6 +51,7 @@ enum role {
 	ROLE_FAULT_SETTER,      /* sets two units' fault endpoints, exits */
 	ROLE_STORM,             /* revoke, map and destroy storms, forever (longops_tests.c) */
 	ROLE_STORM_REVOKE,      /* revoke storms only, forever */
+	ROLE_REVOKE_CUT,        /* faults while its revoke of CHILD_CAP's copies is cut */
 	ROLE_VM86_FAULT,        /* enters vm86 by iretd at an unmapped CS:IP */
 	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
 	ROLE_LDT_GATE,          /* far-calls through a call gate it wrote at 0x1000 */
@@ -144,6 +145,10 @@ void test_devcopy(void);
 void test_logflood(void);
 void test_longops(void);
 int64_t longops_storm_role(enum role role);
+void test_revokecut(void);
+/* ROLE_REVOKE_CUT's maximum priority; its first thread runs one below. */
+#define REVOKE_CUT_PRIO         100
+int64_t longops_revoke_cut_role(void);
 void bench_irq_latency(void);
 /* Authority and quotas (authority_tests.c). */
 int64_t cap_pusher(void);
