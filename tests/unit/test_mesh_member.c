@@ -525,6 +525,43 @@ static struct mesh_member *entry(struct mesh_members *m, uint16_t node)
 	return NULL;
 }
 
+/* Node 1 knowing 2 and 3; 2 has refuted a suspicion once. Returns 2's
+ * entry. */
+static struct mesh_member *refuted_once(struct mesh_members *m)
+{
+	struct mesh_member *e;
+
+	assert_int_equal(mesh_members_init(m, 1, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(mesh_members_add(m, 2, 0), 0);
+	assert_int_equal(mesh_members_add(m, 3, 0), 0);
+	e = entry(m, 2);
+	deliver_gossip(m, 3, 2, MESH_STATE_SUSPECT, 0);
+	deliver_gossip(m, 2, 2, MESH_STATE_ALIVE, 1);
+	assert_int_equal(e->refuted, 1);
+	return e;
+}
+
+/* 3 says 2 is DEAD at inc, then ALIVE at inc + 1; meanwhile the link
+ * layer saw a new boot of 2 or not. Returns 2's refutation count. */
+static unsigned dies_and_returns(struct mesh_members *m, uint32_t inc,
+				 bool new_boot)
+{
+	deliver_gossip(m, 3, 2, MESH_STATE_DEAD, inc);
+	if (new_boot)
+		mesh_members_new_boot(m, 2);
+	deliver_gossip(m, 3, 2, MESH_STATE_ALIVE, inc + 1);
+	assert_int_equal(mesh_members_state(m, 2, NULL), MESH_STATE_ALIVE);
+	return entry(m, 2)->refuted;
+}
+
+/* 3 suspects 2 at inc: the refutations that suspicion is stretched by. */
+static unsigned suspected_stretch(struct mesh_members *m, uint32_t inc)
+{
+	deliver_gossip(m, 3, 2, MESH_STATE_SUSPECT, inc);
+	assert_int_equal(mesh_members_state(m, 2, NULL), MESH_STATE_SUSPECT);
+	return entry(m, 2)->stretch;
+}
+
 /*
  * Refuted nodes, same boot: a live node that refutes our SUSPECT, or a
  * falsely DEAD one coming back, counts, and its next suspicion waits
@@ -538,19 +575,9 @@ static void test_refuted_same_boot(void **state)
 	struct mesh_member *e;
 
 	(void)state;
-	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(mesh_members_add(&m, 2, 0), 0);
-	assert_int_equal(mesh_members_add(&m, 3, 0), 0);
-	e = entry(&m, 2);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 0);
-	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 1);
-	assert_int_equal(e->refuted, 1);
-	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 1);
-	deliver_gossip(&m, 3, 2, MESH_STATE_ALIVE, 2);
-	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_ALIVE);
-	assert_int_equal(e->refuted, 2);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 2);
-	assert_int_equal(e->stretch, 2);
+	e = refuted_once(&m);
+	assert_int_equal(dies_and_returns(&m, 1, false), 2);
+	assert_int_equal(suspected_stretch(&m, 2), 2);
 
 	/* A new boot while we hold it ALIVE (it restarted before anyone
 	 * noticed): the count goes, a later refutation counts again. */
@@ -558,20 +585,14 @@ static void test_refuted_same_boot(void **state)
 	assert_int_equal(e->refuted, 3);
 	mesh_members_new_boot(&m, 2);
 	assert_int_equal(e->refuted, 0);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 3);
+	suspected_stretch(&m, 3);
 	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 4);
 	assert_int_equal(e->refuted, 1);
 
 	/* After a rejoin, the same boot's next false death counts. */
-	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 4);
-	mesh_members_new_boot(&m, 2);
-	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 5);
-	assert_int_equal(e->refuted, 0);
-	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 5);
-	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 6);
-	assert_int_equal(e->refuted, 1);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 6);
-	assert_int_equal(e->stretch, 1);
+	assert_int_equal(dies_and_returns(&m, 4, true), 0);
+	assert_int_equal(dies_and_returns(&m, 5, false), 1);
+	assert_int_equal(suspected_stretch(&m, 6), 1);
 }
 
 /*
@@ -588,29 +609,15 @@ static void test_refuted_new_boot(void **state)
 	struct mesh_member *e;
 
 	(void)state;
-	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(mesh_members_add(&m, 2, 0), 0);
-	assert_int_equal(mesh_members_add(&m, 3, 0), 0);
-	e = entry(&m, 2);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 0);
-	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 1);
-	assert_int_equal(e->refuted, 1);
-	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 1);
-	mesh_members_new_boot(&m, 2);
-	assert_int_equal(e->refuted, 0);
-	deliver_gossip(&m, 2, 2, MESH_STATE_ALIVE, 2);
-	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_ALIVE);
-	assert_int_equal(e->refuted, 0);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 2);
-	assert_int_equal(e->stretch, 0);
+	e = refuted_once(&m);
+	assert_int_equal(dies_and_returns(&m, 1, true), 0);
+	assert_int_equal(suspected_stretch(&m, 2), 0);
 
 	/* Its ALIVE first (from 3), its new boot after. */
-	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 2);
-	deliver_gossip(&m, 3, 2, MESH_STATE_ALIVE, 3);
+	assert_int_equal(dies_and_returns(&m, 2, false), 1);
 	mesh_members_new_boot(&m, 2);
 	assert_int_equal(e->refuted, 0);
-	deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 3);
-	assert_int_equal(e->stretch, 0);
+	assert_int_equal(suspected_stretch(&m, 3), 0);
 
 	/* Suspected, not yet dead, when the new boot shows up: the same. */
 	mesh_members_new_boot(&m, 2);
