@@ -193,13 +193,16 @@ static void set_state(struct mesh_members *m, struct mesh_member *e,
 	bool fresh = old != state || inc != e->incarnation;
 
 	if ((old == MESH_STATE_SUSPECT || old == MESH_STATE_DEAD) &&
-	    state == MESH_STATE_ALIVE && inc > e->incarnation) {
+	    state == MESH_STATE_ALIVE && inc > e->incarnation &&
+	    !e->rejoin) {
 		/* It refuted: alive, but slow to answer lately. */
 		uint8_t r = refuted_now(e, now);
 
 		e->refuted = r < m->cfg.refuted_max ? r + 1u : r;
 		e->refuted_at = now;
 	}
+	if (state == MESH_STATE_ALIVE)
+		e->rejoin = false;
 	e->incarnation = inc;
 	if (!fresh)
 		return;
@@ -218,6 +221,24 @@ static void set_state(struct mesh_members *m, struct mesh_member *e,
 	e->gossip_left = retransmit_count(m);
 	if (old != state)
 		emit(m, now, e->node, old, state, inc);
+}
+
+/*
+ * The link layer saw a new boot of node (a start it had not heard from).
+ * The refutations we remember were the old boot's, which is gone; and if
+ * we hold the node SUSPECT or DEAD, its coming back ALIVE is this boot
+ * rejoining, not a slow node proving a suspicion wrong, so it is not
+ * counted (the next ALIVE ends that). Held ALIVE, the new boot answers
+ * from now on, and a later suspicion it refutes is counted as usual.
+ */
+void mesh_members_new_boot(struct mesh_members *m, uint16_t node)
+{
+	struct mesh_member *e = find(m, node);
+
+	if (!e)
+		return;
+	e->refuted = 0;
+	e->rejoin = e->state != MESH_STATE_ALIVE;
 }
 
 static struct mesh_member *join(struct mesh_members *m, uint16_t node,

@@ -398,8 +398,13 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
 	}
 	rx_by_type[h.type]++;           /* valid: decode took it */
 	bool new_boot = windows[h.src].boot != boot_before;
-	if (new_boot)
+	if (new_boot) {
 		mlog("peer node=%u boot=%u (was %u)", h.src, h.src_boot, boot_before);
+		/* Before membership hears this boot's ALIVE: a rejoin is no
+		 * refutation. (A capture replayed to us can only set a boot
+		 * after we restarted ourselves, when we hold nothing of it.) */
+		mesh_members_new_boot(&members, h.src);
+	}
 	switch (h.type) {
 	case MESH_PING:
 	case MESH_PING_REQ:

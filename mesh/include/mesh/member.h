@@ -59,7 +59,10 @@
  * node waits at least min * (1 + count) (never beyond max), however many
  * confirmations come: the healthy nodes' confirmations no longer kill a
  * node that keeps proving them wrong, while a node that was quiet before
- * it died is still declared dead after min.
+ * it died is still declared dead after min. A new boot of the node (the
+ * caller's link layer knows it: mesh_members_new_boot) is not the slow
+ * one: its remembered refutations are dropped, and its rejoin (ALIVE at a
+ * higher incarnation over our SUSPECT or DEAD) is not counted.
  *
  * A node that finds its own timer firing more than half a period late
  * (it was paused or starved; the answer may be unread in its queue)
@@ -214,6 +217,8 @@ struct mesh_member {
 	uint8_t refuted;
 	uint8_t stretch;
 	uint64_t refuted_at;
+	bool rejoin;         /* a new boot seen while SUSPECT or DEAD: its
+			      * next ALIVE is no refutation */
 };
 
 struct mesh_relay {
@@ -274,6 +279,11 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 int mesh_members_receive(struct mesh_members *m, uint64_t now,
 			 const struct mesh_msg *msg,
 			 struct mesh_msg *out, size_t max);
+
+/* The caller saw a start of node it had not heard from (a new boot; the
+ * first packet of a node counts too): see "Refuted nodes" above. Call it
+ * before handing membership that boot's message. */
+void mesh_members_new_boot(struct mesh_members *m, uint16_t node);
 
 /* Earliest time mesh_members_tick has work to do. */
 uint64_t mesh_members_next_deadline(const struct mesh_members *m);
