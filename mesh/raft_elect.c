@@ -44,13 +44,16 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 	raft_reset_election_timer(r);
 }
 
-/* A server that is no voter cannot win, and one whose log is full could
- * not append the NOOP that lets a new leader commit. (At the last term
- * there is no next one to ask for.) */
+/* A server that is no voter cannot win, and one whose log is full, or
+ * ends at RAFT_INDEX_MAX, could not append the NOOP that lets a new leader
+ * commit. (At the last term there is no next one to ask for.) A log that
+ * ends at the bound comes only from a peer (a snapshot or entries there,
+ * which the codec lets through): leading from it put the NOOP past the
+ * bound, where no APPEND encodes and raft_init refuses the durable log. */
 static bool can_campaign(const struct raft *r)
 {
 	return raft_is_voter(&r->conf, r->id) && raft_log_free(&r->log) > 0 &&
-	       r->hard.term < RAFT_INDEX_MAX;
+	       r->log.last < RAFT_INDEX_MAX && r->hard.term < RAFT_INDEX_MAX;
 }
 
 static void ask_votes(struct raft *r, uint8_t type, uint64_t term)

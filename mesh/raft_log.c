@@ -59,8 +59,8 @@ int raft_log_append(struct raft_log *l, uint64_t term, uint8_t type,
 
 	if (len > RAFT_ENTRY_MAX)
 		return -AION_EINVAL;
-	if (raft_log_free(l) == 0)
-		return -AION_ENOSPC;
+	if (raft_log_free(l) == 0 || l->last >= RAFT_INDEX_MAX)
+		return -AION_ENOSPC;    /* no index past the bound (raft.h) */
 	l->last++;
 	e = &l->ents[l->last % l->cap];
 	e->index = l->last;

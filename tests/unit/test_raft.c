@@ -430,6 +430,74 @@ static void test_propose_errors(void **state)
 	assert_int_equal(index, CAP);
 }
 
+/* Every message a server hands out must encode: the codec is the wire. */
+static void drain_encodable(struct one *o)
+{
+	uint8_t b[RAFT_MSG_MAX];
+
+	drain(o);
+	for (size_t i = 0; i < o->nout; i++)
+		assert_true(raft_msg_encode(&o->out[i], b, sizeof(b)) > 0);
+	assert_true(raft_last_index(&o->r) <= RAFT_INDEX_MAX);
+	assert_true(o->rd.apply_from > o->rd.apply_to ||
+		    o->rd.apply_to <= raft_last_index(&o->r));
+}
+
+/* The log never passes RAFT_INDEX_MAX, whatever a peer sends (the
+ * essence of two fuzz-mesh-decode crashes): a snapshot that ends at the
+ * bound, from a "leader" whose configuration leaves this server the only
+ * voter, made it campaign on its next timeout, win alone and append its
+ * NOOP at RAFT_INDEX_MAX + 1: every APPEND it sent then failed to encode,
+ * and raft_init refuses the log it persisted (-AION_ECORRUPT). A server
+ * whose log ends at the bound cannot lead, as one with a full log. */
+static void test_log_never_passes_index_max(void **state)
+{
+	struct raft_msg m = msg(RAFT_MSG_SNAP, 0x30000000000000ull, 1, 7);
+	struct raft_entry e = { .index = RAFT_INDEX_MAX, .term = 7,
+				.type = RAFT_ENTRY_NORMAL };
+	struct raft_init in = { .id = 1, .seed = 42, .log = a.log,
+				.log_cap = CAP, .hard = { 7, 0 },
+				.snap = { RAFT_INDEX_MAX - 1, 7, voters(1) },
+				.ents = &e, .nents = 1 };
+
+	(void)state;
+	make(&a, 1, 3, 3, NULL, 0);
+	m.flags = RAFT_MSG_DONE;
+	m.index = RAFT_INDEX_MAX;
+	m.log_term = 5;
+	m.conf = voters(1);
+	m.conf.s[1] = (struct raft_server){ 2, 2, false };   /* a learner */
+	m.conf.n = 2;
+	step(&a, &m);
+	drain_encodable(&a);
+	assert_true(a.rd.snap);
+	assert_int_equal(raft_last_index(&a.r), RAFT_INDEX_MAX);
+	for (unsigned i = 1; i <= 10; i++) {
+		raft_tick(&a.r, i * RAFT_ELECTION_MAX_MS);
+		drain_encodable(&a);
+		assert_int_equal(a.r.role, RAFT_FOLLOWER);
+	}
+	assert_int_equal(raft_last_index(&a.r), RAFT_INDEX_MAX);
+
+	/* The same from durable state: a log that ends at the bound. */
+	assert_int_equal(raft_init(&a.r, &in), 0);
+	raft_tick(&a.r, 10 * RAFT_ELECTION_MAX_MS);
+	drain_encodable(&a);
+	assert_int_equal(a.r.role, RAFT_FOLLOWER);
+	assert_int_equal(raft_last_index(&a.r), RAFT_INDEX_MAX);
+	/* One below it, the NOOP still fits: it leads, and proposes no more. */
+	in.snap.index = RAFT_INDEX_MAX - 2;
+	e.index = RAFT_INDEX_MAX - 1;
+	assert_int_equal(raft_init(&a.r, &in), 0);
+	raft_tick(&a.r, 10 * RAFT_ELECTION_MAX_MS);
+	drain_encodable(&a);
+	assert_int_equal(a.r.role, RAFT_LEADER);
+	assert_int_equal(raft_last_index(&a.r), RAFT_INDEX_MAX);
+	assert_int_equal(raft_propose(&a.r, RAFT_ENTRY_NORMAL, "x", 1, NULL),
+			 -AION_ENOSPC);
+	drain_encodable(&a);
+}
+
 /* ---- cluster rules ---- */
 
 static int run_until_leader(struct sim *s, uint64_t ms)
@@ -618,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_lease_ignores_vote_requests),
 		cmocka_unit_test(test_read_index_waits_for_term_commit_and_round),
 		cmocka_unit_test(test_propose_errors),
+		cmocka_unit_test(test_log_never_passes_index_max),
 		cmocka_unit_test(test_rejoining_node_does_not_depose_leader),
 		cmocka_unit_test(test_check_quorum_step_down),
 		cmocka_unit_test(test_next_deadline_after_tick),
