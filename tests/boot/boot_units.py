@@ -10,16 +10,19 @@ import random
 import re
 import socket
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import bootlib
-from bootlib import check, fields, line_at
+from bootlib import TestFailure, ac, check, fields, line_at
 
 UTEST_TIMEOUT_S = 60
 # The hostile-unit fuzzer's own limit: its run takes about a minute on a
-# quiet host (a million system calls, 100,000 sequences).
+# quiet host (a million system calls, 100,000 sequences). It prints its
+# progress every 10 s: silence for HUNIT_STALL_S means the node stopped.
 HUNIT_TIMEOUT_S = 600
+HUNIT_STALL_S = 60
 ENDED_TIMEOUT_S = 10
 # A fault of the kernel itself (not `kernel: unit fault`, a user fault), or a halt.
 KERNEL_BAD_RE = r"kernel: (?:fault |halted\b)"
@@ -243,6 +246,10 @@ def check_hunit(v, line, node, verdict):
           f"in {v.get('took_ms')} ms; {faults[-1].split('hunit ', 1)[-1] if faults else ''}")
     check(seqs >= 100_000 and calls >= 1_000_000, f"too few sequences or calls: {line}")
     check(lives >= 100, f"only {lives} unit lives: the sequences hardly ever end a unit")
+    # Most sequences must get to their end: a generator that wrote invalid
+    # encodings would turn the run into a stream of #UD deaths.
+    completed = num(v, "completed", line)
+    check(completed >= 0.8 * seqs, f"only {completed} of {seqs} sequences ran to their end")
     # The test itself compares free frames and kernel objects before and after.
 
 
@@ -464,6 +471,22 @@ def wait_unless(node, regex, bad_regex, timeout, pos=0):
     return m
 
 
+def wait_hunit(node):
+    """The fuzzer's verdict, failing as soon as its progress lines stop."""
+    deadline, pos = time.monotonic() + HUNIT_TIMEOUT_S, 0
+    while True:
+        try:
+            m = wait_unless(node, r"utest: (?:test hunit (?P<word>ok|FAIL)\b|hunit progress\b)",
+                            NO_VERDICT_RE, HUNIT_STALL_S, pos=pos)
+        except ac.NodeTimeout as e:
+            raise TestFailure(f"the node went silent for {HUNIT_STALL_S} s in the fuzzer "
+                              f"(kernel hung?)\n{e}") from None
+        if m.group("word"):
+            return m
+        pos = m.end()
+        check(time.monotonic() < deadline, f"no verdict within {HUNIT_TIMEOUT_S} s")
+
+
 def test_name(name, iso):
     arg = ""
     if name == "hunit":
@@ -473,9 +496,9 @@ def test_name(name, iso):
         arg = f":{seed}"
     with bootlib.booted(iso, cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
-        verdict = wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
-                              NO_VERDICT_RE,
-                              HUNIT_TIMEOUT_S if name == "hunit" else UTEST_TIMEOUT_S)
+        verdict = (wait_hunit(node) if name == "hunit" else
+                   wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
+                               NO_VERDICT_RE, UTEST_TIMEOUT_S))
         line = line_at(node.text, verdict)
         print(line)
         ended = wait_unless(node, r"init: utest ended\b", KERNEL_BAD_RE,
