@@ -34,7 +34,9 @@
 	X(UNIT_DESTROY,        "≤ 16 levels of child units, each: its threads "         \
 	                       "(≤ 512), its 256 handle slots, its page tables")        \
 	X(UNIT_INFO,           "O(1)")                                                  \
-	X(ANON_MAP,            "≤ 1,024 pages (4 MiB) allocated, zeroed and mapped")    \
+	X(ANON_MAP,            "restartable: chunks of 64 pages allocated, zeroed "     \
+	                       "and mapped (≤ 1,024 in all); a cut map given up is "    \
+	                       "unmapped by the caller's next call (≤ 1,024 pages)")    \
 	X(ANON_UNMAP,          "≤ 1,024 pages unmapped and freed")                      \
 	X(MEM_WRITE,           "copy ≤ 64 KiB")                                         \
 	X(SYSTEM_INFO,         "O(1)")                                                  \

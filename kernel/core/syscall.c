@@ -98,6 +98,8 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 	t->unit->syscalls++;
 	if (t->revoking && n != AION_SYS_CAP_REVOKE)
 		cap_revoke_unmark(t);   /* not back to its cut revoke: given up */
+	if (t->anon.unit && n != AION_SYS_ANON_MAP)
+		anon_map_abandon(t);    /* nor to its cut map: it never happened */
 	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
 
 	if (r == SYS_RESTART) {

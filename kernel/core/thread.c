@@ -137,6 +137,7 @@ void thread_kill(struct thread *t)
 	bool started = t->state != AION_THREAD_CREATED;
 
 	cap_revoke_unmark(t);           /* it will never come back to its revoke */
+	anon_map_dropped(t);            /* nor to its map: the unit ends */
 	if (t->state == AION_THREAD_DEAD)
 		return;
 	sched_unqueue(t);

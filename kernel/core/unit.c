@@ -21,7 +21,6 @@
 #include "unit.h"
 #include "usercopy.h"
 
-#define ANON_MAP_MAX_PAGES 1024         /* 4 MiB per call: bounds its time */
 /* Lines about one parent's children: a burst, then a steady rate. */
 #define UNIT_LOG_BURST    32u
 #define UNIT_LOG_PER_S    16u
@@ -387,70 +386,6 @@ int64_t sys_unit_info(const struct sys_args *a)
 	};
 	memcpy(info.name, u->name, sizeof(info.name));
 	return copy_to_user(a->a1, &info, sizeof(info));
-}
-
-/* Common checks of ANON_MAP/UNMAP: a page-aligned, bounded user range. */
-static int anon_range(const struct sys_args *a, struct unit **u)
-{
-	uint64_t va = a->a1, len = a->a2;
-	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, u);
-	if (err)
-		return err;
-	if ((va | len) & (PAGE_SIZE - 1) || len == 0 ||
-	    len > ANON_MAP_MAX_PAGES * PAGE_SIZE)
-		return -AION_EINVAL;
-	if (va < AION_USER_MIN || va > AION_USER_END - len)
-		return -AION_EFAULT;
-	if ((*u)->destroyed)
-		return -AION_EDEAD;
-	return 0;
-}
-
-/* Fresh zeroed frames at [va, va+len): all or nothing. */
-static int anon_map(struct unit *u, uint64_t va, uint64_t len, unsigned prot)
-{
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		int64_t pa = unit_frame_alloc(u);
-		int err = pa < 0 ? (int)pa : arch_vm_map(u, va + off, (uint64_t)pa, prot, true);
-		if (err) {
-			if (pa >= 0)
-				unit_frame_free(u, (uint64_t)pa);
-			while (off) {
-				off -= PAGE_SIZE;
-				arch_vm_unmap(u, va + off);
-			}
-			return err;
-		}
-	}
-	return 0;
-}
-
-int64_t sys_anon_map(const struct sys_args *a)
-{
-	struct unit *u;
-	uint64_t prot = a->a3;
-
-	int err = anon_range(a, &u);
-	if (err)
-		return err;
-	if (prot & ~(uint64_t)(AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC))
-		return -AION_EINVAL;
-	return anon_map(u, a->a1, a->a2, (unsigned)prot);
-}
-
-/* Unmaps every page of the range; -AION_ENOENT if some was not mapped. */
-int64_t sys_anon_unmap(const struct sys_args *a)
-{
-	struct unit *u;
-	int missing = 0;
-
-	int err = anon_range(a, &u);
-	if (err)
-		return err;
-	for (uint64_t off = 0; off < a->a2; off += PAGE_SIZE)
-		if (arch_vm_unmap(u, a->a1 + off))
-			missing = -AION_ENOENT;
-	return missing;
 }
 
 /* Every page of [va, va+len) mapped in u (and owned by it, for a target). */

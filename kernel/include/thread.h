@@ -43,6 +43,11 @@ struct thread {
 	uint64_t slice_left;            /* rest of the slice when preempted */
 	int64_t wake_result;            /* what a blocking call returns */
 	struct kobj *revoking;          /* its cut CAP_REVOKE's object, referenced */
+	struct {                        /* its cut ANON_MAP (anonmap.c) */
+		struct unit *unit;      /* referenced; NULL: none */
+		uint64_t va, len, done;
+		unsigned prot;
+	} anon;
 
 	/* IPC (endpoint.c, notification.c) */
 	uint32_t ipc_state;
@@ -72,6 +77,10 @@ void thread_exit_current(int32_t code);
 void thread_kill(struct thread *t);
 /* Drops the mark t's cut CAP_REVOKE left on its object, if any (captable.c). */
 void cap_revoke_unmark(struct thread *t);
+/* t's cut ANON_MAP, if any: abandon unmaps what it mapped (t made another
+ * call), dropped leaves it to the unit (t died) (anonmap.c). */
+void anon_map_abandon(struct thread *t);
+void anon_map_dropped(struct thread *t);
 
 /* Frees the kernel stack of a dead thread and unlinks it from its unit. */
 void thread_reap(struct thread *t);
