@@ -167,6 +167,8 @@ static const struct {
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },
 	{ "revokecut", test_revokecut },
+	{ "posix", test_posix },
+	{ "posixprintf", test_posixprintf },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },

@@ -165,5 +165,7 @@ void test_revokemem(void);
 void test_revokeirq(void);
 int64_t fault_setter(void);
 void test_revokefault(void);
+void test_posix(void);           /* posix_tests.c: musl programs */
+void test_posixprintf(void);
 
 #endif /* UTEST_H */

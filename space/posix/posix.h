@@ -1,0 +1,20 @@
+/*
+ * The POSIX layer's own interface between its files (not for programs).
+ */
+#ifndef AION_POSIX_H
+#define AION_POSIX_H
+
+#include <stdint.h>
+
+/* Writes out the partial output lines of fds 1 and 2. */
+void __aion_posix_flush(void) __attribute__((visibility("hidden")));
+
+/*
+ * Builds the System V initial process stack (argc, argv, envp, auxv) that
+ * musl's _start expects, below top, from the startup record at startup
+ * (or none when it is not one); returns the new stack pointer.
+ */
+uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
+	__attribute__((visibility("hidden")));
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Entry of a POSIX program (the ELF entry, set by posix.ld). Aion starts a
+ * program's first thread with rdi = the startup record its parent wrote
+ * (or another word) and rsp = the top of its stack; musl's _start (crt1)
+ * wants the System V initial stack instead: argc, argv, envp and auxv at
+ * rsp. The page below the top is left for that block, built there by
+ * __aion_posix_stack (startup.c) running below it, and musl's _start is
+ * entered on it with the registers a fresh process has.
+ */
+	.text
+	.globl __aion_posix_start
+	.type __aion_posix_start, @function
+__aion_posix_start:
+	xorl %ebp, %ebp
+	movq %rsp, %rsi
+	subq $4096, %rsp
+	call __aion_posix_stack
+	movq %rax, %rsp
+	xorl %edx, %edx         /* no function for atexit (rtld_fini) */
+	jmp _start
+	.size __aion_posix_start, . - __aion_posix_start
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,119 @@
+/*
+ * The POSIX layer's system call entry: musl's __syscallN (the arch
+ * aion_x86_64's syscall_arch.h) all call __aion_syscall with the Linux
+ * x86_64 call number and arguments. Each call is answered here, in the
+ * program's own unit; calls that need shared state (files, processes,
+ * signals) will become IPC to the POSIX servers (issue 17). The result
+ * follows Linux: >= 0, or -errno with musl's errno numbers.
+ *
+ * Today: write/writev to fds 1 and 2 (the console log, one DEBUG_LOG per
+ * line), exit/exit_group (THREAD_EXIT), and the two calls musl's startup
+ * makes (set_tid_address, and the thread pointer: arch_prctl(ARCH_SET_FS)
+ * and set_thread_area). Everything else is -ENOSYS (docs/posix.md).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include "libaion/sys.h"
+#include "posix.h"
+
+#define ARCH_SET_FS     0x1002          /* Linux's arch_prctl code */
+#define MAIN_TID        1               /* the one thread of a process, for now */
+
+/* The thread pointer musl's __get_tp returns (pthread_arch.h). */
+__attribute__((visibility("hidden"))) unsigned long __aion_tp;
+
+/*
+ * Output of fds 1 and 2: bytes gather until a newline (or a full log
+ * line), then go out as one DEBUG_LOG, so each printed line is one line
+ * of the node's log. Both fds share the log; each keeps its own partial
+ * line so that interleaved stdout and stderr do not mix within a line.
+ */
+struct out_line {
+	char buf[AION_LOG_MAX];
+	size_t len;
+};
+static struct out_line out[2];
+
+static void out_flush(struct out_line *o)
+{
+	if (o->len) {
+		aion_debug_log(o->buf, o->len);
+		o->len = 0;
+	}
+}
+
+static void out_put(struct out_line *o, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			/* An empty line is still a line of the log. */
+			aion_debug_log(o->buf, o->len);
+			o->len = 0;
+			continue;
+		}
+		o->buf[o->len++] = p[i];
+		if (o->len == sizeof(o->buf))
+			out_flush(o);
+	}
+}
+
+void __aion_posix_flush(void)
+{
+	out_flush(&out[0]);
+	out_flush(&out[1]);
+}
+
+static long sys_writev(long fd, const struct iovec *iov, long cnt)
+{
+	long total = 0;
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (cnt < 0 || cnt > IOV_MAX)
+		return -EINVAL;
+	for (long i = 0; i < cnt; i++) {
+		out_put(&out[fd - 1], iov[i].iov_base, iov[i].iov_len);
+		total += (long)iov[i].iov_len;
+	}
+	return total;
+}
+
+__attribute__((noreturn)) static void sys_exit(long code)
+{
+	__aion_posix_flush();
+	/* POSIX keeps the low 8 bits of the status. */
+	aion_thread_exit(code & 0xff);
+}
+
+long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
+{
+	(void)d, (void)e, (void)f;
+
+	switch (n) {
+	case SYS_write: {
+		struct iovec iov = { .iov_base = (void *)b, .iov_len = (size_t)c };
+		return sys_writev(a, &iov, 1);
+	}
+	case SYS_writev:
+		return sys_writev(a, (const struct iovec *)b, c);
+	case SYS_exit:
+	case SYS_exit_group:
+		sys_exit(a);
+	case SYS_set_tid_address:
+		return MAIN_TID;
+	case SYS_arch_prctl:
+		if (a != ARCH_SET_FS)
+			return -EINVAL;
+		__aion_tp = (unsigned long)b;
+		return 0;
+	case SYS_set_thread_area:
+		__aion_tp = (unsigned long)a;
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,49 @@
+/*
+ * posix, posixprintf: an unmodified C program linked with musl's libc.a
+ * for Aion and the POSIX layer (space/posix) runs as its own unit named
+ * "hello", started from the copy linked into utest with argv[0] = "hello";
+ * utest reports how it ended, the boot test checks its output line in
+ * the log and the exit status 3 (docs/posix.md).
+ *   posix        tests/posix/hello_stdio.c (fputs, exit)
+ *   posixprintf  tests/posix/hello.c (printf, exit): ends in #UD at the
+ *                first SSE instruction until the kernel enables SSE for
+ *                user mode, so it is not in suite boot yet
+ */
+#include "utest.h"
+
+extern const char posix_hello_elf[], posix_hello_elf_end[];
+extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
+
+static void run(const char *test, const char *image, const char *end)
+{
+	struct aion_startup st = { .args = "hello" };
+	struct aion_spawn sp = {
+		.name = "hello", .image = image, .image_size = (size_t)(end - image),
+		.quota_frames = 256, .max_prio = 100, .prio = 100, .startup = &st,
+	};
+	struct aion_unit_info info = { 0 };
+	aion_handle_t u, t;
+
+	int64_t err = aion_spawn(&sp, &u, &t);
+	if (!err) {
+		err = aion_unit_wait(u, 10000 * MS, &info);
+		utest_reap(u, t);
+	}
+	if (err || info.state != AION_UNIT_EXITED)
+		utest_fail(test, "err=%s state=%u exit_code=%d fault_vector=%u fault_addr=0x%lx",
+			   aion_error_name(err), info.state, info.exit_code,
+			   info.fault_vector, (unsigned long)info.fault_addr);
+	else
+		utest_ok(test, "exit_code=%d syscalls=%lu", info.exit_code,
+			 (unsigned long)info.syscalls);
+}
+
+void test_posix(void)
+{
+	run("posix", posix_hello_stdio_elf, posix_hello_stdio_elf_end);
+}
+
+void test_posixprintf(void)
+{
+	run("posixprintf", posix_hello_elf, posix_hello_elf_end);
+}
