@@ -104,7 +104,7 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 
 	if (r == SYS_RESTART) {
 		syscall_restarts++;
-		r = arch_syscall_restart(sched_current());
+		r = arch_syscall_restart(t);
 	}
 
 	if (unit_orphans)

@@ -27,8 +27,7 @@
 #define HU_EDGE_END     AION_USER_END
 
 struct hu_gen {
-	uint8_t *buf;                   /* where the bytes go (at `at` in the unit) */
-	uint64_t at;
+	uint8_t *buf;                   /* where the bytes go (run at HU_CODE) */
 	unsigned len, cap;
 	uint64_t *rng;
 	uint64_t resume;                /* where a sequence returns to (absolute) */

@@ -273,7 +273,7 @@ void test_hunit(void)
 	uint64_t seed = parse_seed(utest_arg), rng = seed, t0 = aion_clock_ns(), shown_at = t0;
 	uint64_t gen_rng = mixed(&rng), bits;
 	struct hu_gen g = {
-		.buf = code, .at = HU_CODE, .cap = sizeof(code), .rng = &gen_rng, .resume = HU_STUB,
+		.buf = code, .cap = sizeof(code), .rng = &gen_rng, .resume = HU_STUB,
 		.handles = { AION_HANDLE_SELF, HU_DONE_CAP, HU_EP_CAP, HU_NTF_CAP },
 	};
 	int64_t err = 0, h[3] = { aion_notify_create(), aion_endpoint_create(), aion_notify_create() };
