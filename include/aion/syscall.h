@@ -120,8 +120,8 @@
 		DOC("`unit`, `va`, `len`, `prot`", "0",                                      \
 		    "handle (unit, `WRITE`); `EINVAL` va or len not page-aligned, len 0 "    \
 		    "or > 4 MiB, unknown prot bits; `EFAULT` outside the user half; "        \
-		    "`EDEAD` destroyed; `ENOMEM` quota; `EEXIST` a page is mapped "          \
-		    "already. All or nothing."))                                             \
+		    "`EDEAD` destroyed or being destroyed; `ENOMEM` quota; `EEXIST` a "      \
+		    "page is mapped already. All or nothing."))                              \
 	X(ANON_UNMAP,          anon_unmap,          13, ARGS3(aion_handle_t, unit,           \
 		uint64_t, va, uint64_t, len),                                                \
 		USE(HANDLE(UNIT, WRITE), ADDR, VAL(4096)),                                   \
@@ -236,7 +236,7 @@
 		aion_handle_t, h, uint32_t, rights),                                         \
 		USE(HANDLE(UNIT, WRITE), HANDLE(ANY, NONE), VAL(AION_RIGHTS_ALL)),           \
 		DOC("`unit`, `h`, `rights_mask`", "handle in that unit's table",             \
-		    "handle (unit, `WRITE`); `ECAP` h; `EDEAD` destroyed; `ENOSPC`; "        \
+		    "handle (unit, `WRITE`); `ECAP` h; `EDEAD` being destroyed; `ENOSPC`; "  \
 		    "`EAGAIN` as `CAP_COPY`"))                                               \
 	X(MEMORY_CREATE,       memory_create,       35, ARGS1(unsigned, npages),             \
 		USE(VAL(1)),                                                                 \

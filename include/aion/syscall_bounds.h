@@ -31,8 +31,12 @@
 	X(THREAD_SET_PRIORITY, "O(1)")                                                  \
 	X(THREAD_INFO,         "O(1)")                                                  \
 	X(UNIT_CREATE,         "O(1); name ≤ 31 bytes")                                 \
-	X(UNIT_DESTROY,        "≤ 16 levels of child units, each: its threads "         \
-	                       "(≤ 512), its 256 handle slots, its page tables")        \
+	X(UNIT_DESTROY,        "restartable: slices of 128 threads, handle slots, "     \
+	                       "pages or page tables (a mapped memory object counts "   \
+	                       "its pages: ≤ 512 over), each after a walk of ≤ 16 "     \
+	                       "levels that ends the units it passes (≤ 512 threads "   \
+	                       "each); the progress is in the units, so a later "       \
+	                       "destroy or the orphan reaper goes on")                  \
 	X(UNIT_INFO,           "O(1)")                                                  \
 	X(ANON_MAP,            "restartable: chunks of 64 pages allocated, zeroed "     \
 	                       "and mapped (≤ 1,024 in all); a cut map given up is "    \
@@ -41,7 +45,8 @@
 	X(MEM_WRITE,           "copy ≤ 64 KiB")                                         \
 	X(SYSTEM_INFO,         "O(1)")                                                  \
 	X(HANDLE_CLOSE,        "O(children) re-parented (≤ live handles) plus the "     \
-	                       "object's release")                                      \
+	                       "object's release; a unit it leaves with no holder "     \
+	                       "goes at the call's end, restartable as `UNIT_DESTROY`") \
 	X(CAP_COPY,            "O(1)")                                                  \
 	X(CAP_MINT,            "O(1)")                                                  \
 	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
@@ -64,7 +69,9 @@
 	X(POLL,                "O(1)")                                                  \
 	X(NOTIFY_BIND,         "O(1)")                                                  \
 	X(CAP_GIVE,            "O(1)")                                                  \
-	X(MEMORY_CREATE,       "≤ 512 pages allocated and zeroed")                      \
+	X(MEMORY_CREATE,       "restartable: chunks of 64 pages allocated and zeroed "  \
+	                       "(≤ 512 in all); a cut create given up is freed by "     \
+	                       "the caller's next call")                                \
 	X(MEMORY_MAP,          "≤ 512 pages mapped; ≤ 256 handle slots searched")       \
 	X(MEMORY_UNMAP,        "≤ 512 pages unmapped")                                  \
 	X(MEMORY_PHYS,         "O(1)")                                                  \

@@ -34,7 +34,7 @@ static int anon_range(const struct sys_args *a, struct unit **u)
 		return -AION_EINVAL;
 	if (va < AION_USER_MIN || va > AION_USER_END - len)
 		return -AION_EFAULT;
-	if ((*u)->destroyed)
+	if ((*u)->dying)
 		return -AION_EDEAD;
 	return 0;
 }
@@ -55,7 +55,7 @@ static void forget(struct thread *t, bool undo)
 	if (!u)
 		return;
 	t->anon.unit = NULL;
-	if (undo && !u->destroyed)
+	if (undo && !u->dying)
 		unmap_first(u, t->anon.va, t->anon.done);
 	kobj_put(&u->obj);
 }

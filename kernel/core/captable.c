@@ -56,7 +56,7 @@ int64_t sys_cap_give(const struct sys_args *a)
 	struct handle_slot *s = slot_of(a->a1);
 	if (!s)
 		return -AION_ECAP;
-	if (u->destroyed)
+	if (u->dying)
 		return -AION_EDEAD;
 	err = handle_derive(s, &u->handles, (uint32_t)a->a2, 0, &out);
 	return err ? (int64_t)err : (int64_t)out;

@@ -279,18 +279,24 @@ int handle_reserve(struct handle_table *t, unsigned want)
 	return err;
 }
 
-void handle_table_clear(struct handle_table *t)
+bool handle_table_clear_some(struct handle_table *t, uint64_t *budget)
 {
 	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
 		if (!t->page[p])
 			continue;
-		for (unsigned i = 0; i < HANDLE_SLOTS_PER_PAGE; i++)
-			if (t->page[p][i].obj)
-				handle_delete(&t->page[p][i]);
+		for (unsigned i = 0; i < HANDLE_SLOTS_PER_PAGE; i++) {
+			if (!t->page[p][i].obj)
+				continue;
+			if (!*budget)
+				return false;
+			(*budget)--;
+			handle_delete(&t->page[p][i]);
+		}
 	}
 	for (unsigned p = 0; p < HANDLE_PAGES; p++) {
 		if (t->page[p])
 			t->ops.put(t->ops.ctx, t->page[p]);
 		t->page[p] = NULL;
 	}
+	return true;
 }

@@ -12,10 +12,13 @@
 #include "memobj.h"
 #include "memory.h"
 #include "platform.h"
+#include "sched.h"
 #include "syscalls.h"
+#include "thread.h"
 #include "unit.h"
 
 #define PROT_ALL (AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC)
+#define CREATE_CHUNK 64         /* pages zeroed between looks at the IRR */
 
 static void free_frames(struct memobj *mo, unsigned n)
 {
@@ -24,32 +27,19 @@ static void free_frames(struct memobj *mo, unsigned n)
 	unit_frame_free(mo->owner, virt_to_phys(mo->frames));
 }
 
-static int memobj_create(struct unit *owner, unsigned npages, struct memobj **out)
+/* An object with no page yet, its frame list on owner's quota. */
+static int memobj_begin(struct unit *owner, struct memobj **out)
 {
-	if (npages == 0 || npages > MEMOBJ_MAX_PAGES)
-		return -AION_EINVAL;
 	struct memobj *mo = kobj_alloc(AION_OBJ_MEMORY, owner);
 	if (!mo)
 		return -AION_ENOMEM;
 	int64_t list = unit_frame_alloc(owner);
-	unsigned got = 0;
-	if (list >= 0) {
-		mo->owner = owner;
-		mo->frames = phys_to_virt((uint64_t)list);
-		for (; got < npages; got++) {
-			int64_t pa = unit_frame_alloc(owner);
-			if (pa < 0)
-				break;
-			mo->frames[got] = (uint64_t)pa;
-		}
-	}
-	if (list < 0 || got < npages) {
-		if (list >= 0)
-			free_frames(mo, got);
+	if (list < 0) {
 		kobj_free(&mo->obj);
-		return -AION_ENOMEM;
+		return (int)list;
 	}
-	mo->npages = npages;
+	mo->owner = owner;
+	mo->frames = phys_to_virt((uint64_t)list);
 	kobj_get(&owner->obj);
 	*out = mo;
 	return 0;
@@ -162,22 +152,71 @@ void memobj_cap_lost(struct unit *u, struct memobj *mo)
 	}
 }
 
-void memobj_unit_gone(struct unit *u)
+bool memobj_unit_gone_some(struct unit *u, uint64_t *budget)
 {
-	for (unsigned i = 0; i < UNIT_REGIONS; i++)
-		if (u->regions[i].mo)
-			region_drop(u, &u->regions[i], true);
+	for (unsigned i = 0; i < UNIT_REGIONS; i++) {
+		struct memobj *mo = u->regions[i].mo;
+		if (!mo)
+			continue;
+		if (!*budget)
+			return false;
+		*budget -= *budget < mo->npages ? *budget : mo->npages;
+		region_drop(u, &u->regions[i], true);
+	}
+	return true;
 }
 
 /* --- system calls: decode and check, then the functions above act --- */
 
+/*
+ * t's cut MEMORY_CREATE, if any, is given up: its object, with the pages
+ * it has so far, goes (it was never installed; the reference is t's).
+ */
+void memobj_create_dropped(struct thread *t)
+{
+	struct memobj *mo = t->mocreate.mo;
+
+	if (!mo)
+		return;
+	t->mocreate.mo = NULL;
+	kobj_put(&mo->obj);
+}
+
+/*
+ * All or nothing, and preemptible and restartable as ANON_MAP is
+ * (anonmap.c): after each CREATE_CHUNK zeroed pages an interrupt pending
+ * cuts the call, and the object so far waits in t->mocreate for the same
+ * call to come back; any other call or the thread's death drops it.
+ */
 int64_t sys_memory_create(const struct sys_args *a)
 {
-	struct memobj *mo;
+	struct thread *t = sched_current();
+	struct memobj *mo = t->mocreate.mo;
+	int err = 0;
+
 	if (a->a0 == 0 || a->a0 > MEMOBJ_MAX_PAGES)
-		return -AION_EINVAL;
-	int err = memobj_create(self_unit(), (unsigned)a->a0, &mo);
-	return err ? err : install(&mo->obj, AION_RIGHTS_ALL);
+		err = -AION_EINVAL;
+	if (mo && (err || t->mocreate.want != a->a0))
+		memobj_create_dropped(t);       /* not the cut call: another */
+	if (err)
+		return err;
+	t->mocreate.mo = NULL;
+	if (!mo && (err = memobj_begin(self_unit(), &mo)))
+		return err;
+	for (unsigned done = 0; mo->npages < a->a0; done++) {
+		if (done && done % CREATE_CHUNK == 0 && arch_irq_pending()) {
+			t->mocreate.mo = mo;
+			t->mocreate.want = (unsigned)a->a0;
+			return SYS_RESTART;
+		}
+		int64_t pa = unit_frame_alloc(mo->owner);
+		if (pa < 0) {
+			kobj_put(&mo->obj);     /* every page so far goes with it */
+			return (int)pa;
+		}
+		mo->frames[mo->npages++] = (uint64_t)pa;
+	}
+	return install(&mo->obj, AION_RIGHTS_ALL);
 }
 
 int64_t sys_memory_map(const struct sys_args *a)
@@ -195,7 +234,7 @@ int64_t sys_memory_map(const struct sys_args *a)
 		err = lookup(a->a1, AION_OBJ_UNIT, AION_RIGHT_WRITE, &u);
 	if (err)
 		return err;
-	if (u->destroyed)
+	if (u->dying)
 		return -AION_EDEAD;
 	/* A mapping lasts while its unit holds the capability: into another
 	 * unit only if that unit holds one too. */

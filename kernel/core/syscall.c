@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "kobj.h"
 #include "log.h"
+#include "memobj.h"
 #include "memory.h"
 #include "sched.h"
 #include "syscalls.h"
@@ -94,21 +95,29 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
 	struct thread *t = sched_current();
+	int64_t r;
 
 	t->unit->syscalls++;
-	if (t->revoking && n != AION_SYS_CAP_REVOKE)
-		cap_revoke_unmark(t);   /* not back to its cut revoke: given up */
-	if (t->anon.unit && n != AION_SYS_ANON_MAP)
-		anon_map_abandon(t);    /* nor to its cut map: it never happened */
-	int64_t r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
-
+	if (t->reap) {
+		/* Its last call is done but for the orphans it was destroying. */
+		r = unit_reap_continue(t);
+	} else {
+		if (t->revoking && n != AION_SYS_CAP_REVOKE)
+			cap_revoke_unmark(t);   /* not back to its cut revoke: given up */
+		if (t->anon.unit && n != AION_SYS_ANON_MAP)
+			anon_map_abandon(t);    /* nor to its cut map: it never happened */
+		if (t->destroying && n != AION_SYS_UNIT_DESTROY)
+			unit_destroy_dropped(t);
+		if (t->mocreate.mo && n != AION_SYS_MEMORY_CREATE)
+			memobj_create_dropped(t);
+		r = n < AION_SYS_COUNT ? handlers[n](a) : -AION_ENOSYS;
+		if (unit_orphans)       /* units whose last outside handle went */
+			r = unit_reap_orphans(t, r);
+	}
 	if (r == SYS_RESTART) {
 		syscall_restarts++;
 		r = arch_syscall_restart(t);
 	}
-
-	if (unit_orphans)
-		unit_reap_orphans();    /* units whose last outside handle went */
 	sched_preempt_point();
 	return r;
 }

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "log.h"
 #include "memory.h"
+#include "memobj.h"
 #include "sched.h"
 #include "syscalls.h"
 #include "thread.h"
@@ -138,6 +139,9 @@ void thread_kill(struct thread *t)
 
 	cap_revoke_unmark(t);           /* it will never come back to its revoke */
 	anon_map_dropped(t);            /* nor to its map: the unit ends */
+	unit_destroy_dropped(t);        /* nor to its destroy */
+	memobj_create_dropped(t);       /* nor to its MEMORY_CREATE */
+	unit_reap_dropped(t);           /* its orphans go to another */
 	if (t->state == AION_THREAD_DEAD)
 		return;
 	sched_unqueue(t);

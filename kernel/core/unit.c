@@ -1,8 +1,7 @@
 /*
- * Unit lifecycle and frame accounting. Creation and destruction are the
- * only operations whose time grows with the unit (destruction walks what
- * it holds, bounded by its quota). The system calls on units and their
- * memory (UNIT_*, ANON_MAP, ANON_UNMAP, MEM_WRITE) are at the end.
+ * Unit lifecycle and frame accounting; destruction is in unit_destroy.c.
+ * The system calls on units and their memory (UNIT_CREATE, UNIT_INFO,
+ * UNIT_FAULT_EP, MEM_WRITE) are at the end.
  */
 #include <stddef.h>
 #include "aion/error.h"
@@ -227,89 +226,6 @@ void unit_thread_gone(struct unit *u, int32_t code)
 	}
 }
 
-static bool is_ancestor_or_self(const struct unit *a, const struct unit *u)
-{
-	for (; u; u = u->parent)        /* bounded by UNIT_MAX_DEPTH */
-		if (u == a)
-			return true;
-	return false;
-}
-
-/* Depth-first: recursion bounded by UNIT_MAX_DEPTH. */
-static void destroy_children(struct unit *u)
-{
-	for (struct unit *c = u->first_child, *next; c; c = next) {
-		kobj_get(&c->obj);
-		if (!c->destroyed)
-			unit_destroy(c);
-		next = c->next_sibling;
-		kobj_put(&c->obj);
-	}
-}
-
-int unit_destroy(struct unit *u)
-{
-	struct thread *self = sched_current();
-
-	if (u->destroyed)
-		return -AION_ENOENT;
-	if (is_ancestor_or_self(u, self->unit))
-		return -AION_EBUSY;
-	kobj_get(&u->obj);              /* keep u while its table lets go of it */
-	destroy_children(u);
-	unit_end(u, AION_UNIT_EXITED, 0);
-	while (u->threads)
-		thread_reap(u->threads);
-	memobj_unit_gone(u);
-	handle_table_clear(&u->handles);
-	arch_vm_destroy(u);
-	u->destroyed = true;
-	/* Left: memory objects it made that another unit still maps or holds;
-	 * their frames come back when the last reference goes. */
-	if (u->used)
-		klog("unit destroy shared unit=%s frames=%lu", u->name, (unsigned long)u->used);
-	if (unit_log_ok(u))
-		klog("unit destroy unit=%s id=%u", u->name, u->id);
-	kobj_put(&u->obj);
-	return 0;
-}
-
-struct unit *unit_orphans;             /* to destroy at the end of this call */
-
-void unit_outside_cap_changed(struct unit *u, int delta)
-{
-	u->outside_caps += (uint32_t)delta;
-	if (u->outside_caps || u->destroyed || u->orphaned)
-		return;
-	u->orphaned = true;
-	kobj_get(&u->obj);
-	u->orphan_next = unit_orphans;
-	unit_orphans = u;
-}
-
-void unit_reap_orphans(void)
-{
-	struct unit *keep = NULL, *u;
-	struct unit *self = sched_current()->unit;
-
-	/* Each destruction may orphan more (the units it held): they join the list. */
-	while ((u = unit_orphans)) {
-		unit_orphans = u->orphan_next;
-		if (self && is_ancestor_or_self(u, self) && !u->destroyed) {
-			u->orphan_next = keep;
-			keep = u;
-			continue;
-		}
-		u->orphaned = false;
-		if (!u->destroyed && !u->outside_caps) {
-			klog("unit orphan unit=%s id=%u", u->name, u->id);
-			unit_destroy(u);
-		}
-		kobj_put(&u->obj);
-	}
-	unit_orphans = keep;
-}
-
 void unit_release(struct unit *u)
 {
 	struct unit *parent = u->parent;
@@ -358,13 +274,6 @@ int64_t sys_unit_create(const struct sys_args *a)
 		unit_destroy(child);
 	kobj_put(&child->obj);          /* the handle (if any) holds it now */
 	return err ? (int64_t)err : (int64_t)h;
-}
-
-int64_t sys_unit_destroy(const struct sys_args *a)
-{
-	struct unit *u;
-	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_DESTROY, &u);
-	return err ? err : unit_destroy(u);
 }
 
 int64_t sys_unit_info(const struct sys_args *a)
@@ -432,7 +341,7 @@ int64_t sys_mem_write(const struct sys_args *a)
 		return err;
 	if (len > AION_MEM_WRITE_MAX)
 		return -AION_EINVAL;
-	if (u->destroyed)
+	if (u->dying)
 		return -AION_EDEAD;
 	if (dst < AION_USER_MIN || dst > AION_USER_END - len ||
 	    src < AION_USER_MIN || src > AION_USER_END - len)

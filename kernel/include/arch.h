@@ -79,6 +79,12 @@ void arch_io_load(const struct unit *u);
 int arch_vm_create(struct unit *u);
 /* Frees every user page the unit owns and every table: O(pages mapped). */
 void arch_vm_destroy(struct unit *u);
+/*
+ * The same in slices: frees about *budget pages and tables (each spends
+ * one) and returns false if some are left; the next call goes on. The
+ * unit must not run meanwhile (its threads are dead).
+ */
+bool arch_vm_destroy_some(struct unit *u, uint64_t *budget);
 
 /*
  * Maps one user page. owned: the frame belongs to the unit and is freed

@@ -112,7 +112,11 @@ bool handle_holds(const struct handle_table *t, const struct kobj *o, uint32_t r
  */
 int handle_reserve(struct handle_table *t, unsigned want);
 
-/* Deletes every slot and returns the pages (unit destruction). */
-void handle_table_clear(struct handle_table *t);
+/*
+ * Unit destruction: deletes slots, at most *budget of them (each one
+ * spends one), then, with none left, returns the pages. True when done;
+ * called again, it goes on where it stopped (deleted slots are empty).
+ */
+bool handle_table_clear_some(struct handle_table *t, uint64_t *budget);
 
 #endif /* KERNEL_HANDLE_H */

@@ -33,6 +33,9 @@ struct region {
 };
 
 void memobj_release(struct memobj *mo);
+/* t's cut MEMORY_CREATE, if any, is given up (another call, or death). */
+struct thread;
+void memobj_create_dropped(struct thread *t);
 
 
 /*
@@ -41,7 +44,11 @@ void memobj_release(struct memobj *mo);
  */
 void memobj_cap_lost(struct unit *u, struct memobj *mo);
 
-/* Drops every region of a unit being destroyed (before its tables go). */
-void memobj_unit_gone(struct unit *u);
+/*
+ * Drops the regions of a unit being destroyed (before its tables go),
+ * each spending its pages from *budget (one region may overdraw it, at
+ * most MEMOBJ_MAX_PAGES unmaps). True when none is left.
+ */
+bool memobj_unit_gone_some(struct unit *u, uint64_t *budget);
 
 #endif /* KERNEL_MEMOBJ_H */

@@ -15,6 +15,7 @@
 struct unit;
 struct endpoint;
 struct notification;
+struct memobj;
 
 enum ipc_state {
 	IPC_NONE = 0,
@@ -48,6 +49,13 @@ struct thread {
 		uint64_t va, len, done;
 		unsigned prot;
 	} anon;
+	struct {                        /* its cut MEMORY_CREATE (memobj.c) */
+		struct memobj *mo;      /* referenced, not installed; NULL: none */
+		unsigned want;          /* pages asked for */
+	} mocreate;
+	struct unit *destroying;        /* its cut UNIT_DESTROY's unit, referenced */
+	struct unit *reap;              /* orphans it destroys, cut (unit_destroy.c) */
+	int64_t reap_result;            /* what its call returns once they are gone */
 
 	/* IPC (endpoint.c, notification.c) */
 	uint32_t ipc_state;

@@ -33,7 +33,8 @@ struct unit {
 	uint64_t quota, used;           /* frames */
 	uint32_t stacks, stacks_used;   /* kernel stack slots: own threads' and lent to children */
 	uint8_t max_prio;               /* its threads may not run above this */
-	bool destroyed;
+	bool dying;                     /* being destroyed: ended, nothing may be added */
+	bool destroyed;                 /* and done: it holds nothing */
 	struct unit *parent;            /* referenced; gets the quota back */
 	struct unit *first_child, *next_sibling;        /* destroyed with it */
 	uint32_t depth;                 /* 0 for init; at most UNIT_MAX_DEPTH */
@@ -72,10 +73,14 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 void unit_end(struct unit *u, uint32_t state, int32_t code);
 
 /*
- * Ends it and its descendants and frees every frame they hold. -AION_EBUSY
- * when the caller's own unit is u or one of u's descendants.
+ * Ends it and its descendants and frees every frame they hold, in one go
+ * (a unit just made, on a failed UNIT_CREATE). -AION_EBUSY when the
+ * caller's own unit is u or one of u's descendants. UNIT_DESTROY is the
+ * preemptible form (unit_destroy.c).
  */
 int unit_destroy(struct unit *u);
+/* t's cut UNIT_DESTROY, if any, is given up (another call, or death). */
+void unit_destroy_dropped(struct thread *t);
 
 /*
  * Whether a routine line about u's life (create, exit, fault, destroy) may
@@ -106,12 +111,19 @@ void unit_outside_cap_changed(struct unit *u, int delta);
 struct endpoint;
 void unit_fault_ep_cap_lost(struct unit *holder, struct endpoint *ep);
 /*
- * Destroys the orphans, at the end of a system call: not from inside
- * handle_delete, so one deletion never recurses into a chain of units.
- * An orphan that is the caller's own unit or ancestor waits for a call
- * from outside its subtree (nobody destroys the stack it runs on).
+ * At the end of a system call whose handler returned result: the calling
+ * thread destroys the orphans (not from inside handle_delete, so one
+ * deletion never recurses into a chain of units). An orphan that is the
+ * caller's own unit or ancestor waits for a call from outside its subtree
+ * (nobody destroys the stack it runs on). Preemptible: SYS_RESTART when
+ * cut, the rest kept on t->reap and result in t->reap_result; the thread's
+ * next entry into the kernel goes on (unit_reap_continue) and returns
+ * result once the list is empty.
  */
-void unit_reap_orphans(void);
+int64_t unit_reap_orphans(struct thread *t, int64_t result);
+int64_t unit_reap_continue(struct thread *t);
+/* t dies with orphans on its list: back on the orphan list for another. */
+void unit_reap_dropped(struct thread *t);
 
 /* The orphan list; tested inline at the end of every system call. */
 extern struct unit *unit_orphans;

@@ -21,6 +21,9 @@
 #define MAP_VADDR               0x0000000060000000ull
 #define MAP_LEN                 (4ull << 20)    /* ANON_MAP's largest */
 #define SINK_QUOTA              16
+#define MEMORY_PAGES            512     /* MEMORY_CREATE's largest */
+#define DOOMED_LEN              (2ull << 20)
+#define DOOMED_QUOTA            560     /* DOOMED_LEN's pages and their tables */
 
 /* A derivation tree: a chain of CHAIN copies with SINKS * SINK_COPIES leaves. */
 static int64_t build_tree(aion_handle_t root, const aion_handle_t *sinks, unsigned nsinks,
@@ -64,7 +67,7 @@ static int64_t revoke_storm(const aion_handle_t *sinks, unsigned nsinks, uint64_
 	return err;
 }
 
-/* One revoke, map and destroy storm; 0 or the first error. */
+/* One revoke, map, memory object and destroy storm; 0 or the first error. */
 static int64_t storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *deleted)
 {
 	int64_t err = revoke_storm(sinks, nsinks, deleted);
@@ -74,10 +77,17 @@ static int64_t storm(const aion_handle_t *sinks, unsigned nsinks, uint64_t *dele
 		err = aion_anon_unmap(AION_HANDLE_SELF, MAP_VADDR, MAP_LEN);
 	if (err)
 		return err;
-	int64_t d = aion_unit_create(AION_HANDLE_SELF, "doomed", 6, SINK_QUOTA, 0);
+	int64_t mo = aion_memory_create(MEMORY_PAGES);
+	if (mo < 0)
+		return mo;
+	aion_handle_close((aion_handle_t)mo);
+	int64_t d = aion_unit_create(AION_HANDLE_SELF, "doomed", 6, DOOMED_QUOTA, 0);
 	if (d < 0)
 		return d;
-	err = aion_unit_destroy((aion_handle_t)d);
+	/* Pages for its destroy to free: a long call too, cut like the others. */
+	err = aion_anon_map((aion_handle_t)d, MAP_VADDR, DOOMED_LEN, AION_PROT_READ);
+	if (!err)
+		err = aion_unit_destroy((aion_handle_t)d);
 	int64_t closed = aion_handle_close((aion_handle_t)d);
 	return err ? err : closed;
 }

@@ -45,13 +45,13 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_SETTER] = "fault-setter", [ROLE_STORM] = "storm",
 		[ROLE_STORM_REVOKE] = "storm-revoke", [ROLE_REVOKE_CUT] = "revoke-cut",
 		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
-		[ROLE_LDT_GATE] = "ldt-gate",
+		[ROLE_LDT_GATE] = "ldt-gate", [ROLE_TREE] = "tree",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
 		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ||
 				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ||
-				 role == ROLE_REVOKE_CUT ? 2048 : 256,
+				 role == ROLE_REVOKE_CUT ? 2048 : role == ROLE_TREE ? 4096 : 256,
 		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
 		.arg = role, .no_start = no_start,
 	};
@@ -167,6 +167,7 @@ static const struct {
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },
 	{ "revokecut", test_revokecut },
+	{ "destroycut", test_destroycut },
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "fuzz", test_fuzz },

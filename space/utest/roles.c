@@ -158,6 +158,8 @@ int64_t role_main(enum role role)
 		return longops_storm_role(role);
 	case ROLE_REVOKE_CUT:
 		return longops_revoke_cut_role();
+	case ROLE_TREE:
+		return destroy_tree_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

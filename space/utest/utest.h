@@ -55,6 +55,7 @@ enum role {
 	ROLE_VM86_FAULT,        /* enters vm86 by iretd at an unmapped CS:IP */
 	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
 	ROLE_LDT_GATE,          /* far-calls through a call gate it wrote at 0x1000 */
+	ROLE_TREE,              /* fills itself and 3 children with pages, exits (destroy_tests.c) */
 	ROLE_COUNT
 };
 
@@ -149,6 +150,8 @@ void test_revokecut(void);
 /* ROLE_REVOKE_CUT's maximum priority; its first thread runs one below. */
 #define REVOKE_CUT_PRIO         100
 int64_t longops_revoke_cut_role(void);
+int64_t destroy_tree_role(void);
+void test_destroycut(void);
 void bench_irq_latency(void);
 /* Authority and quotas (authority_tests.c). */
 int64_t cap_pusher(void);

@@ -389,6 +389,16 @@ def check_revokecut(v, line, node, verdict):
     expect(v, line, copy="AION_OK")
 
 
+def check_destroycut(v, line, node, verdict):
+    print(f"destroycut: {line.split('ok ', 1)[-1]}")
+    late = num(v, "cutter_worst_late_us", line)
+    check(num(v, "destroy_restarts", line) >= 1,
+          f"no UNIT_DESTROY of a tree was cut at a preemption point: {line}")
+    check(num(v, "close_restarts", line) >= 1,
+          f"no HANDLE_CLOSE of a tree's last handle was cut: {line}")
+    check(late <= LONGOPS_LATE_LIMIT_US, f"the sleeper was {late} us late")
+
+
 def check_posix(v, line, node, verdict):
     """tests/posix/hello_stdio.c (posix) or hello.c (posixprintf), linked
     with musl for Aion, printed its line
@@ -406,6 +416,7 @@ CHECKS = {
     "posixprintf": check_posix,
     "longops": check_longops,
     "revokecut": check_revokecut,
+    "destroycut": check_destroycut,
     "logflood": check_logflood,
     "flags": check_flags,
     "canonical": check_canonical,

@@ -133,34 +133,63 @@ int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, boo
 	return 0;
 }
 
-/* Frees a table and everything below it; level 0 tables hold pages. */
-static void free_table(struct unit *u, uint64_t entry, int level)
+static void spend(uint64_t *budget)
+{
+	if (*budget)
+		(*budget)--;
+}
+
+/*
+ * Frees what lies below a table entry, at most about *budget pages and
+ * tables (each spends one), clearing every entry it frees, so that the
+ * next call goes on where this one stopped. True when all below is free.
+ */
+static bool free_below(struct unit *u, uint64_t entry, int level, uint64_t *budget)
 {
 	uint64_t *t = table_of(entry);
 
 	for (unsigned i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
+		if (!*budget)
+			return false;
 		if (level == 0)
 			release_leaf(u, t[i]);
+		else if (free_below(u, t[i], level - 1, budget))
+			unit_frame_free(u, t[i] & PTE_ADDR);
 		else
-			free_table(u, t[i], level - 1);
+			return false;
+		spend(budget);
+		t[i] = 0;
 	}
-	unit_frame_free(u, entry & PTE_ADDR);
+	return true;
+}
+
+bool arch_vm_destroy_some(struct unit *u, uint64_t *budget)
+{
+	if (!u->pml4)
+		return true;
+	if (read_cr3() == u->pml4)
+		arch_vm_activate(NULL);
+	uint64_t *pml4 = phys_to_virt(u->pml4);
+	for (unsigned i = 0; i < 256; i++) {
+		if (!(pml4[i] & PTE_P))
+			continue;
+		if (!free_below(u, pml4[i], 2, budget))
+			return false;
+		unit_frame_free(u, pml4[i] & PTE_ADDR);
+		pml4[i] = 0;
+	}
+	unit_frame_free(u, u->pml4);
+	u->pml4 = 0;
+	return true;
 }
 
 void arch_vm_destroy(struct unit *u)
 {
-	if (!u->pml4)
-		return;
-	if (read_cr3() == u->pml4)
-		arch_vm_activate(NULL);
-	uint64_t *pml4 = phys_to_virt(u->pml4);
-	for (unsigned i = 0; i < 256; i++)
-		if (pml4[i] & PTE_P)
-			free_table(u, pml4[i], 2);
-	unit_frame_free(u, u->pml4);
-	u->pml4 = 0;
+	uint64_t all = UINT64_MAX;
+
+	arch_vm_destroy_some(u, &all);
 }
 
 void arch_vm_activate(struct unit *u)
