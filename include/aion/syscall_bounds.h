@@ -41,12 +41,14 @@
 	X(ANON_MAP,            "restartable: chunks of 64 pages allocated, zeroed "     \
 	                       "and mapped (≤ 1,024 in all); a cut map given up is "    \
 	                       "unmapped by the caller's next call (≤ 1,024 pages)")    \
-	X(ANON_UNMAP,          "≤ 1,024 pages unmapped and freed")                      \
+	X(ANON_UNMAP,          "restartable: chunks of 256 pages unmapped and freed "   \
+	                       "(≤ 1,024 in all)")                                      \
 	X(MEM_WRITE,           "copy ≤ 64 KiB")                                         \
 	X(SYSTEM_INFO,         "O(1)")                                                  \
-	X(HANDLE_CLOSE,        "O(children) re-parented (≤ live handles) plus the "     \
-	                       "object's release; a unit it leaves with no holder "     \
-	                       "goes at the call's end, restartable as `UNIT_DESTROY`") \
+	X(HANDLE_CLOSE,        "O(1) (its children join its parent's as one ring) "     \
+	                       "plus the object's release; a unit it leaves with no "   \
+	                       "holder goes at the call's end, restartable as "         \
+	                       "`UNIT_DESTROY`")                                        \
 	X(CAP_COPY,            "O(1)")                                                  \
 	X(CAP_MINT,            "O(1)")                                                  \
 	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \

@@ -8,9 +8,12 @@
  * again by that thread goes on from there; any other call by it first
  * unmaps those pages (anon_map_abandon: the map it gave up never
  * happened), and its death leaves them to the unit, which is being ended.
+ * ANON_UNMAP is restartable the same way; a cut unmap given up stays
+ * done as far as it went.
  */
 #include "aion/error.h"
 #include "aion/object.h"
+#include "aion/syscall.h"
 #include "arch.h"
 #include "layout.h"
 #include "memory.h"
@@ -21,6 +24,7 @@
 
 #define ANON_MAP_MAX_PAGES 1024         /* 4 MiB per call */
 #define ANON_CHUNK         64           /* pages zeroed between looks at the IRR */
+#define UNMAP_CHUNK        256          /* pages unmapped and freed between looks */
 
 /* Common checks of ANON_MAP/UNMAP: a page-aligned, bounded user range. */
 static int anon_range(const struct sys_args *a, struct unit **u)
@@ -47,7 +51,7 @@ static void unmap_first(struct unit *u, uint64_t va, uint64_t done)
 	}
 }
 
-/* Forgets t's cut map; with undo, unmaps what it had mapped. */
+/* Forgets t's cut map or unmap; with undo, unmaps what a map had mapped. */
 static void forget(struct thread *t, bool undo)
 {
 	struct unit *u = t->anon.unit;
@@ -55,9 +59,21 @@ static void forget(struct thread *t, bool undo)
 	if (!u)
 		return;
 	t->anon.unit = NULL;
-	if (undo && !u->dying)
+	if (undo && t->anon.call == AION_SYS_ANON_MAP && !u->dying)
 		unmap_first(u, t->anon.va, t->anon.done);
 	kobj_put(&u->obj);
+}
+
+/* t's call on u is cut after off bytes: its progress waits in t->anon. */
+static void cut(struct thread *t, struct unit *u, const struct sys_args *a,
+		uint64_t off, unsigned call)
+{
+	kobj_get(&u->obj);
+	t->anon.unit = u;
+	t->anon.call = call;
+	t->anon.va = a->a1;
+	t->anon.len = a->a2;
+	t->anon.done = off;
 }
 
 void anon_map_abandon(struct thread *t)
@@ -80,8 +96,8 @@ int64_t sys_anon_map(const struct sys_args *a)
 	if (!err && prot & ~(uint64_t)(AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC))
 		err = -AION_EINVAL;
 	if (t->anon.unit) {
-		bool same = !err && t->anon.unit == u && t->anon.va == a->a1 &&
-			    t->anon.len == a->a2 && t->anon.prot == prot;
+		bool same = !err && t->anon.call == AION_SYS_ANON_MAP && t->anon.unit == u &&
+			    t->anon.va == a->a1 && t->anon.len == a->a2 && t->anon.prot == prot;
 		if (same)
 			done = t->anon.done;    /* the cut call again: go on */
 		forget(t, !same);
@@ -91,12 +107,8 @@ int64_t sys_anon_map(const struct sys_args *a)
 	for (uint64_t off = done; off < a->a2; off += PAGE_SIZE) {
 		if (off > done && (off - done) % (ANON_CHUNK * PAGE_SIZE) == 0 &&
 		    arch_irq_pending()) {
-			kobj_get(&u->obj);
-			t->anon.unit = u;
-			t->anon.va = a->a1;
-			t->anon.len = a->a2;
+			cut(t, u, a, off, AION_SYS_ANON_MAP);
 			t->anon.prot = (unsigned)prot;
-			t->anon.done = off;
 			return SYS_RESTART;
 		}
 		int64_t pa = unit_frame_alloc(u);
@@ -111,17 +123,38 @@ int64_t sys_anon_map(const struct sys_args *a)
 	return 0;
 }
 
-/* Unmaps every page of the range; -AION_ENOENT if some was not mapped. */
+/*
+ * Unmaps every page of the range; -AION_ENOENT if some was not mapped.
+ * Restartable too, in chunks of UNMAP_CHUNK pages: the cut call's progress
+ * (and whether a page was missing) waits in thread.anon; a cut unmap
+ * given up leaves the pages it unmapped unmapped (docs/abi.md).
+ */
 int64_t sys_anon_unmap(const struct sys_args *a)
 {
+	struct thread *t = sched_current();
 	struct unit *u;
-	int missing = 0;
+	uint64_t done = 0;
+	bool missing = false;
 
 	int err = anon_range(a, &u);
+	if (t->anon.unit) {
+		if (!err && t->anon.unit == u && t->anon.va == a->a1 && t->anon.len == a->a2) {
+			done = t->anon.done;    /* the cut call again: go on */
+			missing = t->anon.missing;
+		}
+		forget(t, false);
+	}
 	if (err)
 		return err;
-	for (uint64_t off = 0; off < a->a2; off += PAGE_SIZE)
+	for (uint64_t off = done; off < a->a2; off += PAGE_SIZE) {
+		if (off > done && (off - done) % (UNMAP_CHUNK * PAGE_SIZE) == 0 &&
+		    arch_irq_pending()) {
+			cut(t, u, a, off, AION_SYS_ANON_UNMAP);
+			t->anon.missing = missing;
+			return SYS_RESTART;
+		}
 		if (arch_vm_unmap(u, a->a1 + off))
-			missing = -AION_ENOENT;
-	return missing;
+			missing = true;
+	}
+	return missing ? -AION_ENOENT : 0;
 }

@@ -72,26 +72,68 @@ static struct handle_slot *free_slot(struct handle_table *t, int *err)
 	return NULL;
 }
 
+/*
+ * The derivation tree without parent pointers, so that deleting or moving
+ * a slot is O(1) however many children it has: a slot's children form a
+ * ring (next, prev), its `child` names one of them, the head, and only the
+ * head keeps `up`, the parent (NULL in every other slot). A root's ring
+ * has no head: the children of a deleted root stay siblings, roots.
+ */
 static void link_child(struct handle_slot *parent, struct handle_slot *s)
 {
-	s->parent = parent;
-	s->prev = NULL;
-	s->next = parent ? parent->child : NULL;
-	if (s->next)
-		s->next->prev = s;
-	if (parent)
+	struct handle_slot *head = parent ? parent->child : NULL;
+
+	s->up = NULL;
+	s->next = s->prev = s;
+	if (head) {
+		s->next = head->next;
+		s->prev = head;
+		head->next->prev = s;
+		head->next = s;
+	} else if (parent) {
+		s->up = parent;
 		parent->child = s;
+	}
 }
 
 static void unlink_slot(struct handle_slot *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else if (s->parent)
-		s->parent->child = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->parent = s->next = s->prev = NULL;
+	if (s->up)                      /* the head: its parent needs another */
+		s->up->child = s->next == s ? NULL : s->next;
+	if (s->up && s->next != s)
+		s->next->up = s->up;
+	s->prev->next = s->next;
+	s->next->prev = s->prev;
+	s->up = NULL;
+	s->next = s->prev = s;
+}
+
+/* s's children join s's ring (its parent's children) as siblings. */
+static void lift_children(struct handle_slot *s)
+{
+	struct handle_slot *first = s->child, *last;
+
+	if (!first)
+		return;
+	s->child = NULL;
+	first->up = NULL;               /* no longer a head */
+	last = first->prev;
+	last->next = s->next;
+	s->next->prev = last;
+	s->next = first;
+	first->prev = s;
+}
+
+struct handle_slot *handle_parent(const struct handle_slot *s)
+{
+	const struct handle_slot *x = s;
+
+	do {
+		if (x->up)
+			return x->up;
+		x = x->next;
+	} while (x != s);
+	return NULL;
 }
 
 static void fill(const struct handle_table *t, struct handle_slot *s, struct kobj *o,
@@ -176,12 +218,23 @@ int handle_derive(struct handle_slot *src, struct handle_table *dst,
 			    badge ? badge : src->badge, src, out);
 }
 
-static void reparent_children(struct handle_slot *from, struct handle_slot *to)
+/* s takes src's place in the tree: its ring, its children. O(1). */
+static void take_place(struct handle_slot *s, struct handle_slot *src)
 {
-	while (from->child) {
-		struct handle_slot *c = from->child;
-		unlink_slot(c);
-		link_child(to, c);
+	s->child = src->child;          /* fill made s a lone root */
+	src->child = NULL;
+	if (s->child)
+		s->child->up = s;
+	s->up = src->up;
+	src->up = NULL;
+	if (s->up)
+		s->up->child = s;
+	if (src->next != src) {
+		s->next = src->next;
+		s->prev = src->prev;
+		s->next->prev = s;
+		s->prev->next = s;
+		src->next = src->prev = src;
 	}
 }
 
@@ -193,8 +246,8 @@ int handle_move(struct handle_slot *src, struct handle_table *dst,
 
 	if (!s)
 		return err;
-	fill(dst, s, src->obj, src->rights, src->badge, src->parent);
-	reparent_children(src, s);
+	fill(dst, s, src->obj, src->rights, src->badge, NULL);
+	take_place(s, src);
 	handle_delete(src);
 	*out = make(dst, s);
 	return 0;
@@ -205,7 +258,7 @@ void handle_delete(struct handle_slot *s)
 	struct kobj *o = s->obj;
 	uint32_t rights = s->rights;
 
-	reparent_children(s, s->parent);
+	lift_children(s);
 	unlink_slot(s);
 	s->obj = NULL;
 	s->rights = 0;

@@ -104,7 +104,7 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 	} else {
 		if (t->revoking && n != AION_SYS_CAP_REVOKE)
 			cap_revoke_unmark(t);   /* not back to its cut revoke: given up */
-		if (t->anon.unit && n != AION_SYS_ANON_MAP)
+		if (t->anon.unit && n != t->anon.call)
 			anon_map_abandon(t);    /* nor to its cut map: it never happened */
 		if (t->destroying && n != AION_SYS_UNIT_DESTROY)
 			unit_destroy_dropped(t);

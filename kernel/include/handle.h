@@ -27,7 +27,9 @@ struct handle_slot {
 	uint64_t badge;
 	uint32_t rights;
 	uint32_t gen;
-	struct handle_slot *parent, *child, *next, *prev;       /* derivation */
+	/* Derivation (handle.c): `child` is one of its children, whose ring
+	 * of siblings `next`/`prev` link; `up`, the parent, only in that one. */
+	struct handle_slot *up, *child, *next, *prev;
 	void *holder;                   /* the table's owner (ops.ctx), for the hooks */
 };
 
@@ -85,8 +87,11 @@ int handle_derive(struct handle_slot *src, struct handle_table *dst,
 int handle_move(struct handle_slot *src, struct handle_table *dst,
 		aion_handle_t *out);
 
-/* Deletes one slot (its children go to its parent). Drops the reference. */
+/* Deletes one slot (its children go to its parent): O(1). Drops the reference. */
 void handle_delete(struct handle_slot *s);
+
+/* s's parent, or NULL for a root: O(siblings), for checks and tests. */
+struct handle_slot *handle_parent(const struct handle_slot *s);
 
 /* -AION_ECAP if h is not live, -AION_EPERM for AION_HANDLE_SELF. */
 int handle_close(struct handle_table *t, aion_handle_t h);

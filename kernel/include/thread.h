@@ -44,10 +44,12 @@ struct thread {
 	uint64_t slice_left;            /* rest of the slice when preempted */
 	int64_t wake_result;            /* what a blocking call returns */
 	struct kobj *revoking;          /* its cut CAP_REVOKE's object, referenced */
-	struct {                        /* its cut ANON_MAP (anonmap.c) */
+	struct {                        /* its cut ANON_MAP or ANON_UNMAP (anonmap.c) */
 		struct unit *unit;      /* referenced; NULL: none */
 		uint64_t va, len, done;
-		unsigned prot;
+		unsigned call;          /* AION_SYS_ANON_MAP or AION_SYS_ANON_UNMAP */
+		unsigned prot;          /* a map's */
+		bool missing;           /* an unmap's: a page was not mapped */
 	} anon;
 	struct {                        /* its cut MEMORY_CREATE (memobj.c) */
 		struct memobj *mo;      /* referenced, not installed; NULL: none */
@@ -85,8 +87,9 @@ void thread_exit_current(int32_t code);
 void thread_kill(struct thread *t);
 /* Drops the mark t's cut CAP_REVOKE left on its object, if any (captable.c). */
 void cap_revoke_unmark(struct thread *t);
-/* t's cut ANON_MAP, if any: abandon unmaps what it mapped (t made another
- * call), dropped leaves it to the unit (t died) (anonmap.c). */
+/* t's cut ANON_MAP or ANON_UNMAP, if any: abandon unmaps what a map had
+ * mapped (t made another call), dropped leaves it to the unit (t died)
+ * (anonmap.c). */
 void anon_map_abandon(struct thread *t);
 void anon_map_dropped(struct thread *t);
 

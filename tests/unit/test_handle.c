@@ -146,7 +146,7 @@ static void is(struct handle_table *t, aion_handle_t h, uint32_t rights, uint64_
 {
 	EQ(S(t, h)->rights, rights);
 	EQ(S(t, h)->badge, badge);
-	assert_ptr_equal(S(t, h)->parent, parent);
+	assert_ptr_equal(handle_parent(S(t, h)), parent);
 }
 
 static void test_basics(void **state)
@@ -481,10 +481,18 @@ static void mverify(void)
 		if (n->parent >= 0)
 			EQ(n->rights & ~mn[n->parent].rights, 0);
 		nonroots += n->parent >= 0;
-		for (struct handle_slot *c = mslot(mlive[k])->child; c; c = c->next, listed++) {
-			assert_ptr_equal(c->parent, mslot(mlive[k]));
-			assert_true(!c->next || c->next->prev == c);
-		}
+		struct handle_slot *head = mslot(mlive[k])->child, *c = head;
+		if (head)
+			assert_ptr_equal(head->up, mslot(mlive[k]));
+		do {                    /* the ring of its children: each once */
+			if (!c)
+				break;
+			assert_ptr_equal(handle_parent(c), mslot(mlive[k]));
+			assert_true(c->next->prev == c && c->prev->next == c);
+			assert_true(c == head || !c->up);       /* only the head keeps up */
+			listed++;
+			c = c->next;
+		} while (c != head);
 		refs[n->obj]++;
 	}
 	EQ(listed, nonroots);           /* the child lists hold exactly the live children */
