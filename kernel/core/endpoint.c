@@ -35,6 +35,13 @@ static int endpoint_create(struct unit *payer, struct endpoint **out)
 
 void endpoint_release(struct endpoint *ep)
 {
+	struct unit *u;
+
+	while ((u = ep->notice_head)) {         /* nobody will hear of them */
+		ep->notice_head = u->notice_next;
+		u->notice_next = NULL;
+		kobj_put(&u->obj);
+	}
 	kobj_free(&ep->obj);
 }
 
@@ -257,6 +264,15 @@ static int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_
 	return sched_block_current(deadline);
 }
 
+/* r receives u's end notice: label, badge and words (docs/abi.md). */
+static void deliver_end(struct thread *r, const struct unit *u)
+{
+	uint64_t w[3] = { u->id, u->state | (uint64_t)u->fault_vector << 8,
+			  u->state == AION_UNIT_FAULTED ? u->fault_addr :
+			  (uint64_t)(int64_t)u->exit_code };
+	ipc_set_msg(r, u->notice_badge, AION_TAG(AION_NOTICE_UNIT_ENDED, 0, 0), w);
+}
+
 static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 {
 	struct thread *r = sched_current();
@@ -271,11 +287,14 @@ static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 		ipc_set_msg(r, 0, AION_TAG_NOTIFY, w);
 		return 0;
 	}
-	if (ep->notice_count) {
-		struct notice *n = &ep->notice[ep->notice_head];
-		ep->notice_head = (ep->notice_head + 1) % ENDPOINT_NOTICES;
-		ep->notice_count--;
-		ipc_set_msg(r, n->badge, n->tag, n->w);
+	struct unit *u = ep->notice_head;
+	if (u) {
+		ep->notice_head = u->notice_next;
+		if (!ep->notice_head)
+			ep->notice_tail = NULL;
+		u->notice_next = NULL;
+		deliver_end(r, u);
+		kobj_put(&u->obj);      /* the queue's */
 		return 0;
 	}
 	while ((s = ep->send_head)) {
@@ -295,23 +314,24 @@ static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 	return sched_block_current(deadline);
 }
 
-void endpoint_post(struct endpoint *ep, uint64_t badge, uint64_t tag, const uint64_t w[3])
+void endpoint_post_end(struct endpoint *ep, struct unit *u)
 {
 	struct thread *r = ep->recv_head;
 
 	if (r) {
 		dequeue(r);
 		r->ipc_state = IPC_NONE;
-		ipc_set_msg(r, badge, tag, w);
+		deliver_end(r, u);
 		sched_wake(r, 0);
 		return;
 	}
-	if (ep->notice_count == ENDPOINT_NOTICES) {
-		ep->notices_dropped++;
-		return;
-	}
-	struct notice *n = &ep->notice[(ep->notice_head + ep->notice_count++) % ENDPOINT_NOTICES];
-	*n = (struct notice){ badge, tag, { w[0], w[1], w[2] } };
+	kobj_get(&u->obj);
+	u->notice_next = NULL;
+	if (ep->notice_tail)
+		ep->notice_tail->notice_next = u;
+	else
+		ep->notice_head = u;
+	ep->notice_tail = u;
 }
 
 /* --- replies --- */

@@ -200,10 +200,8 @@ static void notify_end(struct unit *u)
 {
 	if (!u->fault_ep)
 		return;
-	uint64_t w[3] = { u->id, u->state | (uint64_t)u->fault_vector << 8,
-			  u->state == AION_UNIT_FAULTED ? u->fault_addr : (uint64_t)(int64_t)u->exit_code };
-	endpoint_post((struct endpoint *)u->fault_ep, u->fault_badge,
-		      AION_TAG(AION_NOTICE_UNIT_ENDED, 0, 0), w);
+	u->notice_badge = u->fault_badge;       /* as it was when u ended */
+	endpoint_post_end((struct endpoint *)u->fault_ep, u);
 }
 
 void unit_end(struct unit *u, uint32_t state, int32_t code)

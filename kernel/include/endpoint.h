@@ -13,8 +13,6 @@
 #include <stdbool.h>
 #include "kobj.h"
 
-#define ENDPOINT_NOTICES 16
-
 struct thread;
 struct unit;
 
@@ -30,17 +28,15 @@ struct endpoint {
 	struct thread *send_head, *send_tail;
 	struct thread *recv_head, *recv_tail;
 	uint32_t receivers;             /* live capabilities with the RECV right */
-	/* Kernel notices (a unit ended) waiting for a receiver; never blocks the kernel. */
-	struct notice {
-		uint64_t badge, tag, w[3];
-	} notice[ENDPOINT_NOTICES];
-	unsigned notice_head, notice_count;
-	uint64_t notices_dropped;
+	/* Units whose end notice waits for a receiver (unit.notice_next),
+	 * each referenced: one per unit, so none is ever dropped, and the
+	 * endpoint holds no buffer for them. */
+	struct unit *notice_head, *notice_tail;
 	struct unit *fault_units;       /* units whose fault endpoint this is */
 };
 
-/* Queues (or hands to a waiting receiver) a message from the kernel itself. */
-void endpoint_post(struct endpoint *ep, uint64_t badge, uint64_t tag, const uint64_t w[3]);
+/* Hands u's end notice to a waiting receiver, or queues u for the next. */
+void endpoint_post_end(struct endpoint *ep, struct unit *u);
 
 void endpoint_release(struct endpoint *ep);
 void endpoint_cap_changed(struct endpoint *ep, uint32_t rights, int delta);

@@ -50,6 +50,8 @@ struct unit {
 	uint64_t fault_badge;
 	struct unit *fault_setter;      /* holds a SEND capability to it while set */
 	struct unit *fault_next, *fault_prev;   /* the endpoint's list of units */
+	struct unit *notice_next;       /* on an endpoint's queue of end notices */
+	uint64_t notice_badge;
 	uint32_t live_threads;          /* started and not yet dead */
 	uint32_t outside_caps;          /* capabilities to it in other units' tables */
 	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */

@@ -104,6 +104,45 @@ void test_irq(void)
 }
 
 /* A unit's end arrives as a notice on its fault endpoint. */
+#define MANY_ENDED 24            /* more than an endpoint once buffered (16) */
+
+/*
+ * MANY_ENDED units end while nobody receives on their fault endpoint:
+ * every notice waits (queued through the units, none dropped), comes in
+ * the order they ended with its own badge, and then there is none.
+ */
+static int64_t faultep_many(unsigned *got)
+{
+	aion_handle_t u[MANY_ENDED] = { 0 }, t[MANY_ENDED] = { 0 };
+	struct aion_unit_info info;
+	struct aion_msg m;
+	int64_t ep = aion_endpoint_create(), err = ep < 0 ? ep : 0;
+	unsigned n = 0;
+
+	for (; n < MANY_ENDED && !err; n++) {
+		err = utest_spawn_role(ROLE_FAULT_UD, 100, &u[n], &t[n]);
+		if (!err)
+			err = aion_unit_fault_ep(u[n], (aion_handle_t)ep, 0x100 + n);
+		if (!err)
+			err = aion_unit_wait(u[n], 2000 * MS, &info);
+	}
+	for (unsigned i = 0; i < n && !err; i++) {
+		err = aion_recv((aion_handle_t)ep, &m, 100 * MS);
+		if (!err && (m.badge != 0x100 + i || AION_TAG_LABEL(m.tag) != AION_NOTICE_UNIT_ENDED ||
+			     (m.w[1] & 0xff) != AION_UNIT_FAULTED || (m.w[1] >> 8) != 6))
+			err = -AION_EMALFORMED;
+		*got += !err;
+	}
+	if (!err && aion_recv((aion_handle_t)ep, &m, 20 * MS) != -AION_ETIMEDOUT)
+		err = -AION_EEXIST;     /* one notice too many */
+	for (unsigned i = 0; i < n; i++)
+		if (u[i])
+			utest_reap(u[i], t[i]);
+	if (ep >= 0)
+		aion_handle_close((aion_handle_t)ep);
+	return err;
+}
+
 void test_faultep(void)
 {
 	struct aion_unit_info info;
@@ -128,7 +167,10 @@ void test_faultep(void)
 		     aion_error_name(err), (unsigned long)m.badge, AION_TAG_LABEL(m.tag),
 		     (unsigned long)m.w[0], info.id, (unsigned long)(m.w[1] & 0xff),
 		     (unsigned long)(m.w[1] >> 8), (unsigned long)m.w[2]);
-	utest_ok("faultep", "badge=0x%lx unit=%lu state=%lu vector=%lu addr=0x%lx",
+	unsigned queued = 0;
+	if ((err = faultep_many(&queued)))
+		FAIL("faultep", "many: %s after %u notices", aion_error_name(err), queued);
+	utest_ok("faultep", "badge=0x%lx unit=%lu state=%lu vector=%lu addr=0x%lx queued=%u",
 		 (unsigned long)m.badge, (unsigned long)m.w[0], (unsigned long)(m.w[1] & 0xff),
-		 (unsigned long)(m.w[1] >> 8), (unsigned long)m.w[2]);
+		 (unsigned long)(m.w[1] >> 8), (unsigned long)m.w[2], queued);
 }

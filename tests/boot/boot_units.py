@@ -226,7 +226,7 @@ def check_irq(v, line, node, verdict):
 
 
 def check_faultep(v, line, node, verdict):
-    expect(v, line, badge="0xfa", state="3", vector="14", addr="0x500000000000")
+    expect(v, line, badge="0xfa", state="3", vector="14", addr="0x500000000000", queued="24")
 
 
 def check_fuzz(v, line, node, verdict):
