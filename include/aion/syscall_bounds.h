@@ -51,9 +51,10 @@
 	                       "`UNIT_DESTROY`")                                        \
 	X(CAP_COPY,            "O(1)")                                                  \
 	X(CAP_MINT,            "O(1)")                                                  \
-	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each a walk to a " \
-	                       "leaf (≤ tree depth), a scan of the holder's 256 "       \
-	                       "slots and a release; while it runs, "                   \
+	X(CAP_REVOKE,          "restartable: chunks of 16 deletions, each O(1) (a "    \
+	                       "child goes, its own join the revoked slot's), a scan "  \
+	                       "of the holder's 256 slots and a release; while it "     \
+	                       "runs, "                                                 \
 	                       "copies of the object are refused (`EAGAIN`) and it "    \
 	                       "returns only when no descendant is left")               \
 	X(CAP_INFO,            "O(1)")                                                  \

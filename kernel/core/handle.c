@@ -282,15 +282,13 @@ int handle_close(struct handle_table *t, aion_handle_t h)
 	return 0;
 }
 
+/* Children first: each deletion lifts its own into s's ring, O(1) each. */
 int handle_revoke(struct handle_slot *s, unsigned budget)
 {
 	while (s->child) {
 		if (budget-- == 0)
 			return -AION_EAGAIN;
-		struct handle_slot *leaf = s->child;
-		while (leaf->child)
-			leaf = leaf->child;
-		handle_delete(leaf);
+		handle_delete(s->child);
 	}
 	return 0;
 }
