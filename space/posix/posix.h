@@ -4,6 +4,7 @@
 #ifndef AION_POSIX_H
 #define AION_POSIX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Writes out the partial output lines of fds 1 and 2. */
@@ -16,5 +17,13 @@ void __aion_posix_flush(void) __attribute__((visibility("hidden")));
  */
 uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	__attribute__((visibility("hidden")));
+
+/* Memory (mem.c): Linux's calls and results (-errno). */
+#define POSIX_HIDDEN __attribute__((visibility("hidden")))
+long __aion_brk(uintptr_t want) POSIX_HIDDEN;
+long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off) POSIX_HIDDEN;
+long __aion_munmap(uintptr_t a, size_t len) POSIX_HIDDEN;
+long __aion_mprotect(uintptr_t a, size_t len, int prot) POSIX_HIDDEN;
+long __aion_madvise(uintptr_t a, size_t len, int advice) POSIX_HIDDEN;
 
 #endif

@@ -7,9 +7,11 @@
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
  * Today: write/writev to fds 1 and 2 (the console log, one DEBUG_LOG per
- * line), exit/exit_group (THREAD_EXIT), and the two calls musl's startup
+ * line), exit/exit_group (THREAD_EXIT), the two calls musl's startup
  * makes (set_tid_address, and the thread pointer: arch_prctl(ARCH_SET_FS)
- * and set_thread_area). Everything else is -ENOSYS (docs/posix.md).
+ * and set_thread_area), memory (mem.c: brk, mmap, munmap, mprotect,
+ * madvise), the monotonic clocks and nanosleep. Everything else is
+ * -ENOSYS (docs/posix.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -89,10 +92,36 @@ __attribute__((noreturn)) static void sys_exit(long code)
 	aion_thread_exit(code & 0xff);
 }
 
+/* Monotonic clocks only: no wall clock reaches a unit yet (docs/posix.md). */
+static long sys_clock_gettime(long clock, struct timespec *ts)
+{
+	switch (clock) {
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME: {
+		uint64_t ns = aion_clock_ns();
+		ts->tv_sec = (time_t)(ns / 1000000000u);
+		ts->tv_nsec = (long)(ns % 1000000000u);
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
+		return -EINVAL;
+	aion_sleep_ns((uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec);
+	if (rem)
+		*rem = (struct timespec){ 0, 0 };
+	return 0;
+}
+
 long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
-	(void)d, (void)e, (void)f;
-
 	switch (n) {
 	case SYS_write: {
 		struct iovec iov = { .iov_base = (void *)b, .iov_len = (size_t)c };
@@ -113,6 +142,20 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_set_thread_area:
 		__aion_tp = (unsigned long)a;
 		return 0;
+	case SYS_brk:
+		return __aion_brk((uintptr_t)a);
+	case SYS_mmap:
+		return __aion_mmap((uintptr_t)a, (size_t)b, (int)c, (int)d, (int)e, f);
+	case SYS_munmap:
+		return __aion_munmap((uintptr_t)a, (size_t)b);
+	case SYS_mprotect:
+		return __aion_mprotect((uintptr_t)a, (size_t)b, (int)c);
+	case SYS_madvise:
+		return __aion_madvise((uintptr_t)a, (size_t)b, (int)c);
+	case SYS_clock_gettime:
+		return sys_clock_gettime(a, (struct timespec *)b);
+	case SYS_nanosleep:
+		return sys_nanosleep((const struct timespec *)a, (struct timespec *)b);
 	default:
 		return -ENOSYS;
 	}

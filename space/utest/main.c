@@ -170,6 +170,7 @@ static const struct {
 	{ "destroycut", test_destroycut },
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
+	{ "posixmalloc", test_posixmalloc },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },

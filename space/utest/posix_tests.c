@@ -5,6 +5,8 @@
  * utest reports how it ended, the boot test checks its output line in
  * the log and the exit status 3 (docs/posix.md).
  *   posix        tests/posix/hello_stdio.c (fputs, exit)
+ *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; name "malloc",
+ *                exit status 0, its line "malloc: ok ...")
  *   posixprintf  tests/posix/hello.c (printf, exit): ends in #UD at the
  *                first SSE instruction until the kernel enables SSE for
  *                user mode, so it is not in suite boot yet
@@ -13,17 +15,21 @@
 
 extern const char posix_hello_elf[], posix_hello_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
+extern const char posix_malloc_elf[], posix_malloc_elf_end[];
 
-static void run(const char *test, const char *image, const char *end)
+static void run(const char *test, const char *name, uint64_t quota, const char *image,
+		const char *end)
 {
-	struct aion_startup st = { .args = "hello" };
+	struct aion_startup st = { 0 };
 	struct aion_spawn sp = {
-		.name = "hello", .image = image, .image_size = (size_t)(end - image),
-		.quota_frames = 256, .max_prio = 100, .prio = 100, .startup = &st,
+		.name = name, .image = image, .image_size = (size_t)(end - image),
+		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
 	};
 	struct aion_unit_info info = { 0 };
 	aion_handle_t u, t;
 
+	for (size_t i = 0; name[i] && i + 1 < sizeof(st.args); i++)
+		st.args[i] = name[i];   /* argv[0] */
 	int64_t err = aion_spawn(&sp, &u, &t);
 	if (!err) {
 		err = aion_unit_wait(u, 10000 * MS, &info);
@@ -40,10 +46,16 @@ static void run(const char *test, const char *image, const char *end)
 
 void test_posix(void)
 {
-	run("posix", posix_hello_stdio_elf, posix_hello_stdio_elf_end);
+	run("posix", "hello", 256, posix_hello_stdio_elf, posix_hello_stdio_elf_end);
 }
 
 void test_posixprintf(void)
 {
-	run("posixprintf", posix_hello_elf, posix_hello_elf_end);
+	run("posixprintf", "hello", 256, posix_hello_elf, posix_hello_elf_end);
+}
+
+/* 8 MiB: its big blocks are 1-3 MiB, freed and taken again 40 times. */
+void test_posixmalloc(void)
+{
+	run("posixmalloc", "malloc", 2048, posix_malloc_elf, posix_malloc_elf_end);
 }

@@ -170,5 +170,6 @@ int64_t fault_setter(void);
 void test_revokefault(void);
 void test_posix(void);           /* posix_tests.c: musl programs */
 void test_posixprintf(void);
+void test_posixmalloc(void);
 
 #endif /* UTEST_H */

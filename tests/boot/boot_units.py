@@ -410,8 +410,19 @@ def check_posix(v, line, node, verdict):
     expect(v, line, exit_code="3")
 
 
+def check_posixmalloc(v, line, node, verdict):
+    """tests/posix/malloc.c printed its verdict line and exited with 0."""
+    before = node.text[:verdict.start()]
+    said = re.findall(r"\bmalloc: malloc: (ok|FAIL)\b(.*?)\r?$", before, re.MULTILINE)
+    print(f"posixmalloc: {said}; {line.split('ok ', 1)[-1]}")
+    check(said == [("ok", said[0][1])] if said else False,
+          f"expected one `malloc: ok` line, found {said}")
+    expect(v, line, exit_code="0")
+
+
 CHECKS = {
     "posix": check_posix,
+    "posixmalloc": check_posixmalloc,
     # Not in suite boot yet: printf runs SSE instructions (docs/posix.md).
     "posixprintf": check_posix,
     "longops": check_longops,
