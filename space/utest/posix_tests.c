@@ -1,24 +1,24 @@
 /*
  * posix, posixprintf: an unmodified C program linked with musl's libc.a
- * for Aion and the POSIX layer (space/posix) runs as its own unit named
- * "hello", started from the copy linked into utest with argv[0] = "hello";
- * utest reports how it ended, the boot test checks its output line in
- * the log and the exit status 3 (docs/posix.md).
- *   posix        tests/posix/hello_stdio.c (fputs, exit)
- *   posixprintf  tests/posix/hello.c (printf, exit): ends in #UD at the
- *                first SSE instruction until the kernel enables SSE for
- *                user mode, so it is not in suite boot yet
+ * for Aion and the POSIX layer (space/posix) runs as its own unit, started
+ * from the copy linked into utest with argv[0] = its name; utest reports
+ * how it ended, the boot test checks its output lines in the log and the
+ * exit status (docs/posix.md).
+ *   posix        tests/posix/hello_stdio.c (fputs, exit(3)), unit "hello"
+ *   posixprintf  tests/posix/printf.c (printf, snprintf, strtod; return 5),
+ *                unit "printf"
  */
 #include "utest.h"
 
-extern const char posix_hello_elf[], posix_hello_elf_end[];
+extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 
-static void run(const char *test, const char *image, const char *end)
+static void run(const char *test, const char *name, const char *image, const char *end)
 {
-	struct aion_startup st = { .args = "hello" };
+	struct aion_startup st = { 0 };
+	memcpy(st.args, name, strlen(name) + 1);       /* argv[0]: short, fits */
 	struct aion_spawn sp = {
-		.name = "hello", .image = image, .image_size = (size_t)(end - image),
+		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = 256, .max_prio = 100, .prio = 100, .startup = &st,
 	};
 	struct aion_unit_info info = { 0 };
@@ -40,10 +40,10 @@ static void run(const char *test, const char *image, const char *end)
 
 void test_posix(void)
 {
-	run("posix", posix_hello_stdio_elf, posix_hello_stdio_elf_end);
+	run("posix", "hello", posix_hello_stdio_elf, posix_hello_stdio_elf_end);
 }
 
 void test_posixprintf(void)
 {
-	run("posixprintf", posix_hello_elf, posix_hello_elf_end);
+	run("posixprintf", "printf", posix_printf_elf, posix_printf_elf_end);
 }
