@@ -3,7 +3,6 @@
  * saved and loaded on every switch between threads (eager: FXSAVE64 and
  * FXRSTOR64, no CR0.TS trap; docs/posix.md has the cost and why).
  */
-#include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "common/string.h"
 
@@ -17,10 +16,18 @@
 #define FCW_DEFAULT     0x037f          /* FNINIT: all masked, 64-bit precision */
 #define MXCSR_DEFAULT   0x1f80          /* reset: all masked, round to nearest */
 
+/* Sets and clears bits of control register CRn (n a literal: 0, 4). */
+#define CR_UPDATE(n, set, clear) do {                                   \
+		uint64_t cr_;                                           \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(cr_));     \
+		cr_ = (cr_ | (set)) & ~(uint64_t)(clear);               \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(cr_) : "memory"); \
+	} while (0)
+
 void fpu_init(void)
 {
-	write_cr0((read_cr0() | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	CR_UPDATE(0, CR0_MP | CR0_NE, CR0_EM | CR0_TS);
+	CR_UPDATE(4, CR4_OSFXSR | CR4_OSXMMEXCPT, 0);
 }
 
 void fpu_area_init(struct fpu_area *a)
