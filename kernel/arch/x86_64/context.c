@@ -15,15 +15,15 @@
 
 extern char thread_trampoline[];
 
-static struct fpu_area *fpu_of(const struct thread *t)
-{
-	return (struct fpu_area *)(t->kstack_top - FPU_AREA_SIZE);
-}
-
 /* Where the CPU starts the stack on a trap from ring 3: below the area. */
 static uint64_t user_entry_top(const struct thread *t)
 {
 	return t->kstack_top - FPU_AREA_SIZE;
+}
+
+static struct fpu_area *fpu_of(const struct thread *t)
+{
+	return (struct fpu_area *)user_entry_top(t);
 }
 
 static struct trap_frame *frame_of(const struct thread *t)
