@@ -88,7 +88,7 @@ static void switch_to(struct sched *s, struct thread *next)
 		arch_vm_activate(next->unit);
 		arch_io_load(next->unit);
 	}
-	arch_set_kernel_stack(next->kstack_top);
+	arch_thread_switch(prev, next);
 	prev = arch_switch(&prev->saved_rsp, next->saved_rsp, prev);
 	sched_after_switch(prev);
 }

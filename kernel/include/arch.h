@@ -50,8 +50,13 @@ struct sched *arch_cpu_sched(void);
 /* The boot stack, which the boot CPU's idle thread keeps. */
 extern char arch_boot_stack_top[];
 
-/* Kernel stack the CPU loads on a trap from user mode (the TSS's RSP0). */
-void arch_set_kernel_stack(uint64_t top);
+/*
+ * Before arch_switch from prev to next: makes next's per-thread CPU state
+ * current (the kernel stack the CPU loads on a trap from user mode, the
+ * FPU/SSE registers: prev's saved, next's loaded). The idle thread (no
+ * unit) has none. Allocates nothing.
+ */
+void arch_thread_switch(struct thread *prev, struct thread *next);
 
 /*
  * Saves the running thread's callee-saved registers and stack pointer in

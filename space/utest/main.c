@@ -46,6 +46,9 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_STORM_REVOKE] = "storm-revoke", [ROLE_REVOKE_CUT] = "revoke-cut",
 		[ROLE_VM86_FAULT] = "vm86-fault", [ROLE_VM86_SPIN] = "vm86-spin",
 		[ROLE_LDT_GATE] = "ldt-gate", [ROLE_TREE] = "tree",
+		[ROLE_FAULT_XM] = "fault-xm",
+		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
+		[ROLE_FPU_ECHO] = "fpu-echo",
 	};
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
@@ -171,6 +174,7 @@ static const struct {
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
+	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },

@@ -1,19 +1,18 @@
 /*
  * posix, posixprintf: an unmodified C program linked with musl's libc.a
- * for Aion and the POSIX layer (space/posix) runs as its own unit named
- * "hello", started from the copy linked into utest with argv[0] = "hello";
- * utest reports how it ended, the boot test checks its output line in
- * the log and the exit status 3 (docs/posix.md).
- *   posix        tests/posix/hello_stdio.c (fputs, exit)
- *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; name "malloc",
- *                exit status 0, its line "malloc: ok ...")
- *   posixprintf  tests/posix/hello.c (printf, exit): ends in #UD at the
- *                first SSE instruction until the kernel enables SSE for
- *                user mode, so it is not in suite boot yet
+ * for Aion and the POSIX layer (space/posix) runs as its own unit, started
+ * from the copy linked into utest with argv[0] = its name; utest reports
+ * how it ended, the boot test checks its output lines in the log and the
+ * exit status (docs/posix.md).
+ *   posix        tests/posix/hello_stdio.c (fputs, exit(3)), unit "hello"
+ *   posixprintf  tests/posix/printf.c (printf, snprintf, strtod; return 5),
+ *                unit "printf"
+ *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; exit 0, its
+ *                line "malloc: ok ..."), unit "malloc"
  */
 #include "utest.h"
 
-extern const char posix_hello_elf[], posix_hello_elf_end[];
+extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
 
@@ -21,6 +20,7 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 		const char *end)
 {
 	struct aion_startup st = { 0 };
+	memcpy(st.args, name, strlen(name) + 1);       /* argv[0]: short, fits */
 	struct aion_spawn sp = {
 		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
@@ -28,8 +28,6 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 	struct aion_unit_info info = { 0 };
 	aion_handle_t u, t;
 
-	for (size_t i = 0; name[i] && i + 1 < sizeof(st.args); i++)
-		st.args[i] = name[i];   /* argv[0] */
 	int64_t err = aion_spawn(&sp, &u, &t);
 	if (!err) {
 		err = aion_unit_wait(u, 10000 * MS, &info);
@@ -51,7 +49,7 @@ void test_posix(void)
 
 void test_posixprintf(void)
 {
-	run("posixprintf", "hello", 256, posix_hello_elf, posix_hello_elf_end);
+	run("posixprintf", "printf", 256, posix_printf_elf, posix_printf_elf_end);
 }
 
 /* 8 MiB: its big blocks are 1-3 MiB, freed and taken again 40 times. */

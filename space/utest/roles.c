@@ -94,6 +94,42 @@ static int64_t mem_reader(void)
 	return 6;
 }
 
+/*
+ * 1.0 / 0.0 with the divide-by-zero exception unmasked, in SSE and in x87.
+ * Inline assembly: utest is built without SSE and x87 (no register here
+ * is named as clobbered for that reason; nothing runs after the fault).
+ * A CPU that raises no #XM for unmasked SSE errors (QEMU's TCG up to at
+ * least 7.2 only sets the flag) lets the division complete: then the
+ * role exits with ROLE_XM_NOT_RAISED if MXCSR shows the error flagged.
+ */
+static int64_t fault_simd(void)
+{
+	static const uint32_t unmask_zm = 0x1f80u & ~(1u << 9);
+	static const double one = 1.0, nought = 0.0;
+	uint32_t after;
+	__asm__ volatile("ldmxcsr %1\n\t"
+			 "movsd %2, %%xmm0\n\t"
+			 "divsd %3, %%xmm0\n\t"
+			 "stmxcsr %0"
+			 : "=m"(after) : "m"(unmask_zm), "m"(one), "m"(nought) : "memory");
+	return after & (1u << 2) ? ROLE_XM_NOT_RAISED : 1;     /* ZE */
+}
+
+static int64_t fault_x87(void)
+{
+	static const uint16_t fcw = 0x037fu & ~(1u << 2);       /* ZM clear */
+	static const double one = 1.0, nought = 0.0;
+	/* The division only records the error; the next waiting x87
+	 * instruction (fwait) raises #MF, as CR0.NE asks. */
+	__asm__ volatile("fninit\n\t"
+			 "fldcw %0\n\t"
+			 "fldl %1\n\t"
+			 "fdivl %2\n\t"
+			 "fwait"
+			 : : "m"(fcw), "m"(one), "m"(nought) : "memory");
+	return 1;
+}
+
 int64_t role_main(enum role role)
 {
 	switch (role) {
@@ -111,6 +147,10 @@ int64_t role_main(enum role role)
 		return 0;
 	case ROLE_FAULT_DE:
 		return 10 / zero;
+	case ROLE_FAULT_XM:
+		return fault_simd();
+	case ROLE_FAULT_MF:
+		return fault_x87();
 	case ROLE_EXIT:
 		return exit_after_touching_memory();
 	case ROLE_CLIENT:
@@ -160,6 +200,9 @@ int64_t role_main(enum role role)
 		return longops_revoke_cut_role();
 	case ROLE_TREE:
 		return destroy_tree_role();
+	case ROLE_FPU_YIELD:
+	case ROLE_FPU_ECHO:
+		return fpu_role(role);
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -56,6 +56,10 @@ enum role {
 	ROLE_VM86_SPIN,         /* enters vm86 by iretd into `jmp .` */
 	ROLE_LDT_GATE,          /* far-calls through a call gate it wrote at 0x1000 */
 	ROLE_TREE,              /* fills itself and 3 children with pages, exits (destroy_tests.c) */
+	ROLE_FAULT_XM,          /* unmasks divide-by-zero in MXCSR and divides: #XM */
+	ROLE_FAULT_MF,          /* unmasks divide-by-zero in FCW and divides: #MF */
+	ROLE_FPU_YIELD,         /* its own x87/SSE values, checked across yields (fpu_tests.c) */
+	ROLE_FPU_ECHO,          /* the same across calls it answers on CHILD_CAP */
 	ROLE_COUNT
 };
 
@@ -69,6 +73,8 @@ enum role {
 
 #define BENCH_ITERS             10000u
 #define ROLE_EXIT_CODE          7
+/* ROLE_FAULT_XM's exit code when the CPU flagged the error but raised no #XM. */
+#define ROLE_XM_NOT_RAISED      19
 
 /* The test's verdict: prints the line with its figures, counts it. */
 void utest_result(bool ok, const char *name, const char *fmt, ...)
@@ -171,5 +177,7 @@ void test_revokefault(void);
 void test_posix(void);           /* posix_tests.c: musl programs */
 void test_posixprintf(void);
 void test_posixmalloc(void);
+void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
+int64_t fpu_role(enum role role);
 
 #endif /* UTEST_H */

@@ -1,6 +1,7 @@
 /* Boot CPU bring-up and the few CPU-state hooks generic code needs. */
 #include "arch.h"
 #include "arch/cpu.h"
+#include "arch/fpu.h"
 #include "arch/gdt.h"
 
 #define MSR_STAR        0xc0000081u
@@ -38,6 +39,7 @@ void arch_cpu_init(void)
 	gdt_init();
 	idt_init();
 	syscall_init();
+	fpu_init();
 }
 
 uint64_t arch_phys_end(void)

@@ -111,7 +111,7 @@ void gdt_init(void)
 }
 
 /* Where the CPU switches stacks on a trap or SYSCALL from ring 3. */
-void arch_set_kernel_stack(uint64_t top)
+void tss_set_kernel_stack(uint64_t top)
 {
 	struct percpu *cpu = this_cpu();
 	cpu->tss->rsp[0] = top;

@@ -16,6 +16,8 @@
 #include <stdint.h>
 void gdt_init(void);
 void idt_init(void);
+/* RSP0: where the CPU starts the kernel stack on a trap or SYSCALL from ring 3. */
+void tss_set_kernel_stack(uint64_t top);
 #endif
 
 #endif /* ARCH_GDT_H */
