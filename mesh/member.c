@@ -81,6 +81,23 @@ uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
 					log2_q16(k + 1));
 }
 
+unsigned mesh_rtt_bucket(uint64_t ns)
+{
+	unsigned b = 0;
+
+	while (b + 1 < MESH_RTT_BUCKETS && ns >= mesh_rtt_bucket_ms(b) * MS)
+		b++;
+	return b;
+}
+
+unsigned mesh_rtt_bucket_ms(unsigned bucket)
+{
+	static const unsigned bound[MESH_RTT_BUCKETS - 1] = {
+		2, 5, 10, 20, 40, 80, 160 };
+
+	return bucket < MESH_RTT_BUCKETS - 1 ? bound[bucket] : 0;
+}
+
 static uint32_t rng_next(struct mesh_members *m)
 {
 	return (uint32_t)(xorshift64(&m->rng) >> 32);
@@ -348,6 +365,7 @@ static void accuse(struct mesh_members *m, struct mesh_member *e,
 	 * about e, so we accuse nobody (Lifeguard's point). */
 	if (m->lhm > m->cfg.lhm_max / 2)
 		return;
+	m->stats.accusations++;
 	if (e->state == MESH_STATE_ALIVE) {
 		set_state(m, e, now, MESH_STATE_SUSPECT, e->incarnation,
 			  m->self);
@@ -374,6 +392,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 			m->incarnation = g->incarnation + 1;
 			m->self_gossip_left = retransmit_count(m);
 			m->self_urgent = true;
+			m->stats.refutations++;
 			/* Lifeguard: being suspected hints that we are the
 			 * slow one. */
 			lhm_add(m, 1);
@@ -581,6 +600,7 @@ static bool stalled(struct mesh_members *m, uint64_t now, uint64_t due)
 {
 	if (!m->cfg.lhm_max || now - due <= scaled(m, m->cfg.period_ns) / 2)
 		return false;
+	m->stats.stalls++;
 	lhm_add(m, 1);
 	return true;
 }
@@ -642,6 +662,8 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 			e->verify = false;
 			e->verify_seq = ++m->seq;
 			e->verify_stage = 1;
+			e->verify_start = now;
+			m->stats.verifies++;
 			e->verify_end = now + scaled(m, m->cfg.probe_timeout_ns);
 			make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 				 MESH_NODE_NONE, e->verify_seq);
@@ -679,7 +701,9 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 		return;
 	/* Lifeguard: a NACK that did not come means our own link or CPU
 	 * failed too; with nobody to ask, any failed probe counts. */
+	m->stats.probe_failures++;
 	m->prev_probe_seq = m->probe_seq;
+	m->prev_probe_start = m->probe_start;
 	m->prev_penalty = 0;
 	if (m->probe_nacks_expected) {
 		m->prev_penalty = m->probe_nacks_expected - m->probe_nacks;
@@ -719,6 +743,7 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 		m->last_probed = t->node;
 	m->probe_start = now;
 	m->probe_seq = ++m->seq;
+	m->stats.probes++;
 	make_msg(m, &out[(*n)++], MESH_MSG_PING, t->node, MESH_NODE_NONE,
 		 m->probe_seq);
 }
@@ -734,6 +759,7 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
 	    now - m->probe_start >= scaled(m, m->cfg.probe_timeout_ns)) {
 		m->probe_indirect = true;
+		m->stats.probe_timeouts++;
 		n += probe_indirect(m, out, max);
 	}
 	if (m->probing && now >= m->next_probe)
@@ -786,20 +812,35 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 	return d;
 }
 
-static void probe_answered(struct mesh_members *m, uint16_t node,
-			   uint32_t seq, bool direct)
+static void rtt_add(struct mesh_members *m, uint64_t now, uint64_t sent)
+{
+	m->stats.rtt[mesh_rtt_bucket(now - sent)]++;
+}
+
+static void probe_answered(struct mesh_members *m, uint64_t now,
+			   uint16_t node, uint32_t seq, bool direct)
 {
 	struct mesh_member *e;
 
 	if (m->probing && !m->probe_acked && node == m->probe_target &&
 	    seq == m->probe_seq) {
 		m->probe_acked = true;
-		if (direct)
+		if (direct) {
 			lhm_add(m, -1);
+			rtt_add(m, now, m->probe_start);
+		}
+	} else if (direct && seq == m->prev_probe_seq && m->prev_probe_start) {
+		/* The answer came, after we gave up on it. */
+		m->stats.late_acks++;
+		rtt_add(m, now, m->prev_probe_start);
+		m->prev_probe_start = 0;
 	}
 	e = find(m, node);
-	if (e && e->verify_seq && e->verify_seq == seq)
+	if (e && e->verify_seq && e->verify_seq == seq) {
 		e->verify_seq = 0;
+		if (direct)
+			rtt_add(m, now, e->verify_start);
+	}
 }
 
 /* Remember a relayed probe so its origin gets a NACK if the target is
@@ -859,7 +900,7 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 		return 1;
 	case MESH_MSG_ACK:
 		if (msg->target == MESH_NODE_NONE || msg->target == m->self) {
-			probe_answered(m, msg->from, msg->seq, true);
+			probe_answered(m, now, msg->from, msg->seq, true);
 			return 0;
 		}
 		relay_done(m, msg->target, msg->from, msg->seq);
@@ -870,11 +911,12 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 		if (msg->target == m->self || msg->target == MESH_NODE_NONE)
 			return -AION_EMALFORMED;
 		relay_add(m, now, msg->from, msg->target, msg->seq);
+		m->stats.relays++;
 		make_msg(m, out, MESH_MSG_PING, msg->target, msg->from,
 			 msg->seq);
 		return 1;
 	case MESH_MSG_INDIRECT_ACK:
-		probe_answered(m, msg->target, msg->seq, false);
+		probe_answered(m, now, msg->target, msg->seq, false);
 		return 0;
 	case MESH_MSG_NACK:
 		if (m->probing && msg->target == m->probe_target &&

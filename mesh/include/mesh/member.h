@@ -209,6 +209,7 @@ struct mesh_member {
 	bool verify;         /* a verification PING is due */
 	uint8_t verify_stage; /* 1: the PING; 2: the PING again and PING_REQs */
 	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
+	uint64_t verify_start;
 	uint64_t verify_end;
 	/* Refutations of suspicions of this node seen lately (decaying by
 	 * one per MESH_REFUTED_DECAY_NS from refuted_at), and the value
@@ -219,6 +220,26 @@ struct mesh_member {
 	uint64_t refuted_at;
 	bool rejoin;         /* a new boot seen while SUSPECT or DEAD: its
 			      * next ALIVE is no refutation */
+};
+
+/*
+ * What this node's probes met (`mesh stats`, docs/mesh.md "16 nodes: why
+ * healthy nodes were suspected"). rtt[] buckets the round trip of every
+ * direct ACK to one of our probe or verification PINGs, late ones too
+ * (after the probe failed): below 2, 5, 10, 20, 40, 80, 160 ms, above.
+ */
+#define MESH_RTT_BUCKETS 8
+struct mesh_member_stats {
+	uint64_t probes;          /* round-robin probes started */
+	uint64_t probe_timeouts;  /* no ACK within PT: PING again, PING_REQs */
+	uint64_t probe_failures;  /* no ACK by the period end */
+	uint64_t late_acks;       /* an ACK for a probe that had failed */
+	uint64_t verifies;        /* verification PINGs of others' suspicions */
+	uint64_t accusations;     /* suspicions raised or confirmed by us */
+	uint64_t refutations;     /* suspicions of ourselves refuted */
+	uint64_t stalls;          /* timers that fired half a period late */
+	uint64_t relays;          /* PING_REQs served for others */
+	uint64_t rtt[MESH_RTT_BUCKETS];
 };
 
 struct mesh_relay {
@@ -247,12 +268,14 @@ struct mesh_members {
 	uint16_t last_probed;
 	uint32_t probe_seq;
 	uint32_t prev_probe_seq; /* the probe before, and what its missing */
+	uint64_t prev_probe_start;
 	uint8_t prev_penalty;    /* NACKs added to the LHM (a late one undoes 1) */
 	uint32_t seq;            /* last seq used by a probe or verification */
 	uint64_t probe_start;
 	uint64_t next_probe;
 
 	struct mesh_relay relay[MESH_RELAYS_MAX];
+	struct mesh_member_stats stats;
 
 	uint64_t rng;
 	mesh_member_event_fn event;
@@ -312,5 +335,10 @@ uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
 			      uint32_t n, uint32_t c);
 
 const char *mesh_state_name(int state);
+
+/* The rtt[] bucket of a round trip (see struct mesh_member_stats), and
+ * the bucket's upper bound in ms (0: none). */
+unsigned mesh_rtt_bucket(uint64_t ns);
+unsigned mesh_rtt_bucket_ms(unsigned bucket);
 
 #endif
