@@ -392,6 +392,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 			m->incarnation = g->incarnation + 1;
 			m->self_gossip_left = retransmit_count(m);
 			m->self_urgent = true;
+			m->accused_by = g->by;
 			m->stats.refutations++;
 			/* Lifeguard: being suspected hints that we are the
 			 * slow one. */
@@ -511,27 +512,140 @@ static void make_msg(struct mesh_members *m, struct mesh_msg *out, int type,
 	fill_gossip(m, out);
 }
 
-/* The GOSSIP broadcast of urgent changes, if any: 1 message or 0. */
-static int broadcast_urgent(struct mesh_members *m, struct mesh_msg *out)
+/* Is node in msg's gossip? */
+static bool has_entry(const struct mesh_msg *msg, uint16_t node)
 {
-	*out = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
-				  .to = MESH_NODE_NONE,
-				  .target = MESH_NODE_NONE };
-	if (m->self_urgent) {
-		m->self_urgent = false;
-		put_gossip(out, m->self, MESH_STATE_ALIVE, m->incarnation,
-			   MESH_NODE_NONE);
+	for (uint8_t i = 0; i < msg->ngossip; i++)
+		if (msg->gossip[i].node == node)
+			return true;
+	return false;
+}
+
+/*
+ * The witnesses of a suspicion of node: the first cfg.suspect_k (at most
+ * MESH_WITNESSES_MAX) live members after node by id, wrapping, ourselves
+ * included when our turn comes. Every node that sees the same live
+ * members picks the same ones, so the accuser, the confirmers and the
+ * suspect itself (refuting) all write to the same few nodes. Returns
+ * their count.
+ */
+static int witnesses(const struct mesh_members *m, uint16_t node,
+		     uint16_t *out)
+{
+	uint32_t k = m->cfg.suspect_k < MESH_WITNESSES_MAX ?
+		     m->cfg.suspect_k : MESH_WITNESSES_MAX;
+	int n = 0;
+	uint16_t last = node;
+
+	while ((uint32_t)n < k) {
+		/* The smallest live id above last, wrapping past the top. */
+		uint16_t above = MESH_NODE_NONE, lowest = MESH_NODE_NONE;
+
+		for (uint32_t i = 0; i <= m->count; i++) {
+			uint16_t id = i < m->count ? m->m[i].node : m->self;
+
+			if (id == node ||
+			    (i < m->count && m->m[i].state == MESH_STATE_DEAD))
+				continue;
+			if (id < lowest)
+				lowest = id;
+			if (id > last && id < above)
+				above = id;
+		}
+		last = above != MESH_NODE_NONE ? above : lowest;
+		if (last == MESH_NODE_NONE)
+			break;
+		for (int j = 0; j < n; j++)
+			if (out[j] == last)
+				return n;       /* fewer live members than k */
+		out[n++] = last;
 	}
-	for (uint32_t i = 0; i < m->count && out->ngossip < MESH_GOSSIP_MAX;
+	return n;
+}
+
+/* One GOSSIP to each target that is not us, carrying g first. */
+static int send_targeted(struct mesh_members *m, const struct mesh_gossip *g,
+			 const uint16_t *to, int nto, struct mesh_msg *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < nto; i++) {
+		bool dup = to[i] == m->self || to[i] == MESH_NODE_NONE;
+
+		for (int j = 0; j < i; j++)
+			dup |= to[j] == to[i];
+		if (dup || !find(m, to[i]))
+			continue;
+		make_msg(m, &out[n], MESH_MSG_GOSSIP, to[i], MESH_NODE_NONE, 0);
+		if (!has_entry(&out[n], g->node)) {
+			if (out[n].ngossip == MESH_GOSSIP_MAX)
+				out[n].ngossip--;
+			out[n].gossip[out[n].ngossip++] = *g;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Urgent news, at most MESH_URGENT_MSGS_MAX messages a tick (the rest is
+ * still urgent: the next tick is due at once). A death goes to everyone
+ * (one GOSSIP to MESH_NODE_NONE, which meshd sends to each member: every
+ * survivor declares it within a hop). A suspicion or confirmation we
+ * raise goes only to the suspect (it refutes at once), its accuser and
+ * its witnesses (they verify it and confirm: the confirmations that bring
+ * the timeout down to the min), and our refutation to our accuser and our
+ * witnesses; the others hear either piggybacked. Why not everyone: at 16
+ * nodes one such change to each member was 15 packets that kept the
+ * sender's main thread from answering PINGs for 20-80 ms under TCG, and
+ * the 14 verifications it started overflowed the suspect's socket queue,
+ * so a suspicion raised more suspicions (docs/mesh.md "16 nodes").
+ */
+static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
+{
+	uint16_t to[2 + MESH_WITNESSES_MAX];
+	struct mesh_gossip g;
+	int n = 0;
+
+	out[n] = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
+				    .to = MESH_NODE_NONE,
+				    .target = MESH_NODE_NONE };
+	for (uint32_t i = 0; i < m->count && out[n].ngossip < MESH_GOSSIP_MAX;
 	     i++) {
 		struct mesh_member *e = &m->m[i];
 
-		if (e->urgent) {
-			e->urgent = false;
-			put_entry(out, e);
+		if (e->urgent && e->state != MESH_STATE_SUSPECT) {
+			e->urgent = false;      /* an ALIVE: refuted already */
+			if (e->state == MESH_STATE_DEAD)
+				put_entry(&out[n], e);
 		}
 	}
-	return out->ngossip ? 1 : 0;
+	n += out[n].ngossip ? 1 : 0;
+	if (m->self_urgent) {
+		m->self_urgent = false;
+		g = (struct mesh_gossip){ .node = m->self,
+			.state = MESH_STATE_ALIVE, .incarnation = m->incarnation,
+			.by = MESH_NODE_NONE };
+		to[0] = m->accused_by;
+		return n + send_targeted(m, &g, to,
+					 1 + witnesses(m, m->self, to + 1),
+					 out + n);
+	}
+	for (uint32_t i = 0; i < m->count; i++) {
+		struct mesh_member *e = &m->m[i];
+
+		if (!e->urgent)
+			continue;
+		e->urgent = false;
+		g = (struct mesh_gossip){ .node = e->node, .state = e->state,
+			.incarnation = e->incarnation, .by = e->by };
+		to[0] = e->node;
+		to[1] = e->naccusers ? e->accusers[0] : MESH_NODE_NONE;
+		return n + send_targeted(m, &g, to,
+					 2 + witnesses(m, e->node, to + 2),
+					 out + n);
+	}
+	return n;
 }
 
 /* Next probe target: smallest non-dead id above last_probed, wrapping. */
@@ -755,7 +869,7 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 
 	if (!m || !out || max < MESH_TICK_MSGS_MAX)
 		return -AION_EINVAL;
-	max--;  /* room for the broadcast */
+	max -= MESH_URGENT_MSGS_MAX;    /* room for the urgent news */
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
 	    now - m->probe_start >= scaled(m, m->cfg.probe_timeout_ns)) {
 		m->probe_indirect = true;
@@ -769,7 +883,7 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 	if (now >= m->next_probe && (size_t)n < max)
 		start_probe(m, now, out, &n);
 	n += verify(m, now, out + n, max - (size_t)n);
-	n += broadcast_urgent(m, &out[n]);
+	n += send_urgent(m, &out[n]);
 	return n;
 }
 
@@ -777,8 +891,12 @@ uint64_t mesh_members_announce_ns(const struct mesh_members *m, unsigned expecte
 {
 	unsigned alive = 0;
 
+	/* A SUSPECT node still gets our PINGs (and refutes through them):
+	 * announcing for it found nobody, and at 16 nodes every node's
+	 * broadcast a second while suspicions came and went was 15 more
+	 * datagrams a second at every node. */
 	for (uint32_t i = 0; i < m->count; i++) {
-		if (m->m[i].state != MESH_STATE_ALIVE)
+		if (m->m[i].state == MESH_STATE_DEAD)
 			return MESH_ANNOUNCE_FAST_NS;
 		alive++;
 	}

@@ -323,9 +323,9 @@ static int deliver_gossip(struct mesh_members *m, uint16_t from,
 	return mesh_members_receive(m, 0, &msg, out, 1);
 }
 
-/* Discovery slows down only while every member is seen ALIVE and there
- * are as many as the cluster was set up with; a member in doubt or lost,
- * or one not found yet, brings back the fast announcements. */
+/* Discovery slows down only while no member is DEAD and there are as
+ * many as the cluster was set up with; a member lost, or one not found
+ * yet, brings back the fast announcements; a SUSPECT one does not. */
 static void test_announce_backoff(void **state)
 {
 	struct mesh_members m;
@@ -341,8 +341,9 @@ static void test_announce_backoff(void **state)
 	assert_int_equal(mesh_members_announce_ns(&m, 4), MESH_ANNOUNCE_FAST_NS);
 	/* A node added beyond the configured count changes nothing. */
 	assert_int_equal(mesh_members_announce_ns(&m, 2), MESH_ANNOUNCE_SLOW_NS);
+	/* A suspect is still in touch (it gets our PINGs): no discovery. */
 	assert_int_equal(deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 0), 1);
-	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_SLOW_NS);
 	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 0);
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_DEAD);
 	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
@@ -757,15 +758,20 @@ static void test_confirmations(void **state)
 		reqs += out[i].type == MESH_MSG_PING_REQ && out[i].target == 5 &&
 			out[i].seq == vseq;
 	assert_int_equal(reqs, MESH_INDIRECT_K);
-	/* Still none by the period end: we accuse too, and broadcast it. */
+	/* Still none by the period end: we accuse too, and tell the suspect,
+	 * its first accuser (3) and its witnesses (6, us, 2), nobody else. */
 	n = mesh_members_tick(&m, t0 + 2 * MS + P1, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(e->naccusers, 3);
-	bool bcast = false;
-	for (int i = 0; i < n; i++)
-		if (out[i].type == MESH_MSG_GOSSIP && out[i].to == MESH_NODE_NONE &&
-		    has_gossip(&out[i], 5, MESH_STATE_SUSPECT, 0, 1))
-			bcast = true;
-	assert_true(bcast);
+	unsigned told = 0;
+	for (int i = 0; i < n; i++) {
+		if (out[i].type != MESH_MSG_GOSSIP)
+			continue;
+		assert_int_not_equal(out[i].to, MESH_NODE_NONE);
+		assert_true(has_gossip(&out[i], 5, MESH_STATE_SUSPECT, 0, 1));
+		told |= 1u << out[i].to;
+	}
+	assert_int_equal(told, 1u << 5 | 1u << 3 | 1u << 6 | 1u << 2);
+	bool bcast;
 	/* C = 2 of K = 3: the deadline is the two-confirmation value from
 	 * when we first heard of it. */
 	uint64_t want = t0 + 2 * MS + mesh_suspect_timeout(&m.cfg, 6, 2);
@@ -943,19 +949,22 @@ static void test_probe_cycle(void **state)
 	struct mesh_msg nack = { .type = MESH_MSG_NACK, .from = out[1].to,
 				 .to = 1, .target = 2, .seq = out[1].seq };
 	assert_int_equal(mesh_members_receive(&m, PT + 20 * MS, &nack, out, 1), 0);
-	/* Period end: 2 is suspected by us (broadcast); the round-robin
-	 * goes on to 3, and 2 gets a PING of its own that tells it so. */
+	/* Period end: 2 is suspected by us (told to 2 and its witnesses 3
+	 * and 4); the round-robin goes on to 3, and 2 gets a PING of its own
+	 * that tells it so. */
 	n = mesh_members_tick(&m, P1, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(m.lhm, 1);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_int_equal(out[0].type, MESH_MSG_PING);
 	assert_int_equal(out[0].to, 3);
 	assert_int_equal(out[1].type, MESH_MSG_PING);
 	assert_int_equal(out[1].to, 2);
 	assert_true(has_gossip(&out[1], 2, MESH_STATE_SUSPECT, 0, 1));
-	assert_int_equal(out[2].type, MESH_MSG_GOSSIP);
-	assert_int_equal(out[2].to, MESH_NODE_NONE);
-	assert_true(has_gossip(&out[2], 2, MESH_STATE_SUSPECT, 0, 1));
+	for (int i = 2; i < 5; i++) {
+		assert_int_equal(out[i].type, MESH_MSG_GOSSIP);
+		assert_int_equal(out[i].to, i);
+		assert_true(has_gossip(&out[i], 2, MESH_STATE_SUSPECT, 0, 1));
+	}
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
 	/* Nobody confirms: with 4 live nodes (K = 2) and LHM 1, 2 dies at
 	 * twice the max after the suspicion began, not before. */

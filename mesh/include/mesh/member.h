@@ -119,10 +119,18 @@
 #define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
 #define MESH_LHM_MAX 8
 #define MESH_LHM_SUSPECT_CAP 3u   /* most our suspicions stretch */
+#define MESH_WITNESSES_MAX 3     /* nodes told of a suspicion besides its
+				  * accuser and the suspect (member.c:
+				  * send_urgent) */
+/* Urgent news one tick emits: one GOSSIP broadcast of deaths, and one
+ * change (a suspicion, a confirmation, our refutation) sent to the
+ * suspect, the accuser and the witnesses. */
+#define MESH_URGENT_MSGS_MAX (1 + 2 + MESH_WITNESSES_MAX)
 /* Most messages one tick can emit: a PING, its repeat and K PING_REQs, a
  * NACK per relay, verification PINGs (at most one per member, bounded by
- * max: the rest wait for the next tick) and one GOSSIP broadcast. */
-#define MESH_TICK_MSGS_MAX (2 + MESH_INDIRECT_K + MESH_RELAYS_MAX + 4 + 1)
+ * max: the rest wait for the next tick) and the urgent news. */
+#define MESH_TICK_MSGS_MAX (2 + MESH_INDIRECT_K + MESH_RELAYS_MAX + 4 + \
+			    MESH_URGENT_MSGS_MAX)
 /* Most messages one receive can emit (the rest waits for the tick). */
 #define MESH_RECV_MSGS_MAX 1
 
@@ -253,6 +261,7 @@ struct mesh_members {
 	uint32_t incarnation;
 	uint8_t self_gossip_left;
 	bool self_urgent;
+	uint16_t accused_by;     /* the accuser of the suspicion we refute */
 	uint32_t lhm;            /* local health multiplier */
 	uint32_t count;
 	struct mesh_member m[MESH_MEMBERS_MAX];
@@ -314,8 +323,8 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m);
 /*
  * Discovery: a node broadcasts a PING every MESH_ANNOUNCE_FAST_NS while it
  * is still finding its members, every MESH_ANNOUNCE_SLOW_NS once it sees
- * at least `expected` - 1 others and every one it knows ALIVE (none
- * SUSPECT or DEAD). Each broadcast wakes every node of the cluster: at 16
+ * at least `expected` - 1 others and none of them DEAD (a SUSPECT one
+ * still gets our PINGs). Each broadcast wakes every node of the cluster: at 16
  * nodes one a second from each is 15 wakeups a second on every node, for
  * nothing once all see each other. A node that starts, or comes back,
  * announces fast itself and the others answer its new boot, so slowing
