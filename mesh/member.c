@@ -160,14 +160,79 @@ static uint32_t live_count(const struct mesh_members *m)
 	return n;
 }
 
+/*
+ * The witnesses of a suspicion of node: the first cfg.suspect_k (at most
+ * MESH_WITNESSES_MAX) live members after node by id, wrapping, ourselves
+ * included when our turn comes. Every node that sees the same live
+ * members picks the same ones, so the accuser, the confirmers and the
+ * suspect itself (refuting) all write to the same few nodes. Returns
+ * their count.
+ */
+static int witnesses(const struct mesh_members *m, uint16_t node,
+		     uint16_t *out)
+{
+	uint32_t k = m->cfg.suspect_k < MESH_WITNESSES_MAX ?
+		     m->cfg.suspect_k : MESH_WITNESSES_MAX;
+	int n = 0;
+	uint16_t last = node;
+
+	while ((uint32_t)n < k) {
+		/* The smallest live id above last, wrapping past the top. */
+		uint16_t above = MESH_NODE_NONE, lowest = MESH_NODE_NONE;
+
+		for (uint32_t i = 0; i <= m->count; i++) {
+			uint16_t id = i < m->count ? m->m[i].node : m->self;
+
+			if (id == node ||
+			    (i < m->count && m->m[i].state == MESH_STATE_DEAD))
+				continue;
+			if (id < lowest)
+				lowest = id;
+			if (id > last && id < above)
+				above = id;
+		}
+		last = above != MESH_NODE_NONE ? above : lowest;
+		if (last == MESH_NODE_NONE)
+			break;
+		for (int j = 0; j < n; j++)
+			if (out[j] == last)
+				return n;       /* fewer live members than k */
+		out[n++] = last;
+	}
+	return n;
+}
+
+/*
+ * Do we watch e's suspicion: did we raise or confirm it, or are we one of
+ * its witnesses? Only watchers verify a suspicion, PING the suspect every
+ * period and let confirmations shorten it. The others hold it, wait the
+ * max, and hear the watchers' DEAD (to everyone) or the suspect's
+ * refutation first: at 16 nodes 14 verifications and 14 PINGs a period at
+ * a node that was slow to begin with kept it slow (docs/mesh.md "16
+ * nodes: why healthy nodes were suspected").
+ */
+static bool watches(const struct mesh_members *m, const struct mesh_member *e)
+{
+	uint16_t w[MESH_WITNESSES_MAX];
+	int n = witnesses(m, e->node, w);
+
+	for (int i = 0; i < n; i++)
+		if (w[i] == m->self)
+			return true;
+	for (uint8_t i = 0; i < e->naccusers; i++)
+		if (e->accusers[i] == m->self)
+			return true;
+	return false;
+}
+
 static uint64_t suspect_deadline(const struct mesh_members *m,
 				 const struct mesh_member *e)
 {
 	/* While we are more unhealthy than not ourselves, confirmations do
 	 * not shorten our wait: the healthy nodes declare a real death, and
 	 * their DEAD reaches us anyway. */
-	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 ?
-		     e->naccusers - 1u : 0;
+	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 &&
+		     watches(m, e) ? e->naccusers - 1u : 0;
 
 	uint32_t n = live_count(m);
 	uint64_t t = mesh_suspect_timeout(&m->cfg, n, c);
@@ -413,7 +478,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		e = join(m, g->node, now, g->state, g->incarnation, true);
 		if (e && g->state == MESH_STATE_SUSPECT) {
 			add_accuser(m, e, g->by);
-			e->verify = g->by != m->self;
+			e->verify = g->by != m->self && watches(m, e);
 		}
 		return;
 	}
@@ -422,7 +487,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		/* A suspicion we did not raise: probe the suspect ourselves
 		 * at once; no answer makes us a confirming accuser. */
 		if (g->state == MESH_STATE_SUSPECT && g->by != m->self)
-			e->verify = true;
+			e->verify = watches(m, e);
 	} else if (g->state == MESH_STATE_SUSPECT &&
 		   e->state == MESH_STATE_SUSPECT &&
 		   g->incarnation == e->incarnation) {
@@ -519,48 +584,6 @@ static bool has_entry(const struct mesh_msg *msg, uint16_t node)
 		if (msg->gossip[i].node == node)
 			return true;
 	return false;
-}
-
-/*
- * The witnesses of a suspicion of node: the first cfg.suspect_k (at most
- * MESH_WITNESSES_MAX) live members after node by id, wrapping, ourselves
- * included when our turn comes. Every node that sees the same live
- * members picks the same ones, so the accuser, the confirmers and the
- * suspect itself (refuting) all write to the same few nodes. Returns
- * their count.
- */
-static int witnesses(const struct mesh_members *m, uint16_t node,
-		     uint16_t *out)
-{
-	uint32_t k = m->cfg.suspect_k < MESH_WITNESSES_MAX ?
-		     m->cfg.suspect_k : MESH_WITNESSES_MAX;
-	int n = 0;
-	uint16_t last = node;
-
-	while ((uint32_t)n < k) {
-		/* The smallest live id above last, wrapping past the top. */
-		uint16_t above = MESH_NODE_NONE, lowest = MESH_NODE_NONE;
-
-		for (uint32_t i = 0; i <= m->count; i++) {
-			uint16_t id = i < m->count ? m->m[i].node : m->self;
-
-			if (id == node ||
-			    (i < m->count && m->m[i].state == MESH_STATE_DEAD))
-				continue;
-			if (id < lowest)
-				lowest = id;
-			if (id > last && id < above)
-				above = id;
-		}
-		last = above != MESH_NODE_NONE ? above : lowest;
-		if (last == MESH_NODE_NONE)
-			break;
-		for (int j = 0; j < n; j++)
-			if (out[j] == last)
-				return n;       /* fewer live members than k */
-		out[n++] = last;
-	}
-	return n;
 }
 
 /* One GOSSIP to each target that is not us, carrying g first. */
@@ -840,7 +863,8 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	 * node refutes within one round trip (the buddy system), and its
 	 * failure makes us an accuser. */
 	for (uint32_t i = 0; i < m->count; i++)
-		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq)
+		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq &&
+		    watches(m, &m->m[i]))
 			m->m[i].verify = true;
 	m->next_probe += scaled(m, m->cfg.period_ns);
 	if (m->next_probe <= now)
