@@ -109,6 +109,36 @@ static uint64_t scaled(const struct mesh_members *m, uint64_t ns)
 	return ns * (m->lhm + 1);
 }
 
+/*
+ * The probe timeout our ACKs' round trips call for (Jacobson's srtt + 4
+ * rttvar, as TCP's retransmission timeout), never below the configured
+ * one and at most MESH_RTO_MAX times it, before the local health
+ * scaling. On a quiet host the round trips are a few ms and this is the
+ * configured timeout; at 16 TCG nodes on two cores they reached 40-160
+ * ms, and a fixed 40 ms made healthy nodes suspects (docs/mesh.md "16
+ * nodes: why healthy nodes were suspected").
+ */
+static uint64_t rto(const struct mesh_members *m)
+{
+	uint64_t pt = m->cfg.probe_timeout_ns, want = m->srtt + 4 * m->rttvar;
+
+	if (want <= pt)
+		return pt;
+	return want < pt * MESH_RTO_MAX ? want : pt * MESH_RTO_MAX;
+}
+
+/* Our probe timeout and period now: the period keeps what it gives
+ * beyond the probe timeout (the indirect probes' time). */
+static uint64_t probe_timeout(const struct mesh_members *m)
+{
+	return scaled(m, rto(m));
+}
+
+static uint64_t period(const struct mesh_members *m)
+{
+	return scaled(m, rto(m) + m->cfg.period_ns - m->cfg.probe_timeout_ns);
+}
+
 static void lhm_add(struct mesh_members *m, int delta)
 {
 	int64_t v = (int64_t)m->lhm + delta;
@@ -735,7 +765,7 @@ static void expire_suspects(struct mesh_members *m, uint64_t now)
  */
 static bool stalled(struct mesh_members *m, uint64_t now, uint64_t due)
 {
-	if (!m->cfg.lhm_max || now - due <= scaled(m, m->cfg.period_ns) / 2)
+	if (!m->cfg.lhm_max || now - due <= period(m) / 2)
 		return false;
 	m->stats.stalls++;
 	lhm_add(m, 1);
@@ -785,8 +815,9 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 				if ((size_t)n + 1 + MESH_INDIRECT_K > max)
 					continue;       /* next tick */
 				e->verify_stage = 2;
-				e->verify_end = now + scaled(m, m->cfg.period_ns -
-							     m->cfg.probe_timeout_ns);
+				e->verify_start = now;
+				e->verify_end = now + period(m) -
+						probe_timeout(m);
 				make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 					 MESH_NODE_NONE, e->verify_seq);
 				n += verify_indirect(m, e, out + n);
@@ -801,7 +832,7 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 			e->verify_stage = 1;
 			e->verify_start = now;
 			m->stats.verifies++;
-			e->verify_end = now + scaled(m, m->cfg.probe_timeout_ns);
+			e->verify_end = now + probe_timeout(m);
 			make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 				 MESH_NODE_NONE, e->verify_seq);
 		}
@@ -840,7 +871,7 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 	 * failed too; with nobody to ask, any failed probe counts. */
 	m->stats.probe_failures++;
 	m->prev_probe_seq = m->probe_seq;
-	m->prev_probe_start = m->probe_start;
+	m->prev_probe_start = m->probe_resent;
 	m->prev_penalty = 0;
 	if (m->probe_nacks_expected) {
 		m->prev_penalty = m->probe_nacks_expected - m->probe_nacks;
@@ -866,9 +897,9 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq &&
 		    watches(m, &m->m[i]))
 			m->m[i].verify = true;
-	m->next_probe += scaled(m, m->cfg.period_ns);
+	m->next_probe += period(m);
 	if (m->next_probe <= now)
-		m->next_probe = now + scaled(m, m->cfg.period_ns);
+		m->next_probe = now + period(m);
 	if (!t)
 		return;
 	m->probing = true;
@@ -879,7 +910,7 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	m->probe_target = t->node;
 	if (t->state == MESH_STATE_ALIVE)
 		m->last_probed = t->node;
-	m->probe_start = now;
+	m->probe_start = m->probe_resent = now;
 	m->probe_seq = ++m->seq;
 	m->stats.probes++;
 	make_msg(m, &out[(*n)++], MESH_MSG_PING, t->node, MESH_NODE_NONE,
@@ -895,8 +926,9 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 		return -AION_EINVAL;
 	max -= MESH_URGENT_MSGS_MAX;    /* room for the urgent news */
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    now - m->probe_start >= scaled(m, m->cfg.probe_timeout_ns)) {
+	    now - m->probe_start >= probe_timeout(m)) {
 		m->probe_indirect = true;
+		m->probe_resent = now;
 		m->stats.probe_timeouts++;
 		n += probe_indirect(m, out, max);
 	}
@@ -934,8 +966,8 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 	if (m->self_urgent)
 		return 0;
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    m->probe_start + scaled(m, m->cfg.probe_timeout_ns) < d)
-		d = m->probe_start + scaled(m, m->cfg.probe_timeout_ns);
+	    m->probe_start + probe_timeout(m) < d)
+		d = m->probe_start + probe_timeout(m);
 	for (int i = 0; i < MESH_RELAYS_MAX; i++)
 		if (m->relay[i].nack_at && m->relay[i].nack_at < d)
 			d = m->relay[i].nack_at;
@@ -954,9 +986,24 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 	return d;
 }
 
+/* A direct ACK's round trip (late ones too: they are the slow tail the
+ * timeout must cover), from the last PING it may answer: an ACK after a
+ * PING was sent again counts from the second (a lost first PING says
+ * nothing of the round trip; Karn's rule would ignore it, and with it
+ * the slow tail). */
 static void rtt_add(struct mesh_members *m, uint64_t now, uint64_t sent)
 {
-	m->stats.rtt[mesh_rtt_bucket(now - sent)]++;
+	uint64_t rtt = now - sent;
+	uint64_t err = rtt > m->srtt ? rtt - m->srtt : m->srtt - rtt;
+
+	m->stats.rtt[mesh_rtt_bucket(rtt)]++;
+	if (!m->srtt) {
+		m->srtt = rtt ? rtt : 1;
+		m->rttvar = rtt / 2;
+		return;
+	}
+	m->rttvar = (3 * m->rttvar + err) / 4;
+	m->srtt = (7 * m->srtt + rtt) / 8;
 }
 
 static void probe_answered(struct mesh_members *m, uint64_t now,
@@ -969,7 +1016,7 @@ static void probe_answered(struct mesh_members *m, uint64_t now,
 		m->probe_acked = true;
 		if (direct) {
 			lhm_add(m, -1);
-			rtt_add(m, now, m->probe_start);
+			rtt_add(m, now, m->probe_resent);
 		}
 	} else if (direct && seq == m->prev_probe_seq && m->prev_probe_start) {
 		/* The answer came, after we gave up on it. */

@@ -1006,6 +1006,83 @@ static void test_probe_cycle(void **state)
 	assert_true(found);
 }
 
+/* One probe of ours answered after rtt: returns when it went out. */
+static uint64_t probe_answered_after(struct mesh_members *m, uint64_t rtt)
+{
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	uint64_t t = mesh_members_next_deadline(m);
+	int n = mesh_members_tick(m, t, out, MESH_TICK_MSGS_MAX);
+
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].type, MESH_MSG_PING);
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = out[0].to,
+				.to = m->self, .target = MESH_NODE_NONE,
+				.seq = out[0].seq };
+	assert_int_equal(mesh_members_receive(m, t + rtt, &ack, out, 1), 0);
+	return t;
+}
+
+/* The probe timeout follows the ACKs' round trips (srtt + 4 rttvar):
+ * the configured one while they are short, longer (at most
+ * MESH_RTO_MAX times) when they spread towards it, and back again; the
+ * period keeps its time beyond the probe timeout. Counted in stats. */
+static void test_probe_timeout_follows_rtt(void **state)
+{
+	struct mesh_members m;
+	uint64_t t;
+
+	(void)state;
+	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
+	mesh_members_add(&m, 2, 0);
+	mesh_members_add(&m, 3, 0);
+	mesh_members_add(&m, 4, 0);
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, 3 * MS);
+	t = probe_answered_after(&m, 3 * MS);
+	assert_int_equal(mesh_members_next_deadline(&m), t + P1);
+	assert_int_equal(m.stats.rtt[mesh_rtt_bucket(3 * MS)], 21);
+	assert_int_equal(m.stats.probes, 21);
+	/* Round trips of 5 and 35 ms, all within the 40 ms timeout: the
+	 * spread says the next may not be. */
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, (i % 2 ? 35 : 5) * MS);
+	uint64_t pt = m.srtt + 4 * m.rttvar;
+	assert_true(pt > PT && pt < MESH_RTO_MAX * PT);
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	t = mesh_members_next_deadline(&m);
+	assert_int_equal(mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX), 1);
+	/* The re-PING waits pt, the period end pt + (P - PT). */
+	assert_int_equal(mesh_members_next_deadline(&m), t + pt);
+	assert_int_equal(mesh_members_tick(&m, t + pt - 1, out,
+					   MESH_TICK_MSGS_MAX), 0);
+	assert_int_equal(m.stats.probe_timeouts, 0);
+	assert_int_equal(mesh_members_tick(&m, t + pt, out,
+					   MESH_TICK_MSGS_MAX), 1 + MESH_INDIRECT_K);
+	assert_int_equal(m.stats.probe_timeouts, 1);
+	assert_int_equal(mesh_members_next_deadline(&m), t + pt + P1 - PT);
+	/* Answered from the repeat 2 ms later: a 2 ms sample, not pt + 2. */
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = out[0].to,
+				.to = 1, .target = MESH_NODE_NONE,
+				.seq = out[0].seq };
+	uint64_t before = m.srtt;
+	assert_int_equal(mesh_members_receive(&m, t + pt + 2 * MS, &ack, out, 1), 0);
+	assert_true(m.srtt < before);
+	/* Far beyond: capped at MESH_RTO_MAX times the configured one. */
+	m.srtt = 10 * P1;
+	t = mesh_members_next_deadline(&m);
+	assert_int_equal(mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX), 1);
+	assert_int_equal(mesh_members_next_deadline(&m), t + MESH_RTO_MAX * PT);
+	/* Short round trips again: back to the configured timeout. */
+	m.srtt = 3 * MS;
+	m.rttvar = MS;
+	m.probing = false;
+	m.next_probe = t;
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, 3 * MS);
+	t = probe_answered_after(&m, 3 * MS);
+	assert_int_equal(mesh_members_next_deadline(&m), t + P1);
+}
+
 /* ---- simulations ---- */
 
 static void discovery(int n, bool full, uint64_t limit)
@@ -1386,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_confirmations),
 		cmocka_unit_test(test_local_health),
 		cmocka_unit_test(test_probe_cycle),
+		cmocka_unit_test(test_probe_timeout_follows_rtt),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_discovery_from_seed),
 		cmocka_unit_test(test_kill_detection),

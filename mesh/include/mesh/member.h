@@ -119,6 +119,8 @@
 #define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
 #define MESH_LHM_MAX 8
 #define MESH_LHM_SUSPECT_CAP 3u   /* most our suspicions stretch */
+#define MESH_RTO_MAX 4u           /* most the round trips stretch the probe
+				   * timeout (member.c: rto) */
 #define MESH_WITNESSES_MAX 3     /* nodes told of a suspicion besides its
 				  * accuser and the suspect (member.c:
 				  * send_urgent) */
@@ -217,7 +219,7 @@ struct mesh_member {
 	bool verify;         /* a verification PING is due */
 	uint8_t verify_stage; /* 1: the PING; 2: the PING again and PING_REQs */
 	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
-	uint64_t verify_start;
+	uint64_t verify_start; /* its last PING */
 	uint64_t verify_end;
 	/* Refutations of suspicions of this node seen lately (decaying by
 	 * one per MESH_REFUTED_DECAY_NS from refuted_at), and the value
@@ -263,6 +265,7 @@ struct mesh_members {
 	bool self_urgent;
 	uint16_t accused_by;     /* the accuser of the suspicion we refute */
 	uint32_t lhm;            /* local health multiplier */
+	uint64_t srtt, rttvar;   /* our direct ACKs' round trips (member.c: rto) */
 	uint32_t count;
 	struct mesh_member m[MESH_MEMBERS_MAX];
 	struct mesh_member_config cfg;
@@ -281,6 +284,7 @@ struct mesh_members {
 	uint8_t prev_penalty;    /* NACKs added to the LHM (a late one undoes 1) */
 	uint32_t seq;            /* last seq used by a probe or verification */
 	uint64_t probe_start;
+	uint64_t probe_resent;   /* its last PING (the repeat after PT) */
 	uint64_t next_probe;
 
 	struct mesh_relay relay[MESH_RELAYS_MAX];
