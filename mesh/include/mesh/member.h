@@ -13,16 +13,19 @@
  *    (the smallest live id above the last one probed, wrapping) and emits
  *    a PING. In a steady cluster each node is probed by about one peer
  *    per period.
- *  - No ACK within the probe timeout (default 50 ms, times LHM + 1): the
+ *  - No ACK within the probe timeout (the configured one, or more while
+ *    our direct ACKs' round trips call for it: srtt + 4 rttvar, at most
+ *    MESH_RTO_MAX times it; the period grows by as much; times LHM + 1): the
  *    PING goes again and PING_REQ goes to K (2) other live members, which
  *    PING the target on our behalf and return an INDIRECT_ACK if it
  *    answers, or a NACK if it has not answered within half of what is
  *    left of the period (Lifeguard's NACK: a relay that answers NACK
  *    proves our own link works).
  *  - Still no ACK at the period end: the target becomes SUSPECT. Every
- *    period each SUSPECT node gets a PING of its own besides the
- *    round-robin probe (it carries the SUSPECT entry, so a live node
- *    refutes at once), so suspects do not slow the probing of the rest.
+ *    period each SUSPECT node we watch (below) gets a PING of its own
+ *    besides the round-robin probe (it carries the SUSPECT entry, so a
+ *    live node refutes at once), so suspects do not slow the probing of
+ *    the rest.
  *
  * Local health multiplier (LHM, 0..cfg.lhm_max): +1 for a probe that got
  * no ACK for each expected NACK that did not come by the period end (or
@@ -46,10 +49,15 @@
  * (K = 0 when nobody else can confirm: then timeout = min). So a single
  * observer that nobody confirms waits the max (only confirmations bring
  * it down to the min).
- * Confirmations come fast because a node that hears of a suspicion it
- * does not hold probes the suspect itself at once (a verification: a
- * PING, after the probe timeout the PING again and PING_REQs, as a
- * probe): no ACK by what would be its period end makes it an accuser too.
+ * Confirmations come fast because the suspicion's witnesses (the
+ * suspect_k live members after the suspect by id, which every node
+ * computes alike) probe the suspect at once when they hear of it (a
+ * verification: a PING, after the probe timeout the PING again and
+ * PING_REQs, as a probe): no ACK by what would be its period end makes
+ * a witness an accuser too. Only the watchers of a suspicion (its
+ * accusers and witnesses) verify it, PING the suspect every period and
+ * let confirmations shorten it; any other holder waits the max, and a
+ * real death reaches it first as a watcher's DEAD.
  *
  * Refuted nodes: a node that has just refuted a suspicion of itself
  * (ALIVE at a higher incarnation over our SUSPECT or DEAD) showed that it
@@ -74,11 +82,12 @@
  * refute at once), then our own ALIVE entry while a refutation is
  * pending, then the entries with the most retransmissions left (each
  * change is retransmitted about 4 * log2(n + 2) times). Besides, urgent
- * changes made here (a suspicion or confirmation we raise, a death we
- * declare, our own refutation) go out at once in one GOSSIP message to
- * MESH_NODE_NONE, which meshd sends as one subnet broadcast: every node
+ * changes made here go out at once as GOSSIP messages: a death we
+ * declare to MESH_NODE_NONE (meshd sends it to every member: every node
  * hears it within a hop, which is what lets detection finish within a
- * few periods at 16 nodes.
+ * few periods at 16 nodes); a suspicion or confirmation we raise only to
+ * the suspect, its first accuser and its witnesses; our own refutation
+ * only to our accuser and our witnesses (member.c: send_urgent says why).
  *
  * Precedence for an entry about another node: (incarnation, rank) compared
  * lexicographically with rank ALIVE < SUSPECT < DEAD; the greater wins.
@@ -119,7 +128,7 @@
 #define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
 #define MESH_LHM_MAX 8
 #define MESH_LHM_SUSPECT_CAP 3u   /* most our suspicions stretch */
-#define MESH_RTO_MAX 4u           /* most the round trips stretch the probe
+#define MESH_RTO_MAX 2u           /* most the round trips stretch the probe
 				   * timeout (member.c: rto) */
 #define MESH_WITNESSES_MAX 3     /* nodes told of a suspicion besides its
 				  * accuser and the suspect (member.c:
