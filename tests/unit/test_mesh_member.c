@@ -793,6 +793,14 @@ static void test_confirmations(void **state)
 	assert_true(bcast);
 }
 
+/* Node 1 of four (2, 3, 4 ALIVE), at time 0, default timings. */
+static void init_four(struct mesh_members *m)
+{
+	assert_int_equal(mesh_members_init(m, 1, 0, NULL, NULL, NULL), 0);
+	for (uint16_t id = 2; id <= 4; id++)
+		assert_int_equal(mesh_members_add(m, id, 0), 0);
+}
+
 /* The local health multiplier: up for a failed probe whose relays sent
  * no NACK, unchanged when they did, down for a direct ACK, up for a
  * refutation; it stretches the period and the probe timeout. */
@@ -804,10 +812,7 @@ static void test_local_health(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
-	mesh_members_add(&m, 2, 0);
-	mesh_members_add(&m, 3, 0);
-	mesh_members_add(&m, 4, 0);
+	init_four(&m);
 	/* Probe 2: no answer, no NACK from the two relays: LHM 2. */
 	n = mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(out[0].to, 2);
@@ -1032,10 +1037,7 @@ static void test_probe_timeout_follows_rtt(void **state)
 	uint64_t t;
 
 	(void)state;
-	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
-	mesh_members_add(&m, 2, 0);
-	mesh_members_add(&m, 3, 0);
-	mesh_members_add(&m, 4, 0);
+	init_four(&m);
 	for (int i = 0; i < 20; i++)
 		probe_answered_after(&m, 3 * MS);
 	t = probe_answered_after(&m, 3 * MS);
