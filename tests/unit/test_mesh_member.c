@@ -1085,6 +1085,96 @@ static void test_probe_timeout_follows_rtt(void **state)
 	assert_int_equal(mesh_members_next_deadline(&m), t + P1);
 }
 
+/* Node self of 16 (all ALIVE), its probing parked so that only what a
+ * test delivers moves it. */
+static void init_sixteen(struct mesh_members *m, uint16_t self)
+{
+	assert_int_equal(mesh_members_init(m, self, 0, NULL, NULL, NULL), 0);
+	for (uint16_t id = 1; id <= 16; id++)
+		if (id != self)
+			assert_int_equal(mesh_members_add(m, id, 0), 0);
+	m->next_probe = 1000000 * MS;
+}
+
+/* Node 8 suspected by 3, then confirmed by 9, 10 and 11 (8's witnesses). */
+static void suspect_eight(struct mesh_members *m)
+{
+	struct mesh_msg out[1];
+
+	for (uint16_t by = 3; by <= 11; by = by == 3 ? 9 : by + 1) {
+		struct mesh_msg g = { .type = MESH_MSG_GOSSIP, .from = by,
+				      .to = m->self, .target = MESH_NODE_NONE,
+				      .ngossip = 1 };
+		g.gossip[0] = (struct mesh_gossip){ .node = 8,
+			.state = MESH_STATE_SUSPECT, .incarnation = 0, .by = by };
+		if (by != m->self)
+			assert_int_equal(mesh_members_receive(m, MS, &g, out, 1), 0);
+	}
+}
+
+/* Only a suspicion's watchers (accusers, witnesses: the 3 live nodes
+ * after the suspect) verify it and let confirmations shorten it; another
+ * holder sends the suspect nothing and waits the max. The suspect
+ * refutes to its accuser and its witnesses only. */
+static void test_watchers(void **state)
+{
+	struct mesh_members m;
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	int n;
+
+	(void)state;
+	/* Node 1 is no witness of 8. */
+	init_sixteen(&m, 1);
+	uint64_t tmin = mesh_suspect_timeout(&m.cfg, 16, 3);
+	uint64_t tmax = mesh_suspect_timeout(&m.cfg, 16, 0);
+	suspect_eight(&m);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	for (int i = 0; i < n; i++)
+		assert_int_not_equal(out[i].to, 8);
+	mesh_members_tick(&m, MS + tmin, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_SUSPECT);
+	mesh_members_tick(&m, MS + tmax, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_DEAD);
+
+	/* Node 10 is one: it verifies at once, and the confirmations shorten
+	 * its wait. */
+	init_sixteen(&m, 10);
+	suspect_eight(&m);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	bool ping = false;
+	for (int i = 0; i < n; i++)
+		ping |= out[i].type == MESH_MSG_PING && out[i].to == 8 &&
+			has_gossip(&out[i], 8, MESH_STATE_SUSPECT, 0, 11);
+	assert_true(ping);
+	/* Accusers 3, 9, 11: two confirmations (its own would be the third). */
+	uint64_t t2 = mesh_suspect_timeout(&m.cfg, 16, 2);
+	assert_true(t2 < tmax);
+	m.lhm = 0;
+	mesh_members_tick(&m, MS + t2 - 1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_SUSPECT);
+	m.lhm = 0;
+	mesh_members_tick(&m, MS + t2, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_DEAD);
+
+	/* Node 8 refutes: to its accuser 3 and its witnesses 9, 10, 11. */
+	init_sixteen(&m, 8);
+	struct mesh_msg g = { .type = MESH_MSG_GOSSIP, .from = 3, .to = 8,
+			      .target = MESH_NODE_NONE, .ngossip = 1 };
+	g.gossip[0] = (struct mesh_gossip){ .node = 8,
+		.state = MESH_STATE_SUSPECT, .incarnation = 0, .by = 3 };
+	assert_int_equal(mesh_members_receive(&m, MS, &g, out, 1), 0);
+	assert_int_equal(m.incarnation, 1);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	unsigned told = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(out[i].type, MESH_MSG_GOSSIP);
+		assert_true(has_gossip(&out[i], 8, MESH_STATE_ALIVE, 1,
+				       MESH_NODE_NONE));
+		told |= 1u << out[i].to;
+	}
+	assert_int_equal(told, 1u << 3 | 1u << 9 | 1u << 10 | 1u << 11);
+}
+
 /* ---- simulations ---- */
 
 static void discovery(int n, bool full, uint64_t limit)
@@ -1466,6 +1556,7 @@ int main(void)
 		cmocka_unit_test(test_local_health),
 		cmocka_unit_test(test_probe_cycle),
 		cmocka_unit_test(test_probe_timeout_follows_rtt),
+		cmocka_unit_test(test_watchers),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_discovery_from_seed),
 		cmocka_unit_test(test_kill_detection),
