@@ -81,6 +81,23 @@ uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
 					log2_q16(k + 1));
 }
 
+unsigned mesh_rtt_bucket(uint64_t ns)
+{
+	unsigned b = 0;
+
+	while (b + 1 < MESH_RTT_BUCKETS && ns >= mesh_rtt_bucket_ms(b) * MS)
+		b++;
+	return b;
+}
+
+unsigned mesh_rtt_bucket_ms(unsigned bucket)
+{
+	static const unsigned bound[MESH_RTT_BUCKETS - 1] = {
+		2, 5, 10, 20, 40, 80, 160 };
+
+	return bucket < MESH_RTT_BUCKETS - 1 ? bound[bucket] : 0;
+}
+
 static uint32_t rng_next(struct mesh_members *m)
 {
 	return (uint32_t)(xorshift64(&m->rng) >> 32);
@@ -90,6 +107,36 @@ static uint32_t rng_next(struct mesh_members *m)
 static uint64_t scaled(const struct mesh_members *m, uint64_t ns)
 {
 	return ns * (m->lhm + 1);
+}
+
+/*
+ * The probe timeout our ACKs' round trips call for (Jacobson's srtt + 4
+ * rttvar, as TCP's retransmission timeout), never below the configured
+ * one and at most MESH_RTO_MAX times it, before the local health
+ * scaling. On a quiet host the round trips are a few ms and this is the
+ * configured timeout; at 16 TCG nodes on two cores they reached 40-160
+ * ms, and a fixed 40 ms made healthy nodes suspects (docs/mesh.md "16
+ * nodes: why healthy nodes were suspected").
+ */
+static uint64_t rto(const struct mesh_members *m)
+{
+	uint64_t pt = m->cfg.probe_timeout_ns, want = m->srtt + 4 * m->rttvar;
+
+	if (want <= pt)
+		return pt;
+	return want < pt * MESH_RTO_MAX ? want : pt * MESH_RTO_MAX;
+}
+
+/* Our probe timeout and period now: the period keeps what it gives
+ * beyond the probe timeout (the indirect probes' time). */
+static uint64_t probe_timeout(const struct mesh_members *m)
+{
+	return scaled(m, rto(m));
+}
+
+static uint64_t period(const struct mesh_members *m)
+{
+	return scaled(m, rto(m) + m->cfg.period_ns - m->cfg.probe_timeout_ns);
 }
 
 static void lhm_add(struct mesh_members *m, int delta)
@@ -143,14 +190,79 @@ static uint32_t live_count(const struct mesh_members *m)
 	return n;
 }
 
+/*
+ * The witnesses of a suspicion of node: the first cfg.suspect_k (at most
+ * MESH_WITNESSES_MAX) live members after node by id, wrapping, ourselves
+ * included when our turn comes. Every node that sees the same live
+ * members picks the same ones, so the accuser, the confirmers and the
+ * suspect itself (refuting) all write to the same few nodes. Returns
+ * their count.
+ */
+static int witnesses(const struct mesh_members *m, uint16_t node,
+		     uint16_t *out)
+{
+	uint32_t k = m->cfg.suspect_k < MESH_WITNESSES_MAX ?
+		     m->cfg.suspect_k : MESH_WITNESSES_MAX;
+	int n = 0;
+	uint16_t last = node;
+
+	while ((uint32_t)n < k) {
+		/* The smallest live id above last, wrapping past the top. */
+		uint16_t above = MESH_NODE_NONE, lowest = MESH_NODE_NONE;
+
+		for (uint32_t i = 0; i <= m->count; i++) {
+			uint16_t id = i < m->count ? m->m[i].node : m->self;
+
+			if (id == node ||
+			    (i < m->count && m->m[i].state == MESH_STATE_DEAD))
+				continue;
+			if (id < lowest)
+				lowest = id;
+			if (id > last && id < above)
+				above = id;
+		}
+		last = above != MESH_NODE_NONE ? above : lowest;
+		if (last == MESH_NODE_NONE)
+			break;
+		for (int j = 0; j < n; j++)
+			if (out[j] == last)
+				return n;       /* fewer live members than k */
+		out[n++] = last;
+	}
+	return n;
+}
+
+/*
+ * Do we watch e's suspicion: did we raise or confirm it, or are we one of
+ * its witnesses? Only watchers verify a suspicion, PING the suspect every
+ * period and let confirmations shorten it. The others hold it, wait the
+ * max, and hear the watchers' DEAD (to everyone) or the suspect's
+ * refutation first: at 16 nodes 14 verifications and 14 PINGs a period at
+ * a node that was slow to begin with kept it slow (docs/mesh.md "16
+ * nodes: why healthy nodes were suspected").
+ */
+static bool watches(const struct mesh_members *m, const struct mesh_member *e)
+{
+	uint16_t w[MESH_WITNESSES_MAX];
+	int n = witnesses(m, e->node, w);
+
+	for (int i = 0; i < n; i++)
+		if (w[i] == m->self)
+			return true;
+	for (uint8_t i = 0; i < e->naccusers; i++)
+		if (e->accusers[i] == m->self)
+			return true;
+	return false;
+}
+
 static uint64_t suspect_deadline(const struct mesh_members *m,
 				 const struct mesh_member *e)
 {
 	/* While we are more unhealthy than not ourselves, confirmations do
 	 * not shorten our wait: the healthy nodes declare a real death, and
 	 * their DEAD reaches us anyway. */
-	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 ?
-		     e->naccusers - 1u : 0;
+	uint32_t c = e->naccusers && m->lhm <= m->cfg.lhm_max / 2 &&
+		     watches(m, e) ? e->naccusers - 1u : 0;
 
 	uint32_t n = live_count(m);
 	uint64_t t = mesh_suspect_timeout(&m->cfg, n, c);
@@ -348,6 +460,7 @@ static void accuse(struct mesh_members *m, struct mesh_member *e,
 	 * about e, so we accuse nobody (Lifeguard's point). */
 	if (m->lhm > m->cfg.lhm_max / 2)
 		return;
+	m->stats.accusations++;
 	if (e->state == MESH_STATE_ALIVE) {
 		set_state(m, e, now, MESH_STATE_SUSPECT, e->incarnation,
 			  m->self);
@@ -374,6 +487,8 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 			m->incarnation = g->incarnation + 1;
 			m->self_gossip_left = retransmit_count(m);
 			m->self_urgent = true;
+			m->accused_by = g->by;
+			m->stats.refutations++;
 			/* Lifeguard: being suspected hints that we are the
 			 * slow one. */
 			lhm_add(m, 1);
@@ -393,7 +508,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		e = join(m, g->node, now, g->state, g->incarnation, true);
 		if (e && g->state == MESH_STATE_SUSPECT) {
 			add_accuser(m, e, g->by);
-			e->verify = g->by != m->self;
+			e->verify = g->by != m->self && watches(m, e);
 		}
 		return;
 	}
@@ -402,7 +517,7 @@ static void apply_gossip(struct mesh_members *m, uint64_t now,
 		/* A suspicion we did not raise: probe the suspect ourselves
 		 * at once; no answer makes us a confirming accuser. */
 		if (g->state == MESH_STATE_SUSPECT && g->by != m->self)
-			e->verify = true;
+			e->verify = watches(m, e);
 	} else if (g->state == MESH_STATE_SUSPECT &&
 		   e->state == MESH_STATE_SUSPECT &&
 		   g->incarnation == e->incarnation) {
@@ -492,27 +607,98 @@ static void make_msg(struct mesh_members *m, struct mesh_msg *out, int type,
 	fill_gossip(m, out);
 }
 
-/* The GOSSIP broadcast of urgent changes, if any: 1 message or 0. */
-static int broadcast_urgent(struct mesh_members *m, struct mesh_msg *out)
+/* Is node in msg's gossip? */
+static bool has_entry(const struct mesh_msg *msg, uint16_t node)
 {
-	*out = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
-				  .to = MESH_NODE_NONE,
-				  .target = MESH_NODE_NONE };
-	if (m->self_urgent) {
-		m->self_urgent = false;
-		put_gossip(out, m->self, MESH_STATE_ALIVE, m->incarnation,
-			   MESH_NODE_NONE);
+	for (uint8_t i = 0; i < msg->ngossip; i++)
+		if (msg->gossip[i].node == node)
+			return true;
+	return false;
+}
+
+/* One GOSSIP to each target that is not us, carrying g first. */
+static int send_targeted(struct mesh_members *m, const struct mesh_gossip *g,
+			 const uint16_t *to, int nto, struct mesh_msg *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < nto; i++) {
+		bool dup = to[i] == m->self || to[i] == MESH_NODE_NONE;
+
+		for (int j = 0; j < i; j++)
+			dup |= to[j] == to[i];
+		if (dup || !find(m, to[i]))
+			continue;
+		make_msg(m, &out[n], MESH_MSG_GOSSIP, to[i], MESH_NODE_NONE, 0);
+		if (!has_entry(&out[n], g->node)) {
+			if (out[n].ngossip == MESH_GOSSIP_MAX)
+				out[n].ngossip--;
+			out[n].gossip[out[n].ngossip++] = *g;
+		}
+		n++;
 	}
-	for (uint32_t i = 0; i < m->count && out->ngossip < MESH_GOSSIP_MAX;
+	return n;
+}
+
+/*
+ * Urgent news, at most MESH_URGENT_MSGS_MAX messages a tick (the rest is
+ * still urgent: the next tick is due at once). A death goes to everyone
+ * (one GOSSIP to MESH_NODE_NONE, which meshd sends to each member: every
+ * survivor declares it within a hop). A suspicion or confirmation we
+ * raise goes only to the suspect (it refutes at once), its accuser and
+ * its witnesses (they verify it and confirm: the confirmations that bring
+ * the timeout down to the min), and our refutation to our accuser and our
+ * witnesses; the others hear either piggybacked. Why not everyone: at 16
+ * nodes one such change to each member was 15 packets that kept the
+ * sender's main thread from answering PINGs for 20-80 ms under TCG, and
+ * the 14 verifications it started overflowed the suspect's socket queue,
+ * so a suspicion raised more suspicions (docs/mesh.md "16 nodes").
+ */
+static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
+{
+	uint16_t to[2 + MESH_WITNESSES_MAX];
+	struct mesh_gossip g;
+	int n = 0;
+
+	out[n] = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
+				    .to = MESH_NODE_NONE,
+				    .target = MESH_NODE_NONE };
+	for (uint32_t i = 0; i < m->count && out[n].ngossip < MESH_GOSSIP_MAX;
 	     i++) {
 		struct mesh_member *e = &m->m[i];
 
-		if (e->urgent) {
-			e->urgent = false;
-			put_entry(out, e);
+		if (e->urgent && e->state != MESH_STATE_SUSPECT) {
+			e->urgent = false;      /* an ALIVE: refuted already */
+			if (e->state == MESH_STATE_DEAD)
+				put_entry(&out[n], e);
 		}
 	}
-	return out->ngossip ? 1 : 0;
+	n += out[n].ngossip ? 1 : 0;
+	if (m->self_urgent) {
+		m->self_urgent = false;
+		g = (struct mesh_gossip){ .node = m->self,
+			.state = MESH_STATE_ALIVE, .incarnation = m->incarnation,
+			.by = MESH_NODE_NONE };
+		to[0] = m->accused_by;
+		return n + send_targeted(m, &g, to,
+					 1 + witnesses(m, m->self, to + 1),
+					 out + n);
+	}
+	for (uint32_t i = 0; i < m->count; i++) {
+		struct mesh_member *e = &m->m[i];
+
+		if (!e->urgent)
+			continue;
+		e->urgent = false;
+		g = (struct mesh_gossip){ .node = e->node, .state = e->state,
+			.incarnation = e->incarnation, .by = e->by };
+		to[0] = e->node;
+		to[1] = e->naccusers ? e->accusers[0] : MESH_NODE_NONE;
+		return n + send_targeted(m, &g, to,
+					 2 + witnesses(m, e->node, to + 2),
+					 out + n);
+	}
+	return n;
 }
 
 /* Next probe target: smallest non-dead id above last_probed, wrapping. */
@@ -579,8 +765,9 @@ static void expire_suspects(struct mesh_members *m, uint64_t now)
  */
 static bool stalled(struct mesh_members *m, uint64_t now, uint64_t due)
 {
-	if (!m->cfg.lhm_max || now - due <= scaled(m, m->cfg.period_ns) / 2)
+	if (!m->cfg.lhm_max || now - due <= period(m) / 2)
 		return false;
+	m->stats.stalls++;
 	lhm_add(m, 1);
 	return true;
 }
@@ -628,8 +815,9 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 				if ((size_t)n + 1 + MESH_INDIRECT_K > max)
 					continue;       /* next tick */
 				e->verify_stage = 2;
-				e->verify_end = now + scaled(m, m->cfg.period_ns -
-							     m->cfg.probe_timeout_ns);
+				e->verify_start = now;
+				e->verify_end = now + period(m) -
+						probe_timeout(m);
 				make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 					 MESH_NODE_NONE, e->verify_seq);
 				n += verify_indirect(m, e, out + n);
@@ -642,7 +830,9 @@ static int verify(struct mesh_members *m, uint64_t now, struct mesh_msg *out,
 			e->verify = false;
 			e->verify_seq = ++m->seq;
 			e->verify_stage = 1;
-			e->verify_end = now + scaled(m, m->cfg.probe_timeout_ns);
+			e->verify_start = now;
+			m->stats.verifies++;
+			e->verify_end = now + probe_timeout(m);
 			make_msg(m, &out[n++], MESH_MSG_PING, e->node,
 				 MESH_NODE_NONE, e->verify_seq);
 		}
@@ -679,7 +869,9 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 		return;
 	/* Lifeguard: a NACK that did not come means our own link or CPU
 	 * failed too; with nobody to ask, any failed probe counts. */
+	m->stats.probe_failures++;
 	m->prev_probe_seq = m->probe_seq;
+	m->prev_probe_start = m->probe_resent;
 	m->prev_penalty = 0;
 	if (m->probe_nacks_expected) {
 		m->prev_penalty = m->probe_nacks_expected - m->probe_nacks;
@@ -702,11 +894,12 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	 * node refutes within one round trip (the buddy system), and its
 	 * failure makes us an accuser. */
 	for (uint32_t i = 0; i < m->count; i++)
-		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq)
+		if (m->m[i].state == MESH_STATE_SUSPECT && !m->m[i].verify_seq &&
+		    watches(m, &m->m[i]))
 			m->m[i].verify = true;
-	m->next_probe += scaled(m, m->cfg.period_ns);
+	m->next_probe += period(m);
 	if (m->next_probe <= now)
-		m->next_probe = now + scaled(m, m->cfg.period_ns);
+		m->next_probe = now + period(m);
 	if (!t)
 		return;
 	m->probing = true;
@@ -717,8 +910,9 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	m->probe_target = t->node;
 	if (t->state == MESH_STATE_ALIVE)
 		m->last_probed = t->node;
-	m->probe_start = now;
+	m->probe_start = m->probe_resent = now;
 	m->probe_seq = ++m->seq;
+	m->stats.probes++;
 	make_msg(m, &out[(*n)++], MESH_MSG_PING, t->node, MESH_NODE_NONE,
 		 m->probe_seq);
 }
@@ -730,10 +924,12 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 
 	if (!m || !out || max < MESH_TICK_MSGS_MAX)
 		return -AION_EINVAL;
-	max--;  /* room for the broadcast */
+	max -= MESH_URGENT_MSGS_MAX;    /* room for the urgent news */
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    now - m->probe_start >= scaled(m, m->cfg.probe_timeout_ns)) {
+	    now - m->probe_start >= probe_timeout(m)) {
 		m->probe_indirect = true;
+		m->probe_resent = now;
+		m->stats.probe_timeouts++;
 		n += probe_indirect(m, out, max);
 	}
 	if (m->probing && now >= m->next_probe)
@@ -743,7 +939,7 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 	if (now >= m->next_probe && (size_t)n < max)
 		start_probe(m, now, out, &n);
 	n += verify(m, now, out + n, max - (size_t)n);
-	n += broadcast_urgent(m, &out[n]);
+	n += send_urgent(m, &out[n]);
 	return n;
 }
 
@@ -751,8 +947,12 @@ uint64_t mesh_members_announce_ns(const struct mesh_members *m, unsigned expecte
 {
 	unsigned alive = 0;
 
+	/* A SUSPECT node still gets our PINGs (and refutes through them):
+	 * announcing for it found nobody, and at 16 nodes every node's
+	 * broadcast a second while suspicions came and went was 15 more
+	 * datagrams a second at every node. */
 	for (uint32_t i = 0; i < m->count; i++) {
-		if (m->m[i].state != MESH_STATE_ALIVE)
+		if (m->m[i].state == MESH_STATE_DEAD)
 			return MESH_ANNOUNCE_FAST_NS;
 		alive++;
 	}
@@ -766,8 +966,8 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 	if (m->self_urgent)
 		return 0;
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
-	    m->probe_start + scaled(m, m->cfg.probe_timeout_ns) < d)
-		d = m->probe_start + scaled(m, m->cfg.probe_timeout_ns);
+	    m->probe_start + probe_timeout(m) < d)
+		d = m->probe_start + probe_timeout(m);
 	for (int i = 0; i < MESH_RELAYS_MAX; i++)
 		if (m->relay[i].nack_at && m->relay[i].nack_at < d)
 			d = m->relay[i].nack_at;
@@ -786,20 +986,50 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 	return d;
 }
 
-static void probe_answered(struct mesh_members *m, uint16_t node,
-			   uint32_t seq, bool direct)
+/* A direct ACK's round trip (late ones too: they are the slow tail the
+ * timeout must cover), from the last PING it may answer: an ACK after a
+ * PING was sent again counts from the second (a lost first PING says
+ * nothing of the round trip; Karn's rule would ignore it, and with it
+ * the slow tail). */
+static void rtt_add(struct mesh_members *m, uint64_t now, uint64_t sent)
+{
+	uint64_t rtt = now - sent;
+	uint64_t err = rtt > m->srtt ? rtt - m->srtt : m->srtt - rtt;
+
+	m->stats.rtt[mesh_rtt_bucket(rtt)]++;
+	if (!m->srtt) {
+		m->srtt = rtt ? rtt : 1;
+		m->rttvar = rtt / 2;
+		return;
+	}
+	m->rttvar = (3 * m->rttvar + err) / 4;
+	m->srtt = (7 * m->srtt + rtt) / 8;
+}
+
+static void probe_answered(struct mesh_members *m, uint64_t now,
+			   uint16_t node, uint32_t seq, bool direct)
 {
 	struct mesh_member *e;
 
 	if (m->probing && !m->probe_acked && node == m->probe_target &&
 	    seq == m->probe_seq) {
 		m->probe_acked = true;
-		if (direct)
+		if (direct) {
 			lhm_add(m, -1);
+			rtt_add(m, now, m->probe_resent);
+		}
+	} else if (direct && seq == m->prev_probe_seq && m->prev_probe_start) {
+		/* The answer came, after we gave up on it. */
+		m->stats.late_acks++;
+		rtt_add(m, now, m->prev_probe_start);
+		m->prev_probe_start = 0;
 	}
 	e = find(m, node);
-	if (e && e->verify_seq && e->verify_seq == seq)
+	if (e && e->verify_seq && e->verify_seq == seq) {
 		e->verify_seq = 0;
+		if (direct)
+			rtt_add(m, now, e->verify_start);
+	}
 }
 
 /* Remember a relayed probe so its origin gets a NACK if the target is
@@ -859,7 +1089,7 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 		return 1;
 	case MESH_MSG_ACK:
 		if (msg->target == MESH_NODE_NONE || msg->target == m->self) {
-			probe_answered(m, msg->from, msg->seq, true);
+			probe_answered(m, now, msg->from, msg->seq, true);
 			return 0;
 		}
 		relay_done(m, msg->target, msg->from, msg->seq);
@@ -870,11 +1100,12 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 		if (msg->target == m->self || msg->target == MESH_NODE_NONE)
 			return -AION_EMALFORMED;
 		relay_add(m, now, msg->from, msg->target, msg->seq);
+		m->stats.relays++;
 		make_msg(m, out, MESH_MSG_PING, msg->target, msg->from,
 			 msg->seq);
 		return 1;
 	case MESH_MSG_INDIRECT_ACK:
-		probe_answered(m, msg->target, msg->seq, false);
+		probe_answered(m, now, msg->target, msg->seq, false);
 		return 0;
 	case MESH_MSG_NACK:
 		if (m->probing && msg->target == m->probe_target &&

@@ -104,6 +104,7 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 	if (!keys[send_key].live || !self_boot)
 		return -AION_EAGAIN;
 	h.seq = ++tx_seq;
+	uint64_t t0 = aion_clock_ns();
 	int n = mesh_encode(&h, payload, len, tx_pkt, sizeof(tx_pkt), mesh_mac_compute,
 			    &keys[send_key].mac);
 	int64_t err = n;
@@ -111,6 +112,7 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 		uint32_t addr = dst == MESH_NODE_NONE ? NET_BROADCAST : NET_BASE + dst;
 		err = sock_sendto(&link_ctx, tx_sock, addr, MESH_PORT, tx_pkt, (size_t)n);
 	}
+	timing_send(aion_clock_ns() - t0);
 	if (err < 0) {
 		if (tx_errors++ < 3)    /* the first few say why; `mesh stats` counts all */
 			mlog("error: send to node=%u type=%u failed err=%s", dst, type,
@@ -365,13 +367,14 @@ static int decode(const uint8_t *pkt, size_t len, struct mesh_hdr *h, const uint
 	return n;
 }
 
-void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr)
+void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t got_ns)
 {
 	struct mesh_hdr h;
 	const uint8_t *payload;
 	unsigned a = src_addr & 0xffu;
 	uint64_t now = aion_clock_ns();
 
+	timing_rx_queued(now > got_ns ? now - got_ns : 0);
 	if (quiet(a, now)) {
 		rx_stats.rx++;
 		rx_stats.rx_rate_limited++;
@@ -634,7 +637,7 @@ int64_t rx_thread(uint64_t arg)
 		if (rx_drop_early(pkt, (size_t)n, addr))
 			continue;
 		memcpy(rx_buf.payload, pkt, (size_t)n);
-		struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { addr } };
+		struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { addr, aion_clock_ns() } };
 		err = aion_call(rx_ep, &m, 0);
 	}
 	mlog("error: receive thread ends err=%s", aion_error_name(err));

@@ -168,7 +168,7 @@ static int64_t setup(uint64_t arg)
 static int64_t on_rx(struct aion_serve_req *r)
 {
 	aion_serve_reply(r, 0);
-	link_receive(r->data, r->len, (uint32_t)r->msg.w[0]);
+	link_receive(r->data, r->len, (uint32_t)r->msg.w[0], r->msg.w[1]);
 	return 0;
 }
 
@@ -266,18 +266,26 @@ int64_t aion_main(uint64_t arg)
 		uint64_t due = earliest();
 		struct aion_msg m = { 0 };
 		err = aion_recv(meshd_ep, &m, due > now ? due - now : 1);
+		uint64_t t[10];
+		t[0] = aion_clock_ns();
 		if (!err)
 			aion_serve(&meshd_table, &main_buf, &m, 0);     /* a caller gone: its loss */
 		else if (err != -AION_ETIMEDOUT)
 			mlog("recv failed err=%s", aion_error_name(err));
-		now = aion_clock_ns();
+		now = t[1] = aion_clock_ns();
 		link_tick(now);
+		t[2] = aion_clock_ns();
 		calls_tick(now);
 		bulk_tick(now);
 		names_tick(now);
+		t[3] = aion_clock_ns();
 		cons_tick(now);
+		t[4] = aion_clock_ns();
 		requests_tick(now);
 		cluster_tick(now);
 		jobs_tick(now);
+		t[5] = aion_clock_ns();
+		timing_loop(t[5] - t[0], err == -AION_ETIMEDOUT && t[0] > due ? t[0] - due : UINT64_MAX);
+		timing_slow_pass(t, err ? 0 : m.badge, err ? 0 : AION_TAG_LABEL(m.tag));
 	}
 }

@@ -69,7 +69,7 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);
 int64_t link_key_add(const uint8_t *key, size_t len);
 int64_t link_key_use(void);
 int64_t link_key_retire(void);
-void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr);
+void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t got_ns);
 void link_tick(uint64_t now);
 uint64_t link_deadline(void);
 bool node_alive(uint16_t node);
@@ -78,6 +78,17 @@ void link_stats_text(char *out, unsigned size);
 void link_kinds_text(char *out, unsigned size);
 int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
+
+/* timing.c: `mesh stats` pages 4 (membership's probes) and 5 (the main
+ * thread's delays). late_ns UINT64_MAX: the pass did not follow a
+ * timed-out wait. */
+void timing_rx_queued(uint64_t ns);
+void timing_send(uint64_t ns);
+void timing_loop(uint64_t busy_ns, uint64_t late_ns);
+void timing_text(char *out, unsigned size, unsigned page);
+/* One main-loop pass: t[0] woke, t[1] served (badge, label of the message;
+ * 0 after a timeout), t[2..5] after each group of ticks. */
+void timing_slow_pass(const uint64_t *t, uint64_t badge, uint32_t label);
 
 /* calls.c: this node calling others (proxies, imports) */
 enum outcall_kind { OC_PROXY, OC_LOOKUP, OC_LIST, OC_REBIND, OC_LEADER, OC_RELEASE, OC_GRANT };

@@ -232,15 +232,21 @@ static int64_t on_nodes(struct aion_serve_req *r)
 static int64_t on_stats(struct aion_serve_req *r)
 {
 	char text[TEXT_MAX] = "";
-	/* Three pages (w1 = the page; reply w1 = the next, or 0): one is full. */
+	/* Five pages (w1 = the page; reply w1 = the next, or 0): one is full. */
 	if (r->msg.w[1] == 0) {
 		link_stats_text(text, sizeof(text));
 		r->reply.w[1] = 1;
 	} else if (r->msg.w[1] == 1) {
 		bulk_stats_text(text, sizeof(text));
 		r->reply.w[1] = 2;
-	} else {
+	} else if (r->msg.w[1] == 2) {
 		link_kinds_text(text, sizeof(text));
+		r->reply.w[1] = 3;
+	} else if (r->msg.w[1] == 3) {
+		timing_text(text, sizeof(text), 0);
+		r->reply.w[1] = 4;
+	} else {
+		timing_text(text, sizeof(text), 1);
 	}
 	aion_serve_put_text(r, text);
 	return 0;

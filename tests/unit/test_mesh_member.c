@@ -323,9 +323,9 @@ static int deliver_gossip(struct mesh_members *m, uint16_t from,
 	return mesh_members_receive(m, 0, &msg, out, 1);
 }
 
-/* Discovery slows down only while every member is seen ALIVE and there
- * are as many as the cluster was set up with; a member in doubt or lost,
- * or one not found yet, brings back the fast announcements. */
+/* Discovery slows down only while no member is DEAD and there are as
+ * many as the cluster was set up with; a member lost, or one not found
+ * yet, brings back the fast announcements; a SUSPECT one does not. */
 static void test_announce_backoff(void **state)
 {
 	struct mesh_members m;
@@ -341,8 +341,9 @@ static void test_announce_backoff(void **state)
 	assert_int_equal(mesh_members_announce_ns(&m, 4), MESH_ANNOUNCE_FAST_NS);
 	/* A node added beyond the configured count changes nothing. */
 	assert_int_equal(mesh_members_announce_ns(&m, 2), MESH_ANNOUNCE_SLOW_NS);
+	/* A suspect is still in touch (it gets our PINGs): no discovery. */
 	assert_int_equal(deliver_gossip(&m, 3, 2, MESH_STATE_SUSPECT, 0), 1);
-	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
+	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_SLOW_NS);
 	deliver_gossip(&m, 3, 2, MESH_STATE_DEAD, 0);
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_DEAD);
 	assert_int_equal(mesh_members_announce_ns(&m, 3), MESH_ANNOUNCE_FAST_NS);
@@ -757,15 +758,20 @@ static void test_confirmations(void **state)
 		reqs += out[i].type == MESH_MSG_PING_REQ && out[i].target == 5 &&
 			out[i].seq == vseq;
 	assert_int_equal(reqs, MESH_INDIRECT_K);
-	/* Still none by the period end: we accuse too, and broadcast it. */
+	/* Still none by the period end: we accuse too, and tell the suspect,
+	 * its first accuser (3) and its witnesses (6, us, 2), nobody else. */
 	n = mesh_members_tick(&m, t0 + 2 * MS + P1, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(e->naccusers, 3);
-	bool bcast = false;
-	for (int i = 0; i < n; i++)
-		if (out[i].type == MESH_MSG_GOSSIP && out[i].to == MESH_NODE_NONE &&
-		    has_gossip(&out[i], 5, MESH_STATE_SUSPECT, 0, 1))
-			bcast = true;
-	assert_true(bcast);
+	unsigned told = 0;
+	for (int i = 0; i < n; i++) {
+		if (out[i].type != MESH_MSG_GOSSIP)
+			continue;
+		assert_int_not_equal(out[i].to, MESH_NODE_NONE);
+		assert_true(has_gossip(&out[i], 5, MESH_STATE_SUSPECT, 0, 1));
+		told |= 1u << out[i].to;
+	}
+	assert_int_equal(told, 1u << 5 | 1u << 3 | 1u << 6 | 1u << 2);
+	bool bcast;
 	/* C = 2 of K = 3: the deadline is the two-confirmation value from
 	 * when we first heard of it. */
 	uint64_t want = t0 + 2 * MS + mesh_suspect_timeout(&m.cfg, 6, 2);
@@ -787,6 +793,14 @@ static void test_confirmations(void **state)
 	assert_true(bcast);
 }
 
+/* Node 1 of four (2, 3, 4 ALIVE), at time 0, default timings. */
+static void init_four(struct mesh_members *m)
+{
+	assert_int_equal(mesh_members_init(m, 1, 0, NULL, NULL, NULL), 0);
+	for (uint16_t id = 2; id <= 4; id++)
+		assert_int_equal(mesh_members_add(m, id, 0), 0);
+}
+
 /* The local health multiplier: up for a failed probe whose relays sent
  * no NACK, unchanged when they did, down for a direct ACK, up for a
  * refutation; it stretches the period and the probe timeout. */
@@ -798,10 +812,7 @@ static void test_local_health(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
-	mesh_members_add(&m, 2, 0);
-	mesh_members_add(&m, 3, 0);
-	mesh_members_add(&m, 4, 0);
+	init_four(&m);
 	/* Probe 2: no answer, no NACK from the two relays: LHM 2. */
 	n = mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(out[0].to, 2);
@@ -943,19 +954,22 @@ static void test_probe_cycle(void **state)
 	struct mesh_msg nack = { .type = MESH_MSG_NACK, .from = out[1].to,
 				 .to = 1, .target = 2, .seq = out[1].seq };
 	assert_int_equal(mesh_members_receive(&m, PT + 20 * MS, &nack, out, 1), 0);
-	/* Period end: 2 is suspected by us (broadcast); the round-robin
-	 * goes on to 3, and 2 gets a PING of its own that tells it so. */
+	/* Period end: 2 is suspected by us (told to 2 and its witnesses 3
+	 * and 4); the round-robin goes on to 3, and 2 gets a PING of its own
+	 * that tells it so. */
 	n = mesh_members_tick(&m, P1, out, MESH_TICK_MSGS_MAX);
 	assert_int_equal(m.lhm, 1);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_int_equal(out[0].type, MESH_MSG_PING);
 	assert_int_equal(out[0].to, 3);
 	assert_int_equal(out[1].type, MESH_MSG_PING);
 	assert_int_equal(out[1].to, 2);
 	assert_true(has_gossip(&out[1], 2, MESH_STATE_SUSPECT, 0, 1));
-	assert_int_equal(out[2].type, MESH_MSG_GOSSIP);
-	assert_int_equal(out[2].to, MESH_NODE_NONE);
-	assert_true(has_gossip(&out[2], 2, MESH_STATE_SUSPECT, 0, 1));
+	for (int i = 2; i < 5; i++) {
+		assert_int_equal(out[i].type, MESH_MSG_GOSSIP);
+		assert_int_equal(out[i].to, i);
+		assert_true(has_gossip(&out[i], 2, MESH_STATE_SUSPECT, 0, 1));
+	}
 	assert_int_equal(mesh_members_state(&m, 2, NULL), MESH_STATE_SUSPECT);
 	/* Nobody confirms: with 4 live nodes (K = 2) and LHM 1, 2 dies at
 	 * twice the max after the suspicion began, not before. */
@@ -995,6 +1009,170 @@ static void test_probe_cycle(void **state)
 		found |= out[i].type == MESH_MSG_NACK && out[i].to == 3 &&
 			 out[i].target == 4 && out[i].seq == 78;
 	assert_true(found);
+}
+
+/* One probe of ours answered after rtt: returns when it went out. */
+static uint64_t probe_answered_after(struct mesh_members *m, uint64_t rtt)
+{
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	uint64_t t = mesh_members_next_deadline(m);
+	int n = mesh_members_tick(m, t, out, MESH_TICK_MSGS_MAX);
+
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].type, MESH_MSG_PING);
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = out[0].to,
+				.to = m->self, .target = MESH_NODE_NONE,
+				.seq = out[0].seq };
+	assert_int_equal(mesh_members_receive(m, t + rtt, &ack, out, 1), 0);
+	return t;
+}
+
+/* The probe timeout follows the ACKs' round trips (srtt + 4 rttvar):
+ * the configured one while they are short, longer (at most
+ * MESH_RTO_MAX times) when they spread towards it, and back again; the
+ * period keeps its time beyond the probe timeout. Counted in stats. */
+static void test_probe_timeout_follows_rtt(void **state)
+{
+	struct mesh_members m;
+	uint64_t t;
+
+	(void)state;
+	init_four(&m);
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, 3 * MS);
+	t = probe_answered_after(&m, 3 * MS);
+	assert_int_equal(mesh_members_next_deadline(&m), t + P1);
+	assert_int_equal(m.stats.rtt[mesh_rtt_bucket(3 * MS)], 21);
+	assert_int_equal(m.stats.probes, 21);
+	/* Round trips of 5 and 25 ms, all within the 40 ms timeout: the
+	 * spread says the next may not be. */
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, (i % 2 ? 25 : 5) * MS);
+	uint64_t pt = m.srtt + 4 * m.rttvar;
+	assert_true(pt > PT && pt < MESH_RTO_MAX * PT);
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	t = mesh_members_next_deadline(&m);
+	assert_int_equal(mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX), 1);
+	/* The re-PING waits pt, the period end pt + (P - PT). */
+	assert_int_equal(mesh_members_next_deadline(&m), t + pt);
+	assert_int_equal(mesh_members_tick(&m, t + pt - 1, out,
+					   MESH_TICK_MSGS_MAX), 0);
+	assert_int_equal(m.stats.probe_timeouts, 0);
+	assert_int_equal(mesh_members_tick(&m, t + pt, out,
+					   MESH_TICK_MSGS_MAX), 1 + MESH_INDIRECT_K);
+	assert_int_equal(m.stats.probe_timeouts, 1);
+	assert_int_equal(mesh_members_next_deadline(&m), t + pt + P1 - PT);
+	/* Answered from the repeat 2 ms later: a 2 ms sample, not pt + 2. */
+	struct mesh_msg ack = { .type = MESH_MSG_ACK, .from = out[0].to,
+				.to = 1, .target = MESH_NODE_NONE,
+				.seq = out[0].seq };
+	uint64_t before = m.srtt;
+	assert_int_equal(mesh_members_receive(&m, t + pt + 2 * MS, &ack, out, 1), 0);
+	assert_true(m.srtt < before);
+	/* Far beyond: capped at MESH_RTO_MAX times the configured one. */
+	m.srtt = 10 * P1;
+	t = mesh_members_next_deadline(&m);
+	assert_int_equal(mesh_members_tick(&m, t, out, MESH_TICK_MSGS_MAX), 1);
+	assert_int_equal(mesh_members_next_deadline(&m), t + MESH_RTO_MAX * PT);
+	/* Short round trips again: back to the configured timeout. */
+	m.srtt = 3 * MS;
+	m.rttvar = MS;
+	m.probing = false;
+	m.next_probe = t;
+	for (int i = 0; i < 20; i++)
+		probe_answered_after(&m, 3 * MS);
+	t = probe_answered_after(&m, 3 * MS);
+	assert_int_equal(mesh_members_next_deadline(&m), t + P1);
+}
+
+/* Node self of 16 (all ALIVE), its probing parked so that only what a
+ * test delivers moves it. */
+static void init_sixteen(struct mesh_members *m, uint16_t self)
+{
+	assert_int_equal(mesh_members_init(m, self, 0, NULL, NULL, NULL), 0);
+	for (uint16_t id = 1; id <= 16; id++)
+		if (id != self)
+			assert_int_equal(mesh_members_add(m, id, 0), 0);
+	m->next_probe = 1000000 * MS;
+}
+
+/* Node 8 suspected by 3, then confirmed by 9, 10 and 11 (8's witnesses). */
+static void suspect_eight(struct mesh_members *m)
+{
+	struct mesh_msg out[1];
+
+	for (uint16_t by = 3; by <= 11; by = by == 3 ? 9 : by + 1) {
+		struct mesh_msg g = { .type = MESH_MSG_GOSSIP, .from = by,
+				      .to = m->self, .target = MESH_NODE_NONE,
+				      .ngossip = 1 };
+		g.gossip[0] = (struct mesh_gossip){ .node = 8,
+			.state = MESH_STATE_SUSPECT, .incarnation = 0, .by = by };
+		if (by != m->self)
+			assert_int_equal(mesh_members_receive(m, MS, &g, out, 1), 0);
+	}
+}
+
+/* Only a suspicion's watchers (accusers, witnesses: the 3 live nodes
+ * after the suspect) verify it and let confirmations shorten it; another
+ * holder sends the suspect nothing and waits the max. The suspect
+ * refutes to its accuser and its witnesses only. */
+static void test_watchers(void **state)
+{
+	struct mesh_members m;
+	struct mesh_msg out[MESH_TICK_MSGS_MAX];
+	int n;
+
+	(void)state;
+	/* Node 1 is no witness of 8. */
+	init_sixteen(&m, 1);
+	uint64_t tmin = mesh_suspect_timeout(&m.cfg, 16, 3);
+	uint64_t tmax = mesh_suspect_timeout(&m.cfg, 16, 0);
+	suspect_eight(&m);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	for (int i = 0; i < n; i++)
+		assert_int_not_equal(out[i].to, 8);
+	mesh_members_tick(&m, MS + tmin, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_SUSPECT);
+	mesh_members_tick(&m, MS + tmax, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_DEAD);
+
+	/* Node 10 is one: it verifies at once, and the confirmations shorten
+	 * its wait. */
+	init_sixteen(&m, 10);
+	suspect_eight(&m);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	bool ping = false;
+	for (int i = 0; i < n; i++)
+		ping |= out[i].type == MESH_MSG_PING && out[i].to == 8 &&
+			has_gossip(&out[i], 8, MESH_STATE_SUSPECT, 0, 11);
+	assert_true(ping);
+	/* Accusers 3, 9, 11: two confirmations (its own would be the third). */
+	uint64_t t2 = mesh_suspect_timeout(&m.cfg, 16, 2);
+	assert_true(t2 < tmax);
+	m.lhm = 0;
+	mesh_members_tick(&m, MS + t2 - 1, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_SUSPECT);
+	m.lhm = 0;
+	mesh_members_tick(&m, MS + t2, out, MESH_TICK_MSGS_MAX);
+	assert_int_equal(mesh_members_state(&m, 8, NULL), MESH_STATE_DEAD);
+
+	/* Node 8 refutes: to its accuser 3 and its witnesses 9, 10, 11. */
+	init_sixteen(&m, 8);
+	struct mesh_msg g = { .type = MESH_MSG_GOSSIP, .from = 3, .to = 8,
+			      .target = MESH_NODE_NONE, .ngossip = 1 };
+	g.gossip[0] = (struct mesh_gossip){ .node = 8,
+		.state = MESH_STATE_SUSPECT, .incarnation = 0, .by = 3 };
+	assert_int_equal(mesh_members_receive(&m, MS, &g, out, 1), 0);
+	assert_int_equal(m.incarnation, 1);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	unsigned told = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(out[i].type, MESH_MSG_GOSSIP);
+		assert_true(has_gossip(&out[i], 8, MESH_STATE_ALIVE, 1,
+				       MESH_NODE_NONE));
+		told |= 1u << out[i].to;
+	}
+	assert_int_equal(told, 1u << 3 | 1u << 9 | 1u << 10 | 1u << 11);
 }
 
 /* ---- simulations ---- */
@@ -1377,6 +1555,8 @@ int main(void)
 		cmocka_unit_test(test_confirmations),
 		cmocka_unit_test(test_local_health),
 		cmocka_unit_test(test_probe_cycle),
+		cmocka_unit_test(test_probe_timeout_follows_rtt),
+		cmocka_unit_test(test_watchers),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_discovery_from_seed),
 		cmocka_unit_test(test_kill_detection),

@@ -13,16 +13,19 @@
  *    (the smallest live id above the last one probed, wrapping) and emits
  *    a PING. In a steady cluster each node is probed by about one peer
  *    per period.
- *  - No ACK within the probe timeout (default 50 ms, times LHM + 1): the
+ *  - No ACK within the probe timeout (the configured one, or more while
+ *    our direct ACKs' round trips call for it: srtt + 4 rttvar, at most
+ *    MESH_RTO_MAX times it; the period grows by as much; times LHM + 1): the
  *    PING goes again and PING_REQ goes to K (2) other live members, which
  *    PING the target on our behalf and return an INDIRECT_ACK if it
  *    answers, or a NACK if it has not answered within half of what is
  *    left of the period (Lifeguard's NACK: a relay that answers NACK
  *    proves our own link works).
  *  - Still no ACK at the period end: the target becomes SUSPECT. Every
- *    period each SUSPECT node gets a PING of its own besides the
- *    round-robin probe (it carries the SUSPECT entry, so a live node
- *    refutes at once), so suspects do not slow the probing of the rest.
+ *    period each SUSPECT node we watch (below) gets a PING of its own
+ *    besides the round-robin probe (it carries the SUSPECT entry, so a
+ *    live node refutes at once), so suspects do not slow the probing of
+ *    the rest.
  *
  * Local health multiplier (LHM, 0..cfg.lhm_max): +1 for a probe that got
  * no ACK for each expected NACK that did not come by the period end (or
@@ -46,10 +49,15 @@
  * (K = 0 when nobody else can confirm: then timeout = min). So a single
  * observer that nobody confirms waits the max (only confirmations bring
  * it down to the min).
- * Confirmations come fast because a node that hears of a suspicion it
- * does not hold probes the suspect itself at once (a verification: a
- * PING, after the probe timeout the PING again and PING_REQs, as a
- * probe): no ACK by what would be its period end makes it an accuser too.
+ * Confirmations come fast because the suspicion's witnesses (the
+ * suspect_k live members after the suspect by id, which every node
+ * computes alike) probe the suspect at once when they hear of it (a
+ * verification: a PING, after the probe timeout the PING again and
+ * PING_REQs, as a probe): no ACK by what would be its period end makes
+ * a witness an accuser too. Only the watchers of a suspicion (its
+ * accusers and witnesses) verify it, PING the suspect every period and
+ * let confirmations shorten it; any other holder waits the max, and a
+ * real death reaches it first as a watcher's DEAD.
  *
  * Refuted nodes: a node that has just refuted a suspicion of itself
  * (ALIVE at a higher incarnation over our SUSPECT or DEAD) showed that it
@@ -74,11 +82,12 @@
  * refute at once), then our own ALIVE entry while a refutation is
  * pending, then the entries with the most retransmissions left (each
  * change is retransmitted about 4 * log2(n + 2) times). Besides, urgent
- * changes made here (a suspicion or confirmation we raise, a death we
- * declare, our own refutation) go out at once in one GOSSIP message to
- * MESH_NODE_NONE, which meshd sends as one subnet broadcast: every node
+ * changes made here go out at once as GOSSIP messages: a death we
+ * declare to MESH_NODE_NONE (meshd sends it to every member: every node
  * hears it within a hop, which is what lets detection finish within a
- * few periods at 16 nodes.
+ * few periods at 16 nodes); a suspicion or confirmation we raise only to
+ * the suspect, its first accuser and its witnesses; our own refutation
+ * only to our accuser and our witnesses (member.c: send_urgent says why).
  *
  * Precedence for an entry about another node: (incarnation, rank) compared
  * lexicographically with rank ALIVE < SUSPECT < DEAD; the greater wins.
@@ -119,10 +128,20 @@
 #define MESH_CONFIRM_MAX 8      /* accusers remembered per suspicion */
 #define MESH_LHM_MAX 8
 #define MESH_LHM_SUSPECT_CAP 3u   /* most our suspicions stretch */
+#define MESH_RTO_MAX 2u           /* most the round trips stretch the probe
+				   * timeout (member.c: rto) */
+#define MESH_WITNESSES_MAX 3     /* nodes told of a suspicion besides its
+				  * accuser and the suspect (member.c:
+				  * send_urgent) */
+/* Urgent news one tick emits: one GOSSIP broadcast of deaths, and one
+ * change (a suspicion, a confirmation, our refutation) sent to the
+ * suspect, the accuser and the witnesses. */
+#define MESH_URGENT_MSGS_MAX (1 + 2 + MESH_WITNESSES_MAX)
 /* Most messages one tick can emit: a PING, its repeat and K PING_REQs, a
  * NACK per relay, verification PINGs (at most one per member, bounded by
- * max: the rest wait for the next tick) and one GOSSIP broadcast. */
-#define MESH_TICK_MSGS_MAX (2 + MESH_INDIRECT_K + MESH_RELAYS_MAX + 4 + 1)
+ * max: the rest wait for the next tick) and the urgent news. */
+#define MESH_TICK_MSGS_MAX (2 + MESH_INDIRECT_K + MESH_RELAYS_MAX + 4 + \
+			    MESH_URGENT_MSGS_MAX)
 /* Most messages one receive can emit (the rest waits for the tick). */
 #define MESH_RECV_MSGS_MAX 1
 
@@ -209,6 +228,7 @@ struct mesh_member {
 	bool verify;         /* a verification PING is due */
 	uint8_t verify_stage; /* 1: the PING; 2: the PING again and PING_REQs */
 	uint32_t verify_seq; /* its seq while it awaits an ACK, else 0 */
+	uint64_t verify_start; /* its last PING */
 	uint64_t verify_end;
 	/* Refutations of suspicions of this node seen lately (decaying by
 	 * one per MESH_REFUTED_DECAY_NS from refuted_at), and the value
@@ -219,6 +239,26 @@ struct mesh_member {
 	uint64_t refuted_at;
 	bool rejoin;         /* a new boot seen while SUSPECT or DEAD: its
 			      * next ALIVE is no refutation */
+};
+
+/*
+ * What this node's probes met (`mesh stats`, docs/mesh.md "16 nodes: why
+ * healthy nodes were suspected"). rtt[] buckets the round trip of every
+ * direct ACK to one of our probe or verification PINGs, late ones too
+ * (after the probe failed): below 2, 5, 10, 20, 40, 80, 160 ms, above.
+ */
+#define MESH_RTT_BUCKETS 8
+struct mesh_member_stats {
+	uint64_t probes;          /* round-robin probes started */
+	uint64_t probe_timeouts;  /* no ACK within PT: PING again, PING_REQs */
+	uint64_t probe_failures;  /* no ACK by the period end */
+	uint64_t late_acks;       /* an ACK for a probe that had failed */
+	uint64_t verifies;        /* verification PINGs of others' suspicions */
+	uint64_t accusations;     /* suspicions raised or confirmed by us */
+	uint64_t refutations;     /* suspicions of ourselves refuted */
+	uint64_t stalls;          /* timers that fired half a period late */
+	uint64_t relays;          /* PING_REQs served for others */
+	uint64_t rtt[MESH_RTT_BUCKETS];
 };
 
 struct mesh_relay {
@@ -232,7 +272,9 @@ struct mesh_members {
 	uint32_t incarnation;
 	uint8_t self_gossip_left;
 	bool self_urgent;
+	uint16_t accused_by;     /* the accuser of the suspicion we refute */
 	uint32_t lhm;            /* local health multiplier */
+	uint64_t srtt, rttvar;   /* our direct ACKs' round trips (member.c: rto) */
 	uint32_t count;
 	struct mesh_member m[MESH_MEMBERS_MAX];
 	struct mesh_member_config cfg;
@@ -247,12 +289,15 @@ struct mesh_members {
 	uint16_t last_probed;
 	uint32_t probe_seq;
 	uint32_t prev_probe_seq; /* the probe before, and what its missing */
+	uint64_t prev_probe_start;
 	uint8_t prev_penalty;    /* NACKs added to the LHM (a late one undoes 1) */
 	uint32_t seq;            /* last seq used by a probe or verification */
 	uint64_t probe_start;
+	uint64_t probe_resent;   /* its last PING (the repeat after PT) */
 	uint64_t next_probe;
 
 	struct mesh_relay relay[MESH_RELAYS_MAX];
+	struct mesh_member_stats stats;
 
 	uint64_t rng;
 	mesh_member_event_fn event;
@@ -291,8 +336,8 @@ uint64_t mesh_members_next_deadline(const struct mesh_members *m);
 /*
  * Discovery: a node broadcasts a PING every MESH_ANNOUNCE_FAST_NS while it
  * is still finding its members, every MESH_ANNOUNCE_SLOW_NS once it sees
- * at least `expected` - 1 others and every one it knows ALIVE (none
- * SUSPECT or DEAD). Each broadcast wakes every node of the cluster: at 16
+ * at least `expected` - 1 others and none of them DEAD (a SUSPECT one
+ * still gets our PINGs). Each broadcast wakes every node of the cluster: at 16
  * nodes one a second from each is 15 wakeups a second on every node, for
  * nothing once all see each other. A node that starts, or comes back,
  * announces fast itself and the others answer its new boot, so slowing
@@ -312,5 +357,10 @@ uint64_t mesh_suspect_timeout(const struct mesh_member_config *cfg,
 			      uint32_t n, uint32_t c);
 
 const char *mesh_state_name(int state);
+
+/* The rtt[] bucket of a round trip (see struct mesh_member_stats), and
+ * the bucket's upper bound in ms (0: none). */
+unsigned mesh_rtt_bucket(uint64_t ns);
+unsigned mesh_rtt_bucket_ms(unsigned bucket);
 
 #endif
