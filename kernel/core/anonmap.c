@@ -64,6 +64,12 @@ static void forget(struct thread *t, bool undo)
 	kobj_put(&u->obj);
 }
 
+/* Whether to stop at off: a chunk done since done, and an interrupt pending. */
+static bool cut_point(uint64_t off, uint64_t done, unsigned chunk)
+{
+	return off > done && (off - done) % (chunk * PAGE_SIZE) == 0 && arch_irq_pending();
+}
+
 /* t's call on u is cut after off bytes: its progress waits in t->anon. */
 static void cut(struct thread *t, struct unit *u, const struct sys_args *a,
 		uint64_t off, unsigned call)
@@ -105,8 +111,7 @@ int64_t sys_anon_map(const struct sys_args *a)
 	if (err)
 		return err;
 	for (uint64_t off = done; off < a->a2; off += PAGE_SIZE) {
-		if (off > done && (off - done) % (ANON_CHUNK * PAGE_SIZE) == 0 &&
-		    arch_irq_pending()) {
+		if (cut_point(off, done, ANON_CHUNK)) {
 			cut(t, u, a, off, AION_SYS_ANON_MAP);
 			t->anon.prot = (unsigned)prot;
 			return SYS_RESTART;
@@ -147,8 +152,7 @@ int64_t sys_anon_unmap(const struct sys_args *a)
 	if (err)
 		return err;
 	for (uint64_t off = done; off < a->a2; off += PAGE_SIZE) {
-		if (off > done && (off - done) % (UNMAP_CHUNK * PAGE_SIZE) == 0 &&
-		    arch_irq_pending()) {
+		if (cut_point(off, done, UNMAP_CHUNK)) {
 			cut(t, u, a, off, AION_SYS_ANON_UNMAP);
 			t->anon.missing = missing;
 			return SYS_RESTART;
