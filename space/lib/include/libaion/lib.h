@@ -40,6 +40,13 @@ struct aion_startup {
 	uint64_t image_vaddr;           /* copy of the program's own ELF, or 0 */
 	uint64_t image_size;
 	char args[AION_ARGS_MAX];
+	/*
+	 * POSIX programs (docs/posix.md): handles the parent gave the child
+	 * (CAP_GIVE's result), 0 for none. posix_proc: the process server's
+	 * endpoint for this process; posix_fs: the file system (VFS) endpoint.
+	 */
+	uint64_t posix_proc;
+	uint64_t posix_fs;
 };
 
 struct aion_spawn {
