@@ -16,8 +16,9 @@ extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
 
-static void run(const char *test, const char *name, uint64_t quota, const char *image,
-		const char *end)
+/* Starts the program as unit `name` (argv[0] = name) and waits for its end. */
+static int64_t run_program(const char *name, uint64_t quota, const char *image,
+			   const char *end, struct aion_unit_info *info)
 {
 	struct aion_startup st = { 0 };
 	memcpy(st.args, name, strlen(name) + 1);       /* argv[0]: short, fits */
@@ -25,14 +26,21 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
 	};
-	struct aion_unit_info info = { 0 };
 	aion_handle_t u, t;
 
 	int64_t err = aion_spawn(&sp, &u, &t);
 	if (!err) {
-		err = aion_unit_wait(u, 10000 * MS, &info);
+		err = aion_unit_wait(u, 10000 * MS, info);
 		utest_reap(u, t);
 	}
+	return err;
+}
+
+static void run(const char *test, const char *name, uint64_t quota, const char *image,
+		const char *end)
+{
+	struct aion_unit_info info = { 0 };
+	int64_t err = run_program(name, quota, image, end, &info);
 	if (err || info.state != AION_UNIT_EXITED)
 		utest_fail(test, "err=%s state=%u exit_code=%d fault_vector=%u fault_addr=0x%lx",
 			   aion_error_name(err), info.state, info.exit_code,
@@ -56,4 +64,40 @@ void test_posixprintf(void)
 void test_posixmalloc(void)
 {
 	run("posixmalloc", "malloc", 2048, posix_malloc_elf, posix_malloc_elf_end);
+}
+
+/*
+ * posixdiff: the differential test (issue 17, Done when 3). Each program
+ * of the table runs in turn between two marker lines; tests/posix/
+ * posix_diff.py takes the program's log lines between them and its exit
+ * status and compares them with the same source built with the host's
+ * musl-gcc and run on the host. Every program whose output does not depend
+ * on the machine belongs here.
+ */
+static const struct {
+	const char *name;
+	const char *image, *end;
+	uint64_t quota;
+} diff_programs[] = {
+	{ "hello", posix_hello_stdio_elf, posix_hello_stdio_elf_end, 256 },
+	{ "printf", posix_printf_elf, posix_printf_elf_end, 256 },
+};
+
+void test_posixdiff(void)
+{
+	unsigned n = sizeof(diff_programs) / sizeof(diff_programs[0]), bad = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct aion_unit_info info = { 0 };
+		aion_printf("posixdiff start prog=%s", diff_programs[i].name);
+		int64_t err = run_program(diff_programs[i].name, diff_programs[i].quota,
+					  diff_programs[i].image, diff_programs[i].end, &info);
+		bad += err || info.state != AION_UNIT_EXITED;
+		aion_printf("posixdiff end prog=%s err=%s state=%u exit_code=%d "
+			     "fault_vector=%u", diff_programs[i].name, aion_error_name(err),
+			     info.state, info.exit_code, info.fault_vector);
+	}
+	if (bad)
+		utest_fail("posixdiff", "programs=%u not_exited=%u", n, bad);
+	else
+		utest_ok("posixdiff", "programs=%u", n);
 }
