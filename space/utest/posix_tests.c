@@ -15,13 +15,16 @@
 extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
+extern const char posix_lua_elf[], posix_lua_elf_end[];
 
 /* Starts the program as unit `name` (argv[0] = name) and waits for its end. */
-static int64_t run_program(const char *name, uint64_t quota, const char *image,
-			   const char *end, struct aion_unit_info *info)
+static int64_t run_program(const char *name, const char *args, uint64_t quota,
+			   const char *image, const char *end, struct aion_unit_info *info)
 {
 	struct aion_startup st = { 0 };
-	memcpy(st.args, name, strlen(name) + 1);       /* argv[0]: short, fits */
+	if (strlen(args) >= sizeof(st.args))
+		return -AION_EINVAL;
+	memcpy(st.args, args, strlen(args) + 1);
 	struct aion_spawn sp = {
 		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
@@ -40,7 +43,7 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 		const char *end)
 {
 	struct aion_unit_info info = { 0 };
-	int64_t err = run_program(name, quota, image, end, &info);
+	int64_t err = run_program(name, name, quota, image, end, &info);
 	if (err || info.state != AION_UNIT_EXITED)
 		utest_fail(test, "err=%s state=%u exit_code=%d fault_vector=%u fault_addr=0x%lx",
 			   aion_error_name(err), info.state, info.exit_code,
@@ -67,37 +70,54 @@ void test_posixmalloc(void)
 }
 
 /*
- * posixdiff: the differential test (issue 17, Done when 3). Each program
- * of the table runs in turn between two marker lines; tests/posix/
- * posix_diff.py takes the program's log lines between them and its exit
- * status and compares them with the same source built with the host's
- * musl-gcc and run on the host. Every program whose output does not depend
- * on the machine belongs here.
+ * posixdiff: the differential test (issue 17, Done when 3 and 4). Each run
+ * of the table starts its program with its arguments (argv split at
+ * spaces) between two marker lines; tests/boot/boot_posix_diff.py takes
+ * the program's log lines between them and its exit status, runs the same
+ * argv on the host (the same source built with musl-gcc; for lua, Debian's
+ * lua5.4) and compares. The markers carry the argv, so this table is the
+ * one list of what runs. Every run whose output depends on nothing
+ * machine-specific (no timings, no addresses) belongs here.
  */
 static const struct {
-	const char *name;
+	const char *argv;               /* argv[0] is the unit's name */
 	const char *image, *end;
 	uint64_t quota;
-} diff_programs[] = {
+} diff_runs[] = {
 	{ "hello", posix_hello_stdio_elf, posix_hello_stdio_elf_end, 256 },
 	{ "printf", posix_printf_elf, posix_printf_elf_end, 256 },
+	{ "lua -e print(string.format(\"%d|%5.2f|%q|%x|%-4s|\",7,math.pi,\"a\\nb\",255,\"ab\"),"
+	  "(\"abc\"):upper(),#(\"xyz\"):rep(3))", posix_lua_elf, posix_lua_elf_end, 512 },
+	{ "lua -e t={5,3,9,1};table.sort(t);print(table.concat(t,\",\"),math.max(table.unpack(t)),"
+	  "-7//2,7%3,2^10,1/0,3|5)", posix_lua_elf, posix_lua_elf_end, 512 },
+	{ "lua -e co=coroutine.wrap(function(a)b=coroutine.yield(a+1)return(b*2)end);print(co(1),"
+	  "co(5));print(pcall(error,\"boom\"))", posix_lua_elf, posix_lua_elf_end, 512 },
+	{ "lua -e f=function(n)return(n<2)and(n)or(f(n-1)+f(n-2))end;print(f(20));error(\"bad\")",
+	  posix_lua_elf, posix_lua_elf_end, 512 },
 };
 
 void test_posixdiff(void)
 {
-	unsigned n = sizeof(diff_programs) / sizeof(diff_programs[0]), bad = 0;
+	unsigned n = sizeof(diff_runs) / sizeof(diff_runs[0]), bad = 0;
 	for (unsigned i = 0; i < n; i++) {
+		char name[32];
+		size_t len = 0;
+		while (diff_runs[i].argv[len] && diff_runs[i].argv[len] != ' ' &&
+		       len < sizeof(name) - 1)
+			len++;
 		struct aion_unit_info info = { 0 };
-		aion_printf("posixdiff start prog=%s", diff_programs[i].name);
-		int64_t err = run_program(diff_programs[i].name, diff_programs[i].quota,
-					  diff_programs[i].image, diff_programs[i].end, &info);
+		memcpy(name, diff_runs[i].argv, len);
+		name[len] = '\0';
+		aion_printf("posixdiff start run=%u prog=%s argv=%s", i, name, diff_runs[i].argv);
+		int64_t err = run_program(name, diff_runs[i].argv, diff_runs[i].quota,
+					  diff_runs[i].image, diff_runs[i].end, &info);
 		bad += err || info.state != AION_UNIT_EXITED;
-		aion_printf("posixdiff end prog=%s err=%s state=%u exit_code=%d "
-			     "fault_vector=%u", diff_programs[i].name, aion_error_name(err),
-			     info.state, info.exit_code, info.fault_vector);
+		aion_printf("posixdiff end run=%u prog=%s err=%s state=%u exit_code=%d "
+			    "fault_vector=%u", i, name, aion_error_name(err), info.state,
+			    info.exit_code, info.fault_vector);
 	}
 	if (bad)
-		utest_fail("posixdiff", "programs=%u not_exited=%u", n, bad);
+		utest_fail("posixdiff", "runs=%u not_exited=%u", n, bad);
 	else
-		utest_ok("posixdiff", "programs=%u", n);
+		utest_ok("posixdiff", "runs=%u", n);
 }
