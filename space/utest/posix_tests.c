@@ -16,6 +16,7 @@ extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
 extern const char posix_lua_elf[], posix_lua_elf_end[];
+extern const char posix_clock_elf[], posix_clock_elf_end[];
 
 /* Starts the program as unit `name` (argv[0] = name) and waits for its end. */
 static int64_t run_program(const char *name, const char *args, uint64_t quota,
@@ -86,6 +87,9 @@ static const struct {
 } diff_runs[] = {
 	{ "hello", posix_hello_stdio_elf, posix_hello_stdio_elf_end, 256 },
 	{ "printf", posix_printf_elf, posix_printf_elf_end, 256 },
+	{ "clock", posix_clock_elf, posix_clock_elf_end, 256 },
+	{ "lua -e print(os.time()>1.7e9,os.date(\"!%Y-%m-%d\",86400*365),os.time{year=2000,month=1,day=1,hour=0})",
+	  posix_lua_elf, posix_lua_elf_end, 512 },
 	{ "lua -e print(string.format(\"%d|%5.2f|%q|%x|%-4s|\",7,math.pi,\"a\\nb\",255,\"ab\"),"
 	  "(\"abc\"):upper(),#(\"xyz\"):rep(3))", posix_lua_elf, posix_lua_elf_end, 512 },
 	{ "lua -e t={5,3,9,1};table.sort(t);print(table.concat(t,\",\"),math.max(table.unpack(t)),"
