@@ -17,6 +17,8 @@ void __aion_posix_flush(void) __attribute__((visibility("hidden")));
  */
 uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	__attribute__((visibility("hidden")));
+/* Bytes below the stack's top that block needs (start.S leaves them). */
+uint64_t __aion_posix_block_bytes(uint64_t startup) __attribute__((visibility("hidden")));
 
 /* Memory (mem.c): Linux's calls and results (-errno). */
 #define POSIX_HIDDEN __attribute__((visibility("hidden")))
