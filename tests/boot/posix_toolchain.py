@@ -49,6 +49,8 @@ def check_elf(path, cwd):
         bad.append("no main")
     if undef:
         bad.append(f"undefined symbols {undef}")
+    if b"GLIBC" in Path(cwd, path).read_bytes():
+        bad.append("glibc code linked in")
     if int(entry, 16) < 0x400000:
         bad.append(f"entry {entry} below 4 MiB")
     print(f"{path}: entry {entry}, {'OK' if not bad else 'BAD: ' + '; '.join(bad)}")
@@ -60,7 +62,10 @@ def main():
     with tempfile.TemporaryDirectory(prefix="aion-toolchain-") as d:
         (Path(d) / "hello.c").write_text(HELLO)
         (Path(d) / "meson.build").write_text(MESON)
-        run([repo / "scripts" / "aion-cc", "-O2", "-Wall", "-Werror", "hello.c", "-o", "hello"], d)
+        # -lm -lpthread -lrt, as Makefiles pass them: musl's (in libc.a),
+        # never the host's glibc archives.
+        run([repo / "scripts" / "aion-cc", "-O2", "-Wall", "-Werror", "hello.c", "-o", "hello",
+             "-lm", "-lpthread", "-lrt"], d)
         run([repo / "scripts" / "aion-cc", "-c", "hello.c", "-o", "hello.o"], d)
         run(["meson", "setup", "b", "--cross-file", cross], d)
         run(["ninja", "-C", "b"], d)
