@@ -174,6 +174,7 @@ static const struct {
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
+	{ "posixfork", test_posixfork },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

@@ -9,18 +9,22 @@
  *                unit "printf"
  *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; exit 0, its
  *                line "malloc: ok ..."), unit "malloc"
+ *   posixfork    procd, the process server, with tests/posix/fork.c as its
+ *                first process (fork, wait4, kill, groups; exit 0): unit
+ *                "procd", which ends with the first process's exit code
  */
 #include "utest.h"
 
 extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
+extern const char posix_procd_elf[], posix_procd_elf_end[];
 
-static void run(const char *test, const char *name, uint64_t quota, const char *image,
-		const char *end)
+static void run_args(const char *test, const char *name, const char *args, uint64_t quota,
+		     const char *image, const char *end, uint64_t timeout_ms)
 {
 	struct aion_startup st = { 0 };
-	memcpy(st.args, name, strlen(name) + 1);       /* argv[0]: short, fits */
+	memcpy(st.args, args, strlen(args) + 1);       /* short, fits */
 	struct aion_spawn sp = {
 		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
@@ -30,7 +34,7 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 
 	int64_t err = aion_spawn(&sp, &u, &t);
 	if (!err) {
-		err = aion_unit_wait(u, 10000 * MS, &info);
+		err = aion_unit_wait(u, timeout_ms * MS, &info);
 		utest_reap(u, t);
 	}
 	if (err || info.state != AION_UNIT_EXITED)
@@ -40,6 +44,13 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 	else
 		utest_ok(test, "exit_code=%d syscalls=%lu", info.exit_code,
 			 (unsigned long)info.syscalls);
+}
+
+/* argv[0] = the unit's name. */
+static void run(const char *test, const char *name, uint64_t quota, const char *image,
+		const char *end)
+{
+	run_args(test, name, name, quota, image, end, 10000);
 }
 
 void test_posix(void)
@@ -56,4 +67,14 @@ void test_posixprintf(void)
 void test_posixmalloc(void)
 {
 	run("posixmalloc", "malloc", 2048, posix_malloc_elf, posix_malloc_elf_end);
+}
+
+/*
+ * procd carves each process's 2 MiB from its own quota: 24 MiB leaves
+ * room for the test's 6 processes at once and procd itself. Its argument
+ * names its first process.
+ */
+void test_posixfork(void)
+{
+	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end, 60000);
 }
