@@ -175,6 +175,7 @@ static const struct {
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
 	{ "posixfork", test_posixfork },
+	{ "posixprocid", test_posixprocid },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

@@ -12,6 +12,8 @@
  *   posixfork    procd, the process server, with tests/posix/fork.c as its
  *                first process (fork, wait4, kill, groups; exit 0): unit
  *                "procd", which ends with the first process's exit code
+ *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
+ *                refusals, the lent handle taken back, SPAWN)
  */
 #include "utest.h"
 
@@ -77,4 +79,9 @@ void test_posixmalloc(void)
 void test_posixfork(void)
 {
 	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end, 60000);
+}
+
+void test_posixprocid(void)
+{
+	run_args("posixprocid", "procd", "procid", 6144, posix_procd_elf, posix_procd_elf_end, 60000);
 }

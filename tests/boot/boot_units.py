@@ -496,6 +496,37 @@ def check_posixfork(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
+# ENOENT 2, ESRCH 3, EINVAL 22, ENOSYS 38).
+PROCID_LINES = [
+    "badge is pid=1 rights send only=1",
+    "rebadge refused=1",
+    "kill reaper=1 all=1 nobody=3",
+    "kill self 0=0 stop=22",
+    "raw fork pid>0=1 map=0 thread refused=1",
+    "fork start other=-3 own=0 twice=-3",
+    "lent handle taken back=1",
+    "nowhere child same=1 signal=11",
+    "unknown call=-38",
+    "spawn unknown=-2",
+    "spawn fork same=1 exited=1 code=0",
+]
+
+
+def check_posixprocid(v, line, node, verdict):
+    """procd with tests/posix/procid.c first: every line of PROCID_LINES in
+    order (the badge, refusals, the lent handle revoked, SPAWN of fork.c,
+    which printed its own last line); procd ended with exit code 0."""
+    before = node.text[:verdict.start()]
+    said = re.findall(r"\bprocid: procid: (.*?)\r?$", before, re.MULTILINE)
+    for got in said:
+        print(f"posixprocid: procid: {got}")
+    check(said == PROCID_LINES, f"procid's lines differ: got {said}, expected {PROCID_LINES}")
+    done = re.findall(r"\bfork: fork: done failures=0\r?$", before, re.MULTILINE)
+    check(len(done) == 1, f"the spawned fork.c did not finish cleanly: {done}")
+    expect(v, line, exit_code="0")
+
+
 def check_fpu(v, line, node, verdict):
     """space/utest/fpu_tests.c: x87/SSE values of threads in one unit and in
     two survived every yield and call; new threads started clean."""
@@ -509,6 +540,7 @@ CHECKS = {
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
+    "posixprocid": check_posixprocid,
     "longops": check_longops,
     "revokecut": check_revokecut,
     "destroycut": check_destroycut,

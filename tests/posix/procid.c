@@ -1,0 +1,80 @@
+/*
+ * procd's guards, seen from a POSIX process (Aion-only, unlike fork.c):
+ * the capability to procd carries the caller's pid as its badge and
+ * cannot be re-badged; kill's refusals; a raw FORK's lent unit handle
+ * has the WRITE right only and is taken back once the child starts; a
+ * child that starts nowhere ends with SIGSEGV; FORK_START of someone
+ * else's pid; an unknown call; SPAWN of a program procd carries (fork.c,
+ * which must exit 0) and of one it does not.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "aion/proc.h"
+#include "libaion/sys.h"
+
+/* The POSIX layer's (space/posix/proc.c): procd's capability, one call. */
+extern uint64_t __aion_proc_ep;
+long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1);
+
+#define NOWHERE         0x5000ul        /* an unmapped entry point */
+#define SCRATCH_VA      0x60000000ul
+
+static void say(const char *fmt, long a, long b, long c)
+{
+	printf("procid: ");
+	printf(fmt, a, b, c);
+	printf("\n");
+	fflush(stdout);
+}
+
+static long err_of(long r)
+{
+	return r < 0 ? errno : 0;
+}
+
+int main(void)
+{
+	struct aion_cap_info ci;
+	long me = getpid();
+
+	long r = aion_cap_info((aion_handle_t)__aion_proc_ep, &ci);
+	say("badge is pid=%ld rights send only=%ld", !r && (long)ci.badge == me,
+	    !r && ci.rights == AION_RIGHT_SEND, 0);
+	r = aion_cap_mint((aion_handle_t)__aion_proc_ep, AION_RIGHT_SEND, (uint64_t)me + 1);
+	say("rebadge refused=%ld", r == -AION_EPERM, 0, 0);
+
+	long k1 = err_of(kill(1, SIGKILL)), k2 = err_of(kill(-1, SIGTERM));
+	long k3 = err_of(kill(99999, 0));
+	say("kill reaper=%ld all=%ld nobody=%ld", k1, k2, k3);
+	say("kill self 0=%ld stop=%ld", kill((pid_t)me, 0), err_of(kill((pid_t)me, SIGSTOP)), 0);
+
+	uint64_t unit = 0;
+	long pid = __aion_proc_call(PROC_FORK, 0, 0, 0, &unit);
+	long map = aion_anon_map((aion_handle_t)unit, SCRATCH_VA, 4096, AION_PROT_READ | AION_PROT_WRITE);
+	long thread = aion_thread_create((aion_handle_t)unit, NOWHERE, SCRATCH_VA + 4096, 0, 100);
+	say("raw fork pid>0=%ld map=%ld thread refused=%ld", pid > 0, map, thread == -AION_ERIGHTS);
+	long other = __aion_proc_call(PROC_FORK_START, (uint64_t)me, NOWHERE, SCRATCH_VA + 4096, NULL);
+	long start = __aion_proc_call(PROC_FORK_START, (uint64_t)pid, NOWHERE, SCRATCH_VA + 4096, NULL);
+	long again = __aion_proc_call(PROC_FORK_START, (uint64_t)pid, NOWHERE, SCRATCH_VA + 4096, NULL);
+	say("fork start other=%ld own=%ld twice=%ld", other, start, again);
+	map = aion_anon_map((aion_handle_t)unit, SCRATCH_VA + 4096, 4096, AION_PROT_READ);
+	say("lent handle taken back=%ld", map == -AION_ECAP, 0, 0);
+	int st = 0;
+	r = waitpid((pid_t)pid, &st, 0);
+	say("nowhere child same=%ld signal=%ld", r == pid, WIFSIGNALED(st) ? WTERMSIG(st) : -1, 0);
+
+	say("unknown call=%ld", __aion_proc_call(99, 0, 0, 0, NULL), 0, 0);
+	uint64_t name[3] = { 0 };
+	memcpy(name, "nosuch", 6);
+	say("spawn unknown=%ld", __aion_proc_call(PROC_SPAWN, name[0], name[1], name[2], NULL), 0, 0);
+	memset(name, 0, sizeof(name));
+	memcpy(name, "fork", 4);
+	pid = __aion_proc_call(PROC_SPAWN, name[0], name[1], name[2], NULL);
+	r = waitpid((pid_t)pid, &st, 0);
+	say("spawn fork same=%ld exited=%ld code=%ld", pid > 0 && r == pid, WIFEXITED(st), WEXITSTATUS(st));
+	return 0;
+}
