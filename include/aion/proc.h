@@ -26,7 +26,8 @@ enum proc_call {
 	 * Starts a copy of the caller (fork, eagerly copied): procd creates
 	 * the child's unit and gives the caller a handle to it with the WRITE
 	 * right only, for ANON_MAP and MEM_WRITE of its memory into it.
-	 * -> w0 child pid, w1 that unit handle (in the caller's table)
+	 * -> w0 child pid, w1 that unit handle (in the caller's table);
+	 * -EAGAIN while one of the caller's forks is not started yet
 	 */
 	PROC_FORK = 2,
 	/*

@@ -497,12 +497,13 @@ def check_posixfork(v, line, node, verdict):
 
 
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
-# ENOENT 2, ESRCH 3, EINVAL 22, ENOSYS 38).
+# ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
     "badge is pid=1 rights send only=1",
     "rebadge refused=1",
     "kill reaper=1 all=1 nobody=3",
     "kill self 0=0 stop=22",
+    "second fork while copying=-11",
     "raw fork pid>0=1 map=0 thread refused=1",
     "fork start other=-3 own=0 twice=-3",
     "lent handle taken back=1",

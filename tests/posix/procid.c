@@ -3,7 +3,8 @@
  * the capability to procd carries the caller's pid as its badge and
  * cannot be re-badged; kill's refusals; a raw FORK's lent unit handle
  * has the WRITE right only and is taken back once the child starts; a
- * child that starts nowhere ends with SIGSEGV; FORK_START of someone
+ * child that starts nowhere ends with SIGSEGV; one fork in progress at a
+ * time; FORK_START of someone
  * else's pid; an unknown call; SPAWN of a program procd carries (fork.c,
  * which must exit 0) and of one it does not.
  */
@@ -54,6 +55,8 @@ int main(void)
 
 	uint64_t unit = 0;
 	long pid = __aion_proc_call(PROC_FORK, 0, 0, 0, &unit);
+	long second = __aion_proc_call(PROC_FORK, 0, 0, 0, NULL);
+	say("second fork while copying=%ld", second, 0, 0);
 	long map = aion_anon_map((aion_handle_t)unit, SCRATCH_VA, 4096, AION_PROT_READ | AION_PROT_WRITE);
 	long thread = aion_thread_create((aion_handle_t)unit, NOWHERE, SCRATCH_VA + 4096, 0, 100);
 	say("raw fork pid>0=%ld map=%ld thread refused=%ld", pid > 0, map, thread == -AION_ERIGHTS);

@@ -87,8 +87,9 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 			proc_free(z);
 		return;
 	}
-	if (r < 0 || (opts & PROC_WNOHANG)) {
-		reply(r, 0);
+	/* One saved reply per process (its one thread waits). */
+	if (r < 0 || (opts & PROC_WNOHANG) || c->waiting) {
+		reply(r < 0 || (opts & PROC_WNOHANG) ? r : -PROC_EAGAIN, 0);
 		return;
 	}
 	int64_t h = aion_reply_save();

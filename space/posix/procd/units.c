@@ -104,6 +104,13 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid)
 
 int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
 {
+	/* One fork in progress at a time: a process that never finishes its
+	 * copies cannot pile up units on procd's quota. */
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		const struct proc *c = &procd_table.p[i];
+		if (c->state == PROC_LIVE && c->ppid == caller->pid && !c->started)
+			return -PROC_EAGAIN;
+	}
 	struct aion_unit_info info;
 	int64_t err = aion_unit_info((aion_handle_t)caller->unit, &info);
 	struct proc *p = err ? NULL : proc_new(&procd_table, caller->pid);
