@@ -468,6 +468,7 @@ FORK_LINES = [
     "wnohang=0 then same pid=1 status=3",
     "child session ok=1",
     "no children r=-1 echild=1",
+    "waitid peek=1 took=1 echild=1 killed=1 signal=9",
     "orphan's parent exited=1 status=0",
     "done failures=0",
 ]

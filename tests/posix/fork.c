@@ -166,6 +166,33 @@ static void waiting(pid_t me)
 	say("no children r=%ld echild=%d", r, errno == ECHILD);
 }
 
+/* waitid: a peek (WNOWAIT) leaves the zombie; the caller's group by 0. */
+static void waitids(void)
+{
+	siginfo_t si;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(42);
+	memset(&si, 0, sizeof(si));
+	int r = waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	int peek = r == 0 && si.si_pid == pid && si.si_code == CLD_EXITED && si.si_status == 42;
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	int took = r == 0 && si.si_pid == pid && si.si_signo == SIGCHLD;
+	r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG);
+	int echild = r == -1 && errno == ECHILD;
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(30000);
+		_exit(96);
+	}
+	kill(pid, SIGKILL);
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PGID, 0, &si, WEXITED);
+	say("waitid peek=%d took=%d echild=%d killed=%d signal=%d", peek, took, echild,
+	    r == 0 && si.si_pid == pid && si.si_code == CLD_KILLED, si.si_status);
+}
+
 /* A child whose child outlives it: the grandchild is adopted. */
 static void orphan(void)
 {
@@ -207,6 +234,7 @@ int main(void)
 	statuses();
 	signals();
 	waiting(me);
+	waitids();
 	orphan();
 	timing();
 	say("done failures=%d", failures);
