@@ -173,6 +173,13 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_waitid(a, b, (void *)c, d, (struct rusage *)e);
 	case SYS_kill:
 		return __aion_kill(a, b);
+	/* One thread per process: raise and abort signal the process. */
+	case SYS_gettid:
+		return MAIN_TID;
+	case SYS_tkill:
+		return a == MAIN_TID ? __aion_kill(__aion_getpid(), b) : -ESRCH;
+	case SYS_tgkill:
+		return b == MAIN_TID && a == __aion_getpid() ? __aion_kill(a, c) : -ESRCH;
 	case SYS_setpgid:
 		return __aion_setpgid(a, b);
 	case SYS_getpgid:

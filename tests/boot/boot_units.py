@@ -463,6 +463,7 @@ FORK_LINES = [
     "parent copy heap=1000 stack=10 data=100",
     "statuses 20 27 34 41",
     "null child signaled=1 signal=11",
+    "raise signal=15 abort signal=6",
     "sleeping child kill=0 signaled=1 signal=9",
     "group leader=1 kill=0 signal=15",
     "wnohang=0 then same pid=1 status=3",

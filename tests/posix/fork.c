@@ -114,6 +114,20 @@ static void signals(void)
 	waitpid(pid, &st, 0);
 	say("null child signaled=%d signal=%d", WIFSIGNALED(st), WTERMSIG(st));
 
+	/* raise and abort: the signal's default action, on the process. */
+	pid = fork();
+	if (pid == 0) {
+		raise(SIGTERM);
+		_exit(95);
+	}
+	waitpid(pid, &st, 0);
+	int raised = WIFSIGNALED(st) ? WTERMSIG(st) : -1;
+	pid = fork();
+	if (pid == 0)
+		abort();
+	waitpid(pid, &st, 0);
+	say("raise signal=%d abort signal=%d", raised, WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+
 	pid = fork();
 	if (pid == 0) {
 		sleep_ms(30000);
