@@ -5,6 +5,7 @@
  * statuses against the host's own <sys/wait.h> macros, and that every
  * call acts only for the caller it is given (procd takes it from the
  * capability's badge): another process's children are out of reach.
+ * Last, random calls by random callers keep the tree's invariants.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +203,95 @@ static void test_statuses(void **state)
 	assert_int_equal(proc_fault_signal(3), 5);      /* #BP: SIGTRAP */
 }
 
+/* The tree's invariants, whatever the calls did. */
+static void check_invariants(void)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		const struct proc *p = &t.p[i];
+		if (p->state == PROC_FREE)
+			continue;
+		assert_true(p->pid > PROC_PID_REAPER && p->pid <= PROC_PID_MAX);
+		/* A parent is the reaper or alive: a dead one's children moved. */
+		assert_true(p->ppid == PROC_PID_REAPER || proc_live(&t, p->ppid));
+		for (unsigned j = i + 1; j < PROC_MAX; j++) {
+			const struct proc *q = &t.p[j];
+			if (q->state == PROC_FREE)
+				continue;
+			assert_int_not_equal(p->pid, q->pid);
+			/* A group never spans two sessions. */
+			if (p->pgid == q->pgid)
+				assert_int_equal(p->sid, q->sid);
+		}
+	}
+}
+
+static uint64_t rnd_state = 0x243f6a8885a308d3ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+/* A pid worth naming: a process's, a near miss, or anything. */
+static int32_t some_pid(void)
+{
+	switch (rnd(4)) {
+	case 0:
+		return t.p[rnd(PROC_MAX)].pid;
+	case 1:
+		return (int32_t)rnd(PROC_MAX + 4);
+	case 2:
+		return -(int32_t)rnd(PROC_MAX + 4);
+	default:
+		return (int32_t)(rnd(0xffffffffu) - 0x7fffffff);
+	}
+}
+
+/* 200,000 random calls by random live callers keep the invariants. */
+static void test_random_calls(void **state)
+{
+	(void)state;
+	for (unsigned step = 0; step < 200000; step++) {
+		struct proc *c = &t.p[rnd(PROC_MAX)], *z = NULL;
+		if (c->state != PROC_LIVE) {
+			proc_new(&t, PROC_PID_REAPER);  /* NULL when full */
+			continue;
+		}
+		switch (rnd(6)) {
+		case 0:
+			proc_new(&t, c->pid);
+			break;
+		case 1:
+			proc_end(&t, c, proc_status_exit(rnd(256)));
+			break;
+		case 2:
+			if (proc_wait_match(&t, c, some_pid(), &z) > 0) {
+				assert_int_equal(z->ppid, c->pid);
+				assert_int_equal(z->state, PROC_ZOMBIE);
+				proc_free(z);
+			}
+			break;
+		case 3:
+			proc_setpgid(&t, c, some_pid(), some_pid());
+			break;
+		case 4:
+			proc_setsid(&t, c);
+			break;
+		default:
+			proc_getpgid(&t, c, some_pid());
+			proc_getsid(&t, c, some_pid());
+		}
+		/* The reaper's turn: orphaned zombies go. */
+		for (unsigned i = 0; i < PROC_MAX; i++)
+			if (t.p[i].state == PROC_ZOMBIE && t.p[i].ppid == PROC_PID_REAPER)
+				proc_free(&t.p[i]);
+		check_invariants();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup(test_setpgid_rules, setup),
 		cmocka_unit_test_setup(test_kill_targets, setup),
 		cmocka_unit_test_setup(test_statuses, setup),
+		cmocka_unit_test_setup(test_random_calls, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
