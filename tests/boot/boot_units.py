@@ -513,6 +513,7 @@ PROCID_LINES = [
     "unknown call=-38",
     "spawn unknown=-2",
     "spawn fork same=1 exited=1 code=0",
+    "fuzz calls=3000 odd=0 still me=1",
 ]
 
 

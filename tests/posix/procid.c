@@ -6,7 +6,7 @@
  * child that starts nowhere ends with SIGSEGV; one fork in progress at a
  * time; FORK_START of someone
  * else's pid; an unknown call; SPAWN of a program procd carries (fork.c,
- * which must exit 0) and of one it does not.
+ * which must exit 0) and of one it does not; 3,000 random calls.
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,6 +35,40 @@ static void say(const char *fmt, long a, long b, long c)
 static long err_of(long r)
 {
 	return r < 0 ? errno : 0;
+}
+
+/*
+ * Random calls procd must answer with a result or an error, never crash
+ * on, and that leave the caller itself: every label but the ones that
+ * make or end processes (FORK, EXIT; KILL only of pids nobody has).
+ */
+static void fuzz(long me)
+{
+	static const unsigned labels[] = {
+		0, PROC_GETPID, PROC_FORK_START, PROC_WAIT4, PROC_KILL, PROC_SETPGID,
+		PROC_GETPGID, PROC_SETSID, PROC_GETSID, PROC_SPAWN, 12, 0x7fffffff, 0xffffffff,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ull ^ (uint64_t)me;
+	long odd = 0, calls = 3000;
+
+	for (long i = 0; i < calls; i++) {
+		uint64_t w[3];
+		for (int j = 0; j < 3; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			w[j] = x;
+		}
+		unsigned label = labels[w[0] % (sizeof(labels) / sizeof(labels[0]))];
+		if (label == PROC_KILL)
+			w[0] = (1ull << 20) | (w[0] >> 44);     /* no such pid */
+		if (label == PROC_WAIT4)
+			w[1] |= PROC_WNOHANG;                   /* we have no child */
+		long r = __aion_proc_call(label, w[0], w[1], w[2], NULL);
+		if (r < -4095 || r > PROC_PID_MAX)
+			odd++;
+	}
+	say("fuzz calls=%ld odd=%ld still me=%ld", calls, odd, getpid() == me);
 }
 
 int main(void)
@@ -79,5 +113,6 @@ int main(void)
 	pid = __aion_proc_call(PROC_SPAWN, name[0], name[1], name[2], NULL);
 	r = waitpid((pid_t)pid, &st, 0);
 	say("spawn fork same=%ld exited=%ld code=%ld", pid > 0 && r == pid, WIFEXITED(st), WEXITSTATUS(st));
+	fuzz(me);
 	return 0;
 }
