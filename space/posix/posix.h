@@ -51,4 +51,15 @@ long __aion_getsid(long pid) POSIX_HIDDEN;
 long __aion_fork(void) POSIX_HIDDEN;
 long __aion_clone(unsigned long flags, uintptr_t stack) POSIX_HIDDEN;
 
+/* Clocks and sleeps (time.c): Linux's calls and results (-errno). */
+struct timespec;
+struct timeval;
+long __aion_clock_gettime(long clock, struct timespec *ts) POSIX_HIDDEN;
+long __aion_clock_getres(long clock, struct timespec *res) POSIX_HIDDEN;
+long __aion_gettimeofday(struct timeval *tv) POSIX_HIDDEN;
+long __aion_time(long *t) POSIX_HIDDEN;
+long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
+			    struct timespec *rem) POSIX_HIDDEN;
+long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
+
 #endif
