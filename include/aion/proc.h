@@ -62,9 +62,11 @@ enum proc_call {
 	/* w0 pid (0: caller) -> sid */
 	PROC_GETSID = 10,
 	/*
-	 * w0..w2: a program's name (up to 24 bytes, NUL-padded) among the
-	 * images procd carries; it becomes a child of the caller, argv[0] =
-	 * its name. -> pid, -ENOENT unknown name
+	 * Payload: the argv, words split at spaces, at most
+	 * PROC_SPAWN_ARGS_MAX bytes; argv[0] names one of the images procd
+	 * carries. It becomes a child of the caller. (The one call with a
+	 * payload: the caller needs an IPC buffer.) -> pid, -ENOENT unknown
+	 * name, -EINVAL no or too long an argv
 	 */
 	PROC_SPAWN = 11,
 };
@@ -84,6 +86,7 @@ enum proc_call {
 #define PROC_PID_REAPER         1               /* procd itself: adopts orphans */
 #define PROC_PID_MAX            32767           /* pids wrap to 2 after this */
 #define PROC_BADGE_NOTICE       (1ull << 62)    /* | pid: the kernel's fault notice */
+#define PROC_SPAWN_ARGS_MAX     127             /* AION_ARGS_MAX - 1 */
 /* Every POSIX process's stack: [AION_STACK_TOP - pages, AION_STACK_TOP). */
 #define PROC_STACK_PAGES        32
 

@@ -511,7 +511,10 @@ PROCID_LINES = [
     "lent handle taken back=1",
     "nowhere child same=1 signal=11",
     "unknown call=-38",
-    "spawn unknown=-2",
+    "spawn unknown=-2 empty=-22 too long=-22",
+    "payload ignored getpid same=1",
+    "child argc=3 argv=procid child x",
+    "spawn argv same=1 exited=1 argc=3",
     "spawn fork same=1 exited=1 code=0",
     "fuzz calls=3000 odd=0 still me=1",
 ]

@@ -5,8 +5,10 @@
  * has the WRITE right only and is taken back once the child starts; a
  * child that starts nowhere ends with SIGSEGV; one fork in progress at a
  * time; FORK_START of someone
- * else's pid; an unknown call; SPAWN of a program procd carries (fork.c,
- * which must exit 0) and of one it does not; 3,000 random calls.
+ * else's pid; an unknown call; SPAWN's argv (payload) reaching a child
+ * (this program with argv[1] = "child"), of fork.c (which must exit 0),
+ * of a program procd does not carry, of no or too long an argv; a payload
+ * to procd where none is wanted; 3,000 random calls.
  */
 #include <errno.h>
 #include <signal.h>
@@ -71,10 +73,51 @@ static void fuzz(long me)
 	say("fuzz calls=%ld odd=%ld still me=%ld", calls, odd, getpid() == me);
 }
 
-int main(void)
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
+
+/* A call with a payload (SPAWN's argv): through our own IPC buffer. */
+static long call_payload(unsigned label, const char *text)
+{
+	size_t len = strlen(text);
+	memcpy(ipc_buf.payload, text, len);
+	struct aion_msg m = { .tag = AION_TAG(label, len, 0) };
+	long err = aion_call((aion_handle_t)__aion_proc_ep, &m, AION_FOREVER);
+	return err ? err : (long)m.w[0];
+}
+
+static void spawns(void)
+{
+	int st = 0;
+	char big[PROC_SPAWN_ARGS_MAX + 2];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+
+	say("spawn unknown=%ld empty=%ld too long=%ld", call_payload(PROC_SPAWN, "nosuch"),
+	    __aion_proc_call(PROC_SPAWN, 0, 0, 0, NULL), call_payload(PROC_SPAWN, big));
+	say("payload ignored getpid same=%ld", call_payload(PROC_GETPID, "junk") == getpid(), 0, 0);
+	long pid = call_payload(PROC_SPAWN, "procid child x");
+	long r = waitpid((pid_t)pid, &st, 0);
+	say("spawn argv same=%ld exited=%ld argc=%ld", pid > 0 && r == pid, WIFEXITED(st),
+	    WEXITSTATUS(st));
+	pid = call_payload(PROC_SPAWN, "fork");
+	r = waitpid((pid_t)pid, &st, 0);
+	say("spawn fork same=%ld exited=%ld code=%ld", pid > 0 && r == pid, WIFEXITED(st),
+	    WEXITSTATUS(st));
+}
+
+int main(int argc, char **argv)
 {
 	struct aion_cap_info ci;
 	long me = getpid();
+
+	/* SPAWN's argv check: the child says what it got. */
+	if (argc > 1 && !strcmp(argv[1], "child")) {
+		printf("procid: child argc=%d argv=%s %s %s\n", argc, argv[0], argv[1],
+		       argc > 2 ? argv[2] : "-");
+		return argc;
+	}
+	if (aion_ipc_buffer(&ipc_buf))
+		say("no ipc buffer", 0, 0, 0);
 
 	long r = aion_cap_info((aion_handle_t)__aion_proc_ep, &ci);
 	say("badge is pid=%ld rights send only=%ld", !r && (long)ci.badge == me,
@@ -105,14 +148,7 @@ int main(void)
 	say("nowhere child same=%ld signal=%ld", r == pid, WIFSIGNALED(st) ? WTERMSIG(st) : -1, 0);
 
 	say("unknown call=%ld", __aion_proc_call(99, 0, 0, 0, NULL), 0, 0);
-	uint64_t name[3] = { 0 };
-	memcpy(name, "nosuch", 6);
-	say("spawn unknown=%ld", __aion_proc_call(PROC_SPAWN, name[0], name[1], name[2], NULL), 0, 0);
-	memset(name, 0, sizeof(name));
-	memcpy(name, "fork", 4);
-	pid = __aion_proc_call(PROC_SPAWN, name[0], name[1], name[2], NULL);
-	r = waitpid((pid_t)pid, &st, 0);
-	say("spawn fork same=%ld exited=%ld code=%ld", pid > 0 && r == pid, WIFEXITED(st), WEXITSTATUS(st));
+	spawns();
 	fuzz(me);
 	return 0;
 }

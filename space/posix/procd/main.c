@@ -16,6 +16,12 @@
 
 struct proc_table procd_table;
 aion_handle_t procd_ep;
+/*
+ * SPAWN's payload lands here. Without a buffer, any caller sending a
+ * payload would make our RECV fail (the receiver is to blame) while it
+ * stays queued. Capabilities cannot come: no process holds GRANT.
+ */
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
 static int32_t first_pid, first_status;
 
 /* A pid argument: an int32_t, else none can match. */
@@ -132,13 +138,25 @@ static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 	return any ? 0 : -PROC_ESRCH;
 }
 
+/* The argv comes in the payload: its first word names the image. */
 static void serve_spawn(struct proc *c, const struct aion_msg *m)
 {
-	char name[sizeof(m->w) + 1];
-	memcpy(name, m->w, sizeof(m->w));
-	name[sizeof(m->w)] = '\0';
+	char args[PROC_SPAWN_ARGS_MAX + 1], name[PROC_SPAWN_ARGS_MAX + 1];
+	unsigned len = AION_TAG_LEN(m->tag), n = 0;
+
+	if (!len || len > PROC_SPAWN_ARGS_MAX) {
+		reply(-PROC_EINVAL, 0);
+		return;
+	}
+	memcpy(args, ipc_buf.payload, len);
+	args[len] = '\0';
+	while (args[n] && args[n] != ' ') {
+		name[n] = args[n];
+		n++;
+	}
+	name[n] = '\0';
 	const struct procd_image *img = procd_image(name);
-	reply(img ? procd_spawn(img, c->pid) : -PROC_ENOENT, 0);
+	reply(img ? procd_spawn(img, c->pid, args) : -PROC_ENOENT, 0);
 }
 
 static void serve(const struct aion_msg *m)
@@ -216,18 +234,25 @@ int64_t aion_main(uint64_t arg)
 	char name[AION_ARGS_MAX] = "";
 	struct aion_msg m;
 
+	char args[AION_ARGS_MAX] = "";
+
+	/* Our argv is the first process's: its first word names the image. */
 	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC)
-		memcpy(name, st->args, sizeof(name) - 1);
+		memcpy(args, st->args, sizeof(args) - 1);
+	for (unsigned i = 0; args[i] && args[i] != ' '; i++)
+		name[i] = args[i];
 	proc_table_init(&procd_table);
 	const struct procd_image *img = procd_image(name);
 	int64_t ep = aion_endpoint_create();
+	if (ep >= 0 && aion_ipc_buffer(&ipc_buf))
+		ep = -AION_EFAULT;
 	if (!img || ep < 0) {
 		aion_printf("procd: not started program=%s err=%s", name,
 			    img ? aion_error_name(ep) : "no such program");
 		return 127;
 	}
 	procd_ep = (aion_handle_t)ep;
-	first_pid = procd_spawn(img, PROC_PID_REAPER);
+	first_pid = procd_spawn(img, PROC_PID_REAPER, args);
 	if (first_pid < 0) {
 		aion_printf("procd: program=%s not started errno=%d", name, -first_pid);
 		return 127;
@@ -236,8 +261,10 @@ int64_t aion_main(uint64_t arg)
 	while (!table_empty()) {
 		int64_t err = aion_recv(procd_ep, &m, AION_FOREVER);
 		if (err) {
+			/* Not a process's doing (see ipc_buf): say so, go on. */
 			aion_printf("procd: recv err=%s", aion_error_name(err));
-			return 126;
+			aion_sleep_ns(100 * 1000000ull);
+			continue;
 		}
 		serve(&m);
 		settle();

@@ -22,8 +22,9 @@ struct procd_image {
 };
 const struct procd_image *procd_image(const char *name);
 
-/* Starts image as a new process, child of ppid: its pid or -PROC_E.... */
-int32_t procd_spawn(const struct procd_image *img, int32_t ppid);
+/* Starts image as a new process, child of ppid, with argv args (split at
+ * spaces; NULL: the image's name): its pid or -PROC_E.... */
+int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *args);
 
 /* FORK and FORK_START for caller (aion/proc.h): the reply's words. */
 int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller);

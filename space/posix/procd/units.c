@@ -68,13 +68,17 @@ static int32_t proc_error(int64_t err)
 	return err == -AION_ENOMEM ? -PROC_ENOMEM : -PROC_EAGAIN;
 }
 
-int32_t procd_spawn(const struct procd_image *img, int32_t ppid)
+int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *args)
 {
+	struct aion_startup st = { 0 };
+	if (!args)
+		args = img->name;
+	if (strlen(args) >= sizeof(st.args))
+		return -PROC_EINVAL;
 	struct proc *p = proc_new(&procd_table, ppid);
 	if (!p)
 		return -PROC_EAGAIN;
-	struct aion_startup st = { 0 };
-	memcpy(st.args, img->name, strlen(img->name) + 1);     /* argv[0]: short */
+	memcpy(st.args, args, strlen(args) + 1);
 	struct aion_spawn sp = {
 		.name = img->name, .image = img->start, .image_size = (size_t)(img->end - img->start),
 		.quota_frames = PROCD_QUOTA, .max_prio = PROCD_PRIO, .prio = PROCD_PRIO,
