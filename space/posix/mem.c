@@ -278,3 +278,16 @@ long __aion_madvise(uintptr_t a, size_t len, int advice)
 		return -EINVAL;
 	}
 }
+
+long __aion_mem_each(long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg),
+		     void *arg)
+{
+	long err = 0;
+
+	if (heap_start && page_up(heap_brk) > heap_start)
+		err = fn(heap_start, page_up(heap_brk), aion_prot(PROT_READ | PROT_WRITE), arg);
+	for (unsigned i = 0; i < nregions && !err; i++)
+		if (regions[i].prot)    /* PROT_NONE: reserved in the table only */
+			err = fn(regions[i].start, regions[i].end, aion_prot(regions[i].prot), arg);
+	return err;
+}

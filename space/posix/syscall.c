@@ -88,6 +88,7 @@ static long sys_writev(long fd, const struct iovec *iov, long cnt)
 __attribute__((noreturn)) static void sys_exit(long code)
 {
 	__aion_posix_flush();
+	__aion_proc_exit(code);
 	/* POSIX keeps the low 8 bits of the status. */
 	aion_thread_exit(code & 0xff);
 }
@@ -140,6 +141,37 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_clock_nanosleep:
 		return __aion_clock_nanosleep(a, b, (const struct timespec *)c,
 					      (struct timespec *)d);
+	/* Processes: proc.c and fork.c, through procd. */
+	case SYS_getpid:
+		return __aion_getpid();
+	case SYS_getppid:
+		return __aion_getppid();
+	case SYS_fork:
+	case SYS_vfork:
+		return __aion_fork();
+	case SYS_clone:
+		return __aion_clone((unsigned long)a, (uintptr_t)b);
+	case SYS_wait4:
+		return __aion_wait4(a, (int *)b, c, (struct rusage *)d);
+	case SYS_waitid:
+		return __aion_waitid(a, b, (void *)c, d, (struct rusage *)e);
+	case SYS_kill:
+		return __aion_kill(a, b);
+	/* One thread per process: raise and abort signal the process. */
+	case SYS_gettid:
+		return MAIN_TID;
+	case SYS_tkill:
+		return a == MAIN_TID ? __aion_kill(__aion_getpid(), b) : -ESRCH;
+	case SYS_tgkill:
+		return b == MAIN_TID && a == __aion_getpid() ? __aion_kill(a, c) : -ESRCH;
+	case SYS_setpgid:
+		return __aion_setpgid(a, b);
+	case SYS_getpgid:
+		return __aion_getpgid(a);
+	case SYS_setsid:
+		return __aion_setsid();
+	case SYS_getsid:
+		return __aion_getsid(a);
 	default:
 		return -ENOSYS;
 	}

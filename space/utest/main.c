@@ -182,6 +182,8 @@ static const struct {
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
+	{ "posixfork", test_posixfork },
+	{ "posixprocid", test_posixprocid },
 	{ "posixdiff", test_posixdiff },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },

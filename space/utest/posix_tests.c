@@ -9,6 +9,11 @@
  *                unit "printf"
  *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; exit 0, its
  *                line "malloc: ok ..."), unit "malloc"
+ *   posixfork    procd, the process server, with tests/posix/fork.c as its
+ *                first process (fork, wait4, kill, groups; exit 0): unit
+ *                "procd", which ends with the first process's exit code
+ *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
+ *                refusals, the lent handle taken back, SPAWN)
  */
 #include "utest.h"
 
@@ -18,27 +23,38 @@ extern const char posix_malloc_elf[], posix_malloc_elf_end[];
 extern const char posix_lua_elf[], posix_lua_elf_end[];
 extern const char posix_clock_elf[], posix_clock_elf_end[];
 extern const char posix_args_elf[], posix_args_elf_end[];
+extern const char posix_procd_elf[], posix_procd_elf_end[];
 
 /*
- * Starts the program as unit argv[0] with argv (an empty environment) and
- * waits for its end.
+ * Starts the program as unit `name` and waits for its end. args: the
+ * startup record's args (split at spaces by a POSIX program or libaion's
+ * main), or NULL; argv: a POSIX program's argv (the argv block, with an
+ * empty environment), or NULL.
  */
-static int64_t run_program(const char *const *argv, uint64_t quota, const char *image,
-			   const char *end, struct aion_unit_info *info)
+static int64_t run_program(const char *name, const char *args, const char *const *argv,
+			   uint64_t quota, const char *image, const char *end,
+			   struct aion_unit_info *info)
 {
 	static char block[4096];
 	struct aion_startup st = { 0 };
 	struct aion_spawn sp = {
-		.name = argv[0], .image = image, .image_size = (size_t)(end - image),
+		.name = name, .image = image, .image_size = (size_t)(end - image),
 		.quota_frames = quota, .max_prio = 100, .prio = 100, .startup = &st,
-		.argv_block = block, .stack_pages = 32,
+		.stack_pages = 32,
 	};
 	aion_handle_t u, t;
 
-	int64_t len = aion_argv_pack(block, sizeof(block), argv, NULL, &sp.argc, &sp.envc);
-	if (len < 0)
-		return len;
-	sp.argv_len = (size_t)len;
+	if (args && strlen(args) >= sizeof(st.args))
+		return -AION_EINVAL;
+	if (args)
+		memcpy(st.args, args, strlen(args) + 1);
+	if (argv) {
+		int64_t len = aion_argv_pack(block, sizeof(block), argv, NULL, &sp.argc, &sp.envc);
+		if (len < 0)
+			return len;
+		sp.argv_block = block;
+		sp.argv_len = (size_t)len;
+	}
 	int64_t err = aion_spawn(&sp, &u, &t);
 	if (!err) {
 		err = aion_unit_wait(u, 10000 * MS, info);
@@ -47,12 +63,11 @@ static int64_t run_program(const char *const *argv, uint64_t quota, const char *
 	return err;
 }
 
-static void run(const char *test, const char *name, uint64_t quota, const char *image,
-		const char *end)
+static void run_args(const char *test, const char *name, const char *args, uint64_t quota,
+		     const char *image, const char *end)
 {
 	struct aion_unit_info info = { 0 };
-	const char *argv[] = { name, NULL };
-	int64_t err = run_program(argv, quota, image, end, &info);
+	int64_t err = run_program(name, args, NULL, quota, image, end, &info);
 	if (err || info.state != AION_UNIT_EXITED)
 		utest_fail(test, "err=%s state=%u exit_code=%d fault_vector=%u fault_addr=0x%lx",
 			   aion_error_name(err), info.state, info.exit_code,
@@ -60,6 +75,13 @@ static void run(const char *test, const char *name, uint64_t quota, const char *
 	else
 		utest_ok(test, "exit_code=%d syscalls=%lu", info.exit_code,
 			 (unsigned long)info.syscalls);
+}
+
+/* argv[0] = the unit's name. */
+static void run(const char *test, const char *name, uint64_t quota, const char *image,
+		const char *end)
+{
+	run_args(test, name, name, quota, image, end);
 }
 
 void test_posix(void)
@@ -124,8 +146,8 @@ void test_posixdiff(void)
 		aion_printf("posixdiff start run=%u prog=%s argc=%u", i, name, argc);
 		for (unsigned a = 0; a < argc; a++)
 			aion_printf("posixdiff arg run=%u i=%u value=%s", i, a, argv[a]);
-		int64_t err = run_program(argv, diff_runs[i].quota, diff_runs[i].image,
-					  diff_runs[i].end, &info);
+		int64_t err = run_program(name, NULL, argv, diff_runs[i].quota,
+					  diff_runs[i].image, diff_runs[i].end, &info);
 		bad += err || info.state != AION_UNIT_EXITED;
 		aion_printf("posixdiff end run=%u prog=%s err=%s state=%u exit_code=%d "
 			    "fault_vector=%u", i, name, aion_error_name(err), info.state,
@@ -135,4 +157,19 @@ void test_posixdiff(void)
 		utest_fail("posixdiff", "runs=%u not_exited=%u", n, bad);
 	else
 		utest_ok("posixdiff", "runs=%u", n);
+}
+
+/*
+ * procd carves each process's 2 MiB from its own quota: 24 MiB leaves
+ * room for the test's 6 processes at once and procd itself. Its argument
+ * names its first process.
+ */
+void test_posixfork(void)
+{
+	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end);
+}
+
+void test_posixprocid(void)
+{
+	run_args("posixprocid", "procd", "procid", 6144, posix_procd_elf, posix_procd_elf_end);
 }

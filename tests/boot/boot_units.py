@@ -454,6 +454,86 @@ def check_posixprintf(v, line, node, verdict):
     expect(v, line, exit_code="5")
 
 
+# What tests/posix/fork.c must print, in this order (the same on Linux with
+# musl-gcc), besides its timing line and the orphan's line, which comes
+# whenever the orphan sees its new parent.
+FORK_LINES = [
+    "pid positive=1 parent positive=1",
+    "children 4 exited",
+    "parent copy heap=1000 stack=10 data=100",
+    "statuses 20 27 34 41",
+    "null child signaled=1 signal=11",
+    "raise signal=15 abort signal=6",
+    "sleeping child kill=0 signaled=1 signal=9",
+    "group leader=1 kill=0 signal=15",
+    "wnohang=0 then same pid=1 status=3",
+    "child session ok=1",
+    "no children r=-1 echild=1",
+    "waitid peek=1 took=1 echild=1 killed=1 signal=9",
+    "orphan's parent exited=1 status=0",
+    "done failures=0",
+]
+
+
+def check_posixfork(v, line, node, verdict):
+    """procd ran tests/posix/fork.c as its first process: every line of
+    FORK_LINES in order, the orphan adopted once, procd reaped the orphan
+    (exit 7: status 0x700) and saw the NULL child's #PF as SIGSEGV; procd
+    ended with the program's exit code 0."""
+    before = node.text[:verdict.start()]
+    said = re.findall(r"\bfork: fork: (.*?)\r?$", before, re.MULTILINE)
+    for got in said:
+        print(f"posixfork: fork: {got}")
+    orphan = [s for s in said if s.startswith("orphan adopted")]
+    timing = [s for s in said if s.startswith("timing ")]
+    rest = [s for s in said if s not in orphan and s not in timing]
+    check(rest == FORK_LINES, f"fork's lines differ: got {rest}, expected {FORK_LINES}")
+    check(orphan == ["orphan adopted=1"], f"expected one `orphan adopted=1`, got {orphan}")
+    check(len(timing) == 1, f"expected one timing line, got {timing}")
+    reaped = re.findall(r"procd: (?:procd: )?reaped pid=\d+ status=0x700\r?$", before, re.MULTILINE)
+    check(len(reaped) == 1, f"expected procd to reap the orphan (status 0x700), found {reaped}")
+    segv = re.findall(r"procd: (?:procd: )?pid=\d+ fault vector=14 addr=0x0 signal=11\r?$",
+                      before, re.MULTILINE)
+    check(len(segv) == 1, f"expected one #PF at 0 seen as SIGSEGV, found {segv}")
+    expect(v, line, exit_code="0")
+
+
+# What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
+# ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
+PROCID_LINES = [
+    "badge is pid=1 rights send only=1",
+    "rebadge refused=1",
+    "kill reaper=1 all=1 nobody=3",
+    "kill self 0=0 stop=22",
+    "second fork while copying=-11",
+    "raw fork pid>0=1 map=0 thread refused=1",
+    "fork start other=-3 own=0 twice=-3",
+    "lent handle taken back=1",
+    "nowhere child same=1 signal=11",
+    "unknown call=-38",
+    "spawn unknown=-2 empty=-22 too long=-22",
+    "payload ignored getpid same=1",
+    "child argc=3 argv=procid child x",
+    "spawn argv same=1 exited=1 argc=3",
+    "spawn fork same=1 exited=1 code=0",
+    "fuzz calls=3000 odd=0 still me=1",
+]
+
+
+def check_posixprocid(v, line, node, verdict):
+    """procd with tests/posix/procid.c first: every line of PROCID_LINES in
+    order (the badge, refusals, the lent handle revoked, SPAWN of fork.c,
+    which printed its own last line); procd ended with exit code 0."""
+    before = node.text[:verdict.start()]
+    said = re.findall(r"\bprocid: procid: (.*?)\r?$", before, re.MULTILINE)
+    for got in said:
+        print(f"posixprocid: procid: {got}")
+    check(said == PROCID_LINES, f"procid's lines differ: got {said}, expected {PROCID_LINES}")
+    done = re.findall(r"\bfork: fork: done failures=0\r?$", before, re.MULTILINE)
+    check(len(done) == 1, f"the spawned fork.c did not finish cleanly: {done}")
+    expect(v, line, exit_code="0")
+
+
 def check_fpu(v, line, node, verdict):
     """space/utest/fpu_tests.c: x87/SSE values of threads in one unit and in
     two survived every yield and call; new threads started clean."""
@@ -466,6 +546,8 @@ CHECKS = {
     "posix": check_posix,
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,
+    "posixfork": check_posixfork,
+    "posixprocid": check_posixprocid,
     "longops": check_longops,
     "revokecut": check_revokecut,
     "destroycut": check_destroycut,

@@ -1,0 +1,93 @@
+/*
+ * The process server's protocol (procd, docs/posix.md "Processes").
+ *
+ * procd is the parent unit of every POSIX process. Each process holds one
+ * SEND capability to procd's endpoint, badged with its pid: the badge is
+ * the caller's identity, so no message names "who I am" and a process can
+ * only act as itself. Every message is a CALL with the label below and its
+ * words in registers (no payload, no capabilities); the reply's w0 is the
+ * result: >= 0, or a negated Linux errno (the only client is the POSIX
+ * layer, which hands it to musl unchanged; Aion's error set has no ECHILD
+ * or ESRCH). Pids and statuses are Linux's: a wait status is
+ * (code & 0xff) << 8 for an exit, the signal number for a kill.
+ *
+ * Fault notices of the processes' units (UNIT_FAULT_EP) arrive on the same
+ * endpoint with badge PROC_BADGE_NOTICE | pid, a badge no process holds.
+ */
+#ifndef AION_PROC_H
+#define AION_PROC_H
+
+#include <stdint.h>
+
+enum proc_call {
+	/* -> w0 pid, w1 parent pid */
+	PROC_GETPID = 1,
+	/*
+	 * Starts a copy of the caller (fork, eagerly copied): procd creates
+	 * the child's unit and gives the caller a handle to it with the WRITE
+	 * right only, for ANON_MAP and MEM_WRITE of its memory into it.
+	 * -> w0 child pid, w1 that unit handle (in the caller's table);
+	 * -EAGAIN while one of the caller's forks is not started yet
+	 */
+	PROC_FORK = 2,
+	/*
+	 * w0 child pid, w1 entry, w2 stack top: the copy is done. procd takes
+	 * the caller's WRITE handle back (revoked) and starts the child's
+	 * thread at entry with rdi = the child's own procd handle. -> 0
+	 */
+	PROC_FORK_START = 3,
+	/*
+	 * w0 pid (> 0 that child, -1 any child, 0 the caller's group, < -1
+	 * group -pid), w1 options (WNOHANG 1, WNOWAIT 0x1000000). Blocks
+	 * until a matching child is a zombie (unless WNOHANG: 0).
+	 * -> w0 pid or 0 or -ECHILD, w1 status (Linux encoding)
+	 */
+	PROC_WAIT4 = 4,
+	/* w0 exit code (its low 8 bits kept): the caller ends now -> 0 */
+	PROC_EXIT = 5,
+	/*
+	 * w0 pid (> 0, 0 the caller's group, < -1 group -pid; -1 every
+	 * process is refused, -EPERM), w1 signal (0: may I?). Default actions
+	 * only: terminating signals end the process (WTERMSIG = the signal),
+	 * SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored, stop signals are
+	 * -EINVAL until job control. pid 1 (procd) is -EPERM. -> 0
+	 */
+	PROC_KILL = 6,
+	/* w0 pid (0: caller), w1 pgid (0: that pid) -> 0 */
+	PROC_SETPGID = 7,
+	/* w0 pid (0: caller) -> pgid */
+	PROC_GETPGID = 8,
+	/* -> the new session id */
+	PROC_SETSID = 9,
+	/* w0 pid (0: caller) -> sid */
+	PROC_GETSID = 10,
+	/*
+	 * Payload: the argv, words split at spaces, at most
+	 * PROC_SPAWN_ARGS_MAX bytes; argv[0] names one of the images procd
+	 * carries. It becomes a child of the caller. (The one call with a
+	 * payload: the caller needs an IPC buffer.) -> pid, -ENOENT unknown
+	 * name, -EINVAL no or too long an argv
+	 */
+	PROC_SPAWN = 11,
+};
+
+/* The Linux errno values replies carry (negated). */
+#define PROC_EPERM      1
+#define PROC_ENOENT     2
+#define PROC_ESRCH      3
+#define PROC_ECHILD     10
+#define PROC_EAGAIN     11
+#define PROC_ENOMEM     12
+#define PROC_EINVAL     22
+/* Wait options (Linux's values). */
+#define PROC_WNOHANG    1
+#define PROC_WNOWAIT    0x1000000
+
+#define PROC_PID_REAPER         1               /* procd itself: adopts orphans */
+#define PROC_PID_MAX            32767           /* pids wrap to 2 after this */
+#define PROC_BADGE_NOTICE       (1ull << 62)    /* | pid: the kernel's fault notice */
+#define PROC_SPAWN_ARGS_MAX     127             /* AION_ARGS_MAX - 1 */
+/* Every POSIX process's stack: [AION_STACK_TOP - pages, AION_STACK_TOP). */
+#define PROC_STACK_PAGES        32
+
+#endif /* AION_PROC_H */

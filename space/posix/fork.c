@@ -1,0 +1,122 @@
+/*
+ * fork for a single-threaded process, copied eagerly (docs/posix.md
+ * "Processes"). procd makes the child's unit and lends us a handle to it
+ * with the WRITE right only; we map our own memory into it and copy it
+ * with MEM_WRITE: the program's loaded segments (text, rodata, data and
+ * bss: posix.ld's symbols), the brk heap and the mmap regions (mem.c),
+ * the used part of the stack (the rest mapped, zero) and the startup
+ * record. Then procd takes the handle back and starts the child's thread
+ * at __aion_fork_entry (fork.S), which resumes in __aion_fork with 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include "aion/proc.h"
+#include "libaion/lib.h"
+#include "posix.h"
+
+#define PAGE            4096ul
+#define MAP_CHUNK       (4ul << 20)     /* ANON_MAP's largest */
+#define SCRATCH         512             /* the child's first stack: below the saved rsp */
+
+/* The saved context; fork.S reads the child's copy. Order fixed by fork.S. */
+struct fork_ctx {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+__attribute__((visibility("hidden"))) struct fork_ctx __aion_fork_ctx;
+
+int __aion_ctx_save(struct fork_ctx *c) __attribute__((returns_twice)) POSIX_HIDDEN;
+void __aion_fork_entry(void) POSIX_HIDDEN;
+void __aion_fork_child(uint64_t ep) POSIX_HIDDEN;
+
+/* posix.ld: where each kind of the program's segments starts. */
+extern char __aion_text_start[], __aion_rodata_start[], __aion_data_start[], _end[];
+
+static uintptr_t page_down(uintptr_t a) { return a & ~(PAGE - 1); }
+static uintptr_t page_up(uintptr_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
+
+/* Maps [a, b) in the child with prot, then copies [from, b) into it. */
+static long copy_range(uintptr_t a, uintptr_t b, unsigned prot, void *arg, uintptr_t from)
+{
+	aion_handle_t u = (aion_handle_t)(uintptr_t)arg;
+
+	for (uintptr_t p = a; p < b; p += MAP_CHUNK)
+		if (aion_anon_map(u, p, b - p < MAP_CHUNK ? b - p : MAP_CHUNK, prot))
+			return -ENOMEM;
+	for (uintptr_t p = from; p < b; p += AION_MEM_WRITE_MAX)
+		if (aion_mem_write(u, p, (const void *)p,
+				   b - p < AION_MEM_WRITE_MAX ? b - p : AION_MEM_WRITE_MAX))
+			return -ENOMEM;
+	return 0;
+}
+
+static long copy_whole(uintptr_t a, uintptr_t b, unsigned prot, void *arg)
+{
+	return copy_range(a, b, prot, arg, a);
+}
+
+static long copy_all(aion_handle_t u)
+{
+	void *arg = (void *)(uintptr_t)u;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	long err = copy_whole((uintptr_t)__aion_text_start, (uintptr_t)__aion_rodata_start,
+			      AION_PROT_READ | AION_PROT_EXEC, arg);
+	if (!err)
+		err = copy_whole((uintptr_t)__aion_rodata_start, (uintptr_t)__aion_data_start,
+				 AION_PROT_READ, arg);
+	if (!err)
+		err = copy_whole((uintptr_t)__aion_data_start, page_up((uintptr_t)_end),
+				 AION_PROT_READ | AION_PROT_WRITE, arg);
+	if (!err)
+		err = copy_whole(AION_STARTUP_VADDR, AION_STARTUP_VADDR + PAGE, AION_PROT_READ, arg);
+	if (!err)
+		err = __aion_mem_each(copy_whole, arg);
+	/* Below our own frame nothing the child resumes into is kept. */
+	if (!err)
+		err = copy_range(AION_STACK_TOP - PROC_STACK_PAGES * PAGE, AION_STACK_TOP,
+				 AION_PROT_READ | AION_PROT_WRITE, arg, page_down(sp));
+	return err;
+}
+
+void __aion_fork_child(uint64_t ep)
+{
+	__aion_proc_forked(ep);
+}
+
+/* A child that could not be made whole: ended and reaped at once. */
+static void drop_child(long pid)
+{
+	__aion_proc_call(PROC_KILL, (uint64_t)pid, SIGKILL, 0, NULL);
+	__aion_proc_call(PROC_WAIT4, (uint64_t)pid, 0, 0, NULL);
+}
+
+long __aion_fork(void)
+{
+	uint64_t unit;
+
+	/* Partial lines would be printed by both. */
+	__aion_posix_flush();
+	long pid = __aion_proc_call(PROC_FORK, 0, 0, 0, &unit);
+	if (pid < 0)
+		return pid;
+	if (__aion_ctx_save(&__aion_fork_ctx))
+		return 0;               /* the child, on its copy of this frame */
+	long err = copy_all((aion_handle_t)unit);
+	aion_handle_close((aion_handle_t)unit);
+	if (!err)
+		err = __aion_proc_call(PROC_FORK_START, (uint64_t)pid, (uint64_t)__aion_fork_entry,
+				       (__aion_fork_ctx.rsp - SCRATCH) & ~15ul, NULL);
+	if (err) {
+		drop_child(pid);
+		return err;
+	}
+	return pid;
+}
+
+/* clone as musl's fork and vfork make it (SIGCHLD, no new stack); not threads. */
+long __aion_clone(unsigned long flags, uintptr_t stack)
+{
+	if (flags == SIGCHLD && !stack)
+		return __aion_fork();
+	return -ENOSYS;
+}

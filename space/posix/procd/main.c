@@ -1,0 +1,275 @@
+/*
+ * procd, the process server (docs/posix.md "Processes"). Whoever starts
+ * POSIX programs starts procd with the first program's name as its
+ * argument (utest today); procd starts it as pid 2, a child of pid 1,
+ * procd itself, which adopts orphans and reaps them. It serves
+ * aion/proc.h on one endpoint, each process through its own capability
+ * badged with its pid, and learns each unit's end from the kernel's
+ * notice on the same endpoint. It exits once no process is left, with
+ * the first process's exit code (128 + signal when it was killed), so
+ * its own starter sees how the program ended.
+ */
+#include "procd.h"
+
+#define SIG_MAX         64
+#define PROC_ENOSYS     38
+
+struct proc_table procd_table;
+aion_handle_t procd_ep;
+/*
+ * SPAWN's payload lands here. Without a buffer, any caller sending a
+ * payload would make our RECV fail (the receiver is to blame) while it
+ * stays queued. Capabilities cannot come: no process holds GRANT.
+ */
+static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
+static int32_t first_pid, first_status;
+
+/* A pid argument: an int32_t, else none can match. */
+static bool arg_pid(uint64_t w, int32_t *pid)
+{
+	int64_t v = (int64_t)w;
+	*pid = (int32_t)v;
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void reply(int64_t w0, uint64_t w1)
+{
+	struct aion_msg r = { .w = { (uint64_t)w0, w1, 0 } };
+	aion_reply(&r);
+}
+
+/* The reaper's turn, then the blocked waits a change may answer. */
+static void settle(void)
+{
+	struct proc_table *t = &procd_table;
+
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &t->p[i];
+		if (p->state != PROC_ZOMBIE || p->ppid != PROC_PID_REAPER)
+			continue;
+		aion_printf("procd: reaped pid=%d status=0x%x", p->pid, (unsigned)p->status);
+		if (p->pid == first_pid)
+			first_status = p->status;
+		proc_free(p);
+	}
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &t->p[i], *z = NULL;
+		if (p->state != PROC_LIVE || !p->waiting)
+			continue;
+		int32_t r = proc_wait_match(t, p, p->wait_pid, &z);
+		if (!r)
+			continue;
+		struct aion_msg m = { .w = { (uint64_t)(int64_t)r, r > 0 ? (uint64_t)z->status : 0, 0 } };
+		aion_reply_to((aion_handle_t)p->wait_reply, &m);
+		p->waiting = false;
+		if (r > 0 && !(p->wait_opts & PROC_WNOWAIT))
+			proc_free(z);
+	}
+}
+
+static bool table_empty(void)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		if (procd_table.p[i].state != PROC_FREE)
+			return false;
+	return true;
+}
+
+/* WAIT4: answered now, or later by settle (the reply saved). */
+static void serve_wait(struct proc *c, const struct aion_msg *m)
+{
+	int32_t pid;
+	struct proc *z = NULL;
+	uint32_t opts = (uint32_t)m->w[1];
+
+	if (!arg_pid(m->w[0], &pid) || pid == INT32_MIN) {
+		reply(-PROC_ECHILD, 0);
+		return;
+	}
+	int32_t r = proc_wait_match(&procd_table, c, pid, &z);
+	if (r > 0) {
+		reply(r, (uint64_t)z->status);
+		if (!(opts & PROC_WNOWAIT))
+			proc_free(z);
+		return;
+	}
+	/* One saved reply per process (its one thread waits). */
+	if (r < 0 || (opts & PROC_WNOHANG) || c->waiting) {
+		reply(r < 0 || (opts & PROC_WNOHANG) ? r : -PROC_EAGAIN, 0);
+		return;
+	}
+	int64_t h = aion_reply_save();
+	if (h < 0) {
+		reply(-PROC_EAGAIN, 0);
+		return;
+	}
+	c->waiting = true;
+	c->wait_reply = (uint64_t)h;
+	c->wait_pid = pid;
+	c->wait_opts = opts;
+}
+
+/* KILL with default actions; *self: the caller is among those ended. */
+static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
+{
+	int32_t pid;
+	int64_t sig = (int64_t)wsig;
+
+	if (sig < 0 || sig > SIG_MAX || !arg_pid(wpid, &pid))
+		return -PROC_EINVAL;
+	if (pid == -1 || pid == PROC_PID_REAPER)
+		return -PROC_EPERM;     /* "every process", and procd itself */
+	enum proc_sig_action a = sig ? proc_sig_action((int32_t)sig) : PROC_SIG_IGNORE;
+	if (a == PROC_SIG_BAD)
+		return -PROC_EINVAL;
+	bool any = false;
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &procd_table.p[i];
+		if (!proc_kill_names(c, pid, p))
+			continue;
+		any = true;
+		if (a != PROC_SIG_END || p->state != PROC_LIVE)
+			continue;
+		if (p == c)
+			*self = true;
+		else
+			procd_finish(p, proc_status_signal((int32_t)sig));
+	}
+	return any ? 0 : -PROC_ESRCH;
+}
+
+/* The argv comes in the payload: its first word names the image. */
+static void serve_spawn(struct proc *c, const struct aion_msg *m)
+{
+	char args[PROC_SPAWN_ARGS_MAX + 1], name[PROC_SPAWN_ARGS_MAX + 1];
+	unsigned len = AION_TAG_LEN(m->tag), n = 0;
+
+	if (!len || len > PROC_SPAWN_ARGS_MAX) {
+		reply(-PROC_EINVAL, 0);
+		return;
+	}
+	memcpy(args, ipc_buf.payload, len);
+	args[len] = '\0';
+	while (args[n] && args[n] != ' ') {
+		name[n] = args[n];
+		n++;
+	}
+	name[n] = '\0';
+	const struct procd_image *img = procd_image(name);
+	reply(img ? procd_spawn(img, c->pid, args) : -PROC_ENOENT, 0);
+}
+
+static void serve(const struct aion_msg *m)
+{
+	struct proc_table *t = &procd_table;
+	int32_t a;
+	uint64_t out = 0;
+	bool self = false;
+
+	if (m->badge & PROC_BADGE_NOTICE) {
+		/* Only the kernel holds these badges: a unit's end, no reply. */
+		if (AION_TAG_LABEL(m->tag) == AION_NOTICE_UNIT_ENDED)
+			procd_unit_ended((int32_t)(m->badge & ~PROC_BADGE_NOTICE), m);
+		return;
+	}
+	struct proc *c = m->badge <= PROC_PID_MAX ? proc_live(t, (int32_t)m->badge) : NULL;
+	if (!c || !c->started) {
+		reply(-PROC_ESRCH, 0);
+		return;
+	}
+	switch (AION_TAG_LABEL(m->tag)) {
+	case PROC_GETPID:
+		reply(c->pid, (uint64_t)c->ppid);
+		return;
+	case PROC_FORK:
+		a = procd_fork(c, &out);
+		reply(a, out);
+		return;
+	case PROC_FORK_START:
+		reply(arg_pid(m->w[0], &a) ? procd_fork_start(c, a, m->w[1], m->w[2]) : -PROC_ESRCH, 0);
+		return;
+	case PROC_WAIT4:
+		serve_wait(c, m);
+		return;
+	/*
+	 * The caller ends: answered first, since a call left pending holds
+	 * its thread, and with it a frame of its unit, past the destroy.
+	 */
+	case PROC_EXIT:
+		reply(0, 0);
+		procd_finish(c, proc_status_exit((int64_t)m->w[0]));
+		return;
+	case PROC_KILL:
+		a = do_kill(c, m->w[0], m->w[1], &self);
+		reply(a, 0);
+		if (self)
+			procd_finish(c, proc_status_signal((int32_t)m->w[1]));
+		return;
+	case PROC_SETPGID: {
+		int32_t pid, pgid;
+		bool ok = arg_pid(m->w[0], &pid) && arg_pid(m->w[1], &pgid);
+		reply(ok ? proc_setpgid(t, c, pid, pgid) : -PROC_EINVAL, 0);
+		return;
+	}
+	case PROC_GETPGID:
+		reply(arg_pid(m->w[0], &a) ? proc_getpgid(t, c, a) : -PROC_ESRCH, 0);
+		return;
+	case PROC_SETSID:
+		reply(proc_setsid(t, c), 0);
+		return;
+	case PROC_GETSID:
+		reply(arg_pid(m->w[0], &a) ? proc_getsid(t, c, a) : -PROC_ESRCH, 0);
+		return;
+	case PROC_SPAWN:
+		serve_spawn(c, m);
+		return;
+	default:
+		reply(-PROC_ENOSYS, 0);
+	}
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	char name[AION_ARGS_MAX] = "";
+	struct aion_msg m;
+
+	char args[AION_ARGS_MAX] = "";
+
+	/* Our argv is the first process's: its first word names the image. */
+	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC)
+		memcpy(args, st->args, sizeof(args) - 1);
+	for (unsigned i = 0; args[i] && args[i] != ' '; i++)
+		name[i] = args[i];
+	proc_table_init(&procd_table);
+	const struct procd_image *img = procd_image(name);
+	int64_t ep = aion_endpoint_create();
+	if (ep >= 0 && aion_ipc_buffer(&ipc_buf))
+		ep = -AION_EFAULT;
+	if (!img || ep < 0) {
+		aion_printf("procd: not started program=%s err=%s", name,
+			    img ? aion_error_name(ep) : "no such program");
+		return 127;
+	}
+	procd_ep = (aion_handle_t)ep;
+	first_pid = procd_spawn(img, PROC_PID_REAPER, args);
+	if (first_pid < 0) {
+		aion_printf("procd: program=%s not started errno=%d", name, -first_pid);
+		return 127;
+	}
+	aion_printf("procd: started pid=%d program=%s", first_pid, name);
+	while (!table_empty()) {
+		int64_t err = aion_recv(procd_ep, &m, AION_FOREVER);
+		if (err) {
+			/* Not a process's doing (see ipc_buf): say so, go on. */
+			aion_printf("procd: recv err=%s", aion_error_name(err));
+			aion_sleep_ns(100 * 1000000ull);
+			continue;
+		}
+		serve(&m);
+		settle();
+	}
+	int code = (first_status & 0x7f) ? 128 + (first_status & 0x7f) : (first_status >> 8) & 0xff;
+	aion_printf("procd: done first=%d status=0x%x code=%d", first_pid, (unsigned)first_status, code);
+	return code;
+}

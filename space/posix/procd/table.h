@@ -1,0 +1,90 @@
+/*
+ * procd's process table: pids, the tree, groups and sessions, zombies and
+ * wait matching, wait statuses. Pure logic (no system call), so the host's
+ * unit tests run it (tests/unit/test_proc_table.c). Every call that acts
+ * for a process takes the caller's pid from its capability's badge, never
+ * from the message. Results: >= 0 or -PROC_E... (aion/proc.h).
+ */
+#ifndef PROCD_TABLE_H
+#define PROCD_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "aion/proc.h"
+
+#define PROC_MAX        64
+
+enum proc_state { PROC_FREE = 0, PROC_LIVE, PROC_ZOMBIE };
+
+struct proc {
+	int32_t pid, ppid, pgid, sid;
+	enum proc_state state;
+	int32_t status;                 /* ZOMBIE: the wait status */
+	bool started;                   /* its thread runs (a fork is copied) */
+	/* procd's handles (opaque here): the unit, its thread, the fork's
+	 * WRITE copy given to the parent (0 once taken back); the handle of
+	 * procd's endpoint in the process's own table; the unit's kernel id
+	 * (fault notices name it) */
+	uint64_t unit, thread, wcopy, own_ep;
+	uint32_t uid;
+	/* a blocked WAIT4: the saved reply handle, its pid and options */
+	bool waiting;
+	uint64_t wait_reply;
+	int32_t wait_pid;
+	uint32_t wait_opts;
+};
+
+struct proc_table {
+	struct proc p[PROC_MAX];
+	int32_t next_pid;
+};
+
+void proc_table_init(struct proc_table *t);
+
+/* A live or zombie process, or NULL. */
+struct proc *proc_find(struct proc_table *t, int32_t pid);
+
+/* A live one: a message's badge must name one to be served. */
+struct proc *proc_live(struct proc_table *t, int32_t pid);
+
+/*
+ * A new live process, child of ppid (PROC_PID_REAPER or a live process),
+ * in its parent's group and session; a child of the reaper leads its own
+ * session and group. NULL: the table is full.
+ */
+struct proc *proc_new(struct proc_table *t, int32_t ppid);
+
+/* p ended with status: a zombie; its children go to the reaper. */
+void proc_end(struct proc_table *t, struct proc *p, int32_t status);
+
+/* Frees a zombie's slot (waited for, or reaped by the reaper). */
+void proc_free(struct proc *p);
+
+/*
+ * WAIT4's matching for caller (pid_arg and options as in aion/proc.h):
+ * > 0 the pid of a matching zombie (*out), 0 matching children all live,
+ * -PROC_ECHILD none matches.
+ */
+int32_t proc_wait_match(struct proc_table *t, const struct proc *caller, int32_t pid_arg,
+			struct proc **out);
+
+/* KILL's target set: does pid_arg (as in aion/proc.h) name p for caller? */
+bool proc_kill_names(const struct proc *caller, int32_t pid_arg, const struct proc *p);
+
+/* What a signal's default action does. */
+enum proc_sig_action { PROC_SIG_END, PROC_SIG_IGNORE, PROC_SIG_BAD };
+enum proc_sig_action proc_sig_action(int32_t sig);
+
+int32_t proc_setpgid(struct proc_table *t, struct proc *caller, int32_t pid, int32_t pgid);
+int32_t proc_getpgid(struct proc_table *t, struct proc *caller, int32_t pid);
+int32_t proc_setsid(struct proc_table *t, struct proc *caller);
+int32_t proc_getsid(struct proc_table *t, struct proc *caller, int32_t pid);
+
+/* Wait statuses, encoded as Linux does. */
+int32_t proc_status_exit(int64_t code);
+int32_t proc_status_signal(int32_t sig);
+
+/* The signal a CPU exception vector ends a process with (SIGSEGV ...). */
+int32_t proc_fault_signal(uint32_t vector);
+
+#endif

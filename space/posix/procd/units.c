@@ -1,0 +1,198 @@
+/*
+ * The processes' units: procd creates every one (UNIT_CREATE needs the
+ * caller's own unit as parent, so procd is the parent unit of each POSIX
+ * process), watches its end through its fault endpoint, and destroys it
+ * when the process is killed or exits.
+ */
+#include <stddef.h>
+#include "procd.h"
+
+#define SIG_KILL        9
+
+/* Identity and watch: the unit's id, its fault notices, its badged endpoint. */
+static int64_t setup(struct proc *p)
+{
+	struct aion_unit_info info;
+	int64_t err = aion_unit_info((aion_handle_t)p->unit, &info);
+	if (err)
+		return err;
+	p->uid = info.id;
+	err = aion_unit_fault_ep((aion_handle_t)p->unit, procd_ep, PROC_BADGE_NOTICE | (uint64_t)p->pid);
+	if (err)
+		return err;
+	/* The badge is the process's identity: it can only act as itself. */
+	int64_t h = aion_cap_mint(procd_ep, AION_RIGHT_SEND, (uint64_t)p->pid);
+	if (h < 0)
+		return h;
+	int64_t given = aion_cap_give((aion_handle_t)p->unit, (aion_handle_t)h, AION_RIGHT_SEND);
+	aion_handle_close((aion_handle_t)h);
+	if (given < 0)
+		return given;
+	p->own_ep = (uint64_t)given;
+	return 0;
+}
+
+/* Takes back the WRITE handle a forking parent was lent. */
+static void take_back(struct proc *p)
+{
+	if (p->wcopy) {
+		aion_cap_revoke((aion_handle_t)p->wcopy);
+		aion_handle_close((aion_handle_t)p->wcopy);
+		p->wcopy = 0;
+	}
+}
+
+/* The unit goes, with everything procd held for it. */
+static void release(struct proc *p)
+{
+	take_back(p);
+	if (p->thread)
+		aion_handle_close((aion_handle_t)p->thread);
+	if (p->unit) {
+		aion_unit_destroy((aion_handle_t)p->unit);
+		aion_handle_close((aion_handle_t)p->unit);
+	}
+	p->unit = p->thread = p->own_ep = 0;
+}
+
+/* Drops a process that never ran: no status, no trace. */
+static void discard(struct proc *p, int64_t err)
+{
+	aion_printf("procd: pid=%d not started err=%s", p->pid, aion_error_name(err));
+	release(p);
+	proc_free(p);
+}
+
+static int32_t proc_error(int64_t err)
+{
+	return err == -AION_ENOMEM ? -PROC_ENOMEM : -PROC_EAGAIN;
+}
+
+int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *args)
+{
+	struct aion_startup st = { 0 };
+	if (!args)
+		args = img->name;
+	if (strlen(args) >= sizeof(st.args))
+		return -PROC_EINVAL;
+	struct proc *p = proc_new(&procd_table, ppid);
+	if (!p)
+		return -PROC_EAGAIN;
+	memcpy(st.args, args, strlen(args) + 1);
+	struct aion_spawn sp = {
+		.name = img->name, .image = img->start, .image_size = (size_t)(img->end - img->start),
+		.quota_frames = PROCD_QUOTA, .max_prio = PROCD_PRIO, .prio = PROCD_PRIO,
+		.startup = &st, .no_start = 1, .stack_pages = PROC_STACK_PAGES,
+	};
+	aion_handle_t u, t;
+	int64_t err = aion_spawn(&sp, &u, &t);
+	if (err) {
+		proc_free(p);
+		return proc_error(err);
+	}
+	p->unit = u;
+	p->thread = t;
+	/* The record is written by now: its posix_proc names our endpoint. */
+	if (!(err = setup(p)))
+		err = aion_mem_write(u, AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_proc),
+				     &p->own_ep, sizeof(p->own_ep));
+	if (!err)
+		err = aion_thread_start(t);
+	if (err) {
+		discard(p, err);
+		return proc_error(err);
+	}
+	p->started = true;
+	return p->pid;
+}
+
+int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
+{
+	/* One fork in progress at a time: a process that never finishes its
+	 * copies cannot pile up units on procd's quota. */
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		const struct proc *c = &procd_table.p[i];
+		if (c->state == PROC_LIVE && c->ppid == caller->pid && !c->started)
+			return -PROC_EAGAIN;
+	}
+	struct aion_unit_info info;
+	int64_t err = aion_unit_info((aion_handle_t)caller->unit, &info);
+	struct proc *p = err ? NULL : proc_new(&procd_table, caller->pid);
+	if (!p)
+		return -PROC_EAGAIN;
+	info.name[sizeof(info.name) - 1] = '\0';
+	int64_t u = aion_unit_create(AION_HANDLE_SELF, info.name, strlen(info.name),
+				     info.quota_frames, PROCD_PRIO);
+	if (u < 0) {
+		proc_free(p);
+		return proc_error(u);
+	}
+	p->unit = (uint64_t)u;
+	/* The parent copies its memory in through a handle with WRITE only. */
+	int64_t w = setup(p);
+	if (!w)
+		w = aion_cap_copy((aion_handle_t)u, AION_RIGHT_WRITE);
+	int64_t given = w < 0 ? w : aion_cap_give((aion_handle_t)caller->unit, (aion_handle_t)w,
+						  AION_RIGHT_WRITE);
+	if (w > 0)
+		p->wcopy = (uint64_t)w;
+	if (given < 0) {
+		discard(p, given);
+		return proc_error(given);
+	}
+	*unit_in_caller = (uint64_t)given;
+	return p->pid;
+}
+
+int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint64_t stack)
+{
+	struct proc *c = proc_live(&procd_table, pid);
+	if (!c || c->ppid != caller->pid || c->started)
+		return -PROC_ESRCH;
+	take_back(c);
+	int64_t t = aion_thread_create((aion_handle_t)c->unit, entry, stack, c->own_ep, PROCD_PRIO);
+	int64_t err = t < 0 ? t : aion_thread_start((aion_handle_t)t);
+	if (t >= 0)
+		c->thread = (uint64_t)t;
+	if (err) {
+		/* The child existed (its parent saw its pid): a zombie, not a hole. */
+		aion_printf("procd: pid=%d fork start failed err=%s", pid, aion_error_name(err));
+		procd_finish(c, proc_status_signal(SIG_KILL));
+		return -PROC_EAGAIN;
+	}
+	c->started = true;
+	return 0;
+}
+
+void procd_finish(struct proc *p, int32_t status)
+{
+	/* A child still being copied dies with its parent. */
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *c = &procd_table.p[i];
+		if (c->state == PROC_LIVE && c->ppid == p->pid && !c->started)
+			procd_finish(c, proc_status_signal(SIG_KILL));
+	}
+	/* A call left pending would hold its thread past the destroy. */
+	if (p->waiting)
+		aion_handle_close((aion_handle_t)p->wait_reply);
+	release(p);
+	aion_printf("procd: end pid=%d status=0x%x", p->pid, (unsigned)status);
+	proc_end(&procd_table, p, status);
+}
+
+void procd_unit_ended(int32_t pid, const struct aion_msg *m)
+{
+	struct proc *p = proc_live(&procd_table, pid);
+	/* Ended by procd already, or a stale notice of an earlier unit. */
+	if (!p || p->uid != (uint32_t)m->w[0])
+		return;
+	unsigned state = (unsigned)(m->w[1] & 0xff), vector = (unsigned)((m->w[1] >> 8) & 0xff);
+	if (state == AION_UNIT_EXITED) {
+		procd_finish(p, proc_status_exit((int64_t)m->w[2]));
+		return;
+	}
+	int32_t sig = proc_fault_signal(vector);
+	aion_printf("procd: pid=%d fault vector=%u addr=0x%lx signal=%d", pid, vector,
+		    (unsigned long)m->w[2], sig);
+	procd_finish(p, proc_status_signal(sig));
+}
