@@ -30,6 +30,7 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		for (unsigned i = 0; i < AION_ARGS_MAX; i++)
 			strings[i] = st->args[i];
 		strings[AION_ARGS_MAX - 1] = '\0';
+		__aion_posix_fs = (aion_handle_t)st->posix_fs;
 	} else {
 		const char name[] = "program";
 		for (unsigned i = 0; i < sizeof(name); i++)

@@ -174,6 +174,8 @@ static const struct {
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
+	{ "posixfiles", test_posixfiles },
+	{ "posixnofs", test_posixnofs },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

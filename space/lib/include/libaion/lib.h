@@ -34,6 +34,7 @@ int64_t aion_main(uint64_t arg);
 #define AION_STARTUP_VADDR      0x0000000000300000ull
 #define AION_STARTUP_MAGIC      0x4149535441525455ull
 #define AION_ARGS_MAX           128
+#define AION_DATA_VADDR         0x0000004000000000ull  /* 256 GiB: clear of heaps and stacks */
 
 struct aion_startup {
 	uint64_t magic;
@@ -47,6 +48,10 @@ struct aion_startup {
 	 */
 	uint64_t posix_proc;
 	uint64_t posix_fs;
+	/* Data the parent copied in read-only (aion_spawn's data): vfsd's
+	 * initramfs. 0, 0 for none. */
+	uint64_t data_vaddr;
+	uint64_t data_size;
 };
 
 struct aion_spawn {
@@ -58,6 +63,8 @@ struct aion_spawn {
 	uint64_t arg;                   /* main's argument, unless startup is set */
 	const struct aion_startup *startup;     /* written at AION_STARTUP_VADDR */
 	int give_image;                 /* copy the image for the child too */
+	const void *data;               /* copied read-only at AION_DATA_VADDR */
+	size_t data_size;
 	int no_start;                   /* leave the thread for aion_thread_start */
 	unsigned stack_pages;
 };
