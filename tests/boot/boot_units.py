@@ -502,8 +502,10 @@ def check_posixfiles(v, line, node, verdict):
     for got in said:
         print(f"posixfiles: files: {got}")
     check(said == FILES_LINES, f"files' lines differ: got {said}, expected {FILES_LINES}")
-    check(re.search(r"vfsd: initramfs bytes=\d+ dirs=\d+ files=\d+ file_bytes=\d+ err=AION_OK",
-                    node.text), "vfsd did not unpack the initramfs")
+    unpacked = re.search(r"vfsd: initramfs bytes=\d+ dirs=\d+ files=\d+ file_bytes=\d+ "
+                         r"err=AION_OK", node.text)
+    check(unpacked, "vfsd did not unpack the initramfs")
+    print(f"posixfiles: {unpacked.group(0)}")
     expect(v, line, exit_code="0")
 
 
