@@ -56,7 +56,7 @@
 #define INIT_BADGE_POWER        4
 /* Notices from services' fault endpoints carry badge INIT_BADGE_SERVICE + index. */
 #define INIT_BADGE_SERVICE      0x100
-/* utest's end notice when it runs next to services (aion.test=posix...). */
+/* utest's end notice when it runs next to services (aion.test=posix..., vfs...). */
 #define INIT_BADGE_UTEST        0x1ff
 /* Jobs' notices and name registrations carry INIT_BADGE_JOB + slot. */
 #define INIT_BADGE_JOB          0x200
@@ -75,8 +75,8 @@
  */
 #define SVC_FWCFG_IO            AION_HANDLE(2, 1)
 /*
- * utest started for a POSIX test (aion.test=posix...) runs next to the
- * services marked for tests (vfsd): its table holds the platform, then
+ * utest started for a POSIX or VFS test (aion.test=posix..., vfs...) runs
+ * next to the services marked for tests (vfsd): its table holds the platform, then
  * init's endpoint with the client badge, for NS_LOOKUP.
  */
 #define UTEST_INIT_EP           AION_HANDLE(2, 1)

@@ -54,12 +54,12 @@ void utest_ended(const struct aion_msg *notice)
 		utest_report(0, notice);
 }
 
-/* POSIX tests (aion.test=posix...) run next to the services marked
- * in_tests (vfsd): their programs get its root directory through init's
- * name service, which utest reaches as UTEST_INIT_EP. */
+/* POSIX and VFS tests (aion.test=posix... or vfs...) run next to the
+ * services marked in_tests (vfsd): utest finds its root directory through
+ * init's name service, which it reaches as UTEST_INIT_EP. */
 static bool with_services(const char *test)
 {
-	return !strncmp(test, "posix", 5);
+	return !strncmp(test, "posix", 5) || !strncmp(test, "vfs", 3);
 }
 
 /* init's endpoint and the test services; then utest gets the endpoint. */

@@ -176,6 +176,7 @@ static const struct {
 	{ "posixmalloc", test_posixmalloc },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },
+	{ "vfsproto", test_vfsproto },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

@@ -179,6 +179,7 @@ void test_posixprintf(void);
 void test_posixmalloc(void);
 void test_posixfiles(void);
 void test_posixnofs(void);
+void test_vfsproto(void);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
 

@@ -519,6 +519,19 @@ def check_posixnofs(v, line, node, verdict):
     expect(v, line, exit_code="2")
 
 
+def check_vfsproto(v, line, node, verdict):
+    """space/utest/vfs_tests.c: every malformed call got its error, a
+    closed record's capability is gone, and vfsd still answers."""
+    print(f"vfsproto: {line.split('ok ', 1)[-1]}")
+    expect(v, line, unk="ENOSYS", fl="EINVAL", nul="EMALFORMED", nop="ENOENT",
+           ren="EMALFORMED", dread="EISDIR", d0="EINVAL", croot="EPERM", big="17/17",
+           wr="EBADF", onf="ENOTDIR", lk="EINVAL", tok="EINVAL", sk="EINVAL", cl="OK",
+           alive="OK", lat="ECAP")
+    # Sent right after CLOSE's reply, before vfsd's revoke: the stale
+    # badge (EBADF), or the revoked copy (ECAP) if vfsd was quicker.
+    check(v.get("aft") in ("EBADF", "ECAP"), f"aft={v.get('aft')}, expected EBADF or ECAP")
+
+
 def check_fpu(v, line, node, verdict):
     """space/utest/fpu_tests.c: x87/SSE values of threads in one unit and in
     two survived every yield and call; new threads started clean."""
@@ -533,6 +546,7 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
+    "vfsproto": check_vfsproto,
     "longops": check_longops,
     "revokecut": check_revokecut,
     "destroycut": check_destroycut,
