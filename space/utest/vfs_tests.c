@@ -1,16 +1,21 @@
 /*
  * vfsproto: raw calls on vfsd (aion/vfs.h) that a POSIX layer would never
- * make: unknown labels and flags, oversized
- * counts, NULs in paths, a malformed rename and lock, a path call on a
- * file, a write on a read-only record, closing the shared root, and calls
- * on a closed record. Each must get its documented error, and vfsd must
- * still answer afterwards. The line names every answer; boot_units.py
- * checks them.
+ * make: unknown labels and flags, oversized counts, NULs in paths, a
+ * malformed rename and lock, a path call on a file, a write on a
+ * read-only record, closing the shared root, and calls on a closed
+ * record. Each must get its documented error, and vfsd must still answer
+ * afterwards. Then a VFS_LOCK_SETW from a second thread waits until the
+ * lock it conflicts with goes (F_SETLKW). The line names every answer;
+ * boot_units.py checks them.
  */
 #include "aion/initproto.h"
 #include "aion/vfs.h"
 #include "libaion/initclient.h"
+#include "common/format.h"
 #include "utest.h"
+
+/* Without "AION_": the whole line must fit one log line. */
+#define NAME(e) (aion_error_name(e) + 5)
 
 static struct aion_ipc_buffer vbuf __attribute__((aligned(4096)));
 
@@ -27,8 +32,68 @@ static int64_t vcall(aion_handle_t cap, uint32_t label, uint64_t w1, uint64_t w2
 	return err ? err : (int64_t)m.w[0];
 }
 
-/* Without "AION_": the whole line must fit one log line. */
-#define NAME(e) (aion_error_name(e) + 5)
+/* A second thread waits in VFS_LOCK_SETW on wfile; waited: its answer. */
+static struct aion_ipc_buffer wbuf __attribute__((aligned(4096)));
+static aion_handle_t wfile;
+static volatile int64_t waited = 1;     /* 1: not answered yet */
+
+static int64_t setw_thread(uint64_t arg)
+{
+	struct vfs_flock fl = { .type = VFS_LOCK_WR, .whence = VFS_SEEK_SET, .len = 10 };
+	struct aion_msg m = { .tag = AION_TAG(VFS_LOCK, sizeof(fl), 0),
+			      .w = { 0, VFS_LOCK_SETW, 0 } };
+	(void)arg;
+	if (aion_ipc_buffer(&wbuf)) {
+		waited = -AION_EFAULT;
+		return 0;
+	}
+	memcpy(wbuf.payload, &fl, sizeof(fl));
+	int64_t err = aion_call(wfile, &m, 3000 * MS);
+	waited = err ? err : (int64_t)m.w[0];
+	return 0;
+}
+
+static aion_handle_t open_cap(aion_handle_t dir, uint64_t flags, const char *path)
+{
+	struct aion_msg m = { .tag = AION_TAG(VFS_OPEN, strlen(path), 0) | AION_TAG_ACCEPT(1),
+			      .w = { 0, flags, 0644 } };
+	memcpy(vbuf.payload, path, strlen(path));
+	int64_t err = aion_call(dir, &m, 2000 * MS);
+	return !err && m.w[0] == 0 && AION_TAG_CAPS(m.tag) == 1 ? vbuf.caps[0] : 0;
+}
+
+/*
+ * An OFD write lock on one record; a SETW of another record waits (still
+ * unanswered 100 ms later) and is granted once the first unlocks. Returns
+ * "waiting/answer" in out.
+ */
+static void setw(aion_handle_t root, char *out, unsigned size)
+{
+	const char *path = "/tmp/vfsproto-lock";
+	aion_handle_t a = open_cap(root, VFS_O_READ | VFS_O_WRITE | VFS_O_CREAT, path);
+	wfile = open_cap(root, VFS_O_READ | VFS_O_WRITE, path);
+	struct vfs_flock fl = { .type = VFS_LOCK_WR, .whence = VFS_SEEK_SET, .len = 10 };
+	int64_t set = a ? vcall(a, VFS_LOCK, VFS_LOCK_SET, 0, &fl, sizeof(fl), NULL) : -1;
+	int64_t th = wfile && !set ? aion_thread_spawn(setw_thread, 0, aion_stack_alloc(4), 100)
+				   : -AION_ENOENT;
+	aion_sleep_ns(100 * MS);
+	int64_t before = waited;
+	fl.type = VFS_LOCK_UN;
+	if (a)
+		vcall(a, VFS_LOCK, VFS_LOCK_SET, 0, &fl, sizeof(fl), NULL);
+	for (unsigned i = 0; i < 200 && waited == 1; i++)
+		aion_sleep_ns(10 * MS);
+	fmt_snprintf(out, size, "%s/%s", th < 0 ? NAME(th) : before == 1 ? "waiting" : NAME(before),
+		     waited == 1 ? "none" : NAME(waited));
+	if (th >= 0)
+		aion_handle_close((aion_handle_t)th);
+	vcall(a, VFS_CLOSE, 0, 0, "", 0, NULL);
+	vcall(wfile, VFS_CLOSE, 0, 0, "", 0, NULL);
+	aion_handle_close(a);
+	aion_handle_close(wfile);
+	vcall(root, VFS_UNLINK, 0, 0, path, (unsigned)strlen(path), NULL);
+}
+
 
 void test_vfsproto(void)
 {
@@ -66,6 +131,8 @@ void test_vfsproto(void)
 	/* Sent before vfsd revoked (it replies to CLOSE first): the stale badge. */
 	int64_t after = vcall(f, VFS_READ, 1, 0, "", 0, NULL);
 	int64_t alive = vcall(r, VFS_STAT, 0, 0, "/", 1, NULL);
+	char sw[32];
+	setw(r, sw, sizeof(sw));
 	/* vfsd has answered since: the revoke is done, the copy is gone. */
 	int64_t later = vcall(f, VFS_READ, 1, 0, "", 0, NULL);
 	aion_handle_close(f);
@@ -77,11 +144,11 @@ void test_vfsproto(void)
 		  write == -AION_EBADF && onfile == -AION_ENOTDIR && lock == -AION_EINVAL &&
 		  token == -AION_EINVAL && seek == -AION_EINVAL && closed == 0 &&
 		  (after == -AION_EBADF || after == -AION_ECAP) && alive == 0 &&
-		  later == -AION_ECAP;
+		  later == -AION_ECAP && !strcmp(sw, "waiting/OK");
 	utest_result(ok, "vfsproto", "unk=%s fl=%s nul=%s nop=%s ren=%s dread=%s d0=%s "
-		     "croot=%s big=%ld/%u wr=%s onf=%s lk=%s tok=%s sk=%s cl=%s aft=%s alive=%s lat=%s",
+		     "croot=%s big=%ld/%u wr=%s onf=%s lk=%s tok=%s sk=%s cl=%s aft=%s alive=%s lat=%s sw=%s",
 		     NAME(unknown), NAME(flags), NAME(nul), NAME(nopath), NAME(rename),
 		     NAME(dirread), NAME(dents0), NAME(close_root), (long)big, got, NAME(write),
 		     NAME(onfile), NAME(lock), NAME(token), NAME(seek), NAME(closed), NAME(after),
-		     NAME(alive), NAME(later));
+		     NAME(alive), NAME(later), sw);
 }

@@ -526,7 +526,7 @@ def check_vfsproto(v, line, node, verdict):
     expect(v, line, unk="ENOSYS", fl="EINVAL", nul="EMALFORMED", nop="ENOENT",
            ren="EMALFORMED", dread="EISDIR", d0="EINVAL", croot="EPERM", big="17/17",
            wr="EBADF", onf="ENOTDIR", lk="EINVAL", tok="EINVAL", sk="EINVAL", cl="OK",
-           alive="OK", lat="ECAP")
+           alive="OK", lat="ECAP", sw="waiting/OK")
     # Sent right after CLOSE's reply, before vfsd's revoke: the stale
     # badge (EBADF), or the revoked copy (ECAP) if vfsd was quicker.
     check(v.get("aft") in ("EBADF", "ECAP"), f"aft={v.get('aft')}, expected EBADF or ECAP")
