@@ -29,7 +29,8 @@
  *   VFS_MKDIR   w2 = mode bits
  *   VFS_UNLINK  not a directory (-AION_EISDIR)
  *   VFS_RMDIR   an empty directory (-AION_ENOTEMPTY), never the
- *               capability's own directory (-AION_EBUSY)
+ *               capability's own directory (-AION_EBUSY); "." EINVAL,
+ *               ".." ENOTEMPTY, as Linux
  *   VFS_RENAME  payload: old path, one NUL, new path; both relative to
  *               the same directory capability (-AION_EXDEV otherwise)
  *   VFS_STAT    reply payload: struct vfs_stat
@@ -55,7 +56,9 @@
  *               position after them
  *   VFS_LOCK    w1 = VFS_LOCK_GET/SET/SETW, w2 = the owner (0: the open
  *               record itself, OFD locks; else a token the caller chose
- *               for its process, POSIX fcntl locks), payload: struct
+ *               for its process, bit 63 clear, POSIX fcntl locks; a read
+ *               lock needs VFS_O_READ, a write lock VFS_O_WRITE: EBADF),
+ *               payload: struct
  *               vfs_flock. GET: reply payload: the first conflicting lock
  *               (type VFS_LOCK_UN when none). SET: EAGAIN on a conflict.
  *               SETW: answered once the lock is granted.
