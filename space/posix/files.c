@@ -196,9 +196,12 @@ static const struct { long linux_flag; uint32_t vfs; } status_flags[] = {
 
 static long getfl(long fd)
 {
+	struct posix_file *f = __aion_fd_get(fd);
+	if (f && f->kind != POSIX_VFS)  /* the console: fd 0 reads, 1 and 2 write */
+		return f->kind == POSIX_CONSOLE_IN ? O_RDONLY : O_WRONLY;
 	long r = simple(fd, VFS_GETFL, 0, 0);
 	if (r < 0)
-		return __aion_fd_get(fd) ? O_WRONLY : r;        /* the console */
+		return r;
 	long fl = (r & VFS_O_READ) && (r & VFS_O_WRITE) ? O_RDWR :
 		  (r & VFS_O_WRITE) ? O_WRONLY : O_RDONLY;
 	for (unsigned i = 0; i < sizeof(status_flags) / sizeof(status_flags[0]); i++)
@@ -209,6 +212,9 @@ static long getfl(long fd)
 
 static long setfl(long fd, long fl)
 {
+	struct posix_file *f = __aion_fd_get(fd);
+	if (f && f->kind != POSIX_VFS)
+		return 0;               /* the console has no status flags to keep */
 	uint32_t v = 0;
 	for (unsigned i = 0; i < sizeof(status_flags) / sizeof(status_flags[0]); i++)
 		if (fl & status_flags[i].linux_flag)
