@@ -10,7 +10,7 @@
 #define AION_BOOTINFO_MAGIC     0x41494f4e424f4f54ull  /* "AIONBOOT" */
 #define AION_BOOTINFO_VADDR     0x0000000000200000ull  /* init: rdi */
 #define AION_MODULES_VADDR      0x0000000100000000ull  /* init: modules, read-only */
-#define AION_BOOT_MODULES_MAX   16
+#define AION_BOOT_MODULES_MAX   24
 #define AION_BOOT_NAME_MAX      48
 #define AION_CMDLINE_MAX        256
 

@@ -44,7 +44,15 @@
 	X(ECONFLICT, 30, "value differs from the expected one")        \
 	X(EIO,       31, "device reported an input/output error")       \
 	X(ENOTLEADER, 32, "this server does not lead: ask the leader")  \
-	X(ECORRUPT,  33, "stored data fails its check")
+	X(ECORRUPT,  33, "stored data fails its check")                 \
+	X(ENOTDIR,   34, "a path component is not a directory")         \
+	X(EISDIR,    35, "is a directory")                              \
+	X(ENAMETOOLONG, 36, "name or path too long")                    \
+	X(ENOTEMPTY, 37, "directory not empty")                         \
+	X(EBADF,     38, "closed or foreign open-object badge, or wrong mode") \
+	X(EACCES,    39, "permission bits refuse it")                   \
+	X(EFBIG,     40, "file too large")                              \
+	X(EXDEV,     41, "crosses file systems or capabilities")
 
 enum aion_error {
 	AION_OK = 0,

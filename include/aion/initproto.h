@@ -56,6 +56,8 @@
 #define INIT_BADGE_POWER        4
 /* Notices from services' fault endpoints carry badge INIT_BADGE_SERVICE + index. */
 #define INIT_BADGE_SERVICE      0x100
+/* utest's end notice when it runs next to services (aion.test=posix..., vfs...). */
+#define INIT_BADGE_UTEST        0x1ff
 /* Jobs' notices and name registrations carry INIT_BADGE_JOB + slot. */
 #define INIT_BADGE_JOB          0x200
 #define INIT_JOBS_MAX           8
@@ -72,6 +74,12 @@
  * fwcfg_read_file().
  */
 #define SVC_FWCFG_IO            AION_HANDLE(2, 1)
+/*
+ * utest started for a POSIX or VFS test (aion.test=posix..., vfs...) runs
+ * next to the services marked for tests (vfsd): its table holds the platform, then
+ * init's endpoint with the client badge, for NS_LOOKUP.
+ */
+#define UTEST_INIT_EP           AION_HANDLE(2, 1)
 /*
  * The disk's region capabilities (aion/blk.h: endpoint copies minted with
  * a region badge, SEND | GRANT) come after every other capability, so a

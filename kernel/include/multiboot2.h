@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define MB2_MAX_MEM      64
-#define MB2_MAX_MODULES  16
+#define MB2_MAX_MODULES  24
 #define MB2_STR_MAX      256    /* longer strings are truncated, still NUL-terminated */
 
 /* Tag types the parser decodes; all others are skipped. */

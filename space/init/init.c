@@ -32,15 +32,65 @@ static uint64_t spare_frames(void)
 	return self.quota_frames - self.used_frames;
 }
 
+bool init_test_mode;
+static aion_handle_t utest_unit, utest_thread;
+
+static void utest_report(int64_t err, const struct aion_msg *notice)
+{
+	if (!err && AION_TAG_LABEL(notice->tag) != AION_NOTICE_UNIT_ENDED)
+		err = -AION_EMALFORMED;
+	aion_printf("utest ended state=%u code=%d wait=%s", (unsigned)(notice->w[1] & 0xff),
+		    err ? -1 : (int)notice->w[2], aion_error_name(err));
+	aion_handle_close(utest_thread);
+	if ((err = aion_unit_destroy(utest_unit)))
+		aion_printf("utest destroy failed err=%s", aion_error_name(err));
+	aion_handle_close(utest_unit);
+	utest_unit = utest_thread = 0;
+}
+
+void utest_ended(const struct aion_msg *notice)
+{
+	if (utest_unit)
+		utest_report(0, notice);
+}
+
+/* POSIX and VFS tests (aion.test=posix... or vfs...) run next to the
+ * services marked in_tests (vfsd): utest finds its root directory through
+ * init's name service, which it reaches as UTEST_INIT_EP. */
+static bool with_services(const char *test)
+{
+	return !strncmp(test, "posix", 5) || !strncmp(test, "vfs", 3);
+}
+
+/* init's endpoint and the test services; then utest gets the endpoint. */
+static int64_t services_for_tests(void)
+{
+	int64_t ep = aion_endpoint_create();
+	int64_t err = ep < 0 ? ep : aion_ipc_buffer(&init_buf);
+	if (err)
+		return err;
+	init_ep = (aion_handle_t)ep;
+	init_test_mode = true;
+	services_start();
+	int64_t h = aion_cap_mint(init_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_CLIENT);
+	int64_t got = h < 0 ? h : aion_cap_give(utest_unit, (aion_handle_t)h,
+						AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	if (h > 0)
+		aion_handle_close((aion_handle_t)h);
+	if (got >= 0 && got != UTEST_INIT_EP)
+		got = -AION_ERANGE;
+	return got < 0 ? got : aion_unit_fault_ep(utest_unit, init_ep, INIT_BADGE_UTEST);
+}
+
 /*
  * Runs utest as a unit with the platform capability (its device tests need
- * it) and learns how it ended from its fault endpoint: no polling.
+ * it) and learns how it ended from its fault endpoint: no polling. Next
+ * to services, init serves its endpoint meanwhile and never returns.
  */
 static void run_utest(const struct aion_bootinfo *bi, const char *test)
 {
 	const struct aion_boot_module *m = find_module(bi, "utest");
 	struct aion_startup st = { 0 };
-	aion_handle_t unit, thread;
 	struct aion_msg notice = { 0 };
 
 	if (!m) {
@@ -56,26 +106,25 @@ static void run_utest(const struct aion_bootinfo *bi, const char *test)
 		.no_start = 1,
 	};
 	int64_t ep = aion_endpoint_create();
-	int64_t err = ep < 0 ? ep : aion_spawn(&sp, &unit, &thread);
+	int64_t err = ep < 0 ? ep : aion_spawn(&sp, &utest_unit, &utest_thread);
 	if (err) {
 		aion_printf("utest spawn failed err=%s", aion_error_name(err));
 		return;
 	}
-	int64_t plat = aion_cap_give(unit, AION_HANDLE_PLATFORM, AION_RIGHTS_ALL);
-	if (plat < 0 || (err = aion_unit_fault_ep(unit, (aion_handle_t)ep, 0)) ||
-	    (err = aion_thread_start(thread)))
+	int64_t plat = aion_cap_give(utest_unit, AION_HANDLE_PLATFORM, AION_RIGHTS_ALL);
+	if (plat >= 0)
+		err = with_services(test) ? services_for_tests() :
+		      aion_unit_fault_ep(utest_unit, (aion_handle_t)ep, 0);
+	if (plat < 0 || err || (err = aion_thread_start(utest_thread))) {
 		aion_printf("utest setup failed give=%s err=%s", aion_error_name(plat),
 			    aion_error_name(err));
-	else
+	} else if (with_services(test)) {
+		aion_handle_close((aion_handle_t)ep);
+		serve_forever();        /* utest's notice comes to init_ep */
+	} else {
 		err = aion_recv((aion_handle_t)ep, &notice, UTEST_TIMEOUT_NS);
-	if (!err && AION_TAG_LABEL(notice.tag) != AION_NOTICE_UNIT_ENDED)
-		err = -AION_EMALFORMED;
-	aion_printf("utest ended state=%u code=%d wait=%s", (unsigned)(notice.w[1] & 0xff),
-		    err ? -1 : (int)notice.w[2], aion_error_name(err));
-	aion_handle_close(thread);
-	if ((err = aion_unit_destroy(unit)))
-		aion_printf("utest destroy failed err=%s", aion_error_name(err));
-	aion_handle_close(unit);
+	}
+	utest_report(err, &notice);
 	aion_handle_close((aion_handle_t)ep);
 }
 

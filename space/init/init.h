@@ -28,6 +28,7 @@ struct svc_spec {
 	/* Only when the kernel command line has this key; its value goes to
 	 * the service's args as key-without-prefix=value (tests, benches). */
 	const char *when;
+	bool in_tests;                  /* started for utest's POSIX tests too (init.c) */
 };
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
@@ -38,6 +39,9 @@ struct svc_spec {
 #define SVC_NEED_JOBS   (1u << 5)       /* init's endpoint with the jobs badge (meshd) */
 #define SVC_NEED_POWER  (1u << 6)       /* power badge, PM1a event ports, SCI (power.c) */
 #define SVC_NEED_DISK   (1u << 7)       /* the disk driver: its ports, endpoint, IRQ (devices.c) */
+/* A copy of the boot module "initramfs", read-only in its memory (the
+ * startup record's data_vaddr/data_size): no capability, vfsd's quota pays. */
+#define SVC_NEED_INITRAMFS (1u << 10)
 /* Region capabilities of the disk (disk.c), given last: */
 #define SVC_NEED_DISK_MESH (1u << 8)    /* "mesh", read-write (meshd) */
 #define SVC_NEED_DISK_TEST (1u << 9)    /* blktest's regions (SVC_DISK_TEST_*) */
@@ -45,6 +49,7 @@ struct svc_spec {
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
 extern struct aion_ipc_buffer init_buf; /* the serving thread's */
+extern bool init_test_mode;             /* aion.test=: only in_tests services */
 
 /* serve.c: init's endpoint, forever */
 __attribute__((noreturn)) void serve_forever(void);
@@ -52,6 +57,8 @@ __attribute__((noreturn)) void serve_forever(void);
 /* services.c */
 void services_start(void);
 void service_ended(unsigned index, const struct aion_msg *notice);
+/* init.c: utest, when it ran next to services, ended (its notice). */
+void utest_ended(const struct aion_msg *notice);
 int64_t service_kill(struct service *s);        /* the end notice brings it back */
 uint64_t services_next_restart(void);   /* 0: none pending */
 void services_restart_due(void);
@@ -61,8 +68,10 @@ unsigned services_running(void);
 struct service *service_at(unsigned i);
 bool services_stop_last(void);          /* shutdown: false when none runs */
 
-int64_t unit_from_module(const char *name, const char *module, unsigned quota, unsigned prio,
-		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread);
+/* data_module: a boot module copied read-only into the unit (NULL: none). */
+int64_t unit_from_module(const char *name, const char *module, const char *data_module,
+			 unsigned quota, unsigned prio, const struct aion_startup *st,
+			 aion_handle_t *unit, aion_handle_t *thread);
 void unit_discard(aion_handle_t *unit, aion_handle_t *thread);
 int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge);
 

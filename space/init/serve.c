@@ -135,7 +135,9 @@ static uint64_t recv_timeout(void)
 
 static void unit_ended(const struct aion_msg *m)
 {
-	if (m->badge >= INIT_BADGE_JOB)
+	if (m->badge == INIT_BADGE_UTEST)
+		utest_ended(m);
+	else if (m->badge >= INIT_BADGE_JOB)
 		job_ended((unsigned)(m->badge - INIT_BADGE_JOB), m);
 	else if (m->badge >= INIT_BADGE_SERVICE)
 		service_ended((unsigned)(m->badge - INIT_BADGE_SERVICE), m);

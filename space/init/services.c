@@ -61,11 +61,13 @@ static uint64_t spare_frames(void)
 	       self.quota_frames - self.used_frames;
 }
 
-int64_t unit_from_module(const char *name, const char *module_name, unsigned quota, unsigned prio,
-		    const struct aion_startup *st, aion_handle_t *unit, aion_handle_t *thread)
+int64_t unit_from_module(const char *name, const char *module_name, const char *data_module,
+			 unsigned quota, unsigned prio, const struct aion_startup *st,
+			 aion_handle_t *unit, aion_handle_t *thread)
 {
 	const struct aion_boot_module *m = module(module_name);
-	if (!m)
+	const struct aion_boot_module *d = data_module ? module(data_module) : NULL;
+	if (!m || (data_module && !d))
 		return -AION_ENOENT;
 	if (spare_frames() < quota)
 		return -AION_ENOMEM;
@@ -73,6 +75,7 @@ int64_t unit_from_module(const char *name, const char *module_name, unsigned quo
 		.name = name, .image = (const void *)m->vaddr, .image_size = m->size,
 		.quota_frames = quota, .max_prio = prio, .prio = prio,
 		.startup = st, .no_start = 1,
+		.data = d ? (const void *)d->vaddr : NULL, .data_size = d ? d->size : 0,
 	};
 	return aion_spawn(&sp, unit, thread);
 }
@@ -203,7 +206,7 @@ static int64_t start(unsigned i)
 	if (err)
 		return err;
 	err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
-			       spec->quota, spec->prio, &st, &s->unit, &s->thread);
+			       spec->needs & SVC_NEED_INITRAMFS ? "initramfs" : NULL, spec->quota, spec->prio, &st, &s->unit, &s->thread);
 	if (err)
 		return err;
 	if ((err = give_caps(i, spec, s->unit)) ||
@@ -235,6 +238,8 @@ static void schedule_restart(unsigned i)
 /* An optional service the command line did not ask for. */
 static bool not_wanted(const struct svc_spec *spec)
 {
+	if (init_test_mode)
+		return !spec->in_tests;
 	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
 		return true;            /* only node 1 has the port-forward NIC */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())

@@ -119,6 +119,13 @@ static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
 		st.image_vaddr = IMAGE_VADDR;
 		st.image_size = sp->image_size;
 	}
+	st.data_vaddr = st.data_size = 0;
+	if (!err && sp->data_size) {
+		err = map_and_fill(u, AION_DATA_VADDR, sp->data_size, sp->data,
+				   sp->data_size, AION_PROT_READ);
+		st.data_vaddr = AION_DATA_VADDR;
+		st.data_size = sp->data_size;
+	}
 	if (!err)
 		err = map_and_fill(u, AION_STARTUP_VADDR, sizeof(st),
 				   (const uint8_t *)&st, sizeof(st), AION_PROT_READ);

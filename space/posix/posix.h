@@ -64,4 +64,71 @@ long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 			    struct timespec *rem) POSIX_HIDDEN;
 long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
 
+/*
+ * Files (fd.c, files.c, paths.c, vfsclient.c; docs/posix.md "Files").
+ * Each returns Linux's result: >= 0 or -errno.
+ */
+#include "aion/object.h"
+
+/* The VFS root directory the parent gave (startup record), 0: none. */
+extern aion_handle_t __aion_posix_fs POSIX_HIDDEN;
+
+/* What an fd names: the console (fds 0-2 at start) or a VFS object. */
+enum posix_kind { POSIX_CONSOLE_IN, POSIX_CONSOLE_OUT, POSIX_CONSOLE_ERR, POSIX_VFS };
+
+/* An open file description, shared by dup'd fds. */
+struct posix_file {
+	enum posix_kind kind;
+	unsigned refs;                  /* fds naming it; 0: the slot is free */
+	aion_handle_t cap;              /* POSIX_VFS: the object's capability */
+	uint32_t type;                  /* VFS_S_IF* */
+	char *path;                     /* directories: absolute path, for fchdir */
+};
+
+#define POSIX_FD_MAX    256
+
+/* fd.c: the table */
+struct posix_file *__aion_fd_get(long fd) POSIX_HIDDEN;         /* NULL: EBADF */
+long __aion_fd_install(struct posix_file *f, long min, int cloexec) POSIX_HIDDEN;
+struct posix_file *__aion_file_new(enum posix_kind kind) POSIX_HIDDEN;
+void __aion_file_put(struct posix_file *f) POSIX_HIDDEN;        /* one reference less */
+long __aion_fd_close(long fd) POSIX_HIDDEN;
+long __aion_fd_dup3(long old, long new, int flags) POSIX_HIDDEN;
+long __aion_fd_getfd(long fd) POSIX_HIDDEN;
+long __aion_fd_setfd(long fd, long flags) POSIX_HIDDEN;
+void __aion_fd_close_all(void) POSIX_HIDDEN;                    /* at exit */
+
+/* vfsclient.c: one call on a VFS capability. in/out: payloads (out may be
+ * NULL); *cap_out (may be NULL): a capability the reply brought. Returns
+ * the reply's w0 as -errno or >= 0; *w1 the reply's w1 when not NULL. */
+struct posix_vfs_call {
+	uint32_t label;
+	uint64_t w1, w2;
+	const void *in;
+	unsigned in_len;
+	void *out;
+	unsigned out_max, out_len;
+	aion_handle_t cap_out;
+	uint64_t reply_w1;
+	int accept_cap;
+};
+long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
+long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
+/* The POSIX lock owner of this process (never 0, bit 63 clear). */
+uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
+
+/* files.c: calls on fds */
+long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)
+	POSIX_HIDDEN;
+/* paths.c: calls on paths */
+long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *handled)
+	POSIX_HIDDEN;
+/* The capability and path a (dirfd, path) pair resolves against; buf
+ * holds the path sent (VFS_PATH_MAX + 1 bytes). */
+long __aion_path_at(long dirfd, const char *path, aion_handle_t *cap, char *buf) POSIX_HIDDEN;
+/* Opens path (flags, mode Linux's) and installs an fd. */
+long __aion_open_at(long dirfd, const char *path, long flags, long mode) POSIX_HIDDEN;
+/* Console output (syscall.c): fd kinds OUT and ERR. */
+long __aion_console_write(enum posix_kind kind, const void *p, size_t n) POSIX_HIDDEN;
+
 #endif

@@ -6,8 +6,8 @@
  * signals) will become IPC to the POSIX servers (issue 17). The result
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
- * Today: write/writev to fds 1 and 2 (the console log, one DEBUG_LOG per
- * line), exit/exit_group (THREAD_EXIT), the two calls musl's startup
+ * Today: files and the fd table (files.c, paths.c, fd.c: the VFS), the
+ * console as fds 0-2 (output: the log, one DEBUG_LOG per line), exit/exit_group (THREAD_EXIT), the two calls musl's startup
  * makes (set_tid_address, and the thread pointer: arch_prctl(ARCH_SET_FS)
  * and set_thread_area), memory (mem.c: brk, mmap, munmap, mprotect,
  * madvise), the clocks and sleeps (time.c). Everything else is
@@ -70,24 +70,17 @@ void __aion_posix_flush(void)
 	out_flush(&out[1]);
 }
 
-static long sys_writev(long fd, const struct iovec *iov, long cnt)
+long __aion_console_write(enum posix_kind kind, const void *p, size_t n)
 {
-	long total = 0;
-
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (cnt < 0 || cnt > IOV_MAX)
-		return -EINVAL;
-	for (long i = 0; i < cnt; i++) {
-		out_put(&out[fd - 1], iov[i].iov_base, iov[i].iov_len);
-		total += (long)iov[i].iov_len;
-	}
-	return total;
+	out_put(&out[kind == POSIX_CONSOLE_ERR], p, n);
+	return (long)n;
 }
 
 __attribute__((noreturn)) static void sys_exit(long code)
 {
 	__aion_posix_flush();
+	/* Open files end with the process: the VFS's records and locks go. */
+	__aion_fd_close_all();
 	__aion_proc_exit(code);
 	/* POSIX keeps the low 8 bits of the status. */
 	aion_thread_exit(code & 0xff);
@@ -95,13 +88,13 @@ __attribute__((noreturn)) static void sys_exit(long code)
 
 long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
+	int handled;
+	long r = __aion_files_syscall(n, a, b, c, d, e, &handled);
+	if (!handled)
+		r = __aion_paths_syscall(n, a, b, c, d, e, &handled);
+	if (handled)
+		return r;
 	switch (n) {
-	case SYS_write: {
-		struct iovec iov = { .iov_base = (void *)b, .iov_len = (size_t)c };
-		return sys_writev(a, &iov, 1);
-	}
-	case SYS_writev:
-		return sys_writev(a, (const struct iovec *)b, c);
 	case SYS_exit:
 	case SYS_exit_group:
 		sys_exit(a);

@@ -180,6 +180,9 @@ void test_posixmalloc(void);
 void test_posixfork(void);
 void test_posixprocid(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
+void test_posixfiles(void);
+void test_posixnofs(void);
+void test_vfsproto(void);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
 

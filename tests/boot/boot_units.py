@@ -532,6 +532,82 @@ def check_posixprocid(v, line, node, verdict):
     done = re.findall(r"\bfork: fork: done failures=0\r?$", before, re.MULTILINE)
     check(len(done) == 1, f"the spawned fork.c did not finish cleanly: {done}")
     expect(v, line, exit_code="0")
+def unit_lines(node, verdict, unit):
+    """What the unit printed before utest's verdict, one item a log line."""
+    before = node.text[:verdict.start()]
+    return re.findall(rf"^.*?\b{unit}: (.*?)\r?$", before, re.MULTILINE)
+
+
+# What tests/posix/files.c must print, exactly and in this order (the
+# same program built for Linux with musl-gcc prints the same).
+FILES_LINES = [
+    "release: Aion initramfs 1",
+    "write 3012 pos 3012",
+    "read 3012 same",
+    "pread at 3000: 12 same",
+    "fstat size=3012 reg=1 perm=640",
+    "stat sub dir=1 perm=755",
+    "list: a.txt sub",
+    "dup shares offset 100",
+    "dup2 offset 105",
+    "cloexec 1 0 dupfd >=20 rdonly 1",
+    "closed dup still reads 5",
+    "closed fd: EBADF",
+    "append 1 size 3013 then 0",
+    "ofd getlk: write 10+20",
+    "ofd setlk: EAGAIN",
+    "posix getlk same process: unlocked",
+    "ofd sees posix lock: write 50+10",
+    "after close: unlocked",
+    "list: a.txt b.txt sub",
+    "rename: old ENOENT new size 3013",
+    "unlinked: ENOENT, still reads hello",
+    "truncate 10 ftruncate 5000 zeros 1 fsync 0",
+    "errors: ENOENT ENOTDIR EEXIST ENOTEMPTY EISDIR EISDIR ENAMETOOLONG",
+    "cwd /tmp/aion-files/sub relative opens",
+    "chmod 600 x EACCES fchmod x none",
+    "openat ok fstatat none",
+    "big 100000 100000 same",
+    "cleaned: ENOENT",
+    "files: ok",
+]
+
+
+def check_posixfiles(v, line, node, verdict):
+    """tests/posix/files.c over vfsd: every line of FILES_LINES, in order,
+    nothing else from the unit `files`; exit status 0."""
+    said = unit_lines(node, verdict, "files")
+    for got in said:
+        print(f"posixfiles: files: {got}")
+    check(said == FILES_LINES, f"files' lines differ: got {said}, expected {FILES_LINES}")
+    unpacked = re.search(r"vfsd: initramfs bytes=\d+ dirs=\d+ files=\d+ file_bytes=\d+ "
+                         r"err=AION_OK", node.text)
+    check(unpacked, "vfsd did not unpack the initramfs")
+    print(f"posixfiles: {unpacked.group(0)}")
+    expect(v, line, exit_code="0")
+
+
+def check_posixnofs(v, line, node, verdict):
+    """tests/posix/files.c without the VFS capability: its first open fails
+    with EACCES, it says so and exits 2."""
+    said = unit_lines(node, verdict, "nofs")
+    print(f"posixnofs: {said}")
+    check(said == ["open /etc/aion-release: EACCES"],
+          f"expected only `open /etc/aion-release: EACCES`, got {said}")
+    expect(v, line, exit_code="2")
+
+
+def check_vfsproto(v, line, node, verdict):
+    """space/utest/vfs_tests.c: every malformed call got its error, a
+    closed record's capability is gone, and vfsd still answers."""
+    print(f"vfsproto: {line.split('ok ', 1)[-1]}")
+    expect(v, line, unk="ENOSYS", fl="EINVAL", nul="EMALFORMED", nop="ENOENT",
+           ren="EMALFORMED", dread="EISDIR", d0="EINVAL", croot="EPERM", big="17/17",
+           wr="EBADF", onf="ENOTDIR", lk="EINVAL", tok="EINVAL", sk="EINVAL", cl="OK",
+           alive="OK", lat="ECAP", sw="waiting/OK")
+    # Sent right after CLOSE's reply, before vfsd's revoke: the stale
+    # badge (EBADF), or the revoked copy (ECAP) if vfsd was quicker.
+    check(v.get("aft") in ("EBADF", "ECAP"), f"aft={v.get('aft')}, expected EBADF or ECAP")
 
 
 def check_fpu(v, line, node, verdict):
@@ -548,6 +624,9 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
     "posixprocid": check_posixprocid,
+    "posixfiles": check_posixfiles,
+    "posixnofs": check_posixnofs,
+    "vfsproto": check_vfsproto,
     "longops": check_longops,
     "revokecut": check_revokecut,
     "destroycut": check_destroycut,

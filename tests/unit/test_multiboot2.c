@@ -423,8 +423,8 @@ static void c_mmap_no_entries(struct mb *b) { mb_mmap(b, 24, NULL, 0); }
 static void c_mmap_64(struct mb *b) { mmap_n(b, 64, 0); }
 static void c_mmap_65(struct mb *b) { mmap_n(b, 65, 0); }
 static void c_mmap_64_plus_empty(struct mb *b) { mmap_n(b, 64, 5); }
-static void c_mod_16(struct mb *b) { modules_n(b, 16); }
-static void c_mod_17(struct mb *b) { modules_n(b, 17); }
+static void c_mod_24(struct mb *b) { modules_n(b, MB2_MAX_MODULES); }
+static void c_mod_25(struct mb *b) { modules_n(b, MB2_MAX_MODULES + 1); }
 static void c_mod_backwards(struct mb *b) { mb_module(b, 0x2000, 0x1fff, "m"); }
 static void c_mod_short(struct mb *b) { mb_tag(b, MB2_TAG_MODULE, "\0\0\0", 4); }
 /* Strings without a NUL inside the tag (the padding after it is zero). */
@@ -490,8 +490,8 @@ static const struct mb_case mb_cases[] = {
 	{ "65 mmap entries",               c_mmap_65,              -AION_ENOSPC },
 	{ "64 entries + empty ones ok",    c_mmap_64_plus_empty,   0 },
 	{ "65 entries over two tags",      c_mmap_65_two_tags,     -AION_ENOSPC },
-	{ "16 modules ok",                 c_mod_16,               0 },
-	{ "17 modules",                    c_mod_17,               -AION_ENOSPC },
+	{ "24 modules ok",                 c_mod_24,               0 },
+	{ "25 modules",                    c_mod_25,               -AION_ENOSPC },
 	{ "module start > end",            c_mod_backwards,        -AION_EMALFORMED },
 	{ "modules overlap",               c_mod_overlap,          -AION_EOVERLAP },
 	{ "modules adjacent/empty ok",     c_mod_empty_adjacent,   0 },

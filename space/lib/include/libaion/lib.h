@@ -34,6 +34,7 @@ int64_t aion_main(uint64_t arg);
 #define AION_STARTUP_VADDR      0x0000000000300000ull
 #define AION_STARTUP_MAGIC      0x4149535441525455ull
 #define AION_ARGS_MAX           128
+#define AION_DATA_VADDR         0x0000004000000000ull  /* 256 GiB: clear of heaps and stacks */
 
 struct aion_startup {
 	uint64_t magic;
@@ -56,6 +57,10 @@ struct aion_startup {
 	 */
 	uint64_t argv_len;
 	uint32_t argc, envc;
+	/* Data the parent copied in read-only (aion_spawn's data): vfsd's
+	 * initramfs. 0, 0 for none. */
+	uint64_t data_vaddr;
+	uint64_t data_size;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv
@@ -85,6 +90,8 @@ struct aion_spawn {
 	size_t argv_len;                /* length and counts (aion_argv_pack) */
 	uint32_t argc, envc;
 	int give_image;                 /* copy the image for the child too */
+	const void *data;               /* copied read-only at AION_DATA_VADDR */
+	size_t data_size;
 	int no_start;                   /* leave the thread for aion_thread_start */
 	unsigned stack_pages;
 };

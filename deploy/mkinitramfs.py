@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes the initramfs, a newc cpio archive vfsd unpacks into its ramfs
+root at start (docs/fs.md).
+
+usage: mkinitramfs.py OUT TREE PROGRAM...
+
+TREE's files go in under their paths relative to TREE (mode 0644, their
+folders 0755); each PROGRAM goes in as /bin/<its file name> (0755); /tmp
+is there, empty, mode 1777. The archive is the same bytes for the same
+inputs: entries sorted, folders before what they hold, times and owners 0.
+Standard library only."""
+import os
+import sys
+
+
+def entry(ino, name, mode, data=b""):
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0]
+    head = b"070701" + b"".join(b"%08x" % f for f in fields)
+    out = head + name_b
+    out += b"\0" * (-len(out) % 4)
+    out += data
+    return out + b"\0" * (-len(out) % 4)
+
+
+def main():
+    out, tree, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    dirs = {".": 0o755, "bin": 0o755, "tmp": 0o1777}
+    files = {}
+    for root, _, names in os.walk(tree):
+        rel = os.path.relpath(root, tree)
+        for name in names:
+            path = os.path.normpath(os.path.join(rel, name))
+            with open(os.path.join(root, name), "rb") as f:
+                files[path] = (0o644, f.read())
+    for path in list(files):
+        parent = os.path.dirname(path)
+        while parent and parent not in dirs:
+            dirs[parent] = 0o755
+            parent = os.path.dirname(parent)
+    for prog in programs:
+        with open(prog, "rb") as f:
+            files["bin/" + os.path.basename(prog)] = (0o755, f.read())
+    archive, ino = b"", 1
+    for path in sorted(dirs, key=lambda p: (p.count("/") if p != "." else -1, p)):
+        archive += entry(ino, path, 0o040000 | dirs[path])
+        ino += 1
+    for path in sorted(files):
+        mode, data = files[path]
+        archive += entry(ino, path, 0o100000 | mode, data)
+        ino += 1
+    archive += entry(0, "TRAILER!!!", 0)
+    archive += b"\0" * (-len(archive) % 512)
+    with open(out, "wb") as f:
+        f.write(archive)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+/*
+ * The VFS protocol (space/fs/vfsd, docs/fs.md): files and directories as
+ * capabilities. Two families of calls, kept apart on purpose:
+ *
+ * Open-object calls (labels 32..63) work on any open-object capability:
+ * a file today; pipes, ttys and sockets are to speak the same calls, so a
+ * POSIX read() or close() never needs to know what it holds.
+ * Path calls (labels 1..31) work on a directory capability: a path
+ * relative to that directory, which the path can never leave (".." at it
+ * stays there), so a unit reaches only the files its capabilities name.
+ *
+ * Every object capability is the server's endpoint minted with a badge
+ * that names one open record (VFS_BADGE): its kind, its open mode, the
+ * offset shared by every copy of the capability (dup, and later fork,
+ * share it as POSIX's open file description does). A call with a badge
+ * whose record is closed or was reused gets -AION_EBADF; the server
+ * revokes a record's capability when it closes, so a kept copy gets
+ * -AION_ECAP from the kernel. The capability carries SEND only; what the
+ * record's open mode refuses (write on a read-only file) is -AION_EBADF.
+ *
+ * Replies carry w0 = a count (>= 0) or -AION_E... .
+ *
+ * Path calls: payload = the path (no NUL, 1..VFS_PATH_MAX bytes; names of
+ * at most VFS_NAME_MAX bytes; "." and ".." and repeated slashes allowed; a
+ * leading "/" means the capability's own directory):
+ *   VFS_OPEN    w1 = VFS_O_* flags, w2 = mode bits (with VFS_O_CREAT)
+ *               reply caps[0]: the new object (the call must accept one,
+ *               AION_TAG_ACCEPT(1)); w1 = its VFS_S_IF* type
+ *   VFS_MKDIR   w2 = mode bits
+ *   VFS_UNLINK  not a directory (-AION_EISDIR)
+ *   VFS_RMDIR   an empty directory (-AION_ENOTEMPTY), never the
+ *               capability's own directory (-AION_EBUSY); "." EINVAL,
+ *               ".." ENOTEMPTY, as Linux
+ *   VFS_RENAME  payload: old path, one NUL, new path; both relative to
+ *               the same directory capability (-AION_EXDEV otherwise)
+ *   VFS_STAT    reply payload: struct vfs_stat
+ *   VFS_CHMOD   w2 = the new permission bits (07777)
+ * Errors of path calls: ENOENT, ENOTDIR, EEXIST, EISDIR, ENAMETOOLONG,
+ * ENOTEMPTY, EMALFORMED (no path, a NUL in it), ENOMEM, ENOSPC.
+ *
+ * Open-object calls:
+ *   VFS_READ    w1 = most bytes (<= VFS_IO_MAX), w2 = offset or
+ *               VFS_AT_POS (the record's offset, which then advances)
+ *               reply payload: the bytes; w0 = how many (0: end of file)
+ *   VFS_WRITE   payload: the bytes, w2 = offset or VFS_AT_POS (with
+ *               VFS_O_APPEND: always the end); w0 = bytes written
+ *   VFS_SEEK    w1 = offset (int64), w2 = VFS_SEEK_SET/CUR/END; w0 = the
+ *               new offset (EINVAL when negative)
+ *   VFS_FSTAT   reply payload: struct vfs_stat
+ *   VFS_TRUNC   w1 = the new size (EFBIG over VFS_FILE_MAX; EINVAL when
+ *               not open for writing, as Linux's ftruncate)
+ *   VFS_SYNC    nothing to do for a ramfs: 0 (a disk file system flushes)
+ *   VFS_GETDENTS  w1 = most payload bytes; reply payload: struct
+ *               vfs_dirent records from the record's position (an entry
+ *               index), which advances; w0 = bytes (0: no more), w1 = the
+ *               position after them
+ *   VFS_LOCK    w1 = VFS_LOCK_GET/SET/SETW, w2 = the owner (0: the open
+ *               record itself, OFD locks; else a token the caller chose
+ *               for its process, bit 63 clear, POSIX fcntl locks; a read
+ *               lock needs VFS_O_READ, a write lock VFS_O_WRITE: EBADF),
+ *               payload: struct
+ *               vfs_flock. GET: reply payload: the first conflicting lock
+ *               (type VFS_LOCK_UN when none). SET: EAGAIN on a conflict.
+ *               SETW: answered once the lock is granted.
+ *   VFS_GETFL   w0 = the record's VFS_O_* flags
+ *   VFS_SETFL   w1 = flags: only VFS_O_APPEND and VFS_O_NONBLOCK change
+ *   VFS_FCHMOD  w1 = the new permission bits (07777) of the object
+ *   VFS_CLOSE   ends the record (and revokes its capability); w2 = the
+ *               owner token whose POSIX locks on the file go too (POSIX:
+ *               any close of a file drops its process's locks on it)
+ * Open-object errors: EBADF (badge, mode), EISDIR (read/write/truncate a
+ * directory), ENOTDIR (getdents on a file), EINVAL, EFBIG.
+ */
+#ifndef AION_VFS_H
+#define AION_VFS_H
+
+#include <stdint.h>
+
+#define VFS_NAME                "vfs"
+
+/* Path calls, on a directory capability. */
+#define VFS_OPEN                1
+#define VFS_MKDIR               2
+#define VFS_UNLINK              3
+#define VFS_RMDIR               4
+#define VFS_RENAME              5
+#define VFS_STAT                6
+#define VFS_CHMOD               7
+/* Open-object calls, on any object capability. */
+#define VFS_READ                32
+#define VFS_WRITE               33
+#define VFS_SEEK                34
+#define VFS_FSTAT               35
+#define VFS_TRUNC               36
+#define VFS_SYNC                37
+#define VFS_GETDENTS            38
+#define VFS_LOCK                39
+#define VFS_GETFL               40
+#define VFS_SETFL               41
+#define VFS_CLOSE               42
+#define VFS_FCHMOD              43
+
+/* Open flags (w1 of VFS_OPEN). */
+#define VFS_O_READ              (1u << 0)
+#define VFS_O_WRITE             (1u << 1)
+#define VFS_O_CREAT             (1u << 2)
+#define VFS_O_EXCL              (1u << 3)
+#define VFS_O_TRUNC             (1u << 4)
+#define VFS_O_APPEND            (1u << 5)
+#define VFS_O_DIRECTORY         (1u << 6)
+#define VFS_O_NONBLOCK          (1u << 7)
+#define VFS_O_ALL               0xffu
+
+/* Types in vfs_stat.mode: the traditional Unix values. */
+#define VFS_S_IFMT              0170000u
+#define VFS_S_IFDIR             0040000u
+#define VFS_S_IFREG             0100000u
+#define VFS_S_PERM              07777u
+
+#define VFS_SEEK_SET            0
+#define VFS_SEEK_CUR            1
+#define VFS_SEEK_END            2
+
+#define VFS_AT_POS              UINT64_MAX
+
+#define VFS_NAME_MAX            255
+#define VFS_PATH_MAX            512     /* the whole payload */
+#define VFS_IO_MAX              512     /* bytes of one READ or WRITE */
+/* Largest ramfs file: 64 MiB (its page table stays one small block). */
+#define VFS_FILE_MAX            (64ull << 20)
+
+/* Object capabilities' badges: the record's index and generation. */
+#define VFS_BADGE(index, gen)   ((1ull << 40) | ((uint64_t)(gen) << 16) | (index))
+#define VFS_BADGE_INDEX(b)      ((unsigned)((b) & 0xffff))
+#define VFS_BADGE_GEN(b)        ((uint32_t)(((b) >> 16) & 0xffffff))
+#define VFS_BADGE_VALID(b)      (((b) >> 40) == 1)
+
+struct vfs_stat {
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;                /* 512-byte units held */
+	uint64_t mtime_ns, ctime_ns;    /* monotonic clock: no wall clock yet */
+	uint32_t mode;                  /* VFS_S_IF* | permission bits */
+	uint32_t nlink;
+	uint32_t uid, gid;              /* 0: no users yet */
+	uint32_t dev;                   /* the mount's number */
+	uint32_t pad;
+};
+
+/* One directory entry in VFS_GETDENTS' payload; records are 8-aligned. */
+struct vfs_dirent {
+	uint64_t ino;
+	uint16_t reclen;                /* this record, name and padding */
+	uint8_t type;                   /* VFS_S_IF* >> 12 */
+	uint8_t namelen;
+	char name[];                    /* namelen bytes, then a NUL */
+};
+
+#define VFS_LOCK_GET            0
+#define VFS_LOCK_SET            1
+#define VFS_LOCK_SETW           2
+
+#define VFS_LOCK_RD             0
+#define VFS_LOCK_WR             1
+#define VFS_LOCK_UN             2
+
+/* A byte range [start, start + len), len 0: to the end of every file. */
+struct vfs_flock {
+	uint32_t type;                  /* VFS_LOCK_RD/WR/UN */
+	uint32_t whence;                /* VFS_SEEK_*: start is relative to it */
+	int64_t start;
+	int64_t len;                    /* negative: the bytes before start */
+	uint64_t owner;                 /* GET's reply: the holder's owner token */
+};
+
+#endif /* AION_VFS_H */

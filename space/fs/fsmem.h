@@ -1,0 +1,16 @@
+/*
+ * What the pure parts of the VFS (ramfs.c, path.c, lock.c, cpio.c) take
+ * from their host: zeroed memory and the time. vfsd gives libaion's heap
+ * and the monotonic clock; the host tests give calloc and a counter.
+ */
+#ifndef FS_FSMEM_H
+#define FS_FSMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *fs_alloc(size_t n);       /* zeroed, or NULL */
+void fs_free(void *p);
+uint64_t fs_now(void);          /* nanoseconds, monotonic */
+
+#endif /* FS_FSMEM_H */

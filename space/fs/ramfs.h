@@ -1,0 +1,82 @@
+/*
+ * ramfs: the root file system, a tree in the server's heap (docs/fs.md).
+ * Pure code: built into vfsd and into the host tests. Names are (pointer,
+ * length) pairs, not NUL-terminated: they come straight out of a path.
+ * Every call returns 0, a count, or -AION_E...
+ */
+#ifndef FS_RAMFS_H
+#define FS_RAMFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "aion/vfs.h"
+
+#define RAMFS_PAGE      4096u
+
+struct vfs_lock;
+
+struct rnode_entry {
+	char *name;                     /* NUL-terminated copy */
+	uint8_t len;
+	struct rnode *node;
+};
+
+struct rnode {
+	uint64_t ino;
+	uint32_t mode;                  /* VFS_S_IF* | permission bits */
+	uint32_t nlink;                 /* names (directories: 2 + subdirectories) */
+	uint32_t opens;                 /* open records: data lives while > 0 */
+	unsigned dev;
+	uint64_t size;
+	uint64_t mtime_ns, ctime_ns;
+	struct rnode *parent;           /* directories: "..", NULL at the top */
+	/* directories */
+	struct rnode_entry *ents;
+	unsigned nents, ents_cap;
+	struct rnode *mounted;          /* a file system's root mounted here */
+	/* regular files: pages of RAMFS_PAGE bytes, NULL where never written */
+	uint8_t **pages;
+	uint64_t pages_cap;
+	struct vfs_lock *locks;         /* byte-range locks (lock.h) */
+};
+
+struct ramfs {
+	struct rnode *root;
+	uint64_t next_ino;
+	unsigned dev;
+};
+
+static inline bool rnode_is_dir(const struct rnode *n)
+{
+	return (n->mode & VFS_S_IFMT) == VFS_S_IFDIR;
+}
+
+int ramfs_init(struct ramfs *fs, unsigned dev);
+/* Frees every node (host tests; vfsd's tree lives as long as it does). */
+void ramfs_destroy(struct ramfs *fs);
+
+struct rnode *ramfs_lookup(const struct rnode *dir, const char *name, size_t len);
+/* A new node (mode: type | permissions) named name in dir: EEXIST, ENOTDIR. */
+int ramfs_create(struct ramfs *fs, struct rnode *dir, const char *name, size_t len,
+		 uint32_t mode, struct rnode **out);
+/* Removes name from dir: a directory only when want_dir (it must be
+ * empty: ENOTEMPTY), anything else only when !want_dir (EISDIR, ENOTDIR).
+ * An open file's data stays until its last close (ramfs_close). */
+int ramfs_remove(struct rnode *dir, const char *name, size_t len, bool want_dir);
+/* rename(2): replaces a target of the same kind (a directory only when
+ * empty); a directory never moves under itself (EINVAL). */
+int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
+		 struct rnode *ndir, const char *nname, size_t nlen);
+
+int64_t ramfs_read(const struct rnode *n, uint64_t off, void *buf, uint64_t len);
+int64_t ramfs_write(struct rnode *n, uint64_t off, const void *buf, uint64_t len);
+int ramfs_truncate(struct rnode *n, uint64_t size);
+void ramfs_stat(const struct rnode *n, struct vfs_stat *st);
+void ramfs_chmod(struct rnode *n, uint32_t perm);
+
+/* An open record begins and ends: an unlinked node goes with its last close. */
+void ramfs_open(struct rnode *n);
+void ramfs_close(struct rnode *n);
+
+#endif /* FS_RAMFS_H */

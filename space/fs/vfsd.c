@@ -1,0 +1,131 @@
+/*
+ * vfsd: the VFS server (aion/vfs.h, docs/fs.md). A service of init's
+ * manifest: it fills its ramfs root from the initramfs init copied into
+ * its memory (the startup record's data), publishes the root directory
+ * as "vfs" in init's name service and serves calls, one at a time.
+ *
+ * Capabilities: SVC_INIT_EP (1,1) only. Everything else it holds it made:
+ * its endpoint and one minted copy per open record.
+ */
+#include "aion/initproto.h"
+#include "common/time.h"
+#include "cpio.h"
+#include "fsmem.h"
+#include "libaion/initclient.h"
+#include "libaion/malloc.h"
+#include "vfsd.h"
+
+struct ramfs vfs_root_fs;
+aion_handle_t vfs_ep;
+/* The mount table: the ramfs is the root; /data's server mounts here later. */
+struct vfs_mount vfs_mounts[VFS_MOUNTS_MAX];
+static struct aion_ipc_buffer buf __attribute__((aligned(4096)));
+
+void *fs_alloc(size_t n)
+{
+	return aion_calloc(1, n);
+}
+
+void fs_free(void *p)
+{
+	aion_free(p);
+}
+
+uint64_t fs_now(void)
+{
+	return aion_clock_ns();
+}
+
+#define PATH    AION_SERVE_CAPS_NONE
+
+static const struct aion_serve_op ops[] = {
+	{ .label = VFS_OPEN, .fn = vfs_on_open, .caps = PATH },
+	{ .label = VFS_MKDIR, .fn = vfs_on_mkdir, .caps = PATH },
+	{ .label = VFS_UNLINK, .fn = vfs_on_unlink, .caps = PATH },
+	{ .label = VFS_RMDIR, .fn = vfs_on_rmdir, .caps = PATH },
+	{ .label = VFS_RENAME, .fn = vfs_on_rename, .caps = PATH },
+	{ .label = VFS_STAT, .fn = vfs_on_stat, .caps = PATH },
+	{ .label = VFS_CHMOD, .fn = vfs_on_chmod, .caps = PATH },
+	{ .label = VFS_READ, .fn = vfs_on_read, .caps = PATH },
+	{ .label = VFS_WRITE, .fn = vfs_on_write, .caps = PATH },
+	{ .label = VFS_SEEK, .fn = vfs_on_seek, .caps = PATH },
+	{ .label = VFS_FSTAT, .fn = vfs_on_fstat, .caps = PATH },
+	{ .label = VFS_TRUNC, .fn = vfs_on_trunc, .caps = PATH },
+	{ .label = VFS_SYNC, .fn = vfs_on_sync, .caps = PATH },
+	{ .label = VFS_GETDENTS, .fn = vfs_on_getdents, .caps = PATH },
+	{ .label = VFS_LOCK, .fn = vfs_on_lock, .caps = PATH },
+	{ .label = VFS_GETFL, .fn = vfs_on_getfl, .caps = PATH },
+	{ .label = VFS_SETFL, .fn = vfs_on_setfl, .caps = PATH },
+	{ .label = VFS_CLOSE, .fn = vfs_on_close, .caps = PATH },
+	{ .label = VFS_FCHMOD, .fn = vfs_on_fchmod, .caps = PATH },
+};
+static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
+
+/* The initramfs into the root, then its pages back to the quota. */
+static void unpack(const struct aion_startup *st)
+{
+	struct cpio_stats s = { 0 };
+	int err = st->data_size ? cpio_unpack(&vfs_root_fs, vfs_root_fs.root,
+					      (const uint8_t *)st->data_vaddr, st->data_size, &s)
+				: -AION_ENOENT;
+	aion_printf("vfsd: initramfs bytes=%lu dirs=%u files=%u file_bytes=%lu err=%s",
+		    (unsigned long)st->data_size, s.dirs, s.files, (unsigned long)s.bytes,
+		    aion_error_name(err));
+	if (st->data_size)
+		aion_anon_unmap(AION_HANDLE_SELF, st->data_vaddr,
+				(st->data_size + 4095) & ~4095ull);
+}
+
+/* Record 0: the root directory, the capability "vfs" names. */
+static int64_t publish_root(void)
+{
+	struct vfs_open *root;
+	int64_t err = vfs_open_new(vfs_root_fs.root, VFS_O_READ | VFS_O_DIRECTORY, &root);
+	if (err)
+		return err;
+	for (;;) {
+		err = init_register(SVC_INIT_EP, &buf, VFS_NAME, root->cap, AION_RIGHT_SEND);
+		if (err != -AION_EAGAIN)
+			return err;
+		aion_sleep_ns(20 * MS);
+	}
+}
+
+/* Finds the record a badge names and serves the call on it. */
+static void serve_one(const struct aion_msg *m)
+{
+	struct aion_serve_req r;
+	aion_serve_begin(&r, &buf, m, AION_TAG_LABEL(m->tag));
+	struct vfs_open *o = vfs_open_find(m->badge);
+	r.ctx = (int64_t)(uintptr_t)o;
+	aion_serve_end(&r, o ? aion_serve_dispatch(&table, &r) : -AION_EBADF);
+}
+
+int64_t aion_main(uint64_t arg)
+{
+	const struct aion_startup *st = (const struct aion_startup *)arg;
+	struct aion_msg m;
+
+	int64_t err = aion_ipc_buffer(&buf);
+	int64_t ep = err ? err : aion_endpoint_create();
+	if (ep < 0 || (err = ramfs_init(&vfs_root_fs, 1))) {
+		aion_printf("vfsd: setup failed err=%s", aion_error_name(ep < 0 ? ep : err));
+		return 1;
+	}
+	vfs_ep = (aion_handle_t)ep;
+	unpack(st);
+	if ((err = publish_root())) {
+		aion_printf("vfsd: register failed err=%s", aion_error_name(err));
+		return 1;
+	}
+	aion_printf("vfsd: serving \"%s\" opens_max=%u", VFS_NAME, VFS_OPENS_MAX);
+	for (;;) {
+		err = aion_recv(vfs_ep, &m, AION_FOREVER);
+		if (err) {
+			aion_printf("vfsd: recv failed err=%s", aion_error_name(err));
+			aion_sleep_ns(100 * MS);
+			continue;
+		}
+		serve_one(&m);
+	}
+}

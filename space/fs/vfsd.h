@@ -1,0 +1,71 @@
+/* vfsd's parts: open records (records.c), path calls (path_ops.c),
+ * open-object calls (object_ops.c), the server loop (vfsd.c). */
+#ifndef FS_VFSD_H
+#define FS_VFSD_H
+
+#include "aion/vfs.h"
+#include "libaion/lib.h"
+#include "libaion/serve.h"
+#include "path.h"
+#include "ramfs.h"
+
+/* The server's handle table has 256 slots: each open record holds one. */
+#define VFS_OPENS_MAX   192
+
+/* One open record: what a capability's badge names. */
+struct vfs_open {
+	struct rnode *node;             /* NULL: free */
+	uint32_t gen;
+	uint32_t flags;                 /* VFS_O_* */
+	uint64_t pos;                   /* files: byte offset; directories: entry index */
+	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
+};
+
+extern struct ramfs vfs_root_fs;
+extern aion_handle_t vfs_ep;
+extern struct vfs_mount vfs_mounts[VFS_MOUNTS_MAX];
+
+/* records.c */
+/* The record the badge names, or NULL (closed, reused, foreign). */
+struct vfs_open *vfs_open_find(uint64_t badge);
+/* A new record for node and its capability (SEND): 0 or -AION_E.... */
+int64_t vfs_open_new(struct rnode *node, uint32_t flags, struct vfs_open **out);
+void vfs_open_end(struct vfs_open *o);
+unsigned vfs_open_index(const struct vfs_open *o);
+/* OFD locks' owner: the record itself (bit 63 set: no token has it). */
+uint64_t vfs_open_owner(const struct vfs_open *o);
+unsigned vfs_opens_used(void);
+
+/* The record a call's badge named (the dispatcher checked it). */
+static inline struct vfs_open *vfs_req_open(const struct aion_serve_req *r)
+{
+	return (struct vfs_open *)(uintptr_t)r->ctx;
+}
+
+/* path_ops.c and object_ops.c: the handlers */
+int64_t vfs_on_open(struct aion_serve_req *r);
+int64_t vfs_on_mkdir(struct aion_serve_req *r);
+int64_t vfs_on_unlink(struct aion_serve_req *r);
+int64_t vfs_on_rmdir(struct aion_serve_req *r);
+int64_t vfs_on_rename(struct aion_serve_req *r);
+int64_t vfs_on_stat(struct aion_serve_req *r);
+int64_t vfs_on_chmod(struct aion_serve_req *r);
+int64_t vfs_on_read(struct aion_serve_req *r);
+int64_t vfs_on_write(struct aion_serve_req *r);
+int64_t vfs_on_seek(struct aion_serve_req *r);
+int64_t vfs_on_fstat(struct aion_serve_req *r);
+int64_t vfs_on_trunc(struct aion_serve_req *r);
+int64_t vfs_on_sync(struct aion_serve_req *r);
+int64_t vfs_on_getdents(struct aion_serve_req *r);
+int64_t vfs_on_getfl(struct aion_serve_req *r);
+int64_t vfs_on_setfl(struct aion_serve_req *r);
+int64_t vfs_on_close(struct aion_serve_req *r);
+int64_t vfs_on_fchmod(struct aion_serve_req *r);
+/* lock_ops.c */
+int64_t vfs_on_lock(struct aion_serve_req *r);
+/* After locks went away: waiting SETW calls that fit now are answered. */
+void vfs_lock_waiters_run(void);
+/* A record closes: its waiting calls get -AION_EBADF. */
+void vfs_lock_waiters_drop(const struct vfs_open *o);
+
+#endif /* FS_VFSD_H */
