@@ -26,4 +26,14 @@ long __aion_munmap(uintptr_t a, size_t len) POSIX_HIDDEN;
 long __aion_mprotect(uintptr_t a, size_t len, int prot) POSIX_HIDDEN;
 long __aion_madvise(uintptr_t a, size_t len, int advice) POSIX_HIDDEN;
 
+/* Threads (thread.c): Linux's calls and results (-errno). */
+struct timespec;
+long __aion_gettid(void) POSIX_HIDDEN;
+long __aion_set_tid_address(int *ctid) POSIX_HIDDEN;
+long __aion_set_tls(uintptr_t base) POSIX_HIDDEN;
+long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
+		  volatile int *uaddr2, int val3) POSIX_HIDDEN;
+/* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
+_Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
+
 #endif

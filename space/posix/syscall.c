@@ -7,11 +7,11 @@
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
  * Today: write/writev to fds 1 and 2 (the console log, one DEBUG_LOG per
- * line), exit/exit_group (THREAD_EXIT), the two calls musl's startup
- * makes (set_tid_address, and the thread pointer: arch_prctl(ARCH_SET_FS)
- * and set_thread_area), memory (mem.c: brk, mmap, munmap, mprotect,
- * madvise), the monotonic clocks and nanosleep. Everything else is
- * -ENOSYS (docs/posix.md).
+ * line), exit/exit_group (THREAD_EXIT), threads (thread.c: the thread
+ * pointer through arch_prctl(ARCH_SET_FS) and set_thread_area,
+ * set_tid_address, gettid, futex, the exit of one thread), memory (mem.c:
+ * brk, mmap, munmap, mprotect, madvise), the monotonic clocks and
+ * nanosleep. Everything else is -ENOSYS (docs/posix.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,10 +24,6 @@
 #include "posix.h"
 
 #define ARCH_SET_FS     0x1002          /* Linux's arch_prctl code */
-#define MAIN_TID        1               /* the one thread of a process, for now */
-
-/* The thread pointer musl's __get_tp returns (pthread_arch.h). */
-__attribute__((visibility("hidden"))) unsigned long __aion_tp;
 
 /*
  * Output of fds 1 and 2: bytes gather until a newline (or a full log
@@ -85,11 +81,12 @@ static long sys_writev(long fd, const struct iovec *iov, long cnt)
 	return total;
 }
 
-__attribute__((noreturn)) static void sys_exit(long code)
+/* The whole process. */
+__attribute__((noreturn)) static void sys_exit_group(long code)
 {
 	__aion_posix_flush();
-	/* POSIX keeps the low 8 bits of the status. */
-	aion_thread_exit(code & 0xff);
+	/* POSIX keeps the low 8 bits of the status; other threads end too. */
+	aion_unit_exit(code & 0xff);
 }
 
 /* Monotonic clocks only: no wall clock reaches a unit yet (docs/posix.md). */
@@ -130,18 +127,24 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_writev:
 		return sys_writev(a, (const struct iovec *)b, c);
 	case SYS_exit:
+		__aion_thread_exit(a);
 	case SYS_exit_group:
-		sys_exit(a);
+		sys_exit_group(a);
 	case SYS_set_tid_address:
-		return MAIN_TID;
+		return __aion_set_tid_address((int *)a);
+	case SYS_gettid:
+		return __aion_gettid();
 	case SYS_arch_prctl:
 		if (a != ARCH_SET_FS)
 			return -EINVAL;
-		__aion_tp = (unsigned long)b;
-		return 0;
+		return __aion_set_tls((uintptr_t)b);
 	case SYS_set_thread_area:
-		__aion_tp = (unsigned long)a;
-		return 0;
+		return __aion_set_tls((uintptr_t)a);
+	case SYS_futex:
+		return __aion_futex((volatile int *)a, (int)b, (int)c,
+				    (const struct timespec *)d, (volatile int *)e, (int)f);
+	case SYS_sched_yield:
+		return aion_yield();
 	case SYS_brk:
 		return __aion_brk((uintptr_t)a);
 	case SYS_mmap:

@@ -9,12 +9,16 @@
  *                unit "printf"
  *   posixmalloc  tests/posix/malloc.c (malloc, mmap, clock; exit 0, its
  *                line "malloc: ok ..."), unit "malloc"
+ *   posixthreads tests/posix/threads.c (pthreads: mutex, condition
+ *                variable, join, __thread, once, timed wait; exit 0, its
+ *                lines "threads: ..."), unit "threads"
  */
 #include "utest.h"
 
 extern const char posix_printf_elf[], posix_printf_elf_end[];
 extern const char posix_hello_stdio_elf[], posix_hello_stdio_elf_end[];
 extern const char posix_malloc_elf[], posix_malloc_elf_end[];
+extern const char posix_threads_elf[], posix_threads_elf_end[];
 
 static void run(const char *test, const char *name, uint64_t quota, const char *image,
 		const char *end)
@@ -56,4 +60,10 @@ void test_posixprintf(void)
 void test_posixmalloc(void)
 {
 	run("posixmalloc", "malloc", 2048, posix_malloc_elf, posix_malloc_elf_end);
+}
+
+/* 8 MiB: five threads' stacks and TLS (musl's default stack: 128 KiB). */
+void test_posixthreads(void)
+{
+	run("posixthreads", "threads", 2048, posix_threads_elf, posix_threads_elf_end);
 }
