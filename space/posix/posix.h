@@ -35,5 +35,8 @@ long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *t
 		  volatile int *uaddr2, int val3) POSIX_HIDDEN;
 /* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
 _Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
+/* musl's __unmapself: unmaps [base, base+size), this thread's stack and
+ * TLS, then ends the thread (a detached thread's last step). */
+_Noreturn void __aion_unmapself(void *base, size_t size) POSIX_HIDDEN;
 
 #endif

@@ -75,15 +75,13 @@ long __aion_set_tls(uintptr_t base)
 }
 
 /*
- * SYS_exit: this thread only. Its tid word is cleared and woken last,
- * with no stack use after the store: a joiner may unmap this stack as
- * soon as it sees the word clear (musl's pthread_join, __tl_sync). The
- * kernel need not do it: THREAD_EXIT takes only registers.
+ * Ends the calling thread; its tid word ctid (if any) is cleared and
+ * woken last, with no stack use after the store: a joiner may unmap this
+ * stack as soon as it sees the word clear (musl's pthread_join,
+ * __tl_sync). The kernel need not do it: THREAD_EXIT takes only registers.
  */
-_Noreturn void __aion_thread_exit(long code)
+static _Noreturn void exit_clearing(volatile int *ctid, long code)
 {
-	volatile int *ctid = self.ctid;
-
 	if (!ctid)
 		aion_thread_exit(code);
 	__asm__ volatile("movl $0, (%[w])\n\t"
@@ -99,6 +97,47 @@ _Noreturn void __aion_thread_exit(long code)
 			 : [w] "r"(ctid), [code] "r"(code), [wake] "i"(AION_SYS_FUTEX_WAKE),
 			   [exit] "i"(AION_SYS_THREAD_EXIT)
 			 : "rax", "rcx", "r11", "rdi", "rsi", "memory");
+	__builtin_unreachable();
+}
+
+/* SYS_exit: this thread only. */
+_Noreturn void __aion_thread_exit(long code)
+{
+	exit_clearing(self.ctid, code);
+}
+
+/*
+ * A detached thread's end (musl's __unmapself, the overlay's
+ * src/thread/aion_x86_64/__unmapself.c): its stack and TLS go, then the
+ * thread. munmap is C and needs a stack, and the exit needs the tid word,
+ * which lives in the TLS: both move to static storage first. One thread
+ * at a time gets here: it holds musl's thread list lock, which is its
+ * tid word, until exit_clearing releases it (as musl's own generic
+ * __unmapself relies on).
+ */
+static char dying_stack[1024] __attribute__((aligned(16)));
+static struct {
+	uintptr_t base;
+	size_t size;
+	volatile int *ctid;
+} dying;
+
+static _Noreturn void unmap_and_exit(void)
+{
+	__aion_munmap(dying.base, dying.size);
+	exit_clearing(dying.ctid, 0);
+}
+
+_Noreturn void __aion_unmapself(void *base, size_t size)
+{
+	dying.base = (uintptr_t)base;
+	dying.size = size;
+	dying.ctid = self.ctid;
+	/* call, not jmp: unmap_and_exit starts with the stack the ABI wants. */
+	__asm__ volatile("movq %0, %%rsp\n\t"
+			 "call *%1"
+			 : : "r"(dying_stack + sizeof(dying_stack)), "r"(unmap_and_exit)
+			 : "memory");
 	__builtin_unreachable();
 }
 

@@ -441,6 +441,7 @@ THREADS_LINES = [
     "handoff sum 5050",
     "once ran once",
     "timedwait ETIMEDOUT",
+    "detached 6 6",
     "exit leaves one blocked",
     "ok",
 ]

@@ -5,6 +5,7 @@
  * ends it while one thread still waits (or the test times out).
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <errno.h>
@@ -80,6 +81,17 @@ static void *call_once(void *arg)
 {
 	(void)arg;
 	pthread_once(&once, once_fn);
+	return NULL;
+}
+
+/* Detached: nobody joins; each frees its own stack and TLS at its end. */
+static sem_t detached_done;
+
+static void *detached(void *arg)
+{
+	(void)arg;
+	tls_word++;
+	sem_post(&detached_done);
 	return NULL;
 }
 
@@ -167,6 +179,26 @@ int main(void)
 	long waited = now_ms() - t0;
 	snprintf(line, sizeof(line), "threads: timedwait %s", r == ETIMEDOUT ? "ETIMEDOUT" : "other");
 	check(r == ETIMEDOUT && waited >= 45 && waited < 5000, line);
+
+	/* 6 detached threads, 3 at a time; the later ones may reuse memory
+	 * the earlier ones gave back. A fault in their end ends the program. */
+	pthread_attr_t da;
+	int started = 0, posted = 0;
+	sem_init(&detached_done, 0, 0);
+	pthread_attr_init(&da);
+	pthread_attr_setdetachstate(&da, PTHREAD_CREATE_DETACHED);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3; i++) {
+			pthread_t d;
+			started += pthread_create(&d, &da, detached, NULL) == 0;
+		}
+		for (int i = 0; i < 3; i++)
+			posted += sem_wait(&detached_done) == 0;
+		struct timespec pause = { 0, 20 * 1000000 };
+		nanosleep(&pause, NULL);        /* they finish exiting */
+	}
+	snprintf(line, sizeof(line), "threads: detached %d %d", started, posted);
+	check(started == 6 && posted == 6, line);
 
 	pthread_t blocked;
 	check(pthread_create(&blocked, NULL, block_forever, NULL) == 0,
