@@ -8,7 +8,8 @@
  *   read them through %fs after each of many yields to each other.
  *   A unit destroyed while its threads wait (with and without deadlines)
  *   gives every frame and object back, and no chain keeps a link to them:
- *   wakes on 1,024 addresses walk every chain afterwards.
+ *   wakes on 1,024 addresses walk every chain afterwards, once the freed
+ *   frames are ours again and full of a non-canonical pattern.
  */
 #include "utest.h"
 
@@ -17,6 +18,8 @@
 #define LOW_PAGE        0x1000ull               /* AION_USER_MIN: read as %fs:0x1000 */
 #define LOW_MAGIC       0x10f5ba5e0ull
 #define FUTEX_PRIO      90                      /* below utest's: it runs first */
+#define SCRIBBLE_VA     0x0000000058000000ull
+#define SCRIBBLE_PAGES  1024
 
 static volatile uint32_t word;
 static volatile uint32_t woke;
@@ -129,10 +132,21 @@ static int64_t destroy_waiting(void)
 	}
 	aion_sleep_ns(20 * MS);
 	utest_reap(u, t);
-	/* A link left to a freed thread would be walked by one of these. */
+	/* Its frames, thread objects' pages among them, come back to us full
+	 * of a non-canonical pattern; a link left to a freed thread would then
+	 * be followed by one of the wakes below to an address that faults in
+	 * the kernel. */
+	int64_t mapped = aion_anon_map(AION_HANDLE_SELF, SCRIBBLE_VA, SCRIBBLE_PAGES * 4096,
+				       AION_PROT_READ | AION_PROT_WRITE);
+	if (!mapped)
+		for (uint64_t *p = (uint64_t *)SCRIBBLE_VA;
+		     p < (uint64_t *)(SCRIBBLE_VA + SCRIBBLE_PAGES * 4096); p++)
+			*p = 0xa5a5a5a5a5a5a5a5ull;
 	static uint32_t sweep[1024];
 	for (unsigned i = 0; i < 1024; i++)
 		aion_futex_wake(&sweep[i], 1);
+	if (!mapped)
+		aion_anon_unmap(AION_HANDLE_SELF, SCRIBBLE_VA, SCRIBBLE_PAGES * 4096);
 	aion_system_info(&after);
 	int64_t df = (int64_t)after.free_frames - (int64_t)before.free_frames;
 	int64_t dobj = (int64_t)after.kernel_objects - (int64_t)before.kernel_objects;
