@@ -33,6 +33,8 @@ long __aion_set_tid_address(int *ctid) POSIX_HIDDEN;
 long __aion_set_tls(uintptr_t base) POSIX_HIDDEN;
 long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
 		  volatile int *uaddr2, int val3) POSIX_HIDDEN;
+/* tkill: only musl's cancel signal, which needs no delivery (thread.c). */
+long __aion_tkill(long tid, long sig) POSIX_HIDDEN;
 /* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
 _Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
 /* musl's __unmapself: unmaps [base, base+size), this thread's stack and

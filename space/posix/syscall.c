@@ -143,6 +143,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_futex:
 		return __aion_futex((volatile int *)a, (int)b, (int)c,
 				    (const struct timespec *)d, (volatile int *)e, (int)f);
+	case SYS_tkill:
+		return __aion_tkill(a, b);
 	case SYS_sched_yield:
 		return aion_yield();
 	case SYS_brk:

@@ -198,6 +198,22 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	return err ? (int)errno_of(err) : st->tid;
 }
 
+/*
+ * tkill: no signals yet. pthread_cancel sets the target's cancel flag,
+ * then sends SIGCANCEL to interrupt it; the flag alone acts at the
+ * target's next cancellation point (__syscall_cp_asm, the overlay), so
+ * that signal is accepted and dropped. A target blocked in a futex stays
+ * blocked until something else wakes it (docs/posix.md, Threads).
+ */
+#define SIGCANCEL               33      /* musl's internal cancel signal */
+
+long __aion_tkill(long tid, long sig)
+{
+	if (tid <= 0 || tid >= next_tid)
+		return -ESRCH;
+	return sig == SIGCANCEL ? 0 : -ENOSYS;
+}
+
 /* Relative timeout to a monotonic deadline; 0: none; -1: invalid. */
 static int64_t deadline_of(const struct timespec *ts)
 {

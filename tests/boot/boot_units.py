@@ -442,6 +442,7 @@ THREADS_LINES = [
     "once ran once",
     "timedwait ETIMEDOUT",
     "detached 6 6",
+    "cancel 0 PTHREAD_CANCELED cleanup 1",
     "exit leaves one blocked",
     "ok",
 ]

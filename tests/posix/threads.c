@@ -95,6 +95,26 @@ static void *detached(void *arg)
 	return NULL;
 }
 
+/* Sleeps 1 ms at a time (nanosleep: a cancellation point) until cancelled. */
+static volatile int cleaned;
+
+static void cleanup(void *arg)
+{
+	(void)arg;
+	cleaned = 1;
+}
+
+static void *sleep_until_cancelled(void *arg)
+{
+	struct timespec ms = { 0, 1000000 };
+	(void)arg;
+	pthread_cleanup_push(cleanup, NULL);
+	for (;;)
+		nanosleep(&ms, NULL);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
 /* Blocks for good: exit must end the process with it (exit_group). */
 static pthread_mutex_t never_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
@@ -199,6 +219,19 @@ int main(void)
 	}
 	snprintf(line, sizeof(line), "threads: detached %d %d", started, posted);
 	check(started == 6 && posted == 6, line);
+
+	pthread_t victim;
+	void *vret = NULL;
+	int cr = pthread_create(&victim, NULL, sleep_until_cancelled, NULL);
+	struct timespec pause = { 0, 10 * 1000000 };
+	nanosleep(&pause, NULL);
+	if (!cr)
+		cr = pthread_cancel(victim);
+	if (!cr)
+		cr = pthread_join(victim, &vret);
+	snprintf(line, sizeof(line), "threads: cancel %d %s cleanup %d", cr,
+		 vret == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "other", cleaned);
+	check(cr == 0 && vret == PTHREAD_CANCELED && cleaned, line);
 
 	pthread_t blocked;
 	check(pthread_create(&blocked, NULL, block_forever, NULL) == 0,
