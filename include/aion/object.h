@@ -116,6 +116,10 @@ struct aion_system_info {
 	uint64_t time_slice_ns;
 	uint64_t idle_ns;               /* time the CPU spent idle since boot */
 	uint64_t syscall_restarts;      /* long calls cut at a preemption point */
+	/* The wall clock at uptime 0, ns since 1970 UTC: the host's clock (whole
+	 * seconds) when it started the VM, `aion.clock=` on the command line; 0
+	 * when not given. Wall time = realtime_boot_ns + CLOCK_NS. */
+	uint64_t realtime_boot_ns;
 };
 
 /* What CAP_INFO reports of a handle. */

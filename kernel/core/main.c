@@ -11,6 +11,7 @@
 #include "init_unit.h"
 #include "kobj.h"
 #include "ksyms.h"
+#include "syscalls.h"
 #include "common/string.h"
 #include "layout.h"
 #include "log.h"
@@ -25,6 +26,7 @@
 static struct mb2_info boot_info;
 static struct aion_acpi_power acpi_power;
 static unsigned boot_node;
+uint64_t realtime_boot_ns;
 /* The boot CPU's context becomes its idle thread, on the boot stack. */
 static struct thread idle_thread;
 
@@ -44,6 +46,12 @@ static void apply_cmdline(const char *cmdline)
 			node = node * 10 + (unsigned)(*p - '0');
 	log_set_node(node);
 	boot_node = node;
+	/* Seconds since 1970; cmdline_decimal saturates near 2^60, so cap it
+	 * where ns still fit 64 bits (year 2554). */
+	if (cmdline_get(cmdline, "aion.clock", val, sizeof(val))) {
+		unsigned long long s = cmdline_decimal(val);
+		realtime_boot_ns = s < 18000000000ull ? s * 1000000000ull : 0;
+	}
 }
 
 static void log_boot_info(const struct mb2_info *bi)

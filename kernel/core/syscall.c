@@ -72,6 +72,7 @@ int64_t sys_system_info(const struct sys_args *a)
 		.time_slice_ns = SCHED_SLICE_NS,
 		.idle_ns = sched_idle_ns(),
 		.syscall_restarts = syscall_restarts,
+		.realtime_boot_ns = realtime_boot_ns,
 	};
 	return copy_to_user(a->a0, &info, sizeof(info));
 }

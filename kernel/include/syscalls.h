@@ -70,6 +70,9 @@ static inline int lookup_slot(uint64_t h, uint32_t type, uint32_t need,
 /* Puts a new object in the caller's table; the table takes the reference. */
 int64_t install(struct kobj *o, uint32_t rights);
 
+/* SYSTEM_INFO's realtime_boot_ns (main.c, from `aion.clock=`). */
+extern uint64_t realtime_boot_ns;
+
 /* An absolute deadline from a relative timeout (0: none). */
 uint64_t deadline_after(uint64_t timeout_ns);
 

@@ -3,6 +3,7 @@
  * (UNIT_CREATE, ANON_MAP, MEM_WRITE, THREAD_CREATE, THREAD_START).
  */
 #include "libaion/lib.h"
+#include <stdbool.h>
 #include "common/elf.h"
 
 #define PAGE            4096ull
@@ -58,6 +59,41 @@ static int64_t load(const struct aion_spawn *sp, aion_handle_t u, uint64_t *entr
 	return err;
 }
 
+int64_t aion_argv_pack(char *out, size_t size, const char *const *argv,
+		       const char *const *envp, uint32_t *argc, uint32_t *envc)
+{
+	size_t len = 0;
+	uint32_t n[2] = { 0, 0 };
+	const char *const *lists[2] = { argv, envp };
+
+	if (size > AION_ARGV_MAX)
+		size = AION_ARGV_MAX;
+	for (unsigned l = 0; l < 2; l++)
+		for (unsigned i = 0; lists[l] && lists[l][i]; i++, n[l]++) {
+			size_t k = strlen(lists[l][i]) + 1;
+			if (k > size - len || n[0] + n[1] >= AION_ARGV_COUNT_MAX)
+				return -AION_ENOSPC;
+			memcpy(out + len, lists[l][i], k);
+			len += k;
+		}
+	*argc = n[0];
+	*envc = n[1];
+	return (int64_t)len;
+}
+
+/* The block holds exactly argc + envc strings within its length. */
+static bool argv_block_ok(const struct aion_spawn *sp)
+{
+	uint64_t strings = 0;
+	if (sp->argv_len > AION_ARGV_MAX || !sp->argv_block ||
+	    (uint64_t)sp->argc + sp->envc > AION_ARGV_COUNT_MAX ||
+	    sp->argv_block[sp->argv_len - 1] != '\0')
+		return false;
+	for (size_t i = 0; i < sp->argv_len; i++)
+		strings += sp->argv_block[i] == '\0';
+	return strings == (uint64_t)sp->argc + sp->envc;
+}
+
 static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
 {
 	struct aion_startup st = *sp->startup;
@@ -65,7 +101,19 @@ static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
 
 	st.magic = AION_STARTUP_MAGIC;
 	st.image_vaddr = st.image_size = 0;
-	if (sp->give_image) {
+	st.argv_len = 0;
+	st.argc = st.envc = 0;
+	if (sp->argv_len) {
+		if (!argv_block_ok(sp))
+			return -AION_EINVAL;
+		err = map_and_fill(u, AION_ARGV_VADDR, sp->argv_len,
+				   (const uint8_t *)sp->argv_block, sp->argv_len,
+				   AION_PROT_READ | AION_PROT_WRITE);
+		st.argv_len = sp->argv_len;
+		st.argc = sp->argc;
+		st.envc = sp->envc;
+	}
+	if (!err && sp->give_image) {
 		err = map_and_fill(u, IMAGE_VADDR, sp->image_size, sp->image,
 				   sp->image_size, AION_PROT_READ);
 		st.image_vaddr = IMAGE_VADDR;

@@ -17,6 +17,8 @@ void __aion_posix_flush(void) __attribute__((visibility("hidden")));
  */
 uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	__attribute__((visibility("hidden")));
+/* Bytes below the stack's top that block needs (start.S leaves them). */
+uint64_t __aion_posix_block_bytes(uint64_t startup) __attribute__((visibility("hidden")));
 
 /* Memory (mem.c): Linux's calls and results (-errno). */
 #define POSIX_HIDDEN __attribute__((visibility("hidden")))
@@ -26,8 +28,18 @@ long __aion_munmap(uintptr_t a, size_t len) POSIX_HIDDEN;
 long __aion_mprotect(uintptr_t a, size_t len, int prot) POSIX_HIDDEN;
 long __aion_madvise(uintptr_t a, size_t len, int advice) POSIX_HIDDEN;
 
-/* Threads (thread.c): Linux's calls and results (-errno). */
+/* Clocks and sleeps (time.c): Linux's calls and results (-errno). */
 struct timespec;
+struct timeval;
+long __aion_clock_gettime(long clock, struct timespec *ts) POSIX_HIDDEN;
+long __aion_clock_getres(long clock, struct timespec *res) POSIX_HIDDEN;
+long __aion_gettimeofday(struct timeval *tv) POSIX_HIDDEN;
+long __aion_time(long *t) POSIX_HIDDEN;
+long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
+			    struct timespec *rem) POSIX_HIDDEN;
+long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
+
+/* Threads (thread.c): Linux's calls and results (-errno). */
 long __aion_gettid(void) POSIX_HIDDEN;
 long __aion_set_tid_address(int *ctid) POSIX_HIDDEN;
 long __aion_set_tls(uintptr_t base) POSIX_HIDDEN;

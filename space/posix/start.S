@@ -3,17 +3,23 @@
  * program's first thread with rdi = the startup record its parent wrote
  * (or another word) and rsp = the top of its stack; musl's _start (crt1)
  * wants the System V initial stack instead: argc, argv, envp and auxv at
- * rsp. The page below the top is left for that block, built there by
- * __aion_posix_stack (startup.c) running below it, and musl's _start is
- * entered on it with the registers a fresh process has.
+ * rsp. __aion_posix_block_bytes (startup.c) says how much below the top
+ * that block takes (the argv block's strings count); that much is left,
+ * the block is built there by __aion_posix_stack running below it, and
+ * musl's _start is entered on it with the registers a fresh process has.
  */
 	.text
 	.globl __aion_posix_start
 	.type __aion_posix_start, @function
 __aion_posix_start:
 	xorl %ebp, %ebp
-	movq %rsp, %rsi
-	subq $4096, %rsp
+	movq %rdi, %rbx                 /* the startup record */
+	movq %rsp, %r12                 /* the stack's top */
+	call __aion_posix_block_bytes
+	subq %rax, %rsp
+	andq $-16, %rsp
+	movq %rbx, %rdi
+	movq %r12, %rsi
 	call __aion_posix_stack
 	movq %rax, %rsp
 	xorl %edx, %edx         /* no function for atexit (rtld_fini) */

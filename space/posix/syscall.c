@@ -7,11 +7,11 @@
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
  * Today: write/writev to fds 1 and 2 (the console log, one DEBUG_LOG per
- * line), exit/exit_group (THREAD_EXIT), threads (thread.c: the thread
- * pointer through arch_prctl(ARCH_SET_FS) and set_thread_area,
- * set_tid_address, gettid, futex, the exit of one thread), memory (mem.c:
- * brk, mmap, munmap, mprotect, madvise), the monotonic clocks and
- * nanosleep. Everything else is -ENOSYS (docs/posix.md).
+ * line), exit/exit_group (THREAD_EXIT, UNIT_EXIT), threads (thread.c:
+ * the thread pointer through arch_prctl(ARCH_SET_FS) and set_thread_area,
+ * set_tid_address, gettid, futex, tkill, the exit of one thread), memory
+ * (mem.c: brk, mmap, munmap, mprotect, madvise), the clocks and sleeps
+ * (time.c). Everything else is -ENOSYS (docs/posix.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -89,34 +89,6 @@ __attribute__((noreturn)) static void sys_exit_group(long code)
 	aion_unit_exit(code & 0xff);
 }
 
-/* Monotonic clocks only: no wall clock reaches a unit yet (docs/posix.md). */
-static long sys_clock_gettime(long clock, struct timespec *ts)
-{
-	switch (clock) {
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME: {
-		uint64_t ns = aion_clock_ns();
-		ts->tv_sec = (time_t)(ns / 1000000000u);
-		ts->tv_nsec = (long)(ns % 1000000000u);
-		return 0;
-	}
-	default:
-		return -EINVAL;
-	}
-}
-
-static long sys_nanosleep(const struct timespec *req, struct timespec *rem)
-{
-	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
-		return -EINVAL;
-	aion_sleep_ns((uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec);
-	if (rem)
-		*rem = (struct timespec){ 0, 0 };
-	return 0;
-}
-
 long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
 	switch (n) {
@@ -158,9 +130,21 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_madvise:
 		return __aion_madvise((uintptr_t)a, (size_t)b, (int)c);
 	case SYS_clock_gettime:
-		return sys_clock_gettime(a, (struct timespec *)b);
+		return __aion_clock_gettime(a, (struct timespec *)b);
+	case SYS_clock_getres:
+		return __aion_clock_getres(a, (struct timespec *)b);
+	case SYS_clock_settime:
+	case SYS_settimeofday:
+		return -EPERM;          /* the host sets the wall clock (docs/posix.md) */
+	case SYS_gettimeofday:
+		return __aion_gettimeofday((struct timeval *)a);
+	case SYS_time:
+		return __aion_time((long *)a);
 	case SYS_nanosleep:
-		return sys_nanosleep((const struct timespec *)a, (struct timespec *)b);
+		return __aion_nanosleep((const struct timespec *)a, (struct timespec *)b);
+	case SYS_clock_nanosleep:
+		return __aion_clock_nanosleep(a, b, (const struct timespec *)c,
+					      (struct timespec *)d);
 	default:
 		return -ENOSYS;
 	}

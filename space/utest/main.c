@@ -50,11 +50,19 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
 		[ROLE_FPU_ECHO] = "fpu-echo", [ROLE_FUTEX_WAITERS] = "futex-waiters",
 	};
+	/*
+	 * A role runs utest's own image, which carries the POSIX test programs
+	 * (Lua among them): its quota is what the role needs beyond the
+	 * image. The file's pages bound the loaded ones: its symbols outweigh
+	 * the .bss, which the file does not hold.
+	 */
+	uint64_t image_pages = (startup->image_size + 4095) / 4096;
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
-		.image_size = startup->image_size, .quota_frames = role == ROLE_FUZZ || role == ROLE_EAT_STACKS ||
-				 role == ROLE_STORM || role == ROLE_STORM_REVOKE ||
-				 role == ROLE_REVOKE_CUT ? 2048 : role == ROLE_TREE ? 4096 : 256,
+		.image_size = startup->image_size, .quota_frames = image_pages +
+			(role == ROLE_FUZZ || role == ROLE_EAT_STACKS || role == ROLE_STORM ||
+			 role == ROLE_STORM_REVOKE || role == ROLE_REVOKE_CUT ? 2048 :
+			 role == ROLE_TREE ? 4096 : 256),
 		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
 		.arg = role, .no_start = no_start,
 	};
@@ -174,6 +182,7 @@ static const struct {
 	{ "posix", test_posix },
 	{ "posixprintf", test_posixprintf },
 	{ "posixmalloc", test_posixmalloc },
+	{ "posixdiff", test_posixdiff },
 	{ "posixthreads", test_posixthreads },
 	{ "futex", test_futex },
 	{ "fpu", test_fpu },

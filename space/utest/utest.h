@@ -178,6 +178,7 @@ void test_revokefault(void);
 void test_posix(void);           /* posix_tests.c: musl programs */
 void test_posixprintf(void);
 void test_posixmalloc(void);
+void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixthreads(void);
 void test_futex(void);           /* futex_tests.c: FUTEX_WAIT/WAKE, THREAD_SET_TLS */
 int64_t futex_waiters_role(void);

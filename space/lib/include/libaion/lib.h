@@ -47,7 +47,31 @@ struct aion_startup {
 	 */
 	uint64_t posix_proc;
 	uint64_t posix_fs;
+	/*
+	 * A POSIX program's argv and environment, when argv_len > 0: argc
+	 * then envc NUL-terminated strings, one after the other, at
+	 * AION_ARGV_VADDR in the child, argv_len bytes (aion_spawn writes
+	 * them from struct aion_spawn's argv_block; aion_argv_pack makes
+	 * one). When 0, a POSIX program splits args at spaces.
+	 */
+	uint64_t argv_len;
+	uint32_t argc, envc;
 };
+
+/* Where the argv block goes, read-write (a program may change its argv
+ * strings), and its limits: musl's ARG_MAX, and the strings' pointers in
+ * the initial stack (space/posix/startup.c). */
+#define AION_ARGV_VADDR         0x0000000000310000ull
+#define AION_ARGV_MAX           (128u * 1024u)
+#define AION_ARGV_COUNT_MAX     4000u
+
+/*
+ * Packs argv (NULL-terminated) and envp (NULL-terminated, or NULL) into
+ * out as struct aion_startup's block. Returns its length, or -AION_ENOSPC
+ * when it exceeds size, AION_ARGV_MAX or AION_ARGV_COUNT_MAX strings.
+ */
+int64_t aion_argv_pack(char *out, size_t size, const char *const *argv,
+		       const char *const *envp, uint32_t *argc, uint32_t *envc);
 
 struct aion_spawn {
 	const char *name;
@@ -57,6 +81,9 @@ struct aion_spawn {
 	unsigned max_prio, prio;
 	uint64_t arg;                   /* main's argument, unless startup is set */
 	const struct aion_startup *startup;     /* written at AION_STARTUP_VADDR */
+	const char *argv_block;         /* with startup: the argv block, and its */
+	size_t argv_len;                /* length and counts (aion_argv_pack) */
+	uint32_t argc, envc;
 	int give_image;                 /* copy the image for the child too */
 	int no_start;                   /* leave the thread for aion_thread_start */
 	unsigned stack_pages;

@@ -1,0 +1,132 @@
+/*
+ * The clocks and sleeps of the POSIX layer, answered in the program's own
+ * unit: no server is needed, since the kernel's CLOCK_NS is the monotonic
+ * clock and SYSTEM_INFO tells where the wall clock stood at uptime 0
+ * (realtime_boot_ns: the host's clock when it started the VM, whole
+ * seconds, `aion.clock=`). Wall time is that plus CLOCK_NS; nothing on a
+ * node can set it (docs/posix.md "Time").
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/time.h>
+#include <time.h>
+#include "libaion/sys.h"
+#include "posix.h"
+
+#define NS_PER_S 1000000000ull
+
+/* 0 until first asked; then the base, or UINT64_MAX for "not given". */
+static uint64_t realtime_base;
+
+static int realtime_ns(uint64_t *ns)
+{
+	if (!realtime_base) {
+		struct aion_system_info info = { 0 };
+		realtime_base = aion_system_info(&info) == 0 && info.realtime_boot_ns
+			? info.realtime_boot_ns : UINT64_MAX;
+	}
+	if (realtime_base == UINT64_MAX)
+		return -EINVAL;         /* no wall clock: no made-up date */
+	*ns = realtime_base + aion_clock_ns();
+	return 0;
+}
+
+static int clock_ns(long clock, uint64_t *ns)
+{
+	switch (clock) {
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = aion_clock_ns();
+		return 0;
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI:                 /* no leap second table: TAI as UTC */
+		return realtime_ns(ns);
+	default:                        /* CPU-time clocks: not yet (docs) */
+		return -EINVAL;
+	}
+}
+
+long __aion_clock_gettime(long clock, struct timespec *ts)
+{
+	uint64_t ns;
+	int err = clock_ns(clock, &ns);
+	if (err)
+		return err;
+	ts->tv_sec = (time_t)(ns / NS_PER_S);
+	ts->tv_nsec = (long)(ns % NS_PER_S);
+	return 0;
+}
+
+long __aion_clock_getres(long clock, struct timespec *res)
+{
+	uint64_t ns;
+	int err = clock_ns(clock, &ns);
+	if (err)
+		return err;
+	if (res)
+		*res = (struct timespec){ 0, 1 };       /* CLOCK_NS counts ns */
+	return 0;
+}
+
+long __aion_gettimeofday(struct timeval *tv)
+{
+	uint64_t ns;
+	int err = realtime_ns(&ns);
+	if (err)
+		return err;
+	if (tv) {
+		tv->tv_sec = (time_t)(ns / NS_PER_S);
+		tv->tv_usec = (suseconds_t)(ns % NS_PER_S / 1000);
+	}
+	return 0;
+}
+
+long __aion_time(long *t)
+{
+	uint64_t ns;
+	int err = realtime_ns(&ns);
+	if (err)
+		return err;
+	if (t)
+		*t = (long)(ns / NS_PER_S);
+	return (long)(ns / NS_PER_S);
+}
+
+static int timespec_ns(const struct timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NS_PER_S)
+		return -EINVAL;
+	*ns = (uint64_t)ts->tv_sec > UINT64_MAX / NS_PER_S - 1 ? UINT64_MAX
+		: (uint64_t)ts->tv_sec * NS_PER_S + (uint64_t)ts->tv_nsec;
+	return 0;
+}
+
+/* No signals interrupt a sleep yet, so it always runs out and rem is 0. */
+long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
+			    struct timespec *rem)
+{
+	uint64_t want, now;
+	int err = timespec_ns(req, &want);
+	if (!err)
+		err = clock_ns(clock, &now);
+	if (err)
+		return err;
+	if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME)
+		return -EINVAL;         /* as Linux: the coarse and raw clocks cannot sleep */
+	/* A deadline on the wall clock is one on the monotonic clock: the wall
+	 * clock never jumps here. */
+	uint64_t left = !(flags & TIMER_ABSTIME) ? want : want > now ? want - now : 0;
+	uint64_t mono = aion_clock_ns();
+	aion_sleep_until(left > UINT64_MAX - mono ? UINT64_MAX : mono + left);
+	if (rem && !(flags & TIMER_ABSTIME))
+		*rem = (struct timespec){ 0, 0 };
+	return 0;
+}
+
+long __aion_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return __aion_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
+}
