@@ -86,7 +86,7 @@ struct aion_unit_info {
 	uint64_t used_frames;           /* frames it holds now */
 	char name[32];
 	uint32_t id;                    /* as in kernel log lines and fault notices */
-	uint32_t reserved;
+	uint32_t max_prio;              /* the highest priority its threads may take */
 	uint64_t syscalls;              /* system calls its threads made */
 };
 

@@ -311,7 +311,35 @@
 		DOC("`unit`, `index` (0..255), `out` (`struct aion_cap_info`)",              \
 		    "the handle in that unit",                                               \
 		    "handle (unit, `READ`); `ERANGE` index; `ENOENT` empty slot; "           \
-		    "`EFAULT`"))
+		    "`EFAULT`"))                                                             \
+	/* The FS base thread runs user code with (its TLS pointer); new: 0. */              \
+	X(THREAD_SET_TLS,      thread_set_tls,      47, ARGS2(aion_handle_t, thread,         \
+		uint64_t, base),                                                             \
+		USE(HANDLE(THREAD, CONTROL), ADDR),                                          \
+		DOC("`thread` (`AION_HANDLE_SELF`: the caller), `base` (0 or a user-half "  \
+		    "address)", "0",                      \
+		    "handle (thread, `CONTROL`); `EFAULT` base outside the user half; "      \
+		    "`EDEAD` the thread ended"))                                             \
+	/* Blocks while the u32 at uaddr equals expected, until a FUTEX_WAKE on  */          \
+	/* the same (unit, uaddr) or the monotonic deadline (0: none).           */          \
+	X(FUTEX_WAIT,          futex_wait,          48, ARGS3(const uint32_t *, uaddr,       \
+		uint32_t, expected, uint64_t, deadline_ns),                                  \
+		USE(ADDR, VAL(0xa10e), VAL(1)),                                              \
+		DOC("`uaddr` (4-aligned), `expected`, `deadline_ns` (monotonic; 0: none)",   \
+		    "0 when woken by `FUTEX_WAKE`",                                          \
+		    "`EINVAL` uaddr not 4-aligned; `EFAULT` uaddr not readable; `EAGAIN` "   \
+		    "the word is not `expected`; `ETIMEDOUT` the deadline passed; "          \
+		    "`ENOSPC` sleep queue full"))                                            \
+	/* Wakes up to count threads of the caller's unit waiting on uaddr. */               \
+	X(FUTEX_WAKE,          futex_wake,          49, ARGS2(const uint32_t *, uaddr,       \
+		uint32_t, count),                                                            \
+		USE(ADDR, VAL(1)),                                                           \
+		DOC("`uaddr` (4-aligned), `count`", "threads woken (≤ count)",               \
+		    "`EINVAL` uaddr not 4-aligned; `EFAULT` uaddr outside the user half"))    \
+	/* The caller's unit ends with code, every thread of it (POSIX exit). */             \
+	X(UNIT_EXIT,           unit_exit,           50, OWN,                                 \
+		USE(VAL(0)),                                                                 \
+		DOC("`code`", "does not return", "–"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

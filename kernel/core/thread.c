@@ -10,6 +10,7 @@
 #include "arch.h"
 #include "common/string.h"
 #include "endpoint.h"
+#include "futex.h"
 #include "layout.h"
 #include "log.h"
 #include "memory.h"
@@ -146,6 +147,7 @@ void thread_kill(struct thread *t)
 		return;
 	sched_unqueue(t);
 	ipc_thread_gone(t);
+	futex_thread_gone(t);
 	t->state = AION_THREAD_DEAD;
 	if (started)
 		unit_thread_gone(t->unit, t->exit_code);
@@ -282,4 +284,25 @@ int64_t sys_thread_info(const struct sys_args *a)
 	if (t == sched_current())
 		info.cpu_ns += arch_clock_ns() - t->ran_since;
 	return copy_to_user(a->a1, &info, sizeof(info));
+}
+
+int64_t sys_thread_set_tls(const struct sys_args *a)
+{
+	struct thread *t = sched_current();
+	/* AION_HANDLE_SELF: the calling thread, which holds no handle to
+	 * itself (a program's first thread). */
+	int err = a->a0 == AION_HANDLE_SELF ? 0 :
+		  lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	if (err)
+		return err;
+	/* 0 or a user-half address: never a kernel one, never non-canonical
+	 * (WRMSR would #GP in the kernel). */
+	if (a->a1 >= AION_USER_END)
+		return -AION_EFAULT;
+	if (t->state == AION_THREAD_DEAD)
+		return -AION_EDEAD;
+	t->fs_base = a->a1;
+	if (t == sched_current())
+		arch_thread_tls_load(t);
+	return 0;
 }

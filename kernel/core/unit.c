@@ -289,6 +289,7 @@ int64_t sys_unit_info(const struct sys_args *a)
 		.quota_frames = u->quota,
 		.used_frames = u->used,
 		.id = u->id,
+		.max_prio = u->max_prio,
 		.syscalls = u->syscalls,
 	};
 	memcpy(info.name, u->name, sizeof(info.name));
@@ -394,4 +395,27 @@ int64_t sys_unit_fault_ep(const struct sys_args *a)
 		return err;
 	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge, self_unit());
 	return 0;
+}
+
+/*
+ * The caller's unit ends with a0 as its code (POSIX exit with threads
+ * alive): every thread dies; the others are reaped now, as a fault does,
+ * and the caller once off its stack.
+ */
+int64_t sys_unit_exit(const struct sys_args *a)
+{
+	struct thread *t = sched_current();
+	struct unit *u = t->unit;
+
+	if (unit_log_ok(u))
+		klog("unit exit unit=%s id=%u code=%d", u->name, u->id, (int32_t)a->a0);
+	t->exit_code = (int32_t)a->a0;
+	unit_end(u, AION_UNIT_EXITED, (int32_t)a->a0);
+	for (struct thread *o = u->threads, *next; o; o = next) {
+		next = o->unit_next;
+		if (o != t)
+			thread_reap(o);
+	}
+	sched_block();
+	return 0;                       /* not reached */
 }

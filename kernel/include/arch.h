@@ -57,6 +57,8 @@ extern char arch_boot_stack_top[];
  * unit) has none. Allocates nothing.
  */
 void arch_thread_switch(struct thread *prev, struct thread *next);
+/* Makes t's FS base (its TLS pointer) the CPU's; t runs on this CPU. */
+void arch_thread_tls_load(struct thread *t);
 
 /*
  * Saves the running thread's callee-saved registers and stack pointer in

@@ -71,6 +71,13 @@ struct thread {
 	uint64_t ipc_buffer;            /* user address of struct aion_ipc_buffer */
 	struct notification *bound;     /* referenced */
 	struct notification *waiting_on;
+
+	uint64_t fs_base;               /* THREAD_SET_TLS: loaded when it runs */
+	struct {                        /* FUTEX_WAIT (futex.c) */
+		uint64_t addr;          /* the word waited on, in t->unit */
+		struct thread *next, *prev;
+		bool queued;            /* on a wait chain */
+	} futex;
 };
 
 /* Boot: page tables for every kernel stack slot. */

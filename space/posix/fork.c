@@ -78,8 +78,17 @@ static long copy_all(aion_handle_t u)
 	return err;
 }
 
+/*
+ * The forking thread's thread pointer (musl's, at %fs:0), saved before
+ * the copy: the child's thread starts with FS base 0, and the POSIX
+ * layer's own state (thread.c's tid) and musl's (errno) are in TLS, so
+ * the child sets it before anything else.
+ */
+static uintptr_t fork_tp;
+
 void __aion_fork_child(uint64_t ep)
 {
+	aion_thread_set_tls(AION_HANDLE_SELF, fork_tp);
 	__aion_proc_forked(ep);
 }
 
@@ -99,6 +108,7 @@ long __aion_fork(void)
 	long pid = __aion_proc_call(PROC_FORK, 0, 0, 0, &unit);
 	if (pid < 0)
 		return pid;
+	__asm__ volatile("movq %%fs:0, %0" : "=r"(fork_tp));
 	if (__aion_ctx_save(&__aion_fork_ctx))
 		return 0;               /* the child, on its copy of this frame */
 	long err = copy_all((aion_handle_t)unit);

@@ -23,7 +23,16 @@ rm -rf "$work/tree"
 cp -rs "$src" "$work/tree"
 cp -R "$overlay/." "$work/tree/"
 
+# musl's Makefile does not track headers: when the overlay changed (a file,
+# or a link now pointing elsewhere), obj/ starts over.
+sum=$(cd "$overlay" && find . \( -type f -o -type l \) | LC_ALL=C sort | while IFS= read -r f; do
+	if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else echo "$f $(cksum <"$f")"; fi
+done | cksum)
+if [ "$(cat "$work/obj/.overlay-sum" 2>/dev/null)" != "$sum" ]; then
+	rm -rf "$work/obj"
+fi
 mkdir -p "$work/obj"
+echo "$sum" >"$work/obj/.overlay-sum"
 cd "$work/obj"
 # configure detects x86_64 from --target; ARCH=aion_x86_64 on make's
 # command line then picks the arch directory and the */aion_x86_64 sources.

@@ -130,5 +130,18 @@ long __aion_path_at(long dirfd, const char *path, aion_handle_t *cap, char *buf)
 long __aion_open_at(long dirfd, const char *path, long flags, long mode) POSIX_HIDDEN;
 /* Console output (syscall.c): fd kinds OUT and ERR. */
 long __aion_console_write(enum posix_kind kind, const void *p, size_t n) POSIX_HIDDEN;
+/* Threads (thread.c): Linux's calls and results (-errno). */
+long __aion_gettid(void) POSIX_HIDDEN;
+long __aion_set_tid_address(int *ctid) POSIX_HIDDEN;
+long __aion_set_tls(uintptr_t base) POSIX_HIDDEN;
+long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
+		  volatile int *uaddr2, int val3) POSIX_HIDDEN;
+/* tkill: only musl's cancel signal, which needs no delivery (thread.c). */
+long __aion_tkill(long tid, long sig) POSIX_HIDDEN;
+/* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
+_Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
+/* musl's __unmapself: unmaps [base, base+size), this thread's stack and
+ * TLS, then ends the thread (a detached thread's last step). */
+_Noreturn void __aion_unmapself(void *base, size_t size) POSIX_HIDDEN;
 
 #endif

@@ -26,4 +26,18 @@ __aion_posix_start:
 	jmp _start
 	.size __aion_posix_start, . - __aion_posix_start
 
+/*
+ * A new thread of the program (thread.c's __clone): rdi = its struct
+ * clone_start and rsp = the same address, 16-aligned, at the top of its
+ * stack; the call makes the frame the C ABI expects.
+ */
+	.globl __aion_clone_entry
+	.hidden __aion_clone_entry
+	.type __aion_clone_entry, @function
+__aion_clone_entry:
+	xorl %ebp, %ebp
+	call __aion_clone_run
+	ud2
+	.size __aion_clone_entry, . - __aion_clone_entry
+
 	.section .note.GNU-stack, "", @progbits

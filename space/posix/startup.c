@@ -2,7 +2,8 @@
  * The System V initial stack of a POSIX program, built from Aion's startup
  * record (start.S calls this before musl's _start). Layout, from the new
  * stack pointer up: argc; argv[0..argc-1], NULL; envp[0..envc-1], NULL;
- * auxv pairs ending in AT_NULL; then (the old args path) the argument
+ * auxv pairs ending in AT_NULL (AT_PHDR: the program headers, where musl
+ * finds the TLS segment); then (the old args path) the argument
  * strings, and AT_RANDOM's 16 bytes, all within the block start.S leaves
  * below top (__aion_posix_block_bytes).
  *
@@ -19,6 +20,9 @@
 
 #define ARGS_ARGV_MAX   (AION_ARGS_MAX / 2)
 #define FIXED_BYTES     4096            /* auxv, args' strings, AT_RANDOM */
+
+/* The program's own ELF header, mapped first in its text (posix.ld). */
+extern const Elf64_Ehdr __ehdr_start;
 
 static const struct aion_startup *record(uint64_t startup)
 {
@@ -105,6 +109,9 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		random[i] = (char)(seed >> 56);
 
 	const uint64_t aux[][2] = {
+		{ AT_PHDR, (uint64_t)&__ehdr_start + __ehdr_start.e_phoff },
+		{ AT_PHNUM, __ehdr_start.e_phnum },
+		{ AT_PHENT, sizeof(Elf64_Phdr) },
 		{ AT_PAGESZ, 4096 },
 		{ AT_RANDOM, (uint64_t)random },
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
@@ -118,7 +125,7 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	uint64_t *sp = (uint64_t *)((below - words * 8) & ~(uintptr_t)15);
 	uint64_t *w = sp;
 
-	_Static_assert(FIXED_BYTES > AION_ARGS_MAX + 16 + 8 * (4 + 16) + 16 + 8 * 4 + 16,
+	_Static_assert(FIXED_BYTES > AION_ARGS_MAX + 16 + 8 * (4 + 2 * 11) + 16 + 8 * 4 + 16,
 		       "the fixed part fits");
 	*w++ = argc;
 	for (unsigned i = 0; i < argc; i++)

@@ -7,11 +7,12 @@
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
  * Today: files and the fd table (files.c, paths.c, fd.c: the VFS), the
- * console as fds 0-2 (output: the log, one DEBUG_LOG per line), exit/exit_group (THREAD_EXIT), the two calls musl's startup
- * makes (set_tid_address, and the thread pointer: arch_prctl(ARCH_SET_FS)
- * and set_thread_area), memory (mem.c: brk, mmap, munmap, mprotect,
- * madvise), the clocks and sleeps (time.c). Everything else is
- * -ENOSYS (docs/posix.md).
+ * console as fds 0-2 (output: the log, one DEBUG_LOG per line), processes
+ * (proc.c, fork.c: procd), exit/exit_group (THREAD_EXIT, UNIT_EXIT), threads (thread.c:
+ * the thread pointer through arch_prctl(ARCH_SET_FS) and set_thread_area,
+ * set_tid_address, gettid, futex, tkill, the exit of one thread), memory
+ * (mem.c: brk, mmap, munmap, mprotect, madvise), the clocks and sleeps
+ * (time.c). Everything else is -ENOSYS (docs/posix.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,10 +25,6 @@
 #include "posix.h"
 
 #define ARCH_SET_FS     0x1002          /* Linux's arch_prctl code */
-#define MAIN_TID        1               /* the one thread of a process, for now */
-
-/* The thread pointer musl's __get_tp returns (pthread_arch.h). */
-__attribute__((visibility("hidden"))) unsigned long __aion_tp;
 
 /*
  * Output of fds 1 and 2: bytes gather until a newline (or a full log
@@ -76,14 +73,15 @@ long __aion_console_write(enum posix_kind kind, const void *p, size_t n)
 	return (long)n;
 }
 
-__attribute__((noreturn)) static void sys_exit(long code)
+/* The whole process. */
+__attribute__((noreturn)) static void sys_exit_group(long code)
 {
 	__aion_posix_flush();
 	/* Open files end with the process: the VFS's records and locks go. */
 	__aion_fd_close_all();
 	__aion_proc_exit(code);
-	/* POSIX keeps the low 8 bits of the status. */
-	aion_thread_exit(code & 0xff);
+	/* POSIX keeps the low 8 bits of the status; other threads end too. */
+	aion_unit_exit(code & 0xff);
 }
 
 long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
@@ -96,18 +94,26 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return r;
 	switch (n) {
 	case SYS_exit:
+		__aion_thread_exit(a);
 	case SYS_exit_group:
-		sys_exit(a);
+		sys_exit_group(a);
 	case SYS_set_tid_address:
-		return MAIN_TID;
+		return __aion_set_tid_address((int *)a);
+	case SYS_gettid:
+		return __aion_gettid();
 	case SYS_arch_prctl:
 		if (a != ARCH_SET_FS)
 			return -EINVAL;
-		__aion_tp = (unsigned long)b;
-		return 0;
+		return __aion_set_tls((uintptr_t)b);
 	case SYS_set_thread_area:
-		__aion_tp = (unsigned long)a;
-		return 0;
+		return __aion_set_tls((uintptr_t)a);
+	case SYS_futex:
+		return __aion_futex((volatile int *)a, (int)b, (int)c,
+				    (const struct timespec *)d, (volatile int *)e, (int)f);
+	case SYS_tkill:
+		return __aion_tkill(a, b);
+	case SYS_sched_yield:
+		return aion_yield();
 	case SYS_brk:
 		return __aion_brk((uintptr_t)a);
 	case SYS_mmap:
@@ -150,13 +156,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_waitid(a, b, (void *)c, d, (struct rusage *)e);
 	case SYS_kill:
 		return __aion_kill(a, b);
-	/* One thread per process: raise and abort signal the process. */
-	case SYS_gettid:
-		return MAIN_TID;
-	case SYS_tkill:
-		return a == MAIN_TID ? __aion_kill(__aion_getpid(), b) : -ESRCH;
 	case SYS_tgkill:
-		return b == MAIN_TID && a == __aion_getpid() ? __aion_kill(a, c) : -ESRCH;
+		return a == __aion_getpid() ? __aion_tkill(b, c) : -ESRCH;
 	case SYS_setpgid:
 		return __aion_setpgid(a, b);
 	case SYS_getpgid:

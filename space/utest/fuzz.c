@@ -91,6 +91,14 @@ static void shape(uint64_t n, uint64_t a[6])
 	case AION_SYS_SLEEP_UNTIL:
 		a[0] = aion_clock_ns() + rnd() % MAX_TIMEOUT_NS;
 		break;
+	case AION_SYS_FUTEX_WAIT:       /* a word that matches must not block for good */
+		a[0] = rnd() % 2 ? scratch_addr() : pointer();
+		a[1] = rnd() % 2 ? 0 : a[1];
+		a[2] = aion_clock_ns() + 1 + rnd() % MAX_TIMEOUT_NS;
+		break;
+	case AION_SYS_FUTEX_WAKE:
+		a[0] = rnd() % 2 ? scratch_addr() : pointer();
+		break;
 	case AION_SYS_THREAD_CREATE:
 		a[1] = rnd() % 2 ? (uint64_t)fuzz_thread_entry : rnd();
 		if (a[0] == AION_HANDLE_SELF)
@@ -160,7 +168,7 @@ int64_t fuzz_main(void)
 	for (unsigned i = 0; i < FUZZ_CALLS; i++) {
 		uint64_t n = rnd() % (AION_SYS_COUNT + 3);
 		uint64_t a[6];
-		if (n == AION_SYS_THREAD_EXIT)
+		if (n == AION_SYS_THREAD_EXIT || n == AION_SYS_UNIT_EXIT)
 			n = AION_SYS_YIELD;
 		shape(n, a);
 		int64_t r = utest_syscall6(n, a);

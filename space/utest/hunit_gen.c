@@ -216,7 +216,7 @@ static void garbage_syscall(struct hu_gen *g)
 	for (unsigned i = 0; i < 6; i++)
 		if (pick(g, 2))
 			mov_imm(g, arg_regs[i], value(g));
-	if (n == AION_SYS_THREAD_EXIT && pick(g, 64))
+	if ((n == AION_SYS_THREAD_EXIT || n == AION_SYS_UNIT_EXIT) && pick(g, 64))
 		n = AION_SYS_YIELD;     /* an exit ends the unit: rarely */
 	if (pick(g, 64))
 		shape(g, n);

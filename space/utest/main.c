@@ -48,7 +48,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_LDT_GATE] = "ldt-gate", [ROLE_TREE] = "tree",
 		[ROLE_FAULT_XM] = "fault-xm",
 		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
-		[ROLE_FPU_ECHO] = "fpu-echo",
+		[ROLE_FPU_ECHO] = "fpu-echo", [ROLE_FUTEX_WAITERS] = "futex-waiters",
 	};
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
@@ -188,6 +188,8 @@ static const struct {
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },
 	{ "vfsproto", test_vfsproto },
+	{ "posixthreads", test_posixthreads },
+	{ "futex", test_futex },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

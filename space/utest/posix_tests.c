@@ -21,6 +21,9 @@
  * Every POSIX test runs next to vfsd (init.c): utest looks "vfs" up in
  * init's name service (UTEST_INIT_EP) and gives it to each program, its
  * handle in the startup record's posix_fs, unless the test says not to.
+ *   posixthreads tests/posix/threads.c (pthreads: mutex, condition
+ *                variable, join, __thread, once, timed wait; exit 0, its
+ *                lines "threads: ..."), unit "threads"
  */
 #include "aion/initproto.h"
 #include "aion/vfs.h"
@@ -50,6 +53,7 @@ static int64_t vfs_root(void)
 }
 
 enum fs_give { FS_NONE, FS_IF_THERE, FS_NEEDED };
+extern const char posix_threads_elf[], posix_threads_elf_end[];
 
 /*
  * Spawns the program as unit `name` and gives it the VFS root as its
@@ -159,6 +163,12 @@ void test_posixfiles(void)
 void test_posixnofs(void)
 {
 	run("posixnofs", "nofs", 512, posix_files_elf, posix_files_elf_end, FS_NONE);
+}
+
+/* 8 MiB: its threads' stacks and TLS (musl's default stack: 128 KiB). */
+void test_posixthreads(void)
+{
+	run("posixthreads", "threads", 2048, posix_threads_elf, posix_threads_elf_end, FS_IF_THERE);
 }
 
 /*

@@ -203,6 +203,8 @@ int64_t role_main(enum role role)
 	case ROLE_FPU_YIELD:
 	case ROLE_FPU_ECHO:
 		return fpu_role(role);
+	case ROLE_FUTEX_WAITERS:
+		return futex_waiters_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -60,6 +60,7 @@ enum role {
 	ROLE_FAULT_MF,          /* unmasks divide-by-zero in FCW and divides: #MF */
 	ROLE_FPU_YIELD,         /* its own x87/SSE values, checked across yields (fpu_tests.c) */
 	ROLE_FPU_ECHO,          /* the same across calls it answers on CHILD_CAP */
+	ROLE_FUTEX_WAITERS,     /* five threads waiting in FUTEX_WAIT (futex_tests.c) */
 	ROLE_COUNT
 };
 
@@ -183,6 +184,9 @@ void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixnofs(void);
 void test_vfsproto(void);
+void test_posixthreads(void);
+void test_futex(void);           /* futex_tests.c: FUTEX_WAIT/WAKE, THREAD_SET_TLS */
+int64_t futex_waiters_role(void);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
 

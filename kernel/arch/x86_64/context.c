@@ -9,9 +9,11 @@
 #include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/gdt.h"
+#include "arch/percpu.h"
 #include "arch/trap.h"
 #include "common/string.h"
 #include "thread.h"
+#include "unit.h"
 
 extern char thread_trampoline[];
 
@@ -44,7 +46,25 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 	if (next->unit) {
 		fpu_load(fpu_of(next));
 		tss_set_kernel_stack(user_entry_top(next));
+		arch_thread_tls_load(next);
 	}
+}
+
+/*
+ * WRMSR only when the base differs from the one the CPU holds, or when
+ * the unit changes: a thread can change its own FS base behind the cache
+ * (loading a selector into %fs), which may only ever hurt its own unit.
+ * Unit ids are never reused, so a freed unit's id cannot match.
+ */
+void arch_thread_tls_load(struct thread *t)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->fs_base == t->fs_base && cpu->fs_unit_id == t->unit->id)
+		return;
+	wrmsr(MSR_FS_BASE, t->fs_base);
+	cpu->fs_base = t->fs_base;
+	cpu->fs_unit_id = t->unit->id;
 }
 
 /* User context at the top, then arch_switch's frame returning to the trampoline. */

@@ -82,6 +82,13 @@ __attribute__((noreturn)) static inline void aion_thread_exit(int64_t code)
 	__builtin_unreachable();
 }
 
+/* Does not return either: the whole unit ends. */
+__attribute__((noreturn)) static inline void aion_unit_exit(int64_t code)
+{
+	aion_syscall(AION_SYS_UNIT_EXIT, (uint64_t)code, 0, 0, 0, 0);
+	__builtin_unreachable();
+}
+
 /*
  * The IPC shape: a0 in rdi, the message (tag, words) in rsi, rdx, r10, r8,
  * a5 in r9; a received message comes back in rdi (badge) .. r8. CALL,

@@ -9,6 +9,7 @@
 
 #define MSR_APIC_BASE   0x0000001bu
 #define MSR_EFER        0xc0000080u
+#define MSR_FS_BASE     0xc0000100u
 #define MSR_GS_BASE     0xc0000101u
 #define MSR_KERNEL_GS   0xc0000102u
 

@@ -28,6 +28,8 @@ struct percpu {
 	uint64_t timer_last_fire_ns;
 	uint32_t trap_depth;            /* nested exception guard */
 	struct sched sched;             /* this CPU's run queue and sleepers */
+	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
+	uint32_t fs_unit_id;            /* ... for a thread of this unit (0: none yet) */
 };
 
 static inline struct percpu *this_cpu(void)

@@ -1,0 +1,268 @@
+/*
+ * Threads for musl's pthreads (docs/posix.md, Threads): clone, the
+ * thread pointer, futex, thread ids and the exit of one thread, over the
+ * kernel's THREAD_CREATE, THREAD_SET_TLS and FUTEX_WAIT/FUTEX_WAKE. Every
+ * thread of a process is a thread of the program's own unit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+#include "libaion/sys.h"
+#include "posix.h"
+
+/* Linux's futex operations (no musl header installs them). */
+#define FUTEX_WAIT              0
+#define FUTEX_WAKE              1
+#define FUTEX_REQUEUE           3
+#define FUTEX_CMP_REQUEUE       4
+#define FUTEX_CMD_MASK          0x7f    /* without PRIVATE (128), CLOCK_REALTIME (256) */
+
+#define MAIN_TID                1       /* the program's first thread */
+#define CLONE_NEEDS             (CLONE_VM | CLONE_THREAD)
+
+/*
+ * What the POSIX layer knows of the calling thread: in its TLS, so each
+ * thread has its own from its first instruction (clone sets the FS base
+ * before the thread starts). ctid: the word set_tid_address or
+ * CLONE_CHILD_CLEARTID named, cleared and woken when the thread exits.
+ */
+static __thread struct {
+	int tid;
+	volatile int *ctid;
+} self;
+
+static int next_tid = MAIN_TID + 1;
+
+/* What a new thread finds at the top of its stack (clone below). */
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+	volatile int *ctid;
+	int tid;
+};
+
+void __aion_clone_entry(void) POSIX_HIDDEN;     /* start.S */
+
+static long errno_of(int64_t aion_err)
+{
+	switch (aion_err) {
+	case -AION_EAGAIN: return -EAGAIN;
+	case -AION_ETIMEDOUT: return -ETIMEDOUT;
+	case -AION_EFAULT: return -EFAULT;
+	case -AION_ENOMEM: case -AION_ENOSPC: return -EAGAIN;
+	default: return -EINVAL;
+	}
+}
+
+long __aion_gettid(void)
+{
+	return self.tid ? self.tid : MAIN_TID;
+}
+
+long __aion_set_tid_address(int *ctid)
+{
+	self.ctid = ctid;
+	return __aion_gettid();
+}
+
+long __aion_set_tls(uintptr_t base)
+{
+	return aion_thread_set_tls(AION_HANDLE_SELF, base) ? -EPERM : 0;
+}
+
+/*
+ * Ends the calling thread; its tid word ctid (if any) is cleared and
+ * woken last, with no stack use after the store: a joiner may unmap this
+ * stack as soon as it sees the word clear (musl's pthread_join,
+ * __tl_sync). The kernel need not do it: THREAD_EXIT takes only registers.
+ */
+static _Noreturn void exit_clearing(volatile int *ctid, long code)
+{
+	if (!ctid)
+		aion_thread_exit(code);
+	__asm__ volatile("movl $0, (%[w])\n\t"
+			 "movq %[w], %%rdi\n\t"
+			 "movl $0x7fffffff, %%esi\n\t"
+			 "movl %[wake], %%eax\n\t"
+			 "syscall\n\t"
+			 "movq %[code], %%rdi\n\t"
+			 "movl %[exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "ud2"
+			 :
+			 : [w] "r"(ctid), [code] "r"(code), [wake] "i"(AION_SYS_FUTEX_WAKE),
+			   [exit] "i"(AION_SYS_THREAD_EXIT)
+			 : "rax", "rcx", "r11", "rdi", "rsi", "memory");
+	__builtin_unreachable();
+}
+
+/* SYS_exit: this thread only. */
+_Noreturn void __aion_thread_exit(long code)
+{
+	exit_clearing(self.ctid, code);
+}
+
+/*
+ * A detached thread's end (musl's __unmapself, the overlay's
+ * src/thread/aion_x86_64/__unmapself.c): its stack and TLS go, then the
+ * thread. munmap is C and needs a stack, and the exit needs the tid word,
+ * which lives in the TLS: both move to static storage first. One thread
+ * at a time gets here: it holds musl's thread list lock, which is its
+ * tid word, until exit_clearing releases it (as musl's own generic
+ * __unmapself relies on).
+ */
+static char dying_stack[1024] __attribute__((aligned(16)));
+static struct {
+	uintptr_t base;
+	size_t size;
+	volatile int *ctid;
+} dying;
+
+static _Noreturn void unmap_and_exit(void)
+{
+	__aion_munmap(dying.base, dying.size);
+	exit_clearing(dying.ctid, 0);
+}
+
+_Noreturn void __aion_unmapself(void *base, size_t size)
+{
+	dying.base = (uintptr_t)base;
+	dying.size = size;
+	dying.ctid = self.ctid;
+	/* call, not jmp: unmap_and_exit starts with the stack the ABI wants. */
+	__asm__ volatile("movq %0, %%rsp\n\t"
+			 "call *%1"
+			 : : "r"(dying_stack + sizeof(dying_stack)), "r"(unmap_and_exit)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+/* The new thread's first C function (start.S: __aion_clone_entry). */
+_Noreturn void __aion_clone_run(struct clone_start *st) POSIX_HIDDEN;
+_Noreturn void __aion_clone_run(struct clone_start *st)
+{
+	self.tid = st->tid;
+	self.ctid = st->ctid;
+	__aion_thread_exit(st->fn(st->arg));
+}
+
+/* Priority of new threads: the unit's highest, where its parent starts it. */
+static unsigned thread_prio(void)
+{
+	static unsigned prio;
+	struct aion_unit_info info;
+
+	if (!prio && !aion_unit_info(AION_HANDLE_SELF, &info))
+		prio = info.max_prio ? info.max_prio : 1;
+	return prio;
+}
+
+/*
+ * musl's __clone(fn, stack, flags, arg, ptid, tls, ctid) for pthread_create
+ * only: a thread of this unit (CLONE_VM | CLONE_THREAD); anything else,
+ * a new process, is not a thread (-ENOSYS; the process server will do it).
+ */
+int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	int *ptid = va_arg(ap, int *);
+	void *tls = va_arg(ap, void *);
+	int *ctid = va_arg(ap, int *);
+	va_end(ap);
+
+	if ((flags & CLONE_NEEDS) != CLONE_NEEDS)
+		return -ENOSYS;
+	uintptr_t top = ((uintptr_t)stack - sizeof(struct clone_start)) & ~(uintptr_t)15;
+	struct clone_start *st = (struct clone_start *)top;
+	st->fn = fn;
+	st->arg = arg;
+	st->ctid = flags & CLONE_CHILD_CLEARTID ? ctid : NULL;
+	st->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+
+	int64_t h = aion_thread_create(AION_HANDLE_SELF, (uint64_t)__aion_clone_entry, top,
+				       (uint64_t)st, thread_prio());
+	if (h < 0)
+		return (int)errno_of(h);
+	int64_t err = flags & CLONE_SETTLS ? aion_thread_set_tls((aion_handle_t)h, (uint64_t)tls) : 0;
+	if (!err && (flags & CLONE_PARENT_SETTID))
+		*ptid = st->tid;
+	if (!err)
+		err = aion_thread_start((aion_handle_t)h);
+	/* The thread lives in the unit, not in the handle: no slot kept. */
+	aion_handle_close((aion_handle_t)h);
+	return err ? (int)errno_of(err) : st->tid;
+}
+
+/*
+ * tkill: no signal handlers yet. pthread_cancel sets the target's cancel
+ * flag, then sends SIGCANCEL to interrupt it; the flag alone acts at the
+ * target's next cancellation point (__syscall_cp_asm, the overlay), so
+ * that signal is accepted and dropped. A target blocked in a futex stays
+ * blocked until something else wakes it (docs/posix.md, Threads). Any
+ * other signal takes its default action, which is the whole process's:
+ * procd's kill of this process (raise and abort end it with their signal).
+ */
+#define SIGCANCEL               33      /* musl's internal cancel signal */
+
+long __aion_tkill(long tid, long sig)
+{
+	if (tid <= 0 || tid >= next_tid)
+		return -ESRCH;
+	return sig == SIGCANCEL ? 0 : __aion_kill(__aion_getpid(), sig);
+}
+
+/* Relative timeout to a monotonic deadline; 0: none; -1: invalid. */
+static int64_t deadline_of(const struct timespec *ts)
+{
+	if (!ts)
+		return 0;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+		return -1;
+	uint64_t ns = (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+	if (ns > INT64_MAX / 2)
+		return 0;               /* centuries: as good as none */
+	return (int64_t)(aion_clock_ns() + ns + (ns == 0));
+}
+
+/*
+ * SYS_futex: every futex is private to the unit (one process is one
+ * unit), so the PRIVATE flag changes nothing. REQUEUE wakes instead of
+ * moving (a woken waiter rechecks and waits again where it must).
+ * No signals: never -EINTR.
+ */
+long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
+		  volatile int *uaddr2, int val3)
+{
+	int64_t r;
+
+	(void)uaddr2;
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAIT: {
+		int64_t deadline = deadline_of(ts);
+		if (deadline < 0)
+			return -EINVAL;
+		r = aion_futex_wait((const uint32_t *)uaddr, (uint32_t)val, (uint64_t)deadline);
+		return r ? errno_of(r) : 0;
+	}
+	case FUTEX_CMP_REQUEUE:
+		if (*uaddr != val3)
+			return -EAGAIN;
+		/* fall through */
+	case FUTEX_REQUEUE: {
+		/* ts carries val2, the number to requeue (Linux's ABI). */
+		uint64_t n = (uint64_t)(unsigned)val + (uint64_t)(uintptr_t)ts;
+		val = n > INT_MAX ? INT_MAX : (int)n;
+	}
+		/* fall through */
+	case FUTEX_WAKE:
+		r = aion_futex_wake((const uint32_t *)uaddr, val < 0 ? 0 : (uint32_t)val);
+		return r < 0 ? errno_of(r) : r;
+	default:
+		return -ENOSYS;
+	}
+}
