@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include "common/format.h"
+#include "common/elf.h"
 #include "utest.h"
 
 static const struct aion_startup *startup;
@@ -19,6 +20,19 @@ void utest_result(bool ok, const char *name, const char *fmt, ...)
 		passed++;
 	else
 		failed++;
+}
+
+/* The pages utest's loadable segments take (0 when the image is not one). */
+static uint64_t utest_image_pages(void)
+{
+	static uint64_t pages;
+	struct elf_image img;
+
+	if (!pages && !elf_parse((const void *)startup->image_vaddr, startup->image_size, &img))
+		for (unsigned i = 0; i < img.nseg; i++)
+			pages += ((img.seg[i].vaddr + img.seg[i].memsz + 4095) / 4096) -
+				 img.seg[i].vaddr / 4096;
+	return pages;
 }
 
 static int64_t spawn(enum role role, unsigned prio, bool no_start,
@@ -53,10 +67,9 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
 	 * (Lua among them): its quota is what the role needs beyond the
-	 * image. The file's pages bound the loaded ones: its symbols outweigh
-	 * the .bss, which the file does not hold.
+	 * image's loaded pages.
 	 */
-	uint64_t image_pages = (startup->image_size + 4095) / 4096;
+	uint64_t image_pages = utest_image_pages();
 	struct aion_spawn sp = {
 		.name = names[role], .image = (const void *)startup->image_vaddr,
 		.image_size = startup->image_size, .quota_frames = image_pages +
