@@ -2,10 +2,12 @@
 """Writes the initramfs, a newc cpio archive vfsd unpacks into its ramfs
 root at start (docs/fs.md).
 
-usage: mkinitramfs.py OUT TREE PROGRAM...
+usage: mkinitramfs.py OUT TREE [DEST=DIR...] PROGRAM...
 
 TREE's files go in under their paths relative to TREE (mode 0644, their
-folders 0755); each PROGRAM goes in as /bin/<its file name> (0755); /tmp
+folders 0755), and each DIR's under DEST (share/lua=tests/posix/lua: the
+differential test's Lua scripts); each PROGRAM goes in as
+/bin/<its file name> (0755); /tmp
 is there, empty, mode 1777. The archive is the same bytes for the same
 inputs: entries sorted, folders before what they hold, times and owners 0.
 Standard library only."""
@@ -24,15 +26,18 @@ def entry(ino, name, mode, data=b""):
 
 
 def main():
-    out, tree, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    out, tree, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    trees = [(".", tree)] + [tuple(a.split("=", 1)) for a in rest if "=" in a]
+    programs = [a for a in rest if "=" not in a]
     dirs = {".": 0o755, "bin": 0o755, "tmp": 0o1777}
     files = {}
-    for root, _, names in os.walk(tree):
-        rel = os.path.relpath(root, tree)
-        for name in names:
-            path = os.path.normpath(os.path.join(rel, name))
-            with open(os.path.join(root, name), "rb") as f:
-                files[path] = (0o644, f.read())
+    for dest, top in trees:
+        for root, _, names in os.walk(top):
+            rel = os.path.relpath(root, top)
+            for name in names:
+                path = os.path.normpath(os.path.join(dest, rel, name))
+                with open(os.path.join(root, name), "rb") as f:
+                    files[path] = (0o644, f.read())
     for path in list(files):
         parent = os.path.dirname(path)
         while parent and parent not in dirs:

@@ -202,6 +202,13 @@ static const struct {
 	LUA("-e", "local function f(n) if n < 2 then return n end return f(n - 1) + f(n - 2) end "
 	    "print(f(20)); error('bad')"),
 	{ { "args", "one", "two words", "", "  spaced  ", NULL }, posix_args_elf, posix_args_elf_end, 256 },
+	/* Scripts from the initramfs (tests/posix/lua), by relative paths from
+	 * the root, so the host runs them the same from a folder made alike. */
+	LUA("share/lua/strings.lua"),
+	LUA("share/lua/tables.lua"),
+	LUA("share/lua/coroutines.lua"),
+	LUA("share/lua/errors.lua"),
+	LUA("share/lua/files.lua", "tmp"),
 };
 
 void test_posixdiff(void)

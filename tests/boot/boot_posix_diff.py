@@ -17,6 +17,8 @@ would show them (Lua's print separates values with tabs). Every NAME must have r
 import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import bootlib
 from bootlib import check, fields, line_at
@@ -25,9 +27,23 @@ HOST_TIMEOUT_S = 30
 VERDICT_TIMEOUT_S = 180
 
 
-def host_run(exe, argv):
-    """(lines, exit status) of argv run on the host with exe."""
-    p = subprocess.run(argv, executable=exe, stdin=subprocess.DEVNULL, env={},
+# The initramfs's trees a run may name by relative paths (deploy/meson.build):
+# the host runs every program from a folder that holds them alike.
+ROOT_TREES = {"share/lua": Path(__file__).resolve().parent.parent / "posix" / "lua"}
+
+
+def host_root(d):
+    """Makes d look like the node's root for the runs: ROOT_TREES and /tmp."""
+    for dest, src in ROOT_TREES.items():
+        (d / dest).parent.mkdir(parents=True, exist_ok=True)
+        (d / dest).symlink_to(src)
+    (d / "tmp").mkdir()
+    return d
+
+
+def host_run(exe, argv, cwd):
+    """(lines, exit status) of argv run on the host with exe, from cwd."""
+    p = subprocess.run(argv, executable=exe, stdin=subprocess.DEVNULL, env={}, cwd=cwd,
                        stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=HOST_TIMEOUT_S, check=False)
     check(p.returncode >= 0, f"{argv} died of signal {-p.returncode} on the host")
@@ -65,15 +81,17 @@ def main(iso, exes):
     missing = sorted(set(exes) - {r[0] for r in runs})
     check(not missing, f"no run of {missing}")
     bad = []
-    for name, argv, lines, status in runs:
-        check(name in exes, f"utest ran {name}, which has no host program")
-        hl, hs = host_run(exes[name], argv)
-        same = hl == lines and hs == status
-        print(f"{argv}: {'same' if same else 'DIFFERENT'} "
-              f"({len(lines)} lines, exit {status})")
-        if not same:
-            bad.append(argv)
-            print(f"  host: exit {hs} {hl}\n  aion: exit {status} {lines}")
+    with tempfile.TemporaryDirectory(prefix="aion-posix-diff-") as d:
+        root = host_root(Path(d))
+        for name, argv, lines, status in runs:
+            check(name in exes, f"utest ran {name}, which has no host program")
+            hl, hs = host_run(exes[name], argv, root)
+            same = hl == lines and hs == status
+            print(f"{argv}: {'same' if same else 'DIFFERENT'} "
+                  f"({len(lines)} lines, exit {status})")
+            if not same:
+                bad.append(argv)
+                print(f"  host: exit {hs} {hl}\n  aion: exit {status} {lines}")
     check(not bad, f"output or status differs from the host for {bad}")
     print(f"{len(runs)} runs: the same lines and exit status on Aion and on the host")
 
