@@ -65,9 +65,14 @@
  *   VFS_GETFL   w0 = the record's VFS_O_* flags
  *   VFS_SETFL   w1 = flags: only VFS_O_APPEND and VFS_O_NONBLOCK change
  *   VFS_FCHMOD  w1 = the new permission bits (07777) of the object
- *   VFS_CLOSE   ends the record (and revokes its capability); w2 = the
- *               owner token whose POSIX locks on the file go too (POSIX:
- *               any close of a file drops its process's locks on it)
+ *   VFS_RETAIN  one more holder of the record: a process that gave a
+ *               copy of the capability to another (fork, exec's kept fds)
+ *               retains first, so each holder closes its own; at most
+ *               VFS_HOLDERS_MAX (-AION_ERANGE); w0 = the holders now
+ *   VFS_CLOSE   one holder less; the last ends the record (and revokes
+ *               its capability); w2 = the owner token whose POSIX locks
+ *               on the file go at once (POSIX: any close of a file drops
+ *               its process's locks on it); w0 = 0
  * Open-object errors: EBADF (badge, mode), EISDIR (read/write/truncate a
  * directory), ENOTDIR (getdents on a file), EINVAL, EFBIG.
  */
@@ -99,6 +104,10 @@
 #define VFS_SETFL               41
 #define VFS_CLOSE               42
 #define VFS_FCHMOD              43
+#define VFS_RETAIN              44
+/* 45, 46: pipes and poll; 47: terminals (reserved for those steps). */
+
+#define VFS_HOLDERS_MAX         4096
 
 /* Open flags (w1 of VFS_OPEN). */
 #define VFS_O_READ              (1u << 0)

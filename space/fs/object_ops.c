@@ -157,15 +157,27 @@ int64_t vfs_on_fchmod(struct aion_serve_req *r)
 	return 0;
 }
 
+int64_t vfs_on_retain(struct aion_serve_req *r)
+{
+	struct vfs_open *o = vfs_req_open(r);
+	if (o->holders >= VFS_HOLDERS_MAX)
+		return -AION_ERANGE;
+	return ++o->holders;
+}
+
 /* The name service's root record is everyone's: it never closes. */
 int64_t vfs_on_close(struct aion_serve_req *r)
 {
 	struct vfs_open *o = vfs_req_open(r);
 	if (vfs_open_index(o) == 0)
 		return -AION_EPERM;
-	vfs_lock_drop_owner(&o->node->locks, vfs_open_owner(o));
 	if (r->msg.w[2] && !(r->msg.w[2] >> 63))
 		vfs_lock_drop_owner(&o->node->locks, r->msg.w[2]);
+	if (--o->holders) {
+		vfs_lock_waiters_run();
+		return 0;
+	}
+	vfs_lock_drop_owner(&o->node->locks, vfs_open_owner(o));
 	vfs_lock_waiters_drop(o);
 	/* Answer first: the revoke may not take the reply's way away. */
 	aion_serve_reply(r, 0);

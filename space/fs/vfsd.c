@@ -58,6 +58,7 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_SETFL, .fn = vfs_on_setfl, .caps = PATH },
 	{ .label = VFS_CLOSE, .fn = vfs_on_close, .caps = PATH },
 	{ .label = VFS_FCHMOD, .fn = vfs_on_fchmod, .caps = PATH },
+	{ .label = VFS_RETAIN, .fn = vfs_on_retain, .caps = PATH },
 };
 static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
 

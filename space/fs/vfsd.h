@@ -17,6 +17,7 @@ struct vfs_open {
 	struct rnode *node;             /* NULL: free */
 	uint32_t gen;
 	uint32_t flags;                 /* VFS_O_* */
+	uint32_t holders;               /* VFS_RETAIN's count: the last close ends it */
 	uint64_t pos;                   /* files: byte offset; directories: entry index */
 	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
 };
@@ -60,6 +61,7 @@ int64_t vfs_on_getdents(struct aion_serve_req *r);
 int64_t vfs_on_getfl(struct aion_serve_req *r);
 int64_t vfs_on_setfl(struct aion_serve_req *r);
 int64_t vfs_on_close(struct aion_serve_req *r);
+int64_t vfs_on_retain(struct aion_serve_req *r);
 int64_t vfs_on_fchmod(struct aion_serve_req *r);
 /* lock_ops.c */
 int64_t vfs_on_lock(struct aion_serve_req *r);

@@ -3,7 +3,7 @@
  * make: unknown labels and flags, oversized counts, NULs in paths, a
  * malformed rename and lock, a path call on a file, a write on a
  * read-only record, closing the shared root, and calls on a closed
- * record. Each must get its documented error, and vfsd must still answer
+ * record. A retained record outlives its first close. Each must get its documented error, and vfsd must still answer
  * afterwards. Then a VFS_LOCK_SETW from a second thread waits until the
  * lock it conflicts with goes (F_SETLKW). The line names every answer;
  * boot_units.py checks them.
@@ -120,6 +120,10 @@ void test_vfsproto(void)
 		utest_fail("vfsproto", "open=%s", NAME(opened));
 		return;
 	}
+	/* A second holder (fork's way): its close leaves the record open. */
+	int64_t retain = vcall(f, VFS_RETAIN, 0, 0, "", 0, NULL);
+	int64_t close1 = vcall(f, VFS_CLOSE, 0, 0, "", 0, NULL);
+	int64_t still = vcall(f, VFS_READ, 1, 0, "", 0, NULL);
 	int64_t big = vcall(f, VFS_READ, 1u << 30, 0, "", 0, &m);
 	unsigned got = AION_TAG_LEN(m.tag);
 	int64_t write = vcall(f, VFS_WRITE, 0, VFS_AT_POS, "x", 1, NULL);
@@ -144,11 +148,12 @@ void test_vfsproto(void)
 		  write == -AION_EBADF && onfile == -AION_ENOTDIR && lock == -AION_EINVAL &&
 		  token == -AION_EINVAL && seek == -AION_EINVAL && closed == 0 &&
 		  (after == -AION_EBADF || after == -AION_ECAP) && alive == 0 &&
-		  later == -AION_ECAP && !strcmp(sw, "waiting/OK");
+		  later == -AION_ECAP && !strcmp(sw, "waiting/OK") && retain == 2 && close1 == 0 &&
+		  still == 1;
 	utest_result(ok, "vfsproto", "unk=%s fl=%s nul=%s nop=%s ren=%s dread=%s d0=%s "
-		     "croot=%s big=%ld/%u wr=%s onf=%s lk=%s tok=%s sk=%s cl=%s aft=%s alive=%s lat=%s sw=%s",
+		     "croot=%s big=%ld/%u wr=%s onf=%s lk=%s tok=%s sk=%s cl=%s aft=%s alive=%s lat=%s sw=%s hold=%ld/%s/%ld",
 		     NAME(unknown), NAME(flags), NAME(nul), NAME(nopath), NAME(rename),
 		     NAME(dirread), NAME(dents0), NAME(close_root), (long)big, got, NAME(write),
 		     NAME(onfile), NAME(lock), NAME(token), NAME(seek), NAME(closed), NAME(after),
-		     NAME(alive), NAME(later), sw);
+		     NAME(alive), NAME(later), sw, (long)retain, NAME(close1), (long)still);
 }

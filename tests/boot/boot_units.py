@@ -644,12 +644,13 @@ def check_posixnofs(v, line, node, verdict):
 
 def check_vfsproto(v, line, node, verdict):
     """space/utest/vfs_tests.c: every malformed call got its error, a
-    closed record's capability is gone, and vfsd still answers."""
+    closed record's capability is gone, a retained one outlives its first
+    close, and vfsd still answers."""
     print(f"vfsproto: {line.split('ok ', 1)[-1]}")
     expect(v, line, unk="ENOSYS", fl="EINVAL", nul="EMALFORMED", nop="ENOENT",
            ren="EMALFORMED", dread="EISDIR", d0="EINVAL", croot="EPERM", big="17/17",
            wr="EBADF", onf="ENOTDIR", lk="EINVAL", tok="EINVAL", sk="EINVAL", cl="OK",
-           alive="OK", lat="ECAP", sw="waiting/OK")
+           alive="OK", lat="ECAP", sw="waiting/OK", hold="2/OK/1")
     # Sent right after CLOSE's reply, before vfsd's revoke: the stale
     # badge (EBADF), or the revoked copy (ECAP) if vfsd was quicker.
     check(v.get("aft") in ("EBADF", "ECAP"), f"aft={v.get('aft')}, expected EBADF or ECAP")
