@@ -15,8 +15,9 @@
  * share it as POSIX's open file description does). A call with a badge
  * whose record is closed or was reused gets -AION_EBADF; the server
  * revokes a record's capability when it closes, so a kept copy gets
- * -AION_ECAP from the kernel. The capability carries SEND only; what the
- * record's open mode refuses (write on a read-only file) is -AION_EBADF.
+ * -AION_ECAP from the kernel. The capability carries VFS_OBJECT_RIGHTS;
+ * what the record's open mode refuses (write on a read-only file) is
+ * -AION_EBADF.
  *
  * Replies carry w0 = a count (>= 0) or -AION_E... .
  *
@@ -75,11 +76,50 @@
  *               its process's locks on it); w0 = 0
  * Open-object errors: EBADF (badge, mode), EISDIR (read/write/truncate a
  * directory), ENOTDIR (getdents on a file), EINVAL, EFBIG.
+ *
+ * Pipes (docs/fs.md "Pipes"): an object of the server with two kinds of
+ * records, the read end (VFS_O_READ) and the write end (VFS_O_WRITE),
+ * speaking the open-object calls above; FSTAT says VFS_S_IFIFO.
+ *   VFS_PIPE    on any record of the server: w1 = VFS_O_NONBLOCK or 0
+ *               (both ends' status flags); the call must accept two
+ *               capabilities: reply caps[0] the read end, caps[1] the
+ *               write end
+ *   VFS_READ    w1 = most bytes, w2 ignored (no offsets): what the buffer
+ *               holds, up to w1; an empty pipe waits (saved reply) while
+ *               a write end is open, or -AION_EAGAIN with VFS_O_NONBLOCK;
+ *               0 (end of file) once every write end has closed
+ *   VFS_WRITE   payload: the bytes, w2 ignored. All of them at once, never
+ *               interleaved with another write: the call waits until
+ *               they fit (VFS_PIPE_SIZE holds any payload), or
+ *               -AION_EAGAIN with VFS_O_NONBLOCK; -AION_EPIPE once every
+ *               read end has closed (a waiting writer gets it too).
+ *               Waiting writers go in arrival order.
+ *   VFS_SEEK, VFS_TRUNC, VFS_GETDENTS on a pipe: -AION_EINVAL.
+ * A waiting call ends with its answer, or -AION_EBADF when its own record
+ * closes; at most VFS_PIPE_WAITERS wait at once in the server
+ * (-AION_EAGAIN beyond).
+ *
+ * Readiness, for poll and select (docs/posix.md "poll and select"): any
+ * server of open objects (files, pipes; ttys and sockets later) answers
+ *   VFS_ARM     w1 = the VFS_POLL_* events wanted, w2 = notification bits;
+ *               with one capability (a notification, SEND): the server
+ *               signals those bits on it once one of the events holds,
+ *               then forgets it (one-shot). Without a capability: only a
+ *               check. w0 = the VFS_POLL_* events that hold now (an
+ *               event that already holds arms nothing). A server keeps a
+ *               bounded number of arms: a new one beyond replaces the
+ *               oldest, which is signalled (its poller wakes, checks again
+ *               and re-arms). A record that closes signals its arms.
+ * Files are always ready (VFS_POLL_IN | VFS_POLL_OUT). As Linux's pipes:
+ * a read end is IN while it holds data, and HUP once every write end has
+ * closed; a write end is OUT while VFS_IO_MAX bytes fit, and ERR once
+ * every read end has closed.
  */
 #ifndef AION_VFS_H
 #define AION_VFS_H
 
 #include <stdint.h>
+#include "aion/object.h"
 
 #define VFS_NAME                "vfs"
 
@@ -105,9 +145,16 @@
 #define VFS_CLOSE               42
 #define VFS_FCHMOD              43
 #define VFS_RETAIN              44
-/* 45, 46: pipes and poll; 47: terminals (reserved for those steps). */
+#define VFS_PIPE                45
+#define VFS_ARM                 46
+/* 47: terminals (reserved for that step). */
 
 #define VFS_HOLDERS_MAX         4096
+
+/* An object capability's rights: SEND, and GRANT so that VFS_ARM can
+ * carry its notification (a call on any other label that carries one is
+ * -AION_EINVAL). */
+#define VFS_OBJECT_RIGHTS       (AION_RIGHT_SEND | AION_RIGHT_GRANT)
 
 /* Open flags (w1 of VFS_OPEN). */
 #define VFS_O_READ              (1u << 0)
@@ -124,6 +171,7 @@
 #define VFS_S_IFMT              0170000u
 #define VFS_S_IFDIR             0040000u
 #define VFS_S_IFREG             0100000u
+#define VFS_S_IFIFO             0010000u
 #define VFS_S_PERM              07777u
 
 #define VFS_SEEK_SET            0
@@ -135,6 +183,16 @@
 #define VFS_NAME_MAX            255
 #define VFS_PATH_MAX            512     /* the whole payload */
 #define VFS_IO_MAX              512     /* bytes of one READ or WRITE */
+/* A pipe's buffer: eight payloads. */
+#define VFS_PIPE_SIZE           4096
+#define VFS_PIPE_WAITERS        48
+
+/* VFS_ARM's events: Linux's poll bits, so the POSIX layer passes them on. */
+#define VFS_POLL_IN             0x001u
+#define VFS_POLL_OUT            0x004u
+#define VFS_POLL_ERR            0x008u
+#define VFS_POLL_HUP            0x010u
+
 /* Largest ramfs file: 64 MiB (its page table stays one small block). */
 #define VFS_FILE_MAX            (64ull << 20)
 

@@ -18,6 +18,8 @@ int64_t vfs_on_read(struct aion_serve_req *r)
 	uint64_t want = r->msg.w[1] < VFS_IO_MAX ? r->msg.w[1] : VFS_IO_MAX;
 	bool at_pos = r->msg.w[2] == VFS_AT_POS;
 
+	if (rnode_is_fifo(o->node))
+		return vfs_pipe_read(r);
 	int64_t err = need(o, VFS_O_READ);
 	if (err)
 		return rnode_is_dir(o->node) ? -AION_EISDIR : err;
@@ -33,6 +35,8 @@ int64_t vfs_on_read(struct aion_serve_req *r)
 int64_t vfs_on_write(struct aion_serve_req *r)
 {
 	struct vfs_open *o = vfs_req_open(r);
+	if (rnode_is_fifo(o->node))
+		return vfs_pipe_write(r);
 	int64_t err = need(o, VFS_O_WRITE);
 	if (err)
 		return err;
@@ -50,6 +54,8 @@ int64_t vfs_on_seek(struct aion_serve_req *r)
 	struct vfs_open *o = vfs_req_open(r);
 	int64_t off = (int64_t)r->msg.w[1], base, to;
 
+	if (rnode_is_fifo(o->node))
+		return -AION_EINVAL;    /* no offsets in a pipe (the POSIX layer says ESPIPE) */
 	switch (r->msg.w[2]) {
 	case VFS_SEEK_SET: base = 0; break;
 	case VFS_SEEK_CUR: base = (int64_t)o->pos; break;
@@ -77,7 +83,7 @@ int64_t vfs_on_trunc(struct aion_serve_req *r)
 	if (rnode_is_dir(o->node))
 		return -AION_EISDIR;
 	int64_t err = need(o, VFS_O_WRITE);
-	return err ? -AION_EINVAL : ramfs_truncate(o->node, r->msg.w[1]);
+	return err || rnode_is_fifo(o->node) ? -AION_EINVAL : ramfs_truncate(o->node, r->msg.w[1]);
 }
 
 /* A ramfs keeps nothing anywhere else: done. */
@@ -179,9 +185,15 @@ int64_t vfs_on_close(struct aion_serve_req *r)
 	}
 	vfs_lock_drop_owner(&o->node->locks, vfs_open_owner(o));
 	vfs_lock_waiters_drop(o);
+	struct rnode *fifo = rnode_is_fifo(o->node) ? o->node : NULL;
+	if (fifo)
+		vfs_pipe_closing(o);
 	/* Answer first: the revoke may not take the reply's way away. */
 	aion_serve_reply(r, 0);
+	if (fifo)
+		vfs_pipe_closed(fifo, r->buf);
 	vfs_open_end(o);
+	vfs_arms_check();
 	vfs_lock_waiters_run();
 	return 0;
 }

@@ -68,7 +68,7 @@ int64_t vfs_on_open(struct aion_serve_req *r)
 		return err;
 	if ((flags & VFS_O_TRUNC) && (flags & VFS_O_WRITE) && n->size)
 		ramfs_truncate(n, 0);
-	aion_serve_give(r, o->cap, AION_RIGHT_SEND);
+	aion_serve_give(r, o->cap, VFS_OBJECT_RIGHTS);
 	r->reply.w[1] = n->mode & VFS_S_IFMT;
 	return 0;
 }

@@ -173,6 +173,15 @@ int ramfs_create(struct ramfs *fs, struct rnode *dir, const char *name, size_t l
 	return 0;
 }
 
+int ramfs_anon(struct ramfs *fs, uint32_t mode, struct rnode **out)
+{
+	struct rnode *n = node_new(fs, mode);
+	if (!n)
+		return -AION_ENOMEM;
+	*out = n;
+	return 0;
+}
+
 static bool dir_empty(const struct rnode *n)
 {
 	return n->nents == 0;

@@ -15,6 +15,7 @@
 #define RAMFS_PAGE      4096u
 
 struct vfs_lock;
+struct pipe;
 
 struct rnode_entry {
 	char *name;                     /* NUL-terminated copy */
@@ -39,6 +40,7 @@ struct rnode {
 	uint8_t **pages;
 	uint64_t pages_cap;
 	struct vfs_lock *locks;         /* byte-range locks (lock.h) */
+	struct pipe *pipe;              /* VFS_S_IFIFO: its buffer and ends (pipe.h) */
 };
 
 struct ramfs {
@@ -52,6 +54,11 @@ static inline bool rnode_is_dir(const struct rnode *n)
 	return (n->mode & VFS_S_IFMT) == VFS_S_IFDIR;
 }
 
+static inline bool rnode_is_fifo(const struct rnode *n)
+{
+	return (n->mode & VFS_S_IFMT) == VFS_S_IFIFO;
+}
+
 int ramfs_init(struct ramfs *fs, unsigned dev);
 /* Frees every node (host tests; vfsd's tree lives as long as it does). */
 void ramfs_destroy(struct ramfs *fs);
@@ -60,6 +67,9 @@ struct rnode *ramfs_lookup(const struct rnode *dir, const char *name, size_t len
 /* A new node (mode: type | permissions) named name in dir: EEXIST, ENOTDIR. */
 int ramfs_create(struct ramfs *fs, struct rnode *dir, const char *name, size_t len,
 		 uint32_t mode, struct rnode **out);
+/* A node with no name (a pipe's): it lives while open records hold it,
+ * so the caller opens it at once (ramfs_open). */
+int ramfs_anon(struct ramfs *fs, uint32_t mode, struct rnode **out);
 /* Removes name from dir: a directory only when want_dir (it must be
  * empty: ENOTEMPTY), anything else only when !want_dir (EISDIR, ENOTDIR).
  * An open file's data stays until its last close (ramfs_close). */

@@ -43,7 +43,7 @@ int64_t vfs_open_new(struct rnode *node, uint32_t flags, struct vfs_open **out)
 		if (o->node)
 			continue;
 		o->gen = (o->gen + 1) & 0xffffff;
-		int64_t cap = aion_cap_mint(vfs_ep, AION_RIGHT_SEND, VFS_BADGE(i, o->gen));
+		int64_t cap = aion_cap_mint(vfs_ep, VFS_OBJECT_RIGHTS, VFS_BADGE(i, o->gen));
 		if (cap < 0)
 			return cap;
 		*o = (struct vfs_open){ .node = node, .gen = o->gen, .flags = flags,

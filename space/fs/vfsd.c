@@ -59,6 +59,8 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_CLOSE, .fn = vfs_on_close, .caps = PATH },
 	{ .label = VFS_FCHMOD, .fn = vfs_on_fchmod, .caps = PATH },
 	{ .label = VFS_RETAIN, .fn = vfs_on_retain, .caps = PATH },
+	{ .label = VFS_PIPE, .fn = vfs_on_pipe, .caps = PATH },
+	{ .label = VFS_ARM, .fn = vfs_on_arm, .caps = AION_SERVE_CAPS_ANY },
 };
 static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
 

@@ -63,6 +63,18 @@ int64_t vfs_on_setfl(struct aion_serve_req *r);
 int64_t vfs_on_close(struct aion_serve_req *r);
 int64_t vfs_on_retain(struct aion_serve_req *r);
 int64_t vfs_on_fchmod(struct aion_serve_req *r);
+/* pipe_ops.c: pipes and readiness */
+int64_t vfs_on_pipe(struct aion_serve_req *r);
+int64_t vfs_on_arm(struct aion_serve_req *r);
+/* READ and WRITE on a pipe's record (object_ops.c sends them here). */
+int64_t vfs_pipe_read(struct aion_serve_req *r);
+int64_t vfs_pipe_write(struct aion_serve_req *r);
+/* A pipe record's last close: before the reply (its waiters go, its end
+ * is counted out), after it (the other end's waiters and pollers learn). */
+void vfs_pipe_closing(struct vfs_open *o);
+void vfs_pipe_closed(struct rnode *node, struct aion_ipc_buffer *buf);
+/* Pollers of records that became ready or closed are signalled. */
+void vfs_arms_check(void);
 /* lock_ops.c */
 int64_t vfs_on_lock(struct aion_serve_req *r);
 /* After locks went away: waiting SETW calls that fit now are answered. */

@@ -96,7 +96,10 @@ static long rw(long fd, const struct iovec *iov, long cnt, uint64_t off, int wri
 		return -EINVAL;
 	for (long i = 0; i < cnt; i++) {
 		long r;
-		if (f->kind == POSIX_VFS)
+		if (__aion_is_pipe(f))
+			r = write ? __aion_pipe_write(f, iov[i].iov_base, iov[i].iov_len)
+				  : __aion_pipe_read(f, iov[i].iov_base, iov[i].iov_len);
+		else if (f->kind == POSIX_VFS)
 			r = write ? file_write(f, iov[i].iov_base, iov[i].iov_len,
 					       off == VFS_AT_POS ? off : off + (uint64_t)total)
 				  : file_read(f, iov[i].iov_base, iov[i].iov_len,
@@ -291,13 +294,19 @@ long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *h
 		int wr = n == SYS_pwrite64 || n == SYS_pwritev;
 		if (off < 0)
 			return -EINVAL;
-		if (__aion_fd_get(a) && __aion_fd_get(a)->kind != POSIX_VFS)
+		if (__aion_fd_get(a) && (__aion_fd_get(a)->kind != POSIX_VFS ||
+					 __aion_is_pipe(__aion_fd_get(a))))
 			return -ESPIPE;
 		return n == SYS_pread64 || n == SYS_pwrite64 ?
 		       rw(a, &one, 1, (uint64_t)off, wr) :
 		       rw(a, (const struct iovec *)b, c, (uint64_t)off, wr);
 	}
-	case SYS_lseek: return simple(a, VFS_SEEK, (uint64_t)b, (uint64_t)c);
+	case SYS_lseek:
+		if (__aion_fd_get(a) && __aion_is_pipe(__aion_fd_get(a)))
+			return -ESPIPE;
+		return simple(a, VFS_SEEK, (uint64_t)b, (uint64_t)c);
+	case SYS_pipe: return __aion_pipe2((int *)a, 0);
+	case SYS_pipe2: return __aion_pipe2((int *)a, b);
 	case SYS_close: return __aion_fd_close(a);
 	case SYS_dup: {
 		struct posix_file *f = __aion_fd_get(a);
@@ -311,7 +320,6 @@ long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *h
 	case SYS_ftruncate: return b < 0 ? -EINVAL : simple(a, VFS_TRUNC, (uint64_t)b, 0);
 	case SYS_fsync: case SYS_fdatasync: return simple(a, VFS_SYNC, 0, 0);
 	default:
-		*handled = 0;
-		return -ENOSYS;
+		return __aion_poll_syscall(n, a, b, c, d, e, handled);
 	}
 }

@@ -143,7 +143,7 @@ long __aion_open_at(long dirfd, const char *path, long flags, long mode)
 	long r = path_call(dirfd, path, &c);
 	if (r < 0)
 		return r;
-	f->cap = c.cap_out;
+	f->cap = c.caps_out[0];
 	f->type = (uint32_t)c.reply_w1;
 	if (f->type == VFS_S_IFDIR)
 		f->path = dir_path(dirfd, path);

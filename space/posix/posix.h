@@ -69,6 +69,7 @@ long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HI
  * Each returns Linux's result: >= 0 or -errno.
  */
 #include "aion/object.h"
+#include "aion/vfs.h"
 
 /* The VFS root directory the parent gave (startup record), 0: none. */
 extern aion_handle_t __aion_posix_fs POSIX_HIDDEN;
@@ -99,7 +100,7 @@ long __aion_fd_setfd(long fd, long flags) POSIX_HIDDEN;
 void __aion_fd_close_all(void) POSIX_HIDDEN;                    /* at exit */
 
 /* vfsclient.c: one call on a VFS capability. in/out: payloads (out may be
- * NULL); *cap_out (may be NULL): a capability the reply brought. Returns
+ * NULL); caps_out: the capabilities the reply brought. Returns
  * the reply's w0 as -errno or >= 0; *w1 the reply's w1 when not NULL. */
 struct posix_vfs_call {
 	uint32_t label;
@@ -108,14 +109,37 @@ struct posix_vfs_call {
 	unsigned in_len;
 	void *out;
 	unsigned out_max, out_len;
-	aion_handle_t cap_out;
+	aion_handle_t cap_in;           /* sent with SEND when cap_in_len is 1 */
+	unsigned cap_in_len;
+	aion_handle_t caps_out[2];      /* what the reply brought (accept_cap: 0..2) */
 	uint64_t reply_w1;
-	int accept_cap;
+	unsigned accept_cap;
 };
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
 long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
+/* The calling thread's notification for poll (a handle, or -errno). */
+long __aion_poll_note(void) POSIX_HIDDEN;
+/* A thread ends: its IPC buffer and notification go. */
+void __aion_vfs_thread_end(void) POSIX_HIDDEN;
+/* A forked child's thread: registers its copy of the buffer again, and
+ * forgets handles that were the parent's. */
+void __aion_vfs_forked(void) POSIX_HIDDEN;
 /* The POSIX lock owner of this process (never 0, bit 63 clear). */
 uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
+
+/* pipe.c: pipe2, and read and write on a pipe's fds */
+long __aion_pipe2(int *fds, long flags) POSIX_HIDDEN;
+long __aion_pipe_read(struct posix_file *f, char *p, size_t n) POSIX_HIDDEN;
+long __aion_pipe_write(struct posix_file *f, const char *p, size_t n) POSIX_HIDDEN;
+/* poll.c: poll, ppoll, select, pselect6 (Linux's arguments) */
+long __aion_poll_syscall(long n, long a, long b, long c, long d, long e, int *handled)
+	POSIX_HIDDEN;
+/* The console's readiness (Linux poll bits of events that hold now). */
+unsigned __aion_console_ready(enum posix_kind kind, unsigned events) POSIX_HIDDEN;
+static inline int __aion_is_pipe(const struct posix_file *f)
+{
+	return f->kind == POSIX_VFS && f->type == VFS_S_IFIFO;
+}
 
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)

@@ -103,6 +103,7 @@ static _Noreturn void exit_clearing(volatile int *ctid, long code)
 /* SYS_exit: this thread only. */
 _Noreturn void __aion_thread_exit(long code)
 {
+	__aion_vfs_thread_end();
 	exit_clearing(self.ctid, code);
 }
 
@@ -130,6 +131,7 @@ static _Noreturn void unmap_and_exit(void)
 
 _Noreturn void __aion_unmapself(void *base, size_t size)
 {
+	__aion_vfs_thread_end();        /* while its TLS is there */
 	dying.base = (uintptr_t)base;
 	dying.size = size;
 	dying.ctid = self.ctid;

@@ -1,9 +1,12 @@
 /*
  * Calls on VFS capabilities (aion/vfs.h) and Aion's errors as Linux's.
- * One IPC buffer for the process, registered at the first call: one
- * thread per process today (docs/posix.md).
+ * The kernel takes payloads and capabilities from the calling thread's
+ * IPC buffer, so each thread that calls registers its own at its first
+ * call: the first thread takes the static one, others map a page, which
+ * goes back when the thread ends (docs/posix.md "Pipes").
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include "aion/error.h"
 #include "aion/ipc.h"
 #include "aion/vfs.h"
@@ -14,8 +17,66 @@
 aion_handle_t __aion_posix_fs;
 
 static struct aion_ipc_buffer vfs_buf __attribute__((aligned(4096)));
-static int buf_ready;
+static int vfs_buf_taken;
+static __thread struct aion_ipc_buffer *my_buf;
+static __thread aion_handle_t my_note;          /* poll's notification, 0: none yet */
 static uint64_t lock_owner;
+
+/* The calling thread's IPC buffer, registered; NULL when none can be had. */
+static struct aion_ipc_buffer *thread_buf(void)
+{
+	if (my_buf)
+		return my_buf;
+	struct aion_ipc_buffer *b = &vfs_buf;
+	if (__atomic_exchange_n(&vfs_buf_taken, 1, __ATOMIC_ACQ_REL)) {
+		long a = __aion_mmap(0, sizeof(*b), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a < 0)
+			return NULL;
+		b = (struct aion_ipc_buffer *)a;
+	}
+	if (aion_ipc_buffer(b)) {
+		if (b == &vfs_buf)
+			__atomic_store_n(&vfs_buf_taken, 0, __ATOMIC_RELEASE);
+		else
+			__aion_munmap((uintptr_t)b, sizeof(*b));
+		return NULL;
+	}
+	return my_buf = b;
+}
+
+long __aion_poll_note(void)
+{
+	if (!my_note) {
+		int64_t n = aion_notify_create();
+		if (n < 0)
+			return -EAGAIN;
+		my_note = (aion_handle_t)n;
+	}
+	return my_note;
+}
+
+void __aion_vfs_thread_end(void)
+{
+	if (my_note)
+		aion_handle_close(my_note);
+	my_note = 0;
+	if (!my_buf)
+		return;
+	aion_ipc_buffer(NULL);
+	if (my_buf == &vfs_buf)
+		__atomic_store_n(&vfs_buf_taken, 0, __ATOMIC_RELEASE);
+	else
+		__aion_munmap((uintptr_t)my_buf, sizeof(*my_buf));
+	my_buf = NULL;
+}
+
+void __aion_vfs_forked(void)
+{
+	my_note = 0;            /* a handle of the parent's table */
+	if (my_buf && aion_ipc_buffer(my_buf))
+		my_buf = NULL;
+}
 
 long __aion_errno(int64_t e)
 {
@@ -42,6 +103,7 @@ long __aion_errno(int64_t e)
 	case AION_EACCES: return -EACCES;
 	case AION_EFBIG: return -EFBIG;
 	case AION_EXDEV: return -EXDEV;
+	case AION_EPIPE: return -EPIPE;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -56,17 +118,20 @@ uint64_t __aion_lock_owner(void)
 
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
-	if (!buf_ready) {
-		if (aion_ipc_buffer(&vfs_buf))
-			return -EIO;
-		buf_ready = 1;
-	}
-	if (c->in_len > AION_IPC_PAYLOAD_MAX)
+	struct aion_ipc_buffer *b = thread_buf();
+	unsigned ncaps;
+	if (!b)
+		return -EIO;
+	if (c->in_len > AION_IPC_PAYLOAD_MAX || c->accept_cap > 2 || c->cap_in_len > 1)
 		return -EINVAL;
 	if (c->in_len)
-		memcpy(vfs_buf.payload, c->in, c->in_len);
-	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, 0) |
-				     AION_TAG_ACCEPT(c->accept_cap ? 1 : 0),
+		memcpy(b->payload, c->in, c->in_len);
+	if (c->cap_in_len) {
+		b->caps[0] = c->cap_in;
+		b->cap_rights[0] = AION_RIGHT_SEND;
+	}
+	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, c->cap_in_len) |
+				     AION_TAG_ACCEPT(c->accept_cap),
 			      .w = { 0, c->w1, c->w2 } };
 	int64_t err = aion_call(cap, &m, AION_FOREVER);
 	if (err)
@@ -74,19 +139,19 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 	int64_t r = (int64_t)m.w[0];
 	c->reply_w1 = m.w[1];
 	c->out_len = 0;
-	c->cap_out = 0;
-	if (AION_TAG_CAPS(m.tag))
-		c->cap_out = vfs_buf.caps[0];
+	ncaps = AION_TAG_CAPS(m.tag) < 2 ? AION_TAG_CAPS(m.tag) : 2;
+	for (unsigned i = 0; i < 2; i++)
+		c->caps_out[i] = i < ncaps ? b->caps[i] : 0;
 	if (r < 0) {
-		if (c->cap_out)
-			aion_handle_close(c->cap_out);
-		c->cap_out = 0;
+		for (unsigned i = 0; i < ncaps; i++)
+			aion_handle_close(c->caps_out[i]);
+		c->caps_out[0] = c->caps_out[1] = 0;
 		return __aion_errno(r);
 	}
 	if (c->out) {
 		unsigned n = AION_TAG_LEN(m.tag);
 		c->out_len = n < c->out_max ? n : c->out_max;
-		memcpy(c->out, vfs_buf.payload, c->out_len);
+		memcpy(c->out, b->payload, c->out_len);
 	}
 	return (long)r;
 }

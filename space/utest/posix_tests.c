@@ -21,6 +21,8 @@
  * Every POSIX test runs next to vfsd (init.c): utest looks "vfs" up in
  * init's name service (UTEST_INIT_EP) and gives it to each program, its
  * handle in the startup record's posix_fs, unless the test says not to.
+ *   posixpipes   tests/posix/pipes.c with the VFS's root (pipes, poll,
+ *                select; two threads), unit "pipes"; exit 0
  *   posixthreads tests/posix/threads.c (pthreads: mutex, condition
  *                variable, join, __thread, once, timed wait; exit 0, its
  *                lines "threads: ..."), unit "threads"
@@ -54,6 +56,7 @@ static int64_t vfs_root(void)
 
 enum fs_give { FS_NONE, FS_IF_THERE, FS_NEEDED };
 extern const char posix_threads_elf[], posix_threads_elf_end[];
+extern const char posix_pipes_elf[], posix_pipes_elf_end[];
 
 /*
  * Spawns the program as unit `name` and gives it the VFS root as its
@@ -163,6 +166,12 @@ void test_posixfiles(void)
 void test_posixnofs(void)
 {
 	run("posixnofs", "nofs", 512, posix_files_elf, posix_files_elf_end, FS_NONE);
+}
+
+/* 8 MiB, as posixthreads: its second thread's stack and TLS. */
+void test_posixpipes(void)
+{
+	run("posixpipes", "pipes", 2048, posix_pipes_elf, posix_pipes_elf_end, FS_NEEDED);
 }
 
 /* 8 MiB: its threads' stacks and TLS (musl's default stack: 128 KiB). */

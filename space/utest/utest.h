@@ -182,8 +182,10 @@ void test_posixfork(void);
 void test_posixprocid(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
+void test_posixpipes(void);
 void test_posixnofs(void);
 void test_vfsproto(void);
+void test_vfspipes(void);
 void test_posixthreads(void);
 void test_futex(void);           /* futex_tests.c: FUTEX_WAIT/WAKE, THREAD_SET_TLS */
 int64_t futex_waiters_role(void);

@@ -632,6 +632,42 @@ def check_posixfiles(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/pipes.c must print, exactly and in this order (the
+# same program built for Linux, with gcc or musl-gcc, prints the same).
+PIPES_LINES = [
+    "stream bytes=20000 bad=0 eof=yes",
+    "fstat fifo=1 lseek=ESPIPE pread=ESPIPE",
+    "read on write end=EBADF write on read end=EBADF",
+    "pipe2 cloexec=1 nonblock=1,1",
+    "empty read=EAGAIN",
+    "full filled>=4096=1 write=EAGAIN",
+    "blocked writer waited=1 wrote=1000 drained=1",
+    "no reader write=EPIPE",
+    "no reader poll=1 revents=0xc",
+    "poll empty=0 waited>=90ms=1",
+    "poll now=1 in=0x0 out=0x4",
+    "poll woken=1 in=0x1 wrote=1",
+    "select ready=2 read=1 write=1",
+    "select empty=0 read=0 waited>=50ms=1",
+    "ppoll empty=0",
+    "poll closed fd=1 revents=0x20",
+    "writer gone poll=1 in=0x11",
+    "drained poll=1 in=0x10 read=0",
+    'dup2 stdout read=19 "through the pipe 42"',
+    "pipes: ok",
+]
+
+
+def check_posixpipes(v, line, node, verdict):
+    """tests/posix/pipes.c over vfsd's pipes: every line of PIPES_LINES, in
+    order, nothing else from the unit `pipes`; exit status 0."""
+    said = unit_lines(node, verdict, "pipes")
+    for got in said:
+        print(f"posixpipes: pipes: {got}")
+    check(said == PIPES_LINES, f"pipes' lines differ: got {said}, expected {PIPES_LINES}")
+    expect(v, line, exit_code="0")
+
+
 def check_posixnofs(v, line, node, verdict):
     """tests/posix/files.c without the VFS capability: its first open fails
     with EACCES, it says so and exits 2."""
@@ -656,6 +692,18 @@ def check_vfsproto(v, line, node, verdict):
     check(v.get("aft") in ("EBADF", "ECAP"), f"aft={v.get('aft')}, expected EBADF or ECAP")
 
 
+def check_vfspipes(v, line, node, verdict):
+    """space/utest/pipe_tests.c: raw calls on vfsd's pipes: each refusal
+    its error, VFS_ARM's answer and signal (bit 4), a waiting reader
+    answered by a write (5 bytes) and one whose record closed (EBADF),
+    EPIPE, EOF after the held bytes, and vfsd still answers."""
+    print(f"vfspipes: {line.split('ok ', 1)[-1]}")
+    expect(v, line, one="EINVAL", fl="EINVAL", fifo="1", rw="EBADF", wr="EBADF", sk="EINVAL",
+           nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
+           wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
+           alive="OK")
+
+
 def check_fpu(v, line, node, verdict):
     """space/utest/fpu_tests.c: x87/SSE values of threads in one unit and in
     two survived every yield and call; new threads started clean."""
@@ -672,7 +720,9 @@ CHECKS = {
     "posixprocid": check_posixprocid,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
+    "posixpipes": check_posixpipes,
     "vfsproto": check_vfsproto,
+    "vfspipes": check_vfspipes,
     "posixthreads": check_posixthreads,
     "futex": check_futex,
     "longops": check_longops,

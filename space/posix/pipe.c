@@ -1,0 +1,104 @@
+/*
+ * Pipes (docs/posix.md "Pipes"): pipe and pipe2 ask vfsd for one
+ * (VFS_PIPE on the root capability) and install its two ends as fds of
+ * the VFS kind typed VFS_S_IFIFO, so close, dup, fcntl and fstat treat
+ * them as any VFS record; read and write come here for their pipe rules.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include "aion/vfs.h"
+#include "libaion/sys.h"
+#include "posix.h"
+
+/* One record's end as an fd, or -errno (then the capability is closed). */
+static long install_end(aion_handle_t cap, int cloexec)
+{
+	struct posix_file *f = __aion_file_new(POSIX_VFS);
+	if (!f) {
+		struct posix_vfs_call c = { .label = VFS_CLOSE };
+		__aion_vfs_call(cap, &c);
+		aion_handle_close(cap);
+		return -ENFILE;
+	}
+	f->cap = cap;
+	f->type = VFS_S_IFIFO;
+	long fd = __aion_fd_install(f, 0, cloexec);
+	if (fd < 0)
+		__aion_file_put(f);     /* no fd holds it: its record closes */
+	return fd;
+}
+
+long __aion_pipe2(int *fds, long flags)
+{
+	if (flags & ~(long)(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (!__aion_posix_fs)
+		return -EACCES;         /* no file system given: as every path call */
+	struct posix_vfs_call c = { .label = VFS_PIPE, .accept_cap = 2,
+				    .w1 = flags & O_NONBLOCK ? VFS_O_NONBLOCK : 0 };
+	long r = __aion_vfs_call(__aion_posix_fs, &c);
+	if (r < 0)
+		return r;
+	if (!c.caps_out[0] || !c.caps_out[1])
+		return -EIO;
+	int cloexec = !!(flags & O_CLOEXEC);
+	long rfd = install_end(c.caps_out[0], cloexec);
+	long wfd = install_end(c.caps_out[1], cloexec);
+	if (rfd < 0 || wfd < 0) {
+		if (rfd >= 0)
+			__aion_fd_close(rfd);
+		if (wfd >= 0)
+			__aion_fd_close(wfd);
+		return rfd < 0 ? rfd : wfd;
+	}
+	fds[0] = (int)rfd;
+	fds[1] = (int)wfd;
+	return 0;
+}
+
+/* A pipe read: what one call brings (at most a payload), never more, as
+ * a pipe's read returns what is there. */
+long __aion_pipe_read(struct posix_file *f, char *p, size_t n)
+{
+	size_t chunk = n < VFS_IO_MAX ? n : VFS_IO_MAX;
+	struct posix_vfs_call c = { .label = VFS_READ, .w1 = chunk, .w2 = VFS_AT_POS,
+				    .out = p, .out_max = (unsigned)chunk };
+	long r = __aion_vfs_call(f->cap, &c);
+	return r < 0 ? r : (long)c.out_len;
+}
+
+/*
+ * EPIPE raises SIGPIPE on the writer, whose default action ends it. No
+ * handlers exist yet (another branch adds them): the signal takes the
+ * process's default action through tkill, as raise does; a process
+ * outside procd cannot be signalled and sees the EPIPE.
+ */
+static void raise_sigpipe(void)
+{
+	__aion_tkill(__aion_gettid(), SIGPIPE);
+}
+
+/*
+ * A pipe write: payload-sized calls, each all or nothing in vfsd, so a
+ * write of at most VFS_IO_MAX (512) bytes is atomic; a longer one is
+ * split there and may interleave with other writers' (POSIX's PIPE_BUF
+ * is 4096: docs/posix.md says why). With O_NONBLOCK it stops at the
+ * first EAGAIN after some bytes went.
+ */
+long __aion_pipe_write(struct posix_file *f, const char *p, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		size_t chunk = n - done < VFS_IO_MAX ? n - done : VFS_IO_MAX;
+		struct posix_vfs_call c = { .label = VFS_WRITE, .in = p + done,
+					    .in_len = (unsigned)chunk, .w2 = VFS_AT_POS };
+		long r = __aion_vfs_call(f->cap, &c);
+		if (r == -EPIPE)
+			raise_sigpipe();
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+	}
+	return (long)done;
+}
