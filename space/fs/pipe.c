@@ -61,6 +61,22 @@ int64_t pipe_write(struct pipe *p, const void *in, uint32_t n)
 	return n;
 }
 
+void pipe_unread(struct pipe *p, const void *data, uint32_t n)
+{
+	p->head = (p->head + VFS_PIPE_SIZE - n) % VFS_PIPE_SIZE;
+	uint32_t first = VFS_PIPE_SIZE - p->head;
+	if (first > n)
+		first = n;
+	memcpy(p->buf + p->head, data, first);
+	memcpy(p->buf, (const uint8_t *)data + first, n - first);
+	p->count += n;
+}
+
+void pipe_unwrite(struct pipe *p, uint32_t n)
+{
+	p->count -= n;
+}
+
 /* As Linux: HUP without IN once drained, ERR beside OUT. */
 uint32_t pipe_ready(const struct pipe *p, bool read_end)
 {
@@ -109,7 +125,12 @@ static bool try_one(struct pipe_waiter *w, struct pipe *p, pipe_done_fn *done, v
 	if (r == -AION_EAGAIN)
 		return false;
 	w->pipe = NULL;
-	done(w, r, arg);
+	if (!done(w, r, arg) && r > 0) {
+		if (w->write)
+			pipe_unwrite(p, (uint32_t)r);
+		else
+			pipe_unread(p, w->data, (uint32_t)r);
+	}
 	return true;
 }
 

@@ -31,6 +31,10 @@ int64_t pipe_read(struct pipe *p, void *out, uint32_t n);
  * end left; -AION_EAGAIN when they do not fit yet.
  */
 int64_t pipe_write(struct pipe *p, const void *in, uint32_t n);
+/* Undoes the last read of n bytes (they go back to the front) or the
+ * last write (its n bytes come off the end); nothing may come between. */
+void pipe_unread(struct pipe *p, const void *data, uint32_t n);
+void pipe_unwrite(struct pipe *p, uint32_t n);
 /* The VFS_POLL_* events of one end (read_end, else the write end). */
 uint32_t pipe_ready(const struct pipe *p, bool read_end);
 
@@ -54,8 +58,10 @@ struct pipe_waitq {
 	uint64_t next_seq;
 };
 
-/* Answers one waiter: result as the call's (a read's bytes in w->data). */
-typedef void pipe_done_fn(struct pipe_waiter *w, int64_t result, void *arg);
+/* Answers one waiter: result as the call's (a read's bytes in w->data).
+ * false: its caller is gone (died, timed out), so the call is undone: a
+ * read's bytes go back to the front, a write's come out again. */
+typedef bool pipe_done_fn(struct pipe_waiter *w, int64_t result, void *arg);
 
 /* Queues a call (w's pipe, badge, reply, write, len, data): 0, or
  * -AION_EAGAIN when the table is full. */

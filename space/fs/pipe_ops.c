@@ -89,8 +89,9 @@ int64_t vfs_on_arm(struct aion_serve_req *r)
 	return now;
 }
 
-/* Answers a waiting call; a read's bytes travel in vfsd's IPC buffer. */
-static void answer(struct pipe_waiter *w, int64_t result, void *arg)
+/* Answers a waiting call; a read's bytes travel in vfsd's IPC buffer.
+ * false: the caller is gone, and pipe.c undoes its call. */
+static bool answer(struct pipe_waiter *w, int64_t result, void *arg)
 {
 	struct aion_ipc_buffer *buf = arg;
 	unsigned len = !w->write && result > 0 ? (unsigned)result : 0;
@@ -98,7 +99,7 @@ static void answer(struct pipe_waiter *w, int64_t result, void *arg)
 			      .w = { (uint64_t)result } };
 	if (len)
 		memcpy(buf->payload, w->data, len);
-	aion_serve_answer((aion_handle_t)w->reply, &m);        /* a dead caller: dropped */
+	return aion_serve_answer((aion_handle_t)w->reply, &m) == 0;
 }
 
 /* After p changed: the calls that can go now, and the pollers. */

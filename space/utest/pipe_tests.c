@@ -5,7 +5,8 @@
  * end and a write on the read end, a seek, O_NONBLOCK's EAGAIN, VFS_ARM's
  * answer and its notification, a reader waiting in a second thread (a
  * saved reply in vfsd) answered by a write, then -AION_EBADF for a waiter
- * whose record closes, end of file and EPIPE. vfsd must answer afterwards.
+ * whose record closes, end of file and EPIPE, and a reader that gave up
+ * before bytes came (they stay for the next). vfsd must answer afterwards.
  * The line names every answer; boot_units.py checks them.
  */
 #include "aion/initproto.h"
@@ -151,6 +152,17 @@ void test_vfspipes(void)
 		eof = pcall(rd, VFS_READ, 10, 0, "", 0, NULL);
 		drop(rd);
 	}
+	/* A reader that gave up (its call timed out: gone, to vfsd) leaves
+	 * the bytes that came for it to the next reader. */
+	int64_t gaveup = -1, next = -1;
+	if (!make(r, &rd, &wr)) {
+		struct aion_msg g = { .tag = AION_TAG(VFS_READ, 0, 0), .w = { 0, 64, 0 } };
+		gaveup = aion_call(rd, &g, 100 * MS);
+		pcall(wr, VFS_WRITE, 0, 0, "abc", 3, NULL);
+		next = pcall(rd, VFS_READ, 10, 0, "", 0, NULL);
+		drop(rd);
+		drop(wr);
+	}
 	int64_t alive = pcall(r, VFS_STAT, 0, 0, "/", 1, NULL);
 	if (note > 0)
 		aion_handle_close((aion_handle_t)note);
@@ -160,12 +172,13 @@ void test_vfspipes(void)
 		  armw == VFS_POLL_OUT && armed == 0 && wrote == 3 && waited == 0 && bits == 4 &&
 		  armr == VFS_POLL_IN && same && !strcmp(w1, "waiting") && g1 == 5 &&
 		  !strcmp(w2, "waiting") && g2 == -AION_EBADF && epipe == -AION_EPIPE &&
-		  armerr == (VFS_POLL_OUT | VFS_POLL_ERR) && held == 2 && eof == 0 && alive == 0;
+		  armerr == (VFS_POLL_OUT | VFS_POLL_ERR) && held == 2 && eof == 0 &&
+		  gaveup == -AION_ETIMEDOUT && next == 3 && alive == 0;
 	utest_result(ok, "vfspipes", "one=%s fl=%s fifo=%d rw=%s wr=%s sk=%s nb=%s armw=%ld "
 		     "armed=%ld note=%s/%lu armr=%ld rd=%ld/%d wait=%s/%ld close=%s/%s ep=%s "
-		     "armerr=%ld eof=%ld/%ld alive=%s",
+		     "armerr=%ld eof=%ld/%ld gone=%s/%ld alive=%s",
 		     NAME(onecap), NAME(flags), fifo, NAME(rw), NAME(wrd), NAME(seek), NAME(nb),
 		     (long)armw, (long)armed, NAME(waited), (unsigned long)bits, (long)armr,
 		     (long)read, same, w1, (long)g1, w2, NAME(g2), NAME(epipe), (long)armerr,
-		     (long)held, (long)eof, NAME(alive));
+		     (long)held, (long)eof, NAME(gaveup), (long)next, NAME(alive));
 }

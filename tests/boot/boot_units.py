@@ -696,12 +696,13 @@ def check_vfspipes(v, line, node, verdict):
     """space/utest/pipe_tests.c: raw calls on vfsd's pipes: each refusal
     its error, VFS_ARM's answer and signal (bit 4), a waiting reader
     answered by a write (5 bytes) and one whose record closed (EBADF),
-    EPIPE, EOF after the held bytes, and vfsd still answers."""
+    EPIPE, EOF after the held bytes, the bytes of a reader that gave up
+    kept for the next, and vfsd still answers."""
     print(f"vfspipes: {line.split('ok ', 1)[-1]}")
     expect(v, line, one="EINVAL", fl="EINVAL", fifo="1", rw="EBADF", wr="EBADF", sk="EINVAL",
            nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
            wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
-           alive="OK")
+           gone="ETIMEDOUT/3", alive="OK")
 
 
 def check_fpu(v, line, node, verdict):

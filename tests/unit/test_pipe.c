@@ -111,23 +111,6 @@ static void test_ends(void **state)
 	pipe_free(p);
 }
 
-struct answers {
-	unsigned n;
-	uint64_t reply[VFS_PIPE_WAITERS * 2];
-	int64_t result[VFS_PIPE_WAITERS * 2];
-	uint8_t first[VFS_PIPE_WAITERS * 2];
-};
-
-static void record(struct pipe_waiter *w, int64_t result, void *arg)
-{
-	struct answers *a = arg;
-	assert_null(w->pipe);                   /* out of the table first */
-	a->reply[a->n] = w->reply;
-	a->result[a->n] = result;
-	a->first[a->n] = result > 0 && !w->write ? w->data[0] : 0;
-	a->n++;
-}
-
 static struct pipe_waiter waiter(struct pipe *p, uint64_t reply, bool write, uint16_t len,
 				 uint8_t byte)
 {
@@ -135,6 +118,75 @@ static struct pipe_waiter waiter(struct pipe *p, uint64_t reply, bool write, uin
 				 .write = write, .len = len };
 	memset(w.data, byte, len);
 	return w;
+}
+
+struct answers {
+	unsigned n;
+	uint64_t reply[VFS_PIPE_WAITERS * 2];
+	int64_t result[VFS_PIPE_WAITERS * 2];
+	uint8_t first[VFS_PIPE_WAITERS * 2];
+};
+
+static bool record(struct pipe_waiter *w, int64_t result, void *arg)
+{
+	struct answers *a = arg;
+	assert_null(w->pipe);                   /* out of the table first */
+	a->reply[a->n] = w->reply;
+	a->result[a->n] = result;
+	a->first[a->n] = result > 0 && !w->write ? w->data[0] : 0;
+	a->n++;
+	return true;
+}
+
+/* Callers that are gone: their calls are undone. */
+static bool gone(struct pipe_waiter *w, int64_t result, void *arg)
+{
+	(void)w;
+	(void)result;
+	(*(unsigned *)arg)++;
+	return false;
+}
+
+/* A reader that died leaves the bytes for the next; a dead writer's bytes
+ * come out again. */
+static void test_wait_gone(void **state)
+{
+	(void)state;
+	static struct pipe_waitq q;
+	struct pipe *p = pipe_new();
+	uint8_t b[VFS_IO_MAX];
+	unsigned n = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(b, 'a', sizeof(b));
+	for (unsigned i = 0; i < 7; i++)
+		assert_int_equal(pipe_write(p, b, VFS_IO_MAX), VFS_IO_MAX);
+	assert_int_equal(pipe_read(p, b, 300), 300);            /* head at 300 */
+	struct pipe_waiter w = waiter(p, 1, true, 500, 'D');
+	assert_int_equal(pipe_wait_add(&q, &w), 0);
+	assert_int_equal(pipe_read(p, b, 400), 400);            /* room: 1212 */
+	assert_int_equal(pipe_wait_run(&q, p, gone, &n), 1);    /* written, undone */
+	assert_int_equal(p->count, 7 * VFS_IO_MAX - 700);
+	uint8_t tail[VFS_IO_MAX];
+	int64_t got;
+	uint64_t total = 0;
+	while ((got = pipe_read(p, tail, sizeof(tail))) > 0) {
+		for (int64_t i = 0; i < got; i++)
+			assert_int_equal(tail[i], 'a');
+		total += (uint64_t)got;
+	}
+	assert_int_equal(total, 7 * VFS_IO_MAX - 700);
+	/* Empty; a reader that is gone by the time bytes come. */
+	struct pipe_waiter r = waiter(p, 2, false, 100, 0);
+	assert_int_equal(pipe_wait_add(&q, &r), 0);
+	memset(b, 'x', 10);
+	b[0] = 'y';
+	assert_int_equal(pipe_write(p, b, 10), 10);
+	assert_int_equal(pipe_wait_run(&q, p, gone, &n), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(pipe_read(p, tail, sizeof(tail)), 10);
+	assert_int_equal(tail[0], 'y');
+	pipe_free(p);
 }
 
 /* Waiting writers go in arrival order; a reader's take lets them in. */
@@ -241,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_wait_order),
 		cmocka_unit_test(test_wait_ends),
 		cmocka_unit_test(test_wait_bounded),
+		cmocka_unit_test(test_wait_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
