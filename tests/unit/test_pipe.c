@@ -7,28 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "aion/error.h"
-#include "fsmem.h"
+#include "fs_host.h"
 #include "pipe.h"
 
-static long live_blocks;
-
-void *fs_alloc(size_t n)
-{
-	live_blocks++;
-	return calloc(1, n);
-}
-
-void fs_free(void *p)
-{
-	if (p)
-		live_blocks--;
-	free(p);
-}
-
-uint64_t fs_now(void)
-{
-	return 0;
-}
 
 static void fill(uint8_t *b, unsigned n, unsigned seed)
 {
@@ -67,7 +48,7 @@ static void test_ring_order(void **state)
 		assert_int_equal(p->count, written - read);
 	}
 	pipe_free(p);
-	assert_int_equal(live_blocks, 0);
+	assert_int_equal(fs_host_live_blocks, 0);
 }
 
 /* Full: a write that does not fit is refused whole; one that fits goes. */
@@ -281,7 +262,7 @@ static void test_wait_bounded(void **state)
 	assert_int_equal(pipe_wait_add(&q, &extra), 0);         /* room again */
 	pipe_free(p);
 	pipe_free(other);
-	assert_int_equal(live_blocks, 0);
+	assert_int_equal(fs_host_live_blocks, 0);
 }
 
 int main(void)

@@ -9,44 +9,20 @@
 #include <cmocka.h>
 #include "aion/error.h"
 #include "cpio.h"
+#include "fs_host.h"
 #include "fsmem.h"
 #include "lock.h"
 #include "path.h"
 #include "ramfs.h"
 
-static uint64_t clock_ns;
-static long live_blocks;        /* every block goes back */
-static long fail_after = -1;    /* fs_alloc fails after this many more (-1: never) */
-
-void *fs_alloc(size_t n)
-{
-	if (fail_after == 0)
-		return NULL;
-	if (fail_after > 0)
-		fail_after--;
-	live_blocks++;
-	return calloc(1, n);
-}
-
-void fs_free(void *p)
-{
-	if (p)
-		live_blocks--;
-	free(p);
-}
-
-uint64_t fs_now(void)
-{
-	return clock_ns += 1000;
-}
 
 static struct ramfs fs;
 
 static int setup(void **state)
 {
 	(void)state;
-	live_blocks = 0;
-	fail_after = -1;
+	fs_host_live_blocks = 0;
+	fs_host_fail_after = -1;
 	return ramfs_init(&fs, 1);
 }
 
@@ -54,7 +30,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ramfs_destroy(&fs);
-	assert_int_equal(live_blocks, 0);
+	assert_int_equal(fs_host_live_blocks, 0);
 	return 0;
 }
 
@@ -145,9 +121,9 @@ static void test_files(void **state)
 	ramfs_stat(f, &st);
 	assert_int_equal(st.mode, VFS_S_IFREG | 04711);     /* the type never changes */
 	/* Out of memory: a failed write leaves the file as it was. */
-	fail_after = 0;
+	fs_host_fail_after = 0;
 	assert_int_equal(ramfs_write(f, 1 << 20, "x", 1), -AION_ENOMEM);
-	fail_after = -1;
+	fs_host_fail_after = -1;
 	ramfs_stat(f, &st);
 	assert_int_equal(st.size, 8);
 }
@@ -204,9 +180,9 @@ static void test_rename(void **state)
 	assert_int_equal(ramfs_rename(b, "nope", 4, b, "x", 1), -AION_ENOENT);
 	assert_int_equal(ramfs_rename(b, "g", 1, b, "g", 1), 0);
 	/* Memory runs out: nothing moved. */
-	fail_after = 0;
+	fs_host_fail_after = 0;
 	assert_int_equal(ramfs_rename(b, "g", 1, fs.root, "h", 1), -AION_ENOMEM);
-	fail_after = -1;
+	fs_host_fail_after = -1;
 	assert_ptr_equal(get("/b/g"), f);
 }
 
@@ -291,9 +267,9 @@ static void test_locks(void **state)
 	vfs_lock_drop_owner(&list, 3);
 	assert_int_equal(count(list), 3);
 	assert_int_equal(vfs_lock_set(&list, 2, VFS_LOCK_UN, 5, 4), -AION_EINVAL);
-	fail_after = 0;
+	fs_host_fail_after = 0;
 	assert_int_equal(vfs_lock_set(&list, 5, VFS_LOCK_RD, 0, 1), -AION_ENOMEM);
-	fail_after = -1;
+	fs_host_fail_after = -1;
 	assert_int_equal(count(list), 3);
 	vfs_lock_drop_all(&list);
 	assert_null(list);

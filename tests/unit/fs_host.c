@@ -1,0 +1,30 @@
+/* fsmem.h on the host: see fs_host.h. */
+#include <stdlib.h>
+#include "fs_host.h"
+#include "fsmem.h"
+
+long fs_host_live_blocks;
+long fs_host_fail_after = -1;
+static uint64_t clock_ns;
+
+void *fs_alloc(size_t n)
+{
+	if (fs_host_fail_after == 0)
+		return NULL;
+	if (fs_host_fail_after > 0)
+		fs_host_fail_after--;
+	fs_host_live_blocks++;
+	return calloc(1, n);
+}
+
+void fs_free(void *p)
+{
+	if (p)
+		fs_host_live_blocks--;
+	free(p);
+}
+
+uint64_t fs_now(void)
+{
+	return clock_ns += 1000;
+}
