@@ -211,6 +211,8 @@ static const struct {
 	LUA("-e", "local function f(n) if n < 2 then return n end return f(n - 1) + f(n - 2) end "
 	    "print(f(20)); error('bad')"),
 	{ { "args", "one", "two words", "", "  spaced  ", NULL }, posix_args_elf, posix_args_elf_end, 256 },
+	/* Two threads and a pipe (no timings printed, only bounds held). */
+	{ { "pipes", NULL }, posix_pipes_elf, posix_pipes_elf_end, 2048 },
 	/* Scripts from the initramfs (tests/posix/lua), by relative paths from
 	 * the root, so the host runs them the same from a folder made alike. */
 	LUA("share/lua/strings.lua"),
