@@ -106,16 +106,22 @@ bool pipe_writer_waits(const struct pipe_waitq *q, const struct pipe *p)
 	return false;
 }
 
-/* p's first waiting reader (write false) or writer, or NULL. */
+/* The first waiting reader (write false) or writer of p (NULL: of any pipe). */
 static struct pipe_waiter *oldest(struct pipe_waitq *q, const struct pipe *p, bool write)
 {
 	struct pipe_waiter *best = NULL;
 	for (unsigned i = 0; i < VFS_PIPE_WAITERS; i++) {
 		struct pipe_waiter *w = &q->w[i];
-		if (w->pipe == p && w->write == write && (!best || w->seq < best->seq))
+		if (w->pipe && (!p || (w->pipe == p && w->write == write)) &&
+		    (!best || w->seq < best->seq))
 			best = w;
 	}
 	return best;
+}
+
+struct pipe_waiter *pipe_wait_oldest(struct pipe_waitq *q)
+{
+	return oldest(q, NULL, false);
 }
 
 /* Tries w's call: true when it completed (answered and gone). */

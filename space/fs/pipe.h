@@ -75,6 +75,8 @@ bool pipe_writer_waits(const struct pipe_waitq *q, const struct pipe *p);
  * can: each gets done() and leaves the table. Returns how many.
  */
 unsigned pipe_wait_run(struct pipe_waitq *q, struct pipe *p, pipe_done_fn *done, void *arg);
+/* The oldest waiter of any pipe, or NULL. */
+struct pipe_waiter *pipe_wait_oldest(struct pipe_waitq *q);
 /* Every waiter of the record badge gets done(-AION_EBADF). */
 unsigned pipe_wait_drop(struct pipe_waitq *q, uint64_t badge, pipe_done_fn *done, void *arg);
 

@@ -223,3 +223,28 @@ void vfs_arms_check(void)
 {
 	arms_check();
 }
+
+/*
+ * The handle table is full and a call that brings a capability cannot be
+ * received (the kernel keeps it queued): an arm goes (signalled: its
+ * poller checks again), else the oldest waiting pipe call is answered
+ * -AION_EAGAIN (the POSIX layer calls again). False: nothing to free.
+ */
+bool vfs_pipe_reclaim(void)
+{
+	struct arm *oldest = NULL;
+	for (unsigned i = 0; i < ARMS_MAX; i++)
+		if (arms[i].note && (!oldest || arms[i].seq < oldest->seq))
+			oldest = &arms[i];
+	if (oldest) {
+		arm_fire(oldest);
+		return true;
+	}
+	struct pipe_waiter *w = pipe_wait_oldest(&waitq);
+	if (!w)
+		return false;
+	w->pipe = NULL;
+	aion_serve_answer_status((aion_handle_t)w->reply, w->write ? VFS_WRITE : VFS_READ,
+				 -AION_EAGAIN);
+	return true;
+}

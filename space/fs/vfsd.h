@@ -75,6 +75,8 @@ void vfs_pipe_closing(struct vfs_open *o);
 void vfs_pipe_closed(struct rnode *node, struct aion_ipc_buffer *buf);
 /* Pollers of records that became ready or closed are signalled. */
 void vfs_arms_check(void);
+/* Frees one handle slot held by an arm or a waiting call: false if none. */
+bool vfs_pipe_reclaim(void);
 /* lock_ops.c */
 int64_t vfs_on_lock(struct aion_serve_req *r);
 /* After locks went away: waiting SETW calls that fit now are answered. */

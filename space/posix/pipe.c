@@ -57,6 +57,23 @@ long __aion_pipe2(int *fds, long flags)
 	return 0;
 }
 
+/*
+ * vfsd answers a call that should wait -AION_EAGAIN when its table of
+ * waiting calls is full or it must free the call's handle slot: on a
+ * blocking fd the call is made again a millisecond later.
+ */
+static int again(struct posix_file *f, long r)
+{
+	if (r != -EAGAIN)
+		return 0;
+	struct posix_vfs_call c = { .label = VFS_GETFL };
+	long fl = __aion_vfs_call(f->cap, &c);
+	if (fl < 0 || (fl & VFS_O_NONBLOCK))
+		return 0;
+	aion_sleep_until(aion_clock_ns() + 1000000);
+	return 1;
+}
+
 /* A pipe read: what one call brings (at most a payload), never more, as
  * a pipe's read returns what is there. */
 long __aion_pipe_read(struct posix_file *f, char *p, size_t n)
@@ -64,7 +81,9 @@ long __aion_pipe_read(struct posix_file *f, char *p, size_t n)
 	size_t chunk = n < VFS_IO_MAX ? n : VFS_IO_MAX;
 	struct posix_vfs_call c = { .label = VFS_READ, .w1 = chunk, .w2 = VFS_AT_POS,
 				    .out = p, .out_max = (unsigned)chunk };
-	long r = __aion_vfs_call(f->cap, &c);
+	long r;
+	while (again(f, r = __aion_vfs_call(f->cap, &c)))
+		;
 	return r < 0 ? r : (long)c.out_len;
 }
 
@@ -93,7 +112,9 @@ long __aion_pipe_write(struct posix_file *f, const char *p, size_t n)
 		size_t chunk = n - done < VFS_IO_MAX ? n - done : VFS_IO_MAX;
 		struct posix_vfs_call c = { .label = VFS_WRITE, .in = p + done,
 					    .in_len = (unsigned)chunk, .w2 = VFS_AT_POS };
-		long r = __aion_vfs_call(f->cap, &c);
+		long r;
+		while (again(f, r = __aion_vfs_call(f->cap, &c)))
+			;
 		if (r == -EPIPE)
 			raise_sigpipe();
 		if (r < 0)

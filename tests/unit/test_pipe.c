@@ -253,6 +253,7 @@ static void test_wait_bounded(void **state)
 	}
 	struct pipe_waiter extra = waiter(p, 999, false, 1, 0);
 	assert_int_equal(pipe_wait_add(&q, &extra), -AION_EAGAIN);
+	assert_int_equal(pipe_wait_oldest(&q)->reply, 0);      /* the first to come */
 	p->writers = 0;
 	assert_int_equal(pipe_wait_run(&q, p, record, &a), VFS_PIPE_WAITERS / 2);
 	for (unsigned i = 0; i < a.n; i++) {
@@ -260,6 +261,7 @@ static void test_wait_bounded(void **state)
 		assert_int_equal(a.result[i], 0);
 	}
 	assert_int_equal(pipe_wait_add(&q, &extra), 0);         /* room again */
+	assert_int_equal(pipe_wait_oldest(&q)->reply, 0);
 	pipe_free(p);
 	pipe_free(other);
 	assert_int_equal(fs_host_live_blocks, 0);
