@@ -88,12 +88,23 @@
  *               holds, up to w1; an empty pipe waits (saved reply) while
  *               a write end is open, or -AION_EAGAIN with VFS_O_NONBLOCK;
  *               0 (end of file) once every write end has closed
- *   VFS_WRITE   payload: the bytes, w2 ignored. All of them at once, never
+ *   VFS_WRITE   payload: the bytes, all of them at once, never
  *               interleaved with another write: the call waits until
  *               they fit (VFS_PIPE_SIZE holds any payload), or
  *               -AION_EAGAIN with VFS_O_NONBLOCK; -AION_EPIPE once every
  *               read end has closed (a waiting writer gets it too).
  *               Waiting writers go in arrival order.
+ *               A write of several payloads that must not interleave
+ *               (POSIX's PIPE_BUF: at most VFS_PIPE_ATOMIC bytes): its
+ *               first call says w1 = the whole size (more than its
+ *               payload), waits until that many bytes fit, writes its
+ *               payload and keeps the room for the rest; reply w1 = a
+ *               token. Its later calls say w2 = that token and always
+ *               fit; no other write goes in meanwhile. The reservation
+ *               ends when filled, when its record closes, or when a
+ *               second passes without its next call (then a call with
+ *               its token gets -AION_ETIMEDOUT). w1 = 0 and w2 = 0: a
+ *               write of one payload.
  *   VFS_SEEK, VFS_TRUNC, VFS_GETDENTS on a pipe: -AION_EINVAL.
  * A waiting call ends with its answer, or -AION_EBADF when its own record
  * closes; at most VFS_PIPE_WAITERS wait at once in the server
@@ -183,8 +194,9 @@
 #define VFS_NAME_MAX            255
 #define VFS_PATH_MAX            512     /* the whole payload */
 #define VFS_IO_MAX              512     /* bytes of one READ or WRITE */
-/* A pipe's buffer: eight payloads. */
+/* A pipe's buffer: eight payloads; writes up to ATOMIC never interleave. */
 #define VFS_PIPE_SIZE           4096
+#define VFS_PIPE_ATOMIC         VFS_PIPE_SIZE
 #define VFS_PIPE_WAITERS        48
 
 /* VFS_ARM's events: Linux's poll bits, so the POSIX layer passes them on. */

@@ -11,10 +11,17 @@
 #include <stdint.h>
 #include "aion/vfs.h"
 
+/* A write of several payloads that must not interleave: none lapses
+ * sooner than this after its last call (a writer that died half way). */
+#define PIPE_RESV_NS    (1000ull * 1000 * 1000)
+
 struct pipe {
 	uint8_t buf[VFS_PIPE_SIZE];     /* a ring: count bytes from head */
 	uint32_t head, count;
 	uint32_t readers, writers;      /* open records of each end */
+	/* The room kept for the rest of one write (VFS_PIPE_ATOMIC), 0: none. */
+	uint32_t resv;
+	uint64_t resv_token, resv_badge, resv_at, next_token;
 };
 
 /* A new pipe with one read end and one write end open, or NULL. */
@@ -28,9 +35,24 @@ void pipe_free(struct pipe *p);
 int64_t pipe_read(struct pipe *p, void *out, uint32_t n);
 /*
  * Puts all n bytes (n <= VFS_IO_MAX) or none: n; -AION_EPIPE with no read
- * end left; -AION_EAGAIN when they do not fit yet.
+ * end left; -AION_EAGAIN when they do not fit yet, or another write's
+ * reservation holds the pipe.
  */
 int64_t pipe_write(struct pipe *p, const void *in, uint32_t n);
+/*
+ * The same, for one call of a write of several payloads (aion/vfs.h,
+ * VFS_PIPE_ATOMIC). *token 0: total (VFS_IO_MAX < total <=
+ * VFS_PIPE_ATOMIC, n < total) is the whole write's size; the call waits
+ * (-AION_EAGAIN) until total bytes fit, writes its n and keeps the room
+ * for the rest, for record badge; *token is then the reservation's. A
+ * later call brings that token and always fits; -AION_ETIMEDOUT when its
+ * reservation lapsed or was never there. total 0 with token 0: pipe_write.
+ */
+int64_t pipe_write_part(struct pipe *p, const void *in, uint32_t n, uint32_t total,
+			uint64_t *token, uint64_t badge);
+/* A reservation ends: its record closed (badge), or it lapsed (now). */
+void pipe_resv_drop(struct pipe *p, uint64_t badge);
+bool pipe_resv_lapse(struct pipe *p, uint64_t now);
 /* Undoes the last read of n bytes (they go back to the front) or the
  * last write (its n bytes come off the end); nothing may come between. */
 void pipe_unread(struct pipe *p, const void *data, uint32_t n);
@@ -50,6 +72,8 @@ struct pipe_waiter {
 	uint64_t reply;                 /* the server's handle of the saved reply */
 	bool write;
 	uint16_t len;                   /* bytes to write, or most bytes to read */
+	uint32_t total;                 /* a write of several payloads: its size */
+	uint64_t token;                 /* the reservation it began (answered in w1) */
 	uint8_t data[VFS_IO_MAX];
 };
 

@@ -5,6 +5,7 @@
  * tells a poller when a record becomes ready. vfsd never blocks: every
  * wait is a saved reply, answered when another call changes the pipe.
  */
+#include "fsmem.h"
 #include "pipe.h"
 #include "vfsd.h"
 
@@ -96,7 +97,7 @@ static bool answer(struct pipe_waiter *w, int64_t result, void *arg)
 	struct aion_ipc_buffer *buf = arg;
 	unsigned len = !w->write && result > 0 ? (unsigned)result : 0;
 	struct aion_msg m = { .tag = AION_TAG(w->write ? VFS_WRITE : VFS_READ, len, 0),
-			      .w = { (uint64_t)result } };
+			      .w = { (uint64_t)result, w->write ? w->token : 0 } };
 	if (len)
 		memcpy(buf->payload, w->data, len);
 	return aion_serve_answer((aion_handle_t)w->reply, &m) == 0;
@@ -109,10 +110,11 @@ static void pipe_changed(struct pipe *p, struct aion_ipc_buffer *buf)
 	arms_check();
 }
 
-static int64_t wait_for(struct aion_serve_req *r, struct pipe *p, bool write, uint64_t want)
+static int64_t wait_for(struct aion_serve_req *r, struct pipe *p, bool write, uint64_t want,
+			uint32_t total)
 {
 	struct pipe_waiter w = { .pipe = p, .badge = r->msg.badge, .write = write,
-				 .len = (uint16_t)want };
+				 .len = (uint16_t)want, .total = total };
 	if (write)
 		memcpy(w.data, r->data, r->len);
 	int64_t saved = aion_serve_save(r);
@@ -136,7 +138,7 @@ int64_t vfs_pipe_read(struct aion_serve_req *r)
 		return -AION_EBADF;
 	int64_t got = pipe_read(p, data, (uint32_t)want);
 	if (got == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK))
-		return wait_for(r, p, false, want);
+		return wait_for(r, p, false, want, 0);
 	if (got <= 0)
 		return got;
 	/* Answer first: the waiters' answers use the IPC buffer too. */
@@ -151,15 +153,22 @@ int64_t vfs_pipe_write(struct aion_serve_req *r)
 	struct vfs_open *o = vfs_req_open(r);
 	struct pipe *p = o->node->pipe;
 
+	uint64_t token = r->msg.w[2];
+
 	if (!(o->flags & VFS_O_WRITE))
 		return -AION_EBADF;
-	/* Behind a waiting writer: bytes keep the order they were sent in. */
-	int64_t n = pipe_writer_waits(&waitq, p) && p->readers && r->len ? -AION_EAGAIN :
-		    pipe_write(p, r->data, r->len);
+	if (r->msg.w[1] > VFS_PIPE_ATOMIC)
+		return -AION_EINVAL;
+	uint32_t total = (uint32_t)r->msg.w[1];
+	/* Behind a waiting writer: bytes keep the order they were sent in. A
+	 * write's later call holds the room it needs, and goes. */
+	int64_t n = !token && pipe_writer_waits(&waitq, p) && p->readers && r->len ?
+		    -AION_EAGAIN : pipe_write_part(p, r->data, r->len, total, &token, r->msg.badge);
 	if (n == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK))
-		return wait_for(r, p, true, r->len);
+		return wait_for(r, p, true, r->len, total);
 	if (n <= 0)
 		return n;
+	r->reply.w[1] = token;
 	aion_serve_reply(r, n);
 	pipe_changed(p, r->buf);
 	return n;
@@ -203,6 +212,7 @@ void vfs_pipe_closing(struct vfs_open *o)
 {
 	struct pipe *p = o->node->pipe;
 	pipe_wait_drop(&waitq, badge_of(o), answer, NULL);
+	pipe_resv_drop(p, badge_of(o));
 	if (o->flags & VFS_O_READ)
 		p->readers--;
 	else
@@ -222,6 +232,22 @@ void vfs_pipe_closed(struct rnode *node, struct aion_ipc_buffer *buf)
 void vfs_arms_check(void)
 {
 	arms_check();
+}
+
+uint64_t vfs_pipe_tick(struct aion_ipc_buffer *buf)
+{
+	bool held = false;
+	uint64_t now = fs_now();
+	for (unsigned i = 0; i < VFS_OPENS_MAX; i++) {
+		struct vfs_open *o = vfs_open_at(i);
+		if (!o || !rnode_is_fifo(o->node) || !o->node->pipe->resv)
+			continue;
+		if (pipe_resv_lapse(o->node->pipe, now))
+			pipe_changed(o->node->pipe, buf);
+		else
+			held = true;
+	}
+	return held ? PIPE_RESV_NS / 4 : AION_FOREVER;
 }
 
 /*

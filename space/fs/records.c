@@ -18,6 +18,11 @@ struct vfs_open *vfs_open_find(uint64_t badge)
 	return &opens[i];
 }
 
+struct vfs_open *vfs_open_at(unsigned i)
+{
+	return i < VFS_OPENS_MAX && opens[i].node ? &opens[i] : NULL;
+}
+
 unsigned vfs_open_index(const struct vfs_open *o)
 {
 	return (unsigned)(o - opens);

@@ -123,7 +123,9 @@ int64_t aion_main(uint64_t arg)
 	}
 	aion_printf("vfsd: serving \"%s\" opens_max=%u", VFS_NAME, VFS_OPENS_MAX);
 	for (;;) {
-		err = aion_recv(vfs_ep, &m, AION_FOREVER);
+		err = aion_recv(vfs_ep, &m, vfs_pipe_tick(&buf));
+		if (err == -AION_ETIMEDOUT)
+			continue;
 		/* A full handle table: a call bringing a capability (VFS_ARM) waits
 		 * in the kernel until a slot is free, so one is freed. */
 		if (err == -AION_ENOSPC && vfs_pipe_reclaim())

@@ -29,6 +29,8 @@ extern struct vfs_mount vfs_mounts[VFS_MOUNTS_MAX];
 /* records.c */
 /* The record the badge names, or NULL (closed, reused, foreign). */
 struct vfs_open *vfs_open_find(uint64_t badge);
+/* Record i when it is open, else NULL. */
+struct vfs_open *vfs_open_at(unsigned i);
 /* A new record for node and its capability (SEND): 0 or -AION_E.... */
 int64_t vfs_open_new(struct rnode *node, uint32_t flags, struct vfs_open **out);
 void vfs_open_end(struct vfs_open *o);
@@ -75,6 +77,9 @@ void vfs_pipe_closing(struct vfs_open *o);
 void vfs_pipe_closed(struct rnode *node, struct aion_ipc_buffer *buf);
 /* Pollers of records that became ready or closed are signalled. */
 void vfs_arms_check(void);
+/* Reservations of writes whose writer went quiet lapse (pipe.h); the
+ * time to wait for the next look, AION_FOREVER when none is held. */
+uint64_t vfs_pipe_tick(struct aion_ipc_buffer *buf);
 /* Frees one handle slot held by an arm or a waiting call: false if none. */
 bool vfs_pipe_reclaim(void);
 /* lock_ops.c */

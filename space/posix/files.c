@@ -84,6 +84,29 @@ static long file_write(struct posix_file *f, const char *p, size_t n, uint64_t o
 	return (long)done;
 }
 
+/*
+ * writev on a pipe: up to PIPE_BUF bytes in all go as one write, which
+ * keeps them from interleaving with other writers' (stdio's fflush
+ * writes its buffer and the new bytes with one writev). 0: more than
+ * that, written one buffer at a time by the caller.
+ */
+static long pipe_writev(struct posix_file *f, const struct iovec *iov, long cnt)
+{
+	char all[VFS_PIPE_ATOMIC];
+	size_t n = 0;
+	for (long i = 0; i < cnt; i++)
+		if (iov[i].iov_len > sizeof(all) - n)
+			return 0;
+		else
+			n += iov[i].iov_len;
+	n = 0;
+	for (long i = 0; i < cnt; i++) {
+		memcpy(all + n, iov[i].iov_base, iov[i].iov_len);
+		n += iov[i].iov_len;
+	}
+	return n ? __aion_pipe_write(f, all, n) : 0;
+}
+
 /* read/write, readv/writev, pread/pwrite, preadv/pwritev: one loop. */
 static long rw(long fd, const struct iovec *iov, long cnt, uint64_t off, int write)
 {
@@ -94,6 +117,9 @@ static long rw(long fd, const struct iovec *iov, long cnt, uint64_t off, int wri
 		return -EBADF;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
+	long whole = write && cnt > 1 && __aion_is_pipe(f) ? pipe_writev(f, iov, cnt) : 0;
+	if (whole)
+		return whole;
 	for (long i = 0; i < cnt; i++) {
 		long r;
 		if (__aion_is_pipe(f))

@@ -99,19 +99,23 @@ static void raise_sigpipe(void)
 }
 
 /*
- * A pipe write: payload-sized calls, each all or nothing in vfsd, so a
- * write of at most VFS_IO_MAX (512) bytes is atomic; a longer one is
- * split there and may interleave with other writers' (POSIX's PIPE_BUF
- * is 4096: docs/posix.md says why). With O_NONBLOCK it stops at the
- * first EAGAIN after some bytes went.
+ * A pipe write: payload-sized calls. One of at most PIPE_BUF bytes
+ * (VFS_PIPE_ATOMIC) never interleaves with other writers': its first
+ * call tells vfsd the whole size and gets a token, which its later calls
+ * bring (aion/vfs.h). A longer write is split at payloads, each placed
+ * whole, and may interleave. With O_NONBLOCK it stops at the first
+ * EAGAIN after some bytes went.
  */
 long __aion_pipe_write(struct posix_file *f, const char *p, size_t n)
 {
 	size_t done = 0;
+	uint64_t token = 0;
+	uint64_t total = n > VFS_IO_MAX && n <= VFS_PIPE_ATOMIC ? n : 0;
 	while (done < n) {
 		size_t chunk = n - done < VFS_IO_MAX ? n - done : VFS_IO_MAX;
 		struct posix_vfs_call c = { .label = VFS_WRITE, .in = p + done,
-					    .in_len = (unsigned)chunk, .w2 = VFS_AT_POS };
+					    .in_len = (unsigned)chunk,
+					    .w1 = done ? 0 : total, .w2 = token };
 		long r;
 		while (again(f, r = __aion_vfs_call(f->cap, &c)))
 			;
@@ -119,6 +123,8 @@ long __aion_pipe_write(struct posix_file *f, const char *p, size_t n)
 			raise_sigpipe();
 		if (r < 0)
 			return done ? (long)done : r;
+		if (!done && total)
+			token = c.reply_w1;
 		done += (size_t)r;
 	}
 	return (long)done;

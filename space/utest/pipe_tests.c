@@ -6,7 +6,8 @@
  * answer and its notification, a reader waiting in a second thread (a
  * saved reply in vfsd) answered by a write, then -AION_EBADF for a waiter
  * whose record closes, end of file and EPIPE, and a reader that gave up
- * before bytes came (they stay for the next). vfsd must answer afterwards.
+ * before bytes came (they stay for the next), a write of several payloads
+ * (its room held, its token, its lapse). vfsd must answer afterwards.
  * The line names every answer; boot_units.py checks them.
  */
 #include "aion/initproto.h"
@@ -163,6 +164,35 @@ void test_vfspipes(void)
 		drop(rd);
 		drop(wr);
 	}
+	/* A write of several payloads: its room is held (another write gets
+	 * EAGAIN), its token's call goes, a bad token is ETIMEDOUT; one left
+	 * half done lapses after a second. */
+	int64_t first = -1, held2 = -1, rest = -1, badtok = -1, lapsed = -1, freed = -1;
+	if (!make(r, &rd, &wr)) {
+		static uint8_t big[VFS_IO_MAX];
+		struct aion_msg a = { .tag = AION_TAG(VFS_WRITE, VFS_IO_MAX, 0), .w = { 0, 900, 0 } };
+		pcall(wr, VFS_SETFL, VFS_O_NONBLOCK, 0, "", 0, NULL);
+		memcpy(pbuf.payload, big, VFS_IO_MAX);
+		err = aion_call(wr, &a, 2000 * MS);
+		first = err ? err : (int64_t)a.w[0];
+		uint64_t tok = a.w[1];
+		held2 = pcall(wr, VFS_WRITE, 0, 0, "x", 1, NULL);
+		struct aion_msg b = { .tag = AION_TAG(VFS_WRITE, 388, 0), .w = { 0, 0, tok + 1 } };
+		err = aion_call(wr, &b, 2000 * MS);
+		badtok = err ? err : (int64_t)b.w[0];
+		b = (struct aion_msg){ .tag = AION_TAG(VFS_WRITE, 388, 0), .w = { 0, 0, tok } };
+		err = aion_call(wr, &b, 2000 * MS);
+		rest = err ? err : (int64_t)b.w[0];
+		a = (struct aion_msg){ .tag = AION_TAG(VFS_WRITE, 10, 0), .w = { 0, 900, 0 } };
+		aion_call(wr, &a, 2000 * MS);
+		aion_sleep_ns(1300 * MS);
+		b = (struct aion_msg){ .tag = AION_TAG(VFS_WRITE, 10, 0), .w = { 0, 0, a.w[1] } };
+		err = aion_call(wr, &b, 2000 * MS);
+		lapsed = err ? err : (int64_t)b.w[0];
+		freed = pcall(wr, VFS_WRITE, 0, 0, "x", 1, NULL);
+		drop(rd);
+		drop(wr);
+	}
 	int64_t alive = pcall(r, VFS_STAT, 0, 0, "/", 1, NULL);
 	if (note > 0)
 		aion_handle_close((aion_handle_t)note);
@@ -173,12 +203,15 @@ void test_vfspipes(void)
 		  armr == VFS_POLL_IN && same && !strcmp(w1, "waiting") && g1 == 5 &&
 		  !strcmp(w2, "waiting") && g2 == -AION_EBADF && epipe == -AION_EPIPE &&
 		  armerr == (VFS_POLL_OUT | VFS_POLL_ERR) && held == 2 && eof == 0 &&
-		  gaveup == -AION_ETIMEDOUT && next == 3 && alive == 0;
+		  gaveup == -AION_ETIMEDOUT && next == 3 && first == VFS_IO_MAX &&
+		  held2 == -AION_EAGAIN && badtok == -AION_ETIMEDOUT && rest == 388 &&
+		  lapsed == -AION_ETIMEDOUT && freed == 1 && alive == 0;
 	utest_result(ok, "vfspipes", "one=%s fl=%s fifo=%d rw=%s wr=%s sk=%s nb=%s armw=%ld "
 		     "armed=%ld note=%s/%lu armr=%ld rd=%ld/%d wait=%s/%ld close=%s/%s ep=%s "
-		     "armerr=%ld eof=%ld/%ld gone=%s/%ld alive=%s",
+		     "armerr=%ld eof=%ld/%ld gone=%s/%ld resv=%ld/%s/%s/%ld/%s/%ld alive=%s",
 		     NAME(onecap), NAME(flags), fifo, NAME(rw), NAME(wrd), NAME(seek), NAME(nb),
 		     (long)armw, (long)armed, NAME(waited), (unsigned long)bits, (long)armr,
 		     (long)read, same, w1, (long)g1, w2, NAME(g2), NAME(epipe), (long)armerr,
-		     (long)held, (long)eof, NAME(gaveup), (long)next, NAME(alive));
+		     (long)held, (long)eof, NAME(gaveup), (long)next, (long)first, NAME(held2),
+		     NAME(badtok), (long)rest, NAME(lapsed), (long)freed, NAME(alive));
 }

@@ -653,6 +653,7 @@ PIPES_LINES = [
     "poll closed fd=1 revents=0x20",
     "writer gone poll=1 in=0x11",
     "drained poll=1 in=0x10 read=0",
+    "atomic 1000-byte writes from 2 threads: 40 of 40 whole",
     'dup2 stdout read=19 "through the pipe 42"',
     "pipes: ok",
 ]
@@ -697,12 +698,14 @@ def check_vfspipes(v, line, node, verdict):
     its error, VFS_ARM's answer and signal (bit 4), a waiting reader
     answered by a write (5 bytes) and one whose record closed (EBADF),
     EPIPE, EOF after the held bytes, the bytes of a reader that gave up
-    kept for the next, and vfsd still answers."""
+    kept for the next, a write of several payloads (resv: its first call,
+    another write held off, a wrong token, its last call, a lapsed one,
+    a write after the lapse), and vfsd still answers."""
     print(f"vfspipes: {line.split('ok ', 1)[-1]}")
     expect(v, line, one="EINVAL", fl="EINVAL", fifo="1", rw="EBADF", wr="EBADF", sk="EINVAL",
            nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
            wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
-           gone="ETIMEDOUT/3", alive="OK")
+           gone="ETIMEDOUT/3", resv="512/EAGAIN/ETIMEDOUT/388/ETIMEDOUT/1", alive="OK")
 
 
 def check_fpu(v, line, node, verdict):

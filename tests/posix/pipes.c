@@ -233,6 +233,55 @@ static void polling(void)
 	close(p[0]);
 }
 
+#define RECORD          1000
+#define RECORDS         20
+
+struct recorder {
+	int fd;
+	char letter;
+};
+
+static void *recorder(void *arg)
+{
+	const struct recorder *r = arg;
+	char buf[RECORD];
+	memset(buf, r->letter, sizeof(buf));
+	for (int i = 0; i < RECORDS; i++)
+		if (write(r->fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return (void *)1;
+	return NULL;
+}
+
+/* Writes of at most PIPE_BUF bytes from two threads never interleave. */
+static void atomic(void)
+{
+	static char all[2 * RECORDS * RECORD];
+	int p[2];
+	size_t got = 0;
+	ssize_t n;
+	CHECK(pipe(p) == 0);
+	struct recorder ra = { p[1], 'a' }, rb = { p[1], 'b' };
+	pthread_t ta, tb;
+	CHECK(pthread_create(&ta, NULL, recorder, &ra) == 0);
+	CHECK(pthread_create(&tb, NULL, recorder, &rb) == 0);
+	while (got < sizeof(all) && (n = read(p[0], all + got, sizeof(all) - got)) > 0)
+		got += (size_t)n;
+	void *ra_ret, *rb_ret;
+	pthread_join(ta, &ra_ret);
+	pthread_join(tb, &rb_ret);
+	int whole = 0;
+	for (size_t i = 0; i + RECORD <= got; i += RECORD) {
+		size_t j = 1;
+		while (j < RECORD && all[i + j] == all[i])
+			j++;
+		whole += j == RECORD;
+	}
+	printf("atomic %d-byte writes from 2 threads: %d of %d whole%s\n", RECORD, whole,
+	       2 * RECORDS, ra_ret || rb_ret ? " (a write failed)" : "");
+	close(p[0]);
+	close(p[1]);
+}
+
 /* stdout onto a pipe: printf's bytes come out of the read end. */
 static void redirect(void)
 {
@@ -260,6 +309,7 @@ int main(void)
 	stream();
 	full();
 	polling();
+	atomic();
 	redirect();
 	printf("pipes: %s\n", failed ? "FAILED" : "ok");
 	return failed;

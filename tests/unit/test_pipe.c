@@ -267,6 +267,95 @@ static void test_wait_bounded(void **state)
 	assert_int_equal(fs_host_live_blocks, 0);
 }
 
+/* A write of several payloads keeps its room; others wait until it is
+ * filled, its record closes, or it lapses; a later call always fits. */
+static void test_reservation(void **state)
+{
+	(void)state;
+	struct pipe *p = pipe_new();
+	uint8_t b[VFS_IO_MAX];
+	uint64_t tok = 0, other = 0;
+
+	memset(b, 'r', sizeof(b));
+	assert_int_equal(pipe_write(p, b, 100), 100);
+	/* 4,000 bytes do not fit beside 100 yet: nothing is written. */
+	assert_int_equal(pipe_write_part(p, b, VFS_IO_MAX, 4000, &tok, 7), -AION_EAGAIN);
+	assert_int_equal(tok, 0);
+	assert_int_equal(pipe_read(p, b, 100), 100);
+	assert_int_equal(pipe_write_part(p, b, VFS_IO_MAX, 4000, &tok, 7), VFS_IO_MAX);
+	assert_int_not_equal(tok, 0);
+	assert_int_equal(p->resv, 4000 - VFS_IO_MAX);
+	assert_int_equal(pipe_write(p, b, 1), -AION_EAGAIN);   /* held, though room is left */
+	assert_int_equal(pipe_ready(p, false), 0);
+	assert_int_equal(pipe_write_part(p, b, 1, 600, &other, 8), -AION_EAGAIN);
+	uint64_t bad = tok + 1;
+	assert_int_equal(pipe_write_part(p, b, 1, 0, &bad, 8), -AION_ETIMEDOUT);
+	unsigned left = 4000 - VFS_IO_MAX;
+	while (left) {
+		uint32_t n = left < VFS_IO_MAX ? left : VFS_IO_MAX;
+		assert_int_equal(pipe_write_part(p, b, n, 0, &tok, 7), n);
+		left -= n;
+	}
+	assert_int_equal(p->resv, 0);
+	assert_int_equal(p->count, 4000);
+	assert_int_equal(pipe_write_part(p, b, 1, 0, &tok, 7), -AION_ETIMEDOUT); /* filled */
+	assert_int_equal(pipe_write(p, b, 1), 1);
+	/* Sizes: over ATOMIC, or not more than the call's own bytes. */
+	uint64_t z = 0;
+	assert_int_equal(pipe_write_part(p, b, 10, VFS_PIPE_ATOMIC + 1, &z, 7), -AION_EINVAL);
+	assert_int_equal(pipe_write_part(p, b, 10, 10, &z, 7), -AION_EINVAL);
+	/* Its record closing, or a second of silence, ends a reservation. */
+	while (pipe_read(p, b, sizeof(b)) > 0)
+		;
+	tok = 0;
+	assert_int_equal(pipe_write_part(p, b, 10, 600, &tok, 7), 10);
+	pipe_resv_drop(p, 8);
+	assert_int_equal(p->resv, 590);                         /* not its record */
+	pipe_resv_drop(p, 7);
+	assert_int_equal(p->resv, 0);
+	tok = 0;
+	assert_int_equal(pipe_write_part(p, b, 10, 600, &tok, 7), 10);
+	assert_false(pipe_resv_lapse(p, p->resv_at + PIPE_RESV_NS - 1));
+	assert_true(pipe_resv_lapse(p, p->resv_at + PIPE_RESV_NS));
+	assert_int_equal(pipe_write(p, b, 1), 1);
+	/* No reader: EPIPE, and the reservation goes with it. */
+	tok = 0;
+	assert_int_equal(pipe_write_part(p, b, 10, 600, &tok, 7), 10);
+	p->readers = 0;
+	assert_int_equal(pipe_write_part(p, b, 10, 0, &tok, 7), -AION_EPIPE);
+	assert_int_equal(p->resv, 0);
+	pipe_free(p);
+}
+
+/* A waiting write of several payloads begins its reservation when it goes;
+ * if its caller is gone, its bytes and its reservation are undone. */
+static void test_wait_reservation(void **state)
+{
+	(void)state;
+	static struct pipe_waitq q;
+	struct answers a = { 0 };
+	struct pipe *p = pipe_new();
+	uint8_t b[VFS_IO_MAX] = { 0 };
+	unsigned n = 0;
+
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(pipe_write(p, b, 300), 300);
+	struct pipe_waiter w = waiter(p, 1, true, VFS_IO_MAX, 'w');
+	w.total = 4000;
+	assert_int_equal(pipe_wait_add(&q, &w), 0);
+	assert_int_equal(pipe_wait_run(&q, p, record, &a), 0);  /* 3,796 free < 4,000 */
+	assert_int_equal(pipe_read(p, b, 300), 300);
+	assert_int_equal(pipe_wait_run(&q, p, gone, &n), 1);   /* went; its caller is gone */
+	assert_int_equal(n, 1);
+	assert_int_equal(p->count, 0);                          /* undone */
+	assert_int_equal(p->resv, 0);
+	assert_int_equal(pipe_wait_add(&q, &w), 0);
+	assert_int_equal(pipe_wait_run(&q, p, record, &a), 1);
+	assert_int_equal(a.result[0], VFS_IO_MAX);
+	assert_int_equal(p->resv, 4000 - VFS_IO_MAX);
+	pipe_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_wait_ends),
 		cmocka_unit_test(test_wait_bounded),
 		cmocka_unit_test(test_wait_gone),
+		cmocka_unit_test(test_reservation),
+		cmocka_unit_test(test_wait_reservation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
