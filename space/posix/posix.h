@@ -60,6 +60,9 @@ long __aion_clock_gettime(long clock, struct timespec *ts) POSIX_HIDDEN;
 long __aion_clock_getres(long clock, struct timespec *res) POSIX_HIDDEN;
 long __aion_gettimeofday(struct timeval *tv) POSIX_HIDDEN;
 long __aion_time(long *t) POSIX_HIDDEN;
+struct tms;
+long __aion_times(struct tms *t) POSIX_HIDDEN;
+long __aion_getrusage(long who, struct rusage *ru) POSIX_HIDDEN;
 long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 			    struct timespec *rem) POSIX_HIDDEN;
 long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
