@@ -120,6 +120,9 @@ long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
 /* The POSIX lock owner of this process (never 0, bit 63 clear). */
 uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
 
+/* syscall.c: every system call musl makes, by Linux number (the layer's own calls too). */
+long __aion_syscall(long n, long a, long b, long c, long d, long e, long f);
+
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)
 	POSIX_HIDDEN;
