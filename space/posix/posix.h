@@ -60,6 +60,9 @@ long __aion_clock_gettime(long clock, struct timespec *ts) POSIX_HIDDEN;
 long __aion_clock_getres(long clock, struct timespec *res) POSIX_HIDDEN;
 long __aion_gettimeofday(struct timeval *tv) POSIX_HIDDEN;
 long __aion_time(long *t) POSIX_HIDDEN;
+struct tms;
+long __aion_times(struct tms *t) POSIX_HIDDEN;
+long __aion_getrusage(long who, struct rusage *ru) POSIX_HIDDEN;
 long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 			    struct timespec *rem) POSIX_HIDDEN;
 long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
@@ -140,6 +143,8 @@ static inline int __aion_is_pipe(const struct posix_file *f)
 {
 	return f->kind == POSIX_VFS && f->type == VFS_S_IFIFO;
 }
+/* syscall.c: every system call musl makes, by Linux number (the layer's own calls too). */
+long __aion_syscall(long n, long a, long b, long c, long d, long e, long f);
 
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)
