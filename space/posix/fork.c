@@ -89,6 +89,7 @@ static uintptr_t fork_tp;
 void __aion_fork_child(uint64_t ep)
 {
 	aion_thread_set_tls(AION_HANDLE_SELF, fork_tp);
+	__aion_ipc_forked();
 	__aion_proc_forked(ep);
 }
 

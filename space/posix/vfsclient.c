@@ -1,9 +1,14 @@
 /*
- * Calls on VFS capabilities (aion/vfs.h) and Aion's errors as Linux's.
- * One IPC buffer for the process, registered at the first call: one
- * thread per process today (docs/posix.md).
+ * Calls on servers' capabilities (the VFS's, aion/vfs.h; netd's sockets,
+ * aion/socket.h) and Aion's errors as Linux's. The kernel keeps one IPC
+ * buffer per thread, so each thread that calls gets its own, registered at
+ * its first call: the first thread's is static, later threads' come from
+ * malloc (kept for the process's life: a thread's exit does not free it).
+ * A blocking call in one thread (a socket's recv) then leaves the others'
+ * calls alone.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include "aion/error.h"
 #include "aion/ipc.h"
 #include "aion/vfs.h"
@@ -13,8 +18,9 @@
 
 aion_handle_t __aion_posix_fs;
 
-static struct aion_ipc_buffer vfs_buf __attribute__((aligned(4096)));
-static int buf_ready;
+static struct aion_ipc_buffer first_buf __attribute__((aligned(4096)));
+static int first_taken;
+static __thread struct aion_ipc_buffer *thread_buf;
 static uint64_t lock_owner;
 
 long __aion_errno(int64_t e)
@@ -42,6 +48,11 @@ long __aion_errno(int64_t e)
 	case AION_EACCES: return -EACCES;
 	case AION_EFBIG: return -EFBIG;
 	case AION_EXDEV: return -EXDEV;
+	case AION_ECONNREFUSED: return -ECONNREFUSED;
+	case AION_ECONNRESET: return -ECONNRESET;
+	case AION_ENETUNREACH: return -ENETUNREACH;
+	case AION_ENOTCONN: return -ENOTCONN;
+	case AION_EADDRINUSE: return -EADDRINUSE;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -54,29 +65,49 @@ uint64_t __aion_lock_owner(void)
 	return lock_owner;
 }
 
+/* The calling thread's buffer, registered with the kernel; NULL: none. */
+static struct aion_ipc_buffer *buffer(void)
+{
+	if (thread_buf)
+		return thread_buf;
+	struct aion_ipc_buffer *b = !__atomic_exchange_n(&first_taken, 1, __ATOMIC_ACQ_REL) ?
+				    &first_buf : aligned_alloc(4096, sizeof(*b));
+	if (!b || aion_ipc_buffer(b))
+		return NULL;            /* (a malloc'd one is kept: this is rare) */
+	thread_buf = b;
+	return b;
+}
+
+void __aion_ipc_forked(void)
+{
+	/* The child's thread is new to the kernel: its copy of the buffer is
+	 * registered again. */
+	if (thread_buf && aion_ipc_buffer(thread_buf))
+		thread_buf = NULL;
+}
+
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
-	if (!buf_ready) {
-		if (aion_ipc_buffer(&vfs_buf))
-			return -EIO;
-		buf_ready = 1;
-	}
+	struct aion_ipc_buffer *vfs_buf = buffer();
+	if (!vfs_buf)
+		return -EIO;
 	if (c->in_len > AION_IPC_PAYLOAD_MAX)
 		return -EINVAL;
 	if (c->in_len)
-		memcpy(vfs_buf.payload, c->in, c->in_len);
+		memcpy(vfs_buf->payload, c->in, c->in_len);
 	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, 0) |
 				     AION_TAG_ACCEPT(c->accept_cap ? 1 : 0),
-			      .w = { 0, c->w1, c->w2 } };
+			      .w = { c->w0, c->w1, c->w2 } };
 	int64_t err = aion_call(cap, &m, AION_FOREVER);
 	if (err)
 		return __aion_errno(err);
 	int64_t r = (int64_t)m.w[0];
 	c->reply_w1 = m.w[1];
+	c->reply_w2 = m.w[2];
 	c->out_len = 0;
 	c->cap_out = 0;
 	if (AION_TAG_CAPS(m.tag))
-		c->cap_out = vfs_buf.caps[0];
+		c->cap_out = vfs_buf->caps[0];
 	if (r < 0) {
 		if (c->cap_out)
 			aion_handle_close(c->cap_out);
@@ -86,7 +117,7 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 	if (c->out) {
 		unsigned n = AION_TAG_LEN(m.tag);
 		c->out_len = n < c->out_max ? n : c->out_max;
-		memcpy(c->out, vfs_buf.payload, c->out_len);
+		memcpy(c->out, vfs_buf->payload, c->out_len);
 	}
 	return (long)r;
 }
