@@ -53,11 +53,17 @@ extern const char posix_sockets_elf[], posix_sockets_elf_end[];
 
 static struct aion_ipc_buffer posix_buf __attribute__((aligned(4096)));
 
-/* The VFS root from init's name service: a handle, or -AION_E.... */
-static int64_t vfs_root(void)
+/* A service's endpoint from init's name service: a handle, or -AION_E.... */
+static int64_t lookup(const char *name, uint64_t wait_ns)
 {
 	int64_t err = aion_ipc_buffer(&posix_buf);
-	return err ? err : init_lookup(utest_init_ep, &posix_buf, VFS_NAME, VFS_WAIT_NS);
+	return err ? err : init_lookup(utest_init_ep, &posix_buf, name, wait_ns);
+}
+
+/* The VFS root. */
+static int64_t vfs_root(void)
+{
+	return lookup(VFS_NAME, VFS_WAIT_NS);
 }
 
 enum fs_give { FS_NONE, FS_IF_THERE, FS_NEEDED };
@@ -108,7 +114,7 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 		return fs;
 	bool with_fs = fs > 0;
 	st.posix_fs = with_fs ? CHILD_FIRST_HANDLE : 0;
-	int64_t net = extra.net ? init_lookup(utest_init_ep, &posix_buf, "net", NET_WAIT_NS) : 0;
+	int64_t net = extra.net ? lookup("net", NET_WAIT_NS) : 0;
 	if (net < 0)
 		return net;
 	st.posix_net = net ? (with_fs ? AION_HANDLE(2, 1) : CHILD_FIRST_HANDLE) : 0;
@@ -238,7 +244,7 @@ void test_posixsockclient(void)
 /* netd serves meanwhile (looked up, not given): only the capability is missing. */
 void test_posixsocknonet(void)
 {
-	int64_t net = init_lookup(utest_init_ep, &posix_buf, "net", NET_WAIT_NS);
+	int64_t net = lookup("net", NET_WAIT_NS);
 	if (net < 0) {
 		utest_fail("posixsocknonet", "lookup net err=%s", aion_error_name(net));
 		return;
