@@ -105,23 +105,12 @@ static long need_open(struct posix_file *f, int *step, int (*again)(const struct
 	return *step < 0 ? *step : 0;
 }
 
-/* fd's socket, and (sa, len) as a host-order address and port; NULL: *err. */
-static struct posix_file *sock_at(long fd, const void *sa, long len, uint32_t *addr,
-				  uint16_t *port, long *err)
+static long sys_bind(struct posix_file *f, const void *sa, long len)
 {
-	struct posix_file *f = sock_file(fd, err);
-	if (f && (*err = sk_addr_in(sa, (size_t)len, addr, port)))
-		return NULL;
-	return f;
-}
-
-static long sys_bind(long fd, const void *sa, long len)
-{
-	long err;
 	uint32_t addr;
 	uint16_t port;
-	struct posix_file *f = sock_at(fd, sa, len, &addr, &port, &err);
-	if (!f)
+	long err = sk_addr_in(sa, (size_t)len, &addr, &port);
+	if (err)
 		return err;
 	int step = sk_bind(f->sock, addr, port);
 	if (step == SK_DO_UDP_OPEN) {
@@ -133,30 +122,23 @@ static long sys_bind(long fd, const void *sa, long len)
 	return step < 0 ? step : 0;
 }
 
-static long sys_listen(long fd, long backlog)
+static long sys_listen(struct posix_file *f, long backlog)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	int step = sk_listen(f->sock, (int)backlog);
 	return step == SK_DO_LISTEN ? open_at_netd(f, step) : step < 0 ? step : 0;
 }
 
-static long sys_connect(long fd, const void *sa, long len)
+static long sys_connect(struct posix_file *f, const void *sa, long len)
 {
-	long err;
 	uint32_t addr;
 	uint16_t port;
 	sa_family_t family = AF_INET;
 	if (sa && len >= (long)sizeof(family))
 		memcpy(&family, sa, sizeof(family));
-	if (family == AF_UNSPEC) {      /* UDP: forget the peer */
-		struct posix_file *f = sock_file(fd, &err);
-		return f ? sk_disconnect(f->sock) : err;
-	}
-	struct posix_file *f = sock_at(fd, sa, len, &addr, &port, &err);
-	if (!f)
+	if (family == AF_UNSPEC)        /* UDP: forget the peer */
+		return sk_disconnect(f->sock);
+	long err = sk_addr_in(sa, (size_t)len, &addr, &port);
+	if (err)
 		return err;
 	int step = sk_connect(f->sock, addr, port);
 	if (step == SK_DO_CONNECT || step == SK_DO_UDP_OPEN)
@@ -171,12 +153,8 @@ static void netd_close(aion_handle_t cap)
 	aion_handle_close(cap);         /* ECAP once netd revoked it: nothing to undo */
 }
 
-static long sys_accept4(long fd, void *sa, uint32_t *len, long flags)
+static long sys_accept4(struct posix_file *f, void *sa, uint32_t *len, long flags)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	if (flags & ~(long)(SOCK_CLOEXEC | SOCK_NONBLOCK))
 		return -EINVAL;
 	int step = sk_accept(f->sock);
@@ -359,12 +337,8 @@ static size_t iov_total(const struct msghdr *m)
 	return total;
 }
 
-static long sys_sendmsg(long fd, const struct msghdr *m, long flags)
+static long sys_sendmsg(struct posix_file *f, const struct msghdr *m, long flags)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	if ((unsigned long)m->msg_iovlen > 1024)      /* UIO_MAXIOV; a negative one too */
 		return -EMSGSIZE;
 	if (f->sock->type == SK_DGRAM) {
@@ -389,12 +363,8 @@ static long sys_sendmsg(long fd, const struct msghdr *m, long flags)
 	return total;
 }
 
-static long sys_recvmsg(long fd, struct msghdr *m, long flags)
+static long sys_recvmsg(struct posix_file *f, struct msghdr *m, long flags)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	if ((unsigned long)m->msg_iovlen > 1024)      /* UIO_MAXIOV; a negative one too */
 		return -EMSGSIZE;
 	uint32_t namelen = m->msg_name ? m->msg_namelen : 0;
@@ -436,12 +406,8 @@ static long sys_recvmsg(long fd, struct msghdr *m, long flags)
 	return total;
 }
 
-static long sys_shutdown(long fd, long how)
+static long sys_shutdown(struct posix_file *f, long how)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	int step = sk_shutdown(f->sock, (int)how);
 	if (step != SK_DO_SHUTDOWN)
 		return step < 0 ? step : 0;
@@ -450,12 +416,8 @@ static long sys_shutdown(long fd, long how)
 	return r < 0 ? sk_call_error((int)r, SK_DO_SHUTDOWN) : 0;
 }
 
-static long sys_getsockname(long fd, void *sa, uint32_t *len)
+static long sys_getsockname(struct posix_file *f, void *sa, uint32_t *len)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
 	uint32_t addr = f->sock->local_addr;
 	uint16_t port = f->sock->local_port;
 	if (f->cap) {
@@ -471,30 +433,13 @@ static long sys_getsockname(long fd, void *sa, uint32_t *len)
 	return 0;
 }
 
-static long sys_getpeername(long fd, void *sa, uint32_t *len)
+static long sys_getpeername(struct posix_file *f, void *sa, uint32_t *len)
 {
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	if (!f)
-		return err;
-	if ((err = sk_peer(f->sock)))
+	long err = sk_peer(f->sock);
+	if (err)
 		return err;
 	sk_addr_out(f->sock->peer_addr, f->sock->peer_port, sa, len);
 	return 0;
-}
-
-static long sys_setsockopt(long fd, long level, long name, const void *val, long len)
-{
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	return f ? sk_setopt(f->sock, (int)level, (int)name, val, (size_t)len) : err;
-}
-
-static long sys_getsockopt(long fd, long level, long name, void *val, uint32_t *len)
-{
-	long err;
-	struct posix_file *f = sock_file(fd, &err);
-	return f ? sk_getopt(f->sock, (int)level, (int)name, val, len) : err;
 }
 
 void __aion_sock_close(struct posix_file *f)
@@ -520,33 +465,41 @@ long __aion_sock_setfl(struct posix_file *f, long fl)
 long __aion_sockets_syscall(long n, long a, long b, long c, long d, long e, long f,
 			    int *handled)
 {
-	long err;
-	struct posix_file *file;
 	*handled = 1;
+	if (n == SYS_socket)
+		return sys_socket(a, b, c);
+	if (n == SYS_socketpair)
+		return a == AF_UNIX ? -EAFNOSUPPORT : -EOPNOTSUPP;
+	long err;
+	struct posix_file *file = NULL;
 	switch (n) {
-	case SYS_socket: return sys_socket(a, b, c);
-	case SYS_socketpair: return a == AF_UNIX ? -EAFNOSUPPORT : -EOPNOTSUPP;
-	case SYS_bind: return sys_bind(a, (const void *)b, c);
-	case SYS_listen: return sys_listen(a, b);
-	case SYS_connect: return sys_connect(a, (const void *)b, c);
-	case SYS_accept: return sys_accept4(a, (void *)b, (uint32_t *)c, 0);
-	case SYS_accept4: return sys_accept4(a, (void *)b, (uint32_t *)c, d);
-	case SYS_sendto:
-		file = sock_file(a, &err);
-		return file ? sock_send(file, (const void *)b, (size_t)c, d, (const void *)e, f) : err;
-	case SYS_recvfrom:
-		file = sock_file(a, &err);
-		return file ? sock_recv(file, (void *)b, (size_t)c, d, (void *)e, (uint32_t *)f,
-					NULL) : err;
-	case SYS_sendmsg: return sys_sendmsg(a, (const struct msghdr *)b, c);
-	case SYS_recvmsg: return sys_recvmsg(a, (struct msghdr *)b, c);
-	case SYS_shutdown: return sys_shutdown(a, b);
-	case SYS_getsockname: return sys_getsockname(a, (void *)b, (uint32_t *)c);
-	case SYS_getpeername: return sys_getpeername(a, (void *)b, (uint32_t *)c);
-	case SYS_setsockopt: return sys_setsockopt(a, b, c, (const void *)d, e);
-	case SYS_getsockopt: return sys_getsockopt(a, b, c, (void *)d, (uint32_t *)e);
+	case SYS_bind: case SYS_listen: case SYS_connect: case SYS_accept: case SYS_accept4:
+	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
+	case SYS_shutdown: case SYS_getsockname: case SYS_getpeername:
+	case SYS_setsockopt: case SYS_getsockopt:
+		/* Every other call names a socket fd first. */
+		if (!(file = sock_file(a, &err)))
+			return err;
+		break;
 	default:
 		*handled = 0;
 		return -ENOSYS;
+	}
+	switch (n) {
+	case SYS_bind: return sys_bind(file, (const void *)b, c);
+	case SYS_listen: return sys_listen(file, b);
+	case SYS_connect: return sys_connect(file, (const void *)b, c);
+	case SYS_accept: return sys_accept4(file, (void *)b, (uint32_t *)c, 0);
+	case SYS_accept4: return sys_accept4(file, (void *)b, (uint32_t *)c, d);
+	case SYS_sendto: return sock_send(file, (const void *)b, (size_t)c, d, (const void *)e, f);
+	case SYS_recvfrom:
+		return sock_recv(file, (void *)b, (size_t)c, d, (void *)e, (uint32_t *)f, NULL);
+	case SYS_sendmsg: return sys_sendmsg(file, (const struct msghdr *)b, c);
+	case SYS_recvmsg: return sys_recvmsg(file, (struct msghdr *)b, c);
+	case SYS_shutdown: return sys_shutdown(file, b);
+	case SYS_getsockname: return sys_getsockname(file, (void *)b, (uint32_t *)c);
+	case SYS_getpeername: return sys_getpeername(file, (void *)b, (uint32_t *)c);
+	case SYS_setsockopt: return sk_setopt(file->sock, (int)b, (int)c, (const void *)d, (size_t)e);
+	default: return sk_getopt(file->sock, (int)b, (int)c, (void *)d, (uint32_t *)e);
 	}
 }
