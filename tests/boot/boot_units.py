@@ -662,6 +662,7 @@ SOCKETS_LINES = [
     "tcp second listener: EADDRINUSE",
     "tcp connect to closed port: ECONNREFUSED",
     "not a socket: ENOTSOCK",
+    "tcp thread echoed 7 'THREADS', it read 7",
     "sockets: ok",
 ]
 

@@ -4,7 +4,8 @@
  * the same lines (no port or address is printed, only whether they match).
  *
  *   sockets local          UDP and TCP between sockets of this process on
- *                          127.0.0.1 (posix-sockets, one node)
+ *                          127.0.0.1, one thread, then two (posix-sockets,
+ *                          one node)
  *   sockets server         a TCP server and a UDP echo on SERVER_PORT, for
  *                          one client each (tests/cluster/cluster_posix_sock.py)
  *   sockets client ADDR    their client on another node: the bytes, the peer's
@@ -19,12 +20,14 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include "errname.h"
 
@@ -208,6 +211,44 @@ static void tcp_local(void)
 	printf("not a socket: %s\n", fails(listen(1, 1)));
 }
 
+/* A thread blocks in accept and read while the main thread connects
+ * after a pause and writes: each thread's calls go through its own IPC
+ * buffer, so the blocked one does not disturb the other. */
+static void *echo_upper(void *arg)
+{
+	int l = *(int *)arg, s = accept(l, NULL, NULL);
+	char buf[32];
+	ssize_t n = s < 0 ? -1 : read(s, buf, sizeof(buf));
+	for (ssize_t i = 0; i < n; i++)
+		buf[i] = (char)(buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 32 : buf[i]);
+	if (n > 0 && write(s, buf, n) != n)
+		n = -1;
+	if (s >= 0)
+		close(s);
+	return (void *)(long)n;
+}
+
+static void tcp_threads(void)
+{
+	struct sockaddr_in any = addr_of("0.0.0.0", 0);
+	int l = new_socket(SOCK_STREAM);
+	CHECK(bind(l, (struct sockaddr *)&any, sizeof(any)) == 0 && listen(l, 1) == 0);
+	struct sockaddr_in to = addr_of("127.0.0.1", port_of(l, 0));
+	pthread_t t;
+	void *ret = NULL;
+	CHECK(pthread_create(&t, NULL, echo_upper, &l) == 0);
+	nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+	int c = new_socket(SOCK_STREAM);
+	char buf[32] = { 0 };
+	CHECK(connect(c, (struct sockaddr *)&to, sizeof(to)) == 0);
+	CHECK(write(c, "threads", 7) == 7);
+	int got = read_all(c, buf, 7);
+	CHECK(pthread_join(t, &ret) == 0);
+	printf("tcp thread echoed %d '%s', it read %ld\n", got, buf, (long)ret);
+	close(c);
+	close(l);
+}
+
 /* ---- two nodes ---- */
 
 static void server(void)
@@ -295,6 +336,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "local")) {
 		udp_local();
 		tcp_local();
+		tcp_threads();
 	} else if (!strcmp(mode, "server")) {
 		server();
 	} else if (!strcmp(mode, "client") && argc > 2) {
