@@ -22,9 +22,12 @@
  *                     w1 = source address, w2 = source port; ETIMEDOUT
  *   SOCK_ACCEPT       TCP listening: w0 = timeout ms -> caps[0] connected socket,
  *                     w1 = peer address, w2 = peer port; ETIMEDOUT
- *   SOCK_SEND         TCP: payload = bytes -> w0 = bytes taken (> 0; may be
- *                     fewer than sent: send the rest again); blocks while
- *                     lwIP's send buffer is full; ECONNRESET, ENOTCONN
+ *   SOCK_SEND         TCP: payload = bytes, w0 = timeout ms (0: none)
+ *                     -> w0 = bytes taken (> 0; may be fewer than sent:
+ *                     send the rest again); waits while lwIP's send buffer
+ *                     is full, ETIMEDOUT when none was taken in time (the
+ *                     POSIX layer's SO_SNDTIMEO and non-blocking send);
+ *                     ECONNRESET, ENOTCONN
  *   SOCK_RECV         TCP: w0 = timeout ms, w1 = at most this many bytes
  *                     -> payload = bytes, w0 = count (0: the peer closed);
  *                     ETIMEDOUT, ECONNRESET

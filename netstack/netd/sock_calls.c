@@ -190,7 +190,8 @@ static int64_t on_recv(struct aion_serve_req *r)
 	return s ? sock_pend(r, s, r->msg.w[1], r->msg.w[0]) : -AION_EINVAL;
 }
 
-/* SOCK_SEND: the payload; answered with how much went into the send buffer. */
+/* SOCK_SEND: the payload, w0 = timeout in ms (0: none); answered with how
+ * much went into the send buffer, or ETIMEDOUT when nothing could go in time. */
 static int64_t on_send(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_TCP);
@@ -198,7 +199,7 @@ static int64_t on_send(struct aion_serve_req *r)
 		return -AION_EINVAL;
 	memcpy(send_data[r->ctx], r->data, r->len);
 	s->send_len = (uint16_t)r->len;
-	return sock_pend(r, s, 0, 0);
+	return sock_pend(r, s, 0, r->msg.w[0]);
 }
 
 /* SOCK_SHUTDOWN: w0 = SOCK_SHUT_RD | SOCK_SHUT_WR; TCP only. */

@@ -188,13 +188,14 @@ static long sys_accept4(struct posix_file *f, void *sa, uint32_t *len, long flag
 	return nfd;
 }
 
-static long tcp_send(struct posix_file *f, const char *p, size_t n)
+static long tcp_send(struct posix_file *f, const char *p, size_t n, bool dontwait)
 {
 	size_t done = 0;
 	while (done < n) {
 		size_t chunk = n - done < PAYLOAD ? n - done : PAYLOAD;
 		struct posix_vfs_call c = { .label = SOCK_SEND, .in = p + done,
-					    .in_len = (unsigned)chunk };
+					    .in_len = (unsigned)chunk,
+					    .w0 = sk_timeout_ms(f->sock, false, dontwait) };
 		long r = __aion_vfs_call(f->cap, &c);
 		if (r < 0)
 			return done ? (long)done : sk_call_error((int)r, SK_DO_SEND);
@@ -286,7 +287,7 @@ static long sock_send(struct posix_file *f, const void *p, size_t n, long flags,
 	if (err)
 		return err;
 	if (step == SK_DO_SEND)
-		return tcp_send(f, p, n);
+		return tcp_send(f, p, n, flags & MSG_DONTWAIT);
 	if (!has_dest) {
 		addr = f->sock->peer_addr;
 		port = f->sock->peer_port;

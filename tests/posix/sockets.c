@@ -249,6 +249,42 @@ static void tcp_threads(void)
 	close(l);
 }
 
+/* A peer that never reads: sends fill the buffers, then a non-blocking
+ * send and one with SO_SNDTIMEO are EAGAIN. */
+static void tcp_full(void)
+{
+	struct sockaddr_in any = addr_of("0.0.0.0", 0);
+	static char chunk[4096];
+	int l = new_socket(SOCK_STREAM);
+	CHECK(bind(l, (struct sockaddr *)&any, sizeof(any)) == 0 && listen(l, 1) == 0);
+	struct sockaddr_in to = addr_of("127.0.0.1", port_of(l, 0));
+	int c = new_socket(SOCK_STREAM);
+	CHECK(connect(c, (struct sockaddr *)&to, sizeof(to)) == 0);
+	int s = accept(l, NULL, NULL);
+	long total = 0, r;
+	/* Full once sends stay refused after the acknowledgements in flight
+	 * came in (100 ms twice): only then is the timed send's answer sure. */
+	for (int quiet = 0; quiet < 2 && total < (64l << 20); ) {
+		r = send(c, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (r > 0) {
+			total += r;
+			quiet = 0;
+		} else {
+			CHECK(r < 0 && errno == EAGAIN);
+			quiet++;
+			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+		}
+	}
+	const char *nonblock = fails((int)send(c, chunk, sizeof(chunk), MSG_DONTWAIT));
+	struct timeval tv = { .tv_usec = 100 * 1000 };
+	CHECK(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+	printf("tcp full after >64 KiB %d: dontwait %s, sndtimeo %s\n", total > 65536, nonblock,
+	       fails((int)send(c, chunk, sizeof(chunk), 0)));
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* ---- two nodes ---- */
 
 static void server(void)
@@ -337,6 +373,7 @@ int main(int argc, char **argv)
 		udp_local();
 		tcp_local();
 		tcp_threads();
+		tcp_full();
 	} else if (!strcmp(mode, "server")) {
 		server();
 	} else if (!strcmp(mode, "client") && argc > 2) {
