@@ -22,13 +22,23 @@
  *                     w1 = source address, w2 = source port; ETIMEDOUT
  *   SOCK_ACCEPT       TCP listening: w0 = timeout ms -> caps[0] connected socket,
  *                     w1 = peer address, w2 = peer port; ETIMEDOUT
- *   SOCK_SEND         TCP: payload = bytes -> w0 = bytes taken (> 0; may be
- *                     fewer than sent: send the rest again); blocks while
- *                     lwIP's send buffer is full; ECONNRESET, ENOTCONN
+ *   SOCK_SEND         TCP: payload = bytes, w0 = timeout ms (0: none)
+ *                     -> w0 = bytes taken (> 0; may be fewer than sent:
+ *                     send the rest again); waits while lwIP's send buffer
+ *                     is full, ETIMEDOUT when none was taken in time (the
+ *                     POSIX layer's SO_SNDTIMEO and non-blocking send);
+ *                     ECONNRESET, ENOTCONN
  *   SOCK_RECV         TCP: w0 = timeout ms, w1 = at most this many bytes
  *                     -> payload = bytes, w0 = count (0: the peer closed);
  *                     ETIMEDOUT, ECONNRESET
  *   SOCK_CLOSE        -> w0 = 0; the capability is useless afterwards
+ *   SOCK_SHUTDOWN     TCP connected: w0 = SOCK_SHUT_RD | SOCK_SHUT_WR
+ *                     -> w0 = 0; SHUT_WR sends the FIN (the peer reads end
+ *                     of file) while this side may still receive; SHUT_RD
+ *                     drops what arrives from then on. ENOTCONN
+ *   SOCK_NAME         -> w1 = local address, w2 = local port (an unbound
+ *                     address is 0: UDP and listening sockets take every
+ *                     address of the node)
  *
  * Addresses are host-order 32-bit values: 10.77.0.2 is 0x0a4d0002.
  * Blocking calls are answered later by netd (saved replies); netd never
@@ -49,6 +59,12 @@
 #define SOCK_SEND               43
 #define SOCK_RECV               44
 #define SOCK_CLOSE              45
+#define SOCK_SHUTDOWN           46
+#define SOCK_NAME               47
+
+/* SOCK_SHUTDOWN's w0 (the POSIX layer's shutdown: docs/posix.md "Sockets"). */
+#define SOCK_SHUT_RD            1u
+#define SOCK_SHUT_WR            2u
 
 /* Badges of socket capabilities: SOCK_BADGE_BASE + socket index. */
 #define SOCK_BADGE_BASE         0x50000

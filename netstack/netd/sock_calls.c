@@ -190,7 +190,8 @@ static int64_t on_recv(struct aion_serve_req *r)
 	return s ? sock_pend(r, s, r->msg.w[1], r->msg.w[0]) : -AION_EINVAL;
 }
 
-/* SOCK_SEND: the payload; answered with how much went into the send buffer. */
+/* SOCK_SEND: the payload, w0 = timeout in ms (0: none); answered with how
+ * much went into the send buffer, or ETIMEDOUT when nothing could go in time. */
 static int64_t on_send(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_TCP);
@@ -198,7 +199,44 @@ static int64_t on_send(struct aion_serve_req *r)
 		return -AION_EINVAL;
 	memcpy(send_data[r->ctx], r->data, r->len);
 	s->send_len = (uint16_t)r->len;
-	return sock_pend(r, s, 0, 0);
+	return sock_pend(r, s, 0, r->msg.w[0]);
+}
+
+/* SOCK_SHUTDOWN: w0 = SOCK_SHUT_RD | SOCK_SHUT_WR; TCP only. */
+static int64_t on_shutdown(struct aion_serve_req *r)
+{
+	struct sock *s = of_kind(r, SK_TCP);
+	uint64_t how = r->msg.w[0];
+	if (!s || !how || (how & ~(uint64_t)(SOCK_SHUT_RD | SOCK_SHUT_WR)))
+		return -AION_EINVAL;
+	if (!s->tcp)
+		return s->error ? s->error : -AION_ENOTCONN;
+	err_t err = tcp_shutdown(s->tcp, (how & SOCK_SHUT_RD) != 0, (how & SOCK_SHUT_WR) != 0);
+	if (err == ERR_OK && (how & SOCK_SHUT_RD) && s->rx) {
+		pbuf_free(s->rx);       /* what was queued is dropped too */
+		s->rx = NULL;
+	}
+	return sock_lwip_err(err);
+}
+
+/* SOCK_NAME: the local address and port (the POSIX layer's getsockname). */
+static int64_t on_name(struct aion_serve_req *r)
+{
+	struct sock *s = &socks[r->ctx];
+	const ip_addr_t *a = NULL;
+	u16_t port = 0;
+	if (s->kind == SK_UDP && s->udp) {
+		a = &s->udp->local_ip;
+		port = s->udp->local_port;
+	} else if (s->kind != SK_UDP && s->tcp) {
+		a = &s->tcp->local_ip;
+		port = s->tcp->local_port;
+	}
+	if (!a)
+		return s->error ? s->error : -AION_ENOTCONN;
+	r->reply.w[1] = sock_host_addr(a);
+	r->reply.w[2] = port;
+	return 0;
 }
 
 /* SOCK_CLOSE: answered before the revoke, which ends the caller's copy. */
@@ -217,6 +255,8 @@ static const struct aion_serve_op sock_ops[] = {
 	{ .label = SOCK_ACCEPT, .fn = on_accept },
 	{ .label = SOCK_RECV, .fn = on_recv },
 	{ .label = SOCK_SEND, .fn = on_send },
+	{ .label = SOCK_SHUTDOWN, .fn = on_shutdown },
+	{ .label = SOCK_NAME, .fn = on_name },
 };
 static const struct aion_serve_table sock_table = AION_SERVE_TABLE(sock_ops, -AION_EINVAL);
 

@@ -33,6 +33,7 @@ static uint64_t spare_frames(void)
 }
 
 bool init_test_mode;
+const char *init_test_name;
 static aion_handle_t utest_unit, utest_thread;
 
 static void utest_report(int64_t err, const struct aion_msg *notice)
@@ -63,7 +64,7 @@ static bool with_services(const char *test)
 }
 
 /* init's endpoint and the test services; then utest gets the endpoint. */
-static int64_t services_for_tests(void)
+static int64_t services_for_tests(const char *test)
 {
 	int64_t ep = aion_endpoint_create();
 	int64_t err = ep < 0 ? ep : aion_ipc_buffer(&init_buf);
@@ -71,6 +72,7 @@ static int64_t services_for_tests(void)
 		return err;
 	init_ep = (aion_handle_t)ep;
 	init_test_mode = true;
+	init_test_name = test;
 	services_start();
 	int64_t h = aion_cap_mint(init_ep, AION_RIGHT_SEND | AION_RIGHT_GRANT, INIT_BADGE_CLIENT);
 	int64_t got = h < 0 ? h : aion_cap_give(utest_unit, (aion_handle_t)h,
@@ -113,7 +115,7 @@ static void run_utest(const struct aion_bootinfo *bi, const char *test)
 	}
 	int64_t plat = aion_cap_give(utest_unit, AION_HANDLE_PLATFORM, AION_RIGHTS_ALL);
 	if (plat >= 0)
-		err = with_services(test) ? services_for_tests() :
+		err = with_services(test) ? services_for_tests(test) :
 		      aion_unit_fault_ep(utest_unit, (aion_handle_t)ep, 0);
 	if (plat < 0 || err || (err = aion_thread_start(utest_thread))) {
 		aion_printf("utest setup failed give=%s err=%s", aion_error_name(plat),

@@ -29,6 +29,7 @@ struct svc_spec {
 	 * the service's args as key-without-prefix=value (tests, benches). */
 	const char *when;
 	bool in_tests;                  /* started for utest's POSIX tests too (init.c) */
+	const char *tests_prefix;       /* in_tests: only for tests named so (NULL: all) */
 };
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
@@ -49,6 +50,7 @@ struct svc_spec {
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;
 extern struct aion_ipc_buffer init_buf; /* the serving thread's */
+extern const char *init_test_name;      /* aion.test='s value, in test mode */
 extern bool init_test_mode;             /* aion.test=: only in_tests services */
 
 /* serve.c: init's endpoint, forever */

@@ -10,7 +10,10 @@ const struct svc_spec manifest[] = {
 	/* The ACPI power button: asks init for an orderly shutdown. First, so
 	 * that it is stopped last and answers a second press meanwhile. */
 	{ .name = "power", .prio = 125, .quota = 64, .needs = SVC_NEED_POWER },
-	{ .name = "netd", .prio = 120, .quota = 2048 },         /* lwIP: 4 MiB heap in its bss */
+	/* lwIP: 4 MiB heap in its bss. In utest's sockets tests too (posixsock*):
+	 * without a NIC it serves loopback (docs/posix.md "Sockets"). */
+	{ .name = "netd", .prio = 120, .quota = 2048, .in_tests = true,
+	  .tests_prefix = "posixsock" },
 	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
 	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1 },
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
@@ -26,13 +29,17 @@ const struct svc_spec manifest[] = {
 	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 1536 frames: 6 MiB for the tree and pipes' buffers while the
-	 * archive's copy (1.4 MiB with 18 test programs) is unpacked; the copy
-	 * is given back after. Also in utest's POSIX tests, whose programs get
-	 * its root directory. */
+	 * archive's copy (1.4 MiB with 18 test programs, each ~12 KB bigger
+	 * with the sockets layer) is unpacked; the copy is given back after.
+	 * Also in utest's POSIX tests, whose programs get its root directory. */
 	{ .name = "vfsd", .prio = 118, .quota = 1536, .needs = SVC_NEED_INITRAMFS,
 	  .in_tests = true },
 	/* Network tests between units (tests/cluster): aion.nettest=ROLES. */
 	{ .name = "nettest", .prio = 110, .quota = 512, .when = "aion.nettest" },
+	/* utest as a service, for POSIX programs on a node with its NIC and
+	 * services (tests/cluster/cluster_posix_sock.py): aion.posixtest=NAME[:ARG]. */
+	{ .name = "posixtest", .module = "utest", .prio = 110, .quota = 2048,
+	  .when = "aion.posixtest" },
 	/* 512: 64 KiB payload buffers per thread (meshtest's bulk.c). */
 	{ .name = "meshtest", .prio = 110, .quota = 512, .when = "aion.meshtest" },
 	/* Disk tests (tests/boot/boot_disk.py): aion.blktest=MODE. */

@@ -239,7 +239,9 @@ static void schedule_restart(unsigned i)
 static bool not_wanted(const struct svc_spec *spec)
 {
 	if (init_test_mode)
-		return !spec->in_tests;
+		return !spec->in_tests || (spec->tests_prefix &&
+					   strncmp(init_test_name, spec->tests_prefix,
+						   strlen(spec->tests_prefix)));
 	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
 		return true;            /* only node 1 has the port-forward NIC */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())

@@ -52,6 +52,8 @@ void __aion_file_put(struct posix_file *f)
 		__aion_vfs_call(f->cap, &c);
 		aion_handle_close(f->cap);
 	}
+	if (f->kind == POSIX_SOCKET)
+		__aion_sock_close(f);   /* netd's socket ends with its last fd */
 	free(f->path);
 	*f = (struct posix_file){ 0 };
 }

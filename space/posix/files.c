@@ -130,6 +130,8 @@ static long rw(long fd, const struct iovec *iov, long cnt, uint64_t off, int wri
 					       off == VFS_AT_POS ? off : off + (uint64_t)total)
 				  : file_read(f, iov[i].iov_base, iov[i].iov_len,
 					      off == VFS_AT_POS ? off : off + (uint64_t)total);
+		else if (f->kind == POSIX_SOCKET)
+			r = __aion_sock_rw(f, iov[i].iov_base, iov[i].iov_len, write);
 		else if (f->kind == POSIX_CONSOLE_IN)
 			r = write ? -EBADF : 0;         /* no console input yet: end of file */
 		else
@@ -159,7 +161,10 @@ long __aion_fstat(long fd, struct stat *st)
 	struct vfs_stat v = { 0 };
 	if (!f)
 		return -EBADF;
-	if (f->kind != POSIX_VFS) {     /* the console: a character device */
+	if (f->kind == POSIX_SOCKET) {
+		v.mode = S_IFSOCK | 0777;
+		v.nlink = 1;
+	} else if (f->kind != POSIX_VFS) {     /* the console: a character device */
 		v.mode = S_IFCHR | 0620;
 		v.nlink = 1;
 	} else {
@@ -226,6 +231,8 @@ static const struct { long linux_flag; uint32_t vfs; } status_flags[] = {
 static long getfl(long fd)
 {
 	struct posix_file *f = __aion_fd_get(fd);
+	if (f && f->kind == POSIX_SOCKET)
+		return __aion_sock_getfl(f);
 	if (f && f->kind != POSIX_VFS)  /* the console: fd 0 reads, 1 and 2 write */
 		return f->kind == POSIX_CONSOLE_IN ? O_RDONLY : O_WRONLY;
 	long r = simple(fd, VFS_GETFL, 0, 0);
@@ -242,6 +249,8 @@ static long getfl(long fd)
 static long setfl(long fd, long fl)
 {
 	struct posix_file *f = __aion_fd_get(fd);
+	if (f && f->kind == POSIX_SOCKET)
+		return __aion_sock_setfl(f, fl);
 	if (f && f->kind != POSIX_VFS)
 		return 0;               /* the console has no status flags to keep */
 	uint32_t v = 0;

@@ -77,8 +77,10 @@ long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HI
 /* The VFS root directory the parent gave (startup record), 0: none. */
 extern aion_handle_t __aion_posix_fs POSIX_HIDDEN;
 
-/* What an fd names: the console (fds 0-2 at start) or a VFS object. */
-enum posix_kind { POSIX_CONSOLE_IN, POSIX_CONSOLE_OUT, POSIX_CONSOLE_ERR, POSIX_VFS };
+/* What an fd names: the console (fds 0-2 at start), a VFS object or a
+ * socket (sockets.c). */
+enum posix_kind { POSIX_CONSOLE_IN, POSIX_CONSOLE_OUT, POSIX_CONSOLE_ERR, POSIX_VFS,
+		  POSIX_SOCKET };
 
 /* An open file description, shared by dup'd fds. */
 struct posix_file {
@@ -87,6 +89,8 @@ struct posix_file {
 	aion_handle_t cap;              /* POSIX_VFS: the object's capability */
 	uint32_t type;                  /* VFS_S_IF* */
 	char *path;                     /* directories: absolute path, for fchdir */
+	struct sk *sock;                /* POSIX_SOCKET: its state (sockstate.h); cap: netd's
+					 * socket once opened, 0 before */
 };
 
 #define POSIX_FD_MAX    256
@@ -107,7 +111,7 @@ void __aion_fd_close_all(void) POSIX_HIDDEN;                    /* at exit */
  * the reply's w0 as -errno or >= 0; *w1 the reply's w1 when not NULL. */
 struct posix_vfs_call {
 	uint32_t label;
-	uint64_t w1, w2;
+	uint64_t w0, w1, w2;            /* the VFS's calls leave w0 0 */
 	const void *in;
 	unsigned in_len;
 	void *out;
@@ -115,7 +119,7 @@ struct posix_vfs_call {
 	aion_handle_t cap_in;           /* sent with SEND when cap_in_len is 1 */
 	unsigned cap_in_len;
 	aion_handle_t caps_out[2];      /* what the reply brought (accept_cap: 0..2) */
-	uint64_t reply_w1;
+	uint64_t reply_w1, reply_w2;
 	unsigned accept_cap;
 };
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
@@ -157,6 +161,19 @@ long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *h
 long __aion_path_at(long dirfd, const char *path, aion_handle_t *cap, char *buf) POSIX_HIDDEN;
 /* Opens path (flags, mode Linux's) and installs an fd. */
 long __aion_open_at(long dirfd, const char *path, long flags, long mode) POSIX_HIDDEN;
+/*
+ * Sockets (sockets.c; docs/posix.md "Sockets"): AF_INET over netd's
+ * socket protocol, reached through the "net" capability the parent gave
+ * (startup record posix_net; 0: none, every socket() is EACCES).
+ */
+extern aion_handle_t __aion_posix_net POSIX_HIDDEN;
+long __aion_sockets_syscall(long n, long a, long b, long c, long d, long e, long f,
+			    int *handled) POSIX_HIDDEN;
+/* read/write on a socket fd (files.c's loop), its close, F_GETFL/F_SETFL. */
+long __aion_sock_rw(struct posix_file *f, void *p, size_t n, int write) POSIX_HIDDEN;
+void __aion_sock_close(struct posix_file *f) POSIX_HIDDEN;
+long __aion_sock_getfl(struct posix_file *f) POSIX_HIDDEN;
+long __aion_sock_setfl(struct posix_file *f, long fl) POSIX_HIDDEN;
 /* Console output (syscall.c): fd kinds OUT and ERR. */
 long __aion_console_write(enum posix_kind kind, const void *p, size_t n) POSIX_HIDDEN;
 /* Threads (thread.c): Linux's calls and results (-errno). */

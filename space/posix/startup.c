@@ -101,6 +101,7 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	if (st) {
 		__aion_proc_ep = st->posix_proc;        /* procd's, for proc.c */
 		__aion_posix_fs = (aion_handle_t)st->posix_fs;  /* the VFS root */
+		__aion_posix_net = (aion_handle_t)st->posix_net;        /* netd's "net" */
 	}
 
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */

@@ -6,7 +6,8 @@
  * signals) will become IPC to the POSIX servers (issue 17). The result
  * follows Linux: >= 0, or -errno with musl's errno numbers.
  *
- * Today: files and the fd table (files.c, paths.c, fd.c: the VFS), the
+ * Today: files and the fd table (files.c, paths.c, fd.c: the VFS), sockets
+ * (sockets.c: netd), the
  * console as fds 0-2 (output: the log, one DEBUG_LOG per line), processes
  * (proc.c, fork.c: procd), exit/exit_group (THREAD_EXIT, UNIT_EXIT), threads (thread.c:
  * the thread pointer through arch_prctl(ARCH_SET_FS) and set_thread_area,
@@ -90,6 +91,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	long r = __aion_files_syscall(n, a, b, c, d, e, &handled);
 	if (!handled)
 		r = __aion_paths_syscall(n, a, b, c, d, e, &handled);
+	if (!handled)
+		r = __aion_sockets_syscall(n, a, b, c, d, e, f, &handled);
 	if (handled)
 		return r;
 	switch (n) {

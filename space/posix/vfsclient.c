@@ -1,9 +1,11 @@
 /*
- * Calls on VFS capabilities (aion/vfs.h) and Aion's errors as Linux's.
- * The kernel takes payloads and capabilities from the calling thread's
- * IPC buffer, so each thread that calls registers its own at its first
- * call: the first thread takes the static one, others map a page, which
- * goes back when the thread ends (docs/posix.md "Pipes").
+ * Calls on servers' capabilities (the VFS's, aion/vfs.h; netd's sockets,
+ * aion/socket.h) and Aion's errors as Linux's. The kernel takes payloads
+ * and capabilities from the calling thread's IPC buffer, so each thread
+ * that calls registers its own at its first call: the first thread takes
+ * the static one, others map a page, which goes back when the thread ends
+ * (docs/posix.md "Pipes"). A blocking call in one thread (a socket's recv)
+ * then leaves the others' calls alone.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -104,6 +106,11 @@ long __aion_errno(int64_t e)
 	case AION_EFBIG: return -EFBIG;
 	case AION_EXDEV: return -EXDEV;
 	case AION_EPIPE: return -EPIPE;
+	case AION_ECONNREFUSED: return -ECONNREFUSED;
+	case AION_ECONNRESET: return -ECONNRESET;
+	case AION_ENETUNREACH: return -ENETUNREACH;
+	case AION_ENOTCONN: return -ENOTCONN;
+	case AION_EADDRINUSE: return -EADDRINUSE;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -132,12 +139,13 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 	}
 	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, c->cap_in_len) |
 				     AION_TAG_ACCEPT(c->accept_cap),
-			      .w = { 0, c->w1, c->w2 } };
+			      .w = { c->w0, c->w1, c->w2 } };
 	int64_t err = aion_call(cap, &m, AION_FOREVER);
 	if (err)
 		return __aion_errno(err);
 	int64_t r = (int64_t)m.w[0];
 	c->reply_w1 = m.w[1];
+	c->reply_w2 = m.w[2];
 	c->out_len = 0;
 	ncaps = AION_TAG_CAPS(m.tag) < 2 ? AION_TAG_CAPS(m.tag) : 2;
 	for (unsigned i = 0; i < 2; i++)

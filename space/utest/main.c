@@ -1,10 +1,12 @@
 #include <stdarg.h>
 #include "common/format.h"
 #include "common/elf.h"
+#include "aion/initproto.h"
 #include "utest.h"
 
 static const struct aion_startup *startup;
 const char *utest_arg;
+aion_handle_t utest_init_ep = UTEST_INIT_EP;
 static unsigned passed, failed;
 
 void utest_result(bool ok, const char *name, const char *fmt, ...)
@@ -201,6 +203,10 @@ static const struct {
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },
 	{ "posixpipes", test_posixpipes },
+	{ "posixsock", test_posixsock },
+	{ "posixsocknonet", test_posixsocknonet },
+	{ "posixsockserver", test_posixsockserver },
+	{ "posixsockclient", test_posixsockclient },
 	{ "vfsproto", test_vfsproto },
 	{ "vfspipes", test_vfspipes },
 	{ "posixthreads", test_posixthreads },
@@ -211,6 +217,21 @@ static const struct {
 	{ "bench", bench_kernel },
 };
 
+/*
+ * utest as init's service "posixtest" (aion.posixtest=NAME[:ARG] on a
+ * node's command line, tests/cluster): args "node=N posixtest=NAME[:ARG]",
+ * init's endpoint at SVC_INIT_EP, the node's services running (netd with
+ * the NIC, vfsd). The value, or NULL for utest's own boot (aion.test).
+ */
+static const char *service_spec(const char *args)
+{
+	static const char key[] = "posixtest=";
+	for (const char *p = args; *p; p++)
+		if ((p == args || p[-1] == ' ') && !strncmp(p, key, sizeof(key) - 1))
+			return p + sizeof(key) - 1;
+	return NULL;
+}
+
 int64_t aion_main(uint64_t arg)
 {
 	if (arg != AION_STARTUP_VADDR)
@@ -219,13 +240,22 @@ int64_t aion_main(uint64_t arg)
 	if (startup->magic != AION_STARTUP_MAGIC)
 		return 100;
 
-	static char want[AION_ARGS_MAX];
+	static char want[AION_ARGS_MAX], test_arg[AION_ARGS_MAX];
+	const char *spec = service_spec(startup->args);
+	const char *args = spec ? spec : startup->args;
 	unsigned n = 0;
-	for (; n < AION_ARGS_MAX - 1 && startup->args[n] && startup->args[n] != ':'; n++)
-		want[n] = startup->args[n];
+	for (; n < AION_ARGS_MAX - 1 && args[n] && args[n] != ':' && (!spec || args[n] != ' '); n++)
+		want[n] = args[n];
 	want[n] = 0;
-	if (startup->args[n] == ':')
-		utest_arg = &startup->args[n + 1];      /* NAME:ARG */
+	if (args[n] == ':') {
+		unsigned k = 0;         /* NAME:ARG (a service's ends at a space) */
+		for (n++; k < AION_ARGS_MAX - 1 && args[n] && (!spec || args[n] != ' '); n++)
+			test_arg[k++] = args[n];
+		test_arg[k] = 0;
+		utest_arg = test_arg;
+	}
+	if (spec)
+		utest_init_ep = SVC_INIT_EP;
 	bool all = strcmp(want, "all") == 0, found = false;
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (!all && strcmp(want, tests[i].name) != 0)
@@ -239,5 +269,8 @@ int64_t aion_main(uint64_t arg)
 	if (!found)
 		utest_fail(want, "no such test");
 	aion_printf("done passed=%u failed=%u", passed, failed);
+	if (spec)
+		for (;;)        /* a service that ends is started again: stay */
+			aion_sleep_ns(3600 * SEC);
 	return failed;
 }

@@ -23,6 +23,12 @@
  * handle in the startup record's posix_fs, unless the test says not to.
  *   posixpipes   tests/posix/pipes.c with the VFS's root (pipes, poll,
  *                select; two threads), unit "pipes"; exit 0
+ *   posixsock    tests/posix/sockets.c local (UDP and TCP on 127.0.0.1
+ *                through netd), unit "sockets", with netd's "net" as its
+ *                next handle (startup record posix_net); exit 0. init
+ *                starts netd for tests named posixsock* (manifest.c).
+ *   posixsocknonet the same program without "net": its first socket()
+ *                is EACCES, exit 2, unit "nonet"
  *   posixthreads tests/posix/threads.c (pthreads: mutex, condition
  *                variable, join, __thread, once, timed wait; exit 0, its
  *                lines "threads: ..."), unit "threads"
@@ -50,21 +56,37 @@ extern const char posix_timefmt_elf[], posix_timefmt_elf_end[];
 extern const char posix_syncs_elf[], posix_syncs_elf_end[];
 extern const char posix_environ_elf[], posix_environ_elf_end[];
 extern const char posix_exitcodes_elf[], posix_exitcodes_elf_end[];
+extern const char posix_sockets_elf[], posix_sockets_elf_end[];
 
 /* The child's first capability lands in its table's first free slot. */
 #define CHILD_FIRST_HANDLE      AION_HANDLE(1, 1)
 #define VFS_WAIT_NS             (5000 * MS)
+#define NET_WAIT_NS             (30000 * MS)    /* netd's selftest comes first */
 
 static struct aion_ipc_buffer posix_buf __attribute__((aligned(4096)));
 
-/* The VFS root from init's name service: a handle, or -AION_E.... */
-static int64_t vfs_root(void)
+/* A service's endpoint from init's name service: a handle, or -AION_E.... */
+static int64_t lookup(const char *name, uint64_t wait_ns)
 {
 	int64_t err = aion_ipc_buffer(&posix_buf);
-	return err ? err : init_lookup(UTEST_INIT_EP, &posix_buf, VFS_NAME, VFS_WAIT_NS);
+	return err ? err : init_lookup(utest_init_ep, &posix_buf, name, wait_ns);
+}
+
+/* The VFS root. */
+static int64_t vfs_root(void)
+{
+	return lookup(VFS_NAME, VFS_WAIT_NS);
 }
 
 enum fs_give { FS_NONE, FS_IF_THERE, FS_NEEDED };
+
+/* The sockets tests give the next program netd's "net" too (after the
+ * VFS root) and may wait longer for it (0: 10 s), set around their run
+ * (run_sock): the other tests' calls stay as they are. */
+static struct {
+	bool net;
+	uint64_t wait_ns;
+} extra;
 extern const char posix_threads_elf[], posix_threads_elf_end[];
 extern const char posix_pipes_elf[], posix_pipes_elf_end[];
 
@@ -105,12 +127,25 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 		return fs;
 	bool with_fs = fs > 0;
 	st.posix_fs = with_fs ? CHILD_FIRST_HANDLE : 0;
+	int64_t net = extra.net ? lookup("net", NET_WAIT_NS) : 0;
+	if (net < 0)
+		return net;
+	st.posix_net = net ? (with_fs ? AION_HANDLE(2, 1) : CHILD_FIRST_HANDLE) : 0;
 	int64_t err = aion_spawn(&sp, u, t);
-	if (err)
+	if (err) {
+		if (net)
+			aion_handle_close((aion_handle_t)net);
 		return err;
+	}
 	int64_t given = with_fs ? aion_cap_give(*u, (aion_handle_t)fs, AION_RIGHT_SEND) : 0;
 	if (given >= 0 && with_fs && given != CHILD_FIRST_HANDLE)
 		given = -AION_ERANGE;
+	if (given >= 0 && net) {
+		given = aion_cap_give(*u, (aion_handle_t)net, AION_RIGHT_SEND);
+		if (given >= 0 && given != (int64_t)st.posix_net)
+			given = -AION_ERANGE;
+		aion_handle_close((aion_handle_t)net);
+	}
 	err = given < 0 ? given : aion_thread_start(*t);
 	if (err)
 		utest_reap(*u, *t);
@@ -125,7 +160,7 @@ static int64_t run_program(const char *name, const char *args, const char *const
 	aion_handle_t u, t;
 	int64_t err = start(name, args, argv, quota, image, end, give, &u, &t);
 	if (!err) {
-		err = aion_unit_wait(u, 10000 * MS, info);
+		err = aion_unit_wait(u, extra.wait_ns ? extra.wait_ns : 10000 * MS, info);
 		utest_reap(u, t);
 	}
 	return err;
@@ -182,6 +217,60 @@ void test_posixnofs(void)
 void test_posixpipes(void)
 {
 	run("posixpipes", "pipes", 2048, posix_pipes_elf, posix_pipes_elf_end, FS_NEEDED);
+}
+
+/* tests/posix/sockets.c with netd's "net"; 2 MiB: its buffers are on its stack. */
+static void run_sock(const char *test, const char *name, const char *args, uint64_t wait_ns)
+{
+	extra.net = true;
+	extra.wait_ns = wait_ns;
+	run_args(test, name, args, 512, posix_sockets_elf, posix_sockets_elf_end, FS_IF_THERE);
+	extra.net = false;
+	extra.wait_ns = 0;
+}
+
+void test_posixsock(void)
+{
+	run_sock("posixsock", "sockets", "sockets local", 0);
+}
+
+/*
+ * Two nodes (tests/cluster/cluster_posix_sock.py): utest runs as init's
+ * service "posixtest" on each (main.c), next to netd with the NIC.
+ * posixsockserver: "sockets server", unit "sockserver"; posixsockclient:ADDR:
+ * "sockets client ADDR", unit "sockclient".
+ */
+#define PEER_WAIT_NS    (180000 * MS)   /* the other node boots meanwhile */
+
+void test_posixsockserver(void)
+{
+	run_sock("posixsockserver", "sockserver", "sockserver server", PEER_WAIT_NS);
+}
+
+void test_posixsockclient(void)
+{
+	char args[64];
+	const char *addr = utest_arg ? utest_arg : "";
+	if (strlen(addr) > 32) {
+		utest_fail("posixsockclient", "address too long");
+		return;
+	}
+	memcpy(args, "sockclient client ", 18);
+	memcpy(args + 18, addr, strlen(addr) + 1);
+	run_sock("posixsockclient", "sockclient", args, PEER_WAIT_NS);
+}
+
+/* netd serves meanwhile (looked up, not given): only the capability is missing. */
+void test_posixsocknonet(void)
+{
+	int64_t net = lookup("net", NET_WAIT_NS);
+	if (net < 0) {
+		utest_fail("posixsocknonet", "lookup net err=%s", aion_error_name(net));
+		return;
+	}
+	aion_handle_close((aion_handle_t)net);
+	run_args("posixsocknonet", "nonet", "nonet local", 512, posix_sockets_elf,
+		 posix_sockets_elf_end, FS_IF_THERE);
 }
 
 /* 8 MiB: its threads' stacks and TLS (musl's default stack: 128 KiB). */

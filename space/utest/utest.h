@@ -141,6 +141,9 @@ int64_t fuzz_main(void);
 void test_hunit(void);
 /* What followed `NAME:` in aion.test=NAME:ARG, or NULL. */
 extern const char *utest_arg;
+/* init's endpoint: UTEST_INIT_EP, or SVC_INIT_EP when utest runs as init's
+ * service "posixtest" (main.c). */
+extern aion_handle_t utest_init_ep;
 /* Hostile units of issue 16 (hostile_tests.c). */
 int64_t hostile_role(enum role role);
 void test_flags(void);
@@ -184,6 +187,10 @@ void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixpipes(void);
 void test_posixnofs(void);
+void test_posixsock(void);
+void test_posixsocknonet(void);
+void test_posixsockserver(void);
+void test_posixsockclient(void);
 void test_vfsproto(void);
 void test_vfspipes(void);
 void test_posixthreads(void);

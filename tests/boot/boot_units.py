@@ -679,6 +679,52 @@ def check_posixnofs(v, line, node, verdict):
     expect(v, line, exit_code="2")
 
 
+# What tests/posix/sockets.c local must print, exactly and in this order
+# (the same program built for Linux with musl-gcc prints the same).
+SOCKETS_LINES = [
+    "udp bound 1, got 4 'ping' from 127.0.0.1, its port matches",
+    "udp reply 5 'pong!'",
+    "udp connected send, cut to 3 'via', peer port matches",
+    "udp bind taken port: EADDRINUSE",
+    "udp recv timeout: EAGAIN, dontwait: EAGAIN",
+    "tcp before connect: recv ENOTCONN peer ENOTCONN",
+    "tcp accepted from 127.0.0.1, port matches, connect again: EISCONN",
+    "tcp peer port matches, local port matches",
+    "tcp 3000 bytes same",
+    "tcp sendmsg 11 'hello world'",
+    "tcp after shutdown: server reads 0, client send EPIPE",
+    "tcp last 'bye' then 0",
+    "tcp so_type stream 1 so_error 0 sock 1 cloexec 1",
+    "tcp accept timeout: EAGAIN",
+    "tcp second listener: EADDRINUSE",
+    "tcp connect to closed port: ECONNREFUSED",
+    "not a socket: ENOTSOCK",
+    "tcp thread echoed 7 'THREADS', it read 7",
+    "tcp full after >64 KiB 1: dontwait EAGAIN, sndtimeo EAGAIN",
+    "sockets: ok",
+]
+
+
+def check_posixsock(v, line, node, verdict):
+    """tests/posix/sockets.c local through netd's loopback: every line of
+    SOCKETS_LINES, in order, nothing else from the unit `sockets`; exit 0."""
+    said = unit_lines(node, verdict, "sockets")
+    for got in said:
+        print(f"posixsock: sockets: {got}")
+    check(said == SOCKETS_LINES, f"sockets' lines differ: got {said}, expected {SOCKETS_LINES}")
+    expect(v, line, exit_code="0")
+
+
+def check_posixsocknonet(v, line, node, verdict):
+    """The same program not given "net" (netd runs): its first socket()
+    is EACCES, it says so and exits 2."""
+    said = unit_lines(node, verdict, "nonet")
+    print(f"posixsocknonet: {said}")
+    check(said == ["socket: EACCES"], f"expected only `socket: EACCES`, got {said}")
+    check(re.search(r"netd: serving name=net", node.text), "netd did not serve: the test proves nothing")
+    expect(v, line, exit_code="2")
+
+
 def check_vfsproto(v, line, node, verdict):
     """space/utest/vfs_tests.c: every malformed call got its error, a
     closed record's capability is gone, a retained one outlives its first
@@ -725,6 +771,8 @@ CHECKS = {
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
     "posixpipes": check_posixpipes,
+    "posixsock": check_posixsock,
+    "posixsocknonet": check_posixsocknonet,
     "vfsproto": check_vfsproto,
     "vfspipes": check_vfspipes,
     "posixthreads": check_posixthreads,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "errname.h"
 
 #define DIR_T   "/tmp/aion-files"
 
@@ -24,27 +25,6 @@ static int failed;
 
 #define CHECK(cond) do { if (!(cond)) { printf("FAIL line %d: %s errno=%s\n", \
 	__LINE__, #cond, en(errno)); failed = 1; } } while (0)
-
-/* errno by name: the same text on every libc. */
-static const char *en(int e)
-{
-	static const struct { int e; const char *name; } names[] = {
-		{ 0, "0" }, { ENOENT, "ENOENT" }, { EEXIST, "EEXIST" }, { ENOTDIR, "ENOTDIR" },
-		{ EISDIR, "EISDIR" }, { ENOTEMPTY, "ENOTEMPTY" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-		{ EBADF, "EBADF" }, { EACCES, "EACCES" }, { EAGAIN, "EAGAIN" }, { EINVAL, "EINVAL" },
-		{ EXDEV, "EXDEV" }, { ENOSYS, "ENOSYS" },
-	};
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].e == e)
-			return names[i].name;
-	return "other";
-}
-
-/* The errno a call that must fail left, by name ("none" if it succeeded). */
-static const char *fails(int r)
-{
-	return r < 0 ? en(errno) : "none";
-}
 
 static void release(void)
 {

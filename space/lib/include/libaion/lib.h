@@ -61,6 +61,9 @@ struct aion_startup {
 	 * initramfs. 0, 0 for none. */
 	uint64_t data_vaddr;
 	uint64_t data_size;
+	/* POSIX programs' sockets (docs/posix.md "Sockets"): netd's "net"
+	 * endpoint as the child's handle, 0 for none (socket() is EACCES). */
+	uint64_t posix_net;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv
