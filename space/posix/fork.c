@@ -90,6 +90,7 @@ void __aion_fork_child(uint64_t ep)
 {
 	aion_thread_set_tls(AION_HANDLE_SELF, fork_tp);
 	__aion_proc_forked(ep);
+	__aion_vfs_forked();
 }
 
 /* A child that could not be made whole: ended and reaped at once. */
@@ -112,11 +113,17 @@ long __aion_fork(void)
 	if (__aion_ctx_save(&__aion_fork_ctx))
 		return 0;               /* the child, on its copy of this frame */
 	long err = copy_all((aion_handle_t)unit);
+	int gave = 0;
+	/* After the copy: the child's variables are patched to its handles. */
+	if (!err)
+		gave = !(err = __aion_caps_fork((aion_handle_t)unit));
 	aion_handle_close((aion_handle_t)unit);
 	if (!err)
 		err = __aion_proc_call(PROC_FORK_START, (uint64_t)pid, (uint64_t)__aion_fork_entry,
 				       (__aion_fork_ctx.rsp - SCRATCH) & ~15ul, NULL);
 	if (err) {
+		if (gave)
+			__aion_caps_fork_undo();
 		drop_child(pid);
 		return err;
 	}

@@ -132,19 +132,51 @@ static uint32_t open_flags(long flags)
 	return v;
 }
 
-long __aion_open_at(long dirfd, const char *path, long flags, long mode)
+static long open_cap(long dirfd, const char *path, long flags, long mode, aion_handle_t *cap,
+		     uint32_t *type)
 {
-	struct posix_file *f = __aion_file_new(POSIX_VFS);
-	if (!f)
-		return -ENFILE;
 	struct posix_vfs_call c = { .label = VFS_OPEN, .w1 = open_flags(flags),
 				    .w2 = (uint64_t)mode & ~umask_bits & 07777,
 				    .accept_cap = 1 };
 	long r = path_call(dirfd, path, &c);
 	if (r < 0)
 		return r;
-	f->cap = c.cap_out;
-	f->type = (uint32_t)c.reply_w1;
+	*cap = c.cap_out;
+	*type = (uint32_t)c.reply_w1;
+	return 0;
+}
+
+long __aion_open_cap(long dirfd, const char *path, long flags, aion_handle_t *cap,
+		     uint32_t *type)
+{
+	return open_cap(dirfd, path, flags, 0, cap, type);
+}
+
+void __aion_paths_inherit(const char *dir, unsigned mask)
+{
+	if (dir[0] == '/' && strlen(dir) <= VFS_PATH_MAX)
+		strcpy(cwd, dir);
+	umask_bits = mask & 0777;
+}
+
+unsigned __aion_umask_get(void)
+{
+	return umask_bits;
+}
+
+const char *__aion_cwd_get(void)
+{
+	return cwd;
+}
+
+long __aion_open_at(long dirfd, const char *path, long flags, long mode)
+{
+	struct posix_file *f = __aion_file_new(POSIX_VFS);
+	if (!f)
+		return -ENFILE;
+	long r = open_cap(dirfd, path, flags, mode, &f->cap, &f->type);
+	if (r < 0)
+		return r;
 	if (f->type == VFS_S_IFDIR)
 		f->path = dir_path(dirfd, path);
 	long fd = __aion_fd_install(f, 0, !!(flags & O_CLOEXEC));

@@ -46,6 +46,27 @@ long __aion_errno(int64_t e)
 	}
 }
 
+struct aion_ipc_buffer *__aion_ipc_buf(void)
+{
+	if (!buf_ready) {
+		if (aion_ipc_buffer(&vfs_buf))
+			return NULL;
+		buf_ready = 1;
+	}
+	return &vfs_buf;
+}
+
+void __aion_lock_owner_set(uint64_t owner)
+{
+	lock_owner = owner;
+}
+
+void __aion_vfs_forked(void)
+{
+	buf_ready = 0;
+	lock_owner = 0;
+}
+
 uint64_t __aion_lock_owner(void)
 {
 	/* Distinct per process while one unit is one process (docs/fs.md). */
@@ -56,11 +77,8 @@ uint64_t __aion_lock_owner(void)
 
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
-	if (!buf_ready) {
-		if (aion_ipc_buffer(&vfs_buf))
-			return -EIO;
-		buf_ready = 1;
-	}
+	if (!__aion_ipc_buf())
+		return -EIO;
 	if (c->in_len > AION_IPC_PAYLOAD_MAX)
 		return -EINVAL;
 	if (c->in_len)

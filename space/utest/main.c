@@ -197,6 +197,8 @@ static const struct {
 	{ "posixmalloc", test_posixmalloc },
 	{ "posixfork", test_posixfork },
 	{ "posixprocid", test_posixprocid },
+	{ "posixforkfiles", test_posixforkfiles },
+	{ "posixexec", test_posixexec },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

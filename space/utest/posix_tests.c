@@ -12,6 +12,10 @@
  *   posixfork    procd, the process server, with tests/posix/fork.c as its
  *                first process (fork, wait4, kill, groups; exit 0): unit
  *                "procd", which ends with the first process's exit code
+ *   posixforkfiles procd with tests/posix/forkfiles.c and the VFS root,
+ *                which procd hands on: files survive fork
+ *   posixexec    procd with tests/posix/exec.c and the VFS root: execve
+ *                of /bin programs, its errors, what a process keeps
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
@@ -252,4 +256,17 @@ void test_posixprocid(void)
 {
 	run_args("posixprocid", "procd", "procid", 6144, posix_procd_elf, posix_procd_elf_end,
 		 FS_NONE);
+}
+
+/* procd hands the VFS root we give it to its first process. */
+void test_posixforkfiles(void)
+{
+	run_args("posixforkfiles", "procd", "forkfiles", 6144, posix_procd_elf,
+		 posix_procd_elf_end, FS_NEEDED);
+}
+
+void test_posixexec(void)
+{
+	run_args("posixexec", "procd", "exec", 6144, posix_procd_elf, posix_procd_elf_end,
+		 FS_NEEDED);
 }

@@ -543,6 +543,56 @@ def check_posixfork(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+FORKFILES_LINES = [
+    "child exit=0",
+    "parent's fd after the child's close: offset=7 yes",
+    "rest=789",
+    "whole=01234AB789",
+    "child's file=child",
+    "child's openat at the parent's dir fd=made",
+    "done failures=0",
+]
+
+
+def check_posixforkfiles(v, line, node, verdict):
+    """procd ran tests/posix/forkfiles.c with the VFS root: every line of
+    FORKFILES_LINES in order (the child's checks are its exit code's
+    bits: 0); procd ended with the program's exit code 0."""
+    expect_lines(node, verdict, r"\bforkfiles: forkfiles: (.*?)\r?$", "posixforkfiles",
+                 FORKFILES_LINES)
+    expect(v, line, exit_code="0")
+
+
+EXEC_LINES = [
+    "args exit=3 path exit=2",
+    "enoent=1 enotdir=1",
+    "eacces file=1 dir=1",
+    "enoexec=1 efault=1",
+    "e2big=1 still here=1",
+    "kept exit=0 file=1",
+    "done failures=0",
+]
+# What /bin/args prints when tests/posix/exec.c execs it, twice.
+EXEC_ARGS_LINES = [
+    "argc 3", "argv[0] [args]", "argv[1] [one]", "argv[2] [two words]",
+    "argv[argc] NULL", "envc 2", "changed [Xne]",
+    "argc 2", "argv[0] [args]", "argv[1] [viapath]", "argv[argc] NULL", "envc 0",
+    "changed [Xiapath]",
+]
+
+
+def check_posixexec(v, line, node, verdict):
+    """procd ran tests/posix/exec.c: EXEC_LINES in order, the exec'd
+    /bin/args' lines under its own name (the unit is named after the
+    file), procd saw each exec; exit code 0."""
+    expect_lines(node, verdict, r"\bexec: exec: (.*?)\r?$", "posixexec", EXEC_LINES)
+    expect_lines(node, verdict, r"\bargs: (.*?)\r?$", "posixexec args", EXEC_ARGS_LINES)
+    before = node.text[:verdict.start()]
+    execs = re.findall(r"procd: (?:procd: )?exec pid=\d+\r?$", before, re.MULTILINE)
+    check(len(execs) == 3, f"expected procd to log 3 execs, found {execs}")
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -670,6 +720,8 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
     "posixprocid": check_posixprocid,
+    "posixforkfiles": check_posixforkfiles,
+    "posixexec": check_posixexec,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
     "vfsproto": check_vfsproto,

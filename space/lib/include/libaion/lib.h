@@ -61,6 +61,14 @@ struct aion_startup {
 	 * initramfs. 0, 0 for none. */
 	uint64_t data_vaddr;
 	uint64_t data_size;
+	/*
+	 * A POSIX program made by execve or posix_spawn: where the image its
+	 * maker wrote finds what the process keeps (its fds, current
+	 * directory, umask: the POSIX layer's struct posix_exec_block,
+	 * space/posix/exec.c), and its size. 0, 0 for none.
+	 */
+	uint64_t posix_exec;
+	uint64_t posix_exec_size;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv
