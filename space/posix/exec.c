@@ -10,6 +10,7 @@
  * unit and ends this one. Until that call any failure cancels the image
  * and the caller goes on unharmed.
  */
+#define _GNU_SOURCE     /* strchrnul */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -21,6 +22,8 @@
 #include "common/elf.h"
 #include "libaion/lib.h"
 #include "posix.h"
+#include "musl/arch/aion_x86_64/aion_spawn.h"
+#include <spawn.h>
 
 #define PAGE            4096ul
 #define HEAD_MAX        4096            /* the ELF and program headers are read first */
@@ -36,6 +39,7 @@ struct image {
 	aion_handle_t unit;             /* lent by procd */
 	long pid;
 	uint64_t proc_ep;               /* procd's capability in the new unit */
+	struct exec_give *given;        /* what put_kept gave */
 };
 
 static long aion_to_errno(int64_t e)
@@ -157,25 +161,39 @@ static aion_handle_t give(struct image *im, aion_handle_t cap, long *err)
 	return h < 0 ? 0 : (aion_handle_t)h;
 }
 
-/* Is f named by an fd without FD_CLOEXEC? */
-static int kept(const struct posix_file *f)
+/*
+ * The fds, as the new image is to see them before FD_CLOEXEC applies:
+ * exec's are the process's own; posix_spawn's are those after its file
+ * actions (spawn.c).
+ */
+struct fd_view {
+	struct posix_file *f[POSIX_FD_MAX];
+	unsigned char cloexec[POSIX_FD_MAX];
+	char cwd[VFS_PATH_MAX + 1];
+};
+
+static int kept(const struct fd_view *v, const struct posix_file *f)
 {
 	for (long fd = 0; fd < POSIX_FD_MAX; fd++)
-		if (__aion_fd_get(fd) == f && !__aion_fd_getfd(fd))
+		if (v->f[fd] == f && !v->cloexec[fd])
 			return 1;
 	return 0;
 }
 
 struct exec_give {
 	struct image *im;
+	const struct fd_view *view;
+	int retain;                             /* spawn: the giver keeps its holder */
 	aion_handle_t root;
 	aion_handle_t given[POSIX_FD_MAX];      /* by description slot */
+	unsigned char retained[POSIX_FD_MAX];
 };
 
 /*
  * caps.c's walk: the root, and each kept description's capability, given
- * once. The old unit's holder passes to the new one: exec takes no new
- * holder (VFS_RETAIN), since the old unit ends without closing.
+ * once. exec takes no new holder (VFS_RETAIN): the old unit's passes to
+ * the new one, since the old unit ends without closing; posix_spawn's
+ * parent keeps its own, so it retains first.
  */
 static long give_kept(aion_handle_t *slot, enum posix_cap_kind kind, void *arg)
 {
@@ -186,25 +204,40 @@ static long give_kept(aion_handle_t *slot, enum posix_cap_kind kind, void *arg)
 		return err;
 	}
 	struct posix_file *f = (struct posix_file *)((char *)slot - offsetof(struct posix_file, cap));
-	if (kept(f))
-		g->given[f - __aion_file_slot(0)] = give(g->im, *slot, &err);
+	unsigned i = (unsigned)(f - __aion_file_slot(0));
+	if (!kept(g->view, f))
+		return 0;
+	if (g->retain) {
+		if ((err = __aion_cap_retain(*slot)))
+			return err;
+		g->retained[i] = 1;
+	}
+	g->given[i] = give(g->im, *slot, &err);
 	return err;
 }
 
+static void release_given(struct exec_give *g)
+{
+	for (unsigned i = 0; i < POSIX_FD_MAX; i++)
+		if (g->retained[i])
+			__aion_cap_release(__aion_file_slot(i)->cap);
+}
+
 /* The block of what is kept: every fd without FD_CLOEXEC, cwd, umask. */
-static long put_kept(struct image *im, struct aion_startup *st)
+static long put_kept(struct image *im, const struct fd_view *v, int retain,
+		     struct aion_startup *st)
 {
 	struct posix_exec_block *b = calloc(1, sizeof(*b));
 	struct exec_give *g = calloc(1, sizeof(*g));
 	long err = b && g ? 0 : -ENOMEM;
 
 	if (!err) {
-		g->im = im;
+		*g = (struct exec_give){ .im = im, .view = v, .retain = retain };
 		err = __aion_caps_each(give_kept, g);
 	}
 	for (long fd = 0; !err && fd < POSIX_FD_MAX; fd++) {
-		struct posix_file *f = __aion_fd_get(fd);
-		if (!f || __aion_fd_getfd(fd))
+		struct posix_file *f = v->f[fd];
+		if (!f || v->cloexec[fd])
 			continue;
 		struct posix_exec_fd *e = &b->fds[b->nfds++];
 		*e = (struct posix_exec_fd){ .fd = (int32_t)fd, .kind = f->kind, .type = f->type };
@@ -213,9 +246,9 @@ static long put_kept(struct image *im, struct aion_startup *st)
 	}
 	if (!err) {
 		b->magic = POSIX_EXEC_MAGIC;
-		b->lock_owner = __aion_lock_owner();
+		b->lock_owner = retain ? 0 : __aion_lock_owner();
 		b->umask = __aion_umask_get();
-		strcpy(b->cwd, __aion_cwd_get());
+		strcpy(b->cwd, v->cwd);
 		err = map(im, POSIX_EXEC_VADDR, page_up(sizeof(*b)), AION_PROT_READ | AION_PROT_WRITE);
 	}
 	if (!err)
@@ -223,8 +256,8 @@ static long put_kept(struct image *im, struct aion_startup *st)
 	st->posix_fs = g ? g->root : 0;
 	st->posix_exec = POSIX_EXEC_VADDR;
 	st->posix_exec_size = sizeof(*b);
+	im->given = g;                  /* spawn releases them if its start fails */
 	free(b);
-	free(g);
 	return err;
 }
 
@@ -268,6 +301,20 @@ static long put_startup(struct image *im, const struct argv_block *a, struct aio
 	return err;
 }
 
+/* exec's view: the process's own fds and cwd. */
+static struct fd_view *own_view(void)
+{
+	struct fd_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (long fd = 0; fd < POSIX_FD_MAX; fd++) {
+		v->f[fd] = __aion_fd_get(fd);
+		v->cloexec[fd] = v->f[fd] && __aion_fd_getfd(fd);
+	}
+	strcpy(v->cwd, __aion_cwd_get());
+	return v;
+}
+
 long __aion_execve(const char *path, char *const argv[], char *const envp[])
 {
 	struct image im = { 0 };
@@ -282,8 +329,13 @@ long __aion_execve(const char *path, char *const argv[], char *const envp[])
 		err = image_unit(path, PROC_EXEC_SELF, &im);
 	if (!err)
 		err = load_segments(&im);
+	struct fd_view *v = err ? NULL : own_view();
+	if (!err && !v)
+		err = -ENOMEM;
 	if (!err)
-		err = put_kept(&im, &st);
+		err = put_kept(&im, v, 0, &st);
+	free(v);
+	free(im.given);
 	if (!err)
 		err = put_startup(&im, &a, &st);
 	free(a.bytes);
@@ -320,4 +372,153 @@ void __aion_exec_inherit(uint64_t vaddr, uint64_t size)
 	__aion_lock_owner_set(b->lock_owner);
 	/* Taken: its pages go back to the quota (a fork does not copy them). */
 	aion_anon_unmap(AION_HANDLE_SELF, vaddr, page_up(size));
+}
+
+/*
+ * posix_spawn (docs/posix.md "posix_spawn"): the file actions run on a
+ * view of our fds (OPEN's files opened by us, held until the child has
+ * them), then the program is loaded into a new child's unit as exec
+ * loads one; no copy of our memory, no clone.
+ */
+static long open_action(struct fd_view *v, const struct aion_spawn_action *a,
+			struct posix_file **held)
+{
+	struct posix_file *f = __aion_file_new(POSIX_VFS);
+	if (!f)
+		return -ENFILE;
+	long err = __aion_open_cap_in(v->cwd, a->path, a->oflag, a->mode, &f->cap, &f->type);
+	if (err)
+		return err;             /* refs 0: the slot stays free */
+	f->refs = 1;                    /* ours until spawn_drop */
+	*held = f;
+	v->f[a->fd] = f;
+	v->cloexec[a->fd] = !!(a->oflag & O_CLOEXEC);
+	return 0;
+}
+
+static long apply(struct fd_view *v, const struct aion_spawn_action *a, struct posix_file **held)
+{
+	struct posix_file *f;
+	/* Every action but chdir names an fd (chdir's is not set). */
+	if (a->cmd != AION_SPAWN_CHDIR && (a->fd < 0 || a->fd >= POSIX_FD_MAX))
+		return -EBADF;
+	switch (a->cmd) {
+	case AION_SPAWN_CLOSE:
+		v->f[a->fd] = NULL;     /* as musl's child, a close's error is ignored */
+		return 0;
+	case AION_SPAWN_DUP2:
+		if (a->srcfd < 0 || a->srcfd >= POSIX_FD_MAX || !v->f[a->srcfd])
+			return -EBADF;
+		v->f[a->fd] = v->f[a->srcfd];
+		v->cloexec[a->fd] = 0;
+		return 0;
+	case AION_SPAWN_OPEN:
+		return open_action(v, a, held);
+	case AION_SPAWN_CHDIR:
+		return __aion_chdir_in(v->cwd, a->path);
+	case AION_SPAWN_FCHDIR:
+		if (!(f = v->f[a->fd]))
+			return -EBADF;
+		if (f->kind != POSIX_VFS || f->type != VFS_S_IFDIR)
+			return -ENOTDIR;
+		if (!f->path)
+			return -ENOMEM;
+		strcpy(v->cwd, f->path);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A file OPEN made: our holder goes (the child's, if any, stays). */
+static void spawn_drop(struct posix_file *f)
+{
+	__aion_cap_release(f->cap);
+	aion_handle_close(f->cap);
+	*f = (struct posix_file){ 0 };
+}
+
+static long spawn_one(const char *path, const struct aion_spawn_req *r,
+		      const struct fd_view *v, const struct argv_block *a, long *pid)
+{
+	struct image im = { 0 };
+	struct aion_startup st = { 0 };
+	unsigned flags = (r->flags & POSIX_SPAWN_SETSID ? PROC_EXEC_SETSID : 0) |
+			 (r->flags & POSIX_SPAWN_SETPGROUP ? PROC_EXEC_SETPGROUP : 0);
+	long err = image_open(path, &im);
+	if (!err)
+		err = image_unit(path, PROC_EXEC_CHILD, &im);
+	if (!err)
+		err = load_segments(&im);
+	if (!err)
+		err = put_kept(&im, v, 1, &st);
+	if (!err)
+		err = put_startup(&im, a, &st);
+	image_close(&im);
+	if (im.unit)
+		aion_handle_close(im.unit);
+	if (!err)               /* a refused setsid or setpgid drops the image */
+		err = __aion_proc_call(PROC_EXEC_START, (uint64_t)im.pid, flags,
+				       (uint64_t)r->pgroup, NULL);
+	else if (im.pid)
+		__aion_proc_call(PROC_EXEC_CANCEL, (uint64_t)im.pid, 0, 0, NULL);
+	if (err && im.given)
+		release_given(im.given);
+	free(im.given);
+	*pid = im.pid;
+	return err;
+}
+
+/* posix_spawnp: each PATH entry in turn, as musl's execvp tries them. */
+static long spawn_search(const struct aion_spawn_req *r, const struct fd_view *v,
+			 const struct argv_block *a, long *pid)
+{
+	char buf[VFS_PATH_MAX + 1];
+	size_t k = strlen(r->path);
+	long err = -ENOENT;
+	int eacces = 0;
+	for (const char *p = r->search; ; ) {
+		const char *z = strchrnul(p, ':');
+		size_t l = (size_t)(z - p);
+		if (l + 1 + k <= VFS_PATH_MAX) {
+			memcpy(buf, p, l);
+			buf[l] = '/';
+			memcpy(buf + l + (l > 0), r->path, k + 1);
+			err = spawn_one(buf, r, v, a, pid);
+			if (err != -ENOENT && err != -ENOTDIR && err != -EACCES)
+				break;
+			eacces |= err == -EACCES;
+		}
+		if (!*z)
+			break;
+		p = z + 1;
+	}
+	return err && eacces ? -EACCES : err;
+}
+
+int __aion_posix_spawn(int *pid, const struct aion_spawn_req *r)
+{
+	struct fd_view *v = own_view();
+	struct posix_file **held = calloc(r->nact + 1, sizeof(*held));
+	struct argv_block a = { 0 };
+	long child = 0;
+	long err = v && held ? 0 : -ENOMEM;
+	if (!err && !r->path)
+		err = -EFAULT;
+	if (!err)
+		err = pack_argv(r->argv, r->envp, &a);
+	for (unsigned i = 0; !err && i < r->nact; i++)
+		err = apply(v, &r->act[i], &held[i]);
+	if (!err)
+		err = r->search && !strchr(r->path, '/') ? spawn_search(r, v, &a, &child) :
+		      spawn_one(r->path, r, v, &a, &child);
+	for (unsigned i = 0; held && i < r->nact; i++)
+		if (held[i])
+			spawn_drop(held[i]);
+	free(a.bytes);
+	free(held);
+	free(v);
+	if (!err)
+		*pid = (int)child;
+	return (int)-err;
 }

@@ -254,20 +254,43 @@ static long truncate_path(const char *path, long len)
 	return r;
 }
 
-static long chdir_to(const char *path)
+/* path from dir, absolute, in out (VFS_PATH_MAX + 1 bytes). */
+static long absolute(const char *dir, const char *path, char *out)
+{
+	if (!path)
+		return -EFAULT;
+	if (!*path)
+		return -ENOENT;
+	strcpy(out, path[0] == '/' ? "/" : dir);
+	return join(out, path);
+}
+
+long __aion_open_cap_in(const char *dir, const char *path, long flags, long mode,
+			aion_handle_t *cap, uint32_t *type)
+{
+	char abs[VFS_PATH_MAX + 1];
+	long r = absolute(dir, path, abs);
+	return r ? r : open_cap(AT_FDCWD, abs, flags, mode, cap, type);
+}
+
+long __aion_chdir_in(char *dir, const char *path)
 {
 	struct stat st;
-	long r = stat_at(AT_FDCWD, path, &st, 0);
+	char next[VFS_PATH_MAX + 1];
+	long r = absolute(dir, path, next);
+	if (!r)
+		r = stat_at(AT_FDCWD, next, &st, 0);
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	char next[VFS_PATH_MAX + 1];
-	strcpy(next, path[0] == '/' ? "/" : cwd);
-	if ((r = join(next, path)))
-		return r;
-	strcpy(cwd, next);
+	strcpy(dir, next);
 	return 0;
+}
+
+static long chdir_to(const char *path)
+{
+	return __aion_chdir_in(cwd, path);
 }
 
 static long sys_fchdir(long fd)

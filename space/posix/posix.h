@@ -155,6 +155,11 @@ long __aion_open_at(long dirfd, const char *path, long flags, long mode) POSIX_H
 /* The capability of a file opened at (dirfd, path), and its VFS_S_IF* type. */
 long __aion_open_cap(long dirfd, const char *path, long flags, aion_handle_t *cap,
 		     uint32_t *type) POSIX_HIDDEN;
+/* The same relative to dir (an absolute cwd, not the process's): spawn's
+ * file actions. __aion_chdir_in: dir changed as chdir(path) from it. */
+long __aion_open_cap_in(const char *dir, const char *path, long flags, long mode,
+			aion_handle_t *cap, uint32_t *type) POSIX_HIDDEN;
+long __aion_chdir_in(char *dir, const char *path) POSIX_HIDDEN;
 /* Reads up to n bytes of cap at off (VFS_AT_POS: its offset): the count or -errno. */
 long __aion_cap_read(aion_handle_t cap, void *p, size_t n, uint64_t off) POSIX_HIDDEN;
 /* This thread's IPC buffer (registered at the first use), NULL: none. */

@@ -199,6 +199,7 @@ static const struct {
 	{ "posixprocid", test_posixprocid },
 	{ "posixforkfiles", test_posixforkfiles },
 	{ "posixexec", test_posixexec },
+	{ "posixspawn", test_posixspawn },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

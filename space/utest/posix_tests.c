@@ -16,6 +16,8 @@
  *                which procd hands on: files survive fork
  *   posixexec    procd with tests/posix/exec.c and the VFS root: execve
  *                of /bin programs, its errors, what a process keeps
+ *   posixspawn   procd with tests/posix/spawn.c and the VFS root:
+ *                posix_spawn(p) with file actions and attributes, vfork
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
@@ -244,29 +246,34 @@ void test_posixdiff(void)
 /*
  * procd carves each process's 2 MiB from its own quota: 24 MiB leaves
  * room for the test's 6 processes at once and procd itself. Its argument
- * names its first process.
+ * names its first process; procd hands the VFS root we give it on.
  */
+static void run_procd(const char *test, const char *prog, enum fs_give give)
+{
+	run_args(test, "procd", prog, 6144, posix_procd_elf, posix_procd_elf_end, give);
+}
+
 void test_posixfork(void)
 {
-	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NONE);
+	run_procd("posixfork", "fork", FS_NONE);
 }
 
 void test_posixprocid(void)
 {
-	run_args("posixprocid", "procd", "procid", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NONE);
+	run_procd("posixprocid", "procid", FS_NONE);
 }
 
-/* procd hands the VFS root we give it to its first process. */
 void test_posixforkfiles(void)
 {
-	run_args("posixforkfiles", "procd", "forkfiles", 6144, posix_procd_elf,
-		 posix_procd_elf_end, FS_NEEDED);
+	run_procd("posixforkfiles", "forkfiles", FS_NEEDED);
 }
 
 void test_posixexec(void)
 {
-	run_args("posixexec", "procd", "exec", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NEEDED);
+	run_procd("posixexec", "exec", FS_NEEDED);
+}
+
+void test_posixspawn(void)
+{
+	run_procd("posixspawn", "spawn", FS_NEEDED);
 }

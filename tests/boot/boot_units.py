@@ -593,6 +593,25 @@ def check_posixexec(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+SPAWN_LINES = [
+    "plain exit=2 spawnp exit=2",
+    "actions exit=0 out=1",
+    "shared offset=2 parent's fds intact=1",
+    "errors enoent=1 eacces=1",
+    "errors spawnp=1 ebadf=1",
+    "errors action open=1",
+    "vfork exit=7 vfork exec exit=2",
+    "done failures=0",
+]
+
+
+def check_posixspawn(v, line, node, verdict):
+    """procd ran tests/posix/spawn.c: SPAWN_LINES in order (the spawned
+    check's bits in `actions exit=0`); exit code 0."""
+    expect_lines(node, verdict, r"\bspawn: spawn: (.*?)\r?$", "posixspawn", SPAWN_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -722,6 +741,7 @@ CHECKS = {
     "posixprocid": check_posixprocid,
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,
+    "posixspawn": check_posixspawn,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
     "vfsproto": check_vfsproto,
