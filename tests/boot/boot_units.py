@@ -565,6 +565,8 @@ def check_posixforkfiles(v, line, node, verdict):
 
 EXEC_LINES = [
     "args exit=3 path exit=2",
+    "busybox echo exit=0 wc exit=0",
+    "busybox ls exit=0",
     "enoent=1 enotdir=1",
     "eacces file=1 dir=1",
     "enoexec=1 efault=1",
@@ -579,17 +581,21 @@ EXEC_ARGS_LINES = [
     "argc 2", "argv[0] [args]", "argv[1] [viapath]", "argv[argc] NULL", "envc 0",
     "changed [Xiapath]",
 ]
+# busybox's applets exec'd as /bin/busybox with argv[0] echo, wc, /bin/ls.
+EXEC_BUSYBOX_LINES = ["hello from busybox", "17 /etc/aion-release", "aion-release"]
 
 
 def check_posixexec(v, line, node, verdict):
     """procd ran tests/posix/exec.c: EXEC_LINES in order, the exec'd
-    /bin/args' lines under its own name (the unit is named after the
-    file), procd saw each exec; exit code 0."""
+    /bin/args' and /bin/busybox's lines under their own names (the unit
+    is named after the file), procd saw each exec; exit code 0."""
     expect_lines(node, verdict, r"\bexec: exec: (.*?)\r?$", "posixexec", EXEC_LINES)
     expect_lines(node, verdict, r"\bargs: (.*?)\r?$", "posixexec args", EXEC_ARGS_LINES)
+    expect_lines(node, verdict, r"\bbusybox: (.*?)\r?$", "posixexec busybox",
+                 EXEC_BUSYBOX_LINES)
     before = node.text[:verdict.start()]
     execs = re.findall(r"procd: (?:procd: )?exec pid=\d+\r?$", before, re.MULTILINE)
-    check(len(execs) == 3, f"expected procd to log 3 execs, found {execs}")
+    check(len(execs) == 6, f"expected procd to log 6 execs, found {execs}")
     expect(v, line, exit_code="0")
 
 

@@ -137,12 +137,37 @@ static int kept(char **argv)
 	return bad;
 }
 
+/* busybox's applets, picked by argv[0]. */
+static void run_echo(void)
+{
+	char *argv[] = { "echo", "hello", "from", "busybox", NULL };
+	char *envp[] = { NULL };
+	execve("/bin/busybox", argv, envp);
+}
+
+static void run_wc(void)
+{
+	char *argv[] = { "wc", "-c", "/etc/aion-release", NULL };
+	char *envp[] = { NULL };
+	execve("/bin/busybox", argv, envp);
+}
+
+static void run_ls(void)
+{
+	char *argv[] = { "/bin/ls", "/etc", NULL };
+	char *envp[] = { NULL };
+	execve("/bin/busybox", argv, envp);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "kept"))
 		return kept(argv);
 	int args_exit = run(run_args);
 	say("args exit=%ld path exit=%ld", args_exit, run(run_path));
+	int echo_exit = run(run_echo), wc_exit = run(run_wc);
+	say("busybox echo exit=%ld wc exit=%ld", echo_exit, wc_exit);
+	say("busybox ls exit=%ld", run(run_ls), 0);
 	errors();
 	int st = run(run_kept);
 	char buf[8] = "";
