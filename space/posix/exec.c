@@ -10,7 +10,6 @@
  * unit and ends this one. Until that call any failure cancels the image
  * and the caller goes on unharmed.
  */
-#define _GNU_SOURCE     /* strchrnul */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -21,9 +20,7 @@
 #include "aion/proc.h"
 #include "common/elf.h"
 #include "libaion/lib.h"
-#include "posix.h"
-#include "musl/arch/aion_x86_64/aion_spawn.h"
-#include <spawn.h>
+#include "image.h"
 
 #define PAGE            4096ul
 #define HEAD_MAX        4096            /* the ELF and program headers are read first */
@@ -32,23 +29,13 @@
 static uint64_t page_down(uint64_t a) { return a & ~(PAGE - 1); }
 static uint64_t page_up(uint64_t a) { return (a + PAGE - 1) & ~(PAGE - 1); }
 
-struct image {
-	aion_handle_t file;             /* the ELF's open record */
-	uint64_t size;
-	struct elf_image elf;
-	aion_handle_t unit;             /* lent by procd */
-	long pid;
-	uint64_t proc_ep;               /* procd's capability in the new unit */
-	struct exec_give *given;        /* what put_kept gave */
-};
-
 static long aion_to_errno(int64_t e)
 {
 	return e == -AION_ENOSPC ? -EMFILE : e == -AION_EEXIST ? -ENOEXEC : -ENOMEM;
 }
 
 /* Opens path and checks it: a regular file with an x bit, an x86_64 ELF. */
-static long image_open(const char *path, struct image *im)
+long __aion_image_open(const char *path, struct image *im)
 {
 	uint32_t type;
 	struct vfs_stat st;
@@ -76,7 +63,7 @@ static long image_open(const char *path, struct image *im)
 	return err;
 }
 
-static void image_close(struct image *im)
+void __aion_image_close(struct image *im)
 {
 	if (im->file) {
 		__aion_cap_release(im->file);
@@ -86,7 +73,7 @@ static void image_close(struct image *im)
 }
 
 /* procd's PROC_EXEC: the name is the path's last component. */
-static long image_unit(const char *path, unsigned how, struct image *im)
+long __aion_image_unit(const char *path, unsigned how, struct image *im)
 {
 	struct aion_ipc_buffer *buf = __aion_ipc_buf();
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -131,7 +118,7 @@ static long put(struct image *im, uint64_t va, const void *p, uint64_t len)
 }
 
 /* Each segment mapped with its protection and filled from the file. */
-static long load_segments(struct image *im)
+long __aion_image_load(struct image *im)
 {
 	char *buf = malloc(COPY_CHUNK);
 	long err = buf ? 0 : -ENOMEM;
@@ -161,17 +148,7 @@ static aion_handle_t give(struct image *im, aion_handle_t cap, long *err)
 	return h < 0 ? 0 : (aion_handle_t)h;
 }
 
-/*
- * The fds, as the new image is to see them before FD_CLOEXEC applies:
- * exec's are the process's own; posix_spawn's are those after its file
- * actions (spawn.c).
- */
-struct fd_view {
-	struct posix_file *f[POSIX_FD_MAX];
-	unsigned char cloexec[POSIX_FD_MAX];
-	char cwd[VFS_PATH_MAX + 1];
-};
-
+/* Does an fd of the view without FD_CLOEXEC name f? */
 static int kept(const struct fd_view *v, const struct posix_file *f)
 {
 	for (long fd = 0; fd < POSIX_FD_MAX; fd++)
@@ -179,15 +156,6 @@ static int kept(const struct fd_view *v, const struct posix_file *f)
 			return 1;
 	return 0;
 }
-
-struct exec_give {
-	struct image *im;
-	const struct fd_view *view;
-	int retain;                             /* spawn: the giver keeps its holder */
-	aion_handle_t root;
-	aion_handle_t given[POSIX_FD_MAX];      /* by description slot */
-	unsigned char retained[POSIX_FD_MAX];
-};
 
 /*
  * caps.c's walk: the root, and each kept description's capability, given
@@ -216,7 +184,7 @@ static long give_kept(aion_handle_t *slot, enum posix_cap_kind kind, void *arg)
 	return err;
 }
 
-static void release_given(struct exec_give *g)
+void __aion_image_release_given(struct exec_give *g)
 {
 	for (unsigned i = 0; i < POSIX_FD_MAX; i++)
 		if (g->retained[i])
@@ -224,8 +192,8 @@ static void release_given(struct exec_give *g)
 }
 
 /* The block of what is kept: every fd without FD_CLOEXEC, cwd, umask. */
-static long put_kept(struct image *im, const struct fd_view *v, int retain,
-		     struct aion_startup *st)
+long __aion_image_put_kept(struct image *im, const struct fd_view *v, int retain,
+			   struct aion_startup *st)
 {
 	struct posix_exec_block *b = calloc(1, sizeof(*b));
 	struct exec_give *g = calloc(1, sizeof(*g));
@@ -263,13 +231,7 @@ static long put_kept(struct image *im, const struct fd_view *v, int retain,
 
 /* argv and envp as the argv block (E2BIG past ARG_MAX): packed first,
  * before anything else is asked for. */
-struct argv_block {
-	char *bytes;
-	int64_t len;
-	uint32_t argc, envc;
-};
-
-static long pack_argv(char *const argv[], char *const envp[], struct argv_block *a)
+long __aion_image_pack_argv(char *const argv[], char *const envp[], struct argv_block *a)
 {
 	static char *const none[] = { NULL };
 	if (!(a->bytes = malloc(AION_ARGV_MAX)))
@@ -280,7 +242,8 @@ static long pack_argv(char *const argv[], char *const envp[], struct argv_block 
 }
 
 /* The argv block and the startup record into the new unit. */
-static long put_startup(struct image *im, const struct argv_block *a, struct aion_startup *st)
+long __aion_image_put_startup(struct image *im, const struct argv_block *a,
+			      struct aion_startup *st)
 {
 	long err = 0;
 	if (a->len > 0) {
@@ -302,7 +265,7 @@ static long put_startup(struct image *im, const struct argv_block *a, struct aio
 }
 
 /* exec's view: the process's own fds and cwd. */
-static struct fd_view *own_view(void)
+struct fd_view *__aion_image_own_view(void)
 {
 	struct fd_view *v = calloc(1, sizeof(*v));
 	if (!v)
@@ -322,24 +285,24 @@ long __aion_execve(const char *path, char *const argv[], char *const envp[])
 	struct argv_block a = { 0 };
 	if (!path)
 		return -EFAULT;
-	long err = pack_argv(argv, envp, &a);
+	long err = __aion_image_pack_argv(argv, envp, &a);
 	if (!err)
-		err = image_open(path, &im);
+		err = __aion_image_open(path, &im);
 	if (!err)
-		err = image_unit(path, PROC_EXEC_SELF, &im);
+		err = __aion_image_unit(path, PROC_EXEC_SELF, &im);
 	if (!err)
-		err = load_segments(&im);
-	struct fd_view *v = err ? NULL : own_view();
+		err = __aion_image_load(&im);
+	struct fd_view *v = err ? NULL : __aion_image_own_view();
 	if (!err && !v)
 		err = -ENOMEM;
 	if (!err)
-		err = put_kept(&im, v, 0, &st);
+		err = __aion_image_put_kept(&im, v, 0, &st);
 	free(v);
 	free(im.given);
 	if (!err)
-		err = put_startup(&im, &a, &st);
+		err = __aion_image_put_startup(&im, &a, &st);
 	free(a.bytes);
-	image_close(&im);
+	__aion_image_close(&im);
 	if (im.unit)
 		aion_handle_close(im.unit);
 	if (err) {
@@ -374,151 +337,3 @@ void __aion_exec_inherit(uint64_t vaddr, uint64_t size)
 	aion_anon_unmap(AION_HANDLE_SELF, vaddr, page_up(size));
 }
 
-/*
- * posix_spawn (docs/posix.md "posix_spawn"): the file actions run on a
- * view of our fds (OPEN's files opened by us, held until the child has
- * them), then the program is loaded into a new child's unit as exec
- * loads one; no copy of our memory, no clone.
- */
-static long open_action(struct fd_view *v, const struct aion_spawn_action *a,
-			struct posix_file **held)
-{
-	struct posix_file *f = __aion_file_new(POSIX_VFS);
-	if (!f)
-		return -ENFILE;
-	long err = __aion_open_cap_in(v->cwd, a->path, a->oflag, a->mode, &f->cap, &f->type);
-	if (err)
-		return err;             /* refs 0: the slot stays free */
-	f->refs = 1;                    /* ours until spawn_drop */
-	*held = f;
-	v->f[a->fd] = f;
-	v->cloexec[a->fd] = !!(a->oflag & O_CLOEXEC);
-	return 0;
-}
-
-static long apply(struct fd_view *v, const struct aion_spawn_action *a, struct posix_file **held)
-{
-	struct posix_file *f;
-	/* Every action but chdir names an fd (chdir's is not set). */
-	if (a->cmd != AION_SPAWN_CHDIR && (a->fd < 0 || a->fd >= POSIX_FD_MAX))
-		return -EBADF;
-	switch (a->cmd) {
-	case AION_SPAWN_CLOSE:
-		v->f[a->fd] = NULL;     /* as musl's child, a close's error is ignored */
-		return 0;
-	case AION_SPAWN_DUP2:
-		if (a->srcfd < 0 || a->srcfd >= POSIX_FD_MAX || !v->f[a->srcfd])
-			return -EBADF;
-		v->f[a->fd] = v->f[a->srcfd];
-		v->cloexec[a->fd] = 0;
-		return 0;
-	case AION_SPAWN_OPEN:
-		return open_action(v, a, held);
-	case AION_SPAWN_CHDIR:
-		return __aion_chdir_in(v->cwd, a->path);
-	case AION_SPAWN_FCHDIR:
-		if (!(f = v->f[a->fd]))
-			return -EBADF;
-		if (f->kind != POSIX_VFS || f->type != VFS_S_IFDIR)
-			return -ENOTDIR;
-		if (!f->path)
-			return -ENOMEM;
-		strcpy(v->cwd, f->path);
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* A file OPEN made: our holder goes (the child's, if any, stays). */
-static void spawn_drop(struct posix_file *f)
-{
-	__aion_cap_release(f->cap);
-	aion_handle_close(f->cap);
-	*f = (struct posix_file){ 0 };
-}
-
-static long spawn_one(const char *path, const struct aion_spawn_req *r,
-		      const struct fd_view *v, const struct argv_block *a, long *pid)
-{
-	struct image im = { 0 };
-	struct aion_startup st = { 0 };
-	unsigned flags = (r->flags & POSIX_SPAWN_SETSID ? PROC_EXEC_SETSID : 0) |
-			 (r->flags & POSIX_SPAWN_SETPGROUP ? PROC_EXEC_SETPGROUP : 0);
-	long err = image_open(path, &im);
-	if (!err)
-		err = image_unit(path, PROC_EXEC_CHILD, &im);
-	if (!err)
-		err = load_segments(&im);
-	if (!err)
-		err = put_kept(&im, v, 1, &st);
-	if (!err)
-		err = put_startup(&im, a, &st);
-	image_close(&im);
-	if (im.unit)
-		aion_handle_close(im.unit);
-	if (!err)               /* a refused setsid or setpgid drops the image */
-		err = __aion_proc_call(PROC_EXEC_START, (uint64_t)im.pid, flags,
-				       (uint64_t)r->pgroup, NULL);
-	else if (im.pid)
-		__aion_proc_call(PROC_EXEC_CANCEL, (uint64_t)im.pid, 0, 0, NULL);
-	if (err && im.given)
-		release_given(im.given);
-	free(im.given);
-	*pid = im.pid;
-	return err;
-}
-
-/* posix_spawnp: each PATH entry in turn, as musl's execvp tries them. */
-static long spawn_search(const struct aion_spawn_req *r, const struct fd_view *v,
-			 const struct argv_block *a, long *pid)
-{
-	char buf[VFS_PATH_MAX + 1];
-	size_t k = strlen(r->path);
-	long err = -ENOENT;
-	int eacces = 0;
-	for (const char *p = r->search; ; ) {
-		const char *z = strchrnul(p, ':');
-		size_t l = (size_t)(z - p);
-		if (l + 1 + k <= VFS_PATH_MAX) {
-			memcpy(buf, p, l);
-			buf[l] = '/';
-			memcpy(buf + l + (l > 0), r->path, k + 1);
-			err = spawn_one(buf, r, v, a, pid);
-			if (err != -ENOENT && err != -ENOTDIR && err != -EACCES)
-				break;
-			eacces |= err == -EACCES;
-		}
-		if (!*z)
-			break;
-		p = z + 1;
-	}
-	return err && eacces ? -EACCES : err;
-}
-
-int __aion_posix_spawn(int *pid, const struct aion_spawn_req *r)
-{
-	struct fd_view *v = own_view();
-	struct posix_file **held = calloc(r->nact + 1, sizeof(*held));
-	struct argv_block a = { 0 };
-	long child = 0;
-	long err = v && held ? 0 : -ENOMEM;
-	if (!err && !r->path)
-		err = -EFAULT;
-	if (!err)
-		err = pack_argv(r->argv, r->envp, &a);
-	for (unsigned i = 0; !err && i < r->nact; i++)
-		err = apply(v, &r->act[i], &held[i]);
-	if (!err)
-		err = r->search && !strchr(r->path, '/') ? spawn_search(r, v, &a, &child) :
-		      spawn_one(r->path, r, v, &a, &child);
-	for (unsigned i = 0; held && i < r->nact; i++)
-		if (held[i])
-			spawn_drop(held[i]);
-	free(a.bytes);
-	free(held);
-	free(v);
-	if (!err)
-		*pid = (int)child;
-	return (int)-err;
-}
