@@ -12,11 +12,12 @@
  *   posixfork    procd, the process server, with tests/posix/fork.c as its
  *                first process (fork, wait4, kill, groups; exit 0): unit
  *                "procd", which ends with the first process's exit code
- *   posixforkfiles procd with tests/posix/forkfiles.c and the VFS root,
- *                which procd hands on: files survive fork
- *   posixexec    procd with tests/posix/exec.c and the VFS root: execve
- *                of /bin programs, its errors, what a process keeps
- *   posixspawn   procd with tests/posix/spawn.c and the VFS root:
+ *   posixforkfiles procd with the VFS root (which procd hands on) and
+ *                its `run`, which execs /bin/forkfiles
+ *                (tests/posix/forkfiles.c): files survive fork
+ *   posixexec    the same with /bin/exec (tests/posix/exec.c): execve of
+ *                /bin programs, its errors, what a process keeps
+ *   posixspawn   the same with /bin/spawn (tests/posix/spawn.c):
  *                posix_spawn(p) with file actions and attributes, vfork
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
@@ -265,15 +266,15 @@ void test_posixprocid(void)
 
 void test_posixforkfiles(void)
 {
-	run_procd("posixforkfiles", "forkfiles", FS_NEEDED);
+	run_procd("posixforkfiles", "run /bin/forkfiles", FS_NEEDED);
 }
 
 void test_posixexec(void)
 {
-	run_procd("posixexec", "exec", FS_NEEDED);
+	run_procd("posixexec", "run /bin/exec", FS_NEEDED);
 }
 
 void test_posixspawn(void)
 {
-	run_procd("posixspawn", "spawn", FS_NEEDED);
+	run_procd("posixspawn", "run /bin/spawn", FS_NEEDED);
 }
