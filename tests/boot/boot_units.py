@@ -637,6 +637,11 @@ PROCID_LINES = [
     "child argc=3 argv=procid child x",
     "spawn argv same=1 exited=1 argc=3",
     "spawn fork same=1 exited=1 code=0",
+    "exec guards empty=-22 how=-22 entry=-22",
+    "exec start other=-3 cancel none=-3",
+    "exec child pid>0=1 second=-11 flags=-22",
+    "exec child cancel=0 gone=-10",
+    "exec self same pid=1 flags=-22 cancel=0",
     "fuzz calls=3000 odd=0 still me=1",
 ]
 
