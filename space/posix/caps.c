@@ -20,8 +20,9 @@ long __aion_caps_each(long (*fn)(aion_handle_t *slot, enum posix_cap_kind kind, 
 
 	if (__aion_posix_fs)
 		err = fn(&__aion_posix_fs, POSIX_CAP_FS_ROOT, arg);
+	/* Any kind of open object with a capability (the console has none). */
 	for (unsigned i = 0; !err && (f = __aion_file_slot(i)); i++)
-		if (f->refs && f->kind == POSIX_VFS && f->cap)
+		if (f->refs && f->cap)
 			err = fn(&f->cap, POSIX_CAP_FILE, arg);
 	return err;
 }

@@ -209,7 +209,7 @@ long __aion_image_put_kept(struct image *im, const struct fd_view *v, int retain
 			continue;
 		struct posix_exec_fd *e = &b->fds[b->nfds++];
 		*e = (struct posix_exec_fd){ .fd = (int32_t)fd, .kind = f->kind, .type = f->type };
-		if (f->kind == POSIX_VFS)
+		if (f->cap)
 			e->cap = g->given[f - __aion_file_slot(0)];
 	}
 	if (!err) {

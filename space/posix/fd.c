@@ -130,8 +130,7 @@ void __aion_fd_inherit(const struct posix_exec_fd *e, unsigned n)
 	for (unsigned i = 0; i < POSIX_FD_MAX; i++)
 		fds[i].file = NULL;
 	for (unsigned i = 0; i < n && i < POSIX_FD_MAX; i++) {
-		if (e[i].fd < 0 || e[i].fd >= POSIX_FD_MAX || fds[e[i].fd].file ||
-		    e[i].kind > POSIX_VFS)
+		if (e[i].fd < 0 || e[i].fd >= POSIX_FD_MAX || fds[e[i].fd].file)
 			continue;
 		struct posix_file *f = NULL;
 		/* fds that named one description name one capability. */
