@@ -88,11 +88,18 @@ static bool entry_ok(const struct elf_image *img)
 
 int elf_parse(const void *file, size_t size, struct elf_image *out)
 {
+	return elf_parse_head(file, size, size, out);
+}
+
+int elf_parse_head(const void *file, size_t head, uint64_t size, struct elf_image *out)
+{
 	const uint8_t *bytes = file;
 	struct ehdr h;
 
-	if (!file || !out)
+	if (!file || !out || head > size)
 		return -AION_EINVAL;
+	if (head < size && head < sizeof(h))
+		return -AION_EINVAL;    /* the caller read too little of the file */
 	/* Too short for a header: truncated only if it starts like an ELF file. */
 	if (size < sizeof(h))
 		return size >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' &&
@@ -104,6 +111,9 @@ int elf_parse(const void *file, size_t size, struct elf_image *out)
 		return -AION_EMALFORMED;
 	if (h.phoff > size || (uint64_t)h.phnum * sizeof(struct phdr) > size - h.phoff)
 		return -AION_ETRUNC;
+	/* Program headers past what the caller read: it has no bytes to look at. */
+	if (h.phoff + (uint64_t)h.phnum * sizeof(struct phdr) > head)
+		return -AION_ENOSPC;
 
 	out->entry = h.entry;
 	out->nseg = 0;

@@ -69,7 +69,42 @@ enum proc_call {
 	 * name, -EINVAL no or too long an argv
 	 */
 	PROC_SPAWN = 11,
+	/*
+	 * A new image, which the caller loads itself as a fork copies (the
+	 * POSIX layer's execve and posix_spawn read the ELF from the file
+	 * tree, docs/posix.md "exec"): for the caller itself (w1
+	 * PROC_EXEC_SELF) or for a new child of it (PROC_EXEC_CHILD).
+	 * Payload: the unit's name (1..31 bytes, the program's file name);
+	 * w0 the entry. procd creates the unit with the caller's quota, its
+	 * first thread at the entry (not started; rdi = AION_STARTUP_VADDR,
+	 * rsp = AION_STACK_TOP), gives it its own badged capability and
+	 * lends the caller a WRITE-only handle to it.
+	 * -> w0 the pid (the caller's for SELF, the child's), w1 the lent
+	 * handle (in the caller's table), w2 procd's capability in the new
+	 * unit's table; -EAGAIN while a fork or image of the caller is not
+	 * started yet, -EINVAL a bad name, entry or w1
+	 */
+	PROC_EXEC = 12,
+	/*
+	 * w0 pid (PROC_EXEC's), w1 PROC_EXEC_SETSID | PROC_EXEC_SETPGROUP
+	 * (a child only), w2 the group for SETPGROUP (0: the child's pid):
+	 * the image is loaded. procd takes the lent handle back, applies
+	 * setsid() and setpgid(0, w2) as the child itself would, and starts
+	 * the thread. SELF: the caller's old unit ends after the reply; the
+	 * process (pid, parent, group, session, children) goes on in the new
+	 * one. -> 0, or setsid's or setpgid's error (the image is dropped)
+	 */
+	PROC_EXEC_START = 13,
+	/* w0 pid: the image is dropped (its load failed) -> 0 */
+	PROC_EXEC_CANCEL = 14,
+	/* 15: reserved for exec and spawn */
 };
+
+#define PROC_EXEC_SELF          0
+#define PROC_EXEC_CHILD         1
+#define PROC_EXEC_SETSID        1u
+#define PROC_EXEC_SETPGROUP     2u
+#define PROC_NAME_MAX           31      /* a unit's name */
 
 /* The Linux errno values replies carry (negated). */
 #define PROC_EPERM      1

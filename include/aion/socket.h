@@ -31,7 +31,11 @@
  *   SOCK_RECV         TCP: w0 = timeout ms, w1 = at most this many bytes
  *                     -> payload = bytes, w0 = count (0: the peer closed);
  *                     ETIMEDOUT, ECONNRESET
- *   SOCK_CLOSE        -> w0 = 0; the capability is useless afterwards
+ *   SOCK_RETAIN       one more holder (a process gave a copy of the
+ *                     capability to another: fork, exec) -> w0 = the
+ *                     holders now; at most SOCK_HOLDERS_MAX (ERANGE)
+ *   SOCK_CLOSE        -> w0 = 0; one holder less: the last ends the socket
+ *                     (and the capability is useless afterwards)
  *   SOCK_SHUTDOWN     TCP connected: w0 = SOCK_SHUT_RD | SOCK_SHUT_WR
  *                     -> w0 = 0; SHUT_WR sends the FIN (the peer reads end
  *                     of file) while this side may still receive; SHUT_RD
@@ -61,6 +65,8 @@
 #define SOCK_CLOSE              45
 #define SOCK_SHUTDOWN           46
 #define SOCK_NAME               47
+#define SOCK_RETAIN             48
+#define SOCK_HOLDERS_MAX        4096
 
 /* SOCK_SHUTDOWN's w0 (the POSIX layer's shutdown: docs/posix.md "Sockets"). */
 #define SOCK_SHUT_RD            1u

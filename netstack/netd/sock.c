@@ -69,7 +69,8 @@ struct sock *sock_alloc(enum sock_kind kind)
 			aion_printf("error sock mint err=%s", aion_error_name(cap));
 			return NULL;
 		}
-		*s = (struct sock){ .kind = kind, .cap = (aion_handle_t)cap, .listener = -1 };
+		*s = (struct sock){ .kind = kind, .cap = (aion_handle_t)cap, .listener = -1,
+				    .holders = 1 };
 		return s;
 	}
 	return NULL;

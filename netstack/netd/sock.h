@@ -37,6 +37,7 @@ struct sock {
 	enum sock_kind kind;
 	aion_handle_t cap;              /* netd's minted copy (badge = base + index) */
 	bool given;                     /* a copy went to a client */
+	uint32_t holders;               /* SOCK_RETAIN's count, from 1: the last close ends it */
 	union {
 		struct udp_pcb *udp;
 		struct tcp_pcb *tcp;    /* SK_LISTEN and SK_TCP; NULL once lwIP freed it */

@@ -242,6 +242,10 @@ static int64_t on_name(struct aion_serve_req *r)
 /* SOCK_CLOSE: answered before the revoke, which ends the caller's copy. */
 static int64_t on_close(struct aion_serve_req *r, struct sock *s)
 {
+	if (s->holders > 1) {
+		s->holders--;
+		return 0;
+	}
 	aion_serve_reply(r, 0);
 	if (s->kind != SK_TCP)  /* the ones whose opening was logged */
 		aion_printf("sock close sock=%d", sock_index(s));
@@ -268,6 +272,8 @@ int64_t sock_call(struct aion_serve_req *r)
 		return -AION_ENOTCONN;
 	if (r->label == SOCK_CLOSE)
 		return on_close(r, s);
+	if (r->label == SOCK_RETAIN)    /* even while a call waits: fork's */
+		return s->holders >= SOCK_HOLDERS_MAX ? -AION_ERANGE : (int64_t)++s->holders;
 	if (s->reply)
 		return -AION_EBUSY;
 	r->ctx = sock_index(s);

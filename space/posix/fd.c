@@ -32,6 +32,11 @@ struct posix_file *__aion_fd_get(long fd)
 	return fd < 0 || fd >= POSIX_FD_MAX ? NULL : fds[fd].file;
 }
 
+struct posix_file *__aion_file_slot(unsigned i)
+{
+	return i < FILES_MAX ? &files[i] : NULL;
+}
+
 struct posix_file *__aion_file_new(enum posix_kind kind)
 {
 	for (unsigned i = 0; i < FILES_MAX; i++)
@@ -117,4 +122,31 @@ void __aion_fd_close_all(void)
 	for (long fd = 0; fd < POSIX_FD_MAX; fd++)
 		if (fds[fd].file)
 			__aion_fd_close(fd);
+}
+
+/* A new image's table (exec.c's block): only what it lists is open. */
+void __aion_fd_inherit(const struct posix_exec_fd *e, unsigned n)
+{
+	for (unsigned i = 0; i < FILES_MAX; i++)
+		files[i] = (struct posix_file){ 0 };
+	for (unsigned i = 0; i < POSIX_FD_MAX; i++)
+		fds[i].file = NULL;
+	for (unsigned i = 0; i < n && i < POSIX_FD_MAX; i++) {
+		if (e[i].fd < 0 || e[i].fd >= POSIX_FD_MAX || fds[e[i].fd].file)
+			continue;
+		struct posix_file *f = NULL;
+		/* fds that named one description name one capability. */
+		for (unsigned j = 0; j < FILES_MAX && !f; j++)
+			if (files[j].refs && files[j].kind == e[i].kind && files[j].cap == e[i].cap)
+				f = &files[j];
+		if (!f && (f = __aion_file_new(e[i].kind))) {
+			f->cap = e[i].cap;
+			f->type = e[i].type;
+		}
+		if (f) {
+			fds[e[i].fd].file = f;
+			fds[e[i].fd].cloexec = 0;
+			f->refs++;
+		}
+	}
 }

@@ -47,6 +47,12 @@ static struct posix_file *vfs_file(long fd, long *err)
 /* off: VFS_AT_POS for the shared offset. */
 static long file_read(struct posix_file *f, char *p, size_t n, uint64_t off)
 {
+	return __aion_cap_read(f->cap, p, n, off);
+}
+
+long __aion_cap_read(aion_handle_t cap, void *buf, size_t n, uint64_t off)
+{
+	char *p = buf;
 	size_t done = 0;
 	while (done < n) {
 		size_t chunk = n - done < VFS_IO_MAX ? n - done : VFS_IO_MAX;
@@ -55,7 +61,7 @@ static long file_read(struct posix_file *f, char *p, size_t n, uint64_t off)
 			.w2 = off == VFS_AT_POS ? VFS_AT_POS : off + done,
 			.out = p + done, .out_max = (unsigned)chunk,
 		};
-		long r = __aion_vfs_call(f->cap, &c);
+		long r = __aion_vfs_call(cap, &c);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += c.out_len;

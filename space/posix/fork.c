@@ -113,11 +113,17 @@ long __aion_fork(void)
 	if (__aion_ctx_save(&__aion_fork_ctx))
 		return 0;               /* the child, on its copy of this frame */
 	long err = copy_all((aion_handle_t)unit);
+	int gave = 0;
+	/* After the copy: the child's variables are patched to its handles. */
+	if (!err)
+		gave = !(err = __aion_caps_fork((aion_handle_t)unit));
 	aion_handle_close((aion_handle_t)unit);
 	if (!err)
 		err = __aion_proc_call(PROC_FORK_START, (uint64_t)pid, (uint64_t)__aion_fork_entry,
 				       (__aion_fork_ctx.rsp - SCRATCH) & ~15ul, NULL);
 	if (err) {
+		if (gave)
+			__aion_caps_fork_undo();
 		drop_child(pid);
 		return err;
 	}

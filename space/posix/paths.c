@@ -132,19 +132,51 @@ static uint32_t open_flags(long flags)
 	return v;
 }
 
-long __aion_open_at(long dirfd, const char *path, long flags, long mode)
+static long open_cap(long dirfd, const char *path, long flags, long mode, aion_handle_t *cap,
+		     uint32_t *type)
 {
-	struct posix_file *f = __aion_file_new(POSIX_VFS);
-	if (!f)
-		return -ENFILE;
 	struct posix_vfs_call c = { .label = VFS_OPEN, .w1 = open_flags(flags),
 				    .w2 = (uint64_t)mode & ~umask_bits & 07777,
 				    .accept_cap = 1 };
 	long r = path_call(dirfd, path, &c);
 	if (r < 0)
 		return r;
-	f->cap = c.caps_out[0];
-	f->type = (uint32_t)c.reply_w1;
+	*cap = c.caps_out[0];
+	*type = (uint32_t)c.reply_w1;
+	return 0;
+}
+
+long __aion_open_cap(long dirfd, const char *path, long flags, aion_handle_t *cap,
+		     uint32_t *type)
+{
+	return open_cap(dirfd, path, flags, 0, cap, type);
+}
+
+void __aion_paths_inherit(const char *dir, unsigned mask)
+{
+	if (dir[0] == '/' && strlen(dir) <= VFS_PATH_MAX)
+		strcpy(cwd, dir);
+	umask_bits = mask & 0777;
+}
+
+unsigned __aion_umask_get(void)
+{
+	return umask_bits;
+}
+
+const char *__aion_cwd_get(void)
+{
+	return cwd;
+}
+
+long __aion_open_at(long dirfd, const char *path, long flags, long mode)
+{
+	struct posix_file *f = __aion_file_new(POSIX_VFS);
+	if (!f)
+		return -ENFILE;
+	long r = open_cap(dirfd, path, flags, mode, &f->cap, &f->type);
+	if (r < 0)
+		return r;
 	if (f->type == VFS_S_IFDIR)
 		f->path = dir_path(dirfd, path);
 	long fd = __aion_fd_install(f, 0, !!(flags & O_CLOEXEC));
@@ -222,20 +254,43 @@ static long truncate_path(const char *path, long len)
 	return r;
 }
 
-static long chdir_to(const char *path)
+/* path from dir, absolute, in out (VFS_PATH_MAX + 1 bytes). */
+static long absolute(const char *dir, const char *path, char *out)
+{
+	if (!path)
+		return -EFAULT;
+	if (!*path)
+		return -ENOENT;
+	strcpy(out, path[0] == '/' ? "/" : dir);
+	return join(out, path);
+}
+
+long __aion_open_cap_in(const char *dir, const char *path, long flags, long mode,
+			aion_handle_t *cap, uint32_t *type)
+{
+	char abs[VFS_PATH_MAX + 1];
+	long r = absolute(dir, path, abs);
+	return r ? r : open_cap(AT_FDCWD, abs, flags, mode, cap, type);
+}
+
+long __aion_chdir_in(char *dir, const char *path)
 {
 	struct stat st;
-	long r = stat_at(AT_FDCWD, path, &st, 0);
+	char next[VFS_PATH_MAX + 1];
+	long r = absolute(dir, path, next);
+	if (!r)
+		r = stat_at(AT_FDCWD, next, &st, 0);
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	char next[VFS_PATH_MAX + 1];
-	strcpy(next, path[0] == '/' ? "/" : cwd);
-	if ((r = join(next, path)))
-		return r;
-	strcpy(cwd, next);
+	strcpy(dir, next);
 	return 0;
+}
+
+static long chdir_to(const char *path)
+{
+	return __aion_chdir_in(cwd, path);
 }
 
 static long sys_fchdir(long fd)

@@ -105,6 +105,29 @@ long __aion_fd_dup3(long old, long new, int flags) POSIX_HIDDEN;
 long __aion_fd_getfd(long fd) POSIX_HIDDEN;
 long __aion_fd_setfd(long fd, long flags) POSIX_HIDDEN;
 void __aion_fd_close_all(void) POSIX_HIDDEN;                    /* at exit */
+/* The i-th description slot (free or not), NULL past the last. */
+struct posix_file *__aion_file_slot(unsigned i) POSIX_HIDDEN;
+
+/*
+ * caps.c: the capabilities this process holds for its POSIX state (the
+ * VFS root, each open VFS description's), the one list fork and exec
+ * walk. fn's slot is the variable that names the capability; a nonzero
+ * return stops the walk and is returned.
+ */
+/* A socket's holders are netd's (SOCK_RETAIN), a file's, pipe's or tty's the VFS protocol's. */
+enum posix_cap_kind { POSIX_CAP_FS_ROOT, POSIX_CAP_FILE, POSIX_CAP_SOCKET };
+long __aion_caps_each(long (*fn)(aion_handle_t *slot, enum posix_cap_kind kind, void *arg),
+		      void *arg) POSIX_HIDDEN;
+/* One holder more (VFS_RETAIN) / less (VFS_CLOSE, no locks dropped). */
+long __aion_cap_retain(aion_handle_t cap, enum posix_cap_kind kind) POSIX_HIDDEN;
+void __aion_cap_release(aion_handle_t cap, enum posix_cap_kind kind) POSIX_HIDDEN;
+/* The kind of an open description's capability. */
+enum posix_cap_kind __aion_file_cap_kind(const struct posix_file *f) POSIX_HIDDEN;
+/* fork: a copy of each into the child's unit, its memory patched to name
+ * them; on failure every holder taken is given back. */
+long __aion_caps_fork(aion_handle_t child) POSIX_HIDDEN;
+/* A child given them did not start: every file's holder given back. */
+void __aion_caps_fork_undo(void) POSIX_HIDDEN;
 
 /* vfsclient.c: one call on a VFS capability. in/out: payloads (out may be
  * NULL); caps_out: the capabilities the reply brought. Returns
@@ -128,8 +151,9 @@ long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
 long __aion_poll_note(void) POSIX_HIDDEN;
 /* A thread ends: its IPC buffer and notification go. */
 void __aion_vfs_thread_end(void) POSIX_HIDDEN;
-/* A forked child's thread: registers its copy of the buffer again, and
- * forgets handles that were the parent's. */
+/* A forked child's first step: registers its copy of the thread's IPC
+ * buffer again, forgets handles that were the parent's, and takes a new
+ * POSIX lock owner (its locks are its own). */
 void __aion_vfs_forked(void) POSIX_HIDDEN;
 /* The POSIX lock owner of this process (never 0, bit 63 clear). */
 uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
@@ -174,6 +198,53 @@ long __aion_sock_rw(struct posix_file *f, void *p, size_t n, int write) POSIX_HI
 void __aion_sock_close(struct posix_file *f) POSIX_HIDDEN;
 long __aion_sock_getfl(struct posix_file *f) POSIX_HIDDEN;
 long __aion_sock_setfl(struct posix_file *f, long fl) POSIX_HIDDEN;
+
+/* The capability of a file opened at (dirfd, path), and its VFS_S_IF* type. */
+long __aion_open_cap(long dirfd, const char *path, long flags, aion_handle_t *cap,
+		     uint32_t *type) POSIX_HIDDEN;
+/* The same relative to dir (an absolute cwd, not the process's): spawn's
+ * file actions. __aion_chdir_in: dir changed as chdir(path) from it. */
+long __aion_open_cap_in(const char *dir, const char *path, long flags, long mode,
+			aion_handle_t *cap, uint32_t *type) POSIX_HIDDEN;
+long __aion_chdir_in(char *dir, const char *path) POSIX_HIDDEN;
+/* Reads up to n bytes of cap at off (VFS_AT_POS: its offset): the count or -errno. */
+long __aion_cap_read(aion_handle_t cap, void *p, size_t n, uint64_t off) POSIX_HIDDEN;
+/* This thread's IPC buffer (registered at the first use), NULL: none. */
+struct aion_ipc_buffer *__aion_ipc_buf(void) POSIX_HIDDEN;
+
+/*
+ * exec.c: execve from the file tree (docs/posix.md "exec"). What a new
+ * image keeps is written into it as this block at POSIX_EXEC_VADDR (the
+ * startup record's posix_exec): fds as (fd, kind, type, capability in the
+ * new unit; fds naming one description share one capability), the
+ * current directory, the umask, the POSIX lock owner (the process's
+ * locks stay its own across exec).
+ */
+#define POSIX_EXEC_VADDR        0x0000000000330000ull   /* after the argv block */
+#define POSIX_EXEC_MAGIC        0x434558454e4f4941ull
+struct posix_exec_fd {
+	int32_t fd;
+	uint32_t kind;                  /* enum posix_kind */
+	uint32_t type;                  /* VFS_S_IF* */
+	aion_handle_t cap;              /* POSIX_VFS: in the new unit's table */
+};
+struct posix_exec_block {
+	uint64_t magic;
+	uint64_t lock_owner;
+	uint32_t umask, nfds;
+	char cwd[VFS_PATH_MAX + 1];
+	struct posix_exec_fd fds[POSIX_FD_MAX];
+};
+long __aion_execve(const char *path, char *const argv[], char *const envp[]) POSIX_HIDDEN;
+/* At start (startup.c): takes what the block keeps, if the record names one. */
+void __aion_exec_inherit(uint64_t vaddr, uint64_t size) POSIX_HIDDEN;
+/* Their parts: fd.c's table, paths.c's cwd and umask, vfsclient.c's owner. */
+void __aion_fd_inherit(const struct posix_exec_fd *e, unsigned n) POSIX_HIDDEN;
+void __aion_paths_inherit(const char *cwd, unsigned umask) POSIX_HIDDEN;
+unsigned __aion_umask_get(void) POSIX_HIDDEN;
+const char *__aion_cwd_get(void) POSIX_HIDDEN;
+void __aion_lock_owner_set(uint64_t owner) POSIX_HIDDEN;
+
 /* Console output (syscall.c): fd kinds OUT and ERR. */
 long __aion_console_write(enum posix_kind kind, const void *p, size_t n) POSIX_HIDDEN;
 /* Threads (thread.c): Linux's calls and results (-errno). */

@@ -102,6 +102,8 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		__aion_proc_ep = st->posix_proc;        /* procd's, for proc.c */
 		__aion_posix_fs = (aion_handle_t)st->posix_fs;  /* the VFS root */
 		__aion_posix_net = (aion_handle_t)st->posix_net;        /* netd's "net" */
+		/* Made by execve: the fds, cwd and umask it keeps. */
+		__aion_exec_inherit(st->posix_exec, st->posix_exec_size);
 	}
 
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */

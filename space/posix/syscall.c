@@ -155,6 +155,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_fork:
 	case SYS_vfork:
 		return __aion_fork();
+	case SYS_execve:
+		return __aion_execve((const char *)a, (char *const *)b, (char *const *)c);
 	case SYS_clone:
 		return __aion_clone((unsigned long)a, (uintptr_t)b);
 	case SYS_wait4:

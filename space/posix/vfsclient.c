@@ -25,7 +25,7 @@ static __thread aion_handle_t my_note;          /* poll's notification, 0: none 
 static uint64_t lock_owner;
 
 /* The calling thread's IPC buffer, registered; NULL when none can be had. */
-static struct aion_ipc_buffer *thread_buf(void)
+struct aion_ipc_buffer *__aion_ipc_buf(void)
 {
 	if (my_buf)
 		return my_buf;
@@ -75,6 +75,7 @@ void __aion_vfs_thread_end(void)
 
 void __aion_vfs_forked(void)
 {
+	lock_owner = 0;         /* the child's POSIX locks are its own */
 	my_note = 0;            /* a handle of the parent's table */
 	if (my_buf && aion_ipc_buffer(my_buf))
 		my_buf = NULL;
@@ -115,6 +116,11 @@ long __aion_errno(int64_t e)
 	}
 }
 
+void __aion_lock_owner_set(uint64_t owner)
+{
+	lock_owner = owner;
+}
+
 uint64_t __aion_lock_owner(void)
 {
 	/* Distinct per process while one unit is one process (docs/fs.md). */
@@ -125,7 +131,7 @@ uint64_t __aion_lock_owner(void)
 
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
-	struct aion_ipc_buffer *b = thread_buf();
+	struct aion_ipc_buffer *b = __aion_ipc_buf();
 	unsigned ncaps;
 	if (!b)
 		return -EIO;

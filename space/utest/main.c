@@ -69,7 +69,9 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
 	 * (Lua among them): its quota is what the role needs beyond the
-	 * image's loaded pages.
+	 * image's loaded pages. fault-ud faults at its first instruction: its
+	 * stack and page tables are all it takes (dev-faultep makes 24 at once
+	 * within utest's quota).
 	 */
 	uint64_t image_pages = utest_image_pages();
 	struct aion_spawn sp = {
@@ -77,7 +79,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		.image_size = startup->image_size, .quota_frames = image_pages +
 			(role == ROLE_FUZZ || role == ROLE_EAT_STACKS || role == ROLE_STORM ||
 			 role == ROLE_STORM_REVOKE || role == ROLE_REVOKE_CUT ? 2048 :
-			 role == ROLE_TREE ? 4096 : 256),
+			 role == ROLE_TREE ? 4096 : role == ROLE_FAULT_UD ? 64 : 256),
 		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
 		.arg = role, .no_start = no_start,
 	};
@@ -199,6 +201,9 @@ static const struct {
 	{ "posixmalloc", test_posixmalloc },
 	{ "posixfork", test_posixfork },
 	{ "posixprocid", test_posixprocid },
+	{ "posixforkfiles", test_posixforkfiles },
+	{ "posixexec", test_posixexec },
+	{ "posixspawn", test_posixspawn },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

@@ -12,6 +12,13 @@
  *   posixfork    procd, the process server, with tests/posix/fork.c as its
  *                first process (fork, wait4, kill, groups; exit 0): unit
  *                "procd", which ends with the first process's exit code
+ *   posixforkfiles procd with the VFS root (which procd hands on) and
+ *                its `run`, which execs /bin/forkfiles
+ *                (tests/posix/forkfiles.c): files survive fork
+ *   posixexec    the same with /bin/exec (tests/posix/exec.c): execve of
+ *                /bin programs, its errors, what a process keeps
+ *   posixspawn   the same with /bin/spawn (tests/posix/spawn.c):
+ *                posix_spawn(p) with file actions and attributes, vfork
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
@@ -36,6 +43,7 @@
 #include "aion/initproto.h"
 #include "aion/vfs.h"
 #include "libaion/initclient.h"
+#include "libaion/malloc.h"
 #include "utest.h"
 
 extern const char posix_printf_elf[], posix_printf_elf_end[];
@@ -46,16 +54,6 @@ extern const char posix_clock_elf[], posix_clock_elf_end[];
 extern const char posix_args_elf[], posix_args_elf_end[];
 extern const char posix_files_elf[], posix_files_elf_end[];
 extern const char posix_procd_elf[], posix_procd_elf_end[];
-extern const char posix_dirs_elf[], posix_dirs_elf_end[];
-extern const char posix_fdops_elf[], posix_fdops_elf_end[];
-extern const char posix_locks_elf[], posix_locks_elf_end[];
-extern const char posix_mmap_elf[], posix_mmap_elf_end[];
-extern const char posix_strings_elf[], posix_strings_elf_end[];
-extern const char posix_mathlib_elf[], posix_mathlib_elf_end[];
-extern const char posix_timefmt_elf[], posix_timefmt_elf_end[];
-extern const char posix_syncs_elf[], posix_syncs_elf_end[];
-extern const char posix_environ_elf[], posix_environ_elf_end[];
-extern const char posix_exitcodes_elf[], posix_exitcodes_elf_end[];
 extern const char posix_sockets_elf[], posix_sockets_elf_end[];
 
 /* The child's first capability lands in its table's first free slot. */
@@ -76,6 +74,60 @@ static int64_t lookup(const char *name, uint64_t wait_ns)
 static int64_t vfs_root(void)
 {
 	return lookup(VFS_NAME, VFS_WAIT_NS);
+}
+
+/*
+ * /bin/NAME read through the VFS into memory (aion_malloc'd, the caller
+ * frees): programs only the initramfs carries, so utest's image, which
+ * every helper unit loads, stays small. *len its size; NULL on an error.
+ */
+static char *read_bin(const char *name, size_t *len)
+{
+	char path[64];
+	struct aion_msg m;
+	int64_t root = vfs_root();
+	if (root < 0 || strlen(name) > sizeof(path) - 6)
+		return NULL;
+	memcpy(path, "/bin/", 5);
+	memcpy(path + 5, name, strlen(name) + 1);
+	m = (struct aion_msg){ .tag = AION_TAG(VFS_OPEN, strlen(path), 0) | AION_TAG_ACCEPT(1),
+			       .w = { 0, VFS_O_READ, 0 } };
+	memcpy(posix_buf.payload, path, strlen(path));
+	int64_t err = aion_call((aion_handle_t)root, &m, 2000 * MS);
+	aion_handle_close((aion_handle_t)root);
+	if (err || m.w[0] || AION_TAG_CAPS(m.tag) != 1)
+		return NULL;
+	aion_handle_t f = posix_buf.caps[0];
+	size_t cap = 64 << 10, n = 0;
+	char *buf = aion_malloc(cap);
+	for (;;) {
+		m = (struct aion_msg){ .tag = AION_TAG(VFS_READ, 0, 0),
+				       .w = { 0, VFS_IO_MAX, VFS_AT_POS } };
+		err = buf ? aion_call(f, &m, 2000 * MS) : -AION_ENOMEM;
+		if (err || (int64_t)m.w[0] <= 0)
+			break;
+		if (n + VFS_IO_MAX > cap) {
+			char *more = aion_malloc(cap * 2);
+			if (more)
+				memcpy(more, buf, n);
+			aion_free(buf);
+			buf = more;
+			cap *= 2;
+			if (!buf)
+				break;
+		}
+		memcpy(buf + n, posix_buf.payload, m.w[0]);
+		n += m.w[0];
+	}
+	m = (struct aion_msg){ .tag = AION_TAG(VFS_CLOSE, 0, 0) };
+	aion_call(f, &m, 2000 * MS);
+	aion_handle_close(f);
+	if (err || (int64_t)m.w[0] < 0 || !buf || !n) {
+		aion_free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }
 
 enum fs_give { FS_NONE, FS_IF_THERE, FS_NEEDED };
@@ -291,9 +343,9 @@ void test_posixthreads(void)
  * here. The stack is 32 pages: Lua's parser recurses in C.
  */
 #define LUA(...) { { "lua", __VA_ARGS__, NULL }, posix_lua_elf, posix_lua_elf_end, 512 }
-/* A C program of tests/posix by its name, with its quota in pages and its arguments. */
-#define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, posix_##name##_elf, \
-			      posix_##name##_elf_end, quota }
+/* A C program of tests/posix only the initramfs carries (/bin/NAME), with
+ * its quota in pages and its arguments. */
+#define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, NULL, NULL, quota }
 static const struct {
 	const char *argv[8];            /* argv[0] is the unit's name */
 	const char *image, *end;
@@ -350,8 +402,14 @@ void test_posixdiff(void)
 		aion_printf("posixdiff start run=%u prog=%s argc=%u", i, name, argc);
 		for (unsigned a = 0; a < argc; a++)
 			aion_printf("posixdiff arg run=%u i=%u value=%s", i, a, argv[a]);
-		int64_t err = run_program(name, NULL, argv, diff_runs[i].quota,
-					  diff_runs[i].image, diff_runs[i].end, FS_IF_THERE, &info);
+		const char *image = diff_runs[i].image, *end = diff_runs[i].end;
+		char *file = NULL;
+		size_t len = 0;
+		if (!image && (file = read_bin(name, &len)))
+			image = file, end = file + len;
+		int64_t err = image ? run_program(name, NULL, argv, diff_runs[i].quota, image, end,
+						  FS_IF_THERE, &info) : -AION_ENOENT;
+		aion_free(file);
 		bad += err || info.state != AION_UNIT_EXITED;
 		aion_printf("posixdiff end run=%u prog=%s err=%s state=%u exit_code=%d "
 			    "fault_vector=%u", i, name, aion_error_name(err), info.state,
@@ -366,16 +424,34 @@ void test_posixdiff(void)
 /*
  * procd carves each process's 2 MiB from its own quota: 24 MiB leaves
  * room for the test's 6 processes at once and procd itself. Its argument
- * names its first process.
+ * names its first process; procd hands the VFS root we give it on.
  */
+static void run_procd(const char *test, const char *prog, enum fs_give give)
+{
+	run_args(test, "procd", prog, 6144, posix_procd_elf, posix_procd_elf_end, give);
+}
+
 void test_posixfork(void)
 {
-	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NONE);
+	run_procd("posixfork", "fork", FS_NONE);
 }
 
 void test_posixprocid(void)
 {
-	run_args("posixprocid", "procd", "procid", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NONE);
+	run_procd("posixprocid", "procid", FS_NONE);
+}
+
+void test_posixforkfiles(void)
+{
+	run_procd("posixforkfiles", "run /bin/forkfiles", FS_NEEDED);
+}
+
+void test_posixexec(void)
+{
+	run_procd("posixexec", "run /bin/exec", FS_NEEDED);
+}
+
+void test_posixspawn(void)
+{
+	run_procd("posixspawn", "run /bin/spawn", FS_NEEDED);
 }

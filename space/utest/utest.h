@@ -183,6 +183,9 @@ void test_posixprintf(void);
 void test_posixmalloc(void);
 void test_posixfork(void);
 void test_posixprocid(void);
+void test_posixforkfiles(void);
+void test_posixexec(void);
+void test_posixspawn(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixpipes(void);

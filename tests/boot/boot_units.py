@@ -543,6 +543,82 @@ def check_posixfork(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+FORKFILES_LINES = [
+    "child exit=0",
+    "parent's fd after the child's close: offset=7 yes",
+    "rest=789",
+    "whole=01234AB789",
+    "child's file=child",
+    "child's openat at the parent's dir fd=made",
+    "done failures=0",
+]
+
+
+def check_posixforkfiles(v, line, node, verdict):
+    """procd ran tests/posix/forkfiles.c with the VFS root: every line of
+    FORKFILES_LINES in order (the child's checks are its exit code's
+    bits: 0); procd ended with the program's exit code 0."""
+    expect_lines(node, verdict, r"\bforkfiles: forkfiles: (.*?)\r?$", "posixforkfiles",
+                 FORKFILES_LINES)
+    expect(v, line, exit_code="0")
+
+
+EXEC_LINES = [
+    "args exit=3 path exit=2",
+    "busybox echo exit=0 wc exit=0",
+    "busybox ls exit=0",
+    "enoent=1 enotdir=1",
+    "eacces file=1 dir=1",
+    "enoexec=1 efault=1",
+    "e2big=1 still here=1",
+    "kept exit=0 file=1",
+    "done failures=0",
+]
+# What /bin/args prints when tests/posix/exec.c execs it, twice.
+EXEC_ARGS_LINES = [
+    "argc 3", "argv[0] [args]", "argv[1] [one]", "argv[2] [two words]",
+    "argv[argc] NULL", "envc 2", "changed [Xne]",
+    "argc 2", "argv[0] [args]", "argv[1] [viapath]", "argv[argc] NULL", "envc 0",
+    "changed [Xiapath]",
+]
+# busybox's applets exec'd as /bin/busybox with argv[0] echo, wc, /bin/ls.
+EXEC_BUSYBOX_LINES = ["hello from busybox", "17 /etc/aion-release", "aion-release"]
+
+
+def check_posixexec(v, line, node, verdict):
+    """procd ran tests/posix/exec.c: EXEC_LINES in order, the exec'd
+    /bin/args' and /bin/busybox's lines under their own names (the unit
+    is named after the file), procd saw each exec; exit code 0."""
+    expect_lines(node, verdict, r"\bexec: exec: (.*?)\r?$", "posixexec", EXEC_LINES)
+    expect_lines(node, verdict, r"\bargs: (.*?)\r?$", "posixexec args", EXEC_ARGS_LINES)
+    expect_lines(node, verdict, r"\bbusybox: (.*?)\r?$", "posixexec busybox",
+                 EXEC_BUSYBOX_LINES)
+    before = node.text[:verdict.start()]
+    execs = re.findall(r"procd: (?:procd: )?exec pid=\d+\r?$", before, re.MULTILINE)
+    # procd's `run` became /bin/exec, which made six more.
+    check(len(execs) == 7, f"expected procd to log 7 execs, found {execs}")
+    expect(v, line, exit_code="0")
+
+
+SPAWN_LINES = [
+    "plain exit=2 spawnp exit=2",
+    "actions exit=0 out=1",
+    "shared offset=2 parent's fds intact=1",
+    "errors enoent=1 eacces=1",
+    "errors spawnp=1 ebadf=1",
+    "errors action open=1",
+    "vfork exit=7 vfork exec exit=2",
+    "done failures=0",
+]
+
+
+def check_posixspawn(v, line, node, verdict):
+    """procd ran tests/posix/spawn.c: SPAWN_LINES in order (the spawned
+    check's bits in `actions exit=0`); exit code 0."""
+    expect_lines(node, verdict, r"\bspawn: spawn: (.*?)\r?$", "posixspawn", SPAWN_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -561,6 +637,11 @@ PROCID_LINES = [
     "child argc=3 argv=procid child x",
     "spawn argv same=1 exited=1 argc=3",
     "spawn fork same=1 exited=1 code=0",
+    "exec guards empty=-22 how=-22 entry=-22",
+    "exec start other=-3 cancel none=-3",
+    "exec child pid>0=1 second=-11 flags=-22",
+    "exec child cancel=0 gone=-10",
+    "exec self same pid=1 flags=-22 cancel=0",
     "fuzz calls=3000 odd=0 still me=1",
 ]
 
@@ -768,6 +849,9 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
     "posixprocid": check_posixprocid,
+    "posixforkfiles": check_posixforkfiles,
+    "posixexec": check_posixexec,
+    "posixspawn": check_posixspawn,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
     "posixpipes": check_posixpipes,

@@ -105,6 +105,44 @@ static void spawns(void)
 	    WEXITSTATUS(st));
 }
 
+/* PROC_EXEC with name (NULL: no payload); *lent the handle procd lent. */
+static long exec_call(const char *name, uint64_t entry, uint64_t how, uint64_t *lent)
+{
+	size_t len = name ? strlen(name) : 0;
+	memcpy(ipc_buf.payload, name ? name : "", len);
+	struct aion_msg m = { .tag = AION_TAG(PROC_EXEC, len, 0), .w = { entry, how, 0 } };
+	long err = aion_call((aion_handle_t)__aion_proc_ep, &m, AION_FOREVER);
+	*lent = m.w[1];
+	return err ? err : (long)m.w[0];
+}
+
+/* exec's and posix_spawn's calls refuse what is not the caller's own. */
+static void execs(void)
+{
+	uint64_t lent = 0;
+	int st;
+	const uint64_t entry = 0x400000, kernel = 0xffff800000000000ull;
+	long me = getpid();
+	say("exec guards empty=%ld how=%ld entry=%ld", exec_call(NULL, entry, 0, &lent),
+	    exec_call("x", entry, 7, &lent), exec_call("x", kernel, PROC_EXEC_CHILD, &lent));
+	say("exec start other=%ld cancel none=%ld", __aion_proc_call(PROC_EXEC_START, 1, 0, 0, NULL),
+	    __aion_proc_call(PROC_EXEC_CANCEL, (uint64_t)me, 0, 0, NULL), 0);
+	long pid = exec_call("nowhere", entry, PROC_EXEC_CHILD, &lent);
+	uint64_t other;
+	long second = exec_call("again", entry, PROC_EXEC_SELF, &other);
+	long flags = __aion_proc_call(PROC_EXEC_START, (uint64_t)pid, 4, 0, NULL);
+	long cancel = __aion_proc_call(PROC_EXEC_CANCEL, (uint64_t)pid, 0, 0, NULL);
+	aion_handle_close((aion_handle_t)lent);
+	long gone = waitpid((pid_t)pid, &st, WNOHANG) < 0 ? -errno : 0;
+	say("exec child pid>0=%ld second=%ld flags=%ld", pid > 0, second, flags);
+	say("exec child cancel=%ld gone=%ld", cancel, gone, 0);
+	long self = exec_call("self", entry, PROC_EXEC_SELF, &lent);
+	long sflags = __aion_proc_call(PROC_EXEC_START, (uint64_t)me, PROC_EXEC_SETSID, 0, NULL);
+	long scancel = __aion_proc_call(PROC_EXEC_CANCEL, (uint64_t)me, 0, 0, NULL);
+	aion_handle_close((aion_handle_t)lent);
+	say("exec self same pid=%ld flags=%ld cancel=%ld", self == me, sflags, scancel);
+}
+
 int main(int argc, char **argv)
 {
 	struct aion_cap_info ci;
@@ -149,6 +187,7 @@ int main(int argc, char **argv)
 
 	say("unknown call=%ld", __aion_proc_call(99, 0, 0, 0, NULL), 0, 0);
 	spawns();
+	execs();
 	fuzz(me);
 	return 0;
 }

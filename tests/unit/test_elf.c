@@ -145,6 +145,29 @@ static void test_valid(void **state)
 	}
 }
 
+/* Only the headers in memory (exec's loader): the same image, or ENOSPC
+ * when the program headers lie past what was read; segment checks still
+ * use the whole file's size. */
+static void test_head(void **state)
+{
+	(void)state;
+	struct spec s = valid();
+	struct elf_image whole, part;
+	uint8_t *b = emit(&s);
+
+	memset(&whole, 0, sizeof(whole));
+	memset(&part, 0, sizeof(part));
+	assert_int_equal(elf_parse(b, s.size, &whole), 0);
+	assert_int_equal(elf_parse_head(b, EHDR + 5 * PHDR, s.size, &part), 0);
+	assert_memory_equal(&whole, &part, sizeof(whole));
+	assert_int_equal(elf_parse_head(b, EHDR + 5 * PHDR - 1, s.size, &part), -AION_ENOSPC);
+	assert_int_equal(elf_parse_head(b, EHDR - 1, s.size, &part), -AION_EINVAL);
+	assert_int_equal(elf_parse_head(b, s.size, s.size - 1, &part), -AION_EINVAL);
+	/* A segment's bytes past the file's end: truncated, read or not. */
+	assert_int_equal(elf_parse_head(b, EHDR + 5 * PHDR, 0x3a0, &part), -AION_ETRUNC);
+	free(b);
+}
+
 /* Edges that must still be accepted. */
 static void test_valid_edges(void **state)
 {
@@ -408,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_valid_edges),
+		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_short_bad_magic),
 		cmocka_unit_test(test_null),

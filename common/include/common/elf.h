@@ -36,4 +36,12 @@ struct elf_image {
  */
 int elf_parse(const void *file, size_t size, struct elf_image *out);
 
+/*
+ * The same checks for a file of `size` bytes of which only the first
+ * `head` are in memory (a loader that reads segments from a file as it
+ * maps them: the POSIX layer's exec): the program headers must lie in
+ * them (-AION_ENOSPC otherwise). elf_parse is elf_parse_head(f, n, n).
+ */
+int elf_parse_head(const void *file, size_t head, uint64_t size, struct elf_image *out);
+
 #endif /* AION_ELF64_H */

@@ -16,6 +16,7 @@
 
 struct proc_table procd_table;
 aion_handle_t procd_ep;
+aion_handle_t procd_fs;
 /*
  * SPAWN's payload lands here. Without a buffer, any caller sending a
  * payload would make our RECV fail (the receiver is to blame) while it
@@ -159,6 +160,28 @@ static void serve_spawn(struct proc *c, const struct aion_msg *m)
 	reply(img ? procd_spawn(img, c->pid, args) : -PROC_ENOENT, 0);
 }
 
+/* The payload names the new unit (no NUL, 1..PROC_NAME_MAX bytes). */
+static void serve_exec(struct proc *c, const struct aion_msg *m)
+{
+	char name[PROC_NAME_MAX + 1];
+	unsigned len = AION_TAG_LEN(m->tag);
+	uint64_t out[2] = { 0, 0 };
+
+	if (!len || len > PROC_NAME_MAX) {
+		reply(-PROC_EINVAL, 0);
+		return;
+	}
+	memcpy(name, ipc_buf.payload, len);
+	name[len] = '\0';
+	if (strlen(name) != len) {
+		reply(-PROC_EINVAL, 0);         /* a NUL inside */
+		return;
+	}
+	int32_t r = procd_exec(c, name, m->w[0], m->w[1], out);
+	struct aion_msg rep = { .w = { (uint64_t)(int64_t)r, out[0], out[1] } };
+	aion_reply(&rep);
+}
+
 static void serve(const struct aion_msg *m)
 {
 	struct proc_table *t = &procd_table;
@@ -223,6 +246,19 @@ static void serve(const struct aion_msg *m)
 	case PROC_SPAWN:
 		serve_spawn(c, m);
 		return;
+	case PROC_EXEC:
+		serve_exec(c, m);
+		return;
+	case PROC_EXEC_START:
+		a = arg_pid(m->w[0], &a) ? procd_exec_start(c, a, m->w[1], m->w[2]) : -PROC_ESRCH;
+		reply(a, 0);
+		/* The caller's old unit goes only now: its call is answered. */
+		if (!a && (int32_t)m->w[0] == c->pid)
+			procd_exec_swap(c);
+		return;
+	case PROC_EXEC_CANCEL:
+		reply(arg_pid(m->w[0], &a) ? procd_exec_cancel(c, a) : -PROC_ESRCH, 0);
+		return;
 	default:
 		reply(-PROC_ENOSYS, 0);
 	}
@@ -237,8 +273,11 @@ int64_t aion_main(uint64_t arg)
 	char args[AION_ARGS_MAX] = "";
 
 	/* Our argv is the first process's: its first word names the image. */
-	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC)
+	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC) {
 		memcpy(args, st->args, sizeof(args) - 1);
+		/* The file tree our starter gave: each image procd starts gets it. */
+		procd_fs = (aion_handle_t)st->posix_fs;
+	}
 	for (unsigned i = 0; args[i] && args[i] != ' '; i++)
 		name[i] = args[i];
 	proc_table_init(&procd_table);

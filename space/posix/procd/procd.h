@@ -14,6 +14,7 @@
 
 extern struct proc_table procd_table;
 extern aion_handle_t procd_ep;
+extern aion_handle_t procd_fs;          /* the VFS root our starter gave, 0: none */
 
 /* A program procd carries: a POSIX ELF linked into it (images.c). */
 struct procd_image {
@@ -29,6 +30,15 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 /* FORK and FORK_START for caller (aion/proc.h): the reply's words. */
 int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller);
 int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint64_t stack);
+
+/* EXEC, EXEC_START, EXEC_CANCEL for caller (aion/proc.h); out: the
+ * reply's w1, w2. A started SELF image replaces the caller's unit with
+ * procd_exec_swap, after the reply. */
+int32_t procd_exec(struct proc *caller, const char *name, uint64_t entry, uint64_t how,
+		   uint64_t out[2]);
+int32_t procd_exec_start(struct proc *caller, int32_t pid, uint64_t flags, uint64_t pgrp);
+void procd_exec_swap(struct proc *p);
+int32_t procd_exec_cancel(struct proc *caller, int32_t pid);
 
 /* p ends with a wait status: its unit goes, it is a zombie; see settle. */
 void procd_finish(struct proc *p, int32_t status);

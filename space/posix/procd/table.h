@@ -27,6 +27,12 @@ struct proc {
 	 * (fault notices name it) */
 	uint64_t unit, thread, wcopy, own_ep;
 	uint32_t uid;
+	/* made by PROC_EXEC (a posix_spawn child), not by a fork */
+	bool image;
+	/* the caller's own PROC_EXEC in progress: the new unit's handles,
+	 * as above (next_unit 0: none) */
+	uint64_t next_unit, next_thread, next_wcopy, next_ep;
+	uint32_t next_uid;
 	/* a blocked WAIT4: the saved reply handle, its pid and options */
 	bool waiting;
 	uint64_t wait_reply;

@@ -42,9 +42,28 @@ static void take_back(struct proc *p)
 	}
 }
 
+static void release(struct proc *p);
+
+/* The caller's own image in progress (PROC_EXEC_SELF), as a struct proc. */
+static struct proc next_of(const struct proc *p)
+{
+	return (struct proc){ .pid = p->pid, .unit = p->next_unit, .thread = p->next_thread,
+			      .wcopy = p->next_wcopy, .own_ep = p->next_ep, .uid = p->next_uid };
+}
+
+static void drop_next(struct proc *p)
+{
+	struct proc n = next_of(p);
+	if (n.unit)
+		release(&n);
+	p->next_unit = p->next_thread = p->next_wcopy = p->next_ep = 0;
+}
+
 /* The unit goes, with everything procd held for it. */
 static void release(struct proc *p)
 {
+	if (p->next_unit)
+		drop_next(p);
 	take_back(p);
 	if (p->thread)
 		aion_handle_close((aion_handle_t)p->thread);
@@ -66,6 +85,17 @@ static void discard(struct proc *p, int64_t err)
 static int32_t proc_error(int64_t err)
 {
 	return err == -AION_ENOMEM ? -PROC_ENOMEM : -PROC_EAGAIN;
+}
+
+/* The file tree, as the startup record's posix_fs. */
+static int64_t give_fs(aion_handle_t u)
+{
+	int64_t h = aion_cap_give(u, procd_fs, AION_RIGHTS_ALL);
+	if (h < 0)
+		return h;
+	uint64_t v = (uint64_t)h;
+	return aion_mem_write(u, AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_fs),
+			      &v, sizeof(v));
 }
 
 int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *args)
@@ -96,6 +126,8 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 	if (!(err = setup(p)))
 		err = aion_mem_write(u, AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_proc),
 				     &p->own_ep, sizeof(p->own_ep));
+	if (!err && procd_fs)
+		err = give_fs(u);
 	if (!err)
 		err = aion_thread_start(t);
 	if (err) {
@@ -106,15 +138,22 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 	return p->pid;
 }
 
-int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
+/* One fork or image in progress at a time: a process that never
+ * finishes its copies cannot pile up units on procd's quota. */
+static bool busy(const struct proc *caller)
 {
-	/* One fork in progress at a time: a process that never finishes its
-	 * copies cannot pile up units on procd's quota. */
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		const struct proc *c = &procd_table.p[i];
 		if (c->state == PROC_LIVE && c->ppid == caller->pid && !c->started)
-			return -PROC_EAGAIN;
+			return true;
 	}
+	return caller->next_unit != 0;
+}
+
+int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
+{
+	if (busy(caller))
+		return -PROC_EAGAIN;
 	struct aion_unit_info info;
 	int64_t err = aion_unit_info((aion_handle_t)caller->unit, &info);
 	struct proc *p = err ? NULL : proc_new(&procd_table, caller->pid);
@@ -147,7 +186,7 @@ int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
 int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint64_t stack)
 {
 	struct proc *c = proc_live(&procd_table, pid);
-	if (!c || c->ppid != caller->pid || c->started)
+	if (!c || c->ppid != caller->pid || c->started || c->image)
 		return -PROC_ESRCH;
 	take_back(c);
 	int64_t t = aion_thread_create((aion_handle_t)c->unit, entry, stack, c->own_ep, PROCD_PRIO);
@@ -161,6 +200,141 @@ int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint6
 		return -PROC_EAGAIN;
 	}
 	c->started = true;
+	return 0;
+}
+
+/* An image's unit, its thread at entry and the lent handle; p->pid set. */
+static int64_t image_unit(struct proc *p, const struct proc *caller, const char *name,
+			  uint64_t entry, uint64_t *lent)
+{
+	struct aion_unit_info info;
+	int64_t err = aion_unit_info((aion_handle_t)caller->unit, &info);
+	int64_t u = err ? err : aion_unit_create(AION_HANDLE_SELF, name, strlen(name),
+						 info.quota_frames, PROCD_PRIO);
+	if (u < 0)
+		return u;
+	p->unit = (uint64_t)u;
+	err = setup(p);
+	int64_t t = err ? err : aion_thread_create((aion_handle_t)u, entry, AION_STACK_TOP,
+						   AION_STARTUP_VADDR, PROCD_PRIO);
+	if (t < 0)
+		return t;
+	p->thread = (uint64_t)t;
+	int64_t w = aion_cap_copy((aion_handle_t)u, AION_RIGHT_WRITE);
+	if (w < 0)
+		return w;
+	p->wcopy = (uint64_t)w;
+	int64_t given = aion_cap_give((aion_handle_t)caller->unit, (aion_handle_t)w, AION_RIGHT_WRITE);
+	if (given < 0)
+		return given;
+	*lent = (uint64_t)given;
+	return 0;
+}
+
+int32_t procd_exec(struct proc *caller, const char *name, uint64_t entry, uint64_t how,
+		   uint64_t out[2])
+{
+	if (how != PROC_EXEC_SELF && how != PROC_EXEC_CHILD)
+		return -PROC_EINVAL;
+	if (busy(caller))
+		return -PROC_EAGAIN;
+	struct proc self = { .pid = caller->pid };
+	struct proc *p = how == PROC_EXEC_SELF ? &self : proc_new(&procd_table, caller->pid);
+	if (!p)
+		return -PROC_EAGAIN;
+	int64_t err = image_unit(p, caller, name, entry, &out[0]);
+	if (err) {
+		if (p == &self)
+			release(&self);
+		else
+			discard(p, err);
+		return err == -AION_EFAULT || err == -AION_EINVAL ? -PROC_EINVAL : proc_error(err);
+	}
+	out[1] = p->own_ep;
+	if (p == &self) {
+		caller->next_unit = self.unit;
+		caller->next_thread = self.thread;
+		caller->next_wcopy = self.wcopy;
+		caller->next_ep = self.own_ep;
+		caller->next_uid = self.uid;
+	} else {
+		p->image = true;
+	}
+	return p->pid;
+}
+
+/* The child's session and group, as it would set them itself. */
+static int32_t child_groups(struct proc *c, uint64_t flags, uint64_t pgrp)
+{
+	int32_t r = 0;
+	if (flags & PROC_EXEC_SETSID)
+		r = proc_setsid(&procd_table, c);
+	if (r >= 0 && (flags & PROC_EXEC_SETPGROUP))
+		r = pgrp > PROC_PID_MAX ? -PROC_EINVAL : proc_setpgid(&procd_table, c, 0, (int32_t)pgrp);
+	return r < 0 ? r : 0;
+}
+
+int32_t procd_exec_start(struct proc *caller, int32_t pid, uint64_t flags, uint64_t pgrp)
+{
+	if (flags & ~(uint64_t)(PROC_EXEC_SETSID | PROC_EXEC_SETPGROUP))
+		return -PROC_EINVAL;
+	if (pid == caller->pid) {
+		if (!caller->next_unit || flags)
+			return caller->next_unit ? -PROC_EINVAL : -PROC_ESRCH;
+		struct proc n = next_of(caller);
+		take_back(&n);
+		caller->next_wcopy = 0;
+		int64_t err = aion_thread_start((aion_handle_t)n.thread);
+		if (err) {
+			drop_next(caller);
+			return proc_error(err);
+		}
+		return 0;               /* serve replies, then procd_exec_swap */
+	}
+	struct proc *c = proc_live(&procd_table, pid);
+	if (!c || c->ppid != caller->pid || c->started || !c->image)
+		return -PROC_ESRCH;
+	take_back(c);
+	int32_t r = child_groups(c, flags, pgrp);
+	int64_t err = r ? 0 : aion_thread_start((aion_handle_t)c->thread);
+	if (r || err) {
+		discard(c, err);
+		return r ? r : proc_error(err);
+	}
+	c->started = true;
+	c->image = false;
+	return 0;
+}
+
+void procd_exec_swap(struct proc *p)
+{
+	struct proc n = next_of(p);
+	p->next_unit = p->next_thread = p->next_ep = 0;
+	/* A wait left pending would hold the old unit's thread. */
+	if (p->waiting)
+		aion_handle_close((aion_handle_t)p->wait_reply);
+	p->waiting = false;
+	release(p);
+	p->unit = n.unit;
+	p->thread = n.thread;
+	p->own_ep = n.own_ep;
+	p->uid = n.uid;
+	aion_printf("procd: exec pid=%d", p->pid);
+}
+
+int32_t procd_exec_cancel(struct proc *caller, int32_t pid)
+{
+	if (pid == caller->pid) {
+		if (!caller->next_unit)
+			return -PROC_ESRCH;
+		drop_next(caller);
+		return 0;
+	}
+	struct proc *c = proc_live(&procd_table, pid);
+	if (!c || c->ppid != caller->pid || c->started || !c->image)
+		return -PROC_ESRCH;
+	release(c);
+	proc_free(c);
 	return 0;
 }
 

@@ -64,6 +64,14 @@ struct aion_startup {
 	/* POSIX programs' sockets (docs/posix.md "Sockets"): netd's "net"
 	 * endpoint as the child's handle, 0 for none (socket() is EACCES). */
 	uint64_t posix_net;
+	/*
+	 * A POSIX program made by execve or posix_spawn: where the image its
+	 * maker wrote finds what the process keeps (its fds, current
+	 * directory, umask: the POSIX layer's struct posix_exec_block,
+	 * space/posix/exec.c), and its size. 0, 0 for none.
+	 */
+	uint64_t posix_exec;
+	uint64_t posix_exec_size;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv
