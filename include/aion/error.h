@@ -52,7 +52,8 @@
 	X(EBADF,     38, "closed or foreign open-object badge, or wrong mode") \
 	X(EACCES,    39, "permission bits refuse it")                   \
 	X(EFBIG,     40, "file too large")                              \
-	X(EXDEV,     41, "crosses file systems or capabilities")
+	X(EXDEV,     41, "crosses file systems or capabilities")         \
+	X(EINTR,     42, "interrupted (THREAD_INTERRUPT)")
 
 enum aion_error {
 	AION_OK = 0,

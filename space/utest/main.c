@@ -63,6 +63,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_XM] = "fault-xm",
 		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
 		[ROLE_FPU_ECHO] = "fpu-echo", [ROLE_FUTEX_WAITERS] = "futex-waiters",
+		[ROLE_UPCALL_BAD_STACK] = "upcall-bad-stack",
 	};
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
@@ -203,6 +204,7 @@ static const struct {
 	{ "vfsproto", test_vfsproto },
 	{ "posixthreads", test_posixthreads },
 	{ "futex", test_futex },
+	{ "upcall", test_upcall },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

@@ -477,6 +477,19 @@ def check_futex(v, line, node, verdict):
     check(num(v, "waited_ms", line) >= 20, f"FUTEX_WAIT returned before its deadline: {line}")
 
 
+def check_upcall(v, line, node, verdict):
+    """space/utest/upcall_tests.c: THREAD_INTERRUPT of a spinning thread (its
+    registers intact), of threads blocked in RECV and SLEEP_UNTIL (EINTR
+    after the entry ran), the refusals, and a unit whose stack cannot take
+    the context (it ends with a page fault)."""
+    print(f"upcall: {line.split('ok ', 1)[-1]}")
+    expect(v, line, spins="5", merged="0x300", spin_bad="0", recv="AION_EINTR", recv_in="1",
+           sleep="AION_EINTR", sleep_in="1", nocontrol="AION_ERIGHTS", zero="AION_EINVAL",
+           magic="AION_EINVAL", krip="AION_EINVAL", noentry="AION_ENOENT", bad="AION_OK",
+           bad_state="3", bad_vector="14")
+    check(num(v, "sleep_ms", line) < 1000, f"the interrupted sleep did not end early: {line}")
+
+
 # What tests/posix/printf.c must print, exactly and in this order (glibc
 # prints the same for each line).
 PRINTF_LINES = [
@@ -665,6 +678,7 @@ def check_fpu(v, line, node, verdict):
 
 CHECKS = {
     "fpu": check_fpu,
+    "upcall": check_upcall,
     "posix": check_posix,
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,
