@@ -69,12 +69,30 @@ enum proc_call {
 	 * name, -EINVAL no or too long an argv
 	 */
 	PROC_SPAWN = 11,
+	/*
+	 * Signals (docs/posix.md "Signals"). w0 the signals the caller
+	 * catches, w1 those it ignores (bit s-1: signal s). KILL then drops
+	 * an ignored signal, and one whose default is to do nothing unless
+	 * caught; any other it sends with THREAD_INTERRUPT (bit s-1) to the
+	 * process's first thread, whose POSIX layer masks, queues or runs
+	 * it, and answers the process's blocked WAIT4 with -EINTR. -> 0
+	 */
+	PROC_SIGSTATE = 16,
+	/*
+	 * w0 signal: who sent the last one procd delivered to the caller,
+	 * forgotten once told. -> w0 sender pid (-EAGAIN: none kept),
+	 * w1 si_code | (uint64_t)si_status << 32 (SIGCHLD: CLD_*, the status)
+	 */
+	PROC_SIGINFO = 17,
+	/* w0 signal: the caller ends killed by it (its default action) -> 0 */
+	PROC_SIGEXIT = 18,
 };
 
 /* The Linux errno values replies carry (negated). */
 #define PROC_EPERM      1
 #define PROC_ENOENT     2
 #define PROC_ESRCH      3
+#define PROC_EINTR      4
 #define PROC_ECHILD     10
 #define PROC_EAGAIN     11
 #define PROC_ENOMEM     12

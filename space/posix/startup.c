@@ -102,6 +102,7 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		__aion_proc_ep = st->posix_proc;        /* procd's, for proc.c */
 		__aion_posix_fs = (aion_handle_t)st->posix_fs;  /* the VFS root */
 	}
+	__aion_sig_start(0);
 
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */
 	uint64_t seed = aion_clock_ns() * 0x9e3779b97f4a7c15ull;

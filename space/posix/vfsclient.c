@@ -54,6 +54,14 @@ uint64_t __aion_lock_owner(void)
 	return lock_owner;
 }
 
+void __aion_vfs_buf_keep(struct aion_ipc_buffer *save, int back)
+{
+	if (back)
+		memcpy(&vfs_buf, save, sizeof(vfs_buf));
+	else
+		memcpy(save, &vfs_buf, sizeof(vfs_buf));
+}
+
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
 	if (!buf_ready) {
@@ -65,10 +73,15 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 		return -EINVAL;
 	if (c->in_len)
 		memcpy(vfs_buf.payload, c->in, c->in_len);
-	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, 0) |
-				     AION_TAG_ACCEPT(c->accept_cap ? 1 : 0),
-			      .w = { 0, c->w1, c->w2 } };
-	int64_t err = aion_call(cap, &m, AION_FOREVER);
+	struct aion_msg m;
+	int64_t err;
+	/* EINTR: a signal came before vfsd took the call; it was not sent. */
+	do {
+		m = (struct aion_msg){ .tag = AION_TAG(c->label, c->in_len, 0) |
+					      AION_TAG_ACCEPT(c->accept_cap ? 1 : 0),
+				       .w = { 0, c->w1, c->w2 } };
+		err = aion_call(cap, &m, AION_FOREVER);
+	} while (err == -AION_EINTR);
 	if (err)
 		return __aion_errno(err);
 	int64_t r = (int64_t)m.w[0];

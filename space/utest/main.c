@@ -198,6 +198,7 @@ static const struct {
 	{ "posixmalloc", test_posixmalloc },
 	{ "posixfork", test_posixfork },
 	{ "posixprocid", test_posixprocid },
+	{ "posixsignals", test_posixsignals },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

@@ -14,6 +14,8 @@
  *                "procd", which ends with the first process's exit code
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
+ *   posixsignals procd with tests/posix/signals.c: handlers, masks,
+ *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
  *                "files"; exit 0
  *   posixnofs    the same program without it, unit "nofs": its first
@@ -245,6 +247,12 @@ void test_posixdiff(void)
 void test_posixfork(void)
 {
 	run_args("posixfork", "procd", "fork", 6144, posix_procd_elf, posix_procd_elf_end,
+		 FS_NONE);
+}
+
+void test_posixsignals(void)
+{
+	run_args("posixsignals", "procd", "signals", 6144, posix_procd_elf, posix_procd_elf_end,
 		 FS_NONE);
 }
 

@@ -556,6 +556,34 @@ def check_posixfork(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/signals.c must print, in order (Linux with musl-gcc the same).
+SIGNALS_LINES = [
+    "raise handled=1",
+    "masked ran=0 pending=1 unmasked ran=1 pending=0",
+    "raise siginfo signo=10 code_tkill=1 pid_self=1",
+    "kill self r=0 signo=10 code_user=1 pid_self=1",
+    "sigkill catch r=-1 einval=1",
+    "sigsuspend r=-1 eintr=1 handled=1 from_child=1",
+    "sigchld handled=1 pid_child=1 code_exited=1 status=3 exit=3",
+    "nanosleep r=-1 eintr=1 handled=1 rem_ok=1",
+    "wait4 r=-1 eintr=1 handled=1",
+    "wait4 restart child=1 handled=1 exit=5",
+    "resethand handled=1 now_default=1",
+    "ignored alive=1 kill=0",
+    "computation interrupted=1 same=1 exit=0",
+    "held default signaled=1 signal=15",
+    "done",
+]
+
+
+def check_posixsignals(v, line, node, verdict):
+    """procd ran tests/posix/signals.c as its first process: SIGNALS_LINES
+    in order, no FAIL; procd ended with its exit code 0."""
+    expect_lines(node, verdict, r"\bsignals: signals: (.*?)\r?$", "posixsignals",
+                 SIGNALS_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -683,6 +711,7 @@ CHECKS = {
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
+    "posixsignals": check_posixsignals,
     "posixprocid": check_posixprocid,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,

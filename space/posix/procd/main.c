@@ -109,7 +109,23 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 	c->wait_opts = opts;
 }
 
-/* KILL with default actions; *self: the caller is among those ended. */
+/* One target of KILL: sent, dropped, or ended; *self: the caller ends. */
+static void kill_one(struct proc *c, struct proc *p, int32_t sig, bool *self)
+{
+	enum proc_sig_route r = proc_sig_route(p, sig);
+	if (r == PROC_ROUTE_DROP)
+		return;
+	if (r == PROC_ROUTE_SEND && procd_signal(p, sig, c->pid, 0 /* SI_USER */, 0, true))
+		return;
+	if (proc_sig_action(sig) != PROC_SIG_END)
+		return;                 /* caught, but no entry to run it: nothing */
+	if (p == c)
+		*self = true;
+	else
+		procd_finish(p, proc_status_signal(sig));
+}
+
+/* KILL; *self: the caller is among those ended. */
 static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 {
 	int32_t pid;
@@ -119,21 +135,16 @@ static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 		return -PROC_EINVAL;
 	if (pid == -1 || pid == PROC_PID_REAPER)
 		return -PROC_EPERM;     /* "every process", and procd itself */
-	enum proc_sig_action a = sig ? proc_sig_action((int32_t)sig) : PROC_SIG_IGNORE;
-	if (a == PROC_SIG_BAD)
-		return -PROC_EINVAL;
+	if (sig && proc_sig_action((int32_t)sig) == PROC_SIG_BAD)
+		return -PROC_EINVAL;    /* stop signals: with job control */
 	bool any = false;
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		struct proc *p = &procd_table.p[i];
 		if (!proc_kill_names(c, pid, p))
 			continue;
 		any = true;
-		if (a != PROC_SIG_END || p->state != PROC_LIVE)
-			continue;
-		if (p == c)
-			*self = true;
-		else
-			procd_finish(p, proc_status_signal((int32_t)sig));
+		if (sig && p->state == PROC_LIVE)
+			kill_one(c, p, (int32_t)sig, self);
 	}
 	return any ? 0 : -PROC_ESRCH;
 }
@@ -222,6 +233,25 @@ static void serve(const struct aion_msg *m)
 		return;
 	case PROC_SPAWN:
 		serve_spawn(c, m);
+		return;
+	case PROC_SIGSTATE:
+		c->sig_caught = m->w[0];
+		c->sig_ignored = m->w[1];
+		reply(0, 0);
+		return;
+	case PROC_SIGINFO: {
+		uint64_t what = 0;
+		int64_t from = procd_siginfo(c, m->w[0], &what);
+		reply(from, what);
+		return;
+	}
+	case PROC_SIGEXIT:
+		if (m->w[0] < 1 || m->w[0] > SIG_MAX) {
+			reply(-PROC_EINVAL, 0);
+			return;
+		}
+		reply(0, 0);
+		procd_finish(c, proc_status_signal((int32_t)m->w[0]));
 		return;
 	default:
 		reply(-PROC_ENOSYS, 0);
