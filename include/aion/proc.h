@@ -86,6 +86,13 @@ enum proc_call {
 	PROC_SIGINFO = 17,
 	/* w0 signal: the caller ends killed by it (its default action) -> 0 */
 	PROC_SIGEXIT = 18,
+	/*
+	 * setitimer(ITIMER_REAL): w0 first expiry in ns from now (0:
+	 * disarm), w1 the interval after it (0: once), w2 1: only read.
+	 * procd sends SIGALRM (si_code SI_KERNEL) when it expires. A fork's
+	 * child starts with none. -> w0 the ns that were left, w1 the interval
+	 */
+	PROC_ALARM = 19,
 };
 
 /* The Linux errno values replies carry (negated). */

@@ -153,6 +153,10 @@ long __aion_rt_sigpending(uint64_t *set, long size) POSIX_HIDDEN;
 long __aion_rt_sigsuspend(const uint64_t *set, long size) POSIX_HIDDEN;
 long __aion_rt_sigtimedwait(const uint64_t *set, void *info, const struct timespec *ts,
 			    long size) POSIX_HIDDEN;
+long __aion_pause(void) POSIX_HIDDEN;
+/* ITIMER_REAL (procd's PROC_ALARM); the others -EINVAL. */
+long __aion_setitimer(long which, const void *in, void *old) POSIX_HIDDEN;
+long __aion_getitimer(long which, void *cur) POSIX_HIDDEN;
 /* tkill of the calling thread: the signal runs before it returns. */
 long __aion_sig_raise(long sig) POSIX_HIDDEN;
 /* The upcall entry registered (at start; forked: a child's first thread). */

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include "aion/proc.h"
 #include "aion/upcall.h"
@@ -310,4 +311,57 @@ long __aion_sig_raise(long sig)
 	bump(&__aion_sig_arrivals);
 	run_pending(NULL);
 	return 0;
+}
+
+/* pause: sigsuspend with the mask as it is. */
+long __aion_pause(void)
+{
+	uint64_t m = mask;
+	return __aion_rt_sigsuspend(&m, sizeof(m));
+}
+
+/* --- ITIMER_REAL through procd (PROC_ALARM): SIGALRM when it expires --- */
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+}
+
+static void ns_tv(uint64_t ns, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)(ns / 1000000000ull);
+	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000ull);
+}
+
+static long itimer(long which, const struct itimerval *in, struct itimerval *old)
+{
+	if (which != ITIMER_REAL)
+		return -EINVAL;         /* the CPU-time timers: not kept */
+	uint64_t first = 0, every = 0, old_every = 0;
+	if (in) {
+		if (in->it_value.tv_sec < 0 || in->it_value.tv_usec < 0 ||
+		    in->it_value.tv_usec >= 1000000 || in->it_interval.tv_sec < 0 ||
+		    in->it_interval.tv_usec < 0 || in->it_interval.tv_usec >= 1000000)
+			return -EINVAL;
+		first = tv_ns(&in->it_value);
+		every = tv_ns(&in->it_interval);
+	}
+	long left = __aion_proc_call(PROC_ALARM, first, every, in ? 0 : 1, &old_every);
+	if (left < 0)
+		return left;
+	if (old) {
+		ns_tv((uint64_t)left, &old->it_value);
+		ns_tv(old_every, &old->it_interval);
+	}
+	return 0;
+}
+
+long __aion_setitimer(long which, const void *in, void *old)
+{
+	return itimer(which, in, old);
+}
+
+long __aion_getitimer(long which, void *cur)
+{
+	return itimer(which, NULL, cur);
 }

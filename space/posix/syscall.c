@@ -169,6 +169,18 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_rt_sigtimedwait:
 		return __aion_rt_sigtimedwait((const uint64_t *)a, (void *)b,
 					      (const struct timespec *)c, d);
+	case SYS_pause:
+		return __aion_pause();
+	case SYS_setitimer:
+		return __aion_setitimer(a, (const void *)b, (void *)c);
+	case SYS_getitimer:
+		return __aion_getitimer(a, (void *)b);
+	case SYS_alarm: {
+		/* musl's alarm uses setitimer; a direct call the same way. */
+		struct { long s, us, s2, us2; } in = { 0, 0, a, 0 }, old;
+		long r = __aion_setitimer(0, &in, &old);
+		return r < 0 ? r : old.s2 + !!old.us2;
+	}
 	case SYS_setpgid:
 		return __aion_setpgid(a, b);
 	case SYS_getpgid:

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -266,6 +267,39 @@ static void computation(void)
 	    WEXITSTATUS(st));
 }
 
+static volatile sig_atomic_t alrm;
+
+static void on_alrm(int sig)
+{
+	(void)sig;
+	alrm++;
+}
+
+/* setitimer(ITIMER_REAL): once, then every 20 ms; alarm's seconds left. */
+static void timers(void)
+{
+	catch(SIGALRM, on_alrm, 0);
+	struct itimerval once = { { 0, 0 }, { 0, 50000 } }, every = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } }, cur;
+	alrm = 0;
+	setitimer(ITIMER_REAL, &once, NULL);
+	errno = 0;
+	int r = pause();
+	say("setitimer pause r=%d eintr=%d handled=%d", r, errno == EINTR, alrm);
+	alrm = 0;
+	setitimer(ITIMER_REAL, &every, NULL);
+	while (alrm < 3)
+		pause();
+	getitimer(ITIMER_REAL, &cur);
+	setitimer(ITIMER_REAL, &off, NULL);
+	say("setitimer interval ticks=%d armed=%d every_us=%ld", alrm,
+	    cur.it_value.tv_sec > 0 || cur.it_value.tv_usec > 0, (long)cur.it_interval.tv_usec);
+	alarm(5);
+	unsigned left = alarm(0);
+	say("alarm left=%u", left);
+	signal(SIGALRM, SIG_DFL);
+}
+
 /* SIGTERM masked in a child stays pending; unmasked, it ends the child. */
 static void held_default(void)
 {
@@ -294,6 +328,7 @@ int main(void)
 	resethand_and_ignore();
 	computation();
 	held_default();
+	timers();
 	say("done");
 	return 0;
 }

@@ -253,6 +253,12 @@ static void serve(const struct aion_msg *m)
 		reply(0, 0);
 		procd_finish(c, proc_status_signal((int32_t)m->w[0]));
 		return;
+	case PROC_ALARM: {
+		uint64_t every = 0;
+		int64_t left = procd_alarm(c, m->w[0], m->w[1], m->w[2] == 1, &every);
+		reply(left, every);
+		return;
+	}
 	default:
 		reply(-PROC_ENOSYS, 0);
 	}
@@ -288,8 +294,15 @@ int64_t aion_main(uint64_t arg)
 		return 127;
 	}
 	aion_printf("procd: started pid=%d program=%s", first_pid, name);
+	uint64_t next_alarm = 0;
 	while (!table_empty()) {
-		int64_t err = aion_recv(procd_ep, &m, AION_FOREVER);
+		/* The receive ends at the next SIGALRM due (0: none, forever). */
+		int64_t err = aion_recv(procd_ep, &m, next_alarm);
+		if (err == -AION_ETIMEDOUT) {
+			next_alarm = procd_alarms_due();
+			settle();
+			continue;
+		}
 		if (err) {
 			/* Not a process's doing (see ipc_buf): say so, go on. */
 			aion_printf("procd: recv err=%s", aion_error_name(err));
@@ -298,6 +311,7 @@ int64_t aion_main(uint64_t arg)
 		}
 		serve(&m);
 		settle();
+		next_alarm = procd_alarms_due();
 	}
 	int code = (first_status & 0x7f) ? 128 + (first_status & 0x7f) : (first_status >> 8) & 0xff;
 	aion_printf("procd: done first=%d status=0x%x code=%d", first_pid, (unsigned)first_status, code);

@@ -53,3 +53,42 @@ int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what)
 	c->sig_from[sig - 1] = 0;
 	return from;
 }
+
+/* --- SIGALRM: setitimer(ITIMER_REAL) kept by procd --- */
+
+#define SIG_ALRM        14
+#define SI_KERNEL       0x80
+
+int64_t procd_alarm(struct proc *c, uint64_t first, uint64_t every, bool read_only,
+		    uint64_t *old_every)
+{
+	uint64_t now = aion_clock_ns();
+	int64_t left = c->alarm_at ? (int64_t)(c->alarm_at > now ? c->alarm_at - now : 1) : 0;
+	*old_every = c->alarm_every;
+	if (!read_only) {
+		c->alarm_at = first ? now + first : 0;
+		c->alarm_every = first ? every : 0;
+	}
+	return left;
+}
+
+uint64_t procd_alarms_due(void)
+{
+	uint64_t now = aion_clock_ns(), next = 0;
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &procd_table.p[i];
+		if (p->state != PROC_LIVE || !p->alarm_at)
+			continue;
+		if (p->alarm_at <= now) {
+			p->alarm_at = p->alarm_every ? now + p->alarm_every : 0;
+			enum proc_sig_route r = proc_sig_route(p, SIG_ALRM);
+			if (r == PROC_ROUTE_SEND && !procd_signal(p, SIG_ALRM, 0, SI_KERNEL, 0, true))
+				procd_finish(p, proc_status_signal(SIG_ALRM));
+			if (p->state != PROC_LIVE || !p->alarm_at)
+				continue;
+		}
+		if (!next || p->alarm_at < next)
+			next = p->alarm_at;
+	}
+	return next ? (next > now ? next - now : 1) : 0;
+}

@@ -37,6 +37,8 @@ struct proc {
 	uint64_t sig_caught, sig_ignored;
 	int32_t sig_from[64];
 	uint64_t sig_what[64];
+	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
+	uint64_t alarm_at, alarm_every;
 };
 
 struct proc_table {
