@@ -6,7 +6,9 @@
  *   again reach it as one entry with both bits.
  *   A thread blocked in RECV, and one in SLEEP_UNTIL for 10 s: the entry
  *   runs, then the call returns AION_EINTR (the context's rax), the
- *   sleeper within a second.
+ *   sleeper within a second. A CALL still queued returns AION_EINTR and
+ *   is never received afterwards; a CALL the server took is not cut: no
+ *   entry while it waits, then its reply arrives whole and the entry runs.
  *   Refusals: a handle without CONTROL (ERIGHTS), a thread with no entry
  *   (ENOENT), bits 0 (EINVAL), UPCALL_RETURN of a context the kernel did
  *   not write (EINVAL) or with a kernel rip (EINVAL).
@@ -80,14 +82,6 @@ static int64_t sleeper(uint64_t arg)
 	return 0;
 }
 
-/* The role of the bad-stack case: its stack pointer goes where nothing is mapped. */
-int64_t upcall_bad_stack_role(void)
-{
-	aion_upcall_set((uint64_t)utest_upcall_entry);
-	__asm__ volatile("movq $0x2000, %rsp\n1: jmp 1b");
-	return 0;
-}
-
 static bool wait_blocked(int64_t t)
 {
 	for (unsigned i = 0; i < 1000; i++) {
@@ -98,6 +92,67 @@ static bool wait_blocked(int64_t t)
 		aion_sleep_ns(MS);
 	}
 	return false;
+}
+
+static volatile uint64_t call_w0;
+
+static int64_t caller(uint64_t ep)
+{
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { 5, 0, 0 } };
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	blocked_result = aion_call((aion_handle_t)ep, &m, AION_FOREVER);
+	call_w0 = m.w[0];
+	return 0;
+}
+
+/* A queued CALL cut: EINTR, and nothing left for a receiver. */
+static int64_t queued_case(uint64_t stack, int64_t *later)
+{
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	blocked_result = 1;
+	int64_t t = aion_thread_spawn(caller, (uint64_t)ep, stack, UPCALL_PRIO);
+	if (t >= 0 && wait_blocked(t))
+		aion_thread_interrupt((aion_handle_t)t, 16);
+	utest_join(t);
+	struct aion_msg m;
+	*later = aion_recv((aion_handle_t)ep, &m, 20 * MS);
+	aion_handle_close((aion_handle_t)ep);
+	return blocked_result;
+}
+
+/* A taken CALL: held until the reply, which arrives whole; then the entry. */
+static int64_t taken_case(uint64_t stack, bool *held, bool *entered)
+{
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	blocked_result = 1;
+	call_w0 = 0;
+	int64_t t = aion_thread_spawn(caller, (uint64_t)ep, stack, UPCALL_PRIO);
+	struct aion_msg m;
+	int64_t got = t < 0 ? t : aion_recv((aion_handle_t)ep, &m, 1000 * MS);
+	uint32_t before = entries;
+	if (!got) {
+		aion_thread_interrupt((aion_handle_t)t, 32);
+		aion_sleep_ns(20 * MS);
+		*held = entries == before && blocked_result == 1;
+		struct aion_msg r = { .tag = AION_TAG(0, 0, 0), .w = { 77, 0, 0 } };
+		aion_reply(&r);
+	}
+	utest_join(t);
+	*entered = entries == before + 1 && seen_bits == (32 | 32ull << 32) && seen_rax == 0;
+	aion_handle_close((aion_handle_t)ep);
+	return got ? got : blocked_result == 0 && call_w0 == 77 ? 0 : -AION_EIO;
+}
+
+/* The role of the bad-stack case: its stack pointer goes where nothing is mapped. */
+int64_t upcall_bad_stack_role(void)
+{
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	__asm__ volatile("movq $0x2000, %rsp\n1: jmp 1b");
+	return 0;
 }
 
 /* Five interrupts of a spinner, one entry each, then two merged into one. */
@@ -194,6 +249,10 @@ void test_upcall(void)
 	int64_t recv_r = ep < 0 ? ep : blocked_case(receiver, (uint64_t)ep, stack,
 						    &recv_ms, &recv_in);
 	int64_t sleep_r = blocked_case(sleeper, 0, stack, &sleep_ms, &sleep_in);
+	int64_t later = 0;
+	bool held = false, taken_in = false;
+	int64_t queued = queued_case(stack, &later);
+	int64_t taken = taken_case(stack, &held, &taken_in);
 	refusals(stack, refused);
 	int64_t bad = bad_stack_case(&info);
 	if (ep >= 0)
@@ -204,15 +263,16 @@ void test_upcall(void)
 		  sleep_ms < 1000 && refused[0] == -AION_ERIGHTS && refused[1] == -AION_EINVAL &&
 		  refused[2] == -AION_EINVAL && refused[3] == -AION_EINVAL &&
 		  refused[4] == -AION_ENOENT && bad == 0 && info.state == AION_UNIT_FAULTED &&
-		  info.fault_vector == 14;
+		  info.fault_vector == 14 && queued == -AION_EINTR && later == -AION_ETIMEDOUT &&
+		  taken == 0 && held && taken_in;
+	/* Short: the line must fit one log line (256 bytes); names without AION_. */
+#define N(e) (aion_error_name(e) + 5)
 	utest_result(ok, "upcall",
-		     "spins=%u merged=0x%lx spin_bad=%u recv=%s recv_in=%d sleep=%s sleep_in=%d "
-		     "sleep_ms=%lu nocontrol=%s zero=%s magic=%s krip=%s noentry=%s bad=%s "
-		     "bad_state=%u bad_vector=%u",
-		     spins, (unsigned long)merged, spin_bad, aion_error_name(recv_r), recv_in,
-		     aion_error_name(sleep_r), sleep_in, (unsigned long)sleep_ms,
-		     aion_error_name(refused[0]), aion_error_name(refused[1]),
-		     aion_error_name(refused[2]), aion_error_name(refused[3]),
-		     aion_error_name(refused[4]), aion_error_name(bad), info.state,
-		     info.fault_vector);
+		     "spins=%u merged=0x%lx spin_bad=%u recv=%s,%d sleep=%s,%d,%lums "
+		     "refused=%s,%s,%s,%s,%s bad=%s,%u,%u queued=%s,%s taken=%s,%d,%d",
+		     spins, (unsigned long)merged, spin_bad, N(recv_r), recv_in, N(sleep_r),
+		     sleep_in, (unsigned long)sleep_ms, N(refused[0]), N(refused[1]),
+		     N(refused[2]), N(refused[3]), N(refused[4]), N(bad), info.state,
+		     info.fault_vector, N(queued), N(later), N(taken), held, taken_in);
+#undef N
 }
