@@ -80,7 +80,8 @@ enum proc_call {
 	PROC_SIGSTATE = 16,
 	/*
 	 * w0 signal: who sent the last one procd delivered to the caller,
-	 * forgotten once told. -> w0 sender pid (-EAGAIN: none kept),
+	 * forgotten once told. -> w0 sender pid (0: procd, SIGALRM;
+	 * -EAGAIN: none kept),
 	 * w1 si_code | (uint64_t)si_status << 32 (SIGCHLD: CLD_*, the status)
 	 */
 	PROC_SIGINFO = 17,

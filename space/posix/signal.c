@@ -95,7 +95,7 @@ static void fill_info(int sig, bool local, siginfo_t *si)
 		return;
 	}
 	long pid = __aion_proc_call(PROC_SIGINFO, (uint64_t)sig, 0, 0, &what);
-	si->si_code = pid > 0 ? (int)(int32_t)what : SI_USER;
+	si->si_code = pid >= 0 ? (int)(int32_t)what : SI_USER;
 	si->si_pid = pid > 0 ? (pid_t)pid : 0;
 	si->si_status = (int)(what >> 32);
 }

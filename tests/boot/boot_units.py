@@ -574,7 +574,7 @@ SIGNALS_LINES = [
     "ignored alive=1 kill=0",
     "computation interrupted=1 same=1 exit=0",
     "held default signaled=1 signal=15",
-    "setitimer pause r=-1 eintr=1 handled=1",
+    "setitimer pause r=-1 eintr=1 handled=1 code_kernel=1",
     "setitimer interval ticks=3 armed=1 every_us=20000",
     "alarm left=5",
     "done",

@@ -275,17 +275,31 @@ static void on_alrm(int sig)
 	alrm++;
 }
 
+static void on_alrm_info(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	alrm++;
+	last_code = si->si_code;
+}
+
 /* setitimer(ITIMER_REAL): once, then every 20 ms; alarm's seconds left. */
 static void timers(void)
 {
-	catch(SIGALRM, on_alrm, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_alrm_info;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGALRM, &sa, NULL);
 	struct itimerval once = { { 0, 0 }, { 0, 50000 } }, every = { { 0, 20000 }, { 0, 20000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } }, cur;
 	alrm = 0;
 	setitimer(ITIMER_REAL, &once, NULL);
 	errno = 0;
 	int r = pause();
-	say("setitimer pause r=%d eintr=%d handled=%d", r, errno == EINTR, alrm);
+	say("setitimer pause r=%d eintr=%d handled=%d code_kernel=%d", r, errno == EINTR, alrm,
+	    last_code == SI_KERNEL);
+	catch(SIGALRM, on_alrm, 0);
 	alrm = 0;
 	setitimer(ITIMER_REAL, &every, NULL);
 	while (alrm < 3)

@@ -21,6 +21,7 @@ bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32
 		 * without the POSIX layer): the caller falls back to the default. */
 		return false;
 	}
+	p->sig_kept |= 1ull << (sig - 1);
 	p->sig_from[sig - 1] = from;
 	p->sig_what[sig - 1] = (uint32_t)code | (uint64_t)(uint32_t)status << 32;
 	if (cut_wait && p->waiting) {
@@ -46,12 +47,11 @@ void procd_child_ended(const struct proc *child, int32_t status)
 
 int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what)
 {
-	if (sig < 1 || sig > 64 || !c->sig_from[sig - 1])
+	if (sig < 1 || sig > 64 || !(c->sig_kept & (1ull << (sig - 1))))
 		return -PROC_EAGAIN;
-	int32_t from = c->sig_from[sig - 1];
 	*what = c->sig_what[sig - 1];
-	c->sig_from[sig - 1] = 0;
-	return from;
+	c->sig_kept &= ~(1ull << (sig - 1));
+	return c->sig_from[sig - 1];
 }
 
 /* --- SIGALRM: setitimer(ITIMER_REAL) kept by procd --- */

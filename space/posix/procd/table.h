@@ -33,8 +33,9 @@ struct proc {
 	int32_t wait_pid;
 	uint32_t wait_opts;
 	/* signals (signals.c): caught and ignored sets (bit s-1), and who
-	 * sent each delivered one (0: none kept) with si_code | status << 32 */
-	uint64_t sig_caught, sig_ignored;
+	 * sent each delivered one (pid, 0 procd itself; kept while its bit
+	 * is in sig_kept) with si_code | status << 32 */
+	uint64_t sig_caught, sig_ignored, sig_kept;
 	int32_t sig_from[64];
 	uint64_t sig_what[64];
 	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
