@@ -42,6 +42,7 @@ long __aion_errno(int64_t e)
 	case AION_EACCES: return -EACCES;
 	case AION_EFBIG: return -EFBIG;
 	case AION_EXDEV: return -EXDEV;
+	case AION_EINTR: return -EINTR;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -71,10 +72,12 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 	}
 	if (c->in_len > AION_IPC_PAYLOAD_MAX)
 		return -EINVAL;
+	struct aion_msg m;
+	int64_t err, r;
+	uint32_t intr = __aion_sig_intr;
+again:
 	if (c->in_len)
 		memcpy(vfs_buf.payload, c->in, c->in_len);
-	struct aion_msg m;
-	int64_t err;
 	/* EINTR: a signal came before vfsd took the call; it was not sent. */
 	do {
 		m = (struct aion_msg){ .tag = AION_TAG(c->label, c->in_len, 0) |
@@ -84,7 +87,12 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 	} while (err == -AION_EINTR);
 	if (err)
 		return __aion_errno(err);
-	int64_t r = (int64_t)m.w[0];
+	r = (int64_t)m.w[0];
+	/* A server that blocked us answers AION_EINTR after it had a signal
+	 * sent to us (docs/posix.md "Signals"): the call ends EINTR only if
+	 * a handler without SA_RESTART ran; else it is made again. */
+	if (r == -AION_EINTR && __aion_sig_intr == intr && !AION_TAG_CAPS(m.tag))
+		goto again;
 	c->reply_w1 = m.w[1];
 	c->out_len = 0;
 	c->cap_out = 0;
