@@ -53,7 +53,8 @@
 	X(EACCES,    39, "permission bits refuse it")                   \
 	X(EFBIG,     40, "file too large")                              \
 	X(EXDEV,     41, "crosses file systems or capabilities")         \
-	X(EPIPE,     42, "the other end of a pipe or stream is closed")
+	X(EPIPE,     42, "the other end of a pipe or stream is closed") \
+	X(EINTR,     43, "interrupted (THREAD_INTERRUPT)")
 
 enum aion_error {
 	AION_OK = 0,

@@ -98,6 +98,31 @@ enum proc_call {
 	/* w0 pid: the image is dropped (its load failed) -> 0 */
 	PROC_EXEC_CANCEL = 14,
 	/* 15: reserved for exec and spawn */
+	/*
+	 * Signals (docs/posix.md "Signals"). w0 the signals the caller
+	 * catches, w1 those it ignores (bit s-1: signal s). KILL then drops
+	 * an ignored signal, and one whose default is to do nothing unless
+	 * caught; any other it sends with THREAD_INTERRUPT (bit s-1) to the
+	 * process's first thread, whose POSIX layer masks, queues or runs
+	 * it, and answers the process's blocked WAIT4 with -EINTR. -> 0
+	 */
+	PROC_SIGSTATE = 16,
+	/*
+	 * w0 signal: who sent the last one procd delivered to the caller,
+	 * forgotten once told. -> w0 sender pid (0: procd, SIGALRM;
+	 * -EAGAIN: none kept),
+	 * w1 si_code | (uint64_t)si_status << 32 (SIGCHLD: CLD_*, the status)
+	 */
+	PROC_SIGINFO = 17,
+	/* w0 signal: the caller ends killed by it (its default action) -> 0 */
+	PROC_SIGEXIT = 18,
+	/*
+	 * setitimer(ITIMER_REAL): w0 first expiry in ns from now (0:
+	 * disarm), w1 the interval after it (0: once), w2 1: only read.
+	 * procd sends SIGALRM (si_code SI_KERNEL) when it expires. A fork's
+	 * child starts with none. -> w0 the ns that were left, w1 the interval
+	 */
+	PROC_ALARM = 19,
 };
 
 #define PROC_EXEC_SELF          0
@@ -110,6 +135,7 @@ enum proc_call {
 #define PROC_EPERM      1
 #define PROC_ENOENT     2
 #define PROC_ESRCH      3
+#define PROC_EINTR      4
 #define PROC_ECHILD     10
 #define PROC_EAGAIN     11
 #define PROC_ENOMEM     12

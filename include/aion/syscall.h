@@ -340,7 +340,26 @@
 	/* The caller's unit ends with code, every thread of it (POSIX exit). */             \
 	X(UNIT_EXIT,           unit_exit,           50, OWN,                                 \
 		USE(VAL(0)),                                                                 \
-		DOC("`code`", "does not return", "–"))
+		DOC("`code`", "does not return", "–"))                                       \
+	/* Upcalls (aion/upcall.h): bits for a thread's registered entry; a  */             \
+	/* blocked thread's call returns EINTR unless a server took it.      */             \
+	X(THREAD_INTERRUPT,    thread_interrupt,    51, ARGS2(aion_handle_t, thread,         \
+		uint64_t, bits),                                                             \
+		USE(HANDLE(THREAD, CONTROL), VAL(1)),                                        \
+		DOC("`thread`, `bits` (≠ 0)", "0",                                           \
+		    "handle (thread, `CONTROL`); `EINVAL` bits 0; `EDEAD` the thread "       \
+		    "ended; `ENOENT` no entry registered (nothing kept)"))                   \
+	X(UPCALL_SET,          upcall_set,          52, ARGS1(uint64_t, entry),              \
+		USE(ADDR),                                                                   \
+		DOC("`entry` (0: none) for the calling thread", "0",                         \
+		    "`EFAULT` entry outside the user half"))                                 \
+	X(UPCALL_RETURN,       upcall_return,       53, ARGS1(                               \
+		const struct aion_upcall_context *, ctx),                                    \
+		USE(BUF_IN),                                                                 \
+		DOC("`ctx` (0: only unmask)", "unmasks upcalls; with ctx, resumes it "       \
+		    "(every register restored)",                                             \
+		    "`EFAULT`; `EINVAL` not a context the kernel wrote (magic), or rip/rsp " \
+		    "outside the user half"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

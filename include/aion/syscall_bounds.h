@@ -90,6 +90,9 @@
 	X(FUTEX_WAIT,          "copy 4 bytes; O(1) link; O(log sleepers) deadline")     \
 	X(FUTEX_WAKE,          "a walk of one of 64 wait chains: ≤ 512 links (every "  \
 	                       "waiting thread, THREAD_MAX), ≤ count woken")           \
-	X(UNIT_EXIT,           "O(threads of the unit) ≤ 512: each ended and reaped")
+	X(UNIT_EXIT,           "O(threads of the unit) ≤ 512: each ended and reaped")  \
+	X(THREAD_INTERRUPT,    "O(1) (a blocked target leaves one queue)")             \
+	X(UPCALL_SET,          "O(1)")                                                  \
+	X(UPCALL_RETURN,       "copy 160 bytes")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

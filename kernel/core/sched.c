@@ -171,9 +171,10 @@ int sched_sleep_until(uint64_t deadline_ns)
 	int err = sleepq_insert(&s->sleepers, &cur->sleep, deadline_ns);
 	if (err)
 		return err;
+	cur->wake_result = 0;           /* -AION_EINTR if interrupted (upcall.c) */
 	cur->state = AION_THREAD_SLEEPING;
 	pick_and_switch(s);
-	return 0;
+	return (int)cur->wake_result;
 }
 
 void sched_block(void)

@@ -120,5 +120,5 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 		r = arch_syscall_restart(t);
 	}
 	sched_preempt_point();
-	return r;
+	return upcall_on_return(t, r);
 }

@@ -78,6 +78,11 @@ struct thread {
 		struct thread *next, *prev;
 		bool queued;            /* on a wait chain */
 	} futex;
+	struct {                        /* upcalls (upcall.c, aion/upcall.h) */
+		uint64_t entry;         /* 0: none registered */
+		uint64_t pending;       /* bits not yet given to the entry */
+		bool masked;            /* in an entry until UPCALL_RETURN */
+	} upcall;
 };
 
 /* Boot: page tables for every kernel stack slot. */
@@ -104,6 +109,12 @@ void anon_map_dropped(struct thread *t);
 void thread_reap(struct thread *t);
 
 void thread_release(struct thread *t);
+
+/*
+ * The running thread t returns to user mode with rax: if bits are pending
+ * for its upcall entry (upcall.c), it enters it; the rax it enters with.
+ */
+int64_t upcall_on_return(struct thread *t, int64_t rax);
 
 /* The running thread faulted in user mode: end its unit, switch away. */
 void thread_user_fault(uint32_t vector, const char *name, uint64_t err,

@@ -91,6 +91,7 @@ void __aion_fork_child(uint64_t ep)
 	aion_thread_set_tls(AION_HANDLE_SELF, fork_tp);
 	__aion_proc_forked(ep);
 	__aion_vfs_forked();
+	__aion_sig_start(1);
 }
 
 /* A child that could not be made whole: ended and reaped at once. */

@@ -261,4 +261,30 @@ _Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
  * TLS, then ends the thread (a detached thread's last step). */
 _Noreturn void __aion_unmapself(void *base, size_t size) POSIX_HIDDEN;
 
+/* Signals (signal.c, docs/posix.md "Signals"): Linux's calls and results. */
+struct timespec;
+union sigval;
+long __aion_rt_sigaction(long sig, const void *sa, void *old, long size) POSIX_HIDDEN;
+long __aion_rt_sigprocmask(long how, const uint64_t *set, uint64_t *old, long size) POSIX_HIDDEN;
+long __aion_rt_sigpending(uint64_t *set, long size) POSIX_HIDDEN;
+long __aion_rt_sigsuspend(const uint64_t *set, long size) POSIX_HIDDEN;
+long __aion_rt_sigtimedwait(const uint64_t *set, void *info, const struct timespec *ts,
+			    long size) POSIX_HIDDEN;
+long __aion_pause(void) POSIX_HIDDEN;
+/* ITIMER_REAL (procd's PROC_ALARM); the others -EINVAL. */
+long __aion_setitimer(long which, const void *in, void *old) POSIX_HIDDEN;
+long __aion_getitimer(long which, void *cur) POSIX_HIDDEN;
+/* tkill of the calling thread: the signal runs before it returns. */
+long __aion_sig_raise(long sig) POSIX_HIDDEN;
+/* The upcall entry registered (at start; forked: a child's first thread). */
+void __aion_sig_start(int forked) POSIX_HIDDEN;
+/* The default action "terminate": the process ends with sig as its status. */
+_Noreturn void __aion_sig_exit(int sig) POSIX_HIDDEN;
+/* Bumped when a handler without SA_RESTART ran: a blocking call that
+ * returned EINTR ends with EINTR only when this moved (else it goes on). */
+extern volatile uint32_t __aion_sig_intr POSIX_HIDDEN;
+/* The IPC buffer's content kept aside (back 0) and put back (back 1). */
+struct aion_ipc_buffer;
+void __aion_vfs_buf_keep(struct aion_ipc_buffer *save, int back) POSIX_HIDDEN;
+
 #endif

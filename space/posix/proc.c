@@ -25,8 +25,14 @@ long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64
 {
 	if (!__aion_proc_ep)
 		return -ENOSYS;
-	struct aion_msg m = { .tag = AION_TAG(label, 0, 0), .w = { a, b, c } };
-	if (aion_call((aion_handle_t)__aion_proc_ep, &m, AION_FOREVER))
+	struct aion_msg m;
+	int64_t err;
+	/* EINTR: a signal came before procd took the call; it was not sent. */
+	do {
+		m = (struct aion_msg){ .tag = AION_TAG(label, 0, 0), .w = { a, b, c } };
+		err = aion_call((aion_handle_t)__aion_proc_ep, &m, AION_FOREVER);
+	} while (err == -AION_EINTR);
+	if (err)
 		return -EIO;            /* procd is gone */
 	if (w1)
 		*w1 = m.w[1];
@@ -70,7 +76,13 @@ long __aion_wait4(long pid, int *status, long options, struct rusage *ru)
 	if (options & ~(long)WAIT_OPTS_KNOWN)
 		return -EINVAL;
 	/* No stopped children yet: WUNTRACED and WCONTINUED find nothing more. */
-	long r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid, (uint64_t)(options & WNOHANG), 0, &st);
+	/* procd answers EINTR when it sends us a signal: the wait goes on
+	 * unless a handler without SA_RESTART ran. */
+	uint32_t intr = __aion_sig_intr;
+	long r;
+	do
+		r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid, (uint64_t)(options & WNOHANG), 0, &st);
+	while (r == -EINTR && __aion_sig_intr == intr);
 	if (r > 0) {
 		if (status)
 			*status = (int)st;

@@ -105,6 +105,7 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		/* Made by execve: the fds, cwd and umask it keeps. */
 		__aion_exec_inherit(st->posix_exec, st->posix_exec_size);
 	}
+	__aion_sig_start(0);
 
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */
 	uint64_t seed = aion_clock_ns() * 0x9e3779b97f4a7c15ull;

@@ -167,6 +167,29 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_kill(a, b);
 	case SYS_tgkill:
 		return a == __aion_getpid() ? __aion_tkill(b, c) : -ESRCH;
+	case SYS_rt_sigaction:
+		return __aion_rt_sigaction(a, (const void *)b, (void *)c, d);
+	case SYS_rt_sigprocmask:
+		return __aion_rt_sigprocmask(a, (const uint64_t *)b, (uint64_t *)c, d);
+	case SYS_rt_sigpending:
+		return __aion_rt_sigpending((uint64_t *)a, b);
+	case SYS_rt_sigsuspend:
+		return __aion_rt_sigsuspend((const uint64_t *)a, b);
+	case SYS_rt_sigtimedwait:
+		return __aion_rt_sigtimedwait((const uint64_t *)a, (void *)b,
+					      (const struct timespec *)c, d);
+	case SYS_pause:
+		return __aion_pause();
+	case SYS_setitimer:
+		return __aion_setitimer(a, (const void *)b, (void *)c);
+	case SYS_getitimer:
+		return __aion_getitimer(a, (void *)b);
+	case SYS_alarm: {
+		/* musl's alarm uses setitimer; a direct call the same way. */
+		struct { long s, us, s2, us2; } in = { 0, 0, a, 0 }, old;
+		long r = __aion_setitimer(0, &in, &old);
+		return r < 0 ? r : old.s2 + !!old.us2;
+	}
 	case SYS_setpgid:
 		return __aion_setpgid(a, b);
 	case SYS_getpgid:

@@ -52,6 +52,7 @@ static long errno_of(int64_t aion_err)
 	switch (aion_err) {
 	case -AION_EAGAIN: return -EAGAIN;
 	case -AION_ETIMEDOUT: return -ETIMEDOUT;
+	case -AION_EINTR: return -EINTR;
 	case -AION_EFAULT: return -EFAULT;
 	case -AION_ENOMEM: case -AION_ENOSPC: return -EAGAIN;
 	default: return -EINVAL;
@@ -201,13 +202,13 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 }
 
 /*
- * tkill: no signal handlers yet. pthread_cancel sets the target's cancel
+ * tkill. pthread_cancel sets the target's cancel
  * flag, then sends SIGCANCEL to interrupt it; the flag alone acts at the
  * target's next cancellation point (__syscall_cp_asm, the overlay), so
  * that signal is accepted and dropped. A target blocked in a futex stays
  * blocked until something else wakes it (docs/posix.md, Threads). Any
- * other signal takes its default action, which is the whole process's:
- * procd's kill of this process (raise and abort end it with their signal).
+ * other signal to the calling thread runs at once (signal.c); to another
+ * thread, it goes to the process through procd (docs/posix.md, Signals).
  */
 #define SIGCANCEL               33      /* musl's internal cancel signal */
 
@@ -215,7 +216,10 @@ long __aion_tkill(long tid, long sig)
 {
 	if (tid <= 0 || tid >= next_tid)
 		return -ESRCH;
-	return sig == SIGCANCEL ? 0 : __aion_kill(__aion_getpid(), sig);
+	if (sig == SIGCANCEL)
+		return 0;
+	/* Our own thread: at once (raise); another: the process's, through procd. */
+	return tid == __aion_gettid() ? __aion_sig_raise(sig) : __aion_kill(__aion_getpid(), sig);
 }
 
 /* Relative timeout to a monotonic deadline; 0: none; -1: invalid. */

@@ -126,7 +126,8 @@ static int timespec_ns(const struct timespec *ts, uint64_t *ns)
 	return 0;
 }
 
-/* No signals interrupt a sleep yet, so it always runs out and rem is 0. */
+/* A signal whose handler has no SA_RESTART ends the sleep with EINTR and
+ * the time left in rem; any other keeps it going to the same deadline. */
 long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 			    struct timespec *rem)
 {
@@ -142,7 +143,16 @@ long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 	 * clock never jumps here. */
 	uint64_t left = !(flags & TIMER_ABSTIME) ? want : want > now ? want - now : 0;
 	uint64_t mono = aion_clock_ns();
-	aion_sleep_until(left > UINT64_MAX - mono ? UINT64_MAX : mono + left);
+	uint64_t deadline = left > UINT64_MAX - mono ? UINT64_MAX : mono + left;
+	uint32_t intr = __aion_sig_intr;
+	while (aion_sleep_until(deadline) == -AION_EINTR) {
+		if (__aion_sig_intr == intr)
+			continue;
+		uint64_t now2 = aion_clock_ns(), rest = deadline > now2 ? deadline - now2 : 0;
+		if (rem && !(flags & TIMER_ABSTIME))
+			*rem = (struct timespec){ (time_t)(rest / NS_PER_S), (long)(rest % NS_PER_S) };
+		return -EINTR;
+	}
 	if (rem && !(flags & TIMER_ABSTIME))
 		*rem = (struct timespec){ 0, 0 };
 	return 0;

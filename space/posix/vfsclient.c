@@ -112,6 +112,7 @@ long __aion_errno(int64_t e)
 	case AION_ENETUNREACH: return -ENETUNREACH;
 	case AION_ENOTCONN: return -ENOTCONN;
 	case AION_EADDRINUSE: return -EADDRINUSE;
+	case AION_EINTR: return -EINTR;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -129,6 +130,14 @@ uint64_t __aion_lock_owner(void)
 	return lock_owner;
 }
 
+void __aion_vfs_buf_keep(struct aion_ipc_buffer *save, int back)
+{
+	if (back)
+		memcpy(&vfs_buf, save, sizeof(vfs_buf));
+	else
+		memcpy(save, &vfs_buf, sizeof(vfs_buf));
+}
+
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 {
 	struct aion_ipc_buffer *b = __aion_ipc_buf();
@@ -137,19 +146,31 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 		return -EIO;
 	if (c->in_len > AION_IPC_PAYLOAD_MAX || c->accept_cap > 2 || c->cap_in_len > 1)
 		return -EINVAL;
+	struct aion_msg m;
+	int64_t err, r;
+	uint32_t intr = __aion_sig_intr;
+again:
 	if (c->in_len)
 		memcpy(b->payload, c->in, c->in_len);
 	if (c->cap_in_len) {
 		b->caps[0] = c->cap_in;
 		b->cap_rights[0] = AION_RIGHT_SEND;
 	}
-	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, c->cap_in_len) |
-				     AION_TAG_ACCEPT(c->accept_cap),
-			      .w = { c->w0, c->w1, c->w2 } };
-	int64_t err = aion_call(cap, &m, AION_FOREVER);
+	/* EINTR: a signal came before the server took the call; it was not sent. */
+	do {
+		m = (struct aion_msg){ .tag = AION_TAG(c->label, c->in_len, c->cap_in_len) |
+					      AION_TAG_ACCEPT(c->accept_cap),
+				       .w = { c->w0, c->w1, c->w2 } };
+		err = aion_call(cap, &m, AION_FOREVER);
+	} while (err == -AION_EINTR);
 	if (err)
 		return __aion_errno(err);
-	int64_t r = (int64_t)m.w[0];
+	r = (int64_t)m.w[0];
+	/* A server that blocked us answers AION_EINTR after it had a signal
+	 * sent to us (docs/posix.md "Signals"): the call ends EINTR only if
+	 * a handler without SA_RESTART ran; else it is made again. */
+	if (r == -AION_EINTR && __aion_sig_intr == intr && !AION_TAG_CAPS(m.tag))
+		goto again;
 	c->reply_w1 = m.w[1];
 	c->reply_w2 = m.w[2];
 	c->out_len = 0;

@@ -65,6 +65,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_XM] = "fault-xm",
 		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
 		[ROLE_FPU_ECHO] = "fpu-echo", [ROLE_FUTEX_WAITERS] = "futex-waiters",
+		[ROLE_UPCALL_BAD_STACK] = "upcall-bad-stack",
 	};
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
@@ -204,6 +205,7 @@ static const struct {
 	{ "posixforkfiles", test_posixforkfiles },
 	{ "posixexec", test_posixexec },
 	{ "posixspawn", test_posixspawn },
+	{ "posixsignals", test_posixsignals },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },
@@ -216,6 +218,7 @@ static const struct {
 	{ "vfspipes", test_vfspipes },
 	{ "posixthreads", test_posixthreads },
 	{ "futex", test_futex },
+	{ "upcall", test_upcall },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

@@ -21,6 +21,8 @@
  *                posix_spawn(p) with file actions and attributes, vfork
  *   posixprocid  procd with tests/posix/procid.c: its guards (badge, kill's
  *                refusals, the lent handle taken back, SPAWN)
+ *   posixsignals procd with tests/posix/signals.c: handlers, masks,
+ *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
  *                "files"; exit 0
  *   posixnofs    the same program without it, unit "nofs": its first
@@ -434,6 +436,12 @@ static void run_procd(const char *test, const char *prog, enum fs_give give)
 void test_posixfork(void)
 {
 	run_procd("posixfork", "fork", FS_NONE);
+}
+
+void test_posixsignals(void)
+{
+	run_args("posixsignals", "procd", "signals", 6144, posix_procd_elf, posix_procd_elf_end,
+		 FS_NONE);
 }
 
 void test_posixprocid(void)

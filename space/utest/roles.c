@@ -205,6 +205,8 @@ int64_t role_main(enum role role)
 		return fpu_role(role);
 	case ROLE_FUTEX_WAITERS:
 		return futex_waiters_role();
+	case ROLE_UPCALL_BAD_STACK:
+		return upcall_bad_stack_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -61,6 +61,7 @@ enum role {
 	ROLE_FPU_YIELD,         /* its own x87/SSE values, checked across yields (fpu_tests.c) */
 	ROLE_FPU_ECHO,          /* the same across calls it answers on CHILD_CAP */
 	ROLE_FUTEX_WAITERS,     /* five threads waiting in FUTEX_WAIT (futex_tests.c) */
+	ROLE_UPCALL_BAD_STACK,  /* an upcall entry, then spins on an unmapped stack (upcall_tests.c) */
 	ROLE_COUNT
 };
 
@@ -186,6 +187,7 @@ void test_posixprocid(void);
 void test_posixforkfiles(void);
 void test_posixexec(void);
 void test_posixspawn(void);
+void test_posixsignals(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixpipes(void);
@@ -199,6 +201,8 @@ void test_vfspipes(void);
 void test_posixthreads(void);
 void test_futex(void);           /* futex_tests.c: FUTEX_WAIT/WAKE, THREAD_SET_TLS */
 int64_t futex_waiters_role(void);
+void test_upcall(void);          /* upcall_tests.c: THREAD_INTERRUPT, UPCALL_SET/RETURN */
+int64_t upcall_bad_stack_role(void);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
 

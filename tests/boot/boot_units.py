@@ -477,6 +477,21 @@ def check_futex(v, line, node, verdict):
     check(num(v, "waited_ms", line) >= 20, f"FUTEX_WAIT returned before its deadline: {line}")
 
 
+def check_upcall(v, line, node, verdict):
+    """space/utest/upcall_tests.c: THREAD_INTERRUPT of a spinning thread (its
+    registers intact), of threads blocked in RECV and SLEEP_UNTIL (EINTR
+    after the entry ran), of a queued CALL (EINTR, never received) and of
+    a CALL the server took (held until its reply), the refusals, and a
+    unit whose stack cannot take the context (it ends with a page fault)."""
+    print(f"upcall: {line.split('ok ', 1)[-1]}")
+    expect(v, line, spins="5", merged="0x300", spin_bad="0", recv="EINTR,1",
+           refused="ERIGHTS,EINVAL,EINVAL,EINVAL,ENOENT", bad="OK,3,14",
+           queued="EINTR,ETIMEDOUT", taken="OK,1,1")
+    sleep = v.get("sleep", "")
+    check(re.fullmatch(r"EINTR,1,\d+ms", sleep) is not None and int(sleep.split(",")[2][:-2]) < 1000,
+          f"the interrupted sleep did not end early with EINTR after its entry: {line}")
+
+
 # What tests/posix/printf.c must print, exactly and in this order (glibc
 # prints the same for each line).
 PRINTF_LINES = [
@@ -616,6 +631,37 @@ def check_posixspawn(v, line, node, verdict):
     """procd ran tests/posix/spawn.c: SPAWN_LINES in order (the spawned
     check's bits in `actions exit=0`); exit code 0."""
     expect_lines(node, verdict, r"\bspawn: spawn: (.*?)\r?$", "posixspawn", SPAWN_LINES)
+    expect(v, line, exit_code="0")
+
+
+# What tests/posix/signals.c must print, in order (Linux with musl-gcc the same).
+SIGNALS_LINES = [
+    "raise handled=1",
+    "masked ran=0 pending=1 unmasked ran=1 pending=0",
+    "raise siginfo signo=10 code_tkill=1 pid_self=1",
+    "kill self r=0 signo=10 code_user=1 pid_self=1",
+    "sigkill catch r=-1 einval=1",
+    "sigsuspend r=-1 eintr=1 handled=1 from_child=1",
+    "sigchld handled=1 pid_child=1 code_exited=1 status=3 exit=3",
+    "nanosleep r=-1 eintr=1 handled=1 rem_ok=1",
+    "wait4 r=-1 eintr=1 handled=1",
+    "wait4 restart child=1 handled=1 exit=5",
+    "resethand handled=1 now_default=1",
+    "ignored alive=1 kill=0",
+    "computation interrupted=1 same=1 exit=0",
+    "held default signaled=1 signal=15",
+    "setitimer pause r=-1 eintr=1 handled=1 code_kernel=1",
+    "setitimer interval ticks=3 armed=1 every_us=20000",
+    "alarm left=5",
+    "done",
+]
+
+
+def check_posixsignals(v, line, node, verdict):
+    """procd ran tests/posix/signals.c as its first process: SIGNALS_LINES
+    in order, no FAIL; procd ended with its exit code 0."""
+    expect_lines(node, verdict, r"\bsignals: signals: (.*?)\r?$", "posixsignals",
+                 SIGNALS_LINES)
     expect(v, line, exit_code="0")
 
 
@@ -844,10 +890,12 @@ def check_fpu(v, line, node, verdict):
 
 CHECKS = {
     "fpu": check_fpu,
+    "upcall": check_upcall,
     "posix": check_posix,
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
+    "posixsignals": check_posixsignals,
     "posixprocid": check_posixprocid,
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,

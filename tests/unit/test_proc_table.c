@@ -178,6 +178,23 @@ static void test_kill_targets(void **state)
 	assert_int_equal(proc_sig_action(65), PROC_SIG_BAD);
 }
 
+/* What KILL does with a signal, from the sets a process told procd. */
+static void test_sig_route(void **state)
+{
+	(void)state;
+	struct proc p = { .pid = 5, .state = PROC_LIVE };
+	assert_int_equal(proc_sig_route(&p, 15), PROC_ROUTE_SEND);     /* default ends: its layer decides */
+	assert_int_equal(proc_sig_route(&p, 17), PROC_ROUTE_DROP);     /* SIGCHLD, default nothing */
+	assert_int_equal(proc_sig_route(&p, 9), PROC_ROUTE_END);
+	p.sig_caught = 1ull << (17 - 1);
+	p.sig_ignored = 1ull << (15 - 1);
+	assert_int_equal(proc_sig_route(&p, 17), PROC_ROUTE_SEND);     /* caught */
+	assert_int_equal(proc_sig_route(&p, 15), PROC_ROUTE_DROP);     /* ignored */
+	p.sig_ignored = p.sig_caught = 1ull << (9 - 1);                 /* no one catches SIGKILL */
+	assert_int_equal(proc_sig_route(&p, 9), PROC_ROUTE_END);
+	assert_int_equal(proc_sig_route(&p, 64), PROC_ROUTE_SEND);
+}
+
 static void test_statuses(void **state)
 {
 	(void)state;
@@ -302,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup(test_acts_only_for_caller, setup),
 		cmocka_unit_test_setup(test_setpgid_rules, setup),
 		cmocka_unit_test_setup(test_kill_targets, setup),
+		cmocka_unit_test_setup(test_sig_route, setup),
 		cmocka_unit_test_setup(test_statuses, setup),
 		cmocka_unit_test_setup(test_random_calls, setup),
 	};

@@ -5,6 +5,7 @@
  * writing IPC results into the frame.
  */
 #include "aion/object.h"
+#include "aion/upcall.h"
 #include "arch.h"
 #include "arch/cpu.h"
 #include "arch/fpu.h"
@@ -14,6 +15,7 @@
 #include "common/string.h"
 #include "thread.h"
 #include "unit.h"
+#include "usercopy.h"
 
 extern char thread_trampoline[];
 
@@ -105,4 +107,49 @@ void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 	f->rdx = w0;
 	f->r10 = w1;
 	f->r8 = w2;
+}
+
+/* --- upcalls (core/upcall.c, aion/upcall.h) --- */
+
+int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
+			  uint64_t *fault_addr)
+{
+	struct trap_frame *f = frame_of(t);
+	struct aion_upcall_context c = {
+		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12,
+		.r11 = f->r11, .r10 = f->r10, .r9 = f->r9, .r8 = f->r8,
+		.rbp = f->rbp, .rdi = f->rdi, .rsi = f->rsi, .rdx = f->rdx,
+		.rcx = f->rcx, .rbx = f->rbx, .rax = (uint64_t)rax,
+		.rip = f->rip, .rflags = f->rflags, .rsp = f->rsp,
+		.bits = bits, .magic = AION_UPCALL_MAGIC,
+	};
+	/* Below the red zone the interrupted code may use, 16-aligned. A
+	 * stack pointer near 0 wraps to the kernel half: the copy refuses it. */
+	uint64_t sp = ((f->rsp - AION_UPCALL_RED_ZONE) & ~15ull) - sizeof(c);
+	*fault_addr = sp;
+	int err = copy_to_user(sp, &c, sizeof(c));
+	if (err)
+		return err;
+	f->rip = entry;
+	f->rsp = sp;
+	f->rdi = sp;
+	f->rsi = bits;
+	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;        /* DF clear, as the ABI wants */
+	return (int64_t)bits;
+}
+
+void arch_upcall_restore(struct thread *t, const struct aion_upcall_context *c)
+{
+	struct trap_frame *f = frame_of(t);
+
+	f->r15 = c->r15; f->r14 = c->r14; f->r13 = c->r13; f->r12 = c->r12;
+	f->r11 = c->r11; f->r10 = c->r10; f->r9 = c->r9; f->r8 = c->r8;
+	f->rbp = c->rbp; f->rdi = c->rdi; f->rsi = c->rsi; f->rdx = c->rdx;
+	f->rcx = c->rcx; f->rbx = c->rbx;
+	f->rip = c->rip;
+	f->rsp = c->rsp;
+	/* Only the arithmetic flags and DF: never IOPL, TF, NT, VM, ... */
+	f->rflags = (c->rflags & AION_UPCALL_RFLAGS_USER) | RFLAGS_IF | RFLAGS_RESERVED;
+	f->cs = GDT_UCODE | 3;
+	f->ss = GDT_UDATA | 3;
 }

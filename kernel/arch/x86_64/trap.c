@@ -117,4 +117,6 @@ void trap_dispatch(struct trap_frame *f)
 	else
 		interrupt(f);
 	sched_preempt_point();
+	if (f->cs & 3)
+		f->rax = (uint64_t)upcall_on_return(sched_current(), (int64_t)f->rax);
 }

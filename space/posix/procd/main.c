@@ -110,7 +110,23 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 	c->wait_opts = opts;
 }
 
-/* KILL with default actions; *self: the caller is among those ended. */
+/* One target of KILL: sent, dropped, or ended; *self: the caller ends. */
+static void kill_one(struct proc *c, struct proc *p, int32_t sig, bool *self)
+{
+	enum proc_sig_route r = proc_sig_route(p, sig);
+	if (r == PROC_ROUTE_DROP)
+		return;
+	if (r == PROC_ROUTE_SEND && procd_signal(p, sig, c->pid, 0 /* SI_USER */, 0, true))
+		return;
+	if (proc_sig_action(sig) != PROC_SIG_END)
+		return;                 /* caught, but no entry to run it: nothing */
+	if (p == c)
+		*self = true;
+	else
+		procd_finish(p, proc_status_signal(sig));
+}
+
+/* KILL; *self: the caller is among those ended. */
 static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 {
 	int32_t pid;
@@ -120,21 +136,16 @@ static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 		return -PROC_EINVAL;
 	if (pid == -1 || pid == PROC_PID_REAPER)
 		return -PROC_EPERM;     /* "every process", and procd itself */
-	enum proc_sig_action a = sig ? proc_sig_action((int32_t)sig) : PROC_SIG_IGNORE;
-	if (a == PROC_SIG_BAD)
-		return -PROC_EINVAL;
+	if (sig && proc_sig_action((int32_t)sig) == PROC_SIG_BAD)
+		return -PROC_EINVAL;    /* stop signals: with job control */
 	bool any = false;
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		struct proc *p = &procd_table.p[i];
 		if (!proc_kill_names(c, pid, p))
 			continue;
 		any = true;
-		if (a != PROC_SIG_END || p->state != PROC_LIVE)
-			continue;
-		if (p == c)
-			*self = true;
-		else
-			procd_finish(p, proc_status_signal((int32_t)sig));
+		if (sig && p->state == PROC_LIVE)
+			kill_one(c, p, (int32_t)sig, self);
 	}
 	return any ? 0 : -PROC_ESRCH;
 }
@@ -259,6 +270,31 @@ static void serve(const struct aion_msg *m)
 	case PROC_EXEC_CANCEL:
 		reply(arg_pid(m->w[0], &a) ? procd_exec_cancel(c, a) : -PROC_ESRCH, 0);
 		return;
+	case PROC_SIGSTATE:
+		c->sig_caught = m->w[0];
+		c->sig_ignored = m->w[1];
+		reply(0, 0);
+		return;
+	case PROC_SIGINFO: {
+		uint64_t what = 0;
+		int64_t from = procd_siginfo(c, m->w[0], &what);
+		reply(from, what);
+		return;
+	}
+	case PROC_SIGEXIT:
+		if (m->w[0] < 1 || m->w[0] > SIG_MAX) {
+			reply(-PROC_EINVAL, 0);
+			return;
+		}
+		reply(0, 0);
+		procd_finish(c, proc_status_signal((int32_t)m->w[0]));
+		return;
+	case PROC_ALARM: {
+		uint64_t every = 0;
+		int64_t left = procd_alarm(c, m->w[0], m->w[1], m->w[2] == 1, &every);
+		reply(left, every);
+		return;
+	}
 	default:
 		reply(-PROC_ENOSYS, 0);
 	}
@@ -297,8 +333,15 @@ int64_t aion_main(uint64_t arg)
 		return 127;
 	}
 	aion_printf("procd: started pid=%d program=%s", first_pid, name);
+	uint64_t next_alarm = 0;
 	while (!table_empty()) {
-		int64_t err = aion_recv(procd_ep, &m, AION_FOREVER);
+		/* The receive ends at the next SIGALRM due (0: none, forever). */
+		int64_t err = aion_recv(procd_ep, &m, next_alarm);
+		if (err == -AION_ETIMEDOUT) {
+			next_alarm = procd_alarms_due();
+			settle();
+			continue;
+		}
 		if (err) {
 			/* Not a process's doing (see ipc_buf): say so, go on. */
 			aion_printf("procd: recv err=%s", aion_error_name(err));
@@ -307,6 +350,7 @@ int64_t aion_main(uint64_t arg)
 		}
 		serve(&m);
 		settle();
+		next_alarm = procd_alarms_due();
 	}
 	int code = (first_status & 0x7f) ? 128 + (first_status & 0x7f) : (first_status >> 8) & 0xff;
 	aion_printf("procd: done first=%d status=0x%x code=%d", first_pid, (unsigned)first_status, code);

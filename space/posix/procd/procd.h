@@ -46,4 +46,21 @@ void procd_finish(struct proc *p, int32_t status);
 /* The notice of a unit's end (its badge's pid, the message's words). */
 void procd_unit_ended(int32_t pid, const struct aion_msg *m);
 
+/*
+ * Sends sig to p's POSIX layer (signals.c), recording who sent it;
+ * cut_wait: its blocked WAIT4 ends -EINTR. false: p cannot take it now
+ * (no upcall entry): the caller applies the default action.
+ */
+bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32_t status,
+		  bool cut_wait);
+/* SIGCHLD to child's parent if it catches it; status: the child's. */
+void procd_child_ended(const struct proc *child, int32_t status);
+/* PROC_ALARM for c: the ns that were left (*old_every: the interval). */
+int64_t procd_alarm(struct proc *c, uint64_t first, uint64_t every, bool read_only,
+		    uint64_t *old_every);
+/* Sends SIGALRM for every timer due; ns to the next one (0: none). */
+uint64_t procd_alarms_due(void);
+/* PROC_SIGINFO: the sender of c's last sig, *what its code and status. */
+int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what);
+
 #endif

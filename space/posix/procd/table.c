@@ -153,6 +153,19 @@ enum proc_sig_action proc_sig_action(int32_t sig)
 	}
 }
 
+enum proc_sig_route proc_sig_route(const struct proc *p, int32_t sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+
+	if (sig == 9)                   /* SIGKILL: never caught, never held */
+		return PROC_ROUTE_END;
+	if (p->sig_ignored & bit)
+		return PROC_ROUTE_DROP;
+	if (p->sig_caught & bit)
+		return PROC_ROUTE_SEND;
+	return proc_sig_action(sig) == PROC_SIG_END ? PROC_ROUTE_SEND : PROC_ROUTE_DROP;
+}
+
 /* pid 0 is the caller; else any process (live or zombie). */
 static struct proc *target(struct proc_table *t, struct proc *caller, int32_t pid)
 {

@@ -38,6 +38,14 @@ struct proc {
 	uint64_t wait_reply;
 	int32_t wait_pid;
 	uint32_t wait_opts;
+	/* signals (signals.c): caught and ignored sets (bit s-1), and who
+	 * sent each delivered one (pid, 0 procd itself; kept while its bit
+	 * is in sig_kept) with si_code | status << 32 */
+	uint64_t sig_caught, sig_ignored, sig_kept;
+	int32_t sig_from[64];
+	uint64_t sig_what[64];
+	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
+	uint64_t alarm_at, alarm_every;
 };
 
 struct proc_table {
@@ -80,6 +88,15 @@ bool proc_kill_names(const struct proc *caller, int32_t pid_arg, const struct pr
 /* What a signal's default action does. */
 enum proc_sig_action { PROC_SIG_END, PROC_SIG_IGNORE, PROC_SIG_BAD };
 enum proc_sig_action proc_sig_action(int32_t sig);
+
+/*
+ * What KILL does with sig (1..64, not a stop signal) for live p, from
+ * the sets p told (PROC_SIGSTATE): DROP it (ignored, or its default does
+ * nothing and it is not caught), SEND it to p's POSIX layer (caught, or
+ * its default ends p: the layer may hold it while masked), END p (SIGKILL).
+ */
+enum proc_sig_route { PROC_ROUTE_DROP, PROC_ROUTE_SEND, PROC_ROUTE_END };
+enum proc_sig_route proc_sig_route(const struct proc *p, int32_t sig);
 
 int32_t proc_setpgid(struct proc_table *t, struct proc *caller, int32_t pid, int32_t pgid);
 int32_t proc_getpgid(struct proc_table *t, struct proc *caller, int32_t pid);

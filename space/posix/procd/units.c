@@ -167,6 +167,8 @@ int32_t procd_fork(struct proc *caller, uint64_t *unit_in_caller)
 		return proc_error(u);
 	}
 	p->unit = (uint64_t)u;
+	p->sig_caught = caller->sig_caught;     /* a fork keeps its dispositions */
+	p->sig_ignored = caller->sig_ignored;
 	/* The parent copies its memory in through a handle with WRITE only. */
 	int64_t w = setup(p);
 	if (!w)
@@ -319,6 +321,8 @@ void procd_exec_swap(struct proc *p)
 	p->thread = n.thread;
 	p->own_ep = n.own_ep;
 	p->uid = n.uid;
+	/* POSIX: caught signals are default in the new image; ignored stay so. */
+	p->sig_caught = 0;
 	aion_printf("procd: exec pid=%d", p->pid);
 }
 
@@ -352,6 +356,7 @@ void procd_finish(struct proc *p, int32_t status)
 	release(p);
 	aion_printf("procd: end pid=%d status=0x%x", p->pid, (unsigned)status);
 	proc_end(&procd_table, p, status);
+	procd_child_ended(p, status);
 }
 
 void procd_unit_ended(int32_t pid, const struct aion_msg *m)

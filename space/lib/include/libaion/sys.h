@@ -12,6 +12,7 @@
 #include "aion/ipc.h"
 #include "aion/object.h"
 #include "aion/syscall.h"
+#include "aion/upcall.h"
 
 static inline int64_t aion_syscall(uint64_t n, uint64_t a0, uint64_t a1,
 				   uint64_t a2, uint64_t a3, uint64_t a4)

@@ -1,0 +1,114 @@
+/*
+ * Upcalls (aion/upcall.h): THREAD_INTERRUPT, UPCALL_SET, UPCALL_RETURN,
+ * and the check every return to user mode makes. The kernel keeps three
+ * words per thread (entry, pending bits, masked) and never queues more:
+ * bits merge, so nothing here allocates or loops over user counts.
+ */
+#include <stddef.h>
+#include "aion/error.h"
+#include "aion/object.h"
+#include "aion/upcall.h"
+#include "arch.h"
+#include "endpoint.h"
+#include "futex.h"
+#include "sched.h"
+#include "syscalls.h"
+#include "thread.h"
+#include "unit.h"
+#include "usercopy.h"
+
+/*
+ * Cuts t's blocking call short with -AION_EINTR where no message can be
+ * lost: a sleep, a futex wait, a wait on a notification, a receive, and
+ * a call still queued for a receiver (not delivered: it leaves the queue,
+ * so it is never taken later). A call a server took (IPC_REPLY) runs to
+ * its reply; the upcall follows it.
+ */
+static void interrupt_blocked(struct thread *t)
+{
+	if (t->state == AION_THREAD_SLEEPING) {
+		sched_unqueue(t);
+		t->wake_result = -AION_EINTR;
+		sched_ready(t);
+		return;
+	}
+	if (t->state != AION_THREAD_BLOCKED)
+		return;                 /* running or ready: the upcall comes on its way out */
+	if (t->futex.queued) {
+		futex_thread_gone(t);
+		sched_wake(t, -AION_EINTR);
+		return;
+	}
+	if (t->ipc_state == IPC_SEND || t->ipc_state == IPC_RECV || t->ipc_state == IPC_WAIT) {
+		ipc_timed_out(t);       /* leaves its queue or its notification */
+		sched_wake(t, -AION_EINTR);
+	}
+}
+
+int64_t upcall_on_return(struct thread *t, int64_t rax)
+{
+	if (!t->upcall.pending || t->upcall.masked || !t->upcall.entry ||
+	    t->state == AION_THREAD_DEAD)
+		return rax;
+	uint64_t bits = t->upcall.pending, at;
+	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, bits, &at);
+	if (r < 0) {
+		/* The stack cannot take the context: the unit ends, as on a
+		 * page fault there; the kernel goes on. */
+		thread_user_fault(14, "#PF", 0, at, t->upcall.entry);
+		return rax;             /* not reached */
+	}
+	t->upcall.pending = 0;
+	t->upcall.masked = true;
+	return r;
+}
+
+/* --- system calls: decode and check, then act --- */
+
+int64_t sys_thread_interrupt(const struct sys_args *a)
+{
+	struct thread *t;
+	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	if (err)
+		return err;
+	if (!a->a1)
+		return -AION_EINVAL;
+	if (t->state == AION_THREAD_DEAD)
+		return -AION_EDEAD;
+	if (!t->upcall.entry)
+		return -AION_ENOENT;
+	t->upcall.pending |= a->a1;
+	if (!t->upcall.masked)
+		interrupt_blocked(t);
+	return 0;
+}
+
+int64_t sys_upcall_set(const struct sys_args *a)
+{
+	if (a->a0 && (a->a0 < AION_USER_MIN || a->a0 >= AION_USER_END))
+		return -AION_EFAULT;
+	sched_current()->upcall.entry = a->a0;
+	return 0;
+}
+
+int64_t sys_upcall_return(const struct sys_args *a)
+{
+	struct thread *t = sched_current();
+	struct aion_upcall_context c;
+
+	if (!a->a0) {
+		t->upcall.masked = false;
+		return 0;
+	}
+	int err = copy_from_user(&c, a->a0, sizeof(c));
+	if (err)
+		return err;
+	/* Every rip and rsp the frame takes must be a user-half address:
+	 * iretq to a non-canonical one would fault in the kernel. */
+	if (c.magic != AION_UPCALL_MAGIC || c.rip < AION_USER_MIN || c.rip >= AION_USER_END ||
+	    c.rsp >= AION_USER_END)
+		return -AION_EINVAL;
+	arch_upcall_restore(t, &c);
+	t->upcall.masked = false;
+	return (int64_t)c.rax;          /* what rax holds when it resumes */
+}

@@ -1,0 +1,367 @@
+/*
+ * Signals in the POSIX layer (docs/posix.md "Signals"). The process keeps
+ * its dispositions, its mask and its pending set here; procd keeps only
+ * what kill must decide (which signals are caught, which ignored) and
+ * who sent the last of each. A signal from another process travels
+ * kill -> procd -> THREAD_INTERRUPT of our first thread -> the upcall
+ * entry (sigentry.S) -> __aion_sig_upcall, which marks it pending and
+ * runs every pending signal the mask lets through, each handler called
+ * as a C function; then UPCALL_RETURN resumes the interrupted code with
+ * all its registers. raise (tkill of oneself) marks and runs it at once.
+ *
+ * The mask is one for the process, not one per thread (docs: missing).
+ */
+#define _GNU_SOURCE             /* REG_* of ucontext.h */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include "aion/proc.h"
+#include "aion/upcall.h"
+#include "libaion/sys.h"
+#include "posix.h"
+
+#define SIG_COUNT       64
+#define BIT(s)          (1ull << ((s) - 1))
+#define UNBLOCKABLE     (BIT(SIGKILL) | BIT(SIGSTOP))
+/* Signals whose default action is to do nothing; stopping is not done yet. */
+#define DEFAULT_NOTHING (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | \
+			 BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* musl's struct k_sigaction (arch/x86_64/ksigaction.h): the mask is 64 bits. */
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static struct ksigaction acts[SIG_COUNT + 1];
+static volatile uint64_t mask;          /* blocked */
+static volatile uint64_t pending;       /* arrived, not yet acted on */
+static volatile uint64_t local_info;    /* pending ones raised here: no procd info */
+static uint64_t told_caught, told_ignored;
+/* Bumped when a signal arrives (waits sleep on it), when a handler runs,
+ * and when one without SA_RESTART runs (blocking calls then end EINTR). */
+volatile uint32_t __aion_sig_arrivals POSIX_HIDDEN;
+volatile uint32_t __aion_sig_handled POSIX_HIDDEN;
+volatile uint32_t __aion_sig_intr POSIX_HIDDEN;
+
+void __aion_sig_entry(void) POSIX_HIDDEN;
+void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits) POSIX_HIDDEN;
+
+static void bump(volatile uint32_t *c)
+{
+	__atomic_add_fetch(c, 1, __ATOMIC_SEQ_CST);
+}
+
+/* procd learns which signals we catch or ignore when that changes. */
+static void tell_procd(void)
+{
+	uint64_t caught = 0, ignored = 0;
+	for (int s = 1; s <= SIG_COUNT; s++) {
+		if (acts[s].handler == SIG_IGN)
+			ignored |= BIT(s);
+		else if (acts[s].handler != SIG_DFL)
+			caught |= BIT(s);
+	}
+	if (caught == told_caught && ignored == told_ignored)
+		return;
+	if (!__aion_proc_call(PROC_SIGSTATE, caught, ignored, 0, NULL)) {
+		told_caught = caught;
+		told_ignored = ignored;
+	}
+}
+
+_Noreturn void __aion_sig_exit(int sig)
+{
+	__aion_posix_flush();
+	__aion_fd_close_all();
+	/* procd ends us with the signal as our wait status. */
+	__aion_proc_call(PROC_SIGEXIT, (uint64_t)sig, 0, 0, NULL);
+	aion_unit_exit(128 + sig);
+}
+
+static void fill_info(int sig, bool local, siginfo_t *si)
+{
+	uint64_t what = 0;
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	if (local) {
+		si->si_code = SI_TKILL;
+		si->si_pid = (pid_t)__aion_getpid();
+		return;
+	}
+	long pid = __aion_proc_call(PROC_SIGINFO, (uint64_t)sig, 0, 0, &what);
+	si->si_code = pid >= 0 ? (int)(int32_t)what : SI_USER;
+	si->si_pid = pid > 0 ? (pid_t)pid : 0;
+	si->si_status = (int)(what >> 32);
+}
+
+static void fill_context(ucontext_t *uc, const struct aion_upcall_context *c, uint64_t old)
+{
+	memset(uc, 0, sizeof(*uc));
+	memcpy(&uc->uc_sigmask, &old, sizeof(old));
+	if (!c)
+		return;
+	greg_t *g = uc->uc_mcontext.gregs;
+	g[REG_R8] = (greg_t)c->r8; g[REG_R9] = (greg_t)c->r9; g[REG_R10] = (greg_t)c->r10;
+	g[REG_R11] = (greg_t)c->r11; g[REG_R12] = (greg_t)c->r12; g[REG_R13] = (greg_t)c->r13;
+	g[REG_R14] = (greg_t)c->r14; g[REG_R15] = (greg_t)c->r15; g[REG_RDI] = (greg_t)c->rdi;
+	g[REG_RSI] = (greg_t)c->rsi; g[REG_RBP] = (greg_t)c->rbp; g[REG_RBX] = (greg_t)c->rbx;
+	g[REG_RDX] = (greg_t)c->rdx; g[REG_RAX] = (greg_t)c->rax; g[REG_RCX] = (greg_t)c->rcx;
+	g[REG_RSP] = (greg_t)c->rsp; g[REG_RIP] = (greg_t)c->rip; g[REG_EFL] = (greg_t)c->rflags;
+}
+
+/* Acts on one signal taken off the pending set. */
+static void act(int sig, bool local, const struct aion_upcall_context *ctx)
+{
+	struct ksigaction a = acts[sig];
+
+	if (a.handler == SIG_IGN)
+		return;
+	if (a.handler == SIG_DFL) {
+		if (!(BIT(sig) & DEFAULT_NOTHING))
+			__aion_sig_exit(sig);
+		return;
+	}
+	uint64_t old = mask;
+	mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	if (a.flags & SA_RESETHAND) {
+		acts[sig].handler = SIG_DFL;
+		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
+		tell_procd();
+	}
+	bump(&__aion_sig_handled);
+	if (!(a.flags & SA_RESTART))
+		bump(&__aion_sig_intr);
+	if (a.flags & SA_SIGINFO) {
+		siginfo_t si;
+		ucontext_t uc;
+		fill_info(sig, local, &si);
+		fill_context(&uc, ctx, old);
+		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &si, &uc);
+	} else {
+		a.handler(sig);
+	}
+	mask = old;
+}
+
+/* Every pending signal the mask lets through; each is taken once, even
+ * when an upcall runs this while the interrupted code was running it. */
+static void run_pending(const struct aion_upcall_context *ctx)
+{
+	uint64_t ready;
+	while ((ready = pending & ~mask)) {
+		int sig = __builtin_ctzll(ready) + 1;
+		if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+			continue;
+		bool local = __atomic_fetch_and(&local_info, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig);
+		act(sig, local, ctx);
+	}
+}
+
+void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
+{
+	/* Handlers may make calls of their own: the interrupted code's
+	 * message (or a reply it has not read yet) is kept aside. */
+	struct aion_ipc_buffer keep;
+	__aion_vfs_buf_keep(&keep, 0);
+	__atomic_fetch_or(&pending, bits, __ATOMIC_SEQ_CST);
+	bump(&__aion_sig_arrivals);
+	aion_futex_wake((const uint32_t *)&__aion_sig_arrivals, UINT32_MAX);
+	aion_upcall_return(NULL);       /* more may come, nested, from here on */
+	run_pending(ctx);
+	__aion_vfs_buf_keep(&keep, 1);
+}
+
+void __aion_sig_start(int forked)
+{
+	if (forked) {                   /* pending signals are not inherited */
+		pending = 0;
+		local_info = 0;
+	}
+	if (__aion_proc_ep)
+		aion_upcall_set((uint64_t)__aion_sig_entry);
+}
+
+/* --- the calls --- */
+
+long __aion_rt_sigaction(long sig, const void *sa, void *old, long size)
+{
+	if (size != sizeof(uint64_t) || sig < 1 || sig > SIG_COUNT)
+		return -EINVAL;
+	if (sa && (BIT(sig) & UNBLOCKABLE))
+		return -EINVAL;
+	struct ksigaction prev = acts[sig];
+	if (sa) {
+		memcpy(&acts[sig], sa, sizeof(acts[sig]));
+		acts[sig].mask &= ~UNBLOCKABLE;
+		void (*h)(int) = acts[sig].handler;
+		/* A pending signal now ignored is discarded (POSIX). */
+		if (h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & DEFAULT_NOTHING)))
+			__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+		tell_procd();
+	}
+	if (old)
+		memcpy(old, &prev, sizeof(prev));
+	return 0;
+}
+
+long __aion_rt_sigprocmask(long how, const uint64_t *set, uint64_t *old, long size)
+{
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	uint64_t prev = mask;
+	if (set) {
+		uint64_t s = *set;
+		switch (how) {
+		case SIG_BLOCK: s |= prev; break;
+		case SIG_UNBLOCK: s = prev & ~s; break;
+		case SIG_SETMASK: break;
+		default: return -EINVAL;
+		}
+		mask = s & ~UNBLOCKABLE;
+	}
+	if (old)
+		*old = prev;
+	run_pending(NULL);
+	return 0;
+}
+
+long __aion_rt_sigpending(uint64_t *set, long size)
+{
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	*set = pending;
+	return 0;
+}
+
+long __aion_rt_sigsuspend(const uint64_t *set, long size)
+{
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	uint64_t prev = mask;
+	uint32_t handled = __aion_sig_handled;
+	mask = *set & ~UNBLOCKABLE;
+	for (;;) {
+		uint32_t seen = __aion_sig_arrivals;
+		run_pending(NULL);
+		if (__aion_sig_handled != handled)
+			break;
+		/* Ends on an arrival (the word moved) or an upcall (EINTR). */
+		aion_futex_wait((const uint32_t *)&__aion_sig_arrivals, seen, 0);
+	}
+	mask = prev;
+	run_pending(NULL);
+	return -EINTR;
+}
+
+long __aion_rt_sigtimedwait(const uint64_t *set, void *infop, const struct timespec *ts,
+			    long size)
+{
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	siginfo_t *info = infop;
+	uint64_t want = *set & ~UNBLOCKABLE, deadline = 0;
+	if (ts) {
+		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline = aion_clock_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
+			   (uint64_t)ts->tv_nsec;
+	}
+	uint32_t handled = __aion_sig_handled;
+	for (;;) {
+		uint32_t seen = __aion_sig_arrivals;
+		uint64_t got = pending & want;
+		if (got) {
+			int sig = __builtin_ctzll(got) + 1;
+			if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+				continue;
+			bool local = __atomic_fetch_and(&local_info, ~BIT(sig), __ATOMIC_SEQ_CST) &
+				     BIT(sig);
+			if (info)
+				fill_info(sig, local, info);
+			return sig;
+		}
+		if (__aion_sig_handled != handled)
+			return -EINTR;
+		if (ts && aion_clock_ns() >= deadline)
+			return -EAGAIN;
+		int64_t r = aion_futex_wait((const uint32_t *)&__aion_sig_arrivals, seen,
+					    ts ? deadline : 0);
+		if (r == -AION_ETIMEDOUT)
+			return -EAGAIN;
+	}
+}
+
+/* tkill of the calling thread: pending now, run before we return. */
+long __aion_sig_raise(long sig)
+{
+	if (sig < 0 || sig > SIG_COUNT)
+		return -EINVAL;
+	if (!sig)
+		return 0;
+	if (BIT(sig) & UNBLOCKABLE)
+		return __aion_kill(__aion_getpid(), sig);
+	__atomic_fetch_or(&local_info, BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
+	bump(&__aion_sig_arrivals);
+	run_pending(NULL);
+	return 0;
+}
+
+/* pause: sigsuspend with the mask as it is. */
+long __aion_pause(void)
+{
+	uint64_t m = mask;
+	return __aion_rt_sigsuspend(&m, sizeof(m));
+}
+
+/* --- ITIMER_REAL through procd (PROC_ALARM): SIGALRM when it expires --- */
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+}
+
+static void ns_tv(uint64_t ns, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)(ns / 1000000000ull);
+	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000ull);
+}
+
+static long itimer(long which, const struct itimerval *in, struct itimerval *old)
+{
+	if (which != ITIMER_REAL)
+		return -EINVAL;         /* the CPU-time timers: not kept */
+	uint64_t first = 0, every = 0, old_every = 0;
+	if (in) {
+		if (in->it_value.tv_sec < 0 || in->it_value.tv_usec < 0 ||
+		    in->it_value.tv_usec >= 1000000 || in->it_interval.tv_sec < 0 ||
+		    in->it_interval.tv_usec < 0 || in->it_interval.tv_usec >= 1000000)
+			return -EINVAL;
+		first = tv_ns(&in->it_value);
+		every = tv_ns(&in->it_interval);
+	}
+	long left = __aion_proc_call(PROC_ALARM, first, every, in ? 0 : 1, &old_every);
+	if (left < 0)
+		return left;
+	if (old) {
+		ns_tv((uint64_t)left, &old->it_value);
+		ns_tv(old_every, &old->it_interval);
+	}
+	return 0;
+}
+
+long __aion_setitimer(long which, const void *in, void *old)
+{
+	return itimer(which, in, old);
+}
+
+long __aion_getitimer(long which, void *cur)
+{
+	return itimer(which, NULL, cur);
+}

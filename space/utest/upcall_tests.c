@@ -1,0 +1,278 @@
+/*
+ * upcall: the kernel's asynchronous upcalls (aion/upcall.h).
+ *   A thread spinning on a computation held in registers is interrupted
+ *   five times: its entry runs once each, and the computation ends with
+ *   the values an uninterrupted run gives. Two interrupts before it runs
+ *   again reach it as one entry with both bits.
+ *   A thread blocked in RECV, and one in SLEEP_UNTIL for 10 s: the entry
+ *   runs, then the call returns AION_EINTR (the context's rax), the
+ *   sleeper within a second. A CALL still queued returns AION_EINTR and
+ *   is never received afterwards; a CALL the server took is not cut: no
+ *   entry while it waits, then its reply arrives whole and the entry runs.
+ *   Refusals: a handle without CONTROL (ERIGHTS), a thread with no entry
+ *   (ENOENT), bits 0 (EINVAL), UPCALL_RETURN of a context the kernel did
+ *   not write (EINVAL) or with a kernel rip (EINVAL).
+ *   A unit whose stack cannot take the context ends with a page fault
+ *   (vector 14); the kernel and utest go on.
+ */
+#include "aion/upcall.h"
+#include "utest.h"
+
+#define UPCALL_PRIO     90              /* below utest's: they run while it sleeps */
+#define SPIN_ROUNDS     5
+
+extern char utest_upcall_entry[];
+/* entry(ctx, bits): rsp = ctx, 16-aligned; the note, then UPCALL_RETURN. */
+__asm__(".text\n"
+	".globl utest_upcall_entry\n"
+	"utest_upcall_entry:\n\t"
+	"movq %rdi, %rbx\n\t"
+	"call upcall_note\n\t"
+	"movq %rbx, %rdi\n\t"
+	"movl $53, %eax\n\t"           /* AION_SYS_UPCALL_RETURN */
+	"syscall\n\t"
+	"ud2\n");
+
+static volatile uint32_t entries;
+static volatile uint64_t seen_bits, seen_rax;
+static volatile uint32_t spin_stop, spin_bad;
+static volatile int64_t blocked_result;
+
+void upcall_note(const struct aion_upcall_context *c, uint64_t bits);
+void upcall_note(const struct aion_upcall_context *c, uint64_t bits)
+{
+	entries++;
+	seen_bits = bits | c->bits << 32;       /* both say the same */
+	seen_rax = c->rax;
+}
+
+/* A linear congruential walk kept in registers; checked against a rerun. */
+static int64_t spinner(uint64_t arg)
+{
+	(void)arg;
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	uint64_t a = 1, b = 0, n = 0;
+	while (!spin_stop) {
+		a = a * 6364136223846793005ull + 1442695040888963407ull;
+		b += a >> 33;
+		n++;
+	}
+	uint64_t a2 = 1, b2 = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		a2 = a2 * 6364136223846793005ull + 1442695040888963407ull;
+		b2 += a2 >> 33;
+	}
+	spin_bad = a != a2 || b != b2 || n == 0;
+	return 0;
+}
+
+static int64_t receiver(uint64_t ep)
+{
+	struct aion_msg m;
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	blocked_result = aion_recv((aion_handle_t)ep, &m, AION_FOREVER);
+	return 0;
+}
+
+static int64_t sleeper(uint64_t arg)
+{
+	(void)arg;
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	blocked_result = aion_sleep_ns(10000 * MS);
+	return 0;
+}
+
+static bool wait_blocked(int64_t t)
+{
+	for (unsigned i = 0; i < 1000; i++) {
+		struct aion_thread_info ti;
+		if (!aion_thread_info((aion_handle_t)t, &ti) &&
+		    (ti.state == AION_THREAD_BLOCKED || ti.state == AION_THREAD_SLEEPING))
+			return true;
+		aion_sleep_ns(MS);
+	}
+	return false;
+}
+
+static volatile uint64_t call_w0;
+
+static int64_t caller(uint64_t ep)
+{
+	struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { 5, 0, 0 } };
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	blocked_result = aion_call((aion_handle_t)ep, &m, AION_FOREVER);
+	call_w0 = m.w[0];
+	return 0;
+}
+
+/* A queued CALL cut: EINTR, and nothing left for a receiver. */
+static int64_t queued_case(uint64_t stack, int64_t *later)
+{
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	blocked_result = 1;
+	int64_t t = aion_thread_spawn(caller, (uint64_t)ep, stack, UPCALL_PRIO);
+	if (t >= 0 && wait_blocked(t))
+		aion_thread_interrupt((aion_handle_t)t, 16);
+	utest_join(t);
+	struct aion_msg m;
+	*later = aion_recv((aion_handle_t)ep, &m, 20 * MS);
+	aion_handle_close((aion_handle_t)ep);
+	return blocked_result;
+}
+
+/* A taken CALL: held until the reply, which arrives whole; then the entry. */
+static int64_t taken_case(uint64_t stack, bool *held, bool *entered)
+{
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	blocked_result = 1;
+	call_w0 = 0;
+	int64_t t = aion_thread_spawn(caller, (uint64_t)ep, stack, UPCALL_PRIO);
+	struct aion_msg m;
+	int64_t got = t < 0 ? t : aion_recv((aion_handle_t)ep, &m, 1000 * MS);
+	uint32_t before = entries;
+	if (!got) {
+		aion_thread_interrupt((aion_handle_t)t, 32);
+		aion_sleep_ns(20 * MS);
+		*held = entries == before && blocked_result == 1;
+		struct aion_msg r = { .tag = AION_TAG(0, 0, 0), .w = { 77, 0, 0 } };
+		aion_reply(&r);
+	}
+	utest_join(t);
+	*entered = entries == before + 1 && seen_bits == (32 | 32ull << 32) && seen_rax == 0;
+	aion_handle_close((aion_handle_t)ep);
+	return got ? got : blocked_result == 0 && call_w0 == 77 ? 0 : -AION_EIO;
+}
+
+/* The role of the bad-stack case: its stack pointer goes where nothing is mapped. */
+int64_t upcall_bad_stack_role(void)
+{
+	aion_upcall_set((uint64_t)utest_upcall_entry);
+	__asm__ volatile("movq $0x2000, %rsp\n1: jmp 1b");
+	return 0;
+}
+
+/* Five interrupts of a spinner, one entry each, then two merged into one. */
+static unsigned spin_case(uint64_t stack, uint64_t *merged)
+{
+	unsigned got = 0;
+	int64_t t = aion_thread_spawn(spinner, 0, stack, UPCALL_PRIO);
+	aion_sleep_ns(20 * MS);
+	for (unsigned i = 0; i < SPIN_ROUNDS && t >= 0; i++) {
+		uint32_t before = entries;
+		aion_thread_interrupt((aion_handle_t)t, 1ull << i);
+		aion_sleep_ns(20 * MS);
+		got += entries == before + 1 && seen_bits == ((1ull << i) | (1ull << i) << 32);
+	}
+	uint32_t before = entries;
+	aion_thread_interrupt((aion_handle_t)t, 0x100);
+	aion_thread_interrupt((aion_handle_t)t, 0x200);
+	aion_sleep_ns(20 * MS);
+	*merged = entries == before + 1 ? seen_bits & 0xffffffff : 0;
+	spin_stop = 1;
+	if (!utest_join(t))
+		spin_bad = 2;
+	return got;
+}
+
+/* A blocked thread interrupted: its call's result, and how long it took. */
+static int64_t blocked_case(int64_t (*fn)(uint64_t), uint64_t arg, uint64_t stack,
+			    uint64_t *ms, bool *entered)
+{
+	blocked_result = 1;
+	int64_t t = aion_thread_spawn(fn, arg, stack, UPCALL_PRIO);
+	if (t < 0 || !wait_blocked(t))
+		return t < 0 ? t : -1000;
+	uint32_t before = entries;
+	uint64_t t0 = aion_clock_ns();
+	aion_thread_interrupt((aion_handle_t)t, 4);
+	utest_join(t);
+	*ms = (aion_clock_ns() - t0) / MS;
+	*entered = entries == before + 1 && seen_bits == (4 | 4ull << 32) &&
+		   seen_rax == (uint64_t)-AION_EINTR;
+	return blocked_result;
+}
+
+static int64_t bad_stack_case(struct aion_unit_info *info)
+{
+	aion_handle_t u, t;
+	int64_t err = utest_spawn_role(ROLE_UPCALL_BAD_STACK, UPCALL_PRIO, &u, &t);
+	if (err)
+		return err;
+	aion_sleep_ns(20 * MS);
+	err = aion_thread_interrupt(t, 1);
+	if (!err)
+		err = aion_unit_wait(u, 1000 * MS, info);
+	utest_reap(u, t);
+	return err;
+}
+
+/* Refusals; the thread has no entry. */
+static void refusals(uint64_t stack, int64_t r[5])
+{
+	struct aion_upcall_context fake = { .rip = 0x401000, .magic = 0x1234 };
+	int64_t t = aion_thread_spawn(sleeper, 0, stack, UPCALL_PRIO);
+	int64_t weak = t < 0 ? t : aion_cap_copy((aion_handle_t)t, AION_RIGHTS_ALL & ~AION_RIGHT_CONTROL);
+	wait_blocked(t);
+	r[0] = weak < 0 ? weak : aion_thread_interrupt((aion_handle_t)weak, 1);
+	r[1] = t < 0 ? t : aion_thread_interrupt((aion_handle_t)t, 0);
+	r[2] = aion_upcall_return(&fake);
+	fake.magic = AION_UPCALL_MAGIC;
+	fake.rip = 0xffffffff80100000ull;
+	r[3] = aion_upcall_return(&fake);
+	/* A thread that never ran has registered no entry. */
+	int64_t fresh = aion_thread_create(AION_HANDLE_SELF, (uint64_t)utest_upcall_entry,
+					   stack - 8 * 4096, 0, UPCALL_PRIO);
+	r[4] = fresh < 0 ? fresh : aion_thread_interrupt((aion_handle_t)fresh, 1);
+	if (fresh >= 0)
+		aion_handle_close((aion_handle_t)fresh);
+	if (weak >= 0)
+		aion_handle_close((aion_handle_t)weak);
+	if (t >= 0)
+		aion_thread_interrupt((aion_handle_t)t, 1);     /* ends its sleep */
+	utest_join(t);
+}
+
+void test_upcall(void)
+{
+	uint64_t stack = aion_stack_alloc(16);
+	uint64_t merged = 0, recv_ms = 0, sleep_ms = 0;
+	bool recv_in = false, sleep_in = false;
+	struct aion_unit_info info = { 0 };
+	int64_t refused[5] = { 0 };
+
+	unsigned spins = spin_case(stack, &merged);
+	int64_t ep = aion_endpoint_create();
+	int64_t recv_r = ep < 0 ? ep : blocked_case(receiver, (uint64_t)ep, stack,
+						    &recv_ms, &recv_in);
+	int64_t sleep_r = blocked_case(sleeper, 0, stack, &sleep_ms, &sleep_in);
+	int64_t later = 0;
+	bool held = false, taken_in = false;
+	int64_t queued = queued_case(stack, &later);
+	int64_t taken = taken_case(stack, &held, &taken_in);
+	refusals(stack, refused);
+	int64_t bad = bad_stack_case(&info);
+	if (ep >= 0)
+		aion_handle_close((aion_handle_t)ep);
+
+	bool ok = spins == SPIN_ROUNDS && merged == 0x300 && spin_bad == 0 &&
+		  recv_r == -AION_EINTR && recv_in && sleep_r == -AION_EINTR && sleep_in &&
+		  sleep_ms < 1000 && refused[0] == -AION_ERIGHTS && refused[1] == -AION_EINVAL &&
+		  refused[2] == -AION_EINVAL && refused[3] == -AION_EINVAL &&
+		  refused[4] == -AION_ENOENT && bad == 0 && info.state == AION_UNIT_FAULTED &&
+		  info.fault_vector == 14 && queued == -AION_EINTR && later == -AION_ETIMEDOUT &&
+		  taken == 0 && held && taken_in;
+	/* Short: the line must fit one log line (256 bytes); names without AION_. */
+#define N(e) (aion_error_name(e) + 5)
+	utest_result(ok, "upcall",
+		     "spins=%u merged=0x%lx spin_bad=%u recv=%s,%d sleep=%s,%d,%lums "
+		     "refused=%s,%s,%s,%s,%s bad=%s,%u,%u queued=%s,%s taken=%s,%d,%d",
+		     spins, (unsigned long)merged, spin_bad, N(recv_r), recv_in, N(sleep_r),
+		     sleep_in, (unsigned long)sleep_ms, N(refused[0]), N(refused[1]),
+		     N(refused[2]), N(refused[3]), N(refused[4]), N(bad), info.state,
+		     info.fault_vector, N(queued), N(later), N(taken), held, taken_in);
+#undef N
+}
