@@ -105,7 +105,10 @@
 #define VFS_CLOSE               42
 #define VFS_FCHMOD              43
 #define VFS_RETAIN              44
-/* 45, 46: pipes and poll; 47: terminals (reserved for those steps). */
+/* 45, 46: pipes and poll (reserved for that step). */
+/* Requests of a device: terminals (aion/tty.h); vfsd's files answer
+ * -AION_ENOSYS, which the POSIX layer reports as ENOTTY. */
+#define VFS_IOCTL               47
 
 #define VFS_HOLDERS_MAX         4096
 
@@ -124,6 +127,7 @@
 #define VFS_S_IFMT              0170000u
 #define VFS_S_IFDIR             0040000u
 #define VFS_S_IFREG             0100000u
+#define VFS_S_IFCHR             0020000u
 #define VFS_S_PERM              07777u
 
 #define VFS_SEEK_SET            0

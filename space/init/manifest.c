@@ -12,7 +12,9 @@ const struct svc_spec manifest[] = {
 	{ .name = "power", .prio = 125, .quota = 64, .needs = SVC_NEED_POWER },
 	{ .name = "netd", .prio = 120, .quota = 2048 },         /* lwIP: 4 MiB heap in its bss */
 	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
-	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1 },
+	/* COM1's input and the terminal (docs/posix.md "The terminal"); also in
+	 * utest's POSIX tests, whose programs may be given the terminal. */
+	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1, .in_tests = true },
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include "aion/tty.h"
 #include "aion/vfs.h"
 #include "posix.h"
 
@@ -59,8 +60,10 @@ static long file_read(struct posix_file *f, char *p, size_t n, uint64_t off)
 		if (r < 0)
 			return done ? (long)done : r;
 		done += c.out_len;
-		if (c.out_len < chunk)
-			break;          /* end of file */
+		/* A short count is the end of the file; a terminal answers one
+		 * call (a line, or what raw mode has), never waits for more. */
+		if (c.out_len < chunk || f->type == VFS_S_IFCHR)
+			break;
 	}
 	return (long)done;
 }
@@ -291,13 +294,18 @@ long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *h
 		int wr = n == SYS_pwrite64 || n == SYS_pwritev;
 		if (off < 0)
 			return -EINVAL;
-		if (__aion_fd_get(a) && __aion_fd_get(a)->kind != POSIX_VFS)
+		if (__aion_fd_get(a) && (__aion_fd_get(a)->kind != POSIX_VFS ||
+					 __aion_fd_get(a)->type == VFS_S_IFCHR))
 			return -ESPIPE;
 		return n == SYS_pread64 || n == SYS_pwrite64 ?
 		       rw(a, &one, 1, (uint64_t)off, wr) :
 		       rw(a, (const struct iovec *)b, c, (uint64_t)off, wr);
 	}
-	case SYS_lseek: return simple(a, VFS_SEEK, (uint64_t)b, (uint64_t)c);
+	case SYS_lseek:
+		if (__aion_fd_get(a) && __aion_fd_get(a)->type == VFS_S_IFCHR)
+			return -ESPIPE;         /* a terminal has no offset */
+		return simple(a, VFS_SEEK, (uint64_t)b, (uint64_t)c);
+	case SYS_ioctl: return __aion_ioctl(a, (unsigned long)b, c);
 	case SYS_close: return __aion_fd_close(a);
 	case SYS_dup: {
 		struct posix_file *f = __aion_fd_get(a);

@@ -97,6 +97,8 @@ long __aion_fd_dup3(long old, long new, int flags) POSIX_HIDDEN;
 long __aion_fd_getfd(long fd) POSIX_HIDDEN;
 long __aion_fd_setfd(long fd, long flags) POSIX_HIDDEN;
 void __aion_fd_close_all(void) POSIX_HIDDEN;                    /* at exit */
+/* At start: fds 0, 1, 2 become one description of the terminal cap. */
+void __aion_fd_use_tty(aion_handle_t cap) POSIX_HIDDEN;
 
 /* vfsclient.c: one call on a VFS capability. in/out: payloads (out may be
  * NULL); *cap_out (may be NULL): a capability the reply brought. Returns
@@ -111,6 +113,7 @@ struct posix_vfs_call {
 	aion_handle_t cap_out;
 	uint64_t reply_w1;
 	int accept_cap;
+	aion_handle_t cap_in;           /* a capability to move to the server, 0: none */
 };
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
 long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
@@ -120,6 +123,8 @@ uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)
 	POSIX_HIDDEN;
+/* ioctl.c: ioctl on an fd (terminals: aion/tty.h) */
+long __aion_ioctl(long fd, unsigned long req, long arg) POSIX_HIDDEN;
 /* paths.c: calls on paths */
 long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *handled)
 	POSIX_HIDDEN;

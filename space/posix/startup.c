@@ -101,6 +101,8 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 	if (st) {
 		__aion_proc_ep = st->posix_proc;        /* procd's, for proc.c */
 		__aion_posix_fs = (aion_handle_t)st->posix_fs;  /* the VFS root */
+		if (st->posix_tty)
+			__aion_fd_use_tty((aion_handle_t)st->posix_tty);
 	}
 
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */

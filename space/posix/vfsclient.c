@@ -65,7 +65,11 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
 		return -EINVAL;
 	if (c->in_len)
 		memcpy(vfs_buf.payload, c->in, c->in_len);
-	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, 0) |
+	if (c->cap_in) {
+		vfs_buf.caps[0] = c->cap_in;
+		vfs_buf.cap_rights[0] = AION_RIGHTS_ALL | AION_IPC_CAP_MOVE;
+	}
+	struct aion_msg m = { .tag = AION_TAG(c->label, c->in_len, c->cap_in ? 1 : 0) |
 				     AION_TAG_ACCEPT(c->accept_cap ? 1 : 0),
 			      .w = { 0, c->w1, c->w2 } };
 	int64_t err = aion_call(cap, &m, AION_FOREVER);

@@ -202,6 +202,8 @@ static const struct {
 	{ "posixnofs", test_posixnofs },
 	{ "vfsproto", test_vfsproto },
 	{ "posixthreads", test_posixthreads },
+	{ "posixtty", test_posixtty },
+	{ "posixsh", test_posixsh },
 	{ "futex", test_futex },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },

@@ -180,6 +180,8 @@ void test_posixprintf(void);
 void test_posixmalloc(void);
 void test_posixfork(void);
 void test_posixprocid(void);
+void test_posixtty(void);
+void test_posixsh(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixnofs(void);

@@ -14,6 +14,9 @@
 
 extern struct proc_table procd_table;
 extern aion_handle_t procd_ep;
+/* What procd's starter gave it to pass on (its startup record's posix_fs
+ * and posix_tty), 0: none: each spawned process gets both. */
+extern aion_handle_t procd_fs, procd_tty;
 
 /* A program procd carries: a POSIX ELF linked into it (images.c). */
 struct procd_image {
@@ -32,6 +35,9 @@ int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint6
 
 /* p ends with a wait status: its unit goes, it is a zombie; see settle. */
 void procd_finish(struct proc *p, int32_t status);
+
+/* Makes the terminal pid's controlling terminal, its group the foreground. */
+void procd_set_ctty(int32_t pid);
 
 /* The notice of a unit's end (its badge's pid, the message's words). */
 void procd_unit_ended(int32_t pid, const struct aion_msg *m);
