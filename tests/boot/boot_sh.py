@@ -5,7 +5,9 @@ ash, interactive) as its session leader on the terminal. The shell's
 screen is the node's log (lines of the unit `serial`); this script waits
 for its prompt, types command lines on COM1 (the console socket) and
 wants each one's output as whole lines: echo, a variable and arithmetic,
-a for loop, the exit status of builtins; `exit 7` ends the shell, whose
+a for loop, the exit status of builtins and functions, printf and test, a
+redirection into a ramfs file read back, cd and pwd, a NOFORK applet
+(basename); `exit 7` ends the shell, whose
 exit code utest reports.
 Usage: boot_sh.py ISO"""
 import bootlib
@@ -21,6 +23,13 @@ COMMANDS = [
     ("for i in 1 2 3; do echo n$i; done", ["n1", "n2", "n3"]),
     ("false; echo s=$?; true; echo s=$?", ["s=1", "s=0"]),
     ("f() { return 5; }; f; echo r=$?", ["r=5"]),
+    ("printf '%s-%d\\n' ab 7; test 3 -gt 2 && echo yes", ["ab-7", "yes"]),
+    # A redirection into a ramfs file (its size seen by test -s), builtins
+    # only (no fork); the stdout after it is the terminal again. (`read`
+    # waits in poll(), which is not there yet.)
+    ("echo stored > /tmp/sh.txt; test -s /tmp/sh.txt && echo size-ok; "
+     "test -s /tmp/none || echo none-ok", ["size-ok", "none-ok"]),
+    ("cd /etc; pwd; basename /a/b/leaf", ["/etc", "leaf"]),
 ]
 
 
