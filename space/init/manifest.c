@@ -11,7 +11,8 @@ const struct svc_spec manifest[] = {
 	 * that it is stopped last and answers a second press meanwhile. */
 	{ .name = "power", .prio = 125, .quota = 64, .needs = SVC_NEED_POWER },
 	{ .name = "netd", .prio = 120, .quota = 2048 },         /* lwIP: 4 MiB heap in its bss */
-	{ .name = "shell", .prio = 120, .quota = 512, .needs = SVC_NEED_ADMIN },
+	/* 512 frames its own, 1024 for `sh`'s procd and busybox (posixsh.c). */
+	{ .name = "shell", .prio = 120, .quota = 1700, .needs = SVC_NEED_ADMIN },
 	/* COM1's input and the terminal (docs/posix.md "The terminal"); also in
 	 * utest's POSIX tests, whose programs may be given the terminal. */
 	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1, .in_tests = true },

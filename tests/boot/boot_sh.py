@@ -9,7 +9,15 @@ a for loop, the exit status of builtins and functions, printf and test, a
 redirection into a ramfs file read back, cd and pwd, a NOFORK applet
 (basename); `exit 7` ends the shell, whose
 exit code utest reports.
-Usage: boot_sh.py ISO"""
+
+posix-sh-console (mode `console`): a node booted as every node is; the
+built-in shell's `sh` command starts busybox's shell on the console, the
+same commands run, `exit 7` ends it (procd's `done ... code=7`), and the
+console is the built-in shell's again (`uptime`).
+Usage: boot_sh.py [console] ISO"""
+import sys
+import re
+
 import bootlib
 from bootlib import check, line_at
 from boot_tty import Keyboard
@@ -33,20 +41,48 @@ COMMANDS = [
 ]
 
 
+def run_commands(node, kb, pos):
+    """Types COMMANDS into the shell whose prompt comes after pos."""
+    # The prompt: shown when the shell's first read waits.
+    node.wait_for(r"serial: .*[$#]\r?$", STEP_TIMEOUT_S, pos=pos)
+    for typed, want in COMMANDS:
+        kb.type(typed.encode() + b"\r")
+        for line in want:
+            m = node.wait_for(rf"serial: {re.escape(line)}\r?$", STEP_TIMEOUT_S, pos=pos)
+            pos = m.end()
+        print(f"sh: {typed} -> {want}")
+    return pos
+
+
+def test_console(iso):
+    with bootlib.booted(iso, cmdline_extra="aion.node=1") as node:
+        node.wait_for(r"shell: ready", 30)
+        node.wait_for(r"serial: ready port=", 30)
+        kb = Keyboard(node)
+        try:
+            kb.type(b"@1 sh\n")
+            done = node.wait_for(r"shell: done seq=1 status=(\d+)", STEP_TIMEOUT_S)
+            check(done.group(1) == "0", f"sh: {line_at(node.text, done)}")
+            pos = node.wait_for(r"procd: started pid=2 program=sh", STEP_TIMEOUT_S).end()
+            pos = run_commands(node, kb, pos)
+            kb.type(b"exit 7\r")
+            end = node.wait_for(r"procd: done first=2 .*code=(\d+)", STEP_TIMEOUT_S, pos=pos)
+            check(end.group(1) == "7", f"the shell's end: {line_at(node.text, end)}")
+            kb.type(b"@2 uptime\n")
+            back = node.wait_for(r"shell: done seq=2 status=(\d+)", STEP_TIMEOUT_S, pos=end.end())
+            check(back.group(1) == "0", "the built-in shell did not get the console back")
+            check("kernel: fault " not in node.text, "the kernel faulted")
+        finally:
+            kb.close()
+
+
 def test(iso):
     with bootlib.booted(iso, cmdline_extra="aion.test=posixsh") as node:
         node.wait_for(r"serial: ready port=", 30)
         kb = Keyboard(node)
         try:
-            # The prompt: shown when the shell's first read waits.
             pos = node.wait_for(r"procd: started pid=2 program=sh", STEP_TIMEOUT_S).end()
-            node.wait_for(r"serial: .*[$#]\r?$", STEP_TIMEOUT_S, pos=pos)
-            for typed, want in COMMANDS:
-                kb.type(typed.encode() + b"\r")
-                for line in want:
-                    m = node.wait_for(rf"serial: {line}\r?$", STEP_TIMEOUT_S, pos=pos)
-                    pos = m.end()
-                print(f"sh: {typed} -> {want}")
+            run_commands(node, kb, pos)
             kb.type(b"exit 7\r")
             v = node.wait_for(r"utest: test posixsh (ok|FAIL)\b.*", STEP_TIMEOUT_S)
             print(line_at(node.text, v))
@@ -58,4 +94,8 @@ def test(iso):
 
 
 if __name__ == "__main__":
-    bootlib.main(test)
+    if len(sys.argv) == 3 and sys.argv[1] == "console":
+        del sys.argv[1]
+        bootlib.main(test_console)
+    else:
+        bootlib.main(test)
