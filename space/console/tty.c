@@ -114,6 +114,7 @@ static void wake_readers(void)
 		if (best < 0)
 			return;
 		struct reader *r = &tty.rd[best];
+		ttylog_flush(&tty.log);
 		size_t n = ldisc_read(&tty.l, (char *)tty.buf->payload, r->want);
 		struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { n, 0, 0 } };
 		aion_reply_to(r->reply, &m);    /* a caller that died meanwhile: nothing to do */
@@ -189,6 +190,9 @@ static void serve_read(struct record *r, const struct aion_msg *m)
 		return;
 	}
 	if (!want || ldisc_ready(&tty.l, want)) {
+		/* What was written before a read (a prompt) is its own line,
+		 * whether input was typed ahead or not. */
+		ttylog_flush(&tty.log);
 		size_t n = want ? ldisc_read(&tty.l, (char *)tty.buf->payload, want) : 0;
 		reply_words((int64_t)n, 0, (unsigned)n, 0);
 		return;

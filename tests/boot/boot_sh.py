@@ -12,14 +12,16 @@ exit code utest reports.
 
 posix-sh-console (mode `console`): a node booted as every node is; the
 built-in shell's `sh` command starts busybox's shell on the console, the
-same commands run, `exit 7` ends it (procd's `done ... code=7`), and the
+same commands run, two more through scripts/cluster/exec --sh's
+function (output without echoes and prompts, the status of `$?`), `exit
+7` ends it (procd's `done ... code=7`), and the
 console is the built-in shell's again (`uptime`).
 Usage: boot_sh.py [console] ISO"""
 import sys
 import re
 
 import bootlib
-from bootlib import check, line_at
+from bootlib import ac, check, line_at
 from boot_tty import Keyboard
 
 STEP_TIMEOUT_S = 60
@@ -65,6 +67,16 @@ def test_console(iso):
             check(done.group(1) == "0", f"sh: {line_at(node.text, done)}")
             pos = node.wait_for(r"procd: started pid=2 program=sh", STEP_TIMEOUT_S).end()
             pos = run_commands(node, kb, pos)
+            # scripts/cluster/exec --sh: output without echo and prompts, $?.
+            kb.close()
+            got = []
+            status = ac.sh_exec(node, "echo one; echo two; false", out=got.append)
+            check(status == 1 and got == ["one", "two"], f"exec --sh: {got} status={status}")
+            got = []
+            status = ac.sh_exec(node, "for i in 1 2; do echo x$i; done", out=got.append)
+            check(status == 0 and got == ["x1", "x2"], f"exec --sh: {got} status={status}")
+            print("exec --sh: ok")
+            kb = Keyboard(node)
             kb.type(b"exit 7\r")
             end = node.wait_for(r"procd: done first=2 .*code=(\d+)", STEP_TIMEOUT_S, pos=pos)
             check(end.group(1) == "7", f"the shell's end: {line_at(node.text, end)}")

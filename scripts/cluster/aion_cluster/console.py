@@ -5,6 +5,7 @@ import fcntl
 import os
 import re
 import select
+import shlex
 import socket
 import termios
 import time
@@ -100,6 +101,75 @@ def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0
                     f"\n  last log lines:\n{node.tail(10)}")
             # Wake as soon as the guest writes: QEMU must never find our
             # socket full (it would hold the byte and the UART overruns).
+            select.select([sock], [], [], poll_s)
+
+
+# A prompt of busybox's shell as the terminal's screen shows it ("$").
+_PROMPT_RE = re.compile(r"^\S* ?[$#]$")
+
+
+def sh_exec(node, command, timeout=30.0, out=print, poll_s=0.005):
+    """Run one command line in busybox's shell on the node's console (the
+    built-in shell's `sh` started it: docs/posix.md "The terminal").
+
+    Types one line, `eval 'COMMAND'; echo aion-exec-K=$?` (K from
+    next_exec_seq()): one line, so its whole echo is on the screen before
+    the shell reads it and runs (typed-ahead input would echo into the
+    command's output), and eval, so that a syntax error is a status (2)
+    too. Then reads the terminal's lines ("[time] nodeN serial: text") from the
+    console socket: each one is passed to out() except the echoes of what
+    was typed and the prompts, until "aion-exec-K=S"; returns S, the
+    command's exit status. Raises NodeTimeout and NodeError as shell_exec.
+    """
+    if "\n" in command or "\r" in command:
+        raise NodeError("exec: the command must be one line")
+    if not node.alive():
+        raise NodeError(f"{node.name} is not running")
+    seq = next_exec_seq(node)
+    sent = f"eval {shlex.quote(command)}; echo aion-exec-{seq}=$?"
+    done = re.compile(rf"aion-exec-{seq}=(\d+)$")
+    partial = ""
+    stream = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    try:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(2.0)
+        sock.connect(str(node.console_sock))
+        sock.sendall(f"{sent}\r".encode())
+        sock.setblocking(False)
+    except OSError as e:
+        raise NodeError(f"{node.name}: cannot write to {node.console_sock}: {e}") from None
+    deadline = time.monotonic() + timeout
+    with sock:
+        while True:
+            got = []
+            try:
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    got.append(chunk)
+            except OSError:
+                pass
+            alive = node.alive()
+            lines = (partial + plain(stream.decode(b"".join(got)))).split("\n")
+            partial = lines.pop()
+            for line in lines:
+                lm = _LOG_LINE_RE.match(line.rstrip("\r"))
+                if not lm or lm.group(1) != node.name or lm.group(2) != "serial":
+                    continue
+                text = lm.group(3)
+                m = done.search(text)
+                if m:
+                    return int(m.group(1))
+                if text != sent and not _PROMPT_RE.match(text):
+                    out(text)
+            if not alive:
+                raise NodeError(f"{node.name}: QEMU exited while `{command}` ran")
+            if time.monotonic() >= deadline:
+                raise NodeTimeout(
+                    f"{node.name}: no line `aion-exec-{seq}=N` within {timeout:g} s after "
+                    f"sending `{command}` (is busybox's shell running? `exec {node.name} sh` "
+                    f"starts it)\n  last log lines:\n{node.tail(10)}")
             select.select([sock], [], [], poll_s)
 
 
