@@ -12,8 +12,6 @@ empty line (a read of 0), raw mode one byte at a time without echo, VMIN
 with SIGINT while the parent survives and reports it.
 Usage: boot_tty.py ISO"""
 import re
-import socket
-import threading
 
 import bootlib
 from bootlib import check, line_at
@@ -21,27 +19,8 @@ from bootlib import check, line_at
 STEP_TIMEOUT_S = 60
 
 
-class Keyboard:
-    """Types on the node's console socket, and keeps draining it (a client
-    that stops reading stalls the guest's UART output)."""
-
-    def __init__(self, node):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(str(node.console_sock))
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        try:
-            while self.sock.recv(65536):
-                pass
-        except OSError:
-            pass
-
-    def type(self, data):
-        self.sock.sendall(data)
-
-    def close(self):
-        self.sock.close()
+# Types on COM1, the console socket.
+Keyboard = bootlib.ConsoleSocket
 
 
 def screen(node, pos, end=None):
