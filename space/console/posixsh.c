@@ -20,6 +20,7 @@ extern const char posix_procd_elf[], posix_procd_elf_end[];
 #define SH_QUOTA        1024
 #define SH_PRIO         100
 #define SH_LOOKUP_NS    (5000 * 1000000ull)
+#define SH_CALL_NS      (2000 * 1000000ull)
 #define CHILD_FIRST     AION_HANDLE(1, 1)
 #define CHILD_SECOND    AION_HANDLE(2, 1)
 
@@ -30,7 +31,10 @@ static int64_t tty_call(aion_handle_t cap, uint32_t label, uint64_t w1, int acce
 {
 	struct aion_msg m = { .tag = AION_TAG(label, 0, 0) | AION_TAG_ACCEPT(accept),
 			      .w = { 0, w1, 0 } };
-	int64_t err = aion_call(cap, &m, AION_FOREVER);
+	/* The serial unit serves the terminal and calls this shell with each
+	 * line: while it waits for us (a line typed right after `sh`), we
+	 * must not wait for it. */
+	int64_t err = aion_call(cap, &m, SH_CALL_NS);
 	if (!err && (int64_t)m.w[0] < 0)
 		err = (int64_t)m.w[0];
 	if (!err && got)

@@ -17,6 +17,9 @@
 #define READERS         16
 #define WINSZ_ROWS      24
 #define WINSZ_COLS      80
+/* procd may itself be calling us (a spawn retains the record): a kill
+ * that waits longer is dropped rather than deadlocking the two. */
+#define SIGNAL_TIMEOUT_NS       (1000 * 1000000ull)
 
 struct record {
 	uint32_t gen, holders, flags;   /* flags: VFS_O_READ/WRITE/NONBLOCK */
@@ -129,7 +132,7 @@ static void signal_fg(int sig)
 		return;
 	struct aion_msg m = { .tag = AION_TAG(PROC_KILL, 0, 0),
 			      .w = { (uint64_t)(int64_t)-tty.fg_pgrp, (uint64_t)sig, 0 } };
-	int64_t err = aion_call(tty.proc, &m, AION_FOREVER);
+	int64_t err = aion_call(tty.proc, &m, SIGNAL_TIMEOUT_NS);
 	int64_t r = err ? err : (int64_t)m.w[0];
 	aion_printf("tty: signal=%d pgrp=%d result=%ld", sig, tty.fg_pgrp, (long)r);
 }
