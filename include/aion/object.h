@@ -88,6 +88,7 @@ struct aion_unit_info {
 	uint32_t id;                    /* as in kernel log lines and fault notices */
 	uint32_t max_prio;              /* the highest priority its threads may take */
 	uint64_t syscalls;              /* system calls its threads made */
+	uint64_t cpu_ns;                /* time its threads ran, the ended ones' too */
 };
 
 enum aion_thread_state {

@@ -91,7 +91,8 @@
 	X(THREAD_INFO,         thread_info,          8, ARGS2(aion_handle_t, thread,         \
 		struct aion_thread_info *, out),                                             \
 		USE(HANDLE(THREAD, READ), BUF_OUT),                                          \
-		DOC("`thread`, `out` (`struct aion_thread_info`)", "0",                      \
+		DOC("`thread` (`AION_HANDLE_SELF`: the caller), `out` "                     \
+		    "(`struct aion_thread_info`)", "0",                                      \
 		    "handle (thread, `READ`); `EFAULT`"))                                    \
 	X(UNIT_CREATE,         unit_create,          9, ARGS5(aion_handle_t, parent,         \
 		const char *, name, size_t, name_len, uint64_t, quota, unsigned, max_prio),  \

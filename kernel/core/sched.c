@@ -76,6 +76,8 @@ static void switch_to(struct sched *s, struct thread *next)
 	uint64_t now = arch_clock_ns();
 
 	prev->cpu_ns += now - prev->ran_since;
+	if (prev->unit)
+		prev->unit->cpu_ns += now - prev->ran_since;
 	next->ran_since = now;
 	next->switches++;
 	/* A preempted thread resumes the rest of its slice, not a new one:

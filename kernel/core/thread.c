@@ -270,8 +270,11 @@ int64_t sys_thread_set_priority(const struct sys_args *a)
 
 int64_t sys_thread_info(const struct sys_args *a)
 {
-	struct thread *t;
-	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_READ, &t);
+	struct thread *t = sched_current();
+	/* AION_HANDLE_SELF: the caller (a program's first thread holds no
+	 * handle to itself; CLOCK_THREAD_CPUTIME_ID asks this way). */
+	int err = a->a0 == AION_HANDLE_SELF ? 0 :
+		  lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_READ, &t);
 	if (err)
 		return err;
 	struct aion_thread_info info = {

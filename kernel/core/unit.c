@@ -291,7 +291,11 @@ int64_t sys_unit_info(const struct sys_args *a)
 		.id = u->id,
 		.max_prio = u->max_prio,
 		.syscalls = u->syscalls,
+		.cpu_ns = u->cpu_ns,
 	};
+	struct thread *cur = sched_current();
+	if (cur->unit == u)             /* the running slice counts too */
+		info.cpu_ns += arch_clock_ns() - cur->ran_since;
 	memcpy(info.name, u->name, sizeof(info.name));
 	return copy_to_user(a->a1, &info, sizeof(info));
 }

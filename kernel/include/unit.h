@@ -58,6 +58,7 @@ struct unit {
 	struct unit *orphan_next;       /* on the orphan list: referenced */
 	bool orphaned;
 	uint64_t syscalls;              /* made by its threads (UNIT_INFO) */
+	uint64_t cpu_ns;                /* its threads' running time, the dead ones' too */
 	struct {                        /* lines about its children: unit_log_ok */
 		uint64_t at;            /* when tokens was last refilled */
 		uint32_t tokens, suppressed;

@@ -9,13 +9,19 @@
  * kept here as "reserved, not mapped": mprotect from PROT_NONE maps the
  * pages (zeroed, as they were never touched); mprotect of pages already
  * mapped to another protection is refused (-EACCES) rather than faked.
- * File mappings wait for the VFS (-ENODEV). docs/posix.md.
+ * A file mapping is private: the file's bytes copied into fresh pages at
+ * mmap time (MEM_WRITE into our own unit, so a read-only mapping can be
+ * filled too); a shared one is accepted only without PROT_WRITE, where a
+ * copy looks the same until someone writes the file. docs/posix.md.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -27,6 +33,8 @@
 #define REGIONS_MAX     256
 
 extern char _end[];                     /* posix.ld: the end of .bss */
+
+static long map_anon(uintptr_t hint, size_t len, int prot, int flags);
 
 static uintptr_t heap_start, heap_brk;  /* the heap is [heap_start, page_up(heap_brk)) */
 
@@ -167,15 +175,69 @@ long __aion_munmap(uintptr_t a, size_t len)
 	return 0;
 }
 
+/* Whether fd may be mapped (Linux's errors): open, a regular file, readable. */
+static long file_mappable(int fd, int flags, int prot)
+{
+	struct stat st;
+	long err = __aion_syscall(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
+	if (err)
+		return err;             /* EBADF */
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
+	long fl = __aion_syscall(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+	if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
+		return -ENODEV;         /* no shared writable file mappings yet (docs) */
+	return 0;
+}
+
+/* The file's bytes from off into [a, a + len); past its end stays zero. */
+static long file_fill(int fd, uintptr_t a, size_t len, long off)
+{
+	static char bounce[PAGE];
+	for (size_t done = 0; done < len;) {
+		long n = __aion_syscall(SYS_pread64, fd, (long)bounce, PAGE, off + (long)done, 0, 0);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		if (aion_mem_write(AION_HANDLE_SELF, a + done, bounce, (uint64_t)n))
+			return -ENOMEM;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
 {
-	(void)fd;
-	if (!len || off & (PAGE - 1))
+	if (!len || off & (PAGE - 1) || off < 0)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV;         /* file mappings: with the VFS */
-	if ((flags & MAP_TYPE) != MAP_PRIVATE)
-		return -EINVAL;         /* one process per unit: nothing to share yet */
+	int type = flags & MAP_TYPE;
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (flags & MAP_ANONYMOUS) {
+		if (type != MAP_PRIVATE)
+			return -EINVAL; /* one process per unit: nothing to share yet */
+		return map_anon(hint, len, prot, flags);
+	}
+	long err = file_mappable(fd, flags, prot);
+	if (err)
+		return err;
+	/* PROT_NONE: a reservation only; a later mprotect gives zero pages. */
+	long a = map_anon(hint, len, prot, flags);
+	if (a < 0 || !prot)
+		return a;
+	if ((err = file_fill(fd, (uintptr_t)a, len, off))) {
+		__aion_munmap((uintptr_t)a, len);
+		return err;
+	}
+	return a;
+}
+
+/* Fresh zero pages, at hint only with MAP_FIXED: the address or -E.... */
+static long map_anon(uintptr_t hint, size_t len, int prot, int flags)
+{
 	len = page_up(len);
 	uintptr_t a = hint;
 	if (flags & MAP_FIXED) {

@@ -2,7 +2,8 @@
 # Builds musl's libc.a for Aion (arch aion_x86_64) without editing a musl
 # file: musl's tree is mirrored as symbolic links into the build folder,
 # the overlay of space/posix/musl (the arch directory aion_x86_64 and the
-# x86_64 assembly it reuses) is copied next to it, and musl's own
+# x86_64 assembly it reuses: string, setjmp, the fenv and math files, none
+# of which makes a system call) is copied next to it, and musl's own
 # configure and Makefile build it there with ARCH=aion_x86_64.
 # usage: musl-build.sh MUSL_SRC OVERLAY WORK SYSROOT CC CFLAGS
 # Installs SYSROOT/include (musl's headers) and SYSROOT/lib (libc.a,

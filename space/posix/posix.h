@@ -60,6 +60,9 @@ long __aion_clock_gettime(long clock, struct timespec *ts) POSIX_HIDDEN;
 long __aion_clock_getres(long clock, struct timespec *res) POSIX_HIDDEN;
 long __aion_gettimeofday(struct timeval *tv) POSIX_HIDDEN;
 long __aion_time(long *t) POSIX_HIDDEN;
+struct tms;
+long __aion_times(struct tms *t) POSIX_HIDDEN;
+long __aion_getrusage(long who, struct rusage *ru) POSIX_HIDDEN;
 long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 			    struct timespec *rem) POSIX_HIDDEN;
 long __aion_nanosleep(const struct timespec *req, struct timespec *rem) POSIX_HIDDEN;
@@ -119,6 +122,9 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
 long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
 /* The POSIX lock owner of this process (never 0, bit 63 clear). */
 uint64_t __aion_lock_owner(void) POSIX_HIDDEN;
+
+/* syscall.c: every system call musl makes, by Linux number (the layer's own calls too). */
+long __aion_syscall(long n, long a, long b, long c, long d, long e, long f);
 
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)

@@ -135,6 +135,10 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_gettimeofday((struct timeval *)a);
 	case SYS_time:
 		return __aion_time((long *)a);
+	case SYS_times:
+		return __aion_times((struct tms *)a);
+	case SYS_getrusage:
+		return __aion_getrusage(a, (struct rusage *)b);
 	case SYS_nanosleep:
 		return __aion_nanosleep((const struct timespec *)a, (struct timespec *)b);
 	case SYS_clock_nanosleep:

@@ -4,11 +4,15 @@
  * clock and SYSTEM_INFO tells where the wall clock stood at uptime 0
  * (realtime_boot_ns: the host's clock when it started the VM, whole
  * seconds, `aion.clock=`). Wall time is that plus CLOCK_NS; nothing on a
- * node can set it (docs/posix.md "Time").
+ * node can set it (docs/posix.md "Time"). CPU time is the kernel's count:
+ * the process's is its unit's (every thread, ended ones too), a thread's
+ * its own.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <time.h>
 #include "libaion/sys.h"
 #include "posix.h"
@@ -31,6 +35,15 @@ static int realtime_ns(uint64_t *ns)
 	return 0;
 }
 
+static int process_cpu_ns(uint64_t *ns)
+{
+	struct aion_unit_info info;
+	if (aion_unit_info(AION_HANDLE_SELF, &info))
+		return -EINVAL;
+	*ns = info.cpu_ns;
+	return 0;
+}
+
 static int clock_ns(long clock, uint64_t *ns)
 {
 	switch (clock) {
@@ -44,7 +57,16 @@ static int clock_ns(long clock, uint64_t *ns)
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_TAI:                 /* no leap second table: TAI as UTC */
 		return realtime_ns(ns);
-	default:                        /* CPU-time clocks: not yet (docs) */
+	case CLOCK_PROCESS_CPUTIME_ID:
+		return process_cpu_ns(ns);
+	case CLOCK_THREAD_CPUTIME_ID: {
+		struct aion_thread_info info;
+		if (aion_thread_info(AION_HANDLE_SELF, &info))
+			return -EINVAL;
+		*ns = info.cpu_ns;
+		return 0;
+	}
+	default:                        /* other threads' and processes' clocks: docs */
 		return -EINVAL;
 	}
 }
@@ -129,4 +151,30 @@ long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 long __aion_nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	return __aion_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
+}
+
+/* No user/system split: the kernel's time for a call is the caller's, so
+ * all of it is user time. Children's times are not collected (docs). */
+long __aion_times(struct tms *t)
+{
+	uint64_t cpu = 0;
+	long hz = 100;                  /* musl's sysconf(_SC_CLK_TCK) */
+	process_cpu_ns(&cpu);
+	if (t)
+		*t = (struct tms){ .tms_utime = (clock_t)(cpu / (NS_PER_S / hz)) };
+	return (long)(aion_clock_ns() / (NS_PER_S / hz));
+}
+
+long __aion_getrusage(long who, struct rusage *ru)
+{
+	uint64_t cpu = 0;
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	if (who == RUSAGE_SELF)
+		process_cpu_ns(&cpu);
+	else if (who == RUSAGE_THREAD)
+		clock_ns(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	*ru = (struct rusage){ .ru_utime = { .tv_sec = (time_t)(cpu / NS_PER_S),
+					     .tv_usec = (suseconds_t)(cpu % NS_PER_S / 1000) } };
+	return 0;
 }

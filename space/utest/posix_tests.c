@@ -39,6 +39,16 @@ extern const char posix_clock_elf[], posix_clock_elf_end[];
 extern const char posix_args_elf[], posix_args_elf_end[];
 extern const char posix_files_elf[], posix_files_elf_end[];
 extern const char posix_procd_elf[], posix_procd_elf_end[];
+extern const char posix_dirs_elf[], posix_dirs_elf_end[];
+extern const char posix_fdops_elf[], posix_fdops_elf_end[];
+extern const char posix_locks_elf[], posix_locks_elf_end[];
+extern const char posix_mmap_elf[], posix_mmap_elf_end[];
+extern const char posix_strings_elf[], posix_strings_elf_end[];
+extern const char posix_mathlib_elf[], posix_mathlib_elf_end[];
+extern const char posix_timefmt_elf[], posix_timefmt_elf_end[];
+extern const char posix_syncs_elf[], posix_syncs_elf_end[];
+extern const char posix_environ_elf[], posix_environ_elf_end[];
+extern const char posix_exitcodes_elf[], posix_exitcodes_elf_end[];
 
 /* The child's first capability lands in its table's first free slot. */
 #define CHILD_FIRST_HANDLE      AION_HANDLE(1, 1)
@@ -200,6 +210,9 @@ void test_posixthreads(void)
  * here. The stack is 32 pages: Lua's parser recurses in C.
  */
 #define LUA(...) { { "lua", __VA_ARGS__, NULL }, posix_lua_elf, posix_lua_elf_end, 512 }
+/* A C program of tests/posix by its name, with its quota in pages and its arguments. */
+#define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, posix_##name##_elf, \
+			      posix_##name##_elf_end, quota }
 static const struct {
 	const char *argv[8];            /* argv[0] is the unit's name */
 	const char *image, *end;
@@ -226,6 +239,19 @@ static const struct {
 	LUA("share/lua/coroutines.lua"),
 	LUA("share/lua/errors.lua"),
 	LUA("share/lua/files.lua", "tmp"),
+	/* C programs on files (relative paths under tmp), memory, libc, threads. */
+	C(dirs, 256),
+	C(fdops, 256),
+	C(locks, 256),
+	C(mmap, 2048),
+	C(strings, 256),
+	C(mathlib, 256),
+	C(timefmt, 256),
+	C(syncs, 2048),
+	C(environ, 256, "HOME=/root", "X=a=b"),
+	C(exitcodes, 256, "exit", "3"),
+	C(exitcodes, 256, "_exit", "300"),
+	C(exitcodes, 256, "return", "7"),
 };
 
 void test_posixdiff(void)

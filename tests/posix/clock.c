@@ -1,11 +1,14 @@
 /*
- * posix-diff (clock): the wall clock, the monotonic clock and the sleeps.
+ * posix-diff (clock): the wall clock, the monotonic clock, the sleeps and
+ * CPU time (clock_gettime's CPU clocks, clock(), times(), getrusage()).
  * Prints only what must hold on any machine (the values themselves differ
  * from run to run), so the host's run and Aion's print the same lines.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <time.h>
 
 static long long ns_of(const struct timespec *t)
@@ -54,6 +57,33 @@ int main(void)
 
 	clock_getres(CLOCK_MONOTONIC, &res);
 	printf("CLOCK_MONOTONIC resolution under 1 ms: %s\n", yes(ns_of(&res) < 1000000));
+
+	/* 30 ms of spinning costs CPU time; a thread's is part of its process's. */
+	struct timespec c0, c1, th;
+	clock_t k0 = clock();
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &m0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+	while (ns_of(&m1) - ns_of(&m0) < 30000000);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &th);      /* first: it can only lag */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	clock_t k1 = clock();
+	printf("process CPU time grew by at least 1 ms while spinning: %s\n",
+	       yes(ns_of(&c1) - ns_of(&c0) >= 1000000));
+	printf("the thread's CPU time is at most the process's: %s\n", yes(ns_of(&th) <= ns_of(&c1)));
+	printf("clock() grew: %s\n", yes(k1 > k0));
+	struct tms tms;
+	clock_t ticks = times(&tms);
+	struct rusage ru;
+	int rr = getrusage(RUSAGE_SELF, &ru);
+	printf("times() ticks > 0 and user time > 0: %s\n", yes(ticks > 0 && tms.tms_utime > 0));
+	printf("getrusage: %d, user time > 0: %s\n", rr,
+	       yes(ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec > 0));
+	errno = 0;
+	r = clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &(struct timespec){ 0, 1000 }, NULL);
+	printf("clock_nanosleep on the thread's CPU clock: %s\n",
+	       r == EINVAL ? "EINVAL" : r == ENOTSUP ? "ENOTSUP" : "?");
 
 	char buf[64];
 	time_t fixed = 1000000000;

@@ -22,3 +22,7 @@ print(os.time({ year = 2024, month = 2, day = 29, hour = 12 }), os.date("!%Y-%m-
 local d = os.date("!*t", 86400 * 366)
 print(d.year, d.month, d.day, d.yday, d.wday, d.isdst)
 print(type(os.time()), os.time() > 1.7e9, type(os.clock()), os.getenv("AION_NO_SUCH_VAR"))
+-- os.clock is CPU time: work costs some, and it never runs backwards.
+local c0, x = os.clock(), 0
+for i = 1, 200000 do x = x + i % 7 end
+print(x, os.clock() > c0, os.clock() >= c0)
