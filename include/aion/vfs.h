@@ -158,7 +158,9 @@
 #define VFS_RETAIN              44
 #define VFS_PIPE                45
 #define VFS_ARM                 46
-/* 47: terminals (reserved for that step). */
+/* Requests of a device: terminals (aion/tty.h); vfsd's files answer
+ * -AION_ENOSYS, which the POSIX layer reports as ENOTTY. */
+#define VFS_IOCTL               47
 
 #define VFS_HOLDERS_MAX         4096
 
@@ -183,6 +185,7 @@
 #define VFS_S_IFDIR             0040000u
 #define VFS_S_IFREG             0100000u
 #define VFS_S_IFIFO             0010000u
+#define VFS_S_IFCHR             0020000u
 #define VFS_S_PERM              07777u
 
 #define VFS_SEEK_SET            0

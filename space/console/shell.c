@@ -16,6 +16,7 @@
 #include "aion/net.h"
 #include "common/format.h"
 #include "kvcmd.h"
+#include "posixsh.h"
 #include "common/time.h"
 
 #define INIT_ADMIN      AION_HANDLE(2, 1)
@@ -61,7 +62,7 @@ static int cmd_help(void)
 		    "call NAME [TEXT] kill UNIT net ping ADDR uptime top jobs "
 		    "spawn PROGRAM [--replicas K] [--node A,B] [--spread] stop PROGRAM "
 		    "members [remove NODE] "
-		    "kv get|put|cas|add ... shutdown");
+		    "kv get|put|cas|add ... sh shutdown");
 	return 0;
 }
 
@@ -397,6 +398,7 @@ static int run(char *line)
 	if (!strcmp(c, "names") && argc == 1) return cmd_names();
 	if (!strcmp(c, "net") && argc == 1) return cmd_net();
 	if (!strcmp(c, "ping") && argc == 2) return cmd_ping(argv[1]);
+	if (!strcmp(c, "sh") && argc == 1) return cmd_sh(&buf);
 	aion_printf("error: unknown command or arguments: %s (try help)", c);
 	return 1;
 }
@@ -439,11 +441,18 @@ int64_t aion_main(uint64_t arg)
 		line[n] = '\0';
 		char *cmd = line;
 		long seq = take_seq(&cmd);
+		/* `sh` opens the terminal, which the serial unit serves: it must
+		 * not wait for our reply meanwhile (posixsh.c). */
+		bool early = !strcmp(cmd, "sh");
+		m = (struct aion_msg){ 0 };
+		if (early)
+			aion_reply(&m);
 		int status = run(cmd);
 		if (seq >= 0)
 			aion_printf("done seq=%ld status=%d", seq, status);
 		m = (struct aion_msg){ 0 };
-		err = aion_reply_recv((aion_handle_t)ep, &m, 0);
+		err = early ? aion_recv((aion_handle_t)ep, &m, 0) :
+		      aion_reply_recv((aion_handle_t)ep, &m, 0);
 	}
 	aion_printf("recv failed err=%s", aion_error_name(err));
 	return 1;

@@ -3,7 +3,8 @@
  * which dup'd fds share, as POSIX wants: one offset and one set of status
  * flags (the VFS keeps both in its open record, so sharing the capability
  * shares them). FD_CLOEXEC is the fd's own. fds 0, 1 and 2 start as the
- * console; closing the last fd of a VFS file closes its record.
+ * console, or as the terminal the parent gave (startup record's
+ * posix_tty); closing the last fd of a VFS file closes its record.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,16 @@ long __aion_fd_setfd(long fd, long flags)
 		return -EBADF;
 	fds[fd].cloexec = !!(flags & FD_CLOEXEC);
 	return 0;
+}
+
+void __aion_fd_use_tty(aion_handle_t cap)
+{
+	/* One description, as a login's fds 0-2 dup'd from one open: one
+	 * holder of the terminal's record, closed with the last of them. */
+	files[0] = (struct posix_file){ .kind = POSIX_VFS, .refs = 3, .cap = cap,
+					.type = VFS_S_IFCHR };
+	files[1] = files[2] = (struct posix_file){ 0 };
+	fds[0].file = fds[1].file = fds[2].file = &files[0];
 }
 
 void __aion_fd_close_all(void)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include "aion/tty.h"
 #include "aion/vfs.h"
 #include "posix.h"
 
@@ -47,6 +48,10 @@ static struct posix_file *vfs_file(long fd, long *err)
 /* off: VFS_AT_POS for the shared offset. */
 static long file_read(struct posix_file *f, char *p, size_t n, uint64_t off)
 {
+	/* A terminal answers one call (a line, or what raw mode has) and
+	 * never waits for more: one call's worth at most. */
+	if (f->type == VFS_S_IFCHR && n > VFS_IO_MAX)
+		n = VFS_IO_MAX;
 	return __aion_cap_read(f->cap, p, n, off);
 }
 
@@ -66,7 +71,7 @@ long __aion_cap_read(aion_handle_t cap, void *buf, size_t n, uint64_t off)
 			return done ? (long)done : r;
 		done += c.out_len;
 		if (c.out_len < chunk)
-			break;          /* end of file */
+			break;          /* the end of the file, or a terminal's one answer */
 	}
 	return (long)done;
 }
@@ -336,18 +341,21 @@ long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *h
 		if (off < 0)
 			return -EINVAL;
 		if (__aion_fd_get(a) && (__aion_fd_get(a)->kind != POSIX_VFS ||
-					 __aion_is_pipe(__aion_fd_get(a))))
+					 __aion_is_pipe(__aion_fd_get(a)) ||
+					 __aion_fd_get(a)->type == VFS_S_IFCHR))
 			return -ESPIPE;
 		return n == SYS_pread64 || n == SYS_pwrite64 ?
 		       rw(a, &one, 1, (uint64_t)off, wr) :
 		       rw(a, (const struct iovec *)b, c, (uint64_t)off, wr);
 	}
 	case SYS_lseek:
-		if (__aion_fd_get(a) && __aion_is_pipe(__aion_fd_get(a)))
-			return -ESPIPE;
+		if (__aion_fd_get(a) && (__aion_is_pipe(__aion_fd_get(a)) ||
+					 __aion_fd_get(a)->type == VFS_S_IFCHR))
+			return -ESPIPE;         /* a pipe or a terminal has no offset */
 		return simple(a, VFS_SEEK, (uint64_t)b, (uint64_t)c);
 	case SYS_pipe: return __aion_pipe2((int *)a, 0);
 	case SYS_pipe2: return __aion_pipe2((int *)a, b);
+	case SYS_ioctl: return __aion_ioctl(a, (unsigned long)b, c);
 	case SYS_close: return __aion_fd_close(a);
 	case SYS_dup: {
 		struct posix_file *f = __aion_fd_get(a);

@@ -128,6 +128,8 @@ enum posix_cap_kind __aion_file_cap_kind(const struct posix_file *f) POSIX_HIDDE
 long __aion_caps_fork(aion_handle_t child) POSIX_HIDDEN;
 /* A child given them did not start: every file's holder given back. */
 void __aion_caps_fork_undo(void) POSIX_HIDDEN;
+/* At start: fds 0, 1, 2 become one description of the terminal cap. */
+void __aion_fd_use_tty(aion_handle_t cap) POSIX_HIDDEN;
 
 /* vfsclient.c: one call on a VFS capability. in/out: payloads (out may be
  * NULL); caps_out: the capabilities the reply brought. Returns
@@ -139,8 +141,9 @@ struct posix_vfs_call {
 	unsigned in_len;
 	void *out;
 	unsigned out_max, out_len;
-	aion_handle_t cap_in;           /* sent with SEND when cap_in_len is 1 */
+	aion_handle_t cap_in;           /* sent when cap_in_len is 1 */
 	unsigned cap_in_len;
+	uint32_t cap_in_rights;         /* its rights (and AION_IPC_CAP_MOVE); 0: SEND, a copy */
 	aion_handle_t caps_out[2];      /* what the reply brought (accept_cap: 0..2) */
 	uint64_t reply_w1, reply_w2;
 	unsigned accept_cap;
@@ -177,6 +180,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f);
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)
 	POSIX_HIDDEN;
+/* ioctl.c: ioctl on an fd (terminals: aion/tty.h) */
+long __aion_ioctl(long fd, unsigned long req, long arg) POSIX_HIDDEN;
 /* paths.c: calls on paths */
 long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *handled)
 	POSIX_HIDDEN;

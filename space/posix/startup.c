@@ -104,6 +104,8 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		__aion_posix_net = (aion_handle_t)st->posix_net;        /* netd's "net" */
 		/* Made by execve: the fds, cwd and umask it keeps. */
 		__aion_exec_inherit(st->posix_exec, st->posix_exec_size);
+		if (st->posix_tty)
+			__aion_fd_use_tty((aion_handle_t)st->posix_tty);
 	}
 	__aion_sig_start(0);
 

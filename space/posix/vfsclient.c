@@ -154,7 +154,7 @@ again:
 		memcpy(b->payload, c->in, c->in_len);
 	if (c->cap_in_len) {
 		b->caps[0] = c->cap_in;
-		b->cap_rights[0] = AION_RIGHT_SEND;
+		b->cap_rights[0] = c->cap_in_rights ? c->cap_in_rights : AION_RIGHT_SEND;
 	}
 	/* EINTR: a signal came before the server took the call; it was not sent. */
 	do {

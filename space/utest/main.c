@@ -217,6 +217,8 @@ static const struct {
 	{ "vfsproto", test_vfsproto },
 	{ "vfspipes", test_vfspipes },
 	{ "posixthreads", test_posixthreads },
+	{ "posixtty", test_posixtty },
+	{ "posixsh", test_posixsh },
 	{ "futex", test_futex },
 	{ "upcall", test_upcall },
 	{ "fpu", test_fpu },

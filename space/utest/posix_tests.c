@@ -43,6 +43,7 @@
  *                lines "threads: ..."), unit "threads"
  */
 #include "aion/initproto.h"
+#include "aion/tty.h"
 #include "aion/vfs.h"
 #include "libaion/initclient.h"
 #include "libaion/malloc.h"
@@ -60,6 +61,7 @@ extern const char posix_sockets_elf[], posix_sockets_elf_end[];
 
 /* The child's first capability lands in its table's first free slot. */
 #define CHILD_FIRST_HANDLE      AION_HANDLE(1, 1)
+#define CHILD_SECOND_HANDLE     AION_HANDLE(2, 1)
 #define VFS_WAIT_NS             (5000 * MS)
 #define NET_WAIT_NS             (30000 * MS)    /* netd's selftest comes first */
 
@@ -141,6 +143,11 @@ static struct {
 	bool net;
 	uint64_t wait_ns;
 } extra;
+/* A terminal record start() gives as well (posixtty), retained for the
+ * child first; 0: none. */
+static aion_handle_t give_tty;
+/* How long run_program waits for the unit's end (posixtty waits for typing). */
+static uint64_t run_wait_ns = 10000 * MS;
 extern const char posix_threads_elf[], posix_threads_elf_end[];
 extern const char posix_pipes_elf[], posix_pipes_elf_end[];
 
@@ -180,11 +187,14 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 	if (fs < 0)
 		return fs;
 	bool with_fs = fs > 0;
+	aion_handle_t tty_at = with_fs ? CHILD_SECOND_HANDLE : CHILD_FIRST_HANDLE;
 	st.posix_fs = with_fs ? CHILD_FIRST_HANDLE : 0;
 	int64_t net = extra.net ? lookup("net", NET_WAIT_NS) : 0;
 	if (net < 0)
 		return net;
-	st.posix_net = net ? (with_fs ? AION_HANDLE(2, 1) : CHILD_FIRST_HANDLE) : 0;
+	/* The child's handles in the order given: the root, the terminal, net. */
+	st.posix_net = net ? AION_HANDLE(1 + (with_fs ? 1 : 0) + (give_tty ? 1 : 0), 1) : 0;
+	st.posix_tty = give_tty ? tty_at : 0;
 	int64_t err = aion_spawn(&sp, u, t);
 	if (err) {
 		if (net)
@@ -194,12 +204,21 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 	int64_t given = with_fs ? aion_cap_give(*u, (aion_handle_t)fs, AION_RIGHT_SEND) : 0;
 	if (given >= 0 && with_fs && given != CHILD_FIRST_HANDLE)
 		given = -AION_ERANGE;
+	if (given >= 0 && give_tty) {
+		struct aion_msg m = { .tag = AION_TAG(VFS_RETAIN, 0, 0) };
+		given = aion_call(give_tty, &m, AION_FOREVER);
+		given = given ? given : (int64_t)m.w[0] < 0 ? (int64_t)m.w[0] :
+			aion_cap_give(*u, give_tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+		if (given >= 0 && given != tty_at)
+			given = -AION_ERANGE;
+	}
 	if (given >= 0 && net) {
 		given = aion_cap_give(*u, (aion_handle_t)net, AION_RIGHT_SEND);
 		if (given >= 0 && given != (int64_t)st.posix_net)
 			given = -AION_ERANGE;
-		aion_handle_close((aion_handle_t)net);
 	}
+	if (net)
+		aion_handle_close((aion_handle_t)net);
 	err = given < 0 ? given : aion_thread_start(*t);
 	if (err)
 		utest_reap(*u, *t);
@@ -214,7 +233,7 @@ static int64_t run_program(const char *name, const char *args, const char *const
 	aion_handle_t u, t;
 	int64_t err = start(name, args, argv, quota, image, end, give, &u, &t);
 	if (!err) {
-		err = aion_unit_wait(u, extra.wait_ns ? extra.wait_ns : 10000 * MS, info);
+		err = aion_unit_wait(u, extra.wait_ns ? extra.wait_ns : run_wait_ns, info);
 		utest_reap(u, t);
 	}
 	return err;
@@ -440,8 +459,8 @@ void test_posixfork(void)
 
 void test_posixsignals(void)
 {
-	run_args("posixsignals", "procd", "signals", 6144, posix_procd_elf, posix_procd_elf_end,
-		 FS_NONE);
+	run_args("posixsignals", "procd", "run /bin/signals", 6144, posix_procd_elf, posix_procd_elf_end,
+		 FS_NEEDED);
 }
 
 void test_posixprocid(void)
@@ -462,4 +481,89 @@ void test_posixexec(void)
 void test_posixspawn(void)
 {
 	run_procd("posixspawn", "run /bin/spawn", FS_NEEDED);
+}
+
+/*
+ * posixtty: the console's terminal (docs/posix.md "The terminal"). utest
+ * opens a record of "tty" (from that moment what is typed on the console
+ * goes to the terminal, not the shell) and gives it to procd, which gives
+ * it to tests/posix/tty.c as fds 0-2: `tty check` (termios, window size,
+ * canonical and raw input the boot test types), then `tty sigint` (^C
+ * ends the foreground group's child, the parent survives). Both exit 0.
+ */
+static int64_t tty_open(aion_handle_t *cap)
+{
+	int64_t err = aion_ipc_buffer(&posix_buf);
+	int64_t opener = err ? err : init_lookup(UTEST_INIT_EP, &posix_buf, TTY_NAME, VFS_WAIT_NS);
+	if (opener < 0)
+		return opener;
+	struct aion_msg m = { .tag = AION_TAG(VFS_OPEN, 0, 0) | AION_TAG_ACCEPT(1),
+			      .w = { 0, VFS_O_READ | VFS_O_WRITE, 0 } };
+	err = aion_call((aion_handle_t)opener, &m, AION_FOREVER);
+	aion_handle_close((aion_handle_t)opener);
+	if (!err && (int64_t)m.w[0] < 0)
+		err = (int64_t)m.w[0];
+	if (!err && (AION_TAG_CAPS(m.tag) != 1 || m.w[1] != VFS_S_IFCHR))
+		err = -AION_EMALFORMED;
+	if (!err)
+		*cap = posix_buf.caps[0];
+	return err;
+}
+
+void test_posixtty(void)
+{
+	aion_handle_t tty = 0;
+	struct aion_unit_info check = { 0 }, sigint = { 0 };
+	int64_t err = tty_open(&tty), err2 = -AION_EINVAL;
+	if (!err) {
+		give_tty = tty;
+		run_wait_ns = 60000 * MS;
+		err = run_program("procd", "run /bin/tty check", NULL, 6144, posix_procd_elf,
+				  posix_procd_elf_end, FS_NEEDED, &check);
+		err2 = run_program("procd", "run /bin/tty sigint", NULL, 6144, posix_procd_elf,
+				   posix_procd_elf_end, FS_NEEDED, &sigint);
+		give_tty = 0;
+		run_wait_ns = 10000 * MS;
+		struct aion_msg m = { .tag = AION_TAG(VFS_CLOSE, 0, 0) };
+		int64_t c = aion_call(tty, &m, AION_FOREVER);
+		aion_handle_close(tty);
+		if (c || m.w[0])
+			aion_printf("posixtty close err=%s result=%ld", aion_error_name(c),
+				    (long)m.w[0]);
+	}
+	if (err || err2 || check.exit_code || sigint.exit_code)
+		utest_fail("posixtty", "err=%s err2=%s check=%d sigint=%d", aion_error_name(err),
+			   aion_error_name(err2), check.exit_code, sigint.exit_code);
+	else
+		utest_ok("posixtty", "check=%d sigint=%d", check.exit_code, sigint.exit_code);
+}
+
+/*
+ * posixsh: busybox's shell (ash, interactive) on the console's terminal:
+ * procd starts "run /bin/busybox sh -i" (exec'd from the initramfs) as
+ * its session leader with the terminal; the boot
+ * test (tests/boot/boot_sh.py) types commands and ends it with `exit 7`.
+ * The verdict carries the shell's exit code.
+ */
+void test_posixsh(void)
+{
+	aion_handle_t tty = 0;
+	struct aion_unit_info info = { 0 };
+	int64_t err = tty_open(&tty);
+	if (!err) {
+		give_tty = tty;
+		run_wait_ns = 120000 * MS;
+		err = run_program("procd", "run /bin/busybox sh -i", NULL, 6144, posix_procd_elf,
+				  posix_procd_elf_end, FS_NEEDED, &info);
+		give_tty = 0;
+		run_wait_ns = 10000 * MS;
+		struct aion_msg m = { .tag = AION_TAG(VFS_CLOSE, 0, 0) };
+		aion_call(tty, &m, AION_FOREVER);
+		aion_handle_close(tty);
+	}
+	if (err || info.state != AION_UNIT_EXITED)
+		utest_fail("posixsh", "err=%s state=%u exit_code=%d", aion_error_name(err),
+			   info.state, info.exit_code);
+	else
+		utest_ok("posixsh", "exit_code=%d", info.exit_code);
 }

@@ -188,6 +188,8 @@ void test_posixforkfiles(void);
 void test_posixexec(void);
 void test_posixspawn(void);
 void test_posixsignals(void);
+void test_posixtty(void);
+void test_posixsh(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixpipes(void);

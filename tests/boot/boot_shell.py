@@ -5,43 +5,26 @@ typed on COM1 (the console socket) answer with parseable lines ending in
 driver makes init restart it and the console works again.
 Usage: boot_shell.py ISO"""
 import re
-import socket
-import threading
 
 import bootlib
 from bootlib import check
 
 
-class Console:
-    """Writes command lines to the node's console socket and keeps draining
-    it: a client that stops reading stalls the guest's UART output."""
+class Console(bootlib.ConsoleSocket):
+    """Writes command lines to the node's console socket (and drains it)."""
 
     def __init__(self, node):
-        self.node = node
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(str(node.console_sock))
-        threading.Thread(target=self._drain, daemon=True).start()
+        super().__init__(node)
         self.seq = 0
-
-    def _drain(self):
-        try:
-            while self.sock.recv(65536):
-                pass
-        except OSError:
-            pass
 
     def run(self, command, timeout=20):
         """Output lines (shell text only) and the status of one command."""
         self.seq += 1
         start = len(self.node.text)
-        self.sock.sendall(f"@{self.seq} {command}\n".encode())
+        self.type(f"@{self.seq} {command}\n".encode())
         done = self.node.wait_for(rf"shell: done seq={self.seq} status=(\d+)\r?\n", timeout, pos=start)
         out = re.findall(r"node\d+ shell: (.*)", self.node.text[start:done.start()])
         return [l.rstrip("\r") for l in out], int(done.group(1))
-
-    def close(self):
-        self.sock.close()
-
 
 def test(iso):
     with bootlib.booted(iso, cmdline_extra="aion.node=1") as node:

@@ -7,7 +7,9 @@ on meson's SIGTERM at a timeout, and (through PDEATHSIG) even if killed.
 """
 import re
 import shutil
+import socket
 import sys
+import threading
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +79,31 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     finally:
         node.stop()
         shutil.rmtree(run, ignore_errors=True)
+
+
+class ConsoleSocket:
+    """A client of the node's console socket (COM1): type() writes to it,
+    and a thread keeps draining it (a client that stops reading stalls the
+    guest's UART output); the output is read from the log (node.text)."""
+
+    def __init__(self, node):
+        self.node = node
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(str(node.console_sock))
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        try:
+            while self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def type(self, data):
+        self.sock.sendall(data)
+
+    def close(self):
+        self.sock.close()
 
 
 def main(test):

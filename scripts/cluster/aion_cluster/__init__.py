@@ -47,7 +47,7 @@ Run folder layout (docs/host-scripts.md):
 from .build import build
 from .cluster import (cluster_nodes, node_disks, remove_disks, running_net, running_parts,
                       stop_cluster)
-from .console import ESCAPE, attach_console, next_exec_seq, shell_exec
+from .console import ESCAPE, attach_console, next_exec_seq, sh_exec, shell_exec
 from .errors import NodeError, NodeTimeout
 from .mesh import (CONSOLE_READY_RE, MESH_TIMEOUT_S, mesh_missing, mesh_view,
                    parse_nodes, wait_mesh)

@@ -5,6 +5,7 @@ import fcntl
 import os
 import re
 import select
+import shlex
 import socket
 import termios
 import time
@@ -33,27 +34,19 @@ def next_exec_seq(node):
         return seq
 
 
-def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0.005):
-    """Run one command line on the node's shell through its serial console.
+def _exchange(node, sent, on_line, waiting_for, poll_s=0.005, timeout=30.0):
+    """Sends sent (one line, "\n" added) to the node's console socket and
+    passes each whole line the console shows from then on to on_line(line),
+    until it returns a status (not None), which is returned. Raises
+    NodeTimeout after `timeout` s (naming waiting_for) and NodeError if the
+    node is not running or QEMU exits.
 
-    Sends "@K command\n" to console.sock (K from next_exec_seq()) and reads
-    the serial log from that moment: each "[time] nodeN shell: text" line
-    is passed to out() as text (other lines too, whole, when all_lines), until
-    the line "shell: done seq=K status=S"; returns S. Raises NodeTimeout after
-    `timeout` s without that line and NodeError if the node is not running
-    or QEMU exits.
+    The output is read from the console socket itself, not from serial.log:
+    QEMU's chardev logfile repeats a byte now and then while a client is
+    attached (seen with QEMU 7.2: "donee seq=1"), the socket stream does not.
     """
-    if "\n" in command or "\r" in command:
-        raise NodeError("exec: the command must be one line")
     if not node.alive():
         raise NodeError(f"{node.name} is not running")
-    seq = next_exec_seq(node)
-    sent = f"@{seq} {command}"
-    done = re.compile(rf"\bshell: done seq={seq} status=(\d+)")
-    # The command's output is read from the console socket itself, not from
-    # serial.log: QEMU's chardev logfile repeats a byte now and then while a
-    # client is attached (seen with QEMU 7.2: "donee seq=1"), the socket
-    # stream does not.
     partial = ""
     stream = codecs.getincrementaldecoder("utf-8")(errors="replace")
     try:
@@ -81,26 +74,98 @@ def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0
             lines = (partial + plain(stream.decode(b"".join(got)))).split("\n")
             partial = lines.pop()
             for line in lines:
-                m = done.search(line)
-                if m:
-                    return int(m.group(1))
-                lm = _LOG_LINE_RE.match(line)
-                if lm and lm.group(1) == node.name and lm.group(2) == "shell":
-                    if lm.group(3) != sent:
-                        out(lm.group(3))
-                elif all_lines and line:
-                    out(line)
+                status = on_line(line)
+                if status is not None:
+                    return status
             if not alive:
                 raise NodeError(f"{node.name}: QEMU exited while `{sent}` ran")
             if time.monotonic() >= deadline:
                 raise NodeTimeout(
-                    f"{node.name}: no line `shell: done seq={seq} status=N` within "
-                    f"{timeout:g} s after sending `{sent}` (is the shell running? "
-                    f"paused node? another client attached to {node.console_sock}?)"
+                    f"{node.name}: no line `{waiting_for}` within {timeout:g} s after "
+                    f"sending `{sent}` (is the shell running? paused node? another "
+                    f"client attached to {node.console_sock}?)"
                     f"\n  last log lines:\n{node.tail(10)}")
             # Wake as soon as the guest writes: QEMU must never find our
             # socket full (it would hold the byte and the UART overruns).
             select.select([sock], [], [], poll_s)
+
+
+def _one_line(command):
+    if "\n" in command or "\r" in command:
+        raise NodeError("exec: the command must be one line")
+
+
+def shell_exec(node, command, timeout=30.0, out=print, all_lines=False, poll_s=0.005):
+    """Run one command line on the node's shell through its serial console.
+
+    Sends "@K command\n" to console.sock (K from next_exec_seq()) and reads
+    the serial log from that moment: each "[time] nodeN shell: text" line
+    is passed to out() as text (other lines too, whole, when all_lines), until
+    the line "shell: done seq=K status=S"; returns S. Raises NodeTimeout after
+    `timeout` s without that line and NodeError if the node is not running
+    or QEMU exits.
+    """
+    _one_line(command)
+    if not node.alive():
+        raise NodeError(f"{node.name} is not running")
+    seq = next_exec_seq(node)
+    sent = f"@{seq} {command}"
+    done = re.compile(rf"\bshell: done seq={seq} status=(\d+)")
+
+    def on_line(line):
+        m = done.search(line)
+        if m:
+            return int(m.group(1))
+        lm = _LOG_LINE_RE.match(line)
+        if lm and lm.group(1) == node.name and lm.group(2) == "shell":
+            if lm.group(3) != sent:
+                out(lm.group(3))
+        elif all_lines and line:
+            out(line)
+        return None
+
+    return _exchange(node, sent, on_line, f"shell: done seq={seq} status=N", poll_s, timeout)
+
+
+# A prompt of busybox's shell as the terminal's screen shows it ("$").
+_PROMPT_RE = re.compile(r"^\S* ?[$#]$")
+
+
+def sh_exec(node, command, timeout=30.0, out=print, poll_s=0.005):
+    """Run one command line in busybox's shell on the node's console (the
+    built-in shell's `sh` started it: docs/posix.md "The terminal").
+
+    Types one line, `eval 'COMMAND'; echo aion-exec-K=$?` (K from
+    next_exec_seq()): one line, so its whole echo is on the screen before
+    the shell reads it and runs (typed-ahead input would echo into the
+    command's output), and eval, so that a syntax error is a status (2)
+    too. Then reads the terminal's lines ("[time] nodeN serial: text"):
+    each one is passed to out() except the echo of what was typed and the
+    prompts, until "aion-exec-K=S"; returns S, the command's exit status.
+    Raises NodeTimeout and NodeError as shell_exec.
+    """
+    _one_line(command)
+    if not node.alive():
+        raise NodeError(f"{node.name} is not running")
+    seq = next_exec_seq(node)
+    sent = f"eval {shlex.quote(command)}; echo aion-exec-{seq}=$?"
+    done = re.compile(rf"aion-exec-{seq}=(\d+)$")
+
+    def on_line(line):
+        lm = _LOG_LINE_RE.match(line.rstrip("\r"))
+        if not lm or lm.group(1) != node.name or lm.group(2) != "serial":
+            return None
+        text = lm.group(3)
+        m = done.search(text)
+        if m:
+            return int(m.group(1))
+        if text != sent and not _PROMPT_RE.match(text):
+            out(text)
+        return None
+
+    return _exchange(node, sent, on_line,
+                     f"aion-exec-{seq}=N (is busybox's shell running? `exec "
+                     f"{node.name} sh` starts it)", poll_s, timeout)
 
 
 ESCAPE = 0x1d  # Ctrl-]

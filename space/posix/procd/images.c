@@ -8,13 +8,11 @@
 extern const char posix_fork_elf[], posix_fork_elf_end[];
 extern const char posix_procid_elf[], posix_procid_elf_end[];
 extern const char posix_run_elf[], posix_run_elf_end[];
-extern const char posix_signals_elf[], posix_signals_elf_end[];
 
 static const struct procd_image images[] = {
 	{ "fork", posix_fork_elf, posix_fork_elf_end },
 	{ "procid", posix_procid_elf, posix_procid_elf_end },
 	{ "run", posix_run_elf, posix_run_elf_end },      /* execs a program of /bin */
-	{ "signals", posix_signals_elf, posix_signals_elf_end },
 };
 
 const struct procd_image *procd_image(const char *name)

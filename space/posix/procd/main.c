@@ -9,6 +9,7 @@
  * the first process's exit code (128 + signal when it was killed), so
  * its own starter sees how the program ended.
  */
+#include "aion/tty.h"
 #include "procd.h"
 
 #define SIG_MAX         64
@@ -16,7 +17,7 @@
 
 struct proc_table procd_table;
 aion_handle_t procd_ep;
-aion_handle_t procd_fs;
+aion_handle_t procd_fs, procd_tty;
 /*
  * SPAWN's payload lands here. Without a buffer, any caller sending a
  * payload would make our RECV fail (the receiver is to blame) while it
@@ -37,6 +38,32 @@ static void reply(int64_t w0, uint64_t w1)
 {
 	struct aion_msg r = { .w = { (uint64_t)w0, w1, 0 } };
 	aion_reply(&r);
+}
+
+/*
+ * The first process leads its session (a child of the reaper): it gets the
+ * terminal as its controlling terminal with its group in the foreground,
+ * as a login does, so a shell finds itself in the foreground and ^C
+ * reaches its jobs. The terminal signals through a capability badged
+ * with the leader's pid (aion/tty.h TIOCSCTTY).
+ */
+void procd_set_ctty(int32_t pid)
+{
+	int64_t h = aion_cap_mint(procd_ep, AION_RIGHT_SEND, (uint64_t)pid);
+	int64_t err = h < 0 ? h : 0;
+	if (!err) {
+		ipc_buf.caps[0] = (aion_handle_t)h;
+		ipc_buf.cap_rights[0] = AION_RIGHT_SEND | AION_IPC_CAP_MOVE;
+		struct aion_msg m = { .tag = AION_TAG(VFS_IOCTL, 0, 1),
+				      .w = { 0, TTY_TIOCSCTTY, (uint64_t)pid } };
+		err = aion_call(procd_tty, &m, AION_FOREVER);
+		if (!err)
+			err = (int64_t)m.w[0];
+		if (err)
+			aion_handle_close((aion_handle_t)h);
+	}
+	if (err)
+		aion_printf("procd: tty not the terminal of pid=%d err=%s", pid, aion_error_name(err));
 }
 
 /* The reaper's turn, then the blocked waits a change may answer. */
@@ -311,8 +338,8 @@ int64_t aion_main(uint64_t arg)
 	/* Our argv is the first process's: its first word names the image. */
 	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC) {
 		memcpy(args, st->args, sizeof(args) - 1);
-		/* The file tree our starter gave: each image procd starts gets it. */
 		procd_fs = (aion_handle_t)st->posix_fs;
+		procd_tty = (aion_handle_t)st->posix_tty;
 	}
 	for (unsigned i = 0; args[i] && args[i] != ' '; i++)
 		name[i] = args[i];
@@ -351,6 +378,11 @@ int64_t aion_main(uint64_t arg)
 		serve(&m);
 		settle();
 		next_alarm = procd_alarms_due();
+	}
+	if (procd_tty) {
+		/* Our own hold of the terminal (our starter retained it for us). */
+		struct aion_msg c = { .tag = AION_TAG(VFS_CLOSE, 0, 0) };
+		aion_call(procd_tty, &c, AION_FOREVER);
 	}
 	int code = (first_status & 0x7f) ? 128 + (first_status & 0x7f) : (first_status >> 8) & 0xff;
 	aion_printf("procd: done first=%d status=0x%x code=%d", first_pid, (unsigned)first_status, code);

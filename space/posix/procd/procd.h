@@ -14,7 +14,9 @@
 
 extern struct proc_table procd_table;
 extern aion_handle_t procd_ep;
-extern aion_handle_t procd_fs;          /* the VFS root our starter gave, 0: none */
+/* What procd's starter gave it to pass on (its startup record's posix_fs
+ * and posix_tty), 0: none: each spawned process gets both. */
+extern aion_handle_t procd_fs, procd_tty;
 
 /* A program procd carries: a POSIX ELF linked into it (images.c). */
 struct procd_image {
@@ -42,6 +44,9 @@ int32_t procd_exec_cancel(struct proc *caller, int32_t pid);
 
 /* p ends with a wait status: its unit goes, it is a zombie; see settle. */
 void procd_finish(struct proc *p, int32_t status);
+
+/* Makes the terminal pid's controlling terminal, its group the foreground. */
+void procd_set_ctty(int32_t pid);
 
 /* The notice of a unit's end (its badge's pid, the message's words). */
 void procd_unit_ended(int32_t pid, const struct aion_msg *m);

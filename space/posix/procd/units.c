@@ -5,6 +5,7 @@
  * when the process is killed or exits.
  */
 #include <stddef.h>
+#include "aion/vfs.h"
 #include "procd.h"
 
 #define SIG_KILL        9
@@ -87,15 +88,48 @@ static int32_t proc_error(int64_t err)
 	return err == -AION_ENOMEM ? -PROC_ENOMEM : -PROC_EAGAIN;
 }
 
-/* The file tree, as the startup record's posix_fs. */
-static int64_t give_fs(aion_handle_t u)
+/*
+ * The file system and the terminal procd was given go to each process it
+ * spawns (handles in the child's table, written into its record). The
+ * terminal's record gets one more holder first: the child closes its own
+ * (aion/vfs.h VFS_RETAIN).
+ */
+static int64_t give_files(struct proc *p)
 {
-	int64_t h = aion_cap_give(u, procd_fs, AION_RIGHTS_ALL);
-	if (h < 0)
-		return h;
-	uint64_t v = (uint64_t)h;
-	return aion_mem_write(u, AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_fs),
-			      &v, sizeof(v));
+	uint64_t h[2] = { 0, 0 };
+	int64_t err = 0;
+	if (procd_fs) {
+		int64_t g = aion_cap_give((aion_handle_t)p->unit, procd_fs, AION_RIGHT_SEND);
+		if (g < 0)
+			return g;
+		h[0] = (uint64_t)g;
+	}
+	if (procd_tty) {
+		struct aion_msg m = { .tag = AION_TAG(VFS_RETAIN, 0, 0) };
+		err = aion_call(procd_tty, &m, AION_FOREVER);
+		if (!err && (int64_t)m.w[0] < 0)
+			err = (int64_t)m.w[0];
+		int64_t g = err ? err : aion_cap_give((aion_handle_t)p->unit, procd_tty,
+						      AION_RIGHT_SEND | AION_RIGHT_GRANT);
+		if (g < 0) {
+			if (!err) {     /* retained for nobody: give the hold back */
+				m = (struct aion_msg){ .tag = AION_TAG(VFS_CLOSE, 0, 0) };
+				aion_call(procd_tty, &m, AION_FOREVER);
+			}
+			return g;
+		}
+		h[1] = (uint64_t)g;
+		/* A session leader (the first process) before its thread runs. */
+		if (p->ppid == PROC_PID_REAPER)
+			procd_set_ctty(p->pid);
+	}
+	err = aion_mem_write((aion_handle_t)p->unit,
+			     AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_fs), &h[0], 8);
+	if (!err)
+		err = aion_mem_write((aion_handle_t)p->unit,
+				     AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_tty),
+				     &h[1], 8);
+	return err;
 }
 
 int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *args)
@@ -126,8 +160,8 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 	if (!(err = setup(p)))
 		err = aion_mem_write(u, AION_STARTUP_VADDR + offsetof(struct aion_startup, posix_proc),
 				     &p->own_ep, sizeof(p->own_ep));
-	if (!err && procd_fs)
-		err = give_fs(u);
+	if (!err)
+		err = give_files(p);
 	if (!err)
 		err = aion_thread_start(t);
 	if (err) {

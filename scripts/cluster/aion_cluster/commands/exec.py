@@ -10,7 +10,12 @@ With --all instead of NODE, the command runs on every running node at once
 (paused ones are skipped, and said so); each output line is prefixed
 "nodeN: ", and the exit status is 0 only if it was 0 on every node.
 
-Usage: exec NODE COMMAND | exec --all COMMAND
+With --sh, the command line runs in busybox's shell (ash) on the node's
+console instead, which `exec NODE sh` starts (it stays there until
+`exec --sh NODE exit`): the terminal's output lines are printed, without
+the echo and the prompts, and the exit status is the command's (`$?`).
+
+Usage: exec NODE COMMAND | exec --all COMMAND | exec --sh NODE COMMAND
 """
 import argparse
 import sys
@@ -23,10 +28,12 @@ TIMEOUT_S = 30
 TIMEOUT, UNREACHABLE = 124, 125
 
 
-def run_one(node, command, timeout, out, log_lines=False):
+def run_one(node, command, timeout, out, log_lines=False, sh=False):
     """The command's exit status on node, its output to out(line);
     errors reported on stderr (prefixed) as TIMEOUT or UNREACHABLE."""
     try:
+        if sh:
+            return min(ac.sh_exec(node, command, timeout=timeout, out=out), 255)
         return min(ac.shell_exec(node, command, timeout=timeout, out=out,
                                  all_lines=log_lines), 255)
     except ac.NodeTimeout as e:
@@ -74,9 +81,13 @@ def main():
     p.add_argument("--all", action="store_true", help="run it on every running node")
     p.add_argument("-t", dest="timeout", type=float, default=TIMEOUT_S, metavar="S",
                    help=f"seconds to wait for the done line (default {TIMEOUT_S})")
+    p.add_argument("--sh", action="store_true",
+                   help="run it in busybox's shell on the console (started by `sh`)")
     p.add_argument("--log", action="store_true",
                    help="also print the node's other log lines meanwhile, whole")
     args = p.parse_args()
+    if args.all and args.sh:
+        p.error("--sh runs on one NODE")
     if len(args.words) != (1 if args.all else 2):
         p.error("expected --all COMMAND" if args.all else "expected NODE COMMAND")
     if args.all:
@@ -87,4 +98,4 @@ def main():
         print(f"exec: {e}", file=sys.stderr)
         sys.exit(UNREACHABLE)
     sys.exit(run_one(node, args.words[1], args.timeout,
-                     lambda line: print(line, flush=True), args.log))
+                     lambda line: print(line, flush=True), args.log, args.sh))

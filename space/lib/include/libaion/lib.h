@@ -72,6 +72,10 @@ struct aion_startup {
 	 */
 	uint64_t posix_exec;
 	uint64_t posix_exec_size;
+	/* A POSIX program's terminal (aion/tty.h): an open record of the
+	 * console's tty the parent gave (retained for it), which becomes fds
+	 * 0, 1 and 2; 0: none, they stay the log console (docs/posix.md). */
+	uint64_t posix_tty;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv

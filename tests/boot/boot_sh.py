@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""posix-sh: busybox's shell on the console's terminal (docs/posix.md "The
+terminal"). aion.test=posixsh makes utest run procd with `sh -i` (busybox
+ash, interactive) as its session leader on the terminal. The shell's
+screen is the node's log (lines of the unit `serial`); this script waits
+for its prompt, types command lines on COM1 (the console socket) and
+wants each one's output as whole lines: echo, a variable and arithmetic,
+a for loop, the exit status of builtins and functions, printf and test, a
+redirection into a ramfs file read back, cd and pwd, a NOFORK applet
+(basename); `exit 7` ends the shell, whose
+exit code utest reports.
+
+posix-sh-console (mode `console`): a node booted as every node is; the
+built-in shell's `sh` command starts busybox's shell on the console, the
+same commands run, two more through scripts/cluster/exec --sh's
+function (output without echoes and prompts, the status of `$?`), `exit
+7` ends it (procd's `done ... code=7`), and the
+console is the built-in shell's again (`uptime`).
+Usage: boot_sh.py [console] ISO"""
+import sys
+import re
+
+import bootlib
+from bootlib import ac, check, line_at
+from boot_tty import Keyboard
+
+STEP_TIMEOUT_S = 60
+
+# (typed, the output lines wanted in order)
+COMMANDS = [
+    ("echo hello world", ["hello world"]),
+    ("x=41; echo v=$((x + 1))", ["v=42"]),
+    ("for i in 1 2 3; do echo n$i; done", ["n1", "n2", "n3"]),
+    ("false; echo s=$?; true; echo s=$?", ["s=1", "s=0"]),
+    ("f() { return 5; }; f; echo r=$?", ["r=5"]),
+    ("printf '%s-%d\\n' ab 7; test 3 -gt 2 && echo yes", ["ab-7", "yes"]),
+    # A redirection into a ramfs file (its size seen by test -s), builtins
+    # only (no fork); the stdout after it is the terminal again. (`read`
+    # waits in poll(), which is not there yet.)
+    ("echo stored > /tmp/sh.txt; test -s /tmp/sh.txt && echo size-ok; "
+     "test -s /tmp/none || echo none-ok", ["size-ok", "none-ok"]),
+    ("cd /etc; pwd; basename /a/b/leaf", ["/etc", "leaf"]),
+]
+
+
+def run_commands(node, kb, pos):
+    """Types COMMANDS into the shell whose prompt comes after pos."""
+    # The prompt: shown when the shell's first read waits.
+    node.wait_for(r"serial: .*[$#]\r?$", STEP_TIMEOUT_S, pos=pos)
+    for typed, want in COMMANDS:
+        kb.type(typed.encode() + b"\r")
+        for line in want:
+            m = node.wait_for(rf"serial: {re.escape(line)}\r?$", STEP_TIMEOUT_S, pos=pos)
+            pos = m.end()
+        print(f"sh: {typed} -> {want}")
+    return pos
+
+
+def test_console(iso):
+    with bootlib.booted(iso, cmdline_extra="aion.node=1") as node:
+        node.wait_for(r"shell: ready", 30)
+        node.wait_for(r"serial: ready port=", 30)
+        kb = Keyboard(node)
+        try:
+            kb.type(b"@1 sh\n")
+            done = node.wait_for(r"shell: done seq=1 status=(\d+)", STEP_TIMEOUT_S)
+            check(done.group(1) == "0", f"sh: {line_at(node.text, done)}")
+            pos = node.wait_for(r"procd: started pid=2 program=run", STEP_TIMEOUT_S).end()
+            pos = run_commands(node, kb, pos)
+            # scripts/cluster/exec --sh: output without echo and prompts, $?.
+            kb.close()
+            got = []
+            status = ac.sh_exec(node, "echo one; echo two; false", out=got.append)
+            check(status == 1 and got == ["one", "two"], f"exec --sh: {got} status={status}")
+            got = []
+            status = ac.sh_exec(node, "for i in 1 2; do echo x$i; done", out=got.append)
+            check(status == 0 and got == ["x1", "x2"], f"exec --sh: {got} status={status}")
+            print("exec --sh: ok")
+            kb = Keyboard(node)
+            kb.type(b"exit 7\r")
+            end = node.wait_for(r"procd: done first=2 .*code=(\d+)", STEP_TIMEOUT_S, pos=pos)
+            check(end.group(1) == "7", f"the shell's end: {line_at(node.text, end)}")
+            kb.type(b"@2 uptime\n")
+            back = node.wait_for(r"shell: done seq=2 status=(\d+)", STEP_TIMEOUT_S, pos=end.end())
+            check(back.group(1) == "0", "the built-in shell did not get the console back")
+            check("kernel: fault " not in node.text, "the kernel faulted")
+        finally:
+            kb.close()
+
+
+def test(iso):
+    with bootlib.booted(iso, cmdline_extra="aion.test=posixsh") as node:
+        node.wait_for(r"serial: ready port=", 30)
+        kb = Keyboard(node)
+        try:
+            pos = node.wait_for(r"procd: started pid=2 program=run", STEP_TIMEOUT_S).end()
+            run_commands(node, kb, pos)
+            kb.type(b"exit 7\r")
+            v = node.wait_for(r"utest: test posixsh (ok|FAIL)\b.*", STEP_TIMEOUT_S)
+            print(line_at(node.text, v))
+            check(v.group(1) == "ok" and "exit_code=7" in line_at(node.text, v),
+                  f"utest: {line_at(node.text, v)}")
+            check("kernel: fault " not in node.text, "the kernel faulted")
+        finally:
+            kb.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "console":
+        del sys.argv[1]
+        bootlib.main(test_console)
+    else:
+        bootlib.main(test)
