@@ -16,8 +16,9 @@
 
 extern const char posix_procd_elf[], posix_procd_elf_end[];
 
-/* procd, its `run` and the busybox that `run` execs (2 MiB each while the exec loads). */
-#define SH_QUOTA        2048
+/* procd and its processes, 2 MiB each: the shell, a pipeline's commands
+ * and, while an exec loads, its old and new images. */
+#define SH_QUOTA        4096
 #define SH_PRIO         100
 #define SH_LOOKUP_NS    (5000 * 1000000ull)
 #define SH_CALL_NS      (2000 * 1000000ull)

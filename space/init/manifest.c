@@ -14,9 +14,9 @@ const struct svc_spec manifest[] = {
 	 * without a NIC it serves loopback (docs/posix.md "Sockets"). */
 	{ .name = "netd", .prio = 120, .quota = 2048, .in_tests = true,
 	  .tests_prefix = "posixsock" },
-	/* 512 frames its own, 2048 for `sh`'s procd and its processes (posixsh.c:
-	 * `run` and the busybox it execs are both there while the exec loads). */
-	{ .name = "shell", .prio = 120, .quota = 2600, .needs = SVC_NEED_ADMIN },
+	/* 512 frames its own, 4096 for `sh`'s procd and its processes
+	 * (posixsh.c: the shell, a pipeline's commands, an exec's two images). */
+	{ .name = "shell", .prio = 120, .quota = 4608, .needs = SVC_NEED_ADMIN },
 	/* COM1's input and the terminal (docs/posix.md "The terminal"); also in
 	 * utest's POSIX tests, whose programs may be given the terminal. */
 	{ .name = "serial", .prio = 130, .quota = 256, .needs = SVC_NEED_COM1, .in_tests = true },

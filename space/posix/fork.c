@@ -4,9 +4,10 @@
  * with the WRITE right only; we map our own memory into it and copy it
  * with MEM_WRITE: the program's loaded segments (text, rodata, data and
  * bss: posix.ld's symbols), the brk heap and the mmap regions (mem.c),
- * the used part of the stack (the rest mapped, zero) and the startup
- * record. Then procd takes the handle back and starts the child's thread
- * at __aion_fork_entry (fork.S), which resumes in __aion_fork with 0.
+ * the used part of the stack (the rest mapped, zero), the startup
+ * record and the argv block. Then procd takes the handle back and starts
+ * the child's thread at __aion_fork_entry (fork.S), which resumes in
+ * __aion_fork with 0.
  */
 #include <errno.h>
 #include <signal.h>
@@ -69,6 +70,11 @@ static long copy_all(aion_handle_t u)
 				 AION_PROT_READ | AION_PROT_WRITE, arg);
 	if (!err)
 		err = copy_whole(AION_STARTUP_VADDR, AION_STARTUP_VADDR + PAGE, AION_PROT_READ, arg);
+	/* argv and envp's strings: the child's argv points into its copy. */
+	const struct aion_startup *st = (const struct aion_startup *)AION_STARTUP_VADDR;
+	if (!err && st->argv_len && st->argv_len <= AION_ARGV_MAX)
+		err = copy_whole(AION_ARGV_VADDR, page_up(AION_ARGV_VADDR + st->argv_len),
+				 AION_PROT_READ | AION_PROT_WRITE, arg);
 	if (!err)
 		err = __aion_mem_each(copy_whole, arg);
 	/* Below our own frame nothing the child resumes into is kept. */

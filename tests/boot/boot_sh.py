@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """posix-sh: busybox's shell on the console's terminal (docs/posix.md "The
-terminal"). aion.test=posixsh makes utest run procd with `sh -i` (busybox
-ash, interactive) as its session leader on the terminal. The shell's
+terminal"). aion.test=posixsh makes utest run procd with `run
+/bin/busybox sh -i` (busybox ash, interactive) as its session leader on
+the terminal. The shell's
 screen is the node's log (lines of the unit `serial`); this script waits
 for its prompt, types command lines on COM1 (the console socket) and
 wants each one's output as whole lines: echo, a variable and arithmetic,
 a for loop, the exit status of builtins and functions, printf and test, a
 redirection into a ramfs file read back, cd and pwd, a NOFORK applet
-(basename); `exit 7` ends the shell, whose
+(basename); external applets forked and exec'd, in pipelines of two and
+three, `$(...)`, `sh -c` with its status, `&` and `wait`; `exit 7` ends
+the shell, whose
 exit code utest reports.
 
 posix-sh-console (mode `console`): a node booted as every node is; the
@@ -40,6 +43,15 @@ COMMANDS = [
     ("echo stored > /tmp/sh.txt; test -s /tmp/sh.txt && echo size-ok; "
      "test -s /tmp/none || echo none-ok", ["size-ok", "none-ok"]),
     ("cd /etc; pwd; basename /a/b/leaf", ["/etc", "leaf"]),
+    # External commands: each applet forked and exec'd as /bin/busybox
+    # (aion.config's BUSYBOX_EXEC_PATH), pipes between them.
+    ("echo abc | wc -c", ["4"]),
+    ("echo one > /tmp/p.txt; cat /tmp/p.txt | tr a-z A-Z", ["ONE"]),
+    ("seq 1 5 | sort -r | head -2", ["5", "4"]),
+    ("echo a b c | awk '{print $2}'", ["b"]),
+    ("x=$(echo hi there); echo got=$x", ["got=hi there"]),
+    ("sh -c 'exit 4'; echo st=$?", ["st=4"]),
+    ("sleep 1 & wait $!; echo waited=$?", ["waited=0"]),
 ]
 
 
