@@ -187,6 +187,19 @@ void __aion_sig_start(int forked)
 		aion_upcall_set((uint64_t)__aion_sig_entry);
 }
 
+/*
+ * A program's entry is registered only once musl has set up its thread
+ * pointer (constructors run after __init_tls): the handlers' C code reads
+ * thread-local state, and an upcall before that faulted at %fs:-8. A
+ * signal that comes earlier finds no entry, so procd applies its default
+ * action, as for a program that has installed no handler yet. (A forked
+ * child sets its thread pointer first, then calls __aion_sig_start.)
+ */
+__attribute__((constructor)) static void sig_start_at_init(void)
+{
+	__aion_sig_start(0);
+}
+
 /* --- the calls --- */
 
 long __aion_rt_sigaction(long sig, const void *sa, void *old, long size)

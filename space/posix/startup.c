@@ -107,8 +107,6 @@ uint64_t *__aion_posix_stack(uint64_t startup, uint64_t *top)
 		if (st->posix_tty)
 			__aion_fd_use_tty((aion_handle_t)st->posix_tty);
 	}
-	__aion_sig_start(0);
-
 	/* Not random: the boot clock, until a random source exists (docs/posix.md). */
 	uint64_t seed = aion_clock_ns() * 0x9e3779b97f4a7c15ull;
 	for (unsigned i = 0; i < 16; i++, seed = seed * 6364136223846793005ull + 1)

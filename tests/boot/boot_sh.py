@@ -9,8 +9,9 @@ wants each one's output as whole lines: echo, a variable and arithmetic,
 a for loop, the exit status of builtins and functions, printf and test, a
 redirection into a ramfs file read back, cd and pwd, a NOFORK applet
 (basename); external applets forked and exec'd, in pipelines of two and
-three, `$(...)`, `sh -c` with its status, `&` and `wait`; `exit 7` ends
-the shell, whose
+three, `$(...)`, `sh -c` with its status, `&` and `wait`; a program
+that faults ends alone (139); ^C of `sleep 30 | cat` ends both commands
+and the shell goes on (130); `exit 7` ends the shell, whose
 exit code utest reports.
 
 posix-sh-console (mode `console`): a node booted as every node is; the
@@ -100,13 +101,38 @@ def test_console(iso):
             kb.close()
 
 
+def crash_and_interrupt(node, kb, pos):
+    """A program that faults ends alone (the shell reports SIGSEGV, 139);
+    ^C of a running pipeline ends both its commands (SIGINT to the
+    terminal's foreground group), and the shell goes on with $? 130."""
+    kb.type(b"/bin/crash; echo st=$?\r")
+    for want in (r"procd: (?:procd: )?pid=\d+ fault vector=14 addr=0x0 signal=11",
+                 r"serial: Segmentation fault\r?$", r"serial: st=139\r?$"):
+        pos = node.wait_for(want, STEP_TIMEOUT_S, pos=pos).end()
+    kb.type(b"sleep 30 | cat\r")
+    for _ in range(2):          # both commands run: each an exec of busybox
+        pos = node.wait_for(r"procd: (?:procd: )?exec pid=\d+", STEP_TIMEOUT_S, pos=pos).end()
+    kb.type(b"\x03")
+    # The terminal's line and procd's ends may come in either order.
+    node.wait_for(r"serial: tty: signal=2 pgrp=\d+ result=0", STEP_TIMEOUT_S, pos=pos)
+    end = pos
+    for _ in range(2):
+        end = node.wait_for(r"procd: (?:procd: )?end pid=\d+ status=0x2\r?$", STEP_TIMEOUT_S,
+                            pos=end).end()
+    kb.type(b"echo back=$?\r")
+    pos = node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
+    print("sh: a crash ended only itself (139); ^C ended the pipeline (130)")
+    return pos
+
+
 def test(iso):
     with bootlib.booted(iso, cmdline_extra="aion.test=posixsh") as node:
         node.wait_for(r"serial: ready port=", 30)
         kb = Keyboard(node)
         try:
             pos = node.wait_for(r"procd: started pid=2 program=run", STEP_TIMEOUT_S).end()
-            run_commands(node, kb, pos)
+            pos = run_commands(node, kb, pos)
+            crash_and_interrupt(node, kb, pos)
             kb.type(b"exit 7\r")
             v = node.wait_for(r"utest: test posixsh (ok|FAIL)\b.*", STEP_TIMEOUT_S)
             print(line_at(node.text, v))
