@@ -47,6 +47,7 @@
 #include "aion/vfs.h"
 #include "libaion/initclient.h"
 #include "libaion/malloc.h"
+#include "common/format.h"
 #include "utest.h"
 
 extern const char posix_printf_elf[], posix_printf_elf_end[];
@@ -363,18 +364,19 @@ void test_posixthreads(void)
  * depends on nothing machine-specific (no timings, no addresses) belongs
  * here. The stack is 32 pages: Lua's parser recurses in C.
  */
-#define LUA(...) { { "lua", __VA_ARGS__, NULL }, posix_lua_elf, posix_lua_elf_end, 512 }
+#define LUA(...) { { "lua", __VA_ARGS__, NULL }, posix_lua_elf, posix_lua_elf_end, 512, false }
 /* A C program of tests/posix only the initramfs carries (/bin/NAME), with
  * its quota in pages and its arguments. */
-#define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, NULL, NULL, quota }
+#define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, NULL, NULL, quota, false }
 static const struct {
 	const char *argv[8];            /* argv[0] is the unit's name */
 	const char *image, *end;
 	uint64_t quota;
+	bool procd;                     /* /bin/NAME as procd's first process */
 } diff_runs[] = {
-	{ { "hello", NULL }, posix_hello_stdio_elf, posix_hello_stdio_elf_end, 256 },
-	{ { "printf", NULL }, posix_printf_elf, posix_printf_elf_end, 256 },
-	{ { "clock", NULL }, posix_clock_elf, posix_clock_elf_end, 256 },
+	{ { "hello", NULL }, posix_hello_stdio_elf, posix_hello_stdio_elf_end, 256, false },
+	{ { "printf", NULL }, posix_printf_elf, posix_printf_elf_end, 256, false },
+	{ { "clock", NULL }, posix_clock_elf, posix_clock_elf_end, 256, false },
 	LUA("-e", "print(os.time() > 1.7e9, os.date('!%Y-%m-%d', 86400 * 365), "
 	    "os.time{year = 2000, month = 1, day = 1, hour = 0})"),
 	LUA("-e", "print(string.format('%d|%5.2f|%q|%x|%-4s|', 7, math.pi, 'a\\nb', 255, 'ab'), "
@@ -385,9 +387,10 @@ static const struct {
 	    "-e", "print(co(1), co(5)); print(pcall(error, 'boom'))"),
 	LUA("-e", "local function f(n) if n < 2 then return n end return f(n - 1) + f(n - 2) end "
 	    "print(f(20)); error('bad')"),
-	{ { "args", "one", "two words", "", "  spaced  ", NULL }, posix_args_elf, posix_args_elf_end, 256 },
+	{ { "args", "one", "two words", "", "  spaced  ", NULL }, posix_args_elf, posix_args_elf_end, 256,
+	  false },
 	/* Two threads and a pipe (no timings printed, only bounds held). */
-	{ { "pipes", NULL }, posix_pipes_elf, posix_pipes_elf_end, 2048 },
+	{ { "pipes", NULL }, posix_pipes_elf, posix_pipes_elf_end, 2048, false },
 	/* Scripts from the initramfs (tests/posix/lua), by relative paths from
 	 * the root, so the host runs them the same from a folder made alike. */
 	LUA("share/lua/strings.lua"),
@@ -408,6 +411,9 @@ static const struct {
 	C(exitcodes, 256, "exit", "3"),
 	C(exitcodes, 256, "_exit", "300"),
 	C(exitcodes, 256, "return", "7"),
+	/* Processes (fork, wait, pipes between them, exec, signals, groups):
+	 * under procd, which `run`s /bin/procs; its unit is named procs. */
+	{ { "procs", NULL }, NULL, NULL, 6144, true },
 };
 
 void test_posixdiff(void)
@@ -424,13 +430,24 @@ void test_posixdiff(void)
 		for (unsigned a = 0; a < argc; a++)
 			aion_printf("posixdiff arg run=%u i=%u value=%s", i, a, argv[a]);
 		const char *image = diff_runs[i].image, *end = diff_runs[i].end;
-		char *file = NULL;
+		char *file = NULL, args[AION_ARGS_MAX];
 		size_t len = 0;
-		if (!image && (file = read_bin(name, &len)))
-			image = file, end = file + len;
-		int64_t err = image ? run_program(name, NULL, argv, diff_runs[i].quota, image, end,
+		int64_t err;
+		if (diff_runs[i].procd) {
+			/* procd's argument string: "run /bin/NAME ARG..." */
+			unsigned at = (unsigned)fmt_snprintf(args, sizeof(args), "run /bin/%s", name);
+			for (unsigned a = 1; a < argc && at < sizeof(args); a++)
+				at += (unsigned)fmt_snprintf(args + at, sizeof(args) - at, " %s", argv[a]);
+			err = at < sizeof(args) ? run_program("procd", args, NULL, diff_runs[i].quota,
+							      posix_procd_elf, posix_procd_elf_end,
+							      FS_NEEDED, &info) : -AION_ERANGE;
+		} else {
+			if (!image && (file = read_bin(name, &len)))
+				image = file, end = file + len;
+			err = image ? run_program(name, NULL, argv, diff_runs[i].quota, image, end,
 						  FS_IF_THERE, &info) : -AION_ENOENT;
-		aion_free(file);
+			aion_free(file);
+		}
 		bad += err || info.state != AION_UNIT_EXITED;
 		aion_printf("posixdiff end run=%u prog=%s err=%s state=%u exit_code=%d "
 			    "fault_vector=%u", i, name, aion_error_name(err), info.state,

@@ -32,12 +32,17 @@ VERDICT_TIMEOUT_S = 180
 ROOT_TREES = {"share/lua": Path(__file__).resolve().parent.parent / "posix" / "lua"}
 
 
-def host_root(d):
-    """Makes d look like the node's root for the runs: ROOT_TREES and /tmp."""
+def host_root(d, exes):
+    """Makes d look like the node's root for the runs: ROOT_TREES, /tmp,
+    and bin/NAME for the C programs (procs execs bin/args)."""
     for dest, src in ROOT_TREES.items():
         (d / dest).parent.mkdir(parents=True, exist_ok=True)
         (d / dest).symlink_to(src)
     (d / "tmp").mkdir()
+    (d / "bin").mkdir()
+    for name, exe in exes.items():
+        if name != "lua":
+            (d / "bin" / name).symlink_to(exe)
     return d
 
 
@@ -82,7 +87,7 @@ def main(iso, exes):
     check(not missing, f"no run of {missing}")
     bad = []
     with tempfile.TemporaryDirectory(prefix="aion-posix-diff-") as d:
-        root = host_root(Path(d))
+        root = host_root(Path(d), exes)
         for name, argv, lines, status in runs:
             check(name in exes, f"utest ran {name}, which has no host program")
             hl, hs = host_run(exes[name], argv, root)
