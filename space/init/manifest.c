@@ -33,8 +33,8 @@ const struct svc_spec manifest[] = {
 	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 3072 frames: 12 MiB for the tree and pipes' buffers while the
-	 * archive's copy (2.6 MiB: busybox and 26 test programs) is unpacked;
-	 * the copy is given back after.
+	 * archive's copy (4.4 MiB: busybox and 44 test programs) is unpacked,
+	 * a frame a file page (space/fs/pages.c); the copy is given back after.
 	 * Also in utest's POSIX tests, whose programs get its root directory. */
 	{ .name = "vfsd", .prio = 118, .quota = 3072, .needs = SVC_NEED_INITRAMFS,
 	  .in_tests = true },
