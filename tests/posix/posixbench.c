@@ -171,6 +171,7 @@ static void bench_file(uint64_t iters)
 	report("open_read_close", lat, iters);
 	printf("posixbench: file path=%s bytes_each=%d bytes_read=%llu\n", FILE_PATH, FILE_BYTES,
 	       (unsigned long long)bytes);
+	fflush(stdout);
 	free(lat);
 	if (unlink(FILE_PATH))
 		fail("unlink " FILE_PATH);
