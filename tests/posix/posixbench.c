@@ -104,39 +104,23 @@ static uint64_t warmup(uint64_t want, uint64_t iters)
 	return iters < want ? iters : want;
 }
 
-static void bench_getppid(uint64_t iters, pid_t parent)
+/* A call that must answer `want` every time: getppid (procd) or getpid
+ * (the layer's cache). */
+static void bench_call(const char *name, pid_t (*call)(void), pid_t want, uint64_t iters)
 {
 	uint64_t *lat = samples(iters), w = warmup(WARMUP_SYSCALL, iters);
 
 	for (uint64_t i = 0; i < w + iters; i++) {
 		uint64_t t0 = now_ns();
-		pid_t p = getppid();
+		pid_t p = call();
 		uint64_t t1 = now_ns();
 
-		if (p != parent)
-			fail("getppid changed");
+		if (p != want)
+			fail(name);
 		if (i >= w)
 			lat[i - w] = t1 - t0;
 	}
-	report("null_syscall", lat, iters);
-	free(lat);
-}
-
-static void bench_getpid(uint64_t iters, pid_t self)
-{
-	uint64_t *lat = samples(iters), w = warmup(WARMUP_SYSCALL, iters);
-
-	for (uint64_t i = 0; i < w + iters; i++) {
-		uint64_t t0 = now_ns();
-		pid_t p = getpid();
-		uint64_t t1 = now_ns();
-
-		if (p != self)
-			fail("getpid changed");
-		if (i >= w)
-			lat[i - w] = t1 - t0;
-	}
-	report("null_local", lat, iters);
+	report(name, lat, iters);
 	free(lat);
 }
 
@@ -358,8 +342,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)((t1 - t0) / 10000), (int)getpid(), (int)getppid());
 	fflush(stdout);
 
-	bench_getppid(sc_iters, getppid());
-	bench_getpid(sc_iters, getpid());
+	bench_call("null_syscall", getppid, getppid(), sc_iters);
+	bench_call("null_local", getpid, getpid(), sc_iters);
 	bench_file(file_iters);
 	bench_pipe(pipe_iters);
 
