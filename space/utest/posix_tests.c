@@ -594,3 +594,38 @@ void test_posixsh(void)
 	else
 		utest_ok("posixsh", "exit_code=%d", info.exit_code);
 }
+
+/*
+ * posixbench (bench/posix, and posix-bench-smoke with small counts): procd
+ * runs /bin/posixbench (tests/posix/posixbench.c), whose lines carry the
+ * figures. utest_arg: its iteration counts separated by commas (the
+ * kernel command line has no spaces inside a word), e.g. 200,100,100,5.
+ * A full run takes minutes under TCG, so the wait is 10 minutes.
+ */
+void test_posixbench(void)
+{
+	char args[96] = "run /bin/posixbench";
+	const char *counts = utest_arg ? utest_arg : "";
+	size_t at = strlen(args), n = strlen(counts);
+	struct aion_unit_info info = { 0 };
+	bool digits = true;
+	for (size_t i = 0; i < n; i++)
+		digits = digits && ((counts[i] >= '0' && counts[i] <= '9') || counts[i] == ',');
+	if (n > sizeof(args) - at - 2 || !digits) {
+		utest_fail("posixbench", "bad counts `%s` (want digits and commas)", counts);
+		return;
+	}
+	if (n)
+		args[at++] = ' ';
+	for (size_t i = 0; i <= n; i++)
+		args[at + i] = counts[i] == ',' ? ' ' : counts[i];
+	run_wait_ns = 600000 * MS;
+	int64_t err = run_program("procd", args, NULL, 6144, posix_procd_elf, posix_procd_elf_end,
+				  FS_NEEDED, &info);
+	run_wait_ns = 10000 * MS;
+	if (err || info.state != AION_UNIT_EXITED || info.exit_code)
+		utest_fail("posixbench", "err=%s state=%u exit_code=%d", aion_error_name(err),
+			   info.state, info.exit_code);
+	else
+		utest_ok("posixbench", "exit_code=%d", info.exit_code);
+}
