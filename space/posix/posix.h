@@ -4,6 +4,7 @@
 #ifndef AION_POSIX_H
 #define AION_POSIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -252,6 +253,13 @@ const char *__aion_cwd_get(void) POSIX_HIDDEN;
 void __aion_lock_owner_set(uint64_t owner) POSIX_HIDDEN;
 /* signal.c's part: the ignored set and the mask an exec keeps. */
 void __aion_sig_kept(uint64_t *ignored, uint64_t *mask) POSIX_HIDDEN;
+/* musl's internal cancel signal: only wakes a blocked thread (thread.c). */
+#define POSIX_SIGCANCEL 33
+/* Was this thread woken by a cancel (then a blocking call returns -EINTR
+ * instead of going on, and the cancellation point acts)? Clears it. */
+bool __aion_cancel_woken(void) POSIX_HIDDEN;
+/* The upcall entry (sigentry.S): every thread registers it. */
+void __aion_sig_entry(void) POSIX_HIDDEN;
 void __aion_sig_inherit(uint64_t ignored, uint64_t mask) POSIX_HIDDEN;
 
 /* Console output (syscall.c): fd kinds OUT and ERR. */

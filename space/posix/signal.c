@@ -49,7 +49,6 @@ volatile uint32_t __aion_sig_arrivals POSIX_HIDDEN;
 volatile uint32_t __aion_sig_handled POSIX_HIDDEN;
 volatile uint32_t __aion_sig_intr POSIX_HIDDEN;
 
-void __aion_sig_entry(void) POSIX_HIDDEN;
 void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits) POSIX_HIDDEN;
 
 static void bump(volatile uint32_t *c)
@@ -163,8 +162,25 @@ static void run_pending(const struct aion_upcall_context *ctx)
 	}
 }
 
+/* This thread was woken by a cancel since it last asked (thread.c). */
+static __thread bool cancel_woken;
+
+bool __aion_cancel_woken(void)
+{
+	bool was = cancel_woken;
+	cancel_woken = false;
+	return was;
+}
+
 void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 {
+	/* musl's cancel signal only wakes a blocked thread (thread.c's
+	 * cancel_wake): its flag acts at the next cancellation point. */
+	if (bits & BIT(POSIX_SIGCANCEL))
+		cancel_woken = true;
+	bits &= ~BIT(POSIX_SIGCANCEL);
+	if (!bits)
+		return;
 	/* Handlers may make calls of their own: the interrupted code's
 	 * message (or a reply it has not read yet) is kept aside. */
 	struct aion_ipc_buffer keep;

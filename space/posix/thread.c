@@ -37,6 +37,81 @@ static __thread struct {
 
 static int next_tid = MAIN_TID + 1;
 
+/*
+ * The threads a cancel can wake (tkill of musl's SIGCANCEL): tid and
+ * thread handle, from clone to the thread's end. A lock guards the
+ * table, so tkill never interrupts a handle the thread's end has
+ * closed (its number may name something else by then); it waits on a
+ * futex, never spins: threads of one priority do not preempt each other.
+ * A thread that finds the table full, and the first thread (no handle
+ * of its own), are cancelled at their next cancellation point only.
+ */
+#define CANCELABLE_MAX          64
+static struct {
+	int tid;
+	aion_handle_t h;
+} cancelable[CANCELABLE_MAX];
+static volatile uint32_t cancelable_lock;
+
+static void table_lock(void)
+{
+	while (__atomic_exchange_n(&cancelable_lock, 1, __ATOMIC_ACQUIRE))
+		aion_futex_wait((const uint32_t *)&cancelable_lock, 1, 0);
+}
+
+static void table_unlock(void)
+{
+	__atomic_store_n(&cancelable_lock, 0, __ATOMIC_RELEASE);
+	aion_futex_wake((const uint32_t *)&cancelable_lock, 1);
+}
+
+/* Keeps h for tid, or closes it when the table is full. */
+static void remember(int tid, aion_handle_t h)
+{
+	table_lock();
+	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
+		if (!cancelable[i].tid) {
+			cancelable[i].tid = tid;
+			cancelable[i].h = h;
+			h = 0;
+			break;
+		}
+	table_unlock();
+	if (h)
+		aion_handle_close(h);
+}
+
+/* At a thread's end (or its start's failure): its handle goes. */
+static void forget_tid(int tid)
+{
+	aion_handle_t h = 0;
+	table_lock();
+	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
+		if (cancelable[i].tid == tid && tid) {
+			h = cancelable[i].h;
+			cancelable[i].tid = 0;
+			break;
+		}
+	table_unlock();
+	if (h)
+		aion_handle_close(h);
+}
+
+/* A cancel's wake: a blocked futex wait or sleep of tid returns EINTR
+ * (the upcall entry takes the bit and does nothing else, signal.c), and
+ * musl's cancel flag acts at the thread's next cancellation point. */
+static long cancel_wake(long tid)
+{
+	table_lock();
+	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
+		if (cancelable[i].tid == tid) {
+			aion_thread_interrupt(cancelable[i].h, 1ull << (POSIX_SIGCANCEL - 1));
+			break;          /* an error: it has ended, or cannot be woken */
+		}
+	table_unlock();
+	return 0;
+}
+
 /* What a new thread finds at the top of its stack (clone below). */
 struct clone_start {
 	int (*fn)(void *);
@@ -104,6 +179,7 @@ static _Noreturn void exit_clearing(volatile int *ctid, long code)
 /* SYS_exit: this thread only. */
 _Noreturn void __aion_thread_exit(long code)
 {
+	forget_tid(self.tid);
 	__aion_vfs_thread_end();
 	exit_clearing(self.ctid, code);
 }
@@ -132,7 +208,8 @@ static _Noreturn void unmap_and_exit(void)
 
 _Noreturn void __aion_unmapself(void *base, size_t size)
 {
-	__aion_vfs_thread_end();        /* while its TLS is there */
+	forget_tid(self.tid);           /* while its TLS is there */
+	__aion_vfs_thread_end();
 	dying.base = (uintptr_t)base;
 	dying.size = size;
 	dying.ctid = self.ctid;
@@ -150,6 +227,7 @@ _Noreturn void __aion_clone_run(struct clone_start *st)
 {
 	self.tid = st->tid;
 	self.ctid = st->ctid;
+	aion_upcall_set((uint64_t)__aion_sig_entry);    /* a cancel's wake */
 	__aion_thread_exit(st->fn(st->arg));
 }
 
@@ -194,30 +272,33 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	int64_t err = flags & CLONE_SETTLS ? aion_thread_set_tls((aion_handle_t)h, (uint64_t)tls) : 0;
 	if (!err && (flags & CLONE_PARENT_SETTID))
 		*ptid = st->tid;
-	if (!err)
-		err = aion_thread_start((aion_handle_t)h);
-	/* The thread lives in the unit, not in the handle: no slot kept. */
-	aion_handle_close((aion_handle_t)h);
-	return err ? (int)errno_of(err) : st->tid;
+	int tid = st->tid;              /* st is the new thread's once it starts */
+	if (err) {
+		aion_handle_close((aion_handle_t)h);
+		return (int)errno_of(err);
+	}
+	remember(tid, (aion_handle_t)h);        /* before it can end */
+	err = aion_thread_start((aion_handle_t)h);
+	if (err)
+		forget_tid(tid);
+	return err ? (int)errno_of(err) : tid;
 }
 
 /*
- * tkill. pthread_cancel sets the target's cancel
- * flag, then sends SIGCANCEL to interrupt it; the flag alone acts at the
- * target's next cancellation point (__syscall_cp_asm, the overlay), so
- * that signal is accepted and dropped. A target blocked in a futex stays
- * blocked until something else wakes it (docs/posix.md, Threads). Any
- * other signal to the calling thread runs at once (signal.c); to another
+ * tkill. pthread_cancel sets the target's cancel flag, then sends
+ * POSIX_SIGCANCEL to interrupt it; the flag acts at the target's next
+ * cancellation point (__syscall_cp_asm, the overlay), and the signal
+ * only wakes the target if a futex wait or a sleep blocks it (a call a
+ * server has taken is not cut: docs/posix.md, Threads). Any other
+ * signal to the calling thread runs at once (signal.c); to another
  * thread, it goes to the process through procd (docs/posix.md, Signals).
  */
-#define SIGCANCEL               33      /* musl's internal cancel signal */
-
 long __aion_tkill(long tid, long sig)
 {
 	if (tid <= 0 || tid >= next_tid)
 		return -ESRCH;
-	if (sig == SIGCANCEL)
-		return 0;
+	if (sig == POSIX_SIGCANCEL)
+		return tid == __aion_gettid() ? 0 : cancel_wake(tid);
 	/* Our own thread: at once (raise); another: the process's, through procd. */
 	return tid == __aion_gettid() ? __aion_sig_raise(sig) : __aion_kill(__aion_getpid(), sig);
 }
@@ -239,7 +320,7 @@ static int64_t deadline_of(const struct timespec *ts)
  * SYS_futex: every futex is private to the unit (one process is one
  * unit), so the PRIVATE flag changes nothing. REQUEUE wakes instead of
  * moving (a woken waiter rechecks and waits again where it must).
- * No signals: never -EINTR.
+ * -EINTR only when a cancel wakes the waiter (cancel_wake).
  */
 long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
 		  volatile int *uaddr2, int val3)

@@ -146,7 +146,7 @@ long __aion_clock_nanosleep(long clock, long flags, const struct timespec *req,
 	uint64_t deadline = left > UINT64_MAX - mono ? UINT64_MAX : mono + left;
 	uint32_t intr = __aion_sig_intr;
 	while (aion_sleep_until(deadline) == -AION_EINTR) {
-		if (__aion_sig_intr == intr)
+		if (__aion_sig_intr == intr && !__aion_cancel_woken())
 			continue;
 		uint64_t now2 = aion_clock_ns(), rest = deadline > now2 ? deadline - now2 : 0;
 		if (rem && !(flags & TIMER_ABSTIME))

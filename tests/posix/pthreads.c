@@ -40,29 +40,24 @@ static void cleanup(void *v)
 	pthread_mutex_unlock(&gate);
 }
 
-/*
- * Waits on a condition nobody signals, 5 ms at a time: only cancellation
- * ends it, at its next cancellation point. (A thread blocked for good in
- * a futex wait is not woken by a cancel on Aion yet: docs/posix.md,
- * Threads.)
- */
+/* Waits forever on a condition nobody signals: only cancellation ends it. */
 static void *waiter(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&gate);
 	pthread_cleanup_push(cleanup, (void *)(intptr_t)7);
-	for (;;) {
-		struct timespec at;
-		clock_gettime(CLOCK_REALTIME, &at);
-		at.tv_nsec += 5000000;
-		if (at.tv_nsec >= 1000000000) {
-			at.tv_sec++;
-			at.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&never, &gate, &at);
-	}
+	for (;;)
+		pthread_cond_wait(&never, &gate);
 	pthread_cleanup_pop(0);
 	return NULL;
+}
+
+/* Sleeps far longer than the test runs: a cancel cuts the sleep. */
+static void *long_sleep(void *arg)
+{
+	(void)arg;
+	sleep(1000);
+	return (void *)2;
 }
 
 static void *sleeper(void *arg)
@@ -140,6 +135,11 @@ int main(void)
 	       v == PTHREAD_CANCELED ? "yes" : "no", cleaned);
 	printf("the mutex its cleanup unlocked is free: %s\n", en(pthread_mutex_trylock(&gate)));
 	pthread_mutex_unlock(&gate);
+	pthread_create(&w, NULL, long_sleep, NULL);
+	usleep(10000);
+	pthread_cancel(w);
+	pthread_join(w, &v);
+	printf("cancel a thread in sleep(1000): %s\n", v == PTHREAD_CANCELED ? "canceled" : "returned");
 	pthread_create(&w, NULL, sleeper, NULL);
 	pthread_cancel(w);
 	pthread_join(w, &v);
