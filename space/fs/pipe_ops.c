@@ -137,7 +137,8 @@ int64_t vfs_pipe_read(struct aion_serve_req *r)
 	if (!(o->flags & VFS_O_READ))
 		return -AION_EBADF;
 	int64_t got = pipe_read(p, data, (uint32_t)want);
-	if (got == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK))
+	if (got == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK) &&
+	    r->msg.w[2] != VFS_PIPE_NOWAIT)
 		return wait_for(r, p, false, want, 0);
 	if (got <= 0)
 		return got;

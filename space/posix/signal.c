@@ -174,6 +174,9 @@ void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 	aion_futex_wake((const uint32_t *)&__aion_sig_arrivals, UINT32_MAX);
 	aion_upcall_return(NULL);       /* more may come, nested, from here on */
 	run_pending(ctx);
+	/* A pipe read about to wait on its notification wakes and sees the
+	 * handler ran (pipe.c); a poll merely asks its fds again. */
+	__aion_poll_note_wake();
 	__aion_vfs_buf_keep(&keep, 1);
 }
 

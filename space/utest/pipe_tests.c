@@ -19,15 +19,11 @@
 
 static struct aion_ipc_buffer pbuf __attribute__((aligned(4096)));
 
+/* Raw calls through pbuf; tag_extra: AION_TAG_ACCEPT. */
 static int64_t pcall(aion_handle_t cap, uint32_t label, uint64_t w1, uint64_t tag_extra,
 		     const void *data, unsigned len, struct aion_msg *out)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, len, 0) | tag_extra, .w = { 0, w1, 0 } };
-	memcpy(pbuf.payload, data, len);
-	int64_t err = aion_call(cap, &m, 2000 * MS);
-	if (out)
-		*out = m;
-	return err ? err : (int64_t)m.w[0];
+	return utest_vfs_call(&pbuf, cap, label, w1, 0, tag_extra, data, len, out);
 }
 
 /* A second thread reads the pipe and waits there; got: its answer. */

@@ -665,6 +665,25 @@ def check_posixsignals(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/pipesig.c must print (Linux with musl-gcc the same).
+PIPESIG_LINES = [
+    "default ended=1 signaled=1 signal=15",
+    "handler ended=1 exit=3",
+    "restart ended=1 exit=4",
+    "done",
+]
+
+
+def check_posixpipesig(v, line, node, verdict):
+    """procd ran tests/posix/pipesig.c: a child blocked reading an empty
+    pipe ends by SIGTERM (WTERMSIG 15), and with a handler its read is
+    EINTR (exit 3) or, with SA_RESTART, returns the later byte (exit 4);
+    exit code 0."""
+    expect_lines(node, verdict, r"\bpipesig: pipesig: (.*?)\r?$", "posixpipesig",
+                 PIPESIG_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -896,6 +915,7 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
     "posixsignals": check_posixsignals,
+    "posixpipesig": check_posixpipesig,
     "posixprocid": check_posixprocid,
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,
