@@ -109,8 +109,10 @@ PS_ROW = re.compile(r"serial: +(\d+) +(\d+) +(\d+) +(\d+) +([SZ]) +(.*?)\r?$", r
 def ps_lists(node, kb, pos):
     """`ps` with a job in the background: rows of PID PPID PGID SID STAT
     COMMAND; the sleep's parent is the shell ($$, its pid $!), ps's own
-    too, and the shell's is procd (pid 1), which started it."""
-    kb.type(b"sleep 5 & echo ids sh=$$ bg=$!; ps; wait; echo ps-done\r")
+    too, and the shell's is procd (pid 1), which started it. The second
+    lets the forked child exec `sleep` (until then it is a copy of the
+    shell, and ps says so)."""
+    kb.type(b"sleep 5 & echo ids sh=$$ bg=$!; sleep 1; ps; wait; echo ps-done\r")
     ids = node.wait_for(r"serial: ids sh=(\d+) bg=(\d+)\r?$", STEP_TIMEOUT_S, pos=pos)
     node.wait_for(r"serial: +PID +PPID +PGID +SID +STAT +COMMAND\r?$", STEP_TIMEOUT_S,
                   pos=ids.end())
