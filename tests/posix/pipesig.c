@@ -4,7 +4,7 @@
  * gets SIGTERM and ends killed by it (the default action); with a SIGTERM
  * handler without SA_RESTART the read returns -1 EINTR after the handler;
  * with SA_RESTART it goes on and returns the byte written later. Each
- * child has 10 s (generous: the signal should take milliseconds) before
+ * child has 3 s (generous: the signal takes milliseconds) before
  * the parent gives up, kills it and says so. Plain C: on Linux with
  * musl-gcc it prints the same.
  */
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LIMIT_MS        10000
+#define LIMIT_MS        3000
 
 static volatile sig_atomic_t handled;
 
