@@ -164,6 +164,12 @@
 /* Requests of a device: terminals (aion/tty.h); vfsd's files answer
  * -AION_ENOSYS, which the POSIX layer reports as ENOTTY. */
 #define VFS_IOCTL               47
+/* VFS_ARM's undo: w2 = notification bits; the record's arms with exactly
+ * those bits are forgotten, their notifications closed unsignalled.
+ * -> how many. (A pipe reader's wait that a signal cut, docs/posix.md
+ * "Signals": its arm would otherwise keep the reader's notification,
+ * and its frame, alive in the server after the reader ends.) */
+#define VFS_DISARM              48
 
 #define VFS_HOLDERS_MAX         4096
 

@@ -90,6 +90,21 @@ int64_t vfs_on_arm(struct aion_serve_req *r)
 	return now;
 }
 
+int64_t vfs_on_disarm(struct aion_serve_req *r)
+{
+	uint64_t badge = r->msg.badge;
+	int64_t n = 0;
+	for (unsigned i = 0; i < ARMS_MAX; i++) {
+		struct arm *a = &arms[i];
+		if (a->note && a->badge == badge && a->bits == r->msg.w[2]) {
+			aion_handle_close(a->note);
+			a->note = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Answers a waiting call; a read's bytes travel in vfsd's IPC buffer.
  * false: the caller is gone, and pipe.c undoes its call. */
 static bool answer(struct pipe_waiter *w, int64_t result, void *arg)

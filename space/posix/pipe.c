@@ -75,6 +75,27 @@ static int again(struct posix_file *f, long r)
 }
 
 /*
+ * The arm a waiting pipe read left in vfsd (cap 0: none). Taken back
+ * when the wait ends without it firing, and by a signal's default action
+ * ending the process in the wait (signal.c): vfsd would otherwise hold
+ * our notification, and its frame, after we end.
+ */
+struct armed {
+	aion_handle_t cap;
+	uint64_t bits;
+};
+static __thread struct armed armed;
+
+void __aion_pipe_disarm(void)
+{
+	if (!armed.cap)
+		return;
+	struct posix_vfs_call c = { .label = VFS_DISARM, .w2 = armed.bits };
+	__aion_vfs_call(armed.cap, &c);         /* 0 or 1: either is done */
+	armed.cap = 0;
+}
+
+/*
  * An empty pipe, blocking read end: wait here, not in vfsd. A call vfsd
  * holds cannot be cut by a signal (docs/posix.md "Signals"), so SIGTERM
  * would wait for data; a wait on the thread's notification is cut. The
@@ -85,23 +106,32 @@ static int again(struct posix_file *f, long r)
  */
 static long wait_readable(struct posix_file *f, uint32_t intr)
 {
-	uint64_t bits;
+	uint64_t got;
 	long note = __aion_poll_note();
 	if (note < 0)
 		return note;
-	aion_poll((aion_handle_t)note, &bits);  /* earlier arms' signals */
+	__aion_pipe_disarm();                   /* one a handler jumped out of */
+	aion_poll((aion_handle_t)note, &got);   /* earlier arms' signals */
 	/* After the drain: a handler that ran later also signals the note
 	 * (__aion_poll_note_wake), so the wait below cannot miss it. */
 	if (__aion_sig_intr != intr)
 		return -EINTR;
-	struct posix_vfs_call c = { .label = VFS_ARM, .w1 = VFS_POLL_IN, .w2 = 1,
+	/* Bits of our own (never bit 1, the upcall's wake-up): seeing them
+	 * all says vfsd fired the arm; else it is taken back. */
+	uint64_t bits = (__aion_lock_owner() ^ ((uint64_t)__aion_gettid() << 2)) | 1;
+	bits &= ~2ull;
+	armed = (struct armed){ f->cap, bits };
+	struct posix_vfs_call c = { .label = VFS_ARM, .w1 = VFS_POLL_IN, .w2 = bits,
 				    .cap_in = (aion_handle_t)note, .cap_in_len = 1 };
 	long r = __aion_vfs_call(f->cap, &c);
-	if (r < 0)
-		return r;
-	if (r & (VFS_POLL_IN | VFS_POLL_HUP | VFS_POLL_ERR))
-		return 0;
-	int64_t err = aion_wait((aion_handle_t)note, &bits, AION_FOREVER);
+	if (r < 0 || (r & (VFS_POLL_IN | VFS_POLL_HUP | VFS_POLL_ERR))) {
+		armed.cap = 0;                  /* nothing armed */
+		return r < 0 ? r : 0;
+	}
+	int64_t err = aion_wait((aion_handle_t)note, &got, AION_FOREVER);
+	if (err || (got & bits) != bits)
+		__aion_pipe_disarm();
+	armed.cap = 0;
 	if (err && err != -AION_EINTR)
 		return __aion_errno(err);
 	return __aion_sig_intr != intr ? -EINTR : 0;

@@ -155,6 +155,8 @@ long __aion_poll_note(void) POSIX_HIDDEN;
 /* Signals it (when the thread has one): an upcall ran, a waiting pipe
  * read looks again (pipe.c). */
 void __aion_poll_note_wake(void) POSIX_HIDDEN;
+/* pipe.c: takes back the arm of a pipe read this thread waits in, if any. */
+void __aion_pipe_disarm(void) POSIX_HIDDEN;
 /* A thread ends: its IPC buffer and notification go. */
 void __aion_vfs_thread_end(void) POSIX_HIDDEN;
 /* A forked child's first step: registers its copy of the thread's IPC

@@ -78,6 +78,7 @@ static void tell_procd(void)
 _Noreturn void __aion_sig_exit(int sig)
 {
 	__aion_posix_flush();
+	__aion_pipe_disarm();           /* a pipe read's arm, if we died in its wait */
 	__aion_fd_close_all();
 	/* procd ends us with the signal as our wait status. */
 	__aion_proc_call(PROC_SIGEXIT, (uint64_t)sig, 0, 0, NULL);
