@@ -892,12 +892,19 @@ def check_vfspipes(v, line, node, verdict):
     EPIPE, EOF after the held bytes, the bytes of a reader that gave up
     kept for the next, a write of several payloads (resv: its first call,
     another write held off, a wrong token, its last call, a lapsed one,
-    a write after the lapse), and vfsd still answers."""
+    a write after the lapse), a VFS_PIPE_NOWAIT read of an empty pipe
+    (EAGAIN), VFS_DISARM of other bits (0), of the arm's (1, then 0) and
+    the write after it signalling nothing (no bits), and vfsd
+    still answers."""
     print(f"vfspipes: {line.split('ok ', 1)[-1]}")
     expect(v, line, one="EINVAL", fl="EINVAL", fifo="1", rw="EBADF", wr="EBADF", sk="EINVAL",
            nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
            wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
            gone="ETIMEDOUT/3", resv="512/EAGAIN/ETIMEDOUT/388/ETIMEDOUT/1", alive="OK")
+    extra = re.search(r"utest: vfspipes: (nowait=.*?)\r?$", node.text[:verdict.start()], re.MULTILINE)
+    check(extra is not None, "no `vfspipes: nowait=` line")
+    print(f"vfspipes: {extra.group(1)}")
+    expect(fields(extra.group(0)), extra.group(0), nowait="EAGAIN", disarm="0/1/0/0")
 
 
 def check_fpu(v, line, node, verdict):
