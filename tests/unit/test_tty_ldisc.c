@@ -68,9 +68,9 @@ static void canonical_erase_kill(void **state)
 	struct term *f = *state;
 	assert_int_equal(type(&f->l, "abc\x7f" "d", &f->e), 0);
 	assert_echo(&f->e, "abc\b \bd");
-	assert_false(ldisc_ready(&f->l, 100));             /* no line yet */
+	assert_false(ldisc_ready(&f->l, 100));          /* no line yet */
 	assert_int_equal(ldisc_pending(&f->l), 0);
-	type(&f->l, "\r", &f->e);                             /* ICRNL: Enter ends it */
+	type(&f->l, "\r", &f->e);                       /* ICRNL: Enter ends it */
 	assert_echo(&f->e, "\n");
 	assert_int_equal(ldisc_pending(&f->l), 4);
 	assert_read(&f->l, 100, "abd\n");
@@ -86,7 +86,7 @@ static void canonical_one_line_per_read(void **state)
 	struct term *f = *state;
 	type(&f->l, "one\ntwo\n", &f->e);
 	assert_int_equal(ldisc_pending(&f->l), 8);
-	assert_read(&f->l, 2, "on");       /* a line read in parts */
+	assert_read(&f->l, 2, "on");    /* a line read in parts */
 	assert_read(&f->l, 100, "e\n");
 	assert_read(&f->l, 100, "two\n");
 	assert_false(ldisc_ready(&f->l, 1));
@@ -99,7 +99,7 @@ static void canonical_eof(void **state)
 	type(&f->l, "ab\x04\x04" "c\n", &f->e);
 	assert_echo(&f->e, "abc\n");
 	assert_read(&f->l, 100, "ab");
-	assert_read(&f->l, 100, "");       /* end of file, consumed */
+	assert_read(&f->l, 100, "");    /* end of file, consumed */
 	assert_read(&f->l, 100, "c\n");
 }
 
@@ -130,7 +130,7 @@ static void raw_vmin(void **state)
 	t.c_cc[TTY_VMIN] = 1;
 	ldisc_set(&f->l, &t, 0);
 	assert_false(ldisc_ready(&f->l, 10));
-	type(&f->l, "x\r\x7f", &f->e);        /* raw: no mapping, no editing */
+	type(&f->l, "x\r\x7f", &f->e);  /* raw: no mapping, no editing */
 	assert_int_equal(f->e.len, 0);
 	assert_int_equal(ldisc_pending(&f->l), 3);
 	assert_read(&f->l, 1, "x");
@@ -188,12 +188,12 @@ static void mode_changes(void **state)
 	canon = raw = f->l.t;
 	raw.c_lflag &= ~TTY_ICANON;
 	type(&f->l, "part", &f->e);
-	ldisc_set(&f->l, &raw, 0);         /* the edited line becomes bytes */
+	ldisc_set(&f->l, &raw, 0);      /* the edited line becomes bytes */
 	assert_read(&f->l, 2, "pa");
-	ldisc_set(&f->l, &canon, 0);       /* the rest becomes one line */
+	ldisc_set(&f->l, &canon, 0);    /* the rest becomes one line */
 	assert_read(&f->l, 10, "rt");
 	type(&f->l, "gone", &f->e);
-	ldisc_set(&f->l, &canon, 1);       /* TCSETSF: input flushed */
+	ldisc_set(&f->l, &canon, 1);    /* TCSETSF: input flushed */
 	assert_int_equal(ldisc_pending(&f->l), 0);
 	type(&f->l, "\n", &f->e);
 	assert_read(&f->l, 10, "\n");
