@@ -901,7 +901,8 @@ def check_vfspipes(v, line, node, verdict):
            nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
            wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
            gone="ETIMEDOUT/3", resv="512/EAGAIN/ETIMEDOUT/388/ETIMEDOUT/1", alive="OK")
-    extra = re.search(r"utest: vfspipes: (nowait=.*?)\r?$", node.text[:verdict.start()], re.MULTILINE)
+    extra = re.search(r"utest: vfspipes: (nowait=.*?)\r?$", node.text[:verdict.start()],
+                      re.MULTILINE)
     check(extra is not None, "no `vfspipes: nowait=` line")
     print(f"vfspipes: {extra.group(1)}")
     expect(fields(extra.group(0)), extra.group(0), nowait="EAGAIN", disarm="0/1/0/0")
