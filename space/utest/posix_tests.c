@@ -363,8 +363,10 @@ void test_posixthreads(void)
 /* A C program of tests/posix only the initramfs carries (/bin/NAME), with
  * its quota in pages and its arguments. */
 #define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, NULL, NULL, quota, false }
+/* One run under procd (`run /bin/NAME`), with room for its children. */
+#define P(name) { { #name, NULL }, NULL, NULL, 6144, true }
 static const struct {
-	const char *argv[8];            /* argv[0] is the unit's name */
+	const char *argv[20];           /* argv[0] is the unit's name */
 	const char *image, *end;
 	uint64_t quota;
 	bool procd;                     /* /bin/NAME as procd's first process */
@@ -409,6 +411,14 @@ static const struct {
 	/* Processes (fork, wait, pipes between them, exec, signals, groups):
 	 * under procd, which `run`s /bin/procs; its unit is named procs. */
 	{ { "procs", NULL }, NULL, NULL, 6144, true },
+	P(sigmask), P(waits), P(alarm), P(forkthreads), P(execs), P(pipeline), P(sessions),
+	C(pthreads, 2048),
+	C(stdio, 256),
+	C(fileio, 256),
+	C(search, 256),
+	C(getopt, 256, "-av", "-b", "4", "-cfull", "-x", "-b", "--", "file", "--all", "--block=9",
+	  "--color", "--verb", "--nope", "-c", "--", "-a", "last"),
+	C(memstream, 256),
 };
 
 void test_posixdiff(void)
