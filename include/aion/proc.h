@@ -74,7 +74,9 @@ enum proc_call {
 	 * POSIX layer's execve and posix_spawn read the ELF from the file
 	 * tree, docs/posix.md "exec"): for the caller itself (w1
 	 * PROC_EXEC_SELF) or for a new child of it (PROC_EXEC_CHILD).
-	 * Payload: the unit's name (1..31 bytes, the program's file name);
+	 * Payload: the unit's name (1..31 bytes, the program's file name),
+	 * optionally then a NUL and the command line PROC_LIST shows (argv
+	 * joined by spaces, 0..PROC_CMD_MAX bytes; without it: the name);
 	 * w0 the entry. procd creates the unit with the caller's quota, its
 	 * first thread at the entry (not started; rdi = AION_STARTUP_VADDR,
 	 * rsp = AION_STACK_TOP), gives it its own badged capability and
@@ -123,6 +125,17 @@ enum proc_call {
 	 * child starts with none. -> w0 the ns that were left, w1 the interval
 	 */
 	PROC_ALARM = 19,
+	/*
+	 * ps (docs/posix.md "ps"): w0 a pid. Describes the process (live or
+	 * a zombie) with the lowest pid >= w0, so a caller walks the table
+	 * with w0 = the last pid + 1. -> w0 its pid (0: none left), w1 its
+	 * parent's pid | (uint64_t)its group << 32, w2 its session |
+	 * (uint64_t)PROC_LIST_* << 32; payload: its command line (no NUL,
+	 * at most PROC_CMD_MAX bytes: the caller needs an IPC buffer). Any
+	 * process may list, as any may read Linux's /proc.
+	 */
+	PROC_LIST = 20,
+	/* 21..23: reserved for ps */
 };
 
 #define PROC_EXEC_SELF          0
@@ -130,6 +143,9 @@ enum proc_call {
 #define PROC_EXEC_SETSID        1u
 #define PROC_EXEC_SETPGROUP     2u
 #define PROC_NAME_MAX           31      /* a unit's name */
+#define PROC_CMD_MAX            63      /* a command line PROC_LIST shows */
+#define PROC_LIST_LIVE          1       /* PROC_LIST's states */
+#define PROC_LIST_ZOMBIE        2
 
 /* The Linux errno values replies carry (negated). */
 #define PROC_EPERM      1

@@ -84,10 +84,13 @@
  *               (both ends' status flags); the call must accept two
  *               capabilities: reply caps[0] the read end, caps[1] the
  *               write end
- *   VFS_READ    w1 = most bytes, w2 ignored (no offsets): what the buffer
- *               holds, up to w1; an empty pipe waits (saved reply) while
- *               a write end is open, or -AION_EAGAIN with VFS_O_NONBLOCK;
- *               0 (end of file) once every write end has closed
+ *   VFS_READ    w1 = most bytes, w2 no offset but VFS_PIPE_NOWAIT or
+ *               not: what the buffer holds, up to w1; an empty pipe waits
+ *               (saved reply) while a write end is open, or -AION_EAGAIN
+ *               with VFS_O_NONBLOCK or w2 = VFS_PIPE_NOWAIT (the POSIX
+ *               layer waits in its own process, where a signal can cut
+ *               the wait, docs/posix.md "Signals"); 0 (end of file) once
+ *               every write end has closed
  *   VFS_WRITE   payload: the bytes, all of them at once, never
  *               interleaved with another write: the call waits until
  *               they fit (VFS_PIPE_SIZE holds any payload), or
@@ -161,6 +164,12 @@
 /* Requests of a device: terminals (aion/tty.h); vfsd's files answer
  * -AION_ENOSYS, which the POSIX layer reports as ENOTTY. */
 #define VFS_IOCTL               47
+/* VFS_ARM's undo: w2 = notification bits; the record's arms with exactly
+ * those bits are forgotten, their notifications closed unsignalled.
+ * -> how many. (A pipe reader's wait that a signal cut, docs/posix.md
+ * "Signals": its arm would otherwise keep the reader's notification,
+ * and its frame, alive in the server after the reader ends.) */
+#define VFS_DISARM              48
 
 #define VFS_HOLDERS_MAX         4096
 
@@ -201,6 +210,7 @@
 #define VFS_PIPE_SIZE           4096
 #define VFS_PIPE_ATOMIC         VFS_PIPE_SIZE
 #define VFS_PIPE_WAITERS        48
+#define VFS_PIPE_NOWAIT         (UINT64_MAX - 1)        /* VFS_READ's w2 on a pipe */
 
 /* VFS_ARM's events: Linux's poll bits, so the POSIX layer passes them on. */
 #define VFS_POLL_IN             0x001u

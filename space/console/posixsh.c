@@ -8,6 +8,7 @@
  * hold and the console comes back to this shell. The next `sh` reaps the
  * previous procd unit.
  */
+#include <stdbool.h>
 #include "aion/initproto.h"
 #include "aion/tty.h"
 #include "libaion/initclient.h"
@@ -77,18 +78,17 @@ static int64_t start(struct aion_ipc_buffer *buf, aion_handle_t fs, aion_handle_
 		.quota_frames = SH_QUOTA, .max_prio = SH_PRIO, .prio = SH_PRIO, .startup = &st,
 		.stack_pages = 32, .no_start = 1,
 	};
-	/* procd's hold of the record, which it closes at its end. */
-	int64_t err = tty_call(tty, VFS_RETAIN, 0, 0, buf, NULL);
-	if (err)
-		return err;
-	err = aion_spawn(&sp, &sh_unit, &sh_thread);
+	int64_t err = aion_spawn(&sp, &sh_unit, &sh_thread);
 	int64_t a = err ? err : aion_cap_give(sh_unit, fs, AION_RIGHT_SEND);
-	int64_t b = a < 0 ? a : aion_cap_give(sh_unit, tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	/* procd's hold of the record, which it closes at its end. */
+	int64_t b = a < 0 ? a : aion_give_record(sh_unit, tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	bool held = b >= 0;
 	if (b >= 0 && (a != CHILD_FIRST || b != CHILD_SECOND))
 		b = -AION_ERANGE;
 	err = b < 0 ? b : aion_thread_start(sh_thread);
 	if (err) {
-		tty_call(tty, VFS_CLOSE, 0, 0, buf, NULL);
+		if (held)
+			tty_call(tty, VFS_CLOSE, 0, 0, buf, NULL);
 		if (sh_unit)
 			drop();
 	}

@@ -90,6 +90,21 @@ int64_t vfs_on_arm(struct aion_serve_req *r)
 	return now;
 }
 
+int64_t vfs_on_disarm(struct aion_serve_req *r)
+{
+	uint64_t badge = r->msg.badge;
+	int64_t n = 0;
+	for (unsigned i = 0; i < ARMS_MAX; i++) {
+		struct arm *a = &arms[i];
+		if (a->note && a->badge == badge && a->bits == r->msg.w[2]) {
+			aion_handle_close(a->note);
+			a->note = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Answers a waiting call; a read's bytes travel in vfsd's IPC buffer.
  * false: the caller is gone, and pipe.c undoes its call. */
 static bool answer(struct pipe_waiter *w, int64_t result, void *arg)
@@ -137,7 +152,8 @@ int64_t vfs_pipe_read(struct aion_serve_req *r)
 	if (!(o->flags & VFS_O_READ))
 		return -AION_EBADF;
 	int64_t got = pipe_read(p, data, (uint32_t)want);
-	if (got == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK))
+	if (got == -AION_EAGAIN && !(o->flags & VFS_O_NONBLOCK) &&
+	    r->msg.w[2] != VFS_PIPE_NOWAIT)
 		return wait_for(r, p, false, want, 0);
 	if (got <= 0)
 		return got;

@@ -72,8 +72,26 @@ void __aion_image_close(struct image *im)
 	}
 }
 
+/* After the name, PROC_EXEC's command line: argv joined by spaces, cut. */
+static size_t put_cmd(char *to, const struct argv_block *a)
+{
+	size_t n = 0;
+	const char *s = a->bytes;
+	for (uint32_t i = 0; i < a->argc && n < PROC_CMD_MAX; i++) {
+		if (i)
+			to[n++] = ' ';
+		size_t k = strlen(s);
+		size_t fit = k < PROC_CMD_MAX - n ? k : PROC_CMD_MAX - n;
+		memcpy(to + n, s, fit);
+		n += fit;
+		s += k + 1;
+	}
+	return n;
+}
+
 /* procd's PROC_EXEC: the name is the path's last component. */
-long __aion_image_unit(const char *path, unsigned how, struct image *im)
+long __aion_image_unit(const char *path, const struct argv_block *a, unsigned how,
+		       struct image *im)
 {
 	struct aion_ipc_buffer *buf = __aion_ipc_buf();
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -85,6 +103,10 @@ long __aion_image_unit(const char *path, unsigned how, struct image *im)
 	if (!len)
 		name = "exec", len = 4;
 	memcpy(buf->payload, name, len);
+	if (a->argc) {
+		buf->payload[len] = '\0';
+		len += 1 + put_cmd((char *)buf->payload + len + 1, a);
+	}
 	struct aion_msg m = { .tag = AION_TAG(PROC_EXEC, len, 0), .w = { im->elf.entry, how, 0 } };
 	if (aion_call((aion_handle_t)__aion_proc_ep, &m, AION_FOREVER))
 		return -EIO;
@@ -292,7 +314,7 @@ long __aion_execve(const char *path, char *const argv[], char *const envp[])
 	if (!err)
 		err = __aion_image_open(path, &im);
 	if (!err)
-		err = __aion_image_unit(path, PROC_EXEC_SELF, &im);
+		err = __aion_image_unit(path, &a, PROC_EXEC_SELF, &im);
 	if (!err)
 		err = __aion_image_load(&im);
 	struct fd_view *v = err ? NULL : __aion_image_own_view();

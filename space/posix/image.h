@@ -56,8 +56,10 @@ long __aion_image_pack_argv(char *const argv[], char *const envp[], struct argv_
 /* Opens path, checks it (EACCES, ENOEXEC) and reads its ELF headers. */
 long __aion_image_open(const char *path, struct image *im) POSIX_HIDDEN;
 void __aion_image_close(struct image *im) POSIX_HIDDEN;
-/* PROC_EXEC: how is PROC_EXEC_SELF or PROC_EXEC_CHILD. */
-long __aion_image_unit(const char *path, unsigned how, struct image *im) POSIX_HIDDEN;
+/* PROC_EXEC: how is PROC_EXEC_SELF or PROC_EXEC_CHILD; a's argv is the
+ * command line procd's PROC_LIST shows (ps). */
+long __aion_image_unit(const char *path, const struct argv_block *a, unsigned how,
+		       struct image *im) POSIX_HIDDEN;
 /* The segments from the file, and the stack. */
 long __aion_image_load(struct image *im) POSIX_HIDDEN;
 /* The kept fds' capabilities (retained first when retain) and the block. */

@@ -74,17 +74,90 @@ static int again(struct posix_file *f, long r)
 	return 1;
 }
 
+/*
+ * The arm a waiting pipe read left in vfsd (cap 0: none). Taken back
+ * when the wait ends without it firing, and by a signal's default action
+ * ending the process in the wait (signal.c): vfsd would otherwise hold
+ * our notification, and its frame, after we end.
+ */
+struct armed {
+	aion_handle_t cap;
+	uint64_t bits;
+};
+static __thread struct armed armed;
+
+void __aion_pipe_disarm(void)
+{
+	if (!armed.cap)
+		return;
+	struct posix_vfs_call c = { .label = VFS_DISARM, .w2 = armed.bits };
+	__aion_vfs_call(armed.cap, &c);         /* 0 or 1: either is done */
+	armed.cap = 0;
+}
+
+/*
+ * An empty pipe, blocking read end: wait here, not in vfsd. A call vfsd
+ * holds cannot be cut by a signal (docs/posix.md "Signals"), so SIGTERM
+ * would wait for data; a wait on the thread's notification is cut. The
+ * read end is armed (VFS_ARM, as poll does) and the thread waits until
+ * vfsd signals it. 0: read again; -EINTR: a handler without SA_RESTART
+ * ran since the read began (intr); with SA_RESTART the read goes on. A
+ * default action that ends the process ends it in the upcall.
+ */
+static long wait_readable(struct posix_file *f, uint32_t intr)
+{
+	uint64_t got;
+	long note = __aion_poll_note();
+	if (note < 0)
+		return note;
+	__aion_pipe_disarm();                   /* one a handler jumped out of */
+	aion_poll((aion_handle_t)note, &got);   /* earlier arms' signals */
+	/* After the drain: a handler that ran later also signals the note
+	 * (__aion_poll_note_wake), so the wait below cannot miss it. */
+	if (__aion_sig_intr != intr)
+		return -EINTR;
+	/* Bits of our own (never bit 1, the upcall's wake-up): seeing them
+	 * all says vfsd fired the arm; else it is taken back. */
+	uint64_t bits = (__aion_lock_owner() ^ ((uint64_t)__aion_gettid() << 2)) | 1;
+	bits &= ~2ull;
+	armed = (struct armed){ f->cap, bits };
+	struct posix_vfs_call c = { .label = VFS_ARM, .w1 = VFS_POLL_IN, .w2 = bits,
+				    .cap_in = (aion_handle_t)note, .cap_in_len = 1 };
+	long r = __aion_vfs_call(f->cap, &c);
+	if (r < 0 || (r & (VFS_POLL_IN | VFS_POLL_HUP | VFS_POLL_ERR))) {
+		armed.cap = 0;                  /* nothing armed */
+		return r < 0 ? r : 0;
+	}
+	int64_t err = aion_wait((aion_handle_t)note, &got, AION_FOREVER);
+	if (err || (got & bits) != bits)
+		__aion_pipe_disarm();
+	armed.cap = 0;
+	if (err && err != -AION_EINTR)
+		return __aion_errno(err);
+	return __aion_sig_intr != intr ? -EINTR : 0;
+}
+
 /* A pipe read: what one call brings (at most a payload), never more, as
  * a pipe's read returns what is there. */
 long __aion_pipe_read(struct posix_file *f, char *p, size_t n)
 {
 	size_t chunk = n < VFS_IO_MAX ? n : VFS_IO_MAX;
-	struct posix_vfs_call c = { .label = VFS_READ, .w1 = chunk, .w2 = VFS_AT_POS,
-				    .out = p, .out_max = (unsigned)chunk };
-	long r;
-	while (again(f, r = __aion_vfs_call(f->cap, &c)))
-		;
-	return r < 0 ? r : (long)c.out_len;
+	uint32_t intr = __aion_sig_intr;
+	for (;;) {
+		struct posix_vfs_call c = { .label = VFS_READ, .w1 = chunk,
+					    .w2 = VFS_PIPE_NOWAIT,
+					    .out = p, .out_max = (unsigned)chunk };
+		long r = __aion_vfs_call(f->cap, &c);
+		if (r != -EAGAIN)
+			return r < 0 ? r : (long)c.out_len;
+		/* Empty: asked only now, so a read with data makes one call. */
+		struct posix_vfs_call get = { .label = VFS_GETFL };
+		long fl = __aion_vfs_call(f->cap, &get);
+		if (fl < 0 || (fl & VFS_O_NONBLOCK))
+			return fl < 0 ? fl : -EAGAIN;
+		if ((r = wait_readable(f, intr)) < 0)
+			return r;
+	}
 }
 
 /*

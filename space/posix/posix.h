@@ -153,6 +153,11 @@ long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
 long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
 /* The calling thread's notification for poll (a handle, or -errno). */
 long __aion_poll_note(void) POSIX_HIDDEN;
+/* Signals it (when the thread has one): an upcall ran, a waiting pipe
+ * read looks again (pipe.c). */
+void __aion_poll_note_wake(void) POSIX_HIDDEN;
+/* pipe.c: takes back the arm of a pipe read this thread waits in, if any. */
+void __aion_pipe_disarm(void) POSIX_HIDDEN;
 /* A thread ends: its IPC buffer and notification go. */
 void __aion_vfs_thread_end(void) POSIX_HIDDEN;
 /* A forked child's first step: registers its copy of the thread's IPC

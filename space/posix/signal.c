@@ -77,6 +77,7 @@ static void tell_procd(void)
 _Noreturn void __aion_sig_exit(int sig)
 {
 	__aion_posix_flush();
+	__aion_pipe_disarm();           /* a pipe read's arm, if we died in its wait */
 	__aion_fd_close_all();
 	/* procd ends us with the signal as our wait status. */
 	__aion_proc_call(PROC_SIGEXIT, (uint64_t)sig, 0, 0, NULL);
@@ -190,6 +191,9 @@ void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 	aion_futex_wake((const uint32_t *)&__aion_sig_arrivals, UINT32_MAX);
 	aion_upcall_return(NULL);       /* more may come, nested, from here on */
 	run_pending(ctx);
+	/* A pipe read about to wait on its notification wakes and sees the
+	 * handler ran (pipe.c); a poll merely asks its fds again. */
+	__aion_poll_note_wake();
 	__aion_vfs_buf_keep(&keep, 1);
 }
 

@@ -83,7 +83,7 @@ static long spawn_one(const char *path, const struct aion_spawn_req *r,
 			 (r->flags & POSIX_SPAWN_SETPGROUP ? PROC_EXEC_SETPGROUP : 0);
 	long err = __aion_image_open(path, &im);
 	if (!err)
-		err = __aion_image_unit(path, PROC_EXEC_CHILD, &im);
+		err = __aion_image_unit(path, a, PROC_EXEC_CHILD, &im);
 	if (!err)
 		err = __aion_image_load(&im);
 	/* The caller's ignored signals and mask, unless the attributes say

@@ -58,6 +58,12 @@ long __aion_poll_note(void)
 	return my_note;
 }
 
+void __aion_poll_note_wake(void)
+{
+	if (my_note)
+		aion_signal(my_note, 2);
+}
+
 void __aion_vfs_thread_end(void)
 {
 	if (my_note)

@@ -206,6 +206,7 @@ static const struct {
 	{ "posixexec", test_posixexec },
 	{ "posixspawn", test_posixspawn },
 	{ "posixsignals", test_posixsignals },
+	{ "posixpipesig", test_posixpipesig },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

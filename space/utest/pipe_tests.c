@@ -7,7 +7,10 @@
  * saved reply in vfsd) answered by a write, then -AION_EBADF for a waiter
  * whose record closes, end of file and EPIPE, and a reader that gave up
  * before bytes came (they stay for the next), a write of several payloads
- * (its room held, its token, its lapse). vfsd must answer afterwards.
+ * (its room held, its token, its lapse), a read with VFS_PIPE_NOWAIT on
+ * an empty blocking pipe (EAGAIN), VFS_DISARM of other bits (none), of
+ * the arm's (one, then none) and the write after it signalling nothing.
+ * vfsd must answer afterwards.
  * The line names every answer; boot_units.py checks them.
  */
 #include "aion/initproto.h"
@@ -19,15 +22,11 @@
 
 static struct aion_ipc_buffer pbuf __attribute__((aligned(4096)));
 
+/* Raw calls through pbuf; tag_extra: AION_TAG_ACCEPT. */
 static int64_t pcall(aion_handle_t cap, uint32_t label, uint64_t w1, uint64_t tag_extra,
 		     const void *data, unsigned len, struct aion_msg *out)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, len, 0) | tag_extra, .w = { 0, w1, 0 } };
-	memcpy(pbuf.payload, data, len);
-	int64_t err = aion_call(cap, &m, 2000 * MS);
-	if (out)
-		*out = m;
-	return err ? err : (int64_t)m.w[0];
+	return utest_vfs_call(&pbuf, cap, label, w1, 0, tag_extra, data, len, out);
 }
 
 /* A second thread reads the pipe and waits there; got: its answer. */
@@ -193,6 +192,24 @@ void test_vfspipes(void)
 		drop(rd);
 		drop(wr);
 	}
+	/* The POSIX layer's read: no wait in vfsd; its arm taken back. */
+	int64_t nowait = -1, dis_other = -1, dis = -1, dis_again = -1;
+	uint64_t quiet = 1;
+	if (note > 0 && !make(r, &rd, &wr)) {
+		nowait = utest_vfs_call(&pbuf, rd, VFS_READ, 1, VFS_PIPE_NOWAIT, 0, "", 0, NULL);
+		aion_poll((aion_handle_t)note, &quiet);
+		pbuf.caps[0] = (aion_handle_t)note;
+		pbuf.cap_rights[0] = AION_RIGHT_SEND;
+		struct aion_msg a = { .tag = AION_TAG(VFS_ARM, 0, 1), .w = { 0, VFS_POLL_IN, 8 } };
+		aion_call(rd, &a, 2000 * MS);
+		dis_other = utest_vfs_call(&pbuf, rd, VFS_DISARM, 0, 9, 0, "", 0, NULL);
+		dis = utest_vfs_call(&pbuf, rd, VFS_DISARM, 0, 8, 0, "", 0, NULL);
+		dis_again = utest_vfs_call(&pbuf, rd, VFS_DISARM, 0, 8, 0, "", 0, NULL);
+		pcall(wr, VFS_WRITE, 0, 0, "x", 1, NULL);
+		aion_poll((aion_handle_t)note, &quiet);       /* 0: no bits */
+		drop(rd);
+		drop(wr);
+	}
 	int64_t alive = pcall(r, VFS_STAT, 0, 0, "/", 1, NULL);
 	if (note > 0)
 		aion_handle_close((aion_handle_t)note);
@@ -205,7 +222,11 @@ void test_vfspipes(void)
 		  armerr == (VFS_POLL_OUT | VFS_POLL_ERR) && held == 2 && eof == 0 &&
 		  gaveup == -AION_ETIMEDOUT && next == 3 && first == VFS_IO_MAX &&
 		  held2 == -AION_EAGAIN && badtok == -AION_ETIMEDOUT && rest == 388 &&
-		  lapsed == -AION_ETIMEDOUT && freed == 1 && alive == 0;
+		  lapsed == -AION_ETIMEDOUT && freed == 1 && nowait == -AION_EAGAIN &&
+		  dis_other == 0 && dis == 1 && dis_again == 0 && quiet == 0 && alive == 0;
+	/* A line of its own: the verdict's is full. */
+	aion_printf("vfspipes: nowait=%s disarm=%ld/%ld/%ld/%lu", NAME(nowait), (long)dis_other,
+		    (long)dis, (long)dis_again, (unsigned long)quiet);
 	utest_result(ok, "vfspipes", "one=%s fl=%s fifo=%d rw=%s wr=%s sk=%s nb=%s armw=%ld "
 		     "armed=%ld note=%s/%lu armr=%ld rd=%ld/%d wait=%s/%ld close=%s/%s ep=%s "
 		     "armerr=%ld eof=%ld/%ld gone=%s/%ld resv=%ld/%s/%s/%ld/%s/%ld alive=%s",

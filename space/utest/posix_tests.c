@@ -23,6 +23,8 @@
  *                refusals, the lent handle taken back, SPAWN)
  *   posixsignals procd with tests/posix/signals.c: handlers, masks,
  *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
+ *   posixpipesig procd running /bin/pipesig (tests/posix/pipesig.c):
+ *                SIGTERM and a read blocked on an empty pipe
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
  *                "files"; exit 0
  *   posixnofs    the same program without it, unit "nofs": its first
@@ -95,21 +97,18 @@ static char *read_bin(const char *name, size_t *len)
 		return NULL;
 	memcpy(path, "/bin/", 5);
 	memcpy(path + 5, name, strlen(name) + 1);
-	m = (struct aion_msg){ .tag = AION_TAG(VFS_OPEN, strlen(path), 0) | AION_TAG_ACCEPT(1),
-			       .w = { 0, VFS_O_READ, 0 } };
-	memcpy(posix_buf.payload, path, strlen(path));
-	int64_t err = aion_call((aion_handle_t)root, &m, 2000 * MS);
+	int64_t err = utest_vfs_call(&posix_buf, (aion_handle_t)root, VFS_OPEN, VFS_O_READ, 0,
+				     AION_TAG_ACCEPT(1), path, (unsigned)strlen(path), &m);
 	aion_handle_close((aion_handle_t)root);
-	if (err || m.w[0] || AION_TAG_CAPS(m.tag) != 1)
+	if (err || AION_TAG_CAPS(m.tag) != 1)
 		return NULL;
 	aion_handle_t f = posix_buf.caps[0];
 	size_t cap = 64 << 10, n = 0;
 	char *buf = aion_malloc(cap);
 	for (;;) {
-		m = (struct aion_msg){ .tag = AION_TAG(VFS_READ, 0, 0),
-				       .w = { 0, VFS_IO_MAX, VFS_AT_POS } };
-		err = buf ? aion_call(f, &m, 2000 * MS) : -AION_ENOMEM;
-		if (err || (int64_t)m.w[0] <= 0)
+		err = buf ? utest_vfs_call(&posix_buf, f, VFS_READ, VFS_IO_MAX, VFS_AT_POS, 0,
+					   "", 0, &m) : -AION_ENOMEM;
+		if (err <= 0)
 			break;
 		if (n + VFS_IO_MAX > cap) {
 			char *more = aion_malloc(cap * 2);
@@ -124,8 +123,7 @@ static char *read_bin(const char *name, size_t *len)
 		memcpy(buf + n, posix_buf.payload, m.w[0]);
 		n += m.w[0];
 	}
-	m = (struct aion_msg){ .tag = AION_TAG(VFS_CLOSE, 0, 0) };
-	aion_call(f, &m, 2000 * MS);
+	utest_vfs_call(&posix_buf, f, VFS_CLOSE, 0, 0, 0, "", 0, NULL);
 	aion_handle_close(f);
 	if (err || (int64_t)m.w[0] < 0 || !buf || !n) {
 		aion_free(buf);
@@ -206,10 +204,7 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 	if (given >= 0 && with_fs && given != CHILD_FIRST_HANDLE)
 		given = -AION_ERANGE;
 	if (given >= 0 && give_tty) {
-		struct aion_msg m = { .tag = AION_TAG(VFS_RETAIN, 0, 0) };
-		given = aion_call(give_tty, &m, AION_FOREVER);
-		given = given ? given : (int64_t)m.w[0] < 0 ? (int64_t)m.w[0] :
-			aion_cap_give(*u, give_tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+		given = aion_give_record(*u, give_tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
 		if (given >= 0 && given != tty_at)
 			given = -AION_ERANGE;
 	}
@@ -488,6 +483,11 @@ void test_posixsignals(void)
 {
 	run_args("posixsignals", "procd", "run /bin/signals", 6144, posix_procd_elf, posix_procd_elf_end,
 		 FS_NEEDED);
+}
+
+void test_posixpipesig(void)
+{
+	run_procd("posixpipesig", "run /bin/pipesig", FS_NEEDED);
 }
 
 void test_posixprocid(void)

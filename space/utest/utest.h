@@ -188,6 +188,7 @@ void test_posixforkfiles(void);
 void test_posixexec(void);
 void test_posixspawn(void);
 void test_posixsignals(void);
+void test_posixpipesig(void);
 void test_posixtty(void);
 void test_posixsh(void);
 void test_posixbench(void);      /* posix_tests.c: /bin/posixbench under procd */
@@ -208,5 +209,12 @@ void test_upcall(void);          /* upcall_tests.c: THREAD_INTERRUPT, UPCALL_SET
 int64_t upcall_bad_stack_role(void);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
+/* vfs_call.c: label with w1, w2 and len bytes of data as its payload on
+ * cap, through buf (the calling thread's registered IPC buffer), at most
+ * 2 s; tag_extra ORed into the tag (AION_TAG_ACCEPT). The kernel's error,
+ * else the answer's w0; out (if not NULL): the answer. */
+int64_t utest_vfs_call(struct aion_ipc_buffer *buf, aion_handle_t cap, uint32_t label,
+		       uint64_t w1, uint64_t w2, uint64_t tag_extra, const void *data,
+		       unsigned len, struct aion_msg *out);
 
 #endif /* UTEST_H */

@@ -19,17 +19,11 @@
 
 static struct aion_ipc_buffer vbuf __attribute__((aligned(4096)));
 
-/* One call: label, words, payload; returns w0 (or the call's own error). */
+/* One call through vbuf (accepting a capability): w0, or the call's own error. */
 static int64_t vcall(aion_handle_t cap, uint32_t label, uint64_t w1, uint64_t w2,
 		     const void *data, unsigned len, struct aion_msg *out)
 {
-	struct aion_msg m = { .tag = AION_TAG(label, len, 0) | AION_TAG_ACCEPT(1),
-			      .w = { 0, w1, w2 } };
-	memcpy(vbuf.payload, data, len);
-	int64_t err = aion_call(cap, &m, 2000 * MS);
-	if (out)
-		*out = m;
-	return err ? err : (int64_t)m.w[0];
+	return utest_vfs_call(&vbuf, cap, label, w1, w2, AION_TAG_ACCEPT(1), data, len, out);
 }
 
 /* A second thread waits in VFS_LOCK_SETW on wfile; waited: its answer. */

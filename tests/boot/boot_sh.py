@@ -10,8 +10,10 @@ a for loop, the exit status of builtins and functions, printf and test, a
 redirection into a ramfs file read back, cd and pwd, a NOFORK applet
 (basename); external applets forked and exec'd, in pipelines of two and
 three, `$(...)`, `sh -c` with its status, `&` and `wait`; a program
-that faults ends alone (139); ^C of `sleep 30 | cat` ends both commands
-and the shell goes on (130); `exit 7` ends the shell, whose
+that faults ends alone (139); `ps` (/bin/ps, procd's PROC_LIST) lists a
+background `sleep 5` with the shell as its parent, itself likewise, and
+the shell with procd (pid 1) as its parent; ^C of `sleep 30 | cat` ends
+both commands and the shell goes on (130); `exit 7` ends the shell, whose
 exit code utest reports.
 
 posix-sh-console (mode `console`): a node booted as every node is; the
@@ -101,6 +103,33 @@ def test_console(iso):
             kb.close()
 
 
+PS_ROW = re.compile(r"serial: +(\d+) +(\d+) +(\d+) +(\d+) +([SZ]) +(.*?)\r?$", re.MULTILINE)
+
+
+def ps_lists(node, kb, pos):
+    """`ps` with a job in the background: rows of PID PPID PGID SID STAT
+    COMMAND; the sleep's parent is the shell ($$, its pid $!), ps's own
+    too, and the shell's is procd (pid 1), which started it. The second
+    lets the forked child exec `sleep` (until then it is a copy of the
+    shell, and ps says so)."""
+    kb.type(b"sleep 5 & echo ids sh=$$ bg=$!; sleep 1; ps; wait; echo ps-done\r")
+    ids = node.wait_for(r"serial: ids sh=(\d+) bg=(\d+)\r?$", STEP_TIMEOUT_S, pos=pos)
+    node.wait_for(r"serial: +PID +PPID +PGID +SID +STAT +COMMAND\r?$", STEP_TIMEOUT_S,
+                  pos=ids.end())
+    done = node.wait_for(r"serial: ps-done\r?$", STEP_TIMEOUT_S, pos=ids.end())
+    rows = {int(m.group(1)): (int(m.group(2)), m.group(6))
+            for m in PS_ROW.finditer(node.text, ids.end(), done.start())}
+    for pid, (ppid, cmd) in sorted(rows.items()):
+        print(f"ps: pid={pid} ppid={ppid} cmd={cmd!r}")
+    sh, bg = int(ids.group(1)), int(ids.group(2))
+    check(bg in rows and rows[bg][0] == sh and rows[bg][1].startswith("sleep 5"),
+          f"ps: no `sleep 5` with parent {sh} as pid {bg}: {rows}")
+    check(sh in rows and rows[sh][0] == 1, f"ps: no shell {sh} with parent 1: {rows}")
+    check(any(ppid == sh and cmd.split()[0] == "ps" for ppid, cmd in rows.values()),
+          f"ps: no `ps` with parent {sh}: {rows}")
+    return done.end()
+
+
 def crash_and_interrupt(node, kb, pos):
     """A program that faults ends alone (the shell reports SIGSEGV, 139);
     ^C of a running pipeline ends both its commands (SIGINT to the
@@ -132,6 +161,7 @@ def test(iso):
         try:
             pos = node.wait_for(r"procd: started pid=2 program=run", STEP_TIMEOUT_S).end()
             pos = run_commands(node, kb, pos)
+            pos = ps_lists(node, kb, pos)
             crash_and_interrupt(node, kb, pos)
             kb.type(b"exit 7\r")
             v = node.wait_for(r"utest: test posixsh (ok|FAIL)\b.*", STEP_TIMEOUT_S)

@@ -668,6 +668,25 @@ def check_posixsignals(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/pipesig.c must print (Linux with musl-gcc the same).
+PIPESIG_LINES = [
+    "default ended=1 signaled=1 signal=15",
+    "handler ended=1 exit=3",
+    "restart ended=1 exit=4",
+    "done",
+]
+
+
+def check_posixpipesig(v, line, node, verdict):
+    """procd ran tests/posix/pipesig.c: a child blocked reading an empty
+    pipe ends by SIGTERM (WTERMSIG 15), and with a handler its read is
+    EINTR (exit 3) or, with SA_RESTART, returns the later byte (exit 4);
+    exit code 0."""
+    expect_lines(node, verdict, r"\bpipesig: pipesig: (.*?)\r?$", "posixpipesig",
+                 PIPESIG_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -876,12 +895,20 @@ def check_vfspipes(v, line, node, verdict):
     EPIPE, EOF after the held bytes, the bytes of a reader that gave up
     kept for the next, a write of several payloads (resv: its first call,
     another write held off, a wrong token, its last call, a lapsed one,
-    a write after the lapse), and vfsd still answers."""
+    a write after the lapse), a VFS_PIPE_NOWAIT read of an empty pipe
+    (EAGAIN), VFS_DISARM of other bits (0), of the arm's (1, then 0) and
+    the write after it signalling nothing (no bits), and vfsd
+    still answers."""
     print(f"vfspipes: {line.split('ok ', 1)[-1]}")
     expect(v, line, one="EINVAL", fl="EINVAL", fifo="1", rw="EBADF", wr="EBADF", sk="EINVAL",
            nb="EAGAIN", armw="4", armed="0", note="OK/4", armr="1", rd="3/1",
            wait="waiting/5", close="waiting/EBADF", ep="EPIPE", armerr="12", eof="2/0",
            gone="ETIMEDOUT/3", resv="512/EAGAIN/ETIMEDOUT/388/ETIMEDOUT/1", alive="OK")
+    extra = re.search(r"utest: vfspipes: (nowait=.*?)\r?$", node.text[:verdict.start()],
+                      re.MULTILINE)
+    check(extra is not None, "no `vfspipes: nowait=` line")
+    print(f"vfspipes: {extra.group(1)}")
+    expect(fields(extra.group(0)), extra.group(0), nowait="EAGAIN", disarm="0/1/0/0")
 
 
 # posix-bench-smoke: small iteration counts (null calls, file, pipe, processes).
@@ -916,6 +943,7 @@ CHECKS = {
     "posixprintf": check_posixprintf,
     "posixfork": check_posixfork,
     "posixsignals": check_posixsignals,
+    "posixpipesig": check_posixpipesig,
     "posixprocid": check_posixprocid,
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,

@@ -5,12 +5,15 @@
  * statuses against the host's own <sys/wait.h> macros, and that every
  * call acts only for the caller it is given (procd takes it from the
  * capability's badge): another process's children are out of reach.
+ * PROC_LIST's walk in pid order (zombies included, freed slots not) and
+ * the command line a child starts with (its parent's).
  * Last, random calls by random callers keep the tree's invariants.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "table.h"
@@ -52,6 +55,26 @@ static void test_pids_and_tree(void **state)
 	assert_null(proc_new(&t, 3));
 	assert_ptr_equal(proc_find(&t, 3), c);
 	assert_null(proc_live(&t, 3));
+}
+
+static void test_list_walk(void **state)
+{
+	(void)state;
+	struct proc *sh = spawn(PROC_PID_REAPER);
+	strcpy(sh->cmd, "sh -i");
+	struct proc *a = spawn(sh->pid), *b = spawn(sh->pid), *c = spawn(sh->pid);
+	assert_string_equal(a->cmd, "sh -i");   /* a fork's copy, until it execs */
+	proc_end(&t, b, proc_status_exit(0));   /* a zombie is listed */
+	proc_end(&t, c, proc_status_exit(0));
+	proc_free(c);                           /* a freed slot is not */
+	int32_t want[] = { sh->pid, a->pid, b->pid }, n = 0;
+	for (struct proc *p = proc_next(&t, 0); p; p = proc_next(&t, p->pid + 1)) {
+		assert_true(n < 3);
+		assert_int_equal(p->pid, want[n++]);
+	}
+	assert_int_equal(n, 3);
+	assert_ptr_equal(proc_next(&t, a->pid), a);
+	assert_null(proc_next(&t, b->pid + 1));
 }
 
 static void test_table_full_and_wrap(void **state)
@@ -313,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_pids_and_tree, setup),
+		cmocka_unit_test_setup(test_list_walk, setup),
 		cmocka_unit_test_setup(test_table_full_and_wrap, setup),
 		cmocka_unit_test_setup(test_orphans_go_to_reaper, setup),
 		cmocka_unit_test_setup(test_wait_matching, setup),

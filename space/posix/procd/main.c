@@ -198,25 +198,57 @@ static void serve_spawn(struct proc *c, const struct aion_msg *m)
 	reply(img ? procd_spawn(img, c->pid, args) : -PROC_ENOENT, 0);
 }
 
-/* The payload names the new unit (no NUL, 1..PROC_NAME_MAX bytes). */
+/* Where the first NUL of p[0, len) is (len: none). */
+static unsigned nul_at(const char *p, unsigned len)
+{
+	unsigned i = 0;
+	while (i < len && p[i])
+		i++;
+	return i;
+}
+
+/*
+ * The payload names the new unit (no NUL, 1..PROC_NAME_MAX bytes), then
+ * may hold a NUL and the command line (no NUL, at most PROC_CMD_MAX).
+ */
 static void serve_exec(struct proc *c, const struct aion_msg *m)
 {
-	char name[PROC_NAME_MAX + 1];
+	char name[PROC_NAME_MAX + 1], cmd[PROC_CMD_MAX + 1];
 	unsigned len = AION_TAG_LEN(m->tag);
 	uint64_t out[2] = { 0, 0 };
+	const char *p = (const char *)ipc_buf.payload;
+	unsigned nlen = nul_at(p, len);
+	bool has_cmd = nlen < len;
+	unsigned clen = has_cmd ? len - nlen - 1 : nlen;
+	const char *c_at = has_cmd ? p + nlen + 1 : p;
 
-	if (!len || len > PROC_NAME_MAX) {
+	if (!nlen || nlen > PROC_NAME_MAX || clen > PROC_CMD_MAX || nul_at(c_at, clen) != clen) {
 		reply(-PROC_EINVAL, 0);
 		return;
 	}
-	memcpy(name, ipc_buf.payload, len);
-	name[len] = '\0';
-	if (strlen(name) != len) {
-		reply(-PROC_EINVAL, 0);         /* a NUL inside */
-		return;
-	}
-	int32_t r = procd_exec(c, name, m->w[0], m->w[1], out);
+	memcpy(name, p, nlen);
+	name[nlen] = '\0';
+	memcpy(cmd, c_at, clen);
+	cmd[clen] = '\0';
+	int32_t r = procd_exec(c, name, cmd, m->w[0], m->w[1], out);
 	struct aion_msg rep = { .w = { (uint64_t)(int64_t)r, out[0], out[1] } };
+	aion_reply(&rep);
+}
+
+/* PROC_LIST: one process, its command line as the reply's payload. */
+static void serve_list(uint64_t from)
+{
+	struct proc *p = from > PROC_PID_MAX ? NULL : proc_next(&procd_table, (int32_t)from);
+	struct aion_msg rep = { 0 };
+	if (p) {
+		size_t len = strlen(p->cmd);
+		memcpy(ipc_buf.payload, p->cmd, len);
+		rep.tag = AION_TAG(0, len, 0);
+		rep.w[0] = (uint64_t)p->pid;
+		rep.w[1] = (uint32_t)p->ppid | (uint64_t)(uint32_t)p->pgid << 32;
+		rep.w[2] = (uint32_t)p->sid | (uint64_t)(p->state == PROC_ZOMBIE ?
+					PROC_LIST_ZOMBIE : PROC_LIST_LIVE) << 32;
+	}
 	aion_reply(&rep);
 }
 
@@ -315,6 +347,9 @@ static void serve(const struct aion_msg *m)
 		}
 		reply(0, 0);
 		procd_finish(c, proc_status_signal((int32_t)m->w[0]));
+		return;
+	case PROC_LIST:
+		serve_list(m->w[0]);
 		return;
 	case PROC_ALARM: {
 		uint64_t every = 0;

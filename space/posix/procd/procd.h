@@ -36,8 +36,10 @@ int32_t procd_fork_start(struct proc *caller, int32_t pid, uint64_t entry, uint6
 /* EXEC, EXEC_START, EXEC_CANCEL for caller (aion/proc.h); out: the
  * reply's w1, w2. A started SELF image replaces the caller's unit with
  * procd_exec_swap, after the reply. */
-int32_t procd_exec(struct proc *caller, const char *name, uint64_t entry, uint64_t how,
-		   uint64_t out[2]);
+int32_t procd_exec(struct proc *caller, const char *name, const char *cmd, uint64_t entry,
+		   uint64_t how, uint64_t out[2]);
+/* to (PROC_CMD_MAX + 1 bytes) = len bytes of cmd, cut, NUL-ended. */
+void procd_set_cmd(char *to, const char *cmd, size_t len);
 int32_t procd_exec_start(struct proc *caller, int32_t pid, uint64_t flags, uint64_t pgrp);
 void procd_exec_swap(struct proc *p);
 int32_t procd_exec_cancel(struct proc *caller, int32_t pid);

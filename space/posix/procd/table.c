@@ -3,6 +3,7 @@
  * host's unit tests.
  */
 #include <stddef.h>
+#include <string.h>
 #include "table.h"
 
 /* Linux's signal numbers (x86_64), the ones whose default action differs. */
@@ -72,7 +73,20 @@ struct proc *proc_new(struct proc_table *t, int32_t ppid)
 		.pgid = parent ? parent->pgid : pid,
 		.sid = parent ? parent->sid : pid,
 	};
+	if (parent)
+		memcpy(slot->cmd, parent->cmd, sizeof(slot->cmd));
 	return slot;
+}
+
+struct proc *proc_next(struct proc_table *t, int32_t from)
+{
+	struct proc *best = NULL;
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &t->p[i];
+		if (p->state != PROC_FREE && p->pid >= from && (!best || p->pid < best->pid))
+			best = p;
+	}
+	return best;
 }
 
 void proc_end(struct proc_table *t, struct proc *p, int32_t status)

@@ -46,6 +46,9 @@ struct proc {
 	uint64_t sig_what[64];
 	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
 	uint64_t alarm_at, alarm_every;
+	/* PROC_LIST's command line (a fork's child starts with its
+	 * parent's; EXEC sets it, for SELF once EXEC_START succeeds) */
+	char cmd[PROC_CMD_MAX + 1], next_cmd[PROC_CMD_MAX + 1];
 };
 
 struct proc_table {
@@ -67,6 +70,9 @@ struct proc *proc_live(struct proc_table *t, int32_t pid);
  * session and group. NULL: the table is full.
  */
 struct proc *proc_new(struct proc_table *t, int32_t ppid);
+
+/* The process with the lowest pid >= from (live or zombie), or NULL. */
+struct proc *proc_next(struct proc_table *t, int32_t from);
 
 /* p ended with status: a zombie; its children go to the reaper. */
 void proc_end(struct proc_table *t, struct proc *p, int32_t status);

@@ -105,19 +105,10 @@ static int64_t give_files(struct proc *p)
 		h[0] = (uint64_t)g;
 	}
 	if (procd_tty) {
-		struct aion_msg m = { .tag = AION_TAG(VFS_RETAIN, 0, 0) };
-		err = aion_call(procd_tty, &m, AION_FOREVER);
-		if (!err && (int64_t)m.w[0] < 0)
-			err = (int64_t)m.w[0];
-		int64_t g = err ? err : aion_cap_give((aion_handle_t)p->unit, procd_tty,
-						      AION_RIGHT_SEND | AION_RIGHT_GRANT);
-		if (g < 0) {
-			if (!err) {     /* retained for nobody: give the hold back */
-				m = (struct aion_msg){ .tag = AION_TAG(VFS_CLOSE, 0, 0) };
-				aion_call(procd_tty, &m, AION_FOREVER);
-			}
+		int64_t g = aion_give_record((aion_handle_t)p->unit, procd_tty,
+					     AION_RIGHT_SEND | AION_RIGHT_GRANT);
+		if (g < 0)
 			return g;
-		}
 		h[1] = (uint64_t)g;
 		/* A session leader (the first process) before its thread runs. */
 		if (p->ppid == PROC_PID_REAPER)
@@ -143,6 +134,7 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 	if (!p)
 		return -PROC_EAGAIN;
 	memcpy(st.args, args, strlen(args) + 1);
+	procd_set_cmd(p->cmd, args, strlen(args));
 	struct aion_spawn sp = {
 		.name = img->name, .image = img->start, .image_size = (size_t)(img->end - img->start),
 		.quota_frames = PROCD_QUOTA, .max_prio = PROCD_PRIO, .prio = PROCD_PRIO,
@@ -267,8 +259,17 @@ static int64_t image_unit(struct proc *p, const struct proc *caller, const char 
 	return 0;
 }
 
-int32_t procd_exec(struct proc *caller, const char *name, uint64_t entry, uint64_t how,
-		   uint64_t out[2])
+/* A command line for PROC_LIST: cut at PROC_CMD_MAX bytes. */
+void procd_set_cmd(char *to, const char *cmd, size_t len)
+{
+	if (len > PROC_CMD_MAX)
+		len = PROC_CMD_MAX;
+	memcpy(to, cmd, len);
+	to[len] = '\0';
+}
+
+int32_t procd_exec(struct proc *caller, const char *name, const char *cmd, uint64_t entry,
+		   uint64_t how, uint64_t out[2])
 {
 	if (how != PROC_EXEC_SELF && how != PROC_EXEC_CHILD)
 		return -PROC_EINVAL;
@@ -293,8 +294,10 @@ int32_t procd_exec(struct proc *caller, const char *name, uint64_t entry, uint64
 		caller->next_wcopy = self.wcopy;
 		caller->next_ep = self.own_ep;
 		caller->next_uid = self.uid;
+		procd_set_cmd(caller->next_cmd, cmd, strlen(cmd));
 	} else {
 		p->image = true;
+		procd_set_cmd(p->cmd, cmd, strlen(cmd));
 	}
 	return p->pid;
 }
@@ -325,6 +328,7 @@ int32_t procd_exec_start(struct proc *caller, int32_t pid, uint64_t flags, uint6
 			drop_next(caller);
 			return proc_error(err);
 		}
+		memcpy(caller->cmd, caller->next_cmd, sizeof(caller->cmd));
 		return 0;               /* serve replies, then procd_exec_swap */
 	}
 	struct proc *c = proc_live(&procd_table, pid);

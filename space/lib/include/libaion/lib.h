@@ -120,6 +120,14 @@ int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
 		   aion_handle_t *thread);
 
 /*
+ * Gives unit rec, an open record of a VFS-protocol server, with rights,
+ * and one more holder for it (VFS_RETAIN first: the record stays open
+ * until the unit closes its own); when the give fails the hold is given
+ * back (VFS_CLOSE). The handle in unit's table, or the error. (giverec.c)
+ */
+int64_t aion_give_record(aion_handle_t unit, aion_handle_t rec, uint64_t rights);
+
+/*
  * Starts a thread of this unit running fn(arg) on the stack whose top is
  * stack_top (16-byte aligned, mapped); fn's return value is its exit code.
  * Returns the thread handle or -AION_E....
