@@ -150,6 +150,10 @@ def sh_exec(node, command, timeout=30.0, out=print, poll_s=0.005):
     seq = next_exec_seq(node)
     sent = f"eval {shlex.quote(command)}; echo aion-exec-{seq}=$?"
     done = re.compile(rf"aion-exec-{seq}=(\d+)$")
+    # The echo of the typed line comes before any output, but the log may
+    # cut it into pieces (the terminal's line is logged when the typing
+    # pauses): each piece that continues it is taken off what is left.
+    echo_left = [sent]
 
     def on_line(line):
         lm = _LOG_LINE_RE.match(line.rstrip("\r"))
@@ -159,6 +163,10 @@ def sh_exec(node, command, timeout=30.0, out=print, poll_s=0.005):
         m = done.search(text)
         if m:
             return int(m.group(1))
+        for piece in (text, " " + text):       # the log drops one leading space
+            if text and echo_left[0].startswith(piece):
+                echo_left[0] = echo_left[0][len(piece):]
+                return None
         if text != sent and not _PROMPT_RE.match(text):
             out(text)
         return None
