@@ -11,6 +11,10 @@
 
 void *fs_alloc(size_t n);       /* zeroed, or NULL */
 void fs_free(void *p);
+/* One zeroed page of file data (RAMFS_PAGE bytes), or NULL: a page of its
+ * own, since fs_alloc of a page costs two (its block header). */
+void *fs_page_alloc(void);
+void fs_page_free(void *p);
 uint64_t fs_now(void);          /* nanoseconds, monotonic */
 
 #endif /* FS_FSMEM_H */

@@ -24,7 +24,7 @@ static struct rnode *node_new(struct ramfs *fs, uint32_t mode)
 static void drop_pages(struct rnode *n, uint64_t from)
 {
 	for (uint64_t i = from; i < n->pages_cap; i++) {
-		fs_free(n->pages[i]);
+		fs_page_free(n->pages[i]);
 		n->pages[i] = NULL;
 	}
 }
@@ -328,7 +328,7 @@ int64_t ramfs_write(struct rnode *n, uint64_t off, const void *buf, uint64_t len
 	while (done < len) {
 		uint64_t at = off + done, page = at / RAMFS_PAGE, o = at % RAMFS_PAGE;
 		uint64_t chunk = RAMFS_PAGE - o < len - done ? RAMFS_PAGE - o : len - done;
-		if (!n->pages[page] && !(n->pages[page] = fs_alloc(RAMFS_PAGE)))
+		if (!n->pages[page] && !(n->pages[page] = fs_page_alloc()))
 			break;          /* a short write: what fitted stays */
 		memcpy(n->pages[page] + o, in + done, chunk);
 		done += chunk;

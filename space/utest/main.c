@@ -206,6 +206,7 @@ static const struct {
 	{ "posixexec", test_posixexec },
 	{ "posixspawn", test_posixspawn },
 	{ "posixsignals", test_posixsignals },
+	{ "posixpts", test_posixpts },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },
 	{ "posixnofs", test_posixnofs },

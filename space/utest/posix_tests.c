@@ -23,6 +23,8 @@
  *                refusals, the lent handle taken back, SPAWN)
  *   posixsignals procd with tests/posix/signals.c: handlers, masks,
  *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
+ *   posixpts     procd with /bin/pts_run /pts: the Open POSIX Test Suite
+ *                (only on the ISO aion-pts.iso; docs/posix.md)
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
  *                "files"; exit 0
  *   posixnofs    the same program without it, unit "nofs": its first
@@ -478,6 +480,22 @@ void test_posixsignals(void)
 {
 	run_args("posixsignals", "procd", "run /bin/signals", 6144, posix_procd_elf, posix_procd_elf_end,
 		 FS_NEEDED);
+}
+
+/*
+ * posixpts: procd runs /bin/pts_run over /pts, the Open POSIX Test
+ * Suite's conformance tests (tests/posix/pts). Only the ISO of its own
+ * (deploy/pts) carries them; tests/boot/boot_pts.py reads pts_run's
+ * lines and judges the rates. pts_run exits 0 when it ran the index, so
+ * the verdict here is only that procd and the runner ended; a test
+ * that hangs is killed by pts_run after 60 s, and all of them together
+ * may take minutes under TCG.
+ */
+void test_posixpts(void)
+{
+	extra.wait_ns = 800000 * MS;
+	run_procd("posixpts", "run /bin/pts_run /pts", FS_NEEDED);
+	extra.wait_ns = 0;
 }
 
 void test_posixprocid(void)

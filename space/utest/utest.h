@@ -188,6 +188,7 @@ void test_posixforkfiles(void);
 void test_posixexec(void);
 void test_posixspawn(void);
 void test_posixsignals(void);
+void test_posixpts(void);
 void test_posixtty(void);
 void test_posixsh(void);
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */

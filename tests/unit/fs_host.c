@@ -24,6 +24,16 @@ void fs_free(void *p)
 	free(p);
 }
 
+void *fs_page_alloc(void)
+{
+	return fs_alloc(4096);
+}
+
+void fs_page_free(void *p)
+{
+	fs_free(p);
+}
+
 uint64_t fs_now(void)
 {
 	return clock_ns += 1000;

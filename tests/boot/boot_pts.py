@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""posix-pts: the Open POSIX Test Suite on a node (issue 17, Done when 2;
+docs/posix.md "The Open POSIX Test Suite"). Usage: boot_pts.py INDEX ISO.
+The ISO is aion-pts.iso (deploy/pts), whose initramfs holds the suite's
+tests built with aion-cc in /pts and their runner /bin/pts_run;
+aion.test=posixpts makes utest start procd with `run /bin/pts_run /pts`.
+pts_run prints one `pts-result test=IFACE/TEST verdict=V ms=N [why=...]`
+line a test and a `pts-summary` line. Every test INDEX (the build's
+index.txt) lists as `built` must have run exactly once, the summary must
+count what the lines say, and at least 90% of the tests run must PASS.
+Each test that did not pass is printed, with figures per interface."""
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import bootlib
+from bootlib import check, fields, line_at
+
+VERDICT_TIMEOUT_S = 840         # init gives utest 900 s
+PASS_RATE_MIN = 0.90
+VERDICTS = ("pass", "fail", "unresolved", "unsupported", "untested")
+
+
+def built_tests(index):
+    tests = []
+    for ln in Path(index).read_text().splitlines():
+        parts = ln.split()
+        if len(parts) == 2 and parts[1] == "built":
+            tests.append(parts[0])
+    return tests
+
+
+def results(text):
+    """{test: (verdict, ms, why, said)} from pts_run's lines, said: the
+    log's last lines (the test's own) before its result; a test twice
+    fails."""
+    out, after = {}, 0
+    for m in re.finditer(r"pts-result test=(\S+) verdict=(\w+) ms=(\d+)(?: why=(.*?))?\r?$",
+                         text, re.MULTILINE):
+        test = m.group(1)
+        check(test not in out, f"{test} ran twice")
+        said = [ln.strip() for ln in text[after:m.start()].splitlines() if ln.strip()][-4:-1]
+        out[test] = (m.group(2), int(m.group(3)), m.group(4) or "", said)
+        after = m.end()
+    return out
+
+
+def report(res):
+    """Prints the figures per interface and each test that did not pass."""
+    per = defaultdict(Counter)
+    for test, (verdict, _, _, _) in res.items():
+        per[test.split("/")[0]][verdict.lower()] += 1
+    for iface in sorted(per):
+        c = per[iface]
+        print(f"pts-iface {iface} run={sum(c.values())} "
+              + " ".join(f"{v}={c[v]}" for v in VERDICTS))
+    for test in sorted(res):
+        verdict, ms, why, said = res[test]
+        if verdict != "PASS":
+            print(f"not passed: {test} {verdict} ms={ms}" + (f" why={why}" if why else ""))
+            for ln in said:
+                print(f"    {bootlib.ac.plain(ln)}")
+
+
+def main(iso, index):
+    expected = built_tests(index)
+    check(expected, f"{index} lists no built test")
+    with bootlib.booted(iso, mem_mib=256, cmdline_extra="aion.test=posixpts") as node:
+        m = node.wait_for(r"utest: test posixpts (?P<word>ok|FAIL)\b.*", VERDICT_TIMEOUT_S)
+        print(line_at(node.text, m))
+        text = node.text[:m.start()]
+        res = results(text)
+        summary = re.search(r"pts-summary .*", text)
+        report(res)
+        check(m.group("word") == "ok", f"utest's verdict: {line_at(node.text, m)}")
+    check(summary is not None, "pts_run printed no summary")
+    s = {k: int(v) for k, v in fields(summary.group(0)).items()}
+    counts = Counter(r[0].lower() for r in res.values())
+    check(s.get("run") == len(res) and all(s.get(v) == counts[v] for v in VERDICTS),
+          f"summary {summary.group(0)} does not count the {len(res)} result lines")
+    missing = sorted(set(expected) - set(res))
+    extra = sorted(set(res) - set(expected))
+    check(not missing and not extra, f"not run: {missing}; not in the index: {extra}")
+    secs = sum(r[1] for r in res.values()) / 1000
+    rate = counts["pass"] / len(res)
+    print(f"pts: {counts['pass']} of {len(res)} pass ({100 * rate:.1f}%), "
+          f"{secs:.0f} s of tests")
+    check(rate >= PASS_RATE_MIN, f"{100 * rate:.1f}% pass, below {100 * PASS_RATE_MIN:.0f}%")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: boot_pts.py INDEX ISO")
+    index = sys.argv.pop(1)
+    bootlib.main(lambda iso: main(iso, index))
