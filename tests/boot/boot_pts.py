@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """posix-pts: the Open POSIX Test Suite on a node (issue 17, Done when 2;
-docs/posix.md "The Open POSIX Test Suite"). Usage: boot_pts.py INDEX ISO.
-The ISO is aion-pts.iso (deploy/pts), whose initramfs holds the suite's
-tests built with aion-cc in /pts and their runner /bin/pts_run;
-aion.test=posixpts makes utest start procd with `run /bin/pts_run /pts`.
-pts_run prints one `pts-result test=IFACE/TEST verdict=V ms=N [why=...]`
-line a test and a `pts-summary` line. Every test INDEX (the build's
-index.txt) lists as `built` must have run exactly once, the summary must
-count what the lines say, and at least 90% of the tests run must PASS.
-Each test that did not pass is printed, with figures per interface."""
+docs/posix.md "The Open POSIX Test Suite"). Usage: boot_pts.py [--json]
+ci|all PTS_DIR ISO. The ISO is aion-pts.iso (deploy/pts), whose initramfs
+holds the suite's tests built with aion-cc in /pts and their runner
+/bin/pts_run; aion.test=posixpts:ci|all makes utest start procd with
+`run /bin/pts_run /pts /pts/ci.txt` (the interfaces interfaces.txt marks
+`ci`: the suite's subset, a few minutes) or `/pts/index.txt` (all of
+them: bench/pts). pts_run prints one `pts-result test=IFACE/TEST
+verdict=V ms=N [why=...]` line a test and a `pts-summary` line. Every
+test the index (PTS_DIR/ci.txt or index.txt) lists as `built` must have
+run exactly once, the summary must count what the lines say, and at
+least 90% of the tests run must PASS. Each test that did not pass is
+printed with its last lines, and the figures per interface; --json:
+those figures as one JSON object on stdout (bench/pts), the rest on
+stderr."""
+import json
 import re
 import sys
 from collections import Counter, defaultdict
@@ -63,10 +69,22 @@ def report(res):
                 print(f"    {bootlib.ac.plain(ln)}")
 
 
-def main(iso, index):
+def figures(res):
+    """{interface: {run, pass, ...}} and the totals, for --json."""
+    per = defaultdict(Counter)
+    for test, r in res.items():
+        per[test.split("/")[0]][r[0].lower()] += 1
+    total = Counter()
+    for c in per.values():
+        total.update(c)
+    row = lambda c: {"run": sum(c.values()), **{v: c[v] for v in VERDICTS}}
+    return {"interfaces": {i: row(per[i]) for i in sorted(per)}, "total": row(total)}
+
+
+def main(iso, mode, index, as_json):
     expected = built_tests(index)
     check(expected, f"{index} lists no built test")
-    with bootlib.booted(iso, mem_mib=256, cmdline_extra="aion.test=posixpts") as node:
+    with bootlib.booted(iso, mem_mib=256, cmdline_extra=f"aion.test=posixpts:{mode}") as node:
         m = node.wait_for(r"utest: test posixpts (?P<word>ok|FAIL)\b.*", VERDICT_TIMEOUT_S)
         print(line_at(node.text, m))
         text = node.text[:m.start()]
@@ -86,11 +104,20 @@ def main(iso, index):
     rate = counts["pass"] / len(res)
     print(f"pts: {counts['pass']} of {len(res)} pass ({100 * rate:.1f}%), "
           f"{secs:.0f} s of tests")
+    if as_json:
+        out = figures(res)
+        out["seconds_of_tests"] = round(secs)
+        sys.__stdout__.write(json.dumps(out) + "\n")
     check(rate >= PASS_RATE_MIN, f"{100 * rate:.1f}% pass, below {100 * PASS_RATE_MIN:.0f}%")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: boot_pts.py INDEX ISO")
-    index = sys.argv.pop(1)
-    bootlib.main(lambda iso: main(iso, index))
+    as_json = sys.argv[1:2] == ["--json"]
+    if as_json:
+        del sys.argv[1]
+        sys.stdout = sys.stderr
+    if len(sys.argv) != 4 or sys.argv[1] not in ("ci", "all"):
+        sys.exit("usage: boot_pts.py [--json] ci|all PTS_DIR ISO")
+    mode, pts_dir = sys.argv.pop(1), sys.argv.pop(1)
+    index = Path(pts_dir) / ("ci.txt" if mode == "ci" else "index.txt")
+    bootlib.main(lambda iso: main(iso, mode, index, as_json))
