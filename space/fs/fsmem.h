@@ -1,6 +1,6 @@
 /*
  * What the pure parts of the VFS (ramfs.c, path.c, lock.c, cpio.c) take
- * from their host: zeroed memory and the time. vfsd gives libaion's heap
+ * from their host: zeroed memory, file pages and the time. vfsd gives libaion's heap
  * and the monotonic clock; the host tests give calloc and a counter.
  */
 #ifndef FS_FSMEM_H
@@ -11,8 +11,8 @@
 
 void *fs_alloc(size_t n);       /* zeroed, or NULL */
 void fs_free(void *p);
-/* One zeroed page of file data (RAMFS_PAGE bytes), or NULL: a page of its
- * own, since fs_alloc of a page costs two (its block header). */
+/* One zeroed file page (RAMFS_PAGE bytes, page-aligned), or NULL: a
+ * frame each in vfsd (space/fs/pages.c), where fs_alloc's would take two. */
 void *fs_page_alloc(void);
 void fs_page_free(void *p);
 uint64_t fs_now(void);          /* nanoseconds, monotonic */

@@ -31,17 +31,6 @@ void fs_free(void *p)
 	aion_free(p);
 }
 
-void *fs_page_alloc(void)
-{
-	return malloc_unit_pages.get(1);
-}
-
-void fs_page_free(void *p)
-{
-	if (p)
-		malloc_unit_pages.put(p, 1);
-}
-
 uint64_t fs_now(void)
 {
 	return aion_clock_ns();

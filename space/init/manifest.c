@@ -34,8 +34,9 @@ const struct svc_spec manifest[] = {
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 1536 frames (6 MiB) for its heap, pipes' buffers and the files
 	 * programs write; unit_from_module adds twice the initramfs's frames
-	 * (the archive's copy, given back after unpacking, and the tree): 3036
-	 * in all for today's 3 MB archive, about 5,800 for the PTS ISO's.
+	 * (the archive's copy, given back after unpacking, and the tree, a
+	 * frame a file page: space/fs/pages.c): about 3,800 in all for today's
+	 * 4.4 MiB archive, more for the PTS ISO's (deploy/pts).
 	 * Also in utest's POSIX tests, whose programs get its root directory. */
 	{ .name = "vfsd", .prio = 118, .quota = 1536, .needs = SVC_NEED_INITRAMFS,
 	  .in_tests = true },

@@ -54,6 +54,7 @@ static struct slab_cache *class_of(size_t n)
 
 void *aion_malloc(size_t n)
 {
+	extern const struct malloc_pages malloc_unit_pages;
 	if (!ready)
 		malloc_init(&malloc_unit_pages);
 	if (n == 0)

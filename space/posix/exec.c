@@ -191,7 +191,8 @@ void __aion_image_release_given(struct exec_give *g)
 			__aion_cap_release(__aion_file_slot(i)->cap, POSIX_CAP_FILE);
 }
 
-/* The block of what is kept: every fd without FD_CLOEXEC, cwd, umask. */
+/* The block of what is kept: every fd without FD_CLOEXEC, cwd, umask,
+ * the ignored signals and the mask (im's). */
 long __aion_image_put_kept(struct image *im, const struct fd_view *v, int retain,
 			   struct aion_startup *st)
 {
@@ -216,6 +217,8 @@ long __aion_image_put_kept(struct image *im, const struct fd_view *v, int retain
 		b->magic = POSIX_EXEC_MAGIC;
 		b->lock_owner = retain ? 0 : __aion_lock_owner();
 		b->umask = __aion_umask_get();
+		b->sig_ignored = im->sig_ignored;
+		b->sig_mask = im->sig_mask;
 		strcpy(b->cwd, v->cwd);
 		err = map(im, POSIX_EXEC_VADDR, page_up(sizeof(*b)), AION_PROT_READ | AION_PROT_WRITE);
 	}
@@ -296,7 +299,10 @@ long __aion_execve(const char *path, char *const argv[], char *const envp[])
 	if (!err && !v)
 		err = -ENOMEM;
 	if (!err)
+	{
+		__aion_sig_kept(&im.sig_ignored, &im.sig_mask);
 		err = __aion_image_put_kept(&im, v, 0, &st);
+	}
 	free(v);
 	free(im.given);
 	if (!err)
@@ -333,6 +339,7 @@ void __aion_exec_inherit(uint64_t vaddr, uint64_t size)
 	cwd[VFS_PATH_MAX] = '\0';
 	__aion_paths_inherit(cwd, b->umask);
 	__aion_lock_owner_set(b->lock_owner);
+	__aion_sig_inherit(b->sig_ignored, b->sig_mask);
 	/* Taken: its pages go back to the quota (a fork does not copy them). */
 	aion_anon_unmap(AION_HANDLE_SELF, vaddr, page_up(size));
 }

@@ -18,6 +18,9 @@ struct image {
 	long pid;
 	uint64_t proc_ep;               /* procd's capability in the new unit */
 	struct exec_give *given;        /* what __aion_image_put_kept gave */
+	/* signals the new image starts with ignored, and its mask (bit s-1):
+	 * the caller's (POSIX exec), or what posix_spawn's attributes say */
+	uint64_t sig_ignored, sig_mask;
 };
 
 /*

@@ -237,6 +237,7 @@ struct posix_exec_block {
 	uint64_t magic;
 	uint64_t lock_owner;
 	uint32_t umask, nfds;
+	uint64_t sig_ignored, sig_mask;         /* kept across exec (bit s-1) */
 	char cwd[VFS_PATH_MAX + 1];
 	struct posix_exec_fd fds[POSIX_FD_MAX];
 };
@@ -249,6 +250,9 @@ void __aion_paths_inherit(const char *cwd, unsigned umask) POSIX_HIDDEN;
 unsigned __aion_umask_get(void) POSIX_HIDDEN;
 const char *__aion_cwd_get(void) POSIX_HIDDEN;
 void __aion_lock_owner_set(uint64_t owner) POSIX_HIDDEN;
+/* signal.c's part: the ignored set and the mask an exec keeps. */
+void __aion_sig_kept(uint64_t *ignored, uint64_t *mask) POSIX_HIDDEN;
+void __aion_sig_inherit(uint64_t ignored, uint64_t mask) POSIX_HIDDEN;
 
 /* Console output (syscall.c): fd kinds OUT and ERR. */
 long __aion_console_write(enum posix_kind kind, const void *p, size_t n) POSIX_HIDDEN;

@@ -183,8 +183,30 @@ void __aion_sig_start(int forked)
 		pending = 0;
 		local_info = 0;
 	}
-	if (__aion_proc_ep)
+	if (__aion_proc_ep) {
 		aion_upcall_set((uint64_t)__aion_sig_entry);
+		tell_procd();           /* what an exec or spawn kept ignored */
+	}
+}
+
+/* What an exec keeps (POSIX): ignored signals stay ignored, caught ones
+ * go back to SIG_DFL (the handlers are the old image's), the mask stays. */
+void __aion_sig_kept(uint64_t *ignored, uint64_t *blocked)
+{
+	*ignored = 0;
+	for (int s = 1; s <= SIG_COUNT; s++)
+		if (acts[s].handler == SIG_IGN)
+			*ignored |= BIT(s);
+	*blocked = mask;
+}
+
+/* At start, from the exec block (before constructors: tell_procd waits). */
+void __aion_sig_inherit(uint64_t ignored, uint64_t blocked)
+{
+	for (int s = 1; s <= SIG_COUNT; s++)
+		if (ignored & BIT(s) & ~UNBLOCKABLE)
+			acts[s].handler = SIG_IGN;
+	mask = blocked & ~UNBLOCKABLE;
 }
 
 /*

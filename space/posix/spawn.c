@@ -86,6 +86,13 @@ static long spawn_one(const char *path, const struct aion_spawn_req *r,
 		err = __aion_image_unit(path, PROC_EXEC_CHILD, &im);
 	if (!err)
 		err = __aion_image_load(&im);
+	/* The caller's ignored signals and mask, unless the attributes say
+	 * otherwise (POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK). */
+	__aion_sig_kept(&im.sig_ignored, &im.sig_mask);
+	if (r->flags & POSIX_SPAWN_SETSIGDEF)
+		im.sig_ignored &= ~(uint64_t)r->sigdefault;
+	if (r->flags & POSIX_SPAWN_SETSIGMASK)
+		im.sig_mask = r->sigmask;
 	if (!err)
 		err = __aion_image_put_kept(&im, v, 1, &st);
 	if (!err)

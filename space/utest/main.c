@@ -220,6 +220,7 @@ static const struct {
 	{ "posixthreads", test_posixthreads },
 	{ "posixtty", test_posixtty },
 	{ "posixsh", test_posixsh },
+	{ "posixbench", test_posixbench },
 	{ "futex", test_futex },
 	{ "upcall", test_upcall },
 	{ "fpu", test_fpu },
@@ -272,7 +273,8 @@ int64_t aion_main(uint64_t arg)
 		if (!all && strcmp(want, tests[i].name) != 0)
 			continue;
 		if (all && (strcmp(tests[i].name, "bench") == 0 || strcmp(tests[i].name, "fuzz") == 0 ||
-			    strcmp(tests[i].name, "hunit") == 0))
+			    strcmp(tests[i].name, "hunit") == 0 ||
+			    strcmp(tests[i].name, "posixbench") == 0))
 			continue;
 		found = true;
 		tests[i].run();

@@ -371,8 +371,10 @@ void test_posixthreads(void)
 /* A C program of tests/posix only the initramfs carries (/bin/NAME), with
  * its quota in pages and its arguments. */
 #define C(name, quota, ...) { { #name, ##__VA_ARGS__, NULL }, NULL, NULL, quota, false }
+/* One run under procd (`run /bin/NAME`), with room for its children. */
+#define P(name) { { #name, NULL }, NULL, NULL, 6144, true }
 static const struct {
-	const char *argv[8];            /* argv[0] is the unit's name */
+	const char *argv[20];           /* argv[0] is the unit's name */
 	const char *image, *end;
 	uint64_t quota;
 	bool procd;                     /* /bin/NAME as procd's first process */
@@ -417,6 +419,14 @@ static const struct {
 	/* Processes (fork, wait, pipes between them, exec, signals, groups):
 	 * under procd, which `run`s /bin/procs; its unit is named procs. */
 	{ { "procs", NULL }, NULL, NULL, 6144, true },
+	P(sigmask), P(waits), P(alarm), P(forkthreads), P(execs), P(pipeline), P(sessions),
+	C(pthreads, 2048),
+	C(stdio, 256),
+	C(fileio, 256),
+	C(search, 256),
+	C(getopt, 256, "-av", "-b", "4", "-cfull", "-x", "-b", "--", "file", "--all", "--block=9",
+	  "--color", "--verb", "--nope", "-c", "--", "-a", "last"),
+	C(memstream, 256),
 };
 
 void test_posixdiff(void)
@@ -611,4 +621,39 @@ void test_posixsh(void)
 			   info.state, info.exit_code);
 	else
 		utest_ok("posixsh", "exit_code=%d", info.exit_code);
+}
+
+/*
+ * posixbench (bench/posix, and posix-bench-smoke with small counts): procd
+ * runs /bin/posixbench (tests/posix/posixbench.c), whose lines carry the
+ * figures. utest_arg: its iteration counts separated by commas (the
+ * kernel command line has no spaces inside a word), e.g. 200,100,100,5.
+ * A full run takes minutes under TCG, so the wait is 10 minutes.
+ */
+void test_posixbench(void)
+{
+	char args[96] = "run /bin/posixbench";
+	const char *counts = utest_arg ? utest_arg : "";
+	size_t at = strlen(args), n = strlen(counts);
+	struct aion_unit_info info = { 0 };
+	bool digits = true;
+	for (size_t i = 0; i < n; i++)
+		digits = digits && ((counts[i] >= '0' && counts[i] <= '9') || counts[i] == ',');
+	if (n > sizeof(args) - at - 2 || !digits) {
+		utest_fail("posixbench", "bad counts `%s` (want digits and commas)", counts);
+		return;
+	}
+	if (n)
+		args[at++] = ' ';
+	for (size_t i = 0; i <= n; i++)
+		args[at + i] = counts[i] == ',' ? ' ' : counts[i];
+	run_wait_ns = 600000 * MS;
+	int64_t err = run_program("procd", args, NULL, 6144, posix_procd_elf, posix_procd_elf_end,
+				  FS_NEEDED, &info);
+	run_wait_ns = 10000 * MS;
+	if (err || info.state != AION_UNIT_EXITED || info.exit_code)
+		utest_fail("posixbench", "err=%s state=%u exit_code=%d", aion_error_name(err),
+			   info.state, info.exit_code);
+	else
+		utest_ok("posixbench", "exit_code=%d", info.exit_code);
 }

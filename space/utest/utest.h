@@ -191,6 +191,7 @@ void test_posixsignals(void);
 void test_posixpts(void);
 void test_posixtty(void);
 void test_posixsh(void);
+void test_posixbench(void);      /* posix_tests.c: /bin/posixbench under procd */
 void test_posixdiff(void);       /* posix_tests.c: same output as on the host */
 void test_posixfiles(void);
 void test_posixpipes(void);

@@ -17,6 +17,9 @@ from pathlib import Path
 import bootlib
 from bootlib import TestFailure, ac, check, fields, line_at
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import posixlib  # noqa: E402  (bench/posixlib.py: posixbench's lines)
+
 UTEST_TIMEOUT_S = 60
 # The hostile-unit fuzzer's own limit: its run takes about a minute on a
 # quiet host (a million system calls, 100,000 sequences). It prints its
@@ -881,6 +884,23 @@ def check_vfspipes(v, line, node, verdict):
            gone="ETIMEDOUT/3", resv="512/EAGAIN/ETIMEDOUT/388/ETIMEDOUT/1", alive="OK")
 
 
+# posix-bench-smoke: small iteration counts (null calls, file, pipe, processes).
+POSIXBENCH_SMOKE = (200, 100, 100, 5)
+
+
+def check_posixbench(v, line, node, verdict):
+    """procd ran /bin/posixbench with POSIXBENCH_SMOKE: every figure there
+    with the counts asked for, positive and in order, the file read and
+    the pipe's bytes echoed whole (bench/posixlib.py); exit code 0. No
+    figure is compared with a time."""
+    res = posixlib.parse(node.text[:verdict.start()])
+    for name, f in res["figs"].items():
+        print(f"posixbench: {name} median {f.get('median_ns')} ns p99 {f.get('p99_ns')} ns")
+    bad = posixlib.problems(res, POSIXBENCH_SMOKE)
+    check(not bad, "posixbench: " + "; ".join(bad))
+    expect(v, line, exit_code="0")
+
+
 def check_fpu(v, line, node, verdict):
     """space/utest/fpu_tests.c: x87/SSE values of threads in one unit and in
     two survived every yield and call; new threads started clean."""
@@ -900,6 +920,7 @@ CHECKS = {
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,
     "posixspawn": check_posixspawn,
+    "posixbench": check_posixbench,
     "posixfiles": check_posixfiles,
     "posixnofs": check_posixnofs,
     "posixpipes": check_posixpipes,
@@ -1014,6 +1035,8 @@ def test_name(name, iso):
         seed = int(os.environ.get("AION_FUZZ_SEED") or random.randrange(1, 2**63))
         print(f"hunit: seed {seed} (replay: AION_FUZZ_SEED={seed} meson test -C build fuzz-hostile)")
         arg = f":{seed}"
+    elif name == "posixbench":
+        arg = ":" + ",".join(map(str, POSIXBENCH_SMOKE))
     with bootlib.booted(iso, cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
         verdict = (wait_hunit(node) if name == "hunit" else

@@ -20,6 +20,9 @@ static const char *en(int e)
 		{ ECONNRESET, "ECONNRESET" }, { EPIPE, "EPIPE" }, { EADDRINUSE, "EADDRINUSE" },
 		{ ENOTCONN, "ENOTCONN" }, { EAFNOSUPPORT, "EAFNOSUPPORT" }, { ENOTSOCK, "ENOTSOCK" },
 		{ EISCONN, "EISCONN" }, { EDESTADDRREQ, "EDESTADDRREQ" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ECHILD, "ECHILD" }, { ENOEXEC, "ENOEXEC" }, { EINTR, "EINTR" }, { ESPIPE, "ESPIPE" },
+		{ ESRCH, "ESRCH" }, { EDEADLK, "EDEADLK" }, { ERANGE, "ERANGE" }, { EPERM, "EPERM" },
+		{ EBUSY, "EBUSY" }, { ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" },
 	};
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].e == e)
@@ -28,7 +31,7 @@ static const char *en(int e)
 }
 
 /* The errno a call that must fail left, by name ("none" if it succeeded). */
-static const char *fails(int r)
+__attribute__((unused)) static const char *fails(int r)
 {
 	return r < 0 ? en(errno) : "none";
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "waitstatus.h"
 
 static volatile sig_atomic_t chld;
 
@@ -21,16 +22,6 @@ static void on_chld(int sig)
 {
 	(void)sig;
 	chld++;
-}
-
-static void status(const char *what, int st)
-{
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", what, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by signal %d\n", what, WTERMSIG(st));
-	else
-		printf("%s: other 0x%x\n", what, st);
 }
 
 int main(int argc, char **argv)

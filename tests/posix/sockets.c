@@ -6,8 +6,10 @@
  *   sockets local          UDP and TCP between sockets of this process on
  *                          127.0.0.1, one thread, then two (posix-sockets,
  *                          one node)
- *   sockets server         a TCP server and a UDP echo on SERVER_PORT, for
- *                          one client each (tests/cluster/cluster_posix_sock.py)
+ *   sockets server [ADDR]  a TCP server and a UDP echo on SERVER_PORT, for
+ *                          one client each (tests/cluster/cluster_posix_sock.py),
+ *                          bound to ADDR (0.0.0.0 if none; the host's run of
+ *                          the same test binds 127.0.0.1)
  *   sockets client ADDR    their client on another node: the bytes, the peer's
  *                          address, a refused connect to a closed port
  *
@@ -287,9 +289,9 @@ static void tcp_full(void)
 
 /* ---- two nodes ---- */
 
-static void server(void)
+static void server(const char *ip)
 {
-	struct sockaddr_in any = addr_of("0.0.0.0", SERVER_PORT), from;
+	struct sockaddr_in any = addr_of(ip, SERVER_PORT), from;
 	char buf[BIG];
 	int u = new_socket(SOCK_DGRAM), l = new_socket(SOCK_STREAM);
 	CHECK(bind(u, (struct sockaddr *)&any, sizeof(any)) == 0);
@@ -375,7 +377,7 @@ int main(int argc, char **argv)
 		tcp_threads();
 		tcp_full();
 	} else if (!strcmp(mode, "server")) {
-		server();
+		server(argc > 2 ? argv[2] : "0.0.0.0");
 	} else if (!strcmp(mode, "client") && argc > 2) {
 		client(argv[2]);
 	} else {

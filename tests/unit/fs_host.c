@@ -24,6 +24,7 @@ void fs_free(void *p)
 	free(p);
 }
 
+/* Counted and failed like fs_alloc's blocks. */
 void *fs_page_alloc(void)
 {
 	return fs_alloc(4096);

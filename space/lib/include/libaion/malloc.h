@@ -21,9 +21,6 @@ struct malloc_pages {
 };
 
 void malloc_init(const struct malloc_pages *pages);    /* default: the unit's own */
-/* The unit's own pages (malloc_unit.c), for whole pages without malloc's
- * header page: vfsd's file pages. */
-extern const struct malloc_pages malloc_unit_pages;
 void *aion_malloc(size_t n);
 void *aion_calloc(size_t n, size_t size);
 void aion_free(void *p);

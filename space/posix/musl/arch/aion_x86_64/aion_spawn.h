@@ -29,6 +29,8 @@ struct aion_spawn_req {
 	unsigned nact;
 	unsigned flags;                 /* POSIX_SPAWN_* */
 	int pgroup;
+	unsigned long sigmask;          /* SETSIGMASK: signals 1..64 (bit s-1) */
+	unsigned long sigdefault;       /* SETSIGDEF: these start at SIG_DFL */
 };
 
 /* 0 and *pid, or an errno value (posix_spawn's result). */

@@ -25,6 +25,8 @@ int posix_spawn(pid_t *restrict res, const char *restrict path,
 	if (attr) {
 		r.flags = attr->__flags;
 		r.pgroup = attr->__pgrp;
+		r.sigmask = attr->__mask.__bits[0];
+		r.sigdefault = attr->__def.__bits[0];
 		if (attr->__fn) {
 			r.search = getenv("PATH");
 			if (!r.search)
