@@ -501,7 +501,7 @@ void test_posixsignals(void)
  * tests/boot/boot_pts.py reads pts_run's lines and judges the rates.
  * pts_run exits 0 when it ran the index, so the verdict here is only that
  * procd and the runner ended; a test that hangs is killed by pts_run
- * after 60 s, and all of them together take about ten minutes under TCG.
+ * after 60 s, and all of them together take about seven minutes.
  */
 void test_posixpts(void)
 {
