@@ -4,7 +4,8 @@ root at start (docs/fs.md).
 
 usage: mkinitramfs.py OUT TREE [DEST=DIR...] PROGRAM...
 
-TREE's files go in under their paths relative to TREE (mode 0644, their
+TREE's files go in under their paths relative to TREE (mode 0644, or
+0755 when the file is executable: the PTS ISO's built tests; their
 folders 0755), and each DIR's under DEST (share/lua=tests/posix/lua: the
 differential test's Lua scripts); each PROGRAM goes in as
 /bin/<its file name> (0755); /tmp
@@ -36,8 +37,10 @@ def main():
             rel = os.path.relpath(root, top)
             for name in names:
                 path = os.path.normpath(os.path.join(dest, rel, name))
-                with open(os.path.join(root, name), "rb") as f:
-                    files[path] = (0o644, f.read())
+                src = os.path.join(root, name)
+                mode = 0o755 if os.stat(src).st_mode & 0o111 else 0o644
+                with open(src, "rb") as f:
+                    files[path] = (mode, f.read())
     for path in list(files):
         parent = os.path.dirname(path)
         while parent and parent not in dirs:

@@ -70,7 +70,8 @@ unsigned services_running(void);
 struct service *service_at(unsigned i);
 bool services_stop_last(void);          /* shutdown: false when none runs */
 
-/* data_module: a boot module copied read-only into the unit (NULL: none). */
+/* data_module: a boot module copied read-only into the unit (NULL: none);
+ * the unit's quota grows by twice its frames (the copy, what it unpacks). */
 int64_t unit_from_module(const char *name, const char *module, const char *data_module,
 			 unsigned quota, unsigned prio, const struct aion_startup *st,
 			 aion_handle_t *unit, aion_handle_t *thread);

@@ -69,6 +69,12 @@ int64_t unit_from_module(const char *name, const char *module_name, const char *
 	const struct aion_boot_module *d = data_module ? module(data_module) : NULL;
 	if (!m || (data_module && !d))
 		return -AION_ENOENT;
+	/* The data's copy counts against the unit's quota until it gives it
+	 * back, and what it unpacks (vfsd's tree) is as big again: twice its
+	 * frames on top, so a bigger initramfs (the PTS ISO's) needs no new
+	 * number in the manifest. */
+	if (d)
+		quota += 2 * (unsigned)((d->size + 4095) / 4096);
 	if (spare_frames() < quota)
 		return -AION_ENOMEM;
 	struct aion_spawn sp = {

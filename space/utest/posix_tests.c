@@ -25,6 +25,9 @@
  *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
  *   posixpipesig procd running /bin/pipesig (tests/posix/pipesig.c):
  *                SIGTERM and a read blocked on an empty pipe
+ *   posixpts     procd with /bin/pts_run /pts: the Open POSIX Test Suite,
+ *                its CI subset or (posixpts:all) every test built (only on
+ *                the ISO aion-pts.iso; docs/posix.md)
  *   posixfiles   tests/posix/files.c with the VFS's root directory, unit
  *                "files"; exit 0
  *   posixnofs    the same program without it, unit "nofs": its first
@@ -488,6 +491,31 @@ void test_posixsignals(void)
 void test_posixpipesig(void)
 {
 	run_procd("posixpipesig", "run /bin/pipesig", FS_NEEDED);
+}
+
+/*
+ * posixpts[:all]: procd runs /bin/pts_run over /pts, the Open POSIX Test
+ * Suite's conformance tests (tests/posix/pts), from /pts/ci.txt (the
+ * suite's subset) or with "all" from /pts/index.txt (bench/pts). Only
+ * the ISO of its own (deploy/pts) carries them;
+ * tests/boot/boot_pts.py reads pts_run's lines and judges the rates.
+ * pts_run exits 0 when it ran the index, so the verdict here is only that
+ * procd and the runner ended; a test that hangs is killed by pts_run
+ * after 60 s, and all of them together take about seven minutes.
+ */
+void test_posixpts(void)
+{
+	const char *which = utest_arg ? utest_arg : "ci";
+	if (strcmp(which, "ci") && strcmp(which, "all")) {
+		utest_fail("posixpts", "arg=%s want=ci|all", which);
+		return;
+	}
+	char args[96];
+	fmt_snprintf(args, sizeof(args), "run /bin/pts_run /pts /pts/%s.txt",
+		     strcmp(which, "all") ? "ci" : "index");
+	extra.wait_ns = 840000 * MS;
+	run_procd("posixpts", args, FS_NEEDED);
+	extra.wait_ns = 0;
 }
 
 void test_posixprocid(void)

@@ -4,29 +4,35 @@ listed in interfaces.txt with aion-cc, as the suite's own Makefile would
 (its include/ and LDFLAGS' -D_GNU_SOURCE; no -l flags: musl's libc.a has
 pthread and rt in it). Usage: build.py PTS_DIR AION_CC SYSROOT POSIXLIB
 INTERFACES OUTDIR. Writes OUTDIR/IFACE/TEST for each test that builds and
-OUTDIR/index.txt, one line a test: `IFACE/TEST built`, `IFACE/TEST
+OUTDIR/index.txt (and OUTDIR/ci.txt, the same for the interfaces marked
+`ci` in INTERFACES: the subset the suite's posix-pts runs), one line a test: `IFACE/TEST built`, `IFACE/TEST
 buildonly` (a -buildonly test: building is its verdict), or `IFACE/TEST
 build-failed: first error line`. Shell tests (.sh) are listed as `script`
-(they need a shell on the node). Exits 0 when it wrote the index: a test
+(they need a shell on the node). Other .c files (testfrmw.c,
+threads_scenarii.c) are parts the tests #include, not tests. Exits 0 when it wrote the index: a test
 that does not build is a result (docs/posix.md lists them), not an
 error of the build."""
 import concurrent.futures
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 
 def interfaces(path):
+    """(name, in the CI subset) for each line `NAME` or `NAME ci`."""
     for ln in Path(path).read_text().splitlines():
-        ln = ln.strip()
-        if ln and not ln.startswith("#"):
-            yield ln
+        words = ln.split("#")[0].split()
+        if words:
+            yield words[0], words[1:] == ["ci"]
 
 
 def build(pts, cc, sysroot, lib, src, out):
     out.parent.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run([cc, sysroot, lib, "-O1", "-w", "-D_GNU_SOURCE",
+    # -s: stripped, as the initramfs's programs are (vfsd's quota holds the tree).
+    p = subprocess.run([cc, sysroot, lib, "-O1", "-w", "-s", "-D_GNU_SOURCE",
                         "-I", str(pts / "include"), str(src), "-o", str(out)],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=300, check=False)
@@ -38,22 +44,30 @@ def build(pts, cc, sysroot, lib, src, out):
 
 def main():
     pts, cc, sysroot, lib, ifaces, outdir = (Path(a) for a in sys.argv[1:7])
+    # A fresh tree: the PTS ISO takes all of it (deploy/pts), so tests of
+    # an interface no longer listed must not stay behind.
+    shutil.rmtree(outdir, ignore_errors=True)
     jobs = []
     lines = []
-    for iface in interfaces(ifaces):
+    ci = set()
+    for iface, in_ci in interfaces(ifaces):
+        if in_ci:
+            ci.add(iface)
         d = pts / "conformance" / "interfaces" / iface
         if not d.is_dir():
             sys.exit(f"build.py: no interface {iface} in {pts}")
         for f in sorted(d.iterdir()):
             if f.suffix == ".sh":
                 lines.append((f"{iface}/{f.stem}", "script"))
-            elif f.suffix == ".c":
+            elif f.suffix == ".c" and re.fullmatch(r"\d+-(\d+|core-buildonly|buildonly)", f.stem):
                 jobs.append((f"{iface}/{f.stem}", f, outdir / iface / f.stem))
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
         done = ex.map(lambda j: (j[0], build(pts, cc, sysroot, lib, j[1], j[2])), jobs)
         lines += list(done)
     lines.sort()
     (outdir / "index.txt").write_text("".join(f"{n} {v}\n" for n, v in lines))
+    (outdir / "ci.txt").write_text("".join(f"{n} {v}\n" for n, v in lines
+                                           if n.split("/")[0] in ci))
     count = {}
     for _, v in lines:
         k = v.split(":")[0]
