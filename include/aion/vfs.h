@@ -34,6 +34,8 @@
  *               ".." ENOTEMPTY, as Linux
  *   VFS_RENAME  payload: old path, one NUL, new path; both relative to
  *               the same directory capability (-AION_EXDEV otherwise)
+ *   VFS_LINK    (53) payload as VFS_RENAME: a second name for a file
+ *               (link(2)); EPERM for a directory, EEXIST
  *   VFS_STAT    reply payload: struct vfs_stat
  *   VFS_CHMOD   w2 = the new permission bits (07777)
  * Errors of path calls: ENOENT, ENOTDIR, EEXIST, EISDIR, ENAMETOOLONG,
@@ -180,6 +182,8 @@
  * VFS_MAP_WRITE); -AION_ETYPE for anything but a regular file. */
 #define VFS_MAP                 52
 #define VFS_MAP_WRITE           1u
+/* A path call (above), numbered after the reserved open-object ones. */
+#define VFS_LINK                53
 
 #define VFS_HOLDERS_MAX         4096
 

@@ -74,7 +74,8 @@ struct thread {
 
 	uint64_t fs_base;               /* THREAD_SET_TLS: loaded when it runs */
 	struct {                        /* FUTEX_WAIT (futex.c) */
-		uint64_t addr;          /* the word waited on, in t->unit */
+		uint64_t addr;          /* the word's key (futex.c): an address */
+		uint32_t unit_id;       /* t->unit's id, or 0: addr is physical */
 		struct thread *next, *prev;
 		bool queued;            /* on a wait chain */
 	} futex;

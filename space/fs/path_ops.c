@@ -115,7 +115,8 @@ int64_t vfs_on_rmdir(struct aion_serve_req *r)
 }
 
 /* Payload "old\0new": both paths relative to this one directory. */
-int64_t vfs_on_rename(struct aion_serve_req *r)
+/* The payload's two paths (old, one NUL, new), each walked to its parent. */
+static int64_t two_paths(struct aion_serve_req *r, struct vfs_where *from, struct vfs_where *to)
 {
 	const char *p = (const char *)r->data;
 	size_t split = 0;
@@ -123,15 +124,28 @@ int64_t vfs_on_rename(struct aion_serve_req *r)
 		split++;
 	if (split == r->len)
 		return -AION_EMALFORMED;
-	struct vfs_where from, to;
-	int64_t err = where(r, p, split, &from);
+	int64_t err = where(r, p, split, from);
 	if (!err)
-		err = where(r, p + split + 1, r->len - split - 1, &to);
+		err = where(r, p + split + 1, r->len - split - 1, to);
 	if (err)
 		return err;
-	if (vfs_where_is_dot(&from) || vfs_where_is_dot(&to))
-		return -AION_EBUSY;
-	return ramfs_rename(from.dir, from.name, from.len, to.dir, to.name, to.len);
+	return vfs_where_is_dot(from) || vfs_where_is_dot(to) ? -AION_EBUSY : 0;
+}
+
+int64_t vfs_on_rename(struct aion_serve_req *r)
+{
+	struct vfs_where from, to;
+	int64_t err = two_paths(r, &from, &to);
+	return err ? err : ramfs_rename(from.dir, from.name, from.len, to.dir, to.name, to.len);
+}
+
+int64_t vfs_on_link(struct aion_serve_req *r)
+{
+	struct vfs_where from, to;
+	int64_t err = two_paths(r, &from, &to);
+	if (err == -AION_EBUSY)
+		return -AION_EEXIST;    /* "." or "..": a name that exists */
+	return err ? err : ramfs_link(from.dir, from.name, from.len, to.dir, to.name, to.len);
 }
 
 int64_t vfs_on_stat(struct aion_serve_req *r)

@@ -235,8 +235,10 @@ static int can_replace(const struct rnode *src, const struct rnode *dst)
 	return 0;
 }
 
-int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
-		 struct rnode *ndir, const char *nname, size_t nlen)
+/* rename and link: the entry index of the existing name (src its node),
+ * once the new name fits and its directory still exists; or -AION_E.... */
+static int source_of(struct rnode *odir, const char *oname, size_t olen, struct rnode *ndir,
+		     size_t nlen, struct rnode **src)
 {
 	int oi = entry_index(odir, oname, olen);
 	if (oi < 0)
@@ -245,7 +247,17 @@ int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
 		return -AION_ENAMETOOLONG;
 	if (ndir->nlink == 0)
 		return -AION_ENOENT;
-	struct rnode *src = odir->ents[oi].node;
+	*src = odir->ents[oi].node;
+	return oi;
+}
+
+int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
+		 struct rnode *ndir, const char *nname, size_t nlen)
+{
+	struct rnode *src;
+	int oi = source_of(odir, oname, olen, ndir, nlen, &src);
+	if (oi < 0)
+		return oi;
 	if (rnode_is_dir(src) && under(ndir, src))
 		return -AION_EINVAL;    /* a directory into itself */
 	int ni = entry_index(ndir, nname, nlen);
@@ -287,6 +299,23 @@ int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
 	}
 	src->ctime_ns = odir->mtime_ns = ndir->mtime_ns = fs_now();
 	return 0;
+}
+
+int ramfs_link(struct rnode *odir, const char *oname, size_t olen,
+	       struct rnode *ndir, const char *nname, size_t nlen)
+{
+	struct rnode *src;
+	int oi = source_of(odir, oname, olen, ndir, nlen, &src);
+	if (oi < 0)
+		return oi;
+	if (rnode_is_dir(src))
+		return -AION_EPERM;     /* POSIX: directories have one name */
+	if (entry_index(ndir, nname, nlen) >= 0)
+		return -AION_EEXIST;
+	int err = link_entry(ndir, nname, nlen, src);
+	if (!err)
+		src->ctime_ns = fs_now();
+	return err;
 }
 
 int64_t ramfs_read(const struct rnode *n, uint64_t off, void *buf, uint64_t len)

@@ -81,6 +81,10 @@ int ramfs_remove(struct rnode *dir, const char *name, size_t len, bool want_dir)
 int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
 		 struct rnode *ndir, const char *nname, size_t nlen);
 
+/* link(2): a second name for a file (EPERM for a directory, EEXIST). */
+int ramfs_link(struct rnode *odir, const char *oname, size_t olen,
+	       struct rnode *ndir, const char *nname, size_t nlen);
+
 int64_t ramfs_read(const struct rnode *n, uint64_t off, void *buf, uint64_t len);
 int64_t ramfs_write(struct rnode *n, uint64_t off, const void *buf, uint64_t len);
 int ramfs_truncate(struct rnode *n, uint64_t size);

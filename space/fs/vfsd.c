@@ -63,6 +63,7 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_ARM, .fn = vfs_on_arm, .caps = AION_SERVE_CAPS_ANY },
 	{ .label = VFS_DISARM, .fn = vfs_on_disarm, .caps = PATH },
 	{ .label = VFS_MAP, .fn = vfs_on_map, .caps = PATH },
+	{ .label = VFS_LINK, .fn = vfs_on_link, .caps = PATH },
 };
 static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
 

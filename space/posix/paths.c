@@ -218,12 +218,11 @@ static long simple_at(long dirfd, const char *path, uint32_t label, uint64_t w2)
 	return path_call(dirfd, path, &c);
 }
 
-static long rename_at(long odir, const char *old, long ndir, const char *new, long flags)
+/* A call on two paths (VFS_RENAME, VFS_LINK), from one directory capability. */
+static long two_path_call(uint32_t label, long odir, const char *old, long ndir, const char *new)
 {
 	char a[VFS_PATH_MAX + 1], b[VFS_PATH_MAX + 1], both[VFS_PATH_MAX];
 	aion_handle_t ca, cb;
-	if (flags)
-		return -EINVAL;         /* RENAME_NOREPLACE, _EXCHANGE: not yet */
 	long err = __aion_path_at(odir, old, &ca, a);
 	if (!err)
 		err = __aion_path_at(ndir, new, &cb, b);
@@ -236,9 +235,23 @@ static long rename_at(long odir, const char *old, long ndir, const char *new, lo
 		return -ENAMETOOLONG;
 	memcpy(both, a, la + 1);
 	memcpy(both + la + 1, b, lb);
-	struct posix_vfs_call c = { .label = VFS_RENAME, .in = both,
-				    .in_len = (unsigned)(la + 1 + lb) };
+	struct posix_vfs_call c = { .label = label, .in = both, .in_len = (unsigned)(la + 1 + lb) };
 	return __aion_vfs_call(ca, &c);
+}
+
+static long rename_at(long odir, const char *old, long ndir, const char *new, long flags)
+{
+	if (flags)
+		return -EINVAL;         /* RENAME_NOREPLACE, _EXCHANGE: not yet */
+	return two_path_call(VFS_RENAME, odir, old, ndir, new);
+}
+
+/* No symbolic links: following them or not is the same. */
+static long link_at(long odir, const char *old, long ndir, const char *new, long flags)
+{
+	if (flags & ~(long)AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	return two_path_call(VFS_LINK, odir, old, ndir, new);
 }
 
 static long truncate_path(const char *path, long len)
@@ -350,6 +363,8 @@ long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *h
 	case SYS_rename: return rename_at(AT_FDCWD, pa, AT_FDCWD, pb, 0);
 	case SYS_renameat: return rename_at(a, pb, c, (const char *)d, 0);
 	case SYS_renameat2: return rename_at(a, pb, c, (const char *)d, e);
+	case SYS_link: return link_at(AT_FDCWD, pa, AT_FDCWD, pb, 0);
+	case SYS_linkat: return link_at(a, pb, c, (const char *)d, e);
 	case SYS_truncate: return truncate_path(pa, b);
 	case SYS_chdir: return chdir_to(pa);
 	case SYS_fchdir: return sys_fchdir(a);

@@ -1,7 +1,7 @@
 /*
  * posix-diff (dirs): directories through the POSIX calls a shell's
- * utilities make: mkdir (and its errors), readdir, rename, chdir and
- * getcwd, rmdir, and the errors of paths through files and missing
+ * utilities make: mkdir (and its errors), readdir, rename, link (a
+ * second name, its link count, the data kept by it), chdir and getcwd, rmdir, and the errors of paths through files and missing
  * names. Paths are relative (tmp/...), so the host's run and Aion's
  * (each from its own root) print the same.
  */
@@ -22,7 +22,7 @@ static const char *err(int r)
 	snprintf(buf, sizeof(buf), "%s", errno == EEXIST ? "EEXIST" : errno == ENOENT ? "ENOENT" :
 		 errno == ENOTDIR ? "ENOTDIR" : errno == ENOTEMPTY ? "ENOTEMPTY" :
 		 errno == EISDIR ? "EISDIR" : errno == EINVAL ? "EINVAL" : errno == EBUSY ? "EBUSY" :
-		 strerror(errno));
+		 errno == EPERM ? "EPERM" : strerror(errno));
 	return buf;
 }
 
@@ -97,6 +97,21 @@ int main(void)
 	printf("rename a file over a file: %s\n", err(rename("tmp/d/zeta", "tmp/d/f1")));
 	list("tmp/d");
 	list("tmp/d/c");
+
+	printf("link tmp/d/f1 to tmp/d/c/hard: %s\n", err(link("tmp/d/f1", "tmp/d/c/hard")));
+	printf("link count: %d\n", stat("tmp/d/f1", &st) ? -1 : (int)st.st_nlink);
+	printf("link over a name: %s\n", err(link("tmp/d/f1", "tmp/d/c/hard")));
+	printf("link of a missing file: %s\n", err(link("tmp/d/none", "tmp/d/c/x")));
+	printf("link of a directory: %s\n", err(link("tmp/d/c", "tmp/d/c2")));
+	printf("link into a missing folder: %s\n", err(link("tmp/d/f1", "tmp/d/none/x")));
+	printf("unlink the first name: %s\n", err(unlink("tmp/d/f1")));
+	int hard = open("tmp/d/c/hard", O_RDONLY);
+	char hb[8] = { 0 };
+	long got = read(hard, hb, 7);
+	int count = fstat(hard, &st) ? -1 : (int)st.st_nlink;
+	printf("the second name: %s, %ld bytes, count %d\n", err(hard), got, count);
+	close(hard);
+	printf("rename it back: %s\n", err(rename("tmp/d/c/hard", "tmp/d/f1")));
 
 	int top = open(".", O_RDONLY | O_DIRECTORY);
 	printf("chdir tmp/d/c: %s\n", err(chdir("tmp/d/c")));

@@ -4,14 +4,18 @@
  * other, a forked child's writes reach the parent through shared
  * anonymous memory (and not through private memory), through a shared
  * file mapping and through shm_open's object; part of a shared mapping
- * unmapped leaves the rest shared; msync; the errors of a read-only fd,
- * a pipe and a name that was unlinked. Run under procd (it forks).
+ * unmapped leaves the rest shared; msync; a process-shared semaphore in
+ * shared memory wakes a waiter in another process; a named semaphore; the errors of a
+ * read-only fd, a pipe and a name that was unlinked. Run under procd
+ * (it forks).
  */
 #include <fcntl.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "errname.h"
 #include "waitstatus.h"
@@ -141,11 +145,69 @@ static void shm_object(void)
 	printf("shm_open after unlink: %s\n", shm_open(SHM_NAME, O_RDWR, 0) < 0 ? en(errno) : "ok");
 }
 
+static void child_posts(void *arg)
+{
+	nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	sem_post(arg);
+}
+
+/* The parent waits (at most 10 s) on a semaphore the child posts. */
+static void shared_semaphore(void)
+{
+	sem_t *sem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sem == MAP_FAILED || sem_init(sem, 1, 0)) {
+		printf("sem_init: %s\n", en(errno));
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		child_posts(sem);
+		_exit(0);
+	}
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	int r = sem_timedwait(sem, &until);
+	printf("sem_timedwait, woken by the child's sem_post: %s\n", r ? en(errno) : "ok");
+	int st = 0, v = -1;
+	waitpid(pid, &st, 0);
+	status("sem child", st);
+	sem_getvalue(sem, &v);
+	printf("value after: %d\n", v);
+	sem_destroy(sem);
+	munmap(sem, PAGE);
+}
+
+/* A named semaphore (musl: a file under /dev/shm, made with link). */
+static void named_semaphore(void)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "/aion-sem-%d", (int)getpid());
+	sem_t *s = sem_open(name, O_CREAT | O_EXCL, 0600, 2);
+	printf("sem_open: %s\n", s == SEM_FAILED ? en(errno) : "ok");
+	if (s == SEM_FAILED)
+		return;
+	sem_t *again = sem_open(name, 0);
+	int v = -1;
+	sem_wait(again);
+	sem_getvalue(s, &v);
+	printf("a second sem_open, sem_wait there, value here: %d\n", v);
+	printf("O_EXCL of it: %s\n", sem_open(name, O_CREAT | O_EXCL, 0600, 0) == SEM_FAILED ?
+	       en(errno) : "ok");
+	sem_close(again);
+	sem_close(s);
+	printf("sem_unlink: %s\n", fails(sem_unlink(name)));
+	printf("sem_open after unlink: %s\n", sem_open(name, 0) == SEM_FAILED ? en(errno) : "ok");
+}
+
 int main(void)
 {
 	file_mapping();
 	anon_mapping();
 	shm_object();
+	shared_semaphore();
+	named_semaphore();
 	int fds[2];
 	pipe(fds);
 	printf("a pipe, shared: %s\n", merr(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fds[0], 0)));

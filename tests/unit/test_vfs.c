@@ -175,6 +175,30 @@ static void test_share(void **state)
 	/* teardown: the window goes with the node (live blocks back to 0) */
 }
 
+/* link(2): two names, one node; the data lives until the last name goes. */
+static void test_link(void **state)
+{
+	(void)state;
+	struct vfs_stat st;
+	assert_int_equal(mk("/d", VFS_S_IFDIR | 0755), 0);
+	assert_int_equal(mk("/a", VFS_S_IFREG | 0644), 0);
+	assert_int_equal(put("/a", 0, "shared"), 6);
+	assert_int_equal(ramfs_link(fs.root, "a", 1, get("/d"), "b", 1), 0);
+	assert_ptr_equal(get("/d/b"), get("/a"));
+	ramfs_stat(get("/a"), &st);
+	assert_int_equal(st.nlink, 2);
+	assert_int_equal(ramfs_link(fs.root, "a", 1, get("/d"), "b", 1), -AION_EEXIST);
+	assert_int_equal(ramfs_link(fs.root, "zz", 2, fs.root, "y", 1), -AION_ENOENT);
+	assert_int_equal(ramfs_link(fs.root, "d", 1, fs.root, "e", 1), -AION_EPERM);
+	assert_int_equal(ramfs_remove(fs.root, "a", 1, false), 0);
+	char buf[8] = { 0 };
+	assert_int_equal(ramfs_read(get("/d/b"), 0, buf, 6), 6);
+	assert_string_equal(buf, "shared");
+	ramfs_stat(get("/d/b"), &st);
+	assert_int_equal(st.nlink, 1);
+	/* teardown: the node goes with its last name (live blocks back to 0) */
+}
+
 static void test_remove(void **state)
 {
 	(void)state;
@@ -377,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_share, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount, setup, teardown),
