@@ -13,8 +13,9 @@ run exactly once, the summary must count what the lines say, and at
 least 90% of the tests run must PASS. Each test that did not pass is
 printed with its last lines, and the figures per interface; --json:
 those figures as one JSON object on stdout (bench/pts), the rest on
-stderr."""
+stderr. With AION_PTS_LOG=FILE the node's log is written there."""
 import json
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -23,7 +24,10 @@ from pathlib import Path
 import bootlib
 from bootlib import check, fields, line_at
 
-VERDICT_TIMEOUT_S = 840         # init gives utest 900 s
+# Host seconds for utest's verdict: utest waits 840 guest seconds for the
+# CI subset and 1740 for all of them (init gives it 1800), and a guest's
+# clock may run slower than the host's on a loaded host.
+VERDICT_TIMEOUT_S = {"ci": 840, "all": 2400}
 PASS_RATE_MIN = 0.90
 VERDICTS = ("pass", "fail", "unresolved", "unsupported", "untested")
 
@@ -84,8 +88,11 @@ def figures(res):
 def main(iso, mode, index, as_json):
     expected = built_tests(index)
     check(expected, f"{index} lists no built test")
-    with bootlib.booted(iso, mem_mib=256, cmdline_extra=f"aion.test=posixpts:{mode}") as node:
-        m = node.wait_for(r"utest: test posixpts (?P<word>ok|FAIL)\b.*", VERDICT_TIMEOUT_S)
+    with bootlib.booted(iso, mem_mib=512, cmdline_extra=f"aion.test=posixpts:{mode}") as node:
+        m = node.wait_for(r"utest: test posixpts (?P<word>ok|FAIL)\b.*", VERDICT_TIMEOUT_S[mode])
+        log = os.environ.get("AION_PTS_LOG")
+        if log:                 # bench/pts keeps the node's lines
+            Path(log).write_text(node.text)
         print(line_at(node.text, m))
         text = node.text[:m.start()]
         res = results(text)
