@@ -68,7 +68,12 @@ static int sees_eof(int fd, int ms)
 	return read(fd, &c, 1) == 0;
 }
 
-/* A child that writes `c` into fds[1] and then faults (how 1) or sleeps. */
+/*
+ * A child that writes `c` into fds[1] and then faults (how 1) or sleeps.
+ * It faults QUIET_MS later: vfsd's second looks after the parent's close
+ * (64 ms at most, docs/fs.md) are over by then, so only the end's report
+ * can release the write end.
+ */
 static pid_t writer(int fds[2], char c, int how)
 {
 	pid_t child = fork();
@@ -77,8 +82,10 @@ static pid_t writer(int fds[2], char c, int how)
 	close(fds[0]);
 	if (write(fds[1], &c, 1) != 1)
 		_exit(5);
-	if (how == 1)
+	if (how == 1) {
+		usleep(QUIET_MS * 1000);
 		crash();
+	}
 	for (;;)
 		pause();
 }
@@ -123,6 +130,7 @@ static void killed_writer(void)
 	pid_t child = writer(fds, 'b', 0);
 	close(fds[1]);
 	int data = first_byte(fds[0], 'b');
+	usleep(QUIET_MS * 1000);        /* as writer's fault */
 	kill(child, SIGKILL);
 	int eof = sees_eof(fds[0], LIMIT_MS);
 	ended_by(child, SIGKILL, &signaled, &sig);
