@@ -69,14 +69,17 @@ static int sees_eof(int fd, int ms)
 }
 
 /*
- * A child that writes `c` into fds[1] and then faults (how 1) or sleeps.
+ * A new pipe (fds) and a child that writes `c` into its write end and
+ * then faults (how 1) or sleeps; -1 when either fails.
  * It faults QUIET_MS later: vfsd's second looks after the parent's close
  * (64 ms at most, docs/fs.md) are over by then, so only the end's report
  * can release the write end.
  */
 static pid_t writer(int fds[2], char c, int how)
 {
-	pid_t child = fork();
+	pid_t child = pipe(fds) ? -1 : fork();
+	if (child < 0)
+		failures++;
 	if (child)
 		return child;
 	close(fds[0]);
@@ -104,38 +107,26 @@ static void ended_by(pid_t child, int sig, int *signaled, int *signal)
 	failures += !*signaled || *signal != sig;
 }
 
-static void fault_writer(void)
+/* The child holds the write end alone; it faults (how 1) or the parent
+ * SIGKILLs it (QUIET_MS after its byte, as writer's fault). */
+static void lone_writer(const char *what, char c, int how)
 {
 	int fds[2], signaled, sig;
-	if (pipe(fds)) {
-		failures++;
+	pid_t child = writer(fds, c, how);
+	if (child < 0)
 		return;
-	}
-	pid_t child = writer(fds, 'a', 1);
 	close(fds[1]);
-	int data = first_byte(fds[0], 'a'), eof = sees_eof(fds[0], LIMIT_MS);
-	ended_by(child, SIGSEGV, &signaled, &sig);
-	failures += !data || !eof;
-	say("fault writer data=%ld eof=%ld signaled=%ld signal=%ld", data, eof, signaled, sig);
-	close(fds[0]);
-}
-
-static void killed_writer(void)
-{
-	int fds[2], signaled, sig;
-	if (pipe(fds)) {
-		failures++;
-		return;
+	int data = first_byte(fds[0], c);
+	if (how == 0) {
+		usleep(QUIET_MS * 1000);
+		kill(child, SIGKILL);
 	}
-	pid_t child = writer(fds, 'b', 0);
-	close(fds[1]);
-	int data = first_byte(fds[0], 'b');
-	usleep(QUIET_MS * 1000);        /* as writer's fault */
-	kill(child, SIGKILL);
 	int eof = sees_eof(fds[0], LIMIT_MS);
-	ended_by(child, SIGKILL, &signaled, &sig);
+	ended_by(child, how == 1 ? SIGSEGV : SIGKILL, &signaled, &sig);
 	failures += !data || !eof;
-	say("killed writer data=%ld eof=%ld signaled=%ld signal=%ld", data, eof, signaled, sig);
+	printf("recs: %s writer data=%d eof=%d signaled=%d signal=%d\n", what, data, eof,
+	       signaled, sig);
+	fflush(stdout);
 	close(fds[0]);
 }
 
@@ -143,11 +134,9 @@ static void killed_writer(void)
 static void shared_writer(void)
 {
 	int fds[2], signaled, sig;
-	if (pipe(fds)) {
-		failures++;
-		return;
-	}
 	pid_t child = writer(fds, 'c', 0);
+	if (child < 0)
+		return;
 	int data = first_byte(fds[0], 'c');
 	kill(child, SIGKILL);
 	ended_by(child, SIGKILL, &signaled, &sig);
@@ -231,8 +220,8 @@ static void reap_refused(void)
 
 int main(void)
 {
-	fault_writer();
-	killed_writer();
+	lone_writer("fault", 'a', 1);
+	lone_writer("killed", 'b', 0);
 	shared_writer();
 	faulting_openers();
 	reap_refused();
