@@ -9,7 +9,8 @@ TREE's files go in under their paths relative to TREE (mode 0644, or
 folders 0755), and each DIR's under DEST (share/lua=tests/posix/lua: the
 differential test's Lua scripts); each PROGRAM goes in as
 /bin/<its file name> (0755); /tmp
-is there, empty, mode 1777. The archive is the same bytes for the same
+and /dev/shm (shm_open's folder: musl opens /dev/shm/NAME) are there,
+empty, mode 1777. The archive is the same bytes for the same
 inputs: entries sorted, folders before what they hold, times and owners 0.
 Standard library only."""
 import os
@@ -30,7 +31,7 @@ def main():
     out, tree, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     trees = [(".", tree)] + [tuple(a.split("=", 1)) for a in rest if "=" in a]
     programs = [a for a in rest if "=" not in a]
-    dirs = {".": 0o755, "bin": 0o755, "tmp": 0o1777}
+    dirs = {".": 0o755, "bin": 0o755, "tmp": 0o1777, "dev": 0o755, "dev/shm": 0o1777}
     files = {}
     for dest, top in trees:
         for root, _, names in os.walk(top):

@@ -58,6 +58,10 @@ enum aion_obj_type {
 #define AION_PROT_WRITE     (1u << 1)
 #define AION_PROT_EXEC      (1u << 2)
 
+/* MEMORY_MAP's pages: count pages of the object from page first. */
+#define AION_MEM_PAGES(first, count) \
+	((uint64_t)(uint32_t)(first) | (uint64_t)(uint32_t)(count) << 32)
+
 /*
  * The user half of every address space: [AION_USER_MIN, AION_USER_END).
  * The last page below the canonical boundary (0x7ffffffff000) is never

@@ -242,14 +242,17 @@
 	X(MEMORY_CREATE,       memory_create,       35, ARGS1(unsigned, npages),             \
 		USE(VAL(1)),                                                                 \
 		DOC("`npages` (1..512)", "handle", "`EINVAL`; `ENOMEM` quota"))              \
-	/* Maps memory object mo; a read-only capability maps read-only. */                  \
-	X(MEMORY_MAP,          memory_map,          36, ARGS4(aion_handle_t, mo,             \
-		aion_handle_t, unit, uint64_t, va, unsigned, prot),                          \
-		USE(HANDLE(MEMORY, READ), HANDLE(UNIT, WRITE), ADDR, VAL(AION_PROT_READ)),   \
-		DOC("`mo`, `unit`, `va`, `prot`", "0",                                       \
+	/* Maps pages of memory object mo (pages: 0 for all of them, else           \
+	 * AION_MEM_PAGES(first, count)); a read-only capability maps read-only. */ \
+	X(MEMORY_MAP,          memory_map,          36, ARGS5(aion_handle_t, mo,             \
+		aion_handle_t, unit, uint64_t, va, unsigned, prot, uint64_t, pages),         \
+		USE(HANDLE(MEMORY, READ), HANDLE(UNIT, WRITE), ADDR, VAL(AION_PROT_READ),    \
+		    VAL(0)),                                                                 \
+		DOC("`mo`, `unit`, `va`, `prot`, `pages`", "0",                              \
 		    "handles (memory `READ`, plus `WRITE` for a writable mapping; unit "     \
-		    "`WRITE`); `EINVAL` prot or alignment; `EFAULT` range; `ENOSPC` 16 "     \
-		    "mapped objects already; `EEXIST` a page is mapped; `EPERM` another "    \
+		    "`WRITE`); `EINVAL` prot, alignment or a count of 0; `ERANGE` pages "    \
+		    "past the object's end; `EFAULT` range; `ENOSPC` 32 mappings "           \
+		    "already; `EEXIST` a page is mapped; `EPERM` another "                   \
 		    "unit that holds no such capability to mo. Lasts while the unit "        \
 		    "holds one"))                                                            \
 	X(MEMORY_UNMAP,        memory_unmap,        37, ARGS2(aion_handle_t, unit,           \

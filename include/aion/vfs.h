@@ -192,6 +192,16 @@
 #define VFS_REAP_NAME           "vfsreap"
 /* VFS_BADGE_VALID is false for it: it names no record. */
 #define VFS_BADGE_REAP          (2ull << 40)
+/* A shared mapping of a file (docs/fs.md "Shared mappings"): w1 = the
+ * pages wanted from the file's start (the mapping's end), w2 =
+ * VFS_MAP_WRITE or 0. Reply: one capability to the file's window, a
+ * memory object whose page i is the file's page i (READ, plus WRITE for
+ * VFS_MAP_WRITE), and w0 = its pages. The window is made at the first
+ * call and never grows: -AION_ENOMEM past it (or past 512 pages);
+ * -AION_EACCES for a record not open for reading (or for writing, with
+ * VFS_MAP_WRITE); -AION_ETYPE for anything but a regular file. */
+#define VFS_MAP                 52
+#define VFS_MAP_WRITE           1u
 
 #define VFS_HOLDERS_MAX         4096
 

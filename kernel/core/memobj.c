@@ -84,14 +84,18 @@ static uint64_t memobj_phys(const struct memobj *mo, unsigned page)
 	return mo->device ? mo->base + (uint64_t)page * PAGE_SIZE : mo->frames[page];
 }
 
-/* prot: AION_PROT_*; the caller checked the capability's rights. */
-static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot)
+/*
+ * Pages [first, first + n) of mo at va. prot: AION_PROT_*; the caller
+ * checked the capability's rights and the range.
+ */
+static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned prot,
+		      unsigned first, unsigned n)
 {
 	struct region *r = NULL;
 
 	if (va & (PAGE_SIZE - 1))
 		return -AION_EINVAL;
-	if (va < AION_USER_MIN || va > AION_USER_END - (uint64_t)mo->npages * PAGE_SIZE)
+	if (va < AION_USER_MIN || va > AION_USER_END - (uint64_t)n * PAGE_SIZE)
 		return -AION_EFAULT;
 	for (unsigned i = 0; i < UNIT_REGIONS && !r; i++)
 		if (!u->regions[i].mo)
@@ -100,8 +104,8 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 		return -AION_ENOSPC;
 	if (mo->device)
 		prot |= VM_DEVICE;
-	for (unsigned i = 0; i < mo->npages; i++) {
-		int err = arch_vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, i), prot, false);
+	for (unsigned i = 0; i < n; i++) {
+		int err = arch_vm_map(u, va + i * PAGE_SIZE, memobj_phys(mo, first + i), prot, false);
 		if (err) {
 			while (i--)
 				arch_vm_unmap(u, va + i * PAGE_SIZE);
@@ -110,6 +114,8 @@ static int memobj_map(struct memobj *mo, struct unit *u, uint64_t va, unsigned p
 	}
 	r->va = va;
 	r->mo = mo;
+	r->first = (uint16_t)first;
+	r->npages = (uint16_t)n;
 	r->writable = prot & AION_PROT_WRITE;
 	kobj_get(&mo->obj);
 	return 0;
@@ -120,7 +126,7 @@ static void region_drop(struct unit *u, struct region *r, bool unmap)
 	struct memobj *mo = r->mo;
 
 	if (unmap)
-		for (unsigned i = 0; i < mo->npages; i++)
+		for (unsigned i = 0; i < r->npages; i++)
 			arch_vm_unmap(u, r->va + i * PAGE_SIZE);
 	r->mo = NULL;
 	kobj_put(&mo->obj);
@@ -160,7 +166,7 @@ bool memobj_unit_gone_some(struct unit *u, uint64_t *budget)
 			continue;
 		if (!*budget)
 			return false;
-		*budget -= *budget < mo->npages ? *budget : mo->npages;
+		*budget -= *budget < u->regions[i].npages ? *budget : u->regions[i].npages;
 		region_drop(u, &u->regions[i], true);
 	}
 	return true;
@@ -240,7 +246,15 @@ int64_t sys_memory_map(const struct sys_args *a)
 	 * unit only if that unit holds one too. */
 	if (u != self_unit() && !handle_holds(&u->handles, &mo->obj, need))
 		return -AION_EPERM;
-	return memobj_map(mo, u, a->a2, (unsigned)prot);
+	/* pages: 0 for the whole object, else AION_MEM_PAGES(first, count). */
+	uint64_t first = a->a4 & 0xffffffffu, n = a->a4 >> 32;
+	if (!a->a4)
+		n = mo->npages;
+	else if (!n)
+		return -AION_EINVAL;
+	if (first >= mo->npages || n > mo->npages - first)
+		return -AION_ERANGE;
+	return memobj_map(mo, u, a->a2, (unsigned)prot, (unsigned)first, (unsigned)n);
 }
 
 int64_t sys_memory_unmap(const struct sys_args *a)

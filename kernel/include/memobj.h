@@ -15,7 +15,7 @@
 struct unit;
 
 #define MEMOBJ_MAX_PAGES        512     /* 2 MiB: the frame list fits a page */
-#define UNIT_REGIONS            16      /* memory objects mapped per unit */
+#define UNIT_REGIONS            32      /* mappings of memory objects per unit */
 
 struct memobj {
 	struct kobj obj;
@@ -26,9 +26,11 @@ struct memobj {
 	uint64_t *frames;               /* RAM: physical address of each page */
 };
 
+/* A mapping of pages [first, first + npages) of mo at va. */
 struct region {
 	uint64_t va;
 	struct memobj *mo;              /* referenced; NULL: free */
+	uint16_t first, npages;
 	bool writable;
 };
 

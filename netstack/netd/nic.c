@@ -190,7 +190,7 @@ static bool nic_start(struct nic *nic, aion_handle_t ep)
 	uint64_t va = SHM_VADDR + (uint64_t)(nic - nics) * SHM_STRIDE;
 	int64_t mo = aion_memory_create(NETSHM_PAGES);
 	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
-						    AION_PROT_READ | AION_PROT_WRITE);
+						    AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (err) {
 		aion_printf("error %s shared memory pages=%lu err=%s", nic->name,
 			    (unsigned long)NETSHM_PAGES, aion_error_name(err));

@@ -17,4 +17,17 @@ void *fs_page_alloc(void);
 void fs_page_free(void *p);
 uint64_t fs_now(void);          /* nanoseconds, monotonic */
 
+/*
+ * A window: npages zeroed pages that other units can map too (in vfsd a
+ * memory object mapped into vfsd, MEMORY_MAP; handle -1 on the host), so
+ * a file's shared mappings and its reads and writes see the same bytes.
+ */
+struct fs_window {
+	uint8_t *base;
+	int64_t handle;
+	unsigned npages;
+};
+int fs_window_new(unsigned npages, struct fs_window *w);        /* -AION_E... */
+void fs_window_free(struct fs_window *w);
+
 #endif /* FS_FSMEM_H */

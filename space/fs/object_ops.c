@@ -190,3 +190,21 @@ int64_t vfs_on_close(struct aion_serve_req *r)
 	vfs_lock_waiters_run();
 	return 0;
 }
+
+int64_t vfs_on_map(struct aion_serve_req *r)
+{
+	struct vfs_open *o = vfs_req_open(r);
+	bool write = r->msg.w[2] & VFS_MAP_WRITE;
+	const struct fs_window *w;
+
+	if (r->msg.w[2] & ~(uint64_t)VFS_MAP_WRITE)
+		return -AION_EINVAL;
+	if (!(o->flags & VFS_O_READ) || (write && !(o->flags & VFS_O_WRITE)))
+		return -AION_EACCES;
+	int err = ramfs_share(o->node, r->msg.w[1], &w);
+	if (err)
+		return err;
+	aion_serve_give(r, (aion_handle_t)w->handle,
+			AION_RIGHT_READ | (write ? AION_RIGHT_WRITE : 0));
+	return w->npages;
+}

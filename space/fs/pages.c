@@ -5,6 +5,11 @@
  * vfsd's quota. Pages come from an address region of their own instead:
  * a freed page is unmapped at once (its frame goes back to the quota) and
  * its address kept on a stack, reused before any new address.
+ *
+ * Windows (fsmem.h): a file mapped shared keeps its first pages in a
+ * memory object that vfsd maps here and gives to the mappers; each window
+ * has a 2 MiB slot of addresses of its own. vfsd maps at most
+ * WINDOWS_MAX of them (the kernel's 32 mappings a unit, some left free).
  */
 #include <stdbool.h>
 #include "libaion/lib.h"
@@ -14,6 +19,9 @@
 #define PAGES_BASE      0x0000010000000000ull   /* clear of the heap, images, stacks */
 #define PAGES_MAX       (1u << 20)              /* 4 GiB of addresses */
 #define PAGE            4096u
+#define WINDOWS_BASE    0x0000018000000000ull
+#define WINDOW_SLOT     (2ull << 20)            /* RAMFS_SHARE_MAX pages */
+#define WINDOWS_MAX     28
 
 static uint64_t fresh;                          /* addresses handed out so far */
 static uint64_t *spare;                         /* unmapped addresses to reuse */
@@ -52,4 +60,37 @@ void fs_page_free(void *p)
 		spare_cap = cap;
 	}
 	spare[nspare++] = (uint64_t)p;
+}
+
+static bool window_used[WINDOWS_MAX];
+
+int fs_window_new(unsigned npages, struct fs_window *w)
+{
+	unsigned slot = 0;
+	while (slot < WINDOWS_MAX && window_used[slot])
+		slot++;
+	if (slot == WINDOWS_MAX || (uint64_t)npages * PAGE > WINDOW_SLOT)
+		return -AION_ENOMEM;
+	int64_t mo = aion_memory_create(npages);
+	if (mo < 0)
+		return (int)mo;
+	uint64_t va = WINDOWS_BASE + slot * WINDOW_SLOT;
+	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
+	if (err) {
+		aion_handle_close((aion_handle_t)mo);
+		return (int)err;
+	}
+	window_used[slot] = true;
+	*w = (struct fs_window){ .base = (uint8_t *)va, .handle = mo, .npages = npages };
+	return 0;
+}
+
+/* Our mapping and capability go; a mapper's keep the object alive. */
+void fs_window_free(struct fs_window *w)
+{
+	uint64_t va = (uint64_t)w->base;
+	aion_memory_unmap(AION_HANDLE_SELF, va);
+	aion_handle_close((aion_handle_t)w->handle);
+	window_used[(va - WINDOWS_BASE) / WINDOW_SLOT] = false;
 }

@@ -21,9 +21,15 @@ static struct rnode *node_new(struct ramfs *fs, uint32_t mode)
 	return n;
 }
 
+/* From page `from` on: freed, or zeroed in the window (mapped elsewhere). */
 static void drop_pages(struct rnode *n, uint64_t from)
 {
+	uint64_t shared = n->shared ? n->shared->npages : 0;
 	for (uint64_t i = from; i < n->pages_cap; i++) {
+		if (i < shared) {
+			memset(n->pages[i], 0, RAMFS_PAGE);
+			continue;
+		}
 		fs_page_free(n->pages[i]);
 		n->pages[i] = NULL;
 	}
@@ -32,6 +38,13 @@ static void drop_pages(struct rnode *n, uint64_t from)
 static void node_free(struct rnode *n)
 {
 	drop_pages(n, 0);
+	if (n->shared) {
+		/* Pages a mapping still holds stay with it (the object's own). */
+		for (uint64_t i = 0; i < n->shared->npages; i++)
+			n->pages[i] = NULL;
+		fs_window_free(n->shared);
+		fs_free(n->shared);
+	}
 	fs_free(n->pages);
 	fs_free(n->ents);
 	vfs_lock_drop_all(&n->locks);
@@ -357,6 +370,42 @@ int ramfs_truncate(struct rnode *n, uint64_t size)
 	}
 	n->size = size;
 	n->mtime_ns = n->ctime_ns = fs_now();
+	return 0;
+}
+
+int ramfs_share(struct rnode *n, uint64_t want, const struct fs_window **out)
+{
+	if ((n->mode & VFS_S_IFMT) != VFS_S_IFREG)
+		return -AION_ETYPE;
+	if (n->shared) {
+		*out = n->shared;
+		return want <= n->shared->npages ? 0 : -AION_ENOMEM;
+	}
+	uint64_t np = (n->size + RAMFS_PAGE - 1) / RAMFS_PAGE;
+	if (np < want)
+		np = want;
+	np = (np + RAMFS_SHARE_ROUND - 1) / RAMFS_SHARE_ROUND * RAMFS_SHARE_ROUND;
+	if (np > RAMFS_SHARE_MAX)
+		np = RAMFS_SHARE_MAX;
+	if (want > np || want == 0)
+		return want ? -AION_ENOMEM : -AION_EINVAL;
+	struct fs_window *w = fs_alloc(sizeof(*w));
+	int err = !w ? -AION_ENOMEM : pages_grow(n, np);
+	if (!err)
+		err = fs_window_new((unsigned)np, w);
+	if (err) {
+		fs_free(w);
+		return err;
+	}
+	for (uint64_t i = 0; i < np; i++) {
+		uint8_t *to = w->base + i * RAMFS_PAGE;
+		if (n->pages[i])
+			memcpy(to, n->pages[i], RAMFS_PAGE);
+		fs_page_free(n->pages[i]);
+		n->pages[i] = to;
+	}
+	n->shared = w;
+	*out = w;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "fsmem.h"
 #include "aion/vfs.h"
 
 #define RAMFS_PAGE      4096u
@@ -39,6 +40,7 @@ struct rnode {
 	/* regular files: pages of RAMFS_PAGE bytes, NULL where never written */
 	uint8_t **pages;
 	uint64_t pages_cap;
+	struct fs_window *shared;       /* pages [0, its npages) once mapped shared */
 	struct vfs_lock *locks;         /* byte-range locks (lock.h) */
 	struct pipe *pipe;              /* VFS_S_IFIFO: its buffer and ends (pipe.h) */
 };
@@ -82,6 +84,17 @@ int ramfs_rename(struct rnode *odir, const char *oname, size_t olen,
 int64_t ramfs_read(const struct rnode *n, uint64_t off, void *buf, uint64_t len);
 int64_t ramfs_write(struct rnode *n, uint64_t off, const void *buf, uint64_t len);
 int ramfs_truncate(struct rnode *n, uint64_t size);
+/*
+ * The file's first `want` pages where other units can map them: its
+ * window (fsmem.h), made at the first call with at least want pages and
+ * the file's own (rounded up to RAMFS_SHARE_ROUND, at most
+ * RAMFS_SHARE_MAX), its pages moved in; from then on the file's pages
+ * below the window's end live there. ENOMEM past the window (made
+ * earlier, smaller) or RAMFS_SHARE_MAX; ETYPE for anything but a file.
+ */
+#define RAMFS_SHARE_ROUND       16u
+#define RAMFS_SHARE_MAX         512u    /* one memory object (2 MiB) */
+int ramfs_share(struct rnode *n, uint64_t want, const struct fs_window **out);
 void ramfs_stat(const struct rnode *n, struct vfs_stat *st);
 void ramfs_chmod(struct rnode *n, uint32_t perm);
 

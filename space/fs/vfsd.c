@@ -64,6 +64,7 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_DISARM, .fn = vfs_on_disarm, .caps = PATH },
 	{ .label = VFS_REAP, .fn = vfs_on_reap, .caps = PATH },
 	{ .label = VFS_OPENS, .fn = vfs_on_opens, .caps = PATH },
+	{ .label = VFS_MAP, .fn = vfs_on_map, .caps = PATH },
 };
 static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
 

@@ -70,6 +70,7 @@ int64_t vfs_on_fchmod(struct aion_serve_req *r);
 int64_t vfs_on_pipe(struct aion_serve_req *r);
 int64_t vfs_on_arm(struct aion_serve_req *r);
 int64_t vfs_on_disarm(struct aion_serve_req *r);
+int64_t vfs_on_map(struct aion_serve_req *r);
 /* READ and WRITE on a pipe's record (object_ops.c sends them here). */
 int64_t vfs_pipe_read(struct aion_serve_req *r);
 int64_t vfs_pipe_write(struct aion_serve_req *r);

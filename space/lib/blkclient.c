@@ -57,7 +57,7 @@ int64_t blkclient_open(struct blkclient *c, aion_handle_t region, struct aion_ip
 		return mo;
 	c->mem = (aion_handle_t)mo;
 	int64_t err = aion_memory_map(c->mem, AION_HANDLE_SELF, va,
-				      AION_PROT_READ | AION_PROT_WRITE);
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (err) {
 		aion_handle_close(c->mem);
 		return err;

@@ -37,7 +37,7 @@ int64_t mesh_mem_create(const void *data, uint32_t len, uint64_t va, aion_handle
 	if (h < 0)
 		return h;
 	int64_t err = aion_memory_map((aion_handle_t)h, AION_HANDLE_SELF, va,
-				      AION_PROT_READ | AION_PROT_WRITE);
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (err) {
 		aion_handle_close((aion_handle_t)h);
 		return err;
@@ -58,10 +58,10 @@ int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, uint64_t va, void *out)
 	int64_t err = probe_handle(&p);
 	if (err)
 		return err;
-	if (aion_memory_map(mo, AION_HANDLE_SELF, va, AION_PROT_READ))
+	if (aion_memory_map(mo, AION_HANDLE_SELF, va, AION_PROT_READ, 0))
 		return -AION_EINVAL;
 	uint64_t last = va + (uint64_t)(mesh_mem_pages(len) - 1) * 4096u;
-	err = aion_memory_map(p, AION_HANDLE_SELF, last, AION_PROT_READ);
+	err = aion_memory_map(p, AION_HANDLE_SELF, last, AION_PROT_READ, 0);
 	if (err == -AION_EEXIST) {
 		memcpy(out, (const void *)va, len);
 		err = 0;

@@ -5,7 +5,8 @@
  * with MEM_WRITE: the program's loaded segments (text, rodata, data and
  * bss: posix.ld's symbols), the brk heap and the mmap regions (mem.c),
  * the used part of the stack (the rest mapped, zero), the startup
- * record and the argv block. Then procd takes the handle back and starts
+ * record and the argv block; shared mappings are not copied but mapped
+ * into the child (mem.c). Then procd takes the handle back and starts
  * the child's thread at __aion_fork_entry (fork.S), which resumes in
  * __aion_fork with 0.
  */
@@ -77,6 +78,8 @@ static long copy_all(aion_handle_t u)
 				 AION_PROT_READ | AION_PROT_WRITE, arg);
 	if (!err)
 		err = __aion_mem_each(copy_whole, arg);
+	if (!err)
+		err = __aion_mem_fork_shared(u);
 	/* Below our own frame nothing the child resumes into is kept. */
 	if (!err)
 		err = copy_range(AION_STACK_TOP - PROC_STACK_PAGES * PAGE, AION_STACK_TOP,

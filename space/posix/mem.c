@@ -9,10 +9,14 @@
  * kept here as "reserved, not mapped": mprotect from PROT_NONE maps the
  * pages (zeroed, as they were never touched); mprotect of pages already
  * mapped to another protection is refused (-EACCES) rather than faked.
- * A file mapping is private: the file's bytes copied into fresh pages at
+ * A private file mapping is the file's bytes copied into fresh pages at
  * mmap time (MEM_WRITE into our own unit, so a read-only mapping can be
- * filled too); a shared one is accepted only without PROT_WRITE, where a
- * copy looks the same until someone writes the file. docs/posix.md.
+ * filled too). A shared mapping is a memory object's pages, mapped with
+ * MEMORY_MAP: a new object for MAP_SHARED|MAP_ANONYMOUS (fork maps it
+ * into the child too), the file's window from vfsd (VFS_MAP) for a file,
+ * so every mapper and the file's reads and writes see the same bytes.
+ * Each shared region is exactly one kernel mapping and owns one handle
+ * to its object: splitting one maps both halves again. docs/posix.md.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "aion/vfs.h"
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -31,10 +36,12 @@
 #define MMAP_BASE       0x0000200000000000ul
 #define MMAP_END        0x0000400000000000ul
 #define REGIONS_MAX     256
+#define SHARED_MAX      512             /* pages of one memory object */
 
 extern char _end[];                     /* posix.ld: the end of .bss */
 
-static long map_anon(uintptr_t hint, size_t len, int prot, int flags);
+static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t mo,
+		  uint32_t first);
 
 static uintptr_t heap_start, heap_brk;  /* the heap is [heap_start, page_up(heap_brk)) */
 
@@ -42,6 +49,8 @@ static uintptr_t heap_start, heap_brk;  /* the heap is [heap_start, page_up(heap
 static struct region {
 	uintptr_t start, end;
 	int prot;
+	aion_handle_t mo;       /* shared: the object, its page `first` at start; 0: private */
+	uint32_t first;
 } regions[REGIONS_MAX];
 static unsigned nregions;
 
@@ -78,6 +87,51 @@ static void unmap_range(uintptr_t a, uintptr_t b)
 		aion_anon_unmap(AION_HANDLE_SELF, p, b - p < MAP_CHUNK ? b - p : MAP_CHUNK);
 }
 
+/* Pages [first, ...) of object mo at [a, b), in unit u. -errno or 0. */
+static long shared_map(aion_handle_t u, aion_handle_t mo, uintptr_t a, uintptr_t b, int prot,
+		       uint32_t first)
+{
+	int64_t err = aion_memory_map(mo, u, a, aion_prot(prot),
+				      AION_MEM_PAGES(first, (b - a) / PAGE));
+	if (err == -AION_ERIGHTS)
+		return -EACCES;         /* a read-only object mapped for writing */
+	return err == -AION_ENOSPC || err == -AION_ENOMEM ? -ENOMEM : err ? -EINVAL : 0;
+}
+
+/* A region's pages, private or shared, go (and a shared one's handle). */
+static void region_unmap(struct region *r)
+{
+	if (r->mo) {
+		if (r->prot)
+			aion_memory_unmap(AION_HANDLE_SELF, r->start);
+		aion_handle_close(r->mo);
+		r->mo = 0;
+	} else if (r->prot) {
+		unmap_range(r->start, r->end);
+	}
+}
+
+/* A mapped shared region cut at a into r and the next one: both mapped again. */
+static long split_shared(struct region *r, struct region *next, uintptr_t a)
+{
+	int64_t mo = aion_cap_copy(r->mo, AION_RIGHTS_ALL);
+	if (mo < 0)
+		return -ENOMEM;
+	next->mo = (aion_handle_t)mo;
+	next->first = r->first + (uint32_t)((a - r->start) / PAGE);
+	if (!r->prot)
+		return 0;
+	aion_memory_unmap(AION_HANDLE_SELF, r->start);
+	long err = shared_map(AION_HANDLE_SELF, r->mo, r->start, a, r->prot, r->first);
+	if (!err && (err = shared_map(AION_HANDLE_SELF, next->mo, a, r->end, r->prot, next->first)))
+		aion_memory_unmap(AION_HANDLE_SELF, r->start);
+	if (err) {              /* as it was: one mapping of the whole */
+		aion_handle_close(next->mo);
+		shared_map(AION_HANDLE_SELF, r->mo, r->start, r->end, r->prot, r->first);
+	}
+	return err;
+}
+
 long __aion_brk(uintptr_t want)
 {
 	if (!heap_start)
@@ -102,9 +156,15 @@ static int split_at(uintptr_t a)
 			continue;
 		if (nregions == REGIONS_MAX)
 			return -ENOMEM;
+		struct region next = { a, r->end, r->prot, 0, 0 };
+		if (r->mo) {
+			long err = split_shared(r, &next, a);
+			if (err)
+				return err;
+		}
 		for (unsigned j = nregions++; j > i + 1; j--)
 			regions[j] = regions[j - 1];
-		regions[i + 1] = (struct region){ a, r->end, r->prot };
+		regions[i + 1] = next;
 		r->end = a;
 		return 0;
 	}
@@ -118,11 +178,12 @@ static void drop_region(unsigned i)
 	nregions--;
 }
 
-/* Joins neighbours of one protection, so the table stays small. */
+/* Joins private neighbours of one protection, so the table stays small. */
 static void merge(void)
 {
 	for (unsigned i = 0; i + 1 < nregions; ) {
-		if (regions[i].end == regions[i + 1].start && regions[i].prot == regions[i + 1].prot) {
+		if (regions[i].end == regions[i + 1].start && regions[i].prot == regions[i + 1].prot &&
+		    !regions[i].mo && !regions[i + 1].mo) {
 			regions[i].end = regions[i + 1].end;
 			drop_region(i + 1);
 		} else {
@@ -164,8 +225,7 @@ long __aion_munmap(uintptr_t a, size_t len)
 	for (unsigned i = 0; i < nregions; ) {
 		struct region *r = &regions[i];
 		if (r->start >= a && r->end <= a + len) {
-			if (r->prot)
-				unmap_range(r->start, r->end);
+			region_unmap(r);
 			drop_region(i);
 		} else {
 			i++;
@@ -187,8 +247,8 @@ static long file_mappable(int fd, int flags, int prot)
 	long fl = __aion_syscall(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
 	if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
-	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
-		return -ENODEV;         /* no shared writable file mappings yet (docs) */
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) && (fl & O_ACCMODE) != O_RDWR)
+		return -EACCES;
 	return 0;
 }
 
@@ -209,6 +269,28 @@ static long file_fill(int fd, uintptr_t a, size_t len, long off)
 	return 0;
 }
 
+/* The file's window from vfsd, pages [off / PAGE, ...) of it mapped. */
+static long map_shared_file(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
+{
+	struct posix_file *f = __aion_fd_get(fd);
+	len = page_up(len);
+	if (!f || !f->cap)
+		return -EBADF;
+	struct posix_vfs_call c = {
+		.label = VFS_MAP, .w1 = ((uint64_t)off + len) / PAGE,
+		.w2 = prot & PROT_WRITE ? VFS_MAP_WRITE : 0, .accept_cap = 1,
+	};
+	long r = __aion_vfs_call(f->cap, &c);
+	if (r < 0)
+		return r == -ENOSYS || r == -EIO ? -ENODEV : r;
+	if (!c.caps_out[0])
+		return -EIO;
+	long a = place(hint, len, prot, flags, c.caps_out[0], (uint32_t)(off / PAGE));
+	if (a < 0)
+		aion_handle_close(c.caps_out[0]);
+	return a;
+}
+
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
 {
 	if (!len || off & (PAGE - 1) || off < 0)
@@ -217,15 +299,24 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (flags & MAP_ANONYMOUS) {
-		if (type != MAP_PRIVATE)
-			return -EINVAL; /* one process per unit: nothing to share yet */
-		return map_anon(hint, len, prot, flags);
+		if (type == MAP_PRIVATE)
+			return place(hint, len, prot, flags, 0, 0);
+		/* Shared: an object of its own, which fork maps in the child too. */
+		if (page_up(len) / PAGE > SHARED_MAX)
+			return -ENOMEM;
+		int64_t mo = aion_memory_create((unsigned)(page_up(len) / PAGE));
+		long a = mo < 0 ? -ENOMEM : place(hint, len, prot, flags, (aion_handle_t)mo, 0);
+		if (a < 0 && mo > 0)
+			aion_handle_close((aion_handle_t)mo);
+		return a;
 	}
 	long err = file_mappable(fd, flags, prot);
 	if (err)
 		return err;
+	if (type != MAP_PRIVATE)
+		return map_shared_file(hint, len, prot, flags, fd, off);
 	/* PROT_NONE: a reservation only; a later mprotect gives zero pages. */
-	long a = map_anon(hint, len, prot, flags);
+	long a = place(hint, len, prot, flags, 0, 0);
 	if (a < 0 || !prot)
 		return a;
 	if ((err = file_fill(fd, (uintptr_t)a, len, off))) {
@@ -235,8 +326,13 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 	return a;
 }
 
-/* Fresh zero pages, at hint only with MAP_FIXED: the address or -E.... */
-static long map_anon(uintptr_t hint, size_t len, int prot, int flags)
+/*
+ * A new region at hint only with MAP_FIXED: fresh zero pages (mo 0) or
+ * pages [first, ...) of object mo, whose handle the region then owns.
+ * The address or -E....
+ */
+static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t mo,
+		  uint32_t first)
 {
 	len = page_up(len);
 	uintptr_t a = hint;
@@ -252,7 +348,8 @@ static long map_anon(uintptr_t hint, size_t len, int prot, int flags)
 	if (nregions == REGIONS_MAX)
 		return -ENOMEM;
 	if (prot) {
-		long err = map_range(a, a + len, prot);
+		long err = mo ? shared_map(AION_HANDLE_SELF, mo, a, a + len, prot, first) :
+				map_range(a, a + len, prot);
 		if (err)
 			return err;
 	}
@@ -261,7 +358,7 @@ static long map_anon(uintptr_t hint, size_t len, int prot, int flags)
 		i++;
 	for (unsigned j = nregions++; j > i; j--)
 		regions[j] = regions[j - 1];
-	regions[i] = (struct region){ a, a + len, prot };
+	regions[i] = (struct region){ a, a + len, prot, mo, first };
 	return (long)a;
 }
 
@@ -293,7 +390,9 @@ long __aion_mprotect(uintptr_t a, size_t len, int prot)
 		struct region *r = &regions[i];
 		if (r->start < a || r->end > a + len || r->prot == prot)
 			continue;
-		if (!(err = map_range(r->start, r->end, prot)))   /* from PROT_NONE */
+		err = r->mo ? shared_map(AION_HANDLE_SELF, r->mo, r->start, r->end, prot, r->first) :
+			      map_range(r->start, r->end, prot);          /* from PROT_NONE */
+		if (!err)
 			r->prot = prot;
 	}
 	merge();
@@ -316,9 +415,12 @@ long __aion_madvise(uintptr_t a, size_t len, int advice)
 	len = page_up(len);
 	switch (advice) {
 	case MADV_DONTNEED:
-		/* Linux: private anonymous pages read as zero afterwards. */
+		/* Linux: private anonymous pages read as zero afterwards;
+		 * shared ones keep their bytes (the object's, the file's). */
 		for (unsigned i = 0; i < nregions; i++) {
 			const struct region *r = &regions[i];
+			if (r->mo)
+				continue;
 			long err = zero_range(r->start > a ? r->start : a,
 					      r->end < a + len ? r->end : a + len, r->prot);
 			if (err)
@@ -349,7 +451,44 @@ long __aion_mem_each(long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, v
 	if (heap_start && page_up(heap_brk) > heap_start)
 		err = fn(heap_start, page_up(heap_brk), aion_prot(PROT_READ | PROT_WRITE), arg);
 	for (unsigned i = 0; i < nregions && !err; i++)
-		if (regions[i].prot)    /* PROT_NONE: reserved in the table only */
+		if (regions[i].prot && !regions[i].mo)  /* PROT_NONE: in the table only */
 			err = fn(regions[i].start, regions[i].end, aion_prot(regions[i].prot), arg);
 	return err;
+}
+
+long __aion_mem_fork_shared(aion_handle_t child)
+{
+	for (unsigned i = 0; i < nregions; i++) {
+		struct region *r = &regions[i];
+		if (!r->mo)
+			continue;
+		int64_t h = aion_cap_give(child, r->mo, AION_RIGHTS_ALL);
+		if (h < 0)
+			return -ENOMEM;
+		aion_handle_t v = (aion_handle_t)h;
+		long err = r->prot ? shared_map(child, r->mo, r->start, r->end, r->prot, r->first) : 0;
+		/* The child's table is a copy: the same address names its slot. */
+		if (!err && aion_mem_write(child, (uintptr_t)&r->mo, &v, sizeof(v)))
+			err = -ENOMEM;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+long __aion_msync(uintptr_t a, size_t len, int flags)
+{
+	if (a & (PAGE - 1) || flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE) ||
+	    (flags & MS_ASYNC && flags & MS_SYNC))
+		return -EINVAL;
+	len = page_up(len);
+	if (!in_area(a, len))
+		return -ENOMEM;
+	/* Shared pages are the file's own (vfsd's window): nothing to write
+	 * back. Only an unmapped hole is an error, as on Linux. */
+	uintptr_t covered = a;
+	for (unsigned i = 0; i < nregions && covered < a + len; i++)
+		if (regions[i].start <= covered && regions[i].end > covered)
+			covered = regions[i].end;
+	return covered >= a + len ? 0 : -ENOMEM;
 }

@@ -28,13 +28,18 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 long __aion_munmap(uintptr_t a, size_t len) POSIX_HIDDEN;
 long __aion_mprotect(uintptr_t a, size_t len, int prot) POSIX_HIDDEN;
 long __aion_madvise(uintptr_t a, size_t len, int advice) POSIX_HIDDEN;
+long __aion_msync(uintptr_t a, size_t len, int flags) POSIX_HIDDEN;
 
 /*
  * Calls fn(start, end, aion_prot, arg) for each mapped range of the brk
- * heap and the mmap area (fork copies them); stops at fn's first error.
+ * heap and the mmap area that is private (fork copies them); stops at
+ * fn's first error.
  */
 long __aion_mem_each(long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg),
 		     void *arg) POSIX_HIDDEN;
+/* fork: each shared region's object given to the child's unit and mapped
+ * there at the same address; the child's table names its own handles. */
+long __aion_mem_fork_shared(aion_handle_t child) POSIX_HIDDEN;
 
 /* Processes (proc.c, fork.c): Linux's calls and results (-errno). */
 struct rusage;

@@ -127,6 +127,8 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_mprotect((uintptr_t)a, (size_t)b, (int)c);
 	case SYS_madvise:
 		return __aion_madvise((uintptr_t)a, (size_t)b, (int)c);
+	case SYS_msync:
+		return __aion_msync((uintptr_t)a, (size_t)b, (int)c);
 	case SYS_clock_gettime:
 		return __aion_clock_gettime(a, (struct timespec *)b);
 	case SYS_clock_getres:

@@ -42,7 +42,7 @@ void test_memshare(void)
 	int64_t mo = aion_memory_create(1);
 	int64_t err = mo < 0 ? mo :
 		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, SHARED_VADDR,
-				AION_PROT_READ | AION_PROT_WRITE);
+				AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (err)
 		FAIL("memshare", "setup err=%s", aion_error_name(err));
 	*(volatile uint64_t *)SHARED_VADDR = SHARED_MAGIC;

@@ -105,7 +105,7 @@ static int64_t canonical(void)
 		syscall_at_end_of(BOUNDARY_PAGE);       /* the kernel used to halt */
 	int64_t mo = aion_memory_create(1);
 	int64_t map = mo < 0 ? mo :
-		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, BOUNDARY_PAGE, PROT_ALL);
+		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, BOUNDARY_PAGE, PROT_ALL, 0);
 	if (map == 0)
 		syscall_at_end_of(BOUNDARY_PAGE);
 	int64_t thread = aion_thread_create(AION_HANDLE_SELF, BOUNDARY_PAGE + 4094,
@@ -375,7 +375,7 @@ void test_devwrap(void)
 	int64_t ram = aion_device_memory(UTEST_PLATFORM, 0x100000, 1);
 	int64_t nowhere = aion_device_memory(UTEST_PLATFORM, NOWHERE_PHYS, 1);
 	int64_t mapped = kernel < 0 ? kernel :
-		aion_memory_map((aion_handle_t)kernel, AION_HANDLE_SELF, DEV_VADDR, AION_PROT_READ);
+		aion_memory_map((aion_handle_t)kernel, AION_HANDLE_SELF, DEV_VADDR, AION_PROT_READ, 0);
 
 	if (mapped == 0)
 		aion_memory_unmap(AION_HANDLE_SELF, DEV_VADDR);
@@ -399,7 +399,7 @@ void test_devcopy(void)
 	int64_t mo = aion_device_memory(UTEST_PLATFORM, NOWHERE_PHYS, 1);
 	int64_t err = mo < 0 ? mo :
 		aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, DEV_VADDR,
-				AION_PROT_READ | AION_PROT_WRITE);
+				AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (err)
 		FAIL("devcopy", "setup err=%s", aion_error_name(err));
 	void *dev = (void *)DEV_VADDR;

@@ -192,6 +192,7 @@ static const struct {
 	{ "stacks", test_stacks },
 	{ "revokeio", test_revokeio },
 	{ "revokemem", test_revokemem },
+	{ "memrange", test_memrange },
 	{ "revokeirq", test_revokeirq },
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },

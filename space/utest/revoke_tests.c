@@ -29,7 +29,7 @@ int64_t revoke_holder(enum role role)
 			aion_sleep_ns(MS);
 		}
 	case ROLE_MEM_HOLD:
-		if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR, AION_PROT_READ) ||
+		if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR, AION_PROT_READ, 0) ||
 		    *(volatile uint64_t *)SHARED_VADDR != SHARED_MAGIC)
 			return 2;
 		aion_signal(CHILD_CAP2, READY_BIT);
@@ -98,7 +98,7 @@ void test_revokemem(void)
 	volatile uint64_t *own = (volatile uint64_t *)OWN_VADDR;
 	int64_t mo = aion_memory_create(1);
 	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, OWN_VADDR,
-						    AION_PROT_READ | AION_PROT_WRITE);
+						    AION_PROT_READ | AION_PROT_WRITE, 0);
 	if (!err) {
 		*own = SHARED_MAGIC;
 		err = start_holder(ROLE_MEM_HOLD, (aion_handle_t)mo, AION_RIGHT_READ, &n, &u, &t);
@@ -109,7 +109,7 @@ void test_revokemem(void)
 	int64_t wait = aion_unit_wait(u, 2000 * MS, &info);
 	int64_t kept = *own == SHARED_MAGIC ? 0 : -AION_ENOENT;
 	/* Into a unit that holds no capability to it: refused. */
-	int64_t other = aion_memory_map((aion_handle_t)mo, u, OTHER_VADDR, AION_PROT_READ);
+	int64_t other = aion_memory_map((aion_handle_t)mo, u, OTHER_VADDR, AION_PROT_READ, 0);
 	utest_reap(u, t);
 	aion_handle_close(n);
 	aion_memory_unmap(AION_HANDLE_SELF, OWN_VADDR);

@@ -82,11 +82,11 @@ static int64_t serve(enum role role)
 static int64_t mem_reader(void)
 {
 	if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR,
-			    AION_PROT_READ | AION_PROT_WRITE) != -AION_ERIGHTS)
+			    AION_PROT_READ | AION_PROT_WRITE, 0) != -AION_ERIGHTS)
 		return 2;       /* a read-only capability must not map writable */
 	if (aion_memory_phys(CHILD_CAP, 0) != -AION_ERIGHTS)
 		return 3;       /* nor reveal physical addresses */
-	if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR, AION_PROT_READ))
+	if (aion_memory_map(CHILD_CAP, AION_HANDLE_SELF, SHARED_VADDR, AION_PROT_READ, 0))
 		return 4;
 	if (*(volatile uint64_t *)SHARED_VADDR != SHARED_MAGIC)
 		return 5;

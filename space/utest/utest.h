@@ -176,6 +176,7 @@ void test_stacks(void);
 int64_t revoke_holder(enum role role);
 void test_revokeio(void);
 void test_revokemem(void);
+void test_memrange(void);
 void test_revokeirq(void);
 int64_t fault_setter(void);
 void test_revokefault(void);

@@ -341,6 +341,12 @@ def check_revokemem(v, line, node, verdict):
     expect(v, line, state="3", vector="14", own="AION_OK", map_other="AION_EPERM")
 
 
+def check_memrange(v, line, node, verdict):
+    expect(v, line, part="AION_OK", seen="0xa1,0xa2", back="0xb2", after="AION_OK",
+           past="AION_ERANGE", from_end="AION_ERANGE", count0="AION_EINVAL",
+           unmap="AION_OK", kept="0xa3")
+
+
 def check_revokeirq(v, line, node, verdict):
     expect(v, line, ack_bound="AION_OK", ack_revoked="AION_ENOENT")
 
@@ -1010,6 +1016,7 @@ CHECKS = {
     "stacks": check_stacks,
     "revokeio": check_revokeio,
     "revokemem": check_revokemem,
+    "memrange": check_memrange,
     "revokeirq": check_revokeirq,
     "revokefault": check_revokefault,
     "devwrap": check_devwrap,

@@ -58,14 +58,18 @@ int main(void)
 	clock_getres(CLOCK_MONOTONIC, &res);
 	printf("CLOCK_MONOTONIC resolution under 1 ms: %s\n", yes(ns_of(&res) < 1000000));
 
-	/* 30 ms of spinning costs CPU time; a thread's is part of its process's. */
-	struct timespec c0, c1, th;
+	/* Spinning costs CPU time; a thread's is part of its process's. The
+	 * spin lasts until 50 ms of CPU time (at most 10 s on a busy host),
+	 * so times()' 10 ms ticks see some too. */
+	struct timespec c0, c1, th, now;
 	clock_t k0 = clock();
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &m0);
-	do
+	do {
 		clock_gettime(CLOCK_MONOTONIC, &m1);
-	while (ns_of(&m1) - ns_of(&m0) < 30000000);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+	} while ((ns_of(&m1) - ns_of(&m0) < 30000000 || ns_of(&now) - ns_of(&c0) < 50000000) &&
+		 ns_of(&m1) - ns_of(&m0) < 10000000000ll);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &th);      /* first: it can only lag */
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	clock_t k1 = clock();

@@ -22,7 +22,7 @@ static const char *en(int e)
 		{ EISCONN, "EISCONN" }, { EDESTADDRREQ, "EDESTADDRREQ" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 		{ ECHILD, "ECHILD" }, { ENOEXEC, "ENOEXEC" }, { EINTR, "EINTR" }, { ESPIPE, "ESPIPE" },
 		{ ESRCH, "ESRCH" }, { EDEADLK, "EDEADLK" }, { ERANGE, "ERANGE" }, { EPERM, "EPERM" },
-		{ EBUSY, "EBUSY" }, { ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" }, { ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" }, { ENODEV, "ENODEV" },
 	};
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].e == e)

@@ -143,8 +143,9 @@ int main(void)
 		return fail(16, "mmap MAP_FIXED into the hole");
 	if (munmap(m, 16 * PAGE))
 		return fail(17, "munmap all");
-	if (mmap(NULL, PAGE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0) != MAP_FAILED)
-		return fail(18, "MAP_SHARED is not there yet");
+	unsigned char *sh = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED || sh[0] != 0 || (sh[PAGE - 1] = 5, sh[PAGE - 1] != 5) || munmap(sh, PAGE))
+		return fail(18, "MAP_SHARED|MAP_ANONYMOUS: a zeroed page that keeps a write");
 
 	struct timespec nap = { 0, 5 * 1000 * 1000 };
 	if (nanosleep(&nap, NULL) || clock_gettime(CLOCK_MONOTONIC, &t1))

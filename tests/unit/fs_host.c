@@ -1,5 +1,6 @@
 /* fsmem.h on the host: see fs_host.h. */
 #include <stdlib.h>
+#include "aion/error.h"
 #include "fs_host.h"
 #include "fsmem.h"
 
@@ -33,6 +34,21 @@ void *fs_page_alloc(void)
 void fs_page_free(void *p)
 {
 	fs_free(p);
+}
+
+/* A window is one block of its pages (no other unit maps it here). */
+int fs_window_new(unsigned npages, struct fs_window *w)
+{
+	void *p = fs_alloc((size_t)npages * 4096);
+	if (!p)
+		return -AION_ENOMEM;
+	*w = (struct fs_window){ .base = p, .handle = -1, .npages = npages };
+	return 0;
+}
+
+void fs_window_free(struct fs_window *w)
+{
+	fs_free(w->base);
 }
 
 uint64_t fs_now(void)

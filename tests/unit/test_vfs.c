@@ -128,6 +128,53 @@ static void test_files(void **state)
 	assert_int_equal(st.size, 8);
 }
 
+/* A shared window: the file's pages and the mapped bytes are the same. */
+static void test_share(void **state)
+{
+	(void)state;
+	const struct fs_window *w;
+	assert_int_equal(mk("/s", VFS_S_IFREG | 0600), 0);
+	struct rnode *f = get("/s");
+	assert_int_equal(put("/s", 4090, "abcdefghijklmnop"), 16); /* pages 0 and 1: size 4106 */
+	assert_int_equal(ramfs_share(f, 0, &w), -AION_EINVAL);
+	assert_int_equal(ramfs_share(f, 3, &w), 0);
+	assert_int_equal(w->npages, RAMFS_SHARE_ROUND);
+	assert_memory_equal(w->base + 4090, "abcdefghijklmnop", 16);
+	/* A write through the window, read through the file, and back. */
+	memcpy(w->base + 4096 + 1, "map", 3);
+	char buf[8] = { 0 };
+	assert_int_equal(ramfs_read(f, 4096 + 1, buf, 3), 3);
+	assert_string_equal(buf, "map");
+	assert_int_equal(put("/s", 8192, "grow"), 4);       /* page 2: in the window */
+	assert_memory_equal(w->base + 8192, "grow", 4);
+	/* Cut: the window's pages past the end read as zero, and stay its. */
+	assert_int_equal(ramfs_truncate(f, 100), 0);
+	assert_int_equal(w->base[4096 + 1], 0);
+	assert_int_equal(w->base[8192], 0);
+	assert_int_equal(put("/s", 4096, "again"), 5);
+	assert_memory_equal(w->base + 4096, "again", 5);
+	/* The same window each time; never more than it holds. */
+	const struct fs_window *w2;
+	assert_int_equal(ramfs_share(f, RAMFS_SHARE_ROUND, &w2), 0);
+	assert_ptr_equal(w2, w);
+	assert_int_equal(ramfs_share(f, RAMFS_SHARE_ROUND + 1, &w2), -AION_ENOMEM);
+	/* A page past the window is a file page of its own again. */
+	assert_int_equal(put("/s", RAMFS_SHARE_ROUND * 4096ull, "out"), 3);
+	assert_int_equal(ramfs_read(f, RAMFS_SHARE_ROUND * 4096ull, buf, 3), 3);
+	assert_memory_equal(buf, "out", 3);
+	assert_int_equal(ramfs_share(fs.root, 1, &w2), -AION_ETYPE);
+	assert_int_equal(mk("/big", VFS_S_IFREG | 0600), 0);
+	assert_int_equal(ramfs_share(get("/big"), RAMFS_SHARE_MAX + 1, &w2), -AION_ENOMEM);
+	/* Out of memory: the file keeps its own pages. */
+	assert_int_equal(put("/big", 0, "kept"), 4);
+	fs_host_fail_after = 1;                             /* the window's record only */
+	assert_int_equal(ramfs_share(get("/big"), 1, &w2), -AION_ENOMEM);
+	fs_host_fail_after = -1;
+	assert_int_equal(ramfs_read(get("/big"), 0, buf, 4), 4);
+	assert_memory_equal(buf, "kept", 4);
+	/* teardown: the window goes with the node (live blocks back to 0) */
+}
+
 static void test_remove(void **state)
 {
 	(void)state;
@@ -329,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount, setup, teardown),

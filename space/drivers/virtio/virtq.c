@@ -185,7 +185,7 @@ int64_t virtio_dma_setup(struct virtio_dma *d, uint64_t va, unsigned pages,
 	if (mo < 0)
 		return mo;
 	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
-				      AION_PROT_READ | AION_PROT_WRITE);
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
 	/* The handle is kept: closing it would unmap (docs/abi.md, revoke). */
 	if (err)
 		aion_handle_close((aion_handle_t)mo);

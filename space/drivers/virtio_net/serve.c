@@ -61,7 +61,7 @@ static int64_t attach(const aion_handle_t *got, unsigned ngot)
 	unsigned slot = vn.shm ? vn.shm_slot ^ 1 : 0;
 	uint64_t va = shm_va(slot);
 	if ((err = aion_memory_map(got[0], AION_HANDLE_SELF, va,
-				   AION_PROT_READ | AION_PROT_WRITE)))
+				   AION_PROT_READ | AION_PROT_WRITE, 0)))
 		return err;
 	if ((err = shm_check(va))) {
 		aion_memory_unmap(AION_HANDLE_SELF, va);
