@@ -172,6 +172,28 @@
  * "Signals": its arm would otherwise keep the reader's notification,
  * and its frame, alive in the server after the reader ends.) */
 #define VFS_DISARM              48
+/*
+ * Records of ended processes (docs/fs.md "Records of ended processes").
+ * A record whose capability no unit holds any more (the kernel's
+ * AION_CAP_COPIED on the server's own copy: every copy was closed, or
+ * went with the unit that held it) can never be used or closed again,
+ * so the server ends it as if its last holder had closed it.
+ *   VFS_REAP    only through the capability the server registers as
+ *               VFS_REAP_NAME (badge VFS_BADGE_REAP; the process server
+ *               is given it, never a process): every such record ends.
+ *               -> w0 how many ended, w1 the open records left. On a
+ *               record's capability: -AION_EPERM (a process can end no
+ *               record by it; one it holds it closes with VFS_CLOSE).
+ *               A record held by a live unit is never ended, whoever
+ *               asks: the kernel's count of copies decides, not a caller.
+ *   VFS_OPENS   on any record: w0 = the server's open records now (a
+ *               test's and a debugger's count, docs/fs.md)
+ */
+#define VFS_REAP                49
+#define VFS_OPENS               50
+#define VFS_REAP_NAME           "vfsreap"
+/* VFS_BADGE_VALID is false for it: it names no record. */
+#define VFS_BADGE_REAP          (2ull << 40)
 /* A shared mapping of a file (docs/fs.md "Shared mappings"): w1 = the
  * pages wanted from the file's start (the mapping's end), w2 =
  * VFS_MAP_WRITE or 0. Reply: one capability to the file's window, a

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "aion/initproto.h"
 #include "aion/tty.h"
+#include "aion/vfs.h"
 #include "libaion/initclient.h"
 #include "libaion/lib.h"
 #include "posixsh.h"
@@ -25,6 +26,7 @@ extern const char posix_procd_elf[], posix_procd_elf_end[];
 #define SH_CALL_NS      (2000 * 1000000ull)
 #define CHILD_FIRST     AION_HANDLE(1, 1)
 #define CHILD_SECOND    AION_HANDLE(2, 1)
+#define CHILD_THIRD     AION_HANDLE(3, 1)
 
 static aion_handle_t sh_unit, sh_thread;
 
@@ -67,9 +69,12 @@ static int64_t reap(void)
 	return 0;
 }
 
-static int64_t start(struct aion_ipc_buffer *buf, aion_handle_t fs, aion_handle_t tty)
+/* fs: the VFS root; reap: vfsd's VFS_REAP capability, for procd only. */
+static int64_t start(struct aion_ipc_buffer *buf, aion_handle_t fs, aion_handle_t reap,
+		     aion_handle_t tty)
 {
-	struct aion_startup st = { .posix_fs = CHILD_FIRST, .posix_tty = CHILD_SECOND };
+	struct aion_startup st = { .posix_fs = CHILD_FIRST, .posix_tty = CHILD_SECOND,
+				   .vfs_reap = CHILD_THIRD };
 	const char args[] = "run /bin/busybox sh -i";      /* busybox: argv[1] the applet */
 	memcpy(st.args, args, sizeof(args));
 	struct aion_spawn sp = {
@@ -83,8 +88,11 @@ static int64_t start(struct aion_ipc_buffer *buf, aion_handle_t fs, aion_handle_
 	/* procd's hold of the record, which it closes at its end. */
 	int64_t b = a < 0 ? a : aion_give_record(sh_unit, tty, AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	bool held = b >= 0;
-	if (b >= 0 && (a != CHILD_FIRST || b != CHILD_SECOND))
+	int64_t c = b < 0 ? b : aion_cap_give(sh_unit, reap, AION_RIGHT_SEND);
+	if (c >= 0 && (a != CHILD_FIRST || b != CHILD_SECOND || c != CHILD_THIRD))
 		b = -AION_ERANGE;
+	else if (c < 0)
+		b = c;
 	err = b < 0 ? b : aion_thread_start(sh_thread);
 	if (err) {
 		if (held)
@@ -101,13 +109,16 @@ int cmd_sh(struct aion_ipc_buffer *buf)
 	int64_t err = reap();
 	/* Right after boot vfsd may not have registered yet: wait a little. */
 	int64_t fs = err ? err : init_lookup(SVC_INIT_EP, buf, "vfs", SH_LOOKUP_NS);
-	int64_t opener = fs < 0 ? fs : init_lookup(SVC_INIT_EP, buf, TTY_NAME, SH_LOOKUP_NS);
+	int64_t reap_ep = fs < 0 ? fs : init_lookup(SVC_INIT_EP, buf, VFS_REAP_NAME, SH_LOOKUP_NS);
+	int64_t opener = reap_ep < 0 ? reap_ep :
+			 init_lookup(SVC_INIT_EP, buf, TTY_NAME, SH_LOOKUP_NS);
 	if (opener >= 0) {
 		err = tty_call((aion_handle_t)opener, VFS_OPEN, VFS_O_READ | VFS_O_WRITE, 1, buf,
 			       &tty);
 		aion_handle_close((aion_handle_t)opener);
 	}
-	err = opener < 0 ? opener : err ? err : start(buf, (aion_handle_t)fs, tty);
+	err = opener < 0 ? opener : err ? err : start(buf, (aion_handle_t)fs,
+							(aion_handle_t)reap_ep, tty);
 	if (tty) {
 		/* Our own hold: the session's end is procd's and ash's. */
 		tty_call(tty, VFS_CLOSE, 0, 0, buf, NULL);
@@ -115,6 +126,8 @@ int cmd_sh(struct aion_ipc_buffer *buf)
 	}
 	if (fs > 0)
 		aion_handle_close((aion_handle_t)fs);
+	if (reap_ep > 0)
+		aion_handle_close((aion_handle_t)reap_ep);
 	if (err) {
 		aion_printf("error: sh: %s", aion_error_name(err));
 		return 1;

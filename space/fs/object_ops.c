@@ -180,19 +180,12 @@ int64_t vfs_on_close(struct aion_serve_req *r)
 	if (r->msg.w[2] && !(r->msg.w[2] >> 63))
 		vfs_lock_drop_owner(&o->node->locks, r->msg.w[2]);
 	if (--o->holders) {
+		/* A holder that ended without closing still counts (reap.c). */
+		vfs_reap_mark(o);
 		vfs_lock_waiters_run();
 		return 0;
 	}
-	vfs_lock_drop_owner(&o->node->locks, vfs_open_owner(o));
-	vfs_lock_waiters_drop(o);
-	struct rnode *fifo = rnode_is_fifo(o->node) ? o->node : NULL;
-	if (fifo)
-		vfs_pipe_closing(o);
-	/* Answer first: the revoke may not take the reply's way away. */
-	aion_serve_reply(r, 0);
-	if (fifo)
-		vfs_pipe_closed(fifo, r->buf);
-	vfs_open_end(o);
+	vfs_open_last(o, r, r->buf);
 	vfs_arms_check();
 	vfs_lock_waiters_run();
 	return 0;

@@ -62,6 +62,8 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_PIPE, .fn = vfs_on_pipe, .caps = PATH },
 	{ .label = VFS_ARM, .fn = vfs_on_arm, .caps = AION_SERVE_CAPS_ANY },
 	{ .label = VFS_DISARM, .fn = vfs_on_disarm, .caps = PATH },
+	{ .label = VFS_REAP, .fn = vfs_on_reap, .caps = PATH },
+	{ .label = VFS_OPENS, .fn = vfs_on_opens, .caps = PATH },
 	{ .label = VFS_MAP, .fn = vfs_on_map, .caps = PATH },
 	{ .label = VFS_LINK, .fn = vfs_on_link, .caps = PATH },
 };
@@ -82,19 +84,30 @@ static void unpack(const struct aion_startup *st)
 				(st->data_size + 4095) & ~4095ull);
 }
 
-/* Record 0: the root directory, the capability "vfs" names. */
-static int64_t publish_root(void)
+static int64_t publish(const char *name, aion_handle_t cap)
 {
-	struct vfs_open *root;
-	int64_t err = vfs_open_new(vfs_root_fs.root, VFS_O_READ | VFS_O_DIRECTORY, &root);
-	if (err)
-		return err;
 	for (;;) {
-		err = init_register(SVC_INIT_EP, &buf, VFS_NAME, root->cap, AION_RIGHT_SEND);
+		int64_t err = init_register(SVC_INIT_EP, &buf, name, cap, AION_RIGHT_SEND);
 		if (err != -AION_EAGAIN)
 			return err;
 		aion_sleep_ns(20 * MS);
 	}
+}
+
+/*
+ * Record 0: the root directory, the capability "vfs" names; and
+ * VFS_REAP_NAME, for whoever starts a process server (init's name
+ * service answers services, never a POSIX process).
+ */
+static int64_t publish_root(void)
+{
+	struct vfs_open *root;
+	int64_t err = vfs_open_new(vfs_root_fs.root, VFS_O_READ | VFS_O_DIRECTORY, &root);
+	int64_t reap = err ? err : aion_cap_mint(vfs_ep, AION_RIGHT_SEND, VFS_BADGE_REAP);
+	if (reap < 0)
+		return reap;
+	err = publish(VFS_NAME, root->cap);
+	return err ? err : publish(VFS_REAP_NAME, (aion_handle_t)reap);
 }
 
 /* Finds the record a badge names and serves the call on it. */
@@ -102,9 +115,21 @@ static void serve_one(const struct aion_msg *m)
 {
 	struct aion_serve_req r;
 	aion_serve_begin(&r, &buf, m, AION_TAG_LABEL(m->tag));
+	if (m->badge == VFS_BADGE_REAP) {
+		aion_serve_end(&r, vfs_reap(&r));
+		return;
+	}
 	struct vfs_open *o = vfs_open_find(m->badge);
 	r.ctx = (int64_t)(uintptr_t)o;
 	aion_serve_end(&r, o ? aion_serve_dispatch(&table, &r) : -AION_EBADF);
+}
+
+/* The shorter of two waits (AION_FOREVER, 0, is the longest). */
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	if (a == AION_FOREVER)
+		return b;
+	return b == AION_FOREVER || a < b ? a : b;
 }
 
 int64_t aion_main(uint64_t arg)
@@ -126,7 +151,7 @@ int64_t aion_main(uint64_t arg)
 	}
 	aion_printf("vfsd: serving \"%s\" opens_max=%u", VFS_NAME, VFS_OPENS_MAX);
 	for (;;) {
-		err = aion_recv(vfs_ep, &m, vfs_pipe_tick(&buf));
+		err = aion_recv(vfs_ep, &m, sooner(vfs_pipe_tick(&buf), vfs_reap_tick(&buf)));
 		if (err == -AION_ETIMEDOUT)
 			continue;
 		/* A full handle table: a call bringing a capability (VFS_ARM) waits

@@ -18,6 +18,7 @@ struct vfs_open {
 	uint32_t gen;
 	uint32_t flags;                 /* VFS_O_* */
 	uint32_t holders;               /* VFS_RETAIN's count: the last close ends it */
+	uint32_t recheck;               /* reap.c: looks left after a close that kept it */
 	uint64_t pos;                   /* files: byte offset; directories: entry index */
 	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
 };
@@ -85,6 +86,19 @@ void vfs_arms_check(void);
 uint64_t vfs_pipe_tick(struct aion_ipc_buffer *buf);
 /* Frees one handle slot held by an arm or a waiting call: false if none. */
 bool vfs_pipe_reclaim(void);
+/* reap.c: records no unit holds any more (docs/fs.md) */
+/* The last holder is gone: the record ends. r: a close to answer before
+ * the capability is revoked (NULL: nobody to answer). */
+void vfs_open_last(struct vfs_open *o, struct aion_serve_req *r, struct aion_ipc_buffer *buf);
+/* A close left holders: the record is looked at again shortly. */
+void vfs_reap_mark(struct vfs_open *o);
+/* Looks at marked records when due: the time to the next look (ns), or
+ * AION_FOREVER. */
+uint64_t vfs_reap_tick(struct aion_ipc_buffer *buf);
+/* A call on the VFS_REAP_NAME capability. */
+int64_t vfs_reap(struct aion_serve_req *r);
+int64_t vfs_on_reap(struct aion_serve_req *r);
+int64_t vfs_on_opens(struct aion_serve_req *r);
 /* lock_ops.c */
 int64_t vfs_on_lock(struct aion_serve_req *r);
 /* After locks went away: waiting SETW calls that fit now are answered. */

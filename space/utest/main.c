@@ -208,6 +208,7 @@ static const struct {
 	{ "posixspawn", test_posixspawn },
 	{ "posixsignals", test_posixsignals },
 	{ "posixpipesig", test_posixpipesig },
+	{ "posixrecs", test_posixrecs },
 	{ "posixpts", test_posixpts },
 	{ "posixdiff", test_posixdiff },
 	{ "posixfiles", test_posixfiles },

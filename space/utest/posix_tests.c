@@ -25,6 +25,8 @@
  *                sigsuspend, SIGCHLD, EINTR (docs/posix.md "Signals")
  *   posixpipesig procd running /bin/pipesig (tests/posix/pipesig.c):
  *                SIGTERM and a read blocked on an empty pipe
+ *   posixrecs    procd running /bin/recs (tests/posix/recs.c): what a
+ *                faulting or SIGKILLed process held in vfsd is released
  *   posixpts     procd with /bin/pts_run /pts: the Open POSIX Test Suite,
  *                its CI subset or (posixpts:all) every test built (only on
  *                the ISO aion-pts.iso; docs/posix.md)
@@ -194,13 +196,23 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 	int64_t net = extra.net ? lookup("net", NET_WAIT_NS) : 0;
 	if (net < 0)
 		return net;
+	/* A process server reports its processes' ends to vfsd (aion/vfs.h VFS_REAP). */
+	int64_t reap = with_fs && image == posix_procd_elf ? lookup(VFS_REAP_NAME, VFS_WAIT_NS) : 0;
+	if (reap < 0) {
+		if (net)
+			aion_handle_close((aion_handle_t)net);
+		return reap;
+	}
 	/* The child's handles in the order given: the root, the terminal, net. */
 	st.posix_net = net ? AION_HANDLE(1 + (with_fs ? 1 : 0) + (give_tty ? 1 : 0), 1) : 0;
 	st.posix_tty = give_tty ? tty_at : 0;
+	st.vfs_reap = reap ? AION_HANDLE(2 + (give_tty ? 1 : 0) + (net ? 1 : 0), 1) : 0;
 	int64_t err = aion_spawn(&sp, u, t);
 	if (err) {
 		if (net)
 			aion_handle_close((aion_handle_t)net);
+		if (reap)
+			aion_handle_close((aion_handle_t)reap);
 		return err;
 	}
 	int64_t given = with_fs ? aion_cap_give(*u, (aion_handle_t)fs, AION_RIGHT_SEND) : 0;
@@ -216,8 +228,15 @@ static int64_t start(const char *name, const char *args, const char *const *argv
 		if (given >= 0 && given != (int64_t)st.posix_net)
 			given = -AION_ERANGE;
 	}
+	if (given >= 0 && reap) {
+		given = aion_cap_give(*u, (aion_handle_t)reap, AION_RIGHT_SEND);
+		if (given >= 0 && given != (int64_t)st.vfs_reap)
+			given = -AION_ERANGE;
+	}
 	if (net)
 		aion_handle_close((aion_handle_t)net);
+	if (reap)
+		aion_handle_close((aion_handle_t)reap);
 	err = given < 0 ? given : aion_thread_start(*t);
 	if (err)
 		utest_reap(*u, *t);
@@ -492,6 +511,14 @@ void test_posixsignals(void)
 void test_posixpipesig(void)
 {
 	run_procd("posixpipesig", "run /bin/pipesig", FS_NEEDED);
+}
+
+/* 300 forks that fault take about 5 s on a quiet host: room for a busy one. */
+void test_posixrecs(void)
+{
+	extra.wait_ns = 60000 * MS;
+	run_procd("posixrecs", "run /bin/recs", FS_NEEDED);
+	extra.wait_ns = 0;
 }
 
 /*

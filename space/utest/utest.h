@@ -190,6 +190,7 @@ void test_posixexec(void);
 void test_posixspawn(void);
 void test_posixsignals(void);
 void test_posixpipesig(void);
+void test_posixrecs(void);
 void test_posixpts(void);
 void test_posixtty(void);
 void test_posixsh(void);

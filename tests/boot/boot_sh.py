@@ -132,11 +132,16 @@ def ps_lists(node, kb, pos):
 
 def crash_and_interrupt(node, kb, pos):
     """A program that faults ends alone (the shell reports SIGSEGV, 139);
-    ^C of a running pipeline ends both its commands (SIGINT to the
+    one that faults holding a pipe's write end releases it: `cat` reading
+    the pipe sees end of file, the pipeline ends (docs/fs.md "Records of
+    ended processes"); ^C of a running pipeline ends both its commands (SIGINT to the
     terminal's foreground group), and the shell goes on with $? 130."""
     kb.type(b"/bin/crash; echo st=$?\r")
     for want in (r"procd: (?:procd: )?pid=\d+ fault vector=14 addr=0x0 signal=11",
                  r"serial: Segmentation fault\r?$", r"serial: st=139\r?$"):
+        pos = node.wait_for(want, STEP_TIMEOUT_S, pos=pos).end()
+    kb.type(b"/bin/crash | cat; echo rc=$?\r")
+    for want in (r"serial: crash: writing through NULL\r?$", r"serial: rc=0\r?$"):
         pos = node.wait_for(want, STEP_TIMEOUT_S, pos=pos).end()
     kb.type(b"sleep 30 | cat\r")
     for _ in range(2):          # both commands run: each an exec of busybox
@@ -150,7 +155,8 @@ def crash_and_interrupt(node, kb, pos):
                             pos=end).end()
     kb.type(b"echo back=$?\r")
     pos = node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
-    print("sh: a crash ended only itself (139); ^C ended the pipeline (130)")
+    print("sh: a crash ended only itself (139), `crash | cat` ended (rc=0); "
+          "^C ended the pipeline (130)")
     return pos
 
 

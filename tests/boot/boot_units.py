@@ -693,6 +693,41 @@ def check_posixpipesig(v, line, node, verdict):
     expect(v, line, exit_code="0")
 
 
+# What tests/posix/recs.c must print; its openers' line is checked apart.
+RECS_LINES = [
+    "fault writer data=1 eof=1 signaled=1 signal=11",
+    "killed writer data=1 eof=1 signaled=1 signal=9",
+    "shared writer killed=1 eof_while_held=0 still_carries=1 eof_after_close=1",
+    "reap by a process root=AION_EPERM pipe=AION_EPERM pipe still open=1",
+    "done failures=0",
+]
+
+
+def check_posixrecs(v, line, node, verdict):
+    """procd ran tests/posix/recs.c: a faulting or SIGKILLed writer's pipe
+    end is released (the reader sees end of file), a killed child's share
+    of an end the parent still holds is not; 300 children that open and
+    fault while sharing the parent's file leave vfsd's open records as many
+    as before, the file readable, and one fewer once the parent closes it;
+    VFS_REAP from a process is AION_EPERM; exit code 0."""
+    before = node.text[:verdict.start()]
+    openers = re.findall(r"\brecs: recs: faulting openers=(\d+) faulted=(\d+) "
+                         r"opens before=(-?\d+) after=(-?\d+) shared reads=(\d) "
+                         r"after its close=(-?\d+) ms=(\d+)\r?$", before, re.MULTILINE)
+    check(len(openers) == 1, f"expected one openers line, found {openers}")
+    loops, faulted, was, now, reads, closed, ms = (int(x) for x in openers[0])
+    print(f"posixrecs: openers={loops} faulted={faulted} opens before={was} after={now} "
+          f"shared reads={reads} after its close={closed} ms={ms}")
+    check(loops == 300 and faulted == loops, f"{faulted} of {loops} openers faulted")
+    # The root and the parent's shared file at least.
+    check(was >= 2 and now == was, f"vfsd's open records went from {was} to {now}")
+    check(reads == 1 and closed == was - 1,
+          f"the shared file: reads={reads}, open records after its close {closed}")
+    expect_lines(node, verdict, r"\brecs: recs: ((?!faulting openers=).*?)\r?$", "posixrecs",
+                 RECS_LINES)
+    expect(v, line, exit_code="0")
+
+
 # What tests/posix/procid.c must print (errno values are Linux's: EPERM 1,
 # ENOENT 2, ESRCH 3, EAGAIN 11, EINVAL 22, ENOSYS 38).
 PROCID_LINES = [
@@ -950,6 +985,7 @@ CHECKS = {
     "posixfork": check_posixfork,
     "posixsignals": check_posixsignals,
     "posixpipesig": check_posixpipesig,
+    "posixrecs": check_posixrecs,
     "posixprocid": check_posixprocid,
     "posixforkfiles": check_posixforkfiles,
     "posixexec": check_posixexec,

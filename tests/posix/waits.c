@@ -5,7 +5,6 @@
  * child, waitpid's errors, and waitid's siginfo (si_code, si_status).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -36,12 +35,10 @@ static void child(const char *what, void (*fn)(void))
 		_exit(99);
 	}
 	close(out[1]);
-	/* The child's end first, then what it left in the pipe, without
-	 * waiting: on Aion a process that faults or is killed keeps its
-	 * records open in vfsd (docs/fs.md "Limits"), so the pipe's end of
-	 * file would not come. */
+	/* The child's end first, then what it left in the pipe up to the end
+	 * of file, which comes however it ended: a fault too (docs/fs.md
+	 * "Records of ended processes"). */
 	waitpid(p, &st, 0);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	size_t n = 0;
 	ssize_t r;
 	while (n < sizeof(buf) - 1 && (r = read(out[0], buf + n, sizeof(buf) - 1 - n)) > 0)

@@ -17,7 +17,7 @@
 
 struct proc_table procd_table;
 aion_handle_t procd_ep;
-aion_handle_t procd_fs, procd_tty;
+aion_handle_t procd_fs, procd_tty, procd_reap;
 /*
  * SPAWN's payload lands here. Without a buffer, any caller sending a
  * payload would make our RECV fail (the receiver is to blame) while it
@@ -375,6 +375,7 @@ int64_t aion_main(uint64_t arg)
 		memcpy(args, st->args, sizeof(args) - 1);
 		procd_fs = (aion_handle_t)st->posix_fs;
 		procd_tty = (aion_handle_t)st->posix_tty;
+		procd_reap = (aion_handle_t)st->vfs_reap;
 	}
 	for (unsigned i = 0; args[i] && args[i] != ' '; i++)
 		name[i] = args[i];

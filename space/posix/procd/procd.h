@@ -17,6 +17,8 @@ extern aion_handle_t procd_ep;
 /* What procd's starter gave it to pass on (its startup record's posix_fs
  * and posix_tty), 0: none: each spawned process gets both. */
 extern aion_handle_t procd_fs, procd_tty;
+/* vfsd's VFS_REAP capability (startup record's vfs_reap), 0: none. */
+extern aion_handle_t procd_reap;
 
 /* A program procd carries: a POSIX ELF linked into it (images.c). */
 struct procd_image {

@@ -60,6 +60,23 @@ static void drop_next(struct proc *p)
 	p->next_unit = p->next_thread = p->next_wcopy = p->next_ep = 0;
 }
 
+/*
+ * A unit ended, and with it its capabilities: vfsd ends the records no
+ * unit holds any more (aion/vfs.h VFS_REAP; a process that faulted or was
+ * killed closed none of its files). vfsd never waits on a client, so the
+ * call is short; the bound is for a server that is gone or stuck.
+ */
+static void reap_files(void)
+{
+	if (!procd_reap)
+		return;
+	struct aion_msg m = { .tag = AION_TAG(VFS_REAP, 0, 0) };
+	int64_t err = aion_call(procd_reap, &m, 1000 * 1000000ull);
+	if (err || (int64_t)m.w[0] < 0)
+		aion_printf("procd: reap files err=%s",
+			    aion_error_name(err ? err : (int64_t)m.w[0]));
+}
+
 /* The unit goes, with everything procd held for it. */
 static void release(struct proc *p)
 {
@@ -71,6 +88,7 @@ static void release(struct proc *p)
 	if (p->unit) {
 		aion_unit_destroy((aion_handle_t)p->unit);
 		aion_handle_close((aion_handle_t)p->unit);
+		reap_files();
 	}
 	p->unit = p->thread = p->own_ep = 0;
 }

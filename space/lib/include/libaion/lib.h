@@ -76,6 +76,9 @@ struct aion_startup {
 	 * console's tty the parent gave (retained for it), which becomes fds
 	 * 0, 1 and 2; 0: none, they stay the log console (docs/posix.md). */
 	uint64_t posix_tty;
+	/* A process server's (procd): vfsd's VFS_REAP_NAME capability, which
+	 * it calls after each process end (aion/vfs.h VFS_REAP), 0: none. */
+	uint64_t vfs_reap;
 };
 
 /* Where the argv block goes, read-write (a program may change its argv
