@@ -136,6 +136,12 @@ enum proc_call {
 	 */
 	PROC_LIST = 20,
 	/* 21..23: reserved for ps */
+	/*
+	 * -> w0 the CPU time, in ns, of the caller's children it waited for
+	 * and of theirs (times()' tms_cutime, getrusage(RUSAGE_CHILDREN)):
+	 * each process's units' time, read as each goes (exec's old one too).
+	 */
+	PROC_CHILD_CPU = 24,
 };
 
 #define PROC_EXEC_SELF          0

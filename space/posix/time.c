@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
+#include "aion/proc.h"
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -163,15 +164,23 @@ long __aion_nanosleep(const struct timespec *req, struct timespec *rem)
 	return __aion_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
 }
 
+/* The waited-for children's CPU time, from procd (0 without one). */
+static uint64_t children_cpu_ns(void)
+{
+	long ns = __aion_proc_ep ? __aion_proc_call(PROC_CHILD_CPU, 0, 0, 0, NULL) : 0;
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
 /* No user/system split: the kernel's time for a call is the caller's, so
- * all of it is user time. Children's times are not collected (docs). */
+ * all of it is user time. */
 long __aion_times(struct tms *t)
 {
 	uint64_t cpu = 0;
 	long hz = 100;                  /* musl's sysconf(_SC_CLK_TCK) */
 	process_cpu_ns(&cpu);
 	if (t)
-		*t = (struct tms){ .tms_utime = (clock_t)(cpu / (NS_PER_S / hz)) };
+		*t = (struct tms){ .tms_utime = (clock_t)(cpu / (NS_PER_S / hz)),
+				   .tms_cutime = (clock_t)(children_cpu_ns() / (NS_PER_S / hz)) };
 	return (long)(aion_clock_ns() / (NS_PER_S / hz));
 }
 
@@ -182,6 +191,8 @@ long __aion_getrusage(long who, struct rusage *ru)
 		return -EINVAL;
 	if (who == RUSAGE_SELF)
 		process_cpu_ns(&cpu);
+	else if (who == RUSAGE_CHILDREN)
+		cpu = children_cpu_ns();
 	else if (who == RUSAGE_THREAD)
 		clock_ns(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	*ru = (struct rusage){ .ru_utime = { .tv_sec = (time_t)(cpu / NS_PER_S),

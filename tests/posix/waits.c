@@ -2,7 +2,8 @@
  * posix-diff (waits): how processes end and what their parent learns, run
  * under procd: exit codes past 255, atexit handlers and stdio flushed by
  * exit but not by _exit, abort and a fault as signals, wait() for any
- * child, waitpid's errors, and waitid's siginfo (si_code, si_status).
+ * child, waitpid's errors, waitid's siginfo (si_code, si_status), and a
+ * waited-for child's CPU time in times() and getrusage(RUSAGE_CHILDREN).
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/times.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "waitstatus.h"
@@ -142,5 +146,37 @@ int main(void)
 	r = waitid(P_ALL, 0, &si, WEXITED);
 	printf("waitid: %d, CLD_KILLED %s, status %d\n", r, si.si_code == CLD_KILLED ? "yes" : "no",
 	       si.si_status);
+
+	/* A child spins for 100 ms of CPU time (at most 10 s of the clock). */
+	struct tms before, after;
+	struct rusage ru0, ru1;
+	times(&before);
+	getrusage(RUSAGE_CHILDREN, &ru0);
+	pid_t s = fork();
+	if (s == 0) {
+		struct timespec c, m0, m;
+		clock_gettime(CLOCK_MONOTONIC, &m0);
+		do {
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+			clock_gettime(CLOCK_MONOTONIC, &m);
+		} while (c.tv_sec * 1000000000ll + c.tv_nsec < 100000000ll && m.tv_sec - m0.tv_sec < 10);
+		_exit(0);
+	}
+	times(&after);
+	printf("children's time before the wait: %s\n",
+	       after.tms_cutime + after.tms_cstime == before.tms_cutime + before.tms_cstime ?
+	       "same" : "grew");
+	waitpid(s, &st, 0);
+	times(&after);
+	getrusage(RUSAGE_CHILDREN, &ru1);
+	/* User and system time together: Linux splits them, Aion counts all as user. */
+	long cut = (long)(after.tms_cutime + after.tms_cstime - before.tms_cutime -
+			  before.tms_cstime);
+	long long us = (ru1.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_utime.tv_sec -
+			ru0.ru_stime.tv_sec) * 1000000ll +
+		       (ru1.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_utime.tv_usec -
+			ru0.ru_stime.tv_usec);
+	printf("after: children's time grew by 5 ticks or more: %s, RUSAGE_CHILDREN by 50 ms or more: %s\n",
+	       cut >= 5 ? "yes" : "no", us >= 50000 ? "yes" : "no");
 	return 0;
 }

@@ -67,6 +67,13 @@ void procd_set_ctty(int32_t pid)
 }
 
 /* The reaper's turn, then the blocked waits a change may answer. */
+/* A zombie waited for goes; its CPU time and its children's are the parent's children's. */
+static void reap(struct proc *parent, struct proc *z)
+{
+	parent->child_cpu_ns += z->cpu_ns + z->child_cpu_ns;
+	proc_free(z);
+}
+
 static void settle(void)
 {
 	struct proc_table *t = &procd_table;
@@ -91,7 +98,7 @@ static void settle(void)
 		aion_reply_to((aion_handle_t)p->wait_reply, &m);
 		p->waiting = false;
 		if (r > 0 && !(p->wait_opts & PROC_WNOWAIT))
-			proc_free(z);
+			reap(p, z);
 	}
 }
 
@@ -118,7 +125,7 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 	if (r > 0) {
 		reply(r, (uint64_t)z->status);
 		if (!(opts & PROC_WNOWAIT))
-			proc_free(z);
+			reap(c, z);
 		return;
 	}
 	/* One saved reply per process (its one thread waits). */
@@ -350,6 +357,9 @@ static void serve(const struct aion_msg *m)
 		return;
 	case PROC_LIST:
 		serve_list(m->w[0]);
+		return;
+	case PROC_CHILD_CPU:
+		reply((int64_t)c->child_cpu_ns, 0);
 		return;
 	case PROC_ALARM: {
 		uint64_t every = 0;

@@ -49,6 +49,9 @@ struct proc {
 	/* PROC_LIST's command line (a fork's child starts with its
 	 * parent's; EXEC sets it, for SELF once EXEC_START succeeds) */
 	char cmd[PROC_CMD_MAX + 1], next_cmd[PROC_CMD_MAX + 1];
+	/* CPU time: its units' (each read as it goes: exec's old one too),
+	 * and that of its waited-for children and theirs (PROC_CHILD_CPU) */
+	uint64_t cpu_ns, child_cpu_ns;
 };
 
 struct proc_table {

@@ -86,6 +86,9 @@ static void release(struct proc *p)
 	if (p->thread)
 		aion_handle_close((aion_handle_t)p->thread);
 	if (p->unit) {
+		struct aion_unit_info info = { 0 };
+		if (!aion_unit_info((aion_handle_t)p->unit, &info))
+			p->cpu_ns += info.cpu_ns;
 		aion_unit_destroy((aion_handle_t)p->unit);
 		aion_handle_close((aion_handle_t)p->unit);
 		reap_files();
