@@ -339,6 +339,21 @@ int64_t ramfs_read(const struct rnode *n, uint64_t off, void *buf, uint64_t len)
 	return (int64_t)len;
 }
 
+/*
+ * Bytes [from, to) past the file's end made part of it again: zero. In
+ * the file's own pages they are (cut off by truncate, or never written),
+ * but a mapper may have written past the end into the window's pages
+ * (POSIX: never written out to the file).
+ */
+static void clear_window(struct rnode *n, uint64_t from, uint64_t to)
+{
+	uint64_t end = n->shared ? (uint64_t)n->shared->npages * RAMFS_PAGE : 0;
+	if (to > end)
+		to = end;
+	if (from < to)
+		memset(n->shared->base + from, 0, to - from);
+}
+
 /* The page table covers `pages` pages. */
 static int pages_grow(struct rnode *n, uint64_t pages)
 {
@@ -377,6 +392,8 @@ int64_t ramfs_write(struct rnode *n, uint64_t off, const void *buf, uint64_t len
 	}
 	if (done == 0)
 		return -AION_ENOMEM;
+	if (off > n->size)
+		clear_window(n, n->size, off);
 	if (off + done > n->size)
 		n->size = off + done;
 	n->mtime_ns = n->ctime_ns = fs_now();
@@ -397,6 +414,7 @@ int ramfs_truncate(struct rnode *n, uint64_t size)
 			memset(n->pages[keep - 1] + size % RAMFS_PAGE, 0,
 			       RAMFS_PAGE - size % RAMFS_PAGE);
 	}
+	clear_window(n, n->size, size);
 	n->size = size;
 	n->mtime_ns = n->ctime_ns = fs_now();
 	return 0;

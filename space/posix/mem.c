@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "aion/proc.h"
 #include "aion/vfs.h"
 #include "libaion/sys.h"
 #include "posix.h"
@@ -293,7 +294,14 @@ static long map_shared_file(uintptr_t hint, size_t len, int prot, int flags, int
 
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
 {
-	if (!len || off & (PAGE - 1) || off < 0)
+	if (!len || off & (PAGE - 1))
+		return -EINVAL;
+	if (len > MMAP_END - MMAP_BASE)
+		return -ENOMEM;         /* more than the area (page_up would wrap) */
+	/* Linux: the last page's index past 2^64 / PAGE is EOVERFLOW. */
+	if ((uint64_t)off / PAGE + page_up(len) / PAGE < (uint64_t)off / PAGE)
+		return -EOVERFLOW;
+	if (off < 0)
 		return -EINVAL;
 	int type = flags & MAP_TYPE;
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
@@ -476,19 +484,51 @@ long __aion_mem_fork_shared(aion_handle_t child)
 	return 0;
 }
 
+extern char __aion_text_start[];        /* posix.ld: the program's first byte */
+
+/* The end of the known area holding address a (the program, its brk
+ * heap, the main stack, or a region), or a itself when none does. */
+static uintptr_t area_end(uintptr_t a)
+{
+	uintptr_t stack = AION_STACK_TOP - PROC_STACK_PAGES * PAGE;
+	if (a >= (uintptr_t)__aion_text_start && a < page_up((uintptr_t)_end))
+		return page_up((uintptr_t)_end);
+	if (heap_start && a >= heap_start && a < page_up(heap_brk))
+		return page_up(heap_brk);
+	if (a >= stack && a < AION_STACK_TOP)
+		return AION_STACK_TOP;
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].start <= a && regions[i].end > a)
+			return regions[i].end;
+	return a;
+}
+
+/* Whether every page of [a, a + len) is mapped (a page-aligned). */
+static bool mapped(uintptr_t a, size_t len)
+{
+	uintptr_t end = a + page_up(len);
+	if (len > MMAP_END || end < a)
+		return false;
+	for (uintptr_t at = a, next; at < end; at = next)
+		if ((next = area_end(at)) == at)
+			return false;
+	return true;
+}
+
 long __aion_msync(uintptr_t a, size_t len, int flags)
 {
 	if (a & (PAGE - 1) || flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE) ||
 	    (flags & MS_ASYNC && flags & MS_SYNC))
 		return -EINVAL;
-	len = page_up(len);
-	if (!in_area(a, len))
-		return -ENOMEM;
 	/* Shared pages are the file's own (vfsd's window): nothing to write
 	 * back. Only an unmapped hole is an error, as on Linux. */
-	uintptr_t covered = a;
-	for (unsigned i = 0; i < nregions && covered < a + len; i++)
-		if (regions[i].start <= covered && regions[i].end > covered)
-			covered = regions[i].end;
-	return covered >= a + len ? 0 : -ENOMEM;
+	return mapped(a, len) ? 0 : -ENOMEM;
+}
+
+long __aion_mlock(uintptr_t a, size_t len)
+{
+	uintptr_t start = a & ~(PAGE - 1);
+	if (len > MMAP_END - MMAP_BASE)
+		return -ENOMEM;
+	return mapped(start, len + (a - start)) ? 0 : -ENOMEM;
 }

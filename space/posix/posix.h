@@ -29,6 +29,12 @@ long __aion_munmap(uintptr_t a, size_t len) POSIX_HIDDEN;
 long __aion_mprotect(uintptr_t a, size_t len, int prot) POSIX_HIDDEN;
 long __aion_madvise(uintptr_t a, size_t len, int advice) POSIX_HIDDEN;
 long __aion_msync(uintptr_t a, size_t len, int flags) POSIX_HIDDEN;
+/* mlock and munlock: every page is resident (Aion never pages out), so
+ * they only check that the range is mapped; mlockall checks its flags. */
+long __aion_mlock(uintptr_t a, size_t len) POSIX_HIDDEN;
+/* rlimit.c: prlimit64 for this process (getrlimit and setrlimit too). */
+struct rlimit;
+long __aion_prlimit(long pid, int res, const struct rlimit *want, struct rlimit *old) POSIX_HIDDEN;
 
 /*
  * Calls fn(start, end, aion_prot, arg) for each mapped range of the brk

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -129,6 +130,19 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return __aion_madvise((uintptr_t)a, (size_t)b, (int)c);
 	case SYS_msync:
 		return __aion_msync((uintptr_t)a, (size_t)b, (int)c);
+	case SYS_mlock:
+	case SYS_munlock:
+		return __aion_mlock((uintptr_t)a, (size_t)b);
+	case SYS_mlockall:
+		return a && !(a & ~(long)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ? 0 : -EINVAL;
+	case SYS_munlockall:
+		return 0;
+	case SYS_prlimit64:
+		return __aion_prlimit(a, (int)b, (const struct rlimit *)c, (struct rlimit *)d);
+	case SYS_getrlimit:
+		return __aion_prlimit(0, (int)a, NULL, (struct rlimit *)b);
+	case SYS_setrlimit:
+		return __aion_prlimit(0, (int)a, (const struct rlimit *)b, NULL);
 	case SYS_clock_gettime:
 		return __aion_clock_gettime(a, (struct timespec *)b);
 	case SYS_clock_getres:

@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const char *err(void *p)
@@ -121,5 +123,31 @@ int main(void)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)));
 	printf("munmap unaligned: %s\n", rerr(munmap((void *)(uintptr_t)(page + 1), page)));
 	printf("munmap length 0: %s\n", rerr(munmap((void *)(uintptr_t)(16 * page), 0)));
+	printf("a length past the address space: %s\n",
+	       err(mmap(NULL, (size_t)-page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)));
+
+	/* Locking: resident memory locks; a hole does not. */
+	char *lk = malloc(100);
+	char on_stack[64];
+	printf("mlock of a heap block: %s\n", rerr(mlock(lk, 100)));
+	printf("mlock of the stack: %s\n", rerr(mlock(on_stack, sizeof(on_stack))));
+	printf("munlock: %s\n", rerr(munlock(lk, 100)));
+	void *hole = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(hole, page);
+	printf("mlock of a hole: %s\n", rerr(mlock(hole, page)));
+	printf("mlockall(0): %s\n", rerr(mlockall(0)));
+	printf("mlockall(MCL_CURRENT): %s, munlockall: %s\n", rerr(mlockall(MCL_CURRENT)),
+	       rerr(munlockall()));
+	free(lk);
+
+	/* Limits: the fd table's is finite; setting one to itself changes nothing. */
+	struct rlimit rl;
+	int got = getrlimit(RLIMIT_NOFILE, &rl);
+	printf("getrlimit(RLIMIT_NOFILE): %s, finite: %d, cur <= max: %d\n", rerr(got),
+	       rl.rlim_cur != RLIM_INFINITY, rl.rlim_cur <= rl.rlim_max);
+	printf("setrlimit to the same: %s\n", rerr(setrlimit(RLIMIT_NOFILE, &rl)));
+	rl.rlim_cur = rl.rlim_max + 1;
+	printf("setrlimit cur above max: %s\n", rerr(setrlimit(RLIMIT_NOFILE, &rl)));
+	printf("getrlimit of no resource: %s\n", rerr(getrlimit(99, &rl)));
 	return 0;
 }

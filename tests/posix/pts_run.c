@@ -10,6 +10,9 @@
  * A test's verdict is its exit status (the suite's posixtest.h): 0 PASS,
  * 1 FAIL, 2 UNRESOLVED, 4 UNSUPPORTED, 5 UNTESTED; any other status, a
  * signal, or running past TIMEOUT_S is a FAIL with the reason named.
+ * Each test runs in a process group of its own, killed when the test
+ * ends: a child it left behind (a test that gave up on its child) does
+ * not live on into the next tests.
  */
 #include <errno.h>
 #include <signal.h>
@@ -44,10 +47,12 @@ static enum verdict run(const char *path, char *why, size_t whylen)
 		return UNRESOLVED;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		execl(path, path, (char *)NULL);
-		printf("pts_run: exec %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "pts_run: exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);      /* either may come first */
 	double deadline = now_s() + TIMEOUT_S;
 	int status;
 	for (;;) {
@@ -59,13 +64,14 @@ static enum verdict run(const char *path, char *why, size_t whylen)
 			return UNRESOLVED;
 		}
 		if (now_s() > deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			snprintf(why, whylen, "timeout %ds", TIMEOUT_S);
 			return FAIL;
 		}
 		nanosleep(&(struct timespec){ 0, POLL_NS }, NULL);
 	}
+	kill(-pid, SIGKILL);    /* what the test left in its group */
 	if (WIFSIGNALED(status)) {
 		snprintf(why, whylen, "signal %d", WTERMSIG(status));
 		return FAIL;

@@ -153,6 +153,16 @@ static void test_share(void **state)
 	assert_int_equal(w->base[8192], 0);
 	assert_int_equal(put("/s", 4096, "again"), 5);
 	assert_memory_equal(w->base + 4096, "again", 5);
+	/* A write past the end through the window is not the file's. */
+	assert_int_equal(ramfs_truncate(f, 100), 0);
+	w->base[200] = 'x';
+	assert_int_equal(ramfs_truncate(f, 300), 0);
+	assert_int_equal(ramfs_read(f, 200, buf, 1), 1);
+	assert_int_equal(buf[0], 0);
+	w->base[400] = 'y';
+	assert_int_equal(put("/s", 500, "z"), 1);
+	assert_int_equal(ramfs_read(f, 400, buf, 1), 1);
+	assert_int_equal(buf[0], 0);
 	/* The same window each time; never more than it holds. */
 	const struct fs_window *w2;
 	assert_int_equal(ramfs_share(f, RAMFS_SHARE_ROUND, &w2), 0);
