@@ -1099,6 +1099,12 @@ def wait_hunit(node):
         check(time.monotonic() < deadline, f"no verdict within {HUNIT_TIMEOUT_S} s")
 
 
+# Tests whose helper units outgrow a 128 MiB node: faultep keeps 24
+# ended units alive at once (their notices queue through them), each
+# with utest's image loaded (about 550 frames, session 16).
+MEM_MIB = {"faultep": 192}
+
+
 def test_name(name, iso):
     arg = ""
     if name == "hunit":
@@ -1108,7 +1114,8 @@ def test_name(name, iso):
         arg = f":{seed}"
     elif name == "posixbench":
         arg = ":" + ",".join(map(str, POSIXBENCH_SMOKE))
-    with bootlib.booted(iso, cmdline_extra=f"aion.test={name}{arg}") as node, \
+    with bootlib.booted(iso, mem_mib=MEM_MIB.get(name, 128),
+                        cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
         verdict = (wait_hunit(node) if name == "hunit" else
                    wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
