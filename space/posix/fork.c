@@ -99,6 +99,7 @@ void __aion_fork_child(uint64_t ep)
 {
 	aion_thread_set_tls(AION_HANDLE_SELF, fork_tp);
 	__aion_proc_forked(ep);
+	__aion_thread_forked();
 	__aion_vfs_forked();
 	__aion_sig_start(1);
 }

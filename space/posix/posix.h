@@ -52,6 +52,7 @@ struct rusage;
 extern uint64_t __aion_proc_ep POSIX_HIDDEN;    /* procd's capability, 0: none */
 long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1) POSIX_HIDDEN;
 void __aion_proc_forked(uint64_t ep) POSIX_HIDDEN;
+void __aion_thread_forked(void) POSIX_HIDDEN;     /* thread.c: tids anew */
 void __aion_proc_exit(long code) POSIX_HIDDEN;
 long __aion_getpid(void) POSIX_HIDDEN;
 long __aion_getppid(void) POSIX_HIDDEN;

@@ -21,7 +21,15 @@
 #define FUTEX_CMP_REQUEUE       4
 #define FUTEX_CMD_MASK          0x7f    /* without PRIVATE (128), CLOCK_REALTIME (256) */
 
-#define MAIN_TID                1       /* the program's first thread */
+/*
+ * Thread ids are unique across the node's processes, as on Linux: musl
+ * keeps the owner's tid in a mutex, and a process-shared mutex in shared
+ * memory must not take a thread of another process for its owner. The
+ * first thread's tid is the pid; the n-th made after it is pid + n *
+ * TID_STRIDE (pids stay below it: PROC_PID_MAX), under musl's 30 bits.
+ */
+#define TID_STRIDE              32768
+#define TID_SERIALS             32767   /* then they wrap to 1 */
 #define CLONE_NEEDS             (CLONE_VM | CLONE_THREAD)
 
 /*
@@ -35,7 +43,14 @@ static __thread struct {
 	volatile int *ctid;
 } self;
 
-static int next_tid = MAIN_TID + 1;
+static int next_serial = 1;
+
+/* The pid, or 1 for a program that runs without procd. */
+static int tid_base(void)
+{
+	long pid = __aion_getpid();
+	return pid > 0 ? (int)pid : 1;
+}
 
 /*
  * The threads a cancel can wake (tkill of musl's SIGCANCEL): tid and
@@ -136,7 +151,7 @@ static long errno_of(int64_t aion_err)
 
 long __aion_gettid(void)
 {
-	return self.tid ? self.tid : MAIN_TID;
+	return self.tid ? self.tid : tid_base();
 }
 
 long __aion_set_tid_address(int *ctid)
@@ -263,7 +278,8 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	st->fn = fn;
 	st->arg = arg;
 	st->ctid = flags & CLONE_CHILD_CLEARTID ? ctid : NULL;
-	st->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	int serial = __atomic_fetch_add(&next_serial, 1, __ATOMIC_RELAXED);
+	st->tid = tid_base() + ((serial - 1) % TID_SERIALS + 1) * TID_STRIDE;
 
 	int64_t h = aion_thread_create(AION_HANDLE_SELF, (uint64_t)__aion_clone_entry, top,
 				       (uint64_t)st, thread_prio());
@@ -295,8 +311,8 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
  */
 long __aion_tkill(long tid, long sig)
 {
-	if (tid <= 0 || tid >= next_tid)
-		return -ESRCH;
+	if (tid <= 0 || tid % TID_STRIDE != tid_base() % TID_STRIDE)
+		return -ESRCH;          /* not a thread of this process */
 	if (sig == POSIX_SIGCANCEL)
 		return tid == __aion_gettid() ? 0 : cancel_wake(tid);
 	/* Our own thread: at once (raise); another: the process's, through procd. */
@@ -352,4 +368,13 @@ long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *t
 	default:
 		return -ENOSYS;
 	}
+}
+
+/* A forked child: the forking thread is its first (tid: the child's
+ * pid), and the parent's other threads are not there. */
+void __aion_thread_forked(void)
+{
+	self.tid = 0;
+	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
+		cancelable[i].tid = 0;  /* the parent's handles: not ours */
 }
