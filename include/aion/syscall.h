@@ -362,7 +362,13 @@
 		DOC("`ctx` (0: only unmask)", "unmasks upcalls; with ctx, resumes it "       \
 		    "(every register restored)",                                             \
 		    "`EFAULT`; `EINVAL` not a context the kernel wrote (magic), or rip/rsp " \
-		    "outside the user half"))
+		    "outside the user half"))                                                \
+	/* A thread names itself to its siblings (a program's first thread   */             \
+	/* holds no handle to itself: its creator does).                     */             \
+	X(THREAD_SELF,         thread_self,         54, ARGS0(),                             \
+		USE(),                                                                       \
+		DOC("–", "a new handle to the calling thread (every right)",                 \
+		    "`ENOSPC` no handle slot"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

@@ -93,6 +93,7 @@
 	X(UNIT_EXIT,           "O(threads of the unit) ≤ 512: each ended and reaped")  \
 	X(THREAD_INTERRUPT,    "O(1) (a blocked target leaves one queue)")             \
 	X(UPCALL_SET,          "O(1)")                                                  \
-	X(UPCALL_RETURN,       "copy 160 bytes")
+	X(UPCALL_RETURN,       "copy 160 bytes")                                        \
+	X(THREAD_SELF,         "O(1)")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

@@ -289,6 +289,22 @@ int64_t sys_thread_info(const struct sys_args *a)
 	return copy_to_user(a->a1, &info, sizeof(info));
 }
 
+/*
+ * A handle to the calling thread in its own unit's table, so its sibling
+ * threads can interrupt it (the POSIX layer's per-thread signals). The
+ * unit already runs this thread's code and owns its memory: the handle
+ * gives it nothing it lacks. Not derived from the creator's handle: a
+ * revoke of that one leaves it, and it dies with the unit's table.
+ */
+int64_t sys_thread_self(const struct sys_args *a)
+{
+	(void)a;
+	struct thread *t = sched_current();
+	aion_handle_t h;
+	int err = handle_alloc(&t->unit->handles, &t->obj, AION_RIGHTS_ALL, 0, NULL, &h);
+	return err ? (int64_t)err : (int64_t)h;
+}
+
 int64_t sys_thread_set_tls(const struct sys_args *a)
 {
 	struct thread *t = sched_current();

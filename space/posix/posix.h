@@ -287,8 +287,30 @@ long __aion_set_tid_address(int *ctid) POSIX_HIDDEN;
 long __aion_set_tls(uintptr_t base) POSIX_HIDDEN;
 long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
 		  volatile int *uaddr2, int val3) POSIX_HIDDEN;
-/* tkill: only musl's cancel signal, which needs no delivery (thread.c). */
+/* tkill: a signal for one thread of this process (thread.c). */
 long __aion_tkill(long tid, long sig) POSIX_HIDDEN;
+/*
+ * One thread's signal state (signal.c), kept in thread.c's table of the
+ * process's threads so its siblings see its mask and mark its signals.
+ */
+struct posix_sigthread {
+	volatile uint64_t mask;         /* blocked */
+	volatile uint64_t pending;      /* sent to this thread, not acted on yet */
+	volatile uint32_t cancel;       /* a cancel's wake came */
+};
+struct posix_sigthread *__aion_sig_self(void) POSIX_HIDDEN;
+/* The first thread's, which exists before TLS does (exec's inherit). */
+struct posix_sigthread *__aion_sig_first(void) POSIX_HIDDEN;
+/* Marks bits (and a cancel) for thread tid and interrupts it; -ESRCH. */
+long __aion_thread_signal(long tid, uint64_t bits, bool cancel) POSIX_HIDDEN;
+/* Interrupts a sibling that does not block some of bits (process signals). */
+void __aion_thread_offer(uint64_t bits) POSIX_HIDDEN;
+/* From an upcall: false while this thread holds the thread table's lock
+ * (the unlock then calls __aion_sig_deliver). */
+bool __aion_sig_may_run(void) POSIX_HIDDEN;
+struct aion_upcall_context;
+/* Runs what this thread may take, offers the rest of the process's. */
+void __aion_sig_deliver(const struct aion_upcall_context *ctx) POSIX_HIDDEN;
 /* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
 _Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
 /* musl's __unmapself: unmaps [base, base+size), this thread's stack and

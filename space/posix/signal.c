@@ -4,12 +4,15 @@
  * what kill must decide (which signals are caught, which ignored) and
  * who sent the last of each. A signal from another process travels
  * kill -> procd -> THREAD_INTERRUPT of our first thread -> the upcall
- * entry (sigentry.S) -> __aion_sig_upcall, which marks it pending and
- * runs every pending signal the mask lets through, each handler called
- * as a C function; then UPCALL_RETURN resumes the interrupted code with
- * all its registers. raise (tkill of oneself) marks and runs it at once.
- *
- * The mask is one for the process, not one per thread (docs: missing).
+ * entry (sigentry.S) -> __aion_sig_upcall, which marks it pending for
+ * the process and runs every pending signal the thread's mask lets
+ * through, each handler called as a C function; then UPCALL_RETURN
+ * resumes the interrupted code with all its registers. What the first
+ * thread blocks goes to a sibling that does not (thread.c's offer).
+ * Each thread has its own mask and its own pending set (thread.c keeps
+ * them in its table): a tkill of another thread marks it there and
+ * rings the thread's doorbell, the bit of musl's cancel signal, which
+ * procd never sends; raise (tkill of oneself) marks and runs it at once.
  */
 #define _GNU_SOURCE             /* REG_* of ucontext.h */
 #include <errno.h>
@@ -38,10 +41,10 @@ struct ksigaction {
 	uint64_t mask;
 };
 
+#define DOORBELL        BIT(POSIX_SIGCANCEL)
+
 static struct ksigaction acts[SIG_COUNT + 1];
-static volatile uint64_t mask;          /* blocked */
-static volatile uint64_t pending;       /* arrived, not yet acted on */
-static volatile uint64_t local_info;    /* pending ones raised here: no procd info */
+static volatile uint64_t pending;       /* the process's: arrived, not yet acted on */
 static uint64_t told_caught, told_ignored;
 /* Bumped when a signal arrives (waits sleep on it), when a handler runs,
  * and when one without SA_RESTART runs (blocking calls then end EINTR). */
@@ -127,8 +130,9 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 			__aion_sig_exit(sig);
 		return;
 	}
-	uint64_t old = mask;
-	mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	struct posix_sigthread *me = __aion_sig_self();
+	uint64_t old = me->mask;
+	me->mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
 	if (a.flags & SA_RESETHAND) {
 		acts[sig].handler = SIG_DFL;
 		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
@@ -146,21 +150,56 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 	} else {
 		a.handler(sig);
 	}
-	mask = old;
+	me->mask = old;
 }
 
-/* Every pending signal the mask lets through; each is taken once, even
- * when an upcall runs this while the interrupted code was running it. */
+/*
+ * Takes one signal of want off this thread's pending set, else off the
+ * process's: its number, 0 for none. Each is taken once, even when an
+ * upcall runs this while the interrupted code was running it. local: it
+ * was the thread's (a tkill: no procd info).
+ */
+static int take(uint64_t want, bool *local)
+{
+	struct posix_sigthread *me = __aion_sig_self();
+	for (;;) {
+		volatile uint64_t *from = &me->pending;
+		uint64_t ready = me->pending & want;
+		if (!ready) {
+			from = &pending;
+			ready = pending & want;
+		}
+		if (!ready)
+			return 0;
+		int sig = __builtin_ctzll(ready) + 1;
+		if (__atomic_fetch_and(from, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)) {
+			*local = from != &pending;
+			return sig;
+		}
+	}
+}
+
+/* Every pending signal this thread's mask lets through. */
 static void run_pending(const struct aion_upcall_context *ctx)
 {
-	uint64_t ready;
-	while ((ready = pending & ~mask)) {
-		int sig = __builtin_ctzll(ready) + 1;
-		if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
-			continue;
-		bool local = __atomic_fetch_and(&local_info, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig);
+	bool local;
+	int sig;
+	while ((sig = take(~__aion_sig_self()->mask, &local)))
 		act(sig, local, ctx);
-	}
+}
+
+/* What this thread may take, then the process's rest to a sibling. The
+ * interrupted code's message (or a reply it has not read yet) is kept
+ * aside: handlers may make calls of their own. */
+void __aion_sig_deliver(const struct aion_upcall_context *ctx)
+{
+	struct aion_ipc_buffer keep;
+	__aion_vfs_buf_keep(&keep, 0);
+	run_pending(ctx);
+	uint64_t left = pending & __aion_sig_self()->mask;
+	if (left)
+		__aion_thread_offer(left);
+	__aion_vfs_buf_keep(&keep, 1);
 }
 
 /* This thread was woken by a cancel since it last asked (thread.c). */
@@ -175,33 +214,31 @@ bool __aion_cancel_woken(void)
 
 void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 {
-	/* musl's cancel signal only wakes a blocked thread (thread.c's
-	 * cancel_wake): its flag acts at the next cancellation point. */
-	if (bits & BIT(POSIX_SIGCANCEL))
+	struct posix_sigthread *me = __aion_sig_self();
+	/* A sibling rang (thread.c): a signal in our slot, or musl's cancel,
+	 * which only wakes a blocked thread: its flag acts at the next
+	 * cancellation point. Other bits are procd's, for the process. */
+	if ((bits & DOORBELL) && __atomic_exchange_n(&me->cancel, 0, __ATOMIC_SEQ_CST))
 		cancel_woken = true;
-	bits &= ~BIT(POSIX_SIGCANCEL);
-	if (!bits)
+	bits &= ~DOORBELL;
+	if (!bits && !me->pending && !(pending & ~me->mask))
 		return;
-	/* Handlers may make calls of their own: the interrupted code's
-	 * message (or a reply it has not read yet) is kept aside. */
-	struct aion_ipc_buffer keep;
-	__aion_vfs_buf_keep(&keep, 0);
 	__atomic_fetch_or(&pending, bits, __ATOMIC_SEQ_CST);
 	bump(&__aion_sig_arrivals);
 	aion_futex_wake((const uint32_t *)&__aion_sig_arrivals, UINT32_MAX);
 	aion_upcall_return(NULL);       /* more may come, nested, from here on */
-	run_pending(ctx);
+	if (__aion_sig_may_run())
+		__aion_sig_deliver(ctx);
 	/* A pipe read about to wait on its notification wakes and sees the
 	 * handler ran (pipe.c); a poll merely asks its fds again. */
 	__aion_poll_note_wake();
-	__aion_vfs_buf_keep(&keep, 1);
 }
 
 void __aion_sig_start(int forked)
 {
 	if (forked) {                   /* pending signals are not inherited */
 		pending = 0;
-		local_info = 0;
+		__aion_sig_self()->pending = 0;
 	}
 	if (__aion_proc_ep) {
 		aion_upcall_set((uint64_t)__aion_sig_entry);
@@ -217,7 +254,7 @@ void __aion_sig_kept(uint64_t *ignored, uint64_t *blocked)
 	for (int s = 1; s <= SIG_COUNT; s++)
 		if (acts[s].handler == SIG_IGN)
 			*ignored |= BIT(s);
-	*blocked = mask;
+	*blocked = __aion_sig_self()->mask;
 }
 
 /* At start, from the exec block (before constructors: tell_procd waits). */
@@ -226,7 +263,7 @@ void __aion_sig_inherit(uint64_t ignored, uint64_t blocked)
 	for (int s = 1; s <= SIG_COUNT; s++)
 		if (ignored & BIT(s) & ~UNBLOCKABLE)
 			acts[s].handler = SIG_IGN;
-	mask = blocked & ~UNBLOCKABLE;
+	__aion_sig_first()->mask = blocked & ~UNBLOCKABLE;
 }
 
 /*
@@ -256,8 +293,11 @@ long __aion_rt_sigaction(long sig, const void *sa, void *old, long size)
 		acts[sig].mask &= ~UNBLOCKABLE;
 		void (*h)(int) = acts[sig].handler;
 		/* A pending signal now ignored is discarded (POSIX). */
-		if (h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & DEFAULT_NOTHING)))
+		if (h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & DEFAULT_NOTHING))) {
 			__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+			__atomic_fetch_and(&__aion_sig_self()->pending, ~BIT(sig),
+					   __ATOMIC_SEQ_CST);
+		}
 		tell_procd();
 	}
 	if (old)
@@ -269,7 +309,8 @@ long __aion_rt_sigprocmask(long how, const uint64_t *set, uint64_t *old, long si
 {
 	if (size != sizeof(uint64_t))
 		return -EINVAL;
-	uint64_t prev = mask;
+	struct posix_sigthread *me = __aion_sig_self();
+	uint64_t prev = me->mask;
 	if (set) {
 		uint64_t s = *set;
 		switch (how) {
@@ -278,7 +319,7 @@ long __aion_rt_sigprocmask(long how, const uint64_t *set, uint64_t *old, long si
 		case SIG_SETMASK: break;
 		default: return -EINVAL;
 		}
-		mask = s & ~UNBLOCKABLE;
+		me->mask = s & ~UNBLOCKABLE;
 	}
 	if (old)
 		*old = prev;
@@ -290,7 +331,7 @@ long __aion_rt_sigpending(uint64_t *set, long size)
 {
 	if (size != sizeof(uint64_t))
 		return -EINVAL;
-	*set = pending;
+	*set = pending | __aion_sig_self()->pending;
 	return 0;
 }
 
@@ -298,9 +339,10 @@ long __aion_rt_sigsuspend(const uint64_t *set, long size)
 {
 	if (size != sizeof(uint64_t))
 		return -EINVAL;
-	uint64_t prev = mask;
+	struct posix_sigthread *me = __aion_sig_self();
+	uint64_t prev = me->mask;
 	uint32_t handled = __aion_sig_handled;
-	mask = *set & ~UNBLOCKABLE;
+	me->mask = *set & ~UNBLOCKABLE;
 	for (;;) {
 		uint32_t seen = __aion_sig_arrivals;
 		run_pending(NULL);
@@ -309,7 +351,7 @@ long __aion_rt_sigsuspend(const uint64_t *set, long size)
 		/* Ends on an arrival (the word moved) or an upcall (EINTR). */
 		aion_futex_wait((const uint32_t *)&__aion_sig_arrivals, seen, 0);
 	}
-	mask = prev;
+	me->mask = prev;
 	run_pending(NULL);
 	return -EINTR;
 }
@@ -330,13 +372,9 @@ long __aion_rt_sigtimedwait(const uint64_t *set, void *infop, const struct times
 	uint32_t handled = __aion_sig_handled;
 	for (;;) {
 		uint32_t seen = __aion_sig_arrivals;
-		uint64_t got = pending & want;
-		if (got) {
-			int sig = __builtin_ctzll(got) + 1;
-			if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
-				continue;
-			bool local = __atomic_fetch_and(&local_info, ~BIT(sig), __ATOMIC_SEQ_CST) &
-				     BIT(sig);
+		bool local;
+		int sig = take(want, &local);
+		if (sig) {
 			if (info)
 				fill_info(sig, local, info);
 			return sig;
@@ -361,8 +399,7 @@ long __aion_sig_raise(long sig)
 		return 0;
 	if (BIT(sig) & UNBLOCKABLE)
 		return __aion_kill(__aion_getpid(), sig);
-	__atomic_fetch_or(&local_info, BIT(sig), __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&__aion_sig_self()->pending, BIT(sig), __ATOMIC_SEQ_CST);
 	bump(&__aion_sig_arrivals);
 	run_pending(NULL);
 	return 0;
@@ -371,7 +408,7 @@ long __aion_sig_raise(long sig)
 /* pause: sigsuspend with the mask as it is. */
 long __aion_pause(void)
 {
-	uint64_t m = mask;
+	uint64_t m = __aion_sig_self()->mask;
 	return __aion_rt_sigsuspend(&m, sizeof(m));
 }
 

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <time.h>
@@ -33,14 +35,45 @@
 #define CLONE_NEEDS             (CLONE_VM | CLONE_THREAD)
 
 /*
+ * The process's threads, for signals (signal.c, docs/posix.md "Signals"
+ * and "Threads"): each slot holds a thread's tid, a handle to it (so a
+ * sibling can interrupt it) and its signal state, which its siblings read
+ * (its mask, when a process signal looks for a thread to take it) and
+ * write (a tkill's pending bit, a cancel). Slot 0 is the first thread's:
+ * its handle comes from THREAD_SELF when it makes its first thread (its
+ * creator, procd, holds the other). A thread that finds the table full
+ * keeps its state in its TLS: it takes the process's signals, but a
+ * tkill to it goes to the process.
+ *
+ * A futex lock guards the table, so no one interrupts a handle a
+ * thread's end has closed (its number may name something else by then);
+ * it waits, never spins: threads of one priority do not preempt each
+ * other. While a thread holds it, that thread's upcalls only mark
+ * signals pending; the unlock runs them (a handler's pthread_kill would
+ * take the lock again).
+ */
+#define THREADS_MAX             128
+static struct {
+	int tid;
+	aion_handle_t h;
+	struct posix_sigthread sig;
+} threads[THREADS_MAX];
+static volatile uint32_t threads_lock;
+
+/*
  * What the POSIX layer knows of the calling thread: in its TLS, so each
  * thread has its own from its first instruction (clone sets the FS base
  * before the thread starts). ctid: the word set_tid_address or
  * CLONE_CHILD_CLEARTID named, cleared and woken when the thread exits.
+ * sig: its signal state (NULL: the first thread's, slot 0); own: where
+ * it is when the table was full.
  */
 static __thread struct {
 	int tid;
 	volatile int *ctid;
+	struct posix_sigthread *sig;
+	bool locked, deferred;
+	struct posix_sigthread own;
 } self;
 
 static int next_serial = 1;
@@ -52,59 +85,68 @@ static int tid_base(void)
 	return pid > 0 ? (int)pid : 1;
 }
 
-/*
- * The threads a cancel can wake (tkill of musl's SIGCANCEL): tid and
- * thread handle, from clone to the thread's end. A lock guards the
- * table, so tkill never interrupts a handle the thread's end has
- * closed (its number may name something else by then); it waits on a
- * futex, never spins: threads of one priority do not preempt each other.
- * A thread that finds the table full, and the first thread (no handle
- * of its own), are cancelled at their next cancellation point only.
- */
-#define CANCELABLE_MAX          64
-static struct {
-	int tid;
-	aion_handle_t h;
-} cancelable[CANCELABLE_MAX];
-static volatile uint32_t cancelable_lock;
+struct posix_sigthread *__aion_sig_first(void)
+{
+	return &threads[0].sig;
+}
+
+struct posix_sigthread *__aion_sig_self(void)
+{
+	return self.sig ? self.sig : &threads[0].sig;
+}
 
 static void table_lock(void)
 {
-	while (__atomic_exchange_n(&cancelable_lock, 1, __ATOMIC_ACQUIRE))
-		aion_futex_wait((const uint32_t *)&cancelable_lock, 1, 0);
+	while (__atomic_exchange_n(&threads_lock, 1, __ATOMIC_ACQUIRE))
+		aion_futex_wait((const uint32_t *)&threads_lock, 1, 0);
+	self.locked = true;
 }
 
 static void table_unlock(void)
 {
-	__atomic_store_n(&cancelable_lock, 0, __ATOMIC_RELEASE);
-	aion_futex_wake((const uint32_t *)&cancelable_lock, 1);
+	self.locked = false;
+	__atomic_store_n(&threads_lock, 0, __ATOMIC_RELEASE);
+	aion_futex_wake((const uint32_t *)&threads_lock, 1);
+	if (self.deferred) {
+		self.deferred = false;
+		__aion_sig_deliver(NULL);
+	}
 }
 
-/* Keeps h for tid, or closes it when the table is full. */
-static void remember(int tid, aion_handle_t h)
+/* The upcall asks: may signals run now? If not, the unlock runs them. */
+bool __aion_sig_may_run(void)
 {
+	if (self.locked)
+		self.deferred = true;
+	return !self.locked;
+}
+
+/* A slot for tid with handle h and a new thread's mask; NULL: full. */
+static struct posix_sigthread *remember(int tid, aion_handle_t h, uint64_t mask)
+{
+	struct posix_sigthread *sig = NULL;
 	table_lock();
-	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
-		if (!cancelable[i].tid) {
-			cancelable[i].tid = tid;
-			cancelable[i].h = h;
-			h = 0;
+	for (unsigned i = 1; i < THREADS_MAX; i++)
+		if (!threads[i].tid) {
+			threads[i].tid = tid;
+			threads[i].h = h;
+			threads[i].sig = (struct posix_sigthread){ .mask = mask };
+			sig = &threads[i].sig;
 			break;
 		}
 	table_unlock();
-	if (h)
-		aion_handle_close(h);
+	return sig;
 }
 
-/* At a thread's end (or its start's failure): its handle goes. */
+/* At a thread's end (or its start's failure): its slot and handle go. */
 static void forget_tid(int tid)
 {
 	aion_handle_t h = 0;
 	table_lock();
-	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
-		if (cancelable[i].tid == tid && tid) {
-			h = cancelable[i].h;
-			cancelable[i].tid = 0;
+	for (unsigned i = 1; i < THREADS_MAX; i++)
+		if (threads[i].tid == tid && tid) {
+			h = threads[i].h;
+			threads[i].tid = 0;
 			break;
 		}
 	table_unlock();
@@ -112,19 +154,52 @@ static void forget_tid(int tid)
 		aion_handle_close(h);
 }
 
-/* A cancel's wake: a blocked futex wait or sleep of tid returns EINTR
- * (the upcall entry takes the bit and does nothing else, signal.c), and
- * musl's cancel flag acts at the thread's next cancellation point. */
-static long cancel_wake(long tid)
+/* The doorbell: the thread's upcall looks at its slot (signal.c). */
+#define DOORBELL                (1ull << (POSIX_SIGCANCEL - 1))
+
+/*
+ * A signal (bits, or none) and maybe a cancel for thread tid: marked in
+ * its slot, then the thread interrupted, so a blocked futex wait or
+ * sleep of it ends -EINTR and its upcall runs what it does not block.
+ * -ESRCH: no such thread in the table.
+ */
+long __aion_thread_signal(long tid, uint64_t bits, bool cancel)
 {
+	long r = -ESRCH;
 	table_lock();
-	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
-		if (cancelable[i].tid == tid) {
-			aion_thread_interrupt(cancelable[i].h, 1ull << (POSIX_SIGCANCEL - 1));
-			break;          /* an error: it has ended, or cannot be woken */
+	for (unsigned i = 0; i < THREADS_MAX; i++)
+		if (threads[i].tid == tid && threads[i].h) {
+			__atomic_fetch_or(&threads[i].sig.pending, bits, __ATOMIC_SEQ_CST);
+			if (cancel)
+				__atomic_store_n(&threads[i].sig.cancel, 1, __ATOMIC_SEQ_CST);
+			/* An error: it has ended, or has no entry yet (it runs
+			 * what is pending at its first sigprocmask, musl's start). */
+			aion_thread_interrupt(threads[i].h, DOORBELL);
+			r = 0;
+			break;
 		}
 	table_unlock();
-	return 0;
+	return r;
+}
+
+/*
+ * A process signal the calling thread blocks goes to a thread that does
+ * not (POSIX: any one of them); the bits stay in the process's pending
+ * set, and that thread's upcall takes them. No such thread: they wait
+ * there until one unblocks them or a sigwait takes them.
+ */
+void __aion_thread_offer(uint64_t bits)
+{
+	struct posix_sigthread *me = __aion_sig_self();
+	table_lock();
+	for (unsigned i = 0; i < THREADS_MAX && bits; i++) {
+		struct posix_sigthread *t = &threads[i].sig;
+		if (!threads[i].tid || !threads[i].h || t == me || !(bits & ~t->mask))
+			continue;
+		if (!aion_thread_interrupt(threads[i].h, DOORBELL))
+			bits &= t->mask;
+	}
+	table_unlock();
 }
 
 /* What a new thread finds at the top of its stack (clone below). */
@@ -133,6 +208,8 @@ struct clone_start {
 	void *arg;
 	volatile int *ctid;
 	int tid;
+	struct posix_sigthread *sig;    /* its slot; NULL: the table was full */
+	uint64_t mask;                  /* its creator's, as on Linux */
 };
 
 void __aion_clone_entry(void) POSIX_HIDDEN;     /* start.S */
@@ -242,7 +319,9 @@ _Noreturn void __aion_clone_run(struct clone_start *st)
 {
 	self.tid = st->tid;
 	self.ctid = st->ctid;
-	aion_upcall_set((uint64_t)__aion_sig_entry);    /* a cancel's wake */
+	self.own.mask = st->mask;
+	self.sig = st->sig ? st->sig : &self.own;
+	aion_upcall_set((uint64_t)__aion_sig_entry);    /* its signals, a cancel's wake */
 	__aion_thread_exit(st->fn(st->arg));
 }
 
@@ -273,6 +352,17 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 
 	if ((flags & CLONE_NEEDS) != CLONE_NEEDS)
 		return -ENOSYS;
+	if (!self.sig && !threads[0].h) {
+		/* The first thread makes its first sibling: from now on they
+		 * may signal it, so it needs a handle to itself. */
+		int64_t me = aion_thread_self();
+		if (me < 0)
+			return (int)errno_of(me);
+		table_lock();
+		threads[0].tid = tid_base();
+		threads[0].h = (aion_handle_t)me;
+		table_unlock();
+	}
 	uintptr_t top = ((uintptr_t)stack - sizeof(struct clone_start)) & ~(uintptr_t)15;
 	struct clone_start *st = (struct clone_start *)top;
 	st->fn = fn;
@@ -293,7 +383,10 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		aion_handle_close((aion_handle_t)h);
 		return (int)errno_of(err);
 	}
-	remember(tid, (aion_handle_t)h);        /* before it can end */
+	st->mask = __aion_sig_self()->mask;
+	st->sig = remember(tid, (aion_handle_t)h, st->mask);   /* before it can end */
+	if (!st->sig)
+		aion_handle_close((aion_handle_t)h);
 	err = aion_thread_start((aion_handle_t)h);
 	if (err)
 		forget_tid(tid);
@@ -306,17 +399,27 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
  * cancellation point (__syscall_cp_asm, the overlay), and the signal
  * only wakes the target if a futex wait or a sleep blocks it (a call a
  * server has taken is not cut: docs/posix.md, Threads). Any other
- * signal to the calling thread runs at once (signal.c); to another
- * thread, it goes to the process through procd (docs/posix.md, Signals).
+ * signal to the calling thread runs at once (signal.c); to another, it
+ * is pending for that thread, which its upcall runs unless it blocks it
+ * (docs/posix.md, Signals). SIGKILL and SIGSTOP act on the process, and
+ * a thread outside the table (it was full) gets the process's signal.
  */
 long __aion_tkill(long tid, long sig)
 {
 	if (tid <= 0 || tid % TID_STRIDE != tid_base() % TID_STRIDE)
 		return -ESRCH;          /* not a thread of this process */
-	if (sig == POSIX_SIGCANCEL)
-		return tid == __aion_gettid() ? 0 : cancel_wake(tid);
-	/* Our own thread: at once (raise); another: the process's, through procd. */
-	return tid == __aion_gettid() ? __aion_sig_raise(sig) : __aion_kill(__aion_getpid(), sig);
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (tid == __aion_gettid())
+		return sig == POSIX_SIGCANCEL ? 0 : __aion_sig_raise(sig);
+	if (sig == POSIX_SIGCANCEL) {
+		__aion_thread_signal(tid, 0, true);     /* gone: nothing to wake */
+		return 0;
+	}
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return __aion_kill(__aion_getpid(), sig);
+	long r = __aion_thread_signal(tid, sig ? 1ull << (sig - 1) : 0, false);
+	return r == -ESRCH ? __aion_kill(__aion_getpid(), sig) : r;
 }
 
 /* Relative timeout to a monotonic deadline; 0: none; -1: invalid. */
@@ -336,7 +439,7 @@ static int64_t deadline_of(const struct timespec *ts)
  * SYS_futex: every futex is private to the unit (one process is one
  * unit), so the PRIVATE flag changes nothing. REQUEUE wakes instead of
  * moving (a woken waiter rechecks and waits again where it must).
- * -EINTR only when a cancel wakes the waiter (cancel_wake).
+ * -EINTR when an upcall cuts the wait (a signal, a cancel's wake).
  */
 long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
 		  volatile int *uaddr2, int val3)
@@ -374,7 +477,12 @@ long __aion_futex(volatile int *uaddr, int op, int val, const struct timespec *t
  * pid), and the parent's other threads are not there. */
 void __aion_thread_forked(void)
 {
+	uint64_t mask = __aion_sig_self()->mask;
+	/* The parent's handles are not ours; its lock may have been held. */
+	memset(threads, 0, sizeof(threads));
+	threads_lock = 0;
+	threads[0].sig.mask = mask;
 	self.tid = 0;
-	for (unsigned i = 0; i < CANCELABLE_MAX; i++)
-		cancelable[i].tid = 0;  /* the parent's handles: not ours */
+	self.sig = NULL;
+	self.locked = self.deferred = false;
 }
