@@ -38,9 +38,12 @@ enum proc_call {
 	PROC_FORK_START = 3,
 	/*
 	 * w0 pid (> 0 that child, -1 any child, 0 the caller's group, < -1
-	 * group -pid), w1 options (WNOHANG 1, WNOWAIT 0x1000000). Blocks
-	 * until a matching child is a zombie (unless WNOHANG: 0).
-	 * -> w0 pid or 0 or -ECHILD, w1 status (Linux encoding)
+	 * group -pid), w1 options (WNOHANG 1, WUNTRACED 2, WCONTINUED 8,
+	 * WNOWAIT 0x1000000, PROC_WNOEXITED). Blocks until a matching child
+	 * is a zombie, or with WUNTRACED has stopped, with WCONTINUED has
+	 * continued, since last told (unless WNOHANG: 0).
+	 * -> w0 pid or 0 or -ECHILD, w1 status (Linux encoding: a stop is
+	 * 0x7f | sig << 8, a continue 0xffff)
 	 */
 	PROC_WAIT4 = 4,
 	/* w0 exit code (its low 8 bits kept): the caller ends now -> 0 */
@@ -49,8 +52,9 @@ enum proc_call {
 	 * w0 pid (> 0, 0 the caller's group, < -1 group -pid; -1 every
 	 * process is refused, -EPERM), w1 signal (0: may I?). Default actions
 	 * only: terminating signals end the process (WTERMSIG = the signal),
-	 * SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored, stop signals are
-	 * -EINVAL until job control. pid 1 (procd) is -EPERM. -> 0
+	 * SIGCHLD, SIGURG, SIGWINCH are ignored; stop signals and SIGCONT
+	 * are sent to the process's POSIX layer, which stops or continues
+	 * its threads and says so (PROC_STOPPED). pid 1 (procd) is -EPERM. -> 0
 	 */
 	PROC_KILL = 6,
 	/* w0 pid (0: caller), w1 pgid (0: that pid) -> 0 */
@@ -102,7 +106,9 @@ enum proc_call {
 	/* 15: reserved for exec and spawn */
 	/*
 	 * Signals (docs/posix.md "Signals"). w0 the signals the caller
-	 * catches, w1 those it ignores (bit s-1: signal s). KILL then drops
+	 * catches, w1 those it ignores (bit s-1: signal s), w2
+	 * PROC_SIG_NOCLDSTOP (SIGCHLD's SA_NOCLDSTOP: no SIGCHLD when a child
+	 * stops or continues). KILL then drops
 	 * an ignored signal, and one whose default is to do nothing unless
 	 * caught; any other it sends with THREAD_INTERRUPT (bit s-1) to the
 	 * process's first thread, whose POSIX layer masks, queues or runs
@@ -142,6 +148,15 @@ enum proc_call {
 	 * each process's units' time, read as each goes (exec's old one too).
 	 */
 	PROC_CHILD_CPU = 24,
+	/*
+	 * Job control (docs/posix.md "Stop and continue"): w0 a stop signal:
+	 * the caller's POSIX layer has stopped its threads; 0: they go on
+	 * again. The parent's WAIT4 with WUNTRACED (WCONTINUED) reports it
+	 * once, and it gets SIGCHLD (CLD_STOPPED, CLD_CONTINUED) if it
+	 * catches SIGCHLD without SA_NOCLDSTOP. -> 0, -EINVAL not a stop
+	 * signal
+	 */
+	PROC_STOPPED = 25,
 };
 
 #define PROC_EXEC_SELF          0
@@ -164,7 +179,11 @@ enum proc_call {
 #define PROC_EINVAL     22
 /* Wait options (Linux's values). */
 #define PROC_WNOHANG    1
+#define PROC_WUNTRACED  2
+#define PROC_WCONTINUED 8
 #define PROC_WNOWAIT    0x1000000
+#define PROC_WNOEXITED  0x2000000       /* not Linux's: waitid without WEXITED */
+#define PROC_SIG_NOCLDSTOP      1       /* PROC_SIGSTATE's w2 */
 
 #define PROC_PID_REAPER         1               /* procd itself: adopts orphans */
 #define PROC_PID_MAX            32767           /* pids wrap to 2 after this */

@@ -308,9 +308,10 @@ void __aion_thread_offer(uint64_t bits) POSIX_HIDDEN;
 /* From an upcall: false while this thread holds the thread table's lock
  * (the unlock then calls __aion_sig_deliver). */
 bool __aion_sig_may_run(void) POSIX_HIDDEN;
-struct aion_upcall_context;
+/* Rings every sibling's doorbell. */
+void __aion_thread_ring_all(void) POSIX_HIDDEN;
 /* Runs what this thread may take, offers the rest of the process's. */
-void __aion_sig_deliver(const struct aion_upcall_context *ctx) POSIX_HIDDEN;
+void __aion_sig_deliver(void) POSIX_HIDDEN;
 /* SYS_exit: ends the calling thread only (its tid word cleared and woken). */
 _Noreturn void __aion_thread_exit(long code) POSIX_HIDDEN;
 /* musl's __unmapself: unmaps [base, base+size), this thread's stack and

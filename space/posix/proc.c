@@ -75,13 +75,13 @@ long __aion_wait4(long pid, int *status, long options, struct rusage *ru)
 
 	if (options & ~(long)WAIT_OPTS_KNOWN)
 		return -EINVAL;
-	/* No stopped children yet: WUNTRACED and WCONTINUED find nothing more. */
 	/* procd answers EINTR when it sends us a signal: the wait goes on
 	 * unless a handler without SA_RESTART ran. */
 	uint32_t intr = __aion_sig_intr;
 	long r;
 	do
-		r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid, (uint64_t)(options & WNOHANG), 0, &st);
+		r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid,
+				     (uint64_t)(options & (WNOHANG | WUNTRACED | WCONTINUED)), 0, &st);
 	while (r == -EINTR && __aion_sig_intr == intr);
 	if (r > 0) {
 		if (status)
@@ -97,8 +97,8 @@ long __aion_waitid(long idtype, long id, void *out, long options, struct rusage 
 	long pid;
 	uint64_t st;
 
-	if (!(options & WEXITED) || (options & ~(long)(WEXITED | WNOHANG | WNOWAIT |
-						      WSTOPPED | WCONTINUED)))
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)) ||
+	    (options & ~(long)(WEXITED | WNOHANG | WNOWAIT | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
 	switch (idtype) {
 	case P_ALL:
@@ -117,8 +117,14 @@ long __aion_waitid(long idtype, long id, void *out, long options, struct rusage 
 	default:
 		return -EINVAL;
 	}
-	long r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid,
-				  (uint64_t)(options & (WNOHANG | WNOWAIT)), 0, &st);
+	uint64_t opts = (uint64_t)(options & (WNOHANG | WNOWAIT | WCONTINUED));
+	opts |= options & WSTOPPED ? PROC_WUNTRACED : 0;
+	opts |= options & WEXITED ? 0 : PROC_WNOEXITED;
+	uint32_t intr = __aion_sig_intr;
+	long r;
+	do
+		r = __aion_proc_call(PROC_WAIT4, (uint64_t)pid, opts, 0, &st);
+	while (r == -EINTR && __aion_sig_intr == intr);
 	if (r < 0)
 		return r;
 	if (info) {
@@ -126,9 +132,17 @@ long __aion_waitid(long idtype, long id, void *out, long options, struct rusage 
 		if (r > 0) {
 			int s = (int)st;
 			info->si_signo = SIGCHLD;
-			info->si_code = WIFEXITED(s) ? CLD_EXITED : CLD_KILLED;
 			info->si_pid = (pid_t)r;
-			info->si_status = WIFEXITED(s) ? WEXITSTATUS(s) : WTERMSIG(s);
+			if (WIFSTOPPED(s)) {
+				info->si_code = CLD_STOPPED;
+				info->si_status = WSTOPSIG(s);
+			} else if (WIFCONTINUED(s)) {
+				info->si_code = CLD_CONTINUED;
+				info->si_status = SIGCONT;
+			} else {
+				info->si_code = WIFEXITED(s) ? CLD_EXITED : CLD_KILLED;
+				info->si_status = WIFEXITED(s) ? WEXITSTATUS(s) : WTERMSIG(s);
+			}
 		}
 	}
 	no_usage(ru);

@@ -29,9 +29,9 @@
 #define SIG_COUNT       64
 #define BIT(s)          (1ull << ((s) - 1))
 #define UNBLOCKABLE     (BIT(SIGKILL) | BIT(SIGSTOP))
-/* Signals whose default action is to do nothing; stopping is not done yet. */
-#define DEFAULT_NOTHING (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | \
-			 BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+/* Signals whose default action is to do nothing, and to stop. */
+#define DEFAULT_NOTHING (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH))
+#define DEFAULT_STOP    (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
 
 /* musl's struct k_sigaction (arch/x86_64/ksigaction.h): the mask is 64 bits. */
 struct ksigaction {
@@ -45,7 +45,10 @@ struct ksigaction {
 
 static struct ksigaction acts[SIG_COUNT + 1];
 static volatile uint64_t pending;       /* the process's: arrived, not yet acted on */
-static uint64_t told_caught, told_ignored;
+static uint64_t told_caught, told_ignored, told_flags;
+/* Stop and continue (docs/posix.md): every thread waits on this word
+ * while it is 1, in its upcall. */
+static volatile uint32_t stopped;
 /* Bumped when a signal arrives (waits sleep on it), when a handler runs,
  * and when one without SA_RESTART runs (blocking calls then end EINTR). */
 volatile uint32_t __aion_sig_arrivals POSIX_HIDDEN;
@@ -69,11 +72,13 @@ static void tell_procd(void)
 		else if (acts[s].handler != SIG_DFL)
 			caught |= BIT(s);
 	}
-	if (caught == told_caught && ignored == told_ignored)
+	uint64_t flags = acts[SIGCHLD].flags & SA_NOCLDSTOP ? PROC_SIG_NOCLDSTOP : 0;
+	if (caught == told_caught && ignored == told_ignored && flags == told_flags)
 		return;
-	if (!__aion_proc_call(PROC_SIGSTATE, caught, ignored, 0, NULL)) {
+	if (!__aion_proc_call(PROC_SIGSTATE, caught, ignored, flags, NULL)) {
 		told_caught = caught;
 		told_ignored = ignored;
+		told_flags = flags;
 	}
 }
 
@@ -118,6 +123,44 @@ static void fill_context(ucontext_t *uc, const struct aion_upcall_context *c, ui
 	g[REG_RSP] = (greg_t)c->rsp; g[REG_RIP] = (greg_t)c->rip; g[REG_EFL] = (greg_t)c->rflags;
 }
 
+/*
+ * Stop and continue. A stop signal's default action: the thread that
+ * takes it marks the process stopped, tells procd (its parent's wait and
+ * SIGCHLD), rings every sibling, and waits; each sibling waits in its
+ * upcall. SIGCONT's arrival (procd sends it even when ignored or
+ * blocked) ends the stop before anything else in the upcall. A wait is
+ * a futex wait the kernel cuts for a nested upcall: signals that come
+ * meanwhile stay pending (the nested upcall waits too) until SIGCONT.
+ */
+static void park(void)
+{
+	while (__atomic_load_n(&stopped, __ATOMIC_SEQ_CST))
+		aion_futex_wait((const uint32_t *)&stopped, 1, 0);
+}
+
+static void stop(int sig)
+{
+	if (!__atomic_exchange_n(&stopped, 1, __ATOMIC_SEQ_CST)) {
+		__aion_proc_call(PROC_STOPPED, (uint64_t)sig, 0, 0, NULL);
+		/* A SIGCONT that cut the call before procd took it came
+		 * first: procd must not keep us stopped. */
+		if (!__atomic_load_n(&stopped, __ATOMIC_SEQ_CST))
+			__aion_proc_call(PROC_STOPPED, 0, 0, 0, NULL);
+		__aion_thread_ring_all();
+	}
+	park();
+}
+
+static void go_on(void)
+{
+	uint64_t stops = DEFAULT_STOP;
+	__atomic_fetch_and(&pending, ~stops, __ATOMIC_SEQ_CST);    /* POSIX: discarded */
+	if (__atomic_exchange_n(&stopped, 0, __ATOMIC_SEQ_CST)) {
+		aion_futex_wake((const uint32_t *)&stopped, UINT32_MAX);
+		__aion_proc_call(PROC_STOPPED, 0, 0, 0, NULL);
+	}
+}
+
 /* Acts on one signal taken off the pending set. */
 static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 {
@@ -126,7 +169,9 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 	if (a.handler == SIG_IGN)
 		return;
 	if (a.handler == SIG_DFL) {
-		if (!(BIT(sig) & DEFAULT_NOTHING))
+		if (BIT(sig) & DEFAULT_STOP)
+			stop(sig);
+		else if (!(BIT(sig) & DEFAULT_NOTHING))
 			__aion_sig_exit(sig);
 		return;
 	}
@@ -188,17 +233,23 @@ static void run_pending(const struct aion_upcall_context *ctx)
 		act(sig, local, ctx);
 }
 
-/* What this thread may take, then the process's rest to a sibling. The
- * interrupted code's message (or a reply it has not read yet) is kept
- * aside: handlers may make calls of their own. */
-void __aion_sig_deliver(const struct aion_upcall_context *ctx)
+/* What this thread may take, then the process's rest to a sibling. */
+static void deliver(const struct aion_upcall_context *ctx)
 {
-	struct aion_ipc_buffer keep;
-	__aion_vfs_buf_keep(&keep, 0);
 	run_pending(ctx);
 	uint64_t left = pending & __aion_sig_self()->mask;
 	if (left)
 		__aion_thread_offer(left);
+}
+
+/* The same, deferred from an upcall (thread.c's unlock). The caller's
+ * message (or a reply it has not read yet) is kept aside: handlers may
+ * make calls of their own. */
+void __aion_sig_deliver(void)
+{
+	struct aion_ipc_buffer keep;
+	__aion_vfs_buf_keep(&keep, 0);
+	deliver(NULL);
 	__aion_vfs_buf_keep(&keep, 1);
 }
 
@@ -221,17 +272,27 @@ void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 	if ((bits & DOORBELL) && __atomic_exchange_n(&me->cancel, 0, __ATOMIC_SEQ_CST))
 		cancel_woken = true;
 	bits &= ~DOORBELL;
-	if (!bits && !me->pending && !(pending & ~me->mask))
+	if (!bits && !me->pending && !(pending & ~me->mask) && !stopped)
 		return;
+	/* The interrupted code's message (or a reply it has not read yet)
+	 * is kept aside: what follows may make calls. */
+	struct aion_ipc_buffer keep;
+	__aion_vfs_buf_keep(&keep, 0);
+	if (bits & BIT(SIGCONT))
+		go_on();
+	else if (bits & DEFAULT_STOP)
+		__atomic_fetch_and(&pending, ~BIT(SIGCONT), __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&pending, bits, __ATOMIC_SEQ_CST);
 	bump(&__aion_sig_arrivals);
 	aion_futex_wake((const uint32_t *)&__aion_sig_arrivals, UINT32_MAX);
 	aion_upcall_return(NULL);       /* more may come, nested, from here on */
+	park();                         /* stopped: until SIGCONT */
 	if (__aion_sig_may_run())
-		__aion_sig_deliver(ctx);
+		deliver(ctx);
 	/* A pipe read about to wait on its notification wakes and sees the
 	 * handler ran (pipe.c); a poll merely asks its fds again. */
 	__aion_poll_note_wake();
+	__aion_vfs_buf_keep(&keep, 1);
 }
 
 void __aion_sig_start(int forked)

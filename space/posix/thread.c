@@ -109,7 +109,7 @@ static void table_unlock(void)
 	aion_futex_wake((const uint32_t *)&threads_lock, 1);
 	if (self.deferred) {
 		self.deferred = false;
-		__aion_sig_deliver(NULL);
+		__aion_sig_deliver();
 	}
 }
 
@@ -180,6 +180,17 @@ long __aion_thread_signal(long tid, uint64_t bits, bool cancel)
 		}
 	table_unlock();
 	return r;
+}
+
+/* Every sibling's upcall runs (a stop: each waits there). */
+void __aion_thread_ring_all(void)
+{
+	struct posix_sigthread *me = __aion_sig_self();
+	table_lock();
+	for (unsigned i = 0; i < THREADS_MAX; i++)
+		if (threads[i].tid && threads[i].h && &threads[i].sig != me)
+			aion_thread_interrupt(threads[i].h, DOORBELL);
+	table_unlock();
 }
 
 /*

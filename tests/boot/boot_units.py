@@ -734,7 +734,7 @@ PROCID_LINES = [
     "badge is pid=1 rights send only=1",
     "rebadge refused=1",
     "kill reaper=1 all=1 nobody=3",
-    "kill self 0=0 stop=22",
+    "kill self 0=0 stopped bad=22 continued=0",
     "second fork while copying=-11",
     "raw fork pid>0=1 map=0 thread refused=1",
     "fork start other=-3 own=0 twice=-3",

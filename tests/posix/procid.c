@@ -166,7 +166,10 @@ int main(int argc, char **argv)
 	long k1 = err_of(kill(1, SIGKILL)), k2 = err_of(kill(-1, SIGTERM));
 	long k3 = err_of(kill(99999, 0));
 	say("kill reaper=%ld all=%ld nobody=%ld", k1, k2, k3);
-	say("kill self 0=%ld stop=%ld", kill((pid_t)me, 0), err_of(kill((pid_t)me, SIGSTOP)), 0);
+	/* PROC_STOPPED: only a stop signal, or 0 (no change when not stopped). */
+	say("kill self 0=%ld stopped bad=%ld continued=%ld", kill((pid_t)me, 0),
+	    -__aion_proc_call(PROC_STOPPED, SIGTERM, 0, 0, NULL),
+	    __aion_proc_call(PROC_STOPPED, 0, 0, 0, NULL));
 
 	uint64_t unit = 0;
 	long pid = __aion_proc_call(PROC_FORK, 0, 0, 0, &unit);

@@ -115,23 +115,24 @@ static void test_wait_matching(void **state)
 {
 	(void)state;
 	struct proc *z = NULL;
+	int32_t st = 0;
 	struct proc *a = spawn(PROC_PID_REAPER);
-	assert_int_equal(proc_wait_match(&t, a, -1, &z), -PROC_ECHILD);
+	assert_int_equal(proc_wait_match(&t, a, -1, 0, &z, &st), -PROC_ECHILD);
 	struct proc *c1 = spawn(a->pid), *c2 = spawn(a->pid);
-	assert_int_equal(proc_wait_match(&t, a, -1, &z), 0);
-	assert_int_equal(proc_wait_match(&t, a, c2->pid, &z), 0);
-	assert_int_equal(proc_wait_match(&t, a, 999, &z), -PROC_ECHILD);
+	assert_int_equal(proc_wait_match(&t, a, -1, 0, &z, &st), 0);
+	assert_int_equal(proc_wait_match(&t, a, c2->pid, 0, &z, &st), 0);
+	assert_int_equal(proc_wait_match(&t, a, 999, 0, &z, &st), -PROC_ECHILD);
 	proc_end(&t, c2, proc_status_exit(5));
-	assert_int_equal(proc_wait_match(&t, a, c1->pid, &z), 0);
-	assert_int_equal(proc_wait_match(&t, a, -1, &z), c2->pid);
+	assert_int_equal(proc_wait_match(&t, a, c1->pid, 0, &z, &st), 0);
+	assert_int_equal(proc_wait_match(&t, a, -1, 0, &z, &st), c2->pid);
 	assert_ptr_equal(z, c2);
 	proc_free(z);
 	/* Groups: 0 is the caller's, -g group g. */
 	assert_int_equal(proc_setpgid(&t, a, c1->pid, 0), 0);
-	assert_int_equal(proc_wait_match(&t, a, 0, &z), -PROC_ECHILD);
-	assert_int_equal(proc_wait_match(&t, a, -c1->pid, &z), 0);
+	assert_int_equal(proc_wait_match(&t, a, 0, 0, &z, &st), -PROC_ECHILD);
+	assert_int_equal(proc_wait_match(&t, a, -c1->pid, 0, &z, &st), 0);
 	proc_end(&t, c1, proc_status_signal(9));
-	assert_int_equal(proc_wait_match(&t, a, -c1->pid, &z), c1->pid);
+	assert_int_equal(proc_wait_match(&t, a, -c1->pid, 0, &z, &st), c1->pid);
 }
 
 /* The caller is whoever the badge says: others' children are not its. */
@@ -139,12 +140,13 @@ static void test_acts_only_for_caller(void **state)
 {
 	(void)state;
 	struct proc *z = NULL;
+	int32_t st = 0;
 	struct proc *a = spawn(PROC_PID_REAPER);
 	struct proc *b = spawn(a->pid);
 	struct proc *a_child = spawn(a->pid);
 	proc_end(&t, a_child, proc_status_exit(1));
-	assert_int_equal(proc_wait_match(&t, b, a_child->pid, &z), -PROC_ECHILD);
-	assert_int_equal(proc_wait_match(&t, b, -1, &z), -PROC_ECHILD);
+	assert_int_equal(proc_wait_match(&t, b, a_child->pid, 0, &z, &st), -PROC_ECHILD);
+	assert_int_equal(proc_wait_match(&t, b, -1, 0, &z, &st), -PROC_ECHILD);
 	struct proc *a_child2 = spawn(a->pid);
 	assert_int_equal(proc_setpgid(&t, b, a_child2->pid, 0), -PROC_ESRCH);
 	assert_int_equal(proc_setpgid(&t, b, a->pid, 0), -PROC_ESRCH);  /* its parent */
@@ -196,7 +198,9 @@ static void test_kill_targets(void **state)
 	assert_int_equal(proc_sig_action(34), PROC_SIG_END);    /* real-time */
 	assert_int_equal(proc_sig_action(17), PROC_SIG_IGNORE); /* SIGCHLD */
 	assert_int_equal(proc_sig_action(28), PROC_SIG_IGNORE); /* SIGWINCH */
-	assert_int_equal(proc_sig_action(19), PROC_SIG_BAD);    /* SIGSTOP */
+	assert_int_equal(proc_sig_action(19), PROC_SIG_STOP);   /* SIGSTOP */
+	assert_int_equal(proc_sig_action(20), PROC_SIG_STOP);   /* SIGTSTP */
+	assert_int_equal(proc_sig_action(18), PROC_SIG_IGNORE); /* SIGCONT */
 	assert_int_equal(proc_sig_action(0), PROC_SIG_BAD);
 	assert_int_equal(proc_sig_action(65), PROC_SIG_BAD);
 }
@@ -216,6 +220,45 @@ static void test_sig_route(void **state)
 	p.sig_ignored = p.sig_caught = 1ull << (9 - 1);                 /* no one catches SIGKILL */
 	assert_int_equal(proc_sig_route(&p, 9), PROC_ROUTE_END);
 	assert_int_equal(proc_sig_route(&p, 64), PROC_ROUTE_SEND);
+	/* Stops go to the layer, which stops; SIGCONT always, even ignored. */
+	p.sig_ignored = 1ull << (18 - 1) | 1ull << (20 - 1);
+	assert_int_equal(proc_sig_route(&p, 19), PROC_ROUTE_SEND);
+	assert_int_equal(proc_sig_route(&p, 20), PROC_ROUTE_DROP);     /* SIGTSTP ignored */
+	assert_int_equal(proc_sig_route(&p, 18), PROC_ROUTE_SEND);
+}
+
+/* Job control: what a parent's wait reports of a child that stops and
+ * continues, once each, only with WUNTRACED / WCONTINUED. */
+static void test_stop_continue(void **state)
+{
+	(void)state;
+	struct proc *z = NULL;
+	int32_t st = 0;
+	struct proc *a = spawn(PROC_PID_REAPER);
+	struct proc *c = spawn(a->pid);
+	assert_int_equal(proc_stopped(c, 15), -PROC_EINVAL);   /* not a stop signal */
+	assert_int_equal(proc_stopped(c, 0), 0);               /* not stopped: no change */
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WCONTINUED, &z, &st), 0);
+	assert_int_equal(proc_stopped(c, 19), 5);              /* CLD_STOPPED */
+	assert_int_equal(proc_wait_match(&t, a, -1, 0, &z, &st), 0);   /* no WUNTRACED */
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WUNTRACED | PROC_WNOWAIT, &z, &st),
+			 c->pid);
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WUNTRACED, &z, &st), c->pid);
+	assert_ptr_equal(z, c);
+	assert_true(WIFSTOPPED(st));
+	assert_int_equal(WSTOPSIG(st), 19);
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WUNTRACED, &z, &st), 0);  /* told once */
+	assert_int_equal(proc_stopped(c, 0), 6);               /* CLD_CONTINUED */
+	assert_int_equal(proc_wait_match(&t, a, c->pid, PROC_WUNTRACED, &z, &st), 0);
+	assert_int_equal(proc_wait_match(&t, a, c->pid, PROC_WCONTINUED, &z, &st), c->pid);
+	assert_true(WIFCONTINUED(st));
+	assert_int_equal(c->state, PROC_LIVE);
+	/* A zombie is reported before a change, and not without exits. */
+	proc_stopped(c, 20);
+	proc_end(&t, c, proc_status_exit(3));
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WUNTRACED | PROC_WNOEXITED, &z, &st), 0);
+	assert_int_equal(proc_wait_match(&t, a, -1, PROC_WUNTRACED, &z, &st), c->pid);
+	assert_true(WIFEXITED(st));
 }
 
 static void test_statuses(void **state)
@@ -296,11 +339,12 @@ static void test_random_calls(void **state)
 	(void)state;
 	for (unsigned step = 0; step < 200000; step++) {
 		struct proc *c = &t.p[rnd(PROC_MAX)], *z = NULL;
+		int32_t st = 0;
 		if (c->state != PROC_LIVE) {
 			proc_new(&t, PROC_PID_REAPER);  /* NULL when full */
 			continue;
 		}
-		switch (rnd(6)) {
+		switch (rnd(8)) {
 		case 0:
 			proc_new(&t, c->pid);
 			break;
@@ -308,7 +352,7 @@ static void test_random_calls(void **state)
 			proc_end(&t, c, proc_status_exit(rnd(256)));
 			break;
 		case 2:
-			if (proc_wait_match(&t, c, some_pid(), &z) > 0) {
+			if (proc_wait_match(&t, c, some_pid(), 0, &z, &st) > 0) {
 				assert_int_equal(z->ppid, c->pid);
 				assert_int_equal(z->state, PROC_ZOMBIE);
 				proc_free(z);
@@ -319,6 +363,19 @@ static void test_random_calls(void **state)
 			break;
 		case 4:
 			proc_setsid(&t, c);
+			break;
+		case 6:
+			proc_stopped(c, rnd(2) ? 19 : 0);
+			break;
+		case 7:
+			if (proc_wait_match(&t, c, some_pid(), PROC_WUNTRACED | PROC_WCONTINUED,
+					    &z, &st) > 0) {
+				assert_int_equal(z->ppid, c->pid);
+				if (z->state == PROC_ZOMBIE)
+					proc_free(z);
+				else
+					assert_true(WIFSTOPPED(st) || WIFCONTINUED(st));
+			}
 			break;
 		default:
 			proc_getpgid(&t, c, some_pid());
@@ -344,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup(test_setpgid_rules, setup),
 		cmocka_unit_test_setup(test_kill_targets, setup),
 		cmocka_unit_test_setup(test_sig_route, setup),
+		cmocka_unit_test_setup(test_stop_continue, setup),
 		cmocka_unit_test_setup(test_statuses, setup),
 		cmocka_unit_test_setup(test_random_calls, setup),
 	};

@@ -91,13 +91,14 @@ static void settle(void)
 		struct proc *p = &t->p[i], *z = NULL;
 		if (p->state != PROC_LIVE || !p->waiting)
 			continue;
-		int32_t r = proc_wait_match(t, p, p->wait_pid, &z);
+		int32_t status = 0;
+		int32_t r = proc_wait_match(t, p, p->wait_pid, p->wait_opts, &z, &status);
 		if (!r)
 			continue;
-		struct aion_msg m = { .w = { (uint64_t)(int64_t)r, r > 0 ? (uint64_t)z->status : 0, 0 } };
+		struct aion_msg m = { .w = { (uint64_t)(int64_t)r, (uint64_t)(uint32_t)status, 0 } };
 		aion_reply_to((aion_handle_t)p->wait_reply, &m);
 		p->waiting = false;
-		if (r > 0 && !(p->wait_opts & PROC_WNOWAIT))
+		if (r > 0 && z->state == PROC_ZOMBIE && !(p->wait_opts & PROC_WNOWAIT))
 			reap(p, z);
 	}
 }
@@ -121,10 +122,11 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 		reply(-PROC_ECHILD, 0);
 		return;
 	}
-	int32_t r = proc_wait_match(&procd_table, c, pid, &z);
+	int32_t status = 0;
+	int32_t r = proc_wait_match(&procd_table, c, pid, opts, &z, &status);
 	if (r > 0) {
-		reply(r, (uint64_t)z->status);
-		if (!(opts & PROC_WNOWAIT))
+		reply(r, (uint64_t)(uint32_t)status);
+		if (z->state == PROC_ZOMBIE && !(opts & PROC_WNOWAIT))
 			reap(c, z);
 		return;
 	}
@@ -171,7 +173,7 @@ static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
 	if (pid == -1 || pid == PROC_PID_REAPER)
 		return -PROC_EPERM;     /* "every process", and procd itself */
 	if (sig && proc_sig_action((int32_t)sig) == PROC_SIG_BAD)
-		return -PROC_EINVAL;    /* stop signals: with job control */
+		return -PROC_EINVAL;
 	bool any = false;
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		struct proc *p = &procd_table.p[i];
@@ -339,7 +341,11 @@ static void serve(const struct aion_msg *m)
 	case PROC_SIGSTATE:
 		c->sig_caught = m->w[0];
 		c->sig_ignored = m->w[1];
+		c->nocldstop = m->w[2] & PROC_SIG_NOCLDSTOP;
 		reply(0, 0);
+		return;
+	case PROC_STOPPED:
+		reply(procd_stopped(c, m->w[0]), 0);
 		return;
 	case PROC_SIGINFO: {
 		uint64_t what = 0;

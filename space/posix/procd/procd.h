@@ -64,6 +64,8 @@ bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32
 		  bool cut_wait);
 /* SIGCHLD to child's parent if it catches it; status: the child's. */
 void procd_child_ended(const struct proc *child, int32_t status);
+/* PROC_STOPPED: c's layer stopped (sig) or continued (0); SIGCHLD to its parent. */
+int64_t procd_stopped(struct proc *c, uint64_t sig);
 /* PROC_ALARM for c: the ns that were left (*old_every: the interval). */
 int64_t procd_alarm(struct proc *c, uint64_t first, uint64_t every, bool read_only,
 		    uint64_t *old_every);

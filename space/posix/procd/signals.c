@@ -7,6 +7,8 @@
 #include "procd.h"
 
 #define SIG_CHLD        17
+#define SIG_CONT        18
+#define SIG_MAX         64
 #define CLD_EXITED      1               /* Linux's si_code values */
 #define CLD_KILLED      2
 
@@ -43,6 +45,22 @@ void procd_child_ended(const struct proc *child, int32_t status)
 	bool killed = (status & 0x7f) != 0;
 	procd_signal(parent, SIG_CHLD, child->pid, killed ? CLD_KILLED : CLD_EXITED,
 		     killed ? status & 0x7f : (status >> 8) & 0xff, false);
+}
+
+int64_t procd_stopped(struct proc *c, uint64_t sig)
+{
+	if (sig > SIG_MAX)
+		return -PROC_EINVAL;
+	int32_t code = proc_stopped(c, (int32_t)sig);
+	if (code < 0)
+		return code;
+	if (code)
+		aion_printf("procd: pid=%d %s sig=%d", c->pid,
+			    sig ? "stopped" : "continued", sig ? (int)sig : SIG_CONT);
+	struct proc *parent = proc_live(&procd_table, c->ppid);
+	if (code && parent && (parent->sig_caught & (1ull << (SIG_CHLD - 1))) && !parent->nocldstop)
+		procd_signal(parent, SIG_CHLD, c->pid, code, sig ? (int32_t)sig : SIG_CONT, false);
+	return 0;
 }
 
 int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what)

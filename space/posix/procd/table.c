@@ -119,7 +119,7 @@ static bool wait_names(const struct proc *caller, int32_t pid_arg, const struct 
 }
 
 int32_t proc_wait_match(struct proc_table *t, const struct proc *caller, int32_t pid_arg,
-			struct proc **out)
+			uint32_t opts, struct proc **out, int32_t *status)
 {
 	bool any = false;
 
@@ -127,13 +127,43 @@ int32_t proc_wait_match(struct proc_table *t, const struct proc *caller, int32_t
 		struct proc *c = &t->p[i];
 		if (!wait_names(caller, pid_arg, c))
 			continue;
-		if (c->state == PROC_ZOMBIE) {
-			*out = c;
-			return c->pid;
-		}
 		any = true;
+		if (c->state == PROC_ZOMBIE && !(opts & PROC_WNOEXITED))
+			*status = c->status;
+		else if (c->state == PROC_LIVE && c->change == PROC_CHANGE_STOPPED &&
+			 (opts & PROC_WUNTRACED))
+			*status = 0x7f | c->stop_sig << 8;
+		else if (c->state == PROC_LIVE && c->change == PROC_CHANGE_CONTINUED &&
+			 (opts & PROC_WCONTINUED))
+			*status = 0xffff;
+		else
+			continue;
+		if (c->state == PROC_LIVE && !(opts & PROC_WNOWAIT))
+			c->change = PROC_CHANGE_NONE;
+		*out = c;
+		return c->pid;
 	}
 	return any ? 0 : -PROC_ECHILD;
+}
+
+#define CLD_STOPPED     5
+#define CLD_CONTINUED   6
+
+int32_t proc_stopped(struct proc *p, int32_t sig)
+{
+	if (sig) {
+		if (proc_sig_action(sig) != PROC_SIG_STOP)
+			return -PROC_EINVAL;
+		p->stopped = true;
+		p->stop_sig = sig;
+		p->change = PROC_CHANGE_STOPPED;
+		return CLD_STOPPED;
+	}
+	if (!p->stopped)
+		return 0;
+	p->stopped = false;
+	p->change = PROC_CHANGE_CONTINUED;
+	return CLD_CONTINUED;
 }
 
 bool proc_kill_names(const struct proc *caller, int32_t pid_arg, const struct proc *p)
@@ -161,7 +191,7 @@ enum proc_sig_action proc_sig_action(int32_t sig)
 	case SIG_TSTP:
 	case SIG_TTIN:
 	case SIG_TTOU:
-		return PROC_SIG_BAD;    /* stopping: with job control */
+		return PROC_SIG_STOP;
 	default:
 		return sig >= 1 && sig <= SIG_MAX ? PROC_SIG_END : PROC_SIG_BAD;
 	}
@@ -173,11 +203,14 @@ enum proc_sig_route proc_sig_route(const struct proc *p, int32_t sig)
 
 	if (sig == 9)                   /* SIGKILL: never caught, never held */
 		return PROC_ROUTE_END;
+	if (sig == SIG_CONT)            /* even ignored: a stopped layer goes on */
+		return PROC_ROUTE_SEND;
 	if (p->sig_ignored & bit)
 		return PROC_ROUTE_DROP;
 	if (p->sig_caught & bit)
 		return PROC_ROUTE_SEND;
-	return proc_sig_action(sig) == PROC_SIG_END ? PROC_ROUTE_SEND : PROC_ROUTE_DROP;
+	enum proc_sig_action a = proc_sig_action(sig);
+	return a == PROC_SIG_END || a == PROC_SIG_STOP ? PROC_ROUTE_SEND : PROC_ROUTE_DROP;
 }
 
 /* pid 0 is the caller; else any process (live or zombie). */

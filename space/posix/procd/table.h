@@ -42,6 +42,12 @@ struct proc {
 	 * sent each delivered one (pid, 0 procd itself; kept while its bit
 	 * is in sig_kept) with si_code | status << 32 */
 	uint64_t sig_caught, sig_ignored, sig_kept;
+	bool nocldstop;                 /* SIGCHLD's SA_NOCLDSTOP */
+	/* job control (PROC_STOPPED): stopped now, by which signal, and the
+	 * change its parent's wait has not been told yet */
+	bool stopped;
+	int32_t stop_sig;
+	enum proc_change { PROC_CHANGE_NONE, PROC_CHANGE_STOPPED, PROC_CHANGE_CONTINUED } change;
 	int32_t sig_from[64];
 	uint64_t sig_what[64];
 	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
@@ -85,24 +91,33 @@ void proc_free(struct proc *p);
 
 /*
  * WAIT4's matching for caller (pid_arg and options as in aion/proc.h):
- * > 0 the pid of a matching zombie (*out), 0 matching children all live,
- * -PROC_ECHILD none matches.
+ * > 0 the pid of a matching child (*out) to report with *status: a
+ * zombie, or (WUNTRACED, WCONTINUED) one whose stop or continue its
+ * parent has not been told yet; 0 matching children, none to report;
+ * -PROC_ECHILD none matches. A reported change is then forgotten
+ * (unless WNOWAIT); a zombie is the caller's to free.
  */
 int32_t proc_wait_match(struct proc_table *t, const struct proc *caller, int32_t pid_arg,
-			struct proc **out);
+			uint32_t opts, struct proc **out, int32_t *status);
+
+/* PROC_STOPPED for p: sig a stop signal, or 0 (continued). Returns the
+ * si_code of the SIGCHLD its parent gets (CLD_STOPPED, CLD_CONTINUED),
+ * 0 for none (no change, or -PROC_EINVAL: not a stop signal). */
+int32_t proc_stopped(struct proc *p, int32_t sig);
 
 /* KILL's target set: does pid_arg (as in aion/proc.h) name p for caller? */
 bool proc_kill_names(const struct proc *caller, int32_t pid_arg, const struct proc *p);
 
 /* What a signal's default action does. */
-enum proc_sig_action { PROC_SIG_END, PROC_SIG_IGNORE, PROC_SIG_BAD };
+enum proc_sig_action { PROC_SIG_END, PROC_SIG_IGNORE, PROC_SIG_STOP, PROC_SIG_BAD };
 enum proc_sig_action proc_sig_action(int32_t sig);
 
 /*
- * What KILL does with sig (1..64, not a stop signal) for live p, from
- * the sets p told (PROC_SIGSTATE): DROP it (ignored, or its default does
- * nothing and it is not caught), SEND it to p's POSIX layer (caught, or
- * its default ends p: the layer may hold it while masked), END p (SIGKILL).
+ * What KILL does with sig (1..64) for live p, from the sets p told
+ * (PROC_SIGSTATE): DROP it (ignored, or its default does nothing and it
+ * is not caught), SEND it to p's POSIX layer (caught, or its default ends
+ * or stops p: the layer may hold it while masked; SIGCONT always, so a
+ * stopped layer goes on), END p (SIGKILL).
  */
 enum proc_sig_route { PROC_ROUTE_DROP, PROC_ROUTE_SEND, PROC_ROUTE_END };
 enum proc_sig_route proc_sig_route(const struct proc *p, int32_t sig);
