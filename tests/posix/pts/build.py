@@ -11,9 +11,8 @@ build-failed: first error line`. Shell tests (.sh) are listed as `script`
 (they need a shell on the node). Other .c files (testfrmw.c,
 threads_scenarii.c) are parts the tests #include, not tests. Exits 0 when it wrote the index: a test
 that does not build is a result (docs/posix.md lists them), not an
-error of the build. OUTDIR/out.txt names the interfaces marked `out`:
-left out of the pass rate (docs/posix.md says why), their tests built
-and run all the same, and their figures shown apart."""
+error of the build. bench/pts-host runs it with the host's musl-gcc
+(SYSROOT and POSIXLIB then unused) for the reference."""
 import concurrent.futures
 import os
 import re
@@ -23,17 +22,17 @@ import sys
 from pathlib import Path
 
 
-MARKS = {"ci", "out"}
+MARKS = {"ci"}
 
 
 def interfaces(path):
-    """(name, its marks) for each line `NAME [ci|out]`."""
+    """(name, its marks) for each line `NAME [ci]`."""
     for ln in Path(path).read_text().splitlines():
         words = ln.split("#")[0].split()
         if words:
             marks = set(words[1:])
-            if not marks <= MARKS or marks == MARKS:
-                sys.exit(f"build.py: {ln!r}: marks are `ci` or `out`, not both")
+            if not marks <= MARKS:
+                sys.exit(f"build.py: {ln!r}: the one mark is `ci`")
             yield words[0], marks
 
 
@@ -57,12 +56,10 @@ def main():
     shutil.rmtree(outdir, ignore_errors=True)
     jobs = []
     lines = []
-    ci, out = set(), []
+    ci = set()
     for iface, marks in interfaces(ifaces):
         if "ci" in marks:
             ci.add(iface)
-        if "out" in marks:
-            out.append(iface)
         d = pts / "conformance" / "interfaces" / iface
         if not d.is_dir():
             sys.exit(f"build.py: no interface {iface} in {pts}")
@@ -78,7 +75,6 @@ def main():
     (outdir / "index.txt").write_text("".join(f"{n} {v}\n" for n, v in lines))
     (outdir / "ci.txt").write_text("".join(f"{n} {v}\n" for n, v in lines
                                            if n.split("/")[0] in ci))
-    (outdir / "out.txt").write_text("".join(f"{i}\n" for i in sorted(out)))
     count = {}
     for _, v in lines:
         k = v.split(":")[0]
