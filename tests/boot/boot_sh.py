@@ -13,8 +13,9 @@ three, `$(...)`, `sh -c` with its status, `&` and `wait`; a program
 that faults ends alone (139); `ps` (/bin/ps, procd's PROC_LIST) lists a
 background `sleep 5` with the shell as its parent, itself likewise, and
 the shell with procd (pid 1) as its parent; ^C of `sleep 30 | cat` ends
-both commands and the shell goes on (130); `exit 7` ends the shell, whose
-exit code utest reports.
+both commands and the shell goes on (130); ^Z of it stops both (the
+shell says Stopped, 148), `fg` continues it, ^C ends it; `exit 7` ends
+the shell, whose exit code utest reports.
 
 posix-sh-console (mode `console`): a node booted as every node is; the
 built-in shell's `sh` command starts busybox's shell on the console, the
@@ -160,6 +161,42 @@ def crash_and_interrupt(node, kb, pos):
     return pos
 
 
+def job_control(node, kb, pos):
+    """^Z of a running pipeline stops both its commands (SIGTSTP to the
+    foreground group; each process's layer stops and tells procd, whose
+    WAIT4 with WUNTRACED tells the shell): the shell says Stopped, $? is
+    148, `jobs` lists it; `fg` continues it (SIGCONT) in the foreground,
+    and ^C then ends it (130)."""
+    kb.type(b"sleep 30 | cat\r")
+    for _ in range(2):
+        pos = node.wait_for(r"procd: (?:procd: )?exec pid=\d+", STEP_TIMEOUT_S, pos=pos).end()
+    kb.type(b"\x1a")
+    node.wait_for(r"serial: tty: signal=20 pgrp=\d+ result=0", STEP_TIMEOUT_S, pos=pos)
+    for _ in range(2):
+        pos = node.wait_for(r"procd: (?:procd: )?pid=\d+ stopped sig=20", STEP_TIMEOUT_S,
+                            pos=pos).end()
+    # The terminal echoed ^Z (ECHOCTL) on the line the shell's goes on.
+    pos = node.wait_for(r"serial: (?:\^Z)?\[1\]\+ +Stopped +sleep 30 \| cat\r?$",
+                        STEP_TIMEOUT_S, pos=pos).end()
+    kb.type(b"echo stopped=$?; jobs\r")
+    pos = node.wait_for(r"serial: stopped=148\r?$", STEP_TIMEOUT_S, pos=pos).end()
+    pos = node.wait_for(r"serial: \[1\]\+ +Stopped +sleep 30 \| cat\r?$", STEP_TIMEOUT_S,
+                        pos=pos).end()
+    kb.type(b"fg\r")
+    for _ in range(2):
+        pos = node.wait_for(r"procd: (?:procd: )?pid=\d+ continued sig=18", STEP_TIMEOUT_S,
+                            pos=pos).end()
+    kb.type(b"\x03")
+    end = pos
+    for _ in range(2):
+        end = node.wait_for(r"procd: (?:procd: )?end pid=\d+ status=0x2\r?$", STEP_TIMEOUT_S,
+                            pos=end).end()
+    kb.type(b"echo back=$?\r")
+    pos = node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
+    print("sh: ^Z stopped the pipeline (148, jobs lists it), fg continued it, ^C ended it (130)")
+    return pos
+
+
 def test(iso):
     with bootlib.booted(iso, cmdline_extra="aion.test=posixsh") as node:
         node.wait_for(r"serial: ready port=", 30)
@@ -168,7 +205,8 @@ def test(iso):
             pos = node.wait_for(r"procd: started pid=2 program=run", STEP_TIMEOUT_S).end()
             pos = run_commands(node, kb, pos)
             pos = ps_lists(node, kb, pos)
-            crash_and_interrupt(node, kb, pos)
+            pos = crash_and_interrupt(node, kb, pos)
+            job_control(node, kb, pos)
             kb.type(b"exit 7\r")
             v = node.wait_for(r"utest: test posixsh (ok|FAIL)\b.*", STEP_TIMEOUT_S)
             print(line_at(node.text, v))
