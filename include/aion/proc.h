@@ -106,7 +106,8 @@ enum proc_call {
 	/* 15: reserved for exec and spawn */
 	/*
 	 * Signals (docs/posix.md "Signals"). w0 the signals the caller
-	 * catches, w1 those it ignores (bit s-1: signal s), w2
+	 * catches (those whose default does nothing are enough: procd sends
+	 * the others anyway), w1 those it ignores (bit s-1: signal s), w2
 	 * PROC_SIG_NOCLDSTOP (SIGCHLD's SA_NOCLDSTOP: no SIGCHLD when a child
 	 * stops or continues). KILL then drops
 	 * an ignored signal, and one whose default is to do nothing unless

@@ -62,14 +62,21 @@ static void bump(volatile uint32_t *c)
 	__atomic_add_fetch(c, 1, __ATOMIC_SEQ_CST);
 }
 
-/* procd learns which signals we catch or ignore when that changes. */
+/*
+ * procd learns which signals we ignore, and which of those whose default
+ * does nothing we catch, when that changes: it drops the others' sends.
+ * Catching any other signal changes nothing for procd (it sends those
+ * anyway), so such a sigaction makes no call: a call blocks, and a
+ * thread that installs two handlers must not take the second signal
+ * between them (on Linux the window is a system call's).
+ */
 static void tell_procd(void)
 {
 	uint64_t caught = 0, ignored = 0;
 	for (int s = 1; s <= SIG_COUNT; s++) {
 		if (acts[s].handler == SIG_IGN)
 			ignored |= BIT(s);
-		else if (acts[s].handler != SIG_DFL)
+		else if (acts[s].handler != SIG_DFL && (BIT(s) & DEFAULT_NOTHING))
 			caught |= BIT(s);
 	}
 	uint64_t flags = acts[SIGCHLD].flags & SA_NOCLDSTOP ? PROC_SIG_NOCLDSTOP : 0;
