@@ -378,6 +378,8 @@ static void serve(const struct aion_msg *m)
 	}
 }
 
+uint64_t procd_quota = PROCD_QUOTA_MIN;
+
 int64_t aion_main(uint64_t arg)
 {
 	const struct aion_startup *st = (const struct aion_startup *)arg;
@@ -386,6 +388,12 @@ int64_t aion_main(uint64_t arg)
 
 	char args[AION_ARGS_MAX] = "";
 
+	struct aion_unit_info self;
+	if (!aion_unit_info(AION_HANDLE_SELF, &self)) {
+		uint64_t q = self.quota_frames / 12;
+		procd_quota = q < PROCD_QUOTA_MIN ? PROCD_QUOTA_MIN :
+			      q > PROCD_QUOTA_MAX ? PROCD_QUOTA_MAX : q;
+	}
 	/* Our argv is the first process's: its first word names the image. */
 	if (arg == AION_STARTUP_VADDR && st->magic == AION_STARTUP_MAGIC) {
 		memcpy(args, st->args, sizeof(args) - 1);

@@ -10,7 +10,16 @@
 #include "table.h"
 
 #define PROCD_PRIO      100             /* every process's priority, and its maximum */
-#define PROCD_QUOTA     512             /* frames of a process procd starts (2 MiB) */
+/*
+ * Frames of a process procd starts: a twelfth of procd's own quota, at
+ * least 512 (2 MiB: what the tests' 24 MiB procd gives), at most 8192
+ * (32 MiB). Each is carved from procd's quota, so a larger share means
+ * fewer processes at once; a node that gives procd more (the PTS ISO's
+ * 192 MiB) gives its processes room for many threads' stacks.
+ */
+#define PROCD_QUOTA_MIN 512
+#define PROCD_QUOTA_MAX 8192
+extern uint64_t procd_quota;
 
 extern struct proc_table procd_table;
 extern aion_handle_t procd_ep;

@@ -158,7 +158,7 @@ int32_t procd_spawn(const struct procd_image *img, int32_t ppid, const char *arg
 	procd_set_cmd(p->cmd, args, strlen(args));
 	struct aion_spawn sp = {
 		.name = img->name, .image = img->start, .image_size = (size_t)(img->end - img->start),
-		.quota_frames = PROCD_QUOTA, .max_prio = PROCD_PRIO, .prio = PROCD_PRIO,
+		.quota_frames = procd_quota, .max_prio = PROCD_PRIO, .prio = PROCD_PRIO,
 		.startup = &st, .no_start = 1, .stack_pages = PROC_STACK_PAGES,
 	};
 	aion_handle_t u, t;
