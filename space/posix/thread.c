@@ -182,6 +182,28 @@ long __aion_thread_signal(long tid, uint64_t bits, bool cancel)
 	return r;
 }
 
+/* A thread's CPU time, the caller's or a sibling's; -EINVAL: none such. */
+int __aion_thread_cpu_ns(long tid, uint64_t *ns)
+{
+	struct aion_thread_info info;
+	int64_t err = -AION_ENOENT;
+	if (tid == __aion_gettid()) {
+		err = aion_thread_info(AION_HANDLE_SELF, &info);
+	} else {
+		table_lock();
+		for (unsigned i = 0; i < THREADS_MAX; i++)
+			if (threads[i].tid == tid && threads[i].h) {
+				err = aion_thread_info(threads[i].h, &info);
+				break;
+			}
+		table_unlock();
+	}
+	if (err)
+		return -EINVAL;
+	*ns = info.cpu_ns;
+	return 0;
+}
+
 /* Every sibling's upcall runs (a stop: each waits there). */
 void __aion_thread_ring_all(void)
 {

@@ -45,6 +45,24 @@ static int process_cpu_ns(uint64_t *ns)
 	return 0;
 }
 
+/*
+ * The CPU clocks clock_getcpuclockid and pthread_getcpuclockid name, in
+ * Linux's encoding: ~pid << 3 | 2 (a process's), ~tid << 3 | 6 (a
+ * thread's); pid 0 is the caller. Ours and our threads' (thread.c's
+ * table); another process's: -EINVAL (procd keeps none to read).
+ */
+static int cpu_clock_ns(long clock, uint64_t *ns)
+{
+	long id = ~(clock >> 3);
+	if ((clock & 3) != 2)
+		return -EINVAL;         /* the PROF and VIRT kinds: not kept */
+	if (clock & 4)
+		return __aion_thread_cpu_ns(id ? id : __aion_gettid(), ns);
+	if (id && id != __aion_getpid())
+		return -EINVAL;
+	return process_cpu_ns(ns);
+}
+
 static int clock_ns(long clock, uint64_t *ns)
 {
 	switch (clock) {
@@ -67,8 +85,8 @@ static int clock_ns(long clock, uint64_t *ns)
 		*ns = info.cpu_ns;
 		return 0;
 	}
-	default:                        /* other threads' and processes' clocks: docs */
-		return -EINVAL;
+	default:
+		return clock < 0 ? cpu_clock_ns(clock, ns) : -EINVAL;
 	}
 }
 

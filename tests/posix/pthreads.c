@@ -77,6 +77,23 @@ static void *self_id(void *arg)
 	return NULL;
 }
 
+/* Spins until its own CPU clock says 20 ms (or gives up): 1 if it did. */
+static void *spin(void *arg)
+{
+	(void)arg;
+	clockid_t c;
+	if (pthread_getcpuclockid(pthread_self(), &c))
+		return NULL;
+	for (long i = 0; i < 2000000000L; i++) {
+		struct timespec t;
+		if (clock_gettime(c, &t))
+			return NULL;
+		if (t.tv_sec > 0 || t.tv_nsec >= 20000000L)
+			return (void *)1;
+	}
+	return NULL;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -154,5 +171,22 @@ int main(void)
 	pthread_create(&w, NULL, self_id, &id);
 	printf("detach: %s\n", en(pthread_detach(w)));
 	usleep(20000);
+
+	/* CPU clocks: a thread's own (pthread_getcpuclockid), read by it and
+	 * by main while it lives, and the process's (clock_getcpuclockid). */
+	pthread_create(&w, NULL, spin, NULL);
+	clockid_t wc, pc;
+	int e1 = pthread_getcpuclockid(w, &wc);
+	struct timespec t1;
+	int r1 = clock_gettime(wc, &t1);
+	pthread_join(w, &v);
+	int e2 = clock_getcpuclockid(0, &pc);
+	struct timespec t2;
+	int r2 = clock_gettime(pc, &t2);
+	long long pns = (long long)t2.tv_sec * 1000000000LL + t2.tv_nsec;
+	printf("thread cpu clock: %s, read by main %d, reached 20 ms in the thread: %s\n", en(e1),
+	       r1, v ? "yes" : "no");
+	printf("process cpu clock: %s, read %d, at least 20 ms: %s\n", en(e2), r2,
+	       pns >= 20000000LL ? "yes" : "no");
 	return 0;
 }
