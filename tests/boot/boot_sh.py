@@ -131,6 +131,20 @@ def ps_lists(node, kb, pos):
     return done.end()
 
 
+def interrupt_pipeline(node, kb, pos):
+    """^C of the two-command pipeline running in the foreground: SIGINT
+    to its group ends both (status 0x2), and the shell's $? is 130."""
+    kb.type(b"\x03")
+    # The terminal's line and procd's ends may come in either order.
+    node.wait_for(r"serial: tty: signal=2 pgrp=\d+ result=0", STEP_TIMEOUT_S, pos=pos)
+    end = pos
+    for _ in range(2):
+        end = node.wait_for(r"procd: (?:procd: )?end pid=\d+ status=0x2\r?$", STEP_TIMEOUT_S,
+                            pos=end).end()
+    kb.type(b"echo back=$?\r")
+    return node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
+
+
 def crash_and_interrupt(node, kb, pos):
     """A program that faults ends alone (the shell reports SIGSEGV, 139);
     one that faults holding a pipe's write end releases it: `cat` reading
@@ -147,15 +161,7 @@ def crash_and_interrupt(node, kb, pos):
     kb.type(b"sleep 30 | cat\r")
     for _ in range(2):          # both commands run: each an exec of busybox
         pos = node.wait_for(r"procd: (?:procd: )?exec pid=\d+", STEP_TIMEOUT_S, pos=pos).end()
-    kb.type(b"\x03")
-    # The terminal's line and procd's ends may come in either order.
-    node.wait_for(r"serial: tty: signal=2 pgrp=\d+ result=0", STEP_TIMEOUT_S, pos=pos)
-    end = pos
-    for _ in range(2):
-        end = node.wait_for(r"procd: (?:procd: )?end pid=\d+ status=0x2\r?$", STEP_TIMEOUT_S,
-                            pos=end).end()
-    kb.type(b"echo back=$?\r")
-    pos = node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
+    pos = interrupt_pipeline(node, kb, pos)
     print("sh: a crash ended only itself (139), `crash | cat` ended (rc=0); "
           "^C ended the pipeline (130)")
     return pos
@@ -186,13 +192,7 @@ def job_control(node, kb, pos):
     for _ in range(2):
         pos = node.wait_for(r"procd: (?:procd: )?pid=\d+ continued sig=18", STEP_TIMEOUT_S,
                             pos=pos).end()
-    kb.type(b"\x03")
-    end = pos
-    for _ in range(2):
-        end = node.wait_for(r"procd: (?:procd: )?end pid=\d+ status=0x2\r?$", STEP_TIMEOUT_S,
-                            pos=end).end()
-    kb.type(b"echo back=$?\r")
-    pos = node.wait_for(r"serial: back=130\r?$", STEP_TIMEOUT_S, pos=pos).end()
+    pos = interrupt_pipeline(node, kb, pos)
     print("sh: ^Z stopped the pipeline (148, jobs lists it), fg continued it, ^C ended it (130)")
     return pos
 
