@@ -22,6 +22,7 @@
 #include "aion/upcall.h"
 #include "libaion/sys.h"
 #include "posix.h"
+#include "sigfault.h"
 
 #define SIG_COUNT       64
 #define BIT(s)          (1ull << ((s) - 1))
@@ -115,6 +116,39 @@ static void fill_context(ucontext_t *uc, const struct aion_upcall_context *c, ui
 	g[REG_RSP] = (greg_t)c->rsp; g[REG_RIP] = (greg_t)c->rip; g[REG_EFL] = (greg_t)c->rflags;
 }
 
+/*
+ * Runs the caught sig's handler a (acts[sig] as it was) with sa_mask and
+ * sig added to the mask; si: its info, or NULL to fill it (local: raised
+ * here). The one path of act() and __aion_sig_sync.
+ */
+static void call_handler(int sig, struct ksigaction a, const siginfo_t *si, bool local,
+			 const struct aion_upcall_context *ctx)
+{
+	uint64_t old = mask;
+	mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	if (a.flags & SA_RESETHAND) {
+		acts[sig].handler = SIG_DFL;
+		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
+		tell_procd();
+	}
+	bump(&__aion_sig_handled);
+	if (!(a.flags & SA_RESTART))
+		bump(&__aion_sig_intr);
+	if (a.flags & SA_SIGINFO) {
+		siginfo_t info;
+		ucontext_t uc;
+		if (si)
+			info = *si;
+		else
+			fill_info(sig, local, &info);
+		fill_context(&uc, ctx, old);
+		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &info, &uc);
+	} else {
+		a.handler(sig);
+	}
+	mask = old;
+}
+
 /* Acts on one signal taken off the pending set. */
 static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 {
@@ -127,26 +161,25 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 			__aion_sig_exit(sig);
 		return;
 	}
-	uint64_t old = mask;
-	mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
-	if (a.flags & SA_RESETHAND) {
-		acts[sig].handler = SIG_DFL;
-		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
-		tell_procd();
-	}
-	bump(&__aion_sig_handled);
-	if (!(a.flags & SA_RESTART))
-		bump(&__aion_sig_intr);
-	if (a.flags & SA_SIGINFO) {
-		siginfo_t si;
-		ucontext_t uc;
-		fill_info(sig, local, &si);
-		fill_context(&uc, ctx, old);
-		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &si, &uc);
-	} else {
-		a.handler(sig);
-	}
-	mask = old;
+	call_handler(sig, a, NULL, local, ctx);
+}
+
+/*
+ * A signal the calling thread's own instruction caused (sigfault.c): its
+ * handler runs now, on this thread; false (nothing done) when it is
+ * blocked, ignored or the default, which end the process (Linux). Upcalls
+ * are unmasked first, as run_pending does, so a handler that siglongjmps
+ * away leaves nothing masked.
+ */
+bool __aion_sig_sync(int sig, const siginfo_t *si, const struct aion_upcall_context *ctx)
+{
+	struct ksigaction a = acts[sig];
+
+	if ((mask & BIT(sig)) || a.handler == SIG_IGN || a.handler == SIG_DFL)
+		return false;
+	aion_upcall_return(NULL);
+	call_handler(sig, a, si, false, ctx);
+	return true;
 }
 
 /* Every pending signal the mask lets through; each is taken once, even
@@ -175,6 +208,10 @@ bool __aion_cancel_woken(void)
 
 void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 {
+	if (ctx->fault) {
+		__aion_sig_fault(ctx);  /* sigfault.c; a fault's bits are 0 */
+		return;
+	}
 	/* musl's cancel signal only wakes a blocked thread (thread.c's
 	 * cancel_wake): its flag acts at the next cancellation point. */
 	if (bits & BIT(POSIX_SIGCANCEL))
@@ -204,7 +241,7 @@ void __aion_sig_start(int forked)
 		local_info = 0;
 	}
 	if (__aion_proc_ep) {
-		aion_upcall_set((uint64_t)__aion_sig_entry);
+		aion_upcall_set((uint64_t)__aion_sig_entry, AION_UPCALL_FAULTS);
 		tell_procd();           /* what an exec or spawn kept ignored */
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <time.h>
+#include "aion/upcall.h"
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -242,7 +243,7 @@ _Noreturn void __aion_clone_run(struct clone_start *st)
 {
 	self.tid = st->tid;
 	self.ctid = st->ctid;
-	aion_upcall_set((uint64_t)__aion_sig_entry);    /* a cancel's wake */
+	aion_upcall_set((uint64_t)__aion_sig_entry, AION_UPCALL_FAULTS); /* a cancel's wake; faults */
 	__aion_thread_exit(st->fn(st->arg));
 }
 
