@@ -131,9 +131,6 @@ static void call_handler(int sig, struct ksigaction a, const siginfo_t *si, bool
 		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
 		tell_procd();
 	}
-	bump(&__aion_sig_handled);
-	if (!(a.flags & SA_RESTART))
-		bump(&__aion_sig_intr);
 	if (a.flags & SA_SIGINFO) {
 		siginfo_t info;
 		ucontext_t uc;
@@ -161,6 +158,11 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 			__aion_sig_exit(sig);
 		return;
 	}
+	/* Waits and blocking calls learn a handler ran (a fault's handler,
+	 * __aion_sig_sync, interrupts nothing: the thread was running). */
+	bump(&__aion_sig_handled);
+	if (!(a.flags & SA_RESTART))
+		bump(&__aion_sig_intr);
 	call_handler(sig, a, NULL, local, ctx);
 }
 
