@@ -2,7 +2,9 @@
  * posix-diff (faults): a process's own faults as signals, the same lines
  * on Linux and on Aion. A SIGSEGV handler that siglongjmps away after a
  * write to a PROT_READ page (SEGV_ACCERR) and a read of an munmapped one
- * (SEGV_MAPERR), each with si_addr; SIGBUS past a file mapping's end;
+ * (SEGV_MAPERR), each with si_addr; a handler that mprotects a
+ * PROT_NONE page and returns, so the write runs again and lands
+ * (SEGV_ACCERR); SIGBUS past a file mapping's end;
  * SIGILL from ud2; SIGFPE from an integer division by zero; the mask
  * restored after each jump; SA_RESETHAND (the second fault ends the
  * child); and forked children that fault with SIGSEGV blocked or with no
@@ -93,6 +95,35 @@ static void read_unmapped(void)
 	munmap(p, 4096);
 }
 
+/* A handler that opens the page and returns: the write runs again and
+ * lands. volatile: the address must be stored before the write faults. */
+static char *volatile reserved;
+
+static void open_page(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_addr = si->si_addr;
+	handled++;
+	mprotect(reserved, 4096, PROT_READ | PROT_WRITE);
+}
+
+static void fix_and_return(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = open_page;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	reserved = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	((volatile char *)reserved)[10] = 42;
+	int value = ((volatile char *)reserved)[10];
+	printf("PROT_NONE written after the handler: %d\n", value);
+	report("PROT_NONE", 0, reserved + 10);
+	munmap(reserved, 4096);
+}
+
 static void past_eof(void)
 {
 	int fd = open(FILE_NAME, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -166,6 +197,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	write_readonly();
 	read_unmapped();
+	fix_and_return();
 	past_eof();
 	illegal();
 	divide();
