@@ -29,6 +29,7 @@
 #include "aion/proc.h"
 #include "aion/vfs.h"
 #include "libaion/sys.h"
+#include "faultsig.h"
 #include "posix.h"
 
 #define PAGE            4096ul
@@ -568,6 +569,6 @@ int __aion_mem_fault_kind(uintptr_t addr)
 {
 	for (unsigned i = 0; i < nregions; i++)
 		if (regions[i].start <= addr && regions[i].end > addr)
-			return regions[i].past_eof ? POSIX_MEM_PAST_EOF : POSIX_MEM_MAPPED;
-	return area_end(addr) != addr ? POSIX_MEM_MAPPED : POSIX_MEM_UNMAPPED;
+			return regions[i].past_eof ? FAULT_MEM_PAST_EOF : FAULT_MEM_MAPPED;
+	return area_end(addr) != addr ? FAULT_MEM_MAPPED : FAULT_MEM_UNMAPPED;
 }
