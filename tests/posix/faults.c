@@ -28,21 +28,26 @@ static void *volatile got_addr;
 /* Low addresses no process maps (volatile: the compiler cannot see them). */
 static char *volatile low_a = (char *)8, *volatile low_b = (char *)16;
 
-static void on_fault(int sig, siginfo_t *si, void *uc)
+static void note(int sig, const siginfo_t *si)
 {
-	(void)uc;
 	got_sig = sig;
 	got_code = si->si_code;
 	got_addr = si->si_addr;
 	handled++;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	note(sig, si);
 	siglongjmp(back, 1);
 }
 
-static void catch(int sig, int flags)
+static void catch(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
+	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO | flags;
 	sigaction(sig, &sa, NULL);
 }
@@ -76,7 +81,7 @@ static void report(const char *what, int jumped, void *want)
 static void write_readonly(void)
 {
 	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	catch(SIGSEGV, 0);
+	catch(SIGSEGV, on_fault, 0);
 	int jumped = sigsetjmp(back, 1);
 	if (!jumped)
 		*(volatile char *)p = 1;
@@ -102,20 +107,13 @@ static char *volatile reserved;
 static void open_page(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	got_sig = sig;
-	got_code = si->si_code;
-	got_addr = si->si_addr;
-	handled++;
+	note(sig, si);
 	mprotect(reserved, 4096, PROT_READ | PROT_WRITE);
 }
 
 static void fix_and_return(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = open_page;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, NULL);
+	catch(SIGSEGV, open_page, 0);
 	reserved = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	((volatile char *)reserved)[10] = 42;
 	int value = ((volatile char *)reserved)[10];
@@ -133,7 +131,7 @@ static void past_eof(void)
 	char *p = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	printf("file: wrote %zd, mapped %s\n", n, p == MAP_FAILED ? "no" : "yes");
-	catch(SIGBUS, 0);
+	catch(SIGBUS, on_fault, 0);
 	char first = p[99], tail = p[100];
 	int jumped = sigsetjmp(back, 1);
 	if (!jumped)
@@ -146,7 +144,7 @@ static void past_eof(void)
 
 static void illegal(void)
 {
-	catch(SIGILL, 0);
+	catch(SIGILL, on_fault, 0);
 	int jumped = sigsetjmp(back, 1);
 	if (!jumped)
 		__asm__ volatile("ud2");
@@ -156,7 +154,7 @@ static void illegal(void)
 static void divide(void)
 {
 	volatile int a = 7, b = 0;
-	catch(SIGFPE, 0);
+	catch(SIGFPE, on_fault, 0);
 	int jumped = sigsetjmp(back, 1);
 	if (!jumped)
 		a = a / b;
@@ -171,14 +169,14 @@ static void child_fault(const char *what, int how)
 	if (pid == 0) {
 		if (how == 1) {
 			sigset_t s;
-			catch(SIGSEGV, 0);
+			catch(SIGSEGV, on_fault, 0);
 			sigemptyset(&s);
 			sigaddset(&s, SIGSEGV);
 			sigprocmask(SIG_BLOCK, &s, NULL);
 		} else if (how == 2) {
 			signal(SIGSEGV, SIG_DFL);
 		} else {
-			catch(SIGSEGV, SA_RESETHAND);
+			catch(SIGSEGV, on_fault, SA_RESETHAND);
 			if (!sigsetjmp(back, 1))
 				(void)*(volatile char *)low_a;
 			printf("%s: handled %d\n", what, (int)handled);
