@@ -352,10 +352,12 @@
 		DOC("`thread`, `bits` (≠ 0)", "0",                                           \
 		    "handle (thread, `CONTROL`); `EINVAL` bits 0; `EDEAD` the thread "       \
 		    "ended; `ENOENT` no entry registered (nothing kept)"))                   \
-	X(UPCALL_SET,          upcall_set,          52, ARGS1(uint64_t, entry),              \
-		USE(ADDR),                                                                   \
-		DOC("`entry` (0: none) for the calling thread", "0",                         \
-		    "`EFAULT` entry outside the user half"))                                 \
+	X(UPCALL_SET,          upcall_set,          52, ARGS2(uint64_t, entry,               \
+		uint32_t, flags),                                                            \
+		USE(ADDR, VAL(0)),                                                           \
+		DOC("`entry` (0: none) for the calling thread, `flags` "                     \
+		    "(`AION_UPCALL_FAULTS`: faults enter it too)", "0",                      \
+		    "`EFAULT` entry outside the user half; `EINVAL` unknown flags"))         \
 	X(UPCALL_RETURN,       upcall_return,       53, ARGS1(                               \
 		const struct aion_upcall_context *, ctx),                                    \
 		USE(BUF_IN),                                                                 \

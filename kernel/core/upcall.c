@@ -51,7 +51,7 @@ int64_t upcall_on_return(struct thread *t, int64_t rax)
 	    t->state == AION_THREAD_DEAD)
 		return rax;
 	uint64_t bits = t->upcall.pending, at;
-	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, bits, &at);
+	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, bits, NULL, &at);
 	if (r < 0) {
 		/* The stack cannot take the context: the unit ends, as on a
 		 * page fault there; the kernel goes on. */
@@ -61,6 +61,37 @@ int64_t upcall_on_return(struct thread *t, int64_t rax)
 	t->upcall.pending = 0;
 	t->upcall.masked = true;
 	return r;
+}
+
+/*
+ * The vectors a thread's own instruction raises, which its entry may
+ * handle: #DE #DB #BP #OF #BR #UD #NM #TS #NP #SS #GP #PF #MF #AC #XM.
+ * Never NMI, #DF, #MC (the machine's, not the thread's) nor the reserved.
+ */
+#define FAULT_VECTORS   ((1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | \
+			 (1u << 6) | (1u << 7) | (1u << 10) | (1u << 11) | (1u << 12) | \
+			 (1u << 13) | (1u << 14) | (1u << 16) | (1u << 17) | (1u << 19))
+
+/*
+ * A fault while masked (in the entry, before it unmasked) ends the unit:
+ * the entry itself is broken, and entering it again would only fault
+ * again. A handler that returns to an instruction that faults again
+ * loops through here, but each round returns to user mode, where the
+ * timer preempts it: it costs its own unit's time, never the node's.
+ */
+bool upcall_on_fault(struct thread *t, int64_t rax, uint32_t vector, uint64_t err,
+		     uint64_t addr)
+{
+	if (!(t->upcall.flags & AION_UPCALL_FAULTS) || t->upcall.masked || !t->upcall.entry ||
+	    vector >= 32 || !(FAULT_VECTORS & (1u << vector)) || t->state == AION_THREAD_DEAD)
+		return false;
+	struct upcall_fault f = { .vector = vector, .addr = addr, .error = err };
+	uint64_t at;
+	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, 0, &f, &at);
+	if (r < 0)
+		return false;           /* the stack cannot take it: as without the flag */
+	t->upcall.masked = true;
+	return true;
 }
 
 /* --- system calls: decode and check, then act --- */
@@ -87,7 +118,11 @@ int64_t sys_upcall_set(const struct sys_args *a)
 {
 	if (a->a0 && (a->a0 < AION_USER_MIN || a->a0 >= AION_USER_END))
 		return -AION_EFAULT;
-	sched_current()->upcall.entry = a->a0;
+	if (a->a1 & ~(uint64_t)AION_UPCALL_FLAGS_ALL)
+		return -AION_EINVAL;
+	struct thread *t = sched_current();
+	t->upcall.entry = a->a0;
+	t->upcall.flags = (uint32_t)a->a1;
 	return 0;
 }
 

@@ -82,6 +82,7 @@ struct thread {
 	struct {                        /* upcalls (upcall.c, aion/upcall.h) */
 		uint64_t entry;         /* 0: none registered */
 		uint64_t pending;       /* bits not yet given to the entry */
+		uint32_t flags;         /* AION_UPCALL_FAULTS */
 		bool masked;            /* in an entry until UPCALL_RETURN */
 	} upcall;
 };
@@ -116,6 +117,15 @@ void thread_release(struct thread *t);
  * for its upcall entry (upcall.c), it enters it; the rax it enters with.
  */
 int64_t upcall_on_return(struct thread *t, int64_t rax);
+
+/*
+ * The running thread t faulted in user mode (rax: its register then):
+ * if it asked for fault upcalls and may take one now, it enters its
+ * entry with the fault in its context (true); false: nothing changed,
+ * its unit must end (upcall.c).
+ */
+bool upcall_on_fault(struct thread *t, int64_t rax, uint32_t vector, uint64_t err,
+		     uint64_t addr);
 
 /* The running thread faulted in user mode: end its unit, switch away. */
 void thread_user_fault(uint32_t vector, const char *name, uint64_t err,

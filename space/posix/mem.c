@@ -29,6 +29,7 @@
 #include "aion/proc.h"
 #include "aion/vfs.h"
 #include "libaion/sys.h"
+#include "faultsig.h"
 #include "posix.h"
 
 #define PAGE            4096ul
@@ -52,6 +53,8 @@ static struct region {
 	int prot;
 	aion_handle_t mo;       /* shared: the object, its page `first` at start; 0: private */
 	uint32_t first;
+	bool past_eof;          /* a private file mapping's pages past the file's end:
+				 * kept unmapped (prot 0) so a touch is SIGBUS (sigfault.c) */
 } regions[REGIONS_MAX];
 static unsigned nregions;
 
@@ -157,7 +160,7 @@ static int split_at(uintptr_t a)
 			continue;
 		if (nregions == REGIONS_MAX)
 			return -ENOMEM;
-		struct region next = { a, r->end, r->prot, 0, 0 };
+		struct region next = { a, r->end, r->prot, 0, 0, r->past_eof };
 		if (r->mo) {
 			long err = split_shared(r, &next, a);
 			if (err)
@@ -184,7 +187,8 @@ static void merge(void)
 {
 	for (unsigned i = 0; i + 1 < nregions; ) {
 		if (regions[i].end == regions[i + 1].start && regions[i].prot == regions[i + 1].prot &&
-		    !regions[i].mo && !regions[i + 1].mo) {
+		    !regions[i].mo && !regions[i + 1].mo &&
+		    regions[i].past_eof == regions[i + 1].past_eof) {
 			regions[i].end = regions[i + 1].end;
 			drop_region(i + 1);
 		} else {
@@ -236,8 +240,9 @@ long __aion_munmap(uintptr_t a, size_t len)
 	return 0;
 }
 
-/* Whether fd may be mapped (Linux's errors): open, a regular file, readable. */
-static long file_mappable(int fd, int flags, int prot)
+/* Whether fd may be mapped (Linux's errors): open, a regular file,
+ * readable; *size: its size. */
+static long file_mappable(int fd, int flags, int prot, long *size)
 {
 	struct stat st;
 	long err = __aion_syscall(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
@@ -245,6 +250,7 @@ static long file_mappable(int fd, int flags, int prot)
 		return err;             /* EBADF */
 	if (!S_ISREG(st.st_mode))
 		return -ENODEV;
+	*size = (long)st.st_size;
 	long fl = __aion_syscall(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
 	if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
@@ -292,6 +298,31 @@ static long map_shared_file(uintptr_t hint, size_t len, int prot, int flags, int
 	return a;
 }
 
+/*
+ * The pages of a private file mapping [a, end) past the one holding the
+ * file's last byte (bytes: the file's bytes from the offset on) are
+ * unmapped and marked, so touching them is SIGBUS as on Linux. Not for a
+ * shared mapping: vfsd's window covers whole pages it has. -errno or 0.
+ */
+static long cut_past_eof(uintptr_t a, uintptr_t end, long bytes)
+{
+	uintptr_t cut = a + (bytes > 0 ? page_up((uintptr_t)bytes) : 0);
+	if (cut >= end)
+		return 0;
+	long err = split_at(cut);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < nregions; i++) {
+		struct region *r = &regions[i];
+		if (r->start == cut) {
+			region_unmap(r);
+			r->prot = 0;
+			r->past_eof = true;
+		}
+	}
+	return 0;
+}
+
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
 {
 	if (!len || off & (PAGE - 1))
@@ -318,7 +349,7 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 			aion_handle_close((aion_handle_t)mo);
 		return a;
 	}
-	long err = file_mappable(fd, flags, prot);
+	long size = 0, err = file_mappable(fd, flags, prot, &size);
 	if (err)
 		return err;
 	if (type != MAP_PRIVATE)
@@ -327,7 +358,8 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 	long a = place(hint, len, prot, flags, 0, 0);
 	if (a < 0 || !prot)
 		return a;
-	if ((err = file_fill(fd, (uintptr_t)a, len, off))) {
+	if ((err = file_fill(fd, (uintptr_t)a, len, off)) ||
+	    (err = cut_past_eof((uintptr_t)a, (uintptr_t)a + page_up(len), size - off))) {
 		__aion_munmap((uintptr_t)a, len);
 		return err;
 	}
@@ -366,7 +398,7 @@ static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t
 		i++;
 	for (unsigned j = nregions++; j > i; j--)
 		regions[j] = regions[j - 1];
-	regions[i] = (struct region){ a, a + len, prot, mo, first };
+	regions[i] = (struct region){ a, a + len, prot, mo, first, false };
 	return (long)a;
 }
 
@@ -396,8 +428,8 @@ long __aion_mprotect(uintptr_t a, size_t len, int prot)
 		err = split_at(a + len);
 	for (unsigned i = 0; i < nregions && !err; i++) {
 		struct region *r = &regions[i];
-		if (r->start < a || r->end > a + len || r->prot == prot)
-			continue;
+		if (r->start < a || r->end > a + len || r->prot == prot || r->past_eof)
+			continue;       /* past a file's end: stays SIGBUS (Linux) */
 		err = r->mo ? shared_map(AION_HANDLE_SELF, r->mo, r->start, r->end, prot, r->first) :
 			      map_range(r->start, r->end, prot);          /* from PROT_NONE */
 		if (!err)
@@ -531,4 +563,12 @@ long __aion_mlock(uintptr_t a, size_t len)
 	if (len > MMAP_END - MMAP_BASE)
 		return -ENOMEM;
 	return mapped(start, len + (a - start)) ? 0 : -ENOMEM;
+}
+
+int __aion_mem_fault_kind(uintptr_t addr)
+{
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].start <= addr && regions[i].end > addr)
+			return regions[i].past_eof ? FAULT_MEM_PAST_EOF : FAULT_MEM_MAPPED;
+	return area_end(addr) != addr ? FAULT_MEM_MAPPED : FAULT_MEM_UNMAPPED;
 }

@@ -339,6 +339,8 @@ long __aion_sig_raise(long sig) POSIX_HIDDEN;
 void __aion_sig_start(int forked) POSIX_HIDDEN;
 /* The default action "terminate": the process ends with sig as its status. */
 _Noreturn void __aion_sig_exit(int sig) POSIX_HIDDEN;
+/* What is at a faulting address (mem.c, for sigfault.c): FAULT_MEM_... of faultsig.h. */
+int __aion_mem_fault_kind(uintptr_t addr) POSIX_HIDDEN;
 /* Bumped when a handler without SA_RESTART ran: a blocking call that
  * returned EINTR ends with EINTR only when this moved (else it goes on). */
 extern volatile uint32_t __aion_sig_intr POSIX_HIDDEN;

@@ -25,6 +25,7 @@
 #include "aion/upcall.h"
 #include "libaion/sys.h"
 #include "posix.h"
+#include "sigfault.h"
 
 #define SIG_COUNT       64
 #define BIT(s)          (1ull << ((s) - 1))
@@ -168,6 +169,37 @@ static void go_on(void)
 	}
 }
 
+/*
+ * Runs the caught sig's handler a (acts[sig] as it was) with sa_mask and
+ * sig added to the mask; si: its info, or NULL to fill it (local: raised
+ * here). The one path of act() and __aion_sig_sync.
+ */
+static void call_handler(int sig, struct ksigaction a, const siginfo_t *si, bool local,
+			 const struct aion_upcall_context *ctx)
+{
+	struct posix_sigthread *me = __aion_sig_self();
+	uint64_t old = me->mask;
+	me->mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	if (a.flags & SA_RESETHAND) {
+		acts[sig].handler = SIG_DFL;
+		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
+		tell_procd();
+	}
+	if (a.flags & SA_SIGINFO) {
+		siginfo_t info;
+		ucontext_t uc;
+		if (si)
+			info = *si;
+		else
+			fill_info(sig, local, &info);
+		fill_context(&uc, ctx, old);
+		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &info, &uc);
+	} else {
+		a.handler(sig);
+	}
+	me->mask = old;
+}
+
 /* Acts on one signal taken off the pending set. */
 static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 {
@@ -182,27 +214,31 @@ static void act(int sig, bool local, const struct aion_upcall_context *ctx)
 			__aion_sig_exit(sig);
 		return;
 	}
-	struct posix_sigthread *me = __aion_sig_self();
-	uint64_t old = me->mask;
-	me->mask = (old | a.mask | (a.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
-	if (a.flags & SA_RESETHAND) {
-		acts[sig].handler = SIG_DFL;
-		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
-		tell_procd();
-	}
+	/* Waits and blocking calls learn a handler ran (a fault's handler,
+	 * __aion_sig_sync, interrupts nothing: the thread was running). */
 	bump(&__aion_sig_handled);
 	if (!(a.flags & SA_RESTART))
 		bump(&__aion_sig_intr);
-	if (a.flags & SA_SIGINFO) {
-		siginfo_t si;
-		ucontext_t uc;
-		fill_info(sig, local, &si);
-		fill_context(&uc, ctx, old);
-		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &si, &uc);
-	} else {
-		a.handler(sig);
-	}
-	me->mask = old;
+	call_handler(sig, a, NULL, local, ctx);
+}
+
+/*
+ * A signal the calling thread's own instruction caused (sigfault.c): its
+ * handler runs now, on this thread; false (nothing done) when it is
+ * blocked, ignored or the default, which end the process (Linux). Upcalls
+ * are unmasked first, as run_pending does, so a handler that siglongjmps
+ * away leaves nothing masked.
+ */
+bool __aion_sig_sync(int sig, const siginfo_t *si, const struct aion_upcall_context *ctx)
+{
+	struct ksigaction a = acts[sig];
+
+	if ((__aion_sig_self()->mask & BIT(sig)) || a.handler == SIG_IGN ||
+	    a.handler == SIG_DFL)
+		return false;
+	aion_upcall_return(NULL);
+	call_handler(sig, a, si, false, ctx);
+	return true;
 }
 
 /*
@@ -272,6 +308,10 @@ bool __aion_cancel_woken(void)
 
 void __aion_sig_upcall(struct aion_upcall_context *ctx, uint64_t bits)
 {
+	if (ctx->fault) {
+		__aion_sig_fault(ctx);  /* sigfault.c; a fault's bits are 0 */
+		return;
+	}
 	struct posix_sigthread *me = __aion_sig_self();
 	/* A sibling rang (thread.c): a signal in our slot, or musl's cancel,
 	 * which only wakes a blocked thread: its flag acts at the next
@@ -309,7 +349,7 @@ void __aion_sig_start(int forked)
 		__aion_sig_self()->pending = 0;
 	}
 	if (__aion_proc_ep) {
-		aion_upcall_set((uint64_t)__aion_sig_entry);
+		aion_upcall_set((uint64_t)__aion_sig_entry, AION_UPCALL_FAULTS);
 		tell_procd();           /* what an exec or spawn kept ignored */
 	}
 }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <time.h>
+#include "aion/upcall.h"
 #include "libaion/sys.h"
 #include "posix.h"
 
@@ -354,7 +355,7 @@ _Noreturn void __aion_clone_run(struct clone_start *st)
 	self.ctid = st->ctid;
 	self.own.mask = st->mask;
 	self.sig = st->sig ? st->sig : &self.own;
-	aion_upcall_set((uint64_t)__aion_sig_entry);    /* its signals, a cancel's wake */
+	aion_upcall_set((uint64_t)__aion_sig_entry, AION_UPCALL_FAULTS); /* its signals, a cancel's wake, faults */
 	__aion_thread_exit(st->fn(st->arg));
 }
 

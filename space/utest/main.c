@@ -66,6 +66,9 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_FAULT_MF] = "fault-mf", [ROLE_FPU_YIELD] = "fpu-yield",
 		[ROLE_FPU_ECHO] = "fpu-echo", [ROLE_FUTEX_WAITERS] = "futex-waiters",
 		[ROLE_UPCALL_BAD_STACK] = "upcall-bad-stack",
+		[ROLE_UPCALL_FAULT_OFF] = "upcall-fault-off",
+		[ROLE_UPCALL_FAULT_MASKED] = "upcall-fault-masked",
+		[ROLE_UPCALL_FAULT_STACK] = "upcall-fault-stack",
 	};
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
@@ -226,6 +229,7 @@ static const struct {
 	{ "posixbench", test_posixbench },
 	{ "futex", test_futex },
 	{ "upcall", test_upcall },
+	{ "upcall-fault", test_upcall_fault },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
 	{ "hunit", test_hunit },

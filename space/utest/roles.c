@@ -207,6 +207,10 @@ int64_t role_main(enum role role)
 		return futex_waiters_role();
 	case ROLE_UPCALL_BAD_STACK:
 		return upcall_bad_stack_role();
+	case ROLE_UPCALL_FAULT_OFF:
+	case ROLE_UPCALL_FAULT_MASKED:
+	case ROLE_UPCALL_FAULT_STACK:
+		return upcall_fault_role(role);
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

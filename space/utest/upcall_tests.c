@@ -14,6 +14,16 @@
  *   not write (EINVAL) or with a kernel rip (EINVAL).
  *   A unit whose stack cannot take the context ends with a page fault
  *   (vector 14); the kernel and utest go on.
+ * upcall-fault: fault upcalls (AION_UPCALL_FAULTS).
+ *   A thread that opted in reads an unmapped address, then runs ud2: its
+ *   entry runs for each with the vector (14, 6), the address (the one
+ *   read; rip), the error code (4: a user read of a page not present; 0)
+ *   and the faulting rip, and moves rip to a recovery point. Unknown
+ *   flags are refused (EINVAL). Child units, each ending FAULTED with
+ *   vector 14 at the address that shows which fault ended it: no opt-in
+ *   (0x2000, as before), a fault inside the entry while masked (0x3000,
+ *   the entry's own), and a stack that cannot take the context (0x2000,
+ *   the first fault).
  */
 #include "aion/upcall.h"
 #include "utest.h"
@@ -50,7 +60,7 @@ void upcall_note(const struct aion_upcall_context *c, uint64_t bits)
 static int64_t spinner(uint64_t arg)
 {
 	(void)arg;
-	aion_upcall_set((uint64_t)utest_upcall_entry);
+	aion_upcall_set((uint64_t)utest_upcall_entry, 0);
 	uint64_t a = 1, b = 0, n = 0;
 	while (!spin_stop) {
 		a = a * 6364136223846793005ull + 1442695040888963407ull;
@@ -69,7 +79,7 @@ static int64_t spinner(uint64_t arg)
 static int64_t receiver(uint64_t ep)
 {
 	struct aion_msg m;
-	aion_upcall_set((uint64_t)utest_upcall_entry);
+	aion_upcall_set((uint64_t)utest_upcall_entry, 0);
 	blocked_result = aion_recv((aion_handle_t)ep, &m, AION_FOREVER);
 	return 0;
 }
@@ -77,7 +87,7 @@ static int64_t receiver(uint64_t ep)
 static int64_t sleeper(uint64_t arg)
 {
 	(void)arg;
-	aion_upcall_set((uint64_t)utest_upcall_entry);
+	aion_upcall_set((uint64_t)utest_upcall_entry, 0);
 	blocked_result = aion_sleep_ns(10000 * MS);
 	return 0;
 }
@@ -99,7 +109,7 @@ static volatile uint64_t call_w0;
 static int64_t caller(uint64_t ep)
 {
 	struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { 5, 0, 0 } };
-	aion_upcall_set((uint64_t)utest_upcall_entry);
+	aion_upcall_set((uint64_t)utest_upcall_entry, 0);
 	blocked_result = aion_call((aion_handle_t)ep, &m, AION_FOREVER);
 	call_w0 = m.w[0];
 	return 0;
@@ -150,7 +160,7 @@ static int64_t taken_case(uint64_t stack, bool *held, bool *entered)
 /* The role of the bad-stack case: its stack pointer goes where nothing is mapped. */
 int64_t upcall_bad_stack_role(void)
 {
-	aion_upcall_set((uint64_t)utest_upcall_entry);
+	aion_upcall_set((uint64_t)utest_upcall_entry, 0);
 	__asm__ volatile("movq $0x2000, %rsp\n1: jmp 1b");
 	return 0;
 }
@@ -275,4 +285,146 @@ void test_upcall(void)
 		     N(refused[2]), N(refused[3]), N(refused[4]), N(bad), info.state,
 		     info.fault_vector, N(queued), N(later), N(taken), held, taken_in);
 #undef N
+}
+
+/* --- fault upcalls --- */
+
+#define FAULT_UNMAPPED  0x2000ul        /* below every unit's image: never mapped */
+#define FAULT_IN_ENTRY  0x3000ul        /* what the broken entry reads */
+
+extern char utest_fault_entry[], utest_fault_bad_entry[];
+extern char utest_fault_at[], utest_fault_resume[], utest_ud_at[], utest_ud_resume[];
+/* entry(ctx, bits): the note moves ctx->rip; then UPCALL_RETURN(ctx). */
+__asm__(".text\n"
+	".globl utest_fault_entry\n"
+	"utest_fault_entry:\n\t"
+	"movq %rdi, %rbx\n\t"
+	"call upcall_fault_note\n\t"
+	"movq %rbx, %rdi\n\t"
+	"movl $53, %eax\n\t"           /* AION_SYS_UPCALL_RETURN */
+	"syscall\n\t"
+	"ud2\n"
+	/* An entry that faults before it unmasks: the unit must end. */
+	".globl utest_fault_bad_entry\n"
+	"utest_fault_bad_entry:\n\t"
+	"movq $0x3000, %rax\n\t"
+	"movq (%rax), %rax\n\t"
+	"ud2\n");
+
+struct fault_seen {
+	uint64_t vector, addr, error, rip, bits;
+};
+static struct fault_seen fault_seen[2];
+static volatile uint32_t fault_entries;
+static volatile uint64_t fault_resume_to;
+
+void upcall_fault_note(struct aion_upcall_context *c, uint64_t bits);
+void upcall_fault_note(struct aion_upcall_context *c, uint64_t bits)
+{
+	uint32_t n = fault_entries++;
+	if (n < 2)
+		fault_seen[n] = (struct fault_seen){ c->fault ? c->fault - 1 : 99, c->fault_addr,
+						     c->fault_error, c->rip, bits | c->bits };
+	c->rip = fault_resume_to;
+}
+
+/* Reads addr at utest_fault_at; a fault upcall resumes after it, v unchanged. */
+static __attribute__((noinline, noclone)) uint64_t fault_read(uint64_t addr)
+{
+	uint64_t v = 7;
+	__asm__ volatile(".globl utest_fault_at\nutest_fault_at:\n\t"
+			 "movq (%1), %0\n"
+			 ".globl utest_fault_resume\nutest_fault_resume:\n"
+			 : "+r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static __attribute__((noinline, noclone)) void fault_ud(void)
+{
+	__asm__ volatile(".globl utest_ud_at\nutest_ud_at:\n\tud2\n"
+			 ".globl utest_ud_resume\nutest_ud_resume:\n" ::: "memory");
+}
+
+static volatile int64_t fault_set_bad, fault_loaded;
+static volatile uint32_t fault_done;
+
+static int64_t fault_thread(uint64_t arg)
+{
+	(void)arg;
+	fault_set_bad = aion_upcall_set((uint64_t)utest_fault_entry, 0x80);
+	aion_upcall_set((uint64_t)utest_fault_entry, AION_UPCALL_FAULTS);
+	fault_resume_to = (uint64_t)utest_fault_resume;
+	fault_loaded = (int64_t)fault_read(FAULT_UNMAPPED);
+	fault_resume_to = (uint64_t)utest_ud_resume;
+	fault_ud();
+	fault_done = 1;
+	return 0;
+}
+
+/* The child units' roles: each ends with a fault (see the comment at the top). */
+int64_t upcall_fault_role(enum role role)
+{
+	if (role == ROLE_UPCALL_FAULT_MASKED)
+		aion_upcall_set((uint64_t)utest_fault_bad_entry, AION_UPCALL_FAULTS);
+	else
+		aion_upcall_set((uint64_t)utest_fault_entry,
+				role == ROLE_UPCALL_FAULT_OFF ? 0 : AION_UPCALL_FAULTS);
+	fault_resume_to = (uint64_t)utest_fault_resume;
+	if (role == ROLE_UPCALL_FAULT_STACK)
+		__asm__ volatile("movq $0x2000, %rsp\n\tmovq (%rsp), %rax\n\tud2");
+	fault_read(FAULT_UNMAPPED);
+	return 0;                       /* not reached: the unit ended */
+}
+
+/* A child unit in role: how it ended. */
+static int64_t fault_child(enum role role, struct aion_unit_info *info)
+{
+	aion_handle_t u, t;
+	int64_t err = utest_spawn_role(role, UPCALL_PRIO, &u, &t);
+	if (err)
+		return err;
+	err = aion_unit_wait(u, 1000 * MS, info);
+	utest_reap(u, t);
+	return err;
+}
+
+static bool fault_ended(int64_t err, const struct aion_unit_info *info, uint64_t addr)
+{
+	return !err && info->state == AION_UNIT_FAULTED && info->fault_vector == 14 &&
+	       info->fault_addr == addr;
+}
+
+void test_upcall_fault(void)
+{
+	uint64_t stack = aion_stack_alloc(16);
+	int64_t t = aion_thread_spawn(fault_thread, 0, stack, UPCALL_PRIO);
+	bool joined = t >= 0 && utest_join(t);
+	const struct fault_seen *pf = &fault_seen[0], *ud = &fault_seen[1];
+	bool own = joined && fault_done && fault_entries == 2 && fault_loaded == 7 &&
+		   fault_set_bad == -AION_EINVAL &&
+		   pf->vector == 14 && pf->addr == FAULT_UNMAPPED && pf->error == 4 &&
+		   pf->rip == (uint64_t)utest_fault_at && pf->bits == 0 &&
+		   ud->vector == 6 && ud->addr == (uint64_t)utest_ud_at && ud->error == 0 &&
+		   ud->rip == (uint64_t)utest_ud_at && ud->bits == 0;
+
+	struct aion_unit_info off = { 0 }, masked = { 0 }, stk = { 0 };
+	int64_t off_r = fault_child(ROLE_UPCALL_FAULT_OFF, &off);
+	int64_t masked_r = fault_child(ROLE_UPCALL_FAULT_MASKED, &masked);
+	int64_t stk_r = fault_child(ROLE_UPCALL_FAULT_STACK, &stk);
+	bool ok = own && fault_ended(off_r, &off, FAULT_UNMAPPED) &&
+		  fault_ended(masked_r, &masked, FAULT_IN_ENTRY) &&
+		  fault_ended(stk_r, &stk, FAULT_UNMAPPED);
+	utest_result(ok, "upcall-fault",
+		     "entries=%u loaded=%ld set_bad=%s pf=%lu,0x%lx,%lu,%d ud=%lu,%d,%lu,%d "
+		     "off=%s,%u,%u,0x%lx masked=%s,%u,%u,0x%lx stack=%s,%u,%u,0x%lx",
+		     fault_entries, (long)fault_loaded, aion_error_name(fault_set_bad) + 5,
+		     (unsigned long)pf->vector, (unsigned long)pf->addr, (unsigned long)pf->error,
+		     pf->rip == (uint64_t)utest_fault_at, (unsigned long)ud->vector,
+		     ud->addr == (uint64_t)utest_ud_at, (unsigned long)ud->error,
+		     ud->rip == (uint64_t)utest_ud_at,
+		     aion_error_name(off_r) + 5, off.state, off.fault_vector,
+		     (unsigned long)off.fault_addr, aion_error_name(masked_r) + 5, masked.state,
+		     masked.fault_vector, (unsigned long)masked.fault_addr,
+		     aion_error_name(stk_r) + 5, stk.state, stk.fault_vector,
+		     (unsigned long)stk.fault_addr);
 }

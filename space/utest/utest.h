@@ -62,6 +62,9 @@ enum role {
 	ROLE_FPU_ECHO,          /* the same across calls it answers on CHILD_CAP */
 	ROLE_FUTEX_WAITERS,     /* five threads waiting in FUTEX_WAIT (futex_tests.c) */
 	ROLE_UPCALL_BAD_STACK,  /* an upcall entry, then spins on an unmapped stack (upcall_tests.c) */
+	ROLE_UPCALL_FAULT_OFF,  /* faults with an entry but no AION_UPCALL_FAULTS (upcall_tests.c) */
+	ROLE_UPCALL_FAULT_MASKED,       /* its fault entry faults before it unmasks */
+	ROLE_UPCALL_FAULT_STACK,        /* faults with an unmapped stack */
 	ROLE_COUNT
 };
 
@@ -210,6 +213,8 @@ void test_futex(void);           /* futex_tests.c: FUTEX_WAIT/WAKE, THREAD_SET_T
 int64_t futex_waiters_role(void);
 void test_upcall(void);          /* upcall_tests.c: THREAD_INTERRUPT, UPCALL_SET/RETURN */
 int64_t upcall_bad_stack_role(void);
+void test_upcall_fault(void);    /* upcall_tests.c: fault upcalls (AION_UPCALL_FAULTS) */
+int64_t upcall_fault_role(enum role role);
 void test_fpu(void);             /* fpu_tests.c: x87/SSE state per thread */
 int64_t fpu_role(enum role role);
 /* vfs_call.c: label with w1, w2 and len bytes of data as its payload on

@@ -486,6 +486,19 @@ def check_futex(v, line, node, verdict):
     check(num(v, "waited_ms", line) >= 20, f"FUTEX_WAIT returned before its deadline: {line}")
 
 
+def check_upcall_fault(v, line, node, verdict):
+    """space/utest/upcall_tests.c: a thread with AION_UPCALL_FAULTS reads an
+    unmapped page and runs ud2: its entry sees vector 14 (address 0x2000,
+    error 4) and 6 (address = rip), each at the faulting instruction, and
+    resumes at a recovery point; unknown flags EINVAL. Child units end
+    FAULTED (3) with vector 14: no opt-in at 0x2000, a fault in the masked
+    entry at 0x3000 (its own), an unmapped stack at 0x2000 (the first)."""
+    print(f"upcall-fault: {line.split('ok ', 1)[-1]}")
+    expect(v, line, entries="2", loaded="7", set_bad="EINVAL", pf="14,0x2000,4,1",
+           ud="6,1,0,1", off="OK,3,14,0x2000", masked="OK,3,14,0x3000",
+           stack="OK,3,14,0x2000")
+
+
 def check_upcall(v, line, node, verdict):
     """space/utest/upcall_tests.c: THREAD_INTERRUPT of a spinning thread (its
     registers intact), of threads blocked in RECV and SLEEP_UNTIL (EINTR
@@ -979,6 +992,7 @@ def check_fpu(v, line, node, verdict):
 CHECKS = {
     "fpu": check_fpu,
     "upcall": check_upcall,
+    "upcall-fault": check_upcall_fault,
     "posix": check_posix,
     "posixmalloc": check_posixmalloc,
     "posixprintf": check_posixprintf,

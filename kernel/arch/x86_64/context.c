@@ -112,7 +112,7 @@ void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 /* --- upcalls (core/upcall.c, aion/upcall.h) --- */
 
 int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
-			  uint64_t *fault_addr)
+			  const struct upcall_fault *fault, uint64_t *fault_addr)
 {
 	struct trap_frame *f = frame_of(t);
 	struct aion_upcall_context c = {
@@ -122,6 +122,9 @@ int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_
 		.rcx = f->rcx, .rbx = f->rbx, .rax = (uint64_t)rax,
 		.rip = f->rip, .rflags = f->rflags, .rsp = f->rsp,
 		.bits = bits, .magic = AION_UPCALL_MAGIC,
+		.fault = fault ? fault->vector + 1 : 0,
+		.fault_addr = fault ? fault->addr : 0,
+		.fault_error = fault ? fault->error : 0,
 	};
 	/* Below the red zone the interrupted code may use, 16-aligned. A
 	 * stack pointer near 0 wraps to the kernel half: the copy refuses it. */

@@ -1,8 +1,8 @@
 /*
  * Trap dispatch. A CPU exception in the kernel is a kernel bug: print one
  * parseable line with the vector, error code, RIP and the kernel symbol it
- * falls in, the registers, then halt. (User-mode faults end the unit
- * instead; that arrives with units.)
+ * falls in, the registers, then halt. A user-mode fault ends the unit
+ * instead, or enters the thread's upcall entry (aion/upcall.h).
  */
 #include "arch.h"
 #include "arch/cpu.h"
@@ -60,10 +60,14 @@ static __attribute__((noreturn)) void kernel_exception(const struct trap_frame *
 	arch_halt();
 }
 
-/* A fault in ring 3 ends the unit; the kernel and every other unit go on. */
+/* A fault in ring 3 enters the thread's upcall entry if it asked for
+ * that (upcall.c), or ends the unit; the kernel and every other unit go on. */
 static void user_exception(const struct trap_frame *f)
 {
 	uint64_t addr = f->vector == 14 ? read_cr2() : f->rip;
+	if (upcall_on_fault(sched_current(), (int64_t)f->rax, (uint32_t)f->vector, f->error,
+			    addr))
+		return;
 	thread_user_fault((uint32_t)f->vector, exception_names[f->vector], f->error,
 			  addr, f->rip);
 }
