@@ -136,6 +136,30 @@ static long split_shared(struct region *r, struct region *next, uintptr_t a)
 	return err;
 }
 
+/*
+ * RLIMIT_AS (rlimit.c): the bytes of address space the heap, the stack
+ * and the mappings (PROT_NONE reservations too, as on Linux) may take;
+ * 0: no limit. The program's image is not counted (a few pages).
+ */
+static uint64_t as_limit;
+
+void __aion_mem_as_limit(uint64_t bytes)
+{
+	as_limit = bytes;
+}
+
+static bool as_allows(uint64_t more)
+{
+	if (!as_limit)
+		return true;
+	uint64_t used = (uint64_t)PROC_STACK_PAGES * PAGE + more;
+	if (heap_start)
+		used += page_up(heap_brk) - heap_start;
+	for (unsigned i = 0; i < nregions; i++)
+		used += regions[i].end - regions[i].start;
+	return used <= as_limit;
+}
+
 long __aion_brk(uintptr_t want)
 {
 	if (!heap_start)
@@ -143,7 +167,7 @@ long __aion_brk(uintptr_t want)
 	if (want < heap_start || want > heap_start + HEAP_MAX)
 		return (long)heap_brk;          /* Linux: the break as it is */
 	uintptr_t have = page_up(heap_brk), need = page_up(want);
-	if (need > have && map_range(have, need, PROT_READ | PROT_WRITE))
+	if (need > have && (!as_allows(need - have) || map_range(have, need, PROT_READ | PROT_WRITE)))
 		return (long)heap_brk;
 	if (need < have)
 		unmap_range(need, have);
@@ -376,6 +400,8 @@ static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t
 {
 	len = page_up(len);
 	uintptr_t a = hint;
+	if (!as_allows(len))
+		return -ENOMEM;         /* RLIMIT_AS (a MAP_FIXED over old pages counts them twice) */
 	if (flags & MAP_FIXED) {
 		if (a & (PAGE - 1) || !in_area(a, len))
 			return -EINVAL;

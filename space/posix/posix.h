@@ -308,6 +308,8 @@ void __aion_thread_offer(uint64_t bits) POSIX_HIDDEN;
 /* From an upcall: false while this thread holds the thread table's lock
  * (the unlock then calls __aion_sig_deliver). */
 bool __aion_sig_may_run(void) POSIX_HIDDEN;
+/* RLIMIT_AS for mem.c (rlimit.c): bytes, 0 none. */
+void __aion_mem_as_limit(uint64_t bytes) POSIX_HIDDEN;
 /* A thread's CPU time (clock_gettime of pthread_getcpuclockid's clock). */
 int __aion_thread_cpu_ns(long tid, uint64_t *ns) POSIX_HIDDEN;
 /* Rings every sibling's doorbell. */

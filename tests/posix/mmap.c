@@ -149,5 +149,22 @@ int main(void)
 	rl.rlim_cur = rl.rlim_max + 1;
 	printf("setrlimit cur above max: %s\n", rerr(setrlimit(RLIMIT_NOFILE, &rl)));
 	printf("getrlimit of no resource: %s\n", rerr(getrlimit(99, &rl)));
+
+	/* RLIMIT_AS, last (it cannot be raised again): a 100 MiB reservation
+	 * fits before it and not after; a small map still does. */
+	size_t huge = 100u << 20;
+	void *res = mmap(NULL, huge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("100 MiB PROT_NONE before a limit: %s\n", err(res));
+	if (res != MAP_FAILED)
+		munmap(res, huge);
+	rl.rlim_cur = rl.rlim_max = 64u << 20;
+	printf("setrlimit(RLIMIT_AS, 64 MiB): %s\n", rerr(setrlimit(RLIMIT_AS, &rl)));
+	struct rlimit back;
+	getrlimit(RLIMIT_AS, &back);
+	printf("read back: %lu MiB\n", (unsigned long)(back.rlim_cur >> 20));
+	res = mmap(NULL, huge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("100 MiB after: %s\n", err(res));
+	res = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("1 MiB after: %s\n", err(res));
 	return 0;
 }
