@@ -109,7 +109,9 @@ enum proc_call {
 	 * catches (those whose default does nothing are enough: procd sends
 	 * the others anyway), w1 those it ignores (bit s-1: signal s), w2
 	 * PROC_SIG_NOCLDSTOP (SIGCHLD's SA_NOCLDSTOP: no SIGCHLD when a child
-	 * stops or continues). KILL then drops
+	 * stops or continues), PROC_SIG_NOCLDWAIT (SA_NOCLDWAIT: an ended
+	 * child is not kept for WAIT4, as when SIGCHLD is ignored; a
+	 * WAIT4 then ends -ECHILD when no child is left). KILL then drops
 	 * an ignored signal, and one whose default is to do nothing unless
 	 * caught; any other it sends with THREAD_INTERRUPT (bit s-1) to the
 	 * process's first thread, whose POSIX layer masks, queues or runs
@@ -117,10 +119,12 @@ enum proc_call {
 	 */
 	PROC_SIGSTATE = 16,
 	/*
-	 * w0 signal: who sent the last one procd delivered to the caller,
-	 * forgotten once told. -> w0 sender pid (0: procd, SIGALRM;
-	 * -EAGAIN: none kept),
-	 * w1 si_code | (uint64_t)si_status << 32 (SIGCHLD: CLD_*, the status)
+	 * w0 signal: who sent the oldest one queued for the caller (QUEUE,
+	 * a real-time KILL), else the last one procd delivered, forgotten
+	 * once told. -> w0 sender pid (0: procd, SIGALRM; -EAGAIN: none
+	 * kept), w1 si_code | (uint64_t)x << 32, x: SIGCHLD's si_status, or
+	 * for a queued one how many more of that signal are queued (each
+	 * is delivered: the caller marks it pending again), w2 si_value
 	 */
 	PROC_SIGINFO = 17,
 	/* w0 signal: the caller ends killed by it (its default action) -> 0 */
@@ -158,7 +162,20 @@ enum proc_call {
 	 * signal
 	 */
 	PROC_STOPPED = 25,
+	/*
+	 * sigqueue: w0 pid (> 0), w1 signal (0: may I?), w2 its value. As
+	 * KILL to one process, with si_code SI_QUEUE; each one is queued
+	 * and delivered with its value (PROC_SIGINFO), a real-time signal
+	 * as many times as sent, another once while one is pending.
+	 * -> 0, -EAGAIN PROC_SIGQ_MAX queued already, as KILL's errors
+	 */
+	PROC_QUEUE = 26,
 };
+
+/* Signals queued for one process (sigqueue; real-time kills), at most:
+ * RLIMIT_SIGPENDING and _SC_SIGQUEUE_MAX (POSIX's minimum). */
+#define PROC_SIGQ_MAX           32
+#define PROC_SIG_RT_FIRST       32      /* real-time signals: queued */
 
 #define PROC_EXEC_SELF          0
 #define PROC_EXEC_CHILD         1
@@ -185,6 +202,7 @@ enum proc_call {
 #define PROC_WNOWAIT    0x1000000
 #define PROC_WNOEXITED  0x2000000       /* not Linux's: waitid without WEXITED */
 #define PROC_SIG_NOCLDSTOP      1       /* PROC_SIGSTATE's w2 */
+#define PROC_SIG_NOCLDWAIT      2       /* ... SA_NOCLDWAIT: children are not kept as zombies */
 
 #define PROC_PID_REAPER         1               /* procd itself: adopts orphans */
 #define PROC_PID_MAX            32767           /* pids wrap to 2 after this */

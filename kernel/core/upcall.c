@@ -51,8 +51,8 @@ int64_t upcall_on_return(struct thread *t, int64_t rax)
 	    t->state == AION_THREAD_DEAD)
 		return rax;
 	uint64_t bits = t->upcall.pending, at;
-	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, bits, NULL, &at);
-	if (r < 0) {
+	/* Not the bits' sign: bit 63 is signal 64's (SIGRTMAX). */
+	if (arch_upcall_enter(t, rax, t->upcall.entry, bits, NULL, &at)) {
 		/* The stack cannot take the context: the unit ends, as on a
 		 * page fault there; the kernel goes on. */
 		thread_user_fault(14, "#PF", 0, at, t->upcall.entry);
@@ -60,7 +60,7 @@ int64_t upcall_on_return(struct thread *t, int64_t rax)
 	}
 	t->upcall.pending = 0;
 	t->upcall.masked = true;
-	return r;
+	return (int64_t)bits;           /* the entry's rax */
 }
 
 /*
@@ -87,8 +87,7 @@ bool upcall_on_fault(struct thread *t, int64_t rax, uint32_t vector, uint64_t er
 		return false;
 	struct upcall_fault f = { .vector = vector, .addr = addr, .error = err };
 	uint64_t at;
-	int64_t r = arch_upcall_enter(t, rax, t->upcall.entry, 0, &f, &at);
-	if (r < 0)
+	if (arch_upcall_enter(t, rax, t->upcall.entry, 0, &f, &at))
 		return false;           /* the stack cannot take it: as without the flag */
 	t->upcall.masked = true;
 	return true;

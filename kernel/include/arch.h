@@ -154,9 +154,9 @@ int64_t arch_syscall_restart(struct thread *t);
 /*
  * Upcalls (core/upcall.c): the running thread t, about to return to user
  * mode with rax, enters entry(ctx, bits) with its context written below
- * its user stack; returns the rax it enters with, or -AION_EFAULT (the
- * stack cannot take the context: nothing changed; *fault_addr is where
- * it was written). fault: the user fault that enters it (the context's
+ * its user stack; returns 0 (the caller sets the rax it enters with),
+ * or -AION_EFAULT (the stack cannot take the context: nothing changed;
+ * *fault_addr is where it was written). fault: the user fault that enters it (the context's
  * fault fields), or NULL for an interrupt. restore: the context at ctx
  * (already read and checked) becomes t's user registers.
  */
@@ -165,8 +165,8 @@ struct upcall_fault {
 	uint32_t vector;
 	uint64_t addr, error;
 };
-int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
-			  const struct upcall_fault *fault, uint64_t *fault_addr);
+int arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
+		      const struct upcall_fault *fault, uint64_t *fault_addr);
 void arch_upcall_restore(struct thread *t, const struct aion_upcall_context *ctx);
 
 /* Boot switches that make the kernel take a deliberate fault. */

@@ -51,6 +51,9 @@ long __aion_mem_fork_shared(aion_handle_t child) POSIX_HIDDEN;
 struct rusage;
 extern uint64_t __aion_proc_ep POSIX_HIDDEN;    /* procd's capability, 0: none */
 long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1) POSIX_HIDDEN;
+/* The same, with the reply's third word in *w2. */
+long __aion_proc_call2(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1,
+		       uint64_t *w2) POSIX_HIDDEN;
 void __aion_proc_forked(uint64_t ep) POSIX_HIDDEN;
 void __aion_thread_forked(void) POSIX_HIDDEN;     /* thread.c: tids anew */
 void __aion_proc_exit(long code) POSIX_HIDDEN;
@@ -297,12 +300,20 @@ struct posix_sigthread {
 	volatile uint64_t mask;         /* blocked */
 	volatile uint64_t pending;      /* sent to this thread, not acted on yet */
 	volatile uint32_t cancel;       /* a cancel's wake came */
+	/* real-time signals 32..64 sent to this thread: how many of each
+	 * are pending (the bit in pending is set while one is) */
+	volatile uint32_t rt_count[33];
+	/* sigaltstack: the alternate stack's base and size (0: none) */
+	uintptr_t alt_sp;
+	size_t alt_size;
 };
 struct posix_sigthread *__aion_sig_self(void) POSIX_HIDDEN;
 /* The first thread's, which exists before TLS does (exec's inherit). */
 struct posix_sigthread *__aion_sig_first(void) POSIX_HIDDEN;
-/* Marks bits (and a cancel) for thread tid and interrupts it; -ESRCH. */
-long __aion_thread_signal(long tid, uint64_t bits, bool cancel) POSIX_HIDDEN;
+/* Marks sig (0: none; and a cancel) for thread tid and interrupts it; -ESRCH. */
+long __aion_thread_signal(long tid, int sig, bool cancel) POSIX_HIDDEN;
+/* Marks sig pending for thread t: a real-time one once more each time. */
+void __aion_sig_mark(struct posix_sigthread *t, int sig) POSIX_HIDDEN;
 /* Interrupts a sibling that does not block some of bits (process signals). */
 void __aion_thread_offer(uint64_t bits) POSIX_HIDDEN;
 /* From an upcall: false while this thread holds the thread table's lock
@@ -332,6 +343,10 @@ long __aion_rt_sigsuspend(const uint64_t *set, long size) POSIX_HIDDEN;
 long __aion_rt_sigtimedwait(const uint64_t *set, void *info, const struct timespec *ts,
 			    long size) POSIX_HIDDEN;
 long __aion_pause(void) POSIX_HIDDEN;
+/* rt_sigqueueinfo: PROC_QUEUE with the info's value. */
+long __aion_sigqueue(long pid, long sig, const void *info) POSIX_HIDDEN;
+struct sigaltstack;             /* stack_t */
+long __aion_sigaltstack(const struct sigaltstack *ss, struct sigaltstack *old) POSIX_HIDDEN;
 /* ITIMER_REAL (procd's PROC_ALARM); the others -EINVAL. */
 long __aion_setitimer(long which, const void *in, void *old) POSIX_HIDDEN;
 long __aion_getitimer(long which, void *cur) POSIX_HIDDEN;

@@ -23,6 +23,12 @@ static long cached_pid;         /* 0: not asked yet (a pid never changes) */
 
 long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1)
 {
+	return __aion_proc_call2(label, a, b, c, w1, NULL);
+}
+
+long __aion_proc_call2(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64_t *w1,
+		       uint64_t *w2)
+{
 	if (!__aion_proc_ep)
 		return -ENOSYS;
 	struct aion_msg m;
@@ -36,6 +42,8 @@ long __aion_proc_call(unsigned label, uint64_t a, uint64_t b, uint64_t c, uint64
 		return -EIO;            /* procd is gone */
 	if (w1)
 		*w1 = m.w[1];
+	if (w2)
+		*w2 = m.w[2];
 	return (long)m.w[0];
 }
 
@@ -152,6 +160,16 @@ long __aion_waitid(long idtype, long id, void *out, long options, struct rusage 
 long __aion_kill(long pid, long sig)
 {
 	return __aion_proc_call(PROC_KILL, (uint64_t)pid, (uint64_t)sig, 0, NULL);
+}
+
+long __aion_sigqueue(long pid, long sig, const void *infop)
+{
+	const siginfo_t *si = infop;
+	/* Linux's rule: only the kernel's codes (>= 0) are not forged. */
+	if (si->si_code >= 0 && pid != __aion_getpid())
+		return -EPERM;
+	return __aion_proc_call(PROC_QUEUE, (uint64_t)pid, (uint64_t)sig,
+				(uint64_t)(uintptr_t)si->si_value.sival_ptr, NULL);
 }
 
 long __aion_setpgid(long pid, long pgid)

@@ -1,8 +1,8 @@
 /*
  * Resource limits (getrlimit, setrlimit, prlimit64). A process is
  * bounded by its unit's quota of frames, which no rlimit names; the
- * limits Aion keeps are the fd table's size and the stack's (fixed, as
- * they are) and RLIMIT_AS, which mem.c enforces and which may be
+ * limits Aion keeps are the fd table's size, the stack's and the signal
+ * queue's (fixed, as they are) and RLIMIT_AS, which mem.c enforces and which may be
  * lowered (never raised past its maximum: -EPERM, as for a process
  * without CAP_SYS_RESOURCE). Every other is RLIM_INFINITY (true:
  * nothing else limits it) and cannot be changed (-EPERM, rather than
@@ -27,7 +27,8 @@ static long get(int res, struct rlimit *out)
 		return 0;
 	}
 	rlim_t v = res == RLIMIT_NOFILE ? POSIX_FD_MAX :
-		   res == RLIMIT_STACK ? (rlim_t)PROC_STACK_PAGES * 4096 : RLIM_INFINITY;
+		   res == RLIMIT_STACK ? (rlim_t)PROC_STACK_PAGES * 4096 :
+		   res == RLIMIT_SIGPENDING ? PROC_SIGQ_MAX : RLIM_INFINITY;
 	*out = (struct rlimit){ v, v };
 	return 0;
 }

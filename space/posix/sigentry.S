@@ -24,4 +24,24 @@ __aion_sig_entry:
 	ud2                             /* a context the kernel refused */
 	.size __aion_sig_entry, . - __aion_sig_entry
 
+/*
+ * __aion_call_on_stack(top, fn, arg): fn(arg) with the stack pointer at
+ * top (rounded down to 16), then back on the caller's stack: a handler
+ * of SA_ONSTACK on the sigaltstack (signal.c).
+ */
+	.globl __aion_call_on_stack
+	.hidden __aion_call_on_stack
+	.type __aion_call_on_stack, @function
+__aion_call_on_stack:
+	pushq %rbp
+	movq %rsp, %rbp
+	andq $-16, %rdi
+	movq %rdi, %rsp
+	movq %rdx, %rdi
+	call *%rsi
+	movq %rbp, %rsp
+	popq %rbp
+	ret
+	.size __aion_call_on_stack, . - __aion_call_on_stack
+
 	.section .note.GNU-stack, "", @progbits

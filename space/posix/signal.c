@@ -80,7 +80,8 @@ static void tell_procd(void)
 		else if (acts[s].handler != SIG_DFL && (BIT(s) & DEFAULT_NOTHING))
 			caught |= BIT(s);
 	}
-	uint64_t flags = acts[SIGCHLD].flags & SA_NOCLDSTOP ? PROC_SIG_NOCLDSTOP : 0;
+	uint64_t flags = (acts[SIGCHLD].flags & SA_NOCLDSTOP ? PROC_SIG_NOCLDSTOP : 0) |
+			 (acts[SIGCHLD].flags & SA_NOCLDWAIT ? PROC_SIG_NOCLDWAIT : 0);
 	if (caught == told_caught && ignored == told_ignored && flags == told_flags)
 		return;
 	if (!__aion_proc_call(PROC_SIGSTATE, caught, ignored, flags, NULL)) {
@@ -100,9 +101,14 @@ _Noreturn void __aion_sig_exit(int sig)
 	aion_unit_exit(128 + sig);
 }
 
+/*
+ * Asks procd who sent sig (local: this process's tkill). A queued
+ * signal (sigqueue, a real-time kill) is told once each: when more of it
+ * are queued, it is pending again, so each instance is delivered.
+ */
 static void fill_info(int sig, bool local, siginfo_t *si)
 {
-	uint64_t what = 0;
+	uint64_t what = 0, value = 0;
 	memset(si, 0, sizeof(*si));
 	si->si_signo = sig;
 	if (local) {
@@ -110,10 +116,14 @@ static void fill_info(int sig, bool local, siginfo_t *si)
 		si->si_pid = (pid_t)__aion_getpid();
 		return;
 	}
-	long pid = __aion_proc_call(PROC_SIGINFO, (uint64_t)sig, 0, 0, &what);
+	long pid = __aion_proc_call2(PROC_SIGINFO, (uint64_t)sig, 0, 0, &what, &value);
 	si->si_code = pid >= 0 ? (int)(int32_t)what : SI_USER;
 	si->si_pid = pid > 0 ? (pid_t)pid : 0;
-	si->si_status = (int)(what >> 32);
+	si->si_value.sival_ptr = (void *)(uintptr_t)value;
+	if (sig < PROC_SIG_RT_FIRST)
+		si->si_status = (int)(what >> 32);
+	else if (pid >= 0 && what >> 32)
+		__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 }
 
 static void fill_context(ucontext_t *uc, const struct aion_upcall_context *c, uint64_t old)
@@ -170,6 +180,62 @@ static void go_on(void)
 }
 
 /*
+ * sigaltstack: each thread's alternate stack (posix_sigthread), where a
+ * handler of SA_ONSTACK runs unless the thread is on it already.
+ */
+void __aion_call_on_stack(uintptr_t top, void (*fn)(void *), void *arg) POSIX_HIDDEN;
+
+static bool on_alt_stack(const struct posix_sigthread *me)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return me->alt_size && sp - me->alt_sp < me->alt_size;
+}
+
+static stack_t alt_stack(const struct posix_sigthread *me)
+{
+	return (stack_t){ .ss_sp = (void *)me->alt_sp, .ss_size = me->alt_size,
+			  .ss_flags = !me->alt_size ? SS_DISABLE :
+				      on_alt_stack(me) ? SS_ONSTACK : 0 };
+}
+
+long __aion_sigaltstack(const struct sigaltstack *ss, struct sigaltstack *old)
+{
+	struct posix_sigthread *me = __aion_sig_self();
+	stack_t was = alt_stack(me);
+	if (ss) {
+		if (was.ss_flags & SS_ONSTACK)
+			return -EPERM;
+		if (ss->ss_flags & ~SS_DISABLE)
+			return -EINVAL;
+		if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < MINSIGSTKSZ)
+			return -ENOMEM;
+		bool off = ss->ss_flags & SS_DISABLE;
+		me->alt_sp = off ? 0 : (uintptr_t)ss->ss_sp;
+		me->alt_size = off ? 0 : ss->ss_size;
+	}
+	if (old)
+		*old = was;
+	return 0;
+}
+
+/* A handler's call, made on this stack or on the alternate one. */
+struct handler_call {
+	int sig;
+	const struct ksigaction *a;
+	siginfo_t *info;                /* SA_SIGINFO: its info and context */
+	ucontext_t *uc;
+};
+
+static void run_handler(void *p)
+{
+	const struct handler_call *c = p;
+	if (c->info)
+		((void (*)(int, siginfo_t *, void *))(void *)c->a->handler)(c->sig, c->info, c->uc);
+	else
+		c->a->handler(c->sig);
+}
+
+/*
  * Runs the caught sig's handler a (acts[sig] as it was) with sa_mask and
  * sig added to the mask; si: its info, or NULL to fill it (local: raised
  * here). The one path of act() and __aion_sig_sync.
@@ -185,18 +251,25 @@ static void call_handler(int sig, struct ksigaction a, const siginfo_t *si, bool
 		acts[sig].flags &= ~(unsigned long)SA_SIGINFO;
 		tell_procd();
 	}
+	struct handler_call c = { .sig = sig, .a = &a };
+	siginfo_t info;
+	ucontext_t uc;
 	if (a.flags & SA_SIGINFO) {
-		siginfo_t info;
-		ucontext_t uc;
 		if (si)
 			info = *si;
 		else
 			fill_info(sig, local, &info);
 		fill_context(&uc, ctx, old);
-		((void (*)(int, siginfo_t *, void *))(void *)a.handler)(sig, &info, &uc);
-	} else {
-		a.handler(sig);
+		uc.uc_stack = alt_stack(me);
+		c.info = &info;
+		c.uc = &uc;
+	} else if (sig >= PROC_SIG_RT_FIRST && !si) {
+		fill_info(sig, local, &info);   /* takes it off procd's queue */
 	}
+	if ((a.flags & SA_ONSTACK) && me->alt_size && !on_alt_stack(me))
+		__aion_call_on_stack(me->alt_sp + me->alt_size, run_handler, &c);
+	else
+		run_handler(&c);
 	me->mask = old;
 }
 
@@ -242,6 +315,39 @@ bool __aion_sig_sync(int sig, const siginfo_t *si, const struct aion_upcall_cont
 }
 
 /*
+ * A thread's real-time signals are counted (a tkill or raise of one
+ * already pending is delivered twice): the count decides, the bit in
+ * pending follows it. The marker counts, then sets the bit; a taker
+ * that leaves the count at 0 clears the bit, then sets it again if a
+ * marker counted meanwhile. So the bit is set whenever the count is not
+ * 0, and a bit without a count is cleared by the next take. No lock:
+ * an upcall may take while the interrupted code marks.
+ */
+void __aion_sig_mark(struct posix_sigthread *t, int sig)
+{
+	if (sig >= PROC_SIG_RT_FIRST)
+		__atomic_add_fetch(&t->rt_count[sig - PROC_SIG_RT_FIRST], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&t->pending, BIT(sig), __ATOMIC_SEQ_CST);
+}
+
+/* One of this thread's real-time sig, if its count has one. */
+static bool take_rt(struct posix_sigthread *me, int sig)
+{
+	volatile uint32_t *n = &me->rt_count[sig - PROC_SIG_RT_FIRST];
+	uint32_t c = __atomic_load_n(n, __ATOMIC_SEQ_CST);
+	bool took = false;
+	while (c && !(took = __atomic_compare_exchange_n(n, &c, c - 1, false, __ATOMIC_SEQ_CST,
+							    __ATOMIC_SEQ_CST)))
+		;
+	if (!took || c == 1) {
+		__atomic_fetch_and(&me->pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(n, __ATOMIC_SEQ_CST))
+			__atomic_fetch_or(&me->pending, BIT(sig), __ATOMIC_SEQ_CST);
+	}
+	return took;
+}
+
+/*
  * Takes one signal of want off this thread's pending set, else off the
  * process's: its number, 0 for none. Each is taken once, even when an
  * upcall runs this while the interrupted code was running it. local: it
@@ -260,7 +366,12 @@ static int take(uint64_t want, bool *local)
 		if (!ready)
 			return 0;
 		int sig = __builtin_ctzll(ready) + 1;
-		if (__atomic_fetch_and(from, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)) {
+		if (from == &me->pending && sig >= PROC_SIG_RT_FIRST) {
+			if (take_rt(me, sig)) {
+				*local = true;
+				return sig;
+			}
+		} else if (__atomic_fetch_and(from, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)) {
 			*local = from != &pending;
 			return sig;
 		}
@@ -347,6 +458,7 @@ void __aion_sig_start(int forked)
 	if (forked) {                   /* pending signals are not inherited */
 		pending = 0;
 		__aion_sig_self()->pending = 0;
+		memset((void *)__aion_sig_self()->rt_count, 0, sizeof(__aion_sig_self()->rt_count));
 	}
 	if (__aion_proc_ep) {
 		aion_upcall_set((uint64_t)__aion_sig_entry, AION_UPCALL_FAULTS);
@@ -405,6 +517,8 @@ long __aion_rt_sigaction(long sig, const void *sa, void *old, long size)
 			__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
 			__atomic_fetch_and(&__aion_sig_self()->pending, ~BIT(sig),
 					   __ATOMIC_SEQ_CST);
+			if (sig >= PROC_SIG_RT_FIRST)
+				__aion_sig_self()->rt_count[sig - PROC_SIG_RT_FIRST] = 0;
 		}
 		tell_procd();
 	}
@@ -477,25 +591,38 @@ long __aion_rt_sigtimedwait(const uint64_t *set, void *infop, const struct times
 		deadline = aion_clock_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
 			   (uint64_t)ts->tv_nsec;
 	}
+	/* The waited-for signals are blocked while we wait, as on Linux:
+	 * one that comes is ours to take, its handler does not run. */
+	struct posix_sigthread *me = __aion_sig_self();
+	uint64_t mask = me->mask;
+	me->mask = mask | want;
 	uint32_t handled = __aion_sig_handled;
+	long r;
 	for (;;) {
 		uint32_t seen = __aion_sig_arrivals;
 		bool local;
 		int sig = take(want, &local);
 		if (sig) {
-			if (info)
-				fill_info(sig, local, info);
-			return sig;
+			siginfo_t none;
+			fill_info(sig, local, info ? info : &none);   /* off procd's queue */
+			r = sig;
+			break;
 		}
-		if (__aion_sig_handled != handled)
-			return -EINTR;
-		if (ts && aion_clock_ns() >= deadline)
-			return -EAGAIN;
-		int64_t r = aion_futex_wait((const uint32_t *)&__aion_sig_arrivals, seen,
-					    ts ? deadline : 0);
-		if (r == -AION_ETIMEDOUT)
-			return -EAGAIN;
+		if (__aion_sig_handled != handled) {
+			r = -EINTR;
+			break;
+		}
+		if ((ts && aion_clock_ns() >= deadline) ||
+		    aion_futex_wait((const uint32_t *)&__aion_sig_arrivals, seen,
+				    ts ? deadline : 0) == -AION_ETIMEDOUT) {
+			r = -EAGAIN;
+			break;
+		}
 	}
+	me->mask = mask;
+	if ((pending | me->pending) & ~mask)
+		deliver(NULL);          /* what came meanwhile for the handlers */
+	return r;
 }
 
 /* tkill of the calling thread: pending now, run before we return. */
@@ -507,7 +634,7 @@ long __aion_sig_raise(long sig)
 		return 0;
 	if (BIT(sig) & UNBLOCKABLE)
 		return __aion_kill(__aion_getpid(), sig);
-	__atomic_fetch_or(&__aion_sig_self()->pending, BIT(sig), __ATOMIC_SEQ_CST);
+	__aion_sig_mark(__aion_sig_self(), (int)sig);
 	bump(&__aion_sig_arrivals);
 	run_pending(NULL);
 	return 0;

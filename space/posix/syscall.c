@@ -194,6 +194,10 @@ long __aion_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_rt_sigtimedwait:
 		return __aion_rt_sigtimedwait((const uint64_t *)a, (void *)b,
 					      (const struct timespec *)c, d);
+	case SYS_rt_sigqueueinfo:
+		return __aion_sigqueue(a, b, (const void *)c);
+	case SYS_sigaltstack:
+		return __aion_sigaltstack((const struct sigaltstack *)a, (struct sigaltstack *)b);
 	case SYS_pause:
 		return __aion_pause();
 	case SYS_setitimer:

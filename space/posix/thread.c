@@ -164,13 +164,14 @@ static void forget_tid(int tid)
  * sleep of it ends -EINTR and its upcall runs what it does not block.
  * -ESRCH: no such thread in the table.
  */
-long __aion_thread_signal(long tid, uint64_t bits, bool cancel)
+long __aion_thread_signal(long tid, int sig, bool cancel)
 {
 	long r = -ESRCH;
 	table_lock();
 	for (unsigned i = 0; i < THREADS_MAX; i++)
 		if (threads[i].tid == tid && threads[i].h) {
-			__atomic_fetch_or(&threads[i].sig.pending, bits, __ATOMIC_SEQ_CST);
+			if (sig)
+				__aion_sig_mark(&threads[i].sig, sig);
 			if (cancel)
 				__atomic_store_n(&threads[i].sig.cancel, 1, __ATOMIC_SEQ_CST);
 			/* An error: it has ended, or has no entry yet (it runs
@@ -452,7 +453,7 @@ long __aion_tkill(long tid, long sig)
 	}
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return __aion_kill(__aion_getpid(), sig);
-	long r = __aion_thread_signal(tid, sig ? 1ull << (sig - 1) : 0, false);
+	long r = __aion_thread_signal(tid, (int)sig, false);
 	return r == -ESRCH ? __aion_kill(__aion_getpid(), sig) : r;
 }
 

@@ -434,7 +434,7 @@ static const struct {
 	 * under procd, which `run`s /bin/procs; its unit is named procs. */
 	{ { "procs", NULL }, NULL, NULL, 6144, true },
 	P(sigmask), P(waits), P(alarm), P(forkthreads), P(execs), P(pipeline), P(sessions),
-	P(shmap), P(tsignals), P(stops), P(faults),
+	P(shmap), P(tsignals), P(stops), P(faults), P(rtsignals),
 	C(pthreads, 2048),
 	C(stdio, 256),
 	C(fileio, 256),

@@ -100,10 +100,18 @@ def figures(res):
     return {"interfaces": {i: row(per[i]) for i in sorted(per)}, "total": row(total)}
 
 
+def node_mib(iso):
+    """The node's memory: 384 MiB for the node and utest's 192 for the
+    tests' processes, and three times the ISO's size for its initramfs
+    (GRUB's copy and vfsd's two: services.c), rounded up to 128 MiB."""
+    need = 384 + 3 * (os.path.getsize(iso) >> 20)
+    return max(512, -(-need // 128) * 128)
+
+
 def main(iso, mode, index, as_json):
     expected = built_tests(index)
     check(expected, f"{index} lists no built test")
-    with bootlib.booted(iso, mem_mib=512, cmdline_extra=f"aion.test=posixpts:{mode}") as node:
+    with bootlib.booted(iso, mem_mib=node_mib(iso), cmdline_extra=f"aion.test=posixpts:{mode}") as node:
         m = node.wait_for(r"utest: test posixpts (?P<word>ok|FAIL)\b.*", VERDICT_TIMEOUT_S[mode])
         log = os.environ.get("AION_PTS_LOG")
         if log:                 # bench/pts keeps the node's lines

@@ -111,6 +111,31 @@ static void test_orphans_go_to_reaper(void **state)
 	assert_int_equal(b->ppid, a->pid);      /* a zombie stays its parent's */
 }
 
+/* SA_NOCLDWAIT or an ignored SIGCHLD: an ended child goes to the reaper,
+ * and the parent's wait then finds no child (-ECHILD). */
+static void test_no_zombies_kept(void **state)
+{
+	(void)state;
+	struct proc *a = spawn(PROC_PID_REAPER);
+	struct proc *b = spawn(a->pid), *c = spawn(a->pid), *d = spawn(a->pid);
+	struct proc *z = NULL;
+	int32_t status = 0;
+	a->nocldwait = true;
+	proc_end(&t, b, proc_status_exit(3));
+	assert_int_equal(b->state, PROC_ZOMBIE);
+	assert_int_equal(b->ppid, PROC_PID_REAPER);
+	assert_int_equal(proc_wait_match(&t, a, b->pid, 0, &z, &status), -PROC_ECHILD);
+	a->nocldwait = false;
+	a->sig_ignored = 1ull << (17 - 1);     /* SIGCHLD */
+	proc_end(&t, c, proc_status_exit(4));
+	assert_int_equal(c->ppid, PROC_PID_REAPER);
+	a->sig_ignored = 0;                     /* the default keeps it */
+	proc_end(&t, d, proc_status_exit(5));
+	assert_int_equal(d->ppid, a->pid);
+	assert_int_equal(proc_wait_match(&t, a, -1, 0, &z, &status), d->pid);
+	assert_int_equal(status, proc_status_exit(5));
+}
+
 static void test_wait_matching(void **state)
 {
 	(void)state;
@@ -396,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup(test_list_walk, setup),
 		cmocka_unit_test_setup(test_table_full_and_wrap, setup),
 		cmocka_unit_test_setup(test_orphans_go_to_reaper, setup),
+		cmocka_unit_test_setup(test_no_zombies_kept, setup),
 		cmocka_unit_test_setup(test_wait_matching, setup),
 		cmocka_unit_test_setup(test_acts_only_for_caller, setup),
 		cmocka_unit_test_setup(test_setpgid_rules, setup),

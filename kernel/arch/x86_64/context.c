@@ -111,8 +111,8 @@ void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 
 /* --- upcalls (core/upcall.c, aion/upcall.h) --- */
 
-int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
-			  const struct upcall_fault *fault, uint64_t *fault_addr)
+int arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_t bits,
+		      const struct upcall_fault *fault, uint64_t *fault_addr)
 {
 	struct trap_frame *f = frame_of(t);
 	struct aion_upcall_context c = {
@@ -138,7 +138,7 @@ int64_t arch_upcall_enter(struct thread *t, int64_t rax, uint64_t entry, uint64_
 	f->rdi = sp;
 	f->rsi = bits;
 	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;        /* DF clear, as the ABI wants */
-	return (int64_t)bits;
+	return 0;
 }
 
 void arch_upcall_restore(struct thread *t, const struct aion_upcall_context *c)

@@ -147,43 +147,67 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 }
 
 /* One target of KILL: sent, dropped, or ended; *self: the caller ends. */
-static void kill_one(struct proc *c, struct proc *p, int32_t sig, bool *self)
+#define SI_USER         0               /* Linux's si_code values */
+#define SI_QUEUE        (-1)
+
+/*
+ * sig to p from c: queued (sigqueue: *value its value, a real-time kill)
+ * or sent. -> 0, -PROC_EAGAIN a sigqueue's queue is full
+ */
+static int32_t kill_one(struct proc *c, struct proc *p, int32_t sig, const uint64_t *value,
+			bool *self)
 {
 	enum proc_sig_route r = proc_sig_route(p, sig);
 	if (r == PROC_ROUTE_DROP)
-		return;
-	if (r == PROC_ROUTE_SEND && procd_signal(p, sig, c->pid, 0 /* SI_USER */, 0, true))
-		return;
+		return 0;
+	if (r == PROC_ROUTE_SEND) {
+		/* 1 sent, 0 p cannot take it, -EAGAIN the queue is full */
+		int64_t q = -PROC_EAGAIN;
+		if (value || sig >= PROC_SIG_RT_FIRST)
+			q = procd_queue(p, sig, c->pid, value ? SI_QUEUE : SI_USER,
+					value ? *value : 0);
+		if (q == -PROC_EAGAIN && value)
+			return -PROC_EAGAIN;
+		/* A kill past a full queue (or of a signal not queued) is
+		 * pending once, as on Linux. */
+		if (q == 1 || (q < 0 && procd_signal(p, sig, c->pid, SI_USER, 0, true)))
+			return 0;
+	}
 	if (proc_sig_action(sig) != PROC_SIG_END)
-		return;                 /* caught, but no entry to run it: nothing */
+		return 0;               /* caught, but no entry to run it: nothing */
 	if (p == c)
 		*self = true;
 	else
 		procd_finish(p, proc_status_signal(sig));
+	return 0;
 }
 
-/* KILL; *self: the caller is among those ended. */
-static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, bool *self)
+/* KILL, and QUEUE (value: its value); *self: the caller is among those ended. */
+static int32_t do_kill(struct proc *c, uint64_t wpid, uint64_t wsig, const uint64_t *value,
+		       bool *self)
 {
 	int32_t pid;
 	int64_t sig = (int64_t)wsig;
 
 	if (sig < 0 || sig > SIG_MAX || !arg_pid(wpid, &pid))
 		return -PROC_EINVAL;
+	if (value && pid <= 0)
+		return -PROC_ESRCH;     /* sigqueue names one process */
 	if (pid == -1 || pid == PROC_PID_REAPER)
 		return -PROC_EPERM;     /* "every process", and procd itself */
 	if (sig && proc_sig_action((int32_t)sig) == PROC_SIG_BAD)
 		return -PROC_EINVAL;
 	bool any = false;
+	int32_t err = 0;
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		struct proc *p = &procd_table.p[i];
 		if (!proc_kill_names(c, pid, p))
 			continue;
 		any = true;
 		if (sig && p->state == PROC_LIVE)
-			kill_one(c, p, (int32_t)sig, self);
+			err = kill_one(c, p, (int32_t)sig, value, self);
 	}
-	return any ? 0 : -PROC_ESRCH;
+	return !any ? -PROC_ESRCH : err;
 }
 
 /* The argv comes in the payload: its first word names the image. */
@@ -302,7 +326,8 @@ static void serve(const struct aion_msg *m)
 		procd_finish(c, proc_status_exit((int64_t)m->w[0]));
 		return;
 	case PROC_KILL:
-		a = do_kill(c, m->w[0], m->w[1], &self);
+	case PROC_QUEUE:
+		a = do_kill(c, m->w[0], m->w[1], AION_TAG_LABEL(m->tag) == PROC_QUEUE ? &m->w[2] : NULL, &self);
 		reply(a, 0);
 		if (self)
 			procd_finish(c, proc_status_signal((int32_t)m->w[1]));
@@ -342,15 +367,17 @@ static void serve(const struct aion_msg *m)
 		c->sig_caught = m->w[0];
 		c->sig_ignored = m->w[1];
 		c->nocldstop = m->w[2] & PROC_SIG_NOCLDSTOP;
+		c->nocldwait = m->w[2] & PROC_SIG_NOCLDWAIT;
 		reply(0, 0);
 		return;
 	case PROC_STOPPED:
 		reply(procd_stopped(c, m->w[0]), 0);
 		return;
 	case PROC_SIGINFO: {
-		uint64_t what = 0;
-		int64_t from = procd_siginfo(c, m->w[0], &what);
-		reply(from, what);
+		uint64_t what = 0, value = 0;
+		int64_t from = procd_siginfo(c, m->w[0], &what, &value);
+		struct aion_msg r = { .w = { (uint64_t)from, what, value } };
+		aion_reply(&r);
 		return;
 	}
 	case PROC_SIGEXIT:

@@ -72,7 +72,9 @@ void procd_unit_ended(int32_t pid, const struct aion_msg *m);
 bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32_t status,
 		  bool cut_wait);
 /* SIGCHLD to child's parent if it catches it; status: the child's. */
-void procd_child_ended(const struct proc *child, int32_t status);
+/* SIGCHLD to ppid, child's parent when it ended (proc_end may have given
+ * it to the reaper already). */
+void procd_child_ended(const struct proc *child, int32_t ppid, int32_t status);
 /* PROC_STOPPED: c's layer stopped (sig) or continued (0); SIGCHLD to its parent. */
 int64_t procd_stopped(struct proc *c, uint64_t sig);
 /* PROC_ALARM for c: the ns that were left (*old_every: the interval). */
@@ -81,6 +83,12 @@ int64_t procd_alarm(struct proc *c, uint64_t first, uint64_t every, bool read_on
 /* Sends SIGALRM for every timer due; ns to the next one (0: none). */
 uint64_t procd_alarms_due(void);
 /* PROC_SIGINFO: the sender of c's last sig, *what its code and status. */
-int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what);
+int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what, uint64_t *value);
+/*
+ * sigqueue and a real-time kill: sig queued for p with its sender, code
+ * and value, which PROC_SIGINFO tells once each. -> 1 sent, 0 p cannot
+ * take it (no entry yet: the default applies), -PROC_EAGAIN queue full
+ */
+int64_t procd_queue(struct proc *p, int32_t sig, int32_t from, int32_t code, uint64_t value);
 
 #endif

@@ -12,8 +12,8 @@
 #define CLD_EXITED      1               /* Linux's si_code values */
 #define CLD_KILLED      2
 
-bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32_t status,
-		  bool cut_wait)
+/* Interrupts p's first thread with sig: false when it cannot take it. */
+static bool ring(struct proc *p, int32_t sig, bool cut_wait)
 {
 	if (p->state != PROC_LIVE || !p->started || !p->thread)
 		return false;
@@ -23,9 +23,6 @@ bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32
 		 * without the POSIX layer): the caller falls back to the default. */
 		return false;
 	}
-	p->sig_kept |= 1ull << (sig - 1);
-	p->sig_from[sig - 1] = from;
-	p->sig_what[sig - 1] = (uint32_t)code | (uint64_t)(uint32_t)status << 32;
 	if (cut_wait && p->waiting) {
 		/* Its WAIT4 ends EINTR; the POSIX layer waits again unless a
 		 * handler without SA_RESTART ran. */
@@ -37,9 +34,42 @@ bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32
 	return true;
 }
 
-void procd_child_ended(const struct proc *child, int32_t status)
+bool procd_signal(struct proc *p, int32_t sig, int32_t from, int32_t code, int32_t status,
+		  bool cut_wait)
 {
-	struct proc *parent = proc_live(&procd_table, child->ppid);
+	if (!ring(p, sig, cut_wait))
+		return false;
+	p->sig_kept |= 1ull << (sig - 1);
+	p->sig_from[sig - 1] = from;
+	p->sig_what[sig - 1] = (uint32_t)code | (uint64_t)(uint32_t)status << 32;
+	return true;
+}
+
+static unsigned queued(const struct proc *p, int32_t sig)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->sigq_n; i++)
+		n += p->sigq[i].sig == sig;
+	return n;
+}
+
+int64_t procd_queue(struct proc *p, int32_t sig, int32_t from, int32_t code, uint64_t value)
+{
+	/* Another than a real-time signal is pending once: one more adds nothing. */
+	bool again = sig < PROC_SIG_RT_FIRST && queued(p, sig);
+	if (!again && p->sigq_n == PROC_SIGQ_MAX)
+		return -PROC_EAGAIN;
+	if (!ring(p, sig, true))
+		return 0;
+	if (!again)
+		p->sigq[p->sigq_n++] = (struct proc_sigq){ .sig = (uint8_t)sig, .from = from,
+							   .code = code, .value = value };
+	return 1;
+}
+
+void procd_child_ended(const struct proc *child, int32_t ppid, int32_t status)
+{
+	struct proc *parent = proc_live(&procd_table, ppid);
 	if (!parent || !(parent->sig_caught & (1ull << (SIG_CHLD - 1))))
 		return;                 /* ignored by default */
 	bool killed = (status & 0x7f) != 0;
@@ -63,8 +93,19 @@ int64_t procd_stopped(struct proc *c, uint64_t sig)
 	return 0;
 }
 
-int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what)
+int64_t procd_siginfo(struct proc *c, uint64_t sig, uint64_t *what, uint64_t *value)
 {
+	*value = 0;
+	for (unsigned i = 0; sig >= 1 && sig <= SIG_MAX && i < c->sigq_n; i++) {
+		if (c->sigq[i].sig != sig)
+			continue;
+		struct proc_sigq e = c->sigq[i];
+		memmove(&c->sigq[i], &c->sigq[i + 1], (c->sigq_n - i - 1) * sizeof(e));
+		c->sigq_n--;
+		*what = (uint32_t)e.code | (uint64_t)queued(c, (int32_t)sig) << 32;
+		*value = e.value;
+		return e.from;
+	}
 	if (sig < 1 || sig > 64 || !(c->sig_kept & (1ull << (sig - 1))))
 		return -PROC_EAGAIN;
 	*what = c->sig_what[sig - 1];

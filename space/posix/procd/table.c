@@ -95,6 +95,11 @@ void proc_end(struct proc_table *t, struct proc *p, int32_t status)
 	p->status = status;
 	p->started = false;
 	p->waiting = false;
+	/* A parent that ignores SIGCHLD, or sets SA_NOCLDWAIT, keeps no
+	 * zombie: the reaper takes it (POSIX's XSI rule, as Linux). */
+	struct proc *parent = proc_live(t, p->ppid);
+	if (parent && (parent->nocldwait || (parent->sig_ignored & (1ull << (SIG_CHLD - 1)))))
+		p->ppid = PROC_PID_REAPER;
 	for (unsigned i = 0; i < PROC_MAX; i++)
 		if (t->p[i].state != PROC_FREE && t->p[i].ppid == p->pid)
 			t->p[i].ppid = PROC_PID_REAPER;

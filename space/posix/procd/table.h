@@ -43,6 +43,7 @@ struct proc {
 	 * is in sig_kept) with si_code | status << 32 */
 	uint64_t sig_caught, sig_ignored, sig_kept;
 	bool nocldstop;                 /* SIGCHLD's SA_NOCLDSTOP */
+	bool nocldwait;                 /* SIGCHLD's SA_NOCLDWAIT */
 	/* job control (PROC_STOPPED): stopped now, by which signal, and the
 	 * change its parent's wait has not been told yet */
 	bool stopped;
@@ -50,6 +51,13 @@ struct proc {
 	enum proc_change { PROC_CHANGE_NONE, PROC_CHANGE_STOPPED, PROC_CHANGE_CONTINUED } change;
 	int32_t sig_from[64];
 	uint64_t sig_what[64];
+	/* queued signals, oldest first (signals.c's procd_queue) */
+	struct proc_sigq {
+		uint8_t sig;
+		int32_t from, code;
+		uint64_t value;
+	} sigq[PROC_SIGQ_MAX];
+	uint32_t sigq_n;
 	/* PROC_ALARM: the monotonic ns it expires (0: none), its interval */
 	uint64_t alarm_at, alarm_every;
 	/* PROC_LIST's command line (a fork's child starts with its

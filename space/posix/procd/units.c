@@ -414,8 +414,9 @@ void procd_finish(struct proc *p, int32_t status)
 		aion_handle_close((aion_handle_t)p->wait_reply);
 	release(p);
 	aion_printf("procd: end pid=%d status=0x%x", p->pid, (unsigned)status);
+	int32_t ppid = p->ppid;
 	proc_end(&procd_table, p, status);
-	procd_child_ended(p, status);
+	procd_child_ended(p, ppid, status);
 }
 
 void procd_unit_ended(int32_t pid, const struct aion_msg *m)
