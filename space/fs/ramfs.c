@@ -37,9 +37,11 @@ static void drop_pages(struct rnode *n, uint64_t from)
 
 static void node_free(struct rnode *n)
 {
-	drop_pages(n, 0);
+	/* Pages a mapping still holds stay with it, bytes and all (the
+	 * object's own: a mapping outlives the file's last name and open,
+	 * as on Linux); only the others are freed here. */
+	drop_pages(n, n->shared ? n->shared->npages : 0);
 	if (n->shared) {
-		/* Pages a mapping still holds stay with it (the object's own). */
 		for (uint64_t i = 0; i < n->shared->npages; i++)
 			n->pages[i] = NULL;
 		fs_window_free(n->shared);

@@ -5,7 +5,8 @@
  * anonymous memory (and not through private memory), through a shared
  * file mapping and through shm_open's object; part of a shared mapping
  * unmapped leaves the rest shared; msync; a process-shared semaphore in
- * shared memory wakes a waiter in another process; a named semaphore; the errors of a
+ * shared memory wakes a waiter in another process; a named semaphore,
+ * which outlives its name (the mapping keeps its bytes); the errors of a
  * read-only fd, a pipe and a name that was unlinked. Run under procd
  * (it forks).
  */
@@ -196,8 +197,12 @@ static void named_semaphore(void)
 	printf("O_EXCL of it: %s\n", sem_open(name, O_CREAT | O_EXCL, 0600, 0) == SEM_FAILED ?
 	       en(errno) : "ok");
 	sem_close(again);
-	sem_close(s);
+	/* The name goes, the semaphore stays for those that have it open. */
 	printf("sem_unlink: %s\n", fails(sem_unlink(name)));
+	sem_post(s);
+	sem_getvalue(s, &v);
+	printf("after the unlink, sem_post, value: %d\n", v);
+	sem_close(s);
 	printf("sem_open after unlink: %s\n", sem_open(name, 0) == SEM_FAILED ? en(errno) : "ok");
 }
 

@@ -10,5 +10,6 @@
 
 extern long fs_host_live_blocks;
 extern long fs_host_fail_after;         /* fs_alloc fails after this many more (-1: never) */
+extern unsigned char fs_host_window_left[64];   /* a freed window's first bytes */
 
 #endif

@@ -185,6 +185,21 @@ static void test_share(void **state)
 	/* teardown: the window goes with the node (live blocks back to 0) */
 }
 
+/* A mapping outlives the file's last name: its bytes stay as they were
+ * (PTS shm_open/28-2; a named semaphore after sem_unlink). */
+static void test_share_outlives_unlink(void **state)
+{
+	(void)state;
+	const struct fs_window *w;
+	assert_int_equal(mk("/shm", VFS_S_IFREG | 0600), 0);
+	assert_int_equal(put("/shm", 0, "file"), 4);
+	assert_int_equal(ramfs_share(get("/shm"), 1, &w), 0);
+	memcpy(w->base, "qwerty", 6);
+	memset(fs_host_window_left, 0, sizeof(fs_host_window_left));
+	assert_int_equal(ramfs_remove(fs.root, "shm", 3, false), 0);
+	assert_memory_equal(fs_host_window_left, "qwerty", 6);
+}
+
 /* link(2): two names, one node; the data lives until the last name goes. */
 static void test_link(void **state)
 {
@@ -410,6 +425,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_outlives_unlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
