@@ -80,10 +80,13 @@ static long copy_all(aion_handle_t u)
 		err = __aion_mem_each(copy_whole, arg);
 	if (!err)
 		err = __aion_mem_fork_shared(u);
-	/* Below our own frame nothing the child resumes into is kept. */
+	/* Below our own frame nothing the child resumes into is kept. A
+	 * thread other than the first forks on its own stack (an mmap
+	 * region, copied above): the first's stack is only mapped, zero. */
+	uintptr_t stack = AION_STACK_TOP - PROC_STACK_PAGES * PAGE;
+	uintptr_t from = sp >= stack && sp < AION_STACK_TOP ? page_down(sp) : AION_STACK_TOP;
 	if (!err)
-		err = copy_range(AION_STACK_TOP - PROC_STACK_PAGES * PAGE, AION_STACK_TOP,
-				 AION_PROT_READ | AION_PROT_WRITE, arg, page_down(sp));
+		err = copy_range(stack, AION_STACK_TOP, AION_PROT_READ | AION_PROT_WRITE, arg, from);
 	return err;
 }
 

@@ -139,6 +139,10 @@ static long open_cap(long dirfd, const char *path, long flags, long mode, aion_h
 				    .w2 = (uint64_t)mode & ~umask_bits & 07777,
 				    .accept_cap = 1 };
 	long r = path_call(dirfd, path, &c);
+	/* vfsd's table of open records is full (its only ENOSPC for an
+	 * open): the system's file table, Linux's ENFILE. */
+	if (r == -ENOSPC)
+		return -ENFILE;
 	if (r < 0)
 		return r;
 	*cap = c.caps_out[0];

@@ -4,7 +4,9 @@
  * with one thread: docs/posix.md); the child starts threads of its own,
  * which see the child's copy of memory and thread-local storage, and sends
  * its result up a pipe; the parent's memory is untouched by the child's
- * writes. Then two children at once each run threads.
+ * writes. Then two children at once each run threads. Last a thread
+ * other than the first forks while the first waits for it: the child
+ * resumes on its copy of that thread's stack (PTS pthread_atfork).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -54,6 +56,22 @@ static void report(const char *who, int fd)
 	write(fd, line, (size_t)n);
 }
 
+/* fork from a thread of our own: the child's only thread is this one. */
+static void *fork_here(void *arg)
+{
+	(void)arg;
+	char local[64];
+	snprintf(local, sizeof(local), "on the thread's stack");
+	pid_t c = fork();
+	if (c == 0)
+		_exit(strcmp(local, "on the thread's stack") == 0 ? 42 : 1);
+	if (c < 0)
+		return "fork failed";
+	int st;
+	waitpid(c, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 42 ? "child exited 42" : "child went wrong";
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -98,5 +116,10 @@ int main(void)
 		printf("child %d: total mod 251 = %d\n", k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	printf("and again in the parent: %ld\n", (shared_total = 0, run_threads(3)));
+	pthread_t t;
+	pthread_create(&t, NULL, fork_here, NULL);
+	void *res;
+	pthread_join(t, &res);
+	printf("a thread's fork: %s\n", (char *)res);
 	return 0;
 }
