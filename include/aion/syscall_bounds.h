@@ -88,7 +88,7 @@
 	X(CAP_LIST,            "O(1)")                                                  \
 	X(THREAD_SET_TLS,      "O(1)")                                                  \
 	X(FUTEX_WAIT,          "copy 4 bytes; O(1) link; O(log sleepers) deadline")     \
-	X(FUTEX_WAKE,          "a walk of one of 64 wait chains: ≤ 512 links (every "  \
+	X(FUTEX_WAKE,          "a walk of one of 64 wait chains: ≤ 2048 links (every "  \
 	                       "waiting thread, THREAD_MAX), ≤ count woken")           \
 	X(UNIT_EXIT,           "O(threads of the unit) ≤ 512: each ended and reaped")  \
 	X(THREAD_INTERRUPT,    "O(1) (a blocked target leaves one queue)")             \

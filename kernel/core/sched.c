@@ -10,6 +10,8 @@
 #include "endpoint.h"
 #include "sched.h"
 #include "thread.h"
+
+_Static_assert(SCHED_MAX_THREADS >= THREAD_MAX, "every thread may sleep");
 #include "unit.h"
 
 #define container_of(p, type, member) \

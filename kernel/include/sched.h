@@ -13,7 +13,7 @@
 #include "sleepq.h"
 
 #define SCHED_SLICE_NS  10000000ull     /* 10 ms */
-#define SCHED_MAX_THREADS 512
+#define SCHED_MAX_THREADS 2048        /* every thread may sleep: THREAD_MAX */
 
 struct thread;
 

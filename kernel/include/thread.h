@@ -25,7 +25,7 @@ enum ipc_state {
 	IPC_WAIT,               /* waiting on a notification */
 };
 
-#define THREAD_MAX      512             /* kernel stack slots */
+#define THREAD_MAX      2048            /* kernel stack slots */
 
 struct thread {
 	struct kobj obj;

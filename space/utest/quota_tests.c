@@ -144,7 +144,7 @@ void test_quota(void)
 	utest_ok("quota", "err=AION_ENOMEM parent_back=exact made=%s", counts);
 }
 
-#define STACK_SLOTS             512     /* the kernel's kernel stack slots */
+#define STACK_SLOTS             2048    /* the kernel's kernel stack slots (THREAD_MAX) */
 
 static int64_t noop(uint64_t arg)
 {
@@ -174,7 +174,7 @@ void test_stacks(void)
 	aion_system_info(&after);
 	unsigned made = (unsigned)info.exit_code >> 8;
 	int64_t why = -(int64_t)(info.exit_code & 0xff);
-	/* utest itself has about half of the 512 slots (half init's quota). */
+	/* utest itself has about half of the slots (half init's quota). */
 	if (err || made == 0 || made >= STACK_SLOTS / 2 || why != -AION_ENOSPC || th < 0 ||
 	    !joined || after.free_frames != before.free_frames || after.kernel_objects != before.kernel_objects)
 		FAIL("stacks", "wait=%s made=%u err=%s used=%lu/%lu ours=%s frames=%lu->%lu "
