@@ -52,7 +52,8 @@
  *   VFS_FSTAT   reply payload: struct vfs_stat
  *   VFS_TRUNC   w1 = the new size (EFBIG over VFS_FILE_MAX; EINVAL when
  *               not open for writing, as Linux's ftruncate)
- *   VFS_SYNC    nothing to do for a ramfs: 0 (a disk file system flushes)
+ *   VFS_SYNC    nothing to do for a ramfs: 0 (a disk file system
+ *               flushes); EINVAL for a pipe or FIFO
  *   VFS_GETDENTS  w1 = most payload bytes; reply payload: struct
  *               vfs_dirent records from the record's position (an entry
  *               index), which advances; w0 = bytes (0: no more), w1 = the

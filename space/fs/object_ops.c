@@ -86,11 +86,11 @@ int64_t vfs_on_trunc(struct aion_serve_req *r)
 	return err || rnode_is_fifo(o->node) ? -AION_EINVAL : ramfs_truncate(o->node, r->msg.w[1]);
 }
 
-/* A ramfs keeps nothing anywhere else: done. */
+/* A ramfs keeps nothing anywhere else: done. A pipe has nothing to
+ * flush at all: EINVAL, as Linux says. */
 int64_t vfs_on_sync(struct aion_serve_req *r)
 {
-	(void)r;
-	return 0;
+	return rnode_is_fifo(vfs_req_open(r)->node) ? -AION_EINVAL : 0;
 }
 
 /* Entry i of a directory: ".", "..", then its names. */
