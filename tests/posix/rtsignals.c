@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
+#include "sigblock.h"
 
 #define SEEN_MAX 16
 
@@ -57,14 +58,6 @@ static void catch(int sig, void (*fn)(int, siginfo_t *, void *))
 	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(sig, &sa, NULL);
-}
-
-static void block(int sig, int how)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	sigprocmask(how, &s, NULL);
 }
 
 static void queue_order(void)

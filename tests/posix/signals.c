@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "sigblock.h"
 
 static volatile sig_atomic_t usr1, usr2, chld;
 static volatile int last_signo, last_code, last_pid, last_status;
@@ -83,14 +84,6 @@ static void catch_info(int sig, int flags)
 	sa.sa_flags = SA_SIGINFO | flags;
 	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
-}
-
-static void block(int sig, int how)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	sigprocmask(how, &s, NULL);
 }
 
 static void nap_ms(long ms)
