@@ -146,13 +146,13 @@ static void serve_wait(struct proc *c, const struct aion_msg *m)
 	c->wait_opts = opts;
 }
 
-/* One target of KILL: sent, dropped, or ended; *self: the caller ends. */
 #define SI_USER         0               /* Linux's si_code values */
 #define SI_QUEUE        (-1)
 
 /*
- * sig to p from c: queued (sigqueue: *value its value, a real-time kill)
- * or sent. -> 0, -PROC_EAGAIN a sigqueue's queue is full
+ * One target of KILL or QUEUE: sig to p from c, queued (sigqueue: *value
+ * its value; a real-time kill) or sent, dropped, or p ended; *self: the
+ * caller ends. -> 0, -PROC_EAGAIN a sigqueue's queue is full
  */
 static int32_t kill_one(struct proc *c, struct proc *p, int32_t sig, const uint64_t *value,
 			bool *self)
