@@ -205,7 +205,8 @@ long __aion_sigaltstack(const struct sigaltstack *ss, struct sigaltstack *old)
 	if (ss) {
 		if (was.ss_flags & SS_ONSTACK)
 			return -EPERM;
-		if (ss->ss_flags & ~SS_DISABLE)
+		/* SS_ONSTACK as a request means 0 (Linux keeps old programs). */
+		if (ss->ss_flags & ~(SS_DISABLE | SS_ONSTACK))
 			return -EINVAL;
 		if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < MINSIGSTKSZ)
 			return -ENOMEM;
