@@ -10,11 +10,11 @@ from history import FAIL, OK, UNKNOWN
 # Errors after which a write certainly did not take effect: the store or
 # the mesh says the call did not run (docs/kv.md: EAGAIN "not applied",
 # ENOSPC; docs/mesh.md: EHOSTDOWN "the call was not sent", EBUSY "too many
-# calls in flight", EDEAD "the object is gone, the call did not run").
-# Any other error (EINDOUBT, ETIMEDOUT, ...) leaves a write unknown, also
-# when a later retry of the same seq met only these.
-NOT_APPLIED = frozenset({"AION_EAGAIN", "AION_EHOSTDOWN", "AION_EBUSY", "AION_EDEAD",
-                         "AION_ENOSPC"})
+# calls in flight"). Any other error (EINDOUBT, ETIMEDOUT, ...) leaves a
+# write unknown, also when a later retry of the same seq met only these.
+# EDEAD is not here: the shell meets it from the kernel when the meshd
+# that served its proxy ended, maybe holding the call (kv retry line).
+NOT_APPLIED = frozenset({"AION_EAGAIN", "AION_EHOSTDOWN", "AION_EBUSY", "AION_ENOSPC"})
 
 _RETRY_RE = re.compile(r"^kv retry seq=\d+ err=(AION_\w+)")
 _OK_RE = re.compile(r"^kv ok value=(.*)$")
@@ -56,8 +56,10 @@ def outcome(f, lines):
         if m:
             return OK, _ok_output(f, m.group(1)), None, errors
         m = _LOOKUP_RE.match(line)
-        if m:       # no call was made
-            return FAIL, None, m.group(1), errors + [m.group(1)]
+        if m:       # this lookup sent nothing, but an earlier attempt may have run
+            if not errors:
+                return FAIL, None, m.group(1), [m.group(1)]
+            return _failed(f, m.group(1), errors + [m.group(1)])
         m = _ERROR_RE.match(line)
         if m:
             out = _answered(f, m.group(1), m.group(2))

@@ -54,6 +54,10 @@ class Outcome(unittest.TestCase):
     def test_reads_and_lookups_never_take_effect(self):
         self.assertEqual(kvshell.outcome("get", ["error: AION_EINDOUBT"])[0], FAIL)
         self.assertEqual(kvshell.outcome("put", ["error: kv: lookup: AION_ENOENT"])[0], FAIL)
+        # A lookup after an attempt that may have run (the proxy ended
+        # holding it) decides nothing about that attempt.
+        again = ["kv retry seq=5 err=AION_EINDOUBT (x)", "error: kv: lookup: AION_ENOENT"]
+        self.assertEqual(kvshell.outcome("put", again)[0], UNKNOWN)
         self.assertEqual(kvshell.outcome("put", [])[0], UNKNOWN)
         with self.assertRaises(ValueError):
             kvshell.outcome("cas", ["error: usage: kv get K"])
