@@ -17,6 +17,10 @@
  * so every mapper and the file's reads and writes see the same bytes.
  * Each shared region is exactly one kernel mapping and owns one handle
  * to its object: splitting one maps both halves again. docs/posix.md.
+ *
+ * The brk heap may hold one PROT_NONE hole made by MAP_FIXED (musl's
+ * malloc guards its metadata with the heap's first page): its pages are
+ * unmapped, so a touch faults; fork and madvise skip it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -46,6 +50,7 @@ static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t
 		  uint32_t first);
 
 static uintptr_t heap_start, heap_brk;  /* the heap is [heap_start, page_up(heap_brk)) */
+static uintptr_t guard_a, guard_b;      /* its PROT_NONE hole, when guard_a < guard_b */
 
 /* The mmap area's regions, sorted, each of one protection (0: PROT_NONE). */
 static struct region {
@@ -171,6 +176,8 @@ long __aion_brk(uintptr_t want)
 		return (long)heap_brk;
 	if (need < have)
 		unmap_range(need, have);
+	if (guard_b > need)             /* the hole shrinks with the heap */
+		guard_b = need > guard_a ? need : guard_a;
 	heap_brk = want;
 	return (long)want;
 }
@@ -347,6 +354,41 @@ static long cut_past_eof(uintptr_t a, uintptr_t end, long bytes)
 	return 0;
 }
 
+static bool in_heap(uintptr_t a, size_t len)
+{
+	uintptr_t top = page_up(heap_brk);
+	return heap_start && a >= heap_start && a < top && len <= top - a;
+}
+
+/* MAP_FIXED PROT_NONE over heap pages: they become the heap's hole (one
+ * only: a second, apart from it, is refused as before). */
+static long heap_guard(uintptr_t a, size_t len)
+{
+	uintptr_t b = a + page_up(len);
+	bool have = guard_a < guard_b;
+	if (a & (PAGE - 1) || b > page_up(heap_brk) || (have && (b < guard_a || a > guard_b)))
+		return -EINVAL;
+	unmap_range(a, b);
+	guard_a = have && guard_a < a ? guard_a : a;
+	guard_b = have && guard_b > b ? guard_b : b;
+	return (long)a;
+}
+
+/* fn over the heap's mapped pages within [lo, hi): around the hole. */
+static long heap_each(uintptr_t lo, uintptr_t hi, long (*fn)(uintptr_t, uintptr_t, void *),
+		      void *arg)
+{
+	uintptr_t top = page_up(heap_brk);
+	lo = lo > heap_start ? lo : heap_start;
+	hi = hi < top ? hi : top;
+	if (!heap_start || lo >= hi)
+		return 0;
+	if (guard_a >= guard_b || guard_b <= lo || guard_a >= hi)
+		return fn(lo, hi, arg);
+	long err = guard_a > lo ? fn(lo, guard_a, arg) : 0;
+	return err || guard_b >= hi ? err : fn(guard_b, hi, arg);
+}
+
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
 {
 	if (!len || off & (PAGE - 1))
@@ -362,6 +404,8 @@ long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long o
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (flags & MAP_ANONYMOUS) {
+		if (type == MAP_PRIVATE && flags & MAP_FIXED && !prot && in_heap(hint, len))
+			return heap_guard(hint, len);
 		if (type == MAP_PRIVATE)
 			return place(hint, len, prot, flags, 0, 0);
 		/* Shared: an object of its own, which fork maps in the child too. */
@@ -474,6 +518,12 @@ static long zero_range(uintptr_t s, uintptr_t e, int prot)
 	return map_range(s, e, prot);
 }
 
+static long zero_heap(uintptr_t s, uintptr_t e, void *unused)
+{
+	(void)unused;
+	return zero_range(s, e, PROT_READ | PROT_WRITE);
+}
+
 long __aion_madvise(uintptr_t a, size_t len, int advice)
 {
 	if (a & (PAGE - 1))
@@ -492,12 +542,7 @@ long __aion_madvise(uintptr_t a, size_t len, int advice)
 			if (err)
 				return err;
 		}
-		if (heap_start) {
-			uintptr_t top = page_up(heap_brk);
-			return zero_range(heap_start > a ? heap_start : a, top < a + len ? top : a + len,
-					  PROT_READ | PROT_WRITE);
-		}
-		return 0;
+		return heap_each(a, a + len, zero_heap, NULL);
 	case MADV_FREE:                 /* the pages may stay as they are */
 	case MADV_NORMAL:
 	case MADV_RANDOM:
@@ -509,13 +554,22 @@ long __aion_madvise(uintptr_t a, size_t len, int advice)
 	}
 }
 
+struct each_arg {
+	long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg);
+	void *arg;
+};
+
+static long heap_part(uintptr_t s, uintptr_t e, void *arg)
+{
+	struct each_arg *ea = arg;
+	return ea->fn(s, e, aion_prot(PROT_READ | PROT_WRITE), ea->arg);
+}
+
 long __aion_mem_each(long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg),
 		     void *arg)
 {
-	long err = 0;
-
-	if (heap_start && page_up(heap_brk) > heap_start)
-		err = fn(heap_start, page_up(heap_brk), aion_prot(PROT_READ | PROT_WRITE), arg);
+	struct each_arg e = { fn, arg };
+	long err = heap_each(0, UINTPTR_MAX, heap_part, &e);
 	for (unsigned i = 0; i < nregions && !err; i++)
 		if (regions[i].prot && !regions[i].mo)  /* PROT_NONE: in the table only */
 			err = fn(regions[i].start, regions[i].end, aion_prot(regions[i].prot), arg);
@@ -551,8 +605,11 @@ static uintptr_t area_end(uintptr_t a)
 	uintptr_t stack = AION_STACK_TOP - PROC_STACK_PAGES * PAGE;
 	if (a >= (uintptr_t)__aion_text_start && a < page_up((uintptr_t)_end))
 		return page_up((uintptr_t)_end);
-	if (heap_start && a >= heap_start && a < page_up(heap_brk))
+	if (heap_start && a >= heap_start && a < page_up(heap_brk)) {
+		if (guard_a < guard_b && a < guard_b)
+			return a < guard_a ? guard_a : a;       /* the hole is not mapped */
 		return page_up(heap_brk);
+	}
 	if (a >= stack && a < AION_STACK_TOP)
 		return AION_STACK_TOP;
 	for (unsigned i = 0; i < nregions; i++)
