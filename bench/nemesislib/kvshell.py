@@ -12,8 +12,8 @@ from history import FAIL, OK, UNKNOWN
 # ENOSPC; docs/mesh.md: EHOSTDOWN "the call was not sent", EBUSY "too many
 # calls in flight"). Any other error (EINDOUBT, ETIMEDOUT, ...) leaves a
 # write unknown, also when a later retry of the same seq met only these.
-# EDEAD is not here: the shell meets it from the kernel when the meshd
-# that served its proxy ended, maybe holding the call (kv retry line).
+# EDEAD is not here: one a shell met during a partition is not explained
+# yet (docs/nemesis.md "A history recorded wrong"), so it proves nothing.
 NOT_APPLIED = frozenset({"AION_EAGAIN", "AION_EHOSTDOWN", "AION_EBUSY", "AION_ENOSPC"})
 
 _RETRY_RE = re.compile(r"^kv retry seq=\d+ err=(AION_\w+)")

@@ -39,7 +39,7 @@
 	X(ENETUNREACH, 25, "network unreachable")                       \
 	X(ENOTCONN,  26, "not connected")                               \
 	X(EADDRINUSE, 27, "address in use")                            \
-	X(EINDOUBT,  28, "node died after the call was sent: it may have executed") \
+	X(EINDOUBT,  28, "the callee ended after it took the call: it may have executed") \
 	X(ENOQUORUM, 29, "no majority of the cluster's nodes is reachable") \
 	X(ECONFLICT, 30, "value differs from the expected one")        \
 	X(EIO,       31, "device reported an input/output error")       \

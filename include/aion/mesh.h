@@ -85,7 +85,8 @@
  *   -AION_ERIGHTS    not executed: this node was never given the reference
  *                    (the owner's grant table), or a SEND-only proxy
  *   -AION_EDEAD      not executed: the owner has no such object in its
- *                    current boot (a named proxy re-binds first)
+ *                    current boot, or its service ended before taking
+ *                    the call (a named proxy re-binds first)
  *   -AION_ECONNRESET not executed: the owner dropped a large call's
  *                    transfer before it was complete (docs/mesh-bulk.md)
  *   -AION_EINDOUBT   may have executed: the owner died after the call was

@@ -171,8 +171,10 @@
 		    "handle (endpoint, `SEND`; `GRANT` if the tag carries "                  \
 		    "capabilities); `EINVAL` payload > 512 bytes, > 4 capabilities sent "    \
 		    "or accepted, or payload/capabilities without an IPC buffer; `EDEAD` "   \
-		    "no receiver can ever take it, or the server died or ended holding "     \
-		    "the call; `ETIMEDOUT`; sender-side transfer errors (`EFAULT` buffer, `ECAP` "     \
+		    "no receiver can ever take it (it did not run); `EINDOUBT` the server "  \
+		    "took it and died, received again or dropped the saved reply "           \
+		    "without answering (it may have run); `ETIMEDOUT`; sender-side "         \
+		    "transfer errors (`EFAULT` buffer, `ECAP` "                              \
 		    "a handle to send, `EPERM` moving `SELF`, `EINVAL` the same "            \
 		    "capability twice with a move, `EAGAIN` a copied one is being "          \
 		    "revoked); receiver-side errors as the reply (`EFAULT`, `ENOSPC`, "      \

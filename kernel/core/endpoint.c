@@ -193,7 +193,9 @@ static void release_boost(struct thread *t)
 		sched_set_prio(t, t->base_prio);
 }
 
-/* Tells the caller waiting on t's pending reply that none will come. */
+/* Tells the caller waiting on t's pending reply that none will come. t
+ * took the call, so it may have acted on it: EINDOUBT, never the EDEAD
+ * that says a call was not taken (a client retries only what is safe). */
 static void drop_reply_to(struct thread *t)
 {
 	struct thread *c = t->reply_to;
@@ -203,7 +205,7 @@ static void drop_reply_to(struct thread *t)
 	t->reply_to = NULL;
 	if (c->ipc_state == IPC_REPLY && c->call_seq == t->reply_seq) {
 		c->ipc_state = IPC_NONE;
-		sched_wake(c, -AION_EDEAD);
+		sched_wake(c, -AION_EINDOUBT);
 	}
 	kobj_put(&c->obj);
 }
@@ -428,7 +430,7 @@ void reply_release(struct kobj *reply)
 	if (c) {
 		if (c->ipc_state == IPC_REPLY && c->call_seq == rp->seq) {
 			c->ipc_state = IPC_NONE;
-			sched_wake(c, -AION_EDEAD);
+			sched_wake(c, -AION_EINDOUBT);  /* taken, never answered */
 		}
 		kobj_put(&c->obj);
 	}

@@ -51,7 +51,7 @@ enum ipc_blame { IPC_BLAME_SENDER, IPC_BLAME_RECEIVER };
 int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 		 enum ipc_blame *blame);
 
-/* t leaves IPC: off every queue, its pending caller told -AION_EDEAD. */
+/* t leaves IPC: off every queue, the caller it holds told -AION_EINDOUBT. */
 void ipc_thread_gone(struct thread *t);
 /* t's deadline passed while blocked in IPC. */
 void ipc_timed_out(struct thread *t);

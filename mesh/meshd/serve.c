@@ -632,10 +632,9 @@ int64_t worker_thread(uint64_t arg)
 			aion_handle_close(j->mem);
 		j->mem = 0;
 		j->big_len = 0;
-		/* The kernel's EDEAD may mean the server died holding the call:
-		 * it may have run. */
-		if (j->err == -AION_EDEAD)
-			j->err = -AION_EINDOUBT;
+		/* The kernel's EDEAD: the service never took the call (gone:
+		 * a named proxy re-binds and sends it again); had it taken it
+		 * and ended, EINDOUBT (it may have run). Both go as they are. */
 		unsigned ncaps = j->err ? 0 : AION_TAG_CAPS(c.tag);
 		int64_t len = j->err ? 0 : mesh_msg_len(&c, b, &ncaps);
 		if (len >= 0 && (c.tag & MESH_TAG_MEMORY) && !j->err) {

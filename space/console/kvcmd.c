@@ -91,10 +91,10 @@ int cmd_kv(struct aion_ipc_buffer *buf, unsigned argc, char **argv)
 		err = kv_request(buf, v, f, seq, out, sizeof(out));
 		if (err != -AION_EDEAD && err != -AION_ECAP)
 			break;
-		/* The kernel's EDEAD may also mean meshd ended holding the
-		 * call: for a write, a retry line says so (a read did nothing). */
-		if (attempt == 0 && seq)
-			aion_printf("kv retry seq=%lu err=%s (the proxy ended: may have executed; kv looked up again, same seq)",
+		/* The proxy's meshd ended before it took the call (had it
+		 * taken it, EINDOUBT was retried above): one line says so. */
+		if (attempt == 0)
+			aion_printf("kv retry seq=%lu err=%s (the proxy ended: kv looked up again)",
 				    (unsigned long)seq, aion_error_name(err));
 		aion_handle_close(kv_svc);
 		kv_svc = 0;

@@ -68,11 +68,11 @@ static int64_t on_client(struct aion_serve_req *r)
 			      .w = { r->label, r->msg.w[1], r->msg.w[2] } };
 	memcpy(buf()->payload, r->data, r->len);
 	err = aion_call(JOB_MESH_EP, &m, 0);
-	/* EDEAD: meshd ended, maybe after it proposed the write: the client
-	 * must retry the same seq to learn (EINDOUBT), never read "not
-	 * applied". ECAP: the call never left. */
+	/* EDEAD, ECAP: meshd never took the call (not applied). Had it
+	 * taken it and ended, the kernel says EINDOUBT, passed on: the
+	 * client retries the same seq to learn. */
 	if (err)
-		return err == -AION_EDEAD ? -AION_EINDOUBT : err == -AION_ECAP ? -AION_EAGAIN : err;
+		return err == -AION_EDEAD || err == -AION_ECAP ? -AION_EAGAIN : err;
 	unsigned n = AION_TAG_LEN(m.tag);
 	char value[KV_VALUE_MAX + 1];
 	if (n > KV_VALUE_MAX)

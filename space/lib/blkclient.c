@@ -1,7 +1,7 @@
 /* The block protocol's client (libaion/blkclient.h, aion/blk.h). */
 #include "libaion/blkclient.h"
 
-#define CALL_TRIES      3       /* the call, after ENOTCONN or EDEAD once each */
+#define CALL_TRIES      3       /* the call, after ENOTCONN or a dead driver once each */
 
 static int64_t attach(struct blkclient *c)
 {
@@ -22,8 +22,10 @@ static int64_t call(struct blkclient *c, uint32_t label, uint64_t w0, uint64_t w
 	for (unsigned i = 0; i < CALL_TRIES; i++) {
 		*m = (struct aion_msg){ .tag = AION_TAG(label, 0, 0), .w = { w0, w1, w2 } };
 		err = aion_call(c->region, m, BLKCLIENT_TIMEOUT_NS);
-		if (err == -AION_EDEAD)
-			continue;       /* the driver died serving it; its successor answers */
+		/* The driver died before (EDEAD) or while (EINDOUBT) serving
+		 * it; its successor answers. A block call may run twice. */
+		if (err == -AION_EDEAD || err == -AION_EINDOUBT)
+			continue;
 		if (err)
 			return err;
 		err = (int64_t)m->w[0];

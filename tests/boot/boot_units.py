@@ -218,7 +218,7 @@ def check_pi(v, line, node, verdict):
 
 def check_dead(v, line, node, verdict):
     expect(v, line, queued_caller="AION_EDEAD", later_call="AION_EDEAD",
-           server_faulted="AION_EDEAD")
+           server_faulted="AION_EINDOUBT")
 
 
 def check_notify(v, line, node, verdict):
