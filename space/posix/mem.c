@@ -374,19 +374,21 @@ static long heap_guard(uintptr_t a, size_t len)
 	return (long)a;
 }
 
-/* fn over the heap's mapped pages within [lo, hi): around the hole. */
-static long heap_each(uintptr_t lo, uintptr_t hi, long (*fn)(uintptr_t, uintptr_t, void *),
-		      void *arg)
+/* fn over the heap's mapped pages within [lo, hi), around the hole, as
+ * __aion_mem_each calls it. */
+static long heap_each(uintptr_t lo, uintptr_t hi,
+		      long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg), void *arg)
 {
+	unsigned prot = aion_prot(PROT_READ | PROT_WRITE);
 	uintptr_t top = page_up(heap_brk);
 	lo = lo > heap_start ? lo : heap_start;
 	hi = hi < top ? hi : top;
 	if (!heap_start || lo >= hi)
 		return 0;
 	if (guard_a >= guard_b || guard_b <= lo || guard_a >= hi)
-		return fn(lo, hi, arg);
-	long err = guard_a > lo ? fn(lo, guard_a, arg) : 0;
-	return err || guard_b >= hi ? err : fn(guard_b, hi, arg);
+		return fn(lo, hi, prot, arg);
+	long err = guard_a > lo ? fn(lo, guard_a, prot, arg) : 0;
+	return err || guard_b >= hi ? err : fn(guard_b, hi, prot, arg);
 }
 
 long __aion_mmap(uintptr_t hint, size_t len, int prot, int flags, int fd, long off)
@@ -518,9 +520,9 @@ static long zero_range(uintptr_t s, uintptr_t e, int prot)
 	return map_range(s, e, prot);
 }
 
-static long zero_heap(uintptr_t s, uintptr_t e, void *unused)
+static long zero_heap(uintptr_t s, uintptr_t e, unsigned prot, void *unused)
 {
-	(void)unused;
+	(void)prot, (void)unused;
 	return zero_range(s, e, PROT_READ | PROT_WRITE);
 }
 
@@ -554,22 +556,10 @@ long __aion_madvise(uintptr_t a, size_t len, int advice)
 	}
 }
 
-struct each_arg {
-	long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg);
-	void *arg;
-};
-
-static long heap_part(uintptr_t s, uintptr_t e, void *arg)
-{
-	struct each_arg *ea = arg;
-	return ea->fn(s, e, aion_prot(PROT_READ | PROT_WRITE), ea->arg);
-}
-
 long __aion_mem_each(long (*fn)(uintptr_t start, uintptr_t end, unsigned prot, void *arg),
 		     void *arg)
 {
-	struct each_arg e = { fn, arg };
-	long err = heap_each(0, UINTPTR_MAX, heap_part, &e);
+	long err = heap_each(0, UINTPTR_MAX, fn, arg);
 	for (unsigned i = 0; i < nregions && !err; i++)
 		if (regions[i].prot && !regions[i].mo)  /* PROT_NONE: in the table only */
 			err = fn(regions[i].start, regions[i].end, aion_prot(regions[i].prot), arg);
