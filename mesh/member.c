@@ -193,13 +193,16 @@ static uint32_t live_count(const struct mesh_members *m)
 /*
  * The witnesses of a suspicion of node: the first cfg.suspect_k (at most
  * MESH_WITNESSES_MAX) live members after node by id, wrapping, ourselves
- * included when our turn comes. Every node that sees the same live
- * members picks the same ones, so the accuser, the confirmers and the
+ * included when our turn comes, but for its first accuser (`skip`: its
+ * failed probe is counted already, so the suspect_k confirmations a
+ * suspicion waits for at its shortest need suspect_k witnesses besides
+ * it). Every node that sees the same live members and the same first
+ * accuser picks the same ones, so the accuser, the confirmers and the
  * suspect itself (refuting) all write to the same few nodes. Returns
  * their count.
  */
 static int witnesses(const struct mesh_members *m, uint16_t node,
-		     uint16_t *out)
+		     uint16_t skip, uint16_t *out)
 {
 	uint32_t k = m->cfg.suspect_k < MESH_WITNESSES_MAX ?
 		     m->cfg.suspect_k : MESH_WITNESSES_MAX;
@@ -213,7 +216,7 @@ static int witnesses(const struct mesh_members *m, uint16_t node,
 		for (uint32_t i = 0; i <= m->count; i++) {
 			uint16_t id = i < m->count ? m->m[i].node : m->self;
 
-			if (id == node ||
+			if (id == node || id == skip ||
 			    (i < m->count && m->m[i].state == MESH_STATE_DEAD))
 				continue;
 			if (id < lowest)
@@ -232,6 +235,12 @@ static int witnesses(const struct mesh_members *m, uint16_t node,
 	return n;
 }
 
+/* The first accuser of e's suspicion as we heard it, or none. */
+static uint16_t first_accuser(const struct mesh_member *e)
+{
+	return e->naccusers ? e->accusers[0] : MESH_NODE_NONE;
+}
+
 /*
  * Do we watch e's suspicion: did we raise or confirm it, or are we one of
  * its witnesses? Only watchers verify a suspicion, PING the suspect every
@@ -244,7 +253,7 @@ static int witnesses(const struct mesh_members *m, uint16_t node,
 static bool watches(const struct mesh_members *m, const struct mesh_member *e)
 {
 	uint16_t w[MESH_WITNESSES_MAX];
-	int n = witnesses(m, e->node, w);
+	int n = witnesses(m, e->node, first_accuser(e), w);
 
 	for (int i = 0; i < n; i++)
 		if (w[i] == m->self)
@@ -681,7 +690,7 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
 			.by = MESH_NODE_NONE };
 		to[0] = m->accused_by;
 		return n + send_targeted(m, &g, to,
-					 1 + witnesses(m, m->self, to + 1),
+					 1 + witnesses(m, m->self, to[0], to + 1),
 					 out + n);
 	}
 	for (uint32_t i = 0; i < m->count; i++) {
@@ -693,9 +702,9 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
 		g = (struct mesh_gossip){ .node = e->node, .state = e->state,
 			.incarnation = e->incarnation, .by = e->by };
 		to[0] = e->node;
-		to[1] = e->naccusers ? e->accusers[0] : MESH_NODE_NONE;
+		to[1] = first_accuser(e);
 		return n + send_targeted(m, &g, to,
-					 2 + witnesses(m, e->node, to + 2),
+					 2 + witnesses(m, e->node, to[1], to + 2),
 					 out + n);
 	}
 	return n;

@@ -1113,7 +1113,7 @@ static void suspect_eight(struct mesh_members *m)
 }
 
 /* Only a suspicion's watchers (accusers, witnesses: the 3 live nodes
- * after the suspect) verify it and let confirmations shorten it; another
+ * after the suspect but for its first accuser) verify it and let confirmations shorten it; another
  * holder sends the suspect nothing and waits the max. The suspect
  * refutes to its accuser and its witnesses only. */
 static void test_watchers(void **state)
@@ -1173,6 +1173,33 @@ static void test_watchers(void **state)
 		told |= 1u << out[i].to;
 	}
 	assert_int_equal(told, 1u << 3 | 1u << 9 | 1u << 10 | 1u << 11);
+
+	/* Accused first by 9, one of its witnesses: the witnesses are the 3
+	 * after 8 but for 9 (10, 11, 12), so 3 confirmations can still come.
+	 * Node 12 verifies, and 8 refutes to 9, 10, 11 and 12. Accused first
+	 * by 3, node 12 is no witness and sends 8 nothing. */
+	for (uint16_t by = 9; by >= 3; by -= 6) {
+		init_sixteen(&m, 12);
+		g.to = 12;
+		g.from = by;
+		g.gossip[0].by = by;
+		assert_int_equal(mesh_members_receive(&m, MS, &g, out, 1), 0);
+		n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+		ping = false;
+		for (int i = 0; i < n; i++)
+			ping |= out[i].type == MESH_MSG_PING && out[i].to == 8;
+		assert_true(ping == (by == 9));
+	}
+	init_sixteen(&m, 8);
+	g.to = 8;
+	g.from = 9;
+	g.gossip[0].by = 9;
+	assert_int_equal(mesh_members_receive(&m, MS, &g, out, 1), 0);
+	n = mesh_members_tick(&m, 2 * MS, out, MESH_TICK_MSGS_MAX);
+	told = 0;
+	for (int i = 0; i < n; i++)
+		told |= 1u << out[i].to;
+	assert_int_equal(told, 1u << 9 | 1u << 10 | 1u << 11 | 1u << 12);
 }
 
 /* ---- simulations ---- */

@@ -50,14 +50,14 @@
  * observer that nobody confirms waits the max (only confirmations bring
  * it down to the min).
  * Confirmations come fast because the suspicion's witnesses (the
- * suspect_k live members after the suspect by id, which every node
- * computes alike) probe the suspect at once when they hear of it (a
- * verification: a PING, after the probe timeout the PING again and
- * PING_REQs, as a probe): no ACK by what would be its period end makes
- * a witness an accuser too. Only the watchers of a suspicion (its
- * accusers and witnesses) verify it, PING the suspect every period and
- * let confirmations shorten it; any other holder waits the max, and a
- * real death reaches it first as a watcher's DEAD.
+ * suspect_k live members after the suspect by id but for its first
+ * accuser, which every node computes alike) probe the suspect at once
+ * when they hear of it (a verification: a PING, after the probe timeout
+ * the PING again and PING_REQs, as a probe): no ACK by what would be its
+ * period end makes a witness an accuser too. Only the watchers of a
+ * suspicion (its accusers and witnesses) verify it, PING the suspect
+ * every period and let confirmations shorten it; any other holder waits
+ * the max, and a real death reaches it first as a watcher's DEAD.
  *
  * Refuted nodes: a node that has just refuted a suspicion of itself
  * (ALIVE at a higher incarnation over our SUSPECT or DEAD) showed that it
