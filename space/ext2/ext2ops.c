@@ -66,7 +66,8 @@ int ext2ops_error(errcode_t err)
 int ext2ops_open(const char *name, io_manager io, int rw, ext2_filsys *out)
 {
 	ext2_filsys fs;
-	errcode_t err = ext2fs_open(name, rw ? EXT2_FLAG_RW : 0, 0, 0, io, &fs);
+	errcode_t err = ext2fs_open(name, EXT2_FLAG_64BITS | (rw ? EXT2_FLAG_RW : 0),
+				   0, 0, io, &fs);
 
 	if (err)
 		return ext2ops_error(err);

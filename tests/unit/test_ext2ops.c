@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <aion/error.h>
 
+#include "blkio.h"
 #include "ext2ops.h"
 
 static char dir[64];
@@ -59,40 +60,38 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return p;
 }
 
-static void test_ext2ops(void **state)
-{
-	char img[96], path[128];
-	ext2_filsys fs;
-	ext2_ino_t ino, big;
-	uint8_t buf[64];
-	enum { BIG = 300 * 1024, HOLE_AT = 1 << 20, FILES = 200 };
-	uint8_t *data = malloc(BIG), *back = malloc(BIG), *dumped;
-	size_t dlen;
+enum { BIG = 300 * 1024, HOLE_AT = 1 << 20, FILES = 200 };
 
-	(void)state;
-	assert_non_null(data);
-	assert_non_null(back);
-	snprintf(img, sizeof(img), "%s/disk.img", dir);
+/* Makes an ext4 image of size with the host's mke2fs -d (one file,
+ * /hello.txt); its path into img. */
+static void make_image(char *img, size_t cap, const char *file, const char *size)
+{
+	snprintf(img, cap, "%s/%s", dir, file);
 	assert_int_equal(sh("mkdir -p %s/pre && printf 'from the host\\n' > %s/pre/hello.txt",
 			    dir, dir), 0);
-	assert_int_equal(sh("mke2fs -q -F -t ext4 -d %s/pre %s 16M", dir, img), 0);
+	assert_int_equal(sh("mke2fs -q -F -t ext4 -d %s/pre %s %s", dir, img, size), 0);
+}
 
-	assert_int_equal(ext2ops_open(img, unix_io_manager, 1, &fs), 0);
-	/* The host's file. */
+/* The workload both I/O managers run: the host's file read; the errors a
+ * caller relies on; a big file written in two overlapping pieces and a
+ * byte far beyond (a hole), read back; enough names to grow the root. */
+static void exercise(ext2_filsys fs, const uint8_t *data)
+{
+	char path[128];
+	ext2_ino_t ino, big;
+	uint8_t buf[64], *back = malloc(BIG);
+
+	assert_non_null(back);
 	assert_int_equal(ext2ops_lookup(fs, "/hello.txt", &ino), 0);
 	assert_int_equal(ext2ops_read(fs, ino, 0, buf, sizeof(buf)), 14);
 	assert_memory_equal(buf, "from the host\n", 14);
 	assert_int_equal(ext2ops_read(fs, ino, 14, buf, sizeof(buf)), 0);
-	/* Errors. */
 	assert_int_equal(ext2ops_lookup(fs, "/none", &ino), -AION_ENOENT);
 	assert_int_equal(ext2ops_lookup(fs, "relative", &ino), -AION_EINVAL);
 	assert_int_equal(ext2ops_create(fs, "/hello.txt", 0644, &ino), -AION_EEXIST);
 	assert_int_equal(ext2ops_create(fs, "/hello.txt/x", 0644, &ino), -AION_ENOTDIR);
 	assert_int_equal(ext2ops_create(fs, "/no/x", 0644, &ino), -AION_ENOENT);
 	assert_int_equal(ext2ops_create(fs, "/", 0644, &ino), -AION_EINVAL);
-	/* A big file: written in two pieces, the second over the first's
-	 * end, then a byte far beyond (a hole between). */
-	fill(data, BIG, 7);
 	assert_int_equal(ext2ops_create(fs, "/big.bin", 0600, &big), 0);
 	assert_int_equal(ext2ops_write(fs, big, 0, data, BIG / 2 + 100), BIG / 2 + 100);
 	assert_int_equal(ext2ops_write(fs, big, BIG / 2, data + BIG / 2, BIG / 2), BIG / 2);
@@ -104,7 +103,6 @@ static void test_ext2ops(void **state)
 		assert_int_equal(back[i], 0);
 	assert_int_equal(ext2ops_read(fs, big, HOLE_AT, back, 16), 1);
 	assert_int_equal(back[0], 'Z');
-	/* Enough names to fill the root's first block: it grows. */
 	for (int i = 0; i < FILES; i++) {
 		snprintf(path, sizeof(path), "/file-with-a-long-name-%04d", i);
 		assert_int_equal(ext2ops_create(fs, path, 0644, &ino), 0);
@@ -118,9 +116,16 @@ static void test_ext2ops(void **state)
 				 (int64_t)strlen(path));
 		assert_memory_equal(buf, path, strlen(path));
 	}
-	assert_int_equal(ext2ops_close(fs), 0);
+	free(back);
+}
 
-	/* The host's tools: clean, and the same bytes. */
+/* The host's tools on the image: clean, and /big.bin's bytes. */
+static void check_image(const char *img, const uint8_t *data)
+{
+	char path[128];
+	uint8_t *dumped;
+	size_t dlen;
+
 	assert_int_equal(sh("e2fsck -fn %s > %s/fsck.txt 2>&1", img, dir), 0);
 	assert_int_equal(sh("debugfs -R 'dump /big.bin %s/big.out' %s > /dev/null 2>&1",
 			    dir, img), 0);
@@ -131,13 +136,126 @@ static void test_ext2ops(void **state)
 	assert_memory_equal(dumped, data, BIG);
 	assert_int_equal(dumped[HOLE_AT], 'Z');
 	free(dumped);
+}
+
+/* Through lib/ext2fs's own Unix I/O manager on the image file. */
+static void test_ext2ops(void **state)
+{
+	char img[96];
+	ext2_filsys fs;
+	ext2_ino_t big;
+	uint8_t *data = malloc(BIG);
+
+	(void)state;
+	assert_non_null(data);
+	fill(data, BIG, 7);
+	make_image(img, sizeof(img), "unix.img", "16M");
+	assert_int_equal(ext2ops_open(img, unix_io_manager, 1, &fs), 0);
+	exercise(fs, data);
+	assert_int_equal(ext2ops_close(fs), 0);
+	check_image(img, data);
 	/* Opened again read-only: a write is refused. */
 	assert_int_equal(ext2ops_open(img, unix_io_manager, 0, &fs), 0);
 	assert_int_equal(ext2ops_lookup(fs, "/big.bin", &big), 0);
 	assert_int_equal(ext2ops_write(fs, big, 0, "x", 1), -AION_EACCES);
 	assert_int_equal(ext2ops_close(fs), 0);
 	free(data);
-	free(back);
+}
+
+/* A RAM disk of 512-byte sectors with blkclient's shape; reads fail from
+ * fail_reads_after on (0: never). */
+struct ramdisk {
+	uint8_t *mem;
+	uint64_t sectors;
+	unsigned flushes, reads, fail_reads_after;
+	uint64_t dirty;         /* sectors written since the last flush */
+};
+
+static int ram_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+	struct ramdisk *r = ctx;
+
+	assert_true(sector + count <= r->sectors);
+	if (r->fail_reads_after && ++r->reads > r->fail_reads_after)
+		return -AION_EIO;
+	memcpy(buf, r->mem + sector * EXT2_BLKIO_SECTOR, (size_t)count * EXT2_BLKIO_SECTOR);
+	return 0;
+}
+
+static int ram_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
+{
+	struct ramdisk *r = ctx;
+
+	assert_true(sector + count <= r->sectors);
+	memcpy(r->mem + sector * EXT2_BLKIO_SECTOR, buf, (size_t)count * EXT2_BLKIO_SECTOR);
+	r->dirty += count;
+	return 0;
+}
+
+static int ram_flush(void *ctx)
+{
+	struct ramdisk *r = ctx;
+
+	r->flushes++;
+	r->dirty = 0;
+	return 0;
+}
+
+/* Through blkio.c on a RAM disk loaded from the host's image and written
+ * back for the host's tools: the same workload, the same checks, and the
+ * close flushes what it wrote. */
+static void test_blkio(void **state)
+{
+	char img[96], name[EXT2_BLKIO_NAME_MAX];
+	ext2_filsys fs;
+	struct ramdisk r = { 0 };
+	size_t len;
+	uint8_t *data = malloc(BIG);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(data);
+	fill(data, BIG, 11);
+	make_image(img, sizeof(img), "blk.img", "24M");
+	r.mem = slurp(img, &len);
+	assert_non_null(r.mem);
+	r.sectors = len / EXT2_BLKIO_SECTOR;
+	struct ext2_blkdev dev = { &r, ram_read, ram_write, ram_flush, r.sectors };
+
+	assert_int_equal(ext2_blkio_register(&dev, name, sizeof(name)), 0);
+	assert_int_equal(ext2ops_open("aion-blk:9", ext2_blkio, 1, &fs), -AION_EIO);
+	assert_int_equal(ext2ops_open(name, ext2_blkio, 1, &fs), 0);
+	exercise(fs, data);
+	assert_int_equal(ext2ops_close(fs), 0);
+	assert_true(r.flushes >= 1);
+	assert_int_equal(r.dirty, 0);
+	f = fopen(img, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(r.mem, 1, len, f), len);
+	fclose(f);
+	check_image(img, data);
+
+	/* A device that fails its reads: errors, never a crash or a hang. */
+	assert_int_equal(ext2ops_open(name, ext2_blkio, 0, &fs), 0);
+	r.reads = 0;
+	r.fail_reads_after = 1;
+	ext2_ino_t ino;
+	int e = ext2ops_lookup(fs, "/file-with-a-long-name-0150", &ino);
+	assert_true(e == 0 || e == -AION_EIO);
+	if (e == 0) {
+		uint8_t buf[16];
+
+		assert_int_equal(ext2ops_read(fs, ino, 0, buf, sizeof(buf)), -AION_EIO);
+	}
+	r.fail_reads_after = 0;
+	assert_int_equal(ext2ops_close(fs), 0);
+	/* A device cut short: the file system's end is past it. */
+	dev.sectors = 64;
+	assert_true(ext2ops_open(name, ext2_blkio, 0, &fs) < 0 ||
+		    (ext2ops_close(fs), 0));
+	ext2_blkio_unregister(&dev);
+	free(r.mem);
+	free(data);
 }
 
 static void test_error_names(void **state)
@@ -167,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_names),
 		cmocka_unit_test(test_ext2ops),
+		cmocka_unit_test(test_blkio),
 		cmocka_unit_test(test_not_a_file_system),
 	};
 	int r;
