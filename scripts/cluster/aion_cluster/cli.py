@@ -13,7 +13,7 @@ import sys
 
 from .errors import NodeError
 
-COMMANDS = ("add", "console", "down", "exec", "heal", "kill", "logs", "loss", "partition",
+COMMANDS = ("add", "console", "data", "down", "exec", "heal", "kill", "logs", "loss", "partition",
             "pause", "remove", "restart", "resume", "rotate-key", "start", "status", "stop", "up")
 
 

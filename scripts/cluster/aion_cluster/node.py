@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import NodeError, NodeTimeout
 from .paths import ISO
 from .proc import Tracked, kill_with_parent
+from . import datafs
 from .qemu import (DISK_FILE, DISK_MIB, cmdline_words, create_disk, free_loopback_port,
                    loopback_port_free, mesh_mac, qemu_argv)
 from .qmp import qmp_command
@@ -177,12 +178,16 @@ class Node(Tracked):
             raise NodeError(f"{self.name}: its disk {self.disk_file} is gone (`down` removes "
                             f"disks unless --keep-disks); `up` makes new ones")
 
-    def create_disk(self, mib=DISK_MIB, first=False):
-        """Make this node's disk, empty (sparse, mib MiB). NodeError when it
-        has one already: a disk is never replaced behind its owner's back.
-        first: the node is one of the cluster's first voters (`up`), so it
-        boots with aion.bootstrap=1; otherwise (a node added later, a disk
-        made anew) it joins the cluster as a new Raft server."""
+    def create_disk(self, mib=DISK_MIB, first=False, data=None, fs=True):
+        """Make this node's disk (sparse, mib MiB): empty but for an ext4
+        file system in its data region, made by the host's mke2fs with
+        the files of the folder data in it when given (datafs; none when
+        not fs: the block tests check every byte of the region). NodeError
+        when it has one already: a disk is never replaced behind its
+        owner's back. first: the node is one of the cluster's first voters
+        (`up`), so it boots with aion.bootstrap=1; otherwise (a node added
+        later, a disk made anew) it joins the cluster as a new Raft
+        server."""
         self.bootstrap = first
         self.dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -192,6 +197,13 @@ class Node(Tracked):
         except OSError as e:
             raise NodeError(f"{self.name}: cannot create its disk {self.disk_file}: {e}") \
                 from None
+        if not fs:
+            return self.disk_file
+        try:
+            datafs.format_data(self.disk_file, mib, data)
+        except RuntimeError as e:
+            self.disk_file.unlink()
+            raise NodeError(f"{self.name}: {e}") from None
         return self.disk_file
 
     def signature(self):

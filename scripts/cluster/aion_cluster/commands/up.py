@@ -5,7 +5,8 @@ ran scripts/setup-host before this), copies the image into the run folder,
 starts the network (the central VDE switch, then for each node its own
 switch and the wirefilter joining it to the central one:
 docs/host-scripts.md), gives each node a disk (RUN/nodeN/disk.img, 64 MiB,
-sparse; with --keep-disks the ones an earlier cluster left are used, and
+sparse, an ext4 file system in its data region, --data DIR's files in it;
+with --keep-disks the ones an earlier cluster left are used, and
 without it up refuses to start when there are any), then starts the nodes
 (all at once), waits until every
 node's `nodes` command sees every node alive (unless --no-wait), and prints
@@ -14,6 +15,7 @@ started; -v also shows the nodes' consoles. The VMs and the network keep
 running after this exits; scripts/cluster/down stops them.
 """
 import argparse
+import os
 import shutil
 import sys
 
@@ -62,6 +64,9 @@ def parse_args():
                    help="boot with the disks an earlier cluster left in the run folder "
                         "(`down --keep-disks`); nodes without one get a new one. Without "
                         "it, up refuses to start when any disk is there")
+    p.add_argument("--data", metavar="DIR",
+                   help="put the files of DIR in every new disk's data file system "
+                        "(the host's mke2fs -d; docs/storage.md)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show every node's console output as it arrives")
     p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
@@ -70,6 +75,8 @@ def parse_args():
     args = p.parse_args()
     if not 1 <= args.count <= ac.MAX_NODES:
         p.error(f"-n must be between 1 and {ac.MAX_NODES}")
+    if args.data and not os.path.isdir(args.data):
+        p.error(f"--data {args.data}: not a folder")
     for number, _key in args.node_keys:
         if not 1 <= number <= args.count:
             p.error(f"--node-key {number}=...: there is no node{number} (-n {args.count})")
@@ -105,15 +112,18 @@ def refuse_stale_disks(run, args):
                  f"it, `down` removes every disk")
 
 
-def make_disks(nodes, progress, made):
-    """Each node's disk: kept when it has one (--keep-disks), else new; the
-    nodes given a new one are appended to made (a failed up removes those)."""
+def make_disks(nodes, progress, made, data=None):
+    """Each node's disk: kept when it has one (--keep-disks), else new,
+    with an ext4 file system in its data region (data: a folder whose
+    files it holds); the nodes given a new one are appended to made (a
+    failed up removes those)."""
     kept = ac.node_disks(nodes)
     for n in nodes:
         if n not in kept:
-            n.create_disk(first=True)
+            n.create_disk(first=True, data=data)
             made.append(n)
-    progress("disks", f"{len(made)} new ({ac.DISK_MIB} MiB each, sparse), "
+    progress("disks", f"{len(made)} new ({ac.DISK_MIB} MiB each, sparse, ext4 in the data "
+                      f"region{', files of ' + str(data) if data else ''}), "
                       f"{len(kept)} kept: RUN/nodeN/{ac.DISK_FILE}")
 
 
@@ -195,7 +205,7 @@ def main():
     ac.exit_on_signals()
     made = []
     try:
-        make_disks(nodes, progress, made)
+        make_disks(nodes, progress, made, args.data)
         members = launch(run, args, net, nodes, progress)
     except (ac.NodeError, SystemExit) as e:
         # A cluster that did not come up is not left half running, nor
