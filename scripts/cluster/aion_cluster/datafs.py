@@ -38,16 +38,13 @@ def device(disk):
     return f"{disk}?offset={data_offset()}"
 
 
-def run_tool(args, what):
-    """Runs an e2fsprogs tool; its output, or RuntimeError with it."""
+def run(args, what):
+    """Runs an e2fsprogs tool: its CompletedProcess (text), whatever its
+    exit status; RuntimeError when it cannot run or takes too long."""
     try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
+        return subprocess.run(args, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise RuntimeError(f"{what}: {args[0]}: {e}") from None
-    if p.returncode != 0:
-        raise RuntimeError(f"{what}: {' '.join(args)} exited {p.returncode}: "
-                           f"{(p.stderr or p.stdout).strip()[-400:]}")
-    return p.stdout
 
 
 def format_data(disk, disk_mib, preload=None):
@@ -58,13 +55,15 @@ def format_data(disk, disk_mib, preload=None):
             f"offset={data_offset()}"]
     if preload:
         args += ["-d", str(preload)]
-    run_tool(args + [str(disk), f"{size_k}k"], "format the data region")
+    p = run(args + [str(disk), f"{size_k}k"], "format the data region")
+    if p.returncode != 0:
+        raise RuntimeError(f"format the data region: mke2fs exited {p.returncode}: "
+                           f"{(p.stderr or p.stdout).strip()[-400:]}")
 
 
 def fsck(disk):
     """e2fsck -fn on the data file system: (clean, its report)."""
-    p = subprocess.run(["e2fsck", "-fn", device(disk)], capture_output=True, text=True,
-                       timeout=TOOL_TIMEOUT_S)
+    p = run(["e2fsck", "-fn", device(disk)], "check the data file system")
     return p.returncode == 0, (p.stdout + p.stderr).strip()
 
 
@@ -72,7 +71,7 @@ def debugfs(disk, request, write=False):
     """One debugfs request on the data file system: its output. debugfs
     exits 0 even when a request fails, so its error lines are errors."""
     args = ["debugfs"] + (["-w"] if write else []) + ["-R", request, device(disk)]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
+    p = run(args, f"debugfs {request!r}")
     errors = [ln for ln in p.stderr.splitlines()
               if ln.strip() and not ln.startswith("debugfs ")]
     if p.returncode != 0 or errors:
