@@ -451,13 +451,13 @@ class Commands(unittest.TestCase):
         """Writes 16 random bytes into the node's disk, as a guest would; returns them."""
         data = os.urandom(16)
         with open(self.disk(name), "r+b") as f:
-            f.seek(17 << 20)
+            f.seek(ac.datafs.data_offset())
             f.write(data)
         return data
 
     def read_mark(self, name):
         with open(self.disk(name), "rb") as f:
-            f.seek(17 << 20)
+            f.seek(ac.datafs.data_offset())
             return f.read(16)
 
     def test_data(self):

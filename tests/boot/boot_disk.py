@@ -46,10 +46,11 @@ import sys
 import bootlib
 from bootlib import ac, check, fields, line_at
 
-BLK = 512
-RESERVED_BLOCKS = 2048                  # include/aion/blk.h's layout
-MESH_FIRST, MESH_BLOCKS = 2048, 32768
-DATA_FIRST = MESH_FIRST + MESH_BLOCKS
+BLK = ac.datafs.SECTOR
+LAYOUT = ac.datafs.blk_layout()         # include/aion/blk.h's, read from it
+RESERVED_BLOCKS = LAYOUT["BLK_RESERVED_BLOCKS"]
+MESH_FIRST, MESH_BLOCKS = LAYOUT["BLK_MESH_FIRST"], LAYOUT["BLK_MESH_BLOCKS"]
+DATA_FIRST = LAYOUT["BLK_DATA_FIRST"]
 REGION_BLOCKS = 256                     # blktest's A and B (space/init/disk.c)
 DISK_BLOCKS = (ac.DISK_MIB << 20) // BLK
 BADGE_REGION, BADGE_WRITE = 1 << 63, 1 << 62
