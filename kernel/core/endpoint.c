@@ -193,6 +193,43 @@ static void release_boost(struct thread *t)
 		sched_set_prio(t, t->base_prio);
 }
 
+/*
+ * Who may answer a caller holds a reference to it only while it waits for
+ * that answer: one server thread (its reply_to) or one saved reply. When
+ * the caller stops waiting (timed out, killed), the holder lets go at
+ * once, so a dead unit's threads go with it rather than whenever some
+ * server gets round to answering (a server that saves replies would
+ * otherwise pin frames of its callers' quotas).
+ */
+static void hold_caller(struct thread *c, struct thread *srv, struct reply *rp)
+{
+	c->answerer = srv;
+	c->answer_rp = rp;
+}
+
+/* The holder's reference goes: the call was answered or dropped. */
+static void unhold_caller(struct thread *c)
+{
+	c->answerer = NULL;
+	c->answer_rp = NULL;
+	kobj_put(&c->obj);
+}
+
+/* c no longer waits for its answer: the holder forgets it (EDEAD to a
+ * server's later reply, as from a saved reply with no caller). */
+static void caller_gave_up(struct thread *c)
+{
+	if (c->answerer) {
+		c->answerer->reply_to = NULL;
+		c->answerer->reply_lost = true;
+	} else if (c->answer_rp) {
+		c->answer_rp->caller = NULL;
+	} else {
+		return;
+	}
+	unhold_caller(c);
+}
+
 /* Tells the caller waiting on t's pending reply that none will come. t
  * took the call, so it may have acted on it: EINDOUBT, never the EDEAD
  * that says a call was not taken (a client retries only what is safe). */
@@ -200,6 +237,7 @@ static void drop_reply_to(struct thread *t)
 {
 	struct thread *c = t->reply_to;
 
+	t->reply_lost = false;
 	if (!c)
 		return;
 	t->reply_to = NULL;
@@ -207,7 +245,7 @@ static void drop_reply_to(struct thread *t)
 		c->ipc_state = IPC_NONE;
 		sched_wake(c, -AION_EINDOUBT);
 	}
-	kobj_put(&c->obj);
+	unhold_caller(c);
 }
 
 /* --- call and receive --- */
@@ -221,6 +259,7 @@ static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blam
 	drop_reply_to(r);
 	r->reply_to = s;
 	kobj_get(&s->obj);
+	hold_caller(s, r, NULL);
 	r->reply_seq = s->call_seq;
 	s->ipc_state = IPC_REPLY;
 	if (s->prio > r->prio)
@@ -374,13 +413,18 @@ static int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
 	struct thread *c = srv->reply_to;
 	bool consumed;
 
+	if (!c && srv->reply_lost) {
+		srv->reply_lost = false;
+		release_boost(srv);
+		return -AION_EDEAD;     /* it timed out or died */
+	}
 	if (!c)
 		return -AION_ENOENT;
 	int64_t r = answer(srv, c, srv->reply_seq, tag, w, &consumed);
 	if (!consumed)
 		return r;
 	srv->reply_to = NULL;
-	kobj_put(&c->obj);
+	unhold_caller(c);
 	release_boost(srv);
 	return r;
 }
@@ -389,14 +433,17 @@ static int64_t ipc_reply_save(struct kobj **out)
 {
 	struct thread *srv = sched_current();
 
-	if (!srv->reply_to)
+	if (!srv->reply_to && !srv->reply_lost)
 		return -AION_ENOENT;
 	struct reply *rp = kobj_alloc(AION_OBJ_REPLY, srv->unit);
 	if (!rp)
 		return -AION_ENOMEM;
-	rp->caller = srv->reply_to;     /* the reference moves with it */
+	rp->caller = srv->reply_to;     /* the reference moves with it; NULL: gave up */
 	rp->seq = srv->reply_seq;
+	if (rp->caller)
+		hold_caller(rp->caller, NULL, rp);
 	srv->reply_to = NULL;
+	srv->reply_lost = false;
 	release_boost(srv);
 	*out = &rp->obj;
 	return 0;
@@ -409,10 +456,11 @@ static int64_t ipc_reply_to(struct kobj *reply, uint64_t tag, const uint64_t w[3
 
 	if (!rp->caller)
 		return -AION_EDEAD;
-	int64_t r = answer(sched_current(), rp->caller, rp->seq, tag, w, &consumed);
+	struct thread *c = rp->caller;
+	int64_t r = answer(sched_current(), c, rp->seq, tag, w, &consumed);
 	if (consumed) {
-		kobj_put(&rp->caller->obj);
 		rp->caller = NULL;
+		unhold_caller(c);
 	}
 	return r;
 }
@@ -432,7 +480,8 @@ void reply_release(struct kobj *reply)
 			c->ipc_state = IPC_NONE;
 			sched_wake(c, -AION_EINDOUBT);  /* taken, never answered */
 		}
-		kobj_put(&c->obj);
+		rp->caller = NULL;
+		unhold_caller(c);
 	}
 	kobj_free(&rp->obj);
 }
@@ -467,6 +516,7 @@ void ipc_thread_gone(struct thread *t)
 {
 	if (t->ipc_ep)
 		dequeue(t);
+	caller_gave_up(t);
 	t->ipc_state = IPC_NONE;
 	drop_reply_to(t);
 	notification_thread_gone(t);
@@ -478,6 +528,7 @@ void ipc_timed_out(struct thread *t)
 		dequeue(t);
 	if (t->ipc_state == IPC_WAIT)
 		notification_cancel_wait(t);
+	caller_gave_up(t);
 	t->ipc_state = IPC_NONE;
 }
 

@@ -14,6 +14,7 @@
 
 struct unit;
 struct endpoint;
+struct reply;
 struct notification;
 struct memobj;
 
@@ -68,6 +69,11 @@ struct thread {
 	uint64_t call_seq;              /* bumped per call: replies must match */
 	struct thread *reply_to;        /* server side: caller to answer, referenced */
 	uint64_t reply_seq;
+	bool reply_lost;                /* server side: that caller gave up (EDEAD) */
+	/* Caller side, while IPC_REPLY: the one holder of a reference to us,
+	 * a server thread (its reply_to) or a saved reply (endpoint.c). */
+	struct thread *answerer;
+	struct reply *answer_rp;
 	uint64_t ipc_buffer;            /* user address of struct aion_ipc_buffer */
 	struct notification *bound;     /* referenced */
 	struct notification *waiting_on;

@@ -395,6 +395,51 @@ static int64_t blocked_caller(uint64_t ep)
 }
 
 /*
+ * Callers that die while we hold their calls, one in a saved reply and
+ * one taken (the thread's pending reply): their units' frames all come
+ * back when they are destroyed, not when we answer (a server holding
+ * replies must not pin its callers' memory), and the late answers get
+ * EDEAD.
+ */
+struct dead_callers {
+	int64_t err, saved_reply, taken_reply;
+	uint64_t used[2];               /* frames each destroyed unit still holds */
+};
+
+static void dead_callers(struct dead_callers *dc)
+{
+	aion_handle_t u[2] = { 0 }, t[2] = { 0 };
+	struct aion_msg m = { 0 };
+	int64_t ep = aion_endpoint_create(), rp = -AION_ENOENT;
+
+	*dc = (struct dead_callers){ .err = ep < 0 ? ep : 0 };
+	for (int i = 0; i < 2 && !dc->err; i++) {
+		dc->err = utest_spawn_with_cap(ROLE_CLIENT, 100, (aion_handle_t)ep,
+					       AION_RIGHT_SEND, &u[i], &t[i]);
+		if (!dc->err)
+			dc->err = aion_recv((aion_handle_t)ep, &m, 2000 * MS);
+		if (!dc->err && i == 0 && (rp = aion_reply_save()) < 0)
+			dc->err = rp;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct aion_unit_info info = { 0 };
+		if (!u[i])
+			continue;
+		aion_handle_close(t[i]);
+		aion_unit_destroy(u[i]);
+		if (aion_unit_info(u[i], &info) == 0)
+			dc->used[i] = info.used_frames;
+		aion_handle_close(u[i]);
+	}
+	dc->saved_reply = rp >= 0 ? aion_reply_to((aion_handle_t)rp, &m) : rp;
+	dc->taken_reply = aion_reply(&m);
+	if (rp >= 0)
+		aion_handle_close((aion_handle_t)rp);
+	if (ep >= 0)
+		aion_handle_close((aion_handle_t)ep);
+}
+
+/*
  * Callers never hang on dead peers: a queued caller gets EDEAD when the
  * last receiver's unit is destroyed (its call was never taken), a caller
  * whose server faulted while holding its call EINDOUBT (it may have run).
@@ -434,8 +479,20 @@ void test_dead(void)
 		FAIL("dead", "queued_before=%ld queued_after=%s later_call=%s server_faulted=%s",
 		     (long)still, aion_error_name(blocked_call), aion_error_name(after),
 		     aion_error_name(faulted));
-	utest_ok("dead", "queued_caller=%s later_call=%s server_faulted=%s",
-		 aion_error_name(blocked_call), aion_error_name(after), aion_error_name(faulted));
+
+	struct dead_callers dc;
+	dead_callers(&dc);
+	if (dc.err || dc.used[0] || dc.used[1] || dc.saved_reply != -AION_EDEAD ||
+	    dc.taken_reply != -AION_EDEAD)
+		FAIL("dead", "dead callers: setup=%s frames_left saved=%lu taken=%lu "
+		     "reply_to=%s reply=%s", aion_error_name(dc.err), (unsigned long)dc.used[0],
+		     (unsigned long)dc.used[1], aion_error_name(dc.saved_reply),
+		     aion_error_name(dc.taken_reply));
+	utest_ok("dead", "queued_caller=%s later_call=%s server_faulted=%s "
+		 "dead_caller_frames=%lu/%lu reply_to_dead=%s reply_dead=%s",
+		 aion_error_name(blocked_call), aion_error_name(after), aion_error_name(faulted),
+		 (unsigned long)dc.used[0], (unsigned long)dc.used[1],
+		 aion_error_name(dc.saved_reply), aion_error_name(dc.taken_reply));
 }
 
 static volatile uint64_t bound_tag, bound_bits;

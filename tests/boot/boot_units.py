@@ -218,7 +218,8 @@ def check_pi(v, line, node, verdict):
 
 def check_dead(v, line, node, verdict):
     expect(v, line, queued_caller="AION_EDEAD", later_call="AION_EDEAD",
-           server_faulted="AION_EINDOUBT")
+           server_faulted="AION_EINDOUBT", dead_caller_frames="0/0",
+           reply_to_dead="AION_EDEAD", reply_dead="AION_EDEAD")
 
 
 def check_notify(v, line, node, verdict):
