@@ -54,7 +54,9 @@
 	X(EFBIG,     40, "file too large")                              \
 	X(EXDEV,     41, "crosses file systems or capabilities")         \
 	X(EPIPE,     42, "the other end of a pipe or stream is closed") \
-	X(EINTR,     43, "interrupted (THREAD_INTERRUPT)")
+	X(EINTR,     43, "interrupted (THREAD_INTERRUPT)")                \
+	X(EREDIRECT, 44, "the path goes on in another server's directory") \
+	X(EROFS,     45, "file system mounted read-only")
 
 enum aion_error {
 	AION_OK = 0,

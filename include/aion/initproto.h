@@ -88,8 +88,11 @@
  *                       after its jobs endpoint and fw_cfg's ports
  *   SVC_NEED_DISK_TEST  blktest's own table (its only need), below: two
  *                       adjacent test regions at the start of "data"
+ *   SVC_NEED_DISK_DATA  the "data" region, read-write: ext2d's (2, 1), its
+ *                       only need (space/ext2/ext2d.c)
  */
 #define SVC_MESHD_DISK          AION_HANDLE(4, 1)
+#define SVC_EXT2D_DISK          AION_HANDLE(2, 1)
 #define SVC_DISK_TEST_RW        AION_HANDLE(2, 1)      /* region A (256 blocks), read-write */
 #define SVC_DISK_TEST_RO        AION_HANDLE(3, 1)      /* region A again, read-only */
 #define SVC_DISK_TEST_NEXT      AION_HANDLE(4, 1)      /* region B, right after A, read-write */

@@ -39,7 +39,14 @@
  *   VFS_STAT    reply payload: struct vfs_stat
  *   VFS_CHMOD   w2 = the new permission bits (07777)
  * Errors of path calls: ENOENT, ENOTDIR, EEXIST, EISDIR, ENAMETOOLONG,
- * ENOTEMPTY, EMALFORMED (no path, a NUL in it), ENOMEM, ENOSPC.
+ * ENOTEMPTY, EMALFORMED (no path, a NUL in it), ENOMEM, ENOSPC, EROFS.
+ * A path that reaches another server's directory mounted in this tree
+ * (a remote mount, docs/fs.md) is answered EREDIRECT, with reply caps[0]
+ * that server's directory and w1 = the bytes of the path up to and
+ * including the mount point's name: the caller sends the call again
+ * there, with the rest of the path ("/" when none is left; for RENAME
+ * and LINK both paths lose those bytes, which both must share, else
+ * EXDEV). A call that accepts no capability gets EXDEV instead.
  *
  * Open-object calls:
  *   VFS_READ    w1 = most bytes (<= VFS_IO_MAX), w2 = offset or
@@ -139,6 +146,9 @@
 #include "aion/object.h"
 
 #define VFS_NAME                "vfs"
+/* The node disk's file system server (space/ext2/ext2d.c): its root
+ * directory, which vfsd's /data redirects to (docs/fs.md "Remote mounts"). */
+#define VFS_DATA_NAME           "fs.data"
 
 /* Path calls, on a directory capability. */
 #define VFS_OPEN                1

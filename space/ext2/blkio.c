@@ -5,9 +5,17 @@
  * Whole sectors go straight through; a piece of a sector (a byte count
  * that is not a multiple, the superblock's 1 KiB at byte 1024 is not one)
  * goes through one sector of bounce buffer, read-modify-write for writes.
- * No cache: lib/ext2fs keeps what it rereads (bitmaps, the inode table's
- * blocks in its own small cache), and the ext2 server's page cache will
- * sit above this, not below.
+ *
+ * A write-back cache of single blocks (BLKIO_CACHE_BYTES): lib/ext2fs
+ * reads and writes one block at a time for file data, inode table blocks
+ * and directories, and the ext2 server's every call would otherwise cost
+ * several device round trips (a 512-byte append: the data block read and
+ * written, the inode's block read and written). A block written stays
+ * here, dirty, until its slot is wanted for another, a larger transfer
+ * covers it, or the channel's flush, which writes every dirty block back
+ * before the device's flush: so whatever was written before a flush is on
+ * stable storage when it returns, as before, and nothing is promised of
+ * the rest (what fsync is for). Direct-mapped: a block has one slot.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +25,22 @@
 
 #include "blkio.h"
 
+#define BLKIO_CACHE_BYTES       (1u << 20)
+
 static const struct ext2_blkdev *devs[EXT2_BLKIO_DEVS_MAX];
+
+struct slot {
+	uint64_t block;
+	int valid, dirty;
+};
+
+/* A channel's state (io_channel's private_data). */
+struct chan {
+	const struct ext2_blkdev *dev;
+	struct slot *slots;
+	uint8_t *mem;                   /* nslots blocks */
+	unsigned nslots;
+};
 
 int ext2_blkio_register(const struct ext2_blkdev *dev, char *name, size_t cap)
 {
@@ -38,9 +61,14 @@ void ext2_blkio_unregister(const struct ext2_blkdev *dev)
 			devs[i] = NULL;
 }
 
-static const struct ext2_blkdev *dev_of(io_channel ch)
+static struct chan *chan_of(io_channel ch)
 {
 	return ch->private_data;
+}
+
+static const struct ext2_blkdev *dev_of(io_channel ch)
+{
+	return chan_of(ch)->dev;
 }
 
 /* len bytes at byte off, into rbuf or from wbuf (one of them). */
@@ -97,9 +125,98 @@ static size_t span(io_channel ch, int count)
 	       (size_t)count * (size_t)ch->block_size;
 }
 
+/* --- the cache --- */
+
+static struct slot *slot_of(struct chan *c, uint64_t block, uint8_t **data, size_t bs)
+{
+	unsigned i = (unsigned)(block % c->nslots);
+	*data = c->mem + (size_t)i * bs;
+	return &c->slots[i];
+}
+
+static errcode_t write_back(io_channel ch, struct slot *s, const uint8_t *data)
+{
+	if (!s->valid || !s->dirty)
+		return 0;
+	errcode_t err = xfer(dev_of(ch), s->block * (uint64_t)ch->block_size, NULL, data,
+			     (size_t)ch->block_size);
+	if (!err)
+		s->dirty = 0;
+	return err;
+}
+
+/* Blocks [first, first + n) leave the cache, the dirty ones written back
+ * first (a transfer of several blocks goes around the cache). */
+static errcode_t drop_range(io_channel ch, uint64_t first, uint64_t n)
+{
+	struct chan *c = chan_of(ch);
+	uint8_t *data;
+
+	if (!c->nslots)
+		return 0;
+	if (n > c->nslots) {            /* each slot at most once */
+		for (unsigned i = 0; i < c->nslots; i++) {
+			struct slot *s = &c->slots[i];
+			if (s->valid && s->block >= first && s->block - first < n) {
+				errcode_t err = write_back(ch, s, c->mem + (size_t)i * ch->block_size);
+				if (err)
+					return err;
+				s->valid = 0;
+			}
+		}
+		return 0;
+	}
+	for (uint64_t b = first; b < first + n; b++) {
+		struct slot *s = slot_of(c, b, &data, (size_t)ch->block_size);
+		if (!s->valid || s->block != b)
+			continue;
+		errcode_t err = write_back(ch, s, data);
+		if (err)
+			return err;
+		s->valid = 0;
+	}
+	return 0;
+}
+
+/* The slot for block, holding it (read from the device unless whole). */
+static errcode_t fill(io_channel ch, uint64_t block, int whole, uint8_t **out)
+{
+	struct chan *c = chan_of(ch);
+	struct slot *s = slot_of(c, block, out, (size_t)ch->block_size);
+
+	if (s->valid && s->block == block)
+		return 0;
+	errcode_t err = write_back(ch, s, *out);
+	if (err)
+		return err;
+	s->valid = 0;
+	if (!whole && (err = xfer(c->dev, block * (uint64_t)ch->block_size, *out, NULL,
+				  (size_t)ch->block_size)))
+		return err;
+	*s = (struct slot){ .block = block, .valid = 1 };
+	return 0;
+}
+
+/* Blocks touched by span(count) bytes from block's start. */
+static uint64_t blocks_of(io_channel ch, int count)
+{
+	return (span(ch, count) + (size_t)ch->block_size - 1) / (size_t)ch->block_size;
+}
+
 static errcode_t blk_read64(io_channel ch, unsigned long long block,
 			    int count, void *data)
 {
+	uint8_t *cached;
+	errcode_t err;
+
+	if (count == 1 && chan_of(ch)->nslots) {
+		if ((err = fill(ch, block, 0, &cached)))
+			return err;
+		memcpy(data, cached, (size_t)ch->block_size);
+		return 0;
+	}
+	if ((err = drop_range(ch, block, blocks_of(ch, count))))
+		return err;
 	return xfer(dev_of(ch), block * (uint64_t)ch->block_size, data, NULL,
 		    span(ch, count));
 }
@@ -107,8 +224,60 @@ static errcode_t blk_read64(io_channel ch, unsigned long long block,
 static errcode_t blk_write64(io_channel ch, unsigned long long block,
 			     int count, const void *data)
 {
+	uint8_t *cached;
+	errcode_t err;
+
+	if (count == 1 && chan_of(ch)->nslots) {
+		if ((err = fill(ch, block, 1, &cached)))
+			return err;
+		memcpy(cached, data, (size_t)ch->block_size);
+		slot_of(chan_of(ch), block, &cached, (size_t)ch->block_size)->dirty = 1;
+		return 0;
+	}
+	if ((err = drop_range(ch, block, blocks_of(ch, count))))
+		return err;
 	return xfer(dev_of(ch), block * (uint64_t)ch->block_size, NULL, data,
 		    span(ch, count));
+}
+
+/* Every dirty block back to the device. */
+static errcode_t write_all(io_channel ch)
+{
+	struct chan *c = chan_of(ch);
+
+	for (unsigned i = 0; i < c->nslots; i++) {
+		errcode_t err = write_back(ch, &c->slots[i], c->mem + (size_t)i * ch->block_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A cache of BLKIO_CACHE_BYTES in blocks of the channel's size; the
+ * old one written back and gone. */
+static errcode_t cache_resize(io_channel ch, int blksize)
+{
+	struct chan *c = chan_of(ch);
+	errcode_t err = write_all(ch);
+
+	if (err)
+		return err;
+	/* lib/ext2fs sets 1 KiB and back around each superblock write: an
+	 * unchanged size keeps the cache as it is (warm after a sync). */
+	if (c->nslots && ch->block_size == blksize)
+		return 0;
+	free(c->slots);
+	free(c->mem);
+	c->nslots = BLKIO_CACHE_BYTES / (unsigned)blksize;
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
+	c->mem = malloc((size_t)c->nslots * (size_t)blksize);
+	if (!c->slots || !c->mem) {
+		free(c->slots);
+		free(c->mem);
+		*c = (struct chan){ .dev = c->dev };
+		return EXT2_ET_NO_MEMORY;
+	}
+	return 0;
 }
 
 static errcode_t blk_read(io_channel ch, unsigned long block, int count,
@@ -126,16 +295,22 @@ static errcode_t blk_write(io_channel ch, unsigned long block, int count,
 static errcode_t blk_flush(io_channel ch)
 {
 	const struct ext2_blkdev *d = dev_of(ch);
+	errcode_t err = write_all(ch);
 
+	if (err)
+		return err;
 	return d->flush(d->ctx) < 0 ? EXT2_ET_SHORT_WRITE : 0;
 }
 
 static errcode_t blk_set_blksize(io_channel ch, int blksize)
 {
-	if (blksize < (int)EXT2_BLKIO_SECTOR || blksize % EXT2_BLKIO_SECTOR)
+	if (blksize < (int)EXT2_BLKIO_SECTOR || blksize % EXT2_BLKIO_SECTOR ||
+	    blksize > (int)BLKIO_CACHE_BYTES)
 		return EXT2_ET_INVALID_ARGUMENT;
-	ch->block_size = blksize;
-	return 0;
+	errcode_t err = cache_resize(ch, blksize);
+	if (!err)
+		ch->block_size = blksize;
+	return err;
 }
 
 static errcode_t blk_set_option(io_channel ch, const char *option,
@@ -149,11 +324,17 @@ static errcode_t blk_set_option(io_channel ch, const char *option,
 
 static errcode_t blk_close(io_channel ch)
 {
+	struct chan *c = chan_of(ch);
+
 	if (--ch->refcount > 0)
 		return 0;
+	errcode_t err = write_all(ch);  /* lib/ext2fs flushed already, if it could */
+	free(c->slots);
+	free(c->mem);
+	free(c);
 	free(ch->name);
 	free(ch);
-	return 0;
+	return err;
 }
 
 static errcode_t blk_open(const char *name, int flags, io_channel *out)
@@ -167,18 +348,22 @@ static errcode_t blk_open(const char *name, int flags, io_channel *out)
 	    i >= EXT2_BLKIO_DEVS_MAX || !(d = devs[i]))
 		return EXT2_ET_BAD_DEVICE_NAME;
 	ch = calloc(1, sizeof(*ch));
-	if (!ch)
-		return EXT2_ET_NO_MEMORY;
-	ch->name = strdup(name);
-	if (!ch->name) {
+	struct chan *c = calloc(1, sizeof(*c));
+	if (!ch || !c || !(ch->name = strdup(name))) {
+		free(c);
 		free(ch);
 		return EXT2_ET_NO_MEMORY;
 	}
 	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
 	ch->manager = ext2_blkio;
-	ch->block_size = 1024;
 	ch->refcount = 1;
-	ch->private_data = (void *)d;
+	c->dev = d;
+	ch->private_data = c;
+	errcode_t err = blk_set_blksize(ch, 1024);
+	if (err) {
+		blk_close(ch);
+		return err;
+	}
 	*out = ch;
 	return 0;
 }

@@ -2,7 +2,7 @@
  * A lib/ext2fs I/O manager over a block device of 512-byte sectors given
  * as function pointers (the shape of blkclient's: ctx, read, write, flush;
  * 0 or -AION_E...). On Aion the device is the node disk's "data" region
- * through blkclient; on the host, a RAM disk (tests/unit/test_ext2ops.c).
+ * through blkclient; on the host, a RAM disk (tests/unit/test_ext2blkio.c).
  * Pure logic: no system call of its own.
  *
  * lib/ext2fs opens a device by name only, so a device is registered first

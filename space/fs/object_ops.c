@@ -86,11 +86,15 @@ int64_t vfs_on_trunc(struct aion_serve_req *r)
 	return err || rnode_is_fifo(o->node) ? -AION_EINVAL : ramfs_truncate(o->node, r->msg.w[1]);
 }
 
-/* A ramfs keeps nothing anywhere else: done. A pipe has nothing to
+/* A ramfs keeps nothing anywhere else: done; the root's sync is sync(2),
+ * which every remote mount's server makes too. A pipe has nothing to
  * flush at all: EINVAL, as Linux says. */
 int64_t vfs_on_sync(struct aion_serve_req *r)
 {
-	return rnode_is_fifo(vfs_req_open(r)->node) ? -AION_EINVAL : 0;
+	struct vfs_open *o = vfs_req_open(r);
+	if (vfs_open_index(o) == 0)
+		return vfs_sync_remotes();
+	return rnode_is_fifo(o->node) ? -AION_EINVAL : 0;
 }
 
 /* Entry i of a directory: ".", "..", then its names. */

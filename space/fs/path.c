@@ -3,8 +3,11 @@
  * parent, so ".." from it leaves the mounted file system as it should.
  */
 #include "aion/error.h"
+#include "common/pathname.h"
 #include "common/string.h"
 #include "path.h"
+
+struct vfs_redirect vfs_redirected;
 
 static bool is_name(const char *s, size_t len, const char *name)
 {
@@ -30,7 +33,26 @@ static int step(struct rnode *base, struct rnode *dir, const char *name, size_t 
 	struct rnode *n = ramfs_lookup(dir, name, len);
 	if (!n)
 		return -AION_ENOENT;
+	if (n->remote) {
+		vfs_redirected.remote = n->remote;
+		return -AION_EREDIRECT;
+	}
 	*out = n->mounted ? n->mounted : n;
+	return 0;
+}
+
+/* The last name of a walk: a remote mount point redirects there too, so
+ * every call on "/data" itself is its server's (its root's). */
+static int last_name(struct vfs_where *w, size_t end)
+{
+	struct rnode *n = w->len > VFS_NAME_MAX ? NULL : ramfs_lookup(w->dir, w->name, w->len);
+
+	if (w->len > VFS_NAME_MAX)
+		return -AION_ENAMETOOLONG;
+	if (n && n->remote && !vfs_where_is_dot(w)) {
+		vfs_redirected = (struct vfs_redirect){ n->remote, end };
+		return -AION_EREDIRECT;
+	}
 	return 0;
 }
 
@@ -46,12 +68,8 @@ int vfs_walk_parent(struct rnode *base, const char *path, size_t len, struct vfs
 	*w = (struct vfs_where){ .dir = base, .name = "", .len = 0 };
 	size_t i = 0;
 	while (i < len) {
-		while (i < len && path[i] == '/')
-			i++;
-		size_t s = i;
-		while (i < len && path[i] != '/')
-			i++;
-		if (s == i)
+		size_t s;
+		if (!path_name_next(path, len, &i, &s))
 			break;          /* only slashes were left */
 		size_t j = i;
 		while (j < len && path[j] == '/')
@@ -60,9 +78,11 @@ int vfs_walk_parent(struct rnode *base, const char *path, size_t len, struct vfs
 			w->name = path + s;
 			w->len = i - s;
 			w->want_dir = i < len;
-			return w->len > VFS_NAME_MAX ? -AION_ENAMETOOLONG : 0;
+			return last_name(w, i);
 		}
 		int err = step(base, w->dir, path + s, i - s, &w->dir);
+		if (err == -AION_EREDIRECT)
+			vfs_redirected.at = i;
 		if (err)
 			return err;
 		if (!rnode_is_dir(w->dir))

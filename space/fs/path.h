@@ -20,8 +20,22 @@ struct vfs_where {
 	bool want_dir;                  /* the path ended in "/" */
 };
 
+/*
+ * Where a walk met a directory another server serves (a remote mount,
+ * rnode.remote): the walk ends with -AION_EREDIRECT and says which mount
+ * and how many bytes of the path lead to it, its name included; the rest
+ * of the path is that server's business (docs/fs.md "Remote mounts").
+ * The last walk's, as vfsd serves one call at a time.
+ */
+struct vfs_redirect {
+	unsigned remote;
+	size_t at;
+};
+extern struct vfs_redirect vfs_redirected;
+
 /* Walks every component but the last: ENOENT, ENOTDIR, ENAMETOOLONG,
- * EMALFORMED (a NUL inside). An empty path is ENOENT. */
+ * EMALFORMED (a NUL inside). An empty path is ENOENT. A remote mount on
+ * the way, or named by the last name: EREDIRECT (vfs_redirected). */
 int vfs_walk_parent(struct rnode *base, const char *path, size_t len, struct vfs_where *w);
 /* The node the last name names ("." and ".." included): ENOENT, ENOTDIR. */
 int vfs_walk_last(struct rnode *base, const struct vfs_where *w, struct rnode **out);

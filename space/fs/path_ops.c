@@ -4,6 +4,7 @@
  * bits are kept and reported but not enforced: every unit is uid 0 until
  * the process server brings users (docs/fs.md).
  */
+#include "common/string.h"
 #include "vfsd.h"
 
 /* The record's directory (ENOTDIR for a file) and the path's parent. */
@@ -125,8 +126,17 @@ static int64_t two_paths(struct aion_serve_req *r, struct vfs_where *from, struc
 	if (split == r->len)
 		return -AION_EMALFORMED;
 	int64_t err = where(r, p, split, from);
-	if (!err)
-		err = where(r, p + split + 1, r->len - split - 1, to);
+	struct vfs_redirect first = vfs_redirected;
+	if (!err || err == -AION_EREDIRECT) {
+		int64_t err2 = where(r, p + split + 1, r->len - split - 1, to);
+		/* Both in one remote mount, reached by the same bytes: its
+		 * server's call (the caller strips those bytes off both). */
+		if (err == -AION_EREDIRECT || err2 == -AION_EREDIRECT)
+			return err == err2 && first.remote == vfs_redirected.remote &&
+			       first.at == vfs_redirected.at && first.at <= r->len - split - 1 &&
+			       !memcmp(p, p + split + 1, first.at) ? err : -AION_EXDEV;
+		err = err2;
+	}
 	if (err)
 		return err;
 	return vfs_where_is_dot(from) || vfs_where_is_dot(to) ? -AION_EBUSY : 0;

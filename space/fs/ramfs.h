@@ -37,6 +37,8 @@ struct rnode {
 	struct rnode_entry *ents;
 	unsigned nents, ents_cap;
 	struct rnode *mounted;          /* a file system's root mounted here */
+	unsigned remote;                /* > 0: another server's directory is mounted
+					 * here (vfsd's remote mount number): walks stop */
 	/* regular files: pages of RAMFS_PAGE bytes, NULL where never written */
 	uint8_t **pages;
 	uint64_t pages_cap;

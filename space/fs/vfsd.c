@@ -110,6 +110,78 @@ static int64_t publish_root(void)
 	return err ? err : publish(VFS_REAP_NAME, (aion_handle_t)reap);
 }
 
+/*
+ * Remote mounts (docs/fs.md "Remote mounts"): a directory of ours that
+ * another server's tree covers. A path call whose walk reaches one is
+ * answered -AION_EREDIRECT with a copy of that server's root directory
+ * capability and w1 = the bytes of the path it consumed; the caller sends
+ * the rest there (the POSIX layer does, vfsclient.c). The server's
+ * capability is the one it registered in init's name service, looked up
+ * when first needed (the server may start after us, or never: a node
+ * without a disk has no "fs.data", and /data is then ENOENT).
+ */
+#define REMOTE_SYNC_NS  (30000ull * MS)
+
+static struct remote_mount {
+	const char *point;              /* a name in the root */
+	const char *name;               /* its server's, in init's name service */
+	aion_handle_t cap;              /* 0 until found */
+} remotes[] = {
+	{ "data", VFS_DATA_NAME, 0 },
+};
+
+static void remote_points(void)
+{
+	for (unsigned i = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
+		const char *p = remotes[i].point;
+		struct rnode *n = ramfs_lookup(vfs_root_fs.root, p, strlen(p));
+		int err = n ? (rnode_is_dir(n) ? 0 : -AION_ENOTDIR)
+			    : ramfs_create(&vfs_root_fs, vfs_root_fs.root, p, strlen(p),
+					   VFS_S_IFDIR | 0755, &n);
+		if (err)
+			aion_printf("vfsd: remote mount failed point=/%s err=%s", p,
+				    aion_error_name(err));
+		else
+			n->remote = i + 1;
+	}
+}
+
+static int64_t redirect(struct aion_serve_req *r)
+{
+	struct remote_mount *m = &remotes[vfs_redirected.remote - 1];
+
+	if (AION_TAG_ACCEPTED(r->msg.tag) < 1)
+		return -AION_EXDEV;     /* a caller that cannot take the capability */
+	if (!m->cap) {
+		int64_t h = init_lookup(SVC_INIT_EP, &buf, m->name, 0);
+		if (h < 0)
+			return h == -AION_ENOENT || h == -AION_ETIMEDOUT ? -AION_ENOENT : h;
+		m->cap = (aion_handle_t)h;
+		aion_printf("vfsd: remote mount point=/%s server=%s", m->point, m->name);
+	}
+	aion_serve_give(r, m->cap, VFS_OBJECT_RIGHTS);
+	r->reply.w[1] = vfs_redirected.at;
+	return -AION_EREDIRECT;
+}
+
+/* sync(2): the call waits for each server's (ext2d writes its file system
+ * back and flushes the device), which is why only the root's sync does. */
+int64_t vfs_sync_remotes(void)
+{
+	int64_t first = 0;
+	for (unsigned i = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
+		struct aion_msg m = { .tag = AION_TAG(VFS_SYNC, 0, 0) };
+		if (!remotes[i].cap)
+			continue;
+		int64_t err = aion_call(remotes[i].cap, &m, REMOTE_SYNC_NS);
+		if (!err)
+			err = (int64_t)m.w[0];
+		if (err && !first)
+			first = err;
+	}
+	return first;
+}
+
 /* Finds the record a badge names and serves the call on it. */
 static void serve_one(const struct aion_msg *m)
 {
@@ -121,7 +193,10 @@ static void serve_one(const struct aion_msg *m)
 	}
 	struct vfs_open *o = vfs_open_find(m->badge);
 	r.ctx = (int64_t)(uintptr_t)o;
-	aion_serve_end(&r, o ? aion_serve_dispatch(&table, &r) : -AION_EBADF);
+	int64_t status = o ? aion_serve_dispatch(&table, &r) : -AION_EBADF;
+	if (status == -AION_EREDIRECT)
+		status = redirect(&r);
+	aion_serve_end(&r, status);
 }
 
 /* The shorter of two waits (AION_FOREVER, 0, is the longest). */
@@ -145,6 +220,7 @@ int64_t aion_main(uint64_t arg)
 	}
 	vfs_ep = (aion_handle_t)ep;
 	unpack(st);
+	remote_points();
 	if ((err = publish_root())) {
 		aion_printf("vfsd: register failed err=%s", aion_error_name(err));
 		return 1;

@@ -27,6 +27,10 @@ extern struct ramfs vfs_root_fs;
 extern aion_handle_t vfs_ep;
 extern struct vfs_mount vfs_mounts[VFS_MOUNTS_MAX];
 
+/* vfsd.c: VFS_SYNC on every remote mount's server found so far (the
+ * first error, else 0). */
+int64_t vfs_sync_remotes(void);
+
 /* records.c */
 /* The record the badge names, or NULL (closed, reused, foreign). */
 struct vfs_open *vfs_open_find(uint64_t badge);

@@ -72,5 +72,7 @@ int64_t disk_give_regions(unsigned needs, aion_handle_t unit)
 		err = give_region(unit, BLK_MESH_FIRST, BLK_MESH_BLOCKS, true);
 	if (!err && (needs & SVC_NEED_DISK_TEST))
 		err = give_test(unit);
+	if (!err && (needs & SVC_NEED_DISK_DATA))
+		err = give_region(unit, BLK_DATA_FIRST, BLK_DATA_BLOCKS, true);
 	return err;
 }

@@ -46,6 +46,7 @@ struct svc_spec {
 /* Region capabilities of the disk (disk.c), given last: */
 #define SVC_NEED_DISK_MESH (1u << 8)    /* "mesh", read-write (meshd) */
 #define SVC_NEED_DISK_TEST (1u << 9)    /* blktest's regions (SVC_DISK_TEST_*) */
+#define SVC_NEED_DISK_DATA (1u << 11)   /* "data", read-write (ext2d: SVC_EXT2D_DISK) */
 
 extern aion_handle_t init_ep;           /* init's endpoint (all rights) */
 extern const struct aion_bootinfo *bootinfo;

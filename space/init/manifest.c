@@ -31,6 +31,10 @@ const struct svc_spec manifest[] = {
 	 * buffers take about 1 MiB; bulk transfers' buffers 0.5 MiB). */
 	{ .name = "meshd", .prio = 119, .quota = 1280,
 	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
+	/* The disk's file system, ext2/3/4 in the "data" region through
+	 * lib/ext2fs (docs/storage.md "The data file system"); vfsd's /data
+	 * leads there. 768 frames: lib/ext2fs's bitmaps, caches and heap. */
+	{ .name = "ext2d", .prio = 118, .quota = 768, .needs = SVC_NEED_DISK_DATA },
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 1536 frames (6 MiB) for its heap, pipes' buffers and the files
 	 * programs write; unit_from_module adds twice the initramfs's frames

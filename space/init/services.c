@@ -252,7 +252,7 @@ static bool not_wanted(const struct svc_spec *spec)
 		return true;            /* only node 1 has the port-forward NIC */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())
 		return true;            /* no ACPI, or the firmware kept it */
-	if ((spec->needs & SVC_NEED_DISK) && !devices_have_disk())
+	if ((spec->needs & (SVC_NEED_DISK | SVC_NEED_DISK_DATA)) && !devices_have_disk())
 		return true;            /* a VM without a disk */
 	return spec->when && !cmdline_get(bootinfo->cmdline, spec->when, NULL, 0);
 }

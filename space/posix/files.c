@@ -367,7 +367,15 @@ long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *h
 	case SYS_fstat: return __aion_fstat(a, (struct stat *)b);
 	case SYS_getdents64: return sys_getdents64(a, (char *)b, (size_t)c);
 	case SYS_ftruncate: return b < 0 ? -EINVAL : simple(a, VFS_TRUNC, (uint64_t)b, 0);
-	case SYS_fsync: case SYS_fdatasync: return simple(a, VFS_SYNC, 0, 0);
+	case SYS_fsync: case SYS_fdatasync: case SYS_syncfs: return simple(a, VFS_SYNC, 0, 0);
+	case SYS_sync:
+		/* The root's sync is every file system's (vfsd asks its remote
+		 * mounts: docs/fs.md "Remote mounts"). sync(2) cannot fail. */
+		if (__aion_posix_fs) {
+			struct posix_vfs_call c = { .label = VFS_SYNC };
+			__aion_vfs_call(__aion_posix_fs, &c);
+		}
+		return 0;
 	default:
 		return __aion_poll_syscall(n, a, b, c, d, e, handled);
 	}

@@ -119,6 +119,8 @@ long __aion_errno(int64_t e)
 	case AION_ENOTCONN: return -ENOTCONN;
 	case AION_EADDRINUSE: return -EADDRINUSE;
 	case AION_EINTR: return -EINTR;
+	case AION_EROFS: return -EROFS;
+	case AION_EREDIRECT: return -EXDEV;     /* past REDIRECT_HOPS */
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }
@@ -144,7 +146,10 @@ void __aion_vfs_buf_keep(struct aion_ipc_buffer *save, int back)
 		memcpy(save, &vfs_buf, sizeof(vfs_buf));
 }
 
-long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
+#define REDIRECTED      1000000         /* no count or errno is this */
+#define REDIRECT_HOPS   4               /* a mount in a mount in ... */
+
+static long call_once(aion_handle_t cap, struct posix_vfs_call *c)
 {
 	struct aion_ipc_buffer *b = __aion_ipc_buf();
 	unsigned ncaps;
@@ -183,6 +188,8 @@ again:
 	ncaps = AION_TAG_CAPS(m.tag) < 2 ? AION_TAG_CAPS(m.tag) : 2;
 	for (unsigned i = 0; i < 2; i++)
 		c->caps_out[i] = i < ncaps ? b->caps[i] : 0;
+	if (r == -AION_EREDIRECT && ncaps == 1 && c->caps_out[0])
+		return REDIRECTED;      /* caps_out[0]: where the path goes on */
 	if (r < 0) {
 		for (unsigned i = 0; i < ncaps; i++)
 			aion_handle_close(c->caps_out[i]);
@@ -195,4 +202,79 @@ again:
 		memcpy(c->out, b->payload, c->out_len);
 	}
 	return (long)r;
+}
+
+/* Path calls: labels below the open-object ones, and VFS_LINK. */
+static int is_path_call(uint32_t label)
+{
+	return label < VFS_READ || label == VFS_LINK;
+}
+
+/*
+ * A path call redirected to another server (aion/vfs.h, docs/fs.md
+ * "Remote mounts"): the path without the `at` bytes the first server
+ * consumed ("/" when nothing is left). RENAME and LINK carry two paths;
+ * the server checked that both begin with those bytes.
+ */
+static long rest_of_path(const struct posix_vfs_call *c, uint64_t at, char *out,
+			 unsigned *len)
+{
+	const char *in = c->in;
+	unsigned first = 0, n = 0;
+	int two = c->label == VFS_RENAME || c->label == VFS_LINK;
+
+	while (first < c->in_len && in[first])
+		first++;
+	if (!two)
+		first = c->in_len;
+	if (at > first || (two && at > c->in_len - first - 1))
+		return -EIO;            /* a server that says so is broken */
+	for (int part = 0; part <= two; part++) {
+		const char *p = part ? in + first + 1 + at : in + at;
+		unsigned plen = part ? c->in_len - first - 1 - (unsigned)at : first - (unsigned)at;
+		if (part)
+			out[n++] = '\0';
+		if (!plen)
+			out[n++] = '/';
+		memmove(out + n, p, plen);      /* in may be out: a second hop */
+		n += plen;
+	}
+	*len = n;
+	return 0;
+}
+
+long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c)
+{
+	char path[VFS_PATH_MAX * 2 + 4];
+	aion_handle_t hop = 0;
+	unsigned want = c->accept_cap, in_len = c->in_len;
+	const void *in = c->in;
+	long r;
+
+	if (is_path_call(c->label) && !c->accept_cap)
+		c->accept_cap = 1;      /* room for a redirect's capability */
+	for (unsigned hops = 0;; hops++) {
+		r = call_once(hop ? hop : cap, c);
+		if (r != REDIRECTED)
+			break;
+		aion_handle_t next = c->caps_out[0];
+		unsigned len;
+		c->caps_out[0] = 0;
+		if (hop)
+			aion_handle_close(hop);
+		hop = next;
+		if (hops == REDIRECT_HOPS || !is_path_call(c->label) ||
+		    (r = rest_of_path(c, c->reply_w1, path, &len))) {
+			r = hops == REDIRECT_HOPS ? -ELOOP : r ? r : -EXDEV;
+			break;
+		}
+		c->in = path;
+		c->in_len = len;
+	}
+	if (hop)
+		aion_handle_close(hop);
+	c->accept_cap = want;
+	c->in = in;
+	c->in_len = in_len;
+	return r;
 }

@@ -54,6 +54,7 @@ DATA_FIRST = LAYOUT["BLK_DATA_FIRST"]
 REGION_BLOCKS = 256                     # blktest's A and B (space/init/disk.c)
 DISK_BLOCKS = (ac.DISK_MIB << 20) // BLK
 BADGE_REGION, BADGE_WRITE = 1 << 63, 1 << 62
+COUNT_REST = (1 << 31) - 1              # BLK_COUNT_REST: "data" runs to the disk's end
 DONE_TIMEOUT_S = 90
 # The kernel stopped, or blktest or the driver faulted: no verdict will come.
 NO_VERDICT_RE = r"kernel: (?:fault |halted\b)|kernel: unit fault unit=(?:blktest|virtio-blk)\b"
@@ -184,10 +185,15 @@ def check_caps(node):
             holders[unit] = regions
     print("units holding region capabilities:",
           {u: [hex(b) for b in r] for u, r in holders.items()}, "of", units)
-    check(set(holders) == {"meshd", "blktest"}, f"region capabilities held by {sorted(holders)}")
+    check(set(holders) == {"meshd", "blktest", "ext2d"},
+          f"region capabilities held by {sorted(holders)}")
     mesh = region_badge(MESH_FIRST, MESH_BLOCKS, True)
     check(holders["meshd"] == [mesh], f"meshd's region badges {holders['meshd']}, "
           f"expected only the mesh region {hex(mesh)}")
+    # The data file system's server: "data" to the disk's end, read-write.
+    data = region_badge(DATA_FIRST, COUNT_REST, True)
+    check(holders["ext2d"] == [data], f"ext2d's region badges {holders['ext2d']}, "
+          f"expected only the data region {hex(data)}")
 
 
 def test_protocol(iso):

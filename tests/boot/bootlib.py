@@ -45,7 +45,7 @@ def line_at(text, match):
 
 @contextmanager
 def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None,
-           disk_flush=True):
+           disk_flush=True, disk_data=None):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
     fw_cfg: {name: text} files for the guest (ac.fwcfg_args()); None: a
@@ -53,7 +53,9 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     nothing, not even a key. disk: the
     node gets a new, empty disk (RUN/node1/disk.img), as every cluster
     node has; disk_faults: the text of a blkdebug configuration for it
-    (requests it makes fail); disk_flush=False: a device without a flush.
+    (requests it makes fail); disk_flush=False: a device without a flush;
+    disk_data: a folder, and the data region gets an ext4 file system with
+    its files in it (as `up` makes), else it stays raw.
     The VM is stopped and the folder, disk and all, removed when the
     block ends.
     """
@@ -67,10 +69,10 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
         if faults:
             faults.write_text(disk_faults)
         if disk:
-            # Raw: blktest writes the data region and the host checks its
-            # every byte (boot_disk.py); nothing on a boot test's node reads
-            # a file system there yet.
-            node.create_disk(first=True, fs=False)
+            # Raw unless asked: blktest writes the data region and the
+            # host checks its every byte (boot_disk.py); ext2d finds no
+            # file system there and serves none.
+            node.create_disk(first=True, data=disk_data, fs=disk_data is not None)
         node.start(die_with_parent=True)
         first = node.wait_for(BOOT_END_RE, READY_TIMEOUT_S)
         check(first.group(1) == "ready",

@@ -302,6 +302,47 @@ static void test_mount(void **state)
 	ramfs_destroy(&data);
 }
 
+/* The walk's answer for path: 0, or the error with vfs_redirected's fields. */
+static int walk(const char *path, unsigned *remote, size_t *at)
+{
+	struct rnode *n;
+	vfs_redirected = (struct vfs_redirect){ 0, 0 };
+	int err = vfs_resolve(fs.root, path, strlen(path), &n);
+	*remote = vfs_redirected.remote;
+	*at = vfs_redirected.at;
+	return err;
+}
+
+/* A remote mount (docs/fs.md): every walk that reaches the point, on the
+ * way or as its last name, stops there and says how many bytes led to it. */
+static void test_remote(void **state)
+{
+	unsigned remote;
+	size_t at;
+	(void)state;
+	assert_int_equal(mk("/data", VFS_S_IFDIR | 0755), 0);
+	assert_int_equal(mk("/etc", VFS_S_IFDIR | 0755), 0);
+	get("/data")->remote = 3;
+	assert_int_equal(walk("/data/x/y", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(remote, 3);
+	assert_int_equal(at, 5);                        /* "/data" */
+	assert_int_equal(walk("//data//x", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 6);                        /* "//data" */
+	assert_int_equal(walk("/data", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 5);
+	assert_int_equal(walk("data/", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 4);                        /* the slash is the rest's */
+	assert_int_equal(walk("/etc/../data/z", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 12);
+	assert_int_equal(walk("/etc", &remote, &at), 0);        /* elsewhere: as before */
+	assert_int_equal(remote, 0);
+	assert_int_equal(walk("/etc/nothing", &remote, &at), -AION_ENOENT);
+	/* The point itself is never made or removed in the ramfs: the walk to
+	 * its parent for "/data" already redirects. */
+	struct vfs_where w;
+	assert_int_equal(vfs_walk_parent(fs.root, "/data", 5, &w), -AION_EREDIRECT);
+}
+
 static void test_lock_range(void **state)
 {
 	(void)state;
@@ -431,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpio, setup, teardown),

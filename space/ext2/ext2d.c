@@ -1,0 +1,326 @@
+/*
+ * ext2d: the node disk's file system (docs/storage.md "The data file
+ * system"). A program of the POSIX personality, because lib/ext2fs (Debian's
+ * e2fsprogs 1.47, build.sh) needs a C library, but a service of init's
+ * manifest: it has no process server, no files of its own and no terminal,
+ * only what init gave it: init's endpoint (SVC_INIT_EP) and the disk's
+ * "data" region (SVC_EXT2D_DISK). It opens the ext2/3/4 file system there
+ * through blkio.c and blkclient, publishes its root directory as
+ * VFS_DATA_NAME, and serves the VFS protocol (aion/vfs.h) on it, one call
+ * at a time; vfsd's /data redirects path calls here (docs/fs.md "Remote
+ * mounts").
+ *
+ * Durability (docs/storage.md): lib/ext2fs writes file data and inodes
+ * through to the device as calls change them, and the bitmaps, group
+ * descriptors and superblock at a flush. The superblock's state says
+ * whether the disk is consistent: the first change after a sync clears
+ * EXT2_VALID_FS on the disk before it happens; VFS_SYNC (fsync), and a
+ * second without calls, write everything back and set it again, each
+ * followed by the device's flush. A file system found not clean at start
+ * (the node was killed between a change and its sync) or with errors
+ * recorded is mounted read-only and says so: served as found, never
+ * written over.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include "aion/blk.h"
+#include "aion/initproto.h"
+#include "blkio.h"
+#include "common/pathname.h"
+#include "ext2d.h"
+#include "libaion/blkclient.h"
+#include "libaion/initclient.h"
+#include "libaion/lib.h"
+
+/* blkclient's shared buffer: a fixed address past the POSIX layer's mmap
+ * range (space/posix/mem.c), so that no mapping of the library's lands there. */
+#define EXT2D_BUF_VA    0x0000480000000000ull
+#define EXT2D_IDLE_NS   (1000ull * 1000000ull)  /* a change is synced after this quiet */
+#define MS              1000000ull
+
+ext2_filsys ext2d_fs;
+bool ext2d_rw;
+static bool dirty;                      /* changed since the last sync */
+static aion_handle_t ep;
+static struct aion_ipc_buffer ipc __attribute__((aligned(4096)));
+static struct blkclient disk;
+static struct ext2_blkdev dev;
+static struct ext2d_open opens[EXT2D_OPENS_MAX];
+
+/* --- open records (as vfsd's, space/fs/records.c) --- */
+
+struct ext2d_open *ext2d_open_find(uint64_t badge)
+{
+	if (!VFS_BADGE_VALID(badge))
+		return NULL;
+	unsigned i = VFS_BADGE_INDEX(badge);
+	if (i >= EXT2D_OPENS_MAX || !opens[i].ino || opens[i].gen != VFS_BADGE_GEN(badge))
+		return NULL;
+	return &opens[i];
+}
+
+bool ext2d_ino_open(ext2_ino_t ino)
+{
+	for (unsigned i = 0; i < EXT2D_OPENS_MAX; i++)
+		if (opens[i].ino == ino)
+			return true;
+	return false;
+}
+
+unsigned ext2d_opens_used(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < EXT2D_OPENS_MAX; i++)
+		n += opens[i].ino != 0;
+	return n;
+}
+
+/*
+ * Records of units that ended without closing (a fault, a kill): the
+ * kernel knows whether any unit still holds a copy of a record's
+ * capability (CAP_INFO's AION_CAP_COPIED on ours, the root of every
+ * copy), so a record with none can never be used or closed again and is
+ * ended here, as vfsd does (docs/fs.md "Records of ended processes").
+ * Looked at when the table is full and once a second while records are
+ * open; no client's word is taken. Record 0 is everyone's: never.
+ */
+unsigned ext2d_reap(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 1; i < EXT2D_OPENS_MAX; i++) {
+		struct aion_cap_info ci;
+		if (!opens[i].ino || aion_cap_info(opens[i].cap, &ci) ||
+		    (ci.flags & AION_CAP_COPIED))
+			continue;
+		ext2d_open_end(&opens[i]);
+		n++;
+	}
+	return n;
+}
+
+static int64_t open_slot(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
+			 struct ext2d_open **out)
+{
+	for (unsigned i = 0; i < EXT2D_OPENS_MAX; i++) {
+		struct ext2d_open *o = &opens[i];
+		if (o->ino)
+			continue;
+		char *copy = dir ? strdup(path) : NULL;
+		if (dir && !copy)
+			return -AION_ENOMEM;
+		o->gen = (o->gen + 1) & 0xffffff;
+		int64_t cap = aion_cap_mint(ep, VFS_OBJECT_RIGHTS, VFS_BADGE(i, o->gen));
+		if (cap < 0) {
+			free(copy);
+			return cap;
+		}
+		*o = (struct ext2d_open){ .ino = ino, .gen = o->gen, .flags = flags, .holders = 1,
+					  .dir = dir, .cap = (aion_handle_t)cap, .path = copy };
+		*out = o;
+		return 0;
+	}
+	return -AION_ENOSPC;
+}
+
+int64_t ext2d_open_new(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
+		       struct ext2d_open **out)
+{
+	int64_t err = open_slot(ino, dir, path, flags, out);
+	if (err == -AION_ENOSPC && ext2d_reap())
+		err = open_slot(ino, dir, path, flags, out);
+	return err;
+}
+
+void ext2d_open_end(struct ext2d_open *o)
+{
+	ext2_ino_t ino = o->ino;
+	struct ext2ops_stat st;
+
+	aion_cap_revoke(o->cap);
+	aion_handle_close(o->cap);
+	free(o->path);
+	*o = (struct ext2d_open){ .gen = o->gen };
+	/* The last record of a file whose last name went: its blocks go now. */
+	if (ext2d_rw && !ext2d_ino_open(ino) && ext2ops_stat(ext2d_fs, ino, &st) == 0 &&
+	    st.nlink == 0) {
+		int err = ext2ops_release(ext2d_fs, ino);
+		if (err)
+			aion_printf("ext2d: release failed ino=%u err=%s", ino, aion_error_name(err));
+	}
+}
+
+/* --- paths --- */
+
+int ext2d_path(const char *base, const char *path, size_t len, char *out, size_t cap,
+	       bool *want_dir)
+{
+	size_t n = strlen(base), floor, i = 0;
+
+	if (len == 0)
+		return -AION_ENOENT;
+	if (len > VFS_PATH_MAX)
+		return -AION_ENAMETOOLONG;
+	if (memchr(path, '\0', len))
+		return -AION_EMALFORMED;
+	if (n + 1 > cap)
+		return -AION_ENAMETOOLONG;
+	memcpy(out, base, n + 1);
+	floor = n;                      /* ".." never goes above base */
+	*want_dir = path[len - 1] == '/';
+	while (i < len) {
+		size_t s, k = path_name_next(path, len, &i, &s);
+		if (k == 0 || (k == 1 && path[s] == '.'))
+			continue;
+		if (k == 2 && path[s] == '.' && path[s + 1] == '.') {
+			while (n > floor && out[n - 1] != '/')
+				n--;
+			if (n > floor)
+				n--;    /* the slash, unless it is base's end */
+			if (n == 0)
+				n = 1;  /* "/" */
+			out[n] = '\0';
+			continue;
+		}
+		if (k > VFS_NAME_MAX)
+			return -AION_ENAMETOOLONG;
+		if (n + 1 + k + 1 > cap)
+			return -AION_ENAMETOOLONG;
+		if (n > 1)
+			out[n++] = '/';
+		memcpy(out + n, path + s, k);
+		n += k;
+		out[n] = '\0';
+	}
+	return 0;
+}
+
+/* --- durability (the top comment) --- */
+
+/* Before the first change after a sync: the disk says "not clean". */
+int ext2d_changing(void)
+{
+	if (!ext2d_rw)
+		return -AION_EROFS;
+	if (dirty)
+		return 0;
+	ext2d_fs->super->s_state &= (__u16)~EXT2_VALID_FS;
+	ext2fs_mark_super_dirty(ext2d_fs);
+	int err = ext2ops_sync(ext2d_fs);
+	if (err) {
+		aion_printf("ext2d: mark unclean failed err=%s", aion_error_name(err));
+		return err;
+	}
+	dirty = true;
+	return 0;
+}
+
+/* Everything back to the disk, then "clean" (ext2fs_flush writes the
+ * primary superblock last, after a device flush, and flushes again). */
+int ext2d_sync(void)
+{
+	if (!dirty)
+		return 0;
+	ext2d_fs->super->s_state |= EXT2_VALID_FS;
+	ext2fs_mark_super_dirty(ext2d_fs);
+	int err = ext2ops_sync(ext2d_fs);
+	if (err) {
+		ext2d_fs->super->s_state &= (__u16)~EXT2_VALID_FS;
+		aion_printf("ext2d: sync failed err=%s", aion_error_name(err));
+		return err;
+	}
+	dirty = false;
+	return 0;
+}
+
+/* --- start --- */
+
+static int mount(void)
+{
+	char name[EXT2_BLKIO_NAME_MAX];
+	int64_t err = blkclient_open(&disk, SVC_EXT2D_DISK, &ipc, EXT2D_BUF_VA);
+
+	if (err)
+		return (int)err;
+	dev = (struct ext2_blkdev){ .ctx = &disk, .read = blkclient_read,
+				    .write = blkclient_write, .flush = blkclient_flush,
+				    .sectors = disk.blocks };
+	if ((err = ext2_blkio_register(&dev, name, sizeof(name))))
+		return (int)err;
+	/* Read-only first: the superblock decides whether we may write. */
+	if ((err = ext2ops_open(name, ext2_blkio, 0, &ext2d_fs)))
+		return (int)err;
+	uint16_t state = ext2d_fs->super->s_state;
+	bool clean = (state & EXT2_VALID_FS) && !(state & EXT2_ERROR_FS);
+	bool writable = disk.flags & BLK_INFO_WRITABLE;
+	const char *why = !writable ? "region" : !clean ? "not-clean" : NULL;
+	if (!why) {
+		ext2ops_close(ext2d_fs);
+		ext2d_fs = NULL;
+		if ((err = ext2ops_open(name, ext2_blkio, 1, &ext2d_fs)))
+			return (int)err;
+		ext2d_rw = true;
+	}
+	aion_printf("ext2d: mounted mode=%s%s%s blocks=%llu free_blocks=%llu inodes=%u "
+		    "block_size=%u", ext2d_rw ? "rw" : "ro", why ? " why=" : "", why ? why : "",
+		    (unsigned long long)ext2fs_blocks_count(ext2d_fs->super),
+		    (unsigned long long)ext2fs_free_blocks_count(ext2d_fs->super),
+		    ext2d_fs->super->s_inodes_count, ext2d_fs->blocksize);
+	return 0;
+}
+
+/* Record 0: the root directory, published as VFS_DATA_NAME. */
+static int64_t publish_root(void)
+{
+	struct ext2d_open *root;
+	int64_t err = ext2d_open_new(EXT2_ROOT_INO, true, "/", VFS_O_READ | VFS_O_DIRECTORY,
+				     &root);
+	for (;;) {
+		if (err)
+			return err;
+		err = init_register(SVC_INIT_EP, &ipc, VFS_DATA_NAME, root->cap, VFS_OBJECT_RIGHTS);
+		if (err != -AION_EAGAIN)
+			return err;
+		aion_sleep_ns(20 * MS);
+		err = 0;
+	}
+}
+
+static void serve_one(const struct aion_msg *m)
+{
+	struct aion_serve_req r;
+	aion_serve_begin(&r, &ipc, m, AION_TAG_LABEL(m->tag));
+	struct ext2d_open *o = ext2d_open_find(m->badge);
+	r.ctx = (int64_t)(uintptr_t)o;
+	aion_serve_end(&r, o ? aion_serve_dispatch(&ext2d_table, &r) : -AION_EBADF);
+}
+
+int main(void)
+{
+	struct aion_msg m;
+	int64_t err = aion_ipc_buffer(&ipc);
+	int64_t h = err ? err : aion_endpoint_create();
+
+	if (h < 0 || (err = mount()) || (err = (ep = (aion_handle_t)h, publish_root()))) {
+		/* No file system (a raw disk, a bad one): say so and stay, so
+		 * that init does not start us again and again; /data is ENOENT. */
+		aion_printf("ext2d: not serving err=%s", aion_error_name(h < 0 ? h : err));
+		for (;;)
+			aion_sleep_ns(UINT64_MAX / 2);
+	}
+	aion_printf("ext2d: serving \"%s\" opens_max=%u", VFS_DATA_NAME, EXT2D_OPENS_MAX);
+	for (;;) {
+		bool idle_work = dirty || ext2d_opens_used() > 1;
+		err = aion_recv(ep, &m, idle_work ? EXT2D_IDLE_NS : AION_FOREVER);
+		if (err == -AION_ETIMEDOUT) {
+			ext2d_sync();
+			ext2d_reap();
+			continue;
+		}
+		if (err) {
+			aion_printf("ext2d: recv failed err=%s", aion_error_name(err));
+			aion_sleep_ns(100 * MS);
+			continue;
+		}
+		serve_one(&m);
+	}
+}

@@ -1,0 +1,71 @@
+/*
+ * ext2d's parts: open records and paths (ext2d.c), the VFS calls on them
+ * (ext2d_ops.c). One call at a time, so the file system handle, the
+ * records and the scratch buffers are plain globals.
+ */
+#ifndef AION_EXT2D_H
+#define AION_EXT2D_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "aion/vfs.h"
+#include "ext2ops.h"
+#include "libaion/serve.h"
+
+/* Open records: 128 of the unit's handle slots (each holds a minted copy). */
+#define EXT2D_OPENS_MAX 128
+/* The largest file a write or truncate may make: 1 TiB (an ext4 file may be
+ * 16 TiB with 4 KiB blocks; the data region is far smaller anyway). */
+#define EXT2D_FILE_MAX  (1ull << 40)
+
+/* One open record: what a capability's badge names. */
+struct ext2d_open {
+	ext2_ino_t ino;                 /* 0: free */
+	uint32_t gen;
+	uint32_t flags;                 /* VFS_O_* */
+	uint32_t holders;               /* VFS_RETAIN's count: the last close ends it */
+	bool dir;
+	uint64_t pos;                   /* files: byte offset; directories: entry index */
+	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
+	char *path;                     /* directories: absolute in the file system */
+};
+
+extern ext2_filsys ext2d_fs;
+extern bool ext2d_rw;                   /* false: mounted read-only (EROFS) */
+
+/* ext2d.c */
+struct ext2d_open *ext2d_open_find(uint64_t badge);
+/* A new record for ino (path: a directory's, copied) and its capability. */
+int64_t ext2d_open_new(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
+		       struct ext2d_open **out);
+/* Ends the record; an unlinked inode nobody has open goes with it. */
+void ext2d_open_end(struct ext2d_open *o);
+bool ext2d_ino_open(ext2_ino_t ino);
+/* Ends the records whose capability no unit holds any more: how many. */
+unsigned ext2d_reap(void);
+unsigned ext2d_opens_used(void);
+/*
+ * The absolute path (in the file system) of `len` bytes of path relative
+ * to directory base: "." and ".." resolved by text, never above base
+ * (as vfsd's walks, aion/vfs.h), repeated slashes as one. *want_dir: the
+ * path ended in "/". -AION_ENOENT for an empty path, ENAMETOOLONG,
+ * EMALFORMED (a NUL inside).
+ */
+int ext2d_path(const char *base, const char *path, size_t len, char *out, size_t cap,
+	       bool *want_dir);
+
+/* Before a change: EROFS when read-only; the first after a sync marks the
+ * disk not clean (ext2d.c's top comment). */
+int ext2d_changing(void);
+/* Everything written back and flushed, the disk marked clean. */
+int ext2d_sync(void);
+
+static inline struct ext2d_open *ext2d_req_open(const struct aion_serve_req *r)
+{
+	return (struct ext2d_open *)(uintptr_t)r->ctx;
+}
+
+/* ext2d_ops.c: the handlers, by label */
+extern const struct aion_serve_table ext2d_table;
+
+#endif /* AION_EXT2D_H */

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""data-fs: the node disk's file system (docs/storage.md "The data file
+system"). The disk's data region gets an ext4 file system from the host's
+mke2fs with one file in it (as `up --data DIR` makes); the node boots as
+every node does: ext2d mounts it read-write and vfsd's /data leads there.
+Through busybox's shell on the console: the host's file is read; files and
+directories are made, written (one of ~590 KB through a pipe), renamed,
+linked, truncated and removed; an unknown name is ENOENT, a directory
+that is not empty stays; `sync FILE` (fsync) is answered; md5sum gives the
+guest's manifest. Then the VM is stopped and the host's tools judge the
+disk: `e2fsck -fn` finds it clean, debugfs dumps the same bytes (the
+manifest's hashes), and the removed names are gone.
+Usage: boot_data.py ISO"""
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
+import bootlib
+from bootlib import ac, check
+from aion_cluster import datafs
+
+STEP_TIMEOUT_S = 60
+HOST_TEXT = "from the host\n"
+
+
+def sh(node, command, want_status=0):
+    """One busybox command line: its output lines (status checked)."""
+    out = []
+    try:
+        status = ac.sh_exec(node, command, timeout=STEP_TIMEOUT_S, out=out.append)
+    except (ac.NodeError, ac.NodeTimeout) as e:
+        check(False, f"`{command}`: {e}")   # the log is printed with the failure
+    print(f"$ {command}", *(f"  {l}" for l in out), f"  (status {status})", sep="\n")
+    check(status == want_status, f"`{command}` exited {status}, want {want_status}: {out}")
+    return out
+
+
+def guest_work(node):
+    """The guest's part: returns {path in the file system: md5}."""
+    check(sh(node, "cat /data/hello.txt") == [HOST_TEXT.strip()],
+          "the host's file did not read back")
+    sh(node, "mkdir -p /data/d1/d2 && echo guest > /data/d1/d2/g.txt")
+    check(sh(node, "cat /data/d1/d2/g.txt") == ["guest"], "g.txt")
+    sh(node, "seq 1 100000 > /data/seq.txt && wc -c < /data/seq.txt")
+    sh(node, "mv /data/seq.txt /data/d1/seq.txt && ln /data/d1/seq.txt /data/seq2.txt")
+    sh(node, "echo 0123456789 > /data/t.txt && truncate -s 4 /data/t.txt")
+    check(sh(node, "cat /data/t.txt; echo") == ["0123"], "truncate")
+    sh(node, "rm /data/d1/d2/g.txt && rmdir /data/d1/d2")
+    out = sh(node, "cat /data/none 2>&1; echo st=$?")
+    check(out and out[-1] == "st=1" and "No such file" in out[0], f"cat of no file: {out}")
+    out = sh(node, "rmdir /data/d1 2>&1; echo st=$?")
+    check(out and out[-1] == "st=1" and "not empty" in out[0], f"rmdir of a full dir: {out}")
+    check(sorted(sh(node, "ls -1 /data")) == ["d1", "hello.txt", "lost+found", "seq2.txt", "t.txt"],
+          "ls -1 /data")
+    sh(node, "sync /data/d1/seq.txt /data/t.txt")
+    out = sh(node, "md5sum /data/hello.txt /data/d1/seq.txt /data/seq2.txt /data/t.txt")
+    sums = {}
+    for line in out:
+        m = re.fullmatch(r"([0-9a-f]{32})\s+/data(/\S+)", line)
+        check(m, f"md5sum line: {line!r}")
+        sums[m.group(2)] = m.group(1)
+    check(len(sums) == 4, f"md5sum: {out}")
+    return sums
+
+
+def host_judges(disk, sums):
+    """The host's e2fsprogs on the stopped node's disk."""
+    clean, report = datafs.fsck(disk)
+    print("e2fsck -fn:", *report.splitlines(), sep="\n  ")
+    check(clean, "the host's e2fsck -fn does not find the file system clean")
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, md5 in sums.items():
+            out = Path(tmp) / "f"
+            datafs.debugfs(disk, f"dump {path} {out}")
+            got = hashlib.md5(out.read_bytes()).hexdigest()
+            check(got == md5, f"{path}: the guest's md5 {md5}, the host's {got}")
+    seq = sums["/d1/seq.txt"]
+    check(seq == hashlib.md5("".join(f"{i}\n" for i in range(1, 100001)).encode()).hexdigest(),
+          "seq.txt does not hold `seq 1 100000`")
+    listing = datafs.debugfs(disk, "ls -l /d1")
+    check("d2" not in listing and "seq.txt" in listing, f"debugfs ls -l /d1:\n{listing}")
+    print(f"host: e2fsck clean; {len(sums)} files dump the guest's bytes; d2 is gone")
+
+
+def test(iso):
+    with tempfile.TemporaryDirectory() as pre:
+        Path(pre, "hello.txt").write_text(HOST_TEXT)
+        with bootlib.booted(iso, cmdline_extra="aion.node=1", disk_data=pre) as node:
+            node.wait_for(r"ext2d: mounted mode=rw\b", STEP_TIMEOUT_S)
+            node.wait_for(r"ext2d: serving\b", STEP_TIMEOUT_S)
+            node.wait_for(r"shell: ready", STEP_TIMEOUT_S)
+            node.wait_for(r"serial: ready", STEP_TIMEOUT_S)
+            check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
+                  "the built-in shell's `sh` failed")
+            node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)    # busybox's first prompt
+            sums = guest_work(node)
+            check("kernel: fault " not in node.text, "the kernel faulted")
+            node.stop()
+            host_judges(node.disk_file, sums)
+
+
+if __name__ == "__main__":
+    bootlib.main(test)
