@@ -18,8 +18,9 @@
  * second without calls, write everything back and set it again, each
  * followed by the device's flush. A file system found not clean at start
  * (the node was killed between a change and its sync) or with errors
- * recorded is mounted read-only and says so: served as found, never
- * written over.
+ * recorded is checked first, by e2fsck in preen mode (ext2d_fsck.c); one
+ * it did not make clean is mounted read-only and says so: served as found,
+ * never written over.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -28,13 +29,11 @@
 #include "blkio.h"
 #include "common/pathname.h"
 #include "ext2d.h"
+#include "fsck.h"
 #include "libaion/blkclient.h"
 #include "libaion/initclient.h"
 #include "libaion/lib.h"
 
-/* blkclient's shared buffer: a fixed address past the POSIX layer's mmap
- * range (space/posix/mem.c), so that no mapping of the library's lands there. */
-#define EXT2D_BUF_VA    0x0000480000000000ull
 #define EXT2D_IDLE_NS   (1000ull * 1000000ull)  /* a change is synced after this quiet */
 #define MS              1000000ull
 
@@ -234,30 +233,85 @@ int ext2d_sync(void)
 
 /* --- start --- */
 
-static int mount(void)
+/* Opens the region and its file system, read-only: *clean when it was
+ * synced last and has no errors recorded. */
+static int open_ro(char *name, bool *clean)
 {
-	char name[EXT2_BLKIO_NAME_MAX];
-	int64_t err = blkclient_open(&disk, SVC_EXT2D_DISK, &ipc, EXT2D_BUF_VA);
+	int64_t err = blkclient_open(&disk, SVC_EXT2D_DISK, &ipc, EXT2_BLK_BUF_VA);
 
 	if (err)
 		return (int)err;
 	dev = (struct ext2_blkdev){ .ctx = &disk, .read = blkclient_read,
 				    .write = blkclient_write, .flush = blkclient_flush,
 				    .sectors = disk.blocks };
-	if ((err = ext2_blkio_register(&dev, name, sizeof(name))))
+	if ((err = ext2_blkio_register(&dev, name, EXT2_BLKIO_NAME_MAX)) ||
+	    (err = ext2ops_open(name, ext2_blkio, 0, &ext2d_fs))) {
+		ext2_blkio_unregister(&dev);
+		blkclient_close(&disk);
 		return (int)err;
-	/* Read-only first: the superblock decides whether we may write. */
-	if ((err = ext2ops_open(name, ext2_blkio, 0, &ext2d_fs)))
-		return (int)err;
+	}
 	uint16_t state = ext2d_fs->super->s_state;
-	bool clean = (state & EXT2_VALID_FS) && !(state & EXT2_ERROR_FS);
+	*clean = (state & EXT2_VALID_FS) && !(state & EXT2_ERROR_FS);
+	return 0;
+}
+
+/* Closes the file system and the region, runs e2fsck OPTION on it, opens
+ * both again: 0 and e2fsck's exit code in *code, or -AION_E.... Opening
+ * again also attaches ext2d's own buffer, which frees the child's (the
+ * driver held it, and with it the child's quota). */
+static int run_check(const char *option, char *name, bool *clean, int *code)
+{
+	ext2ops_close(ext2d_fs);
+	ext2d_fs = NULL;
+	ext2_blkio_unregister(&dev);
+	/* The child attaches its own buffer under the same badge. */
+	blkclient_close(&disk);
+	*code = ext2d_fsck(SVC_EXT2D_DISK, option);
+	return open_ro(name, clean);
+}
+
+/* A file system that is not clean: checked by e2fsck, opened again. 0 with
+ * *why NULL when the check made it clean. Preen first: what a kill
+ * between syncs leaves is mostly what it repairs alone; when it stops
+ * ("UNEXPECTED INCONSISTENCY", exit 4) e2fsck -y repairs the rest, as
+ * Debian's boot does with FSCKFIX=yes: an unattended node has no one to
+ * ask, and what it changes is the unsynced work (docs/storage.md). */
+static int check(char *name, bool *clean, const char **why)
+{
+	int code;
+
+	aion_printf("ext2d: check start why=%s", *why);
+	int err = run_check("-p", name, clean, &code);
+	if (!err && code == 4)
+		err = run_check("-y", name, clean, &code);
+	if (err)
+		return err;
+	if (code < 0 || code > 2)
+		*why = "check-failed";
+	else if (!*clean)
+		*why = "not-clean";     /* e2fsck said fine but left it so */
+	else
+		*why = NULL;
+	return 0;
+}
+
+static int mount(void)
+{
+	char name[EXT2_BLKIO_NAME_MAX];
+	bool clean;
+	int err = open_ro(name, &clean);
+
+	if (err)
+		return err;
 	bool writable = disk.flags & BLK_INFO_WRITABLE;
 	const char *why = !writable ? "region" : !clean ? "not-clean" : NULL;
+	if (why && writable && (err = check(name, &clean, &why)))
+		return err;
 	if (!why) {
 		ext2ops_close(ext2d_fs);
 		ext2d_fs = NULL;
 		if ((err = ext2ops_open(name, ext2_blkio, 1, &ext2d_fs)))
-			return (int)err;
+			return err;
 		ext2d_rw = true;
 	}
 	aion_printf("ext2d: mounted mode=%s%s%s blocks=%llu free_blocks=%llu inodes=%u "

@@ -60,6 +60,12 @@ int ext2d_changing(void);
 /* Everything written back and flushed, the disk marked clean. */
 int ext2d_sync(void);
 
+/* ext2d_fsck.c: runs "e2fsck OPTION" ("-p" preen, "-y" repair all) on
+ * region (ext2d's blkclient closed) in a child unit; e2fsck's exit code
+ * (0 clean, 1 or 2 repaired, 4 errors left, 8 and up failed), or
+ * -AION_E... when it did not run or end. */
+int ext2d_fsck(aion_handle_t region, const char *option);
+
 static inline struct ext2d_open *ext2d_req_open(const struct aion_serve_req *r)
 {
 	return (struct ext2d_open *)(uintptr_t)r->ctx;

@@ -30,6 +30,9 @@ struct svc_spec {
 	const char *when;
 	bool in_tests;                  /* started for utest's POSIX tests too (init.c) */
 	const char *tests_prefix;       /* in_tests: only for tests named so (NULL: all) */
+	/* A file system's server: before stopping it, init calls VFS_SYNC on
+	 * the name it registered (shutdown.c), so the disk is left clean. */
+	const char *stop_sync;
 };
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */

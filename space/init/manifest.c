@@ -4,12 +4,25 @@
  * init's endpoint as its first capability (SVC_INIT_EP) and only what its
  * `needs` name besides.
  */
+#include "aion/vfs.h"
 #include "init.h"
 
 const struct svc_spec manifest[] = {
 	/* The ACPI power button: asks init for an orderly shutdown. First, so
 	 * that it is stopped last and answers a second press meanwhile. */
 	{ .name = "power", .prio = 125, .quota = 64, .needs = SVC_NEED_POWER },
+	/* The node's disk (docs/storage.md), when the VM has one. Before its
+	 * clients, so that a shutdown stops it after them. */
+	{ .name = "virtio-blk", .prio = 124, .quota = 128, .needs = SVC_NEED_DISK },
+	/* The disk's file system, ext2/3/4 in the "data" region through
+	 * lib/ext2fs (docs/storage.md "The data file system"); vfsd's /data
+	 * leads there. 768 frames: lib/ext2fs's bitmaps, caches and heap;
+	 * 1280 more for e2fsck (its copy in ext2d's image, then the child
+	 * unit it runs at mount after an unclean stop: ext2d_fsck.c).
+	 * Before every unit that may write files (the shell's processes, jobs,
+	 * vfsd), so that a shutdown stops it after them, once it has synced. */
+	{ .name = "ext2d", .prio = 118, .quota = 2048, .needs = SVC_NEED_DISK_DATA,
+	  .stop_sync = VFS_DATA_NAME },
 	/* lwIP: 4 MiB heap in its bss. In utest's sockets tests too (posixsock*):
 	 * without a NIC it serves loopback (docs/posix.md "Sockets"). */
 	{ .name = "netd", .prio = 120, .quota = 2048, .in_tests = true,
@@ -23,18 +36,11 @@ const struct svc_spec manifest[] = {
 	{ .name = "virtio-net", .prio = 125, .quota = 320, .needs = SVC_NEED_NIC },
 	{ .name = "virtio-net1", .module = "virtio-net", .prio = 125, .quota = 320,
 	  .needs = SVC_NEED_NIC1 },
-	/* The node's disk (docs/storage.md), when the VM has one. Before its
-	 * clients, so that a shutdown stops it after them. */
-	{ .name = "virtio-blk", .prio = 124, .quota = 128, .needs = SVC_NEED_DISK },
 	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md);
 	 * the disk's "mesh" region for its Raft log (its log and snapshot
 	 * buffers take about 1 MiB; bulk transfers' buffers 0.5 MiB). */
 	{ .name = "meshd", .prio = 119, .quota = 1280,
 	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
-	/* The disk's file system, ext2/3/4 in the "data" region through
-	 * lib/ext2fs (docs/storage.md "The data file system"); vfsd's /data
-	 * leads there. 768 frames: lib/ext2fs's bitmaps, caches and heap. */
-	{ .name = "ext2d", .prio = 118, .quota = 768, .needs = SVC_NEED_DISK_DATA },
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 1536 frames (6 MiB) for its heap, pipes' buffers and the files
 	 * programs write; unit_from_module adds twice the initramfs's frames

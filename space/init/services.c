@@ -8,6 +8,7 @@
 #include "libaion/fwcfg.h"
 #include "common/cmdline.h"
 #include "common/format.h"
+#include "aion/vfs.h"
 #include "init.h"
 
 #define SVC_MAX_FAILURES        5
@@ -339,12 +340,34 @@ void services_restart_due(void)
 }
 
 /* Shutdown: stops the running service started last (manifest order). */
+/* A file system's server, before it is stopped: its last sync, so the disk
+ * is left clean (ext2d marks it so), bounded by a timeout so that a server
+ * that does not answer cannot hold the shutdown up. */
+#define STOP_SYNC_NS    (30ull * 1000000000ull)
+
+static void stop_sync(const struct svc_spec *spec)
+{
+	struct aion_msg m = { .tag = AION_TAG(VFS_SYNC, 0, 0) };
+	aion_handle_t cap;
+	uint64_t t0 = aion_clock_ns();
+	int64_t err = names_lookup(spec->stop_sync, &cap);
+
+	if (!err)
+		err = aion_call(cap, &m, STOP_SYNC_NS);
+	if (!err)
+		err = (int64_t)m.w[0];
+	aion_printf("service sync name=%s err=%s ms=%llu", spec->name, aion_error_name(err),
+		    (unsigned long long)((aion_clock_ns() - t0) / 1000000));
+}
+
 bool services_stop_last(void)
 {
 	for (unsigned i = services_count(); i-- > 0;) {
 		struct service *s = &services[i];
 		if (!s->unit)
 			continue;
+		if (s->spec->stop_sync)
+			stop_sync(s->spec);
 		aion_printf("service stop name=%s", s->spec->name);
 		service_discard(i);     /* its end notice finds no unit */
 		return true;

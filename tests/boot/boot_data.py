@@ -10,9 +10,16 @@ that is not empty stays; `sync FILE` (fsync) is answered; md5sum gives the
 guest's manifest. Then the VM is stopped and the host's tools judge the
 disk: `e2fsck -fn` finds it clean, debugfs dumps the same bytes (the
 manifest's hashes), and the removed names are gone.
-Usage: boot_data.py ISO"""
+With `fsck` (data-fsck, docs/storage.md "Recovery at mount"): the host
+breaks the file system before the boot as no kill would (file b's extent
+made to claim file a's blocks, the superblock marked not clean); ext2d's
+e2fsck -p must stop (exit 4), e2fsck -y repair it (a's blocks cloned for
+b), /data be mounted read-write with a's bytes intact, and the orderly
+shutdown leave a file system the host's e2fsck -fn finds clean.
+Usage: boot_data.py [fsck] ISO"""
 import hashlib
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -100,5 +107,50 @@ def test(iso):
             host_judges(node.disk_file, sums)
 
 
+def break_fs(disk):
+    """b's first extent (i_block[5]: ee_start_lo after the 12-byte header
+    and ee_block, ee_len) moved onto a's first block; the file system
+    marked not clean, as after a kill."""
+    m = re.search(r"^\s*\d+/\s*\d+\s+\d+/\s*\d+\s+\d+\s*-\s*\d+\s+(\d+)\s*-",
+                  datafs.debugfs(disk, "ex /a"), re.M)
+    check(m, "debugfs ex /a: no extent")
+    datafs.debugfs(disk, f"sif /b block[5] {m.group(1)}", write=True)
+    datafs.debugfs(disk, "ssv state 0", write=True)
+
+
+def test_fsck(iso):
+    a = bytes(range(256)) * 32
+    with tempfile.TemporaryDirectory() as pre:
+        Path(pre, "a").write_bytes(a)
+        Path(pre, "b").write_bytes(b"b" * len(a))
+        with bootlib.booted(iso, cmdline_extra="aion.node=1", disk_data=pre,
+                            before_start=break_fs) as node:
+            node.wait_for(r"ext2d: check ended option=-p exit=4 ", STEP_TIMEOUT_S)
+            node.wait_for(r"ext2d: check ended option=-y exit=1 ", STEP_TIMEOUT_S)
+            node.wait_for(r"ext2d: mounted mode=rw\b", STEP_TIMEOUT_S)
+            print("the guest's check:", *(ln for ln in node.log_lines()
+                                          if " e2fsck: " in ln or " ext2d: check" in ln),
+                  sep="\n  ")
+            check("e2fsck: aion-data: UNEXPECTED INCONSISTENCY" in node.text,
+                  "e2fsck -p did not say why it stopped")
+            check(re.search(r"e2fsck: .*[Mm]ultiply-claimed", node.text), "no multiply-claimed report")
+            node.wait_for(r"serial: ready", STEP_TIMEOUT_S)
+            check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
+                  "the built-in shell's `sh` failed")
+            node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)
+            out = sh(node, "md5sum /data/a /data/b && echo new > /data/c")
+            check(out and out[0].split()[0] == hashlib.md5(a).hexdigest(),
+                  f"a changed in the repair: {out}")
+            print(f"shutdown: {node.shutdown():.1f} s")
+            clean, report = datafs.fsck(node.disk_file)
+            print("e2fsck -fn:", *report.splitlines(), sep="\n  ")
+            check(clean, "the host's e2fsck -fn does not find the repaired file system clean")
+            check(datafs.debugfs(node.disk_file, "cat /c") == "new\n", "c was not kept")
+
+
 if __name__ == "__main__":
-    bootlib.main(test)
+    if len(sys.argv) > 2 and sys.argv[1] == "fsck":
+        del sys.argv[1]
+        bootlib.main(test_fsck)
+    else:
+        bootlib.main(test)

@@ -45,7 +45,7 @@ def line_at(text, match):
 
 @contextmanager
 def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None,
-           disk_flush=True, disk_data=None):
+           disk_flush=True, disk_data=None, before_start=None):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
     fw_cfg: {name: text} files for the guest (ac.fwcfg_args()); None: a
@@ -55,7 +55,8 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     node has; disk_faults: the text of a blkdebug configuration for it
     (requests it makes fail); disk_flush=False: a device without a flush;
     disk_data: a folder, and the data region gets an ext4 file system with
-    its files in it (as `up` makes), else it stays raw.
+    its files in it (as `up` makes), else it stays raw; before_start(disk
+    file) runs after the disk is made, before the VM starts.
     The VM is stopped and the folder, disk and all, removed when the
     block ends.
     """
@@ -73,6 +74,8 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
             # host checks its every byte (boot_disk.py); ext2d finds no
             # file system there and serves none.
             node.create_disk(first=True, data=disk_data, fs=disk_data is not None)
+            if before_start:
+                before_start(node.disk_file)
         node.start(die_with_parent=True)
         first = node.wait_for(BOOT_END_RE, READY_TIMEOUT_S)
         check(first.group(1) == "ready",
