@@ -97,36 +97,29 @@ unsigned ext2d_reap(void)
 	return n;
 }
 
-static int64_t open_slot(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
-			 struct ext2d_open **out)
+static int64_t open_slot(ext2_ino_t ino, bool dir, uint32_t flags, struct ext2d_open **out)
 {
 	for (unsigned i = 0; i < EXT2D_OPENS_MAX; i++) {
 		struct ext2d_open *o = &opens[i];
 		if (o->ino)
 			continue;
-		char *copy = dir ? strdup(path) : NULL;
-		if (dir && !copy)
-			return -AION_ENOMEM;
 		o->gen = (o->gen + 1) & 0xffffff;
 		int64_t cap = aion_cap_mint(ep, VFS_OBJECT_RIGHTS, VFS_BADGE(i, o->gen));
-		if (cap < 0) {
-			free(copy);
+		if (cap < 0)
 			return cap;
-		}
 		*o = (struct ext2d_open){ .ino = ino, .gen = o->gen, .flags = flags, .holders = 1,
-					  .dir = dir, .cap = (aion_handle_t)cap, .path = copy };
+					  .dir = dir, .cap = (aion_handle_t)cap };
 		*out = o;
 		return 0;
 	}
 	return -AION_ENOSPC;
 }
 
-int64_t ext2d_open_new(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
-		       struct ext2d_open **out)
+int64_t ext2d_open_new(ext2_ino_t ino, bool dir, uint32_t flags, struct ext2d_open **out)
 {
-	int64_t err = open_slot(ino, dir, path, flags, out);
+	int64_t err = open_slot(ino, dir, flags, out);
 	if (err == -AION_ENOSPC && ext2d_reap())
-		err = open_slot(ino, dir, path, flags, out);
+		err = open_slot(ino, dir, flags, out);
 	return err;
 }
 
@@ -137,7 +130,6 @@ void ext2d_open_end(struct ext2d_open *o)
 
 	aion_cap_revoke(o->cap);
 	aion_handle_close(o->cap);
-	free(o->path);
 	*o = (struct ext2d_open){ .gen = o->gen };
 	/* The last record of a file whose last name went: its blocks go now. */
 	if (ext2d_rw && !ext2d_ino_open(ino) && ext2ops_stat(ext2d_fs, ino, &st) == 0 &&
@@ -150,10 +142,9 @@ void ext2d_open_end(struct ext2d_open *o)
 
 /* --- paths --- */
 
-int ext2d_path(const char *base, const char *path, size_t len, char *out, size_t cap,
-	       bool *want_dir)
+int ext2d_path(const char *path, size_t len, char *out, size_t cap, bool *want_dir)
 {
-	size_t n = strlen(base), floor, i = 0;
+	size_t n = 1, i = 0;
 
 	if (len == 0)
 		return -AION_ENOENT;
@@ -161,22 +152,20 @@ int ext2d_path(const char *base, const char *path, size_t len, char *out, size_t
 		return -AION_ENAMETOOLONG;
 	if (memchr(path, '\0', len))
 		return -AION_EMALFORMED;
-	if (n + 1 > cap)
+	if (cap < 2)
 		return -AION_ENAMETOOLONG;
-	memcpy(out, base, n + 1);
-	floor = n;                      /* ".." never goes above base */
+	memcpy(out, "/", 2);            /* the record's directory */
 	*want_dir = path[len - 1] == '/';
 	while (i < len) {
 		size_t s, k = path_name_next(path, len, &i, &s);
 		if (k == 0 || (k == 1 && path[s] == '.'))
 			continue;
 		if (k == 2 && path[s] == '.' && path[s + 1] == '.') {
-			while (n > floor && out[n - 1] != '/')
+			/* Back one name, never above the record's directory. */
+			while (n > 1 && out[n - 1] != '/')
 				n--;
-			if (n > floor)
-				n--;    /* the slash, unless it is base's end */
-			if (n == 0)
-				n = 1;  /* "/" */
+			if (n > 1)
+				n--;
 			out[n] = '\0';
 			continue;
 		}
@@ -326,8 +315,7 @@ static int mount(void)
 static int64_t publish_root(void)
 {
 	struct ext2d_open *root;
-	int64_t err = ext2d_open_new(EXT2_ROOT_INO, true, "/", VFS_O_READ | VFS_O_DIRECTORY,
-				     &root);
+	int64_t err = ext2d_open_new(EXT2_ROOT_INO, true, VFS_O_READ | VFS_O_DIRECTORY, &root);
 	for (;;) {
 		if (err)
 			return err;

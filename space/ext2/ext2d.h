@@ -27,7 +27,6 @@ struct ext2d_open {
 	bool dir;
 	uint64_t pos;                   /* files: byte offset; directories: entry index */
 	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
-	char *path;                     /* directories: absolute in the file system */
 };
 
 extern ext2_filsys ext2d_fs;
@@ -35,9 +34,8 @@ extern bool ext2d_rw;                   /* false: mounted read-only (EROFS) */
 
 /* ext2d.c */
 struct ext2d_open *ext2d_open_find(uint64_t badge);
-/* A new record for ino (path: a directory's, copied) and its capability. */
-int64_t ext2d_open_new(ext2_ino_t ino, bool dir, const char *path, uint32_t flags,
-		       struct ext2d_open **out);
+/* A new record for ino and its capability. */
+int64_t ext2d_open_new(ext2_ino_t ino, bool dir, uint32_t flags, struct ext2d_open **out);
 /* Ends the record; an unlinked inode nobody has open goes with it. */
 void ext2d_open_end(struct ext2d_open *o);
 bool ext2d_ino_open(ext2_ino_t ino);
@@ -45,14 +43,13 @@ bool ext2d_ino_open(ext2_ino_t ino);
 unsigned ext2d_reap(void);
 unsigned ext2d_opens_used(void);
 /*
- * The absolute path (in the file system) of `len` bytes of path relative
- * to directory base: "." and ".." resolved by text, never above base
- * (as vfsd's walks, aion/vfs.h), repeated slashes as one. *want_dir: the
- * path ended in "/". -AION_ENOENT for an empty path, ENAMETOOLONG,
- * EMALFORMED (a NUL inside).
+ * `len` bytes of a call's path as a path below the record's directory,
+ * which is "/" (ext2ops.h resolves it from the record's inode): "." and
+ * ".." resolved by text, never above that directory (as vfsd's walks,
+ * aion/vfs.h), repeated slashes as one. *want_dir: the path ended in "/".
+ * -AION_ENOENT for an empty path, ENAMETOOLONG, EMALFORMED (a NUL inside).
  */
-int ext2d_path(const char *base, const char *path, size_t len, char *out, size_t cap,
-	       bool *want_dir);
+int ext2d_path(const char *path, size_t len, char *out, size_t cap, bool *want_dir);
 
 /* Before a change: EROFS when read-only; the first after a sync marks the
  * disk not clean (ext2d.c's top comment). */

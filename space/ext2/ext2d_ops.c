@@ -1,7 +1,8 @@
 /*
  * ext2d's VFS calls (aion/vfs.h) over ext2ops.c: path calls on a
- * directory record (its path, then the call's path, resolved by text:
- * ext2d_path), open-object calls on any record. What vfsd's files do and
+ * directory record (the call's path normalized by text below it,
+ * ext2d_path, then resolved from the record's inode), open-object calls
+ * on any record. What vfsd's files do and
  * ext2d does not do yet answers -AION_ENOSYS: byte-range locks, shared
  * mappings, pipes (docs/storage.md "The data file system").
  */
@@ -16,14 +17,15 @@ static int64_t need(const struct ext2d_open *o, uint32_t mode)
 	return (o->flags & mode) ? 0 : -AION_EBADF;
 }
 
-/* The call's path (payload bytes [from, from + len)) made absolute. */
+/* The call's path (payload bytes [from, from + len)) normalized below the
+ * record's directory, which is "/" (ext2ops.h: resolved from its inode). */
 static int64_t path_of(struct aion_serve_req *r, size_t from, size_t len, char *out,
 		       bool *want_dir)
 {
 	struct ext2d_open *o = ext2d_req_open(r);
 	if (!o->dir)
 		return -AION_ENOTDIR;
-	return ext2d_path(o->path, (const char *)r->data + from, len, out, PATH_CAP, want_dir);
+	return ext2d_path((const char *)r->data + from, len, out, PATH_CAP, want_dir);
 }
 
 static int64_t whole_path(struct aion_serve_req *r, char *out, bool *want_dir)
@@ -36,10 +38,17 @@ static bool is_dir_mode(uint32_t mode)
 	return (mode & LINUX_S_IFMT) == LINUX_S_IFDIR;
 }
 
-/* An existing path's inode and what it is ("name/" must be a directory). */
-static int64_t find(const char *path, bool want_dir, ext2_ino_t *ino, struct ext2ops_stat *st)
+/* The directory the call's paths start from. */
+static ext2_ino_t at(struct aion_serve_req *r)
 {
-	int64_t err = ext2ops_lookup(ext2d_fs, path, ino);
+	return ext2d_req_open(r)->ino;
+}
+
+/* An existing path's inode and what it is ("name/" must be a directory). */
+static int64_t find(struct aion_serve_req *r, const char *path, bool want_dir, ext2_ino_t *ino,
+		    struct ext2ops_stat *st)
+{
+	int64_t err = ext2ops_lookup(ext2d_fs, at(r), path, ino);
 	if (!err)
 		err = ext2ops_stat(ext2d_fs, *ino, st);
 	if (!err && want_dir && !is_dir_mode(st->mode))
@@ -73,12 +82,12 @@ static int64_t on_open(struct aion_serve_req *r)
 	int64_t err = whole_path(r, path, &want_dir);
 	if (err)
 		return err;
-	err = find(path, want_dir, &ino, &st);
+	err = find(r, path, want_dir, &ino, &st);
 	if (err == -AION_ENOENT && (flags & VFS_O_CREAT)) {
 		if (want_dir)
 			return -AION_EISDIR;    /* O_CREAT of "name/", as Linux */
 		if ((err = ext2d_changing()) ||
-		    (err = ext2ops_create(ext2d_fs, path, (uint32_t)r->msg.w[2] & VFS_S_PERM, &ino)) ||
+		    (err = ext2ops_create(ext2d_fs, at(r), path, (uint32_t)r->msg.w[2] & VFS_S_PERM, &ino)) ||
 		    (err = ext2ops_stat(ext2d_fs, ino, &st)))
 			return err;
 	} else if (err) {
@@ -96,7 +105,7 @@ static int64_t on_open(struct aion_serve_req *r)
 	if ((flags & VFS_O_TRUNC) && (flags & VFS_O_WRITE) && st.size &&
 	    ((err = ext2d_changing()) || (err = ext2ops_truncate(ext2d_fs, ino, 0))))
 		return err;
-	if ((err = ext2d_open_new(ino, dir, path, flags & ~(VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC),
+	if ((err = ext2d_open_new(ino, dir, flags & ~(VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC),
 				  &o)))
 		return err;
 	aion_serve_give(r, o->cap, VFS_OBJECT_RIGHTS);
@@ -109,7 +118,7 @@ static int64_t on_open(struct aion_serve_req *r)
 static int64_t named_path(struct aion_serve_req *r, char *path, bool *want_dir, int64_t if_base)
 {
 	int64_t err = whole_path(r, path, want_dir);
-	if (!err && !strcmp(path, ext2d_req_open(r)->path))
+	if (!err && !strcmp(path, "/"))
 		return if_base;
 	return err;
 }
@@ -121,7 +130,7 @@ static int64_t on_mkdir(struct aion_serve_req *r)
 	int64_t err = named_path(r, path, &want_dir, -AION_EEXIST);
 	if (!err)
 		err = ext2d_changing();
-	return err ? err : ext2ops_mkdir(ext2d_fs, path, (uint32_t)r->msg.w[2] & VFS_S_PERM);
+	return err ? err : ext2ops_mkdir(ext2d_fs, at(r), path, (uint32_t)r->msg.w[2] & VFS_S_PERM);
 }
 
 /* An inode whose last name went: its blocks go once no record has it. */
@@ -142,12 +151,12 @@ static int64_t on_unlink(struct aion_serve_req *r)
 	struct ext2ops_stat st;
 	int gone = 0;
 	int64_t err = named_path(r, path, &want_dir, -AION_EISDIR);
-	if (!err && want_dir && !(err = find(path, false, &ino, &st)))
+	if (!err && want_dir && !(err = find(r, path, false, &ino, &st)))
 		err = is_dir_mode(st.mode) ? -AION_EISDIR : -AION_ENOTDIR;
 	if (!err)
 		err = ext2d_changing();
 	if (!err)
-		err = ext2ops_unlink(ext2d_fs, path, &ino, &gone);
+		err = ext2ops_unlink(ext2d_fs, at(r), path, &ino, &gone);
 	if (!err)
 		unlinked(ino, gone);
 	return err;
@@ -167,11 +176,11 @@ static int64_t on_rmdir(struct aion_serve_req *r)
 	if ((n == 1 && last[0] == '.') || (n >= 2 && !memcmp(last + n - 2, "/.", 2)))
 		return -AION_EINVAL;    /* rmdir("dir/."): Linux says so */
 	int64_t err = named_path(r, path, &want_dir, -AION_EBUSY);
-	if (!err && !(err = find(path, false, &ino, &st)) && ext2d_ino_open(ino))
+	if (!err && !(err = find(r, path, false, &ino, &st)) && ext2d_ino_open(ino))
 		err = -AION_EBUSY;      /* an open directory stays (no orphan directories) */
 	if (!err)
 		err = ext2d_changing();
-	return err ? err : ext2ops_rmdir(ext2d_fs, path);
+	return err ? err : ext2ops_rmdir(ext2d_fs, at(r), path);
 }
 
 /* Payload "old\0new": both relative to the record's directory. */
@@ -188,8 +197,7 @@ static int64_t two_paths(struct aion_serve_req *r, char *from, char *to)
 	int64_t err = path_of(r, 0, split, from, &want_dir);
 	if (!err)
 		err = path_of(r, split + 1, r->len - split - 1, to, &want_dir);
-	if (!err && (!strcmp(from, ext2d_req_open(r)->path) ||
-		     !strcmp(to, ext2d_req_open(r)->path)))
+	if (!err && (!strcmp(from, "/") || !strcmp(to, "/")))
 		return -AION_EBUSY;
 	return err;
 }
@@ -202,7 +210,7 @@ static int64_t on_rename(struct aion_serve_req *r)
 	if (!err)
 		err = ext2d_changing();
 	if (!err)
-		err = ext2ops_rename(ext2d_fs, from, to, &gone);
+		err = ext2ops_rename(ext2d_fs, at(r), from, to, &gone);
 	if (!err)
 		unlinked(gone, gone != 0);
 	return err;
@@ -216,7 +224,7 @@ static int64_t on_link(struct aion_serve_req *r)
 		return -AION_EEXIST;    /* "." or "..": a name that exists */
 	if (!err)
 		err = ext2d_changing();
-	return err ? err : ext2ops_link(ext2d_fs, from, to);
+	return err ? err : ext2ops_link(ext2d_fs, at(r), from, to);
 }
 
 static int64_t on_stat(struct aion_serve_req *r)
@@ -228,7 +236,7 @@ static int64_t on_stat(struct aion_serve_req *r)
 	struct vfs_stat v;
 	int64_t err = whole_path(r, path, &want_dir);
 	if (!err)
-		err = find(path, want_dir, &ino, &st);
+		err = find(r, path, want_dir, &ino, &st);
 	if (err)
 		return err;
 	to_vfs_stat(&st, &v);
@@ -244,7 +252,7 @@ static int64_t on_chmod(struct aion_serve_req *r)
 	struct ext2ops_stat st;
 	int64_t err = whole_path(r, path, &want_dir);
 	if (!err)
-		err = find(path, want_dir, &ino, &st);
+		err = find(r, path, want_dir, &ino, &st);
 	if (!err)
 		err = ext2d_changing();
 	return err ? err : ext2ops_chmod(ext2d_fs, ino, (uint32_t)r->msg.w[2]);

@@ -55,14 +55,14 @@ static int is_dot(const char *name)
 
 /* Splits path (its directory's path into buf) and looks up the directory,
  * *dir, and the last name in it, *ino (0: no such name). */
-static int walk(ext2_filsys fs, const char *path, char *buf, size_t cap,
+static int walk(ext2_filsys fs, ext2_ino_t at, const char *path, char *buf, size_t cap,
 		ext2_ino_t *dir, const char **name, ext2_ino_t *ino)
 {
 	errcode_t err;
 	int r = split(path, buf, cap, name);
 
 	if (r == 0)
-		r = ext2ops_lookup(fs, buf, dir);
+		r = ext2ops_lookup(fs, at, buf, dir);
 	if (r < 0)
 		return r;
 	err = ext2fs_lookup(fs, *dir, *name, (int)strlen(*name), NULL, ino);
@@ -95,7 +95,7 @@ static const unsigned char type_of_ft[EXT2_FT_MAX] = {
 	[EXT2_FT_SYMLINK] = LINUX_S_IFLNK >> 12,
 };
 
-int ext2ops_create(ext2_filsys fs, const char *path, unsigned mode,
+int ext2ops_create(ext2_filsys fs, ext2_ino_t at, const char *path, unsigned mode,
 		   ext2_ino_t *out)
 {
 	char dirpath[1024];
@@ -103,7 +103,7 @@ int ext2ops_create(ext2_filsys fs, const char *path, unsigned mode,
 	ext2_ino_t dir, ino;
 	struct ext2_inode inode;
 	errcode_t err;
-	int r = walk(fs, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
+	int r = walk(fs, at, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
 
 	if (r < 0)
 		return r;
@@ -229,7 +229,7 @@ int ext2ops_release(ext2_filsys fs, ext2_ino_t ino)
 	return ext2ops_error(free_inode(fs, ino, &inode));
 }
 
-int ext2ops_unlink(ext2_filsys fs, const char *path, ext2_ino_t *out, int *gone)
+int ext2ops_unlink(ext2_filsys fs, ext2_ino_t at, const char *path, ext2_ino_t *out, int *gone)
 {
 	char dirpath[1024];
 	const char *name;
@@ -237,7 +237,7 @@ int ext2ops_unlink(ext2_filsys fs, const char *path, ext2_ino_t *out, int *gone)
 	ext2_ino_t dir, ino;
 	unsigned count = 0;
 	errcode_t err;
-	int r = walk(fs, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
+	int r = walk(fs, at, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
 
 	if (r < 0)
 		return r;
@@ -259,17 +259,17 @@ int ext2ops_unlink(ext2_filsys fs, const char *path, ext2_ino_t *out, int *gone)
 	return 0;
 }
 
-int ext2ops_link(ext2_filsys fs, const char *from, const char *to)
+int ext2ops_link(ext2_filsys fs, ext2_ino_t at, const char *from, const char *to)
 {
 	char dirpath[1024];
 	const char *name;
 	struct ext2_inode inode;
 	ext2_ino_t src, dir, dst;
 	errcode_t err;
-	int r = ext2ops_lookup(fs, from, &src);
+	int r = ext2ops_lookup(fs, at, from, &src);
 
 	if (r == 0)
-		r = walk(fs, to, dirpath, sizeof(dirpath), &dir, &name, &dst);
+		r = walk(fs, at, to, dirpath, sizeof(dirpath), &dir, &name, &dst);
 	if (r < 0)
 		return r;
 	if (dst)
@@ -331,14 +331,14 @@ static errcode_t drop_dir(ext2_filsys fs, ext2_ino_t parent, ext2_ino_t ino)
 	return err ? err : nlink_add(fs, parent, -1, NULL);
 }
 
-int ext2ops_mkdir(ext2_filsys fs, const char *path, unsigned mode)
+int ext2ops_mkdir(ext2_filsys fs, ext2_ino_t at, const char *path, unsigned mode)
 {
 	char dirpath[1024];
 	const char *name;
 	struct ext2_inode inode;
 	ext2_ino_t dir, ino;
 	errcode_t err;
-	int r = walk(fs, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
+	int r = walk(fs, at, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
 
 	if (r < 0)
 		return r;
@@ -368,7 +368,7 @@ int ext2ops_mkdir(ext2_filsys fs, const char *path, unsigned mode)
 	return ext2ops_error(err);
 }
 
-int ext2ops_rmdir(ext2_filsys fs, const char *path)
+int ext2ops_rmdir(ext2_filsys fs, ext2_ino_t at, const char *path)
 {
 	char dirpath[1024];
 	const char *name;
@@ -379,7 +379,7 @@ int ext2ops_rmdir(ext2_filsys fs, const char *path)
 
 	if (!strcmp(path, "/"))
 		return -AION_EBUSY;
-	r = walk(fs, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
+	r = walk(fs, at, path, dirpath, sizeof(dirpath), &dir, &name, &ino);
 	if (r < 0)
 		return r;
 	if (is_dot(name))
@@ -499,7 +499,7 @@ static errcode_t drop_replaced(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t dst,
 	return err;
 }
 
-int ext2ops_rename(ext2_filsys fs, const char *from, const char *to,
+int ext2ops_rename(ext2_filsys fs, ext2_ino_t at, const char *from, const char *to,
 		   ext2_ino_t *gone_ino)
 {
 	char fpath[1024], tpath[1024];
@@ -512,9 +512,9 @@ int ext2ops_rename(ext2_filsys fs, const char *from, const char *to,
 	*gone_ino = 0;
 	if (!(fs->flags & EXT2_FLAG_RW))
 		return -AION_EACCES;
-	r = walk(fs, from, fpath, sizeof(fpath), &fdir, &fname, &src);
+	r = walk(fs, at, from, fpath, sizeof(fpath), &fdir, &fname, &src);
 	if (r == 0)
-		r = walk(fs, to, tpath, sizeof(tpath), &tdir, &tname, &dst);
+		r = walk(fs, at, to, tpath, sizeof(tpath), &tdir, &tname, &dst);
 	if (r < 0)
 		return r;
 	if (is_dot(fname) || is_dot(tname))

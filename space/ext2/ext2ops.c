@@ -86,12 +86,13 @@ int ext2ops_close(ext2_filsys fs)
 	return ext2ops_error(ext2fs_close_free(&fs));
 }
 
-int ext2ops_lookup(ext2_filsys fs, const char *path, ext2_ino_t *ino)
+int ext2ops_lookup(ext2_filsys fs, ext2_ino_t at, const char *path, ext2_ino_t *ino)
 {
 	if (!path || path[0] != '/')
 		return -AION_EINVAL;
-	return ext2ops_error(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO,
-					  path, ino));
+	/* From at, not the root: namei starts at its cwd on a relative path
+	 * ("" is at itself). */
+	return ext2ops_error(ext2fs_namei(fs, EXT2_ROOT_INO, at, path + 1, ino));
 }
 
 /* Opens ino as a file (for writing when w), seeks to off, runs one read or

@@ -4,7 +4,12 @@
  * and ext2names.c (names), the logic the ext2 server runs on Aion
  * (issue 18), with no system call of its own, so the host tests run
  * the same code on images the host's mke2fs makes and its e2fsck checks
- * (tests/unit/test_ext2ops.c). Paths are absolute within the file system.
+ * (tests/unit/test_ext2ops.c). A path names something below the
+ * directory inode `at` (EXT2_ROOT_INO: the whole file system) and starts
+ * with "/", which is `at` itself: a server resolves a call's path from
+ * the directory record it came on, so no record keeps a path and a tree
+ * may be as deep as lib/ext2fs allows ("a/b/.." is namei's: the caller
+ * normalizes a path it must keep below `at`).
  * Errors are -AION_E... (ext2ops_error maps lib/ext2fs's codes).
  */
 #ifndef AION_EXT2OPS_H
@@ -37,11 +42,11 @@ int ext2ops_open(const char *name, io_manager io, int rw, ext2_filsys *out);
 int ext2ops_close(ext2_filsys fs);
 
 /* The inode of path, or -AION_ENOENT / -AION_ENOTDIR. */
-int ext2ops_lookup(ext2_filsys fs, const char *path, ext2_ino_t *ino);
+int ext2ops_lookup(ext2_filsys fs, ext2_ino_t at, const char *path, ext2_ino_t *ino);
 
 /* Creates an empty regular file (mode: permission bits) in an existing
  * directory: -AION_EEXIST when the name is taken. */
-int ext2ops_create(ext2_filsys fs, const char *path, unsigned mode,
+int ext2ops_create(ext2_filsys fs, ext2_ino_t at, const char *path, unsigned mode,
 		   ext2_ino_t *ino);
 
 /* Reads up to len bytes at off: the count (0 at or past the end). */
@@ -64,12 +69,12 @@ struct ext2ops_stat {
 int ext2ops_stat(ext2_filsys fs, ext2_ino_t ino, struct ext2ops_stat *st);
 
 /* A new empty directory ("." and ".."): -AION_EEXIST when the name is taken. */
-int ext2ops_mkdir(ext2_filsys fs, const char *path, unsigned mode);
+int ext2ops_mkdir(ext2_filsys fs, ext2_ino_t at, const char *path, unsigned mode);
 
 /* Removes a name of a file (-AION_EISDIR for a directory) and lowers its
  * link count. *gone: the count reached 0. Its inode and blocks stay until
  * ext2ops_release (the server releases once no open record uses it). */
-int ext2ops_unlink(ext2_filsys fs, const char *path, ext2_ino_t *ino, int *gone);
+int ext2ops_unlink(ext2_filsys fs, ext2_ino_t at, const char *path, ext2_ino_t *ino, int *gone);
 
 /* Frees an inode whose link count is 0, with its blocks: -AION_EBUSY
  * while it has a name, -AION_EDOUBLE when it is free already. */
@@ -77,19 +82,19 @@ int ext2ops_release(ext2_filsys fs, ext2_ino_t ino);
 
 /* Removes an empty directory (-AION_ENOTEMPTY, -AION_ENOTDIR; the root:
  * -AION_EBUSY), freeing it. */
-int ext2ops_rmdir(ext2_filsys fs, const char *path);
+int ext2ops_rmdir(ext2_filsys fs, ext2_ino_t at, const char *path);
 
 /* rename(2): a file over a file (the old target's link count drops, as
  * ext2ops_unlink, *gone_ino its inode when the count reached 0, else 0),
  * a directory over an empty directory or nothing (its ".." follows);
  * -AION_EINVAL moving a directory into itself; -AION_EISDIR a file over a
  * directory, -AION_ENOTDIR a directory over a file. */
-int ext2ops_rename(ext2_filsys fs, const char *from, const char *to,
+int ext2ops_rename(ext2_filsys fs, ext2_ino_t at, const char *from, const char *to,
 		   ext2_ino_t *gone_ino);
 
 /* link(2): a second name for a file; -AION_EPERM for a directory,
  * -AION_ERANGE at EXT2_LINK_MAX links. */
-int ext2ops_link(ext2_filsys fs, const char *from, const char *to);
+int ext2ops_link(ext2_filsys fs, ext2_ino_t at, const char *from, const char *to);
 
 /* Sets a file's size: blocks past it are freed, a longer size is a hole. */
 int ext2ops_truncate(ext2_filsys fs, ext2_ino_t ino, uint64_t size);

@@ -106,17 +106,17 @@ void exercise(ext2_filsys fs, const uint8_t *data)
 	uint8_t buf[64], *back = malloc(BIG);
 
 	assert_non_null(back);
-	assert_int_equal(ext2ops_lookup(fs, "/hello.txt", &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/hello.txt", &ino), 0);
 	assert_int_equal(ext2ops_read(fs, ino, 0, buf, sizeof(buf)), 14);
 	assert_memory_equal(buf, "from the host\n", 14);
 	assert_int_equal(ext2ops_read(fs, ino, 14, buf, sizeof(buf)), 0);
-	assert_int_equal(ext2ops_lookup(fs, "/none", &ino), -AION_ENOENT);
-	assert_int_equal(ext2ops_lookup(fs, "relative", &ino), -AION_EINVAL);
-	assert_int_equal(ext2ops_create(fs, "/hello.txt", 0644, &ino), -AION_EEXIST);
-	assert_int_equal(ext2ops_create(fs, "/hello.txt/x", 0644, &ino), -AION_ENOTDIR);
-	assert_int_equal(ext2ops_create(fs, "/no/x", 0644, &ino), -AION_ENOENT);
-	assert_int_equal(ext2ops_create(fs, "/", 0644, &ino), -AION_EINVAL);
-	assert_int_equal(ext2ops_create(fs, "/big.bin", 0600, &big), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/none", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "relative", &ino), -AION_EINVAL);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/hello.txt", 0644, &ino), -AION_EEXIST);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/hello.txt/x", 0644, &ino), -AION_ENOTDIR);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/no/x", 0644, &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/", 0644, &ino), -AION_EINVAL);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/big.bin", 0600, &big), 0);
 	assert_int_equal(ext2ops_write(fs, big, 0, data, BIG / 2 + 100), BIG / 2 + 100);
 	assert_int_equal(ext2ops_write(fs, big, BIG / 2, data + BIG / 2, BIG / 2), BIG / 2);
 	assert_int_equal(ext2ops_write(fs, big, HOLE_AT, "Z", 1), 1);
@@ -129,13 +129,13 @@ void exercise(ext2_filsys fs, const uint8_t *data)
 	assert_int_equal(back[0], 'Z');
 	for (int i = 0; i < FILES; i++) {
 		snprintf(path, sizeof(path), "/file-with-a-long-name-%04d", i);
-		assert_int_equal(ext2ops_create(fs, path, 0644, &ino), 0);
+		assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, path, 0644, &ino), 0);
 		assert_int_equal(ext2ops_write(fs, ino, 0, path, strlen(path)),
 				 (int64_t)strlen(path));
 	}
 	for (int i = 0; i < FILES; i++) {
 		snprintf(path, sizeof(path), "/file-with-a-long-name-%04d", i);
-		assert_int_equal(ext2ops_lookup(fs, path, &ino), 0);
+		assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, path, &ino), 0);
 		assert_int_equal(ext2ops_read(fs, ino, 0, buf, sizeof(buf)),
 				 (int64_t)strlen(path));
 		assert_memory_equal(buf, path, strlen(path));
@@ -170,7 +170,7 @@ void assert_content(ext2_filsys fs, const char *path, const void *data,
 	uint8_t *back = malloc(len + 16);
 
 	assert_non_null(back);
-	assert_int_equal(ext2ops_lookup(fs, path, &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, path, &ino), 0);
 	assert_int_equal(ext2ops_read(fs, ino, 0, back, len + 16), (int64_t)len);
 	assert_memory_equal(back, data, len);
 	free(back);
@@ -180,7 +180,7 @@ ext2_ino_t make_file(ext2_filsys fs, const char *path, const char *text)
 {
 	ext2_ino_t ino;
 
-	assert_int_equal(ext2ops_create(fs, path, 0644, &ino), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, path, 0644, &ino), 0);
 	assert_int_equal(ext2ops_write(fs, ino, 0, text, strlen(text)),
 			 (int64_t)strlen(text));
 	return ino;

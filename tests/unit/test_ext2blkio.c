@@ -106,7 +106,7 @@ static void test_blkio(void **state)
 	r.reads = 0;
 	r.fail_reads_after = 1;
 	ext2_ino_t ino;
-	int e = ext2ops_lookup(fs, "/file-with-a-long-name-0150", &ino);
+	int e = ext2ops_lookup(fs, EXT2_ROOT_INO, "/file-with-a-long-name-0150", &ino);
 	assert_true(e == 0 || e == -AION_EIO);
 	if (e == 0) {
 		uint8_t buf[16];
@@ -254,7 +254,7 @@ static void test_blkio_evict(void **state)
 	assert_int_equal(ext2ops_open(d.name, ext2_blkio, 1, &e.fs), 0);
 	for (unsigned f = 0; f < EVICT_FILES; f++) {
 		snprintf(e.path[f], sizeof(e.path[f]), "/evict-%u", f);
-		assert_int_equal(ext2ops_create(e.fs, e.path[f], 0644, &e.ino[f]), 0);
+		assert_int_equal(ext2ops_create(e.fs, EXT2_ROOT_INO, e.path[f], 0644, &e.ino[f]), 0);
 		e.want[f] = calloc(1, EVICT_SIZE + EVICT_GROW);
 		assert_non_null(e.want[f]);
 	}
@@ -362,7 +362,7 @@ static void test_blkio_sync(void **state)
 
 	/* Again over blocks the first sync wrote back (cached, clean). */
 	assert_int_equal(ext2ops_write(fs, ino, 0, two, strlen(two)), (int64_t)strlen(two));
-	assert_int_equal(ext2ops_mkdir(fs, "/d", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d", 0755), 0);
 	make_file(fs, "/d/other", one);
 	sync_and_copy(&d, fs, copy);
 	assert_dumped(copy, "/small", two, strlen(two));
@@ -554,7 +554,7 @@ static void test_blkio_mixed(void **state)
 	back = malloc(len);
 	assert_non_null(want);
 	assert_non_null(back);
-	assert_int_equal(ext2ops_create(fs, "/mixed", 0644, &ino), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/mixed", 0644, &ino), 0);
 	/* On the device an older version, so that a transfer that missed
 	 * the cache reads bytes known to be wrong. */
 	stamp(want, len, 0, 1);

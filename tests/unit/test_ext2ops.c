@@ -43,15 +43,15 @@ static void test_ext2ops(void **state)
 	check_image(img, data);
 	/* Opened again read-only: every change is refused. */
 	assert_int_equal(ext2ops_open(img, unix_io_manager, 0, &fs), 0);
-	assert_int_equal(ext2ops_lookup(fs, "/big.bin", &big), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/big.bin", &big), 0);
 	assert_int_equal(ext2ops_write(fs, big, 0, "x", 1), -AION_EACCES);
 	assert_int_equal(ext2ops_truncate(fs, big, 0), -AION_EACCES);
 	assert_int_equal(ext2ops_chmod(fs, big, 0600), -AION_EACCES);
-	assert_int_equal(ext2ops_mkdir(fs, "/d", 0755), -AION_EACCES);
-	assert_int_equal(ext2ops_unlink(fs, "/big.bin", &ino, &gone), -AION_EACCES);
-	assert_int_equal(ext2ops_rmdir(fs, "/lost+found"), -AION_EACCES);
-	assert_int_equal(ext2ops_link(fs, "/big.bin", "/b2"), -AION_EACCES);
-	assert_int_equal(ext2ops_rename(fs, "/big.bin", "/b2", &ino), -AION_EACCES);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d", 0755), -AION_EACCES);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/big.bin", &ino, &gone), -AION_EACCES);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/lost+found"), -AION_EACCES);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/big.bin", "/b2"), -AION_EACCES);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/big.bin", "/b2", &ino), -AION_EACCES);
 	assert_int_equal(ext2ops_release(fs, big), -AION_EACCES);
 	assert_int_equal(ext2ops_sync(fs), 0);
 	assert_int_equal(ext2ops_close(fs), 0);
@@ -86,7 +86,7 @@ static struct ext2ops_stat stat_of(ext2_filsys fs, const char *path)
 	struct ext2ops_stat st;
 	ext2_ino_t ino;
 
-	assert_int_equal(ext2ops_lookup(fs, path, &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, path, &ino), 0);
 	assert_int_equal(ext2ops_stat(fs, ino, &st), 0);
 	assert_int_equal(st.ino, ino);
 	return st;
@@ -153,33 +153,33 @@ static void test_dirs(void **state)
 	assert_true(st.mtime > 0 && st.ctime > 0);
 	hello = (ext2_ino_t)st.ino;
 
-	assert_int_equal(ext2ops_mkdir(fs, "/a", 0750), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/a", 0750), 0);
 	st = stat_of(fs, "/a");
 	assert_int_equal(st.mode, LINUX_S_IFDIR | 0750);
 	assert_int_equal(st.nlink, 2);
 	assert_int_equal(st.size, fs->blocksize);
 	assert_int_equal(stat_of(fs, "/").nlink, root_links + 1);
-	assert_int_equal(ext2ops_mkdir(fs, "/a", 0755), -AION_EEXIST);
-	assert_int_equal(ext2ops_mkdir(fs, "/hello.txt", 0755), -AION_EEXIST);
-	assert_int_equal(ext2ops_mkdir(fs, "/no/x", 0755), -AION_ENOENT);
-	assert_int_equal(ext2ops_mkdir(fs, "/hello.txt/x", 0755), -AION_ENOTDIR);
-	assert_int_equal(ext2ops_mkdir(fs, "/a/b", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/a", 0755), -AION_EEXIST);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/hello.txt", 0755), -AION_EEXIST);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/no/x", 0755), -AION_ENOENT);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/hello.txt/x", 0755), -AION_ENOTDIR);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/a/b", 0755), 0);
 	assert_int_equal(stat_of(fs, "/a").nlink, 3);
-	assert_int_equal(ext2ops_lookup(fs, "/a/b/..", &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/a/b/..", &ino), 0);
 	assert_int_equal(ino, stat_of(fs, "/a").ino);
 	make_file(fs, "/a/f", "content");
 
-	assert_int_equal(ext2ops_rmdir(fs, "/a"), -AION_ENOTEMPTY);
-	assert_int_equal(ext2ops_rmdir(fs, "/a/f"), -AION_ENOTDIR);
-	assert_int_equal(ext2ops_rmdir(fs, "/"), -AION_EBUSY);
-	assert_int_equal(ext2ops_rmdir(fs, "/a/b/."), -AION_EINVAL);
-	assert_int_equal(ext2ops_rmdir(fs, "/a/none"), -AION_ENOENT);
-	assert_int_equal(ext2ops_unlink(fs, "/a/b", &ino, &gone), -AION_EISDIR);
-	assert_int_equal(ext2ops_unlink(fs, "/a/none", &ino, &gone), -AION_ENOENT);
-	assert_int_equal(ext2ops_unlink(fs, "/hello.txt/x", &ino, &gone), -AION_ENOTDIR);
-	assert_int_equal(ext2ops_link(fs, "/a/b", "/a/b2"), -AION_EPERM);
-	assert_int_equal(ext2ops_link(fs, "/a/f", "/hello.txt"), -AION_EEXIST);
-	assert_int_equal(ext2ops_link(fs, "/a/none", "/a/g"), -AION_ENOENT);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/a"), -AION_ENOTEMPTY);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/a/f"), -AION_ENOTDIR);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/"), -AION_EBUSY);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/a/b/."), -AION_EINVAL);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/a/none"), -AION_ENOENT);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/a/b", &ino, &gone), -AION_EISDIR);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/a/none", &ino, &gone), -AION_ENOENT);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/hello.txt/x", &ino, &gone), -AION_ENOTDIR);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/a/b", "/a/b2"), -AION_EPERM);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/a/f", "/hello.txt"), -AION_EEXIST);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/a/none", "/a/g"), -AION_ENOENT);
 	assert_int_equal(ext2ops_readdir(fs, hello, 0, NULL, NULL, &next), -AION_ENOTDIR);
 	assert_int_equal(ext2ops_truncate(fs, stat_of(fs, "/a").ino, 0), -AION_EISDIR);
 
@@ -187,10 +187,31 @@ static void test_dirs(void **state)
 	assert_int_equal(stat_of(fs, "/a/f").mode, LINUX_S_IFREG | 04711);
 	assert_int_equal(ext2ops_chmod(fs, stat_of(fs, "/a/b").ino, 0700), 0);
 	assert_int_equal(stat_of(fs, "/a/b").mode, LINUX_S_IFDIR | 0700);
-	assert_int_equal(ext2ops_rmdir(fs, "/a/b"), 0);
-	assert_int_equal(ext2ops_lookup(fs, "/a/b", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, "/a/b"), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/a/b", &ino), -AION_ENOENT);
 	assert_int_equal(stat_of(fs, "/a").nlink, 2);
-	assert_int_equal(ext2ops_mkdir(fs, "/a/c", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/a/c", 0755), 0);
+	/* Paths from a directory's inode (a server's directory record):
+	 * "/" is that directory, names are made and found below it. */
+	ext2_ino_t a = stat_of(fs, "/a").ino;
+	assert_int_equal(ext2ops_lookup(fs, a, "/", &ino), 0);
+	assert_int_equal(ino, a);
+	assert_int_equal(ext2ops_lookup(fs, a, "/f", &ino), 0);
+	assert_int_equal(ino, stat_of(fs, "/a/f").ino);
+	assert_int_equal(ext2ops_lookup(fs, a, "/hello.txt", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_mkdir(fs, a, "/c/d", 0755), 0);
+	assert_int_equal(ext2ops_create(fs, a, "/c/d/g", 0644, &ino), 0);
+	assert_int_equal(ino, stat_of(fs, "/a/c/d/g").ino);
+	assert_int_equal(ext2ops_link(fs, a, "/c/d/g", "/g2"), 0);
+	assert_int_equal(ext2ops_rename(fs, a, "/g2", "/c/g3", &ino), 0);
+	assert_int_equal(stat_of(fs, "/a/c/g3").nlink, 2);
+	assert_int_equal(ext2ops_unlink(fs, a, "/c/g3", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, a, "/c/d/g", &ino, &gone), 0);
+	assert_true(gone);
+	assert_int_equal(ext2ops_release(fs, ino), 0);
+	assert_int_equal(ext2ops_rmdir(fs, a, "/c/d"), 0);
+	assert_int_equal(ext2ops_rmdir(fs, a, "/"), -AION_EBUSY);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/a/c/d", &ino), -AION_ENOENT);
 	assert_int_equal(ext2ops_readdir(fs, EXT2_ROOT_INO, 0, note_type, &types, &next), 0);
 	assert_int_equal(types.hello, 0x100 | LINUX_S_IFREG >> 12);
 	assert_int_equal(types.link, 0x100 | LINUX_S_IFLNK >> 12);
@@ -222,23 +243,23 @@ static void test_rename(void **state)
 	root_links = stat_of(fs, "/").nlink;
 	make_file(fs, "/x", "xxx");
 	y = make_file(fs, "/y", "yy");
-	assert_int_equal(ext2ops_link(fs, "/y", "/y2"), 0);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/y", "/y2"), 0);
 	assert_int_equal(stat_of(fs, "/y").nlink, 2);
 
 	/* A file over a file with another name: its count drops, no more. */
-	assert_int_equal(ext2ops_rename(fs, "/x", "/y", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/x", "/y", &gone), 0);
 	assert_int_equal(gone, 0);
-	assert_int_equal(ext2ops_lookup(fs, "/x", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/x", &ino), -AION_ENOENT);
 	assert_content(fs, "/y", "xxx", 3);
 	assert_content(fs, "/y2", "yy", 2);
 	assert_int_equal(stat_of(fs, "/y2").nlink, 1);
-	assert_int_equal(ext2ops_rename(fs, "/y2", "/z", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/y2", "/z", &gone), 0);
 	assert_int_equal(gone, 0);
 	assert_int_equal(stat_of(fs, "/z").ino, y);
 	/* Over its last name: the caller releases it. */
 	w = make_file(fs, "/w", "w");
 	z = (ext2_ino_t)stat_of(fs, "/z").ino;
-	assert_int_equal(ext2ops_rename(fs, "/w", "/z", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/w", "/z", &gone), 0);
 	assert_int_equal(gone, z);
 	assert_int_equal(stat_of(fs, "/z").ino, w);
 	assert_int_equal(ext2ops_release(fs, gone), 0);
@@ -246,59 +267,59 @@ static void test_rename(void **state)
 	assert_int_equal(ext2ops_release(fs, w), -AION_EBUSY);
 	assert_int_equal(ext2ops_release(fs, EXT2_ROOT_INO), -AION_EINVAL);
 	/* Two names of one file: nothing happens. */
-	assert_int_equal(ext2ops_link(fs, "/z", "/z2"), 0);
-	assert_int_equal(ext2ops_rename(fs, "/z", "/z2", &gone), 0);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/z", "/z2"), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/z", "/z2", &gone), 0);
 	assert_int_equal(stat_of(fs, "/z").nlink, 2);
 
 	/* Another type over a file: the entry's type follows. */
-	assert_int_equal(ext2ops_lookup(fs, "/link", &ino), 0);
-	assert_int_equal(ext2ops_rename(fs, "/link", "/z2", &gone), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/link", &ino), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/link", "/z2", &gone), 0);
 	assert_int_equal(gone, 0);
 	assert_int_equal(stat_of(fs, "/z2").mode & LINUX_S_IFMT, LINUX_S_IFLNK);
 	assert_int_equal(stat_of(fs, "/z").nlink, 1);
 
 	/* A directory with contents to another parent: its ".." follows. */
-	assert_int_equal(ext2ops_mkdir(fs, "/d1", 0755), 0);
-	assert_int_equal(ext2ops_mkdir(fs, "/d1/sub", 0755), 0);
-	assert_int_equal(ext2ops_mkdir(fs, "/d1/sub/deeper", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d1", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d1/sub", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d1/sub/deeper", 0755), 0);
 	make_file(fs, "/d1/sub/file", "deep");
-	assert_int_equal(ext2ops_mkdir(fs, "/d2", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d2", 0755), 0);
 	d2 = (ext2_ino_t)stat_of(fs, "/d2").ino;
-	assert_int_equal(ext2ops_rename(fs, "/d1/sub", "/d2/sub2", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d1/sub", "/d2/sub2", &gone), 0);
 	assert_int_equal(gone, 0);
 	assert_int_equal(stat_of(fs, "/d1").nlink, 2);
 	assert_int_equal(stat_of(fs, "/d2").nlink, 3);
-	assert_int_equal(ext2ops_lookup(fs, "/d2/sub2/..", &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/d2/sub2/..", &ino), 0);
 	assert_int_equal(ino, d2);
 	assert_content(fs, "/d2/sub2/file", "deep", 4);
-	assert_int_equal(ext2ops_lookup(fs, "/d1/sub", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/d1/sub", &ino), -AION_ENOENT);
 
 	/* The refusals. */
-	assert_int_equal(ext2ops_rename(fs, "/d2", "/d2/sub2/in", &gone), -AION_EINVAL);
-	assert_int_equal(ext2ops_rename(fs, "/d2", "/d2/in", &gone), -AION_EINVAL);
-	assert_int_equal(ext2ops_rename(fs, "/d2/sub2", "/d2/sub2/deeper/x", &gone),
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2", "/d2/sub2/in", &gone), -AION_EINVAL);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2", "/d2/in", &gone), -AION_EINVAL);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2/sub2", "/d2/sub2/deeper/x", &gone),
 			 -AION_EINVAL);
-	assert_int_equal(ext2ops_rename(fs, "/d2", "/y", &gone), -AION_ENOTDIR);
-	assert_int_equal(ext2ops_rename(fs, "/y", "/d1", &gone), -AION_EISDIR);
-	assert_int_equal(ext2ops_rename(fs, "/d1", "/d2", &gone), -AION_ENOTEMPTY);
-	assert_int_equal(ext2ops_rename(fs, "/none", "/q", &gone), -AION_ENOENT);
-	assert_int_equal(ext2ops_rename(fs, "/y", "/none/q", &gone), -AION_ENOENT);
-	assert_int_equal(ext2ops_rename(fs, "/d2/.", "/q", &gone), -AION_EINVAL);
-	assert_int_equal(ext2ops_rename(fs, "/y", "/d2/..", &gone), -AION_EINVAL);
-	assert_int_equal(ext2ops_rename(fs, "/", "/q", &gone), -AION_EINVAL);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2", "/y", &gone), -AION_ENOTDIR);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/y", "/d1", &gone), -AION_EISDIR);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d1", "/d2", &gone), -AION_ENOTEMPTY);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/none", "/q", &gone), -AION_ENOENT);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/y", "/none/q", &gone), -AION_ENOENT);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2/.", "/q", &gone), -AION_EINVAL);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/y", "/d2/..", &gone), -AION_EINVAL);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/", "/q", &gone), -AION_EINVAL);
 	assert_content(fs, "/y", "xxx", 3);
 
 	/* A directory over an empty one in another parent, which goes;
 	 * then one renamed within its parent. */
-	assert_int_equal(ext2ops_rename(fs, "/d2/sub2", "/d1", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2/sub2", "/d1", &gone), 0);
 	assert_int_equal(gone, 0);
 	assert_int_equal(stat_of(fs, "/d2").nlink, 2);
 	assert_int_equal(stat_of(fs, "/d1").nlink, 3);
-	assert_int_equal(ext2ops_lookup(fs, "/d1/..", &ino), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/d1/..", &ino), 0);
 	assert_int_equal(ino, EXT2_ROOT_INO);
 	assert_content(fs, "/d1/file", "deep", 4);
-	assert_int_equal(ext2ops_rename(fs, "/d2", "/d3", &gone), 0);
-	assert_int_equal(ext2ops_rename(fs, "/d1/deeper", "/d1/deepest", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d2", "/d3", &gone), 0);
+	assert_int_equal(ext2ops_rename(fs, EXT2_ROOT_INO, "/d1/deeper", "/d1/deepest", &gone), 0);
 	assert_int_equal(stat_of(fs, "/").nlink, root_links + 2);
 	assert_int_equal(ext2ops_close(fs), 0);
 	assert_clean(img);
@@ -396,14 +417,14 @@ static void test_many(void **state)
 	s.count = calloc(n, 1);
 	assert_non_null(s.count);
 	assert_int_equal(ext2ops_open(img, unix_io_manager, 1, &fs), 0);
-	assert_int_equal(ext2ops_mkdir(fs, "/many", 0755), 0);
-	assert_int_equal(ext2ops_lookup(fs, "/many", &d), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/many", 0755), 0);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/many", &d), 0);
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/many/%c%05u", i % 3 ? 'f' : 'd', i);
 		if (i % 3)
-			assert_int_equal(ext2ops_create(fs, path, 0644, &ino), 0);
+			assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, path, 0644, &ino), 0);
 		else
-			assert_int_equal(ext2ops_mkdir(fs, path, 0755), 0);
+			assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, path, 0755), 0);
 	}
 	assert_true(stat_of(fs, "/many").size > 4 * fs->blocksize);
 	assert_int_equal(read_all(fs, d, &s, 37), n + 2);
@@ -421,11 +442,11 @@ static void test_many(void **state)
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/many/%c%05u", i % 3 ? 'f' : 'd', i);
 		if (i % 7 == 0 && i % 3) {
-			assert_int_equal(ext2ops_unlink(fs, path, &ino, &gone), 0);
+			assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, path, &ino, &gone), 0);
 			assert_true(gone);
 			assert_int_equal(ext2ops_release(fs, ino), 0);
 		} else if (i % 7 == 0) {
-			assert_int_equal(ext2ops_rmdir(fs, path), 0);
+			assert_int_equal(ext2ops_rmdir(fs, EXT2_ROOT_INO, path), 0);
 		} else {
 			left++;
 			dirs += i % 3 == 0;
@@ -470,7 +491,7 @@ static void test_truncate_unlink(void **state)
 	assert_int_equal(ext2ops_open(img, unix_io_manager, 1, &fs), 0);
 	free_blocks = ext2fs_free_blocks_count(fs->super);
 	free_inodes = fs->super->s_free_inodes_count;
-	assert_int_equal(ext2ops_create(fs, "/big", 0644, &big), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/big", 0644, &big), 0);
 	assert_int_equal(ext2ops_write(fs, big, 0, data, BIG), BIG);
 	assert_true(ext2fs_free_blocks_count(fs->super) <= free_blocks - BIG / fs->blocksize);
 	assert_int_equal(ext2ops_stat(fs, big, &st), 0);
@@ -478,15 +499,15 @@ static void test_truncate_unlink(void **state)
 
 	/* Two files written a block at a time in turn: many extents each,
 	 * so a tree with its own blocks (ext4), and indirect blocks (ext2). */
-	assert_int_equal(ext2ops_create(fs, "/p", 0644, &p), 0);
-	assert_int_equal(ext2ops_create(fs, "/q", 0644, &q), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/p", 0644, &p), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/q", 0644, &q), 0);
 	for (uint64_t off = 0; off < 64 * fs->blocksize; off += fs->blocksize) {
 		assert_int_equal(ext2ops_write(fs, p, off, data, fs->blocksize), fs->blocksize);
 		assert_int_equal(ext2ops_write(fs, q, off, data, fs->blocksize), fs->blocksize);
 	}
 	assert_int_equal(ext2ops_stat(fs, p, &st), 0);
 	assert_true(st.blocks > 64 * fs->blocksize / 512);
-	assert_int_equal(ext2ops_unlink(fs, "/p", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/p", &ino, &gone), 0);
 	assert_int_equal(ext2ops_release(fs, p), 0);
 
 	/* Down to a size within a block: the rest of the block reads 0
@@ -528,8 +549,8 @@ static void test_truncate_unlink(void **state)
 	assert_content(fs, "/t", "aft\0\0\0\0\0", 8);
 
 	/* A second name keeps the content when the first goes. */
-	assert_int_equal(ext2ops_link(fs, "/big", "/big2"), 0);
-	assert_int_equal(ext2ops_unlink(fs, "/big", &ino, &gone), 0);
+	assert_int_equal(ext2ops_link(fs, EXT2_ROOT_INO, "/big", "/big2"), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/big", &ino, &gone), 0);
 	assert_int_equal(ino, big);
 	assert_false(gone);
 	assert_int_equal(ext2ops_release(fs, big), -AION_EBUSY);
@@ -546,17 +567,17 @@ static void test_truncate_unlink(void **state)
 	free(dumped);
 
 	/* The last name: gone, still readable until released. */
-	assert_int_equal(ext2ops_unlink(fs, "/big2", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/big2", &ino, &gone), 0);
 	assert_int_equal(ino, big);
 	assert_true(gone);
-	assert_int_equal(ext2ops_lookup(fs, "/big2", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/big2", &ino), -AION_ENOENT);
 	assert_int_equal(ext2ops_read(fs, big, BIG - 100, back, 100), 100);
 	assert_memory_equal(back, data + BIG - 100, 100);
 	assert_int_equal(ext2ops_release(fs, big), 0);
-	assert_int_equal(ext2ops_unlink(fs, "/t", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/t", &ino, &gone), 0);
 	assert_true(gone);
 	assert_int_equal(ext2ops_release(fs, ino), 0);
-	assert_int_equal(ext2ops_unlink(fs, "/q", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/q", &ino, &gone), 0);
 	assert_int_equal(ext2ops_release(fs, q), 0);
 	assert_int_equal(ext2fs_free_blocks_count(fs->super), free_blocks);
 	assert_int_equal(fs->super->s_free_inodes_count, free_inodes);
@@ -585,7 +606,7 @@ static void test_full(void **state)
 	assert_int_equal(ext2ops_open(img, unix_io_manager, 1, &fs), 0);
 	block = calloc(1, fs->blocksize);
 	assert_non_null(block);
-	assert_int_equal(ext2ops_mkdir(fs, "/d", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d", 0755), 0);
 	spare = make_file(fs, "/spare", "one block");
 	fill = make_file(fs, "/fill", "");
 	while ((n = ext2ops_write(fs, fill, off, block, fs->blocksize)) > 0)
@@ -594,31 +615,31 @@ static void test_full(void **state)
 	/* Names until /d is full and no block is left to grow it. */
 	for (unsigned i = 0;; i++) {
 		snprintf(path, sizeof(path), "/d/name-%04u", i);
-		r = ext2ops_create(fs, path, 0644, &ino);
+		r = ext2ops_create(fs, EXT2_ROOT_INO, path, 0644, &ino);
 		if (r < 0)
 			break;
 	}
 	assert_int_equal(r, -AION_ENOSPC);
 	assert_int_equal(ext2fs_free_blocks_count(fs->super), 0);
 	/* One block free: the new directory's own. */
-	assert_int_equal(ext2ops_unlink(fs, "/spare", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/spare", &ino, &gone), 0);
 	assert_true(gone);
 	assert_int_equal(ino, spare);
 	assert_int_equal(ext2ops_release(fs, spare), 0);
 	assert_int_equal(ext2fs_free_blocks_count(fs->super), 1);
 	free_inodes = fs->super->s_free_inodes_count;
-	assert_int_equal(ext2ops_mkdir(fs, "/d/sub", 0755), -AION_ENOSPC);
-	assert_int_equal(ext2ops_lookup(fs, "/d/sub", &ino), -AION_ENOENT);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d/sub", 0755), -AION_ENOSPC);
+	assert_int_equal(ext2ops_lookup(fs, EXT2_ROOT_INO, "/d/sub", &ino), -AION_ENOENT);
 	assert_int_equal(ext2fs_free_blocks_count(fs->super), 1);
 	assert_int_equal(fs->super->s_free_inodes_count, free_inodes);
-	assert_int_equal(ext2ops_create(fs, "/d/one-more", 0644, &ino), 0);
+	assert_int_equal(ext2ops_create(fs, EXT2_ROOT_INO, "/d/one-more", 0644, &ino), 0);
 	assert_int_equal(ext2fs_free_blocks_count(fs->super), 0);
 	/* The filler holds the file system's last block: released, all of
 	 * its blocks come back, and the mkdir goes through. */
-	assert_int_equal(ext2ops_unlink(fs, "/fill", &ino, &gone), 0);
+	assert_int_equal(ext2ops_unlink(fs, EXT2_ROOT_INO, "/fill", &ino, &gone), 0);
 	assert_int_equal(ext2ops_release(fs, fill), 0);
 	assert_true(ext2fs_free_blocks_count(fs->super) >= off / fs->blocksize);
-	assert_int_equal(ext2ops_mkdir(fs, "/d/sub", 0755), 0);
+	assert_int_equal(ext2ops_mkdir(fs, EXT2_ROOT_INO, "/d/sub", 0755), 0);
 	assert_int_equal(ext2ops_close(fs), 0);
 	assert_clean(img);
 	free(block);
