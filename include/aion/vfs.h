@@ -217,6 +217,21 @@
 #define VFS_MAP_WRITE           1u
 /* A path call (above), numbered after the reserved open-object ones. */
 #define VFS_LINK                53
+/*
+ * Bulk reads and writes of a regular file (docs/fs.md "Bulk transfers"):
+ * as VFS_READ and VFS_WRITE, but the bytes are at the start of a memory
+ * object the call carries (caps[0]: READ for a write, READ and WRITE for
+ * a read), w1 = how many (1..VFS_BULK_MAX), w2 = offset or VFS_AT_POS.
+ * The server maps the pages it needs for the call only and unmaps them
+ * before it answers. w0 = bytes read (0: end of file) or written;
+ * -AION_EINVAL for a count out of range, -AION_ERANGE for an object
+ * smaller than it, -AION_ERIGHTS for a capability without the rights;
+ * a server without them answers -AION_ENOSYS and the client goes on with
+ * VFS_IO_MAX-byte calls.
+ */
+#define VFS_READ_BULK           54
+#define VFS_WRITE_BULK          55
+#define VFS_BULK_MAX            (64u * 1024u)
 
 #define VFS_HOLDERS_MAX         4096
 

@@ -260,11 +260,10 @@ static int64_t on_chmod(struct aion_serve_req *r)
 
 /* --- open-object calls --- */
 
-static int64_t on_read(struct aion_serve_req *r)
+/* Reads up to want bytes into data at the call's offset (w2). */
+static int64_t read_at(struct aion_serve_req *r, uint8_t *data, uint64_t want)
 {
 	struct ext2d_open *o = ext2d_req_open(r);
-	uint8_t data[VFS_IO_MAX];
-	uint64_t want = r->msg.w[1] < VFS_IO_MAX ? r->msg.w[1] : VFS_IO_MAX;
 	bool at_pos = r->msg.w[2] == VFS_AT_POS;
 
 	if (o->dir)
@@ -273,15 +272,13 @@ static int64_t on_read(struct aion_serve_req *r)
 	if (err)
 		return err;
 	int64_t got = ext2ops_read(ext2d_fs, o->ino, at_pos ? o->pos : r->msg.w[2], data, want);
-	if (got > 0) {
-		aion_serve_put(r, data, (unsigned)got);
-		if (at_pos)
-			o->pos += (uint64_t)got;
-	}
+	if (got > 0 && at_pos)
+		o->pos += (uint64_t)got;
 	return got;
 }
 
-static int64_t on_write(struct aion_serve_req *r)
+/* Writes len bytes of data at the call's offset (w2), or the end. */
+static int64_t write_at(struct aion_serve_req *r, const uint8_t *data, uint64_t len)
 {
 	struct ext2d_open *o = ext2d_req_open(r);
 	struct ext2ops_stat st;
@@ -294,15 +291,61 @@ static int64_t on_write(struct aion_serve_req *r)
 		return err;
 	if (o->flags & VFS_O_APPEND)
 		off = st.size;
-	if (off > EXT2D_FILE_MAX || r->len > EXT2D_FILE_MAX - off)
+	if (off > EXT2D_FILE_MAX || len > EXT2D_FILE_MAX - off)
 		return -AION_EFBIG;
-	if (!r->len)
+	if (!len)
 		return 0;
 	if ((err = ext2d_changing()))
 		return err;
-	int64_t n = ext2ops_write(ext2d_fs, o->ino, off, r->data, r->len);
+	int64_t n = ext2ops_write(ext2d_fs, o->ino, off, data, len);
 	if (n > 0 && at_pos)
 		o->pos = off + (uint64_t)n;
+	return n;
+}
+
+static int64_t on_read(struct aion_serve_req *r)
+{
+	uint8_t data[VFS_IO_MAX];
+	int64_t got = read_at(r, data, r->msg.w[1] < VFS_IO_MAX ? r->msg.w[1] : VFS_IO_MAX);
+	if (got > 0)
+		aion_serve_put(r, data, (unsigned)got);
+	return got;
+}
+
+static int64_t on_write(struct aion_serve_req *r)
+{
+	return write_at(r, r->data, r->len);
+}
+
+/* The bulk calls' memory object (caps[0]), its first w1 bytes mapped at
+ * EXT2D_BULK_VA for this call only. */
+static int64_t bulk_map(struct aion_serve_req *r, bool writable)
+{
+	uint64_t n = r->msg.w[1];
+	if (n == 0 || n > VFS_BULK_MAX)
+		return -AION_EINVAL;
+	return aion_memory_map(r->caps[0], AION_HANDLE_SELF, EXT2D_BULK_VA,
+			       AION_PROT_READ | (writable ? AION_PROT_WRITE : 0),
+			       AION_MEM_PAGES(0, (n + 4095) / 4096));
+}
+
+static int64_t on_read_bulk(struct aion_serve_req *r)
+{
+	int64_t err = bulk_map(r, true);
+	if (err)
+		return err;
+	int64_t got = read_at(r, (uint8_t *)EXT2D_BULK_VA, r->msg.w[1]);
+	aion_memory_unmap(AION_HANDLE_SELF, EXT2D_BULK_VA);
+	return got;
+}
+
+static int64_t on_write_bulk(struct aion_serve_req *r)
+{
+	int64_t err = bulk_map(r, false);
+	if (err)
+		return err;
+	int64_t n = write_at(r, (const uint8_t *)EXT2D_BULK_VA, r->msg.w[1]);
+	aion_memory_unmap(AION_HANDLE_SELF, EXT2D_BULK_VA);
 	return n;
 }
 
@@ -479,6 +522,8 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_CHMOD, .fn = on_chmod, .caps = NONE },
 	{ .label = VFS_READ, .fn = on_read, .caps = NONE },
 	{ .label = VFS_WRITE, .fn = on_write, .caps = NONE },
+	{ .label = VFS_READ_BULK, .fn = on_read_bulk, .caps = AION_SERVE_CAPS_ONE },
+	{ .label = VFS_WRITE_BULK, .fn = on_write_bulk, .caps = AION_SERVE_CAPS_ONE },
 	{ .label = VFS_SEEK, .fn = on_seek, .caps = NONE },
 	{ .label = VFS_FSTAT, .fn = on_fstat, .caps = NONE },
 	{ .label = VFS_TRUNC, .fn = on_trunc, .caps = NONE },

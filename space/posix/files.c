@@ -3,7 +3,8 @@
  * (aion/vfs.h): read, write and their vector and positioned forms, lseek,
  * close, dup, fcntl, fstat, getdents64, ftruncate, fsync, fchmod, fchdir.
  * Data moves through the IPC payload, VFS_IO_MAX bytes a call: larger
- * reads and writes loop here and stop early at a short count.
+ * reads and writes loop here and stop early at a short count; those of a
+ * regular file go through bulk.c's calls when its server has them.
  */
 #define _GNU_SOURCE     /* F_OFD_* */
 #include <errno.h>
@@ -52,6 +53,11 @@ static long file_read(struct posix_file *f, char *p, size_t n, uint64_t off)
 	 * never waits for more: one call's worth at most. */
 	if (f->type == VFS_S_IFCHR && n > VFS_IO_MAX)
 		n = VFS_IO_MAX;
+	if (n > VFS_IO_MAX) {
+		long r = __aion_bulk_io(f, false, p, n, off);
+		if (r != -ENOSYS)
+			return r;
+	}
 	return __aion_cap_read(f->cap, p, n, off);
 }
 
@@ -79,6 +85,11 @@ long __aion_cap_read(aion_handle_t cap, void *buf, size_t n, uint64_t off)
 static long file_write(struct posix_file *f, const char *p, size_t n, uint64_t off)
 {
 	size_t done = 0;
+	if (n > VFS_IO_MAX) {
+		long r = __aion_bulk_io(f, true, (char *)p, n, off);
+		if (r != -ENOSYS)
+			return r;
+	}
 	while (done < n) {
 		size_t chunk = n - done < VFS_IO_MAX ? n - done : VFS_IO_MAX;
 		struct posix_vfs_call c = {

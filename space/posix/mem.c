@@ -474,6 +474,11 @@ static long place(uintptr_t hint, size_t len, int prot, int flags, aion_handle_t
 	return (long)a;
 }
 
+long __aion_mmap_object(aion_handle_t mo, size_t len, int prot)
+{
+	return place(0, len, prot, MAP_SHARED, mo, 0);
+}
+
 long __aion_mprotect(uintptr_t a, size_t len, int prot)
 {
 	if (a & (PAGE - 1))

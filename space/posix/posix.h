@@ -107,7 +107,9 @@ struct posix_file {
 	char *path;                     /* directories: absolute path, for fchdir */
 	struct sk *sock;                /* POSIX_SOCKET: its state (sockstate.h); cap: netd's
 					 * socket once opened, 0 before */
+	uint8_t bulk;                   /* POSIX_BULK_NO: its server has no bulk calls */
 };
+#define POSIX_BULK_NO   1
 
 #define POSIX_FD_MAX    256
 
@@ -197,6 +199,16 @@ static inline int __aion_is_pipe(const struct posix_file *f)
 }
 /* syscall.c: every system call musl makes, by Linux number (the layer's own calls too). */
 long __aion_syscall(long n, long a, long b, long c, long d, long e, long f);
+
+/* bulk.c: a regular file's read or write (write: from p) of n bytes at off
+ * (or VFS_AT_POS) through the thread's bulk object; -ENOSYS when the file's
+ * server has none (the caller uses the payload), else as read/write. */
+long __aion_bulk_io(struct posix_file *f, bool write, char *p, size_t n, uint64_t off) POSIX_HIDDEN;
+void __aion_bulk_thread_end(void) POSIX_HIDDEN;
+void __aion_bulk_forked(void) POSIX_HIDDEN;
+/* mem.c: a memory object mapped whole at a free address, as a shared
+ * region (munmap closes mo); the address or -errno. */
+long __aion_mmap_object(aion_handle_t mo, size_t len, int prot) POSIX_HIDDEN;
 
 /* files.c: calls on fds */
 long __aion_files_syscall(long n, long a, long b, long c, long d, long e, int *handled)

@@ -66,6 +66,7 @@ void __aion_poll_note_wake(void)
 
 void __aion_vfs_thread_end(void)
 {
+	__aion_bulk_thread_end();
 	if (my_note)
 		aion_handle_close(my_note);
 	my_note = 0;
@@ -83,6 +84,7 @@ void __aion_vfs_forked(void)
 {
 	lock_owner = 0;         /* the child's POSIX locks are its own */
 	my_note = 0;            /* a handle of the parent's table */
+	__aion_bulk_forked();
 	if (my_buf && aion_ipc_buffer(my_buf))
 		my_buf = NULL;
 }

@@ -50,6 +50,10 @@ def guest_work(node):
     sh(node, "mkdir -p /data/d1/d2 && echo guest > /data/d1/d2/g.txt")
     check(sh(node, "cat /data/d1/d2/g.txt") == ["guest"], "g.txt")
     sh(node, "seq 1 100000 > /data/seq.txt && wc -c < /data/seq.txt")
+    # 64 KiB reads and writes: the bulk calls (aion/vfs.h VFS_READ_BULK),
+    # whose bytes must be the same as the payload's.
+    sh(node, "dd if=/data/seq.txt of=/data/copy.txt bs=64k && "
+             "[ \"$(md5sum < /data/seq.txt)\" = \"$(md5sum < /data/copy.txt)\" ] && rm /data/copy.txt")
     sh(node, "mv /data/seq.txt /data/d1/seq.txt && ln /data/d1/seq.txt /data/seq2.txt")
     sh(node, "echo 0123456789 > /data/t.txt && truncate -s 4 /data/t.txt")
     check(sh(node, "cat /data/t.txt; echo") == ["0123"], "truncate")
