@@ -16,8 +16,13 @@ made to claim file a's blocks, the superblock marked not clean); ext2d's
 e2fsck -p must stop (exit 4), e2fsck -y repair it (a's blocks cloned for
 b), /data be mounted read-write with a's bytes intact, and the orderly
 shutdown leave a file system the host's e2fsck -fn finds clean.
-Usage: boot_data.py [fsck] ISO"""
+With `bench` (data-bench-smoke): /bin/diskbench, bench/disk's guest
+program, with small sizes on /data: every MiB reads back with its index,
+every figure is there and positive, and the host's e2fsck -fn finds the
+file system clean after the shutdown.
+Usage: boot_data.py [fsck|bench] ISO"""
 import hashlib
+import json
 import re
 import sys
 import tempfile
@@ -152,9 +157,31 @@ def test_fsck(iso):
             check(datafs.debugfs(node.disk_file, "cat /c") == "new\n", "c was not kept")
 
 
+def test_bench(iso):
+    with tempfile.TemporaryDirectory() as pre:
+        with bootlib.booted(iso, cmdline_extra="aion.node=1", disk_data=pre) as node:
+            node.wait_for(r"ext2d: mounted mode=rw\b", STEP_TIMEOUT_S)
+            node.wait_for(r"serial: ready", STEP_TIMEOUT_S)
+            check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
+                  "the built-in shell's `sh` failed")
+            node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)
+            out = sh(node, "/bin/diskbench /data/bench 8 1 10")
+            start = [i for i, ln in enumerate(out) if ln.startswith("diskbench: result ")]
+            check(start, f"no result line: {out}")
+            res = json.loads("".join(out[start[-1]:])[len("diskbench: result "):])
+            check(res["seq_read_bad_MiB"] == 0 and res["seq_MiB"] == 8, f"result: {res}")
+            for key in ("seq_write_MiB_s", "seq_read_MiB_s", "rand_read_iops",
+                        "rand_write_iops", "fsync_us_median", "fsync_us_p99"):
+                check(isinstance(res.get(key), (int, float)) and res[key] > 0,
+                      f"{key} missing or not positive: {res}")
+            print(f"shutdown: {node.shutdown():.1f} s")
+            clean, report = datafs.fsck(node.disk_file)
+            check(clean, f"the host's e2fsck -fn after diskbench:\n{report}")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "fsck":
-        del sys.argv[1]
-        bootlib.main(test_fsck)
+    modes = {"fsck": test_fsck, "bench": test_bench}
+    if len(sys.argv) > 2 and sys.argv[1] in modes:
+        bootlib.main(modes[sys.argv.pop(1)])
     else:
         bootlib.main(test)
