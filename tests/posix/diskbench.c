@@ -27,22 +27,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "benchutil.h"
 
 #define MIB             (1024u * 1024u)
 #define BLOCK           4096u
 #define SAMPLES_MAX     20000u  /* 160 KiB: a process of the shell has a few MiB */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-	printf("diskbench: FAIL %s errno=%d (%s)\n", what, errno, strerror(errno));
-	exit(1);
+	bench_fail("diskbench", what);
 }
 
 static uint64_t xorshift(uint64_t *s)

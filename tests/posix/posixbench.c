@@ -42,24 +42,16 @@
 #define FILE_PATH       "/tmp/posixbench-4k"
 #define FILE_BYTES      4096
 #define MSG_BYTES       64
+#include "benchutil.h"
+
 #define SELF_PATH       "/bin/posixbench"
 #define BUSYBOX_PATH    "/bin/busybox"
 
 extern char **environ;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
-	printf("posixbench: FAIL %s errno=%d (%s)\n", what, errno, strerror(errno));
-	fflush(stdout);
-	exit(1);
+	bench_fail("posixbench", what);
 }
 
 static int cmp_u64(const void *a, const void *b)
