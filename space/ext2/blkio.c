@@ -15,7 +15,14 @@
  * covers it, or the channel's flush, which writes every dirty block back
  * before the device's flush: so whatever was written before a flush is on
  * stable storage when it returns, as before, and nothing is promised of
- * the rest (what fsync is for). Direct-mapped: a block has one slot.
+ * the rest (what fsync is for). Direct-mapped: a block has one slot, so
+ * consecutive blocks sit in consecutive slots, which is what lets the
+ * cache move runs of them as one device request: a dirty block written
+ * back takes the dirty blocks that follow it along (up to BLKIO_RUN_MAX),
+ * and a read that misses right where the last miss's run ended (a file
+ * read in order) reads the next BLKIO_RUN_MAX blocks at once, into slots
+ * that hold nothing unwritten. Each device request costs a round trip to
+ * the driver and a virtio request, whatever its size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@
 #include "blkio.h"
 
 #define BLKIO_CACHE_BYTES       (1u << 20)
+#define BLKIO_RUN_MAX           64u     /* blocks of one clustered request */
 
 static const struct ext2_blkdev *devs[EXT2_BLKIO_DEVS_MAX];
 
@@ -40,6 +48,7 @@ struct chan {
 	struct slot *slots;
 	uint8_t *mem;                   /* nslots blocks */
 	unsigned nslots;
+	uint64_t next_read;             /* the block after the last read miss's run */
 };
 
 int ext2_blkio_register(const struct ext2_blkdev *dev, char *name, size_t cap)
@@ -127,21 +136,36 @@ static size_t span(io_channel ch, int count)
 
 /* --- the cache --- */
 
-static struct slot *slot_of(struct chan *c, uint64_t block, uint8_t **data, size_t bs)
+static unsigned index_of(struct chan *c, uint64_t block)
 {
-	unsigned i = (unsigned)(block % c->nslots);
-	*data = c->mem + (size_t)i * bs;
-	return &c->slots[i];
+	return (unsigned)(block % c->nslots);
 }
 
-static errcode_t write_back(io_channel ch, struct slot *s, const uint8_t *data)
+static uint8_t *data_of(io_channel ch, unsigned i)
 {
+	return chan_of(ch)->mem + (size_t)i * (size_t)ch->block_size;
+}
+
+/* Slot i's block, when dirty, and the dirty blocks after it in the next
+ * slots (up to the cache's end), written back as one request. */
+static errcode_t write_back(io_channel ch, unsigned i)
+{
+	struct chan *c = chan_of(ch);
+	struct slot *s = &c->slots[i];
+	unsigned n = 1;
+
 	if (!s->valid || !s->dirty)
 		return 0;
-	errcode_t err = xfer(dev_of(ch), s->block * (uint64_t)ch->block_size, NULL, data,
-			     (size_t)ch->block_size);
-	if (!err)
-		s->dirty = 0;
+	while (n < BLKIO_RUN_MAX && i + n < c->nslots) {
+		struct slot *t = &c->slots[i + n];
+		if (!t->valid || !t->dirty || t->block != s->block + n)
+			break;
+		n++;
+	}
+	errcode_t err = xfer(c->dev, s->block * (uint64_t)ch->block_size, NULL, data_of(ch, i),
+			     (size_t)n * (size_t)ch->block_size);
+	for (unsigned k = 0; !err && k < n; k++)
+		c->slots[i + k].dirty = 0;
 	return err;
 }
 
@@ -150,27 +174,16 @@ static errcode_t write_back(io_channel ch, struct slot *s, const uint8_t *data)
 static errcode_t drop_range(io_channel ch, uint64_t first, uint64_t n)
 {
 	struct chan *c = chan_of(ch);
-	uint8_t *data;
 
 	if (!c->nslots)
 		return 0;
-	if (n > c->nslots) {            /* each slot at most once */
-		for (unsigned i = 0; i < c->nslots; i++) {
-			struct slot *s = &c->slots[i];
-			if (s->valid && s->block >= first && s->block - first < n) {
-				errcode_t err = write_back(ch, s, c->mem + (size_t)i * ch->block_size);
-				if (err)
-					return err;
-				s->valid = 0;
-			}
-		}
-		return 0;
-	}
-	for (uint64_t b = first; b < first + n; b++) {
-		struct slot *s = slot_of(c, b, &data, (size_t)ch->block_size);
-		if (!s->valid || s->block != b)
+	for (uint64_t k = 0; k < n && k < c->nslots; k++) {
+		/* Each slot once: all of them when the range is larger. */
+		unsigned i = n > c->nslots ? (unsigned)k : index_of(c, first + k);
+		struct slot *s = &c->slots[i];
+		if (!s->valid || s->block < first || s->block - first >= n)
 			continue;
-		errcode_t err = write_back(ch, s, data);
+		errcode_t err = write_back(ch, i);
 		if (err)
 			return err;
 		s->valid = 0;
@@ -178,22 +191,53 @@ static errcode_t drop_range(io_channel ch, uint64_t first, uint64_t n)
 	return 0;
 }
 
+/* How many blocks from block (in slot i) one read brings: 1, or on a miss
+ * where the last run ended, up to BLKIO_RUN_MAX: never past the cache's
+ * end or the device's, never over a dirty slot or one that has its block. */
+static unsigned read_run(io_channel ch, unsigned i, uint64_t block)
+{
+	struct chan *c = chan_of(ch);
+	uint64_t dev_blocks = c->dev->sectors * EXT2_BLKIO_SECTOR / (uint64_t)ch->block_size;
+	unsigned n = 1;
+
+	if (block != c->next_read)
+		return 1;
+	while (n < BLKIO_RUN_MAX && i + n < c->nslots && block + n < dev_blocks) {
+		struct slot *t = &c->slots[i + n];
+		if (t->valid && (t->dirty || t->block == block + n))
+			break;
+		n++;
+	}
+	return n;
+}
+
 /* The slot for block, holding it (read from the device unless whole). */
 static errcode_t fill(io_channel ch, uint64_t block, int whole, uint8_t **out)
 {
 	struct chan *c = chan_of(ch);
-	struct slot *s = slot_of(c, block, out, (size_t)ch->block_size);
+	unsigned i = index_of(c, block);
+	struct slot *s = &c->slots[i];
 
+	*out = data_of(ch, i);
 	if (s->valid && s->block == block)
 		return 0;
-	errcode_t err = write_back(ch, s, *out);
+	errcode_t err = write_back(ch, i);
 	if (err)
 		return err;
 	s->valid = 0;
-	if (!whole && (err = xfer(c->dev, block * (uint64_t)ch->block_size, *out, NULL,
-				  (size_t)ch->block_size)))
+	if (whole) {
+		*s = (struct slot){ .block = block, .valid = 1 };
+		return 0;
+	}
+	unsigned n = read_run(ch, i, block);
+	for (unsigned k = 1; k < n; k++)
+		c->slots[i + k].valid = 0;      /* clean, or free: theirs goes */
+	if ((err = xfer(c->dev, block * (uint64_t)ch->block_size, *out, NULL,
+			(size_t)n * (size_t)ch->block_size)))
 		return err;
-	*s = (struct slot){ .block = block, .valid = 1 };
+	for (unsigned k = 0; k < n; k++)
+		c->slots[i + k] = (struct slot){ .block = block + k, .valid = 1 };
+	c->next_read = block + n;
 	return 0;
 }
 
@@ -231,7 +275,7 @@ static errcode_t blk_write64(io_channel ch, unsigned long long block,
 		if ((err = fill(ch, block, 1, &cached)))
 			return err;
 		memcpy(cached, data, (size_t)ch->block_size);
-		slot_of(chan_of(ch), block, &cached, (size_t)ch->block_size)->dirty = 1;
+		chan_of(ch)->slots[index_of(chan_of(ch), block)].dirty = 1;
 		return 0;
 	}
 	if ((err = drop_range(ch, block, blocks_of(ch, count))))
@@ -246,7 +290,7 @@ static errcode_t write_all(io_channel ch)
 	struct chan *c = chan_of(ch);
 
 	for (unsigned i = 0; i < c->nslots; i++) {
-		errcode_t err = write_back(ch, &c->slots[i], c->mem + (size_t)i * ch->block_size);
+		errcode_t err = write_back(ch, i);
 		if (err)
 			return err;
 	}
@@ -269,6 +313,7 @@ static errcode_t cache_resize(io_channel ch, int blksize)
 	free(c->slots);
 	free(c->mem);
 	c->nslots = BLKIO_CACHE_BYTES / (unsigned)blksize;
+	c->next_read = 0;
 	c->slots = calloc(c->nslots, sizeof(*c->slots));
 	c->mem = malloc((size_t)c->nslots * (size_t)blksize);
 	if (!c->slots || !c->mem) {

@@ -27,6 +27,7 @@ struct ramdisk {
 	uint8_t *mem;
 	uint64_t sectors;
 	unsigned flushes, reads, fail_reads_after;
+	unsigned read_calls, write_calls;       /* requests, whatever their size */
 	uint64_t dirty;         /* sectors written since the last flush */
 	uint64_t written;       /* sectors written, ever */
 };
@@ -36,6 +37,7 @@ static int ram_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 	struct ramdisk *r = ctx;
 
 	assert_true(sector + count <= r->sectors);
+	r->read_calls++;
 	if (r->fail_reads_after && ++r->reads > r->fail_reads_after)
 		return -AION_EIO;
 	memcpy(buf, r->mem + sector * EXT2_BLKIO_SECTOR, (size_t)count * EXT2_BLKIO_SECTOR);
@@ -48,6 +50,7 @@ static int ram_write(void *ctx, uint64_t sector, const void *buf, uint32_t count
 
 	assert_true(sector + count <= r->sectors);
 	memcpy(r->mem + sector * EXT2_BLKIO_SECTOR, buf, (size_t)count * EXT2_BLKIO_SECTOR);
+	r->write_calls++;
 	r->dirty += count;
 	r->written += count;
 	return 0;
@@ -593,10 +596,58 @@ static void test_blkio_mixed(void **state)
 	free(want);
 }
 
+/* Runs of blocks as one request (blkio.c's top comment), on a bare
+ * channel of 4 KiB blocks (256 slots) over the host's image: 200 blocks
+ * written one at a time reach the device in a few requests at the flush;
+ * a file read in order is read ahead, a random read is not, and a read
+ * ahead never takes a slot whose block is not written back yet. */
+static void test_blkio_runs(void **state)
+{
+	enum { BS = 4096, FIRST = 4, N = 200 };
+	char img[96];
+	static uint8_t want[N * BS], back[BS];
+	struct ramdev d;
+	io_channel ch;
+
+	(void)state;
+	make_image_opts(img, sizeof(img), "runs.img", "32M", "-t ext4 -b 4096");
+	ramdev_load(&d, img);
+	assert_int_equal(ext2_blkio->open(d.name, IO_FLAG_RW, &ch), 0);
+	assert_int_equal(io_channel_set_blksize(ch, BS), 0);
+	stamp(want, sizeof(want), 0, 91);
+	for (unsigned b = 0; b < N; b++)
+		assert_int_equal(io_channel_write_blk64(ch, FIRST + b, 1, want + b * BS), 0);
+	d.r.write_calls = 0;
+	assert_int_equal(io_channel_flush(ch), 0);
+	assert_true(d.r.write_calls >= 1 && d.r.write_calls <= 4);     /* 64 a request */
+	assert_memory_equal(d.r.mem + FIRST * BS, want, sizeof(want));
+
+	/* In order from block 600: the first miss reads one block, the next
+	 * ones a run each; block 866 (slot 98, as 610) dirty meanwhile. */
+	stamp(back, BS, 866 * BS, 92);
+	assert_int_equal(io_channel_write_blk64(ch, 866, 1, back), 0);
+	d.r.read_calls = 0;
+	for (unsigned b = 600; b < 800; b++) {
+		assert_int_equal(io_channel_read_blk64(ch, b, 1, want), 0);
+		assert_memory_equal(want, d.r.mem + (size_t)b * BS, BS);
+	}
+	assert_true(d.r.read_calls <= 8);
+	assert_int_equal(d.r.dirty, (uint64_t)BS / 512);        /* 866, on its eviction */
+	assert_memory_equal(d.r.mem + 866 * BS, back, BS);
+	/* Out of order: one block each. */
+	d.r.read_calls = 0;
+	for (unsigned b = 1000; b < 1900; b += 300)
+		assert_int_equal(io_channel_read_blk64(ch, b, 1, want), 0);
+	assert_int_equal(d.r.read_calls, 3);
+	assert_int_equal(io_channel_close(ch), 0);
+	ramdev_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blkio),
+		cmocka_unit_test(test_blkio_runs),
 		{ "test_blkio_evict 1 KiB blocks", test_blkio_evict, NULL, NULL,
 		  (void *)"-t ext4 -b 1024" },
 		{ "test_blkio_evict 4 KiB blocks", test_blkio_evict, NULL, NULL,
