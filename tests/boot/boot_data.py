@@ -20,12 +20,20 @@ With `bench` (data-bench-smoke): /bin/diskbench, bench/disk's guest
 program, with small sizes on /data: every MiB reads back with its index,
 every figure is there and positive, and the host's e2fsck -fn finds the
 file system clean after the shutdown.
-Usage: boot_data.py [fsck|bench] ISO"""
+With `stress` (data-stress, issue 18 Done when 2): /bin/fsstress makes
+2,000 files in one directory (renamed, removed, truncated), a chain of
+2,000 directories, a 110 MiB file cut short, syncs, and prints a
+manifest of content hashes (FNV-1a 64) of every file it finds; after the
+shutdown the host's e2fsck -fn must find the file system clean, and the
+host's debugfs must dump every file with the same hash and size, list
+the same names, and find the names the program's rules leave.
+Usage: boot_data.py [fsck|bench|stress] ISO"""
 import hashlib
 import json
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import bootlib
@@ -179,8 +187,95 @@ def test_bench(iso):
             check(clean, f"the host's e2fsck -fn after diskbench:\n{report}")
 
 
+STRESS_WIDE, STRESS_DEEP, STRESS_BIG_MIB = 2000, 2000, 110
+MANIFEST_RE = re.compile(r"fsstress: M ([0-9a-f]{16}) (\d+) (\S+)$")
+
+
+def fnv64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def stress_expected():
+    """The manifest's names fsstress's rules leave (tests/posix/fsstress.c)."""
+    names = set()
+    for i in range(STRESS_WIDE):
+        if i % 5 == 2:
+            continue
+        names.add(f"wide/{'r' if i % 4 == 1 else 'f'}{i:05d}")
+    names |= {f"deep:{k}/f" for k in range(100, STRESS_DEEP + 1, 100)}
+    names |= {f"deep:{STRESS_DEEP}/bottom", "big"}
+    return names
+
+
+def host_manifest(disk, labels, tmp):
+    """{label: (hash, size)} through one debugfs run: dumps by cd-ing down
+    the chain (no path of 2,000 levels)."""
+    cmds, outs = [], {}
+    for n, label in enumerate(sorted(labels)):
+        out = Path(tmp) / f"m{n}"
+        outs[label] = out
+        if label.startswith("deep:"):
+            level, name = label[5:].split("/", 1)
+            cmds += ["cd /s/deep"] + ["cd d"] * int(level) + [f"dump {name} {out}"]
+        else:
+            cmds.append(f"dump /s/{label} {out}")
+    script = Path(tmp) / "cmds"
+    script.write_text("\n".join(cmds) + "\n")
+    p = datafs.run(["debugfs", "-f", str(script), datafs.device(disk)], "debugfs -f")
+    check(p.returncode == 0, f"debugfs -f: {p.stderr[-500:]}")
+    got = {}
+    for label, out in outs.items():
+        check(out.exists(), f"host: debugfs did not dump {label}")
+        data = out.read_bytes()
+        got[label] = (f"{fnv64(data):016x}", len(data))
+    return got
+
+
+def test_stress(iso):
+    with tempfile.TemporaryDirectory() as pre:
+        with bootlib.booted(iso, cmdline_extra="aion.node=1", disk_data=pre,
+                            disk_mib=STRESS_BIG_MIB + 160) as node:
+            node.wait_for(r"ext2d: mounted mode=rw\b", STEP_TIMEOUT_S)
+            node.wait_for(r"serial: ready", STEP_TIMEOUT_S)
+            check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
+                  "the built-in shell's `sh` failed")
+            node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)
+            lines = []
+            t0 = time.monotonic()
+            status = ac.sh_exec(node, f"/bin/fsstress /data/s {STRESS_WIDE} {STRESS_DEEP} "
+                                f"{STRESS_BIG_MIB}", timeout=600, out=lines.append)
+            print(f"fsstress: {time.monotonic() - t0:.1f} s, status {status}, "
+                  f"{len(lines)} lines; last: {lines[-1:]}")
+            check(status == 0, f"fsstress failed: {lines[-5:]}")
+            guest = {}
+            for ln in lines:
+                m = MANIFEST_RE.search(ln)
+                if m:
+                    guest[m.group(3)] = (m.group(1), int(m.group(2)))
+            check(set(guest) == stress_expected(),
+                  f"the guest's manifest names: {sorted(set(guest) ^ stress_expected())[:10]}")
+            check(guest["big"][1] == STRESS_BIG_MIB * 1024 * 1024 - 12345, f"big: {guest['big']}")
+            print(f"shutdown: {node.shutdown():.1f} s")
+            clean, report = datafs.fsck(node.disk_file)
+            print("e2fsck -fn:", *report.splitlines(), sep="\n  ")
+            check(clean, "the host's e2fsck -fn does not find the file system clean")
+            listing = datafs.debugfs(node.disk_file, "ls -p /s/wide")
+            host_wide = {f"wide/{ln.split('/')[5]}" for ln in listing.splitlines()
+                         if ln.count("/") >= 6 and ln.split("/")[5] not in (".", "..")}
+            check(host_wide == {n for n in guest if n.startswith("wide/")},
+                  f"host: /s/wide lists {len(host_wide)} names")
+            with tempfile.TemporaryDirectory() as tmp:
+                host = host_manifest(node.disk_file, guest, tmp)
+            bad = [(n, guest[n], host[n]) for n in guest if guest[n] != host[n]]
+            check(not bad, f"host and guest manifests differ: {bad[:5]} ({len(bad)})")
+            print(f"host: e2fsck clean; {len(host)} files, the guest's hashes and sizes")
+
+
 if __name__ == "__main__":
-    modes = {"fsck": test_fsck, "bench": test_bench}
+    modes = {"fsck": test_fsck, "bench": test_bench, "stress": test_stress}
     if len(sys.argv) > 2 and sys.argv[1] in modes:
         bootlib.main(modes[sys.argv.pop(1)])
     else:

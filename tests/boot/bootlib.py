@@ -45,7 +45,7 @@ def line_at(text, match):
 
 @contextmanager
 def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None,
-           disk_flush=True, disk_data=None, before_start=None):
+           disk_flush=True, disk_data=None, before_start=None, disk_mib=None):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
     fw_cfg: {name: text} files for the guest (ac.fwcfg_args()); None: a
@@ -56,7 +56,8 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     (requests it makes fail); disk_flush=False: a device without a flush;
     disk_data: a folder, and the data region gets an ext4 file system with
     its files in it (as `up` makes), else it stays raw; before_start(disk
-    file) runs after the disk is made, before the VM starts.
+    file) runs after the disk is made, before the VM starts; disk_mib:
+    its size (ac.DISK_MIB when None).
     The VM is stopped and the folder, disk and all, removed when the
     block ends.
     """
@@ -73,7 +74,8 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
             # Raw unless asked: blktest writes the data region and the
             # host checks its every byte (boot_disk.py); ext2d finds no
             # file system there and serves none.
-            node.create_disk(first=True, data=disk_data, fs=disk_data is not None)
+            node.create_disk(mib=disk_mib or ac.DISK_MIB, first=True, data=disk_data,
+                             fs=disk_data is not None)
             if before_start:
                 before_start(node.disk_file)
         node.start(die_with_parent=True)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t now_ns(void)
+static inline uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -21,7 +21,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void bench_fail(const char *prog, const char *what)
+static inline void bench_fail(const char *prog, const char *what)
 {
 	printf("%s: FAIL %s errno=%d (%s)\n", prog, what, errno, strerror(errno));
 	fflush(stdout);
