@@ -117,8 +117,9 @@ static int64_t publish_root(void)
  * capability and w1 = the bytes of the path it consumed; the caller sends
  * the rest there (the POSIX layer does, vfsclient.c). The server's
  * capability is the one it registered in init's name service, looked up
- * when first needed (the server may start after us, or never: a node
- * without a disk has no "fs.data", and /data is then ENOENT).
+ * at each redirect (the server may start after us, or never: a node
+ * without a disk has no "fs.data", and /data is then ENOENT; or be
+ * restarted by init with a new root).
  */
 #define REMOTE_SYNC_NS  (30000ull * MS)
 
@@ -152,13 +153,17 @@ static int64_t redirect(struct aion_serve_req *r)
 
 	if (AION_TAG_ACCEPTED(r->msg.tag) < 1)
 		return -AION_EXDEV;     /* a caller that cannot take the capability */
-	if (!m->cap) {
-		int64_t h = init_lookup(SVC_INIT_EP, &buf, m->name, 0);
-		if (h < 0)
-			return h == -AION_ENOENT || h == -AION_ETIMEDOUT ? -AION_ENOENT : h;
-		m->cap = (aion_handle_t)h;
+	/* Looked up again at every redirect, not kept: a server init restarted
+	 * registered a new root, and the old one's capability is dead (EDEAD).
+	 * One call to init more per path call that crosses the mount. */
+	int64_t h = init_lookup(SVC_INIT_EP, &buf, m->name, 0);
+	if (h < 0)
+		return h == -AION_ENOENT || h == -AION_ETIMEDOUT ? -AION_ENOENT : h;
+	if (!m->cap)
 		aion_printf("vfsd: remote mount point=/%s server=%s", m->point, m->name);
-	}
+	else
+		aion_handle_close(m->cap);
+	m->cap = (aion_handle_t)h;
 	aion_serve_give(r, m->cap, VFS_OBJECT_RIGHTS);
 	r->reply.w[1] = vfs_redirected.at;
 	return -AION_EREDIRECT;

@@ -7,7 +7,8 @@ Through busybox's shell on the console: the host's file is read; files and
 directories are made, written (one of ~590 KB through a pipe), renamed,
 linked, truncated and removed; an unknown name is ENOENT, a directory
 that is not empty stays; `sync FILE` (fsync) is answered; md5sum gives the
-guest's manifest. Then the VM is stopped and the host's tools judge the
+guest's manifest; the shell's `kill ext2d` makes init start a new ext2d,
+and /data must lead to it. Then the VM is stopped and the host's tools judge the
 disk: `e2fsck -fn` finds it clean, debugfs dumps the same bytes (the
 manifest's hashes), and the removed names are gone.
 With `fsck` (data-fsck, docs/storage.md "Recovery at mount"): the host
@@ -88,6 +89,27 @@ def guest_work(node):
     return sums
 
 
+def restarted_server(node):
+    """init restarts a killed ext2d; vfsd's /data must lead to the new one
+    (it looks the server up at each redirect: the old root is dead)."""
+    console = bootlib.ConsoleSocket(node)
+    try:
+        console.type(b"exit\r")                # busybox's shell ends
+        node.wait_for(r"kernel: unit exit unit=procd", STEP_TIMEOUT_S)
+    finally:
+        console.close()                         # shell_exec needs the console
+    pos = len(node.text)
+    check(ac.shell_exec(node, "kill ext2d", timeout=STEP_TIMEOUT_S, out=print) == 0,
+          "the shell's `kill ext2d` failed")
+    node.wait_for(r"init: service start name=ext2d restarts=1", STEP_TIMEOUT_S, pos=pos)
+    node.wait_for(r"ext2d: serving\b", STEP_TIMEOUT_S, pos=pos)
+    check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
+          "the built-in shell's `sh` failed the second time")
+    node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S, pos=pos)
+    check(sh(node, "cat /data/hello.txt") == [HOST_TEXT.strip()],
+          "/data after ext2d's restart")
+
+
 def host_judges(disk, sums):
     """The host's e2fsprogs on the stopped node's disk."""
     clean, report = datafs.fsck(disk)
@@ -119,6 +141,7 @@ def test(iso):
                   "the built-in shell's `sh` failed")
             node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)    # busybox's first prompt
             sums = guest_work(node)
+            restarted_server(node)
             check("kernel: fault " not in node.text, "the kernel faulted")
             node.stop()
             host_judges(node.disk_file, sums)
