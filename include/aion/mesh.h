@@ -5,12 +5,16 @@
  *   MESHD_REGISTER  payload = name (1..MESH_NAME_MAX-1 bytes, no NUL needed),
  *                   caps[0] = the service's endpoint (SEND, and GRANT if
  *                   callers may pass capabilities)      -> w0 = 0
- *                   EINVAL (bad name), ETYPE (not an endpoint), ENOSPC
+ *                   EINVAL (bad name, or one with '@'), ETYPE (not an
+ *                   endpoint), ENOSPC
  *                   A name registered again on the same node is replaced.
  *   MESHD_LOOKUP    payload = name -> w0 = 0, w1 = node of the service,
  *                   caps[0] = the service (the registered capability when
  *                   it is local, a proxy when remote); ENOENT when no live
- *                   node has it, ETIMEDOUT when live nodes did not answer
+ *                   node has it, ETIMEDOUT when live nodes did not answer.
+ *                   "NAME@N": NAME as node N registered it, only N asked
+ *                   (ENOENT when N is not alive); the proxy re-binds to
+ *                   node N's alone. EINVAL when N is not a node number.
  *   MESHD_NODES     -> payload: the membership table, text, one line per node
  *   MESHD_STATS     w1 = the page -> payload: receive counters (drops by
  *                   cause), text; page 1: bulk transfers

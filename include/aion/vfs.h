@@ -149,6 +149,17 @@
 /* The node disk's file system server (space/ext2/ext2d.c): its root
  * directory, which vfsd's /data redirects to (docs/fs.md "Remote mounts"). */
 #define VFS_DATA_NAME           "fs.data"
+/* The same roots with VFS_RIGHT_READ only (VFS_RESTRICT): what a redirect
+ * hands a caller whose directory record may read but not change. vfsd
+ * registers both of its roots with meshd (VFS_NAME, VFS_RO_NAME), which
+ * is how another node's /net/N reaches them (docs/fs.md "/net"). */
+#define VFS_DATA_RO_NAME        "fs.data.ro"
+/* Where vfsd mounts it: "data" (/data), or the name the boot word
+ * aion.data=NAME gives (a name in the root, fewer than VFS_POINT_MAX
+ * bytes, no "/"; "net" and "proc" are taken). */
+#define VFS_DATA_POINT          "data"
+#define VFS_POINT_MAX           32
+#define VFS_RO_NAME             "vfs.ro"
 
 /* Path calls, on a directory capability. */
 #define VFS_OPEN                1
@@ -233,6 +244,48 @@
 #define VFS_WRITE_BULK          55
 #define VFS_BULK_MAX            (64u * 1024u)
 
+/*
+ * Rights of a record over the tree below it (docs/fs.md "Rights"), kept
+ * by every record opened through it and by a redirect's capability:
+ * VFS_RIGHT_READ looks up, stats, lists and opens for reading;
+ * VFS_RIGHT_WRITE creates, removes, renames, changes modes and opens for
+ * writing. A call the record's rights do not cover is -AION_EACCES.
+ *   VFS_RESTRICT  on a directory record: w1 = the rights to keep; reply
+ *                 caps[0] = a new record of the same directory with the
+ *                 rights it had and w1 has (never more); ENOTDIR on a file.
+ */
+#define VFS_RESTRICT            56
+/* Records 0 and 1 of vfsd and ext2d: the root and the read-only root,
+ * never closed (EPERM) nor reaped. */
+#define VFS_ROOT_RECORDS        2
+/*
+ * VFS_STATFS (57) on any record: reply payload struct vfs_statfs, the file
+ * system the record is on (statfs(2)); needs VFS_RIGHT_READ.
+ * VFS_UMOUNT (8) and VFS_MOUNT (9), path calls on vfsd's root record
+ * only (EPERM elsewhere): the path names a remote mount point (/data;
+ * EINVAL otherwise). UMOUNT: EBUSY while the server has records open
+ * besides its roots, else its file system is synced (VFS_SYNC) and the
+ * point detached: walks see an empty directory. MOUNT: attaches it again
+ * (EBUSY when attached). docs/fs.md "Mount table".
+ */
+#define VFS_STATFS              57
+#define VFS_UMOUNT              8
+#define VFS_MOUNT               9
+#define VFS_STATFS_RDONLY       1u
+#define VFS_MOUNTS_PATH         "/proc/mounts"  /* vfsd writes it at each open */
+
+struct vfs_statfs {
+	uint64_t blocks, bfree, bavail;         /* in bsize units */
+	uint64_t files, ffree;                  /* inodes; 0: not counted */
+	uint32_t bsize, namemax;
+	uint32_t magic;                         /* Linux's f_type */
+	uint32_t flags;                         /* VFS_STATFS_RDONLY */
+	char type[8];                           /* "ramfs", "ext4", ...: NUL-padded */
+};
+#define VFS_RIGHT_READ          (1u << 0)
+#define VFS_RIGHT_WRITE         (1u << 1)
+#define VFS_RIGHTS_ALL          (VFS_RIGHT_READ | VFS_RIGHT_WRITE)
+
 #define VFS_HOLDERS_MAX         4096
 
 /* An object capability's rights: SEND, and GRANT so that VFS_ARM can
@@ -250,6 +303,28 @@
 #define VFS_O_DIRECTORY         (1u << 6)
 #define VFS_O_NONBLOCK          (1u << 7)
 #define VFS_O_ALL               0xffu
+
+/* The rights a call on a record needs (flags: VFS_OPEN's w1). Object
+ * calls other than these are governed by the record's open mode. */
+static inline uint32_t vfs_rights_needed(uint32_t label, uint64_t flags)
+{
+	switch (label) {
+	case VFS_OPEN:
+		return VFS_RIGHT_READ | (flags & (VFS_O_WRITE | VFS_O_CREAT | VFS_O_TRUNC) ?
+					 VFS_RIGHT_WRITE : 0);
+	case VFS_STAT: case VFS_GETDENTS: case VFS_RESTRICT: case VFS_STATFS:
+		return VFS_RIGHT_READ;
+	case VFS_UMOUNT: case VFS_MOUNT:
+		return VFS_RIGHTS_ALL;
+	case VFS_MKDIR: case VFS_UNLINK: case VFS_RMDIR: case VFS_RENAME: case VFS_LINK:
+	case VFS_CHMOD:
+		return VFS_RIGHT_READ | VFS_RIGHT_WRITE;
+	case VFS_FCHMOD:
+		return VFS_RIGHT_WRITE;
+	default:
+		return 0;
+	}
+}
 
 /* Types in vfs_stat.mode: the traditional Unix values. */
 #define VFS_S_IFMT              0170000u

@@ -9,6 +9,9 @@
  * names go with it when it dies. A local lookup gives the service's own
  * capability, except for names of scheduled job instances, which may move:
  * those give a named proxy that re-binds (calls.c), as remote ones do.
+ * "NAME@N" is NAME as node N registered it: only N is asked (every node's
+ * vfsd registers "vfs", and /net/N wants node N's). '@' is not allowed in
+ * a registered name.
  */
 #include "meshd.h"
 #include "common/format.h"
@@ -29,7 +32,7 @@ struct agg {
 	enum outcall_kind kind;
 	aion_handle_t reply;            /* OC_REBIND: none, import holds the import */
 	unsigned import;
-	char name[MESH_NAME_MAX];
+	char name[MESH_NAME_MAX];       /* as asked: "NAME" or "NAME@N" */
 	unsigned pending;
 	uint64_t deadline;
 	char text[TEXT_MAX];            /* OC_LIST: the lines so far */
@@ -54,6 +57,14 @@ static int64_t take_name(const uint8_t *data, unsigned len, char *out)
 	return 0;
 }
 
+static const char *find_at(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '@')
+			return s;
+	return NULL;
+}
+
 static struct name *name_find(const char *text)
 {
 	for (unsigned i = 0; i < NAMES_MAX; i++)
@@ -66,7 +77,7 @@ static struct name *name_find(const char *text)
 static int64_t on_register(struct aion_serve_req *r)
 {
 	char text[MESH_NAME_MAX];
-	if (take_name(r->data, r->len, text))
+	if (take_name(r->data, r->len, text) || find_at(text))
 		return -AION_EINVAL;
 	struct name *n = name_find(text);
 	for (unsigned i = 0; !n && i < NAMES_MAX; i++)
@@ -109,13 +120,38 @@ static struct agg *agg_new(enum outcall_kind kind)
 	return NULL;
 }
 
-/* Asks every other live node's meshd (label, data); returns how many were asked. */
-static unsigned ask_all(struct agg *a, uint32_t label, const char *data)
+/*
+ * Splits "NAME@N" into NAME (in base) and N: 0 for a name without a node,
+ * MESH_NODE_NONE for a node that is not a number. The name stays in a
+ * named proxy as it was asked, so a re-bind asks node N again.
+ */
+static uint16_t name_node(const char *name, char *base)
+{
+	const char *at = find_at(name);
+	size_t len = at ? (size_t)(at - name) : strlen(name);
+	unsigned long n = 0;
+
+	memcpy(base, name, len);
+	base[len] = '\0';
+	if (!at)
+		return 0;
+	if (!at[1] || len == 0)
+		return MESH_NODE_NONE;
+	for (const char *p = at + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || (n = n * 10 + (unsigned long)(*p - '0')) >= MESH_NODE_NONE)
+			return MESH_NODE_NONE;
+	}
+	return n ? (uint16_t)n : MESH_NODE_NONE;
+}
+
+/* Asks every other live node's meshd (label, data), or only node `only`
+ * when it is not 0; returns how many were asked. */
+static unsigned ask_all(struct agg *a, uint32_t label, const char *data, uint16_t only)
 {
 	unsigned asked = 0;
 	for (unsigned i = 0; i < members.count; i++) {
 		uint16_t node = members.m[i].node;
-		if (!node_alive(node))
+		if (!node_alive(node) || (only && node != only))
 			continue;
 		struct mesh_rpc *r = &(struct mesh_rpc){ .obj = MESH_OBJ_MESHD, .label = label };
 		r->len = (uint16_t)strlen(data);
@@ -150,10 +186,12 @@ static void list_local(char *out, unsigned size)
 			aion_text_add(out, size, "name=%s node=%u\n", names[i].text, self_node);
 }
 
-/* Asks every live node (label, name) for r, whose reply is saved; the
- * answers aggregate (OC_LIST: lines after first_line; OC_LOOKUP: the first ref). */
+/* Asks every live node, or node only, (label, send) for r, whose reply is
+ * saved; the answers aggregate (OC_LIST: lines after first_line; OC_LOOKUP:
+ * the first ref, imported under name). */
 static int64_t start_agg(struct aion_serve_req *r, enum outcall_kind kind, uint32_t label,
-			 const char *name, const char *first_line)
+			 const char *name, const char *send, uint16_t only,
+			 const char *first_line)
 {
 	struct agg *a = agg_new(kind);
 	if (!a)
@@ -168,7 +206,7 @@ static int64_t start_agg(struct aion_serve_req *r, enum outcall_kind kind, uint3
 		return reply;
 	}
 	a->reply = (aion_handle_t)reply;
-	a->pending = ask_all(a, label, name);
+	a->pending = ask_all(a, label, send, only);
 	if (!a->pending)
 		agg_end(a, kind == OC_LOOKUP ? -AION_ENOENT : 0);
 	return 0;
@@ -176,15 +214,17 @@ static int64_t start_agg(struct aion_serve_req *r, enum outcall_kind kind, uint3
 
 int64_t names_ask_all(struct aion_serve_req *r, uint32_t label, const char *first_line)
 {
-	return start_agg(r, OC_LIST, label, "", first_line);
+	return start_agg(r, OC_LIST, label, "", "", 0, first_line);
 }
 
 /* Finds name again for a named import (calls.c): local names first. */
 void names_rebind_lookup(unsigned import, const char *name)
 {
-	struct name *n = name_find(name);
-	if (n) {
-		calls_rebound(import, 0, &n->ref);
+	char base[MESH_NAME_MAX];
+	uint16_t only = name_node(name, base);
+	struct name *n = !only || only == self_node ? name_find(base) : NULL;
+	if (n || only == self_node || only == MESH_NODE_NONE) {
+		calls_rebound(import, n ? 0 : -AION_ENOENT, n ? &n->ref : NULL);
 		return;
 	}
 	struct agg *a = agg_new(OC_REBIND);
@@ -194,7 +234,7 @@ void names_rebind_lookup(unsigned import, const char *name)
 	}
 	a->import = import;
 	memcpy(a->name, name, strlen(name) + 1);
-	a->pending = ask_all(a, MESH_SELF_LOOKUP, name);
+	a->pending = ask_all(a, MESH_SELF_LOOKUP, base, only);
 	if (!a->pending)
 		agg_end(a, -AION_ENOENT);
 }
@@ -202,20 +242,26 @@ void names_rebind_lookup(unsigned import, const char *name)
 /* MESHD_LOOKUP: payload NAME; reply caps[0] and w1 = the node that has it. */
 static int64_t on_lookup(struct aion_serve_req *r)
 {
-	char name[MESH_NAME_MAX];
+	char name[MESH_NAME_MAX], base[MESH_NAME_MAX];
 	if (take_name(r->data, r->len, name))
 		return -AION_EINVAL;
-	struct name *n = name_find(name);
+	uint16_t only = name_node(name, base);
+	bool mine = only == self_node;          /* "NAME@self": here or nowhere */
+	if (only == MESH_NODE_NONE)
+		return -AION_EINVAL;
+	if (only && !mine)
+		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, base, only, NULL);
+	struct name *n = name_find(base);
 	if (!n)
-		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
+		return mine ? -AION_ENOENT : start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, base, 0, NULL);
 	aion_handle_t h;
 	int64_t err = n->owner >= 0 ? import_named(&n->ref, name, &h) : /* a job's may move */
 		      export_lookup(n->ref.obj, n->ref.gen, &h);
 	if (!err) {
 		aion_serve_give(r, h, n->ref.rights);
 		r->reply.w[1] = self_node;
-	} else if (n->owner < 0) {
-		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, NULL);
+	} else if (n->owner < 0 && !mine) {
+		return start_agg(r, OC_LOOKUP, MESH_SELF_LOOKUP, name, base, 0, NULL);
 	}
 	return err;
 }
@@ -302,7 +348,7 @@ static int64_t on_services(struct aion_serve_req *r)
 {
 	char local[TEXT_MAX] = "";
 	list_local(local, sizeof(local));
-	return start_agg(r, OC_LIST, MESH_SELF_LIST, "", local);
+	return start_agg(r, OC_LIST, MESH_SELF_LIST, "", "", 0, local);
 }
 
 /* A local unit's requests (aion/mesh.h); replies carry label 0. */

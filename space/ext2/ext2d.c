@@ -81,12 +81,13 @@ unsigned ext2d_opens_used(void)
  * copy), so a record with none can never be used or closed again and is
  * ended here, as vfsd does (docs/fs.md "Records of ended processes").
  * Looked at when the table is full and once a second while records are
- * open; no client's word is taken. Record 0 is everyone's: never.
+ * open; no client's word is taken. The roots (records 0 and 1) are
+ * everyone's: never.
  */
 unsigned ext2d_reap(void)
 {
 	unsigned n = 0;
-	for (unsigned i = 1; i < EXT2D_OPENS_MAX; i++) {
+	for (unsigned i = VFS_ROOT_RECORDS; i < EXT2D_OPENS_MAX; i++) {
 		struct aion_cap_info ci;
 		if (!opens[i].ino || aion_cap_info(opens[i].cap, &ci) ||
 		    (ci.flags & AION_CAP_COPIED))
@@ -108,7 +109,8 @@ static int64_t open_slot(ext2_ino_t ino, bool dir, uint32_t flags, struct ext2d_
 		if (cap < 0)
 			return cap;
 		*o = (struct ext2d_open){ .ino = ino, .gen = o->gen, .flags = flags, .holders = 1,
-					  .dir = dir, .cap = (aion_handle_t)cap };
+					  .rights = VFS_RIGHTS_ALL, .dir = dir,
+					  .cap = (aion_handle_t)cap };
 		*out = o;
 		return 0;
 	}
@@ -204,6 +206,24 @@ int ext2d_changing(void)
 
 /* Everything back to the disk, then "clean" (ext2fs_flush writes the
  * primary superblock last, after a device flush, and flushes again). */
+/* statfs(2): the superblock's counts, as libext2fs keeps them in memory. */
+void ext2d_statfs(struct vfs_statfs *st)
+{
+	struct ext2_super_block *sb = ext2d_fs->super;
+	blk64_t free = ext2fs_free_blocks_count(sb), reserved = ext2fs_r_blocks_count(sb);
+	const char *type = ext2fs_has_feature_extents(sb) ? "ext4" :
+			   ext2fs_has_feature_journal(sb) ? "ext3" : "ext2";
+
+	*st = (struct vfs_statfs){
+		.blocks = ext2fs_blocks_count(sb), .bfree = free,
+		.bavail = free > reserved ? free - reserved : 0,
+		.files = sb->s_inodes_count, .ffree = sb->s_free_inodes_count,
+		.bsize = ext2d_fs->blocksize, .namemax = EXT2_NAME_LEN,
+		.magic = EXT2_SUPER_MAGIC, .flags = ext2d_rw ? 0 : VFS_STATFS_RDONLY,
+	};
+	memcpy(st->type, type, strlen(type));
+}
+
 int ext2d_sync(void)
 {
 	if (!dirty)
@@ -311,20 +331,28 @@ static int mount(void)
 	return 0;
 }
 
-/* Record 0: the root directory, published as VFS_DATA_NAME. */
-static int64_t publish_root(void)
+static int64_t publish(const char *name, aion_handle_t cap)
 {
-	struct ext2d_open *root;
-	int64_t err = ext2d_open_new(EXT2_ROOT_INO, true, VFS_O_READ | VFS_O_DIRECTORY, &root);
 	for (;;) {
-		if (err)
-			return err;
-		err = init_register(SVC_INIT_EP, &ipc, VFS_DATA_NAME, root->cap, VFS_OBJECT_RIGHTS);
+		int64_t err = init_register(SVC_INIT_EP, &ipc, name, cap, VFS_OBJECT_RIGHTS);
 		if (err != -AION_EAGAIN)
 			return err;
 		aion_sleep_ns(20 * MS);
-		err = 0;
 	}
+}
+
+/* Records 0 and 1: the root directory, published as VFS_DATA_NAME, and
+ * the same with VFS_RIGHT_READ only, as VFS_DATA_RO_NAME (what vfsd hands
+ * a caller that may not write, aion/vfs.h). */
+static int64_t publish_root(void)
+{
+	struct ext2d_open *root, *ro;
+	int64_t err = ext2d_open_new(EXT2_ROOT_INO, true, VFS_O_READ | VFS_O_DIRECTORY, &root);
+	if (!err && !(err = ext2d_open_new(EXT2_ROOT_INO, true, VFS_O_READ | VFS_O_DIRECTORY, &ro)))
+		ro->rights = VFS_RIGHT_READ;
+	if (!err)
+		err = publish(VFS_DATA_RO_NAME, ro->cap);
+	return err ? err : publish(VFS_DATA_NAME, root->cap);
 }
 
 static void serve_one(const struct aion_msg *m)
@@ -333,7 +361,9 @@ static void serve_one(const struct aion_msg *m)
 	aion_serve_begin(&r, &ipc, m, AION_TAG_LABEL(m->tag));
 	struct ext2d_open *o = ext2d_open_find(m->badge);
 	r.ctx = (int64_t)(uintptr_t)o;
-	aion_serve_end(&r, o ? aion_serve_dispatch(&ext2d_table, &r) : -AION_EBADF);
+	aion_serve_end(&r, !o ? -AION_EBADF :
+			   vfs_rights_needed(r.label, m->w[1]) & ~o->rights ? -AION_EACCES :
+			   aion_serve_dispatch(&ext2d_table, &r));
 }
 
 int main(void)
@@ -351,7 +381,7 @@ int main(void)
 	}
 	aion_printf("ext2d: serving \"%s\" opens_max=%u", VFS_DATA_NAME, EXT2D_OPENS_MAX);
 	for (;;) {
-		bool idle_work = dirty || ext2d_opens_used() > 1;
+		bool idle_work = dirty || ext2d_opens_used() > VFS_ROOT_RECORDS;
 		err = aion_recv(ep, &m, idle_work ? EXT2D_IDLE_NS : AION_FOREVER);
 		if (err == -AION_ETIMEDOUT) {
 			ext2d_sync();

@@ -29,6 +29,8 @@ struct ext2d_open {
 	uint32_t gen;
 	uint32_t flags;                 /* VFS_O_* */
 	uint32_t holders;               /* VFS_RETAIN's count: the last close ends it */
+	uint32_t rights;                /* VFS_RIGHT_*: over the tree below, kept by
+					 * what is opened through it */
 	bool dir;
 	uint64_t pos;                   /* files: byte offset; directories: entry index */
 	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
@@ -59,6 +61,8 @@ int ext2d_path(const char *path, size_t len, char *out, size_t cap, bool *want_d
 /* Before a change: EROFS when read-only; the first after a sync marks the
  * disk not clean (ext2d.c's top comment). */
 int ext2d_changing(void);
+/* statfs(2) of the mounted file system. */
+void ext2d_statfs(struct vfs_statfs *st);
 /* Everything written back and flushed, the disk marked clean. */
 int ext2d_sync(void);
 

@@ -108,6 +108,7 @@ static int64_t on_open(struct aion_serve_req *r)
 	if ((err = ext2d_open_new(ino, dir, flags & ~(VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC),
 				  &o)))
 		return err;
+	o->rights = ext2d_req_open(r)->rights;
 	aion_serve_give(r, o->cap, VFS_OBJECT_RIGHTS);
 	r->reply.w[1] = st.mode & VFS_S_IFMT;
 	return 0;
@@ -486,7 +487,7 @@ static int64_t on_retain(struct aion_serve_req *r)
 static int64_t on_close(struct aion_serve_req *r)
 {
 	struct ext2d_open *o = ext2d_req_open(r);
-	if (VFS_BADGE_INDEX(r->msg.badge) == 0)
+	if (VFS_BADGE_INDEX(r->msg.badge) < VFS_ROOT_RECORDS)
 		return -AION_EPERM;
 	if (--o->holders)
 		return 0;
@@ -501,6 +502,30 @@ static int64_t on_arm(struct aion_serve_req *r)
 {
 	(void)r;
 	return VFS_POLL_IN | VFS_POLL_OUT;
+}
+
+/* A new record of the same directory with fewer rights (aion/vfs.h). */
+static int64_t on_restrict(struct aion_serve_req *r)
+{
+	struct ext2d_open *o = ext2d_req_open(r), *n;
+	if (!o->dir)
+		return -AION_ENOTDIR;
+	if (r->msg.w[1] & ~(uint64_t)VFS_RIGHTS_ALL)
+		return -AION_EINVAL;
+	int64_t err = ext2d_open_new(o->ino, true, VFS_O_READ | VFS_O_DIRECTORY, &n);
+	if (err)
+		return err;
+	n->rights = o->rights & (uint32_t)r->msg.w[1];
+	aion_serve_give(r, n->cap, VFS_OBJECT_RIGHTS);
+	return 0;
+}
+
+static int64_t on_statfs(struct aion_serve_req *r)
+{
+	struct vfs_statfs st;
+	ext2d_statfs(&st);
+	aion_serve_put(r, &st, sizeof(st));
+	return 0;
 }
 
 static int64_t on_opens(struct aion_serve_req *r)
@@ -536,6 +561,8 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_CLOSE, .fn = on_close, .caps = NONE },
 	{ .label = VFS_ARM, .fn = on_arm, .caps = AION_SERVE_CAPS_ANY },
 	{ .label = VFS_OPENS, .fn = on_opens, .caps = NONE },
+	{ .label = VFS_RESTRICT, .fn = on_restrict, .caps = NONE },
+	{ .label = VFS_STATFS, .fn = on_statfs, .caps = NONE },
 };
 
 const struct aion_serve_table ext2d_table = AION_SERVE_TABLE(ops, -AION_ENOSYS);

@@ -167,6 +167,37 @@ int64_t vfs_on_fchmod(struct aion_serve_req *r)
 	return 0;
 }
 
+/* statfs(2) of the ramfs: its room is what is left of vfsd's quota. */
+int64_t vfs_on_statfs(struct aion_serve_req *r)
+{
+	struct aion_unit_info u;
+	struct vfs_statfs st = { .bsize = 4096, .namemax = VFS_NAME_MAX,
+				 .magic = 0x858458f6u /* Linux's RAMFS_MAGIC */, .type = "ramfs" };
+	if (!aion_unit_info(AION_HANDLE_SELF, &u)) {
+		st.blocks = u.quota_frames;
+		st.bfree = st.bavail = u.quota_frames > u.used_frames ?
+				       u.quota_frames - u.used_frames : 0;
+	}
+	aion_serve_put(r, &st, sizeof(st));
+	return 0;
+}
+
+/* A new record of the same directory with fewer rights (aion/vfs.h). */
+int64_t vfs_on_restrict(struct aion_serve_req *r)
+{
+	struct vfs_open *o = vfs_req_open(r), *n;
+	if (!rnode_is_dir(o->node))
+		return -AION_ENOTDIR;
+	if (r->msg.w[1] & ~(uint64_t)VFS_RIGHTS_ALL)
+		return -AION_EINVAL;
+	int64_t err = vfs_open_new(o->node, VFS_O_READ | VFS_O_DIRECTORY, &n);
+	if (err)
+		return err;
+	n->rights = o->rights & (uint32_t)r->msg.w[1];
+	aion_serve_give(r, n->cap, VFS_OBJECT_RIGHTS);
+	return 0;
+}
+
 int64_t vfs_on_retain(struct aion_serve_req *r)
 {
 	struct vfs_open *o = vfs_req_open(r);
@@ -179,7 +210,7 @@ int64_t vfs_on_retain(struct aion_serve_req *r)
 int64_t vfs_on_close(struct aion_serve_req *r)
 {
 	struct vfs_open *o = vfs_req_open(r);
-	if (vfs_open_index(o) == 0)
+	if (vfs_open_index(o) < VFS_ROOT_RECORDS)
 		return -AION_EPERM;
 	if (r->msg.w[2] && !(r->msg.w[2] >> 63))
 		vfs_lock_drop_owner(&o->node->locks, r->msg.w[2]);

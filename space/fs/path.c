@@ -30,6 +30,10 @@ static int step(struct rnode *base, struct rnode *dir, const char *name, size_t 
 	}
 	if (len > VFS_NAME_MAX)
 		return -AION_ENAMETOOLONG;
+	if (dir->remote_below) {
+		vfs_redirected.remote = dir->remote_below;
+		return -AION_EREDIRECT;
+	}
 	struct rnode *n = ramfs_lookup(dir, name, len);
 	if (!n)
 		return -AION_ENOENT;
@@ -42,14 +46,21 @@ static int step(struct rnode *base, struct rnode *dir, const char *name, size_t 
 }
 
 /* The last name of a walk: a remote mount point redirects there too, so
- * every call on "/data" itself is its server's (its root's). */
+ * every call on "/data" itself is its server's (its root's); so does any
+ * name in a directory whose names are all remote ("/net/2"). */
 static int last_name(struct vfs_where *w, size_t end)
 {
 	struct rnode *n = w->len > VFS_NAME_MAX ? NULL : ramfs_lookup(w->dir, w->name, w->len);
 
 	if (w->len > VFS_NAME_MAX)
 		return -AION_ENAMETOOLONG;
-	if (n && n->remote && !vfs_where_is_dot(w)) {
+	if (vfs_where_is_dot(w))
+		return 0;
+	if (w->dir->remote_below) {
+		vfs_redirected = (struct vfs_redirect){ w->dir->remote_below, end };
+		return -AION_EREDIRECT;
+	}
+	if (n && n->remote) {
 		vfs_redirected = (struct vfs_redirect){ n->remote, end };
 		return -AION_EREDIRECT;
 	}

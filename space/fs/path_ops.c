@@ -67,8 +67,10 @@ int64_t vfs_on_open(struct aion_serve_req *r)
 		return -AION_ENOTDIR;
 	if ((err = vfs_open_new(n, flags & ~(VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC), &o)))
 		return err;
+	o->rights = vfs_req_open(r)->rights;
 	if ((flags & VFS_O_TRUNC) && (flags & VFS_O_WRITE) && n->size)
 		ramfs_truncate(n, 0);
+	vfs_mounts_refresh(n);
 	aion_serve_give(r, o->cap, VFS_OBJECT_RIGHTS);
 	r->reply.w[1] = n->mode & VFS_S_IFMT;
 	return 0;

@@ -39,6 +39,8 @@ struct rnode {
 	struct rnode *mounted;          /* a file system's root mounted here */
 	unsigned remote;                /* > 0: another server's directory is mounted
 					 * here (vfsd's remote mount number): walks stop */
+	unsigned remote_below;          /* > 0: each name below is another server's
+					 * directory (/net/N): walks stop at the name */
 	/* regular files: pages of RAMFS_PAGE bytes, NULL where never written */
 	uint8_t **pages;
 	uint64_t pages_cap;

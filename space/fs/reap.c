@@ -52,8 +52,8 @@ void vfs_open_last(struct vfs_open *o, struct aion_serve_req *r, struct aion_ipc
 static unsigned sweep(bool marked_only, struct aion_ipc_buffer *buf)
 {
 	unsigned n = 0;
-	/* Record 0, the name service's root, is everyone's: never. */
-	for (unsigned i = 1; i < VFS_OPENS_MAX; i++) {
+	/* The roots (records 0 and 1) are everyone's: never. */
+	for (unsigned i = VFS_ROOT_RECORDS; i < VFS_OPENS_MAX; i++) {
 		struct vfs_open *o = vfs_open_at(i);
 		if (!o || (marked_only && !o->recheck))
 			continue;
@@ -88,7 +88,7 @@ uint64_t vfs_reap_tick(struct aion_ipc_buffer *buf)
 		return recheck_at - now;
 	sweep(true, buf);
 	bool marked = false;
-	for (unsigned i = 1; i < VFS_OPENS_MAX && !marked; i++) {
+	for (unsigned i = VFS_ROOT_RECORDS; i < VFS_OPENS_MAX && !marked; i++) {
 		struct vfs_open *o = vfs_open_at(i);
 		marked = o && o->recheck;
 	}

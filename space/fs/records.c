@@ -52,7 +52,8 @@ int64_t vfs_open_new(struct rnode *node, uint32_t flags, struct vfs_open **out)
 		if (cap < 0)
 			return cap;
 		*o = (struct vfs_open){ .node = node, .gen = o->gen, .flags = flags,
-					.holders = 1, .cap = (aion_handle_t)cap };
+					.holders = 1, .rights = VFS_RIGHTS_ALL,
+					.cap = (aion_handle_t)cap };
 		ramfs_open(node);
 		*out = o;
 		return 0;

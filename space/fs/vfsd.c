@@ -66,6 +66,10 @@ static const struct aion_serve_op ops[] = {
 	{ .label = VFS_OPENS, .fn = vfs_on_opens, .caps = PATH },
 	{ .label = VFS_MAP, .fn = vfs_on_map, .caps = PATH },
 	{ .label = VFS_LINK, .fn = vfs_on_link, .caps = PATH },
+	{ .label = VFS_RESTRICT, .fn = vfs_on_restrict, .caps = PATH },
+	{ .label = VFS_STATFS, .fn = vfs_on_statfs, .caps = PATH },
+	{ .label = VFS_UMOUNT, .fn = vfs_on_umount, .caps = PATH },
+	{ .label = VFS_MOUNT, .fn = vfs_on_mount, .caps = PATH },
 };
 static const struct aion_serve_table table = AION_SERVE_TABLE(ops, -AION_ENOSYS);
 
@@ -95,96 +99,23 @@ static int64_t publish(const char *name, aion_handle_t cap)
 }
 
 /*
- * Record 0: the root directory, the capability "vfs" names; and
- * VFS_REAP_NAME, for whoever starts a process server (init's name
- * service answers services, never a POSIX process).
+ * Record 0: the root directory, the capability "vfs" names; record 1: the
+ * same with VFS_RIGHT_READ only (meshd's VFS_RO_NAME, for other nodes'
+ * read-only /net); and VFS_REAP_NAME, for whoever starts a process server
+ * (init's name service answers services, never a POSIX process).
  */
+static struct vfs_open *root, *ro_root;
+
 static int64_t publish_root(void)
 {
-	struct vfs_open *root;
 	int64_t err = vfs_open_new(vfs_root_fs.root, VFS_O_READ | VFS_O_DIRECTORY, &root);
+	if (!err && !(err = vfs_open_new(vfs_root_fs.root, VFS_O_READ | VFS_O_DIRECTORY, &ro_root)))
+		ro_root->rights = VFS_RIGHT_READ;
 	int64_t reap = err ? err : aion_cap_mint(vfs_ep, AION_RIGHT_SEND, VFS_BADGE_REAP);
 	if (reap < 0)
 		return reap;
 	err = publish(VFS_NAME, root->cap);
 	return err ? err : publish(VFS_REAP_NAME, (aion_handle_t)reap);
-}
-
-/*
- * Remote mounts (docs/fs.md "Remote mounts"): a directory of ours that
- * another server's tree covers. A path call whose walk reaches one is
- * answered -AION_EREDIRECT with a copy of that server's root directory
- * capability and w1 = the bytes of the path it consumed; the caller sends
- * the rest there (the POSIX layer does, vfsclient.c). The server's
- * capability is the one it registered in init's name service, looked up
- * at each redirect (the server may start after us, or never: a node
- * without a disk has no "fs.data", and /data is then ENOENT; or be
- * restarted by init with a new root).
- */
-#define REMOTE_SYNC_NS  (30000ull * MS)
-
-static struct remote_mount {
-	const char *point;              /* a name in the root */
-	const char *name;               /* its server's, in init's name service */
-	aion_handle_t cap;              /* 0 until found */
-} remotes[] = {
-	{ "data", VFS_DATA_NAME, 0 },
-};
-
-static void remote_points(void)
-{
-	for (unsigned i = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
-		const char *p = remotes[i].point;
-		struct rnode *n = ramfs_lookup(vfs_root_fs.root, p, strlen(p));
-		int err = n ? (rnode_is_dir(n) ? 0 : -AION_ENOTDIR)
-			    : ramfs_create(&vfs_root_fs, vfs_root_fs.root, p, strlen(p),
-					   VFS_S_IFDIR | 0755, &n);
-		if (err)
-			aion_printf("vfsd: remote mount failed point=/%s err=%s", p,
-				    aion_error_name(err));
-		else
-			n->remote = i + 1;
-	}
-}
-
-static int64_t redirect(struct aion_serve_req *r)
-{
-	struct remote_mount *m = &remotes[vfs_redirected.remote - 1];
-
-	if (AION_TAG_ACCEPTED(r->msg.tag) < 1)
-		return -AION_EXDEV;     /* a caller that cannot take the capability */
-	/* Looked up again at every redirect, not kept: a server init restarted
-	 * registered a new root, and the old one's capability is dead (EDEAD).
-	 * One call to init more per path call that crosses the mount. */
-	int64_t h = init_lookup(SVC_INIT_EP, &buf, m->name, 0);
-	if (h < 0)
-		return h == -AION_ENOENT || h == -AION_ETIMEDOUT ? -AION_ENOENT : h;
-	if (!m->cap)
-		aion_printf("vfsd: remote mount point=/%s server=%s", m->point, m->name);
-	else
-		aion_handle_close(m->cap);
-	m->cap = (aion_handle_t)h;
-	aion_serve_give(r, m->cap, VFS_OBJECT_RIGHTS);
-	r->reply.w[1] = vfs_redirected.at;
-	return -AION_EREDIRECT;
-}
-
-/* sync(2): the call waits for each server's (ext2d writes its file system
- * back and flushes the device), which is why only the root's sync does. */
-int64_t vfs_sync_remotes(void)
-{
-	int64_t first = 0;
-	for (unsigned i = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
-		struct aion_msg m = { .tag = AION_TAG(VFS_SYNC, 0, 0) };
-		if (!remotes[i].cap)
-			continue;
-		int64_t err = aion_call(remotes[i].cap, &m, REMOTE_SYNC_NS);
-		if (!err)
-			err = (int64_t)m.w[0];
-		if (err && !first)
-			first = err;
-	}
-	return first;
 }
 
 /* Finds the record a badge names and serves the call on it. */
@@ -198,9 +129,11 @@ static void serve_one(const struct aion_msg *m)
 	}
 	struct vfs_open *o = vfs_open_find(m->badge);
 	r.ctx = (int64_t)(uintptr_t)o;
-	int64_t status = o ? aion_serve_dispatch(&table, &r) : -AION_EBADF;
+	int64_t status = !o ? -AION_EBADF :
+			 vfs_rights_needed(r.label, m->w[1]) & ~o->rights ? -AION_EACCES :
+			 aion_serve_dispatch(&table, &r);
 	if (status == -AION_EREDIRECT)
-		status = redirect(&r);
+		status = vfs_redirect(&r);
 	aion_serve_end(&r, status);
 }
 
@@ -225,14 +158,15 @@ int64_t aion_main(uint64_t arg)
 	}
 	vfs_ep = (aion_handle_t)ep;
 	unpack(st);
-	remote_points();
+	vfs_remote_points(&buf, st->magic == AION_STARTUP_MAGIC ? st->args : NULL);
 	if ((err = publish_root())) {
 		aion_printf("vfsd: register failed err=%s", aion_error_name(err));
 		return 1;
 	}
 	aion_printf("vfsd: serving \"%s\" opens_max=%u", VFS_NAME, VFS_OPENS_MAX);
 	for (;;) {
-		err = aion_recv(vfs_ep, &m, sooner(vfs_pipe_tick(&buf), vfs_reap_tick(&buf)));
+		err = aion_recv(vfs_ep, &m, sooner(sooner(vfs_pipe_tick(&buf), vfs_reap_tick(&buf)),
+						   vfs_mesh_tick(root->cap, ro_root->cap)));
 		if (err == -AION_ETIMEDOUT)
 			continue;
 		/* A full handle table: a call bringing a capability (VFS_ARM) waits

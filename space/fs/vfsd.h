@@ -19,6 +19,8 @@ struct vfs_open {
 	uint32_t flags;                 /* VFS_O_* */
 	uint32_t holders;               /* VFS_RETAIN's count: the last close ends it */
 	uint32_t recheck;               /* reap.c: looks left after a close that kept it */
+	uint32_t rights;                /* VFS_RIGHT_*: over the tree below, kept by
+					 * what is opened through it */
 	uint64_t pos;                   /* files: byte offset; directories: entry index */
 	aion_handle_t cap;              /* the minted endpoint copy, revoked at close */
 };
@@ -27,11 +29,18 @@ extern struct ramfs vfs_root_fs;
 extern aion_handle_t vfs_ep;
 extern struct vfs_mount vfs_mounts[VFS_MOUNTS_MAX];
 
-/* vfsd.c: VFS_SYNC on every remote mount's server found so far (the
- * first error, else 0). */
+/* remote.c: remote mounts (/data, /net/N) */
+void vfs_remote_points(struct aion_ipc_buffer *buf, const char *args);
+/* An EREDIRECT's reply: the server's directory for the caller's rights. */
+int64_t vfs_redirect(struct aion_serve_req *r);
+/* Registers the roots with meshd when it is there: the wait until the
+ * next try, AION_FOREVER once done. */
+uint64_t vfs_mesh_tick(aion_handle_t root, aion_handle_t ro_root);
+/* VFS_SYNC on every remote mount's server found so far (the first error,
+ * else 0). */
 int64_t vfs_sync_remotes(void);
 
-/* records.c */
+/* records.c. Records 0 and 1 are the roots (vfsd.c, VFS_ROOT_RECORDS). */
 /* The record the badge names, or NULL (closed, reused, foreign). */
 struct vfs_open *vfs_open_find(uint64_t badge);
 /* Record i when it is open, else NULL. */
@@ -70,6 +79,12 @@ int64_t vfs_on_setfl(struct aion_serve_req *r);
 int64_t vfs_on_close(struct aion_serve_req *r);
 int64_t vfs_on_retain(struct aion_serve_req *r);
 int64_t vfs_on_fchmod(struct aion_serve_req *r);
+int64_t vfs_on_restrict(struct aion_serve_req *r);
+int64_t vfs_on_statfs(struct aion_serve_req *r);
+/* remote.c: VFS_UMOUNT, VFS_MOUNT; /proc/mounts rewritten when n is it */
+int64_t vfs_on_umount(struct aion_serve_req *r);
+int64_t vfs_on_mount(struct aion_serve_req *r);
+void vfs_mounts_refresh(struct rnode *n);
 /* pipe_ops.c: pipes and readiness */
 int64_t vfs_on_pipe(struct aion_serve_req *r);
 int64_t vfs_on_arm(struct aion_serve_req *r);

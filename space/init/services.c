@@ -195,6 +195,11 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 		aion_text_add(args, size, " mode=selftest count=20");
 	if (spec->needs & SVC_NEED_POWER)
 		power_args(args, size);
+	/* vfsd: where the disk's file system goes, aion.data=NAME (docs/fs.md). */
+	char point[VFS_POINT_MAX];
+	if ((spec->needs & SVC_NEED_INITRAMFS) &&
+	    cmdline_get(bootinfo->cmdline, "aion.data", point, sizeof(point)))
+		aion_text_add(args, size, " data=%s", point);
 	int64_t err = 0;
 	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1))
 		err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, args, size);

@@ -6,8 +6,9 @@
  * the process as a shared region (mem.c), at its first use; it goes when
  * the thread ends, and a forked child drops its copy of the parent's
  * (the two would share its pages). A server that does not know the calls
- * (vfsd's ramfs, a terminal) answers ENOSYS: the file is marked and the
- * caller goes on through the payload.
+ * (vfsd's ramfs, a terminal) answers ENOSYS, and a file on another node
+ * (/net: meshd carries no memory object, AION_ETYPE) ENODEV: the file is
+ * marked and the caller goes on through the payload.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,7 +40,8 @@ static long bulk_buffer(void)
 }
 
 /* One call of n bytes (<= VFS_BULK_MAX) at off (or VFS_AT_POS): bytes moved
- * or -errno; -ENOSYS when the server has no bulk calls. */
+ * or -errno; -ENOSYS when the server has no bulk calls or the object
+ * cannot reach it. */
 static long bulk_call(struct posix_file *f, uint32_t label, uint64_t n, uint64_t off)
 {
 	struct posix_vfs_call c = {
@@ -48,8 +50,10 @@ static long bulk_call(struct posix_file *f, uint32_t label, uint64_t n, uint64_t
 		.cap_in_rights = AION_RIGHT_READ | (label == VFS_READ_BULK ? AION_RIGHT_WRITE : 0),
 	};
 	long r = __aion_vfs_call(f->cap, &c);
-	if (r == -ENOSYS)
+	if (r == -ENOSYS || r == -ENODEV) {
 		f->bulk = POSIX_BULK_NO;
+		r = -ENOSYS;
+	}
 	return r;
 }
 

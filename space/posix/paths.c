@@ -11,7 +11,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "aion/vfs.h"
@@ -53,6 +56,29 @@ static long join(char *base, const char *path)
 		len += n;
 		base[len] = '\0';
 	}
+	return 0;
+}
+
+/*
+ * Drops rights over the file tree (aion/vfs.h VFS_RESTRICT: rights to
+ * keep, VFS_RIGHT_*) for this process and every child it makes from now
+ * on: the root becomes a record with fewer rights, which every server a
+ * path reaches keeps (on other nodes too). Files and directories already
+ * open keep theirs. The old root's handle is closed, not its record: a
+ * child may hold a copy (the servers end records no unit holds).
+ */
+long __aion_fs_restrict(unsigned rights)
+{
+	if (!__aion_posix_fs)
+		return -EACCES;
+	struct posix_vfs_call c = { .label = VFS_RESTRICT, .w1 = rights, .accept_cap = 1 };
+	long r = __aion_vfs_call(__aion_posix_fs, &c);
+	if (r < 0)
+		return r;
+	if (!c.caps_out[0])
+		return -EIO;
+	aion_handle_close(__aion_posix_fs);
+	__aion_posix_fs = c.caps_out[0];
 	return 0;
 }
 
@@ -271,6 +297,59 @@ static long truncate_path(const char *path, long len)
 	return r;
 }
 
+#define ST_VALID        0x0020          /* Linux's: f_flags is filled in */
+
+/* statfs(2) from a record's VFS_STATFS (aion/vfs.h). */
+long __aion_fstatfs_cap(aion_handle_t cap, struct statfs *st)
+{
+	struct vfs_statfs v;
+	struct posix_vfs_call c = { .label = VFS_STATFS, .out = &v, .out_max = sizeof(v) };
+	long r = __aion_vfs_call(cap, &c);
+	if (r < 0)
+		return r;
+	if (c.out_len < sizeof(v))
+		return -EIO;
+	*st = (struct statfs){
+		.f_type = v.magic, .f_bsize = v.bsize, .f_frsize = v.bsize,
+		.f_blocks = v.blocks, .f_bfree = v.bfree, .f_bavail = v.bavail,
+		.f_files = v.files, .f_ffree = v.ffree, .f_namelen = v.namemax,
+		.f_flags = ST_VALID | (v.flags & VFS_STATFS_RDONLY ? ST_RDONLY : 0),
+	};
+	return 0;
+}
+
+static long statfs_path(const char *path, struct statfs *st)
+{
+	long fd = __aion_open_at(AT_FDCWD, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	long r = __aion_fstatfs_cap(__aion_fd_get(fd)->cap, st);
+	__aion_fd_close(fd);
+	return r;
+}
+
+static long sys_fstatfs(long fd, struct statfs *st)
+{
+	struct posix_file *f = __aion_fd_get(fd);
+	if (!f)
+		return -EBADF;
+	/* The console has no capability; netd's labels are not the VFS's. */
+	return f->cap && f->kind != POSIX_SOCKET ? __aion_fstatfs_cap(f->cap, st) : -ENOSYS;
+}
+
+/*
+ * mount(2) and umount2(2) of the mount points vfsd knows (/data): detach
+ * and attach again (docs/fs.md "Mount table"); the source and type are
+ * the server's, so they are not checked. A remount, a bind or a move is
+ * not there (EINVAL).
+ */
+static long sys_mount(const char *target, unsigned long flags)
+{
+	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE))
+		return -EINVAL;
+	return simple_at(AT_FDCWD, target, VFS_MOUNT, 0);
+}
+
 /* path from dir, absolute, in out (VFS_PATH_MAX + 1 bytes). */
 static long absolute(const char *dir, const char *path, char *out)
 {
@@ -370,6 +449,11 @@ long __aion_paths_syscall(long n, long a, long b, long c, long d, long e, int *h
 	case SYS_link: return link_at(AT_FDCWD, pa, AT_FDCWD, pb, 0);
 	case SYS_linkat: return link_at(a, pb, c, (const char *)d, e);
 	case SYS_truncate: return truncate_path(pa, b);
+	case SYS_statfs: return statfs_path(pa, (struct statfs *)b);
+	case SYS_fstatfs: return sys_fstatfs(a, (struct statfs *)b);
+	case SYS_mount: return sys_mount(pb, (unsigned long)d);
+	case SYS_umount2: return b & ~(long)UMOUNT_NOFOLLOW ? -EINVAL :
+				 simple_at(AT_FDCWD, pa, VFS_UMOUNT, 0);
 	case SYS_chdir: return chdir_to(pa);
 	case SYS_fchdir: return sys_fchdir(a);
 	case SYS_getcwd: return sys_getcwd((char *)a, (size_t)b);

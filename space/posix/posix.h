@@ -167,6 +167,9 @@ struct posix_vfs_call {
 	unsigned accept_cap;
 };
 long __aion_vfs_call(aion_handle_t cap, struct posix_vfs_call *c) POSIX_HIDDEN;
+/* paths.c: keeps only `rights` (VFS_RIGHT_*) over the file tree, for this
+ * process and its children to come: 0 or -errno. */
+long __aion_fs_restrict(unsigned rights) POSIX_HIDDEN;
 long __aion_errno(int64_t aion_err) POSIX_HIDDEN;
 /* The calling thread's notification for poll (a handle, or -errno). */
 long __aion_poll_note(void) POSIX_HIDDEN;

@@ -123,6 +123,9 @@ long __aion_errno(int64_t e)
 	case AION_EINTR: return -EINTR;
 	case AION_EROFS: return -EROFS;
 	case AION_EREDIRECT: return -EXDEV;     /* past REDIRECT_HOPS */
+	/* An object that does not do it: a memory object cannot cross nodes
+	 * (meshd refuses to carry one, bulk.c), a pipe cannot be mapped. */
+	case AION_ETYPE: return -ENODEV;
 	default: return -EIO;          /* the server died (EDEAD), or worse */
 	}
 }

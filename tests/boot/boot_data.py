@@ -7,7 +7,8 @@ Through busybox's shell on the console: the host's file is read; files and
 directories are made, written (one of ~590 KB through a pipe), renamed,
 linked, truncated and removed; an unknown name is ENOENT, a directory
 that is not empty stays; `sync FILE` (fsync) is answered; md5sum gives the
-guest's manifest; the shell's `kill ext2d` makes init start a new ext2d,
+guest's manifest; /proc/mounts, `df`, `umount /data` (refused while a file
+is open) and `mount` again; the shell's `kill ext2d` makes init start a new ext2d,
 and /data must lead to it. Then the VM is stopped and the host's tools judge the
 disk: `e2fsck -fn` finds it clean, debugfs dumps the same bytes (the
 manifest's hashes), and the removed names are gone.
@@ -15,7 +16,8 @@ With `fsck` (data-fsck, docs/storage.md "Recovery at mount"): the host
 breaks the file system before the boot as no kill would (file b's extent
 made to claim file a's blocks, the superblock marked not clean); ext2d's
 e2fsck -p must stop (exit 4), e2fsck -y repair it (a's blocks cloned for
-b), /data be mounted read-write with a's bytes intact, and the orderly
+b), the file system be mounted read-write, at /disk (aion.data=disk), with
+a's bytes intact, and the orderly
 shutdown leave a file system the host's e2fsck -fn finds clean.
 With `bench` (data-bench-smoke): /bin/diskbench, bench/disk's guest
 program, with small sizes on /data: every MiB reads back with its index,
@@ -89,6 +91,35 @@ def guest_work(node):
     return sums
 
 
+def mount_table(node):
+    """/proc/mounts, df (statfs through vfsd to ext2d), umount and mount of
+    /data from busybox (docs/fs.md "Mount table")."""
+    mounts = sh(node, "cat /proc/mounts")
+    check("aion-root / ramfs rw 0 0" in mounts and "aion-data /data ext4 rw 0 0" in mounts,
+          f"/proc/mounts: {mounts}")
+    out = sh(node, "df /data")
+    m = re.fullmatch(r"aion-data\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+/data", out[-1].strip())
+    check(m, f"df /data: {out}")
+    size_k = (ac.DISK_MIB << 10) - datafs.data_offset() // 1024
+    total, used, avail = (int(g) for g in m.groups())
+    check(total == size_k and 0 < used < total and avail <= total - used,
+          f"df /data: {total} {used} {avail}; the region is {size_k} KiB")
+    out = sh(node, "df")
+    check(any(ln.split()[-1:] == ["/"] for ln in out) and any(ln.split()[-1:] == ["/data"]
+                                                              for ln in out), f"df: {out}")
+    out = sh(node, "exec 3</data/hello.txt; umount /data 2>&1; echo st=$?; exec 3<&-")
+    check(out[-1] == "st=1" and any("busy" in ln for ln in out),
+          f"umount with a file open: {out}")
+    sh(node, "umount /data")
+    check(sh(node, "ls -a1 /data") == [".", ".."], "/data after umount is not empty")
+    check(not any("/data" in ln for ln in sh(node, "cat /proc/mounts")),
+          "/proc/mounts still lists /data")
+    sh(node, "mount -t ext4 aion-data /data")
+    check(sh(node, "cat /data/hello.txt") == [HOST_TEXT.strip()], "/data after mount")
+    print(f"mount table: df /data {total} KiB, {used} used; umount busy, then "
+          f"umount, empty, mount, back")
+
+
 def restarted_server(node):
     """init restarts a killed ext2d; vfsd's /data must lead to the new one
     (it looks the server up at each redirect: the old root is dead)."""
@@ -141,6 +172,7 @@ def test(iso):
                   "the built-in shell's `sh` failed")
             node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)    # busybox's first prompt
             sums = guest_work(node)
+            mount_table(node)
             restarted_server(node)
             check("kernel: fault " not in node.text, "the kernel faulted")
             node.stop()
@@ -163,7 +195,8 @@ def test_fsck(iso):
     with tempfile.TemporaryDirectory() as pre:
         Path(pre, "a").write_bytes(a)
         Path(pre, "b").write_bytes(b"b" * len(a))
-        with bootlib.booted(iso, cmdline_extra="aion.node=1", disk_data=pre,
+        # The file system at /disk instead of /data (aion.data=disk).
+        with bootlib.booted(iso, cmdline_extra="aion.node=1 aion.data=disk", disk_data=pre,
                             before_start=break_fs) as node:
             node.wait_for(r"ext2d: check ended option=-p exit=4 ", STEP_TIMEOUT_S)
             node.wait_for(r"ext2d: check ended option=-y exit=1 ", STEP_TIMEOUT_S)
@@ -178,7 +211,9 @@ def test_fsck(iso):
             check(ac.shell_exec(node, "sh", timeout=STEP_TIMEOUT_S, out=print) == 0,
                   "the built-in shell's `sh` failed")
             node.wait_for(r"serial: \$ ?\r?$", STEP_TIMEOUT_S)
-            out = sh(node, "md5sum /data/a /data/b && echo new > /data/c")
+            check("aion-data /disk ext4 rw 0 0" in sh(node, "cat /proc/mounts"),
+                  "/proc/mounts does not list /disk")
+            out = sh(node, "md5sum /disk/a /disk/b && echo new > /disk/c")
             check(out and out[0].split()[0] == hashlib.md5(a).hexdigest(),
                   f"a changed in the repair: {out}")
             print(f"shutdown: {node.shutdown():.1f} s")

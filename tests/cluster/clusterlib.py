@@ -45,7 +45,8 @@ KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\
 @contextlib.contextmanager
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             key=None, node_keys=None, node_fw_cfg=None, wait_mesh=False,
-            mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None, hub=False):
+            mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None, hub=False,
+            node_data=None):
     """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
     plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
@@ -61,6 +62,8 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     each node on its own switch and wirefilter, so the test can call
     partition(groups), heal() and loss(node, percent) on it.
     hub: the one switch forwards every frame to every port (ac.Switch).
+    node_data {i: folder}: node i's data file system starts with the
+    folder's files (mke2fs -d, as `up --data`).
     run_dir: the run folder to use (made if missing) and keep afterwards,
     with the nodes' logs (bench/nemesis); none: a temporary one, removed."""
     run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
@@ -85,7 +88,8 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
         if net is not None:
             net.nodes = nodes
         for n in nodes:
-            n.create_disk(first=True)   # each its own, as `up` gives them; gone with the folder
+            # each its own, as `up` gives them; gone with the folder
+            n.create_disk(first=True, data=(node_data or {}).get(int(n.name[4:])))
             n.start(die_with_parent=True)
         if wait_mesh:
             ac.wait_all(nodes, ac.READY_RE, READY_TIMEOUT_S)

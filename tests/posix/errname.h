@@ -23,7 +23,7 @@ static const char *en(int e)
 		{ ECHILD, "ECHILD" }, { ENOEXEC, "ENOEXEC" }, { EINTR, "EINTR" }, { ESPIPE, "ESPIPE" },
 		{ ESRCH, "ESRCH" }, { EDEADLK, "EDEADLK" }, { ERANGE, "ERANGE" }, { EPERM, "EPERM" },
 		{ EBUSY, "EBUSY" }, { ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" }, { ENODEV, "ENODEV" },
-		{ EMLINK, "EMLINK" },
+		{ EMLINK, "EMLINK" }, { EIO, "EIO" }, { EROFS, "EROFS" },
 	};
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].e == e)

@@ -343,6 +343,35 @@ static void test_remote(void **state)
 	assert_int_equal(vfs_walk_parent(fs.root, "/data", 5, &w), -AION_EREDIRECT);
 }
 
+/* A directory whose every name is another server's (/net/N, docs/fs.md
+ * "/net"): the directory itself is ours, each name below redirects, on
+ * the way or as the last name, with the bytes through that name. */
+static void test_remote_below(void **state)
+{
+	unsigned remote;
+	size_t at;
+	struct rnode *n;
+	(void)state;
+	assert_int_equal(mk("/net", VFS_S_IFDIR | 0755), 0);
+	get("/net")->remote_below = 4;
+	assert_int_equal(walk("/net/2/data/x", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(remote, 4);
+	assert_int_equal(at, 6);                        /* "/net/2" */
+	assert_int_equal(walk("/net/17", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 7);
+	assert_int_equal(walk("/net//3/", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 7);                        /* "/net//3": the slash is the rest's */
+	assert_int_equal(walk("/net", &remote, &at), 0);        /* the directory is ours */
+	assert_int_equal(remote, 0);
+	assert_int_equal(walk("/net/.", &remote, &at), 0);
+	assert_int_equal(walk("/net/..", &remote, &at), 0);
+	assert_int_equal(walk("/net/../net/5/a", &remote, &at), -AION_EREDIRECT);
+	assert_int_equal(at, 13);
+	/* A name made there anyway is not reached: every walk redirects. */
+	assert_int_equal(ramfs_create(&fs, get("/net"), "x", 1, VFS_S_IFREG | 0644, &n), 0);
+	assert_int_equal(walk("/net/x", &remote, &at), -AION_EREDIRECT);
+}
+
 static void test_lock_range(void **state)
 {
 	(void)state;
@@ -472,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
