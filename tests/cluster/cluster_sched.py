@@ -10,7 +10,8 @@
  - refusals say why: an unknown program (AION_ENOENT), the same job twice
    (AION_EEXIST), bad arguments (AION_EINVAL);
  - `top` shows every node's load, free memory and units, marks the leader
-   and the node it runs on; `services` says when no name is registered;
+   and the node it runs on; before the job `services` lists only the names
+   every node's vfsd registers (its roots, docs/fs.md "/net");
  - killing the leader's VM: the survivors detect it and one of them leads
    in the next term (its first candidacy won: a candidate that lost a vote
    to a voter not yet aware of the death stands again only after a leader
@@ -26,6 +27,7 @@ from clusterlib import NO_JOB, ac, check, cluster, main, settle, shell
 # A generous limit (docs/testing.md): a few ms is usual; the term, not the
 # time, shows that the first round won.
 ELECT_AFTER_DETECT_S = 3.0
+SERVICES_S = 30.0       # vfsd registers its roots within ~10 s of its meshd
 TERM_RE = r"meshd: scheduler leading term=(\d+)"
 
 
@@ -48,9 +50,15 @@ def test(iso):
         leader, _ = settle(nodes, lambda t: True)
         print(f"leader: node {leader}")
         other = next(n for n in nodes if ac.node_number(n.name) != leader)
-        # No job yet, so no name anywhere: said in one line, not silence.
-        status, lines = shell(other, "services")
-        check(status == 0 and lines == ["services: none registered"], f"services: {lines}")
+        # No job yet: only each vfsd's roots (registered once its meshd is up).
+        vfs_names = {f"name={n} node={i}" for n in ("vfs", "vfs.ro") for i in (1, 2, 3)}
+        deadline = time.monotonic() + SERVICES_S
+        while True:
+            status, lines = shell(other, "services")
+            if status != 0 or set(lines) >= vfs_names or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        check(status == 0 and sorted(lines) == sorted(vfs_names), f"services: {lines}")
 
         status, lines = shell(other, "spawn echod --replicas 2 --spread")
         check(status == 0 and any("spawned job=echod" in ln for ln in lines),
