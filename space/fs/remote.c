@@ -10,7 +10,7 @@
  *   or never: a node without a disk has no "fs.data", and /data is then
  *   ENOENT; or be restarted by init with a new root).
  * - /net/N: node N's vfsd root, found through meshd under "vfs@N" (each
- *   vfsd registers its roots with its own meshd, mesh_tick below). The
+ *   vfsd registers its roots with its own meshd, vfs_mesh_tick below). The
  *   proxy meshd gives is kept: a named proxy finds its name again when
  *   node N comes back, and fails (EHOSTDOWN) while it is away.
  *
