@@ -160,6 +160,7 @@ void kmain(uint32_t mbi_phys)
 
 	idle_thread.kstack_top = (uint64_t)(uintptr_t)arch_boot_stack_top;
 	sched_init(&idle_thread);
+	arch_smp_start();
 	if ((err = init_start(&boot_info, boot_node, &acpi_power)))
 		boot_fail("init", err);
 	klog("ready");

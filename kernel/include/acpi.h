@@ -1,6 +1,6 @@
 /*
- * The little of ACPI the kernel needs: the MADT's I/O APIC and its ISA
- * interrupt overrides, and for init the FADT's power management blocks and
+ * The little of ACPI the kernel needs: the MADT's processors (local APIC
+ * IDs), its I/O APIC and ISA interrupt overrides, and for init the FADT's power management blocks and
  * the DSDT's soft-off sleep type, all found from the RSDP that GRUB copied
  * into the boot information. Pure and bounded: every table length is
  * checked against what the map callback can show.
@@ -12,6 +12,7 @@
 #include "aion/bootinfo.h"
 
 #define ACPI_MAX_OVERRIDES 16
+#define ACPI_MAX_CPUS   16      /* processors listed beyond this are ignored */
 
 struct acpi_irq_override {
 	uint8_t isa_irq;
@@ -24,6 +25,8 @@ struct acpi_madt {
 	uint32_t ioapic_gsi_base;
 	unsigned noverride;
 	struct acpi_irq_override override[ACPI_MAX_OVERRIDES];
+	unsigned ncpu;                  /* enabled processors, in table order */
+	uint8_t lapic_id[ACPI_MAX_CPUS];
 };
 
 /* Returns a readable view of [phys, phys+len), or NULL. */

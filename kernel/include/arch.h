@@ -44,6 +44,13 @@ struct thread;
 struct sched;
 struct unit;
 
+/* CPUs the kernel runs on at most (docs/smp.md); more are left halted. */
+#define CPU_MAX 8
+
+/* Starts every other CPU the firmware lists, each into its idle loop;
+ * returns how many CPUs are online. */
+unsigned arch_smp_start(void);
+
 /* This CPU's scheduler (in its per-CPU data). */
 struct sched *arch_cpu_sched(void);
 

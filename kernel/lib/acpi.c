@@ -106,7 +106,11 @@ static void parse_entries(const uint8_t *madt, uint32_t len, struct acpi_madt *o
 		uint8_t type = madt[off], elen = madt[off + 1];
 		if (elen < 2 || off + elen > len)
 			break;
-		if (type == 1 && elen >= 12 && !out->ioapic_phys) {
+		/* Processor Local APIC: flags bit 0 = enabled (bit 1, online
+		 * capable, is hot-plug, which Aion does not do). */
+		if (type == 0 && elen >= 8 && (madt[off + 4] & 1) && out->ncpu < ACPI_MAX_CPUS) {
+			out->lapic_id[out->ncpu++] = madt[off + 3];
+		} else if (type == 1 && elen >= 12 && !out->ioapic_phys) {
 			out->ioapic_phys = rd32(madt + off + 4);
 			out->ioapic_gsi_base = rd32(madt + off + 8);
 		} else if (type == 2 && elen >= 10 && out->noverride < ACPI_MAX_OVERRIDES) {

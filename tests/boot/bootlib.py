@@ -45,7 +45,7 @@ def line_at(text, match):
 
 @contextmanager
 def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_faults=None,
-           disk_flush=True, disk_data=None, before_start=None, disk_mib=None):
+           disk_flush=True, disk_data=None, before_start=None, disk_mib=None, cpus=1):
     """Boot a node in a fresh run folder, wait for `kernel: ready`, yield it.
 
     fw_cfg: {name: text} files for the guest (ac.fwcfg_args()); None: a
@@ -57,7 +57,7 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     disk_data: a folder, and the data region gets an ext4 file system with
     its files in it (as `up` makes), else it stays raw; before_start(disk
     file) runs after the disk is made, before the VM starts; disk_mib:
-    its size (ac.DISK_MIB when None).
+    its size (ac.DISK_MIB when None); cpus: the node's CPUs.
     The VM is stopped and the folder, disk and all, removed when the
     block ends.
     """
@@ -66,7 +66,8 @@ def booted(iso, mem_mib=128, cmdline_extra=None, fw_cfg=None, disk=True, disk_fa
     run = tempfile.mkdtemp(prefix="aion-boot-", dir="/tmp")
     faults = Path(run) / "blkdebug.cfg" if disk_faults else None
     node = ac.Node("node1", run, iso=iso, mem_mib=mem_mib, cmdline_extra=cmdline_extra,
-                   fw_cfg=fw_cfg, disk=disk, disk_faults=faults, disk_flush=disk_flush)
+                   fw_cfg=fw_cfg, disk=disk, disk_faults=faults, disk_flush=disk_flush,
+                   cpus=cpus)
     try:
         if faults:
             faults.write_text(disk_faults)

@@ -83,6 +83,9 @@ static void test_qemu_layout(void **state)
 	}
 	for (unsigned i = 5; i < ACPI_MAX_OVERRIDES; i++)
 		assert_int_equal(out.override[i].gsi, 0);   /* out was cleared */
+	assert_int_equal(out.ncpu, 2);
+	assert_int_equal(out.lapic_id[0], 0);
+	assert_int_equal(out.lapic_id[1], 1);
 	/* RSDT, FACP and MADT, header then whole table each; never the HPET. */
 	assert_int_equal(mem.ncall, 6);
 	/* A longer RSDP (v2, 36 bytes) is fine: only the v1 part is used. */
@@ -166,6 +169,28 @@ static void test_no_madt_or_ioapic(void **state)
 	add_dummy(FACP_PHYS, "FACP", 116);
 	add_dummy(HPET_PHYS, "HPET", 56);
 	assert_int_equal(parse(RSDT_PHYS, 20, RSDP, &out), -AION_ENOENT);
+}
+
+/* Processors: enabled ones only, a short entry skipped, at most ACPI_MAX_CPUS. */
+static void test_processors(void **state)
+{
+	(void)state;
+	struct blob t;
+	struct acpi_madt out;
+	madt_start(&t);
+	ioapic(&t, 0, 0xfec00000, 0);
+	for (unsigned cpu = 0; cpu < ACPI_MAX_CPUS + 4; cpu++) {
+		uint32_t flags = cpu == 1 ? 0 : cpu == 2 ? 2 : 1;   /* 1 off, 2 hot-plug */
+		put(&t, 0, 1); put(&t, 8, 1); put(&t, cpu, 1); put(&t, 2 * cpu, 1);
+		put(&t, flags, 4);
+	}
+	put(&t, 0, 1); put(&t, 6, 1); put(&t, 0, 4);          /* too short: no flags */
+	seal(&t);
+	assert_int_equal(run(&t, &out), 0);
+	assert_int_equal(out.ncpu, ACPI_MAX_CPUS);
+	assert_int_equal(out.lapic_id[0], 0);
+	assert_int_equal(out.lapic_id[1], 6);                /* ids 2 and 4 left out */
+	assert_int_equal(out.lapic_id[ACPI_MAX_CPUS - 1], 2 * (ACPI_MAX_CPUS + 1));
 }
 
 /* A bad entry ends the walk; what came before it stands. */
@@ -604,6 +629,7 @@ int main(void)
 		T(test_rsdt_errors),
 		T(test_no_madt_or_ioapic),
 		T(test_bad_entries),
+		T(test_processors),
 		T(test_two_ioapics_many_overrides),
 		T(test_skipped_tables),
 		T(test_many_rsdt_entries),

@@ -1,4 +1,4 @@
-/* Boot CPU bring-up and the few CPU-state hooks generic code needs. */
+/* CPU bring-up and the few CPU-state hooks generic code needs. */
 #include "arch.h"
 #include "arch/cpu.h"
 #include "arch/fpu.h"
@@ -33,13 +33,19 @@ static void syscall_init(void)
 	wrmsr(MSR_FMASK, SYSCALL_FMASK);
 }
 
+void cpu_local_init(unsigned cpu)
+{
+	gdt_init(cpu);
+	idt_load();
+	syscall_init();
+	fpu_init();
+}
+
 void arch_cpu_init(void)
 {
 	arch_clock_start();
-	gdt_init();
 	idt_init();
-	syscall_init();
-	fpu_init();
+	cpu_local_init(0);
 }
 
 uint64_t arch_phys_end(void)

@@ -1,5 +1,5 @@
 /*
- * GDT, TSS and per-CPU data of a CPU.
+ * GDT, TSS and per-CPU data of each CPU (docs/smp.md: never shared).
  *
  * Selector order is fixed by SYSCALL/SYSRET: STAR[63:48] = 0x10 makes
  * SYSRET load SS = 0x18|3 and CS = 0x20|3, so user data precedes user code.
@@ -31,10 +31,11 @@ struct tss {
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "syscall.S");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall.S");
 
-static uint64_t gdt[7];
-static struct tss tss0;
-static struct percpu cpu0;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* A GDT per CPU: loading a TSS marks its descriptor busy. */
+static uint64_t gdts[CPU_MAX][7];
+static struct tss tsss[CPU_MAX];
+static struct percpu cpus[CPU_MAX];
+static uint8_t ist_stacks[CPU_MAX][3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static uint64_t seg_desc(uint32_t access, uint32_t flags)
 {
@@ -43,7 +44,7 @@ static uint64_t seg_desc(uint32_t access, uint32_t flags)
 	       (0xfull << 48);
 }
 
-static void gdt_set_tss(struct tss *t)
+static void gdt_set_tss(uint64_t *gdt, struct tss *t)
 {
 	uint64_t base = (uint64_t)(uintptr_t)t;
 	uint64_t limit = sizeof(*t) - 1;
@@ -62,12 +63,12 @@ static void gdt_set_tss(struct tss *t)
  * far-call through a call gate it wrote into ring 0 (hostile-ldt). With a
  * null LDT every such selector is refused with #GP.
  */
-static void gdt_load(void)
+static void gdt_load(const uint64_t *gdt)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	} __attribute__((packed)) ptr = { sizeof(gdts[0]) - 1, (uint64_t)(uintptr_t)gdt };
 
 	__asm__ volatile(
 		"lgdt %0\n\t"
@@ -86,9 +87,13 @@ static void gdt_load(void)
 		: "rax", "memory");
 }
 
-/* Called once on the boot CPU, before the IDT: faults need the IST stacks. */
-void gdt_init(void)
+/* Called once on each CPU (cpu < CPU_MAX), before the IDT: faults need the IST stacks. */
+void gdt_init(unsigned cpu)
 {
+	uint64_t *gdt = gdts[cpu];
+	struct tss *tss = &tsss[cpu];
+	struct percpu *p = &cpus[cpu];
+
 	gdt[0] = 0;
 	gdt[GDT_KCODE / 8] = seg_desc(0x9a, 0xa);       /* present, ring 0, code, L */
 	gdt[GDT_KDATA / 8] = seg_desc(0x92, 0xc);
@@ -96,17 +101,17 @@ void gdt_init(void)
 	gdt[GDT_UCODE / 8] = seg_desc(0xfa, 0xa);
 
 	for (int i = 0; i < 3; i++)
-		tss0.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss0.iomap_base = __builtin_offsetof(struct tss, iomap);
-	for (unsigned i = 0; i < sizeof(tss0.iomap); i++)
-		tss0.iomap[i] = 0xff;   /* every port denied */
-	gdt_set_tss(&tss0);
-	gdt_load();
+		tss->ist[i] = (uint64_t)(uintptr_t)&ist_stacks[cpu][i][IST_STACK_SIZE];
+	tss->iomap_base = __builtin_offsetof(struct tss, iomap);
+	for (unsigned i = 0; i < sizeof(tss->iomap); i++)
+		tss->iomap[i] = 0xff;   /* every port denied */
+	gdt_set_tss(gdt, tss);
+	gdt_load(gdt);
 
-	cpu0.self = &cpu0;
-	cpu0.cpu_id = 0;
-	cpu0.tss = &tss0;
-	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu0);
+	p->self = p;
+	p->cpu_id = cpu;
+	p->tss = tss;
+	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)p);
 	wrmsr(MSR_KERNEL_GS, 0);
 }
 
@@ -129,9 +134,11 @@ static void io_set(uint16_t base, uint16_t count, bool allow)
 	}
 }
 
-/* The ranges open in the bitmap now (a copy: units may go away). */
-static struct { uint16_t base, count; } io_open[UNIT_IO_RANGES];
-static unsigned io_nopen;
+/* The ranges open in each CPU's bitmap now (a copy: units may go away). */
+static struct io_open {
+	struct { uint16_t base, count; } range[UNIT_IO_RANGES];
+	unsigned n;
+} io_open[CPU_MAX];
 
 /*
  * Opens exactly u's ports (none for NULL). Bounded: UNIT_IO_RANGES ranges
@@ -139,14 +146,16 @@ static unsigned io_nopen;
  */
 void arch_io_load(const struct unit *u)
 {
-	for (unsigned i = 0; i < io_nopen; i++)
-		io_set(io_open[i].base, io_open[i].count, false);
-	io_nopen = 0;
+	struct io_open *o = &io_open[this_cpu()->cpu_id];
+
+	for (unsigned i = 0; i < o->n; i++)
+		io_set(o->range[i].base, o->range[i].count, false);
+	o->n = 0;
 	for (unsigned i = 0; u && i < u->nio; i++) {
 		io_set(u->io[i].base, u->io[i].count, true);
-		io_open[io_nopen].base = u->io[i].base;
-		io_open[io_nopen].count = u->io[i].count;
-		io_nopen++;
+		o->range[o->n].base = u->io[i].base;
+		o->range[o->n].count = u->io[i].count;
+		o->n++;
 	}
 }
 

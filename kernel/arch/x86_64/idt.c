@@ -41,7 +41,10 @@ void idt_init(void)
 	idt[2].ist = IST_NMI;
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[18].ist = IST_MACHINE_CHECK;
+}
 
+void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;

@@ -9,6 +9,7 @@
 #include "aion/error.h"
 #include "arch.h"
 #include "arch/paging.h"
+#include "arch/smp.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "layout.h"
@@ -37,6 +38,11 @@ static void wr(uint32_t reg, uint32_t v)
 {
 	ioapic[IOREGSEL / 4] = reg;
 	ioapic[IOWIN / 4] = v;
+}
+
+const struct acpi_madt *arch_madt(void)
+{
+	return madt.ioapic_phys ? &madt : NULL;
 }
 
 static const void *acpi_map(uint64_t phys, uint64_t len, void *ctx)

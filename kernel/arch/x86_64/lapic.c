@@ -33,20 +33,43 @@ static void lapic_write(unsigned reg, uint32_t v)
 	lapic[reg / 4] = v;
 }
 
+/* Every CPU's APIC answers at the same address: the mapping is made once. */
 int lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	void *regs;
 
 	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	int err = arch_map_mmio(base & ~0xfffull, 4096, &regs);
-	if (err)
-		return err;
-	lapic = regs;
+	if (!lapic) {
+		int err = arch_map_mmio(base & ~0xfffull, 4096, &regs);
+		if (err)
+			return err;
+		lapic = regs;
+	}
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	return 0;
+}
+
+/*
+ * Sends an interprocessor interrupt (ICR low word: vector and delivery
+ * mode) to the CPU whose APIC ID is apic_id, and waits until its APIC
+ * has taken it (delivery status idle), at most ICR_SPINS reads.
+ */
+#define LAPIC_ICR_LOW   0x300
+#define LAPIC_ICR_HIGH  0x310
+#define ICR_PENDING     (1u << 12)
+#define ICR_SPINS       1000000u
+
+int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+	lapic_write(LAPIC_ICR_LOW, icr_low);
+	for (unsigned i = 0; i < ICR_SPINS; i++)
+		if (!(lapic_read(LAPIC_ICR_LOW) & ICR_PENDING))
+			return 0;
+	return -AION_ETIMEDOUT;
 }
 
 void lapic_eoi(void)

@@ -130,11 +130,16 @@ int arch_paging_init(const struct mb2_mem_range *ranges, unsigned n)
 	if (err)
 		return err;
 
+	paging_load_kernel();
+	return 0;
+}
+
+void paging_load_kernel(void)
+{
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PGE));
-	write_cr3((uint64_t)pa);
-	return 0;
+	write_cr3(virt_to_phys(kernel_pml4));
 }
 
 int arch_map_mmio(uint64_t phys, uint64_t size, void **out)

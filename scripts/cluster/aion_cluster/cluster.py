@@ -21,7 +21,7 @@ READY_TIMEOUT_S = 90
 
 def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
                   iso=ISO, extra_words=(), key=None, node_keys=None, first=1,
-                  configured=None, disk=True):
+                  configured=None, disk=True, cpus=1):
     """The Node objects of nodes first..first+count-1 of a cluster on
     `switch` (a Switch or its path; a Cluster: each node on its own node
     switch): node N boots with aion.node=N, aion.nodes=configured (default
@@ -29,7 +29,7 @@ def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
     on its command line; node1 alone gets the loopback port forward when
     forward is set. key / node_keys ({N: HEX}): cluster keys through fw_cfg
     (node_fwcfg()). disk: each has its disk (the caller makes them:
-    Node.create_disk())."""
+    Node.create_disk()). cpus: CPUs of each node."""
     last = first + count - 1
     if count < 1 or first < 1 or last > MAX_NODES:
         raise NodeError(f"a cluster has nodes 1 to {MAX_NODES}, not {first}..{last}")
@@ -39,7 +39,7 @@ def cluster_nodes(run, count, switch, forward=True, mem_mib=128, kvm=False,
                                 *cmdline_words(extra_words)],
                  switch=switch.node_switch(i) if isinstance(switch, Cluster) else switch,
                  forward=forward and i == 1,
-                 fw_cfg=node_fwcfg(i, key, node_keys), disk=disk)
+                 fw_cfg=node_fwcfg(i, key, node_keys), disk=disk, cpus=cpus)
             for i in range(first, last + 1)]
 
 
@@ -163,7 +163,8 @@ def add_nodes(run, count, die_with_parent=False):
     net = Cluster(run, numbers + list(range(first, first + count)))
     nodes = cluster_nodes(run, count, net, forward=False, mem_mib=config["mem_mib"],
                           kvm=config["kvm"], iso=image(run), key=config.get("key"),
-                          first=first, configured=config["configured"])
+                          first=first, configured=config["configured"],
+                          cpus=config.get("cpus", 1))
     old = node_disks(nodes)
     if old:
         # remove_nodes() below would delete them: refuse before anything.

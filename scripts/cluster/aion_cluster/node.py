@@ -78,8 +78,9 @@ class Node(Tracked):
     def __init__(self, name, run, iso=ISO, mem_mib=128, kvm=False,
                  cmdline_extra=None, switch=None, forward=False, fw_cfg=None,
                  forward_port=None, disk=False, disk_faults=None, disk_flush=True,
-                 bootstrap=False):
+                 bootstrap=False, cpus=1):
         self.name = name
+        self.cpus = cpus
         self.number = node_number(name)
         self.dir = Path(run) / name
         self.iso = Path(iso)
@@ -124,7 +125,8 @@ class Node(Tracked):
                 "forward": self.forward, "forward_port": self.forward_port,
                 "fw_cfg": self.fw_cfg, "disk": self.disk,
                 "disk_faults": None if self.disk_faults is None else str(self.disk_faults),
-                "disk_flush": self.disk_flush, "bootstrap": self.bootstrap}
+                "disk_flush": self.disk_flush, "bootstrap": self.bootstrap,
+                "cpus": self.cpus}
 
     @classmethod
     def load(cls, run, name):
@@ -138,7 +140,7 @@ class Node(Tracked):
                        forward=c["forward"], fw_cfg=c["fw_cfg"],
                        forward_port=c["forward_port"], disk=c.get("disk", False),
                        disk_faults=c.get("disk_faults"), disk_flush=c.get("disk_flush", True),
-                       bootstrap=c.get("bootstrap", False))
+                       bootstrap=c.get("bootstrap", False), cpus=c.get("cpus", 1))
         except FileNotFoundError:
             raise NodeError(f"{name}: no {node.config_file.name} in {node.dir}: it was "
                             f"never started by this tool (an older `up`?); "
@@ -170,7 +172,7 @@ class Node(Tracked):
                          words, self.switch_sock, self.mac,
                          self._forward_port, self.fw_cfg,
                          self.disk_file if self.disk else None, self.disk_faults,
-                         self.disk_flush)
+                         self.disk_flush, self.cpus)
 
     def check_disk(self):
         """NodeError when the node has a disk and its file is gone."""

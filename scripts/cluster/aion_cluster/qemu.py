@@ -230,7 +230,7 @@ def qemu_binary():
 
 def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
               switch_sock=None, mac=None, forward_port=None, fw_cfg=None, disk=None,
-              disk_faults=None, disk_flush=True):
+              disk_faults=None, disk_flush=True, cpus=1):
     """The QEMU command line of one node whose files live in node_dir.
 
     -nodefaults: no default NIC, VGA, floppy or parallel port; the node has
@@ -241,6 +241,8 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
     slow reader makes QEMU retry it; a file never refuses a byte, so
     serial.log holds exactly what the guest wrote.
     NICs only as asked for (net_args()); fw_cfg files as fwcfg_args(fw_cfg).
+    cpus: the node's CPUs (QEMU's TCG runs each on a host thread of its
+    own; an idle one halts: docs/smp.md).
     disk, disk_faults, disk_flush: the node's disk (disk_args()), after the NICs: QEMU's pc
     machine routes PCI slots to IRQ lines 10 and 11 in turn, so a disk
     before them would put node1's two NICs on one line (the guest gives a
@@ -253,7 +255,7 @@ def qemu_argv(iso, node_dir, mem_mib=128, kvm=False, cmdline_extra=None,
         "-display", "none",
         "-no-reboot",
         "-m", str(mem_mib),
-        "-smp", "1",
+        "-smp", str(cpus),
         "-accel", choose_accel(kvm),
         "-cdrom", str(iso),
         "-boot", "d",

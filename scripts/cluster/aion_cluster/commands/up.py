@@ -48,6 +48,9 @@ def parse_args():
     p.add_argument("--kvm", action="store_true", help="use KVM if /dev/kvm is usable (default: TCG)")
     p.add_argument("-m", dest="mem_mib", type=int, default=128, metavar="MIB",
                    help="memory per node in MiB (default 128)")
+    p.add_argument("--cpus", type=int, default=1, choices=range(1, 9), metavar="N",
+                   help="CPUs per node, 1 to 8 (default 1, so that a 2-core host runs "
+                        "many nodes; an idle CPU halts)")
     p.add_argument("--forward", action=argparse.BooleanOptionalAction, default=True,
                    help=f"forward a free 127.0.0.1 port to node1's TCP port "
                         f"{ac.FORWARD_GUEST_PORT} (default: on)")
@@ -196,11 +199,11 @@ def main():
     except (ac.NodeError, ValueError) as e:
         sys.exit(f"up: {e}")
     lifecycle.save_config(run, configured=args.count, mem_mib=args.mem_mib, kvm=args.kvm,
-                          key=key)
+                          key=key, cpus=args.cpus)
     net = ac.Cluster(run, range(1, args.count + 1))
     nodes = net.nodes = ac.cluster_nodes(run, args.count, net, forward=args.forward,
                                          mem_mib=args.mem_mib, kvm=args.kvm, key=key,
-                                         node_keys=args.node_keys,
+                                         node_keys=args.node_keys, cpus=args.cpus,
                                          iso=lifecycle.image(run))
     ac.exit_on_signals()
     made = []

@@ -14,8 +14,11 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
-void gdt_init(void);
-void idt_init(void);
+void gdt_init(unsigned cpu);
+void idt_init(void);                    /* builds the one IDT, once */
+void idt_load(void);                    /* on every CPU */
+/* A CPU's own tables and registers: GDT, TSS, IDT, SYSCALL, FPU (cpu.c). */
+void cpu_local_init(unsigned cpu);
 /* RSP0: where the CPU starts the kernel stack on a trap or SYSCALL from ring 3. */
 void tss_set_kernel_stack(uint64_t top);
 #endif

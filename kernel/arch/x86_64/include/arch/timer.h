@@ -13,7 +13,10 @@ bool pit_ch2_expired(void);
 uint16_t pit_ch2_read(void);
 void pic_disable(void);
 
-int lapic_init(void);
+int lapic_init(void);                   /* this CPU's APIC: enable, timer masked */
+int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+#define ICR_INIT        0x00004500u     /* INIT, level assert */
+#define ICR_STARTUP     0x00004600u     /* SIPI | vector (the start page) */
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 /* One-shot countdown (divide-by-16 clock); irq=false keeps it masked. */
