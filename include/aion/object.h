@@ -110,7 +110,7 @@ struct aion_thread_info {
 	uint64_t cpu_ns;                /* time spent running */
 	uint64_t switches;              /* times switched in */
 	int32_t exit_code;              /* THREAD_EXIT's code, once DEAD by it */
-	uint32_t reserved;
+	uint32_t cpu;                   /* the CPU it runs on (THREAD_SET_CPU) */
 };
 
 struct aion_system_info {
@@ -119,12 +119,14 @@ struct aion_system_info {
 	uint64_t kernel_objects;        /* live units, threads, handle tables */
 	uint64_t uptime_ns;
 	uint64_t time_slice_ns;
-	uint64_t idle_ns;               /* time the CPU spent idle since boot */
+	uint64_t idle_ns;               /* time the CPUs spent idle since boot, summed */
 	uint64_t syscall_restarts;      /* long calls cut at a preemption point */
 	/* The wall clock at uptime 0, ns since 1970 UTC: the host's clock (whole
 	 * seconds) when it started the VM, `aion.clock=` on the command line; 0
 	 * when not given. Wall time = realtime_boot_ns + CLOCK_NS. */
 	uint64_t realtime_boot_ns;
+	uint32_t cpus;                  /* CPUs online (docs/smp.md) */
+	uint32_t reserved;
 };
 
 /* What CAP_INFO reports of a handle. */

@@ -372,7 +372,14 @@
 	X(THREAD_SELF,         thread_self,         54, ARGS0(),                             \
 		USE(),                                                                       \
 		DOC("–", "a new handle to the calling thread (every right)",                 \
-		    "`ENOSPC` no handle slot"))
+		    "`ENOSPC` no handle slot"))                                              \
+	/* Moves a thread to a CPU: its queues, and it runs only there    */             \
+	/* (docs/smp.md); THREAD_INFO tells where it is.                     */             \
+	X(THREAD_SET_CPU,      thread_set_cpu,      55, ARGS2(aion_handle_t, thread,         \
+		unsigned, cpu),                                                              \
+		USE(HANDLE(THREAD, CONTROL), VAL(1)),                                        \
+		DOC("`thread`, `cpu`", "0",                                                  \
+		    "handle (thread, `CONTROL`); `EINVAL` cpu not online; `EDEAD`"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

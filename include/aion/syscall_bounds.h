@@ -94,6 +94,9 @@
 	X(THREAD_INTERRUPT,    "O(1) (a blocked target leaves one queue)")             \
 	X(UPCALL_SET,          "O(1)")                                                  \
 	X(UPCALL_RETURN,       "copy 160 bytes")                                        \
-	X(THREAD_SELF,         "O(1)")
+	X(THREAD_SELF,         "O(1)")                                                  \
+	/* A move of a queued or sleeping thread: O(log threads) for its     */   \
+	/* sleep entry.                                                      */   \
+	X(THREAD_SET_CPU,      "O(log threads)")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

@@ -1,13 +1,17 @@
 /*
- * Scheduler decisions. Every function runs with interrupts off on the CPU
- * that owns the queues; switches happen only at the end of a trap or
- * system call (sched_preempt_point) or when the current thread blocks.
+ * Scheduler decisions. Every function runs with interrupts off and the
+ * big kernel lock held (docs/smp.md), so it may touch another CPU's
+ * queues; switches happen only at the end of a trap or system call
+ * (sched_preempt_point) or when the current thread blocks. A thread is
+ * on the queues of its CPU, t->cpu, and only that CPU runs it.
  */
 #include <stddef.h>
 #include "aion/error.h"
 #include "aion/object.h"
 #include "arch.h"
 #include "endpoint.h"
+#include "klock.h"
+#include "log.h"
 #include "sched.h"
 #include "thread.h"
 
@@ -27,6 +31,18 @@ static struct thread *sleep_thread(struct sleepq_entry *e)
 	return container_of(e, struct thread, sleep);
 }
 
+static struct sched *sched_of(const struct thread *t)
+{
+	return arch_cpu_sched_of(t->cpu);
+}
+
+/* s (another CPU's, maybe) gained a thread or a sleeper: have it look. */
+static void poke(struct sched *s, unsigned cpu)
+{
+	s->need_resched = true;
+	arch_cpu_kick(cpu);
+}
+
 uint64_t sched_idle_ns(void)
 {
 	struct sched *s = arch_cpu_sched();
@@ -34,6 +50,21 @@ uint64_t sched_idle_ns(void)
 
 	if (s->current == s->idle)
 		ns += arch_clock_ns() - s->idle->ran_since;
+	return ns;
+}
+
+uint64_t sched_idle_ns_all(void)
+{
+	uint64_t now = arch_clock_ns(), ns = 0;
+
+	for (unsigned c = 0; c < CPU_MAX; c++) {
+		if (!arch_cpu_online(c))
+			continue;
+		struct sched *s = arch_cpu_sched_of(c);
+		ns += s->idle->cpu_ns;
+		if (s->current == s->idle && now > s->idle->ran_since)
+			ns += now - s->idle->ran_since;
+	}
 	return ns;
 }
 
@@ -47,6 +78,7 @@ void sched_init(struct thread *idle)
 	sleepq_entry_init(&idle->sleep);
 	idle->state = AION_THREAD_RUNNING;
 	idle->ran_since = arch_clock_ns();
+	idle->cpu = arch_cpu_id();
 	s->idle = idle;
 	s->current = idle;
 }
@@ -116,6 +148,16 @@ void sched_after_switch(struct thread *prev)
 {
 	struct sched *s = arch_cpu_sched();
 
+	if (s->evicting) {
+		/* Off the dead thread's stack: its evicter may free it now, and
+		 * this idle thread goes on where it was switched out, as the
+		 * holder of the lock it then held. */
+		s->evicting = false;
+		arch_cpu_evict_done();
+		kernel_lock();
+		rearm(s);
+		return;
+	}
 	if (prev != s->idle && prev->state == AION_THREAD_DEAD)
 		thread_reap(prev);
 	rearm(s);
@@ -123,17 +165,17 @@ void sched_after_switch(struct thread *prev)
 
 void sched_ready(struct thread *t)
 {
-	struct sched *s = arch_cpu_sched();
+	struct sched *s = sched_of(t);
 
 	t->state = AION_THREAD_READY;
 	runq_push_back(&s->rq, &t->rq, t->prio);
 	if (s->current == s->idle || t->prio > s->current->prio)
-		s->need_resched = true;
+		poke(s, t->cpu);
 }
 
 void sched_unqueue(struct thread *t)
 {
-	struct sched *s = arch_cpu_sched();
+	struct sched *s = sched_of(t);
 
 	if (runq_queued(&t->rq))
 		runq_remove(&s->rq, &t->rq);
@@ -142,24 +184,48 @@ void sched_unqueue(struct thread *t)
 
 void sched_set_prio(struct thread *t, unsigned prio)
 {
-	struct sched *s = arch_cpu_sched();
+	struct sched *s = sched_of(t);
 
 	if (runq_queued(&t->rq)) {
 		runq_remove(&s->rq, &t->rq);
 		runq_push_back(&s->rq, &t->rq, prio);
 	}
 	t->prio = prio;
-	/* A raised waiter or a lowered runner may change who should run. */
-	s->need_resched = true;
+	/* A raised waiter or a lowered runner may change who should run:
+	 * also across CPUs (priority inheritance, docs/smp.md). */
+	poke(s, t->cpu);
+}
+
+/* The current thread goes on its CPU's queue (another's if it was moved). */
+static void requeue_current(struct thread *cur, bool front)
+{
+	struct sched *q = sched_of(cur);
+
+	cur->state = AION_THREAD_READY;
+	if (front)
+		runq_push_front(&q->rq, &cur->rq, cur->prio);
+	else
+		runq_push_back(&q->rq, &cur->rq, cur->prio);
+	if (cur->cpu != arch_cpu_id())
+		poke(q, cur->cpu);
+}
+
+/* The current thread sleeps until deadline on its CPU's sleepers. */
+static int sleep_current(struct thread *cur, uint64_t deadline_ns)
+{
+	struct sched *q = sched_of(cur);
+	int err = sleepq_insert(&q->sleepers, &cur->sleep, deadline_ns);
+
+	if (!err && cur->cpu != arch_cpu_id())
+		poke(q, cur->cpu);      /* its timer must know */
+	return err;
 }
 
 void sched_yield(void)
 {
 	struct sched *s = arch_cpu_sched();
-	struct thread *cur = s->current;
 
-	cur->state = AION_THREAD_READY;
-	runq_push_back(&s->rq, &cur->rq, cur->prio);
+	requeue_current(s->current, false);
 	pick_and_switch(s);
 }
 
@@ -170,7 +236,7 @@ int sched_sleep_until(uint64_t deadline_ns)
 
 	if (deadline_ns <= arch_clock_ns())
 		return 0;
-	int err = sleepq_insert(&s->sleepers, &cur->sleep, deadline_ns);
+	int err = sleep_current(cur, deadline_ns);
 	if (err)
 		return err;
 	cur->wake_result = 0;           /* -AION_EINTR if interrupted (upcall.c) */
@@ -191,7 +257,7 @@ int64_t sched_block_current(uint64_t deadline_ns)
 
 	cur->wake_result = 0;
 	/* Capacity is the thread count, so a blocked thread always fits. */
-	if (deadline_ns && sleepq_insert(&s->sleepers, &cur->sleep, deadline_ns))
+	if (deadline_ns && sleep_current(cur, deadline_ns))
 		return -AION_ENOSPC;
 	cur->state = AION_THREAD_BLOCKED;
 	pick_and_switch(s);
@@ -203,7 +269,7 @@ void sched_wake(struct thread *t, int64_t result)
 	if (t->state != AION_THREAD_BLOCKED)
 		return;
 	t->wake_result = result;
-	sleepq_remove(&arch_cpu_sched()->sleepers, &t->sleep);
+	sleepq_remove(&sched_of(t)->sleepers, &t->sleep);
 	sched_ready(t);
 }
 
@@ -236,6 +302,11 @@ void sched_preempt_point(void)
 	if (!s->need_resched || !cur)
 		return;
 	s->need_resched = false;
+	if (cur != s->idle && cur->cpu != arch_cpu_id()) {
+		requeue_current(cur, true);     /* moved to another CPU */
+		pick_and_switch(s);
+		return;
+	}
 	int top = runq_highest(&s->rq);
 	if (cur == s->idle) {
 		if (top >= 0)
@@ -249,13 +320,11 @@ void sched_preempt_point(void)
 	if (top > (int)cur->prio && !slice_over) {
 		/* Preempted mid-slice: keep its place at the head of its priority. */
 		cur->slice_left = cur->slice_end - now;
-		cur->state = AION_THREAD_READY;
-		runq_push_front(&s->rq, &cur->rq, cur->prio);
+		requeue_current(cur, true);
 		pick_and_switch(s);
 	} else if (top > (int)cur->prio || (top == (int)cur->prio && slice_over)) {
 		/* Slice used up: behind its equals. */
-		cur->state = AION_THREAD_READY;
-		runq_push_back(&s->rq, &cur->rq, cur->prio);
+		requeue_current(cur, false);
 		pick_and_switch(s);
 	} else {
 		if (slice_over)
@@ -264,13 +333,79 @@ void sched_preempt_point(void)
 	}
 }
 
+/*
+ * The lock is dropped only to halt: a kick that comes between the unlock
+ * and the halt waits in the APIC and ends the halt at once.
+ */
 void sched_idle_loop(void)
 {
 	struct sched *s = arch_cpu_sched();
 
 	for (;;) {
+		kernel_lock();
 		s->need_resched = true;
 		sched_preempt_point();
+		kernel_unlock();
 		arch_idle();
 	}
+}
+
+void sched_set_cpu(struct thread *t, unsigned cpu)
+{
+	struct sched *from = sched_of(t);
+
+	if (t->cpu == cpu)
+		return;
+	bool queued = runq_queued(&t->rq);
+	bool asleep = t->sleep.index >= 0;
+	uint64_t deadline = t->sleep.deadline;
+	if (queued)
+		runq_remove(&from->rq, &t->rq);
+	if (asleep)
+		sleepq_remove(&from->sleepers, &t->sleep);
+	unsigned old = t->cpu;
+	t->cpu = cpu;
+	struct sched *to = sched_of(t);
+	if (queued)
+		runq_push_back(&to->rq, &t->rq, t->prio);
+	/* Capacity is the thread count: a sleeper always fits. */
+	if (asleep && sleepq_insert(&to->sleepers, &t->sleep, deadline))
+		klog("sched lost sleeper thread=%u", t->id);
+	if (queued || asleep)
+		poke(to, cpu);
+	if (from->current == t)
+		poke(from, old);        /* it puts t away at its preemption point */
+}
+
+void sched_evict(struct thread *t)
+{
+	unsigned me = arch_cpu_id();
+
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (c != me && arch_cpu_online(c) && arch_cpu_sched_of(c)->current == t)
+			arch_cpu_evict(c);
+}
+
+/*
+ * Runs on the evicted CPU without the big lock, which its evicter holds:
+ * it touches only this CPU's own state, and the dead thread's saved
+ * stack pointer, which the evicter keeps until arch_cpu_evict_done.
+ */
+void sched_evicted(void)
+{
+	struct sched *s = arch_cpu_sched();
+	struct thread *prev = s->current, *idle = s->idle;
+
+	if (prev == idle) {             /* nothing to leave */
+		arch_cpu_evict_done();
+		return;
+	}
+	s->current = idle;
+	s->evicting = true;
+	idle->state = AION_THREAD_RUNNING;
+	idle->ran_since = arch_clock_ns();
+	arch_vm_activate(NULL);
+	arch_io_load(NULL);
+	arch_switch(&prev->saved_rsp, idle->saved_rsp, prev);
+	__builtin_unreachable();
 }

@@ -11,6 +11,7 @@
 #include "aion/object.h"
 #include "aion/syscall.h"
 #include "arch.h"
+#include "klock.h"
 #include "kobj.h"
 #include "log.h"
 #include "memobj.h"
@@ -70,7 +71,8 @@ int64_t sys_system_info(const struct sys_args *a)
 		.kernel_objects = kobj_live(),
 		.uptime_ns = arch_clock_ns(),
 		.time_slice_ns = SCHED_SLICE_NS,
-		.idle_ns = sched_idle_ns(),
+		.idle_ns = sched_idle_ns_all(),
+		.cpus = arch_cpus_count(),
 		.syscall_restarts = syscall_restarts,
 		.realtime_boot_ns = realtime_boot_ns,
 	};
@@ -95,6 +97,7 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
+	kernel_lock();                  /* dropped on the way out (trap_return) */
 	struct thread *t = sched_current();
 	int64_t r;
 

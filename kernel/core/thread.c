@@ -41,6 +41,9 @@ static void kstack_free(struct unit *u, uint32_t slot)
 		if (pa)
 			unit_frame_free(u, pa);
 	}
+	/* Other CPUs may still hold the stack's global translations: a
+	 * stack later made in this slot must not reach the old frames. */
+	arch_tlb_shootdown_kernel();
 	free_slots[nfree_slots++] = (uint16_t)slot;
 	u->stacks_used--;
 }
@@ -100,6 +103,7 @@ int thread_create(struct unit *u, uint64_t entry, uint64_t stack_top,
 	kobj_get(&u->obj);
 	t->state = AION_THREAD_CREATED;
 	t->prio = t->base_prio = prio;
+	t->cpu = arch_cpu_id();         /* its creator's, until THREAD_SET_CPU */
 	runq_link_init(&t->rq);
 	sleepq_entry_init(&t->sleep);
 	t->kstack_top = slot_top(t->id);
@@ -145,6 +149,7 @@ void thread_kill(struct thread *t)
 	unit_reap_dropped(t);           /* its orphans go to another */
 	if (t->state == AION_THREAD_DEAD)
 		return;
+	sched_evict(t);                 /* off any other CPU before it goes */
 	sched_unqueue(t);
 	ipc_thread_gone(t);
 	futex_thread_gone(t);
@@ -283,10 +288,25 @@ int64_t sys_thread_info(const struct sys_args *a)
 		.cpu_ns = t->cpu_ns,
 		.switches = t->switches,
 		.exit_code = t->exit_code,
+		.cpu = t->cpu,
 	};
 	if (t == sched_current())
 		info.cpu_ns += arch_clock_ns() - t->ran_since;
 	return copy_to_user(a->a1, &info, sizeof(info));
+}
+
+int64_t sys_thread_set_cpu(const struct sys_args *a)
+{
+	struct thread *t;
+	int err = lookup(a->a0, AION_OBJ_THREAD, AION_RIGHT_CONTROL, &t);
+	if (err)
+		return err;
+	if (a->a1 >= CPU_MAX || !arch_cpu_online((unsigned)a->a1))
+		return -AION_EINVAL;
+	if (t->state == AION_THREAD_DEAD)
+		return -AION_EDEAD;
+	sched_set_cpu(t, (unsigned)a->a1);
+	return 0;
 }
 
 /*

@@ -54,6 +54,34 @@ unsigned arch_smp_start(void);
 /* This CPU's scheduler (in its per-CPU data). */
 struct sched *arch_cpu_sched(void);
 
+/*
+ * Many CPUs (smp.c, docs/smp.md). CPUs are numbered 0 (the boot CPU) to
+ * CPU_MAX - 1; arch_cpu_online tells which are running.
+ */
+unsigned arch_cpu_id(void);
+bool arch_cpu_online(unsigned cpu);
+unsigned arch_cpus_count(void);         /* CPUs online */
+struct sched *arch_cpu_sched_of(unsigned cpu);
+/* Interrupts CPU cpu so that it passes its preemption point soon. */
+void arch_cpu_kick(unsigned cpu);
+/*
+ * Makes CPU cpu leave its current thread (dead) for its idle thread, and
+ * waits until it is off that thread's stack (it calls sched_evicted).
+ * The caller holds the big kernel lock.
+ */
+void arch_cpu_evict(unsigned cpu);
+/* Called by an evicted CPU once off the thread's stack (sched.c). */
+void arch_cpu_evict_done(void);
+/* Serves what other CPUs asked of this one (TLB flushes, eviction);
+ * called while spinning for the big lock and from the IPI. */
+void arch_cpu_serve(void);
+/* One pause of a spin loop, serving requests meanwhile. */
+void arch_spin_wait(void);
+/* Every other CPU running a thread of u flushes its TLB, before return. */
+void arch_tlb_shootdown(const struct unit *u);
+/* Every other CPU flushes its TLB, global (kernel) entries too. */
+void arch_tlb_shootdown_kernel(void);
+
 /* The boot stack, which the boot CPU's idle thread keeps. */
 extern char arch_boot_stack_top[];
 
@@ -146,7 +174,8 @@ int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_pow
 
 /*
  * Preemption points of long system calls: true when the local APIC holds
- * an interrupt the kernel (running with interrupts off) has not taken.
+ * an interrupt the kernel (running with interrupts off) has not taken,
+ * or another CPU waits for the big kernel lock (docs/smp.md).
  */
 bool arch_irq_pending(void);
 

@@ -24,11 +24,13 @@ struct sched {
 	struct thread *current;
 	struct thread *idle;
 	bool need_resched;
+	bool evicting;                  /* switched to idle by sched_evicted */
 };
 
 void sched_init(struct thread *idle);
 struct thread *sched_current(void);
 uint64_t sched_idle_ns(void);           /* time this CPU spent idle since boot */
+uint64_t sched_idle_ns_all(void);       /* every CPU's, summed */
 
 void sched_ready(struct thread *t);     /* t becomes runnable */
 void sched_unqueue(struct thread *t);   /* t leaves the run queue or sleepers */
@@ -47,6 +49,20 @@ void sched_set_prio(struct thread *t, unsigned prio);  /* effective priority */
 void sched_timer(void);                 /* the one-shot timer expired */
 void sched_preempt_point(void);         /* end of every trap and syscall */
 void sched_after_switch(struct thread *prev);
+
+/*
+ * Many CPUs (docs/smp.md). A thread's queues are those of its CPU
+ * (t->cpu); a thread moved while it runs elsewhere is put away by that
+ * CPU at its next preemption point.
+ */
+/* Moves t to CPU cpu (online). */
+void sched_set_cpu(struct thread *t, unsigned cpu);
+/* If t runs on another CPU, makes that CPU leave it; t must be dead. */
+void sched_evict(struct thread *t);
+/* This CPU leaves its dead current thread for idle, without the big
+ * lock: the eviction another CPU asked for (arch_cpu_evict). Returns
+ * only if idle was current. */
+void sched_evicted(void);
 __attribute__((noreturn)) void sched_idle_loop(void);
 
 #endif /* KERNEL_SCHED_H */

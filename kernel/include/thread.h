@@ -36,6 +36,7 @@ struct thread {
 	uint32_t state;                 /* enum aion_thread_state */
 	uint32_t prio;                  /* effective: base or inherited */
 	uint32_t base_prio;
+	uint32_t cpu;                   /* whose queues it is on (docs/smp.md) */
 	int32_t exit_code;
 	struct runq_link rq;
 	struct sleepq_entry sleep;

@@ -17,13 +17,19 @@ void log_set_node(unsigned node)
 	log_node = node;
 }
 
+/* Lines of several CPUs never interleave; the innermost lock (docs/smp.md). */
+static uint32_t console_lock;
+
 static void emit(const char *buf, int len)
 {
 	if (len < 0)
 		return;
 	if (len >= LOG_LINE_MAX)
 		len = LOG_LINE_MAX - 1;
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		;                       /* a line's time at most */
 	arch_console_write(buf, (unsigned long)len);
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 }
 
 static void log_line(const char *unit, const char *fmt, va_list ap)

@@ -68,6 +68,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_UPCALL_BAD_STACK] = "upcall-bad-stack",
 		[ROLE_UPCALL_FAULT_OFF] = "upcall-fault-off",
 		[ROLE_UPCALL_FAULT_MASKED] = "upcall-fault-masked",
+		[ROLE_MEM_SPIN] = "mem-spin",
 		[ROLE_UPCALL_FAULT_STACK] = "upcall-fault-stack",
 	};
 	/*
@@ -173,6 +174,9 @@ static const struct {
 	{ "deferred", test_deferred },
 	{ "timeout", test_timeout },
 	{ "pi", test_pi },
+	{ "pismp", test_pismp },
+	{ "smp", test_smp },
+	{ "smptlb", test_smptlb },
 	{ "dead", test_dead },
 	{ "notify", test_notify },
 	{ "ioport", test_ioport },

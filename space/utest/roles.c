@@ -211,6 +211,8 @@ int64_t role_main(enum role role)
 	case ROLE_UPCALL_FAULT_MASKED:
 	case ROLE_UPCALL_FAULT_STACK:
 		return upcall_fault_role(role);
+	case ROLE_MEM_SPIN:
+		return mem_spin_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

@@ -65,6 +65,7 @@ enum role {
 	ROLE_UPCALL_FAULT_OFF,  /* faults with an entry but no AION_UPCALL_FAULTS (upcall_tests.c) */
 	ROLE_UPCALL_FAULT_MASKED,       /* its fault entry faults before it unmasks */
 	ROLE_UPCALL_FAULT_STACK,        /* faults with an unmapped stack */
+	ROLE_MEM_SPIN,          /* maps CHILD_CAP, signals CHILD_CAP2, reads it without pause (smp_tests.c) */
 	ROLE_COUNT
 };
 
@@ -133,6 +134,10 @@ void test_move(void);
 void test_deferred(void);
 void test_timeout(void);
 void test_pi(void);
+void test_pismp(void);                  /* pi across CPUs (ipc_tests.c) */
+void test_smp(void);                    /* smp_tests.c */
+void test_smptlb(void);
+int64_t mem_spin_role(void);
 void test_dead(void);
 void test_notify(void);
 void test_ioport(void);

@@ -216,6 +216,36 @@ def check_pi(v, line, node, verdict):
     ratio_check("pi", loops, signal_loops, PI_MIN_RATIO)
 
 
+def check_pismp(v, line, node, verdict):
+    """pi with the hog, server and worker on CPU 1 and the caller on CPU 0:
+    the raised priority preempts the hog on the other CPU (by IPI), so the
+    call waits a few hog loops at most; the signal waits the hog out."""
+    loops, signal_loops = num(v, "hog_loops", line), num(v, "signal_hog_loops", line)
+    print(f"pismp: a call to a priority-10 server on CPU 1 behind a priority-50 hog there "
+          f"waited {loops} hog loops ({v.get('took_ns')} ns); a signal to a priority-10 "
+          f"worker there waited {signal_loops} ({v.get('signal_took_ns')} ns)")
+    expect(v, line, cpu="1", call="AION_OK", signal="AION_OK", signal_after_hog="1")
+    ratio_check("pismp", loops, signal_loops, PI_MIN_RATIO)
+
+
+def check_smp(v, line, node, verdict):
+    """space/utest/smp_tests.c: threads on CPU 1 ran beside this one, took its
+    calls and signals; THREAD_SET_CPU refused what it must."""
+    print(f"smp: a lower-priority spinner on CPU 1 made {v.get('parallel_loops')} loops while "
+          f"CPU 0 spun; {v.get('calls')} calls to CPU 1 at {v.get('call_ns')} ns each, "
+          f"{v.get('pings')} signal round trips")
+    expect(v, line, bad_cpu="AION_EINVAL", far_cpu="AION_EINVAL", spin_cpu="1",
+           calls="2000", server_cpu="1", pings="1000", pong_cpu="1", self_there="1",
+           self_home="0")
+    check(num(v, "parallel_loops", line) > 0, f"no parallel progress: {line}")
+    check(v.get("bad_handle", "AION_OK") != "AION_OK", f"a bad handle was accepted: {line}")
+
+
+def check_smptlb(v, line, node, verdict):
+    expect(v, line, reader_cpu="1", revoke="AION_OK", wait="AION_OK", state="3",
+           vector="14", addr="0x50000000")
+
+
 def check_dead(v, line, node, verdict):
     expect(v, line, queued_caller="AION_EDEAD", later_call="AION_EDEAD",
            server_faulted="AION_EINDOUBT", dead_caller_frames="0/0",
@@ -1050,6 +1080,9 @@ CHECKS = {
     "deferred": check_deferred,
     "timeout": check_timeout,
     "pi": check_pi,
+    "pismp": check_pismp,
+    "smp": check_smp,
+    "smptlb": check_smptlb,
     "dead": check_dead,
     "notify": check_notify,
     "ioport": check_ioport,
@@ -1119,6 +1152,9 @@ def wait_hunit(node):
 # ended units alive at once (their notices queue through them), each
 # with utest's image loaded (about 550 frames, session 16).
 MEM_MIB = {"faultep": 192}
+# Tests of many CPUs (docs/smp.md) boot with 2; AION_TEST_CPUS=N boots
+# every other test with N (the in-guest set on several CPUs).
+CPUS = {"smp": 2, "smptlb": 2, "pismp": 2}
 
 
 def test_name(name, iso):
@@ -1130,7 +1166,8 @@ def test_name(name, iso):
         arg = f":{seed}"
     elif name == "posixbench":
         arg = ":" + ",".join(map(str, POSIXBENCH_SMOKE))
-    with bootlib.booted(iso, mem_mib=MEM_MIB.get(name, 128),
+    cpus = CPUS.get(name) or int(os.environ.get("AION_TEST_CPUS") or 1)
+    with bootlib.booted(iso, mem_mib=MEM_MIB.get(name, 128), cpus=cpus,
                         cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
         verdict = (wait_hunit(node) if name == "hunit" else

@@ -115,6 +115,11 @@ void gdt_init(unsigned cpu)
 	wrmsr(MSR_KERNEL_GS, 0);
 }
 
+struct percpu *percpu_of(unsigned cpu)
+{
+	return &cpus[cpu];
+}
+
 /* Where the CPU switches stacks on a trap or SYSCALL from ring 3. */
 void tss_set_kernel_stack(uint64_t top)
 {

@@ -10,6 +10,7 @@
  */
 #define RFLAGS_VM_BYTE2 0x02            /* bit 17: bit 1 of RFLAGS' third byte */
 #include "arch/frame.inc"
+#include "arch/trap.h"
 
 	.text
 	.code64
@@ -48,7 +49,10 @@ isr_common:
 	call trap_dispatch
 	.globl trap_return
 trap_return:
-	RESTORE_GPRS
+	testb $3, TRAP_FRAME_CS(%rsp)   /* to ring 3: drop the big kernel lock */
+	jz 3f
+	call kernel_exit_user
+3:	RESTORE_GPRS
 	testb $3, 24(%rsp)
 	jz 2f
 	swapgs

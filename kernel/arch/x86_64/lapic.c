@@ -7,6 +7,7 @@
 #include "arch/paging.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
+#include "klock.h"
 
 #define LAPIC_ID        0x020
 #define LAPIC_EOI       0x0b0
@@ -87,6 +88,8 @@ void lapic_eoi(void)
 
 bool arch_irq_pending(void)
 {
+	if (kernel_lock_contended())
+		return true;
 	for (unsigned i = 0; i < LAPIC_IRR_WORDS; i++)
 		if (lapic_read(LAPIC_IRR + 0x10 * i))
 			return true;

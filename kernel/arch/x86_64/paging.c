@@ -134,6 +134,14 @@ int arch_paging_init(const struct mb2_mem_range *ranges, unsigned n)
 	return 0;
 }
 
+void paging_flush_global(void)
+{
+	uint64_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~CR4_PGE) : "memory");
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
 void paging_load_kernel(void)
 {
 	uint64_t cr4;

@@ -14,6 +14,7 @@
 #include "arch/percpu.h"
 #include "arch/smp.h"
 #include "arch/timer.h"
+#include "arch/trap.h"
 #include "common/string.h"
 #include "layout.h"
 #include "log.h"
@@ -30,7 +31,10 @@ extern char boot_pml4[];
 static uint8_t ap_stacks[CPU_MAX][AP_STACK_SIZE] __attribute__((aligned(16)));
 static struct thread ap_idle[CPU_MAX];
 static unsigned cpus_online = 1;
+static uint32_t online_mask = 1;        /* bit n: CPU n runs (the boot CPU: 0) */
 static volatile uint32_t ap_ready;      /* the index of the last AP that came up */
+
+#define REQ_WAIT_NS     1000000000ull   /* a CPU that does not answer in 1 s is stuck */
 
 static void wait_ns(uint64_t ns)
 {
@@ -48,10 +52,14 @@ static __attribute__((noreturn)) void ap_main(unsigned cpu)
 	struct thread *idle = &ap_idle[cpu];
 	idle->kstack_top = (uint64_t)(uintptr_t)&ap_stacks[cpu][AP_STACK_SIZE];
 	sched_init(idle);
+	this_cpu()->lapic_id = lapic_id();
 	klog("cpu online cpu=%u lapic=%u err=%s", cpu, lapic_id(), aion_error_name(err));
-	__atomic_store_n(&ap_ready, cpu, __ATOMIC_RELEASE);
-	if (err)
+	if (err) {
+		__atomic_store_n(&ap_ready, cpu, __ATOMIC_RELEASE);
 		arch_halt();
+	}
+	__atomic_or_fetch(&online_mask, 1u << cpu, __ATOMIC_RELEASE);
+	__atomic_store_n(&ap_ready, cpu, __ATOMIC_RELEASE);
 	sched_idle_loop();
 }
 
@@ -97,6 +105,7 @@ unsigned arch_smp_start(void)
 		klog("smp cpus=1 err=%s", aion_error_name(-AION_ENOENT));
 		return 1;
 	}
+	this_cpu()->lapic_id = self;
 	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));
 	/* An index is never given twice, even to an AP that timed out: it
@@ -111,6 +120,8 @@ unsigned arch_smp_start(void)
 			continue;
 		}
 		int err = start_ap(next++, m->lapic_id[i]);
+		if (!err && !arch_cpu_online(next - 1))
+			err = -AION_EIO;        /* it said so in its own line */
 		if (err) {
 			klog("cpu failed lapic=%u err=%s", m->lapic_id[i], aion_error_name(err));
 			continue;
@@ -119,4 +130,113 @@ unsigned arch_smp_start(void)
 	}
 	klog("smp cpus=%u listed=%u", cpus_online, m->ncpu);
 	return cpus_online;
+}
+
+/* --- requests between CPUs: docs/smp.md "IPIs" --- */
+
+unsigned arch_cpu_id(void)
+{
+	return this_cpu()->cpu_id;
+}
+
+bool arch_cpu_online(unsigned cpu)
+{
+	return cpu < CPU_MAX && (__atomic_load_n(&online_mask, __ATOMIC_ACQUIRE) >> cpu & 1);
+}
+
+unsigned arch_cpus_count(void)
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		n += arch_cpu_online(c);
+	return n;
+}
+
+struct sched *arch_cpu_sched_of(unsigned cpu)
+{
+	return &percpu_of(cpu)->sched;
+}
+
+void arch_cpu_kick(unsigned cpu)
+{
+	if (cpu != arch_cpu_id())
+		lapic_send_ipi(percpu_of(cpu)->lapic_id, VEC_IPI);
+}
+
+/*
+ * Posts req to CPU cpu, interrupts it and waits until it has done it. The
+ * caller holds the big lock, so no other CPU posts meanwhile and the
+ * target answers from user mode, from its halt, or from its spin for the
+ * lock, each within its interrupt latency: bounded. A CPU that never
+ * answers (a kernel fault halted it) is given up after REQ_WAIT_NS.
+ */
+static void request(unsigned cpu, uint32_t req)
+{
+	struct percpu *p = percpu_of(cpu);
+	uint64_t end = arch_clock_ns() + REQ_WAIT_NS;
+
+	__atomic_or_fetch(&p->requests, req, __ATOMIC_RELEASE);
+	lapic_send_ipi(p->lapic_id, VEC_IPI);
+	while (__atomic_load_n(&p->requests, __ATOMIC_ACQUIRE) & req) {
+		if (arch_clock_ns() > end) {
+			klog("cpu stuck cpu=%u req=0x%x", cpu, req);
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+void arch_cpu_evict(unsigned cpu)
+{
+	request(cpu, CPU_REQ_EVICT);
+}
+
+void arch_cpu_evict_done(void)
+{
+	__atomic_and_fetch(&this_cpu()->requests, ~CPU_REQ_EVICT, __ATOMIC_RELEASE);
+}
+
+void arch_cpu_serve(void)
+{
+	struct percpu *p = this_cpu();
+	uint32_t r = __atomic_load_n(&p->requests, __ATOMIC_ACQUIRE);
+
+	if (r & CPU_REQ_TLB_GLOBAL)
+		paging_flush_global();
+	else if (r & CPU_REQ_TLB)
+		write_cr3(read_cr3());
+	if (r & (CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL))
+		__atomic_and_fetch(&p->requests, ~(CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL),
+				   __ATOMIC_RELEASE);
+	if (r & CPU_REQ_EVICT)
+		sched_evicted();        /* acknowledged once off the thread's stack */
+}
+
+void arch_spin_wait(void)
+{
+	arch_cpu_serve();
+	cpu_relax();
+}
+
+void arch_tlb_shootdown(const struct unit *u)
+{
+	unsigned me = arch_cpu_id();
+
+	for (unsigned c = 0; c < CPU_MAX; c++) {
+		if (c == me || !arch_cpu_online(c))
+			continue;
+		const struct thread *cur = arch_cpu_sched_of(c)->current;
+		if (cur && cur->unit == u)
+			request(c, CPU_REQ_TLB);
+	}
+}
+
+void arch_tlb_shootdown_kernel(void)
+{
+	unsigned me = arch_cpu_id();
+
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (c != me && arch_cpu_online(c))
+			request(c, CPU_REQ_TLB_GLOBAL);
 }

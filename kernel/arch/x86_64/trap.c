@@ -9,6 +9,7 @@
 #include "arch/percpu.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
+#include "klock.h"
 #include "ksyms.h"
 #include "log.h"
 #include "platform.h"
@@ -86,6 +87,8 @@ static void interrupt(const struct trap_frame *f)
 		irq_deliver(line);
 		return;
 	}
+	if (f->vector == VEC_IPI)
+		return;                 /* served in trap_dispatch */
 	if (f->vector == VEC_SPURIOUS)
 		return;                 /* no EOI for spurious LAPIC vectors */
 	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16)
@@ -110,12 +113,24 @@ static void vm86_trap(const struct trap_frame *f)
 	thread_user_fault((uint32_t)vector, exception_names[vector], f->error, addr, f->rip);
 }
 
+/*
+ * Another CPU's request is served before the big lock, which that CPU
+ * may hold while it waits for this one (docs/smp.md); an eviction does
+ * not come back here. A kernel exception prints and halts without the
+ * lock. Everything else runs under it; it is dropped on the way back
+ * to user mode (kernel_exit_user).
+ */
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == VEC_IPI) {
+		lapic_eoi();
+		arch_cpu_serve();
+	}
+	if (f->vector < 32 && !(f->cs & 3) && !(f->rflags & RFLAGS_VM))
+		kernel_exception(f);
+	kernel_lock();
 	if (f->rflags & RFLAGS_VM)
 		vm86_trap(f);           /* does not return */
-	if (f->vector < 32 && !(f->cs & 3))
-		kernel_exception(f);
 	if (f->vector < 32)
 		user_exception(f);
 	else
@@ -123,4 +138,10 @@ void trap_dispatch(struct trap_frame *f)
 	sched_preempt_point();
 	if (f->cs & 3)
 		f->rax = (uint64_t)upcall_on_return(sched_current(), (int64_t)f->rax);
+}
+
+/* isr.S, on every return to ring 3. */
+void kernel_exit_user(void)
+{
+	kernel_unlock();
 }

@@ -112,6 +112,7 @@ int arch_vm_unmap(struct unit *u, uint64_t va)
 	*pte = 0;
 	if (read_cr3() == u->pml4)
 		invlpg(va);
+	arch_tlb_shootdown(u);          /* before the frame can be reused */
 	release_leaf(u, old);
 	return 0;
 }

@@ -11,5 +11,7 @@ int arch_map_mmio(uint64_t phys, uint64_t size, void **out);
 
 /* An application processor leaves the boot stub's tables for the kernel's. */
 void paging_load_kernel(void);
+/* Flushes every TLB entry of this CPU, global ones too. */
+void paging_flush_global(void);
 
 #endif /* ARCH_PAGING_H */

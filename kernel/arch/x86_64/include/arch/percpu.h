@@ -30,7 +30,16 @@ struct percpu {
 	struct sched sched;             /* this CPU's run queue and sleepers */
 	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
 	uint32_t fs_unit_id;            /* ... for a thread of this unit (0: none yet) */
+	uint32_t requests;              /* CPU_REQ_* other CPUs posted (atomic) */
 };
+
+/* What another CPU asks of this one (smp.c); cleared when done. */
+#define CPU_REQ_TLB        (1u << 0)    /* reload CR3: user entries */
+#define CPU_REQ_TLB_GLOBAL (1u << 1)    /* toggle CR4.PGE: every entry */
+#define CPU_REQ_EVICT      (1u << 2)    /* leave the (dead) current thread */
+
+/* The per-CPU data of CPU cpu (< CPU_MAX), gdt.c. */
+struct percpu *percpu_of(unsigned cpu);
 
 static inline struct percpu *this_cpu(void)
 {

@@ -3,6 +3,7 @@
 
 /* Offset of rax in struct trap_frame: where syscall.S puts the result. */
 #define TRAP_FRAME_RAX  (14 * 8)
+#define TRAP_FRAME_CS   (18 * 8)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -16,10 +17,13 @@ struct trap_frame {
 };
 _Static_assert(__builtin_offsetof(struct trap_frame, rax) == TRAP_FRAME_RAX,
 	       "syscall.S writes the result at TRAP_FRAME_RAX");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == TRAP_FRAME_CS,
+	       "isr.S tests the ring at TRAP_FRAME_CS");
 
 #define VEC_TIMER       0x20
 #define VEC_IRQ_BASE    0x30            /* + I/O APIC line */
 #define IRQ_LINES_MAX   24
+#define VEC_IPI         0xf0            /* another CPU's request or kick (smp.c) */
 #define VEC_SPURIOUS    0xff
 
 void trap_dispatch(struct trap_frame *f);

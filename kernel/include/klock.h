@@ -1,0 +1,19 @@
+/*
+ * The big kernel lock (docs/smp.md): held by a CPU, not a thread, from
+ * its entry into the kernel to its return to user mode; the idle loop
+ * drops it to halt. A ticket lock: CPUs get it in the order they asked.
+ */
+#ifndef KERNEL_KLOCK_H
+#define KERNEL_KLOCK_H
+
+#include <stdbool.h>
+
+/* Takes the lock unless this CPU holds it; serves TLB and eviction
+ * requests while it waits (an evicted waiter keeps its ticket). */
+void kernel_lock(void);
+void kernel_unlock(void);
+bool kernel_lock_held(void);
+/* Another CPU waits for the lock: a long operation should cut. */
+bool kernel_lock_contended(void);
+
+#endif /* KERNEL_KLOCK_H */
