@@ -93,6 +93,8 @@ struct aion_unit_info {
 	uint32_t max_prio;              /* the highest priority its threads may take */
 	uint64_t syscalls;              /* system calls its threads made */
 	uint64_t cpu_ns;                /* time its threads ran, the ended ones' too */
+	uint32_t cpu_mask;              /* bit n: a live thread of it is on CPU n */
+	uint32_t reserved;
 };
 
 enum aion_thread_state {

@@ -37,7 +37,7 @@
 	                       "levels that ends the units it passes (≤ 512 threads "   \
 	                       "each); the progress is in the units, so a later "       \
 	                       "destroy or the orphan reaper goes on")                  \
-	X(UNIT_INFO,           "O(1)")                                                  \
+	X(UNIT_INFO,           "O(threads of the unit) ≤ 512: the CPUs they are on")   \
 	X(ANON_MAP,            "restartable: chunks of 64 pages allocated, zeroed "     \
 	                       "and mapped (≤ 1,024 in all); a cut map given up is "    \
 	                       "unmapped by the caller's next call (≤ 1,024 pages)")    \

@@ -289,7 +289,7 @@ static int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_
 		r->ipc_state = IPC_NONE;
 		int err = deliver_call(c, r, &blame);
 		if (!err) {
-			sched_wake(r, 0);
+			sched_wake_here(r, 0);  /* the caller blocks next */
 			break;
 		}
 		if (blame == IPC_BLAME_SENDER) {

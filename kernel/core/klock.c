@@ -3,6 +3,14 @@
  * keeps its ticket in waiting[] so that, if it is evicted from the
  * thread it waited on (sched_evicted), its idle thread waits on the same
  * ticket instead of leaving it unserved forever.
+ *
+ * A waiter spins a little, then naps (halts until an IPI): a node's
+ * vCPUs may outnumber the host's cores, and a spinner would take the
+ * core the holder needs (8 fuzzers on 4 vCPUs over 2 host cores made no
+ * progress in 90 s). The unlocker wakes the next ticket's CPU if it naps;
+ * napping is announced before serving is read again, and serving written
+ * before napping is read (sequentially consistent both), so one of the
+ * two sees the other: no wake-up is lost.
  */
 #include <stdint.h>
 #include "arch.h"
@@ -14,10 +22,23 @@ static struct {
 	int32_t owner;                  /* the holder's CPU, -1 if none */
 } bkl = { 0, 0, -1 };
 
+#define NAP_SPINS       200
+
 static struct {
 	uint32_t ticket;
 	bool valid;
+	bool napping;
 } waiting[CPU_MAX];
+
+/* Set once, before the first other CPU starts: until then there is no
+ * one to exclude, and a node of one CPU never pays for the lock. */
+static bool smp;
+
+void kernel_lock_start(void)
+{
+	smp = true;
+	kernel_lock();
+}
 
 bool kernel_lock_held(void)
 {
@@ -28,22 +49,56 @@ void kernel_lock(void)
 {
 	unsigned me = arch_cpu_id();
 
-	if (kernel_lock_held())
+	if (!smp || kernel_lock_held())
 		return;
 	if (!waiting[me].valid) {
 		waiting[me].ticket = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_RELAXED);
-		waiting[me].valid = true;
+		__atomic_store_n(&waiting[me].valid, true, __ATOMIC_RELEASE);
 	}
-	while (__atomic_load_n(&bkl.serving, __ATOMIC_ACQUIRE) != waiting[me].ticket)
+	uint32_t ticket = waiting[me].ticket;
+	for (unsigned spins = 0;
+	     __atomic_load_n(&bkl.serving, __ATOMIC_ACQUIRE) != ticket; spins++) {
+		/* An interrupt taken in the nap may have waited on this ticket
+		 * itself and got the lock (its trap_dispatch), even switched
+		 * threads and come back: the lock is this CPU's then. */
+		if (kernel_lock_held())
+			return;
 		arch_spin_wait();
-	waiting[me].valid = false;
+		if (spins < NAP_SPINS)
+			continue;
+		spins = 0;
+		__atomic_store_n(&waiting[me].napping, true, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&bkl.serving, __ATOMIC_SEQ_CST) != ticket)
+			arch_cpu_nap();
+		__atomic_store_n(&waiting[me].napping, false, __ATOMIC_RELAXED);
+	}
+	if (kernel_lock_held())
+		return;
+	__atomic_store_n(&waiting[me].valid, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&bkl.owner, (int32_t)me, __ATOMIC_RELAXED);
 }
 
 void kernel_unlock(void)
 {
+	uint32_t next = bkl.serving + 1;
+
+	if (!smp)
+		return;
 	__atomic_store_n(&bkl.owner, -1, __ATOMIC_RELAXED);
-	__atomic_store_n(&bkl.serving, bkl.serving + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&bkl.serving, next, __ATOMIC_SEQ_CST);
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (__atomic_load_n(&waiting[c].valid, __ATOMIC_ACQUIRE) &&
+		    waiting[c].ticket == next) {
+			if (__atomic_load_n(&waiting[c].napping, __ATOMIC_SEQ_CST))
+				arch_cpu_kick(c);
+			return;
+		}
+}
+
+bool kernel_lock_waiting(void)
+{
+	return smp && __atomic_load_n(&waiting[arch_cpu_id()].valid, __ATOMIC_RELAXED) &&
+	       !kernel_lock_held();
 }
 
 bool kernel_lock_contended(void)

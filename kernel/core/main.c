@@ -9,7 +9,6 @@
 #include "arch.h"
 #include "common/cmdline.h"
 #include "init_unit.h"
-#include "klock.h"
 #include "kobj.h"
 #include "ksyms.h"
 #include "syscalls.h"
@@ -161,7 +160,6 @@ void kmain(uint32_t mbi_phys)
 
 	idle_thread.kstack_top = (uint64_t)(uintptr_t)arch_boot_stack_top;
 	sched_init(&idle_thread);
-	kernel_lock();                  /* held into the idle loop: docs/smp.md */
 	arch_smp_start();
 	if ((err = init_start(&boot_info, boot_node, &acpi_power)))
 		boot_fail("init", err);

@@ -305,6 +305,7 @@ int64_t sys_thread_set_cpu(const struct sys_args *a)
 		return -AION_EINVAL;
 	if (t->state == AION_THREAD_DEAD)
 		return -AION_EDEAD;
+	t->pinned = true;
 	sched_set_cpu(t, (unsigned)a->a1);
 	return 0;
 }

@@ -77,6 +77,8 @@ void arch_cpu_evict_done(void);
 void arch_cpu_serve(void);
 /* One pause of a spin loop, serving requests meanwhile. */
 void arch_spin_wait(void);
+/* Halts until an IPI (only: timer and devices wait), interrupts off after. */
+void arch_cpu_nap(void);
 /* Every other CPU running a thread of u flushes its TLB, before return. */
 void arch_tlb_shootdown(const struct unit *u);
 /* Every other CPU flushes its TLB, global (kernel) entries too. */

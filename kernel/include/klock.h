@@ -8,11 +8,16 @@
 
 #include <stdbool.h>
 
+/* The boot CPU, before it starts another: from now on the lock counts,
+ * and the boot CPU holds it (into its idle loop). */
+void kernel_lock_start(void);
 /* Takes the lock unless this CPU holds it; serves TLB and eviction
  * requests while it waits (an evicted waiter keeps its ticket). */
 void kernel_lock(void);
 void kernel_unlock(void);
 bool kernel_lock_held(void);
+/* This CPU waits for the lock (an IPI woke it from its nap). */
+bool kernel_lock_waiting(void);
 /* Another CPU waits for the lock: a long operation should cut. */
 bool kernel_lock_contended(void);
 

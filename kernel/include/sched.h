@@ -25,6 +25,7 @@ struct sched {
 	struct thread *idle;
 	bool need_resched;
 	bool evicting;                  /* switched to idle by sched_evicted */
+	uint64_t kicked_ns;             /* when it last asked an idle CPU to take work */
 };
 
 void sched_init(struct thread *idle);
@@ -44,6 +45,9 @@ void sched_block(void);                 /* current is no longer runnable */
  */
 int64_t sched_block_current(uint64_t deadline_ns);
 void sched_wake(struct thread *t, int64_t result);
+/* The same, for a waker that blocks next (a call): an unpinned t comes
+ * to this CPU first, so a call and its reply stay on one (docs/smp.md). */
+void sched_wake_here(struct thread *t, int64_t result);
 void sched_set_prio(struct thread *t, unsigned prio);  /* effective priority */
 
 void sched_timer(void);                 /* the one-shot timer expired */

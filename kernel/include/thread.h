@@ -37,6 +37,8 @@ struct thread {
 	uint32_t prio;                  /* effective: base or inherited */
 	uint32_t base_prio;
 	uint32_t cpu;                   /* whose queues it is on (docs/smp.md) */
+	bool pinned;                    /* put there by THREAD_SET_CPU: never balanced */
+	uint64_t ready_since;           /* when it last joined a run queue */
 	int32_t exit_code;
 	struct runq_link rq;
 	struct sleepq_entry sleep;

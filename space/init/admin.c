@@ -14,9 +14,14 @@ static void unit_line(char *out, unsigned size, aion_handle_t u)
 	struct aion_unit_info i;
 	if (aion_unit_info(u, &i))
 		return;
-	aion_text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu\n", i.id, i.name,
+	char cpus[3 * 32] = "-";        /* "0,1": the CPUs its threads are on */
+	unsigned n = 0;
+	for (unsigned c = 0; c < 32; c++)
+		if (i.cpu_mask >> c & 1)
+			n += (unsigned)fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", n ? "," : "", c);
+	aion_text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu cpus=%s\n", i.id, i.name,
 		 state_names[i.state < 4 ? i.state : 0], i.threads,
-		 (unsigned long)i.used_frames, (unsigned long)i.quota_frames);
+		 (unsigned long)i.used_frames, (unsigned long)i.quota_frames, cpus);
 }
 
 int64_t admin_ps(char *out, unsigned size)

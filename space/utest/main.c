@@ -68,7 +68,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_UPCALL_BAD_STACK] = "upcall-bad-stack",
 		[ROLE_UPCALL_FAULT_OFF] = "upcall-fault-off",
 		[ROLE_UPCALL_FAULT_MASKED] = "upcall-fault-masked",
-		[ROLE_MEM_SPIN] = "mem-spin",
+		[ROLE_MEM_SPIN] = "mem-spin", [ROLE_FUZZ_SEEDED] = "fuzz-seeded",
 		[ROLE_UPCALL_FAULT_STACK] = "upcall-fault-stack",
 	};
 	/*
@@ -84,7 +84,8 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		.image_size = startup->image_size, .quota_frames = image_pages +
 			(role == ROLE_FUZZ || role == ROLE_EAT_STACKS || role == ROLE_STORM ||
 			 role == ROLE_STORM_REVOKE || role == ROLE_REVOKE_CUT ? 2048 :
-			 role == ROLE_TREE ? 4096 : role == ROLE_FAULT_UD ? 64 : 256),
+			 role == ROLE_TREE ? 4096 : role == ROLE_FAULT_UD ? 64 :
+			 role == ROLE_FUZZ_SEEDED ? 512 : 256),
 		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
 		.arg = role, .no_start = no_start,
 	};
@@ -236,8 +237,10 @@ static const struct {
 	{ "upcall-fault", test_upcall_fault },
 	{ "fpu", test_fpu },
 	{ "fuzz", test_fuzz },
+	{ "fuzzsmp", test_fuzzsmp },
 	{ "hunit", test_hunit },
 	{ "bench", bench_kernel },
+	{ "benchsmp", bench_smp },
 };
 
 /*

@@ -171,7 +171,9 @@ int64_t role_main(enum role role)
 	case ROLE_MEM_READER:
 		return mem_reader();
 	case ROLE_FUZZ:
-		return fuzz_main();
+		return fuzz_main(false);
+	case ROLE_FUZZ_SEEDED:
+		return fuzz_main(true);
 	case ROLE_CAP_PUSHER:
 		return cap_pusher();
 	case ROLE_FULL_TABLE:

@@ -66,6 +66,7 @@ enum role {
 	ROLE_UPCALL_FAULT_MASKED,       /* its fault entry faults before it unmasks */
 	ROLE_UPCALL_FAULT_STACK,        /* faults with an unmapped stack */
 	ROLE_MEM_SPIN,          /* maps CHILD_CAP, signals CHILD_CAP2, reads it without pause (smp_tests.c) */
+	ROLE_FUZZ_SEEDED,       /* ROLE_FUZZ with a seed of its own (fuzzsmp) */
 	ROLE_COUNT
 };
 
@@ -128,6 +129,7 @@ void test_fault(void);
 void test_destroy(void);
 void test_malloc(void);
 void bench_kernel(void);
+void bench_smp(void);                   /* bench_smp.c */
 void test_caps(void);
 void test_revoke(void);
 void test_move(void);
@@ -145,7 +147,8 @@ void test_memshare(void);
 void test_irq(void);
 void test_faultep(void);
 void test_fuzz(void);
-int64_t fuzz_main(void);
+int64_t fuzz_main(bool own_seed);     /* own_seed: mixed with its unit's id */
+void test_fuzzsmp(void);
 /* The hostile-unit fuzzer (hunit_tests.c); its seed is the test's argument. */
 void test_hunit(void);
 /* What followed `NAME:` in aion.test=NAME:ARG, or NULL. */

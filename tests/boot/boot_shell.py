@@ -37,7 +37,7 @@ def test(iso):
             out, status = con.run("ps")
             print("ps:", *out, sep="\n  ")
             for name in ("init", "shell", "serial"):
-                check(any(re.match(rf"\d+ {name} running threads=\d+ frames=\d+/\d+$", l) for l in out),
+                check(any(re.match(rf"\d+ {name} running threads=\d+ frames=\d+/\d+ cpus=0$", l) for l in out),
                       f"ps does not list {name} as running: {out}")
             out, status = con.run("caps shell")
             check(status == 0 and any(" endpoint rights=" in l for l in out), f"caps shell: {out}")

@@ -241,6 +241,16 @@ def check_smp(v, line, node, verdict):
     check(v.get("bad_handle", "AION_OK") != "AION_OK", f"a bad handle was accepted: {line}")
 
 
+def check_fuzzsmp(v, line, node, verdict):
+    """space/utest/fuzz.c: 8 fuzzer units on 4 CPUs, every frame and object back."""
+    print(f"fuzzsmp: {v.get('units')} fuzzers, {v.get('calls')} calls over {v.get('cpus')} "
+          f"CPUs in {v.get('took_ms')} ms; frames {v.get('frames')}, objects {v.get('objects')}")
+    expect(v, line, cpus="4", units="8", exited="8", err="AION_OK", move="AION_OK")
+    for key in ("frames", "objects"):
+        before, _, after = v.get(key, "").partition("/")
+        check(before == after and before, f"{key} not all back: {line}")
+
+
 def check_smptlb(v, line, node, verdict):
     expect(v, line, reader_cpu="1", revoke="AION_OK", wait="AION_OK", state="3",
            vector="14", addr="0x50000000")
@@ -1083,6 +1093,7 @@ CHECKS = {
     "pismp": check_pismp,
     "smp": check_smp,
     "smptlb": check_smptlb,
+    "fuzzsmp": check_fuzzsmp,
     "dead": check_dead,
     "notify": check_notify,
     "ioport": check_ioport,
@@ -1151,10 +1162,10 @@ def wait_hunit(node):
 # Tests whose helper units outgrow a 128 MiB node: faultep keeps 24
 # ended units alive at once (their notices queue through them), each
 # with utest's image loaded (about 550 frames, session 16).
-MEM_MIB = {"faultep": 192}
+MEM_MIB = {"faultep": 192, "fuzzsmp": 256}
 # Tests of many CPUs (docs/smp.md) boot with 2; AION_TEST_CPUS=N boots
 # every other test with N (the in-guest set on several CPUs).
-CPUS = {"smp": 2, "smptlb": 2, "pismp": 2}
+CPUS = {"smp": 2, "smptlb": 2, "pismp": 2, "fuzzsmp": 4}
 
 
 def test_name(name, iso):

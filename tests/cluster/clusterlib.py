@@ -46,7 +46,7 @@ KV_DONE_RE = (r"meshtest: kv-counter done acked=(?P<acked>\d+) value=(?P<value>\
 def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
             key=None, node_keys=None, node_fw_cfg=None, wait_mesh=False,
             mesh_timeout=ac.MESH_TIMEOUT_S, faults=False, run_dir=None, hub=False,
-            node_data=None):
+            node_data=None, cpus=None):
     """Node i (from 1) boots with aion.node=i, aion.nodes=len(words_per_node)
     plus words_per_node[i-1];
     with forward, node 1 also gets the loopback port forward NIC.
@@ -65,11 +65,13 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
     node_data {i: folder}: node i's data file system starts with the
     folder's files (mke2fs -d, as `up --data`).
     run_dir: the run folder to use (made if missing) and keep afterwards,
-    with the nodes' logs (bench/nemesis); none: a temporary one, removed."""
+    with the nodes' logs (bench/nemesis); none: a temporary one, removed.
+    cpus: each node's CPUs; none: $AION_TEST_CPUS, else 1 (docs/smp.md)."""
     run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     run.mkdir(parents=True, exist_ok=True)
     key = key or ac.new_key()
     node_fw_cfg = node_fw_cfg or {}
+    cpus = cpus or int(os.environ.get("AION_TEST_CPUS") or 1)
     net = ac.Cluster(run, range(1, len(words_per_node) + 1)) if faults else None
     switch = ac.Switch(run, hub=hub)
     nodes = []
@@ -83,7 +85,7 @@ def cluster(iso, words_per_node, prefix="aion-cluster-", forward=False, *,
                          cmdline_extra=[f"aion.node={i}", f"aion.nodes={len(words_per_node)}",
                                         *words],
                          fw_cfg=node_fw_cfg.get(i, ac.node_fwcfg(i, key, node_keys)),
-                         disk=True)
+                         disk=True, cpus=cpus)
                  for i, words in enumerate(words_per_node, 1)]
         if net is not None:
             net.nodes = nodes

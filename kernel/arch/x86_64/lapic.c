@@ -73,6 +73,18 @@ int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	return -AION_ETIMEDOUT;
 }
 
+/*
+ * Task priority: the APIC holds back every vector whose class (high
+ * nibble) is at or below tpr's; 0 lets all through. A napping waiter
+ * for the big lock raises it so that only IPIs (class 15) wake it.
+ */
+#define LAPIC_TPR       0x080
+
+void lapic_set_tpr(uint32_t tpr)
+{
+	lapic_write(LAPIC_TPR, tpr);
+}
+
 void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);

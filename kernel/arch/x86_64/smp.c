@@ -16,6 +16,7 @@
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "common/string.h"
+#include "klock.h"
 #include "layout.h"
 #include "log.h"
 #include "sched.h"
@@ -106,6 +107,8 @@ unsigned arch_smp_start(void)
 		return 1;
 	}
 	this_cpu()->lapic_id = self;
+	if (m->ncpu > 1)
+		kernel_lock_start();    /* the boot CPU holds it into its idle loop */
 	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));
 	/* An index is never given twice, even to an AP that timed out: it
@@ -209,8 +212,17 @@ void arch_cpu_serve(void)
 	if (r & (CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL))
 		__atomic_and_fetch(&p->requests, ~(CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL),
 				   __ATOMIC_RELEASE);
-	if (r & CPU_REQ_EVICT)
+	if (r & CPU_REQ_EVICT) {
+		lapic_set_tpr(0);       /* it may leave a nap (klock.c) for good */
 		sched_evicted();        /* acknowledged once off the thread's stack */
+	}
+}
+
+void arch_cpu_nap(void)
+{
+	lapic_set_tpr(TPR_IPI_ONLY);
+	arch_idle();                    /* sti; hlt; cli: an IPI sent meanwhile wakes it */
+	lapic_set_tpr(0);
 }
 
 void arch_spin_wait(void)

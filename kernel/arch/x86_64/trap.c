@@ -125,6 +125,8 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector == VEC_IPI) {
 		lapic_eoi();
 		arch_cpu_serve();
+		if (!(f->cs & 3) && kernel_lock_waiting())
+			return;         /* woken from its nap: back to the wait */
 	}
 	if (f->vector < 32 && !(f->cs & 3) && !(f->rflags & RFLAGS_VM))
 		kernel_exception(f);

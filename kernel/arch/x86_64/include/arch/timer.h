@@ -18,6 +18,8 @@ int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 #define ICR_INIT        0x00004500u     /* INIT, level assert */
 #define ICR_STARTUP     0x00004600u     /* SIPI | vector (the start page) */
 void lapic_eoi(void);
+void lapic_set_tpr(uint32_t tpr);
+#define TPR_IPI_ONLY    0xe0            /* classes up to 14 held back */
 uint32_t lapic_id(void);
 /* One-shot countdown (divide-by-16 clock); irq=false keeps it masked. */
 void lapic_timer_start(uint32_t count, bool irq);

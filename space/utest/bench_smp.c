@@ -1,0 +1,152 @@
+/*
+ * benchsmp (bench/kernel --cpus N, issue 19): IPC call+reply throughput
+ * of one client/server pair on CPU 0 against two independent pairs, one
+ * on CPU 0 and one on CPU 1, in the same boot; and the latency of a call
+ * to a server on the caller's CPU beside one to a server on another CPU.
+ * Threads of this unit, each pinned by THREAD_SET_CPU.
+ */
+#include "utest.h"
+
+#define PAIR_PRIO       100             /* below utest's own: it sleeps meanwhile */
+#define WINDOW_NS       (500 * MS)
+#define LAT_CALLS       2000u
+
+struct pair {
+	aion_handle_t ep;
+	int64_t server, client;
+	volatile uint64_t calls;
+	volatile int go, stop;
+};
+
+static int64_t pair_server(uint64_t arg)
+{
+	struct pair *p = (struct pair *)arg;
+	struct aion_msg m;
+	int64_t err = aion_recv(p->ep, &m, 0);
+	while (!err) {
+		m.w[0]++;
+		err = aion_reply_recv(p->ep, &m, 0);
+	}
+	return 0;
+}
+
+static int64_t pair_client(uint64_t arg)
+{
+	struct pair *p = (struct pair *)arg;
+
+	while (!p->go)
+		aion_sleep_ns(MS);
+	while (!p->stop) {
+		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { p->calls, 0, 0 } };
+		if (aion_call(p->ep, &m, 1000 * MS) || m.w[0] != p->calls + 1)
+			return 1;
+		p->calls++;
+	}
+	return 0;
+}
+
+/* A server on server_cpu and, unless client_cpu < 0, a client on client_cpu. */
+static int64_t pair_start(struct pair *p, unsigned server_cpu, int client_cpu)
+{
+	*p = (struct pair){ 0 };
+	int64_t ep = aion_endpoint_create();
+	if (ep < 0)
+		return ep;
+	p->ep = (aion_handle_t)ep;
+	p->server = aion_thread_spawn(pair_server, (uint64_t)p, aion_stack_alloc(4), PAIR_PRIO);
+	if (p->server < 0)
+		return p->server;
+	int64_t err = aion_thread_set_cpu((aion_handle_t)p->server, server_cpu);
+	if (err || client_cpu < 0)
+		return err;
+	p->client = aion_thread_spawn(pair_client, (uint64_t)p, aion_stack_alloc(4), PAIR_PRIO);
+	if (p->client < 0)
+		return p->client;
+	return aion_thread_set_cpu((aion_handle_t)p->client, (unsigned)client_cpu);
+}
+
+static void pair_end(struct pair *p)
+{
+	p->stop = 1;
+	if (p->client > 0)
+		utest_join(p->client);
+	aion_handle_close(p->ep);       /* the server's recv ends */
+	if (p->server > 0)
+		utest_join(p->server);
+}
+
+/* Calls per second of the n pairs together over WINDOW_NS. */
+static uint64_t throughput(struct pair *p, unsigned n)
+{
+	uint64_t before = 0, after = 0;
+	for (unsigned i = 0; i < n; i++)
+		p[i].go = 1;
+	aion_sleep_ns(20 * MS);         /* all running */
+	for (unsigned i = 0; i < n; i++)
+		before += p[i].calls;
+	uint64_t t0 = aion_clock_ns();
+	aion_sleep_ns(WINDOW_NS);
+	for (unsigned i = 0; i < n; i++)
+		after += p[i].calls;
+	uint64_t ns = aion_clock_ns() - t0;
+	return (after - before) * 1000000000ull / (ns ? ns : 1);
+}
+
+/* Median ns of a call from this thread (on CPU 0) to p's server. */
+static uint64_t call_latency(struct pair *p)
+{
+	static uint64_t ns[LAT_CALLS];
+
+	for (unsigned i = 0; i < LAT_CALLS; i++) {
+		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { i, 0, 0 } };
+		uint64_t t = aion_clock_ns();
+		if (aion_call(p->ep, &m, 1000 * MS))
+			return 0;
+		ns[i] = aion_clock_ns() - t;
+	}
+	utest_sort(ns, LAT_CALLS);
+	return ns[LAT_CALLS / 2];
+}
+
+void bench_smp(void)
+{
+	struct aion_system_info si = { 0 };
+	struct pair pairs[2];
+	int64_t self = aion_thread_self();
+
+	aion_system_info(&si);
+	if (si.cpus < 2 || self < 0 || aion_thread_set_cpu((aion_handle_t)self, 0)) {
+		utest_fail("benchsmp", "cpus=%u: needs 2", si.cpus);
+		return;
+	}
+	int64_t err = pair_start(&pairs[0], 0, 0);
+	uint64_t one = err ? 0 : throughput(pairs, 1);
+	pair_end(&pairs[0]);
+	if (!err)
+		err = pair_start(&pairs[0], 0, 0);
+	if (!err)
+		err = pair_start(&pairs[1], 1, 1);
+	uint64_t two = err ? 0 : throughput(pairs, 2);
+	uint64_t split = pairs[0].calls < pairs[1].calls ? pairs[0].calls : pairs[1].calls;
+	pair_end(&pairs[0]);
+	pair_end(&pairs[1]);
+
+	uint64_t same = 0, cross = 0;
+	if (!err && !(err = pair_start(&pairs[0], 0, -1)))
+		same = call_latency(&pairs[0]);
+	pair_end(&pairs[0]);
+	if (!err && !(err = pair_start(&pairs[0], 1, -1)))
+		cross = call_latency(&pairs[0]);
+	pair_end(&pairs[0]);
+	aion_handle_close((aion_handle_t)self);
+
+	aion_printf("bench smp_throughput one_pair_per_s=%lu two_pairs_per_s=%lu "
+		    "ratio_x1000=%lu slower_pair_calls=%lu window_ms=%lu",
+		    (unsigned long)one, (unsigned long)two,
+		    (unsigned long)(one ? two * 1000 / one : 0), (unsigned long)split,
+		    (unsigned long)(WINDOW_NS / MS));
+	aion_printf("bench smp_latency same_cpu_ns_median=%lu cross_cpu_ns_median=%lu calls=%u",
+		    (unsigned long)same, (unsigned long)cross, LAT_CALLS);
+	utest_result(!err && one && two && same && cross, "benchsmp", "err=%s cpus=%u",
+		     aion_error_name(err), si.cpus);
+}
