@@ -314,11 +314,13 @@ void sched_timer(void)
  */
 static void balance(struct sched *s)
 {
-	uint64_t now = arch_clock_ns();
-	unsigned me = arch_cpu_id();
 	int top = runq_highest(&s->rq);
 
-	if (top < 0 || now - s->kicked_ns < SCHED_SLICE_NS ||
+	if (top < 0)                    /* the common case: read no clock */
+		return;
+	uint64_t now = arch_clock_ns();
+	unsigned me = arch_cpu_id();
+	if (now - s->kicked_ns < SCHED_SLICE_NS ||
 	    now - rq_thread(s->rq.head[top].next)->ready_since < SCHED_SLICE_NS)
 		return;
 	for (unsigned c = 0; c < CPU_MAX; c++) {
