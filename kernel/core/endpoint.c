@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "endpoint.h"
 #include "handle.h"
+#include "klock.h"
 #include "layout.h"
 #include "notification.h"
 #include "sched.h"
@@ -250,6 +251,27 @@ static void drop_reply_to(struct thread *t)
 
 /* --- call and receive --- */
 
+/* A local CPU's hold on ep (ipc_local); under the big lock, none is held. */
+static bool ep_claim(struct endpoint *ep)
+{
+	uint32_t none = 0;
+	return __atomic_compare_exchange_n(&ep->local_cpu, &none, arch_cpu_id() + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static void ep_let_go(struct endpoint *ep)
+{
+	if (__atomic_load_n(&ep->local_cpu, __ATOMIC_RELAXED) == arch_cpu_id() + 1)
+		__atomic_store_n(&ep->local_cpu, 0, __ATOMIC_RELEASE);
+}
+
+/* The current thread waits; a local CPU lets go of ep before it switches. */
+static int64_t block_on(struct endpoint *ep, uint64_t deadline)
+{
+	ep_let_go(ep);
+	return sched_block_current(deadline);
+}
+
 static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blame)
 {
 	int err = ipc_transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
@@ -302,7 +324,7 @@ static int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_
 	}
 	if (c->ipc_state == IPC_SEND)
 		enqueue(ep, c, false);
-	return sched_block_current(deadline);
+	return block_on(ep, deadline);
 }
 
 /* r receives u's end notice: label, badge and words (docs/abi.md). */
@@ -352,7 +374,7 @@ static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 	}
 	r->ipc_state = IPC_RECV;
 	enqueue(ep, r, false);
-	return sched_block_current(deadline);
+	return block_on(ep, deadline);
 }
 
 void endpoint_post_end(struct endpoint *ep, struct unit *u)
@@ -604,6 +626,58 @@ int64_t sys_reply_recv(const struct sys_args *a)
 	if (r && sched_current()->reply_to)
 		return r;               /* still pending: ours to fix and retry */
 	return ipc_recv(ep, deadline_after(a->a5));
+}
+
+/*
+ * The local path (docs/smp.md): CALL and REPLY_RECV without the big lock
+ * when all they touch is this CPU's own or ep, claimed: the current
+ * thread and its partner on this CPU (their queues, sleepers and
+ * references), no capabilities moved, no receiver's fault possible, no
+ * third thread woken. The functions above then act exactly as under the
+ * lock. Anything else, even an error, goes the locked way: false, and
+ * nothing was done.
+ */
+static bool local_call(const struct sys_args *a, struct thread *c, struct endpoint *ep)
+{
+	struct thread *r = ep->recv_head;
+
+	return ep->receivers && r && r->cpu == c->cpu && !r->reply_to &&
+	       (!AION_TAG_LEN(a->a1) || buffer_writable(r));
+}
+
+static bool local_reply_recv(const struct sys_args *a, struct thread *srv, struct endpoint *ep)
+{
+	struct thread *c = srv->reply_to;
+
+	if (srv->bound || ep->notice_head || ep->send_head)
+		return false;
+	return !c || (c->cpu == srv->cpu && c->ipc_state == IPC_REPLY &&
+		      c->call_seq == srv->reply_seq &&
+		      (!AION_TAG_LEN(a->a1) || buffer_writable(c)));
+}
+
+bool ipc_local(uint64_t n, const struct sys_args *a, int64_t *ret)
+{
+	struct thread *t = sched_current();
+	struct handle_slot *s;
+	uint32_t need = n == AION_SYS_CALL ? AION_RIGHT_SEND : AION_RIGHT_RECV;
+
+	if ((n != AION_SYS_CALL && n != AION_SYS_REPLY_RECV) || !kernel_lock_try_local())
+		return false;
+	if (t->cpu != arch_cpu_id() || AION_TAG_CAPS(a->a1) ||
+	    lookup_slot(a->a0, AION_OBJ_ENDPOINT, need, &s) ||
+	    check_tag(a->a1, n == AION_SYS_CALL))
+		return false;
+	struct endpoint *ep = (struct endpoint *)s->obj;
+	if (!ep_claim(ep))
+		return false;
+	if (n == AION_SYS_CALL ? !local_call(a, t, ep) : !local_reply_recv(a, t, ep)) {
+		ep_let_go(ep);
+		return false;
+	}
+	*ret = n == AION_SYS_CALL ? sys_call(a) : sys_reply_recv(a);
+	ep_let_go(ep);                  /* if it did not block */
+	return true;
 }
 
 int64_t sys_reply_save(const struct sys_args *a)

@@ -11,6 +11,17 @@
  * napping is announced before serving is read again, and serving written
  * before napping is read (sequentially consistent both), so one of the
  * two sees the other: no wake-up is lost.
+ *
+ * A CPU may also be in the kernel *locally* (kernel_lock_try_local):
+ * without the lock, for a call between two threads of its own
+ * (endpoint.c: ipc_local). Local CPUs exclude the holder and not each
+ * other, as the readers of a reader-writer lock, but a local CPU never
+ * waits in the kernel: it announces itself in local[], then looks for
+ * a holder or a waiter (a ticket handed out); the holder takes its
+ * ticket, then, once served, waits until no CPU is local. Both sides
+ * write before they read (sequentially consistent), so one of the two
+ * sees the other: either the local CPU backs off to kernel_lock, or the
+ * holder waits for it to leave, which it does within one bounded path.
  */
 #include <stdint.h>
 #include "arch.h"
@@ -23,12 +34,18 @@ static struct {
 } bkl = { 0, 0, -1 };
 
 #define NAP_SPINS       200
+#define LOCAL_SPINS     1000            /* then it queues for the lock */
 
 static struct {
 	uint32_t ticket;
 	bool valid;
 	bool napping;
 } waiting[CPU_MAX];
+
+/* In the kernel without the lock; a line each, as each CPU writes its own. */
+static struct {
+	bool on;
+} __attribute__((aligned(64))) local[CPU_MAX];
 
 /* Set once, before the first other CPU starts: until then there is no
  * one to exclude, and a node of one CPU never pays for the lock. */
@@ -45,10 +62,52 @@ bool kernel_lock_held(void)
 	return __atomic_load_n(&bkl.owner, __ATOMIC_RELAXED) == (int32_t)arch_cpu_id();
 }
 
+/* No CPU holds the lock or waits for it. */
+static bool lock_free(void)
+{
+	return __atomic_load_n(&bkl.next, __ATOMIC_SEQ_CST) ==
+	       __atomic_load_n(&bkl.serving, __ATOMIC_SEQ_CST);
+}
+
+bool kernel_lock_try_local(void)
+{
+	unsigned me = arch_cpu_id();
+
+	if (!smp)
+		return false;
+	/* A short hold is waited out rather than queued behind: else two
+	 * CPUs would take turns in the lock for good, each falling back
+	 * because the other holds it. */
+	for (unsigned spins = 0; spins < LOCAL_SPINS; spins++) {
+		__atomic_store_n(&local[me].on, true, __ATOMIC_SEQ_CST);
+		if (lock_free())
+			return true;
+		__atomic_store_n(&local[me].on, false, __ATOMIC_RELEASE);
+		while (!lock_free() && ++spins < LOCAL_SPINS)
+			arch_spin_wait();
+	}
+	return false;
+}
+
+bool kernel_lock_local(void)
+{
+	return __atomic_load_n(&local[arch_cpu_id()].on, __ATOMIC_RELAXED);
+}
+
+/* The new holder waits for the CPUs that were in locally before it. */
+static void wait_local(unsigned me)
+{
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		while (c != me && __atomic_load_n(&local[c].on, __ATOMIC_SEQ_CST))
+			arch_spin_wait();
+}
+
 void kernel_lock(void)
 {
 	unsigned me = arch_cpu_id();
 
+	if (__atomic_load_n(&local[me].on, __ATOMIC_RELAXED))
+		__atomic_store_n(&local[me].on, false, __ATOMIC_RELEASE);     /* leaves local */
 	if (!smp || kernel_lock_held())
 		return;
 	if (!waiting[me].valid) {
@@ -75,7 +134,8 @@ void kernel_lock(void)
 	if (kernel_lock_held())
 		return;
 	__atomic_store_n(&waiting[me].valid, false, __ATOMIC_RELAXED);
-	__atomic_store_n(&bkl.owner, (int32_t)me, __ATOMIC_RELAXED);
+	__atomic_store_n(&bkl.owner, (int32_t)me, __ATOMIC_SEQ_CST);
+	wait_local(me);
 }
 
 void kernel_unlock(void)
@@ -84,7 +144,11 @@ void kernel_unlock(void)
 
 	if (!smp)
 		return;
-	__atomic_store_n(&bkl.owner, -1, __ATOMIC_RELAXED);
+	if (kernel_lock_local()) {
+		__atomic_store_n(&local[arch_cpu_id()].on, false, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(&bkl.owner, -1, __ATOMIC_RELEASE);
 	__atomic_store_n(&bkl.serving, next, __ATOMIC_SEQ_CST);
 	for (unsigned c = 0; c < CPU_MAX; c++)
 		if (__atomic_load_n(&waiting[c].valid, __ATOMIC_ACQUIRE) &&

@@ -109,9 +109,7 @@ static void switch_to(struct sched *s, struct thread *next)
 	struct thread *prev = s->current;
 	uint64_t now = arch_clock_ns();
 
-	prev->cpu_ns += now - prev->ran_since;
-	if (prev->unit)
-		prev->unit->cpu_ns += now - prev->ran_since;
+	prev->cpu_ns += now - prev->ran_since;  /* the unit's when reaped */
 	next->ran_since = now;
 	next->switches++;
 	/* A preempted thread resumes the rest of its slice, not a new one:
@@ -125,6 +123,7 @@ static void switch_to(struct sched *s, struct thread *next)
 		arch_io_load(next->unit);
 	}
 	arch_thread_switch(prev, next);
+	prev->switched_local = kernel_lock_local();
 	prev = arch_switch(&prev->saved_rsp, next->saved_rsp, prev);
 	sched_after_switch(prev);
 }
@@ -147,6 +146,11 @@ static void pick_and_switch(struct sched *s)
 void sched_after_switch(struct thread *prev)
 {
 	struct sched *s = arch_cpu_sched();
+
+	/* A thread switched out under the lock goes on under it, even when
+	 * a local CPU switched to it (docs/smp.md). */
+	if (kernel_lock_local() && !s->current->switched_local)
+		kernel_lock();
 
 	if (s->evicting) {
 		/* Off the dead thread's stack: its evicter may free it now, and
@@ -370,6 +374,13 @@ static void steal(struct sched *s)
 	}
 	if (best)
 		sched_set_cpu(best, me);
+}
+
+bool sched_quiet(void)
+{
+	struct sched *s = arch_cpu_sched();
+
+	return !s->need_resched && runq_highest(&s->rq) < 0;
 }
 
 void sched_preempt_point(void)

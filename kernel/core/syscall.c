@@ -11,6 +11,7 @@
 #include "aion/object.h"
 #include "aion/syscall.h"
 #include "arch.h"
+#include "endpoint.h"
 #include "klock.h"
 #include "kobj.h"
 #include "log.h"
@@ -95,13 +96,12 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 	       "aion/syscall.h: the numbers are 0..n-1, each once");
 #undef SYS_ONE
 
-int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
+/* Under the big lock: the call, and the work a cut call left behind. */
+static int64_t dispatch_locked(struct thread *t, uint64_t n, const struct sys_args *a)
 {
-	kernel_lock();                  /* dropped on the way out (trap_return) */
-	struct thread *t = sched_current();
 	int64_t r;
 
-	t->unit->syscalls++;
+	kernel_lock();                  /* dropped on the way out (trap_return) */
 	if (t->reap) {
 		/* Its last call is done but for the orphans it was destroying. */
 		r = unit_reap_continue(t);
@@ -122,6 +122,22 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 		syscall_restarts++;
 		r = arch_syscall_restart(t);
 	}
+	return r;
+}
+
+int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
+{
+	struct thread *t = sched_current();
+	int64_t r;
+
+	t->syscalls++;                  /* its own: no line shared between CPUs */
+	bool cut = t->reap || t->revoking || t->anon.unit || t->destroying || t->mocreate.mo;
+	if (cut || !ipc_local(n, a, &r))
+		r = dispatch_locked(t, n, a);
+	/* Come back locally (docs/smp.md): the lock, unless nothing is left
+	 * to do but return. */
+	if (kernel_lock_local() && (!sched_quiet() || t->upcall.pending))
+		kernel_lock();
 	sched_preempt_point();
 	return upcall_on_return(t, r);
 }

@@ -182,6 +182,8 @@ void thread_reap(struct thread *t)
 	}
 	kstack_free(u, t->id);
 	t->kstack_top = 0;
+	u->cpu_ns += t->cpu_ns;         /* off the list: its counts go to the unit */
+	u->syscalls += t->syscalls;
 	kobj_put(&t->obj);              /* the unit's list reference */
 }
 

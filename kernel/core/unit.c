@@ -293,10 +293,14 @@ int64_t sys_unit_info(const struct sys_args *a)
 		.syscalls = u->syscalls,
 		.cpu_ns = u->cpu_ns,
 	};
-	/* Bounded by its kernel stacks (at most 512, as UNIT_EXIT). */
-	for (struct thread *t = u->threads; t; t = t->unit_next)
+	/* Bounded by its kernel stacks (at most 512, as UNIT_EXIT). The
+	 * counts of threads not yet reaped are their own. */
+	for (struct thread *t = u->threads; t; t = t->unit_next) {
+		info.syscalls += t->syscalls;
+		info.cpu_ns += t->cpu_ns;
 		if (t->state != AION_THREAD_DEAD && t->state != AION_THREAD_CREATED)
 			info.cpu_mask |= 1u << t->cpu;
+	}
 	struct thread *cur = sched_current();
 	if (cur->unit == u)             /* the running slice counts too */
 		info.cpu_ns += arch_clock_ns() - cur->ran_since;

@@ -33,6 +33,7 @@ struct endpoint {
 	 * endpoint holds no buffer for them. */
 	struct unit *notice_head, *notice_tail;
 	struct unit *fault_units;       /* units whose fault endpoint this is */
+	uint32_t local_cpu;             /* 1 + the local CPU that has it, 0 if none */
 };
 
 /* Hands u's end notice to a waiting receiver, or queues u for the next. */
@@ -53,6 +54,12 @@ int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 
 /* t leaves IPC: off every queue, the caller it holds told -AION_EINDOUBT. */
 void ipc_thread_gone(struct thread *t);
+
+struct sys_args;
+/* CALL or REPLY_RECV (number n) on the local path, without the big lock
+ * (docs/smp.md): true and *ret its result if it could; false, nothing
+ * done and this CPU maybe still local, if the locked way must do it. */
+bool ipc_local(uint64_t n, const struct sys_args *a, int64_t *ret);
 /* t's deadline passed while blocked in IPC. */
 void ipc_timed_out(struct thread *t);
 

@@ -52,6 +52,8 @@ void sched_set_prio(struct thread *t, unsigned prio);  /* effective priority */
 
 void sched_timer(void);                 /* the one-shot timer expired */
 void sched_preempt_point(void);         /* end of every trap and syscall */
+/* The preemption point would do nothing: no thread waits here, none asked. */
+bool sched_quiet(void);
 void sched_after_switch(struct thread *prev);
 
 /*

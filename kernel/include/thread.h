@@ -44,7 +44,9 @@ struct thread {
 	struct sleepq_entry sleep;
 	uint64_t kstack_top;            /* 0 once reaped */
 	uint64_t saved_rsp;
+	bool switched_local;            /* switched out locally, without the lock */
 	uint64_t cpu_ns, switches, ran_since, slice_end;
+	uint64_t syscalls;              /* made (its unit's count when reaped) */
 	uint64_t slice_left;            /* rest of the slice when preempted */
 	int64_t wake_result;            /* what a blocking call returns */
 	struct kobj *revoking;          /* its cut CAP_REVOKE's object, referenced */

@@ -57,8 +57,9 @@ struct unit {
 	struct slab_cache caches[KOBJ_KINDS];   /* objects it asked for: pages on its quota */
 	struct unit *orphan_next;       /* on the orphan list: referenced */
 	bool orphaned;
-	uint64_t syscalls;              /* made by its threads (UNIT_INFO) */
-	uint64_t cpu_ns;                /* its threads' running time, the dead ones' too */
+	/* Of its reaped threads; UNIT_INFO adds the others' own counts. */
+	uint64_t syscalls;              /* made by its threads */
+	uint64_t cpu_ns;                /* its threads' running time */
 	struct {                        /* lines about its children: unit_log_ok */
 		uint64_t at;            /* when tokens was last refilled */
 		uint32_t tokens, suppressed;

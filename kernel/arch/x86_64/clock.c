@@ -21,6 +21,7 @@
 #define CHECK_NS        20000000ull     /* 20 ms, < 65535 PIT ticks */
 #define SPIN_LIMIT      50000000u       /* bounded polling: ~seconds */
 #define MAX_ARM_NS      (10 * NS_PER_S) /* keeps ns * lapic_hz in 64 bits */
+#define LAZY_ARM_NS     (2 * NS_PER_S / 100)    /* arch_timer_arm: two slices */
 
 static uint64_t tsc_base, tsc_mult, tsc_hz, lapic_hz;
 
@@ -213,6 +214,7 @@ static void timer_program(uint64_t now, uint64_t deadline)
 
 	if (delta > MAX_ARM_NS)
 		delta = MAX_ARM_NS;     /* re-armed from timer_irq until reached */
+	this_cpu()->timer_fires_ns = now + delta;
 	uint64_t ticks = delta * lapic_hz / NS_PER_S;
 	if (ticks == 0)
 		ticks = 1;
@@ -224,12 +226,27 @@ static void timer_program(uint64_t now, uint64_t deadline)
 void arch_timer_disarm(void)
 {
 	this_cpu()->timer_deadline_ns = 0;
+	this_cpu()->timer_fires_ns = 0;
 	lapic_timer_start(0, false);
 }
 
+/*
+ * A later deadline leaves a running one-shot alone: it ends early and
+ * timer_irq programs the rest. Each switch moves the slice's end a
+ * little later, and a LAPIC write is an exit to the emulator (under
+ * TCG, taken under its global lock): a ping-pong of calls writes it
+ * once a slice instead of twice a call. Only a little later: a far
+ * deadline (a CPU going idle until its next sleeper) is programmed at
+ * once, so a halted CPU is not woken early for nothing.
+ */
 void arch_timer_arm(uint64_t deadline_ns)
 {
-	this_cpu()->timer_deadline_ns = deadline_ns;
+	struct percpu *cpu = this_cpu();
+
+	cpu->timer_deadline_ns = deadline_ns;
+	if (cpu->timer_fires_ns && cpu->timer_fires_ns <= deadline_ns &&
+	    deadline_ns - cpu->timer_fires_ns <= LAZY_ARM_NS)
+		return;
 	timer_program(arch_clock_ns(), deadline_ns);
 }
 
@@ -239,6 +256,7 @@ void timer_irq(void)
 	struct percpu *cpu = this_cpu();
 	uint64_t now = arch_clock_ns();
 
+	cpu->timer_fires_ns = 0;        /* the one-shot has ended */
 	if (!cpu->timer_deadline_ns)
 		return;
 	if (now < cpu->timer_deadline_ns) {
