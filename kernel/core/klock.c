@@ -111,7 +111,7 @@ void kernel_lock(void)
 	if (!smp || kernel_lock_held())
 		return;
 	if (!waiting[me].valid) {
-		waiting[me].ticket = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_RELAXED);
+		waiting[me].ticket = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&waiting[me].valid, true, __ATOMIC_RELEASE);
 	}
 	uint32_t ticket = waiting[me].ticket;

@@ -55,9 +55,10 @@ void utest_ended(const struct aion_msg *notice)
 		utest_report(0, notice);
 }
 
-/* POSIX and VFS tests (aion.test=posix... or vfs...) run next to the
- * services marked in_tests (vfsd): utest finds its root directory through
- * init's name service, which it reaches as UTEST_INIT_EP. */
+/* POSIX and VFS tests (aion.test=posix... or vfs..., posixall too) run
+ * next to the services marked in_tests (vfsd): utest finds its root
+ * directory through init's name service, which it reaches as
+ * UTEST_INIT_EP. */
 static bool with_services(const char *test)
 {
 	return !strncmp(test, "posix", 5) || !strncmp(test, "vfs", 3);

@@ -250,10 +250,11 @@ static void schedule_restart(unsigned i)
 /* An optional service the command line did not ask for. */
 static bool not_wanted(const struct svc_spec *spec)
 {
-	if (init_test_mode)
+	if (init_test_mode)             /* posixall: every POSIX test, sockets too */
 		return !spec->in_tests || (spec->tests_prefix &&
 					   strncmp(init_test_name, spec->tests_prefix,
-						   strlen(spec->tests_prefix)));
+						   strlen(spec->tests_prefix)) &&
+					   strcmp(init_test_name, "posixall"));
 	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
 		return true;            /* only node 1 has the port-forward NIC */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())

@@ -14,6 +14,10 @@
  * the units' own code (UNIT_INFO's count, less the stub's two per
  * sequence); then every frame and kernel object must be back. The seed
  * comes from the host (aion.test=hunit:SEED) and is printed.
+ *
+ * hunitsmp (issue 19) runs 8 units at once, each slot's threads pinned
+ * to CPU slot % cpus, so hostile code on every CPU meets in the kernel,
+ * locally or under the lock (docs/smp.md), for fewer sequences.
  */
 #include "common/format.h"
 #include "common/xorshift.h"
@@ -23,6 +27,9 @@
 #define HU_SEQS         100000u
 #define HU_CALLS        1000000u
 #define HU_SLOTS        2
+#define HU_SLOTS_SMP    8               /* hunitsmp: at most 32, one done bit each */
+#define HU_SEQS_SMP     20000u
+#define HU_CALLS_SMP    200000u
 #define HU_TERMINAL_PCT 3               /* sequences that end with a likely death */
 #define HU_STUCK_NS     (50 * MS)       /* a sequence still running: its unit is destroyed */
 #define HU_RECYCLE      500             /* sequences per unit at most */
@@ -40,6 +47,7 @@
 
 struct slot {
 	aion_handle_t unit, thread;
+	int cpu;                        /* where its threads run, -1: anywhere */
 	bool live, running;
 	uint32_t magic;                 /* its stub's exit code */
 	unsigned seqs;                  /* sequences it ran */
@@ -51,6 +59,7 @@ static struct {
 } tally;
 
 static aion_handle_t done_ntf, shared_ep, shared_ntf;
+static uint64_t want_seqs, want_calls;  /* the run's end */
 static uint8_t code[HU_CODE_SIZE - 4096], edge[4096];
 
 /* signal(HU_DONE_CAP, bit); thread_exit(magic); ud2 */
@@ -81,6 +90,24 @@ static const uint8_t keeper[] = {
 	0xb8, AION_SYS_SLEEP_UNTIL, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf0,
 };
 _Static_assert(sizeof(keeper) == 16 && AION_SYS_SLEEP_UNTIL < 256, "jmp -16");
+
+/* A new thread of the slot's unit, pinned to its CPU if it has one, started. */
+static int64_t start_thread(struct slot *s, uint64_t entry, uint64_t stack_top)
+{
+	int64_t t = aion_thread_create(s->unit, entry, stack_top, 0, HU_PRIO), err = 0;
+
+	if (t < 0)
+		return t;
+	if (s->cpu >= 0)
+		err = aion_thread_set_cpu((aion_handle_t)t, (unsigned)s->cpu);
+	if (!err)
+		err = aion_thread_start((aion_handle_t)t);
+	if (err) {
+		aion_handle_close((aion_handle_t)t);
+		return err;
+	}
+	return t;
+}
 
 /* A fresh unit: its pages, the edge page, stub and keeper written, our
  * capabilities given, the keeper started. */
@@ -115,14 +142,11 @@ static int64_t make_unit(struct slot *s, unsigned bit, uint64_t *rng)
 		if (h != AION_HANDLE(i + 1, 1))
 			err = h < 0 ? h : -AION_ERANGE;
 	}
-	int64_t t = err ? err : aion_thread_create(s->unit, HU_KEEPER, HU_STACK + HU_STACK_SIZE,
-							   0, HU_PRIO);
-	if (t >= 0) {
-		err = aion_thread_start((aion_handle_t)t);
+	int64_t t = err ? err : start_thread(s, HU_KEEPER, HU_STACK + HU_STACK_SIZE);
+	if (t >= 0)
 		aion_handle_close((aion_handle_t)t);
-	} else {
+	else
 		err = t;
-	}
 	if (err) {
 		aion_unit_destroy(s->unit);
 		aion_handle_close(s->unit);
@@ -166,14 +190,9 @@ static int64_t run_next(struct slot *s, struct hu_gen *g)
 {
 	unsigned len = hu_generate(g, xorshift64(g->rng) % 100 < HU_TERMINAL_PCT);
 	int64_t err = aion_mem_write(s->unit, HU_CODE, code, len);
-	int64_t t = err ? err : aion_thread_create(s->unit, HU_CODE, HU_STACK + HU_STACK_SIZE / 2,
-						   0, HU_PRIO);
+	int64_t t = err ? err : start_thread(s, HU_CODE, HU_STACK + HU_STACK_SIZE / 2);
 	if (t < 0)
 		return t;
-	if ((err = aion_thread_start((aion_handle_t)t))) {
-		aion_handle_close((aion_handle_t)t);
-		return err;
-	}
 	s->thread = (aion_handle_t)t;
 	s->running = true;
 	s->started_at = aion_clock_ns();
@@ -222,7 +241,7 @@ static uint64_t own_calls(void)
 
 static bool enough(void)
 {
-	return tally.seqs >= HU_SEQS && own_calls() >= HU_CALLS;
+	return tally.seqs >= want_seqs && own_calls() >= want_calls;
 }
 
 /* Each unit's generator seed: the run's generator, mixed (splitmix64's
@@ -243,7 +262,7 @@ static uint64_t parse_seed(const char *arg)
 	return v ? v : aion_rdtsc() | 1;
 }
 
-static void report(bool ok, int64_t err, uint64_t seed, uint64_t took,
+static void report(const char *name, bool ok, int64_t err, uint64_t seed, uint64_t took,
 		   const struct aion_system_info *before, const struct aion_system_info *after)
 {
 	char seen[160];
@@ -255,7 +274,7 @@ static void report(bool ok, int64_t err, uint64_t seed, uint64_t took,
 					  (unsigned long)tally.vectors[v]);
 	seen[n] = 0;
 	aion_printf("hunit faults by vector:%s", seen);
-	utest_result(ok, "hunit", "err=%s seed=%lu lives=%lu sequences=%lu completed=%lu calls=%lu "
+	utest_result(ok, name, "err=%s seed=%lu lives=%lu sequences=%lu completed=%lu calls=%lu "
 		     "exited=%lu stuck=%lu recycled=%lu took_ms=%lu frames=%lu/%lu objects=%lu/%lu",
 		     aion_error_name(err), (unsigned long)seed, (unsigned long)tally.lives,
 		     (unsigned long)tally.seqs, (unsigned long)tally.completed,
@@ -266,10 +285,11 @@ static void report(bool ok, int64_t err, uint64_t seed, uint64_t took,
 		     (unsigned long)after->kernel_objects);
 }
 
-void test_hunit(void)
+static void hunit_run(const char *name, unsigned nslots, bool spread, uint64_t seqs,
+		      uint64_t calls)
 {
 	struct aion_system_info before, after;
-	struct slot slots[HU_SLOTS] = { 0 };
+	struct slot slots[HU_SLOTS_SMP] = { 0 };
 	uint64_t seed = parse_seed(utest_arg), rng = seed, t0 = aion_clock_ns(), shown_at = t0;
 	uint64_t gen_rng = mixed(&rng), bits;
 	struct hu_gen g = {
@@ -278,7 +298,13 @@ void test_hunit(void)
 	};
 	int64_t err = 0, h[3] = { aion_notify_create(), aion_endpoint_create(), aion_notify_create() };
 
-	aion_printf("hunit seed=%lu sequences=%u calls=%u", (unsigned long)seed, HU_SEQS, HU_CALLS);
+	want_seqs = seqs;
+	want_calls = calls;
+	aion_system_info(&before);
+	for (unsigned i = 0; i < nslots; i++)
+		slots[i].cpu = spread ? (int)(i % (before.cpus ? before.cpus : 1)) : -1;
+	aion_printf("hunit seed=%lu sequences=%lu calls=%lu units=%u cpus=%u", (unsigned long)seed,
+		    (unsigned long)seqs, (unsigned long)calls, nslots, spread ? before.cpus : 1);
 	for (unsigned i = 0; i < 3; i++)
 		if (h[i] < 0)
 			err = h[i];
@@ -288,7 +314,7 @@ void test_hunit(void)
 	hu_edge_page(edge, HU_STUB);
 	aion_system_info(&before);      /* from here on only the hostile units take anything */
 	while (!err && !enough() && aion_clock_ns() - t0 < HU_LIMIT_NS) {
-		for (unsigned i = 0; i < HU_SLOTS && !err; i++) {
+		for (unsigned i = 0; i < nslots && !err; i++) {
 			struct slot *s = &slots[i];
 			if (s->live && s->running && !check(s))
 				continue;
@@ -313,14 +339,24 @@ void test_hunit(void)
 		if (w && w != -AION_ETIMEDOUT)
 			err = w;
 	}
-	for (unsigned i = 0; i < HU_SLOTS; i++)
+	for (unsigned i = 0; i < nslots; i++)
 		if (slots[i].live)
 			retire(&slots[i], false);
 	aion_system_info(&after);
 	for (unsigned i = 0; i < 3; i++)
 		if (h[i] >= 0)
 			aion_handle_close((aion_handle_t)h[i]);
-	report(!err && enough() && after.free_frames == before.free_frames &&
+	report(name, !err && enough() && after.free_frames == before.free_frames &&
 	       after.kernel_objects == before.kernel_objects,
 	       err, seed, aion_clock_ns() - t0, &before, &after);
+}
+
+void test_hunit(void)
+{
+	hunit_run("hunit", HU_SLOTS, false, HU_SEQS, HU_CALLS);
+}
+
+void test_hunitsmp(void)
+{
+	hunit_run("hunitsmp", HU_SLOTS_SMP, true, HU_SEQS_SMP, HU_CALLS_SMP);
 }

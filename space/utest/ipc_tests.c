@@ -293,7 +293,7 @@ static int64_t pi_hog_start(uint64_t stack, uint64_t until)
 	pi_stop = 0;
 	pi_hog_end = 0;
 	int64_t hog = aion_thread_spawn(pi_hog, until, stack, PI_HOG_PRIO);
-	if (hog >= 0 && pi_cpu)
+	if (hog >= 0)                   /* pinned: no idle CPU takes it (pi) */
 		aion_thread_set_cpu((aion_handle_t)hog, pi_cpu);
 	aion_sleep_ns(5 * MS);          /* we take the CPU back when we wake */
 	return hog;
@@ -354,7 +354,8 @@ static int64_t pi_by_signal(struct pi_signalled *c, uint64_t stack, struct pi_wa
 }
 
 /*
- * pi: everything on one CPU. pismp: the hog, server and worker on CPU 1,
+ * pi: everything on CPU 0, pinned, so that no other CPU of a node with
+ * several runs what waits behind the hog. pismp: the hog, server and worker on CPU 1,
  * this thread on CPU 0, so the raised priority must reach another CPU's
  * queue and preempt its hog there (an IPI): the hog runs on meanwhile
  * until that CPU switches, so only the ratio is asked of the call.
@@ -373,9 +374,14 @@ static void pi_run(const char *name, unsigned cpu)
 	int64_t wrk = aion_thread_spawn(pi_worker, (uint64_t)&sc, aion_stack_alloc(4), PI_LOW_PRIO);
 	if (srv < 0 || wrk < 0)
 		FAIL(name, "spawn server=%s worker=%s", aion_error_name(srv), aion_error_name(wrk));
-	int64_t moved = cpu ? aion_thread_set_cpu((aion_handle_t)srv, cpu) : 0;
-	if (!moved && cpu)
+	int64_t self = aion_thread_self();
+	int64_t moved = self < 0 ? self : aion_thread_set_cpu((aion_handle_t)self, 0);
+	if (!moved)
+		moved = aion_thread_set_cpu((aion_handle_t)srv, cpu);
+	if (!moved)
 		moved = aion_thread_set_cpu((aion_handle_t)wrk, cpu);
+	if (self >= 0)
+		aion_handle_close((aion_handle_t)self);
 	if (moved)
 		FAIL(name, "cpu=%u move=%s", cpu, aion_error_name(moved));
 	aion_sleep_ns(5 * MS);          /* both wait now: in recv and in wait */

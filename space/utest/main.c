@@ -239,9 +239,37 @@ static const struct {
 	{ "fuzz", test_fuzz },
 	{ "fuzzsmp", test_fuzzsmp },
 	{ "hunit", test_hunit },
+	{ "hunitsmp", test_hunitsmp },
 	{ "bench", bench_kernel },
 	{ "benchsmp", bench_smp },
 };
+
+/*
+ * The whole set in one boot (tests/boot/boot_all.py): aion.test=all runs
+ * every test that init runs without services, aion.test=posixall every
+ * one it runs next to them (init.c: with_services), each in the order of
+ * the table, but these: the fuzzers and benchmarks (long, with boots and
+ * checks of their own), the Open POSIX Test Suite (its own ISO), and the
+ * tests the host types into (the terminal, the shell), and those of two
+ * nodes (tests/cluster: a sockets server and its client).
+ */
+static bool own_boot(const char *name)
+{
+	static const char *const own[] = {
+		"bench", "benchsmp", "fuzz", "hunit", "hunitsmp", "posixbench", "posixpts",
+		"posixtty", "posixsh", "posixsockserver", "posixsockclient",
+	};
+	for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strcmp(name, own[i]))
+			return true;
+	return false;
+}
+
+/* Tests init runs next to its test services: the same rule as init.c's. */
+static bool with_services(const char *name)
+{
+	return !strncmp(name, "posix", 5) || !strncmp(name, "vfs", 3);
+}
 
 /*
  * utest as init's service "posixtest" (aion.posixtest=NAME[:ARG] on a
@@ -282,15 +310,16 @@ int64_t aion_main(uint64_t arg)
 	}
 	if (spec)
 		utest_init_ep = SVC_INIT_EP;
-	bool all = strcmp(want, "all") == 0, found = false;
+	bool all = !strcmp(want, "all"), posixall = !strcmp(want, "posixall"), found = false;
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (!all && strcmp(want, tests[i].name) != 0)
+		const char *name = tests[i].name;
+		if (all || posixall) {
+			if (own_boot(name) || with_services(name) != posixall)
+				continue;
+			aion_printf("all: run %s", name);
+		} else if (strcmp(want, name)) {
 			continue;
-		if (all && (strcmp(tests[i].name, "bench") == 0 || strcmp(tests[i].name, "fuzz") == 0 ||
-			    strcmp(tests[i].name, "hunit") == 0 ||
-			    strcmp(tests[i].name, "posixbench") == 0 ||
-			    strcmp(tests[i].name, "posixpts") == 0))   /* its own ISO */
-			continue;
+		}
 		found = true;
 		tests[i].run();
 	}

@@ -151,6 +151,7 @@ int64_t fuzz_main(bool own_seed);     /* own_seed: mixed with its unit's id */
 void test_fuzzsmp(void);
 /* The hostile-unit fuzzer (hunit_tests.c); its seed is the test's argument. */
 void test_hunit(void);
+void test_hunitsmp(void);
 /* What followed `NAME:` in aion.test=NAME:ARG, or NULL. */
 extern const char *utest_arg;
 /* init's endpoint: UTEST_INIT_EP, or SVC_INIT_EP when utest runs as init's

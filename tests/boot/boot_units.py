@@ -302,7 +302,10 @@ def check_hunit(v, line, node, verdict):
     print(f"hunit: seed {v.get('seed')}: {seqs} sequences, {calls} system calls in {lives} "
           f"unit lives ({v.get('exited')} exited, {v.get('stuck')} stuck and destroyed) "
           f"in {v.get('took_ms')} ms; {faults[-1].split('hunit ', 1)[-1] if faults else ''}")
-    check(seqs >= 100_000 and calls >= 1_000_000, f"too few sequences or calls: {line}")
+    want = (20_000, 200_000) if "hunitsmp" in line else (100_000, 1_000_000)
+    check(seqs >= want[0] and calls >= want[1], f"too few sequences or calls: {line}")
+    if "hunitsmp" in line:
+        check("units=8 cpus=4" in node.text, "hunitsmp did not spread 8 units over 4 CPUs")
     check(lives >= 100, f"only {lives} unit lives: the sequences hardly ever end a unit")
     # Most sequences must get to their end: a generator that wrote invalid
     # encodings would turn the run into a stream of #UD deaths.
@@ -1102,6 +1105,7 @@ CHECKS = {
     "faultep": check_faultep,
     "fuzz": check_fuzz,
     "hunit": check_hunit,
+    "hunitsmp": check_hunit,
     "malloc": check_malloc,
 }
 
@@ -1143,12 +1147,12 @@ def wait_unless(node, regex, bad_regex, timeout, pos=0):
     return m
 
 
-def wait_hunit(node):
+def wait_hunit(node, name):
     """The fuzzer's verdict, failing as soon as its progress lines stop."""
     deadline, pos = time.monotonic() + HUNIT_TIMEOUT_S, 0
     while True:
         try:
-            m = wait_unless(node, r"utest: (?:test hunit (?P<word>ok|FAIL)\b|hunit progress\b)",
+            m = wait_unless(node, rf"utest: (?:test {name} (?P<word>ok|FAIL)\b|hunit progress\b)",
                             NO_VERDICT_RE, HUNIT_STALL_S, pos=pos)
         except ac.NodeTimeout as e:
             raise TestFailure(f"the node went silent for {HUNIT_STALL_S} s in the fuzzer "
@@ -1165,15 +1169,16 @@ def wait_hunit(node):
 MEM_MIB = {"faultep": 192, "fuzzsmp": 256}
 # Tests of many CPUs (docs/smp.md) boot with 2; AION_TEST_CPUS=N boots
 # every other test with N (the in-guest set on several CPUs).
-CPUS = {"smp": 2, "smptlb": 2, "pismp": 2, "fuzzsmp": 4}
+CPUS = {"smp": 2, "smptlb": 2, "pismp": 2, "fuzzsmp": 4, "hunitsmp": 4}
 
 
 def test_name(name, iso):
     arg = ""
-    if name == "hunit":
+    if name in ("hunit", "hunitsmp"):
         # A new seed each run, printed; AION_FUZZ_SEED=N replays run N.
         seed = int(os.environ.get("AION_FUZZ_SEED") or random.randrange(1, 2**63))
-        print(f"hunit: seed {seed} (replay: AION_FUZZ_SEED={seed} meson test -C build fuzz-hostile)")
+        test = "fuzz-hostile" if name == "hunit" else "smp-fuzz-hostile"
+        print(f"{name}: seed {seed} (replay: AION_FUZZ_SEED={seed} meson test -C build {test})")
         arg = f":{seed}"
     elif name == "posixbench":
         arg = ":" + ",".join(map(str, POSIXBENCH_SMOKE))
@@ -1181,7 +1186,7 @@ def test_name(name, iso):
     with bootlib.booted(iso, mem_mib=MEM_MIB.get(name, 128), cpus=cpus,
                         cmdline_extra=f"aion.test={name}{arg}") as node, \
             stalled_console(node if name == "logflood" else None) as console:
-        verdict = (wait_hunit(node) if name == "hunit" else
+        verdict = (wait_hunit(node, name) if name in ("hunit", "hunitsmp") else
                    wait_unless(node, rf"utest: test {name} (?P<word>ok|FAIL)\b",
                                NO_VERDICT_RE, UTEST_TIMEOUT_S))
         line = line_at(node.text, verdict)
