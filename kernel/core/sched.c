@@ -98,9 +98,9 @@ static void rearm(struct sched *s)
 		next = first->deadline;
 	if (s->current != s->idle && s->current->slice_end < next)
 		next = s->current->slice_end;
-	if (next == UINT64_MAX)
-		arch_timer_disarm();
-	else
+	if (next == UINT64_MAX || s->current == s->idle)
+		arch_timer_disarm();    /* a halted CPU wakes when due, not early */
+	if (next != UINT64_MAX)
 		arch_timer_arm(next);
 }
 
