@@ -72,6 +72,8 @@ void arch_cpu_kick(unsigned cpu);
 void arch_cpu_evict(unsigned cpu);
 /* Called by an evicted CPU once off the thread's stack (sched.c). */
 void arch_cpu_evict_done(void);
+/* After an eviction, under the lock: the interrupt whose trap it cut. */
+void arch_irq_after_eviction(void);
 /* Serves what other CPUs asked of this one (TLB flushes, eviction);
  * called while spinning for the big lock and from the IPI. */
 void arch_cpu_serve(void);

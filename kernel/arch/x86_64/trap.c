@@ -73,28 +73,51 @@ static void user_exception(const struct trap_frame *f)
 			  addr, f->rip);
 }
 
-static void interrupt(const struct trap_frame *f)
+static void interrupt_vector(uint64_t vector)
 {
-	if (f->vector == VEC_TIMER) {
+	if (vector == VEC_TIMER) {
 		lapic_eoi();
 		timer_irq();
 		return;
 	}
-	if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + IRQ_LINES_MAX) {
-		uint32_t line = (uint32_t)(f->vector - VEC_IRQ_BASE);
+	if (vector >= VEC_IRQ_BASE && vector < VEC_IRQ_BASE + IRQ_LINES_MAX) {
+		uint32_t line = (uint32_t)(vector - VEC_IRQ_BASE);
 		arch_irq_mask(line, true);      /* until the driver's IRQ_ACK */
 		lapic_eoi();
 		irq_deliver(line);
 		return;
 	}
-	if (f->vector == VEC_IPI)
+	if (vector == VEC_IPI)
 		return;                 /* served in trap_dispatch */
-	if (f->vector == VEC_SPURIOUS)
+	if (vector == VEC_SPURIOUS)
 		return;                 /* no EOI for spurious LAPIC vectors */
-	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16)
+	if (vector >= VEC_PIC_BASE && vector < VEC_PIC_BASE + 16)
 		return;                 /* masked 8259: only spurious IRQ7/15 arrive */
-	klog("irq unexpected vector=%lu", f->vector);
+	klog("irq unexpected vector=%lu", vector);
 	lapic_eoi();
+}
+
+static void interrupt(const struct trap_frame *f)
+{
+	this_cpu()->irq_vector = 0;     /* handled here, under the lock */
+	interrupt_vector(f->vector);
+}
+
+/*
+ * A CPU evicted while it waited for the lock in an interrupt's trap never
+ * comes back to that trap (sched_evicted): its idle thread, holding the
+ * lock, handles the interrupt instead, or the LAPIC would keep the vector
+ * in service, unacknowledged, and hold back every interrupt of its class
+ * for good (the timer's: sleepers never woke).
+ */
+void arch_irq_after_eviction(void)
+{
+	uint64_t vector = this_cpu()->irq_vector;
+
+	if (vector) {
+		this_cpu()->irq_vector = 0;
+		interrupt_vector(vector);
+	}
 }
 
 /*
@@ -130,6 +153,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector < 32 && !(f->cs & 3) && !(f->rflags & RFLAGS_VM))
 		kernel_exception(f);
+	if (f->vector >= 32 && f->vector != VEC_IPI)
+		this_cpu()->irq_vector = f->vector;     /* arch_irq_after_eviction */
 	kernel_lock();
 	if (f->rflags & RFLAGS_VM)
 		vm86_trap(f);           /* does not return */

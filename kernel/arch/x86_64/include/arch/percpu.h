@@ -27,6 +27,7 @@ struct percpu {
 	uint64_t timer_irqs;            /* one-shot expiries taken */
 	uint64_t timer_last_fire_ns;
 	uint64_t timer_fires_ns;        /* when the LAPIC one-shot ends, 0 if stopped */
+	uint64_t irq_vector;            /* an interrupt taken, not yet handled (trap.c) */
 	uint32_t trap_depth;            /* nested exception guard */
 	struct sched sched;             /* this CPU's run queue and sleepers */
 	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
