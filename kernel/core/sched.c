@@ -1,7 +1,8 @@
 /*
  * Scheduler decisions. Every function runs with interrupts off and the
  * big kernel lock held (docs/smp.md), so it may touch another CPU's
- * queues; switches happen only at the end of a trap or system call
+ * queues, or on a local CPU (the local path: endpoint.c, ipc_local) on
+ * that CPU's own threads and queues only; switches happen only at the end of a trap or system call
  * (sched_preempt_point) or when the current thread blocks. A thread is
  * on the queues of its CPU, t->cpu, and only that CPU runs it.
  */
@@ -343,11 +344,9 @@ static void balance(struct sched *s)
 #define STEAL_SCAN      16              /* links looked at per CPU: bounded */
 
 /* The best unpinned ready thread of q that has waited a whole slice,
- * among the first STEAL_SCAN, or NULL. One that waited less is about to
- * run where it is: taken, it would talk to the threads it left across
- * CPUs, each wake-up an IPI to a halted CPU (an idle cluster of 2-CPU
- * nodes cost 16% more host CPU than one of 1-CPU nodes with any ready
- * thread taken). */
+ * among the first STEAL_SCAN, or NULL: the rule balance() asks by. One
+ * that waited less is about to run where it is; taken, it would talk to
+ * the threads it left across CPUs, each wake-up an IPI to a halted CPU. */
 static struct thread *stealable(struct runq *q, uint64_t now)
 {
 	unsigned seen = 0;

@@ -13,14 +13,11 @@ import sys
 
 import bootlib
 from bootlib import check, fields, line_at
-from boot_units import KERNEL_BAD_RE, wait_unless
+from boot_units import KERNEL_BAD_RE, NO_VERDICT_RE, wait_unless
 
 # The set takes about SET_S on a quiet host with 2 vCPUs; several times that.
 SET_S = 240
 DONE_TIMEOUT_S = 4 * SET_S
-# The first test's wait for utest, as units-* (init starts it after `ready`).
-NO_DONE_RE = (rf"{KERNEL_BAD_RE}|kernel: unit fault unit=(?:init|utest)\b"
-              r"|init: utest (?:ended|missing|spawn failed)\b")
 # faultep's ended units and fuzzsmp's fuzzers need more than 128 MiB (boot_units.py).
 MEM_MIB = 256
 
@@ -28,7 +25,7 @@ MEM_MIB = 256
 def run(which, cpus, iso):
     with bootlib.booted(iso, mem_mib=MEM_MIB, cpus=cpus,
                         cmdline_extra=f"aion.test={which}") as node:
-        done = wait_unless(node, r"utest: done passed=\d+ failed=\d+", NO_DONE_RE, DONE_TIMEOUT_S)
+        done = wait_unless(node, r"utest: done passed=\d+ failed=\d+", NO_VERDICT_RE, DONE_TIMEOUT_S)
         line = line_at(node.text, done)
         print(line)
         verdicts = re.findall(r"utest: test (\S+) (ok|FAIL)\b", node.text)
