@@ -6,7 +6,10 @@
  *   NS_REGISTER  payload: name            caps[0]: the capability to publish
  *   NS_LOOKUP    payload: name            reply caps[0]: the capability
  *   NS_LIST      reply payload: "name name ..." (one line)
- *   ADMIN_PS     reply payload: one line per unit "id name state threads used/quota"
+ *   ADMIN_PS     payload: listing position (decimal, "" = 0)
+ *                reply payload: whole lines, one per unit "id name state threads=
+ *                frames=used/quota cpus= syscalls= cpu_ms="; a last line "more=K"
+ *                when the rest did not fit: ask again from K
  *   ADMIN_CAPS   payload: unit name       reply payload: one line per capability
  *   ADMIN_KILL   payload: unit name       (destroys it; a service restarts)
  *   ADMIN_SERVICES  reply payload: one line per service "name state restarts"

@@ -89,16 +89,25 @@ struct thread *sched_current(void)
 	return arch_cpu_sched()->current;
 }
 
-/* Arms the timer for the next event: the current slice's end or a sleeper. */
+/*
+ * Arms the timer for the next event: a sleeper, or the current slice's
+ * end when an equal waits for it (a higher one preempts at once, a lower
+ * one waits anyway). A thread alone on its CPU runs with no slice timer:
+ * on an idle node most wake-ups run one thread each, and each slice
+ * timer was two LAPIC writes (under TCG exits to the emulator, taken
+ * under its global lock) and an early interrupt. sched_ready pokes the
+ * CPU when an equal arrives, so its slice is then armed.
+ */
 static void rearm(struct sched *s)
 {
 	uint64_t next = UINT64_MAX;
 	struct sleepq_entry *first = sleepq_first(&s->sleepers);
+	struct thread *cur = s->current;
 
 	if (first)
 		next = first->deadline;
-	if (s->current != s->idle && s->current->slice_end < next)
-		next = s->current->slice_end;
+	if (cur != s->idle && cur->slice_end < next && runq_highest(&s->rq) >= (int)cur->prio)
+		next = cur->slice_end;
 	if (next == UINT64_MAX)
 		arch_timer_disarm();
 	else
@@ -120,7 +129,11 @@ static void switch_to(struct sched *s, struct thread *next)
 	next->state = AION_THREAD_RUNNING;
 	s->current = next;
 	if (next->unit != prev->unit) {
-		arch_vm_activate(next->unit);
+		/* A kernel thread (idle) keeps the tables loaded, so a unit woken
+		 * after an idle spell needs no CR3 write: under TCG each flushes
+		 * the whole software TLB (docs/network.md). */
+		if (next->unit)
+			arch_vm_activate(next->unit);
 		arch_io_load(next->unit);
 	}
 	arch_thread_switch(prev, next);
@@ -176,8 +189,8 @@ void sched_ready(struct thread *t)
 	t->state = AION_THREAD_READY;
 	t->ready_since = arch_clock_ns();
 	runq_push_back(&s->rq, &t->rq, t->prio);
-	if (s->current == s->idle || t->prio > s->current->prio)
-		poke(s, t->cpu);
+	if (s->current == s->idle || t->prio >= s->current->prio)
+		poke(s, t->cpu);        /* an equal: the current slice needs its timer */
 }
 
 void sched_unqueue(struct thread *t)

@@ -81,8 +81,12 @@ void arch_cpu_serve(void);
 void arch_spin_wait(void);
 /* Halts until an IPI (only: timer and devices wait), interrupts off after. */
 void arch_cpu_nap(void);
-/* Every other CPU running a thread of u flushes its TLB, before return. */
+/* Every other CPU with u's tables loaded (a thread of u runs there, or its
+ * idle thread kept them) flushes its TLB, before return. */
 void arch_tlb_shootdown(const struct unit *u);
+/* Every other CPU whose idle thread kept u's tables loads the kernel's,
+ * before return: u's tables are about to be freed. */
+void arch_vm_release(const struct unit *u);
 /* Every other CPU flushes its TLB, global (kernel) entries too. */
 void arch_tlb_shootdown_kernel(void);
 

@@ -55,6 +55,34 @@ static int admin(uint32_t label, const char *arg)
 	return 0;
 }
 
+/* `ps` comes in answers of whole lines; "more=K" asks for the rest. */
+static int cmd_ps(void)
+{
+	char from[12] = "";
+	for (unsigned page = 0; page < 64; page++) {
+		int64_t err = init_text_call(INIT_ADMIN, &buf, INIT_ADMIN_PS, from, text, sizeof(text));
+		if (err) {
+			aion_printf("error: %s", aion_error_name(err));
+			return 1;
+		}
+		char *more = text;      /* the start of the last line */
+		for (char *p = text; *p; p++)
+			if (*p == '\n' && p[1])
+				more = p + 1;
+		if (strncmp(more, "more=", 5)) {
+			print_lines(text);
+			return 0;
+		}
+		*more = '\0';
+		print_lines(text);
+		unsigned n = 0;
+		for (const char *p = more + 5; *p >= '0' && *p <= '9' && n < sizeof(from) - 1; p++)
+			from[n++] = *p;
+		from[n] = '\0';
+	}
+	return 0;
+}
+
 static int cmd_help(void)
 {
 	aion_printf("commands: help ps caps UNIT mem svc services names nodes mesh stats|refs "
@@ -366,7 +394,7 @@ static int run(char *line)
 		return 0;
 	const char *c = argv[0];
 	if (!strcmp(c, "help") && argc == 1) return cmd_help();
-	if (!strcmp(c, "ps") && argc == 1) return admin(INIT_ADMIN_PS, NULL);
+	if (!strcmp(c, "ps") && argc == 1) return cmd_ps();
 	if (!strcmp(c, "svc") && argc == 1) return admin(INIT_ADMIN_SERVICES, NULL);
 	if (!strcmp(c, "services") && argc == 1)
 		return mesh_text("services", MESHD_SERVICES, "none registered");

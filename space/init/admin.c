@@ -9,30 +9,61 @@ static const char *const type_names[] = {
 	"irq", "ioport", "platform",
 };
 
-static void unit_line(char *out, unsigned size, aion_handle_t u)
+/* One line of `ps` for unit u; 0 when u is gone. */
+static unsigned unit_line(char *line, unsigned size, aion_handle_t u)
 {
 	struct aion_unit_info i;
 	if (aion_unit_info(u, &i))
-		return;
+		return 0;
 	char cpus[3 * 32] = "-";        /* "0,1": the CPUs its threads are on */
 	unsigned n = 0;
 	for (unsigned c = 0; c < 32; c++)
 		if (i.cpu_mask >> c & 1)
 			n += (unsigned)fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", n ? "," : "", c);
-	aion_text_add(out, size, "%u %s %s threads=%u frames=%lu/%lu cpus=%s\n", i.id, i.name,
-		 state_names[i.state < 4 ? i.state : 0], i.threads,
-		 (unsigned long)i.used_frames, (unsigned long)i.quota_frames, cpus);
+	return (unsigned)fmt_snprintf(line, size,
+		"%u %s %s threads=%u frames=%lu/%lu cpus=%s syscalls=%lu cpu_ms=%lu\n",
+		i.id, i.name, state_names[i.state < 4 ? i.state : 0], i.threads,
+		(unsigned long)i.used_frames, (unsigned long)i.quota_frames, cpus,
+		(unsigned long)i.syscalls, (unsigned long)(i.cpu_ns / 1000000));
 }
 
-int64_t admin_ps(char *out, unsigned size)
+/* The unit at position k of the `ps` listing: init, the services, the jobs. */
+static aion_handle_t ps_unit(unsigned k)
 {
-	unit_line(out, size, AION_HANDLE_SELF);
-	for (unsigned i = 0; i < services_count(); i++)
-		if (service_at(i)->unit)
-			unit_line(out, size, service_at(i)->unit);
-	for (unsigned i = 0; i < INIT_JOBS_MAX; i++)
-		if (job_unit(i))
-			unit_line(out, size, job_unit(i));
+	if (k == 0)
+		return AION_HANDLE_SELF;
+	if (--k < services_count())
+		return service_at(k)->unit;
+	k -= services_count();
+	return k < INIT_JOBS_MAX ? job_unit(k) : 0;
+}
+
+/* Whole lines from position `from` on (a decimal string; empty: 0). When
+ * the next line does not fit one answer, the last line is "more=K": the
+ * shell asks again from K, so no line is cut or lost. */
+int64_t admin_ps(const char *from, char *out, unsigned size)
+{
+	unsigned k = 0, used = 0;
+	for (const char *p = from; *p; p++) {
+		if (*p < '0' || *p > '9' || k > 1000)
+			return -AION_EINVAL;
+		k = k * 10 + (unsigned)(*p - '0');
+	}
+	const unsigned reserve = 16;    /* "more=NNNN\n" */
+	out[0] = '\0';
+	for (; k < 1 + services_count() + INIT_JOBS_MAX; k++) {
+		aion_handle_t u = ps_unit(k);
+		char line[160];
+		unsigned n = u ? unit_line(line, sizeof(line), u) : 0;
+		if (!n)
+			continue;
+		if (used + n + reserve >= size) {
+			fmt_snprintf(out + used, size - used, "more=%u\n", k);
+			return 0;
+		}
+		memcpy(out + used, line, n + 1);
+		used += n;
+	}
 	return 0;
 }
 

@@ -146,7 +146,7 @@ int64_t names_list(char *out, unsigned size);       /* 0 */
 void names_drop_owner(int owner);
 
 /* admin.c: fills the reply payload; returns 0 or -AION_E... */
-int64_t admin_ps(char *out, unsigned size);
+int64_t admin_ps(const char *from, char *out, unsigned size);
 int64_t admin_caps(const char *unit, char *out, unsigned size);
 int64_t admin_kill(const char *unit);
 int64_t admin_services(char *out, unsigned size);

@@ -73,7 +73,11 @@ static int64_t ns_list(struct aion_serve_req *r)
 
 static int64_t on_ps(struct aion_serve_req *r)
 {
-	return answer_text(r, admin_ps);
+	char from[12], text[AION_IPC_PAYLOAD_MAX] = "";
+	aion_serve_string(r, from, sizeof(from));
+	int64_t err = admin_ps(from, text, sizeof(text));
+	aion_serve_put_text(r, text);
+	return err;
 }
 
 static int64_t on_services(struct aion_serve_req *r)

@@ -225,8 +225,12 @@ static void timer_program(uint64_t now, uint64_t deadline)
 
 void arch_timer_disarm(void)
 {
-	this_cpu()->timer_deadline_ns = 0;
-	this_cpu()->timer_fires_ns = 0;
+	struct percpu *cpu = this_cpu();
+
+	cpu->timer_deadline_ns = 0;
+	if (!cpu->timer_fires_ns)
+		return;                 /* ended or stopped: no LAPIC write */
+	cpu->timer_fires_ns = 0;
 	lapic_timer_start(0, false);
 }
 

@@ -77,8 +77,14 @@ int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len)
 	nlines = ((rd(IOAPICVER) >> 16) & 0xff) + 1;
 	if (nlines > IRQ_LINES_MAX)
 		nlines = IRQ_LINES_MAX;
-	for (uint32_t l = 0; l < nlines; l++)
+	/* Physical destination, once: the boot CPU's LAPIC. Masking then
+	 * writes the low half alone: each register access is two MMIO
+	 * writes, an exit to the emulator under TCG, twice per interrupt. */
+	uint32_t dest = lapic_id() << 24;
+	for (uint32_t l = 0; l < nlines; l++) {
+		wr(REDTBL(l) + 1, dest);
 		arch_irq_mask(l, true);
+	}
 	klog("irq ioapic phys=0x%lx lines=%u overrides=%u", (unsigned long)madt.ioapic_phys,
 	     nlines, madt.noverride);
 	return 0;
@@ -120,7 +126,5 @@ void arch_irq_mask(uint32_t line, bool masked)
 {
 	if (!arch_irq_line_ok(line))
 		return;
-	/* Physical destination: the boot CPU's LAPIC. */
-	wr(REDTBL(line) + 1, lapic_id() << 24);
 	wr(REDTBL(line), (VEC_IRQ_BASE + line) | line_mode(line) | (masked ? RED_MASKED : 0));
 }

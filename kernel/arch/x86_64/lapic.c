@@ -5,6 +5,7 @@
 #include "aion/error.h"
 #include "arch/cpu.h"
 #include "arch/paging.h"
+#include "arch/percpu.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "klock.h"
@@ -50,6 +51,7 @@ int lapic_init(void)
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	this_cpu()->timer_lvt = LVT_MASKED | VEC_TIMER;
 	return 0;
 }
 
@@ -113,9 +115,18 @@ uint32_t lapic_id(void)
 	return lapic_read(LAPIC_ID) >> 24;
 }
 
+/* The LVT is written only when it changes: every LAPIC access is an exit
+ * to the emulator under TCG, and the timer is programmed on most wake-ups.
+ * A count of 0 stops the one-shot whatever the LVT holds. */
 void lapic_timer_start(uint32_t count, bool irq)
 {
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (irq ? 0 : LVT_MASKED));
+	struct percpu *p = this_cpu();
+	uint32_t lvt = VEC_TIMER | (irq ? 0 : LVT_MASKED);
+
+	if (count && p->timer_lvt != lvt) {
+		lapic_write(LAPIC_LVT_TIMER, lvt);
+		p->timer_lvt = lvt;
+	}
 	lapic_write(LAPIC_TIMER_INIT, count);
 }
 

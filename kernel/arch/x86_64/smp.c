@@ -209,8 +209,11 @@ void arch_cpu_serve(void)
 		paging_flush_global();
 	else if (r & CPU_REQ_TLB)
 		write_cr3(read_cr3());
-	if (r & (CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL))
-		__atomic_and_fetch(&p->requests, ~(CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL),
+	/* A unit's thread here means its tables, not the dying unit's. */
+	if ((r & CPU_REQ_UNLOAD) && !p->sched.current->unit)
+		arch_vm_activate(NULL);
+	if (r & (CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL | CPU_REQ_UNLOAD))
+		__atomic_and_fetch(&p->requests, ~(CPU_REQ_TLB | CPU_REQ_TLB_GLOBAL | CPU_REQ_UNLOAD),
 				   __ATOMIC_RELEASE);
 	if (r & CPU_REQ_EVICT) {
 		lapic_set_tpr(0);       /* it may leave a nap (klock.c) for good */
@@ -231,17 +234,29 @@ void arch_spin_wait(void)
 	cpu_relax();
 }
 
+/* Another CPU has u's tables in CR3: it runs a thread of u, or its idle
+ * thread kept them (sched.c switch_to). */
+static bool holds(unsigned c, const struct unit *u)
+{
+	return c != arch_cpu_id() && arch_cpu_online(c) &&
+	       __atomic_load_n(&percpu_of(c)->vm_unit, __ATOMIC_SEQ_CST) == u;
+}
+
 void arch_tlb_shootdown(const struct unit *u)
 {
-	unsigned me = arch_cpu_id();
-
-	for (unsigned c = 0; c < CPU_MAX; c++) {
-		if (c == me || !arch_cpu_online(c))
-			continue;
-		const struct thread *cur = arch_cpu_sched_of(c)->current;
-		if (cur && cur->unit == u)
+	/* The cleared entries before the reads of vm_unit: a CPU whose store
+	 * comes later walks the new tables (vm.c arch_vm_activate). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (holds(c, u))
 			request(c, CPU_REQ_TLB);
-	}
+}
+
+void arch_vm_release(const struct unit *u)
+{
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (holds(c, u))
+			request(c, CPU_REQ_UNLOAD);
 }
 
 void arch_tlb_shootdown_kernel(void)

@@ -8,6 +8,7 @@
 #include "aion/object.h"
 #include "arch.h"
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "common/string.h"
 #include "layout.h"
 #include "memory.h"
@@ -172,6 +173,7 @@ bool arch_vm_destroy_some(struct unit *u, uint64_t *budget)
 		return true;
 	if (read_cr3() == u->pml4)
 		arch_vm_activate(NULL);
+	arch_vm_release(u);             /* idle CPUs keep the last tables (sched.c) */
 	uint64_t *pml4 = phys_to_virt(u->pml4);
 	for (unsigned i = 0; i < 256; i++) {
 		if (!(pml4[i] & PTE_P))
@@ -196,6 +198,9 @@ void arch_vm_destroy(struct unit *u)
 void arch_vm_activate(struct unit *u)
 {
 	uint64_t want = u ? u->pml4 : arch_kernel_pml4_phys();
+	/* Published before the tables are walked: a shootdown that reads the
+	 * old value cleared its entries before this store (smp.c). */
+	__atomic_store_n(&this_cpu()->vm_unit, u, __ATOMIC_SEQ_CST);
 	if (read_cr3() != want)
 		write_cr3(want);
 }

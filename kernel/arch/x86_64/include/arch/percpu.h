@@ -27,18 +27,21 @@ struct percpu {
 	uint64_t timer_irqs;            /* one-shot expiries taken */
 	uint64_t timer_last_fire_ns;
 	uint64_t timer_fires_ns;        /* when the LAPIC one-shot ends, 0 if stopped */
+	uint32_t timer_lvt;             /* what the LAPIC's timer LVT holds (lapic.c) */
 	uint64_t irq_vector;            /* an interrupt taken, not yet handled (trap.c) */
 	uint32_t trap_depth;            /* nested exception guard */
 	struct sched sched;             /* this CPU's run queue and sleepers */
 	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
 	uint32_t fs_unit_id;            /* ... for a thread of this unit (0: none yet) */
 	uint32_t requests;              /* CPU_REQ_* other CPUs posted (atomic) */
+	struct unit *vm_unit;           /* whose page tables CR3 holds (NULL: the kernel's; atomic) */
 };
 
 /* What another CPU asks of this one (smp.c); cleared when done. */
 #define CPU_REQ_TLB        (1u << 0)    /* reload CR3: user entries */
 #define CPU_REQ_TLB_GLOBAL (1u << 1)    /* toggle CR4.PGE: every entry */
 #define CPU_REQ_EVICT      (1u << 2)    /* leave the (dead) current thread */
+#define CPU_REQ_UNLOAD     (1u << 3)    /* a kernel thread drops the unit tables it kept */
 
 /* The per-CPU data of CPU cpu (< CPU_MAX), gdt.c. */
 struct percpu *percpu_of(unsigned cpu);
