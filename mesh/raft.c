@@ -36,7 +36,7 @@ static int init_check(const struct raft_init *in)
 	uint32_t hi = in->election_max_ms ? in->election_max_ms : RAFT_ELECTION_MAX_MS;
 
 	if (in->id == 0 || !in->log || in->log_cap < 4 || hb == 0 ||
-	    hb >= lo || lo >= hi || (in->nents && !in->ents) ||
+	    hb >= lo || lo >= hi || (in->quiet_ms && in->quiet_ms <= hb) || (in->nents && !in->ents) ||
 	    (in->snap_len && !in->snap_data) || (in->snap_cap && !in->snap_buf))
 		return -AION_EINVAL;
 	if (in->nents > in->log_cap || in->snap.term > in->hard.term ||
@@ -51,6 +51,7 @@ static void init_timing(struct raft *r, const struct raft_init *in)
 	r->heartbeat_ms = in->heartbeat_ms ? in->heartbeat_ms : RAFT_HEARTBEAT_MS;
 	r->election_min_ms = in->election_min_ms ? in->election_min_ms : RAFT_ELECTION_MIN_MS;
 	r->election_max_ms = in->election_max_ms ? in->election_max_ms : RAFT_ELECTION_MAX_MS;
+	r->quiet_ms = in->quiet_ms;
 	r->rng = in->seed ? in->seed : (in->id * 0x9e3779b97f4a7c15ull) | 1;
 	r->now = in->now_ms;
 }

@@ -29,7 +29,24 @@ bool raft_in_lease(const struct raft *r)
 	if (r->role == RAFT_LEADER)
 		return true;
 	return r->leader != 0 &&
-	       r->now < r->leader_contact + r->election_min_ms;
+	       r->now < r->leader_contact + r->election_min_ms +
+			 (r->contact_quiet ? r->quiet_ms : 0);
+}
+
+void raft_leader_lost(struct raft *r, uint64_t id)
+{
+	if (r->role != RAFT_FOLLOWER || id == 0 || r->leader != id)
+		return;
+	r->leader = 0;                  /* out of its lease: votes are granted */
+	r->contact_quiet = false;
+	r->election_deadline = r->now + xorshift64(&r->rng) %
+				(r->election_max_ms - r->election_min_ms);
+}
+
+/* The quorum check's period: a quiet follower answers once a quiet period. */
+uint64_t raft_quorum_period(const struct raft *r)
+{
+	return r->election_max_ms + r->quiet_ms;
 }
 
 void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
@@ -41,6 +58,7 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 	r->leader = leader;
 	if (leader)
 		r->leader_contact = r->now;
+	r->contact_quiet = false;
 	raft_reset_election_timer(r);
 }
 
@@ -112,7 +130,7 @@ static void become_leader(struct raft *r)
 	r->nreads = 0;
 	raft_progress_reset(r);
 	r->heartbeat_deadline = r->now + r->heartbeat_ms;
-	r->quorum_deadline = r->now + r->election_max_ms;
+	r->quorum_deadline = r->now + raft_quorum_period(r);
 	if (raft_append_local(r, RAFT_ENTRY_NOOP, NULL, 0) < 0) {
 		raft_become_follower(r, r->hard.term, 0);
 		return;
@@ -207,7 +225,7 @@ void raft_check_quorum(struct raft *r)
 		heard += r->conf.s[i].voter && r->prs[i].active;
 		r->prs[i].active = false;
 	}
-	r->quorum_deadline = r->now + r->election_max_ms;
+	r->quorum_deadline = r->now + raft_quorum_period(r);
 	if (heard < raft_quorum(&r->conf))
 		raft_become_follower(r, r->hard.term, 0);
 }

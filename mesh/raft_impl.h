@@ -45,6 +45,7 @@ void raft_on_vote_request(struct raft *r, const struct raft_msg *m);
 void raft_on_vote_response(struct raft *r, const struct raft_msg *m);
 bool raft_in_lease(const struct raft *r);
 void raft_check_quorum(struct raft *r);
+uint64_t raft_quorum_period(const struct raft *r);
 
 /* raft_repl.c: the leader's replication and the follower's append. */
 void raft_progress_reset(struct raft *r);

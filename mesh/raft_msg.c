@@ -89,6 +89,8 @@ static unsigned flags_allowed(unsigned type)
 	case RAFT_MSG_SNAP:
 	case RAFT_MSG_SNAP_RESP:
 		return RAFT_MSG_DONE;
+	case RAFT_MSG_APPEND:
+		return RAFT_MSG_QUIET;
 	}
 	return 0;
 }

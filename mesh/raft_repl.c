@@ -13,6 +13,12 @@
  * Lost messages: a REPLICATE server that made no progress over a whole
  * heartbeat while behind falls back to PROBE from its match index, which
  * resends whatever was lost.
+ *
+ * Quiet leader (docs/raft.md): each server has its own heartbeat due
+ * time. One that holds every entry, knows the commit and answered all it
+ * was sent is quiet: its heartbeats come every quiet_ms, flagged, and it
+ * waits that much longer before campaigning. Anything else sent to it
+ * brings its next heartbeat back to heartbeat_ms.
  */
 #include "raft_impl.h"
 
@@ -112,7 +118,7 @@ static bool send_entries(struct raft *r, unsigned slot)
 	m->index = pr->next - 1;
 	m->log_term = prev_term;
 	m->commit = r->commit;
-	m->seq = r->hb_seq;
+	m->seq = pr->sent_seq = r->hb_seq;
 	fill_entries(r, m, pr->next);
 	if (pr->state == RAFT_PR_PROBE) {
 		pr->paused = true;
@@ -126,11 +132,19 @@ static bool send_entries(struct raft *r, unsigned slot)
 /* An empty AppendEntries at an index the server holds (its match), or,
  * while that is unknown, at next - 1 (a probe). Commit is capped at the
  * index sent: the server may not hold anything after it. */
+static bool peer_quiet(const struct raft *r, const struct raft_progress *pr)
+{
+	return r->quiet_ms && r->nreads == 0 && r->commit == r->log.last &&
+	       pr->state == RAFT_PR_REPLICATE && pr->match == r->log.last &&
+	       pr->acked_seq >= pr->sent_seq;
+}
+
 static void send_heartbeat(struct raft *r, unsigned slot)
 {
 	struct raft_progress *pr = &r->prs[slot];
 	uint64_t prev = pr->match, t;
 	struct raft_msg *m;
+	bool quiet = peer_quiet(r, pr);
 
 	if (raft_log_term(&r->log, prev, &t) < 0) {
 		prev = pr->next - 1;
@@ -143,15 +157,25 @@ static void send_heartbeat(struct raft *r, unsigned slot)
 	m->index = prev;
 	m->log_term = t;
 	m->commit = r->commit < prev ? r->commit : prev;
-	m->seq = r->hb_seq;
+	m->seq = pr->sent_seq = r->hb_seq;
+	if (quiet)
+		m->flags = RAFT_MSG_QUIET;
 }
 
 void raft_send_append(struct raft *r, unsigned slot, bool empty_ok)
 {
+	struct raft_progress *pr = &r->prs[slot];
+
 	if (r->conf.s[slot].id == r->id)
 		return;
 	if (!send_entries(r, slot) && empty_ok)
 		send_heartbeat(r, slot);
+	/* Not quiet (any more): its next heartbeat at the usual period. */
+	if (!peer_quiet(r, pr) && pr->hb_due > r->now + r->heartbeat_ms) {
+		pr->hb_due = r->now + r->heartbeat_ms;
+		if (pr->hb_due < r->heartbeat_deadline)
+			r->heartbeat_deadline = pr->hb_due;
+	}
 }
 
 void raft_broadcast(struct raft *r, bool empty_ok)
@@ -169,18 +193,29 @@ void raft_heartbeat_tick(struct raft *r)
 	}
 	if (r->now < r->heartbeat_deadline)
 		return;
-	r->heartbeat_deadline = r->now + r->heartbeat_ms;
+	uint64_t next = r->now + (r->quiet_ms ? r->quiet_ms : r->heartbeat_ms);
+
 	r->hb_seq++;
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		struct raft_progress *pr = &r->prs[i];
 
+		if (r->conf.s[i].id == r->id)
+			continue;
+		if (r->now < pr->hb_due) {
+			next = pr->hb_due < next ? pr->hb_due : next;
+			continue;
+		}
 		if (pr->state == RAFT_PR_REPLICATE && pr->match < r->log.last &&
 		    pr->match == pr->match_at_hb)
 			to_probe(pr, pr->match + 1);
 		pr->match_at_hb = pr->match;
 		pr->paused = false;
+		bool quiet = peer_quiet(r, pr);
+		raft_send_append(r, i, true);
+		pr->hb_due = r->now + (quiet ? r->quiet_ms : r->heartbeat_ms);
+		next = pr->hb_due < next ? pr->hb_due : next;
 	}
-	raft_broadcast(r, true);
+	r->heartbeat_deadline = next;
 }
 
 static void sort_desc(uint64_t *v, unsigned n)
@@ -295,7 +330,10 @@ void raft_on_append(struct raft *r, const struct raft_msg *m)
 
 	r->leader = m->from;
 	r->leader_contact = r->now;
+	r->contact_quiet = m->flags & RAFT_MSG_QUIET;
 	raft_reset_election_timer(r);
+	if (r->contact_quiet)
+		r->election_deadline += r->quiet_ms;
 	if (m->index < r->commit) {
 		respond(r, m, true, r->commit, 0);
 		return;

@@ -117,6 +117,7 @@ void raft_on_snap(struct raft *r, const struct raft_msg *m)
 {
 	r->leader = m->from;
 	r->leader_contact = r->now;
+	r->contact_quiet = false;
 	raft_reset_election_timer(r);
 	if (m->index <= r->commit) {
 		snap_answer(r, m, 0, true);

@@ -26,6 +26,10 @@
 #define HEARTBEAT_MS    100     /* 4x under the election minimum; 50 cost twice the packets (docs/mesh.md) */
 #define ELECTION_MIN_MS 400
 #define ELECTION_MAX_MS 800
+/* A quiet leader (docs/raft.md): a follower that holds everything hears
+ * from it once a second, not ten times; the membership's DEAD news of the
+ * leader's node (cons_node_dead) starts the election instead. */
+#define QUIET_MS        1000
 
 _Static_assert(CSTATE_SNAP_MAX <= SNAP_CAP, "the state fits a snapshot");
 _Static_assert(CSTATE_CMD_MAX <= RAFT_ENTRY_MAX, "a command fits an entry");
@@ -232,7 +236,7 @@ static int64_t init_server(uint64_t now, unsigned configured, const char *args)
 	struct raft_init in = { .now_ms = now / MS, .log = log_ring, .log_cap = LOG_CAP,
 				.snap_buf = snap_recv, .snap_cap = SNAP_CAP,
 				.heartbeat_ms = HEARTBEAT_MS, .election_min_ms = ELECTION_MIN_MS,
-				.election_max_ms = ELECTION_MAX_MS };
+				.election_max_ms = ELECTION_MAX_MS, .quiet_ms = QUIET_MS };
 	int64_t err = disk_load(configured, args, &in, loaded, LOG_CAP, snap_out[0], SNAP_CAP);
 	if (err)
 		return err;
@@ -318,6 +322,14 @@ void cons_receive(uint16_t src, const uint8_t *payload, size_t len)
 bool cons_leading(void)
 {
 	return !broken && raft.role == RAFT_LEADER;
+}
+
+void cons_node_dead(uint16_t node)
+{
+	if (!broken && raft.role != RAFT_LEADER && raft.leader && node_of(raft.leader) == node) {
+		mlog("raft leader node=%u dead: election", node);
+		raft_leader_lost(&raft, raft.leader);
+	}
 }
 
 uint16_t cons_leader_node(void)

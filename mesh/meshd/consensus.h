@@ -40,6 +40,8 @@ void cons_receive(uint16_t src, const uint8_t *payload, size_t len);
 bool cons_leading(void);
 /* The node of the leader this server follows, 0: none known. */
 uint16_t cons_leader_node(void);
+/* The membership holds node dead: if it led, the election starts now. */
+void cons_node_dead(uint16_t node);
 uint32_t cons_term(void);
 /* The committed state, as applied here. */
 const struct cstate *cons_state(void);

@@ -168,8 +168,10 @@ static void member_event(void *ctx, uint64_t now, uint16_t node, int old_state,
 	(void)ctx;
 	mlog("member node=%u state=%s old=%s inc=%u t_ms=%lu", node, mesh_state_name(new_state),
 	     mesh_state_name(old_state), incarnation, (unsigned long)(now / MS));
-	if (new_state == MESH_STATE_DEAD)
+	if (new_state == MESH_STATE_DEAD) {
 		calls_node_dead(node);
+		cons_node_dead(node);
+	}
 }
 
 /*

@@ -134,6 +134,7 @@ static void boot(struct sim *s, unsigned slot)
 		.snap_len = d->snap_len, .ents = d->ents, .nents = d->nents,
 		.election_min_ms = s->election_min_ms,
 		.election_max_ms = s->election_max_ms,
+		.quiet_ms = s->quiet_ms,
 	};
 	int err = raft_init(&sv->r, &in);
 
@@ -163,10 +164,10 @@ static void new_server(struct sim *s, unsigned slot, uint64_t id,
 
 void sim_init(struct sim *s, unsigned n, unsigned nslots, uint64_t seed)
 {
-	sim_init_timing(s, n, nslots, seed, 0, 0);
+	sim_init_timing(s, n, nslots, seed, 0, 0, 0);
 }
 
-void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed,
+void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed, uint32_t quiet,
 		     uint32_t lo, uint32_t hi)
 {
 	struct raft_conf conf = { .n = (uint8_t)n };
@@ -185,6 +186,7 @@ void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed,
 	s->sync_pct = 100;
 	s->election_min_ms = lo;
 	s->election_max_ms = hi;
+	s->quiet_ms = quiet;
 	for (unsigned i = 0; i < n; i++)
 		conf.s[i] = (struct raft_server){ i + 1, (uint16_t)(i + 1), true };
 	for (unsigned i = 0; i < n; i++)
@@ -365,6 +367,7 @@ static void deliver(struct sim *s, const struct sim_packet *p)
 	err = raft_step(&s->srv[slot].r, &m);
 	CHECK(s, err == 0, "raft_step: %s", aion_error_name(err));
 	s->st.delivered++;
+	s->st.quiet_msgs += (m.flags & RAFT_MSG_QUIET) != 0;
 	sim_after_event(s, (unsigned)slot);
 	if (sim_rand(s, 100) < s->sync_pct)
 		sim_sync(s, (unsigned)slot);
@@ -422,6 +425,9 @@ void sim_crash(struct sim *s, unsigned slot)
 	s->srv[slot].up = false;
 	s->st.crashes++;
 	sim_trace(s, "crash %llu", (unsigned long long)s->srv[slot].id);
+	for (unsigned i = 0; s->quiet_ms && i < s->nslots; i++)
+		if (s->srv[i].up)
+			raft_leader_lost(&s->srv[i].r, s->srv[slot].id);
 }
 
 void sim_restart(struct sim *s, unsigned slot)

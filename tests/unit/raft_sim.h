@@ -86,6 +86,7 @@ struct sim_lm {
 struct sim_stats {
 	uint64_t elections, commits, proposals, snap_installs, compactions;
 	uint64_t reads, crashes, wipes, conf_changes, delivered, dropped;
+	uint64_t quiet_msgs, suspicions; /* quiet heartbeats delivered; detector mistakes */
 	uint64_t liveness_ms_max, liveness_ms_sum, liveness_runs;
 };
 
@@ -101,6 +102,7 @@ struct sim {
 	uint8_t group[SIM_SLOTS];
 	uint64_t dead_id;       /* a wiped server's id still in a config */
 	uint32_t heartbeat_ms, election_min_ms, election_max_ms; /* 0: defaults */
+	uint32_t quiet_ms;      /* raft_init's: a quiet leader (0: off) */
 	/* history for the checks */
 	uint64_t leader_of[SIM_TERM_MAX];
 	struct sim_rec committed[SIM_INDEX_MAX];
@@ -125,7 +127,9 @@ struct sim {
 /* A cluster of n voters (ids 1..n) in nslots slots, seeded; election
  * timeouts in [lo, hi) ms (0, 0: the core's defaults). */
 void sim_init(struct sim *s, unsigned n, unsigned nslots, uint64_t seed);
-void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed,
+/* quiet: raft_init's quiet_ms; then a crash is reported to every server
+ * up (raft_leader_lost), as meshd's failure detector does. */
+void sim_init_timing(struct sim *s, unsigned n, unsigned nslots, uint64_t seed, uint32_t quiet,
 		     uint32_t lo, uint32_t hi);
 void sim_fail(struct sim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

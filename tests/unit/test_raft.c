@@ -565,6 +565,82 @@ static void test_check_quorum_step_down(void **state)
 	       (unsigned long long)(sim.now - t0));
 }
 
+/*
+ * Quiet leader (docs/raft.md): once both followers hold everything, the
+ * leader's messages drop from one a heartbeat (50 ms) to one a quiet
+ * period (500 ms) each; it keeps its lead (the quorum check waits for
+ * quiet answers); a proposal still commits at once; a crash reported
+ * through raft_leader_lost elects a new leader within the election
+ * window, where the quiet timeout alone takes longer.
+ */
+static uint64_t delivered_over(struct sim *s, unsigned ms)
+{
+	uint64_t d0 = s->st.delivered;
+
+	run(s, ms);
+	return s->st.delivered - d0;
+}
+
+static void test_quiet_leader(void **state)
+{
+	uint64_t index;
+	int l;
+
+	(void)state;
+	sim_init_timing(&sim, 3, 3, 31, 500, 0, 0);
+	l = run_until_leader(&sim, 5000);
+	assert_true(l >= 0);
+	run(&sim, 1000);
+	uint64_t term = sim.srv[l].r.hard.term;
+	uint64_t quiet = delivered_over(&sim, 5000);
+	/* 2 followers x 10 quiet rounds x (heartbeat + answer) = 40; at the
+	 * 50 ms heartbeat it would be 400. */
+	printf("quiet leader: %llu messages in 5 s\n", (unsigned long long)quiet);
+	assert_true(quiet >= 30 && quiet <= 60);
+	assert_int_equal(sim_leader(&sim), l);
+	assert_int_equal(sim.srv[l].r.hard.term, term);
+	assert_true(sim.st.quiet_msgs > 0);
+
+	assert_int_equal(sim_propose(&sim, (unsigned)l, &index), 0);
+	run(&sim, 100);                         /* far below the quiet period */
+	for (unsigned i = 0; i < 3; i++) {
+		printf("quiet leader: server %u commit %llu of %llu\n", i,
+		       (unsigned long long)sim.srv[i].r.commit, (unsigned long long)index);
+		assert_true(sim.srv[i].r.commit >= index);
+	}
+
+	uint64_t t0 = sim.now;
+	sim_crash(&sim, (unsigned)l);           /* reported: raft_leader_lost */
+	while (sim_leader(&sim) < 0 && sim.now - t0 < 5000)
+		sim_step_ms(&sim, 1, true);
+	printf("quiet leader: crash reported, new leader after %llu ms\n",
+	       (unsigned long long)(sim.now - t0));
+	assert_true(sim_leader(&sim) >= 0 && sim_leader(&sim) != l);
+	assert_true(sim.now - t0 <= RAFT_ELECTION_MAX_MS);
+}
+
+static void test_quiet_leader_unreported_crash(void **state)
+{
+	int l;
+
+	(void)state;
+	sim_init_timing(&sim, 3, 3, 32, 500, 0, 0);
+	l = run_until_leader(&sim, 5000);
+	assert_true(l >= 0);
+	run(&sim, 1000);
+	sim.quiet_ms = 0;                       /* no more reports */
+	uint64_t t0 = sim.now;
+	sim_crash(&sim, (unsigned)l);
+	while (sim_leader(&sim) < 0 && sim.now - t0 < 5000)
+		sim_step_ms(&sim, 1, true);
+	printf("quiet leader: crash not reported, new leader after %llu ms\n",
+	       (unsigned long long)(sim.now - t0));
+	/* The followers wait out a quiet period on top of the election timeout. */
+	assert_true(sim_leader(&sim) >= 0 && sim_leader(&sim) != l);
+	assert_true(sim.now - t0 > RAFT_ELECTION_MIN_MS);
+	assert_true(sim.now - t0 <= 500 + 2 * RAFT_ELECTION_MAX_MS);
+}
+
 /* Whoever leads or follows, raft_next_deadline is in the future right
  * after a tick, and a leader's is at most a heartbeat away (it once
  * returned a leader's long-past election deadline: meshd's main loop
@@ -689,6 +765,8 @@ int main(void)
 		cmocka_unit_test(test_log_never_passes_index_max),
 		cmocka_unit_test(test_rejoining_node_does_not_depose_leader),
 		cmocka_unit_test(test_check_quorum_step_down),
+		cmocka_unit_test(test_quiet_leader),
+		cmocka_unit_test(test_quiet_leader_unreported_crash),
 		cmocka_unit_test(test_next_deadline_after_tick),
 		cmocka_unit_test(test_config_change_one_at_a_time),
 		cmocka_unit_test(test_snapshot_install),

@@ -140,6 +140,20 @@ static void client_op(struct sim *s, bool read)
 
 /* Per mille: time passes most often; crashes are rare enough that the
  * cluster spends most of the schedule with a leader at work. */
+/* A failure detector's mistake: a server is told a live one is dead. */
+static void suspect_op(struct sim *s)
+{
+	int i = random_up(s, true);
+	unsigned j = (unsigned)sim_rand(s, s->nslots);
+
+	if (i >= 0 && s->srv[j].used) {
+		sim_trace(s, "suspect: %llu told %llu is dead", (unsigned long long)s->srv[i].id,
+			  (unsigned long long)s->srv[j].id);
+		raft_leader_lost(&s->srv[i].r, s->srv[j].id);
+		s->st.suspicions++;
+	}
+}
+
 static void random_step(struct sim *s)
 {
 	uint64_t r = sim_rand(s, 1000);
@@ -167,6 +181,8 @@ static void random_step(struct sim *s)
 		client_op(s, true);
 	else if (r < 935)
 		faults_op(s);
+	else if (r < 950 && s->quiet_ms)
+		suspect_op(s);
 	else if ((i = random_up(s, true)) >= 0)
 		sim_sync(s, (unsigned)i);
 }
@@ -220,9 +236,12 @@ static int run_schedule(struct sim *s, uint64_t seed, bool trace)
 	unsigned n = seed % 2 ? 5 : 3;
 
 	/* Half the schedules with a narrow election window: split votes,
-	 * several candidates in one term, votes asked twice. */
+	 * several candidates in one term, votes asked twice; a quarter with a
+	 * quiet leader, crashes reported and live servers suspected. */
 	if (seed % 4 < 2)
-		sim_init_timing(s, n, n == 3 ? 5 : 7, seed, 300, 315);
+		sim_init_timing(s, n, n == 3 ? 5 : 7, seed, 0, 300, 315);
+	else if (seed % 4 == 3)
+		sim_init_timing(s, n, n == 3 ? 5 : 7, seed, 500, 0, 0);
 	else
 		sim_init(s, n, n == 3 ? 5 : 7, seed);
 	s->trace = trace;
@@ -256,6 +275,8 @@ static void add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->conf_changes += a->conf_changes;
 	t->delivered += a->delivered;
 	t->dropped += a->dropped;
+	t->quiet_msgs += a->quiet_msgs;
+	t->suspicions += a->suspicions;
 	t->liveness_runs += a->liveness_runs;
 	t->liveness_ms_sum += a->liveness_ms_sum;
 	if (a->liveness_ms_max > t->liveness_ms_max)
@@ -276,6 +297,8 @@ static void print_stats(unsigned runs, double secs, const struct sim_stats *t)
 	       (unsigned long long)t->crashes, (unsigned long long)t->wipes,
 	       (unsigned long long)t->conf_changes, (unsigned long long)t->delivered,
 	       (unsigned long long)t->dropped);
+	printf("raft sim: %llu quiet heartbeats delivered, %llu live servers reported dead\n",
+	       (unsigned long long)t->quiet_msgs, (unsigned long long)t->suspicions);
 	printf("raft sim: heal to commit: mean %llu ms, max %llu ms (limit %u)\n",
 	       (unsigned long long)(t->liveness_runs ? t->liveness_ms_sum / t->liveness_runs : 0),
 	       (unsigned long long)t->liveness_ms_max, LIVENESS_MS);
@@ -322,6 +345,7 @@ static void test_random_schedules(void **state)
 	assert_true(total.commits > runs);
 	assert_true(total.snap_installs > 0 && total.wipes > 0 &&
 		    total.conf_changes > 0 && total.reads > 0);
+	assert_true(total.quiet_msgs > 0 && total.suspicions > 0);
 }
 
 int main(void)

@@ -113,6 +113,7 @@ enum raft_msg_type {
 
 #define RAFT_MSG_REJECT 0x01u   /* *_RESP: refused */
 #define RAFT_MSG_DONE   0x02u   /* SNAP: last chunk; SNAP_RESP: installed */
+#define RAFT_MSG_QUIET  0x04u   /* APPEND (empty): the next comes within the quiet period */
 
 /* One entry of an APPEND: its payload is data[off, off + len). */
 struct raft_msg_entry {
@@ -179,6 +180,11 @@ struct raft_init {
 	uint32_t heartbeat_ms;          /* 0: the defaults above */
 	uint32_t election_min_ms;
 	uint32_t election_max_ms;
+	/* A quiet leader (docs/raft.md): a server that holds every entry, knows
+	 * the commit and answered the last round gets a heartbeat only every
+	 * quiet_ms, flagged RAFT_MSG_QUIET, and waits that much longer before
+	 * it campaigns. 0: off; else above heartbeat_ms. */
+	uint32_t quiet_ms;
 };
 
 enum raft_progress_state { RAFT_PR_PROBE, RAFT_PR_REPLICATE, RAFT_PR_SNAPSHOT };
@@ -193,6 +199,8 @@ struct raft_progress {
 	uint64_t inflight_last[RAFT_INFLIGHT_MAX]; /* FIFO of last indices */
 	uint64_t match_at_hb;   /* match at the previous heartbeat */
 	uint64_t acked_seq;     /* highest heartbeat round acknowledged */
+	uint64_t sent_seq;      /* round of the last APPEND sent to it */
+	uint64_t hb_due;        /* when it gets its next heartbeat (ms) */
 	uint64_t snap_index;    /* SNAPSHOT: which snapshot, next byte */
 	uint32_t snap_offset;
 };
@@ -212,7 +220,7 @@ struct raft_pending_read {
 struct raft {
 	uint64_t id;
 	uint64_t rng;
-	uint32_t heartbeat_ms, election_min_ms, election_max_ms;
+	uint32_t heartbeat_ms, election_min_ms, election_max_ms, quiet_ms;
 	uint64_t now;
 
 	struct raft_hard hard, hard_synced;
@@ -242,6 +250,7 @@ struct raft {
 	uint64_t heartbeat_deadline;
 	uint64_t quorum_deadline;
 	uint64_t leader_contact;        /* last message from the leader */
+	bool contact_quiet;             /* ... was a quiet heartbeat */
 
 	uint8_t votes[RAFT_SERVERS_MAX]; /* 0 unknown, 1 granted, 2 refused */
 	struct raft_progress prs[RAFT_SERVERS_MAX];
@@ -284,6 +293,10 @@ void raft_tick(struct raft *r, uint64_t now_ms);
  * the result is later than t. */
 uint64_t raft_next_deadline(const struct raft *r);
 int raft_step(struct raft *r, const struct raft_msg *m);
+/* The caller's failure detector holds server id's node dead: a follower
+ * of id stops waiting for it (a quiet leader's heartbeats are far apart)
+ * and campaigns within the election window's spread. */
+void raft_leader_lost(struct raft *r, uint64_t id);
 int raft_propose(struct raft *r, enum raft_entry_type type, const void *data,
 		 size_t len, uint64_t *index);
 int raft_change_config(struct raft *r, enum raft_conf_op op, uint64_t id,
