@@ -425,7 +425,7 @@ static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 		return err;
 	}
 	ipc_set_msg(c, 0, tag & ~(AION_TAG_NOTIFY | AION_TAG_ACCEPT_MASK), w);
-	sched_wake(c, 0);
+	sched_wake_near(c, 0);          /* a caller and its server gather */
 	return 0;
 }
 

@@ -47,12 +47,12 @@ void notification_signal(struct notification *n, uint64_t bits)
 		deliver_bits(t, 0, n->bits);
 		n->bits = 0;
 		kobj_put(&n->obj);      /* the waiter's reference */
-		sched_wake(t, 0);
+		sched_wake_near(t, 0);
 	} else if ((t = n->bound) && t->ipc_state == IPC_RECV) {
 		ipc_timed_out(t);       /* leaves the endpoint's queue */
 		deliver_bits(t, AION_TAG_NOTIFY, n->bits);
 		n->bits = 0;
-		sched_wake(t, 0);
+		sched_wake_near(t, 0);
 	}
 }
 

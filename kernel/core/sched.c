@@ -89,25 +89,16 @@ struct thread *sched_current(void)
 	return arch_cpu_sched()->current;
 }
 
-/*
- * Arms the timer for the next event: a sleeper, or the current slice's
- * end when an equal waits for it (a higher one preempts at once, a lower
- * one waits anyway). A thread alone on its CPU runs with no slice timer:
- * on an idle node most wake-ups run one thread each, and each slice
- * timer was two LAPIC writes (under TCG exits to the emulator, taken
- * under its global lock) and an early interrupt. sched_ready pokes the
- * CPU when an equal arrives, so its slice is then armed.
- */
+/* Arms the timer for the next event: the current slice's end or a sleeper. */
 static void rearm(struct sched *s)
 {
 	uint64_t next = UINT64_MAX;
 	struct sleepq_entry *first = sleepq_first(&s->sleepers);
-	struct thread *cur = s->current;
 
 	if (first)
 		next = first->deadline;
-	if (cur != s->idle && cur->slice_end < next && runq_highest(&s->rq) >= (int)cur->prio)
-		next = cur->slice_end;
+	if (s->current != s->idle && s->current->slice_end < next)
+		next = s->current->slice_end;
 	if (next == UINT64_MAX)
 		arch_timer_disarm();
 	else
@@ -189,8 +180,8 @@ void sched_ready(struct thread *t)
 	t->state = AION_THREAD_READY;
 	t->ready_since = arch_clock_ns();
 	runq_push_back(&s->rq, &t->rq, t->prio);
-	if (s->current == s->idle || t->prio >= s->current->prio)
-		poke(s, t->cpu);        /* an equal: the current slice needs its timer */
+	if (s->current == s->idle || t->prio > s->current->prio)
+		poke(s, t->cpu);
 }
 
 void sched_unqueue(struct thread *t)
@@ -299,6 +290,22 @@ void sched_wake_here(struct thread *t, int64_t result)
 	if (t->state == AION_THREAD_BLOCKED && !t->pinned)
 		sched_set_cpu(t, arch_cpu_id());
 	sched_wake(t, result);
+}
+
+/*
+ * A signal's waiter comes to the signalling CPU when nothing waits there:
+ * it runs as soon as the signaller blocks (or at once on an idle CPU's
+ * interrupt), with no IPI. A device's interrupt, its driver and the
+ * server the driver signals so gather on the CPU the interrupts go to
+ * (an idle 2-CPU node with them split cost 17% more host CPU than one of
+ * one CPU, docs/smp.md); a busy CPU leaves the waiter where it is.
+ */
+void sched_wake_near(struct thread *t, int64_t result)
+{
+	if (runq_highest(&arch_cpu_sched()->rq) < 0)
+		sched_wake_here(t, result);
+	else
+		sched_wake(t, result);
 }
 
 void sched_timer(void)

@@ -48,6 +48,8 @@ void sched_wake(struct thread *t, int64_t result);
 /* The same, for a waker that blocks next (a call): an unpinned t comes
  * to this CPU first, so a call and its reply stay on one (docs/smp.md). */
 void sched_wake_here(struct thread *t, int64_t result);
+/* sched_wake_here if this CPU has no ready thread, else sched_wake. */
+void sched_wake_near(struct thread *t, int64_t result);
 void sched_set_prio(struct thread *t, unsigned prio);  /* effective priority */
 
 void sched_timer(void);                 /* the one-shot timer expired */
