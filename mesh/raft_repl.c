@@ -170,8 +170,9 @@ void raft_send_append(struct raft *r, unsigned slot, bool empty_ok)
 		return;
 	if (!send_entries(r, slot) && empty_ok)
 		send_heartbeat(r, slot);
-	/* Not quiet (any more): its next heartbeat at the usual period. */
-	if (!peer_quiet(r, pr) && pr->hb_due > r->now + r->heartbeat_ms) {
+	/* Not quiet (any more), or new to this leader (hb_due 0): its next
+	 * heartbeat at the usual period, and the tick comes for it then. */
+	if (!peer_quiet(r, pr) && (pr->hb_due == 0 || pr->hb_due > r->now + r->heartbeat_ms)) {
 		pr->hb_due = r->now + r->heartbeat_ms;
 		if (pr->hb_due < r->heartbeat_deadline)
 			r->heartbeat_deadline = pr->hb_due;

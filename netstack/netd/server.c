@@ -17,7 +17,10 @@
 #include "lwip/timeouts.h"
 #include "netd.h"
 
-#define WAIT_MAX_NS     (100 * MS)
+/* Every wait has its deadline (lwIP's timers, pings, the NIC check,
+ * sockets): this bound only backs them up. At 100 ms an idle netd woke
+ * ten times a second for nothing (docs/network.md). */
+#define WAIT_MAX_NS     (1000 * MS)
 #define WAIT_MIN_NS     (1 * US)        /* more work waits: just look for calls */
 
 struct aion_ipc_buffer netd_buf __attribute__((aligned(4096)));
