@@ -33,14 +33,31 @@ bool raft_in_lease(const struct raft *r)
 			 (r->contact_quiet ? r->quiet_ms : 0);
 }
 
+/*
+ * Every server hears of the death at about the same time, so random waits
+ * over the window let two of them ask for pre-votes at once now and then:
+ * each grants the other's, both stand, the votes split and a second term
+ * follows (seen in sched-leader). They stand one after the other instead,
+ * in the configuration's order, a slice of the window apart, with a
+ * little jitter; one that cannot win leaves the next its turn.
+ */
 void raft_leader_lost(struct raft *r, uint64_t id)
 {
+	unsigned rank = 0, n = 0;
+
 	if (r->role != RAFT_FOLLOWER || id == 0 || r->leader != id)
 		return;
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		if (!r->conf.s[i].voter || r->conf.s[i].id == id)
+			continue;
+		if (r->conf.s[i].id == r->id)
+			rank = n;
+		n++;
+	}
+	uint32_t slice = (r->election_max_ms - r->election_min_ms) / (n ? n : 1);
 	r->leader = 0;                  /* out of its lease: votes are granted */
 	r->contact_quiet = false;
-	r->election_deadline = r->now + xorshift64(&r->rng) %
-				(r->election_max_ms - r->election_min_ms);
+	r->election_deadline = r->now + rank * slice + xorshift64(&r->rng) % (slice / 4 + 1);
 }
 
 /* The quorum check's period: a quiet follower answers once a quiet period. */
