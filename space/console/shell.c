@@ -14,6 +14,7 @@
 #include "libaion/lib.h"
 #include "libaion/meshclient.h"
 #include "aion/net.h"
+#include "common/cmdline.h"
 #include "common/format.h"
 #include "kvcmd.h"
 #include "posixsh.h"
@@ -75,10 +76,7 @@ static int cmd_ps(void)
 		}
 		*more = '\0';
 		print_lines(text);
-		unsigned n = 0;
-		for (const char *p = more + 5; *p >= '0' && *p <= '9' && n < sizeof(from) - 1; p++)
-			from[n++] = *p;
-		from[n] = '\0';
+		fmt_snprintf(from, sizeof(from), "%lu", (unsigned long)cmdline_decimal(more + 5));
 	}
 	return 0;
 }

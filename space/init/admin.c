@@ -1,5 +1,6 @@
 /* What the shell may ask of init: units, their capabilities, stopping one. */
 #include <stdarg.h>
+#include "common/cmdline.h"
 #include "common/format.h"
 #include "init.h"
 
@@ -43,12 +44,10 @@ static aion_handle_t ps_unit(unsigned k)
  * shell asks again from K, so no line is cut or lost. */
 int64_t admin_ps(const char *from, char *out, unsigned size)
 {
-	unsigned k = 0, used = 0;
-	for (const char *p = from; *p; p++) {
-		if (*p < '0' || *p > '9' || k > 1000)
+	for (const char *p = from; *p; p++)
+		if (*p < '0' || *p > '9' || p - from >= 6)
 			return -AION_EINVAL;
-		k = k * 10 + (unsigned)(*p - '0');
-	}
+	unsigned k = (unsigned)cmdline_decimal(from), used = 0;
 	const unsigned reserve = 16;    /* "more=NNNN\n" */
 	out[0] = '\0';
 	for (; k < 1 + services_count() + INIT_JOBS_MAX; k++) {
