@@ -9,7 +9,9 @@
 
 #define PAIR_PRIO       100             /* below utest's own: it sleeps meanwhile */
 #define WINDOW_NS       (300 * MS)
-#define ROUNDS          5u              /* one pair, then two, alternately */
+#define ROUNDS          9u              /* one pair, then two, alternately */
+#define PAUSE_POLL_NS   (10 * MS)       /* a paused client's look at go: rare, so
+					 * its wake-ups take little from the other pair */
 #define LAT_CALLS       2000u
 
 /* A cache line each: pairs that share none measure the kernel, not the
@@ -39,7 +41,7 @@ static int64_t pair_client(uint64_t arg)
 
 	while (!p->stop) {
 		if (!p->go) {           /* paused while the other pair runs alone */
-			aion_sleep_ns(MS);
+			aion_sleep_ns(PAUSE_POLL_NS);
 			continue;
 		}
 		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { p->calls, 0, 0 } };
@@ -88,7 +90,7 @@ static uint64_t throughput(struct pair *p, unsigned n, uint64_t got[2])
 
 	for (unsigned i = 0; i < 2; i++)
 		p[i].go = i < n;
-	aion_sleep_ns(20 * MS);         /* all running, the paused ones asleep */
+	aion_sleep_ns(2 * PAUSE_POLL_NS);       /* all running, the paused ones asleep */
 	for (unsigned i = 0; i < n; i++)
 		before[i] = p[i].calls;
 	uint64_t t0 = aion_clock_ns();
