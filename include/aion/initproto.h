@@ -8,7 +8,7 @@
  *   NS_LIST      reply payload: "name name ..." (one line)
  *   ADMIN_PS     payload: listing position (decimal, "" = 0)
  *                reply payload: whole lines, one per unit "id name state threads=
- *                frames=used/quota cpus= syscalls= cpu_ms="; a last line "more=K"
+ *                frames=used/quota cpus= syscalls= cpu_ms= loads="; a last line "more=K"
  *                when the rest did not fit: ask again from K
  *   ADMIN_CAPS   payload: unit name       reply payload: one line per capability
  *   ADMIN_KILL   payload: unit name       (destroys it; a service restarts)

@@ -94,7 +94,8 @@ struct aion_unit_info {
 	uint64_t syscalls;              /* system calls its threads made */
 	uint64_t cpu_ns;                /* time its threads ran, the ended ones' too */
 	uint32_t cpu_mask;              /* bit n: a live thread of it is on CPU n */
-	uint32_t reserved;
+	uint32_t loads;                 /* times a CPU loaded its address space (a
+					 * page-table switch; CR3 on x86_64), mod 2^32 */
 };
 
 enum aion_thread_state {

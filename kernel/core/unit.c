@@ -292,6 +292,7 @@ int64_t sys_unit_info(const struct sys_args *a)
 		.max_prio = u->max_prio,
 		.syscalls = u->syscalls,
 		.cpu_ns = u->cpu_ns,
+		.loads = __atomic_load_n(&u->loads, __ATOMIC_RELAXED),
 	};
 	/* Bounded by its kernel stacks (at most 512, as UNIT_EXIT). The
 	 * counts of threads not yet reaped are their own. */

@@ -60,6 +60,7 @@ struct unit {
 	/* Of its reaped threads; UNIT_INFO adds the others' own counts. */
 	uint64_t syscalls;              /* made by its threads */
 	uint64_t cpu_ns;                /* its threads' running time */
+	uint32_t loads;                 /* its tables loaded by a CPU (arch_vm_activate) */
 	struct {                        /* lines about its children: unit_log_ok */
 		uint64_t at;            /* when tokens was last refilled */
 		uint32_t tokens, suppressed;

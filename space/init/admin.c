@@ -22,10 +22,10 @@ static unsigned unit_line(char *line, unsigned size, aion_handle_t u)
 		if (i.cpu_mask >> c & 1)
 			n += (unsigned)fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", n ? "," : "", c);
 	return (unsigned)fmt_snprintf(line, size,
-		"%u %s %s threads=%u frames=%lu/%lu cpus=%s syscalls=%lu cpu_ms=%lu\n",
+		"%u %s %s threads=%u frames=%lu/%lu cpus=%s syscalls=%lu cpu_ms=%lu loads=%u\n",
 		i.id, i.name, state_names[i.state < 4 ? i.state : 0], i.threads,
 		(unsigned long)i.used_frames, (unsigned long)i.quota_frames, cpus,
-		(unsigned long)i.syscalls, (unsigned long)(i.cpu_ns / 1000000));
+		(unsigned long)i.syscalls, (unsigned long)(i.cpu_ns / 1000000), i.loads);
 }
 
 /* The unit at position k of the `ps` listing: init, the services, the jobs. */

@@ -37,7 +37,7 @@ def test(iso):
             out, status = con.run("ps")
             print("ps:", *out, sep="\n  ")
             line_re = (r"\d+ (\S+) running threads=\d+ frames=\d+/\d+ cpus=0 "
-                       r"syscalls=(\d+) cpu_ms=\d+$")
+                       r"syscalls=(\d+) cpu_ms=\d+ loads=\d+$")
             rows = {m.group(1): int(m.group(2)) for m in map(lambda l: re.match(line_re, l), out) if m}
             for name in ("init", "shell", "serial"):
                 check(rows.get(name, 0) > 0, f"ps does not list {name} as running, with its system calls: {out}")

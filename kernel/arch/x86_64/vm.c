@@ -201,6 +201,9 @@ void arch_vm_activate(struct unit *u)
 	/* Published before the tables are walked: a shootdown that reads the
 	 * old value cleared its entries before this store (smp.c). */
 	__atomic_store_n(&this_cpu()->vm_unit, u, __ATOMIC_SEQ_CST);
-	if (read_cr3() != want)
-		write_cr3(want);
+	if (read_cr3() == want)
+		return;
+	write_cr3(want);
+	if (u)          /* counted for `ps`: under TCG each costs a TLB flush */
+		__atomic_fetch_add(&u->loads, 1, __ATOMIC_RELAXED);
 }
