@@ -144,6 +144,14 @@ void virtq_set_desc(struct virtq *q, unsigned i, uint64_t pa, uint32_t len,
 /* Offers the chain at head to the device (notify separately). */
 void virtq_push(struct virtq *q, uint16_t head);
 void virtq_notify(struct virtq *q);
+/*
+ * Asks the device to interrupt when it uses q's buffers (on), or not to
+ * (VRING_AVAIL_F_NO_INTERRUPT: a hint, which QEMU honours when neither
+ * EVENT_IDX nor NOTIFY_ON_EMPTY is accepted). A buffer used just before
+ * the flag was seen raises nothing: after turning it on, look at the used
+ * ring again before waiting (the fence makes the store visible first).
+ */
+void virtq_irq(struct virtq *q, bool on);
 /* Takes the next element the device used into *e; false when there is none. */
 bool virtq_take_used(struct virtq *q, struct vring_used_elem *e);
 

@@ -110,6 +110,12 @@ void virtq_notify(struct virtq *q)
 	aion_outw((uint16_t)(q->io + VIRTIO_PCI_QUEUE_NOTIFY), (uint16_t)q->index);
 }
 
+void virtq_irq(struct virtq *q, bool on)
+{
+	q->avail[0] = on ? 0 : VRING_AVAIL_F_NO_INTERRUPT;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 bool virtq_take_used(struct virtq *q, struct vring_used_elem *e)
 {
 	if (q->last_used == q->used[1])

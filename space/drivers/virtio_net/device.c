@@ -71,6 +71,7 @@ int device_init(void)
 		return vnet_fail("dma", err);
 	}
 	rx_fill();
+	virtq_irq(&vn.tx, false);       /* sent buffers are reclaimed lazily (queues.c) */
 	virtq_activate(&vn.rx);
 	virtq_activate(&vn.tx);
 	virtio_ready(vn.io);

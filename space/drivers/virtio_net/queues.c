@@ -65,13 +65,18 @@ static void rx_process(void)
 		aion_signal(vn.peer, NETRING_SIGNAL);
 }
 
-static void tx_process(void)
+/* Frees the TX buffers the device has sent; true if it freed any. */
+static bool tx_process(void)
 {
 	struct vring_used_elem e;
+	bool freed = false;
 
 	while (virtq_take_used(&vn.tx, &e))
-		if (e.id / 2 < vn.ntx)
+		if (e.id / 2 < vn.ntx && vn.tx_busy[e.id / 2]) {
 			vn.tx_busy[e.id / 2] = false;
+			freed = true;
+		}
+	return freed;
 }
 
 /* Sends one frame; -AION_EAGAIN when every TX buffer is in flight. */
@@ -100,25 +105,23 @@ int64_t tx_send(const char *text)
 }
 
 /*
- * Serving: moves frames from netd's tx ring into free TX buffers, at most
- * one ring's worth per call; what finds no free buffer stays in the ring
- * until a TX completion frees one.
+ * Moves frames from netd's tx ring into free TX buffers, at most one
+ * ring's worth; true when frames are left waiting for a free buffer.
  */
-void tx_drain(void)
+static bool tx_fill(struct netring *r)
 {
-	struct netring *r;
-	bool queued = false;
+	bool queued = false, left = false;
 	unsigned j = 0;
 
-	if (!vn.shm)
-		return;
-	r = &vn.shm->tx;
-	tx_process();
 	for (unsigned n = 0; n < NETRING_SLOTS; n++) {
+		if (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == r->tail)
+			break;
 		while (j < vn.ntx && vn.tx_busy[j])
 			j++;
-		if (j == vn.ntx || __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == r->tail)
+		if (j == vn.ntx) {
+			left = true;
 			break;
+		}
 		struct buf *b = &vn.txb[j];
 		uint8_t *frame = b->va + VIRTIO_NET_HDR_LEN;
 		/* Longer frames come back cut to the buffer, so they fail the check. */
@@ -142,6 +145,33 @@ void tx_drain(void)
 	}
 	if (queued)
 		virtq_notify(&vn.tx);
+	return left;
+}
+
+/*
+ * Serving: netd's tx ring into the device. Sent buffers are reclaimed
+ * here, lazily, not from an interrupt: the TX queue interrupts only while
+ * frames wait for a buffer (device.c turns it off), which saves an
+ * interrupt and a wake-up of this unit for every frame sent. A buffer
+ * freed before the interrupt was turned on raises none, so the used ring
+ * is read once more after turning it on.
+ */
+void tx_drain(void)
+{
+	if (!vn.shm)
+		return;
+	tx_process();
+	bool left = tx_fill(&vn.shm->tx);
+	if (left && !vn.tx_irq) {
+		vn.tx_irq = true;
+		virtq_irq(&vn.tx, true);
+		if (tx_process())
+			left = tx_fill(&vn.shm->tx);
+	}
+	if (!left && vn.tx_irq) {
+		vn.tx_irq = false;
+		virtq_irq(&vn.tx, false);
+	}
 }
 
 /* The device interrupted: acknowledge it (reading the ISR drops the line),

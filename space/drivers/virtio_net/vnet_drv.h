@@ -40,6 +40,7 @@ struct vnet_dev {
 	struct buf rxb[RX_BUFS_MAX], txb[TX_BUFS_MAX];
 	unsigned nrx, ntx;
 	bool tx_busy[TX_BUFS_MAX];
+	bool tx_irq;                    /* the TX queue interrupts (frames wait) */
 	unsigned sent, received, irqs;
 	/* serving netd */
 	bool serving;
