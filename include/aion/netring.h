@@ -55,11 +55,17 @@ struct netshm {
 
 /* space/lib/netring.c: 0, or -AION_ENOSPC (full; counted) / -AION_EINVAL (empty or too long). */
 int netring_push(struct netring *r, const void *frame, uint32_t len);
+/* The same for a frame in two parts, a then b (either may be empty). */
+int netring_push_parts(struct netring *r, const void *a, uint32_t alen, const void *b,
+		       uint32_t blen);
 /*
  * Takes the next frame, copying at most size bytes into buf. Returns its
  * length (1..NETRING_FRAME_MAX; more than size means it was cut), or 0
  * when the ring is empty.
  */
 uint32_t netring_pop(struct netring *r, void *buf, uint32_t size);
+/* The same into two places: the first alen bytes to a, the rest to b (at
+ * most blen of them). */
+uint32_t netring_pop_parts(struct netring *r, void *a, uint32_t alen, void *b, uint32_t blen);
 
 #endif /* AION_NETRING_H */

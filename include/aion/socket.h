@@ -43,6 +43,25 @@
  *   SOCK_NAME         -> w1 = local address, w2 = local port (an unbound
  *                     address is 0: UDP and listening sockets take every
  *                     address of the node)
+ *   SOCK_RING         UDP: caps[0] a memory object (READ|WRITE, at least
+ *                     SOCKRING_PAGES: struct sockring), caps[1] the
+ *                     caller's notification (SEND), w0 = the bits netd
+ *                     signals it with (not 0) -> w0 = 0, caps[0] netd's
+ *                     notification (SEND). From then on the socket's
+ *                     datagrams go through the rings (below), not through
+ *                     calls: SENDTO and RECVFROM fail with EBUSY. Once per
+ *                     socket (a second: EBUSY).
+ *
+ * A socket's rings (SOCK_RING; aion/netring.h's rings, one slot a
+ * datagram: struct sockring_dgram, then its bytes): netd puts what
+ * arrives on rx and signals the caller's notification with its bits once
+ * per batch; the caller puts datagrams on tx and then signals netd's
+ * notification with SOCKRING_KICK (once for a batch: netd takes what is
+ * there at each wake-up). No call per datagram: a datagram costs no
+ * address-space switch of its own. A full rx ring drops and counts
+ * (rx.dropped), as a NIC does; a datagram netd cannot send (no route, no
+ * memory, a bad slot) is dropped and counted in netd's `net` line
+ * (ring_tx_errors). Neither side trusts the other's indices or lengths.
  *
  * Addresses are host-order 32-bit values: 10.77.0.2 is 0x0a4d0002.
  * Blocking calls are answered later by netd (saved replies); netd never
@@ -53,6 +72,8 @@
 #define AION_SOCKET_H
 
 #include <stdint.h>
+#include "aion/netring.h"
+#include "aion/object.h"
 
 #define SOCK_UDP_OPEN           32
 #define SOCK_TCP_LISTEN         33
@@ -66,6 +87,7 @@
 #define SOCK_SHUTDOWN           46
 #define SOCK_NAME               47
 #define SOCK_RETAIN             48
+#define SOCK_RING               49
 #define SOCK_HOLDERS_MAX        4096
 
 /* SOCK_SHUTDOWN's w0 (the POSIX layer's shutdown: docs/posix.md "Sockets"). */
@@ -75,7 +97,27 @@
 /* Badges of socket capabilities: SOCK_BADGE_BASE + socket index. */
 #define SOCK_BADGE_BASE         0x50000
 #define SOCK_MAX                64
+/* A socket capability's rights: GRANT for the capabilities SOCK_RING brings. */
+#define SOCK_CAP_RIGHTS         (AION_RIGHT_SEND | AION_RIGHT_GRANT)
 #define SOCK_CONNECT_TIMEOUT_MS 10000
+
+/* A datagram on a socket's ring: its peer (the source on rx, the
+ * destination on tx), then the bytes. */
+struct sockring_dgram {
+	uint32_t addr;
+	uint16_t port;
+	uint16_t reserved;
+	uint8_t data[];
+};
+
+struct sockring {
+	struct netring rx;              /* netd -> the socket's owner */
+	struct netring tx;              /* the owner -> netd */
+};
+
+#define SOCKRING_PAGES          ((sizeof(struct sockring) + 4095) / 4096)
+#define SOCKRING_DGRAM_MAX      (NETRING_FRAME_MAX - sizeof(struct sockring_dgram))
+#define SOCKRING_KICK           (1ull << 2)     /* on netd's notification; 1 is the NICs' */
 
 static inline uint32_t sock_ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {

@@ -48,7 +48,14 @@ static uint64_t rx_bad_payload, rx_not_ours, tx_no_boot, rx_discovery;
 static uint64_t tx_by_type[MESH_TYPE_MAX + 1], rx_by_type[MESH_TYPE_MAX + 1];
 
 static struct sock_ctx link_ctx;
-static aion_handle_t rx_sock, tx_sock;    /* netd serves one call per socket at a time */
+/* The mesh port's socket and its rings (SOCK_RING): datagrams in and out
+ * without a call each (docs/network.md "Socket rings"). The main thread
+ * alone sends (tx_pkt, the ring's producer side); the receive thread
+ * alone takes from rx and waits on ring_note. */
+static aion_handle_t rx_sock;
+static struct sock_ring ring;
+static aion_handle_t ring_note;
+#define RING_BIT        1ull
 static uint64_t tx_seq;                 /* per boot, from 1 */
 /* The last discovery broadcast; 0: none yet. The next is due from it by
  * what membership looks like now, so a member lost brings it closer. */
@@ -110,7 +117,10 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 	int64_t err = n;
 	if (err >= 0) {
 		uint32_t addr = dst == MESH_NODE_NONE ? NET_BROADCAST : NET_BASE + dst;
-		err = sock_sendto(&link_ctx, tx_sock, addr, MESH_PORT, tx_pkt, (size_t)n);
+		err = sock_ring_send(&ring, addr, MESH_PORT, tx_pkt, (size_t)n);
+		/* Half a ring queued: netd takes it now (a burst, bulk data). */
+		if (!err && ring.queued >= NETRING_SLOTS / 2)
+			err = sock_ring_kick(&ring);
 	}
 	timing_send(aion_clock_ns() - t0);
 	if (err < 0) {
@@ -122,6 +132,15 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 	tx_packets++;
 	tx_by_type[type]++;             /* valid: mesh_encode took it */
 	return 0;
+}
+
+/* Hands what link_send queued to netd: one signal for the batch. The
+ * main thread calls it before it waits and after each piece of work. */
+void link_flush(void)
+{
+	int64_t err = sock_ring_kick(&ring);
+	if (err && tx_errors++ < 3)
+		mlog("error: kick netd failed err=%s", aion_error_name(err));
 }
 
 static void send_msgs(const struct mesh_msg *out, int n);
@@ -264,7 +283,13 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsi
 	int64_t err = link_key_add(key, key_len);
 	if (err)
 		return err;
-	if ((err = open_port()) || (err = sock_udp_open(&link_ctx, 0, &tx_sock)))
+	if ((err = open_port()))
+		return err;
+	int64_t note = aion_notify_create();
+	if (note < 0)
+		return note;
+	ring_note = (aion_handle_t)note;
+	if ((err = sock_ring_attach(&link_ctx, rx_sock, MESHD_RING_VA, ring_note, RING_BIT, &ring)))
 		return err;
 	int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_RX);
 	if (h < 0)
@@ -619,21 +644,26 @@ static bool rx_drop_early(const uint8_t *pkt, size_t len, uint32_t addr)
 	return false;
 }
 
-/* The receive thread: netd's datagrams become calls on the main thread. */
+/* The receive thread: datagrams from the ring become calls on the main thread. */
 int64_t rx_thread(uint64_t arg)
 {
 	static struct aion_ipc_buffer rx_buf __attribute__((aligned(4096)));
 	static uint8_t pkt[AION_IPC_PAYLOAD_MAX];
-	struct sock_ctx ctx = { .buf = &rx_buf, .net = link_ctx.net };
 	(void)arg;
 
 	int64_t err = aion_ipc_buffer(&rx_buf);
 	while (!err) {
 		uint32_t addr = 0;
-		int64_t n = sock_recvfrom(&ctx, rx_sock, pkt, sizeof(pkt), &addr, NULL, 0);
-		if (n < 0) {
-			mlog("error: receive failed err=%s", aion_error_name(n));
-			aion_sleep_ns(100 * MS);
+		uint16_t port;
+		int64_t n = sock_ring_recv(&ring, pkt, sizeof(pkt), &addr, &port);
+		if (n == -AION_EAGAIN) {
+			uint64_t bits;
+			err = aion_wait(ring_note, &bits, AION_FOREVER);
+			continue;
+		}
+		if (n < 0 || n > (int64_t)sizeof(pkt)) {
+			rx_early.rx++;
+			rx_early.rx_bad_len++;  /* no mesh packet is that long (or short) */
 			continue;
 		}
 		if (rx_drop_early(pkt, (size_t)n, addr))

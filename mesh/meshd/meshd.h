@@ -3,8 +3,11 @@
  *
  * One main thread owns every table and serves meshd's endpoint; the other
  * threads are its clients, so no state is shared under a lock:
- *   - the receive thread blocks in netd's RECVFROM and hands each datagram
- *     to the main thread as a call (badge BADGE_RX);
+ *   - the receive thread takes datagrams from the mesh socket's ring
+ *     (SOCK_RING; it waits on the ring's notification when it is empty)
+ *     and hands each to the main thread as a call (badge BADGE_RX); the
+ *     main thread puts what it sends on the ring and signals netd once
+ *     per loop turn (link_flush);
  *   - worker threads perform incoming remote calls on local capabilities
  *     (a call may block for long) and ask the main thread for the next job
  *     (badge BADGE_WORKER);
@@ -63,6 +66,9 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsi
 /* Send one packet; -AION_EAGAIN (nothing sent) while dst's boot is not
  * known yet and type is not MESH_PING (mesh/replay.h). */
 int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);
+/* Signals netd once for what link_send queued (main thread: before it
+ * waits, and after each call it served). */
+void link_flush(void);
 /* Key rotation (docs/mesh-transport.md): add a second key (accepted, not
  * yet sent with; -AION_EBUSY with two live, -AION_EINVAL if shorter than
  * MESH_KEY_MIN), send with it, then drop the other. */
@@ -186,6 +192,7 @@ uint64_t requests_deadline(void);
  * (docs/mesh-bulk.md). A payload waits in a buffer (index 1..: a
  * mesh_rpc's bulk field) until bbuf_free. */
 #define MESHD_MEM_VA    0x0000000048000000ull   /* the main thread's mapping place (meshmem.h) */
+#define MESHD_RING_VA   0x0000000050000000ull   /* the mesh socket's rings (link.c) */
 void bulk_init(void);
 int64_t bbuf_take(void);                /* its index, or -AION_EBUSY */
 uint8_t *bbuf_data(unsigned b);         /* MESH_BULK_DATA_MAX bytes */

@@ -56,7 +56,7 @@ static int64_t on_ping(struct aion_serve_req *r)
 
 /* A socket's badge goes first: on its capability every label is a socket call. */
 static const struct aion_serve_op netd_ops[] = {
-	{ .label = AION_SERVE_ANY_LABEL, .fn = sock_call, NO_CAPS,
+	{ .label = AION_SERVE_ANY_LABEL, .fn = sock_call,     /* sock_ops say which take any */
 	  AION_SERVE_BADGES(SOCK_BADGE_BASE, SOCK_BADGE_BASE + SOCK_MAX - 1) },
 	{ .label = SOCK_UDP_OPEN, .fn = sock_udp_open, NO_CAPS },
 	{ .label = SOCK_TCP_LISTEN, .fn = sock_tcp_listen, NO_CAPS },

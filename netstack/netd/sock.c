@@ -64,7 +64,8 @@ struct sock *sock_alloc(enum sock_kind kind)
 		struct sock *s = &socks[i];
 		if (s->kind != SK_FREE)
 			continue;
-		int64_t cap = aion_cap_mint(server_ep, AION_RIGHT_SEND, SOCK_BADGE_BASE + (uint64_t)i);
+		/* GRANT: SOCK_RING brings capabilities. */
+		int64_t cap = aion_cap_mint(server_ep, SOCK_CAP_RIGHTS, SOCK_BADGE_BASE + (uint64_t)i);
 		if (cap < 0) {
 			aion_printf("error sock mint err=%s", aion_error_name(cap));
 			return NULL;
@@ -79,13 +80,14 @@ struct sock *sock_alloc(enum sock_kind kind)
 void sock_give_cap(struct sock *s)
 {
 	netd_buf.caps[0] = s->cap;
-	netd_buf.cap_rights[0] = AION_RIGHT_SEND;
+	netd_buf.cap_rights[0] = SOCK_CAP_RIGHTS;
 }
 
 static void free_udp(struct sock *s)
 {
 	if (s->udp)
 		udp_remove(s->udp);
+	sock_ring_free(s);
 	for (unsigned i = 0; i < s->dq_count; i++)
 		pbuf_free(s->dq[(s->dq_head + i) % UDP_QUEUE].p);
 }

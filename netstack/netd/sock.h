@@ -6,6 +6,7 @@
  *   sock_events.c  lwIP's callbacks: they only change a socket's state
  *   sock_ready.c   answering a call once it can be: now or from sock_poll
  *   sock_calls.c   the requests: opening calls on "net", socket calls
+ *   sock_ring.c    UDP sockets whose datagrams go through shared rings
  *
  * Each socket has a slot in a table of SOCK_MAX; netd mints a copy of its
  * endpoint with badge SOCK_BADGE_BASE + slot and hands out copies of it,
@@ -47,11 +48,15 @@ struct sock {
 	uint32_t label;
 	uint64_t deadline;
 	uint64_t arg;
-	/* UDP: received datagrams, a ring; when the owner last asked for one
-	 * or was answered (0: never). */
+	/* UDP: received datagrams, a ring. */
 	struct dgram dq[UDP_QUEUE];
-	uint64_t recv_at;
 	unsigned dq_head, dq_count, dropped;
+	/* UDP with rings (sock_ring.c): NULL, or mapped; then no dq. */
+	struct sockring *ring;
+	aion_handle_t ring_mo, ring_peer;       /* the owner's object and notification */
+	uint64_t ring_bits;                     /* the owner's notification is signalled with */
+	bool ring_signal;                       /* datagrams went on rx since the last signal */
+	bool ring_failed;                       /* a signal failed (logged once) */
 	/* TCP: received bytes, the peer's FIN, a connection error, connecting. */
 	struct pbuf *rx;
 	bool eof, connecting, connected;
@@ -87,6 +92,15 @@ void sock_tcp_setup(struct sock *s, struct tcp_pcb *pcb);
 void sock_tcp_detach(struct tcp_pcb *pcb);
 err_t sock_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err);
 err_t sock_tcp_connected(void *arg, struct tcp_pcb *pcb, err_t err);
+
+/* sock_ring.c */
+int64_t sock_ring_attach(struct aion_serve_req *r, struct sock *s);
+/* A received datagram onto s's rx ring (full: counted as dropped); frees p. */
+void sock_ring_in(struct sock *s, struct pbuf *p, uint32_t addr, uint16_t port);
+/* Sends what the owner put on tx, then signals the owner if rx got datagrams. */
+void sock_ring_poll(struct sock *s);
+void sock_ring_free(struct sock *s);
+extern uint64_t sock_ring_tx_errors;
 
 /* sock_ready.c */
 /* Called with r's reply still open: answers now if s can, else saves the

@@ -7,28 +7,26 @@
 #include "sock.h"
 
 /*
- * A UDP port whose owner is gone. netd learns that a unit died only when a
- * reply to it fails: a socket whose owner died while no receive was
- * pending keeps its port for good (seen: a meshd killed while it handled
- * a datagram, the next meshd refused the mesh port for minutes). So a bind
- * to an explicit port that is taken reclaims the socket holding it when
- * that socket had receivers before, has none pending now and its owner
- * has not asked for data for UDP_ORPHAN_NS: a live receiver asks again
- * within milliseconds of each answer.
+ * A UDP port whose owner is gone. netd learns that a unit died when a
+ * reply to it fails, but a socket whose owner died while no receive was
+ * pending (or one with rings, which has no calls) would keep its port for
+ * good (seen: a meshd killed while it handled a datagram, the next meshd
+ * refused the mesh port). So a bind to a taken port looks at the socket
+ * holding it: when no copy of its capability is left anywhere (CAP_INFO's
+ * COPIED: every unit that held one has ended or closed it), nobody can
+ * use it again and it is reclaimed.
  */
-#define UDP_ORPHAN_NS   (3000ull * 1000 * 1000)
-
 static bool udp_reclaim(u16_t port, const struct sock *self)
 {
-	uint64_t now = aion_clock_ns();
 	for (unsigned i = 0; i < SOCK_MAX; i++) {
 		struct sock *o = &socks[i];
+		struct aion_cap_info ci;
 		if (o == self || o->kind != SK_UDP || !o->udp || o->udp->local_port != port)
 			continue;
-		if (o->reply || !o->recv_at || now - o->recv_at < UDP_ORPHAN_NS)
+		if (aion_cap_info(o->cap, &ci) || (ci.flags & AION_CAP_COPIED))
 			return false;
-		aion_printf("sock reclaim port=%u sock=%u: no receive for %lu ms, its owner is gone",
-			    port, i, (unsigned long)((now - o->recv_at) / 1000000));
+		aion_printf("sock reclaim port=%u sock=%u: no copy of its capability is left",
+			    port, i);
 		sock_free(o, true);
 		return true;
 	}
@@ -92,7 +90,7 @@ static int64_t open_bound(struct aion_serve_req *r, enum sock_kind kind,
 	}
 	unsigned bound = kind == SK_UDP ? s->udp->local_port : s->tcp->local_port;
 	s->given = true;
-	aion_serve_give(r, s->cap, AION_RIGHT_SEND);
+	aion_serve_give(r, s->cap, SOCK_CAP_RIGHTS);
 	r->reply.w[1] = bound;
 	if (aion_serve_reply(r, 0))
 		sock_free(s, true);
@@ -155,6 +153,8 @@ static int64_t on_sendto(struct aion_serve_req *r)
 	uint64_t addr = r->msg.w[0], port = r->msg.w[1];
 	if (!s || port == 0 || port > 0xffff || addr > 0xffffffffu)
 		return -AION_EINVAL;
+	if (s->ring)
+		return -AION_EBUSY;     /* its datagrams go through the ring */
 	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)r->len, PBUF_RAM);
 	if (!p)
 		return -AION_ENOMEM;
@@ -171,8 +171,8 @@ static int64_t on_sendto(struct aion_serve_req *r)
 static int64_t on_recvfrom(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_UDP);
-	if (s)
-		s->recv_at = aion_clock_ns();
+	if (s && s->ring)
+		return -AION_EBUSY;     /* its datagrams go through the ring */
 	return s ? sock_pend(r, s, 0, r->msg.w[0]) : -AION_EINVAL;
 }
 
@@ -253,14 +253,23 @@ static int64_t on_close(struct aion_serve_req *r, struct sock *s)
 	return 0;
 }
 
+/* SOCK_RING: caps[0] the memory object, caps[1] the owner's notification. */
+static int64_t on_ring(struct aion_serve_req *r)
+{
+	return sock_ring_attach(r, &socks[r->ctx]);
+}
+
+#define NO_CAPS .caps = AION_SERVE_CAPS_NONE
+
 static const struct aion_serve_op sock_ops[] = {
-	{ .label = SOCK_SENDTO, .fn = on_sendto },
-	{ .label = SOCK_RECVFROM, .fn = on_recvfrom },
-	{ .label = SOCK_ACCEPT, .fn = on_accept },
-	{ .label = SOCK_RECV, .fn = on_recv },
-	{ .label = SOCK_SEND, .fn = on_send },
-	{ .label = SOCK_SHUTDOWN, .fn = on_shutdown },
-	{ .label = SOCK_NAME, .fn = on_name },
+	{ .label = SOCK_SENDTO, .fn = on_sendto, NO_CAPS },
+	{ .label = SOCK_RECVFROM, .fn = on_recvfrom, NO_CAPS },
+	{ .label = SOCK_ACCEPT, .fn = on_accept, NO_CAPS },
+	{ .label = SOCK_RECV, .fn = on_recv, NO_CAPS },
+	{ .label = SOCK_SEND, .fn = on_send, NO_CAPS },
+	{ .label = SOCK_SHUTDOWN, .fn = on_shutdown, NO_CAPS },
+	{ .label = SOCK_NAME, .fn = on_name, NO_CAPS },
+	{ .label = SOCK_RING, .fn = on_ring },  /* any: it checks for its two */
 };
 static const struct aion_serve_table sock_table = AION_SERVE_TABLE(sock_ops, -AION_EINVAL);
 

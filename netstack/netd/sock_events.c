@@ -16,6 +16,10 @@ void sock_udp_in(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
 {
 	struct sock *s = arg;
 	(void)pcb;
+	if (s->ring) {
+		sock_ring_in(s, p, sock_host_addr(addr), port);
+		return;
+	}
 	/* Held datagrams go to the heap: the rx pool stays for the NIC. */
 	struct pbuf *q = s->dq_count < UDP_QUEUE ? pbuf_clone(PBUF_RAW, PBUF_RAM, p) : NULL;
 	pbuf_free(p);

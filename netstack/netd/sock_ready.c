@@ -130,8 +130,6 @@ static bool answer(struct sock *s, const struct aion_msg *m)
 	aion_handle_t r = s->reply;
 	s->reply = 0;
 	s->deadline = 0;
-	if (s->kind == SK_UDP)
-		s->recv_at = aion_clock_ns();
 	return aion_serve_answer(r, m) == 0;
 }
 
@@ -215,6 +213,8 @@ uint64_t sock_poll(uint64_t now)
 		}
 		if (s->reply && poll_one(s, now, &next) && orphan(s))
 			sock_free(s, true);     /* a failed connect */
+		else if (s->ring)
+			sock_ring_poll(s);
 	}
 	return next;
 }

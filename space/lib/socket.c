@@ -7,6 +7,7 @@
 #include "libaion/initclient.h"
 #include "aion/initproto.h"
 #include "libaion/lib.h"
+#include "libaion/sockring.h"
 #include "common/time.h"
 
 #define CALL_MARGIN_MS  2000ull
@@ -66,6 +67,63 @@ int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
 	memcpy(ctx->buf->payload, data, len);
 	struct aion_msg m = { .tag = AION_TAG(SOCK_SENDTO, len, 0), .w = { addr, port } };
 	return call(sock, &m, SOCK_SENDTO_WAIT_NS);
+}
+
+int64_t sock_ring_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
+			 aion_handle_t notify, uint64_t bits, struct sock_ring *r)
+{
+	int64_t mo = aion_memory_create(SOCKRING_PAGES);
+	if (mo < 0)
+		return mo;
+	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
+	if (err) {
+		aion_handle_close((aion_handle_t)mo);
+		return err;
+	}
+	ctx->buf->caps[0] = (aion_handle_t)mo;
+	ctx->buf->cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
+	ctx->buf->caps[1] = notify;
+	ctx->buf->cap_rights[1] = AION_RIGHT_SEND;
+	struct aion_msg m = { .tag = AION_TAG(SOCK_RING, 0, 2) | AION_TAG_ACCEPT(1),
+			      .w = { bits } };
+	err = call(sock, &m, AION_FOREVER);
+	if (!err && AION_TAG_CAPS(m.tag) != 1)
+		err = -AION_EMALFORMED;
+	if (err) {
+		aion_memory_unmap(AION_HANDLE_SELF, va);
+		aion_handle_close((aion_handle_t)mo);
+		return err;
+	}
+	*r = (struct sock_ring){ .ring = (struct sockring *)va, .mo = (aion_handle_t)mo,
+				 .kick = ctx->buf->caps[0] };
+	return 0;
+}
+
+int64_t sock_ring_send(struct sock_ring *r, uint32_t addr, uint16_t port, const void *data,
+		       size_t len)
+{
+	if (len > SOCKRING_DGRAM_MAX)
+		return -AION_EINVAL;
+	int err = sockring_put(&r->ring->tx, addr, port, data, (uint32_t)len);
+	if (!err)
+		r->queued++;
+	return err;
+}
+
+int64_t sock_ring_kick(struct sock_ring *r)
+{
+	if (!r->queued)
+		return 0;
+	r->queued = 0;
+	return aion_signal(r->kick, SOCKRING_KICK);
+}
+
+int64_t sock_ring_recv(struct sock_ring *r, void *buf, size_t size, uint32_t *addr,
+		       uint16_t *port)
+{
+	return sockring_take(&r->ring->rx, buf, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+			     addr, port);
 }
 
 int64_t sock_recvfrom(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t size,

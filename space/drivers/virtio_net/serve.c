@@ -16,24 +16,6 @@
 static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));
 static char serve_name[16];             /* the name= arg */
 
-/*
- * The memory object mapped at va must cover struct netshm: a page of ours
- * can be mapped at its last page only if the object does not reach it.
- */
-static int64_t shm_check(uint64_t va)
-{
-	uint64_t last = va + (NETSHM_PAGES - 1) * VNET_PAGE;
-	int64_t err = aion_anon_map(AION_HANDLE_SELF, last, VNET_PAGE, AION_PROT_READ);
-
-	if (err == -AION_EEXIST)
-		return 0;
-	if (err == 0) {
-		aion_anon_unmap(AION_HANDLE_SELF, last, VNET_PAGE);
-		return -AION_ERANGE;
-	}
-	return err;
-}
-
 static uint64_t shm_va(unsigned slot)
 {
 	return SHM_VADDR + slot * SHM_SLOT_SPAN;
@@ -60,13 +42,8 @@ static int64_t attach(const aion_handle_t *got, unsigned ngot)
 		return -AION_ERIGHTS;
 	unsigned slot = vn.shm ? vn.shm_slot ^ 1 : 0;
 	uint64_t va = shm_va(slot);
-	if ((err = aion_memory_map(got[0], AION_HANDLE_SELF, va,
-				   AION_PROT_READ | AION_PROT_WRITE, 0)))
+	if ((err = aion_map_shared(got[0], va, NETSHM_PAGES)))
 		return err;
-	if ((err = shm_check(va))) {
-		aion_memory_unmap(AION_HANDLE_SELF, va);
-		return err;
-	}
 	if (vn.shm) {
 		aion_printf("detached rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu",
 			    (unsigned long)vn.rx_frames, (unsigned long)vn.tx_frames,

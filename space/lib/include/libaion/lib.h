@@ -138,6 +138,13 @@ int64_t aion_give_record(aion_handle_t unit, aion_handle_t rec, uint64_t rights)
 int64_t aion_thread_spawn(int64_t (*fn)(uint64_t), uint64_t arg,
 			  uint64_t stack_top, unsigned prio);
 
+/*
+ * Maps a memory object another unit gave (READ|WRITE) at va and checks
+ * that it covers `pages` pages: 0, -AION_ERANGE (smaller: unmapped again)
+ * or MEMORY_MAP's error. A shared ring's reader can then trust its size.
+ */
+int64_t aion_map_shared(aion_handle_t mo, uint64_t va, unsigned pages);
+
 /* Maps `pages` fresh pages of stack for this unit; returns the top or 0. */
 uint64_t aion_stack_alloc(unsigned pages);
 

@@ -68,6 +68,37 @@ int64_t sock_recv(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t si
 /* Closes the socket and drops the capability naming it (if netd has not). */
 int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock);
 
+/*
+ * A UDP socket's rings (SOCK_RING, aion/socket.h): datagrams through
+ * shared memory, no call per datagram. The owner's side of them.
+ */
+struct sock_ring {
+	struct sockring *ring;          /* mapped at the va sock_ring_attach was given */
+	aion_handle_t mo;               /* kept: the mapping lasts while the capability does */
+	aion_handle_t kick;             /* netd's notification (SEND) */
+	uint32_t queued;                /* datagrams put on tx since the last kick */
+};
+/*
+ * Gives sock rings: a new memory object of SOCKRING_PAGES mapped at va
+ * (free, page-aligned, SOCKRING_PAGES pages), and notify (SEND is given)
+ * signalled with bits when datagrams arrive. From then on the socket's
+ * datagrams go only through r (sock_sendto and sock_recvfrom: EBUSY).
+ */
+int64_t sock_ring_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
+			 aion_handle_t notify, uint64_t bits, struct sock_ring *r);
+/* One datagram onto tx, not yet signalled (sock_ring_kick): 0,
+ * -AION_ENOSPC (the ring is full: netd is behind; counted in tx.dropped),
+ * -AION_EINVAL (longer than SOCKRING_DGRAM_MAX). */
+int64_t sock_ring_send(struct sock_ring *r, uint32_t addr, uint16_t port, const void *data,
+		       size_t len);
+/* Signals netd if datagrams went on tx since the last kick: once a batch. */
+int64_t sock_ring_kick(struct sock_ring *r);
+/* The next datagram that arrived, as sockring_take: its length (more than
+ * size: cut), -AION_EAGAIN when none is there (wait for the bits), or
+ * -AION_EMALFORMED. */
+int64_t sock_ring_recv(struct sock_ring *r, void *buf, size_t size, uint32_t *addr,
+		       uint16_t *port);
+
 /* "a.b.c.d" (NUL-terminated) -> host-order address; 0 or -AION_EINVAL (common/ipv4.h). */
 int64_t sock_parse_ipv4(const char *text, uint32_t *addr);
 
