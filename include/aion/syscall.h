@@ -379,7 +379,16 @@
 		unsigned, cpu),                                                              \
 		USE(HANDLE(THREAD, CONTROL), VAL(1)),                                        \
 		DOC("`thread`, `cpu`", "0",                                                  \
-		    "handle (thread, `CONTROL`); `EINVAL` cpu not online; `EDEAD`"))
+		    "handle (thread, `CONTROL`); `EINVAL` cpu not online; `EDEAD`"))      \
+	/* SIGNAL then RECV in one call: the thread the signal wakes runs   */             \
+	/* when this one blocks, not in between (docs/network.md: a switch   */             \
+	/* saved per handoff between a producer and its consumer).           */             \
+	X(SIGNAL_RECV,         signal_recv,         56, OWN,                                 \
+		USE(HANDLE(ENDPOINT, RECV), HANDLE(NOTIFICATION, SEND), VAL(1), VAL(0),      \
+		    VAL(0), VAL(1000000)),                                                   \
+		DOC("`ep`, `n`, `bits`, –, –, `timeout`", "as `RECV`",                       \
+		    "handle (endpoint, `RECV`; notification, `SEND`): nothing is signalled " \
+		    "then; as `RECV`"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

@@ -97,6 +97,7 @@
 	X(THREAD_SELF,         "O(1)")                                                  \
 	/* A move of a queued or sleeping thread: O(log threads) for its     */   \
 	/* sleep entry.                                                      */   \
-	X(THREAD_SET_CPU,      "O(log threads)")
+	X(THREAD_SET_CPU,      "O(log threads)")                                        \
+	X(SIGNAL_RECV,         "as `SIGNAL` then `RECV`")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

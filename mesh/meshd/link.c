@@ -50,8 +50,9 @@ static uint64_t tx_by_type[MESH_TYPE_MAX + 1], rx_by_type[MESH_TYPE_MAX + 1];
 static struct sock_ctx link_ctx;
 /* The mesh port's socket and its rings (SOCK_RING): datagrams in and out
  * without a call each (docs/network.md "Socket rings"). The main thread
- * alone sends (tx_pkt, the ring's producer side); the receive thread
- * alone takes from rx and waits on ring_note. */
+ * alone sends (tx_pkt, the ring's producer side) and signals netd when it
+ * waits (link_wait); the receive thread alone takes from rx and waits on
+ * ring_note. */
 static aion_handle_t rx_sock;
 static struct sock_ring ring;
 static aion_handle_t ring_note;
@@ -134,13 +135,12 @@ int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len)
 	return 0;
 }
 
-/* Hands what link_send queued to netd: one signal for the batch. The
- * main thread calls it before it waits and after each piece of work. */
-void link_flush(void)
+int64_t link_wait(aion_handle_t ep, struct aion_msg *m, uint64_t timeout_ns)
 {
-	int64_t err = sock_ring_kick(&ring);
-	if (err && tx_errors++ < 3)
-		mlog("error: kick netd failed err=%s", aion_error_name(err));
+	if (!ring.queued)
+		return aion_recv(ep, m, timeout_ns);
+	ring.queued = 0;
+	return aion_signal_recv(ep, ring.kick, SOCKRING_KICK, m, timeout_ns);
 }
 
 static void send_msgs(const struct mesh_msg *out, int n);

@@ -265,13 +265,13 @@ int64_t aion_main(uint64_t arg)
 		uint64_t now = aion_clock_ns();
 		uint64_t due = earliest();
 		struct aion_msg m = { 0 };
-		err = aion_recv(meshd_ep, &m, due > now ? due - now : 1);
+		/* What this turn sent goes to netd with the wait (link_wait). */
+		err = link_wait(meshd_ep, &m, due > now ? due - now : 1);
 		uint64_t t[10];
 		t[0] = aion_clock_ns();
-		if (!err) {
+		if (!err)
 			aion_serve(&meshd_table, &main_buf, &m, 0);     /* a caller gone: its loss */
-			link_flush();   /* an answer (an ACK) goes before the ticks' work */
-		} else if (err != -AION_ETIMEDOUT)
+		else if (err != -AION_ETIMEDOUT)
 			mlog("recv failed err=%s", aion_error_name(err));
 		now = t[1] = aion_clock_ns();
 		link_tick(now);
@@ -288,6 +288,5 @@ int64_t aion_main(uint64_t arg)
 		t[5] = aion_clock_ns();
 		timing_loop(t[5] - t[0], err == -AION_ETIMEDOUT && t[0] > due ? t[0] - due : UINT64_MAX);
 		timing_slow_pass(t, err ? 0 : m.badge, err ? 0 : AION_TAG_LABEL(m.tag));
-		link_flush();
 	}
 }

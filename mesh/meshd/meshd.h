@@ -7,7 +7,7 @@
  *     (SOCK_RING; it waits on the ring's notification when it is empty)
  *     and hands each to the main thread as a call (badge BADGE_RX); the
  *     main thread puts what it sends on the ring and signals netd once
- *     per loop turn (link_flush);
+ *     per loop turn, in the call that waits (link_wait);
  *   - worker threads perform incoming remote calls on local capabilities
  *     (a call may block for long) and ask the main thread for the next job
  *     (badge BADGE_WORKER);
@@ -66,9 +66,10 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsi
 /* Send one packet; -AION_EAGAIN (nothing sent) while dst's boot is not
  * known yet and type is not MESH_PING (mesh/replay.h). */
 int64_t link_send(uint16_t dst, uint8_t type, const void *payload, size_t len);
-/* Signals netd once for what link_send queued (main thread: before it
- * waits, and after each call it served). */
-void link_flush(void);
+/* The main thread's wait: RECV on ep, signalling netd in the same call
+ * when link_send queued packets since the last wait (SIGNAL_RECV: netd
+ * runs once meshd blocks). */
+int64_t link_wait(aion_handle_t ep, struct aion_msg *m, uint64_t timeout_ns);
 /* Key rotation (docs/mesh-transport.md): add a second key (accepted, not
  * yet sent with; -AION_EBUSY with two live, -AION_EINVAL if shorter than
  * MESH_KEY_MIN), send with it, then drop the other. */

@@ -27,8 +27,10 @@ extern aion_handle_t netd_notify;
 bool nic_attach(unsigned node);
 /* Frames from the rx ring into lwIP, at most a batch; true if more may wait. */
 bool nic_rx(void);
-/* Signals the driver if frames went on the tx ring since the last signal. */
-void nic_kick(void);
+/* Signals each driver whose tx ring got frames since the last signal, but
+ * for one, whose notification it returns (0: none) for the loop's wait to
+ * signal (NETRING_SIGNAL) in the same call: SIGNAL_RECV. */
+aion_handle_t nic_kick(void);
 /* Periodic work (driver liveness, re-attach); returns when it wants to run next. */
 uint64_t nic_check(uint64_t now);
 /* The NET_INFO text; its length. */

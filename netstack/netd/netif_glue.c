@@ -35,8 +35,11 @@ err_t netif_glue_output(struct netif_glue *glue, struct pbuf *p, bool *kick)
 	}
 	glue->tx_frames++;
 	LINK_STATS_INC(link.xmit);
+	/* A first frame waits for the end of netd's loop turn, whose wait
+	 * signals the driver in the same call (SIGNAL_RECV: the driver runs
+	 * once netd blocks, not in between); half a ring goes at once. */
 	uint32_t used = tx->head - __atomic_load_n(&tx->tail, __ATOMIC_ACQUIRE);
-	if (used == 1 || used == NETRING_SLOTS / 2)
+	if (used == NETRING_SLOTS / 2)
 		*kick = true;
 	else
 		glue->kick_pending = true;

@@ -39,8 +39,9 @@ err_t netif_glue_init(struct netif *netif);
  * Puts one frame on glue->tx, padded with zeros to NETIF_GLUE_MIN_FRAME:
  * ERR_OK, ERR_IF (link down), ERR_VAL (too long) or ERR_MEM (ring full,
  * counted: TCP sends the segment again). *kick: the consumer must be
- * signalled now (the ring went from empty to one frame, reached half full,
- * or is full); otherwise glue->kick_pending is set when a frame went on.
+ * signalled now (the ring reached half full, or is full); otherwise
+ * glue->kick_pending is set when a frame went on (netd signals at the
+ * end of its loop turn).
  */
 err_t netif_glue_output(struct netif_glue *glue, struct pbuf *p, bool *kick);
 

@@ -6,11 +6,11 @@
  * and is the producer of tx and the consumer of rx. A frame lwIP sends is
  * copied onto tx (padded to the Ethernet minimum of 60 bytes); a full ring
  * drops it (counted in tx.dropped) and tells lwIP ERR_MEM, so TCP keeps
- * the segment and sends it again. The driver is signalled when tx goes
- * from empty to non-empty or reaches half full, and once more before the
- * server loop blocks if anything went on tx since (nic_kick): at most a
- * few signals per loop turn, never one per frame once a burst is under
- * way. Received frames are taken from rx in batches of RX_BATCH per loop
+ * the segment and sends it again. The driver is signalled when tx
+ * reaches half full, and when the server loop waits if anything went on
+ * tx since (nic_kick: the wait itself signals, SIGNAL_RECV, so the driver
+ * runs once netd blocks instead of preempting it and handing the CPU
+ * back): at most a few signals per loop turn, never one per frame. Received frames are taken from rx in batches of RX_BATCH per loop
  * turn (a bound on the turn's time) into PBUF_POOL buffers.
  *
  * The driver can be restarted by init. netd then finds out within
@@ -254,11 +254,21 @@ bool nic_rx(void)
 	return more;
 }
 
-void nic_kick(void)
+aion_handle_t nic_kick(void)
 {
-	for (unsigned i = 0; i < NIC_MAX; i++)
-		if (nics[i].attached && nics[i].glue.kick_pending)
-			signal_driver(&nics[i]);
+	struct nic *last = NULL;
+
+	for (unsigned i = 0; i < NIC_MAX; i++) {
+		if (!nics[i].attached || !nics[i].glue.kick_pending)
+			continue;
+		if (last)
+			signal_driver(last);
+		last = &nics[i];
+	}
+	if (!last)
+		return 0;
+	last->glue.kick_pending = false;
+	return last->kick;
 }
 
 /* The driver is gone: keep what its rings counted, drop its capabilities. */

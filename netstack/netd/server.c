@@ -12,6 +12,7 @@
 #include "libaion/serve.h"
 #include "aion/initproto.h"
 #include "aion/net.h"
+#include "aion/netring.h"
 #include "aion/socket.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
@@ -123,11 +124,13 @@ int64_t server_main(uint64_t node)
 	bool more = false;
 	unsigned recv_errors = 0;
 	for (;;) {
-		nic_kick();
+		aion_handle_t kick = nic_kick();
 		uint64_t now = aion_clock_ns();
+		uint64_t wait = more ? WAIT_MIN_NS : wait_ns(now, ping_at, check_at, sock_at);
 		struct aion_msg m;
-		err = aion_recv((aion_handle_t)ep, &m, more ? WAIT_MIN_NS :
-				wait_ns(now, ping_at, check_at, sock_at));
+		/* The driver runs once we wait, not in between: a switch saved. */
+		err = kick ? aion_signal_recv((aion_handle_t)ep, kick, NETRING_SIGNAL, &m, wait) :
+			     aion_recv((aion_handle_t)ep, &m, wait);
 		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
 			/* A reply that fails is a caller gone meanwhile: nothing to undo. */
 			aion_serve(&netd_table, &netd_buf, &m, AION_TAG_LABEL(m.tag));

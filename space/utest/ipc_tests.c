@@ -571,3 +571,85 @@ void test_notify(void)
 	utest_ok("notify", "bits=0x%lx timeout=%s bound_bits=0x%lx", (unsigned long)bits,
 		 aion_error_name(w2), (unsigned long)bound_bits);
 }
+
+/*
+ * SIGNAL_RECV: the consumer the signal wakes (priority 140) outranks the
+ * producer (130) that signals, yet runs only once the producer blocks in
+ * the receive: it finds the producer BLOCKED, then calls the producer's
+ * endpoint, which the receive takes. Both on CPU 0, so that nothing runs
+ * them side by side. Without SEND on the notification: ERIGHTS at once,
+ * nothing signalled, nothing received.
+ */
+struct sigrecv {
+	aion_handle_t n, go, ep;
+	int64_t producer;
+	uint32_t producer_state;        /* seen by the consumer when it woke */
+	uint64_t bits;
+	int64_t wait_err, call_err, recv_err;
+	uint64_t label;
+};
+
+static int64_t sigrecv_consumer(uint64_t arg)
+{
+	struct sigrecv *c = (struct sigrecv *)arg;
+	struct aion_thread_info ti = { 0 };
+	c->wait_err = aion_wait(c->n, &c->bits, 2000 * MS);
+	if (!aion_thread_info((aion_handle_t)c->producer, &ti))
+		c->producer_state = ti.state;
+	struct aion_msg m = { .tag = AION_TAG(77, 0, 0) };
+	c->call_err = aion_call(c->ep, &m, 2000 * MS);
+	return 0;
+}
+
+static int64_t sigrecv_producer(uint64_t arg)
+{
+	struct sigrecv *c = (struct sigrecv *)arg;
+	uint64_t bits;
+	struct aion_msg m;
+	aion_wait(c->go, &bits, 2000 * MS);
+	c->recv_err = aion_signal_recv(c->ep, c->n, 0x9, &m, 2000 * MS);
+	c->label = AION_TAG_LABEL(m.tag);
+	if (!c->recv_err)
+		aion_reply(&(struct aion_msg){ .tag = AION_TAG(0, 0, 0) });
+	return 0;
+}
+
+void test_signalrecv(void)
+{
+	static struct sigrecv c;
+	c = (struct sigrecv){ .n = (aion_handle_t)aion_notify_create(),
+			      .go = (aion_handle_t)aion_notify_create(),
+			      .ep = (aion_handle_t)aion_endpoint_create() };
+	int64_t consumer = aion_thread_spawn(sigrecv_consumer, (uint64_t)&c, aion_stack_alloc(4), 140);
+	c.producer = aion_thread_spawn(sigrecv_producer, (uint64_t)&c, aion_stack_alloc(4), 130);
+	int64_t pin = consumer < 0 || c.producer < 0 ? -AION_EINVAL :
+		      aion_thread_set_cpu((aion_handle_t)consumer, 0);
+	if (!pin)
+		pin = aion_thread_set_cpu((aion_handle_t)c.producer, 0);
+	aion_signal(c.go, 1);
+	bool joined = utest_join(consumer) & utest_join(c.producer);
+
+	/* A notification copy without SEND: refused before anything happens. */
+	uint64_t polled = 1;
+	struct aion_msg m;
+	int64_t recv_only = aion_cap_copy(c.n, AION_RIGHT_RECV);
+	uint64_t t0 = aion_clock_ns();
+	int64_t refused = aion_signal_recv(c.ep, (aion_handle_t)recv_only, 0x1, &m, 1000 * MS);
+	uint64_t refused_ns = aion_clock_ns() - t0;
+	aion_poll(c.n, &polled);
+	aion_handle_close((aion_handle_t)recv_only);
+	aion_handle_close(c.n);
+	aion_handle_close(c.go);
+	aion_handle_close(c.ep);
+	if (pin || !joined || c.wait_err || c.bits != 0x9 || c.producer_state != AION_THREAD_BLOCKED ||
+	    c.call_err || c.recv_err || c.label != 77 || refused != -AION_ERIGHTS ||
+	    refused_ns > 500 * MS || polled != 0)
+		FAIL("signalrecv", "pin=%s joined=%d wait=%s bits=0x%lx producer_state=%u call=%s "
+		     "recv=%s label=%lu refused=%s polled=0x%lx", aion_error_name(pin), joined,
+		     aion_error_name(c.wait_err), (unsigned long)c.bits, c.producer_state,
+		     aion_error_name(c.call_err), aion_error_name(c.recv_err),
+		     (unsigned long)c.label, aion_error_name(refused), (unsigned long)polled);
+	utest_ok("signalrecv", "producer_state=%u bits=0x%lx label=%lu refused=%s",
+		 c.producer_state, (unsigned long)c.bits, (unsigned long)c.label,
+		 aion_error_name(refused));
+}

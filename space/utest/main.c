@@ -180,6 +180,7 @@ static const struct {
 	{ "smptlb", test_smptlb },
 	{ "dead", test_dead },
 	{ "notify", test_notify },
+	{ "signalrecv", test_signalrecv },
 	{ "ioport", test_ioport },
 	{ "memshare", test_memshare },
 	{ "irq", test_irq },

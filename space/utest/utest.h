@@ -142,6 +142,7 @@ void test_smptlb(void);
 int64_t mem_spin_role(void);
 void test_dead(void);
 void test_notify(void);
+void test_signalrecv(void);                /* SIGNAL_RECV (ipc_tests.c) */
 void test_ioport(void);
 void test_memshare(void);
 void test_irq(void);

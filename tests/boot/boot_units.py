@@ -266,6 +266,12 @@ def check_notify(v, line, node, verdict):
     expect(v, line, bits="0x3", timeout="AION_ETIMEDOUT", bound_bits="0x5")
 
 
+def check_signalrecv(v, line, node, verdict):
+    # 6: AION_THREAD_BLOCKED. The woken consumer ran only once the producer
+    # blocked in the receive, and its call was what the receive took.
+    expect(v, line, producer_state="6", bits="0x9", label="77", refused="AION_ERIGHTS")
+
+
 def check_ioport(v, line, node, verdict):
     print(f"ioport: {line.split('ok ', 1)[-1]}")
     expect(v, line, no_cap_vector="13", other_port_vector="13", no_platform="AION_ETYPE")
@@ -1099,6 +1105,7 @@ CHECKS = {
     "fuzzsmp": check_fuzzsmp,
     "dead": check_dead,
     "notify": check_notify,
+    "signalrecv": check_signalrecv,
     "ioport": check_ioport,
     "memshare": check_memshare,
     "irq": check_irq,

@@ -152,7 +152,7 @@ static void test_udp_a_to_b(void **state)
 	assert_true(glue_a.tx_frames >= tx_before + 2);
 	assert_true(glue_b.rx_frames >= rx_before + 2);
 	assert_true(glue_b.tx_frames >= 1);     /* B's ARP reply at least */
-	assert_true(kicks_a >= 1);
+	assert_true(kicks_a >= 1 || glue_a.kick_pending);
 	assert_int_equal(glue_a.tx_full, 0);
 	assert_int_equal(glue_b.rx_nobuf, 0);
 }

@@ -62,7 +62,7 @@ static void rx_process(void)
 	if (refilled)
 		virtq_notify(&vn.rx);
 	if (pushed)
-		aion_signal(vn.peer, NETRING_SIGNAL);
+		vn.peer_pending = true;         /* serve.c's wait signals netd */
 }
 
 /* Frees the TX buffers the device has sent; true if it freed any. */

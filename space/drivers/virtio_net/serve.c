@@ -113,7 +113,12 @@ static int64_t serve_loop(uint64_t prio)
 	aion_printf("serving name=%s prio=%lu", serve_name, (unsigned long)prio);
 	for (;;) {
 		tx_drain();
-		if ((err = aion_recv(vn.ep, &m, AION_FOREVER)))
+		/* Frames went on rx: the wait signals netd (it runs once we block). */
+		bool signal = vn.peer_pending && vn.shm;
+		vn.peer_pending = false;
+		err = signal ? aion_signal_recv(vn.ep, vn.peer, NETRING_SIGNAL, &m, AION_FOREVER) :
+			       aion_recv(vn.ep, &m, AION_FOREVER);
+		if (err)
 			return vnet_fail("recv", err);
 		if (!(m.tag & AION_TAG_NOTIFY)) {
 			serve_call(&m);

@@ -48,6 +48,7 @@ struct vnet_dev {
 	unsigned shm_slot;
 	aion_handle_t shm_mo;           /* kept: the mapping lasts while its capability does */
 	aion_handle_t peer;             /* netd's notification (SEND) */
+	bool peer_pending;              /* frames went on rx: signal peer when waiting */
 	aion_handle_t notify;           /* ours: IRQ_BIT and NETRING_SIGNAL */
 	aion_handle_t ep;
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;

@@ -132,6 +132,18 @@ static inline int64_t aion_recv(aion_handle_t ep, struct aion_msg *m, uint64_t t
 	return aion_syscall_msg(AION_SYS_RECV, ep, m, timeout_ns);
 }
 
+/* Signals n with bits, then receives into m: n's waiter runs once this
+ * thread blocks, not before (SIGNAL_RECV). */
+static inline int64_t aion_signal_recv(aion_handle_t ep, aion_handle_t n, uint64_t bits,
+				       struct aion_msg *m, uint64_t timeout_ns)
+{
+	*m = (struct aion_msg){ .tag = n, .w = { bits } };
+	int64_t err = aion_syscall_msg(AION_SYS_SIGNAL_RECV, ep, m, timeout_ns);
+	if (err)
+		*m = (struct aion_msg){ 0 };    /* as aion_recv's: no message */
+	return err;
+}
+
 /* Replies with m, then receives the next message into m. */
 static inline int64_t aion_reply_recv(aion_handle_t ep, struct aion_msg *m,
 				      uint64_t timeout_ns)
