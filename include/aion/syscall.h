@@ -152,8 +152,8 @@
 		uint32_t, rights, uint64_t, badge),                                          \
 		USE(HANDLE(ANY, NONE), VAL(AION_RIGHTS_ALL), VAL(1)),                        \
 		DOC("`h`, `rights_mask`, `badge` (≠ 0)", "new handle",                       \
-		    "`ECAP`; `EINVAL` badge 0; `EPERM` source already badged; `ENOSPC`; "    \
-		    "`EAGAIN` as `CAP_COPY`"))                                               \
+		    "`ECAP`; `EINVAL` badge 0; `EPERM` source already badged; `ERIGHTS` "    \
+		    "an endpoint without `RECV`; `ENOSPC`; `EAGAIN` as `CAP_COPY`"))                                               \
 	X(CAP_REVOKE,          cap_revoke,          19, OWN,                                 \
 		USE(HANDLE(ANY, NONE)),                                                      \
 		DOC("`h`", "0 (every descendant deleted)", "`ECAP`"))                        \

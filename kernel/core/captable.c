@@ -37,10 +37,20 @@ int64_t sys_cap_copy(const struct sys_args *a)
 	return derive(a->a0, a->a1, 0);
 }
 
+/*
+ * A badge names a caller to the server that receives on the endpoint, so
+ * only a holder of RECV may set one: a client given an unbadged SEND copy
+ * (a name's capability) could otherwise mint the badge of a socket or a
+ * file of another unit and act as its owner (docs/abi.md).
+ */
 int64_t sys_cap_mint(const struct sys_args *a)
 {
+	struct handle_slot *s = slot_of(a->a0);
+
 	if (!a->a2)
 		return -AION_EINVAL;    /* a badge is never 0 */
+	if (s && !s->badge && s->obj->type == AION_OBJ_ENDPOINT && !(s->rights & AION_RIGHT_RECV))
+		return -AION_ERIGHTS;
 	return derive(a->a0, a->a1, a->a2);
 }
 

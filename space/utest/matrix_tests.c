@@ -295,9 +295,20 @@ void test_rights(void)
 	expect(&t, grant == -AION_ERIGHTS, "CALL", 0, "grant", grant);
 	if (nogrant >= 0)
 		aion_handle_close((aion_handle_t)nogrant);
+	/* Nor can it say that a badge needs RECV on an endpoint (CAP_MINT): a
+	 * client's SEND | GRANT copy cannot name itself as another caller. */
+	int64_t sendonly = copy_of(AION_OBJ_ENDPOINT, AION_RIGHT_SEND | AION_RIGHT_GRANT);
+	int64_t mint = sendonly < 0 ? sendonly :
+		       aion_cap_mint((aion_handle_t)sendonly, AION_RIGHT_SEND, 0x5000a);
+	expect(&t, mint == -AION_ERIGHTS, "CAP_MINT", 0, "recv", mint);
+	if (mint > 0)
+		aion_handle_close((aion_handle_t)mint);
+	if (sendonly >= 0)
+		aion_handle_close((aion_handle_t)sendonly);
 	if (finish(&t, "rights"))
-		utest_ok("rights", "calls=%u handles=%u cases=%u grant=%s", (unsigned)NCALLS,
-			 handles, t.run, aion_error_name(grant));
+		utest_ok("rights", "calls=%u handles=%u cases=%u grant=%s mint=%s",
+			 (unsigned)NCALLS, handles, t.run, aion_error_name(grant),
+			 aion_error_name(mint));
 }
 
 /* --- bad pointers --- */

@@ -123,6 +123,7 @@ def check_rights(v, line, node, verdict):
     check(len(uses) == num(v, "calls", line), f"the list has {len(uses)} calls: {line}")
     check(handles == want, f"the guest tested {handles} handle arguments, the list has {want}")
     check(cases >= 4 * want, f"only {cases} cases for {want} handle arguments")
+    expect(v, line, grant="AION_ERIGHTS", mint="AION_ERIGHTS")
     expect(v, line, grant="AION_ERIGHTS")
 
 
