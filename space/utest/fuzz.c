@@ -145,7 +145,7 @@ static void shape(uint64_t n, uint64_t a[6])
 	}
 	/* Blocking calls always get a short timeout (r9 / a5). */
 	if (n == AION_SYS_CALL || n == AION_SYS_RECV || n == AION_SYS_REPLY_RECV ||
-	    n == AION_SYS_WAIT)
+	    n == AION_SYS_WAIT || n == AION_SYS_SIGNAL_RECV)
 		a[5] = 1 + rnd() % MAX_TIMEOUT_NS;
 }
 

@@ -182,6 +182,7 @@ static void shape(struct hu_gen *g, uint32_t n)
 		mov_imm(g, RDI, 0);
 		break;
 	case AION_SYS_CALL: case AION_SYS_RECV: case AION_SYS_REPLY_RECV: case AION_SYS_WAIT:
+	case AION_SYS_SIGNAL_RECV:
 		mov_imm(g, R9, 1 + pick(g, 20000));
 		break;
 	case AION_SYS_DEBUG_LOG:
