@@ -35,8 +35,10 @@ aion_handle_t nic_kick(void);
 uint64_t nic_check(uint64_t now);
 /* The NET_INFO text; its length. */
 unsigned nic_info(char *out, unsigned size);
-/* Datagrams dropped on a full socket queue, all sockets (sock_events.c). */
-extern uint64_t sock_udp_dropped;
+/* Datagrams dropped on a full socket queue or ring, all sockets
+ * (sock_events.c), and datagrams from sockets' rings netd could not send
+ * (sock_ring.c): the `net` line's udp_dropped and ring_tx_errors. */
+extern uint64_t sock_udp_dropped, sock_ring_tx_errors;
 
 /* ping.c: one ICMP echo sequence at a time, answered through a saved reply. */
 bool ping_init(void);

@@ -371,10 +371,10 @@ unsigned nic_info(char *out, unsigned size)
 		tx_dropped += nic->shm->tx.dropped;
 	}
 	int n = fmt_snprintf(out, size, "addr=%s mac=%s rx=%lu tx=%lu rx_dropped=%lu tx_dropped=%lu "
-			     "udp_dropped=%lu",
+			     "udp_dropped=%lu ring_tx_errors=%lu",
 			     addr, macs, (unsigned long)nic->glue.rx_frames,
 			     (unsigned long)nic->glue.tx_frames,
 			     (unsigned long)rx_dropped, (unsigned long)tx_dropped,
-			     (unsigned long)sock_udp_dropped);
+			     (unsigned long)sock_udp_dropped, (unsigned long)sock_ring_tx_errors);
 	return n < 0 ? 0 : (unsigned)n < size ? (unsigned)n : size - 1;
 }

@@ -100,7 +100,6 @@ void sock_ring_in(struct sock *s, struct pbuf *p, uint32_t addr, uint16_t port);
 /* Sends what the owner put on tx, then signals the owner if rx got datagrams. */
 void sock_ring_poll(struct sock *s);
 void sock_ring_free(struct sock *s);
-extern uint64_t sock_ring_tx_errors;
 
 /* sock_ready.c */
 /* Called with r's reply still open: answers now if s can, else saves the
