@@ -114,6 +114,16 @@ class ConsoleSocket:
         self.sock.sendall(data)
 
     def close(self):
+        # shutdown first: close() alone leaves the connection open while
+        # the drain thread sits in recv() (the kernel keeps the socket
+        # until that call returns), so QEMU, which serves one client at a
+        # time, would not take the next one until the guest printed
+        # something; an idle node prints nothing and the next command
+        # waited for good (data-fs, 2026-12-06).
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
 
