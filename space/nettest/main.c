@@ -9,6 +9,8 @@
  *                       a time, each echo awaited 2 s (3 retries) and checked;
  *                       when all came back intact, each one's round trip
  *                       (`udp samples from=I us=...`, bench/net)
+ *   udp-client64[:ADDR] the same with 64-byte datagrams, the Linux peer's
+ *                       size (bench/net --udp-bytes 64, bench/compare)
  *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
  *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
@@ -52,7 +54,7 @@
 #define FNV_OFFSET      0xcbf29ce484222325ull
 #define FNV_PRIME       0x100000001b3ull
 
-enum role_kind { UDP_ECHO, UDP_CLIENT, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO };
+enum role_kind { UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO };
 
 static const struct {
 	const char *name;
@@ -61,6 +63,7 @@ static const struct {
 } role_names[] = {
 	{ "udp-echo", UDP_ECHO, 0 },
 	{ "udp-client", UDP_CLIENT, 1 },
+	{ "udp-client64", UDP_CLIENT64, 1 },
 	{ "tcp-sink", TCP_SINK, 0 },
 	{ "tcp-source", TCP_SOURCE, 1 },
 	{ "tcp-refused", TCP_REFUSED, 1 },
@@ -100,9 +103,10 @@ static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
 
 /* ---- UDP ---- */
 
-static size_t udp_len(uint32_t seq)
+/* fixed: every datagram's size, or 0 for sizes that vary with seq. */
+static size_t udp_len(uint32_t seq, size_t fixed)
 {
-	return UDP_MIN + (seq * 37u) % (UDP_MAX - UDP_MIN + 1);
+	return fixed ? fixed : UDP_MIN + (seq * 37u) % (UDP_MAX - UDP_MIN + 1);
 }
 
 static uint8_t udp_byte(uint32_t seq, size_t i)
@@ -117,9 +121,9 @@ static void udp_fill(uint8_t *p, uint32_t seq, size_t len)
 		p[i] = udp_byte(seq, i);
 }
 
-static int udp_check(const uint8_t *p, size_t len, uint32_t seq)
+static int udp_check(const uint8_t *p, size_t len, uint32_t seq, size_t fixed)
 {
-	if (len != udp_len(seq))
+	if (len != udp_len(seq, fixed))
 		return 0;
 	for (size_t i = sizeof(seq); i < len; i++)
 		if (p[i] != udp_byte(seq, i))
@@ -167,7 +171,7 @@ static int64_t udp_echo(struct sock_ctx *ctx, uint8_t *data)
  * sequence numbers (late answers to earlier tries) are skipped.
  */
 static int64_t udp_await(struct sock_ctx *ctx, aion_handle_t sock, uint8_t *data,
-			 uint32_t seq, uint64_t deadline)
+			 uint32_t seq, size_t fixed, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t t = now_ms();
@@ -185,14 +189,14 @@ static int64_t udp_await(struct sock_ctx *ctx, aion_handle_t sock, uint8_t *data
 		memcpy(&got, data, sizeof(got));
 		if (got != seq)
 			continue;
-		return udp_check(data, (size_t)n, seq) ? 1 : -1;
+		return udp_check(data, (size_t)n, seq, fixed) ? 1 : -1;
 	}
 }
 
 /* Each echoed datagram's round trip, from its first send (retries included). */
 static uint64_t udp_rtt_us[UDP_COUNT];
 
-static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
+static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data, size_t fixed)
 {
 	uint8_t *rx = data + UDP_MAX;
 	aion_handle_t sock;
@@ -211,7 +215,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 			sock_close(ctx, sock);
 			return err;
 		}
-		int64_t r = udp_await(ctx, sock, rx, UDP_PROBE_SEQ, now_ms() + 500);
+		int64_t r = udp_await(ctx, sock, rx, UDP_PROBE_SEQ, fixed, now_ms() + 500);
 		if (r < -1) {
 			aion_printf("udp-client recvfrom failed err=%s", aion_error_name(r));
 			sock_close(ctx, sock);
@@ -227,7 +231,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 	unsigned echoed = 0, mismatches = 0, retries = 0;
 	uint64_t start = now_ms();
 	for (uint32_t seq = 0; seq < UDP_COUNT; seq++) {
-		size_t len = udp_len(seq);
+		size_t len = udp_len(seq, fixed);
 		uint64_t sent_ns = aion_clock_ns();
 		udp_fill(data, seq, len);
 		for (unsigned try = 0; try <= UDP_RETRIES; try++) {
@@ -239,7 +243,7 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 					    aion_error_name(err));
 				continue;
 			}
-			int64_t r = udp_await(ctx, sock, rx, seq, now_ms() + UDP_TIMEOUT_MS);
+			int64_t r = udp_await(ctx, sock, rx, seq, fixed, now_ms() + UDP_TIMEOUT_MS);
 			if (r == 1) {
 				udp_rtt_us[echoed++] = (aion_clock_ns() - sent_ns) / 1000;
 				break;
@@ -256,8 +260,10 @@ static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 	/* Only a run with every datagram back has a round-trip figure. */
 	if (echoed == UDP_COUNT && !mismatches)
 		aion_log_samples("udp samples", "us", udp_rtt_us, echoed);
-	aion_printf("udp echoed=%u of %u mismatches=%u retries=%u ms=%lu", echoed,
-		    UDP_COUNT, mismatches, retries, (unsigned long)(now_ms() - start));
+	aion_printf("udp echoed=%u of %u mismatches=%u retries=%u ms=%lu bytes_min=%u "
+		    "bytes_max=%u", echoed, UDP_COUNT, mismatches, retries,
+		    (unsigned long)(now_ms() - start), (unsigned)(fixed ? fixed : UDP_MIN),
+		    (unsigned)(fixed ? fixed : UDP_MAX));
 	sock_close(ctx, sock);
 	return 0;
 }
@@ -411,7 +417,8 @@ static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *dat
 {
 	switch (r->kind) {
 	case UDP_ECHO: return udp_echo(ctx, data);
-	case UDP_CLIENT: return udp_client(ctx, r->addr, data);
+	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0);
+	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64);
 	case TCP_SINK: return tcp_sink(ctx, data);
 	case TCP_SOURCE: return tcp_source(ctx, r->addr, data);
 	case TCP_REFUSED: return tcp_refused(ctx, r->addr);
