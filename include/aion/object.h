@@ -129,7 +129,10 @@ struct aion_system_info {
 	 * when not given. Wall time = realtime_boot_ns + CLOCK_NS. */
 	uint64_t realtime_boot_ns;
 	uint32_t cpus;                  /* CPUs online (docs/smp.md) */
-	uint32_t reserved;
+	/* The times a CPU switched to its idle thread since boot, summed
+	 * (wraps): each is a halt the next interrupt ends, the wake-ups an
+	 * idle node costs its host (docs/mesh.md "Idle cost"). */
+	uint32_t idle_entries;
 };
 
 /* What CAP_INFO reports of a handle. */

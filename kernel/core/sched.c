@@ -54,6 +54,16 @@ uint64_t sched_idle_ns(void)
 	return ns;
 }
 
+uint32_t sched_idle_entries_all(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned c = 0; c < CPU_MAX; c++)
+		if (arch_cpu_online(c))
+			n += arch_cpu_sched_of(c)->idle->switches;
+	return (uint32_t)n;
+}
+
 uint64_t sched_idle_ns_all(void)
 {
 	uint64_t now = arch_clock_ns(), ns = 0;

@@ -74,6 +74,7 @@ int64_t sys_system_info(const struct sys_args *a)
 		.time_slice_ns = SCHED_SLICE_NS,
 		.idle_ns = sched_idle_ns_all(),
 		.cpus = arch_cpus_count(),
+		.idle_entries = sched_idle_entries_all(),
 		.syscall_restarts = syscall_restarts,
 		.realtime_boot_ns = realtime_boot_ns,
 	};

@@ -32,6 +32,7 @@ void sched_init(struct thread *idle);
 struct thread *sched_current(void);
 uint64_t sched_idle_ns(void);           /* time this CPU spent idle since boot */
 uint64_t sched_idle_ns_all(void);       /* every CPU's, summed */
+uint32_t sched_idle_entries_all(void);  /* switches to idle, every CPU's (wraps) */
 
 void sched_ready(struct thread *t);     /* t becomes runnable */
 void sched_unqueue(struct thread *t);   /* t leaves the run queue or sleepers */

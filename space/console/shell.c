@@ -121,9 +121,18 @@ static int cmd_mem(void)
 
 static int cmd_uptime(void)
 {
+	struct aion_system_info si;
 	uint64_t ns = aion_clock_ns();
-	aion_printf("uptime s=%lu.%03lu", (unsigned long)(ns / SEC),
-		    (unsigned long)(ns / MS % 1000));
+	int64_t err = aion_system_info(&si);
+	if (err) {
+		aion_printf("error: %s", aion_error_name(err));
+		return 1;
+	}
+	/* idle_entries: the CPUs' halts since boot, the wake-ups that cost
+	 * an idle node's host (bench/idle reads it twice). */
+	aion_printf("uptime s=%lu.%03lu idle_ms=%lu idle_entries=%u", (unsigned long)(ns / SEC),
+		    (unsigned long)(ns / MS % 1000), (unsigned long)(si.idle_ns / MS),
+		    si.idle_entries);
 	return 0;
 }
 

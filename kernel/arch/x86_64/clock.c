@@ -198,6 +198,7 @@ static int best_of(int (*check)(uint64_t *), const char *clock)
 int arch_timer_init(void)
 {
 	pic_disable();
+	pit_ch0_stop();
 	int err = lapic_init();
 	if (!err)
 		err = calibrate();

@@ -12,6 +12,7 @@ void pit_ch2_start(uint16_t count);
 bool pit_ch2_expired(void);
 uint16_t pit_ch2_read(void);
 void pic_disable(void);
+void pit_ch0_stop(void);
 
 int lapic_init(void);                   /* this CPU's APIC: enable, timer masked */
 int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
