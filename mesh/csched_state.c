@@ -347,3 +347,15 @@ int csched_load_decode(const uint8_t *buf, size_t len, struct csched_load *l)
 	*l = tmp;
 	return 0;
 }
+
+static uint32_t apart(uint32_t a, uint32_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+bool csched_load_news(const struct csched_load *sent, const struct csched_load *now)
+{
+	return sent->node != now->node || sent->units != now->units ||
+	       apart(sent->cpu_pct, now->cpu_pct) >= CSCHED_LOAD_CPU_STEP ||
+	       apart(sent->free_kib, now->free_kib) >= CSCHED_LOAD_FREE_STEP_KIB;
+}

@@ -970,7 +970,7 @@ uint64_t mesh_members_announce_ns(const struct mesh_members *m, unsigned expecte
 
 uint64_t mesh_members_next_deadline(const struct mesh_members *m)
 {
-	uint64_t d = m->next_probe;
+	uint64_t d = m->count ? m->next_probe : UINT64_MAX;
 
 	if (m->self_urgent)
 		return 0;

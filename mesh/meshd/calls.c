@@ -795,9 +795,22 @@ void calls_tick(uint64_t now)
 	}
 }
 
+/* The scan wakes meshd only while it has something to find: an unnamed
+ * import (a named one is kept) or a release not yet sent. An idle node
+ * has none (docs/mesh.md "Idle cost"). */
+static bool scan_needed(void)
+{
+	if (nreleases)
+		return true;
+	for (unsigned i = 0, seen = 0; i < IMPORTS_MAX && seen < nimports; i++)
+		if (imports[i].used && ++seen && !imports[i].name[0])
+			return true;
+	return false;
+}
+
 uint64_t calls_deadline(void)
 {
-	uint64_t d = next_scan;
+	uint64_t d = scan_needed() ? next_scan : 0;
 	for (unsigned i = 0; i < PARKED_MAX; i++)
 		if (parked[i].used) {
 			uint64_t t = imports[parked[i].import].next_ask;

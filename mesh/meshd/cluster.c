@@ -15,13 +15,24 @@
 #include "common/cmdline.h"
 #include "common/format.h"
 
-#define LOAD_NS         (1000 * MS)     /* how often this node measures its load */
+/* This node measures its load at the first pass of the main loop at least
+ * LOAD_NS after the last (an idle node's loop runs for membership several
+ * times a second, so no timer of its own: a lone node measures every
+ * LOAD_QUIET_NS), and reports it to the leader when it is news
+ * (csched_load_news), to a new leader at once, and otherwise every
+ * LOAD_QUIET_NS: an idle cluster's nodes sent one report a second each,
+ * a packet and a wake-up of the leader's node (docs/mesh.md "Idle cost"). */
+#define LOAD_NS         (1000 * MS)
+#define LOAD_QUIET_NS   (10000 * MS)
 #define PLACE_NS        (2000 * MS)     /* a placement's budget */
 
 static struct csched_load self_load;
 static struct csched_load loads[CSCHED_NODES_MAX];     /* others', as last reported */
 static unsigned nloads;
 static uint64_t next_load, last_idle, last_clock;
+static struct csched_load sent_load;    /* as last reported */
+static uint16_t sent_to;                /* to this leader */
+static uint64_t sent_at;
 static uint32_t seen_version = UINT32_MAX;
 static uint64_t seen_applied;
 static bool was_leading, placing;
@@ -68,16 +79,22 @@ static void measure_load(uint64_t now)
 	};
 }
 
-/* The leader places by load: each node tells it its own every second. */
-static void send_load(void)
+/* The leader places by load: each node tells it its own (LOAD_NS). */
+static void send_load(uint64_t now)
 {
 	uint8_t buf[CSCHED_LOAD_LEN];
 	uint16_t leader = cons_leader_node();
 	if (!leader || leader == self_node)
 		return;
+	if (leader == sent_to && now - sent_at < LOAD_QUIET_NS &&
+	    !csched_load_news(&sent_load, &self_load))
+		return;
 	int n = csched_load_encode(&self_load, buf, sizeof(buf));
 	if (n > 0)
 		link_send(leader, MESH_SCHED, buf, (size_t)n);
+	sent_load = self_load;
+	sent_to = leader;
+	sent_at = now;
 }
 
 void cluster_receive(uint16_t src, const uint8_t *payload, size_t len)
@@ -139,7 +156,7 @@ void cluster_tick(uint64_t now)
 {
 	if (now >= next_load) {
 		measure_load(now);
-		send_load();
+		send_load(now);
 		next_load = now + LOAD_NS;
 	}
 	if (cons_leading() != was_leading) {
@@ -160,7 +177,7 @@ void cluster_tick(uint64_t now)
 
 uint64_t cluster_deadline(void)
 {
-	return next_load;
+	return next_load + LOAD_QUIET_NS - LOAD_NS;
 }
 
 /* --- text --- */

@@ -246,6 +246,33 @@ static void test_load_codec(void **unused)
 	assert_int_equal(csched_load_decode(buf, CSCHED_LOAD_LEN, &d), -AION_EMALFORMED);
 }
 
+/* A report is news on a change of units, or of the CPU share or free
+ * memory by a step or more either way; a smaller drift is not. */
+static void test_load_news(void **unused)
+{
+	const struct csched_load sent = { 3, 40, 100000, 7 };
+	struct csched_load now = sent;
+
+	(void)unused;
+	assert_false(csched_load_news(&sent, &now));
+	now.cpu_pct = 40 + CSCHED_LOAD_CPU_STEP - 1;
+	now.free_kib = 100000 - (CSCHED_LOAD_FREE_STEP_KIB - 1);
+	assert_false(csched_load_news(&sent, &now));
+	now.cpu_pct = 40 + CSCHED_LOAD_CPU_STEP;
+	assert_true(csched_load_news(&sent, &now));
+	now.cpu_pct = 40 - CSCHED_LOAD_CPU_STEP;
+	assert_true(csched_load_news(&sent, &now));
+	now = sent;
+	now.free_kib = 100000 + CSCHED_LOAD_FREE_STEP_KIB;
+	assert_true(csched_load_news(&sent, &now));
+	now = sent;
+	now.units = 8;
+	assert_true(csched_load_news(&sent, &now));
+	now = sent;
+	now.node = 4;
+	assert_true(csched_load_news(&sent, &now));
+}
+
 static void test_jobs(void **unused)
 {
 	static const uint16_t two[] = { 2, 3 }, rep[] = { 2, 2 }, zero[] = { 0 },
@@ -495,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_state_malformed),
 		cmocka_unit_test(test_codec_garbage),
 		cmocka_unit_test(test_load_codec),
+		cmocka_unit_test(test_load_news),
 		cmocka_unit_test(test_jobs),
 		cmocka_unit_test(test_place_least_loaded),
 		cmocka_unit_test(test_place_counts_round),

@@ -354,6 +354,24 @@ static void test_announce_backoff(void **state)
 	assert_true(MESH_ANNOUNCE_SLOW_NS > MESH_ANNOUNCE_FAST_NS);
 }
 
+/* A lone node has no probe to make: no deadline, so meshd sleeps; its
+ * first member brings the probe timer back, due at once. */
+static void test_lone_node_sleeps(void **state)
+{
+	struct mesh_members m;
+	static struct mesh_msg out[MESH_TICK_MSGS_MAX];
+
+	(void)state;
+	assert_int_equal(mesh_members_init(&m, 1, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(mesh_members_next_deadline(&m), UINT64_MAX);
+	assert_int_equal(mesh_members_tick(&m, 10 * MS, out, MESH_TICK_MSGS_MAX), 0);
+	assert_int_equal(mesh_members_next_deadline(&m), UINT64_MAX);
+	assert_int_equal(mesh_members_add(&m, 2, 20 * MS), 0);
+	assert_true(mesh_members_next_deadline(&m) <= 20 * MS + m.cfg.period_ns);
+	int n = mesh_members_tick(&m, 20 * MS + m.cfg.period_ns, out, MESH_TICK_MSGS_MAX);
+	assert_true(n >= 1 && out[0].type == MESH_MSG_PING && out[0].to == 2);
+}
+
 static void test_precedence(void **state)
 {
 	struct mesh_members m;
@@ -1594,6 +1612,7 @@ int main(void)
 		cmocka_unit_test(test_starved_node),
 		cmocka_unit_test(test_restart_rejoin),
 		cmocka_unit_test(test_isolated_node),
+		cmocka_unit_test(test_lone_node_sleeps),
 		cmocka_unit_test(test_announce_backoff),
 	};
 

@@ -88,6 +88,14 @@ int csched_state_decode(const uint8_t *buf, size_t len, struct csched_state *s);
 #define CSCHED_LOAD_LEN         9
 int csched_load_encode(const struct csched_load *l, uint8_t *buf, size_t cap);
 int csched_load_decode(const uint8_t *buf, size_t len, struct csched_load *l);
+/* Whether a node's load now is news against the one it last reported:
+ * its units changed, or its CPU share moved by CSCHED_LOAD_CPU_STEP
+ * points or more, or its free memory by CSCHED_LOAD_FREE_STEP_KIB or
+ * more. meshd reports news at once and the rest only now and then
+ * (docs/mesh.md "Idle cost"): an idle node's load does not change. */
+#define CSCHED_LOAD_CPU_STEP            10
+#define CSCHED_LOAD_FREE_STEP_KIB       1024
+bool csched_load_news(const struct csched_load *sent, const struct csched_load *now);
 struct csched_job *csched_job_find(struct csched_state *s, const char *name);
 
 /* Adds a job (not yet placed): 0, -AION_EEXIST, -AION_ENOSPC, -AION_EINVAL

@@ -330,7 +330,9 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
  * before handing membership that boot's message. */
 void mesh_members_new_boot(struct mesh_members *m, uint16_t node);
 
-/* Earliest time mesh_members_tick has work to do. */
+/* Earliest time mesh_members_tick has work to do; UINT64_MAX with no
+ * member to probe and no relay pending (a lone node sleeps: its first
+ * member's arrival runs the tick, which probes at once). */
 uint64_t mesh_members_next_deadline(const struct mesh_members *m);
 
 /*
