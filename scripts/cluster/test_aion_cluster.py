@@ -583,7 +583,8 @@ class Commands(unittest.TestCase):
         lines = self.cmd("exec", "--all", "uptime").splitlines()
         self.assertEqual(sorted(ln.split(":")[0] for ln in lines),
                          [f"node{i}" for i in range(1, 6)])
-        self.assertTrue(all(re.fullmatch(r"node\d: uptime s=[\d.]+", ln) for ln in lines))
+        self.assertTrue(all(re.fullmatch(r"node\d: uptime s=[\d.]+ idle_ms=\d+ idle_entries=\d+", ln)
+                            for ln in lines))
         self.cmd("kill", "4")
         self.cmd("pause", "5")
         out = self.cmd("exec", "--all", "bogus", status=1)
