@@ -188,14 +188,10 @@ static void attach_ep(struct nic *nic, aion_handle_t ep)
 static bool nic_start(struct nic *nic, aion_handle_t ep)
 {
 	uint64_t va = SHM_VADDR + (uint64_t)(nic - nics) * SHM_STRIDE;
-	int64_t mo = aion_memory_create(NETSHM_PAGES);
-	int64_t err = mo < 0 ? mo : aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
-						    AION_PROT_READ | AION_PROT_WRITE, 0);
-	if (err) {
+	int64_t mo = aion_memory_create_mapped(NETSHM_PAGES, va);
+	if (mo < 0) {
 		aion_printf("error %s shared memory pages=%lu err=%s", nic->name,
-			    (unsigned long)NETSHM_PAGES, aion_error_name(err));
-		if (mo >= 0)
-			aion_handle_close((aion_handle_t)mo);
+			    (unsigned long)NETSHM_PAGES, aion_error_name(mo));
 		aion_handle_close(ep);
 		return false;
 	}

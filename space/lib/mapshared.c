@@ -1,5 +1,20 @@
-/* libaion: mapping a memory object another unit gave (libaion/lib.h). */
+/* libaion: memory objects mapped into this unit: a new one of our own, or
+ * one another unit gave (libaion/lib.h). */
 #include "libaion/lib.h"
+
+int64_t aion_memory_create_mapped(unsigned pages, uint64_t va)
+{
+	int64_t mo = aion_memory_create(pages);
+	if (mo < 0)
+		return mo;
+	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
+				      AION_PROT_READ | AION_PROT_WRITE, 0);
+	if (err) {
+		aion_handle_close((aion_handle_t)mo);
+		return err;
+	}
+	return mo;
+}
 
 /*
  * A page of our own maps at the object's last needed page only if the

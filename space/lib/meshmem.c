@@ -33,15 +33,9 @@ int64_t mesh_mem_create(const void *data, uint32_t len, uint64_t va, aion_handle
 	unsigned pages = mesh_mem_pages(len);
 	if (pages > MESH_MEM_PAGES_MAX)
 		return -AION_ERANGE;
-	int64_t h = aion_memory_create(pages);
+	int64_t h = aion_memory_create_mapped(pages, va);
 	if (h < 0)
 		return h;
-	int64_t err = aion_memory_map((aion_handle_t)h, AION_HANDLE_SELF, va,
-				      AION_PROT_READ | AION_PROT_WRITE, 0);
-	if (err) {
-		aion_handle_close((aion_handle_t)h);
-		return err;
-	}
 	memcpy((void *)va, data, len);
 	aion_memory_unmap(AION_HANDLE_SELF, va);
 	*mo = (aion_handle_t)h;

@@ -72,22 +72,16 @@ int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
 int64_t sock_ring_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
 			 aion_handle_t notify, uint64_t bits, struct sock_ring *r)
 {
-	int64_t mo = aion_memory_create(SOCKRING_PAGES);
+	int64_t mo = aion_memory_create_mapped(SOCKRING_PAGES, va);
 	if (mo < 0)
 		return mo;
-	int64_t err = aion_memory_map((aion_handle_t)mo, AION_HANDLE_SELF, va,
-				      AION_PROT_READ | AION_PROT_WRITE, 0);
-	if (err) {
-		aion_handle_close((aion_handle_t)mo);
-		return err;
-	}
 	ctx->buf->caps[0] = (aion_handle_t)mo;
 	ctx->buf->cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
 	ctx->buf->caps[1] = notify;
 	ctx->buf->cap_rights[1] = AION_RIGHT_SEND;
 	struct aion_msg m = { .tag = AION_TAG(SOCK_RING, 0, 2) | AION_TAG_ACCEPT(1),
 			      .w = { bits } };
-	err = call(sock, &m, AION_FOREVER);
+	int64_t err = call(sock, &m, AION_FOREVER);
 	if (!err && AION_TAG_CAPS(m.tag) != 1)
 		err = -AION_EMALFORMED;
 	if (err) {

@@ -144,6 +144,9 @@ int64_t aion_thread_spawn(int64_t (*fn)(uint64_t), uint64_t arg,
  * or MEMORY_MAP's error. A shared ring's reader can then trust its size.
  */
 int64_t aion_map_shared(aion_handle_t mo, uint64_t va, unsigned pages);
+/* A new memory object of pages, mapped read-write at va: its handle, or
+ * the error (nothing left behind). */
+int64_t aion_memory_create_mapped(unsigned pages, uint64_t va);
 
 /* Maps `pages` fresh pages of stack for this unit; returns the top or 0. */
 uint64_t aion_stack_alloc(unsigned pages);
