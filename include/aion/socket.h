@@ -43,14 +43,30 @@
  *   SOCK_NAME         -> w1 = local address, w2 = local port (an unbound
  *                     address is 0: UDP and listening sockets take every
  *                     address of the node)
- *   SOCK_RING         UDP: caps[0] a memory object (READ|WRITE, at least
- *                     SOCKRING_PAGES: struct sockring), caps[1] the
- *                     caller's notification (SEND), w0 = the bits netd
- *                     signals it with (not 0) -> w0 = 0, caps[0] netd's
- *                     notification (SEND). From then on the socket's
- *                     datagrams go through the rings (below), not through
- *                     calls: SENDTO and RECVFROM fail with EBUSY. Once per
- *                     socket (a second: EBUSY).
+ *   SOCK_RING         UDP: caps[0] the caller's notification (SEND), w0 =
+ *                     the bits netd signals it with (not 0) -> w0 = 0,
+ *                     caps[0] netd's notification (SEND), caps[1] a
+ *                     memory object (READ|WRITE, SOCKRING_PAGES: struct
+ *                     sockring) that netd made and keeps mapped while the
+ *                     socket lives. From then on the socket's datagrams go
+ *                     through the rings (below), not through calls:
+ *                     SENDTO and RECVFROM fail with EBUSY. Once per socket
+ *                     (a second: EBUSY).
+ *   SOCK_STREAM_AREA  TCP connected: -> w0 = 0, caps[0] a memory object
+ *                     (READ|WRITE, SOCKSTREAM_PAGES: struct sockstream)
+ *                     that netd made and keeps mapped while the socket
+ *                     lives. From then on SEND and RECV may carry their
+ *                     bytes there instead of in the payload: a SEND with
+ *                     no payload takes w1 bytes (1..SOCKSTREAM_BYTES) from
+ *                     the start of tx; a RECV with w2 = SOCK_RECV_STREAM
+ *                     (w1 at most SOCKSTREAM_BYTES) is answered with its
+ *                     bytes at the start of rx and no payload. Once per
+ *                     socket (a second: EBUSY); without it those forms
+ *                     are EINVAL.
+ *
+ * netd makes the memory it shares with a socket's owner (rings, a stream
+ * area), not the owner: an object the owner made, it could revoke, and the
+ * revoke would unmap it under netd, which would fault.
  *
  * A socket's rings (SOCK_RING; aion/netring.h's rings, one slot a
  * datagram: struct sockring_dgram, then its bytes): netd puts what
@@ -62,6 +78,12 @@
  * (rx.dropped), as a NIC does; a datagram netd cannot send (no route, no
  * memory, a bad slot) is dropped and counted in netd's `net` line
  * (ring_tx_errors). Neither side trusts the other's indices or lengths.
+ *
+ * A stream area (SOCK_STREAM_AREA) keeps the calls but not their size: one
+ * SEND or RECV moves up to a send buffer's worth, not 512 bytes, so 4 MiB cost
+ * some hundred calls instead of 8,192. The owner writes tx only while no
+ * SEND of its is pending and reads rx after its RECV was answered; one
+ * that does otherwise garbles only its own bytes.
  *
  * Addresses are host-order 32-bit values: 10.77.0.2 is 0x0a4d0002.
  * Blocking calls are answered later by netd (saved replies); netd never
@@ -88,6 +110,7 @@
 #define SOCK_NAME               47
 #define SOCK_RETAIN             48
 #define SOCK_RING               49
+#define SOCK_STREAM_AREA        50
 #define SOCK_HOLDERS_MAX        4096
 
 /* SOCK_SHUTDOWN's w0 (the POSIX layer's shutdown: docs/posix.md "Sockets"). */
@@ -97,7 +120,7 @@
 /* Badges of socket capabilities: SOCK_BADGE_BASE + socket index. */
 #define SOCK_BADGE_BASE         0x50000
 #define SOCK_MAX                64
-/* A socket capability's rights: GRANT for the capabilities SOCK_RING brings. */
+/* A socket capability's rights: GRANT for the notification SOCK_RING brings. */
 #define SOCK_CAP_RIGHTS         (AION_RIGHT_SEND | AION_RIGHT_GRANT)
 #define SOCK_CONNECT_TIMEOUT_MS 10000
 
@@ -118,6 +141,19 @@ struct sockring {
 #define SOCKRING_PAGES          ((sizeof(struct sockring) + 4095) / 4096)
 #define SOCKRING_DGRAM_MAX      (NETRING_FRAME_MAX - sizeof(struct sockring_dgram))
 #define SOCKRING_KICK           (1ull << 2)     /* on netd's notification; 1 is the NICs' */
+
+/* A TCP socket's stream area (SOCK_STREAM_AREA): the bytes of one SEND
+ * and of one RECV. SOCKSTREAM_BYTES is lwIP's send buffer and window rounded up,
+ * and fits its 16-bit lengths. */
+#define SOCKSTREAM_BYTES        (48u * 1024)
+#define SOCK_RECV_STREAM        1u              /* RECV's w2: the bytes in rx */
+
+struct sockstream {
+	uint8_t tx[SOCKSTREAM_BYTES];   /* the owner -> netd */
+	uint8_t rx[SOCKSTREAM_BYTES];   /* netd -> the owner */
+};
+
+#define SOCKSTREAM_PAGES        ((sizeof(struct sockstream) + 4095) / 4096)
 
 static inline uint32_t sock_ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {

@@ -122,6 +122,7 @@ static void free_tcp(struct sock *s, bool abort)
 	}
 	if (s->rx)
 		pbuf_free(s->rx);
+	sock_stream_free(s);
 	if (s->listener >= 0)
 		unqueue(s);
 }

@@ -7,6 +7,7 @@
  *   sock_ready.c   answering a call once it can be: now or from sock_poll
  *   sock_calls.c   the requests: opening calls on "net", socket calls
  *   sock_ring.c    UDP sockets whose datagrams go through shared rings
+ *   sock_stream.c  TCP sockets whose bytes go through a shared area
  *
  * Each socket has a slot in a table of SOCK_MAX; netd mints a copy of its
  * endpoint with badge SOCK_BADGE_BASE + slot and hands out copies of it,
@@ -25,6 +26,12 @@
 #define UDP_QUEUE       16
 #define ACCEPT_QUEUE    8
 #define ACCEPT_DEFAULT  4
+
+/* Where socket i's shared memory (a UDP socket's rings or a TCP socket's
+ * stream area: never both) is mapped in netd. */
+#define SOCK_AREA_VA(i) (0x0000000050000000ull + (uint64_t)(i) * 0x100000ull)
+_Static_assert(SOCKRING_PAGES * 4096 <= 0x100000 && SOCKSTREAM_PAGES * 4096 <= 0x100000,
+	       "a socket's shared memory fits its place");
 
 enum sock_kind { SK_FREE, SK_UDP, SK_LISTEN, SK_TCP };
 
@@ -62,11 +69,18 @@ struct sock {
 	bool eof, connecting, connected;
 	int64_t error;
 	uint16_t send_len;
+	bool send_stream;               /* the pending SEND's bytes are in stream->tx */
+	/* TCP with a stream area (sock_stream.c): NULL, or mapped. */
+	struct sockstream *stream;
+	aion_handle_t stream_mo;        /* netd's original: the owner has a copy */
 	int listener;                   /* an accepted socket not yet given: its listener */
 	/* SK_LISTEN: accepted sockets waiting for ACCEPT. */
 	int aq[ACCEPT_QUEUE];
 	unsigned aq_count, backlog;
 };
+
+/* A pending RECV's argument: the count it takes, | this for the stream area. */
+#define SOCK_ARG_STREAM (1ull << 32)
 
 extern struct sock socks[SOCK_MAX];
 extern uint8_t send_data[SOCK_MAX][AION_IPC_PAYLOAD_MAX];       /* a pending SEND's bytes */
@@ -100,6 +114,10 @@ void sock_ring_in(struct sock *s, struct pbuf *p, uint32_t addr, uint16_t port);
 /* Sends what the owner put on tx, then signals the owner if rx got datagrams. */
 void sock_ring_poll(struct sock *s);
 void sock_ring_free(struct sock *s);
+
+/* sock_stream.c */
+int64_t sock_stream_attach(struct aion_serve_req *r, struct sock *s);
+void sock_stream_free(struct sock *s);
 
 /* sock_ready.c */
 /* Called with r's reply still open: answers now if s can, else saves the

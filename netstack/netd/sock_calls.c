@@ -183,22 +183,38 @@ static int64_t on_accept(struct aion_serve_req *r)
 	return s ? sock_pend(r, s, 0, r->msg.w[0]) : -AION_EINVAL;
 }
 
-/* SOCK_RECV: w0 = timeout in ms, w1 = at most this many bytes (0: a payload). */
+/* SOCK_RECV: w0 = timeout in ms, w1 = at most this many bytes (0: a
+ * payload's or an area's worth), w2 = SOCK_RECV_STREAM: into the area. */
 static int64_t on_recv(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_TCP);
-	return s ? sock_pend(r, s, r->msg.w[1], r->msg.w[0]) : -AION_EINVAL;
+	uint64_t want = r->msg.w[1], how = r->msg.w[2];
+	if (!s || (how && (how != SOCK_RECV_STREAM || !s->stream)))
+		return -AION_EINVAL;
+	if (how && (!want || want > SOCKSTREAM_BYTES))
+		want = SOCKSTREAM_BYTES;
+	return sock_pend(r, s, how ? want | SOCK_ARG_STREAM : want, r->msg.w[0]);
 }
 
-/* SOCK_SEND: the payload, w0 = timeout in ms (0: none); answered with how
+/* SOCK_SEND: the payload, or none and w1 bytes in the stream area; w0 =
+ * timeout in ms (0: none); answered with how
  * much went into the send buffer, or ETIMEDOUT when nothing could go in time. */
 static int64_t on_send(struct aion_serve_req *r)
 {
 	struct sock *s = of_kind(r, SK_TCP);
-	if (!s || !r->len)
+	if (!s)
 		return -AION_EINVAL;
-	memcpy(send_data[r->ctx], r->data, r->len);
-	s->send_len = (uint16_t)r->len;
+	if (r->len) {
+		memcpy(send_data[r->ctx], r->data, r->len);
+		s->send_len = (uint16_t)r->len;
+		s->send_stream = false;
+	} else {        /* the bytes are in the stream area's tx */
+		uint64_t n = r->msg.w[1];
+		if (!s->stream || !n || n > SOCKSTREAM_BYTES)
+			return -AION_EINVAL;
+		s->send_len = (uint16_t)n;
+		s->send_stream = true;
+	}
 	return sock_pend(r, s, 0, r->msg.w[0]);
 }
 
@@ -253,10 +269,16 @@ static int64_t on_close(struct aion_serve_req *r, struct sock *s)
 	return 0;
 }
 
-/* SOCK_RING: caps[0] the memory object, caps[1] the owner's notification. */
+/* SOCK_RING: caps[0] the owner's notification. */
 static int64_t on_ring(struct aion_serve_req *r)
 {
 	return sock_ring_attach(r, &socks[r->ctx]);
+}
+
+/* SOCK_STREAM_AREA: netd's memory object for the socket's bytes, in caps[0]. */
+static int64_t on_stream(struct aion_serve_req *r)
+{
+	return sock_stream_attach(r, &socks[r->ctx]);
 }
 
 #define NO_CAPS .caps = AION_SERVE_CAPS_NONE
@@ -269,7 +291,8 @@ static const struct aion_serve_op sock_ops[] = {
 	{ .label = SOCK_SEND, .fn = on_send, NO_CAPS },
 	{ .label = SOCK_SHUTDOWN, .fn = on_shutdown, NO_CAPS },
 	{ .label = SOCK_NAME, .fn = on_name, NO_CAPS },
-	{ .label = SOCK_RING, .fn = on_ring },  /* any: it checks for its two */
+	{ .label = SOCK_RING, .fn = on_ring },  /* any: it checks for its one */
+	{ .label = SOCK_STREAM_AREA, .fn = on_stream, NO_CAPS },
 };
 static const struct aion_serve_table sock_table = AION_SERVE_TABLE(sock_ops, -AION_EINVAL);
 

@@ -52,17 +52,21 @@ static bool tcp_broken(struct sock *s, uint32_t label, struct aion_msg *m)
 	return true;
 }
 
-static bool ready_recv(struct sock *s, uint64_t want_len, struct aion_msg *m)
+/* arg: at most this many bytes (0: a payload's worth), | SOCK_ARG_STREAM:
+ * into the stream area (on_recv checked the count against it). */
+static bool ready_recv(struct sock *s, uint64_t arg, struct aion_msg *m)
 {
 	if (s->rx) {
-		unsigned want = want_len && want_len < AION_IPC_PAYLOAD_MAX ? (unsigned)want_len :
-				AION_IPC_PAYLOAD_MAX;
+		bool area = (arg & SOCK_ARG_STREAM) && s->stream;
+		uint64_t want_len = arg & ~SOCK_ARG_STREAM;
+		unsigned max = area ? SOCKSTREAM_BYTES : AION_IPC_PAYLOAD_MAX;
+		unsigned want = want_len && want_len < max ? (unsigned)want_len : max;
 		unsigned n = s->rx->tot_len < want ? s->rx->tot_len : want;
-		pbuf_copy_partial(s->rx, netd_buf.payload, (u16_t)n, 0);
+		pbuf_copy_partial(s->rx, area ? s->stream->rx : netd_buf.payload, (u16_t)n, 0);
 		s->rx = pbuf_free_header(s->rx, (u16_t)n);
 		if (s->tcp)
 			tcp_recved(s->tcp, (u16_t)n);
-		*m = sock_msg(SOCK_RECV, n, 0, n, 0, 0);
+		*m = sock_msg(SOCK_RECV, area ? 0 : n, 0, n, 0, 0);
 		return true;
 	}
 	if (s->eof) {
@@ -79,7 +83,12 @@ static bool ready_send(struct sock *s, struct aion_msg *m)
 	unsigned n = tcp_sndbuf(s->tcp) < s->send_len ? tcp_sndbuf(s->tcp) : s->send_len;
 	if (!n || tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN - 1)
 		return false;
-	err_t err = tcp_write(s->tcp, send_data[sock_index(s)], (u16_t)n, TCP_WRITE_FLAG_COPY);
+	/* A large SEND waits for a quarter of the buffer rather than taking
+	 * slivers: each answer costs the owner a call. */
+	if (n < s->send_len && n < TCP_SND_BUF / 4)
+		return false;
+	const void *data = s->send_stream && s->stream ? s->stream->tx : send_data[sock_index(s)];
+	err_t err = tcp_write(s->tcp, data, (u16_t)n, TCP_WRITE_FLAG_COPY);
 	if (err == ERR_MEM)
 		return false;
 	if (err != ERR_OK) {

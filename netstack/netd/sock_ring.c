@@ -9,7 +9,9 @@
  * TLB. With rings the owner signals netd once per batch, netd signals the
  * owner once per loop turn, and neither waits for the other.
  *
- * The owner may write anything into the object at any time: netd reads
+ * netd makes the rings' object and keeps it mapped until the socket
+ * ends; the owner maps a copy. The owner may write anything into the
+ * object at any time: netd reads
  * each slot once (netring_pop_parts clamps the length), checks the
  * destination, and never lets a ring cost more than NETRING_SLOTS
  * datagrams a loop turn.
@@ -17,37 +19,37 @@
 #include "libaion/sockring.h"
 #include "sock.h"
 
-#define RING_VADDR      0x0000000050000000ull   /* socket i's rings at + i * RING_STRIDE */
-#define RING_STRIDE     0x0000000000100000ull
-_Static_assert(SOCKRING_PAGES * 4096 <= RING_STRIDE, "a socket's rings fit their place");
-
 uint64_t sock_ring_tx_errors;           /* datagrams netd could not send (`net`) */
 static uint8_t dgram[NETRING_FRAME_MAX];
 
-/* SOCK_RING: caps[0] the memory object, caps[1] the owner's notification,
- * w0 = its bits; the reply carries netd's notification. */
+/* SOCK_RING: caps[0] the owner's notification, w0 = its bits; the reply
+ * carries netd's notification and the rings' memory object. netd makes the
+ * object and keeps the original: one the owner made, it could revoke, and
+ * the revoke would unmap the rings under netd. */
 int64_t sock_ring_attach(struct aion_serve_req *r, struct sock *s)
 {
 	struct aion_cap_info ci;
 	uint64_t bits = r->msg.w[0];
 	int64_t err;
 
-	if (s->kind != SK_UDP || r->ncaps != 2 || !bits)
+	if (s->kind != SK_UDP || r->ncaps != 1 || !bits)
 		return -AION_EINVAL;
 	if (s->ring || s->reply)
 		return -AION_EBUSY;
-	if ((err = aion_cap_info(r->caps[1], &ci)))
+	if ((err = aion_cap_info(r->caps[0], &ci)))
 		return err;
 	if (ci.type != AION_OBJ_NOTIFICATION)
 		return -AION_ETYPE;
 	if (!(ci.rights & AION_RIGHT_SEND))
 		return -AION_ERIGHTS;
-	uint64_t va = RING_VADDR + (uint64_t)sock_index(s) * RING_STRIDE;
-	if ((err = aion_map_shared(r->caps[0], va, SOCKRING_PAGES)))
-		return err;
-	s->ring = (struct sockring *)va;
-	s->ring_mo = aion_serve_keep(r, 0);
-	s->ring_peer = aion_serve_keep(r, 1);
+	int64_t mo = aion_memory_create_mapped(SOCKRING_PAGES, SOCK_AREA_VA(sock_index(s)));
+	if (mo < 0) {
+		aion_printf("error sock ring sock=%d err=%s", sock_index(s), aion_error_name(mo));
+		return mo;
+	}
+	s->ring = (struct sockring *)SOCK_AREA_VA(sock_index(s));
+	s->ring_mo = (aion_handle_t)mo;
+	s->ring_peer = aion_serve_keep(r, 0);
 	s->ring_bits = bits;
 	s->ring_signal = false;
 	/* Datagrams that came before go first, in order. */
@@ -58,6 +60,7 @@ int64_t sock_ring_attach(struct aion_serve_req *r, struct sock *s)
 		s->dq_count--;
 	}
 	aion_serve_give(r, netd_notify, AION_RIGHT_SEND);
+	aion_serve_give(r, s->ring_mo, AION_RIGHT_READ | AION_RIGHT_WRITE);
 	aion_printf("sock ring sock=%d pages=%lu", sock_index(s), (unsigned long)SOCKRING_PAGES);
 	return 0;
 }

@@ -72,25 +72,26 @@ int64_t sock_sendto(struct sock_ctx *ctx, aion_handle_t sock, uint32_t addr,
 int64_t sock_ring_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
 			 aion_handle_t notify, uint64_t bits, struct sock_ring *r)
 {
-	int64_t mo = aion_memory_create_mapped(SOCKRING_PAGES, va);
-	if (mo < 0)
-		return mo;
-	ctx->buf->caps[0] = (aion_handle_t)mo;
-	ctx->buf->cap_rights[0] = AION_RIGHT_READ | AION_RIGHT_WRITE;
-	ctx->buf->caps[1] = notify;
-	ctx->buf->cap_rights[1] = AION_RIGHT_SEND;
-	struct aion_msg m = { .tag = AION_TAG(SOCK_RING, 0, 2) | AION_TAG_ACCEPT(1),
+	ctx->buf->caps[0] = notify;
+	ctx->buf->cap_rights[0] = AION_RIGHT_SEND;
+	struct aion_msg m = { .tag = AION_TAG(SOCK_RING, 0, 1) | AION_TAG_ACCEPT(2),
 			      .w = { bits } };
 	int64_t err = call(sock, &m, AION_FOREVER);
-	if (!err && AION_TAG_CAPS(m.tag) != 1)
-		err = -AION_EMALFORMED;
-	if (err) {
-		aion_memory_unmap(AION_HANDLE_SELF, va);
-		aion_handle_close((aion_handle_t)mo);
+	if (err)
+		return err;
+	unsigned ncaps = AION_TAG_CAPS(m.tag);
+	if (ncaps != 2) {
+		for (unsigned i = 0; i < ncaps; i++)
+			aion_handle_close(ctx->buf->caps[i]);
+		return -AION_EMALFORMED;
+	}
+	aion_handle_t kick = ctx->buf->caps[0], mo = ctx->buf->caps[1];
+	if ((err = aion_map_shared(mo, va, SOCKRING_PAGES))) {
+		aion_handle_close(kick);
+		aion_handle_close(mo);
 		return err;
 	}
-	*r = (struct sock_ring){ .ring = (struct sockring *)va, .mo = (aion_handle_t)mo,
-				 .kick = ctx->buf->caps[0] };
+	*r = (struct sock_ring){ .ring = (struct sockring *)va, .mo = mo, .kick = kick };
 	return 0;
 }
 
@@ -198,6 +199,71 @@ int64_t sock_recv(struct sock_ctx *ctx, aion_handle_t sock, void *buf, size_t si
 		return -AION_EMALFORMED;
 	memcpy(buf, ctx->buf->payload, n);
 	return r;
+}
+
+int64_t sock_stream_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
+			   struct sock_stream *st)
+{
+	struct aion_msg m = { .tag = AION_TAG(SOCK_STREAM_AREA, 0, 0) | AION_TAG_ACCEPT(1) };
+	int64_t err = call(sock, &m, AION_FOREVER);
+	if (err)
+		return err;
+	if (AION_TAG_CAPS(m.tag) != 1)
+		return -AION_EMALFORMED;
+	aion_handle_t mo = ctx->buf->caps[0];
+	if ((err = aion_map_shared(mo, va, SOCKSTREAM_PAGES))) {
+		aion_handle_close(mo);
+		return err;
+	}
+	*st = (struct sock_stream){ .sock = sock, .area = (struct sockstream *)va, .mo = mo };
+	return 0;
+}
+
+int64_t sock_stream_send_all(struct sock_stream *st, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	while (len) {
+		size_t n = len < SOCKSTREAM_BYTES ? len : SOCKSTREAM_BYTES;
+		memcpy(st->area->tx, p, n);
+		size_t off = 0;
+		while (off < n) {       /* netd takes it from the start of tx */
+			struct aion_msg m = { .tag = AION_TAG(SOCK_SEND, 0, 0), .w = { 0, n - off } };
+			int64_t r = call(st->sock, &m, AION_FOREVER);
+			if (r < 0)
+				return r;
+			if (r == 0 || (size_t)r > n - off)
+				return -AION_EMALFORMED;
+			off += (size_t)r;
+			if (off < n)
+				memcpy(st->area->tx, p + off, n - off);
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int64_t sock_stream_recv(struct sock_stream *st, void *buf, size_t size, uint32_t timeout_ms)
+{
+	size_t want = size < SOCKSTREAM_BYTES ? size : SOCKSTREAM_BYTES;
+	struct aion_msg m = { .tag = AION_TAG(SOCK_RECV, 0, 0),
+			      .w = { timeout_ms, want, SOCK_RECV_STREAM } };
+	int64_t r = call(st->sock, &m, call_timeout(timeout_ms));
+	if (r < 0)
+		return r;
+	if ((size_t)r > want || AION_TAG_LEN(m.tag))
+		return -AION_EMALFORMED;
+	memcpy(buf, st->area->rx, (size_t)r);
+	return r;
+}
+
+void sock_stream_detach(struct sock_stream *st)
+{
+	if (!st->area)
+		return;
+	aion_memory_unmap(AION_HANDLE_SELF, (uint64_t)st->area);
+	aion_handle_close(st->mo);
+	st->area = NULL;
 }
 
 int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock)

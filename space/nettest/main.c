@@ -15,6 +15,8 @@
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
  *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
  *   tcp-echo            TCP port 7: echoes bytes back, one connection at a time
+ *   ring-revoke[:ADDR]  hostile: socket rings whose memory object it then
+ *                       revokes; netd must still echo through them (ring_revoke.c)
  * A client role without :ADDR uses the address of the role before it (the
  * kernel command line value is cut at 63 characters).
  *
@@ -23,11 +25,9 @@
  * service that ends would be restarted and run them again). Every result
  * is one log line `nettest: ...`.
  */
-#include "libaion/lib.h"
-#include "libaion/sockclient.h"
+#include "nettest.h"
 #include "common/cmdline.h"
 #include "common/format.h"
-#include "common/time.h"
 
 #define ROLES_MAX       6
 #define THREAD_PRIO     100
@@ -54,7 +54,10 @@
 #define FNV_OFFSET      0xcbf29ce484222325ull
 #define FNV_PRIME       0x100000001b3ull
 
-enum role_kind { UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO };
+enum role_kind {
+	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO,
+	RING_REVOKE
+};
 
 static const struct {
 	const char *name;
@@ -68,6 +71,7 @@ static const struct {
 	{ "tcp-source", TCP_SOURCE, 1 },
 	{ "tcp-refused", TCP_REFUSED, 1 },
 	{ "tcp-echo", TCP_ECHO, 0 },
+	{ "ring-revoke", RING_REVOKE, 1 },
 };
 
 struct role {
@@ -88,6 +92,11 @@ static unsigned nroles;
 /* Data buffers: the first thread's (clients) and one per server role. */
 static uint8_t client_data[4096];
 static uint8_t server_data[ROLES_MAX][UDP_MAX];
+/* tcp-sink's and tcp-source's bytes go through a stream area
+ * (SOCK_STREAM_AREA), role i's mapped at STREAM_VA + i MiB, up to SOCKSTREAM_BYTES a call;
+ * tcp-echo keeps the call path (512 bytes a call). */
+#define STREAM_VA       0x0000000050000000ull
+static uint8_t stream_data[ROLES_MAX][SOCKSTREAM_BYTES];
 
 static uint64_t now_ms(void)
 {
@@ -280,9 +289,22 @@ static int64_t tcp_listen(struct sock_ctx *ctx, uint16_t port, aion_handle_t *so
 	return err;
 }
 
+/* Role r's stream area on sock: 0, or the error (logged). */
+static int64_t stream_attach(struct sock_ctx *ctx, const struct role *r, aion_handle_t sock,
+			     struct sock_stream *st)
+{
+	uint64_t va = STREAM_VA + (uint64_t)(r - roles) * 0x100000ull;
+	int64_t err = sock_stream_attach(ctx, sock, va, st);
+	if (err)
+		aion_printf("tcp stream attach failed err=%s", aion_error_name(err));
+	return err;
+}
+
 /* Listens on port and hands each accepted connection to serve, forever. */
-static int64_t tcp_serve(struct sock_ctx *ctx, uint8_t *data, uint16_t port, const char *role,
-			 void (*serve)(struct sock_ctx *, aion_handle_t, uint8_t *))
+static int64_t tcp_serve(struct sock_ctx *ctx, const struct role *r, uint8_t *data,
+			 uint16_t port, const char *role,
+			 void (*serve)(struct sock_ctx *, const struct role *, aion_handle_t,
+				       uint8_t *))
 {
 	aion_handle_t lsock;
 	int64_t err = tcp_listen(ctx, port, &lsock);
@@ -297,18 +319,24 @@ static int64_t tcp_serve(struct sock_ctx *ctx, uint8_t *data, uint16_t port, con
 			aion_printf("%s accept failed err=%s", role, aion_error_name(err));
 			return err;
 		}
-		serve(ctx, conn, data);
+		serve(ctx, r, conn, data);
 		sock_close(ctx, conn);
 	}
 }
 
 /* Counts and checksums a connection's bytes until the peer closes. */
-static void sink_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
+static void sink_one(struct sock_ctx *ctx, const struct role *r, aion_handle_t conn,
+		     uint8_t *data)
 {
+	(void)data;     /* 512 bytes: the role's stream buffer instead */
+	uint8_t *buf = stream_data[r - roles];
 	uint64_t h = FNV_OFFSET, bytes = 0;
-	int64_t n;
-	while ((n = sock_recv(ctx, conn, data, UDP_MAX, TCP_IDLE_MS)) > 0) {
-		h = fnv1a(h, data, (size_t)n);
+	struct sock_stream st;
+	int64_t n = stream_attach(ctx, r, conn, &st);
+	if (n)
+		return;
+	while ((n = sock_stream_recv(&st, buf, SOCKSTREAM_BYTES, TCP_IDLE_MS)) > 0) {
+		h = fnv1a(h, buf, (size_t)n);
 		bytes += (uint64_t)n;
 	}
 	if (n < 0)
@@ -317,11 +345,14 @@ static void sink_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
 	else
 		aion_printf("tcp received bytes=%lu fnv=0x%016lx", (unsigned long)bytes,
 			    (unsigned long)h);
+	sock_stream_detach(&st);
 }
 
 /* Sends back every byte until the peer closes. */
-static void echo_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
+static void echo_one(struct sock_ctx *ctx, const struct role *r, aion_handle_t conn,
+		     uint8_t *data)
 {
+	(void)r;
 	int64_t n, err;
 	while ((n = sock_recv(ctx, conn, data, UDP_MAX, 0)) > 0)
 		if ((err = sock_send_all(ctx, conn, data, (size_t)n)) < 0) {
@@ -332,14 +363,14 @@ static void echo_one(struct sock_ctx *ctx, aion_handle_t conn, uint8_t *data)
 		aion_printf("tcp-echo failed err=%s", aion_error_name(n));
 }
 
-static int64_t tcp_sink(struct sock_ctx *ctx, uint8_t *data)
+static int64_t tcp_sink(struct sock_ctx *ctx, const struct role *r, uint8_t *data)
 {
-	return tcp_serve(ctx, data, TCP_SINK_PORT, "tcp-sink", sink_one);
+	return tcp_serve(ctx, r, data, TCP_SINK_PORT, "tcp-sink", sink_one);
 }
 
-static int64_t tcp_echo(struct sock_ctx *ctx, uint8_t *data)
+static int64_t tcp_echo(struct sock_ctx *ctx, const struct role *r, uint8_t *data)
 {
-	return tcp_serve(ctx, data, TCP_ECHO_PORT, "tcp-echo", echo_one);
+	return tcp_serve(ctx, r, data, TCP_ECHO_PORT, "tcp-echo", echo_one);
 }
 
 /* Connects, retrying for a while when nobody listens yet. */
@@ -369,12 +400,18 @@ static uint32_t pattern_fill(uint8_t *p, size_t n, uint32_t x)
 	return x;
 }
 
-static int64_t tcp_source(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
+static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r)
 {
 	aion_handle_t sock;
-	int64_t err = tcp_connect_retry(ctx, addr, TCP_SINK_PORT, &sock);
+	struct sock_stream st;
+	uint8_t *data = stream_data[r - roles];
+	int64_t err = tcp_connect_retry(ctx, r->addr, TCP_SINK_PORT, &sock);
 	if (err) {
 		aion_printf("tcp-source connect failed err=%s", aion_error_name(err));
+		return err;
+	}
+	if ((err = stream_attach(ctx, r, sock, &st))) {
+		sock_close(ctx, sock);
 		return err;
 	}
 	uint64_t start = now_ms();      /* the transfer, not the wait for a listener */
@@ -382,18 +419,20 @@ static int64_t tcp_source(struct sock_ctx *ctx, uint32_t addr, uint8_t *data)
 	uint32_t x = 0x2545f491u;
 	size_t sent = 0;
 	while (sent < TCP_BYTES) {
-		size_t n = sizeof(client_data);
+		size_t n = TCP_BYTES - sent < SOCKSTREAM_BYTES ? TCP_BYTES - sent : SOCKSTREAM_BYTES;
 		x = pattern_fill(data, n, x);
 		h = fnv1a(h, data, n);
-		if ((err = sock_send_all(ctx, sock, data, n)) < 0) {
+		if ((err = sock_stream_send_all(&st, data, n)) < 0) {
 			aion_printf("tcp-source send failed err=%s after bytes=%lu",
 				    aion_error_name(err), (unsigned long)sent);
 			sock_close(ctx, sock);
+			sock_stream_detach(&st);
 			return err;
 		}
 		sent += n;
 	}
 	err = sock_close(ctx, sock);
+	sock_stream_detach(&st);
 	if (err)
 		aion_printf("tcp-source close failed err=%s", aion_error_name(err));
 	aion_printf("tcp sent bytes=%lu fnv=0x%016lx ms=%lu", (unsigned long)sent,
@@ -419,10 +458,11 @@ static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *dat
 	case UDP_ECHO: return udp_echo(ctx, data);
 	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0);
 	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64);
-	case TCP_SINK: return tcp_sink(ctx, data);
-	case TCP_SOURCE: return tcp_source(ctx, r->addr, data);
+	case TCP_SINK: return tcp_sink(ctx, r, data);
+	case TCP_SOURCE: return tcp_source(ctx, r);
 	case TCP_REFUSED: return tcp_refused(ctx, r->addr);
-	case TCP_ECHO: return tcp_echo(ctx, data);
+	case TCP_ECHO: return tcp_echo(ctx, r, data);
+	case RING_REVOKE: return ring_revoke(ctx, r->addr);
 	}
 	return -AION_EINVAL;
 }

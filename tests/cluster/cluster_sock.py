@@ -4,11 +4,14 @@
 its own kernel command line (ac.Node with per-node cmdline_extra, not
 ac.cluster_nodes, which gives every node the same words):
   node 1: aion.nettest=udp-echo,tcp-sink
-  node 2: aion.nettest=udp-client:10.77.0.1,tcp-source,tcp-refused
+  node 2: aion.nettest=udp-client:10.77.0.1,tcp-source,tcp-refused,ring-revoke
 (a client role without :ADDR takes the address of the role before it; init
 passes at most 63 characters of the value). Checks: all 1000 UDP datagrams
 echoed intact; 4 MiB over TCP arrive with the byte count and FNV-1a 64
-the source computed; a connect to a port nobody listens on is refused.
+the source computed (through stream areas, SOCK_STREAM_AREA); a connect
+to a port nobody listens on is refused; a unit that revokes its copy of
+its socket rings' memory object still has its datagram echoed through
+them, and netd (which made the object) runs on.
 Usage: cluster_sock.py ISO"""
 import re
 
@@ -21,7 +24,7 @@ KILL_TRIES = 5
 ADDR1 = "10.77.0.1"
 ROLES = {
     1: "udp-echo,tcp-sink",
-    2: f"udp-client:{ADDR1},tcp-source,tcp-refused",
+    2: f"udp-client:{ADDR1},tcp-source,tcp-refused,ring-revoke",
 }
 
 
@@ -51,6 +54,13 @@ def test(iso):
         ref = n2.wait_for(r"nettest: connect refused err=(\S+)", 30, pos=sent.end())
         print(ref.group(0))
         check(ref.group(1) == "AION_ECONNREFUSED", f"connect to 7999: {ref.group(1)}")
+
+        rev = n2.wait_for(r"nettest: ring-revoke (echoed bytes=64 revoke=OK|failed err=\S+)",
+                          30, pos=ref.end())
+        print(rev.group(0))
+        check(rev.group(1).startswith("echoed"), f"ring-revoke: {rev.group(1)}")
+        again = re.search(r"init: service start name=netd restarts=[1-9]", n2.text)
+        check(not again, f"node2's netd was restarted: {again and again.group(0)}")
 
         bad = re.search(r"nettest: .*failed err=.*", n1.text + n2.text)
         check(not bad, f"a nettest call failed: {bad and bad.group(0)}")

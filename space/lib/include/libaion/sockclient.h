@@ -74,12 +74,12 @@ int64_t sock_close(struct sock_ctx *ctx, aion_handle_t sock);
  */
 struct sock_ring {
 	struct sockring *ring;          /* mapped at the va sock_ring_attach was given */
-	aion_handle_t mo;               /* kept: the mapping lasts while the capability does */
+	aion_handle_t mo;               /* netd's object, our copy: the mapping lasts while it does */
 	aion_handle_t kick;             /* netd's notification (SEND) */
 	uint32_t queued;                /* datagrams put on tx since the last kick */
 };
 /*
- * Gives sock rings: a new memory object of SOCKRING_PAGES mapped at va
+ * Gives sock rings: netd's memory object of SOCKRING_PAGES, mapped at va
  * (free, page-aligned, SOCKRING_PAGES pages), and notify (SEND is given)
  * signalled with bits when datagrams arrive. From then on the socket's
  * datagrams go only through r (sock_sendto and sock_recvfrom: EBUSY).
@@ -98,6 +98,26 @@ int64_t sock_ring_kick(struct sock_ring *r);
  * -AION_EMALFORMED. */
 int64_t sock_ring_recv(struct sock_ring *r, void *buf, size_t size, uint32_t *addr,
 		       uint16_t *port);
+
+/*
+ * A TCP socket's stream area (SOCK_STREAM_AREA, aion/socket.h): its SEND
+ * and RECV bytes through memory shared with netd, up to SOCKSTREAM_BYTES a
+ * call instead of AION_IPC_PAYLOAD_MAX. The calls and their errors stay
+ * those of sock_send_all and sock_recv.
+ */
+struct sock_stream {
+	aion_handle_t sock;
+	struct sockstream *area;        /* mapped at the va sock_stream_attach was given */
+	aion_handle_t mo;               /* netd's object, our copy */
+};
+/* Asks netd for sock's area and maps it at va (free, page-aligned,
+ * SOCKSTREAM_PAGES pages). */
+int64_t sock_stream_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
+			   struct sock_stream *st);
+int64_t sock_stream_send_all(struct sock_stream *st, const void *data, size_t len);
+int64_t sock_stream_recv(struct sock_stream *st, void *buf, size_t size, uint32_t timeout_ms);
+/* Unmaps the area (before or after sock_close). */
+void sock_stream_detach(struct sock_stream *st);
 
 /* "a.b.c.d" (NUL-terminated) -> host-order address; 0 or -AION_EINVAL (common/ipv4.h). */
 int64_t sock_parse_ipv4(const char *text, uint32_t *addr);
