@@ -145,7 +145,7 @@ struct sockring {
 /* A TCP socket's stream area (SOCK_STREAM_AREA): the bytes of one SEND
  * and of one RECV. SOCKSTREAM_BYTES is lwIP's send buffer and window rounded up,
  * and fits its 16-bit lengths. */
-#define SOCKSTREAM_BYTES        (48u * 1024)
+#define SOCKSTREAM_BYTES        (60u * 1024)
 #define SOCK_RECV_STREAM        1u              /* RECV's w2: the bytes in rx */
 
 struct sockstream {

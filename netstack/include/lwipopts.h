@@ -66,19 +66,20 @@
 
 /* ---- TCP ---- */
 #define TCP_MSS                         1460    /* Ethernet MTU 1500 - 40 */
-#define TCP_WND                         (32 * TCP_MSS)
-#define TCP_SND_BUF                     (32 * TCP_MSS)
-#define TCP_SND_QUEUELEN                (4 * TCP_SND_BUF / TCP_MSS)     /* 128: >= 2x segments, small writes too */
-#define TCP_SNDLOWAT                    (TCP_SND_BUF / 2)
+#define TCP_WND                         (44 * TCP_MSS)  /* 64,240: under 64 KiB, unscaled */
+#define TCP_SND_BUF                     (4 * TCP_WND)   /* unsent data queued behind a window */
+#define TCP_SND_QUEUELEN                (4 * TCP_SND_BUF / TCP_MSS)     /* 704: >= 2x segments, small writes too */
+#define TCP_SNDLOWAT                    (TCP_WND / 2)   /* a 16-bit value in lwIP */
 #define TCP_SNDQUEUELOWAT               (TCP_SND_QUEUELEN / 2)
-#define MEMP_NUM_TCP_SEG                1024    /* 8 connections with full queues */
+#define MEMP_NUM_TCP_SEG                2048    /* some connections with full queues */
 #define TCP_QUEUE_OOSEQ                 1
 #define TCP_OOSEQ_MAX_PBUFS             64      /* per pcb: the pool is shared */
 #define TCP_OOSEQ_MAX_BYTES             TCP_WND
 #define LWIP_TCP_SACK_OUT               0
 #define TCP_LISTEN_BACKLOG              1
 #define LWIP_TCP_KEEPALIVE              1
-#define LWIP_WND_SCALE                  0
+#define LWIP_WND_SCALE                  1       /* for a send buffer over 64 KiB ... */
+#define TCP_RCV_SCALE                   0       /* ... while the window stays under (a pbuf chain's 16-bit length) */
 
 /* ---- checksums: generated and checked in software (no offload yet) ---- */
 #define LWIP_CHKSUM_ALGORITHM           3       /* 32-bit wide sum */

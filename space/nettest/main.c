@@ -11,8 +11,10 @@
  *                       (`udp samples from=I us=...`, bench/net)
  *   udp-client64[:ADDR] the same with 64-byte datagrams, the Linux peer's
  *                       size (bench/net --udp-bytes 64, bench/compare)
- *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64
+ *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64 (of words)
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
+ *   tcp-source64[:ADDR] the same with 64 MiB, the Linux peer's size
+ *                       (bench/net --tcp-mib 64, bench/compare)
  *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
  *   tcp-echo            TCP port 7: echoes bytes back, one connection at a time
  *   ring-revoke[:ADDR]  hostile: socket rings whose memory object it then
@@ -47,6 +49,7 @@
 #define UDP_PROBE_SEQ   0xffffffffu
 
 #define TCP_BYTES       (4u << 20)
+#define TCP_BYTES64     (64u << 20)
 #define TCP_CONNECT_MS  5000
 #define TCP_RETRY_FOR_MS 60000
 #define TCP_IDLE_MS     30000
@@ -55,8 +58,8 @@
 #define FNV_PRIME       0x100000001b3ull
 
 enum role_kind {
-	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_REFUSED, TCP_ECHO,
-	RING_REVOKE
+	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_SOURCE64, TCP_REFUSED,
+	TCP_ECHO, RING_REVOKE
 };
 
 static const struct {
@@ -69,6 +72,7 @@ static const struct {
 	{ "udp-client64", UDP_CLIENT64, 1 },
 	{ "tcp-sink", TCP_SINK, 0 },
 	{ "tcp-source", TCP_SOURCE, 1 },
+	{ "tcp-source64", TCP_SOURCE64, 1 },
 	{ "tcp-refused", TCP_REFUSED, 1 },
 	{ "tcp-echo", TCP_ECHO, 0 },
 	{ "ring-revoke", RING_REVOKE, 1 },
@@ -103,11 +107,43 @@ static uint64_t now_ms(void)
 	return aion_clock_ns() / MS;
 }
 
-static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+/*
+ * The TCP roles' check: FNV-1a 64 over the stream's 8-byte words (little
+ * endian; a last partial word counts with zeros after it), fed in pieces
+ * of any length. An eighth of a per-byte hash's work: the check must cost
+ * the throughput figure little (the Linux peer's program checks nothing).
+ */
+struct whash {
+	uint64_t h, word;
+	unsigned have;                  /* bytes in word */
+};
+
+static void whash_byte(struct whash *w, uint8_t b)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
+	w->word |= (uint64_t)b << (8 * w->have);
+	if (++w->have == 8) {
+		w->h = (w->h ^ w->word) * FNV_PRIME;
+		w->word = 0;
+		w->have = 0;
+	}
+}
+
+static void whash_feed(struct whash *w, const uint8_t *p, size_t n)
+{
+	for (; n && w->have; n--)
+		whash_byte(w, *p++);
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		w->h = (w->h ^ v) * FNV_PRIME;
+	}
+	for (; n; n--)
+		whash_byte(w, *p++);
+}
+
+static uint64_t whash_end(const struct whash *w)
+{
+	return w->have ? (w->h ^ w->word) * FNV_PRIME : w->h;
 }
 
 /* ---- UDP ---- */
@@ -330,13 +366,14 @@ static void sink_one(struct sock_ctx *ctx, const struct role *r, aion_handle_t c
 {
 	(void)data;     /* 512 bytes: the role's stream buffer instead */
 	uint8_t *buf = stream_data[r - roles];
-	uint64_t h = FNV_OFFSET, bytes = 0;
+	struct whash h = { .h = FNV_OFFSET };
+	uint64_t bytes = 0;
 	struct sock_stream st;
 	int64_t n = stream_attach(ctx, r, conn, &st);
 	if (n)
 		return;
 	while ((n = sock_stream_recv(&st, buf, SOCKSTREAM_BYTES, TCP_IDLE_MS)) > 0) {
-		h = fnv1a(h, buf, (size_t)n);
+		whash_feed(&h, buf, (size_t)n);
 		bytes += (uint64_t)n;
 	}
 	if (n < 0)
@@ -344,7 +381,7 @@ static void sink_one(struct sock_ctx *ctx, const struct role *r, aion_handle_t c
 			    aion_error_name(n), (unsigned long)bytes);
 	else
 		aion_printf("tcp received bytes=%lu fnv=0x%016lx", (unsigned long)bytes,
-			    (unsigned long)h);
+			    (unsigned long)whash_end(&h));
 	sock_stream_detach(&st);
 }
 
@@ -388,19 +425,22 @@ static int64_t tcp_connect_retry(struct sock_ctx *ctx, uint32_t addr, uint16_t p
 	}
 }
 
-/* The source's pattern: xorshift32, the same bytes on every run. */
-static uint32_t pattern_fill(uint8_t *p, size_t n, uint32_t x)
+/* The source's pattern: xorshift64, a word at a time (n a multiple of 8),
+ * the same bytes on every run. */
+static uint64_t pattern_fill(uint8_t *p, size_t n, uint64_t x)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i + 8 <= n; i += 8) {
 		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, 8);
 	}
 	return x;
 }
+_Static_assert(SOCKSTREAM_BYTES % 8 == 0 && TCP_BYTES % 8 == 0 && TCP_BYTES64 % 8 == 0,
+	       "the source fills whole words");
 
-static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r)
+static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r, size_t bytes)
 {
 	aion_handle_t sock;
 	struct sock_stream st;
@@ -415,13 +455,13 @@ static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r)
 		return err;
 	}
 	uint64_t start = now_ms();      /* the transfer, not the wait for a listener */
-	uint64_t h = FNV_OFFSET;
-	uint32_t x = 0x2545f491u;
+	struct whash h = { .h = FNV_OFFSET };
+	uint64_t x = 0x2545f4914f6cdd1dull;
 	size_t sent = 0;
-	while (sent < TCP_BYTES) {
-		size_t n = TCP_BYTES - sent < SOCKSTREAM_BYTES ? TCP_BYTES - sent : SOCKSTREAM_BYTES;
+	while (sent < bytes) {
+		size_t n = bytes - sent < SOCKSTREAM_BYTES ? bytes - sent : SOCKSTREAM_BYTES;
 		x = pattern_fill(data, n, x);
-		h = fnv1a(h, data, n);
+		whash_feed(&h, data, n);
 		if ((err = sock_stream_send_all(&st, data, n)) < 0) {
 			aion_printf("tcp-source send failed err=%s after bytes=%lu",
 				    aion_error_name(err), (unsigned long)sent);
@@ -436,7 +476,7 @@ static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r)
 	if (err)
 		aion_printf("tcp-source close failed err=%s", aion_error_name(err));
 	aion_printf("tcp sent bytes=%lu fnv=0x%016lx ms=%lu", (unsigned long)sent,
-		    (unsigned long)h, (unsigned long)(now_ms() - start));
+		    (unsigned long)whash_end(&h), (unsigned long)(now_ms() - start));
 	return 0;
 }
 
@@ -459,7 +499,8 @@ static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *dat
 	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0);
 	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64);
 	case TCP_SINK: return tcp_sink(ctx, r, data);
-	case TCP_SOURCE: return tcp_source(ctx, r);
+	case TCP_SOURCE: return tcp_source(ctx, r, TCP_BYTES);
+	case TCP_SOURCE64: return tcp_source(ctx, r, TCP_BYTES64);
 	case TCP_REFUSED: return tcp_refused(ctx, r->addr);
 	case TCP_ECHO: return tcp_echo(ctx, r, data);
 	case RING_REVOKE: return ring_revoke(ctx, r->addr);

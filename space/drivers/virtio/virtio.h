@@ -41,6 +41,7 @@
 #define VRING_DESC_F_NEXT               1
 #define VRING_DESC_F_WRITE              2       /* the device writes this buffer */
 #define VRING_AVAIL_F_NO_INTERRUPT      1       /* a hint: the driver polls */
+#define VRING_USED_F_NO_NOTIFY          1       /* the device: no need to notify me */
 #define VRING_ALIGN                     4096u
 #define VIRTIO_PAGE                     4096u
 
