@@ -57,8 +57,8 @@
  *                     that netd made and keeps mapped while the socket
  *                     lives. From then on SEND and RECV may carry their
  *                     bytes there instead of in the payload: a SEND with
- *                     no payload takes w1 bytes (1..SOCKSTREAM_BYTES) from
- *                     the start of tx; a RECV with w2 = SOCK_RECV_STREAM
+ *                     no payload takes w1 bytes from tx + w2 (w1 > 0, w1 +
+ *                     w2 at most SOCKSTREAM_BYTES); a RECV with w2 = SOCK_RECV_STREAM
  *                     (w1 at most SOCKSTREAM_BYTES) is answered with its
  *                     bytes at the start of rx and no payload. Once per
  *                     socket (a second: EBUSY); without it those forms

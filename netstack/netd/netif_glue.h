@@ -17,6 +17,29 @@
 #define NETIF_GLUE_MIN_FRAME    60      /* Ethernet's minimum, without the FCS */
 #define NETIF_GLUE_MTU          1500
 
+/*
+ * Pure TCP ACKs held back within one loop turn of netd, one per
+ * connection: a later ACK of the same connection that acknowledges more
+ * replaces the held one (TCP's ACKs are cumulative), so a turn that took
+ * ten segments of a stream sends one ACK, not five (Linux gets the same
+ * from GRO), and so does one with the same number and another window (a
+ * window update). A duplicate ACK (same number, same window: fast
+ * retransmit counts them) and every other frame go out in order behind
+ * what was held;
+ * netif_glue_flush sends what is held (nic_kick, before netd waits).
+ */
+#define NETIF_GLUE_HELD         8
+#define NETIF_GLUE_ACK_MAX      96      /* a pure ACK with options, padded */
+
+struct netif_glue_ack {
+	uint32_t ip;                    /* the destination (network order) */
+	uint16_t sport, dport;          /* network order */
+	uint32_t ack;                   /* host order */
+	uint16_t wnd;                   /* the window field, unscaled */
+	uint16_t len;
+	uint8_t frame[NETIF_GLUE_ACK_MAX];
+};
+
 struct netif_glue {
 	struct netring *tx;             /* we produce; NULL: the link is down */
 	struct netring *rx;             /* we consume; NULL: nothing to take */
@@ -30,6 +53,9 @@ struct netif_glue {
 	uint64_t rx_nobuf;              /* rx frames lost: no pbuf for them */
 	uint64_t tx_full;               /* tx frames lost to a full ring */
 	uint64_t tx_lenerr;             /* tx frames longer than a slot */
+	uint64_t acks_merged;           /* pure ACKs replaced by a later one */
+	struct netif_glue_ack held[NETIF_GLUE_HELD];
+	unsigned nheld;
 };
 
 /* lwIP's netif init callback (netif_add): netif->state is a struct netif_glue. */
@@ -44,6 +70,9 @@ err_t netif_glue_init(struct netif *netif);
  * end of its loop turn).
  */
 err_t netif_glue_output(struct netif_glue *glue, struct pbuf *p, bool *kick);
+
+/* Puts the held ACKs on tx (in the order they were first held). */
+void netif_glue_flush(struct netif_glue *glue);
 
 /*
  * At most batch frames from the netif's rx ring into lwIP (netif->input);

@@ -255,6 +255,8 @@ aion_handle_t nic_kick(void)
 	struct nic *last = NULL;
 
 	for (unsigned i = 0; i < NIC_MAX; i++) {
+		if (nics[i].attached)
+			netif_glue_flush(&nics[i].glue);        /* the ACKs held this turn */
 		if (!nics[i].attached || !nics[i].glue.kick_pending)
 			continue;
 		if (last)

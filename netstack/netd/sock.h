@@ -69,7 +69,8 @@ struct sock {
 	bool eof, connecting, connected;
 	int64_t error;
 	uint16_t send_len;
-	bool send_stream;               /* the pending SEND's bytes are in stream->tx */
+	bool send_stream;               /* the pending SEND's bytes are at stream->tx + send_off */
+	uint16_t send_off;
 	/* TCP with a stream area (sock_stream.c): NULL, or mapped. */
 	struct sockstream *stream;
 	aion_handle_t stream_mo;        /* netd's original: the owner has a copy */

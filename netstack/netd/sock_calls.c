@@ -196,7 +196,8 @@ static int64_t on_recv(struct aion_serve_req *r)
 	return sock_pend(r, s, how ? want | SOCK_ARG_STREAM : want, r->msg.w[0]);
 }
 
-/* SOCK_SEND: the payload, or none and w1 bytes in the stream area; w0 =
+/* SOCK_SEND: the payload, or none and w1 bytes at the stream area's tx +
+ * w2; w0 =
  * timeout in ms (0: none); answered with how
  * much went into the send buffer, or ETIMEDOUT when nothing could go in time. */
 static int64_t on_send(struct aion_serve_req *r)
@@ -208,11 +209,12 @@ static int64_t on_send(struct aion_serve_req *r)
 		memcpy(send_data[r->ctx], r->data, r->len);
 		s->send_len = (uint16_t)r->len;
 		s->send_stream = false;
-	} else {        /* the bytes are in the stream area's tx */
-		uint64_t n = r->msg.w[1];
-		if (!s->stream || !n || n > SOCKSTREAM_BYTES)
+	} else {        /* w1 bytes at the stream area's tx + w2 */
+		uint64_t n = r->msg.w[1], off = r->msg.w[2];
+		if (!s->stream || !n || off > SOCKSTREAM_BYTES || n > SOCKSTREAM_BYTES - off)
 			return -AION_EINVAL;
 		s->send_len = (uint16_t)n;
+		s->send_off = (uint16_t)off;
 		s->send_stream = true;
 	}
 	return sock_pend(r, s, 0, r->msg.w[0]);

@@ -87,7 +87,8 @@ static bool ready_send(struct sock *s, struct aion_msg *m)
 	 * slivers: each answer costs the owner a call. */
 	if (n < s->send_len && n < TCP_SND_BUF / 4)
 		return false;
-	const void *data = s->send_stream && s->stream ? s->stream->tx : send_data[sock_index(s)];
+	const void *data = s->send_stream && s->stream ? s->stream->tx + s->send_off :
+			   send_data[sock_index(s)];
 	err_t err = tcp_write(s->tcp, data, (u16_t)n, TCP_WRITE_FLAG_COPY);
 	if (err == ERR_MEM)
 		return false;

@@ -219,33 +219,25 @@ int64_t sock_stream_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va
 	return 0;
 }
 
-int64_t sock_stream_send_all(struct sock_stream *st, const void *data, size_t len)
+int64_t sock_stream_send_area(struct sock_stream *st, size_t n)
 {
-	const uint8_t *p = data;
-	while (len) {
-		size_t n = len < SOCKSTREAM_BYTES ? len : SOCKSTREAM_BYTES;
-		memcpy(st->area->tx, p, n);
-		size_t off = 0;
-		while (off < n) {       /* netd takes it from the start of tx */
-			struct aion_msg m = { .tag = AION_TAG(SOCK_SEND, 0, 0), .w = { 0, n - off } };
-			int64_t r = call(st->sock, &m, AION_FOREVER);
-			if (r < 0)
-				return r;
-			if (r == 0 || (size_t)r > n - off)
-				return -AION_EMALFORMED;
-			off += (size_t)r;
-			if (off < n)
-				memcpy(st->area->tx, p + off, n - off);
-		}
-		p += n;
-		len -= n;
+	if (!n || n > SOCKSTREAM_BYTES)
+		return -AION_EINVAL;
+	for (size_t off = 0; off < n;) {        /* netd takes w1 bytes at tx + w2 */
+		struct aion_msg m = { .tag = AION_TAG(SOCK_SEND, 0, 0), .w = { 0, n - off, off } };
+		int64_t r = call(st->sock, &m, AION_FOREVER);
+		if (r < 0)
+			return r;
+		if (r == 0 || (size_t)r > n - off)
+			return -AION_EMALFORMED;
+		off += (size_t)r;
 	}
 	return 0;
 }
 
-int64_t sock_stream_recv(struct sock_stream *st, void *buf, size_t size, uint32_t timeout_ms)
+int64_t sock_stream_recv_area(struct sock_stream *st, size_t max, uint32_t timeout_ms)
 {
-	size_t want = size < SOCKSTREAM_BYTES ? size : SOCKSTREAM_BYTES;
+	size_t want = max < SOCKSTREAM_BYTES ? max : SOCKSTREAM_BYTES;
 	struct aion_msg m = { .tag = AION_TAG(SOCK_RECV, 0, 0),
 			      .w = { timeout_ms, want, SOCK_RECV_STREAM } };
 	int64_t r = call(st->sock, &m, call_timeout(timeout_ms));
@@ -253,7 +245,6 @@ int64_t sock_stream_recv(struct sock_stream *st, void *buf, size_t size, uint32_
 		return r;
 	if ((size_t)r > want || AION_TAG_LEN(m.tag))
 		return -AION_EMALFORMED;
-	memcpy(buf, st->area->rx, (size_t)r);
 	return r;
 }
 

@@ -15,6 +15,8 @@
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
  *   tcp-source64[:ADDR] the same with 64 MiB, the Linux peer's size
  *                       (bench/net --tcp-mib 64, bench/compare)
+ *   tcp-hold[:ADDR]     tcp-source that stops for 5 s half way (`tcp-source
+ *                       holding after bytes=N`): a kill lands mid-transfer
  *   tcp-refused[:ADDR]  connects to ADDR:7999 (nobody listens): the error
  *   tcp-echo            TCP port 7: echoes bytes back, one connection at a time
  *   ring-revoke[:ADDR]  hostile: socket rings whose memory object it then
@@ -50,6 +52,7 @@
 
 #define TCP_BYTES       (4u << 20)
 #define TCP_BYTES64     (64u << 20)
+#define TCP_HOLD_MS     5000
 #define TCP_CONNECT_MS  5000
 #define TCP_RETRY_FOR_MS 60000
 #define TCP_IDLE_MS     30000
@@ -58,8 +61,8 @@
 #define FNV_PRIME       0x100000001b3ull
 
 enum role_kind {
-	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_SOURCE64, TCP_REFUSED,
-	TCP_ECHO, RING_REVOKE
+	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_SOURCE64, TCP_HOLD,
+	TCP_REFUSED, TCP_ECHO, RING_REVOKE
 };
 
 static const struct {
@@ -73,6 +76,7 @@ static const struct {
 	{ "tcp-sink", TCP_SINK, 0 },
 	{ "tcp-source", TCP_SOURCE, 1 },
 	{ "tcp-source64", TCP_SOURCE64, 1 },
+	{ "tcp-hold", TCP_HOLD, 1 },
 	{ "tcp-refused", TCP_REFUSED, 1 },
 	{ "tcp-echo", TCP_ECHO, 0 },
 	{ "ring-revoke", RING_REVOKE, 1 },
@@ -364,16 +368,15 @@ static int64_t tcp_serve(struct sock_ctx *ctx, const struct role *r, uint8_t *da
 static void sink_one(struct sock_ctx *ctx, const struct role *r, aion_handle_t conn,
 		     uint8_t *data)
 {
-	(void)data;     /* 512 bytes: the role's stream buffer instead */
-	uint8_t *buf = stream_data[r - roles];
+	(void)data;     /* hashed where netd put it, in the stream area */
 	struct whash h = { .h = FNV_OFFSET };
 	uint64_t bytes = 0;
 	struct sock_stream st;
 	int64_t n = stream_attach(ctx, r, conn, &st);
 	if (n)
 		return;
-	while ((n = sock_stream_recv(&st, buf, SOCKSTREAM_BYTES, TCP_IDLE_MS)) > 0) {
-		whash_feed(&h, buf, (size_t)n);
+	while ((n = sock_stream_recv_area(&st, SOCKSTREAM_BYTES, TCP_IDLE_MS)) > 0) {
+		whash_feed(&h, st.area->rx, (size_t)n);
 		bytes += (uint64_t)n;
 	}
 	if (n < 0)
@@ -425,26 +428,47 @@ static int64_t tcp_connect_retry(struct sock_ctx *ctx, uint32_t addr, uint16_t p
 	}
 }
 
-/* The source's pattern: xorshift64, a word at a time (n a multiple of 8),
- * the same bytes on every run. */
-static uint64_t pattern_fill(uint8_t *p, size_t n, uint64_t x)
+/*
+ * The source's bytes: one block of xorshift64 words, the same on every
+ * run, sent again and again with the chunk's number in its first word
+ * (so a chunk lost, doubled or swapped changes the receiver's hash). The
+ * hash of the whole stream is computed before the clock starts, and the
+ * block is written into the stream area once: like the Linux peer's
+ * program, which writes one static buffer, the source then spends no time
+ * on the bytes themselves.
+ */
+static void pattern_fill(uint8_t *p, size_t n)
 {
+	uint64_t x = 0x2545f4914f6cdd1dull;
 	for (size_t i = 0; i + 8 <= n; i += 8) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 		memcpy(p + i, &x, 8);
 	}
-	return x;
 }
 _Static_assert(SOCKSTREAM_BYTES % 8 == 0 && TCP_BYTES % 8 == 0 && TCP_BYTES64 % 8 == 0,
 	       "the source fills whole words");
 
-static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r, size_t bytes)
+/* Chunk k of the stream, in place: the block with k in its first word. */
+static size_t chunk_at(uint8_t *block, size_t bytes, uint64_t k)
+{
+	size_t off = (size_t)k * SOCKSTREAM_BYTES;
+	memcpy(block, &k, 8);
+	return bytes - off < SOCKSTREAM_BYTES ? bytes - off : SOCKSTREAM_BYTES;
+}
+
+/* bytes to ADDR's sink; hold: a pause half way (tcp-hold). */
+static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r, size_t bytes, bool hold)
 {
 	aion_handle_t sock;
 	struct sock_stream st;
-	uint8_t *data = stream_data[r - roles];
+	uint8_t *block = stream_data[r - roles];
+	uint64_t chunks = (bytes + SOCKSTREAM_BYTES - 1) / SOCKSTREAM_BYTES;
+	struct whash h = { .h = FNV_OFFSET };
+	pattern_fill(block, SOCKSTREAM_BYTES);
+	for (uint64_t k = 0; k < chunks; k++)
+		whash_feed(&h, block, chunk_at(block, bytes, k));
 	int64_t err = tcp_connect_retry(ctx, r->addr, TCP_SINK_PORT, &sock);
 	if (err) {
 		aion_printf("tcp-source connect failed err=%s", aion_error_name(err));
@@ -454,15 +478,16 @@ static int64_t tcp_source(struct sock_ctx *ctx, const struct role *r, size_t byt
 		sock_close(ctx, sock);
 		return err;
 	}
+	pattern_fill(st.area->tx, SOCKSTREAM_BYTES);
 	uint64_t start = now_ms();      /* the transfer, not the wait for a listener */
-	struct whash h = { .h = FNV_OFFSET };
-	uint64_t x = 0x2545f4914f6cdd1dull;
 	size_t sent = 0;
-	while (sent < bytes) {
-		size_t n = bytes - sent < SOCKSTREAM_BYTES ? bytes - sent : SOCKSTREAM_BYTES;
-		x = pattern_fill(data, n, x);
-		whash_feed(&h, data, n);
-		if ((err = sock_stream_send_all(&st, data, n)) < 0) {
+	for (uint64_t k = 0; k < chunks; k++) {
+		size_t n = chunk_at(st.area->tx, bytes, k);
+		if (hold && k == chunks / 2) {
+			aion_printf("tcp-source holding after bytes=%lu", (unsigned long)sent);
+			aion_sleep_ns(TCP_HOLD_MS * MS);
+		}
+		if ((err = sock_stream_send_area(&st, n)) < 0) {
 			aion_printf("tcp-source send failed err=%s after bytes=%lu",
 				    aion_error_name(err), (unsigned long)sent);
 			sock_close(ctx, sock);
@@ -499,8 +524,9 @@ static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *dat
 	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0);
 	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64);
 	case TCP_SINK: return tcp_sink(ctx, r, data);
-	case TCP_SOURCE: return tcp_source(ctx, r, TCP_BYTES);
-	case TCP_SOURCE64: return tcp_source(ctx, r, TCP_BYTES64);
+	case TCP_SOURCE: return tcp_source(ctx, r, TCP_BYTES, false);
+	case TCP_SOURCE64: return tcp_source(ctx, r, TCP_BYTES64, false);
+	case TCP_HOLD: return tcp_source(ctx, r, TCP_BYTES, true);
 	case TCP_REFUSED: return tcp_refused(ctx, r->addr);
 	case TCP_ECHO: return tcp_echo(ctx, r, data);
 	case RING_REVOKE: return ring_revoke(ctx, r->addr);

@@ -4,11 +4,12 @@
 its own kernel command line (ac.Node with per-node cmdline_extra, not
 ac.cluster_nodes, which gives every node the same words):
   node 1: aion.nettest=udp-echo,tcp-sink
-  node 2: aion.nettest=udp-client:10.77.0.1,tcp-source,tcp-refused,ring-revoke
+  node 2: aion.nettest=udp-client:10.77.0.1,tcp-hold,tcp-refused,ring-revoke
 (a client role without :ADDR takes the address of the role before it; init
 passes at most 63 characters of the value). Checks: all 1000 UDP datagrams
 echoed intact; 4 MiB over TCP arrive with the byte count and FNV-1a 64
-the source computed (through stream areas, SOCK_STREAM_AREA); a connect
+the source computed (through stream areas, SOCK_STREAM_AREA; the source
+stops 5 s half way, so that a kill lands mid-transfer); a connect
 to a port nobody listens on is refused; a unit that revokes its copy of
 its socket rings' memory object still has its datagram echoed through
 them, and netd (which made the object) runs on.
@@ -24,7 +25,7 @@ KILL_TRIES = 5
 ADDR1 = "10.77.0.1"
 ROLES = {
     1: "udp-echo,tcp-sink",
-    2: f"udp-client:{ADDR1},tcp-source,tcp-refused,ring-revoke",
+    2: f"udp-client:{ADDR1},tcp-hold,tcp-refused,ring-revoke",
 }
 
 
@@ -66,18 +67,18 @@ def test(iso):
         check(not bad, f"a nettest call failed: {bad and bad.group(0)}")
 
         # Kill node 2's nettest while it sends: netd and the peer go on. The
-        # kill goes in when the restarted nettest's UDP round ends, and its
-        # 4 MiB take about a second: on a slow host the transfer may end
-        # first, so the kill is tried again, up to KILL_TRIES times.
+        # kill goes in when the restarted nettest's tcp-hold stops half way
+        # for 5 s; a host so slow that the shell's kill takes longer gets
+        # the kill tried again, up to KILL_TRIES times.
         mark1, mark2 = len(n1.text), len(n2.text)
         check(ac.shell_exec(n2, "kill nettest", timeout=20) == 0, "kill nettest on node2")
         cut, restarts = None, 1
         for attempt in range(KILL_TRIES):
             started = n2.wait_for(rf"init: service start name=nettest restarts={restarts}\b",
                                   20, pos=mark2)
-            again = n2.wait_for(r"nettest: udp echoed=1000 of 1000", UDP_TIMEOUT_S,
-                                pos=started.end())
-            ac.shell_exec(n2, "kill nettest", timeout=20)  # its tcp-source is sending now
+            again = n2.wait_for(r"nettest: tcp-source holding after bytes=\d+",
+                                UDP_TIMEOUT_S + TCP_TIMEOUT_S, pos=started.end())
+            ac.shell_exec(n2, "kill nettest", timeout=20)  # half its bytes are sent
             seen = n1.wait_for(r"nettest: (tcp-sink recv failed err=\S+ after bytes=(\d+)"
                                r"|tcp received bytes=(\d+))", 60, pos=mark1)
             print(f"kill {attempt + 1}: node1 saw: {seen.group(1)}")

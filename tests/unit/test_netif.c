@@ -61,6 +61,8 @@ static void pump(unsigned rounds)
 	for (unsigned i = 0; i < rounds; i++) {
 		netif_glue_rx(&nif_b, NETRING_SLOTS);
 		netif_glue_rx(&nif_a, NETRING_SLOTS);
+		netif_glue_flush(&glue_a);      /* the end of a turn, as netd's nic_kick */
+		netif_glue_flush(&glue_b);
 		now_ms += 10;
 		sys_check_timeouts();
 	}
@@ -113,6 +115,172 @@ static int teardown(void **state)
 	free(ab);
 	free(ba);
 	return 0;
+}
+
+/* ---- pure ACKs held within a turn (netif_glue_output, netif_glue_flush) ---- */
+
+#define ACK_PORT_A      5001
+#define ACK_PORT_B      5002
+#define TCP_ACK         0x10
+#define TCP_FIN         0x01
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* An Ethernet frame with an IPv4 TCP segment from sport to 5002 on
+ * 10.77.0.2: ack, window, flags and `data` bytes of payload. */
+static struct pbuf *segment(uint16_t sport, uint32_t ack, uint16_t wnd, uint8_t flags,
+			    uint16_t data)
+{
+	uint16_t len = (uint16_t)(14 + 20 + 20 + data);
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
+	assert_non_null(p);
+	uint8_t *f = p->payload;
+	memset(f, 0, len);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + data));
+	ip[8] = 64;
+	ip[9] = 6;
+	put32(ip + 12, 0x0a4d0001);
+	put32(ip + 16, 0x0a4d0002);
+	put16(tcp, sport);
+	put16(tcp + 2, ACK_PORT_B);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, wnd);
+	return p;
+}
+
+static void out(struct pbuf *p)
+{
+	bool kick;
+	assert_int_equal(netif_glue_output(&glue_a, p, &kick), ERR_OK);
+	pbuf_free(p);
+}
+
+/* The next frame on A's ring: its source port, ack, window and length. */
+static bool next_frame(uint16_t *sport, uint32_t *ack, uint16_t *wnd, uint32_t *len)
+{
+	static uint8_t f[NETRING_SLOT_SIZE];
+	*len = netring_pop(ab, f, sizeof(f));
+	if (!*len)
+		return false;
+	const uint8_t *tcp = f + 14 + 20;
+	*sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	*ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | (uint32_t)tcp[10] << 8 | tcp[11];
+	*wnd = (uint16_t)(tcp[14] << 8 | tcp[15]);
+	return true;
+}
+
+static void expect_frame(uint16_t sport, uint32_t ack, uint16_t wnd)
+{
+	uint16_t sp, w;
+	uint32_t a, len;
+	assert_true(next_frame(&sp, &a, &w, &len));
+	assert_int_equal(sp, sport);
+	assert_int_equal(a, ack);
+	assert_int_equal(w, wnd);
+}
+
+static void expect_empty(void)
+{
+	uint16_t sp, w;
+	uint32_t a, len;
+	assert_false(next_frame(&sp, &a, &w, &len));
+}
+
+static void drain_a(void)
+{
+	netif_glue_flush(&glue_a);
+	uint16_t sp, w;
+	uint32_t a, len;
+	while (next_frame(&sp, &a, &w, &len))
+		;
+}
+
+static void test_acks_merged(void **state)
+{
+	(void)state;
+	drain_a();
+	uint64_t merged = glue_a.acks_merged;
+	out(segment(ACK_PORT_A, 1000, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 3920, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 6840, 500, TCP_ACK, 0));
+	expect_empty();                         /* held until the turn ends */
+	netif_glue_flush(&glue_a);
+	expect_frame(ACK_PORT_A, 6840, 500);    /* only the last: cumulative */
+	expect_empty();
+	assert_int_equal(glue_a.acks_merged - merged, 2);
+
+	/* The same number with another window: a window update, merged too. */
+	out(segment(ACK_PORT_A, 6840, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 6840, 900, TCP_ACK, 0));
+	netif_glue_flush(&glue_a);
+	expect_frame(ACK_PORT_A, 6840, 900);
+	expect_empty();
+}
+
+static void test_acks_duplicate(void **state)
+{
+	(void)state;
+	drain_a();
+	/* Duplicates (same number, same window) all go: fast retransmit counts them. */
+	out(segment(ACK_PORT_A, 7000, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 7000, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 7000, 500, TCP_ACK, 0));
+	netif_glue_flush(&glue_a);
+	expect_frame(ACK_PORT_A, 7000, 500);
+	expect_frame(ACK_PORT_A, 7000, 500);
+	expect_frame(ACK_PORT_A, 7000, 500);
+	expect_empty();
+	/* An older number (reordered) is not merged into a newer one either. */
+	out(segment(ACK_PORT_A, 9000, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 8000, 500, TCP_ACK, 0));
+	netif_glue_flush(&glue_a);
+	expect_frame(ACK_PORT_A, 9000, 500);
+	expect_frame(ACK_PORT_A, 8000, 500);
+	expect_empty();
+}
+
+static void test_acks_order(void **state)
+{
+	(void)state;
+	drain_a();
+	/* Two connections: each keeps its place; a data segment or a FIN goes
+	 * after what was held, and nothing is held after it. */
+	out(segment(ACK_PORT_A, 10, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A + 1, 20, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 30, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A + 1, 40, 500, TCP_ACK, 100));   /* data */
+	expect_frame(ACK_PORT_A, 30, 500);
+	expect_frame(ACK_PORT_A + 1, 20, 500);
+	expect_frame(ACK_PORT_A + 1, 40, 500);
+	expect_empty();
+	out(segment(ACK_PORT_A, 50, 500, TCP_ACK, 0));
+	out(segment(ACK_PORT_A, 60, 500, TCP_ACK | TCP_FIN, 0));
+	expect_frame(ACK_PORT_A, 50, 500);
+	expect_frame(ACK_PORT_A, 60, 500);
+	netif_glue_flush(&glue_a);
+	expect_empty();
+	/* More connections than places: the first held go out, none is lost. */
+	for (uint16_t i = 0; i < NETIF_GLUE_HELD + 1; i++)
+		out(segment((uint16_t)(6000 + i), 100u + i, 500, TCP_ACK, 0));
+	netif_glue_flush(&glue_a);
+	for (uint16_t i = 0; i < NETIF_GLUE_HELD + 1; i++)
+		expect_frame((uint16_t)(6000 + i), 100u + i, 500);
+	expect_empty();
 }
 
 static void send_udp(const uint8_t *data, u16_t len)
@@ -294,6 +462,9 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_rx_batch),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_acks_merged),
+		cmocka_unit_test(test_acks_duplicate),
+		cmocka_unit_test(test_acks_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

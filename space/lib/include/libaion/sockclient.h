@@ -114,8 +114,12 @@ struct sock_stream {
  * SOCKSTREAM_PAGES pages). */
 int64_t sock_stream_attach(struct sock_ctx *ctx, aion_handle_t sock, uint64_t va,
 			   struct sock_stream *st);
-int64_t sock_stream_send_all(struct sock_stream *st, const void *data, size_t len);
-int64_t sock_stream_recv(struct sock_stream *st, void *buf, size_t size, uint32_t timeout_ms);
+/* Sends the first n bytes (1..SOCKSTREAM_BYTES) the caller put in
+ * st->area->tx (left as they are), all of them, as sock_send_all. */
+int64_t sock_stream_send_area(struct sock_stream *st, size_t n);
+/* Receives at most max bytes into st->area->rx, valid until the next
+ * receive: the count, 0 when the peer closed, as sock_recv. */
+int64_t sock_stream_recv_area(struct sock_stream *st, size_t max, uint32_t timeout_ms);
 /* Unmaps the area (before or after sock_close). */
 void sock_stream_detach(struct sock_stream *st);
 
