@@ -208,10 +208,40 @@ static bool poll_one(struct sock *s, uint64_t now, uint64_t *next)
 	return true;
 }
 
+/*
+ * A socket whose capability no unit holds any more (CAP_INFO's COPIED is
+ * clear on netd's original: every holder ended or dropped it) and with no
+ * call pending: its owner died between calls. Nobody can use it again, so
+ * it ends now (a TCP peer sees a reset) rather than when the peer gives
+ * up: before, a sender killed while not in a call left its connection
+ * open until the receiver's own timeout. Looked at once per ORPHAN_NS
+ * (netd wakes at least that often), one CAP_INFO a socket.
+ */
+#define ORPHAN_NS       (1000 * MS)
+
+static void free_orphans(uint64_t now)
+{
+	static uint64_t next_scan;
+	if (now < next_scan)
+		return;
+	next_scan = now + ORPHAN_NS;
+	for (int i = 0; i < SOCK_MAX; i++) {
+		struct sock *s = &socks[i];
+		struct aion_cap_info ci;
+		if (s->kind == SK_FREE || !s->given || s->reply ||
+		    aion_cap_info(s->cap, &ci) || (ci.flags & AION_CAP_COPIED))
+			continue;
+		aion_printf("sock close sock=%d: no copy of its capability is left", i);
+		sock_free(s, true);
+	}
+}
+
 /* After lwIP ran: answers what can be answered, times out the rest. */
 uint64_t sock_poll(uint64_t now)
 {
 	uint64_t next = 0;
+
+	free_orphans(now);
 
 	for (int i = 0; i < SOCK_MAX; i++) {
 		struct sock *s = &socks[i];
