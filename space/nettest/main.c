@@ -11,6 +11,9 @@
  *                       (`udp samples from=I us=...`, bench/net)
  *   udp-client64[:ADDR] the same with 64-byte datagrams, the Linux peer's
  *                       size (bench/net --udp-bytes 64, bench/compare)
+ *   udp-ring-echo       udp-echo through socket rings (SOCK_RING), not calls
+ *   udp-ring64[:ADDR]   udp-client64 through socket rings (bench/net --udp-io
+ *                       ring, bench/compare); the UDP roles are in udp.c
  *   tcp-sink            TCP port 7001: per connection, bytes and FNV-1a 64 (of words)
  *   tcp-source[:ADDR]   4 MiB of a fixed pattern to ADDR:7001, then closes
  *   tcp-source64[:ADDR] the same with 64 MiB, the Linux peer's size
@@ -37,18 +40,10 @@
 #define THREAD_PRIO     100
 #define STACK_PAGES     4
 
-#define UDP_PORT        7000
 #define TCP_SINK_PORT   7001
 #define TCP_REFUSED_PORT 7999
 #define TCP_ECHO_PORT   7
 
-#define UDP_COUNT       1000
-#define UDP_MIN         64
-#define UDP_MAX         512
-#define UDP_TIMEOUT_MS  2000
-#define UDP_RETRIES     3
-#define UDP_WARMUP_MS   60000
-#define UDP_PROBE_SEQ   0xffffffffu
 
 #define TCP_BYTES       (4u << 20)
 #define TCP_BYTES64     (64u << 20)
@@ -61,8 +56,8 @@
 #define FNV_PRIME       0x100000001b3ull
 
 enum role_kind {
-	UDP_ECHO, UDP_CLIENT, UDP_CLIENT64, TCP_SINK, TCP_SOURCE, TCP_SOURCE64, TCP_HOLD,
-	TCP_REFUSED, TCP_ECHO, RING_REVOKE
+	UDP_ECHO, UDP_RING_ECHO, UDP_CLIENT, UDP_CLIENT64, UDP_RING64, TCP_SINK, TCP_SOURCE,
+	TCP_SOURCE64, TCP_HOLD, TCP_REFUSED, TCP_ECHO, RING_REVOKE
 };
 
 static const struct {
@@ -73,6 +68,8 @@ static const struct {
 	{ "udp-echo", UDP_ECHO, 0 },
 	{ "udp-client", UDP_CLIENT, 1 },
 	{ "udp-client64", UDP_CLIENT64, 1 },
+	{ "udp-ring-echo", UDP_RING_ECHO, 0 },
+	{ "udp-ring64", UDP_RING64, 1 },
 	{ "tcp-sink", TCP_SINK, 0 },
 	{ "tcp-source", TCP_SOURCE, 1 },
 	{ "tcp-source64", TCP_SOURCE64, 1 },
@@ -105,11 +102,6 @@ static uint8_t server_data[ROLES_MAX][UDP_MAX];
  * tcp-echo keeps the call path (512 bytes a call). */
 #define STREAM_VA       0x0000000050000000ull
 static uint8_t stream_data[ROLES_MAX][SOCKSTREAM_BYTES];
-
-static uint64_t now_ms(void)
-{
-	return aion_clock_ns() / MS;
-}
 
 /*
  * The TCP roles' check: FNV-1a 64 over the stream's 8-byte words (little
@@ -148,173 +140,6 @@ static void whash_feed(struct whash *w, const uint8_t *p, size_t n)
 static uint64_t whash_end(const struct whash *w)
 {
 	return w->have ? (w->h ^ w->word) * FNV_PRIME : w->h;
-}
-
-/* ---- UDP ---- */
-
-/* fixed: every datagram's size, or 0 for sizes that vary with seq. */
-static size_t udp_len(uint32_t seq, size_t fixed)
-{
-	return fixed ? fixed : UDP_MIN + (seq * 37u) % (UDP_MAX - UDP_MIN + 1);
-}
-
-static uint8_t udp_byte(uint32_t seq, size_t i)
-{
-	return (uint8_t)(seq * 7u + i * 13u + (i >> 8));
-}
-
-static void udp_fill(uint8_t *p, uint32_t seq, size_t len)
-{
-	memcpy(p, &seq, sizeof(seq));
-	for (size_t i = sizeof(seq); i < len; i++)
-		p[i] = udp_byte(seq, i);
-}
-
-static int udp_check(const uint8_t *p, size_t len, uint32_t seq, size_t fixed)
-{
-	if (len != udp_len(seq, fixed))
-		return 0;
-	for (size_t i = sizeof(seq); i < len; i++)
-		if (p[i] != udp_byte(seq, i))
-			return 0;
-	return 1;
-}
-
-/* Opens a UDP socket on port (0: any), saying why when it cannot. */
-static int64_t udp_open(struct sock_ctx *ctx, uint16_t port, aion_handle_t *sock)
-{
-	int64_t err = sock_udp_open(ctx, port, sock);
-	if (err)
-		aion_printf("udp open port=%u failed err=%s", port, aion_error_name(err));
-	return err;
-}
-
-static int64_t udp_echo(struct sock_ctx *ctx, uint8_t *data)
-{
-	aion_handle_t sock;
-	int64_t err = udp_open(ctx, UDP_PORT, &sock);
-	if (err)
-		return err;
-	aion_printf("udp-echo ready port=%u", UDP_PORT);
-	for (;;) {
-		uint32_t addr;
-		uint16_t port;
-		int64_t n = sock_recvfrom(ctx, sock, data, UDP_MAX, &addr, &port, 0);
-		if (n == -AION_ETIMEDOUT)
-			continue;
-		if (n < 0) {
-			aion_printf("udp-echo recvfrom failed err=%s", aion_error_name(n));
-			return n;
-		}
-		if (n > UDP_MAX)
-			n = UDP_MAX;
-		err = sock_sendto(ctx, sock, addr, port, data, (size_t)n);
-		if (err)
-			aion_printf("udp-echo sendto failed err=%s", aion_error_name(err));
-	}
-}
-
-/*
- * Waits until deadline for the echo of seq: 1 matched, 0 timed out, -1 a
- * datagram with seq but the wrong contents, < -1 an error. Echoes of other
- * sequence numbers (late answers to earlier tries) are skipped.
- */
-static int64_t udp_await(struct sock_ctx *ctx, aion_handle_t sock, uint8_t *data,
-			 uint32_t seq, size_t fixed, uint64_t deadline)
-{
-	for (;;) {
-		uint64_t t = now_ms();
-		if (t >= deadline)
-			return 0;
-		int64_t n = sock_recvfrom(ctx, sock, data, UDP_MAX, NULL, NULL,
-					  (uint32_t)(deadline - t));
-		if (n == -AION_ETIMEDOUT)
-			return 0;
-		if (n < 0)
-			return n < -1 ? n : -2;
-		uint32_t got;
-		if ((size_t)n < sizeof(got))
-			continue;
-		memcpy(&got, data, sizeof(got));
-		if (got != seq)
-			continue;
-		return udp_check(data, (size_t)n, seq, fixed) ? 1 : -1;
-	}
-}
-
-/* Each echoed datagram's round trip, from its first send (retries included). */
-static uint64_t udp_rtt_us[UDP_COUNT];
-
-static int64_t udp_client(struct sock_ctx *ctx, uint32_t addr, uint8_t *data, size_t fixed)
-{
-	uint8_t *rx = data + UDP_MAX;
-	aion_handle_t sock;
-	int64_t err = udp_open(ctx, 0, &sock);
-	if (err)
-		return err;
-
-	/* Wait for the echo server (the other node may still be booting). */
-	uint64_t end = now_ms() + UDP_WARMUP_MS;
-	int up = 0;
-	while (!up && now_ms() < end) {
-		udp_fill(data, UDP_PROBE_SEQ, UDP_MIN);
-		err = sock_sendto(ctx, sock, addr, UDP_PORT, data, UDP_MIN);
-		if (err && err != -AION_ENETUNREACH && err != -AION_ENOMEM) {
-			aion_printf("udp-client sendto failed err=%s", aion_error_name(err));
-			sock_close(ctx, sock);
-			return err;
-		}
-		int64_t r = udp_await(ctx, sock, rx, UDP_PROBE_SEQ, fixed, now_ms() + 500);
-		if (r < -1) {
-			aion_printf("udp-client recvfrom failed err=%s", aion_error_name(r));
-			sock_close(ctx, sock);
-			return r;
-		}
-		up = r != 0;
-		if (err)
-			aion_sleep_ns(500 * MS);
-	}
-	if (!up)
-		aion_printf("udp-client no echo server after %u ms", UDP_WARMUP_MS);
-
-	unsigned echoed = 0, mismatches = 0, retries = 0;
-	uint64_t start = now_ms();
-	for (uint32_t seq = 0; seq < UDP_COUNT; seq++) {
-		size_t len = udp_len(seq, fixed);
-		uint64_t sent_ns = aion_clock_ns();
-		udp_fill(data, seq, len);
-		for (unsigned try = 0; try <= UDP_RETRIES; try++) {
-			if (try)
-				retries++;
-			err = sock_sendto(ctx, sock, addr, UDP_PORT, data, len);
-			if (err) {
-				aion_printf("udp-client sendto seq=%u failed err=%s", seq,
-					    aion_error_name(err));
-				continue;
-			}
-			int64_t r = udp_await(ctx, sock, rx, seq, fixed, now_ms() + UDP_TIMEOUT_MS);
-			if (r == 1) {
-				udp_rtt_us[echoed++] = (aion_clock_ns() - sent_ns) / 1000;
-				break;
-			}
-			if (r == -1) {
-				mismatches++;
-				break;
-			}
-			if (r < -1)
-				aion_printf("udp-client recvfrom seq=%u failed err=%s", seq,
-					    aion_error_name(r));
-		}
-	}
-	/* Only a run with every datagram back has a round-trip figure. */
-	if (echoed == UDP_COUNT && !mismatches)
-		aion_log_samples("udp samples", "us", udp_rtt_us, echoed);
-	aion_printf("udp echoed=%u of %u mismatches=%u retries=%u ms=%lu bytes_min=%u "
-		    "bytes_max=%u", echoed, UDP_COUNT, mismatches, retries,
-		    (unsigned long)(now_ms() - start), (unsigned)(fixed ? fixed : UDP_MIN),
-		    (unsigned)(fixed ? fixed : UDP_MAX));
-	sock_close(ctx, sock);
-	return 0;
 }
 
 /* ---- TCP ---- */
@@ -520,9 +345,11 @@ static int64_t tcp_refused(struct sock_ctx *ctx, uint32_t addr)
 static int64_t run_role(const struct role *r, struct sock_ctx *ctx, uint8_t *data)
 {
 	switch (r->kind) {
-	case UDP_ECHO: return udp_echo(ctx, data);
-	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0);
-	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64);
+	case UDP_ECHO: return udp_echo(ctx, data, false);
+	case UDP_RING_ECHO: return udp_echo(ctx, data, true);
+	case UDP_CLIENT: return udp_client(ctx, r->addr, data, 0, false);
+	case UDP_CLIENT64: return udp_client(ctx, r->addr, data, 64, false);
+	case UDP_RING64: return udp_client(ctx, r->addr, data, 64, true);
 	case TCP_SINK: return tcp_sink(ctx, r, data);
 	case TCP_SOURCE: return tcp_source(ctx, r, TCP_BYTES, false);
 	case TCP_SOURCE64: return tcp_source(ctx, r, TCP_BYTES64, false);
