@@ -374,8 +374,10 @@ static void cap_give(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		if (!err)
 			err = (int64_t)m.w[0];
 	}
+	/* Each served name is registered by its own thread on node 2: "mailbox"
+	 * answering says nothing about "vault" yet, so this waits for it too. */
 	aion_handle_t vault;
-	int64_t verr = err ? err : mesh_lookup(mesh, b, "vault", &vault, NULL);
+	int64_t verr = err ? err : lookup_wait(b, mesh, "vault", &vault, NULL);
 	if (!verr) {
 		b->caps[0] = (aion_handle_t)ep;
 		b->cap_rights[0] = AION_RIGHT_SEND;
