@@ -388,7 +388,23 @@
 		    VAL(0), VAL(1000000)),                                                   \
 		DOC("`ep`, `n`, `bits`, –, –, `timeout`", "as `RECV`",                       \
 		    "handle (endpoint, `RECV`; notification, `SEND`): nothing is signalled " \
-		    "then; as `RECV`"))
+		    "then; as `RECV`"))                                                    \
+	/* Copies between bytes [off, off+len) of a memory object and the     */          \
+	/* caller's memory without mapping it: a server's safe access to a    */          \
+	/* client's object, which the client may revoke at any moment (a      */          \
+	/* mapping of it would go, and the server fault). All or nothing.     */          \
+	X(MEMORY_READ,         memory_read,         57, ARGS4(aion_handle_t, mo,             \
+		uint64_t, off, void *, buf, uint64_t, len),                                  \
+		USE(HANDLE(MEMORY, READ), VAL(0), BUF_OUT, VAL(16)),                         \
+		DOC("`mo`, `off`, `buf`, `len` (≤ 64 KiB)", "0",                             \
+		    "handle (memory, `READ`); `EINVAL` len, or device memory; `ERANGE` "     \
+		    "past the object's end; `EFAULT` buf not writable"))                     \
+	X(MEMORY_WRITE,        memory_write,        58, ARGS4(aion_handle_t, mo,             \
+		uint64_t, off, const void *, buf, uint64_t, len),                            \
+		USE(HANDLE(MEMORY, WRITE), VAL(0), BUF_IN, VAL(16)),                         \
+		DOC("`mo`, `off`, `buf`, `len` (≤ 64 KiB)", "0",                             \
+		    "handle (memory, `WRITE`); `EINVAL` len, or device memory; `ERANGE` "    \
+		    "past the object's end; `EFAULT` buf not readable"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,
@@ -397,7 +413,8 @@ enum aion_syscall {
 	AION_SYS_COUNT
 };
 
-/* Largest buffer one DEBUG_LOG or MEM_WRITE call moves: bounds its time. */
+/* Largest buffer one DEBUG_LOG, MEM_WRITE, MEMORY_READ or MEMORY_WRITE call
+ * moves: bounds its time. */
 #define AION_LOG_MAX          256
 #define AION_MEM_WRITE_MAX    (64u << 10)
 

@@ -98,6 +98,8 @@
 	/* A move of a queued or sleeping thread: O(log threads) for its     */   \
 	/* sleep entry.                                                      */   \
 	X(THREAD_SET_CPU,      "O(log threads)")                                        \
-	X(SIGNAL_RECV,         "as `SIGNAL` then `RECV`")
+	X(SIGNAL_RECV,         "as `SIGNAL` then `RECV`")                               \
+	X(MEMORY_READ,         "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")      \
+	X(MEMORY_WRITE,        "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

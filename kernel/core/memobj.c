@@ -1,7 +1,8 @@
 /*
  * Memory objects (memobj.h) and the system calls on them at the end of
- * this file: MEMORY_CREATE, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PHYS and
- * DEVICE_MEMORY (made from the platform capability).
+ * this file: MEMORY_CREATE, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PHYS,
+ * DEVICE_MEMORY (made from the platform capability), MEMORY_READ and
+ * MEMORY_WRITE.
  */
 #include <stddef.h>
 #include "aion/error.h"
@@ -16,6 +17,7 @@
 #include "syscalls.h"
 #include "thread.h"
 #include "unit.h"
+#include "usercopy.h"
 
 #define PROT_ALL (AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC)
 #define CREATE_CHUNK 64         /* pages zeroed between looks at the IRR */
@@ -172,6 +174,37 @@ bool memobj_unit_gone_some(struct unit *u, uint64_t *budget)
 	return true;
 }
 
+/*
+ * Bytes [off, off+len) of mo to or from the caller's [va, va+len). Under
+ * the big lock the frames cannot go while they are copied, which is the
+ * point: a server copies a client's object this way and the client's
+ * revoke, before or after, is an error to the server, never a fault.
+ */
+static int memobj_copy(struct memobj *mo, uint64_t off, uint64_t va, uint64_t len,
+		       bool to_obj)
+{
+	uint64_t size = (uint64_t)mo->npages * PAGE_SIZE;
+
+	if (len > AION_MEM_WRITE_MAX || mo->device)
+		return -AION_EINVAL;    /* registers are mapped, not copied */
+	if (off > size || len > size - off)
+		return -AION_ERANGE;
+	int err = user_range_ok(self_unit(), va, len, !to_obj);
+	if (err)
+		return err;
+	while (len) {
+		uint64_t in = off & (PAGE_SIZE - 1), chunk = PAGE_SIZE - in;
+		if (chunk > len)
+			chunk = len;
+		void *k = (char *)phys_to_virt(mo->frames[off / PAGE_SIZE]) + in;
+		user_copy(self_unit(), va, k, chunk, !to_obj);  /* checked above */
+		off += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
 /* --- system calls: decode and check, then the functions above act --- */
 
 /*
@@ -292,4 +325,18 @@ int64_t sys_device_memory(const struct sys_args *a)
 		return err;
 	/* Device registers are no DMA buffer: no PHYS right. */
 	return install(&mo->obj, AION_RIGHTS_ALL & ~AION_RIGHT_PHYS);
+}
+
+int64_t sys_memory_read(const struct sys_args *a)
+{
+	struct memobj *mo;
+	int err = lookup(a->a0, AION_OBJ_MEMORY, AION_RIGHT_READ, &mo);
+	return err ? err : memobj_copy(mo, a->a1, a->a2, a->a3, false);
+}
+
+int64_t sys_memory_write(const struct sys_args *a)
+{
+	struct memobj *mo;
+	int err = lookup(a->a0, AION_OBJ_MEMORY, AION_RIGHT_WRITE, &mo);
+	return err ? err : memobj_copy(mo, a->a1, a->a2, a->a3, true);
 }

@@ -7,19 +7,27 @@
 #include "thread.h"
 #include "usercopy.h"
 
+int user_range_ok(struct unit *u, uint64_t uaddr, size_t len, bool write)
+{
+	if (uaddr < AION_USER_MIN || len > AION_USER_END ||
+	    uaddr > AION_USER_END - len)
+		return -AION_EFAULT;
+	for (uint64_t p = uaddr & ~(PAGE_SIZE - 1); p < uaddr + len; p += PAGE_SIZE) {
+		uint64_t pa;
+		if (arch_vm_translate(u, p, write, &pa, NULL))
+			return -AION_EFAULT;
+	}
+	return 0;
+}
+
 int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_user)
 {
 	char *k = kbuf;
 
-	if (uaddr < AION_USER_MIN || len > AION_USER_END ||
-	    uaddr > AION_USER_END - len)
-		return -AION_EFAULT;
 	/* Check every page first: a failed copy changes nothing. */
-	for (uint64_t p = uaddr & ~(PAGE_SIZE - 1); p < uaddr + len; p += PAGE_SIZE) {
-		uint64_t pa;
-		if (arch_vm_translate(u, p, to_user, &pa, NULL))
-			return -AION_EFAULT;
-	}
+	int err = user_range_ok(u, uaddr, len, to_user);
+	if (err)
+		return err;
 	while (len) {
 		uint64_t pa;
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));

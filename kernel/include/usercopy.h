@@ -14,6 +14,10 @@
 
 struct unit;
 
+/* 0 when every page of [uaddr, uaddr+len) is mapped in u (writable, for
+ * write), else -AION_EFAULT: so a copy in several pieces is all or nothing. */
+int user_range_ok(struct unit *u, uint64_t uaddr, size_t len, bool write);
+
 /* to_user: kbuf -> [uaddr, uaddr+len) of u; else the other way. */
 int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_user);
 

@@ -363,7 +363,7 @@ void calls_deliver(aion_handle_t reply, int64_t err, const struct mesh_rpc *r, u
 		if (len <= AION_IPC_PAYLOAD_MAX) {
 			memcpy(main_buf.payload, d, len);
 			m.tag = AION_TAG(r->label, len, r->ncaps);
-		} else if (!(e = mesh_mem_create(d, len, MESHD_MEM_VA, &mo))) {
+		} else if (!(e = mesh_mem_create(d, len, &mo))) {
 			mesh_mem_tag(&m, &main_buf, r->label, r->ncaps, len, mo);
 		} else {
 			mlog("error: reply from node=%u len=%u not delivered err=%s", from, len,
@@ -911,7 +911,7 @@ int64_t proxy_call(struct aion_serve_req *r)
 		if (b < 0)
 			err = b;
 		else if (r->msg.tag & MESH_TAG_MEMORY)
-			err = mesh_mem_read(r->caps[ncaps], len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+			err = mesh_mem_read(r->caps[ncaps], len, bbuf_data((unsigned)b));
 		else
 			memcpy(bbuf_data((unsigned)b), r->data, len);
 		if (err) {

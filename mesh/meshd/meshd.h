@@ -192,7 +192,6 @@ uint64_t requests_deadline(void);
 /* bulk.c: calls and replies above MESH_CALL_DATA_MAX as bulk transfers
  * (docs/mesh-bulk.md). A payload waits in a buffer (index 1..: a
  * mesh_rpc's bulk field) until bbuf_free. */
-#define MESHD_MEM_VA    0x0000000048000000ull   /* the main thread's mapping place (meshmem.h) */
 #define MESHD_RING_VA   0x0000000050000000ull   /* the mesh socket's rings (link.c) */
 void bulk_init(void);
 int64_t bbuf_take(void);                /* its index, or -AION_EBUSY */

@@ -314,7 +314,7 @@ static int64_t queue_job(uint16_t src, const struct mesh_rpc *r, struct job **ou
 		j->big_len = len;
 		if (len <= AION_IPC_PAYLOAD_MAX)
 			memcpy(j->inl, d, len);
-		else if (mesh_mem_create(d, len, MESHD_MEM_VA, &j->mem))
+		else if (mesh_mem_create(d, len, &j->mem))
 			return -AION_ENOSPC;    /* no memory for it: not run */
 	}
 	unsigned got = 0;
@@ -535,7 +535,7 @@ static void job_finished(struct job *j)
 		/* A large reply waits in a bulk buffer for its transfer. */
 		int64_t b = bbuf_take();
 		if (b > 0 && j->mem)
-			err = mesh_mem_read(j->mem, j->big_len, MESHD_MEM_VA, bbuf_data((unsigned)b));
+			err = mesh_mem_read(j->mem, j->big_len, bbuf_data((unsigned)b));
 		else if (b > 0)
 			memcpy(bbuf_data((unsigned)b), j->inl, j->big_len);
 		if (b > 0 && !err) {

@@ -12,11 +12,6 @@
 #include "ext2ops.h"
 #include "libaion/serve.h"
 
-/* Where a bulk call's memory object is mapped while it is served
- * (aion/vfs.h VFS_READ_BULK): past the POSIX layer's mmap range and the
- * block buffer (fsck.h). */
-#define EXT2D_BULK_VA   0x0000490000000000ull
-
 /* Open records: 128 of the unit's handle slots (each holds a minted copy). */
 #define EXT2D_OPENS_MAX 128
 /* The largest file a write or truncate may make: 1 TiB (an ext4 file may be

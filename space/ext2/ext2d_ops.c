@@ -318,36 +318,39 @@ static int64_t on_write(struct aion_serve_req *r)
 	return write_at(r, r->data, r->len);
 }
 
-/* The bulk calls' memory object (caps[0]), its first w1 bytes mapped at
- * EXT2D_BULK_VA for this call only. */
-static int64_t bulk_map(struct aion_serve_req *r, bool writable)
+/*
+ * The bulk calls' memory object (caps[0]) is the caller's: it may revoke it
+ * at any moment, and a mapping of it would go with it under our feet. So
+ * its bytes are copied by the kernel (MEMORY_READ, MEMORY_WRITE), and a
+ * revoke is an error for this call, never a fault of ext2d.
+ */
+static uint8_t bulk[VFS_BULK_MAX];
+
+static int64_t bulk_len(struct aion_serve_req *r)
 {
 	uint64_t n = r->msg.w[1];
-	if (n == 0 || n > VFS_BULK_MAX)
-		return -AION_EINVAL;
-	return aion_memory_map(r->caps[0], AION_HANDLE_SELF, EXT2D_BULK_VA,
-			       AION_PROT_READ | (writable ? AION_PROT_WRITE : 0),
-			       AION_MEM_PAGES(0, (n + 4095) / 4096));
+	return n == 0 || n > VFS_BULK_MAX ? -AION_EINVAL : (int64_t)n;
 }
 
 static int64_t on_read_bulk(struct aion_serve_req *r)
 {
-	int64_t err = bulk_map(r, true);
+	int64_t n = bulk_len(r);
+	/* An empty write at its end checks the object's rights and size
+	 * before the file's position moves. */
+	int64_t err = n < 0 ? n : aion_memory_write(r->caps[0], (uint64_t)n, bulk, 0);
 	if (err)
 		return err;
-	int64_t got = read_at(r, (uint8_t *)EXT2D_BULK_VA, r->msg.w[1]);
-	aion_memory_unmap(AION_HANDLE_SELF, EXT2D_BULK_VA);
+	int64_t got = read_at(r, bulk, (uint64_t)n);
+	if (got > 0 && (err = aion_memory_write(r->caps[0], 0, bulk, (uint64_t)got)))
+		return err;
 	return got;
 }
 
 static int64_t on_write_bulk(struct aion_serve_req *r)
 {
-	int64_t err = bulk_map(r, false);
-	if (err)
-		return err;
-	int64_t n = write_at(r, (const uint8_t *)EXT2D_BULK_VA, r->msg.w[1]);
-	aion_memory_unmap(AION_HANDLE_SELF, EXT2D_BULK_VA);
-	return n;
+	int64_t n = bulk_len(r);
+	int64_t err = n < 0 ? n : aion_memory_read(r->caps[0], 0, bulk, (uint64_t)n);
+	return err ? err : write_at(r, bulk, (uint64_t)n);
 }
 
 static int64_t on_seek(struct aion_serve_req *r)

@@ -3,69 +3,47 @@
 #include <stdbool.h>
 #include "libaion/lib.h"
 
-/* One page mapped right where the last page of an object must be: it maps
- * only if the object does not reach there (MEMORY_MAP: EEXIST otherwise),
- * which is how a reader learns an object's size before touching it. */
-static aion_handle_t probe;
-
-static int64_t probe_handle(aion_handle_t *h)
+/* The kernel copies (MEMORY_READ, MEMORY_WRITE), AION_MEM_WRITE_MAX bytes
+ * a call: nothing is mapped, so an object its owner revokes meanwhile is
+ * an error here, never a fault (a mapping would go with the capability). */
+static int64_t mem_copy(aion_handle_t mo, uint8_t *p, uint32_t len, bool to_obj)
 {
-	aion_handle_t p = __atomic_load_n(&probe, __ATOMIC_ACQUIRE);
-	if (!p) {
-		int64_t mo = aion_memory_create(1);
-		if (mo < 0)
-			return mo;
-		aion_handle_t expect = 0;
-		if (__atomic_compare_exchange_n(&probe, &expect, (aion_handle_t)mo, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			p = (aion_handle_t)mo;
-		else {
-			aion_handle_close((aion_handle_t)mo);   /* another thread's won */
-			p = expect;
-		}
+	for (uint32_t off = 0; off < len;) {
+		uint32_t n = len - off < AION_MEM_WRITE_MAX ? len - off : AION_MEM_WRITE_MAX;
+		int64_t err = to_obj ? aion_memory_write(mo, off, p + off, n) :
+				       aion_memory_read(mo, off, p + off, n);
+		if (err)
+			return err;
+		off += n;
 	}
-	*h = p;
 	return 0;
 }
 
-int64_t mesh_mem_create(const void *data, uint32_t len, uint64_t va, aion_handle_t *mo)
+int64_t mesh_mem_create(const void *data, uint32_t len, aion_handle_t *mo)
 {
 	unsigned pages = mesh_mem_pages(len);
 	if (pages > MESH_MEM_PAGES_MAX)
 		return -AION_ERANGE;
-	int64_t h = aion_memory_create_mapped(pages, va);
+	int64_t h = aion_memory_create(pages);
 	if (h < 0)
 		return h;
-	memcpy((void *)va, data, len);
-	aion_memory_unmap(AION_HANDLE_SELF, va);
+	int64_t err = mem_copy((aion_handle_t)h, (uint8_t *)data, len, true);
+	if (err) {
+		aion_handle_close((aion_handle_t)h);
+		return err;
+	}
 	*mo = (aion_handle_t)h;
 	return 0;
 }
 
-int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, uint64_t va, void *out)
+int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, void *out)
 {
-	struct aion_cap_info ci;
-	aion_handle_t p;
-	if (aion_cap_info(mo, &ci) || ci.type != AION_OBJ_MEMORY || !(ci.rights & AION_RIGHT_READ) ||
-	    mesh_mem_pages(len) > MESH_MEM_PAGES_MAX)
+	/* An empty read at len first: all of [0, len) is there and readable
+	 * (else ERANGE, ECAP, ERIGHTS...) before a byte of out is written. */
+	if (mesh_mem_pages(len) > MESH_MEM_PAGES_MAX || aion_memory_read(mo, len, out, 0) ||
+	    mem_copy(mo, out, len, false))
 		return -AION_EINVAL;
-	int64_t err = probe_handle(&p);
-	if (err)
-		return err;
-	if (aion_memory_map(mo, AION_HANDLE_SELF, va, AION_PROT_READ, 0))
-		return -AION_EINVAL;
-	uint64_t last = va + (uint64_t)(mesh_mem_pages(len) - 1) * 4096u;
-	err = aion_memory_map(p, AION_HANDLE_SELF, last, AION_PROT_READ, 0);
-	if (err == -AION_EEXIST) {
-		memcpy(out, (const void *)va, len);
-		err = 0;
-	} else {
-		if (!err)
-			aion_memory_unmap(AION_HANDLE_SELF, last);      /* too small */
-		err = -AION_EINVAL;
-	}
-	aion_memory_unmap(AION_HANDLE_SELF, va);
-	return err;
+	return 0;
 }
 
 void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
@@ -79,8 +57,7 @@ void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
 }
 
 int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
-		     unsigned ncaps, const void *data, uint32_t len, uint64_t va,
-		     aion_handle_t *made)
+		     unsigned ncaps, const void *data, uint32_t len, aion_handle_t *made)
 {
 	*made = 0;
 	if (len <= AION_IPC_PAYLOAD_MAX) {
@@ -89,7 +66,7 @@ int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t lab
 		return 0;
 	}
 	aion_handle_t mo;
-	int64_t err = mesh_mem_create(data, len, va, &mo);
+	int64_t err = mesh_mem_create(data, len, &mo);
 	if (err)
 		return err;
 	/* Copied, not moved: a move that fails leaves the handle here, and
@@ -116,14 +93,14 @@ int64_t mesh_msg_len(const struct aion_msg *m, const struct aion_ipc_buffer *b,
 }
 
 int64_t mesh_msg_get(const struct aion_msg *m, struct aion_ipc_buffer *b, void *out,
-		     uint32_t cap, uint64_t va)
+		     uint32_t cap)
 {
 	unsigned ncaps;
 	int64_t len = mesh_msg_len(m, b, &ncaps);
 	aion_handle_t mo = m->tag & MESH_TAG_MEMORY && len >= 0 ? b->caps[ncaps] : 0;
 	int64_t err = len < 0 ? len : (uint64_t)len > cap ? -AION_ERANGE : 0;
 	if (!err && mo)
-		err = mesh_mem_read(mo, (uint32_t)len, va, out);
+		err = mesh_mem_read(mo, (uint32_t)len, out);
 	else if (!err)
 		memcpy(out, b->payload, (size_t)len);
 	if (mo)

@@ -9,17 +9,10 @@
 #include "common/format.h"
 #include "meshtest.h"
 
-#define MEM_VA          0x0000000060000000ull   /* + thread * MEM_SPAN */
-#define MEM_SPAN        0x0000000000400000ull   /* an object (2 MiB) and the probe page */
 #define THREADS         8
 
 /* One payload buffer per thread (the client is 0, server i is i + 1). */
 static uint8_t big[THREADS][MESH_BULK_DATA_MAX + 1];
-
-static uint64_t mem_va(unsigned thread)
-{
-	return MEM_VA + thread * MEM_SPAN;
-}
 
 /* The pattern of call i, byte k: every size and call differs. */
 static uint8_t pattern(unsigned i, uint32_t k)
@@ -49,10 +42,9 @@ int64_t bulk_serve(struct aion_ipc_buffer *b, unsigned thread, const char *name,
 		unsigned ncaps;
 		aion_printf("meshtest: echo big served len=%ld", (long)mesh_msg_len(m, b, &ncaps));
 		memset(d, 'b', MESH_BULK_DATA_MAX + 1);
-		return mesh_msg_put(r, b, label, 0, d, MESH_BULK_DATA_MAX + 1, mem_va(thread),
-				    made);
+		return mesh_msg_put(r, b, label, 0, d, MESH_BULK_DATA_MAX + 1, made);
 	}
-	int64_t len = mesh_msg_get(m, b, d, MESH_BULK_DATA_MAX, mem_va(thread));
+	int64_t len = mesh_msg_get(m, b, d, MESH_BULK_DATA_MAX);
 	uint64_t sum = len < 0 ? 0 : checksum(d, (uint32_t)len);
 	if (!(m->w[2] & BULK_QUIET))
 		aion_printf("meshtest: %s bulk served len=%ld sum=%lx", name, (long)len,
@@ -63,7 +55,7 @@ int64_t bulk_serve(struct aion_ipc_buffer *b, unsigned thread, const char *name,
 		return 0;
 	}
 	r->w[1] = sum;
-	return mesh_msg_put(r, b, label, 0, d, (uint32_t)len, mem_va(thread), made);
+	return mesh_msg_put(r, b, label, 0, d, (uint32_t)len, made);
 }
 
 /* One LABEL_BULK call of len bytes (pattern i) on svc from the client
@@ -77,7 +69,7 @@ int64_t bulk_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned i, uint
 	uint64_t sum = checksum(d, len);
 	struct aion_msg m = { .w = { 0, i, flags } };
 	aion_handle_t made;
-	int64_t err = mesh_msg_put(&m, b, LABEL_BULK, 0, d, len, mem_va(0), &made);
+	int64_t err = mesh_msg_put(&m, b, LABEL_BULK, 0, d, len, &made);
 	/* The echo comes back in a memory object: accept its capability. */
 	m.tag |= AION_TAG_ACCEPT(1);
 	if (!err)
@@ -89,7 +81,7 @@ int64_t bulk_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned i, uint
 	if (err)
 		return err;
 	memset(d, 0, len);
-	int64_t got = mesh_msg_get(&m, b, d, MESH_BULK_DATA_MAX, mem_va(0));
+	int64_t got = mesh_msg_get(&m, b, d, MESH_BULK_DATA_MAX);
 	if (got < 0)
 		return got;
 	if ((uint32_t)got != len || m.w[1] != sum || AION_TAG_LABEL(m.tag) != LABEL_BULK)

@@ -123,6 +123,12 @@ static void shape(uint64_t n, uint64_t a[6])
 		a[2] = pointer();
 		a[3] = rnd() % 8192;
 		break;
+	case AION_SYS_MEMORY_READ:     /* objects of up to 8 pages: in and past them */
+	case AION_SYS_MEMORY_WRITE:
+		a[1] = rnd() % 40000;
+		a[2] = rnd() % 2 ? scratch_addr() : pointer();
+		a[3] = rnd() % 8192;
+		break;
 	case AION_SYS_MEMORY_MAP:
 		a[1] = rnd() % 2 ? AION_HANDLE_SELF : handle();
 		a[2] = scratch_addr();

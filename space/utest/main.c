@@ -70,6 +70,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 		[ROLE_UPCALL_FAULT_MASKED] = "upcall-fault-masked",
 		[ROLE_MEM_SPIN] = "mem-spin", [ROLE_FUZZ_SEEDED] = "fuzz-seeded",
 		[ROLE_UPCALL_FAULT_STACK] = "upcall-fault-stack",
+		[ROLE_MEM_COPIER] = "mem-copier",
 	};
 	/*
 	 * A role runs utest's own image, which carries the POSIX test programs
@@ -202,6 +203,7 @@ static const struct {
 	{ "revokeio", test_revokeio },
 	{ "revokemem", test_revokemem },
 	{ "memrange", test_memrange },
+	{ "memcopy", test_memcopy },
 	{ "revokeirq", test_revokeirq },
 	{ "revokefault", test_revokefault },
 	{ "longops", test_longops },

@@ -215,6 +215,8 @@ int64_t role_main(enum role role)
 		return upcall_fault_role(role);
 	case ROLE_MEM_SPIN:
 		return mem_spin_role();
+	case ROLE_MEM_COPIER:
+		return mem_copier_role();
 	case ROLE_YIELDER:
 		for (unsigned i = 0; i < BENCH_ITERS + 200; i++)
 			aion_yield();

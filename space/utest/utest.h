@@ -67,6 +67,7 @@ enum role {
 	ROLE_UPCALL_FAULT_STACK,        /* faults with an unmapped stack */
 	ROLE_MEM_SPIN,          /* maps CHILD_CAP, signals CHILD_CAP2, reads it without pause (smp_tests.c) */
 	ROLE_FUZZ_SEEDED,       /* ROLE_FUZZ with a seed of its own (fuzzsmp) */
+	ROLE_MEM_COPIER,        /* MEMORY_READs CHILD_CAP until refused (memcopy_tests.c) */
 	ROLE_COUNT
 };
 
@@ -190,6 +191,8 @@ int64_t revoke_holder(enum role role);
 void test_revokeio(void);
 void test_revokemem(void);
 void test_memrange(void);
+void test_memcopy(void);         /* memcopy_tests.c: MEMORY_READ, MEMORY_WRITE */
+int64_t mem_copier_role(void);
 void test_revokeirq(void);
 int64_t fault_setter(void);
 void test_revokefault(void);

@@ -398,6 +398,12 @@ def check_memrange(v, line, node, verdict):
            unmap="AION_OK", kept="0xa3")
 
 
+def check_memcopy(v, line, node, verdict):
+    # The holder copying from an object its owner revoked gets ECAP and exits:
+    # a refusal, where a mapping's reader faults (check_revokemem).
+    expect(v, line, refusals="ok", copier_exit="AION_ECAP", owner_read="ok")
+
+
 def check_revokeirq(v, line, node, verdict):
     expect(v, line, ack_bound="AION_OK", ack_revoked="AION_ENOENT")
 
@@ -1083,6 +1089,7 @@ CHECKS = {
     "revokeio": check_revokeio,
     "revokemem": check_revokemem,
     "memrange": check_memrange,
+    "memcopy": check_memcopy,
     "revokeirq": check_revokeirq,
     "revokefault": check_revokefault,
     "devwrap": check_devwrap,

@@ -1,9 +1,9 @@
 /*
  * libaion: payloads larger than the IPC buffer in memory objects, the
  * "memory convention" of aion/mesh.h (MESH_TAG_MEMORY), for callers and
- * services alike, local or remote (docs/mesh-bulk.md). Each function maps
- * an object only while it copies, at a page-aligned address va the caller
- * chooses (a free range of 2 MiB + 4 KiB: one per thread that uses these).
+ * services alike, local or remote (docs/mesh-bulk.md). Nothing is mapped:
+ * the kernel copies (MEMORY_READ, MEMORY_WRITE), so an object revoked by
+ * its owner while a service reads it is an error, never a fault.
  */
 #ifndef LIBAION_MESHMEM_H
 #define LIBAION_MESHMEM_H
@@ -21,11 +21,11 @@ static inline unsigned mesh_mem_pages(uint32_t len)
 }
 
 /* A new memory object holding data[0, len): 0 and *mo, or -AION_E... */
-int64_t mesh_mem_create(const void *data, uint32_t len, uint64_t va, aion_handle_t *mo);
+int64_t mesh_mem_create(const void *data, uint32_t len, aion_handle_t *mo);
 
 /* Copies the first len bytes of mo to out: 0, or -AION_EINVAL (mo is not
  * a readable memory object of at least len bytes: nothing read). */
-int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, uint64_t va, void *out);
+int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, void *out);
 
 /* Makes m a MESH_TAG_MEMORY message of label: len bytes in mo, which
  * becomes capability ncaps (READ). */
@@ -42,8 +42,7 @@ void mesh_mem_tag(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
  * after this call): else the reply's memory object is refused and the
  * caller gets -AION_ERIGHTS in w0. */
 int64_t mesh_msg_put(struct aion_msg *m, struct aion_ipc_buffer *b, uint32_t label,
-		     unsigned ncaps, const void *data, uint32_t len, uint64_t va,
-		     aion_handle_t *made);
+		     unsigned ncaps, const void *data, uint32_t len, aion_handle_t *made);
 
 /* The length of a message's payload in either form (m as received, its
  * payload in b), and *ncaps the capabilities other than a memory object:
@@ -55,6 +54,6 @@ int64_t mesh_msg_len(const struct aion_msg *m, const struct aion_ipc_buffer *b,
  * closes its memory object: the length, -AION_ERANGE (more than cap:
  * nothing copied), -AION_EMALFORMED or mesh_mem_read's error. */
 int64_t mesh_msg_get(const struct aion_msg *m, struct aion_ipc_buffer *b, void *out,
-		     uint32_t cap, uint64_t va);
+		     uint32_t cap);
 
 #endif /* LIBAION_MESHMEM_H */
