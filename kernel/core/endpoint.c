@@ -23,6 +23,7 @@
 #include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
+#include "hot.h"
 
 static int endpoint_create(struct unit *payer, struct endpoint **out)
 {
@@ -54,6 +55,7 @@ void endpoint_release(struct endpoint *ep)
 #define CAPS_OFF        offsetof(struct aion_ipc_buffer, caps)
 #define RIGHTS_OFF      offsetof(struct aion_ipc_buffer, cap_rights)
 
+KERNEL_HOT
 static bool buffer_writable(struct thread *t)
 {
 	uint64_t pa;
@@ -83,6 +85,7 @@ static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
 	return 0;
 }
 
+KERNEL_HOT
 int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 		 enum ipc_blame *blame)
 {
@@ -127,17 +130,20 @@ int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 
 /* --- queues (FIFO, intrusive) --- */
 
+KERNEL_HOT
 static struct thread **head_of(struct endpoint *ep, struct thread *t)
 {
 	return t->ipc_state == IPC_RECV ? &ep->recv_head : &ep->send_head;
 }
 
+KERNEL_HOT
 static struct thread **tail_of(struct endpoint *ep, struct thread *t)
 {
 	return t->ipc_state == IPC_RECV ? &ep->recv_tail : &ep->send_tail;
 }
 
 /* Precondition: t->ipc_state says which queue. */
+KERNEL_HOT
 static void enqueue(struct endpoint *ep, struct thread *t, bool front)
 {
 	struct thread **head = head_of(ep, t), **tail = tail_of(ep, t);
@@ -163,6 +169,7 @@ static void enqueue(struct endpoint *ep, struct thread *t, bool front)
 	}
 }
 
+KERNEL_HOT
 static void dequeue(struct thread *t)
 {
 	struct endpoint *ep = t->ipc_ep;
@@ -181,6 +188,7 @@ static void dequeue(struct thread *t)
 	kobj_put(&ep->obj);
 }
 
+KERNEL_HOT
 void ipc_set_msg(struct thread *t, uint64_t badge, uint64_t tag, const uint64_t w[3])
 {
 	arch_thread_set_msg(t, badge, tag, w[0], w[1], w[2]);
@@ -188,6 +196,7 @@ void ipc_set_msg(struct thread *t, uint64_t badge, uint64_t tag, const uint64_t 
 
 /* --- priority inheritance --- */
 
+KERNEL_HOT
 static void release_boost(struct thread *t)
 {
 	if (t->prio != t->base_prio)
@@ -202,6 +211,7 @@ static void release_boost(struct thread *t)
  * server gets round to answering (a server that saves replies would
  * otherwise pin frames of its callers' quotas).
  */
+KERNEL_HOT
 static void hold_caller(struct thread *c, struct thread *srv, struct reply *rp)
 {
 	c->answerer = srv;
@@ -209,6 +219,7 @@ static void hold_caller(struct thread *c, struct thread *srv, struct reply *rp)
 }
 
 /* The holder's reference goes: the call was answered or dropped. */
+KERNEL_HOT
 static void unhold_caller(struct thread *c)
 {
 	c->answerer = NULL;
@@ -234,6 +245,7 @@ static void caller_gave_up(struct thread *c)
 /* Tells the caller waiting on t's pending reply that none will come. t
  * took the call, so it may have acted on it: EINDOUBT, never the EDEAD
  * that says a call was not taken (a client retries only what is safe). */
+KERNEL_HOT
 static void drop_reply_to(struct thread *t)
 {
 	struct thread *c = t->reply_to;
@@ -252,6 +264,7 @@ static void drop_reply_to(struct thread *t)
 /* --- call and receive --- */
 
 /* A local CPU's hold on ep (ipc_local); under the big lock, none is held. */
+KERNEL_HOT
 static bool ep_claim(struct endpoint *ep)
 {
 	uint32_t none = 0;
@@ -259,6 +272,7 @@ static bool ep_claim(struct endpoint *ep)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
+KERNEL_HOT
 static void ep_let_go(struct endpoint *ep)
 {
 	if (__atomic_load_n(&ep->local_cpu, __ATOMIC_RELAXED) == arch_cpu_id() + 1)
@@ -266,12 +280,14 @@ static void ep_let_go(struct endpoint *ep)
 }
 
 /* The current thread waits; a local CPU lets go of ep before it switches. */
+KERNEL_HOT
 static int64_t block_on(struct endpoint *ep, uint64_t deadline)
 {
 	ep_let_go(ep);
 	return sched_block_current(deadline);
 }
 
+KERNEL_HOT
 static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blame)
 {
 	int err = ipc_transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
@@ -289,6 +305,7 @@ static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blam
 	return 0;
 }
 
+KERNEL_HOT
 static int64_t ipc_call(struct endpoint *ep, uint64_t badge, bool grant, uint64_t tag,
 			const uint64_t w[3], uint64_t deadline)
 {
@@ -336,6 +353,7 @@ static void deliver_end(struct thread *r, const struct unit *u)
 	ipc_set_msg(r, u->notice_badge, AION_TAG(AION_NOTICE_UNIT_ENDED, 0, 0), w);
 }
 
+KERNEL_HOT
 static int64_t ipc_recv(struct endpoint *ep, uint64_t deadline)
 {
 	struct thread *r = sched_current();
@@ -403,6 +421,7 @@ void endpoint_post_end(struct endpoint *ep, struct unit *u)
  * Answers caller c (call number seq) from `from`'s registers and buffer.
  * *consumed: false when the fault is the replier's and it may try again.
  */
+KERNEL_HOT
 static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 		      uint64_t tag, const uint64_t w[3], bool *consumed)
 {
@@ -429,6 +448,7 @@ static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 	return 0;
 }
 
+KERNEL_HOT
 static int64_t ipc_reply(uint64_t tag, const uint64_t w[3])
 {
 	struct thread *srv = sched_current();
@@ -568,6 +588,7 @@ int64_t sys_endpoint_create(const struct sys_args *a)
  * A tag a thread may send: payload and capabilities within bounds. A
  * call's accepted reply capabilities too (a reply's are ignored).
  */
+KERNEL_HOT
 static int check_tag(uint64_t tag, bool call)
 {
 	unsigned accept = call ? AION_TAG_ACCEPTED(tag) : 0;
@@ -580,6 +601,7 @@ static int check_tag(uint64_t tag, bool call)
 	return 0;
 }
 
+KERNEL_HOT
 int64_t sys_call(const struct sys_args *a)
 {
 	struct handle_slot *s;
@@ -596,6 +618,7 @@ int64_t sys_call(const struct sys_args *a)
 			a->a1, w, deadline_after(a->a5));
 }
 
+KERNEL_HOT
 int64_t sys_recv(const struct sys_args *a)
 {
 	struct endpoint *ep;
@@ -610,6 +633,7 @@ int64_t sys_recv(const struct sys_args *a)
  * for more in one switch instead of two. Both handles are checked before
  * anything happens.
  */
+KERNEL_HOT
 int64_t sys_signal_recv(const struct sys_args *a)
 {
 	struct endpoint *ep;
@@ -623,6 +647,7 @@ int64_t sys_signal_recv(const struct sys_args *a)
 	return ipc_recv(ep, deadline_after(a->a5));
 }
 
+KERNEL_HOT
 int64_t sys_reply(const struct sys_args *a)
 {
 	uint64_t w[3] = { a->a1, a->a2, a->a3 };
@@ -630,6 +655,7 @@ int64_t sys_reply(const struct sys_args *a)
 	return err ? err : ipc_reply(a->a0, w);
 }
 
+KERNEL_HOT
 int64_t sys_reply_recv(const struct sys_args *a)
 {
 	struct endpoint *ep;
@@ -657,6 +683,7 @@ int64_t sys_reply_recv(const struct sys_args *a)
  * lock. Anything else, even an error, goes the locked way: false, and
  * nothing was done.
  */
+KERNEL_HOT
 static bool local_call(const struct sys_args *a, struct thread *c, struct endpoint *ep)
 {
 	struct thread *r = ep->recv_head;
@@ -665,6 +692,7 @@ static bool local_call(const struct sys_args *a, struct thread *c, struct endpoi
 	       (!AION_TAG_LEN(a->a1) || buffer_writable(r));
 }
 
+KERNEL_HOT
 static bool local_reply_recv(const struct sys_args *a, struct thread *srv, struct endpoint *ep)
 {
 	struct thread *c = srv->reply_to;
@@ -676,6 +704,7 @@ static bool local_reply_recv(const struct sys_args *a, struct thread *srv, struc
 		      (!AION_TAG_LEN(a->a1) || buffer_writable(c)));
 }
 
+KERNEL_HOT
 bool ipc_local(uint64_t n, const struct sys_args *a, int64_t *ret)
 {
 	struct thread *t = sched_current();

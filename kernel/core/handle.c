@@ -2,6 +2,7 @@
 #include "aion/error.h"
 #include "handle.h"
 #include "kobj.h"
+#include "hot.h"
 
 #define GEN_MASK ((1u << (32 - AION_HANDLE_INDEX_BITS)) - 1)
 
@@ -175,6 +176,7 @@ int handle_set_self(struct handle_table *t, struct kobj *o, uint32_t rights)
 	return 0;
 }
 
+KERNEL_HOT
 struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h)
 {
 	struct handle_slot *s = handle_slot_at(t, h & (AION_HANDLE_SLOTS - 1));
@@ -185,6 +187,7 @@ struct handle_slot *handle_slot_of(const struct handle_table *t, aion_handle_t h
 	return s;
 }
 
+KERNEL_HOT
 int handle_check(const struct handle_slot *s, uint32_t type, uint32_t need)
 {
 	if (!s)
@@ -196,6 +199,7 @@ int handle_check(const struct handle_slot *s, uint32_t type, uint32_t need)
 	return 0;
 }
 
+KERNEL_HOT
 int handle_lookup(const struct handle_table *t, aion_handle_t h, uint32_t type,
 		  uint32_t need, struct kobj **out)
 {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "arch.h"
 #include "klock.h"
+#include "hot.h"
 
 static struct {
 	uint32_t next;                  /* the next ticket to hand out */
@@ -69,6 +70,7 @@ static bool lock_free(void)
 	       __atomic_load_n(&bkl.serving, __ATOMIC_SEQ_CST);
 }
 
+KERNEL_HOT
 bool kernel_lock_try_local(void)
 {
 	unsigned me = arch_cpu_id();
@@ -89,6 +91,7 @@ bool kernel_lock_try_local(void)
 	return false;
 }
 
+KERNEL_HOT
 bool kernel_lock_local(void)
 {
 	return __atomic_load_n(&local[arch_cpu_id()].on, __ATOMIC_RELAXED);
@@ -102,6 +105,7 @@ static void wait_local(unsigned me)
 			arch_spin_wait();
 }
 
+KERNEL_HOT
 void kernel_lock(void)
 {
 	unsigned me = arch_cpu_id();
@@ -138,6 +142,7 @@ void kernel_lock(void)
 	wait_local(me);
 }
 
+KERNEL_HOT
 void kernel_unlock(void)
 {
 	uint32_t next = bkl.serving + 1;

@@ -11,6 +11,7 @@
 #include "platform.h"
 #include "thread.h"
 #include "unit.h"
+#include "hot.h"
 
 static uint64_t live;
 
@@ -86,12 +87,14 @@ void kobj_init(struct kobj *o, uint32_t type)
 	o->revoker = NULL;
 }
 
+KERNEL_HOT
 void kobj_get(struct kobj *o)
 {
 	o->refs++;
 }
 
 /* A reference count bug must show, not corrupt: log who did it and stop there. */
+KERNEL_HOT
 static bool kobj_sane(const struct kobj *o, const char *what, uint64_t caller)
 {
 	if (o->type < NKINDS && kinds[o->type].name && o->refs)
@@ -107,6 +110,7 @@ static bool kobj_sane(const struct kobj *o, const char *what, uint64_t caller)
 	return false;
 }
 
+KERNEL_HOT
 void kobj_put(struct kobj *o)
 {
 	if (!kobj_sane(o, "put", (uint64_t)(uintptr_t)__builtin_return_address(0)))

@@ -11,6 +11,7 @@
 #include "sched.h"
 #include "syscalls.h"
 #include "thread.h"
+#include "hot.h"
 
 static int notification_create(struct unit *payer, struct notification **out)
 {
@@ -26,6 +27,7 @@ void notification_release(struct notification *n)
 	kobj_free(&n->obj);
 }
 
+KERNEL_HOT
 static void deliver_bits(struct thread *t, uint64_t tag, uint64_t bits)
 {
 	uint64_t w[3] = { bits, 0, 0 };
@@ -33,6 +35,7 @@ static void deliver_bits(struct thread *t, uint64_t tag, uint64_t bits)
 	ipc_set_msg(t, tag ? 0 : bits, tag, w);
 }
 
+KERNEL_HOT
 void notification_signal(struct notification *n, uint64_t bits)
 {
 	struct thread *t;
@@ -56,6 +59,7 @@ void notification_signal(struct notification *n, uint64_t bits)
 	}
 }
 
+KERNEL_HOT
 static int64_t notification_wait(struct notification *n, uint64_t deadline)
 {
 	struct thread *t = sched_current();
@@ -91,6 +95,7 @@ static int notification_bind(struct notification *n, struct thread *t)
 	return 0;
 }
 
+KERNEL_HOT
 uint64_t notification_take_bound(struct thread *t)
 {
 	return t->bound ? notification_poll(t->bound) : 0;
@@ -129,6 +134,7 @@ int64_t sys_notify_create(const struct sys_args *a)
 	return err ? err : install(&n->obj, AION_RIGHTS_ALL);
 }
 
+KERNEL_HOT
 int64_t sys_signal(const struct sys_args *a)
 {
 	struct notification *n;
@@ -139,6 +145,7 @@ int64_t sys_signal(const struct sys_args *a)
 	return 0;
 }
 
+KERNEL_HOT
 int64_t sys_wait(const struct sys_args *a)
 {
 	struct notification *n;

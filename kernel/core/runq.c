@@ -1,5 +1,6 @@
 #include <stddef.h>
 #include "runq.h"
+#include "hot.h"
 
 void runq_init(struct runq *q)
 {
@@ -18,11 +19,13 @@ void runq_link_init(struct runq_link *l)
 	l->prio = -1;
 }
 
+KERNEL_HOT
 bool runq_queued(const struct runq_link *l)
 {
 	return l->prio >= 0;
 }
 
+KERNEL_HOT
 static void insert_between(struct runq_link *l, struct runq_link *prev,
 			   struct runq_link *next)
 {
@@ -32,12 +35,14 @@ static void insert_between(struct runq_link *l, struct runq_link *prev,
 	next->prev = l;
 }
 
+KERNEL_HOT
 static void mark(struct runq *q, unsigned prio)
 {
 	q->bitmap[prio / 64] |= 1ull << (prio % 64);
 	q->count++;
 }
 
+KERNEL_HOT
 void runq_push_back(struct runq *q, struct runq_link *l, unsigned prio)
 {
 	struct runq_link *h = &q->head[prio];
@@ -46,6 +51,7 @@ void runq_push_back(struct runq *q, struct runq_link *l, unsigned prio)
 	mark(q, prio);
 }
 
+KERNEL_HOT
 void runq_push_front(struct runq *q, struct runq_link *l, unsigned prio)
 {
 	struct runq_link *h = &q->head[prio];
@@ -54,6 +60,7 @@ void runq_push_front(struct runq *q, struct runq_link *l, unsigned prio)
 	mark(q, prio);
 }
 
+KERNEL_HOT
 void runq_remove(struct runq *q, struct runq_link *l)
 {
 	unsigned prio = (unsigned)l->prio;
@@ -67,6 +74,7 @@ void runq_remove(struct runq *q, struct runq_link *l)
 	q->count--;
 }
 
+KERNEL_HOT
 int runq_highest(const struct runq *q)
 {
 	for (int w = RUNQ_LEVELS / 64 - 1; w >= 0; w--)
@@ -75,6 +83,7 @@ int runq_highest(const struct runq *q)
 	return -1;
 }
 
+KERNEL_HOT
 struct runq_link *runq_pop(struct runq *q)
 {
 	int p = runq_highest(q);

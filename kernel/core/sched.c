@@ -18,26 +18,31 @@
 
 _Static_assert(SCHED_MAX_THREADS >= THREAD_MAX, "every thread may sleep");
 #include "unit.h"
+#include "hot.h"
 
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - __builtin_offsetof(type, member)))
 
+KERNEL_HOT
 static struct thread *rq_thread(struct runq_link *l)
 {
 	return container_of(l, struct thread, rq);
 }
 
+KERNEL_HOT
 static struct thread *sleep_thread(struct sleepq_entry *e)
 {
 	return container_of(e, struct thread, sleep);
 }
 
+KERNEL_HOT
 static struct sched *sched_of(const struct thread *t)
 {
 	return arch_cpu_sched_of(t->cpu);
 }
 
 /* s (another CPU's, maybe) gained a thread or a sleeper: have it look. */
+KERNEL_HOT
 static void poke(struct sched *s, unsigned cpu)
 {
 	s->need_resched = true;
@@ -94,12 +99,14 @@ void sched_init(struct thread *idle)
 	s->current = idle;
 }
 
+KERNEL_HOT
 struct thread *sched_current(void)
 {
 	return arch_cpu_sched()->current;
 }
 
 /* Arms the timer for the next event: the current slice's end or a sleeper. */
+KERNEL_HOT
 static void rearm(struct sched *s)
 {
 	uint64_t next = UINT64_MAX;
@@ -115,6 +122,7 @@ static void rearm(struct sched *s)
 		arch_timer_arm(next);
 }
 
+KERNEL_HOT
 static void switch_to(struct sched *s, struct thread *next)
 {
 	struct thread *prev = s->current;
@@ -144,6 +152,7 @@ static void switch_to(struct sched *s, struct thread *next)
 }
 
 /* Runs the best ready thread (or idle); current must already be queued or gone. */
+KERNEL_HOT
 static void pick_and_switch(struct sched *s)
 {
 	struct runq_link *l = runq_pop(&s->rq);
@@ -158,6 +167,7 @@ static void pick_and_switch(struct sched *s)
 	switch_to(s, next);
 }
 
+KERNEL_HOT
 void sched_after_switch(struct thread *prev)
 {
 	struct sched *s = arch_cpu_sched();
@@ -183,6 +193,7 @@ void sched_after_switch(struct thread *prev)
 	rearm(s);
 }
 
+KERNEL_HOT
 void sched_ready(struct thread *t)
 {
 	struct sched *s = sched_of(t);
@@ -203,6 +214,7 @@ void sched_unqueue(struct thread *t)
 	sleepq_remove(&s->sleepers, &t->sleep);
 }
 
+KERNEL_HOT
 void sched_set_prio(struct thread *t, unsigned prio)
 {
 	struct sched *s = sched_of(t);
@@ -218,6 +230,7 @@ void sched_set_prio(struct thread *t, unsigned prio)
 }
 
 /* The current thread goes on its CPU's queue (another's if it was moved). */
+KERNEL_HOT
 static void requeue_current(struct thread *cur, bool front)
 {
 	struct sched *q = sched_of(cur);
@@ -233,6 +246,7 @@ static void requeue_current(struct thread *cur, bool front)
 }
 
 /* The current thread sleeps until deadline on its CPU's sleepers. */
+KERNEL_HOT
 static int sleep_current(struct thread *cur, uint64_t deadline_ns)
 {
 	struct sched *q = sched_of(cur);
@@ -243,6 +257,7 @@ static int sleep_current(struct thread *cur, uint64_t deadline_ns)
 	return err;
 }
 
+KERNEL_HOT
 void sched_yield(void)
 {
 	struct sched *s = arch_cpu_sched();
@@ -272,6 +287,7 @@ void sched_block(void)
 	pick_and_switch(arch_cpu_sched());
 }
 
+KERNEL_HOT
 int64_t sched_block_current(uint64_t deadline_ns)
 {
 	struct sched *s = arch_cpu_sched();
@@ -286,6 +302,7 @@ int64_t sched_block_current(uint64_t deadline_ns)
 	return cur->wake_result;
 }
 
+KERNEL_HOT
 void sched_wake(struct thread *t, int64_t result)
 {
 	if (t->state != AION_THREAD_BLOCKED)
@@ -295,6 +312,7 @@ void sched_wake(struct thread *t, int64_t result)
 	sched_ready(t);
 }
 
+KERNEL_HOT
 void sched_wake_here(struct thread *t, int64_t result)
 {
 	if (t->state == AION_THREAD_BLOCKED && !t->pinned)
@@ -310,6 +328,7 @@ void sched_wake_here(struct thread *t, int64_t result)
  * (an idle 2-CPU node with them split cost 17% more host CPU than one of
  * one CPU, docs/smp.md); a busy CPU leaves the waiter where it is.
  */
+KERNEL_HOT
 void sched_wake_near(struct thread *t, int64_t result)
 {
 	if (runq_highest(&arch_cpu_sched()->rq) < 0)
@@ -318,6 +337,7 @@ void sched_wake_near(struct thread *t, int64_t result)
 		sched_wake(t, result);
 }
 
+KERNEL_HOT
 void sched_timer(void)
 {
 	struct sched *s = arch_cpu_sched();
@@ -348,6 +368,7 @@ void sched_timer(void)
  * across CPUs, each an IPI (an idle cluster of 2-CPU nodes spread that
  * way cost 18% more host CPU than one of 1-CPU nodes).
  */
+KERNEL_HOT
 static void balance(struct sched *s)
 {
 	int top = runq_highest(&s->rq);
@@ -413,6 +434,7 @@ static void steal(struct sched *s)
 		sched_set_cpu(best, me);
 }
 
+KERNEL_HOT
 bool sched_quiet(void)
 {
 	struct sched *s = arch_cpu_sched();
@@ -420,6 +442,7 @@ bool sched_quiet(void)
 	return !s->need_resched && runq_highest(&s->rq) < 0;
 }
 
+KERNEL_HOT
 void sched_preempt_point(void)
 {
 	struct sched *s = arch_cpu_sched();
@@ -465,6 +488,7 @@ void sched_preempt_point(void)
  * The lock is dropped only to halt: a kick that comes between the unlock
  * and the halt waits in the APIC and ends the halt at once.
  */
+KERNEL_HOT
 void sched_idle_loop(void)
 {
 	struct sched *s = arch_cpu_sched();

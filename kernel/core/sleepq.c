@@ -1,6 +1,7 @@
 #include <stddef.h>
 #include "aion/error.h"
 #include "sleepq.h"
+#include "hot.h"
 
 void sleepq_init(struct sleepq *q, struct sleepq_entry **storage, unsigned cap)
 {
@@ -15,12 +16,14 @@ void sleepq_entry_init(struct sleepq_entry *e)
 	e->index = -1;
 }
 
+KERNEL_HOT
 static void put(struct sleepq *q, unsigned i, struct sleepq_entry *e)
 {
 	q->heap[i] = e;
 	e->index = (int)i;
 }
 
+KERNEL_HOT
 static void sift_up(struct sleepq *q, unsigned i)
 {
 	struct sleepq_entry *e = q->heap[i];
@@ -34,6 +37,7 @@ static void sift_up(struct sleepq *q, unsigned i)
 	put(q, i, e);
 }
 
+KERNEL_HOT
 static void sift_down(struct sleepq *q, unsigned i)
 {
 	struct sleepq_entry *e = q->heap[i];
@@ -51,6 +55,7 @@ static void sift_down(struct sleepq *q, unsigned i)
 	put(q, i, e);
 }
 
+KERNEL_HOT
 int sleepq_insert(struct sleepq *q, struct sleepq_entry *e, uint64_t deadline)
 {
 	if (e->index >= 0)
@@ -63,6 +68,7 @@ int sleepq_insert(struct sleepq *q, struct sleepq_entry *e, uint64_t deadline)
 	return 0;
 }
 
+KERNEL_HOT
 void sleepq_remove(struct sleepq *q, struct sleepq_entry *e)
 {
 	if (e->index < 0)
@@ -77,6 +83,7 @@ void sleepq_remove(struct sleepq *q, struct sleepq_entry *e)
 	sift_down(q, (unsigned)last->index);
 }
 
+KERNEL_HOT
 struct sleepq_entry *sleepq_first(const struct sleepq *q)
 {
 	return q->n ? q->heap[0] : NULL;

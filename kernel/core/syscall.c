@@ -21,6 +21,7 @@
 #include "syscalls.h"
 #include "unit.h"
 #include "usercopy.h"
+#include "hot.h"
 
 int64_t install(struct kobj *o, uint32_t rights)
 {
@@ -33,6 +34,7 @@ int64_t install(struct kobj *o, uint32_t rights)
 /* Calls that returned SYS_RESTART since boot (SYSTEM_INFO shows it). */
 static uint64_t syscall_restarts;
 
+KERNEL_HOT
 uint64_t deadline_after(uint64_t timeout_ns)
 {
 	return timeout_ns ? arch_clock_ns() + timeout_ns : 0;
@@ -98,6 +100,7 @@ _Static_assert(0 AION_SYSCALLS(SYS_ONE) == AION_SYS_COUNT,
 #undef SYS_ONE
 
 /* Under the big lock: the call, and the work a cut call left behind. */
+KERNEL_HOT
 static int64_t dispatch_locked(struct thread *t, uint64_t n, const struct sys_args *a)
 {
 	int64_t r;
@@ -126,6 +129,7 @@ static int64_t dispatch_locked(struct thread *t, uint64_t n, const struct sys_ar
 	return r;
 }
 
+KERNEL_HOT
 int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 {
 	struct thread *t = sched_current();

@@ -20,6 +20,7 @@
 #include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
+#include "hot.h"
 
 #define KSTACK_AREA     0xffffffffc0000000ull   /* the top 1 GiB */
 #define KSTACK_PAGES    2
@@ -219,6 +220,7 @@ void thread_user_fault(uint32_t vector, const char *name, uint64_t err,
 
 /* --- system calls: decode and check, then the functions above act --- */
 
+KERNEL_HOT
 int64_t sys_yield(const struct sys_args *a)
 {
 	(void)a;

@@ -16,6 +16,7 @@
 #include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
+#include "hot.h"
 
 /*
  * Cuts t's blocking call short with -AION_EINTR where no message can be
@@ -45,6 +46,7 @@ static void interrupt_blocked(struct thread *t)
 	}
 }
 
+KERNEL_HOT
 int64_t upcall_on_return(struct thread *t, int64_t rax)
 {
 	if (!t->upcall.pending || t->upcall.masked || !t->upcall.entry ||

@@ -6,7 +6,9 @@
 #include "sched.h"
 #include "thread.h"
 #include "usercopy.h"
+#include "hot.h"
 
+KERNEL_HOT
 int user_range_ok(struct unit *u, uint64_t uaddr, size_t len, bool write)
 {
 	if (uaddr < AION_USER_MIN || len > AION_USER_END ||
@@ -20,6 +22,7 @@ int user_range_ok(struct unit *u, uint64_t uaddr, size_t len, bool write)
 	return 0;
 }
 
+KERNEL_HOT
 int user_copy(struct unit *u, uint64_t uaddr, void *kbuf, size_t len, bool to_user)
 {
 	char *k = kbuf;

@@ -46,13 +46,27 @@ static inline struct unit *self_unit(void)
 }
 
 /* A handle of the caller's table with type and rights checked. */
-static inline int lookup(uint64_t h, uint32_t type, uint32_t need, void *obj)
+static inline int lookup_kobj(uint64_t h, uint32_t type, uint32_t need, struct kobj **obj)
 {
 	if (h > UINT32_MAX)
 		return -AION_ECAP;
-	return handle_lookup(&self_unit()->handles, (aion_handle_t)h, type, need,
-			     (struct kobj **)obj);
+	return handle_lookup(&self_unit()->handles, (aion_handle_t)h, type, need, obj);
 }
+
+/*
+ * The same into *out, a pointer of the object's own type (struct thread *,
+ * struct endpoint *...), written as that type. Writing it through a
+ * struct kobj ** instead breaks C's aliasing rules: once the kernel was
+ * built with -flto, GCC inlined handle_lookup and kept the variable's old
+ * value (THREAD_INFO answered for the caller: utest pi, 2026-12-07).
+ */
+#define lookup(h, type, need, out) ({                                         \
+	struct kobj *lookup_obj_;                                             \
+	int lookup_err_ = lookup_kobj((h), (type), (need), &lookup_obj_);     \
+	if (!lookup_err_)                                                     \
+		*(out) = (void *)lookup_obj_;                                 \
+	lookup_err_;                                                          \
+})
 
 /* The caller's slot behind h with type and rights checked (for its badge or rights). */
 static inline int lookup_slot(uint64_t h, uint32_t type, uint32_t need,

@@ -43,8 +43,7 @@ static int64_t waiter(uint64_t arg)
 	return r;
 }
 
-/* Waits until n of the threads are blocked (bounded: about a second). */
-static bool all_blocked(const int64_t *t, unsigned n)
+bool utest_all_blocked(const int64_t *t, unsigned n)
 {
 	for (unsigned i = 0; i < 1000; i++) {
 		unsigned blocked = 0;
@@ -176,7 +175,7 @@ void test_futex(void)
 	woke = 0;
 	for (unsigned i = 0; i < WAITERS; i++)
 		t[i] = stacks[i] ? aion_thread_spawn(waiter, 0, stacks[i], FUTEX_PRIO) : -1;
-	bool blocked = all_blocked(t, WAITERS);
+	bool blocked = utest_all_blocked(t, WAITERS);
 	int64_t woken = aion_futex_wake((const uint32_t *)&word, 3);
 	aion_sleep_ns(20 * MS);
 	uint32_t woke_first = woke;

@@ -384,7 +384,17 @@ static void pi_run(const char *name, unsigned cpu)
 		aion_handle_close((aion_handle_t)self);
 	if (moved)
 		FAIL(name, "cpu=%u move=%s", cpu, aion_error_name(moved));
-	aion_sleep_ns(5 * MS);          /* both wait now: in recv and in wait */
+	/* Both must wait (in recv and in wait) before the hog comes: a server
+	 * not yet in its receive inherits nothing, and the hog would starve
+	 * it. A sleep was not enough on a loaded host (CPU 1's vCPU late). */
+	int64_t low[2] = { srv, wrk };
+	if (!utest_all_blocked(low, 2)) {
+		struct aion_thread_info si = { 0 }, wi = { 0 };
+		aion_thread_info((aion_handle_t)srv, &si);
+		aion_thread_info((aion_handle_t)wrk, &wi);
+		FAIL(name, "cpu=%u the server and worker never both waited: states %u and %u",
+		     cpu, si.state, wi.state);
+	}
 
 	struct pi_wait call, signal;
 	int64_t call_err = pi_by_call((aion_handle_t)ep, hog_stack, &call);

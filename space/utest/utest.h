@@ -90,6 +90,10 @@ void utest_result(bool ok, const char *name, const char *fmt, ...)
 #define utest_ok(...)           utest_result(true, __VA_ARGS__)
 #define utest_fail(...)         utest_result(false, __VA_ARGS__)
 
+/* Waits until the n threads t[] are all BLOCKED (in a receive, a wait...):
+ * true, or false after about a second (futex_tests.c). */
+bool utest_all_blocked(const int64_t *t, unsigned n);
+
 /* Sorts a[0, n) in place, smallest first (medians of timed samples). */
 void utest_sort(uint64_t *a, unsigned n);
 

@@ -14,6 +14,7 @@
 #include "arch/timer.h"
 #include "log.h"
 #include "sched.h"
+#include "hot.h"
 
 #define NS_PER_S        1000000000ull
 #define CALIB_PIT_TICKS 11932u          /* 10 ms */
@@ -25,6 +26,7 @@
 
 static uint64_t tsc_base, tsc_mult, tsc_hz, lapic_hz;
 
+KERNEL_HOT
 uint64_t arch_clock_ns(void)
 {
 	if (!tsc_mult)
@@ -209,6 +211,7 @@ int arch_timer_init(void)
 	return err;
 }
 
+KERNEL_HOT
 static void timer_program(uint64_t now, uint64_t deadline)
 {
 	uint64_t delta = deadline > now ? deadline - now : 0;
@@ -224,6 +227,7 @@ static void timer_program(uint64_t now, uint64_t deadline)
 	lapic_timer_start((uint32_t)ticks, true);
 }
 
+KERNEL_HOT
 void arch_timer_disarm(void)
 {
 	struct percpu *cpu = this_cpu();
@@ -244,6 +248,7 @@ void arch_timer_disarm(void)
  * deadline (a CPU going idle until its next sleeper) is programmed at
  * once, so a halted CPU is not woken early for nothing.
  */
+KERNEL_HOT
 void arch_timer_arm(uint64_t deadline_ns)
 {
 	struct percpu *cpu = this_cpu();
@@ -256,6 +261,7 @@ void arch_timer_arm(uint64_t deadline_ns)
 }
 
 /* Precondition: interrupts off (called from the trap path). */
+KERNEL_HOT
 void timer_irq(void)
 {
 	struct percpu *cpu = this_cpu();

@@ -16,6 +16,7 @@
 #include "thread.h"
 #include "unit.h"
 #include "usercopy.h"
+#include "hot.h"
 
 extern char thread_trampoline[];
 
@@ -41,6 +42,7 @@ static struct trap_frame *frame_of(const struct thread *t)
  * runs user code: it has no area and leaves the registers as they are. A
  * dead thread never runs again, so its registers are not worth saving.
  */
+KERNEL_HOT
 void arch_thread_switch(struct thread *prev, struct thread *next)
 {
 	if (prev->unit && prev->state != AION_THREAD_DEAD)
@@ -98,6 +100,7 @@ int64_t arch_syscall_restart(struct thread *t)
 	return (int64_t)f->rax;         /* the number, as syscall.S saved it */
 }
 
+KERNEL_HOT
 void arch_thread_set_msg(struct thread *t, uint64_t badge, uint64_t tag,
 			 uint64_t w0, uint64_t w1, uint64_t w2)
 {

@@ -3,6 +3,7 @@
 #include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/gdt.h"
+#include "hot.h"
 
 #define MSR_STAR        0xc0000081u
 #define MSR_LSTAR       0xc0000082u
@@ -69,6 +70,7 @@ void arch_irq_disable(void)
 	__asm__ volatile("cli" ::: "memory");
 }
 
+KERNEL_HOT
 void arch_idle(void)
 {
 	/* sti takes effect after the next instruction: no wakeup is lost. */

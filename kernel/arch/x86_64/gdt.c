@@ -9,6 +9,7 @@
 #include "arch/percpu.h"
 #include "arch/gdt.h"
 #include "unit.h"
+#include "hot.h"
 
 /*
  * The TSS with its I/O permission bitmap: a set bit denies the port to
@@ -149,6 +150,7 @@ static struct io_open {
  * Opens exactly u's ports (none for NULL). Bounded: UNIT_IO_RANGES ranges
  * of at most IOPORT_MAX_COUNT ports each.
  */
+KERNEL_HOT
 void arch_io_load(const struct unit *u)
 {
 	struct io_open *o = &io_open[this_cpu()->cpu_id];
@@ -164,6 +166,7 @@ void arch_io_load(const struct unit *u)
 	}
 }
 
+KERNEL_HOT
 struct sched *arch_cpu_sched(void)
 {
 	return &this_cpu()->sched;

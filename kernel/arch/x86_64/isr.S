@@ -37,6 +37,8 @@ isr_stubs:
 	.set vec, vec + 1
 	.endr
 
+	/* The path every stub takes: with the hot code (kernel/include/hot.h). */
+	.section .text.hot, "ax", @progbits
 isr_common:
 	testb $3, 24(%rsp)              /* saved CS: from ring 3? */
 	jnz 0f

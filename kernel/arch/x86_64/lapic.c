@@ -9,6 +9,7 @@
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "klock.h"
+#include "hot.h"
 
 #define LAPIC_ID        0x020
 #define LAPIC_EOI       0x0b0
@@ -30,6 +31,7 @@ static uint32_t lapic_read(unsigned reg)
 	return lapic[reg / 4];
 }
 
+KERNEL_HOT
 static void lapic_write(unsigned reg, uint32_t v)
 {
 	lapic[reg / 4] = v;
@@ -87,6 +89,7 @@ void lapic_set_tpr(uint32_t tpr)
 	lapic_write(LAPIC_TPR, tpr);
 }
 
+KERNEL_HOT
 void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
@@ -100,6 +103,7 @@ void lapic_eoi(void)
 #define LAPIC_IRR       0x200
 #define LAPIC_IRR_WORDS 8
 
+KERNEL_HOT
 bool arch_irq_pending(void)
 {
 	if (kernel_lock_contended())
@@ -118,6 +122,7 @@ uint32_t lapic_id(void)
 /* The LVT is written only when it changes: every LAPIC access is an exit
  * to the emulator under TCG, and the timer is programmed on most wake-ups.
  * A count of 0 stops the one-shot whatever the LVT holds. */
+KERNEL_HOT
 void lapic_timer_start(uint32_t count, bool irq)
 {
 	struct percpu *p = this_cpu();

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "sched.h"
 #include "thread.h"
+#include "hot.h"
 
 #define AP_STACK_SIZE   16384
 #define INIT_WAIT_NS    10000000ull     /* INIT to the first STARTUP: 10 ms */
@@ -137,11 +138,13 @@ unsigned arch_smp_start(void)
 
 /* --- requests between CPUs: docs/smp.md "IPIs" --- */
 
+KERNEL_HOT
 unsigned arch_cpu_id(void)
 {
 	return this_cpu()->cpu_id;
 }
 
+KERNEL_HOT
 bool arch_cpu_online(unsigned cpu)
 {
 	return cpu < CPU_MAX && (__atomic_load_n(&online_mask, __ATOMIC_ACQUIRE) >> cpu & 1);
@@ -156,11 +159,13 @@ unsigned arch_cpus_count(void)
 	return n;
 }
 
+KERNEL_HOT
 struct sched *arch_cpu_sched_of(unsigned cpu)
 {
 	return &percpu_of(cpu)->sched;
 }
 
+KERNEL_HOT
 void arch_cpu_kick(unsigned cpu)
 {
 	if (cpu != arch_cpu_id())

@@ -7,7 +7,7 @@
  * Saves the callee-saved registers and rsp of the running thread, loads
  * next's, and returns prev in next's context.
  */
-	.text
+	.section .text.hot, "ax", @progbits     /* kernel/include/hot.h */
 	.code64
 	.globl arch_switch
 arch_switch:

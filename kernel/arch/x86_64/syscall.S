@@ -17,7 +17,7 @@
 #define SYSCALL_VECTOR 0x100    /* not a hardware vector: marks the frame */
 #define SYS_ARGS_SIZE  (6 * 8)  /* struct sys_args (syscalls.h) */
 
-	.text
+	.section .text.hot, "ax", @progbits     /* kernel/include/hot.h */
 	.code64
 	.globl syscall_entry
 syscall_entry:

@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "sched.h"
 #include "thread.h"
+#include "hot.h"
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -73,6 +74,7 @@ static void user_exception(const struct trap_frame *f)
 			  addr, f->rip);
 }
 
+KERNEL_HOT
 static void interrupt_vector(uint64_t vector)
 {
 	if (vector == VEC_TIMER) {
@@ -97,6 +99,7 @@ static void interrupt_vector(uint64_t vector)
 	lapic_eoi();
 }
 
+KERNEL_HOT
 static void interrupt(const struct trap_frame *f)
 {
 	this_cpu()->irq_vector = 0;     /* handled here, under the lock */
@@ -143,6 +146,7 @@ static void vm86_trap(const struct trap_frame *f)
  * lock. Everything else runs under it; it is dropped on the way back
  * to user mode (kernel_exit_user).
  */
+KERNEL_HOT
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == VEC_IPI) {
@@ -168,6 +172,7 @@ void trap_dispatch(struct trap_frame *f)
 }
 
 /* isr.S, on every return to ring 3. */
+KERNEL_HOT
 void kernel_exit_user(void)
 {
 	kernel_unlock();

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "memory.h"
 #include "unit.h"
+#include "hot.h"
 
 #define PTE_P           (1ull << 0)
 #define PTE_W           (1ull << 1)
@@ -118,6 +119,7 @@ int arch_vm_unmap(struct unit *u, uint64_t va)
 	return 0;
 }
 
+KERNEL_HOT
 int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, bool *owned)
 {
 	uint64_t *pte;
@@ -195,6 +197,7 @@ void arch_vm_destroy(struct unit *u)
 	arch_vm_destroy_some(u, &all);
 }
 
+KERNEL_HOT
 void arch_vm_activate(struct unit *u)
 {
 	uint64_t want = u ? u->pml4 : arch_kernel_pml4_phys();
