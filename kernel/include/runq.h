@@ -19,8 +19,8 @@ struct runq_link {
 
 struct runq {
 	uint64_t bitmap[RUNQ_LEVELS / 64];
+	unsigned count;                         /* before head: on its page */
 	struct runq_link head[RUNQ_LEVELS];     /* circular list sentinels */
-	unsigned count;
 };
 
 void runq_init(struct runq *q);

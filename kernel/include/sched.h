@@ -17,15 +17,21 @@
 
 struct thread;
 
+/*
+ * What every switch reads comes first and the big arrays last, so that a
+ * switch touches one page of it (the run queue's heads of the priorities
+ * in use follow on the same page): under TCG each page touched after an
+ * address-space switch costs a walk of the page tables (docs/network.md).
+ */
 struct sched {
-	struct runq rq;
-	struct sleepq sleepers;
-	struct sleepq_entry *sleep_heap[SCHED_MAX_THREADS];
 	struct thread *current;
 	struct thread *idle;
 	bool need_resched;
 	bool evicting;                  /* switched to idle by sched_evicted */
 	uint64_t kicked_ns;             /* when it last asked an idle CPU to take work */
+	struct sleepq sleepers;
+	struct runq rq;
+	struct sleepq_entry *sleep_heap[SCHED_MAX_THREADS];
 };
 
 void sched_init(struct thread *idle);

@@ -140,11 +140,9 @@ static void io_set(uint16_t base, uint16_t count, bool allow)
 	}
 }
 
-/* The ranges open in each CPU's bitmap now (a copy: units may go away). */
-static struct io_open {
-	struct { uint16_t base, count; } range[UNIT_IO_RANGES];
-	unsigned n;
-} io_open[CPU_MAX];
+/* The ranges open in each CPU's bitmap now (a copy: units may go away)
+ * are percpu's io_open. */
+_Static_assert(PERCPU_IO_RANGES == UNIT_IO_RANGES, "percpu.h: io_open");
 
 /*
  * Opens exactly u's ports (none for NULL). Bounded: UNIT_IO_RANGES ranges
@@ -153,16 +151,16 @@ static struct io_open {
 KERNEL_HOT
 void arch_io_load(const struct unit *u)
 {
-	struct io_open *o = &io_open[this_cpu()->cpu_id];
+	struct percpu *o = this_cpu();
 
-	for (unsigned i = 0; i < o->n; i++)
-		io_set(o->range[i].base, o->range[i].count, false);
-	o->n = 0;
+	for (unsigned i = 0; i < o->io_open_n; i++)
+		io_set(o->io_open[i].base, o->io_open[i].count, false);
+	o->io_open_n = 0;
 	for (unsigned i = 0; u && i < u->nio; i++) {
 		io_set(u->io[i].base, u->io[i].count, true);
-		o->range[o->n].base = u->io[i].base;
-		o->range[o->n].count = u->io[i].count;
-		o->n++;
+		o->io_open[o->io_open_n].base = u->io[i].base;
+		o->io_open[o->io_open_n].count = u->io[i].count;
+		o->io_open_n++;
 	}
 }
 

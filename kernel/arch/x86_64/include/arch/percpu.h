@@ -16,6 +16,8 @@
 
 struct tss;
 
+#define PERCPU_IO_RANGES 4              /* UNIT_IO_RANGES (gdt.c checks) */
+
 struct percpu {
 	struct percpu *self;
 	uint64_t kernel_rsp;            /* top of the running thread's kernel stack */
@@ -30,12 +32,18 @@ struct percpu {
 	uint32_t timer_lvt;             /* what the LAPIC's timer LVT holds (lapic.c) */
 	uint64_t irq_vector;            /* an interrupt taken, not yet handled (trap.c) */
 	uint32_t trap_depth;            /* nested exception guard */
-	struct sched sched;             /* this CPU's run queue and sleepers */
 	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
 	uint32_t fs_unit_id;            /* ... for a thread of this unit (0: none yet) */
 	uint32_t requests;              /* CPU_REQ_* other CPUs posted (atomic) */
 	struct unit *vm_unit;           /* whose page tables CR3 holds (NULL: the kernel's; atomic) */
-};
+	struct {                        /* the I/O ports open in the TSS's bitmap (gdt.c) */
+		uint16_t base, count;
+	} io_open[PERCPU_IO_RANGES];
+	unsigned io_open_n;
+	/* Last, its hot fields first (sched.h): a switch reads one page of
+	 * all this, the page each CPU's copy starts on. */
+	struct sched sched;             /* this CPU's run queue and sleepers */
+} __attribute__((aligned(4096)));
 
 /* What another CPU asks of this one (smp.c); cleared when done. */
 #define CPU_REQ_TLB        (1u << 0)    /* reload CR3: user entries */
