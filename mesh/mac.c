@@ -1,71 +1,49 @@
 /*
- * AionMesh packet MAC over mbedTLS's HMAC-SHA-256 (see mesh/mac.h).
+ * AionMesh packet MAC: HMAC-SHA-256 over mbedTLS's SHA-256 (mesh/mac.h).
  *
- * mbedTLS allocates through mesh_mbedtls_calloc/free (set by
- * mesh/mbedtls/mesh_mbedtls_config.h): a fixed pool of slots here, two
- * per HMAC context (the SHA-256 state and the HMAC inner/outer pads).
+ * HMAC(k, m) = H((k ^ opad) || H((k ^ ipad) || m)). The two pads are one
+ * block each and the same for every packet, so mesh_mac_init hashes them
+ * once and keeps the two states; a packet's MAC starts from copies of
+ * them: two block compressions fewer per packet than mbedTLS's
+ * mbedtls_md_hmac_reset/finish, which hash both pads again each time
+ * (2026-12-07: meshd spends most of a packet's time in the MAC under
+ * TCG, docs/network.md). Nothing allocates.
  */
 #include "mesh/mac.h"
 
 #include "aion/error.h"
-#include "mbedtls/sha256.h"
+#include "mbedtls/platform_util.h"
 
-/* ---- the pool ---- */
-
-#define SLOT_SIZE   128u
-#define SLOTS       (2u * MESH_MAC_CONTEXTS)
-
-_Static_assert(sizeof(mbedtls_sha256_context) <= SLOT_SIZE,
-	       "a slot holds the SHA-256 state");
-_Static_assert(2u * 64u <= SLOT_SIZE, "a slot holds both HMAC pads");
-
-static _Alignas(max_align_t) uint8_t pool[SLOTS][SLOT_SIZE];
-static uint8_t pool_used[SLOTS];
-
-void *mesh_mbedtls_calloc(size_t n, size_t size)
-{
-	if (n == 0 || size == 0 || size > SLOT_SIZE / n)
-		return NULL;
-	for (size_t i = 0; i < SLOTS; i++) {
-		if (!pool_used[i]) {
-			pool_used[i] = 1;
-			__builtin_memset(pool[i], 0, SLOT_SIZE);
-			return pool[i];
-		}
-	}
-	return NULL;
-}
-
-/* Frees only pointers the pool handed out; anything else is ignored. */
-void mesh_mbedtls_free(void *p)
-{
-	for (size_t i = 0; i < SLOTS; i++) {
-		if (p == pool[i]) {
-			pool_used[i] = 0;
-			return;
-		}
-	}
-}
+#define BLOCK 64u                       /* SHA-256's block: the pads' length */
 
 /* ---- keyed contexts ---- */
+
+static int pad_state(mbedtls_sha256_context *c, const uint8_t *key, size_t len,
+		     uint8_t with)
+{
+	uint8_t pad[BLOCK];
+
+	for (size_t i = 0; i < BLOCK; i++)
+		pad[i] = (uint8_t)((i < len ? key[i] : 0) ^ with);
+	mbedtls_sha256_init(c);
+	int r = mbedtls_sha256_starts_ret(c, 0);
+	if (r == 0)
+		r = mbedtls_sha256_update_ret(c, pad, BLOCK);
+	mbedtls_platform_zeroize(pad, sizeof(pad));
+	return r;
+}
 
 int mesh_mac_init(struct mesh_mac *m, const uint8_t *key, size_t len)
 {
 	if (m == NULL)
 		return -AION_EINVAL;
 	m->ready = 0;
-	mbedtls_md_init(&m->md);
 	if (key == NULL || len == 0 || len > MESH_KEY_MAX)
 		return -AION_EINVAL;
-
-	int r = mbedtls_md_setup(&m->md,
-				 mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
-	if (r == 0)
-		r = mbedtls_md_hmac_starts(&m->md, key, len);
-	if (r != 0) {
-		mbedtls_md_free(&m->md);
-		return r == MBEDTLS_ERR_MD_ALLOC_FAILED ? -AION_ENOMEM
-							: -AION_EINVAL;
+	if (pad_state(&m->inner, key, len, 0x36) != 0 ||
+	    pad_state(&m->outer, key, len, 0x5c) != 0) {
+		mbedtls_platform_zeroize(m, sizeof(*m));
+		return -AION_EINVAL;
 	}
 	m->ready = 1;
 	return 0;
@@ -75,24 +53,29 @@ void mesh_mac_free(struct mesh_mac *m)
 {
 	if (m == NULL || !m->ready)
 		return;
-	mbedtls_md_free(&m->md);   /* wipes and releases both slots */
-	m->ready = 0;
+	mbedtls_platform_zeroize(m, sizeof(*m));       /* the keyed states */
 }
 
 void mesh_mac_compute(void *ctx, const uint8_t *data, size_t len,
 		      uint8_t out[MESH_MAC_LEN])
 {
 	struct mesh_mac *m = ctx;
+	mbedtls_sha256_context c;
 	uint8_t full[32];
 
 	if (m == NULL || !m->ready)
 		__builtin_trap();
-	if (mbedtls_md_hmac_reset(&m->md) != 0 ||
-	    mbedtls_md_hmac_update(&m->md, data, len) != 0 ||
-	    mbedtls_md_hmac_finish(&m->md, full) != 0)
+	c = m->inner;
+	if (mbedtls_sha256_update_ret(&c, data, len) != 0 ||
+	    mbedtls_sha256_finish_ret(&c, full) != 0)
 		__builtin_trap();   /* only on a broken context */
+	c = m->outer;
+	if (mbedtls_sha256_update_ret(&c, full, sizeof(full)) != 0 ||
+	    mbedtls_sha256_finish_ret(&c, full) != 0)
+		__builtin_trap();
 	__builtin_memcpy(out, full, MESH_MAC_LEN);
 	mbedtls_platform_zeroize(full, sizeof(full));
+	mbedtls_platform_zeroize(&c, sizeof(c));
 }
 
 /* ---- keys ---- */

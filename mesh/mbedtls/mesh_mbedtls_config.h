@@ -1,5 +1,5 @@
 /*
- * mbedTLS 2.28 configuration for AionMesh: HMAC-SHA-256 and nothing else.
+ * mbedTLS 2.28 configuration for AionMesh: SHA-256 and nothing else.
  *
  * Replaces mbedtls/config.h entirely (every mbedTLS file sees it through
  * -DMBEDTLS_CONFIG_FILE="mesh_mbedtls_config.h", set by mesh/mbedtls/
@@ -11,15 +11,15 @@
 
 #include <stddef.h>
 
-/* The message-digest layer (mbedtls_md_hmac_*) and its one digest. */
-#define MBEDTLS_MD_C
+/* SHA-256 alone: mesh/mac.c builds HMAC on it (its keyed pads hashed
+ * once per key, which mbedTLS's message-digest layer does not keep). */
 #define MBEDTLS_SHA256_C
 
 /*
- * mbedtls_md_setup() allocates the digest and HMAC state with
- * mbedtls_calloc. Route that to mesh/mac.c's static pool (no libc heap,
- * so meshd and the host tests run the same code). MBEDTLS_PLATFORM_C is
- * only a prerequisite of the macros; platform.c is not built.
+ * Nothing allocates. Should some mbedTLS file ever call mbedtls_calloc,
+ * these name functions that exist nowhere: the link fails, rather than
+ * a libc heap appearing in meshd. MBEDTLS_PLATFORM_C is only a
+ * prerequisite of the macros; platform.c is not built.
  * NO_STD_FUNCTIONS keeps platform.h from including stdio.h and stdlib.h.
  */
 #define MBEDTLS_PLATFORM_C

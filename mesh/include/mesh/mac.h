@@ -2,15 +2,14 @@
  * AionMesh packet MAC: the first MESH_MAC_LEN (16) bytes of
  * HMAC-SHA-256(cluster key, packet), computed by mbedTLS 2.28.
  *
- * The same code runs freestanding (meshd) and on the host (tests): the
- * two HMAC allocations mbedtls_md_setup() makes come from a static pool
- * in mac.c (room for MESH_MAC_CONTEXTS live contexts), never from a libc
- * heap, and nothing allocates after mesh_mac_init().
+ * The same code runs freestanding (meshd) and on the host (tests), and
+ * allocates nothing: a key's state is two SHA-256 states, the key's
+ * inner and outer pads hashed once by mesh_mac_init (mac.c says why).
  *
  * Build with one of mesh/meson.build's mbedTLS dependencies
  * (mbedtls_target_dep, mbedtls_host_dep): they set MBEDTLS_CONFIG_FILE
  * and the include directories this header needs. Not thread-safe: one
- * thread owns the pool and each context.
+ * thread owns each context.
  */
 #ifndef MESH_MAC_H
 #define MESH_MAC_H
@@ -23,30 +22,29 @@
 #ifndef MBEDTLS_CONFIG_FILE
 #error "build with mesh/meson.build's mbedtls_target_dep or mbedtls_host_dep"
 #endif
-#include "mbedtls/md.h"
+#include "mbedtls/sha256.h"
 
 /* Longest cluster key: one SHA-256 block, so HMAC uses it as it is. */
 #define MESH_KEY_MAX       64u
-/* HMAC contexts that can be live at once (a key and its successor). */
+/* Keys a node keeps at once (a key and its successor: meshd's link.c). */
 #define MESH_MAC_CONTEXTS  2u
 
 /* One cluster key's HMAC state. Zero-initialised or after mesh_mac_free:
  * not usable until mesh_mac_init succeeds. */
 struct mesh_mac {
-	mbedtls_md_context_t md;   /* SHA-256, HMAC; keyed by mesh_mac_init */
-	int ready;                 /* 1 after a successful mesh_mac_init */
+	mbedtls_sha256_context inner;   /* after the key ^ ipad block */
+	mbedtls_sha256_context outer;   /* after the key ^ opad block */
+	int ready;                      /* 1 after a successful mesh_mac_init */
 };
 
 /*
- * Key m with key[0, len). m must not hold a live context (call
- * mesh_mac_free first to re-key). Returns 0 or:
- *   -AION_EINVAL  m or key NULL; len 0 or > MESH_KEY_MAX
- *   -AION_ENOMEM  MESH_MAC_CONTEXTS contexts already live
- * On failure m is not usable (and holds nothing from the pool).
+ * Key m with key[0, len) (re-keying simply overwrites). Returns 0 or
+ * -AION_EINVAL (m or key NULL; len 0 or > MESH_KEY_MAX). On failure m is
+ * not usable.
  */
 int mesh_mac_init(struct mesh_mac *m, const uint8_t *key, size_t len);
 
-/* Release m's pool slots and wipe its state. NULL or not ready: no-op. */
+/* Wipe m's keyed state. NULL or not ready: no-op. */
 void mesh_mac_free(struct mesh_mac *m);
 
 /*
