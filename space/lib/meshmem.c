@@ -1,17 +1,17 @@
 /* libaion: payloads in memory objects (libaion/meshmem.h). */
 #include "libaion/meshmem.h"
-#include <stdbool.h>
 #include "libaion/lib.h"
 
 /* The kernel copies (MEMORY_READ, MEMORY_WRITE), AION_MEM_WRITE_MAX bytes
  * a call: nothing is mapped, so an object its owner revokes meanwhile is
- * an error here, never a fault (a mapping would go with the capability). */
-static int64_t mem_copy(aion_handle_t mo, uint8_t *p, uint32_t len, bool to_obj)
+ * an error here, never a fault (a mapping would go with the capability).
+ * Bytes [0, len) of mo into `into`, or, with into NULL, from `from` into mo. */
+static int64_t mem_copy(aion_handle_t mo, uint8_t *into, const uint8_t *from, uint32_t len)
 {
 	for (uint32_t off = 0; off < len;) {
 		uint32_t n = len - off < AION_MEM_WRITE_MAX ? len - off : AION_MEM_WRITE_MAX;
-		int64_t err = to_obj ? aion_memory_write(mo, off, p + off, n) :
-				       aion_memory_read(mo, off, p + off, n);
+		int64_t err = into ? aion_memory_read(mo, off, into + off, n) :
+				     aion_memory_write(mo, off, from + off, n);
 		if (err)
 			return err;
 		off += n;
@@ -27,7 +27,7 @@ int64_t mesh_mem_create(const void *data, uint32_t len, aion_handle_t *mo)
 	int64_t h = aion_memory_create(pages);
 	if (h < 0)
 		return h;
-	int64_t err = mem_copy((aion_handle_t)h, (uint8_t *)data, len, true);
+	int64_t err = mem_copy((aion_handle_t)h, NULL, data, len);
 	if (err) {
 		aion_handle_close((aion_handle_t)h);
 		return err;
@@ -41,7 +41,7 @@ int64_t mesh_mem_read(aion_handle_t mo, uint32_t len, void *out)
 	/* An empty read at len first: all of [0, len) is there and readable
 	 * (else ERANGE, ECAP, ERIGHTS...) before a byte of out is written. */
 	if (mesh_mem_pages(len) > MESH_MEM_PAGES_MAX || aion_memory_read(mo, len, out, 0) ||
-	    mem_copy(mo, out, len, false))
+	    mem_copy(mo, out, NULL, len))
 		return -AION_EINVAL;
 	return 0;
 }

@@ -43,23 +43,6 @@ static int64_t waiter(uint64_t arg)
 	return r;
 }
 
-bool utest_all_blocked(const int64_t *t, unsigned n)
-{
-	for (unsigned i = 0; i < 1000; i++) {
-		unsigned blocked = 0;
-		for (unsigned k = 0; k < n; k++) {
-			struct aion_thread_info ti;
-			if (t[k] >= 0 && !aion_thread_info((aion_handle_t)t[k], &ti) &&
-			    ti.state == AION_THREAD_BLOCKED)
-				blocked++;
-		}
-		if (blocked == n)
-			return true;
-		aion_sleep_ns(MS);
-	}
-	return false;
-}
-
 /* Thread 0 checks that its base starts at 0 (%fs:0x1000 reads the low
  * page), then sets its own; thread 1 waits until utest set it. */
 static int64_t tls_worker(uint64_t i)

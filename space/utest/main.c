@@ -136,6 +136,23 @@ bool utest_join(int64_t thread)
 	return ti.state == AION_THREAD_DEAD;
 }
 
+bool utest_all_blocked(const int64_t *t, unsigned n)
+{
+	for (unsigned i = 0; i < 1000; i++) {
+		unsigned blocked = 0;
+		for (unsigned k = 0; k < n; k++) {
+			struct aion_thread_info ti;
+			if (t[k] >= 0 && !aion_thread_info((aion_handle_t)t[k], &ti) &&
+			    ti.state == AION_THREAD_BLOCKED)
+				blocked++;
+		}
+		if (blocked == n)
+			return true;
+		aion_sleep_ns(MS);
+	}
+	return false;
+}
+
 void utest_reap(aion_handle_t unit, aion_handle_t thread)
 {
 	aion_handle_close(thread);

@@ -91,7 +91,7 @@ void utest_result(bool ok, const char *name, const char *fmt, ...)
 #define utest_fail(...)         utest_result(false, __VA_ARGS__)
 
 /* Waits until the n threads t[] are all BLOCKED (in a receive, a wait...):
- * true, or false after about a second (futex_tests.c). */
+ * true, or false after about a second. */
 bool utest_all_blocked(const int64_t *t, unsigned n);
 
 /* Sorts a[0, n) in place, smallest first (medians of timed samples). */
