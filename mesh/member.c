@@ -360,6 +360,16 @@ void mesh_members_new_boot(struct mesh_members *m, uint16_t node)
 		return;
 	e->refuted = 0;
 	e->rejoin = e->state != MESH_STATE_ALIVE;
+	/* The new boot knows the others as configured (ALIVE, incarnation
+	 * 0) and gossip does not repeat old news: our next messages to it
+	 * carry every entry that differs, or its probes would accuse at
+	 * incarnations long refuted, and those stale suspicions, answered
+	 * with the newer entry, cost a real death a second suspicion
+	 * (docs/mesh.md "The probe schedule"). */
+	for (uint32_t i = 0; i < m->count; i++)
+		if (&m->m[i] != e && (m->m[i].incarnation ||
+				      m->m[i].state != MESH_STATE_ALIVE))
+			m->m[i].correct_to = node;
 }
 
 static struct mesh_member *join(struct mesh_members *m, uint16_t node,
@@ -397,7 +407,6 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 	    m->cfg.lhm_max > MESH_LHM_MAX || m->cfg.refuted_max > 15)
 		return -AION_EINVAL;
 	m->self = self;
-	m->last_probed = self;
 	m->next_probe = now;
 	m->rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)self << 17 | self);
 	m->event = event;
@@ -592,7 +601,8 @@ static void fill_gossip(struct mesh_members *m, struct mesh_msg *msg)
 	for (uint32_t i = 0; i < m->count; i++) {
 		struct mesh_member *e = &m->m[i];
 
-		if (e->correct_to == msg->to) {
+		if (e->correct_to == msg->to &&
+		    msg->ngossip < MESH_GOSSIP_MAX) {
 			e->correct_to = MESH_NODE_NONE;
 			put_entry(msg, e);
 		}
@@ -612,7 +622,8 @@ static void make_msg(struct mesh_members *m, struct mesh_msg *out, int type,
 		     uint16_t to, uint16_t target, uint32_t seq)
 {
 	*out = (struct mesh_msg){ .type = (uint8_t)type, .from = m->self,
-				  .to = to, .target = target, .seq = seq };
+				  .to = to, .target = target, .seq = seq,
+				  .clock = m->clock_ms };
 	fill_gossip(m, out);
 }
 
@@ -671,7 +682,8 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
 
 	out[n] = (struct mesh_msg){ .type = MESH_MSG_GOSSIP, .from = m->self,
 				    .to = MESH_NODE_NONE,
-				    .target = MESH_NODE_NONE };
+				    .target = MESH_NODE_NONE,
+				    .clock = m->clock_ms };
 	for (uint32_t i = 0; i < m->count && out[n].ngossip < MESH_GOSSIP_MAX;
 	     i++) {
 		struct mesh_member *e = &m->m[i];
@@ -710,23 +722,110 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
 	return n;
 }
 
-/* Next probe target: smallest non-dead id above last_probed, wrapping. */
-static const struct mesh_member *next_target(const struct mesh_members *m)
+/*
+ * The probe schedule. Each node keeps a cluster clock, its own plus
+ * clock_off; every message carries the sender's reading (ms) and one
+ * ahead of ours is taken, so the clocks meet at the fastest within a
+ * message's latency. Slot s is [s P, (s + 1) P) of that clock. Put the
+ * members that are not DEAD, ourselves included, in id order (n of
+ * them); in slot s the one at position p probes the one at p + 1 +
+ * s mod (n - 1). For one s that is a permutation without a fixed point:
+ * every member is probed by exactly one other in every slot, so a dead
+ * node's first failed probe starts within a period of its death.
+ *
+ * Why: each node running its own round robin from its own boot let the
+ * nodes' places drift together; at 16 nodes a member could go unprobed
+ * for several periods (the detection tail, docs/mesh.md "The probe
+ * schedule"). A node probes at ((n - p) mod n) P / n into the slot,
+ * so that the cluster's PINGs do not all leave at once; in that
+ * direction a member's next prober (one position down) mostly comes
+ * P / n later in its slot, and no member waits more than P + 2 P / n
+ * between two probes (with p P / n the prober wrapping from position 0
+ * to n - 1 made it wait nearly 2 P once a round: test_probe_schedule).
+ * Views that differ for a
+ * while (a death not heard everywhere yet) only make the permutation
+ * imperfect for that while.
+ */
+static uint64_t cluster_now(const struct mesh_members *m, uint64_t now)
 {
-	const struct mesh_member *above = NULL, *lowest = NULL;
+	return now + m->clock_off;
+}
 
+uint32_t mesh_members_clock_ms(const struct mesh_members *m)
+{
+	return m->clock_ms;
+}
+
+static void clock_take(struct mesh_members *m, uint64_t now, uint32_t theirs)
+{
+	int32_t ahead = (int32_t)(theirs - (uint32_t)(cluster_now(m, now) / MS));
+
+	if (ahead > 0)
+		m->clock_off += (uint64_t)ahead * MS;
+}
+
+/* Our position among the members not DEAD and ourselves in id order, and
+ * into ids[] that order; returns their count. */
+static uint32_t ring(const struct mesh_members *m,
+		     uint16_t ids[MESH_MEMBERS_MAX + 1], uint32_t *pos)
+{
+	uint32_t n = 0;
+
+	ids[n++] = m->self;
 	for (uint32_t i = 0; i < m->count; i++) {
-		const struct mesh_member *e = &m->m[i];
+		uint16_t id = m->m[i].node;
+		uint32_t j = n++;
 
-		if (e->state == MESH_STATE_DEAD)
+		if (m->m[i].state == MESH_STATE_DEAD) {
+			n--;
 			continue;
-		if (!lowest || e->node < lowest->node)
-			lowest = e;
-		if (e->node > m->last_probed &&
-		    (!above || e->node < above->node))
-			above = e;
+		}
+		for (; j && ids[j - 1] > id; j--)
+			ids[j] = ids[j - 1];
+		ids[j] = id;
 	}
-	return above ? above : lowest;
+	for (*pos = 0; ids[*pos] != m->self; (*pos)++)
+		;
+	return n;
+}
+
+/* The member we probe in the slot now: the slot whose instant for us
+ * (s P + *off on the cluster clock) is nearest. */
+static const struct mesh_member *schedule(const struct mesh_members *m,
+					  uint64_t now, uint64_t *off)
+{
+	uint16_t ids[MESH_MEMBERS_MAX + 1];
+	uint32_t pos, n = ring(m, ids, &pos);
+	uint64_t P = m->cfg.period_ns;
+
+	*off = P * ((n - pos) % n) / n;
+	if (n < 2)
+		return NULL;
+	/* Shifted by a slot to stay unsigned near the clock's 0. */
+	uint64_t slot = (cluster_now(m, now) + P + P / 2 - *off) / P;
+
+	return find_c(m, ids[(pos + 1 + (slot + n - 2) % (n - 1)) % n]);
+}
+
+/*
+ * Our next probe at `next` (local), pulled toward our instant in its
+ * slot: at most P / 4 later or P / 8 earlier a period, so a node that
+ * booted anywhere, or whose cluster clock just jumped, is on its phase
+ * within a few periods, and no probe loses more than P / 8 of its time.
+ * Only at the base period: a node whose period is stretched (LHM, RTO)
+ * probes at its own pace, its target still the slot's.
+ */
+static uint64_t phase_pull(const struct mesh_members *m, uint64_t next,
+			   uint64_t off)
+{
+	uint64_t P = m->cfg.period_ns;
+	uint64_t x = (cluster_now(m, next) + P - off) % P;
+
+	if (period(m) != P)
+		return next;
+	if (x <= P / 2)
+		return next - (x < P / 8 ? x : P / 8);
+	return next + (P - x < P / 4 ? P - x : P / 4);
 }
 
 /* Probe timeout: the PING again, and PING_REQs to K other live nodes. */
@@ -896,10 +995,16 @@ static void end_probe(struct mesh_members *m, uint64_t now)
 static void start_probe(struct mesh_members *m, uint64_t now,
 			struct mesh_msg *out, int *n)
 {
-	const struct mesh_member *t = next_target(m);
+	uint64_t off;
+	/* The slot of the instant the probe was due: a tick that runs late
+	 * (a VM the host did not run) still probes that slot's target, or
+	 * in that slot nobody would probe it. */
+	uint64_t due = now - m->next_probe < m->cfg.period_ns ?
+		       m->next_probe : now;
+	const struct mesh_member *t = schedule(m, due, &off);
 
 	/* Every period, every node we hold SUSPECT gets a PING of its own
-	 * besides the round-robin probe: it carries the suspicion, so a live
+	 * besides the scheduled probe: it carries the suspicion, so a live
 	 * node refutes within one round trip (the buddy system), and its
 	 * failure makes us an accuser. */
 	for (uint32_t i = 0; i < m->count; i++)
@@ -909,6 +1014,7 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	m->next_probe += period(m);
 	if (m->next_probe <= now)
 		m->next_probe = now + period(m);
+	m->next_probe = phase_pull(m, m->next_probe, off);
 	if (!t)
 		return;
 	m->probing = true;
@@ -917,8 +1023,6 @@ static void start_probe(struct mesh_members *m, uint64_t now,
 	m->probe_nacks = 0;
 	m->probe_nacks_expected = 0;
 	m->probe_target = t->node;
-	if (t->state == MESH_STATE_ALIVE)
-		m->last_probed = t->node;
 	m->probe_start = m->probe_resent = now;
 	m->probe_seq = ++m->seq;
 	m->stats.probes++;
@@ -934,6 +1038,7 @@ int mesh_members_tick(struct mesh_members *m, uint64_t now,
 	if (!m || !out || max < MESH_TICK_MSGS_MAX)
 		return -AION_EINVAL;
 	max -= MESH_URGENT_MSGS_MAX;    /* room for the urgent news */
+	m->clock_ms = (uint32_t)(cluster_now(m, now) / MS);
 	if (m->probing && !m->probe_acked && !m->probe_indirect &&
 	    now - m->probe_start >= probe_timeout(m)) {
 		m->probe_indirect = true;
@@ -1083,6 +1188,8 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 	if (msg->to != m->self || msg->from == m->self ||
 	    msg->from == MESH_NODE_NONE || msg->ngossip > MESH_GOSSIP_MAX)
 		return -AION_EMALFORMED;
+	clock_take(m, now, msg->clock);
+	m->clock_ms = (uint32_t)(cluster_now(m, now) / MS);
 	from = find(m, msg->from);
 	if (!from)
 		from = join(m, msg->from, now, MESH_STATE_ALIVE, 0, true);

@@ -237,6 +237,7 @@ int mesh_msg_to_wire(const struct mesh_msg *m, struct mesh_hdr *h,
 	wr16(payload + 1, m->target);
 	wr32(payload + 3, m->seq);
 	payload[7] = m->ngossip;
+	wr32(payload + 8, m->clock);
 	for (unsigned i = 0; i < m->ngossip; i++) {
 		uint8_t *p = payload + MESH_MSG_LEN(i);
 
@@ -277,6 +278,7 @@ int mesh_msg_from_wire(const struct mesh_hdr *h, const uint8_t *payload,
 		.type = payload[0], .ngossip = (uint8_t)n,
 		.from = h->src, .to = h->dst,
 		.target = rd16(payload + 1), .seq = rd32(payload + 3),
+		.clock = rd32(payload + 8),
 	};
 
 	for (size_t i = 0; i < n; i++) {

@@ -329,6 +329,7 @@ static void on_discovery(const struct mesh_hdr *h, bool new_boot)
 	struct mesh_msg probe = {
 		.type = MESH_MSG_PING, .from = self_node, .to = h->src,
 		.target = MESH_NODE_NONE,
+		.clock = mesh_members_clock_ms(&members),
 	};
 	send_msgs(&probe, 1);
 }
@@ -527,6 +528,7 @@ void link_tick(uint64_t now)
 		struct mesh_msg a = {
 			.type = MESH_MSG_PING, .from = self_node, .to = MESH_NODE_NONE,
 			.target = MESH_NODE_NONE,
+			.clock = mesh_members_clock_ms(&members),
 		};
 		send_msgs(&a, 1);
 		last_announce = now;

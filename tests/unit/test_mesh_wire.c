@@ -403,6 +403,7 @@ static struct mesh_msg msg(unsigned type, unsigned ngossip)
 		.from = (uint16_t)(0x0102 + type), .to = (uint16_t)(0xfe00 + type),
 		.target = type == MESH_MSG_PING ? MESH_NODE_NONE : (uint16_t)(0x0a0b + type),
 		.seq = 0xdeadbe00u + type,
+		.clock = 0x5eed0000u + type,
 	};
 
 	for (unsigned i = 0; i < ngossip && i < MESH_GOSSIP_MAX; i++)
@@ -443,6 +444,7 @@ static void assert_msg_equal(const struct mesh_msg *a, const struct mesh_msg *b)
 	assert_int_equal(a->to, b->to);
 	assert_int_equal(a->target, b->target);
 	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->clock, b->clock);
 	for (unsigned i = 0; i < a->ngossip; i++) {
 		assert_int_equal(a->gossip[i].node, b->gossip[i].node);
 		assert_int_equal(a->gossip[i].state, b->gossip[i].state);
@@ -517,6 +519,7 @@ static void test_msg_layout(void **state)
 	uint8_t pl[MESH_MSG_LEN(1)];
 	static const uint8_t want[MESH_MSG_LEN(1)] = {
 		MESH_MSG_PING_REQ, 0x0a, 0x0e, 0xde, 0xad, 0xbe, 0x03, 1,
+		0x5e, 0xed, 0x00, 0x03,
 		0x00, 0x01, MESH_STATE_ALIVE, 0x80, 0x00, 0x00, 0x00, 0x03, 0x04,
 	};
 

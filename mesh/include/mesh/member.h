@@ -9,10 +9,12 @@
  * docs/mesh.md "Membership" gives the constants, why, and measurements.
  *
  * Probing, once per period P (default 100 ms) times (LHM + 1):
- *  - mesh_members_tick picks the next probe target round-robin by node id
- *    (the smallest live id above the last one probed, wrapping) and emits
- *    a PING. In a steady cluster each node is probed by about one peer
- *    per period.
+ *  - mesh_members_tick picks the probe target from a schedule the nodes
+ *    share (member.c "The probe schedule"): a cluster clock in every
+ *    message, slots of P on it, and in each slot a permutation of the
+ *    members that are not DEAD, so that every member is probed by exactly
+ *    one peer per slot wherever the nodes' own clocks and boots stand.
+ *    Each node probes at its own offset in the slot.
  *  - No ACK within the probe timeout (the configured one, or more while
  *    our direct ACKs' round trips call for it: srtt + 4 rttvar, at most
  *    MESH_RTO_MAX times it; the period grows by as much; times LHM + 1): the
@@ -23,7 +25,7 @@
  *    proves our own link works).
  *  - Still no ACK at the period end: the target becomes SUSPECT. Every
  *    period each SUSPECT node we watch (below) gets a PING of its own
- *    besides the round-robin probe (it carries the SUSPECT entry, so a
+ *    besides the scheduled probe (it carries the SUSPECT entry, so a
  *    live node refutes at once), so suspects do not slow the probing of
  *    the rest.
  *
@@ -192,6 +194,7 @@ struct mesh_msg {
 	uint16_t to;
 	uint16_t target;
 	uint32_t seq;
+	uint32_t clock;     /* the sender's cluster clock, ms (mod 2^32) */
 	struct mesh_gossip gossip[MESH_GOSSIP_MAX];
 };
 
@@ -249,7 +252,7 @@ struct mesh_member {
  */
 #define MESH_RTT_BUCKETS 8
 struct mesh_member_stats {
-	uint64_t probes;          /* round-robin probes started */
+	uint64_t probes;          /* scheduled probes started */
 	uint64_t probe_timeouts;  /* no ACK within PT: PING again, PING_REQs */
 	uint64_t probe_failures;  /* no ACK by the period end */
 	uint64_t late_acks;       /* an ACK for a probe that had failed */
@@ -286,7 +289,6 @@ struct mesh_members {
 	uint8_t probe_nacks_expected;
 	uint8_t probe_nacks;
 	uint16_t probe_target;
-	uint16_t last_probed;
 	uint32_t probe_seq;
 	uint32_t prev_probe_seq; /* the probe before, and what its missing */
 	uint64_t prev_probe_start;
@@ -295,6 +297,9 @@ struct mesh_members {
 	uint64_t probe_start;
 	uint64_t probe_resent;   /* its last PING (the repeat after PT) */
 	uint64_t next_probe;
+	uint64_t clock_off;      /* cluster clock = our clock + clock_off */
+	uint32_t clock_ms;       /* its reading at our last tick or receive:
+				  * what our messages carry */
 
 	struct mesh_relay relay[MESH_RELAYS_MAX];
 	struct mesh_member_stats stats;
@@ -318,6 +323,11 @@ int mesh_members_init(struct mesh_members *m, uint16_t self, uint64_t now,
 /* Seed a configured member as ALIVE, incarnation 0 (event: join). */
 int mesh_members_add(struct mesh_members *m, uint16_t node, uint64_t now);
 
+/* The cluster clock (ms) our messages carry, as of our last tick or
+ * receive: for the messages the caller makes itself (announcements,
+ * discovery PINGs), so that every message keeps the clocks together. */
+uint32_t mesh_members_clock_ms(const struct mesh_members *m);
+
 /* Returns the number of messages written to out, or -AION_E... */
 int mesh_members_tick(struct mesh_members *m, uint64_t now,
 		      struct mesh_msg *out, size_t max);
@@ -326,8 +336,10 @@ int mesh_members_receive(struct mesh_members *m, uint64_t now,
 			 struct mesh_msg *out, size_t max);
 
 /* The caller saw a start of node it had not heard from (a new boot; the
- * first packet of a node counts too): see "Refuted nodes" above. Call it
- * before handing membership that boot's message. */
+ * first packet of a node counts too): see "Refuted nodes" above; and our
+ * next messages to it carry every entry that is not ALIVE at incarnation
+ * 0 (what a new boot holds), so it does not accuse at old incarnations.
+ * Call it before handing membership that boot's message. */
 void mesh_members_new_boot(struct mesh_members *m, uint16_t node);
 
 /* Earliest time mesh_members_tick has work to do; UINT64_MAX with no

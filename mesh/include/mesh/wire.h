@@ -159,14 +159,16 @@ const char *mesh_type_name(unsigned t);
  *     1    2 target         node id, MESH_NODE_NONE for none
  *     3    4 seq            probe sequence number
  *     7    1 ngossip        at most MESH_GOSSIP_MAX
- *     8  9*n gossip records: u16 node, u8 state (enum mesh_node_state,
+ *     8    4 clock          the sender's cluster clock in ms, mod 2^32
+ *                           (the shared probe schedule, mesh/member.c)
+ *    12  9*n gossip records: u16 node, u8 state (enum mesh_node_state,
  *                           ALIVE/SUSPECT/DEAD), u32 incarnation, u16 by
  *                           (SUSPECT: the accuser; else MESH_NODE_NONE)
  *
  * The packet header's own seq field is the transport's, not the probe's:
  * the codec neither reads nor writes it.
  */
-#define MESH_MSG_HDR_LEN     8u
+#define MESH_MSG_HDR_LEN     12u
 #define MESH_MSG_GOSSIP_LEN  9u
 #define MESH_MSG_LEN(n)      (MESH_MSG_HDR_LEN + (n) * MESH_MSG_GOSSIP_LEN)
 #define MESH_MSG_PAYLOAD_MAX MESH_MSG_LEN(MESH_GOSSIP_MAX)
