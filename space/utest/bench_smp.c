@@ -9,7 +9,7 @@
 
 #define PAIR_PRIO       100             /* below utest's own: it sleeps meanwhile */
 #define WINDOW_NS       (300 * MS)
-#define ROUNDS          9u              /* one pair, then two, alternately */
+#define ROUNDS          21u             /* one pair, then two, alternately */
 #define PAUSE_POLL_NS   (10 * MS)       /* a paused client's look at go: rare, so
 					 * its wake-ups take little from the other pair */
 #define LAT_CALLS       2000u
@@ -82,23 +82,31 @@ static void pair_end(struct pair *p)
 		utest_join(p->server);
 }
 
+/* Halts ended in the windows (all CPUs), one and two pairs: each is a
+ * vCPU the host had to wake, time the pairs' vCPUs may lose. */
+static uint64_t halts[2];
+
 /* Calls per second of the first n pairs over WINDOW_NS (the others paused);
  * each pair's calls in the window go to got[]. */
 static uint64_t throughput(struct pair *p, unsigned n, uint64_t got[2])
 {
 	uint64_t before[2] = { 0 }, total = 0;
+	struct aion_system_info a = { 0 }, b = { 0 };
 
 	for (unsigned i = 0; i < 2; i++)
 		p[i].go = i < n;
 	aion_sleep_ns(2 * PAUSE_POLL_NS);       /* all running, the paused ones asleep */
 	for (unsigned i = 0; i < n; i++)
 		before[i] = p[i].calls;
+	aion_system_info(&a);
 	uint64_t t0 = aion_clock_ns();
 	aion_sleep_ns(WINDOW_NS);
 	for (unsigned i = 0; i < n; i++) {
 		got[i] = p[i].calls - before[i];
 		total += got[i];
 	}
+	aion_system_info(&b);
+	halts[n - 1] += (uint32_t)(b.idle_entries - a.idle_entries);
 	uint64_t ns = aion_clock_ns() - t0;
 	return total * 1000000000ull / (ns ? ns : 1);
 }
@@ -161,10 +169,13 @@ void bench_smp(void)
 	aion_handle_close((aion_handle_t)self);
 
 	aion_printf("bench smp_throughput one_pair_per_s=%lu two_pairs_per_s=%lu "
-		    "ratio_x1000=%lu slower_over_faster_x1000=%lu rounds=%u window_ms=%lu",
+		    "ratio_x1000=%lu slower_over_faster_x1000=%lu rounds=%u window_ms=%lu "
+		    "halts_one_per_s=%lu halts_two_per_s=%lu",
 		    (unsigned long)one[ROUNDS / 2], (unsigned long)two[ROUNDS / 2],
 		    (unsigned long)ratio[ROUNDS / 2], (unsigned long)fair[ROUNDS / 2], ROUNDS,
-		    (unsigned long)(WINDOW_NS / MS));
+		    (unsigned long)(WINDOW_NS / MS),
+		    (unsigned long)(halts[0] * 1000 / (ROUNDS * WINDOW_NS / MS)),
+		    (unsigned long)(halts[1] * 1000 / (ROUNDS * WINDOW_NS / MS)));
 	aion_printf("bench smp_latency same_cpu_ns_median=%lu cross_cpu_ns_median=%lu calls=%u",
 		    (unsigned long)same, (unsigned long)cross, LAT_CALLS);
 	utest_result(!err && one[0] && two[0] && same && cross, "benchsmp", "err=%s cpus=%u",
