@@ -726,7 +726,7 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
  * The probe schedule. Each node keeps a cluster clock, its own plus
  * clock_off; every message carries the sender's reading (ms) and one
  * ahead of ours is taken, so the clocks meet at the fastest within a
- * message's latency. Slot s is [s P, (s + 1) P) of that clock. Put the
+ * message's latency. Slots are periods P of that clock. Put the
  * members that are not DEAD, ourselves included, in id order (n of
  * them); in slot s the one at position p probes the one at p + 1 +
  * s mod (n - 1). For one s that is a permutation without a fixed point:
@@ -742,9 +742,8 @@ static int send_urgent(struct mesh_members *m, struct mesh_msg *out)
  * P / n later in its slot, and no member waits more than P + 2 P / n
  * between two probes (with p P / n the prober wrapping from position 0
  * to n - 1 made it wait nearly 2 P once a round: test_probe_schedule).
- * Views that differ for a
- * while (a death not heard everywhere yet) only make the permutation
- * imperfect for that while.
+ * Views that differ for a while (a death not heard everywhere yet) only
+ * make the permutation imperfect for that while.
  */
 static uint64_t cluster_now(const struct mesh_members *m, uint64_t now)
 {
