@@ -171,11 +171,22 @@ static void caught_tstp(void)
 static void raise_stop(void)
 {
 	catch_chld(SA_NOCLDSTOP);
+	/* The child waits on a pipe after it goes on, so that it has not yet
+	 * exited when the parent asks for WCONTINUED: an exit first would
+	 * replace the continued state (Linux then answers -1). */
+	int go[2];
+	if (pipe(go) != 0) {
+		printf("raise: pipe %s\n", en(errno));
+		return;
+	}
 	pid_t c = fork();
 	if (c == 0) {
+		char b;
+		close(go[1]);
 		raise(SIGSTOP);
-		_exit(7);
+		_exit(read(go[0], &b, 1) == 1 ? 7 : 8);
 	}
+	close(go[0]);
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	int r = waitid(P_PID, c, &si, WSTOPPED);
@@ -185,6 +196,9 @@ static void raise_stop(void)
 	memset(&si, 0, sizeof(si));
 	r = waitid(P_PID, c, &si, WCONTINUED);
 	printf("raise: waitid %d code %s\n", r, si.si_code == CLD_CONTINUED ? "CLD_CONTINUED" : "?");
+	if (write(go[1], "g", 1) != 1)
+		printf("raise: write %s\n", en(errno));
+	close(go[1]);
 	memset(&si, 0, sizeof(si));
 	r = waitid(P_PID, c, &si, WEXITED);
 	printf("raise: waitid %d code %s status %d; SIGCHLD (SA_NOCLDSTOP) codes", r,
