@@ -50,7 +50,6 @@
 #define POLL_NS                 (1 * MS)
 #define SELFTEST_TIMEOUT_NS     (10000 * MS)
 #define SERVER_STACK_PAGES      16
-#define NETD_PRIO               120     /* netd's priority in init's manifest */
 
 extern char aion_thread_trampoline[];   /* libaion's crt0 */
 
@@ -367,6 +366,7 @@ int64_t aion_main(uint64_t arg)
 	aion_printf("lwip %s up", LWIP_VERSION_STRING);
 	if (!selftest())
 		return 1;
+	nic_in_start((const struct aion_startup *)arg, node);   /* the NIC inside, if given */
 	int64_t err = start_server(node);
 	if (err) {
 		aion_printf("error server thread err=%s", aion_error_name(err));

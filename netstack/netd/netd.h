@@ -2,6 +2,8 @@
 #ifndef NETD_H
 #define NETD_H
 
+#define NETD_PRIO       120     /* netd's priority in init's manifest */
+
 #include <stdbool.h>
 #include <stdint.h>
 #include "libaion/lib.h"
@@ -25,6 +27,10 @@ extern aion_handle_t netd_notify;
  * error); false when the node stays loopback-only.
  */
 bool nic_attach(unsigned node);
+/* nic_in.c: the virtio-net driver's thread inside netd, serving "net0",
+ * when init gave netd the NIC (args bar= irq=); false if not started. */
+struct aion_startup;
+bool nic_in_start(const struct aion_startup *st, unsigned node);
 /* Frames from the rx ring into lwIP, at most a batch; true if more may wait. */
 bool nic_rx(void);
 /* Signals each driver whose tx ring got frames since the last signal, but

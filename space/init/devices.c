@@ -139,6 +139,12 @@ int64_t devices_nic_args(unsigned i, char *args, unsigned size)
 	return 0;
 }
 
+bool devices_nic_inside(void)
+{
+	return devices_have_nic(0) && !cmdline_get(bootinfo->cmdline, "aion.nicunit", NULL, 0) &&
+	       !cmdline_get(bootinfo->cmdline, "aion.nicselftest", NULL, 0);
+}
+
 int64_t devices_give_nic(unsigned i, aion_handle_t unit)
 {
 	if (!devices_have_nic(i))

@@ -39,6 +39,10 @@ struct svc_spec {
 #define SVC_NEED_ADMIN  (1u << 1)       /* init's endpoint with the admin badge */
 #define SVC_NEED_NIC    (1u << 2)       /* the mesh NIC's ports and IRQ (devices.c) */
 #define SVC_NEED_NIC1   (1u << 3)       /* the second NIC (node 1's port forward) */
+/* The mesh NIC's ports and IRQ for a unit that runs its driver inside
+ * (netd: docs/network.md "The NIC inside netd"), unless the command line
+ * asks for the driver's own unit (devices_nic_inside). */
+#define SVC_NEED_NIC_IN (1u << 12)
 #define SVC_NEED_FWCFG  (1u << 4)       /* fw_cfg's ports 0x510-0x511, last but the regions */
 #define SVC_NEED_JOBS   (1u << 5)       /* init's endpoint with the jobs badge (meshd) */
 #define SVC_NEED_POWER  (1u << 6)       /* power badge, PM1a event ports, SCI (power.c) */
@@ -107,6 +111,9 @@ void devices_scan(void);
 bool devices_have_nic(unsigned i);
 int64_t devices_nic_args(unsigned i, char *args, unsigned size);
 int64_t devices_give_nic(unsigned i, aion_handle_t unit);
+/* The mesh NIC goes to netd (SVC_NEED_NIC_IN): there is one, and neither
+ * aion.nicunit nor aion.nicselftest asks for the driver's own unit. */
+bool devices_nic_inside(void);
 /* Gives unit ports [base, base+count) (READ|WRITE) and an IRQ (READ|CONTROL). */
 int64_t give_ports_irq(aion_handle_t unit, uint16_t base, uint16_t count, unsigned line);
 /* Ports init itself uses from now on (0 or -AION_E...). */

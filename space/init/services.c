@@ -114,6 +114,8 @@ static int64_t give_devices(unsigned needs, aion_handle_t unit)
 		err = give_ports_irq(unit, COM1, 8, COM1_IRQ);
 	if (!err && (needs & (SVC_NEED_NIC | SVC_NEED_NIC1)))
 		err = devices_give_nic(needs & SVC_NEED_NIC1 ? 1 : 0, unit);
+	if (!err && (needs & SVC_NEED_NIC_IN) && devices_nic_inside())
+		err = devices_give_nic(0, unit);
 	if (!err && (needs & SVC_NEED_POWER))
 		err = power_give(unit);
 	if (!err && (needs & SVC_NEED_DISK))
@@ -203,6 +205,8 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 	int64_t err = 0;
 	if (spec->needs & (SVC_NEED_NIC | SVC_NEED_NIC1))
 		err = devices_nic_args(spec->needs & SVC_NEED_NIC1 ? 1 : 0, args, size);
+	if ((spec->needs & SVC_NEED_NIC_IN) && devices_nic_inside())
+		err = devices_nic_args(0, args, size);
 	if (!err && (spec->needs & SVC_NEED_DISK))
 		err = devices_disk_args(args, size);
 	return err;
@@ -257,6 +261,8 @@ static bool not_wanted(const struct svc_spec *spec)
 					   strcmp(init_test_name, "posixall"));
 	if ((spec->needs & SVC_NEED_NIC1) && !devices_have_nic(1))
 		return true;            /* only node 1 has the port-forward NIC */
+	if ((spec->needs & SVC_NEED_NIC) && devices_nic_inside())
+		return true;            /* netd runs the mesh NIC's driver */
 	if ((spec->needs & SVC_NEED_POWER) && !power_button_usable())
 		return true;            /* no ACPI, or the firmware kept it */
 	if ((spec->needs & (SVC_NEED_DISK | SVC_NEED_DISK_DATA)) && !devices_have_disk())

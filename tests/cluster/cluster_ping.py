@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """net-ping: two nodes booted from the same ISO; through their shells, node 1
 pings node 2 and back over lwIP (netd), the virtio-net drivers and the VDE
-switch; an absent host times out with the error's name; after init restarts
-netd (killed) on node 1 and the driver (killed) on node 2, pings work again
-with no reboot.
+switch. Node 1 runs its driver inside netd (the default), node 2 in a unit
+of its own (aion.nicunit): the two modes talk. An absent host times out
+with the error's name; after init restarts netd (killed, and the driver
+inside with it) on node 1 and the driver unit (killed) on node 2, pings work
+again with no reboot.
 Usage: cluster_ping.py ISO"""
 import re
 import time
@@ -35,7 +37,7 @@ def ping(node, addr, tries=1):
 
 
 def test(iso):
-    with cluster(iso, [[], []], "aion-ping-") as nodes:
+    with cluster(iso, [[], ["aion.nicunit"]], "aion-ping-") as nodes:
         ac.wait_all(nodes, r"netd: up addr=10\.77\.0\.\d+", TIMEOUT_S)
         ac.wait_all(nodes, r"serial: ready", TIMEOUT_S)
         n1, n2 = nodes

@@ -72,14 +72,6 @@
 #define SUMMARY_DELAY   (3000ull * MS)
 #define VN_PRIO         125     /* space/init/manifest.c: the unit's maximum */
 
-struct vnet_dev vn;
-
-int vnet_fail(const char *what, int64_t err)
-{
-	aion_printf("error %s err=%s", what, aion_error_name(err));
-	return 1;
-}
-
 struct args {
 	uint64_t bar, irq, node, count, period_ms, prio;
 	bool selftest;
@@ -170,24 +162,12 @@ static int selftest(const struct args *a)
 int64_t aion_main(uint64_t arg)
 {
 	struct args a;
-	int64_t err, n;
+	int64_t err;
 
 	if ((err = parse_args((const struct aion_startup *)arg, &a)))
 		return vnet_fail("args (want bar=0x.. irq=N [node=N mode=selftest name=..])", err);
-	vn.io = (uint16_t)a.bar;
-	vn.irq_line = (unsigned)a.irq;
-	vn.node = (unsigned)a.node;
-	if ((err = aion_ioport_enable(VN_HANDLE_IO)))
-		return vnet_fail("ioport enable", err);
-	if (device_init())
+	if (vnet_up((uint16_t)a.bar, (unsigned)a.irq, (unsigned)a.node))
 		return 1;
-	if ((n = aion_notify_create()) < 0)
-		return vnet_fail("notify create", n);
-	vn.notify = (aion_handle_t)n;
-	if ((err = aion_irq_set_notify(VN_HANDLE_IRQ, (aion_handle_t)n, IRQ_BIT)))
-		return vnet_fail("irq set notify", err);
-	aion_printf("up mac=%s queue_rx=%u queue_tx=%u irq=%u", vn.macs, vn.rx.num,
-		    vn.tx.num, vn.irq_line);
 	if (!a.selftest)
 		return serve_start(a.prio, a.name);     /* this thread ends; the serving one goes on */
 	return selftest(&a);

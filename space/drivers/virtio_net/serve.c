@@ -10,7 +10,7 @@
 #include "vnet_drv.h"
 
 #define LOOP_STACK_PAGES 8
-#define SHM_VADDR       0x0000000050000000ull   /* two slots for struct netshm */
+#define SHM_VADDR       0x0000000068000000ull   /* two slots for struct netshm (vnet_drv.h) */
 #define SHM_SLOT_SPAN   0x0000000000400000ull   /* 4 MiB: a memory object is <= 2 MiB */
 
 static struct aion_ipc_buffer ipc_buf __attribute__((aligned(4096)));

@@ -3,7 +3,8 @@
  * the pure helpers, ../virtio/virtio.h the legacy register block and the
  * virtqueues). One unit, one state (vn):
  *
- *   main.c     arguments, the start, the selftest mode
+ *   main.c     the unit: arguments, the selftest mode
+ *   start.c    the start (the unit's and netd's, which runs it inside)
  *   device.c   reset and feature negotiation, the DMA object, the rings' places
  *   queues.c   the virtqueues: receive, transmit, the interrupt
  *   serve.c    serving netd: NET_ATTACH and the serving thread
@@ -19,7 +20,9 @@
 #define VN_HANDLE_IO    AION_HANDLE(2, 1)
 #define VN_HANDLE_IRQ   AION_HANDLE(3, 1)
 
-#define DMA_VADDR       0x0000000040000000ull
+/* Clear of netd's own mappings (its NICs' rings at 0x40000000, sockets'
+ * areas at 0x50000000): netd runs this driver in its address space. */
+#define DMA_VADDR       0x0000000060000000ull
 #define BUF_SIZE        2048u
 #define RX_BUFS_MAX     128     /* two descriptors each: header, frame */
 #define TX_BUFS_MAX     16
@@ -56,8 +59,11 @@ struct vnet_dev {
 
 extern struct vnet_dev vn;
 
-/* Logs "error WHAT err=NAME"; returns 1, the driver's exit code. */
+/* start.c: logs "error WHAT err=NAME"; returns 1, the driver's exit code. */
 int vnet_fail(const char *what, int64_t err);
+/* start.c: the ports (VN_HANDLE_IO), the device, the notification with the
+ * IRQ (VN_HANDLE_IRQ) bound to it; 0, or 1 after logging why. */
+int vnet_up(uint16_t bar, unsigned irq_line, unsigned node);
 
 /* device.c: reset, MAC, queues, DMA, DRIVER_OK; 0, or 1 after logging why. */
 int device_init(void);
