@@ -137,8 +137,9 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	parent->first_child = *out;
 	kobj_get(&parent->obj);
 	if (unit_log_ok(*out))
-		klog("unit create unit=%s id=%u parent=%s quota=%lu", (*out)->name,
-		     (*out)->id, parent->name, (unsigned long)quota);
+		klog("unit create unit=%s id=%u parent=%s quota=%lu pt=0x%lx", (*out)->name,
+		     (*out)->id, parent->name, (unsigned long)quota,
+		     (unsigned long)(*out)->pml4);     /* bench/profile: CR3 -> unit */
 	return 0;
 }
 

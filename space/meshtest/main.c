@@ -24,6 +24,9 @@
  *   bulk-client    400 B, 4 KiB and 64 KiB echoed by "echo-N" (local) and
  *                  "echo" (remote), every byte checked, then 64 KiB + 1
  *                  to "echo" (AION_ERANGE): one line (the mesh-bulk test)
+ *   echo-loop:S    64-byte calls by name to "echo", one after the other,
+ *                  every reply checked, for S seconds (a load for
+ *                  bench/profile): "echo-loop calls=N bad=N seconds=S"
  *   echo-watch     calls "echo" every 20 ms until a call fails and logs
  *                  that error (the node-death test)
  *   cap-give       serves a counter on a new endpoint and PUTs a SEND-only
@@ -333,6 +336,21 @@ static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 
 /* Calls "echo" every 20 ms until a call fails: the error a client sees when
  * the node dies, and when (the node-death test). */
+static void echo_loop(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned seconds)
+{
+	aion_handle_t svc;
+	unsigned node = 0, calls = 0, bad = 0;
+	int64_t err = lookup_wait(b, mesh, "echo", &svc, &node);
+	if (err) {
+		aion_printf("meshtest: echo-loop lookup failed err=%s", aion_error_name(err));
+		return;
+	}
+	uint64_t end = aion_clock_ns() + seconds * 1000000000ull;
+	for (unsigned i = 0; aion_clock_ns() < end; i++, calls++)
+		bad += echo_once(b, svc, i, 64) != 0;
+	aion_printf("meshtest: echo-loop calls=%u bad=%u seconds=%u", calls, bad, seconds);
+}
+
 static void echo_watch(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
 	aion_handle_t svc;
@@ -749,6 +767,8 @@ int64_t aion_main(uint64_t arg)
 			kv_deny(b, mesh);
 		else if (!strcmp(r, "key-deny"))
 			key_deny(b, mesh);
+		else if (!strncmp(r, "echo-loop:", 10))
+			echo_loop(b, mesh, (unsigned)cmdline_decimal(r + 10));
 		else if (!strncmp(r, "cap-churn:", 10))
 			cap_churn(b, mesh, (unsigned)cmdline_decimal(r + 10));
 		else if (!strncmp(r, "kv-counter:", 11))
