@@ -295,15 +295,23 @@ static int64_t echo_once(struct aion_ipc_buffer *b, aion_handle_t svc, unsigned 
 	return 0;
 }
 
+/* "echo" by name for role (lookup_wait); a failure is logged for it. */
+static int64_t echo_lookup(struct aion_ipc_buffer *b, aion_handle_t mesh, const char *role,
+			   aion_handle_t *svc, unsigned *node)
+{
+	int64_t err = lookup_wait(b, mesh, "echo", svc, node);
+	if (err)
+		aion_printf("meshtest: %s lookup failed err=%s", role, aion_error_name(err));
+	return err;
+}
+
 static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
 	aion_handle_t svc;
 	unsigned node = 0, ok = 0, bad = 0;
-	int64_t err = lookup_wait(b, mesh, "echo", &svc, &node);
-	if (err) {
-		aion_printf("meshtest: echo-client lookup failed err=%s", aion_error_name(err));
+	int64_t err = echo_lookup(b, mesh, "echo-client", &svc, &node);
+	if (err)
 		return;
-	}
 	uint64_t t0 = aion_clock_ns(), worst = 0;
 	int64_t first_err = 0;
 	for (unsigned i = 0; i < ECHO_CALLS; i++) {
@@ -334,31 +342,27 @@ static void echo_client(struct aion_ipc_buffer *b, aion_handle_t mesh)
 		    big_request ? aion_error_name(big_request) : "none");
 }
 
-/* Calls "echo" every 20 ms until a call fails: the error a client sees when
- * the node dies, and when (the node-death test). */
+/* 64-byte calls to "echo", one after the other, for seconds (bench/profile). */
 static void echo_loop(struct aion_ipc_buffer *b, aion_handle_t mesh, unsigned seconds)
 {
 	aion_handle_t svc;
 	unsigned node = 0, calls = 0, bad = 0;
-	int64_t err = lookup_wait(b, mesh, "echo", &svc, &node);
-	if (err) {
-		aion_printf("meshtest: echo-loop lookup failed err=%s", aion_error_name(err));
+	if (echo_lookup(b, mesh, "echo-loop", &svc, &node))
 		return;
-	}
 	uint64_t end = aion_clock_ns() + seconds * 1000000000ull;
 	for (unsigned i = 0; aion_clock_ns() < end; i++, calls++)
 		bad += echo_once(b, svc, i, 64) != 0;
 	aion_printf("meshtest: echo-loop calls=%u bad=%u seconds=%u", calls, bad, seconds);
 }
 
+/* Calls "echo" every 20 ms until a call fails: the error a client sees when
+ * the node dies, and when (the node-death test). */
 static void echo_watch(struct aion_ipc_buffer *b, aion_handle_t mesh)
 {
 	aion_handle_t svc;
-	int64_t err = lookup_wait(b, mesh, "echo", &svc, NULL);
-	if (err) {
-		aion_printf("meshtest: echo-watch lookup failed err=%s", aion_error_name(err));
+	int64_t err = echo_lookup(b, mesh, "echo-watch", &svc, NULL);
+	if (err)
 		return;
-	}
 	aion_printf("meshtest: echo-watch started");
 	for (unsigned i = 0;; i++) {
 		uint64_t t0 = aion_clock_ns();
