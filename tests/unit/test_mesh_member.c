@@ -1707,6 +1707,39 @@ static void test_isolated_node(void **state)
 	}
 }
 
+/*
+ * The same, with node 1 unhealthy when it is cut off (its LHM at the max:
+ * late ticks on a loaded host before the partition). Above half the max
+ * it accuses nobody; once it has heard nobody for its longest suspicion
+ * it counts itself cut off and accuses again. Without that it kept both
+ * others ALIVE forever (the net-faults test saw it: node 2 alive on node
+ * 1 45 s into a partition).
+ */
+static void test_isolated_unhealthy_node(void **state)
+{
+	(void)state;
+	for (unsigned scale = 1; scale <= MESH_DETECT_SCALE_DEFAULT; scale++) {
+		struct mesh_member_config c;
+
+		assert_int_equal(mesh_member_scaled_config(&c, scale), 0);
+		struct sim *s = sim_new_cfg(3, 0, 5250 + scale, true, &c);
+		sim_warm(s, 2000 * MS);
+		uint64_t cut_at = s->now;
+		s->node[1].mm.lhm = c.lhm_max;
+		s->node[1].cut = true;
+		sim_run(s, 30000 * MS * scale);
+		uint64_t d2 = s->node[1].dead_at[2], d3 = s->node[1].dead_at[3];
+		printf("# isolated node 1 at LHM %u, scale %u: it declares 2 dead after "
+		       "%llu ms, 3 after %llu ms\n", c.lhm_max, scale,
+		       (unsigned long long)((d2 - cut_at) / MS),
+		       (unsigned long long)((d3 - cut_at) / MS));
+		assert_true(d2 > cut_at && d3 > cut_at);
+		assert_true(d2 - cut_at < 15000 * MS * scale &&
+			    d3 - cut_at < 15000 * MS * scale);
+		sim_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1734,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_restart_rejoin),
 		cmocka_unit_test(test_new_boot_learns_entries),
 		cmocka_unit_test(test_isolated_node),
+		cmocka_unit_test(test_isolated_unhealthy_node),
 		cmocka_unit_test(test_lone_node_sleeps),
 		cmocka_unit_test(test_announce_backoff),
 	};
