@@ -472,9 +472,10 @@ static bool add_accuser(struct mesh_members *m, struct mesh_member *e,
 
 /*
  * We heard from nobody for as long as our longest suspicion can last (the
- * max, stretched by our health as far as it goes): we are cut off (a partition, a dead link), not slow. A starved node still
- * hears the others: their packets wait in its queue and it reads them
- * when it runs (and a tick that runs late accuses nobody: stalled()).
+ * max, stretched by our health as far as it goes): we are cut off (a
+ * partition, a dead link), not slow. A starved node still hears the
+ * others: their packets wait in its queue and it reads them when it runs
+ * (and a tick that runs late accuses nobody: stalled()).
  */
 static bool cut_off(const struct mesh_members *m, uint64_t now)
 {
