@@ -34,6 +34,18 @@ enum aion_obj_type {
 	AION_OBJ_PLATFORM = 9,          /* init's root of IRQs, ports, device memory */
 };
 
+/*
+ * IRQ_CREATE's lines: below 256 an I/O APIC input; AION_IRQ_MSI_BASE + k
+ * (k < AION_IRQ_MSI_COUNT) a message-signalled interrupt, a vector of its
+ * own that a device raises by writing the message IRQ_MSI_MESSAGE returns
+ * (its address in bits 0-31, its data in bits 32-47). Such a line has
+ * nothing to mask: IRQ_ACK is not needed and does nothing.
+ */
+#define AION_IRQ_MSI_BASE   256u
+#define AION_IRQ_MSI_COUNT  8u
+#define AION_MSI_ADDRESS(m) ((uint32_t)(m))
+#define AION_MSI_DATA(m)    ((uint16_t)((m) >> 32))
+
 /* init only: the platform capability, slot 1 of its table at boot. */
 #define AION_HANDLE_PLATFORM    AION_HANDLE(1, 1)
 

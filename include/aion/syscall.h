@@ -288,7 +288,7 @@
 	X(IRQ_CREATE,          irq_create,          42, ARGS2(aion_handle_t, platform,       \
 		unsigned, line),                                                             \
 		USE(HANDLE(PLATFORM, CONTROL), VAL(255)),                                    \
-		DOC("`platform`, `line` (I/O APIC input)", "handle",                         \
+		DOC("`platform`, `line` (I/O APIC input, or `AION_IRQ_MSI_BASE` + k)", "handle",                         \
 		    "handle (platform, `CONTROL`); `EINVAL` no such line; `EBUSY` taken; "   \
 		    "`ENOMEM` quota"))                                                       \
 	X(IRQ_SET_NOTIFY,      irq_set_notify,      43, ARGS3(aion_handle_t, irq,            \
@@ -404,7 +404,12 @@
 		USE(HANDLE(MEMORY, WRITE), VAL(0), BUF_IN, VAL(16)),                         \
 		DOC("`mo`, `off`, `buf`, `len` (≤ 64 KiB)", "0",                             \
 		    "handle (memory, `WRITE`); `EINVAL` len, or device memory; `ERANGE` "    \
-		    "past the object's end; `EFAULT` buf not readable"))
+		    "past the object's end; `EFAULT` buf not readable"))                     \
+	X(IRQ_MSI_MESSAGE,     irq_msi_message,     59, ARGS1(aion_handle_t, irq),           \
+		USE(HANDLE(IRQ, READ)),                                                      \
+		DOC("`irq`", "the message a device writes to raise it (`AION_MSI_ADDRESS`, " \
+		    "`AION_MSI_DATA`)", "handle (IRQ, `READ`); `EINVAL` not a "              \
+		    "message-signalled line"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

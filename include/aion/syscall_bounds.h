@@ -100,6 +100,7 @@
 	X(THREAD_SET_CPU,      "O(log threads)")                                        \
 	X(SIGNAL_RECV,         "as `SIGNAL` then `RECV`")                               \
 	X(MEMORY_READ,         "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")      \
-	X(MEMORY_WRITE,        "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")
+	X(MEMORY_WRITE,        "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")      \
+	X(IRQ_MSI_MESSAGE,     "O(1)")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

@@ -16,7 +16,17 @@
 #include "unit.h"
 
 static struct kobj platform = { .type = AION_OBJ_PLATFORM, .refs = 1 };  /* never released */
-static struct irq *irq_of_line[IRQ_LINES];
+static struct irq *irq_of_line[IRQ_SLOTS];
+
+/* The slot of IRQ_CREATE's line in irq_of_line, or -1. */
+static int irq_slot(uint32_t line)
+{
+	if (line < IRQ_LINES)
+		return (int)line;
+	if (line - AION_IRQ_MSI_BASE < AION_IRQ_MSI_COUNT)
+		return IRQ_LINES + (int)(line - AION_IRQ_MSI_BASE);
+	return -1;
+}
 
 struct kobj *platform_object(void)
 {
@@ -75,15 +85,16 @@ void ioport_cap_lost(struct unit *u, const struct ioport *io)
 /* -AION_EBUSY if the line is taken. */
 static int irq_create(uint32_t line, struct irq **out)
 {
-	if (line >= IRQ_LINES || !arch_irq_line_ok(line))
+	int slot = irq_slot(line);
+	if (slot < 0 || !arch_irq_line_ok(line))
 		return -AION_EINVAL;
-	if (irq_of_line[line])
+	if (irq_of_line[slot])
 		return -AION_EBUSY;
 	struct irq *irq = kobj_alloc(AION_OBJ_IRQ, self_unit());
 	if (!irq)
 		return -AION_ENOMEM;
 	irq->gsi = line;
-	irq_of_line[line] = irq;
+	irq_of_line[slot] = irq;
 	*out = irq;
 	return 0;
 }
@@ -91,7 +102,7 @@ static int irq_create(uint32_t line, struct irq **out)
 void irq_release(struct irq *irq)
 {
 	arch_irq_mask(irq->gsi, true);
-	irq_of_line[irq->gsi] = NULL;
+	irq_of_line[irq_slot(irq->gsi)] = NULL;
 	if (irq->n)
 		kobj_put(&irq->n->obj);
 	kobj_free(&irq->obj);
@@ -114,7 +125,7 @@ void irq_cap_lost(struct unit *u, struct notification *n)
 {
 	int holds = -1;         /* the table is scanned only for a bound line */
 
-	for (unsigned l = 0; l < IRQ_LINES; l++) {
+	for (unsigned l = 0; l < IRQ_SLOTS; l++) {
 		struct irq *irq = irq_of_line[l];
 		if (irq && irq->n == n && irq->binder == u) {
 			if (holds < 0)
@@ -137,11 +148,13 @@ static int irq_ack(struct irq *irq)
 	return 0;
 }
 
-void irq_deliver(uint32_t gsi)
+void irq_deliver(uint32_t line)
 {
-	struct irq *irq = gsi < IRQ_LINES ? irq_of_line[gsi] : NULL;
+	int slot = irq_slot(line);
+	struct irq *irq = slot >= 0 ? irq_of_line[slot] : NULL;
 
-	/* The line stays masked until the driver acknowledges (IRQ_ACK). */
+	/* A GSI stays masked until the driver acknowledges (IRQ_ACK); a
+	 * message that comes again meanwhile only sets the same bits. */
 	if (irq && irq->n)
 		notification_signal(irq->n, irq->bits);
 }
@@ -207,4 +220,14 @@ int64_t sys_irq_ack(const struct sys_args *a)
 	struct irq *irq;
 	int err = lookup(a->a0, AION_OBJ_IRQ, AION_RIGHT_CONTROL, &irq);
 	return err ? err : irq_ack(irq);
+}
+
+int64_t sys_irq_msi_message(const struct sys_args *a)
+{
+	struct irq *irq;
+	uint64_t msg;
+	int err = lookup(a->a0, AION_OBJ_IRQ, AION_RIGHT_READ, &irq);
+	if (!err)
+		err = arch_irq_msi_message(irq->gsi, &msg);
+	return err ? err : (int64_t)msg;
 }

@@ -167,10 +167,15 @@ uint64_t arch_vm_kunmap(uint64_t va);
 /* One past the highest physical address this CPU can address (CPUID). */
 uint64_t arch_phys_end(void);
 
-/* Interrupt lines of the I/O APIC (vectors ARCH_IRQ_VECTOR_BASE + line). */
+/*
+ * Interrupt lines: the I/O APIC's inputs, and the message-signalled lines
+ * AION_IRQ_MSI_BASE + k (aion/object.h), which have nothing to mask.
+ */
 int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len);
 bool arch_irq_line_ok(uint32_t line);
 void arch_irq_mask(uint32_t line, bool masked);
+/* A message-signalled line's message (AION_MSI_ADDRESS/DATA), or -AION_EINVAL. */
+int arch_irq_msi_message(uint32_t line, uint64_t *msg);
 
 /*
  * ACPI power management facts for init (FADT, the DSDT's \_S5), the SCI

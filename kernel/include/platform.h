@@ -7,6 +7,7 @@
 #define KERNEL_PLATFORM_H
 
 #include <stdint.h>
+#include "aion/object.h"
 #include "kobj.h"
 
 struct unit;
@@ -14,6 +15,7 @@ struct notification;
 
 #define IOPORT_MAX_COUNT 64             /* ports per range: bounds bitmap updates */
 #define IRQ_LINES        24             /* GSIs of the first I/O APIC */
+#define IRQ_SLOTS        (IRQ_LINES + AION_IRQ_MSI_COUNT)   /* and message-signalled */
 
 struct ioport {
 	struct kobj obj;
@@ -22,7 +24,7 @@ struct ioport {
 
 struct irq {
 	struct kobj obj;
-	uint32_t gsi;
+	uint32_t gsi;                   /* IRQ_CREATE's line: a GSI, or MSI */
 	struct notification *n;         /* referenced; signalled on the interrupt */
 	uint64_t bits;
 	struct unit *binder;            /* set n; holds n's capability while bound */
@@ -37,12 +39,12 @@ void ioport_release(struct ioport *io);
 /*
  * Unit u lost a capability to io / to n (with SEND): what the kernel kept
  * on its authority goes once u holds none (its port range; an IRQ it
- * pointed at n, then masked). Bounded: u's table, 4 ranges, 24 lines.
+ * pointed at n, then masked). Bounded: u's table, 4 ranges, 32 lines.
  */
 void ioport_cap_lost(struct unit *u, const struct ioport *io);
 void irq_cap_lost(struct unit *u, struct notification *n);
 
 void irq_release(struct irq *irq);
-void irq_deliver(uint32_t gsi);         /* from the trap path; line masked */
+void irq_deliver(uint32_t line);        /* from the trap path; a GSI masked */
 
 #endif /* KERNEL_PLATFORM_H */

@@ -16,23 +16,24 @@
  * trusted with the whole node already.
  */
 #include "libaion/lib.h"
-#include "common/cmdline.h"
 #include "netd.h"
 #include "vnet_drv.h"
 
 bool nic_in_start(const struct aion_startup *st, unsigned node)
 {
-	char v[24];
-	uint64_t bar, irq;
+	uint16_t bar;
+	unsigned irq;
 
-	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "bar", v, sizeof(v)))
+	if (st->magic != AION_STARTUP_MAGIC)
+		return false;
+	int64_t err = vnet_args(st->args, &bar, &irq);
+	if (err == -AION_ENOENT)
 		return false;                   /* the driver is a unit of its own, or no NIC */
-	if (!vnet_parse_u64(v, &bar) || bar == 0 || bar > 0xffc0 ||
-	    !cmdline_get(st->args, "irq", v, sizeof(v)) || !vnet_parse_u64(v, &irq)) {
-		aion_printf("error nic args err=%s", aion_error_name(-AION_EINVAL));
+	if (err) {
+		aion_printf("error nic args err=%s", aion_error_name(err));
 		return false;
 	}
-	if (vnet_up((uint16_t)bar, (unsigned)irq, node))
+	if (vnet_up(bar, irq, node))
 		return false;                   /* logged; loopback only */
 	return serve_start(NETD_PRIO, "net0") == 0;
 }

@@ -52,13 +52,26 @@ static int64_t find_virtio(uint16_t id, unsigned n, struct pci_fn *out)
 	return 0;
 }
 
+/*
+ * A NIC interrupts by MSI-X (msix.c) unless it cannot or aion.intx asks
+ * for its INTx line (benchmarks compare the two). The driver knows which
+ * from the line it is given.
+ */
 static int64_t find_nic(unsigned n)
 {
 	int64_t err = find_virtio(VIRTIO_NET_LEGACY, n, &nics[n]);
-	if (!err)
-		aion_printf("devices nic=%u virtio-net bar=0x%x ports=%u irq=%u", n, nics[n].bar,
-			    nics[n].ports, nics[n].line);
-	return err;
+	if (err)
+		return err;
+	const char *how = "off (aion.intx)";
+	if (!cmdline_get(bootinfo->cmdline, "aion.intx", NULL, 0)) {
+		int64_t msix = msix_route(nics[n].addr, n, AION_IRQ_MSI_BASE + n);
+		if (!msix)
+			nics[n].line = AION_IRQ_MSI_BASE + n;
+		how = msix ? aion_error_name(msix) : "on";
+	}
+	aion_printf("devices nic=%u virtio-net bar=0x%x ports=%u irq=%u msix=%s", n, nics[n].bar,
+		    nics[n].ports, nics[n].line, how);
+	return 0;
 }
 
 /*

@@ -126,6 +126,12 @@ int64_t devices_give_disk(aion_handle_t unit);
 /* Before the disk driver's unit goes: the device stops using its memory. */
 void devices_disk_quiesce(void);
 
+/* msix.c: PCI function a raises IRQ line (message-signalled) through
+ * entry 0 of its MSI-X table, mapped at init's slot; its INTx goes off.
+ * 0, or -AION_ENOENT (no MSI-X) or another error, INTx left on. */
+struct pci_addr;
+int64_t msix_route(struct pci_addr a, unsigned slot, unsigned line);
+
 /* disk.c: the driver's endpoint (init keeps it) and the region capabilities */
 int64_t disk_setup(void);
 aion_handle_t disk_endpoint(void);      /* 0: no disk */

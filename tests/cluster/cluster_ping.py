@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """net-ping: two nodes booted from the same ISO; through their shells, node 1
 pings node 2 and back over lwIP (netd), the virtio-net drivers and the VDE
-switch. Node 1 runs its driver inside netd (the default), node 2 in a unit
-of its own (aion.nicunit): the two modes talk. An absent host times out
+switch. Node 1 runs its driver inside netd (the default) with the NIC's
+MSI-X, node 2 in a unit of its own (aion.nicunit) on the INTx line
+(aion.intx): the two modes talk. An absent host times out
 with the error's name; after init restarts netd (killed, and the driver
 inside with it) on node 1 and the driver unit (killed) on node 2, pings work
 again with no reboot.
@@ -37,10 +38,15 @@ def ping(node, addr, tries=1):
 
 
 def test(iso):
-    with cluster(iso, [[], ["aion.nicunit"]], "aion-ping-") as nodes:
+    with cluster(iso, [[], ["aion.nicunit", "aion.intx"]], "aion-ping-") as nodes:
         ac.wait_all(nodes, r"netd: up addr=10\.77\.0\.\d+", TIMEOUT_S)
         ac.wait_all(nodes, r"serial: ready", TIMEOUT_S)
         n1, n2 = nodes
+        n1.wait_for(r"init: devices nic=0 virtio-net .* irq=256 msix=on", 1)
+        n1.wait_for(r"netd: up mac=\S+ queue_rx=\d+ queue_tx=\d+ irq=256 msix\b", 1)
+        n2.wait_for(r"init: devices nic=0 virtio-net .* irq=(\d|1\d|2[0-3]) "
+                    r"msix=off \(aion\.intx\)", 1)
+        n2.wait_for(r"virtio-net: up mac=\S+ queue_rx=\d+ queue_tx=\d+ irq=\d+\s*$", 1)
 
         for a, addr in ((n1, "10.77.0.2"), (n2, "10.77.0.1")):
             got, rtt = ping(a, addr)
@@ -56,6 +62,7 @@ def test(iso):
         check(run(n1, "kill netd")[0] == 0, "kill netd on node1")
         n1.wait_for(r"init: service start name=netd restarts=1", 20, pos=mark)
         n1.wait_for(r"netd: up addr=10\.77\.0\.1", 30, pos=mark)
+        n1.wait_for(r"netd: up mac=\S+ .* irq=256 msix\b", 1, pos=mark)   # the same line again
         got, _ = ping(n1, "10.77.0.2", tries=5)
         print(f"after netd's restart on node1: {got}/3 echoes")
         check(got >= 2, "no echoes after netd was restarted")

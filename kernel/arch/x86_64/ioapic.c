@@ -3,9 +3,12 @@
  * IRQ_VECTOR_BASE + line, found through the ACPI MADT. A line is masked
  * from the moment it fires until its driver acknowledges it. The ACPI
  * power facts for init are read here too: their SCI needs the MADT's
- * overrides, and both use the same table mapping.
+ * overrides, and both use the same table mapping. Message-signalled lines
+ * (vectors VEC_MSI_BASE + k) skip the I/O APIC: the device writes the
+ * vector to the boot CPU's local APIC itself.
  */
 #include "acpi.h"
+#include "aion/object.h"
 #include "aion/error.h"
 #include "arch.h"
 #include "arch/paging.h"
@@ -23,10 +26,12 @@
 #define RED_MASKED      (1u << 16)
 #define RED_LEVEL       (1u << 15)
 #define RED_LOW         (1u << 13)
+#define MSI_ADDRESS     0xfee00000u     /* + destination APIC id << 12; fixed, physical */
 
 static volatile uint32_t *ioapic;
 static uint32_t nlines;
 static struct acpi_madt madt;
+static uint32_t boot_lapic;             /* where I/O APIC lines and messages go */
 
 static uint32_t rd(uint32_t reg)
 {
@@ -68,6 +73,7 @@ static uint32_t line_mode(uint32_t line)
 int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len)
 {
 	void *regs;
+	boot_lapic = lapic_id();
 	int err = acpi_parse_madt(rsdp, rsdp_len, acpi_map, NULL, &madt);
 	if (!err)
 		err = arch_map_mmio(madt.ioapic_phys, 4096, &regs);
@@ -80,7 +86,7 @@ int arch_irq_init(const uint8_t *rsdp, unsigned rsdp_len)
 	/* Physical destination, once: the boot CPU's LAPIC. Masking then
 	 * writes the low half alone: each register access is two MMIO
 	 * writes, an exit to the emulator under TCG, twice per interrupt. */
-	uint32_t dest = lapic_id() << 24;
+	uint32_t dest = boot_lapic << 24;
 	for (uint32_t l = 0; l < nlines; l++) {
 		wr(REDTBL(l) + 1, dest);
 		arch_irq_mask(l, true);
@@ -117,14 +123,34 @@ int arch_acpi_power(const uint8_t *rsdp, unsigned rsdp_len, struct aion_acpi_pow
 	return err;
 }
 
-bool arch_irq_line_ok(uint32_t line)
+static bool ioapic_line(uint32_t line)
 {
 	return ioapic && line < nlines;
 }
 
+static bool msi_line(uint32_t line)
+{
+	return line - AION_IRQ_MSI_BASE < AION_IRQ_MSI_COUNT;
+}
+
+bool arch_irq_line_ok(uint32_t line)
+{
+	return ioapic_line(line) || msi_line(line);
+}
+
+int arch_irq_msi_message(uint32_t line, uint64_t *msg)
+{
+	if (!msi_line(line))
+		return -AION_EINVAL;
+	/* Edge, fixed delivery: data is the vector alone. */
+	uint64_t data = VEC_MSI_BASE + (line - AION_IRQ_MSI_BASE);
+	*msg = (MSI_ADDRESS | boot_lapic << 12) | data << 32;
+	return 0;
+}
+
 void arch_irq_mask(uint32_t line, bool masked)
 {
-	if (!arch_irq_line_ok(line))
+	if (!ioapic_line(line))
 		return;
 	wr(REDTBL(line), (VEC_IRQ_BASE + line) | line_mode(line) | (masked ? RED_MASKED : 0));
 }

@@ -4,6 +4,7 @@
  * falls in, the registers, then halt. A user-mode fault ends the unit
  * instead, or enters the thread's upcall entry (aion/upcall.h).
  */
+#include "aion/object.h"
 #include "arch.h"
 #include "arch/cpu.h"
 #include "arch/percpu.h"
@@ -87,6 +88,11 @@ static void interrupt_vector(uint64_t vector)
 		arch_irq_mask(line, true);      /* until the driver's IRQ_ACK */
 		lapic_eoi();
 		irq_deliver(line);
+		return;
+	}
+	if (vector >= VEC_MSI_BASE && vector < VEC_MSI_BASE + AION_IRQ_MSI_COUNT) {
+		lapic_eoi();            /* edge: nothing to mask */
+		irq_deliver(AION_IRQ_MSI_BASE + (uint32_t)(vector - VEC_MSI_BASE));
 		return;
 	}
 	if (vector == VEC_IPI)

@@ -29,6 +29,12 @@
 #define VIRTIO_PCI_STATUS               0x12    /* 8 */
 #define VIRTIO_PCI_ISR                  0x13    /* 8, read clears */
 #define VIRTIO_PCI_CONFIG               0x14    /* device config, MSI-X off */
+/* With MSI-X on, two vector registers come first and the device's
+ * configuration starts VIRTIO_MSIX_SHIFT bytes later. */
+#define VIRTIO_MSI_CONFIG_VECTOR        0x14    /* 16 */
+#define VIRTIO_MSI_QUEUE_VECTOR         0x16    /* 16: the selected queue's */
+#define VIRTIO_MSIX_SHIFT               4
+#define VIRTIO_MSI_NO_VECTOR            0xffff
 
 #define VIRTIO_STATUS_ACKNOWLEDGE       1
 #define VIRTIO_STATUS_DRIVER            2
@@ -124,7 +130,8 @@ void virtio_accept(uint16_t io, uint32_t features);
 void virtio_ready(uint16_t io);
 /* Gives up on the device (FAILED); it stays so until the next reset. */
 void virtio_fail(uint16_t io);
-/* The device's own configuration space (legacy, MSI-X off), byte off. */
+/* The device's own configuration space (legacy), byte off (+ VIRTIO_MSIX_SHIFT
+ * when MSI-X is on). */
 uint8_t virtio_config8(uint16_t io, unsigned off);
 uint32_t virtio_config32(uint16_t io, unsigned off);
 /* Reads (and so clears) the interrupt status. */
@@ -140,6 +147,9 @@ int64_t virtq_size(struct virtq *q, uint16_t io, unsigned index);
 void virtq_place(struct virtq *q, const struct virtio_dma *d, int page);
 /* Tells the device where q's ring is. */
 void virtq_activate(struct virtq *q);
+/* MSI-X on: q interrupts through table entry `entry`; 0, or -AION_EIO
+ * when the device refused it (it reads back VIRTIO_MSI_NO_VECTOR). */
+int64_t virtq_msix(struct virtq *q, uint16_t entry);
 void virtq_set_desc(struct virtq *q, unsigned i, uint64_t pa, uint32_t len,
 		    uint16_t flags, uint16_t next);
 /* Offers the chain at head to the device (notify separately). */

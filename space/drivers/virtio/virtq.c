@@ -86,6 +86,13 @@ void virtq_activate(struct virtq *q)
 	aion_outl((uint16_t)(q->io + VIRTIO_PCI_QUEUE_PFN), (uint32_t)(q->phys / VRING_ALIGN));
 }
 
+int64_t virtq_msix(struct virtq *q, uint16_t entry)
+{
+	aion_outw((uint16_t)(q->io + VIRTIO_PCI_QUEUE_SEL), (uint16_t)q->index);
+	aion_outw((uint16_t)(q->io + VIRTIO_MSI_QUEUE_VECTOR), entry);
+	return aion_inw((uint16_t)(q->io + VIRTIO_MSI_QUEUE_VECTOR)) == entry ? 0 : -AION_EIO;
+}
+
 void virtq_set_desc(struct virtq *q, unsigned i, uint64_t pa, uint32_t len,
 		    uint16_t flags, uint16_t next)
 {

@@ -55,8 +55,9 @@ int device_init(void)
 		return vnet_fail("features (no VIRTIO_NET_F_MAC)", -AION_ENOENT);
 	}
 	virtio_accept(vn.io, VIRTIO_NET_F_MAC);
+	unsigned cfg = vn.msix ? VIRTIO_MSIX_SHIFT : 0;
 	for (unsigned i = 0; i < ETH_ALEN; i++)
-		vn.mac[i] = virtio_config8(vn.io, i);
+		vn.mac[i] = virtio_config8(vn.io, cfg + i);
 	vnet_format_mac(vn.mac, vn.macs);
 
 	if ((err = virtq_size(&vn.rx, vn.io, VNET_QUEUE_RX)) ||
@@ -69,6 +70,12 @@ int device_init(void)
 	if ((err = dma_init())) {
 		virtio_fail(vn.io);
 		return vnet_fail("dma", err);
+	}
+	/* Both queues raise table entry 0, the one init programmed (its
+	 * devices.c); configuration changes raise nothing. */
+	if (vn.msix && ((err = virtq_msix(&vn.rx, 0)) || (err = virtq_msix(&vn.tx, 0)))) {
+		virtio_fail(vn.io);
+		return vnet_fail("msix vector", err);
 	}
 	rx_fill();
 	virtq_irq(&vn.tx, false);       /* sent buffers are reclaimed lazily (queues.c) */

@@ -73,7 +73,9 @@
 #define VN_PRIO         125     /* space/init/manifest.c: the unit's maximum */
 
 struct args {
-	uint64_t bar, irq, node, count, period_ms, prio;
+	uint16_t bar;
+	unsigned irq;
+	uint64_t node, count, period_ms, prio;
 	bool selftest;
 	char name[16];                  /* registered with init; default "net0" */
 };
@@ -85,10 +87,7 @@ static int64_t parse_args(const struct aion_startup *st, struct args *a)
 	*a = (struct args){ .count = 5, .period_ms = 200, .prio = VN_PRIO, .name = "net0" };
 	if (st->magic != AION_STARTUP_MAGIC)
 		return -AION_EMALFORMED;
-	if (!cmdline_get(st->args, "bar", v, sizeof(v)) || !vnet_parse_u64(v, &a->bar) ||
-	    a->bar == 0 || a->bar > 0xffc0)
-		return -AION_EINVAL;
-	if (!cmdline_get(st->args, "irq", v, sizeof(v)) || !vnet_parse_u64(v, &a->irq))
+	if (vnet_args(st->args, &a->bar, &a->irq))
 		return -AION_EINVAL;
 	if (cmdline_get(st->args, "node", v, sizeof(v)) && !vnet_parse_u64(v, &a->node))
 		return -AION_EINVAL;
@@ -166,7 +165,7 @@ int64_t aion_main(uint64_t arg)
 
 	if ((err = parse_args((const struct aion_startup *)arg, &a)))
 		return vnet_fail("args (want bar=0x.. irq=N [node=N mode=selftest name=..])", err);
-	if (vnet_up((uint16_t)a.bar, (unsigned)a.irq, (unsigned)a.node))
+	if (vnet_up(a.bar, a.irq, (unsigned)a.node))
 		return 1;
 	if (!a.selftest)
 		return serve_start(a.prio, a.name);     /* this thread ends; the serving one goes on */

@@ -4,6 +4,7 @@
  * docs/network.md "The NIC inside netd"): the ports, the device, the
  * notification and the IRQ bound to it.
  */
+#include "common/cmdline.h"
 #include "vnet_drv.h"
 
 struct vnet_dev vn;
@@ -14,12 +15,29 @@ int vnet_fail(const char *what, int64_t err)
 	return 1;
 }
 
+int64_t vnet_args(const char *args, uint16_t *bar, unsigned *irq)
+{
+	char v[24];
+	uint64_t b, i;
+
+	if (!cmdline_get(args, "bar", v, sizeof(v)))
+		return -AION_ENOENT;
+	if (!vnet_parse_u64(v, &b) || b == 0 || b > 0xffc0 ||
+	    !cmdline_get(args, "irq", v, sizeof(v)) || !vnet_parse_u64(v, &i) ||
+	    i >= AION_IRQ_MSI_BASE + AION_IRQ_MSI_COUNT)
+		return -AION_EINVAL;
+	*bar = (uint16_t)b;
+	*irq = (unsigned)i;
+	return 0;
+}
+
 int vnet_up(uint16_t bar, unsigned irq_line, unsigned node)
 {
 	int64_t err, n;
 
 	vn.io = bar;
 	vn.irq_line = irq_line;
+	vn.msix = irq_line >= AION_IRQ_MSI_BASE;
 	vn.node = node;
 	if ((err = aion_ioport_enable(VN_HANDLE_IO)))
 		return vnet_fail("ioport enable", err);
@@ -30,7 +48,7 @@ int vnet_up(uint16_t bar, unsigned irq_line, unsigned node)
 	vn.notify = (aion_handle_t)n;
 	if ((err = aion_irq_set_notify(VN_HANDLE_IRQ, (aion_handle_t)n, IRQ_BIT)))
 		return vnet_fail("irq set notify", err);
-	aion_printf("up mac=%s queue_rx=%u queue_tx=%u irq=%u", vn.macs, vn.rx.num,
-		    vn.tx.num, vn.irq_line);
+	aion_printf("up mac=%s queue_rx=%u queue_tx=%u irq=%u%s", vn.macs, vn.rx.num,
+		    vn.tx.num, vn.irq_line, vn.msix ? " msix" : "");
 	return 0;
 }

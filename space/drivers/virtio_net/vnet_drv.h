@@ -37,6 +37,7 @@ struct buf {
 struct vnet_dev {
 	uint16_t io;
 	unsigned irq_line, node;
+	bool msix;                      /* irq_line is message-signalled: MSI-X on */
 	uint8_t mac[ETH_ALEN];
 	char macs[18];
 	struct virtq rx, tx;
@@ -61,6 +62,10 @@ extern struct vnet_dev vn;
 
 /* start.c: logs "error WHAT err=NAME"; returns 1, the driver's exit code. */
 int vnet_fail(const char *what, int64_t err);
+/* start.c: the arguments init gives the driver, "bar=0x.. irq=N" (a port
+ * base, and an IRQ line: AION_IRQ_MSI_BASE and up is MSI-X); 0,
+ * -AION_ENOENT without bar, -AION_EINVAL. */
+int64_t vnet_args(const char *args, uint16_t *bar, unsigned *irq);
 /* start.c: the ports (VN_HANDLE_IO), the device, the notification with the
  * IRQ (VN_HANDLE_IRQ) bound to it; 0, or 1 after logging why. */
 int vnet_up(uint16_t bar, unsigned irq_line, unsigned node);

@@ -45,6 +45,14 @@
 #define PCI_COMMAND_MASTER      0x0004
 #define PCI_COMMAND_INTX_OFF    0x0400
 
+/* Capabilities: the list from PCI_CAP_PTR, each an id and the next's offset. */
+#define PCI_CAP_MSIX            0x11
+#define PCI_MSIX_CONTROL        2       /* 16: table size - 1, mask, enable */
+#define PCI_MSIX_TABLE          4       /* 32: BAR index (bits 0-2), offset */
+#define PCI_MSIX_ENABLE         0x8000
+#define PCI_MSIX_MASK_ALL       0x4000
+#define PCI_MSIX_ENTRY_SIZE     16      /* address lo, hi, data, vector control */
+
 #define PCI_HEADER_MULTIFUNCTION 0x80
 #define PCI_VENDOR_NONE         0xffff
 #define PCI_IRQ_LINE_NONE       0xff
@@ -105,6 +113,13 @@ int pci_bar_decode(uint32_t lo, uint32_t hi, uint32_t sized_lo, uint32_t sized_h
  * -AION_ETRUNC when len < 64.
  */
 int pci_header_parse(const uint8_t *cfg, unsigned len, struct pci_header *out);
+
+/*
+ * The offset of capability id in a configuration image (PCI_CONFIG_SIZE
+ * bytes), or 0 when the function has none. A list that loops or leaves
+ * the header's 64..255 bytes ends the search.
+ */
+unsigned pci_cap_find(const uint8_t cfg[PCI_CONFIG_SIZE], uint8_t id);
 
 /* Little-endian field reads from a config image (no bounds check). */
 static inline uint16_t pci_img16(const uint8_t *cfg, unsigned off)

@@ -23,6 +23,7 @@ _Static_assert(__builtin_offsetof(struct trap_frame, cs) == TRAP_FRAME_CS,
 #define VEC_TIMER       0x20
 #define VEC_IRQ_BASE    0x30            /* + I/O APIC line */
 #define IRQ_LINES_MAX   24
+#define VEC_MSI_BASE    0x50            /* + k: line AION_IRQ_MSI_BASE + k (ioapic.c) */
 #define VEC_IPI         0xf0            /* another CPU's request or kick (smp.c) */
 #define VEC_SPURIOUS    0xff
 

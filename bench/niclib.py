@@ -1,0 +1,23 @@
+"""How a benchmark boots the mesh NIC, so that two ways can be compared in
+one sitting on one image: its driver inside netd (the default) or in a unit
+of its own (aion.nicunit), and its interrupt by MSI-X (the default) or on
+the shared INTx line (aion.intx). docs/network.md has what each costs."""
+
+
+def add_args(p):
+    p.add_argument("--nic", choices=("inside", "unit"), default="inside",
+                   help="the mesh NIC's driver inside netd (the default) or in a unit "
+                        "of its own (aion.nicunit)")
+    p.add_argument("--irq", choices=("msix", "intx"), default="msix",
+                   help="the NIC's interrupt: MSI-X (the default) or its INTx line "
+                        "through the I/O APIC (aion.intx)")
+
+
+def words(args):
+    """The kernel command line words for args.nic and args.irq."""
+    return ((["aion.nicunit"] if args.nic == "unit" else []) +
+            (["aion.intx"] if args.irq == "intx" else []))
+
+
+def describe(args):
+    return {"nic": args.nic, "irq": args.irq}
