@@ -28,13 +28,17 @@ struct slab {
 	struct slab *prev, *next;       /* partial or full list */
 };
 
-#define SLAB_HDR_SIZE (((sizeof(struct slab)) + SLAB_ALIGN - 1) & ~(size_t)(SLAB_ALIGN - 1))
+static size_t round_to(size_t n, size_t align)
+{
+	return (n + align - 1) & ~(align - 1);
+}
 
-_Static_assert(SLAB_HDR_SIZE < SLAB_PAGE_SIZE, "slab header must leave room for objects");
+_Static_assert(sizeof(struct slab) + SLAB_LINE < SLAB_PAGE_SIZE,
+	       "slab header must leave room for objects");
 
 static uint8_t *slab_obj_base(struct slab *s)
 {
-	return (uint8_t *)s + SLAB_HDR_SIZE;
+	return (uint8_t *)s + s->cache->base;
 }
 
 static bool slab_bit_test(const struct slab *s, unsigned idx)
@@ -70,15 +74,17 @@ static void slab_list_remove(struct slab **head, struct slab *s)
 int slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size,
 		    const struct slab_page_ops *ops)
 {
-	size_t room = SLAB_PAGE_SIZE - SLAB_HDR_SIZE;
-	size_t per;
+	size_t room, per, base;
 
 	if (c == NULL || ops == NULL || ops->get_page == NULL || ops->put_page == NULL)
 		return -AION_EINVAL;
 	/* Compare before rounding so a huge obj_size cannot wrap to small. */
-	if (obj_size == 0 || obj_size > room)
+	if (obj_size == 0 || obj_size > SLAB_PAGE_SIZE)
 		return -AION_EINVAL;
-	obj_size = (obj_size + SLAB_ALIGN - 1) & ~(size_t)(SLAB_ALIGN - 1);
+	size_t align = obj_size >= SLAB_LINE ? SLAB_LINE : SLAB_ALIGN;
+	obj_size = round_to(obj_size, align);
+	base = round_to(sizeof(struct slab), align);
+	room = SLAB_PAGE_SIZE - base;
 	if (obj_size > room)
 		return -AION_EINVAL;
 	per = room / obj_size;
@@ -88,6 +94,7 @@ int slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size,
 	__builtin_memset(c, 0, sizeof(*c));
 	c->name = name;
 	c->obj_size = obj_size;
+	c->base = base;
 	c->per_slab = (unsigned)per;
 	c->ops = *ops;
 	return 0;
@@ -184,9 +191,9 @@ int slab_free(struct slab_cache *c, void *obj)
 	if (s->cache != c)
 		return -AION_EINVAL;
 	off = (size_t)((uint8_t *)obj - (uint8_t *)s);
-	if (off < SLAB_HDR_SIZE || (off - SLAB_HDR_SIZE) % c->obj_size != 0)
+	if (off < c->base || (off - c->base) % c->obj_size != 0)
 		return -AION_EINVAL;
-	idx = (unsigned)((off - SLAB_HDR_SIZE) / c->obj_size);
+	idx = (unsigned)((off - c->base) / c->obj_size);
 	if (idx >= c->per_slab)
 		return -AION_EINVAL;
 	if (!slab_bit_test(s, idx))

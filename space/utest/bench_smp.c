@@ -10,17 +10,18 @@
 #define PAIR_PRIO       100             /* below utest's own: it sleeps meanwhile */
 #define WINDOW_NS       (300 * MS)
 #define ROUNDS          21u             /* one pair, then two, alternately */
-#define PAUSE_POLL_NS   (10 * MS)       /* a paused client's look at go: rare, so
-					 * its wake-ups take little from the other pair */
+#define SPIN_ROUNDS     9u              /* the same with loops instead of calls */
+#define SETTLE_NS       (20 * MS)       /* after go changes, before a window */
 #define LAT_CALLS       2000u
 
 /* A cache line each: pairs that share none measure the kernel, not the
  * line bouncing between their CPUs. */
 struct pair {
 	aion_handle_t ep;
+	aion_handle_t resume;           /* a paused client waits on it: no polls */
 	int64_t server, client;
-	volatile uint64_t calls;
-	volatile int go, stop;
+	volatile uint64_t calls;        /* or loops, when spin */
+	volatile int go, stop, spin;
 } __attribute__((aligned(64)));
 
 static int64_t pair_server(uint64_t arg)
@@ -41,7 +42,15 @@ static int64_t pair_client(uint64_t arg)
 
 	while (!p->stop) {
 		if (!p->go) {           /* paused while the other pair runs alone */
-			aion_sleep_ns(PAUSE_POLL_NS);
+			uint64_t bits;
+			/* Blocked, not polling: its vCPU stays halted and takes
+			 * nothing from the pair that runs. A go set before the
+			 * wait left its signal pending: no wake-up is lost. */
+			aion_wait(p->resume, &bits, 1000 * MS);
+			continue;
+		}
+		if (p->spin) {          /* the host's share: no kernel at all */
+			p->calls++;
 			continue;
 		}
 		struct aion_msg m = { .tag = AION_TAG(1, 0, 0), .w = { p->calls, 0, 0 } };
@@ -56,10 +65,11 @@ static int64_t pair_client(uint64_t arg)
 static int64_t pair_start(struct pair *p, unsigned server_cpu, int client_cpu)
 {
 	*p = (struct pair){ 0 };
-	int64_t ep = aion_endpoint_create();
-	if (ep < 0)
-		return ep;
+	int64_t ep = aion_endpoint_create(), n = aion_notify_create();
+	if (ep < 0 || n < 0)
+		return ep < 0 ? ep : n;
 	p->ep = (aion_handle_t)ep;
+	p->resume = (aion_handle_t)n;
 	p->server = aion_thread_spawn(pair_server, (uint64_t)p, aion_stack_alloc(4), PAIR_PRIO);
 	if (p->server < 0)
 		return p->server;
@@ -75,8 +85,10 @@ static int64_t pair_start(struct pair *p, unsigned server_cpu, int client_cpu)
 static void pair_end(struct pair *p)
 {
 	p->stop = 1;
+	aion_signal(p->resume, 1);
 	if (p->client > 0)
 		utest_join(p->client);
+	aion_handle_close(p->resume);
 	aion_handle_close(p->ep);       /* the server's recv ends */
 	if (p->server > 0)
 		utest_join(p->server);
@@ -93,9 +105,12 @@ static uint64_t throughput(struct pair *p, unsigned n, uint64_t got[2])
 	uint64_t before[2] = { 0 }, total = 0;
 	struct aion_system_info a = { 0 }, b = { 0 };
 
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++) {
 		p[i].go = i < n;
-	aion_sleep_ns(2 * PAUSE_POLL_NS);       /* all running, the paused ones asleep */
+		if (p[i].go)
+			aion_signal(p[i].resume, 1);
+	}
+	aion_sleep_ns(SETTLE_NS);               /* all running, the paused ones blocked */
 	for (unsigned i = 0; i < n; i++)
 		before[i] = p[i].calls;
 	aion_system_info(&a);
@@ -127,6 +142,42 @@ static uint64_t call_latency(struct pair *p)
 	return ns[LAT_CALLS / 2];
 }
 
+struct medians {
+	uint64_t one, two, ratio, fair;
+};
+
+/*
+ * n rounds of one pair alone (CPU 0), then both (CPUs 0 and 1): a ratio
+ * from neighbouring windows, the median of the rounds' (the host is
+ * noisy). spin: the clients count in a loop instead of calling, which
+ * measures what two vCPUs get from the host with no kernel in the way.
+ */
+static int64_t rounds(struct pair *pairs, unsigned n, bool spin, struct medians *out)
+{
+	uint64_t one[ROUNDS] = { 0 }, two[ROUNDS] = { 0 }, ratio[ROUNDS] = { 0 };
+	uint64_t fair[ROUNDS] = { 0 }, got[2];
+	int64_t err = pair_start(&pairs[0], 0, 0);
+
+	if (!err)
+		err = pair_start(&pairs[1], 1, 1);
+	pairs[0].spin = pairs[1].spin = spin;   /* the clients wait for go meanwhile */
+	for (unsigned r = 0; r < n && !err; r++) {
+		one[r] = throughput(pairs, 1, got);
+		two[r] = throughput(pairs, 2, got);
+		ratio[r] = one[r] ? two[r] * 1000 / one[r] : 0;
+		uint64_t lo = got[0] < got[1] ? got[0] : got[1], hi = got[0] ^ got[1] ^ lo;
+		fair[r] = hi ? lo * 1000 / hi : 0;
+	}
+	pair_end(&pairs[0]);
+	pair_end(&pairs[1]);
+	utest_sort(one, n);
+	utest_sort(two, n);
+	utest_sort(ratio, n);
+	utest_sort(fair, n);
+	*out = (struct medians){ one[n / 2], two[n / 2], ratio[n / 2], fair[n / 2] };
+	return err;
+}
+
 void bench_smp(void)
 {
 	struct aion_system_info si = { 0 };
@@ -138,27 +189,11 @@ void bench_smp(void)
 		utest_fail("benchsmp", "cpus=%u: needs 2", si.cpus);
 		return;
 	}
-	/* Rounds of one pair alone, then both: a ratio from neighbouring
-	 * windows, the median of the rounds' (the host is noisy). */
-	uint64_t one[ROUNDS] = { 0 }, two[ROUNDS] = { 0 }, ratio[ROUNDS] = { 0 };
-	uint64_t fair[ROUNDS] = { 0 }, got[2];
-	int64_t err = pair_start(&pairs[0], 0, 0);
+	struct medians calls, spins = { 0 };
+	int64_t err = rounds(pairs, ROUNDS, false, &calls);
+	uint64_t halted[2] = { halts[0], halts[1] };
 	if (!err)
-		err = pair_start(&pairs[1], 1, 1);
-	for (unsigned r = 0; r < ROUNDS && !err; r++) {
-		one[r] = throughput(pairs, 1, got);
-		two[r] = throughput(pairs, 2, got);
-		ratio[r] = one[r] ? two[r] * 1000 / one[r] : 0;
-		uint64_t lo = got[0] < got[1] ? got[0] : got[1], hi = got[0] ^ got[1] ^ lo;
-		fair[r] = hi ? lo * 1000 / hi : 0;
-	}
-	pair_end(&pairs[0]);
-	pair_end(&pairs[1]);
-	utest_sort(one, ROUNDS);
-	utest_sort(two, ROUNDS);
-	utest_sort(ratio, ROUNDS);
-	utest_sort(fair, ROUNDS);
-
+		err = rounds(pairs, SPIN_ROUNDS, true, &spins);
 	uint64_t same = 0, cross = 0;
 	if (!err && !(err = pair_start(&pairs[0], 0, -1)))
 		same = call_latency(&pairs[0]);
@@ -170,14 +205,15 @@ void bench_smp(void)
 
 	aion_printf("bench smp_throughput one_pair_per_s=%lu two_pairs_per_s=%lu "
 		    "ratio_x1000=%lu slower_over_faster_x1000=%lu rounds=%u window_ms=%lu "
-		    "halts_one_per_s=%lu halts_two_per_s=%lu",
-		    (unsigned long)one[ROUNDS / 2], (unsigned long)two[ROUNDS / 2],
-		    (unsigned long)ratio[ROUNDS / 2], (unsigned long)fair[ROUNDS / 2], ROUNDS,
+		    "halts_one_per_s=%lu halts_two_per_s=%lu spin_ratio_x1000=%lu",
+		    (unsigned long)calls.one, (unsigned long)calls.two,
+		    (unsigned long)calls.ratio, (unsigned long)calls.fair, ROUNDS,
 		    (unsigned long)(WINDOW_NS / MS),
-		    (unsigned long)(halts[0] * 1000 / (ROUNDS * WINDOW_NS / MS)),
-		    (unsigned long)(halts[1] * 1000 / (ROUNDS * WINDOW_NS / MS)));
+		    (unsigned long)(halted[0] * 1000 / (ROUNDS * WINDOW_NS / MS)),
+		    (unsigned long)(halted[1] * 1000 / (ROUNDS * WINDOW_NS / MS)),
+		    (unsigned long)spins.ratio);
 	aion_printf("bench smp_latency same_cpu_ns_median=%lu cross_cpu_ns_median=%lu calls=%u",
 		    (unsigned long)same, (unsigned long)cross, LAT_CALLS);
-	utest_result(!err && one[0] && two[0] && same && cross, "benchsmp", "err=%s cpus=%u",
+	utest_result(!err && calls.one && calls.two && spins.one && same && cross, "benchsmp", "err=%s cpus=%u",
 		     aion_error_name(err), si.cpus);
 }

@@ -269,6 +269,40 @@ static void test_release(void **state)
 }
 
 /* One object per page: alloc/free ping-pong never calls the provider twice. */
+/*
+ * Objects of a cache line or more start on a line and take whole lines
+ * (two CPUs writing neighbours never share one); smaller ones keep the
+ * 16-byte granule.
+ */
+static void test_line_apart(void **state)
+{
+	(void)state;
+	struct provider p;
+	struct slab_page_ops ops;
+	struct slab_cache c;
+	uint8_t *x[40];
+
+	prov_init(&p, &ops);
+	assert_int_equal(slab_cache_init(&c, "ep96", 96, &ops), 0);
+	assert_int_equal(c.obj_size, 128);
+	assert_int_equal(c.per_slab, (SLAB_PAGE_SIZE - 128) / 128);
+	for (unsigned i = 0; i < 40; i++) {
+		x[i] = slab_alloc(&c);
+		assert_non_null(x[i]);
+		assert_int_equal((uintptr_t)x[i] % SLAB_LINE, 0);
+		memset(x[i], 0x5a, c.obj_size);
+	}
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(slab_free(&c, x[i]), 0);
+	x[0] = slab_alloc(&c);
+	assert_int_equal(slab_free(&c, x[0] + 64), -AION_EINVAL);     /* mid-object */
+	assert_int_equal(slab_free(&c, x[0]), 0);
+	prov_release_all(&p);
+	assert_int_equal(slab_cache_init(&c, "n48", 48, &ops), 0);
+	assert_int_equal(c.obj_size, 48);
+	assert_int_equal(c.per_slab, (SLAB_PAGE_SIZE - 80) / 48);
+}
+
 static void test_one_per_page(void **state)
 {
 	(void)state;
@@ -278,10 +312,12 @@ static void test_one_per_page(void **state)
 	void *a, *b;
 
 	prov_init(&p, &ops);
-	assert_int_equal(slab_cache_init(&c, "big", 2000, &ops), 0);
+	/* A line-sized object's page: header 128 bytes, then 64-byte lines. */
+	assert_int_equal(slab_cache_init(&c, "big", 1984, &ops), 0);
 	assert_int_equal(c.per_slab, 2);
-	assert_int_equal(slab_cache_init(&c, "max", 4000, &ops), 0);
+	assert_int_equal(slab_cache_init(&c, "max", 3968, &ops), 0);
 	assert_int_equal(c.per_slab, 1);
+	assert_int_equal(slab_cache_init(&c, "over", 3969, &ops), -AION_EINVAL);
 	a = slab_alloc(&c);
 	b = slab_alloc(&c);
 	assert_non_null(a);
@@ -410,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_fill_pages),
 		cmocka_unit_test(test_bad_free),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_line_apart),
 		cmocka_unit_test(test_one_per_page),
 		cmocka_unit_test(test_provider_null),
 		cmocka_unit_test(test_provider_misaligned),

@@ -11,6 +11,11 @@
  * slabs go straight back to the provider. slab_alloc and slab_free are
  * O(1), plus at most one provider call.
  *
+ * Objects of SLAB_LINE bytes or more take whole cache lines and start on
+ * one (the header's slack pads to it): two such objects never share a
+ * line, so CPUs that write two neighbours (two pairs' endpoints) do not
+ * pass the line back and forth (docs/smp.md "Objects a line apart").
+ *
  * Pure code: no locking; the caller serialises access to a cache.
  * slab_free's checks assume obj at least points into some slab page (of
  * any cache): for an arbitrary address, the masked page is read as if it
@@ -24,6 +29,7 @@
 
 #define SLAB_PAGE_SIZE 4096u
 #define SLAB_ALIGN       16u    /* object size and alignment granule */
+#define SLAB_LINE        64u    /* ... for objects this big or bigger */
 #define SLAB_MAX_OBJS   256u    /* bitmap capacity: 4096 / 16 */
 
 /* get_page returns a SLAB_PAGE_SIZE-aligned page or NULL; ctx is passed through. */
@@ -37,7 +43,8 @@ struct slab;    /* opaque page header */
 
 struct slab_cache {
 	const char *name;
-	size_t obj_size;                /* rounded up to SLAB_ALIGN */
+	size_t obj_size;                /* rounded up to SLAB_ALIGN, or SLAB_LINE */
+	size_t base;                    /* the first object's offset in a slab */
 	unsigned per_slab;              /* objects per page */
 	struct slab *partial, *full, *empty;
 	uint64_t in_use, pages;         /* objects handed out, pages held */
