@@ -43,6 +43,7 @@ enum aion_obj_type {
  */
 #define AION_IRQ_MSI_BASE   256u
 #define AION_IRQ_MSI_COUNT  8u
+#define AION_IRQ_IS_MSI(line) ((uint32_t)(line) - AION_IRQ_MSI_BASE < AION_IRQ_MSI_COUNT)
 #define AION_MSI_ADDRESS(m) ((uint32_t)(m))
 #define AION_MSI_DATA(m)    ((uint16_t)((m) >> 32))
 

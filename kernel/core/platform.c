@@ -23,7 +23,7 @@ static int irq_slot(uint32_t line)
 {
 	if (line < IRQ_LINES)
 		return (int)line;
-	if (line - AION_IRQ_MSI_BASE < AION_IRQ_MSI_COUNT)
+	if (AION_IRQ_IS_MSI(line))
 		return IRQ_LINES + (int)(line - AION_IRQ_MSI_BASE);
 	return -1;
 }

@@ -128,19 +128,14 @@ static bool ioapic_line(uint32_t line)
 	return ioapic && line < nlines;
 }
 
-static bool msi_line(uint32_t line)
-{
-	return line - AION_IRQ_MSI_BASE < AION_IRQ_MSI_COUNT;
-}
-
 bool arch_irq_line_ok(uint32_t line)
 {
-	return ioapic_line(line) || msi_line(line);
+	return ioapic_line(line) || AION_IRQ_IS_MSI(line);
 }
 
 int arch_irq_msi_message(uint32_t line, uint64_t *msg)
 {
-	if (!msi_line(line))
+	if (!AION_IRQ_IS_MSI(line))
 		return -AION_EINVAL;
 	/* Edge, fixed delivery: data is the vector alone. */
 	uint64_t data = VEC_MSI_BASE + (line - AION_IRQ_MSI_BASE);

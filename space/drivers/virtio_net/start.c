@@ -37,7 +37,7 @@ int vnet_up(uint16_t bar, unsigned irq_line, unsigned node)
 
 	vn.io = bar;
 	vn.irq_line = irq_line;
-	vn.msix = irq_line >= AION_IRQ_MSI_BASE;
+	vn.msix = AION_IRQ_IS_MSI(irq_line);
 	vn.node = node;
 	if ((err = aion_ioport_enable(VN_HANDLE_IO)))
 		return vnet_fail("ioport enable", err);
