@@ -471,25 +471,24 @@ static bool add_accuser(struct mesh_members *m, struct mesh_member *e,
 }
 
 /*
- * We heard from nobody for as long as our longest suspicion can last (the
- * max, stretched by our health as far as it goes): we are cut off (a
- * partition, a dead link), not slow. A starved node still hears the
- * others: their packets wait in its queue and it reads them when it runs
- * (and a tick that runs late accuses nobody: stalled()).
+ * We heard nothing from e for as long as our longest suspicion can last
+ * (the max, stretched by our health as far as it goes): e is cut off
+ * from us (a partition, a dead link, its death), not made to look silent
+ * by our slowness. A starved node still hears the others: their packets
+ * wait in its queue and it reads them when it runs (and a tick that runs
+ * late accuses nobody: stalled()). Per member, not "heard from nobody":
+ * the small side of a partition hears its own members, and each of them
+ * unhealthy would keep the other side ALIVE for good.
  */
-static bool cut_off(const struct mesh_members *m, uint64_t now)
+static bool silent(const struct mesh_members *m, const struct mesh_member *e,
+		   uint64_t now)
 {
-	uint64_t heard = 0;
-
-	for (uint32_t i = 0; i < m->count; i++)
-		if (m->m[i].last_heard > heard)
-			heard = m->m[i].last_heard;
 	uint64_t quiet = mesh_suspect_timeout(&m->cfg, live_count(m), 0);
 
 	if (quiet < m->cfg.suspect_max_ns)
 		quiet = m->cfg.suspect_max_ns;  /* with nobody to confirm, t is the min */
 	quiet *= MESH_LHM_SUSPECT_CAP;
-	return now > heard && now - heard > quiet;
+	return now > e->last_heard && now - e->last_heard > quiet;
 }
 
 /* Our own probe or verification of e failed. */
@@ -497,10 +496,10 @@ static void accuse(struct mesh_members *m, struct mesh_member *e,
 		   uint64_t now)
 {
 	/* More unhealthy than not: our failed probes say more about us than
-	 * about e, so we accuse nobody (Lifeguard's point). Unless we hear
-	 * nobody at all: cut off, we would never declare anyone dead, as
-	 * no healthy node's DEAD can reach us. */
-	if (m->lhm > m->cfg.lhm_max / 2 && !cut_off(m, now))
+	 * about e, so we accuse nobody (Lifeguard's point). Unless e has
+	 * been silent too long: cut off from it, we would never declare it
+	 * dead, as no healthy node's DEAD can reach us. */
+	if (m->lhm > m->cfg.lhm_max / 2 && !silent(m, e, now))
 		return;
 	m->stats.accusations++;
 	if (e->state == MESH_STATE_ALIVE) {

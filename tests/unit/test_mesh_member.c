@@ -41,6 +41,7 @@ struct sim_node {
 	unsigned delay_ms;     /* added to every message from or to it */
 	bool cut;              /* runs, but every message from or to it is
 				* lost (a partition of one) */
+	unsigned side;         /* messages between two sides are lost */
 	uint64_t stall_until;  /* neither ticks nor reads before (messages
 				* to it wait: a VM the host does not run) */
 	uint64_t dead_at[SIM_MAX + 1]; /* first DEAD event per node, 0 none */
@@ -116,7 +117,8 @@ static void send_one(struct sim *s, const struct mesh_msg *msg)
 {
 	if (s->loss_pct && sim_rand(s) % 100 < s->loss_pct)
 		return;
-	if (s->node[msg->from].cut || s->node[msg->to].cut)
+	if (s->node[msg->from].cut || s->node[msg->to].cut ||
+	    s->node[msg->from].side != s->node[msg->to].side)
 		return;
 	assert_true(s->qlen < QCAP);
 	s->msgs++;
@@ -1734,6 +1736,49 @@ static void test_isolated_unhealthy_node(void **state)
 	isolate_node1(MESH_LHM_MAX, 5250, 30, 15);
 }
 
+/*
+ * A partition 2 | 3 with the two on the small side unhealthy (LHM at the
+ * max, as late ticks on a loaded host leave it). They hear each other,
+ * so neither counts itself cut off, and above half the max neither
+ * accuses anybody; yet each must declare the three dead once it has not
+ * heard from them for as long as its longest suspicion. sched-partition
+ * saw the minority keep one of the three ALIVE for good (quorum=yes).
+ */
+static void test_unhealthy_minority(void **state)
+{
+	(void)state;
+	for (unsigned scale = 1; scale <= MESH_DETECT_SCALE_DEFAULT; scale++) {
+		struct mesh_member_config c;
+
+		assert_int_equal(mesh_member_scaled_config(&c, scale), 0);
+		struct sim *s = sim_new_cfg(5, 0, 6100 + scale, true, &c);
+		sim_warm(s, 2000 * MS);
+		uint64_t cut_at = s->now, worst = 0;
+		for (int i = 1; i <= 2; i++) {
+			s->node[i].side = 1;
+			s->node[i].mm.lhm = MESH_LHM_MAX;
+		}
+		sim_run(s, 30 * 1000 * MS * scale);
+		for (int i = 1; i <= 2; i++)
+			for (int j = 3; j <= 5; j++) {
+				uint64_t d = s->node[i].dead_at[j];
+
+				assert_true(d > cut_at);
+				worst = d - cut_at > worst ? d - cut_at : worst;
+			}
+		printf("# minority of 2, scale %u: the three dead on both after %llu ms at "
+		       "most (lhm %u, %u)\n", scale, (unsigned long long)(worst / MS),
+		       s->node[1].mm.lhm, s->node[2].mm.lhm);
+		assert_true(worst < 15 * 1000 * MS * scale);
+		for (int j = 3; j <= 5; j++)
+			for (int i = 1; i <= 2; i++)
+				assert_true(s->node[j].dead_at[i] > cut_at);
+		assert_int_equal(mesh_members_state(&s->node[1].mm, 2, NULL), MESH_STATE_ALIVE);
+		assert_int_equal(mesh_members_state(&s->node[2].mm, 1, NULL), MESH_STATE_ALIVE);
+		sim_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1762,6 +1807,7 @@ int main(void)
 		cmocka_unit_test(test_new_boot_learns_entries),
 		cmocka_unit_test(test_isolated_node),
 		cmocka_unit_test(test_isolated_unhealthy_node),
+		cmocka_unit_test(test_unhealthy_minority),
 		cmocka_unit_test(test_lone_node_sleeps),
 		cmocka_unit_test(test_announce_backoff),
 	};
