@@ -87,6 +87,18 @@ enum aion_obj_type {
 /* Where loaders put a unit's first stack (grows down from here). */
 #define AION_STACK_TOP      0x00007fffffff0000ull
 
+/*
+ * Windows: the user half in 256 aligned parts of 512 GiB (one top-level
+ * page-table entry each). A unit placed in its parent's address space by
+ * UNIT_COLOCATE (a guest) maps only inside its window, and its parent
+ * never inside a guest's; window 0 (programs' code, heap, data) and 255
+ * (their first stack) are never a guest's. docs/abi.md "Co-located units".
+ */
+#define AION_WINDOW_SHIFT   39
+#define AION_WINDOW_MIN     1u
+#define AION_WINDOW_MAX     254u
+#define AION_WINDOW_BASE(w) ((uint64_t)(w) << AION_WINDOW_SHIFT)
+
 enum aion_unit_state {
 	AION_UNIT_RUNNING = 1,  /* has live threads, or none started yet */
 	AION_UNIT_EXITED = 2,   /* every thread exited */

@@ -99,8 +99,9 @@
 		USE(HANDLE(UNIT, SPAWN), BUF_IN, VAL(16), VAL(1), VAL(1)),                   \
 		DOC("`parent`, `name`, `name_len` (1..31), `quota_frames`, `max_prio`",      \
 		    "unit handle",                                                           \
-		    "handle (parent, `SPAWN`); `EPERM` parent is not the caller's own "      \
-		    "unit, or max_prio above the parent's; `EINVAL` name_len or "            \
+		    "handle (parent, `SPAWN`); `EPERM` parent is neither the caller's "      \
+		    "own unit nor one of its descendants, or max_prio above the "            \
+		    "parent's; `EDEAD` parent being destroyed; `EINVAL` name_len or "        \
 		    "max_prio; `EFAULT` name; `ENOMEM` quota above the parent's unused "     \
 		    "quota, or kernel memory; `ENOSPC` handle table full, or no kernel "     \
 		    "stack slot left to lend it"))                                           \
@@ -409,7 +410,17 @@
 		USE(HANDLE(IRQ, READ)),                                                      \
 		DOC("`irq`", "the message a device writes to raise it (`AION_MSI_ADDRESS`, " \
 		    "`AION_MSI_DATA`)", "handle (IRQ, `READ`); `EINVAL` not a "              \
-		    "message-signalled line"))
+		    "message-signalled line"))                                               \
+	/* guest (host's child, nothing mapped or started) then lives in host's */          \
+	/* address space, mapping only in its window: switching between the two */          \
+	/* writes no CR3. Each can read and write the other's memory.           */          \
+	X(UNIT_COLOCATE,       unit_colocate,       60, ARGS3(aion_handle_t, guest,          \
+		aion_handle_t, host, unsigned, window),                                      \
+		USE(HANDLE(UNIT, WRITE), HANDLE(UNIT, WRITE), VAL(1)),                       \
+		DOC("`guest`, `host`, `window` (1..254)", "0",                               \
+		    "handles (units, `WRITE`); `EINVAL` window, guest not host's child, or "   \
+		    "either a guest already; `EBUSY` guest has mappings, threads or "         \
+		    "children, or host uses the window; `EDEAD` either dying; `ENOMEM`"))
 
 enum aion_syscall {
 #define AION_SYSCALL_ENUM(NAME, name, num, args, use, doc) AION_SYS_##NAME = num,

@@ -30,7 +30,7 @@
 	X(THREAD_START,        "O(1)")                                                  \
 	X(THREAD_SET_PRIORITY, "O(1)")                                                  \
 	X(THREAD_INFO,         "O(1)")                                                  \
-	X(UNIT_CREATE,         "O(1); name ≤ 31 bytes")                                 \
+	X(UNIT_CREATE,         "≤ 16 levels up to the caller; name ≤ 31 bytes")         \
 	X(UNIT_DESTROY,        "restartable: slices of 128 threads, handle slots, "     \
 	                       "pages or page tables (a mapped memory object counts "   \
 	                       "its pages: ≤ 512 over), each after a walk of ≤ 16 "     \
@@ -101,6 +101,8 @@
 	X(SIGNAL_RECV,         "as `SIGNAL` then `RECV`")                               \
 	X(MEMORY_READ,         "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")      \
 	X(MEMORY_WRITE,        "copy ≤ 64 KiB (≤ 17 pages of the caller checked)")      \
-	X(IRQ_MSI_MESSAGE,     "O(1)")
+	X(IRQ_MSI_MESSAGE,     "O(1)")                                                  \
+	/* The guest's 256 top-level user entries checked empty.           */   \
+	X(UNIT_COLOCATE,       "O(256)")
 
 #endif /* AION_SYSCALL_BOUNDS_H */

@@ -60,7 +60,7 @@ static void table_page_put(void *ctx, void *page)
 	unit_frame_free(ctx, virt_to_phys(page));
 }
 
-/* The unit object is charged to its parent (payer), NULL for the root. */
+/* The unit object is charged to its maker (payer), NULL for the root. */
 static int unit_alloc(const char *name, uint64_t quota, unsigned max_prio,
 		      struct unit *payer, struct unit **out)
 {
@@ -113,7 +113,7 @@ static uint32_t stack_share(const struct unit *parent, uint64_t quota)
 	return (uint32_t)(share < free ? share : free);
 }
 
-int unit_create(struct unit *parent, const char *name, uint64_t quota,
+int unit_create(struct unit *parent, struct unit *maker, const char *name, uint64_t quota,
 		unsigned max_prio, struct unit **out)
 {
 	if (max_prio > parent->max_prio || parent->depth >= UNIT_MAX_DEPTH)
@@ -124,7 +124,7 @@ int unit_create(struct unit *parent, const char *name, uint64_t quota,
 	if (!stacks)
 		return -AION_ENOSPC;    /* it could never run a thread */
 	parent->quota -= quota;
-	int err = unit_alloc(name, quota, max_prio, parent, out);
+	int err = unit_alloc(name, quota, max_prio, maker, out);
 	if (err) {
 		parent->quota += quota;
 		return err;
@@ -258,17 +258,21 @@ int64_t sys_unit_create(const struct sys_args *a)
 	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_SPAWN, &parent);
 	if (err)
 		return err;
-	if (parent != self_unit())
-		return -AION_EPERM;     /* quota comes only from one's own */
+	/* Quota comes only from one's own tree: a descendant's was the
+	 * caller's (UNIT_COLOCATE's guest is made under its host this way). */
+	if (!unit_is_ancestor_or_self(self_unit(), parent))
+		return -AION_EPERM;
+	if (parent->dying)
+		return -AION_EDEAD;
 	if (len == 0 || len >= UNIT_NAME_MAX || a->a4 > AION_PRIO_MAX)
 		return -AION_EINVAL;
 	if ((err = copy_from_user(name, a->a1, len)))
 		return err;
 	name[len] = '\0';
-	if ((err = unit_create(parent, name, a->a3, (unsigned)a->a4, &child)))
+	if ((err = unit_create(parent, self_unit(), name, a->a3, (unsigned)a->a4, &child)))
 		return err;
 	aion_handle_t h;
-	err = handle_alloc(&parent->handles, &child->obj, AION_RIGHTS_ALL, 0, NULL, &h);
+	err = handle_alloc(&self_unit()->handles, &child->obj, AION_RIGHTS_ALL, 0, NULL, &h);
 	if (err)
 		unit_destroy(child);
 	kobj_put(&child->obj);          /* the handle (if any) holds it now */
@@ -408,6 +412,36 @@ int64_t sys_unit_fault_ep(const struct sys_args *a)
 	if ((err = lookup_slot(a->a1, AION_OBJ_ENDPOINT, AION_RIGHT_SEND, &s)))
 		return err;
 	unit_set_fault_ep(u, s->obj, a->a2 ? a->a2 : s->badge, self_unit());
+	return 0;
+}
+
+/*
+ * a0 (a child of a1, nothing mapped, no thread or child yet) moves into
+ * a1's address space at window a2 (docs/abi.md "Co-located units"). No
+ * nesting: a guest hosts nobody (it may have no guest child when it
+ * moves, and a host must not be a guest). A guest is its host's child, so
+ * it is destroyed before its host's tables are (unit_destroy.c).
+ */
+int64_t sys_unit_colocate(const struct sys_args *a)
+{
+	struct unit *g, *h;
+	int err = lookup(a->a0, AION_OBJ_UNIT, AION_RIGHT_WRITE, &g);
+	if (!err)
+		err = lookup(a->a1, AION_OBJ_UNIT, AION_RIGHT_WRITE, &h);
+	if (err)
+		return err;
+	if (a->a2 < AION_WINDOW_MIN || a->a2 > AION_WINDOW_MAX || g->parent != h ||
+	    g->window || h->window)
+		return -AION_EINVAL;
+	if (g->dying || h->dying)
+		return -AION_EDEAD;
+	if (g->threads || g->first_child)
+		return -AION_EBUSY;
+	if ((err = arch_vm_colocate(g, h, (unsigned)a->a2)))
+		return err;
+	if (unit_log_ok(g))
+		klog("unit colocate unit=%s id=%u host=%s window=%u", g->name, g->id, h->name,
+		     g->window);
 	return 0;
 }
 

@@ -34,14 +34,6 @@
 
 struct unit *unit_orphans;      /* to destroy at the end of this call */
 
-static bool is_ancestor_or_self(const struct unit *a, const struct unit *u)
-{
-	for (; u; u = u->parent)        /* bounded by UNIT_MAX_DEPTH */
-		if (u == a)
-			return true;
-	return false;
-}
-
 static void begin(struct unit *u)
 {
 	if (u->dying)
@@ -123,7 +115,7 @@ int unit_destroy(struct unit *u)
 {
 	if (u->destroyed)
 		return -AION_ENOENT;
-	if (is_ancestor_or_self(u, sched_current()->unit))
+	if (unit_is_ancestor_or_self(u, sched_current()->unit))
 		return -AION_EBUSY;
 	kobj_get(&u->obj);              /* keep u while its table lets go of it */
 	teardown(u, false);
@@ -154,7 +146,7 @@ int64_t sys_unit_destroy(const struct sys_args *a)
 		return err;
 	if (u->destroyed)
 		return again ? 0 : -AION_ENOENT;
-	if (is_ancestor_or_self(u, t->unit))
+	if (unit_is_ancestor_or_self(u, t->unit))
 		return -AION_EBUSY;
 	kobj_get(&u->obj);
 	int64_t r = teardown(u, true);
@@ -189,7 +181,7 @@ static void adopt_orphans(struct thread *t)
 
 	while ((u = unit_orphans)) {
 		unit_orphans = u->orphan_next;
-		if (is_ancestor_or_self(u, t->unit) && !u->destroyed) {
+		if (unit_is_ancestor_or_self(u, t->unit) && !u->destroyed) {
 			u->orphan_next = keep;
 			keep = u;
 		} else {

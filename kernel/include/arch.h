@@ -81,8 +81,9 @@ void arch_cpu_serve(void);
 void arch_spin_wait(void);
 /* Halts until an IPI (only: timer and devices wait), interrupts off after. */
 void arch_cpu_nap(void);
-/* Every other CPU with u's tables loaded (a thread of u runs there, or its
- * idle thread kept them) flushes its TLB, before return. */
+/* Every other CPU with u's tables loaded (a thread of u or of a unit that
+ * shares them runs there, or its idle thread kept them) flushes its TLB,
+ * before return. */
 void arch_tlb_shootdown(const struct unit *u);
 /* Every other CPU whose idle thread kept u's tables loads the kernel's,
  * before return: u's tables are about to be freed. */
@@ -158,6 +159,15 @@ int arch_vm_translate(struct unit *u, uint64_t va, bool write, uint64_t *pa, boo
 
 /* Loads the unit's page tables; NULL loads the kernel's. */
 void arch_vm_activate(struct unit *u);
+
+/*
+ * Puts guest, a unit with nothing mapped, in host's address space at
+ * window w (aion/object.h): its own top table goes, a table for its
+ * window is made (charged to it), and from then on it maps only there
+ * and host never there. -AION_EBUSY when guest has a mapping or host uses
+ * the window, -AION_ENOMEM. The caller checks the rest (unit.c).
+ */
+int arch_vm_colocate(struct unit *guest, struct unit *host, unsigned w);
 
 /* Kernel stacks: page tables made at boot, then map/unmap one page. */
 int arch_vm_kreserve(uint64_t va, uint64_t len);

@@ -35,6 +35,7 @@ struct unit {
 	uint8_t max_prio;               /* its threads may not run above this */
 	bool dying;                     /* being destroyed: ended, nothing may be added */
 	bool destroyed;                 /* and done: it holds nothing */
+	uint8_t window;                 /* a guest's in its parent's tables; 0: own tables */
 	struct unit *parent;            /* referenced; gets the quota back */
 	struct unit *first_child, *next_sibling;        /* destroyed with it */
 	uint32_t depth;                 /* 0 for init; at most UNIT_MAX_DEPTH */
@@ -61,17 +62,36 @@ struct unit {
 	uint64_t syscalls;              /* made by its threads */
 	uint64_t cpu_ns;                /* its threads' running time */
 	uint32_t loads;                 /* its tables loaded by a CPU (arch_vm_activate) */
+	uint64_t window_table;          /* a dying guest's window, cut off: freed in slices */
 	struct {                        /* lines about its children: unit_log_ok */
 		uint64_t at;            /* when tokens was last refilled */
 		uint32_t tokens, suppressed;
 	} log;
 };
 
+static inline bool unit_is_ancestor_or_self(const struct unit *a, const struct unit *u)
+{
+	for (; u; u = u->parent)        /* bounded by UNIT_MAX_DEPTH */
+		if (u == a)
+			return true;
+	return false;
+}
+
+/* Whose page tables u's are: its parent's for a guest (UNIT_COLOCATE). */
+static inline const struct unit *unit_space(const struct unit *u)
+{
+	return u->window ? u->parent : u;
+}
+
 /* The first unit, with a quota of `quota` frames taken from the system. */
 int unit_create_root(const char *name, uint64_t quota, struct unit **out);
 
-/* A child of parent, its quota moved from parent's unused quota. */
-int unit_create(struct unit *parent, const char *name, uint64_t quota,
+/*
+ * A child of parent, its quota moved from parent's unused quota; its unit
+ * object in maker's caches (the caller: parent or an ancestor of it, whose
+ * handle to the child may outlive parent).
+ */
+int unit_create(struct unit *parent, struct unit *maker, const char *name, uint64_t quota,
 		unsigned max_prio, struct unit **out);
 
 /* Ends every thread (state EXITED or FAULTED), keeps the memory. */

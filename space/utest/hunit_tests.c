@@ -94,19 +94,7 @@ _Static_assert(sizeof(keeper) == 16 && AION_SYS_SLEEP_UNTIL < 256, "jmp -16");
 /* A new thread of the slot's unit, pinned to its CPU if it has one, started. */
 static int64_t start_thread(struct slot *s, uint64_t entry, uint64_t stack_top)
 {
-	int64_t t = aion_thread_create(s->unit, entry, stack_top, 0, HU_PRIO), err = 0;
-
-	if (t < 0)
-		return t;
-	if (s->cpu >= 0)
-		err = aion_thread_set_cpu((aion_handle_t)t, (unsigned)s->cpu);
-	if (!err)
-		err = aion_thread_start((aion_handle_t)t);
-	if (err) {
-		aion_handle_close((aion_handle_t)t);
-		return err;
-	}
-	return t;
+	return utest_thread_in(s->unit, entry, stack_top, HU_PRIO, s->cpu);
 }
 
 /* A fresh unit: its pages, the edge page, stub and keeper written, our
@@ -296,11 +284,18 @@ static void hunit_run(const char *name, unsigned nslots, bool spread, uint64_t s
 		.buf = code, .cap = sizeof(code), .rng = &gen_rng, .resume = HU_STUB,
 		.handles = { AION_HANDLE_SELF, HU_DONE_CAP, HU_EP_CAP, HU_NTF_CAP },
 	};
-	int64_t err = 0, h[3] = { aion_notify_create(), aion_endpoint_create(), aion_notify_create() };
+	int64_t err = 0, h[3];
 
 	want_seqs = seqs;
 	want_calls = calls;
+	/* Before our own three objects: a unit whose fault endpoint its
+	 * garbage set to shared_ep waits there, end notice queued, until a
+	 * unit receives it or the endpoint goes; the count is whole only
+	 * once ours are closed too. */
 	aion_system_info(&before);
+	h[0] = aion_notify_create();
+	h[1] = aion_endpoint_create();
+	h[2] = aion_notify_create();
 	for (unsigned i = 0; i < nslots; i++)
 		slots[i].cpu = spread ? (int)(i % (before.cpus ? before.cpus : 1)) : -1;
 	aion_printf("hunit seed=%lu sequences=%lu calls=%lu units=%u cpus=%u", (unsigned long)seed,
@@ -312,7 +307,6 @@ static void hunit_run(const char *name, unsigned nslots, bool spread, uint64_t s
 	shared_ep = (aion_handle_t)h[1];
 	shared_ntf = (aion_handle_t)h[2];
 	hu_edge_page(edge, HU_STUB);
-	aion_system_info(&before);      /* from here on only the hostile units take anything */
 	while (!err && !enough() && aion_clock_ns() - t0 < HU_LIMIT_NS) {
 		for (unsigned i = 0; i < nslots && !err; i++) {
 			struct slot *s = &slots[i];
@@ -342,10 +336,14 @@ static void hunit_run(const char *name, unsigned nslots, bool spread, uint64_t s
 	for (unsigned i = 0; i < nslots; i++)
 		if (slots[i].live)
 			retire(&slots[i], false);
-	aion_system_info(&after);
+	aion_system_info(&after);       /* what our three still hold, to show */
+	uint64_t held = after.kernel_objects, held_frames = after.free_frames;
 	for (unsigned i = 0; i < 3; i++)
 		if (h[i] >= 0)
 			aion_handle_close((aion_handle_t)h[i]);
+	aion_system_info(&after);
+	aion_printf("hunit held through our objects at the end: objects=%ld frames=%ld",
+		    (long)(held - after.kernel_objects) - 3, (long)(after.free_frames - held_frames));
 	report(name, !err && enough() && after.free_frames == before.free_frames &&
 	       after.kernel_objects == before.kernel_objects,
 	       err, seed, aion_clock_ns() - t0, &before, &after);

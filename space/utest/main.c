@@ -120,6 +120,24 @@ int64_t utest_spawn_role(enum role role, unsigned prio, aion_handle_t *unit,
 	return spawn(role, prio, false, unit, thread);
 }
 
+int64_t utest_thread_in(aion_handle_t unit, uint64_t entry, uint64_t stack_top,
+			unsigned prio, int cpu)
+{
+	int64_t t = aion_thread_create(unit, entry, stack_top, 0, prio), err = 0;
+
+	if (t < 0)
+		return t;
+	if (cpu >= 0)
+		err = aion_thread_set_cpu((aion_handle_t)t, (unsigned)cpu);
+	if (!err)
+		err = aion_thread_start((aion_handle_t)t);
+	if (err) {
+		aion_handle_close((aion_handle_t)t);
+		return err;
+	}
+	return t;
+}
+
 bool utest_join(int64_t thread)
 {
 	struct aion_thread_info ti = { 0 };
@@ -187,6 +205,7 @@ static const struct {
 	{ "fault", test_fault },
 	{ "destroy", test_destroy },
 	{ "malloc", test_malloc },
+	{ "colocate", test_colocate },
 	{ "caps", test_caps },
 	{ "revoke", test_revoke },
 	{ "move", test_move },

@@ -113,6 +113,9 @@ int64_t utest_spawn_with_caps(enum role role, unsigned prio, const aion_handle_t
  * thread is an error, nothing to wait for).
  */
 bool utest_join(int64_t thread);
+/* A thread of unit at entry, on CPU cpu (-1: any), started; or an error. */
+int64_t utest_thread_in(aion_handle_t unit, uint64_t entry, uint64_t stack_top,
+			unsigned prio, int cpu);
 /* Destroys a helper unit and closes both handles. */
 void utest_reap(aion_handle_t unit, aion_handle_t thread);
 /* Runs `role` in a helper unit (given `cap` & mask unless cap is 0) and
@@ -188,6 +191,7 @@ void test_replygrant(void);
 int64_t full_table(void);
 void test_transfer(void);
 void test_orphan(void);
+void test_colocate(void);       /* colocate_tests.c */
 int64_t quota_eater(enum role role);
 void test_quota(void);
 void test_stacks(void);

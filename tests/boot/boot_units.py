@@ -171,6 +171,19 @@ def check_destroy(v, line, node, verdict):
           f"kernel_objects={v.get('kernel_objects')}")
 
 
+def check_colocate(v, line, node, verdict):
+    """A guest's switches with its host write (nearly) no CR3; the same pair
+    in two units writes one a switch; every frame and object back."""
+    sw, cr3 = num(v, "switches", line), num(v, "loads", line)
+    psw, pcr3 = num(v, "plain_switches", line), num(v, "plain_loads", line)
+    print(f"colocate: {sw} switches, {cr3} CR3 loads; apart: {psw} switches, {pcr3} loads")
+    check(sw >= 1000 and cr3 * 10 <= sw, f"co-located pair: {sw} switches, {cr3} loads")
+    check(pcr3 * 2 >= psw, f"units apart: {psw} switches but only {pcr3} loads")
+    for key in ("frames", "objects"):
+        before, _, after = v.get(key, "").partition("/")
+        check(before == after and before, f"{key} not all back: {line}")
+
+
 def expect(v, line, **want):
     """Each key has exactly the wanted value (error names, badges, counts)."""
     for key, value in want.items():
@@ -1054,6 +1067,7 @@ def check_fpu(v, line, node, verdict):
 
 
 CHECKS = {
+    "colocate": check_colocate,
     "fpu": check_fpu,
     "upcall": check_upcall,
     "upcall-fault": check_upcall_fault,

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "sched.h"
 #include "thread.h"
+#include "unit.h"
 #include "hot.h"
 
 #define AP_STACK_SIZE   16384
@@ -239,12 +240,13 @@ void arch_spin_wait(void)
 	cpu_relax();
 }
 
-/* Another CPU has u's tables in CR3: it runs a thread of u, or its idle
- * thread kept them (sched.c switch_to). */
+/* Another CPU has u's tables in CR3: it runs a thread of u (or of a unit
+ * sharing them: unit_space), or its idle thread kept them (sched.c
+ * switch_to). */
 static bool holds(unsigned c, const struct unit *u)
 {
 	return c != arch_cpu_id() && arch_cpu_online(c) &&
-	       __atomic_load_n(&percpu_of(c)->vm_unit, __ATOMIC_SEQ_CST) == u;
+	       __atomic_load_n(&percpu_of(c)->vm_unit, __ATOMIC_SEQ_CST) == unit_space(u);
 }
 
 void arch_tlb_shootdown(const struct unit *u)

@@ -3,6 +3,11 @@
  * 256..511) is copied from the kernel's, so kernel mappings are shared.
  * The kernel only ever adds mappings below existing upper-half PDPTs, so
  * the copy never goes stale.
+ *
+ * A guest (UNIT_COLOCATE) has no PML4 of its own: it uses its parent's,
+ * and owns the one entry of its window (PTE_WINDOW marks it) and all
+ * below, charged to it. Its parent may not map there, it may map nowhere
+ * else; both read and write each other's pages (docs/abi.md).
  */
 #include "aion/error.h"
 #include "aion/object.h"
@@ -23,6 +28,7 @@
 #define PTE_PS          (1ull << 7)
 #define PTE_BORROWED    (1ull << 9)     /* software bit: frame not the unit's */
 #define PTE_DEVICE      (1ull << 10)    /* software bit: device registers, not RAM */
+#define PTE_WINDOW      (1ull << 11)    /* software bit, PML4: a guest's window */
 #define PTE_NX          (1ull << 63)
 #define PTE_ADDR        0x000ffffffffff000ull
 
@@ -39,9 +45,15 @@ static unsigned idx(uint64_t va, int level)
 	return (va >> (12 + 9 * level)) & 511;
 }
 
-static bool user_page(uint64_t va)
+/* A page u may map or unmap: its window if a guest, else any but a guest's. */
+static bool user_page(const struct unit *u, uint64_t va)
 {
-	return va >= AION_USER_MIN && va < AION_USER_END && !(va & (PAGE_SIZE - 1));
+	if (va < AION_USER_MIN || va >= AION_USER_END || (va & (PAGE_SIZE - 1)))
+		return false;
+	if (u->window)
+		return idx(va, 3) == u->window;
+	const uint64_t *pml4 = phys_to_virt(u->pml4);
+	return !(pml4[idx(va, 3)] & PTE_WINDOW);
 }
 
 int arch_vm_create(struct unit *u)
@@ -82,7 +94,7 @@ int arch_vm_map(struct unit *u, uint64_t va, uint64_t pa, unsigned prot, bool ow
 {
 	uint64_t *pte;
 
-	if (!user_page(va))
+	if (!user_page(u, va))
 		return -AION_EFAULT;
 	int err = walk(u, va, true, &pte);
 	if (err)
@@ -106,7 +118,7 @@ int arch_vm_unmap(struct unit *u, uint64_t va)
 {
 	uint64_t *pte;
 
-	if (!user_page(va))
+	if (!user_page(u, va))
 		return -AION_EFAULT;
 	if (walk(u, va, false, &pte) || !(*pte & PTE_P))
 		return -AION_ENOENT;
@@ -169,10 +181,35 @@ static bool free_below(struct unit *u, uint64_t entry, int level, uint64_t *budg
 	return true;
 }
 
+/*
+ * A guest's window: cut off from its parent's PML4 first, and every CPU
+ * on those tables flushed, so that no TLB still reaches the pages the
+ * slices then free (the parent's threads may run meanwhile).
+ */
+static bool window_destroy_some(struct unit *u, uint64_t *budget)
+{
+	if (!u->window_table) {
+		uint64_t *pml4 = phys_to_virt(u->pml4);
+		u->window_table = pml4[u->window];
+		pml4[u->window] = 0;
+		if (read_cr3() == u->pml4)
+			write_cr3(u->pml4);
+		arch_tlb_shootdown(u);
+	}
+	if (!free_below(u, u->window_table, 2, budget))
+		return false;
+	unit_frame_free(u, u->window_table & PTE_ADDR);
+	u->window_table = 0;
+	u->pml4 = 0;
+	return true;
+}
+
 bool arch_vm_destroy_some(struct unit *u, uint64_t *budget)
 {
 	if (!u->pml4)
 		return true;
+	if (u->window)
+		return window_destroy_some(u, budget);
 	if (read_cr3() == u->pml4)
 		arch_vm_activate(NULL);
 	arch_vm_release(u);             /* idle CPUs keep the last tables (sched.c) */
@@ -197,13 +234,34 @@ void arch_vm_destroy(struct unit *u)
 	arch_vm_destroy_some(u, &all);
 }
 
+int arch_vm_colocate(struct unit *guest, struct unit *host, unsigned w)
+{
+	const uint64_t *own = phys_to_virt(guest->pml4);
+	uint64_t *pml4 = phys_to_virt(host->pml4);
+
+	for (unsigned i = 0; i < 256; i++)
+		if (own[i] & PTE_P)
+			return -AION_EBUSY;
+	if (pml4[w] & PTE_P)
+		return -AION_EBUSY;
+	int64_t pa = unit_frame_alloc(guest);
+	if (pa < 0)
+		return (int)pa;
+	pml4[w] = (uint64_t)pa | PTE_P | PTE_W | PTE_U | PTE_WINDOW;
+	unit_frame_free(guest, guest->pml4);
+	guest->pml4 = host->pml4;
+	guest->window = (uint8_t)w;
+	return 0;
+}
+
 KERNEL_HOT
 void arch_vm_activate(struct unit *u)
 {
 	uint64_t want = u ? u->pml4 : arch_kernel_pml4_phys();
 	/* Published before the tables are walked: a shootdown that reads the
-	 * old value cleared its entries before this store (smp.c). */
-	__atomic_store_n(&this_cpu()->vm_unit, u, __ATOMIC_SEQ_CST);
+	 * old value cleared its entries before this store (smp.c). A guest
+	 * publishes its parent: theirs are one set of tables. */
+	__atomic_store_n(&this_cpu()->vm_unit, u ? unit_space(u) : NULL, __ATOMIC_SEQ_CST);
 	if (read_cr3() == want)
 		return;
 	write_cr3(want);

@@ -35,7 +35,7 @@ struct percpu {
 	uint64_t fs_base;               /* what IA32_FS_BASE holds ... */
 	uint32_t fs_unit_id;            /* ... for a thread of this unit (0: none yet) */
 	uint32_t requests;              /* CPU_REQ_* other CPUs posted (atomic) */
-	struct unit *vm_unit;           /* whose page tables CR3 holds (NULL: the kernel's; atomic) */
+	const struct unit *vm_unit;     /* whose page tables CR3 holds (NULL: the kernel's; atomic) */
 	struct {                        /* the I/O ports open in the TSS's bitmap (gdt.c) */
 		uint16_t base, count;
 	} io_open[PERCPU_IO_RANGES];
