@@ -95,6 +95,12 @@
  *                       only need (space/ext2/ext2d.c)
  */
 #define SVC_MESHD_DISK          AION_HANDLE(4, 1)
+/*
+ * meshd runs as netd's guest in this window of netd's address space
+ * (UNIT_COLOCATE; docs/network.md "meshd in netd's address space"):
+ * linked there (mesh/meshd/meson.build's --defsym agrees; meshd checks).
+ */
+#define SVC_MESHD_WINDOW        1u
 #define SVC_EXT2D_DISK          AION_HANDLE(2, 1)
 #define SVC_DISK_TEST_RW        AION_HANDLE(2, 1)      /* region A (256 blocks), read-write */
 #define SVC_DISK_TEST_RO        AION_HANDLE(3, 1)      /* region A again, read-only */

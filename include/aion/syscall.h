@@ -102,7 +102,7 @@
 		    "handle (parent, `SPAWN`); `EPERM` parent is neither the caller's "      \
 		    "own unit nor one of its descendants, or max_prio above the "            \
 		    "parent's; `EDEAD` parent being destroyed; `EINVAL` name_len or "        \
-		    "max_prio; `EFAULT` name; `ENOMEM` quota above the parent's unused "     \
+		    "max_prio; `EFAULT` name; `ENOMEM` quota above the caller's unused "     \
 		    "quota, or kernel memory; `ENOSPC` handle table full, or no kernel "     \
 		    "stack slot left to lend it"))                                           \
 	X(UNIT_DESTROY,        unit_destroy,        10, ARGS1(aion_handle_t, unit),          \

@@ -118,18 +118,18 @@ int unit_create(struct unit *parent, struct unit *maker, const char *name, uint6
 {
 	if (max_prio > parent->max_prio || parent->depth >= UNIT_MAX_DEPTH)
 		return -AION_EPERM;
-	if (quota > parent->quota - parent->used)
+	if (quota > maker->quota - maker->used)
 		return -AION_ENOMEM;
-	uint32_t stacks = stack_share(parent, quota);
+	uint32_t stacks = stack_share(maker, quota);
 	if (!stacks)
 		return -AION_ENOSPC;    /* it could never run a thread */
-	parent->quota -= quota;
+	maker->quota -= quota;
 	int err = unit_alloc(name, quota, max_prio, maker, out);
 	if (err) {
-		parent->quota += quota;
+		maker->quota += quota;
 		return err;
 	}
-	parent->stacks_used += stacks;
+	maker->stacks_used += stacks;
 	(*out)->stacks = stacks;
 	(*out)->parent = parent;
 	(*out)->depth = parent->depth + 1;
@@ -227,11 +227,13 @@ void unit_thread_gone(struct unit *u, int32_t code)
 
 void unit_release(struct unit *u)
 {
-	struct unit *parent = u->parent;
+	struct unit *parent = u->parent, *maker = u->obj.payer;
 
+	if (maker) {            /* its quota and stack slots were its maker's */
+		maker->quota += u->quota;
+		maker->stacks_used -= u->stacks;
+	}
 	if (parent) {
-		parent->quota += u->quota;
-		parent->stacks_used -= u->stacks;
 		for (struct unit **pp = &parent->first_child; *pp; pp = &(*pp)->next_sibling)
 			if (*pp == u) {
 				*pp = u->next_sibling;

@@ -87,9 +87,11 @@ static inline const struct unit *unit_space(const struct unit *u)
 int unit_create_root(const char *name, uint64_t quota, struct unit **out);
 
 /*
- * A child of parent, its quota moved from parent's unused quota; its unit
- * object in maker's caches (the caller: parent or an ancestor of it, whose
- * handle to the child may outlive parent).
+ * A child of parent, made by maker (the caller: parent or an ancestor of
+ * it): its quota and kernel stack slots come from maker's unused ones and
+ * go back to maker, and its unit object is in maker's caches, so a child
+ * made under a descendant (UNIT_COLOCATE's guest under its host) costs
+ * the descendant nothing and may outlive it while maker holds a handle.
  */
 int unit_create(struct unit *parent, struct unit *maker, const char *name, uint64_t quota,
 		unsigned max_prio, struct unit **out);

@@ -20,7 +20,8 @@
 #include "mesh/cstate.h"
 #include "mesh/logstore.h"
 
-#define DISK_BUF_VA     0x0000000040000000ull   /* the block client's shared buffer */
+/* The block client's shared buffer, in meshd's window. */
+#define DISK_BUF_VA     (aion_window() + 0x0000000040000000ull)
 #define NEW_ID_BIT      (1ull << 63)            /* ids that are no node number */
 
 static struct blkclient blk;

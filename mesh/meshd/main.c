@@ -98,6 +98,11 @@ static int64_t setup(uint64_t arg)
 
 	if (st->magic != AION_STARTUP_MAGIC || !cmdline_get(st->args, "node", v, sizeof(v)))
 		return -AION_EINVAL;
+	if (aion_window() != AION_WINDOW_BASE(SVC_MESHD_WINDOW)) {
+		mlog("error: linked for window base 0x%lx, not window %u's",
+		     (unsigned long)aion_window(), SVC_MESHD_WINDOW);
+		return -AION_EINVAL;
+	}
 	uint64_t node = cmdline_decimal(v);
 	if (node == 0 || node >= MESH_NODE_NONE)
 		return -AION_EINVAL;

@@ -192,7 +192,8 @@ uint64_t requests_deadline(void);
 /* bulk.c: calls and replies above MESH_CALL_DATA_MAX as bulk transfers
  * (docs/mesh-bulk.md). A payload waits in a buffer (index 1..: a
  * mesh_rpc's bulk field) until bbuf_free. */
-#define MESHD_RING_VA   0x0000000050000000ull   /* the mesh socket's rings (link.c) */
+/* The mesh socket's rings (link.c), in meshd's window (netd's guest). */
+#define MESHD_RING_VA   (aion_window() + 0x0000000050000000ull)
 void bulk_init(void);
 int64_t bbuf_take(void);                /* its index, or -AION_EBUSY */
 uint8_t *bbuf_data(unsigned b);         /* MESH_BULK_DATA_MAX bytes */

@@ -33,6 +33,11 @@ struct svc_spec {
 	/* A file system's server: before stopping it, init calls VFS_SYNC on
 	 * the name it registered (shutdown.c), so the disk is left clean. */
 	const char *stop_sync;
+	/* A guest of the service named host, in its address space at window
+	 * (UNIT_COLOCATE; made by init under the host, on init's quota),
+	 * unless the command line has aion.apart. Started once its host runs. */
+	const char *host;
+	unsigned window;
 };
 
 #define SVC_NEED_COM1   (1u << 0)       /* COM1's ports and IRQ 4 */
@@ -80,8 +85,10 @@ bool services_stop_last(void);          /* shutdown: false when none runs */
 
 /* data_module: a boot module copied read-only into the unit (NULL: none);
  * the unit's quota grows by twice its frames (the copy, what it unpacks). */
+/* host: 0, or the unit to make it a guest of, at window (struct aion_spawn). */
 int64_t unit_from_module(const char *name, const char *module, const char *data_module,
 			 unsigned quota, unsigned prio, const struct aion_startup *st,
+			 aion_handle_t host, unsigned window,
 			 aion_handle_t *unit, aion_handle_t *thread);
 void unit_discard(aion_handle_t *unit, aion_handle_t *thread);
 int64_t give_init_ep(aion_handle_t unit, uint32_t rights, uint64_t badge);

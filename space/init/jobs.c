@@ -43,7 +43,7 @@ static int64_t job_start(const char *text, aion_handle_t cap, uint64_t *slot)
 	struct aion_startup st = { 0 };
 	fmt_snprintf(st.args, sizeof(st.args), "%s", text[n] ? text + n + 1 : "");
 	int64_t err = unit_from_module(spec->name, spec->name, NULL, spec->quota, spec->prio, &st,
-				  &jobs[i].unit, &jobs[i].thread);
+				  0, 0, &jobs[i].unit, &jobs[i].thread);
 	if (err)
 		return err;
 	if ((err = give_init_ep(jobs[i].unit, AION_RIGHT_SEND | AION_RIGHT_GRANT,

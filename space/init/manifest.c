@@ -41,9 +41,12 @@ const struct svc_spec manifest[] = {
 	  .needs = SVC_NEED_NIC1 },
 	/* AionMesh: membership, remote calls, cluster-wide names (docs/mesh.md);
 	 * the disk's "mesh" region for its Raft log (its log and snapshot
-	 * buffers take about 1 MiB; bulk transfers' buffers 0.5 MiB). */
+	 * buffers take about 1 MiB; bulk transfers' buffers 0.5 MiB). In
+	 * netd's address space, so that a packet between them writes no CR3
+	 * (docs/network.md "meshd in netd's address space"). */
 	{ .name = "meshd", .prio = 119, .quota = 1280,
-	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH },
+	  .needs = SVC_NEED_JOBS | SVC_NEED_FWCFG | SVC_NEED_DISK_MESH,
+	  .host = "netd", .window = SVC_MESHD_WINDOW },
 	/* Files (docs/fs.md): the root tree from the initramfs, the name "vfs".
 	 * 1536 frames (6 MiB) for its heap, pipes' buffers and the files
 	 * programs write; unit_from_module adds twice the initramfs's frames

@@ -64,6 +64,7 @@ static uint64_t spare_frames(void)
 
 int64_t unit_from_module(const char *name, const char *module_name, const char *data_module,
 			 unsigned quota, unsigned prio, const struct aion_startup *st,
+			 aion_handle_t host, unsigned window,
 			 aion_handle_t *unit, aion_handle_t *thread)
 {
 	const struct aion_boot_module *m = module(module_name);
@@ -77,12 +78,13 @@ int64_t unit_from_module(const char *name, const char *module_name, const char *
 	if (d)
 		quota += 2 * (unsigned)((d->size + 4095) / 4096);
 	if (spare_frames() < quota)
-		return -AION_ENOMEM;
+		return -AION_ENOMEM;    /* a guest's too: its maker (init) pays */
 	struct aion_spawn sp = {
 		.name = name, .image = (const void *)m->vaddr, .image_size = m->size,
 		.quota_frames = quota, .max_prio = prio, .prio = prio,
 		.startup = st, .no_start = 1,
 		.data = d ? (const void *)d->vaddr : NULL, .data_size = d ? d->size : 0,
+		.host = host, .window = window,
 	};
 	return aion_spawn(&sp, unit, thread);
 }
@@ -212,17 +214,34 @@ static int64_t start_args(const struct svc_spec *spec, char *args, unsigned size
 	return err;
 }
 
+/* Whether a service with a host runs as its guest (aion.apart: in a unit
+ * of its own, for comparisons: bench/niclib.py --space). */
+static bool as_guest(const struct svc_spec *spec)
+{
+	return spec->host && !cmdline_get(bootinfo->cmdline, "aion.apart", NULL, 0);
+}
+
+/* -AION_EAGAIN: a guest whose host does not run (yet). */
 static int64_t start(unsigned i)
 {
 	struct service *s = &services[i];
 	const struct svc_spec *spec = s->spec;
 	struct aion_startup st = { 0 };
+	aion_handle_t host = 0;
 
+	if (as_guest(spec)) {
+		const struct service *h = service_by_name(spec->host);
+		if (!h || !h->unit)
+			return -AION_EAGAIN;
+		host = h->unit;
+	}
 	int64_t err = start_args(spec, st.args, sizeof(st.args));
 	if (err)
 		return err;
 	err = unit_from_module(spec->name, spec->module ? spec->module : spec->name,
-			       spec->needs & SVC_NEED_INITRAMFS ? "initramfs" : NULL, spec->quota, spec->prio, &st, &s->unit, &s->thread);
+			       spec->needs & SVC_NEED_INITRAMFS ? "initramfs" : NULL,
+			       spec->quota, spec->prio, &st, host, spec->window,
+			       &s->unit, &s->thread);
 	if (err)
 		return err;
 	if ((err = give_caps(i, spec, s->unit)) ||
@@ -232,8 +251,28 @@ static int64_t start(unsigned i)
 		return err;
 	}
 	s->started_at = aion_clock_ns();
-	aion_printf("service start name=%s restarts=%u", spec->name, s->restarts);
+	if (host)
+		aion_printf("service start name=%s restarts=%u host=%s window=%u", spec->name,
+			    s->restarts, spec->host, spec->window);
+	else
+		aion_printf("service start name=%s restarts=%u", spec->name, s->restarts);
 	return 0;
+}
+
+static void schedule_restart(unsigned i);
+
+/* A guest waits for its host without counting a failure. */
+static void start_failed(unsigned i, int64_t err)
+{
+	struct service *s = &services[i];
+
+	if (err == -AION_EAGAIN) {
+		s->restart_at = aion_clock_ns() + SVC_BACKOFF_NS;
+		aion_printf("service wait-host name=%s host=%s", s->spec->name, s->spec->host);
+		return;
+	}
+	aion_printf("service start-failed name=%s err=%s", s->spec->name, aion_error_name(err));
+	schedule_restart(i);
 }
 
 static void schedule_restart(unsigned i)
@@ -279,11 +318,8 @@ void services_start(void)
 			continue;
 		}
 		int64_t err = start(i);
-		if (err) {
-			aion_printf("service start-failed name=%s err=%s", manifest[i].name,
-				    aion_error_name(err));
-			schedule_restart(i);
-		}
+		if (err)
+			start_failed(i, err);
 	}
 }
 
@@ -343,11 +379,8 @@ void services_restart_due(void)
 		s->restart_at = 0;
 		s->restarts++;
 		int64_t err = start(i);
-		if (err) {
-			aion_printf("service start-failed name=%s err=%s", s->spec->name,
-				    aion_error_name(err));
-			schedule_restart(i);
-		}
+		if (err)
+			start_failed(i, err);
 	}
 }
 

@@ -6,11 +6,11 @@
 #include "libaion/lib.h"
 #include "libaion/malloc.h"
 
-#define HEAP_BASE       0x0000000080000000ull
+#define HEAP_BASE       0x0000000080000000ull   /* in the program's window */
 #define HEAP_PAGES      (1u << 18)      /* 1 GiB of address space */
 #define FREE_RUNS       64
 
-static uint64_t next = HEAP_BASE;
+static uint64_t next;
 static struct { uint64_t va; size_t n; } runs[FREE_RUNS];
 
 static uint64_t reuse(size_t n)
@@ -28,8 +28,10 @@ static uint64_t reuse(size_t n)
 static void *unit_get(size_t n)
 {
 	uint64_t va = reuse(n);
+	if (!next)
+		next = aion_window() + HEAP_BASE;
 	if (!va) {
-		if (next + n * 4096 > HEAP_BASE + (uint64_t)HEAP_PAGES * 4096)
+		if (next + n * 4096 > aion_window() + HEAP_BASE + (uint64_t)HEAP_PAGES * 4096)
 			return NULL;
 		va = next;
 		next += n * 4096;

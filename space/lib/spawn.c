@@ -94,7 +94,7 @@ static bool argv_block_ok(const struct aion_spawn *sp)
 	return strings == (uint64_t)sp->argc + sp->envc;
 }
 
-static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
+static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u, uint64_t base)
 {
 	struct aion_startup st = *sp->startup;
 	int64_t err = 0;
@@ -106,7 +106,7 @@ static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
 	if (sp->argv_len) {
 		if (!argv_block_ok(sp))
 			return -AION_EINVAL;
-		err = map_and_fill(u, AION_ARGV_VADDR, sp->argv_len,
+		err = map_and_fill(u, base + AION_ARGV_VADDR, sp->argv_len,
 				   (const uint8_t *)sp->argv_block, sp->argv_len,
 				   AION_PROT_READ | AION_PROT_WRITE);
 		st.argv_len = sp->argv_len;
@@ -114,20 +114,20 @@ static int64_t put_startup(const struct aion_spawn *sp, aion_handle_t u)
 		st.envc = sp->envc;
 	}
 	if (!err && sp->give_image) {
-		err = map_and_fill(u, IMAGE_VADDR, sp->image_size, sp->image,
+		err = map_and_fill(u, base + IMAGE_VADDR, sp->image_size, sp->image,
 				   sp->image_size, AION_PROT_READ);
-		st.image_vaddr = IMAGE_VADDR;
+		st.image_vaddr = base + IMAGE_VADDR;
 		st.image_size = sp->image_size;
 	}
 	st.data_vaddr = st.data_size = 0;
 	if (!err && sp->data_size) {
-		err = map_and_fill(u, AION_DATA_VADDR, sp->data_size, sp->data,
+		err = map_and_fill(u, base + AION_DATA_VADDR, sp->data_size, sp->data,
 				   sp->data_size, AION_PROT_READ);
-		st.data_vaddr = AION_DATA_VADDR;
+		st.data_vaddr = base + AION_DATA_VADDR;
 		st.data_size = sp->data_size;
 	}
 	if (!err)
-		err = map_and_fill(u, AION_STARTUP_VADDR, sizeof(st),
+		err = map_and_fill(u, base + AION_STARTUP_VADDR, sizeof(st),
 				   (const uint8_t *)&st, sizeof(st), AION_PROT_READ);
 	return err;
 }
@@ -137,19 +137,24 @@ int64_t aion_spawn(const struct aion_spawn *sp, aion_handle_t *unit,
 {
 	uint64_t entry = 0;
 	unsigned pages = sp->stack_pages ? sp->stack_pages : 16;
-	int64_t u = aion_unit_create(AION_HANDLE_SELF, sp->name, strlen(sp->name),
-				     sp->quota_frames, sp->max_prio);
+	/* A guest's window ends 64 KiB above its stack, as the user half does. */
+	uint64_t base = sp->host ? AION_WINDOW_BASE(sp->window) : 0;
+	uint64_t top = sp->host ? AION_WINDOW_BASE(sp->window + 1) - 0x10000 : AION_STACK_TOP;
+	int64_t u = aion_unit_create(sp->host ? sp->host : AION_HANDLE_SELF, sp->name,
+				     strlen(sp->name), sp->quota_frames, sp->max_prio);
 	if (u < 0)
 		return u;
-	int64_t err = load(sp, (aion_handle_t)u, &entry);
+	int64_t err = sp->host ? aion_unit_colocate((aion_handle_t)u, sp->host, sp->window) : 0;
 	if (!err)
-		err = aion_anon_map((aion_handle_t)u, AION_STACK_TOP - pages * PAGE,
+		err = load(sp, (aion_handle_t)u, &entry);
+	if (!err)
+		err = aion_anon_map((aion_handle_t)u, top - pages * PAGE,
 				   pages * PAGE, AION_PROT_READ | AION_PROT_WRITE);
 	if (!err && sp->startup)
-		err = put_startup(sp, (aion_handle_t)u);
+		err = put_startup(sp, (aion_handle_t)u, base);
 	int64_t t = err ? err :
-		aion_thread_create((aion_handle_t)u, entry, AION_STACK_TOP,
-				   sp->startup ? AION_STARTUP_VADDR : sp->arg, sp->prio);
+		aion_thread_create((aion_handle_t)u, entry, top,
+				   sp->startup ? base + AION_STARTUP_VADDR : sp->arg, sp->prio);
 	if (t >= 0 && (sp->no_start || (err = aion_thread_start((aion_handle_t)t)) == 0)) {
 		*unit = (aion_handle_t)u;
 		*thread = (aion_handle_t)t;

@@ -1,7 +1,7 @@
 #include "libaion/lib.h"
 
 #define PAGE            4096ull
-#define STACKS_VADDR    0x0000000020000000ull   /* this unit's extra stacks */
+#define STACKS_VADDR    0x0000000020000000ull   /* this unit's extra stacks, in its window */
 
 extern char aion_thread_trampoline[];
 
@@ -11,10 +11,12 @@ void aion_thread_return(int64_t code)
 {
 	aion_thread_exit(code);
 }
-static uint64_t next_stack = STACKS_VADDR;
+static uint64_t next_stack;
 
 uint64_t aion_stack_alloc(unsigned pages)
 {
+	if (!next_stack)
+		next_stack = aion_window() + STACKS_VADDR;
 	uint64_t base = next_stack + PAGE;      /* an unmapped guard page below */
 	if (aion_anon_map(AION_HANDLE_SELF, base, pages * PAGE,
 			 AION_PROT_READ | AION_PROT_WRITE))

@@ -1,6 +1,7 @@
 /*
  * Kernel micro-benchmarks, run in user mode: a null system call round trip
- * and a thread switch by yield (two threads of one unit, and two units).
+ * and a thread switch by yield (two threads of one unit, two units, and
+ * this unit and a guest of it in its address space: UNIT_COLOCATE).
  * Each figure is the median and 99th percentile of BENCH_ITERS samples in
  * TSC cycles, converted to ns with the rate measured over the same loop.
  * bench/kernel turns the lines into JSON.
@@ -70,6 +71,42 @@ static void yield_loop(const char *what)
 static int64_t yielder(uint64_t arg)
 {
 	return role_main((enum role)arg);
+}
+
+/* 1: eax = YIELD; syscall; jmp 1b: a guest's code, in its window. */
+static const uint8_t guest_yields[] = { 0xb8, AION_SYS_YIELD, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7 };
+_Static_assert(AION_SYS_YIELD < 256, "an imm8 of the code");
+#define GUEST_WINDOW    1u
+#define GUEST_CODE      (AION_WINDOW_BASE(GUEST_WINDOW) + 0x400000)
+
+/* A guest unit of ours at priority 150 that yields back, on our CPU. */
+static int64_t spawn_guest_yielder(aion_handle_t *u, aion_handle_t *t)
+{
+	struct aion_thread_info self = { 0 };
+	int64_t g = aion_unit_create(AION_HANDLE_SELF, "guest", 5, 32, 150), th = -1;
+	int64_t err = g < 0 ? g : aion_unit_colocate((aion_handle_t)g, AION_HANDLE_SELF,
+						     GUEST_WINDOW);
+	if (!err)
+		err = aion_anon_map((aion_handle_t)g, GUEST_CODE, 4096,
+				    AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC);
+	if (!err)
+		err = aion_mem_write((aion_handle_t)g, GUEST_CODE, guest_yields,
+				     sizeof(guest_yields));
+	if (!err)
+		err = aion_thread_info(AION_HANDLE_SELF, &self);
+	if (!err)
+		err = th = utest_thread_in((aion_handle_t)g, GUEST_CODE, GUEST_CODE + 4096, 150,
+					   (int)self.cpu);
+	if (err < 0) {
+		if (g >= 0) {
+			aion_unit_destroy((aion_handle_t)g);
+			aion_handle_close((aion_handle_t)g);
+		}
+		return err;
+	}
+	*u = (aion_handle_t)g;
+	*t = (aion_handle_t)th;
+	return 0;
 }
 
 static struct aion_ipc_buffer bench_buf __attribute__((aligned(4096)));
@@ -188,6 +225,14 @@ void bench_kernel(void)
 	}
 	yield_loop("yield_cross_unit");
 	aion_sleep_ns(50 * MS);
+	utest_reap(u, t);
+
+	/* A guest in our address space: the same switches, no CR3 write. */
+	if ((err = spawn_guest_yielder(&u, &t))) {
+		utest_fail("bench", "guest spawn err=%s", aion_error_name(err));
+		return;
+	}
+	yield_loop("yield_colocated");
 	utest_reap(u, t);
 
 	/* IPC with an echo server unit at our priority. */

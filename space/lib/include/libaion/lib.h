@@ -30,6 +30,19 @@ void aion_log_samples(const char *head, const char *unit, const uint64_t *v, uns
 /* The program's entry point, called by crt0 with the creator's argument. */
 int64_t aion_main(uint64_t arg);
 
+/*
+ * Where this program's window starts (docs/abi.md "Co-located units"): 0,
+ * or AION_WINDOW_BASE(w) for a program linked to run as a guest in window
+ * w (space/lib/user.ld, --defsym aion_window_base=...). The addresses a
+ * program picks for itself (stacks, heap, shared rings) are offsets from
+ * it, so the same code runs in window 0 and in a guest's window.
+ */
+static inline uint64_t aion_window(void)
+{
+	extern char aion_window_base[];
+	return (uint64_t)(uintptr_t)aion_window_base;
+}
+
 /* Startup record a parent writes into a child it spawns (argument of main). */
 #define AION_STARTUP_VADDR      0x0000000000300000ull
 #define AION_STARTUP_MAGIC      0x4149535441525455ull
@@ -112,6 +125,11 @@ struct aion_spawn {
 	size_t data_size;
 	int no_start;                   /* leave the thread for aion_thread_start */
 	unsigned stack_pages;
+	/* A guest: made under host (our unit or a descendant) and placed in
+	 * its address space at window (UNIT_COLOCATE), the image linked
+	 * there; the stack and startup record go to the window too. 0: none. */
+	aion_handle_t host;
+	unsigned window;
 };
 
 /*
