@@ -87,16 +87,10 @@ static int64_t spawn_guest_yielder(aion_handle_t *u, aion_handle_t *t)
 	int64_t err = g < 0 ? g : aion_unit_colocate((aion_handle_t)g, AION_HANDLE_SELF,
 						     GUEST_WINDOW);
 	if (!err)
-		err = aion_anon_map((aion_handle_t)g, GUEST_CODE, 4096,
-				    AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC);
-	if (!err)
-		err = aion_mem_write((aion_handle_t)g, GUEST_CODE, guest_yields,
-				     sizeof(guest_yields));
-	if (!err)
 		err = aion_thread_info(AION_HANDLE_SELF, &self);
 	if (!err)
-		err = th = utest_thread_in((aion_handle_t)g, GUEST_CODE, GUEST_CODE + 4096, 150,
-					   (int)self.cpu);
+		err = th = utest_code_thread((aion_handle_t)g, GUEST_CODE, guest_yields,
+					     sizeof(guest_yields), 150, (int)self.cpu);
 	if (err < 0) {
 		if (g >= 0) {
 			aion_unit_destroy((aion_handle_t)g);

@@ -27,7 +27,6 @@
 #define PRIO            100             /* below utest's 150: it sleeps meanwhile */
 #define YIELDS          1000u
 #define MAGIC           0x5a17c0deull
-#define RWX             (AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC)
 #define RW              (AION_PROT_READ | AION_PROT_WRITE)
 
 /* mov ebx, YIELDS; 1: mov eax, YIELD; syscall; dec ebx; jnz 1b;
@@ -58,14 +57,10 @@ static int64_t child(aion_handle_t parent, const char *name, uint64_t quota)
 	return aion_unit_create(parent, name, strlen(name), quota, PRIO);
 }
 
-/* code at va in unit u (mapped RWX there first), a thread on it, on CPU 0. */
+/* code at va in unit u, a thread on it, on CPU 0. */
 static int64_t run_code(aion_handle_t u, uint64_t va, const uint8_t *code, size_t len)
 {
-	int64_t err = aion_anon_map(u, va, 4096, RWX);
-
-	if (!err)
-		err = aion_mem_write(u, va, code, len);
-	return err ? err : utest_thread_in(u, va, va + 4096, PRIO, 0);
+	return utest_code_thread(u, va, code, len, PRIO, 0);
 }
 
 /* Waits (2 s at most) for t to end; its info then. */

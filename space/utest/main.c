@@ -138,6 +138,17 @@ int64_t utest_thread_in(aion_handle_t unit, uint64_t entry, uint64_t stack_top,
 	return t;
 }
 
+int64_t utest_code_thread(aion_handle_t unit, uint64_t va, const uint8_t *code, size_t len,
+			  unsigned prio, int cpu)
+{
+	int64_t err = aion_anon_map(unit, va, 4096,
+				    AION_PROT_READ | AION_PROT_WRITE | AION_PROT_EXEC);
+
+	if (!err)
+		err = aion_mem_write(unit, va, code, len);
+	return err ? err : utest_thread_in(unit, va, va + 4096, prio, cpu);
+}
+
 bool utest_join(int64_t thread)
 {
 	struct aion_thread_info ti = { 0 };

@@ -116,6 +116,10 @@ bool utest_join(int64_t thread);
 /* A thread of unit at entry, on CPU cpu (-1: any), started; or an error. */
 int64_t utest_thread_in(aion_handle_t unit, uint64_t entry, uint64_t stack_top,
 			unsigned prio, int cpu);
+/* code (< 4 KiB) on a fresh RWX page at va in unit, a thread on it (its
+ * stack the page's top: code that needs none), started. */
+int64_t utest_code_thread(aion_handle_t unit, uint64_t va, const uint8_t *code, size_t len,
+			  unsigned prio, int cpu);
 /* Destroys a helper unit and closes both handles. */
 void utest_reap(aion_handle_t unit, aion_handle_t thread);
 /* Runs `role` in a helper unit (given `cap` & mask unless cap is 0) and
