@@ -168,41 +168,93 @@ out:
 }
 
 #define CUT_FAIL(...) do { utest_fail("revokecut", __VA_ARGS__); goto out; } while (0)
-#define CUT_SLEEP_NS            (MS / 10)       /* its revoke takes about 1 ms */
+#define CUT_SINKS               16      /* 3,840 copies: about 600 us to revoke uncut */
+#define CUT_OWN                 10      /* our own copies after each sink's */
+#define CUT_SPINS               20000000 /* bound the faulter's waits */
+#define CUT_POLLS               200000
 
 static uint8_t faulter_stack[4096] __attribute__((aligned(16)));
+static volatile uint32_t cut_go;        /* the revoke is about to start */
+static uint64_t cut_restarts0;          /* SYSTEM_INFO's count before it */
 
-/* Outranks the revoking thread: wakes mid-revoke, cuts it, faults the unit. */
+/*
+ * On CPU 1, beside the revoking thread on CPU 0: its SYSTEM_INFO waits
+ * for the kernel lock the revoke holds, and a contended lock cuts the
+ * revoke at its next chunk (arch_irq_pending). Once it has seen the cut
+ * the revoke is under way and marked; the #UD waits for the lock again,
+ * cuts it again and ends the unit. No timer decides it: a timer's
+ * interrupt reaches a TCG guest as late as the host runs QEMU's main
+ * loop, and on a loaded CI host the whole revoke passed first in 32
+ * attempts out of 32 (the single-CPU version of this test).
+ */
 static void faulter(void)
 {
-	aion_sleep_ns(CUT_SLEEP_NS);
+	struct aion_system_info si;
+
+	for (unsigned i = 0; i < CUT_SPINS && !__atomic_load_n(&cut_go, __ATOMIC_ACQUIRE); i++)
+		__builtin_ia32_pause();
+	for (unsigned i = 0; i < CUT_POLLS; i++)
+		if (!aion_system_info(&si) && si.syscall_restarts > cut_restarts0)
+			break;
 	__asm__ volatile("ud2");
 }
 
 /*
- * ROLE_REVOKE_CUT (spawned one below its maximum priority): a tree of
- * copies of CHILD_CAP, a faulter thread at the maximum, then the revoke
- * the faulter cuts and ends for good. Returns only on a failure.
+ * A flat tree: CHILD_CAP's copies, SINK_COPIES in each sink, CUT_OWN in
+ * our table after each sink's, so that ours (the ones utest counts) go
+ * all through the revoke whichever end of the list it deletes first.
+ */
+static int64_t build_flat_tree(const aion_handle_t *sinks)
+{
+	for (unsigned s = 0; s < CUT_SINKS; s++) {
+		for (unsigned i = 0; i < SINK_COPIES; i++) {
+			int64_t c = aion_cap_give(sinks[s], CHILD_CAP, AION_RIGHTS_ALL);
+			if (c < 0)
+				return c;
+		}
+		for (unsigned i = 0; i < CUT_OWN; i++) {
+			int64_t c = aion_cap_copy(CHILD_CAP, AION_RIGHTS_ALL);
+			if (c < 0)
+				return c;
+		}
+	}
+	return 0;
+}
+
+/*
+ * ROLE_REVOKE_CUT (2 CPUs): the faulter waiting on CPU 1, a tree of
+ * copies of CHILD_CAP, then on CPU 0 the revoke the faulter cuts and
+ * ends for good. Returns only on a failure; a revoke that ends uncut
+ * (the host did not run CPU 1 meanwhile) waits for the #UD all the same.
  */
 int64_t longops_revoke_cut_role(void)
 {
-	aion_handle_t sinks[ROLE_SINKS], end;
+	struct aion_system_info si;
+	aion_handle_t sinks[CUT_SINKS];
+	int64_t self = aion_thread_self();
 
-	for (unsigned s = 0; s < ROLE_SINKS; s++) {
+	if (self < 0 || aion_thread_set_cpu((aion_handle_t)self, 0))
+		return 6;
+	for (unsigned s = 0; s < CUT_SINKS; s++) {
 		int64_t h = aion_unit_create(AION_HANDLE_SELF, "sink", 4, SINK_QUOTA, 0);
 		if (h < 0)
 			return 2;
 		sinks[s] = (aion_handle_t)h;
 	}
-	if (build_tree(CHILD_CAP, sinks, ROLE_SINKS, &end))
-		return 3;
 	int64_t t = aion_thread_create(AION_HANDLE_SELF, (uint64_t)faulter,
 				       (uint64_t)(faulter_stack + sizeof(faulter_stack)), 0,
 				       REVOKE_CUT_PRIO);
-	if (t < 0 || aion_thread_start((aion_handle_t)t))
-		return 4;
+	if (t < 0 || aion_thread_set_cpu((aion_handle_t)t, 1))
+		return 7;               /* one CPU: the test cannot be made */
+	if (aion_thread_start((aion_handle_t)t))
+		return 4;               /* it waits for cut_go, on CPU 1 */
+	if (build_flat_tree(sinks) || aion_system_info(&si))
+		return 3;
+	cut_restarts0 = si.syscall_restarts;
+	__atomic_store_n(&cut_go, 1, __ATOMIC_RELEASE);
 	aion_cap_revoke(CHILD_CAP);
-	return 5;                       /* the faulter did not cut it */
+	for (;;)
+		aion_sleep_ns(1000 * MS);       /* the faulter ends us */
 }
 
 /*
@@ -210,13 +262,13 @@ int64_t longops_revoke_cut_role(void)
  * never issued again) must not leave the object closed to copies: the
  * mark belonged to its thread, which is gone. Its table lives on (a unit
  * that ended is not destroyed until its parent says so), and with the
- * mark on its slot copies of the object got EAGAIN until then. Whether
- * the faulter's wake-up lands inside the revoke is up to the timer: an
- * attempt whose revoke ended first (no restart, nothing left) proves
- * nothing and is made again, up to CUT_ATTEMPTS times (8 fell short twice
- * in session 14's full runs; each attempt costs a few ms).
+ * mark on its slot copies of the object got EAGAIN until then. An attempt
+ * whose revoke ended first (no restart, nothing left: the host did not
+ * run CPU 1 meanwhile) proves nothing and is made again, up to
+ * CUT_ATTEMPTS times (with 4 busy loops on the host's 2 cores, 3 at most
+ * in 6 boots; each costs 30-300 ms).
  */
-#define CUT_ATTEMPTS            32
+#define CUT_ATTEMPTS            64
 
 void test_revokecut(void)
 {

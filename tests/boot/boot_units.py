@@ -1204,7 +1204,7 @@ def wait_hunit(node, name):
 MEM_MIB = {"faultep": 192, "fuzzsmp": 256}
 # Tests of many CPUs (docs/smp.md) boot with 2; AION_TEST_CPUS=N boots
 # every other test with N (the in-guest set on several CPUs).
-CPUS = {"smp": 2, "smptlb": 2, "pismp": 2, "fuzzsmp": 4, "hunitsmp": 4}
+CPUS = {"smp": 2, "smptlb": 2, "pismp": 2, "fuzzsmp": 4, "hunitsmp": 4, "revokecut": 2}
 
 
 def test_name(name, iso):
