@@ -221,7 +221,8 @@ static bool as_guest(const struct svc_spec *spec)
 	return spec->host && !cmdline_get(bootinfo->cmdline, "aion.apart", NULL, 0);
 }
 
-/* -AION_EAGAIN: a guest whose host does not run (yet). */
+/* -AION_EAGAIN: a guest whose host does not run yet; -AION_EDEAD: one
+ * whose host never will (it gave up, or was not wanted). */
 static int64_t start(unsigned i)
 {
 	struct service *s = &services[i];
@@ -231,7 +232,9 @@ static int64_t start(unsigned i)
 
 	if (as_guest(spec)) {
 		const struct service *h = service_by_name(spec->host);
-		if (!h || !h->unit)
+		if (!h || h->gave_up)
+			return -AION_EDEAD;
+		if (!h->unit)
 			return -AION_EAGAIN;
 		host = h->unit;
 	}
@@ -261,7 +264,8 @@ static int64_t start(unsigned i)
 
 static void schedule_restart(unsigned i);
 
-/* A guest waits for its host without counting a failure. */
+/* A guest waits for its host without counting a failure, and gives up
+ * with it (else it would wait, and log so, every 100 ms for good). */
 static void start_failed(unsigned i, int64_t err)
 {
 	struct service *s = &services[i];
@@ -269,6 +273,12 @@ static void start_failed(unsigned i, int64_t err)
 	if (err == -AION_EAGAIN) {
 		s->restart_at = aion_clock_ns() + SVC_BACKOFF_NS;
 		aion_printf("service wait-host name=%s host=%s", s->spec->name, s->spec->host);
+		return;
+	}
+	if (err == -AION_EDEAD && as_guest(s->spec)) {
+		s->gave_up = true;
+		aion_printf("service gave-up name=%s failures=%u host=%s", s->spec->name,
+			    s->failures, s->spec->host);
 		return;
 	}
 	aion_printf("service start-failed name=%s err=%s", s->spec->name, aion_error_name(err));
