@@ -123,6 +123,38 @@ static void bench_call(const char *what, aion_handle_t ep, unsigned ncaps, aion_
 	report(what, aion_clock_ns() - n0, aion_rdtsc() - c0, 1);
 }
 
+/* The echo server as a thread of ours: call+reply with no CR3 write. */
+static int64_t echo_thread(uint64_t ep)
+{
+	struct aion_msg m;
+
+	if (aion_recv((aion_handle_t)ep, &m, 0))
+		return 1;
+	for (;;) {
+		m.w[0]++;
+		m.tag = AION_TAG(AION_TAG_LABEL(m.tag), 0, 0);
+		if (aion_reply_recv((aion_handle_t)ep, &m, 0))
+			return 2;
+	}
+}
+
+/* call_reply_same_unit against call_reply_0cap: what the IPC path costs
+ * beyond two switches, with and without the TLB's refills after a CR3
+ * write (bench/README.md). */
+static void bench_call_same_unit(void)
+{
+	int64_t ep = aion_endpoint_create();
+	int64_t th = ep < 0 ? ep : aion_thread_spawn(echo_thread, (uint64_t)ep,
+						     aion_stack_alloc(4), 150);
+	if (th < 0) {
+		utest_fail("bench", "same-unit echo err=%s", aion_error_name(th));
+		return;
+	}
+	bench_call("call_reply_same_unit", (aion_handle_t)ep, 0, 0);
+	aion_handle_close((aion_handle_t)th);
+	aion_handle_close((aion_handle_t)ep);   /* its receive ends: EDEAD */
+}
+
 static volatile uint64_t signal_tsc;
 static volatile unsigned woken;
 
@@ -239,6 +271,7 @@ void bench_kernel(void)
 	}
 	int64_t grant = aion_cap_copy((aion_handle_t)ep, AION_RIGHT_SEND | AION_RIGHT_GRANT);
 	bench_call("call_reply_0cap", (aion_handle_t)grant, 0, 0);
+	bench_call_same_unit();
 	bench_call("call_reply_1cap", (aion_handle_t)grant, 1, (aion_handle_t)spare);
 	utest_reap(u, t);
 	aion_handle_close((aion_handle_t)grant);
