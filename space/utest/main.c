@@ -87,7 +87,7 @@ static int64_t spawn(enum role role, unsigned prio, bool no_start,
 			 role == ROLE_STORM_REVOKE || role == ROLE_REVOKE_CUT ? 2048 :
 			 role == ROLE_TREE ? 4096 : role == ROLE_FAULT_UD ? 64 :
 			 role == ROLE_FUZZ_SEEDED ? 512 : 256),
-		.max_prio = prio, .prio = role == ROLE_REVOKE_CUT ? prio - 1 : prio,
+		.max_prio = prio, .prio = prio,
 		.arg = role, .no_start = no_start,
 	};
 	return aion_spawn(&sp, unit, thread);

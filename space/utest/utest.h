@@ -183,7 +183,7 @@ void test_logflood(void);
 void test_longops(void);
 int64_t longops_storm_role(enum role role);
 void test_revokecut(void);
-/* ROLE_REVOKE_CUT's maximum priority; its first thread runs one below. */
+/* ROLE_REVOKE_CUT's priority, and its faulter's (on another CPU: no ranking needed). */
 #define REVOKE_CUT_PRIO         100
 int64_t longops_revoke_cut_role(void);
 int64_t destroy_tree_role(void);
