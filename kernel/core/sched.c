@@ -315,8 +315,13 @@ void sched_wake(struct thread *t, int64_t result)
 KERNEL_HOT
 void sched_wake_here(struct thread *t, int64_t result)
 {
-	if (t->state == AION_THREAD_BLOCKED && !t->pinned)
-		sched_set_cpu(t, arch_cpu_id());
+	unsigned me = arch_cpu_id();
+
+	/* Tested here, not in sched_set_cpu, whose code is off the hot pages:
+	 * after a CR3 write under TCG each code page costs a TLB fill and its
+	 * blocks a lookup (docs/network.md). */
+	if (t->state == AION_THREAD_BLOCKED && !t->pinned && t->cpu != me)
+		sched_set_cpu(t, me);
 	sched_wake(t, result);
 }
 
