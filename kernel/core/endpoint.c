@@ -85,9 +85,8 @@ static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
 	return 0;
 }
 
-KERNEL_HOT
-int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
-		 enum ipc_blame *blame)
+static int transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
+		    enum ipc_blame *blame)
 {
 	unsigned len = AION_TAG_LEN(tag), ncaps = AION_TAG_CAPS(tag);
 	uint8_t payload[AION_IPC_PAYLOAD_MAX];
@@ -126,6 +125,14 @@ int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 	if (ncaps)
 		user_copy(r->unit, r->ipc_buffer + CAPS_OFF, got, ncaps * sizeof(got[0]), true);
 	return err;
+}
+
+/* Most messages are registers only: the test on the path, the copy off it. */
+KERNEL_HOT
+int ipc_transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
+		 enum ipc_blame *blame)
+{
+	return AION_TAG_LEN(tag) || AION_TAG_CAPS(tag) ? transfer(s, r, tag, grant, blame) : 0;
 }
 
 /* --- queues (FIFO, intrusive) --- */
@@ -169,7 +176,7 @@ static void enqueue(struct endpoint *ep, struct thread *t, bool front)
 	}
 }
 
-KERNEL_HOT
+KERNEL_HOT_INLINE
 static void dequeue(struct thread *t)
 {
 	struct endpoint *ep = t->ipc_ep;
@@ -245,7 +252,7 @@ static void caller_gave_up(struct thread *c)
 /* Tells the caller waiting on t's pending reply that none will come. t
  * took the call, so it may have acted on it: EINDOUBT, never the EDEAD
  * that says a call was not taken (a client retries only what is safe). */
-KERNEL_HOT
+KERNEL_HOT_INLINE
 static void drop_reply_to(struct thread *t)
 {
 	struct thread *c = t->reply_to;
@@ -287,7 +294,7 @@ static int64_t block_on(struct endpoint *ep, uint64_t deadline)
 	return sched_block_current(deadline);
 }
 
-KERNEL_HOT
+KERNEL_HOT_INLINE
 static int deliver_call(struct thread *s, struct thread *r, enum ipc_blame *blame)
 {
 	int err = ipc_transfer(s, r, s->ipc_tag, s->ipc_grant, blame);
@@ -421,7 +428,7 @@ void endpoint_post_end(struct endpoint *ep, struct unit *u)
  * Answers caller c (call number seq) from `from`'s registers and buffer.
  * *consumed: false when the fault is the replier's and it may try again.
  */
-KERNEL_HOT
+KERNEL_HOT_INLINE
 static int64_t answer(struct thread *from, struct thread *c, uint64_t seq,
 		      uint64_t tag, const uint64_t w[3], bool *consumed)
 {
@@ -588,7 +595,7 @@ int64_t sys_endpoint_create(const struct sys_args *a)
  * A tag a thread may send: payload and capabilities within bounds. A
  * call's accepted reply capabilities too (a reply's are ignored).
  */
-KERNEL_HOT
+KERNEL_HOT_INLINE
 static int check_tag(uint64_t tag, bool call)
 {
 	unsigned accept = call ? AION_TAG_ACCEPTED(tag) : 0;
