@@ -126,7 +126,7 @@ KERNEL_HOT
 static void switch_to(struct sched *s, struct thread *next)
 {
 	struct thread *prev = s->current;
-	uint64_t now = arch_clock_ns();
+	uint64_t now = arch_clock_ns_entry();
 
 	prev->cpu_ns += now - prev->ran_since;  /* the unit's when reaped */
 	next->ran_since = now;
@@ -160,7 +160,7 @@ static void pick_and_switch(struct sched *s)
 
 	if (next == s->current) {
 		next->state = AION_THREAD_RUNNING;
-		next->slice_end = arch_clock_ns() + SCHED_SLICE_NS;
+		next->slice_end = arch_clock_ns_entry() + SCHED_SLICE_NS;
 		rearm(s);
 		return;
 	}
@@ -199,7 +199,7 @@ void sched_ready(struct thread *t)
 	struct sched *s = sched_of(t);
 
 	t->state = AION_THREAD_READY;
-	t->ready_since = arch_clock_ns();
+	t->ready_since = arch_clock_ns_entry();
 	runq_push_back(&s->rq, &t->rq, t->prio);
 	if (s->current == s->idle || t->prio > s->current->prio)
 		poke(s, t->cpu);
@@ -236,7 +236,7 @@ static void requeue_current(struct thread *cur, bool front)
 	struct sched *q = sched_of(cur);
 
 	cur->state = AION_THREAD_READY;
-	cur->ready_since = arch_clock_ns();
+	cur->ready_since = arch_clock_ns_entry();
 	if (front)
 		runq_push_front(&q->rq, &cur->rq, cur->prio);
 	else

@@ -37,7 +37,7 @@ static uint64_t syscall_restarts;
 KERNEL_HOT
 uint64_t deadline_after(uint64_t timeout_ns)
 {
-	return timeout_ns ? arch_clock_ns() + timeout_ns : 0;
+	return timeout_ns ? arch_clock_ns_entry() + timeout_ns : 0;
 }
 
 int64_t sys_debug_log(const struct sys_args *a)
@@ -135,6 +135,7 @@ int64_t syscall_dispatch(uint64_t n, const struct sys_args *a)
 	struct thread *t = sched_current();
 	int64_t r;
 
+	arch_clock_entry_begin();
 	t->syscalls++;                  /* its own: no line shared between CPUs */
 	bool cut = t->reap || t->revoking || t->anon.unit || t->destroying || t->mocreate.mo;
 	if (cut || !ipc_local(n, a, &r))

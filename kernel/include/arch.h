@@ -30,6 +30,10 @@ void arch_timer_disarm(void);
 
 /* Monotonic nanoseconds since calibration; 0 before it. */
 uint64_t arch_clock_ns(void);
+/* The clock as this kernel entry first read it (never later than now);
+ * arch_clock_entry_begin starts an entry: syscall_dispatch, trap_dispatch. */
+uint64_t arch_clock_ns_entry(void);
+void arch_clock_entry_begin(void);
 
 void arch_irq_enable(void);
 void arch_irq_disable(void);

@@ -34,6 +34,32 @@ uint64_t arch_clock_ns(void)
 	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_base) * tsc_mult) >> 32);
 }
 
+/*
+ * The clock as this CPU's current kernel entry (system call or trap)
+ * first read it. The scheduler's stamps and a call's deadline need no
+ * finer time than one bounded kernel path, and under multi-threaded TCG
+ * each RDTSC takes a spinlock all vCPUs share and writes its line (QEMU's
+ * cpu_get_ticks): a call and its reply read it five times, two pairs on
+ * two CPUs contended for it (docs/smp.md).
+ */
+KERNEL_HOT
+uint64_t arch_clock_ns_entry(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (!cpu->entry_clock_valid) {
+		cpu->entry_clock_ns = arch_clock_ns();
+		cpu->entry_clock_valid = true;
+	}
+	return cpu->entry_clock_ns;
+}
+
+KERNEL_HOT
+void arch_clock_entry_begin(void)
+{
+	this_cpu()->entry_clock_valid = false;
+}
+
 void arch_clock_start(void)
 {
 	tsc_base = rdtsc();

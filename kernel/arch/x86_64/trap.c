@@ -155,6 +155,7 @@ static void vm86_trap(const struct trap_frame *f)
 KERNEL_HOT
 void trap_dispatch(struct trap_frame *f)
 {
+	arch_clock_entry_begin();
 	if (f->vector == VEC_IPI) {
 		lapic_eoi();
 		arch_cpu_serve();

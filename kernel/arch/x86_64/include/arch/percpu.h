@@ -40,6 +40,8 @@ struct percpu {
 		uint16_t base, count;
 	} io_open[PERCPU_IO_RANGES];
 	unsigned io_open_n;
+	bool entry_clock_valid;         /* arch_clock_ns_entry read the clock ... */
+	uint64_t entry_clock_ns;        /* ... since this kernel entry: this */
 	/* Last, its hot fields first (sched.h): a switch reads one page of
 	 * all this, the page each CPU's copy starts on. */
 	struct sched sched;             /* this CPU's run queue and sleepers */
