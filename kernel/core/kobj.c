@@ -111,7 +111,7 @@ static bool kobj_sane(const struct kobj *o, const char *what, uint64_t caller)
 }
 
 KERNEL_HOT
-void kobj_put(struct kobj *o)
+void kobj_put_checked(struct kobj *o)
 {
 	if (!kobj_sane(o, "put", (uint64_t)(uintptr_t)__builtin_return_address(0)))
 		return;

@@ -45,7 +45,22 @@ void kobj_free(struct kobj *o);
 
 void kobj_init(struct kobj *o, uint32_t type);
 void kobj_get(struct kobj *o);
-void kobj_put(struct kobj *o);          /* releases at zero (unit_release, thread_release) */
+void kobj_put_checked(struct kobj *o);  /* releases at zero (unit_release, thread_release) */
+
+/*
+ * Drops a reference. A put that is not the last, on an object of a known
+ * type, is inline: the IPC path makes several (queue, caller), and after
+ * a TCG CR3 write a call out of line costs a lookup (hot.h). Anything
+ * else, the last put and the insane ones, is checked out of line.
+ */
+static inline __attribute__((always_inline)) void kobj_put(struct kobj *o)
+{
+	if (o->refs > 1 && o->type >= AION_OBJ_UNIT && o->type <= AION_OBJ_PLATFORM) {
+		o->refs--;
+		return;
+	}
+	kobj_put_checked(o);
+}
 
 /* A capability slot naming o with `rights`, in holder's table (the unit),
  * appeared or went away. */

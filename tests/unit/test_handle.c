@@ -36,7 +36,7 @@ struct tobj {
 };
 
 void kobj_get(struct kobj *o) { o->refs++; }
-void kobj_put(struct kobj *o) { assert_true(o->refs-- > 1); }      /* the test holds 1 */
+void kobj_put_checked(struct kobj *o) { assert_true(o->refs-- > 1); }   /* the test holds 1 */
 
 static void cap_count(struct kobj *o, uint32_t rights, int d)
 {
