@@ -85,6 +85,7 @@ static int read_caps(struct thread *s, unsigned n, struct handle_slot **slot,
 	return 0;
 }
 
+/* A message with a payload or capabilities (ipc_transfer tests that). */
 static int transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant,
 		    enum ipc_blame *blame)
 {
@@ -94,8 +95,6 @@ static int transfer(struct thread *s, struct thread *r, uint64_t tag, bool grant
 	uint32_t rights[AION_IPC_CAPS_MAX];
 	aion_handle_t got[AION_IPC_CAPS_MAX];
 
-	if (!len && !ncaps)
-		return 0;
 	*blame = IPC_BLAME_SENDER;
 	if (ncaps && !grant)
 		return -AION_ERIGHTS;   /* before the receiver is looked at */
