@@ -158,7 +158,21 @@ struct aion_system_info {
 	 * (wraps): each is a halt the next interrupt ends, the wake-ups an
 	 * idle node costs its host (docs/mesh.md "Idle cost"). */
 	uint32_t idle_entries;
+	/* The clock's own terms, so a unit reads it without a system call:
+	 * CLOCK_NS = aion_clock_from_counter(counter, clock_base, clock_mult)
+	 * with counter the CPU's time-stamp counter (RDTSC on x86_64), one
+	 * for all CPUs. clock_mult 0: the counter is not usable (not
+	 * calibrated), ask CLOCK_NS. Fixed from boot to halt. */
+	uint64_t clock_base;
+	uint64_t clock_mult;
 };
+
+/* Nanoseconds since boot from a counter reading: (counter - base) *
+ * mult / 2^32, the kernel's clock and libaion's aion_clock_ns alike. */
+static inline uint64_t aion_clock_from_counter(uint64_t counter, uint64_t base, uint64_t mult)
+{
+	return (uint64_t)(((unsigned __int128)(counter - base) * mult) >> 32);
+}
 
 /* What CAP_INFO reports of a handle. */
 struct aion_cap_info {

@@ -80,6 +80,7 @@ int64_t sys_system_info(const struct sys_args *a)
 		.syscall_restarts = syscall_restarts,
 		.realtime_boot_ns = realtime_boot_ns,
 	};
+	arch_clock_terms(&info.clock_base, &info.clock_mult);
 	return copy_to_user(a->a0, &info, sizeof(info));
 }
 

@@ -34,6 +34,9 @@ uint64_t arch_clock_ns(void);
  * arch_clock_entry_begin starts an entry: syscall_dispatch, trap_dispatch. */
 uint64_t arch_clock_ns_entry(void);
 void arch_clock_entry_begin(void);
+/* The clock's terms for units (SYSTEM_INFO): ns = (counter - base) *
+ * mult >> 32 (aion_clock_from_counter); mult 0 before calibration. */
+void arch_clock_terms(uint64_t *base, uint64_t *mult);
 
 void arch_irq_enable(void);
 void arch_irq_disable(void);

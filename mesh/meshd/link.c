@@ -10,9 +10,8 @@
  * it only makes the receiver probe the sender with a PING that names the
  * sender's boot, and the answer to that is (docs/mesh-transport.md).
  *
- * A packet goes through, in this order: the receive thread's cheap checks
- * (shape, cluster, source address, source not rate-limited: a drop costs
- * no IPC), the MAC (a failure takes a token from the source's bucket), the
+ * A packet goes through, in this order: the cheap checks (shape, cluster,
+ * source address, source not rate-limited: a drop costs no hash), the MAC (a failure takes a token from the source's bucket), the
  * replay window, then the handler with the authenticated (src, src_boot).
  */
 #include "meshd.h"
@@ -30,9 +29,8 @@ _Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX, "a membership message f
 
 /*
  * Packets with a bad MAC, per source address: a bucket of BAD_BURST
- * tokens refilled at BAD_RATE a second. Each such packet costs an HMAC and
- * an IPC; with the bucket empty, the receive thread drops everything from
- * that address until the next token is due, unchecked. A node with the
+ * tokens refilled at BAD_RATE a second. Each such packet costs an HMAC;
+ * with the bucket empty, link_drain drops everything from that address until the next token is due, unchecked. A node with the
  * right key never fails the MAC, so only a wrong key or a forger is slowed.
  */
 #define BAD_BURST       32u
@@ -50,9 +48,9 @@ static uint64_t tx_by_type[MESH_TYPE_MAX + 1], rx_by_type[MESH_TYPE_MAX + 1];
 static struct sock_ctx link_ctx;
 /* The mesh port's socket and its rings (SOCK_RING): datagrams in and out
  * without a call each (docs/network.md "Socket rings"). The main thread
- * alone sends (tx_pkt, the ring's producer side) and signals netd when it
- * waits (link_wait); the receive thread alone takes from rx and waits on
- * ring_note. */
+ * alone uses them: it sends (tx_pkt, the ring's producer side) and
+ * signals netd when it waits (link_wait), and takes from rx (link_drain)
+ * when ring_note, bound to it, ends that wait. */
 static aion_handle_t rx_sock;
 static struct sock_ring ring;
 static aion_handle_t ring_note;
@@ -61,7 +59,6 @@ static uint64_t tx_seq;                 /* per boot, from 1 */
 /* The last discovery broadcast; 0: none yet. The next is due from it by
  * what membership looks like now, so a member lost brings it closer. */
 static uint64_t last_announce;
-static aion_handle_t rx_ep;             /* meshd_ep minted with BADGE_RX */
 static unsigned configured_nodes;       /* the nodes the cluster was set up with */
 
 /*
@@ -83,15 +80,14 @@ static struct link_key keys[MESH_MAC_CONTEXTS];
 static unsigned send_key;               /* keys[] index packets are sent with */
 
 /* Per source node (the address's last byte): its replay window, and the
- * bad-MAC bucket. quiet_until is written by the main thread and read by
- * the receive thread: a stale read only lets one more packet through. */
+ * bad-MAC bucket (quiet_until: dropped unchecked until then). */
 static struct mesh_replay windows[256];
 static uint64_t bad_tokens[256], bad_refill[256];
-static volatile uint64_t quiet_until[256];
-/* The receive thread's own counts (it drops before the main thread sees
- * a packet); `mesh stats` adds them to rx_stats. */
+static uint64_t quiet_until[256];
+/* The drops before the MAC (link_drain); `mesh stats` adds them to
+ * rx_stats. */
 static struct mesh_stats rx_early;
-static volatile uint64_t rx_early_not_ours;
+static uint64_t rx_early_not_ours;
 
 static uint8_t tx_pkt[MESH_PACKET_MAX];
 
@@ -291,10 +287,14 @@ int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsi
 	ring_note = (aion_handle_t)note;
 	if ((err = sock_ring_attach(&link_ctx, rx_sock, MESHD_RING_VA, ring_note, RING_BIT, &ring)))
 		return err;
-	int64_t h = aion_cap_mint(meshd_ep, AION_RIGHT_SEND, BADGE_RX);
-	if (h < 0)
-		return h;
-	rx_ep = (aion_handle_t)h;
+	/* link_init runs on the main thread: its RECV returns the ring's news. */
+	int64_t self = aion_thread_self();
+	if (self < 0)
+		return self;
+	err = aion_notify_bind(ring_note, (aion_handle_t)self);
+	aion_handle_close((aion_handle_t)self);
+	if (err)
+		return err;
 	uint64_t now = aion_clock_ns();
 	struct mesh_member_config cfg;
 	if ((err = mesh_member_scaled_config(&cfg, detect_scale)))
@@ -581,7 +581,7 @@ unsigned link_nodes_text(char *out, unsigned size, unsigned from)
 
 void link_stats_text(char *out, unsigned size)
 {
-	/* The main thread's counts plus the receive thread's early drops. */
+	/* The counts after the MAC plus the drops before it. */
 	struct mesh_stats s = rx_stats;
 	const struct mesh_stats *e = &rx_early;
 	s.rx += e->rx;
@@ -624,7 +624,7 @@ void link_kinds_text(char *out, unsigned size)
 	}
 }
 
-/* The receive thread's checks before it hands a datagram on: true to drop. */
+/* The checks before the MAC, none of which costs a hash: true to drop. */
 static bool rx_drop_early(const uint8_t *pkt, size_t len, uint32_t addr)
 {
 	unsigned a = addr & 0xffu;
@@ -646,34 +646,41 @@ static bool rx_drop_early(const uint8_t *pkt, size_t len, uint32_t addr)
 	return false;
 }
 
-/* The receive thread: datagrams from the ring become calls on the main thread. */
-int64_t rx_thread(uint64_t arg)
-{
-	static struct aion_ipc_buffer rx_buf __attribute__((aligned(4096)));
-	static uint8_t pkt[AION_IPC_PAYLOAD_MAX];
-	(void)arg;
+/*
+ * The main thread takes the datagrams from the ring itself: the ring's
+ * notification is bound to it, so the RECV that ends its loop turn (in
+ * link_wait) returns when netd pushes one, and each turn drains at most
+ * LINK_DRAIN_MAX. Before, a receive thread took them and handed each to
+ * the main thread as a call: four system calls and three thread switches
+ * a packet more (docs/network.md "The clock without a system call").
+ */
+#define LINK_DRAIN_MAX  32u
 
-	int64_t err = aion_ipc_buffer(&rx_buf);
-	while (!err) {
+static uint8_t rx_pkt[AION_IPC_PAYLOAD_MAX];
+static bool rx_left;                    /* the last drain stopped at its bound */
+
+bool link_rx_pending(void)
+{
+	return rx_left;
+}
+
+void link_drain(uint64_t woke_ns)
+{
+	unsigned taken = 0;
+
+	for (; taken < LINK_DRAIN_MAX; taken++) {
 		uint32_t addr = 0;
 		uint16_t port;
-		int64_t n = sock_ring_recv(&ring, pkt, sizeof(pkt), &addr, &port);
-		if (n == -AION_EAGAIN) {
-			uint64_t bits;
-			err = aion_wait(ring_note, &bits, AION_FOREVER);
-			continue;
-		}
-		if (n < 0 || n > (int64_t)sizeof(pkt)) {
+		int64_t n = sock_ring_recv(&ring, rx_pkt, sizeof(rx_pkt), &addr, &port);
+		if (n == -AION_EAGAIN)
+			break;
+		if (n < 0 || n > (int64_t)sizeof(rx_pkt)) {
 			rx_early.rx++;
 			rx_early.rx_bad_len++;  /* no mesh packet is that long (or short) */
 			continue;
 		}
-		if (rx_drop_early(pkt, (size_t)n, addr))
-			continue;
-		memcpy(rx_buf.payload, pkt, (size_t)n);
-		struct aion_msg m = { .tag = AION_TAG(0, n, 0), .w = { addr, aion_clock_ns() } };
-		err = aion_call(rx_ep, &m, 0);
+		if (!rx_drop_early(rx_pkt, (size_t)n, addr))
+			link_receive(rx_pkt, (size_t)n, addr, woke_ns);
 	}
-	mlog("error: receive thread ends err=%s", aion_error_name(err));
-	return err;
+	rx_left = taken == LINK_DRAIN_MAX;
 }

@@ -16,7 +16,6 @@
 #include "mesh/mac.h"
 
 #define THREAD_PRIO     118
-#define RX_PRIO         119
 #define STACK_PAGES     4
 #define KEY_FILE        "opt/aion/cluster-key"
 #define FWCFG_IO        AION_HANDLE(3, 1)       /* after SVC_INIT_EP and the jobs endpoint */
@@ -150,8 +149,6 @@ static int64_t setup(uint64_t arg)
 			self_boot = 1;
 		mlog("error: no boot counter on disk: boot=%u from the host's arguments", self_boot);
 	}
-	if ((err = spawn(rx_thread, 0, RX_PRIO)))
-		return err;
 	for (unsigned i = 0; i < WORKERS; i++)
 		if ((err = spawn(worker_thread, i, THREAD_PRIO)))
 			return err;
@@ -167,14 +164,6 @@ static int64_t setup(uint64_t arg)
 		return client;
 	return init_register(SVC_INIT_EP, &main_buf, "mesh", (aion_handle_t)client,
 			     AION_RIGHT_SEND | AION_RIGHT_GRANT);
-}
-
-/* A datagram from the receive thread: it goes back to netd at once. */
-static int64_t on_rx(struct aion_serve_req *r)
-{
-	aion_serve_reply(r, 0);
-	link_receive(r->data, r->len, (uint32_t)r->msg.w[0], r->msg.w[1]);
-	return 0;
 }
 
 /* A unit's call on "mesh": names_client with no job instance behind it.
@@ -219,7 +208,6 @@ static int64_t on_admin(struct aion_serve_req *r)
 /* Who calls is the badge (meshd.h); each handler branches on the label.
  * Replies carry label 0; any other badge gets -AION_EPERM. */
 static const struct aion_serve_op meshd_ops[] = {
-	{ .label = AION_SERVE_ANY_LABEL, .fn = on_rx, AION_SERVE_BADGE(BADGE_RX) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = serve_worker, AION_SERVE_BADGE(BADGE_WORKER) },
 	{ .label = AION_SERVE_ANY_LABEL, .fn = on_client, AION_SERVE_BADGE(BADGE_CLIENT) },
 	{ .label = MESHD_KEY, .fn = on_admin, AION_SERVE_BADGE(BADGE_ADMIN) },
@@ -268,16 +256,18 @@ int64_t aion_main(uint64_t arg)
 	mlog("ready node=%u port=%u boot=%u", self_node, MESH_PORT, self_boot);
 	for (;;) {
 		uint64_t now = aion_clock_ns();
-		uint64_t due = earliest();
+		uint64_t due = link_rx_pending() ? now : earliest();
 		struct aion_msg m = { 0 };
 		/* What this turn sent goes to netd with the wait (link_wait). */
 		err = link_wait(meshd_ep, &m, due > now ? due - now : 1);
 		uint64_t t[10];
 		t[0] = aion_clock_ns();
-		if (!err)
+		if (!err && !(m.tag & AION_TAG_NOTIFY))
 			aion_serve(&meshd_table, &main_buf, &m, 0);     /* a caller gone: its loss */
-		else if (err != -AION_ETIMEDOUT)
+		else if (err && err != -AION_ETIMEDOUT)
 			mlog("recv failed err=%s", aion_error_name(err));
+		/* Every turn: the ring's news may have come with a call. */
+		link_drain(t[0]);
 		now = t[1] = aion_clock_ns();
 		link_tick(now);
 		t[2] = aion_clock_ns();

@@ -3,11 +3,11 @@
  *
  * One main thread owns every table and serves meshd's endpoint; the other
  * threads are its clients, so no state is shared under a lock:
- *   - the receive thread takes datagrams from the mesh socket's ring
- *     (SOCK_RING; it waits on the ring's notification when it is empty)
- *     and hands each to the main thread as a call (badge BADGE_RX); the
- *     main thread puts what it sends on the ring and signals netd once
- *     per loop turn, in the call that waits (link_wait);
+ *   - the mesh socket's rings (SOCK_RING) are the main thread's: it
+ *     puts what it sends on the ring and signals netd once per loop
+ *     turn, in the call that waits (link_wait), and the ring's
+ *     notification, bound to it, ends that wait when datagrams arrive
+ *     (link_drain);
  *   - worker threads perform incoming remote calls on local capabilities
  *     (a call may block for long) and ask the main thread for the next job
  *     (badge BADGE_WORKER);
@@ -30,7 +30,6 @@
 #include "common/time.h"
 
 #define BADGE_CLIENT    1
-#define BADGE_RX        2
 #define BADGE_WORKER    3
 #define BADGE_ADMIN     4       /* "admin.meshd": the console's shell only */
 #define BADGE_JOB       0x100
@@ -77,13 +76,17 @@ int64_t link_key_add(const uint8_t *key, size_t len);
 int64_t link_key_use(void);
 int64_t link_key_retire(void);
 void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t got_ns);
+/* Up to a bound of datagrams from the ring through link_receive; woke_ns:
+ * when the main thread woke (`mesh stats` rxq: the wait from it). */
+void link_drain(uint64_t woke_ns);
+/* The last drain stopped at its bound: the next wait must not block. */
+bool link_rx_pending(void);
 void link_tick(uint64_t now);
 uint64_t link_deadline(void);
 bool node_alive(uint16_t node);
 unsigned link_nodes_text(char *out, unsigned size, unsigned from);
 void link_stats_text(char *out, unsigned size);
 void link_kinds_text(char *out, unsigned size);
-int64_t rx_thread(uint64_t arg);
 extern uint64_t tx_packets, tx_errors;
 
 /* timing.c: `mesh stats` pages 4 (membership's probes) and 5 (the main

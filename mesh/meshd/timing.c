@@ -13,8 +13,8 @@ struct timing_hist {
 	uint64_t n[MESH_RTT_BUCKETS];
 };
 
-/* rxq: a datagram's wait from the receive thread's sock_recvfrom to the
- * main thread taking it; busy: one main-loop pass (a message served and
+/* rxq: a datagram's wait from the main thread's wake-up to link_receive
+ * taking it (the datagrams before it in the same drain); busy: one main-loop pass (a message served and
  * every tick); late: a timed wait's return after its deadline; send: one
  * packet's MAC and sock_sendto, which waits for netd. */
 static struct timing_hist rxq, busy, late, send;
@@ -75,9 +75,9 @@ void timing_text(char *out, unsigned size, unsigned page)
 
 /*
  * A main-loop pass of SLOW_PASS_NS or more holds every PING's answer that
- * long: one log line says where the time went (t[]: woke, served, link,
- * calls/bulk/names, consensus, requests/cluster/jobs), at most one a
- * SLOW_LOG_GAP_NS so the log does not add to it.
+ * long: one log line says where the time went (t[]: woke, served and
+ * drained, link, calls/bulk/names, consensus, requests/cluster/jobs), at
+ * most one a SLOW_LOG_GAP_NS so the log does not add to it.
  */
 #define SLOW_PASS_NS    (20 * MS)
 #define SLOW_LOG_GAP_NS (1000 * MS)

@@ -141,11 +141,11 @@ def flood(plug, target, nodes):
     bad = after["bad_mac"] - before["bad_mac"]
     limited = after["rate_limited"] - before["rate_limited"]
     print(f"flood: {FLOOD} bad-MAC packets in {took:.2f} s ({FLOOD / took:.0f}/s) at "
-          f"{target.name}: bad_mac +{bad} (an HMAC and an IPC each), rate_limited +{limited} "
-          f"(dropped in the receive thread, no IPC), netd dropped +{drops} (any datagram)")
+          f"{target.name}: bad_mac +{bad} (an HMAC each), rate_limited +{limited} "
+          f"(dropped before the MAC, no hash), netd dropped +{drops} (any datagram)")
     check(bad + limited + drops >= FLOOD // 2, f"only {bad + limited + drops} of {FLOOD} reached "
           f"{target.name}'s netd")
-    check(limited > bad, f"the receive thread dropped {limited}, meshd checked {bad}")
+    check(limited > bad, f"meshd dropped {limited} unchecked, checked {bad}")
     check(bad <= BAD_BURST + BAD_RATE * (took + SETTLE_S) + 8,
           f"{bad} HMACs for one source in {took:.1f} s: the rate limit did not hold")
     ac.wait_mesh(nodes, 20)

@@ -125,8 +125,8 @@ static void decode_one(const uint8_t *buf, size_t len, uint32_t cluster)
 	int r = mesh_decode(buf, len, cluster, &h, &pl, fuzz_mac, NULL);
 
 	mesh_stats_count(&stats, r);
-	/* The receive thread's key-less check agrees with the decoder on
-	 * everything before the MAC. */
+	/* The key-less check before the MAC (link_drain) agrees with the
+	 * decoder on everything before the MAC. */
 	int p = mesh_peek(buf, len, cluster, NULL, NULL);
 	check(r == -AION_ERIGHTS || r >= 0 ? p == 0 : p == r);
 	if (r < 0)

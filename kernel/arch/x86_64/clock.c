@@ -8,6 +8,7 @@
  * counter; the boot tests read the check lines.
  */
 #include "aion/error.h"
+#include "aion/object.h"
 #include "arch.h"
 #include "arch/cpu.h"
 #include "arch/percpu.h"
@@ -31,7 +32,15 @@ uint64_t arch_clock_ns(void)
 {
 	if (!tsc_mult)
 		return 0;
-	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_base) * tsc_mult) >> 32);
+	return aion_clock_from_counter(rdtsc(), tsc_base, tsc_mult);
+}
+
+/* SYSTEM_INFO's clock_base and clock_mult: a unit computes the clock
+ * from RDTSC as above, with no system call (libaion's aion_clock_ns). */
+void arch_clock_terms(uint64_t *base, uint64_t *mult)
+{
+	*base = tsc_base;
+	*mult = tsc_mult;
 }
 
 /*

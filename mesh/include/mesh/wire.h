@@ -134,7 +134,7 @@ int mesh_decode(const uint8_t *buf, size_t len, uint32_t cluster_id,
  * is shaped like a packet of cluster cluster_id, else the error
  * mesh_decode would return for it (never -AION_ERIGHTS). Sets *src and
  * *key_id (either may be NULL) on success; they are not authenticated.
- * Cheap: lets the receive thread drop junk before handing it on.
+ * Cheap: lets meshd drop junk before the MAC (link_drain).
  */
 int mesh_peek(const uint8_t *buf, size_t len, uint32_t cluster_id,
 	      uint16_t *src, uint8_t *key_id);

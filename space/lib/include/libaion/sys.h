@@ -64,9 +64,52 @@ AION_SYSCALLS(AION_STUB)
 
 /* --- the OWN stubs: each says why it is not generated --- */
 
-/* The clock is unsigned: nanoseconds since boot, never an error. */
+static inline uint64_t aion_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * The clock is unsigned: nanoseconds since boot, never an error. Read
+ * without a system call: the kernel's terms for it (SYSTEM_INFO's
+ * clock_base, clock_mult), asked once a program, applied to RDTSC. Under
+ * TCG a system call costs far more than the counter, and a busy server
+ * reads the clock several times a request (meshd: about six a main-loop
+ * pass; docs/network.md "The clock without a system call"). A weak
+ * definition: every file that includes this shares one copy in a program.
+ * state 0: not asked yet; 1: the terms hold; -1: CLOCK_NS each time.
+ */
+struct aion_clock_terms {
+	uint64_t base, mult;
+	int state;
+};
+__attribute__((weak)) struct aion_clock_terms aion_clock_terms;
+
+__attribute__((cold, noinline)) static uint64_t aion_clock_ns_first(void)
+{
+	struct aion_system_info info;
+
+	if (aion_system_info(&info) == 0 && info.clock_mult) {
+		aion_clock_terms.base = info.clock_base;
+		aion_clock_terms.mult = info.clock_mult;
+		__atomic_store_n(&aion_clock_terms.state, 1, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&aion_clock_terms.state, -1, __ATOMIC_RELEASE);
+	}
+	return (uint64_t)aion_syscall(AION_SYS_CLOCK_NS, 0, 0, 0, 0, 0);
+}
+
 static inline uint64_t aion_clock_ns(void)
 {
+	int state = __atomic_load_n(&aion_clock_terms.state, __ATOMIC_ACQUIRE);
+
+	if (state > 0)
+		return aion_clock_from_counter(aion_rdtsc(), aion_clock_terms.base,
+					       aion_clock_terms.mult);
+	if (state == 0)
+		return aion_clock_ns_first();
 	return (uint64_t)aion_syscall(AION_SYS_CLOCK_NS, 0, 0, 0, 0, 0);
 }
 
@@ -222,13 +265,6 @@ static inline void aion_outw(uint16_t port, uint16_t v)
 static inline void aion_outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint64_t aion_rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
 }
 
 #endif /* AION_SYS_H */
