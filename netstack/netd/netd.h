@@ -18,8 +18,11 @@ bool selftest(void);
 
 /* server.c: the server thread, fn of aion_thread_trampoline; arg = the node number. */
 int64_t server_main(uint64_t node);
-/* The notification bound to the server thread (the driver's rx signal). */
+/* The notification bound to the server thread: NETRING_SIGNAL (a driver's
+ * rx), SOCKRING_KICK (a socket's tx ring), NETD_NIC_IRQ (the NIC inside
+ * netd, polled: its interrupt). */
 extern aion_handle_t netd_notify;
+#define NETD_NIC_IRQ    (1ull << 3)
 
 /*
  * nic.c: the driver attachment and lwIP's netif on it.
@@ -31,6 +34,12 @@ bool nic_attach(unsigned node);
  * when init gave netd the NIC (args bar= irq=); false if not started. */
 struct aion_startup;
 bool nic_in_start(const struct aion_startup *st, unsigned node);
+/* Once netd is attached to it: the server thread takes its queues over
+ * (NETD_NIC_IRQ on netd_notify); false if not inside or not taken. */
+bool nic_in_take(void);
+/* The polled NIC's work in the server thread: irq, its interrupt came
+ * (NETD_NIC_IRQ); else frames went on tx. */
+void nic_in_poll(bool irq);
 /* Frames from the rx ring into lwIP, at most a batch; true if more may wait. */
 bool nic_rx(void);
 /* Signals each driver whose tx ring got frames since the last signal, but

@@ -59,6 +59,7 @@ struct nic {
 	bool attached;                  /* a live driver has our rings */
 	aion_handle_t ep;               /* the driver's endpoint ("net0") */
 	aion_handle_t kick;             /* the driver's notification */
+	bool polled;                    /* the driver inside, run by this thread */
 	aion_handle_t mo;               /* our shared memory object */
 	struct netshm *shm;
 	struct netif en0;
@@ -83,7 +84,10 @@ static void mac_text(const uint8_t *mac, char *out, unsigned size)
 static void signal_driver(struct nic *nic)
 {
 	nic->glue.kick_pending = false;
-	aion_signal(nic->kick, NETRING_SIGNAL);
+	if (nic->polled)
+		nic_in_poll(false);     /* the driver inside: its tx now, no signal */
+	else
+		aion_signal(nic->kick, NETRING_SIGNAL);
 }
 
 /* The glue's kick: tx needs the driver now. */
@@ -230,6 +234,9 @@ bool nic_attach(unsigned node)
 {
 	bool up = attach_net0(node);
 
+	if (up && nic_in_take())
+		nics[0].polled = true;
+
 	IP4_ADDR(&nics[1].addr, 10, 0, 2, 15);  /* QEMU's user net: the guest's address */
 	net1_until = aion_clock_ns() + NET1_WAIT_NS;    /* the server loop looks (find_net1) */
 	return up;
@@ -259,6 +266,10 @@ aion_handle_t nic_kick(void)
 			netif_glue_flush(&nics[i].glue);        /* the ACKs held this turn */
 		if (!nics[i].attached || !nics[i].glue.kick_pending)
 			continue;
+		if (nics[i].polled) {
+			signal_driver(&nics[i]);        /* runs its tx now */
+			continue;
+		}
 		if (last)
 			signal_driver(last);
 		last = &nics[i];
@@ -284,7 +295,9 @@ static void detach(struct nic *nic)
 /* One NIC's periodic work; when it wants to run next (0: never). */
 static uint64_t check_one(struct nic *nic, uint64_t now)
 {
-	if (!nic->want)
+	/* A polled driver is this unit's own thread: it cannot go alone, and
+	 * a check a second would wake an idle node for nothing. */
+	if (!nic->want || nic->polled)
 		return 0;
 	if (now < nic->next_check)
 		return nic->next_check;

@@ -19,6 +19,8 @@
 #include "netd.h"
 #include "vnet_drv.h"
 
+static bool inside;                     /* the driver's thread runs in netd */
+
 bool nic_in_start(const struct aion_startup *st, unsigned node)
 {
 	uint16_t bar;
@@ -35,5 +37,34 @@ bool nic_in_start(const struct aion_startup *st, unsigned node)
 	}
 	if (vnet_up(bar, irq, node))
 		return false;                   /* logged; loopback only */
-	return serve_start(NETD_PRIO, "net0") == 0;
+	inside = serve_start(NETD_PRIO, "net0") == 0;
+	return inside;
+}
+
+/*
+ * Polled (2026-12-07): once attached, netd's server thread runs the
+ * driver's queues itself. The interrupt signals NETD_NIC_IRQ on netd's
+ * notification, whose RECV is the server loop's wait; frames netd puts on
+ * tx go to the device at the end of the loop turn (nic_kick), not by a
+ * signal to the driver's thread. A packet in or out no longer wakes that
+ * thread and switches back: two thread switches fewer each way. The
+ * driver's thread stays for NET_ATTACH and netd's liveness check.
+ */
+bool nic_in_take(void)
+{
+	if (!inside)
+		return false;
+	int64_t err = vnet_poll_take(netd_notify, NETD_NIC_IRQ);
+	if (err) {
+		aion_printf("error nic poll err=%s: the driver's thread keeps the queues",
+			    aion_error_name(err));
+		return false;
+	}
+	aion_printf("nic polled by the server thread");
+	return true;
+}
+
+void nic_in_poll(bool irq)
+{
+	vnet_poll(irq);
 }

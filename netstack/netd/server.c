@@ -139,6 +139,8 @@ int64_t server_main(uint64_t node)
 				aion_printf("error recv err=%s", aion_error_name(err));
 			aion_sleep_ns(10 * MS);         /* no busy loop on a broken endpoint */
 		}
+		if (!err && (m.tag & AION_TAG_NOTIFY) && (m.w[0] & NETD_NIC_IRQ))
+			nic_in_poll(true);      /* the NIC inside: its frames onto rx */
 		/* Bound notification (rx), a call, or a timeout: all the same work. */
 		more = nic_rx();
 		netif_poll_all();

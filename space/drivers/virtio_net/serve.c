@@ -112,9 +112,11 @@ static int64_t serve_loop(uint64_t prio)
 		return vnet_fail("register", err);
 	aion_printf("serving name=%s prio=%lu", serve_name, (unsigned long)prio);
 	for (;;) {
-		tx_drain();
+		bool polled = __atomic_load_n(&vn.polled, __ATOMIC_ACQUIRE);
+		if (!polled)
+			tx_drain();
 		/* Frames went on rx: the wait signals netd (it runs once we block). */
-		bool signal = vn.peer_pending && vn.shm;
+		bool signal = !polled && vn.peer_pending && vn.shm;
 		vn.peer_pending = false;
 		err = signal ? aion_signal_recv(vn.ep, vn.peer, NETRING_SIGNAL, &m, AION_FOREVER) :
 			       aion_recv(vn.ep, &m, AION_FOREVER);
@@ -124,7 +126,8 @@ static int64_t serve_loop(uint64_t prio)
 			serve_call(&m);
 			continue;
 		}
-		if (m.w[0] & IRQ_BIT) {
+		/* Polled: a bit from before netd took the queues; its work is netd's. */
+		if ((m.w[0] & IRQ_BIT) && !__atomic_load_n(&vn.polled, __ATOMIC_ACQUIRE)) {
 			if ((err = handle_irq()))
 				return vnet_fail("irq ack", err);
 		}
@@ -164,4 +167,39 @@ int64_t serve_start(uint64_t prio, const char *name)
 		return vnet_fail("thread start", err);
 	aion_handle_close((aion_handle_t)t);
 	return 0;
+}
+
+/*
+ * The driver inside netd (netstack/netd/nic_in.c): netd's server thread
+ * runs the queues itself once attached, so a frame in or out costs no
+ * switch to this thread and back (two thread switches a packet, each a
+ * wake-up under TCG; docs/network.md "The NIC polled by netd"). Both
+ * threads are netd's, on one CPU at one priority: the serving thread
+ * runs only when netd blocks, and from now on only answers calls.
+ */
+int64_t vnet_poll_take(aion_handle_t notify, uint64_t bit)
+{
+	if (!vn.shm)
+		return -AION_ENOENT;
+	__atomic_store_n(&vn.polled, true, __ATOMIC_RELEASE);
+	int64_t err = aion_irq_set_notify(VN_HANDLE_IRQ, notify, bit);
+	if (err) {
+		__atomic_store_n(&vn.polled, false, __ATOMIC_RELEASE);
+		return err;
+	}
+	vnet_poll(true);        /* what came before the interrupt moved */
+	return 0;
+}
+
+void vnet_poll(bool irq)
+{
+	static bool failed;
+
+	if (irq) {
+		int64_t err = handle_irq();
+		if (err && !failed)
+			aion_printf("error irq ack err=%s", aion_error_name(err));
+		failed = err != 0;
+	}
+	tx_drain();             /* frames from tx; sent buffers reclaimed */
 }

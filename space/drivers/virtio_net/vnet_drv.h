@@ -54,6 +54,9 @@ struct vnet_dev {
 	aion_handle_t peer;             /* netd's notification (SEND) */
 	bool peer_pending;              /* frames went on rx: signal peer when waiting */
 	aion_handle_t notify;           /* ours: IRQ_BIT and NETRING_SIGNAL */
+	/* Inside netd, once attached: netd's own thread runs the queues
+	 * (vnet_poll) and the serving thread only answers calls. */
+	bool polled;
 	aion_handle_t ep;
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
@@ -84,5 +87,12 @@ int64_t handle_irq(void);
 
 /* serve.c: the serving thread for netd, registered as name (this thread ends). */
 int64_t serve_start(uint64_t prio, const char *name);
+/* serve.c, the driver inside netd: netd's thread takes the queues over
+ * from the serving thread once attached. The interrupt then signals bit
+ * on notify (netd's), and netd calls vnet_poll: true on that bit (the
+ * interrupt's work), false when frames went on tx. 0, -AION_ENOENT not
+ * attached, or IRQ_SET_NOTIFY's error (the serving thread keeps them). */
+int64_t vnet_poll_take(aion_handle_t notify, uint64_t bit);
+void vnet_poll(bool irq);
 
 #endif /* VNET_DRV_H */
