@@ -11,8 +11,9 @@
  * sender's boot, and the answer to that is (docs/mesh-transport.md).
  *
  * A packet goes through, in this order: the cheap checks (shape, cluster,
- * source address, source not rate-limited: a drop costs no hash), the MAC (a failure takes a token from the source's bucket), the
- * replay window, then the handler with the authenticated (src, src_boot).
+ * source address, source not rate-limited: a drop costs no hash), the MAC
+ * (a failure takes a token from the source's bucket), the replay window,
+ * then the handler with the authenticated (src, src_boot).
  */
 #include "meshd.h"
 #include "consensus.h"
@@ -30,8 +31,9 @@ _Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX, "a membership message f
 /*
  * Packets with a bad MAC, per source address: a bucket of BAD_BURST
  * tokens refilled at BAD_RATE a second. Each such packet costs an HMAC;
- * with the bucket empty, link_drain drops everything from that address until the next token is due, unchecked. A node with the
- * right key never fails the MAC, so only a wrong key or a forger is slowed.
+ * with the bucket empty, link_drain drops everything from that address
+ * until the next token is due, unchecked. A node with the right key never
+ * fails the MAC, so only a wrong key or a forger is slowed.
  */
 #define BAD_BURST       32u
 #define BAD_RATE        16u                     /* tokens per second */
@@ -652,7 +654,8 @@ static bool rx_drop_early(const uint8_t *pkt, size_t len, uint32_t addr)
  * link_wait) returns when netd pushes one, and each turn drains at most
  * LINK_DRAIN_MAX. Before, a receive thread took them and handed each to
  * the main thread as a call: four system calls and three thread switches
- * a packet more (docs/network.md "The clock without a system call").
+ * a packet more (docs/network.md "Fewer system calls and switches a
+ * packet").
  */
 #define LINK_DRAIN_MAX  32u
 

@@ -77,7 +77,7 @@ static inline uint64_t aion_rdtsc(void)
  * clock_base, clock_mult), asked once a program, applied to RDTSC. Under
  * TCG a system call costs far more than the counter, and a busy server
  * reads the clock several times a request (meshd: about six a main-loop
- * pass; docs/network.md "The clock without a system call"). A weak
+ * pass; docs/network.md "Fewer system calls and switches a packet"). A weak
  * definition: every file that includes this shares one copy in a program.
  * state 0: not asked yet; 1: the terms hold; -1: CLOCK_NS each time.
  */
