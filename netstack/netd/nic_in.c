@@ -48,7 +48,8 @@ bool nic_in_start(const struct aion_startup *st, unsigned node)
  * tx go to the device at the end of the loop turn (nic_kick), not by a
  * signal to the driver's thread. A packet in or out no longer wakes that
  * thread and switches back: two thread switches fewer each way. The
- * driver's thread stays for NET_ATTACH and netd's liveness check.
+ * driver's thread stays for NET_ATTACH only: netd no longer probes a
+ * polled driver's liveness (nic.c check_one), its own thread.
  */
 bool nic_in_take(void)
 {
