@@ -98,7 +98,7 @@ static void timer_probe(void)
 	uint64_t deadline = arch_clock_ns() + TIMER_PROBE_NS;
 	unsigned halts = 0;
 
-	arch_timer_arm(deadline);
+	arch_timer_arm(deadline, true);
 	while (arch_clock_ns() < deadline && halts < 1000) {
 		arch_idle();
 		halts++;

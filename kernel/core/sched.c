@@ -20,6 +20,8 @@ _Static_assert(SCHED_MAX_THREADS >= THREAD_MAX, "every thread may sleep");
 #include "unit.h"
 #include "hot.h"
 
+static unsigned sched_cpus;             /* CPUs with a scheduler */
+
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - __builtin_offsetof(type, member)))
 
@@ -97,6 +99,7 @@ void sched_init(struct thread *idle)
 	idle->cpu = arch_cpu_id();
 	s->idle = idle;
 	s->current = idle;
+	sched_cpus++;
 }
 
 KERNEL_HOT
@@ -105,21 +108,40 @@ struct thread *sched_current(void)
 	return arch_cpu_sched()->current;
 }
 
+/*
+ * The slice's end matters only while an equal waits (a higher one
+ * preempts at once, a lower one waits for a block anyway), or on a node
+ * of several CPUs, where the slice's end is also when balance() may hand
+ * a waiter to an idle CPU and where another CPU's readying cannot arm
+ * this one's timer. A thread that runs alone arms no slice: a woken
+ * server that blocks again before its slice ends left the timer at the
+ * next sleeper, so an idle node's wake-up writes no LAPIC register
+ * (under TCG each write wakes QEMU's main loop; docs/network.md "The
+ * slice timer only for an equal").
+ */
+KERNEL_HOT
+static bool slice_matters(const struct sched *s)
+{
+	return s->current != s->idle &&
+	       (sched_cpus > 1 || runq_highest(&s->rq) >= (int)s->current->prio);
+}
+
 /* Arms the timer for the next event: the current slice's end or a sleeper. */
 KERNEL_HOT
 static void rearm(struct sched *s)
 {
 	uint64_t next = UINT64_MAX;
 	struct sleepq_entry *first = sleepq_first(&s->sleepers);
+	bool halting = s->current == s->idle;
 
 	if (first)
 		next = first->deadline;
-	if (s->current != s->idle && s->current->slice_end < next)
+	if (slice_matters(s) && s->current->slice_end < next)
 		next = s->current->slice_end;
 	if (next == UINT64_MAX)
-		arch_timer_disarm();
+		arch_timer_disarm(halting);
 	else
-		arch_timer_arm(next);
+		arch_timer_arm(next, halting);
 }
 
 KERNEL_HOT
@@ -203,6 +225,8 @@ void sched_ready(struct thread *t)
 	runq_push_back(&s->rq, &t->rq, t->prio);
 	if (s->current == s->idle || t->prio > s->current->prio)
 		poke(s, t->cpu);
+	else if (t->prio == s->current->prio && sched_cpus == 1)
+		rearm(s);               /* an equal waits: the slice's end counts */
 }
 
 void sched_unqueue(struct thread *t)

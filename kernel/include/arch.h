@@ -24,9 +24,10 @@ int arch_paging_init(const struct mb2_mem_range *ranges, unsigned n);
 /* Interrupt controller and timer; calibrates and reports the clock. */
 int arch_timer_init(void);
 
-/* Arms the one-shot timer to fire at (or just after) deadline_ns. */
-void arch_timer_arm(uint64_t deadline_ns);
-void arch_timer_disarm(void);
+/* Arms the one-shot timer to fire at (or just after) deadline_ns; the
+ * timer may fire earlier and find nothing due unless the CPU is halting. */
+void arch_timer_arm(uint64_t deadline_ns, bool halting);
+void arch_timer_disarm(bool halting);
 
 /* Monotonic nanoseconds since calibration; 0 before it. */
 uint64_t arch_clock_ns(void);

@@ -263,34 +263,35 @@ static void timer_program(uint64_t now, uint64_t deadline)
 }
 
 KERNEL_HOT
-void arch_timer_disarm(void)
+void arch_timer_disarm(bool halting)
 {
 	struct percpu *cpu = this_cpu();
 
 	cpu->timer_deadline_ns = 0;
-	if (!cpu->timer_fires_ns)
-		return;                 /* ended or stopped: no LAPIC write */
+	if (!cpu->timer_fires_ns || !halting)
+		return;                 /* ended, stopped or left to end: no LAPIC write */
 	cpu->timer_fires_ns = 0;
 	lapic_timer_start(0, false);
 }
 
 /*
  * A later deadline leaves a running one-shot alone: it ends early and
- * timer_irq programs the rest. Each switch moves the slice's end a
- * little later, and a LAPIC write is an exit to the emulator (under
- * TCG, taken under its global lock): a ping-pong of calls writes it
- * once a slice instead of twice a call. Only a little later: a far
- * deadline (a CPU going idle until its next sleeper) is programmed at
- * once, so a halted CPU is not woken early for nothing.
+ * timer_irq programs the rest. A LAPIC write is an exit to the emulator
+ * (under TCG, taken under its global lock, and it wakes QEMU's main loop
+ * to look at its timers): a ping-pong of calls writes it once a slice
+ * instead of twice a call, and a server woken from a sleep with a
+ * deadline, which takes its sleeper off the queue and puts it back when
+ * it blocks, writes nothing. Only a CPU about to halt programs a far
+ * deadline at once, so that it is not woken early for nothing.
  */
 KERNEL_HOT
-void arch_timer_arm(uint64_t deadline_ns)
+void arch_timer_arm(uint64_t deadline_ns, bool halting)
 {
 	struct percpu *cpu = this_cpu();
 
 	cpu->timer_deadline_ns = deadline_ns;
 	if (cpu->timer_fires_ns && cpu->timer_fires_ns <= deadline_ns &&
-	    deadline_ns - cpu->timer_fires_ns <= LAZY_ARM_NS)
+	    (!halting || deadline_ns - cpu->timer_fires_ns <= LAZY_ARM_NS))
 		return;
 	timer_program(arch_clock_ns(), deadline_ns);
 }
