@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-/* SHA-256 alone: mesh/mac.c builds HMAC on it (its keyed pads hashed
- * once per key, which mbedTLS's message-digest layer does not keep). */
+/* SHA-256 alone: mesh/mac.c derives the packet MAC's SipHash key and
+ * the key id with it, once per key. */
 #define MBEDTLS_SHA256_C
 
 /*

@@ -30,7 +30,7 @@ _Static_assert(MESH_MSG_PAYLOAD_MAX <= MESH_PAYLOAD_MAX, "a membership message f
 
 /*
  * Packets with a bad MAC, per source address: a bucket of BAD_BURST
- * tokens refilled at BAD_RATE a second. Each such packet costs an HMAC;
+ * tokens refilled at BAD_RATE a second. Each such packet costs a MAC;
  * with the bucket empty, link_drain drops everything from that address
  * until the next token is due, unchecked. A node with the right key never
  * fails the MAC, so only a wrong key or a forger is slowed.

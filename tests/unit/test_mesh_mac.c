@@ -1,6 +1,7 @@
 /*
- * Host tests for mesh/mac.c: the AionMesh packet MAC (truncated
- * HMAC-SHA-256 from mbedTLS), with the wire codec, and key parsing.
+ * Host tests for mesh/mac.c: the AionMesh packet MAC (SipHash-2-4-128
+ * under a key derived with mbedTLS's SHA-256), with the wire codec, and
+ * key parsing.
  *
  * Packets handed to mesh_decode are malloc'ed at exactly their length,
  * so ASan reports any read past them.
@@ -18,36 +19,6 @@
 
 #define CLUSTER 0xc1a55e01u
 
-/* ---- RFC 4231 HMAC-SHA-256 test cases, truncated to 16 bytes ---- */
-
-struct rfc_case {
-	const char *name;
-	uint8_t key[131];
-	size_t key_len;
-	uint8_t data[64];
-	size_t data_len;
-	uint8_t mac[MESH_MAC_LEN];   /* first 16 bytes of the RFC's value */
-};
-
-static void fill_case(struct rfc_case *c, uint8_t kbyte, size_t klen,
-		      uint8_t dbyte, size_t dlen)
-{
-	memset(c->key, kbyte, klen);
-	c->key_len = klen;
-	memset(c->data, dbyte, dlen);
-	c->data_len = dlen;
-}
-
-static void set_text(struct rfc_case *c, const char *key, const char *data)
-{
-	if (key != NULL) {
-		c->key_len = strlen(key);
-		memcpy(c->key, key, c->key_len);
-	}
-	c->data_len = strlen(data);
-	memcpy(c->data, data, c->data_len);
-}
-
 static void mac_of(const uint8_t *key, size_t klen, const uint8_t *data,
 		   size_t dlen, uint8_t out[MESH_MAC_LEN])
 {
@@ -58,94 +29,101 @@ static void mac_of(const uint8_t *key, size_t klen, const uint8_t *data,
 	mesh_mac_free(&m);
 }
 
-static void test_rfc4231_cases_1_to_4(void **state)
+/* ---- SipHash-2-4-128 against the reference's vectors ---- */
+
+/*
+ * From the SipHash reference's vectors.h (vectors_sip128): key 00..0f,
+ * message 00 01 .. (len - 1). The lengths cover no word, one byte short
+ * of a word, a word, a word and one, and the longest.
+ */
+static const struct {
+	size_t len;
+	uint8_t tag[MESH_MAC_LEN];
+} sip_vectors[] = {
+	{ 0, { 0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6,
+	       0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93 } },
+	{ 1, { 0xda, 0x87, 0xc1, 0xd8, 0x6b, 0x99, 0xaf, 0x44,
+	       0x34, 0x76, 0x59, 0x11, 0x9b, 0x22, 0xfc, 0x45 } },
+	{ 7, { 0xa1, 0xf1, 0xeb, 0xbe, 0xd8, 0xdb, 0xc1, 0x53,
+	       0xc0, 0xb8, 0x4a, 0xa6, 0x1f, 0xf0, 0x82, 0x39 } },
+	{ 8, { 0x3b, 0x62, 0xa9, 0xba, 0x62, 0x58, 0xf5, 0x61,
+	       0x0f, 0x83, 0xe2, 0x64, 0xf3, 0x14, 0x97, 0xb4 } },
+	{ 9, { 0x26, 0x44, 0x99, 0x06, 0x0a, 0xd9, 0xba, 0xab,
+	       0xc4, 0x7f, 0x8b, 0x02, 0xbb, 0x6d, 0x71, 0xed } },
+	{ 15, { 0x54, 0x93, 0xe9, 0x99, 0x33, 0xb0, 0xa8, 0x11,
+		0x7e, 0x08, 0xec, 0x0f, 0x97, 0xcf, 0xc3, 0xd9 } },
+	{ 16, { 0x6e, 0xe2, 0xa4, 0xca, 0x67, 0xb0, 0x54, 0xbb,
+		0xfd, 0x33, 0x15, 0xbf, 0x85, 0x23, 0x05, 0x77 } },
+	{ 63, { 0x51, 0x50, 0xd1, 0x77, 0x2f, 0x50, 0x83, 0x4a,
+		0x50, 0x3e, 0x06, 0x9a, 0x97, 0x3f, 0xbd, 0x7c } },
+};
+
+static void test_siphash_vectors(void **state)
 {
 	(void)state;
-	static struct rfc_case c[4] = {
-		{ .name = "1", .mac = { 0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53,
-					0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b } },
-		{ .name = "2", .mac = { 0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
-					0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7 } },
-		{ .name = "3", .mac = { 0x77, 0x3e, 0xa9, 0x1e, 0x36, 0x80, 0x0e, 0x46,
-					0x85, 0x4d, 0xb8, 0xeb, 0xd0, 0x91, 0x81, 0xa7 } },
-		{ .name = "4", .mac = { 0x82, 0x55, 0x8a, 0x38, 0x9a, 0x44, 0x3c, 0x0e,
-					0xa4, 0xcc, 0x81, 0x98, 0x99, 0xf2, 0x08, 0x3a } },
-	};
+	uint8_t key[MESH_SIPHASH_KEY], msg[64], out[MESH_MAC_LEN];
 
-	fill_case(&c[0], 0x0b, 20, 0, 0);
-	set_text(&c[0], NULL, "Hi There");
-	set_text(&c[1], "Jefe", "what do ya want for nothing?");
-	fill_case(&c[2], 0xaa, 20, 0xdd, 50);
-	fill_case(&c[3], 0, 25, 0xcd, 50);
-	for (size_t i = 0; i < 25; i++)
-		c[3].key[i] = (uint8_t)(i + 1);
-
-	for (size_t i = 0; i < 4; i++) {
-		uint8_t out[MESH_MAC_LEN], again[MESH_MAC_LEN];
-		struct mesh_mac m = { 0 };
-
-		assert_int_equal(mesh_mac_init(&m, c[i].key, c[i].key_len), 0);
-		mesh_mac_compute(&m, c[i].data, c[i].data_len, out);
-		if (memcmp(out, c[i].mac, MESH_MAC_LEN) != 0)
-			fail_msg("RFC 4231 case %s: wrong MAC", c[i].name);
-		/* The context is reusable: the same MAC again. */
-		mesh_mac_compute(&m, c[i].data, c[i].data_len, again);
-		assert_memory_equal(again, c[i].mac, MESH_MAC_LEN);
-		mesh_mac_free(&m);
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (size_t v = 0; v < sizeof(sip_vectors) / sizeof(sip_vectors[0]); v++) {
+		mesh_siphash128(key, msg, sip_vectors[v].len, out);
+		if (memcmp(out, sip_vectors[v].tag, MESH_MAC_LEN) != 0)
+			fail_msg("SipHash-2-4-128 of %zu bytes: wrong tag", sip_vectors[v].len);
 	}
 }
 
-/*
- * Case 6: a 131-byte key, longer than SHA-256's block, which HMAC would
- * hash first. mesh_mac_init refuses keys over MESH_KEY_MAX (one block):
- * EINVAL, and the context is not usable.
- */
-static void test_rfc4231_case_6(void **state)
+/* A key longer than MESH_KEY_MAX is refused: EINVAL, the context unusable. */
+static void test_long_key_refused(void **state)
 {
 	(void)state;
-	struct rfc_case c;
+	uint8_t key[MESH_KEY_MAX + 67];
 	struct mesh_mac m = { 0 };
 
-	fill_case(&c, 0xaa, 131, 0, 0);
-	assert_int_equal(mesh_mac_init(&m, c.key, c.key_len), -AION_EINVAL);
+	memset(key, 0xaa, sizeof(key));
+	assert_int_equal(mesh_mac_init(&m, key, sizeof(key)), -AION_EINVAL);
 	assert_int_equal(m.ready, 0);
 }
 
-/* A one-block key, data of 0..296 bytes, against HMAC computed the long
- * way (both pads hashed for each message, as its definition reads): the
- * pad states mesh_mac_init keeps give the same bytes. */
-static void test_long_way(void **state)
+/*
+ * The packet MAC is SipHash-2-4-128 under the derived key, derived here
+ * the long way (SHA-256 of the label and the key, first 16 bytes), for
+ * keys of every length the mesh takes and data of 0..296 bytes.
+ */
+static void test_derived_key(void **state)
 {
 	(void)state;
-	uint8_t key[MESH_KEY_MAX], data[300], pad[64], inner[32], full[32];
-	uint8_t got[MESH_MAC_LEN];
-	struct mesh_mac m = { 0 };
+	static const char label[] = "AionMesh SipHash-2-4-128 key";
+	uint8_t key[MESH_KEY_MAX], data[300], sum[32], want[MESH_MAC_LEN], got[MESH_MAC_LEN];
 
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(0xa0 + i * 7);
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13 + 5);
-	assert_int_equal(mesh_mac_init(&m, key, sizeof(key)), 0);
-	for (size_t len = 0; len <= sizeof(data); len += 37) {
+	for (size_t klen = MESH_KEY_MIN; klen <= MESH_KEY_MAX; klen += 8) {
+		struct mesh_mac m = { 0 };
 		mbedtls_sha256_context c;
-		for (size_t i = 0; i < 64; i++)
-			pad[i] = key[i] ^ 0x36;
+
 		mbedtls_sha256_init(&c);
 		assert_int_equal(mbedtls_sha256_starts_ret(&c, 0), 0);
-		assert_int_equal(mbedtls_sha256_update_ret(&c, pad, 64), 0);
-		assert_int_equal(mbedtls_sha256_update_ret(&c, data, len), 0);
-		assert_int_equal(mbedtls_sha256_finish_ret(&c, inner), 0);
-		for (size_t i = 0; i < 64; i++)
-			pad[i] = key[i] ^ 0x5c;
-		assert_int_equal(mbedtls_sha256_starts_ret(&c, 0), 0);
-		assert_int_equal(mbedtls_sha256_update_ret(&c, pad, 64), 0);
-		assert_int_equal(mbedtls_sha256_update_ret(&c, inner, 32), 0);
-		assert_int_equal(mbedtls_sha256_finish_ret(&c, full), 0);
-		mesh_mac_compute(&m, data, len, got);
-		assert_memory_equal(got, full, MESH_MAC_LEN);
+		assert_int_equal(mbedtls_sha256_update_ret(&c, (const uint8_t *)label,
+							   sizeof(label) - 1), 0);
+		assert_int_equal(mbedtls_sha256_update_ret(&c, key, klen), 0);
+		assert_int_equal(mbedtls_sha256_finish_ret(&c, sum), 0);
+		mbedtls_sha256_free(&c);
+		assert_int_equal(mesh_mac_init(&m, key, klen), 0);
+		for (size_t len = 0; len <= sizeof(data); len += 37) {
+			mesh_siphash128(sum, data, len, want);
+			mesh_mac_compute(&m, data, len, got);
+			assert_memory_equal(got, want, MESH_MAC_LEN);
+			/* The context is reusable: the same MAC again. */
+			mesh_mac_compute(&m, data, len, got);
+			assert_memory_equal(got, want, MESH_MAC_LEN);
+		}
+		mesh_mac_free(&m);
+		assert_int_equal(m.ready, 0);
 	}
-	mesh_mac_free(&m);
-	assert_int_equal(m.ready, 0);
 }
 
 static void test_init_errors(void **state)
@@ -202,7 +180,7 @@ static void test_key_id(void **state)
 	/* Keys one byte shorter give other MACs. */
 	uint8_t a[MESH_MAC_LEN], b[MESH_MAC_LEN];
 	mac_of(test_key, 32, (const uint8_t *)"ping", 4, a);
-	mac_of(test_key, 30, (const uint8_t *)"ping", 4, b);   /* (HMAC pads with zeros: 31 would equal 32) */
+	mac_of(test_key, 31, (const uint8_t *)"ping", 4, b);
 	assert_memory_not_equal(a, b, MESH_MAC_LEN);
 }
 
@@ -250,7 +228,7 @@ static void test_round_trip(void **state)
 		const uint8_t *got = NULL;
 		uint8_t mac[MESH_MAC_LEN];
 
-		/* The trailer is the truncated HMAC of everything before it. */
+		/* The trailer is the MAC of everything before it. */
 		mesh_mac_compute(&m, p, n - MESH_MAC_LEN, mac);
 		assert_memory_equal(p + n - MESH_MAC_LEN, mac, MESH_MAC_LEN);
 
@@ -409,10 +387,10 @@ static void test_key_from_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc4231_cases_1_to_4),
-		cmocka_unit_test(test_rfc4231_case_6),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_long_key_refused),
 		cmocka_unit_test(test_init_errors),
-		cmocka_unit_test(test_long_way),
+		cmocka_unit_test(test_derived_key),
 		cmocka_unit_test(test_key_id),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_other_key_refused),

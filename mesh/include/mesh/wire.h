@@ -23,8 +23,8 @@
  *    21    8 sequence       per sender and boot, counting up from 1
  *    29    2 payload length (at most MESH_PAYLOAD_MAX)
  *    31    n payload
- *  31+n   16 MAC: first 16 bytes of HMAC-SHA-256, keyed by the cluster key,
- *            over bytes [0, 31+n)
+ *  31+n   16 MAC: SipHash-2-4-128 under the cluster key's SipHash key
+ *            (mesh/mac.h), over bytes [0, 31+n)
  *
  * (src, src_boot, seq) names a packet for ever: the receiver's replay
  * window (mesh/replay.h) accepts each at most once, and dst_boot ties it
@@ -34,7 +34,7 @@
  * mesh_msg_from_wire below).
  *
  * The MAC itself is not computed here: callers pass a mesh_mac_fn (the
- * real one wraps mbedTLS's HMAC-SHA-256 with the cluster key).
+ * real one is mesh/mac.c's SipHash-2-4-128 under the cluster key).
  */
 #ifndef MESH_WIRE_H
 #define MESH_WIRE_H
@@ -89,8 +89,8 @@ struct mesh_hdr {
 };
 
 /*
- * MAC callback: write the first 16 bytes of HMAC-SHA-256(cluster key,
- * data[0, len)) to out. ctx is the caller's (key state). Must not fail.
+ * MAC callback: write the 16-byte MAC of data[0, len) under the cluster
+ * key to out. ctx is the caller's (key state). Must not fail.
  */
 typedef void (*mesh_mac_fn)(void *ctx, const uint8_t *data, size_t len,
 			    uint8_t out[MESH_MAC_LEN]);
