@@ -91,19 +91,27 @@ void mesh_siphash128(const uint8_t key[MESH_SIPHASH_KEY], const uint8_t *data,
 
 /* ---- keyed contexts ---- */
 
-void mesh_mac_derive(const uint8_t *key, size_t len, uint8_t out[MESH_SIPHASH_KEY])
+/* SHA-256(label || key): the one way a key's derived values are made. */
+static void labelled_sum(const char *label, const uint8_t *key, size_t len,
+			 uint8_t sum[32])
 {
-	static const uint8_t label[] = "AionMesh SipHash-2-4-128 key";
 	mbedtls_sha256_context c;
-	uint8_t sum[32];
 
 	mbedtls_sha256_init(&c);
 	if (mbedtls_sha256_starts_ret(&c, 0) != 0 ||
-	    mbedtls_sha256_update_ret(&c, label, sizeof(label) - 1) != 0 ||
+	    mbedtls_sha256_update_ret(&c, (const uint8_t *)label,
+				      __builtin_strlen(label)) != 0 ||
 	    mbedtls_sha256_update_ret(&c, key, len) != 0 ||
 	    mbedtls_sha256_finish_ret(&c, sum) != 0)
 		__builtin_trap();   /* cannot fail on a stack context */
 	mbedtls_sha256_free(&c);
+}
+
+void mesh_mac_derive(const uint8_t *key, size_t len, uint8_t out[MESH_SIPHASH_KEY])
+{
+	uint8_t sum[32];
+
+	labelled_sum("AionMesh SipHash-2-4-128 key", key, len, sum);
 	__builtin_memcpy(out, sum, MESH_SIPHASH_KEY);
 	mbedtls_platform_zeroize(sum, sizeof(sum));
 }
@@ -185,17 +193,9 @@ int mesh_key_from_hex(const char *hex, uint8_t *key, size_t cap)
 
 uint8_t mesh_key_id(const uint8_t *key, size_t len)
 {
-	static const uint8_t label[] = "AionMesh key id";
-	mbedtls_sha256_context c;
 	uint8_t sum[32];
 
-	mbedtls_sha256_init(&c);
-	if (mbedtls_sha256_starts_ret(&c, 0) != 0 ||
-	    mbedtls_sha256_update_ret(&c, label, sizeof(label) - 1) != 0 ||
-	    mbedtls_sha256_update_ret(&c, key, len) != 0 ||
-	    mbedtls_sha256_finish_ret(&c, sum) != 0)
-		__builtin_trap();   /* cannot fail on a stack context */
-	mbedtls_sha256_free(&c);
+	labelled_sum("AionMesh key id", key, len, sum);
 	uint8_t id = sum[0];
 	mbedtls_platform_zeroize(sum, sizeof(sum));
 	return id;
