@@ -547,6 +547,8 @@ static void finish(struct outcall *oc, int64_t err, const struct mesh_rpc *r)
 {
 	oc->used = false;
 	bulk_stop(oc->rpc.bulk);        /* the call's buffer stays with it */
+	if (oc->kind != OC_PROXY)
+		meshd_news = true;      /* meshd's own call: names, requests, grants */
 	if (oc->kind == OC_RELEASE)
 		return;         /* the owner forgets the grants; nothing waits */
 	if (oc->kind == OC_GRANT) {

@@ -175,6 +175,11 @@ void cluster_tick(uint64_t now)
 	seen_applied = cs->applied;
 }
 
+uint64_t cluster_load_due(void)
+{
+	return next_load;
+}
+
 uint64_t cluster_deadline(void)
 {
 	return next_load + LOAD_QUIET_NS - LOAD_NS;

@@ -183,6 +183,7 @@ static void member_event(void *ctx, uint64_t now, uint16_t node, int old_state,
 			 int new_state, uint32_t incarnation)
 {
 	(void)ctx;
+	meshd_news = true;
 	mlog("member node=%u state=%s old=%s inc=%u t_ms=%lu", node, mesh_state_name(new_state),
 	     mesh_state_name(old_state), incarnation, (unsigned long)(now / MS));
 	if (new_state == MESH_STATE_DEAD) {
@@ -326,6 +327,7 @@ bool node_alive(uint16_t node)
 static void on_discovery(const struct mesh_hdr *h, bool new_boot)
 {
 	rx_discovery++;
+	meshd_news = true;
 	if (h->dst == MESH_NODE_NONE && !new_boot && node_alive(h->src))
 		return;
 	struct mesh_msg probe = {
@@ -432,6 +434,7 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t go
 	rx_by_type[h.type]++;           /* valid: decode took it */
 	bool new_boot = windows[h.src].boot != boot_before;
 	if (new_boot) {
+		meshd_news = true;
 		mlog("peer node=%u boot=%u (was %u)", h.src, h.src_boot, boot_before);
 		/* Before membership hears this boot's ALIVE: a rejoin is no
 		 * refutation. (A capture replayed to us can only set a boot
@@ -461,12 +464,14 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t go
 		return;
 	}
 	case MESH_SCHED:
+		meshd_news = true;
 		if (h.dst != self_node)
 			rx_bad_payload++;
 		else
 			cluster_receive(h.src, payload, (size_t)n);
 		return;
 	case MESH_RAFT:
+		meshd_news = true;
 		if (h.dst != self_node)
 			rx_bad_payload++;
 		else
@@ -484,6 +489,7 @@ void link_receive(const uint8_t *pkt, size_t len, uint32_t src_addr, uint64_t go
 	}
 	case MESH_BULK_DATA:
 	case MESH_BULK_ACK:
+		meshd_news = true;
 		if (h.dst != self_node)
 			rx_bad_payload++;
 		else if (h.type == MESH_BULK_DATA)

@@ -218,29 +218,48 @@ static const struct aion_serve_op meshd_ops[] = {
 };
 static const struct aion_serve_table meshd_table = AION_SERVE_TABLE(meshd_ops, -AION_EPERM);
 
+bool meshd_news = true;
+
+/*
+ * Ticks on news (docs/network.md): the link's and the calls' ticks run
+ * every pass (a remote call's own work is theirs); the others when there
+ * is news, when one of their deadlines (or the next load measurement) is
+ * due, and at least every FULL_PASS_NS, which bounds the wait of work a
+ * module does at a pass but keeps no deadline for (a join's retry, a
+ * parked request's end). Each tick under TCG costs a few microseconds
+ * whether or not it has work, several a remote call.
+ */
+#define FULL_PASS_NS    (100 * MS)
+
+static uint64_t rest_due;       /* the next full pass, at the latest */
+static uint64_t rest_sleep;     /* the rest's earliest deadline; 0: none */
+
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	return a && (!b || a < b) ? a : b;
+}
+
+static void rest_tick(uint64_t now)
+{
+	bulk_tick(now);
+	names_tick(now);
+	cons_tick(now);
+	requests_tick(now);
+	cluster_tick(now);
+	jobs_tick(now);
+	uint64_t d = sooner(sooner(bulk_deadline(), names_deadline()),
+			    sooner(cons_deadline(), sooner(requests_deadline(), jobs_deadline())));
+	rest_sleep = sooner(d, cluster_deadline());
+	rest_due = sooner(sooner(d, cluster_load_due()), now + FULL_PASS_NS);
+}
+
 static uint64_t earliest(void)
 {
-	uint64_t d = link_deadline();
+	uint64_t d = link_deadline();           /* 0: at once */
 	uint64_t c = calls_deadline();
-	uint64_t n = names_deadline();
-	uint64_t s = cluster_deadline();
-	uint64_t j = jobs_deadline();
-	uint64_t k = cons_deadline();
-	uint64_t q = requests_deadline();
-	uint64_t b = bulk_deadline();
-	if (b && b < d)
-		d = b;
-	if (k && k < d)
-		d = k;
-	if (q && q < d)
-		d = q;
 	if (c && c < d)
 		d = c;
-	if (s && s < d)
-		d = s;
-	if (j && j < d)
-		d = j;
-	return n && n < d ? n : d;
+	return rest_sleep && rest_sleep < d ? rest_sleep : d;
 }
 
 int64_t aion_main(uint64_t arg)
@@ -260,26 +279,28 @@ int64_t aion_main(uint64_t arg)
 		struct aion_msg m = { 0 };
 		/* What this turn sent goes to netd with the wait (link_wait). */
 		err = link_wait(meshd_ep, &m, due > now ? due - now : 1);
-		uint64_t t[10];
+		uint64_t t[6];
 		t[0] = aion_clock_ns();
-		if (!err && !(m.tag & AION_TAG_NOTIFY))
+		if (!err && !(m.tag & AION_TAG_NOTIFY)) {
+			/* A remote call's proxy and worker messages are no news. */
+			if (m.badge != BADGE_WORKER && m.badge < BADGE_PROXY)
+				meshd_news = true;
 			aion_serve(&meshd_table, &main_buf, &m, 0);     /* a caller gone: its loss */
-		else if (err && err != -AION_ETIMEDOUT)
+		} else if (err && err != -AION_ETIMEDOUT) {
+			meshd_news = true;
 			mlog("recv failed err=%s", aion_error_name(err));
+		}
 		/* Every turn: the ring's news may have come with a call. */
 		link_drain(t[0]);
 		now = t[1] = aion_clock_ns();
 		link_tick(now);
 		t[2] = aion_clock_ns();
 		calls_tick(now);
-		bulk_tick(now);
-		names_tick(now);
 		t[3] = aion_clock_ns();
-		cons_tick(now);
-		t[4] = aion_clock_ns();
-		requests_tick(now);
-		cluster_tick(now);
-		jobs_tick(now);
+		if (meshd_news || now >= rest_due) {
+			meshd_news = false;
+			rest_tick(now);
+		}
 		t[5] = aion_clock_ns();
 		timing_loop(t[5] - t[0], err == -AION_ETIMEDOUT && t[0] > due ? t[0] - due : UINT64_MAX);
 		timing_slow_pass(t, err ? 0 : m.badge, err ? 0 : AION_TAG_LABEL(m.tag));

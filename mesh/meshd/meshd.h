@@ -58,6 +58,15 @@ extern aion_handle_t meshd_ep;          /* all rights */
 extern struct aion_ipc_buffer main_buf;
 extern struct mesh_members members;
 extern struct mesh_stats rx_stats;
+/*
+ * News for the modules' ticks (main.c): set by whatever may give the
+ * scheduler's, consensus's, names', bulk's or jobs' ticks work before
+ * their deadlines (their packets, a membership change, a call to meshd
+ * itself, a client). A pass without news, a remote call's own (its
+ * packets, its proxy and worker messages), runs only the link's and the
+ * calls' ticks: docs/network.md "Ticks on news".
+ */
+extern bool meshd_news;
 
 /* link.c: packets, membership */
 int64_t link_init(struct sock_ctx *ctx, const uint8_t *key, size_t key_len, unsigned detect_scale,
@@ -97,7 +106,8 @@ void timing_send(uint64_t ns);
 void timing_loop(uint64_t busy_ns, uint64_t late_ns);
 void timing_text(char *out, unsigned size, unsigned page);
 /* One main-loop pass: t[0] woke, t[1] served (badge, label of the message;
- * 0 after a timeout), t[2..5] after each group of ticks. */
+ * 0 after a timeout), t[2] after the link's tick, t[3] the calls', t[5]
+ * the rest's. */
 void timing_slow_pass(const uint64_t *t, uint64_t badge, uint32_t label);
 
 /* calls.c: this node calling others (proxies, imports) */
@@ -169,6 +179,7 @@ uint64_t names_deadline(void);
 void cluster_init(void);
 void cluster_tick(uint64_t now);
 uint64_t cluster_deadline(void);
+uint64_t cluster_load_due(void);        /* the next load measurement's time */
 void cluster_receive(uint16_t src, const uint8_t *payload, size_t len);   /* MESH_SCHED */
 void cluster_view(struct csched_view *v);
 /* Are more than half of the voters alive in this node's view? */

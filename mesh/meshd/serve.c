@@ -397,6 +397,8 @@ static void on_grant(uint16_t src, const struct mesh_rpc *r, struct mesh_rpc *re
 void serve_on_call(uint16_t src, uint32_t src_boot, uint32_t dst_boot, const struct mesh_rpc *r)
 {
 	calls_boot_seen(src, src_boot);
+	if (r->obj == MESH_OBJ_MESHD)
+		meshd_news = true;      /* meshd's own objects: names, grants */
 	if (r->obj == MESH_OBJ_MESHD && r->id == 0 && r->label == MESH_SELF_HELLO) {
 		hello(src, r);
 		return;

@@ -76,7 +76,7 @@ void timing_text(char *out, unsigned size, unsigned page)
 /*
  * A main-loop pass of SLOW_PASS_NS or more holds every PING's answer that
  * long: one log line says where the time went (t[]: woke, served and
- * drained, link, calls/bulk/names, consensus, requests/cluster/jobs), at
+ * drained, link, calls, the rest when it ran: main.c "Ticks on news"), at
  * most one a SLOW_LOG_GAP_NS so the log does not add to it.
  */
 #define SLOW_PASS_NS    (20 * MS)
@@ -92,11 +92,10 @@ void timing_slow_pass(const uint64_t *t, uint64_t badge, uint32_t label)
 		return;
 	}
 	last_log = t[5];
-	mlog("slow pass ms=%lu serve_ms=%lu badge=%lx label=%u link_ms=%lu calls_ms=%lu cons_ms=%lu "
-	     "jobs_ms=%lu skipped=%lu", (unsigned long)((t[5] - t[0]) / MS),
+	mlog("slow pass ms=%lu serve_ms=%lu badge=%lx label=%u link_ms=%lu calls_ms=%lu "
+	     "rest_ms=%lu skipped=%lu", (unsigned long)((t[5] - t[0]) / MS),
 	     (unsigned long)((t[1] - t[0]) / MS), (unsigned long)badge, label,
 	     (unsigned long)((t[2] - t[1]) / MS), (unsigned long)((t[3] - t[2]) / MS),
-	     (unsigned long)((t[4] - t[3]) / MS), (unsigned long)((t[5] - t[4]) / MS),
-	     (unsigned long)skipped);
+	     (unsigned long)((t[5] - t[3]) / MS), (unsigned long)skipped);
 	skipped = 0;
 }
