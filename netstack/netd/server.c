@@ -16,6 +16,7 @@
 #include "aion/socket.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"        /* tcp_active_pcbs, tcp_tw_pcbs: wait_ns */
 #include "netd.h"
 
 /* Every wait has its deadline (lwIP's timers, pings, the NIC check,
@@ -75,13 +76,21 @@ static uint64_t earlier(uint64_t ns, uint64_t at, uint64_t now)
 	return left < ns ? left : ns;
 }
 
-/* How long RECV may wait: until the first of lwIP's timers, a ping, the NIC check, a socket deadline. */
+/*
+ * How long RECV may wait: until the first of lwIP's timers, a ping, the
+ * NIC check, a socket deadline. With no TCP pcb active or in TIME_WAIT,
+ * lwIP's timers are ARP's and reassembly's, once a second and in no
+ * hurry: they run at whatever pass comes first, WAIT_MAX_NS at the
+ * latest, so a node whose packets come more often than that does not
+ * wake for them (docs/network.md "lwIP's TCP timer").
+ */
 static uint64_t wait_ns(uint64_t now, uint64_t ping_at, uint64_t check_at, uint64_t sock_at)
 {
 	uint64_t ns = WAIT_MAX_NS;
 	u32_t ms = sys_timeouts_sleeptime();
+	bool housekeeping = !tcp_active_pcbs && !tcp_tw_pcbs;
 
-	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && (uint64_t)ms * MS < ns)
+	if (!housekeeping && ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && (uint64_t)ms * MS < ns)
 		ns = (uint64_t)ms * MS;
 	ns = earlier(ns, ping_at, now);
 	ns = earlier(ns, check_at, now);
