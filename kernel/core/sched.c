@@ -117,7 +117,7 @@ struct thread *sched_current(void)
  * server that blocks again before its slice ends left the timer at the
  * next sleeper, so an idle node's wake-up writes no LAPIC register
  * (under TCG each write wakes QEMU's main loop; docs/network.md "The
- * slice timer only for an equal").
+ * slice timer, the MAC and ticks on news").
  */
 KERNEL_HOT
 static bool slice_matters(const struct sched *s)

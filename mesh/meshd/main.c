@@ -221,7 +221,8 @@ static const struct aion_serve_table meshd_table = AION_SERVE_TABLE(meshd_ops, -
 bool meshd_news = true;
 
 /*
- * Ticks on news (docs/network.md): the link's and the calls' ticks run
+ * Ticks on news (docs/network.md "The slice timer, the MAC and ticks on
+ * news"): the link's and the calls' ticks run
  * every pass (a remote call's own work is theirs); the others when there
  * is news, when one of their deadlines (or the next load measurement) is
  * due, and at least every FULL_PASS_NS, which bounds the wait of work a

@@ -64,7 +64,8 @@ extern struct mesh_stats rx_stats;
  * their deadlines (their packets, a membership change, a call to meshd
  * itself, a client). A pass without news, a remote call's own (its
  * packets, its proxy and worker messages), runs only the link's and the
- * calls' ticks: docs/network.md "Ticks on news".
+ * calls' ticks (main.c; docs/network.md "The slice timer, the MAC and
+ * ticks on news").
  */
 extern bool meshd_news;
 

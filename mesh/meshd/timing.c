@@ -76,7 +76,7 @@ void timing_text(char *out, unsigned size, unsigned page)
 /*
  * A main-loop pass of SLOW_PASS_NS or more holds every PING's answer that
  * long: one log line says where the time went (t[]: woke, served and
- * drained, link, calls, the rest when it ran: main.c "Ticks on news"), at
+ * drained, link, calls, the rest when it ran: main.c, ticks on news), at
  * most one a SLOW_LOG_GAP_NS so the log does not add to it.
  */
 #define SLOW_PASS_NS    (20 * MS)
